@@ -1,0 +1,32 @@
+//! Domain types and the sync protocol shared by the edge agent and the cloud hub.
+//!
+//! Everything here is pure data plus validation: no I/O, no clocks except
+//! [`Timestamp::now`]. Both sides depend on this crate and on nothing of each other,
+//! so what crosses the wire is defined exactly once.
+//!
+//! ```
+//! use pos_shared::{Gtin, Money, Qty};
+//! let gtin = Gtin::parse("8901234567890").unwrap();
+//! let price = Money::inr(4_550); // ₹45.50
+//! let line = price.times(Qty::parse("1.5").unwrap()).unwrap();
+//! assert_eq!(line.minor(), 6_825);
+//! assert_eq!(gtin.as_str(), "08901234567890");
+//! ```
+
+pub mod event;
+pub mod gtin;
+pub mod ids;
+pub mod money;
+pub mod problem;
+pub mod qty;
+pub mod sale;
+pub mod sync;
+pub mod time;
+
+pub use event::Envelope;
+pub use gtin::{Gtin, GtinError};
+pub use ids::{MovementId, ProductId, SaleId, StoreId, TenantId, TerminalId, VariantId};
+pub use money::{Currency, Money, MoneyError};
+pub use problem::Problem;
+pub use qty::{Qty, QtyError};
+pub use time::Timestamp;

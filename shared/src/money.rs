@@ -1,0 +1,197 @@
+//! Money as integer minor units with a currency.
+//!
+//! Never floating point: a rupee amount is a count of paise. Arithmetic is checked
+//! and refuses to mix currencies. Multiplying by a fixed-point [`Qty`] rounds half
+//! away from zero to the minor unit, the rule stated on receipts.
+
+use crate::qty::Qty;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// An ISO 4217 currency code: three upper-case ASCII letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub const INR: Currency = Currency(*b"INR");
+
+    pub fn parse(code: &str) -> Result<Self, MoneyError> {
+        let bytes = code.as_bytes();
+        match bytes {
+            [a, b, c] if bytes.iter().all(u8::is_ascii_uppercase) => Ok(Currency([*a, *b, *c])),
+            _ => Err(MoneyError::BadCurrency(code.to_owned())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Constructed only from ASCII upper-case letters.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(d)?;
+        Currency::parse(&code).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("currency must be a three-letter ISO 4217 code in capitals, got {0:?}")]
+    BadCurrency(String),
+    #[error("cannot combine {0} with {1}")]
+    CurrencyMismatch(Currency, Currency),
+    #[error("amount is out of range")]
+    Overflow,
+}
+
+/// An amount of money in minor units (paise for INR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    minor: i64,
+    currency: Currency,
+}
+
+impl Money {
+    pub const fn new(minor: i64, currency: Currency) -> Self {
+        Money { minor, currency }
+    }
+
+    /// Indian rupees from paise.
+    pub const fn inr(paise: i64) -> Self {
+        Money::new(paise, Currency::INR)
+    }
+
+    pub const fn zero(currency: Currency) -> Self {
+        Money::new(0, currency)
+    }
+
+    pub const fn minor(&self) -> i64 {
+        self.minor
+    }
+
+    pub const fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    pub fn is_negative(&self) -> bool {
+        self.minor < 0
+    }
+
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(other)?;
+        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(minor, self.currency))
+    }
+
+    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(other)?;
+        let minor = self.minor.checked_sub(other.minor).ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(minor, self.currency))
+    }
+
+    /// Price times quantity, rounded half away from zero to the minor unit.
+    pub fn times(self, qty: Qty) -> Result<Money, MoneyError> {
+        let scale = i128::from(Qty::SCALE);
+        let product = i128::from(self.minor) * i128::from(qty.milli());
+        let half = scale / 2;
+        let rounded = if product >= 0 {
+            (product + half) / scale
+        } else {
+            (product - half) / scale
+        };
+        let minor = i64::try_from(rounded).map_err(|_| MoneyError::Overflow)?;
+        Ok(Money::new(minor, self.currency))
+    }
+
+    /// Sums amounts that must all be in `currency`.
+    pub fn sum<'a>(
+        currency: Currency,
+        amounts: impl IntoIterator<Item = &'a Money>,
+    ) -> Result<Money, MoneyError> {
+        amounts
+            .into_iter()
+            .try_fold(Money::zero(currency), |acc, m| acc.checked_add(*m))
+    }
+
+    fn same_currency(&self, other: Money) -> Result<(), MoneyError> {
+        if self.currency == other.currency {
+            Ok(())
+        } else {
+            Err(MoneyError::CurrencyMismatch(self.currency, other.currency))
+        }
+    }
+}
+
+impl fmt::Display for Money {
+    /// `INR 1234.50`: plain and unambiguous; locale formatting belongs to the UI.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        write!(f, "{} {sign}{}.{:02}", self.currency, abs / 100, abs % 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_codes_are_validated() {
+        assert_eq!(Currency::parse("INR").unwrap(), Currency::INR);
+        for bad in ["inr", "RUPEE", "IN", "I1R", ""] {
+            assert!(Currency::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn arithmetic_refuses_mixed_currencies() {
+        let usd = Money::new(100, Currency::parse("USD").unwrap());
+        assert!(matches!(
+            Money::inr(100).checked_add(usd),
+            Err(MoneyError::CurrencyMismatch(_, _))
+        ));
+        assert_eq!(Money::inr(150).checked_sub(Money::inr(200)).unwrap().minor(), -50);
+        assert_eq!(Money::inr(i64::MAX).checked_add(Money::inr(1)), Err(MoneyError::Overflow));
+    }
+
+    #[test]
+    fn times_rounds_half_away_from_zero() {
+        // ₹0.99/kg × 0.5 kg = 49.5 paise -> 50
+        assert_eq!(Money::inr(99).times(Qty::parse("0.5").unwrap()).unwrap().minor(), 50);
+        // ₹0.99 × 0.25 = 24.75 -> 25
+        assert_eq!(Money::inr(99).times(Qty::parse("0.25").unwrap()).unwrap().minor(), 25);
+        // ₹0.98 × 0.25 = 24.5 -> 25; negative mirrors it
+        assert_eq!(Money::inr(98).times(Qty::parse("0.25").unwrap()).unwrap().minor(), 25);
+        assert_eq!(Money::inr(-98).times(Qty::parse("0.25").unwrap()).unwrap().minor(), -25);
+        assert_eq!(Money::inr(4550).times(Qty::units(3)).unwrap().minor(), 13650);
+    }
+
+    #[test]
+    fn serde_shape_is_minor_units_and_code() {
+        let json = serde_json::to_value(Money::inr(12345)).unwrap();
+        assert_eq!(json, serde_json::json!({"minor": 12345, "currency": "INR"}));
+        let err = serde_json::from_str::<Money>(r#"{"minor": 1, "currency": "rs"}"#).unwrap_err();
+        assert!(err.to_string().contains("ISO 4217"), "{err}");
+        assert!(serde_json::from_str::<Money>(r#"{"minor": 1.5, "currency": "INR"}"#).is_err());
+    }
+
+    #[test]
+    fn display_is_unambiguous() {
+        assert_eq!(Money::inr(123456).to_string(), "INR 1234.56");
+        assert_eq!(Money::inr(-5).to_string(), "INR -0.05");
+    }
+}

@@ -1,0 +1,18 @@
+//! The JSON problem body (RFC 9457) that every 4xx/5xx from the hub and the agent carries.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A stable, machine-readable code such as `unknown_barcode`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short human summary.
+    pub title: String,
+    pub status: u16,
+    /// What exactly was wrong, in words a user can act on.
+    pub detail: String,
+    /// The input field at fault, as a JSON path (`lines[1].barcode`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}

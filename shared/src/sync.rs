@@ -1,0 +1,215 @@
+//! Messages of the sync protocol between a terminal and the hub.
+//!
+//! Downstream, the hub serves a per-tenant **change feed**: every committed change
+//! has a sequence number, and a terminal asks for the changes after its cursor.
+//! Stock travels in it as ledger entries (movements), never as overwritten totals,
+//! so a terminal that already holds its own movement ignores the echo.
+//!
+//! Upstream, a terminal uploads its **outbox** of immutable facts in envelopes; the
+//! hub answers per fact, and a terminal marks a fact sent only on that answer.
+
+use crate::{
+    Envelope, Gtin, Money, MovementId, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId,
+    Timestamp, VariantId,
+};
+use crate::sale::SaleFact;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Carried by every upload and feed page; the hub refuses versions it does not speak.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// A variant as a terminal needs it to sell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantRecord {
+    pub variant_id: VariantId,
+    pub product_id: ProductId,
+    pub name: String,
+    pub sku: String,
+    pub barcode: Gtin,
+    pub price: Money,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementReason {
+    /// Goods received into the store.
+    Receipt,
+    Sale,
+    /// A correction with a reason given by whoever made it.
+    Adjustment,
+}
+
+impl MovementReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MovementReason::Receipt => "receipt",
+            MovementReason::Sale => "sale",
+            MovementReason::Adjustment => "adjustment",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "receipt" => Some(MovementReason::Receipt),
+            "sale" => Some(MovementReason::Sale),
+            "adjustment" => Some(MovementReason::Adjustment),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of the stock ledger of a store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovementRecord {
+    pub movement_id: MovementId,
+    pub store_id: StoreId,
+    pub variant_id: VariantId,
+    /// Signed: a sale of 2 is `-2`.
+    pub delta: Qty,
+    pub reason: MovementReason,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_id: Option<SaleId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_id: Option<TerminalId>,
+    pub occurred_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChangeBody {
+    VariantUpserted(VariantRecord),
+    StockMoved(MovementRecord),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub body: ChangeBody,
+}
+
+/// Answer to `GET /v1/sync/feed?since=N`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedPage {
+    pub protocol_version: u16,
+    pub changes: Vec<Change>,
+    /// Ask for `since=next_cursor` next time.
+    pub next_cursor: u64,
+    /// More changes are waiting beyond this page.
+    pub has_more: bool,
+}
+
+/// An immutable fact made at a terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fact", rename_all = "snake_case")]
+pub enum Fact {
+    Sale(SaleFact),
+}
+
+impl Fact {
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Fact::Sale(_) => "pos.sale.completed",
+        }
+    }
+}
+
+/// Body of `POST /v1/sync/outbox`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadBatch {
+    pub protocol_version: u16,
+    pub facts: Vec<Envelope<Fact>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum FactOutcome {
+    /// Stored now.
+    Accepted,
+    /// Already stored by an earlier upload; nothing changed.
+    Duplicate,
+    /// Refused for good; retrying will not help. The terminal quarantines it.
+    Rejected { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactResult {
+    pub event_id: Uuid,
+    #[serde(flatten)]
+    pub outcome: FactOutcome,
+}
+
+/// The hub's answer to an upload: one result per fact, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadAck {
+    pub results: Vec<FactResult>,
+}
+
+/// Body of `POST /v1/enroll`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub agent_version: String,
+}
+
+/// What a terminal receives once, in exchange for its one-time code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceCredential {
+    pub tenant_id: TenantId,
+    pub store_id: StoreId,
+    pub terminal_id: TerminalId,
+    pub terminal_name: String,
+    pub receipt_prefix: String,
+    /// Bearer token for the sync endpoints. The hub keeps only its hash.
+    pub token: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_is_flat_with_a_type_tag() {
+        let change = Change {
+            seq: 7,
+            body: ChangeBody::StockMoved(MovementRecord {
+                movement_id: MovementId::new(),
+                store_id: StoreId::new(),
+                variant_id: VariantId::new(),
+                delta: Qty::units(-2),
+                reason: MovementReason::Sale,
+                sale_id: None,
+                terminal_id: None,
+                occurred_at: Timestamp::from_unix_millis(0),
+            }),
+        };
+        let json = serde_json::to_value(&change).unwrap();
+        assert_eq!(json["seq"], 7);
+        assert_eq!(json["type"], "stock_moved");
+        assert_eq!(json["delta"], "-2");
+        assert_eq!(serde_json::from_value::<Change>(json).unwrap(), change);
+    }
+
+    #[test]
+    fn outcomes_serialise_with_a_status() {
+        let r = FactResult {
+            event_id: Uuid::nil(),
+            outcome: FactOutcome::Rejected {
+                reason: "bad".into(),
+            },
+        };
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["status"], "rejected");
+        assert_eq!(json["reason"], "bad");
+        assert_eq!(serde_json::from_value::<FactResult>(json).unwrap(), r);
+    }
+
+    #[test]
+    fn movement_reasons_round_trip_as_text() {
+        for r in [MovementReason::Receipt, MovementReason::Sale, MovementReason::Adjustment] {
+            assert_eq!(MovementReason::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(MovementReason::parse("theft"), None);
+    }
+}
