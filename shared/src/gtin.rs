@@ -88,15 +88,26 @@ mod tests {
 
     #[test]
     fn accepts_valid_codes_of_every_length() {
-        for code in ["96385074", "036000291452", "4006381333931", "10614141000415"] {
+        for code in [
+            "96385074",
+            "036000291452",
+            "4006381333931",
+            "10614141000415",
+        ] {
             assert!(Gtin::parse(code).is_ok(), "{code}");
         }
     }
 
     #[test]
     fn upc_a_and_its_ean13_form_are_the_same_gtin() {
-        assert_eq!(Gtin::parse("036000291452").unwrap(), Gtin::parse("0036000291452").unwrap());
-        assert_eq!(Gtin::parse("036000291452").unwrap().as_str(), "00036000291452");
+        assert_eq!(
+            Gtin::parse("036000291452").unwrap(),
+            Gtin::parse("0036000291452").unwrap()
+        );
+        assert_eq!(
+            Gtin::parse("036000291452").unwrap().as_str(),
+            "00036000291452"
+        );
     }
 
     #[test]
@@ -110,7 +121,10 @@ mod tests {
             })
         );
         assert!(matches!(Gtin::parse("12345"), Err(GtinError::BadLength(_))));
-        assert!(matches!(Gtin::parse("40063813339a1"), Err(GtinError::NotDigits(_))));
+        assert!(matches!(
+            Gtin::parse("40063813339a1"),
+            Err(GtinError::NotDigits(_))
+        ));
         assert!(matches!(Gtin::parse(""), Err(GtinError::BadLength(_))));
     }
 

@@ -15,6 +15,8 @@
 
 pub mod event;
 pub mod gtin;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod ids;
 pub mod money;
 pub mod problem;

@@ -93,13 +93,19 @@ impl Money {
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::new(minor, self.currency))
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self.minor.checked_sub(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::new(minor, self.currency))
     }
 
@@ -164,20 +170,56 @@ mod tests {
             Money::inr(100).checked_add(usd),
             Err(MoneyError::CurrencyMismatch(_, _))
         ));
-        assert_eq!(Money::inr(150).checked_sub(Money::inr(200)).unwrap().minor(), -50);
-        assert_eq!(Money::inr(i64::MAX).checked_add(Money::inr(1)), Err(MoneyError::Overflow));
+        assert_eq!(
+            Money::inr(150)
+                .checked_sub(Money::inr(200))
+                .unwrap()
+                .minor(),
+            -50
+        );
+        assert_eq!(
+            Money::inr(i64::MAX).checked_add(Money::inr(1)),
+            Err(MoneyError::Overflow)
+        );
     }
 
     #[test]
     fn times_rounds_half_away_from_zero() {
         // ₹0.99/kg × 0.5 kg = 49.5 paise -> 50
-        assert_eq!(Money::inr(99).times(Qty::parse("0.5").unwrap()).unwrap().minor(), 50);
+        assert_eq!(
+            Money::inr(99)
+                .times(Qty::parse("0.5").unwrap())
+                .unwrap()
+                .minor(),
+            50
+        );
         // ₹0.99 × 0.25 = 24.75 -> 25
-        assert_eq!(Money::inr(99).times(Qty::parse("0.25").unwrap()).unwrap().minor(), 25);
+        assert_eq!(
+            Money::inr(99)
+                .times(Qty::parse("0.25").unwrap())
+                .unwrap()
+                .minor(),
+            25
+        );
         // ₹0.98 × 0.25 = 24.5 -> 25; negative mirrors it
-        assert_eq!(Money::inr(98).times(Qty::parse("0.25").unwrap()).unwrap().minor(), 25);
-        assert_eq!(Money::inr(-98).times(Qty::parse("0.25").unwrap()).unwrap().minor(), -25);
-        assert_eq!(Money::inr(4550).times(Qty::units(3)).unwrap().minor(), 13650);
+        assert_eq!(
+            Money::inr(98)
+                .times(Qty::parse("0.25").unwrap())
+                .unwrap()
+                .minor(),
+            25
+        );
+        assert_eq!(
+            Money::inr(-98)
+                .times(Qty::parse("0.25").unwrap())
+                .unwrap()
+                .minor(),
+            -25
+        );
+        assert_eq!(
+            Money::inr(4550).times(Qty::units(3)).unwrap().minor(),
+            13650
+        );
     }
 
     #[test]

@@ -124,8 +124,8 @@ impl<'de> Deserialize<'de> for Qty {
                     .ok_or_else(|| E::custom(QtyError::OutOfRange(v.to_string())))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Qty, E> {
-                let v = i64::try_from(v)
-                    .map_err(|_| E::custom(QtyError::OutOfRange(v.to_string())))?;
+                let v =
+                    i64::try_from(v).map_err(|_| E::custom(QtyError::OutOfRange(v.to_string())))?;
                 self.visit_i64(v)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Qty, E> {
@@ -160,18 +160,34 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_an_exact_quantity() {
-        for bad in ["", "1.", ".5", "1.2345", "1,5", "abc", "1e3", "--1", "99999999999999999"] {
+        for bad in [
+            "",
+            "1.",
+            ".5",
+            "1.2345",
+            "1,5",
+            "abc",
+            "1e3",
+            "--1",
+            "99999999999999999",
+        ] {
             assert!(Qty::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
 
     #[test]
     fn json_accepts_strings_and_integers_but_not_floats() {
-        assert_eq!(serde_json::from_str::<Qty>("\"1.5\"").unwrap().milli(), 1500);
+        assert_eq!(
+            serde_json::from_str::<Qty>("\"1.5\"").unwrap().milli(),
+            1500
+        );
         assert_eq!(serde_json::from_str::<Qty>("2").unwrap().milli(), 2000);
         let err = serde_json::from_str::<Qty>("1.5").unwrap_err().to_string();
         assert!(err.contains("decimal string"), "{err}");
-        assert_eq!(serde_json::to_string(&Qty::from_milli(1250)).unwrap(), "\"1.25\"");
+        assert_eq!(
+            serde_json::to_string(&Qty::from_milli(1250)).unwrap(),
+            "\"1.25\""
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! The same arithmetic check runs on both sides: the till before it commits, the
 //! hub before it accepts. A sale whose numbers do not add up is refused for good.
 
-use crate::{Gtin, Money, MoneyError, MovementId, Qty, SaleId, StoreId, TerminalId, Timestamp, VariantId};
+use crate::{
+    Gtin, Money, MoneyError, MovementId, Qty, SaleId, StoreId, TerminalId, Timestamp, VariantId,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,33 +76,50 @@ impl SaleFact {
         let currency = self.total.currency();
         for (i, line) in self.lines.iter().enumerate() {
             if !line.qty.is_positive() {
-                return Err(SaleError::new(format!("lines[{i}].qty"), "quantity must be positive"));
+                return Err(SaleError::new(
+                    format!("lines[{i}].qty"),
+                    "quantity must be positive",
+                ));
             }
             let field = format!("lines[{i}].line_total");
             let expected = line.unit_price.times(line.qty).map_err(money_err(&field))?;
             if expected != line.line_total {
                 return Err(SaleError::new(
                     field,
-                    format!("{} × {} is {expected}, not {}", line.unit_price, line.qty, line.line_total),
+                    format!(
+                        "{} × {} is {expected}, not {}",
+                        line.unit_price, line.qty, line.line_total
+                    ),
                 ));
             }
         }
         let sum = Money::sum(currency, self.lines.iter().map(|l| &l.line_total))
             .map_err(money_err("lines"))?;
         if sum != self.total {
-            return Err(SaleError::new("total", format!("lines add up to {sum}, not {}", self.total)));
+            return Err(SaleError::new(
+                "total",
+                format!("lines add up to {sum}, not {}", self.total),
+            ));
         }
         if self.tenders.is_empty() {
-            return Err(SaleError::new("tenders", "a sale needs at least one tender"));
+            return Err(SaleError::new(
+                "tenders",
+                "a sale needs at least one tender",
+            ));
         }
         for (i, t) in self.tenders.iter().enumerate() {
             if !t.amount.minor().is_positive() {
-                return Err(SaleError::new(format!("tenders[{i}].amount"), "tender must be positive"));
+                return Err(SaleError::new(
+                    format!("tenders[{i}].amount"),
+                    "tender must be positive",
+                ));
             }
         }
         let tendered = Money::sum(currency, self.tenders.iter().map(|t| &t.amount))
             .map_err(money_err("tenders"))?;
-        let change = tendered.checked_sub(self.total).map_err(money_err("tenders"))?;
+        let change = tendered
+            .checked_sub(self.total)
+            .map_err(money_err("tenders"))?;
         if change.is_negative() {
             return Err(SaleError::new(
                 "tenders",

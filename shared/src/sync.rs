@@ -8,11 +8,11 @@
 //! Upstream, a terminal uploads its **outbox** of immutable facts in envelopes; the
 //! hub answers per fact, and a terminal marks a fact sent only on that answer.
 
+use crate::sale::SaleFact;
 use crate::{
     Envelope, Gtin, Money, MovementId, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId,
     Timestamp, VariantId,
 };
-use crate::sale::SaleFact;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -207,7 +207,11 @@ mod tests {
 
     #[test]
     fn movement_reasons_round_trip_as_text() {
-        for r in [MovementReason::Receipt, MovementReason::Sale, MovementReason::Adjustment] {
+        for r in [
+            MovementReason::Receipt,
+            MovementReason::Sale,
+            MovementReason::Adjustment,
+        ] {
             assert_eq!(MovementReason::parse(r.as_str()), Some(r));
         }
         assert_eq!(MovementReason::parse("theft"), None);

@@ -1,0 +1,160 @@
+//! Credentials: HQ API keys, device tokens and one-time enrollment codes.
+//!
+//! Secrets are random, shown once, and stored only as SHA-256 hashes, so a copy of
+//! the database does not let anyone act as HQ or as a till. The extractors turn a
+//! bearer token into the tenant or device it belongs to, or a 401 problem.
+
+use crate::http::AppState;
+use crate::storage::{DbError, DeviceIdentity};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use pos_shared::http::ApiError;
+use pos_shared::TenantId;
+use sha2::{Digest, Sha256};
+
+/// Letters that cannot be misread when typed from a screen (Crockford base32).
+const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).expect("the operating system's random source is unavailable");
+    buf
+}
+
+/// A new secret such as `hq_3f9a…` (192 bits of randomness).
+pub fn new_secret(prefix: &str) -> String {
+    let hex: String = random_bytes::<24>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{prefix}_{hex}")
+}
+
+/// A one-time enrollment code such as `7K2M-Q9XD-4HRT` (60 bits), typed at a till.
+pub fn new_enrollment_code() -> String {
+    let chars: Vec<char> = random_bytes::<12>()
+        .iter()
+        .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()]))
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Codes are compared without case, dashes or spaces, as people type them.
+pub fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn bearer(parts: &Parts, what: &str) -> Result<String, ApiError> {
+    let value = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::unauthorized(format!("send the {what} as Authorization: Bearer <token>"))
+        })?;
+    value
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::unauthorized(format!("the Authorization header must be Bearer <{what}>"))
+        })
+}
+
+/// An HQ caller, authenticated by API key; every HQ handler is scoped by its tenant.
+pub struct Hq {
+    pub tenant: TenantId,
+}
+
+impl FromRequestParts<AppState> for Hq {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = bearer(parts, "API key")?;
+        match state.storage.tenant_for_api_key(&hash_secret(&key)).await {
+            Ok(tenant) => Ok(Hq { tenant }),
+            Err(DbError::NotFound(_)) => {
+                Err(ApiError::unauthorized("the API key is not recognised"))
+            }
+            Err(e) => Err(ApiError::internal(e)),
+        }
+    }
+}
+
+/// An enrolled terminal, authenticated by its device token.
+pub struct Device(pub DeviceIdentity);
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts, "device token")?;
+        match state.storage.device_for_token(&hash_secret(&token)).await {
+            Ok(identity) => Ok(Device(identity)),
+            Err(DbError::NotFound(_)) => Err(ApiError::unauthorized(
+                "the device credential is not recognised; enroll the terminal again",
+            )),
+            Err(e) => Err(ApiError::internal(e)),
+        }
+    }
+}
+
+/// The operator holding the bootstrap admin token (creates tenants).
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(expected) = &state.admin_token else {
+            return Err(ApiError::not_found(
+                "admin_disabled",
+                "the admin API is off: start the hub with HUB_ADMIN_TOKEN set",
+            ));
+        };
+        let given = bearer(parts, "admin token")?;
+        // Compare hashes so the comparison time says nothing about the token.
+        if hash_secret(&given) == hash_secret(expected) {
+            Ok(Admin)
+        } else {
+            Err(ApiError::unauthorized("the admin token is wrong"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enrollment_codes_are_readable_and_normalise() {
+        let code = new_enrollment_code();
+        assert_eq!(code.len(), 14, "{code}");
+        assert_eq!(normalize_code(&code.to_lowercase()), normalize_code(&code));
+        assert_eq!(normalize_code(" 7k2m-q9xd 4hrt "), "7K2MQ9XD4HRT");
+    }
+
+    #[test]
+    fn secrets_are_unique_and_hashes_stable() {
+        let a = new_secret("hq");
+        assert!(a.starts_with("hq_") && a.len() == 51);
+        assert_ne!(a, new_secret("hq"));
+        assert_eq!(hash_secret("x"), hash_secret("x"));
+        assert_eq!(hash_secret("abc").len(), 64);
+    }
+}

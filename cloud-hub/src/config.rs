@@ -1,0 +1,68 @@
+//! Hub configuration from the environment.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `HUB_LISTEN` | address to serve on | `127.0.0.1:8700` |
+//! | `DATABASE_URL` | `postgres://…` or `sqlite://…` | SQLite file in the data dir |
+//! | `HUB_DATA_DIR` | where the embedded database lives | the platform data dir |
+//! | `HUB_ADMIN_TOKEN` | enables `POST /v1/admin/tenants` | unset (off) |
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone)]
+pub struct HubConfig {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub admin_token: Option<String>,
+}
+
+impl fmt::Debug for HubConfig {
+    /// Never prints secrets: the URL may carry a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HubConfig")
+            .field("listen", &self.listen)
+            .field("backend", &self.backend())
+            .field("admin_api", &self.admin_token.is_some())
+            .finish()
+    }
+}
+
+impl HubConfig {
+    pub fn from_env() -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let listen = var("HUB_LISTEN")
+            .unwrap_or_else(|| "127.0.0.1:8700".into())
+            .parse()
+            .map_err(|e| format!("HUB_LISTEN is not an address such as 127.0.0.1:8700: {e}"))?;
+        let database_url = match var("DATABASE_URL") {
+            Some(url) => url,
+            None => {
+                let dir = match var("HUB_DATA_DIR") {
+                    Some(dir) => PathBuf::from(dir),
+                    None => directories::ProjectDirs::from("", "", "pos-hub")
+                        .ok_or("no home directory: set HUB_DATA_DIR")?
+                        .data_dir()
+                        .to_path_buf(),
+                };
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+                format!("sqlite://{}", dir.join("hub.db").display())
+            }
+        };
+        Ok(HubConfig {
+            listen,
+            database_url,
+            admin_token: var("HUB_ADMIN_TOKEN"),
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        if self.database_url.starts_with("postgres") {
+            "postgresql"
+        } else {
+            "sqlite"
+        }
+    }
+}

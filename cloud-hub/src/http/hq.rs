@@ -1,0 +1,331 @@
+//! The HQ API: stores, terminals, products, prices, stock and sales of one tenant.
+//!
+//! Every handler takes [`Hq`], so every query is scoped by the caller's tenant; an
+//! id from another tenant is simply not found.
+
+use super::{db_error, path_id, required_text, AppState};
+use crate::auth::{hash_secret, new_enrollment_code, normalize_code, Hq};
+use crate::storage::{
+    MovementOutcome, NewProduct, NewStore, NewTerminal, NewVariant, Position, Product, SaleSummary,
+    Store, Terminal,
+};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::sync::{MovementReason, MovementRecord, VariantRecord};
+use pos_shared::{
+    Currency, Gtin, Money, MovementId, ProductId, Qty, StoreId, Timestamp, VariantId,
+};
+use serde::{Deserialize, Serialize};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/stores", post(create_store))
+        .route("/v1/stores/{store_id}", get(get_store))
+        .route("/v1/stores/{store_id}/terminals", post(create_terminal))
+        .route("/v1/stores/{store_id}/inventory", get(inventory))
+        .route(
+            "/v1/stores/{store_id}/movements",
+            get(movements).post(record_movement),
+        )
+        .route("/v1/stores/{store_id}/sales", get(sales))
+        .route("/v1/products", post(create_product))
+        .route("/v1/variants/{variant_id}/price", put(set_price))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStoreBody {
+    code: String,
+    name: String,
+    #[serde(default = "default_currency")]
+    currency: Currency,
+}
+
+fn default_currency() -> Currency {
+    Currency::INR
+}
+
+async fn create_store(
+    State(app): State<AppState>,
+    hq: Hq,
+    JsonBody(body): JsonBody<NewStoreBody>,
+) -> Result<(StatusCode, Json<Store>), ApiError> {
+    let store = NewStore {
+        code: required_text("code", &body.code, 40)?,
+        name: required_text("name", &body.name, 200)?,
+        currency: body.currency,
+    };
+    let store = app
+        .storage
+        .create_store(hq.tenant, &store)
+        .await
+        .map_err(db_error)?;
+    Ok((StatusCode::CREATED, Json(store)))
+}
+
+async fn get_store(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Store>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .store(hq.tenant, store)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTerminalBody {
+    name: String,
+    receipt_prefix: String,
+}
+
+#[derive(Serialize)]
+struct CreatedTerminal {
+    #[serde(flatten)]
+    terminal: Terminal,
+    /// One-time code the till exchanges for its credential; shown once.
+    enrollment_code: String,
+}
+
+async fn create_terminal(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<NewTerminalBody>,
+) -> Result<(StatusCode, Json<CreatedTerminal>), ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    let prefix = required_text("receipt_prefix", &body.receipt_prefix, 12)?;
+    if !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ApiError::invalid(
+            "receipt_prefix",
+            "receipt_prefix may hold only letters and digits",
+        ));
+    }
+    let terminal = NewTerminal {
+        name: required_text("name", &body.name, 100)?,
+        receipt_prefix: prefix.to_ascii_uppercase(),
+    };
+    let code = new_enrollment_code();
+    let terminal = app
+        .storage
+        .create_terminal(
+            hq.tenant,
+            store,
+            &terminal,
+            &hash_secret(&normalize_code(&code)),
+        )
+        .await
+        .map_err(db_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedTerminal {
+            terminal,
+            enrollment_code: code,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewVariantBody {
+    name: Option<String>,
+    sku: String,
+    barcode: Gtin,
+    price: Money,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewProductBody {
+    name: String,
+    variants: Vec<NewVariantBody>,
+}
+
+async fn create_product(
+    State(app): State<AppState>,
+    hq: Hq,
+    JsonBody(body): JsonBody<NewProductBody>,
+) -> Result<(StatusCode, Json<Product>), ApiError> {
+    let name = required_text("name", &body.name, 200)?;
+    if body.variants.is_empty() {
+        return Err(ApiError::invalid(
+            "variants",
+            "a product needs at least one variant",
+        ));
+    }
+    let mut variants = Vec::with_capacity(body.variants.len());
+    for (i, v) in body.variants.into_iter().enumerate() {
+        if v.price.is_negative() {
+            return Err(ApiError::invalid(
+                format!("variants[{i}].price"),
+                "price must not be negative",
+            ));
+        }
+        let variant_name = match v.name {
+            Some(n) => required_text("name", &n, 200)
+                .map_err(|e| e.with_field(format!("variants[{i}].name")))?,
+            None => name.clone(),
+        };
+        variants.push(NewVariant {
+            name: variant_name,
+            sku: required_text("sku", &v.sku, 64)
+                .map_err(|e| e.with_field(format!("variants[{i}].sku")))?,
+            barcode: v.barcode,
+            price: v.price,
+        });
+    }
+    let product = NewProduct {
+        id: ProductId::new(),
+        name,
+        variants,
+    };
+    let product = app
+        .storage
+        .create_product(hq.tenant, &product)
+        .await
+        .map_err(db_error)?;
+    Ok((StatusCode::CREATED, Json(product)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriceBody {
+    price: Money,
+}
+
+async fn set_price(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<PriceBody>,
+) -> Result<Json<VariantRecord>, ApiError> {
+    let variant = path_id::<VariantId>("variant_id", &raw)?;
+    if body.price.is_negative() {
+        return Err(ApiError::invalid("price", "price must not be negative"));
+    }
+    Ok(Json(
+        app.storage
+            .set_price(hq.tenant, variant, body.price)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MovementBody {
+    /// Lets HQ tools retry safely; minted by the hub when absent.
+    movement_id: Option<MovementId>,
+    variant_id: VariantId,
+    delta: Qty,
+    reason: MovementReason,
+}
+
+#[derive(Serialize)]
+struct RecordedMovement {
+    movement: MovementRecord,
+    duplicate: bool,
+}
+
+async fn record_movement(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<MovementBody>,
+) -> Result<(StatusCode, Json<RecordedMovement>), ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    if body.reason == MovementReason::Sale {
+        return Err(ApiError::invalid(
+            "reason",
+            "sales reach the ledger from terminals, not from HQ",
+        ));
+    }
+    if body.delta == Qty::ZERO {
+        return Err(ApiError::invalid("delta", "delta must not be zero"));
+    }
+    let movement = MovementRecord {
+        movement_id: body.movement_id.unwrap_or_default(),
+        store_id: store,
+        variant_id: body.variant_id,
+        delta: body.delta,
+        reason: body.reason,
+        sale_id: None,
+        terminal_id: None,
+        occurred_at: Timestamp::now(),
+    };
+    let outcome = app
+        .storage
+        .record_movement(hq.tenant, &movement)
+        .await
+        .map_err(db_error)?;
+    let (status, duplicate) = match outcome {
+        MovementOutcome::Recorded => (StatusCode::CREATED, false),
+        MovementOutcome::Duplicate => (StatusCode::OK, true),
+    };
+    Ok((
+        status,
+        Json(RecordedMovement {
+            movement,
+            duplicate,
+        }),
+    ))
+}
+
+#[derive(Serialize)]
+struct Inventory {
+    store_id: StoreId,
+    positions: Vec<Position>,
+}
+
+async fn inventory(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Inventory>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    let positions = app
+        .storage
+        .inventory(hq.tenant, store)
+        .await
+        .map_err(db_error)?;
+    Ok(Json(Inventory {
+        store_id: store,
+        positions,
+    }))
+}
+
+async fn movements(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<MovementRecord>>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .movements(hq.tenant, store)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+async fn sales(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<SaleSummary>>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .sales(hq.tenant, store)
+            .await
+            .map_err(db_error)?,
+    ))
+}

@@ -1,0 +1,96 @@
+//! The hub's HTTP API: one router per resource, one shared state, one error shape.
+
+mod admin;
+mod hq;
+mod sync;
+
+use crate::storage::{DbError, DynStorage};
+use axum::extract::rejection::QueryRejection;
+use axum::routing::get;
+use axum::{Json, Router};
+use pos_shared::http::ApiError;
+use std::str::FromStr;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: DynStorage,
+    /// Bootstrap token for `POST /v1/admin/tenants`; `None` turns the admin API off.
+    pub admin_token: Option<String>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/health",
+            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .merge(admin::router())
+        .merge(hq::router())
+        .merge(sync::router())
+        .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
+        .with_state(state)
+}
+
+/// Maps a storage error; `what` names the thing looked up, for the 404 detail.
+pub(crate) fn db_error(err: DbError) -> ApiError {
+    match err {
+        DbError::NotFound(what) => ApiError::not_found("not_found", format!("{what} not found")),
+        DbError::Conflict(rule) => {
+            let (field, detail) = describe_conflict(&rule);
+            ApiError::conflict("conflict", detail).with_field(field)
+        }
+        e @ (DbError::Other(_) | DbError::Corrupt(_)) => ApiError::internal(e),
+    }
+}
+
+/// Turns a unique-constraint name (PostgreSQL) or message (SQLite) into words.
+fn describe_conflict(rule: &str) -> (&'static str, &'static str) {
+    if rule.contains("sku") {
+        ("sku", "a variant with this SKU already exists")
+    } else if rule.contains("gtin") {
+        ("barcode", "a variant with this barcode already exists")
+    } else if rule.contains("receipt_prefix") {
+        (
+            "receipt_prefix",
+            "another terminal already uses this receipt prefix",
+        )
+    } else if rule.contains("code") {
+        ("code", "a store with this code already exists")
+    } else {
+        ("id", "this record already exists")
+    }
+}
+
+/// Parses an id from a path segment, naming the parameter when it is not a UUID.
+pub(crate) fn path_id<T: FromStr>(name: &'static str, raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::bad_request("invalid_id", format!("{name} {raw:?} is not a UUID"))
+            .with_field(name)
+    })
+}
+
+pub(crate) fn query_error(rejection: QueryRejection) -> ApiError {
+    ApiError::bad_request("invalid_query", rejection.body_text())
+}
+
+/// Requires a non-empty, trimmed text field of at most `max` characters.
+pub(crate) fn required_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}

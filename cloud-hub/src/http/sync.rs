@@ -1,0 +1,208 @@
+//! The device side: enrollment, the change feed and outbox intake.
+//!
+//! Intake answers per fact. A fact the hub refuses for good (wrong store, numbers
+//! that do not add up, unknown variant) is answered `rejected` with its reason and
+//! never blocks the facts behind it; only a failure of the hub itself fails the
+//! request, which the terminal retries.
+
+use super::{db_error, query_error, AppState};
+use crate::auth::{hash_secret, new_secret, normalize_code, Device};
+use crate::storage::{DbError, DeviceIdentity, SaleOutcome};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::sale::SaleFact;
+use pos_shared::sync::{
+    DeviceCredential, EnrollRequest, Fact, FactOutcome, FactResult, FeedPage, UploadAck,
+    PROTOCOL_VERSION,
+};
+use pos_shared::Envelope;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Upper bound on facts per upload, so one request stays small and quick.
+pub const MAX_FACTS_PER_UPLOAD: usize = 500;
+const DEFAULT_FEED_LIMIT: u32 = 500;
+const MAX_FEED_LIMIT: u32 = 5000;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/sync/feed", get(feed))
+        .route("/v1/sync/outbox", post(upload))
+}
+
+async fn enroll(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody<EnrollRequest>,
+) -> Result<Json<DeviceCredential>, ApiError> {
+    let code = normalize_code(&body.code);
+    if code.is_empty() {
+        return Err(ApiError::invalid("code", "the enrollment code is empty"));
+    }
+    let token = new_secret("dev");
+    let device = match app
+        .storage
+        .enroll_terminal(&hash_secret(&code), &hash_secret(&token))
+        .await
+    {
+        Ok(device) => device,
+        Err(DbError::NotFound(_)) => {
+            return Err(ApiError::not_found(
+                "unknown_enrollment_code",
+                "the enrollment code is unknown or was already used; ask HQ for a new one",
+            )
+            .with_field("code"))
+        }
+        Err(e) => return Err(db_error(e)),
+    };
+    tracing::info!(terminal = %device.terminal_id, agent_version = %body.agent_version, "terminal enrolled");
+    Ok(Json(DeviceCredential {
+        tenant_id: device.tenant_id,
+        store_id: device.store_id,
+        terminal_id: device.terminal_id,
+        terminal_name: device.terminal_name,
+        receipt_prefix: device.receipt_prefix,
+        token,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedQuery {
+    since: u64,
+    limit: Option<u32>,
+}
+
+async fn feed(
+    State(app): State<AppState>,
+    Device(device): Device,
+    query: Result<Query<FeedQuery>, QueryRejection>,
+) -> Result<Json<FeedPage>, ApiError> {
+    let Query(q) = query.map_err(query_error)?;
+    let limit = q.limit.unwrap_or(DEFAULT_FEED_LIMIT);
+    if limit == 0 || limit > MAX_FEED_LIMIT {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("limit must be between 1 and {MAX_FEED_LIMIT}"),
+        ));
+    }
+    let page = app
+        .storage
+        .feed(device.tenant_id, device.store_id, q.since, limit)
+        .await
+        .map_err(db_error)?;
+    Ok(Json(page))
+}
+
+/// Facts arrive as raw JSON so that one malformed fact is rejected on its own
+/// instead of failing the whole batch.
+#[derive(Deserialize)]
+struct RawUploadBatch {
+    protocol_version: u16,
+    facts: Vec<serde_json::Value>,
+}
+
+async fn upload(
+    State(app): State<AppState>,
+    Device(device): Device,
+    JsonBody(batch): JsonBody<RawUploadBatch>,
+) -> Result<Json<UploadAck>, ApiError> {
+    if batch.protocol_version != PROTOCOL_VERSION {
+        return Err(ApiError::bad_request(
+            "unsupported_protocol",
+            format!(
+                "protocol_version {} is not spoken here; this hub speaks {PROTOCOL_VERSION}",
+                batch.protocol_version
+            ),
+        )
+        .with_field("protocol_version"));
+    }
+    if batch.facts.len() > MAX_FACTS_PER_UPLOAD {
+        return Err(ApiError::invalid(
+            "facts",
+            format!(
+                "at most {MAX_FACTS_PER_UPLOAD} facts per upload, got {}",
+                batch.facts.len()
+            ),
+        ));
+    }
+    let mut results = Vec::with_capacity(batch.facts.len());
+    for (i, raw) in batch.facts.into_iter().enumerate() {
+        let event_id = raw
+            .get("event_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<Uuid>().ok())
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    format!("facts[{i}].event_id"),
+                    format!("facts[{i}] has no valid event_id"),
+                )
+            })?;
+        let outcome = match serde_json::from_value::<Envelope<Fact>>(raw) {
+            Ok(envelope) => intake(&app, &device, envelope).await?,
+            Err(e) => FactOutcome::Rejected {
+                reason: format!("the fact does not parse: {e}"),
+            },
+        };
+        if let FactOutcome::Rejected { reason } = &outcome {
+            tracing::warn!(terminal = %device.terminal_id, %event_id, %reason, "fact rejected");
+        }
+        results.push(FactResult { event_id, outcome });
+    }
+    Ok(Json(UploadAck { results }))
+}
+
+/// Checks one fact against the device's identity and stores it.
+async fn intake(
+    app: &AppState,
+    device: &DeviceIdentity,
+    envelope: Envelope<Fact>,
+) -> Result<FactOutcome, ApiError> {
+    let rejected = |reason: String| Ok(FactOutcome::Rejected { reason });
+    if envelope.tenant_id != device.tenant_id {
+        return rejected("tenant_id: the fact belongs to another tenant".into());
+    }
+    let Envelope {
+        event_id,
+        event_type,
+        source,
+        tenant_id,
+        occurred_at,
+        trace_id,
+        schema_version,
+        data: Fact::Sale(sale),
+    } = envelope;
+    if event_id != sale.sale_id.as_uuid() {
+        return rejected("event_id: a sale's event id must be its sale id".into());
+    }
+    if sale.store_id != device.store_id || sale.terminal_id != device.terminal_id {
+        return rejected("store_id: the sale was not made by this terminal at its store".into());
+    }
+    if let Err(e) = sale.validate() {
+        return rejected(e.to_string());
+    }
+    let envelope: Envelope<SaleFact> = Envelope {
+        event_id,
+        event_type,
+        source,
+        tenant_id,
+        occurred_at,
+        trace_id,
+        schema_version,
+        data: sale,
+    };
+    let raw = serde_json::to_string(&envelope).map_err(ApiError::internal)?;
+    let outcome = app
+        .storage
+        .accept_sale(device, &envelope, &raw)
+        .await
+        .map_err(|e| ApiError::unavailable(format!("the hub could not store the sale now: {e}")))?;
+    Ok(match outcome {
+        SaleOutcome::Accepted => FactOutcome::Accepted,
+        SaleOutcome::Duplicate => FactOutcome::Duplicate,
+        SaleOutcome::Rejected(reason) => FactOutcome::Rejected { reason },
+    })
+}

@@ -1,0 +1,50 @@
+//! Embedded, forward-only schema migrations for both hub backends.
+//!
+//! Migrations are compiled into the binary (an installed hub has no source tree)
+//! and each runs in its own transaction together with its version record, so a
+//! crash mid-migration leaves the previous version intact.
+
+/// One migration: its version and its SQL.
+pub(crate) type Migration = (i64, &'static str);
+
+pub(crate) const POSTGRES: &[Migration] = &[(
+    1,
+    include_str!("../../../migrations/hub-postgres/0001_init.sql"),
+)];
+
+pub(crate) const SQLITE: &[Migration] = &[(
+    1,
+    include_str!("../../../migrations/hub-sqlite/0001_init.sql"),
+)];
+
+/// Applies the migrations of `$list` not yet recorded, on a pool of either backend.
+macro_rules! run_migrations {
+    ($pool:expr, $list:expr) => {{
+        let pool = $pool;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS hub_schema_migrations (version BIGINT PRIMARY KEY, applied_at_ms BIGINT NOT NULL)",
+        )
+        .execute(pool)
+        .await?;
+        for (version, sql) in $list {
+            let mut tx = pool.begin().await?;
+            let done: Option<(i64,)> =
+                sqlx::query_as("SELECT version FROM hub_schema_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if done.is_none() {
+                tracing::info!(version, "applying hub migration");
+                sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO hub_schema_migrations (version, applied_at_ms) VALUES ($1, $2)")
+                    .bind(*version)
+                    .bind(pos_shared::Timestamp::now().unix_millis())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        DbResult::Ok(())
+    }};
+}
+pub(crate) use run_migrations;

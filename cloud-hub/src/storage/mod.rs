@@ -1,0 +1,230 @@
+//! The hub's storage: one async trait, one implementation per backend.
+//!
+//! [`Storage`] is what the HTTP layer sees; `sqlite` (the embedded default) and
+//! `postgres` (production) implement it. Both run the same SQL text, written to the
+//! common subset of the two dialects and expanded per backend by the `sql_storage!`
+//! macro, while each backend owns its connection setup and its migrations. Every
+//! method takes the caller's tenant and filters on it; there is no unscoped read.
+//!
+//! Every change a terminal must see (catalog, price, stock) is appended to the
+//! tenant's change feed in the same transaction that makes it.
+
+mod migrate;
+mod postgres;
+mod sql;
+mod sqlite;
+
+pub use postgres::PgStorage;
+pub use sqlite::SqliteStorage;
+
+use async_trait::async_trait;
+use pos_shared::sale::SaleFact;
+use pos_shared::sync::{FeedPage, MovementRecord, VariantRecord};
+use pos_shared::{
+    Envelope, Money, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId, Timestamp, VariantId,
+};
+use serde::Serialize;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The named thing does not exist for this tenant.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A uniqueness rule was broken; the string names the rule.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Other(#[from] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl DbError {
+    /// Maps a unique violation to [`DbError::Conflict`] with the constraint's name.
+    pub(crate) fn from_sqlx(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            if db.is_unique_violation() {
+                let rule = db
+                    .constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().to_owned());
+                return DbError::Conflict(rule);
+            }
+        }
+        DbError::Other(err)
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStore {
+    pub code: String,
+    pub name: String,
+    pub currency: pos_shared::Currency,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Store {
+    pub id: StoreId,
+    pub code: String,
+    pub name: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTerminal {
+    pub name: String,
+    pub receipt_prefix: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Terminal {
+    pub id: TerminalId,
+    pub store_id: StoreId,
+    pub name: String,
+    pub receipt_prefix: String,
+}
+
+/// Who a device credential belongs to; everything a device may do is scoped by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceIdentity {
+    pub tenant_id: TenantId,
+    pub store_id: StoreId,
+    pub terminal_id: TerminalId,
+    pub terminal_name: String,
+    pub receipt_prefix: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewVariant {
+    pub name: String,
+    pub sku: String,
+    pub barcode: pos_shared::Gtin,
+    pub price: Money,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    pub id: ProductId,
+    pub name: String,
+    pub variants: Vec<NewVariant>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Product {
+    pub id: ProductId,
+    pub name: String,
+    pub variants: Vec<VariantRecord>,
+}
+
+/// One line of a store's inventory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Position {
+    pub variant_id: VariantId,
+    pub sku: String,
+    pub name: String,
+    pub barcode: String,
+    pub on_hand: Qty,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SaleSummary {
+    pub sale_id: SaleId,
+    pub terminal_id: TerminalId,
+    pub receipt_no: String,
+    pub total: Money,
+    pub occurred_at: Timestamp,
+    pub received_at: Timestamp,
+}
+
+/// What became of an uploaded sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaleOutcome {
+    Accepted,
+    Duplicate,
+    /// Refused for good, with the reason a person can act on.
+    Rejected(String),
+}
+
+/// What became of a recorded movement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MovementOutcome {
+    Recorded,
+    Duplicate,
+}
+
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Creates a tenant and its first HQ API key (stored as a hash).
+    async fn create_tenant(&self, name: &str, api_key_hash: &str) -> DbResult<Tenant>;
+    async fn tenant_for_api_key(&self, key_hash: &str) -> DbResult<TenantId>;
+
+    async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store>;
+    async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store>;
+
+    /// Creates a terminal awaiting enrollment with the hash of its one-time code.
+    async fn create_terminal(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        terminal: &NewTerminal,
+        code_hash: &str,
+    ) -> DbResult<Terminal>;
+    /// Consumes a one-time code, binding the device token hash to the terminal.
+    async fn enroll_terminal(&self, code_hash: &str, token_hash: &str) -> DbResult<DeviceIdentity>;
+    async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity>;
+
+    async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product>;
+    async fn set_price(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
+        price: Money,
+    ) -> DbResult<VariantRecord>;
+
+    /// Records one ledger movement made by HQ; idempotent by movement id.
+    async fn record_movement(
+        &self,
+        tenant: TenantId,
+        movement: &MovementRecord,
+    ) -> DbResult<MovementOutcome>;
+    async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>>;
+    async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>>;
+
+    /// Changes after `since` for one store (its own and tenant-wide ones), in order.
+    async fn feed(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        since: u64,
+        limit: u32,
+    ) -> DbResult<FeedPage>;
+
+    /// Stores a validated sale fact with its movements; idempotent by sale id.
+    async fn accept_sale(
+        &self,
+        device: &DeviceIdentity,
+        envelope: &Envelope<SaleFact>,
+        raw_envelope: &str,
+    ) -> DbResult<SaleOutcome>;
+    async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>>;
+}
+
+pub type DynStorage = Arc<dyn Storage>;
+
+/// Opens the backend a database URL names: `postgres://…` or `sqlite://…`.
+pub async fn connect(url: &str) -> DbResult<DynStorage> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStorage::connect(url).await?))
+    } else {
+        Ok(Arc::new(SqliteStorage::connect(url).await?))
+    }
+}

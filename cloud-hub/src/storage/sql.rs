@@ -1,0 +1,520 @@
+//! The SQL both backends run, expanded once per backend by `sql_storage!`.
+//!
+//! The statements use only what PostgreSQL and SQLite share: `$n` parameters,
+//! `RETURNING`, `ON CONFLICT … DO NOTHING/UPDATE`. Ids bind as `Uuid` (native `uuid`
+//! on PostgreSQL, a 16-byte BLOB on SQLite); times and quantities as `i64`.
+
+use super::{DbError, DbResult, Position, SaleSummary};
+use pos_shared::sync::{MovementReason, MovementRecord, VariantRecord};
+use pos_shared::{
+    Currency, Gtin, Money, MovementId, ProductId, Qty, SaleId, StoreId, TerminalId, Timestamp,
+    VariantId,
+};
+use uuid::Uuid;
+
+pub(crate) type VariantRow = (Uuid, Uuid, String, String, String, i64, String);
+pub(crate) type MovementRow = (
+    Uuid,
+    Uuid,
+    Uuid,
+    i64,
+    String,
+    Option<Uuid>,
+    Option<Uuid>,
+    i64,
+);
+pub(crate) type SaleRow = (Uuid, Uuid, String, i64, String, i64, i64);
+
+pub(crate) const VARIANT_COLUMNS: &str = "id, product_id, name, sku, gtin, price_minor, currency";
+pub(crate) const MOVEMENT_COLUMNS: &str =
+    "id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms";
+
+pub(crate) fn now_ms() -> i64 {
+    Timestamp::now().unix_millis()
+}
+
+fn money(minor: i64, currency: &str) -> DbResult<Money> {
+    let currency = Currency::parse(currency).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    Ok(Money::new(minor, currency))
+}
+
+pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
+    let (id, product_id, name, sku, gtin, price_minor, currency) = row;
+    Ok(VariantRecord {
+        variant_id: VariantId::from_uuid(id),
+        product_id: ProductId::from_uuid(product_id),
+        name,
+        sku,
+        barcode: Gtin::parse(&gtin).map_err(|e| DbError::Corrupt(e.to_string()))?,
+        price: money(price_minor, &currency)?,
+    })
+}
+
+pub(crate) fn movement_from_row(row: MovementRow) -> DbResult<MovementRecord> {
+    let (id, store_id, variant_id, delta, reason, sale_id, terminal_id, occurred_at) = row;
+    Ok(MovementRecord {
+        movement_id: MovementId::from_uuid(id),
+        store_id: StoreId::from_uuid(store_id),
+        variant_id: VariantId::from_uuid(variant_id),
+        delta: Qty::from_milli(delta),
+        reason: MovementReason::parse(&reason)
+            .ok_or_else(|| DbError::Corrupt(format!("unknown movement reason {reason:?}")))?,
+        sale_id: sale_id.map(SaleId::from_uuid),
+        terminal_id: terminal_id.map(TerminalId::from_uuid),
+        occurred_at: Timestamp::from_unix_millis(occurred_at),
+    })
+}
+
+pub(crate) fn position_from_row(row: (Uuid, String, String, String, i64)) -> Position {
+    let (id, sku, name, barcode, on_hand) = row;
+    Position {
+        variant_id: VariantId::from_uuid(id),
+        sku,
+        name,
+        barcode,
+        on_hand: Qty::from_milli(on_hand),
+    }
+}
+
+pub(crate) fn sale_from_row(row: SaleRow) -> DbResult<SaleSummary> {
+    let (id, terminal_id, receipt_no, total, currency, occurred, received) = row;
+    Ok(SaleSummary {
+        sale_id: SaleId::from_uuid(id),
+        terminal_id: TerminalId::from_uuid(terminal_id),
+        receipt_no,
+        total: money(total, &currency)?,
+        occurred_at: Timestamp::from_unix_millis(occurred),
+        received_at: Timestamp::from_unix_millis(received),
+    })
+}
+
+/// Implements [`super::Storage`] for `$storage` (which has a `pool` of `$db`).
+macro_rules! sql_storage {
+    ($storage:ty, $db:ty) => {
+        use $crate::storage::sql::{
+            movement_from_row, now_ms, position_from_row, sale_from_row, variant_from_row,
+            MovementRow, SaleRow, VariantRow, MOVEMENT_COLUMNS, VARIANT_COLUMNS,
+        };
+        use $crate::storage::*;
+        use pos_shared::sync::{ChangeBody, FeedPage, MovementReason, MovementRecord, VariantRecord, PROTOCOL_VERSION};
+        use pos_shared::{Envelope, Money, StoreId, TenantId, TerminalId, VariantId};
+        use pos_shared::sale::SaleFact;
+        use uuid::Uuid;
+
+        type Tx<'a> = sqlx::Transaction<'a, $db>;
+
+        impl $storage {
+            /// Appends to the tenant's feed inside `tx`; the sequence is the
+            /// tenant row's counter, so it is gap-free and commits in order.
+            async fn append_change(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                store: Option<StoreId>,
+                body: &ChangeBody,
+            ) -> DbResult<()> {
+                let (seq,): (i64,) = sqlx::query_as(
+                    "UPDATE tenants SET feed_seq = feed_seq + 1 WHERE id = $1 RETURNING feed_seq",
+                )
+                .bind(tenant.as_uuid())
+                .fetch_one(&mut **tx)
+                .await?;
+                let body = serde_json::to_string(body).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO feed_changes (tenant_id, seq, store_id, body, committed_at_ms) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(seq)
+                .bind(store.map(|s| s.as_uuid()))
+                .bind(body)
+                .bind(now_ms())
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            /// Adds one movement to the ledger unless its id is already there;
+            /// only a new movement moves the position and reaches the feed.
+            async fn apply_movement(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                m: &MovementRecord,
+            ) -> DbResult<MovementOutcome> {
+                let now = now_ms();
+                let inserted = sqlx::query(
+                    "INSERT INTO stock_movements (id, tenant_id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms, recorded_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(m.movement_id.as_uuid())
+                .bind(tenant.as_uuid())
+                .bind(m.store_id.as_uuid())
+                .bind(m.variant_id.as_uuid())
+                .bind(m.delta.milli())
+                .bind(m.reason.as_str())
+                .bind(m.sale_id.map(|s| s.as_uuid()))
+                .bind(m.terminal_id.map(|t| t.as_uuid()))
+                .bind(m.occurred_at.unix_millis())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    return Ok(MovementOutcome::Duplicate);
+                }
+                sqlx::query(
+                    "INSERT INTO stock_positions (tenant_id, store_id, variant_id, on_hand_milli, updated_at_ms) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (tenant_id, store_id, variant_id) DO UPDATE \
+                     SET on_hand_milli = stock_positions.on_hand_milli + excluded.on_hand_milli, updated_at_ms = excluded.updated_at_ms",
+                )
+                .bind(tenant.as_uuid())
+                .bind(m.store_id.as_uuid())
+                .bind(m.variant_id.as_uuid())
+                .bind(m.delta.milli())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                Self::append_change(tx, tenant, Some(m.store_id), &ChangeBody::StockMoved(m.clone())).await?;
+                Ok(MovementOutcome::Recorded)
+            }
+
+            async fn variant_exists(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<bool> {
+                let found: Option<(Uuid,)> =
+                    sqlx::query_as("SELECT id FROM variants WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(variant.as_uuid())
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                Ok(found.is_some())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl Storage for $storage {
+            async fn create_tenant(&self, name: &str, api_key_hash: &str) -> DbResult<Tenant> {
+                let id = TenantId::new();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO tenants (id, name, feed_seq, created_at_ms) VALUES ($1, $2, 0, $3)")
+                    .bind(id.as_uuid())
+                    .bind(name)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO api_keys (key_hash, tenant_id, label, created_at_ms) VALUES ($1, $2, 'initial', $3)")
+                    .bind(api_key_hash)
+                    .bind(id.as_uuid())
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Tenant { id, name: name.to_owned() })
+            }
+
+            async fn tenant_for_api_key(&self, key_hash: &str) -> DbResult<TenantId> {
+                let row: Option<(Uuid,)> = sqlx::query_as("SELECT tenant_id FROM api_keys WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|(t,)| TenantId::from_uuid(t)).ok_or(DbError::NotFound("api key"))
+            }
+
+            async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store> {
+                let id = StoreId::new();
+                sqlx::query("INSERT INTO stores (id, tenant_id, code, name, currency, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(id.as_uuid())
+                    .bind(tenant.as_uuid())
+                    .bind(&store.code)
+                    .bind(&store.name)
+                    .bind(store.currency.as_str())
+                    .bind(now_ms())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(DbError::from_sqlx)?;
+                Ok(Store { id, code: store.code.clone(), name: store.name.clone(), currency: store.currency.to_string() })
+            }
+
+            async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store> {
+                let row: Option<(Uuid, String, String, String)> =
+                    sqlx::query_as("SELECT id, code, name, currency FROM stores WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(store.as_uuid())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let (id, code, name, currency) = row.ok_or(DbError::NotFound("store"))?;
+                Ok(Store { id: StoreId::from_uuid(id), code, name, currency })
+            }
+
+            async fn create_terminal(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                terminal: &NewTerminal,
+                code_hash: &str,
+            ) -> DbResult<Terminal> {
+                self.store(tenant, store).await?;
+                let id = TerminalId::new();
+                sqlx::query(
+                    "INSERT INTO terminals (id, tenant_id, store_id, name, receipt_prefix, enrollment_code_hash, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id.as_uuid())
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(&terminal.name)
+                .bind(&terminal.receipt_prefix)
+                .bind(code_hash)
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await
+                .map_err(DbError::from_sqlx)?;
+                Ok(Terminal { id, store_id: store, name: terminal.name.clone(), receipt_prefix: terminal.receipt_prefix.clone() })
+            }
+
+            async fn enroll_terminal(&self, code_hash: &str, token_hash: &str) -> DbResult<DeviceIdentity> {
+                // One statement: the code is consumed atomically, so it works once.
+                let row: Option<(Uuid, Uuid, Uuid, String, String)> = sqlx::query_as(
+                    "UPDATE terminals SET device_token_hash = $2, enrolled_at_ms = $3, enrollment_code_hash = NULL \
+                     WHERE enrollment_code_hash = $1 RETURNING id, tenant_id, store_id, name, receipt_prefix",
+                )
+                .bind(code_hash)
+                .bind(token_hash)
+                .bind(now_ms())
+                .fetch_optional(&self.pool)
+                .await?;
+                let (id, tenant, store, name, prefix) = row.ok_or(DbError::NotFound("enrollment code"))?;
+                Ok(DeviceIdentity {
+                    tenant_id: TenantId::from_uuid(tenant),
+                    store_id: StoreId::from_uuid(store),
+                    terminal_id: TerminalId::from_uuid(id),
+                    terminal_name: name,
+                    receipt_prefix: prefix,
+                })
+            }
+
+            async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity> {
+                let row: Option<(Uuid, Uuid, Uuid, String, String)> = sqlx::query_as(
+                    "SELECT id, tenant_id, store_id, name, receipt_prefix FROM terminals WHERE device_token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let (id, tenant, store, name, prefix) = row.ok_or(DbError::NotFound("device credential"))?;
+                Ok(DeviceIdentity {
+                    tenant_id: TenantId::from_uuid(tenant),
+                    store_id: StoreId::from_uuid(store),
+                    terminal_id: TerminalId::from_uuid(id),
+                    terminal_name: name,
+                    receipt_prefix: prefix,
+                })
+            }
+
+            async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO products (id, tenant_id, name, created_at_ms) VALUES ($1, $2, $3, $4)")
+                    .bind(product.id.as_uuid())
+                    .bind(tenant.as_uuid())
+                    .bind(&product.name)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(DbError::from_sqlx)?;
+                let mut variants = Vec::with_capacity(product.variants.len());
+                for v in &product.variants {
+                    let record = VariantRecord {
+                        variant_id: VariantId::new(),
+                        product_id: product.id,
+                        name: v.name.clone(),
+                        sku: v.sku.clone(),
+                        barcode: v.barcode.clone(),
+                        price: v.price,
+                    };
+                    sqlx::query(
+                        "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(record.variant_id.as_uuid())
+                    .bind(tenant.as_uuid())
+                    .bind(product.id.as_uuid())
+                    .bind(&record.name)
+                    .bind(&record.sku)
+                    .bind(record.barcode.as_str())
+                    .bind(record.price.minor())
+                    .bind(record.price.currency().as_str())
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(DbError::from_sqlx)?;
+                    Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
+                    variants.push(record);
+                }
+                tx.commit().await?;
+                Ok(Product { id: product.id, name: product.name.clone(), variants })
+            }
+
+            async fn set_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {
+                let mut tx = self.pool.begin().await?;
+                let row: Option<VariantRow> = sqlx::query_as(&format!(
+                    "UPDATE variants SET price_minor = $3, currency = $4, updated_at_ms = $5 WHERE tenant_id = $1 AND id = $2 RETURNING {VARIANT_COLUMNS}"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .bind(price.minor())
+                .bind(price.currency().as_str())
+                .bind(now_ms())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let record = variant_from_row(row.ok_or(DbError::NotFound("variant"))?)?;
+                Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn record_movement(&self, tenant: TenantId, movement: &MovementRecord) -> DbResult<MovementOutcome> {
+                self.store(tenant, movement.store_id).await?;
+                let mut tx = self.pool.begin().await?;
+                if !Self::variant_exists(&mut tx, tenant, movement.variant_id).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let outcome = Self::apply_movement(&mut tx, tenant, movement).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<(Uuid, String, String, String, i64)> = sqlx::query_as(
+                    "SELECT v.id, v.sku, v.name, v.gtin, COALESCE(p.on_hand_milli, 0) FROM variants v \
+                     LEFT JOIN stock_positions p ON p.tenant_id = v.tenant_id AND p.variant_id = v.id AND p.store_id = $2 \
+                     WHERE v.tenant_id = $1 ORDER BY v.sku",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(position_from_row).collect())
+            }
+
+            async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<MovementRow> = sqlx::query_as(&format!(
+                    "SELECT {MOVEMENT_COLUMNS} FROM stock_movements WHERE tenant_id = $1 AND store_id = $2 ORDER BY id"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(movement_from_row).collect()
+            }
+
+            async fn feed(&self, tenant: TenantId, store: StoreId, since: u64, limit: u32) -> DbResult<FeedPage> {
+                let since = i64::try_from(since).map_err(|_| DbError::NotFound("feed position"))?;
+                // Read the head first: every change up to it has committed (the
+                // tenant row lock orders commits), so the query below sees them all.
+                let (head,): (i64,) = sqlx::query_as("SELECT feed_seq FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(DbError::NotFound("tenant"))?;
+                let mut rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT seq, body FROM feed_changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
+                     AND (store_id IS NULL OR store_id = $4) ORDER BY seq LIMIT $5",
+                )
+                .bind(tenant.as_uuid())
+                .bind(since)
+                .bind(head)
+                .bind(store.as_uuid())
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let has_more = rows.len() > limit as usize;
+                rows.truncate(limit as usize);
+                let next_cursor = match (has_more, rows.last()) {
+                    (true, Some((seq, _))) => *seq,
+                    _ => head.max(since),
+                };
+                let changes = rows
+                    .into_iter()
+                    .map(|(seq, body)| {
+                        let body: ChangeBody = serde_json::from_str(&body)
+                            .map_err(|e| DbError::Corrupt(format!("feed change {seq}: {e}")))?;
+                        Ok(pos_shared::sync::Change { seq: seq as u64, body })
+                    })
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(FeedPage { protocol_version: PROTOCOL_VERSION, changes, next_cursor: next_cursor as u64, has_more })
+            }
+
+            async fn accept_sale(
+                &self,
+                device: &DeviceIdentity,
+                envelope: &Envelope<SaleFact>,
+                raw_envelope: &str,
+            ) -> DbResult<SaleOutcome> {
+                let sale = &envelope.data;
+                let mut tx = self.pool.begin().await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO sales (id, tenant_id, store_id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(sale.sale_id.as_uuid())
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(&sale.receipt_no)
+                .bind(sale.total.minor())
+                .bind(sale.total.currency().as_str())
+                .bind(sale.occurred_at.unix_millis())
+                .bind(now_ms())
+                .bind(raw_envelope)
+                .execute(&mut *tx)
+                .await;
+                match inserted.map_err(DbError::from_sqlx) {
+                    Ok(done) if done.rows_affected() == 0 => return Ok(SaleOutcome::Duplicate),
+                    Ok(_) => {}
+                    Err(DbError::Conflict(_)) => {
+                        return Ok(SaleOutcome::Rejected(format!(
+                            "receipt_no: {} is already used by another sale of this terminal",
+                            sale.receipt_no
+                        )))
+                    }
+                    Err(e) => return Err(e),
+                }
+                for (i, line) in sale.lines.iter().enumerate() {
+                    if !Self::variant_exists(&mut tx, device.tenant_id, line.variant_id).await? {
+                        return Ok(SaleOutcome::Rejected(format!(
+                            "lines[{i}].variant_id: no variant {} in this tenant's catalog",
+                            line.variant_id
+                        )));
+                    }
+                    let movement = MovementRecord {
+                        movement_id: line.movement_id,
+                        store_id: device.store_id,
+                        variant_id: line.variant_id,
+                        delta: -line.qty,
+                        reason: MovementReason::Sale,
+                        sale_id: Some(sale.sale_id),
+                        terminal_id: Some(device.terminal_id),
+                        occurred_at: sale.occurred_at,
+                    };
+                    if Self::apply_movement(&mut tx, device.tenant_id, &movement).await? == MovementOutcome::Duplicate {
+                        return Ok(SaleOutcome::Rejected(format!(
+                            "lines[{i}].movement_id: movement {} already belongs to another fact",
+                            line.movement_id
+                        )));
+                    }
+                }
+                tx.commit().await?;
+                Ok(SaleOutcome::Accepted)
+            }
+
+            async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<SaleRow> = sqlx::query_as(
+                    "SELECT id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms \
+                     FROM sales WHERE tenant_id = $1 AND store_id = $2 ORDER BY received_at_ms, id",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(sale_from_row).collect()
+            }
+        }
+    };
+}
+pub(crate) use sql_storage;

@@ -1,0 +1,36 @@
+//! The embedded SQLite backend: the default when no database URL is given.
+//!
+//! SQLite allows one writer at a time, so the pool holds a single connection and
+//! requests take turns; WAL and `synchronous=FULL` make each commit durable.
+
+use super::migrate::{self, run_migrations};
+use super::sql::sql_storage;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if missing) and migrates the database at `url` (`sqlite://path`).
+    pub async fn connect(url: &str) -> DbResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        run_migrations!(&pool, migrate::SQLITE)?;
+        Ok(SqliteStorage { pool })
+    }
+}
+
+sql_storage!(SqliteStorage, sqlx::Sqlite);

@@ -1,0 +1,216 @@
+//! HTTP error and body plumbing shared by the hub's and the agent's APIs
+//! (feature `http`).
+//!
+//! Every failure leaves as a [`Problem`] JSON body naming what was wrong. A JSON
+//! body that does not parse is refused by [`JsonBody`] with the path of the field
+//! at fault, in the same shape as every other error. Internal errors are logged
+//! with their cause and shown to the client only as a generic message.
+
+use crate::Problem;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+/// An error answer: status, stable code, and a detail a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub kind: &'static str,
+    pub detail: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            kind,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    /// 400: the request itself is malformed.
+    pub fn bad_request(kind: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, kind, detail)
+    }
+
+    /// 422: well-formed, but a value is not acceptable.
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).with_field(field)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    pub fn not_found(kind: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, kind, detail)
+    }
+
+    pub fn conflict(kind: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, kind, detail)
+    }
+
+    /// 500: logs `cause` and tells the client only that it was our fault.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred; it has been logged",
+        )
+    }
+
+    /// 503: a dependency is down for now; worth retrying.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        Problem {
+            kind: self.kind.to_owned(),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            field: self.field.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.kind, self.detail)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.to_problem()).unwrap_or_default();
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+/// A JSON body whose parse errors name the offending field.
+#[derive(Debug, Clone)]
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::bad_request("unreadable_body", e.body_text()))?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses JSON, mapping syntax errors to 400 and type/value errors to 422 with the
+/// path of the field (`lines[1].qty`).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let malformed = |e: serde_json::Error| {
+        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    };
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(value) => {
+            de.end().map_err(malformed)?;
+            Ok(value)
+        }
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(malformed(inner));
+            }
+            let field = if path == "." { String::new() } else { path };
+            let detail = if field.is_empty() {
+                inner.to_string()
+            } else {
+                format!("{field}: {inner}")
+            };
+            let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", detail);
+            if !field.is_empty() {
+                e.field = Some(field);
+            }
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Money, Qty};
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Line {
+        qty: Qty,
+        price: Money,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        lines: Vec<Line>,
+    }
+
+    #[test]
+    fn type_errors_name_the_field_path() {
+        let err = parse_json::<Body>(
+            br#"{"lines":[{"qty":"1","price":{"minor":1,"currency":"INR"}},{"qty":"x","price":{"minor":1,"currency":"INR"}}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err.field.as_deref(), Some("lines[1].qty"));
+        assert!(err.detail.contains("not a decimal"), "{}", err.detail);
+    }
+
+    #[test]
+    fn missing_fields_and_syntax_errors_are_distinguished() {
+        let err = parse_json::<Body>(br#"{"lines":[{"qty":"1"}]}"#).unwrap_err();
+        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            err.detail.contains("missing field `price`"),
+            "{}",
+            err.detail
+        );
+        let err = parse_json::<Body>(br#"{"lines": ["#).unwrap_err();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert_eq!(err.kind, "malformed_json");
+        let err = parse_json::<Body>(br#"{"lines": []} trailing"#).unwrap_err();
+        assert_eq!(err.kind, "malformed_json");
+    }
+}
