@@ -1,1 +1,90 @@
-fn main() {}
+//! The edge agent: the daemon on every store terminal.
+//!
+//! It keeps a local SQLite replica of its store's catalog and stock, records sales
+//! offline in milliseconds, queues them in a durable outbox, and syncs with the hub
+//! whenever it can: the outbox goes up, the change feed comes down. The cashier UI
+//! talks to it over a loopback HTTP API.
+//!
+//! - [`store`]: the local database and the one write path of each fact.
+//! - [`sync`]: the loop that enrolls, uploads and pulls, with backoff.
+//! - [`http`]: the local API.
+
+pub mod config;
+pub mod credential;
+pub mod http;
+pub mod hub_client;
+pub mod store;
+pub mod sync;
+
+use config::AgentConfig;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+
+/// A started agent: its local API address and its tasks.
+pub struct RunningAgent {
+    pub addr: SocketAddr,
+    pub state: http::AgentState,
+    server: JoinHandle<()>,
+    sync: JoinHandle<()>,
+}
+
+impl RunningAgent {
+    /// Waits until the server stops (it runs until the process ends).
+    pub async fn wait(self) {
+        let _ = self.server.await;
+        self.sync.abort();
+    }
+
+    /// Stops both tasks. Every step they take is idempotent, so stopping anywhere is safe.
+    pub fn stop(self) {
+        self.server.abort();
+        self.sync.abort();
+    }
+}
+
+/// Opens the local database, loads the credential and starts the API and the sync loop.
+pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
+    config.validate()?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
+    let db_path = config.data_dir.join("edge.db");
+    let store = store::LocalStore::open(&db_path)
+        .map_err(|e| format!("cannot open {}: {e}", db_path.display()))?;
+    let shared = Arc::new(sync::SyncShared::default());
+    *shared.credential.write().unwrap_or_else(|e| e.into_inner()) =
+        credential::load(&config.data_dir)?;
+
+    let client = hub_client::HubClient::new(&config.hub_url)?;
+    let syncer = sync::Syncer {
+        store: store.clone(),
+        client,
+        data_dir: config.data_dir.clone(),
+        enroll_code: config.enroll_code.clone(),
+        shared: shared.clone(),
+        interval: config.sync_interval,
+    };
+    let state = http::AgentState {
+        store,
+        sync: shared,
+        hub_url: config.hub_url.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let app = http::router(state.clone());
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "local API stopped");
+        }
+    });
+    let sync = tokio::spawn(syncer.run());
+    tracing::info!(%addr, hub = %config.hub_url, "edge agent running");
+    Ok(RunningAgent {
+        addr,
+        state,
+        server,
+        sync,
+    })
+}

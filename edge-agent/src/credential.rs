@@ -1,0 +1,80 @@
+//! The device credential this terminal received at enrollment, kept in its data dir.
+//!
+//! Written atomically (temporary file, fsync, rename) and readable only by the
+//! agent's user, since the token lets its holder sell as this terminal.
+
+use pos_shared::sync::DeviceCredential;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const FILE_NAME: &str = "device.json";
+
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(FILE_NAME)
+}
+
+/// The stored credential, if this terminal has enrolled.
+pub fn load(data_dir: &Path) -> Result<Option<DeviceCredential>, String> {
+    let path = path(data_dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            format!(
+                "{} is damaged ({e}); remove it and enroll again",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+pub fn save(data_dir: &Path, credential: &DeviceCredential) -> Result<(), String> {
+    let path = path(data_dir);
+    let tmp = data_dir.join(format!("{FILE_NAME}.tmp"));
+    let json = serde_json::to_vec_pretty(credential).map_err(|e| e.to_string())?;
+    let write = || -> std::io::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp)?;
+        file.write_all(&json)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(())
+    };
+    write().map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pos_shared::{StoreId, TenantId, TerminalId};
+
+    #[test]
+    fn saves_and_loads_privately() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path()).unwrap(), None);
+        let cred = DeviceCredential {
+            tenant_id: TenantId::new(),
+            store_id: StoreId::new(),
+            terminal_id: TerminalId::new(),
+            terminal_name: "Till 1".into(),
+            receipt_prefix: "T1".into(),
+            token: "dev_secret".into(),
+        };
+        save(dir.path(), &cred).unwrap();
+        assert_eq!(load(dir.path()).unwrap(), Some(cred));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(path(dir.path()), b"{not json").unwrap();
+        assert!(load(dir.path()).unwrap_err().contains("enroll again"));
+    }
+}

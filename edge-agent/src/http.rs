@@ -1,0 +1,139 @@
+//! The agent's local HTTP API, served on loopback to the cashier UI.
+//!
+//! Answers come from the local database only: nothing here waits on the hub.
+
+use crate::store::{
+    catalog, outbox, sales, LocalStore, OutboxCounts, ProductView, SaleRejection, SaleResult,
+};
+use crate::sync::{LinkStatus, SyncShared};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Html;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::sale::SaleFact;
+use pos_shared::{Gtin, StoreId, TerminalId};
+use serde::Serialize;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AgentState {
+    pub store: LocalStore,
+    pub sync: Arc<SyncShared>,
+    pub hub_url: String,
+}
+
+/// The cashier UI, built into the binary so the till needs nothing else.
+const UI_PAGE: &str = include_str!("../../ui-shell/web/index.html");
+
+pub fn router(state: AgentState) -> Router {
+    Router::new()
+        .route("/", get(|| async { Html(UI_PAGE) }))
+        .route(
+            "/health",
+            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route("/v1/products/by-barcode/{barcode}", get(product_by_barcode))
+        .route("/v1/sales", post(create_sale))
+        .route("/v1/sync/status", get(sync_status))
+        .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
+        .with_state(state)
+}
+
+fn store_error(e: crate::store::StoreError) -> ApiError {
+    ApiError::internal(e)
+}
+
+async fn product_by_barcode(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+) -> Result<Json<ProductView>, ApiError> {
+    let barcode = Gtin::parse(&raw).map_err(|e| {
+        ApiError::bad_request("invalid_barcode", e.to_string()).with_field("barcode")
+    })?;
+    let lookup = barcode.clone();
+    match app
+        .store
+        .call(move |c| catalog::product_by_barcode(c, &lookup))
+        .await
+        .map_err(store_error)?
+    {
+        Some(p) => Ok(Json(p)),
+        None => Err(ApiError::not_found(
+            "unknown_barcode",
+            format!(
+                "no product with barcode {} in this store's catalog",
+                raw.trim()
+            ),
+        )
+        .with_field("barcode")),
+    }
+}
+
+async fn create_sale(
+    State(app): State<AgentState>,
+    JsonBody(request): JsonBody<sales::SaleRequest>,
+) -> Result<(StatusCode, Json<SaleFact>), ApiError> {
+    let Some(device) = app.sync.credential() else {
+        return Err(ApiError::conflict(
+            "not_enrolled",
+            "this terminal is not enrolled with the hub yet, so it cannot number receipts",
+        ));
+    };
+    let result = app
+        .store
+        .call(move |c| sales::record_sale(c, &device, &request))
+        .await
+        .map_err(store_error)?;
+    match result {
+        SaleResult::Recorded(sale) => {
+            app.sync.nudge.notify_one();
+            Ok((StatusCode::CREATED, Json(sale)))
+        }
+        SaleResult::Existing(sale) => Ok((StatusCode::OK, Json(sale))),
+        SaleResult::Rejected(SaleRejection::UnknownBarcode { field, barcode }) => {
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_barcode",
+                format!("{field}: no product with barcode {barcode} in this store's catalog"),
+            )
+            .with_field(field))
+        }
+        SaleResult::Rejected(SaleRejection::Invalid { field, detail }) => Err(ApiError::invalid(
+            field.clone(),
+            format!("{field}: {detail}"),
+        )),
+    }
+}
+
+#[derive(Serialize)]
+struct SyncStatus {
+    enrolled: bool,
+    store_id: Option<StoreId>,
+    terminal_id: Option<TerminalId>,
+    terminal_name: Option<String>,
+    hub_url: String,
+    #[serde(flatten)]
+    link: LinkStatus,
+    #[serde(flatten)]
+    queue: OutboxCounts,
+}
+
+async fn sync_status(State(app): State<AgentState>) -> Result<Json<SyncStatus>, ApiError> {
+    let queue = app
+        .store
+        .call(|c| outbox::counts(c))
+        .await
+        .map_err(store_error)?;
+    let credential = app.sync.credential();
+    Ok(Json(SyncStatus {
+        enrolled: credential.is_some(),
+        store_id: credential.as_ref().map(|c| c.store_id),
+        terminal_id: credential.as_ref().map(|c| c.terminal_id),
+        terminal_name: credential.map(|c| c.terminal_name),
+        hub_url: app.hub_url,
+        link: app.sync.link(),
+        queue,
+    }))
+}

@@ -1,0 +1,108 @@
+//! The agent's HTTP client for the hub's device endpoints.
+//!
+//! Errors say whether they are worth retrying: a network failure or a 5xx is
+//! transient; a 4xx means this request will never succeed as it is.
+
+use pos_shared::sync::{DeviceCredential, EnrollRequest, FeedPage, UploadAck, PROTOCOL_VERSION};
+use pos_shared::Problem;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("hub unreachable: {0}")]
+    Unreachable(String),
+    #[error("hub answered {status}: {detail}")]
+    Refused { status: u16, detail: String },
+    #[error("hub answer not understood: {0}")]
+    BadAnswer(String),
+}
+
+impl HubError {
+    /// True when retrying the same request cannot help.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, HubError::Refused { status, .. } if (400..500).contains(status) && *status != 429 && *status != 408)
+    }
+}
+
+#[derive(Clone)]
+pub struct HubClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl HubClient {
+    pub fn new(base_url: &str) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("edge-agent/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(HubClient {
+            http,
+            base: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn enroll(&self, code: &str) -> Result<DeviceCredential, HubError> {
+        let body = EnrollRequest {
+            code: code.to_owned(),
+            agent_version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        let req = self
+            .http
+            .post(format!("{}/v1/enroll", self.base))
+            .json(&body);
+        send(req).await
+    }
+
+    pub async fn feed(&self, token: &str, since: u64, limit: u32) -> Result<FeedPage, HubError> {
+        let req = self
+            .http
+            .get(format!("{}/v1/sync/feed", self.base))
+            .bearer_auth(token)
+            .query(&[("since", since), ("limit", u64::from(limit))]);
+        send(req).await
+    }
+
+    /// Uploads envelopes already serialised in the outbox, without re-encoding them.
+    pub async fn upload(&self, token: &str, envelopes: &[String]) -> Result<UploadAck, HubError> {
+        let body = format!(
+            "{{\"protocol_version\":{PROTOCOL_VERSION},\"facts\":[{}]}}",
+            envelopes.join(",")
+        );
+        let req = self
+            .http
+            .post(format!("{}/v1/sync/outbox", self.base))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        send(req).await
+    }
+}
+
+async fn send<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, HubError> {
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| HubError::Unreachable(e.to_string()))?;
+    let status = resp.status();
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| HubError::Unreachable(e.to_string()))?;
+    if !status.is_success() {
+        let detail = serde_json::from_slice::<Problem>(&bytes)
+            .map(|p| p.detail)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+        return Err(HubError::Refused {
+            status: status.as_u16(),
+            detail,
+        });
+    }
+    serde_json::from_slice(&bytes).map_err(|e| HubError::BadAnswer(e.to_string()))
+}

@@ -1,0 +1,111 @@
+//! The catalog and stock replica, written only by the hub's change feed.
+
+use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
+use pos_shared::sync::{ChangeBody, FeedPage};
+use pos_shared::{Currency, Gtin, Money, Qty, VariantId};
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+const CURSOR_KEY: &str = "feed_cursor";
+
+/// What a till shows for a scanned item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProductView {
+    pub variant_id: VariantId,
+    pub name: String,
+    pub sku: String,
+    pub barcode: Gtin,
+    pub price: Money,
+    /// This store's stock as this terminal knows it, its own sales included.
+    pub available: Qty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppliedPage {
+    pub changes: usize,
+    pub cursor: u64,
+}
+
+/// The feed position this replica has applied up to.
+pub fn cursor(conn: &Connection) -> StoreResult<u64> {
+    match get_meta(conn, CURSOR_KEY)? {
+        Some(v) => v
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("feed cursor {v:?} is not a number"))),
+        None => Ok(0),
+    }
+}
+
+/// Applies one feed page and advances the cursor in one transaction, so a crash
+/// leaves either all of the page or none of it.
+pub fn apply_feed_page(conn: &mut Connection, page: &FeedPage) -> StoreResult<AppliedPage> {
+    let tx = conn.transaction()?;
+    let current = cursor(&tx)?;
+    let mut applied = 0;
+    for change in page.changes.iter().filter(|c| c.seq > current) {
+        match &change.body {
+            ChangeBody::VariantUpserted(v) => {
+                tx.execute(
+                    "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET \
+                     product_id = excluded.product_id, name = excluded.name, sku = excluded.sku, gtin = excluded.gtin, \
+                     price_minor = excluded.price_minor, currency = excluded.currency, feed_seq = excluded.feed_seq",
+                    rusqlite::params![
+                        v.variant_id.to_string(),
+                        v.product_id.to_string(),
+                        v.name,
+                        v.sku,
+                        v.barcode.as_str(),
+                        v.price.minor(),
+                        v.price.currency().as_str(),
+                        change.seq as i64,
+                    ],
+                )?;
+            }
+            ChangeBody::StockMoved(m) => {
+                apply_movement(&tx, m, "hub")?;
+            }
+        }
+        applied += 1;
+    }
+    let next = current.max(page.next_cursor);
+    set_meta(&tx, CURSOR_KEY, &next.to_string())?;
+    tx.commit()?;
+    Ok(AppliedPage {
+        changes: applied,
+        cursor: next,
+    })
+}
+
+pub(crate) type VariantRow = (String, String, String, String, i64, String, i64);
+
+pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
+    let (id, name, sku, gtin, price, currency, on_hand) = row;
+    let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("variant {id}: {what}: {e}"));
+    Ok(ProductView {
+        variant_id: id
+            .parse()
+            .map_err(|e: uuid::Error| corrupt("id", e.to_string()))?,
+        barcode: Gtin::parse(&gtin).map_err(|e| corrupt("barcode", e.to_string()))?,
+        price: Money::new(
+            price,
+            Currency::parse(&currency).map_err(|e| corrupt("currency", e.to_string()))?,
+        ),
+        name,
+        sku,
+        available: Qty::from_milli(on_hand),
+    })
+}
+
+/// Looks a scanned barcode up in the replica.
+pub fn product_by_barcode(conn: &Connection, barcode: &Gtin) -> StoreResult<Option<ProductView>> {
+    let row: Option<VariantRow> = conn
+        .query_row(
+            "SELECT v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0) \
+             FROM variants v LEFT JOIN stock s ON s.variant_id = v.id WHERE v.gtin = ?1",
+            [barcode.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )
+        .optional()?;
+    row.map(product_from_row).transpose()
+}

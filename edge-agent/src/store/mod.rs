@@ -1,0 +1,134 @@
+//! The terminal's local SQLite database: catalog replica, stock ledger, sales and
+//! the outbox.
+//!
+//! One connection is the single writer, behind a mutex; callers on the async side
+//! go through [`LocalStore::call`], which runs the work on the blocking pool. The
+//! database runs in WAL mode with `synchronous=FULL`, so a committed sale survives
+//! power loss before the call returns.
+
+pub mod catalog;
+pub mod outbox;
+pub mod sales;
+
+pub use catalog::{AppliedPage, ProductView};
+pub use outbox::{OutboxCounts, PendingFact};
+pub use sales::{SaleLineRequest, SaleRejection, SaleRequest, SaleResult};
+
+use rusqlite::{Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("local database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("local data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the local database task failed: {0}")]
+    Task(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Schema versions, applied in order; the version lives in `PRAGMA user_version`.
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/edge/0001_init.sql")];
+
+#[derive(Clone)]
+pub struct LocalStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl LocalStore {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(LocalStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `work` with the connection on the blocking pool.
+    pub async fn call<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Runs `work` with the connection on the current thread (tests, benchmarks).
+    pub fn with_conn<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut guard = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut guard)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let current: usize =
+        conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "applied edge migration");
+    }
+    Ok(())
+}
+
+pub(crate) fn get_meta(conn: &Connection, key: &str) -> StoreResult<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+/// Adds a movement to the local ledger unless its id is known; returns whether it was new.
+pub(crate) fn apply_movement(
+    conn: &Connection,
+    movement: &pos_shared::sync::MovementRecord,
+    origin: &str,
+) -> StoreResult<bool> {
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO movements (id, variant_id, delta_milli, reason, sale_id, origin, occurred_at_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![
+            movement.movement_id.to_string(),
+            movement.variant_id.to_string(),
+            movement.delta.milli(),
+            movement.reason.as_str(),
+            movement.sale_id.map(|s| s.to_string()),
+            origin,
+            movement.occurred_at.unix_millis(),
+        ],
+    )?;
+    if inserted == 1 {
+        conn.execute(
+            "INSERT INTO stock (variant_id, on_hand_milli) VALUES (?1, ?2) \
+             ON CONFLICT (variant_id) DO UPDATE SET on_hand_milli = on_hand_milli + excluded.on_hand_milli",
+            rusqlite::params![movement.variant_id.to_string(), movement.delta.milli()],
+        )?;
+    }
+    Ok(inserted == 1)
+}

@@ -1,0 +1,257 @@
+//! Ringing up a sale: the one write path for the sale fact.
+//!
+//! The sale, its stock movements, the next receipt number and its outbox entry are
+//! written in one `IMMEDIATE` transaction; the commit is durable before
+//! [`record_sale`] returns, so a receipt is never printed for a sale that a crash
+//! could lose.
+
+use super::catalog::{product_by_barcode, ProductView};
+use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
+use pos_shared::sale::{SaleFact, SaleLine, Tender};
+use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
+use pos_shared::{Envelope, Gtin, Money, MovementId, Qty, SaleId, Timestamp};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use serde::Deserialize;
+
+const RECEIPT_SEQ_KEY: &str = "receipt_seq";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaleLineRequest {
+    pub barcode: String,
+    pub qty: Qty,
+}
+
+/// What the till asks for; prices come from the replica, never from the request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaleRequest {
+    /// Lets the UI retry a sale safely: the same id returns the same sale.
+    #[serde(default)]
+    pub sale_id: Option<SaleId>,
+    pub lines: Vec<SaleLineRequest>,
+    pub tenders: Vec<Tender>,
+}
+
+/// Why the till refuses a sale: a field and words for the cashier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SaleRejection {
+    #[error("{field}: {detail}")]
+    Invalid { field: String, detail: String },
+    #[error("{field}: no product with barcode {barcode} in this store's catalog")]
+    UnknownBarcode { field: String, barcode: String },
+}
+
+fn invalid(field: impl Into<String>, detail: impl Into<String>) -> SaleRejection {
+    SaleRejection::Invalid {
+        field: field.into(),
+        detail: detail.into(),
+    }
+}
+
+pub enum SaleResult {
+    Recorded(SaleFact),
+    /// The request's `sale_id` was already recorded; here it is again.
+    Existing(SaleFact),
+    Rejected(SaleRejection),
+}
+
+/// Records a sale for the enrolled terminal `device`.
+pub fn record_sale(
+    conn: &mut Connection,
+    device: &DeviceCredential,
+    request: &SaleRequest,
+) -> StoreResult<SaleResult> {
+    if request.lines.is_empty() {
+        return Ok(SaleResult::Rejected(invalid(
+            "lines",
+            "a sale needs at least one line",
+        )));
+    }
+    let mut barcodes = Vec::with_capacity(request.lines.len());
+    for (i, line) in request.lines.iter().enumerate() {
+        let field = format!("lines[{i}].barcode");
+        match Gtin::parse(&line.barcode) {
+            Ok(g) => barcodes.push(g),
+            Err(e) => return Ok(SaleResult::Rejected(invalid(field, e.to_string()))),
+        }
+        if !line.qty.is_positive() {
+            return Ok(SaleResult::Rejected(invalid(
+                format!("lines[{i}].qty"),
+                "quantity must be positive",
+            )));
+        }
+    }
+
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if let Some(id) = request.sale_id {
+        if let Some(existing) = stored_sale(&tx, id)? {
+            return Ok(SaleResult::Existing(existing));
+        }
+    }
+    let mut products: Vec<ProductView> = Vec::with_capacity(barcodes.len());
+    for (i, barcode) in barcodes.iter().enumerate() {
+        match product_by_barcode(&tx, barcode)? {
+            Some(p) => products.push(p),
+            None => {
+                return Ok(SaleResult::Rejected(SaleRejection::UnknownBarcode {
+                    field: format!("lines[{i}].barcode"),
+                    barcode: request.lines[i].barcode.trim().to_owned(),
+                }))
+            }
+        }
+    }
+    let currency = products[0].price.currency();
+    let mut lines = Vec::with_capacity(products.len());
+    for (i, (p, req)) in products.iter().zip(&request.lines).enumerate() {
+        let line_total = match p.price.times(req.qty) {
+            Ok(m) if m.currency() == currency => m,
+            Ok(_) => {
+                return Ok(SaleResult::Rejected(invalid(
+                    format!("lines[{i}]"),
+                    "items in one sale must share a currency",
+                )))
+            }
+            Err(e) => {
+                return Ok(SaleResult::Rejected(invalid(
+                    format!("lines[{i}].qty"),
+                    e.to_string(),
+                )))
+            }
+        };
+        lines.push(SaleLine {
+            movement_id: MovementId::new(),
+            variant_id: p.variant_id,
+            barcode: p.barcode.clone(),
+            name: p.name.clone(),
+            qty: req.qty,
+            unit_price: p.price,
+            line_total,
+        });
+    }
+    let total = match Money::sum(currency, lines.iter().map(|l| &l.line_total)) {
+        Ok(t) => t,
+        Err(e) => return Ok(SaleResult::Rejected(invalid("lines", e.to_string()))),
+    };
+    if request.tenders.is_empty() {
+        return Ok(SaleResult::Rejected(invalid(
+            "tenders",
+            "a sale needs at least one tender",
+        )));
+    }
+    for (i, t) in request.tenders.iter().enumerate() {
+        if t.amount.currency() != currency {
+            return Ok(SaleResult::Rejected(invalid(
+                format!("tenders[{i}].amount.currency"),
+                format!("this store sells in {currency}"),
+            )));
+        }
+    }
+    let tendered = match Money::sum(currency, request.tenders.iter().map(|t| &t.amount)) {
+        Ok(t) => t,
+        Err(e) => return Ok(SaleResult::Rejected(invalid("tenders", e.to_string()))),
+    };
+    let change_due = match tendered.checked_sub(total) {
+        Ok(c) if !c.is_negative() => c,
+        _ => {
+            return Ok(SaleResult::Rejected(invalid(
+                "tenders",
+                format!("tendered {tendered} is short of the total {total}"),
+            )))
+        }
+    };
+
+    let receipt_seq = next_receipt_seq(&tx)?;
+    let sale = SaleFact {
+        sale_id: request.sale_id.unwrap_or_default(),
+        store_id: device.store_id,
+        terminal_id: device.terminal_id,
+        receipt_no: format!("{}-{receipt_seq:06}", device.receipt_prefix),
+        occurred_at: Timestamp::now(),
+        lines,
+        total,
+        tenders: request.tenders.clone(),
+        change_due,
+    };
+    if let Err(e) = sale.validate() {
+        return Ok(SaleResult::Rejected(invalid(e.field, e.message)));
+    }
+    write_sale(&tx, device, &sale)?;
+    tx.commit()?;
+    Ok(SaleResult::Recorded(sale))
+}
+
+/// Gap-free per terminal: the counter moves only inside a committed sale.
+fn next_receipt_seq(conn: &Connection) -> StoreResult<u64> {
+    let current: u64 = match get_meta(conn, RECEIPT_SEQ_KEY)? {
+        Some(v) => v
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("receipt counter {v:?} is not a number")))?,
+        None => 0,
+    };
+    set_meta(conn, RECEIPT_SEQ_KEY, &(current + 1).to_string())?;
+    Ok(current + 1)
+}
+
+fn write_sale(conn: &Connection, device: &DeviceCredential, sale: &SaleFact) -> StoreResult<()> {
+    let fact_json = serde_json::to_string(sale).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO sales (id, receipt_no, total_minor, currency, occurred_at_ms, fact) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            sale.sale_id.to_string(),
+            sale.receipt_no,
+            sale.total.minor(),
+            sale.total.currency().as_str(),
+            sale.occurred_at.unix_millis(),
+            fact_json,
+        ],
+    )?;
+    for line in &sale.lines {
+        let movement = MovementRecord {
+            movement_id: line.movement_id,
+            store_id: sale.store_id,
+            variant_id: line.variant_id,
+            delta: -line.qty,
+            reason: MovementReason::Sale,
+            sale_id: Some(sale.sale_id),
+            terminal_id: Some(sale.terminal_id),
+            occurred_at: sale.occurred_at,
+        };
+        apply_movement(conn, &movement, "local")?;
+    }
+    let fact = Fact::Sale(sale.clone());
+    let envelope = Envelope::new(
+        sale.sale_id.as_uuid(),
+        fact.event_type(),
+        format!("terminal:{}", device.terminal_id),
+        device.tenant_id,
+        sale.occurred_at,
+        fact,
+    );
+    let envelope_json =
+        serde_json::to_string(&envelope).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO outbox (event_id, event_type, envelope, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![
+            envelope.event_id.to_string(),
+            envelope.event_type,
+            envelope_json,
+            Timestamp::now().unix_millis(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn stored_sale(conn: &Connection, id: SaleId) -> StoreResult<Option<SaleFact>> {
+    let fact: Option<String> = conn
+        .query_row(
+            "SELECT fact FROM sales WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    fact.map(|f| {
+        serde_json::from_str(&f).map_err(|e| StoreError::Corrupt(format!("sale {id}: {e}")))
+    })
+    .transpose()
+}

@@ -1,0 +1,230 @@
+//! The sync loop: enroll if needed, upload the outbox, pull the change feed.
+//!
+//! It never blocks the till: sales commit locally and only nudge this loop. On a
+//! failure it backs off exponentially with jitter (so a hub coming back is not hit
+//! by every terminal at once) and records the error for the status display.
+
+use crate::credential;
+use crate::hub_client::{HubClient, HubError};
+use crate::store::outbox::{self, Verdict};
+use crate::store::{catalog, LocalStore, StoreError};
+use pos_shared::sync::{DeviceCredential, FactOutcome};
+use pos_shared::Timestamp;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+const FEED_PAGE: u32 = 500;
+const UPLOAD_BATCH: usize = 200;
+
+/// The live part of the sync status; queue depth and cursor come from the database.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LinkStatus {
+    /// The last exchange with the hub succeeded.
+    pub online: bool,
+    pub last_sync_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+}
+
+/// State shared between the sync loop and the local API.
+#[derive(Default)]
+pub struct SyncShared {
+    pub link: RwLock<LinkStatus>,
+    pub credential: RwLock<Option<DeviceCredential>>,
+    /// Wakes the loop early, e.g. right after a sale.
+    pub nudge: Notify,
+}
+
+impl SyncShared {
+    pub fn credential(&self) -> Option<DeviceCredential> {
+        self.credential
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn link(&self) -> LinkStatus {
+        self.link.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn update_link(&self, f: impl FnOnce(&mut LinkStatus)) {
+        f(&mut self.link.write().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum SyncError {
+    #[error(transparent)]
+    Hub(#[from] HubError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Setup(String),
+}
+
+pub struct Syncer {
+    pub store: LocalStore,
+    pub client: HubClient,
+    pub data_dir: PathBuf,
+    pub enroll_code: Option<String>,
+    pub shared: Arc<SyncShared>,
+    pub interval: Duration,
+}
+
+impl Syncer {
+    /// Runs until the task is dropped. Every step is idempotent, so stopping it
+    /// anywhere is safe.
+    pub async fn run(self) {
+        loop {
+            let wait = match self.sync_once().await {
+                Ok(()) => {
+                    self.shared.update_link(|l| {
+                        l.online = true;
+                        l.last_sync_at = Some(Timestamp::now());
+                        l.last_error = None;
+                        l.consecutive_failures = 0;
+                    });
+                    self.interval
+                }
+                Err(e) => {
+                    let reachable = matches!(e, SyncError::Hub(HubError::Refused { .. }));
+                    let mut failures = 0;
+                    self.shared.update_link(|l| {
+                        l.online = reachable;
+                        l.last_error = Some(e.to_string());
+                        l.consecutive_failures += 1;
+                        failures = l.consecutive_failures;
+                    });
+                    tracing::warn!(error = %e, failures, "sync failed");
+                    backoff(failures)
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.shared.nudge.notified() => {}
+            }
+        }
+    }
+
+    async fn sync_once(&self) -> Result<(), SyncError> {
+        let credential = self.ensure_enrolled().await?;
+        self.upload(&credential).await?;
+        self.pull(&credential).await
+    }
+
+    async fn ensure_enrolled(&self) -> Result<DeviceCredential, SyncError> {
+        if let Some(c) = self.shared.credential() {
+            return Ok(c);
+        }
+        let code = self.enroll_code.as_deref().ok_or_else(|| {
+            SyncError::Setup(
+                "this terminal is not enrolled: start it with EDGE_ENROLL_CODE set".into(),
+            )
+        })?;
+        let credential = self.client.enroll(code).await?;
+        credential::save(&self.data_dir, &credential).map_err(SyncError::Setup)?;
+        tracing::info!(terminal = %credential.terminal_id, "enrolled with the hub");
+        *self
+            .shared
+            .credential
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(credential.clone());
+        Ok(credential)
+    }
+
+    /// Sends the outbox in order until it is empty. A fact the hub rejects is
+    /// quarantined and the queue moves on.
+    async fn upload(&self, credential: &DeviceCredential) -> Result<(), SyncError> {
+        loop {
+            let batch = self
+                .store
+                .call(|c| outbox::pending(c, UPLOAD_BATCH))
+                .await?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let attempt = batch.clone();
+            self.store
+                .call(move |c| outbox::note_attempt(c, &attempt))
+                .await?;
+            let envelopes: Vec<String> = batch.iter().map(|f| f.envelope.clone()).collect();
+            let ack = self.client.upload(&credential.token, &envelopes).await?;
+            let sent: std::collections::HashSet<_> = batch.iter().map(|f| f.event_id).collect();
+            let verdicts: Vec<Verdict> = ack
+                .results
+                .into_iter()
+                .filter(|r| sent.contains(&r.event_id))
+                .map(|r| match r.outcome {
+                    FactOutcome::Accepted | FactOutcome::Duplicate => Verdict::Acked(r.event_id),
+                    FactOutcome::Rejected { reason } => {
+                        tracing::error!(event_id = %r.event_id, %reason, "hub rejected a fact; quarantined");
+                        Verdict::Quarantined(r.event_id, reason)
+                    }
+                })
+                .collect();
+            if verdicts.is_empty() {
+                return Err(SyncError::Hub(HubError::BadAnswer(
+                    "the hub acknowledged none of the uploaded facts".into(),
+                )));
+            }
+            self.store
+                .call(move |c| outbox::settle(c, &verdicts))
+                .await?;
+        }
+    }
+
+    /// Applies feed pages until the hub has nothing more.
+    async fn pull(&self, credential: &DeviceCredential) -> Result<(), SyncError> {
+        loop {
+            let since = self.store.call(|c| catalog::cursor(c)).await?;
+            let page = self
+                .client
+                .feed(&credential.token, since, FEED_PAGE)
+                .await?;
+            let has_more = page.has_more;
+            let applied = self
+                .store
+                .call(move |c| catalog::apply_feed_page(c, &page))
+                .await?;
+            if applied.changes > 0 {
+                tracing::debug!(
+                    changes = applied.changes,
+                    cursor = applied.cursor,
+                    "applied feed page"
+                );
+            }
+            if !has_more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Exponential backoff from 250 ms to 30 s, with "equal jitter": half fixed, half random.
+pub fn backoff(failures: u32) -> Duration {
+    let ceiling = Duration::from_millis(250)
+        .saturating_mul(1 << failures.min(7))
+        .min(Duration::from_secs(30));
+    let half = ceiling / 2;
+    half + half.mul_f64(fastrand::f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        for failures in 1..20 {
+            let d = backoff(failures);
+            let ceiling =
+                Duration::from_millis(250 * (1u64 << failures.min(7))).min(Duration::from_secs(30));
+            assert!(d >= ceiling / 2 && d <= ceiling, "{failures}: {d:?}");
+        }
+        let samples: std::collections::HashSet<_> = (0..20).map(|_| backoff(5)).collect();
+        assert!(samples.len() > 1, "jitter must vary the delay");
+    }
+}
