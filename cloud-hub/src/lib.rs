@@ -24,7 +24,37 @@ pub async fn serve(
         .await
 }
 
-/// Runs the hub binary: configuration from the environment, until Ctrl-C or SIGTERM.
+/// The `cloud-hub` binary: logs to stderr, runs until Ctrl-C or SIGTERM.
+pub fn cli_main() -> std::process::ExitCode {
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cloud-hub: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("cloud-hub: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs the hub with configuration from the environment, until Ctrl-C or SIGTERM.
 pub async fn run() -> Result<(), String> {
     let config = config::HubConfig::from_env()?;
     tracing::info!(?config, "starting hub");

@@ -88,3 +88,37 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         sync,
     })
 }
+
+/// The `edge-agent` binary: logs to stderr, runs until Ctrl-C.
+pub fn cli_main() -> std::process::ExitCode {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("edge-agent: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let config = config::AgentConfig::from_env()?;
+        let agent = start(config).await?;
+        println!("edge-agent listening on http://{}", agent.addr);
+        tokio::select! {
+            _ = agent.wait() => {}
+            _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+        }
+        Ok::<(), String>(())
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("edge-agent: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -10,7 +10,7 @@
 //! tenant's change feed in the same transaction that makes it.
 
 mod migrate;
-mod postgres;
+pub mod postgres;
 mod sql;
 mod sqlite;
 

@@ -23,3 +23,28 @@ impl PgStorage {
 }
 
 sql_storage!(PgStorage, sqlx::Postgres);
+
+/// Creates database `name` on the server of `admin_url` and returns its URL.
+/// Used to give each test, or a new environment, a database of its own.
+pub async fn create_database(admin_url: &str, name: &str) -> DbResult<String> {
+    use sqlx::Connection;
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(DbError::Conflict(format!(
+            "database name {name:?} must be lower-case letters, digits and _"
+        )));
+    }
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let server = base.rsplit_once('/').map(|(s, _)| s).unwrap_or(base);
+    Ok(format!("{server}/{name}{query}"))
+}

@@ -1,0 +1,338 @@
+//! `spawn_hub(backend)`: the real hub on port 0 with a fresh database, plus
+//! request helpers and a small tenant fixture.
+
+use cloud_hub::http::AppState;
+use pos_shared::sale::{SaleFact, SaleLine, Tender, TenderMethod};
+use pos_shared::sync::Fact;
+use pos_shared::{Envelope, Gtin, Money, MovementId, Qty, SaleId, Timestamp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `$scenario(backend)` as two tests: `sqlite` and `postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$scenario($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$scenario($crate::helpers::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+pub struct TestHub {
+    pub base: String,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn database_url(backend: Backend, dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("hub.db").display()),
+        Backend::Postgres => {
+            let admin = std::env::var("TEST_DATABASE_URL").expect(
+                "TEST_DATABASE_URL is not set: run ./scripts/test.sh, which starts PostgreSQL for the tests",
+            );
+            let name = format!("hub_test_{}", uuid::Uuid::now_v7().simple());
+            cloud_hub::storage::postgres::create_database(&admin, &name)
+                .await
+                .expect("create test database")
+        }
+    }
+}
+
+pub async fn spawn_hub(backend: Backend) -> TestHub {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = database_url(backend, dir.path()).await;
+    let storage = cloud_hub::storage::connect(&url)
+        .await
+        .expect("open storage");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = AppState {
+        storage,
+        admin_token: Some(ADMIN_TOKEN.into()),
+    };
+    tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
+    TestHub {
+        base,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+impl TestHub {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    /// POSTs a raw body with a JSON content type.
+    pub async fn post_raw(&self, path: &str, token: &str, body: &str) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Creates a tenant through the admin API and returns its API key.
+    pub async fn tenant(&self, name: &str) -> String {
+        let (status, body) = self
+            .post("/v1/admin/tenants", ADMIN_TOKEN, json!({"name": name}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["api_key"].as_str().expect("api key").to_owned()
+    }
+}
+
+/// A tenant with one store, one product of two variants with stock, and one
+/// enrolled terminal.
+pub struct Shop {
+    pub hub: TestHub,
+    pub api_key: String,
+    pub tenant_id: String,
+    pub store_id: String,
+    pub terminal_id: String,
+    pub device_token: String,
+    /// (variant_id, barcode, price in paise)
+    pub variants: Vec<(String, String, i64)>,
+}
+
+pub const TEA: &str = "8901234567890";
+pub const RICE: &str = "4006381333931";
+pub const INITIAL_STOCK: i64 = 50;
+
+pub async fn shop(backend: Backend) -> Shop {
+    let hub = spawn_hub(backend).await;
+    let api_key = hub.tenant("Kirana Chain").await;
+    let (status, store) = hub
+        .post(
+            "/v1/stores",
+            &api_key,
+            json!({"code": "BLR-1", "name": "Indiranagar"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{store}");
+    let store_id = store["id"].as_str().expect("store id").to_owned();
+    let (status, product) = hub
+        .post(
+            "/v1/products",
+            &api_key,
+            json!({"name": "Staples", "variants": [
+                {"name": "Assam Tea 250 g", "sku": "TEA-250", "barcode": TEA, "price": {"minor": 14500, "currency": "INR"}},
+                {"name": "Sona Masoori Rice (kg)", "sku": "RICE-KG", "barcode": RICE, "price": {"minor": 6250, "currency": "INR"}}
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{product}");
+    let variants: Vec<(String, String, i64)> = product["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .map(|v| {
+            (
+                v["variant_id"].as_str().expect("id").to_owned(),
+                v["barcode"].as_str().expect("barcode").to_owned(),
+                v["price"]["minor"].as_i64().expect("price"),
+            )
+        })
+        .collect();
+    for (variant_id, _, _) in &variants {
+        let (status, body) = hub
+            .post(
+                &format!("/v1/stores/{store_id}/movements"),
+                &api_key,
+                json!({"variant_id": variant_id, "delta": INITIAL_STOCK, "reason": "receipt"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, terminal) = hub
+        .post(
+            &format!("/v1/stores/{store_id}/terminals"),
+            &api_key,
+            json!({"name": "Till 1", "receipt_prefix": "t1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{terminal}");
+    let (status, credential) = hub
+        .send(
+            reqwest::Method::POST,
+            "/v1/enroll",
+            None,
+            Some(json!({"code": terminal["enrollment_code"], "agent_version": "test"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{credential}");
+    assert_eq!(credential["receipt_prefix"], "T1");
+    Shop {
+        tenant_id: credential["tenant_id"].as_str().expect("tenant").to_owned(),
+        terminal_id: credential["terminal_id"]
+            .as_str()
+            .expect("terminal")
+            .to_owned(),
+        device_token: credential["token"].as_str().expect("token").to_owned(),
+        hub,
+        api_key,
+        store_id,
+        variants,
+    }
+}
+
+impl Shop {
+    /// A consistent cash sale envelope of `(variant index, qty)` lines.
+    pub fn sale(&self, receipt_no: &str, lines: &[(usize, &str)]) -> Value {
+        let lines: Vec<SaleLine> = lines
+            .iter()
+            .map(|(i, qty)| {
+                let (id, barcode, price) = &self.variants[*i];
+                let qty = Qty::parse(qty).expect("qty");
+                SaleLine {
+                    movement_id: MovementId::new(),
+                    variant_id: id.parse().expect("variant id"),
+                    barcode: Gtin::parse(barcode).expect("barcode"),
+                    name: "item".into(),
+                    qty,
+                    unit_price: Money::inr(*price),
+                    line_total: Money::inr(*price).times(qty).expect("total"),
+                }
+            })
+            .collect();
+        let total = Money::sum(
+            pos_shared::Currency::INR,
+            lines.iter().map(|l| &l.line_total),
+        )
+        .expect("sum");
+        let sale = SaleFact {
+            sale_id: SaleId::new(),
+            store_id: self.store_id.parse().expect("store id"),
+            terminal_id: self.terminal_id.parse().expect("terminal id"),
+            receipt_no: receipt_no.into(),
+            occurred_at: Timestamp::now(),
+            lines,
+            total,
+            tenders: vec![Tender {
+                method: TenderMethod::Cash,
+                amount: total,
+            }],
+            change_due: Money::inr(0),
+        };
+        let envelope = Envelope::new(
+            sale.sale_id.as_uuid(),
+            "pos.sale.completed",
+            "terminal:test",
+            self.tenant_id.parse().expect("tenant id"),
+            sale.occurred_at,
+            Fact::Sale(sale),
+        );
+        serde_json::to_value(envelope).expect("json")
+    }
+
+    pub async fn upload(&self, facts: &[Value]) -> (StatusCode, Value) {
+        self.hub
+            .post(
+                "/v1/sync/outbox",
+                &self.device_token,
+                json!({"protocol_version": pos_shared::sync::PROTOCOL_VERSION, "facts": facts}),
+            )
+            .await
+    }
+
+    pub fn statuses(ack: &Value) -> Vec<String> {
+        ack["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| r["status"].as_str().expect("status").to_owned())
+            .collect()
+    }
+
+    /// Everything HQ can see of the store: sales, movements, inventory, feed head.
+    pub async fn snapshot(&self) -> Value {
+        let store = &self.store_id;
+        let (_, sales) = self
+            .hub
+            .get(&format!("/v1/stores/{store}/sales"), &self.api_key)
+            .await;
+        let (_, movements) = self
+            .hub
+            .get(&format!("/v1/stores/{store}/movements"), &self.api_key)
+            .await;
+        let (_, inventory) = self
+            .hub
+            .get(&format!("/v1/stores/{store}/inventory"), &self.api_key)
+            .await;
+        let (_, feed) = self
+            .hub
+            .get("/v1/sync/feed?since=0&limit=5000", &self.device_token)
+            .await;
+        json!({"sales": sales, "movements": movements, "inventory": inventory, "feed_cursor": feed["next_cursor"]})
+    }
+
+    /// On-hand by barcode from HQ's inventory view.
+    pub async fn on_hand(&self, barcode: &str) -> String {
+        let (_, inventory) = self
+            .hub
+            .get(
+                &format!("/v1/stores/{}/inventory", self.store_id),
+                &self.api_key,
+            )
+            .await;
+        let gtin = Gtin::parse(barcode).expect("barcode");
+        inventory["positions"]
+            .as_array()
+            .expect("positions")
+            .iter()
+            .find(|p| p["barcode"] == gtin.as_str())
+            .map(|p| p["on_hand"].as_str().expect("on_hand").to_owned())
+            .expect("position")
+    }
+}
