@@ -1,0 +1,306 @@
+//! The till on its own: a real agent on loopback with its SQLite file, the hub
+//! unreachable the whole time. The catalog is seeded as the feed would deliver it.
+
+use edge_agent::config::AgentConfig;
+use edge_agent::store::{catalog, LocalStore};
+use pos_shared::sync::{
+    Change, ChangeBody, DeviceCredential, FeedPage, MovementReason, MovementRecord, VariantRecord,
+};
+use pos_shared::{
+    Gtin, Money, MovementId, ProductId, Qty, StoreId, TenantId, TerminalId, Timestamp, VariantId,
+};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+
+const TEA: &str = "8901234567890";
+const RICE: &str = "4006381333931";
+
+fn seed(dir: &Path) -> DeviceCredential {
+    let credential = DeviceCredential {
+        tenant_id: TenantId::new(),
+        store_id: StoreId::new(),
+        terminal_id: TerminalId::new(),
+        terminal_name: "Till 1".into(),
+        receipt_prefix: "T1".into(),
+        token: "dev_test".into(),
+    };
+    edge_agent::credential::save(dir, &credential).unwrap();
+    let product = ProductId::new();
+    let mut changes = vec![];
+    for (i, (barcode, name, price)) in [(TEA, "Assam Tea 250 g", 14500), (RICE, "Rice (kg)", 6250)]
+        .into_iter()
+        .enumerate()
+    {
+        let variant = VariantRecord {
+            variant_id: VariantId::new(),
+            product_id: product,
+            name: name.into(),
+            sku: format!("SKU-{i}"),
+            barcode: Gtin::parse(barcode).unwrap(),
+            price: Money::inr(price),
+        };
+        let stock = MovementRecord {
+            movement_id: MovementId::new(),
+            store_id: credential.store_id,
+            variant_id: variant.variant_id,
+            delta: Qty::units(10),
+            reason: MovementReason::Receipt,
+            sale_id: None,
+            terminal_id: None,
+            occurred_at: Timestamp::now(),
+        };
+        changes.push(ChangeBody::VariantUpserted(variant));
+        changes.push(ChangeBody::StockMoved(stock));
+    }
+    let page = FeedPage {
+        protocol_version: 1,
+        changes: changes
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| Change {
+                seq: i as u64 + 1,
+                body,
+            })
+            .collect(),
+        next_cursor: 4,
+        has_more: false,
+    };
+    let store = LocalStore::open(&dir.join("edge.db")).unwrap();
+    store
+        .with_conn(|c| catalog::apply_feed_page(c, &page))
+        .unwrap();
+    credential
+}
+
+struct Till {
+    base: String,
+    http: reqwest::Client,
+    agent: edge_agent::RunningAgent,
+}
+
+async fn start_till(dir: &Path) -> Till {
+    let config = AgentConfig {
+        data_dir: dir.to_path_buf(),
+        // Nothing listens on port 9 of loopback: the hub is down for this whole file.
+        hub_url: "http://127.0.0.1:9".into(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        enroll_code: None,
+        sync_interval: Duration::from_millis(100),
+    };
+    let agent = edge_agent::start(config).await.unwrap();
+    Till {
+        base: format!("http://{}", agent.addr),
+        http: reqwest::Client::new(),
+        agent,
+    }
+}
+
+impl Till {
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    async fn sell(&self, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(format!("{}/v1/sales", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    async fn available(&self, barcode: &str) -> String {
+        let (_, p) = self
+            .get(&format!("/v1/products/by-barcode/{barcode}"))
+            .await;
+        p["available"].as_str().unwrap().to_owned()
+    }
+}
+
+fn cash(minor: i64) -> Value {
+    json!([{"method": "cash", "amount": {"minor": minor, "currency": "INR"}}])
+}
+
+/// (sales, queued outbox entries, receipt counter) straight from the SQLite file.
+/// Read through a second connection to the file (WAL allows it), as a support tool would.
+fn on_disk(dir: &Path) -> (i64, i64, Option<String>) {
+    let store = LocalStore::open(&dir.join("edge.db")).unwrap();
+    store
+        .with_conn(|c| {
+            let sales: i64 = c.query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0))?;
+            let queued = edge_agent::store::outbox::counts(c)?.queued as i64;
+            let seq: Option<String> = c
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'receipt_seq'",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok();
+            Ok((sales, queued, seq))
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sells_offline_with_durable_receipts_and_local_stock() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+
+    let (s, tea) = till.get(&format!("/v1/products/by-barcode/{TEA}")).await;
+    assert_eq!(s, StatusCode::OK, "{tea}");
+    assert_eq!(tea["name"], "Assam Tea 250 g");
+    assert_eq!(tea["price"]["minor"], 14500);
+    assert_eq!(tea["available"], "10");
+
+    let (s, sale) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": 2}, {"barcode": RICE, "qty": "1.5"}], "tenders": cash(50000)}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sale}");
+    assert_eq!(sale["receipt_no"], "T1-000001");
+    assert_eq!(sale["total"]["minor"], 2 * 14500 + 9375);
+    assert_eq!(sale["change_due"]["minor"], 50000 - 38375);
+    assert_eq!(till.available(TEA).await, "8");
+    assert_eq!(till.available(RICE).await, "8.5");
+
+    let (_, second) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": 1}], "tenders": cash(14500)}))
+        .await;
+    assert_eq!(second["receipt_no"], "T1-000002");
+
+    // The hub is unreachable: the status says so and the queue holds both sales.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, status) = till.get("/v1/sync/status").await;
+    assert_eq!(status["online"], false, "{status}");
+    assert_eq!(status["queued"], 2);
+    assert_eq!(status["enrolled"], true);
+    assert!(
+        status["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("unreachable"),
+        "{status}"
+    );
+    assert_eq!(on_disk(dir.path()), (2, 2, Some("2".into())));
+    till.agent.stop();
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_by_name_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+
+    let (s, b) = till.get("/v1/products/by-barcode/4006381333938").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(b["type"], "invalid_barcode");
+    assert!(b["detail"].as_str().unwrap().contains("check digit"));
+    let (s, b) = till.get("/v1/products/by-barcode/96385074").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    assert_eq!(b["type"], "unknown_barcode");
+
+    let cases = [
+        (
+            json!({"lines": [{"barcode": TEA, "qty": 1}, {"barcode": "96385074", "qty": 1}], "tenders": cash(100000)}),
+            "unknown_barcode",
+            "lines[1].barcode",
+        ),
+        (
+            json!({"lines": [{"barcode": TEA, "qty": 1.5}], "tenders": cash(100000)}),
+            "invalid_body",
+            "lines[0].qty",
+        ),
+        (
+            json!({"lines": [{"barcode": TEA, "qty": "0"}], "tenders": cash(100000)}),
+            "invalid_field",
+            "lines[0].qty",
+        ),
+        (
+            json!({"lines": [{"barcode": TEA, "qty": 1}]}),
+            "invalid_body",
+            "",
+        ),
+        (
+            json!({"lines": [{"barcode": TEA, "qty": 1}], "tenders": cash(100)}),
+            "invalid_field",
+            "tenders",
+        ),
+        (
+            json!({"lines": [], "tenders": cash(100)}),
+            "invalid_field",
+            "lines",
+        ),
+        (
+            json!({"lines": [{"barcode": TEA, "qty": 1}], "tenders": [{"method": "cheque", "amount": {"minor": 14500, "currency": "INR"}}]}),
+            "invalid_body",
+            "tenders[0].method",
+        ),
+    ];
+    for (body, kind, field) in cases {
+        let (s, b) = till.sell(body.clone()).await;
+        assert!(s.is_client_error(), "{body} -> {s} {b}");
+        assert_eq!(b["type"], kind, "{body} -> {b}");
+        if !field.is_empty() {
+            assert_eq!(b["field"], field, "{body} -> {b}");
+        }
+        assert!(!b["detail"].as_str().unwrap().is_empty());
+    }
+    let r = till
+        .http
+        .post(format!("{}/v1/sales", till.base))
+        .header("content-type", "application/json")
+        .body("{\"lines\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    assert_eq!(
+        on_disk(dir.path()),
+        (0, 0, None),
+        "no sale, outbox entry or receipt number was used"
+    );
+    assert_eq!(till.available(TEA).await, "10");
+
+    // The next good sale still gets the first receipt number: no gaps.
+    let (s, sale) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": 1}], "tenders": cash(14500)}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sale}");
+    assert_eq!(sale["receipt_no"], "T1-000001");
+    till.agent.stop();
+}
+
+#[tokio::test]
+async fn a_retried_sale_is_recorded_once_and_numbers_survive_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let sale_id = uuid::Uuid::now_v7();
+    let body = json!({"sale_id": sale_id, "lines": [{"barcode": RICE, "qty": "0.5"}], "tenders": cash(5000)});
+    let (s, first) = till.sell(body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, again) = till.sell(body).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again, first, "the retry returns the recorded sale");
+    assert_eq!(on_disk(dir.path()).0, 1);
+    till.agent.stop();
+
+    let till = start_till(dir.path()).await;
+    let (_, next) = till
+        .sell(json!({"lines": [{"barcode": RICE, "qty": 1}], "tenders": cash(6250)}))
+        .await;
+    assert_eq!(next["receipt_no"], "T1-000002");
+    assert_eq!(till.available(RICE).await, "8.5");
+    till.agent.stop();
+}
