@@ -7,6 +7,7 @@
 //! | `EDGE_LISTEN` | local API address; must be loopback | `127.0.0.1:8710` |
 //! | `EDGE_ENROLL_CODE` | one-time code, used if not yet enrolled | unset |
 //! | `EDGE_SYNC_INTERVAL_MS` | pause between syncs when all is well | `1000` |
+//! | `EDGE_SYNC_MAX_BACKOFF_MS` | longest pause between retries while the hub fails | `30000` |
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ pub struct AgentConfig {
     pub listen: SocketAddr,
     pub enroll_code: Option<String>,
     pub sync_interval: Duration,
+    pub max_backoff: Duration,
 }
 
 impl AgentConfig {
@@ -35,16 +37,23 @@ impl AgentConfig {
             .unwrap_or_else(|| "127.0.0.1:8710".into())
             .parse()
             .map_err(|e| format!("EDGE_LISTEN is not an address such as 127.0.0.1:8710: {e}"))?;
-        let interval_ms: u64 = var("EDGE_SYNC_INTERVAL_MS")
-            .unwrap_or_else(|| "1000".into())
-            .parse()
-            .map_err(|e| format!("EDGE_SYNC_INTERVAL_MS is not a number of milliseconds: {e}"))?;
+        let millis = |name: &str, default: u64| -> Result<Duration, String> {
+            match var(name) {
+                None => Ok(Duration::from_millis(default)),
+                Some(v) => v
+                    .parse()
+                    .map(Duration::from_millis)
+                    .map_err(|e| format!("{name} is not a number of milliseconds: {e}")),
+            }
+        };
         let config = AgentConfig {
             data_dir,
             hub_url: var("EDGE_HUB_URL").unwrap_or_else(|| "http://127.0.0.1:8700".into()),
             listen,
             enroll_code: var("EDGE_ENROLL_CODE"),
-            sync_interval: Duration::from_millis(interval_ms.max(50)),
+            sync_interval: millis("EDGE_SYNC_INTERVAL_MS", 1000)?.max(Duration::from_millis(50)),
+            max_backoff: millis("EDGE_SYNC_MAX_BACKOFF_MS", 30_000)?
+                .max(Duration::from_millis(250)),
         };
         config.validate()?;
         Ok(config)

@@ -63,6 +63,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         enroll_code: config.enroll_code.clone(),
         shared: shared.clone(),
         interval: config.sync_interval,
+        max_backoff: config.max_backoff,
     };
     let state = http::AgentState {
         store,

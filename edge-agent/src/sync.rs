@@ -72,6 +72,8 @@ pub struct Syncer {
     pub enroll_code: Option<String>,
     pub shared: Arc<SyncShared>,
     pub interval: Duration,
+    /// Longest pause between retries while the hub is failing.
+    pub max_backoff: Duration,
 }
 
 impl Syncer {
@@ -99,7 +101,10 @@ impl Syncer {
                         failures = l.consecutive_failures;
                     });
                     tracing::warn!(error = %e, failures, "sync failed");
-                    backoff(failures)
+                    // While failing, sales do not cut the pause short: a store full
+                    // of tills must not hammer a hub that is coming back.
+                    tokio::time::sleep(backoff(failures, self.max_backoff)).await;
+                    continue;
                 }
             };
             tokio::select! {
@@ -203,11 +208,12 @@ impl Syncer {
     }
 }
 
-/// Exponential backoff from 250 ms to 30 s, with "equal jitter": half fixed, half random.
-pub fn backoff(failures: u32) -> Duration {
+/// Exponential backoff from 250 ms up to `max`, with "equal jitter": half fixed,
+/// half random.
+pub fn backoff(failures: u32, max: Duration) -> Duration {
     let ceiling = Duration::from_millis(250)
-        .saturating_mul(1 << failures.min(7))
-        .min(Duration::from_secs(30));
+        .saturating_mul(1 << failures.min(16))
+        .min(max);
     let half = ceiling / 2;
     half + half.mul_f64(fastrand::f64())
 }
@@ -218,13 +224,13 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_and_is_capped() {
-        for failures in 1..20 {
-            let d = backoff(failures);
-            let ceiling =
-                Duration::from_millis(250 * (1u64 << failures.min(7))).min(Duration::from_secs(30));
+        let max = Duration::from_secs(30);
+        for failures in 1..40 {
+            let d = backoff(failures, max);
+            let ceiling = Duration::from_millis(250 * (1u64 << failures.min(16))).min(max);
             assert!(d >= ceiling / 2 && d <= ceiling, "{failures}: {d:?}");
         }
-        let samples: std::collections::HashSet<_> = (0..20).map(|_| backoff(5)).collect();
+        let samples: std::collections::HashSet<_> = (0..20).map(|_| backoff(5, max)).collect();
         assert!(samples.len() > 1, "jitter must vary the delay");
     }
 }

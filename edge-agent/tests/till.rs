@@ -88,6 +88,7 @@ async fn start_till(dir: &Path) -> Till {
         listen: "127.0.0.1:0".parse().unwrap(),
         enroll_code: None,
         sync_interval: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(500),
     };
     let agent = edge_agent::start(config).await.unwrap();
     Till {

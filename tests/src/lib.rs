@@ -1,1 +1,229 @@
+//! Shared by the system tests and the demo: an HQ client that drives the hub's
+//! real HTTP API, and the small demo catalog.
 
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// An HQ user of one tenant, talking to the hub over HTTP.
+#[derive(Clone)]
+pub struct Hq {
+    http: reqwest::Client,
+    base: String,
+    pub api_key: String,
+}
+
+/// A request that did not get the status expected, with the hub's problem body.
+#[derive(Debug)]
+pub struct HqError(pub String);
+
+impl std::fmt::Display for HqError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for HqError {}
+
+pub type HqResult<T> = Result<T, HqError>;
+
+impl Hq {
+    /// Creates a tenant with the hub's admin token and acts as its HQ.
+    pub async fn create_tenant(base: &str, admin_token: &str, name: &str) -> HqResult<Hq> {
+        let http = reqwest::Client::new();
+        let hq = Hq {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            api_key: admin_token.to_owned(),
+        };
+        let tenant = hq
+            .call(
+                reqwest::Method::POST,
+                "/v1/admin/tenants",
+                Some(json!({"name": name})),
+                StatusCode::CREATED,
+            )
+            .await?;
+        let api_key = tenant["api_key"]
+            .as_str()
+            .ok_or_else(|| HqError(format!("no api_key in {tenant}")))?;
+        Ok(Hq {
+            api_key: api_key.to_owned(),
+            ..hq
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        expect: StatusCode,
+    ) -> HqResult<Value> {
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .bearer_auth(&self.api_key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| HqError(format!("{method} {path}: {e}")))?;
+        let status = resp.status();
+        let value: Value = resp
+            .json()
+            .await
+            .map_err(|e| HqError(format!("{method} {path}: {e}")))?;
+        if status != expect {
+            return Err(HqError(format!("{method} {path}: {status}: {value}")));
+        }
+        Ok(value)
+    }
+
+    pub async fn create_store(&self, code: &str, name: &str) -> HqResult<String> {
+        let store = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/stores",
+                Some(json!({"code": code, "name": name})),
+                StatusCode::CREATED,
+            )
+            .await?;
+        Ok(store["id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Creates a terminal and returns its one-time enrollment code.
+    pub async fn create_terminal(&self, store: &str, name: &str, prefix: &str) -> HqResult<String> {
+        let t = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/v1/stores/{store}/terminals"),
+                Some(json!({"name": name, "receipt_prefix": prefix})),
+                StatusCode::CREATED,
+            )
+            .await?;
+        Ok(t["enrollment_code"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Creates a one-variant product; returns the variant id.
+    pub async fn create_item(&self, item: &DemoItem) -> HqResult<String> {
+        let body = json!({"name": item.name, "variants": [{"sku": item.sku, "barcode": item.barcode, "price": {"minor": item.price_paise, "currency": "INR"}}]});
+        let p = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/products",
+                Some(body),
+                StatusCode::CREATED,
+            )
+            .await?;
+        Ok(p["variants"][0]["variant_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    pub async fn receive_stock(&self, store: &str, variant: &str, qty: &str) -> HqResult<()> {
+        let body = json!({"variant_id": variant, "delta": qty, "reason": "receipt"});
+        self.call(
+            reqwest::Method::POST,
+            &format!("/v1/stores/{store}/movements"),
+            Some(body),
+            StatusCode::CREATED,
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn inventory(&self, store: &str) -> HqResult<Value> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/v1/stores/{store}/inventory"),
+            None,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    pub async fn sales(&self, store: &str) -> HqResult<Vec<Value>> {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/stores/{store}/sales"),
+                None,
+                StatusCode::OK,
+            )
+            .await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
+    pub async fn movements(&self, store: &str) -> HqResult<Vec<Value>> {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/stores/{store}/movements"),
+                None,
+                StatusCode::OK,
+            )
+            .await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+}
+
+pub struct DemoItem {
+    pub name: &'static str,
+    pub sku: &'static str,
+    pub barcode: &'static str,
+    pub price_paise: i64,
+    pub stock: &'static str,
+}
+
+/// A small kirana catalog with valid EAN-13 barcodes.
+pub const DEMO_CATALOG: &[DemoItem] = &[
+    DemoItem {
+        name: "Assam Tea 250 g",
+        sku: "TEA-250",
+        barcode: "8901234567890",
+        price_paise: 14500,
+        stock: "100",
+    },
+    DemoItem {
+        name: "Sona Masoori Rice (per kg)",
+        sku: "RICE-KG",
+        barcode: "4006381333931",
+        price_paise: 6250,
+        stock: "250.5",
+    },
+    DemoItem {
+        name: "Toor Dal 1 kg",
+        sku: "DAL-1KG",
+        barcode: "8901058000016",
+        price_paise: 16900,
+        stock: "60",
+    },
+    DemoItem {
+        name: "Milk 500 ml",
+        sku: "MILK-500",
+        barcode: "8901262010016",
+        price_paise: 3000,
+        stock: "40",
+    },
+];
+
+/// Creates a store, the demo catalog with opening stock, and `tills` terminals;
+/// returns the store id and one enrollment code per till.
+pub async fn seed_demo(hq: &Hq, tills: usize) -> HqResult<(String, Vec<String>)> {
+    let store = hq.create_store("BLR-01", "Indiranagar").await?;
+    for item in DEMO_CATALOG {
+        let variant = hq.create_item(item).await?;
+        hq.receive_stock(&store, &variant, item.stock).await?;
+    }
+    let mut codes = Vec::with_capacity(tills);
+    for n in 1..=tills {
+        codes.push(
+            hq.create_terminal(&store, &format!("Till {n}"), &format!("T{n}"))
+                .await?,
+        );
+    }
+    Ok((store, codes))
+}

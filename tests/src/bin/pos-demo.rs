@@ -1,0 +1,101 @@
+//! `pos-demo`: one command that runs a hub and a till on the embedded defaults,
+//! with a small demo catalog, and prints where to find them.
+//!
+//! Everything lives in a fresh directory (printed), so each run starts clean.
+//! `POS_DEMO_DIR` picks the directory; `HUB_LISTEN`/`EDGE_LISTEN` the ports.
+
+use edge_agent::config::AgentConfig;
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn main() -> ExitCode {
+    cloud_hub::init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pos-demo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pos-demo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let dir = match std::env::var("POS_DEMO_DIR") {
+        Ok(d) => std::path::PathBuf::from(d),
+        Err(_) => std::env::temp_dir().join(format!("pos-demo-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let env_or =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let hub_listen = env_or("HUB_LISTEN", "127.0.0.1:8700");
+    let edge_listen = env_or("EDGE_LISTEN", "127.0.0.1:8710");
+
+    // The hub, on its embedded SQLite default.
+    let admin_token = cloud_hub::auth::new_secret("admin");
+    let db_url = format!("sqlite://{}", dir.join("hub.db").display());
+    let storage = cloud_hub::storage::connect(&db_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(&hub_listen)
+        .await
+        .map_err(|e| format!("cannot listen on {hub_listen}: {e}"))?;
+    let hub_url = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let state = cloud_hub::http::AppState {
+        storage,
+        admin_token: Some(admin_token.clone()),
+    };
+    tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
+
+    // HQ sets up a store, the catalog and a till, through the real API.
+    let hq = system_tests::Hq::create_tenant(&hub_url, &admin_token, "Demo Kirana")
+        .await
+        .map_err(|e| e.to_string())?;
+    let (store, codes) = system_tests::seed_demo(&hq, 1)
+        .await
+        .map_err(|e| e.to_string())?;
+
+    // The till, enrolling with its one-time code.
+    let agent = edge_agent::start(AgentConfig {
+        data_dir: dir.join("till-1"),
+        hub_url: hub_url.clone(),
+        listen: edge_listen
+            .parse()
+            .map_err(|e| format!("EDGE_LISTEN {edge_listen}: {e}"))?,
+        enroll_code: codes.into_iter().next(),
+        sync_interval: Duration::from_secs(1),
+        max_backoff: Duration::from_secs(30),
+    })
+    .await?;
+
+    println!();
+    println!("  Till UI        http://{}/", agent.addr);
+    println!("  Till API       http://{}/v1/sync/status", agent.addr);
+    println!("  Hub API        {hub_url}/v1/stores/{store}/inventory");
+    println!("  HQ API key     {}", hq.api_key);
+    println!("  Data           {}", dir.display());
+    println!(
+        "  Try barcodes   {}",
+        system_tests::DEMO_CATALOG
+            .iter()
+            .map(|i| i.barcode)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!();
+    println!("  Ctrl-C stops both.");
+    tokio::select! {
+        _ = agent.wait() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! System tests: a real hub and real agents as processes on loopback. The link is
+//! cut by killing the hub; tills keep selling; everything converges afterwards.
+//! Each scenario runs against a SQLite hub and a PostgreSQL hub.
+
+mod harness;
+
+use harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
+use pos_shared::{Gtin, Qty};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+use system_tests::{seed_demo, Hq, DEMO_CATALOG};
+
+const TEA: &str = "8901234567890";
+const RICE: &str = "4006381333931";
+const DAL: &str = "8901058000016";
+const MILK: &str = "8901262010016";
+
+fn initial(barcode: &str) -> Qty {
+    let item = DEMO_CATALOG
+        .iter()
+        .find(|i| i.barcode == barcode)
+        .expect("demo item");
+    Qty::parse(item.stock).expect("stock")
+}
+
+/// HQ's on-hand per barcode (14-digit form).
+async fn hub_positions(hq: &Hq, store: &str) -> BTreeMap<String, String> {
+    let inv = hq.inventory(store).await.expect("inventory");
+    inv["positions"]
+        .as_array()
+        .expect("positions")
+        .iter()
+        .map(|p| {
+            (
+                p["barcode"].as_str().unwrap().to_owned(),
+                p["on_hand"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn till_positions(agent: &Agent) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for item in DEMO_CATALOG {
+        if let Some(q) = agent.available(item.barcode).await {
+            out.insert(Gtin::parse(item.barcode).unwrap().as_str().to_owned(), q);
+        }
+    }
+    out
+}
+
+async fn wait_synced(agent: &Agent, hq: &Hq, store: &str) {
+    let want = hub_positions(hq, store).await;
+    eventually(
+        "the till's stock to equal the hub's",
+        60,
+        || {
+            let want = want.clone();
+            async move { till_positions(agent).await == want }
+        },
+        || agent.log(),
+    )
+    .await;
+}
+
+async fn wait_drained(agent: &Agent, hub: &Hub) {
+    eventually(
+        "the till's queue to drain",
+        60,
+        || async move {
+            let s = agent.status().await;
+            s["queued"] == 0 && s["online"] == true
+        },
+        || format!("agent:\n{}\nhub:\n{}", agent.log(), hub.log()),
+    )
+    .await;
+}
+
+fn sale_movement_ids(sale: &Value) -> Vec<String> {
+    sale["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["movement_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn offline_sales_on_two_tills_converge(backend: Backend) {
+    let mut hub = Hub::start(backend).await;
+    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
+        .await
+        .unwrap();
+    let (store, codes) = seed_demo(&hq, 2).await.unwrap();
+    let till1 = Agent::start(&hub, &codes[0]).await;
+    let till2 = Agent::start(&hub, &codes[1]).await;
+    wait_synced(&till1, &hq, &store).await;
+    wait_synced(&till2, &hq, &store).await;
+
+    hub.stop();
+    let plan: [(&Agent, Vec<Vec<(&str, &str)>>); 2] = [
+        (
+            &till1,
+            vec![
+                vec![(TEA, "2"), (RICE, "1.5")],
+                vec![(MILK, "3")],
+                vec![(TEA, "1")],
+                vec![(DAL, "1"), (RICE, "0.75")],
+                vec![(MILK, "1")],
+            ],
+        ),
+        (
+            &till2,
+            vec![
+                vec![(TEA, "4")],
+                vec![(RICE, "10")],
+                vec![(DAL, "2"), (MILK, "2")],
+                vec![(TEA, "1"), (RICE, "0.25")],
+            ],
+        ),
+    ];
+    let mut sold_total: BTreeMap<&str, Qty> = BTreeMap::new();
+    let mut sales = vec![];
+    for (till, baskets) in &plan {
+        let mut sold_here: BTreeMap<&str, Qty> = BTreeMap::new();
+        for basket in baskets {
+            let sale = till.sell(basket).await;
+            for (barcode, qty) in basket {
+                let q = Qty::parse(qty).unwrap();
+                *sold_here.entry(barcode).or_default() =
+                    sold_here.get(barcode).copied().unwrap_or_default() + q;
+                *sold_total.entry(barcode).or_default() =
+                    sold_total.get(barcode).copied().unwrap_or_default() + q;
+            }
+            sales.push(sale);
+        }
+        // Offline, each till's stock drops by its own sales.
+        for (barcode, sold) in &sold_here {
+            assert_eq!(
+                till.available(barcode).await.unwrap(),
+                (initial(barcode) + -*sold).to_string(),
+                "{barcode}"
+            );
+        }
+        let status = till.status().await;
+        assert_eq!(status["online"], false, "{status}");
+        assert_eq!(status["queued"], baskets.len(), "{status}");
+    }
+
+    hub.restart().await;
+    wait_drained(&till1, &hub).await;
+    wait_drained(&till2, &hub).await;
+
+    // Every sale at the hub exactly once.
+    let at_hub = hq.sales(&store).await.unwrap();
+    let hub_ids: Vec<&str> = at_hub
+        .iter()
+        .map(|s| s["sale_id"].as_str().unwrap())
+        .collect();
+    let mut made: Vec<&str> = sales
+        .iter()
+        .map(|s| s["sale_id"].as_str().unwrap())
+        .collect();
+    let mut got = hub_ids.clone();
+    made.sort();
+    got.sort();
+    assert_eq!(got, made, "each sale exactly once");
+    let receipts: HashSet<&str> = at_hub
+        .iter()
+        .map(|s| s["receipt_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(receipts.len(), sales.len());
+
+    // Every movement exactly once.
+    let movements = hq.movements(&store).await.unwrap();
+    let mut hub_movements: Vec<String> = movements
+        .iter()
+        .filter(|m| m["reason"] == "sale")
+        .map(|m| m["movement_id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut made_movements: Vec<String> = sales.iter().flat_map(sale_movement_ids).collect();
+    hub_movements.sort();
+    made_movements.sort();
+    assert_eq!(hub_movements, made_movements);
+
+    // Positions = initial stock - everything sold, at the hub and on both tills.
+    let positions = hub_positions(&hq, &store).await;
+    for item in DEMO_CATALOG {
+        let sold = sold_total.get(item.barcode).copied().unwrap_or_default();
+        let gtin = Gtin::parse(item.barcode).unwrap();
+        assert_eq!(
+            positions[gtin.as_str()],
+            (initial(item.barcode) + -sold).to_string(),
+            "{}",
+            item.name
+        );
+    }
+    wait_synced(&till1, &hq, &store).await;
+    wait_synced(&till2, &hq, &store).await;
+}
+on_both_backends!(offline_sales_on_two_tills_converge);
+
+async fn a_killed_till_loses_no_sale(backend: Backend) {
+    let mut hub = Hub::start(backend).await;
+    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
+        .await
+        .unwrap();
+    let (store, codes) = seed_demo(&hq, 1).await.unwrap();
+    let mut till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+
+    hub.stop();
+    let sale = till.sell(&[(RICE, "2.5"), (MILK, "1")]).await;
+    till.kill();
+
+    // On disk: the sale and its queued outbox entry, and an intact database.
+    {
+        let conn = rusqlite::Connection::open(till.data_dir.join("edge.db")).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        let queued: Vec<String> = conn
+            .prepare("SELECT event_id FROM outbox WHERE acked_at_ms IS NULL")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(queued, [sale["sale_id"].as_str().unwrap()]);
+    }
+
+    till.restart().await;
+    assert_eq!(
+        till.status().await["queued"],
+        1,
+        "still queued after the restart"
+    );
+    let next = till.sell(&[(TEA, "1")]).await;
+    assert_eq!(sale["receipt_no"], "T1-000001");
+    assert_eq!(
+        next["receipt_no"], "T1-000002",
+        "receipt numbers continue without a gap"
+    );
+
+    hub.restart().await;
+    wait_drained(&till, &hub).await;
+    let at_hub = hq.sales(&store).await.unwrap();
+    let ids: Vec<&str> = at_hub
+        .iter()
+        .map(|s| s["sale_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&sale["sale_id"].as_str().unwrap()));
+    let positions = hub_positions(&hq, &store).await;
+    assert_eq!(positions[Gtin::parse(RICE).unwrap().as_str()], "248");
+    assert_eq!(positions[Gtin::parse(MILK).unwrap().as_str()], "39");
+    assert_eq!(positions[Gtin::parse(TEA).unwrap().as_str()], "99");
+    wait_synced(&till, &hq, &store).await;
+}
+on_both_backends!(a_killed_till_loses_no_sale);
