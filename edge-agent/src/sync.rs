@@ -56,7 +56,7 @@ impl SyncShared {
 }
 
 #[derive(Debug, thiserror::Error)]
-enum SyncError {
+pub enum SyncError {
     #[error(transparent)]
     Hub(#[from] HubError),
     #[error(transparent)]
@@ -114,9 +114,10 @@ impl Syncer {
         }
     }
 
-    async fn sync_once(&self) -> Result<(), SyncError> {
+    /// One round: enroll if needed, upload the whole outbox, pull the feed.
+    pub async fn sync_once(&self) -> Result<(), SyncError> {
         let credential = self.ensure_enrolled().await?;
-        self.upload(&credential).await?;
+        self.upload_outbox(&credential).await?;
         self.pull(&credential).await
     }
 
@@ -142,7 +143,7 @@ impl Syncer {
 
     /// Sends the outbox in order until it is empty. A fact the hub rejects is
     /// quarantined and the queue moves on.
-    async fn upload(&self, credential: &DeviceCredential) -> Result<(), SyncError> {
+    pub async fn upload_outbox(&self, credential: &DeviceCredential) -> Result<(), SyncError> {
         loop {
             let batch = self
                 .store

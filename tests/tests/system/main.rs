@@ -15,6 +15,9 @@ const RICE: &str = "4006381333931";
 const DAL: &str = "8901058000016";
 const MILK: &str = "8901262010016";
 
+/// A basket: `(barcode, qty)` lines rung up as one sale.
+type Basket = Vec<(&'static str, &'static str)>;
+
 fn initial(barcode: &str) -> Qty {
     let item = DEMO_CATALOG
         .iter()
@@ -97,7 +100,7 @@ async fn offline_sales_on_two_tills_converge(backend: Backend) {
     wait_synced(&till2, &hq, &store).await;
 
     hub.stop();
-    let plan: [(&Agent, Vec<Vec<(&str, &str)>>); 2] = [
+    let plan: [(&Agent, Vec<Basket>); 2] = [
         (
             &till1,
             vec![
