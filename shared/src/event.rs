@@ -46,6 +46,20 @@ impl<T> Envelope<T> {
             data,
         }
     }
+
+    /// The same envelope around `f(data)`: same id, type, source and trace.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Envelope<U> {
+        Envelope {
+            event_id: self.event_id,
+            event_type: self.event_type,
+            source: self.source,
+            tenant_id: self.tenant_id,
+            occurred_at: self.occurred_at,
+            trace_id: self.trace_id,
+            schema_version: self.schema_version,
+            data: f(self.data),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -165,17 +165,9 @@ async fn intake(
     if envelope.tenant_id != device.tenant_id {
         return rejected("tenant_id: the fact belongs to another tenant".into());
     }
-    let Envelope {
-        event_id,
-        event_type,
-        source,
-        tenant_id,
-        occurred_at,
-        trace_id,
-        schema_version,
-        data: Fact::Sale(sale),
-    } = envelope;
-    if event_id != sale.sale_id.as_uuid() {
+    let envelope: Envelope<SaleFact> = envelope.map(|Fact::Sale(sale)| sale);
+    let sale = &envelope.data;
+    if envelope.event_id != sale.sale_id.as_uuid() {
         return rejected("event_id: a sale's event id must be its sale id".into());
     }
     if sale.store_id != device.store_id || sale.terminal_id != device.terminal_id {
@@ -184,16 +176,6 @@ async fn intake(
     if let Err(e) = sale.validate() {
         return rejected(e.to_string());
     }
-    let envelope: Envelope<SaleFact> = Envelope {
-        event_id,
-        event_type,
-        source,
-        tenant_id,
-        occurred_at,
-        trace_id,
-        schema_version,
-        data: sale,
-    };
     let raw = serde_json::to_string(&envelope).map_err(ApiError::internal)?;
     let outcome = app
         .storage

@@ -4,11 +4,11 @@
 //! `RETURNING`, `ON CONFLICT … DO NOTHING/UPDATE`. Ids bind as `Uuid` (native `uuid`
 //! on PostgreSQL, a 16-byte BLOB on SQLite); times and quantities as `i64`.
 
-use super::{DbError, DbResult, Position, SaleSummary};
+use super::{DbError, DbResult, DeviceIdentity, Position, SaleSummary};
 use pos_shared::sync::{MovementReason, MovementRecord, VariantRecord};
 use pos_shared::{
-    Currency, Gtin, Money, MovementId, ProductId, Qty, SaleId, StoreId, TerminalId, Timestamp,
-    VariantId,
+    Currency, Gtin, Money, MovementId, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId,
+    Timestamp, VariantId,
 };
 use uuid::Uuid;
 
@@ -65,6 +65,20 @@ pub(crate) fn movement_from_row(row: MovementRow) -> DbResult<MovementRecord> {
     })
 }
 
+pub(crate) type DeviceRow = (Uuid, Uuid, Uuid, String, String);
+pub(crate) const DEVICE_COLUMNS: &str = "id, tenant_id, store_id, name, receipt_prefix";
+
+pub(crate) fn device_from_row(row: DeviceRow) -> DeviceIdentity {
+    let (id, tenant, store, name, prefix) = row;
+    DeviceIdentity {
+        tenant_id: TenantId::from_uuid(tenant),
+        store_id: StoreId::from_uuid(store),
+        terminal_id: TerminalId::from_uuid(id),
+        terminal_name: name,
+        receipt_prefix: prefix,
+    }
+}
+
 pub(crate) fn position_from_row(row: (Uuid, String, String, String, i64)) -> Position {
     let (id, sku, name, barcode, on_hand) = row;
     Position {
@@ -92,8 +106,9 @@ pub(crate) fn sale_from_row(row: SaleRow) -> DbResult<SaleSummary> {
 macro_rules! sql_storage {
     ($storage:ty, $db:ty) => {
         use $crate::storage::sql::{
-            movement_from_row, now_ms, position_from_row, sale_from_row, variant_from_row,
-            MovementRow, SaleRow, VariantRow, MOVEMENT_COLUMNS, VARIANT_COLUMNS,
+            device_from_row, movement_from_row, now_ms, position_from_row, sale_from_row,
+            variant_from_row, DeviceRow, MovementRow, SaleRow, VariantRow, DEVICE_COLUMNS,
+            MOVEMENT_COLUMNS, VARIANT_COLUMNS,
         };
         use $crate::storage::*;
         use pos_shared::sync::{ChangeBody, FeedPage, MovementReason, MovementRecord, VariantRecord, PROTOCOL_VERSION};
@@ -269,40 +284,26 @@ macro_rules! sql_storage {
 
             async fn enroll_terminal(&self, code_hash: &str, token_hash: &str) -> DbResult<DeviceIdentity> {
                 // One statement: the code is consumed atomically, so it works once.
-                let row: Option<(Uuid, Uuid, Uuid, String, String)> = sqlx::query_as(
+                let row: Option<DeviceRow> = sqlx::query_as(&format!(
                     "UPDATE terminals SET device_token_hash = $2, enrolled_at_ms = $3, enrollment_code_hash = NULL \
-                     WHERE enrollment_code_hash = $1 RETURNING id, tenant_id, store_id, name, receipt_prefix",
-                )
+                     WHERE enrollment_code_hash = $1 RETURNING {DEVICE_COLUMNS}"
+                ))
                 .bind(code_hash)
                 .bind(token_hash)
                 .bind(now_ms())
                 .fetch_optional(&self.pool)
                 .await?;
-                let (id, tenant, store, name, prefix) = row.ok_or(DbError::NotFound("enrollment code"))?;
-                Ok(DeviceIdentity {
-                    tenant_id: TenantId::from_uuid(tenant),
-                    store_id: StoreId::from_uuid(store),
-                    terminal_id: TerminalId::from_uuid(id),
-                    terminal_name: name,
-                    receipt_prefix: prefix,
-                })
+                row.map(device_from_row).ok_or(DbError::NotFound("enrollment code"))
             }
 
             async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity> {
-                let row: Option<(Uuid, Uuid, Uuid, String, String)> = sqlx::query_as(
-                    "SELECT id, tenant_id, store_id, name, receipt_prefix FROM terminals WHERE device_token_hash = $1",
-                )
+                let row: Option<DeviceRow> = sqlx::query_as(&format!(
+                    "SELECT {DEVICE_COLUMNS} FROM terminals WHERE device_token_hash = $1"
+                ))
                 .bind(token_hash)
                 .fetch_optional(&self.pool)
                 .await?;
-                let (id, tenant, store, name, prefix) = row.ok_or(DbError::NotFound("device credential"))?;
-                Ok(DeviceIdentity {
-                    tenant_id: TenantId::from_uuid(tenant),
-                    store_id: StoreId::from_uuid(store),
-                    terminal_id: TerminalId::from_uuid(id),
-                    terminal_name: name,
-                    receipt_prefix: prefix,
-                })
+                row.map(device_from_row).ok_or(DbError::NotFound("device credential"))
             }
 
             async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
