@@ -37,6 +37,7 @@ pub fn router(state: AgentState) -> Router {
         .route("/v1/products/by-barcode/{barcode}", get(product_by_barcode))
         .route("/v1/sales", post(create_sale))
         .route("/v1/sync/status", get(sync_status))
+        .route("/v1/sync/quarantine", get(quarantine))
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .with_state(state)
 }
@@ -136,4 +137,16 @@ async fn sync_status(State(app): State<AgentState>) -> Result<Json<SyncStatus>, 
         link: app.sync.link(),
         queue,
     }))
+}
+
+/// Facts the hub refused for good, with its reasons, for a supervisor to review.
+async fn quarantine(
+    State(app): State<AgentState>,
+) -> Result<Json<Vec<outbox::QuarantinedFact>>, ApiError> {
+    Ok(Json(
+        app.store
+            .call(|c| outbox::quarantined(c))
+            .await
+            .map_err(store_error)?,
+    ))
 }

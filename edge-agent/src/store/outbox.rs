@@ -90,6 +90,49 @@ pub fn settle(conn: &mut Connection, verdicts: &[Verdict]) -> StoreResult<()> {
     Ok(())
 }
 
+/// A fact the hub refused for good, kept for review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuarantinedFact {
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub reason: String,
+    pub quarantined_at: Timestamp,
+    pub attempts: i64,
+    /// The envelope as it was uploaded.
+    pub envelope: serde_json::Value,
+}
+
+/// Every quarantined fact, oldest first.
+pub fn quarantined(conn: &Connection) -> StoreResult<Vec<QuarantinedFact>> {
+    let mut stmt = conn.prepare(
+        "SELECT event_id, event_type, COALESCE(quarantine_reason, ''), quarantined_at_ms, attempts, envelope \
+         FROM outbox WHERE quarantined_at_ms IS NOT NULL AND acked_at_ms IS NULL ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, event_type, reason, at, attempts, envelope) = row?;
+        let corrupt = |what: &str| StoreError::Corrupt(format!("quarantined fact {id}: {what}"));
+        Ok(QuarantinedFact {
+            event_id: id.parse().map_err(|_| corrupt("bad event id"))?,
+            event_type,
+            reason,
+            quarantined_at: Timestamp::from_unix_millis(at),
+            attempts,
+            envelope: serde_json::from_str(&envelope).map_err(|_| corrupt("bad envelope"))?,
+        })
+    })
+    .collect()
+}
+
 pub fn counts(conn: &Connection) -> StoreResult<OutboxCounts> {
     let (queued, quarantined): (i64, i64) = conn.query_row(
         "SELECT COALESCE(SUM(acked_at_ms IS NULL AND quarantined_at_ms IS NULL), 0), \

@@ -261,3 +261,56 @@ async fn a_killed_till_loses_no_sale(backend: Backend) {
     wait_synced(&till, &hq, &store).await;
 }
 on_both_backends!(a_killed_till_loses_no_sale);
+
+async fn a_refused_sale_is_quarantined_and_the_queue_moves_on(backend: Backend) {
+    let mut hub = Hub::start(backend).await;
+    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
+        .await
+        .unwrap();
+    let (store, codes) = seed_demo(&hq, 1).await.unwrap();
+    let mut till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+
+    // The till's replica has drifted: it knows an item the hub has never heard of.
+    till.kill();
+    const GHOST: &str = "96385074";
+    {
+        let conn = rusqlite::Connection::open(till.data_dir.join("edge.db")).unwrap();
+        conn.execute(
+            "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq) \
+             VALUES (?1, ?2, 'Ghost item', 'GHOST', ?3, 1000, 'INR', 0)",
+            [uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string(), Gtin::parse(GHOST).unwrap().as_str().to_owned()],
+        )
+        .unwrap();
+    }
+    hub.stop();
+    till.restart().await;
+    let refused = till.sell(&[(GHOST, "1")]).await;
+    let good = till.sell(&[(TEA, "1")]).await;
+    hub.restart().await;
+    wait_drained(&till, &hub).await;
+
+    let status = till.status().await;
+    assert_eq!(status["quarantined"], 1, "{status}");
+    let (_, quarantine) = till.get("/v1/sync/quarantine").await;
+    let facts = quarantine.as_array().unwrap();
+    assert_eq!(facts.len(), 1, "{quarantine}");
+    assert_eq!(facts[0]["event_id"], refused["sale_id"]);
+    assert!(
+        facts[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("lines[0].variant_id"),
+        "{quarantine}"
+    );
+    assert_eq!(facts[0]["envelope"]["data"]["receipt_no"], "T1-000001");
+
+    let at_hub = hq.sales(&store).await.unwrap();
+    let ids: Vec<&Value> = at_hub.iter().map(|s| &s["sale_id"]).collect();
+    assert_eq!(
+        ids,
+        [&good["sale_id"]],
+        "the good sale behind the refused one reached the hub"
+    );
+}
+on_both_backends!(a_refused_sale_is_quarantined_and_the_queue_moves_on);
