@@ -19,8 +19,12 @@ pub async fn serve(
     state: http::AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let closing = state.clone();
     axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closing.begin_shutdown();
+        })
         .await
 }
 
@@ -65,10 +69,7 @@ pub async fn run() -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     tracing::info!(addr = %config.listen, "hub listening");
-    let state = http::AppState {
-        storage,
-        admin_token: config.admin_token,
-    };
+    let state = http::AppState::new(storage, config.admin_token);
     serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))

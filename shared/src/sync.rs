@@ -19,6 +19,29 @@ use uuid::Uuid;
 /// Carried by every upload and feed page; the hub refuses versions it does not speak.
 pub const PROTOCOL_VERSION: u16 = 1;
 
+/// The oldest version a hub still serves: terminals one version behind keep
+/// syncing while a chain upgrades store by store.
+pub const OLDEST_SUPPORTED_PROTOCOL: u16 = if PROTOCOL_VERSION > 1 {
+    PROTOCOL_VERSION - 1
+} else {
+    1
+};
+
+/// Checks a peer's protocol version, saying what to do when it is not spoken.
+pub fn check_protocol(version: u16) -> Result<(), String> {
+    if version > PROTOCOL_VERSION {
+        Err(format!(
+            "protocol_version {version} is newer than this hub speaks ({OLDEST_SUPPORTED_PROTOCOL}..={PROTOCOL_VERSION}); upgrade the hub"
+        ))
+    } else if version < OLDEST_SUPPORTED_PROTOCOL {
+        Err(format!(
+            "protocol_version {version} is too old for this hub ({OLDEST_SUPPORTED_PROTOCOL}..={PROTOCOL_VERSION}); upgrade the terminal"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A variant as a terminal needs it to sell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariantRecord {
@@ -203,6 +226,18 @@ mod tests {
         assert_eq!(json["status"], "rejected");
         assert_eq!(json["reason"], "bad");
         assert_eq!(serde_json::from_value::<FactResult>(json).unwrap(), r);
+    }
+
+    #[test]
+    fn protocol_versions_one_behind_are_served() {
+        assert!(check_protocol(PROTOCOL_VERSION).is_ok());
+        assert!(check_protocol(OLDEST_SUPPORTED_PROTOCOL).is_ok());
+        assert!(check_protocol(PROTOCOL_VERSION + 1)
+            .unwrap_err()
+            .contains("upgrade the hub"));
+        assert!(check_protocol(0)
+            .unwrap_err()
+            .contains("upgrade the terminal"));
     }
 
     #[test]

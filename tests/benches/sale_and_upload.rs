@@ -100,10 +100,7 @@ fn main() {
             .await
             .expect("bind");
         let hub_url = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = cloud_hub::http::AppState {
-            storage,
-            admin_token: Some("bench".into()),
-        };
+        let state = cloud_hub::http::AppState::new(storage, Some("bench".into()));
         tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
         let hq = Hq::create_tenant(&hub_url, "bench", "Bench")
             .await

@@ -7,7 +7,7 @@ use super::{db_error, path_id, required_text, AppState};
 use crate::auth::{hash_secret, new_enrollment_code, normalize_code, Hq};
 use crate::storage::{
     MovementOutcome, NewProduct, NewStore, NewTerminal, NewVariant, Position, Product, SaleSummary,
-    Store, Terminal,
+    Store, Terminal, TerminalStatus,
 };
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -24,7 +24,10 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/stores", post(create_store))
         .route("/v1/stores/{store_id}", get(get_store))
-        .route("/v1/stores/{store_id}/terminals", post(create_terminal))
+        .route(
+            "/v1/stores/{store_id}/terminals",
+            get(terminals).post(create_terminal),
+        )
         .route("/v1/stores/{store_id}/inventory", get(inventory))
         .route(
             "/v1/stores/{store_id}/movements",
@@ -130,6 +133,21 @@ async fn create_terminal(
             terminal,
             enrollment_code: code,
         }),
+    ))
+}
+
+/// The store's terminals with their sync status: last seen, cursor lag, queue.
+async fn terminals(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<TerminalStatus>>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .terminals(hq.tenant, store)
+            .await
+            .map_err(db_error)?,
     ))
 }
 

@@ -10,12 +10,32 @@ use axum::routing::get;
 use axum::{Json, Router};
 use pos_shared::http::ApiError;
 use std::str::FromStr;
+use std::sync::Arc;
+use tokio::sync::watch;
 
 #[derive(Clone)]
 pub struct AppState {
     pub storage: DynStorage,
     /// Bootstrap token for `POST /v1/admin/tenants`; `None` turns the admin API off.
     pub admin_token: Option<String>,
+    /// Set when the hub starts shutting down, so long-polls answer at once
+    /// instead of holding the graceful shutdown for their whole wait.
+    pub(crate) closing: Arc<watch::Sender<bool>>,
+}
+
+impl AppState {
+    pub fn new(storage: DynStorage, admin_token: Option<String>) -> Self {
+        AppState {
+            storage,
+            admin_token,
+            closing: Arc::new(watch::Sender::new(false)),
+        }
+    }
+
+    /// Tells waiting requests that the hub is going down.
+    pub fn begin_shutdown(&self) {
+        self.closing.send_replace(true);
+    }
 }
 
 pub fn router(state: AppState) -> Router {

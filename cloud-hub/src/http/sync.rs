@@ -7,7 +7,7 @@
 
 use super::{db_error, query_error, AppState};
 use crate::auth::{hash_secret, new_secret, normalize_code, Device};
-use crate::storage::{DbError, DeviceIdentity, SaleOutcome};
+use crate::storage::{DbError, DeviceIdentity, SaleOutcome, TerminalReport};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
@@ -15,17 +15,19 @@ use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sale::SaleFact;
 use pos_shared::sync::{
-    DeviceCredential, EnrollRequest, Fact, FactOutcome, FactResult, FeedPage, UploadAck,
-    PROTOCOL_VERSION,
+    check_protocol, DeviceCredential, EnrollRequest, Fact, FactOutcome, FactResult, FeedPage,
+    UploadAck, PROTOCOL_VERSION,
 };
 use pos_shared::Envelope;
 use serde::Deserialize;
+use std::time::Duration;
 use uuid::Uuid;
 
 /// Upper bound on facts per upload, so one request stays small and quick.
 pub const MAX_FACTS_PER_UPLOAD: usize = 500;
 const DEFAULT_FEED_LIMIT: u32 = 500;
 const MAX_FEED_LIMIT: u32 = 5000;
+const MAX_FEED_WAIT_SECS: u64 = 60;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -74,14 +76,33 @@ async fn enroll(
 struct FeedQuery {
     since: u64,
     limit: Option<u32>,
+    /// Seconds to hold the request open when there is nothing new (long-poll).
+    #[serde(default)]
+    wait: u64,
+    /// The terminal's protocol version.
+    #[serde(default = "current_protocol")]
+    v: u16,
+    /// The terminal's outbox depth, for HQ's sync status.
+    queue: Option<u64>,
+    /// The agent's version, for HQ's sync status.
+    agent: Option<String>,
 }
 
+fn current_protocol() -> u16 {
+    PROTOCOL_VERSION
+}
+
+/// Serves changes after `since`; with `wait`, holds the request until a change
+/// commits or the wait runs out, so terminals hear of changes at once without
+/// polling.
 async fn feed(
     State(app): State<AppState>,
     Device(device): Device,
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Json<FeedPage>, ApiError> {
     let Query(q) = query.map_err(query_error)?;
+    check_protocol(q.v)
+        .map_err(|e| ApiError::bad_request("unsupported_protocol", e).with_field("v"))?;
     let limit = q.limit.unwrap_or(DEFAULT_FEED_LIMIT);
     if limit == 0 || limit > MAX_FEED_LIMIT {
         return Err(ApiError::invalid(
@@ -89,12 +110,56 @@ async fn feed(
             format!("limit must be between 1 and {MAX_FEED_LIMIT}"),
         ));
     }
-    let page = app
-        .storage
-        .feed(device.tenant_id, device.store_id, q.since, limit)
+    if q.wait > MAX_FEED_WAIT_SECS {
+        return Err(ApiError::invalid(
+            "wait",
+            format!("wait must be at most {MAX_FEED_WAIT_SECS} seconds"),
+        ));
+    }
+    let agent_version = match q.agent {
+        Some(a) if a.len() > 40 || !a.chars().all(|c| c.is_ascii_graphic()) => {
+            return Err(ApiError::invalid(
+                "agent",
+                "agent must be a version of at most 40 printable characters",
+            ))
+        }
+        other => other,
+    };
+    let report = TerminalReport {
+        cursor: q.since,
+        queue_depth: q.queue,
+        agent_version,
+        protocol_version: q.v,
+    };
+    app.storage
+        .record_terminal_report(&device, &report)
         .await
         .map_err(db_error)?;
-    Ok(Json(page))
+
+    // Subscribe before the first read, so a commit between the read and the wait
+    // still wakes us.
+    let mut changed = app.storage.watch_feed();
+    changed.borrow_and_update();
+    let mut closing = app.closing.subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(q.wait);
+    loop {
+        let page = app
+            .storage
+            .feed(device.tenant_id, device.store_id, q.since, limit)
+            .await
+            .map_err(db_error)?;
+        if !page.changes.is_empty() || *closing.borrow_and_update() {
+            return Ok(Json(page));
+        }
+        tokio::select! {
+            woke = tokio::time::timeout_at(deadline, changed.changed()) => {
+                if !matches!(woke, Ok(Ok(()))) {
+                    return Ok(Json(page));
+                }
+            }
+            _ = closing.changed() => return Ok(Json(page)),
+        }
+    }
 }
 
 /// Facts arrive as raw JSON so that one malformed fact is rejected on its own
@@ -110,16 +175,9 @@ async fn upload(
     Device(device): Device,
     JsonBody(batch): JsonBody<RawUploadBatch>,
 ) -> Result<Json<UploadAck>, ApiError> {
-    if batch.protocol_version != PROTOCOL_VERSION {
-        return Err(ApiError::bad_request(
-            "unsupported_protocol",
-            format!(
-                "protocol_version {} is not spoken here; this hub speaks {PROTOCOL_VERSION}",
-                batch.protocol_version
-            ),
-        )
-        .with_field("protocol_version"));
-    }
+    check_protocol(batch.protocol_version).map_err(|e| {
+        ApiError::bad_request("unsupported_protocol", e).with_field("protocol_version")
+    })?;
     if batch.facts.len() > MAX_FACTS_PER_UPLOAD {
         return Err(ApiError::invalid(
             "facts",

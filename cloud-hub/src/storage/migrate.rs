@@ -7,15 +7,27 @@
 /// One migration: its version and its SQL.
 pub(crate) type Migration = (i64, &'static str);
 
-pub(crate) const POSTGRES: &[Migration] = &[(
-    1,
-    include_str!("../../../migrations/hub-postgres/0001_init.sql"),
-)];
+pub(crate) const POSTGRES: &[Migration] = &[
+    (
+        1,
+        include_str!("../../../migrations/hub-postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        include_str!("../../../migrations/hub-postgres/0002_terminal_sync_status.sql"),
+    ),
+];
 
-pub(crate) const SQLITE: &[Migration] = &[(
-    1,
-    include_str!("../../../migrations/hub-sqlite/0001_init.sql"),
-)];
+pub(crate) const SQLITE: &[Migration] = &[
+    (
+        1,
+        include_str!("../../../migrations/hub-sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        include_str!("../../../migrations/hub-sqlite/0002_terminal_sync_status.sql"),
+    ),
+];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.
 macro_rules! run_migrations {

@@ -145,6 +145,31 @@ pub struct SaleSummary {
     pub received_at: Timestamp,
 }
 
+/// What a terminal reports about itself with each feed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalReport {
+    pub cursor: u64,
+    pub queue_depth: Option<u64>,
+    pub agent_version: Option<String>,
+    pub protocol_version: u16,
+}
+
+/// A terminal as HQ sees it, with its sync status.
+#[derive(Debug, Clone, Serialize)]
+pub struct TerminalStatus {
+    #[serde(flatten)]
+    pub terminal: Terminal,
+    pub enrolled: bool,
+    pub last_seen_at: Option<Timestamp>,
+    pub feed_cursor: Option<u64>,
+    /// Changes of the tenant's feed the terminal has not asked for yet (an upper
+    /// bound: some may be other stores' changes it will never need).
+    pub cursor_lag: Option<u64>,
+    pub queue_depth: Option<u64>,
+    pub agent_version: Option<String>,
+    pub protocol_version: Option<u16>,
+}
+
 /// What became of an uploaded sale.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaleOutcome {
@@ -163,6 +188,13 @@ pub enum MovementOutcome {
 
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
+    /// Changes after every commit that appended to any tenant's change feed, so
+    /// long-polling terminals wake at once instead of polling.
+    ///
+    /// In-process only: several hub processes on one PostgreSQL would need
+    /// `LISTEN/NOTIFY` to wake each other.
+    fn watch_feed(&self) -> tokio::sync::watch::Receiver<u64>;
+
     /// Creates a tenant and its first HQ API key (stored as a hash).
     async fn create_tenant(&self, name: &str, api_key_hash: &str) -> DbResult<Tenant>;
     async fn tenant_for_api_key(&self, key_hash: &str) -> DbResult<TenantId>;
@@ -181,6 +213,14 @@ pub trait Storage: Send + Sync + 'static {
     /// Consumes a one-time code, binding the device token hash to the terminal.
     async fn enroll_terminal(&self, code_hash: &str, token_hash: &str) -> DbResult<DeviceIdentity>;
     async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity>;
+    /// Records that the device was seen, with what it reported.
+    async fn record_terminal_report(
+        &self,
+        device: &DeviceIdentity,
+        report: &TerminalReport,
+    ) -> DbResult<()>;
+    /// The store's terminals with their sync status.
+    async fn terminals(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<TerminalStatus>>;
 
     async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product>;
     async fn set_price(

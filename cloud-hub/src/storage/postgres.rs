@@ -7,6 +7,7 @@ use std::time::Duration;
 
 pub struct PgStorage {
     pool: PgPool,
+    feed_tx: tokio::sync::watch::Sender<u64>,
 }
 
 impl PgStorage {
@@ -18,7 +19,10 @@ impl PgStorage {
             .connect(url)
             .await?;
         run_migrations!(&pool, migrate::POSTGRES)?;
-        Ok(PgStorage { pool })
+        Ok(PgStorage {
+            pool,
+            feed_tx: tokio::sync::watch::Sender::new(0),
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 //! `RETURNING`, `ON CONFLICT … DO NOTHING/UPDATE`. Ids bind as `Uuid` (native `uuid`
 //! on PostgreSQL, a 16-byte BLOB on SQLite); times and quantities as `i64`.
 
-use super::{DbError, DbResult, DeviceIdentity, Position, SaleSummary};
+use super::{DbError, DbResult, DeviceIdentity, Position, SaleSummary, Terminal, TerminalStatus};
 use pos_shared::sync::{MovementReason, MovementRecord, VariantRecord};
 use pos_shared::{
     Currency, Gtin, Money, MovementId, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId,
@@ -79,6 +79,41 @@ pub(crate) fn device_from_row(row: DeviceRow) -> DeviceIdentity {
     }
 }
 
+pub(crate) type TerminalStatusRow = (
+    Uuid,
+    String,
+    String,
+    bool,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
+
+pub(crate) fn terminal_status_from_row(
+    row: TerminalStatusRow,
+    store: StoreId,
+    head: i64,
+) -> TerminalStatus {
+    let (id, name, prefix, enrolled, seen, cursor, queue, version, protocol) = row;
+    TerminalStatus {
+        terminal: Terminal {
+            id: TerminalId::from_uuid(id),
+            store_id: store,
+            name,
+            receipt_prefix: prefix,
+        },
+        enrolled,
+        last_seen_at: seen.map(Timestamp::from_unix_millis),
+        feed_cursor: cursor.map(|c| c.max(0) as u64),
+        cursor_lag: cursor.map(|c| (head - c).max(0) as u64),
+        queue_depth: queue.map(|q| q.max(0) as u64),
+        agent_version: version,
+        protocol_version: protocol.and_then(|p| u16::try_from(p).ok()),
+    }
+}
+
 pub(crate) fn position_from_row(row: (Uuid, String, String, String, i64)) -> Position {
     let (id, sku, name, barcode, on_hand) = row;
     Position {
@@ -106,6 +141,7 @@ pub(crate) fn sale_from_row(row: SaleRow) -> DbResult<SaleSummary> {
 macro_rules! sql_storage {
     ($storage:ty, $db:ty) => {
         use $crate::storage::sql::{
+            terminal_status_from_row, TerminalStatusRow,
             device_from_row, movement_from_row, now_ms, position_from_row, sale_from_row,
             variant_from_row, DeviceRow, MovementRow, SaleRow, VariantRow, DEVICE_COLUMNS,
             MOVEMENT_COLUMNS, VARIANT_COLUMNS,
@@ -119,6 +155,11 @@ macro_rules! sql_storage {
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
         impl $storage {
+            /// Wakes feed long-polls; called after a commit that appended changes.
+            fn feed_changed(&self) {
+                self.feed_tx.send_modify(|generation| *generation = generation.wrapping_add(1));
+            }
+
             /// Appends to the tenant's feed inside `tx`; the sequence is the
             /// tenant row's counter, so it is gap-free and commits in order.
             async fn append_change(
@@ -204,6 +245,10 @@ macro_rules! sql_storage {
 
         #[async_trait::async_trait]
         impl Storage for $storage {
+            fn watch_feed(&self) -> tokio::sync::watch::Receiver<u64> {
+                self.feed_tx.subscribe()
+            }
+
             async fn create_tenant(&self, name: &str, api_key_hash: &str) -> DbResult<Tenant> {
                 let id = TenantId::new();
                 let mut tx = self.pool.begin().await?;
@@ -306,6 +351,40 @@ macro_rules! sql_storage {
                 row.map(device_from_row).ok_or(DbError::NotFound("device credential"))
             }
 
+            async fn record_terminal_report(&self, device: &DeviceIdentity, report: &TerminalReport) -> DbResult<()> {
+                sqlx::query(
+                    "UPDATE terminals SET last_seen_at_ms = $3, feed_cursor = $4, queue_depth = $5, agent_version = $6, protocol_version = $7 \
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(now_ms())
+                .bind(i64::try_from(report.cursor).unwrap_or(i64::MAX))
+                .bind(report.queue_depth.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
+                .bind(report.agent_version.as_deref())
+                .bind(i64::from(report.protocol_version))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn terminals(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<TerminalStatus>> {
+                self.store(tenant, store).await?;
+                let (head,): (i64,) = sqlx::query_as("SELECT feed_seq FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_one(&self.pool)
+                    .await?;
+                let rows: Vec<TerminalStatusRow> = sqlx::query_as(
+                    "SELECT id, name, receipt_prefix, device_token_hash IS NOT NULL, last_seen_at_ms, feed_cursor, queue_depth, agent_version, protocol_version \
+                     FROM terminals WHERE tenant_id = $1 AND store_id = $2 ORDER BY receipt_prefix",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|row| terminal_status_from_row(row, store, head)).collect())
+            }
+
             async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("INSERT INTO products (id, tenant_id, name, created_at_ms) VALUES ($1, $2, $3, $4)")
@@ -345,6 +424,7 @@ macro_rules! sql_storage {
                     variants.push(record);
                 }
                 tx.commit().await?;
+                self.feed_changed();
                 Ok(Product { id: product.id, name: product.name.clone(), variants })
             }
 
@@ -363,6 +443,7 @@ macro_rules! sql_storage {
                 let record = variant_from_row(row.ok_or(DbError::NotFound("variant"))?)?;
                 Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
                 tx.commit().await?;
+                self.feed_changed();
                 Ok(record)
             }
 
@@ -374,6 +455,7 @@ macro_rules! sql_storage {
                 }
                 let outcome = Self::apply_movement(&mut tx, tenant, movement).await?;
                 tx.commit().await?;
+                self.feed_changed();
                 Ok(outcome)
             }
 
@@ -500,6 +582,7 @@ macro_rules! sql_storage {
                     }
                 }
                 tx.commit().await?;
+                self.feed_changed();
                 Ok(SaleOutcome::Accepted)
             }
 

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 pub struct SqliteStorage {
     pool: SqlitePool,
+    feed_tx: tokio::sync::watch::Sender<u64>,
 }
 
 impl SqliteStorage {
@@ -29,7 +30,10 @@ impl SqliteStorage {
             .connect_with(options)
             .await?;
         run_migrations!(&pool, migrate::SQLITE)?;
-        Ok(SqliteStorage { pool })
+        Ok(SqliteStorage {
+            pool,
+            feed_tx: tokio::sync::watch::Sender::new(0),
+        })
     }
 }
 

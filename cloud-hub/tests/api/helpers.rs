@@ -55,6 +55,10 @@ pub async fn database_url(backend: Backend, dir: &std::path::Path) -> String {
 }
 
 pub async fn spawn_hub(backend: Backend) -> TestHub {
+    // Logs only when asked: TEST_LOG=1 cargo test
+    if std::env::var_os("TEST_LOG").is_some() {
+        cloud_hub::init_tracing();
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database_url(backend, dir.path()).await;
     let storage = cloud_hub::storage::connect(&url)
@@ -64,10 +68,7 @@ pub async fn spawn_hub(backend: Backend) -> TestHub {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState {
-        storage,
-        admin_token: Some(ADMIN_TOKEN.into()),
-    };
+    let state = AppState::new(storage, Some(ADMIN_TOKEN.into()));
     tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
     TestHub {
         base,

@@ -400,3 +400,157 @@ async fn hq_movements_are_idempotent_by_id(backend: Backend) {
     assert_eq!(shop.on_hand(RICE).await, "47.5");
 }
 on_both_backends!(hq_movements_are_idempotent_by_id);
+
+async fn a_waiting_feed_request_wakes_on_a_change(backend: Backend) {
+    let shop = shop(backend).await;
+    let (_, page) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    let cursor = page["next_cursor"].as_u64().unwrap();
+
+    let (http, url, token) = (
+        shop.hub.http.clone(),
+        format!("{}/v1/sync/feed?since={cursor}&wait=30", shop.hub.base),
+        shop.device_token.clone(),
+    );
+    let waiting = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let body: Value = http
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (started.elapsed(), body)
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "with nothing new, the request is held open"
+    );
+
+    let variant = &shop.variants[1].0;
+    let (status, _) = shop
+        .hub
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/variants/{variant}/price"),
+            Some(&shop.api_key),
+            Some(json!({"price": {"minor": 5999, "currency": "INR"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (held_for, page) = waiting.await.unwrap();
+    assert_eq!(page["changes"][0]["type"], "variant_upserted", "{page}");
+    assert_eq!(page["changes"][0]["price"]["minor"], 5999);
+    assert!(
+        held_for < std::time::Duration::from_secs(30),
+        "woken by the change, not by the wait running out"
+    );
+
+    // Nothing new: the wait runs out and the answer is an empty page at the same cursor.
+    let cursor = page["next_cursor"].as_u64().unwrap();
+    let (status, idle) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since={cursor}&wait=1"),
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(idle["changes"], json!([]));
+    assert_eq!(idle["next_cursor"].as_u64(), Some(cursor));
+    let (status, body) = shop
+        .hub
+        .get("/v1/sync/feed?since=0&wait=3600", &shop.device_token)
+        .await;
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    );
+    assert_eq!(body["field"], "wait");
+}
+on_both_backends!(a_waiting_feed_request_wakes_on_a_change);
+
+async fn unknown_protocol_versions_get_a_clear_error(backend: Backend) {
+    let shop = shop(backend).await;
+    let newer = pos_shared::sync::PROTOCOL_VERSION + 1;
+    let (s, b) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since=0&v={newer}"),
+            &shop.device_token,
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::BAD_REQUEST, "unsupported_protocol");
+    assert_eq!(b["field"], "v");
+    assert!(
+        b["detail"].as_str().unwrap().contains("upgrade the hub"),
+        "{b}"
+    );
+    let (s, b) = shop
+        .hub
+        .post(
+            "/v1/sync/outbox",
+            &shop.device_token,
+            json!({"protocol_version": 0, "facts": []}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::BAD_REQUEST, "unsupported_protocol");
+    assert!(
+        b["detail"]
+            .as_str()
+            .unwrap()
+            .contains("upgrade the terminal"),
+        "{b}"
+    );
+}
+on_both_backends!(unknown_protocol_versions_get_a_clear_error);
+
+async fn hq_sees_each_terminals_sync_status(backend: Backend) {
+    let shop = shop(backend).await;
+    let path = format!("/v1/stores/{}/terminals", shop.store_id);
+    let (s, terminals) = shop.hub.get(&path, &shop.api_key).await;
+    assert_eq!(s, StatusCode::OK, "{terminals}");
+    assert_eq!(terminals[0]["enrolled"], true);
+    assert_eq!(
+        terminals[0]["last_seen_at"],
+        Value::Null,
+        "not seen before its first sync"
+    );
+
+    let (s, _) = shop
+        .hub
+        .get(
+            "/v1/sync/feed?since=1&queue=3&agent=1.2.3",
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, terminals) = shop.hub.get(&path, &shop.api_key).await;
+    let t = &terminals[0];
+    assert_eq!(t["receipt_prefix"], "T1");
+    assert!(t["last_seen_at"].is_string(), "{t}");
+    assert_eq!(t["feed_cursor"], 1);
+    assert_eq!(t["cursor_lag"], 3, "four changes so far, one applied: {t}");
+    assert_eq!(t["queue_depth"], 3);
+    assert_eq!(t["agent_version"], "1.2.3");
+    assert_eq!(t["protocol_version"], pos_shared::sync::PROTOCOL_VERSION);
+
+    let (s, b) = shop
+        .hub
+        .get(
+            "/v1/sync/feed?since=0&agent=bad%20version",
+            &shop.device_token,
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "agent");
+}
+on_both_backends!(hq_sees_each_terminals_sync_status);

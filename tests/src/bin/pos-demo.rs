@@ -50,10 +50,7 @@ async fn run() -> Result<(), String> {
         "http://{}",
         listener.local_addr().map_err(|e| e.to_string())?
     );
-    let state = cloud_hub::http::AppState {
-        storage,
-        admin_token: Some(admin_token.clone()),
-    };
+    let state = cloud_hub::http::AppState::new(storage, Some(admin_token.clone()));
     tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
 
     // HQ sets up a store, the catalog and a till, through the real API.
