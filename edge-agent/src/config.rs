@@ -7,6 +7,7 @@
 //! | `EDGE_LISTEN` | local API address; must be loopback | `127.0.0.1:8710` |
 //! | `EDGE_ENROLL_CODE` | one-time code, used if not yet enrolled | unset |
 //! | `EDGE_SYNC_INTERVAL_MS` | pause between syncs when all is well | `1000` |
+//! | `EDGE_FEED_WAIT_SECS` | how long the hub may hold a feed request open (long-poll) | `25` |
 //! | `EDGE_SYNC_MAX_BACKOFF_MS` | longest pause between retries while the hub fails | `30000` |
 
 use std::net::SocketAddr;
@@ -21,6 +22,7 @@ pub struct AgentConfig {
     pub enroll_code: Option<String>,
     pub sync_interval: Duration,
     pub max_backoff: Duration,
+    pub feed_wait_secs: u64,
 }
 
 impl AgentConfig {
@@ -52,6 +54,13 @@ impl AgentConfig {
             listen,
             enroll_code: var("EDGE_ENROLL_CODE"),
             sync_interval: millis("EDGE_SYNC_INTERVAL_MS", 1000)?.max(Duration::from_millis(50)),
+            feed_wait_secs: match var("EDGE_FEED_WAIT_SECS") {
+                None => 25,
+                Some(v) => v
+                    .parse::<u64>()
+                    .map_err(|e| format!("EDGE_FEED_WAIT_SECS is not a number of seconds: {e}"))?
+                    .min(60),
+            },
             max_backoff: millis("EDGE_SYNC_MAX_BACKOFF_MS", 30_000)?
                 .max(Duration::from_millis(250)),
         };

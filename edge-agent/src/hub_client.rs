@@ -60,12 +60,30 @@ impl HubClient {
         send(req).await
     }
 
-    pub async fn feed(&self, token: &str, since: u64, limit: u32) -> Result<FeedPage, HubError> {
+    /// Asks for changes after `since`, letting the hub hold the request up to
+    /// `wait` seconds for one, and reports the terminal's queue depth.
+    pub async fn feed(
+        &self,
+        token: &str,
+        since: u64,
+        limit: u32,
+        wait: u64,
+        queued: u64,
+    ) -> Result<FeedPage, HubError> {
         let req = self
             .http
             .get(format!("{}/v1/sync/feed", self.base))
             .bearer_auth(token)
-            .query(&[("since", since), ("limit", u64::from(limit))]);
+            // The request outlives the wait by a margin, not by the default timeout.
+            .timeout(Duration::from_secs(wait + 15))
+            .query(&[
+                ("since", since.to_string()),
+                ("limit", limit.to_string()),
+                ("wait", wait.to_string()),
+                ("queue", queued.to_string()),
+                ("v", PROTOCOL_VERSION.to_string()),
+                ("agent", env!("CARGO_PKG_VERSION").to_string()),
+            ]);
         send(req).await
     }
 

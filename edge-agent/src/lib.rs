@@ -64,6 +64,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         shared: shared.clone(),
         interval: config.sync_interval,
         max_backoff: config.max_backoff,
+        feed_wait: config.feed_wait_secs,
     };
     let state = http::AgentState {
         store,

@@ -74,51 +74,99 @@ pub struct Syncer {
     pub interval: Duration,
     /// Longest pause between retries while the hub is failing.
     pub max_backoff: Duration,
+    /// Seconds the hub may hold a feed request open waiting for a change.
+    pub feed_wait: u64,
 }
 
 impl Syncer {
-    /// Runs until the task is dropped. Every step is idempotent, so stopping it
-    /// anywhere is safe.
+    /// Runs until the task is dropped: enrolls, then follows the feed and uploads
+    /// the outbox side by side. Every step is idempotent, so stopping anywhere is safe.
     pub async fn run(self) {
+        let mut failures = 0;
+        let credential = loop {
+            match self.ensure_enrolled().await {
+                Ok(c) => break c,
+                Err(e) => {
+                    failures += 1;
+                    self.record(Err(&e), failures);
+                    tokio::time::sleep(backoff(failures, self.max_backoff)).await;
+                }
+            }
+        };
+        tokio::join!(
+            self.follow_feed(&credential),
+            self.keep_uploading(&credential)
+        );
+    }
+
+    /// Holds a long-poll on the feed, so hub changes arrive as they commit.
+    async fn follow_feed(&self, credential: &DeviceCredential) {
+        let mut failures = 0;
         loop {
-            let wait = match self.sync_once().await {
+            match self.pull(credential, self.feed_wait).await {
                 Ok(()) => {
-                    self.shared.update_link(|l| {
-                        l.online = true;
-                        l.last_sync_at = Some(Timestamp::now());
-                        l.last_error = None;
-                        l.consecutive_failures = 0;
-                    });
-                    self.interval
+                    failures = 0;
+                    self.record(Ok(()), 0);
                 }
                 Err(e) => {
-                    let reachable = matches!(e, SyncError::Hub(HubError::Refused { .. }));
-                    let mut failures = 0;
-                    self.shared.update_link(|l| {
-                        l.online = reachable;
-                        l.last_error = Some(e.to_string());
-                        l.consecutive_failures += 1;
-                        failures = l.consecutive_failures;
-                    });
-                    tracing::warn!(error = %e, failures, "sync failed");
-                    // While failing, sales do not cut the pause short: a store full
-                    // of tills must not hammer a hub that is coming back.
+                    failures += 1;
+                    self.record(Err(&e), failures);
                     tokio::time::sleep(backoff(failures, self.max_backoff)).await;
-                    continue;
                 }
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = self.shared.nudge.notified() => {}
             }
         }
     }
 
-    /// One round: enroll if needed, upload the whole outbox, pull the feed.
+    /// Uploads whenever a sale nudges, and every interval in case one was missed.
+    async fn keep_uploading(&self, credential: &DeviceCredential) {
+        let mut failures = 0;
+        loop {
+            match self.upload_outbox(credential).await {
+                Ok(()) => {
+                    failures = 0;
+                    self.record(Ok(()), 0);
+                    tokio::select! {
+                        _ = tokio::time::sleep(self.interval) => {}
+                        _ = self.shared.nudge.notified() => {}
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    self.record(Err(&e), failures);
+                    // While failing, sales do not cut the pause short: a store full
+                    // of tills must not hammer a hub that is coming back.
+                    tokio::time::sleep(backoff(failures, self.max_backoff)).await;
+                }
+            }
+        }
+    }
+
+    fn record(&self, outcome: Result<(), &SyncError>, failures: u32) {
+        match outcome {
+            Ok(()) => self.shared.update_link(|l| {
+                l.online = true;
+                l.last_sync_at = Some(Timestamp::now());
+                l.last_error = None;
+                l.consecutive_failures = 0;
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, failures, "sync failed");
+                // A hub that answers, even with a refusal, is reachable.
+                let reachable = matches!(e, SyncError::Hub(HubError::Refused { .. }));
+                self.shared.update_link(|l| {
+                    l.online = reachable;
+                    l.last_error = Some(e.to_string());
+                    l.consecutive_failures = failures;
+                });
+            }
+        }
+    }
+
+    /// One round without waiting: enroll if needed, upload the outbox, pull the feed.
     pub async fn sync_once(&self) -> Result<(), SyncError> {
         let credential = self.ensure_enrolled().await?;
         self.upload_outbox(&credential).await?;
-        self.pull(&credential).await
+        self.pull(&credential, 0).await
     }
 
     async fn ensure_enrolled(&self) -> Result<DeviceCredential, SyncError> {
@@ -182,13 +230,21 @@ impl Syncer {
         }
     }
 
-    /// Applies feed pages until the hub has nothing more.
-    async fn pull(&self, credential: &DeviceCredential) -> Result<(), SyncError> {
+    /// Applies feed pages until the hub has nothing more; the last request waits
+    /// up to `wait` seconds for a change. Each request reports this terminal's
+    /// queue depth and version for HQ's status view.
+    async fn pull(&self, credential: &DeviceCredential, wait: u64) -> Result<(), SyncError> {
         loop {
-            let since = self.store.call(|c| catalog::cursor(c)).await?;
+            let counts = self.store.call(|c| outbox::counts(c)).await?;
             let page = self
                 .client
-                .feed(&credential.token, since, FEED_PAGE)
+                .feed(
+                    &credential.token,
+                    counts.cursor,
+                    FEED_PAGE,
+                    wait,
+                    counts.queued,
+                )
                 .await?;
             let has_more = page.has_more;
             let applied = self

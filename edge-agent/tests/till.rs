@@ -89,6 +89,7 @@ async fn start_till(dir: &Path) -> Till {
         enroll_code: None,
         sync_interval: Duration::from_millis(100),
         max_backoff: Duration::from_millis(500),
+        feed_wait_secs: 25,
     };
     let agent = edge_agent::start(config).await.unwrap();
     Till {

@@ -115,6 +115,7 @@ fn main() {
             shared: Arc::new(edge_agent::sync::SyncShared::default()),
             interval: Duration::from_secs(1),
             max_backoff: Duration::from_secs(1),
+            feed_wait: 0,
         };
         syncer.sync_once().await.expect("enroll and pull");
         (syncer, store)

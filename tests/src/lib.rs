@@ -135,6 +135,31 @@ impl Hq {
         Ok(())
     }
 
+    pub async fn set_price(&self, variant: &str, paise: i64) -> HqResult<()> {
+        let body = json!({"price": {"minor": paise, "currency": "INR"}});
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/v1/variants/{variant}/price"),
+            Some(body),
+            StatusCode::OK,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The store's terminals with their sync status.
+    pub async fn terminals(&self, store: &str) -> HqResult<Vec<Value>> {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/stores/{store}/terminals"),
+                None,
+                StatusCode::OK,
+            )
+            .await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
     pub async fn inventory(&self, store: &str) -> HqResult<Value> {
         self.call(
             reqwest::Method::GET,

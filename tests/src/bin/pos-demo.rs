@@ -71,6 +71,7 @@ async fn run() -> Result<(), String> {
         enroll_code: codes.into_iter().next(),
         sync_interval: Duration::from_secs(1),
         max_backoff: Duration::from_secs(30),
+        feed_wait_secs: 25,
     })
     .await?;
 

@@ -314,3 +314,70 @@ async fn a_refused_sale_is_quarantined_and_the_queue_moves_on(backend: Backend) 
     );
 }
 on_both_backends!(a_refused_sale_is_quarantined_and_the_queue_moves_on);
+
+async fn a_price_change_reaches_every_connected_till(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
+        .await
+        .unwrap();
+    let (store, codes) = seed_demo(&hq, 2).await.unwrap();
+    let tills = [
+        Agent::start(&hub, &codes[0]).await,
+        Agent::start(&hub, &codes[1]).await,
+    ];
+    for till in &tills {
+        wait_synced(till, &hq, &store).await;
+    }
+    let inventory = hq.inventory(&store).await.unwrap();
+    let tea = inventory["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["barcode"] == Gtin::parse(TEA).unwrap().as_str())
+        .unwrap()["variant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    hq.set_price(&tea, 15500).await.unwrap();
+    for till in &tills {
+        eventually(
+            "the new price on the till",
+            30,
+            || async move {
+                till.get(&format!("/v1/products/by-barcode/{TEA}")).await.1["price"]["minor"]
+                    == 15500
+            },
+            || till.log(),
+        )
+        .await;
+        let sale = till.sell(&[(TEA, "1")]).await;
+        assert_eq!(
+            sale["total"]["minor"], 15500,
+            "the till sells at the new price"
+        );
+    }
+
+    // HQ sees both tills: seen, caught up, nothing queued, their version.
+    eventually(
+        "HQ to see both tills caught up",
+        30,
+        || {
+            let hq = hq.clone();
+            let store = store.clone();
+            async move {
+                let terminals = hq.terminals(&store).await.unwrap();
+                terminals.len() == 2
+                    && terminals.iter().all(|t| {
+                        t["last_seen_at"].is_string()
+                            && t["cursor_lag"] == 0
+                            && t["queue_depth"] == 0
+                            && t["agent_version"] == env!("CARGO_PKG_VERSION")
+                    })
+            }
+        },
+        || hub.log(),
+    )
+    .await;
+}
+on_both_backends!(a_price_change_reaches_every_connected_till);
