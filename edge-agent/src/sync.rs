@@ -247,9 +247,10 @@ impl Syncer {
                 )
                 .await?;
             let has_more = page.has_more;
+            let store = credential.store_id;
             let applied = self
                 .store
-                .call(move |c| catalog::apply_feed_page(c, &page))
+                .call(move |c| catalog::apply_feed_page(c, store, &page))
                 .await?;
             if applied.changes > 0 {
                 tracing::debug!(

@@ -69,7 +69,7 @@ fn seed(dir: &Path) -> DeviceCredential {
     };
     let store = LocalStore::open(&dir.join("edge.db")).unwrap();
     store
-        .with_conn(|c| catalog::apply_feed_page(c, &page))
+        .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
         .unwrap();
     credential
 }
@@ -305,4 +305,47 @@ async fn a_retried_sale_is_recorded_once_and_numbers_survive_restart() {
     assert_eq!(next["receipt_no"], "T1-000002");
     assert_eq!(till.available(RICE).await, "8.5");
     till.agent.stop();
+}
+
+#[tokio::test]
+async fn another_stores_movement_in_the_feed_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let store = LocalStore::open(&dir.path().join("edge.db")).unwrap();
+    let tea = store
+        .with_conn(|c| catalog::product_by_barcode(c, &Gtin::parse(TEA).unwrap()))
+        .unwrap()
+        .unwrap();
+    let foreign = MovementRecord {
+        movement_id: MovementId::new(),
+        store_id: StoreId::new(),
+        variant_id: tea.variant_id,
+        delta: Qty::units(-7),
+        reason: MovementReason::Adjustment,
+        sale_id: None,
+        terminal_id: None,
+        occurred_at: Timestamp::now(),
+    };
+    let page = FeedPage {
+        protocol_version: 1,
+        changes: vec![Change {
+            seq: 5,
+            body: ChangeBody::StockMoved(foreign),
+        }],
+        next_cursor: 5,
+        has_more: false,
+    };
+    let applied = store
+        .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
+        .unwrap();
+    assert_eq!(applied.changes, 0);
+    assert_eq!(
+        applied.cursor, 5,
+        "the cursor moves past it, so it cannot stall the feed"
+    );
+    let after = store
+        .with_conn(|c| catalog::product_by_barcode(c, &Gtin::parse(TEA).unwrap()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.available, Qty::units(10));
 }

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sync::{MovementReason, MovementRecord, VariantRecord};
 use pos_shared::{
-    Currency, Gtin, Money, MovementId, ProductId, Qty, StoreId, Timestamp, VariantId,
+    Currency, Gtin, Money, MovementId, ProductId, Qty, StoreId, TerminalId, Timestamp, VariantId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,10 @@ pub(super) fn router() -> Router<AppState> {
         .route(
             "/v1/stores/{store_id}/terminals",
             get(terminals).post(create_terminal),
+        )
+        .route(
+            "/v1/stores/{store_id}/terminals/{terminal_id}/revoke",
+            post(revoke_terminal),
         )
         .route("/v1/stores/{store_id}/inventory", get(inventory))
         .route(
@@ -149,6 +153,23 @@ async fn terminals(
             .await
             .map_err(db_error)?,
     ))
+}
+
+/// Withdraws a lost or stolen till's credential. Its queued sales stay on the
+/// till; re-enroll it with a new code to send them.
+async fn revoke_terminal(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path((raw_store, raw_terminal)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw_store)?;
+    let terminal = path_id::<TerminalId>("terminal_id", &raw_terminal)?;
+    app.storage
+        .revoke_terminal(hq.tenant, store, terminal)
+        .await
+        .map_err(db_error)?;
+    tracing::info!(%terminal, "terminal credential revoked");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

@@ -213,6 +213,13 @@ pub trait Storage: Send + Sync + 'static {
     /// Consumes a one-time code, binding the device token hash to the terminal.
     async fn enroll_terminal(&self, code_hash: &str, token_hash: &str) -> DbResult<DeviceIdentity>;
     async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity>;
+    /// Withdraws a terminal's device credential; its token stops working at once.
+    async fn revoke_terminal(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        terminal: TerminalId,
+    ) -> DbResult<()>;
     /// Records that the device was seen, with what it reported.
     async fn record_terminal_report(
         &self,

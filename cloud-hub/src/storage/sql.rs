@@ -351,6 +351,22 @@ macro_rules! sql_storage {
                 row.map(device_from_row).ok_or(DbError::NotFound("device credential"))
             }
 
+            async fn revoke_terminal(&self, tenant: TenantId, store: StoreId, terminal: TerminalId) -> DbResult<()> {
+                let done = sqlx::query(
+                    "UPDATE terminals SET device_token_hash = NULL, enrollment_code_hash = NULL \
+                     WHERE tenant_id = $1 AND store_id = $2 AND id = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(terminal.as_uuid())
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(DbError::NotFound("terminal"));
+                }
+                Ok(())
+            }
+
             async fn record_terminal_report(&self, device: &DeviceIdentity, report: &TerminalReport) -> DbResult<()> {
                 sqlx::query(
                     "UPDATE terminals SET last_seen_at_ms = $3, feed_cursor = $4, queue_depth = $5, agent_version = $6, protocol_version = $7 \

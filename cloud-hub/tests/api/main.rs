@@ -554,3 +554,57 @@ async fn hq_sees_each_terminals_sync_status(backend: Backend) {
     assert_eq!(b["field"], "agent");
 }
 on_both_backends!(hq_sees_each_terminals_sync_status);
+
+async fn a_revoked_terminal_credential_is_refused(backend: Backend) {
+    let shop = shop(backend).await;
+    let good = shop.sale("T1-000001", &[(0, "1")]);
+    // HQ's view only: the device's own feed view is what revocation takes away.
+    let hq_view = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("feed_cursor");
+        v
+    };
+    let before = hq_view(shop.snapshot().await);
+    let path = format!(
+        "/v1/stores/{}/terminals/{}/revoke",
+        shop.store_id, shop.terminal_id
+    );
+    let (s, _) = shop
+        .hub
+        .send(reqwest::Method::POST, &path, Some(&shop.api_key), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    let (s, b) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(b["detail"].as_str().unwrap().contains("enroll"), "{b}");
+    let (s, b) = shop.upload(&[good]).await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(
+        hq_view(shop.snapshot().await),
+        before,
+        "a replayed credential changes nothing"
+    );
+
+    let (_, terminals) = shop
+        .hub
+        .get(
+            &format!("/v1/stores/{}/terminals", shop.store_id),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(terminals[0]["enrolled"], false);
+    let unknown = format!(
+        "/v1/stores/{}/terminals/{}/revoke",
+        shop.store_id,
+        uuid::Uuid::now_v7()
+    );
+    let (s, b) = shop
+        .hub
+        .send(reqwest::Method::POST, &unknown, Some(&shop.api_key), None)
+        .await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+}
+on_both_backends!(a_revoked_terminal_credential_is_refused);

@@ -2,7 +2,7 @@
 
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::sync::{ChangeBody, FeedPage};
-use pos_shared::{Currency, Gtin, Money, Qty, VariantId};
+use pos_shared::{Currency, Gtin, Money, Qty, StoreId, VariantId};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -37,8 +37,13 @@ pub fn cursor(conn: &Connection) -> StoreResult<u64> {
 }
 
 /// Applies one feed page and advances the cursor in one transaction, so a crash
-/// leaves either all of the page or none of it.
-pub fn apply_feed_page(conn: &mut Connection, page: &FeedPage) -> StoreResult<AppliedPage> {
+/// leaves either all of the page or none of it. Stock of any store but `store`
+/// is not this till's business and is skipped, never counted.
+pub fn apply_feed_page(
+    conn: &mut Connection,
+    store: StoreId,
+    page: &FeedPage,
+) -> StoreResult<AppliedPage> {
     let tx = conn.transaction()?;
     let current = cursor(&tx)?;
     let mut applied = 0;
@@ -61,6 +66,11 @@ pub fn apply_feed_page(conn: &mut Connection, page: &FeedPage) -> StoreResult<Ap
                         change.seq as i64,
                     ],
                 )?;
+            }
+            ChangeBody::StockMoved(m) if m.store_id != store => {
+                tracing::warn!(seq = change.seq, movement = %m.movement_id, other_store = %m.store_id,
+                    "feed carried another store's movement; skipped");
+                continue;
             }
             ChangeBody::StockMoved(m) => {
                 apply_movement(&tx, m, "hub")?;
