@@ -160,6 +160,22 @@ macro_rules! sql_storage {
                 self.feed_tx.send_modify(|generation| *generation = generation.wrapping_add(1));
             }
 
+            /// Takes the tenant's row lock first thing in every transaction that
+            /// may append to its feed, so such transactions queue in one order
+            /// and cannot deadlock over stock rows (PostgreSQL), and start as
+            /// writers (SQLite).
+            async fn lock_tenant(tx: &mut Tx<'_>, tenant: TenantId) -> DbResult<()> {
+                let locked = sqlx::query("UPDATE tenants SET feed_seq = feed_seq WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                if locked == 0 {
+                    return Err(DbError::NotFound("tenant"));
+                }
+                Ok(())
+            }
+
             /// Appends to the tenant's feed inside `tx`; the sequence is the
             /// tenant row's counter, so it is gap-free and commits in order.
             async fn append_change(
@@ -403,6 +419,7 @@ macro_rules! sql_storage {
 
             async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
                 let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
                 sqlx::query("INSERT INTO products (id, tenant_id, name, created_at_ms) VALUES ($1, $2, $3, $4)")
                     .bind(product.id.as_uuid())
                     .bind(tenant.as_uuid())
@@ -446,6 +463,7 @@ macro_rules! sql_storage {
 
             async fn set_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {
                 let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
                 let row: Option<VariantRow> = sqlx::query_as(&format!(
                     "UPDATE variants SET price_minor = $3, currency = $4, updated_at_ms = $5 WHERE tenant_id = $1 AND id = $2 RETURNING {VARIANT_COLUMNS}"
                 ))
@@ -466,6 +484,7 @@ macro_rules! sql_storage {
             async fn record_movement(&self, tenant: TenantId, movement: &MovementRecord) -> DbResult<MovementOutcome> {
                 self.store(tenant, movement.store_id).await?;
                 let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
                 if !Self::variant_exists(&mut tx, tenant, movement.variant_id).await? {
                     return Err(DbError::NotFound("variant"));
                 }
@@ -546,6 +565,7 @@ macro_rules! sql_storage {
             ) -> DbResult<SaleOutcome> {
                 let sale = &envelope.data;
                 let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, device.tenant_id).await?;
                 let inserted = sqlx::query(
                     "INSERT INTO sales (id, tenant_id, store_id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms, envelope) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",

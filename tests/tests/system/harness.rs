@@ -141,6 +141,10 @@ impl Hub {
         wait_healthy(&self.base, &log).await;
     }
 
+    pub fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
     /// Kills the hub (SIGKILL), as a crash or a cut link would leave it.
     pub fn stop(&mut self) {
         if let Some(mut p) = self.process.take() {
@@ -166,13 +170,18 @@ pub struct Agent {
 
 impl Agent {
     pub async fn start(hub: &Hub, enroll_code: &str) -> Agent {
+        Agent::start_at(&hub.base, enroll_code).await
+    }
+
+    /// Starts an agent that reaches the hub at `hub_url` (a proxy, say).
+    pub async fn start_at(hub_url: &str, enroll_code: &str) -> Agent {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let mut agent = Agent {
             base: format!("http://127.0.0.1:{port}"),
             data_dir: dir.path().join("data"),
             port,
-            hub_url: hub.base.clone(),
+            hub_url: hub_url.to_owned(),
             enroll_code: enroll_code.to_owned(),
             _dir: dir,
             process: None,

@@ -2,7 +2,9 @@
 //! cut by killing the hub; tills keep selling; everything converges afterwards.
 //! Each scenario runs against a SQLite hub and a PostgreSQL hub.
 
+mod faults;
 mod harness;
+mod proxy;
 
 use harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
 use pos_shared::{Gtin, Qty};
@@ -27,7 +29,7 @@ fn initial(barcode: &str) -> Qty {
 }
 
 /// HQ's on-hand per barcode (14-digit form).
-async fn hub_positions(hq: &Hq, store: &str) -> BTreeMap<String, String> {
+pub(crate) async fn hub_positions(hq: &Hq, store: &str) -> BTreeMap<String, String> {
     let inv = hq.inventory(store).await.expect("inventory");
     inv["positions"]
         .as_array()
@@ -52,7 +54,7 @@ async fn till_positions(agent: &Agent) -> BTreeMap<String, String> {
     out
 }
 
-async fn wait_synced(agent: &Agent, hq: &Hq, store: &str) {
+pub(crate) async fn wait_synced(agent: &Agent, hq: &Hq, store: &str) {
     let want = hub_positions(hq, store).await;
     eventually(
         "the till's stock to equal the hub's",
@@ -381,3 +383,6 @@ async fn a_price_change_reaches_every_connected_till(backend: Backend) {
     .await;
 }
 on_both_backends!(a_price_change_reaches_every_connected_till);
+
+use faults::tills_converge_under_faults;
+on_both_backends!(tills_converge_under_faults);
