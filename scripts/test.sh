@@ -20,6 +20,8 @@ find_pg_bin >/dev/null || missing+=(postgresql-15)
 command -v cc >/dev/null || missing+=(gcc libc6-dev)
 command -v python3 >/dev/null || missing+=(python3)
 command -v runuser >/dev/null || missing+=(util-linux)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing packages: ${missing[*]} (run as root, or install them)"; exit 1
@@ -49,6 +51,10 @@ log "starting PostgreSQL ($PG_BIN) on 127.0.0.1:$PG_PORT"
 "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null
 export TEST_DATABASE_URL="postgres://pos_test@127.0.0.1:$PG_PORT/postgres"
+
+# --- the JavaScript Automerge library, for the interoperability test ---------
+log "npm ci (tests/js: @automerge/automerge)"
+npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
 
 # --- the suite ---------------------------------------------------------------
 log "cargo test --workspace (hub backends: SQLite and PostgreSQL)"

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod relay;
 pub mod storage;
 
 use std::future::Future;

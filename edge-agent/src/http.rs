@@ -2,6 +2,7 @@
 //!
 //! Answers come from the local database only: nothing here waits on the hub.
 
+use crate::store::item_state;
 use crate::store::{
     catalog, outbox, sales, LocalStore, OutboxCounts, ProductView, SaleRejection, SaleResult,
 };
@@ -9,7 +10,7 @@ use crate::sync::{LinkStatus, SyncShared};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Html;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sale::SaleFact;
@@ -38,6 +39,8 @@ pub fn router(state: AgentState) -> Router {
         .route("/v1/sales", post(create_sale))
         .route("/v1/sync/status", get(sync_status))
         .route("/v1/sync/quarantine", get(quarantine))
+        .route("/v1/item-state", get(item_states))
+        .route("/v1/item-state/{barcode}", put(edit_item_state))
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .with_state(state)
 }
@@ -149,4 +152,37 @@ async fn quarantine(
             .await
             .map_err(store_error)?,
     ))
+}
+
+/// The store's item state (unavailable items, shelves, notes) as this till knows it.
+async fn item_states(
+    State(app): State<AgentState>,
+) -> Result<Json<std::collections::BTreeMap<String, item_state::ItemState>>, ApiError> {
+    Ok(Json(
+        app.store
+            .call(|c| item_state::all(c))
+            .await
+            .map_err(store_error)?,
+    ))
+}
+
+/// Edits one item's state; works offline and merges with other tills' edits.
+async fn edit_item_state(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+    JsonBody(patch): JsonBody<item_state::ItemStatePatch>,
+) -> Result<Json<item_state::ItemState>, ApiError> {
+    let barcode = Gtin::parse(&raw).map_err(|e| {
+        ApiError::bad_request("invalid_barcode", e.to_string()).with_field("barcode")
+    })?;
+    patch
+        .validate()
+        .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
+    let state = app
+        .store
+        .call(move |c| item_state::edit(c, &barcode, &patch))
+        .await
+        .map_err(store_error)?;
+    app.sync.docs_nudge.notify_one();
+    Ok(Json(state))
 }

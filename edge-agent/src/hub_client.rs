@@ -3,7 +3,10 @@
 //! Errors say whether they are worth retrying: a network failure or a 5xx is
 //! transient; a 4xx means this request will never succeed as it is.
 
-use pos_shared::sync::{DeviceCredential, EnrollRequest, FeedPage, UploadAck, PROTOCOL_VERSION};
+use pos_shared::sync::{
+    DeviceCredential, DocPurpose, EnrollRequest, FeedPage, UploadAck, PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+};
 use pos_shared::Problem;
 use std::time::Duration;
 
@@ -103,6 +106,47 @@ impl HubClient {
     }
 }
 
+impl HubClient {
+    /// One step of Automerge's sync protocol for a store document: sends this
+    /// terminal's message (or nothing) and returns the hub's (or nothing).
+    pub async fn sync_document(
+        &self,
+        token: &str,
+        purpose: DocPurpose,
+        message: Option<Vec<u8>>,
+    ) -> Result<Option<Vec<u8>>, HubError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/sync/docs/{}", self.base, purpose.as_str()))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .body(message.unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| HubError::Unreachable(e.to_string()))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| HubError::Unreachable(e.to_string()))?;
+        match status.as_u16() {
+            204 => Ok(None),
+            200 => Ok(Some(bytes.to_vec())),
+            code => Err(HubError::Refused {
+                status: code,
+                detail: problem_detail(&bytes),
+            }),
+        }
+    }
+}
+
+fn problem_detail(bytes: &[u8]) -> String {
+    serde_json::from_slice::<Problem>(bytes)
+        .map(|p| p.detail)
+        .unwrap_or_else(|_| String::from_utf8_lossy(bytes).chars().take(200).collect())
+}
+
 async fn send<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, HubError> {
     let resp = req
         .send()
@@ -114,12 +158,9 @@ async fn send<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> R
         .await
         .map_err(|e| HubError::Unreachable(e.to_string()))?;
     if !status.is_success() {
-        let detail = serde_json::from_slice::<Problem>(&bytes)
-            .map(|p| p.detail)
-            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
         return Err(HubError::Refused {
             status: status.as_u16(),
-            detail,
+            detail: problem_detail(&bytes),
         });
     }
     serde_json::from_slice(&bytes).map_err(|e| HubError::BadAnswer(e.to_string()))

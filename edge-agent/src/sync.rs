@@ -7,8 +7,8 @@
 use crate::credential;
 use crate::hub_client::{HubClient, HubError};
 use crate::store::outbox::{self, Verdict};
-use crate::store::{catalog, LocalStore, StoreError};
-use pos_shared::sync::{DeviceCredential, FactOutcome};
+use crate::store::{catalog, documents, LocalStore, StoreError};
+use pos_shared::sync::{DeviceCredential, DocPurpose, FactOutcome};
 use pos_shared::Timestamp;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -18,6 +18,12 @@ use tokio::sync::Notify;
 
 const FEED_PAGE: u32 = 500;
 const UPLOAD_BATCH: usize = 200;
+/// The documents this terminal keeps; the others join as their features do.
+const SYNCED_DOCUMENTS: [DocPurpose; 1] = [DocPurpose::ItemState];
+/// A safety net for announcements missed while offline.
+const DOCUMENT_RESYNC: Duration = Duration::from_secs(30);
+/// Enough protocol steps for any exchange; the rest waits for the next round.
+const MAX_DOCUMENT_ROUNDS: usize = 12;
 
 /// The live part of the sync status; queue depth and cursor come from the database.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -34,8 +40,10 @@ pub struct LinkStatus {
 pub struct SyncShared {
     pub link: RwLock<LinkStatus>,
     pub credential: RwLock<Option<DeviceCredential>>,
-    /// Wakes the loop early, e.g. right after a sale.
+    /// Wakes the uploader early, e.g. right after a sale.
     pub nudge: Notify,
+    /// Wakes the document sync: a local edit, or the hub announced a change.
+    pub docs_nudge: Notify,
 }
 
 impl SyncShared {
@@ -95,8 +103,90 @@ impl Syncer {
         };
         tokio::join!(
             self.follow_feed(&credential),
-            self.keep_uploading(&credential)
+            self.keep_uploading(&credential),
+            self.keep_documents_synced(&credential),
         );
+    }
+
+    /// Syncs the store documents at start, whenever one is edited here or the
+    /// hub announces a change, and every so often in case an announcement was
+    /// missed while offline.
+    async fn keep_documents_synced(&self, credential: &DeviceCredential) {
+        let mut failures = 0;
+        loop {
+            let mut outcome = Ok(());
+            for purpose in SYNCED_DOCUMENTS {
+                outcome = self.sync_document(credential, purpose).await;
+                if outcome.is_err() {
+                    break;
+                }
+            }
+            match outcome {
+                Ok(()) => {
+                    failures = 0;
+                    self.record(Ok(()), 0);
+                    tokio::select! {
+                        _ = tokio::time::sleep(DOCUMENT_RESYNC) => {}
+                        _ = self.shared.docs_nudge.notified() => {}
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    self.record(Err(&e), failures);
+                    tokio::time::sleep(backoff(failures, self.max_backoff)).await;
+                }
+            }
+        }
+    }
+
+    /// Runs Automerge's sync protocol with the hub for one document until both
+    /// sides have nothing more to say. Each step loads, merges and saves the
+    /// document in one local call, so edits made meanwhile are never lost.
+    pub async fn sync_document(
+        &self,
+        credential: &DeviceCredential,
+        purpose: DocPurpose,
+    ) -> Result<(), SyncError> {
+        let mut state = self
+            .store
+            .call(move |c| documents::sync_state(c, purpose))
+            .await?;
+        for _ in 0..MAX_DOCUMENT_ROUNDS {
+            let (message, st) = self
+                .store
+                .call(move |c| {
+                    let message = documents::next_message(c, purpose, &mut state)?;
+                    Ok((message, state))
+                })
+                .await?;
+            state = st;
+            let sent = message.is_some();
+            match self
+                .client
+                .sync_document(&credential.token, purpose, message)
+                .await?
+            {
+                None if !sent => break,
+                None => {}
+                Some(reply) => {
+                    let (in_sync, st) = self
+                        .store
+                        .call(move |c| {
+                            let in_sync = documents::receive(c, purpose, &mut state, &reply)?;
+                            Ok((in_sync, state))
+                        })
+                        .await?;
+                    state = st;
+                    if in_sync && !sent {
+                        break;
+                    }
+                }
+            }
+        }
+        self.store
+            .call(move |c| documents::save_sync_state(c, purpose, &state))
+            .await?;
+        Ok(())
     }
 
     /// Holds a long-poll on the feed, so hub changes arrive as they commit.
@@ -252,6 +342,9 @@ impl Syncer {
                 .store
                 .call(move |c| catalog::apply_feed_page(c, store, &page))
                 .await?;
+            if !applied.documents.is_empty() {
+                self.shared.docs_nudge.notify_one();
+            }
             if applied.changes > 0 {
                 tracing::debug!(
                     changes = applied.changes,

@@ -349,3 +349,56 @@ async fn another_stores_movement_in_the_feed_changes_nothing() {
         .unwrap();
     assert_eq!(after.available, Qty::units(10));
 }
+
+#[tokio::test]
+async fn item_state_edits_work_offline_and_bad_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let put = |barcode: &str, body: Value| {
+        let req = till
+            .http
+            .put(format!("{}/v1/item-state/{barcode}", till.base))
+            .json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, item) = put(TEA, json!({"disabled": true, "shelf": "A1"})).await;
+    assert_eq!(s, StatusCode::OK, "{item}");
+    assert_eq!(item, json!({"disabled": true, "shelf": "A1", "note": null}));
+    let (_, all) = till.get("/v1/item-state").await;
+    assert_eq!(
+        all,
+        json!({Gtin::parse(TEA).unwrap().as_str(): {"disabled": true, "shelf": "A1", "note": null}})
+    );
+
+    for (barcode, body, kind, field) in [
+        (
+            "4006381333938",
+            json!({"disabled": true}),
+            "invalid_barcode",
+            "barcode",
+        ),
+        (TEA, json!({}), "invalid_field", "disabled"),
+        (
+            TEA,
+            json!({"shelf": "x".repeat(41)}),
+            "invalid_field",
+            "shelf",
+        ),
+        (TEA, json!({"colour": "red"}), "invalid_body", ""),
+        (TEA, json!({"disabled": "yes"}), "invalid_body", "disabled"),
+    ] {
+        let (s, b) = put(barcode, body.clone()).await;
+        assert!(s.is_client_error(), "{body} -> {s} {b}");
+        assert_eq!(b["type"], kind, "{body} -> {b}");
+        if !field.is_empty() {
+            assert_eq!(b["field"], field, "{body} -> {b}");
+        }
+    }
+    let (_, after) = till.get("/v1/item-state").await;
+    assert_eq!(after, all, "refused edits change nothing");
+    till.agent.stop();
+}

@@ -19,6 +19,9 @@ use uuid::Uuid;
 /// Carried by every upload and feed page; the hub refuses versions it does not speak.
 pub const PROTOCOL_VERSION: u16 = 1;
 
+/// The header binary sync requests carry their protocol version in.
+pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
+
 /// The oldest version a hub still serves: terminals one version behind keep
 /// syncing while a chain upgrades store by store.
 pub const OLDEST_SUPPORTED_PROTOCOL: u16 = if PROTOCOL_VERSION > 1 {
@@ -98,11 +101,52 @@ pub struct MovementRecord {
     pub occurred_at: Timestamp,
 }
 
+/// The multi-writer records of a store, one Automerge document per purpose,
+/// edited offline on any terminal and merged through the hub's relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocPurpose {
+    /// Parked bills any terminal of the store can resume.
+    HeldBills,
+    /// Customers captured at the till.
+    CustomerProfiles,
+    /// Per-item store state: out of stock (86'd), shelf location, notes.
+    ItemState,
+    /// Pickers' progress on pick lists.
+    PickProgress,
+}
+
+impl DocPurpose {
+    pub const ALL: [DocPurpose; 4] = [
+        DocPurpose::HeldBills,
+        DocPurpose::CustomerProfiles,
+        DocPurpose::ItemState,
+        DocPurpose::PickProgress,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DocPurpose::HeldBills => "held_bills",
+            DocPurpose::CustomerProfiles => "customer_profiles",
+            DocPurpose::ItemState => "item_state",
+            DocPurpose::PickProgress => "pick_progress",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChangeBody {
     VariantUpserted(VariantRecord),
     StockMoved(MovementRecord),
+    /// A store document changed at the hub: terminals sync it when they hear this.
+    DocumentChanged {
+        purpose: DocPurpose,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,6 +282,25 @@ mod tests {
         assert!(check_protocol(0)
             .unwrap_err()
             .contains("upgrade the terminal"));
+    }
+
+    #[test]
+    fn document_purposes_round_trip_as_text() {
+        for p in DocPurpose::ALL {
+            assert_eq!(DocPurpose::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(DocPurpose::parse("everything"), None);
+        let change = Change {
+            seq: 3,
+            body: ChangeBody::DocumentChanged {
+                purpose: DocPurpose::ItemState,
+            },
+        };
+        let json = serde_json::to_value(&change).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"seq": 3, "type": "document_changed", "purpose": "item_state"})
+        );
     }
 
     #[test]

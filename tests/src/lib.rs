@@ -160,6 +160,26 @@ impl Hq {
         Ok(v.as_array().cloned().unwrap_or_default())
     }
 
+    /// A store document as the hub saved it (Automerge format).
+    pub async fn document(&self, store: &str, purpose: &str) -> HqResult<Vec<u8>> {
+        let url = format!("{}/v1/stores/{store}/documents/{purpose}", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.api_key)
+            .send()
+            .await
+            .map_err(|e| HqError(format!("GET {url}: {e}")))?;
+        if resp.status() != StatusCode::OK {
+            return Err(HqError(format!("GET {url}: {}", resp.status())));
+        }
+        Ok(resp
+            .bytes()
+            .await
+            .map_err(|e| HqError(e.to_string()))?
+            .to_vec())
+    }
+
     pub async fn inventory(&self, store: &str) -> HqResult<Value> {
         self.call(
             reqwest::Method::GET,

@@ -38,6 +38,7 @@ pub(super) fn router() -> Router<AppState> {
             get(movements).post(record_movement),
         )
         .route("/v1/stores/{store_id}/sales", get(sales))
+        .route("/v1/stores/{store_id}/documents/{purpose}", get(document))
         .route("/v1/products", post(create_product))
         .route("/v1/variants/{variant_id}/price", put(set_price))
 }
@@ -367,4 +368,34 @@ async fn sales(
             .await
             .map_err(db_error)?,
     ))
+}
+
+/// A store document in Automerge's save format, loadable by any Automerge library.
+async fn document(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path((raw_store, raw_purpose)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let store = path_id::<StoreId>("store_id", &raw_store)?;
+    let purpose = super::sync::doc_purpose(&raw_purpose)?;
+    match app
+        .storage
+        .document(hq.tenant, store, purpose)
+        .await
+        .map_err(db_error)?
+    {
+        Some(bytes) => Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
+            bytes,
+        )
+            .into_response()),
+        None => Err(ApiError::not_found(
+            "not_found",
+            format!(
+                "no terminal of this store has written {} yet",
+                purpose.as_str()
+            ),
+        )),
+    }
 }

@@ -2,7 +2,7 @@
 
 mod admin;
 mod hq;
-mod sync;
+pub(crate) mod sync;
 
 use crate::storage::{DbError, DynStorage};
 use axum::extract::rejection::QueryRejection;
@@ -59,6 +59,11 @@ pub(crate) fn db_error(err: DbError) -> ApiError {
             let (field, detail) = describe_conflict(&rule);
             ApiError::conflict("conflict", detail).with_field(field)
         }
+        DbError::Invalid(detail) => ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            detail,
+        ),
         e @ (DbError::Other(_) | DbError::Corrupt(_)) => ApiError::internal(e),
     }
 }

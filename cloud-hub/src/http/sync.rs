@@ -7,16 +7,20 @@
 
 use super::{db_error, query_error, AppState};
 use crate::auth::{hash_secret, new_secret, normalize_code, Device};
+use crate::relay;
 use crate::storage::{DbError, DeviceIdentity, SaleOutcome, TerminalReport};
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sale::SaleFact;
 use pos_shared::sync::{
-    check_protocol, DeviceCredential, EnrollRequest, Fact, FactOutcome, FactResult, FeedPage,
-    UploadAck, PROTOCOL_VERSION,
+    check_protocol, DeviceCredential, DocPurpose, EnrollRequest, Fact, FactOutcome, FactResult,
+    FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use pos_shared::Envelope;
 use serde::Deserialize;
@@ -34,6 +38,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync/feed", get(feed))
         .route("/v1/sync/outbox", post(upload))
+        .route("/v1/sync/docs/{purpose}", post(sync_document))
 }
 
 async fn enroll(
@@ -244,5 +249,56 @@ async fn intake(
         SaleOutcome::Accepted => FactOutcome::Accepted,
         SaleOutcome::Duplicate => FactOutcome::Duplicate,
         SaleOutcome::Rejected(reason) => FactOutcome::Rejected { reason },
+    })
+}
+
+/// Parses a document purpose from the path, listing the known ones when wrong.
+pub(crate) fn doc_purpose(raw: &str) -> Result<DocPurpose, ApiError> {
+    DocPurpose::parse(raw).ok_or_else(|| {
+        let known: Vec<&str> = DocPurpose::ALL.iter().map(|p| p.as_str()).collect();
+        ApiError::not_found(
+            "unknown_document",
+            format!("no document {raw:?}; documents are {}", known.join(", ")),
+        )
+        .with_field("purpose")
+    })
+}
+
+/// One step of Automerge's sync protocol for one of the store's documents: the
+/// body is the terminal's message (or empty), the answer the hub's (or 204 when
+/// it has nothing to say).
+async fn sync_document(
+    State(app): State<AppState>,
+    Device(device): Device,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let purpose = doc_purpose(&raw)?;
+    if let Some(v) = headers.get(PROTOCOL_HEADER) {
+        let version = v
+            .to_str()
+            .ok()
+            .and_then(|v| v.parse::<u16>().ok())
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "unsupported_protocol",
+                    format!("{PROTOCOL_HEADER} must be a number"),
+                )
+            })?;
+        check_protocol(version).map_err(|e| ApiError::bad_request("unsupported_protocol", e))?;
+    }
+    let message = relay::decode_message(&body)
+        .map_err(|e| ApiError::bad_request("malformed_sync_message", e))?;
+    let reply = app
+        .storage
+        .exchange_document(&device, purpose, relay::step(message))
+        .await
+        .map_err(db_error)?;
+    Ok(match reply {
+        Some(bytes) => {
+            ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
+        }
+        None => StatusCode::NO_CONTENT.into_response(),
     })
 }

@@ -7,26 +7,26 @@
 /// One migration: its version and its SQL.
 pub(crate) type Migration = (i64, &'static str);
 
+/// Embeds `migrations/<dir>/<file>` with its version.
+macro_rules! migration {
+    ($version:literal, $path:literal) => {
+        (
+            $version,
+            include_str!(concat!("../../../migrations/", $path)),
+        )
+    };
+}
+
 pub(crate) const POSTGRES: &[Migration] = &[
-    (
-        1,
-        include_str!("../../../migrations/hub-postgres/0001_init.sql"),
-    ),
-    (
-        2,
-        include_str!("../../../migrations/hub-postgres/0002_terminal_sync_status.sql"),
-    ),
+    migration!(1, "hub-postgres/0001_init.sql"),
+    migration!(2, "hub-postgres/0002_terminal_sync_status.sql"),
+    migration!(3, "hub-postgres/0003_store_documents.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
-    (
-        1,
-        include_str!("../../../migrations/hub-sqlite/0001_init.sql"),
-    ),
-    (
-        2,
-        include_str!("../../../migrations/hub-sqlite/0002_terminal_sync_status.sql"),
-    ),
+    migration!(1, "hub-sqlite/0001_init.sql"),
+    migration!(2, "hub-sqlite/0002_terminal_sync_status.sql"),
+    migration!(3, "hub-sqlite/0003_store_documents.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -19,7 +19,7 @@ pub use sqlite::SqliteStorage;
 
 use async_trait::async_trait;
 use pos_shared::sale::SaleFact;
-use pos_shared::sync::{FeedPage, MovementRecord, VariantRecord};
+use pos_shared::sync::{DocPurpose, FeedPage, MovementRecord, VariantRecord};
 use pos_shared::{
     Envelope, Money, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId, Timestamp, VariantId,
 };
@@ -38,6 +38,9 @@ pub enum DbError {
     Other(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The caller's input cannot be applied; the string says why.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl DbError {
@@ -170,6 +173,19 @@ pub struct TerminalStatus {
     pub protocol_version: Option<u16>,
 }
 
+/// One step of a document exchange: given the stored document and the
+/// terminal's stored sync state (absent the first time), the new document (if it
+/// changed), the new sync state and the reply for the terminal.
+pub type DocStep =
+    Box<dyn FnOnce(Option<Vec<u8>>, Option<Vec<u8>>) -> Result<DocUpdate, String> + Send>;
+
+pub struct DocUpdate {
+    /// The document to store, when it changed.
+    pub doc: Option<Vec<u8>>,
+    pub sync_state: Vec<u8>,
+    pub reply: Option<Vec<u8>>,
+}
+
 /// What became of an uploaded sale.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaleOutcome {
@@ -245,6 +261,23 @@ pub trait Storage: Send + Sync + 'static {
     ) -> DbResult<MovementOutcome>;
     async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>>;
     async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>>;
+
+    /// Runs `step` on a store document and the device's sync state under the
+    /// tenant lock and stores the outcome in the same transaction; a changed
+    /// document is announced in the store's feed.
+    async fn exchange_document(
+        &self,
+        device: &DeviceIdentity,
+        purpose: DocPurpose,
+        step: DocStep,
+    ) -> DbResult<Option<Vec<u8>>>;
+    /// A store document as saved (Automerge format), if any terminal has written it.
+    async fn document(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        purpose: DocPurpose,
+    ) -> DbResult<Option<Vec<u8>>>;
 
     /// Changes after `since` for one store (its own and tenant-wide ones), in order.
     async fn feed(

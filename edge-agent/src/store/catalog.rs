@@ -1,7 +1,7 @@
 //! The catalog and stock replica, written only by the hub's change feed.
 
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
-use pos_shared::sync::{ChangeBody, FeedPage};
+use pos_shared::sync::{ChangeBody, DocPurpose, FeedPage};
 use pos_shared::{Currency, Gtin, Money, Qty, StoreId, VariantId};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -20,10 +20,12 @@ pub struct ProductView {
     pub available: Qty,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedPage {
     pub changes: usize,
     pub cursor: u64,
+    /// Store documents the hub says changed: the terminal should sync them.
+    pub documents: Vec<DocPurpose>,
 }
 
 /// The feed position this replica has applied up to.
@@ -47,6 +49,7 @@ pub fn apply_feed_page(
     let tx = conn.transaction()?;
     let current = cursor(&tx)?;
     let mut applied = 0;
+    let mut documents = Vec::new();
     for change in page.changes.iter().filter(|c| c.seq > current) {
         match &change.body {
             ChangeBody::VariantUpserted(v) => {
@@ -75,6 +78,11 @@ pub fn apply_feed_page(
             ChangeBody::StockMoved(m) => {
                 apply_movement(&tx, m, "hub")?;
             }
+            ChangeBody::DocumentChanged { purpose } => {
+                if !documents.contains(purpose) {
+                    documents.push(*purpose);
+                }
+            }
         }
         applied += 1;
     }
@@ -84,6 +92,7 @@ pub fn apply_feed_page(
     Ok(AppliedPage {
         changes: applied,
         cursor: next,
+        documents,
     })
 }
 

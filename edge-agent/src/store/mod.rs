@@ -7,6 +7,8 @@
 //! power loss before the call returns.
 
 pub mod catalog;
+pub mod documents;
+pub mod item_state;
 pub mod outbox;
 pub mod sales;
 
@@ -26,12 +28,17 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the local database task failed: {0}")]
     Task(String),
+    #[error("local document error: {0}")]
+    Document(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Schema versions, applied in order; the version lives in `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/edge/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/edge/0001_init.sql"),
+    include_str!("../../../migrations/edge/0002_documents.sql"),
+];
 
 #[derive(Clone)]
 pub struct LocalStore {

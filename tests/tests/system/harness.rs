@@ -265,6 +265,21 @@ impl Agent {
         sale
     }
 
+    /// Edits one item's state at this till.
+    pub async fn edit_item(&self, barcode: &str, patch: Value) -> Value {
+        let r = self
+            .http
+            .put(format!("{}/v1/item-state/{barcode}", self.base))
+            .json(&patch)
+            .send()
+            .await
+            .expect("edit item");
+        let status = r.status();
+        let body: Value = r.json().await.expect("item json");
+        assert!(status.is_success(), "{status} {body}");
+        body
+    }
+
     /// Available stock of `barcode` as this till sees it.
     pub async fn available(&self, barcode: &str) -> Option<String> {
         let (s, p) = self

@@ -8,7 +8,7 @@ mod proxy;
 
 use harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
 use pos_shared::{Gtin, Qty};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};
 use system_tests::{seed_demo, Hq, DEMO_CATALOG};
 
@@ -386,3 +386,98 @@ on_both_backends!(a_price_change_reaches_every_connected_till);
 
 use faults::tills_converge_under_faults;
 on_both_backends!(tills_converge_under_faults);
+
+async fn item_state_edited_offline_on_two_tills_merges(backend: Backend) {
+    let mut hub = Hub::start(backend).await;
+    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
+        .await
+        .unwrap();
+    let (store, codes) = seed_demo(&hq, 2).await.unwrap();
+    let till1 = Agent::start(&hub, &codes[0]).await;
+    let till2 = Agent::start(&hub, &codes[1]).await;
+    wait_synced(&till1, &hq, &store).await;
+    wait_synced(&till2, &hq, &store).await;
+    till1.edit_item(DAL, json!({"shelf": "B2"})).await;
+    let dal = gtin(DAL);
+    eventually(
+        "till 2 to hear of till 1's edit",
+        30,
+        || {
+            let dal = dal.clone();
+            let till2 = &till2;
+            async move { till2.get("/v1/item-state").await.1[dal]["shelf"] == "B2" }
+        },
+        || till2.log(),
+    )
+    .await;
+
+    // Offline: each till edits on its own, some of it the same item.
+    hub.stop();
+    till1.edit_item(TEA, json!({"disabled": true})).await;
+    till2
+        .edit_item(TEA, json!({"shelf": "A1", "note": "top shelf, left"}))
+        .await;
+    till2.edit_item(MILK, json!({"disabled": true})).await;
+    till2.edit_item(DAL, json!({"shelf": ""})).await;
+    let (_, local) = till1.get("/v1/item-state").await;
+    assert_eq!(
+        local[gtin(TEA)]["disabled"],
+        true,
+        "edits apply at once, offline: {local}"
+    );
+    assert_eq!(
+        local[gtin(TEA)]["shelf"],
+        Value::Null,
+        "till 1 has not heard of till 2's edit: {local}"
+    );
+
+    hub.restart().await;
+    let expected = json!({
+        gtin(TEA): {"disabled": true, "shelf": "A1", "note": "top shelf, left"},
+        gtin(MILK): {"disabled": true, "shelf": null, "note": null},
+    });
+    // Dal's only state, its shelf, was cleared on till 2: it has no state left.
+    for till in [&till1, &till2] {
+        let expected = expected.clone();
+        eventually(
+            "both tills to hold the merged item state",
+            30,
+            move || {
+                let expected = expected.clone();
+                async move { till.get("/v1/item-state").await.1 == expected }
+            },
+            || format!("till: {:?}\n{}", "item state", till.log()),
+        )
+        .await;
+    }
+
+    // The hub's copy is a real Automerge document: the JavaScript library loads it.
+    let saved = hq.document(&store, "item_state").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("item_state.automerge");
+    std::fs::write(&path, &saved).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js/load-doc.mjs");
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .arg(&path)
+        .output()
+        .expect("node is installed by scripts/test.sh");
+    assert!(
+        out.status.success(),
+        "JS Automerge could not load the hub's document (run scripts/test.sh, which installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let js: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(js[format!("{}/disabled", gtin(TEA))], true, "{js}");
+    assert_eq!(js[format!("{}/shelf", gtin(TEA))], "A1", "{js}");
+    assert_eq!(js[format!("{}/disabled", gtin(MILK))], true, "{js}");
+    assert!(
+        js.get(format!("{}/shelf", gtin(DAL))).is_none(),
+        "the cleared shelf stays cleared: {js}"
+    );
+}
+on_both_backends!(item_state_edited_offline_on_two_tills_merges);
+
+fn gtin(code: &str) -> String {
+    Gtin::parse(code).unwrap().as_str().to_owned()
+}
