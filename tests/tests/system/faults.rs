@@ -45,8 +45,29 @@ fn seed() -> u64 {
     }
 }
 
-/// Rings up `n` random baskets at the till at `base`, retrying each with the same
-/// sale id until the till answers (it may be dead for a while).
+/// Sends a request until the till answers with success (it may be dead for a while).
+async fn until_answered(make: impl Fn() -> reqwest::RequestBuilder) -> Value {
+    loop {
+        match make().send().await {
+            Ok(r) if r.status().is_success() => {
+                if let Ok(body) = r.json::<Value>().await {
+                    return body;
+                }
+            }
+            Ok(r) => panic!(
+                "the till refused: {} {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            ),
+            // Killed or restarting: the same request again.
+            Err(_) => {}
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Rings up `n` random baskets at the till at `base` (each retried with its sale
+/// id until the till answers), editing the store's item state now and then.
 async fn sell_many(base: String, n: usize, seed: u64) -> Vec<Value> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
@@ -55,6 +76,21 @@ async fn sell_many(base: String, n: usize, seed: u64) -> Vec<Value> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut sales = Vec::with_capacity(n);
     for _ in 0..n {
+        if rng.usize(..10) == 0 {
+            let item = &DEMO_CATALOG[rng.usize(..DEMO_CATALOG.len())];
+            let patch = match rng.u8(..3) {
+                0 => json!({"disabled": rng.bool()}),
+                1 => {
+                    json!({"shelf": format!("{}{}", ['A', 'B', 'C'][rng.usize(..3)], rng.u8(1..9))})
+                }
+                _ => {
+                    let note = ["", "check expiry", "reorder"][rng.usize(..3)];
+                    json!({ "note": note })
+                }
+            };
+            let url = format!("{base}/v1/item-state/{}", item.barcode);
+            until_answered(|| http.put(&url).json(&patch)).await;
+        }
         let lines: Vec<Value> = (0..rng.usize(1..=2))
             .map(|_| {
                 let item = &DEMO_CATALOG[rng.usize(..DEMO_CATALOG.len())];
@@ -67,29 +103,8 @@ async fn sell_many(base: String, n: usize, seed: u64) -> Vec<Value> {
             "lines": lines,
             "tenders": [{"method": "cash", "amount": {"minor": 1_000_000, "currency": "INR"}}],
         });
-        loop {
-            match http
-                .post(format!("{base}/v1/sales"))
-                .json(&body)
-                .send()
-                .await
-            {
-                Ok(r) if r.status().is_success() => match r.json::<Value>().await {
-                    Ok(sale) => {
-                        sales.push(sale);
-                        break;
-                    }
-                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                },
-                Ok(r) => panic!(
-                    "the till refused a sale: {} {}",
-                    r.status(),
-                    r.text().await.unwrap_or_default()
-                ),
-                // Killed or restarting: try the same sale again.
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
+        let url = format!("{base}/v1/sales");
+        sales.push(until_answered(|| http.post(&url).json(&body)).await);
     }
     sales
 }
@@ -265,6 +280,28 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         .collect();
     assert_eq!(hub_positions(&hq, &store).await, expected, "{}", context());
 
+    // Every replica of the item-state document holds the same content: every
+    // till and the hub's copy.
+    let saved = hq
+        .document(&store, "item_state")
+        .await
+        .unwrap_or_else(|e| panic!("{e}; {}\ntill 0 log:\n{}", context(), tills[0].log()));
+    let hub_doc = automerge::AutoCommit::load(&saved).unwrap();
+    let hub_items = till_view(&flat_document(&hub_doc));
+    for till in &tills {
+        let want = hub_items.clone();
+        eventually(
+            "the till's item state to equal the hub's document",
+            60,
+            move || {
+                let want = want.clone();
+                async move { till.get("/v1/item-state").await.1 == want }
+            },
+            || format!("{}\ntill log:\n{}", context(), till.log()),
+        )
+        .await;
+    }
+
     // Every till converged, and every till database is intact.
     for till in &tills {
         wait_synced(till, &hq, &store).await;
@@ -285,4 +322,38 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         sales.len(),
         faults.len()
     );
+}
+
+/// `<gtin>/<field>` -> value, from an Automerge document.
+fn flat_document(doc: &automerge::AutoCommit) -> BTreeMap<String, Value> {
+    use automerge::{ReadDoc, ScalarValue, Value as AmValue, ROOT};
+    doc.keys(ROOT)
+        .filter_map(|key| {
+            let (value, _) = doc.get(ROOT, key.as_str()).ok()??;
+            let json = match value {
+                AmValue::Scalar(s) => match s.as_ref() {
+                    ScalarValue::Boolean(b) => json!(b),
+                    ScalarValue::Str(t) => json!(t.to_string()),
+                    other => json!(other.to_string()),
+                },
+                AmValue::Object(_) => return None,
+            };
+            Some((key, json))
+        })
+        .collect()
+}
+
+/// What a till's `GET /v1/item-state` shows for a document's content.
+fn till_view(flat: &BTreeMap<String, Value>) -> Value {
+    let mut items = serde_json::Map::new();
+    for (key, value) in flat {
+        let Some((gtin, field)) = key.split_once('/') else {
+            continue;
+        };
+        let item = items
+            .entry(gtin.to_owned())
+            .or_insert_with(|| json!({"disabled": false, "shelf": null, "note": null}));
+        item[field] = value.clone();
+    }
+    Value::Object(items)
 }
