@@ -6,6 +6,8 @@
 //! | `DATABASE_URL` | `postgres://…` or `sqlite://…` | SQLite file in the data dir |
 //! | `HUB_DATA_DIR` | where the embedded database lives | the platform data dir |
 //! | `HUB_ADMIN_TOKEN` | enables `POST /v1/admin/tenants` | unset (off) |
+//! | `HUB_FEED_RETAIN` | newest feed changes kept per tenant; older cursors re-bootstrap | `1000000` |
+//! | `HUB_FEED_PRUNE_SECS` | how often the feed is pruned | `300` |
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -16,6 +18,8 @@ pub struct HubConfig {
     pub listen: SocketAddr,
     pub database_url: String,
     pub admin_token: Option<String>,
+    pub feed_retain: u64,
+    pub feed_prune_every: std::time::Duration,
 }
 
 impl fmt::Debug for HubConfig {
@@ -51,10 +55,20 @@ impl HubConfig {
                 format!("sqlite://{}", dir.join("hub.db").display())
             }
         };
+        let number = |name: &str, default: u64| -> Result<u64, String> {
+            var(name).map_or(Ok(default), |v| {
+                v.parse()
+                    .map_err(|e| format!("{name} is not a whole number: {e}"))
+            })
+        };
         Ok(HubConfig {
             listen,
             database_url,
             admin_token: var("HUB_ADMIN_TOKEN"),
+            feed_retain: number("HUB_FEED_RETAIN", 1_000_000)?,
+            feed_prune_every: std::time::Duration::from_secs(
+                number("HUB_FEED_PRUNE_SECS", 300)?.max(1),
+            ),
         })
     }
 

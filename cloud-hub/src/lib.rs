@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod relay;
+pub mod snapshot;
 pub mod storage;
 
 use std::future::Future;
@@ -70,10 +71,28 @@ pub async fn run() -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     tracing::info!(addr = %config.listen, "hub listening");
+    tokio::spawn(prune_feed(
+        storage.clone(),
+        config.feed_retain,
+        config.feed_prune_every,
+    ));
     let state = http::AppState::new(storage, config.admin_token);
     serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))
+}
+
+/// Keeps each tenant's feed to its newest `keep` changes; terminals whose cursor
+/// falls below bootstrap again from a snapshot.
+async fn prune_feed(storage: storage::DynStorage, keep: u64, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        match storage.prune_feed(keep).await {
+            Ok(0) => {}
+            Ok(dropped) => tracing::info!(dropped, keep, "pruned the change feed"),
+            Err(e) => tracing::warn!(error = %e, "pruning the change feed failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

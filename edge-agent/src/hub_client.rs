@@ -5,7 +5,7 @@
 
 use pos_shared::sync::{
     DeviceCredential, DocPurpose, EnrollRequest, FeedPage, UploadAck, PROTOCOL_HEADER,
-    PROTOCOL_VERSION,
+    PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
 };
 use pos_shared::Problem;
 use std::time::Duration;
@@ -138,6 +138,66 @@ impl HubClient {
                 detail: problem_detail(&bytes),
             }),
         }
+    }
+}
+
+/// A snapshot download under way.
+pub struct SnapshotDownload {
+    /// The feed sequence the snapshot was taken at.
+    pub seq: u64,
+    /// Its whole size in bytes.
+    pub total: u64,
+    pub response: reqwest::Response,
+}
+
+impl HubClient {
+    /// Starts (no `seq`) or resumes (`seq`, from byte `from`) a snapshot download.
+    pub async fn snapshot(
+        &self,
+        token: &str,
+        seq: Option<u64>,
+        from: u64,
+    ) -> Result<SnapshotDownload, HubError> {
+        let mut req = self
+            .http
+            .get(format!("{}/v1/sync/snapshot", self.base))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(600));
+        if let Some(seq) = seq {
+            req = req.query(&[("seq", seq)]);
+        }
+        if from > 0 {
+            req = req.header(reqwest::header::RANGE, format!("bytes={from}-"));
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| HubError::Unreachable(e.to_string()))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| HubError::Unreachable(e.to_string()))?;
+            return Err(HubError::Refused {
+                status: status.as_u16(),
+                detail: problem_detail(&bytes),
+            });
+        }
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok());
+        let seq = header(SNAPSHOT_SEQ_HEADER)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| HubError::BadAnswer("the snapshot has no sequence header".into()))?;
+        let total = match header("content-range") {
+            Some(range) => range.rsplit('/').next().and_then(|t| t.parse().ok()),
+            None => resp.content_length(),
+        }
+        .ok_or_else(|| HubError::BadAnswer("the snapshot's size is not given".into()))?;
+        Ok(SnapshotDownload {
+            seq,
+            total,
+            response: resp,
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::credential;
 use crate::hub_client::{HubClient, HubError};
+use crate::store::bootstrap as snapshot_store;
 use crate::store::outbox::{self, Verdict};
 use crate::store::{catalog, documents, LocalStore, StoreError};
 use pos_shared::sync::{DeviceCredential, DocPurpose, FactOutcome};
@@ -324,9 +325,16 @@ impl Syncer {
     /// up to `wait` seconds for a change. Each request reports this terminal's
     /// queue depth and version for HQ's status view.
     async fn pull(&self, credential: &DeviceCredential, wait: u64) -> Result<(), SyncError> {
+        if self
+            .store
+            .call(|c| snapshot_store::needs_snapshot(c))
+            .await?
+        {
+            crate::bootstrap::run(&self.store, &self.client, credential, &self.data_dir).await?;
+        }
         loop {
             let counts = self.store.call(|c| outbox::counts(c)).await?;
-            let page = self
+            let page = match self
                 .client
                 .feed(
                     &credential.token,
@@ -335,7 +343,23 @@ impl Syncer {
                     wait,
                     counts.queued,
                 )
-                .await?;
+                .await
+            {
+                // The hub pruned the feed past our cursor: start again from a snapshot.
+                Err(HubError::Refused { status: 410, .. }) => {
+                    tracing::warn!(
+                        cursor = counts.cursor,
+                        "feed cursor expired at the hub; taking a new snapshot"
+                    );
+                    self.store
+                        .call(|c| snapshot_store::require_snapshot(c))
+                        .await?;
+                    crate::bootstrap::run(&self.store, &self.client, credential, &self.data_dir)
+                        .await?;
+                    continue;
+                }
+                other => other?,
+            };
             let has_more = page.has_more;
             let store = credential.store_id;
             let applied = self

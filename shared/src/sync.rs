@@ -167,6 +167,32 @@ pub struct FeedPage {
     pub has_more: bool,
 }
 
+/// The first line of a store snapshot (`GET /v1/sync/snapshot`): gzip-compressed
+/// JSON lines, this header, then one [`SnapshotRecord`] per line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotHeader {
+    pub protocol_version: u16,
+    /// The feed sequence the snapshot was taken at: follow the feed from here.
+    pub seq: u64,
+    pub variants: u64,
+    pub positions: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SnapshotRecord {
+    Variant(VariantRecord),
+    /// On hand without the requesting terminal's own movements, which it adds
+    /// from its own ledger.
+    Position {
+        variant_id: VariantId,
+        on_hand: Qty,
+    },
+}
+
+/// The header naming the feed sequence a snapshot was taken at.
+pub const SNAPSHOT_SEQ_HEADER: &str = "x-snapshot-seq";
+
 /// An immutable fact made at a terminal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fact", rename_all = "snake_case")]

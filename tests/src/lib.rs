@@ -108,7 +108,19 @@ impl Hq {
 
     /// Creates a one-variant product; returns the variant id.
     pub async fn create_item(&self, item: &DemoItem) -> HqResult<String> {
-        let body = json!({"name": item.name, "variants": [{"sku": item.sku, "barcode": item.barcode, "price": {"minor": item.price_paise, "currency": "INR"}}]});
+        self.create_product(item.name, item.sku, item.barcode, item.price_paise)
+            .await
+    }
+
+    /// Creates a one-variant product; returns the variant id.
+    pub async fn create_product(
+        &self,
+        name: &str,
+        sku: &str,
+        barcode: &str,
+        price_paise: i64,
+    ) -> HqResult<String> {
+        let body = json!({"name": name, "variants": [{"sku": sku, "barcode": barcode, "price": {"minor": price_paise, "currency": "INR"}}]});
         let p = self
             .call(
                 reqwest::Method::POST,

@@ -21,6 +21,8 @@ pub struct AppState {
     /// Set when the hub starts shutting down, so long-polls answer at once
     /// instead of holding the graceful shutdown for their whole wait.
     pub(crate) closing: Arc<watch::Sender<bool>>,
+    /// Snapshots terminals are downloading, kept so a cut download can resume.
+    pub(crate) snapshots: Arc<crate::snapshot::SnapshotCache>,
 }
 
 impl AppState {
@@ -29,6 +31,7 @@ impl AppState {
             storage,
             admin_token,
             closing: Arc::new(watch::Sender::new(false)),
+            snapshots: Arc::default(),
         }
     }
 
@@ -59,6 +62,12 @@ pub(crate) fn db_error(err: DbError) -> ApiError {
             let (field, detail) = describe_conflict(&rule);
             ApiError::conflict("conflict", detail).with_field(field)
         }
+        e @ DbError::CursorExpired { .. } => ApiError::new(
+            axum::http::StatusCode::GONE,
+            "cursor_expired",
+            e.to_string(),
+        )
+        .with_field("since"),
         DbError::Invalid(detail) => ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",

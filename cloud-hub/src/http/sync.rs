@@ -7,8 +7,8 @@
 
 use super::{db_error, query_error, AppState};
 use crate::auth::{hash_secret, new_secret, normalize_code, Device};
-use crate::relay;
 use crate::storage::{DbError, DeviceIdentity, SaleOutcome, TerminalReport};
+use crate::{relay, snapshot};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -20,7 +20,7 @@ use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sale::SaleFact;
 use pos_shared::sync::{
     check_protocol, DeviceCredential, DocPurpose, EnrollRequest, Fact, FactOutcome, FactResult,
-    FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
 };
 use pos_shared::Envelope;
 use serde::Deserialize;
@@ -39,6 +39,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/sync/feed", get(feed))
         .route("/v1/sync/outbox", post(upload))
         .route("/v1/sync/docs/{purpose}", post(sync_document))
+        .route("/v1/sync/snapshot", get(snapshot))
 }
 
 async fn enroll(
@@ -301,4 +302,74 @@ async fn sync_document(
         }
         None => StatusCode::NO_CONTENT.into_response(),
     })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotQuery {
+    /// Resume the download of the snapshot taken at this sequence.
+    seq: Option<u64>,
+}
+
+/// The store's catalog and stock at one feed sequence, for a terminal to start
+/// from (gzip-compressed JSON lines). Without `seq` a new snapshot is taken; with
+/// it, and a `Range: bytes=N-` header, a cut download resumes.
+async fn snapshot(
+    State(app): State<AppState>,
+    Device(device): Device,
+    query: Result<Query<SnapshotQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(query_error)?;
+    let built = match q.seq {
+        Some(seq) => app.snapshots.get(device.terminal_id, seq).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::GONE,
+                "snapshot_expired",
+                format!("the snapshot at {seq} is no longer kept; ask for a new one without seq"),
+            )
+            .with_field("seq")
+        })?,
+        None => {
+            let taken = app
+                .storage
+                .store_snapshot(&device)
+                .await
+                .map_err(db_error)?;
+            let built = tokio::task::spawn_blocking(move || snapshot::encode(&taken))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?;
+            tracing::info!(terminal = %device.terminal_id, seq = built.seq, bytes = built.bytes.len(), "snapshot taken");
+            app.snapshots.put(device.terminal_id, built)
+        }
+    };
+    let len = built.bytes.len();
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let start = snapshot::range_start(range, len)
+        .map_err(|e| ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "bad_range", e))?;
+    let status = if range.is_some() {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (status, built.bytes.slice(start..)).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/gzip"),
+    );
+    h.insert(
+        header::ACCEPT_RANGES,
+        header::HeaderValue::from_static("bytes"),
+    );
+    h.insert(SNAPSHOT_SEQ_HEADER, header::HeaderValue::from(built.seq));
+    if range.is_some() {
+        let value = format!("bytes {start}-{}/{len}", len - 1);
+        h.insert(
+            header::CONTENT_RANGE,
+            header::HeaderValue::from_str(&value).map_err(ApiError::internal)?,
+        );
+    }
+    Ok(response)
 }

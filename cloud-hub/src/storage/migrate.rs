@@ -21,12 +21,14 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(1, "hub-postgres/0001_init.sql"),
     migration!(2, "hub-postgres/0002_terminal_sync_status.sql"),
     migration!(3, "hub-postgres/0003_store_documents.sql"),
+    migration!(4, "hub-postgres/0004_feed_retention.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
     migration!(1, "hub-sqlite/0001_init.sql"),
     migration!(2, "hub-sqlite/0002_terminal_sync_status.sql"),
     migration!(3, "hub-sqlite/0003_store_documents.sql"),
+    migration!(4, "hub-sqlite/0004_feed_retention.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -38,6 +38,9 @@ pub enum DbError {
     Other(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The feed no longer holds changes after this cursor: bootstrap again.
+    #[error("changes after {since} have been pruned (the feed starts after {floor}); take a new snapshot")]
+    CursorExpired { since: u64, floor: u64 },
     /// The caller's input cannot be applied; the string says why.
     #[error("{0}")]
     Invalid(String),
@@ -186,6 +189,16 @@ pub struct DocUpdate {
     pub reply: Option<Vec<u8>>,
 }
 
+/// A store's state at one feed sequence, as a new terminal needs it.
+pub struct StoreSnapshot {
+    /// Follow the feed from here.
+    pub seq: u64,
+    pub variants: Vec<VariantRecord>,
+    /// On hand per variant, without the requesting terminal's own movements
+    /// (which it holds itself), so nothing is counted twice.
+    pub positions: Vec<(VariantId, Qty)>,
+}
+
 /// What became of an uploaded sale.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaleOutcome {
@@ -278,6 +291,12 @@ pub trait Storage: Send + Sync + 'static {
         store: StoreId,
         purpose: DocPurpose,
     ) -> DbResult<Option<Vec<u8>>>;
+
+    /// The device's store at the current head, read in one consistent snapshot.
+    async fn store_snapshot(&self, device: &DeviceIdentity) -> DbResult<StoreSnapshot>;
+    /// Drops each tenant's feed changes beyond the newest `keep`, raising its floor.
+    /// Returns how many changes were dropped.
+    async fn prune_feed(&self, keep: u64) -> DbResult<u64>;
 
     /// Changes after `since` for one store (its own and tenant-wide ones), in order.
     async fn feed(

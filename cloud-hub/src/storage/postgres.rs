@@ -26,7 +26,11 @@ impl PgStorage {
     }
 }
 
-sql_storage!(PgStorage, sqlx::Postgres);
+sql_storage!(
+    PgStorage,
+    sqlx::Postgres,
+    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+);
 
 /// Creates database `name` on the server of `admin_url` and returns its URL.
 /// Used to give each test, or a new environment, a database of its own.

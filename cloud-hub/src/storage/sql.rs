@@ -139,7 +139,7 @@ pub(crate) fn sale_from_row(row: SaleRow) -> DbResult<SaleSummary> {
 
 /// Implements [`super::Storage`] for `$storage` (which has a `pool` of `$db`).
 macro_rules! sql_storage {
-    ($storage:ty, $db:ty) => {
+    ($storage:ty, $db:ty, $snapshot_isolation:expr) => {
         use $crate::storage::sql::{
             terminal_status_from_row, TerminalStatusRow,
             device_from_row, movement_from_row, now_ms, position_from_row, sale_from_row,
@@ -593,15 +593,83 @@ macro_rules! sql_storage {
                 Ok(doc.map(|(d,)| d))
             }
 
+            async fn store_snapshot(&self, device: &DeviceIdentity) -> DbResult<StoreSnapshot> {
+                let mut tx = self.pool.begin().await?;
+                // One consistent view for the head and every row below it.
+                sqlx::query($snapshot_isolation).execute(&mut *tx).await?;
+                let (head,): (i64,) = sqlx::query_as("SELECT feed_seq FROM tenants WHERE id = $1")
+                    .bind(device.tenant_id.as_uuid())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let rows: Vec<VariantRow> = sqlx::query_as(&format!(
+                    "SELECT {VARIANT_COLUMNS} FROM variants WHERE tenant_id = $1 ORDER BY id"
+                ))
+                .bind(device.tenant_id.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                let variants = rows.into_iter().map(variant_from_row).collect::<DbResult<Vec<_>>>()?;
+                let positions: Vec<(Uuid, i64)> = sqlx::query_as(
+                    "SELECT p.variant_id, p.on_hand_milli - CAST(COALESCE((SELECT SUM(m.delta_milli) FROM stock_movements m \
+                       WHERE m.tenant_id = p.tenant_id AND m.store_id = p.store_id AND m.terminal_id = $3 AND m.variant_id = p.variant_id), 0) AS BIGINT) \
+                     FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 ORDER BY p.variant_id",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(StoreSnapshot {
+                    seq: head.max(0) as u64,
+                    variants,
+                    positions: positions
+                        .into_iter()
+                        .map(|(v, q)| (VariantId::from_uuid(v), pos_shared::Qty::from_milli(q)))
+                        .collect(),
+                })
+            }
+
+            async fn prune_feed(&self, keep: u64) -> DbResult<u64> {
+                let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+                let tenants: Vec<(Uuid, i64, i64)> =
+                    sqlx::query_as("SELECT id, feed_seq, feed_floor FROM tenants WHERE feed_seq - feed_floor > $1")
+                        .bind(keep)
+                        .fetch_all(&self.pool)
+                        .await?;
+                let mut dropped = 0;
+                for (tenant, head, _) in tenants {
+                    let floor = head - keep;
+                    let mut tx = self.pool.begin().await?;
+                    // Raise the floor first, under the tenant lock, so no reader is
+                    // served a cursor whose changes are half gone.
+                    sqlx::query("UPDATE tenants SET feed_floor = $2 WHERE id = $1 AND feed_floor < $2")
+                        .bind(tenant)
+                        .bind(floor)
+                        .execute(&mut *tx)
+                        .await?;
+                    dropped += sqlx::query("DELETE FROM feed_changes WHERE tenant_id = $1 AND seq <= $2")
+                        .bind(tenant)
+                        .bind(floor)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    tx.commit().await?;
+                }
+                Ok(dropped)
+            }
+
             async fn feed(&self, tenant: TenantId, store: StoreId, since: u64, limit: u32) -> DbResult<FeedPage> {
                 let since = i64::try_from(since).map_err(|_| DbError::NotFound("feed position"))?;
                 // Read the head first: every change up to it has committed (the
                 // tenant row lock orders commits), so the query below sees them all.
-                let (head,): (i64,) = sqlx::query_as("SELECT feed_seq FROM tenants WHERE id = $1")
+                let (head, floor): (i64, i64) = sqlx::query_as("SELECT feed_seq, feed_floor FROM tenants WHERE id = $1")
                     .bind(tenant.as_uuid())
                     .fetch_optional(&self.pool)
                     .await?
                     .ok_or(DbError::NotFound("tenant"))?;
+                if since < floor {
+                    return Err(DbError::CursorExpired { since: since as u64, floor: floor as u64 });
+                }
                 let mut rows: Vec<(i64, String)> = sqlx::query_as(
                     "SELECT seq, body FROM feed_changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
                      AND (store_id IS NULL OR store_id = $4) ORDER BY seq LIMIT $5",

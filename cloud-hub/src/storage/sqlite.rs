@@ -37,4 +37,5 @@ impl SqliteStorage {
     }
 }
 
-sql_storage!(SqliteStorage, sqlx::Sqlite);
+// One connection, in a transaction: reads are consistent already.
+sql_storage!(SqliteStorage, sqlx::Sqlite, "SELECT 1");

@@ -35,6 +35,7 @@ pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 pub struct TestHub {
     pub base: String,
+    pub storage: cloud_hub::storage::DynStorage,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -68,10 +69,11 @@ pub async fn spawn_hub(backend: Backend) -> TestHub {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(storage, Some(ADMIN_TOKEN.into()));
+    let state = AppState::new(storage.clone(), Some(ADMIN_TOKEN.into()));
     tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
     TestHub {
         base,
+        storage,
         http: reqwest::Client::new(),
         _dir: dir,
     }

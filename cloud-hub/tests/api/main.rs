@@ -666,3 +666,132 @@ async fn bad_document_sync_messages_are_refused(backend: Backend) {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 on_both_backends!(bad_document_sync_messages_are_refused);
+
+async fn snapshot_get(shop: &Shop, query: &str, range: Option<&str>) -> reqwest::Response {
+    let mut req = shop
+        .hub
+        .http
+        .get(format!("{}/v1/sync/snapshot{query}", shop.hub.base))
+        .bearer_auth(&shop.device_token);
+    if let Some(r) = range {
+        req = req.header("range", r);
+    }
+    req.send().await.unwrap()
+}
+
+fn snapshot_lines(gz: &[u8]) -> Vec<Value> {
+    use std::io::BufRead;
+    std::io::BufReader::new(flate2::read::GzDecoder::new(gz))
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect()
+}
+
+async fn a_snapshot_holds_the_store_at_one_sequence(backend: Backend) {
+    let shop = shop(backend).await;
+    // This terminal sold 2 tea; HQ wrote off a rice.
+    let (_, ack) = shop.upload(&[shop.sale("T1-000001", &[(0, "2")])]).await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"]);
+    let (s, _) = shop
+        .hub
+        .post(
+            &format!("/v1/stores/{}/movements", shop.store_id),
+            &shop.api_key,
+            json!({"variant_id": shop.variants[1].0, "delta": "-1", "reason": "adjustment"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, page) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    let head = page["next_cursor"].as_u64().unwrap();
+
+    let full = snapshot_get(&shop, "", None).await;
+    assert_eq!(full.status(), StatusCode::OK);
+    assert_eq!(full.headers()["accept-ranges"], "bytes");
+    let seq: u64 = full.headers()["x-snapshot-seq"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(seq, head);
+    let bytes = full.bytes().await.unwrap();
+    let lines = snapshot_lines(&bytes);
+    assert_eq!(lines[0]["seq"], head);
+    assert_eq!(lines[0]["variants"], 2);
+    assert_eq!(lines[0]["positions"], 2);
+    let kinds: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["variant", "variant", "position", "position"]);
+    let on_hand = |variant: &str| {
+        lines
+            .iter()
+            .find(|l| l["type"] == "position" && l["variant_id"] == variant)
+            .unwrap()["on_hand"]
+            .clone()
+    };
+    assert_eq!(
+        on_hand(&shop.variants[0].0),
+        "50",
+        "the terminal's own sale is left for it to add"
+    );
+    assert_eq!(on_hand(&shop.variants[1].0), "49", "other movements are in");
+
+    // A cut download resumes from a byte offset.
+    let resumed = snapshot_get(&shop, &format!("?seq={seq}"), Some("bytes=10-")).await;
+    assert_eq!(resumed.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        resumed.headers()["content-range"].to_str().unwrap(),
+        format!("bytes 10-{}/{}", bytes.len() - 1, bytes.len())
+    );
+    assert_eq!(resumed.bytes().await.unwrap(), bytes.slice(10..));
+
+    let past = snapshot_get(
+        &shop,
+        &format!("?seq={seq}"),
+        Some(&format!("bytes={}-", bytes.len())),
+    )
+    .await;
+    assert_eq!(past.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    let gone = snapshot_get(&shop, &format!("?seq={}", seq + 999), None).await;
+    assert_eq!(gone.status(), StatusCode::GONE);
+    let body: Value = gone.json().await.unwrap();
+    assert_eq!(body["type"], "snapshot_expired");
+}
+on_both_backends!(a_snapshot_holds_the_store_at_one_sequence);
+
+async fn a_pruned_feed_sends_old_cursors_to_a_snapshot(backend: Backend) {
+    let shop = shop(backend).await;
+    let (_, page) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    let head = page["next_cursor"].as_u64().unwrap();
+    let dropped = shop.hub.storage.prune_feed(1).await.unwrap();
+    assert_eq!(dropped, head - 1);
+
+    let (s, b) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    assert_problem(s, &b, StatusCode::GONE, "cursor_expired");
+    assert_eq!(b["field"], "since");
+    let (s, page) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since={}", head - 1),
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(page["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        shop.hub.storage.prune_feed(1).await.unwrap(),
+        0,
+        "pruning again drops nothing"
+    );
+}
+on_both_backends!(a_pruned_feed_sends_old_cursors_to_a_snapshot);

@@ -1,12 +1,12 @@
 //! The catalog and stock replica, written only by the hub's change feed.
 
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
-use pos_shared::sync::{ChangeBody, DocPurpose, FeedPage};
+use pos_shared::sync::{ChangeBody, DocPurpose, FeedPage, VariantRecord};
 use pos_shared::{Currency, Gtin, Money, Qty, StoreId, VariantId};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
-const CURSOR_KEY: &str = "feed_cursor";
+pub(crate) const CURSOR_KEY: &str = "feed_cursor";
 
 /// What a till shows for a scanned item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,24 +52,7 @@ pub fn apply_feed_page(
     let mut documents = Vec::new();
     for change in page.changes.iter().filter(|c| c.seq > current) {
         match &change.body {
-            ChangeBody::VariantUpserted(v) => {
-                tx.execute(
-                    "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET \
-                     product_id = excluded.product_id, name = excluded.name, sku = excluded.sku, gtin = excluded.gtin, \
-                     price_minor = excluded.price_minor, currency = excluded.currency, feed_seq = excluded.feed_seq",
-                    rusqlite::params![
-                        v.variant_id.to_string(),
-                        v.product_id.to_string(),
-                        v.name,
-                        v.sku,
-                        v.barcode.as_str(),
-                        v.price.minor(),
-                        v.price.currency().as_str(),
-                        change.seq as i64,
-                    ],
-                )?;
-            }
+            ChangeBody::VariantUpserted(v) => upsert_variant(&tx, v, change.seq)?,
             ChangeBody::StockMoved(m) if m.store_id != store => {
                 tracing::warn!(seq = change.seq, movement = %m.movement_id, other_store = %m.store_id,
                     "feed carried another store's movement; skipped");
@@ -94,6 +77,27 @@ pub fn apply_feed_page(
         cursor: next,
         documents,
     })
+}
+
+/// Inserts or replaces a variant of the replica, as of feed sequence `seq`.
+pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET \
+         product_id = excluded.product_id, name = excluded.name, sku = excluded.sku, gtin = excluded.gtin, \
+         price_minor = excluded.price_minor, currency = excluded.currency, feed_seq = excluded.feed_seq",
+        rusqlite::params![
+            v.variant_id.to_string(),
+            v.product_id.to_string(),
+            v.name,
+            v.sku,
+            v.barcode.as_str(),
+            v.price.minor(),
+            v.price.currency().as_str(),
+            seq as i64,
+        ],
+    )?;
+    Ok(())
 }
 
 pub(crate) type VariantRow = (String, String, String, String, i64, String, i64);

@@ -6,6 +6,7 @@
 //! database runs in WAL mode with `synchronous=FULL`, so a committed sale survives
 //! power loss before the call returns.
 
+pub mod bootstrap;
 pub mod catalog;
 pub mod documents;
 pub mod item_state;

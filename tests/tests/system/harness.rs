@@ -99,11 +99,17 @@ pub struct Hub {
     port: u16,
     database_url: String,
     dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
     process: Option<Process>,
 }
 
 impl Hub {
     pub async fn start(backend: Backend) -> Hub {
+        Hub::start_with(backend, &[]).await
+    }
+
+    /// Starts a hub with extra environment settings (kept across restarts).
+    pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> Hub {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("hub.db").display()),
@@ -123,6 +129,10 @@ impl Hub {
             port,
             database_url,
             dir,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             process: None,
         };
         hub.restart().await;
@@ -135,7 +145,8 @@ impl Hub {
         cmd.env("HUB_LISTEN", format!("127.0.0.1:{}", self.port))
             .env("DATABASE_URL", &self.database_url)
             .env("HUB_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("RUST_LOG", "info");
+            .env("RUST_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let log = self.dir.path().join("hub.log");
         self.process = Some(Process::spawn(cmd, log.clone()));
         wait_healthy(&self.base, &log).await;

@@ -481,3 +481,120 @@ on_both_backends!(item_state_edited_offline_on_two_tills_merges);
 fn gtin(code: &str) -> String {
     Gtin::parse(code).unwrap().as_str().to_owned()
 }
+
+async fn a_till_whose_cursor_was_pruned_starts_again_from_a_snapshot(backend: Backend) {
+    let mut hub = Hub::start_with(
+        backend,
+        &[("HUB_FEED_RETAIN", "3"), ("HUB_FEED_PRUNE_SECS", "1")],
+    )
+    .await;
+    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
+        .await
+        .unwrap();
+    let (store, codes) = seed_demo(&hq, 1).await.unwrap();
+    let mut till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+
+    // Offline, the till sells; then it is switched off for a while.
+    hub.stop();
+    till.sell(&[(TEA, "2")]).await;
+    till.kill();
+    hub.restart().await;
+    // Meanwhile HQ changes more than the feed keeps.
+    let inventory = hq.inventory(&store).await.unwrap();
+    let variant = |code: &str| {
+        inventory["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["barcode"] == gtin(code))
+            .unwrap()["variant_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for paise in 15_000..15_010 {
+        hq.set_price(&variant(TEA), paise).await.unwrap();
+    }
+    hq.receive_stock(&store, &variant(MILK), "12")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+
+    till.restart().await;
+    wait_drained(&till, &hub).await;
+    wait_synced(&till, &hq, &store).await;
+    let (_, tea) = till.get(&format!("/v1/products/by-barcode/{TEA}")).await;
+    assert_eq!(tea["price"]["minor"], 15_009, "{tea}");
+    assert_eq!(tea["available"], "98", "its own sale counted once: {tea}");
+    assert!(
+        hub.log().contains("snapshot taken"),
+        "the till took a snapshot again:\n{}",
+        hub.log()
+    );
+    assert!(till.log().contains("cursor expired"), "{}", till.log());
+}
+on_both_backends!(a_till_whose_cursor_was_pruned_starts_again_from_a_snapshot);
+
+async fn a_cut_snapshot_download_resumes(backend: Backend) {
+    use edge_agent::hub_client::HubClient;
+    use edge_agent::store::{catalog, LocalStore};
+    let hub = Hub::start(backend).await;
+    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Big Store")
+        .await
+        .unwrap();
+    let (store, codes) = seed_demo(&hq, 1).await.unwrap();
+    // Enough items for a snapshot of many kilobytes.
+    let items: Vec<(String, String)> = (0..800u64)
+        .map(|n| {
+            let body = format!("2{:011}", n);
+            let check = {
+                let sum: u32 = body
+                    .bytes()
+                    .rev()
+                    .enumerate()
+                    .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
+                    .sum();
+                (10 - sum % 10) % 10
+            };
+            (format!("Item {n}"), format!("{body}{check}"))
+        })
+        .collect();
+    for (name, code) in &items {
+        hq.create_product(name, &format!("SKU-{code}"), code, 1000)
+            .await
+            .unwrap();
+    }
+
+    let client = HubClient::new(&hub.base).unwrap();
+    let credential = client.enroll(&codes[0]).await.unwrap();
+    let proxy = proxy::FaultProxy::start(hub.addr(), 7).await;
+    proxy.set_mode(proxy::Mode::Trickle);
+    let through_proxy = HubClient::new(&proxy.url).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let local = LocalStore::open(&dir.path().join("edge.db")).unwrap();
+    let mut cuts = 0;
+    let seq = loop {
+        match edge_agent::bootstrap::run(&local, &through_proxy, &credential, dir.path()).await {
+            Ok(seq) => break seq,
+            Err(e) => {
+                cuts += 1;
+                assert!(cuts < 500, "no progress: {e}");
+            }
+        }
+    };
+    assert!(cuts >= 2, "the download was cut and resumed ({cuts} cuts)");
+    assert!(seq > 0);
+    let last = Gtin::parse(&items[799].1).unwrap();
+    let product = local
+        .with_conn(|c| catalog::product_by_barcode(c, &last))
+        .unwrap()
+        .expect("last item present");
+    assert_eq!(product.name, "Item 799");
+    let tea = local
+        .with_conn(|c| catalog::product_by_barcode(c, &Gtin::parse(TEA).unwrap()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(tea.available, initial(TEA), "store {store}");
+}
+on_both_backends!(a_cut_snapshot_download_resumes);

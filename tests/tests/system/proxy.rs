@@ -8,6 +8,8 @@
 //! - `Delay`: the connection waits before it reaches the hub.
 //! - `CutResponse`: the hub's answer is cut after a few bytes (the hub acted, the
 //!   till never hears: a lost ack).
+//! - `Trickle`: answers are cut after some kilobytes (a big download keeps
+//!   breaking half-way).
 //! - `Duplicate`: everything the till sends is also sent to the hub on a second
 //!   connection at the same time (duplicated delivery).
 //! - `Replay`: the same, but the copy arrives later, after newer requests
@@ -26,6 +28,7 @@ pub enum Mode {
     Partition,
     Delay,
     CutResponse,
+    Trickle,
     Duplicate,
     Replay,
 }
@@ -134,6 +137,7 @@ async fn serve(client: TcpStream, upstream: SocketAddr, mode: Mode, seed: u64) {
     };
     let mut budget = match mode {
         Mode::CutResponse => Some(rng.usize(1..120)),
+        Mode::Trickle => Some(rng.usize(2_000..20_000)),
         _ => None,
     };
     let downward = async {

@@ -1,0 +1,120 @@
+//! Starting a replica from a hub snapshot, in bounded batches.
+//!
+//! Applying a snapshot first resets stock to this terminal's own movements, then
+//! adds the hub's positions (which leave this terminal's movements out), so
+//! nothing is counted twice however sales and the snapshot interleave. The
+//! cursor moves to the snapshot's sequence only at the end; a crash midway
+//! simply applies the snapshot again from the start.
+
+use super::catalog::{upsert_variant, CURSOR_KEY};
+use super::{get_meta, set_meta, StoreError, StoreResult};
+use pos_shared::sync::SnapshotRecord;
+use rusqlite::Connection;
+
+/// The snapshot being downloaded: its sequence and, once known, its size.
+const PENDING_SEQ: &str = "snapshot_pending_seq";
+const PENDING_LEN: &str = "snapshot_pending_len";
+/// Set once a snapshot has been applied; a replica without it needs one.
+const APPLIED_SEQ: &str = "snapshot_applied_seq";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    pub seq: u64,
+    pub len: Option<u64>,
+}
+
+fn number(conn: &Connection, key: &str) -> StoreResult<Option<u64>> {
+    get_meta(conn, key)?
+        .map(|v| {
+            v.parse()
+                .map_err(|_| StoreError::Corrupt(format!("{key} {v:?} is not a number")))
+        })
+        .transpose()
+}
+
+/// Whether this replica must (re)start from a snapshot: it never had one and
+/// has not followed the feed either, or a snapshot is half downloaded.
+pub fn needs_snapshot(conn: &Connection) -> StoreResult<bool> {
+    let fresh = number(conn, APPLIED_SEQ)?.is_none() && number(conn, CURSOR_KEY)?.unwrap_or(0) == 0;
+    Ok(fresh || number(conn, PENDING_SEQ)?.is_some())
+}
+
+pub fn pending(conn: &Connection) -> StoreResult<Option<Pending>> {
+    Ok(number(conn, PENDING_SEQ)?.map(|seq| Pending {
+        seq,
+        len: number(conn, PENDING_LEN).ok().flatten(),
+    }))
+}
+
+pub fn set_pending(conn: &Connection, pending: Option<Pending>) -> StoreResult<()> {
+    match pending {
+        Some(p) => {
+            set_meta(conn, PENDING_SEQ, &p.seq.to_string())?;
+            match p.len {
+                Some(len) => set_meta(conn, PENDING_LEN, &len.to_string())?,
+                None => {
+                    conn.execute("DELETE FROM meta WHERE key = ?1", [PENDING_LEN])?;
+                }
+            }
+        }
+        None => {
+            conn.execute(
+                "DELETE FROM meta WHERE key IN (?1, ?2)",
+                [PENDING_SEQ, PENDING_LEN],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Forgets applied state so the next sync takes a snapshot (the hub pruned the
+/// feed past this replica's cursor).
+pub fn require_snapshot(conn: &Connection) -> StoreResult<()> {
+    conn.execute("DELETE FROM meta WHERE key = ?1", [APPLIED_SEQ])?;
+    set_meta(conn, CURSOR_KEY, "0")
+}
+
+/// Resets stock to this terminal's own movements, ready for the hub's positions.
+pub fn begin(conn: &mut Connection) -> StoreResult<()> {
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM stock", [])?;
+    tx.execute(
+        "INSERT INTO stock (variant_id, on_hand_milli) \
+         SELECT variant_id, SUM(delta_milli) FROM movements WHERE origin = 'local' GROUP BY variant_id",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Applies one batch of records in one transaction.
+pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) -> StoreResult<()> {
+    let tx = conn.transaction()?;
+    for record in records {
+        match record {
+            SnapshotRecord::Variant(v) => upsert_variant(&tx, v, seq)?,
+            SnapshotRecord::Position {
+                variant_id,
+                on_hand,
+            } => {
+                tx.execute(
+                    "INSERT INTO stock (variant_id, on_hand_milli) VALUES (?1, ?2) \
+                     ON CONFLICT (variant_id) DO UPDATE SET on_hand_milli = on_hand_milli + excluded.on_hand_milli",
+                    rusqlite::params![variant_id.to_string(), on_hand.milli()],
+                )?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Moves the cursor to the snapshot's sequence: from here the feed takes over.
+pub fn finish(conn: &mut Connection, seq: u64) -> StoreResult<()> {
+    let tx = conn.transaction()?;
+    set_meta(&tx, CURSOR_KEY, &seq.to_string())?;
+    set_meta(&tx, APPLIED_SEQ, &seq.to_string())?;
+    set_pending(&tx, None)?;
+    tx.commit()?;
+    Ok(())
+}
