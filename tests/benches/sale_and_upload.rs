@@ -1,7 +1,7 @@
 //! Benchmark: local sale commit latency and outbox upload throughput.
 //!
 //! `cargo bench -p system-tests --bench sale_and_upload` (`BENCH_SALES=N` to change
-//! the count). Figures are printed next to a baseline measured in the same run, a
+//! the count, 10,000 by default). Figures are printed next to a baseline measured in the same run, a
 //! raw single-row SQLite insert with the same durability (WAL, synchronous=FULL),
 //! because the machines are shared and absolute numbers drift.
 
@@ -83,7 +83,7 @@ fn main() {
     let n: usize = std::env::var("BENCH_SALES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
+        .unwrap_or(10_000);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
 

@@ -1,0 +1,292 @@
+//! Benchmark of the sync engine: bootstrap of a large store, price-change
+//! propagation to connected tills.
+//!
+//! `cargo bench -p system-tests --bench sync_engine` (`BENCH_VARIANTS=N`,
+//! `BENCH_TILLS=N`, `BENCH_PRICE_CHANGES=N` to change the sizes). Each figure is
+//! printed next to a baseline measured in the same run: bulk-loading the same
+//! rows straight into SQLite, and a bare HTTP round trip to the hub.
+
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use system_tests::{seed_demo, Hq};
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn gtin13(n: u64) -> String {
+    let body = format!("2{n:011}");
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct AgentProcess {
+    child: Child,
+    base: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_agent(hub: &str, code: &str) -> AgentProcess {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_pos-agent"))
+        .env("EDGE_DATA_DIR", dir.path())
+        .env("EDGE_HUB_URL", hub)
+        .env("EDGE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("EDGE_ENROLL_CODE", code)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    AgentProcess {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        dir,
+    }
+}
+
+/// Peak resident memory of a process, from /proc (Linux).
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The same rows a snapshot carries, bulk-loaded straight into SQLite.
+fn sqlite_bulk_load(dir: &std::path::Path, n: usize) -> Duration {
+    let mut conn = rusqlite::Connection::open(dir.join("bulk.db")).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "synchronous", "FULL").unwrap();
+    conn.execute_batch(
+        "CREATE TABLE variants (id TEXT PRIMARY KEY, product_id TEXT, name TEXT, sku TEXT, gtin TEXT UNIQUE, price_minor INTEGER, currency TEXT);
+         CREATE TABLE stock (variant_id TEXT PRIMARY KEY, on_hand_milli INTEGER);",
+    )
+    .unwrap();
+    let start = Instant::now();
+    let tx = conn.transaction().unwrap();
+    {
+        let mut v = tx
+            .prepare("INSERT INTO variants VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'INR')")
+            .unwrap();
+        let mut s = tx.prepare("INSERT INTO stock VALUES (?1, ?2)").unwrap();
+        for i in 0..n {
+            let id = uuid::Uuid::now_v7().to_string();
+            v.execute(rusqlite::params![
+                id,
+                id,
+                format!("Item {i}"),
+                format!("SKU-{i}"),
+                gtin13(i as u64),
+                1000
+            ])
+            .unwrap();
+            s.execute(rusqlite::params![id, 5000]).unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    start.elapsed()
+}
+
+async fn wait_for(what: &str, secs: u64, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn main() {
+    let variants = env_or("BENCH_VARIANTS", 100_000);
+    let tills = env_or("BENCH_TILLS", 5);
+    let changes = env_or("BENCH_PRICE_CHANGES", 30);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    runtime.block_on(async {
+        let storage = cloud_hub::storage::connect(&format!("sqlite://{}", dir.path().join("hub.db").display()))
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let hub = format!("http://{}", listener.local_addr().unwrap());
+        let state = cloud_hub::http::AppState::new(storage, Some("bench".into()));
+        tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
+        let hq = Hq::create_tenant(&hub, "bench", "Bench").await.unwrap();
+        let (store, mut codes) = seed_demo(&hq, tills + 1).await.unwrap();
+        let http = reqwest::Client::new();
+
+        // A big catalog, 1,000 variants per product, with stock.
+        let seeding = Instant::now();
+        for chunk in 0..variants.div_ceil(1000) {
+            let vs: Vec<Value> = (chunk * 1000..((chunk + 1) * 1000).min(variants))
+                .map(|i| json!({"name": format!("Item {i}"), "sku": format!("SKU-{i}"), "barcode": gtin13(i as u64), "price": {"minor": 1000, "currency": "INR"}}))
+                .collect();
+            let r = http
+                .post(format!("{hub}/v1/products"))
+                .bearer_auth(&hq.api_key)
+                .json(&json!({"name": format!("Range {chunk}"), "variants": vs}))
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        }
+        println!("seeded {variants} variants through the HQ API in {:.1} s", seeding.elapsed().as_secs_f64());
+
+        // Bootstrap: a new till, from enrollment to caught up.
+        let baseline = sqlite_bulk_load(dir.path(), variants);
+        let code = codes.pop().unwrap();
+        let start = Instant::now();
+        let agent = spawn_agent(&hub, &code);
+        let check = format!("{}/v1/products/by-barcode/{}", agent.base, gtin13(variants as u64 - 1));
+        wait_for("the till to hold the whole catalog", 600, async || {
+            matches!(http.get(&check).send().await, Ok(r) if r.status().is_success())
+        })
+        .await;
+        wait_for("the till to be caught up", 600, async || {
+            let s: Value = match http.get(format!("{}/v1/sync/status", agent.base)).send().await {
+                Ok(r) => r.json().await.unwrap_or_default(),
+                Err(_) => return false,
+            };
+            s["online"] == true && s["queued"] == 0 && s["cursor"].as_u64().unwrap_or(0) > 0
+        })
+        .await;
+        let bootstrap = start.elapsed();
+        let rss = peak_rss_mib(agent.child.id());
+        let credential: Value =
+            serde_json::from_slice(&std::fs::read(agent.dir.path().join("device.json")).unwrap()).unwrap();
+        let snapshot = http
+            .get(format!("{hub}/v1/sync/snapshot"))
+            .bearer_auth(credential["token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .len();
+        println!("bootstrap of a {variants}-variant store (enroll, snapshot, apply, catch up)");
+        println!("  baseline: bulk-load the same rows into SQLite       {:>8.2} s", baseline.as_secs_f64());
+        println!(
+            "  till bootstrap                                      {:>8.2} s  ({:.1}x the baseline)",
+            bootstrap.as_secs_f64(),
+            bootstrap.as_secs_f64() / baseline.as_secs_f64()
+        );
+        println!(
+            "  bytes on the wire (gzip snapshot)                   {:>8.1} MiB  ({:.0} bytes per variant)",
+            snapshot as f64 / 1048576.0,
+            snapshot as f64 / variants as f64
+        );
+        match rss {
+            Some(mib) => println!("  peak RSS of the till process                        {mib:>8.1} MiB"),
+            None => println!("  peak RSS of the till process: not available on this system"),
+        }
+        drop(agent);
+
+        // Propagation: tills hold a long-poll; HQ changes a price.
+        let connected: Vec<AgentProcess> = codes.iter().take(tills).map(|c| spawn_agent(&hub, c)).collect();
+        let tea = "8901234567890";
+        for a in &connected {
+            let url = format!("{}/v1/products/by-barcode/{tea}", a.base);
+            wait_for("a connected till", 600, async || {
+                matches!(http.get(&url).send().await, Ok(r) if r.status().is_success())
+            })
+            .await;
+        }
+        let inventory = hq.inventory(&store).await.unwrap();
+        let tea_variant = inventory["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["barcode"] == format!("0{tea}"))
+            .unwrap()["variant_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut round_trips = Vec::new();
+        for _ in 0..changes {
+            let t = Instant::now();
+            http.get(format!("{hub}/health")).send().await.unwrap();
+            round_trips.push(t.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut latencies = Vec::new();
+        for i in 0..changes {
+            let price = 20_000 + i as i64;
+            let t = Instant::now();
+            hq.set_price(&tea_variant, price).await.unwrap();
+            let polls = connected.iter().map(|a| {
+                let url = format!("{}/v1/products/by-barcode/{tea}", a.base);
+                let http = http.clone();
+                async move {
+                    loop {
+                        let p: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+                        if p["price"]["minor"] == price {
+                            return t.elapsed();
+                        }
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                }
+            });
+            let mut set = tokio::task::JoinSet::new();
+            for p in polls {
+                set.spawn(p);
+            }
+            while let Some(done) = set.join_next().await {
+                latencies.push(done.unwrap());
+            }
+        }
+        round_trips.sort();
+        latencies.sort();
+        println!("price change from the HQ API to {tills} connected tills ({changes} changes, {} arrivals)", latencies.len());
+        println!(
+            "  baseline: one HTTP round trip to the hub            median {:>7.2} ms   p95 {:>7.2} ms",
+            ms(percentile(&round_trips, 0.5)),
+            ms(percentile(&round_trips, 0.95))
+        );
+        println!(
+            "  HQ write to price on a till                         median {:>7.2} ms   p95 {:>7.2} ms",
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.95))
+        );
+    });
+}
