@@ -9,6 +9,7 @@ use crate::store::{
 use crate::sync::{LinkStatus, SyncShared};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::Html;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -38,6 +39,7 @@ pub fn router(state: AgentState) -> Router {
         .route("/v1/products/by-barcode/{barcode}", get(product_by_barcode))
         .route("/v1/sales", post(create_sale))
         .route("/v1/sync/status", get(sync_status))
+        .route("/v1/events", get(events))
         .route("/v1/sync/quarantine", get(quarantine))
         .route("/v1/item-state", get(item_states))
         .route("/v1/item-state/{barcode}", put(edit_item_state))
@@ -93,6 +95,7 @@ async fn create_sale(
     match result {
         SaleResult::Recorded(sale) => {
             app.sync.nudge.notify_one();
+            app.sync.notify_changed();
             Ok((StatusCode::CREATED, Json(sale)))
         }
         SaleResult::Existing(sale) => Ok((StatusCode::OK, Json(sale))),
@@ -124,22 +127,52 @@ struct SyncStatus {
     queue: OutboxCounts,
 }
 
-async fn sync_status(State(app): State<AgentState>) -> Result<Json<SyncStatus>, ApiError> {
+async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiError> {
     let queue = app
         .store
         .call(|c| outbox::counts(c))
         .await
         .map_err(store_error)?;
     let credential = app.sync.credential();
-    Ok(Json(SyncStatus {
+    Ok(SyncStatus {
         enrolled: credential.is_some(),
         store_id: credential.as_ref().map(|c| c.store_id),
         terminal_id: credential.as_ref().map(|c| c.terminal_id),
         terminal_name: credential.map(|c| c.terminal_name),
-        hub_url: app.hub_url,
+        hub_url: app.hub_url.clone(),
         link: app.sync.link(),
         queue,
-    }))
+    })
+}
+
+async fn sync_status(State(app): State<AgentState>) -> Result<Json<SyncStatus>, ApiError> {
+    Ok(Json(current_status(&app).await?))
+}
+
+/// Live events for the UI (server-sent events): `sync_status` now, and again
+/// whenever the link, the queue or the feed position changes.
+async fn events(
+    State(app): State<AgentState>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
+    let mut changes = app.sync.changed.subscribe();
+    changes.borrow_and_update();
+    let stream = futures_util::stream::unfold(
+        (app, changes, true),
+        |(app, mut changes, first)| async move {
+            if !first && changes.changed().await.is_err() {
+                return None;
+            }
+            let event = match current_status(&app).await {
+                Ok(status) => Event::default()
+                    .event("sync_status")
+                    .json_data(&status)
+                    .unwrap_or_else(|e| Event::default().event("error").data(e.to_string())),
+                Err(e) => Event::default().event("error").data(e.detail),
+            };
+            Some((Ok(event), (app, changes, false)))
+        },
+    );
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 /// Facts the hub refused for good, with its reasons, for a supervisor to review.

@@ -45,6 +45,9 @@ pub struct SyncShared {
     pub nudge: Notify,
     /// Wakes the document sync: a local edit, or the hub announced a change.
     pub docs_nudge: Notify,
+    /// Bumped whenever what the status shows may have changed (link, queue,
+    /// cursor), for the live event stream.
+    pub changed: tokio::sync::watch::Sender<u64>,
 }
 
 impl SyncShared {
@@ -60,7 +63,19 @@ impl SyncShared {
     }
 
     fn update_link(&self, f: impl FnOnce(&mut LinkStatus)) {
-        f(&mut self.link.write().unwrap_or_else(|e| e.into_inner()));
+        let visible = |l: &LinkStatus| (l.online, l.last_error.clone(), l.consecutive_failures);
+        let mut link = self.link.write().unwrap_or_else(|e| e.into_inner());
+        let before = visible(&link);
+        f(&mut link);
+        // A routine successful round is not news; a change of state is.
+        if visible(&link) != before {
+            self.notify_changed();
+        }
+    }
+
+    /// Tells the event stream that the status may have changed.
+    pub fn notify_changed(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 
@@ -318,6 +333,7 @@ impl Syncer {
             self.store
                 .call(move |c| outbox::settle(c, &verdicts))
                 .await?;
+            self.shared.notify_changed();
         }
     }
 
@@ -366,6 +382,9 @@ impl Syncer {
                 .store
                 .call(move |c| catalog::apply_feed_page(c, store, &page))
                 .await?;
+            if applied.changes > 0 {
+                self.shared.notify_changed();
+            }
             if !applied.documents.is_empty() {
                 self.shared.docs_nudge.notify_one();
             }

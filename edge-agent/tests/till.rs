@@ -402,3 +402,58 @@ async fn item_state_edits_work_offline_and_bad_ones_are_refused() {
     assert_eq!(after, all, "refused edits change nothing");
     till.agent.stop();
 }
+
+/// Reads server-sent events from `resp` until one named `name` arrives.
+async fn next_event(resp: &mut reqwest::Response, buffer: &mut String, name: &str) -> Value {
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            let event = frame
+                .lines()
+                .find_map(|l| l.strip_prefix("event: "))
+                .unwrap_or("");
+            let data = frame.lines().find_map(|l| l.strip_prefix("data: "));
+            if event == name {
+                return serde_json::from_str(data.expect("data line")).unwrap();
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), resp.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn the_event_stream_tells_the_ui_when_the_queue_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let mut stream = till
+        .http
+        .get(format!("{}/v1/events", till.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let mut buffer = String::new();
+    let first = next_event(&mut stream, &mut buffer, "sync_status").await;
+    assert_eq!(first["queued"], 0, "{first}");
+
+    let (s, _) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": 1}], "tenders": cash(14500)}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut latest = next_event(&mut stream, &mut buffer, "sync_status").await;
+    while latest["queued"] != 1 {
+        latest = next_event(&mut stream, &mut buffer, "sync_status").await;
+    }
+    assert_eq!(
+        latest["online"], false,
+        "the hub is unreachable in this file: {latest}"
+    );
+    till.agent.stop();
+}
