@@ -193,7 +193,10 @@ async fn upload(
             ),
         ));
     }
-    let mut results = Vec::with_capacity(batch.facts.len());
+    // Check every fact first; those that pass are stored together, each in a
+    // savepoint of one transaction, so one bad fact never holds up the rest.
+    let mut results: Vec<(Uuid, Option<FactOutcome>)> = Vec::with_capacity(batch.facts.len());
+    let mut to_store: Vec<(Envelope<SaleFact>, String)> = Vec::new();
     for (i, raw) in batch.facts.into_iter().enumerate() {
         let event_id = raw
             .get("event_id")
@@ -205,52 +208,65 @@ async fn upload(
                     format!("facts[{i}] has no valid event_id"),
                 )
             })?;
-        let outcome = match serde_json::from_value::<Envelope<Fact>>(raw) {
-            Ok(envelope) => intake(&app, &device, envelope).await?,
-            Err(e) => FactOutcome::Rejected {
-                reason: format!("the fact does not parse: {e}"),
-            },
-        };
-        if let FactOutcome::Rejected { reason } = &outcome {
-            tracing::warn!(terminal = %device.terminal_id, %event_id, %reason, "fact rejected");
+        let checked = serde_json::from_value::<Envelope<Fact>>(raw)
+            .map_err(|e| format!("the fact does not parse: {e}"))
+            .and_then(|envelope| check_fact(&device, envelope));
+        match checked {
+            Ok(envelope) => {
+                let raw = serde_json::to_string(&envelope).map_err(ApiError::internal)?;
+                to_store.push((envelope, raw));
+                results.push((event_id, None));
+            }
+            Err(reason) => results.push((event_id, Some(FactOutcome::Rejected { reason }))),
         }
-        results.push(FactResult { event_id, outcome });
     }
+    let stored = app
+        .storage
+        .accept_sales(&device, &to_store)
+        .await
+        .map_err(|e| {
+            ApiError::unavailable(format!("the hub could not store the sales now: {e}"))
+        })?;
+    let mut stored = stored.into_iter();
+    let results = results
+        .into_iter()
+        .map(|(event_id, outcome)| {
+            let outcome = outcome.unwrap_or_else(|| match stored.next() {
+                Some(SaleOutcome::Accepted) => FactOutcome::Accepted,
+                Some(SaleOutcome::Duplicate) => FactOutcome::Duplicate,
+                Some(SaleOutcome::Rejected(reason)) => FactOutcome::Rejected { reason },
+                None => FactOutcome::Rejected {
+                    reason: "the hub lost track of this fact; send it again".into(),
+                },
+            });
+            if let FactOutcome::Rejected { reason } = &outcome {
+                tracing::warn!(terminal = %device.terminal_id, %event_id, %reason, "fact rejected");
+            }
+            FactResult { event_id, outcome }
+        })
+        .collect();
     Ok(Json(UploadAck { results }))
 }
 
-/// Checks one fact against the device's identity and stores it.
-async fn intake(
-    app: &AppState,
+/// Checks one fact against the device's identity and its own arithmetic;
+/// the reason says what is wrong.
+fn check_fact(
     device: &DeviceIdentity,
     envelope: Envelope<Fact>,
-) -> Result<FactOutcome, ApiError> {
-    let rejected = |reason: String| Ok(FactOutcome::Rejected { reason });
+) -> Result<Envelope<SaleFact>, String> {
     if envelope.tenant_id != device.tenant_id {
-        return rejected("tenant_id: the fact belongs to another tenant".into());
+        return Err("tenant_id: the fact belongs to another tenant".into());
     }
     let envelope: Envelope<SaleFact> = envelope.map(|Fact::Sale(sale)| sale);
     let sale = &envelope.data;
     if envelope.event_id != sale.sale_id.as_uuid() {
-        return rejected("event_id: a sale's event id must be its sale id".into());
+        return Err("event_id: a sale's event id must be its sale id".into());
     }
     if sale.store_id != device.store_id || sale.terminal_id != device.terminal_id {
-        return rejected("store_id: the sale was not made by this terminal at its store".into());
+        return Err("store_id: the sale was not made by this terminal at its store".into());
     }
-    if let Err(e) = sale.validate() {
-        return rejected(e.to_string());
-    }
-    let raw = serde_json::to_string(&envelope).map_err(ApiError::internal)?;
-    let outcome = app
-        .storage
-        .accept_sale(device, &envelope, &raw)
-        .await
-        .map_err(|e| ApiError::unavailable(format!("the hub could not store the sale now: {e}")))?;
-    Ok(match outcome {
-        SaleOutcome::Accepted => FactOutcome::Accepted,
-        SaleOutcome::Duplicate => FactOutcome::Duplicate,
-        SaleOutcome::Rejected(reason) => FactOutcome::Rejected { reason },
-    })
+    sale.validate().map_err(|e| e.to_string())?;
+    Ok(envelope)
 }
 
 /// Parses a document purpose from the path, listing the known ones when wrong.

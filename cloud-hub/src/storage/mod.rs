@@ -307,13 +307,14 @@ pub trait Storage: Send + Sync + 'static {
         limit: u32,
     ) -> DbResult<FeedPage>;
 
-    /// Stores a validated sale fact with its movements; idempotent by sale id.
-    async fn accept_sale(
+    /// Stores validated sale facts (each with its raw envelope) and their
+    /// movements in one transaction, each sale in a savepoint of its own so a
+    /// refused one leaves no trace; idempotent by sale id. One outcome per sale.
+    async fn accept_sales(
         &self,
         device: &DeviceIdentity,
-        envelope: &Envelope<SaleFact>,
-        raw_envelope: &str,
-    ) -> DbResult<SaleOutcome>;
+        sales: &[(Envelope<SaleFact>, String)],
+    ) -> DbResult<Vec<SaleOutcome>>;
     async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>>;
 }
 

@@ -248,6 +248,68 @@ macro_rules! sql_storage {
                 Ok(MovementOutcome::Recorded)
             }
 
+            /// Writes one sale and its movements inside `tx` (a savepoint).
+            async fn insert_sale(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                envelope: &Envelope<SaleFact>,
+                raw_envelope: &str,
+            ) -> DbResult<SaleOutcome> {
+                let sale = &envelope.data;
+                let inserted = sqlx::query(
+                    "INSERT INTO sales (id, tenant_id, store_id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(sale.sale_id.as_uuid())
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(&sale.receipt_no)
+                .bind(sale.total.minor())
+                .bind(sale.total.currency().as_str())
+                .bind(sale.occurred_at.unix_millis())
+                .bind(now_ms())
+                .bind(raw_envelope)
+                .execute(&mut **tx)
+                .await;
+                match inserted.map_err(DbError::from_sqlx) {
+                    Ok(done) if done.rows_affected() == 0 => return Ok(SaleOutcome::Duplicate),
+                    Ok(_) => {}
+                    Err(DbError::Conflict(_)) => {
+                        return Ok(SaleOutcome::Rejected(format!(
+                            "receipt_no: {} is already used by another sale of this terminal",
+                            sale.receipt_no
+                        )))
+                    }
+                    Err(e) => return Err(e),
+                }
+                for (i, line) in sale.lines.iter().enumerate() {
+                    if !Self::variant_exists(tx, device.tenant_id, line.variant_id).await? {
+                        return Ok(SaleOutcome::Rejected(format!(
+                            "lines[{i}].variant_id: no variant {} in this tenant's catalog",
+                            line.variant_id
+                        )));
+                    }
+                    let movement = MovementRecord {
+                        movement_id: line.movement_id,
+                        store_id: device.store_id,
+                        variant_id: line.variant_id,
+                        delta: -line.qty,
+                        reason: MovementReason::Sale,
+                        sale_id: Some(sale.sale_id),
+                        terminal_id: Some(device.terminal_id),
+                        occurred_at: sale.occurred_at,
+                    };
+                    if Self::apply_movement(tx, device.tenant_id, &movement).await? == MovementOutcome::Duplicate {
+                        return Ok(SaleOutcome::Rejected(format!(
+                            "lines[{i}].movement_id: movement {} already belongs to another fact",
+                            line.movement_id
+                        )));
+                    }
+                }
+                Ok(SaleOutcome::Accepted)
+            }
+
             async fn variant_exists(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<bool> {
                 let found: Option<(Uuid,)> =
                     sqlx::query_as("SELECT id FROM variants WHERE tenant_id = $1 AND id = $2")
@@ -698,69 +760,32 @@ macro_rules! sql_storage {
                 Ok(FeedPage { protocol_version: PROTOCOL_VERSION, changes, next_cursor: next_cursor as u64, has_more })
             }
 
-            async fn accept_sale(
+            async fn accept_sales(
                 &self,
                 device: &DeviceIdentity,
-                envelope: &Envelope<SaleFact>,
-                raw_envelope: &str,
-            ) -> DbResult<SaleOutcome> {
-                let sale = &envelope.data;
+                sales: &[(Envelope<SaleFact>, String)],
+            ) -> DbResult<Vec<SaleOutcome>> {
+                if sales.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, device.tenant_id).await?;
-                let inserted = sqlx::query(
-                    "INSERT INTO sales (id, tenant_id, store_id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms, envelope) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(sale.sale_id.as_uuid())
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.store_id.as_uuid())
-                .bind(device.terminal_id.as_uuid())
-                .bind(&sale.receipt_no)
-                .bind(sale.total.minor())
-                .bind(sale.total.currency().as_str())
-                .bind(sale.occurred_at.unix_millis())
-                .bind(now_ms())
-                .bind(raw_envelope)
-                .execute(&mut *tx)
-                .await;
-                match inserted.map_err(DbError::from_sqlx) {
-                    Ok(done) if done.rows_affected() == 0 => return Ok(SaleOutcome::Duplicate),
-                    Ok(_) => {}
-                    Err(DbError::Conflict(_)) => {
-                        return Ok(SaleOutcome::Rejected(format!(
-                            "receipt_no: {} is already used by another sale of this terminal",
-                            sale.receipt_no
-                        )))
+                let mut outcomes = Vec::with_capacity(sales.len());
+                for (envelope, raw) in sales {
+                    let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
+                    let outcome = Self::insert_sale(&mut savepoint, device, envelope, raw).await?;
+                    if outcome == SaleOutcome::Accepted {
+                        savepoint.commit().await?;
+                    } else {
+                        savepoint.rollback().await?;
                     }
-                    Err(e) => return Err(e),
-                }
-                for (i, line) in sale.lines.iter().enumerate() {
-                    if !Self::variant_exists(&mut tx, device.tenant_id, line.variant_id).await? {
-                        return Ok(SaleOutcome::Rejected(format!(
-                            "lines[{i}].variant_id: no variant {} in this tenant's catalog",
-                            line.variant_id
-                        )));
-                    }
-                    let movement = MovementRecord {
-                        movement_id: line.movement_id,
-                        store_id: device.store_id,
-                        variant_id: line.variant_id,
-                        delta: -line.qty,
-                        reason: MovementReason::Sale,
-                        sale_id: Some(sale.sale_id),
-                        terminal_id: Some(device.terminal_id),
-                        occurred_at: sale.occurred_at,
-                    };
-                    if Self::apply_movement(&mut tx, device.tenant_id, &movement).await? == MovementOutcome::Duplicate {
-                        return Ok(SaleOutcome::Rejected(format!(
-                            "lines[{i}].movement_id: movement {} already belongs to another fact",
-                            line.movement_id
-                        )));
-                    }
+                    outcomes.push(outcome);
                 }
                 tx.commit().await?;
-                self.feed_changed();
-                Ok(SaleOutcome::Accepted)
+                if outcomes.contains(&SaleOutcome::Accepted) {
+                    self.feed_changed();
+                }
+                Ok(outcomes)
             }
 
             async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>> {
