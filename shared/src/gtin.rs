@@ -46,6 +46,16 @@ impl Gtin {
         Ok(Gtin(format!("{code:0>14}")))
     }
 
+    /// Completes a code from its digits without the check digit (7, 11, 12 or
+    /// 13 of them), as when a store numbers its own items (prefix 2).
+    pub fn with_check_digit(body: &str) -> Result<Self, GtinError> {
+        if !body.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(GtinError::NotDigits(body.to_owned()));
+        }
+        let digits: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
+        Gtin::parse(&format!("{body}{}", check_digit(&digits)))
+    }
+
     /// The 14-digit form.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -126,6 +136,23 @@ mod tests {
             Err(GtinError::NotDigits(_))
         ));
         assert!(matches!(Gtin::parse(""), Err(GtinError::BadLength(_))));
+    }
+
+    #[test]
+    fn check_digits_are_computed_for_a_body() {
+        assert_eq!(
+            Gtin::with_check_digit("400638133393").unwrap(),
+            Gtin::parse("4006381333931").unwrap()
+        );
+        assert!(Gtin::with_check_digit("40063813339").is_ok(), "UPC-A body");
+        assert!(matches!(
+            Gtin::with_check_digit("12345"),
+            Err(GtinError::BadLength(_))
+        ));
+        assert!(matches!(
+            Gtin::with_check_digit("12a"),
+            Err(GtinError::NotDigits(_))
+        ));
     }
 
     #[test]

@@ -18,15 +18,10 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// An in-store EAN-13 (prefix 2) numbered `n`.
 fn gtin13(n: u64) -> String {
-    let body = format!("2{n:011}");
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
+    let code = pos_shared::Gtin::with_check_digit(&format!("2{n:011}")).expect("12 digits");
+    code.as_str()[1..].to_owned()
 }
 
 fn free_port() -> u16 {

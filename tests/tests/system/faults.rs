@@ -7,14 +7,14 @@
 //! Seeded: the seed is printed at the start (shown on failure); `FAULT_SEED=<n>`
 //! replays a run. `FAULT_SOAK=1` runs the long version (more tills, sales, faults).
 
-use crate::harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
+use crate::harness::{eventually, Agent, Backend, Hub};
 use crate::proxy::{FaultProxy, Mode};
-use crate::{hub_positions, wait_synced};
+use crate::{demo_chain, hub_positions, wait_synced};
 use pos_shared::{Gtin, Qty};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use system_tests::{seed_demo, Hq, DEMO_CATALOG};
+use system_tests::DEMO_CATALOG;
 
 struct Plan {
     tills: usize,
@@ -117,10 +117,7 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         plan.tills, plan.sales_per_till
     );
     let mut hub = Hub::start(backend).await;
-    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = seed_demo(&hq, plan.tills).await.unwrap();
+    let (hq, store, codes) = demo_chain(&hub, plan.tills).await;
     let mut proxies = Vec::new();
     let mut tills = Vec::new();
     for (i, code) in codes.iter().enumerate() {

@@ -54,6 +54,22 @@ async fn till_positions(agent: &Agent) -> BTreeMap<String, String> {
     out
 }
 
+/// A tenant on `hub` with the demo store and `tills` enrollment codes.
+pub(crate) async fn demo_chain(hub: &Hub, tills: usize) -> (Hq, String, Vec<String>) {
+    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
+        .await
+        .unwrap();
+    let (store, codes) = seed_demo(&hq, tills).await.unwrap();
+    (hq, store, codes)
+}
+
+/// Starts a till and waits until it holds the store's catalog and stock.
+async fn synced_till(hub: &Hub, hq: &Hq, store: &str, code: &str) -> Agent {
+    let till = Agent::start(hub, code).await;
+    wait_synced(&till, hq, store).await;
+    till
+}
+
 pub(crate) async fn wait_synced(agent: &Agent, hq: &Hq, store: &str) {
     let want = hub_positions(hq, store).await;
     eventually(
@@ -92,10 +108,7 @@ fn sale_movement_ids(sale: &Value) -> Vec<String> {
 
 async fn offline_sales_on_two_tills_converge(backend: Backend) {
     let mut hub = Hub::start(backend).await;
-    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = seed_demo(&hq, 2).await.unwrap();
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
     let till1 = Agent::start(&hub, &codes[0]).await;
     let till2 = Agent::start(&hub, &codes[1]).await;
     wait_synced(&till1, &hq, &store).await;
@@ -206,12 +219,8 @@ on_both_backends!(offline_sales_on_two_tills_converge);
 
 async fn a_killed_till_loses_no_sale(backend: Backend) {
     let mut hub = Hub::start(backend).await;
-    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = seed_demo(&hq, 1).await.unwrap();
-    let mut till = Agent::start(&hub, &codes[0]).await;
-    wait_synced(&till, &hq, &store).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let mut till = synced_till(&hub, &hq, &store, &codes[0]).await;
 
     hub.stop();
     let sale = till.sell(&[(RICE, "2.5"), (MILK, "1")]).await;
@@ -266,12 +275,8 @@ on_both_backends!(a_killed_till_loses_no_sale);
 
 async fn a_refused_sale_is_quarantined_and_the_queue_moves_on(backend: Backend) {
     let mut hub = Hub::start(backend).await;
-    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = seed_demo(&hq, 1).await.unwrap();
-    let mut till = Agent::start(&hub, &codes[0]).await;
-    wait_synced(&till, &hq, &store).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let mut till = synced_till(&hub, &hq, &store, &codes[0]).await;
 
     // The till's replica has drifted: it knows an item the hub has never heard of.
     till.kill();
@@ -319,10 +324,7 @@ on_both_backends!(a_refused_sale_is_quarantined_and_the_queue_moves_on);
 
 async fn a_price_change_reaches_every_connected_till(backend: Backend) {
     let hub = Hub::start(backend).await;
-    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = seed_demo(&hq, 2).await.unwrap();
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
     let tills = [
         Agent::start(&hub, &codes[0]).await,
         Agent::start(&hub, &codes[1]).await,
@@ -389,10 +391,7 @@ on_both_backends!(tills_converge_under_faults);
 
 async fn item_state_edited_offline_on_two_tills_merges(backend: Backend) {
     let mut hub = Hub::start(backend).await;
-    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = seed_demo(&hq, 2).await.unwrap();
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
     let till1 = Agent::start(&hub, &codes[0]).await;
     let till2 = Agent::start(&hub, &codes[1]).await;
     wait_synced(&till1, &hq, &store).await;
@@ -488,12 +487,8 @@ async fn a_till_whose_cursor_was_pruned_starts_again_from_a_snapshot(backend: Ba
         &[("HUB_FEED_RETAIN", "3"), ("HUB_FEED_PRUNE_SECS", "1")],
     )
     .await;
-    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = seed_demo(&hq, 1).await.unwrap();
-    let mut till = Agent::start(&hub, &codes[0]).await;
-    wait_synced(&till, &hq, &store).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let mut till = synced_till(&hub, &hq, &store, &codes[0]).await;
 
     // Offline, the till sells; then it is switched off for a while.
     hub.stop();
@@ -540,24 +535,12 @@ async fn a_cut_snapshot_download_resumes(backend: Backend) {
     use edge_agent::hub_client::HubClient;
     use edge_agent::store::{catalog, LocalStore};
     let hub = Hub::start(backend).await;
-    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Big Store")
-        .await
-        .unwrap();
-    let (store, codes) = seed_demo(&hq, 1).await.unwrap();
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
     // Enough items for a snapshot of many kilobytes.
     let items: Vec<(String, String)> = (0..800u64)
         .map(|n| {
-            let body = format!("2{:011}", n);
-            let check = {
-                let sum: u32 = body
-                    .bytes()
-                    .rev()
-                    .enumerate()
-                    .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-                    .sum();
-                (10 - sum % 10) % 10
-            };
-            (format!("Item {n}"), format!("{body}{check}"))
+            let code = Gtin::with_check_digit(&format!("2{n:011}")).unwrap();
+            (format!("Item {n}"), code.as_str()[1..].to_owned())
         })
         .collect();
     for (name, code) in &items {
