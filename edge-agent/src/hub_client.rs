@@ -51,10 +51,17 @@ impl HubClient {
         &self.base
     }
 
-    pub async fn enroll(&self, code: &str) -> Result<DeviceCredential, HubError> {
+    /// Exchanges a one-time code for this installation's credential; repeating
+    /// it with the same `install_id` is safe when an answer was lost.
+    pub async fn enroll(
+        &self,
+        code: &str,
+        install_id: uuid::Uuid,
+    ) -> Result<DeviceCredential, HubError> {
         let body = EnrollRequest {
             code: code.to_owned(),
             agent_version: env!("CARGO_PKG_VERSION").to_owned(),
+            install_id: Some(install_id),
         };
         let req = self
             .http

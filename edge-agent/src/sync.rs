@@ -284,7 +284,8 @@ impl Syncer {
                 "this terminal is not enrolled: start it with EDGE_ENROLL_CODE set".into(),
             )
         })?;
-        let credential = self.client.enroll(code).await?;
+        let install_id = self.store.call(|c| crate::store::install_id(c)).await?;
+        let credential = self.client.enroll(code, install_id).await?;
         credential::save(&self.data_dir, &credential).map_err(SyncError::Setup)?;
         tracing::info!(terminal = %credential.terminal_id, "enrolled with the hub");
         *self

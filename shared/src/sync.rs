@@ -244,6 +244,10 @@ pub struct UploadAck {
 pub struct EnrollRequest {
     pub code: String,
     pub agent_version: String,
+    /// A random id the installation keeps; with it, the same installation may
+    /// use its code again for a day if the hub's answer was lost.
+    #[serde(default)]
+    pub install_id: Option<Uuid>,
 }
 
 /// What a terminal receives once, in exchange for its one-time code.

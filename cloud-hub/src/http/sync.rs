@@ -53,7 +53,7 @@ async fn enroll(
     let token = new_secret("dev");
     let device = match app
         .storage
-        .enroll_terminal(&hash_secret(&code), &hash_secret(&token))
+        .enroll_terminal(&hash_secret(&code), &hash_secret(&token), body.install_id)
         .await
     {
         Ok(device) => device,

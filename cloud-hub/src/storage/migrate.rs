@@ -22,6 +22,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(2, "hub-postgres/0002_terminal_sync_status.sql"),
     migration!(3, "hub-postgres/0003_store_documents.sql"),
     migration!(4, "hub-postgres/0004_feed_retention.sql"),
+    migration!(5, "hub-postgres/0005_enrollment_retry.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -29,6 +30,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(2, "hub-sqlite/0002_terminal_sync_status.sql"),
     migration!(3, "hub-sqlite/0003_store_documents.sql"),
     migration!(4, "hub-sqlite/0004_feed_retention.sql"),
+    migration!(5, "hub-sqlite/0005_enrollment_retry.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -240,7 +240,15 @@ pub trait Storage: Send + Sync + 'static {
         code_hash: &str,
     ) -> DbResult<Terminal>;
     /// Consumes a one-time code, binding the device token hash to the terminal.
-    async fn enroll_terminal(&self, code_hash: &str, token_hash: &str) -> DbResult<DeviceIdentity>;
+    /// Consumes a one-time code, binding the device token hash to the terminal.
+    /// The installation that consumed it may repeat the exchange for a day (its
+    /// answer may have been lost); each repeat issues a new token.
+    async fn enroll_terminal(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        install_id: Option<uuid::Uuid>,
+    ) -> DbResult<DeviceIdentity>;
     async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity>;
     /// Withdraws a terminal's device credential; its token stops working at once.
     async fn revoke_terminal(

@@ -405,15 +405,34 @@ macro_rules! sql_storage {
                 Ok(Terminal { id, store_id: store, name: terminal.name.clone(), receipt_prefix: terminal.receipt_prefix.clone() })
             }
 
-            async fn enroll_terminal(&self, code_hash: &str, token_hash: &str) -> DbResult<DeviceIdentity> {
+            async fn enroll_terminal(&self, code_hash: &str, token_hash: &str, install_id: Option<Uuid>) -> DbResult<DeviceIdentity> {
                 // One statement: the code is consumed atomically, so it works once.
                 let row: Option<DeviceRow> = sqlx::query_as(&format!(
-                    "UPDATE terminals SET device_token_hash = $2, enrolled_at_ms = $3, enrollment_code_hash = NULL \
-                     WHERE enrollment_code_hash = $1 RETURNING {DEVICE_COLUMNS}"
+                    "UPDATE terminals SET device_token_hash = $2, enrolled_at_ms = $3, enrollment_code_hash = NULL, \
+                     used_code_hash = $1, install_id = $4 WHERE enrollment_code_hash = $1 RETURNING {DEVICE_COLUMNS}"
                 ))
                 .bind(code_hash)
                 .bind(token_hash)
                 .bind(now_ms())
+                .bind(install_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                if let Some(row) = row {
+                    return Ok(device_from_row(row));
+                }
+                // The same installation asking again: its answer was lost.
+                let Some(install_id) = install_id else {
+                    return Err(DbError::NotFound("enrollment code"));
+                };
+                let row: Option<DeviceRow> = sqlx::query_as(&format!(
+                    "UPDATE terminals SET device_token_hash = $2 \
+                     WHERE used_code_hash = $1 AND install_id = $3 AND device_token_hash IS NOT NULL AND enrolled_at_ms > $4 \
+                     RETURNING {DEVICE_COLUMNS}"
+                ))
+                .bind(code_hash)
+                .bind(token_hash)
+                .bind(install_id)
+                .bind(now_ms() - 24 * 3600 * 1000)
                 .fetch_optional(&self.pool)
                 .await?;
                 row.map(device_from_row).ok_or(DbError::NotFound("enrollment code"))

@@ -795,3 +795,58 @@ async fn a_pruned_feed_sends_old_cursors_to_a_snapshot(backend: Backend) {
     );
 }
 on_both_backends!(a_pruned_feed_sends_old_cursors_to_a_snapshot);
+
+async fn an_enrollment_whose_answer_was_lost_can_be_asked_again(backend: Backend) {
+    let hub = spawn_hub(backend).await;
+    let key = hub.tenant("T").await;
+    let (_, store) = hub
+        .post("/v1/stores", &key, json!({"code": "S1", "name": "S"}))
+        .await;
+    let (_, terminal) = hub
+        .post(
+            &format!("/v1/stores/{}/terminals", store["id"].as_str().unwrap()),
+            &key,
+            json!({"name": "Till", "receipt_prefix": "A"}),
+        )
+        .await;
+    let code = terminal["enrollment_code"].as_str().unwrap();
+    let install = uuid::Uuid::now_v7();
+    let enroll = |install: uuid::Uuid| {
+        let hub = &hub;
+        async move {
+            hub.send(
+                reqwest::Method::POST,
+                "/v1/enroll",
+                None,
+                Some(json!({"code": code, "agent_version": "t", "install_id": install})),
+            )
+            .await
+        }
+    };
+    let (s, first) = enroll(install).await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    // The answer never arrived; the same installation asks again.
+    let (s, again) = enroll(install).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again["terminal_id"], first["terminal_id"]);
+    assert_ne!(
+        again["token"], first["token"],
+        "a new token replaces the lost one"
+    );
+    let (s, _) = hub
+        .get("/v1/sync/feed?since=0", again["token"].as_str().unwrap())
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = hub
+        .get("/v1/sync/feed?since=0", first["token"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "the lost token no longer works"
+    );
+    // Anyone else holding the used code gets nothing.
+    let (s, b) = enroll(uuid::Uuid::now_v7()).await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "unknown_enrollment_code");
+}
+on_both_backends!(an_enrollment_whose_answer_was_lost_can_be_asked_again);

@@ -112,6 +112,19 @@ pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> StoreResult
     Ok(())
 }
 
+/// This installation's random id, made on first use (sent with enrollment so a
+/// lost answer can be asked for again).
+pub fn install_id(conn: &Connection) -> StoreResult<uuid::Uuid> {
+    if let Some(id) = get_meta(conn, "install_id")? {
+        return id
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("install id {id:?} is not a UUID")));
+    }
+    let id = uuid::Uuid::now_v7();
+    set_meta(conn, "install_id", &id.to_string())?;
+    Ok(id)
+}
+
 /// Adds a movement to the local ledger unless its id is known; returns whether it was new.
 pub(crate) fn apply_movement(
     conn: &Connection,

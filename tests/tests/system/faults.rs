@@ -125,8 +125,7 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         tills.push(Agent::start_at(&proxy.url, code).await);
         proxies.push(proxy);
     }
-    // Enrollment is not retried safely across a lost answer yet, so faults start
-    // once every till is enrolled and has the catalog.
+    // Faults start once every till has the catalog, so every sale can be priced.
     for till in &tills {
         wait_synced(till, &hq, &store).await;
     }

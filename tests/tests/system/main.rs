@@ -550,7 +550,10 @@ async fn a_cut_snapshot_download_resumes(backend: Backend) {
     }
 
     let client = HubClient::new(&hub.base).unwrap();
-    let credential = client.enroll(&codes[0]).await.unwrap();
+    let credential = client
+        .enroll(&codes[0], uuid::Uuid::now_v7())
+        .await
+        .unwrap();
     let proxy = proxy::FaultProxy::start(hub.addr(), 7).await;
     proxy.set_mode(proxy::Mode::Trickle);
     let through_proxy = HubClient::new(&proxy.url).unwrap();
