@@ -12,6 +12,7 @@
 mod migrate;
 pub mod postgres;
 mod sql;
+mod sql_writes;
 mod sqlite;
 
 pub use postgres::PgStorage;

@@ -136,6 +136,24 @@ impl TestHub {
     }
 }
 
+/// A new tenant's store with one terminal not enrolled yet; returns the
+/// terminal as HQ got it (with its one-time `enrollment_code`).
+pub async fn unenrolled_terminal(hub: &TestHub) -> Value {
+    let key = hub.tenant("T").await;
+    let (_, store) = hub
+        .post("/v1/stores", &key, json!({"code": "S1", "name": "S"}))
+        .await;
+    let path = format!(
+        "/v1/stores/{}/terminals",
+        store["id"].as_str().expect("store id")
+    );
+    let (status, terminal) = hub
+        .post(&path, &key, json!({"name": "Till", "receipt_prefix": "A"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{terminal}");
+    terminal
+}
+
 /// A tenant with one store, one product of two variants with stock, and one
 /// enrolled terminal.
 pub struct Shop {
@@ -338,4 +356,15 @@ impl Shop {
             .map(|p| p["on_hand"].as_str().expect("on_hand").to_owned())
             .expect("position")
     }
+}
+
+/// Asserts an error answer: its status, its `type`, and a detail to read.
+pub fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, kind: &str) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["type"], kind, "{body}");
+    assert_eq!(body["status"], expected.as_u16(), "{body}");
+    assert!(
+        !body["detail"].as_str().unwrap_or_default().is_empty(),
+        "{body}"
+    );
 }

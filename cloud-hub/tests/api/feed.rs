@@ -1,0 +1,327 @@
+//! The change feed: order, paging, long-poll, protocol versions, snapshots, pruning.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn feed_delivers_catalog_and_stock_in_order(backend: Backend) {
+    let shop = shop(backend).await;
+    let (status, page) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let changes = page["changes"].as_array().unwrap();
+    let kinds: Vec<&str> = changes
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "variant_upserted",
+            "variant_upserted",
+            "stock_moved",
+            "stock_moved"
+        ]
+    );
+    let seqs: Vec<u64> = changes.iter().map(|c| c["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert_eq!(page["next_cursor"].as_u64(), seqs.last().copied());
+    assert_eq!(page["has_more"], false);
+
+    // Paging: one change at a time walks the same sequence.
+    let mut since = 0;
+    let mut walked = vec![];
+    loop {
+        let (_, page) = shop
+            .hub
+            .get(
+                &format!("/v1/sync/feed?since={since}&limit=1"),
+                &shop.device_token,
+            )
+            .await;
+        walked.extend(
+            page["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["seq"].as_u64().unwrap()),
+        );
+        since = page["next_cursor"].as_u64().unwrap();
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    assert_eq!(walked, seqs);
+
+    // Caught up: nothing new, cursor stays.
+    let (_, page) = shop
+        .hub
+        .get(&format!("/v1/sync/feed?since={since}"), &shop.device_token)
+        .await;
+    assert_eq!(page["changes"], json!([]));
+    assert_eq!(page["next_cursor"].as_u64(), Some(since));
+
+    // A price change is a new change in the feed.
+    let variant = &shop.variants[0].0;
+    let (status, body) = shop
+        .hub
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/variants/{variant}/price"),
+            Some(&shop.api_key),
+            Some(json!({"price": {"minor": 15000, "currency": "INR"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, page) = shop
+        .hub
+        .get(&format!("/v1/sync/feed?since={since}"), &shop.device_token)
+        .await;
+    assert_eq!(page["changes"][0]["type"], "variant_upserted");
+    assert_eq!(page["changes"][0]["price"]["minor"], 15000);
+}
+on_both_backends!(feed_delivers_catalog_and_stock_in_order);
+
+async fn a_waiting_feed_request_wakes_on_a_change(backend: Backend) {
+    let shop = shop(backend).await;
+    let (_, page) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    let cursor = page["next_cursor"].as_u64().unwrap();
+
+    let (http, url, token) = (
+        shop.hub.http.clone(),
+        format!("{}/v1/sync/feed?since={cursor}&wait=30", shop.hub.base),
+        shop.device_token.clone(),
+    );
+    let waiting = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let body: Value = http
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (started.elapsed(), body)
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "with nothing new, the request is held open"
+    );
+
+    let variant = &shop.variants[1].0;
+    let (status, _) = shop
+        .hub
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/variants/{variant}/price"),
+            Some(&shop.api_key),
+            Some(json!({"price": {"minor": 5999, "currency": "INR"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (held_for, page) = waiting.await.unwrap();
+    assert_eq!(page["changes"][0]["type"], "variant_upserted", "{page}");
+    assert_eq!(page["changes"][0]["price"]["minor"], 5999);
+    assert!(
+        held_for < std::time::Duration::from_secs(30),
+        "woken by the change, not by the wait running out"
+    );
+
+    // Nothing new: the wait runs out and the answer is an empty page at the same cursor.
+    let cursor = page["next_cursor"].as_u64().unwrap();
+    let (status, idle) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since={cursor}&wait=1"),
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(idle["changes"], json!([]));
+    assert_eq!(idle["next_cursor"].as_u64(), Some(cursor));
+    let (status, body) = shop
+        .hub
+        .get("/v1/sync/feed?since=0&wait=3600", &shop.device_token)
+        .await;
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    );
+    assert_eq!(body["field"], "wait");
+}
+on_both_backends!(a_waiting_feed_request_wakes_on_a_change);
+
+async fn unknown_protocol_versions_get_a_clear_error(backend: Backend) {
+    let shop = shop(backend).await;
+    let newer = pos_shared::sync::PROTOCOL_VERSION + 1;
+    let (s, b) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since=0&v={newer}"),
+            &shop.device_token,
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::BAD_REQUEST, "unsupported_protocol");
+    assert_eq!(b["field"], "v");
+    assert!(
+        b["detail"].as_str().unwrap().contains("upgrade the hub"),
+        "{b}"
+    );
+    let (s, b) = shop
+        .hub
+        .post(
+            "/v1/sync/outbox",
+            &shop.device_token,
+            json!({"protocol_version": 0, "facts": []}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::BAD_REQUEST, "unsupported_protocol");
+    assert!(
+        b["detail"]
+            .as_str()
+            .unwrap()
+            .contains("upgrade the terminal"),
+        "{b}"
+    );
+}
+on_both_backends!(unknown_protocol_versions_get_a_clear_error);
+
+async fn snapshot_get(shop: &Shop, query: &str, range: Option<&str>) -> reqwest::Response {
+    let mut req = shop
+        .hub
+        .http
+        .get(format!("{}/v1/sync/snapshot{query}", shop.hub.base))
+        .bearer_auth(&shop.device_token);
+    if let Some(r) = range {
+        req = req.header("range", r);
+    }
+    req.send().await.unwrap()
+}
+
+fn snapshot_lines(gz: &[u8]) -> Vec<Value> {
+    use std::io::BufRead;
+    std::io::BufReader::new(flate2::read::GzDecoder::new(gz))
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect()
+}
+
+async fn a_snapshot_holds_the_store_at_one_sequence(backend: Backend) {
+    let shop = shop(backend).await;
+    // This terminal sold 2 tea; HQ wrote off a rice.
+    let (_, ack) = shop.upload(&[shop.sale("T1-000001", &[(0, "2")])]).await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"]);
+    let (s, _) = shop
+        .hub
+        .post(
+            &format!("/v1/stores/{}/movements", shop.store_id),
+            &shop.api_key,
+            json!({"variant_id": shop.variants[1].0, "delta": "-1", "reason": "adjustment"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, page) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    let head = page["next_cursor"].as_u64().unwrap();
+
+    let full = snapshot_get(&shop, "", None).await;
+    assert_eq!(full.status(), StatusCode::OK);
+    assert_eq!(full.headers()["accept-ranges"], "bytes");
+    let seq: u64 = full.headers()["x-snapshot-seq"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(seq, head);
+    let bytes = full.bytes().await.unwrap();
+    let lines = snapshot_lines(&bytes);
+    assert_eq!(lines[0]["seq"], head);
+    assert_eq!(lines[0]["variants"], 2);
+    assert_eq!(lines[0]["positions"], 2);
+    let kinds: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["variant", "variant", "position", "position"]);
+    let on_hand = |variant: &str| {
+        lines
+            .iter()
+            .find(|l| l["type"] == "position" && l["variant_id"] == variant)
+            .unwrap()["on_hand"]
+            .clone()
+    };
+    assert_eq!(
+        on_hand(&shop.variants[0].0),
+        "50",
+        "the terminal's own sale is left for it to add"
+    );
+    assert_eq!(on_hand(&shop.variants[1].0), "49", "other movements are in");
+
+    // A cut download resumes from a byte offset.
+    let resumed = snapshot_get(&shop, &format!("?seq={seq}"), Some("bytes=10-")).await;
+    assert_eq!(resumed.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        resumed.headers()["content-range"].to_str().unwrap(),
+        format!("bytes 10-{}/{}", bytes.len() - 1, bytes.len())
+    );
+    assert_eq!(resumed.bytes().await.unwrap(), bytes.slice(10..));
+
+    let past = snapshot_get(
+        &shop,
+        &format!("?seq={seq}"),
+        Some(&format!("bytes={}-", bytes.len())),
+    )
+    .await;
+    assert_eq!(past.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    let gone = snapshot_get(&shop, &format!("?seq={}", seq + 999), None).await;
+    assert_eq!(gone.status(), StatusCode::GONE);
+    let body: Value = gone.json().await.unwrap();
+    assert_eq!(body["type"], "snapshot_expired");
+}
+on_both_backends!(a_snapshot_holds_the_store_at_one_sequence);
+
+async fn a_pruned_feed_sends_old_cursors_to_a_snapshot(backend: Backend) {
+    let shop = shop(backend).await;
+    let (_, page) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    let head = page["next_cursor"].as_u64().unwrap();
+    let dropped = shop.hub.storage.prune_feed(1).await.unwrap();
+    assert_eq!(dropped, head - 1);
+
+    let (s, b) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    assert_problem(s, &b, StatusCode::GONE, "cursor_expired");
+    assert_eq!(b["field"], "since");
+    let (s, page) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since={}", head - 1),
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(page["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        shop.hub.storage.prune_feed(1).await.unwrap(),
+        0,
+        "pruning again drops nothing"
+    );
+}
+on_both_backends!(a_pruned_feed_sends_old_cursors_to_a_snapshot);

@@ -1,0 +1,118 @@
+//! Outbox intake: idempotent uploads, lost acks, facts refused one by one.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn same_batch_twice_changes_nothing(backend: Backend) {
+    let shop = shop(backend).await;
+    let batch = [
+        shop.sale("T1-000001", &[(0, "2"), (1, "1.5")]),
+        shop.sale("T1-000002", &[(0, "1")]),
+    ];
+    let (status, ack) = shop.upload(&batch).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    assert_eq!(Shop::statuses(&ack), ["accepted", "accepted"]);
+    let after_first = shop.snapshot().await;
+
+    let (status, ack) = shop.upload(&batch).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    assert_eq!(Shop::statuses(&ack), ["duplicate", "duplicate"]);
+    assert_eq!(
+        shop.snapshot().await,
+        after_first,
+        "a replayed batch must change nothing"
+    );
+
+    assert_eq!(after_first["sales"].as_array().unwrap().len(), 2);
+    assert_eq!(shop.on_hand(TEA).await, "47");
+    assert_eq!(shop.on_hand(RICE).await, "48.5");
+}
+on_both_backends!(same_batch_twice_changes_nothing);
+
+async fn a_batch_whose_ack_was_lost_is_resent_safely(backend: Backend) {
+    let shop = shop(backend).await;
+    let first = shop.sale("T1-000001", &[(1, "0.25")]);
+    let (_, ack) = shop.upload(std::slice::from_ref(&first)).await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"]);
+    // The terminal never saw that ack: it resends, with the next sale behind it.
+    let second = shop.sale("T1-000002", &[(1, "0.75")]);
+    let (_, ack) = shop.upload(&[first, second]).await;
+    assert_eq!(Shop::statuses(&ack), ["duplicate", "accepted"]);
+    let snapshot = shop.snapshot().await;
+    assert_eq!(snapshot["sales"].as_array().unwrap().len(), 2);
+    let sale_movements = snapshot["movements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["reason"] == "sale")
+        .count();
+    assert_eq!(sale_movements, 2);
+    assert_eq!(shop.on_hand(RICE).await, "49");
+}
+on_both_backends!(a_batch_whose_ack_was_lost_is_resent_safely);
+
+async fn a_bad_fact_is_rejected_alone_and_writes_nothing(backend: Backend) {
+    let shop = shop(backend).await;
+    let mut wrong_total = shop.sale("T1-000001", &[(0, "1")]);
+    wrong_total["data"]["total"]["minor"] = json!(1);
+    let mut unknown_variant = shop.sale("T1-000002", &[(0, "1")]);
+    unknown_variant["data"]["lines"][0]["variant_id"] = json!(uuid::Uuid::now_v7());
+    let mut other_store = shop.sale("T1-000003", &[(0, "1")]);
+    other_store["data"]["store_id"] = json!(uuid::Uuid::now_v7());
+    let mut unparseable = shop.sale("T1-000004", &[(0, "1")]);
+    unparseable["data"]["lines"] = json!("not a list");
+    let good = shop.sale("T1-000005", &[(0, "3")]);
+    let before = shop.on_hand(TEA).await;
+
+    let (status, ack) = shop
+        .upload(&[wrong_total, unknown_variant, other_store, unparseable, good])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    assert_eq!(
+        Shop::statuses(&ack),
+        ["rejected", "rejected", "rejected", "rejected", "accepted"]
+    );
+    let reasons: Vec<&str> = ack["results"].as_array().unwrap()[..4]
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons[0].starts_with("total:"), "{reasons:?}");
+    assert!(reasons[1].contains("lines[0].variant_id"), "{reasons:?}");
+    assert!(reasons[2].starts_with("store_id:"), "{reasons:?}");
+    assert!(reasons[3].contains("does not parse"), "{reasons:?}");
+
+    let snapshot = shop.snapshot().await;
+    assert_eq!(
+        snapshot["sales"].as_array().unwrap().len(),
+        1,
+        "only the good sale is stored"
+    );
+    assert_eq!(before, "50");
+    assert_eq!(shop.on_hand(TEA).await, "47");
+
+    // Reusing a receipt number for a different sale is refused too.
+    let (_, ack) = shop.upload(&[shop.sale("T1-000005", &[(0, "1")])]).await;
+    assert_eq!(Shop::statuses(&ack), ["rejected"]);
+    assert!(ack["results"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("receipt_no:"));
+    assert_eq!(shop.on_hand(TEA).await, "47");
+}
+on_both_backends!(a_bad_fact_is_rejected_alone_and_writes_nothing);
+
+async fn hq_movements_are_idempotent_by_id(backend: Backend) {
+    let shop = shop(backend).await;
+    let id = uuid::Uuid::now_v7();
+    let body = json!({"movement_id": id, "variant_id": shop.variants[1].0, "delta": "-2.5", "reason": "adjustment"});
+    let path = format!("/v1/stores/{}/movements", shop.store_id);
+    let (s, first) = shop.hub.post(&path, &shop.api_key, body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, again) = shop.hub.post(&path, &shop.api_key, body).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(shop.on_hand(RICE).await, "47.5");
+}
+on_both_backends!(hq_movements_are_idempotent_by_id);
