@@ -22,6 +22,7 @@ command -v python3 >/dev/null || missing+=(python3)
 command -v runuser >/dev/null || missing+=(util-linux)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing packages: ${missing[*]} (run as root, or install them)"; exit 1
@@ -55,6 +56,15 @@ export TEST_DATABASE_URL="postgres://pos_test@127.0.0.1:$PG_PORT/postgres"
 # --- the JavaScript Automerge library, for the interoperability test ---------
 log "npm ci (tests/js: @automerge/automerge)"
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
+
+# --- biip, an independent GS1 parser, for the cross-check ---------------------
+VENV=.venv-test
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import biip' 2>/dev/null; then
+  log "python venv with biip (GS1 oracle)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check biip==5.2.0
+fi
+export BIIP_PYTHON="$PWD/$VENV/bin/python"
 
 # --- the suite ---------------------------------------------------------------
 log "cargo test --workspace (hub backends: SQLite and PostgreSQL)"

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod event;
+pub mod gs1;
 pub mod gtin;
 #[cfg(feature = "http")]
 pub mod http;

@@ -1,0 +1,602 @@
+//! GS1 and retail barcodes beyond the plain GTIN: symbology identifiers, UPC-E,
+//! restricted-circulation EAN-13 with an embedded price or weight, and GS1
+//! element strings (GS1-128, GS1 DataMatrix, GS1 QR).
+//!
+//! ```
+//! use pos_shared::gs1::{parse_element_strings, split_symbology, Symbology};
+//! let (symbology, data) = split_symbology("]C10109501101020917\x1d17250131");
+//! assert_eq!(symbology, Some(Symbology::Gs1_128));
+//! let parsed = parse_element_strings(data, 2026).unwrap();
+//! assert_eq!(parsed.gtin.unwrap().as_str(), "09501101020917");
+//! assert_eq!(parsed.expiry.unwrap().to_string(), "2025-01-31");
+//! ```
+
+use crate::{Gtin, GtinError, Qty};
+use std::fmt;
+
+/// The group separator that stands for FNC1 in scanned data.
+pub const GS: char = '\u{1d}';
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Gs1Error {
+    #[error(transparent)]
+    Gtin(#[from] GtinError),
+    #[error("UPC-E code {0:?} must be 8 digits starting with 0 or 1")]
+    BadUpcE(String),
+    #[error("{0:?} is not an application identifier this till reads")]
+    UnknownAi(String),
+    #[error("AI ({ai}) needs {expected}, got {got:?}")]
+    BadValue {
+        ai: String,
+        expected: &'static str,
+        got: String,
+    },
+    #[error("the data ends inside AI ({0})")]
+    Truncated(String),
+    #[error("AI ({0}) appears twice")]
+    Repeated(String),
+    #[error("{0:?} has a price/weight check digit {1}, expected {2}")]
+    BadPriceCheck(String, u8, u8),
+    #[error("layout for prefix {0} does not add up to 12 digits before the check digit")]
+    BadLayout(u8),
+}
+
+/// The symbology a scanner reported in its AIM identifier (`]C1`, `]E0`, …).
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Symbology {
+    /// `]E0`: EAN-13, UPC-A or UPC-E.
+    Ean13,
+    /// `]E4`: EAN-8.
+    Ean8,
+    /// `]C0`: plain Code 128.
+    Code128,
+    /// `]C1`: GS1-128.
+    Gs1_128,
+    /// `]d2`: GS1 DataMatrix.
+    Gs1DataMatrix,
+    /// `]Q3`: GS1 QR Code.
+    Gs1Qr,
+    /// Any other identifier, kept as sent.
+    Other(String),
+}
+
+impl Symbology {
+    /// Whether the data is GS1 element strings.
+    pub fn is_gs1(&self) -> bool {
+        matches!(
+            self,
+            Symbology::Gs1_128 | Symbology::Gs1DataMatrix | Symbology::Gs1Qr
+        )
+    }
+}
+
+/// Splits a leading AIM symbology identifier (`]` + letter + digit) off `raw`.
+pub fn split_symbology(raw: &str) -> (Option<Symbology>, &str) {
+    let bytes = raw.as_bytes();
+    if bytes.len() < 3
+        || bytes[0] != b']'
+        || !bytes[1].is_ascii_alphabetic()
+        || !bytes[2].is_ascii_alphanumeric()
+    {
+        return (None, raw);
+    }
+    let id = &raw[..3];
+    let symbology = match id {
+        "]E0" => Symbology::Ean13,
+        "]E4" => Symbology::Ean8,
+        "]C0" => Symbology::Code128,
+        "]C1" => Symbology::Gs1_128,
+        "]d2" => Symbology::Gs1DataMatrix,
+        "]Q3" => Symbology::Gs1Qr,
+        other => Symbology::Other(other.to_owned()),
+    };
+    (Some(symbology), &raw[3..])
+}
+
+/// Expands an 8-digit UPC-E code to the UPC-A it stands for.
+pub fn upce_to_upca(code: &str) -> Result<Gtin, Gs1Error> {
+    let bad = || Gs1Error::BadUpcE(code.to_owned());
+    let d: Vec<u8> = code.bytes().map(|b| b.wrapping_sub(b'0')).collect();
+    if d.len() != 8 || d.iter().any(|&x| x > 9) || d[0] > 1 {
+        return Err(bad());
+    }
+    let (ns, p, check) = (d[0], &d[1..7], d[7]);
+    let (maker, item): ([u8; 5], [u8; 5]) = match p[5] {
+        0..=2 => ([p[0], p[1], p[5], 0, 0], [0, 0, p[2], p[3], p[4]]),
+        3 => ([p[0], p[1], p[2], 0, 0], [0, 0, 0, p[3], p[4]]),
+        4 => ([p[0], p[1], p[2], p[3], 0], [0, 0, 0, 0, p[4]]),
+        _ => ([p[0], p[1], p[2], p[3], p[4]], [0, 0, 0, 0, p[5]]),
+    };
+    let upca: String = std::iter::once(ns)
+        .chain(maker)
+        .chain(item)
+        .chain(std::iter::once(check))
+        .map(|x| char::from(b'0' + x))
+        .collect();
+    Ok(Gtin::parse(&upca)?)
+}
+
+/// GS1 weighting factors for price/weight check digits (General Specifications 7.9.2).
+fn two_minus(d: u8) -> u8 {
+    let p = d * 2;
+    (p % 10 + 10 - p / 10) % 10
+}
+fn three(d: u8) -> u8 {
+    (d * 3) % 10
+}
+fn five_plus(d: u8) -> u8 {
+    let p = d * 5;
+    (p % 10 + p / 10) % 10
+}
+fn five_minus(d: u8) -> u8 {
+    let p = d * 5;
+    (p % 10 + 10 - p / 10) % 10
+}
+
+/// The check digit GS1 defines for a 4- or 5-digit price or weight field.
+pub fn price_check_digit(value: &str) -> Option<u8> {
+    let d: Vec<u8> = value.bytes().map(|b| b.wrapping_sub(b'0')).collect();
+    if d.iter().any(|&x| x > 9) {
+        return None;
+    }
+    match d.len() {
+        4 => {
+            let sum = u32::from(two_minus(d[0]) + two_minus(d[1]) + three(d[2]) + five_minus(d[3]));
+            Some(((sum * 3) % 10) as u8)
+        }
+        5 => {
+            let sum = u32::from(
+                five_plus(d[0])
+                    + two_minus(d[1])
+                    + five_minus(d[2])
+                    + five_plus(d[3])
+                    + two_minus(d[4]),
+            );
+            let target = ((10 - sum % 10) % 10) as u8;
+            (0..10).find(|&c| five_minus(c) == target)
+        }
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Price,
+    Weight,
+}
+
+/// How a store's scales print one restricted-circulation prefix (20–29): after
+/// the two prefix digits, `item_digits` of item code, an optional price/weight
+/// check digit, then `value_digits` of value with `decimals` decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariableMeasureRule {
+    pub prefix: u8,
+    pub item_digits: u8,
+    pub value_check_digit: bool,
+    pub value_digits: u8,
+    pub measure: Measure,
+    pub decimals: u8,
+}
+
+impl VariableMeasureRule {
+    pub fn validate(&self) -> Result<(), Gs1Error> {
+        let total = 2 + self.item_digits + u8::from(self.value_check_digit) + self.value_digits;
+        if !(20..=29).contains(&self.prefix)
+            || total != 12
+            || !(4..=5).contains(&self.value_digits)
+            || self.decimals > 3
+        {
+            return Err(Gs1Error::BadLayout(self.prefix));
+        }
+        Ok(())
+    }
+}
+
+/// A weighed or priced item read from an in-store EAN-13.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableMeasure {
+    /// The prefix and item digits, which identify the item (e.g. `2012345`).
+    pub item_code: String,
+    pub measure: Measure,
+    /// The value's digits, to be read with `decimals` decimals.
+    pub value: u64,
+    pub decimals: u8,
+}
+
+impl VariableMeasure {
+    /// A weight as a quantity (kg with up to 3 decimals).
+    pub fn weight(&self) -> Option<Qty> {
+        (self.measure == Measure::Weight)
+            .then(|| Qty::from_milli(scale(self.value, self.decimals, 3)))
+    }
+
+    /// A price in minor units of a currency with `minor_digits` decimals.
+    pub fn price_minor(&self, minor_digits: u8) -> Option<i64> {
+        (self.measure == Measure::Price).then(|| scale(self.value, self.decimals, minor_digits))
+    }
+}
+
+/// Rescales a fixed-point value from `from` to `to` decimals (truncating).
+fn scale(value: u64, from: u8, to: u8) -> i64 {
+    let v = value as i64;
+    if to >= from {
+        v * 10_i64.pow(u32::from(to - from))
+    } else {
+        v / 10_i64.pow(u32::from(from - to))
+    }
+}
+
+/// Reads an EAN-13 with a restricted-circulation prefix under the store's rules;
+/// `Ok(None)` when the code is not one of them (an ordinary GTIN).
+pub fn parse_variable_measure(
+    code: &str,
+    rules: &[VariableMeasureRule],
+) -> Result<Option<VariableMeasure>, Gs1Error> {
+    let code = code.trim();
+    if code.len() != 13 {
+        return Ok(None);
+    }
+    Gtin::parse(code)?;
+    let prefix: u8 = code[..2].parse().unwrap_or(0);
+    let Some(rule) = rules.iter().find(|r| r.prefix == prefix) else {
+        return Ok(None);
+    };
+    rule.validate()?;
+    let item_end = 2 + usize::from(rule.item_digits);
+    let value_start = item_end + usize::from(rule.value_check_digit);
+    let value_digits = &code[value_start..12];
+    if rule.value_check_digit {
+        let found = code.as_bytes()[item_end] - b'0';
+        let expected = price_check_digit(value_digits).unwrap_or(10);
+        if found != expected {
+            return Err(Gs1Error::BadPriceCheck(code.to_owned(), found, expected));
+        }
+    }
+    Ok(Some(VariableMeasure {
+        item_code: code[..item_end].to_owned(),
+        measure: rule.measure,
+        value: value_digits.parse().unwrap_or(0),
+        decimals: rule.decimals,
+    }))
+}
+
+/// A GS1 date (YYMMDD); day 0 means the last day of the month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Gs1Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl fmt::Display for Gs1Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Reads YYMMDD with GS1's century rule: the year lies within 49 years before
+/// and 50 after `current_year`. Day 00 becomes the month's last day.
+fn parse_date(ai: &str, digits: &str, current_year: i32) -> Result<Gs1Date, Gs1Error> {
+    let bad = || Gs1Error::BadValue {
+        ai: ai.to_owned(),
+        expected: "a valid date YYMMDD",
+        got: digits.to_owned(),
+    };
+    let n = |r: std::ops::Range<usize>| digits[r].parse::<i32>().map_err(|_| bad());
+    let (yy, month, day) = (n(0..2)?, n(2..4)?, n(4..6)?);
+    let base = current_year - current_year.rem_euclid(100);
+    let mut year = base + yy;
+    if year - current_year > 50 {
+        year -= 100;
+    } else if current_year - year > 49 {
+        year += 100;
+    }
+    if !(1..=12).contains(&month) {
+        return Err(bad());
+    }
+    let last = days_in_month(year, month as u8);
+    let day = if day == 0 { last } else { day as u8 };
+    if day > last {
+        return Err(bad());
+    }
+    Ok(Gs1Date {
+        year,
+        month: month as u8,
+        day,
+    })
+}
+
+/// What a till uses from GS1 element strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ElementStrings {
+    /// AI 01.
+    pub gtin: Option<Gtin>,
+    /// AI 10.
+    pub batch: Option<String>,
+    /// AI 11.
+    pub production: Option<Gs1Date>,
+    /// AI 17.
+    pub expiry: Option<Gs1Date>,
+    /// AI 21.
+    pub serial: Option<String>,
+    /// AI 310n, in kilograms.
+    pub net_weight: Option<Qty>,
+    /// AI 392n: the digits and their number of decimals.
+    pub price: Option<(u64, u8)>,
+}
+
+/// The AIs read here: (AI, fixed length of the value, or None for up to `max`).
+fn ai_spec(data: &str) -> Option<(&str, Option<usize>, usize)> {
+    let two = data.get(..2)?;
+    let four = data.get(..4);
+    match two {
+        "01" => Some(("01", Some(14), 14)),
+        "10" => Some(("10", None, 20)),
+        "11" => Some(("11", Some(6), 6)),
+        "17" => Some(("17", Some(6), 6)),
+        "21" => Some(("21", None, 20)),
+        "31" if four.is_some_and(|f| {
+            f.starts_with("310") && f.as_bytes()[3].is_ascii_digit() && f.as_bytes()[3] <= b'5'
+        }) =>
+        {
+            Some((four?, Some(6), 6))
+        }
+        "39" if four.is_some_and(|f| {
+            f.starts_with("392") && f.as_bytes()[3].is_ascii_digit() && f.as_bytes()[3] <= b'9'
+        }) =>
+        {
+            Some((four?, None, 15))
+        }
+        _ => None,
+    }
+}
+
+fn value_chars_ok(value: &str, numeric: bool) -> bool {
+    if numeric {
+        value.bytes().all(|b| b.is_ascii_digit())
+    } else {
+        // GS1 character set 82: printable ASCII but a few punctuation marks.
+        value.bytes().all(|b| {
+            b.is_ascii_graphic()
+                && !matches!(
+                    b,
+                    b'#' | b'$'
+                        | b'@'
+                        | b'['
+                        | b'\\'
+                        | b']'
+                        | b'^'
+                        | b'`'
+                        | b'{'
+                        | b'|'
+                        | b'}'
+                        | b'~'
+                )
+        })
+    }
+}
+
+/// Parses GS1 element strings as scanned (FNC1 as the GS character, a leading
+/// FNC1 allowed). `current_year` anchors the century of two-digit years.
+pub fn parse_element_strings(data: &str, current_year: i32) -> Result<ElementStrings, Gs1Error> {
+    let mut rest = data.trim_start_matches(GS);
+    let mut out = ElementStrings::default();
+    let mut seen: Vec<String> = Vec::new();
+    while !rest.is_empty() {
+        let (ai, fixed, max) =
+            ai_spec(rest).ok_or_else(|| Gs1Error::UnknownAi(rest.chars().take(4).collect()))?;
+        let after = &rest[ai.len()..];
+        let (value, next) = match fixed {
+            Some(len) => {
+                let value = after
+                    .get(..len)
+                    .ok_or_else(|| Gs1Error::Truncated(ai.to_owned()))?;
+                (value, &after[len..])
+            }
+            None => {
+                let end = after.find(GS).unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        if value.is_empty() || value.len() > max {
+            return Err(Gs1Error::BadValue {
+                ai: ai.to_owned(),
+                expected: "a value of the right length",
+                got: value.to_owned(),
+            });
+        }
+        let numeric = !matches!(ai, "10" | "21");
+        if !value_chars_ok(value, numeric) {
+            return Err(Gs1Error::BadValue {
+                ai: ai.to_owned(),
+                expected: if numeric {
+                    "digits only"
+                } else {
+                    "GS1 characters only"
+                },
+                got: value.to_owned(),
+            });
+        }
+        if seen.iter().any(|s| s == ai) {
+            return Err(Gs1Error::Repeated(ai.to_owned()));
+        }
+        seen.push(ai.to_owned());
+        match ai {
+            "01" => out.gtin = Some(Gtin::parse(value)?),
+            "10" => out.batch = Some(value.to_owned()),
+            "11" => out.production = Some(parse_date(ai, value, current_year)?),
+            "17" => out.expiry = Some(parse_date(ai, value, current_year)?),
+            "21" => out.serial = Some(value.to_owned()),
+            _ if ai.starts_with("310") => {
+                let decimals = ai.as_bytes()[3] - b'0';
+                let digits: u64 = value.parse().unwrap_or(0);
+                out.net_weight = Some(Qty::from_milli(scale(digits, decimals, 3)));
+            }
+            _ => {
+                let decimals = ai.as_bytes()[3] - b'0';
+                out.price = Some((value.parse().unwrap_or(0), decimals));
+            }
+        }
+        rest = next.trim_start_matches(GS);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbology_identifiers_are_split_off() {
+        assert_eq!(
+            split_symbology("]E04006381333931"),
+            (Some(Symbology::Ean13), "4006381333931")
+        );
+        assert_eq!(
+            split_symbology("]d201095011010209171719050810ABCD1234"),
+            (
+                Some(Symbology::Gs1DataMatrix),
+                "01095011010209171719050810ABCD1234"
+            )
+        );
+        assert_eq!(split_symbology("4006381333931"), (None, "4006381333931"));
+        assert_eq!(
+            split_symbology("]X9abc").0,
+            Some(Symbology::Other("]X9".into()))
+        );
+        assert!(Symbology::Gs1Qr.is_gs1() && !Symbology::Ean13.is_gs1());
+    }
+
+    #[test]
+    fn upce_expands_by_the_last_digit_rule() {
+        // GS1 General Specifications, UPC-E examples.
+        assert_eq!(upce_to_upca("01234565").unwrap().as_str(), "00012345000065");
+        assert_eq!(upce_to_upca("04252614").unwrap().as_str(), "00042100005264");
+        assert!(matches!(
+            upce_to_upca("21234565"),
+            Err(Gs1Error::BadUpcE(_))
+        ));
+        assert!(
+            matches!(upce_to_upca("01234566"), Err(Gs1Error::Gtin(_))),
+            "check digit carried over"
+        );
+    }
+
+    #[test]
+    fn price_check_digits_match_the_specification_examples() {
+        // GS1 General Specifications 7.9.3 and 7.9.4 worked examples.
+        assert_eq!(price_check_digit("2875"), Some(9));
+        assert_eq!(price_check_digit("14685"), Some(6));
+        assert_eq!(price_check_digit("123"), None);
+    }
+
+    #[test]
+    fn weighed_and_priced_items_follow_the_store_layout() {
+        let rules = [
+            VariableMeasureRule {
+                prefix: 23,
+                item_digits: 6,
+                value_check_digit: false,
+                value_digits: 4,
+                measure: Measure::Weight,
+                decimals: 3,
+            },
+            VariableMeasureRule {
+                prefix: 20,
+                item_digits: 5,
+                value_check_digit: true,
+                value_digits: 4,
+                measure: Measure::Price,
+                decimals: 2,
+            },
+        ];
+        let body = "231234561250";
+        let code = Gtin::with_check_digit(body).unwrap().as_str()[1..].to_owned();
+        let m = parse_variable_measure(&code, &rules).unwrap().unwrap();
+        assert_eq!(m.item_code, "23123456");
+        assert_eq!(m.weight(), Some(Qty::parse("1.25").unwrap()));
+        assert_eq!(m.price_minor(2), None);
+
+        let value = "2875";
+        let body = format!("2012345{}{value}", price_check_digit(value).unwrap());
+        let code = Gtin::with_check_digit(&body).unwrap().as_str()[1..].to_owned();
+        let m = parse_variable_measure(&code, &rules).unwrap().unwrap();
+        assert_eq!(m.price_minor(2), Some(2875));
+        let bad = Gtin::with_check_digit("201234502875").unwrap().as_str()[1..].to_owned();
+        assert!(matches!(
+            parse_variable_measure(&bad, &rules),
+            Err(Gs1Error::BadPriceCheck(..))
+        ));
+        assert_eq!(
+            parse_variable_measure("4006381333931", &rules).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn element_strings_with_fixed_and_variable_fields() {
+        let data =
+            "\u{1d}0109501101020917\u{1d}10ABC123\u{1d}17250100310300125021S/N-1\u{1d}3922149";
+        let e = parse_element_strings(data, 2026).unwrap();
+        assert_eq!(e.gtin.unwrap().as_str(), "09501101020917");
+        assert_eq!(e.batch.as_deref(), Some("ABC123"));
+        assert_eq!(
+            e.expiry,
+            Some(Gs1Date {
+                year: 2025,
+                month: 1,
+                day: 31
+            }),
+            "day 00 is the month's end"
+        );
+        assert_eq!(e.net_weight, Some(Qty::parse("1.25").unwrap()));
+        assert_eq!(e.serial.as_deref(), Some("S/N-1"));
+        assert_eq!(e.price, Some((149, 2)));
+    }
+
+    #[test]
+    fn bad_element_strings_say_what_is_wrong() {
+        assert!(matches!(
+            parse_element_strings("0109501101020918", 2026),
+            Err(Gs1Error::Gtin(_))
+        ));
+        assert!(matches!(
+            parse_element_strings("01095011010209", 2026),
+            Err(Gs1Error::Truncated(_))
+        ));
+        assert!(matches!(
+            parse_element_strings("99ABC", 2026),
+            Err(Gs1Error::UnknownAi(_))
+        ));
+        assert!(matches!(
+            parse_element_strings("17251301", 2026),
+            Err(Gs1Error::BadValue { .. })
+        ));
+        assert!(matches!(
+            parse_element_strings("10A\u{1d}10B", 2026),
+            Err(Gs1Error::Repeated(_))
+        ));
+        assert!(matches!(
+            parse_element_strings("10", 2026),
+            Err(Gs1Error::BadValue { .. })
+        ));
+    }
+
+    #[test]
+    fn two_digit_years_take_the_nearest_century() {
+        assert_eq!(parse_date("17", "750101", 2026).unwrap().year, 2075);
+        assert_eq!(parse_date("17", "770101", 2026).unwrap().year, 1977);
+        assert_eq!(parse_date("17", "240229", 2026).unwrap().day, 29);
+        assert!(parse_date("17", "250229", 2026).is_err());
+    }
+}
