@@ -16,13 +16,15 @@ use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sale::SaleFact;
 use pos_shared::{Gtin, StoreId, TerminalId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AgentState {
     pub store: LocalStore,
     pub sync: Arc<SyncShared>,
+    /// Every scanner's scans, as one stream.
+    pub scans: crate::scan::Scans,
     pub hub_url: String,
 }
 
@@ -40,6 +42,7 @@ pub fn router(state: AgentState) -> Router {
         .route("/v1/sales", post(create_sale))
         .route("/v1/sync/status", get(sync_status))
         .route("/v1/events", get(events))
+        .route("/v1/scans", post(keyboard_scan))
         .route("/v1/sync/quarantine", get(quarantine))
         .route("/v1/item-state", get(item_states))
         .route("/v1/item-state/{barcode}", put(edit_item_state))
@@ -149,30 +152,74 @@ async fn sync_status(State(app): State<AgentState>) -> Result<Json<SyncStatus>, 
     Ok(Json(current_status(&app).await?))
 }
 
-/// Live events for the UI (server-sent events): `sync_status` now, and again
-/// whenever the link, the queue or the feed position changes.
+/// Live events for the UI (server-sent events): `sync_status` now and whenever
+/// the link, the queue or the feed position changes; `scan` for every scan from
+/// any scanner.
 async fn events(
     State(app): State<AgentState>,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
     let mut changes = app.sync.changed.subscribe();
     changes.borrow_and_update();
+    let scans = app.scans.subscribe();
     let stream = futures_util::stream::unfold(
-        (app, changes, true),
-        |(app, mut changes, first)| async move {
-            if !first && changes.changed().await.is_err() {
-                return None;
-            }
-            let event = match current_status(&app).await {
-                Ok(status) => Event::default()
-                    .event("sync_status")
-                    .json_data(&status)
-                    .unwrap_or_else(|e| Event::default().event("error").data(e.to_string())),
-                Err(e) => Event::default().event("error").data(e.detail),
+        (app, changes, scans, true),
+        |(app, mut changes, mut scans, first)| async move {
+            let event = if first {
+                status_event(&app).await
+            } else {
+                tokio::select! {
+                    changed = changes.changed() => {
+                        changed.ok()?;
+                        status_event(&app).await
+                    }
+                    scan = scans.recv() => match scan {
+                        Ok(scan) => json_event("scan", &scan),
+                        // A slow reader missed some scans: say so rather than stop.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            Event::default().event("scans_missed").data(n.to_string())
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                    },
+                }
             };
-            Some((Ok(event), (app, changes, false)))
+            Some((Ok(event), (app, changes, scans, false)))
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+fn json_event(name: &str, value: &impl Serialize) -> Event {
+    Event::default()
+        .event(name)
+        .json_data(value)
+        .unwrap_or_else(|e| Event::default().event("error").data(e.to_string()))
+}
+
+async fn status_event(app: &AgentState) -> Event {
+    match current_status(app).await {
+        Ok(status) => json_event("sync_status", &status),
+        Err(e) => Event::default().event("error").data(e.detail),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyboardScan {
+    /// What the keyboard-wedge scanner typed, without the final Enter.
+    text: String,
+}
+
+/// A scan from a keyboard-wedge scanner, forwarded by the UI (which recognises
+/// fast keystroke bursts ending in Enter); it joins the one scan stream.
+async fn keyboard_scan(
+    State(app): State<AgentState>,
+    JsonBody(scan): JsonBody<KeyboardScan>,
+) -> Result<(StatusCode, Json<crate::scan::ScanEvent>), ApiError> {
+    let event = app
+        .scans
+        .publish("keyboard", scan.text.as_bytes())
+        .map_err(|e| ApiError::invalid("text", e.to_string()))?;
+    Ok((StatusCode::ACCEPTED, Json(event)))
 }
 
 /// Facts the hub refused for good, with its reasons, for a supervisor to review.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod credential;
 pub mod http;
 pub mod hub_client;
+pub mod scan;
 pub mod store;
 pub mod sync;
 
@@ -70,6 +71,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
     let state = http::AgentState {
         store,
         sync: shared,
+        scans: scan::Scans::default(),
         hub_url: config.hub_url.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)

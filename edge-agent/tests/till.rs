@@ -457,3 +457,43 @@ async fn the_event_stream_tells_the_ui_when_the_queue_grows() {
     );
     till.agent.stop();
 }
+
+#[tokio::test]
+async fn a_keyboard_wedge_scan_reaches_the_event_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let mut stream = till
+        .http
+        .get(format!("{}/v1/events", till.base))
+        .send()
+        .await
+        .unwrap();
+    let mut buffer = String::new();
+    next_event(&mut stream, &mut buffer, "sync_status").await;
+
+    let post = |body: Value| {
+        till.http
+            .post(format!("{}/v1/scans", till.base))
+            .json(&body)
+            .send()
+    };
+    let r = post(json!({"text": format!("]E0{TEA}")})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let scan = next_event(&mut stream, &mut buffer, "scan").await;
+    assert_eq!(scan["source"], "keyboard");
+    assert_eq!(scan["symbology"], "ean13");
+    assert_eq!(scan["text"], TEA);
+
+    for bad in [
+        json!({"text": ""}),
+        json!({"text": "bell\u{7}"}),
+        json!({"text": "1".repeat(600)}),
+    ] {
+        let r = post(bad.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["field"], "text", "{body}");
+    }
+    till.agent.stop();
+}
