@@ -8,6 +8,7 @@
 //! | `EDGE_ENROLL_CODE` | one-time code, used if not yet enrolled | unset |
 //! | `EDGE_SYNC_INTERVAL_MS` | pause between syncs when all is well | `1000` |
 //! | `EDGE_FEED_WAIT_SECS` | how long the hub may hold a feed request open (long-poll) | `25` |
+//! | `EDGE_SERIAL_SCANNERS` | serial scanners, comma-separated `path[@baud][:cr\|lf\|crlf\|tab]`, 8N1 | none |
 //! | `EDGE_SYNC_MAX_BACKOFF_MS` | longest pause between retries while the hub fails | `30000` |
 
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ pub struct AgentConfig {
     pub sync_interval: Duration,
     pub max_backoff: Duration,
     pub feed_wait_secs: u64,
+    pub serial_scanners: Vec<crate::serial_scanner::SerialScanner>,
 }
 
 impl AgentConfig {
@@ -61,6 +63,17 @@ impl AgentConfig {
                     .map_err(|e| format!("EDGE_FEED_WAIT_SECS is not a number of seconds: {e}"))?
                     .min(60),
             },
+            serial_scanners: var("EDGE_SERIAL_SCANNERS")
+                .map(|specs| {
+                    specs
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(crate::serial_scanner::SerialScanner::parse)
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?
+                .unwrap_or_default(),
             max_backoff: millis("EDGE_SYNC_MAX_BACKOFF_MS", 30_000)?
                 .max(Duration::from_millis(250)),
         };

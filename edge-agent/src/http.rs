@@ -25,6 +25,7 @@ pub struct AgentState {
     pub sync: Arc<SyncShared>,
     /// Every scanner's scans, as one stream.
     pub scans: crate::scan::Scans,
+    pub devices: crate::serial_scanner::Devices,
     pub hub_url: String,
 }
 
@@ -43,6 +44,7 @@ pub fn router(state: AgentState) -> Router {
         .route("/v1/sync/status", get(sync_status))
         .route("/v1/events", get(events))
         .route("/v1/scans", post(keyboard_scan))
+        .route("/v1/devices", get(devices))
         .route("/v1/sync/quarantine", get(quarantine))
         .route("/v1/item-state", get(item_states))
         .route("/v1/item-state/{barcode}", put(edit_item_state))
@@ -265,4 +267,11 @@ async fn edit_item_state(
         .map_err(store_error)?;
     app.sync.docs_nudge.notify_one();
     Ok(Json(state))
+}
+
+/// The till's devices and their state (connected, last error, counts).
+async fn devices(
+    State(app): State<AgentState>,
+) -> Json<std::collections::BTreeMap<String, crate::serial_scanner::DeviceStatus>> {
+    Json(app.devices.all())
 }

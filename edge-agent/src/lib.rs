@@ -15,6 +15,7 @@ pub mod credential;
 pub mod http;
 pub mod hub_client;
 pub mod scan;
+pub mod serial_scanner;
 pub mod store;
 pub mod sync;
 
@@ -29,6 +30,8 @@ pub struct RunningAgent {
     pub state: http::AgentState,
     server: JoinHandle<()>,
     sync: JoinHandle<()>,
+    /// Stops the scanner threads when the agent goes.
+    _scanners: serial_scanner::ScannerThreads,
 }
 
 impl RunningAgent {
@@ -72,12 +75,14 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         store,
         sync: shared,
         scans: scan::Scans::default(),
+        devices: serial_scanner::Devices::default(),
         hub_url: config.hub_url.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let scanners = serial_scanner::start(&config.serial_scanners, &state.scans, &state.devices);
     let app = http::router(state.clone());
     let server = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -91,6 +96,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         state,
         server,
         sync,
+        _scanners: scanners,
     })
 }
 

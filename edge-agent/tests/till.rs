@@ -2,6 +2,7 @@
 //! unreachable the whole time. The catalog is seeded as the feed would deliver it.
 
 use edge_agent::config::AgentConfig;
+use edge_agent::serial_scanner::SerialScanner;
 use edge_agent::store::{catalog, LocalStore};
 use pos_shared::sync::{
     Change, ChangeBody, DeviceCredential, FeedPage, MovementReason, MovementRecord, VariantRecord,
@@ -81,6 +82,10 @@ struct Till {
 }
 
 async fn start_till(dir: &Path) -> Till {
+    start_till_with(dir, Vec::new()).await
+}
+
+async fn start_till_with(dir: &Path, serial_scanners: Vec<SerialScanner>) -> Till {
     let config = AgentConfig {
         data_dir: dir.to_path_buf(),
         // Nothing listens on port 9 of loopback: the hub is down for this whole file.
@@ -90,6 +95,7 @@ async fn start_till(dir: &Path) -> Till {
         sync_interval: Duration::from_millis(100),
         max_backoff: Duration::from_millis(500),
         feed_wait_secs: 25,
+        serial_scanners,
     };
     let agent = edge_agent::start(config).await.unwrap();
     Till {
@@ -495,5 +501,145 @@ async fn a_keyboard_wedge_scan_reaches_the_event_stream() {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["field"], "text", "{body}");
     }
+    till.agent.stop();
+}
+
+/// A pseudo-terminal pair from socat: the agent opens `scanner`, the test writes
+/// into `host` as a scanner would.
+struct PtyPair {
+    child: std::process::Child,
+}
+
+impl PtyPair {
+    fn start(dir: &Path) -> PtyPair {
+        let pair = PtyPair {
+            child: std::process::Command::new("socat")
+                .arg(format!(
+                    "pty,raw,echo=0,link={}",
+                    dir.join("scanner").display()
+                ))
+                .arg(format!(
+                    "pty,raw,echo=0,link={}",
+                    dir.join("host").display()
+                ))
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("socat is installed by scripts/test.sh"),
+        };
+        for _ in 0..100 {
+            if dir.join("scanner").exists() && dir.join("host").exists() {
+                return pair;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("socat did not create the pseudo-terminals");
+    }
+
+    fn write(&self, dir: &Path, bytes: &[u8]) {
+        use std::io::Write;
+        let mut host = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.join("host"))
+            .unwrap();
+        host.write_all(bytes).unwrap();
+        host.flush().unwrap();
+    }
+}
+
+impl Drop for PtyPair {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn device(till: &Till) -> Value {
+    let (_, devices) = till.get("/v1/devices").await;
+    devices
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+async fn wait_device(till: &Till, connected: bool) {
+    for _ in 0..200 {
+        if device(till).await["connected"] == connected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the scanner never became connected={connected}: {}",
+        device(till).await
+    );
+}
+
+#[tokio::test]
+async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let ports = tempfile::tempdir().unwrap();
+    let pty = PtyPair::start(ports.path());
+    let spec = format!("{}@9600:crlf", ports.path().join("scanner").display());
+    let till = start_till_with(dir.path(), vec![SerialScanner::parse(&spec).unwrap()]).await;
+    wait_device(&till, true).await;
+    let mut stream = till
+        .http
+        .get(format!("{}/v1/events", till.base))
+        .send()
+        .await
+        .unwrap();
+    let mut buffer = String::new();
+    next_event(&mut stream, &mut buffer, "sync_status").await;
+
+    // Two barcodes in one write, one with an AIM identifier.
+    pty.write(ports.path(), format!("{TEA}\r\n]E0{RICE}\r\n").as_bytes());
+    let first = next_event(&mut stream, &mut buffer, "scan").await;
+    assert_eq!(first["text"], TEA);
+    assert!(
+        first["source"].as_str().unwrap().starts_with("serial:"),
+        "{first}"
+    );
+    let second = next_event(&mut stream, &mut buffer, "scan").await;
+    assert_eq!(
+        (second["text"].as_str(), second["symbology"].as_str()),
+        (Some(RICE), Some("ean13"))
+    );
+
+    // One barcode split across writes.
+    pty.write(ports.path(), b"96385");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    pty.write(ports.path(), b"074\r\n");
+    assert_eq!(
+        next_event(&mut stream, &mut buffer, "scan").await["text"],
+        "96385074"
+    );
+
+    // Noise, and a 10 KB line with no suffix, are dropped; the next scan survives.
+    pty.write(ports.path(), b"\x00\x01\x02\r\n");
+    pty.write(ports.path(), &vec![b'7'; 10 * 1024]);
+    pty.write(ports.path(), format!("\r\n{TEA}\r\n").as_bytes());
+    assert_eq!(
+        next_event(&mut stream, &mut buffer, "scan").await["text"],
+        TEA
+    );
+    let status = device(&till).await;
+    assert_eq!(status["scans"], 4, "{status}");
+    assert!(status["dropped"].as_u64().unwrap() >= 2, "{status}");
+
+    // Unplugged: reported; plugged back in: scanning resumes without a restart.
+    drop(pty);
+    wait_device(&till, false).await;
+    assert!(device(&till).await["last_error"].is_string());
+    let pty = PtyPair::start(ports.path());
+    wait_device(&till, true).await;
+    pty.write(ports.path(), format!("{RICE}\r\n").as_bytes());
+    assert_eq!(
+        next_event(&mut stream, &mut buffer, "scan").await["text"],
+        RICE
+    );
     till.agent.stop();
 }

@@ -72,6 +72,7 @@ async fn run() -> Result<(), String> {
         sync_interval: Duration::from_secs(1),
         max_backoff: Duration::from_secs(30),
         feed_wait_secs: 25,
+        serial_scanners: Vec::new(),
     })
     .await?;
 
