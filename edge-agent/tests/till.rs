@@ -409,27 +409,49 @@ async fn item_state_edits_work_offline_and_bad_ones_are_refused() {
     till.agent.stop();
 }
 
-/// Reads server-sent events from `resp` until one named `name` arrives.
-async fn next_event(resp: &mut reqwest::Response, buffer: &mut String, name: &str) -> Value {
-    loop {
-        if let Some(end) = buffer.find("\n\n") {
-            let frame: String = buffer.drain(..end + 2).collect();
-            let event = frame
-                .lines()
-                .find_map(|l| l.strip_prefix("event: "))
-                .unwrap_or("");
-            let data = frame.lines().find_map(|l| l.strip_prefix("data: "));
-            if event == name {
-                return serde_json::from_str(data.expect("data line")).unwrap();
-            }
-            continue;
-        }
-        let chunk = tokio::time::timeout(Duration::from_secs(10), resp.chunk())
+/// The till's server-sent event stream, read frame by frame.
+struct EventStream {
+    resp: reqwest::Response,
+    buffer: String,
+}
+
+impl EventStream {
+    async fn open(till: &Till) -> EventStream {
+        let resp = till
+            .http
+            .get(format!("{}/v1/events", till.base))
+            .send()
             .await
-            .expect("an event within 10 s")
-            .unwrap()
-            .expect("the stream stays open");
-        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+            .unwrap();
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        EventStream {
+            resp,
+            buffer: String::new(),
+        }
+    }
+
+    /// Reads until an event named `name` arrives and returns its data.
+    async fn next(&mut self, name: &str) -> Value {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let event = frame
+                    .lines()
+                    .find_map(|l| l.strip_prefix("event: "))
+                    .unwrap_or("");
+                let data = frame.lines().find_map(|l| l.strip_prefix("data: "));
+                if event == name {
+                    return serde_json::from_str(data.expect("data line")).unwrap();
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.resp.chunk())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .expect("the stream stays open");
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
     }
 }
 
@@ -438,24 +460,17 @@ async fn the_event_stream_tells_the_ui_when_the_queue_grows() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path());
     let till = start_till(dir.path()).await;
-    let mut stream = till
-        .http
-        .get(format!("{}/v1/events", till.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.headers()["content-type"], "text/event-stream");
-    let mut buffer = String::new();
-    let first = next_event(&mut stream, &mut buffer, "sync_status").await;
+    let mut stream = EventStream::open(&till).await;
+    let first = stream.next("sync_status").await;
     assert_eq!(first["queued"], 0, "{first}");
 
     let (s, _) = till
         .sell(json!({"lines": [{"barcode": TEA, "qty": 1}], "tenders": cash(14500)}))
         .await;
     assert_eq!(s, StatusCode::CREATED);
-    let mut latest = next_event(&mut stream, &mut buffer, "sync_status").await;
+    let mut latest = stream.next("sync_status").await;
     while latest["queued"] != 1 {
-        latest = next_event(&mut stream, &mut buffer, "sync_status").await;
+        latest = stream.next("sync_status").await;
     }
     assert_eq!(
         latest["online"], false,
@@ -469,14 +484,8 @@ async fn a_keyboard_wedge_scan_reaches_the_event_stream() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path());
     let till = start_till(dir.path()).await;
-    let mut stream = till
-        .http
-        .get(format!("{}/v1/events", till.base))
-        .send()
-        .await
-        .unwrap();
-    let mut buffer = String::new();
-    next_event(&mut stream, &mut buffer, "sync_status").await;
+    let mut stream = EventStream::open(&till).await;
+    stream.next("sync_status").await;
 
     let post = |body: Value| {
         till.http
@@ -486,7 +495,7 @@ async fn a_keyboard_wedge_scan_reaches_the_event_stream() {
     };
     let r = post(json!({"text": format!("]E0{TEA}")})).await.unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let scan = next_event(&mut stream, &mut buffer, "scan").await;
+    let scan = stream.next("scan").await;
     assert_eq!(scan["source"], "keyboard");
     assert_eq!(scan["symbology"], "ean13");
     assert_eq!(scan["text"], TEA);
@@ -586,24 +595,18 @@ async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
     let spec = format!("{}@9600:crlf", ports.path().join("scanner").display());
     let till = start_till_with(dir.path(), vec![SerialScanner::parse(&spec).unwrap()]).await;
     wait_device(&till, true).await;
-    let mut stream = till
-        .http
-        .get(format!("{}/v1/events", till.base))
-        .send()
-        .await
-        .unwrap();
-    let mut buffer = String::new();
-    next_event(&mut stream, &mut buffer, "sync_status").await;
+    let mut stream = EventStream::open(&till).await;
+    stream.next("sync_status").await;
 
     // Two barcodes in one write, one with an AIM identifier.
     pty.write(ports.path(), format!("{TEA}\r\n]E0{RICE}\r\n").as_bytes());
-    let first = next_event(&mut stream, &mut buffer, "scan").await;
+    let first = stream.next("scan").await;
     assert_eq!(first["text"], TEA);
     assert!(
         first["source"].as_str().unwrap().starts_with("serial:"),
         "{first}"
     );
-    let second = next_event(&mut stream, &mut buffer, "scan").await;
+    let second = stream.next("scan").await;
     assert_eq!(
         (second["text"].as_str(), second["symbology"].as_str()),
         (Some(RICE), Some("ean13"))
@@ -613,19 +616,13 @@ async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
     pty.write(ports.path(), b"96385");
     tokio::time::sleep(Duration::from_millis(300)).await;
     pty.write(ports.path(), b"074\r\n");
-    assert_eq!(
-        next_event(&mut stream, &mut buffer, "scan").await["text"],
-        "96385074"
-    );
+    assert_eq!(stream.next("scan").await["text"], "96385074");
 
     // Noise, and a 10 KB line with no suffix, are dropped; the next scan survives.
     pty.write(ports.path(), b"\x00\x01\x02\r\n");
     pty.write(ports.path(), &vec![b'7'; 10 * 1024]);
     pty.write(ports.path(), format!("\r\n{TEA}\r\n").as_bytes());
-    assert_eq!(
-        next_event(&mut stream, &mut buffer, "scan").await["text"],
-        TEA
-    );
+    assert_eq!(stream.next("scan").await["text"], TEA);
     let status = device(&till).await;
     assert_eq!(status["scans"], 4, "{status}");
     assert!(status["dropped"].as_u64().unwrap() >= 2, "{status}");
@@ -637,9 +634,6 @@ async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
     let pty = PtyPair::start(ports.path());
     wait_device(&till, true).await;
     pty.write(ports.path(), format!("{RICE}\r\n").as_bytes());
-    assert_eq!(
-        next_event(&mut stream, &mut buffer, "scan").await["text"],
-        RICE
-    );
+    assert_eq!(stream.next("scan").await["text"], RICE);
     till.agent.stop();
 }
