@@ -10,6 +10,15 @@
 //! | `EDGE_FEED_WAIT_SECS` | how long the hub may hold a feed request open (long-poll) | `25` |
 //! | `EDGE_SERIAL_SCANNERS` | serial scanners, comma-separated `path[@baud][:cr\|lf\|crlf\|tab]`, 8N1 | none |
 //! | `EDGE_SYNC_MAX_BACKOFF_MS` | longest pause between retries while the hub fails | `30000` |
+//! | `EDGE_HID_SCANNERS` | USB HID POS scanners, comma-separated `vendor:product` in hex | none |
+//! | `EDGE_PRINTERS` | printers, `;`-separated `name=address?settings` (see [`crate::printing::PrinterConfig::parse`]) | none |
+//! | `EDGE_RECEIPT_PRINTER` | the printer that prints receipts | the first printer |
+//! | `EDGE_RECEIPT_HEADER` | store name and address lines, `\|`-separated | none |
+//! | `EDGE_RECEIPT_FOOTER` | closing lines, `\|`-separated | `Thank you!` |
+//! | `EDGE_STORE_GSTIN` | the store's GSTIN, printed under the header | none |
+//! | `EDGE_RECEIPT_LOGO` | a PNG printed at the top of receipts | none |
+//! | `EDGE_RECEIPT_QR` | QR code under the footer; `{sale_id}` and `{receipt_no}` are filled in | none |
+//! | `EDGE_UTC_OFFSET` | the store's offset from UTC for printed times, `+05:30` | `+05:30` |
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +34,77 @@ pub struct AgentConfig {
     pub max_backoff: Duration,
     pub feed_wait_secs: u64,
     pub serial_scanners: Vec<crate::serial_scanner::SerialScanner>,
+    pub hid_scanners: Vec<crate::hid_scanner::HidScanner>,
+    pub printing: crate::printing::PrintSettings,
+}
+
+/// `+05:30`, `-04:00`, `Z` as minutes east of UTC.
+fn parse_offset(text: &str) -> Result<i32, String> {
+    let bad = || format!("EDGE_UTC_OFFSET {text:?} is not an offset such as +05:30");
+    if text == "Z" {
+        return Ok(0);
+    }
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+') => (1, &text[1..]),
+        Some(b'-') => (-1, &text[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').ok_or_else(bad)?;
+    let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (h * 60 + m))
+}
+
+fn printing_from_env(
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<crate::printing::PrintSettings, String> {
+    let lines = |name: &str| -> Vec<String> {
+        var(name)
+            .map(|v| {
+                v.split('|')
+                    .map(|l| l.trim().to_owned())
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let printers = var("EDGE_PRINTERS")
+        .map(|specs| {
+            specs
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(crate::printing::PrinterConfig::parse)
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let logo_png = match var("EDGE_RECEIPT_LOGO") {
+        Some(path) => {
+            Some(std::fs::read(&path).map_err(|e| format!("EDGE_RECEIPT_LOGO {path}: {e}"))?)
+        }
+        None => None,
+    };
+    let footer = match lines("EDGE_RECEIPT_FOOTER") {
+        f if f.is_empty() => vec!["Thank you!".to_owned()],
+        f => f,
+    };
+    Ok(crate::printing::PrintSettings {
+        printers,
+        receipt_printer: var("EDGE_RECEIPT_PRINTER"),
+        receipt: crate::printing::receipt::ReceiptSettings {
+            header: lines("EDGE_RECEIPT_HEADER"),
+            gstin: var("EDGE_STORE_GSTIN"),
+            footer,
+            logo_png,
+            qr_template: var("EDGE_RECEIPT_QR"),
+            utc_offset_minutes: parse_offset(
+                &var("EDGE_UTC_OFFSET").unwrap_or_else(|| "+05:30".into()),
+            )?,
+        },
+    })
 }
 
 impl AgentConfig {
@@ -74,6 +154,18 @@ impl AgentConfig {
                 })
                 .transpose()?
                 .unwrap_or_default(),
+            hid_scanners: var("EDGE_HID_SCANNERS")
+                .map(|specs| {
+                    specs
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(crate::hid_scanner::HidScanner::parse)
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?
+                .unwrap_or_default(),
+            printing: printing_from_env(&var)?,
             max_backoff: millis("EDGE_SYNC_MAX_BACKOFF_MS", 30_000)?
                 .max(Duration::from_millis(250)),
         };

@@ -3,6 +3,7 @@
 //! Answers come from the local database only: nothing here waits on the hub.
 
 use crate::store::item_state;
+use crate::store::print_jobs::Purpose;
 use crate::store::{
     catalog, outbox, sales, LocalStore, OutboxCounts, ProductView, SaleRejection, SaleResult,
 };
@@ -26,6 +27,7 @@ pub struct AgentState {
     /// Every scanner's scans, as one stream.
     pub scans: crate::scan::Scans,
     pub devices: crate::serial_scanner::Devices,
+    pub printers: crate::printing::Printers,
     pub hub_url: String,
 }
 
@@ -48,6 +50,7 @@ pub fn router(state: AgentState) -> Router {
         .route("/v1/sync/quarantine", get(quarantine))
         .route("/v1/item-state", get(item_states))
         .route("/v1/item-state/{barcode}", put(edit_item_state))
+        .merge(crate::printing::api::routes())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .with_state(state)
 }
@@ -101,6 +104,16 @@ async fn create_sale(
         SaleResult::Recorded(sale) => {
             app.sync.nudge.notify_one();
             app.sync.notify_changed();
+            // The sale is committed; its receipt is queued after it and a
+            // printing problem is the print queue's to report, not the sale's.
+            let terminal = app.sync.credential().map(|c| c.terminal_name);
+            if let Err(e) = app
+                .printers
+                .queue_receipt(&sale, terminal.as_deref(), Purpose::Receipt, None)
+                .await
+            {
+                tracing::error!(sale = %sale.sale_id, error = %e, "receipt not queued");
+            }
             Ok((StatusCode::CREATED, Json(sale)))
         }
         SaleResult::Existing(sale) => Ok((StatusCode::OK, Json(sale))),

@@ -12,12 +12,15 @@
 pub mod bootstrap;
 pub mod config;
 pub mod credential;
+pub mod hid_scanner;
 pub mod http;
 pub mod hub_client;
+pub mod printing;
 pub mod scan;
 pub mod serial_scanner;
 pub mod store;
 pub mod sync;
+pub mod usb;
 
 use config::AgentConfig;
 use std::net::SocketAddr;
@@ -30,6 +33,7 @@ pub struct RunningAgent {
     pub state: http::AgentState,
     server: JoinHandle<()>,
     sync: JoinHandle<()>,
+    print_workers: Vec<JoinHandle<()>>,
     /// Stops the scanner threads when the agent goes.
     _scanners: serial_scanner::ScannerThreads,
 }
@@ -39,12 +43,14 @@ impl RunningAgent {
     pub async fn wait(self) {
         let _ = self.server.await;
         self.sync.abort();
+        self.print_workers.iter().for_each(JoinHandle::abort);
     }
 
     /// Stops both tasks. Every step they take is idempotent, so stopping anywhere is safe.
     pub fn stop(self) {
         self.server.abort();
         self.sync.abort();
+        self.print_workers.iter().for_each(JoinHandle::abort);
     }
 }
 
@@ -71,11 +77,13 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         max_backoff: config.max_backoff,
         feed_wait: config.feed_wait_secs,
     };
+    let printers = printing::Printers::new(config.printing.clone(), store.clone())?;
     let state = http::AgentState {
         store,
         sync: shared,
         scans: scan::Scans::default(),
         devices: serial_scanner::Devices::default(),
+        printers,
         hub_url: config.hub_url.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -83,6 +91,13 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let scanners = serial_scanner::start(&config.serial_scanners, &state.scans, &state.devices);
+    hid_scanner::start(
+        &config.hid_scanners,
+        &state.scans,
+        &state.devices,
+        scanners.stop_flag(),
+    );
+    let print_workers = state.printers.start();
     let app = http::router(state.clone());
     let server = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -96,6 +111,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         state,
         server,
         sync,
+        print_workers,
         _scanners: scanners,
     })
 }

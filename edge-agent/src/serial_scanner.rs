@@ -13,16 +13,61 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// One serial scanner from the config: `path[@baud][:suffix]`, 8N1.
+/// One serial scanner from the config: `path[@baud[,frame]][:suffix]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SerialScanner {
     pub path: String,
     pub baud: u32,
+    pub data_bits: serialport::DataBits,
+    pub parity: serialport::Parity,
+    pub stop_bits: serialport::StopBits,
     pub suffix: Vec<u8>,
 }
 
+/// `8N1`, `7E1`, `8O2`: data bits, parity (none, even, odd), stop bits.
+fn parse_frame(
+    spec: &str,
+    frame: &str,
+) -> Result<
+    (
+        serialport::DataBits,
+        serialport::Parity,
+        serialport::StopBits,
+    ),
+    String,
+> {
+    use serialport::{DataBits, Parity, StopBits};
+    let bad = || {
+        format!("scanner {spec:?}: frame {frame:?} is not like 8N1 (data bits 5-8, parity N/E/O, stop bits 1-2)")
+    };
+    let b = frame.as_bytes();
+    if b.len() != 3 {
+        return Err(bad());
+    }
+    let data = match b[0] {
+        b'5' => DataBits::Five,
+        b'6' => DataBits::Six,
+        b'7' => DataBits::Seven,
+        b'8' => DataBits::Eight,
+        _ => return Err(bad()),
+    };
+    let parity = match b[1].to_ascii_uppercase() {
+        b'N' => Parity::None,
+        b'E' => Parity::Even,
+        b'O' => Parity::Odd,
+        _ => return Err(bad()),
+    };
+    let stop = match b[2] {
+        b'1' => StopBits::One,
+        b'2' => StopBits::Two,
+        _ => return Err(bad()),
+    };
+    Ok((data, parity, stop))
+}
+
 impl SerialScanner {
-    /// Parses `/dev/ttyACM0@9600:crlf`; baud defaults to 9600 and the suffix to CR.
+    /// Parses `/dev/ttyACM0@9600,7E1:crlf`; baud defaults to 9600, the frame
+    /// to 8N1 and the suffix to CR.
     pub fn parse(spec: &str) -> Result<Self, String> {
         let (rest, suffix) = match spec.rsplit_once(':') {
             Some((rest, s)) if !s.contains('/') => (rest, s),
@@ -39,20 +84,28 @@ impl SerialScanner {
                 ))
             }
         };
-        let (path, baud) = match rest.split_once('@') {
-            Some((path, baud)) => (
-                path,
+        let (path, line) = match rest.split_once('@') {
+            Some((path, line)) => (path, Some(line)),
+            None => (rest, None),
+        };
+        let (baud, frame) = match line.map(|l| l.split_once(',').unwrap_or((l, "8N1"))) {
+            Some((baud, frame)) => (
                 baud.parse()
                     .map_err(|_| format!("scanner {spec:?}: baud {baud:?} is not a number"))?,
+                frame,
             ),
-            None => (rest, 9600),
+            None => (9600, "8N1"),
         };
+        let (data_bits, parity, stop_bits) = parse_frame(spec, frame)?;
         if path.is_empty() {
             return Err(format!("scanner {spec:?}: no port path"));
         }
         Ok(SerialScanner {
             path: path.to_owned(),
             baud,
+            data_bits,
+            parity,
+            stop_bits,
             suffix,
         })
     }
@@ -82,10 +135,14 @@ impl Devices {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn update(&self, source: &str, f: impl FnOnce(&mut DeviceStatus)) {
+    pub(crate) fn update(&self, source: &str, f: impl FnOnce(&mut DeviceStatus)) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let status = map.entry(source.to_owned()).or_insert(DeviceStatus {
-            kind: "serial_scanner",
+            kind: if source.starts_with("usb:") {
+                "hid_scanner"
+            } else {
+                "serial_scanner"
+            },
             connected: false,
             last_error: None,
             scans: 0,
@@ -98,6 +155,13 @@ impl Devices {
 /// Stops the scanner threads when dropped.
 pub struct ScannerThreads {
     stop: Arc<AtomicBool>,
+}
+
+impl ScannerThreads {
+    /// The flag other device threads watch, so one drop stops them all.
+    pub(crate) fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
 }
 
 impl Drop for ScannerThreads {
@@ -130,9 +194,9 @@ fn run(scanner: &SerialScanner, scans: &Scans, devices: &Devices, stop: &AtomicB
     let mut failures = 0u32;
     while !stop.load(Ordering::Relaxed) {
         let opened = serialport::new(&scanner.path, scanner.baud)
-            .data_bits(serialport::DataBits::Eight)
-            .parity(serialport::Parity::None)
-            .stop_bits(serialport::StopBits::One)
+            .data_bits(scanner.data_bits)
+            .parity(scanner.parity)
+            .stop_bits(scanner.stop_bits)
             .timeout(Duration::from_millis(200))
             .open();
         let mut port = match opened {
@@ -198,17 +262,27 @@ mod tests {
             SerialScanner {
                 path: "/dev/ttyACM0".into(),
                 baud: 115200,
+                data_bits: serialport::DataBits::Eight,
+                parity: serialport::Parity::None,
+                stop_bits: serialport::StopBits::One,
                 suffix: b"\r\n".to_vec()
             }
         );
+        let s = SerialScanner::parse("/dev/ttyS0@9600,7E2:tab").unwrap();
         assert_eq!(
-            SerialScanner::parse("/dev/ttyS0").unwrap(),
-            SerialScanner {
-                path: "/dev/ttyS0".into(),
-                baud: 9600,
-                suffix: b"\r".to_vec()
-            }
+            (s.baud, s.data_bits, s.parity, s.stop_bits, s.suffix),
+            (
+                9600,
+                serialport::DataBits::Seven,
+                serialport::Parity::Even,
+                serialport::StopBits::Two,
+                b"\t".to_vec()
+            )
         );
+        assert_eq!(SerialScanner::parse("/dev/ttyS0").unwrap().baud, 9600);
+        assert!(SerialScanner::parse("/dev/ttyS0@9600,9X1")
+            .unwrap_err()
+            .contains("frame"));
         assert!(SerialScanner::parse("/dev/ttyS0:nul")
             .unwrap_err()
             .contains("suffix"));

@@ -2,6 +2,7 @@
 //! unreachable the whole time. The catalog is seeded as the feed would deliver it.
 
 use edge_agent::config::AgentConfig;
+use edge_agent::printing::PrintSettings;
 use edge_agent::serial_scanner::SerialScanner;
 use edge_agent::store::{catalog, LocalStore};
 use pos_shared::sync::{
@@ -82,10 +83,14 @@ struct Till {
 }
 
 async fn start_till(dir: &Path) -> Till {
-    start_till_with(dir, Vec::new()).await
+    start_till_with(dir, Vec::new(), PrintSettings::default()).await
 }
 
-async fn start_till_with(dir: &Path, serial_scanners: Vec<SerialScanner>) -> Till {
+async fn start_till_with(
+    dir: &Path,
+    serial_scanners: Vec<SerialScanner>,
+    printing: PrintSettings,
+) -> Till {
     let config = AgentConfig {
         data_dir: dir.to_path_buf(),
         // Nothing listens on port 9 of loopback: the hub is down for this whole file.
@@ -96,6 +101,8 @@ async fn start_till_with(dir: &Path, serial_scanners: Vec<SerialScanner>) -> Til
         max_backoff: Duration::from_millis(500),
         feed_wait_secs: 25,
         serial_scanners,
+        hid_scanners: Vec::new(),
+        printing,
     };
     let agent = edge_agent::start(config).await.unwrap();
     Till {
@@ -593,7 +600,12 @@ async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
     let ports = tempfile::tempdir().unwrap();
     let pty = PtyPair::start(ports.path());
     let spec = format!("{}@9600:crlf", ports.path().join("scanner").display());
-    let till = start_till_with(dir.path(), vec![SerialScanner::parse(&spec).unwrap()]).await;
+    let till = start_till_with(
+        dir.path(),
+        vec![SerialScanner::parse(&spec).unwrap()],
+        PrintSettings::default(),
+    )
+    .await;
     wait_device(&till, true).await;
     let mut stream = EventStream::open(&till).await;
     stream.next("sync_status").await;

@@ -87,6 +87,29 @@ impl Money {
         self.currency
     }
 
+    /// The amount without currency, digits grouped the Indian way:
+    /// `1,23,456.50` (lakh and crore), as receipts and the till show rupees.
+    pub fn grouped_indian(&self) -> String {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        let whole = (abs / 100).to_string();
+        let grouped = if whole.len() <= 3 {
+            whole
+        } else {
+            let (head, last3) = whole.split_at(whole.len() - 3);
+            let mut pairs: Vec<&str> = Vec::new();
+            let mut end = head.len();
+            while end > 0 {
+                let start = end.saturating_sub(2);
+                pairs.push(&head[start..end]);
+                end = start;
+            }
+            pairs.reverse();
+            format!("{},{last3}", pairs.join(","))
+        };
+        format!("{sign}{grouped}.{:02}", abs % 100)
+    }
+
     pub fn is_negative(&self) -> bool {
         self.minor < 0
     }
@@ -154,6 +177,22 @@ impl fmt::Display for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_group_the_indian_way() {
+        let cases = [
+            (0, "0.00"),
+            (5, "0.05"),
+            (99_999, "999.99"),
+            (100_000, "1,000.00"),
+            (12_345_650, "1,23,456.50"),
+            (1_234_567_800, "1,23,45,678.00"),
+            (-12_345_650, "-1,23,456.50"),
+        ];
+        for (paise, text) in cases {
+            assert_eq!(Money::inr(paise).grouped_indian(), text);
+        }
+    }
 
     #[test]
     fn currency_codes_are_validated() {

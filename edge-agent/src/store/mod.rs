@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod documents;
 pub mod item_state;
 pub mod outbox;
+pub mod print_jobs;
 pub mod sales;
 
 pub use catalog::{AppliedPage, ProductView};
@@ -39,6 +40,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0001_init.sql"),
     include_str!("../../../migrations/edge/0002_documents.sql"),
+    include_str!("../../../migrations/edge/0003_print_jobs.sql"),
 ];
 
 #[derive(Clone)]

@@ -242,7 +242,7 @@ fn write_sale(conn: &Connection, device: &DeviceCredential, sale: &SaleFact) -> 
     Ok(())
 }
 
-fn stored_sale(conn: &Connection, id: SaleId) -> StoreResult<Option<SaleFact>> {
+pub fn stored_sale(conn: &Connection, id: SaleId) -> StoreResult<Option<SaleFact>> {
     let fact: Option<String> = conn
         .query_row(
             "SELECT fact FROM sales WHERE id = ?1",

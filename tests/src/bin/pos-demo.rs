@@ -73,6 +73,8 @@ async fn run() -> Result<(), String> {
         max_backoff: Duration::from_secs(30),
         feed_wait_secs: 25,
         serial_scanners: Vec::new(),
+        hid_scanners: Vec::new(),
+        printing: demo_printing(&dir)?,
     })
     .await?;
 
@@ -97,4 +99,33 @@ async fn run() -> Result<(), String> {
         _ = tokio::signal::ctrl_c() => {}
     }
     Ok(())
+}
+
+/// The demo till prints to a file standing in for `/dev/usb/lp0`, so receipts
+/// go through the real queue; previews are at `/v1/sales/{id}/receipt`.
+fn demo_printing(dir: &std::path::Path) -> Result<edge_agent::printing::PrintSettings, String> {
+    let device = dir.join("receipt-printer.bin");
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&device)
+        .map_err(|e| format!("cannot create {}: {e}", device.display()))?;
+    let printer = edge_agent::printing::PrinterConfig::parse(&format!(
+        "front=file://{}?profile=epson-tm-t20",
+        device.display()
+    ))?;
+    Ok(edge_agent::printing::PrintSettings {
+        printers: vec![printer],
+        receipt_printer: None,
+        receipt: edge_agent::printing::receipt::ReceiptSettings {
+            header: vec!["Demo Kirana".into(), "12 MG Road, Bengaluru 560001".into()],
+            gstin: Some("29ABCDE1234F1Z5".into()),
+            footer: vec![
+                "Thank you! Goods once sold are exchanged within 7 days with the bill.".into(),
+            ],
+            logo_png: None,
+            qr_template: None,
+            utc_offset_minutes: 330,
+        },
+    })
 }

@@ -1,0 +1,239 @@
+//! The local API for printers, print jobs and receipts.
+
+use super::QueueError;
+use crate::http::AgentState;
+use crate::store::print_jobs::{self, PrintJob, Purpose};
+use crate::store::sales;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pos_shared::http::ApiError;
+use pos_shared::sale::SaleFact;
+use pos_shared::SaleId;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AgentState> {
+    Router::new()
+        .route("/v1/printers", get(printers))
+        .route("/v1/printers/{name}/test", post(test_print))
+        .route("/v1/print-jobs", get(jobs))
+        .route("/v1/print-jobs/{id}", get(job))
+        .route("/v1/print-jobs/{id}/retry", post(retry))
+        .route("/v1/sales/{sale_id}/receipt", get(receipt).post(reprint))
+        .route("/v1/usb-devices", get(usb_devices))
+}
+
+fn queue_error(e: QueueError) -> ApiError {
+    match e {
+        QueueError::UnknownPrinter(name) => ApiError::not_found(
+            "unknown_printer",
+            format!("there is no printer named {name:?}"),
+        )
+        .with_field("printer"),
+        QueueError::NoPrinter => {
+            ApiError::conflict("no_printer", "this till has no printer configured")
+        }
+        QueueError::Encode(detail) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unprintable", detail)
+        }
+        QueueError::Store(e) => ApiError::internal(e),
+    }
+}
+
+async fn printers(
+    State(app): State<AgentState>,
+) -> Result<Json<Vec<super::PrinterView>>, ApiError> {
+    Ok(Json(app.printers.list().await.map_err(ApiError::internal)?))
+}
+
+async fn test_print(
+    State(app): State<AgentState>,
+    Path(name): Path<String>,
+) -> Result<(StatusCode, Json<PrintJob>), ApiError> {
+    let job = app.printers.queue_test(&name).await.map_err(queue_error)?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+async fn jobs(
+    State(app): State<AgentState>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Json<Vec<PrintJob>>, ApiError> {
+    for key in query.keys() {
+        if !["sale_id", "state", "limit"].contains(&key.as_str()) {
+            return Err(ApiError::invalid(
+                key.clone(),
+                format!("{key} is not a filter; use sale_id, state or limit"),
+            ));
+        }
+    }
+    let sale_id = match query.get("sale_id") {
+        Some(s) => Some(
+            s.parse::<SaleId>()
+                .map_err(|_| {
+                    ApiError::invalid("sale_id", format!("sale_id {s:?} is not a sale id"))
+                })?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let state = query.get("state").cloned();
+    if let Some(s) = &state {
+        if !["queued", "printed", "failed"].contains(&s.as_str()) {
+            return Err(ApiError::invalid(
+                "state",
+                format!("state {s:?} is not one of queued, printed, failed"),
+            ));
+        }
+    }
+    let limit = match query.get("limit") {
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "limit",
+                    format!("limit {l:?} is not a number from 1 to 500"),
+                )
+            })?,
+        None => 50,
+    };
+    let jobs = app
+        .store
+        .call(move |c| print_jobs::list(c, sale_id.as_deref(), state.as_deref(), limit))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(jobs))
+}
+
+fn job_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::invalid("id", format!("print job id {raw:?} is not a number")))
+}
+
+fn no_job(id: i64) -> ApiError {
+    ApiError::not_found("unknown_print_job", format!("there is no print job {id}"))
+}
+
+async fn job(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+) -> Result<Json<PrintJob>, ApiError> {
+    let id = job_id(&raw)?;
+    app.store
+        .call(move |c| print_jobs::get(c, id))
+        .await
+        .map_err(ApiError::internal)?
+        .map(Json)
+        .ok_or_else(|| no_job(id))
+}
+
+async fn retry(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+) -> Result<(StatusCode, Json<PrintJob>), ApiError> {
+    let id = job_id(&raw)?;
+    match app.printers.retry(id).await.map_err(ApiError::internal)? {
+        None => Err(no_job(id)),
+        Some(Ok(job)) => Ok((StatusCode::ACCEPTED, Json(job))),
+        Some(Err(_)) => Err(ApiError::conflict(
+            "already_printed",
+            format!("print job {id} has printed; reprint the sale's receipt instead"),
+        )),
+    }
+}
+
+async fn load_sale(app: &AgentState, raw: &str) -> Result<SaleFact, ApiError> {
+    let id: SaleId = raw
+        .parse()
+        .map_err(|_| ApiError::invalid("sale_id", format!("{raw:?} is not a sale id")))?;
+    app.store
+        .call(move |c| sales::stored_sale(c, id))
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("unknown_sale", format!("this till has no sale {id}")))
+}
+
+fn terminal_name(app: &AgentState) -> Option<String> {
+    app.sync.credential().map(|c| c.terminal_name)
+}
+
+/// The receipt for screen: `format=text` (default), `html` or `json`.
+async fn receipt(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let sale = load_sale(&app, &raw).await?;
+    let receipt = app
+        .printers
+        .receipt(&sale, terminal_name(&app).as_deref(), false);
+    Ok(
+        match query.get("format").map(String::as_str).unwrap_or("text") {
+            "text" => (
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                app.printers.preview(&receipt, false),
+            )
+                .into_response(),
+            "html" => (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                app.printers.preview(&receipt, true),
+            )
+                .into_response(),
+            "json" => Json(receipt).into_response(),
+            other => {
+                return Err(ApiError::invalid(
+                    "format",
+                    format!("format {other:?} is not one of text, html, json"),
+                ))
+            }
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ReprintRequest {
+    #[serde(default)]
+    printer: Option<String>,
+}
+
+/// Prints a duplicate of a sale's receipt (marked as such; the drawer stays shut).
+async fn reprint(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<PrintJob>), ApiError> {
+    // The body is optional: an empty one reprints on the receipt printer.
+    let request: ReprintRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ReprintRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("invalid_json", format!("the request body: {e}")))?
+    };
+    let sale = load_sale(&app, &raw).await?;
+    let job = app
+        .printers
+        .queue_receipt(
+            &sale,
+            terminal_name(&app).as_deref(),
+            Purpose::Reprint,
+            request.printer.as_deref(),
+        )
+        .await
+        .map_err(queue_error)?
+        .ok_or_else(|| queue_error(QueueError::NoPrinter))?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// USB devices on this machine (none where there is no USB bus).
+async fn usb_devices() -> Result<Json<crate::usb::UsbInventory>, ApiError> {
+    tokio::task::spawn_blocking(crate::usb::enumerate)
+        .await
+        .map_err(ApiError::internal)?
+        .map(Json)
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "usb_unavailable", e))
+}

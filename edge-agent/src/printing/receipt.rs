@@ -1,0 +1,368 @@
+//! The receipt: what a customer's slip says, built from the sale, and laid out
+//! for a paper width as a list of blocks that every renderer (printer bytes,
+//! plain text, HTML) draws the same way.
+
+use super::escpos::{Align, Barcode};
+use pos_shared::sale::{SaleFact, TenderMethod};
+use pos_shared::{Money, Qty};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiptLine {
+    pub name: String,
+    pub qty: Qty,
+    pub unit_price: Money,
+    pub amount: Money,
+    /// Reason and amount taken off this line.
+    pub discount: Option<(String, Money)>,
+}
+
+/// One row of the tax summary: the GST rate and what it comes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaxRow {
+    /// Percent as printed, e.g. `5` or `12`.
+    pub rate: String,
+    pub taxable: Money,
+    pub cgst: Money,
+    pub sgst: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiptTender {
+    pub label: String,
+    pub amount: Money,
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    /// Store name first, then address lines.
+    pub header: Vec<String>,
+    pub gstin: Option<String>,
+    pub title: String,
+    pub receipt_no: String,
+    /// Local date and time as printed.
+    pub issued_at: String,
+    pub terminal: Option<String>,
+    pub lines: Vec<ReceiptLine>,
+    pub bill_discounts: Vec<(String, Money)>,
+    pub total: Money,
+    pub tax_summary: Vec<TaxRow>,
+    pub tenders: Vec<ReceiptTender>,
+    pub change_due: Money,
+    pub footer: Vec<String>,
+    /// Printed as a QR code under the footer (digital receipt, e-invoice, UPI).
+    pub qr: Option<String>,
+    /// Whether the cash drawer opens when this prints.
+    pub open_drawer: bool,
+}
+
+/// What a store puts on every receipt, from the agent's config.
+#[derive(Debug, Clone, Default)]
+pub struct ReceiptSettings {
+    pub header: Vec<String>,
+    pub gstin: Option<String>,
+    pub footer: Vec<String>,
+    /// PNG printed above the header.
+    pub logo_png: Option<Vec<u8>>,
+    /// `{sale_id}` and `{receipt_no}` are filled in; the QR links to the
+    /// digital receipt.
+    pub qr_template: Option<String>,
+    pub utc_offset_minutes: i32,
+}
+
+impl Receipt {
+    /// The receipt for a recorded sale; `duplicate` marks a reprint.
+    pub fn from_sale(
+        sale: &SaleFact,
+        settings: &ReceiptSettings,
+        terminal: Option<&str>,
+        duplicate: bool,
+    ) -> Self {
+        Receipt {
+            header: settings.header.clone(),
+            gstin: settings.gstin.clone(),
+            title: if duplicate {
+                "DUPLICATE RECEIPT".into()
+            } else {
+                "TAX INVOICE".into()
+            },
+            receipt_no: sale.receipt_no.clone(),
+            issued_at: local_time(sale.occurred_at.unix_millis(), settings.utc_offset_minutes),
+            terminal: terminal.map(str::to_owned),
+            lines: sale
+                .lines
+                .iter()
+                .map(|l| ReceiptLine {
+                    name: l.name.clone(),
+                    qty: l.qty,
+                    unit_price: l.unit_price,
+                    amount: l.line_total,
+                    discount: None,
+                })
+                .collect(),
+            bill_discounts: Vec::new(),
+            total: sale.total,
+            tax_summary: Vec::new(),
+            tenders: sale
+                .tenders
+                .iter()
+                .map(|t| ReceiptTender {
+                    label: match t.method {
+                        TenderMethod::Cash => "Cash".into(),
+                    },
+                    amount: t.amount,
+                    reference: None,
+                })
+                .collect(),
+            change_due: sale.change_due,
+            footer: settings.footer.clone(),
+            qr: settings.qr_template.as_ref().map(|t| {
+                t.replace("{sale_id}", &sale.sale_id.to_string())
+                    .replace("{receipt_no}", &sale.receipt_no)
+            }),
+            // A reprint must not open the drawer again.
+            open_drawer: !duplicate && sale.tenders.iter().any(|t| t.method == TenderMethod::Cash),
+        }
+    }
+}
+
+fn local_time(unix_millis: i64, offset_minutes: i32) -> String {
+    let offset =
+        time::UtcOffset::from_whole_seconds(offset_minutes * 60).unwrap_or(time::UtcOffset::UTC);
+    let Ok(at) = time::OffsetDateTime::from_unix_timestamp(unix_millis.div_euclid(1000)) else {
+        return format!("@{unix_millis}ms");
+    };
+    let at = at.to_offset(offset);
+    format!(
+        "{:02}-{:02}-{} {:02}:{:02}",
+        at.day(),
+        u8::from(at.month()),
+        at.year(),
+        at.hour(),
+        at.minute()
+    )
+}
+
+/// One piece of a laid-out receipt; text is already cut to the paper width.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    Logo,
+    Text {
+        text: String,
+        align: Align,
+        bold: bool,
+        double: bool,
+    },
+    /// A label on the left and an amount on the right, spread to the width.
+    Pair {
+        left: String,
+        right: String,
+        bold: bool,
+        double: bool,
+    },
+    Rule,
+    Barcode(Barcode),
+    Qr(String),
+    Feed(u8),
+}
+
+fn text(text: impl Into<String>, align: Align) -> Block {
+    Block::Text {
+        text: text.into(),
+        align,
+        bold: false,
+        double: false,
+    }
+}
+
+fn pair(left: impl Into<String>, right: impl Into<String>) -> Block {
+    Block::Pair {
+        left: left.into(),
+        right: right.into(),
+        bold: false,
+        double: false,
+    }
+}
+
+fn bold(text: impl Into<String>, align: Align) -> Block {
+    Block::Text {
+        text: text.into(),
+        align,
+        bold: true,
+        double: false,
+    }
+}
+
+/// Breaks `s` into lines of at most `width` characters, at spaces where it can.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in s.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > width {
+            if !current.is_empty() {
+                lines.push(std::mem::take(&mut current));
+            }
+            lines.push(word.drain(..width).collect());
+        }
+        let word: String = word.into_iter().collect();
+        let len = current.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(&word);
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+/// `left` and `right` on one line of `width`, the left side cut if both do not fit.
+pub fn spread(left: &str, right: &str, width: usize) -> String {
+    let right_len = right.chars().count();
+    let room = width.saturating_sub(right_len + 1);
+    let left: String = left.chars().take(room).collect();
+    let gap = width
+        .saturating_sub(left.chars().count() + right_len)
+        .max(1);
+    format!("{left}{}{right}", " ".repeat(gap))
+}
+
+/// Lays the receipt out for `columns` characters a line.
+pub fn layout(receipt: &Receipt, columns: usize, with_logo: bool) -> Vec<Block> {
+    let mut out = Vec::new();
+    if with_logo {
+        out.push(Block::Logo);
+    }
+    let mut header = receipt.header.iter();
+    if let Some(name) = header.next() {
+        for l in wrap(name, columns / 2) {
+            out.push(Block::Text {
+                text: l,
+                align: Align::Center,
+                bold: true,
+                double: true,
+            });
+        }
+    }
+    for h in header {
+        out.extend(wrap(h, columns).into_iter().map(|l| text(l, Align::Center)));
+    }
+    if let Some(gstin) = &receipt.gstin {
+        out.push(text(format!("GSTIN: {gstin}"), Align::Center));
+    }
+    out.push(Block::Rule);
+    out.push(bold(receipt.title.clone(), Align::Center));
+    out.push(pair(
+        format!("Bill: {}", receipt.receipt_no),
+        receipt.issued_at.clone(),
+    ));
+    if let Some(terminal) = &receipt.terminal {
+        out.push(text(format!("Till: {terminal}"), Align::Left));
+    }
+    out.push(Block::Rule);
+    for line in &receipt.lines {
+        out.extend(
+            wrap(&line.name, columns)
+                .into_iter()
+                .map(|l| text(l, Align::Left)),
+        );
+        let qty = format!("  {} x {}", line.qty, line.unit_price.grouped_indian());
+        out.push(pair(qty, line.amount.grouped_indian()));
+        if let Some((reason, amount)) = &line.discount {
+            let label = format!("  Discount ({reason})");
+            out.push(pair(label, format!("-{}", amount.grouped_indian())));
+        }
+    }
+    out.push(Block::Rule);
+    for (reason, amount) in &receipt.bill_discounts {
+        out.push(pair(
+            format!("Bill discount ({reason})"),
+            format!("-{}", amount.grouped_indian()),
+        ));
+    }
+    out.push(text(format!("Items: {}", receipt.lines.len()), Align::Left));
+    out.push(Block::Pair {
+        left: format!("TOTAL {}", receipt.total.currency()),
+        right: receipt.total.grouped_indian(),
+        bold: true,
+        double: true,
+    });
+    for t in &receipt.tenders {
+        let label = match &t.reference {
+            Some(r) => format!("{} ({r})", t.label),
+            None => t.label.clone(),
+        };
+        out.push(pair(label, t.amount.grouped_indian()));
+    }
+    if receipt.change_due.minor() != 0 {
+        out.push(Block::Pair {
+            left: "Change".into(),
+            right: receipt.change_due.grouped_indian(),
+            bold: true,
+            double: false,
+        });
+    }
+    if !receipt.tax_summary.is_empty() {
+        out.push(Block::Rule);
+        let col = columns / 4;
+        let row = |cells: [&str; 4]| {
+            let mut s = format!("{:<col$}", cells[0]);
+            for c in &cells[1..] {
+                s.push_str(&format!("{c:>col$}"));
+            }
+            s
+        };
+        out.push(bold(row(["GST%", "Taxable", "CGST", "SGST"]), Align::Left));
+        for t in &receipt.tax_summary {
+            out.push(text(
+                row([
+                    &t.rate,
+                    &t.taxable.grouped_indian(),
+                    &t.cgst.grouped_indian(),
+                    &t.sgst.grouped_indian(),
+                ]),
+                Align::Left,
+            ));
+        }
+    }
+    out.push(Block::Rule);
+    for f in &receipt.footer {
+        out.extend(wrap(f, columns).into_iter().map(|l| text(l, Align::Center)));
+    }
+    out.push(Block::Barcode(Barcode::Code128(receipt.receipt_no.clone())));
+    if let Some(qr) = &receipt.qr {
+        out.push(Block::Qr(qr.clone()));
+    }
+    out.push(Block::Feed(1));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_words_and_names_wrap_to_the_width() {
+        assert_eq!(
+            wrap("Basmati rice premium long grain 5 kg", 16),
+            vec!["Basmati rice", "premium long", "grain 5 kg"]
+        );
+        assert_eq!(wrap("ABCDEFGHIJ", 4), vec!["ABCD", "EFGH", "IJ"]);
+        assert_eq!(spread("Total", "12.00", 12), "Total  12.00");
+        assert_eq!(spread("A very long label", "12.00", 12), "A very 12.00");
+    }
+
+    #[test]
+    fn times_print_in_the_store_zone() {
+        // 2026-11-23T18:45:00Z is 00:15 the next day in India.
+        let ms = 1_795_459_500_000;
+        assert_eq!(local_time(ms, 330), "24-11-2026 00:15");
+        assert_eq!(local_time(ms, 0), "23-11-2026 18:45");
+    }
+}

@@ -1,0 +1,330 @@
+//! How job bytes reach a printer: TCP port 9100, a serial port, USB bulk OUT, or a
+//! device file such as `/dev/usb/lp0`.
+//!
+//! A link is opened per job, so a printer that was off is simply tried again
+//! next time. Where the link is two-way the printer is asked for its status
+//! (`DLE EOT`) before the job, and again after it: the second answer is the
+//! printer's confirmation that it has taken every byte, which a TCP send alone
+//! cannot give when the printer drops the connection mid-receipt.
+
+use super::escpos::status;
+use serde::Serialize;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    Tcp(String),
+    Serial { path: String, baud: u32 },
+    File(PathBuf),
+    Usb { vendor: u16, product: u16 },
+}
+
+impl Transport {
+    /// `tcp://host:port` (port 9100 if left out), `serial:///dev/ttyS0`
+    /// (`baud` parameter, 9600 if left out), `file:///dev/usb/lp0`,
+    /// `usb://04b8:0202` (vendor and product id in hex).
+    pub fn parse(url: &str, params: &[(String, String)]) -> Result<Self, String> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| format!("printer address {url:?} has no scheme such as tcp://"))?;
+        match scheme {
+            "tcp" => {
+                if rest.is_empty() {
+                    return Err(format!("printer address {url:?} has no host"));
+                }
+                let has_port = rest
+                    .rsplit_once(':')
+                    .is_some_and(|(_, p)| p.parse::<u16>().is_ok());
+                Ok(Transport::Tcp(if has_port {
+                    rest.to_owned()
+                } else {
+                    format!("{rest}:9100")
+                }))
+            }
+            "serial" => {
+                let baud = match params.iter().find(|(k, _)| k == "baud") {
+                    Some((_, b)) => b
+                        .parse()
+                        .map_err(|_| format!("printer baud {b:?} is not a number"))?,
+                    None => 9600,
+                };
+                if rest.is_empty() {
+                    return Err(format!("printer address {url:?} has no port path"));
+                }
+                Ok(Transport::Serial {
+                    path: rest.to_owned(),
+                    baud,
+                })
+            }
+            "file" if !rest.is_empty() => Ok(Transport::File(PathBuf::from(rest))),
+            "usb" => {
+                let ids = rest.split_once(':').and_then(|(v, p)| {
+                    Some((
+                        u16::from_str_radix(v, 16).ok()?,
+                        u16::from_str_radix(p, 16).ok()?,
+                    ))
+                });
+                let (vendor, product) = ids.ok_or_else(|| {
+                    format!("printer address {url:?}: USB printers are usb://vendor:product in hex, e.g. usb://04b8:0202")
+                })?;
+                Ok(Transport::Usb { vendor, product })
+            }
+            _ => Err(format!(
+                "printer address {url:?}: the scheme is not one of tcp, serial, file, usb"
+            )),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Tcp(addr) => format!("tcp://{addr}"),
+            Transport::Serial { path, baud } => format!("serial://{path}?baud={baud}"),
+            Transport::File(path) => format!("file://{}", path.display()),
+            Transport::Usb { vendor, product } => format!("usb://{vendor:04x}:{product:04x}"),
+        }
+    }
+
+    pub fn open(&self, timeout: Duration) -> Result<Box<dyn Link>, PrintError> {
+        match self {
+            Transport::Tcp(addr) => {
+                use std::net::ToSocketAddrs;
+                let addrs: Vec<_> = addr
+                    .to_socket_addrs()
+                    .map_err(|e| PrintError::Unreachable(format!("{addr}: {e}")))?
+                    .collect();
+                let mut last = None;
+                for a in addrs {
+                    match std::net::TcpStream::connect_timeout(&a, timeout) {
+                        Ok(stream) => {
+                            stream.set_write_timeout(Some(timeout)).ok();
+                            stream.set_nodelay(true).ok();
+                            return Ok(Box::new(TcpLink { stream }));
+                        }
+                        Err(e) => last = Some(e),
+                    }
+                }
+                Err(PrintError::Unreachable(match last {
+                    Some(e) => format!("{addr}: {e}"),
+                    None => format!("{addr}: no address"),
+                }))
+            }
+            Transport::Serial { path, baud } => {
+                let port = serialport::new(path, *baud)
+                    .timeout(timeout)
+                    .open()
+                    .map_err(|e| PrintError::Unreachable(format!("{path}: {e}")))?;
+                Ok(Box::new(SerialLink { port }))
+            }
+            Transport::File(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| PrintError::Unreachable(format!("{}: {e}", path.display())))?;
+                Ok(Box::new(FileLink { file }))
+            }
+            Transport::Usb { vendor, product } => Ok(Box::new(crate::usb::UsbLink::open(
+                *vendor, *product, timeout,
+            )?)),
+        }
+    }
+}
+
+/// Why a job did not print; shown to the cashier next to the job.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrintError {
+    #[error("the printer cannot be reached ({0}); check it is on and connected")]
+    Unreachable(String),
+    #[error("the printer is out of paper; load a new roll")]
+    PaperOut,
+    #[error("the printer cover is open; close it")]
+    CoverOpen,
+    #[error("the connection broke while printing ({0}); the receipt may be cut short")]
+    Interrupted(String),
+    #[error("the printer did not confirm the receipt; it may be cut short")]
+    Unconfirmed,
+    #[error("the receipt cannot be encoded: {0}")]
+    Encode(String),
+}
+
+/// One open connection to a printer.
+pub trait Link: Send {
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// One byte from the printer within `timeout`; `Ok(None)` on one-way links
+    /// or when nothing came.
+    fn read_byte(&mut self, timeout: Duration) -> std::io::Result<Option<u8>>;
+}
+
+/// What the printer said about itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PaperStatus {
+    pub paper_low: bool,
+}
+
+fn ask(link: &mut dyn Link, request: &[u8], timeout: Duration) -> Result<Option<u8>, PrintError> {
+    link.write_all(request)
+        .map_err(|e| PrintError::Interrupted(e.to_string()))?;
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Ok(None);
+        }
+        match link.read_byte(left) {
+            Ok(Some(b)) if status::is_status_byte(b) => return Ok(Some(b)),
+            // Anything else is not an answer to this request (e.g. an
+            // automatic status message): keep waiting.
+            Ok(Some(_)) => continue,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(PrintError::Interrupted(e.to_string())),
+        }
+    }
+}
+
+/// Sends one job over an open link, checking the printer first and, where it
+/// answers, asking it to confirm afterwards.
+pub fn print_job(
+    link: &mut dyn Link,
+    job: &[u8],
+    timeout: Duration,
+) -> Result<Option<PaperStatus>, PrintError> {
+    let mut two_way = false;
+    let mut paper = None;
+    if let Some(cause) = ask(link, &status::OFFLINE_CAUSE, timeout)? {
+        two_way = true;
+        if status::cover_open(cause) {
+            return Err(PrintError::CoverOpen);
+        }
+        let sensor = ask(link, &status::PAPER_SENSOR, timeout)?.unwrap_or(0x12);
+        if status::paper_out(cause, sensor) {
+            return Err(PrintError::PaperOut);
+        }
+        paper = Some(PaperStatus {
+            paper_low: status::paper_low(sensor),
+        });
+    }
+    link.write_all(job)
+        .map_err(|e| PrintError::Interrupted(e.to_string()))?;
+    if two_way {
+        // The printer answers in order, so this reply comes after it has
+        // taken the whole job; no reply means the job did not all arrive.
+        let long = timeout * 4;
+        match ask(link, &status::OFFLINE_CAUSE, long) {
+            Ok(Some(cause)) if status::paper_out(cause, 0x12) => return Err(PrintError::PaperOut),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => return Err(PrintError::Unconfirmed),
+        }
+    }
+    Ok(paper)
+}
+
+struct TcpLink {
+    stream: std::net::TcpStream,
+}
+
+impl Link for TcpLink {
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(bytes)?;
+        self.stream.flush()
+    }
+
+    fn read_byte(&mut self, timeout: Duration) -> std::io::Result<Option<u8>> {
+        self.stream
+            .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+        let mut b = [0u8];
+        match self.stream.read(&mut b) {
+            Ok(0) => Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "the printer closed the connection",
+            )),
+            Ok(_) => Ok(Some(b[0])),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+struct SerialLink {
+    port: Box<dyn serialport::SerialPort>,
+}
+
+impl Link for SerialLink {
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.port.write_all(bytes)?;
+        self.port.flush()
+    }
+
+    fn read_byte(&mut self, timeout: Duration) -> std::io::Result<Option<u8>> {
+        self.port
+            .set_timeout(timeout.max(Duration::from_millis(1)))
+            .map_err(std::io::Error::other)?;
+        let mut b = [0u8];
+        match self.port.read(&mut b) {
+            Ok(0) => Ok(None),
+            Ok(_) => Ok(Some(b[0])),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+struct FileLink {
+    file: std::fs::File,
+}
+
+impl Link for FileLink {
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(bytes)?;
+        self.file.flush()
+    }
+
+    fn read_byte(&mut self, _timeout: Duration) -> std::io::Result<Option<u8>> {
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printer_addresses_parse() {
+        let none: Vec<(String, String)> = vec![];
+        assert_eq!(
+            Transport::parse("tcp://10.0.0.5", &none).unwrap(),
+            Transport::Tcp("10.0.0.5:9100".into())
+        );
+        assert_eq!(
+            Transport::parse("usb://04b8:0e15", &none).unwrap(),
+            Transport::Usb {
+                vendor: 0x04b8,
+                product: 0x0e15
+            }
+        );
+        let baud = vec![("baud".to_string(), "19200".to_string())];
+        assert_eq!(
+            Transport::parse("serial:///dev/ttyS0", &baud).unwrap(),
+            Transport::Serial {
+                path: "/dev/ttyS0".into(),
+                baud: 19200
+            }
+        );
+        assert!(Transport::parse("lp0", &none)
+            .unwrap_err()
+            .contains("scheme"));
+        assert!(Transport::parse("usb://epson", &none)
+            .unwrap_err()
+            .contains("hex"));
+        assert!(Transport::parse("ipp://x", &none)
+            .unwrap_err()
+            .contains("tcp"));
+    }
+}
