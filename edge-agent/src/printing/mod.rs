@@ -224,7 +224,7 @@ impl Printers {
     /// The receipt laid out for the receipt printer, as text or HTML.
     pub fn preview(&self, receipt: &Receipt, html: bool) -> String {
         let profile = self.preview_profile();
-        let blocks = receipt::layout(receipt, profile.columns_a, false);
+        let blocks = receipt::layout(receipt, &profile, false);
         if html {
             render::html(&blocks, &profile)
         } else {
@@ -288,7 +288,7 @@ impl Printers {
             .clone();
         let receipt = self.receipt(sale, terminal, purpose == Purpose::Reprint);
         let with_logo = self.inner.logos.contains_key(&config.name);
-        let blocks = receipt::layout(&receipt, config.profile.columns_a, with_logo);
+        let blocks = receipt::layout(&receipt, &config.profile, with_logo);
         let (bytes, preview) = self.encode(&config, &blocks, receipt.open_drawer)?;
         self.enqueue(&config, purpose, Some(sale), bytes, preview)
             .await

@@ -2,7 +2,9 @@
 //! for a paper width as a list of blocks that every renderer (printer bytes,
 //! plain text, HTML) draws the same way.
 
+use super::codepage::CodePage;
 use super::escpos::{Align, Barcode};
+use super::profile::PrinterProfile;
 use pos_shared::sale::{SaleFact, TenderMethod};
 use pos_shared::{Money, Qty};
 use serde::Serialize;
@@ -127,6 +129,25 @@ impl Receipt {
     }
 }
 
+/// Every piece of free text on the receipt, to choose the code page by.
+fn receipt_text(r: &Receipt) -> String {
+    let mut s: Vec<&str> = vec![&r.title, &r.receipt_no, &r.issued_at];
+    s.extend(r.header.iter().map(String::as_str));
+    s.extend(r.footer.iter().map(String::as_str));
+    s.extend(r.gstin.as_deref());
+    s.extend(r.terminal.as_deref());
+    for l in &r.lines {
+        s.push(&l.name);
+        s.extend(l.discount.as_ref().map(|d| d.0.as_str()));
+    }
+    s.extend(r.bill_discounts.iter().map(|d| d.0.as_str()));
+    for t in &r.tenders {
+        s.push(&t.label);
+        s.extend(t.reference.as_deref());
+    }
+    s.concat()
+}
+
 fn local_time(unix_millis: i64, offset_minutes: i32) -> String {
     let offset =
         time::UtcOffset::from_whole_seconds(offset_minutes * 60).unwrap_or(time::UtcOffset::UTC);
@@ -233,8 +254,37 @@ pub fn spread(left: &str, right: &str, width: usize) -> String {
     format!("{left}{}{right}", " ".repeat(gap))
 }
 
-/// Lays the receipt out for `columns` characters a line.
-pub fn layout(receipt: &Receipt, columns: usize, with_logo: bool) -> Vec<Block> {
+/// The receipt's text as `page` shows it, so lines are wrapped at the width the
+/// paper will really have (`₹` printed as `Rs.` is three columns, not one).
+fn as_shown(receipt: &Receipt, page: CodePage) -> Receipt {
+    let v = |s: &String| page.visible(s);
+    let mut r = receipt.clone();
+    r.header = r.header.iter().map(v).collect();
+    r.gstin = r.gstin.as_ref().map(v);
+    r.title = v(&r.title);
+    r.receipt_no = v(&r.receipt_no);
+    r.terminal = r.terminal.as_ref().map(v);
+    r.footer = r.footer.iter().map(v).collect();
+    for line in &mut r.lines {
+        line.name = v(&line.name);
+        if let Some((reason, _)) = &mut line.discount {
+            *reason = v(reason);
+        }
+    }
+    for (reason, _) in &mut r.bill_discounts {
+        *reason = v(reason);
+    }
+    for t in &mut r.tenders {
+        t.label = v(&t.label);
+        t.reference = t.reference.as_ref().map(v);
+    }
+    r
+}
+
+/// Lays the receipt out for the printer `profile`.
+pub fn layout(receipt: &Receipt, profile: &PrinterProfile, with_logo: bool) -> Vec<Block> {
+    let columns = profile.columns_a;
+    let receipt = &as_shown(receipt, profile.page_for(&receipt_text(receipt)));
     let mut out = Vec::new();
     if with_logo {
         out.push(Block::Logo);
@@ -287,11 +337,17 @@ pub fn layout(receipt: &Receipt, columns: usize, with_logo: bool) -> Vec<Block> 
         ));
     }
     out.push(text(format!("Items: {}", receipt.lines.len()), Align::Left));
+    let (left, right) = (
+        format!("TOTAL {}", receipt.total.currency()),
+        receipt.total.grouped_indian(),
+    );
+    // Double size where it fits half the columns, else normal size in bold.
+    let double = left.len() + 1 + right.len() <= columns / 2;
     out.push(Block::Pair {
-        left: format!("TOTAL {}", receipt.total.currency()),
-        right: receipt.total.grouped_indian(),
+        left,
+        right,
         bold: true,
-        double: true,
+        double,
     });
     for t in &receipt.tenders {
         let label = match &t.reference {

@@ -30,18 +30,25 @@ pub fn plain_text(blocks: &[Block], profile: &PrinterProfile) -> String {
         match block {
             Block::Logo => push(&aligned("[logo]", Align::Center, columns)),
             Block::Text { text, align, .. } => push(&aligned(text, *align, columns)),
-            Block::Pair { left, right, .. } => push(&spread(left, right, columns)),
+            // Double-width characters take two columns on paper.
+            Block::Pair {
+                left,
+                right,
+                double,
+                ..
+            } => push(&spread(
+                left,
+                right,
+                if *double { columns / 2 } else { columns },
+            )),
             Block::Rule => push(&"-".repeat(columns)),
             Block::Barcode(Barcode::Code128(data) | Barcode::Ean13(data)) => push(&aligned(
                 &format!("[barcode {data}]"),
                 Align::Center,
                 columns,
             )),
-            Block::Qr(data) => {
-                for line in super::receipt::wrap(&format!("[QR {data}]"), columns) {
-                    push(&aligned(&line, Align::Center, columns));
-                }
-            }
+            // The payload is in the receipt's JSON; a URL would not fit the width.
+            Block::Qr(_) => push(&aligned("[QR code]", Align::Center, columns)),
             Block::Feed(n) => (0..*n).for_each(|_| push("")),
         }
     }

@@ -295,6 +295,69 @@ impl Link for FileLink {
 mod tests {
     use super::*;
 
+    /// A link as USB, serial or TCP give it: bytes out, answers in.
+    struct TestLink {
+        sent: Vec<u8>,
+        answers: std::collections::VecDeque<u8>,
+        two_way: bool,
+    }
+
+    impl Link for TestLink {
+        fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            self.sent.extend_from_slice(bytes);
+            Ok(())
+        }
+
+        fn read_byte(&mut self, _: Duration) -> std::io::Result<Option<u8>> {
+            Ok(if self.two_way {
+                self.answers.pop_front()
+            } else {
+                None
+            })
+        }
+    }
+
+    fn link(answers: &[u8], two_way: bool) -> TestLink {
+        TestLink {
+            sent: vec![],
+            answers: answers.iter().copied().collect(),
+            two_way,
+        }
+    }
+
+    #[test]
+    fn jobs_are_checked_before_and_confirmed_after() {
+        let t = Duration::from_millis(10);
+        let mut ok = link(&[0x12, 0x12 | 0x0c, 0x12], true);
+        assert_eq!(
+            print_job(&mut ok, b"JOB", t).unwrap(),
+            Some(PaperStatus { paper_low: true })
+        );
+        assert_eq!(ok.sent, b"\x10\x04\x02\x10\x04\x04JOB\x10\x04\x02");
+
+        let mut out = link(&[0x12, 0x12 | 0x60], true);
+        assert_eq!(print_job(&mut out, b"JOB", t), Err(PrintError::PaperOut));
+        assert!(
+            !out.sent.ends_with(b"JOB"),
+            "nothing printed on an empty roll"
+        );
+
+        let mut open = link(&[0x12 | 0x04], true);
+        assert_eq!(print_job(&mut open, b"JOB", t), Err(PrintError::CoverOpen));
+
+        // Answered before, silent after: the job may not have arrived whole.
+        let mut silent = link(&[0x12, 0x12], true);
+        assert_eq!(
+            print_job(&mut silent, b"JOB", t),
+            Err(PrintError::Unconfirmed)
+        );
+
+        // A one-way link (a device file, a USB printer without bulk IN).
+        let mut one_way = link(&[], false);
+        assert_eq!(print_job(&mut one_way, b"JOB", t).unwrap(), None);
+        assert!(one_way.sent.ends_with(b"JOB"));
+    }
+
     #[test]
     fn printer_addresses_parse() {
         let none: Vec<(String, String)> = vec![];

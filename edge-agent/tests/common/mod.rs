@@ -1,0 +1,148 @@
+//! What the agent's integration tests share: a seeded till on loopback with
+//! the hub unreachable, and small request helpers.
+#![allow(dead_code)]
+
+use edge_agent::config::AgentConfig;
+use edge_agent::printing::PrintSettings;
+use edge_agent::serial_scanner::SerialScanner;
+use edge_agent::store::{catalog, LocalStore};
+use pos_shared::sync::{
+    Change, ChangeBody, DeviceCredential, FeedPage, MovementReason, MovementRecord, VariantRecord,
+};
+use pos_shared::{
+    Gtin, Money, MovementId, ProductId, Qty, StoreId, TenantId, TerminalId, Timestamp, VariantId,
+};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+
+pub const TEA: &str = "8901234567890";
+pub const RICE: &str = "4006381333931";
+
+pub fn seed(dir: &Path) -> DeviceCredential {
+    let credential = DeviceCredential {
+        tenant_id: TenantId::new(),
+        store_id: StoreId::new(),
+        terminal_id: TerminalId::new(),
+        terminal_name: "Till 1".into(),
+        receipt_prefix: "T1".into(),
+        token: "dev_test".into(),
+    };
+    edge_agent::credential::save(dir, &credential).unwrap();
+    let product = ProductId::new();
+    let mut changes = vec![];
+    for (i, (barcode, name, price)) in [(TEA, "Assam Tea 250 g", 14500), (RICE, "Rice (kg)", 6250)]
+        .into_iter()
+        .enumerate()
+    {
+        let variant = VariantRecord {
+            variant_id: VariantId::new(),
+            product_id: product,
+            name: name.into(),
+            sku: format!("SKU-{i}"),
+            barcode: Gtin::parse(barcode).unwrap(),
+            price: Money::inr(price),
+        };
+        let stock = MovementRecord {
+            movement_id: MovementId::new(),
+            store_id: credential.store_id,
+            variant_id: variant.variant_id,
+            delta: Qty::units(10),
+            reason: MovementReason::Receipt,
+            sale_id: None,
+            terminal_id: None,
+            occurred_at: Timestamp::now(),
+        };
+        changes.push(ChangeBody::VariantUpserted(variant));
+        changes.push(ChangeBody::StockMoved(stock));
+    }
+    let page = FeedPage {
+        protocol_version: 1,
+        changes: changes
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| Change {
+                seq: i as u64 + 1,
+                body,
+            })
+            .collect(),
+        next_cursor: 4,
+        has_more: false,
+    };
+    let store = LocalStore::open(&dir.join("edge.db")).unwrap();
+    store
+        .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
+        .unwrap();
+    credential
+}
+
+pub struct Till {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub agent: edge_agent::RunningAgent,
+}
+
+pub async fn start_till(dir: &Path) -> Till {
+    start_till_with(dir, Vec::new(), PrintSettings::default()).await
+}
+
+pub async fn start_till_with(
+    dir: &Path,
+    serial_scanners: Vec<SerialScanner>,
+    printing: PrintSettings,
+) -> Till {
+    let config = AgentConfig {
+        data_dir: dir.to_path_buf(),
+        // Nothing listens on port 9 of loopback: the hub is down for this whole file.
+        hub_url: "http://127.0.0.1:9".into(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        enroll_code: None,
+        sync_interval: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(500),
+        feed_wait_secs: 25,
+        serial_scanners,
+        hid_scanners: Vec::new(),
+        printing,
+    };
+    let agent = edge_agent::start(config).await.unwrap();
+    Till {
+        base: format!("http://{}", agent.addr),
+        http: reqwest::Client::new(),
+        agent,
+    }
+}
+
+impl Till {
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    pub async fn sell(&self, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(format!("{}/v1/sales", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    pub async fn available(&self, barcode: &str) -> String {
+        let (_, p) = self
+            .get(&format!("/v1/products/by-barcode/{barcode}"))
+            .await;
+        p["available"].as_str().unwrap().to_owned()
+    }
+}
+
+pub fn cash(minor: i64) -> Value {
+    json!([{"method": "cash", "amount": {"minor": minor, "currency": "INR"}}])
+}
