@@ -180,6 +180,10 @@ impl Link for UsbLink {
             Err(e) => Err(std::io::Error::other(e)),
         }
     }
+
+    fn two_way(&self) -> bool {
+        self.in_ep.is_some()
+    }
 }
 
 /// A HID POS scanner's interrupt IN endpoint.

@@ -693,3 +693,96 @@ fn golden_receipts_per_printer_profile() {
         );
     }
 }
+
+/// Plays a serial printer on the host end of a pseudo-terminal: keeps every
+/// byte and answers status requests.
+fn serial_printer(host: std::path::PathBuf) -> Arc<Mutex<Vec<u8>>> {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let keep = got.clone();
+    std::thread::spawn(move || {
+        let mut port = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(host)
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        // Ends when socat goes away at the end of the test.
+        while let Ok(n) = port.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let mut all = keep.lock().unwrap();
+            let start = all.len();
+            all.extend_from_slice(&buf[..n]);
+            for i in start.saturating_sub(2)..all.len().saturating_sub(2) {
+                if all[i] == 0x10 && all[i + 1] == 0x04 && i + 2 >= start {
+                    let _ = port.write_all(&[0x12]);
+                }
+            }
+        }
+    });
+    got
+}
+
+#[tokio::test]
+async fn serial_and_device_file_printers_print_receipts() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let ports = tempfile::tempdir().unwrap();
+    let pty = PtyPair::start(ports.path());
+    let received = serial_printer(ports.path().join("host"));
+    let lp0 = ports.path().join("lp0");
+    std::fs::write(&lp0, b"").unwrap();
+    let specs = [
+        format!(
+            "slip=serial://{}?baud=19200&profile=generic-58mm",
+            ports.path().join("device").display()
+        ),
+        format!("lp=file://{}?profile=epson-tm-t88vii", lp0.display()),
+    ];
+    let till = start_till_with(dir.path(), vec![], settings(&specs)).await;
+
+    let (status, sale) = till.sell(cash_sale()).await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let sale_id = sale["sale_id"].as_str().unwrap();
+    let (status, _) = post(
+        &till,
+        &format!("/v1/sales/{sale_id}/receipt"),
+        Some(json!({"printer": "lp"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    wait_job(&till, sale_id, |j| {
+        j["printer"] == "slip" && j["state"] == "printed"
+    })
+    .await;
+    wait_job(&till, sale_id, |j| {
+        j["printer"] == "lp" && j["state"] == "printed"
+    })
+    .await;
+
+    // The serial printer answered its status requests and got the receipt.
+    let serial = decode(&received.lock().unwrap());
+    assert_eq!(serial["status_requests"], json!([2, 4, 2]));
+    assert_eq!(serial["code_pages"], json!(["cp437"]));
+    let serial_lines = lines(&serial);
+    assert!(
+        serial_lines.contains(&"Thank you - visit again".to_owned()),
+        "{serial_lines:#?}"
+    );
+    assert!(serial_lines
+        .iter()
+        .any(|l| l.starts_with("TOTAL INR") && l.ends_with("383.75")));
+
+    // The device file: one-way, so no status requests; this profile takes UTF-8.
+    let file = decode(&std::fs::read(&lp0).unwrap());
+    assert_eq!(file["status_requests"], json!([]));
+    assert_eq!(file["code_pages"], json!(["utf-8"]));
+    let file_lines = lines(&file);
+    assert!(
+        file_lines.contains(&"Thank you \u{2014} visit again".to_owned()),
+        "{file_lines:#?}"
+    );
+    assert!(file_lines.contains(&"DUPLICATE RECEIPT".to_owned()));
+    drop(pty);
+}

@@ -388,55 +388,6 @@ async fn a_keyboard_wedge_scan_reaches_the_event_stream() {
     till.agent.stop();
 }
 
-/// A pseudo-terminal pair from socat: the agent opens `scanner`, the test writes
-/// into `host` as a scanner would.
-struct PtyPair {
-    child: std::process::Child,
-}
-
-impl PtyPair {
-    fn start(dir: &Path) -> PtyPair {
-        let pair = PtyPair {
-            child: std::process::Command::new("socat")
-                .arg(format!(
-                    "pty,raw,echo=0,link={}",
-                    dir.join("scanner").display()
-                ))
-                .arg(format!(
-                    "pty,raw,echo=0,link={}",
-                    dir.join("host").display()
-                ))
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .expect("socat is installed by scripts/test.sh"),
-        };
-        for _ in 0..100 {
-            if dir.join("scanner").exists() && dir.join("host").exists() {
-                return pair;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("socat did not create the pseudo-terminals");
-    }
-
-    fn write(&self, dir: &Path, bytes: &[u8]) {
-        use std::io::Write;
-        let mut host = std::fs::OpenOptions::new()
-            .write(true)
-            .open(dir.join("host"))
-            .unwrap();
-        host.write_all(bytes).unwrap();
-        host.flush().unwrap();
-    }
-}
-
-impl Drop for PtyPair {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 async fn device(till: &Till) -> Value {
     let (_, devices) = till.get("/v1/devices").await;
     devices
@@ -467,7 +418,7 @@ async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
     seed(dir.path());
     let ports = tempfile::tempdir().unwrap();
     let pty = PtyPair::start(ports.path());
-    let spec = format!("{}@9600:crlf", ports.path().join("scanner").display());
+    let spec = format!("{}@9600:crlf", ports.path().join("device").display());
     let till = start_till_with(
         dir.path(),
         vec![SerialScanner::parse(&spec).unwrap()],

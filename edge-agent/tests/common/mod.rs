@@ -146,3 +146,52 @@ impl Till {
 pub fn cash(minor: i64) -> Value {
     json!([{"method": "cash", "amount": {"minor": minor, "currency": "INR"}}])
 }
+
+/// A pseudo-terminal pair from socat: the agent opens `device` as its serial
+/// port; the test plays the device on `host`.
+pub struct PtyPair {
+    child: std::process::Child,
+}
+
+impl PtyPair {
+    pub fn start(dir: &Path) -> PtyPair {
+        let pair = PtyPair {
+            child: std::process::Command::new("socat")
+                .arg(format!(
+                    "pty,raw,echo=0,link={}",
+                    dir.join("device").display()
+                ))
+                .arg(format!(
+                    "pty,raw,echo=0,link={}",
+                    dir.join("host").display()
+                ))
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("socat is installed by scripts/test.sh"),
+        };
+        for _ in 0..100 {
+            if dir.join("device").exists() && dir.join("host").exists() {
+                return pair;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("socat did not create the pseudo-terminals");
+    }
+
+    pub fn write(&self, dir: &Path, bytes: &[u8]) {
+        use std::io::Write;
+        let mut host = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.join("host"))
+            .unwrap();
+        host.write_all(bytes).unwrap();
+        host.flush().unwrap();
+    }
+}
+
+impl Drop for PtyPair {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
