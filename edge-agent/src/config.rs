@@ -18,6 +18,7 @@
 //! | `EDGE_STORE_GSTIN` | the store's GSTIN, printed under the header | none |
 //! | `EDGE_RECEIPT_LOGO` | a PNG printed at the top of receipts | none |
 //! | `EDGE_RECEIPT_QR` | QR code under the footer; `{sale_id}` and `{receipt_no}` are filled in | none |
+//! | `EDGE_CASH_ROUNDING` | cash bills round half up to this many paise (`100` = nearest rupee) | `1` (exact) |
 //! | `EDGE_UTC_OFFSET` | the store's offset from UTC for printed times, `+05:30` | `+05:30` |
 
 use std::net::SocketAddr;
@@ -36,6 +37,7 @@ pub struct AgentConfig {
     pub serial_scanners: Vec<crate::serial_scanner::SerialScanner>,
     pub hid_scanners: Vec<crate::hid_scanner::HidScanner>,
     pub printing: crate::printing::PrintSettings,
+    pub sale_policy: crate::store::sales::SalePolicy,
 }
 
 /// `+05:30`, `-04:00`, `Z` as minutes east of UTC.
@@ -166,6 +168,14 @@ impl AgentConfig {
                 .transpose()?
                 .unwrap_or_default(),
             printing: printing_from_env(&var)?,
+            sale_policy: crate::store::sales::SalePolicy {
+                cash_rounding_minor: match var("EDGE_CASH_ROUNDING") {
+                    None => 1,
+                    Some(v) => v.parse::<i64>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+                        format!("EDGE_CASH_ROUNDING {v:?} is not a cash unit in paise from 1 to 1000 (100 = nearest rupee)")
+                    })?,
+                },
+            },
             max_backoff: millis("EDGE_SYNC_MAX_BACKOFF_MS", 30_000)?
                 .max(Duration::from_millis(250)),
         };

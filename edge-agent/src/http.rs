@@ -28,6 +28,7 @@ pub struct AgentState {
     pub scans: crate::scan::Scans,
     pub devices: crate::serial_scanner::Devices,
     pub printers: crate::printing::Printers,
+    pub sale_policy: sales::SalePolicy,
     pub hub_url: String,
 }
 
@@ -95,9 +96,10 @@ async fn create_sale(
             "this terminal is not enrolled with the hub yet, so it cannot number receipts",
         ));
     };
+    let policy = app.sale_policy;
     let result = app
         .store
-        .call(move |c| sales::record_sale(c, &device, &request))
+        .call(move |c| sales::record_sale(c, &device, &policy, &request))
         .await
         .map_err(store_error)?;
     match result {

@@ -616,6 +616,7 @@ fn sample_receipt() -> Receipt {
         ],
         bill_discounts: vec![("staff".into(), inr(1_000))],
         total: inr(121_800),
+        rounding: None,
         tax_summary: vec![
             TaxRow {
                 rate: "5".into(),

@@ -468,3 +468,97 @@ async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
     assert_eq!(stream.next("scan").await["text"], RICE);
     till.agent.stop();
 }
+
+fn tender(method: &str, minor: i64, reference: Option<&str>) -> Value {
+    let mut t = json!({"method": method, "amount": {"minor": minor, "currency": "INR"}});
+    if let Some(r) = reference {
+        t["reference"] = json!(r);
+    }
+    t
+}
+
+#[tokio::test]
+async fn split_tenders_with_references_and_cash_rounding() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let policy = edge_agent::store::sales::SalePolicy {
+        cash_rounding_minor: 100,
+    };
+    let till = start_till_full(dir.path(), vec![], PrintSettings::default(), policy).await;
+    let lines = json!([{"barcode": TEA, "qty": "1"}, {"barcode": RICE, "qty": "1.5"}]);
+
+    // 145.00 + 1.5 kg × 62.50 = 238.75, rounded to 239.00 because cash is in the mix.
+    let (status, sale) = till
+        .sell(json!({"lines": lines, "tenders": [
+            tender("upi", 10000, Some(" 412345678901 ")),
+            tender("card", 5000, Some("AP1234")),
+            tender("cash", 10000, None),
+        ]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert_eq!(sale["total"]["minor"], 23875);
+    assert_eq!(sale["rounding"]["minor"], 25);
+    assert_eq!(sale["change_due"]["minor"], 1100);
+    assert_eq!(sale["tenders"][0]["reference"], "412345678901", "trimmed");
+    assert_eq!(sale["tenders"][1]["method"], "card");
+
+    // All by card: no rounding, exact.
+    let (status, sale) = till
+        .sell(json!({"lines": lines, "tenders": [tender("card", 23875, Some("AP1235"))]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert!(sale.get("rounding").is_none(), "{sale}");
+    assert_eq!(sale["change_due"]["minor"], 0);
+
+    // 151.25 rounds down to 151.00.
+    let (status, sale) = till
+        .sell(json!({
+            "lines": [{"barcode": TEA, "qty": "1"}, {"barcode": RICE, "qty": "0.1"}],
+            "tenders": [tender("cash", 20000, None)],
+        }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert_eq!(sale["rounding"]["minor"], -25);
+    assert_eq!(sale["change_due"]["minor"], 4900);
+
+    let before = on_disk(dir.path());
+    let bad = [
+        (
+            json!([tender("card", 30000, Some("AP9"))]),
+            "tenders",
+            "only cash gives change",
+        ),
+        (
+            json!([tender("upi", 23875, None)]),
+            "tenders[0].reference",
+            "needs its reference",
+        ),
+        (
+            json!([tender("cash", 30000, Some("x"))]),
+            "tenders[0].reference",
+            "no reference",
+        ),
+        (json!([tender("cash", 23800, None)]), "tenders", "short of"),
+        (
+            json!([tender("cheque", 23900, None)]),
+            "tenders[0].method",
+            "",
+        ),
+        (
+            json!([tender("upi", 23875, Some(&"9".repeat(65)))]),
+            "tenders[0].reference",
+            "64",
+        ),
+    ];
+    for (tenders, field, says) in bad {
+        let (status, problem) = till.sell(json!({"lines": lines, "tenders": tenders})).await;
+        assert!(status.is_client_error(), "{tenders}: {status} {problem}");
+        assert_eq!(problem["field"], field, "{tenders}: {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(says),
+            "{problem}"
+        );
+    }
+    assert_eq!(on_disk(dir.path()), before, "refused sales wrote nothing");
+    till.agent.stop();
+}

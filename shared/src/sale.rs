@@ -24,13 +24,34 @@ pub struct SaleLine {
 #[serde(rename_all = "snake_case")]
 pub enum TenderMethod {
     Cash,
+    /// Taken on the card terminal; the reference is its approval code.
+    Card,
+    /// A UPI payment; the reference is the transaction's UTR/RRN.
+    Upi,
+}
+
+impl TenderMethod {
+    pub fn label(self) -> &'static str {
+        match self {
+            TenderMethod::Cash => "Cash",
+            TenderMethod::Card => "Card",
+            TenderMethod::Upi => "UPI",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tender {
     pub method: TenderMethod,
     pub amount: Money,
+    /// Required for card and UPI, so the payment can be traced; none for cash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
+
+/// The largest cash rounding a bill may carry, in minor units (a ₹10 unit
+/// rounds by at most ₹5).
+pub const MAX_ROUNDING_MINOR: i64 = 500;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleFact {
@@ -44,6 +65,10 @@ pub struct SaleFact {
     pub total: Money,
     pub tenders: Vec<Tender>,
     pub change_due: Money,
+    /// What the total was rounded by to the store's cash unit, on bills with a
+    /// cash tender; the customer pays `total + rounding`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounding: Option<Money>,
 }
 
 /// Why a sale's numbers are not acceptable; `field` names the culprit.
@@ -67,7 +92,32 @@ fn money_err(field: &str) -> impl Fn(MoneyError) -> SaleError + '_ {
     move |e| SaleError::new(field, e.to_string())
 }
 
+/// Card and UPI payments carry a reference (1–64 printable characters); cash none.
+fn check_reference(t: &Tender) -> Result<(), String> {
+    match (&t.reference, t.method) {
+        (None, TenderMethod::Cash) => Ok(()),
+        (Some(_), TenderMethod::Cash) => Err("a cash tender takes no reference".into()),
+        (None, m) => Err(format!("a {} tender needs its reference", m.label())),
+        (Some(r), _) => {
+            let r = r.trim();
+            if r.is_empty() || r.chars().count() > 64 || r.chars().any(char::is_control) {
+                Err("a reference is 1 to 64 printable characters".into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
 impl SaleFact {
+    /// What the customer pays: the total plus any cash rounding.
+    pub fn payable(&self) -> Result<Money, MoneyError> {
+        match self.rounding {
+            Some(r) => self.total.checked_add(r),
+            None => Ok(self.total),
+        }
+    }
+
     /// Checks that lines, total, tenders and change agree exactly.
     pub fn validate(&self) -> Result<(), SaleError> {
         if self.lines.is_empty() {
@@ -114,16 +164,47 @@ impl SaleFact {
                     "tender must be positive",
                 ));
             }
+            check_reference(t).map_err(|m| SaleError::new(format!("tenders[{i}].reference"), m))?;
+        }
+        let has_cash = self.tenders.iter().any(|t| t.method == TenderMethod::Cash);
+        let payable = self.payable().map_err(money_err("rounding"))?;
+        if let Some(r) = self.rounding {
+            if !has_cash {
+                return Err(SaleError::new(
+                    "rounding",
+                    "only a bill paid partly in cash is rounded",
+                ));
+            }
+            if r.minor().abs() > MAX_ROUNDING_MINOR {
+                return Err(SaleError::new(
+                    "rounding",
+                    format!("a rounding of {r} is more than the largest cash unit allows"),
+                ));
+            }
         }
         let tendered = Money::sum(currency, self.tenders.iter().map(|t| &t.amount))
             .map_err(money_err("tenders"))?;
+        let not_cash = Money::sum(
+            currency,
+            self.tenders
+                .iter()
+                .filter(|t| t.method != TenderMethod::Cash)
+                .map(|t| &t.amount),
+        )
+        .map_err(money_err("tenders"))?;
+        if not_cash.minor() > payable.minor() {
+            return Err(SaleError::new(
+                "tenders",
+                format!("card and UPI tenders add up to {not_cash}, more than the {payable} due; only cash gives change"),
+            ));
+        }
         let change = tendered
-            .checked_sub(self.total)
+            .checked_sub(payable)
             .map_err(money_err("tenders"))?;
         if change.is_negative() {
             return Err(SaleError::new(
                 "tenders",
-                format!("tendered {tendered} is short of the total {}", self.total),
+                format!("tendered {tendered} is short of the {payable} due"),
             ));
         }
         if change != self.change_due {
@@ -164,9 +245,71 @@ mod tests {
             tenders: vec![Tender {
                 method: TenderMethod::Cash,
                 amount: Money::inr(20000),
+                reference: None,
             }],
             change_due: Money::inr(4900),
+            rounding: None,
         }
+    }
+
+    fn tender(method: TenderMethod, minor: i64, reference: Option<&str>) -> Tender {
+        Tender {
+            method,
+            amount: Money::inr(minor),
+            reference: reference.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn split_tenders_and_cash_rounding_add_up() {
+        // 151.00 due: 100.00 on UPI, the rest in cash with change.
+        let mut s = sale();
+        s.tenders = vec![
+            tender(TenderMethod::Upi, 10000, Some("412345678901")),
+            tender(TenderMethod::Cash, 10000, None),
+        ];
+        s.change_due = Money::inr(4900);
+        s.validate().unwrap();
+
+        // 151.00 rounded down to 150.00 for cash.
+        let mut s = sale();
+        s.rounding = Some(Money::inr(-100));
+        s.change_due = Money::inr(5000);
+        s.validate().unwrap();
+        assert_eq!(s.payable().unwrap(), Money::inr(15000));
+    }
+
+    #[test]
+    fn bad_tenders_name_the_field() {
+        let field = |s: SaleFact| s.validate().unwrap_err().field;
+        let mut s = sale();
+        s.tenders = vec![tender(TenderMethod::Card, 20000, Some("A1"))];
+        assert_eq!(field(s), "tenders", "no change from a card");
+
+        let mut s = sale();
+        s.tenders = vec![tender(TenderMethod::Card, 15100, None)];
+        s.change_due = Money::inr(0);
+        assert_eq!(field(s), "tenders[0].reference");
+
+        let mut s = sale();
+        s.tenders[0].reference = Some("x".into());
+        assert_eq!(field(s), "tenders[0].reference");
+
+        let mut s = sale();
+        s.tenders = vec![tender(TenderMethod::Upi, 15100, Some("  "))];
+        s.change_due = Money::inr(0);
+        assert_eq!(field(s), "tenders[0].reference");
+
+        let mut s = sale();
+        s.tenders = vec![tender(TenderMethod::Upi, 15000, Some("R1"))];
+        s.rounding = Some(Money::inr(-100));
+        s.change_due = Money::inr(0);
+        assert_eq!(field(s), "rounding", "card-only bills are not rounded");
+
+        let mut s = sale();
+        s.rounding = Some(Money::inr(-900));
+        s.change_due = Money::inr(5800);
+        assert_eq!(field(s), "rounding");
     }
 
     #[test]

@@ -75,6 +75,7 @@ fn basket(i: usize) -> SaleRequest {
         tenders: vec![Tender {
             method: TenderMethod::Cash,
             amount: Money::inr(total + 1000),
+            reference: None,
         }],
     }
 }
@@ -134,7 +135,7 @@ fn main() {
             let request = basket(i);
             let start = Instant::now();
             let result = store
-                .with_conn(|c| record_sale(c, &credential, &request))
+                .with_conn(|c| record_sale(c, &credential, &Default::default(), &request))
                 .expect("sale");
             let elapsed = start.elapsed();
             assert!(

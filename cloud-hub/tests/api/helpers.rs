@@ -283,8 +283,10 @@ impl Shop {
             tenders: vec![Tender {
                 method: TenderMethod::Cash,
                 amount: total,
+                reference: None,
             }],
             change_due: Money::inr(0),
+            rounding: None,
         };
         let envelope = Envelope::new(
             sale.sale_id.as_uuid(),

@@ -116,3 +116,45 @@ async fn hq_movements_are_idempotent_by_id(backend: Backend) {
     assert_eq!(shop.on_hand(RICE).await, "47.5");
 }
 on_both_backends!(hq_movements_are_idempotent_by_id);
+
+async fn split_tenders_and_cash_rounding_are_checked_at_the_hub(backend: Backend) {
+    let shop = shop(backend).await;
+    let mut split = shop.sale("T1-000001", &[(0, "2")]);
+    let total = split["data"]["total"]["minor"].as_i64().unwrap();
+    split["data"]["tenders"] = json!([
+        {"method": "upi", "amount": {"minor": total - 1000, "currency": "INR"}, "reference": "412345678901"},
+        {"method": "cash", "amount": {"minor": 2000, "currency": "INR"}},
+    ]);
+    split["data"]["rounding"] = json!({"minor": 25, "currency": "INR"});
+    split["data"]["change_due"] = json!({"minor": 975, "currency": "INR"});
+    let mut card_change = shop.sale("T1-000002", &[(0, "1")]);
+    let one = card_change["data"]["total"]["minor"].as_i64().unwrap();
+    card_change["data"]["tenders"] = json!([{"method": "card", "amount": {"minor": one + 100, "currency": "INR"}, "reference": "AP1"}]);
+    card_change["data"]["change_due"] = json!({"minor": 100, "currency": "INR"});
+    let mut no_reference = shop.sale("T1-000003", &[(0, "1")]);
+    no_reference["data"]["tenders"][0]["method"] = json!("upi");
+
+    let (status, ack) = shop.upload(&[split, card_change, no_reference]).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    assert_eq!(
+        Shop::statuses(&ack),
+        ["accepted", "rejected", "rejected"],
+        "{ack}"
+    );
+    assert!(
+        ack["results"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("tenders:"),
+        "{ack}"
+    );
+    assert!(
+        ack["results"][2]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("tenders[0].reference:"),
+        "{ack}"
+    );
+    assert_eq!(shop.on_hand(TEA).await, "48");
+}
+on_both_backends!(split_tenders_and_cash_rounding_are_checked_at_the_hub);

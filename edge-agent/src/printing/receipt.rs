@@ -49,6 +49,8 @@ pub struct Receipt {
     pub lines: Vec<ReceiptLine>,
     pub bill_discounts: Vec<(String, Money)>,
     pub total: Money,
+    /// Cash rounding; the total printed is `total + rounding`.
+    pub rounding: Option<Money>,
     pub tax_summary: Vec<TaxRow>,
     pub tenders: Vec<ReceiptTender>,
     pub change_due: Money,
@@ -105,16 +107,15 @@ impl Receipt {
                 .collect(),
             bill_discounts: Vec::new(),
             total: sale.total,
+            rounding: sale.rounding,
             tax_summary: Vec::new(),
             tenders: sale
                 .tenders
                 .iter()
                 .map(|t| ReceiptTender {
-                    label: match t.method {
-                        TenderMethod::Cash => "Cash".into(),
-                    },
+                    label: t.method.label().into(),
                     amount: t.amount,
-                    reference: None,
+                    reference: t.reference.clone(),
                 })
                 .collect(),
             change_due: sale.change_due,
@@ -337,9 +338,17 @@ pub fn layout(receipt: &Receipt, profile: &PrinterProfile, with_logo: bool) -> V
         ));
     }
     out.push(text(format!("Items: {}", receipt.lines.len()), Align::Left));
+    let payable = match receipt.rounding {
+        Some(r) => {
+            let sign = if r.is_negative() { "" } else { "+" };
+            out.push(pair("Round off", format!("{sign}{}", r.grouped_indian())));
+            receipt.total.checked_add(r).unwrap_or(receipt.total)
+        }
+        None => receipt.total,
+    };
     let (left, right) = (
         format!("TOTAL {}", receipt.total.currency()),
-        receipt.total.grouped_indian(),
+        payable.grouped_indian(),
     );
     // Double size where it fits half the columns, else normal size in bold.
     let double = left.len() + 1 + right.len() <= columns / 2;
@@ -412,6 +421,53 @@ mod tests {
         assert_eq!(wrap("ABCDEFGHIJ", 4), vec!["ABCD", "EFGH", "IJ"]);
         assert_eq!(spread("Total", "12.00", 12), "Total  12.00");
         assert_eq!(spread("A very long label", "12.00", 12), "A very 12.00");
+    }
+
+    #[test]
+    fn cash_rounding_prints_a_round_off_line_and_the_amount_due() {
+        let receipt = Receipt {
+            header: vec![],
+            gstin: None,
+            title: "TAX INVOICE".into(),
+            receipt_no: "T1-000001".into(),
+            issued_at: "23-11-2026 10:00".into(),
+            terminal: None,
+            lines: vec![],
+            bill_discounts: vec![],
+            total: Money::inr(23875),
+            rounding: Some(Money::inr(25)),
+            tax_summary: vec![],
+            tenders: vec![ReceiptTender {
+                label: "UPI".into(),
+                amount: Money::inr(23900),
+                reference: Some("412345678901".into()),
+            }],
+            change_due: Money::inr(0),
+            footer: vec![],
+            qr: None,
+            open_drawer: false,
+        };
+        let profile = PrinterProfile::named("generic-80mm").unwrap();
+        let blocks = layout(&receipt, &profile, false);
+        let pairs: Vec<(String, String)> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Pair { left, right, .. } => Some((left.clone(), right.clone())),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            pairs.contains(&("Round off".into(), "+0.25".into())),
+            "{pairs:?}"
+        );
+        assert!(
+            pairs.contains(&("TOTAL INR".into(), "239.00".into())),
+            "{pairs:?}"
+        );
+        assert!(
+            pairs.contains(&("UPI (412345678901)".into(), "239.00".into())),
+            "{pairs:?}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use super::catalog::{product_by_barcode, ProductView};
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
-use pos_shared::sale::{SaleFact, SaleLine, Tender};
+use pos_shared::sale::{SaleFact, SaleLine, Tender, TenderMethod};
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
 use pos_shared::{Envelope, Gtin, Money, MovementId, Qty, SaleId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -56,10 +56,37 @@ pub enum SaleResult {
     Rejected(SaleRejection),
 }
 
+/// The store's rules for ringing up a sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SalePolicy {
+    /// Bills with a cash tender are rounded half up to this many minor units
+    /// (100 = the nearest rupee); 1 leaves them exact.
+    pub cash_rounding_minor: i64,
+}
+
+impl Default for SalePolicy {
+    fn default() -> Self {
+        SalePolicy {
+            cash_rounding_minor: 1,
+        }
+    }
+}
+
+impl SalePolicy {
+    /// How much `total` moves to reach the nearest cash unit (halves round up).
+    pub fn rounding(&self, total: Money) -> Money {
+        let unit = self.cash_rounding_minor.max(1);
+        let t = total.minor();
+        let rounded = (t + unit / 2).div_euclid(unit) * unit;
+        Money::new(rounded - t, total.currency())
+    }
+}
+
 /// Records a sale for the enrolled terminal `device`.
 pub fn record_sale(
     conn: &mut Connection,
     device: &DeviceCredential,
+    policy: &SalePolicy,
     request: &SaleRequest,
 ) -> StoreResult<SaleResult> {
     if request.lines.is_empty() {
@@ -151,15 +178,32 @@ pub fn record_sale(
         Ok(t) => t,
         Err(e) => return Ok(SaleResult::Rejected(invalid("tenders", e.to_string()))),
     };
-    let change_due = match tendered.checked_sub(total) {
+    let has_cash = request
+        .tenders
+        .iter()
+        .any(|t| t.method == TenderMethod::Cash);
+    let rounding = Some(policy.rounding(total)).filter(|r| has_cash && r.minor() != 0);
+    let payable = match rounding {
+        Some(r) => total.checked_add(r).unwrap_or(total),
+        None => total,
+    };
+    let change_due = match tendered.checked_sub(payable) {
         Ok(c) if !c.is_negative() => c,
         _ => {
             return Ok(SaleResult::Rejected(invalid(
                 "tenders",
-                format!("tendered {tendered} is short of the total {total}"),
+                format!("tendered {tendered} is short of the {payable} due"),
             )))
         }
     };
+    let tenders = request
+        .tenders
+        .iter()
+        .map(|t| Tender {
+            reference: t.reference.as_ref().map(|r| r.trim().to_owned()),
+            ..t.clone()
+        })
+        .collect();
 
     let receipt_seq = next_receipt_seq(&tx)?;
     let sale = SaleFact {
@@ -170,8 +214,9 @@ pub fn record_sale(
         occurred_at: Timestamp::now(),
         lines,
         total,
-        tenders: request.tenders.clone(),
+        tenders,
         change_due,
+        rounding,
     };
     if let Err(e) = sale.validate() {
         return Ok(SaleResult::Rejected(invalid(e.field, e.message)));

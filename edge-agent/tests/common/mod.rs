@@ -92,6 +92,15 @@ pub async fn start_till_with(
     serial_scanners: Vec<SerialScanner>,
     printing: PrintSettings,
 ) -> Till {
+    start_till_full(dir, serial_scanners, printing, Default::default()).await
+}
+
+pub async fn start_till_full(
+    dir: &Path,
+    serial_scanners: Vec<SerialScanner>,
+    printing: PrintSettings,
+    sale_policy: edge_agent::store::sales::SalePolicy,
+) -> Till {
     let config = AgentConfig {
         data_dir: dir.to_path_buf(),
         // Nothing listens on port 9 of loopback: the hub is down for this whole file.
@@ -104,6 +113,7 @@ pub async fn start_till_with(
         serial_scanners,
         hid_scanners: Vec::new(),
         printing,
+        sale_policy,
     };
     let agent = edge_agent::start(config).await.unwrap();
     Till {

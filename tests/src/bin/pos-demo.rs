@@ -75,6 +75,10 @@ async fn run() -> Result<(), String> {
         serial_scanners: Vec::new(),
         hid_scanners: Vec::new(),
         printing: demo_printing(&dir)?,
+        // Cash bills round to the nearest rupee, as most Indian stores do.
+        sale_policy: edge_agent::store::sales::SalePolicy {
+            cash_rounding_minor: 100,
+        },
     })
     .await?;
 
