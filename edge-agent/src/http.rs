@@ -43,6 +43,7 @@ pub fn router(state: AgentState) -> Router {
             get(|| async { Json(serde_json::json!({"status": "ok"})) }),
         )
         .route("/v1/products/by-barcode/{barcode}", get(product_by_barcode))
+        .route("/v1/products/search", get(search_products))
         .route("/v1/sales", post(create_sale))
         .route("/v1/sync/status", get(sync_status))
         .route("/v1/events", get(events))
@@ -84,6 +85,46 @@ async fn product_by_barcode(
         )
         .with_field("barcode")),
     }
+}
+
+/// Type-ahead product search over the local replica: `q` (words, matched as
+/// prefixes), `limit` (1–100, default 20).
+async fn search_products(
+    State(app): State<AgentState>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::BTreeMap<String, String>>,
+) -> Result<Json<Vec<ProductView>>, ApiError> {
+    if let Some(key) = query.keys().find(|k| !["q", "limit"].contains(&k.as_str())) {
+        return Err(ApiError::invalid(
+            key.clone(),
+            format!("{key} is not a search parameter; use q and limit"),
+        ));
+    }
+    let typed = query
+        .get("q")
+        .ok_or_else(|| ApiError::invalid("q", "q, the text to search for, is missing"))?
+        .clone();
+    if typed.chars().count() > 100 {
+        return Err(ApiError::invalid("q", "q is longer than 100 characters"));
+    }
+    let limit = match query.get("limit") {
+        None => 20,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "limit",
+                    format!("limit {l:?} is not a number from 1 to 100"),
+                )
+            })?,
+    };
+    Ok(Json(
+        app.store
+            .call(move |c| catalog::search(c, &typed, limit))
+            .await
+            .map_err(store_error)?,
+    ))
 }
 
 async fn create_sale(

@@ -562,3 +562,104 @@ async fn split_tenders_with_references_and_cash_rounding() {
     assert_eq!(on_disk(dir.path()), before, "refused sales wrote nothing");
     till.agent.stop();
 }
+
+async fn search(till: &Till, query: &str) -> Vec<String> {
+    let url = reqwest::Url::parse_with_params(
+        &format!("{}/v1/products/search", till.base),
+        &[("q", query)],
+    )
+    .unwrap();
+    let r = till.http.get(url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{query}");
+    let found: Value = r.json().await.unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn type_ahead_search_works_offline_and_follows_the_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let tea = "Assam Tea 250 g".to_owned();
+    let rice = "Rice (kg)".to_owned();
+    assert_eq!(search(&till, "ass").await, [tea.clone()]);
+    assert_eq!(search(&till, "TEA 25").await, [tea.clone()]);
+    assert_eq!(search(&till, "ri").await, [rice.clone()]);
+    assert_eq!(search(&till, "sku").await.len(), 2);
+    assert_eq!(
+        search(&till, "8901234").await,
+        [tea.clone()],
+        "barcode as printed"
+    );
+    assert_eq!(search(&till, "SKU-1").await, [rice.clone()]);
+    // Query syntax is just text here.
+    for odd in ["\"", "*)(", "tea OR", "NEAR(a b)", "-", "ri*ce"] {
+        let found = search(&till, odd).await;
+        assert!(found.len() <= 2, "{odd}: {found:?}");
+    }
+    assert!(
+        search(&till, "tea OR").await.is_empty(),
+        "every word must match"
+    );
+
+    // HQ renames the rice; the feed brings it and search follows at once.
+    let store = LocalStore::open(&dir.path().join("edge.db")).unwrap();
+    let old = store
+        .with_conn(|c| catalog::product_by_barcode(c, &Gtin::parse(RICE).unwrap()))
+        .unwrap()
+        .unwrap();
+    let renamed = pos_shared::sync::VariantRecord {
+        variant_id: old.variant_id,
+        product_id: pos_shared::ProductId::new(),
+        name: "Basmati Rice Crème".into(),
+        sku: "BAS-5".into(),
+        barcode: old.barcode.clone(),
+        price: old.price,
+    };
+    let page = FeedPage {
+        protocol_version: 1,
+        changes: vec![Change {
+            seq: 5,
+            body: ChangeBody::VariantUpserted(renamed),
+        }],
+        next_cursor: 5,
+        has_more: false,
+    };
+    store
+        .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
+        .unwrap();
+    let new = "Basmati Rice Crème".to_owned();
+    assert_eq!(search(&till, "basm").await, [new.clone()]);
+    assert_eq!(
+        search(&till, "creme").await,
+        [new.clone()],
+        "accents folded"
+    );
+    assert_eq!(search(&till, "bas-5").await, [new.clone()]);
+    assert!(search(&till, "kg").await.is_empty(), "the old name is gone");
+    assert!(search(&till, "sku-1").await.is_empty());
+
+    for (path, field) in [
+        ("/v1/products/search", "q"),
+        ("/v1/products/search?q=tea&limit=0", "limit"),
+        ("/v1/products/search?q=tea&limit=many", "limit"),
+        ("/v1/products/search?q=tea&sort=price", "sort"),
+    ] {
+        let (status, problem) = till.get(path).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
+        assert_eq!(problem["field"], field, "{path}: {problem}");
+    }
+    let long = "a".repeat(101);
+    let (status, _) = till.get(&format!("/v1/products/search?q={long}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    till.agent.stop();
+}

@@ -120,6 +120,46 @@ pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
     })
 }
 
+/// The FTS5 query for what the cashier typed: every word must match the start
+/// of a word in the name, SKU or barcode. Punctuation is dropped, so nothing
+/// typed can be read as query syntax. `None` if nothing searchable is left.
+fn search_query(typed: &str) -> Option<String> {
+    let words: Vec<String> = typed
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" AND "))
+}
+
+/// Products matching what was typed, best first: name matches weigh most, then
+/// SKU, then barcode.
+pub fn search(conn: &Connection, typed: &str, limit: u32) -> StoreResult<Vec<ProductView>> {
+    let Some(query) = search_query(typed) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0) \
+         FROM variant_search f JOIN variants v ON v.rowid = f.rowid \
+         LEFT JOIN stock s ON s.variant_id = v.id \
+         WHERE variant_search MATCH ?1 \
+         ORDER BY bm25(variant_search, 10.0, 4.0, 1.0), v.name LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![query, limit], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
+    })?;
+    rows.map(|r| product_from_row(r?)).collect()
+}
+
 /// Looks a scanned barcode up in the replica.
 pub fn product_by_barcode(conn: &Connection, barcode: &Gtin) -> StoreResult<Option<ProductView>> {
     let row: Option<VariantRow> = conn
