@@ -585,18 +585,18 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
     let dir = tempfile::tempdir().unwrap();
     let credential = seed(dir.path());
     let till = start_till(dir.path()).await;
-    let tea = "Assam Tea 250 g".to_owned();
-    let rice = "Rice (kg)".to_owned();
-    assert_eq!(search(&till, "ass").await, [tea.clone()]);
-    assert_eq!(search(&till, "TEA 25").await, [tea.clone()]);
-    assert_eq!(search(&till, "ri").await, [rice.clone()]);
+    let tea = "Assam Tea 250 g";
+    let rice = "Rice (kg)";
+    assert_eq!(search(&till, "ass").await, [tea]);
+    assert_eq!(search(&till, "TEA 25").await, [tea]);
+    assert_eq!(search(&till, "ri").await, [rice]);
     assert_eq!(search(&till, "sku").await.len(), 2);
     assert_eq!(
         search(&till, "8901234").await,
-        [tea.clone()],
+        [tea],
         "barcode as printed"
     );
-    assert_eq!(search(&till, "SKU-1").await, [rice.clone()]);
+    assert_eq!(search(&till, "SKU-1").await, [rice]);
     // Query syntax is just text here.
     for odd in ["\"", "*)(", "tea OR", "NEAR(a b)", "-", "ri*ce"] {
         let found = search(&till, odd).await;
@@ -633,14 +633,14 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
     store
         .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
         .unwrap();
-    let new = "Basmati Rice Crème".to_owned();
-    assert_eq!(search(&till, "basm").await, [new.clone()]);
+    let new = "Basmati Rice Crème";
+    assert_eq!(search(&till, "basm").await, [new]);
     assert_eq!(
         search(&till, "creme").await,
-        [new.clone()],
+        [new],
         "accents folded"
     );
-    assert_eq!(search(&till, "bas-5").await, [new.clone()]);
+    assert_eq!(search(&till, "bas-5").await, [new]);
     assert!(search(&till, "kg").await.is_empty(), "the old name is gone");
     assert!(search(&till, "sku-1").await.is_empty());
 
