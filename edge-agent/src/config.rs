@@ -19,6 +19,7 @@
 //! | `EDGE_RECEIPT_LOGO` | a PNG printed at the top of receipts | none |
 //! | `EDGE_RECEIPT_QR` | QR code under the footer; `{sale_id}` and `{receipt_no}` are filled in | none |
 //! | `EDGE_CASH_ROUNDING` | cash bills round half up to this many paise (`100` = nearest rupee) | `1` (exact) |
+//! | `EDGE_SCALE_LABELS` | in-store weighed/priced EAN-13 layouts, comma-separated `prefix:item_digits:weight\|price:value_digits:decimals[:check]` | none |
 //! | `EDGE_UTC_OFFSET` | the store's offset from UTC for printed times, `+05:30` | `+05:30` |
 
 use std::net::SocketAddr;
@@ -175,6 +176,16 @@ impl AgentConfig {
                         format!("EDGE_CASH_ROUNDING {v:?} is not a cash unit in paise from 1 to 1000 (100 = nearest rupee)")
                     })?,
                 },
+                scale_rules: var("EDGE_SCALE_LABELS")
+                    .map(|specs| {
+                        specs
+                            .split(',')
+                            .filter(|s| !s.trim().is_empty())
+                            .map(crate::store::sales::parse_scale_rule)
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .transpose()?
+                    .unwrap_or_default(),
             },
             max_backoff: millis("EDGE_SYNC_MAX_BACKOFF_MS", 30_000)?
                 .max(Duration::from_millis(250)),

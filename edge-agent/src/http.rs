@@ -137,7 +137,7 @@ async fn create_sale(
             "this terminal is not enrolled with the hub yet, so it cannot number receipts",
         ));
     };
-    let policy = app.sale_policy;
+    let policy = app.sale_policy.clone();
     let result = app
         .store
         .call(move |c| sales::record_sale(c, &device, &policy, &request))

@@ -84,7 +84,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         scans: scan::Scans::default(),
         devices: serial_scanner::Devices::default(),
         printers,
-        sale_policy: config.sale_policy,
+        sale_policy: config.sale_policy.clone(),
         hub_url: config.hub_url.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -483,6 +483,7 @@ async fn split_tenders_with_references_and_cash_rounding() {
     seed(dir.path());
     let policy = edge_agent::store::sales::SalePolicy {
         cash_rounding_minor: 100,
+        ..Default::default()
     };
     let till = start_till_full(dir.path(), vec![], PrintSettings::default(), policy).await;
     let lines = json!([{"barcode": TEA, "qty": "1"}, {"barcode": RICE, "qty": "1.5"}]);
@@ -591,11 +592,7 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
     assert_eq!(search(&till, "TEA 25").await, [tea]);
     assert_eq!(search(&till, "ri").await, [rice]);
     assert_eq!(search(&till, "sku").await.len(), 2);
-    assert_eq!(
-        search(&till, "8901234").await,
-        [tea],
-        "barcode as printed"
-    );
+    assert_eq!(search(&till, "8901234").await, [tea], "barcode as printed");
     assert_eq!(search(&till, "SKU-1").await, [rice]);
     // Query syntax is just text here.
     for odd in ["\"", "*)(", "tea OR", "NEAR(a b)", "-", "ri*ce"] {
@@ -635,11 +632,7 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
         .unwrap();
     let new = "Basmati Rice Crème";
     assert_eq!(search(&till, "basm").await, [new]);
-    assert_eq!(
-        search(&till, "creme").await,
-        [new],
-        "accents folded"
-    );
+    assert_eq!(search(&till, "creme").await, [new], "accents folded");
     assert_eq!(search(&till, "bas-5").await, [new]);
     assert!(search(&till, "kg").await.is_empty(), "the old name is gone");
     assert!(search(&till, "sku-1").await.is_empty());
@@ -661,5 +654,110 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
     let long = "a".repeat(101);
     let (status, _) = till.get(&format!("/v1/products/search?q={long}")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    till.agent.stop();
+}
+
+fn ean(body: &str) -> String {
+    let gtin = Gtin::with_check_digit(body).unwrap();
+    gtin.as_str().trim_start_matches('0').to_owned()
+}
+
+#[tokio::test]
+async fn weighed_and_priced_labels_from_the_store_scales() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    // HQ lists the scale items under their labels with the value zeroed.
+    let store = LocalStore::open(&dir.path().join("edge.db")).unwrap();
+    let item = |name: &str, body: &str, price: i64| pos_shared::sync::VariantRecord {
+        variant_id: pos_shared::VariantId::new(),
+        product_id: pos_shared::ProductId::new(),
+        name: name.into(),
+        sku: name.to_uppercase(),
+        barcode: Gtin::with_check_digit(body).unwrap(),
+        price: pos_shared::Money::inr(price),
+    };
+    let page = FeedPage {
+        protocol_version: 1,
+        changes: vec![
+            Change {
+                seq: 5,
+                body: ChangeBody::VariantUpserted(item("Tomatoes (kg)", "211234500000", 4000)),
+            },
+            Change {
+                seq: 6,
+                body: ChangeBody::VariantUpserted(item("Paneer pack", "221234000000", 40000)),
+            },
+        ],
+        next_cursor: 6,
+        has_more: false,
+    };
+    store
+        .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
+        .unwrap();
+    let policy = edge_agent::store::sales::SalePolicy {
+        scale_rules: vec![
+            edge_agent::store::sales::parse_scale_rule("21:5:weight:5:3").unwrap(),
+            edge_agent::store::sales::parse_scale_rule("22:4:price:5:2:check").unwrap(),
+        ],
+        ..Default::default()
+    };
+    let till = start_till_full(dir.path(), vec![], PrintSettings::default(), policy).await;
+
+    // 1.250 kg of tomatoes at 40.00/kg; a paneer pack labelled 146.85 (price
+    // check digit 6 for 14685, the GS1 General Specifications' example).
+    let tomatoes = ean("211234501250");
+    let paneer = ean("221234614685");
+    let (status, sale) = till
+        .sell(json!({
+            "lines": [{"barcode": tomatoes}, {"barcode": paneer}, {"barcode": TEA, "qty": "1"}],
+            "tenders": cash(50000),
+        }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let lines = sale["lines"].as_array().unwrap();
+    assert_eq!(lines[0]["name"], "Tomatoes (kg)");
+    assert_eq!(lines[0]["qty"], "1.25");
+    assert_eq!(lines[0]["unit_price"]["minor"], 4000);
+    assert_eq!(lines[0]["line_total"]["minor"], 5000);
+    assert_eq!(
+        lines[0]["barcode"], "02112345000008",
+        "recorded under the catalog's label"
+    );
+    assert_eq!(lines[1]["name"], "Paneer pack");
+    assert_eq!(lines[1]["qty"], "1");
+    assert_eq!(lines[1]["line_total"]["minor"], 14685);
+    assert_eq!(sale["total"]["minor"], 5000 + 14685 + 14500);
+
+    let before = on_disk(dir.path());
+    let wrong_check = ean("221234714685");
+    let unknown = ean("219999901250");
+    let zero = ean("211234500000");
+    let bad = [
+        (
+            json!({"barcode": tomatoes, "qty": "2"}),
+            "lines[0].qty",
+            "leave qty out",
+        ),
+        (json!({"barcode": wrong_check}), "lines[0].barcode", "check"),
+        (
+            json!({"barcode": unknown}),
+            "lines[0].barcode",
+            "no product",
+        ),
+        (json!({"barcode": zero}), "lines[0].barcode", "zero"),
+        (json!({"barcode": TEA}), "lines[0].qty", "required"),
+    ];
+    for (line, field, says) in bad {
+        let (status, problem) = till
+            .sell(json!({"lines": [line], "tenders": cash(50000)}))
+            .await;
+        assert!(status.is_client_error(), "{line}: {status} {problem}");
+        assert_eq!(problem["field"], field, "{line}: {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(says),
+            "{line}: {problem}"
+        );
+    }
+    assert_eq!(on_disk(dir.path()), before, "refused sales wrote nothing");
     till.agent.stop();
 }

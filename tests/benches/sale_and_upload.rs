@@ -65,11 +65,11 @@ fn basket(i: usize) -> SaleRequest {
         lines: vec![
             SaleLineRequest {
                 barcode: a.barcode.into(),
-                qty: Qty::units(1),
+                qty: Some(Qty::units(1)),
             },
             SaleLineRequest {
                 barcode: b.barcode.into(),
-                qty: Qty::parse("0.5").unwrap(),
+                qty: Some(Qty::parse("0.5").unwrap()),
             },
         ],
         tenders: vec![Tender {

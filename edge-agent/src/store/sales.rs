@@ -7,6 +7,7 @@
 
 use super::catalog::{product_by_barcode, ProductView};
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
+use pos_shared::gs1::VariableMeasureRule;
 use pos_shared::sale::{SaleFact, SaleLine, Tender, TenderMethod};
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
 use pos_shared::{Envelope, Gtin, Money, MovementId, Qty, SaleId, Timestamp};
@@ -19,7 +20,9 @@ const RECEIPT_SEQ_KEY: &str = "receipt_seq";
 #[serde(deny_unknown_fields)]
 pub struct SaleLineRequest {
     pub barcode: String,
-    pub qty: Qty,
+    /// Required, except for weighed items whose barcode carries the weight.
+    #[serde(default)]
+    pub qty: Option<Qty>,
 }
 
 /// What the till asks for; prices come from the replica, never from the request.
@@ -57,19 +60,58 @@ pub enum SaleResult {
 }
 
 /// The store's rules for ringing up a sale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SalePolicy {
     /// Bills with a cash tender are rounded half up to this many minor units
     /// (100 = the nearest rupee); 1 leaves them exact.
     pub cash_rounding_minor: i64,
+    /// How this store's scales print weighed and priced labels (prefixes 20–29).
+    pub scale_rules: Vec<VariableMeasureRule>,
 }
 
 impl Default for SalePolicy {
     fn default() -> Self {
         SalePolicy {
             cash_rounding_minor: 1,
+            scale_rules: Vec::new(),
         }
     }
+}
+
+/// Parses a scale label layout: `prefix:item_digits:weight|price:value_digits:decimals[:check]`,
+/// e.g. `21:5:weight:5:3` (kg to the gram) or `22:4:price:5:2:check`.
+pub fn parse_scale_rule(spec: &str) -> Result<VariableMeasureRule, String> {
+    let bad = |why: &str| format!("scale label layout {spec:?}: {why}");
+    let parts: Vec<&str> = spec.trim().split(':').collect();
+    if !(5..=6).contains(&parts.len()) {
+        return Err(bad(
+            "expected prefix:item_digits:weight|price:value_digits:decimals[:check]",
+        ));
+    }
+    let num = |s: &str, what: &str| {
+        s.parse::<u8>()
+            .map_err(|_| bad(&format!("{what} {s:?} is not a number")))
+    };
+    let measure = match parts[2] {
+        "weight" => pos_shared::gs1::Measure::Weight,
+        "price" => pos_shared::gs1::Measure::Price,
+        other => return Err(bad(&format!("{other:?} is not weight or price"))),
+    };
+    let value_check_digit = match parts.get(5) {
+        None => false,
+        Some(&"check") => true,
+        Some(other) => return Err(bad(&format!("{other:?} is not check"))),
+    };
+    let rule = VariableMeasureRule {
+        prefix: num(parts[0], "prefix")?,
+        item_digits: num(parts[1], "item digits")?,
+        value_check_digit,
+        value_digits: num(parts[3], "value digits")?,
+        measure,
+        decimals: num(parts[4], "decimals")?,
+    };
+    rule.validate().map_err(|e| bad(&e.to_string()))?;
+    Ok(rule)
 }
 
 impl SalePolicy {
@@ -79,6 +121,63 @@ impl SalePolicy {
         let t = total.minor();
         let rounded = (t + unit / 2).div_euclid(unit) * unit;
         Money::new(rounded - t, total.currency())
+    }
+}
+
+/// A request line made concrete: which barcode to look up and how much.
+struct ResolvedLine {
+    lookup: Gtin,
+    qty: Qty,
+    /// A price-embedded label's price, in minor units: one pack at that price.
+    label_price: Option<i64>,
+}
+
+/// Reads a line's barcode, including in-store weighed and priced labels.
+fn resolve_line(
+    i: usize,
+    line: &SaleLineRequest,
+    rules: &[VariableMeasureRule],
+) -> Result<ResolvedLine, SaleRejection> {
+    let field = format!("lines[{i}].barcode");
+    let qty_field = format!("lines[{i}].qty");
+    let measured = pos_shared::gs1::parse_variable_measure(&line.barcode, rules)
+        .map_err(|e| invalid(&field, e.to_string()))?;
+    let Some(vm) = measured else {
+        let lookup = Gtin::parse(&line.barcode).map_err(|e| invalid(&field, e.to_string()))?;
+        let qty = line
+            .qty
+            .ok_or_else(|| invalid(&qty_field, "quantity is required"))?;
+        if !qty.is_positive() {
+            return Err(invalid(qty_field, "quantity must be positive"));
+        }
+        return Ok(ResolvedLine {
+            lookup,
+            qty,
+            label_price: None,
+        });
+    };
+    if line.qty.is_some() {
+        return Err(invalid(
+            qty_field,
+            "this label carries its own weight or price; leave qty out",
+        ));
+    }
+    // The catalog lists a weighed item under its label with the value zeroed.
+    let body = format!("{:0<12}", vm.item_code);
+    let lookup = Gtin::with_check_digit(&body).map_err(|e| invalid(&field, e.to_string()))?;
+    let zero = || invalid(&field, "the label's weight or price is zero");
+    match (vm.weight(), vm.price_minor(2)) {
+        (Some(w), _) if w.is_positive() => Ok(ResolvedLine {
+            lookup,
+            qty: w,
+            label_price: None,
+        }),
+        (_, Some(p)) if p > 0 => Ok(ResolvedLine {
+            lookup,
+            qty: Qty::units(1),
+            label_price: Some(p),
+        }),
+        _ => Err(zero()),
     }
 }
 
@@ -97,16 +196,9 @@ pub fn record_sale(
     }
     let mut barcodes = Vec::with_capacity(request.lines.len());
     for (i, line) in request.lines.iter().enumerate() {
-        let field = format!("lines[{i}].barcode");
-        match Gtin::parse(&line.barcode) {
-            Ok(g) => barcodes.push(g),
-            Err(e) => return Ok(SaleResult::Rejected(invalid(field, e.to_string()))),
-        }
-        if !line.qty.is_positive() {
-            return Ok(SaleResult::Rejected(invalid(
-                format!("lines[{i}].qty"),
-                "quantity must be positive",
-            )));
+        match resolve_line(i, line, &policy.scale_rules) {
+            Ok(r) => barcodes.push(r),
+            Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
         }
     }
 
@@ -117,8 +209,8 @@ pub fn record_sale(
         }
     }
     let mut products: Vec<ProductView> = Vec::with_capacity(barcodes.len());
-    for (i, barcode) in barcodes.iter().enumerate() {
-        match product_by_barcode(&tx, barcode)? {
+    for (i, resolved) in barcodes.iter().enumerate() {
+        match product_by_barcode(&tx, &resolved.lookup)? {
             Some(p) => products.push(p),
             None => {
                 return Ok(SaleResult::Rejected(SaleRejection::UnknownBarcode {
@@ -130,8 +222,12 @@ pub fn record_sale(
     }
     let currency = products[0].price.currency();
     let mut lines = Vec::with_capacity(products.len());
-    for (i, (p, req)) in products.iter().zip(&request.lines).enumerate() {
-        let line_total = match p.price.times(req.qty) {
+    for (i, (p, req)) in products.iter().zip(&barcodes).enumerate() {
+        let unit_price = match req.label_price {
+            Some(minor) => Money::new(minor, p.price.currency()),
+            None => p.price,
+        };
+        let line_total = match unit_price.times(req.qty) {
             Ok(m) if m.currency() == currency => m,
             Ok(_) => {
                 return Ok(SaleResult::Rejected(invalid(
@@ -152,7 +248,7 @@ pub fn record_sale(
             barcode: p.barcode.clone(),
             name: p.name.clone(),
             qty: req.qty,
-            unit_price: p.price,
+            unit_price,
             line_total,
         });
     }
@@ -299,4 +395,45 @@ pub fn stored_sale(conn: &Connection, id: SaleId) -> StoreResult<Option<SaleFact
         serde_json::from_str(&f).map_err(|e| StoreError::Corrupt(format!("sale {id}: {e}")))
     })
     .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_label_layouts_parse_or_say_why_not() {
+        let r = parse_scale_rule("22:4:price:5:2:check").unwrap();
+        assert_eq!(
+            (r.prefix, r.item_digits, r.value_check_digit),
+            (22, 4, true)
+        );
+        for (bad, says) in [
+            ("21:5:weight:5", "expected"),
+            ("21:5:volume:5:3", "volume"),
+            ("21:x:weight:5:3", "item digits"),
+            ("19:5:weight:5:3", "layout"),
+            ("21:6:weight:5:3", "layout"),
+            ("22:4:price:5:2:yes", "check"),
+        ] {
+            let e = parse_scale_rule(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn cash_rounds_half_up_to_the_unit() {
+        let p = SalePolicy {
+            cash_rounding_minor: 100,
+            ..Default::default()
+        };
+        assert_eq!(p.rounding(Money::inr(23875)), Money::inr(25));
+        assert_eq!(p.rounding(Money::inr(23850)), Money::inr(50));
+        assert_eq!(p.rounding(Money::inr(23849)), Money::inr(-49));
+        assert_eq!(p.rounding(Money::inr(23800)), Money::inr(0));
+        assert_eq!(
+            SalePolicy::default().rounding(Money::inr(23875)),
+            Money::inr(0)
+        );
+    }
 }

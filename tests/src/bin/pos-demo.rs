@@ -78,6 +78,7 @@ async fn run() -> Result<(), String> {
         // Cash bills round to the nearest rupee, as most Indian stores do.
         sale_policy: edge_agent::store::sales::SalePolicy {
             cash_rounding_minor: 100,
+            ..Default::default()
         },
     })
     .await?;
