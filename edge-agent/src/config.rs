@@ -20,6 +20,7 @@
 //! | `EDGE_RECEIPT_QR` | QR code under the footer; `{sale_id}` and `{receipt_no}` are filled in | none |
 //! | `EDGE_CASH_ROUNDING` | cash bills round half up to this many paise (`100` = nearest rupee) | `1` (exact) |
 //! | `EDGE_SCALE_LABELS` | in-store weighed/priced EAN-13 layouts, comma-separated `prefix:item_digits:weight\|price:value_digits:decimals[:check]` | none |
+//! | `EDGE_GST_IGST` | `yes` for inter-state supply: GST charged as IGST | `no` (CGST + SGST) |
 //! | `EDGE_UTC_OFFSET` | the store's offset from UTC for printed times, `+05:30` | `+05:30` |
 
 use std::net::SocketAddr;
@@ -186,6 +187,13 @@ impl AgentConfig {
                     })
                     .transpose()?
                     .unwrap_or_default(),
+                igst: match var("EDGE_GST_IGST").as_deref() {
+                    None | Some("no") => false,
+                    Some("yes") => true,
+                    Some(other) => {
+                        return Err(format!("EDGE_GST_IGST {other:?} is not yes or no"))
+                    }
+                },
             },
             max_backoff: millis("EDGE_SYNC_MAX_BACKOFF_MS", 30_000)?
                 .max(Duration::from_millis(250)),

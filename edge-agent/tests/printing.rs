@@ -271,6 +271,14 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
     assert!(has("TOTAL INR", "383.75"), "{printed:#?}");
     assert!(has("Cash", "500.00"), "{printed:#?}");
     assert!(has("Change", "116.25"), "{printed:#?}");
+    // Tea carries 5 % GST inside its price: 290.00 → taxable 276.19, 6.91 + 6.90.
+    assert!(has("GST%", "SGST"), "{printed:#?}");
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["5", "276.19", "6.91", "6.90"]),
+        "{printed:#?}"
+    );
     assert_eq!(
         decoded["double_lines"].as_array().unwrap().len(),
         2,
@@ -623,12 +631,14 @@ fn sample_receipt() -> Receipt {
                 taxable: inr(114_095),
                 cgst: inr(2_852),
                 sgst: inr(2_853),
+                igst: inr(0),
             },
             TaxRow {
                 rate: "0".into(),
                 taxable: inr(3_000),
                 cgst: inr(0),
                 sgst: inr(0),
+                igst: inr(0),
             },
         ],
         tenders: vec![

@@ -617,6 +617,7 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
         sku: "BAS-5".into(),
         barcode: old.barcode.clone(),
         price: old.price,
+        tax: old.tax.clone(),
     };
     let page = FeedPage {
         protocol_version: 1,
@@ -675,6 +676,7 @@ async fn weighed_and_priced_labels_from_the_store_scales() {
         sku: name.to_uppercase(),
         barcode: Gtin::with_check_digit(body).unwrap(),
         price: pos_shared::Money::inr(price),
+        tax: None,
     };
     let page = FeedPage {
         protocol_version: 1,
@@ -759,5 +761,157 @@ async fn weighed_and_priced_labels_from_the_store_scales() {
         );
     }
     assert_eq!(on_disk(dir.path()), before, "refused sales wrote nothing");
+    till.agent.stop();
+}
+
+/// Adds items to a seeded till's replica as the feed would, after the seed's changes.
+fn add_items(
+    dir: &Path,
+    store_id: StoreId,
+    first_seq: u64,
+    items: Vec<pos_shared::sync::VariantRecord>,
+) {
+    let store = LocalStore::open(&dir.join("edge.db")).unwrap();
+    let changes: Vec<Change> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| Change {
+            seq: first_seq + i as u64,
+            body: ChangeBody::VariantUpserted(v),
+        })
+        .collect();
+    let page = FeedPage {
+        protocol_version: 1,
+        next_cursor: first_seq + changes.len() as u64 - 1,
+        changes,
+        has_more: false,
+    };
+    store
+        .with_conn(|c| catalog::apply_feed_page(c, store_id, &page))
+        .unwrap();
+}
+
+const SOAP: &str = "8901058000023";
+
+fn soap() -> pos_shared::sync::VariantRecord {
+    pos_shared::sync::VariantRecord {
+        variant_id: pos_shared::VariantId::new(),
+        product_id: pos_shared::ProductId::new(),
+        name: "Neem Soap".into(),
+        sku: "SOAP-1".into(),
+        barcode: Gtin::parse(SOAP).unwrap(),
+        price: pos_shared::Money::inr(4000),
+        tax: Some(pos_shared::tax::TaxClass {
+            rate_bp: 1800,
+            inclusive: false,
+            hsn: Some("34011110".into()),
+        }),
+    }
+}
+
+fn paise(v: &Value) -> i64 {
+    v["minor"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn gst_per_line_inclusive_and_exclusive_with_a_summary_by_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    add_items(dir.path(), credential.store_id, 5, vec![soap()]);
+    let till = start_till(dir.path()).await;
+
+    let (status, sale) = till
+        .sell(json!({
+            "lines": [
+                {"barcode": TEA, "qty": "2"},
+                {"barcode": SOAP, "qty": "3"},
+                {"barcode": RICE, "qty": "1"},
+            ],
+            "tenders": cash(50000),
+        }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let lines = sale["lines"].as_array().unwrap();
+    // Tea, 2 × 145.00 = 290.00 at MRP with 5 % inside:
+    // taxable 29000 × 100/105 = 27619.05 → 276.19; GST 13.81 → CGST 6.91, SGST 6.90.
+    let tea = &lines[0]["tax"];
+    assert_eq!(
+        (
+            paise(&tea["taxable"]),
+            paise(&tea["cgst"]),
+            paise(&tea["sgst"])
+        ),
+        (27619, 691, 690)
+    );
+    assert_eq!(tea["hsn"], "0902");
+    assert_eq!(paise(&lines[0]["line_total"]), 29000);
+    // Soap, 3 × 40.00 = 120.00 plus 18 %: CGST 9 % = 10.80, SGST 10.80; 141.60.
+    let soap_tax = &lines[1]["tax"];
+    assert_eq!(
+        (
+            paise(&soap_tax["taxable"]),
+            paise(&soap_tax["cgst"]),
+            paise(&soap_tax["sgst"])
+        ),
+        (12000, 1080, 1080)
+    );
+    assert_eq!(paise(&lines[1]["line_total"]), 14160);
+    // Loose rice is exempt: no tax on the line.
+    assert!(lines[2].get("tax").is_none(), "{}", lines[2]);
+    assert_eq!(paise(&sale["total"]), 29000 + 14160 + 6250);
+    assert_eq!(paise(&sale["change_due"]), 50000 - 49410);
+
+    // The receipt's summary by rate adds up the lines.
+    let sale_id = sale["sale_id"].as_str().unwrap();
+    let (_, receipt) = till
+        .get(&format!("/v1/sales/{sale_id}/receipt?format=json"))
+        .await;
+    let rows = receipt["tax_summary"].as_array().unwrap();
+    let row = |i: usize| {
+        let r = &rows[i];
+        (
+            r["rate"].as_str().unwrap().to_owned(),
+            paise(&r["taxable"]),
+            paise(&r["cgst"]),
+            paise(&r["sgst"]),
+        )
+    };
+    assert_eq!(rows.len(), 2, "{receipt}");
+    assert_eq!(row(0), ("5".into(), 27619, 691, 690));
+    assert_eq!(row(1), ("18".into(), 12000, 1080, 1080));
+    till.agent.stop();
+
+    // An inter-state till charges IGST instead.
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    add_items(dir.path(), credential.store_id, 5, vec![soap()]);
+    let policy = edge_agent::store::sales::SalePolicy {
+        igst: true,
+        ..Default::default()
+    };
+    let till = start_till_full(dir.path(), vec![], PrintSettings::default(), policy).await;
+    let (status, sale) = till
+        .sell(json!({"lines": [{"barcode": SOAP, "qty": "1"}], "tenders": cash(4720)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let tax = &sale["lines"][0]["tax"];
+    // 18 % of 40.00 = 7.20, all IGST.
+    assert_eq!(
+        (
+            paise(&tax["cgst"]),
+            paise(&tax["sgst"]),
+            paise(&tax["igst"])
+        ),
+        (0, 0, 720)
+    );
+    assert_eq!(paise(&sale["total"]), 4720);
+    let (status, problem) = till
+        .sell(json!({"lines": [{"barcode": SOAP, "qty": "1"}], "tenders": cash(4000)}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "tax is due on top: {problem}"
+    );
     till.agent.stop();
 }

@@ -24,6 +24,7 @@ pub mod problem;
 pub mod qty;
 pub mod sale;
 pub mod sync;
+pub mod tax;
 pub mod time;
 
 pub use event::Envelope;

@@ -17,7 +17,12 @@ pub struct SaleLine {
     pub name: String,
     pub qty: Qty,
     pub unit_price: Money,
+    /// What the customer pays for the line: `unit_price × qty`, plus the tax
+    /// where prices exclude it.
     pub line_total: Money,
+    /// GST on the line, for items with a tax class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<crate::tax::LineTax>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,13 +137,51 @@ impl SaleFact {
                 ));
             }
             let field = format!("lines[{i}].line_total");
-            let expected = line.unit_price.times(line.qty).map_err(money_err(&field))?;
+            let net = line.unit_price.times(line.qty).map_err(money_err(&field))?;
+            let expected = match &line.tax {
+                None => net,
+                Some(tax) => {
+                    let tax_field = format!("lines[{i}].tax");
+                    let class = crate::tax::TaxClass {
+                        rate_bp: tax.rate_bp,
+                        inclusive: tax.inclusive,
+                        hsn: tax.hsn.clone(),
+                    };
+                    class
+                        .validate()
+                        .map_err(|(f, m)| SaleError::new(format!("{tax_field}.{f}"), m))?;
+                    let igst = tax.igst.minor() != 0;
+                    let computed =
+                        crate::tax::line_tax(net, &class, igst).map_err(money_err(&tax_field))?;
+                    if &computed != tax {
+                        return Err(SaleError::new(
+                            tax_field,
+                            format!(
+                                "GST at {}% on {net} is taxable {}, CGST {}, SGST {}, IGST {}",
+                                class.rate_label(),
+                                computed.taxable,
+                                computed.cgst,
+                                computed.sgst,
+                                computed.igst
+                            ),
+                        ));
+                    }
+                    tax.gross(net).map_err(money_err(&field))?
+                }
+            };
             if expected != line.line_total {
                 return Err(SaleError::new(
                     field,
                     format!(
-                        "{} × {} is {expected}, not {}",
-                        line.unit_price, line.qty, line.line_total
+                        "{} × {}{} is {expected}, not {}",
+                        line.unit_price,
+                        line.qty,
+                        if line.tax.as_ref().is_some_and(|t| !t.inclusive) {
+                            " plus GST"
+                        } else {
+                            ""
+                        },
+                        line.line_total
                     ),
                 ));
             }
@@ -232,6 +275,7 @@ mod tests {
                 qty,
                 unit_price: Money::inr(minor),
                 line_total: Money::inr(minor).times(qty).unwrap(),
+                tax: None,
             }
         };
         SaleFact {
@@ -277,6 +321,37 @@ mod tests {
         s.change_due = Money::inr(5000);
         s.validate().unwrap();
         assert_eq!(s.payable().unwrap(), Money::inr(15000));
+    }
+
+    #[test]
+    fn taxed_lines_must_carry_the_tax_the_rules_give() {
+        use crate::tax::{line_tax, TaxClass};
+        let mut s = sale();
+        // Line 0: 2 × 45.50 = 91.00 net, 18 % exclusive: 8.19 + 8.19, pays 107.38.
+        let class = TaxClass {
+            rate_bp: 1800,
+            inclusive: false,
+            hsn: Some("0902".into()),
+        };
+        let tax = line_tax(Money::inr(9100), &class, false).unwrap();
+        assert_eq!((tax.cgst.minor(), tax.sgst.minor()), (819, 819));
+        s.lines[0].line_total = Money::inr(10738);
+        s.lines[0].tax = Some(tax.clone());
+        s.total = Money::inr(10738 + 6000);
+        s.change_due = Money::inr(20000 - 16738);
+        s.validate().unwrap();
+
+        let mut wrong = s.clone();
+        wrong.lines[0].tax.as_mut().unwrap().cgst = Money::inr(800);
+        assert_eq!(wrong.validate().unwrap_err().field, "lines[0].tax");
+        let mut wrong = s.clone();
+        wrong.lines[0].line_total = Money::inr(9100);
+        let e = wrong.validate().unwrap_err();
+        assert_eq!(e.field, "lines[0].line_total");
+        assert!(e.message.contains("plus GST"), "{e}");
+        let mut wrong = s;
+        wrong.lines[0].tax.as_mut().unwrap().rate_bp = 1234;
+        assert_eq!(wrong.validate().unwrap_err().field, "lines[0].tax.rate_bp");
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub struct VariantRecord {
     pub sku: String,
     pub barcode: Gtin,
     pub price: Money,
+    /// GST class; none for items sold without tax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<crate::tax::TaxClass>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -108,8 +108,23 @@ impl Hq {
 
     /// Creates a one-variant product; returns the variant id.
     pub async fn create_item(&self, item: &DemoItem) -> HqResult<String> {
-        self.create_product(item.name, item.sku, item.barcode, item.price_paise)
-            .await
+        let mut variant = json!({"sku": item.sku, "barcode": item.barcode,
+            "price": {"minor": item.price_paise, "currency": "INR"}});
+        if let Some(rate_bp) = item.gst_bp {
+            variant["tax"] = json!({"rate_bp": rate_bp, "inclusive": true});
+        }
+        let p = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/products",
+                Some(json!({"name": item.name, "variants": [variant]})),
+                StatusCode::CREATED,
+            )
+            .await?;
+        Ok(p["variants"][0]["variant_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
     }
 
     /// Creates a one-variant product; returns the variant id.
@@ -233,6 +248,8 @@ pub struct DemoItem {
     pub barcode: &'static str,
     pub price_paise: i64,
     pub stock: &'static str,
+    /// GST in basis points, included in the price (MRP); none if exempt.
+    pub gst_bp: Option<u32>,
 }
 
 /// A small kirana catalog with valid EAN-13 barcodes.
@@ -243,6 +260,7 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         barcode: "8901234567890",
         price_paise: 14500,
         stock: "100",
+        gst_bp: Some(500),
     },
     DemoItem {
         name: "Sona Masoori Rice (per kg)",
@@ -250,6 +268,7 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         barcode: "4006381333931",
         price_paise: 6250,
         stock: "250.5",
+        gst_bp: None,
     },
     DemoItem {
         name: "Toor Dal 1 kg",
@@ -257,6 +276,7 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         barcode: "8901058000016",
         price_paise: 16900,
         stock: "60",
+        gst_bp: Some(500),
     },
     DemoItem {
         name: "Milk 500 ml",
@@ -264,6 +284,7 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         barcode: "8901262010016",
         price_paise: 3000,
         stock: "40",
+        gst_bp: None,
     },
 ];
 

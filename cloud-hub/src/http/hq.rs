@@ -180,6 +180,8 @@ struct NewVariantBody {
     sku: String,
     barcode: Gtin,
     price: Money,
+    #[serde(default)]
+    tax: Option<pos_shared::tax::TaxClass>,
 }
 
 #[derive(Deserialize)]
@@ -209,6 +211,10 @@ async fn create_product(
                 "price must not be negative",
             ));
         }
+        if let Some(tax) = &v.tax {
+            tax.validate()
+                .map_err(|(f, m)| ApiError::invalid(format!("variants[{i}].tax.{f}"), m))?;
+        }
         let variant_name = match v.name {
             Some(n) => required_text("name", &n, 200)
                 .map_err(|e| e.with_field(format!("variants[{i}].name")))?,
@@ -220,6 +226,7 @@ async fn create_product(
                 .map_err(|e| e.with_field(format!("variants[{i}].sku")))?,
             barcode: v.barcode,
             price: v.price,
+            tax: v.tax,
         });
     }
     let product = NewProduct {

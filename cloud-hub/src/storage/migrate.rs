@@ -23,6 +23,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(3, "hub-postgres/0003_store_documents.sql"),
     migration!(4, "hub-postgres/0004_feed_retention.sql"),
     migration!(5, "hub-postgres/0005_enrollment_retry.sql"),
+    migration!(6, "hub-postgres/0006_variant_tax.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -31,6 +32,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(3, "hub-sqlite/0003_store_documents.sql"),
     migration!(4, "hub-sqlite/0004_feed_retention.sql"),
     migration!(5, "hub-sqlite/0005_enrollment_retry.sql"),
+    migration!(6, "hub-sqlite/0006_variant_tax.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

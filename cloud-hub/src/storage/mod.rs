@@ -116,6 +116,7 @@ pub struct NewVariant {
     pub sku: String,
     pub barcode: pos_shared::Gtin,
     pub price: Money,
+    pub tax: Option<pos_shared::tax::TaxClass>,
 }
 
 #[derive(Debug, Clone)]

@@ -12,7 +12,18 @@ use pos_shared::{
 };
 use uuid::Uuid;
 
-pub(crate) type VariantRow = (Uuid, Uuid, String, String, String, i64, String);
+pub(crate) type VariantRow = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<i32>,
+    Option<bool>,
+    Option<String>,
+);
 pub(crate) type MovementRow = (
     Uuid,
     Uuid,
@@ -25,7 +36,8 @@ pub(crate) type MovementRow = (
 );
 pub(crate) type SaleRow = (Uuid, Uuid, String, i64, String, i64, i64);
 
-pub(crate) const VARIANT_COLUMNS: &str = "id, product_id, name, sku, gtin, price_minor, currency";
+pub(crate) const VARIANT_COLUMNS: &str =
+    "id, product_id, name, sku, gtin, price_minor, currency, tax_rate_bp, tax_inclusive, hsn";
 pub(crate) const MOVEMENT_COLUMNS: &str =
     "id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms";
 
@@ -39,8 +51,18 @@ fn money(minor: i64, currency: &str) -> DbResult<Money> {
 }
 
 pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
-    let (id, product_id, name, sku, gtin, price_minor, currency) = row;
+    let (id, product_id, name, sku, gtin, price_minor, currency, rate, inclusive, hsn) = row;
+    let tax = match rate {
+        None => None,
+        Some(r) => Some(pos_shared::tax::TaxClass {
+            rate_bp: u32::try_from(r)
+                .map_err(|e| DbError::Corrupt(format!("tax rate {r}: {e}")))?,
+            inclusive: inclusive.unwrap_or(false),
+            hsn,
+        }),
+    };
     Ok(VariantRecord {
+        tax,
         variant_id: VariantId::from_uuid(id),
         product_id: ProductId::from_uuid(product_id),
         name,
@@ -353,9 +375,11 @@ macro_rules! sql_storage {
                         sku: v.sku.clone(),
                         barcode: v.barcode.clone(),
                         price: v.price,
+                        tax: v.tax.clone(),
                     };
                     sqlx::query(
-                        "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms, tax_rate_bp, tax_inclusive, hsn) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                     )
                     .bind(record.variant_id.as_uuid())
                     .bind(tenant.as_uuid())
@@ -366,6 +390,9 @@ macro_rules! sql_storage {
                     .bind(record.price.minor())
                     .bind(record.price.currency().as_str())
                     .bind(now_ms())
+                    .bind(record.tax.as_ref().map(|t| t.rate_bp as i32))
+                    .bind(record.tax.as_ref().map(|t| t.inclusive))
+                    .bind(record.tax.as_ref().and_then(|t| t.hsn.clone()))
                     .execute(&mut *tx)
                     .await
                     .map_err(DbError::from_sqlx)?;

@@ -325,3 +325,87 @@ async fn a_pruned_feed_sends_old_cursors_to_a_snapshot(backend: Backend) {
     );
 }
 on_both_backends!(a_pruned_feed_sends_old_cursors_to_a_snapshot);
+
+async fn tax_classes_travel_with_the_variant(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let tax = json!({"rate_bp": 1800, "inclusive": false, "hsn": "34011110"});
+    let (s, product) = hub
+        .post(
+            "/v1/products",
+            &shop.api_key,
+            json!({"name": "Neem Soap", "variants": [{"sku": "SOAP-1", "barcode": "8901058000023",
+                   "price": {"minor": 4000, "currency": "INR"}, "tax": tax}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{product}");
+    assert_eq!(product["variants"][0]["tax"], tax);
+    let variant = product["variants"][0]["variant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The feed carries it, and a price change keeps it.
+    let (s, _) = hub
+        .send(
+            reqwest::Method::PUT,
+            &format!("/v1/variants/{variant}/price"),
+            Some(&shop.api_key),
+            Some(json!({"price": {"minor": 4200, "currency": "INR"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, feed) = hub
+        .get("/v1/sync/feed?since=0&limit=5000", &shop.device_token)
+        .await;
+    let upserts: Vec<&Value> = feed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "variant_upserted" && c["variant_id"] == variant.as_str())
+        .collect();
+    assert_eq!(upserts.len(), 2, "{feed}");
+    assert!(upserts.iter().all(|u| u["tax"] == tax), "{upserts:?}");
+    assert_eq!(upserts[1]["price"]["minor"], 4200);
+
+    let before = shop.snapshot().await;
+    for (bad_tax, field, says) in [
+        (
+            json!({"rate_bp": 1234, "inclusive": false}),
+            "variants[0].tax.rate_bp",
+            "basis points",
+        ),
+        (
+            json!({"rate_bp": 500, "inclusive": true, "hsn": "12AB"}),
+            "variants[0].tax.hsn",
+            "HSN",
+        ),
+        (json!({"rate_bp": 500}), "variants[0].tax", "inclusive"),
+        (
+            json!({"rate_bp": -5, "inclusive": true}),
+            "variants[0].tax.rate_bp",
+            "-5",
+        ),
+    ] {
+        let (s, b) = hub
+            .post(
+                "/v1/products",
+                &shop.api_key,
+                json!({"name": "Bad", "variants": [{"sku": "BAD-1", "barcode": "8901058000030",
+                       "price": {"minor": 100, "currency": "INR"}, "tax": bad_tax}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad_tax}: {b}");
+        assert_eq!(b["field"], field, "{bad_tax}: {b}");
+        assert!(
+            b["detail"].as_str().unwrap().contains(says),
+            "{bad_tax}: {b}"
+        );
+    }
+    assert_eq!(
+        shop.snapshot().await,
+        before,
+        "refused products write nothing"
+    );
+}
+on_both_backends!(tax_classes_travel_with_the_variant);

@@ -264,6 +264,7 @@ impl Shop {
                     qty,
                     unit_price: Money::inr(*price),
                     line_total: Money::inr(*price).times(qty).expect("total"),
+                    tax: None,
                 }
             })
             .collect();

@@ -27,6 +27,40 @@ pub struct TaxRow {
     pub taxable: Money,
     pub cgst: Money,
     pub sgst: Money,
+    pub igst: Money,
+}
+
+/// The bill's GST by rate, rates in ascending order.
+fn tax_summary(sale: &SaleFact) -> Vec<TaxRow> {
+    let mut by_rate: std::collections::BTreeMap<u32, (String, [i64; 4])> = Default::default();
+    for tax in sale.lines.iter().filter_map(|l| l.tax.as_ref()) {
+        let class = pos_shared::tax::TaxClass {
+            rate_bp: tax.rate_bp,
+            inclusive: tax.inclusive,
+            hsn: None,
+        };
+        let entry = by_rate
+            .entry(tax.rate_bp)
+            .or_insert_with(|| (class.rate_label(), [0; 4]));
+        for (sum, part) in entry
+            .1
+            .iter_mut()
+            .zip([tax.taxable, tax.cgst, tax.sgst, tax.igst])
+        {
+            *sum += part.minor();
+        }
+    }
+    let cur = sale.total.currency();
+    by_rate
+        .into_values()
+        .map(|(rate, [taxable, cgst, sgst, igst])| TaxRow {
+            rate,
+            taxable: Money::new(taxable, cur),
+            cgst: Money::new(cgst, cur),
+            sgst: Money::new(sgst, cur),
+            igst: Money::new(igst, cur),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,7 +142,7 @@ impl Receipt {
             bill_discounts: Vec::new(),
             total: sale.total,
             rounding: sale.rounding,
-            tax_summary: Vec::new(),
+            tax_summary: tax_summary(sale),
             tenders: sale
                 .tenders
                 .iter()
@@ -375,25 +409,33 @@ pub fn layout(receipt: &Receipt, profile: &PrinterProfile, with_logo: bool) -> V
     }
     if !receipt.tax_summary.is_empty() {
         out.push(Block::Rule);
-        let col = columns / 4;
-        let row = |cells: [&str; 4]| {
+        let igst = receipt.tax_summary.iter().any(|t| t.igst.minor() != 0);
+        let row = |cells: &[&str]| {
+            let col = columns / cells.len();
             let mut s = format!("{:<col$}", cells[0]);
             for c in &cells[1..] {
                 s.push_str(&format!("{c:>col$}"));
             }
             s
         };
-        out.push(bold(row(["GST%", "Taxable", "CGST", "SGST"]), Align::Left));
+        if igst {
+            out.push(bold(row(&["GST%", "Taxable", "IGST"]), Align::Left));
+        } else {
+            out.push(bold(row(&["GST%", "Taxable", "CGST", "SGST"]), Align::Left));
+        }
         for t in &receipt.tax_summary {
-            out.push(text(
-                row([
-                    &t.rate,
-                    &t.taxable.grouped_indian(),
-                    &t.cgst.grouped_indian(),
-                    &t.sgst.grouped_indian(),
-                ]),
-                Align::Left,
-            ));
+            let (taxable, cgst, sgst, igst_amount) = (
+                t.taxable.grouped_indian(),
+                t.cgst.grouped_indian(),
+                t.sgst.grouped_indian(),
+                t.igst.grouped_indian(),
+            );
+            let cells: Vec<&str> = if igst {
+                vec![&t.rate, &taxable, &igst_amount]
+            } else {
+                vec![&t.rate, &taxable, &cgst, &sgst]
+            };
+            out.push(text(row(&cells), Align::Left));
         }
     }
     out.push(Block::Rule);

@@ -2,6 +2,7 @@
 
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::sync::{ChangeBody, DocPurpose, FeedPage, VariantRecord};
+use pos_shared::tax::TaxClass;
 use pos_shared::{Currency, Gtin, Money, Qty, StoreId, VariantId};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -18,6 +19,9 @@ pub struct ProductView {
     pub price: Money,
     /// This store's stock as this terminal knows it, its own sales included.
     pub available: Qty,
+    /// GST class; none for items sold without tax.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax: Option<TaxClass>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,10 +86,12 @@ pub fn apply_feed_page(
 /// Inserts or replaces a variant of the replica, as of feed sequence `seq`.
 pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET \
+        "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq, \
+         tax_rate_bp, tax_inclusive, hsn) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO UPDATE SET \
          product_id = excluded.product_id, name = excluded.name, sku = excluded.sku, gtin = excluded.gtin, \
-         price_minor = excluded.price_minor, currency = excluded.currency, feed_seq = excluded.feed_seq",
+         price_minor = excluded.price_minor, currency = excluded.currency, feed_seq = excluded.feed_seq, \
+         tax_rate_bp = excluded.tax_rate_bp, tax_inclusive = excluded.tax_inclusive, hsn = excluded.hsn",
         rusqlite::params![
             v.variant_id.to_string(),
             v.product_id.to_string(),
@@ -95,15 +101,38 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
             v.price.minor(),
             v.price.currency().as_str(),
             seq as i64,
+            v.tax.as_ref().map(|t| t.rate_bp),
+            v.tax.as_ref().map(|t| t.inclusive),
+            v.tax.as_ref().and_then(|t| t.hsn.clone()),
         ],
     )?;
     Ok(())
 }
 
-pub(crate) type VariantRow = (String, String, String, String, i64, String, i64);
+pub(crate) type VariantRow = (
+    (String, String, String, String, i64, String, i64),
+    (Option<u32>, Option<bool>, Option<String>),
+);
+
+/// Reads the columns every product query selects, in this order: id, name,
+/// sku, gtin, price, currency, on hand, tax rate, tax inclusive, HSN.
+fn variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow> {
+    Ok((
+        (
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ),
+        (r.get(7)?, r.get(8)?, r.get(9)?),
+    ))
+}
 
 pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
-    let (id, name, sku, gtin, price, currency, on_hand) = row;
+    let ((id, name, sku, gtin, price, currency, on_hand), (rate, inclusive, hsn)) = row;
     let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("variant {id}: {what}: {e}"));
     Ok(ProductView {
         variant_id: id
@@ -117,6 +146,11 @@ pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
         name,
         sku,
         available: Qty::from_milli(on_hand),
+        tax: rate.map(|rate_bp| TaxClass {
+            rate_bp,
+            inclusive: inclusive.unwrap_or(false),
+            hsn,
+        }),
     })
 }
 
@@ -140,23 +174,14 @@ pub fn search(conn: &Connection, typed: &str, limit: u32) -> StoreResult<Vec<Pro
         return Ok(Vec::new());
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0) \
+        "SELECT v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0), \
+         v.tax_rate_bp, v.tax_inclusive, v.hsn \
          FROM variant_search f JOIN variants v ON v.rowid = f.rowid \
          LEFT JOIN stock s ON s.variant_id = v.id \
          WHERE variant_search MATCH ?1 \
          ORDER BY bm25(variant_search, 10.0, 4.0, 1.0), v.name LIMIT ?2",
     )?;
-    let rows = stmt.query_map(rusqlite::params![query, limit], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-        ))
-    })?;
+    let rows = stmt.query_map(rusqlite::params![query, limit], variant_row)?;
     rows.map(|r| product_from_row(r?)).collect()
 }
 
@@ -164,10 +189,11 @@ pub fn search(conn: &Connection, typed: &str, limit: u32) -> StoreResult<Vec<Pro
 pub fn product_by_barcode(conn: &Connection, barcode: &Gtin) -> StoreResult<Option<ProductView>> {
     let row: Option<VariantRow> = conn
         .query_row(
-            "SELECT v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0) \
+            "SELECT v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0), \
+         v.tax_rate_bp, v.tax_inclusive, v.hsn \
              FROM variants v LEFT JOIN stock s ON s.variant_id = v.id WHERE v.gtin = ?1",
             [barcode.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            variant_row,
         )
         .optional()?;
     row.map(product_from_row).transpose()

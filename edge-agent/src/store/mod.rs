@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0002_documents.sql"),
     include_str!("../../../migrations/edge/0003_print_jobs.sql"),
     include_str!("../../../migrations/edge/0004_product_search.sql"),
+    include_str!("../../../migrations/edge/0005_variant_tax.sql"),
 ];
 
 #[derive(Clone)]

@@ -67,6 +67,8 @@ pub struct SalePolicy {
     pub cash_rounding_minor: i64,
     /// How this store's scales print weighed and priced labels (prefixes 20–29).
     pub scale_rules: Vec<VariableMeasureRule>,
+    /// Inter-state supply: GST is charged as IGST instead of CGST + SGST.
+    pub igst: bool,
 }
 
 impl Default for SalePolicy {
@@ -74,6 +76,7 @@ impl Default for SalePolicy {
         SalePolicy {
             cash_rounding_minor: 1,
             scale_rules: Vec::new(),
+            igst: false,
         }
     }
 }
@@ -227,7 +230,7 @@ pub fn record_sale(
             Some(minor) => Money::new(minor, p.price.currency()),
             None => p.price,
         };
-        let line_total = match unit_price.times(req.qty) {
+        let net = match unit_price.times(req.qty) {
             Ok(m) if m.currency() == currency => m,
             Ok(_) => {
                 return Ok(SaleResult::Rejected(invalid(
@@ -242,6 +245,31 @@ pub fn record_sale(
                 )))
             }
         };
+        // GST per line, by the one rule set the hub checks too.
+        let tax = match &p.tax {
+            Some(class) => match pos_shared::tax::line_tax(net, class, policy.igst) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    return Ok(SaleResult::Rejected(invalid(
+                        format!("lines[{i}]"),
+                        e.to_string(),
+                    )))
+                }
+            },
+            None => None,
+        };
+        let line_total = match &tax {
+            Some(t) => match t.gross(net) {
+                Ok(g) => g,
+                Err(e) => {
+                    return Ok(SaleResult::Rejected(invalid(
+                        format!("lines[{i}]"),
+                        e.to_string(),
+                    )))
+                }
+            },
+            None => net,
+        };
         lines.push(SaleLine {
             movement_id: MovementId::new(),
             variant_id: p.variant_id,
@@ -250,6 +278,7 @@ pub fn record_sale(
             qty: req.qty,
             unit_price,
             line_total,
+            tax,
         });
     }
     let total = match Money::sum(currency, lines.iter().map(|l| &l.line_total)) {

@@ -43,6 +43,12 @@ pub fn seed(dir: &Path) -> DeviceCredential {
             sku: format!("SKU-{i}"),
             barcode: Gtin::parse(barcode).unwrap(),
             price: Money::inr(price),
+            // Tea at MRP with 5 % GST inside; loose rice is exempt.
+            tax: (barcode == TEA).then(|| pos_shared::tax::TaxClass {
+                rate_bp: 500,
+                inclusive: true,
+                hsn: Some("0902".into()),
+            }),
         };
         let stock = MovementRecord {
             movement_id: MovementId::new(),
