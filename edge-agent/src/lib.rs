@@ -18,6 +18,7 @@ pub mod hub_client;
 pub mod printing;
 pub mod scan;
 pub mod serial_scanner;
+pub mod shifts_api;
 pub mod store;
 pub mod sync;
 pub mod usb;

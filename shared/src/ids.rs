@@ -88,6 +88,10 @@ id_type!(
     /// One entry of the stock ledger, minted where the stock moved.
     MovementId
 );
+id_type!(
+    /// A cashier's shift on one terminal, from opening float to Z report.
+    ShiftId
+);
 
 #[cfg(test)]
 mod tests {

@@ -23,13 +23,14 @@ pub mod money;
 pub mod problem;
 pub mod qty;
 pub mod sale;
+pub mod shift;
 pub mod sync;
 pub mod tax;
 pub mod time;
 
 pub use event::Envelope;
 pub use gtin::{Gtin, GtinError};
-pub use ids::{MovementId, ProductId, SaleId, StoreId, TenantId, TerminalId, VariantId};
+pub use ids::{MovementId, ProductId, SaleId, ShiftId, StoreId, TenantId, TerminalId, VariantId};
 pub use money::{Currency, Money, MoneyError};
 pub use problem::Problem;
 pub use qty::{Qty, QtyError};

@@ -201,12 +201,15 @@ pub const SNAPSHOT_SEQ_HEADER: &str = "x-snapshot-seq";
 #[serde(tag = "fact", rename_all = "snake_case")]
 pub enum Fact {
     Sale(SaleFact),
+    /// A shift's Z report, uploaded when the cashier closes the shift.
+    ShiftClosed(crate::shift::ShiftReport),
 }
 
 impl Fact {
     pub fn event_type(&self) -> &'static str {
         match self {
             Fact::Sale(_) => "pos.sale.completed",
+            Fact::ShiftClosed(_) => "pos.shift.closed",
         }
     }
 }

@@ -229,6 +229,19 @@ impl Hq {
         Ok(v.as_array().cloned().unwrap_or_default())
     }
 
+    /// The store's closed shifts (Z reports), oldest first.
+    pub async fn shifts(&self, store: &str) -> HqResult<Vec<Value>> {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/stores/{store}/shifts"),
+                None,
+                StatusCode::OK,
+            )
+            .await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
     pub async fn movements(&self, store: &str) -> HqResult<Vec<Value>> {
         let v = self
             .call(

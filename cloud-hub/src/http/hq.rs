@@ -38,6 +38,7 @@ pub(super) fn router() -> Router<AppState> {
             get(movements).post(record_movement),
         )
         .route("/v1/stores/{store_id}/sales", get(sales))
+        .route("/v1/stores/{store_id}/shifts", get(shifts))
         .route("/v1/stores/{store_id}/documents/{purpose}", get(document))
         .route("/v1/products", post(create_product))
         .route("/v1/variants/{variant_id}/price", put(set_price))
@@ -372,6 +373,21 @@ async fn sales(
     Ok(Json(
         app.storage
             .sales(hq.tenant, store)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+/// The store's closed shifts: each terminal's Z report as it uploaded it.
+async fn shifts(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<pos_shared::shift::ShiftReport>>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .shift_closes(hq.tenant, store)
             .await
             .map_err(db_error)?,
     ))

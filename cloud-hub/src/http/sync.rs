@@ -7,7 +7,7 @@
 
 use super::{db_error, query_error, AppState};
 use crate::auth::{hash_secret, new_secret, normalize_code, Device};
-use crate::storage::{DbError, DeviceIdentity, SaleOutcome, TerminalReport};
+use crate::storage::{DbError, DeviceIdentity, FactStored, TerminalReport};
 use crate::{relay, snapshot};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody};
-use pos_shared::sale::SaleFact;
 use pos_shared::sync::{
     check_protocol, DeviceCredential, DocPurpose, EnrollRequest, Fact, FactOutcome, FactResult,
     FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
@@ -196,7 +195,7 @@ async fn upload(
     // Check every fact first; those that pass are stored together, each in a
     // savepoint of one transaction, so one bad fact never holds up the rest.
     let mut results: Vec<(Uuid, Option<FactOutcome>)> = Vec::with_capacity(batch.facts.len());
-    let mut to_store: Vec<(Envelope<SaleFact>, String)> = Vec::new();
+    let mut to_store: Vec<(Envelope<Fact>, String)> = Vec::new();
     for (i, raw) in batch.facts.into_iter().enumerate() {
         let event_id = raw
             .get("event_id")
@@ -222,7 +221,7 @@ async fn upload(
     }
     let stored = app
         .storage
-        .accept_sales(&device, &to_store)
+        .accept_facts(&device, &to_store)
         .await
         .map_err(|e| {
             ApiError::unavailable(format!("the hub could not store the sales now: {e}"))
@@ -232,9 +231,9 @@ async fn upload(
         .into_iter()
         .map(|(event_id, outcome)| {
             let outcome = outcome.unwrap_or_else(|| match stored.next() {
-                Some(SaleOutcome::Accepted) => FactOutcome::Accepted,
-                Some(SaleOutcome::Duplicate) => FactOutcome::Duplicate,
-                Some(SaleOutcome::Rejected(reason)) => FactOutcome::Rejected { reason },
+                Some(FactStored::Accepted) => FactOutcome::Accepted,
+                Some(FactStored::Duplicate) => FactOutcome::Duplicate,
+                Some(FactStored::Rejected(reason)) => FactOutcome::Rejected { reason },
                 None => FactOutcome::Rejected {
                     reason: "the hub lost track of this fact; send it again".into(),
                 },
@@ -250,22 +249,32 @@ async fn upload(
 
 /// Checks one fact against the device's identity and its own arithmetic;
 /// the reason says what is wrong.
-fn check_fact(
-    device: &DeviceIdentity,
-    envelope: Envelope<Fact>,
-) -> Result<Envelope<SaleFact>, String> {
+fn check_fact(device: &DeviceIdentity, envelope: Envelope<Fact>) -> Result<Envelope<Fact>, String> {
     if envelope.tenant_id != device.tenant_id {
         return Err("tenant_id: the fact belongs to another tenant".into());
     }
-    let envelope: Envelope<SaleFact> = envelope.map(|Fact::Sale(sale)| sale);
-    let sale = &envelope.data;
-    if envelope.event_id != sale.sale_id.as_uuid() {
-        return Err("event_id: a sale's event id must be its sale id".into());
+    match &envelope.data {
+        Fact::Sale(sale) => {
+            if envelope.event_id != sale.sale_id.as_uuid() {
+                return Err("event_id: a sale's event id must be its sale id".into());
+            }
+            if sale.store_id != device.store_id || sale.terminal_id != device.terminal_id {
+                return Err("store_id: the sale was not made by this terminal at its store".into());
+            }
+            sale.validate().map_err(|e| e.to_string())?;
+        }
+        Fact::ShiftClosed(report) => {
+            if envelope.event_id != report.shift_id.as_uuid() {
+                return Err("event_id: a shift close's event id must be its shift id".into());
+            }
+            if report.store_id != device.store_id || report.terminal_id != device.terminal_id {
+                return Err(
+                    "store_id: the shift was not kept on this terminal at its store".into(),
+                );
+            }
+            report.validate_closed().map_err(|e| e.to_string())?;
+        }
     }
-    if sale.store_id != device.store_id || sale.terminal_id != device.terminal_id {
-        return Err("store_id: the sale was not made by this terminal at its store".into());
-    }
-    sale.validate().map_err(|e| e.to_string())?;
     Ok(envelope)
 }
 

@@ -24,6 +24,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(4, "hub-postgres/0004_feed_retention.sql"),
     migration!(5, "hub-postgres/0005_enrollment_retry.sql"),
     migration!(6, "hub-postgres/0006_variant_tax.sql"),
+    migration!(7, "hub-postgres/0007_shift_closes.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -33,6 +34,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(4, "hub-sqlite/0004_feed_retention.sql"),
     migration!(5, "hub-sqlite/0005_enrollment_retry.sql"),
     migration!(6, "hub-sqlite/0006_variant_tax.sql"),
+    migration!(7, "hub-sqlite/0007_shift_closes.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -19,8 +19,8 @@ pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;
 
 use async_trait::async_trait;
-use pos_shared::sale::SaleFact;
-use pos_shared::sync::{DocPurpose, FeedPage, MovementRecord, VariantRecord};
+use pos_shared::shift::ShiftReport;
+use pos_shared::sync::{DocPurpose, Fact, FeedPage, MovementRecord, VariantRecord};
 use pos_shared::{
     Envelope, Money, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId, Timestamp, VariantId,
 };
@@ -201,9 +201,9 @@ pub struct StoreSnapshot {
     pub positions: Vec<(VariantId, Qty)>,
 }
 
-/// What became of an uploaded sale.
+/// What became of an uploaded fact.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaleOutcome {
+pub enum FactStored {
     Accepted,
     Duplicate,
     /// Refused for good, with the reason a person can act on.
@@ -320,11 +320,13 @@ pub trait Storage: Send + Sync + 'static {
     /// Stores validated sale facts (each with its raw envelope) and their
     /// movements in one transaction, each sale in a savepoint of its own so a
     /// refused one leaves no trace; idempotent by sale id. One outcome per sale.
-    async fn accept_sales(
+    async fn accept_facts(
         &self,
         device: &DeviceIdentity,
-        sales: &[(Envelope<SaleFact>, String)],
-    ) -> DbResult<Vec<SaleOutcome>>;
+        facts: &[(Envelope<Fact>, String)],
+    ) -> DbResult<Vec<FactStored>>;
+    /// The Z reports of a store's closed shifts, oldest first.
+    async fn shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>>;
     async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>>;
 }
 

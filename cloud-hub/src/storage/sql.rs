@@ -169,7 +169,8 @@ macro_rules! sql_storage {
             MOVEMENT_COLUMNS, VARIANT_COLUMNS,
         };
         use $crate::storage::*;
-        use pos_shared::sync::{ChangeBody, DocPurpose, FeedPage, MovementReason, MovementRecord, VariantRecord, PROTOCOL_VERSION};
+        use pos_shared::shift::ShiftReport;
+        use pos_shared::sync::{ChangeBody, DocPurpose, Fact, FeedPage, MovementReason, MovementRecord, VariantRecord, PROTOCOL_VERSION};
         use pos_shared::{Envelope, Money, StoreId, TenantId, TerminalId, VariantId};
         use pos_shared::sale::SaleFact;
         use uuid::Uuid;
@@ -641,21 +642,24 @@ macro_rules! sql_storage {
                 Ok(FeedPage { protocol_version: PROTOCOL_VERSION, changes, next_cursor: next_cursor as u64, has_more })
             }
 
-            async fn accept_sales(
+            async fn accept_facts(
                 &self,
                 device: &DeviceIdentity,
-                sales: &[(Envelope<SaleFact>, String)],
-            ) -> DbResult<Vec<SaleOutcome>> {
-                if sales.is_empty() {
+                facts: &[(Envelope<Fact>, String)],
+            ) -> DbResult<Vec<FactStored>> {
+                if facts.is_empty() {
                     return Ok(Vec::new());
                 }
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, device.tenant_id).await?;
-                let mut outcomes = Vec::with_capacity(sales.len());
-                for (envelope, raw) in sales {
+                let mut outcomes = Vec::with_capacity(facts.len());
+                for (envelope, raw) in facts {
                     let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
-                    let outcome = Self::insert_sale(&mut savepoint, device, envelope, raw).await?;
-                    if outcome == SaleOutcome::Accepted {
+                    let outcome = match &envelope.data {
+                        Fact::Sale(sale) => Self::insert_sale(&mut savepoint, device, sale, raw).await?,
+                        Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
+                    };
+                    if outcome == FactStored::Accepted {
                         savepoint.commit().await?;
                     } else {
                         savepoint.rollback().await?;
@@ -663,10 +667,28 @@ macro_rules! sql_storage {
                     outcomes.push(outcome);
                 }
                 tx.commit().await?;
-                if outcomes.contains(&SaleOutcome::Accepted) {
+                if outcomes.contains(&FactStored::Accepted) {
                     self.feed_changed();
                 }
                 Ok(outcomes)
+            }
+
+            async fn shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT envelope FROM shift_closes WHERE tenant_id = $1 AND store_id = $2 ORDER BY closed_at_ms, id",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(raw,)| match serde_json::from_str::<Envelope<Fact>>(&raw) {
+                        Ok(Envelope { data: Fact::ShiftClosed(report), .. }) => Ok(report),
+                        Ok(_) => Err(DbError::Corrupt("a shift close holds another fact".into())),
+                        Err(e) => Err(DbError::Corrupt(format!("stored shift close: {e}"))),
+                    })
+                    .collect()
             }
 
             async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>> {

@@ -103,10 +103,9 @@ macro_rules! sql_write_paths {
             async fn insert_sale(
                 tx: &mut Tx<'_>,
                 device: &DeviceIdentity,
-                envelope: &Envelope<SaleFact>,
+                sale: &SaleFact,
                 raw_envelope: &str,
-            ) -> DbResult<SaleOutcome> {
-                let sale = &envelope.data;
+            ) -> DbResult<FactStored> {
                 let inserted = sqlx::query(
                     "INSERT INTO sales (id, tenant_id, store_id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms, envelope) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
@@ -124,10 +123,10 @@ macro_rules! sql_write_paths {
                 .execute(&mut **tx)
                 .await;
                 match inserted.map_err(DbError::from_sqlx) {
-                    Ok(done) if done.rows_affected() == 0 => return Ok(SaleOutcome::Duplicate),
+                    Ok(done) if done.rows_affected() == 0 => return Ok(FactStored::Duplicate),
                     Ok(_) => {}
                     Err(DbError::Conflict(_)) => {
-                        return Ok(SaleOutcome::Rejected(format!(
+                        return Ok(FactStored::Rejected(format!(
                             "receipt_no: {} is already used by another sale of this terminal",
                             sale.receipt_no
                         )))
@@ -136,7 +135,7 @@ macro_rules! sql_write_paths {
                 }
                 for (i, line) in sale.lines.iter().enumerate() {
                     if !Self::variant_exists(tx, device.tenant_id, line.variant_id).await? {
-                        return Ok(SaleOutcome::Rejected(format!(
+                        return Ok(FactStored::Rejected(format!(
                             "lines[{i}].variant_id: no variant {} in this tenant's catalog",
                             line.variant_id
                         )));
@@ -152,13 +151,37 @@ macro_rules! sql_write_paths {
                         occurred_at: sale.occurred_at,
                     };
                     if Self::apply_movement(tx, device.tenant_id, &movement).await? == MovementOutcome::Duplicate {
-                        return Ok(SaleOutcome::Rejected(format!(
+                        return Ok(FactStored::Rejected(format!(
                             "lines[{i}].movement_id: movement {} already belongs to another fact",
                             line.movement_id
                         )));
                     }
                 }
-                Ok(SaleOutcome::Accepted)
+                Ok(FactStored::Accepted)
+            }
+
+            /// Keeps a shift's Z report; idempotent by shift id.
+            async fn insert_shift_close(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                report: &ShiftReport,
+                raw_envelope: &str,
+            ) -> DbResult<FactStored> {
+                let closed_at = report.closed_at.map_or(0, |t| t.unix_millis());
+                let done = sqlx::query(
+                    "INSERT INTO shift_closes (id, tenant_id, store_id, terminal_id, closed_at_ms, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(report.shift_id.as_uuid())
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(closed_at)
+                .bind(now_ms())
+                .bind(raw_envelope)
+                .execute(&mut **tx)
+                .await?;
+                Ok(if done.rows_affected() == 0 { FactStored::Duplicate } else { FactStored::Accepted })
             }
 
             async fn variant_exists(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<bool> {

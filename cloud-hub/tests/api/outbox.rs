@@ -158,3 +158,92 @@ async fn split_tenders_and_cash_rounding_are_checked_at_the_hub(backend: Backend
     assert_eq!(shop.on_hand(TEA).await, "48");
 }
 on_both_backends!(split_tenders_and_cash_rounding_are_checked_at_the_hub);
+
+async fn z_reports_are_checked_kept_once_and_listed_for_hq(backend: Backend) {
+    use pos_shared::sale::SaleFact;
+    use pos_shared::shift::ShiftReport;
+    use pos_shared::{Envelope, Money, ShiftId, Timestamp};
+    let shop = shop(backend).await;
+    let sales: Vec<serde_json::Value> = (1..=3)
+        .map(|n| shop.sale(&format!("T1-{n:06}"), &[(0, "1"), (1, "0.5")]))
+        .collect();
+    let facts: Vec<SaleFact> = sales
+        .iter()
+        .map(|s| serde_json::from_value(s["data"].clone()).unwrap())
+        .collect();
+    let opened = Timestamp::now();
+    let z = ShiftReport::compute(
+        ShiftId::new(),
+        shop.store_id.parse().unwrap(),
+        shop.terminal_id.parse().unwrap(),
+        "Asha".into(),
+        opened,
+        Money::inr(200_000),
+        &facts,
+        Money::inr(0),
+        Money::inr(50_000),
+    )
+    .unwrap();
+    let expected = z.expected_cash;
+    let z = z
+        .close(Money::inr(expected.minor() - 500), Timestamp::now())
+        .unwrap();
+    let envelope = |report: &ShiftReport| {
+        serde_json::to_value(Envelope::new(
+            report.shift_id.as_uuid(),
+            "pos.shift.closed",
+            "terminal:test",
+            shop.tenant_id.parse().unwrap(),
+            Timestamp::now(),
+            pos_shared::sync::Fact::ShiftClosed(report.clone()),
+        ))
+        .unwrap()
+    };
+    let mut damaged = z.clone();
+    damaged.shift_id = ShiftId::new();
+    damaged.expected_cash = Money::inr(expected.minor() + 1);
+    let mut elsewhere = z.clone();
+    elsewhere.shift_id = ShiftId::new();
+    elsewhere.store_id = pos_shared::StoreId::new();
+
+    let mut batch = sales.clone();
+    batch.extend([envelope(&z), envelope(&damaged), envelope(&elsewhere)]);
+    let (status, ack) = shop.upload(&batch).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    assert_eq!(
+        Shop::statuses(&ack),
+        ["accepted", "accepted", "accepted", "accepted", "rejected", "rejected"],
+        "{ack}"
+    );
+    assert!(
+        ack["results"][4]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("expected_cash:"),
+        "{ack}"
+    );
+    assert!(
+        ack["results"][5]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("store_id:"),
+        "{ack}"
+    );
+    let (_, again) = shop.upload(&[envelope(&z)]).await;
+    assert_eq!(Shop::statuses(&again), ["duplicate"]);
+
+    let (status, shifts) = shop
+        .hub
+        .get(
+            &format!("/v1/stores/{}/shifts", shop.store_id),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{shifts}");
+    let shifts = shifts.as_array().unwrap();
+    assert_eq!(shifts.len(), 1, "{shifts:?}");
+    assert_eq!(shifts[0]["shift_id"], z.shift_id.to_string());
+    assert_eq!(shifts[0]["sales_count"], 3);
+    assert_eq!(shifts[0]["variance"]["minor"], -500);
+}
+on_both_backends!(z_reports_are_checked_kept_once_and_listed_for_hq);

@@ -13,6 +13,7 @@ pub mod item_state;
 pub mod outbox;
 pub mod print_jobs;
 pub mod sales;
+pub mod shifts;
 
 pub use catalog::{AppliedPage, ProductView};
 pub use outbox::{OutboxCounts, PendingFact};
@@ -43,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0003_print_jobs.sql"),
     include_str!("../../../migrations/edge/0004_product_search.sql"),
     include_str!("../../../migrations/edge/0005_variant_tax.sql"),
+    include_str!("../../../migrations/edge/0006_shifts.sql"),
 ];
 
 #[derive(Clone)]

@@ -2,7 +2,8 @@
 
 use super::catalog::cursor;
 use super::{StoreError, StoreResult};
-use pos_shared::Timestamp;
+use pos_shared::sync::{DeviceCredential, Fact};
+use pos_shared::{Envelope, Timestamp};
 use rusqlite::Connection;
 use serde::Serialize;
 use uuid::Uuid;
@@ -23,6 +24,37 @@ pub struct OutboxCounts {
     pub quarantined: u64,
     /// The change-feed position applied.
     pub cursor: u64,
+}
+
+/// Puts a fact in its envelope at the end of the queue, inside the caller's
+/// transaction, so the fact and what it records commit together.
+pub fn enqueue(
+    conn: &Connection,
+    device: &DeviceCredential,
+    event_id: Uuid,
+    occurred_at: Timestamp,
+    fact: Fact,
+) -> StoreResult<()> {
+    let envelope = Envelope::new(
+        event_id,
+        fact.event_type(),
+        format!("terminal:{}", device.terminal_id),
+        device.tenant_id,
+        occurred_at,
+        fact,
+    );
+    let envelope_json =
+        serde_json::to_string(&envelope).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO outbox (event_id, event_type, envelope, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![
+            envelope.event_id.to_string(),
+            envelope.event_type,
+            envelope_json,
+            Timestamp::now().unix_millis(),
+        ],
+    )?;
+    Ok(())
 }
 
 /// The oldest facts not yet acked or quarantined, in order.

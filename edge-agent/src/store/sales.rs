@@ -10,7 +10,7 @@ use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::gs1::VariableMeasureRule;
 use pos_shared::sale::{SaleFact, SaleLine, Tender, TenderMethod};
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
-use pos_shared::{Envelope, Gtin, Money, MovementId, Qty, SaleId, Timestamp};
+use pos_shared::{Gtin, Money, MovementId, Qty, SaleId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::Deserialize;
 
@@ -366,7 +366,8 @@ fn next_receipt_seq(conn: &Connection) -> StoreResult<u64> {
 fn write_sale(conn: &Connection, device: &DeviceCredential, sale: &SaleFact) -> StoreResult<()> {
     let fact_json = serde_json::to_string(sale).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.execute(
-        "INSERT INTO sales (id, receipt_no, total_minor, currency, occurred_at_ms, fact) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO sales (id, receipt_no, total_minor, currency, occurred_at_ms, fact, shift_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT id FROM shifts WHERE closed_at_ms IS NULL))",
         rusqlite::params![
             sale.sale_id.to_string(),
             sale.receipt_no,
@@ -389,27 +390,13 @@ fn write_sale(conn: &Connection, device: &DeviceCredential, sale: &SaleFact) -> 
         };
         apply_movement(conn, &movement, "local")?;
     }
-    let fact = Fact::Sale(sale.clone());
-    let envelope = Envelope::new(
+    super::outbox::enqueue(
+        conn,
+        device,
         sale.sale_id.as_uuid(),
-        fact.event_type(),
-        format!("terminal:{}", device.terminal_id),
-        device.tenant_id,
         sale.occurred_at,
-        fact,
-    );
-    let envelope_json =
-        serde_json::to_string(&envelope).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    conn.execute(
-        "INSERT INTO outbox (event_id, event_type, envelope, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
-        rusqlite::params![
-            envelope.event_id.to_string(),
-            envelope.event_type,
-            envelope_json,
-            Timestamp::now().unix_millis(),
-        ],
-    )?;
-    Ok(())
+        Fact::Sale(sale.clone()),
+    )
 }
 
 pub fn stored_sale(conn: &Connection, id: SaleId) -> StoreResult<Option<SaleFact>> {

@@ -246,6 +246,21 @@ impl Agent {
         self.get("/v1/sync/status").await.1
     }
 
+    /// POSTs JSON to the till's API, expecting success; returns the answer.
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        let status = r.status();
+        let answer: Value = r.json().await.expect("json answer");
+        assert!(status.is_success(), "{path}: {status} {answer}");
+        answer
+    }
+
     /// Sells `(barcode, qty)` lines for exact cash; returns the sale.
     pub async fn sell(&self, lines: &[(&str, &str)]) -> Value {
         let mut total = 0i64;

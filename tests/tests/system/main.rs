@@ -584,3 +584,42 @@ async fn a_cut_snapshot_download_resumes(backend: Backend) {
     assert_eq!(tea.available, initial(TEA), "store {store}");
 }
 on_both_backends!(a_cut_snapshot_download_resumes);
+
+async fn a_shift_closed_offline_reaches_hq(backend: Backend) {
+    let mut hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let till = synced_till(&hub, &hq, &store, &codes[0]).await;
+    hub.stop();
+
+    let inr = |minor: i64| serde_json::json!({"minor": minor, "currency": "INR"});
+    till.post(
+        "/v1/shifts",
+        serde_json::json!({"cashier": "Asha", "opening_float": inr(100_000)}),
+    )
+    .await;
+    let a = till.sell(&[(TEA, "2")]).await;
+    let b = till.sell(&[(RICE, "1.5"), (MILK, "1")]).await;
+    let taken = a["total"]["minor"].as_i64().unwrap() + b["total"]["minor"].as_i64().unwrap();
+    let z = till
+        .post(
+            "/v1/shifts/current/close",
+            serde_json::json!({"counted_cash": inr(100_000 + taken)}),
+        )
+        .await;
+    assert_eq!(z["variance"]["minor"], 0, "{z}");
+    assert_eq!(
+        till.status().await["queued"],
+        3,
+        "two sales and the Z report wait"
+    );
+
+    hub.restart().await;
+    wait_drained(&till, &hub).await;
+    let shifts = hq.shifts(&store).await.unwrap();
+    assert_eq!(shifts.len(), 1, "{shifts:?}");
+    assert_eq!(shifts[0]["shift_id"], z["shift_id"]);
+    assert_eq!(shifts[0]["sales_count"], 2);
+    assert_eq!(shifts[0]["sales_total"]["minor"], taken);
+    assert_eq!(shifts[0]["opened_by"], "Asha");
+}
+on_both_backends!(a_shift_closed_offline_reaches_hq);
