@@ -54,6 +54,7 @@ pub fn router(state: AgentState) -> Router {
         .route("/v1/item-state/{barcode}", put(edit_item_state))
         .merge(crate::printing::api::routes())
         .merge(crate::shifts_api::routes())
+        .merge(crate::held_bills_api::routes())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .with_state(state)
 }

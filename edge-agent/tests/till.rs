@@ -1186,3 +1186,80 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
     assert_eq!(x["sales_count"], 0);
     till.agent.stop();
 }
+
+#[tokio::test]
+async fn bills_are_held_and_resumed_once_with_clear_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let (status, bill) = post_json(
+        &till,
+        "/v1/held-bills",
+        json!({"lines": [{"barcode": TEA, "qty": "2"}, {"barcode": RICE, "qty": "0.5"}], "note": "customer fetching wallet"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{bill}");
+    assert_eq!(bill["held_by"], "Till 1");
+    assert_eq!(bill["resumed_by"], json!([]));
+    let id = bill["bill_id"].as_str().unwrap().to_owned();
+
+    let before = till.get("/v1/held-bills").await.1;
+    for (body, field) in [
+        (json!({"lines": []}), "lines"),
+        (
+            json!({"lines": [{"barcode": "4006381333932", "qty": "1"}]}),
+            "lines[0]",
+        ),
+        (
+            json!({"lines": [{"barcode": "8901058000016", "qty": "1"}]}),
+            "lines[0].barcode",
+        ),
+        (json!({"lines": [{"barcode": TEA}]}), "lines[0]"),
+        (
+            json!({"lines": [{"barcode": TEA, "qty": "1"}], "note": "x".repeat(201)}),
+            "note",
+        ),
+    ] {
+        let (status, problem) = post_json(&till, "/v1/held-bills", body.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {problem}"
+        );
+        assert_eq!(problem["field"], field, "{body}: {problem}");
+    }
+    assert_eq!(
+        till.get("/v1/held-bills").await.1,
+        before,
+        "refusals wrote nothing"
+    );
+
+    let (status, resumed) =
+        post_json(&till, &format!("/v1/held-bills/{id}/resume"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{resumed}");
+    assert_eq!(resumed["lines"][0], json!({"barcode": TEA, "qty": "2"}));
+    assert!(resumed["resumed_by"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("Till 1 at "));
+    let (status, again) = post_json(&till, &format!("/v1/held-bills/{id}/resume"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert!(
+        again["detail"].as_str().unwrap().contains("Till 1"),
+        "{again}"
+    );
+    let unknown = uuid::Uuid::now_v7();
+    let (status, _) = post_json(
+        &till,
+        &format!("/v1/held-bills/{unknown}/resume"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, problem) = post_json(&till, "/v1/held-bills/bill-7/resume", json!({})).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bill_id"))
+    );
+    till.agent.stop();
+}

@@ -9,6 +9,7 @@
 pub mod bootstrap;
 pub mod catalog;
 pub mod documents;
+pub mod held_bills;
 pub mod item_state;
 pub mod outbox;
 pub mod print_jobs;

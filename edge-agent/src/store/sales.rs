@@ -128,15 +128,15 @@ impl SalePolicy {
 }
 
 /// A request line made concrete: which barcode to look up and how much.
-struct ResolvedLine {
-    lookup: Gtin,
-    qty: Qty,
+pub(crate) struct ResolvedLine {
+    pub(crate) lookup: Gtin,
+    pub(crate) qty: Qty,
     /// A price-embedded label's price, in minor units: one pack at that price.
     label_price: Option<i64>,
 }
 
 /// Reads a line's barcode, including in-store weighed and priced labels.
-fn resolve_line(
+pub(crate) fn resolve_line(
     i: usize,
     line: &SaleLineRequest,
     rules: &[VariableMeasureRule],

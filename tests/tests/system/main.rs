@@ -623,3 +623,79 @@ async fn a_shift_closed_offline_reaches_hq(backend: Backend) {
     assert_eq!(shifts[0]["opened_by"], "Asha");
 }
 on_both_backends!(a_shift_closed_offline_reaches_hq);
+
+async fn held_bills(till: &Agent) -> Vec<Value> {
+    till.get("/v1/held-bills")
+        .await
+        .1
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Waits until `agent` lists bill `id` resumed by `resumed` terminals.
+async fn wait_bill(what: &str, agent: &Agent, id: &str, resumed: usize) {
+    eventually(
+        what,
+        30,
+        || async move {
+            held_bills(agent).await.iter().any(|b| {
+                b["bill_id"] == id && b["resumed_by"].as_array().map_or(0, Vec::len) == resumed
+            })
+        },
+        || agent.log(),
+    )
+    .await;
+}
+
+async fn a_bill_held_on_one_till_resumes_on_another_and_a_double_resume_shows(backend: Backend) {
+    let mut hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
+    let till1 = Agent::start(&hub, &codes[0]).await;
+    let till2 = Agent::start(&hub, &codes[1]).await;
+    wait_synced(&till1, &hq, &store).await;
+    wait_synced(&till2, &hq, &store).await;
+
+    let held = till1
+        .post(
+            "/v1/held-bills",
+            json!({"lines": [{"barcode": TEA, "qty": "2"}]}),
+        )
+        .await;
+    let id = held["bill_id"].as_str().unwrap().to_owned();
+    wait_bill("till 2 to see the bill till 1 held", &till2, &id, 0).await;
+    let resumed = till2
+        .post(&format!("/v1/held-bills/{id}/resume"), json!({}))
+        .await;
+    assert_eq!(resumed["lines"][0]["barcode"], TEA);
+    wait_bill("till 1 to see it resumed", &till1, &id, 1).await;
+
+    // Apart, both tills resume the same bill: each succeeds alone, and once the
+    // hub is back both see the bill resumed twice, flagged as a conflict.
+    let held = till1
+        .post(
+            "/v1/held-bills",
+            json!({"lines": [{"barcode": MILK, "qty": "3"}]}),
+        )
+        .await;
+    let twice = held["bill_id"].as_str().unwrap().to_owned();
+    wait_bill("till 2 to see the second bill", &till2, &twice, 0).await;
+    hub.stop();
+    till1
+        .post(&format!("/v1/held-bills/{twice}/resume"), json!({}))
+        .await;
+    till2
+        .post(&format!("/v1/held-bills/{twice}/resume"), json!({}))
+        .await;
+    hub.restart().await;
+    for till in [&till1, &till2] {
+        wait_bill("both tills to see the double resume", till, &twice, 2).await;
+        let bill = held_bills(till)
+            .await
+            .into_iter()
+            .find(|b| b["bill_id"] == twice.as_str())
+            .unwrap();
+        assert_eq!(bill["conflict"], true, "{bill}");
+    }
+}
+on_both_backends!(a_bill_held_on_one_till_resumes_on_another_and_a_double_resume_shows);
