@@ -20,6 +20,7 @@
 //! | `EDGE_RECEIPT_QR` | QR code under the footer; `{sale_id}` and `{receipt_no}` are filled in | none |
 //! | `EDGE_CASH_ROUNDING` | cash bills round half up to this many paise (`100` = nearest rupee) | `1` (exact) |
 //! | `EDGE_SCALE_LABELS` | in-store weighed/priced EAN-13 layouts, comma-separated `prefix:item_digits:weight\|price:value_digits:decimals[:check]` | none |
+//! | `EDGE_NEGATIVE_STOCK` | selling beyond the till's stock: `allow`, `warn` (sale header `x-stock-warning`) or `block` | `allow` |
 //! | `EDGE_GST_IGST` | `yes` for inter-state supply: GST charged as IGST | `no` (CGST + SGST) |
 //! | `EDGE_UTC_OFFSET` | the store's offset from UTC for printed times, `+05:30` | `+05:30` |
 
@@ -186,6 +187,11 @@ impl AgentConfig {
                             .collect::<Result<Vec<_>, _>>()
                     })
                     .transpose()?
+                    .unwrap_or_default(),
+                negative_stock: var("EDGE_NEGATIVE_STOCK")
+                    .map(|v| crate::store::sales::NegativeStock::parse(&v))
+                    .transpose()
+                    .map_err(|e| format!("EDGE_NEGATIVE_STOCK: {e}"))?
                     .unwrap_or_default(),
                 igst: match var("EDGE_GST_IGST").as_deref() {
                     None | Some("no") => false,

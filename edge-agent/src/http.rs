@@ -132,7 +132,7 @@ async fn search_products(
 async fn create_sale(
     State(app): State<AgentState>,
     JsonBody(request): JsonBody<sales::SaleRequest>,
-) -> Result<(StatusCode, Json<SaleFact>), ApiError> {
+) -> Result<(StatusCode, axum::http::HeaderMap, Json<SaleFact>), ApiError> {
     let Some(device) = app.sync.credential() else {
         return Err(ApiError::conflict(
             "not_enrolled",
@@ -146,7 +146,7 @@ async fn create_sale(
         .await
         .map_err(store_error)?;
     match result {
-        SaleResult::Recorded(sale) => {
+        SaleResult::Recorded(sale, warnings) => {
             app.sync.nudge.notify_one();
             app.sync.notify_changed();
             // The sale is committed; its receipt is queued after it and a
@@ -159,9 +159,17 @@ async fn create_sale(
             {
                 tracing::error!(sale = %sale.sale_id, error = %e, "receipt not queued");
             }
-            Ok((StatusCode::CREATED, Json(sale)))
+            // Stock warnings (policy `warn`) ride along as headers: the sale
+            // itself is the same fact either way.
+            let mut headers = axum::http::HeaderMap::new();
+            for w in warnings {
+                if let Ok(v) = axum::http::HeaderValue::from_bytes(w.as_bytes()) {
+                    headers.append("x-stock-warning", v);
+                }
+            }
+            Ok((StatusCode::CREATED, headers, Json(sale)))
         }
-        SaleResult::Existing(sale) => Ok((StatusCode::OK, Json(sale))),
+        SaleResult::Existing(sale) => Ok((StatusCode::OK, Default::default(), Json(sale))),
         SaleResult::Rejected(SaleRejection::UnknownBarcode { field, barcode }) => {
             Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

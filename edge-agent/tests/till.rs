@@ -960,7 +960,7 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
     let policy = edge_agent::store::sales::SalePolicy {
         cash_rounding_minor: 100,
         scale_rules: vec![edge_agent::store::sales::parse_scale_rule("21:5:weight:5:3").unwrap()],
-        igst: false,
+        ..Default::default()
     };
     let till = start_till_full(dir.path(), vec![], PrintSettings::default(), policy).await;
 
@@ -1262,4 +1262,69 @@ async fn bills_are_held_and_resumed_once_with_clear_refusals() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("bill_id"))
     );
     till.agent.stop();
+}
+
+#[tokio::test]
+async fn selling_beyond_stock_follows_the_store_policy() {
+    use edge_agent::store::sales::{NegativeStock, SalePolicy};
+    // The seed holds 10 of each item.
+    for (rule, expect) in [
+        (NegativeStock::Allow, StatusCode::CREATED),
+        (NegativeStock::Warn, StatusCode::CREATED),
+        (NegativeStock::Block, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        seed(dir.path());
+        let policy = SalePolicy {
+            negative_stock: rule,
+            ..Default::default()
+        };
+        let till = start_till_full(dir.path(), vec![], PrintSettings::default(), policy).await;
+        // 6 + 5 tea on two lines: 11 of 10, counted together.
+        let body = json!({
+            "lines": [{"barcode": TEA, "qty": "6"}, {"barcode": RICE, "qty": "1"}, {"barcode": TEA, "qty": "5"}],
+            "tenders": cash(1_000_000),
+        });
+        let r = till
+            .http
+            .post(format!("{}/v1/sales", till.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let warnings: Vec<String> = r
+            .headers()
+            .get_all("x-stock-warning")
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(status, expect, "{rule:?}: {answer}");
+        match rule {
+            NegativeStock::Allow => assert!(warnings.is_empty()),
+            NegativeStock::Warn => {
+                assert_eq!(warnings.len(), 1, "{warnings:?}");
+                assert!(
+                    warnings[0].contains("Assam Tea") && warnings[0].contains("11"),
+                    "{warnings:?}"
+                );
+            }
+            NegativeStock::Block => {
+                assert_eq!(answer["field"], "lines[0].qty", "{answer}");
+                assert!(
+                    answer["detail"].as_str().unwrap().contains("only 10"),
+                    "{answer}"
+                );
+                assert_eq!(on_disk(dir.path()).0, 0, "nothing recorded");
+                assert_eq!(till.available(TEA).await, "10");
+                // Within stock it sells.
+                let (status, _) = till
+                    .sell(json!({"lines": [{"barcode": TEA, "qty": "10"}], "tenders": cash(1_000_000)}))
+                    .await;
+                assert_eq!(status, StatusCode::CREATED);
+            }
+        }
+        till.agent.stop();
+    }
 }

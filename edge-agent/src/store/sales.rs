@@ -53,10 +53,73 @@ fn invalid(field: impl Into<String>, detail: impl Into<String>) -> SaleRejection
 }
 
 pub enum SaleResult {
-    Recorded(SaleFact),
+    /// Recorded, with any stock warnings for the cashier (policy `warn`).
+    Recorded(SaleFact, Vec<String>),
     /// The request's `sale_id` was already recorded; here it is again.
     Existing(SaleFact),
     Rejected(SaleRejection),
+}
+
+/// What the till does when a sale would take an item's local stock below zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NegativeStock {
+    /// Sell: the shelf is the truth, the count will catch up.
+    #[default]
+    Allow,
+    /// Sell, and tell the cashier.
+    Warn,
+    /// Refuse the line.
+    Block,
+}
+
+impl NegativeStock {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "allow" => Ok(NegativeStock::Allow),
+            "warn" => Ok(NegativeStock::Warn),
+            "block" => Ok(NegativeStock::Block),
+            other => Err(format!(
+                "negative stock policy {other:?} is not allow, warn or block"
+            )),
+        }
+    }
+}
+
+/// Applies the negative-stock policy to the whole basket (one item on several
+/// lines counts once); returns warnings, or the refusal of the first short line.
+fn check_stock(
+    policy: NegativeStock,
+    products: &[ProductView],
+    lines: &[ResolvedLine],
+) -> Result<Vec<String>, SaleRejection> {
+    if policy == NegativeStock::Allow {
+        return Ok(Vec::new());
+    }
+    let mut wanted: Vec<(usize, Qty)> = Vec::new();
+    for (i, (p, l)) in products.iter().zip(lines).enumerate() {
+        match wanted
+            .iter_mut()
+            .find(|(j, _)| products[*j].variant_id == p.variant_id)
+        {
+            Some((_, q)) => *q = q.checked_add(l.qty).unwrap_or(*q),
+            None => wanted.push((i, l.qty)),
+        }
+    }
+    let mut warnings = Vec::new();
+    for (i, qty) in wanted {
+        let p = &products[i];
+        if qty > p.available {
+            let message = format!("{} in stock of {}, {} sold", p.available, p.name, qty);
+            if policy == NegativeStock::Block {
+                return Err(invalid(
+                    format!("lines[{i}].qty"),
+                    format!("only {message}"),
+                ));
+            }
+            warnings.push(format!("lines[{i}]: stock goes below zero: {message}"));
+        }
+    }
+    Ok(warnings)
 }
 
 /// The store's rules for ringing up a sale.
@@ -69,6 +132,7 @@ pub struct SalePolicy {
     pub scale_rules: Vec<VariableMeasureRule>,
     /// Inter-state supply: GST is charged as IGST instead of CGST + SGST.
     pub igst: bool,
+    pub negative_stock: NegativeStock,
 }
 
 impl Default for SalePolicy {
@@ -77,6 +141,7 @@ impl Default for SalePolicy {
             cash_rounding_minor: 1,
             scale_rules: Vec::new(),
             igst: false,
+            negative_stock: NegativeStock::Allow,
         }
     }
 }
@@ -223,6 +288,10 @@ pub fn record_sale(
             }
         }
     }
+    let warnings = match check_stock(policy.negative_stock, &products, &barcodes) {
+        Ok(w) => w,
+        Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
+    };
     let currency = products[0].price.currency();
     let mut lines = Vec::with_capacity(products.len());
     for (i, (p, req)) in products.iter().zip(&barcodes).enumerate() {
@@ -348,7 +417,7 @@ pub fn record_sale(
     }
     write_sale(&tx, device, &sale)?;
     tx.commit()?;
-    Ok(SaleResult::Recorded(sale))
+    Ok(SaleResult::Recorded(sale, warnings))
 }
 
 /// Gap-free per terminal: the counter moves only inside a committed sale.
