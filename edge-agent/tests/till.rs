@@ -454,7 +454,15 @@ async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
     pty.write(ports.path(), &vec![b'7'; 10 * 1024]);
     pty.write(ports.path(), format!("\r\n{TEA}\r\n").as_bytes());
     assert_eq!(stream.next("scan").await["text"], TEA);
-    let status = device(&till).await;
+    // The count is updated just after the scan goes out on the stream.
+    let mut status = device(&till).await;
+    for _ in 0..100 {
+        if status["scans"] == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        status = device(&till).await;
+    }
     assert_eq!(status["scans"], 4, "{status}");
     assert!(status["dropped"].as_u64().unwrap() >= 2, "{status}");
 
