@@ -55,6 +55,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(crate::printing::api::routes())
         .merge(crate::shifts_api::routes())
         .merge(crate::held_bills_api::routes())
+        .merge(crate::returns_api::routes())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .with_state(state)
 }

@@ -17,6 +17,7 @@ pub mod hid_scanner;
 pub mod http;
 pub mod hub_client;
 pub mod printing;
+pub mod returns_api;
 pub mod scan;
 pub mod serial_scanner;
 pub mod shifts_api;

@@ -1336,3 +1336,194 @@ async fn selling_beyond_stock_follows_the_store_policy() {
         till.agent.stop();
     }
 }
+
+fn returns_on_disk(dir: &Path) -> i64 {
+    let store = LocalStore::open(&dir.join("edge.db")).unwrap();
+    store
+        .with_conn(|c| Ok(c.query_row("SELECT COUNT(*) FROM returns", [], |r| r.get(0))?))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn returns_refund_their_share_put_stock_back_and_never_exceed_the_sale() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    add_items(dir.path(), credential.store_id, 5, vec![soap()]);
+    let till = start_till(dir.path()).await;
+    post_json(
+        &till,
+        "/v1/shifts",
+        json!({"cashier": "Asha", "opening_float": inr(100000)}),
+    )
+    .await;
+
+    // Tea 3 × 145.00 (5 % inside) = 435.00; soap 2 × 40.00 + 18 % = 94.40; by UPI.
+    let (status, sale) = till
+        .sell(json!({
+            "lines": [{"barcode": TEA, "qty": "3"}, {"barcode": SOAP, "qty": "2"}],
+            "tenders": [tender("upi", 52940, Some("412345678901"))],
+        }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let receipt = sale["receipt_no"].as_str().unwrap().to_owned();
+
+    // One tea and one soap back, to the UPI account.
+    let (status, ret) = post_json(
+        &till,
+        "/v1/returns",
+        json!({"original_receipt_no": receipt, "refund_to": "original", "reason": "damaged pack",
+               "lines": [{"sale_line": 0, "qty": "1"}, {"sale_line": 1, "qty": "1"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ret}");
+    // Tea: a third of 435.00 = 145.00; its GST parts a third each of 10.36 and
+    // 10.35 → 3.45 + 3.45, taxable the rest, 138.10. Soap: half of 94.40 = 47.20,
+    // CGST and SGST half of 7.20 each → 3.60, taxable 40.00.
+    let l0 = &ret["lines"][0];
+    assert_eq!(paise(&l0["refund"]), 14500);
+    assert_eq!(
+        (
+            paise(&l0["tax"]["taxable"]),
+            paise(&l0["tax"]["cgst"]),
+            paise(&l0["tax"]["sgst"])
+        ),
+        (13810, 345, 345)
+    );
+    let l1 = &ret["lines"][1];
+    assert_eq!(paise(&l1["refund"]), 4720);
+    assert_eq!(
+        (paise(&l1["tax"]["taxable"]), paise(&l1["tax"]["cgst"])),
+        (4000, 360)
+    );
+    assert_eq!(paise(&ret["total"]), 19220);
+    assert_eq!(
+        ret["refunds"],
+        json!([{"method": "upi", "amount": inr(19220), "reference": "412345678901"}])
+    );
+    assert_ne!(
+        ret["receipt_no"],
+        receipt.as_str(),
+        "a return has its own number"
+    );
+    assert_eq!(till.available(TEA).await, "8", "10 − 3 sold + 1 back");
+
+    let (_, found) = till.get(&format!("/v1/sales/by-receipt/{receipt}")).await;
+    assert_eq!(found["returned"], json!(["1", "1"]));
+
+    let count = returns_on_disk(dir.path());
+    let bad = [
+        (
+            json!({"original_receipt_no": "T9-999999", "refund_to": "cash", "reason": "x", "lines": [{"sale_line": 0, "qty": "1"}]}),
+            StatusCode::NOT_FOUND,
+            "original_receipt_no",
+            "T9-999999",
+        ),
+        (
+            json!({"original_receipt_no": receipt, "refund_to": "cash", "reason": "x", "lines": [{"sale_line": 0, "qty": "3"}]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines[0].qty",
+            "only 2",
+        ),
+        (
+            json!({"original_receipt_no": receipt, "refund_to": "cash", "reason": "x", "lines": [{"sale_line": 5, "qty": "1"}]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines[0].sale_line",
+            "0 to 1",
+        ),
+        (
+            json!({"original_receipt_no": receipt, "refund_to": "cash", "reason": "x", "lines": [{"sale_line": 0, "qty": "1"}, {"sale_line": 0, "qty": "1"}]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines[1].sale_line",
+            "once",
+        ),
+        (
+            json!({"original_receipt_no": receipt, "refund_to": "cash", "reason": "x", "lines": [{"sale_line": 0, "qty": "0"}]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines[0].qty",
+            "positive",
+        ),
+        (
+            json!({"original_receipt_no": receipt, "refund_to": "cash", "reason": " ", "lines": [{"sale_line": 0, "qty": "1"}]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason",
+            "reason",
+        ),
+        (
+            json!({"original_receipt_no": receipt, "refund_to": "cheque", "reason": "x", "lines": [{"sale_line": 0, "qty": "1"}]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "refund_to",
+            "",
+        ),
+    ];
+    for (body, want, field, says) in bad {
+        let (status, problem) = post_json(&till, "/v1/returns", body.clone()).await;
+        assert_eq!(status, want, "{body}: {problem}");
+        assert_eq!(problem["field"], field, "{body}: {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(says),
+            "{body}: {problem}"
+        );
+    }
+    assert_eq!(
+        returns_on_disk(dir.path()),
+        count,
+        "refused returns wrote nothing"
+    );
+    assert_eq!(till.available(TEA).await, "8");
+
+    // The rest of the tea, in cash: exactly what was left of 435.00.
+    let (status, ret) = post_json(
+        &till,
+        "/v1/returns",
+        json!({"original_receipt_no": receipt, "refund_to": "cash", "reason": "changed mind", "lines": [{"sale_line": 0, "qty": "2"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ret}");
+    assert_eq!(paise(&ret["total"]), 43500 - 14500);
+    let (status, problem) = post_json(
+        &till,
+        "/v1/returns",
+        json!({"original_receipt_no": receipt, "refund_to": "cash", "reason": "again", "lines": [{"sale_line": 0, "qty": "1"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("only 0"),
+        "{problem}"
+    );
+
+    // A bill paid two ways goes back in cash.
+    let (_, split) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": "1"}],
+                     "tenders": [tender("card", 10000, Some("AP1")), tender("cash", 4500, None)]}))
+        .await;
+    let split_no = split["receipt_no"].as_str().unwrap();
+    let (status, problem) = post_json(
+        &till,
+        "/v1/returns",
+        json!({"original_receipt_no": split_no, "refund_to": "original", "reason": "x", "lines": [{"sale_line": 0, "qty": "1"}]}),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("refund_to"))
+    );
+    let (status, _) = post_json(
+        &till,
+        "/v1/returns",
+        json!({"original_receipt_no": split_no, "refund_to": "cash", "reason": "x", "lines": [{"sale_line": 0, "qty": "1"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // The shift counts the refunds; cash refunds leave the drawer.
+    let (_, x) = till.get("/v1/shifts/current").await;
+    assert_eq!(x["returns_count"], 3, "{x}");
+    assert_eq!(paise(&x["refunds_total"]), 19220 + 29000 + 14500);
+    assert_eq!(
+        paise(&x["expected_cash"]),
+        100000 + 4500 - 29000 - 14500,
+        "{x}"
+    );
+    till.agent.stop();
+}

@@ -92,6 +92,10 @@ id_type!(
     /// A cashier's shift on one terminal, from opening float to Z report.
     ShiftId
 );
+id_type!(
+    /// Goods brought back against an earlier sale, minted by the terminal.
+    ReturnId
+);
 
 #[cfg(test)]
 mod tests {

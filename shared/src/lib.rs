@@ -22,6 +22,7 @@ pub mod ids;
 pub mod money;
 pub mod problem;
 pub mod qty;
+pub mod returns;
 pub mod sale;
 pub mod shift;
 pub mod sync;
@@ -30,7 +31,9 @@ pub mod time;
 
 pub use event::Envelope;
 pub use gtin::{Gtin, GtinError};
-pub use ids::{MovementId, ProductId, SaleId, ShiftId, StoreId, TenantId, TerminalId, VariantId};
+pub use ids::{
+    MovementId, ProductId, ReturnId, SaleId, ShiftId, StoreId, TenantId, TerminalId, VariantId,
+};
 pub use money::{Currency, Money, MoneyError};
 pub use problem::Problem;
 pub use qty::{Qty, QtyError};

@@ -4,6 +4,7 @@
 //! with the counted cash and is uploaded as a fact. Both sides check that the
 //! report's own figures agree, so a damaged report is refused for good.
 
+use crate::returns::ReturnFact;
 use crate::sale::{SaleFact, TenderMethod};
 use crate::{Currency, Money, MoneyError, ShiftId, StoreId, TerminalId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -43,11 +44,16 @@ pub struct ShiftReport {
     /// Tendered per method, in the order cash, card, UPI; methods not used left out.
     pub tenders: Vec<TenderTotal>,
     pub change_given: Money,
-    /// GST by rate, rates ascending.
+    pub returns_count: u64,
+    /// Refunded on returns, in all.
+    pub refunds_total: Money,
+    /// Refunded per method, in the order cash, card, UPI.
+    pub refunds: Vec<TenderTotal>,
+    /// GST by rate, net of returns, rates ascending.
     pub tax: Vec<TaxTotal>,
     pub cash_in: Money,
     pub cash_out: Money,
-    /// Float + cash taken − change + cash in − cash out.
+    /// Float + cash taken − change − cash refunded + cash in − cash out.
     pub expected_cash: Money,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counted_cash: Option<Money>,
@@ -86,6 +92,7 @@ impl ShiftReport {
         opened_at: Timestamp,
         opening_float: Money,
         sales: &[SaleFact],
+        returns: &[ReturnFact],
         cash_in: Money,
         cash_out: Money,
     ) -> Result<Self, MoneyError> {
@@ -119,9 +126,43 @@ impl ShiftReport {
                 }
             }
         }
+        let mut refunds: [(u64, i64); 3] = [(0, 0); 3];
+        for ret in returns {
+            if ret.total.currency() != cur {
+                return Err(MoneyError::CurrencyMismatch(cur, ret.total.currency()));
+            }
+            for r in &ret.refunds {
+                let slot = &mut refunds[method_index(r.method)];
+                slot.0 += 1;
+                slot.1 += r.amount.minor();
+            }
+            for line_tax in ret.lines.iter().filter_map(|l| l.tax.as_ref()) {
+                let sums = tax.entry(line_tax.rate_bp).or_default();
+                for (sum, part) in sums.iter_mut().zip([
+                    line_tax.taxable,
+                    line_tax.cgst,
+                    line_tax.sgst,
+                    line_tax.igst,
+                ]) {
+                    *sum -= part.minor();
+                }
+            }
+        }
         let m = |minor| Money::new(minor, cur);
-        let cash_taken = tenders[0].1 - change;
+        let cash_taken = tenders[0].1 - change - refunds[0].1;
         let expected = opening_float.minor() + cash_taken + cash_in.minor() - cash_out.minor();
+        let by_method = |totals: [(u64, i64); 3]| -> Vec<TenderTotal> {
+            METHODS
+                .iter()
+                .zip(totals)
+                .filter(|(_, (count, _))| *count > 0)
+                .map(|(method, (count, amount))| TenderTotal {
+                    method: *method,
+                    count,
+                    amount: m(amount),
+                })
+                .collect()
+        };
         Ok(ShiftReport {
             shift_id,
             store_id,
@@ -133,17 +174,11 @@ impl ShiftReport {
             sales_count: sales.len() as u64,
             sales_total: m(sales_total),
             rounding: m(rounding),
-            tenders: METHODS
-                .iter()
-                .zip(tenders)
-                .filter(|(_, (count, _))| *count > 0)
-                .map(|(method, (count, amount))| TenderTotal {
-                    method: *method,
-                    count,
-                    amount: m(amount),
-                })
-                .collect(),
+            tenders: by_method(tenders),
             change_given: m(change),
+            returns_count: returns.len() as u64,
+            refunds_total: m(returns.iter().map(|r| r.total.minor()).sum()),
+            refunds: by_method(refunds),
             tax: tax
                 .into_iter()
                 .map(|(rate_bp, [taxable, cgst, sgst, igst])| TaxTotal {
@@ -209,11 +244,24 @@ impl ShiftReport {
                 ),
             ));
         }
-        let cash = self
-            .tenders
-            .iter()
-            .find(|t| t.method == TenderMethod::Cash)
-            .map_or(0, |t| t.amount.minor());
+        let refunded = Money::sum(cur, self.refunds.iter().map(|t| &t.amount))
+            .map_err(money_err("refunds"))?;
+        if refunded != self.refunds_total {
+            return Err(err(
+                "refunds",
+                format!(
+                    "refunds by method add up to {refunded}, not {}",
+                    self.refunds_total
+                ),
+            ));
+        }
+        let cash_of = |totals: &[TenderTotal]| {
+            totals
+                .iter()
+                .find(|t| t.method == TenderMethod::Cash)
+                .map_or(0, |t| t.amount.minor())
+        };
+        let cash = cash_of(&self.tenders) - cash_of(&self.refunds);
         let expected = self.opening_float.minor() + cash - self.change_given.minor()
             + self.cash_in.minor()
             - self.cash_out.minor();
@@ -260,6 +308,7 @@ mod tests {
             "Asha".into(),
             Timestamp::now(),
             Money::inr(100_000),
+            &[],
             &[],
             Money::inr(5_000),
             Money::inr(20_000),

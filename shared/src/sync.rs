@@ -65,6 +65,8 @@ pub enum MovementReason {
     /// Goods received into the store.
     Receipt,
     Sale,
+    /// Goods a customer brought back, back on the shelf.
+    Return,
     /// A correction with a reason given by whoever made it.
     Adjustment,
 }
@@ -74,6 +76,7 @@ impl MovementReason {
         match self {
             MovementReason::Receipt => "receipt",
             MovementReason::Sale => "sale",
+            MovementReason::Return => "return",
             MovementReason::Adjustment => "adjustment",
         }
     }
@@ -82,6 +85,7 @@ impl MovementReason {
         match text {
             "receipt" => Some(MovementReason::Receipt),
             "sale" => Some(MovementReason::Sale),
+            "return" => Some(MovementReason::Return),
             "adjustment" => Some(MovementReason::Adjustment),
             _ => None,
         }
@@ -203,6 +207,8 @@ pub enum Fact {
     Sale(SaleFact),
     /// A shift's Z report, uploaded when the cashier closes the shift.
     ShiftClosed(crate::shift::ShiftReport),
+    /// Goods returned against an earlier sale, and the refund.
+    Return(crate::returns::ReturnFact),
 }
 
 impl Fact {
@@ -210,6 +216,7 @@ impl Fact {
         match self {
             Fact::Sale(_) => "pos.sale.completed",
             Fact::ShiftClosed(_) => "pos.shift.closed",
+            Fact::Return(_) => "pos.return.completed",
         }
     }
 }

@@ -263,6 +263,17 @@ fn check_fact(device: &DeviceIdentity, envelope: Envelope<Fact>) -> Result<Envel
             }
             sale.validate().map_err(|e| e.to_string())?;
         }
+        Fact::Return(ret) => {
+            if envelope.event_id != ret.return_id.as_uuid() {
+                return Err("event_id: a return's event id must be its return id".into());
+            }
+            if ret.store_id != device.store_id || ret.terminal_id != device.terminal_id {
+                return Err(
+                    "store_id: the return was not made by this terminal at its store".into(),
+                );
+            }
+            ret.validate().map_err(|e| e.to_string())?;
+        }
         Fact::ShiftClosed(report) => {
             if envelope.event_id != report.shift_id.as_uuid() {
                 return Err("event_id: a shift close's event id must be its shift id".into());

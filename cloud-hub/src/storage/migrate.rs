@@ -25,6 +25,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(5, "hub-postgres/0005_enrollment_retry.sql"),
     migration!(6, "hub-postgres/0006_variant_tax.sql"),
     migration!(7, "hub-postgres/0007_shift_closes.sql"),
+    migration!(8, "hub-postgres/0008_returns.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -35,6 +36,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(5, "hub-sqlite/0005_enrollment_retry.sql"),
     migration!(6, "hub-sqlite/0006_variant_tax.sql"),
     migration!(7, "hub-sqlite/0007_shift_closes.sql"),
+    migration!(8, "hub-sqlite/0008_returns.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

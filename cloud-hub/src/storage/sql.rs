@@ -169,6 +169,7 @@ macro_rules! sql_storage {
             MOVEMENT_COLUMNS, VARIANT_COLUMNS,
         };
         use $crate::storage::*;
+        use pos_shared::returns::ReturnFact;
         use pos_shared::shift::ShiftReport;
         use pos_shared::sync::{ChangeBody, DocPurpose, Fact, FeedPage, MovementReason, MovementRecord, VariantRecord, PROTOCOL_VERSION};
         use pos_shared::{Envelope, Money, StoreId, TenantId, TerminalId, VariantId};
@@ -658,6 +659,7 @@ macro_rules! sql_storage {
                     let outcome = match &envelope.data {
                         Fact::Sale(sale) => Self::insert_sale(&mut savepoint, device, sale, raw).await?,
                         Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
+                        Fact::Return(ret) => Self::insert_return(&mut savepoint, device, ret, raw).await?,
                     };
                     if outcome == FactStored::Accepted {
                         savepoint.commit().await?;

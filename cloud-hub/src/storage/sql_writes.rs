@@ -160,6 +160,69 @@ macro_rules! sql_write_paths {
                 Ok(FactStored::Accepted)
             }
 
+            /// Writes one return and puts its goods back on the shelf, inside `tx`
+            /// (a savepoint); idempotent by return id.
+            async fn insert_return(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                ret: &ReturnFact,
+                raw_envelope: &str,
+            ) -> DbResult<FactStored> {
+                let inserted = sqlx::query(
+                    "INSERT INTO returns (id, tenant_id, store_id, terminal_id, receipt_no, original_sale_id, total_minor, currency, occurred_at_ms, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(ret.return_id.as_uuid())
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(&ret.receipt_no)
+                .bind(ret.original_sale_id.as_uuid())
+                .bind(ret.total.minor())
+                .bind(ret.total.currency().as_str())
+                .bind(ret.occurred_at.unix_millis())
+                .bind(now_ms())
+                .bind(raw_envelope)
+                .execute(&mut **tx)
+                .await;
+                match inserted.map_err(DbError::from_sqlx) {
+                    Ok(done) if done.rows_affected() == 0 => return Ok(FactStored::Duplicate),
+                    Ok(_) => {}
+                    Err(DbError::Conflict(_)) => {
+                        return Ok(FactStored::Rejected(format!(
+                            "receipt_no: {} is already used by another return of this terminal",
+                            ret.receipt_no
+                        )))
+                    }
+                    Err(e) => return Err(e),
+                }
+                for (i, line) in ret.lines.iter().enumerate() {
+                    if !Self::variant_exists(tx, device.tenant_id, line.variant_id).await? {
+                        return Ok(FactStored::Rejected(format!(
+                            "lines[{i}].variant_id: no variant {} in this tenant's catalog",
+                            line.variant_id
+                        )));
+                    }
+                    let movement = MovementRecord {
+                        movement_id: line.movement_id,
+                        store_id: device.store_id,
+                        variant_id: line.variant_id,
+                        delta: line.qty,
+                        reason: MovementReason::Return,
+                        sale_id: Some(ret.original_sale_id),
+                        terminal_id: Some(device.terminal_id),
+                        occurred_at: ret.occurred_at,
+                    };
+                    if Self::apply_movement(tx, device.tenant_id, &movement).await? == MovementOutcome::Duplicate {
+                        return Ok(FactStored::Rejected(format!(
+                            "lines[{i}].movement_id: movement {} already belongs to another fact",
+                            line.movement_id
+                        )));
+                    }
+                }
+                Ok(FactStored::Accepted)
+            }
+
             /// Keeps a shift's Z report; idempotent by shift id.
             async fn insert_shift_close(
                 tx: &mut Tx<'_>,

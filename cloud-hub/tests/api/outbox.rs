@@ -180,6 +180,7 @@ async fn z_reports_are_checked_kept_once_and_listed_for_hq(backend: Backend) {
         opened,
         Money::inr(200_000),
         &facts,
+        &[],
         Money::inr(0),
         Money::inr(50_000),
     )
@@ -247,3 +248,81 @@ async fn z_reports_are_checked_kept_once_and_listed_for_hq(backend: Backend) {
     assert_eq!(shifts[0]["variance"]["minor"], -500);
 }
 on_both_backends!(z_reports_are_checked_kept_once_and_listed_for_hq);
+
+async fn returns_put_stock_back_once_and_must_add_up(backend: Backend) {
+    use pos_shared::returns::{refund_for, ReturnFact, ReturnLine};
+    use pos_shared::sale::{SaleFact, Tender, TenderMethod};
+    use pos_shared::{Envelope, Money, MovementId, Qty, ReturnId, Timestamp};
+    let shop = shop(backend).await;
+    let sale_env = shop.sale("T1-000001", &[(0, "3")]);
+    let sale: SaleFact = serde_json::from_value(sale_env["data"].clone()).unwrap();
+    let (refund, tax) = refund_for(&sale.lines[0], Qty::ZERO, Qty::units(2));
+    let ret = ReturnFact {
+        return_id: ReturnId::new(),
+        store_id: sale.store_id,
+        terminal_id: sale.terminal_id,
+        receipt_no: "T1-000002".into(),
+        original_sale_id: sale.sale_id,
+        original_receipt_no: sale.receipt_no.clone(),
+        occurred_at: Timestamp::now(),
+        reason: "damaged".into(),
+        lines: vec![ReturnLine {
+            movement_id: MovementId::new(),
+            sale_line: 0,
+            variant_id: sale.lines[0].variant_id,
+            barcode: sale.lines[0].barcode.clone(),
+            name: sale.lines[0].name.clone(),
+            qty: Qty::units(2),
+            refund,
+            tax,
+        }],
+        total: refund,
+        refunds: vec![Tender {
+            method: TenderMethod::Cash,
+            amount: refund,
+            reference: None,
+        }],
+    };
+    let envelope = |r: &ReturnFact| {
+        serde_json::to_value(Envelope::new(
+            r.return_id.as_uuid(),
+            "pos.return.completed",
+            "terminal:test",
+            shop.tenant_id.parse().unwrap(),
+            r.occurred_at,
+            pos_shared::sync::Fact::Return(r.clone()),
+        ))
+        .unwrap()
+    };
+    let mut damaged = ret.clone();
+    damaged.return_id = ReturnId::new();
+    damaged.receipt_no = "T1-000003".into();
+    damaged.lines[0].movement_id = MovementId::new();
+    damaged.total = Money::inr(1);
+    let (status, ack) = shop
+        .upload(&[sale_env, envelope(&ret), envelope(&damaged)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    assert_eq!(
+        Shop::statuses(&ack),
+        ["accepted", "accepted", "rejected"],
+        "{ack}"
+    );
+    assert!(
+        ack["results"][2]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("total:"),
+        "{ack}"
+    );
+    // 50 − 3 sold + 2 back.
+    assert_eq!(shop.on_hand(TEA).await, "49");
+    let (_, again) = shop.upload(&[envelope(&ret)]).await;
+    assert_eq!(Shop::statuses(&again), ["duplicate"]);
+    assert_eq!(
+        shop.on_hand(TEA).await,
+        "49",
+        "a replayed return counts once"
+    );
+}
+on_both_backends!(returns_put_stock_back_once_and_must_add_up);

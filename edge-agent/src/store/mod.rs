@@ -13,6 +13,7 @@ pub mod held_bills;
 pub mod item_state;
 pub mod outbox;
 pub mod print_jobs;
+pub mod returns;
 pub mod sales;
 pub mod shifts;
 
@@ -46,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0004_product_search.sql"),
     include_str!("../../../migrations/edge/0005_variant_tax.sql"),
     include_str!("../../../migrations/edge/0006_shifts.sql"),
+    include_str!("../../../migrations/edge/0007_returns.sql"),
 ];
 
 #[derive(Clone)]

@@ -421,7 +421,7 @@ pub fn record_sale(
 }
 
 /// Gap-free per terminal: the counter moves only inside a committed sale.
-fn next_receipt_seq(conn: &Connection) -> StoreResult<u64> {
+pub(crate) fn next_receipt_seq(conn: &Connection) -> StoreResult<u64> {
     let current: u64 = match get_meta(conn, RECEIPT_SEQ_KEY)? {
         Some(v) => v
             .parse()

@@ -181,6 +181,7 @@ fn report_for(
         shift.opened_at,
         shift.float,
         &shift_sales(conn, shift.id)?,
+        &super::returns::returns_in_shift(conn, &shift.id.to_string())?,
         Money::new(cash_in, cur),
         Money::new(cash_out, cur),
     )

@@ -600,17 +600,26 @@ async fn a_shift_closed_offline_reaches_hq(backend: Backend) {
     let a = till.sell(&[(TEA, "2")]).await;
     let b = till.sell(&[(RICE, "1.5"), (MILK, "1")]).await;
     let taken = a["total"]["minor"].as_i64().unwrap() + b["total"]["minor"].as_i64().unwrap();
+    // One of the two teas comes back, refunded in cash.
+    let ret = till
+        .post(
+            "/v1/returns",
+            serde_json::json!({"original_receipt_no": a["receipt_no"], "refund_to": "cash",
+                               "reason": "wrong flavour", "lines": [{"sale_line": 0, "qty": "1"}]}),
+        )
+        .await;
+    let refunded = ret["total"]["minor"].as_i64().unwrap();
     let z = till
         .post(
             "/v1/shifts/current/close",
-            serde_json::json!({"counted_cash": inr(100_000 + taken)}),
+            serde_json::json!({"counted_cash": inr(100_000 + taken - refunded)}),
         )
         .await;
     assert_eq!(z["variance"]["minor"], 0, "{z}");
     assert_eq!(
         till.status().await["queued"],
-        3,
-        "two sales and the Z report wait"
+        4,
+        "two sales, the return and the Z report wait"
     );
 
     hub.restart().await;
@@ -621,6 +630,11 @@ async fn a_shift_closed_offline_reaches_hq(backend: Backend) {
     assert_eq!(shifts[0]["sales_count"], 2);
     assert_eq!(shifts[0]["sales_total"]["minor"], taken);
     assert_eq!(shifts[0]["opened_by"], "Asha");
+    assert_eq!(shifts[0]["returns_count"], 1);
+    assert_eq!(shifts[0]["refunds_total"]["minor"], refunded);
+    // Tea: two sold, one back.
+    let tea_on_hand = hub_positions(&hq, &store).await[&gtin(TEA)].clone();
+    assert_eq!(tea_on_hand, (initial(TEA) + -Qty::units(1)).to_string());
 }
 on_both_backends!(a_shift_closed_offline_reaches_hq);
 

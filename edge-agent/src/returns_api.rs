@@ -1,0 +1,68 @@
+//! The local API for returns: find the sale by its receipt number, return lines.
+
+use crate::http::AgentState;
+use crate::store::returns::{self, ReturnRejection, ReturnRequest, ReturnableSale};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::returns::ReturnFact;
+
+pub fn routes() -> Router<AgentState> {
+    Router::new()
+        .route("/v1/sales/by-receipt/{receipt_no}", get(by_receipt))
+        .route("/v1/returns", post(create))
+}
+
+fn unknown_sale(receipt_no: &str) -> ApiError {
+    ApiError::not_found(
+        "unknown_sale",
+        format!("no sale with receipt number {receipt_no} on this till"),
+    )
+}
+
+/// The sale and what of it has come back already.
+async fn by_receipt(
+    State(app): State<AgentState>,
+    Path(receipt_no): Path<String>,
+) -> Result<Json<ReturnableSale>, ApiError> {
+    let key = receipt_no.clone();
+    app.store
+        .call(move |c| returns::by_receipt(c, &key))
+        .await
+        .map_err(ApiError::internal)?
+        .map(Json)
+        .ok_or_else(|| unknown_sale(receipt_no.trim()).with_field("receipt_no"))
+}
+
+async fn create(
+    State(app): State<AgentState>,
+    JsonBody(request): JsonBody<ReturnRequest>,
+) -> Result<(StatusCode, Json<ReturnFact>), ApiError> {
+    let device = app.sync.credential().ok_or_else(|| {
+        ApiError::conflict(
+            "not_enrolled",
+            "this terminal is not enrolled with the hub yet, so it cannot number returns",
+        )
+    })?;
+    let result = app
+        .store
+        .call(move |c| returns::record_return(c, &device, &request))
+        .await
+        .map_err(ApiError::internal)?;
+    match result {
+        Ok(fact) => {
+            app.sync.nudge.notify_one();
+            app.sync.notify_changed();
+            Ok((StatusCode::CREATED, Json(fact)))
+        }
+        Err(ReturnRejection::UnknownSale(no)) => {
+            Err(unknown_sale(&no).with_field("original_receipt_no"))
+        }
+        Err(ReturnRejection::Invalid { field, detail }) => Err(ApiError::invalid(
+            field.clone(),
+            format!("{field}: {detail}"),
+        )),
+    }
+}

@@ -1,0 +1,274 @@
+//! Returns and refunds against this terminal's sales: the goods go back into
+//! stock, the refund is a share of what was paid (see [`pos_shared::returns`]),
+//! and no line is ever returned beyond what was sold. The return, its
+//! movements, its receipt number and its outbox entry commit together.
+
+use super::sales::{next_receipt_seq, stored_sale};
+use super::{apply_movement, StoreError, StoreResult};
+use pos_shared::returns::{refund_for, ReturnFact, ReturnLine};
+use pos_shared::sale::{SaleFact, Tender, TenderMethod};
+use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
+use pos_shared::{Money, MovementId, Qty, ReturnId, SaleId, Timestamp};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+/// A sale as the returns desk sees it: what was sold and what is back already.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnableSale {
+    pub sale: SaleFact,
+    /// Per sale line, the quantity already returned.
+    pub returned: Vec<Qty>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundTo {
+    /// The way the sale was paid (when it was paid one way).
+    Original,
+    Cash,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnLineRequest {
+    /// Position of the line on the original sale.
+    pub sale_line: usize,
+    pub qty: Qty,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRequest {
+    pub original_receipt_no: String,
+    pub lines: Vec<ReturnLineRequest>,
+    pub refund_to: RefundTo,
+    pub reason: String,
+}
+
+/// Why a return is refused: a field and words for the cashier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReturnRejection {
+    #[error("{field}: {detail}")]
+    Invalid { field: String, detail: String },
+    #[error("no sale with receipt number {0} on this till")]
+    UnknownSale(String),
+}
+
+fn invalid(field: impl Into<String>, detail: impl Into<String>) -> ReturnRejection {
+    ReturnRejection::Invalid {
+        field: field.into(),
+        detail: detail.into(),
+    }
+}
+
+fn sale_id_by_receipt(conn: &Connection, receipt_no: &str) -> StoreResult<Option<SaleId>> {
+    let id: Option<String> = conn
+        .query_row(
+            "SELECT id FROM sales WHERE receipt_no = ?1",
+            [receipt_no.trim()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    id.map(|id| {
+        id.parse()
+            .map_err(|e: uuid::Error| StoreError::Corrupt(format!("sale {id}: {e}")))
+    })
+    .transpose()
+}
+
+/// Every return of a sale, oldest first.
+fn returns_of(conn: &Connection, sale: SaleId) -> StoreResult<Vec<ReturnFact>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT fact FROM returns WHERE original_sale_id = ?1 ORDER BY occurred_at_ms, rowid",
+    )?;
+    let rows = stmt.query_map([sale.to_string()], |r| r.get::<_, String>(0))?;
+    rows.map(|f| serde_json::from_str(&f?).map_err(|e| StoreError::Corrupt(format!("return: {e}"))))
+        .collect()
+}
+
+/// Returns of the shift, oldest first.
+pub(crate) fn returns_in_shift(conn: &Connection, shift: &str) -> StoreResult<Vec<ReturnFact>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT fact FROM returns WHERE shift_id = ?1 ORDER BY rowid")?;
+    let rows = stmt.query_map([shift], |r| r.get::<_, String>(0))?;
+    rows.map(|f| serde_json::from_str(&f?).map_err(|e| StoreError::Corrupt(format!("return: {e}"))))
+        .collect()
+}
+
+fn returnable(conn: &Connection, sale: SaleFact) -> StoreResult<ReturnableSale> {
+    let mut returned = vec![Qty::ZERO; sale.lines.len()];
+    for r in returns_of(conn, sale.sale_id)? {
+        for l in r.lines {
+            if let Some(q) = returned.get_mut(l.sale_line) {
+                *q = q.checked_add(l.qty).unwrap_or(*q);
+            }
+        }
+    }
+    Ok(ReturnableSale { sale, returned })
+}
+
+/// Looks a sale up by its receipt number (typed or scanned from the receipt).
+pub fn by_receipt(conn: &Connection, receipt_no: &str) -> StoreResult<Option<ReturnableSale>> {
+    let Some(id) = sale_id_by_receipt(conn, receipt_no)? else {
+        return Ok(None);
+    };
+    let Some(sale) = stored_sale(conn, id)? else {
+        return Ok(None);
+    };
+    returnable(conn, sale).map(Some)
+}
+
+/// Records a return for the enrolled terminal `device`.
+pub fn record_return(
+    conn: &mut Connection,
+    device: &DeviceCredential,
+    request: &ReturnRequest,
+) -> StoreResult<Result<ReturnFact, ReturnRejection>> {
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Ok(Err(invalid(
+            "reason",
+            "a return needs a reason of 1 to 200 characters",
+        )));
+    }
+    if request.lines.is_empty() {
+        return Ok(Err(invalid("lines", "a return needs at least one line")));
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let Some(ReturnableSale { sale, returned }) = by_receipt(&tx, &request.original_receipt_no)?
+    else {
+        return Ok(Err(ReturnRejection::UnknownSale(
+            request.original_receipt_no.trim().to_owned(),
+        )));
+    };
+    let mut lines = Vec::with_capacity(request.lines.len());
+    for (i, req) in request.lines.iter().enumerate() {
+        let Some(sold) = sale.lines.get(req.sale_line) else {
+            return Ok(Err(invalid(
+                format!("lines[{i}].sale_line"),
+                format!("the sale has lines 0 to {}", sale.lines.len() - 1),
+            )));
+        };
+        if request.lines[..i]
+            .iter()
+            .any(|r| r.sale_line == req.sale_line)
+        {
+            return Ok(Err(invalid(
+                format!("lines[{i}].sale_line"),
+                "each sale line may appear once in a return",
+            )));
+        }
+        if !req.qty.is_positive() {
+            return Ok(Err(invalid(
+                format!("lines[{i}].qty"),
+                "quantity must be positive",
+            )));
+        }
+        let before = returned[req.sale_line];
+        let left = sold.qty.checked_add(-before).unwrap_or(Qty::ZERO);
+        if req.qty > left {
+            return Ok(Err(invalid(
+                format!("lines[{i}].qty"),
+                format!(
+                    "only {left} of {} left to return ({} sold, {before} back already)",
+                    sold.name, sold.qty
+                ),
+            )));
+        }
+        let (refund, tax) = refund_for(sold, before, req.qty);
+        lines.push(ReturnLine {
+            movement_id: MovementId::new(),
+            sale_line: req.sale_line,
+            variant_id: sold.variant_id,
+            barcode: sold.barcode.clone(),
+            name: sold.name.clone(),
+            qty: req.qty,
+            refund,
+            tax,
+        });
+    }
+    let currency = sale.total.currency();
+    let total = match Money::sum(currency, lines.iter().map(|l| &l.refund)) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(invalid("lines", e.to_string()))),
+    };
+    let refund = match request.refund_to {
+        RefundTo::Cash => Tender {
+            method: TenderMethod::Cash,
+            amount: total,
+            reference: None,
+        },
+        RefundTo::Original => {
+            let first = &sale.tenders[0];
+            if sale.tenders.iter().any(|t| t.method != first.method) {
+                return Ok(Err(invalid(
+                    "refund_to",
+                    "this bill was paid several ways; refund it to cash",
+                )));
+            }
+            Tender {
+                method: first.method,
+                amount: total,
+                reference: first.reference.clone(),
+            }
+        }
+    };
+    let seq = next_receipt_seq(&tx)?;
+    let fact = ReturnFact {
+        return_id: ReturnId::new(),
+        store_id: device.store_id,
+        terminal_id: device.terminal_id,
+        receipt_no: format!("{}-{seq:06}", device.receipt_prefix),
+        original_sale_id: sale.sale_id,
+        original_receipt_no: sale.receipt_no.clone(),
+        occurred_at: Timestamp::now(),
+        reason: reason.to_owned(),
+        lines,
+        total,
+        // A zero refund (nothing was paid for those units) needs no tender.
+        refunds: if total.minor() > 0 {
+            vec![refund]
+        } else {
+            Vec::new()
+        },
+    };
+    if let Err(e) = fact.validate() {
+        return Ok(Err(invalid(e.field, e.message)));
+    }
+    let json = serde_json::to_string(&fact).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO returns (id, receipt_no, original_sale_id, total_minor, currency, occurred_at_ms, fact, shift_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM shifts WHERE closed_at_ms IS NULL))",
+        params![
+            fact.return_id.to_string(),
+            fact.receipt_no,
+            sale.sale_id.to_string(),
+            total.minor(),
+            currency.as_str(),
+            fact.occurred_at.unix_millis(),
+            json,
+        ],
+    )?;
+    for line in &fact.lines {
+        let movement = MovementRecord {
+            movement_id: line.movement_id,
+            store_id: device.store_id,
+            variant_id: line.variant_id,
+            delta: line.qty,
+            reason: MovementReason::Return,
+            sale_id: Some(sale.sale_id),
+            terminal_id: Some(device.terminal_id),
+            occurred_at: fact.occurred_at,
+        };
+        apply_movement(&tx, &movement, "local")?;
+    }
+    super::outbox::enqueue(
+        &tx,
+        device,
+        fact.return_id.as_uuid(),
+        fact.occurred_at,
+        Fact::Return(fact.clone()),
+    )?;
+    tx.commit()?;
+    Ok(Ok(fact))
+}
