@@ -56,6 +56,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(crate::shifts_api::routes())
         .merge(crate::held_bills_api::routes())
         .merge(crate::returns_api::routes())
+        .merge(crate::customers_api::routes())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .with_state(state)
 }

@@ -12,6 +12,7 @@
 pub mod bootstrap;
 pub mod config;
 pub mod credential;
+pub mod customers_api;
 pub mod held_bills_api;
 pub mod hid_scanner;
 pub mod http;

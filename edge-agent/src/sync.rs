@@ -20,7 +20,11 @@ use tokio::sync::Notify;
 const FEED_PAGE: u32 = 500;
 const UPLOAD_BATCH: usize = 200;
 /// The documents this terminal keeps; the others join as their features do.
-const SYNCED_DOCUMENTS: [DocPurpose; 2] = [DocPurpose::ItemState, DocPurpose::HeldBills];
+const SYNCED_DOCUMENTS: [DocPurpose; 3] = [
+    DocPurpose::ItemState,
+    DocPurpose::HeldBills,
+    DocPurpose::CustomerProfiles,
+];
 /// A safety net for announcements missed while offline.
 const DOCUMENT_RESYNC: Duration = Duration::from_secs(30);
 /// Enough protocol steps for any exchange; the rest waits for the next round.

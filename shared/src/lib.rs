@@ -15,6 +15,7 @@
 
 pub mod event;
 pub mod gs1;
+pub mod gstin;
 pub mod gtin;
 #[cfg(feature = "http")]
 pub mod http;

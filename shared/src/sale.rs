@@ -74,6 +74,18 @@ pub struct SaleFact {
     /// cash tender; the customer pays `total + rounding`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rounding: Option<Money>,
+    /// Who bought, when the cashier took their number (GSTIN for B2B invoices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<SaleCustomer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleCustomer {
+    pub phone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gstin: Option<crate::gstin::Gstin>,
 }
 
 /// Why a sale's numbers are not acceptable; `field` names the culprit.
@@ -293,6 +305,7 @@ mod tests {
             }],
             change_due: Money::inr(4900),
             rounding: None,
+            customer: None,
         }
     }
 

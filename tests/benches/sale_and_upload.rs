@@ -62,6 +62,7 @@ fn basket(i: usize) -> SaleRequest {
             .minor();
     SaleRequest {
         sale_id: None,
+        customer_phone: None,
         lines: vec![
             SaleLineRequest {
                 barcode: a.barcode.into(),

@@ -80,6 +80,8 @@ pub struct Receipt {
     /// Local date and time as printed.
     pub issued_at: String,
     pub terminal: Option<String>,
+    /// Who bought: name with the phone's last digits, and the buyer's GSTIN.
+    pub customer: Vec<String>,
     pub lines: Vec<ReceiptLine>,
     pub bill_discounts: Vec<(String, Money)>,
     pub total: Money,
@@ -128,6 +130,7 @@ impl Receipt {
             receipt_no: sale.receipt_no.clone(),
             issued_at: local_time(sale.occurred_at.unix_millis(), settings.utc_offset_minutes),
             terminal: terminal.map(str::to_owned),
+            customer: customer_lines(sale),
             lines: sale
                 .lines
                 .iter()
@@ -164,6 +167,31 @@ impl Receipt {
     }
 }
 
+/// The customer as printed: the phone masked but for its last four digits.
+fn customer_lines(sale: &SaleFact) -> Vec<String> {
+    let Some(c) = &sale.customer else {
+        return Vec::new();
+    };
+    let last4: String = c
+        .phone
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let masked = format!("******{last4}");
+    let mut out = vec![match &c.name {
+        Some(name) => format!("Customer: {name} ({masked})"),
+        None => format!("Customer: {masked}"),
+    }];
+    if let Some(g) = &c.gstin {
+        out.push(format!("Buyer GSTIN: {g}"));
+    }
+    out
+}
+
 /// Every piece of free text on the receipt, to choose the code page by.
 fn receipt_text(r: &Receipt) -> String {
     let mut s: Vec<&str> = vec![&r.title, &r.receipt_no, &r.issued_at];
@@ -171,6 +199,7 @@ fn receipt_text(r: &Receipt) -> String {
     s.extend(r.footer.iter().map(String::as_str));
     s.extend(r.gstin.as_deref());
     s.extend(r.terminal.as_deref());
+    s.extend(r.customer.iter().map(String::as_str));
     for l in &r.lines {
         s.push(&l.name);
         s.extend(l.discount.as_ref().map(|d| d.0.as_str()));
@@ -299,6 +328,7 @@ fn as_shown(receipt: &Receipt, page: CodePage) -> Receipt {
     r.title = v(&r.title);
     r.receipt_no = v(&r.receipt_no);
     r.terminal = r.terminal.as_ref().map(v);
+    r.customer = r.customer.iter().map(v).collect();
     r.footer = r.footer.iter().map(v).collect();
     for line in &mut r.lines {
         line.name = v(&line.name);
@@ -349,6 +379,9 @@ pub fn layout(receipt: &Receipt, profile: &PrinterProfile, with_logo: bool) -> V
     ));
     if let Some(terminal) = &receipt.terminal {
         out.push(text(format!("Till: {terminal}"), Align::Left));
+    }
+    for c in &receipt.customer {
+        out.extend(wrap(c, columns).into_iter().map(|l| text(l, Align::Left)));
     }
     out.push(Block::Rule);
     for line in &receipt.lines {
@@ -474,6 +507,7 @@ mod tests {
             receipt_no: "T1-000001".into(),
             issued_at: "23-11-2026 10:00".into(),
             terminal: None,
+            customer: vec![],
             lines: vec![],
             bill_discounts: vec![],
             total: Money::inr(23875),

@@ -8,6 +8,7 @@
 
 pub mod bootstrap;
 pub mod catalog;
+pub mod customers;
 pub mod documents;
 pub mod held_bills;
 pub mod item_state;

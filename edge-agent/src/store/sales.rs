@@ -8,7 +8,7 @@
 use super::catalog::{product_by_barcode, ProductView};
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::gs1::VariableMeasureRule;
-use pos_shared::sale::{SaleFact, SaleLine, Tender, TenderMethod};
+use pos_shared::sale::{SaleCustomer, SaleFact, SaleLine, Tender, TenderMethod};
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
 use pos_shared::{Gtin, Money, MovementId, Qty, SaleId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -34,6 +34,9 @@ pub struct SaleRequest {
     pub sale_id: Option<SaleId>,
     pub lines: Vec<SaleLineRequest>,
     pub tenders: Vec<Tender>,
+    /// The customer's mobile number, if they gave it.
+    #[serde(default)]
+    pub customer_phone: Option<String>,
 }
 
 /// Why the till refuses a sale: a field and words for the cashier.
@@ -399,6 +402,23 @@ pub fn record_sale(
         })
         .collect();
 
+    let customer = match &request.customer_phone {
+        None => None,
+        Some(text) => {
+            let phone = match super::customers::normalize_phone(text) {
+                Ok(p) => p,
+                Err(e) => return Ok(SaleResult::Rejected(invalid("customer_phone", e))),
+            };
+            let profile = super::customers::get(&tx, &phone)?.unwrap_or_default();
+            Some(SaleCustomer {
+                phone,
+                name: profile.name,
+                gstin: profile
+                    .gstin
+                    .and_then(|g| pos_shared::gstin::Gstin::parse(&g).ok()),
+            })
+        }
+    };
     let receipt_seq = next_receipt_seq(&tx)?;
     let sale = SaleFact {
         sale_id: request.sale_id.unwrap_or_default(),
@@ -411,6 +431,7 @@ pub fn record_sale(
         tenders,
         change_due,
         rounding,
+        customer,
     };
     if let Err(e) = sale.validate() {
         return Ok(SaleResult::Rejected(invalid(e.field, e.message)));

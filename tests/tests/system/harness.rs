@@ -246,6 +246,21 @@ impl Agent {
         self.get("/v1/sync/status").await.1
     }
 
+    /// PUTs JSON to the till's API, expecting success; returns the answer.
+    pub async fn put(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("put");
+        let status = r.status();
+        let answer: Value = r.json().await.expect("json answer");
+        assert!(status.is_success(), "{path}: {status} {answer}");
+        answer
+    }
+
     /// POSTs JSON to the till's API, expecting success; returns the answer.
     pub async fn post(&self, path: &str, body: Value) -> Value {
         let r = self

@@ -713,3 +713,40 @@ async fn a_bill_held_on_one_till_resumes_on_another_and_a_double_resume_shows(ba
     }
 }
 on_both_backends!(a_bill_held_on_one_till_resumes_on_another_and_a_double_resume_shows);
+
+async fn a_customer_edited_on_two_tills_apart_keeps_both_edits(backend: Backend) {
+    let mut hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
+    let till1 = Agent::start(&hub, &codes[0]).await;
+    let till2 = Agent::start(&hub, &codes[1]).await;
+    wait_synced(&till1, &hq, &store).await;
+    wait_synced(&till2, &hq, &store).await;
+
+    hub.stop();
+    till1
+        .put("/v1/customers/9876543210", json!({"name": "Meera Traders"}))
+        .await;
+    till2
+        .put(
+            "/v1/customers/9876543210",
+            json!({"gstin": "27AAPFU0939F1ZV"}),
+        )
+        .await;
+    hub.restart().await;
+    let want =
+        json!({"phone": "+919876543210", "name": "Meera Traders", "gstin": "27AAPFU0939F1ZV"});
+    for till in [&till1, &till2] {
+        let want = want.clone();
+        eventually(
+            "both tills to hold the merged profile",
+            30,
+            move || {
+                let want = want.clone();
+                async move { till.get("/v1/customers/9876543210").await.1 == want }
+            },
+            || till.log(),
+        )
+        .await;
+    }
+}
+on_both_backends!(a_customer_edited_on_two_tills_apart_keeps_both_edits);

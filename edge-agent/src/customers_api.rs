@@ -1,0 +1,84 @@
+//! The local API for customer profiles: look up by phone or name, capture, edit.
+
+use crate::http::AgentState;
+use crate::store::customers::{self, Customer, CustomerPatch};
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use pos_shared::http::{ApiError, JsonBody};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AgentState> {
+    Router::new()
+        .route("/v1/customers", get(search))
+        .route("/v1/customers/{phone}", get(one).put(edit))
+}
+
+fn phone(raw: &str) -> Result<String, ApiError> {
+    customers::normalize_phone(raw).map_err(|e| ApiError::invalid("phone", e))
+}
+
+/// `q`: digits of a phone number, or part of a name.
+async fn search(
+    State(app): State<AgentState>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Json<Vec<Customer>>, ApiError> {
+    if let Some(key) = query.keys().find(|k| k.as_str() != "q") {
+        return Err(ApiError::invalid(
+            key.clone(),
+            format!("{key} is not a search parameter; use q"),
+        ));
+    }
+    let q = query
+        .get("q")
+        .filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| {
+            ApiError::invalid("q", "q, digits of a phone or part of a name, is missing")
+        })?
+        .clone();
+    Ok(Json(
+        app.store
+            .call(move |c| customers::search(c, &q, 20))
+            .await
+            .map_err(ApiError::internal)?,
+    ))
+}
+
+async fn one(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Customer>, ApiError> {
+    let phone = phone(&raw)?;
+    let key = phone.clone();
+    app.store
+        .call(move |c| customers::get(c, &key))
+        .await
+        .map_err(ApiError::internal)?
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "unknown_customer",
+                format!("no customer with phone {phone} yet"),
+            )
+            .with_field("phone")
+        })
+}
+
+/// Captures or edits a profile; works offline and merges with other tills' edits.
+async fn edit(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+    JsonBody(patch): JsonBody<CustomerPatch>,
+) -> Result<Json<Customer>, ApiError> {
+    let phone = phone(&raw)?;
+    let gstin = patch
+        .validate()
+        .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
+    let customer = app
+        .store
+        .call(move |c| customers::edit(c, &phone, &patch, gstin))
+        .await
+        .map_err(ApiError::internal)?;
+    app.sync.docs_nudge.notify_one();
+    Ok(Json(customer))
+}

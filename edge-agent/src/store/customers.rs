@@ -1,0 +1,187 @@
+//! Customer profiles (phone, name, GSTIN for B2B invoices), shared by the
+//! store's terminals through the `customer_profiles` Automerge document, so a
+//! customer captured on one till offline is known on the others once they sync,
+//! and edits to different fields made apart both survive.
+
+use super::{documents, StoreError, StoreResult};
+use automerge::transaction::Transactable;
+use automerge::{ReadDoc, ROOT};
+use pos_shared::gstin::Gstin;
+use pos_shared::sync::DocPurpose;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    /// `+91` and ten digits.
+    pub phone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gstin: Option<String>,
+}
+
+/// A change to a profile; fields left out are left alone, an empty string clears.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    pub name: Option<String>,
+    pub gstin: Option<String>,
+}
+
+/// An Indian mobile number as `+91XXXXXXXXXX`, from the ways people write it.
+pub fn normalize_phone(text: &str) -> Result<String, String> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+        .collect();
+    let rest = digits
+        .strip_prefix("+91")
+        .or_else(|| {
+            (digits.len() == 12)
+                .then(|| digits.strip_prefix("91"))
+                .flatten()
+        })
+        .or_else(|| {
+            (digits.len() == 11)
+                .then(|| digits.strip_prefix('0'))
+                .flatten()
+        })
+        .unwrap_or(&digits);
+    let ok = rest.len() == 10
+        && rest.bytes().all(|b| b.is_ascii_digit())
+        && matches!(rest.as_bytes()[0], b'6'..=b'9');
+    if ok {
+        Ok(format!("+91{rest}"))
+    } else {
+        Err(format!(
+            "{text:?} is not an Indian mobile number (10 digits starting 6 to 9)"
+        ))
+    }
+}
+
+impl CustomerPatch {
+    /// Names the first field that is not acceptable; the GSTIN comes back checked.
+    pub fn validate(&self) -> Result<Option<Gstin>, (&'static str, String)> {
+        if self.name.is_none() && self.gstin.is_none() {
+            return Err(("name", "send at least one of name, gstin".into()));
+        }
+        if self.name.as_ref().is_some_and(|n| n.chars().count() > 100) {
+            return Err(("name", "name must be at most 100 characters".into()));
+        }
+        match self.gstin.as_deref().map(str::trim) {
+            Some(g) if !g.is_empty() => Gstin::parse(g)
+                .map(Some)
+                .map_err(|e| ("gstin", e.to_string())),
+            _ => Ok(None),
+        }
+    }
+}
+
+fn doc_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Document(e.to_string())
+}
+
+/// Applies `patch` to the profile of `phone` (already normalized).
+pub fn edit(
+    conn: &Connection,
+    phone: &str,
+    patch: &CustomerPatch,
+    gstin: Option<Gstin>,
+) -> StoreResult<Customer> {
+    let mut doc = documents::load(conn, DocPurpose::CustomerProfiles)?;
+    let key = |field: &str| format!("{phone}/{field}");
+    let name = patch.name.as_deref().map(str::trim);
+    let gstin_text = patch
+        .gstin
+        .as_ref()
+        .map(|_| gstin.as_ref().map(|g| g.to_string()).unwrap_or_default());
+    for (field, value) in [("name", name.map(str::to_owned)), ("gstin", gstin_text)] {
+        let Some(value) = value else { continue };
+        if !value.is_empty() {
+            doc.put(ROOT, key(field), value).map_err(doc_error)?;
+        } else if doc.get(ROOT, key(field)).map_err(doc_error)?.is_some() {
+            doc.delete(ROOT, key(field)).map_err(doc_error)?;
+        }
+    }
+    // A profile with nothing else still records the phone was captured.
+    doc.put(ROOT, key("phone"), phone).map_err(doc_error)?;
+    documents::save(conn, DocPurpose::CustomerProfiles, &mut doc)?;
+    Ok(read(&doc).remove(phone).unwrap_or_default())
+}
+
+pub fn get(conn: &Connection, phone: &str) -> StoreResult<Option<Customer>> {
+    Ok(read(&documents::load(conn, DocPurpose::CustomerProfiles)?).remove(phone))
+}
+
+/// Profiles whose phone contains `q`'s digits or whose name contains `q`.
+pub fn search(conn: &Connection, q: &str, limit: usize) -> StoreResult<Vec<Customer>> {
+    let q: String = q.trim().to_lowercase();
+    let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
+    // All digits: part of a phone number; anything else: part of a name.
+    let by_phone = !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit());
+    Ok(read(&documents::load(conn, DocPurpose::CustomerProfiles)?)
+        .into_values()
+        .filter(|c| {
+            if by_phone {
+                c.phone.contains(&compact)
+            } else {
+                c.name
+                    .as_ref()
+                    .is_some_and(|n| n.to_lowercase().contains(&q))
+            }
+        })
+        .take(limit)
+        .collect())
+}
+
+fn read(doc: &impl ReadDoc) -> BTreeMap<String, Customer> {
+    let mut out: BTreeMap<String, Customer> = BTreeMap::new();
+    for key in doc.keys(ROOT) {
+        let Some((phone, field)) = key.split_once('/') else {
+            continue;
+        };
+        let Ok(Some((value, _))) = doc.get(ROOT, key.as_str()) else {
+            continue;
+        };
+        let c = out.entry(phone.to_owned()).or_insert_with(|| Customer {
+            phone: phone.to_owned(),
+            ..Default::default()
+        });
+        let text = value.as_str().map(str::to_owned);
+        match field {
+            "name" => c.name = text,
+            "gstin" => c.gstin = text,
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_are_read_the_ways_people_write_them() {
+        for ok in [
+            "9876543210",
+            "+91 98765 43210",
+            "098765-43210",
+            "919876543210",
+            "(+91) 98765 43210",
+        ] {
+            assert_eq!(normalize_phone(ok).unwrap(), "+919876543210", "{ok}");
+        }
+        for bad in [
+            "12345",
+            "5876543210",
+            "98765432101",
+            "+1 415 555 0100",
+            "98765abcde",
+        ] {
+            assert!(normalize_phone(bad).is_err(), "{bad}");
+        }
+    }
+}
