@@ -115,15 +115,7 @@ impl ShiftReport {
                 slot.1 += t.amount.minor();
             }
             for line_tax in sale.lines.iter().filter_map(|l| l.tax.as_ref()) {
-                let sums = tax.entry(line_tax.rate_bp).or_default();
-                for (sum, part) in sums.iter_mut().zip([
-                    line_tax.taxable,
-                    line_tax.cgst,
-                    line_tax.sgst,
-                    line_tax.igst,
-                ]) {
-                    *sum += part.minor();
-                }
+                add_tax(&mut tax, line_tax, 1);
             }
         }
         let mut refunds: [(u64, i64); 3] = [(0, 0); 3];
@@ -137,15 +129,7 @@ impl ShiftReport {
                 slot.1 += r.amount.minor();
             }
             for line_tax in ret.lines.iter().filter_map(|l| l.tax.as_ref()) {
-                let sums = tax.entry(line_tax.rate_bp).or_default();
-                for (sum, part) in sums.iter_mut().zip([
-                    line_tax.taxable,
-                    line_tax.cgst,
-                    line_tax.sgst,
-                    line_tax.igst,
-                ]) {
-                    *sum -= part.minor();
-                }
+                add_tax(&mut tax, line_tax, -1);
             }
         }
         let m = |minor| Money::new(minor, cur);
@@ -282,6 +266,21 @@ impl ShiftReport {
             ));
         }
         Ok(())
+    }
+}
+
+/// Adds (`sign` 1) or takes back (`sign` −1) one line's GST in the per-rate sums.
+fn add_tax(
+    sums: &mut std::collections::BTreeMap<u32, [i64; 4]>,
+    tax: &crate::tax::LineTax,
+    sign: i64,
+) {
+    let entry = sums.entry(tax.rate_bp).or_default();
+    for (sum, part) in entry
+        .iter_mut()
+        .zip([tax.taxable, tax.cgst, tax.sgst, tax.igst])
+    {
+        *sum += sign * part.minor();
     }
 }
 

@@ -133,14 +133,10 @@ macro_rules! sql_write_paths {
                     }
                     Err(e) => return Err(e),
                 }
-                for (i, line) in sale.lines.iter().enumerate() {
-                    if !Self::variant_exists(tx, device.tenant_id, line.variant_id).await? {
-                        return Ok(FactStored::Rejected(format!(
-                            "lines[{i}].variant_id: no variant {} in this tenant's catalog",
-                            line.variant_id
-                        )));
-                    }
-                    let movement = MovementRecord {
+                let movements: Vec<MovementRecord> = sale
+                    .lines
+                    .iter()
+                    .map(|line| MovementRecord {
                         movement_id: line.movement_id,
                         store_id: device.store_id,
                         variant_id: line.variant_id,
@@ -149,15 +145,9 @@ macro_rules! sql_write_paths {
                         sale_id: Some(sale.sale_id),
                         terminal_id: Some(device.terminal_id),
                         occurred_at: sale.occurred_at,
-                    };
-                    if Self::apply_movement(tx, device.tenant_id, &movement).await? == MovementOutcome::Duplicate {
-                        return Ok(FactStored::Rejected(format!(
-                            "lines[{i}].movement_id: movement {} already belongs to another fact",
-                            line.movement_id
-                        )));
-                    }
-                }
-                Ok(FactStored::Accepted)
+                    })
+                    .collect();
+                Self::apply_fact_movements(tx, device, &movements).await
             }
 
             /// Writes one return and puts its goods back on the shelf, inside `tx`
@@ -196,14 +186,10 @@ macro_rules! sql_write_paths {
                     }
                     Err(e) => return Err(e),
                 }
-                for (i, line) in ret.lines.iter().enumerate() {
-                    if !Self::variant_exists(tx, device.tenant_id, line.variant_id).await? {
-                        return Ok(FactStored::Rejected(format!(
-                            "lines[{i}].variant_id: no variant {} in this tenant's catalog",
-                            line.variant_id
-                        )));
-                    }
-                    let movement = MovementRecord {
+                let movements: Vec<MovementRecord> = ret
+                    .lines
+                    .iter()
+                    .map(|line| MovementRecord {
                         movement_id: line.movement_id,
                         store_id: device.store_id,
                         variant_id: line.variant_id,
@@ -212,11 +198,30 @@ macro_rules! sql_write_paths {
                         sale_id: Some(ret.original_sale_id),
                         terminal_id: Some(device.terminal_id),
                         occurred_at: ret.occurred_at,
-                    };
-                    if Self::apply_movement(tx, device.tenant_id, &movement).await? == MovementOutcome::Duplicate {
+                    })
+                    .collect();
+                Self::apply_fact_movements(tx, device, &movements).await
+            }
+
+            /// Applies a fact's movements, one per line. A line whose variant is
+            /// unknown, or whose movement id already belongs to another fact,
+            /// refuses the whole fact: the caller's savepoint rolls it back.
+            async fn apply_fact_movements(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                movements: &[MovementRecord],
+            ) -> DbResult<FactStored> {
+                for (i, m) in movements.iter().enumerate() {
+                    if !Self::variant_exists(tx, device.tenant_id, m.variant_id).await? {
+                        return Ok(FactStored::Rejected(format!(
+                            "lines[{i}].variant_id: no variant {} in this tenant's catalog",
+                            m.variant_id
+                        )));
+                    }
+                    if Self::apply_movement(tx, device.tenant_id, m).await? == MovementOutcome::Duplicate {
                         return Ok(FactStored::Rejected(format!(
                             "lines[{i}].movement_id: movement {} already belongs to another fact",
-                            line.movement_id
+                            m.movement_id
                         )));
                     }
                 }

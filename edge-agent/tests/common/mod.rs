@@ -2,6 +2,8 @@
 //! the hub unreachable, and small request helpers.
 #![allow(dead_code)]
 
+pub mod escpos;
+
 use edge_agent::config::AgentConfig;
 use edge_agent::printing::PrintSettings;
 use edge_agent::serial_scanner::SerialScanner;
@@ -210,4 +212,112 @@ impl Drop for PtyPair {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// (sales, queued outbox entries, receipt counter) straight from the SQLite file.
+/// Read through a second connection to the file (WAL allows it), as a support tool would.
+pub fn on_disk(dir: &Path) -> (i64, i64, Option<String>) {
+    let store = LocalStore::open(&dir.join("edge.db")).unwrap();
+    store
+        .with_conn(|c| {
+            let sales: i64 = c.query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0))?;
+            let queued = edge_agent::store::outbox::counts(c)?.queued as i64;
+            let seq: Option<String> = c
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'receipt_seq'",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok();
+            Ok((sales, queued, seq))
+        })
+        .unwrap()
+}
+
+pub fn tender(method: &str, minor: i64, reference: Option<&str>) -> Value {
+    let mut t = json!({"method": method, "amount": {"minor": minor, "currency": "INR"}});
+    if let Some(r) = reference {
+        t["reference"] = json!(r);
+    }
+    t
+}
+
+pub fn ean(body: &str) -> String {
+    let gtin = Gtin::with_check_digit(body).unwrap();
+    gtin.as_str().trim_start_matches('0').to_owned()
+}
+
+/// Adds items to a seeded till's replica as the feed would, after the seed's changes.
+pub fn add_items(
+    dir: &Path,
+    store_id: StoreId,
+    first_seq: u64,
+    items: Vec<pos_shared::sync::VariantRecord>,
+) {
+    let store = LocalStore::open(&dir.join("edge.db")).unwrap();
+    let changes: Vec<Change> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| Change {
+            seq: first_seq + i as u64,
+            body: ChangeBody::VariantUpserted(v),
+        })
+        .collect();
+    let page = FeedPage {
+        protocol_version: 1,
+        next_cursor: first_seq + changes.len() as u64 - 1,
+        changes,
+        has_more: false,
+    };
+    store
+        .with_conn(|c| catalog::apply_feed_page(c, store_id, &page))
+        .unwrap();
+}
+
+pub const SOAP: &str = "8901058000023";
+
+pub fn soap() -> pos_shared::sync::VariantRecord {
+    pos_shared::sync::VariantRecord {
+        variant_id: pos_shared::VariantId::new(),
+        product_id: pos_shared::ProductId::new(),
+        name: "Neem Soap".into(),
+        sku: "SOAP-1".into(),
+        barcode: Gtin::parse(SOAP).unwrap(),
+        price: pos_shared::Money::inr(4000),
+        tax: Some(pos_shared::tax::TaxClass {
+            rate_bp: 1800,
+            inclusive: false,
+            hsn: Some("34011110".into()),
+        }),
+    }
+}
+
+pub fn paise(v: &Value) -> i64 {
+    v["minor"].as_i64().unwrap()
+}
+
+pub async fn post_json(till: &Till, path: &str, body: Value) -> (StatusCode, Value) {
+    let r = till
+        .http
+        .post(format!("{}{path}", till.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap())
+}
+
+pub fn inr(minor: i64) -> Value {
+    json!({"minor": minor, "currency": "INR"})
+}
+
+pub async fn put_json(till: &Till, path: &str, body: Value) -> (StatusCode, Value) {
+    let r = till
+        .http
+        .put(format!("{}{path}", till.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap())
 }
