@@ -52,10 +52,14 @@ pub fn encode(snapshot: &StoreSnapshot) -> std::io::Result<Built> {
         seq: snapshot.seq,
         variants: snapshot.variants.len() as u64,
         positions: snapshot.positions.len() as u64,
+        staff: snapshot.staff.len() as u64,
     };
     write_line(&mut gz, &header)?;
     for v in &snapshot.variants {
         write_line(&mut gz, &SnapshotRecord::Variant(v.clone()))?;
+    }
+    for member in &snapshot.staff {
+        write_line(&mut gz, &SnapshotRecord::Staff(member.clone()))?;
     }
     for (variant_id, on_hand) in &snapshot.positions {
         let record = SnapshotRecord::Position {

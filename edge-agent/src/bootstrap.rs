@@ -148,10 +148,10 @@ fn apply(store: &LocalStore, path: &Path, seq: u64) -> Result<(), SyncError> {
     }
     store.with_conn(|c| snapshot_store::apply_batch(c, seq, &batch))?;
     count += batch.len() as u64;
-    if count != header.variants + header.positions {
+    let promised = header.variants + header.positions + header.staff;
+    if count != promised {
         return Err(bad(&format!(
-            "{count} records, the header promised {}",
-            header.variants + header.positions
+            "{count} records, the header promised {promised}",
         )));
     }
     store.with_conn(|c| snapshot_store::finish(c, seq))?;

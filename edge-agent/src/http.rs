@@ -29,6 +29,8 @@ pub struct AgentState {
     pub devices: crate::serial_scanner::Devices,
     pub printers: crate::printing::Printers,
     pub sale_policy: sales::SalePolicy,
+    /// Who is signed in at this till.
+    pub session: crate::session::Session,
     pub hub_url: String,
 }
 
@@ -57,6 +59,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(crate::held_bills_api::routes())
         .merge(crate::returns_api::routes())
         .merge(crate::customers_api::routes())
+        .merge(crate::session::routes())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .with_state(state)
 }
@@ -133,8 +136,20 @@ async fn search_products(
 
 async fn create_sale(
     State(app): State<AgentState>,
-    JsonBody(request): JsonBody<sales::SaleRequest>,
+    JsonBody(mut request): JsonBody<sales::SaleRequest>,
 ) -> Result<(StatusCode, axum::http::HeaderMap, Json<SaleFact>), ApiError> {
+    request.cashier = app
+        .session
+        .current()
+        .map(|s| pos_shared::sale::SaleCashier {
+            staff_id: s.staff_id,
+            name: s.name,
+        });
+    if app.sale_policy.require_sign_in && request.cashier.is_none() {
+        return Err(ApiError::unauthorized(
+            "sign in with your code and PIN before ringing up a sale",
+        ));
+    }
     let Some(device) = app.sync.credential() else {
         return Err(ApiError::conflict(
             "not_enrolled",

@@ -21,6 +21,7 @@ pub mod printing;
 pub mod returns_api;
 pub mod scan;
 pub mod serial_scanner;
+pub mod session;
 pub mod shifts_api;
 pub mod store;
 pub mod sync;
@@ -89,6 +90,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         devices: serial_scanner::Devices::default(),
         printers,
         sale_policy: config.sale_policy.clone(),
+        session: session::Session::default(),
         hub_url: config.hub_url.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -153,7 +153,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             if inner.is_syntax() || inner.is_eof() {
                 return Err(malformed(inner));
             }
-            let field = if path == "." { String::new() } else { path };
+            let mut field = if path == "." { String::new() } else { path };
+            // A missing field is reported at its parent: name the field itself.
+            if let Some(missing) = missing_field(&inner.to_string()) {
+                field = if field.is_empty() {
+                    missing.to_owned()
+                } else {
+                    format!("{field}.{missing}")
+                };
+            }
             let detail = if field.is_empty() {
                 inner.to_string()
             } else {
@@ -166,6 +174,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             Err(e)
         }
     }
+}
+
+/// The name in serde's "missing field `name`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next().filter(|n| !n.is_empty())
 }
 
 #[cfg(test)]
@@ -207,6 +221,13 @@ mod tests {
             "{}",
             err.detail
         );
+        assert_eq!(
+            err.field.as_deref(),
+            Some("lines[0].price"),
+            "the missing field is named"
+        );
+        let err = parse_json::<Body>(br#"{}"#).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("lines"));
         let err = parse_json::<Body>(br#"{"lines": ["#).unwrap_err();
         assert_eq!(err.status, StatusCode::BAD_REQUEST);
         assert_eq!(err.kind, "malformed_json");

@@ -96,6 +96,10 @@ id_type!(
     /// Goods brought back against an earlier sale, minted by the terminal.
     ReturnId
 );
+id_type!(
+    /// A member of a store's staff who signs in at the till.
+    StaffId
+);
 
 #[cfg(test)]
 mod tests {

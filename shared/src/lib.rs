@@ -26,6 +26,7 @@ pub mod qty;
 pub mod returns;
 pub mod sale;
 pub mod shift;
+pub mod staff;
 pub mod sync;
 pub mod tax;
 pub mod time;
@@ -33,7 +34,8 @@ pub mod time;
 pub use event::Envelope;
 pub use gtin::{Gtin, GtinError};
 pub use ids::{
-    MovementId, ProductId, ReturnId, SaleId, ShiftId, StoreId, TenantId, TerminalId, VariantId,
+    MovementId, ProductId, ReturnId, SaleId, ShiftId, StaffId, StoreId, TenantId, TerminalId,
+    VariantId,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use problem::Problem;

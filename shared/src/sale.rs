@@ -74,9 +74,18 @@ pub struct SaleFact {
     /// cash tender; the customer pays `total + rounding`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rounding: Option<Money>,
+    /// Who rang it up, when staff sign in at the till.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cashier: Option<SaleCashier>,
     /// Who bought, when the cashier took their number (GSTIN for B2B invoices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<SaleCustomer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleCashier {
+    pub staff_id: crate::StaffId,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -305,6 +314,7 @@ mod tests {
             }],
             change_due: Money::inr(4900),
             rounding: None,
+            cashier: None,
             customer: None,
         }
     }

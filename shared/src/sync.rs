@@ -154,6 +154,8 @@ pub enum ChangeBody {
     DocumentChanged {
         purpose: DocPurpose,
     },
+    /// A member of the store's staff was added or changed (store-scoped).
+    StaffUpserted(crate::staff::StaffRecord),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +185,8 @@ pub struct SnapshotHeader {
     pub seq: u64,
     pub variants: u64,
     pub positions: u64,
+    #[serde(default)]
+    pub staff: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +199,7 @@ pub enum SnapshotRecord {
         variant_id: VariantId,
         on_hand: Qty,
     },
+    Staff(crate::staff::StaffRecord),
 }
 
 /// The header naming the feed sequence a snapshot was taken at.

@@ -63,6 +63,7 @@ fn basket(i: usize) -> SaleRequest {
     SaleRequest {
         sale_id: None,
         customer_phone: None,
+        cashier: None,
         lines: vec![
             SaleLineRequest {
                 barcode: a.barcode.into(),

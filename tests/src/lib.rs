@@ -229,6 +229,37 @@ impl Hq {
         Ok(v.as_array().cloned().unwrap_or_default())
     }
 
+    /// Adds a member of staff to the store; returns their id.
+    pub async fn create_staff(
+        &self,
+        store: &str,
+        name: &str,
+        code: &str,
+        role: &str,
+        pin: &str,
+    ) -> HqResult<String> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/v1/stores/{store}/staff"),
+                Some(json!({"name": name, "code": code, "role": role, "pin": pin})),
+                StatusCode::CREATED,
+            )
+            .await?;
+        Ok(v["staff_id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    pub async fn deactivate_staff(&self, staff: &str) -> HqResult<()> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/v1/staff/{staff}/deactivate"),
+            Some(json!({})),
+            StatusCode::OK,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// The store's closed shifts (Z reports), oldest first.
     pub async fn shifts(&self, store: &str) -> HqResult<Vec<Value>> {
         let v = self

@@ -2,6 +2,7 @@
 
 mod admin;
 mod hq;
+mod staff;
 pub(crate) mod sync;
 
 use crate::storage::{DbError, DynStorage};
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(admin::router())
         .merge(hq::router())
+        .merge(staff::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .with_state(state)
@@ -87,6 +89,11 @@ fn describe_conflict(rule: &str) -> (&'static str, &'static str) {
         (
             "receipt_prefix",
             "another terminal already uses this receipt prefix",
+        )
+    } else if rule.contains("staff") {
+        (
+            "code",
+            "a member of this store's staff already signs in with this code",
         )
     } else if rule.contains("code") {
         ("code", "a store with this code already exists")

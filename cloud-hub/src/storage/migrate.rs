@@ -26,6 +26,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(6, "hub-postgres/0006_variant_tax.sql"),
     migration!(7, "hub-postgres/0007_shift_closes.sql"),
     migration!(8, "hub-postgres/0008_returns.sql"),
+    migration!(9, "hub-postgres/0009_staff.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -37,6 +38,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(6, "hub-sqlite/0006_variant_tax.sql"),
     migration!(7, "hub-sqlite/0007_shift_closes.sql"),
     migration!(8, "hub-sqlite/0008_returns.sql"),
+    migration!(9, "hub-sqlite/0009_staff.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

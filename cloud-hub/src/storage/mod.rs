@@ -12,6 +12,7 @@
 mod migrate;
 pub mod postgres;
 mod sql;
+mod sql_staff;
 mod sql_writes;
 mod sqlite;
 
@@ -20,6 +21,7 @@ pub use sqlite::SqliteStorage;
 
 use async_trait::async_trait;
 use pos_shared::shift::ShiftReport;
+use pos_shared::staff::StaffRecord;
 use pos_shared::sync::{DocPurpose, Fact, FeedPage, MovementRecord, VariantRecord};
 use pos_shared::{
     Envelope, Money, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId, Timestamp, VariantId,
@@ -119,6 +121,16 @@ pub struct NewVariant {
     pub tax: Option<pos_shared::tax::TaxClass>,
 }
 
+/// A member of staff as HQ creates them: the PIN arrives hashed.
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub name: String,
+    pub code: String,
+    pub role: pos_shared::staff::Role,
+    pub pin_salt: String,
+    pub pin_hash: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewProduct {
     pub id: ProductId,
@@ -199,6 +211,7 @@ pub struct StoreSnapshot {
     /// On hand per variant, without the requesting terminal's own movements
     /// (which it holds itself), so nothing is counted twice.
     pub positions: Vec<(VariantId, Qty)>,
+    pub staff: Vec<StaffRecord>,
 }
 
 /// What became of an uploaded fact.
@@ -267,6 +280,21 @@ pub trait Storage: Send + Sync + 'static {
     ) -> DbResult<()>;
     /// The store's terminals with their sync status.
     async fn terminals(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<TerminalStatus>>;
+    /// Adds a member of staff to `store`; the store's tills hear of it in the feed.
+    async fn create_staff(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        staff: &NewStaff,
+    ) -> DbResult<StaffRecord>;
+    /// Lets a member of staff sign in again, or stops them.
+    async fn set_staff_active(
+        &self,
+        tenant: TenantId,
+        staff: pos_shared::StaffId,
+        active: bool,
+    ) -> DbResult<StaffRecord>;
+    async fn staff(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>>;
 
     async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product>;
     async fn set_price(

@@ -171,6 +171,9 @@ macro_rules! sql_storage {
         use $crate::storage::*;
         use pos_shared::returns::ReturnFact;
         use pos_shared::shift::ShiftReport;
+        use pos_shared::staff::{Role, StaffRecord};
+        use pos_shared::StaffId;
+        use super::NewStaff;
         use pos_shared::sync::{ChangeBody, DocPurpose, Fact, FeedPage, MovementReason, MovementRecord, VariantRecord, PROTOCOL_VERSION};
         use pos_shared::{Envelope, Money, StoreId, TenantId, TerminalId, VariantId};
         use pos_shared::sale::SaleFact;
@@ -179,6 +182,7 @@ macro_rules! sql_storage {
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
         $crate::storage::sql_writes::sql_write_paths!($storage, $db);
+        $crate::storage::sql_staff::sql_staff_paths!($storage);
 
         #[async_trait::async_trait]
         impl Storage for $storage {
@@ -563,10 +567,12 @@ macro_rules! sql_storage {
                 .bind(device.terminal_id.as_uuid())
                 .fetch_all(&mut *tx)
                 .await?;
+                let staff = Self::staff_of_store(&mut tx, device.tenant_id, device.store_id).await?;
                 tx.commit().await?;
                 Ok(StoreSnapshot {
                     seq: head.max(0) as u64,
                     variants,
+                    staff,
                     positions: positions
                         .into_iter()
                         .map(|(v, q)| (VariantId::from_uuid(v), pos_shared::Qty::from_milli(q)))
@@ -673,6 +679,22 @@ macro_rules! sql_storage {
                     self.feed_changed();
                 }
                 Ok(outcomes)
+            }
+
+            async fn create_staff(&self, tenant: TenantId, store: StoreId, staff: &NewStaff) -> DbResult<StaffRecord> {
+                self.staff_insert(tenant, store, staff).await
+            }
+
+            async fn set_staff_active(&self, tenant: TenantId, staff: StaffId, active: bool) -> DbResult<StaffRecord> {
+                self.staff_set_active(tenant, staff, active).await
+            }
+
+            async fn staff(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>> {
+                self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                let staff = Self::staff_of_store(&mut tx, tenant, store).await?;
+                tx.commit().await?;
+                Ok(staff)
             }
 
             async fn shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>> {

@@ -380,7 +380,11 @@ async fn tax_classes_travel_with_the_variant(backend: Backend) {
             "variants[0].tax.hsn",
             "HSN",
         ),
-        (json!({"rate_bp": 500}), "variants[0].tax", "inclusive"),
+        (
+            json!({"rate_bp": 500}),
+            "variants[0].tax.inclusive",
+            "inclusive",
+        ),
         (
             json!({"rate_bp": -5, "inclusive": true}),
             "variants[0].tax.rate_bp",

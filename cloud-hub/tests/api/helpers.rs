@@ -288,6 +288,7 @@ impl Shop {
             }],
             change_due: Money::inr(0),
             rounding: None,
+            cashier: None,
             customer: None,
         };
         let envelope = Envelope::new(

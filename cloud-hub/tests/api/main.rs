@@ -6,3 +6,4 @@ mod access;
 mod documents;
 mod feed;
 mod outbox;
+mod staff;

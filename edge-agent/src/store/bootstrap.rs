@@ -93,6 +93,7 @@ pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) 
     for record in records {
         match record {
             SnapshotRecord::Variant(v) => upsert_variant(&tx, v, seq)?,
+            SnapshotRecord::Staff(s) => super::staff::upsert(&tx, s)?,
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,

@@ -65,6 +65,11 @@ pub fn apply_feed_page(
             ChangeBody::StockMoved(m) => {
                 apply_movement(&tx, m, "hub")?;
             }
+            ChangeBody::StaffUpserted(s) if s.store_id != store => {
+                tracing::warn!(seq = change.seq, staff = %s.staff_id, "feed carried another store's staff; skipped");
+                continue;
+            }
+            ChangeBody::StaffUpserted(s) => super::staff::upsert(&tx, s)?,
             ChangeBody::DocumentChanged { purpose } => {
                 if !documents.contains(purpose) {
                     documents.push(*purpose);

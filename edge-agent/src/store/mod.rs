@@ -17,6 +17,7 @@ pub mod print_jobs;
 pub mod returns;
 pub mod sales;
 pub mod shifts;
+pub mod staff;
 
 pub use catalog::{AppliedPage, ProductView};
 pub use outbox::{OutboxCounts, PendingFact};
@@ -49,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0005_variant_tax.sql"),
     include_str!("../../../migrations/edge/0006_shifts.sql"),
     include_str!("../../../migrations/edge/0007_returns.sql"),
+    include_str!("../../../migrations/edge/0008_staff.sql"),
 ];
 
 #[derive(Clone)]

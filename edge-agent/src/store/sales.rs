@@ -8,7 +8,7 @@
 use super::catalog::{product_by_barcode, ProductView};
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::gs1::VariableMeasureRule;
-use pos_shared::sale::{SaleCustomer, SaleFact, SaleLine, Tender, TenderMethod};
+use pos_shared::sale::{SaleCashier, SaleCustomer, SaleFact, SaleLine, Tender, TenderMethod};
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
 use pos_shared::{Gtin, Money, MovementId, Qty, SaleId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -37,6 +37,9 @@ pub struct SaleRequest {
     /// The customer's mobile number, if they gave it.
     #[serde(default)]
     pub customer_phone: Option<String>,
+    /// Who is signed in at the till: set by the till, never by the request.
+    #[serde(skip)]
+    pub cashier: Option<SaleCashier>,
 }
 
 /// Why the till refuses a sale: a field and words for the cashier.
@@ -136,6 +139,8 @@ pub struct SalePolicy {
     /// Inter-state supply: GST is charged as IGST instead of CGST + SGST.
     pub igst: bool,
     pub negative_stock: NegativeStock,
+    /// Sales only with a member of staff signed in.
+    pub require_sign_in: bool,
 }
 
 impl Default for SalePolicy {
@@ -145,6 +150,7 @@ impl Default for SalePolicy {
             scale_rules: Vec::new(),
             igst: false,
             negative_stock: NegativeStock::Allow,
+            require_sign_in: false,
         }
     }
 }
@@ -431,6 +437,7 @@ pub fn record_sale(
         tenders,
         change_due,
         rounding,
+        cashier: request.cashier.clone(),
         customer,
     };
     if let Err(e) = sale.validate() {

@@ -261,6 +261,19 @@ impl Agent {
         answer
     }
 
+    /// POSTs JSON to the till's API; returns the status and the answer.
+    pub async fn try_post(&self, path: &str, body: Value) -> (reqwest::StatusCode, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// POSTs JSON to the till's API, expecting success; returns the answer.
     pub async fn post(&self, path: &str, body: Value) -> Value {
         let r = self

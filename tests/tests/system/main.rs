@@ -550,3 +550,42 @@ async fn a_shift_closed_offline_reaches_hq(backend: Backend) {
     assert_eq!(tea_on_hand, (initial(TEA) + -Qty::units(1)).to_string());
 }
 on_both_backends!(a_shift_closed_offline_reaches_hq);
+
+/// Waits until signing in with `code`/`pin` at `till` answers `want`.
+async fn wait_sign_in(till: &Agent, code: &str, pin: &str, want: u16) {
+    eventually(
+        &format!("sign-in {code} to answer {want}"),
+        30,
+        || async move {
+            let (status, _) = till
+                .try_post("/v1/session", serde_json::json!({"code": code, "pin": pin}))
+                .await;
+            status.as_u16() == want
+        },
+        || till.log(),
+    )
+    .await;
+}
+
+async fn staff_set_at_hq_sign_in_at_the_till(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    // Before the till exists: it learns of Asha from its first snapshot.
+    let asha = hq
+        .create_staff(&store, "Asha", "101", "cashier", "4821")
+        .await
+        .unwrap();
+    let till = synced_till(&hub, &hq, &store, &codes[0]).await;
+    wait_sign_in(&till, "101", "4821", 200).await;
+    let sale = till.sell(&[(TEA, "1")]).await;
+    assert_eq!(sale["cashier"]["name"], "Asha");
+
+    // After: Ravi arrives through the feed; Asha's deactivation too.
+    hq.create_staff(&store, "Ravi", "102", "supervisor", "7305")
+        .await
+        .unwrap();
+    wait_sign_in(&till, "102", "7305", 200).await;
+    hq.deactivate_staff(&asha).await.unwrap();
+    wait_sign_in(&till, "101", "4821", 403).await;
+}
+on_both_backends!(staff_set_at_hq_sign_in_at_the_till);

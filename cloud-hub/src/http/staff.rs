@@ -1,0 +1,132 @@
+//! The HQ API for store staff: who may sign in at a store's tills, with which
+//! role. PINs are hashed here and never stored or sent in the clear; tills get
+//! the salted hash through the feed.
+
+use super::{db_error, path_id, required_text, AppState};
+use crate::auth::{new_secret, Hq};
+use crate::storage::NewStaff;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::staff::{check_pin, hash_pin, Role, StaffRecord};
+use pos_shared::{StaffId, StoreId};
+use serde::{Deserialize, Serialize};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/stores/{store_id}/staff", get(list).post(create))
+        .route("/v1/staff/{staff_id}/deactivate", post(deactivate))
+        .route("/v1/staff/{staff_id}/activate", post(activate))
+}
+
+/// A member of staff as HQ sees them: never the PIN or its hash.
+#[derive(Serialize)]
+struct StaffView {
+    staff_id: StaffId,
+    store_id: StoreId,
+    name: String,
+    code: String,
+    role: Role,
+    active: bool,
+}
+
+impl From<StaffRecord> for StaffView {
+    fn from(r: StaffRecord) -> Self {
+        StaffView {
+            staff_id: r.staff_id,
+            store_id: r.store_id,
+            name: r.name,
+            code: r.code,
+            role: r.role,
+            active: r.active,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStaffBody {
+    name: String,
+    /// What they type at the till with their PIN: 1 to 8 digits.
+    code: String,
+    role: Role,
+    pin: String,
+}
+
+async fn create(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<NewStaffBody>,
+) -> Result<(StatusCode, Json<StaffView>), ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    let name = required_text("name", &body.name, 100)?;
+    let code = body.code.trim().to_owned();
+    if code.is_empty() || code.len() > 8 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::invalid("code", "code must be 1 to 8 digits"));
+    }
+    check_pin(&body.pin).map_err(|e| ApiError::invalid("pin", e))?;
+    let salt = new_secret("salt");
+    let staff = NewStaff {
+        name,
+        code,
+        role: body.role,
+        pin_hash: hash_pin(&salt, &body.pin),
+        pin_salt: salt,
+    };
+    let record = app
+        .storage
+        .create_staff(hq.tenant, store, &staff)
+        .await
+        .map_err(db_error)?;
+    Ok((StatusCode::CREATED, Json(record.into())))
+}
+
+async fn list(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<StaffView>>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    let staff = app
+        .storage
+        .staff(hq.tenant, store)
+        .await
+        .map_err(db_error)?;
+    Ok(Json(staff.into_iter().map(StaffView::from).collect()))
+}
+
+async fn set_active(
+    app: AppState,
+    hq: Hq,
+    raw: &str,
+    active: bool,
+) -> Result<Json<StaffView>, ApiError> {
+    let staff = path_id::<StaffId>("staff_id", raw)?;
+    Ok(Json(
+        app.storage
+            .set_staff_active(hq.tenant, staff, active)
+            .await
+            .map_err(db_error)?
+            .into(),
+    ))
+}
+
+/// Stops a member of staff signing in, on every till once they hear of it.
+async fn deactivate(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<StaffView>, ApiError> {
+    set_active(app, hq, &raw, false).await
+}
+
+async fn activate(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<StaffView>, ApiError> {
+    set_active(app, hq, &raw, true).await
+}

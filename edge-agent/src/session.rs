@@ -1,0 +1,148 @@
+//! Who is signed in at this till: staff sign in with their code and PIN,
+//! checked against the store's staff replica, so it works offline. Five wrong
+//! PINs for a code lock it for five minutes.
+
+use crate::http::AgentState;
+use crate::store::staff;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::staff::Role;
+use pos_shared::{StaffId, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const MAX_FAILURES: u32 = 5;
+const LOCKOUT: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignedIn {
+    pub staff_id: StaffId,
+    pub name: String,
+    pub role: Role,
+    pub since: Timestamp,
+}
+
+#[derive(Default)]
+struct Inner {
+    current: Option<SignedIn>,
+    /// Wrong PINs per code, and when the lock lifts.
+    failures: HashMap<String, (u32, Option<Instant>)>,
+}
+
+#[derive(Clone, Default)]
+pub struct Session {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl Session {
+    pub fn current(&self) -> Option<SignedIn> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .current
+            .clone()
+    }
+}
+
+pub fn routes() -> Router<AgentState> {
+    Router::new().route("/v1/session", get(current).post(sign_in).delete(sign_out))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignInRequest {
+    code: String,
+    pin: String,
+}
+
+async fn sign_in(
+    State(app): State<AgentState>,
+    JsonBody(request): JsonBody<SignInRequest>,
+) -> Result<Json<SignedIn>, ApiError> {
+    let code = request.code.trim().to_owned();
+    if let Some((_, Some(until))) = app
+        .session
+        .inner
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .failures
+        .get(&code)
+    {
+        let left = until.saturating_duration_since(Instant::now());
+        if !left.is_zero() {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "locked",
+                format!(
+                    "too many wrong PINs for code {code}; try again in {} minutes or ask a manager",
+                    left.as_secs().div_ceil(60)
+                ),
+            ));
+        }
+    }
+    let key = code.clone();
+    let member = app
+        .store
+        .call(move |c| staff::by_code(c, &key))
+        .await
+        .map_err(ApiError::internal)?;
+    // The PIN is checked on the blocking pool: hashing is deliberately slow.
+    let pin = request.pin;
+    let matched = match member {
+        Some(m) => tokio::task::spawn_blocking(move || m.pin_matches(&pin).then_some(m))
+            .await
+            .map_err(ApiError::internal)?,
+        None => None,
+    };
+    let mut inner = app.session.inner.lock().unwrap_or_else(|e| e.into_inner());
+    match matched {
+        Some(m) if m.active => {
+            inner.failures.remove(&code);
+            let signed_in = SignedIn {
+                staff_id: m.staff_id,
+                name: m.name,
+                role: m.role,
+                since: Timestamp::now(),
+            };
+            inner.current = Some(signed_in.clone());
+            Ok(Json(signed_in))
+        }
+        Some(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "staff_inactive",
+            "this member of staff may not sign in; ask a manager",
+        )),
+        None => {
+            let entry = inner.failures.entry(code).or_insert((0, None));
+            entry.0 += 1;
+            let left = MAX_FAILURES.saturating_sub(entry.0);
+            if left == 0 {
+                *entry = (0, Some(Instant::now() + LOCKOUT));
+            }
+            Err(ApiError::unauthorized(format!(
+                "wrong code or PIN; {left} tries left before this code is locked"
+            )))
+        }
+    }
+}
+
+async fn current(State(app): State<AgentState>) -> Result<Json<SignedIn>, ApiError> {
+    app.session
+        .current()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("signed_out", "nobody is signed in at this till"))
+}
+
+async fn sign_out(State(app): State<AgentState>) -> StatusCode {
+    app.session
+        .inner
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .current = None;
+    StatusCode::NO_CONTENT
+}

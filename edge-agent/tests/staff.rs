@@ -1,0 +1,142 @@
+//! Signing in at the till: staff from the store's feed, PINs checked offline,
+//! lockout after wrong PINs, the cashier on the sale, sales gated on sign-in.
+
+mod common;
+
+use common::*;
+use edge_agent::printing::PrintSettings;
+use edge_agent::store::{catalog, LocalStore};
+use pos_shared::staff::{hash_pin, Role, StaffRecord};
+use pos_shared::sync::{Change, ChangeBody, FeedPage};
+use pos_shared::{StaffId, StoreId};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::Path;
+
+fn member(store: StoreId, code: &str, name: &str, role: Role, pin: &str) -> StaffRecord {
+    StaffRecord {
+        staff_id: StaffId::new(),
+        store_id: store,
+        name: name.into(),
+        code: code.into(),
+        role,
+        pin_salt: format!("salt-{code}"),
+        pin_hash: hash_pin(&format!("salt-{code}"), pin),
+        active: true,
+    }
+}
+
+fn feed_staff(dir: &Path, store: StoreId, seq: u64, staff: Vec<StaffRecord>) {
+    let db = LocalStore::open(&dir.join("edge.db")).unwrap();
+    let changes: Vec<Change> = staff
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| Change {
+            seq: seq + i as u64,
+            body: ChangeBody::StaffUpserted(s),
+        })
+        .collect();
+    let page = FeedPage {
+        protocol_version: 1,
+        next_cursor: seq + changes.len() as u64 - 1,
+        changes,
+        has_more: false,
+    };
+    db.with_conn(|c| catalog::apply_feed_page(c, store, &page))
+        .unwrap();
+}
+
+async fn sign_in(till: &Till, code: &str, pin: &str) -> (StatusCode, Value) {
+    post_json(till, "/v1/session", json!({"code": code, "pin": pin})).await
+}
+
+#[tokio::test]
+async fn staff_sign_in_offline_with_a_lockout_and_ring_up_as_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let asha = member(credential.store_id, "101", "Asha", Role::Cashier, "4821");
+    let mut ravi = member(credential.store_id, "102", "Ravi", Role::Supervisor, "7305");
+    // Another store's staff never sign in here.
+    let other = member(StoreId::new(), "103", "Kiran", Role::Manager, "6402");
+    feed_staff(
+        dir.path(),
+        credential.store_id,
+        5,
+        vec![asha.clone(), ravi.clone(), other],
+    );
+    let policy = edge_agent::store::sales::SalePolicy {
+        require_sign_in: true,
+        ..Default::default()
+    };
+    let till = start_till_full(dir.path(), vec![], PrintSettings::default(), policy).await;
+
+    let sale = json!({"lines": [{"barcode": TEA, "qty": "1"}], "tenders": cash(14500)});
+    let (status, problem) = till.sell(sale.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("sign in"));
+    let (status, _) = till.get("/v1/session").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, me) = sign_in(&till, "101", "4821").await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(
+        (me["name"].as_str(), me["role"].as_str()),
+        (Some("Asha"), Some("cashier"))
+    );
+    let (status, sold) = till.sell(sale.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{sold}");
+    assert_eq!(
+        sold["cashier"],
+        json!({"staff_id": asha.staff_id, "name": "Asha"})
+    );
+
+    // Four wrong PINs say how many tries are left; the fifth locks the code.
+    for left in (1..=4).rev() {
+        let (status, problem) = sign_in(&till, "102", "0000").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{left} tries left")),
+            "{problem}"
+        );
+    }
+    let (status, _) = sign_in(&till, "102", "0000").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, problem) = sign_in(&till, "102", "7305").await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right PIN waits: {problem}"
+    );
+    // Asha stayed signed in through all of it.
+    assert_eq!(till.get("/v1/session").await.1["name"], "Asha");
+
+    let (status, _) = sign_in(&till, "103", "6402").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "another store's staff");
+    let (status, _) = sign_in(&till, "999", "4821").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, problem) = post_json(&till, "/v1/session", json!({"code": "101"})).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("pin"))
+    );
+
+    // HQ deactivates Ravi: once the feed brings it, he cannot sign in.
+    ravi.active = false;
+    let other_code = member(credential.store_id, "104", "Meena", Role::Manager, "2957");
+    feed_staff(dir.path(), credential.store_id, 8, vec![ravi, other_code]);
+    let (status, _) = sign_in(&till, "104", "2957").await;
+    assert_eq!(status, StatusCode::OK);
+    let r = till
+        .http
+        .delete(format!("{}/v1/session", till.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (status, _) = till.sell(sale).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "signed out");
+    till.agent.stop();
+}
