@@ -183,6 +183,7 @@ macro_rules! sql_storage {
 
         $crate::storage::sql_writes::sql_write_paths!($storage, $db);
         $crate::storage::sql_staff::sql_staff_paths!($storage);
+        $crate::storage::sql_facts::sql_fact_paths!($storage);
 
         #[async_trait::async_trait]
         impl Storage for $storage {
@@ -654,31 +655,7 @@ macro_rules! sql_storage {
                 device: &DeviceIdentity,
                 facts: &[(Envelope<Fact>, String)],
             ) -> DbResult<Vec<FactStored>> {
-                if facts.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, device.tenant_id).await?;
-                let mut outcomes = Vec::with_capacity(facts.len());
-                for (envelope, raw) in facts {
-                    let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
-                    let outcome = match &envelope.data {
-                        Fact::Sale(sale) => Self::insert_sale(&mut savepoint, device, sale, raw).await?,
-                        Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
-                        Fact::Return(ret) => Self::insert_return(&mut savepoint, device, ret, raw).await?,
-                    };
-                    if outcome == FactStored::Accepted {
-                        savepoint.commit().await?;
-                    } else {
-                        savepoint.rollback().await?;
-                    }
-                    outcomes.push(outcome);
-                }
-                tx.commit().await?;
-                if outcomes.contains(&FactStored::Accepted) {
-                    self.feed_changed();
-                }
-                Ok(outcomes)
+                self.store_facts(device, facts).await
             }
 
             async fn create_staff(&self, tenant: TenantId, store: StoreId, staff: &NewStaff) -> DbResult<StaffRecord> {
@@ -698,21 +675,7 @@ macro_rules! sql_storage {
             }
 
             async fn shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>> {
-                self.store(tenant, store).await?;
-                let rows: Vec<(String,)> = sqlx::query_as(
-                    "SELECT envelope FROM shift_closes WHERE tenant_id = $1 AND store_id = $2 ORDER BY closed_at_ms, id",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|(raw,)| match serde_json::from_str::<Envelope<Fact>>(&raw) {
-                        Ok(Envelope { data: Fact::ShiftClosed(report), .. }) => Ok(report),
-                        Ok(_) => Err(DbError::Corrupt("a shift close holds another fact".into())),
-                        Err(e) => Err(DbError::Corrupt(format!("stored shift close: {e}"))),
-                    })
-                    .collect()
+                self.read_shift_closes(tenant, store).await
             }
 
             async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>> {

@@ -1,0 +1,218 @@
+//! The facts terminals upload, for both backends: sales, returns and shift
+//! closes, each stored with its stock movements in a savepoint of the upload's
+//! transaction. Expanded inside `sql_storage!`.
+
+/// Implements the fact write and read paths on `$storage`.
+macro_rules! sql_fact_paths {
+    ($storage:ty) => {
+        impl $storage {
+            /// Stores checked facts in one transaction, each in a savepoint of its
+            /// own, so a refused one leaves no trace and never holds up the rest.
+            async fn store_facts(
+                &self,
+                device: &DeviceIdentity,
+                facts: &[(Envelope<Fact>, String)],
+            ) -> DbResult<Vec<FactStored>> {
+                if facts.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, device.tenant_id).await?;
+                let mut outcomes = Vec::with_capacity(facts.len());
+                for (envelope, raw) in facts {
+                    let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
+                    let outcome = match &envelope.data {
+                        Fact::Sale(sale) => Self::insert_sale(&mut savepoint, device, sale, raw).await?,
+                        Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
+                        Fact::Return(ret) => Self::insert_return(&mut savepoint, device, ret, raw).await?,
+                    };
+                    if outcome == FactStored::Accepted {
+                        savepoint.commit().await?;
+                    } else {
+                        savepoint.rollback().await?;
+                    }
+                    outcomes.push(outcome);
+                }
+                tx.commit().await?;
+                if outcomes.contains(&FactStored::Accepted) {
+                    self.feed_changed();
+                }
+                Ok(outcomes)
+            }
+
+            async fn read_shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT envelope FROM shift_closes WHERE tenant_id = $1 AND store_id = $2 ORDER BY closed_at_ms, id",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(raw,)| match serde_json::from_str::<Envelope<Fact>>(&raw) {
+                        Ok(Envelope { data: Fact::ShiftClosed(report), .. }) => Ok(report),
+                        Ok(_) => Err(DbError::Corrupt("a shift close holds another fact".into())),
+                        Err(e) => Err(DbError::Corrupt(format!("stored shift close: {e}"))),
+                    })
+                    .collect()
+            }
+
+            /// Writes one sale and its movements inside `tx` (a savepoint).
+            async fn insert_sale(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                sale: &SaleFact,
+                raw_envelope: &str,
+            ) -> DbResult<FactStored> {
+                let inserted = sqlx::query(
+                    "INSERT INTO sales (id, tenant_id, store_id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(sale.sale_id.as_uuid())
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(&sale.receipt_no)
+                .bind(sale.total.minor())
+                .bind(sale.total.currency().as_str())
+                .bind(sale.occurred_at.unix_millis())
+                .bind(now_ms())
+                .bind(raw_envelope)
+                .execute(&mut **tx)
+                .await;
+                match inserted.map_err(DbError::from_sqlx) {
+                    Ok(done) if done.rows_affected() == 0 => return Ok(FactStored::Duplicate),
+                    Ok(_) => {}
+                    Err(DbError::Conflict(_)) => {
+                        return Ok(FactStored::Rejected(format!(
+                            "receipt_no: {} is already used by another sale of this terminal",
+                            sale.receipt_no
+                        )))
+                    }
+                    Err(e) => return Err(e),
+                }
+                let movements: Vec<MovementRecord> = sale
+                    .lines
+                    .iter()
+                    .map(|line| MovementRecord {
+                        movement_id: line.movement_id,
+                        store_id: device.store_id,
+                        variant_id: line.variant_id,
+                        delta: -line.qty,
+                        reason: MovementReason::Sale,
+                        sale_id: Some(sale.sale_id),
+                        terminal_id: Some(device.terminal_id),
+                        occurred_at: sale.occurred_at,
+                    })
+                    .collect();
+                Self::apply_fact_movements(tx, device, &movements).await
+            }
+
+            /// Writes one return and puts its goods back on the shelf, inside `tx`
+            /// (a savepoint); idempotent by return id.
+            async fn insert_return(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                ret: &ReturnFact,
+                raw_envelope: &str,
+            ) -> DbResult<FactStored> {
+                let inserted = sqlx::query(
+                    "INSERT INTO returns (id, tenant_id, store_id, terminal_id, receipt_no, original_sale_id, total_minor, currency, occurred_at_ms, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(ret.return_id.as_uuid())
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(&ret.receipt_no)
+                .bind(ret.original_sale_id.as_uuid())
+                .bind(ret.total.minor())
+                .bind(ret.total.currency().as_str())
+                .bind(ret.occurred_at.unix_millis())
+                .bind(now_ms())
+                .bind(raw_envelope)
+                .execute(&mut **tx)
+                .await;
+                match inserted.map_err(DbError::from_sqlx) {
+                    Ok(done) if done.rows_affected() == 0 => return Ok(FactStored::Duplicate),
+                    Ok(_) => {}
+                    Err(DbError::Conflict(_)) => {
+                        return Ok(FactStored::Rejected(format!(
+                            "receipt_no: {} is already used by another return of this terminal",
+                            ret.receipt_no
+                        )))
+                    }
+                    Err(e) => return Err(e),
+                }
+                let movements: Vec<MovementRecord> = ret
+                    .lines
+                    .iter()
+                    .map(|line| MovementRecord {
+                        movement_id: line.movement_id,
+                        store_id: device.store_id,
+                        variant_id: line.variant_id,
+                        delta: line.qty,
+                        reason: MovementReason::Return,
+                        sale_id: Some(ret.original_sale_id),
+                        terminal_id: Some(device.terminal_id),
+                        occurred_at: ret.occurred_at,
+                    })
+                    .collect();
+                Self::apply_fact_movements(tx, device, &movements).await
+            }
+
+            /// Applies a fact's movements, one per line. A line whose variant is
+            /// unknown, or whose movement id already belongs to another fact,
+            /// refuses the whole fact: the caller's savepoint rolls it back.
+            async fn apply_fact_movements(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                movements: &[MovementRecord],
+            ) -> DbResult<FactStored> {
+                for (i, m) in movements.iter().enumerate() {
+                    if !Self::variant_exists(tx, device.tenant_id, m.variant_id).await? {
+                        return Ok(FactStored::Rejected(format!(
+                            "lines[{i}].variant_id: no variant {} in this tenant's catalog",
+                            m.variant_id
+                        )));
+                    }
+                    if Self::apply_movement(tx, device.tenant_id, m).await? == MovementOutcome::Duplicate {
+                        return Ok(FactStored::Rejected(format!(
+                            "lines[{i}].movement_id: movement {} already belongs to another fact",
+                            m.movement_id
+                        )));
+                    }
+                }
+                Ok(FactStored::Accepted)
+            }
+
+            /// Keeps a shift's Z report; idempotent by shift id.
+            async fn insert_shift_close(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                report: &ShiftReport,
+                raw_envelope: &str,
+            ) -> DbResult<FactStored> {
+                let closed_at = report.closed_at.map_or(0, |t| t.unix_millis());
+                let done = sqlx::query(
+                    "INSERT INTO shift_closes (id, tenant_id, store_id, terminal_id, closed_at_ms, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(report.shift_id.as_uuid())
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(closed_at)
+                .bind(now_ms())
+                .bind(raw_envelope)
+                .execute(&mut **tx)
+                .await?;
+                Ok(if done.rows_affected() == 0 { FactStored::Duplicate } else { FactStored::Accepted })
+            }
+
+        }
+    };
+}
+
+pub(crate) use sql_fact_paths;
