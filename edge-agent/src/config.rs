@@ -21,6 +21,7 @@
 //! | `EDGE_CASH_ROUNDING` | cash bills round half up to this many paise (`100` = nearest rupee) | `1` (exact) |
 //! | `EDGE_SCALE_LABELS` | in-store weighed/priced EAN-13 layouts, comma-separated `prefix:item_digits:weight\|price:value_digits:decimals[:check]` | none |
 //! | `EDGE_NEGATIVE_STOCK` | selling beyond the till's stock: `allow`, `warn` (sale header `x-stock-warning`) or `block` | `allow` |
+//! | `EDGE_DISCOUNT_LIMITS` | largest discount per role without approval, `cashier=5,supervisor=20,manager=100` (percent) | those |
 //! | `EDGE_REQUIRE_SIGN_IN` | `yes`: sales only with staff signed in (`POST /v1/session`) | `no` |
 //! | `EDGE_GST_IGST` | `yes` for inter-state supply: GST charged as IGST | `no` (CGST + SGST) |
 //! | `EDGE_UTC_OFFSET` | the store's offset from UTC for printed times, `+05:30` | `+05:30` |
@@ -193,6 +194,11 @@ impl AgentConfig {
                     .map(|v| crate::store::sales::NegativeStock::parse(&v))
                     .transpose()
                     .map_err(|e| format!("EDGE_NEGATIVE_STOCK: {e}"))?
+                    .unwrap_or_default(),
+                discount_limits: var("EDGE_DISCOUNT_LIMITS")
+                    .map(|v| crate::store::discounts::DiscountLimits::parse(&v))
+                    .transpose()
+                    .map_err(|e| format!("EDGE_DISCOUNT_LIMITS: {e}"))?
                     .unwrap_or_default(),
                 require_sign_in: match var("EDGE_REQUIRE_SIGN_IN").as_deref() {
                     None | Some("no") => false,

@@ -138,13 +138,12 @@ async fn create_sale(
     State(app): State<AgentState>,
     JsonBody(mut request): JsonBody<sales::SaleRequest>,
 ) -> Result<(StatusCode, axum::http::HeaderMap, Json<SaleFact>), ApiError> {
-    request.cashier = app
-        .session
-        .current()
-        .map(|s| pos_shared::sale::SaleCashier {
-            staff_id: s.staff_id,
-            name: s.name,
-        });
+    let signed_in = app.session.current();
+    request.cashier_role = signed_in.as_ref().map(|s| s.role);
+    request.cashier = signed_in.map(|s| pos_shared::sale::SaleCashier {
+        staff_id: s.staff_id,
+        name: s.name,
+    });
     if app.sale_policy.require_sign_in && request.cashier.is_none() {
         return Err(ApiError::unauthorized(
             "sign in with your code and PIN before ringing up a sale",

@@ -140,3 +140,160 @@ async fn staff_sign_in_offline_with_a_lockout_and_ring_up_as_themselves() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "signed out");
     till.agent.stop();
 }
+
+#[tokio::test]
+async fn discounts_stay_within_the_role_or_need_a_seniors_approval() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let s = credential.store_id;
+    feed_staff(
+        dir.path(),
+        s,
+        5,
+        vec![
+            member(s, "101", "Asha", Role::Cashier, "4821"),
+            member(s, "102", "Ravi", Role::Supervisor, "7305"),
+            member(s, "103", "Meena", Role::Manager, "2957"),
+        ],
+    );
+    let till = start_till(dir.path()).await;
+    let tea_off = |pct: &str| json!([{"barcode": TEA, "qty": "2", "discount": {"percent": pct, "reason": "dented tin"}}]);
+
+    // 5 % is within a cashier's limit. 2 × 145.00 = 290.00, 14.50 off = 275.50,
+    // GST 5 % inside recomputed on it: taxable 262.38, CGST 6.56, SGST 6.56.
+    let (status, sale) = till
+        .sell(json!({"lines": tea_off("5"), "tenders": cash(27550)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let line = &sale["lines"][0];
+    assert_eq!(
+        line["discount"],
+        json!({"amount": inr(1450), "reason": "dented tin"})
+    );
+    assert_eq!(paise(&line["line_total"]), 27550);
+    assert_eq!(
+        (
+            paise(&line["tax"]["taxable"]),
+            paise(&line["tax"]["cgst"]),
+            paise(&line["tax"]["sgst"])
+        ),
+        (26238, 656, 656)
+    );
+    let text = till
+        .http
+        .get(format!(
+            "{}/v1/sales/{}/receipt",
+            till.base,
+            sale["sale_id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("Discount (dented tin)") && text.contains("-14.50"),
+        "{text}"
+    );
+
+    // 10 % needs a supervisor.
+    let before = on_disk(dir.path()).0;
+    let (status, problem) = till
+        .sell(json!({"lines": tea_off("10"), "tenders": cash(26100)}))
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("approval"))
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("supervisor"),
+        "{problem}"
+    );
+    let wrong = json!({"lines": tea_off("10"), "tenders": cash(26100), "approval": {"code": "102", "pin": "0000"}});
+    let (status, problem) = till.sell(wrong).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("wrong"),
+        "{problem}"
+    );
+    let too_junior = json!({"lines": tea_off("10"), "tenders": cash(26100), "approval": {"code": "101", "pin": "4821"}});
+    let (status, problem) = till.sell(too_junior).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Asha may approve discounts up to 5%"),
+        "{problem}"
+    );
+    assert_eq!(on_disk(dir.path()).0, before, "refused sales wrote nothing");
+    let approved = json!({"lines": tea_off("10"), "tenders": cash(26100), "approval": {"code": "102", "pin": "7305"}});
+    let (status, sale) = till.sell(approved).await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert_eq!(sale["discount_approved_by"]["name"], "Ravi");
+
+    // Half off the bill is a manager's call; a signed-in supervisor gives 15 % alone.
+    let half = json!({"lines": [{"barcode": TEA, "qty": "1"}], "bill_discount": {"percent": "50", "reason": "staff sale"},
+                      "tenders": cash(7250), "approval": {"code": "102", "pin": "7305"}});
+    let (status, problem) = till.sell(half.clone()).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("up to 20%"),
+        "{status} {problem}"
+    );
+    let mut by_manager = half;
+    by_manager["approval"] = json!({"code": "103", "pin": "2957"});
+    let (status, sale) = till.sell(by_manager).await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert_eq!(paise(&sale["total"]), 7250);
+    post_json(&till, "/v1/session", json!({"code": "102", "pin": "7305"})).await;
+    let (status, sale) = till
+        .sell(json!({"lines": tea_off("15"), "tenders": cash(24650)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert!(sale.get("discount_approved_by").is_none());
+
+    // A bill discount is shared over the lines to the paisa: 10.00 off 207.50
+    // → 6.99 on the tea (145.00 of it) and 3.01 on the rice.
+    let (status, sale) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": "1"}, {"barcode": RICE, "qty": "1"}],
+                     "bill_discount": {"amount": inr(1000), "reason": "loyalty"}, "tenders": cash(19750)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let shares: Vec<i64> = sale["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| paise(&l["discount"]["amount"]))
+        .collect();
+    assert_eq!(shares, [699, 301]);
+    assert_eq!(paise(&sale["total"]), 20750 - 1000);
+    assert_eq!(sale["lines"][1]["discount"]["reason"], "bill: loyalty");
+
+    for (discount, field) in [
+        (
+            json!({"percent": "0", "reason": "x"}),
+            "lines[0].discount.percent",
+        ),
+        (
+            json!({"percent": "5", "amount": inr(100), "reason": "x"}),
+            "lines[0].discount",
+        ),
+        (
+            json!({"amount": inr(30000), "reason": "x"}),
+            "lines[0].discount",
+        ),
+        (json!({"percent": "5"}), "lines[0].discount.reason"),
+    ] {
+        let (status, problem) = till
+            .sell(json!({"lines": [{"barcode": TEA, "qty": "2", "discount": discount}], "tenders": cash(29000)}))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{discount}: {problem}"
+        );
+        assert_eq!(problem["field"], field, "{discount}: {problem}");
+    }
+    till.agent.stop();
+}

@@ -213,6 +213,7 @@ mod tests {
             unit_price: Money::inr(unit),
             line_total: tax.gross(net).unwrap(),
             tax: Some(tax),
+            discount: None,
         }
     }
 

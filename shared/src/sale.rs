@@ -23,6 +23,16 @@ pub struct SaleLine {
     /// GST on the line, for items with a tax class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax: Option<crate::tax::LineTax>,
+    /// Taken off `unit_price × qty` before GST.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<LineDiscount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineDiscount {
+    pub amount: Money,
+    /// The line's own reason and, for a share of a bill discount, the bill's.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +84,9 @@ pub struct SaleFact {
     /// cash tender; the customer pays `total + rounding`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rounding: Option<Money>,
+    /// Who approved a discount beyond the cashier's own limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_approved_by: Option<SaleCashier>,
     /// Who rang it up, when staff sign in at the till.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cashier: Option<SaleCashier>,
@@ -158,7 +171,22 @@ impl SaleFact {
                 ));
             }
             let field = format!("lines[{i}].line_total");
-            let net = line.unit_price.times(line.qty).map_err(money_err(&field))?;
+            let mut net = line.unit_price.times(line.qty).map_err(money_err(&field))?;
+            if let Some(d) = &line.discount {
+                let dfield = format!("lines[{i}].discount");
+                if d.amount.is_negative()
+                    || d.amount.minor() > net.minor()
+                    || d.reason.trim().is_empty()
+                {
+                    return Err(SaleError::new(
+                        dfield,
+                        format!(
+                            "a discount is between nothing and the line's {net}, with a reason"
+                        ),
+                    ));
+                }
+                net = net.checked_sub(d.amount).map_err(money_err(&dfield))?;
+            }
             let expected = match &line.tax {
                 None => net,
                 Some(tax) => {
@@ -297,6 +325,7 @@ mod tests {
                 unit_price: Money::inr(minor),
                 line_total: Money::inr(minor).times(qty).unwrap(),
                 tax: None,
+                discount: None,
             }
         };
         SaleFact {
@@ -314,6 +343,7 @@ mod tests {
             }],
             change_due: Money::inr(4900),
             rounding: None,
+            discount_approved_by: None,
             cashier: None,
             customer: None,
         }

@@ -44,6 +44,8 @@ pub struct ShiftReport {
     /// Tendered per method, in the order cash, card, UPI; methods not used left out.
     pub tenders: Vec<TenderTotal>,
     pub change_given: Money,
+    /// Taken off lines and bills, before GST.
+    pub discounts_total: Money,
     pub returns_count: u64,
     /// Refunded on returns, in all.
     pub refunds_total: Money,
@@ -160,6 +162,12 @@ impl ShiftReport {
             rounding: m(rounding),
             tenders: by_method(tenders),
             change_given: m(change),
+            discounts_total: m(sales
+                .iter()
+                .flat_map(|s| &s.lines)
+                .filter_map(|l| l.discount.as_ref())
+                .map(|d| d.amount.minor())
+                .sum()),
             returns_count: returns.len() as u64,
             refunds_total: m(returns.iter().map(|r| r.total.minor()).sum()),
             refunds: by_method(refunds),

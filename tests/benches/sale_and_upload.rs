@@ -61,17 +61,16 @@ fn basket(i: usize) -> SaleRequest {
             .unwrap()
             .minor();
     SaleRequest {
-        sale_id: None,
-        customer_phone: None,
-        cashier: None,
         lines: vec![
             SaleLineRequest {
                 barcode: a.barcode.into(),
                 qty: Some(Qty::units(1)),
+                ..Default::default()
             },
             SaleLineRequest {
                 barcode: b.barcode.into(),
                 qty: Some(Qty::parse("0.5").unwrap()),
+                ..Default::default()
             },
         ],
         tenders: vec![Tender {
@@ -79,6 +78,7 @@ fn basket(i: usize) -> SaleRequest {
             amount: Money::inr(total + 1000),
             reference: None,
         }],
+        ..Default::default()
     }
 }
 

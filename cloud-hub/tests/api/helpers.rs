@@ -265,6 +265,7 @@ impl Shop {
                     unit_price: Money::inr(*price),
                     line_total: Money::inr(*price).times(qty).expect("total"),
                     tax: None,
+                    discount: None,
                 }
             })
             .collect();
@@ -288,6 +289,7 @@ impl Shop {
             }],
             change_due: Money::inr(0),
             rounding: None,
+            discount_approved_by: None,
             cashier: None,
             customer: None,
         };

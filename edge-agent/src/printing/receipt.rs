@@ -138,8 +138,9 @@ impl Receipt {
                     name: l.name.clone(),
                     qty: l.qty,
                     unit_price: l.unit_price,
-                    amount: l.line_total,
-                    discount: None,
+                    // Price × qty as rung up; discounts below it, GST in the summary.
+                    amount: l.unit_price.times(l.qty).unwrap_or(l.line_total),
+                    discount: l.discount.as_ref().map(|d| (d.reason.clone(), d.amount)),
                 })
                 .collect(),
             bill_discounts: Vec::new(),

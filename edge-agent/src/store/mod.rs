@@ -9,6 +9,7 @@
 pub mod bootstrap;
 pub mod catalog;
 pub mod customers;
+pub mod discounts;
 pub mod documents;
 pub mod held_bills;
 pub mod item_state;

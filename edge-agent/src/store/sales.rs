@@ -6,6 +6,7 @@
 //! could lose.
 
 use super::catalog::{product_by_barcode, ProductView};
+use super::discounts::{self, Approval, DiscountLimits, DiscountRequest};
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::gs1::VariableMeasureRule;
 use pos_shared::sale::{SaleCashier, SaleCustomer, SaleFact, SaleLine, Tender, TenderMethod};
@@ -16,17 +17,19 @@ use serde::Deserialize;
 
 const RECEIPT_SEQ_KEY: &str = "receipt_seq";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SaleLineRequest {
     pub barcode: String,
     /// Required, except for weighed items whose barcode carries the weight.
     #[serde(default)]
     pub qty: Option<Qty>,
+    #[serde(default)]
+    pub discount: Option<DiscountRequest>,
 }
 
 /// What the till asks for; prices come from the replica, never from the request.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SaleRequest {
     /// Lets the UI retry a sale safely: the same id returns the same sale.
@@ -40,6 +43,14 @@ pub struct SaleRequest {
     /// Who is signed in at the till: set by the till, never by the request.
     #[serde(skip)]
     pub cashier: Option<SaleCashier>,
+    #[serde(skip)]
+    pub cashier_role: Option<pos_shared::staff::Role>,
+    /// A discount on the whole bill, spread over its lines.
+    #[serde(default)]
+    pub bill_discount: Option<DiscountRequest>,
+    /// A senior's code and PIN for a discount beyond the cashier's limit.
+    #[serde(default)]
+    pub approval: Option<Approval>,
 }
 
 /// Why the till refuses a sale: a field and words for the cashier.
@@ -141,6 +152,7 @@ pub struct SalePolicy {
     pub negative_stock: NegativeStock,
     /// Sales only with a member of staff signed in.
     pub require_sign_in: bool,
+    pub discount_limits: DiscountLimits,
 }
 
 impl Default for SalePolicy {
@@ -151,6 +163,7 @@ impl Default for SalePolicy {
             igst: false,
             negative_stock: NegativeStock::Allow,
             require_sign_in: false,
+            discount_limits: DiscountLimits::default(),
         }
     }
 }
@@ -302,13 +315,13 @@ pub fn record_sale(
         Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
     };
     let currency = products[0].price.currency();
-    let mut lines = Vec::with_capacity(products.len());
+    let mut priced = Vec::with_capacity(products.len());
     for (i, (p, req)) in products.iter().zip(&barcodes).enumerate() {
         let unit_price = match req.label_price {
             Some(minor) => Money::new(minor, p.price.currency()),
             None => p.price,
         };
-        let net = match unit_price.times(req.qty) {
+        let gross_net = match unit_price.times(req.qty) {
             Ok(m) if m.currency() == currency => m,
             Ok(_) => {
                 return Ok(SaleResult::Rejected(invalid(
@@ -323,7 +336,38 @@ pub fn record_sale(
                 )))
             }
         };
-        // GST per line, by the one rule set the hub checks too.
+        priced.push((unit_price, gross_net));
+    }
+    let nets: Vec<Money> = priced.iter().map(|(_, n)| *n).collect();
+    let line_discounts: Vec<Option<&DiscountRequest>> =
+        request.lines.iter().map(|l| l.discount.as_ref()).collect();
+    let (discounts, steepest) =
+        match discounts::allocate(&nets, &line_discounts, request.bill_discount.as_ref()) {
+            Ok(d) => d,
+            Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
+        };
+    let approved_by = match discounts::authorize(
+        &tx,
+        &policy.discount_limits,
+        request.cashier_role,
+        steepest,
+        request.approval.as_ref(),
+    ) {
+        Ok(a) => a,
+        Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
+    };
+    let mut lines = Vec::with_capacity(products.len());
+    for (i, ((p, req), ((unit_price, gross_net), discount))) in products
+        .iter()
+        .zip(&barcodes)
+        .zip(priced.into_iter().zip(discounts))
+        .enumerate()
+    {
+        let net = match &discount {
+            Some(d) => gross_net.checked_sub(d.amount).unwrap_or(gross_net),
+            None => gross_net,
+        };
+        // GST per line, on the discounted amount, by the one rule set the hub checks too.
         let tax = match &p.tax {
             Some(class) => match pos_shared::tax::line_tax(net, class, policy.igst) {
                 Ok(t) => Some(t),
@@ -357,6 +401,7 @@ pub fn record_sale(
             unit_price,
             line_total,
             tax,
+            discount,
         });
     }
     let total = match Money::sum(currency, lines.iter().map(|l| &l.line_total)) {
@@ -437,6 +482,7 @@ pub fn record_sale(
         tenders,
         change_due,
         rounding,
+        discount_approved_by: approved_by,
         cashier: request.cashier.clone(),
         customer,
     };

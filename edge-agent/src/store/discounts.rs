@@ -1,0 +1,339 @@
+//! Discounts at the till: on a line, on the whole bill, or both, each with a
+//! reason, within the signed-in role's limit or with a senior's approval.
+//!
+//! A bill discount is spread over the lines in proportion to what is left of
+//! each after its own discount, cumulatively, so the shares add up to the bill
+//! discount exactly. Discounts come off the net amount before GST.
+
+use super::sales::SaleRejection;
+use super::staff;
+use pos_shared::sale::{LineDiscount, SaleCashier};
+use pos_shared::staff::Role;
+use pos_shared::{Money, Qty};
+use rusqlite::Connection;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscountRequest {
+    /// Percent off, e.g. `"10"` or `"12.5"`.
+    #[serde(default)]
+    pub percent: Option<Qty>,
+    /// Or an amount off.
+    #[serde(default)]
+    pub amount: Option<Money>,
+    pub reason: String,
+}
+
+/// A senior's code and PIN, for a discount beyond the signed-in role's limit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub code: String,
+    pub pin: String,
+}
+
+/// The largest discount each role may give, in basis points of the amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiscountLimits {
+    pub cashier_bp: u32,
+    pub supervisor_bp: u32,
+    pub manager_bp: u32,
+}
+
+impl Default for DiscountLimits {
+    fn default() -> Self {
+        DiscountLimits {
+            cashier_bp: 500,
+            supervisor_bp: 2000,
+            manager_bp: 10_000,
+        }
+    }
+}
+
+impl DiscountLimits {
+    pub fn for_role(&self, role: Role) -> u32 {
+        match role {
+            Role::Cashier => self.cashier_bp,
+            Role::Supervisor => self.supervisor_bp,
+            Role::Manager => self.manager_bp,
+        }
+    }
+
+    /// `cashier=5,supervisor=20,manager=100` (percent).
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut limits = DiscountLimits::default();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (role, pct) = part
+                .split_once('=')
+                .ok_or_else(|| format!("discount limit {part:?} is not role=percent"))?;
+            let role = Role::parse(role.trim())
+                .ok_or_else(|| format!("{role:?} is not cashier, supervisor or manager"))?;
+            let bp = Qty::parse(pct.trim())
+                .ok()
+                .map(|q| q.milli() / 10)
+                .filter(|bp| (0..=10_000).contains(bp))
+                .ok_or_else(|| format!("discount limit {pct:?} is not a percent from 0 to 100"))?
+                as u32;
+            match role {
+                Role::Cashier => limits.cashier_bp = bp,
+                Role::Supervisor => limits.supervisor_bp = bp,
+                Role::Manager => limits.manager_bp = bp,
+            }
+        }
+        Ok(limits)
+    }
+}
+
+fn invalid(field: impl Into<String>, detail: impl Into<String>) -> SaleRejection {
+    SaleRejection::Invalid {
+        field: field.into(),
+        detail: detail.into(),
+    }
+}
+
+/// The amount `request` takes off `base`, checked; `field` names it in errors.
+fn amount_off(field: &str, request: &DiscountRequest, base: Money) -> Result<Money, SaleRejection> {
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 100 {
+        return Err(invalid(
+            format!("{field}.reason"),
+            "a discount needs a reason of 1 to 100 characters",
+        ));
+    }
+    let off = match (request.percent, request.amount) {
+        (Some(pct), None) => {
+            let bp = pct.milli() / 10;
+            if !(1..=10_000).contains(&bp) || pct.milli() % 10 != 0 {
+                return Err(invalid(
+                    format!("{field}.percent"),
+                    "percent must be more than 0 and at most 100, to two decimals",
+                ));
+            }
+            Money::new(share(base.minor(), bp, 10_000), base.currency())
+        }
+        (None, Some(amount)) => {
+            if amount.currency() != base.currency() || !amount.minor().is_positive() {
+                return Err(invalid(
+                    format!("{field}.amount"),
+                    format!("the amount must be a positive {} amount", base.currency()),
+                ));
+            }
+            amount
+        }
+        _ => return Err(invalid(field, "give either percent or amount")),
+    };
+    if off.minor() > base.minor() {
+        return Err(invalid(
+            field,
+            format!("{off} off is more than the {base} it applies to"),
+        ));
+    }
+    Ok(off)
+}
+
+/// `value × num / den` rounded half up (values here are never negative).
+fn share(value: i64, num: i64, den: i64) -> i64 {
+    let (v, n, d) = (i128::from(value), i128::from(num), i128::from(den));
+    ((2 * v * n + d) / (2 * d)) as i64
+}
+
+/// Each line's discount, and the steepest discount given in basis points (for
+/// the role check). `nets` are the lines' price × qty.
+pub fn allocate(
+    nets: &[Money],
+    line_requests: &[Option<&DiscountRequest>],
+    bill: Option<&DiscountRequest>,
+) -> Result<(Vec<Option<LineDiscount>>, u32), SaleRejection> {
+    let mut steepest = 0u32;
+    let mut own = Vec::with_capacity(nets.len());
+    for (i, (net, request)) in nets.iter().zip(line_requests).enumerate() {
+        match request {
+            None => own.push((Money::new(0, net.currency()), None)),
+            Some(r) => {
+                let off = amount_off(&format!("lines[{i}].discount"), r, *net)?;
+                if net.minor() > 0 {
+                    steepest = steepest.max(share(off.minor(), 10_000, net.minor()) as u32);
+                }
+                own.push((off, Some(r.reason.trim().to_owned())));
+            }
+        }
+    }
+    let left: Vec<i64> = nets
+        .iter()
+        .zip(&own)
+        .map(|(n, (o, _))| n.minor() - o.minor())
+        .collect();
+    let base: i64 = left.iter().sum();
+    let mut bill_shares = vec![0i64; nets.len()];
+    let mut bill_reason = None;
+    if let Some(r) = bill {
+        let cur = nets
+            .first()
+            .map_or(pos_shared::Currency::INR, |n| n.currency());
+        let off = amount_off("bill_discount", r, Money::new(base, cur))?;
+        if base > 0 {
+            steepest = steepest.max(share(off.minor(), 10_000, base) as u32);
+            let mut cum = 0i64;
+            let mut given = 0i64;
+            for (i, l) in left.iter().enumerate() {
+                cum += l;
+                let upto = share(off.minor(), cum, base);
+                bill_shares[i] = upto - given;
+                given = upto;
+            }
+        }
+        bill_reason = Some(format!("bill: {}", r.reason.trim()));
+    }
+    let discounts = own
+        .into_iter()
+        .zip(bill_shares)
+        .map(|((off, reason), bill_share)| {
+            let amount = off.minor() + bill_share;
+            (amount > 0).then(|| LineDiscount {
+                amount: Money::new(amount, off.currency()),
+                reason: [
+                    reason,
+                    if bill_share > 0 {
+                        bill_reason.clone()
+                    } else {
+                        None
+                    },
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; "),
+            })
+        })
+        .collect();
+    Ok((discounts, steepest))
+}
+
+/// Checks the steepest discount against the signed-in role (a cashier's limit
+/// when nobody is signed in), or against the approver's role; returns who
+/// approved when someone had to.
+pub fn authorize(
+    conn: &Connection,
+    limits: &DiscountLimits,
+    signed_in: Option<Role>,
+    steepest_bp: u32,
+    approval: Option<&Approval>,
+) -> Result<Option<SaleCashier>, SaleRejection> {
+    let own = limits.for_role(signed_in.unwrap_or(Role::Cashier));
+    if steepest_bp <= own {
+        return Ok(None);
+    }
+    let pct = format!("{}.{:02}%", steepest_bp / 100, steepest_bp % 100);
+    let needed = [Role::Supervisor, Role::Manager]
+        .into_iter()
+        .find(|r| limits.for_role(*r) >= steepest_bp);
+    let Some(approval) = approval else {
+        return Err(invalid(
+            "approval",
+            match needed {
+                Some(r) => format!(
+                    "a {pct} discount needs a {}'s approval: their code and PIN",
+                    r.as_str()
+                ),
+                None => format!("a {pct} discount is beyond every role's limit"),
+            },
+        ));
+    };
+    let approver = staff::by_code(conn, &approval.code)
+        .map_err(|e| invalid("approval", e.to_string()))?
+        .filter(|s| s.active && s.pin_matches(&approval.pin));
+    match approver {
+        None => Err(invalid("approval", "the approving code or PIN is wrong")),
+        Some(s) if limits.for_role(s.role) < steepest_bp => Err(invalid(
+            "approval",
+            format!(
+                "{} may approve discounts up to {}%, not {pct}",
+                s.name,
+                limits.for_role(s.role) / 100
+            ),
+        )),
+        Some(s) => Ok(Some(SaleCashier {
+            staff_id: s.staff_id,
+            name: s.name,
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pct(p: &str, reason: &str) -> DiscountRequest {
+        DiscountRequest {
+            percent: Some(Qty::parse(p).unwrap()),
+            amount: None,
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn a_bill_discount_is_shared_out_exactly() {
+        // Lines of 10.00, 20.00 and 0.01; 10 % off the first; then 3.33 off the bill.
+        let nets = [Money::inr(1000), Money::inr(2000), Money::inr(1)];
+        let first = pct("10", "damaged box");
+        let bill = DiscountRequest {
+            percent: None,
+            amount: Some(Money::inr(333)),
+            reason: "loyalty".into(),
+        };
+        let (d, steepest) = allocate(&nets, &[Some(&first), None, None], Some(&bill)).unwrap();
+        // Left after line discounts: 900, 2000, 1 (2901). Cumulative shares of
+        // 333: 900/2901 → 103.31 → 103; 2900/2901 → 332.89 → 333; 2901 → 333.
+        let amounts: Vec<i64> = d
+            .iter()
+            .map(|x| x.as_ref().map_or(0, |x| x.amount.minor()))
+            .collect();
+        assert_eq!(amounts, [100 + 103, 230, 0]);
+        assert_eq!(amounts.iter().sum::<i64>(), 100 + 333);
+        assert_eq!(d[0].as_ref().unwrap().reason, "damaged box; bill: loyalty");
+        assert_eq!(steepest, 1148, "333 of 2901 is 11.48 %");
+    }
+
+    #[test]
+    fn bad_discounts_name_the_field() {
+        let nets = [Money::inr(1000)];
+        let cases = [
+            (pct("0", "x"), "lines[0].discount.percent"),
+            (pct("100.5", "x"), "lines[0].discount.percent"),
+            (pct("10", " "), "lines[0].discount.reason"),
+            (
+                DiscountRequest {
+                    percent: None,
+                    amount: Some(Money::inr(1001)),
+                    reason: "x".into(),
+                },
+                "lines[0].discount",
+            ),
+            (
+                DiscountRequest {
+                    percent: Some(Qty::units(5)),
+                    amount: Some(Money::inr(1)),
+                    reason: "x".into(),
+                },
+                "lines[0].discount",
+            ),
+        ];
+        for (request, field) in cases {
+            match allocate(&nets, &[Some(&request)], None) {
+                Err(SaleRejection::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            DiscountLimits::parse("cashier=2.5,manager=50").unwrap(),
+            DiscountLimits {
+                cashier_bp: 250,
+                supervisor_bp: 2000,
+                manager_bp: 5000
+            }
+        );
+        assert!(DiscountLimits::parse("owner=5").is_err());
+        assert!(DiscountLimits::parse("cashier=120").is_err());
+    }
+}
