@@ -297,3 +297,87 @@ async fn discounts_stay_within_the_role_or_need_a_seniors_approval() {
     }
     till.agent.stop();
 }
+
+#[tokio::test]
+async fn a_price_override_is_a_supervisors_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let s = credential.store_id;
+    feed_staff(
+        dir.path(),
+        s,
+        5,
+        vec![
+            member(s, "101", "Asha", Role::Cashier, "4821"),
+            member(s, "102", "Ravi", Role::Supervisor, "7305"),
+        ],
+    );
+    let till = start_till(dir.path()).await;
+    let line = |price: i64, reason: &str| json!([{"barcode": TEA, "qty": "1", "price_override": {"price": inr(price), "reason": reason}}]);
+    let sale = |price: i64, approval: Value| json!({"lines": line(price, "price match with the shop next door"), "tenders": cash(price), "approval": approval});
+
+    let before = on_disk(dir.path()).0;
+    let (status, problem) = till
+        .sell(json!({"lines": line(13000, "match"), "tenders": cash(13000)}))
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("approval"))
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("price override needs a supervisor"),
+        "{problem}"
+    );
+    let (_, problem) = till
+        .sell(sale(13000, json!({"code": "101", "pin": "4821"})))
+        .await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Asha may not approve a price override"),
+        "{problem}"
+    );
+    for (body, field) in [
+        (
+            json!({"lines": line(13000, " "), "tenders": cash(13000)}),
+            "lines[0].price_override.reason",
+        ),
+        (
+            json!({"lines": line(-5, "x"), "tenders": cash(13000)}),
+            "lines[0].price_override.price",
+        ),
+    ] {
+        let (status, problem) = till.sell(body).await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{problem}"
+        );
+    }
+    assert_eq!(on_disk(dir.path()).0, before, "refused sales wrote nothing");
+
+    let (status, sold) = till
+        .sell(sale(13000, json!({"code": "102", "pin": "7305"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sold}");
+    let l = &sold["lines"][0];
+    assert_eq!(paise(&l["unit_price"]), 13000);
+    assert_eq!(
+        l["price_override"],
+        json!({"catalog_price": inr(14500), "reason": "price match with the shop next door"})
+    );
+    assert_eq!(sold["discount_approved_by"]["name"], "Ravi");
+
+    // A supervisor signed in overrides without asking anyone.
+    post_json(&till, "/v1/session", json!({"code": "102", "pin": "7305"})).await;
+    let (status, sold) = till
+        .sell(json!({"lines": line(12000, "shelf label"), "tenders": cash(12000)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sold}");
+    assert!(sold.get("discount_approved_by").is_none());
+    till.agent.stop();
+}

@@ -214,6 +214,7 @@ mod tests {
             line_total: tax.gross(net).unwrap(),
             tax: Some(tax),
             discount: None,
+            price_override: None,
         }
     }
 

@@ -26,6 +26,16 @@ pub struct SaleLine {
     /// Taken off `unit_price × qty` before GST.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<LineDiscount>,
+    /// Set when the unit price is not the catalog's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_override: Option<PriceOverride>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceOverride {
+    /// What the catalog said.
+    pub catalog_price: Money,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +181,16 @@ impl SaleFact {
                 ));
             }
             let field = format!("lines[{i}].line_total");
+            if line
+                .price_override
+                .as_ref()
+                .is_some_and(|o| o.reason.trim().is_empty())
+            {
+                return Err(SaleError::new(
+                    format!("lines[{i}].price_override.reason"),
+                    "a price override needs its reason",
+                ));
+            }
             let mut net = line.unit_price.times(line.qty).map_err(money_err(&field))?;
             if let Some(d) = &line.discount {
                 let dfield = format!("lines[{i}].discount");
@@ -326,6 +346,7 @@ mod tests {
                 line_total: Money::inr(minor).times(qty).unwrap(),
                 tax: None,
                 discount: None,
+                price_override: None,
             }
         };
         SaleFact {

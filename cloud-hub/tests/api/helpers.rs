@@ -266,6 +266,7 @@ impl Shop {
                     line_total: Money::inr(*price).times(qty).expect("total"),
                     tax: None,
                     discount: None,
+                    price_override: None,
                 }
             })
             .collect();

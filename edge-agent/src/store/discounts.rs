@@ -210,33 +210,53 @@ pub fn allocate(
     Ok((discounts, steepest))
 }
 
-/// Checks the steepest discount against the signed-in role (a cashier's limit
-/// when nobody is signed in), or against the approver's role; returns who
-/// approved when someone had to.
+/// What a sale asks of whoever authorises it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Authority {
+    /// The steepest discount given, in basis points.
+    pub discount_bp: u32,
+    /// The least role that may do something else the sale does (a price override).
+    pub min_role: Option<Role>,
+}
+
+impl Authority {
+    fn allows(&self, limits: &DiscountLimits, role: Role) -> bool {
+        self.discount_bp <= limits.for_role(role) && self.min_role.is_none_or(|r| role >= r)
+    }
+}
+
+/// Checks what the sale asks against the signed-in role (a cashier's when
+/// nobody is signed in), or else against the approver's; returns who approved
+/// when someone had to.
 pub fn authorize(
     conn: &Connection,
     limits: &DiscountLimits,
     signed_in: Option<Role>,
-    steepest_bp: u32,
+    asks: Authority,
     approval: Option<&Approval>,
 ) -> Result<Option<SaleCashier>, SaleRejection> {
-    let own = limits.for_role(signed_in.unwrap_or(Role::Cashier));
-    if steepest_bp <= own {
+    if asks.allows(limits, signed_in.unwrap_or(Role::Cashier)) {
         return Ok(None);
     }
-    let pct = format!("{}.{:02}%", steepest_bp / 100, steepest_bp % 100);
+    let bp = asks.discount_bp;
+    let pct = format!("{}.{:02}%", bp / 100, bp % 100);
+    let what = match (asks.min_role.is_some(), bp > limits.cashier_bp) {
+        (true, false) => "a price override".to_owned(),
+        (true, true) => format!("a price override and a {pct} discount"),
+        (false, _) => format!("a {pct} discount"),
+    };
     let needed = [Role::Supervisor, Role::Manager]
         .into_iter()
-        .find(|r| limits.for_role(*r) >= steepest_bp);
+        .find(|r| asks.allows(limits, *r));
     let Some(approval) = approval else {
         return Err(invalid(
             "approval",
             match needed {
                 Some(r) => format!(
-                    "a {pct} discount needs a {}'s approval: their code and PIN",
+                    "{what} needs a {}'s approval: their code and PIN",
                     r.as_str()
                 ),
-                None => format!("a {pct} discount is beyond every role's limit"),
+                None => format!("{what} is beyond every role's limit"),
             },
         ));
     };
@@ -245,7 +265,11 @@ pub fn authorize(
         .filter(|s| s.active && s.pin_matches(&approval.pin));
     match approver {
         None => Err(invalid("approval", "the approving code or PIN is wrong")),
-        Some(s) if limits.for_role(s.role) < steepest_bp => Err(invalid(
+        Some(s) if asks.min_role.is_some_and(|r| s.role < r) => Err(invalid(
+            "approval",
+            format!("{} may not approve a price override", s.name),
+        )),
+        Some(s) if !asks.allows(limits, s.role) => Err(invalid(
             "approval",
             format!(
                 "{} may approve discounts up to {}%, not {pct}",

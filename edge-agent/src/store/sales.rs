@@ -9,7 +9,9 @@ use super::catalog::{product_by_barcode, ProductView};
 use super::discounts::{self, Approval, DiscountLimits, DiscountRequest};
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::gs1::VariableMeasureRule;
-use pos_shared::sale::{SaleCashier, SaleCustomer, SaleFact, SaleLine, Tender, TenderMethod};
+use pos_shared::sale::{
+    PriceOverride, SaleCashier, SaleCustomer, SaleFact, SaleLine, Tender, TenderMethod,
+};
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
 use pos_shared::{Gtin, Money, MovementId, Qty, SaleId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -26,6 +28,16 @@ pub struct SaleLineRequest {
     pub qty: Option<Qty>,
     #[serde(default)]
     pub discount: Option<DiscountRequest>,
+    /// A price other than the catalog's, with the reason: a supervisor's call.
+    #[serde(default)]
+    pub price_override: Option<PriceOverrideRequest>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceOverrideRequest {
+    pub price: Money,
+    pub reason: String,
 }
 
 /// What the till asks for; prices come from the replica, never from the request.
@@ -316,11 +328,37 @@ pub fn record_sale(
     };
     let currency = products[0].price.currency();
     let mut priced = Vec::with_capacity(products.len());
+    let mut overrides = Vec::with_capacity(products.len());
     for (i, (p, req)) in products.iter().zip(&barcodes).enumerate() {
-        let unit_price = match req.label_price {
+        let mut unit_price = match req.label_price {
             Some(minor) => Money::new(minor, p.price.currency()),
             None => p.price,
         };
+        let mut price_override = None;
+        if let Some(o) = &request.lines[i].price_override {
+            let reason = o.reason.trim();
+            if reason.is_empty() || reason.chars().count() > 100 {
+                return Ok(SaleResult::Rejected(invalid(
+                    format!("lines[{i}].price_override.reason"),
+                    "a price override needs a reason of 1 to 100 characters",
+                )));
+            }
+            if o.price.is_negative() || o.price.currency() != unit_price.currency() {
+                return Ok(SaleResult::Rejected(invalid(
+                    format!("lines[{i}].price_override.price"),
+                    format!(
+                        "the price must be a {} amount of zero or more",
+                        unit_price.currency()
+                    ),
+                )));
+            }
+            price_override = Some(PriceOverride {
+                catalog_price: unit_price,
+                reason: reason.to_owned(),
+            });
+            unit_price = o.price;
+        }
+        overrides.push(price_override);
         let gross_net = match unit_price.times(req.qty) {
             Ok(m) if m.currency() == currency => m,
             Ok(_) => {
@@ -346,21 +384,29 @@ pub fn record_sale(
             Ok(d) => d,
             Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
         };
+    let asks = discounts::Authority {
+        discount_bp: steepest,
+        min_role: overrides
+            .iter()
+            .any(Option::is_some)
+            .then_some(pos_shared::staff::Role::Supervisor),
+    };
     let approved_by = match discounts::authorize(
         &tx,
         &policy.discount_limits,
         request.cashier_role,
-        steepest,
+        asks,
         request.approval.as_ref(),
     ) {
         Ok(a) => a,
         Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
     };
     let mut lines = Vec::with_capacity(products.len());
-    for (i, ((p, req), ((unit_price, gross_net), discount))) in products
+    for (i, (((p, req), ((unit_price, gross_net), discount)), price_override)) in products
         .iter()
         .zip(&barcodes)
         .zip(priced.into_iter().zip(discounts))
+        .zip(overrides)
         .enumerate()
     {
         let net = match &discount {
@@ -402,6 +448,7 @@ pub fn record_sale(
             line_total,
             tax,
             discount,
+            price_override,
         });
     }
     let total = match Money::sum(currency, lines.iter().map(|l| &l.line_total)) {
