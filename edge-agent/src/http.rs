@@ -60,6 +60,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(crate::returns_api::routes())
         .merge(crate::customers_api::routes())
         .merge(crate::session::routes())
+        .merge(crate::audit_api::routes())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .with_state(state)
 }

@@ -9,6 +9,7 @@
 //! - [`sync`]: the loop that enrolls, uploads and pulls, with backoff.
 //! - [`http`]: the local API.
 
+pub mod audit_api;
 pub mod bootstrap;
 pub mod config;
 pub mod credential;

@@ -3,12 +3,14 @@
 //! PINs for a code lock it for five minutes.
 
 use crate::http::AgentState;
-use crate::store::staff;
+use crate::store::{audit, staff};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use pos_shared::audit::AuditAction;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::sale::SaleCashier;
 use pos_shared::staff::Role;
 use pos_shared::{StaffId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -60,6 +62,20 @@ struct SignInRequest {
     pin: String,
 }
 
+/// Writes a sign-in event to the audit log; a till not yet enrolled has no log.
+async fn log(app: &AgentState, action: AuditAction, staff: Option<SaleCashier>, detail: String) {
+    let Some(device) = app.sync.credential() else {
+        return;
+    };
+    let written = app
+        .store
+        .call(move |c| audit::record(c, &device, action, staff, detail, None))
+        .await;
+    if let Err(e) = written {
+        tracing::error!(error = %e, "sign-in event not logged");
+    }
+}
+
 async fn sign_in(
     State(app): State<AgentState>,
     JsonBody(request): JsonBody<SignInRequest>,
@@ -99,34 +115,88 @@ async fn sign_in(
             .map_err(ApiError::internal)?,
         None => None,
     };
-    let mut inner = app.session.inner.lock().unwrap_or_else(|e| e.into_inner());
-    match matched {
-        Some(m) if m.active => {
-            inner.failures.remove(&code);
-            let signed_in = SignedIn {
-                staff_id: m.staff_id,
-                name: m.name,
-                role: m.role,
-                since: Timestamp::now(),
+    let outcome = {
+        let mut inner = app.session.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match matched {
+            Some(m) if m.active => {
+                inner.failures.remove(&code);
+                let signed_in = SignedIn {
+                    staff_id: m.staff_id,
+                    name: m.name,
+                    role: m.role,
+                    since: Timestamp::now(),
+                };
+                inner.current = Some(signed_in.clone());
+                Ok(signed_in)
+            }
+            Some(_) => Err((
+                None,
+                ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "staff_inactive",
+                    "this member of staff may not sign in; ask a manager",
+                ),
+            )),
+            None => {
+                let entry = inner.failures.entry(code.clone()).or_insert((0, None));
+                entry.0 += 1;
+                let left = MAX_FAILURES.saturating_sub(entry.0);
+                if left == 0 {
+                    *entry = (0, Some(Instant::now() + LOCKOUT));
+                }
+                Err((
+                    Some(left),
+                    ApiError::unauthorized(format!(
+                        "wrong code or PIN; {left} tries left before this code is locked"
+                    )),
+                ))
+            }
+        }
+    };
+    match outcome {
+        Ok(signed_in) => {
+            let who = SaleCashier {
+                staff_id: signed_in.staff_id,
+                name: signed_in.name.clone(),
             };
-            inner.current = Some(signed_in.clone());
+            log(
+                &app,
+                AuditAction::SignedIn,
+                Some(who),
+                format!("{} signed in", signed_in.name),
+            )
+            .await;
             Ok(Json(signed_in))
         }
-        Some(_) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "staff_inactive",
-            "this member of staff may not sign in; ask a manager",
-        )),
-        None => {
-            let entry = inner.failures.entry(code).or_insert((0, None));
-            entry.0 += 1;
-            let left = MAX_FAILURES.saturating_sub(entry.0);
-            if left == 0 {
-                *entry = (0, Some(Instant::now() + LOCKOUT));
-            }
-            Err(ApiError::unauthorized(format!(
-                "wrong code or PIN; {left} tries left before this code is locked"
-            )))
+        Err((Some(0), e)) => {
+            log(
+                &app,
+                AuditAction::CodeLocked,
+                None,
+                format!("code {code} locked after {MAX_FAILURES} wrong PINs"),
+            )
+            .await;
+            Err(e)
+        }
+        Err((Some(_), e)) => {
+            log(
+                &app,
+                AuditAction::SignInFailed,
+                None,
+                format!("wrong PIN or unknown code {code}"),
+            )
+            .await;
+            Err(e)
+        }
+        Err((None, e)) => {
+            log(
+                &app,
+                AuditAction::SignInFailed,
+                None,
+                format!("inactive code {code} tried to sign in"),
+            )
+            .await;
+            Err(e)
         }
     }
 }

@@ -249,8 +249,8 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
     assert!(z["closed_at"].is_string());
     assert_eq!(
         on_disk(dir.path()).1,
-        queued_before + 1,
-        "the Z report is queued for the hub"
+        queued_before + 2,
+        "the Z report and its audit entry are queued for the hub"
     );
 
     // The shift is over: a new one may open; sales made now belong to it.

@@ -381,3 +381,110 @@ async fn a_price_override_is_a_supervisors_call() {
     assert!(sold.get("discount_approved_by").is_none());
     till.agent.stop();
 }
+
+#[tokio::test]
+async fn voids_and_approvals_land_in_an_append_only_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let s = credential.store_id;
+    feed_staff(
+        dir.path(),
+        s,
+        5,
+        vec![
+            member(s, "101", "Asha", Role::Cashier, "4821"),
+            member(s, "102", "Ravi", Role::Supervisor, "7305"),
+        ],
+    );
+    let till = start_till(dir.path()).await;
+    post_json(&till, "/v1/session", json!({"code": "101", "pin": "0000"})).await;
+    post_json(&till, "/v1/session", json!({"code": "101", "pin": "4821"})).await;
+
+    let (status, line) = post_json(
+        &till,
+        "/v1/voids",
+        json!({"kind": "line", "reason": "scanned twice", "description": "Assam Tea 250 g × 1", "amount": inr(14500)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{line}");
+    assert_eq!(line["staff"]["name"], "Asha");
+    let bill = json!({"kind": "bill", "reason": "customer left", "description": "3 lines", "amount": inr(52940)});
+    let (status, problem) = post_json(&till, "/v1/voids", bill.clone()).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("approval"))
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("voiding a bill needs a supervisor"),
+        "{problem}"
+    );
+    let mut approved = bill;
+    approved["approval"] = json!({"code": "102", "pin": "7305"});
+    let (status, entry) = post_json(&till, "/v1/voids", approved).await;
+    assert_eq!(status, StatusCode::CREATED, "{entry}");
+    assert_eq!(entry["staff"]["name"], "Ravi");
+    for (body, field) in [
+        (
+            json!({"kind": "line", "reason": " ", "description": "x", "amount": inr(1)}),
+            "reason",
+        ),
+        (
+            json!({"kind": "line", "reason": "x", "description": "x", "amount": inr(-1)}),
+            "amount",
+        ),
+        (
+            json!({"kind": "cart", "reason": "x", "description": "x", "amount": inr(1)}),
+            "kind",
+        ),
+    ] {
+        let (status, problem) = post_json(&till, "/v1/voids", body.clone()).await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{body}"
+        );
+    }
+
+    // A discount Ravi approves is logged under his name.
+    let (status, _) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": "1", "discount": {"percent": "10", "reason": "regular"}}],
+                     "tenders": cash(13050), "approval": {"code": "102", "pin": "7305"}}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (_, log) = till.get("/v1/audit").await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "discount_approved",
+            "bill_voided",
+            "line_voided",
+            "signed_in",
+            "sign_in_failed"
+        ]
+    );
+    assert!(
+        log[0]["detail"].as_str().unwrap().contains("Ravi approved"),
+        "{}",
+        log[0]
+    );
+    let (status, _) = till.get("/v1/audit?limit=0").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Nothing may rewrite or remove an entry, not even with direct SQL.
+    let db = LocalStore::open(&dir.path().join("edge.db")).unwrap();
+    let tampered = db.with_conn(|c| Ok(c.execute("UPDATE audit_log SET entry = '{}'", [])?));
+    assert!(format!("{:?}", tampered.unwrap_err()).contains("append-only"));
+    let removed = db.with_conn(|c| Ok(c.execute("DELETE FROM audit_log", [])?));
+    assert!(removed.is_err());
+    till.agent.stop();
+}

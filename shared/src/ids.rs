@@ -100,6 +100,10 @@ id_type!(
     /// A member of a store's staff who signs in at the till.
     StaffId
 );
+id_type!(
+    /// One entry of a terminal's audit log.
+    AuditId
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@
 //! assert_eq!(gtin.as_str(), "08901234567890");
 //! ```
 
+pub mod audit;
 pub mod event;
 pub mod gs1;
 pub mod gstin;
@@ -34,8 +35,8 @@ pub mod time;
 pub use event::Envelope;
 pub use gtin::{Gtin, GtinError};
 pub use ids::{
-    MovementId, ProductId, ReturnId, SaleId, ShiftId, StaffId, StoreId, TenantId, TerminalId,
-    VariantId,
+    AuditId, MovementId, ProductId, ReturnId, SaleId, ShiftId, StaffId, StoreId, TenantId,
+    TerminalId, VariantId,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use problem::Problem;

@@ -214,6 +214,8 @@ pub enum Fact {
     ShiftClosed(crate::shift::ShiftReport),
     /// Goods returned against an earlier sale, and the refund.
     Return(crate::returns::ReturnFact),
+    /// A sensitive action at the till (void, approval, sign-in, …).
+    Audit(crate::audit::AuditEntry),
 }
 
 impl Fact {
@@ -222,6 +224,7 @@ impl Fact {
             Fact::Sale(_) => "pos.sale.completed",
             Fact::ShiftClosed(_) => "pos.shift.closed",
             Fact::Return(_) => "pos.return.completed",
+            Fact::Audit(_) => "pos.audit.recorded",
         }
     }
 }

@@ -260,6 +260,19 @@ impl Hq {
         .map(|_| ())
     }
 
+    /// The store's till audit entries, newest first.
+    pub async fn audit(&self, store: &str) -> HqResult<Vec<Value>> {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/stores/{store}/audit"),
+                None,
+                StatusCode::OK,
+            )
+            .await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
     /// The store's closed shifts (Z reports), oldest first.
     pub async fn shifts(&self, store: &str) -> HqResult<Vec<Value>> {
         let v = self

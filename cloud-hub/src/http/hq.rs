@@ -39,6 +39,7 @@ pub(super) fn router() -> Router<AppState> {
         )
         .route("/v1/stores/{store_id}/sales", get(sales))
         .route("/v1/stores/{store_id}/shifts", get(shifts))
+        .route("/v1/stores/{store_id}/audit", get(audit_log))
         .route("/v1/stores/{store_id}/documents/{purpose}", get(document))
         .route("/v1/products", post(create_product))
         .route("/v1/variants/{variant_id}/price", put(set_price))
@@ -388,6 +389,22 @@ async fn shifts(
     Ok(Json(
         app.storage
             .shift_closes(hq.tenant, store)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+/// What the store's tills logged as sensitive (voids, approvals, sign-ins),
+/// newest first, the latest 500.
+async fn audit_log(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<pos_shared::audit::AuditEntry>>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .audit_log(hq.tenant, store, 500)
             .await
             .map_err(db_error)?,
     ))

@@ -274,6 +274,17 @@ fn check_fact(device: &DeviceIdentity, envelope: Envelope<Fact>) -> Result<Envel
             }
             ret.validate().map_err(|e| e.to_string())?;
         }
+        Fact::Audit(entry) => {
+            if envelope.event_id != entry.entry_id.as_uuid() {
+                return Err("event_id: an audit entry's event id must be its entry id".into());
+            }
+            if entry.store_id != device.store_id || entry.terminal_id != device.terminal_id {
+                return Err(
+                    "store_id: the entry was not made on this terminal at its store".into(),
+                );
+            }
+            entry.validate()?;
+        }
         Fact::ShiftClosed(report) => {
             if envelope.event_id != report.shift_id.as_uuid() {
                 return Err("event_id: a shift close's event id must be its shift id".into());

@@ -27,6 +27,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(7, "hub-postgres/0007_shift_closes.sql"),
     migration!(8, "hub-postgres/0008_returns.sql"),
     migration!(9, "hub-postgres/0009_staff.sql"),
+    migration!(10, "hub-postgres/0010_audit_log.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -39,6 +40,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(7, "hub-sqlite/0007_shift_closes.sql"),
     migration!(8, "hub-sqlite/0008_returns.sql"),
     migration!(9, "hub-sqlite/0009_staff.sql"),
+    migration!(10, "hub-sqlite/0010_audit_log.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -354,6 +354,13 @@ pub trait Storage: Send + Sync + 'static {
         device: &DeviceIdentity,
         facts: &[(Envelope<Fact>, String)],
     ) -> DbResult<Vec<FactStored>>;
+    /// The store's till audit entries, newest first.
+    async fn audit_log(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        limit: i64,
+    ) -> DbResult<Vec<pos_shared::audit::AuditEntry>>;
     /// The Z reports of a store's closed shifts, oldest first.
     async fn shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>>;
     async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>>;

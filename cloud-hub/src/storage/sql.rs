@@ -169,6 +169,7 @@ macro_rules! sql_storage {
             MOVEMENT_COLUMNS, VARIANT_COLUMNS,
         };
         use $crate::storage::*;
+        use pos_shared::audit::AuditEntry;
         use pos_shared::returns::ReturnFact;
         use pos_shared::shift::ShiftReport;
         use pos_shared::staff::{Role, StaffRecord};
@@ -676,6 +677,10 @@ macro_rules! sql_storage {
 
             async fn shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>> {
                 self.read_shift_closes(tenant, store).await
+            }
+
+            async fn audit_log(&self, tenant: TenantId, store: StoreId, limit: i64) -> DbResult<Vec<AuditEntry>> {
+                self.read_audit_log(tenant, store, limit).await
             }
 
             async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>> {

@@ -25,6 +25,7 @@ macro_rules! sql_fact_paths {
                         Fact::Sale(sale) => Self::insert_sale(&mut savepoint, device, sale, raw).await?,
                         Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
                         Fact::Return(ret) => Self::insert_return(&mut savepoint, device, ret, raw).await?,
+                        Fact::Audit(entry) => Self::insert_audit(&mut savepoint, device, entry, raw).await?,
                     };
                     if outcome == FactStored::Accepted {
                         savepoint.commit().await?;
@@ -185,6 +186,54 @@ macro_rules! sql_fact_paths {
                     }
                 }
                 Ok(FactStored::Accepted)
+            }
+
+            /// Keeps a till's audit entry; idempotent by entry id.
+            async fn insert_audit(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                entry: &AuditEntry,
+                raw_envelope: &str,
+            ) -> DbResult<FactStored> {
+                let action = serde_json::to_value(entry.action)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let done = sqlx::query(
+                    "INSERT INTO audit_log (id, tenant_id, store_id, terminal_id, at_ms, action, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(entry.entry_id.as_uuid())
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(entry.at.unix_millis())
+                .bind(action)
+                .bind(now_ms())
+                .bind(raw_envelope)
+                .execute(&mut **tx)
+                .await?;
+                Ok(if done.rows_affected() == 0 { FactStored::Duplicate } else { FactStored::Accepted })
+            }
+
+            /// The store's audit entries, newest first.
+            async fn read_audit_log(&self, tenant: TenantId, store: StoreId, limit: i64) -> DbResult<Vec<AuditEntry>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT envelope FROM audit_log WHERE tenant_id = $1 AND store_id = $2 ORDER BY at_ms DESC, id LIMIT $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(raw,)| match serde_json::from_str::<Envelope<Fact>>(&raw) {
+                        Ok(Envelope { data: Fact::Audit(entry), .. }) => Ok(entry),
+                        Ok(_) => Err(DbError::Corrupt("an audit row holds another fact".into())),
+                        Err(e) => Err(DbError::Corrupt(format!("stored audit entry: {e}"))),
+                    })
+                    .collect()
             }
 
             /// Keeps a shift's Z report; idempotent by shift id.

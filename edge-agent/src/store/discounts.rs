@@ -215,8 +215,10 @@ pub fn allocate(
 pub struct Authority {
     /// The steepest discount given, in basis points.
     pub discount_bp: u32,
-    /// The least role that may do something else the sale does (a price override).
+    /// The least role that may do something else asked (a price override).
     pub min_role: Option<Role>,
+    /// That something, in words: `a price override`, `voiding a bill`.
+    pub action: &'static str,
 }
 
 impl Authority {
@@ -241,8 +243,8 @@ pub fn authorize(
     let bp = asks.discount_bp;
     let pct = format!("{}.{:02}%", bp / 100, bp % 100);
     let what = match (asks.min_role.is_some(), bp > limits.cashier_bp) {
-        (true, false) => "a price override".to_owned(),
-        (true, true) => format!("a price override and a {pct} discount"),
+        (true, false) => asks.action.to_owned(),
+        (true, true) => format!("{} and a {pct} discount", asks.action),
         (false, _) => format!("a {pct} discount"),
     };
     let needed = [Role::Supervisor, Role::Manager]
@@ -267,7 +269,7 @@ pub fn authorize(
         None => Err(invalid("approval", "the approving code or PIN is wrong")),
         Some(s) if asks.min_role.is_some_and(|r| s.role < r) => Err(invalid(
             "approval",
-            format!("{} may not approve a price override", s.name),
+            format!("{} may not approve {}", s.name, asks.action),
         )),
         Some(s) if !asks.allows(limits, s.role) => Err(invalid(
             "approval",

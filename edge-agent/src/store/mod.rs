@@ -6,6 +6,7 @@
 //! database runs in WAL mode with `synchronous=FULL`, so a committed sale survives
 //! power loss before the call returns.
 
+pub mod audit;
 pub mod bootstrap;
 pub mod catalog;
 pub mod customers;
@@ -52,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0006_shifts.sql"),
     include_str!("../../../migrations/edge/0007_returns.sql"),
     include_str!("../../../migrations/edge/0008_staff.sql"),
+    include_str!("../../../migrations/edge/0009_audit_log.sql"),
 ];
 
 #[derive(Clone)]

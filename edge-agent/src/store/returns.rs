@@ -262,6 +262,21 @@ pub fn record_return(
         };
         apply_movement(&tx, &movement, "local")?;
     }
+    super::audit::record(
+        &tx,
+        device,
+        pos_shared::audit::AuditAction::ReturnMade,
+        None,
+        format!(
+            "return {} against bill {}: {} refunded by {} ({})",
+            fact.receipt_no,
+            fact.original_receipt_no,
+            fact.total,
+            fact.refunds.first().map_or("nothing", |r| r.method.label()),
+            fact.reason
+        ),
+        Some(fact.return_id.to_string()),
+    )?;
     super::outbox::enqueue(
         &tx,
         device,

@@ -390,6 +390,7 @@ pub fn record_sale(
             .iter()
             .any(Option::is_some)
             .then_some(pos_shared::staff::Role::Supervisor),
+        action: "a price override",
     };
     let approved_by = match discounts::authorize(
         &tx,
@@ -537,8 +538,70 @@ pub fn record_sale(
         return Ok(SaleResult::Rejected(invalid(e.field, e.message)));
     }
     write_sale(&tx, device, &sale)?;
+    audit_sale(&tx, device, &sale)?;
     tx.commit()?;
     Ok(SaleResult::Recorded(sale, warnings))
+}
+
+/// Logs what in a sale needed authority: price overrides and approved discounts.
+fn audit_sale(conn: &Connection, device: &DeviceCredential, sale: &SaleFact) -> StoreResult<()> {
+    use pos_shared::audit::AuditAction;
+    let by = sale
+        .discount_approved_by
+        .clone()
+        .or_else(|| sale.cashier.clone());
+    let overrides: Vec<String> = sale
+        .lines
+        .iter()
+        .filter_map(|l| {
+            l.price_override.as_ref().map(|o| {
+                format!(
+                    "{}: {} → {} ({})",
+                    l.name, o.catalog_price, l.unit_price, o.reason
+                )
+            })
+        })
+        .collect();
+    let reference = Some(sale.sale_id.to_string());
+    if !overrides.is_empty() {
+        let detail = format!("bill {}: {}", sale.receipt_no, overrides.join("; "));
+        super::audit::record(
+            conn,
+            device,
+            AuditAction::PriceOverridden,
+            by.clone(),
+            detail,
+            reference.clone(),
+        )?;
+    }
+    if let Some(approver) = &sale.discount_approved_by {
+        let discounts: Vec<String> = sale
+            .lines
+            .iter()
+            .filter_map(|l| {
+                l.discount
+                    .as_ref()
+                    .map(|d| format!("{}: {} off ({})", l.name, d.amount, d.reason))
+            })
+            .collect();
+        if !discounts.is_empty() {
+            let detail = format!(
+                "bill {}: {} approved {}",
+                sale.receipt_no,
+                approver.name,
+                discounts.join("; ")
+            );
+            super::audit::record(
+                conn,
+                device,
+                AuditAction::DiscountApproved,
+                Some(approver.clone()),
+                detail,
+                reference,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Gap-free per terminal: the counter moves only inside a committed sale.

@@ -5,6 +5,7 @@
 //! the sales' own facts, so they add up to exactly what was rung up.
 
 use super::{sales::stored_sale, StoreError, StoreResult};
+use pos_shared::audit::AuditAction;
 use pos_shared::sale::SaleFact;
 use pos_shared::shift::ShiftReport;
 use pos_shared::sync::{DeviceCredential, Fact};
@@ -136,6 +137,19 @@ pub fn open(
         ],
     )?;
     let report = x_report(&tx, device)?;
+    if let Ok(r) = &report {
+        super::audit::record(
+            &tx,
+            device,
+            AuditAction::ShiftOpened,
+            None,
+            format!(
+                "{} opened a shift with a float of {}",
+                r.opened_by, r.opening_float
+            ),
+            Some(r.shift_id.to_string()),
+        )?;
+    }
     tx.commit()?;
     Ok(report)
 }
@@ -248,6 +262,21 @@ pub fn move_cash(
         ],
     )?;
     let report = report_for(&tx, device, &shift)?;
+    super::audit::record(
+        &tx,
+        device,
+        AuditAction::CashMoved,
+        None,
+        format!(
+            "cash {} {}: {reason}",
+            match request.kind {
+                CashKind::In => "in",
+                CashKind::Out => "out",
+            },
+            request.amount
+        ),
+        Some(shift.id.to_string()),
+    )?;
     tx.commit()?;
     Ok(Ok(report))
 }
@@ -283,6 +312,17 @@ pub fn close(
     tx.execute(
         "UPDATE shifts SET closed_at_ms = ?2, z_report = ?3 WHERE id = ?1",
         params![shift.id.to_string(), closed_at.unix_millis(), z_json],
+    )?;
+    super::audit::record(
+        &tx,
+        device,
+        AuditAction::ShiftClosed,
+        None,
+        format!(
+            "{}'s shift closed: expected {}, counted {}",
+            z.opened_by, z.expected_cash, request.counted_cash
+        ),
+        Some(shift.id.to_string()),
     )?;
     super::outbox::enqueue(
         &tx,

@@ -531,8 +531,8 @@ async fn a_shift_closed_offline_reaches_hq(backend: Backend) {
     assert_eq!(z["variance"]["minor"], 0, "{z}");
     assert_eq!(
         till.status().await["queued"],
-        4,
-        "two sales, the return and the Z report wait"
+        7,
+        "two sales, the return, the Z report and three audit entries (open, return, close) wait"
     );
 
     hub.restart().await;
@@ -587,5 +587,18 @@ async fn staff_set_at_hq_sign_in_at_the_till(backend: Backend) {
     wait_sign_in(&till, "102", "7305", 200).await;
     hq.deactivate_staff(&asha).await.unwrap();
     wait_sign_in(&till, "101", "4821", 403).await;
+
+    // HQ sees the till's sign-ins in the store's audit log.
+    wait_drained(&till, &hub).await;
+    let log = hq.audit(&store).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e["action"] == "signed_in" && e["staff"]["name"] == "Asha"),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|e| e["action"] == "sign_in_failed"),
+        "{log:?}"
+    );
 }
 on_both_backends!(staff_set_at_hq_sign_in_at_the_till);
