@@ -185,7 +185,7 @@ impl AgentConfig {
                         specs
                             .split(',')
                             .filter(|s| !s.trim().is_empty())
-                            .map(crate::store::sales::parse_scale_rule)
+                            .map(crate::store::scale_labels::parse_scale_rule)
                             .collect::<Result<Vec<_>, _>>()
                     })
                     .transpose()?

@@ -228,8 +228,8 @@ async fn weighed_and_priced_labels_from_the_store_scales() {
         .unwrap();
     let policy = edge_agent::store::sales::SalePolicy {
         scale_rules: vec![
-            edge_agent::store::sales::parse_scale_rule("21:5:weight:5:3").unwrap(),
-            edge_agent::store::sales::parse_scale_rule("22:4:price:5:2:check").unwrap(),
+            edge_agent::store::scale_labels::parse_scale_rule("21:5:weight:5:3").unwrap(),
+            edge_agent::store::scale_labels::parse_scale_rule("22:4:price:5:2:check").unwrap(),
         ],
         ..Default::default()
     };

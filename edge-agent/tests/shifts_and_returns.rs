@@ -39,7 +39,9 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
     add_items(dir.path(), credential.store_id, 5, vec![soap(), tomato]);
     let policy = edge_agent::store::sales::SalePolicy {
         cash_rounding_minor: 100,
-        scale_rules: vec![edge_agent::store::sales::parse_scale_rule("21:5:weight:5:3").unwrap()],
+        scale_rules: vec![
+            edge_agent::store::scale_labels::parse_scale_rule("21:5:weight:5:3").unwrap(),
+        ],
         ..Default::default()
     };
     let till = start_till_full(dir.path(), vec![], PrintSettings::default(), policy).await;

@@ -176,15 +176,7 @@ impl Hq {
 
     /// The store's terminals with their sync status.
     pub async fn terminals(&self, store: &str) -> HqResult<Vec<Value>> {
-        let v = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/v1/stores/{store}/terminals"),
-                None,
-                StatusCode::OK,
-            )
-            .await?;
-        Ok(v.as_array().cloned().unwrap_or_default())
+        self.store_list(store, "terminals").await
     }
 
     /// A store document as the hub saved it (Automerge format).
@@ -207,6 +199,19 @@ impl Hq {
             .to_vec())
     }
 
+    /// `GET /v1/stores/{store}/{what}`, a JSON list.
+    async fn store_list(&self, store: &str, what: &str) -> HqResult<Vec<Value>> {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/stores/{store}/{what}"),
+                None,
+                StatusCode::OK,
+            )
+            .await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
     pub async fn inventory(&self, store: &str) -> HqResult<Value> {
         self.call(
             reqwest::Method::GET,
@@ -218,15 +223,7 @@ impl Hq {
     }
 
     pub async fn sales(&self, store: &str) -> HqResult<Vec<Value>> {
-        let v = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/v1/stores/{store}/sales"),
-                None,
-                StatusCode::OK,
-            )
-            .await?;
-        Ok(v.as_array().cloned().unwrap_or_default())
+        self.store_list(store, "sales").await
     }
 
     /// Adds a member of staff to the store; returns their id.
@@ -262,40 +259,16 @@ impl Hq {
 
     /// The store's till audit entries, newest first.
     pub async fn audit(&self, store: &str) -> HqResult<Vec<Value>> {
-        let v = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/v1/stores/{store}/audit"),
-                None,
-                StatusCode::OK,
-            )
-            .await?;
-        Ok(v.as_array().cloned().unwrap_or_default())
+        self.store_list(store, "audit").await
     }
 
     /// The store's closed shifts (Z reports), oldest first.
     pub async fn shifts(&self, store: &str) -> HqResult<Vec<Value>> {
-        let v = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/v1/stores/{store}/shifts"),
-                None,
-                StatusCode::OK,
-            )
-            .await?;
-        Ok(v.as_array().cloned().unwrap_or_default())
+        self.store_list(store, "shifts").await
     }
 
     pub async fn movements(&self, store: &str) -> HqResult<Vec<Value>> {
-        let v = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/v1/stores/{store}/movements"),
-                None,
-                StatusCode::OK,
-            )
-            .await?;
-        Ok(v.as_array().cloned().unwrap_or_default())
+        self.store_list(store, "movements").await
     }
 }
 

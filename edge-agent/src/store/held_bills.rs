@@ -9,7 +9,8 @@
 //! they sync Automerge keeps both values as a conflict, which is shown rather
 //! than silently resolved.
 
-use super::sales::{resolve_line, SaleLineRequest, SalePolicy};
+use super::sales::{SaleLineRequest, SalePolicy};
+use super::scale_labels::resolve_line;
 use super::{catalog, documents, StoreError, StoreResult};
 use automerge::transaction::Transactable;
 use automerge::{ReadDoc, ROOT};

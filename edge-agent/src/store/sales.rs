@@ -7,13 +7,14 @@
 
 use super::catalog::{product_by_barcode, ProductView};
 use super::discounts::{self, Approval, DiscountLimits, DiscountRequest};
+use super::scale_labels::{resolve_line, ResolvedLine};
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::gs1::VariableMeasureRule;
 use pos_shared::sale::{
     PriceOverride, SaleCashier, SaleCustomer, SaleFact, SaleLine, Tender, TenderMethod,
 };
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
-use pos_shared::{Gtin, Money, MovementId, Qty, SaleId, Timestamp};
+use pos_shared::{Money, MovementId, Qty, SaleId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::Deserialize;
 
@@ -180,42 +181,6 @@ impl Default for SalePolicy {
     }
 }
 
-/// Parses a scale label layout: `prefix:item_digits:weight|price:value_digits:decimals[:check]`,
-/// e.g. `21:5:weight:5:3` (kg to the gram) or `22:4:price:5:2:check`.
-pub fn parse_scale_rule(spec: &str) -> Result<VariableMeasureRule, String> {
-    let bad = |why: &str| format!("scale label layout {spec:?}: {why}");
-    let parts: Vec<&str> = spec.trim().split(':').collect();
-    if !(5..=6).contains(&parts.len()) {
-        return Err(bad(
-            "expected prefix:item_digits:weight|price:value_digits:decimals[:check]",
-        ));
-    }
-    let num = |s: &str, what: &str| {
-        s.parse::<u8>()
-            .map_err(|_| bad(&format!("{what} {s:?} is not a number")))
-    };
-    let measure = match parts[2] {
-        "weight" => pos_shared::gs1::Measure::Weight,
-        "price" => pos_shared::gs1::Measure::Price,
-        other => return Err(bad(&format!("{other:?} is not weight or price"))),
-    };
-    let value_check_digit = match parts.get(5) {
-        None => false,
-        Some(&"check") => true,
-        Some(other) => return Err(bad(&format!("{other:?} is not check"))),
-    };
-    let rule = VariableMeasureRule {
-        prefix: num(parts[0], "prefix")?,
-        item_digits: num(parts[1], "item digits")?,
-        value_check_digit,
-        value_digits: num(parts[3], "value digits")?,
-        measure,
-        decimals: num(parts[4], "decimals")?,
-    };
-    rule.validate().map_err(|e| bad(&e.to_string()))?;
-    Ok(rule)
-}
-
 impl SalePolicy {
     /// How much `total` moves to reach the nearest cash unit (halves round up).
     pub fn rounding(&self, total: Money) -> Money {
@@ -223,63 +188,6 @@ impl SalePolicy {
         let t = total.minor();
         let rounded = (t + unit / 2).div_euclid(unit) * unit;
         Money::new(rounded - t, total.currency())
-    }
-}
-
-/// A request line made concrete: which barcode to look up and how much.
-pub(crate) struct ResolvedLine {
-    pub(crate) lookup: Gtin,
-    pub(crate) qty: Qty,
-    /// A price-embedded label's price, in minor units: one pack at that price.
-    label_price: Option<i64>,
-}
-
-/// Reads a line's barcode, including in-store weighed and priced labels.
-pub(crate) fn resolve_line(
-    i: usize,
-    line: &SaleLineRequest,
-    rules: &[VariableMeasureRule],
-) -> Result<ResolvedLine, SaleRejection> {
-    let field = format!("lines[{i}].barcode");
-    let qty_field = format!("lines[{i}].qty");
-    let measured = pos_shared::gs1::parse_variable_measure(&line.barcode, rules)
-        .map_err(|e| invalid(&field, e.to_string()))?;
-    let Some(vm) = measured else {
-        let lookup = Gtin::parse(&line.barcode).map_err(|e| invalid(&field, e.to_string()))?;
-        let qty = line
-            .qty
-            .ok_or_else(|| invalid(&qty_field, "quantity is required"))?;
-        if !qty.is_positive() {
-            return Err(invalid(qty_field, "quantity must be positive"));
-        }
-        return Ok(ResolvedLine {
-            lookup,
-            qty,
-            label_price: None,
-        });
-    };
-    if line.qty.is_some() {
-        return Err(invalid(
-            qty_field,
-            "this label carries its own weight or price; leave qty out",
-        ));
-    }
-    // The catalog lists a weighed item under its label with the value zeroed.
-    let body = format!("{:0<12}", vm.item_code);
-    let lookup = Gtin::with_check_digit(&body).map_err(|e| invalid(&field, e.to_string()))?;
-    let zero = || invalid(&field, "the label's weight or price is zero");
-    match (vm.weight(), vm.price_minor(2)) {
-        (Some(w), _) if w.is_positive() => Ok(ResolvedLine {
-            lookup,
-            qty: w,
-            label_price: None,
-        }),
-        (_, Some(p)) if p > 0 => Ok(ResolvedLine {
-            lookup,
-            qty: Qty::units(1),
-            label_price: Some(p),
-        }),
-        _ => Err(zero()),
     }
 }
 
@@ -669,26 +577,6 @@ pub fn stored_sale(conn: &Connection, id: SaleId) -> StoreResult<Option<SaleFact
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scale_label_layouts_parse_or_say_why_not() {
-        let r = parse_scale_rule("22:4:price:5:2:check").unwrap();
-        assert_eq!(
-            (r.prefix, r.item_digits, r.value_check_digit),
-            (22, 4, true)
-        );
-        for (bad, says) in [
-            ("21:5:weight:5", "expected"),
-            ("21:5:volume:5:3", "volume"),
-            ("21:x:weight:5:3", "item digits"),
-            ("19:5:weight:5:3", "layout"),
-            ("21:6:weight:5:3", "layout"),
-            ("22:4:price:5:2:yes", "check"),
-        ] {
-            let e = parse_scale_rule(bad).unwrap_err();
-            assert!(e.contains(says), "{bad}: {e}");
-        }
-    }
 
     #[test]
     fn cash_rounds_half_up_to_the_unit() {

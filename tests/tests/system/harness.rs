@@ -246,45 +246,39 @@ impl Agent {
         self.get("/v1/sync/status").await.1
     }
 
-    /// PUTs JSON to the till's API, expecting success; returns the answer.
-    pub async fn put(&self, path: &str, body: Value) -> Value {
+    /// Sends JSON to the till's API; returns the status and the answer.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (reqwest::StatusCode, Value) {
         let r = self
             .http
-            .put(format!("{}{path}", self.base))
+            .request(method, format!("{}{path}", self.base))
             .json(&body)
             .send()
             .await
-            .expect("put");
+            .expect("request to the till");
         let status = r.status();
-        let answer: Value = r.json().await.expect("json answer");
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// PUTs JSON to the till's API, expecting success; returns the answer.
+    pub async fn put(&self, path: &str, body: Value) -> Value {
+        let (status, answer) = self.send(reqwest::Method::PUT, path, body).await;
         assert!(status.is_success(), "{path}: {status} {answer}");
         answer
     }
 
     /// POSTs JSON to the till's API; returns the status and the answer.
     pub async fn try_post(&self, path: &str, body: Value) -> (reqwest::StatusCode, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("post");
-        let status = r.status();
-        (status, r.json().await.unwrap_or(Value::Null))
+        self.send(reqwest::Method::POST, path, body).await
     }
 
     /// POSTs JSON to the till's API, expecting success; returns the answer.
     pub async fn post(&self, path: &str, body: Value) -> Value {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("post");
-        let status = r.status();
-        let answer: Value = r.json().await.expect("json answer");
+        let (status, answer) = self.send(reqwest::Method::POST, path, body).await;
         assert!(status.is_success(), "{path}: {status} {answer}");
         answer
     }
@@ -321,17 +315,7 @@ impl Agent {
 
     /// Edits one item's state at this till.
     pub async fn edit_item(&self, barcode: &str, patch: Value) -> Value {
-        let r = self
-            .http
-            .put(format!("{}/v1/item-state/{barcode}", self.base))
-            .json(&patch)
-            .send()
-            .await
-            .expect("edit item");
-        let status = r.status();
-        let body: Value = r.json().await.expect("item json");
-        assert!(status.is_success(), "{status} {body}");
-        body
+        self.put(&format!("/v1/item-state/{barcode}"), patch).await
     }
 
     /// Available stock of `barcode` as this till sees it.
