@@ -31,6 +31,7 @@ fn sample_receipt() -> Receipt {
                 unit_price: inr(64_900),
                 amount: inr(129_800),
                 discount: Some(("offer".into(), inr(10_000))),
+                modifiers: vec![],
             },
             ReceiptLine {
                 name: "Tomatoes (kg)".into(),
@@ -38,6 +39,7 @@ fn sample_receipt() -> Receipt {
                 unit_price: inr(4_000),
                 amount: inr(3_000),
                 discount: None,
+                modifiers: vec![],
             },
         ],
         bill_discounts: vec![("staff".into(), inr(1_000))],

@@ -153,6 +153,7 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
         barcode: old.barcode.clone(),
         price: old.price,
         tax: old.tax.clone(),
+        modifiers: Vec::new(),
     };
     let page = FeedPage {
         protocol_version: 1,
@@ -207,6 +208,7 @@ async fn weighed_and_priced_labels_from_the_store_scales() {
         barcode: Gtin::with_check_digit(body).unwrap(),
         price: pos_shared::Money::inr(price),
         tax: None,
+        modifiers: Vec::new(),
     };
     let page = FeedPage {
         protocol_version: 1,
@@ -460,4 +462,103 @@ async fn selling_beyond_stock_follows_the_store_policy() {
         }
         till.agent.stop();
     }
+}
+
+#[tokio::test]
+async fn modifiers_and_add_ons_price_the_line_within_their_rules() {
+    use pos_shared::modifiers::{ModifierGroup, ModifierOption};
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let option = |code: &str, name: &str, p: i64| ModifierOption {
+        code: code.into(),
+        name: name.into(),
+        price: pos_shared::Money::inr(p),
+    };
+    let mut pizza = soap();
+    pizza.name = "Margherita".into();
+    pizza.sku = "PIZZA-M".into();
+    pizza.barcode = Gtin::parse("2000000000015").unwrap();
+    pizza.price = pos_shared::Money::inr(19900);
+    pizza.tax = None;
+    pizza.modifiers = vec![
+        ModifierGroup {
+            name: "Size".into(),
+            min: 1,
+            max: 1,
+            options: vec![
+                option("regular", "Regular", 0),
+                option("large", "Large", 4000),
+            ],
+        },
+        ModifierGroup {
+            name: "Extras".into(),
+            min: 0,
+            max: 2,
+            options: vec![
+                option("cheese", "Extra cheese", 3000),
+                option("olives", "Olives", 2000),
+            ],
+        },
+    ];
+    add_items(dir.path(), credential.store_id, 5, vec![pizza]);
+    let till = start_till(dir.path()).await;
+    let (_, view) = till.get("/v1/products/by-barcode/2000000000015").await;
+    assert_eq!(view["modifiers"][0]["name"], "Size", "{view}");
+
+    // Large with extra cheese: 199.00 + 40.00 + 30.00 = 269.00 each, two of them.
+    let (status, sale) = till
+        .sell(json!({"lines": [{"barcode": "2000000000015", "qty": "2", "modifiers": ["large", "cheese"]}],
+                     "tenders": cash(53800)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let line = &sale["lines"][0];
+    assert_eq!(paise(&line["unit_price"]), 26900);
+    assert_eq!(paise(&line["line_total"]), 53800);
+    assert_eq!(line["modifiers"][1]["name"], "Extra cheese");
+    let text = till
+        .http
+        .get(format!(
+            "{}/v1/sales/{}/receipt",
+            till.base,
+            sale["sale_id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("+ Large") && text.contains("+ Extra cheese"),
+        "{text}"
+    );
+
+    for (modifiers, says) in [
+        (json!(["cheese"]), "Size: choose exactly 1, not 0"),
+        (json!(["regular", "large"]), "Size: choose exactly 1, not 2"),
+        (json!(["regular", "anchovies"]), "anchovies"),
+        (json!(["regular", "cheese", "cheese"]), "twice"),
+    ] {
+        let (status, problem) = till
+            .sell(
+                json!({"lines": [{"barcode": "2000000000015", "qty": "1", "modifiers": modifiers}],
+                         "tenders": cash(30000)}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["field"], "lines[0].modifiers");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(says),
+            "{problem}"
+        );
+    }
+    // Items without modifiers refuse them.
+    let (status, problem) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": "1", "modifiers": ["large"]}], "tenders": cash(14500)}))
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("lines[0].modifiers"))
+    );
+    till.agent.stop();
 }

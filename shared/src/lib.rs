@@ -21,6 +21,7 @@ pub mod gtin;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod ids;
+pub mod modifiers;
 pub mod money;
 pub mod problem;
 pub mod qty;

@@ -215,6 +215,7 @@ mod tests {
             tax: Some(tax),
             discount: None,
             price_override: None,
+            modifiers: Vec::new(),
         }
     }
 

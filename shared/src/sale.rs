@@ -29,6 +29,9 @@ pub struct SaleLine {
     /// Set when the unit price is not the catalog's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_override: Option<PriceOverride>,
+    /// Modifiers and add-ons chosen; their prices are in `unit_price`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<crate::modifiers::ChosenModifier>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -347,6 +350,7 @@ mod tests {
                 tax: None,
                 discount: None,
                 price_override: None,
+                modifiers: Vec::new(),
             }
         };
         SaleFact {

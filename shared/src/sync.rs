@@ -57,6 +57,9 @@ pub struct VariantRecord {
     /// GST class; none for items sold without tax.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax: Option<crate::tax::TaxClass>,
+    /// Modifier and add-on groups (restaurant menus).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<crate::modifiers::ModifierGroup>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

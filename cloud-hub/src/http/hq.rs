@@ -184,6 +184,8 @@ struct NewVariantBody {
     price: Money,
     #[serde(default)]
     tax: Option<pos_shared::tax::TaxClass>,
+    #[serde(default)]
+    modifiers: Vec<pos_shared::modifiers::ModifierGroup>,
 }
 
 #[derive(Deserialize)]
@@ -217,6 +219,9 @@ async fn create_product(
             tax.validate()
                 .map_err(|(f, m)| ApiError::invalid(format!("variants[{i}].tax.{f}"), m))?;
         }
+        pos_shared::modifiers::validate_groups(&v.modifiers, v.price).map_err(|(at, detail)| {
+            ApiError::invalid(format!("variants[{i}].modifiers{at}"), detail)
+        })?;
         let variant_name = match v.name {
             Some(n) => required_text("name", &n, 200)
                 .map_err(|e| e.with_field(format!("variants[{i}].name")))?,
@@ -229,6 +234,7 @@ async fn create_product(
             barcode: v.barcode,
             price: v.price,
             tax: v.tax,
+            modifiers: v.modifiers,
         });
     }
     let product = NewProduct {

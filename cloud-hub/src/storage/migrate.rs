@@ -28,6 +28,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(8, "hub-postgres/0008_returns.sql"),
     migration!(9, "hub-postgres/0009_staff.sql"),
     migration!(10, "hub-postgres/0010_audit_log.sql"),
+    migration!(11, "hub-postgres/0011_variant_modifiers.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -41,6 +42,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(8, "hub-sqlite/0008_returns.sql"),
     migration!(9, "hub-sqlite/0009_staff.sql"),
     migration!(10, "hub-sqlite/0010_audit_log.sql"),
+    migration!(11, "hub-sqlite/0011_variant_modifiers.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

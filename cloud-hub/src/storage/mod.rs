@@ -120,6 +120,7 @@ pub struct NewVariant {
     pub barcode: pos_shared::Gtin,
     pub price: Money,
     pub tax: Option<pos_shared::tax::TaxClass>,
+    pub modifiers: Vec<pos_shared::modifiers::ModifierGroup>,
 }
 
 /// A member of staff as HQ creates them: the PIN arrives hashed.

@@ -23,6 +23,7 @@ pub(crate) type VariantRow = (
     Option<i32>,
     Option<bool>,
     Option<String>,
+    Option<String>,
 );
 pub(crate) type MovementRow = (
     Uuid,
@@ -37,7 +38,7 @@ pub(crate) type MovementRow = (
 pub(crate) type SaleRow = (Uuid, Uuid, String, i64, String, i64, i64);
 
 pub(crate) const VARIANT_COLUMNS: &str =
-    "id, product_id, name, sku, gtin, price_minor, currency, tax_rate_bp, tax_inclusive, hsn";
+    "id, product_id, name, sku, gtin, price_minor, currency, tax_rate_bp, tax_inclusive, hsn, modifiers";
 pub(crate) const MOVEMENT_COLUMNS: &str =
     "id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms";
 
@@ -51,7 +52,13 @@ fn money(minor: i64, currency: &str) -> DbResult<Money> {
 }
 
 pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
-    let (id, product_id, name, sku, gtin, price_minor, currency, rate, inclusive, hsn) = row;
+    let (id, product_id, name, sku, gtin, price_minor, currency, rate, inclusive, hsn, modifiers) =
+        row;
+    let modifiers = match modifiers {
+        None => Vec::new(),
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| DbError::Corrupt(format!("variant {id} modifiers: {e}")))?,
+    };
     let tax = match rate {
         None => None,
         Some(r) => Some(pos_shared::tax::TaxClass {
@@ -63,6 +70,7 @@ pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
     };
     Ok(VariantRecord {
         tax,
+        modifiers,
         variant_id: VariantId::from_uuid(id),
         product_id: ProductId::from_uuid(product_id),
         name,
@@ -384,10 +392,11 @@ macro_rules! sql_storage {
                         barcode: v.barcode.clone(),
                         price: v.price,
                         tax: v.tax.clone(),
+                        modifiers: v.modifiers.clone(),
                     };
                     sqlx::query(
-                        "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms, tax_rate_bp, tax_inclusive, hsn) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                        "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms, tax_rate_bp, tax_inclusive, hsn, modifiers) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                     )
                     .bind(record.variant_id.as_uuid())
                     .bind(tenant.as_uuid())
@@ -401,6 +410,12 @@ macro_rules! sql_storage {
                     .bind(record.tax.as_ref().map(|t| t.rate_bp as i32))
                     .bind(record.tax.as_ref().map(|t| t.inclusive))
                     .bind(record.tax.as_ref().and_then(|t| t.hsn.clone()))
+                    .bind(
+                        (!record.modifiers.is_empty())
+                            .then(|| serde_json::to_string(&record.modifiers))
+                            .transpose()
+                            .map_err(|e| DbError::Corrupt(e.to_string()))?,
+                    )
                     .execute(&mut *tx)
                     .await
                     .map_err(DbError::from_sqlx)?;

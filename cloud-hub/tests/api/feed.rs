@@ -413,3 +413,49 @@ async fn tax_classes_travel_with_the_variant(backend: Backend) {
     );
 }
 on_both_backends!(tax_classes_travel_with_the_variant);
+
+async fn menu_items_carry_their_modifier_groups(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let inr = |m: i64| json!({"minor": m, "currency": "INR"});
+    let groups = json!([
+        {"name": "Size", "min": 1, "max": 1, "options": [
+            {"code": "regular", "name": "Regular", "price": inr(0)},
+            {"code": "large", "name": "Large", "price": inr(4000)}]},
+        {"name": "Extras", "min": 0, "max": 2, "options": [
+            {"code": "cheese", "name": "Extra cheese", "price": inr(3000)},
+            {"code": "olives", "name": "Olives", "price": inr(2000)}]}
+    ]);
+    let body = |groups: Value| {
+        json!({"name": "Margherita", "variants": [{"sku": "PIZZA-M", "barcode": "2000000000015",
+               "price": inr(19900), "modifiers": groups}]})
+    };
+    let (s, product) = hub
+        .post("/v1/products", &shop.api_key, body(groups.clone()))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{product}");
+    let (_, feed) = hub
+        .get("/v1/sync/feed?since=0&limit=5000", &shop.device_token)
+        .await;
+    let pizza = feed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["sku"] == "PIZZA-M")
+        .unwrap();
+    assert_eq!(pizza["modifiers"], groups);
+
+    let mut too_many = groups.clone();
+    too_many[1]["max"] = json!(3);
+    let mut twice = groups.clone();
+    twice[1]["options"][1]["code"] = json!("cheese");
+    for (bad, field) in [
+        (too_many, "variants[0].modifiers[1].max"),
+        (twice, "variants[0].modifiers[1].options[1].code"),
+    ] {
+        let (s, b) = hub.post("/v1/products", &shop.api_key, body(bad)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["field"], field, "{b}");
+    }
+}
+on_both_backends!(menu_items_carry_their_modifier_groups);

@@ -267,6 +267,7 @@ impl Shop {
                     tax: None,
                     discount: None,
                     price_override: None,
+                    modifiers: Vec::new(),
                 }
             })
             .collect();

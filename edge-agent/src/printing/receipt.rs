@@ -17,6 +17,9 @@ pub struct ReceiptLine {
     pub amount: Money,
     /// Reason and amount taken off this line.
     pub discount: Option<(String, Money)>,
+    /// Modifiers and add-ons chosen, their prices in the unit price.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<String>,
 }
 
 /// One row of the tax summary: the GST rate and what it comes to.
@@ -141,6 +144,7 @@ impl Receipt {
                     // Price × qty as rung up; discounts below it, GST in the summary.
                     amount: l.unit_price.times(l.qty).unwrap_or(l.line_total),
                     discount: l.discount.as_ref().map(|d| (d.reason.clone(), d.amount)),
+                    modifiers: l.modifiers.iter().map(|m| m.name.clone()).collect(),
                 })
                 .collect(),
             bill_discounts: Vec::new(),
@@ -203,6 +207,7 @@ fn receipt_text(r: &Receipt) -> String {
     s.extend(r.customer.iter().map(String::as_str));
     for l in &r.lines {
         s.push(&l.name);
+        s.extend(l.modifiers.iter().map(String::as_str));
         s.extend(l.discount.as_ref().map(|d| d.0.as_str()));
     }
     s.extend(r.bill_discounts.iter().map(|d| d.0.as_str()));
@@ -333,6 +338,7 @@ fn as_shown(receipt: &Receipt, page: CodePage) -> Receipt {
     r.footer = r.footer.iter().map(v).collect();
     for line in &mut r.lines {
         line.name = v(&line.name);
+        line.modifiers = line.modifiers.iter().map(v).collect();
         if let Some((reason, _)) = &mut line.discount {
             *reason = v(reason);
         }
@@ -391,6 +397,13 @@ pub fn layout(receipt: &Receipt, profile: &PrinterProfile, with_logo: bool) -> V
                 .into_iter()
                 .map(|l| text(l, Align::Left)),
         );
+        for m in &line.modifiers {
+            out.extend(
+                wrap(&format!("+ {m}"), columns - 2)
+                    .into_iter()
+                    .map(|l| text(format!("  {l}"), Align::Left)),
+            );
+        }
         let qty = format!("  {} x {}", line.qty, line.unit_price.grouped_indian());
         out.push(pair(qty, line.amount.grouped_indian()));
         if let Some((reason, amount)) = &line.discount {

@@ -22,6 +22,9 @@ pub struct ProductView {
     /// GST class; none for items sold without tax.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax: Option<TaxClass>,
+    /// Modifier and add-on groups to choose from when selling it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<pos_shared::modifiers::ModifierGroup>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,11 +95,12 @@ pub fn apply_feed_page(
 pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq, \
-         tax_rate_bp, tax_inclusive, hsn) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO UPDATE SET \
+         tax_rate_bp, tax_inclusive, hsn, modifiers) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO UPDATE SET \
          product_id = excluded.product_id, name = excluded.name, sku = excluded.sku, gtin = excluded.gtin, \
          price_minor = excluded.price_minor, currency = excluded.currency, feed_seq = excluded.feed_seq, \
-         tax_rate_bp = excluded.tax_rate_bp, tax_inclusive = excluded.tax_inclusive, hsn = excluded.hsn",
+         tax_rate_bp = excluded.tax_rate_bp, tax_inclusive = excluded.tax_inclusive, hsn = excluded.hsn, \
+         modifiers = excluded.modifiers",
         rusqlite::params![
             v.variant_id.to_string(),
             v.product_id.to_string(),
@@ -109,6 +113,10 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
             v.tax.as_ref().map(|t| t.rate_bp),
             v.tax.as_ref().map(|t| t.inclusive),
             v.tax.as_ref().and_then(|t| t.hsn.clone()),
+            (!v.modifiers.is_empty())
+                .then(|| serde_json::to_string(&v.modifiers))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         ],
     )?;
     Ok(())
@@ -116,7 +124,7 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
 
 pub(crate) type VariantRow = (
     (String, String, String, String, i64, String, i64),
-    (Option<u32>, Option<bool>, Option<String>),
+    (Option<u32>, Option<bool>, Option<String>, Option<String>),
 );
 
 /// Reads the columns every product query selects, in this order: id, name,
@@ -132,12 +140,12 @@ fn variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow> {
             r.get(5)?,
             r.get(6)?,
         ),
-        (r.get(7)?, r.get(8)?, r.get(9)?),
+        (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?),
     ))
 }
 
 pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
-    let ((id, name, sku, gtin, price, currency, on_hand), (rate, inclusive, hsn)) = row;
+    let ((id, name, sku, gtin, price, currency, on_hand), (rate, inclusive, hsn, modifiers)) = row;
     let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("variant {id}: {what}: {e}"));
     Ok(ProductView {
         variant_id: id
@@ -151,6 +159,12 @@ pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
         name,
         sku,
         available: Qty::from_milli(on_hand),
+        modifiers: match modifiers {
+            None => Vec::new(),
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|e| corrupt("modifiers", e.to_string()))?
+            }
+        },
         tax: rate.map(|rate_bp| TaxClass {
             rate_bp,
             inclusive: inclusive.unwrap_or(false),
@@ -180,7 +194,7 @@ pub fn search(conn: &Connection, typed: &str, limit: u32) -> StoreResult<Vec<Pro
     };
     let mut stmt = conn.prepare_cached(
         "SELECT v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0), \
-         v.tax_rate_bp, v.tax_inclusive, v.hsn \
+         v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers \
          FROM variant_search f JOIN variants v ON v.rowid = f.rowid \
          LEFT JOIN stock s ON s.variant_id = v.id \
          WHERE variant_search MATCH ?1 \
@@ -195,7 +209,7 @@ pub fn product_by_barcode(conn: &Connection, barcode: &Gtin) -> StoreResult<Opti
     let row: Option<VariantRow> = conn
         .query_row(
             "SELECT v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0), \
-         v.tax_rate_bp, v.tax_inclusive, v.hsn \
+         v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers \
              FROM variants v LEFT JOIN stock s ON s.variant_id = v.id WHERE v.gtin = ?1",
             [barcode.as_str()],
             variant_row,

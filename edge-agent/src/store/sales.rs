@@ -32,6 +32,9 @@ pub struct SaleLineRequest {
     /// A price other than the catalog's, with the reason: a supervisor's call.
     #[serde(default)]
     pub price_override: Option<PriceOverrideRequest>,
+    /// Codes of the modifiers and add-ons chosen (restaurant menus).
+    #[serde(default)]
+    pub modifiers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -237,11 +240,34 @@ pub fn record_sale(
     let currency = products[0].price.currency();
     let mut priced = Vec::with_capacity(products.len());
     let mut overrides = Vec::with_capacity(products.len());
+    let mut chosen_modifiers = Vec::with_capacity(products.len());
     for (i, (p, req)) in products.iter().zip(&barcodes).enumerate() {
         let mut unit_price = match req.label_price {
             Some(minor) => Money::new(minor, p.price.currency()),
             None => p.price,
         };
+        let chosen = match pos_shared::modifiers::choose(&p.modifiers, &request.lines[i].modifiers)
+        {
+            Ok(c) => c,
+            Err(e) => {
+                return Ok(SaleResult::Rejected(invalid(
+                    format!("lines[{i}].modifiers"),
+                    e,
+                )))
+            }
+        };
+        for c in &chosen {
+            unit_price = match unit_price.checked_add(c.price) {
+                Ok(u) => u,
+                Err(e) => {
+                    return Ok(SaleResult::Rejected(invalid(
+                        format!("lines[{i}].modifiers"),
+                        e.to_string(),
+                    )))
+                }
+            };
+        }
+        chosen_modifiers.push(chosen);
         let mut price_override = None;
         if let Some(o) = &request.lines[i].price_override {
             let reason = o.reason.trim();
@@ -311,12 +337,14 @@ pub fn record_sale(
         Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
     };
     let mut lines = Vec::with_capacity(products.len());
-    for (i, (((p, req), ((unit_price, gross_net), discount)), price_override)) in products
-        .iter()
-        .zip(&barcodes)
-        .zip(priced.into_iter().zip(discounts))
-        .zip(overrides)
-        .enumerate()
+    for (i, ((((p, req), ((unit_price, gross_net), discount)), price_override), modifiers)) in
+        products
+            .iter()
+            .zip(&barcodes)
+            .zip(priced.into_iter().zip(discounts))
+            .zip(overrides)
+            .zip(chosen_modifiers)
+            .enumerate()
     {
         let net = match &discount {
             Some(d) => gross_net.checked_sub(d.amount).unwrap_or(gross_net),
@@ -358,6 +386,7 @@ pub fn record_sale(
             tax,
             discount,
             price_override,
+            modifiers,
         });
     }
     let total = match Money::sum(currency, lines.iter().map(|l| &l.line_total)) {

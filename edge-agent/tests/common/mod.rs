@@ -51,6 +51,7 @@ pub fn seed(dir: &Path) -> DeviceCredential {
                 inclusive: true,
                 hsn: Some("0902".into()),
             }),
+            modifiers: Vec::new(),
         };
         let stock = MovementRecord {
             movement_id: MovementId::new(),
@@ -289,6 +290,7 @@ pub fn soap() -> pos_shared::sync::VariantRecord {
             inclusive: false,
             hsn: Some("34011110".into()),
         }),
+        modifiers: Vec::new(),
     }
 }
 
