@@ -24,8 +24,9 @@ fn shifts_on_disk(dir: &Path) -> (i64, i64) {
 }
 
 /// A whole shift offline: open with a float, 200 mixed sales (GST inclusive
-/// and exclusive, weighed labels, split tenders, cash rounding), cash in and
-/// out, X report, close. The Z report must equal sums the test keeps itself.
+/// and exclusive, weighed labels, modifiers, discounts, split tenders, cash
+/// rounding, held and resumed bills), 10 returns, cash in and out, X report,
+/// close. The Z report must equal sums the test keeps itself, to the paisa.
 #[tokio::test]
 async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
     let dir = tempfile::tempdir().unwrap();
@@ -36,7 +37,42 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
     tomato.barcode = Gtin::with_check_digit("211234500000").unwrap();
     tomato.price = pos_shared::Money::inr(4000);
     tomato.tax = None;
-    add_items(dir.path(), credential.store_id, 5, vec![soap(), tomato]);
+    let option = |code: &str, name: &str, p: i64| pos_shared::modifiers::ModifierOption {
+        code: code.into(),
+        name: name.into(),
+        price: pos_shared::Money::inr(p),
+    };
+    let mut pizza = soap();
+    pizza.name = "Margherita".into();
+    pizza.sku = "PIZZA-M".into();
+    pizza.barcode = Gtin::parse("2000000000015").unwrap();
+    pizza.price = pos_shared::Money::inr(19900);
+    pizza.modifiers = vec![
+        pos_shared::modifiers::ModifierGroup {
+            name: "Size".into(),
+            min: 1,
+            max: 1,
+            options: vec![
+                option("regular", "Regular", 0),
+                option("large", "Large", 4000),
+            ],
+        },
+        pos_shared::modifiers::ModifierGroup {
+            name: "Extras".into(),
+            min: 0,
+            max: 2,
+            options: vec![
+                option("cheese", "Extra cheese", 3000),
+                option("olives", "Olives", 2000),
+            ],
+        },
+    ];
+    add_items(
+        dir.path(),
+        credential.store_id,
+        5,
+        vec![soap(), tomato, pizza],
+    );
     let policy = edge_agent::store::sales::SalePolicy {
         cash_rounding_minor: 100,
         scale_rules: vec![
@@ -111,16 +147,53 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
     let (mut total, mut rounding, mut change) = (0i64, 0i64, 0i64);
     let mut tendered = std::collections::BTreeMap::<String, (u64, i64)>::new();
     let mut tax = std::collections::BTreeMap::<u64, [i64; 4]>::new();
+    let mut discounts = 0i64;
+    let mut sold = Vec::new();
     for n in 0..200 {
-        // Tea in every bill keeps it above the card and UPI parts below.
-        let mut lines = vec![json!({"barcode": TEA, "qty": rng.u32(1..3).to_string()})];
+        // Tea in every bill keeps it above the card and UPI parts below; every
+        // fifth bill gives 5 % off it, within a cashier's own limit.
+        let mut tea = json!({"barcode": TEA, "qty": rng.u32(1..3).to_string()});
+        if n % 5 == 0 {
+            tea["discount"] = json!({"percent": "5", "reason": "loyalty"});
+        }
+        let mut lines = vec![tea];
         for _ in 0..rng.usize(0..3) {
-            lines.push(match rng.u8(0..4) {
+            lines.push(match rng.u8(0..5) {
                 0 => json!({"barcode": TEA, "qty": rng.u32(1..4).to_string()}),
                 1 => json!({"barcode": SOAP, "qty": rng.u32(1..3).to_string()}),
                 2 => json!({"barcode": RICE, "qty": format!("{}.{:03}", rng.u32(0..3), rng.u32(1..1000))}),
+                3 => {
+                    let size = if rng.bool() { "large" } else { "regular" };
+                    let extras: &[&str] = match rng.u8(0..3) {
+                        0 => &[],
+                        1 => &["cheese"],
+                        _ => &["cheese", "olives"],
+                    };
+                    let mut chosen = vec![size];
+                    chosen.extend_from_slice(extras);
+                    json!({"barcode": "2000000000015", "qty": "1", "modifiers": chosen})
+                }
                 _ => json!({"barcode": ean(&format!("2112345{:05}", rng.u32(50..3000)))}),
             });
+        }
+        // Every tenth bill is parked first and resumed before it is paid.
+        if n % 10 == 0 {
+            let held: Vec<serde_json::Value> = lines
+                .iter()
+                .map(|l| {
+                    let mut held = l.clone();
+                    // The discount is given again at payment, not parked.
+                    held.as_object_mut().unwrap().remove("discount");
+                    held
+                })
+                .collect();
+            let (status, bill) = post_json(&till, "/v1/held-bills", json!({"lines": held})).await;
+            assert_eq!(status, StatusCode::CREATED, "hold {n}: {bill}");
+            let id = bill["bill_id"].as_str().unwrap();
+            let (status, resumed) =
+                post_json(&till, &format!("/v1/held-bills/{id}/resume"), json!({})).await;
+            assert_eq!(status, StatusCode::OK, "resume {n}: {resumed}");
+            lines = resumed["lines"].as_array().unwrap().clone();
         }
         let cash_part = tender("cash", 10_000_000, None);
         let tenders = match n % 4 {
@@ -135,6 +208,14 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
         };
         let (status, sale) = till.sell(json!({"lines": lines, "tenders": tenders})).await;
         assert_eq!(status, StatusCode::CREATED, "sale {n}: {sale}");
+        discounts += sale["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| l.get("discount"))
+            .map(|d| paise(&d["amount"]))
+            .sum::<i64>();
+        sold.push(sale.clone());
         total += paise(&sale["total"]);
         rounding += sale.get("rounding").map_or(0, paise);
         change += paise(&sale["change_due"]);
@@ -155,6 +236,28 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
         }
     }
 
+    // Ten returns: one tea from every twentieth bill, refunded in cash.
+    let mut refunds = 0i64;
+    for sale in sold.iter().step_by(20) {
+        let (status, ret) = post_json(
+            &till,
+            "/v1/returns",
+            json!({"original_receipt_no": sale["receipt_no"], "refund_to": "cash", "reason": "stale",
+                   "lines": [{"sale_line": 0, "qty": "1"}]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{ret}");
+        refunds += paise(&ret["total"]);
+        for line in ret["lines"].as_array().unwrap() {
+            if let Some(t) = line.get("tax") {
+                let e = tax.entry(t["rate_bp"].as_u64().unwrap()).or_default();
+                for (sum, k) in e.iter_mut().zip(["taxable", "cgst", "sgst", "igst"]) {
+                    *sum -= paise(&t[k]);
+                }
+            }
+        }
+    }
+
     let (status, _) = post_json(
         &till,
         "/v1/shifts/current/cash",
@@ -169,7 +272,7 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{x}");
-    let cash_taken = tendered.get("cash").map_or(0, |c| c.1) - change;
+    let cash_taken = tendered.get("cash").map_or(0, |c| c.1) - change - refunds;
     let expected = 200000 + cash_taken + 50000 - 100000;
     assert_eq!(paise(&x["expected_cash"]), expected, "X report: {x}");
     let (status, problem) = post_json(
@@ -219,6 +322,14 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
     assert_eq!(paise(&z["sales_total"]), total);
     assert_eq!(paise(&z["rounding"]), rounding);
     assert_eq!(paise(&z["change_given"]), change);
+    assert_eq!(paise(&z["discounts_total"]), discounts);
+    assert!(discounts > 0);
+    assert_eq!(z["returns_count"], 10);
+    assert_eq!(paise(&z["refunds_total"]), refunds);
+    assert_eq!(
+        z["refunds"],
+        json!([{"method": "cash", "count": 10, "amount": inr(refunds)}])
+    );
     for t in z["tenders"].as_array().unwrap() {
         let mine = tendered[t["method"].as_str().unwrap()];
         assert_eq!(

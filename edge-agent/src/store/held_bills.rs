@@ -46,6 +46,8 @@ pub struct HeldLine {
     pub barcode: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qty: Option<pos_shared::Qty>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<String>,
 }
 
 /// Why a hold or resume is refused.
@@ -116,6 +118,7 @@ pub fn hold(
         .map(|l| HeldLine {
             barcode: l.barcode.trim().to_owned(),
             qty: l.qty,
+            modifiers: l.modifiers.clone(),
         })
         .collect();
     let bill = Uuid::now_v7().to_string();
