@@ -31,6 +31,8 @@ pub struct AgentState {
     pub sale_policy: sales::SalePolicy,
     /// Who is signed in at this till.
     pub session: crate::session::Session,
+    /// Takes card and UPI payments.
+    pub payments: Arc<dyn crate::payment::PaymentTerminal>,
     pub hub_url: String,
 }
 
@@ -156,6 +158,26 @@ async fn create_sale(
             "this terminal is not enrolled with the hub yet, so it cannot number receipts",
         ));
     };
+    // Card and UPI go through the payment terminal before the sale commits.
+    for (i, t) in request.tenders.iter_mut().enumerate() {
+        if t.method == pos_shared::sale::TenderMethod::Cash {
+            continue;
+        }
+        let asked = crate::payment::PaymentRequest {
+            method: t.method,
+            amount: t.amount,
+            reference: t.reference.as_deref(),
+        };
+        match app.payments.take(&asked) {
+            Ok(taken) => t.reference = Some(taken.reference),
+            Err(crate::payment::PaymentError::Declined(why)) => {
+                return Err(ApiError::invalid(format!("tenders[{i}].reference"), why))
+            }
+            Err(e @ crate::payment::PaymentError::Unavailable(_)) => {
+                return Err(ApiError::unavailable(e.to_string()))
+            }
+        }
+    }
     let policy = app.sale_policy.clone();
     let result = app
         .store

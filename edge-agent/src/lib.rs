@@ -18,6 +18,7 @@ pub mod held_bills_api;
 pub mod hid_scanner;
 pub mod http;
 pub mod hub_client;
+pub mod payment;
 pub mod printing;
 pub mod returns_api;
 pub mod scan;
@@ -92,6 +93,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         printers,
         sale_policy: config.sale_policy.clone(),
         session: session::Session::default(),
+        payments: Arc::new(payment::ManualEntry),
         hub_url: config.hub_url.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)

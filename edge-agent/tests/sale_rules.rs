@@ -60,14 +60,14 @@ async fn split_tenders_with_references_and_cash_rounding() {
     let before = on_disk(dir.path());
     let bad = [
         (
-            json!([tender("card", 30000, Some("AP9"))]),
+            json!([tender("card", 30000, Some("AP9999"))]),
             "tenders",
             "only cash gives change",
         ),
         (
             json!([tender("upi", 23875, None)]),
             "tenders[0].reference",
-            "needs its reference",
+            "12-digit UTR",
         ),
         (
             json!([tender("cash", 30000, Some("x"))]),
@@ -83,7 +83,12 @@ async fn split_tenders_with_references_and_cash_rounding() {
         (
             json!([tender("upi", 23875, Some(&"9".repeat(65)))]),
             "tenders[0].reference",
-            "64",
+            "12-digit UTR",
+        ),
+        (
+            json!([tender("card", 23875, Some("A1"))]),
+            "tenders[0].reference",
+            "approval code",
         ),
     ];
     for (tenders, field, says) in bad {

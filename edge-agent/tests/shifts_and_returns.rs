@@ -198,13 +198,24 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
         let cash_part = tender("cash", 10_000_000, None);
         let tenders = match n % 4 {
             0 => json!([cash_part]),
-            1 => json!([tender("upi", 10000, Some(&format!("UPI{n}"))), cash_part]),
-            2 => json!([
-                tender("card", 5000, Some(&format!("AP{n}"))),
-                tender("upi", 5000, Some(&format!("UPI{n}"))),
+            1 => json!([
+                tender(
+                    "upi",
+                    10000,
+                    Some(&format!("{:012}", 400_000_000_000u64 + n as u64))
+                ),
                 cash_part
             ]),
-            _ => json!([tender("card", 10000, Some(&format!("AP{n}"))), cash_part]),
+            2 => json!([
+                tender("card", 5000, Some(&format!("AP{n:04}"))),
+                tender(
+                    "upi",
+                    5000,
+                    Some(&format!("{:012}", 400_000_000_000u64 + n as u64))
+                ),
+                cash_part
+            ]),
+            _ => json!([tender("card", 10000, Some(&format!("AP{n:04}"))), cash_part]),
         };
         let (status, sale) = till.sell(json!({"lines": lines, "tenders": tenders})).await;
         assert_eq!(status, StatusCode::CREATED, "sale {n}: {sale}");
@@ -538,7 +549,7 @@ async fn returns_refund_their_share_put_stock_back_and_never_exceed_the_sale() {
     // A bill paid two ways goes back in cash.
     let (_, split) = till
         .sell(json!({"lines": [{"barcode": TEA, "qty": "1"}],
-                     "tenders": [tender("card", 10000, Some("AP1")), tender("cash", 4500, None)]}))
+                     "tenders": [tender("card", 10000, Some("AP1001")), tender("cash", 4500, None)]}))
         .await;
     let split_no = split["receipt_no"].as_str().unwrap();
     let (status, problem) = post_json(
