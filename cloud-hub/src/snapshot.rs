@@ -9,7 +9,7 @@ use crate::storage::StoreSnapshot;
 use axum::body::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use pos_shared::sync::{SnapshotHeader, SnapshotRecord, PROTOCOL_VERSION};
+use pos_shared::sync::{SnapshotHeader, SnapshotRecord};
 use pos_shared::TerminalId;
 use std::collections::HashMap;
 use std::io::Write;
@@ -45,10 +45,10 @@ impl SnapshotCache {
 }
 
 /// Writes the snapshot as gzip-compressed JSON lines.
-pub fn encode(snapshot: &StoreSnapshot) -> std::io::Result<Built> {
+pub fn encode(snapshot: &StoreSnapshot, protocol_version: u16) -> std::io::Result<Built> {
     let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
     let header = SnapshotHeader {
-        protocol_version: PROTOCOL_VERSION,
+        protocol_version,
         seq: snapshot.seq,
         variants: snapshot.variants.len() as u64,
         positions: snapshot.positions.len() as u64,

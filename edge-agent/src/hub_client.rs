@@ -170,6 +170,7 @@ impl HubClient {
             .get(format!("{}/v1/sync/snapshot", self.base))
             .bearer_auth(token)
             .timeout(Duration::from_secs(600));
+        req = req.query(&[("v", u64::from(PROTOCOL_VERSION))]);
         if let Some(seq) = seq {
             req = req.query(&[("seq", seq)]);
         }

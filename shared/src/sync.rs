@@ -17,7 +17,15 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Carried by every upload and feed page; the hub refuses versions it does not speak.
-pub const PROTOCOL_VERSION: u16 = 1;
+///
+/// - 1: catalog, stock and document changes; sale facts.
+/// - 2: store staff in the feed and in snapshots; return, shift-close and audit
+///   facts. A hub serves version-1 terminals their feed and snapshots without
+///   staff, which they could not read.
+pub const PROTOCOL_VERSION: u16 = 2;
+
+/// The first version whose feed and snapshots carry store staff.
+pub const STAFF_PROTOCOL: u16 = 2;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";

@@ -19,7 +19,7 @@ use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sync::{
     check_protocol, DeviceCredential, DocPurpose, EnrollRequest, Fact, FactOutcome, FactResult,
-    FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
+    FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER, STAFF_PROTOCOL,
 };
 use pos_shared::Envelope;
 use serde::Deserialize;
@@ -154,7 +154,7 @@ async fn feed(
             .await
             .map_err(db_error)?;
         if !page.changes.is_empty() || *closing.borrow_and_update() {
-            return Ok(Json(page));
+            return Ok(Json(for_version(page, q.v)));
         }
         tokio::select! {
             woke = tokio::time::timeout_at(deadline, changed.changed()) => {
@@ -165,6 +165,17 @@ async fn feed(
             _ = closing.changed() => return Ok(Json(page)),
         }
     }
+}
+
+/// A feed page as a terminal speaking protocol `v` can read it: older
+/// terminals skip what they do not know, and their cursor still moves past it.
+fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
+    if v < STAFF_PROTOCOL {
+        page.changes
+            .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::StaffUpserted(_)));
+    }
+    page.protocol_version = v;
+    page
 }
 
 /// Facts arrive as raw JSON so that one malformed fact is rejected on its own
@@ -356,6 +367,8 @@ async fn sync_document(
 struct SnapshotQuery {
     /// Resume the download of the snapshot taken at this sequence.
     seq: Option<u64>,
+    /// The terminal's protocol version; version-1 terminals did not send one.
+    v: Option<u16>,
 }
 
 /// The store's catalog and stock at one feed sequence, for a terminal to start
@@ -368,6 +381,9 @@ async fn snapshot(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(query_error)?;
+    let v = q.v.unwrap_or(1);
+    check_protocol(v)
+        .map_err(|e| ApiError::bad_request("unsupported_protocol", e).with_field("v"))?;
     let built = match q.seq {
         Some(seq) => app.snapshots.get(device.terminal_id, seq).ok_or_else(|| {
             ApiError::new(
@@ -378,12 +394,15 @@ async fn snapshot(
             .with_field("seq")
         })?,
         None => {
-            let taken = app
+            let mut taken = app
                 .storage
                 .store_snapshot(&device)
                 .await
                 .map_err(db_error)?;
-            let built = tokio::task::spawn_blocking(move || snapshot::encode(&taken))
+            if v < STAFF_PROTOCOL {
+                taken.staff.clear();
+            }
+            let built = tokio::task::spawn_blocking(move || snapshot::encode(&taken, v))
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(ApiError::internal)?;

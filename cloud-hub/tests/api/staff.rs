@@ -109,3 +109,70 @@ async fn staff_are_created_hashed_scoped_to_their_store_and_deactivated(backend:
     assert_eq!(staff[1]["active"], false);
 }
 on_both_backends!(staff_are_created_hashed_scoped_to_their_store_and_deactivated);
+
+async fn older_terminals_get_feeds_and_snapshots_without_staff(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let (s, _) = hub
+        .post(
+            &format!("/v1/stores/{}/staff", shop.store_id),
+            &shop.api_key,
+            json!({"name": "Asha", "code": "101", "role": "cashier", "pin": "4821"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let staff_changes = |page: &Value| {
+        page["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["type"] == "staff_upserted")
+            .count()
+    };
+    let (_, current) = hub
+        .get("/v1/sync/feed?since=0&limit=5000", &shop.device_token)
+        .await;
+    let (s, old) = hub
+        .get("/v1/sync/feed?since=0&limit=5000&v=1", &shop.device_token)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{old}");
+    assert_eq!((staff_changes(&current), staff_changes(&old)), (1, 0));
+    assert_eq!(
+        old["next_cursor"], current["next_cursor"],
+        "the old terminal's cursor moves past it"
+    );
+    assert_eq!(old["protocol_version"], 1);
+
+    // Snapshots: a version-1 terminal sends no version and gets no staff records.
+    let lines = |bytes: &[u8]| -> Vec<Value> {
+        use std::io::BufRead;
+        std::io::BufReader::new(flate2::read::GzDecoder::new(bytes))
+            .lines()
+            .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+            .collect()
+    };
+    for (query, staff, version) in [("", 0, 1), ("?v=2", 1, 2)] {
+        let r = hub
+            .http
+            .get(format!("{}/v1/sync/snapshot{query}", hub.base))
+            .bearer_auth(&shop.device_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let records = lines(&r.bytes().await.unwrap());
+        assert_eq!(records[0]["protocol_version"], version, "{query}");
+        assert_eq!(records[0]["staff"], staff, "{query}");
+        assert_eq!(
+            records.iter().filter(|l| l["type"] == "staff").count(),
+            staff,
+            "{query}: {records:?}"
+        );
+    }
+    let (s, b) = hub.get("/v1/sync/snapshot?v=9", &shop.device_token).await;
+    assert_eq!(
+        (s, b["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("v"))
+    );
+}
+on_both_backends!(older_terminals_get_feeds_and_snapshots_without_staff);
