@@ -60,6 +60,12 @@ async fn run() -> Result<(), String> {
     let (store, codes) = system_tests::seed_demo(&hq, 1)
         .await
         .map_err(|e| e.to_string())?;
+    // Staff to sign in with at the till; the PINs are the demo's, printed below.
+    for (name, code, role, pin) in DEMO_STAFF {
+        hq.create_staff(&store, name, code, role, pin)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
 
     // The till, enrolling with its one-time code.
     let agent = edge_agent::start(AgentConfig {
@@ -89,6 +95,9 @@ async fn run() -> Result<(), String> {
     println!("  Hub API        {hub_url}/v1/stores/{store}/inventory");
     println!("  HQ API key     {}", hq.api_key);
     println!("  Data           {}", dir.display());
+    for (name, code, role, pin) in DEMO_STAFF {
+        println!("  Sign in        {name} ({role}): code {code}, PIN {pin}");
+    }
     println!(
         "  Try barcodes   {}",
         system_tests::DEMO_CATALOG
@@ -105,6 +114,12 @@ async fn run() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Who can sign in at the demo till: (name, code, role, PIN).
+const DEMO_STAFF: [(&str, &str, &str, &str); 2] = [
+    ("Asha", "101", "cashier", "4821"),
+    ("Ravi", "102", "supervisor", "7305"),
+];
 
 /// The demo till prints to a file standing in for `/dev/usb/lp0`, so receipts
 /// go through the real queue; previews are at `/v1/sales/{id}/receipt`.
