@@ -55,6 +55,11 @@ async fn create(
         Ok(fact) => {
             app.sync.nudge.notify_one();
             app.sync.notify_changed();
+            // The return is recorded; its credit note is the print queue's to deliver.
+            let terminal = app.sync.credential().map(|c| c.terminal_name);
+            if let Err(e) = app.printers.queue_return(&fact, terminal.as_deref()).await {
+                tracing::error!(return_id = %fact.return_id, error = %e, "credit note not queued");
+            }
             Ok((StatusCode::CREATED, Json(fact)))
         }
         Err(ReturnRejection::UnknownSale(no)) => {

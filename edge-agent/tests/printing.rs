@@ -297,6 +297,41 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
     assert!(lines(&decoded).contains(&"DUPLICATE RECEIPT".to_owned()));
     assert_eq!(decoded["drawer_pulses"], json!([]));
 
+    // A tea comes back: the credit note prints and the drawer opens for the cash.
+    let (status, ret) = post_json(
+        &till,
+        "/v1/returns",
+        json!({"original_receipt_no": receipt_no, "refund_to": "cash", "reason": "torn pack",
+               "lines": [{"sale_line": 0, "qty": "1"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ret}");
+    wait_job(&till, sale_id, |j| {
+        j["state"] == "printed" && j["preview"].as_str().unwrap().contains("CREDIT NOTE")
+    })
+    .await;
+    let decoded = decode(printer.jobs().last().unwrap());
+    let printed = lines(&decoded);
+    assert!(
+        printed.contains(&"CREDIT NOTE (RETURN)".to_owned()),
+        "{printed:#?}"
+    );
+    assert!(
+        printed.contains(&format!("Against bill: {receipt_no}")),
+        "{printed:#?}"
+    );
+    assert!(
+        printed.contains(&"Reason: torn pack".to_owned()),
+        "{printed:#?}"
+    );
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with("Refund: Cash") && l.ends_with("145.00")),
+        "{printed:#?}"
+    );
+    assert_eq!(decoded["drawer_pulses"].as_array().unwrap().len(), 1);
+
     let (_, printers) = till.get("/v1/printers").await;
     assert_eq!(printers[0]["name"], "front");
     assert_eq!(printers[0]["state"], "ready");

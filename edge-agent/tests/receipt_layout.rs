@@ -23,7 +23,7 @@ fn sample_receipt() -> Receipt {
         receipt_no: "T1-000042".into(),
         issued_at: "23-11-2026 18:45".into(),
         terminal: Some("Till 1".into()),
-        customer: vec![],
+        details: vec![],
         lines: vec![
             ReceiptLine {
                 name: "Basmati Rice Premium Extra Long Grain Aged 2 Years 5 kg".into(),

@@ -251,12 +251,11 @@ impl Printers {
         &self,
         printer: &PrinterConfig,
         purpose: Purpose,
-        sale: Option<&SaleFact>,
+        sale_id: Option<pos_shared::SaleId>,
         bytes: Vec<u8>,
         preview: String,
     ) -> Result<PrintJob, QueueError> {
         let name = printer.name.clone();
-        let sale_id = sale.map(|s| s.sale_id);
         let job = self
             .inner
             .store
@@ -290,9 +289,38 @@ impl Printers {
         let with_logo = self.inner.logos.contains_key(&config.name);
         let blocks = receipt::layout(&receipt, &config.profile, with_logo);
         let (bytes, preview) = self.encode(&config, &blocks, receipt.open_drawer)?;
-        self.enqueue(&config, purpose, Some(sale), bytes, preview)
+        self.enqueue(&config, purpose, Some(sale.sale_id), bytes, preview)
             .await
             .map(Some)
+    }
+
+    /// Queues a return's credit note on the receipt printer, filed under the
+    /// original sale. `Ok(None)` if the till has no printer.
+    pub async fn queue_return(
+        &self,
+        ret: &pos_shared::returns::ReturnFact,
+        terminal: Option<&str>,
+    ) -> Result<Option<PrintJob>, QueueError> {
+        let Some(name) = self.inner.receipt_printer.clone() else {
+            return Ok(None);
+        };
+        let config = self
+            .config(&name)
+            .ok_or(QueueError::UnknownPrinter(name))?
+            .clone();
+        let receipt = Receipt::from_return(ret, &self.inner.receipt, terminal);
+        let with_logo = self.inner.logos.contains_key(&config.name);
+        let blocks = receipt::layout(&receipt, &config.profile, with_logo);
+        let (bytes, preview) = self.encode(&config, &blocks, receipt.open_drawer)?;
+        self.enqueue(
+            &config,
+            Purpose::Receipt,
+            Some(ret.original_sale_id),
+            bytes,
+            preview,
+        )
+        .await
+        .map(Some)
     }
 
     /// A page that shows the printer's profile, code page, barcode and QR code.

@@ -5,6 +5,7 @@
 use super::codepage::CodePage;
 use super::escpos::{Align, Barcode};
 use super::profile::PrinterProfile;
+use pos_shared::returns::ReturnFact;
 use pos_shared::sale::{SaleFact, TenderMethod};
 use pos_shared::{Money, Qty};
 use serde::Serialize;
@@ -34,9 +35,12 @@ pub struct TaxRow {
 }
 
 /// The bill's GST by rate, rates in ascending order.
-fn tax_summary(sale: &SaleFact) -> Vec<TaxRow> {
+fn tax_summary<'a>(
+    taxes: impl Iterator<Item = &'a pos_shared::tax::LineTax>,
+    cur: pos_shared::Currency,
+) -> Vec<TaxRow> {
     let mut by_rate: std::collections::BTreeMap<u32, (String, [i64; 4])> = Default::default();
-    for tax in sale.lines.iter().filter_map(|l| l.tax.as_ref()) {
+    for tax in taxes {
         let class = pos_shared::tax::TaxClass {
             rate_bp: tax.rate_bp,
             inclusive: tax.inclusive,
@@ -53,7 +57,6 @@ fn tax_summary(sale: &SaleFact) -> Vec<TaxRow> {
             *sum += part.minor();
         }
     }
-    let cur = sale.total.currency();
     by_rate
         .into_values()
         .map(|(rate, [taxable, cgst, sgst, igst])| TaxRow {
@@ -83,8 +86,9 @@ pub struct Receipt {
     /// Local date and time as printed.
     pub issued_at: String,
     pub terminal: Option<String>,
-    /// Who bought: name with the phone's last digits, and the buyer's GSTIN.
-    pub customer: Vec<String>,
+    /// Lines under the bill number: who bought (name, phone's last digits,
+    /// GSTIN), or which bill a return is against and why.
+    pub details: Vec<String>,
     pub lines: Vec<ReceiptLine>,
     pub bill_discounts: Vec<(String, Money)>,
     pub total: Money,
@@ -133,7 +137,7 @@ impl Receipt {
             receipt_no: sale.receipt_no.clone(),
             issued_at: local_time(sale.occurred_at.unix_millis(), settings.utc_offset_minutes),
             terminal: terminal.map(str::to_owned),
-            customer: customer_lines(sale),
+            details: customer_lines(sale),
             lines: sale
                 .lines
                 .iter()
@@ -150,7 +154,10 @@ impl Receipt {
             bill_discounts: Vec::new(),
             total: sale.total,
             rounding: sale.rounding,
-            tax_summary: tax_summary(sale),
+            tax_summary: tax_summary(
+                sale.lines.iter().filter_map(|l| l.tax.as_ref()),
+                sale.total.currency(),
+            ),
             tenders: sale
                 .tenders
                 .iter()
@@ -204,7 +211,7 @@ fn receipt_text(r: &Receipt) -> String {
     s.extend(r.footer.iter().map(String::as_str));
     s.extend(r.gstin.as_deref());
     s.extend(r.terminal.as_deref());
-    s.extend(r.customer.iter().map(String::as_str));
+    s.extend(r.details.iter().map(String::as_str));
     for l in &r.lines {
         s.push(&l.name);
         s.extend(l.modifiers.iter().map(String::as_str));
@@ -216,6 +223,66 @@ fn receipt_text(r: &Receipt) -> String {
         s.extend(t.reference.as_deref());
     }
     s.concat()
+}
+
+impl Receipt {
+    /// The credit note for a return: what came back, against which bill, and
+    /// how the money went back.
+    pub fn from_return(
+        ret: &ReturnFact,
+        settings: &ReceiptSettings,
+        terminal: Option<&str>,
+    ) -> Self {
+        Receipt {
+            header: settings.header.clone(),
+            gstin: settings.gstin.clone(),
+            title: "CREDIT NOTE (RETURN)".into(),
+            receipt_no: ret.receipt_no.clone(),
+            issued_at: local_time(ret.occurred_at.unix_millis(), settings.utc_offset_minutes),
+            terminal: terminal.map(str::to_owned),
+            details: vec![
+                format!("Against bill: {}", ret.original_receipt_no),
+                format!("Reason: {}", ret.reason),
+            ],
+            lines: ret
+                .lines
+                .iter()
+                .map(|l| ReceiptLine {
+                    name: l.name.clone(),
+                    qty: l.qty,
+                    // For the "qty x price" line only; the refund is exact.
+                    unit_price: Money::new(
+                        (i128::from(l.refund.minor()) * 1000 / i128::from(l.qty.milli().max(1)))
+                            as i64,
+                        l.refund.currency(),
+                    ),
+                    amount: l.refund,
+                    discount: None,
+                    modifiers: Vec::new(),
+                })
+                .collect(),
+            bill_discounts: Vec::new(),
+            total: ret.total,
+            rounding: None,
+            tax_summary: tax_summary(
+                ret.lines.iter().filter_map(|l| l.tax.as_ref()),
+                ret.total.currency(),
+            ),
+            tenders: ret
+                .refunds
+                .iter()
+                .map(|t| ReceiptTender {
+                    label: format!("Refund: {}", t.method.label()),
+                    amount: t.amount,
+                    reference: t.reference.clone(),
+                })
+                .collect(),
+            change_due: Money::new(0, ret.total.currency()),
+            footer: settings.footer.clone(),
+            qr: None,
+            open_drawer: ret.refunds.iter().any(|t| t.method == TenderMethod::Cash),
+        }
+    }
 }
 
 fn local_time(unix_millis: i64, offset_minutes: i32) -> String {
@@ -334,7 +401,7 @@ fn as_shown(receipt: &Receipt, page: CodePage) -> Receipt {
     r.title = v(&r.title);
     r.receipt_no = v(&r.receipt_no);
     r.terminal = r.terminal.as_ref().map(v);
-    r.customer = r.customer.iter().map(v).collect();
+    r.details = r.details.iter().map(v).collect();
     r.footer = r.footer.iter().map(v).collect();
     for line in &mut r.lines {
         line.name = v(&line.name);
@@ -387,7 +454,7 @@ pub fn layout(receipt: &Receipt, profile: &PrinterProfile, with_logo: bool) -> V
     if let Some(terminal) = &receipt.terminal {
         out.push(text(format!("Till: {terminal}"), Align::Left));
     }
-    for c in &receipt.customer {
+    for c in &receipt.details {
         out.extend(wrap(c, columns).into_iter().map(|l| text(l, Align::Left)));
     }
     out.push(Block::Rule);
@@ -521,7 +588,7 @@ mod tests {
             receipt_no: "T1-000001".into(),
             issued_at: "23-11-2026 10:00".into(),
             terminal: None,
-            customer: vec![],
+            details: vec![],
             lines: vec![],
             bill_discounts: vec![],
             total: Money::inr(23875),
