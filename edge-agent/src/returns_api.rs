@@ -18,7 +18,7 @@ pub fn routes() -> Router<AgentState> {
 fn unknown_sale(receipt_no: &str) -> ApiError {
     ApiError::not_found(
         "unknown_sale",
-        format!("no sale with receipt number {receipt_no} on this till"),
+        format!("no sale with receipt number {receipt_no} at this store (this till's, or another's it has heard of)"),
     )
 }
 

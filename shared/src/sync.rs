@@ -19,9 +19,9 @@ use uuid::Uuid;
 /// Carried by every upload and feed page; the hub refuses versions it does not speak.
 ///
 /// - 1: catalog, stock and document changes; sale facts.
-/// - 2: store staff in the feed and in snapshots; return, shift-close and audit
-///   facts. A hub serves version-1 terminals their feed and snapshots without
-///   staff, which they could not read.
+/// - 2: store staff in the feed and in snapshots; the store's sales and returns
+///   in the feed; return, shift-close and audit facts. A hub serves version-1
+///   terminals their feed and snapshots without what they could not read.
 pub const PROTOCOL_VERSION: u16 = 2;
 
 /// The first version whose feed and snapshots carry store staff.
@@ -167,6 +167,10 @@ pub enum ChangeBody {
     },
     /// A member of the store's staff was added or changed (store-scoped).
     StaffUpserted(crate::staff::StaffRecord),
+    /// A sale another terminal of the store made, for returns at any till.
+    SaleRecorded(crate::sale::SaleFact),
+    /// A return another terminal made, so no till returns more than was sold.
+    ReturnRecorded(crate::returns::ReturnFact),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -171,8 +171,15 @@ async fn feed(
 /// terminals skip what they do not know, and their cursor still moves past it.
 fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
     if v < STAFF_PROTOCOL {
-        page.changes
-            .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::StaffUpserted(_)));
+        page.changes.retain(|c| {
+            use pos_shared::sync::ChangeBody;
+            !matches!(
+                c.body,
+                ChangeBody::StaffUpserted(_)
+                    | ChangeBody::SaleRecorded(_)
+                    | ChangeBody::ReturnRecorded(_)
+            )
+        });
     }
     page.protocol_version = v;
     page

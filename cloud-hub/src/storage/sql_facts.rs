@@ -107,7 +107,12 @@ macro_rules! sql_fact_paths {
                         occurred_at: sale.occurred_at,
                     })
                     .collect();
-                Self::apply_fact_movements(tx, device, &movements).await
+                let outcome = Self::apply_fact_movements(tx, device, &movements).await?;
+                if outcome == FactStored::Accepted {
+                    // The store's other tills learn of it, for returns.
+                    Self::append_change(tx, device.tenant_id, Some(device.store_id), &ChangeBody::SaleRecorded(sale.clone())).await?;
+                }
+                Ok(outcome)
             }
 
             /// Writes one return and puts its goods back on the shelf, inside `tx`
@@ -160,7 +165,11 @@ macro_rules! sql_fact_paths {
                         occurred_at: ret.occurred_at,
                     })
                     .collect();
-                Self::apply_fact_movements(tx, device, &movements).await
+                let outcome = Self::apply_fact_movements(tx, device, &movements).await?;
+                if outcome == FactStored::Accepted {
+                    Self::append_change(tx, device.tenant_id, Some(device.store_id), &ChangeBody::ReturnRecorded(ret.clone())).await?;
+                }
+                Ok(outcome)
             }
 
             /// Applies a fact's movements, one per line. A line whose variant is

@@ -121,12 +121,14 @@ async fn older_terminals_get_feeds_and_snapshots_without_staff(backend: Backend)
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
+    let (_, ack) = shop.upload(&[shop.sale("T1-000001", &[(0, "1")])]).await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"]);
     let staff_changes = |page: &Value| {
         page["changes"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|c| c["type"] == "staff_upserted")
+            .filter(|c| c["type"] == "staff_upserted" || c["type"] == "sale_recorded")
             .count()
     };
     let (_, current) = hub
@@ -136,7 +138,11 @@ async fn older_terminals_get_feeds_and_snapshots_without_staff(backend: Backend)
         .get("/v1/sync/feed?since=0&limit=5000&v=1", &shop.device_token)
         .await;
     assert_eq!(s, StatusCode::OK, "{old}");
-    assert_eq!((staff_changes(&current), staff_changes(&old)), (1, 0));
+    assert_eq!(
+        (staff_changes(&current), staff_changes(&old)),
+        (2, 0),
+        "staff and the sale"
+    );
     assert_eq!(
         old["next_cursor"], current["next_cursor"],
         "the old terminal's cursor moves past it"

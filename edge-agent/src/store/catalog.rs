@@ -73,6 +73,8 @@ pub fn apply_feed_page(
                 continue;
             }
             ChangeBody::StaffUpserted(s) => super::staff::upsert(&tx, s)?,
+            ChangeBody::SaleRecorded(s) => super::returns::remember_store_sale(&tx, s)?,
+            ChangeBody::ReturnRecorded(r) => super::returns::remember_store_return(&tx, r)?,
             ChangeBody::DocumentChanged { purpose } => {
                 if !documents.contains(purpose) {
                     documents.push(*purpose);

@@ -56,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0008_staff.sql"),
     include_str!("../../../migrations/edge/0009_audit_log.sql"),
     include_str!("../../../migrations/edge/0010_variant_modifiers.sql"),
+    include_str!("../../../migrations/edge/0011_store_sales.sql"),
 ];
 
 #[derive(Clone)]

@@ -1,4 +1,5 @@
-//! Returns and refunds against this terminal's sales: the goods go back into
+//! Returns and refunds against the store's sales (this terminal's, and others'
+//! the feed brought): the goods go back into
 //! stock, the refund is a share of what was paid (see [`pos_shared::returns`]),
 //! and no line is ever returned beyond what was sold. The return, its
 //! movements, its receipt number and its outbox entry commit together.
@@ -50,7 +51,9 @@ pub struct ReturnRequest {
 pub enum ReturnRejection {
     #[error("{field}: {detail}")]
     Invalid { field: String, detail: String },
-    #[error("no sale with receipt number {0} on this till")]
+    #[error(
+        "no sale with receipt number {0} at this store (this till's, or another's it has heard of)"
+    )]
     UnknownSale(String),
 }
 
@@ -61,25 +64,67 @@ fn invalid(field: impl Into<String>, detail: impl Into<String>) -> ReturnRejecti
     }
 }
 
-fn sale_id_by_receipt(conn: &Connection, receipt_no: &str) -> StoreResult<Option<SaleId>> {
-    let id: Option<String> = conn
+/// Keeps another terminal's sale, as the feed brings it (this terminal's own
+/// sales come back too, and are already here).
+pub(crate) fn remember_store_sale(conn: &Connection, sale: &SaleFact) -> StoreResult<()> {
+    let json = serde_json::to_string(sale).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO store_sales (id, receipt_no, fact) SELECT ?1, ?2, ?3 \
+         WHERE NOT EXISTS (SELECT 1 FROM sales WHERE id = ?1) ON CONFLICT DO NOTHING",
+        params![sale.sale_id.to_string(), sale.receipt_no, json],
+    )?;
+    Ok(())
+}
+
+/// Keeps another terminal's return, so returns here count it.
+pub(crate) fn remember_store_return(conn: &Connection, ret: &ReturnFact) -> StoreResult<()> {
+    let json = serde_json::to_string(ret).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO store_returns (id, original_sale_id, fact) SELECT ?1, ?2, ?3 \
+         WHERE NOT EXISTS (SELECT 1 FROM returns WHERE id = ?1) ON CONFLICT DO NOTHING",
+        params![
+            ret.return_id.to_string(),
+            ret.original_sale_id.to_string(),
+            json
+        ],
+    )?;
+    Ok(())
+}
+
+/// A sale by receipt number: this terminal's own, or another's from the feed.
+fn sale_by_receipt(conn: &Connection, receipt_no: &str) -> StoreResult<Option<SaleFact>> {
+    let no = receipt_no.trim();
+    let own: Option<String> = conn
+        .query_row("SELECT id FROM sales WHERE receipt_no = ?1", [no], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(id) = own {
+        let id: SaleId = id
+            .parse()
+            .map_err(|e: uuid::Error| StoreError::Corrupt(format!("sale {id}: {e}")))?;
+        return stored_sale(conn, id);
+    }
+    let theirs: Option<String> = conn
         .query_row(
-            "SELECT id FROM sales WHERE receipt_no = ?1",
-            [receipt_no.trim()],
+            "SELECT fact FROM store_sales WHERE receipt_no = ?1",
+            [no],
             |r| r.get(0),
         )
         .optional()?;
-    id.map(|id| {
-        id.parse()
-            .map_err(|e: uuid::Error| StoreError::Corrupt(format!("sale {id}: {e}")))
-    })
-    .transpose()
+    theirs
+        .map(|f| {
+            serde_json::from_str(&f)
+                .map_err(|e| StoreError::Corrupt(format!("store sale {no}: {e}")))
+        })
+        .transpose()
 }
 
-/// Every return of a sale, oldest first.
+/// Every return of a sale known here, at this terminal or another.
 fn returns_of(conn: &Connection, sale: SaleId) -> StoreResult<Vec<ReturnFact>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT fact FROM returns WHERE original_sale_id = ?1 ORDER BY occurred_at_ms, rowid",
+        "SELECT fact FROM returns WHERE original_sale_id = ?1 \
+         UNION ALL SELECT fact FROM store_returns WHERE original_sale_id = ?1",
     )?;
     let rows = stmt.query_map([sale.to_string()], |r| r.get::<_, String>(0))?;
     rows.map(|f| serde_json::from_str(&f?).map_err(|e| StoreError::Corrupt(format!("return: {e}"))))
@@ -109,13 +154,10 @@ fn returnable(conn: &Connection, sale: SaleFact) -> StoreResult<ReturnableSale> 
 
 /// Looks a sale up by its receipt number (typed or scanned from the receipt).
 pub fn by_receipt(conn: &Connection, receipt_no: &str) -> StoreResult<Option<ReturnableSale>> {
-    let Some(id) = sale_id_by_receipt(conn, receipt_no)? else {
-        return Ok(None);
-    };
-    let Some(sale) = stored_sale(conn, id)? else {
-        return Ok(None);
-    };
-    returnable(conn, sale).map(Some)
+    match sale_by_receipt(conn, receipt_no)? {
+        Some(sale) => returnable(conn, sale).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Records a return for the enrolled terminal `device`.

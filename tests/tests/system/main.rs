@@ -602,3 +602,56 @@ async fn staff_set_at_hq_sign_in_at_the_till(backend: Backend) {
     );
 }
 on_both_backends!(staff_set_at_hq_sign_in_at_the_till);
+
+async fn a_sale_made_on_one_till_is_returned_at_another(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
+    let till1 = synced_till(&hub, &hq, &store, &codes[0]).await;
+    let till2 = synced_till(&hub, &hq, &store, &codes[1]).await;
+    let sale = till1.sell(&[(TEA, "2")]).await;
+    let receipt = sale["receipt_no"].as_str().unwrap().to_owned();
+    let path = format!("/v1/sales/by-receipt/{receipt}");
+
+    // Till 2 hears of the sale through the feed and takes one tea back.
+    eventually(
+        "till 2 to hear of till 1's sale",
+        30,
+        || async { till2.get(&path).await.0.is_success() },
+        || till2.log(),
+    )
+    .await;
+    let ret = till2
+        .post(
+            "/v1/returns",
+            serde_json::json!({"original_receipt_no": receipt, "refund_to": "cash", "reason": "wrong blend",
+                               "lines": [{"sale_line": 0, "qty": "1"}]}),
+        )
+        .await;
+    assert_eq!(ret["terminal_id"], till2.status().await["terminal_id"]);
+
+    // Till 1 hears of the return: only one tea is left to bring back.
+    eventually(
+        "till 1 to hear of till 2's return",
+        30,
+        || async { till1.get(&path).await.1["returned"] == serde_json::json!(["1"]) },
+        || till1.log(),
+    )
+    .await;
+    let (status, problem) = till1
+        .try_post(
+            "/v1/returns",
+            serde_json::json!({"original_receipt_no": receipt, "refund_to": "cash", "reason": "again",
+                               "lines": [{"sale_line": 0, "qty": "2"}]}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 422, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("only 1"),
+        "{problem}"
+    );
+    wait_drained(&till2, &hub).await;
+    // At the hub the tea is back on the shelf once.
+    let tea = hub_positions(&hq, &store).await[&gtin(TEA)].clone();
+    assert_eq!(tea, (initial(TEA) + -Qty::units(1)).to_string());
+}
+on_both_backends!(a_sale_made_on_one_till_is_returned_at_another);
