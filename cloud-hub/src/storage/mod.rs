@@ -13,6 +13,7 @@ mod migrate;
 pub mod postgres;
 mod sql;
 mod sql_facts;
+mod sql_snapshot;
 mod sql_staff;
 mod sql_writes;
 mod sqlite;
