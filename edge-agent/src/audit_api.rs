@@ -74,6 +74,10 @@ async fn void(
     });
     let role = signed_in.map(|s| s.role);
     let limits = app.sale_policy.discount_limits;
+    let approver = match &request.approval {
+        Some(a) => Some(crate::session::check_approval(&app, a).await?),
+        None => None,
+    };
     let entry = app
         .store
         .call(move |c| {
@@ -84,7 +88,7 @@ async fn void(
                     min_role: Some(Role::Supervisor),
                     action: "voiding a bill",
                 };
-                match discounts::authorize(&tx, &limits, role, asks, request.approval.as_ref()) {
+                match discounts::authorize(&limits, role, asks, approver.as_ref()) {
                     Ok(a) => a,
                     Err(e) => return Ok(Err(e)),
                 }

@@ -158,6 +158,9 @@ async fn create_sale(
             "this terminal is not enrolled with the hub yet, so it cannot number receipts",
         ));
     };
+    if let Some(approval) = &request.approval {
+        request.approver = Some(crate::session::check_approval(&app, approval).await?);
+    }
     // Card and UPI go through the payment terminal before the sale commits.
     for (i, t) in request.tenders.iter_mut().enumerate() {
         if t.method == pos_shared::sale::TenderMethod::Cash {

@@ -62,6 +62,27 @@ struct SignInRequest {
     pin: String,
 }
 
+/// Checks a senior's code and PIN for an approval, outside any transaction:
+/// the staff record is read, then the slow PIN hash runs on the blocking pool.
+pub async fn check_approval(
+    app: &AgentState,
+    approval: &crate::store::discounts::Approval,
+) -> Result<
+    Result<crate::store::discounts::Approver, crate::store::discounts::WrongApproval>,
+    ApiError,
+> {
+    let code = approval.code.clone();
+    let member = app
+        .store
+        .call(move |c| staff::by_code(c, &code))
+        .await
+        .map_err(ApiError::internal)?;
+    let approval = approval.clone();
+    tokio::task::spawn_blocking(move || crate::store::discounts::verify(member, &approval))
+        .await
+        .map_err(ApiError::internal)
+}
+
 /// Writes a sign-in event to the audit log; a till not yet enrolled has no log.
 async fn log(app: &AgentState, action: AuditAction, staff: Option<SaleCashier>, detail: String) {
     let Some(device) = app.sync.credential() else {

@@ -6,11 +6,10 @@
 //! discount exactly. Discounts come off the net amount before GST.
 
 use super::sales::SaleRejection;
-use super::staff;
 use pos_shared::sale::{LineDiscount, SaleCashier};
 use pos_shared::staff::Role;
+use pos_shared::staff::StaffRecord;
 use pos_shared::{Money, Qty};
-use rusqlite::Connection;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -227,15 +226,42 @@ impl Authority {
     }
 }
 
+/// A senior whose code and PIN checked out, before any transaction began:
+/// the PIN hash is slow on purpose and must not hold the till's database.
+#[derive(Debug, Clone)]
+pub struct Approver {
+    pub role: Role,
+    pub who: SaleCashier,
+}
+
+/// An approval whose code is unknown or inactive, or whose PIN is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the approving code or PIN is wrong")]
+pub struct WrongApproval;
+
+/// Checks an approval's PIN against the member of staff found by its code;
+/// `Err` when the code is unknown, inactive or the PIN is wrong.
+pub fn verify(member: Option<StaffRecord>, approval: &Approval) -> Result<Approver, WrongApproval> {
+    member
+        .filter(|s| s.active && s.pin_matches(&approval.pin))
+        .map(|s| Approver {
+            role: s.role,
+            who: SaleCashier {
+                staff_id: s.staff_id,
+                name: s.name,
+            },
+        })
+        .ok_or(WrongApproval)
+}
+
 /// Checks what the sale asks against the signed-in role (a cashier's when
 /// nobody is signed in), or else against the approver's; returns who approved
-/// when someone had to.
+/// when someone had to. `approval` is the outcome of [`verify`], if one was given.
 pub fn authorize(
-    conn: &Connection,
     limits: &DiscountLimits,
     signed_in: Option<Role>,
     asks: Authority,
-    approval: Option<&Approval>,
+    approval: Option<&Result<Approver, WrongApproval>>,
 ) -> Result<Option<SaleCashier>, SaleRejection> {
     if asks.allows(limits, signed_in.unwrap_or(Role::Cashier)) {
         return Ok(None);
@@ -262,27 +288,21 @@ pub fn authorize(
             },
         ));
     };
-    let approver = staff::by_code(conn, &approval.code)
-        .map_err(|e| invalid("approval", e.to_string()))?
-        .filter(|s| s.active && s.pin_matches(&approval.pin));
-    match approver {
-        None => Err(invalid("approval", "the approving code or PIN is wrong")),
-        Some(s) if asks.min_role.is_some_and(|r| s.role < r) => Err(invalid(
+    match approval {
+        Err(wrong) => Err(invalid("approval", wrong.to_string())),
+        Ok(a) if asks.min_role.is_some_and(|r| a.role < r) => Err(invalid(
             "approval",
-            format!("{} may not approve {}", s.name, asks.action),
+            format!("{} may not approve {}", a.who.name, asks.action),
         )),
-        Some(s) if !asks.allows(limits, s.role) => Err(invalid(
+        Ok(a) if !asks.allows(limits, a.role) => Err(invalid(
             "approval",
             format!(
                 "{} may approve discounts up to {}%, not {pct}",
-                s.name,
-                limits.for_role(s.role) / 100
+                a.who.name,
+                limits.for_role(a.role) / 100
             ),
         )),
-        Some(s) => Ok(Some(SaleCashier {
-            staff_id: s.staff_id,
-            name: s.name,
-        })),
+        Ok(a) => Ok(Some(a.who.clone())),
     }
 }
 

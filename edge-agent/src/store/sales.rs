@@ -67,6 +67,9 @@ pub struct SaleRequest {
     /// A senior's code and PIN for a discount beyond the cashier's limit.
     #[serde(default)]
     pub approval: Option<Approval>,
+    /// That approval checked, by the till before the sale's transaction.
+    #[serde(skip)]
+    pub approver: Option<Result<discounts::Approver, discounts::WrongApproval>>,
 }
 
 /// Why the till refuses a sale: a field and words for the cashier.
@@ -327,11 +330,10 @@ pub fn record_sale(
         action: "a price override",
     };
     let approved_by = match discounts::authorize(
-        &tx,
         &policy.discount_limits,
         request.cashier_role,
         asks,
-        request.approval.as_ref(),
+        request.approver.as_ref(),
     ) {
         Ok(a) => a,
         Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
