@@ -253,28 +253,11 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
     assert_eq!(preview_lines(job["preview"].as_str().unwrap()), printed);
 
     // The receipt on screen, three ways.
-    let text = till
-        .http
-        .get(format!("{}/v1/sales/{sale_id}/receipt", till.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = till.text(&format!("/v1/sales/{sale_id}/receipt")).await;
     assert_eq!(preview_lines(&text), printed);
     let html = till
-        .http
-        .get(format!(
-            "{}/v1/sales/{sale_id}/receipt?format=html",
-            till.base
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text(&format!("/v1/sales/{sale_id}/receipt?format=html"))
+        .await;
     assert!(html.contains("<div class=\"receipt\""), "{html}");
     assert!(
         html.contains("Rice (kg)") && html.contains("383.75"),

@@ -521,18 +521,11 @@ async fn modifiers_and_add_ons_price_the_line_within_their_rules() {
     assert_eq!(paise(&line["line_total"]), 53800);
     assert_eq!(line["modifiers"][1]["name"], "Extra cheese");
     let text = till
-        .http
-        .get(format!(
-            "{}/v1/sales/{}/receipt",
-            till.base,
+        .text(&format!(
+            "/v1/sales/{}/receipt",
             sale["sale_id"].as_str().unwrap()
         ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(
         text.contains("+ Large") && text.contains("+ Extra cheese"),
         "{text}"

@@ -5,9 +5,9 @@ mod common;
 
 use common::*;
 use edge_agent::printing::PrintSettings;
-use edge_agent::store::{catalog, LocalStore};
+use edge_agent::store::LocalStore;
 use pos_shared::staff::{hash_pin, Role, StaffRecord};
-use pos_shared::sync::{Change, ChangeBody, FeedPage};
+use pos_shared::sync::ChangeBody;
 use pos_shared::{StaffId, StoreId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -27,23 +27,12 @@ fn member(store: StoreId, code: &str, name: &str, role: Role, pin: &str) -> Staf
 }
 
 fn feed_staff(dir: &Path, store: StoreId, seq: u64, staff: Vec<StaffRecord>) {
-    let db = LocalStore::open(&dir.join("edge.db")).unwrap();
-    let changes: Vec<Change> = staff
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| Change {
-            seq: seq + i as u64,
-            body: ChangeBody::StaffUpserted(s),
-        })
-        .collect();
-    let page = FeedPage {
-        protocol_version: 1,
-        next_cursor: seq + changes.len() as u64 - 1,
-        changes,
-        has_more: false,
-    };
-    db.with_conn(|c| catalog::apply_feed_page(c, store, &page))
-        .unwrap();
+    apply_changes(
+        dir,
+        store,
+        seq,
+        staff.into_iter().map(ChangeBody::StaffUpserted).collect(),
+    );
 }
 
 async fn sign_in(till: &Till, code: &str, pin: &str) -> (StatusCode, Value) {
@@ -180,18 +169,11 @@ async fn discounts_stay_within_the_role_or_need_a_seniors_approval() {
         (26238, 656, 656)
     );
     let text = till
-        .http
-        .get(format!(
-            "{}/v1/sales/{}/receipt",
-            till.base,
+        .text(&format!(
+            "/v1/sales/{}/receipt",
             sale["sale_id"].as_str().unwrap()
         ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(
         text.contains("Discount (dented tin)") && text.contains("-14.50"),
         "{text}"

@@ -181,15 +181,7 @@ async fn customers_are_captured_found_and_named_on_the_bill() {
         json!({"phone": "+919876543210", "name": "Meera Traders", "gstin": "27AAPFU0939F1ZV"})
     );
     let id = sale["sale_id"].as_str().unwrap();
-    let text = till
-        .http
-        .get(format!("{}/v1/sales/{id}/receipt", till.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = till.text(&format!("/v1/sales/{id}/receipt")).await;
     assert!(
         text.contains("Customer: Meera Traders (******3210)"),
         "{text}"

@@ -2,6 +2,27 @@
 //! closes, each stored with its stock movements in a savepoint of the upload's
 //! transaction. Expanded inside `sql_storage!`.
 
+use super::{DbError, DbResult, FactStored};
+
+/// What the first insert of a receipt-numbered fact says (`inserted` is the
+/// rows it wrote): `None` when it went in; a duplicate when the same fact was
+/// stored before; a refusal when its receipt number belongs to another fact of
+/// the terminal.
+pub(crate) fn first_write(
+    inserted: Result<u64, sqlx::Error>,
+    receipt_no: &str,
+    kind: &str,
+) -> DbResult<Option<FactStored>> {
+    match inserted.map_err(DbError::from_sqlx) {
+        Ok(0) => Ok(Some(FactStored::Duplicate)),
+        Ok(_) => Ok(None),
+        Err(DbError::Conflict(_)) => Ok(Some(FactStored::Rejected(format!(
+            "receipt_no: {receipt_no} is already used by another {kind} of this terminal"
+        )))),
+        Err(e) => Err(e),
+    }
+}
+
 /// Implements the fact write and read paths on `$storage`.
 macro_rules! sql_fact_paths {
     ($storage:ty) => {
@@ -82,16 +103,8 @@ macro_rules! sql_fact_paths {
                 .bind(raw_envelope)
                 .execute(&mut **tx)
                 .await;
-                match inserted.map_err(DbError::from_sqlx) {
-                    Ok(done) if done.rows_affected() == 0 => return Ok(FactStored::Duplicate),
-                    Ok(_) => {}
-                    Err(DbError::Conflict(_)) => {
-                        return Ok(FactStored::Rejected(format!(
-                            "receipt_no: {} is already used by another sale of this terminal",
-                            sale.receipt_no
-                        )))
-                    }
-                    Err(e) => return Err(e),
+                if let Some(refused) = $crate::storage::sql_facts::first_write(inserted.map(|d| d.rows_affected()), &sale.receipt_no, "sale")? {
+                    return Ok(refused);
                 }
                 let movements: Vec<MovementRecord> = sale
                     .lines
@@ -107,12 +120,7 @@ macro_rules! sql_fact_paths {
                         occurred_at: sale.occurred_at,
                     })
                     .collect();
-                let outcome = Self::apply_fact_movements(tx, device, &movements).await?;
-                if outcome == FactStored::Accepted {
-                    // The store's other tills learn of it, for returns.
-                    Self::append_change(tx, device.tenant_id, Some(device.store_id), &ChangeBody::SaleRecorded(sale.clone())).await?;
-                }
-                Ok(outcome)
+                Self::apply_and_announce(tx, device, &movements, ChangeBody::SaleRecorded(sale.clone())).await
             }
 
             /// Writes one return and puts its goods back on the shelf, inside `tx`
@@ -140,16 +148,8 @@ macro_rules! sql_fact_paths {
                 .bind(raw_envelope)
                 .execute(&mut **tx)
                 .await;
-                match inserted.map_err(DbError::from_sqlx) {
-                    Ok(done) if done.rows_affected() == 0 => return Ok(FactStored::Duplicate),
-                    Ok(_) => {}
-                    Err(DbError::Conflict(_)) => {
-                        return Ok(FactStored::Rejected(format!(
-                            "receipt_no: {} is already used by another return of this terminal",
-                            ret.receipt_no
-                        )))
-                    }
-                    Err(e) => return Err(e),
+                if let Some(refused) = $crate::storage::sql_facts::first_write(inserted.map(|d| d.rows_affected()), &ret.receipt_no, "return")? {
+                    return Ok(refused);
                 }
                 let movements: Vec<MovementRecord> = ret
                     .lines
@@ -165,9 +165,20 @@ macro_rules! sql_fact_paths {
                         occurred_at: ret.occurred_at,
                     })
                     .collect();
-                let outcome = Self::apply_fact_movements(tx, device, &movements).await?;
+                Self::apply_and_announce(tx, device, &movements, ChangeBody::ReturnRecorded(ret.clone())).await
+            }
+
+            /// Applies a fact's movements and, when they all went in, tells the
+            /// store's other tills (for returns at any till).
+            async fn apply_and_announce(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                movements: &[MovementRecord],
+                change: ChangeBody,
+            ) -> DbResult<FactStored> {
+                let outcome = Self::apply_fact_movements(tx, device, movements).await?;
                 if outcome == FactStored::Accepted {
-                    Self::append_change(tx, device.tenant_id, Some(device.store_id), &ChangeBody::ReturnRecorded(ret.clone())).await?;
+                    Self::append_change(tx, device.tenant_id, Some(device.store_id), &change).await?;
                 }
                 Ok(outcome)
             }

@@ -154,6 +154,18 @@ impl Till {
         (r.status(), r.json().await.unwrap())
     }
 
+    /// A GET answered with text, such as a receipt preview.
+    pub async fn text(&self, path: &str) -> String {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.text().await.unwrap()
+    }
+
     pub async fn available(&self, barcode: &str) -> String {
         let (_, p) = self
             .get(&format!("/v1/products/by-barcode/{barcode}"))
@@ -248,20 +260,15 @@ pub fn ean(body: &str) -> String {
     gtin.as_str().trim_start_matches('0').to_owned()
 }
 
-/// Adds items to a seeded till's replica as the feed would, after the seed's changes.
-pub fn add_items(
-    dir: &Path,
-    store_id: StoreId,
-    first_seq: u64,
-    items: Vec<pos_shared::sync::VariantRecord>,
-) {
+/// Applies changes to a seeded till's replica as the feed would, from `first_seq`.
+pub fn apply_changes(dir: &Path, store_id: StoreId, first_seq: u64, bodies: Vec<ChangeBody>) {
     let store = LocalStore::open(&dir.join("edge.db")).unwrap();
-    let changes: Vec<Change> = items
+    let changes: Vec<Change> = bodies
         .into_iter()
         .enumerate()
-        .map(|(i, v)| Change {
+        .map(|(i, body)| Change {
             seq: first_seq + i as u64,
-            body: ChangeBody::VariantUpserted(v),
+            body,
         })
         .collect();
     let page = FeedPage {
@@ -273,6 +280,17 @@ pub fn add_items(
     store
         .with_conn(|c| catalog::apply_feed_page(c, store_id, &page))
         .unwrap();
+}
+
+/// Adds items to a seeded till's replica as the feed would, after the seed's changes.
+pub fn add_items(
+    dir: &Path,
+    store_id: StoreId,
+    first_seq: u64,
+    items: Vec<pos_shared::sync::VariantRecord>,
+) {
+    let bodies = items.into_iter().map(ChangeBody::VariantUpserted).collect();
+    apply_changes(dir, store_id, first_seq, bodies);
 }
 
 pub const SOAP: &str = "8901058000023";
