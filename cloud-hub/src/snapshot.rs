@@ -53,10 +53,15 @@ pub fn encode(snapshot: &StoreSnapshot, protocol_version: u16) -> std::io::Resul
         variants: snapshot.variants.len() as u64,
         positions: snapshot.positions.len() as u64,
         staff: snapshot.staff.len() as u64,
+        categories: snapshot.categories.len() as u64,
     };
     write_line(&mut gz, &header)?;
     for v in &snapshot.variants {
         write_line(&mut gz, &SnapshotRecord::Variant(v.clone()))?;
+    }
+    // Parents before children, so a till can build its tree as it reads.
+    for category in &snapshot.categories {
+        write_line(&mut gz, &SnapshotRecord::Category(category.clone()))?;
     }
     for member in &snapshot.staff {
         write_line(&mut gz, &SnapshotRecord::Staff(member.clone()))?;

@@ -48,6 +48,8 @@ pub fn router(state: AgentState) -> Router {
         )
         .route("/v1/products/by-barcode/{barcode}", get(product_by_barcode))
         .route("/v1/products/search", get(search_products))
+        .route("/v1/categories", get(categories))
+        .route("/v1/quick-keys", get(quick_keys))
         .route("/v1/sales", post(create_sale))
         .route("/v1/sync/status", get(sync_status))
         .route("/v1/events", get(events))
@@ -132,6 +134,30 @@ async fn search_products(
     Ok(Json(
         app.store
             .call(move |c| catalog::search(c, &typed, limit))
+            .await
+            .map_err(store_error)?,
+    ))
+}
+
+/// The category tree, parents before children.
+async fn categories(
+    State(app): State<AgentState>,
+) -> Result<Json<Vec<pos_shared::catalog::CategoryRecord>>, ApiError> {
+    Ok(Json(
+        app.store
+            .call(|c| crate::store::categories::tree(c))
+            .await
+            .map_err(store_error)?,
+    ))
+}
+
+/// The quick-key grid: one page per category with keyed items.
+async fn quick_keys(
+    State(app): State<AgentState>,
+) -> Result<Json<Vec<crate::store::categories::QuickKeyPage>>, ApiError> {
+    Ok(Json(
+        app.store
+            .call(|c| crate::store::categories::quick_keys(c))
             .await
             .map_err(store_error)?,
     ))

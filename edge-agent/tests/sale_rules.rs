@@ -159,7 +159,9 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
         price: old.price,
         tax: old.tax.clone(),
         modifiers: Vec::new(),
+        placement: Default::default(),
     };
+    let renamed_again = renamed.clone();
     let page = FeedPage {
         protocol_version: 1,
         changes: vec![Change {
@@ -178,6 +180,69 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
     assert_eq!(search(&till, "bas-5").await, [new]);
     assert!(search(&till, "kg").await.is_empty(), "the old name is gone");
     assert!(search(&till, "sku-1").await.is_empty());
+
+    // Brand, synonyms and a second barcode arrive, then change: search and
+    // scanning follow every version, and forget what was taken away.
+    let placed = |seq: u64, brand: &str, synonyms: &[&str], extra: &[&str]| {
+        let mut item = renamed_again.clone();
+        item.placement = pos_shared::catalog::Placement {
+            brand: Some(brand.into()),
+            synonyms: synonyms.iter().map(|s| s.to_string()).collect(),
+            extra_barcodes: extra.iter().map(|b| Gtin::parse(b).unwrap()).collect(),
+            ..Default::default()
+        };
+        FeedPage {
+            protocol_version: 3,
+            changes: vec![Change {
+                seq,
+                body: ChangeBody::VariantUpserted(item),
+            }],
+            next_cursor: seq,
+            has_more: false,
+        }
+    };
+    store
+        .with_conn(|c| {
+            catalog::apply_feed_page(
+                c,
+                credential.store_id,
+                &placed(6, "India Gate", &["chawal", "basmati"], &["96385074"]),
+            )
+        })
+        .unwrap();
+    assert_eq!(search(&till, "india ga").await, [new]);
+    assert_eq!(search(&till, "chaw").await, [new]);
+    assert_eq!(search(&till, "96385").await, [new]);
+    let (status, by_case) = till.get("/v1/products/by-barcode/96385074").await;
+    assert_eq!(
+        (status, by_case["name"].as_str()),
+        (StatusCode::OK, Some(new))
+    );
+    store
+        .with_conn(|c| {
+            catalog::apply_feed_page(
+                c,
+                credential.store_id,
+                &placed(7, "Daawat", &["basmati"], &[]),
+            )
+        })
+        .unwrap();
+    assert_eq!(search(&till, "daawat").await, [new]);
+    assert!(
+        search(&till, "india").await.is_empty(),
+        "the old brand is gone"
+    );
+    assert!(
+        search(&till, "chawal").await.is_empty(),
+        "the old synonym is gone"
+    );
+    assert!(search(&till, "96385").await.is_empty());
+    let (status, _) = till.get("/v1/products/by-barcode/96385074").await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the old second barcode is gone"
+    );
 
     for (path, field) in [
         ("/v1/products/search", "q"),
@@ -214,6 +279,7 @@ async fn weighed_and_priced_labels_from_the_store_scales() {
         price: pos_shared::Money::inr(price),
         tax: None,
         modifiers: Vec::new(),
+        placement: Default::default(),
     };
     let page = FeedPage {
         protocol_version: 1,

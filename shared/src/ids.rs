@@ -104,6 +104,14 @@ id_type!(
     /// One entry of a terminal's audit log.
     AuditId
 );
+id_type!(
+    /// A node of the tenant's category tree (shelves, menu sections).
+    CategoryId
+);
+id_type!(
+    /// A brand products are sold under.
+    BrandId
+);
 
 #[cfg(test)]
 mod tests {

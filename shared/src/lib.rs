@@ -14,6 +14,7 @@
 //! ```
 
 pub mod audit;
+pub mod catalog;
 pub mod event;
 pub mod gs1;
 pub mod gstin;
@@ -36,8 +37,8 @@ pub mod time;
 pub use event::Envelope;
 pub use gtin::{Gtin, GtinError};
 pub use ids::{
-    AuditId, MovementId, ProductId, ReturnId, SaleId, ShiftId, StaffId, StoreId, TenantId,
-    TerminalId, VariantId,
+    AuditId, BrandId, CategoryId, MovementId, ProductId, ReturnId, SaleId, ShiftId, StaffId,
+    StoreId, TenantId, TerminalId, VariantId,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use problem::Problem;

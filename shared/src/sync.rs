@@ -20,12 +20,16 @@ use uuid::Uuid;
 ///
 /// - 1: catalog, stock and document changes; sale facts.
 /// - 2: store staff in the feed and in snapshots; the store's sales and returns
-///   in the feed; return, shift-close and audit facts. A hub serves version-1
-///   terminals their feed and snapshots without what they could not read.
-pub const PROTOCOL_VERSION: u16 = 2;
+///   in the feed; return, shift-close and audit facts.
+/// - 3: the category tree in the feed and in snapshots; brand, category,
+///   synonyms, alternate barcodes and quick keys on variants.
+///
+/// A hub serves older terminals their feed and snapshots without what they
+/// could not read (fields they do not know they ignore).
+pub const PROTOCOL_VERSION: u16 = 3;
 
-/// The first version whose feed and snapshots carry store staff.
-pub const STAFF_PROTOCOL: u16 = 2;
+/// The first version whose feed and snapshots carry the category tree.
+pub const CATEGORY_PROTOCOL: u16 = 3;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
@@ -68,6 +72,9 @@ pub struct VariantRecord {
     /// Modifier and add-on groups (restaurant menus).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modifiers: Vec<crate::modifiers::ModifierGroup>,
+    /// Where it sits in the store and how cashiers find it (protocol 3).
+    #[serde(flatten)]
+    pub placement: crate::catalog::Placement,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +178,8 @@ pub enum ChangeBody {
     SaleRecorded(crate::sale::SaleFact),
     /// A return another terminal made, so no till returns more than was sold.
     ReturnRecorded(crate::returns::ReturnFact),
+    /// A category was added, renamed or moved in the tree.
+    CategoryUpserted(crate::catalog::CategoryRecord),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,6 +211,8 @@ pub struct SnapshotHeader {
     pub positions: u64,
     #[serde(default)]
     pub staff: u64,
+    #[serde(default)]
+    pub categories: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,6 +226,7 @@ pub enum SnapshotRecord {
         on_hand: Qty,
     },
     Staff(crate::staff::StaffRecord),
+    Category(crate::catalog::CategoryRecord),
 }
 
 /// The header naming the feed sequence a snapshot was taken at.

@@ -106,9 +106,69 @@ impl Hq {
         Ok(t["enrollment_code"].as_str().unwrap_or_default().to_owned())
     }
 
-    /// Creates a one-variant product; returns the variant id.
+    /// Creates a category (under `parent`, if given); returns its id.
+    pub async fn create_category(
+        &self,
+        name: &str,
+        parent: Option<&str>,
+        position: u32,
+    ) -> HqResult<String> {
+        let c = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/categories",
+                Some(json!({"name": name, "parent_id": parent, "position": position})),
+                StatusCode::CREATED,
+            )
+            .await?;
+        Ok(c["category_id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Renames, reorders or moves a category.
+    pub async fn update_category(
+        &self,
+        id: &str,
+        name: &str,
+        parent: Option<&str>,
+        position: u32,
+    ) -> HqResult<Value> {
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/v1/categories/{id}"),
+            Some(json!({"name": name, "parent_id": parent, "position": position})),
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    pub async fn create_brand(&self, name: &str) -> HqResult<String> {
+        let b = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/brands",
+                Some(json!({"name": name})),
+                StatusCode::CREATED,
+            )
+            .await?;
+        Ok(b["brand_id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Creates a one-variant product, without brand or category; returns the
+    /// variant id.
     pub async fn create_item(&self, item: &DemoItem) -> HqResult<String> {
+        self.create_placed_item(item, None, None).await
+    }
+
+    /// Creates a one-variant product in `category` under `brand` (ids), with
+    /// the item's synonyms, extra barcodes and quick key; returns the variant id.
+    pub async fn create_placed_item(
+        &self,
+        item: &DemoItem,
+        category: Option<&str>,
+        brand: Option<&str>,
+    ) -> HqResult<String> {
         let mut variant = json!({"sku": item.sku, "barcode": item.barcode,
+            "barcodes": item.extra_barcodes, "quick_key": item.quick_key,
             "price": {"minor": item.price_paise, "currency": "INR"}});
         if let Some(rate_bp) = item.gst_bp {
             variant["tax"] = json!({"rate_bp": rate_bp, "inclusive": true});
@@ -117,7 +177,10 @@ impl Hq {
             .call(
                 reqwest::Method::POST,
                 "/v1/products",
-                Some(json!({"name": item.name, "variants": [variant]})),
+                Some(
+                    json!({"name": item.name, "category_id": category, "brand_id": brand,
+                    "synonyms": item.synonyms, "variants": [variant]}),
+                ),
                 StatusCode::CREATED,
             )
             .await?;
@@ -280,7 +343,21 @@ pub struct DemoItem {
     pub stock: &'static str,
     /// GST in basis points, included in the price (MRP); none if exempt.
     pub gst_bp: Option<u32>,
+    /// Its category (a name of [`DEMO_CATEGORIES`]) and brand.
+    pub category: &'static str,
+    pub brand: Option<&'static str>,
+    pub synonyms: &'static [&'static str],
+    pub extra_barcodes: &'static [&'static str],
+    pub quick_key: Option<u16>,
 }
+
+/// The demo's category tree: (name, parent name), parents first.
+pub const DEMO_CATEGORIES: &[(&str, Option<&str>)] = &[
+    ("Staples", None),
+    ("Rice & Dal", Some("Staples")),
+    ("Beverages", None),
+    ("Dairy", None),
+];
 
 /// A small kirana catalog with valid EAN-13 barcodes.
 pub const DEMO_CATALOG: &[DemoItem] = &[
@@ -291,6 +368,12 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         price_paise: 14500,
         stock: "100",
         gst_bp: Some(500),
+        category: "Beverages",
+        brand: Some("Tata Tea"),
+        synonyms: &["chai"],
+        // The case of 12's outer barcode.
+        extra_barcodes: &["96385074"],
+        quick_key: Some(1),
     },
     DemoItem {
         name: "Sona Masoori Rice (per kg)",
@@ -299,6 +382,11 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         price_paise: 6250,
         stock: "250.5",
         gst_bp: None,
+        category: "Rice & Dal",
+        brand: None,
+        synonyms: &["chawal"],
+        extra_barcodes: &[],
+        quick_key: Some(1),
     },
     DemoItem {
         name: "Toor Dal 1 kg",
@@ -307,6 +395,11 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         price_paise: 16900,
         stock: "60",
         gst_bp: Some(500),
+        category: "Rice & Dal",
+        brand: Some("Tata Sampann"),
+        synonyms: &["arhar", "pigeon pea"],
+        extra_barcodes: &[],
+        quick_key: Some(2),
     },
     DemoItem {
         name: "Milk 500 ml",
@@ -315,6 +408,11 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         price_paise: 3000,
         stock: "40",
         gst_bp: None,
+        category: "Dairy",
+        brand: Some("Amul"),
+        synonyms: &["doodh"],
+        extra_barcodes: &[],
+        quick_key: None,
     },
 ];
 
@@ -322,8 +420,34 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
 /// returns the store id and one enrollment code per till.
 pub async fn seed_demo(hq: &Hq, tills: usize) -> HqResult<(String, Vec<String>)> {
     let store = hq.create_store("BLR-01", "Indiranagar").await?;
+    let mut categories: Vec<(&str, String)> = Vec::new();
+    for (position, (name, parent)) in DEMO_CATEGORIES.iter().enumerate() {
+        let parent = parent.and_then(|p| categories.iter().find(|(n, _)| *n == p));
+        let id = hq
+            .create_category(name, parent.map(|(_, id)| id.as_str()), position as u32)
+            .await?;
+        categories.push((name, id));
+    }
+    let mut brands: Vec<(&str, String)> = Vec::new();
     for item in DEMO_CATALOG {
-        let variant = hq.create_item(item).await?;
+        let category = categories
+            .iter()
+            .find(|(n, _)| *n == item.category)
+            .map(|(_, id)| id.as_str());
+        let brand = match item.brand {
+            None => None,
+            Some(name) => match brands.iter().find(|(n, _)| *n == name) {
+                Some((_, id)) => Some(id.clone()),
+                None => {
+                    let id = hq.create_brand(name).await?;
+                    brands.push((name, id.clone()));
+                    Some(id)
+                }
+            },
+        };
+        let variant = hq
+            .create_placed_item(item, category, brand.as_deref())
+            .await?;
         hq.receive_stock(&store, &variant, item.stock).await?;
     }
     let mut codes = Vec::with_capacity(tills);

@@ -186,12 +186,25 @@ struct NewVariantBody {
     tax: Option<pos_shared::tax::TaxClass>,
     #[serde(default)]
     modifiers: Vec<pos_shared::modifiers::ModifierGroup>,
+    /// Barcodes besides `barcode`.
+    #[serde(default)]
+    barcodes: Vec<Gtin>,
+    /// Its key on its category's quick-key grid.
+    #[serde(default)]
+    quick_key: Option<u16>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewProductBody {
     name: String,
+    #[serde(default)]
+    brand_id: Option<pos_shared::BrandId>,
+    #[serde(default)]
+    category_id: Option<pos_shared::CategoryId>,
+    /// Other names shoppers ask for it by.
+    #[serde(default)]
+    synonyms: Vec<String>,
     variants: Vec<NewVariantBody>,
 }
 
@@ -222,6 +235,21 @@ async fn create_product(
         pos_shared::modifiers::validate_groups(&v.modifiers, v.price).map_err(|(at, detail)| {
             ApiError::invalid(format!("variants[{i}].modifiers{at}"), detail)
         })?;
+        let placement = pos_shared::catalog::Placement {
+            synonyms: body.synonyms.clone(),
+            extra_barcodes: v.barcodes,
+            quick_key: v.quick_key,
+            ..Default::default()
+        };
+        placement.validate(&v.barcode).map_err(|(at, detail)| {
+            // Synonyms belong to the product, barcodes to the variant.
+            let field = if at.starts_with("synonyms") {
+                at
+            } else {
+                format!("variants[{i}].{at}")
+            };
+            ApiError::invalid(field, detail)
+        })?;
         let variant_name = match v.name {
             Some(n) => required_text("name", &n, 200)
                 .map_err(|e| e.with_field(format!("variants[{i}].name")))?,
@@ -235,11 +263,16 @@ async fn create_product(
             price: v.price,
             tax: v.tax,
             modifiers: v.modifiers,
+            extra_barcodes: placement.extra_barcodes,
+            quick_key: placement.quick_key,
         });
     }
     let product = NewProduct {
         id: ProductId::new(),
         name,
+        brand: body.brand_id,
+        category: body.category_id,
+        synonyms: body.synonyms.iter().map(|s| s.trim().to_owned()).collect(),
         variants,
     };
     let product = app

@@ -1,6 +1,7 @@
 //! The hub's HTTP API: one router per resource, one shared state, one error shape.
 
 mod admin;
+mod catalog;
 mod hq;
 mod staff;
 pub(crate) mod sync;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(admin::router())
         .merge(hq::router())
+        .merge(catalog::router())
         .merge(staff::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
@@ -75,6 +77,12 @@ pub(crate) fn db_error(err: DbError) -> ApiError {
             "invalid",
             detail,
         ),
+        DbError::InvalidField { field, detail } => ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            detail,
+        )
+        .with_field(field),
         e @ (DbError::Other(_) | DbError::Corrupt(_)) => ApiError::internal(e),
     }
 }
@@ -89,6 +97,13 @@ fn describe_conflict(rule: &str) -> (&'static str, &'static str) {
         (
             "receipt_prefix",
             "another terminal already uses this receipt prefix",
+        )
+    } else if rule.contains("brand") {
+        ("name", "a brand with this name already exists")
+    } else if rule.contains("category") {
+        (
+            "name",
+            "a category with this name already exists under the same parent",
         )
     } else if rule.contains("staff") {
         (

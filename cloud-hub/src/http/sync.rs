@@ -19,7 +19,7 @@ use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sync::{
     check_protocol, DeviceCredential, DocPurpose, EnrollRequest, Fact, FactOutcome, FactResult,
-    FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER, STAFF_PROTOCOL,
+    FeedPage, UploadAck, CATEGORY_PROTOCOL, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
 };
 use pos_shared::Envelope;
 use serde::Deserialize;
@@ -170,16 +170,9 @@ async fn feed(
 /// A feed page as a terminal speaking protocol `v` can read it: older
 /// terminals skip what they do not know, and their cursor still moves past it.
 fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
-    if v < STAFF_PROTOCOL {
-        page.changes.retain(|c| {
-            use pos_shared::sync::ChangeBody;
-            !matches!(
-                c.body,
-                ChangeBody::StaffUpserted(_)
-                    | ChangeBody::SaleRecorded(_)
-                    | ChangeBody::ReturnRecorded(_)
-            )
-        });
+    if v < CATEGORY_PROTOCOL {
+        page.changes
+            .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::CategoryUpserted(_)));
     }
     page.protocol_version = v;
     page
@@ -374,7 +367,8 @@ async fn sync_document(
 struct SnapshotQuery {
     /// Resume the download of the snapshot taken at this sequence.
     seq: Option<u64>,
-    /// The terminal's protocol version; version-1 terminals did not send one.
+    /// The terminal's protocol version; version-1 terminals did not send one
+    /// (and are no longer served).
     v: Option<u16>,
 }
 
@@ -406,8 +400,8 @@ async fn snapshot(
                 .store_snapshot(&device)
                 .await
                 .map_err(db_error)?;
-            if v < STAFF_PROTOCOL {
-                taken.staff.clear();
+            if v < CATEGORY_PROTOCOL {
+                taken.categories.clear();
             }
             let built = tokio::task::spawn_blocking(move || snapshot::encode(&taken, v))
                 .await

@@ -29,6 +29,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(9, "hub-postgres/0009_staff.sql"),
     migration!(10, "hub-postgres/0010_audit_log.sql"),
     migration!(11, "hub-postgres/0011_variant_modifiers.sql"),
+    migration!(12, "hub-postgres/0012_catalog_placement.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -43,6 +44,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(9, "hub-sqlite/0009_staff.sql"),
     migration!(10, "hub-sqlite/0010_audit_log.sql"),
     migration!(11, "hub-sqlite/0011_variant_modifiers.sql"),
+    migration!(12, "hub-sqlite/0012_catalog_placement.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

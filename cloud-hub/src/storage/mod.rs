@@ -12,6 +12,7 @@
 mod migrate;
 pub mod postgres;
 mod sql;
+mod sql_catalog;
 mod sql_facts;
 mod sql_snapshot;
 mod sql_staff;
@@ -22,11 +23,13 @@ pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;
 
 use async_trait::async_trait;
+use pos_shared::catalog::{BrandRecord, CategoryRecord};
 use pos_shared::shift::ShiftReport;
 use pos_shared::staff::StaffRecord;
 use pos_shared::sync::{DocPurpose, Fact, FeedPage, MovementRecord, VariantRecord};
 use pos_shared::{
-    Envelope, Money, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId, Timestamp, VariantId,
+    BrandId, CategoryId, Envelope, Money, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId,
+    Timestamp, VariantId,
 };
 use serde::Serialize;
 use std::sync::Arc;
@@ -49,6 +52,9 @@ pub enum DbError {
     /// The caller's input cannot be applied; the string says why.
     #[error("{0}")]
     Invalid(String),
+    /// One field of the caller's input cannot be applied.
+    #[error("{field}: {detail}")]
+    InvalidField { field: &'static str, detail: String },
 }
 
 impl DbError {
@@ -122,6 +128,9 @@ pub struct NewVariant {
     pub price: Money,
     pub tax: Option<pos_shared::tax::TaxClass>,
     pub modifiers: Vec<pos_shared::modifiers::ModifierGroup>,
+    /// Barcodes besides `barcode`.
+    pub extra_barcodes: Vec<pos_shared::Gtin>,
+    pub quick_key: Option<u16>,
 }
 
 /// A member of staff as HQ creates them: the PIN arrives hashed.
@@ -138,6 +147,10 @@ pub struct NewStaff {
 pub struct NewProduct {
     pub id: ProductId,
     pub name: String,
+    pub brand: Option<BrandId>,
+    pub category: Option<CategoryId>,
+    /// Other names its variants are searched by.
+    pub synonyms: Vec<String>,
     pub variants: Vec<NewVariant>,
 }
 
@@ -215,6 +228,7 @@ pub struct StoreSnapshot {
     /// (which it holds itself), so nothing is counted twice.
     pub positions: Vec<(VariantId, Qty)>,
     pub staff: Vec<StaffRecord>,
+    pub categories: Vec<CategoryRecord>,
 }
 
 /// What became of an uploaded fact.
@@ -299,6 +313,25 @@ pub trait Storage: Send + Sync + 'static {
     ) -> DbResult<StaffRecord>;
     async fn staff(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>>;
 
+    /// Adds a category; its parent must exist. Tills hear of it in the feed.
+    async fn create_category(
+        &self,
+        tenant: TenantId,
+        category: &CategoryRecord,
+    ) -> DbResult<CategoryRecord>;
+    /// Renames, reorders or moves a category; a move under itself or one of
+    /// its descendants is refused.
+    async fn update_category(
+        &self,
+        tenant: TenantId,
+        category: &CategoryRecord,
+    ) -> DbResult<CategoryRecord>;
+    /// The tenant's category tree, parents before children, siblings in order.
+    async fn categories(&self, tenant: TenantId) -> DbResult<Vec<CategoryRecord>>;
+    async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord>;
+    async fn brands(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>>;
+
+    /// Creates a product and its variants; its brand and category must exist.
     async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product>;
     async fn set_price(
         &self,

@@ -24,6 +24,11 @@ pub(crate) type VariantRow = (
     Option<bool>,
     Option<String>,
     Option<String>,
+    Option<String>,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
 );
 pub(crate) type MovementRow = (
     Uuid,
@@ -37,8 +42,12 @@ pub(crate) type MovementRow = (
 );
 pub(crate) type SaleRow = (Uuid, Uuid, String, i64, String, i64, i64);
 
+/// What a [`VariantRow`] selects, from [`VARIANT_FROM`].
 pub(crate) const VARIANT_COLUMNS: &str =
-    "id, product_id, name, sku, gtin, price_minor, currency, tax_rate_bp, tax_inclusive, hsn, modifiers";
+    "v.id, v.product_id, v.name, v.sku, v.gtin, v.price_minor, v.currency, v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers, \
+     b.name, v.category_id, v.synonyms, v.extra_barcodes, v.quick_key";
+/// Variants with their brand's name; filter on `v.tenant_id`.
+pub(crate) const VARIANT_FROM: &str = "variants v LEFT JOIN brands b ON b.id = v.brand_id";
 pub(crate) const MOVEMENT_COLUMNS: &str =
     "id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms";
 
@@ -52,12 +61,44 @@ fn money(minor: i64, currency: &str) -> DbResult<Money> {
 }
 
 pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
-    let (id, product_id, name, sku, gtin, price_minor, currency, rate, inclusive, hsn, modifiers) =
-        row;
-    let modifiers = match modifiers {
-        None => Vec::new(),
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| DbError::Corrupt(format!("variant {id} modifiers: {e}")))?,
+    let (
+        id,
+        product_id,
+        name,
+        sku,
+        gtin,
+        price_minor,
+        currency,
+        rate,
+        inclusive,
+        hsn,
+        modifiers,
+        brand,
+        category,
+        synonyms,
+        extra_barcodes,
+        quick_key,
+    ) = row;
+    fn json_list<T: serde::de::DeserializeOwned>(
+        id: Uuid,
+        what: &str,
+        json: Option<String>,
+    ) -> DbResult<Vec<T>> {
+        match json {
+            None => Ok(Vec::new()),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| DbError::Corrupt(format!("variant {id} {what}: {e}"))),
+        }
+    }
+    let modifiers = json_list(id, "modifiers", modifiers)?;
+    let placement = pos_shared::catalog::Placement {
+        brand,
+        category_id: category.map(pos_shared::CategoryId::from_uuid),
+        synonyms: json_list(id, "synonyms", synonyms)?,
+        extra_barcodes: json_list(id, "extra_barcodes", extra_barcodes)?,
+        quick_key: quick_key
+            .map(|k| u16::try_from(k).map_err(|e| DbError::Corrupt(format!("quick key {k}: {e}"))))
+            .transpose()?,
     };
     let tax = match rate {
         None => None,
@@ -71,6 +112,7 @@ pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
     Ok(VariantRecord {
         tax,
         modifiers,
+        placement,
         variant_id: VariantId::from_uuid(id),
         product_id: ProductId::from_uuid(product_id),
         name,
@@ -78,6 +120,14 @@ pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
         barcode: Gtin::parse(&gtin).map_err(|e| DbError::Corrupt(e.to_string()))?,
         price: money(price_minor, &currency)?,
     })
+}
+
+/// A list as the JSON text column it is kept in; an empty list as NULL.
+pub(crate) fn json_column<T: serde::Serialize>(list: &[T]) -> DbResult<Option<String>> {
+    (!list.is_empty())
+        .then(|| serde_json::to_string(list))
+        .transpose()
+        .map_err(|e| DbError::Corrupt(e.to_string()))
 }
 
 pub(crate) fn movement_from_row(row: MovementRow) -> DbResult<MovementRecord> {
@@ -173,9 +223,11 @@ macro_rules! sql_storage {
         use $crate::storage::sql::{
             terminal_status_from_row, TerminalStatusRow,
             device_from_row, movement_from_row, now_ms, position_from_row, sale_from_row,
-            variant_from_row, DeviceRow, MovementRow, SaleRow, VariantRow, DEVICE_COLUMNS,
-            MOVEMENT_COLUMNS, VARIANT_COLUMNS,
+            variant_from_row, json_column, DeviceRow, MovementRow, SaleRow, VariantRow, DEVICE_COLUMNS,
+            MOVEMENT_COLUMNS, VARIANT_COLUMNS, VARIANT_FROM,
         };
+        use pos_shared::catalog::{BrandRecord, CategoryRecord};
+        use pos_shared::{BrandId, CategoryId};
         use $crate::storage::*;
         use pos_shared::audit::AuditEntry;
         use pos_shared::returns::ReturnFact;
@@ -192,6 +244,7 @@ macro_rules! sql_storage {
 
         $crate::storage::sql_writes::sql_write_paths!($storage, $db);
         $crate::storage::sql_staff::sql_staff_paths!($storage);
+        $crate::storage::sql_catalog::sql_catalog_paths!($storage);
         $crate::storage::sql_facts::sql_fact_paths!($storage);
         $crate::storage::sql_snapshot::sql_snapshot_path!($storage, $snapshot_isolation);
 
@@ -375,6 +428,16 @@ macro_rules! sql_storage {
             async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
+                let brand = match product.brand {
+                    Some(b) => Some(Self::brand_name(&mut tx, tenant, b).await?),
+                    None => None,
+                };
+                if let Some(c) = product.category {
+                    Self::category_in(&mut tx, tenant, c).await?.ok_or_else(|| DbError::InvalidField {
+                        field: "category_id",
+                        detail: format!("no category {c}"),
+                    })?;
+                }
                 sqlx::query("INSERT INTO products (id, tenant_id, name, created_at_ms) VALUES ($1, $2, $3, $4)")
                     .bind(product.id.as_uuid())
                     .bind(tenant.as_uuid())
@@ -394,10 +457,18 @@ macro_rules! sql_storage {
                         price: v.price,
                         tax: v.tax.clone(),
                         modifiers: v.modifiers.clone(),
+                        placement: pos_shared::catalog::Placement {
+                            brand: brand.clone(),
+                            category_id: product.category,
+                            synonyms: product.synonyms.clone(),
+                            extra_barcodes: v.extra_barcodes.clone(),
+                            quick_key: v.quick_key,
+                        },
                     };
                     sqlx::query(
-                        "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms, tax_rate_bp, tax_inclusive, hsn, modifiers) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                        "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms, tax_rate_bp, tax_inclusive, hsn, modifiers, \
+                         brand_id, category_id, synonyms, extra_barcodes, quick_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                     )
                     .bind(record.variant_id.as_uuid())
                     .bind(tenant.as_uuid())
@@ -411,15 +482,16 @@ macro_rules! sql_storage {
                     .bind(record.tax.as_ref().map(|t| t.rate_bp as i32))
                     .bind(record.tax.as_ref().map(|t| t.inclusive))
                     .bind(record.tax.as_ref().and_then(|t| t.hsn.clone()))
-                    .bind(
-                        (!record.modifiers.is_empty())
-                            .then(|| serde_json::to_string(&record.modifiers))
-                            .transpose()
-                            .map_err(|e| DbError::Corrupt(e.to_string()))?,
-                    )
+                    .bind(json_column(&record.modifiers)?)
+                    .bind(product.brand.map(|b| b.as_uuid()))
+                    .bind(product.category.map(|c| c.as_uuid()))
+                    .bind(json_column(&record.placement.synonyms)?)
+                    .bind(json_column(&record.placement.extra_barcodes)?)
+                    .bind(record.placement.quick_key.map(i32::from))
                     .execute(&mut *tx)
                     .await
                     .map_err(DbError::from_sqlx)?;
+                    Self::claim_barcodes(&mut tx, tenant, &record).await?;
                     Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
                     variants.push(record);
                 }
@@ -428,20 +500,54 @@ macro_rules! sql_storage {
                 Ok(Product { id: product.id, name: product.name.clone(), variants })
             }
 
+            async fn create_category(&self, tenant: TenantId, category: &CategoryRecord) -> DbResult<CategoryRecord> {
+                self.category_write(tenant, category, true).await
+            }
+
+            async fn update_category(&self, tenant: TenantId, category: &CategoryRecord) -> DbResult<CategoryRecord> {
+                self.category_write(tenant, category, false).await
+            }
+
+            async fn categories(&self, tenant: TenantId) -> DbResult<Vec<CategoryRecord>> {
+                let mut tx = self.pool.begin().await?;
+                let tree = Self::category_tree(&mut tx, tenant).await?;
+                tx.commit().await?;
+                Ok(tree)
+            }
+
+            async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord> {
+                self.brand_insert(tenant, brand).await
+            }
+
+            async fn brands(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>> {
+                self.brand_list(tenant).await
+            }
+
             async fn set_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                let row: Option<VariantRow> = sqlx::query_as(&format!(
-                    "UPDATE variants SET price_minor = $3, currency = $4, updated_at_ms = $5 WHERE tenant_id = $1 AND id = $2 RETURNING {VARIANT_COLUMNS}"
-                ))
+                let updated = sqlx::query(
+                    "UPDATE variants SET price_minor = $3, currency = $4, updated_at_ms = $5 WHERE tenant_id = $1 AND id = $2"
+                )
                 .bind(tenant.as_uuid())
                 .bind(variant.as_uuid())
                 .bind(price.minor())
                 .bind(price.currency().as_str())
                 .bind(now_ms())
-                .fetch_optional(&mut *tx)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let row: VariantRow = sqlx::query_as(&format!(
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_one(&mut *tx)
                 .await?;
-                let record = variant_from_row(row.ok_or(DbError::NotFound("variant"))?)?;
+                let record = variant_from_row(row)?;
                 Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
                 tx.commit().await?;
                 self.feed_changed();

@@ -18,7 +18,7 @@ macro_rules! sql_snapshot_path {
                     .fetch_one(&mut *tx)
                     .await?;
                 let rows: Vec<VariantRow> = sqlx::query_as(&format!(
-                    "SELECT {VARIANT_COLUMNS} FROM variants WHERE tenant_id = $1 ORDER BY id"
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 ORDER BY v.id"
                 ))
                 .bind(device.tenant_id.as_uuid())
                 .fetch_all(&mut *tx)
@@ -35,11 +35,13 @@ macro_rules! sql_snapshot_path {
                 .fetch_all(&mut *tx)
                 .await?;
                 let staff = Self::staff_of_store(&mut tx, device.tenant_id, device.store_id).await?;
+                let categories = Self::category_tree(&mut tx, device.tenant_id).await?;
                 tx.commit().await?;
                 Ok(StoreSnapshot {
                     seq: head.max(0) as u64,
                     variants,
                     staff,
+                    categories,
                     positions: positions
                         .into_iter()
                         .map(|(v, q)| (VariantId::from_uuid(v), pos_shared::Qty::from_milli(q)))

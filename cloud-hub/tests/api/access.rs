@@ -128,7 +128,7 @@ async fn bad_credentials_and_bodies_get_clear_errors(backend: Backend) {
         .post(
             "/v1/sync/outbox",
             &shop.device_token,
-            json!({"protocol_version": 1, "facts": [{"no": "id"}]}),
+            json!({"protocol_version": pos_shared::sync::PROTOCOL_VERSION, "facts": [{"no": "id"}]}),
         )
         .await;
     assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");

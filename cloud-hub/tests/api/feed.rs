@@ -202,6 +202,7 @@ async fn snapshot_get(shop: &Shop, query: &str, range: Option<&str>) -> reqwest:
         .hub
         .http
         .get(format!("{}/v1/sync/snapshot{query}", shop.hub.base))
+        .query(&[("v", pos_shared::sync::PROTOCOL_VERSION)])
         .bearer_auth(&shop.device_token);
     if let Some(r) = range {
         req = req.header("range", r);

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod access;
+mod catalog;
 mod documents;
 mod feed;
 mod outbox;

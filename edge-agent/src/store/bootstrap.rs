@@ -94,6 +94,7 @@ pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) 
         match record {
             SnapshotRecord::Variant(v) => upsert_variant(&tx, v, seq)?,
             SnapshotRecord::Staff(s) => super::staff::upsert(&tx, s)?,
+            SnapshotRecord::Category(c) => super::categories::upsert(&tx, c, seq)?,
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,

@@ -25,6 +25,13 @@ pub struct ProductView {
     /// Modifier and add-on groups to choose from when selling it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub modifiers: Vec<pos_shared::modifiers::ModifierGroup>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<pos_shared::CategoryId>,
+    /// Its key on its category's quick-key grid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quick_key: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +67,7 @@ pub fn apply_feed_page(
     for change in page.changes.iter().filter(|c| c.seq > current) {
         match &change.body {
             ChangeBody::VariantUpserted(v) => upsert_variant(&tx, v, change.seq)?,
+            ChangeBody::CategoryUpserted(c) => super::categories::upsert(&tx, c, change.seq)?,
             ChangeBody::StockMoved(m) if m.store_id != store => {
                 tracing::warn!(seq = change.seq, movement = %m.movement_id, other_store = %m.store_id,
                     "feed carried another store's movement; skipped");
@@ -97,12 +105,13 @@ pub fn apply_feed_page(
 pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq, \
-         tax_rate_bp, tax_inclusive, hsn, modifiers) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO UPDATE SET \
+         tax_rate_bp, tax_inclusive, hsn, modifiers, brand, category_id, synonyms, extra_barcodes, quick_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT (id) DO UPDATE SET \
          product_id = excluded.product_id, name = excluded.name, sku = excluded.sku, gtin = excluded.gtin, \
          price_minor = excluded.price_minor, currency = excluded.currency, feed_seq = excluded.feed_seq, \
          tax_rate_bp = excluded.tax_rate_bp, tax_inclusive = excluded.tax_inclusive, hsn = excluded.hsn, \
-         modifiers = excluded.modifiers",
+         modifiers = excluded.modifiers, brand = excluded.brand, category_id = excluded.category_id, \
+         synonyms = excluded.synonyms, extra_barcodes = excluded.extra_barcodes, quick_key = excluded.quick_key",
         rusqlite::params![
             v.variant_id.to_string(),
             v.product_id.to_string(),
@@ -115,23 +124,47 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
             v.tax.as_ref().map(|t| t.rate_bp),
             v.tax.as_ref().map(|t| t.inclusive),
             v.tax.as_ref().and_then(|t| t.hsn.clone()),
-            (!v.modifiers.is_empty())
-                .then(|| serde_json::to_string(&v.modifiers))
-                .transpose()
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            json_column(&v.modifiers)?,
+            v.placement.brand,
+            v.placement.category_id.map(|c| c.to_string()),
+            json_column(&v.placement.synonyms)?,
+            json_column(&v.placement.extra_barcodes)?,
+            v.placement.quick_key,
         ],
     )?;
+    let id = v.variant_id.to_string();
+    conn.execute("DELETE FROM variant_barcodes WHERE variant_id = ?1", [&id])?;
+    for code in &v.placement.extra_barcodes {
+        // The hub gives a barcode to one variant at a time; should it move,
+        // the variant that holds it last has it.
+        conn.execute(
+            "INSERT OR REPLACE INTO variant_barcodes (gtin, variant_id) VALUES (?1, ?2)",
+            [code.as_str(), &id],
+        )?;
+    }
     Ok(())
+}
+
+fn json_column<T: Serialize>(list: &[T]) -> StoreResult<Option<String>> {
+    (!list.is_empty())
+        .then(|| serde_json::to_string(list))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 pub(crate) type VariantRow = (
     (String, String, String, String, i64, String, i64),
     (Option<u32>, Option<bool>, Option<String>, Option<String>),
+    (Option<String>, Option<String>, Option<u16>),
 );
 
-/// Reads the columns every product query selects, in this order: id, name,
-/// sku, gtin, price, currency, on hand, tax rate, tax inclusive, HSN.
-fn variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow> {
+/// What every product query selects, from `variants v LEFT JOIN stock s`.
+pub(crate) const PRODUCT_COLUMNS: &str =
+    "v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0), \
+     v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers, v.brand, v.category_id, v.quick_key";
+
+/// Reads the [`PRODUCT_COLUMNS`], in order.
+pub(crate) fn variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow> {
     Ok((
         (
             r.get(0)?,
@@ -143,11 +176,16 @@ fn variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow> {
             r.get(6)?,
         ),
         (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?),
+        (r.get(11)?, r.get(12)?, r.get(13)?),
     ))
 }
 
 pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
-    let ((id, name, sku, gtin, price, currency, on_hand), (rate, inclusive, hsn, modifiers)) = row;
+    let (
+        (id, name, sku, gtin, price, currency, on_hand),
+        (rate, inclusive, hsn, modifiers),
+        (brand, category, quick_key),
+    ) = row;
     let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("variant {id}: {what}: {e}"));
     Ok(ProductView {
         variant_id: id
@@ -167,6 +205,12 @@ pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
                 serde_json::from_str(&json).map_err(|e| corrupt("modifiers", e.to_string()))?
             }
         },
+        brand,
+        category_id: category
+            .map(|c| c.parse())
+            .transpose()
+            .map_err(|e: uuid::Error| corrupt("category", e.to_string()))?,
+        quick_key,
         tax: rate.map(|rate_bp| TaxClass {
             rate_bp,
             inclusive: inclusive.unwrap_or(false),
@@ -176,7 +220,7 @@ pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
 }
 
 /// The FTS5 query for what the cashier typed: every word must match the start
-/// of a word in the name, SKU or barcode. Punctuation is dropped, so nothing
+/// of a word in the name, brand, synonyms, SKU or a barcode. Punctuation is dropped, so nothing
 /// typed can be read as query syntax. `None` if nothing searchable is left.
 fn search_query(typed: &str) -> Option<String> {
     let words: Vec<String> = typed
@@ -189,33 +233,33 @@ fn search_query(typed: &str) -> Option<String> {
 }
 
 /// Products matching what was typed, best first: name matches weigh most, then
-/// SKU, then barcode.
+/// brand, synonyms, SKU and barcode.
 pub fn search(conn: &Connection, typed: &str, limit: u32) -> StoreResult<Vec<ProductView>> {
     let Some(query) = search_query(typed) else {
         return Ok(Vec::new());
     };
-    let mut stmt = conn.prepare_cached(
-        "SELECT v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0), \
-         v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers \
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PRODUCT_COLUMNS} \
          FROM variant_search f JOIN variants v ON v.rowid = f.rowid \
          LEFT JOIN stock s ON s.variant_id = v.id \
          WHERE variant_search MATCH ?1 \
-         ORDER BY bm25(variant_search, 10.0, 4.0, 1.0), v.name LIMIT ?2",
-    )?;
+         ORDER BY bm25(variant_search, 10.0, 6.0, 5.0, 4.0, 1.0), v.name LIMIT ?2"
+    ))?;
     let rows = stmt.query_map(rusqlite::params![query, limit], variant_row)?;
     rows.map(|r| product_from_row(r?)).collect()
 }
 
-/// Looks a scanned barcode up in the replica.
+/// Looks a scanned barcode up in the replica: a variant's primary barcode or
+/// any of its others.
 pub fn product_by_barcode(conn: &Connection, barcode: &Gtin) -> StoreResult<Option<ProductView>> {
-    let row: Option<VariantRow> = conn
-        .query_row(
-            "SELECT v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0), \
-         v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers \
-             FROM variants v LEFT JOIN stock s ON s.variant_id = v.id WHERE v.gtin = ?1",
-            [barcode.as_str()],
-            variant_row,
-        )
-        .optional()?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PRODUCT_COLUMNS} FROM variants v LEFT JOIN stock s ON s.variant_id = v.id \
+         WHERE v.gtin = ?1 \
+         UNION ALL \
+         SELECT {PRODUCT_COLUMNS} FROM variant_barcodes b JOIN variants v ON v.id = b.variant_id \
+         LEFT JOIN stock s ON s.variant_id = v.id WHERE b.gtin = ?1 \
+         LIMIT 1"
+    ))?;
+    let row: Option<VariantRow> = stmt.query_row([barcode.as_str()], variant_row).optional()?;
     row.map(product_from_row).transpose()
 }

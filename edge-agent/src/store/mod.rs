@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod bootstrap;
 pub mod catalog;
+pub mod categories;
 pub mod customers;
 pub mod discounts;
 pub mod documents;
@@ -57,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0009_audit_log.sql"),
     include_str!("../../../migrations/edge/0010_variant_modifiers.sql"),
     include_str!("../../../migrations/edge/0011_store_sales.sql"),
+    include_str!("../../../migrations/edge/0012_catalog_placement.sql"),
 ];
 
 #[derive(Clone)]

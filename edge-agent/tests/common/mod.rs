@@ -52,6 +52,7 @@ pub fn seed(dir: &Path) -> DeviceCredential {
                 hsn: Some("0902".into()),
             }),
             modifiers: Vec::new(),
+            placement: Default::default(),
         };
         let stock = MovementRecord {
             movement_id: MovementId::new(),
@@ -309,6 +310,7 @@ pub fn soap() -> pos_shared::sync::VariantRecord {
             hsn: Some("34011110".into()),
         }),
         modifiers: Vec::new(),
+        placement: Default::default(),
     }
 }
 

@@ -1,0 +1,193 @@
+//! The category tree, brands and variant barcodes at the hub, for both
+//! backends. Every category change is appended to the tenant's feed in its
+//! transaction. Expanded inside `sql_storage!`.
+
+/// Implements the category, brand and barcode queries on `$storage`.
+macro_rules! sql_catalog_paths {
+    ($storage:ty) => {
+        type CategoryRow = (Uuid, Option<Uuid>, String, i32);
+        const CATEGORY_COLUMNS: &str = "id, parent_id, name, position";
+
+        fn category_from_row(row: CategoryRow) -> DbResult<CategoryRecord> {
+            let (id, parent, name, position) = row;
+            Ok(CategoryRecord {
+                category_id: CategoryId::from_uuid(id),
+                parent_id: parent.map(CategoryId::from_uuid),
+                name,
+                position: u32::try_from(position)
+                    .map_err(|e| DbError::Corrupt(format!("category {id} position: {e}")))?,
+            })
+        }
+
+        impl $storage {
+            async fn category_in(tx: &mut Tx<'_>, tenant: TenantId, id: CategoryId) -> DbResult<Option<CategoryRecord>> {
+                let row: Option<CategoryRow> = sqlx::query_as(&format!(
+                    "SELECT {CATEGORY_COLUMNS} FROM categories WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&mut **tx)
+                .await?;
+                row.map(category_from_row).transpose()
+            }
+
+            /// Checks where `category` is to hang: its parent exists, it is not
+            /// its own ancestor, the tree stays shallow enough to show, and no
+            /// sibling has its name.
+            async fn check_category_place(tx: &mut Tx<'_>, tenant: TenantId, category: &CategoryRecord) -> DbResult<()> {
+                let mut depth = 1;
+                let mut next = category.parent_id;
+                while let Some(parent) = next {
+                    if parent == category.category_id {
+                        return Err(DbError::InvalidField {
+                            field: "parent_id",
+                            detail: "a category cannot be moved under itself or one of its own subcategories".into(),
+                        });
+                    }
+                    depth += 1;
+                    if depth > pos_shared::catalog::MAX_CATEGORY_DEPTH {
+                        return Err(DbError::InvalidField {
+                            field: "parent_id",
+                            detail: format!(
+                                "categories nest at most {} deep",
+                                pos_shared::catalog::MAX_CATEGORY_DEPTH
+                            ),
+                        });
+                    }
+                    next = Self::category_in(tx, tenant, parent)
+                        .await?
+                        .ok_or_else(|| DbError::InvalidField {
+                            field: "parent_id",
+                            detail: format!("no category {parent}"),
+                        })?
+                        .parent_id;
+                }
+                let siblings: Vec<(Uuid, String)> = sqlx::query_as(
+                    "SELECT id, name FROM categories WHERE tenant_id = $1 AND id <> $2 \
+                     AND (parent_id = $3 OR (parent_id IS NULL AND $4))",
+                )
+                .bind(tenant.as_uuid())
+                .bind(category.category_id.as_uuid())
+                .bind(category.parent_id.map(|p| p.as_uuid()))
+                .bind(category.parent_id.is_none())
+                .fetch_all(&mut **tx)
+                .await?;
+                let name = category.name.to_lowercase();
+                if siblings.iter().any(|(_, n)| n.to_lowercase() == name) {
+                    return Err(DbError::Conflict("category name".into()));
+                }
+                Ok(())
+            }
+
+            async fn category_write(&self, tenant: TenantId, category: &CategoryRecord, create: bool) -> DbResult<CategoryRecord> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                if !create && Self::category_in(&mut tx, tenant, category.category_id).await?.is_none() {
+                    return Err(DbError::NotFound("category"));
+                }
+                Self::check_category_place(&mut tx, tenant, category).await?;
+                let position = i32::try_from(category.position).map_err(|_| DbError::InvalidField {
+                    field: "position",
+                    detail: "position is too large".into(),
+                })?;
+                if create {
+                    sqlx::query(
+                        "INSERT INTO categories (id, tenant_id, parent_id, name, position, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(category.category_id.as_uuid())
+                    .bind(tenant.as_uuid())
+                    .bind(category.parent_id.map(|p| p.as_uuid()))
+                    .bind(&category.name)
+                    .bind(position)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(DbError::from_sqlx)?;
+                } else {
+                    sqlx::query(
+                        "UPDATE categories SET parent_id = $3, name = $4, position = $5, updated_at_ms = $6 WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(category.category_id.as_uuid())
+                    .bind(category.parent_id.map(|p| p.as_uuid()))
+                    .bind(&category.name)
+                    .bind(position)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Self::append_change(&mut tx, tenant, None, &ChangeBody::CategoryUpserted(category.clone())).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(category.clone())
+            }
+
+            /// The whole tree, parents before children and siblings in order.
+            async fn category_tree(conn: &mut Tx<'_>, tenant: TenantId) -> DbResult<Vec<CategoryRecord>> {
+                let rows: Vec<CategoryRow> = sqlx::query_as(&format!(
+                    "SELECT {CATEGORY_COLUMNS} FROM categories WHERE tenant_id = $1"
+                ))
+                .bind(tenant.as_uuid())
+                .fetch_all(&mut **conn)
+                .await?;
+                let all = rows.into_iter().map(category_from_row).collect::<DbResult<Vec<_>>>()?;
+                Ok(pos_shared::catalog::tree_order(all))
+            }
+
+            /// The name of `brand`, which must be the tenant's.
+            async fn brand_name(tx: &mut Tx<'_>, tenant: TenantId, brand: BrandId) -> DbResult<String> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT name FROM brands WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(brand.as_uuid())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                row.map(|(n,)| n).ok_or_else(|| DbError::InvalidField {
+                    field: "brand_id",
+                    detail: format!("no brand {brand}"),
+                })
+            }
+
+            /// Claims each of a variant's barcodes for it; a barcode another
+            /// variant of the tenant holds is a conflict.
+            async fn claim_barcodes(tx: &mut Tx<'_>, tenant: TenantId, variant: &VariantRecord) -> DbResult<()> {
+                let codes = std::iter::once(&variant.barcode).chain(&variant.placement.extra_barcodes);
+                for code in codes {
+                    sqlx::query("INSERT INTO variant_barcodes (tenant_id, gtin, variant_id) VALUES ($1, $2, $3)")
+                        .bind(tenant.as_uuid())
+                        .bind(code.as_str())
+                        .bind(variant.variant_id.as_uuid())
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(DbError::from_sqlx)?;
+                }
+                Ok(())
+            }
+
+            async fn brand_insert(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord> {
+                sqlx::query("INSERT INTO brands (id, tenant_id, name, created_at_ms) VALUES ($1, $2, $3, $4)")
+                    .bind(brand.brand_id.as_uuid())
+                    .bind(tenant.as_uuid())
+                    .bind(&brand.name)
+                    .bind(now_ms())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(DbError::from_sqlx)?;
+                Ok(brand.clone())
+            }
+
+            async fn brand_list(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>> {
+                let rows: Vec<(Uuid, String)> =
+                    sqlx::query_as("SELECT id, name FROM brands WHERE tenant_id = $1 ORDER BY name")
+                        .bind(tenant.as_uuid())
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, name)| BrandRecord { brand_id: BrandId::from_uuid(id), name })
+                    .collect())
+            }
+        }
+    };
+}
+
+pub(crate) use sql_catalog_paths;

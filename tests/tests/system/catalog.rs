@@ -1,0 +1,130 @@
+//! How HQ arranges the catalog reaches the till: the category tree and quick
+//! keys from the snapshot and then the feed, search by brand and synonym,
+//! selling by a second barcode.
+
+use crate::harness::{eventually, Agent, Backend, Hub};
+use crate::{demo_chain, gtin, on_both_backends, wait_synced, DAL, TEA};
+use serde_json::Value;
+
+fn page_paths(pages: &Value) -> Vec<(String, Vec<String>)> {
+    pages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let path: Vec<&str> = p["path"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap())
+                .collect();
+            let keys = p["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["name"].as_str().unwrap().to_owned())
+                .collect();
+            (path.join(" / "), keys)
+        })
+        .collect()
+}
+
+async fn search(till: &Agent, q: &str) -> Vec<String> {
+    let (status, found) = till
+        .get(&format!("/v1/products/search?q={}", q.replace(' ', "%20")))
+        .await;
+    assert_eq!(status, 200, "{q}: {found}");
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["barcode"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_catalogs_arrangement_reaches_the_till(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+
+    let (_, tree) = till.get("/v1/categories").await;
+    let names: Vec<&str> = tree
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Staples", "Rice & Dal", "Beverages", "Dairy"]);
+    let (_, pages) = till.get("/v1/quick-keys").await;
+    assert_eq!(
+        page_paths(&pages),
+        [
+            (
+                "Staples / Rice & Dal".to_owned(),
+                vec![
+                    "Sona Masoori Rice (per kg)".to_owned(),
+                    "Toor Dal 1 kg".to_owned()
+                ]
+            ),
+            ("Beverages".to_owned(), vec!["Assam Tea 250 g".to_owned()]),
+        ],
+        "{pages}"
+    );
+    assert_eq!(pages[1]["keys"][0]["brand"], "Tata Tea");
+
+    // Search by brand, by synonym, by the second barcode.
+    assert_eq!(search(&till, "chai").await, [gtin(TEA)]);
+    assert_eq!(search(&till, "pigeon pe").await, [gtin(DAL)]);
+    let mut tata = search(&till, "tata").await;
+    tata.sort();
+    let mut want = vec![gtin(TEA), gtin(DAL)];
+    want.sort();
+    assert_eq!(tata, want);
+    assert_eq!(search(&till, "9638507").await, [gtin(TEA)]);
+
+    // The case's barcode sells the tea.
+    let sale = till.sell(&[("96385074", "1")]).await;
+    assert_eq!(sale["lines"][0]["barcode"], gtin(TEA), "{sale}");
+    let (status, product) = till.get("/v1/products/by-barcode/96385074").await;
+    assert_eq!(
+        (status, product["name"].as_str()),
+        (reqwest::StatusCode::OK, Some("Assam Tea 250 g"))
+    );
+
+    // HQ renames a category and moves it to the front of another: the grid
+    // follows through the feed.
+    let id_of = |name: &str| {
+        tree.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["category_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    hq.update_category(
+        &id_of("Beverages"),
+        "Tea & Coffee",
+        Some(&id_of("Staples")),
+        0,
+    )
+    .await
+    .unwrap();
+    eventually(
+        "the moved category first on the till's grid",
+        30,
+        || {
+            let till = &till;
+            async move {
+                let (_, pages) = till.get("/v1/quick-keys").await;
+                page_paths(&pages).first().map(|p| p.0.clone())
+                    == Some("Staples / Tea & Coffee".into())
+            }
+        },
+        || till.log(),
+    )
+    .await;
+}
+on_both_backends!(the_catalogs_arrangement_reaches_the_till);
