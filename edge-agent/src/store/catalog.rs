@@ -238,12 +238,14 @@ pub fn search(conn: &Connection, typed: &str, limit: u32) -> StoreResult<Vec<Pro
     let Some(query) = search_query(typed) else {
         return Ok(Vec::new());
     };
+    // The best rowids first (ranked inside FTS5 with the table's weights),
+    // then only those joined to their rows.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {PRODUCT_COLUMNS} \
-         FROM variant_search f JOIN variants v ON v.rowid = f.rowid \
+         FROM (SELECT rowid, rank FROM variant_search WHERE variant_search MATCH ?1 ORDER BY rank LIMIT ?2) f \
+         JOIN variants v ON v.rowid = f.rowid \
          LEFT JOIN stock s ON s.variant_id = v.id \
-         WHERE variant_search MATCH ?1 \
-         ORDER BY bm25(variant_search, 10.0, 6.0, 5.0, 4.0, 1.0), v.name LIMIT ?2"
+         ORDER BY f.rank, v.name"
     ))?;
     let rows = stmt.query_map(rusqlite::params![query, limit], variant_row)?;
     rows.map(|r| product_from_row(r?)).collect()
