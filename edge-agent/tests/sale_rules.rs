@@ -626,3 +626,94 @@ async fn modifiers_and_add_ons_price_the_line_within_their_rules() {
     );
     till.agent.stop();
 }
+
+#[tokio::test]
+async fn quick_keys_follow_the_category_tree_and_keep_unplaced_items() {
+    use pos_shared::catalog::{CategoryRecord, Placement};
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let node = |name: &str, parent: Option<pos_shared::CategoryId>, position: u32| CategoryRecord {
+        category_id: pos_shared::CategoryId::new(),
+        parent_id: parent,
+        name: name.into(),
+        position,
+    };
+    let snacks = node("Snacks", None, 2);
+    let drinks = node("Drinks", None, 1);
+    let cold = node("Cold", Some(drinks.category_id), 0);
+    let keyed = |name: &str, code: &str, category: Option<&CategoryRecord>, key: u16| {
+        let mut item = soap();
+        item.variant_id = pos_shared::VariantId::new();
+        item.name = name.into();
+        item.sku = name.to_uppercase();
+        item.barcode = Gtin::parse(code).unwrap();
+        item.placement = Placement {
+            category_id: category.map(|c| c.category_id),
+            quick_key: Some(key),
+            ..Placement::default()
+        };
+        item
+    };
+    apply_changes(
+        dir.path(),
+        credential.store_id,
+        10,
+        vec![
+            ChangeBody::CategoryUpserted(snacks.clone()),
+            ChangeBody::CategoryUpserted(drinks.clone()),
+            ChangeBody::CategoryUpserted(cold.clone()),
+            ChangeBody::VariantUpserted(keyed("Lassi", "96385074", Some(&cold), 2)),
+            ChangeBody::VariantUpserted(keyed("Cola", &ean("890100000001"), Some(&cold), 1)),
+            ChangeBody::VariantUpserted(keyed("Chips", &ean("890100000002"), Some(&snacks), 1)),
+            // A category this till has not heard of yet, and none at all.
+            ChangeBody::VariantUpserted(keyed(
+                "Samosa",
+                &ean("890100000003"),
+                Some(&node("Hot", None, 0)),
+                1,
+            )),
+            ChangeBody::VariantUpserted(keyed("Bag", &ean("890100000004"), None, 9)),
+        ],
+    );
+    let till = start_till(dir.path()).await;
+    let (status, pages) = till.get("/v1/quick-keys").await;
+    assert_eq!(status, StatusCode::OK, "{pages}");
+    let shown: Vec<(String, Vec<&str>)> = pages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let path: Vec<&str> = p["path"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap())
+                .collect();
+            let keys = p["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["name"].as_str().unwrap())
+                .collect();
+            (path.join(" / "), keys)
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("Drinks / Cold".to_owned(), vec!["Cola", "Lassi"]),
+            ("Snacks".to_owned(), vec!["Chips"]),
+            ("Other".to_owned(), vec!["Samosa", "Bag"]),
+        ]
+    );
+    assert!(pages[2]["category_id"].is_null());
+    let (_, tree) = till.get("/v1/categories").await;
+    let names: Vec<&str> = tree
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Drinks", "Cold", "Snacks"]);
+    till.agent.stop();
+}
