@@ -54,6 +54,7 @@ pub fn encode(snapshot: &StoreSnapshot, protocol_version: u16) -> std::io::Resul
         positions: snapshot.positions.len() as u64,
         staff: snapshot.staff.len() as u64,
         categories: snapshot.categories.len() as u64,
+        prices: snapshot.prices.len() as u64,
     };
     write_line(&mut gz, &header)?;
     for v in &snapshot.variants {
@@ -62,6 +63,9 @@ pub fn encode(snapshot: &StoreSnapshot, protocol_version: u16) -> std::io::Resul
     // Parents before children, so a till can build its tree as it reads.
     for category in &snapshot.categories {
         write_line(&mut gz, &SnapshotRecord::Category(category.clone()))?;
+    }
+    for window in &snapshot.prices {
+        write_line(&mut gz, &SnapshotRecord::Price(window.clone()))?;
     }
     for member in &snapshot.staff {
         write_line(&mut gz, &SnapshotRecord::Staff(member.clone()))?;

@@ -112,6 +112,10 @@ id_type!(
     /// A brand products are sold under.
     BrandId
 );
+id_type!(
+    /// A price window of a variant.
+    PriceId
+);
 
 #[cfg(test)]
 mod tests {

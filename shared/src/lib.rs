@@ -24,6 +24,7 @@ pub mod http;
 pub mod ids;
 pub mod modifiers;
 pub mod money;
+pub mod pricing;
 pub mod problem;
 pub mod qty;
 pub mod returns;
@@ -37,8 +38,8 @@ pub mod time;
 pub use event::Envelope;
 pub use gtin::{Gtin, GtinError};
 pub use ids::{
-    AuditId, BrandId, CategoryId, MovementId, ProductId, ReturnId, SaleId, ShiftId, StaffId,
-    StoreId, TenantId, TerminalId, VariantId,
+    AuditId, BrandId, CategoryId, MovementId, PriceId, ProductId, ReturnId, SaleId, ShiftId,
+    StaffId, StoreId, TenantId, TerminalId, VariantId,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use problem::Problem;

@@ -21,14 +21,15 @@ use uuid::Uuid;
 /// - 1: catalog, stock and document changes; sale facts.
 /// - 2: store staff in the feed and in snapshots; the store's sales and returns
 ///   in the feed; return, shift-close and audit facts.
-/// - 3: the category tree in the feed and in snapshots; brand, category,
-///   synonyms, alternate barcodes and quick keys on variants.
+/// - 3: the category tree and price windows in the feed and in snapshots;
+///   brand, category, synonyms, alternate barcodes and quick keys on variants.
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
 pub const PROTOCOL_VERSION: u16 = 3;
 
-/// The first version whose feed and snapshots carry the category tree.
+/// The first version whose feed and snapshots carry the category tree and
+/// price windows.
 pub const CATEGORY_PROTOCOL: u16 = 3;
 
 /// The header binary sync requests carry their protocol version in.
@@ -180,6 +181,8 @@ pub enum ChangeBody {
     ReturnRecorded(crate::returns::ReturnFact),
     /// A category was added, renamed or moved in the tree.
     CategoryUpserted(crate::catalog::CategoryRecord),
+    /// A price window was scheduled or cut short (chain-wide or this store's).
+    PriceScheduled(crate::pricing::PriceWindow),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,6 +216,8 @@ pub struct SnapshotHeader {
     pub staff: u64,
     #[serde(default)]
     pub categories: u64,
+    #[serde(default)]
+    pub prices: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +232,8 @@ pub enum SnapshotRecord {
     },
     Staff(crate::staff::StaffRecord),
     Category(crate::catalog::CategoryRecord),
+    /// A price window that holds now or later (chain-wide or this store's).
+    Price(crate::pricing::PriceWindow),
 }
 
 /// The header naming the feed sequence a snapshot was taken at.

@@ -141,6 +141,18 @@ impl Hq {
         .await
     }
 
+    /// Schedules a price window for a variant (`body`: price, store_id,
+    /// effective_from, …); returns the window.
+    pub async fn schedule_price(&self, variant: &str, body: Value) -> HqResult<Value> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/v1/variants/{variant}/prices"),
+            Some(body),
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
     pub async fn create_brand(&self, name: &str) -> HqResult<String> {
         let b = self
             .call(

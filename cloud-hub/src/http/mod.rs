@@ -3,6 +3,7 @@
 mod admin;
 mod catalog;
 mod hq;
+mod prices;
 mod staff;
 pub(crate) mod sync;
 
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(hq::router())
         .merge(catalog::router())
+        .merge(prices::router())
         .merge(staff::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })

@@ -171,8 +171,13 @@ async fn feed(
 /// terminals skip what they do not know, and their cursor still moves past it.
 fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
     if v < CATEGORY_PROTOCOL {
-        page.changes
-            .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::CategoryUpserted(_)));
+        use pos_shared::sync::ChangeBody;
+        page.changes.retain(|c| {
+            !matches!(
+                c.body,
+                ChangeBody::CategoryUpserted(_) | ChangeBody::PriceScheduled(_)
+            )
+        });
     }
     page.protocol_version = v;
     page
@@ -402,6 +407,7 @@ async fn snapshot(
                 .map_err(db_error)?;
             if v < CATEGORY_PROTOCOL {
                 taken.categories.clear();
+                taken.prices.clear();
             }
             let built = tokio::task::spawn_blocking(move || snapshot::encode(&taken, v))
                 .await

@@ -30,6 +30,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(10, "hub-postgres/0010_audit_log.sql"),
     migration!(11, "hub-postgres/0011_variant_modifiers.sql"),
     migration!(12, "hub-postgres/0012_catalog_placement.sql"),
+    migration!(13, "hub-postgres/0013_price_windows.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -45,6 +46,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(10, "hub-sqlite/0010_audit_log.sql"),
     migration!(11, "hub-sqlite/0011_variant_modifiers.sql"),
     migration!(12, "hub-sqlite/0012_catalog_placement.sql"),
+    migration!(13, "hub-sqlite/0013_price_windows.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

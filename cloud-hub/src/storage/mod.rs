@@ -14,6 +14,7 @@ pub mod postgres;
 mod sql;
 mod sql_catalog;
 mod sql_facts;
+mod sql_prices;
 mod sql_snapshot;
 mod sql_staff;
 mod sql_writes;
@@ -24,12 +25,13 @@ pub use sqlite::SqliteStorage;
 
 use async_trait::async_trait;
 use pos_shared::catalog::{BrandRecord, CategoryRecord};
+use pos_shared::pricing::{PriceSource, PriceWindow};
 use pos_shared::shift::ShiftReport;
 use pos_shared::staff::StaffRecord;
 use pos_shared::sync::{DocPurpose, Fact, FeedPage, MovementRecord, VariantRecord};
 use pos_shared::{
-    BrandId, CategoryId, Envelope, Money, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId,
-    Timestamp, VariantId,
+    BrandId, CategoryId, Envelope, Money, PriceId, ProductId, Qty, SaleId, StoreId, TenantId,
+    TerminalId, Timestamp, VariantId,
 };
 use serde::Serialize;
 use std::sync::Arc;
@@ -229,6 +231,25 @@ pub struct StoreSnapshot {
     pub positions: Vec<(VariantId, Qty)>,
     pub staff: Vec<StaffRecord>,
     pub categories: Vec<CategoryRecord>,
+    /// Till-channel price windows, chain-wide and the store's, that hold now
+    /// or later.
+    pub prices: Vec<PriceWindow>,
+}
+
+/// What a variant sells for at one store, channel and instant, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectivePrice {
+    pub variant_id: VariantId,
+    pub store_id: StoreId,
+    pub channel: String,
+    pub at: Timestamp,
+    pub price: Money,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mrp: Option<Money>,
+    pub source: PriceSource,
+    /// The window that sets it, unless it is the base price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_id: Option<PriceId>,
 }
 
 /// What became of an uploaded fact.
@@ -339,6 +360,32 @@ pub trait Storage: Send + Sync + 'static {
         variant: VariantId,
         price: Money,
     ) -> DbResult<VariantRecord>;
+    /// Schedules a price window; one that overlaps another of the same
+    /// variant, scope and channel is refused. Tills hear of till-channel windows.
+    async fn schedule_price(&self, tenant: TenantId, window: &PriceWindow)
+        -> DbResult<PriceWindow>;
+    /// Ends a window at `at` (or at once, if it has not started by then).
+    async fn end_price(
+        &self,
+        tenant: TenantId,
+        price: PriceId,
+        at: Timestamp,
+    ) -> DbResult<PriceWindow>;
+    /// A variant's windows, every scope and channel, oldest start first.
+    async fn price_windows(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
+    ) -> DbResult<Vec<PriceWindow>>;
+    /// The price of `variant` for `store` on `channel` at `at`, in one query.
+    async fn effective_price(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        variant: VariantId,
+        channel: &str,
+        at: Timestamp,
+    ) -> DbResult<EffectivePrice>;
 
     /// Records one ledger movement made by HQ; idempotent by movement id.
     async fn record_movement(

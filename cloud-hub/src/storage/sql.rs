@@ -227,7 +227,8 @@ macro_rules! sql_storage {
             MOVEMENT_COLUMNS, VARIANT_COLUMNS, VARIANT_FROM,
         };
         use pos_shared::catalog::{BrandRecord, CategoryRecord};
-        use pos_shared::{BrandId, CategoryId};
+        use pos_shared::pricing::{PriceSource, PriceWindow};
+        use pos_shared::{BrandId, CategoryId, PriceId, Timestamp};
         use $crate::storage::*;
         use pos_shared::audit::AuditEntry;
         use pos_shared::returns::ReturnFact;
@@ -245,6 +246,7 @@ macro_rules! sql_storage {
         $crate::storage::sql_writes::sql_write_paths!($storage, $db);
         $crate::storage::sql_staff::sql_staff_paths!($storage);
         $crate::storage::sql_catalog::sql_catalog_paths!($storage);
+        $crate::storage::sql_prices::sql_price_paths!($storage);
         $crate::storage::sql_facts::sql_fact_paths!($storage);
         $crate::storage::sql_snapshot::sql_snapshot_path!($storage, $snapshot_isolation);
 
@@ -521,6 +523,39 @@ macro_rules! sql_storage {
 
             async fn brands(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>> {
                 self.brand_list(tenant).await
+            }
+
+            async fn schedule_price(&self, tenant: TenantId, window: &PriceWindow) -> DbResult<PriceWindow> {
+                self.write_price(tenant, window, true).await
+            }
+
+            async fn end_price(&self, tenant: TenantId, price: PriceId, at: Timestamp) -> DbResult<PriceWindow> {
+                let mut window = self.price_window(tenant, price).await?;
+                if window.effective_to.is_some_and(|to| to <= at) {
+                    return Err(DbError::InvalidField {
+                        field: "at",
+                        detail: format!("the window already ends at {}", window.effective_to.unwrap_or(at)),
+                    });
+                }
+                // A window that has not begun by `at` ends where it starts: cancelled,
+                // it never holds.
+                window.effective_to = Some(at.max(window.effective_from));
+                self.write_price(tenant, &window, false).await
+            }
+
+            async fn price_windows(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<PriceWindow>> {
+                self.price_list(tenant, variant).await
+            }
+
+            async fn effective_price(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                channel: &str,
+                at: Timestamp,
+            ) -> DbResult<EffectivePrice> {
+                self.price_at(tenant, store, variant, channel, at).await
             }
 
             async fn set_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {

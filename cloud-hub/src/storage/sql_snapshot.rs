@@ -36,12 +36,14 @@ macro_rules! sql_snapshot_path {
                 .await?;
                 let staff = Self::staff_of_store(&mut tx, device.tenant_id, device.store_id).await?;
                 let categories = Self::category_tree(&mut tx, device.tenant_id).await?;
+                let prices = Self::store_prices(&mut tx, device.tenant_id, device.store_id).await?;
                 tx.commit().await?;
                 Ok(StoreSnapshot {
                     seq: head.max(0) as u64,
                     variants,
                     staff,
                     categories,
+                    prices,
                     positions: positions
                         .into_iter()
                         .map(|(v, q)| (VariantId::from_uuid(v), pos_shared::Qty::from_milli(q)))

@@ -7,4 +7,5 @@ mod catalog;
 mod documents;
 mod feed;
 mod outbox;
+mod prices;
 mod staff;

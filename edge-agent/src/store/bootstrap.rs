@@ -6,7 +6,7 @@
 //! cursor moves to the snapshot's sequence only at the end; a crash midway
 //! simply applies the snapshot again from the start.
 
-use super::catalog::{upsert_variant, CURSOR_KEY};
+use super::catalog::{upsert_price, upsert_variant, CURSOR_KEY};
 use super::{get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::sync::SnapshotRecord;
 use rusqlite::Connection;
@@ -95,6 +95,8 @@ pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) 
             SnapshotRecord::Variant(v) => upsert_variant(&tx, v, seq)?,
             SnapshotRecord::Staff(s) => super::staff::upsert(&tx, s)?,
             SnapshotRecord::Category(c) => super::categories::upsert(&tx, c, seq)?,
+            // The hub sends a store's snapshot only its own and chain-wide windows.
+            SnapshotRecord::Price(w) => upsert_price(&tx, w, seq)?,
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,

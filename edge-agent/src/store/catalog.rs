@@ -68,6 +68,11 @@ pub fn apply_feed_page(
         match &change.body {
             ChangeBody::VariantUpserted(v) => upsert_variant(&tx, v, change.seq)?,
             ChangeBody::CategoryUpserted(c) => super::categories::upsert(&tx, c, change.seq)?,
+            ChangeBody::PriceScheduled(w) => {
+                if !keep_price(&tx, store, w, change.seq)? {
+                    continue;
+                }
+            }
             ChangeBody::StockMoved(m) if m.store_id != store => {
                 tracing::warn!(seq = change.seq, movement = %m.movement_id, other_store = %m.store_id,
                     "feed carried another store's movement; skipped");
@@ -145,6 +150,47 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
     Ok(())
 }
 
+/// Keeps a price window this till sells by: the till channel, chain-wide or
+/// this store's. Returns whether it was kept.
+fn keep_price(
+    conn: &Connection,
+    store: StoreId,
+    w: &pos_shared::pricing::PriceWindow,
+    seq: u64,
+) -> StoreResult<bool> {
+    if w.channel != pos_shared::pricing::POS_CHANNEL || w.store_id.is_some_and(|s| s != store) {
+        tracing::warn!(seq, price = %w.price_id, "feed carried a price window for another channel or store; skipped");
+        return Ok(false);
+    }
+    upsert_price(conn, w, seq)?;
+    Ok(true)
+}
+
+/// Inserts or replaces a price window, as of feed sequence `seq`.
+pub(crate) fn upsert_price(
+    conn: &Connection,
+    w: &pos_shared::pricing::PriceWindow,
+    seq: u64,
+) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO price_windows (id, variant_id, store_id, price_minor, mrp_minor, from_ms, to_ms, feed_seq) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET \
+         price_minor = excluded.price_minor, mrp_minor = excluded.mrp_minor, from_ms = excluded.from_ms, \
+         to_ms = excluded.to_ms, feed_seq = excluded.feed_seq",
+        rusqlite::params![
+            w.price_id.to_string(),
+            w.variant_id.to_string(),
+            w.store_id.map(|s| s.to_string()),
+            w.price.minor(),
+            w.mrp.map(|m| m.minor()),
+            w.effective_from.unix_millis(),
+            w.effective_to.map(|t| t.unix_millis()),
+            seq as i64,
+        ],
+    )?;
+    Ok(())
+}
+
 fn json_column<T: Serialize>(list: &[T]) -> StoreResult<Option<String>> {
     (!list.is_empty())
         .then(|| serde_json::to_string(list))
@@ -158,9 +204,15 @@ pub(crate) type VariantRow = (
     (Option<String>, Option<String>, Option<u16>),
 );
 
-/// What every product query selects, from `variants v LEFT JOIN stock s`.
-pub(crate) const PRODUCT_COLUMNS: &str =
-    "v.id, v.name, v.sku, v.gtin, v.price_minor, v.currency, COALESCE(s.on_hand_milli, 0), \
+/// What every product query selects, from `variants v LEFT JOIN stock s`. The
+/// price is the one that holds now by the till's clock: the store's own
+/// window, else the chain's, else the base price (see `pos_shared::pricing`).
+pub(crate) const PRODUCT_COLUMNS: &str = "v.id, v.name, v.sku, v.gtin, \
+     COALESCE((SELECT w.price_minor FROM price_windows w WHERE w.variant_id = v.id \
+       AND w.from_ms <= CAST(unixepoch('subsec') * 1000 AS INTEGER) \
+       AND (w.to_ms IS NULL OR w.to_ms > CAST(unixepoch('subsec') * 1000 AS INTEGER)) \
+       ORDER BY w.store_id IS NULL, w.from_ms DESC LIMIT 1), v.price_minor), \
+     v.currency, COALESCE(s.on_hand_milli, 0), \
      v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers, v.brand, v.category_id, v.quick_key";
 
 /// Reads the [`PRODUCT_COLUMNS`], in order.

@@ -59,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0010_variant_modifiers.sql"),
     include_str!("../../../migrations/edge/0011_store_sales.sql"),
     include_str!("../../../migrations/edge/0012_catalog_placement.sql"),
+    include_str!("../../../migrations/edge/0013_price_windows.sql"),
 ];
 
 #[derive(Clone)]

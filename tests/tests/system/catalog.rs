@@ -1,9 +1,11 @@
-//! How HQ arranges the catalog reaches the till: the category tree and quick
-//! keys from the snapshot and then the feed, search by brand and synonym,
-//! selling by a second barcode.
+//! How HQ arranges and prices the catalog reaches the till: the category tree
+//! and quick keys from the snapshot and then the feed, search by brand and
+//! synonym, selling by a second barcode, and price windows that start on time
+//! with the hub out of reach.
 
 use crate::harness::{eventually, Agent, Backend, Hub};
-use crate::{demo_chain, gtin, on_both_backends, wait_synced, DAL, TEA};
+use crate::{demo_chain, gtin, on_both_backends, wait_synced, DAL, MILK, TEA};
+use pos_shared::Timestamp;
 use serde_json::Value;
 
 fn page_paths(pages: &Value) -> Vec<(String, Vec<String>)> {
@@ -128,3 +130,79 @@ async fn the_catalogs_arrangement_reaches_the_till(backend: Backend) {
     .await;
 }
 on_both_backends!(the_catalogs_arrangement_reaches_the_till);
+
+async fn variant_id(till: &Agent, barcode: &str) -> String {
+    till.get(&format!("/v1/products/by-barcode/{barcode}"))
+        .await
+        .1["variant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn price_on_till(till: &Agent, barcode: &str) -> i64 {
+    till.get(&format!("/v1/products/by-barcode/{barcode}"))
+        .await
+        .1["price"]["minor"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn a_promotion_starts_on_time_while_the_hub_is_down(backend: Backend) {
+    let mut hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+    let (tea, milk) = (variant_id(&till, TEA).await, variant_id(&till, MILK).await);
+    let base = price_on_till(&till, TEA).await;
+
+    // The store's tea promotion starts in a few seconds; the chain's milk
+    // price at once (scheduled after, so once the till has it, it has both).
+    let starts = Timestamp::from_unix_millis(Timestamp::now().unix_millis() + 6_000);
+    hq.schedule_price(
+        &tea,
+        serde_json::json!({"price": {"minor": 12000, "currency": "INR"}, "store_id": store,
+                           "effective_from": starts.to_string()}),
+    )
+    .await
+    .unwrap();
+    hq.schedule_price(
+        &milk,
+        serde_json::json!({"price": {"minor": 2500, "currency": "INR"}}),
+    )
+    .await
+    .unwrap();
+    eventually(
+        "the chain's milk price on the till",
+        30,
+        || {
+            let till = &till;
+            async move { price_on_till(till, MILK).await == 2500 }
+        },
+        || till.log(),
+    )
+    .await;
+    assert_eq!(price_on_till(&till, TEA).await, base, "not yet");
+
+    hub.stop();
+    eventually(
+        "the till to see the hub gone",
+        30,
+        || {
+            let till = &till;
+            async move { till.status().await["online"] == false }
+        },
+        || till.log(),
+    )
+    .await;
+    let wait = starts.unix_millis() - Timestamp::now().unix_millis() + 200;
+    tokio::time::sleep(std::time::Duration::from_millis(wait.max(0) as u64)).await;
+    assert_eq!(
+        price_on_till(&till, TEA).await,
+        12000,
+        "the promotion holds offline"
+    );
+    let sale = till.sell(&[(TEA, "2"), (MILK, "1")]).await;
+    assert_eq!(sale["total"]["minor"], 2 * 12000 + 2500, "{sale}");
+}
+on_both_backends!(a_promotion_starts_on_time_while_the_hub_is_down);

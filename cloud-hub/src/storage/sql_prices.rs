@@ -1,0 +1,216 @@
+//! Price windows at the hub, for both backends: scheduled and ended under the
+//! tenant lock (so the overlap check and the insert see the same windows),
+//! announced to tills in the same transaction, and the effective price read in
+//! one query. Expanded inside `sql_storage!`.
+
+/// Implements the price window queries on `$storage`.
+macro_rules! sql_price_paths {
+    ($storage:ty) => {
+        type PriceRow = (Uuid, Uuid, Option<Uuid>, String, i64, String, Option<i64>, i64, Option<i64>);
+        const PRICE_COLUMNS: &str =
+            "id, variant_id, store_id, channel, price_minor, currency, mrp_minor, effective_from_ms, effective_to_ms";
+        /// Stands for "open-ended" in overlap arithmetic.
+        const FOREVER_MS: i64 = i64::MAX;
+
+        fn price_from_row(row: PriceRow) -> DbResult<PriceWindow> {
+            let (id, variant, store, channel, price, currency, mrp, from, to) = row;
+            let currency = pos_shared::Currency::parse(&currency)
+                .map_err(|e| DbError::Corrupt(format!("price {id}: {e}")))?;
+            Ok(PriceWindow {
+                price_id: PriceId::from_uuid(id),
+                variant_id: VariantId::from_uuid(variant),
+                store_id: store.map(StoreId::from_uuid),
+                channel,
+                price: Money::new(price, currency),
+                mrp: mrp.map(|m| Money::new(m, currency)),
+                effective_from: Timestamp::from_unix_millis(from),
+                effective_to: to.map(Timestamp::from_unix_millis),
+            })
+        }
+
+        impl $storage {
+            /// Refuses `window` if another of its variant, scope and channel
+            /// shares an instant with it.
+            async fn check_no_overlap(tx: &mut Tx<'_>, tenant: TenantId, window: &PriceWindow) -> DbResult<()> {
+                let clash: Option<(Uuid, i64)> = sqlx::query_as(
+                    "SELECT id, effective_from_ms FROM price_windows WHERE tenant_id = $1 AND variant_id = $2 AND channel = $3 \
+                     AND (store_id = $4 OR (store_id IS NULL AND $5)) AND id <> $6 \
+                     AND (effective_to_ms IS NULL OR effective_to_ms > effective_from_ms) \
+                     AND effective_from_ms < $7 AND COALESCE(effective_to_ms, $8) > $9 LIMIT 1",
+                )
+                .bind(tenant.as_uuid())
+                .bind(window.variant_id.as_uuid())
+                .bind(&window.channel)
+                .bind(window.store_id.map(|s| s.as_uuid()))
+                .bind(window.store_id.is_none())
+                .bind(window.price_id.as_uuid())
+                .bind(window.effective_to.map_or(FOREVER_MS, |t| t.unix_millis()))
+                .bind(FOREVER_MS)
+                .bind(window.effective_from.unix_millis())
+                .fetch_optional(&mut **tx)
+                .await?;
+                match clash {
+                    None => Ok(()),
+                    Some((id, from)) => Err(DbError::InvalidField {
+                        field: "effective_from",
+                        detail: format!(
+                            "the window overlaps price {id} (from {}) for the same variant, scope and channel; end that one first",
+                            Timestamp::from_unix_millis(from)
+                        ),
+                    }),
+                }
+            }
+
+            async fn write_price(&self, tenant: TenantId, window: &PriceWindow, create: bool) -> DbResult<PriceWindow> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let currency: Option<(String,)> =
+                    sqlx::query_as("SELECT currency FROM variants WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(window.variant_id.as_uuid())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let (currency,) = currency.ok_or(DbError::NotFound("variant"))?;
+                if currency != window.price.currency().as_str() {
+                    return Err(DbError::InvalidField {
+                        field: "price",
+                        detail: format!("the variant is priced in {currency}"),
+                    });
+                }
+                if let Some(store) = window.store_id {
+                    let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(store.as_uuid())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if found.is_none() {
+                        return Err(DbError::InvalidField { field: "store_id", detail: format!("no store {store}") });
+                    }
+                }
+                Self::check_no_overlap(&mut tx, tenant, window).await?;
+                if create {
+                    sqlx::query(
+                        "INSERT INTO price_windows (id, tenant_id, variant_id, store_id, channel, price_minor, currency, mrp_minor, \
+                         effective_from_ms, effective_to_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    )
+                    .bind(window.price_id.as_uuid())
+                    .bind(tenant.as_uuid())
+                    .bind(window.variant_id.as_uuid())
+                    .bind(window.store_id.map(|s| s.as_uuid()))
+                    .bind(&window.channel)
+                    .bind(window.price.minor())
+                    .bind(window.price.currency().as_str())
+                    .bind(window.mrp.map(|m| m.minor()))
+                    .bind(window.effective_from.unix_millis())
+                    .bind(window.effective_to.map(|t| t.unix_millis()))
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                } else {
+                    sqlx::query("UPDATE price_windows SET effective_to_ms = $3 WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(window.price_id.as_uuid())
+                        .bind(window.effective_to.map(|t| t.unix_millis()))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if window.channel == pos_shared::pricing::POS_CHANNEL {
+                    Self::append_change(&mut tx, tenant, window.store_id, &ChangeBody::PriceScheduled(window.clone())).await?;
+                }
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(window.clone())
+            }
+
+            async fn price_window(&self, tenant: TenantId, price: PriceId) -> DbResult<PriceWindow> {
+                let row: Option<PriceRow> = sqlx::query_as(&format!(
+                    "SELECT {PRICE_COLUMNS} FROM price_windows WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(price.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                price_from_row(row.ok_or(DbError::NotFound("price"))?)
+            }
+
+            async fn price_list(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<PriceWindow>> {
+                let rows: Vec<PriceRow> = sqlx::query_as(&format!(
+                    "SELECT {PRICE_COLUMNS} FROM price_windows WHERE tenant_id = $1 AND variant_id = $2 ORDER BY effective_from_ms, id"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(price_from_row).collect()
+            }
+
+            /// The store's own open window, else the chain's, else the base
+            /// price: one statement, the base price joined in.
+            async fn price_at(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                channel: &str,
+                at: Timestamp,
+            ) -> DbResult<EffectivePrice> {
+                let row: Option<(i64, String, Option<Uuid>, Option<i64>, Option<Uuid>, Option<i64>)> = sqlx::query_as(
+                    "SELECT v.price_minor, v.currency, w.id, w.price_minor, w.store_id, w.mrp_minor \
+                     FROM variants v JOIN stores s ON s.tenant_id = v.tenant_id AND s.id = $3 \
+                     LEFT JOIN price_windows w ON w.id = ( \
+                       SELECT p.id FROM price_windows p WHERE p.tenant_id = v.tenant_id AND p.variant_id = v.id AND p.channel = $4 \
+                       AND (p.store_id = s.id OR p.store_id IS NULL) AND p.effective_from_ms <= $5 \
+                       AND (p.effective_to_ms IS NULL OR p.effective_to_ms > $5) \
+                       ORDER BY CASE WHEN p.store_id IS NULL THEN 1 ELSE 0 END, p.effective_from_ms DESC LIMIT 1) \
+                     WHERE v.tenant_id = $1 AND v.id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(channel)
+                .bind(at.unix_millis())
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((base, currency, window, price, window_store, mrp)) = row else {
+                    self.store(tenant, store).await?;
+                    return Err(DbError::NotFound("variant"));
+                };
+                let currency = pos_shared::Currency::parse(&currency).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                let (price, source) = match (window, price) {
+                    (Some(_), Some(p)) if window_store.is_some() => (p, PriceSource::StoreWindow),
+                    (Some(_), Some(p)) => (p, PriceSource::ChainWindow),
+                    _ => (base, PriceSource::Base),
+                };
+                Ok(EffectivePrice {
+                    variant_id: variant,
+                    store_id: store,
+                    channel: channel.to_owned(),
+                    at,
+                    price: Money::new(price, currency),
+                    mrp: mrp.map(|m| Money::new(m, currency)),
+                    source,
+                    price_id: window.map(PriceId::from_uuid),
+                })
+            }
+
+            /// Till-channel windows for a store's snapshot: chain-wide and its
+            /// own, that hold now or start later.
+            async fn store_prices(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<PriceWindow>> {
+                let rows: Vec<PriceRow> = sqlx::query_as(&format!(
+                    "SELECT {PRICE_COLUMNS} FROM price_windows WHERE tenant_id = $1 AND channel = $2 \
+                     AND (store_id = $3 OR store_id IS NULL) AND (effective_to_ms IS NULL OR effective_to_ms > $4) \
+                     ORDER BY effective_from_ms, id"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(pos_shared::pricing::POS_CHANNEL)
+                .bind(store.as_uuid())
+                .bind(now_ms())
+                .fetch_all(&mut **tx)
+                .await?;
+                rows.into_iter().map(price_from_row).collect()
+            }
+        }
+    };
+}
+
+pub(crate) use sql_price_paths;
