@@ -100,6 +100,11 @@ fn describe_conflict(rule: &str) -> (&'static str, &'static str) {
             "receipt_prefix",
             "another terminal already uses this receipt prefix",
         )
+    } else if rule.contains("movement_id") {
+        (
+            "movement_id",
+            "this movement_id was already used for a different movement; mint a new id",
+        )
     } else if rule.contains("brand") {
         ("name", "a brand with this name already exists")
     } else if rule.contains("category") {

@@ -597,6 +597,26 @@ macro_rules! sql_storage {
                     return Err(DbError::NotFound("variant"));
                 }
                 let outcome = Self::apply_movement(&mut tx, tenant, movement).await?;
+                if outcome == MovementOutcome::Duplicate {
+                    // A replay is the same movement; the same id on anything
+                    // else is a caller's bug that must not pass as a replay.
+                    let stored: Option<(Uuid, Uuid, i64, String)> = sqlx::query_as(
+                        "SELECT store_id, variant_id, delta_milli, reason FROM stock_movements WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(movement.movement_id.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let same = stored.is_some_and(|(store, variant, delta, reason)| {
+                        store == movement.store_id.as_uuid()
+                            && variant == movement.variant_id.as_uuid()
+                            && delta == movement.delta.milli()
+                            && reason == movement.reason.as_str()
+                    });
+                    if !same {
+                        return Err(DbError::Conflict("movement_id reused".into()));
+                    }
+                }
                 tx.commit().await?;
                 self.feed_changed();
                 Ok(outcome)

@@ -9,3 +9,4 @@ mod feed;
 mod outbox;
 mod prices;
 mod staff;
+mod stock;
