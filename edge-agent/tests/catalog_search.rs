@@ -1,0 +1,263 @@
+//! Finding items at the till: type-ahead search over names, brands, synonyms,
+//! SKUs and barcodes as the feed changes them, and the quick-key grid built on
+//! the category tree; all through the local API with the hub unreachable.
+
+mod common;
+
+use common::*;
+use edge_agent::store::{catalog, LocalStore};
+use pos_shared::sync::{Change, ChangeBody, FeedPage};
+use pos_shared::Gtin;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn search(till: &Till, query: &str) -> Vec<String> {
+    let url = reqwest::Url::parse_with_params(
+        &format!("{}/v1/products/search", till.base),
+        &[("q", query)],
+    )
+    .unwrap();
+    let r = till.http.get(url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{query}");
+    let found: Value = r.json().await.unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn type_ahead_search_works_offline_and_follows_the_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let tea = "Assam Tea 250 g";
+    let rice = "Rice (kg)";
+    assert_eq!(search(&till, "ass").await, [tea]);
+    assert_eq!(search(&till, "TEA 25").await, [tea]);
+    assert_eq!(search(&till, "ri").await, [rice]);
+    assert_eq!(search(&till, "sku").await.len(), 2);
+    assert_eq!(search(&till, "8901234").await, [tea], "barcode as printed");
+    assert_eq!(search(&till, "SKU-1").await, [rice]);
+    // Query syntax is just text here.
+    for odd in ["\"", "*)(", "tea OR", "NEAR(a b)", "-", "ri*ce"] {
+        let found = search(&till, odd).await;
+        assert!(found.len() <= 2, "{odd}: {found:?}");
+    }
+    assert!(
+        search(&till, "tea OR").await.is_empty(),
+        "every word must match"
+    );
+
+    // HQ renames the rice; the feed brings it and search follows at once.
+    let store = LocalStore::open(&dir.path().join("edge.db")).unwrap();
+    let old = store
+        .with_conn(|c| catalog::product_by_barcode(c, &Gtin::parse(RICE).unwrap()))
+        .unwrap()
+        .unwrap();
+    let renamed = pos_shared::sync::VariantRecord {
+        variant_id: old.variant_id,
+        product_id: pos_shared::ProductId::new(),
+        name: "Basmati Rice Crème".into(),
+        sku: "BAS-5".into(),
+        barcode: old.barcode.clone(),
+        price: old.price,
+        tax: old.tax.clone(),
+        modifiers: Vec::new(),
+        placement: Default::default(),
+    };
+    let renamed_again = renamed.clone();
+    let page = FeedPage {
+        protocol_version: 1,
+        changes: vec![Change {
+            seq: 5,
+            body: ChangeBody::VariantUpserted(renamed),
+        }],
+        next_cursor: 5,
+        has_more: false,
+    };
+    store
+        .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
+        .unwrap();
+    let new = "Basmati Rice Crème";
+    assert_eq!(search(&till, "basm").await, [new]);
+    assert_eq!(search(&till, "creme").await, [new], "accents folded");
+    assert_eq!(search(&till, "bas-5").await, [new]);
+    assert!(search(&till, "kg").await.is_empty(), "the old name is gone");
+    assert!(search(&till, "sku-1").await.is_empty());
+
+    // Brand, synonyms and a second barcode arrive, then change: search and
+    // scanning follow every version, and forget what was taken away.
+    let placed = |seq: u64, brand: &str, synonyms: &[&str], extra: &[&str]| {
+        let mut item = renamed_again.clone();
+        item.placement = pos_shared::catalog::Placement {
+            brand: Some(brand.into()),
+            synonyms: synonyms.iter().map(|s| s.to_string()).collect(),
+            extra_barcodes: extra.iter().map(|b| Gtin::parse(b).unwrap()).collect(),
+            ..Default::default()
+        };
+        FeedPage {
+            protocol_version: 3,
+            changes: vec![Change {
+                seq,
+                body: ChangeBody::VariantUpserted(item),
+            }],
+            next_cursor: seq,
+            has_more: false,
+        }
+    };
+    store
+        .with_conn(|c| {
+            catalog::apply_feed_page(
+                c,
+                credential.store_id,
+                &placed(6, "India Gate", &["chawal", "basmati"], &["96385074"]),
+            )
+        })
+        .unwrap();
+    assert_eq!(search(&till, "india ga").await, [new]);
+    assert_eq!(search(&till, "chaw").await, [new]);
+    assert_eq!(search(&till, "96385").await, [new]);
+    let (status, by_case) = till.get("/v1/products/by-barcode/96385074").await;
+    assert_eq!(
+        (status, by_case["name"].as_str()),
+        (StatusCode::OK, Some(new))
+    );
+    store
+        .with_conn(|c| {
+            catalog::apply_feed_page(
+                c,
+                credential.store_id,
+                &placed(7, "Daawat", &["basmati"], &[]),
+            )
+        })
+        .unwrap();
+    assert_eq!(search(&till, "daawat").await, [new]);
+    assert!(
+        search(&till, "india").await.is_empty(),
+        "the old brand is gone"
+    );
+    assert!(
+        search(&till, "chawal").await.is_empty(),
+        "the old synonym is gone"
+    );
+    assert!(search(&till, "96385").await.is_empty());
+    let (status, _) = till.get("/v1/products/by-barcode/96385074").await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the old second barcode is gone"
+    );
+
+    for (path, field) in [
+        ("/v1/products/search", "q"),
+        ("/v1/products/search?q=tea&limit=0", "limit"),
+        ("/v1/products/search?q=tea&limit=many", "limit"),
+        ("/v1/products/search?q=tea&sort=price", "sort"),
+    ] {
+        let (status, problem) = till.get(path).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
+        assert_eq!(problem["field"], field, "{path}: {problem}");
+    }
+    let long = "a".repeat(101);
+    let (status, _) = till.get(&format!("/v1/products/search?q={long}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    till.agent.stop();
+}
+
+#[tokio::test]
+async fn quick_keys_follow_the_category_tree_and_keep_unplaced_items() {
+    use pos_shared::catalog::{CategoryRecord, Placement};
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let node = |name: &str, parent: Option<pos_shared::CategoryId>, position: u32| CategoryRecord {
+        category_id: pos_shared::CategoryId::new(),
+        parent_id: parent,
+        name: name.into(),
+        position,
+    };
+    let snacks = node("Snacks", None, 2);
+    let drinks = node("Drinks", None, 1);
+    let cold = node("Cold", Some(drinks.category_id), 0);
+    let keyed = |name: &str, code: &str, category: Option<&CategoryRecord>, key: u16| {
+        let mut item = soap();
+        item.variant_id = pos_shared::VariantId::new();
+        item.name = name.into();
+        item.sku = name.to_uppercase();
+        item.barcode = Gtin::parse(code).unwrap();
+        item.placement = Placement {
+            category_id: category.map(|c| c.category_id),
+            quick_key: Some(key),
+            ..Placement::default()
+        };
+        item
+    };
+    apply_changes(
+        dir.path(),
+        credential.store_id,
+        10,
+        vec![
+            ChangeBody::CategoryUpserted(snacks.clone()),
+            ChangeBody::CategoryUpserted(drinks.clone()),
+            ChangeBody::CategoryUpserted(cold.clone()),
+            ChangeBody::VariantUpserted(keyed("Lassi", "96385074", Some(&cold), 2)),
+            ChangeBody::VariantUpserted(keyed("Cola", &ean("890100000001"), Some(&cold), 1)),
+            ChangeBody::VariantUpserted(keyed("Chips", &ean("890100000002"), Some(&snacks), 1)),
+            // A category this till has not heard of yet, and none at all.
+            ChangeBody::VariantUpserted(keyed(
+                "Samosa",
+                &ean("890100000003"),
+                Some(&node("Hot", None, 0)),
+                1,
+            )),
+            ChangeBody::VariantUpserted(keyed("Bag", &ean("890100000004"), None, 9)),
+        ],
+    );
+    let till = start_till(dir.path()).await;
+    let (status, pages) = till.get("/v1/quick-keys").await;
+    assert_eq!(status, StatusCode::OK, "{pages}");
+    let shown: Vec<(String, Vec<&str>)> = pages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let path: Vec<&str> = p["path"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap())
+                .collect();
+            let keys = p["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["name"].as_str().unwrap())
+                .collect();
+            (path.join(" / "), keys)
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("Drinks / Cold".to_owned(), vec!["Cola", "Lassi"]),
+            ("Snacks".to_owned(), vec!["Chips"]),
+            ("Other".to_owned(), vec!["Samosa", "Bag"]),
+        ]
+    );
+    assert!(pages[2]["category_id"].is_null());
+    let (_, tree) = till.get("/v1/categories").await;
+    let names: Vec<&str> = tree
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Drinks", "Cold", "Snacks"]);
+    till.agent.stop();
+}
