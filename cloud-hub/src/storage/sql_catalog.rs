@@ -1,5 +1,5 @@
-//! The category tree, brands and variant barcodes at the hub, for both
-//! backends. Every category change is appended to the tenant's feed in its
+//! Products, the category tree, brands and variant barcodes at the hub, for
+//! both backends. Every category change is appended to the tenant's feed in its
 //! transaction. Expanded inside `sql_storage!`.
 
 /// Implements the category, brand and barcode queries on `$storage`.
@@ -161,6 +161,83 @@ macro_rules! sql_catalog_paths {
                         .map_err(DbError::from_sqlx)?;
                 }
                 Ok(())
+            }
+
+            /// A product and its variants, each claiming its barcodes, announced
+            /// to tills in the same transaction.
+            async fn product_insert(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let brand = match product.brand {
+                    Some(b) => Some(Self::brand_name(&mut tx, tenant, b).await?),
+                    None => None,
+                };
+                if let Some(c) = product.category {
+                    Self::category_in(&mut tx, tenant, c).await?.ok_or_else(|| DbError::InvalidField {
+                        field: "category_id",
+                        detail: format!("no category {c}"),
+                    })?;
+                }
+                sqlx::query("INSERT INTO products (id, tenant_id, name, created_at_ms) VALUES ($1, $2, $3, $4)")
+                    .bind(product.id.as_uuid())
+                    .bind(tenant.as_uuid())
+                    .bind(&product.name)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(DbError::from_sqlx)?;
+                let mut variants = Vec::with_capacity(product.variants.len());
+                for v in &product.variants {
+                    let record = VariantRecord {
+                        variant_id: VariantId::new(),
+                        product_id: product.id,
+                        name: v.name.clone(),
+                        sku: v.sku.clone(),
+                        barcode: v.barcode.clone(),
+                        price: v.price,
+                        tax: v.tax.clone(),
+                        modifiers: v.modifiers.clone(),
+                        placement: pos_shared::catalog::Placement {
+                            brand: brand.clone(),
+                            category_id: product.category,
+                            synonyms: product.synonyms.clone(),
+                            extra_barcodes: v.extra_barcodes.clone(),
+                            quick_key: v.quick_key,
+                        },
+                    };
+                    sqlx::query(
+                        "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms, tax_rate_bp, tax_inclusive, hsn, modifiers, \
+                         brand_id, category_id, synonyms, extra_barcodes, quick_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                    )
+                    .bind(record.variant_id.as_uuid())
+                    .bind(tenant.as_uuid())
+                    .bind(product.id.as_uuid())
+                    .bind(&record.name)
+                    .bind(&record.sku)
+                    .bind(record.barcode.as_str())
+                    .bind(record.price.minor())
+                    .bind(record.price.currency().as_str())
+                    .bind(now_ms())
+                    .bind(record.tax.as_ref().map(|t| t.rate_bp as i32))
+                    .bind(record.tax.as_ref().map(|t| t.inclusive))
+                    .bind(record.tax.as_ref().and_then(|t| t.hsn.clone()))
+                    .bind(json_column(&record.modifiers)?)
+                    .bind(product.brand.map(|b| b.as_uuid()))
+                    .bind(product.category.map(|c| c.as_uuid()))
+                    .bind(json_column(&record.placement.synonyms)?)
+                    .bind(json_column(&record.placement.extra_barcodes)?)
+                    .bind(record.placement.quick_key.map(i32::from))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(DbError::from_sqlx)?;
+                    Self::claim_barcodes(&mut tx, tenant, &record).await?;
+                    Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
+                    variants.push(record);
+                }
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(Product { id: product.id, name: product.name.clone(), variants })
             }
 
             async fn brand_insert(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord> {
