@@ -459,17 +459,7 @@ macro_rules! sql_storage {
             }
 
             async fn end_price(&self, tenant: TenantId, price: PriceId, at: Timestamp) -> DbResult<PriceWindow> {
-                let mut window = self.price_window(tenant, price).await?;
-                if window.effective_to.is_some_and(|to| to <= at) {
-                    return Err(DbError::InvalidField {
-                        field: "at",
-                        detail: format!("the window already ends at {}", window.effective_to.unwrap_or(at)),
-                    });
-                }
-                // A window that has not begun by `at` ends where it starts: cancelled,
-                // it never holds.
-                window.effective_to = Some(at.max(window.effective_from));
-                self.write_price(tenant, &window, false).await
+                self.price_end(tenant, price, at).await
             }
 
             async fn price_windows(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<PriceWindow>> {

@@ -122,6 +122,21 @@ macro_rules! sql_price_paths {
                 Ok(window.clone())
             }
 
+            /// Ends a window at `at`; one not begun by then is cancelled.
+            async fn price_end(&self, tenant: TenantId, price: PriceId, at: Timestamp) -> DbResult<PriceWindow> {
+                let mut window = self.price_window(tenant, price).await?;
+                if window.effective_to.is_some_and(|to| to <= at) {
+                    return Err(DbError::InvalidField {
+                        field: "at",
+                        detail: format!("the window already ends at {}", window.effective_to.unwrap_or(at)),
+                    });
+                }
+                // A window that has not begun by `at` ends where it starts: cancelled,
+                // it never holds.
+                window.effective_to = Some(at.max(window.effective_from));
+                self.write_price(tenant, &window, false).await
+            }
+
             async fn price_window(&self, tenant: TenantId, price: PriceId) -> DbResult<PriceWindow> {
                 let row: Option<PriceRow> = sqlx::query_as(&format!(
                     "SELECT {PRICE_COLUMNS} FROM price_windows WHERE tenant_id = $1 AND id = $2"
