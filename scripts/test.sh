@@ -23,6 +23,8 @@ command -v runuser >/dev/null || missing+=(util-linux)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v socat >/dev/null || missing+=(socat)
+# Headless Chromium drives the cashier UI in the browser tests.
+command -v chromium >/dev/null || missing+=(chromium)
 command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -54,8 +56,9 @@ log "starting PostgreSQL ($PG_BIN) on 127.0.0.1:$PG_PORT"
   -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null
 export TEST_DATABASE_URL="postgres://pos_test@127.0.0.1:$PG_PORT/postgres"
 
-# --- the JavaScript Automerge library, for the interoperability test ---------
-log "npm ci (tests/js: @automerge/automerge)"
+# --- JavaScript: Automerge for the interoperability test, Playwright and axe
+# for the browser tests (the cashier UI itself is built by edge-agent/build.rs).
+log "npm ci (tests/js: @automerge/automerge, playwright-core, axe-core)"
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
 
 # --- biip, an independent GS1 parser, for the cross-check ---------------------

@@ -11,7 +11,6 @@ use crate::sync::{LinkStatus, SyncShared};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::Html;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody};
@@ -36,12 +35,8 @@ pub struct AgentState {
     pub hub_url: String,
 }
 
-/// The cashier UI, built into the binary so the till needs nothing else.
-const UI_PAGE: &str = include_str!("../../ui-shell/web/index.html");
-
 pub fn router(state: AgentState) -> Router {
     Router::new()
-        .route("/", get(|| async { Html(UI_PAGE) }))
         .route(
             "/health",
             get(|| async { Json(serde_json::json!({"status": "ok"})) }),
@@ -51,6 +46,7 @@ pub fn router(state: AgentState) -> Router {
         .route("/v1/categories", get(categories))
         .route("/v1/quick-keys", get(quick_keys))
         .route("/v1/sales", post(create_sale))
+        .route("/v1/sales/quote", post(quote_sale))
         .route("/v1/sync/status", get(sync_status))
         .route("/v1/events", get(events))
         .route("/v1/scans", post(keyboard_scan))
@@ -65,6 +61,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(crate::customers_api::routes())
         .merge(crate::session::routes())
         .merge(crate::audit_api::routes())
+        .merge(crate::ui::routes())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .with_state(state)
 }
@@ -163,10 +160,12 @@ async fn quick_keys(
     ))
 }
 
-async fn create_sale(
-    State(app): State<AgentState>,
-    JsonBody(mut request): JsonBody<sales::SaleRequest>,
-) -> Result<(StatusCode, axum::http::HeaderMap, Json<SaleFact>), ApiError> {
+/// Fills in who is at the till and checks a senior's approval, as a sale and
+/// its quote both need.
+async fn authorize_request(
+    app: &AgentState,
+    request: &mut sales::SaleRequest,
+) -> Result<(), ApiError> {
     let signed_in = app.session.current();
     request.cashier_role = signed_in.as_ref().map(|s| s.role);
     request.cashier = signed_in.map(|s| pos_shared::sale::SaleCashier {
@@ -178,15 +177,54 @@ async fn create_sale(
             "sign in with your code and PIN before ringing up a sale",
         ));
     }
+    if let Some(approval) = &request.approval {
+        request.approver = Some(crate::session::check_approval(app, approval).await?);
+    }
+    Ok(())
+}
+
+fn sale_rejection(rejection: SaleRejection) -> ApiError {
+    match rejection {
+        SaleRejection::UnknownBarcode { field, barcode } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_barcode",
+            format!("{field}: no product with barcode {barcode} in this store's catalog"),
+        )
+        .with_field(field),
+        SaleRejection::Invalid { field, detail } => {
+            ApiError::invalid(field.clone(), format!("{field}: {detail}"))
+        }
+    }
+}
+
+/// Prices a bill exactly as a sale would (lines, discounts and their
+/// approval, GST, cash rounding) without recording anything: the tender
+/// screen's amount due. Tenders in the request are ignored.
+async fn quote_sale(
+    State(app): State<AgentState>,
+    JsonBody(mut request): JsonBody<sales::SaleRequest>,
+) -> Result<Json<crate::store::sale_pricing::SaleQuote>, ApiError> {
+    authorize_request(&app, &mut request).await?;
+    let policy = app.sale_policy.clone();
+    app.store
+        .call(move |c| crate::store::sale_pricing::quote(c, &policy, &request))
+        .await
+        .map_err(store_error)?
+        .map(Json)
+        .map_err(sale_rejection)
+}
+
+async fn create_sale(
+    State(app): State<AgentState>,
+    JsonBody(mut request): JsonBody<sales::SaleRequest>,
+) -> Result<(StatusCode, axum::http::HeaderMap, Json<SaleFact>), ApiError> {
+    authorize_request(&app, &mut request).await?;
     let Some(device) = app.sync.credential() else {
         return Err(ApiError::conflict(
             "not_enrolled",
             "this terminal is not enrolled with the hub yet, so it cannot number receipts",
         ));
     };
-    if let Some(approval) = &request.approval {
-        request.approver = Some(crate::session::check_approval(&app, approval).await?);
-    }
     // Card and UPI go through the payment terminal before the sale commits.
     for (i, t) in request.tenders.iter_mut().enumerate() {
         if t.method == pos_shared::sale::TenderMethod::Cash {
@@ -238,18 +276,7 @@ async fn create_sale(
             Ok((StatusCode::CREATED, headers, Json(sale)))
         }
         SaleResult::Existing(sale) => Ok((StatusCode::OK, Default::default(), Json(sale))),
-        SaleResult::Rejected(SaleRejection::UnknownBarcode { field, barcode }) => {
-            Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_barcode",
-                format!("{field}: no product with barcode {barcode} in this store's catalog"),
-            )
-            .with_field(field))
-        }
-        SaleResult::Rejected(SaleRejection::Invalid { field, detail }) => Err(ApiError::invalid(
-            field.clone(),
-            format!("{field}: {detail}"),
-        )),
+        SaleResult::Rejected(rejection) => Err(sale_rejection(rejection)),
     }
 }
 

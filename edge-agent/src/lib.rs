@@ -27,6 +27,7 @@ pub mod session;
 pub mod shifts_api;
 pub mod store;
 pub mod sync;
+pub mod ui;
 pub mod usb;
 
 use config::AgentConfig;

@@ -89,8 +89,8 @@ async fn bad_input_is_refused_by_name_and_writes_nothing() {
         ),
         (
             json!({"lines": [{"barcode": TEA, "qty": 1}]}),
-            "invalid_body",
-            "",
+            "invalid_field",
+            "tenders",
         ),
         (
             json!({"lines": [{"barcode": TEA, "qty": 1}], "tenders": cash(100)}),

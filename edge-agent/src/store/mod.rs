@@ -18,6 +18,7 @@ pub mod item_state;
 pub mod outbox;
 pub mod print_jobs;
 pub mod returns;
+pub mod sale_pricing;
 pub mod sales;
 pub mod scale_labels;
 pub mod shifts;

@@ -5,16 +5,13 @@
 //! [`record_sale`] returns, so a receipt is never printed for a sale that a crash
 //! could lose.
 
-use super::catalog::{product_by_barcode, ProductView};
 use super::discounts::{self, Approval, DiscountLimits, DiscountRequest};
-use super::scale_labels::{resolve_line, ResolvedLine};
+use super::sale_pricing::{price_bill, resolve_lines, PricedBill};
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::gs1::VariableMeasureRule;
-use pos_shared::sale::{
-    PriceOverride, SaleCashier, SaleCustomer, SaleFact, SaleLine, Tender, TenderMethod,
-};
+use pos_shared::sale::{SaleCashier, SaleCustomer, SaleFact, Tender, TenderMethod};
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
-use pos_shared::{Money, MovementId, Qty, SaleId, Timestamp};
+use pos_shared::{Money, Qty, SaleId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::Deserialize;
 
@@ -52,6 +49,8 @@ pub struct SaleRequest {
     #[serde(default)]
     pub sale_id: Option<SaleId>,
     pub lines: Vec<SaleLineRequest>,
+    /// Required to record a sale; a quote ignores them.
+    #[serde(default)]
     pub tenders: Vec<Tender>,
     /// The customer's mobile number, if they gave it.
     #[serde(default)]
@@ -81,7 +80,7 @@ pub enum SaleRejection {
     UnknownBarcode { field: String, barcode: String },
 }
 
-fn invalid(field: impl Into<String>, detail: impl Into<String>) -> SaleRejection {
+pub(crate) fn invalid(field: impl Into<String>, detail: impl Into<String>) -> SaleRejection {
     SaleRejection::Invalid {
         field: field.into(),
         detail: detail.into(),
@@ -119,43 +118,6 @@ impl NegativeStock {
             )),
         }
     }
-}
-
-/// Applies the negative-stock policy to the whole basket (one item on several
-/// lines counts once); returns warnings, or the refusal of the first short line.
-fn check_stock(
-    policy: NegativeStock,
-    products: &[ProductView],
-    lines: &[ResolvedLine],
-) -> Result<Vec<String>, SaleRejection> {
-    if policy == NegativeStock::Allow {
-        return Ok(Vec::new());
-    }
-    let mut wanted: Vec<(usize, Qty)> = Vec::new();
-    for (i, (p, l)) in products.iter().zip(lines).enumerate() {
-        match wanted
-            .iter_mut()
-            .find(|(j, _)| products[*j].variant_id == p.variant_id)
-        {
-            Some((_, q)) => *q = q.checked_add(l.qty).unwrap_or(*q),
-            None => wanted.push((i, l.qty)),
-        }
-    }
-    let mut warnings = Vec::new();
-    for (i, qty) in wanted {
-        let p = &products[i];
-        if qty > p.available {
-            let message = format!("{} in stock of {}, {} sold", p.available, p.name, qty);
-            if policy == NegativeStock::Block {
-                return Err(invalid(
-                    format!("lines[{i}].qty"),
-                    format!("only {message}"),
-                ));
-            }
-            warnings.push(format!("lines[{i}]: stock goes below zero: {message}"));
-        }
-    }
-    Ok(warnings)
 }
 
 /// The store's rules for ringing up a sale.
@@ -204,19 +166,10 @@ pub fn record_sale(
     policy: &SalePolicy,
     request: &SaleRequest,
 ) -> StoreResult<SaleResult> {
-    if request.lines.is_empty() {
-        return Ok(SaleResult::Rejected(invalid(
-            "lines",
-            "a sale needs at least one line",
-        )));
-    }
-    let mut barcodes = Vec::with_capacity(request.lines.len());
-    for (i, line) in request.lines.iter().enumerate() {
-        match resolve_line(i, line, &policy.scale_rules) {
-            Ok(r) => barcodes.push(r),
-            Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
-        }
-    }
+    let barcodes = match resolve_lines(request, policy) {
+        Ok(b) => b,
+        Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
+    };
 
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if let Some(id) = request.sale_id {
@@ -224,177 +177,16 @@ pub fn record_sale(
             return Ok(SaleResult::Existing(existing));
         }
     }
-    let mut products: Vec<ProductView> = Vec::with_capacity(barcodes.len());
-    for (i, resolved) in barcodes.iter().enumerate() {
-        match product_by_barcode(&tx, &resolved.lookup)? {
-            Some(p) => products.push(p),
-            None => {
-                return Ok(SaleResult::Rejected(SaleRejection::UnknownBarcode {
-                    field: format!("lines[{i}].barcode"),
-                    barcode: request.lines[i].barcode.trim().to_owned(),
-                }))
-            }
-        }
-    }
-    let warnings = match check_stock(policy.negative_stock, &products, &barcodes) {
-        Ok(w) => w,
+    let PricedBill {
+        lines,
+        total,
+        approved_by,
+        warnings,
+    } = match price_bill(&tx, policy, request, &barcodes)? {
+        Ok(priced) => priced,
         Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
     };
-    let currency = products[0].price.currency();
-    let mut priced = Vec::with_capacity(products.len());
-    let mut overrides = Vec::with_capacity(products.len());
-    let mut chosen_modifiers = Vec::with_capacity(products.len());
-    for (i, (p, req)) in products.iter().zip(&barcodes).enumerate() {
-        let mut unit_price = match req.label_price {
-            Some(minor) => Money::new(minor, p.price.currency()),
-            None => p.price,
-        };
-        let chosen = match pos_shared::modifiers::choose(&p.modifiers, &request.lines[i].modifiers)
-        {
-            Ok(c) => c,
-            Err(e) => {
-                return Ok(SaleResult::Rejected(invalid(
-                    format!("lines[{i}].modifiers"),
-                    e,
-                )))
-            }
-        };
-        for c in &chosen {
-            unit_price = match unit_price.checked_add(c.price) {
-                Ok(u) => u,
-                Err(e) => {
-                    return Ok(SaleResult::Rejected(invalid(
-                        format!("lines[{i}].modifiers"),
-                        e.to_string(),
-                    )))
-                }
-            };
-        }
-        chosen_modifiers.push(chosen);
-        let mut price_override = None;
-        if let Some(o) = &request.lines[i].price_override {
-            let reason = o.reason.trim();
-            if reason.is_empty() || reason.chars().count() > 100 {
-                return Ok(SaleResult::Rejected(invalid(
-                    format!("lines[{i}].price_override.reason"),
-                    "a price override needs a reason of 1 to 100 characters",
-                )));
-            }
-            if o.price.is_negative() || o.price.currency() != unit_price.currency() {
-                return Ok(SaleResult::Rejected(invalid(
-                    format!("lines[{i}].price_override.price"),
-                    format!(
-                        "the price must be a {} amount of zero or more",
-                        unit_price.currency()
-                    ),
-                )));
-            }
-            price_override = Some(PriceOverride {
-                catalog_price: unit_price,
-                reason: reason.to_owned(),
-            });
-            unit_price = o.price;
-        }
-        overrides.push(price_override);
-        let gross_net = match unit_price.times(req.qty) {
-            Ok(m) if m.currency() == currency => m,
-            Ok(_) => {
-                return Ok(SaleResult::Rejected(invalid(
-                    format!("lines[{i}]"),
-                    "items in one sale must share a currency",
-                )))
-            }
-            Err(e) => {
-                return Ok(SaleResult::Rejected(invalid(
-                    format!("lines[{i}].qty"),
-                    e.to_string(),
-                )))
-            }
-        };
-        priced.push((unit_price, gross_net));
-    }
-    let nets: Vec<Money> = priced.iter().map(|(_, n)| *n).collect();
-    let line_discounts: Vec<Option<&DiscountRequest>> =
-        request.lines.iter().map(|l| l.discount.as_ref()).collect();
-    let (discounts, steepest) =
-        match discounts::allocate(&nets, &line_discounts, request.bill_discount.as_ref()) {
-            Ok(d) => d,
-            Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
-        };
-    let asks = discounts::Authority {
-        discount_bp: steepest,
-        min_role: overrides
-            .iter()
-            .any(Option::is_some)
-            .then_some(pos_shared::staff::Role::Supervisor),
-        action: "a price override",
-    };
-    let approved_by = match discounts::authorize(
-        &policy.discount_limits,
-        request.cashier_role,
-        asks,
-        request.approver.as_ref(),
-    ) {
-        Ok(a) => a,
-        Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
-    };
-    let mut lines = Vec::with_capacity(products.len());
-    for (i, ((((p, req), ((unit_price, gross_net), discount)), price_override), modifiers)) in
-        products
-            .iter()
-            .zip(&barcodes)
-            .zip(priced.into_iter().zip(discounts))
-            .zip(overrides)
-            .zip(chosen_modifiers)
-            .enumerate()
-    {
-        let net = match &discount {
-            Some(d) => gross_net.checked_sub(d.amount).unwrap_or(gross_net),
-            None => gross_net,
-        };
-        // GST per line, on the discounted amount, by the one rule set the hub checks too.
-        let tax = match &p.tax {
-            Some(class) => match pos_shared::tax::line_tax(net, class, policy.igst) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    return Ok(SaleResult::Rejected(invalid(
-                        format!("lines[{i}]"),
-                        e.to_string(),
-                    )))
-                }
-            },
-            None => None,
-        };
-        let line_total = match &tax {
-            Some(t) => match t.gross(net) {
-                Ok(g) => g,
-                Err(e) => {
-                    return Ok(SaleResult::Rejected(invalid(
-                        format!("lines[{i}]"),
-                        e.to_string(),
-                    )))
-                }
-            },
-            None => net,
-        };
-        lines.push(SaleLine {
-            movement_id: MovementId::new(),
-            variant_id: p.variant_id,
-            barcode: p.barcode.clone(),
-            name: p.name.clone(),
-            qty: req.qty,
-            unit_price,
-            line_total,
-            tax,
-            discount,
-            price_override,
-            modifiers,
-        });
-    }
-    let total = match Money::sum(currency, lines.iter().map(|l| &l.line_total)) {
-        Ok(t) => t,
-        Err(e) => return Ok(SaleResult::Rejected(invalid("lines", e.to_string()))),
-    };
+    let currency = total.currency();
     if request.tenders.is_empty() {
         return Ok(SaleResult::Rejected(invalid(
             "tenders",

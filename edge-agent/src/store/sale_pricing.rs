@@ -1,0 +1,282 @@
+//! Pricing a bill from the replica: lines resolved to products, modifiers,
+//! overrides, discounts (and the authority they need), GST and the total.
+//!
+//! One path for both the sale that commits and the quote the cashier sees
+//! before tendering, so the two can never disagree.
+
+use super::catalog::{product_by_barcode, ProductView};
+use super::discounts::{self, DiscountRequest};
+use super::sales::{invalid, NegativeStock, SalePolicy, SaleRejection, SaleRequest};
+use super::scale_labels::{resolve_line, ResolvedLine};
+use super::StoreResult;
+use pos_shared::sale::{PriceOverride, SaleCashier, SaleLine};
+use pos_shared::{Money, MovementId, Qty};
+use rusqlite::Connection;
+use serde::Serialize;
+
+/// A bill priced line by line, before any tender.
+pub(crate) struct PricedBill {
+    pub lines: Vec<SaleLine>,
+    pub total: Money,
+    pub approved_by: Option<SaleCashier>,
+    /// Stock warnings for the cashier (policy `warn`).
+    pub warnings: Vec<String>,
+}
+
+/// Resolves each line's barcode (scale labels included), or the first refusal.
+pub(crate) fn resolve_lines(
+    request: &SaleRequest,
+    policy: &SalePolicy,
+) -> Result<Vec<ResolvedLine>, SaleRejection> {
+    if request.lines.is_empty() {
+        return Err(invalid("lines", "a sale needs at least one line"));
+    }
+    request
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| resolve_line(i, line, &policy.scale_rules))
+        .collect()
+}
+
+/// Prices `request` against the replica as `conn` sees it.
+pub(crate) fn price_bill(
+    conn: &Connection,
+    policy: &SalePolicy,
+    request: &SaleRequest,
+    barcodes: &[ResolvedLine],
+) -> StoreResult<Result<PricedBill, SaleRejection>> {
+    let mut products: Vec<ProductView> = Vec::with_capacity(barcodes.len());
+    for (i, resolved) in barcodes.iter().enumerate() {
+        match product_by_barcode(conn, &resolved.lookup)? {
+            Some(p) => products.push(p),
+            None => {
+                return Ok(Err(SaleRejection::UnknownBarcode {
+                    field: format!("lines[{i}].barcode"),
+                    barcode: request.lines[i].barcode.trim().to_owned(),
+                }))
+            }
+        }
+    }
+    let warnings = match check_stock(policy.negative_stock, &products, barcodes) {
+        Ok(w) => w,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    let currency = products[0].price.currency();
+    let mut priced = Vec::with_capacity(products.len());
+    let mut overrides = Vec::with_capacity(products.len());
+    let mut chosen_modifiers = Vec::with_capacity(products.len());
+    for (i, (p, req)) in products.iter().zip(barcodes).enumerate() {
+        let mut unit_price = match req.label_price {
+            Some(minor) => Money::new(minor, p.price.currency()),
+            None => p.price,
+        };
+        let chosen = match pos_shared::modifiers::choose(&p.modifiers, &request.lines[i].modifiers)
+        {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(invalid(format!("lines[{i}].modifiers"), e))),
+        };
+        for c in &chosen {
+            unit_price = match unit_price.checked_add(c.price) {
+                Ok(u) => u,
+                Err(e) => return Ok(Err(invalid(format!("lines[{i}].modifiers"), e.to_string()))),
+            };
+        }
+        chosen_modifiers.push(chosen);
+        let mut price_override = None;
+        if let Some(o) = &request.lines[i].price_override {
+            let reason = o.reason.trim();
+            if reason.is_empty() || reason.chars().count() > 100 {
+                return Ok(Err(invalid(
+                    format!("lines[{i}].price_override.reason"),
+                    "a price override needs a reason of 1 to 100 characters",
+                )));
+            }
+            if o.price.is_negative() || o.price.currency() != unit_price.currency() {
+                return Ok(Err(invalid(
+                    format!("lines[{i}].price_override.price"),
+                    format!(
+                        "the price must be a {} amount of zero or more",
+                        unit_price.currency()
+                    ),
+                )));
+            }
+            price_override = Some(PriceOverride {
+                catalog_price: unit_price,
+                reason: reason.to_owned(),
+            });
+            unit_price = o.price;
+        }
+        overrides.push(price_override);
+        let gross_net = match unit_price.times(req.qty) {
+            Ok(m) if m.currency() == currency => m,
+            Ok(_) => {
+                return Ok(Err(invalid(
+                    format!("lines[{i}]"),
+                    "items in one sale must share a currency",
+                )))
+            }
+            Err(e) => return Ok(Err(invalid(format!("lines[{i}].qty"), e.to_string()))),
+        };
+        priced.push((unit_price, gross_net));
+    }
+    let nets: Vec<Money> = priced.iter().map(|(_, n)| *n).collect();
+    let line_discounts: Vec<Option<&DiscountRequest>> =
+        request.lines.iter().map(|l| l.discount.as_ref()).collect();
+    let (discounts, steepest) =
+        match discounts::allocate(&nets, &line_discounts, request.bill_discount.as_ref()) {
+            Ok(d) => d,
+            Err(rejection) => return Ok(Err(rejection)),
+        };
+    let asks = discounts::Authority {
+        discount_bp: steepest,
+        min_role: overrides
+            .iter()
+            .any(Option::is_some)
+            .then_some(pos_shared::staff::Role::Supervisor),
+        action: "a price override",
+    };
+    let approved_by = match discounts::authorize(
+        &policy.discount_limits,
+        request.cashier_role,
+        asks,
+        request.approver.as_ref(),
+    ) {
+        Ok(a) => a,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    let mut lines = Vec::with_capacity(products.len());
+    for (i, ((((p, req), ((unit_price, gross_net), discount)), price_override), modifiers)) in
+        products
+            .iter()
+            .zip(barcodes)
+            .zip(priced.into_iter().zip(discounts))
+            .zip(overrides)
+            .zip(chosen_modifiers)
+            .enumerate()
+    {
+        let net = match &discount {
+            Some(d) => gross_net.checked_sub(d.amount).unwrap_or(gross_net),
+            None => gross_net,
+        };
+        // GST per line, on the discounted amount, by the one rule set the hub checks too.
+        let tax = match &p.tax {
+            Some(class) => match pos_shared::tax::line_tax(net, class, policy.igst) {
+                Ok(t) => Some(t),
+                Err(e) => return Ok(Err(invalid(format!("lines[{i}]"), e.to_string()))),
+            },
+            None => None,
+        };
+        let line_total = match &tax {
+            Some(t) => match t.gross(net) {
+                Ok(g) => g,
+                Err(e) => return Ok(Err(invalid(format!("lines[{i}]"), e.to_string()))),
+            },
+            None => net,
+        };
+        lines.push(SaleLine {
+            movement_id: MovementId::new(),
+            variant_id: p.variant_id,
+            barcode: p.barcode.clone(),
+            name: p.name.clone(),
+            qty: req.qty,
+            unit_price,
+            line_total,
+            tax,
+            discount,
+            price_override,
+            modifiers,
+        });
+    }
+    let total = match Money::sum(currency, lines.iter().map(|l| &l.line_total)) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(invalid("lines", e.to_string()))),
+    };
+    Ok(Ok(PricedBill {
+        lines,
+        total,
+        approved_by,
+        warnings,
+    }))
+}
+
+/// What the bill comes to, for the tender screen: nothing is written.
+#[derive(Debug, Clone, Serialize)]
+pub struct SaleQuote {
+    pub lines: Vec<SaleLine>,
+    pub total: Money,
+    /// What a bill paid (partly) in cash is rounded by to the store's cash unit.
+    pub cash_rounding: Money,
+    /// What the customer pays when any of it is cash: `total + cash_rounding`.
+    pub cash_payable: Money,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_approved_by: Option<SaleCashier>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Prices `request` as a sale would, in a read transaction that is rolled back.
+pub fn quote(
+    conn: &mut Connection,
+    policy: &SalePolicy,
+    request: &SaleRequest,
+) -> StoreResult<Result<SaleQuote, SaleRejection>> {
+    let barcodes = match resolve_lines(request, policy) {
+        Ok(b) => b,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    let tx = conn.transaction()?;
+    let priced = match price_bill(&tx, policy, request, &barcodes)? {
+        Ok(p) => p,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    let cash_rounding = policy.rounding(priced.total);
+    Ok(Ok(SaleQuote {
+        cash_payable: priced
+            .total
+            .checked_add(cash_rounding)
+            .unwrap_or(priced.total),
+        cash_rounding,
+        lines: priced.lines,
+        total: priced.total,
+        discount_approved_by: priced.approved_by,
+        warnings: priced.warnings,
+    }))
+}
+
+/// Applies the negative-stock policy to the whole basket (one item on several
+/// lines counts once); returns warnings, or the refusal of the first short line.
+fn check_stock(
+    policy: NegativeStock,
+    products: &[ProductView],
+    lines: &[ResolvedLine],
+) -> Result<Vec<String>, SaleRejection> {
+    if policy == NegativeStock::Allow {
+        return Ok(Vec::new());
+    }
+    let mut wanted: Vec<(usize, Qty)> = Vec::new();
+    for (i, (p, l)) in products.iter().zip(lines).enumerate() {
+        match wanted
+            .iter_mut()
+            .find(|(j, _)| products[*j].variant_id == p.variant_id)
+        {
+            Some((_, q)) => *q = q.checked_add(l.qty).unwrap_or(*q),
+            None => wanted.push((i, l.qty)),
+        }
+    }
+    let mut warnings = Vec::new();
+    for (i, qty) in wanted {
+        let p = &products[i];
+        if qty > p.available {
+            let message = format!("{} in stock of {}, {} sold", p.available, p.name, qty);
+            if policy == NegativeStock::Block {
+                return Err(invalid(
+                    format!("lines[{i}].qty"),
+                    format!("only {message}"),
+                ));
+            }
+            warnings.push(format!("lines[{i}]: stock goes below zero: {message}"));
+        }
+    }
+    Ok(warnings)
+}

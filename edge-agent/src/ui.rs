@@ -1,0 +1,60 @@
+//! The cashier UI, built from `ui-shell/` by this crate's build script and
+//! embedded in the binary: the till serves it on loopback with nothing else
+//! installed.
+
+use crate::http::AgentState;
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use pos_shared::http::ApiError;
+
+include!(concat!(env!("OUT_DIR"), "/ui_assets.rs"));
+
+/// Scripts and styles come only from the agent itself; the UI talks only to it.
+const POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+pub fn routes() -> Router<AgentState> {
+    Router::new()
+        .route("/", get(|| async { page("/index.html") }))
+        .route("/assets/{*file}", get(asset))
+}
+
+fn find(path: &str) -> Option<(&'static str, &'static [u8])> {
+    UI_ASSETS
+        .iter()
+        .find(|(p, _, _)| *p == path)
+        .map(|(_, kind, bytes)| (*kind, *bytes))
+}
+
+fn page(path: &str) -> Response {
+    match find(path) {
+        Some((kind, bytes)) => (
+            [
+                (header::CONTENT_TYPE, kind),
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::CONTENT_SECURITY_POLICY, POLICY),
+            ],
+            bytes,
+        )
+            .into_response(),
+        None => ApiError::internal("the UI was built without its index page").into_response(),
+    }
+}
+
+/// Hashed file names: a build never reuses one, so they may be cached for good.
+async fn asset(Path(file): Path<String>) -> Response {
+    match find(&format!("/assets/{file}")) {
+        Some((kind, bytes)) => (
+            [
+                (header::CONTENT_TYPE, kind),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        None => ApiError::not_found("no_asset", format!("the UI has no file assets/{file}"))
+            .into_response(),
+    }
+}

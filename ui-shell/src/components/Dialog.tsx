@@ -1,0 +1,40 @@
+// A modal dialog: labelled, traps nothing the scanner needs (scans are caught
+// at the document), closes on Esc.
+
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+
+export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const first = ref.current?.querySelector<HTMLElement>('input, select, button');
+    first?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        props.onClose();
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, []);
+  return (
+    <div class="backdrop">
+      <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title" ref={ref}>
+        <h2 id="dialog-title">{props.title}</h2>
+        {props.children}
+      </div>
+    </div>
+  );
+}
+
+/** A message line: errors are alerts, the rest polite status. */
+export function Notice(props: { notice: { kind: 'error' | 'info'; text: string } | null }) {
+  const n = props.notice;
+  return (
+    <p class={`notice ${n?.kind ?? ''}`} role={n?.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+      {n?.text ?? ''}
+    </p>
+  );
+}

@@ -1,0 +1,48 @@
+// PIN sign-in, checked by the agent against its offline staff replica.
+
+import { useState } from 'preact/hooks';
+import { AgentError, api, type SignedIn } from '../api';
+import { t } from '../messages';
+import { Notice } from '../components/Dialog';
+
+export function Login(props: { onSignedIn: (s: SignedIn) => void }) {
+  const [code, setCode] = useState('');
+  const [pin, setPin] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      props.onSignedIn(await api.signIn(code.trim(), pin));
+    } catch (err) {
+      const a = err as AgentError;
+      setError(a.status === 401 ? t('error.wrongPin') : a.forCashier);
+      setPin('');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="login">
+      <form onSubmit={submit} class="card" aria-labelledby="login-title">
+        <h1 id="login-title">{t('login.title')}</h1>
+        <label>
+          {t('login.code')}
+          <input name="code" value={code} autocomplete="off" autoFocus onInput={(e) => setCode(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('login.pin')}
+          <input name="pin" type="password" inputMode="numeric" value={pin} autocomplete="off" onInput={(e) => setPin(e.currentTarget.value)} />
+        </label>
+        <button type="submit" class="primary" disabled={busy || !code || !pin}>
+          {busy ? t('common.working') : t('login.submit')}
+        </button>
+        <Notice notice={error ? { kind: 'error', text: error } : null} />
+      </form>
+    </main>
+  );
+}
