@@ -202,6 +202,17 @@ impl Hq {
             .to_owned())
     }
 
+    /// Creates a product from its full JSON body; returns the hub's answer.
+    pub async fn post_product(&self, body: Value) -> HqResult<Value> {
+        self.call(
+            reqwest::Method::POST,
+            "/v1/products",
+            Some(body),
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
     /// Creates a one-variant product; returns the variant id.
     pub async fn create_product(
         &self,
@@ -211,14 +222,7 @@ impl Hq {
         price_paise: i64,
     ) -> HqResult<String> {
         let body = json!({"name": name, "variants": [{"sku": sku, "barcode": barcode, "price": {"minor": price_paise, "currency": "INR"}}]});
-        let p = self
-            .call(
-                reqwest::Method::POST,
-                "/v1/products",
-                Some(body),
-                StatusCode::CREATED,
-            )
-            .await?;
+        let p = self.post_product(body).await?;
         Ok(p["variants"][0]["variant_id"]
             .as_str()
             .unwrap_or_default()

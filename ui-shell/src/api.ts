@@ -144,8 +144,12 @@ export class AgentError extends Error {
         return t('error.signIn');
       case 'no_open_shift':
         return t('error.noShift');
-      default:
-        return t('error.generic', { detail: this.detail });
+      default: {
+        // The agent leads with the field's path, which means nothing to a cashier.
+        const prefix = this.field ? `${this.field}: ` : '';
+        const detail = prefix && this.detail.startsWith(prefix) ? this.detail.slice(prefix.length) : this.detail;
+        return t('error.generic', { detail });
+      }
     }
   }
 }

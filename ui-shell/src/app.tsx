@@ -3,7 +3,7 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api, type Approval, type HeldBill, type Product, type Quote, type QuickKeyPage, type Sale, type ShiftReport, type SignedIn, type SyncStatus } from './api';
-import { addLabelled, addProduct, emptyCart, lineRequests, setLineDiscount, setQty, validQty, voidLine, type Cart, type CartLine } from './cart';
+import { addLabelled, addProduct, emptyCart, lineRequests, loadCart, saveCart, setLineDiscount, setQty, validQty, voidLine, type Cart, type CartLine } from './cart';
 import { ApprovalDialog, DiscountDialog, ModifierDialog } from './components/dialogs';
 import { Notice } from './components/Dialog';
 import { StatusBar } from './components/StatusBar';
@@ -44,7 +44,7 @@ export function App() {
   const [agentUp, setAgentUp] = useState(true);
   const [shift, setShift] = useState<ShiftReport | null>(null);
   const [quickKeys, setQuickKeys] = useState<QuickKeyPage[]>([]);
-  const [cart, setCart] = useState<Cart>(emptyCart);
+  const [cart, setCart] = useState<Cart>(loadCart);
   const [quote, setQuote] = useState<Quote | null>(null);
   const [dialog, setDialog] = useState<DialogState>(null);
   const [notice, setNotice] = useState<NoticeState>(null);
@@ -136,6 +136,8 @@ export function App() {
     } else if (s.name === 'returns') setScreen({ name: 'returns', scanned: text });
   };
 
+  useEffect(() => saveCart(cart), [cart]);
+
   // Every change to the bill is priced by the agent, exactly as the sale will be.
   const quoteSeq = useRef(0);
   useEffect(() => {
@@ -155,7 +157,7 @@ export function App() {
         (e: AgentError) => {
           if (seq !== quoteSeq.current) return;
           setQuote(null);
-          if (e.field === 'approval') setDialog({ kind: 'approval', why: e.detail });
+          if (e.field === 'approval') setDialog({ kind: 'approval', why: e.forCashier });
           else fail(e);
         },
       );
@@ -168,7 +170,7 @@ export function App() {
       setScreen({ name: 'tender', quote: q });
     } catch (e) {
       const err = e as AgentError;
-      if (err.field === 'approval') setDialog({ kind: 'approval', why: err.detail });
+      if (err.field === 'approval') setDialog({ kind: 'approval', why: err.forCashier });
       else fail(e);
     }
   };

@@ -28,6 +28,36 @@ export interface Cart {
 
 export const emptyCart: Cart = { lines: [] };
 
+const SAVED = 'till.cart';
+
+/**
+ * The bill survives a reload or a crash of the UI: it is saved on every
+ * change and read back at start-up.
+ */
+export function loadCart(): Cart {
+  try {
+    const saved = JSON.parse(localStorage.getItem(SAVED) ?? 'null') as Cart | null;
+    if (saved && Array.isArray(saved.lines)) {
+      nextId = Math.max(nextId, ...saved.lines.map((l) => l.id + 1));
+      return saved;
+    }
+  } catch {
+    // A damaged save is dropped: the agent holds everything already sold.
+  }
+  return emptyCart;
+}
+
+export function saveCart(cart: Cart): void {
+  try {
+    // A supervisor's PIN is never written down: the approval is asked again.
+    const { approval: _, ...kept } = cart;
+    if (cart.lines.length) localStorage.setItem(SAVED, JSON.stringify(kept));
+    else localStorage.removeItem(SAVED);
+  } catch {
+    // Storage full or disabled: the bill lives on in memory.
+  }
+}
+
 let nextId = 1;
 
 /** Adds one of `product`; a plain item already on the bill gets one more. */

@@ -4,6 +4,16 @@ import { useEffect, useRef } from 'preact/hooks';
 
 export type KeyMap = Partial<Record<string, () => void>>;
 
+/**
+ * Function keys belong to the till: the browser's own (F5 reload, F3 find, …)
+ * would cost the cashier their screen. Called once at start-up.
+ */
+export function claimFunctionKeys(): void {
+  window.addEventListener('keydown', (e) => {
+    if (/^F\d{1,2}$/.test(e.key)) e.preventDefault();
+  });
+}
+
 /** Binds `map` (by `KeyboardEvent.key`, e.g. `F12`, `Escape`) while mounted. */
 export function useKeys(map: KeyMap): void {
   const ref = useRef(map);

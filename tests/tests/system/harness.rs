@@ -174,6 +174,7 @@ pub struct Agent {
     port: u16,
     hub_url: String,
     enroll_code: String,
+    env: Vec<(String, String)>,
     _dir: tempfile::TempDir,
     process: Option<Process>,
     http: reqwest::Client,
@@ -186,6 +187,11 @@ impl Agent {
 
     /// Starts an agent that reaches the hub at `hub_url` (a proxy, say).
     pub async fn start_at(hub_url: &str, enroll_code: &str) -> Agent {
+        Agent::start_with(hub_url, enroll_code, &[]).await
+    }
+
+    /// Starts an agent with extra environment settings (kept across restarts).
+    pub async fn start_with(hub_url: &str, enroll_code: &str, env: &[(&str, &str)]) -> Agent {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let mut agent = Agent {
@@ -194,6 +200,10 @@ impl Agent {
             port,
             hub_url: hub_url.to_owned(),
             enroll_code: enroll_code.to_owned(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             _dir: dir,
             process: None,
             http: reqwest::Client::new(),
@@ -210,7 +220,8 @@ impl Agent {
             .env("EDGE_ENROLL_CODE", &self.enroll_code)
             .env("EDGE_SYNC_INTERVAL_MS", "200")
             .env("EDGE_SYNC_MAX_BACKOFF_MS", "1000")
-            .env("RUST_LOG", "info");
+            .env("RUST_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         std::fs::create_dir_all(&self.data_dir).expect("data dir");
         let log = self.log_path();
         self.process = Some(Process::spawn(cmd, log.clone()));

@@ -27,7 +27,7 @@ export function ReceiptScreen(props: { sale: Sale; onNext: () => void }) {
         {sale.change_due.minor > 0 && (
           <p class="change-due" data-testid="change-due">{t('receipt.change', { amount: formatMoney(sale.change_due) })}</p>
         )}
-        <pre class="receipt" data-testid="receipt">{text}</pre>
+        <pre class="receipt" data-testid="receipt" tabIndex={0} aria-label={t('receipt.title', { no: sale.receipt_no })}>{text}</pre>
         <Notice notice={notice} />
         <div class="actions">
           <button type="button" class="primary big" onClick={props.onNext}>{t('receipt.next')}</button>

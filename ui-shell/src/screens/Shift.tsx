@@ -1,12 +1,26 @@
 // Shift open with a float, cash in and out, the X report, and close with the
 // counted cash giving the Z report.
 
+import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { AgentError, api, type ShiftReport, type SignedIn } from '../api';
 import { useKeys } from '../keys';
 import { formatMoney, inr, parseRupees } from '../money';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
+
+function methodName(method: string): string {
+  switch (method) {
+    case 'cash':
+      return t('method.cash');
+    case 'card':
+      return t('method.card');
+    case 'upi':
+      return t('method.upi');
+    default:
+      return method;
+  }
+}
 
 function Report(props: { report: ShiftReport }) {
   const r = props.report;
@@ -15,7 +29,7 @@ function Report(props: { report: ShiftReport }) {
     [t('shift.sales'), String(r.sales_count)],
     [t('shift.salesTotal'), formatMoney(r.sales_total)],
     [t('shift.rounding'), formatMoney(r.rounding)],
-    ...r.tenders.map((x): [string, string] => [x.method.toUpperCase(), formatMoney(x.amount)]),
+    ...r.tenders.map((x): [string, string] => [methodName(x.method), formatMoney(x.amount)]),
     [t('shift.discounts'), formatMoney(r.discounts_total)],
     [t('shift.refunds'), formatMoney(r.refunds_total)],
     [t('shift.cashInOut'), `${formatMoney(r.cash_in)} / ${formatMoney(r.cash_out)}`],
@@ -28,10 +42,10 @@ function Report(props: { report: ShiftReport }) {
       <h2>{r.closed_at ? t('shift.z') : t('shift.x')}</h2>
       <dl class="figures">
         {rows.map(([k, v]) => (
-          <>
-            <dt key={`k${k}`}>{k}</dt>
-            <dd key={`v${k}`} data-figure={k}>{v}</dd>
-          </>
+          <Fragment key={k}>
+            <dt>{k}</dt>
+            <dd data-figure={k}>{v}</dd>
+          </Fragment>
         ))}
       </dl>
     </section>

@@ -1,0 +1,326 @@
+// Drives the cashier UI of two real tills in headless Chromium through a
+// cashier's shift. Run by the system test `cashier_ui`, which starts the hub
+// and the tills, passes their addresses in the environment, and answers
+// `control stop-hub` / `control start-hub` lines on stdin with `ok`.
+// Screens are saved at 1366×768 and 1024×768 and checked with axe-core.
+
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import readline from 'node:readline';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const { TILL1, TILL2, SHOTS, TEA, CHAI } = process.env;
+const SIZES = [[1366, 768], [1024, 768]];
+
+const replies = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function control(command) {
+  console.log(`control ${command}`);
+  const { value } = await replies.next();
+  if (value !== 'ok') throw new Error(`control ${command}: answered ${value}`);
+}
+const step = (what) => console.log(`- ${what}`);
+
+/** ₹1,23,456.50 or −₹5.00 → paise. */
+function paise(text) {
+  const m = /(−|-)?₹([\d,]+)\.(\d{2})/.exec(text);
+  if (!m) throw new Error(`no amount in ${JSON.stringify(text)}`);
+  const value = Number(m[2].replace(/,/g, '')) * 100 + Number(m[3]);
+  return m[1] ? -value : value;
+}
+
+function stats(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { median: at(0.5), p95: at(0.95) };
+}
+
+async function accessible(page, name) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length) {
+    const text = bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
+    throw new Error(`${name}: accessibility violations:\n${text.join('\n')}`);
+  }
+}
+
+/** Saves the screen at both sizes and checks each with axe. */
+async function shot(page, name) {
+  for (const [width, height] of SIZES) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${width}x${height}.png`) });
+    await accessible(page, `${name} at ${width}×${height}`);
+  }
+  await page.setViewportSize({ width: SIZES[0][0], height: SIZES[0][1] });
+}
+
+/** A keyboard-wedge scanner: the code as a fast burst of keys, then Enter. */
+async function wedge(page, code) {
+  await page.keyboard.type(code, { delay: 2 });
+  await page.keyboard.press('Enter');
+}
+
+async function lines(page, n) {
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=lines] tr').length === n, n);
+}
+
+async function total(page, text) {
+  await page.waitForFunction((t) => document.querySelector('[data-testid=total]')?.textContent === t, text);
+}
+
+async function notice(page, pattern) {
+  await page.waitForFunction(
+    (p) => [...document.querySelectorAll('[data-testid=notice]')].some((n) => new RegExp(p).test(n.textContent)),
+    pattern.source,
+  );
+}
+
+async function signIn(page, code, pin) {
+  await page.fill('input[name=code]', code);
+  await page.fill('input[name=pin]', pin);
+  await page.click('button[type=submit]');
+}
+
+/** Pays the bill on screen in cash, exactly; returns the receipt number. */
+async function payCashExact(page) {
+  await page.keyboard.press('F12');
+  await page.waitForSelector('[data-testid=due]');
+  await page.keyboard.press('F12');
+  return receiptNo(page);
+}
+
+async function receiptNo(page) {
+  const heading = await page.waitForSelector('.receipt-screen h1');
+  const no = (await heading.textContent()).replace('Receipt ', '').trim();
+  await page.waitForFunction((no) => document.querySelector('[data-testid=receipt]')?.textContent.includes(no), no);
+  return no;
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  // axe is injected as a script tag: the till's CSP would rightly refuse it.
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, bypassCSP: true });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  const sales = [];
+
+  step('login: a wrong PIN is refused in words, the right one signs in');
+  await page.goto(TILL1);
+  await page.waitForSelector('input[name=code]');
+  await shot(page, 'login');
+  await signIn(page, '101', '0000');
+  await notice(page, /do not match/);
+  await signIn(page, '101', '4821');
+  await page.waitForSelector('#search');
+  await page.waitForFunction(() => document.querySelector('[data-testid=cashier]')?.textContent.includes('Asha'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=link]')?.dataset.link === 'online');
+
+  step('shift: open with a float of ₹1,000');
+  await page.getByRole('button', { name: 'Shift', exact: true }).click();
+  await page.fill('input[name=opening-float]', '1000');
+  await page.getByRole('button', { name: 'Open shift' }).click();
+  await page.waitForSelector('[data-testid=x-report]');
+  await shot(page, 'shift');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('[data-testid=shift]')?.textContent.startsWith('Shift since'));
+
+  step('sale: keyboard-wedge scan, type-ahead search by synonym, quick key');
+  await wedge(page, TEA);
+  await lines(page, 1);
+  await page.click('#search');
+  await page.keyboard.type('arhar', { delay: 120 });
+  await page.waitForSelector('.results li');
+  await page.keyboard.press('Enter');
+  await lines(page, 2);
+  await page.getByRole('tab', { name: 'Rice & Dal' }).click();
+  await page.getByRole('button', { name: /Sona Masoori/ }).click();
+  await lines(page, 3);
+  await page.fill('input[aria-label="Qty Assam Tea 250 g"]', '2');
+  // 2 × ₹145.00 + ₹169.00 + 1 kg × ₹62.50
+  await total(page, '₹521.50');
+  await shot(page, 'sale');
+
+  step('split tender: ₹500 cash and ₹100 by card, change ₹78.50');
+  await page.keyboard.press('F12');
+  await page.waitForSelector('[data-testid=due]');
+  await page.fill('input[name=amount-0]', '500');
+  await page.getByRole('button', { name: 'Card (F6)' }).click();
+  await page.fill('input[name=amount-1]', '100');
+  await page.fill('input[name=reference-1]', 'AP1234');
+  await page.waitForFunction(() => document.querySelector('[data-testid=change]')?.textContent === '₹78.50');
+  await shot(page, 'tender');
+  await page.keyboard.press('F12');
+  const firstReceipt = await receiptNo(page);
+  sales.push(firstReceipt);
+  const change = await page.textContent('[data-testid=change-due]');
+  if (!change.includes('₹78.50')) throw new Error(`change shown: ${change}`);
+  await shot(page, 'receipt');
+  await page.getByRole('button', { name: 'Reprint' }).click();
+  await notice(page, /.*/);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#search');
+
+  step('modifiers: a large masala chai with ginger');
+  await wedge(page, CHAI);
+  await page.waitForSelector('[role=dialog]');
+  await shot(page, 'modifiers');
+  await page.getByRole('button', { name: /^Large/ }).click();
+  await page.getByRole('button', { name: /^Ginger/ }).click();
+  await page.getByRole('button', { name: 'Add to bill' }).click();
+  await lines(page, 1);
+  await total(page, '₹35.00');
+
+  step('discount: 15% is beyond a cashier, a supervisor approves');
+  await page.keyboard.press('F9');
+  await page.fill('input[name=percent]', '15');
+  await page.fill('input[name=reason]', 'staff tasting');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForSelector('input[name=approver-code]');
+  await shot(page, 'approval');
+  await page.fill('input[name=approver-code]', '102');
+  await page.fill('input[name=approver-pin]', '7305');
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await total(page, '₹29.75');
+  await page.waitForFunction(() => document.querySelector('.total')?.textContent.includes('Approved by Ravi'));
+  sales.push(await payCashExact(page));
+  await page.keyboard.press('Enter');
+
+  step('hold on till 1, resume on till 2');
+  await page.waitForSelector('#search');
+  await wedge(page, TEA);
+  await lines(page, 1);
+  await page.keyboard.press('F4');
+  await notice(page, /held/);
+  await lines(page, 0);
+  const page2 = await context.newPage();
+  await page2.goto(TILL2);
+  await signIn(page2, '101', '4821');
+  await page2.waitForSelector('#search');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await page2.keyboard.press('F6');
+    await page2.waitForSelector('[data-testid=held-bills]');
+    if (await page2.locator('[data-testid=held-bills] li').count()) break;
+    if (Date.now() > deadline) throw new Error('the held bill never reached till 2');
+    await page2.keyboard.press('Escape');
+    await page2.waitForTimeout(500);
+  }
+  await shot(page2, 'held');
+  await page2.getByRole('button', { name: 'Resume' }).first().click();
+  await lines(page2, 1);
+  await total(page2, '₹145.00');
+  await payCashExact(page2);
+  await page2.close();
+
+  step('return: one tea from the first receipt, refunded in cash');
+  await page.getByRole('button', { name: 'Returns' }).click();
+  await page.fill('input[name=receipt-no]', firstReceipt);
+  await page.getByRole('button', { name: 'Find sale' }).click();
+  await page.fill('input[name=return-qty-0]', '1');
+  await page.getByLabel('Cash').check();
+  await page.fill('input[name=return-reason]', 'wrong flavour');
+  await shot(page, 'returns');
+  await page.getByRole('button', { name: 'Refund' }).click();
+  await notice(page, /Refunded ₹145\.00/);
+  await page.keyboard.press('Escape');
+
+  step('offline: the hub stops, the till keeps selling and queues');
+  await control('stop-hub');
+  await page.waitForFunction(() => document.querySelector('[data-testid=link]')?.dataset.link === 'offline', null, { timeout: 30_000 });
+  await wedge(page, TEA);
+  await lines(page, 1);
+  await shot(page, 'offline');
+  sales.push(await payCashExact(page));
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=queued]')?.dataset.queued) >= 1);
+  await control('start-hub');
+  await page.waitForFunction(
+    () => {
+      const link = document.querySelector('[data-testid=link]')?.dataset.link;
+      return link === 'online' && document.querySelector('[data-testid=queued]')?.dataset.queued === '0';
+    },
+    null,
+    { timeout: 60_000 },
+  );
+
+  step('measure: 200 keyboard-wedge scans to the line on screen');
+  await page.evaluate(() => {
+    const seen = { pressed: [], rendered: [] };
+    window.__scans = seen;
+    window.addEventListener('keydown', (e) => e.key === 'Enter' && seen.pressed.push(performance.now()), true);
+    new MutationObserver(() => requestAnimationFrame(() => seen.rendered.push(performance.now()))).observe(
+      document.querySelector('[data-testid=lines]'),
+      { subtree: true, childList: true, characterData: true },
+    );
+  });
+  for (let i = 1; i <= 200; i++) {
+    await wedge(page, TEA);
+    await page.waitForFunction((n) => document.querySelector('[data-testid=lines] input.qty')?.value === String(n), i);
+  }
+  const scanTimes = await page.evaluate(() => {
+    const { pressed, rendered } = window.__scans;
+    return pressed.map((p) => rendered.find((r) => r >= p) - p);
+  });
+  const apiTimes = await page.evaluate(async (code) => {
+    const out = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      await (await fetch(`/v1/products/by-barcode/${code}`)).json();
+      out.push(performance.now() - t0);
+    }
+    return out;
+  }, TEA);
+  const scan = stats(scanTimes);
+  const lookup = stats(apiTimes);
+  console.log(
+    `scan to line rendered: median ${scan.median.toFixed(1)} ms, p95 ${scan.p95.toFixed(1)} ms; ` +
+      `the agent's barcode lookup alone: median ${lookup.median.toFixed(1)} ms, p95 ${lookup.p95.toFixed(1)} ms (200 each)`,
+  );
+  await page.getByRole('button', { name: 'Clear bill' }).click();
+  await lines(page, 0);
+
+  step('devices: the printer is listed and prints a test page');
+  await page.getByRole('button', { name: 'Devices' }).click();
+  await page.waitForSelector('text=front');
+  await shot(page, 'devices');
+  await page.getByRole('button', { name: 'Test print' }).click();
+  await page.waitForSelector('text=Test page sent to front.');
+  await page.keyboard.press('Escape');
+
+  step('shift close: counted cash equals expected; the Z report');
+  await page.getByRole('button', { name: 'Shift', exact: true }).click();
+  await page.waitForSelector('[data-testid=x-report]');
+  const expected = await page.textContent('[data-figure="Expected cash"]');
+  await page.fill('input[name=counted-cash]', (paise(expected) / 100).toFixed(2));
+  await page.getByRole('button', { name: /Close shift/ }).click();
+  await page.waitForSelector('[data-testid=z-report]');
+  await shot(page, 'z-report');
+  const figure = (name) => page.textContent(`[data-testid=z-report] [data-figure="${name}"]`);
+  const z = {
+    sales_count: Number(await figure('Sales')),
+    sales_total: paise(await figure('Sales total')),
+    expected_cash: paise(await figure('Expected cash')),
+    variance: paise(await figure('Variance')),
+  };
+  if (z.sales_count !== 3) throw new Error(`the Z report counts ${z.sales_count} sales, not 3`);
+  if (z.variance !== 0) throw new Error(`variance ${z.variance}`);
+  // ₹521.50 + ₹29.75 + ₹145.00 sold here (the resumed bill was paid on till 2).
+  if (z.sales_total !== 69625) throw new Error(`sales total ${z.sales_total}`);
+  // Float ₹1,000 + cash ₹674.75 − change ₹78.50 − cash refund ₹145.00.
+  if (z.expected_cash !== 145125) throw new Error(`expected cash ${z.expected_cash}`);
+  console.log(`result ${JSON.stringify({ receipt_no: firstReceipt, sales, z })}`);
+} catch (e) {
+  for (const [i, p] of browser.contexts().flatMap((c) => c.pages()).entries()) {
+    await p.screenshot({ path: path.join(SHOTS, `failure-${i}.png`) }).catch(() => undefined);
+  }
+  throw e;
+} finally {
+  await browser.close();
+}
+process.exit(0);

@@ -1,0 +1,206 @@
+//! The cashier UI in headless Chromium against a real hub and two real tills:
+//! the browser script (`tests/js/browser/till.mjs`) drives the screens; this
+//! side runs the processes, stops and restarts the hub when the script asks,
+//! receives the receipt printer's bytes on a loopback socket, and checks what
+//! reached the hub.
+
+use crate::harness::{eventually, Agent, Backend, Hub};
+use crate::{demo_chain, wait_synced, TEA};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use tokio::io::AsyncReadExt;
+
+/// Masala chai, with a size to choose and extras to add.
+const CHAI: &str = "8901058000047";
+
+/// A network receipt printer on loopback: keeps every byte it is sent.
+async fn loopback_printer() -> (u16, Arc<Mutex<Vec<u8>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let sink = received.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let sink = sink.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = socket.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+fn script_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cashier_shift_in_the_browser() {
+    let mut hub = Hub::start(Backend::Sqlite).await;
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
+    hq.create_staff(&store, "Asha", "101", "cashier", "4821")
+        .await
+        .unwrap();
+    hq.create_staff(&store, "Ravi", "102", "supervisor", "7305")
+        .await
+        .unwrap();
+    let (printer_port, printed) = loopback_printer().await;
+    let printer = format!("front=tcp://127.0.0.1:{printer_port}");
+    let till1 = Agent::start_with(&hub.base, &codes[0], &[("EDGE_PRINTERS", &printer)]).await;
+    let till2 = Agent::start(&hub, &codes[1]).await;
+    for till in [&till1, &till2] {
+        wait_synced(till, &hq, &store).await;
+    }
+    let inr = |minor: i64| json!({"minor": minor, "currency": "INR"});
+    let option = |code: &str, name: &str, minor: i64| json!({"code": code, "name": name, "price": inr(minor)});
+    let chai = hq
+        .post_product(json!({"name": "Masala Chai", "variants": [{
+        "sku": "CHAI", "barcode": CHAI, "price": inr(2000),
+        "modifiers": [
+            {"name": "Size", "min": 1, "max": 1,
+             "options": [option("regular", "Regular", 0), option("large", "Large", 1000)]},
+            {"name": "Extras", "min": 0, "max": 2,
+             "options": [option("ginger", "Ginger", 500), option("elaichi", "Elaichi", 500)]},
+        ]}]}))
+        .await
+        .unwrap();
+    let chai_variant = chai["variants"][0]["variant_id"].as_str().unwrap();
+    hq.receive_stock(&store, chai_variant, "50").await.unwrap();
+
+    for till in [&till1, &till2] {
+        eventually(
+            "the till to know its staff and the chai",
+            30,
+            || async move {
+                till.try_post("/v1/session", json!({"code": "101", "pin": "4821"}))
+                    .await
+                    .0
+                    .is_success()
+                    && till.available(CHAI).await.is_some()
+            },
+            || till.log(),
+        )
+        .await;
+    }
+    // Both tills start signed out: the script signs in through the UI.
+    for till in [&till1, &till2] {
+        let r = reqwest::Client::new()
+            .delete(format!("{}/v1/session", till.base))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screens");
+    std::fs::create_dir_all(&shots).unwrap();
+    let mut node = Command::new("node")
+        .arg(script_dir().join("browser/till.mjs"))
+        .env("TILL1", &till1.base)
+        .env("TILL2", &till2.base)
+        .env("SHOTS", &shots)
+        .env("TEA", TEA)
+        .env("CHAI", CHAI)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs the browser script (scripts/test.sh installs it)");
+    let mut to_script = node.stdin.take().unwrap();
+    let mut from_script = BufReader::new(node.stdout.take().unwrap()).lines();
+    let mut results: Option<Value> = None;
+    // The script asks for the hub to go down and come back; everything else
+    // it prints is progress. Reading blocks, so it leaves the runtime's thread.
+    while let Some(line) = tokio::task::block_in_place(|| from_script.next()) {
+        let line = line.unwrap();
+        if let Some(command) = line.strip_prefix("control ") {
+            match command {
+                "stop-hub" => hub.stop(),
+                "start-hub" => hub.restart().await,
+                other => panic!("the script asked for {other:?}"),
+            }
+            writeln!(to_script, "ok").unwrap();
+        } else if let Some(json) = line.strip_prefix("result ") {
+            results = Some(serde_json::from_str(json).unwrap());
+        } else {
+            println!("[browser] {line}");
+        }
+    }
+    let status = node.wait().unwrap();
+    assert!(
+        status.success(),
+        "the browser script failed ({status}); till 1:\n{}",
+        till1.log()
+    );
+    let results = results.expect("the script reports its results");
+
+    // The receipts reached the printer as ESC/POS bytes.
+    let first_receipt = results["receipt_no"].as_str().unwrap();
+    eventually(
+        "the receipt at the printer",
+        20,
+        || {
+            let printed = printed.clone();
+            async move {
+                let bytes = printed.lock().unwrap();
+                // ESC @ (initialise) opens every job.
+                bytes.windows(2).any(|w| w == b"\x1b@")
+                    && String::from_utf8_lossy(&bytes).contains(first_receipt)
+            }
+        },
+        || {
+            let bytes = printed.lock().unwrap();
+            format!(
+                "{} bytes at the printer: {:?}\ntill 1:\n{}",
+                bytes.len(),
+                String::from_utf8_lossy(&bytes[..bytes.len().min(400)]),
+                till1.log()
+            )
+        },
+    )
+    .await;
+
+    // Every sale the browser made is at the hub once, and the Z report the
+    // cashier saw is the one HQ has.
+    let made: Vec<String> = serde_json::from_value(results["sales"].clone()).unwrap();
+    let z = &results["z"];
+    eventually(
+        "the sales and the Z report at the hub",
+        30,
+        || {
+            let hq = hq.clone();
+            let store = store.clone();
+            let made = made.clone();
+            async move {
+                let sales = hq.sales(&store).await.unwrap();
+                let shifts = hq.shifts(&store).await.unwrap();
+                made.iter().all(|r| {
+                    sales
+                        .iter()
+                        .filter(|s| s["receipt_no"] == r.as_str())
+                        .count()
+                        == 1
+                }) && shifts.len() == 1
+            }
+        },
+        || hub.log(),
+    )
+    .await;
+    let shifts = hq.shifts(&store).await.unwrap();
+    let shift = &shifts[0];
+    assert_eq!(shift["sales_count"], z["sales_count"], "{shift}");
+    assert_eq!(shift["sales_total"]["minor"], z["sales_total"], "{shift}");
+    assert_eq!(
+        shift["expected_cash"]["minor"], z["expected_cash"],
+        "{shift}"
+    );
+    assert_eq!(shift["variance"]["minor"], z["variance"], "{shift}");
+    assert_eq!(shift["returns_count"], 1, "{shift}");
+}
