@@ -2,7 +2,6 @@
 //! cut by killing the hub; tills keep selling; everything converges afterwards.
 //! Each scenario runs against a SQLite hub and a PostgreSQL hub.
 
-mod cashier_ui;
 mod catalog;
 mod faults;
 mod harness;

@@ -4,14 +4,15 @@
 //! receives the receipt printer's bytes on a loopback socket, and checks what
 //! reached the hub.
 
-use crate::harness::{eventually, Agent, Backend, Hub};
-use crate::{demo_chain, wait_synced, TEA};
+use crate::harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use tokio::io::AsyncReadExt;
 
+/// Assam tea, from the demo catalog.
+const TEA: &str = "8901234567890";
 /// Masala chai, with a size to choose and extras to add.
 const CHAI: &str = "8901058000047";
 
@@ -45,7 +46,10 @@ fn script_dir() -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cashier_shift_in_the_browser() {
     let mut hub = Hub::start(Backend::Sqlite).await;
-    let (hq, store, codes) = demo_chain(&hub, 2).await;
+    let hq = system_tests::Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
+        .await
+        .unwrap();
+    let (store, codes) = system_tests::seed_demo(&hq, 2).await.unwrap();
     hq.create_staff(&store, "Asha", "101", "cashier", "4821")
         .await
         .unwrap();
@@ -56,9 +60,6 @@ async fn a_cashier_shift_in_the_browser() {
     let printer = format!("front=tcp://127.0.0.1:{printer_port}");
     let till1 = Agent::start_with(&hub.base, &codes[0], &[("EDGE_PRINTERS", &printer)]).await;
     let till2 = Agent::start(&hub, &codes[1]).await;
-    for till in [&till1, &till2] {
-        wait_synced(till, &hq, &store).await;
-    }
     let inr = |minor: i64| json!({"minor": minor, "currency": "INR"});
     let option = |code: &str, name: &str, minor: i64| json!({"code": code, "name": name, "price": inr(minor)});
     let chai = hq
@@ -77,13 +78,14 @@ async fn a_cashier_shift_in_the_browser() {
 
     for till in [&till1, &till2] {
         eventually(
-            "the till to know its staff and the chai",
+            "the till to know its catalog, its staff and the chai",
             30,
             || async move {
                 till.try_post("/v1/session", json!({"code": "101", "pin": "4821"}))
                     .await
                     .0
                     .is_success()
+                    && till.available(TEA).await.is_some()
                     && till.available(CHAI).await.is_some()
             },
             || till.log(),

@@ -1,0 +1,11 @@
+//! Browser tests: the cashier UI in headless Chromium on real tills and a real
+//! hub. A test binary of its own, so it runs after the system tests rather
+//! than beside the fault harness: a starved browser types a scanner's burst too
+//! slowly to be one.
+
+// The process harness is shared with the system tests; this binary uses part of it.
+#[allow(dead_code)]
+#[path = "../system/harness.rs"]
+mod harness;
+
+mod cashier_ui;
