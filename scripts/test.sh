@@ -73,3 +73,9 @@ export BIIP_PYTHON="$PWD/$VENV/bin/python"
 # --- the suite ---------------------------------------------------------------
 log "cargo test --workspace (hub backends: SQLite and PostgreSQL)"
 cargo test --workspace --locked "$@"
+
+# --- the desktop POS: only on a whole-suite run --------------------------------
+if [ "$#" -eq 0 ]; then
+  log "desktop POS (Tauri) under Xvfb"
+  ./scripts/desktop-test.sh
+fi
