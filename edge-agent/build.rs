@@ -69,7 +69,20 @@ fn main() {
     let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let installed = modified(ui.join("node_modules/.package-lock.json"));
     if installed.is_none() || installed < modified(ui.join("package-lock.json")) {
-        npm(&ui, &["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
+        // `install --no-save` rather than `ci`: the lock holds only the
+        // platform packages the registry had (rollup's native builds), which
+        // `ci` refuses as out of sync; this installs the locked versions and
+        // leaves the lock file as it is.
+        npm(
+            &ui,
+            &[
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ],
+        );
     }
     let out_arg = out.display().to_string();
     npm(

@@ -120,6 +120,8 @@ export interface Printer {
   failed: number;
 }
 
+export interface Customer { phone: string; name?: string; gstin?: string }
+
 export interface DeviceStatus { kind: string; connected: boolean; last_error: string | null; scans: number }
 
 /** A problem the agent reported, or the agent not answering at all. */
@@ -211,6 +213,9 @@ export const api = {
   moveCash: (kind: 'in' | 'out', amount: Money, reason: string) =>
     call<ShiftReport>('POST', '/v1/shifts/current/cash', { kind, amount, reason }),
   closeShift: (counted: Money) => call<ShiftReport>('POST', '/v1/shifts/current/close', { counted_cash: counted }),
+  customers: (q: string) => call<Customer[]>('GET', `/v1/customers?q=${enc(q)}`),
+  saveCustomer: (phone: string, patch: { name?: string; gstin?: string }) =>
+    call<Customer>('PUT', `/v1/customers/${enc(phone)}`, patch),
   devices: () => call<Record<string, DeviceStatus>>('GET', '/v1/devices'),
   printers: () => call<Printer[]>('GET', '/v1/printers'),
   testPrint: (name: string) => call<unknown>('POST', `/v1/printers/${enc(name)}/test`),

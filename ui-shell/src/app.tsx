@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api, type Approval, type HeldBill, type Product, type Quote, type QuickKeyPage, type Sale, type ShiftReport, type SignedIn, type SyncStatus } from './api';
 import { addLabelled, addProduct, emptyCart, lineRequests, loadCart, saveCart, setLineDiscount, setQty, validQty, voidLine, type Cart, type CartLine } from './cart';
+import { CustomerDialog } from './components/CustomerDialog';
 import { ApprovalDialog, DiscountDialog, ModifierDialog } from './components/dialogs';
 import { Notice } from './components/Dialog';
 import { StatusBar } from './components/StatusBar';
@@ -33,6 +34,7 @@ type DialogState =
   | { kind: 'modifiers'; product: Product }
   | { kind: 'discount'; lineId?: number }
   | { kind: 'approval'; why: string }
+  | { kind: 'customer' }
   | null;
 
 type NoticeState = { kind: 'error' | 'info'; text: string } | null;
@@ -251,6 +253,7 @@ export function App() {
               setScreen({ name: 'shift' });
             },
             devices: () => setScreen({ name: 'devices' }),
+            customer: () => setDialog({ kind: 'customer' }),
             clear: () => setCart(emptyCart),
           }}
         />
@@ -309,6 +312,16 @@ export function App() {
           current={dialog.lineId === undefined ? cart.billDiscount : cart.lines.find((l) => l.id === dialog.lineId)?.discount}
           onApply={(d) => {
             setCart((c) => (dialog.lineId === undefined ? { ...c, billDiscount: d } : setLineDiscount(c, dialog.lineId, d)));
+            setDialog(null);
+          }}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {dialog?.kind === 'customer' && (
+        <CustomerDialog
+          current={cart.customerPhone}
+          onChoose={(c) => {
+            setCart((cart) => ({ ...cart, customerPhone: c?.phone, customerLabel: c ? c.name ?? c.phone : undefined }));
             setDialog(null);
           }}
           onClose={() => setDialog(null)}

@@ -24,6 +24,8 @@ export interface Cart {
   billDiscount?: DiscountRequest;
   approval?: Approval;
   customerPhone?: string;
+  /** How the customer is shown on the bill: their name, else the number. */
+  customerLabel?: string;
 }
 
 export const emptyCart: Cart = { lines: [] };

@@ -144,6 +144,14 @@ try {
   await page.fill('input[aria-label="Qty Assam Tea 250 g"]', '2');
   // 2 × ₹145.00 + ₹169.00 + 1 kg × ₹62.50
   await total(page, '₹521.50');
+
+  step('customer: captured with name, on the bill');
+  await page.getByRole('button', { name: 'Customer', exact: true }).click();
+  await page.fill('input[name=customer-phone]', '98450 12345');
+  await page.fill('input[name=customer-name]', 'Meena Traders');
+  await shot(page, 'customer');
+  await page.getByRole('button', { name: 'Save and use for this bill' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=customer]')?.textContent === 'Customer: Meena Traders');
   await shot(page, 'sale');
 
   step('split tender: ₹500 cash and ₹100 by card, change ₹78.50');
@@ -248,6 +256,18 @@ try {
     null,
     { timeout: 60_000 },
   );
+
+  step('live: a serial scanner adds a line; a price change at HQ reaches the open bill');
+  await control(`serial-scan ${TEA}`);
+  await lines(page, 1);
+  await control(`price ${TEA} 15000`);
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid=lines] .line-total')?.textContent === '₹150.00',
+    null,
+    { timeout: 30_000 },
+  );
+  await page.getByRole('button', { name: 'Clear bill' }).click();
+  await lines(page, 0);
 
   step('measure: 200 keyboard-wedge scans to the line on screen');
   await page.evaluate(() => {

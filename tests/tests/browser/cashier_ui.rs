@@ -39,6 +39,47 @@ async fn loopback_printer() -> (u16, Arc<Mutex<Vec<u8>>>) {
     (port, received)
 }
 
+/// A serial scanner on a pseudo-terminal pair: the agent reads one end, the
+/// test writes barcodes into the other.
+struct SerialScanner {
+    socat: std::process::Child,
+    feeder: std::path::PathBuf,
+}
+
+impl SerialScanner {
+    fn start(dir: &std::path::Path) -> (SerialScanner, std::path::PathBuf) {
+        let (device, feeder) = (dir.join("scanner"), dir.join("feeder"));
+        let socat = Command::new("socat")
+            .arg(format!("pty,raw,echo=0,link={}", device.display()))
+            .arg(format!("pty,raw,echo=0,link={}", feeder.display()))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("socat is installed by scripts/test.sh");
+        for _ in 0..100 {
+            if device.exists() && feeder.exists() {
+                return (SerialScanner { socat, feeder }, device);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("socat did not create the pseudo-terminals");
+    }
+
+    fn scan(&self, code: &str) {
+        let mut port = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.feeder)
+            .unwrap();
+        port.write_all(format!("{code}\r").as_bytes()).unwrap();
+    }
+}
+
+impl Drop for SerialScanner {
+    fn drop(&mut self) {
+        let _ = self.socat.kill();
+        let _ = self.socat.wait();
+    }
+}
+
 fn script_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js")
 }
@@ -58,7 +99,18 @@ async fn a_cashier_shift_in_the_browser() {
         .unwrap();
     let (printer_port, printed) = loopback_printer().await;
     let printer = format!("front=tcp://127.0.0.1:{printer_port}");
-    let till1 = Agent::start_with(&hub.base, &codes[0], &[("EDGE_PRINTERS", &printer)]).await;
+    let ports = tempfile::tempdir().unwrap();
+    let (scanner, scanner_device) = SerialScanner::start(ports.path());
+    let scanner_spec = format!("{}:cr", scanner_device.display());
+    let till1 = Agent::start_with(
+        &hub.base,
+        &codes[0],
+        &[
+            ("EDGE_PRINTERS", &printer),
+            ("EDGE_SERIAL_SCANNERS", &scanner_spec),
+        ],
+    )
+    .await;
     let till2 = Agent::start(&hub, &codes[1]).await;
     let inr = |minor: i64| json!({"minor": minor, "currency": "INR"});
     let option = |code: &str, name: &str, minor: i64| json!({"code": code, "name": name, "price": inr(minor)});
@@ -123,10 +175,28 @@ async fn a_cashier_shift_in_the_browser() {
     while let Some(line) = tokio::task::block_in_place(|| from_script.next()) {
         let line = line.unwrap();
         if let Some(command) = line.strip_prefix("control ") {
-            match command {
-                "stop-hub" => hub.stop(),
-                "start-hub" => hub.restart().await,
-                other => panic!("the script asked for {other:?}"),
+            let words: Vec<&str> = command.split_whitespace().collect();
+            match words[..] {
+                ["stop-hub"] => hub.stop(),
+                ["start-hub"] => hub.restart().await,
+                ["serial-scan", code] => scanner.scan(code),
+                ["price", code, paise] => {
+                    let inventory = hq.inventory(&store).await.unwrap();
+                    let gtin = pos_shared::Gtin::parse(code).unwrap();
+                    let variant = inventory["positions"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|p| p["barcode"] == gtin.as_str())
+                        .unwrap()["variant_id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
+                    hq.set_price(&variant, paise.parse().unwrap())
+                        .await
+                        .unwrap();
+                }
+                _ => panic!("the script asked for {command:?}"),
             }
             writeln!(to_script, "ok").unwrap();
         } else if let Some(json) = line.strip_prefix("result ") {
@@ -205,4 +275,12 @@ async fn a_cashier_shift_in_the_browser() {
     );
     assert_eq!(shift["variance"]["minor"], z["variance"], "{shift}");
     assert_eq!(shift["returns_count"], 1, "{shift}");
+
+    // The customer captured at the till rode on the first sale.
+    let (_, first) = till1
+        .get(&format!("/v1/sales/by-receipt/{first_receipt}"))
+        .await;
+    let customer = &first["sale"]["customer"];
+    assert_eq!(customer["phone"], "+919845012345", "{first}");
+    assert_eq!(customer["name"], "Meena Traders", "{first}");
 }

@@ -20,6 +20,7 @@ export interface SaleActions {
   returns: () => void;
   shift: () => void;
   devices: () => void;
+  customer: () => void;
   clear: () => void;
 }
 
@@ -202,6 +203,7 @@ export function SaleScreen(props: {
           <span>{t('sale.total')}</span>
           <strong data-testid="total">{formatPaise(total)}</strong>
           <small>{t('sale.items', { n: cart.lines.length })}</small>
+          {cart.customerLabel && <small data-testid="customer">{t('customer.onBill', { name: cart.customerLabel })}</small>}
           {priced?.discount_approved_by && <small>{t('sale.approvedBy', { name: priced.discount_approved_by.name })}</small>}
           {priced?.warnings?.map((w) => <small class="warning" key={w}>{t('sale.stockWarning', { text: w })}</small>)}
         </div>
@@ -213,6 +215,7 @@ export function SaleScreen(props: {
           <button type="button" disabled={!selectedLine} onClick={() => selectedLine && actions.discountLine(selectedLine.id)}>{t('sale.discount')}</button>
           <button type="button" disabled={!cart.lines.length} onClick={actions.discountBill}>{t('sale.billDiscount')}</button>
           <button type="button" disabled={!cart.lines.length} onClick={actions.clear}>{t('sale.clear')}</button>
+          <button type="button" onClick={actions.customer}>{t('sale.customer')}</button>
           <button type="button" onClick={actions.returns}>{t('sale.returns')}</button>
           <button type="button" onClick={actions.shift}>{t('sale.shift')}</button>
           <button type="button" onClick={actions.devices}>{t('sale.devices')}</button>
