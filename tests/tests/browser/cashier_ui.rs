@@ -49,15 +49,18 @@ struct SerialScanner {
 impl SerialScanner {
     fn start(dir: &std::path::Path) -> (SerialScanner, std::path::PathBuf) {
         let (device, feeder) = (dir.join("scanner"), dir.join("feeder"));
-        let socat = Command::new("socat")
-            .arg(format!("pty,raw,echo=0,link={}", device.display()))
-            .arg(format!("pty,raw,echo=0,link={}", feeder.display()))
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("socat is installed by scripts/test.sh");
+        let scanner = SerialScanner {
+            socat: Command::new("socat")
+                .arg(format!("pty,raw,echo=0,link={}", device.display()))
+                .arg(format!("pty,raw,echo=0,link={}", feeder.display()))
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("socat is installed by scripts/test.sh"),
+            feeder,
+        };
         for _ in 0..100 {
-            if device.exists() && feeder.exists() {
-                return (SerialScanner { socat, feeder }, device);
+            if device.exists() && scanner.feeder.exists() {
+                return (scanner, device);
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
