@@ -18,6 +18,7 @@ pub mod held_bills_api;
 pub mod hid_scanner;
 pub mod http;
 pub mod hub_client;
+pub mod loopback_guard;
 pub mod payment;
 pub mod printing;
 pub mod returns_api;

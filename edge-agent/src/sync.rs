@@ -232,9 +232,13 @@ impl Syncer {
         let mut failures = 0;
         loop {
             match self.upload_outbox(credential).await {
-                Ok(()) => {
+                Ok(sent) => {
                     failures = 0;
-                    self.record(Ok(()), 0);
+                    // An empty queue is no news of the hub: only a delivery
+                    // proves the link (the feed's long-poll reports it too).
+                    if sent > 0 {
+                        self.record(Ok(()), 0);
+                    }
                     tokio::select! {
                         _ = tokio::time::sleep(self.interval) => {}
                         _ = self.shared.nudge.notified() => {}
@@ -302,15 +306,19 @@ impl Syncer {
 
     /// Sends the outbox in order until it is empty. A fact the hub rejects is
     /// quarantined and the queue moves on.
-    pub async fn upload_outbox(&self, credential: &DeviceCredential) -> Result<(), SyncError> {
+    /// Uploads the queued facts; returns how many were sent (none: the hub
+    /// was not contacted, which says nothing about the link).
+    pub async fn upload_outbox(&self, credential: &DeviceCredential) -> Result<usize, SyncError> {
+        let mut sent_total = 0;
         loop {
             let batch = self
                 .store
                 .call(|c| outbox::pending(c, UPLOAD_BATCH))
                 .await?;
             if batch.is_empty() {
-                return Ok(());
+                return Ok(sent_total);
             }
+            sent_total += batch.len();
             let attempt = batch.clone();
             self.store
                 .call(move |c| outbox::note_attempt(c, &attempt))

@@ -143,3 +143,48 @@ async fn the_agent_serves_the_built_cashier_ui() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(problem["type"], "no_asset");
 }
+
+#[tokio::test]
+async fn only_pages_of_this_machine_may_use_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let port = till.base.rsplit(':').next().unwrap().to_owned();
+    let sale = json!({"lines": [{"barcode": TEA, "qty": "1"}], "tenders": cash(14500)});
+    let post = |host: String, origin: Option<String>| {
+        let mut r = till
+            .http
+            .post(format!("{}/v1/sales", till.base))
+            .header("host", host)
+            .json(&sale);
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        r.send()
+    };
+
+    // A DNS name rebound to loopback, and a page from another site: refused.
+    let r = post(format!("evil.example:{port}"), None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "not_loopback");
+    let r = post(
+        format!("127.0.0.1:{port}"),
+        Some("https://evil.example".into()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "foreign_origin");
+    assert_eq!(on_disk(dir.path()), (0, 0, None), "nothing was sold");
+
+    // The till's own page, and a local program: served.
+    let r = post(
+        format!("127.0.0.1:{port}"),
+        Some(format!("http://127.0.0.1:{port}")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = post(format!("localhost:{port}"), None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}

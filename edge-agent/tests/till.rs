@@ -455,3 +455,18 @@ async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
     assert_eq!(stream.next("scan").await["text"], RICE);
     till.agent.stop();
 }
+
+#[tokio::test]
+async fn with_the_hub_down_and_nothing_queued_the_till_never_claims_to_be_online() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    // The uploader finds nothing to send every 100 ms; that is no news of the
+    // hub, so the status must stay offline throughout.
+    for _ in 0..15 {
+        let (_, status) = till.get("/v1/sync/status").await;
+        assert_eq!(status["queued"], 0, "{status}");
+        assert_eq!(status["online"], false, "{status}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -1,6 +1,6 @@
 // Function-key shortcuts for the screen on show. Esc always means "back out".
 
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 export type KeyMap = Partial<Record<string, () => void>>;
 
@@ -14,11 +14,15 @@ export function claimFunctionKeys(): void {
   });
 }
 
-/** Binds `map` (by `KeyboardEvent.key`, e.g. `F12`, `Escape`) while mounted. */
+/**
+ * Binds `map` (by `KeyboardEvent.key`, e.g. `F12`, `Escape`) while mounted.
+ * Bound before the screen is painted, so a key pressed the moment it shows
+ * (F12 twice: pay, then complete) is never lost.
+ */
 export function useKeys(map: KeyMap): void {
   const ref = useRef(map);
   ref.current = map;
-  useEffect(() => {
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const action = ref.current[e.key];
       if (action && !e.ctrlKey && !e.altKey && !e.metaKey) {

@@ -2,11 +2,11 @@
 // at the document), closes on Esc.
 
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const first = ref.current?.querySelector<HTMLElement>('input, select, button');
     first?.focus();
     const onKey = (e: KeyboardEvent) => {
