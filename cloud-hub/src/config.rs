@@ -20,6 +20,8 @@ pub struct HubConfig {
     pub admin_token: Option<String>,
     pub feed_retain: u64,
     pub feed_prune_every: std::time::Duration,
+    /// How often held reservations past their expiry are settled.
+    pub reservation_sweep_every: std::time::Duration,
 }
 
 impl fmt::Debug for HubConfig {
@@ -68,6 +70,9 @@ impl HubConfig {
             feed_retain: number("HUB_FEED_RETAIN", 1_000_000)?,
             feed_prune_every: std::time::Duration::from_secs(
                 number("HUB_FEED_PRUNE_SECS", 300)?.max(1),
+            ),
+            reservation_sweep_every: std::time::Duration::from_millis(
+                number("HUB_RESERVATION_SWEEP_MS", 1000)?.max(10),
             ),
         })
     }

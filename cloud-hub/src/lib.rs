@@ -76,6 +76,10 @@ pub async fn run() -> Result<(), String> {
         config.feed_retain,
         config.feed_prune_every,
     ));
+    tokio::spawn(expire_reservations(
+        storage.clone(),
+        config.reservation_sweep_every,
+    ));
     let state = http::AppState::new(storage, config.admin_token);
     serve(listener, state, shutdown_signal())
         .await
@@ -91,6 +95,22 @@ async fn prune_feed(storage: storage::DynStorage, keep: u64, every: std::time::D
             Ok(0) => {}
             Ok(dropped) => tracing::info!(dropped, keep, "pruned the change feed"),
             Err(e) => tracing::warn!(error = %e, "pruning the change feed failed"),
+        }
+    }
+}
+
+/// Settles held reservations past their expiry, every `every`, so their stock
+/// is free again for the orders that come next.
+pub async fn expire_reservations(storage: storage::DynStorage, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        match storage
+            .expire_reservations(pos_shared::Timestamp::now())
+            .await
+        {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "reservations expired"),
+            Err(e) => tracing::warn!(error = %e, "expiring reservations failed"),
         }
     }
 }

@@ -4,6 +4,7 @@ mod admin;
 mod catalog;
 mod hq;
 mod prices;
+mod reservations;
 mod staff;
 pub(crate) mod sync;
 
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(hq::router())
         .merge(catalog::router())
         .merge(prices::router())
+        .merge(reservations::router())
         .merge(staff::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
@@ -79,6 +81,9 @@ pub(crate) fn db_error(err: DbError) -> ApiError {
             "invalid",
             detail,
         ),
+        DbError::State { field, detail } => {
+            ApiError::conflict("wrong_state", detail).with_field(field)
+        }
         DbError::InvalidField { field, detail } => ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_field",
@@ -99,6 +104,11 @@ fn describe_conflict(rule: &str) -> (&'static str, &'static str) {
         (
             "receipt_prefix",
             "another terminal already uses this receipt prefix",
+        )
+    } else if rule.contains("reservation_id") {
+        (
+            "reservation_id",
+            "this reservation_id was already used for a different reservation; mint a new id",
         )
     } else if rule.contains("movement_id") {
         (

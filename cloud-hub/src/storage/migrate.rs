@@ -31,6 +31,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(11, "hub-postgres/0011_variant_modifiers.sql"),
     migration!(12, "hub-postgres/0012_catalog_placement.sql"),
     migration!(13, "hub-postgres/0013_price_windows.sql"),
+    migration!(14, "hub-postgres/0014_stock_reservations.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -47,6 +48,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(11, "hub-sqlite/0011_variant_modifiers.sql"),
     migration!(12, "hub-sqlite/0012_catalog_placement.sql"),
     migration!(13, "hub-sqlite/0013_price_windows.sql"),
+    migration!(14, "hub-sqlite/0014_stock_reservations.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -11,10 +11,12 @@
 
 mod migrate;
 pub mod postgres;
+pub mod reservations;
 mod sql;
 mod sql_catalog;
 mod sql_facts;
 mod sql_prices;
+mod sql_reservations;
 mod sql_snapshot;
 mod sql_staff;
 mod sql_writes;
@@ -57,6 +59,9 @@ pub enum DbError {
     /// One field of the caller's input cannot be applied.
     #[error("{field}: {detail}")]
     InvalidField { field: &'static str, detail: String },
+    /// The record is not in a state that allows the change; the detail says which.
+    #[error("{field}: {detail}")]
+    State { field: &'static str, detail: String },
 }
 
 impl DbError {
@@ -171,6 +176,14 @@ pub struct Position {
     pub name: String,
     pub barcode: String,
     pub on_hand: Qty,
+    /// Held for orders by reservations not yet past their expiry.
+    pub reserved: Qty,
+    /// On hand less reserved: what the store can still promise.
+    pub available: Qty,
+    /// Whether an order for it can be taken now, and if not, why.
+    pub orderable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -393,7 +406,32 @@ pub trait Storage: Send + Sync + 'static {
         tenant: TenantId,
         movement: &MovementRecord,
     ) -> DbResult<MovementOutcome>;
+    /// Every variant's position at `store`: on hand, reserved, available, and
+    /// whether it is orderable now (reason `zero_stock` when nothing is free).
     async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>>;
+
+    /// Holds stock for an order against on hand less what other orders hold;
+    /// idempotent by reservation id.
+    async fn reserve(
+        &self,
+        tenant: TenantId,
+        new: &reservations::NewReservation,
+    ) -> DbResult<reservations::ReservationOutcome>;
+    async fn reservation(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+    ) -> DbResult<reservations::Reservation>;
+    /// Releases or commits a held reservation (commit writes the sale
+    /// movement); settling it the same way again changes nothing.
+    async fn settle_reservation(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        how: reservations::Settlement,
+    ) -> DbResult<reservations::Reservation>;
+    /// Marks every held reservation past its expiry as expired; returns how many.
+    async fn expire_reservations(&self, now: Timestamp) -> DbResult<u64>;
     async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>>;
 
     /// Runs `step` on a store document and the device's sync state under the

@@ -194,14 +194,19 @@ pub(crate) fn terminal_status_from_row(
     }
 }
 
-pub(crate) fn position_from_row(row: (Uuid, String, String, String, i64)) -> Position {
-    let (id, sku, name, barcode, on_hand) = row;
+pub(crate) fn position_from_row(row: (Uuid, String, String, String, i64, i64)) -> Position {
+    let (id, sku, name, barcode, on_hand, reserved) = row;
+    let available = on_hand - reserved;
     Position {
         variant_id: VariantId::from_uuid(id),
         sku,
         name,
         barcode,
         on_hand: Qty::from_milli(on_hand),
+        reserved: Qty::from_milli(reserved),
+        available: Qty::from_milli(available),
+        orderable: available > 0,
+        reason: (available <= 0).then_some("zero_stock"),
     }
 }
 
@@ -247,6 +252,7 @@ macro_rules! sql_storage {
         $crate::storage::sql_staff::sql_staff_paths!($storage);
         $crate::storage::sql_catalog::sql_catalog_paths!($storage);
         $crate::storage::sql_prices::sql_price_paths!($storage);
+        $crate::storage::sql_reservations::sql_reservation_paths!($storage);
         $crate::storage::sql_facts::sql_fact_paths!($storage);
         $crate::storage::sql_snapshot::sql_snapshot_path!($storage, $snapshot_isolation);
 
@@ -543,16 +549,36 @@ macro_rules! sql_storage {
 
             async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>> {
                 self.store(tenant, store).await?;
-                let rows: Vec<(Uuid, String, String, String, i64)> = sqlx::query_as(
-                    "SELECT v.id, v.sku, v.name, v.gtin, COALESCE(p.on_hand_milli, 0) FROM variants v \
+                let rows: Vec<(Uuid, String, String, String, i64, i64)> = sqlx::query_as(
+                    "SELECT v.id, v.sku, v.name, v.gtin, COALESCE(p.on_hand_milli, 0), COALESCE(r.held, 0) FROM variants v \
                      LEFT JOIN stock_positions p ON p.tenant_id = v.tenant_id AND p.variant_id = v.id AND p.store_id = $2 \
+                     LEFT JOIN (SELECT variant_id, CAST(SUM(qty_milli) AS BIGINT) AS held FROM stock_reservations \
+                                WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $3 \
+                                GROUP BY variant_id) r ON r.variant_id = v.id \
                      WHERE v.tenant_id = $1 ORDER BY v.sku",
                 )
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
+                .bind(now_ms())
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(position_from_row).collect())
+            }
+
+            async fn reserve(&self, tenant: TenantId, new: &NewReservation) -> DbResult<ReservationOutcome> {
+                self.reserve_stock(tenant, new).await
+            }
+
+            async fn reservation(&self, tenant: TenantId, id: Uuid) -> DbResult<Reservation> {
+                self.reservation_by_id(tenant, id).await
+            }
+
+            async fn settle_reservation(&self, tenant: TenantId, id: Uuid, how: Settlement) -> DbResult<Reservation> {
+                self.settle(tenant, id, how).await
+            }
+
+            async fn expire_reservations(&self, now: Timestamp) -> DbResult<u64> {
+                self.expire_due(now).await
             }
 
             async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>> {

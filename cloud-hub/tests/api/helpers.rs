@@ -71,6 +71,10 @@ pub async fn spawn_hub(backend: Backend) -> TestHub {
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let state = AppState::new(storage.clone(), Some(ADMIN_TOKEN.into()));
     tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
+    tokio::spawn(cloud_hub::expire_reservations(
+        storage.clone(),
+        std::time::Duration::from_millis(100),
+    ));
     TestHub {
         base,
         storage,

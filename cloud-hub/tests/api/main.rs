@@ -8,5 +8,6 @@ mod documents;
 mod feed;
 mod outbox;
 mod prices;
+mod reservations;
 mod staff;
 mod stock;

@@ -1,0 +1,126 @@
+//! The API for order systems to hold stock: reserve at a store for a while,
+//! then release or commit (the goods left). Expired reservations are settled
+//! by the hub's sweeper, and the store's inventory shows what is still free.
+
+use super::{db_error, path_id, required_text, AppState};
+use crate::auth::Hq;
+use crate::storage::reservations::{NewReservation, Reservation, ReservationOutcome, Settlement};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::{Qty, StoreId, Timestamp, VariantId};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Fifteen minutes: a checkout's usual hold.
+const DEFAULT_TTL_SECS: u64 = 900;
+/// A day: longer holds are stock set aside, which is a transfer, not a reservation.
+const MAX_TTL_SECS: u64 = 86_400;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/stores/{store_id}/reservations", post(reserve))
+        .route("/v1/reservations/{reservation_id}", get(one))
+        .route("/v1/reservations/{reservation_id}/release", post(release))
+        .route("/v1/reservations/{reservation_id}/commit", post(commit))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReserveBody {
+    /// Lets the order system retry safely; minted by the hub when absent.
+    #[serde(default)]
+    reservation_id: Option<Uuid>,
+    variant_id: VariantId,
+    qty: Qty,
+    order_ref: String,
+    /// How long the hold lasts, 1 s to a day; 15 minutes when absent.
+    #[serde(default)]
+    ttl_secs: Option<u64>,
+}
+
+async fn reserve(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<ReserveBody>,
+) -> Result<(StatusCode, Json<Reservation>), ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    if !body.qty.is_positive() {
+        return Err(ApiError::invalid("qty", "qty must be more than zero"));
+    }
+    let order_ref = required_text("order_ref", &body.order_ref, 100)?;
+    let ttl = body.ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
+    if !(1..=MAX_TTL_SECS).contains(&ttl) {
+        return Err(ApiError::invalid(
+            "ttl_secs",
+            format!("ttl_secs must be from 1 to {MAX_TTL_SECS} (a day)"),
+        ));
+    }
+    let new = NewReservation {
+        reservation_id: body.reservation_id.unwrap_or_else(Uuid::now_v7),
+        store_id: store,
+        variant_id: body.variant_id,
+        qty: body.qty,
+        order_ref,
+        expires_at: Timestamp::from_unix_millis(
+            Timestamp::now().unix_millis() + (ttl as i64) * 1000,
+        ),
+    };
+    match app
+        .storage
+        .reserve(hq.tenant, &new)
+        .await
+        .map_err(db_error)?
+    {
+        ReservationOutcome::Created(r) => Ok((StatusCode::CREATED, Json(r))),
+        ReservationOutcome::Existing(r) => Ok((StatusCode::OK, Json(r))),
+    }
+}
+
+async fn one(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
+    let id = path_id::<Uuid>("reservation_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .reservation(hq.tenant, id)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+async fn settle(
+    app: &AppState,
+    hq: Hq,
+    raw: &str,
+    how: Settlement,
+) -> Result<Json<Reservation>, ApiError> {
+    let id = path_id::<Uuid>("reservation_id", raw)?;
+    Ok(Json(
+        app.storage
+            .settle_reservation(hq.tenant, id, how)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+async fn release(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
+    settle(&app, hq, &raw, Settlement::Release).await
+}
+
+async fn commit(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
+    settle(&app, hq, &raw, Settlement::Commit).await
+}

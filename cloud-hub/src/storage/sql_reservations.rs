@@ -1,0 +1,199 @@
+//! Stock reservations at the hub, for both backends: taken under the tenant
+//! lock against on hand less what is already held (so two orders cannot both
+//! take the last unit), settled by their holder or by the expiry sweep.
+//! Committing writes the sale movement in the same transaction. Expanded
+//! inside `sql_storage!`.
+
+/// Implements the reservation queries on `$storage`.
+macro_rules! sql_reservation_paths {
+    ($storage:ty) => {
+        use $crate::storage::reservations::{
+            NewReservation, Reservation, ReservationOutcome, ReservationState, Settlement,
+        };
+
+        type ReservationRow = (Uuid, Uuid, Uuid, i64, String, String, i64, i64, Option<i64>);
+        const RESERVATION_COLUMNS: &str =
+            "id, store_id, variant_id, qty_milli, order_ref, state, expires_at_ms, created_at_ms, settled_at_ms";
+
+        fn reservation_from_row(row: ReservationRow) -> DbResult<Reservation> {
+            let (id, store, variant, qty, order_ref, state, expires, created, settled) = row;
+            Ok(Reservation {
+                reservation_id: id,
+                store_id: StoreId::from_uuid(store),
+                variant_id: VariantId::from_uuid(variant),
+                qty: pos_shared::Qty::from_milli(qty),
+                order_ref,
+                state: ReservationState::parse(&state)
+                    .ok_or_else(|| DbError::Corrupt(format!("reservation {id}: state {state:?}")))?,
+                expires_at: Timestamp::from_unix_millis(expires),
+                created_at: Timestamp::from_unix_millis(created),
+                settled_at: settled.map(Timestamp::from_unix_millis),
+            })
+        }
+
+        impl $storage {
+            async fn reservation_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<Option<Reservation>> {
+                let row: Option<ReservationRow> = sqlx::query_as(&format!(
+                    "SELECT {RESERVATION_COLUMNS} FROM stock_reservations WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                row.map(reservation_from_row).transpose()
+            }
+
+            /// On hand less what is held and not yet past its expiry, at `now`.
+            async fn available_in(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                now: i64,
+            ) -> DbResult<i64> {
+                let (available,): (i64,) = sqlx::query_as(
+                    "SELECT COALESCE((SELECT on_hand_milli FROM stock_positions \
+                                      WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3), 0) \
+                          - COALESCE((SELECT CAST(SUM(qty_milli) AS BIGINT) FROM stock_reservations \
+                                      WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 \
+                                      AND state = 'held' AND expires_at_ms > $4), 0)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(variant.as_uuid())
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok(available)
+            }
+
+            pub(crate) async fn reserve_stock(&self, tenant: TenantId, new: &NewReservation) -> DbResult<ReservationOutcome> {
+                self.store(tenant, new.store_id).await?;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                if let Some(existing) = Self::reservation_in(&mut tx, tenant, new.reservation_id).await? {
+                    let same = existing.store_id == new.store_id
+                        && existing.variant_id == new.variant_id
+                        && existing.qty == new.qty
+                        && existing.order_ref == new.order_ref;
+                    if !same {
+                        return Err(DbError::Conflict("reservation_id reused".into()));
+                    }
+                    return Ok(ReservationOutcome::Existing(existing));
+                }
+                if !Self::variant_exists(&mut tx, tenant, new.variant_id).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let now = now_ms();
+                let available = Self::available_in(&mut tx, tenant, new.store_id, new.variant_id, now).await?;
+                if new.qty.milli() > available {
+                    return Err(DbError::InvalidField {
+                        field: "qty",
+                        detail: format!(
+                            "only {} available to reserve (on hand less what other orders hold)",
+                            pos_shared::Qty::from_milli(available.max(0))
+                        ),
+                    });
+                }
+                sqlx::query(
+                    "INSERT INTO stock_reservations (id, tenant_id, store_id, variant_id, qty_milli, order_ref, state, expires_at_ms, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'held', $7, $8)",
+                )
+                .bind(new.reservation_id)
+                .bind(tenant.as_uuid())
+                .bind(new.store_id.as_uuid())
+                .bind(new.variant_id.as_uuid())
+                .bind(new.qty.milli())
+                .bind(&new.order_ref)
+                .bind(new.expires_at.unix_millis())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let created = Self::reservation_in(&mut tx, tenant, new.reservation_id)
+                    .await?
+                    .ok_or(DbError::NotFound("reservation"))?;
+                tx.commit().await?;
+                Ok(ReservationOutcome::Created(created))
+            }
+
+            pub(crate) async fn reservation_by_id(&self, tenant: TenantId, id: Uuid) -> DbResult<Reservation> {
+                let mut tx = self.pool.begin().await?;
+                let found = Self::reservation_in(&mut tx, tenant, id).await?;
+                tx.commit().await?;
+                found.ok_or(DbError::NotFound("reservation"))
+            }
+
+            pub(crate) async fn settle(&self, tenant: TenantId, id: Uuid, how: Settlement) -> DbResult<Reservation> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let r = Self::reservation_in(&mut tx, tenant, id)
+                    .await?
+                    .ok_or(DbError::NotFound("reservation"))?;
+                let target = match how {
+                    Settlement::Release => ReservationState::Released,
+                    Settlement::Commit => ReservationState::Committed,
+                };
+                if r.state == target {
+                    return Ok(r);
+                }
+                let now = now_ms();
+                // Past its expiry it no longer holds stock, whether or not the
+                // sweep has marked it yet.
+                let lapsed = r.state == ReservationState::Expired
+                    || (r.state == ReservationState::Held && r.expires_at.unix_millis() <= now);
+                if lapsed || r.state != ReservationState::Held {
+                    let state = if lapsed { "expired" } else { r.state.as_str() };
+                    return Err(DbError::State {
+                        field: "reservation_id",
+                        detail: format!(
+                            "reservation {id} is {state}; only a held reservation can be {}",
+                            target.as_str()
+                        ),
+                    });
+                }
+                sqlx::query("UPDATE stock_reservations SET state = $1, settled_at_ms = $2 WHERE tenant_id = $3 AND id = $4")
+                    .bind(target.as_str())
+                    .bind(now)
+                    .bind(tenant.as_uuid())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if how == Settlement::Commit {
+                    // The goods leave: a sale movement whose id is the reservation's.
+                    let movement = MovementRecord {
+                        movement_id: pos_shared::MovementId::from_uuid(id),
+                        store_id: r.store_id,
+                        variant_id: r.variant_id,
+                        delta: -r.qty,
+                        reason: MovementReason::Sale,
+                        sale_id: None,
+                        terminal_id: None,
+                        occurred_at: Timestamp::from_unix_millis(now),
+                    };
+                    Self::apply_movement(&mut tx, tenant, &movement).await?;
+                }
+                let settled = Self::reservation_in(&mut tx, tenant, id)
+                    .await?
+                    .ok_or(DbError::NotFound("reservation"))?;
+                tx.commit().await?;
+                if how == Settlement::Commit {
+                    self.feed_changed();
+                }
+                Ok(settled)
+            }
+
+            pub(crate) async fn expire_due(&self, now: Timestamp) -> DbResult<u64> {
+                let done = sqlx::query(
+                    "UPDATE stock_reservations SET state = 'expired', settled_at_ms = $1 \
+                     WHERE state = 'held' AND expires_at_ms <= $1",
+                )
+                .bind(now.unix_millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(done)
+            }
+        }
+    };
+}
+pub(crate) use sql_reservation_paths;
