@@ -6,6 +6,7 @@ mod hq;
 mod prices;
 mod reservations;
 mod staff;
+mod store_view;
 pub(crate) mod sync;
 
 use crate::storage::{DbError, DynStorage};
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(catalog::router())
         .merge(prices::router())
         .merge(reservations::router())
+        .merge(store_view::router())
         .merge(staff::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
@@ -140,6 +142,15 @@ pub(crate) fn path_id<T: FromStr>(name: &'static str, raw: &str) -> Result<T, Ap
         ApiError::bad_request("invalid_id", format!("{name} {raw:?} is not a UUID"))
             .with_field(name)
     })
+}
+
+/// The `at` query parameter: an RFC 3339 instant, or now when absent.
+pub(crate) fn instant_param(at: Option<String>) -> Result<pos_shared::Timestamp, ApiError> {
+    match at {
+        None => Ok(pos_shared::Timestamp::now()),
+        Some(text) => serde_json::from_value(serde_json::Value::String(text.clone()))
+            .map_err(|_| ApiError::invalid("at", format!("at {text:?} is not an RFC 3339 time"))),
+    }
 }
 
 pub(crate) fn query_error(rejection: QueryRejection) -> ApiError {

@@ -2,7 +2,7 @@
 //! store's, per channel, with MRP), ending them, and the effective price of a
 //! variant for a store at an instant.
 
-use super::{db_error, path_id, query_error, AppState};
+use super::{db_error, instant_param, path_id, query_error, AppState};
 use crate::auth::Hq;
 use crate::storage::EffectivePrice;
 use axum::extract::rejection::QueryRejection;
@@ -126,11 +126,7 @@ async fn effective(
     let Query(q) = query.map_err(query_error)?;
     let store = path_id::<StoreId>("store_id", &raw_store)?;
     let variant = path_id::<VariantId>("variant_id", &raw_variant)?;
-    let at = match q.at {
-        None => Timestamp::now(),
-        Some(text) => serde_json::from_value(serde_json::Value::String(text.clone()))
-            .map_err(|_| ApiError::invalid("at", format!("at {text:?} is not an RFC 3339 time")))?,
-    };
+    let at = instant_param(q.at)?;
     let channel = q.channel.unwrap_or_else(|| POS_CHANNEL.to_owned());
     Ok(Json(
         app.storage

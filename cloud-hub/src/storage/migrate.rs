@@ -32,6 +32,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(12, "hub-postgres/0012_catalog_placement.sql"),
     migration!(13, "hub-postgres/0013_price_windows.sql"),
     migration!(14, "hub-postgres/0014_stock_reservations.sql"),
+    migration!(15, "hub-postgres/0015_store_status_and_assortment.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -49,6 +50,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(12, "hub-sqlite/0012_catalog_placement.sql"),
     migration!(13, "hub-sqlite/0013_price_windows.sql"),
     migration!(14, "hub-sqlite/0014_stock_reservations.sql"),
+    migration!(15, "hub-sqlite/0015_store_status_and_assortment.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

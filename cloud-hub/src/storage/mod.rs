@@ -10,6 +10,7 @@
 //! tenant's change feed in the same transaction that makes it.
 
 mod migrate;
+pub mod orderability;
 pub mod postgres;
 pub mod reservations;
 mod sql;
@@ -19,6 +20,7 @@ mod sql_prices;
 mod sql_reservations;
 mod sql_snapshot;
 mod sql_staff;
+mod sql_stores;
 mod sql_writes;
 mod sqlite;
 
@@ -101,6 +103,7 @@ pub struct Store {
     pub code: String,
     pub name: String,
     pub currency: String,
+    pub status: orderability::StoreStatus,
 }
 
 #[derive(Debug, Clone)]
@@ -180,10 +183,11 @@ pub struct Position {
     pub reserved: Qty,
     /// On hand less reserved: what the store can still promise.
     pub available: Qty,
-    /// Whether an order for it can be taken now, and if not, why.
+    /// In this store's assortment.
+    pub listed: bool,
+    /// Whether an order for it can be taken now, and if not, every reason why.
     pub orderable: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    pub reasons: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -407,7 +411,7 @@ pub trait Storage: Send + Sync + 'static {
         movement: &MovementRecord,
     ) -> DbResult<MovementOutcome>;
     /// Every variant's position at `store`: on hand, reserved, available, and
-    /// whether it is orderable now (reason `zero_stock` when nothing is free).
+    /// whether it is orderable now, with every reason when not.
     async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>>;
 
     /// Holds stock for an order against on hand less what other orders hold;
@@ -432,6 +436,30 @@ pub trait Storage: Send + Sync + 'static {
     ) -> DbResult<reservations::Reservation>;
     /// Marks every held reservation past its expiry as expired; returns how many.
     async fn expire_reservations(&self, now: Timestamp) -> DbResult<u64>;
+
+    async fn set_store_status(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        status: orderability::StoreStatus,
+    ) -> DbResult<Store>;
+    /// Puts a variant in a store's assortment, or takes it out.
+    async fn set_listed(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        variant: VariantId,
+        listed: bool,
+    ) -> DbResult<()>;
+    /// The store's status and, per variant, assortment, effective price on
+    /// `channel` at `at`, stock and orderability: one query, no per-item calls.
+    async fn catalog_view(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        channel: &str,
+        at: Timestamp,
+    ) -> DbResult<orderability::CatalogView>;
     async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>>;
 
     /// Runs `step` on a store document and the device's sync state under the

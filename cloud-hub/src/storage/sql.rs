@@ -194,9 +194,13 @@ pub(crate) fn terminal_status_from_row(
     }
 }
 
-pub(crate) fn position_from_row(row: (Uuid, String, String, String, i64, i64)) -> Position {
-    let (id, sku, name, barcode, on_hand, reserved) = row;
-    let available = on_hand - reserved;
+pub(crate) fn position_from_row(
+    row: (Uuid, String, String, String, i64, i64, i64),
+    status: super::orderability::StoreStatus,
+) -> Position {
+    let (id, sku, name, barcode, on_hand, reserved, listed) = row;
+    let available = Qty::from_milli(on_hand - reserved);
+    let reasons = super::orderability::reasons(status, listed != 0, available);
     Position {
         variant_id: VariantId::from_uuid(id),
         sku,
@@ -204,9 +208,10 @@ pub(crate) fn position_from_row(row: (Uuid, String, String, String, i64, i64)) -
         barcode,
         on_hand: Qty::from_milli(on_hand),
         reserved: Qty::from_milli(reserved),
-        available: Qty::from_milli(available),
-        orderable: available > 0,
-        reason: (available <= 0).then_some("zero_stock"),
+        available,
+        listed: listed != 0,
+        orderable: reasons.is_empty(),
+        reasons,
     }
 }
 
@@ -253,6 +258,7 @@ macro_rules! sql_storage {
         $crate::storage::sql_catalog::sql_catalog_paths!($storage);
         $crate::storage::sql_prices::sql_price_paths!($storage);
         $crate::storage::sql_reservations::sql_reservation_paths!($storage);
+        $crate::storage::sql_stores::sql_store_paths!($storage);
         $crate::storage::sql_facts::sql_fact_paths!($storage);
         $crate::storage::sql_snapshot::sql_snapshot_path!($storage, $snapshot_isolation);
 
@@ -301,18 +307,26 @@ macro_rules! sql_storage {
                     .execute(&self.pool)
                     .await
                     .map_err(DbError::from_sqlx)?;
-                Ok(Store { id, code: store.code.clone(), name: store.name.clone(), currency: store.currency.to_string() })
+                Ok(Store {
+                    id,
+                    code: store.code.clone(),
+                    name: store.name.clone(),
+                    currency: store.currency.to_string(),
+                    status: StoreStatus::Open,
+                })
             }
 
             async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store> {
-                let row: Option<(Uuid, String, String, String)> =
-                    sqlx::query_as("SELECT id, code, name, currency FROM stores WHERE tenant_id = $1 AND id = $2")
+                let row: Option<(Uuid, String, String, String, String)> =
+                    sqlx::query_as("SELECT id, code, name, currency, status FROM stores WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.as_uuid())
                         .bind(store.as_uuid())
                         .fetch_optional(&self.pool)
                         .await?;
-                let (id, code, name, currency) = row.ok_or(DbError::NotFound("store"))?;
-                Ok(Store { id: StoreId::from_uuid(id), code, name, currency })
+                let (id, code, name, currency, status) = row.ok_or(DbError::NotFound("store"))?;
+                let status = StoreStatus::parse(&status)
+                    .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
+                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, status })
             }
 
             async fn create_terminal(
@@ -548,13 +562,15 @@ macro_rules! sql_storage {
             }
 
             async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>> {
-                self.store(tenant, store).await?;
-                let rows: Vec<(Uuid, String, String, String, i64, i64)> = sqlx::query_as(
-                    "SELECT v.id, v.sku, v.name, v.gtin, COALESCE(p.on_hand_milli, 0), COALESCE(r.held, 0) FROM variants v \
+                let status = self.store(tenant, store).await?.status;
+                let rows: Vec<(Uuid, String, String, String, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT v.id, v.sku, v.name, v.gtin, COALESCE(p.on_hand_milli, 0), COALESCE(r.held, 0), \
+                     CAST(CASE WHEN d.variant_id IS NULL THEN 1 ELSE 0 END AS BIGINT) FROM variants v \
                      LEFT JOIN stock_positions p ON p.tenant_id = v.tenant_id AND p.variant_id = v.id AND p.store_id = $2 \
                      LEFT JOIN (SELECT variant_id, CAST(SUM(qty_milli) AS BIGINT) AS held FROM stock_reservations \
                                 WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $3 \
                                 GROUP BY variant_id) r ON r.variant_id = v.id \
+                     LEFT JOIN store_delistings d ON d.tenant_id = v.tenant_id AND d.store_id = $2 AND d.variant_id = v.id \
                      WHERE v.tenant_id = $1 ORDER BY v.sku",
                 )
                 .bind(tenant.as_uuid())
@@ -562,7 +578,7 @@ macro_rules! sql_storage {
                 .bind(now_ms())
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.into_iter().map(position_from_row).collect())
+                Ok(rows.into_iter().map(|row| position_from_row(row, status)).collect())
             }
 
             async fn reserve(&self, tenant: TenantId, new: &NewReservation) -> DbResult<ReservationOutcome> {
@@ -579,6 +595,18 @@ macro_rules! sql_storage {
 
             async fn expire_reservations(&self, now: Timestamp) -> DbResult<u64> {
                 self.expire_due(now).await
+            }
+
+            async fn set_store_status(&self, tenant: TenantId, store: StoreId, status: StoreStatus) -> DbResult<Store> {
+                self.write_store_status(tenant, store, status).await
+            }
+
+            async fn set_listed(&self, tenant: TenantId, store: StoreId, variant: VariantId, listed: bool) -> DbResult<()> {
+                self.write_listing(tenant, store, variant, listed).await
+            }
+
+            async fn catalog_view(&self, tenant: TenantId, store: StoreId, channel: &str, at: Timestamp) -> DbResult<CatalogView> {
+                self.read_catalog_view(tenant, store, channel, at).await
             }
 
             async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>> {

@@ -68,7 +68,7 @@ macro_rules! sql_reservation_paths {
             }
 
             pub(crate) async fn reserve_stock(&self, tenant: TenantId, new: &NewReservation) -> DbResult<ReservationOutcome> {
-                self.store(tenant, new.store_id).await?;
+                let shop = self.store(tenant, new.store_id).await?;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 if let Some(existing) = Self::reservation_in(&mut tx, tenant, new.reservation_id).await? {
@@ -83,6 +83,26 @@ macro_rules! sql_reservation_paths {
                 }
                 if !Self::variant_exists(&mut tx, tenant, new.variant_id).await? {
                     return Err(DbError::NotFound("variant"));
+                }
+                if shop.status != $crate::storage::orderability::StoreStatus::Open {
+                    return Err(DbError::State {
+                        field: "store_id",
+                        detail: format!("the store is {}; it takes no orders until it opens", shop.status.as_str()),
+                    });
+                }
+                let delisted: Option<(Uuid,)> = sqlx::query_as(
+                    "SELECT variant_id FROM store_delistings WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(new.store_id.as_uuid())
+                .bind(new.variant_id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if delisted.is_some() {
+                    return Err(DbError::State {
+                        field: "variant_id",
+                        detail: "this store does not sell the item (it is not in its assortment)".into(),
+                    });
                 }
                 let now = now_ms();
                 let available = Self::available_in(&mut tx, tenant, new.store_id, new.variant_id, now).await?;

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-/// The tea's position: (on hand, reserved, available, orderable, reason).
+/// The tea's position: (on hand, reserved, available, orderable, reasons).
 async fn tea(shop: &Shop) -> (String, String, String, bool, Value) {
     let (_, inventory) = shop
         .hub
@@ -30,7 +30,7 @@ async fn tea(shop: &Shop) -> (String, String, String, bool, Value) {
         text("reserved"),
         text("available"),
         p["orderable"].as_bool().unwrap(),
-        p["reason"].clone(),
+        p["reasons"].clone(),
     )
 }
 
@@ -49,7 +49,7 @@ async fn reservations_hold_release_and_commit_stock(backend: Backend) {
     assert_eq!(s, StatusCode::CREATED, "{second}");
     assert_eq!(
         tea(&shop).await,
-        ("50".into(), "45.5".into(), "4.5".into(), true, Value::Null)
+        ("50".into(), "45.5".into(), "4.5".into(), true, json!([]))
     );
 
     // More than is free is refused, naming the quantity and what is free.
@@ -98,7 +98,7 @@ async fn reservations_hold_release_and_commit_stock(backend: Backend) {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         tea(&shop).await,
-        ("34.5".into(), "0".into(), "34.5".into(), true, Value::Null)
+        ("34.5".into(), "0".into(), "34.5".into(), true, json!([]))
     );
     let (_, movements) = hub
         .get(&format!("/v1/stores/{}/movements", shop.store_id), key)
@@ -127,7 +127,7 @@ async fn reservations_hold_release_and_commit_stock(backend: Backend) {
     assert_eq!(s, StatusCode::CREATED);
     let (_, _, available, orderable, reason) = tea(&shop).await;
     assert_eq!((available.as_str(), orderable), ("0", false));
-    assert_eq!(reason, "zero_stock");
+    assert_eq!(reason, json!(["zero_stock"]));
 }
 on_both_backends!(reservations_hold_release_and_commit_stock);
 
@@ -145,7 +145,7 @@ async fn an_expired_reservation_frees_its_stock(backend: Backend) {
     assert_eq!(s, StatusCode::CREATED, "{held}");
     let (_, _, _, orderable, reason) = tea(&shop).await;
     assert!(!orderable);
-    assert_eq!(reason, "zero_stock");
+    assert_eq!(reason, json!(["zero_stock"]));
 
     // The hub's sweeper settles it as expired; the tea is orderable again.
     let id = held["reservation_id"].as_str().unwrap();
@@ -161,7 +161,7 @@ async fn an_expired_reservation_frees_its_stock(backend: Backend) {
     }
     assert_eq!(
         tea(&shop).await,
-        ("50".into(), "0".into(), "50".into(), true, Value::Null)
+        ("50".into(), "0".into(), "50".into(), true, json!([]))
     );
     let (s, late) = hub
         .post(&format!("/v1/reservations/{id}/commit"), key, json!({}))
@@ -311,7 +311,7 @@ async fn orders_racing_for_the_last_units_never_oversell(backend: Backend) {
             "50".into(),
             "0".into(),
             false,
-            json!("zero_stock")
+            json!(["zero_stock"])
         )
     );
 }

@@ -1,0 +1,97 @@
+//! Whether a store can take an order for an item now, and if not, every reason
+//! why: the store's status, its assortment, and stock not already held.
+
+use super::Store;
+use pos_shared::pricing::PriceSource;
+use pos_shared::{Money, Qty, Timestamp, VariantId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreStatus {
+    #[default]
+    Open,
+    Closed,
+    /// Shut for work on the store; orders wait.
+    Maintenance,
+}
+
+impl StoreStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreStatus::Open => "open",
+            StoreStatus::Closed => "closed",
+            StoreStatus::Maintenance => "maintenance",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "open" => StoreStatus::Open,
+            "closed" => StoreStatus::Closed,
+            "maintenance" => StoreStatus::Maintenance,
+            _ => return None,
+        })
+    }
+}
+
+/// Every reason an order cannot be taken; none means it can.
+pub fn reasons(status: StoreStatus, listed: bool, available: Qty) -> Vec<&'static str> {
+    let mut why = Vec::new();
+    match status {
+        StoreStatus::Open => {}
+        StoreStatus::Closed => why.push("store_closed"),
+        StoreStatus::Maintenance => why.push("store_maintenance"),
+    }
+    if !listed {
+        why.push("not_in_assortment");
+    }
+    if !available.is_positive() {
+        why.push("zero_stock");
+    }
+    why
+}
+
+/// One item as a store's customers see it, in the one-call catalog view.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogItem {
+    pub variant_id: VariantId,
+    pub sku: String,
+    pub name: String,
+    pub barcode: String,
+    /// In this store's assortment.
+    pub listed: bool,
+    pub price: Money,
+    pub price_source: PriceSource,
+    pub on_hand: Qty,
+    pub reserved: Qty,
+    pub available: Qty,
+    pub orderable: bool,
+    pub reasons: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogView {
+    pub store: Store,
+    pub channel: String,
+    pub at: Timestamp,
+    pub items: Vec<CatalogItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_is_given() {
+        assert!(reasons(StoreStatus::Open, true, Qty::units(1)).is_empty());
+        assert_eq!(
+            reasons(StoreStatus::Closed, false, Qty::ZERO),
+            ["store_closed", "not_in_assortment", "zero_stock"]
+        );
+        assert_eq!(
+            reasons(StoreStatus::Maintenance, true, Qty::units(-2)),
+            ["store_maintenance", "zero_stock"]
+        );
+    }
+}

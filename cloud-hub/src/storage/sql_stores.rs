@@ -1,0 +1,127 @@
+//! A store's trading status, its assortment, and the one-call catalog view
+//! (status, assortment, effective price, stock and orderability per item), for
+//! both backends. Expanded inside `sql_storage!`.
+
+/// Implements the store status, assortment and catalog view queries on `$storage`.
+macro_rules! sql_store_paths {
+    ($storage:ty) => {
+        use $crate::storage::orderability::{CatalogItem, CatalogView, StoreStatus};
+
+        type CatalogRow = (Uuid, String, String, String, i64, String, Option<i64>, Option<Uuid>, i64, i64, i64);
+
+        impl $storage {
+            pub(crate) async fn write_store_status(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                status: StoreStatus,
+            ) -> DbResult<Store> {
+                let changed = sqlx::query("UPDATE stores SET status = $1 WHERE tenant_id = $2 AND id = $3")
+                    .bind(status.as_str())
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                if changed == 0 {
+                    return Err(DbError::NotFound("store"));
+                }
+                self.store(tenant, store).await
+            }
+
+            pub(crate) async fn write_listing(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                listed: bool,
+            ) -> DbResult<()> {
+                self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                if !Self::variant_exists(&mut tx, tenant, variant).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let query = if listed {
+                    sqlx::query("DELETE FROM store_delistings WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3")
+                } else {
+                    sqlx::query(
+                        "INSERT INTO store_delistings (tenant_id, store_id, variant_id, delisted_at_ms) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (tenant_id, store_id, variant_id) DO NOTHING",
+                    )
+                };
+                let query = query
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .bind(variant.as_uuid());
+                let query = if listed { query } else { query.bind(now_ms()) };
+                query.execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            pub(crate) async fn read_catalog_view(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                channel: &str,
+                at: Timestamp,
+            ) -> DbResult<CatalogView> {
+                let shop = self.store(tenant, store).await?;
+                // The effective price is the store's window, else the chain's,
+                // else the base price, as in `effective_price`; reservations
+                // count until their expiry.
+                let rows: Vec<CatalogRow> = sqlx::query_as(
+                    "SELECT v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, w.price_minor, w.store_id, \
+                     COALESCE(sp.on_hand_milli, 0), COALESCE(r.held, 0), \
+                     CAST(CASE WHEN d.variant_id IS NULL THEN 1 ELSE 0 END AS BIGINT) \
+                     FROM variants v \
+                     LEFT JOIN price_windows w ON w.id = ( \
+                       SELECT pw.id FROM price_windows pw WHERE pw.tenant_id = v.tenant_id AND pw.variant_id = v.id AND pw.channel = $3 \
+                       AND (pw.store_id = $2 OR pw.store_id IS NULL) AND pw.effective_from_ms <= $4 \
+                       AND (pw.effective_to_ms IS NULL OR pw.effective_to_ms > $4) \
+                       ORDER BY CASE WHEN pw.store_id IS NULL THEN 1 ELSE 0 END, pw.effective_from_ms DESC LIMIT 1) \
+                     LEFT JOIN stock_positions sp ON sp.tenant_id = v.tenant_id AND sp.store_id = $2 AND sp.variant_id = v.id \
+                     LEFT JOIN (SELECT variant_id, CAST(SUM(qty_milli) AS BIGINT) AS held FROM stock_reservations \
+                                WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $4 \
+                                GROUP BY variant_id) r ON r.variant_id = v.id \
+                     LEFT JOIN store_delistings d ON d.tenant_id = v.tenant_id AND d.store_id = $2 AND d.variant_id = v.id \
+                     WHERE v.tenant_id = $1 ORDER BY v.sku",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(channel)
+                .bind(at.unix_millis())
+                .fetch_all(&self.pool)
+                .await?;
+                let mut items = Vec::with_capacity(rows.len());
+                for (id, sku, name, barcode, base, currency, window, window_store, on_hand, held, listed) in rows {
+                    let currency = pos_shared::Currency::parse(&currency)
+                        .map_err(|e| DbError::Corrupt(format!("variant {id}: {e}")))?;
+                    let (price, price_source) = match (window, window_store) {
+                        (Some(p), Some(_)) => (p, PriceSource::StoreWindow),
+                        (Some(p), None) => (p, PriceSource::ChainWindow),
+                        (None, _) => (base, PriceSource::Base),
+                    };
+                    let available = pos_shared::Qty::from_milli(on_hand - held);
+                    let reasons = $crate::storage::orderability::reasons(shop.status, listed != 0, available);
+                    items.push(CatalogItem {
+                        variant_id: VariantId::from_uuid(id),
+                        sku,
+                        name,
+                        barcode,
+                        listed: listed != 0,
+                        price: Money::new(price, currency),
+                        price_source,
+                        on_hand: pos_shared::Qty::from_milli(on_hand),
+                        reserved: pos_shared::Qty::from_milli(held),
+                        available,
+                        orderable: reasons.is_empty(),
+                        reasons,
+                    });
+                }
+                Ok(CatalogView { store: shop, channel: channel.to_owned(), at, items })
+            }
+        }
+    };
+}
+pub(crate) use sql_store_paths;

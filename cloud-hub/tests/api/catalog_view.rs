@@ -1,0 +1,298 @@
+//! A store as its customers see it: status, assortment, and the catalog view
+//! that gives each item's effective price, stock and orderability in one call.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn view(shop: &Shop, store: &str, query: &str) -> Value {
+    let (s, v) = shop
+        .hub
+        .get(
+            &format!("/v1/stores/{store}/catalog-view{query}"),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
+}
+
+/// The item with `sku` in a catalog view.
+fn item<'a>(view: &'a Value, sku: &str) -> &'a Value {
+    view["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["sku"] == sku)
+        .unwrap_or_else(|| panic!("{sku} in {view}"))
+}
+
+async fn put(shop: &Shop, path: &str, body: Value) -> (StatusCode, Value) {
+    shop.hub
+        .send(reqwest::Method::PUT, path, Some(&shop.api_key), Some(body))
+        .await
+}
+
+async fn the_catalog_view_answers_price_stock_and_orderability(backend: Backend) {
+    let shop = shop(backend).await;
+    let (hub, key) = (&shop.hub, shop.api_key.as_str());
+    let store = shop.store_id.clone();
+    let (tea, rice) = (shop.variants[0].0.clone(), shop.variants[1].0.clone());
+    let (s, other) = hub
+        .post(
+            "/v1/stores",
+            key,
+            json!({"code": "BLR-02", "name": "Koramangala"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{other}");
+    let other = other["id"].as_str().unwrap().to_owned();
+
+    // A store price for tea here, a chain price for rice, 20 teas held for an order.
+    let inr = |minor: i64| json!({"minor": minor, "currency": "INR"});
+    let (s, b) = hub
+        .post(
+            &format!("/v1/variants/{tea}/prices"),
+            key,
+            json!({"price": inr(13900), "store_id": store}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, b) = hub
+        .post(
+            &format!("/v1/variants/{rice}/prices"),
+            key,
+            json!({"price": inr(6000)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, b) = hub
+        .post(
+            &format!("/v1/stores/{store}/reservations"),
+            key,
+            json!({"variant_id": tea, "qty": "20", "order_ref": "ORD-1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+
+    let here = view(&shop, &store, "").await;
+    assert_eq!(here["store"]["status"], "open");
+    assert_eq!(here["channel"], "pos");
+    let t = item(&here, "TEA-250");
+    assert_eq!(t["price"]["minor"], 13900);
+    assert_eq!(t["price_source"], "store_window");
+    assert_eq!(
+        (&t["on_hand"], &t["reserved"], &t["available"]),
+        (&json!("50"), &json!("20"), &json!("30"))
+    );
+    assert_eq!(
+        (&t["listed"], &t["orderable"], &t["reasons"]),
+        (&json!(true), &json!(true), &json!([]))
+    );
+    let r = item(&here, "RICE-KG");
+    assert_eq!(
+        (&r["price"]["minor"], &r["price_source"]),
+        (&json!(6000), &json!("chain_window"))
+    );
+
+    // The other store: the chain's prices, no stock of its own.
+    let there = view(&shop, &other, "").await;
+    let t2 = item(&there, "TEA-250");
+    assert_eq!(
+        (&t2["price"]["minor"], &t2["price_source"]),
+        (&json!(14500), &json!("base"))
+    );
+    assert_eq!(t2["reasons"], json!(["zero_stock"]));
+    assert_eq!(item(&there, "RICE-KG")["price"]["minor"], 6000);
+
+    // Another channel, or an instant before the windows began: base prices.
+    let online = view(&shop, &store, "?channel=online").await;
+    assert_eq!(item(&online, "TEA-250")["price_source"], "base");
+    let past = view(&shop, &store, "?at=2020-01-01T00:00:00Z").await;
+    assert_eq!(item(&past, "RICE-KG")["price"]["minor"], 6250);
+
+    // Tea leaves this store's assortment only: hidden here, sold there.
+    let (s, b) = put(
+        &shop,
+        &format!("/v1/stores/{store}/assortment/{tea}"),
+        json!({"listed": false}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let here = view(&shop, &store, "").await;
+    let t = item(&here, "TEA-250");
+    assert_eq!(
+        (&t["listed"], &t["orderable"], &t["reasons"]),
+        (&json!(false), &json!(false), &json!(["not_in_assortment"]))
+    );
+    assert_eq!(
+        item(&view(&shop, &other, "").await, "TEA-250")["listed"],
+        true
+    );
+    let (s, refused) = hub
+        .post(
+            &format!("/v1/stores/{store}/reservations"),
+            key,
+            json!({"variant_id": tea, "qty": "1", "order_ref": "ORD-2"}),
+        )
+        .await;
+    assert_problem(s, &refused, StatusCode::CONFLICT, "wrong_state");
+    assert_eq!(refused["field"], "variant_id");
+    let (_, inventory) = hub.get(&format!("/v1/stores/{store}/inventory"), key).await;
+    let position = inventory["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["variant_id"] == tea.as_str())
+        .unwrap();
+    assert_eq!(
+        position["reasons"],
+        json!(["not_in_assortment"]),
+        "{inventory}"
+    );
+    let (s, _) = put(
+        &shop,
+        &format!("/v1/stores/{store}/assortment/{tea}"),
+        json!({"listed": true}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        item(&view(&shop, &store, "").await, "TEA-250")["orderable"],
+        true
+    );
+
+    // A closed store takes no orders; maintenance neither; open again, it does.
+    let (s, b) = put(
+        &shop,
+        &format!("/v1/stores/{store}/status"),
+        json!({"status": "closed"}),
+    )
+    .await;
+    assert_eq!((s, &b["status"]), (StatusCode::OK, &json!("closed")), "{b}");
+    let closed = view(&shop, &store, "").await;
+    assert_eq!(closed["store"]["status"], "closed");
+    for i in closed["items"].as_array().unwrap() {
+        assert_eq!(i["reasons"][0], "store_closed", "{i}");
+        assert_eq!(i["orderable"], false);
+    }
+    let (s, refused) = hub
+        .post(
+            &format!("/v1/stores/{store}/reservations"),
+            key,
+            json!({"variant_id": rice, "qty": "1", "order_ref": "ORD-3"}),
+        )
+        .await;
+    assert_problem(s, &refused, StatusCode::CONFLICT, "wrong_state");
+    assert_eq!(refused["field"], "store_id");
+    put(
+        &shop,
+        &format!("/v1/stores/{store}/status"),
+        json!({"status": "maintenance"}),
+    )
+    .await;
+    assert_eq!(
+        item(&view(&shop, &store, "").await, "RICE-KG")["reasons"],
+        json!(["store_maintenance"])
+    );
+    put(
+        &shop,
+        &format!("/v1/stores/{store}/status"),
+        json!({"status": "open"}),
+    )
+    .await;
+    assert_eq!(
+        item(&view(&shop, &store, "").await, "RICE-KG")["orderable"],
+        true
+    );
+}
+on_both_backends!(the_catalog_view_answers_price_stock_and_orderability);
+
+async fn bad_store_requests_are_refused_by_name(backend: Backend) {
+    let shop = shop(backend).await;
+    let store = shop.store_id.clone();
+    let tea = shop.variants[0].0.clone();
+    let stranger = shop.hub.tenant("Another Chain").await;
+    let status_path = format!("/v1/stores/{store}/status");
+    for (body, field) in [
+        (json!({"status": "shut"}), "status"),
+        (json!({"status": 3}), "status"),
+        (json!({}), "status"),
+        (json!({"status": "open", "reason": "x"}), ""),
+    ] {
+        let (s, b) = put(&shop, &status_path, body.clone()).await;
+        assert!(s.is_client_error(), "{body} → {s} {b}");
+        if !field.is_empty() {
+            assert_eq!(b["field"], field, "{body} → {b}");
+        }
+    }
+    let listing = format!("/v1/stores/{store}/assortment/{tea}");
+    let (s, b) = put(&shop, &listing, json!({"listed": "yes"})).await;
+    assert_eq!(
+        (s, &b["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("listed")),
+        "{b}"
+    );
+    let unknown = uuid::Uuid::now_v7();
+    let (s, b) = put(
+        &shop,
+        &format!("/v1/stores/{store}/assortment/{unknown}"),
+        json!({"listed": false}),
+    )
+    .await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    let (s, b) = put(
+        &shop,
+        &format!("/v1/stores/{store}/assortment/tea"),
+        json!({"listed": false}),
+    )
+    .await;
+    assert_problem(s, &b, StatusCode::BAD_REQUEST, "invalid_id");
+
+    let view_path = format!("/v1/stores/{store}/catalog-view");
+    for (query, status, field) in [
+        ("?at=yesterday", StatusCode::UNPROCESSABLE_ENTITY, "at"),
+        ("?channel=", StatusCode::UNPROCESSABLE_ENTITY, "channel"),
+        ("?colour=red", StatusCode::BAD_REQUEST, ""),
+    ] {
+        let (s, b) = shop
+            .hub
+            .get(&format!("{view_path}{query}"), &shop.api_key)
+            .await;
+        assert_eq!(s, status, "{query} → {b}");
+        if !field.is_empty() {
+            assert_eq!(b["field"], field, "{query} → {b}");
+        }
+    }
+
+    // Another tenant can neither read nor change this store.
+    let (s, _) = shop.hub.get(&view_path, &stranger).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = shop
+        .hub
+        .send(
+            reqwest::Method::PUT,
+            &status_path,
+            Some(&stranger),
+            Some(json!({"status": "closed"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = shop
+        .hub
+        .send(
+            reqwest::Method::PUT,
+            &listing,
+            Some(&stranger),
+            Some(json!({"listed": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Nothing was changed by any of it.
+    let v = view(&shop, &store, "").await;
+    assert_eq!(v["store"]["status"], "open");
+    assert_eq!(item(&v, "TEA-250")["listed"], true);
+}
+on_both_backends!(bad_store_requests_are_refused_by_name);
