@@ -16,6 +16,7 @@ pub mod reservations;
 mod sql;
 mod sql_catalog;
 mod sql_facts;
+mod sql_feed;
 mod sql_prices;
 mod sql_reservations;
 mod sql_snapshot;

@@ -1,0 +1,154 @@
+//! The change feed and the store documents at the hub, for both backends:
+//! reading a store's page of the feed after a cursor, pruning old changes, and
+//! one step of a device's document sync under the tenant lock. Expanded inside
+//! `sql_storage!`.
+
+/// Implements the feed and document queries on `$storage`.
+macro_rules! sql_feed_paths {
+    ($storage:ty) => {
+        impl $storage {
+            pub(crate) async fn exchange_document_in(
+                &self,
+                device: &DeviceIdentity,
+                purpose: DocPurpose,
+                step: DocStep,
+            ) -> DbResult<Option<Vec<u8>>> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, device.tenant_id).await?;
+                let doc: Option<(Vec<u8>,)> = sqlx::query_as(
+                    "SELECT doc FROM store_documents WHERE tenant_id = $1 AND store_id = $2 AND purpose = $3",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(purpose.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let state: Option<(Vec<u8>,)> = sqlx::query_as(
+                    "SELECT sync_state FROM document_peers WHERE tenant_id = $1 AND store_id = $2 AND purpose = $3 AND terminal_id = $4",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(purpose.as_str())
+                .bind(device.terminal_id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let update = step(doc.map(|(d,)| d), state.map(|(s,)| s)).map_err(DbError::Invalid)?;
+                let now = now_ms();
+                if let Some(doc) = &update.doc {
+                    sqlx::query(
+                        "INSERT INTO store_documents (tenant_id, store_id, purpose, doc, updated_at_ms) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (tenant_id, store_id, purpose) DO UPDATE SET doc = excluded.doc, updated_at_ms = excluded.updated_at_ms",
+                    )
+                    .bind(device.tenant_id.as_uuid())
+                    .bind(device.store_id.as_uuid())
+                    .bind(purpose.as_str())
+                    .bind(doc)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    Self::append_change(&mut tx, device.tenant_id, Some(device.store_id), &ChangeBody::DocumentChanged { purpose }).await?;
+                }
+                sqlx::query(
+                    "INSERT INTO document_peers (tenant_id, store_id, purpose, terminal_id, sync_state, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (tenant_id, store_id, purpose, terminal_id) DO UPDATE SET sync_state = excluded.sync_state, updated_at_ms = excluded.updated_at_ms",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(purpose.as_str())
+                .bind(device.terminal_id.as_uuid())
+                .bind(&update.sync_state)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                if update.doc.is_some() {
+                    self.feed_changed();
+                }
+                Ok(update.reply)
+            }
+
+            pub(crate) async fn read_document(&self, tenant: TenantId, store: StoreId, purpose: DocPurpose) -> DbResult<Option<Vec<u8>>> {
+                self.store(tenant, store).await?;
+                let doc: Option<(Vec<u8>,)> = sqlx::query_as(
+                    "SELECT doc FROM store_documents WHERE tenant_id = $1 AND store_id = $2 AND purpose = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(purpose.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(doc.map(|(d,)| d))
+            }
+
+            pub(crate) async fn prune_feed_to(&self, keep: u64) -> DbResult<u64> {
+                let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+                let tenants: Vec<(Uuid, i64, i64)> =
+                    sqlx::query_as("SELECT id, feed_seq, feed_floor FROM tenants WHERE feed_seq - feed_floor > $1")
+                        .bind(keep)
+                        .fetch_all(&self.pool)
+                        .await?;
+                let mut dropped = 0;
+                for (tenant, head, _) in tenants {
+                    let floor = head - keep;
+                    let mut tx = self.pool.begin().await?;
+                    // Raise the floor first, under the tenant lock, so no reader is
+                    // served a cursor whose changes are half gone.
+                    sqlx::query("UPDATE tenants SET feed_floor = $2 WHERE id = $1 AND feed_floor < $2")
+                        .bind(tenant)
+                        .bind(floor)
+                        .execute(&mut *tx)
+                        .await?;
+                    dropped += sqlx::query("DELETE FROM feed_changes WHERE tenant_id = $1 AND seq <= $2")
+                        .bind(tenant)
+                        .bind(floor)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    tx.commit().await?;
+                }
+                Ok(dropped)
+            }
+
+            pub(crate) async fn read_feed(&self, tenant: TenantId, store: StoreId, since: u64, limit: u32) -> DbResult<FeedPage> {
+                let since = i64::try_from(since).map_err(|_| DbError::NotFound("feed position"))?;
+                // Read the head first: every change up to it has committed (the
+                // tenant row lock orders commits), so the query below sees them all.
+                let (head, floor): (i64, i64) = sqlx::query_as("SELECT feed_seq, feed_floor FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(DbError::NotFound("tenant"))?;
+                if since < floor {
+                    return Err(DbError::CursorExpired { since: since as u64, floor: floor as u64 });
+                }
+                let mut rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT seq, body FROM feed_changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
+                     AND (store_id IS NULL OR store_id = $4) ORDER BY seq LIMIT $5",
+                )
+                .bind(tenant.as_uuid())
+                .bind(since)
+                .bind(head)
+                .bind(store.as_uuid())
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let has_more = rows.len() > limit as usize;
+                rows.truncate(limit as usize);
+                let next_cursor = match (has_more, rows.last()) {
+                    (true, Some((seq, _))) => *seq,
+                    _ => head.max(since),
+                };
+                let changes = rows
+                    .into_iter()
+                    .map(|(seq, body)| {
+                        let body: ChangeBody = serde_json::from_str(&body)
+                            .map_err(|e| DbError::Corrupt(format!("feed change {seq}: {e}")))?;
+                        Ok(pos_shared::sync::Change { seq: seq as u64, body })
+                    })
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(FeedPage { protocol_version: PROTOCOL_VERSION, changes, next_cursor: next_cursor as u64, has_more })
+            }
+        }
+    };
+}
+pub(crate) use sql_feed_paths;
