@@ -2,6 +2,7 @@
 
 mod admin;
 mod catalog;
+mod catalog_read;
 mod hq;
 mod prices;
 mod reservations;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(hq::router())
         .merge(catalog::router())
+        .merge(catalog_read::router())
         .merge(prices::router())
         .merge(reservations::router())
         .merge(store_view::router())

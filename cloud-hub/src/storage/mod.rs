@@ -9,6 +9,7 @@
 //! Every change a terminal must see (catalog, price, stock) is appended to the
 //! tenant's change feed in the same transaction that makes it.
 
+pub mod catalog_list;
 mod migrate;
 pub mod orderability;
 pub mod postgres;
@@ -367,6 +368,13 @@ pub trait Storage: Send + Sync + 'static {
     ) -> DbResult<CategoryRecord>;
     /// The tenant's category tree, parents before children, siblings in order.
     async fn categories(&self, tenant: TenantId) -> DbResult<Vec<CategoryRecord>>;
+    /// One page of the tenant's variants, filtered and sorted.
+    async fn catalog(
+        &self,
+        tenant: TenantId,
+        query: &catalog_list::CatalogQuery,
+    ) -> DbResult<catalog_list::CatalogPage>;
+    async fn catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord>;
     async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord>;
     async fn brands(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>>;
 

@@ -467,6 +467,14 @@ macro_rules! sql_storage {
                 Ok(tree)
             }
 
+            async fn catalog(&self, tenant: TenantId, query: &catalog_list::CatalogQuery) -> DbResult<catalog_list::CatalogPage> {
+                self.list_catalog(tenant, query).await
+            }
+
+            async fn catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord> {
+                self.read_catalog_item(tenant, variant).await
+            }
+
             async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord> {
                 self.brand_insert(tenant, brand).await
             }

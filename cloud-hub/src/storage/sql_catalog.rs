@@ -20,6 +20,65 @@ macro_rules! sql_catalog_paths {
         }
 
         impl $storage {
+            pub(crate) async fn list_catalog(
+                &self,
+                tenant: TenantId,
+                query: &$crate::storage::catalog_list::CatalogQuery,
+            ) -> DbResult<$crate::storage::catalog_list::CatalogPage> {
+                // The sort column comes from a closed enum, never from input.
+                let column = match query.sort {
+                    $crate::storage::catalog_list::CatalogSort::Sku => "v.sku",
+                    $crate::storage::catalog_list::CatalogSort::Name => "v.name",
+                };
+                let sql = format!(
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 \
+                     AND ($2 IS NULL OR v.category_id = $2) AND ($3 IS NULL OR v.brand_id = $3) \
+                     AND ($4 IS NULL OR LOWER(v.name) LIKE $4 OR LOWER(v.sku) LIKE $4 OR v.gtin LIKE $5) \
+                     AND ($6 IS NULL OR ({column}, v.id) > ($6, $7)) \
+                     ORDER BY {column}, v.id LIMIT $8"
+                );
+                // LIKE's wildcards in the text are taken literally out.
+                let text = query.text.as_ref().map(|t| t.trim().replace(['%', '_'], ""));
+                let pattern = text.as_ref().map(|t| format!("{}%", t.to_lowercase()));
+                let barcode = text.as_ref().map(|t| format!("%{t}"));
+                let rows: Vec<VariantRow> = sqlx::query_as(&sql)
+                    .bind(tenant.as_uuid())
+                    .bind(query.category.map(|c| c.as_uuid()))
+                    .bind(query.brand.map(|b| b.as_uuid()))
+                    .bind(pattern)
+                    .bind(barcode)
+                    .bind(query.after.as_ref().map(|(key, _)| key.clone()))
+                    .bind(query.after.as_ref().map(|(_, id)| *id))
+                    .bind(i64::from(query.limit) + 1)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut items = rows.into_iter().map(variant_from_row).collect::<DbResult<Vec<_>>>()?;
+                let more = items.len() > query.limit as usize;
+                items.truncate(query.limit as usize);
+                let next = match (more, items.last()) {
+                    (true, Some(last)) => Some((
+                        match query.sort {
+                            $crate::storage::catalog_list::CatalogSort::Sku => last.sku.clone(),
+                            $crate::storage::catalog_list::CatalogSort::Name => last.name.clone(),
+                        },
+                        last.variant_id.as_uuid(),
+                    )),
+                    _ => None,
+                };
+                Ok($crate::storage::catalog_list::CatalogPage { items, next })
+            }
+
+            pub(crate) async fn read_catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord> {
+                let row: Option<VariantRow> = sqlx::query_as(&format!(
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                variant_from_row(row.ok_or(DbError::NotFound("variant"))?)
+            }
+
             async fn category_in(tx: &mut Tx<'_>, tenant: TenantId, id: CategoryId) -> DbResult<Option<CategoryRecord>> {
                 let row: Option<CategoryRow> = sqlx::query_as(&format!(
                     "SELECT {CATEGORY_COLUMNS} FROM categories WHERE tenant_id = $1 AND id = $2"

@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod catalog;
+mod catalog_list;
 mod catalog_view;
 mod documents;
 mod feed;

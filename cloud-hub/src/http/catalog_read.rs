@@ -1,0 +1,180 @@
+//! HQ's read paths over the catalog: `GET /v1/catalog` (filtered, sorted, by
+//! cursor) and `GET /v1/catalog/{variant_id}`.
+
+use super::{db_error, path_id, query_error, AppState};
+use crate::auth::Hq;
+use crate::storage::catalog_list::{CatalogQuery, CatalogSort};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use pos_shared::http::ApiError;
+use pos_shared::sync::VariantRecord;
+use pos_shared::{BrandId, CategoryId, VariantId};
+use serde::{Deserialize, Serialize};
+
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 500;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/catalog", get(list))
+        .route("/v1/catalog/{variant_id}", get(one))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    q: Option<String>,
+    category_id: Option<String>,
+    brand_id: Option<String>,
+    /// `sku` (default) or `name`.
+    sort: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Page {
+    items: Vec<VariantRecord>,
+    /// Pass back as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+/// `<sort>.<hex of the sort key>.<id>`: opaque to callers, URL-safe, and tied
+/// to the sort it came from.
+fn encode_cursor(sort: CatalogSort, key: &str, id: uuid::Uuid) -> String {
+    let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("{}.{hex}.{id}", sort.as_str())
+}
+
+fn decode_cursor(sort: CatalogSort, cursor: &str) -> Result<(String, uuid::Uuid), ApiError> {
+    let bad = || ApiError::invalid("cursor", "cursor is not one this API gave out");
+    let mut parts = cursor.splitn(3, '.');
+    let (Some(s), Some(hex), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    if s != sort.as_str() {
+        return Err(ApiError::invalid(
+            "cursor",
+            format!(
+                "this cursor pages the catalog sorted by {s}, not by {}",
+                sort.as_str()
+            ),
+        ));
+    }
+    if hex.len() % 2 != 0 {
+        return Err(bad());
+    }
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| bad())?;
+    let key = String::from_utf8(bytes).map_err(|_| bad())?;
+    let id = id.parse().map_err(|_| bad())?;
+    Ok((key, id))
+}
+
+async fn list(
+    State(app): State<AppState>,
+    hq: Hq,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Page>, ApiError> {
+    let Query(q) = query.map_err(query_error)?;
+    let sort = match q.sort.as_deref() {
+        None => CatalogSort::Sku,
+        Some(s) => CatalogSort::parse(s)
+            .ok_or_else(|| ApiError::invalid("sort", format!("sort {s:?} is not sku or name")))?,
+    };
+    let limit = match q.limit {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "limit",
+                    format!("limit {l:?} is not a number from 1 to {MAX_LIMIT}"),
+                )
+            })?,
+    };
+    let text = q.q.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
+        return Err(ApiError::invalid("q", "q is longer than 100 characters"));
+    }
+    let category = q
+        .category_id
+        .map(|c| path_id::<CategoryId>("category_id", &c))
+        .transpose()?;
+    let brand = q
+        .brand_id
+        .map(|b| path_id::<BrandId>("brand_id", &b))
+        .transpose()?;
+    let after = q.cursor.map(|c| decode_cursor(sort, &c)).transpose()?;
+    let page = app
+        .storage
+        .catalog(
+            hq.tenant,
+            &CatalogQuery {
+                text,
+                category,
+                brand,
+                sort,
+                after,
+                limit,
+            },
+        )
+        .await
+        .map_err(db_error)?;
+    Ok(Json(Page {
+        items: page.items,
+        next_cursor: page.next.map(|(key, id)| encode_cursor(sort, &key, id)),
+    }))
+}
+
+async fn one(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<VariantRecord>, ApiError> {
+    let variant = path_id::<VariantId>("variant_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .catalog_item(hq.tenant, variant)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_tampering() {
+        let id = uuid::Uuid::now_v7();
+        for key in ["TEA-250", "Chai, masala ☕", ""] {
+            let c = encode_cursor(CatalogSort::Name, key, id);
+            assert_eq!(
+                decode_cursor(CatalogSort::Name, &c).unwrap(),
+                (key.to_owned(), id)
+            );
+            assert!(
+                decode_cursor(CatalogSort::Sku, &c).is_err(),
+                "another sort's cursor"
+            );
+        }
+        for bad in [
+            "",
+            "sku",
+            "sku.zz.x",
+            "sku.abc.00000000-0000-0000-0000-000000000000",
+            "sku.ff.nope",
+        ] {
+            assert!(decode_cursor(CatalogSort::Sku, bad).is_err(), "{bad}");
+        }
+    }
+}
