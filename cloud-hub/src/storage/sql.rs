@@ -507,34 +507,7 @@ macro_rules! sql_storage {
             }
 
             async fn set_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
-                let updated = sqlx::query(
-                    "UPDATE variants SET price_minor = $3, currency = $4, updated_at_ms = $5 WHERE tenant_id = $1 AND id = $2"
-                )
-                .bind(tenant.as_uuid())
-                .bind(variant.as_uuid())
-                .bind(price.minor())
-                .bind(price.currency().as_str())
-                .bind(now_ms())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if updated == 0 {
-                    return Err(DbError::NotFound("variant"));
-                }
-                let row: VariantRow = sqlx::query_as(&format!(
-                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(variant.as_uuid())
-                .fetch_one(&mut *tx)
-                .await?;
-                let record = variant_from_row(row)?;
-                Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
-                tx.commit().await?;
-                self.feed_changed();
-                Ok(record)
+                self.write_base_price(tenant, variant, price).await
             }
 
             async fn record_movement(&self, tenant: TenantId, movement: &MovementRecord) -> DbResult<MovementOutcome> {

@@ -1,4 +1,4 @@
-//! Price windows at the hub, for both backends: scheduled and ended under the
+//! Prices at the hub, for both backends: a variant's base price, and price windows: scheduled and ended under the
 //! tenant lock (so the overlap check and the insert see the same windows),
 //! announced to tills in the same transaction, and the effective price read in
 //! one query. Expanded inside `sql_storage!`.
@@ -29,6 +29,38 @@ macro_rules! sql_price_paths {
         }
 
         impl $storage {
+            /// Sets a variant's base price and announces the variant to every till.
+            pub(crate) async fn write_base_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let updated = sqlx::query(
+                    "UPDATE variants SET price_minor = $3, currency = $4, updated_at_ms = $5 WHERE tenant_id = $1 AND id = $2"
+                )
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .bind(price.minor())
+                .bind(price.currency().as_str())
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let row: VariantRow = sqlx::query_as(&format!(
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_one(&mut *tx)
+                .await?;
+                let record = variant_from_row(row)?;
+                Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(record)
+            }
+
             /// Refuses `window` if another of its variant, scope and channel
             /// shares an instant with it.
             async fn check_no_overlap(tx: &mut Tx<'_>, tenant: TenantId, window: &PriceWindow) -> DbResult<()> {
