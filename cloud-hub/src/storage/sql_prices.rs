@@ -1,7 +1,8 @@
-//! Prices at the hub, for both backends: a variant's base price, and price windows: scheduled and ended under the
-//! tenant lock (so the overlap check and the insert see the same windows),
-//! announced to tills in the same transaction, and the effective price read in
-//! one query. Expanded inside `sql_storage!`.
+//! Prices at the hub, for both backends: a variant's base price, and price
+//! windows scheduled and ended under the tenant lock (so the overlap check and
+//! the insert see the same windows), announced to tills in the same
+//! transaction, and the effective price read in one query. Expanded inside
+//! `sql_storage!`.
 
 /// Implements the price window queries on `$storage`.
 macro_rules! sql_price_paths {
