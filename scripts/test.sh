@@ -9,12 +9,8 @@ cd "$(dirname "$0")/.."
 log() { printf '==> %s\n' "$*" >&2; }
 
 # --- system packages -------------------------------------------------------
-find_pg_bin() {
-  for dir in /usr/lib/postgresql/15/bin /usr/local/bin /usr/lib/postgresql/*/bin; do
-    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return 0; fi
-  done
-  return 1
-}
+# shellcheck source=scripts/postgres.sh
+. scripts/postgres.sh
 missing=()
 find_pg_bin >/dev/null || missing+=(postgresql-15)
 command -v cc >/dev/null || missing+=(gcc libc6-dev)
@@ -33,28 +29,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-PG_BIN=$(find_pg_bin)
 
 # --- throwaway PostgreSQL ----------------------------------------------------
-PG_DIR=$(mktemp -d /tmp/pos-pg.XXXXXX)
-PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then
-  # PostgreSQL refuses to run as root.
-  id pos-test >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin pos-test
-  chown pos-test "$PG_DIR"
-  as_pg=(runuser -u pos-test --)
-fi
-stop_pg() {
-  "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$PG_DIR"
-}
-trap stop_pg EXIT
-log "starting PostgreSQL ($PG_BIN) on 127.0.0.1:$PG_PORT"
-"${as_pg[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" --username=pos_test --auth=trust --no-sync -E UTF8 >/dev/null
-"${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null
-export TEST_DATABASE_URL="postgres://pos_test@127.0.0.1:$PG_PORT/postgres"
+start_postgres
 
 # --- JavaScript: Automerge for the interoperability test, Playwright and axe
 # for the browser tests (the cashier UI itself is built by edge-agent/build.rs).

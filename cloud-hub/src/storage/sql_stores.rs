@@ -7,7 +7,7 @@ macro_rules! sql_store_paths {
     ($storage:ty) => {
         use $crate::storage::orderability::{CatalogItem, CatalogView, StoreStatus};
 
-        type CatalogRow = (Uuid, String, String, String, i64, String, Option<i64>, Option<Uuid>, i64, i64, i64);
+        type CatalogRow = (Uuid, String, String, String, i64, String, Option<i64>, Option<i64>, i64, i64, i64);
 
         impl $storage {
             pub(crate) async fn write_store_status(
@@ -68,18 +68,21 @@ macro_rules! sql_store_paths {
             ) -> DbResult<CatalogView> {
                 let shop = self.store(tenant, store).await?;
                 // The effective price is the store's window, else the chain's,
-                // else the base price, as in `effective_price`; reservations
-                // count until their expiry.
+                // else the base price, as in `effective_price`. Windows of one
+                // variant, scope and channel never overlap, so at most one of
+                // each scope holds: two plain joins, not a lookup per item.
+                // Reservations count until their expiry.
                 let rows: Vec<CatalogRow> = sqlx::query_as(
-                    "SELECT v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, w.price_minor, w.store_id, \
+                    "SELECT v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, ws.price_minor, wc.price_minor, \
                      COALESCE(sp.on_hand_milli, 0), COALESCE(r.held, 0), \
                      CAST(CASE WHEN d.variant_id IS NULL THEN 1 ELSE 0 END AS BIGINT) \
                      FROM variants v \
-                     LEFT JOIN price_windows w ON w.id = ( \
-                       SELECT pw.id FROM price_windows pw WHERE pw.tenant_id = v.tenant_id AND pw.variant_id = v.id AND pw.channel = $3 \
-                       AND (pw.store_id = $2 OR pw.store_id IS NULL) AND pw.effective_from_ms <= $4 \
-                       AND (pw.effective_to_ms IS NULL OR pw.effective_to_ms > $4) \
-                       ORDER BY CASE WHEN pw.store_id IS NULL THEN 1 ELSE 0 END, pw.effective_from_ms DESC LIMIT 1) \
+                     LEFT JOIN price_windows ws ON ws.tenant_id = v.tenant_id AND ws.variant_id = v.id AND ws.channel = $3 \
+                       AND ws.store_id = $2 AND ws.effective_from_ms <= $4 \
+                       AND (ws.effective_to_ms IS NULL OR ws.effective_to_ms > $4) \
+                     LEFT JOIN price_windows wc ON wc.tenant_id = v.tenant_id AND wc.variant_id = v.id AND wc.channel = $3 \
+                       AND wc.store_id IS NULL AND wc.effective_from_ms <= $4 \
+                       AND (wc.effective_to_ms IS NULL OR wc.effective_to_ms > $4) \
                      LEFT JOIN stock_positions sp ON sp.tenant_id = v.tenant_id AND sp.store_id = $2 AND sp.variant_id = v.id \
                      LEFT JOIN (SELECT variant_id, CAST(SUM(qty_milli) AS BIGINT) AS held FROM stock_reservations \
                                 WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $4 \
@@ -94,13 +97,13 @@ macro_rules! sql_store_paths {
                 .fetch_all(&self.pool)
                 .await?;
                 let mut items = Vec::with_capacity(rows.len());
-                for (id, sku, name, barcode, base, currency, window, window_store, on_hand, held, listed) in rows {
+                for (id, sku, name, barcode, base, currency, store_window, chain_window, on_hand, held, listed) in rows {
                     let currency = pos_shared::Currency::parse(&currency)
                         .map_err(|e| DbError::Corrupt(format!("variant {id}: {e}")))?;
-                    let (price, price_source) = match (window, window_store) {
-                        (Some(p), Some(_)) => (p, PriceSource::StoreWindow),
-                        (Some(p), None) => (p, PriceSource::ChainWindow),
-                        (None, _) => (base, PriceSource::Base),
+                    let (price, price_source) = match (store_window, chain_window) {
+                        (Some(p), _) => (p, PriceSource::StoreWindow),
+                        (None, Some(p)) => (p, PriceSource::ChainWindow),
+                        (None, None) => (base, PriceSource::Base),
                     };
                     let available = pos_shared::Qty::from_milli(on_hand - held);
                     let reasons = $crate::storage::orderability::reasons(shop.status, listed != 0, available);

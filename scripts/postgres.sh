@@ -1,0 +1,34 @@
+# Sourced by scripts/test.sh and scripts/bench-hub.sh: finds PostgreSQL's server
+# binaries and starts a throwaway server (initdb in a temp dir, as a non-root
+# user, on a free loopback port, fsync off), exporting TEST_DATABASE_URL and
+# stopping it on exit. Needs `log` defined by the caller.
+
+find_pg_bin() {
+  for dir in /usr/lib/postgresql/15/bin /usr/local/bin /usr/lib/postgresql/*/bin; do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return 0; fi
+  done
+  return 1
+}
+
+start_postgres() {
+  PG_BIN=$(find_pg_bin) || { log "PostgreSQL 15 server binaries not found (apt-get install postgresql-15)"; exit 1; }
+  PG_DIR=$(mktemp -d /tmp/pos-pg.XXXXXX)
+  PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  as_pg=()
+  if [ "$(id -u)" -eq 0 ]; then
+    # PostgreSQL refuses to run as root.
+    id pos-test >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin pos-test
+    chown pos-test "$PG_DIR"
+    as_pg=(runuser -u pos-test --)
+  fi
+  stop_pg() {
+    "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+  }
+  trap stop_pg EXIT
+  log "starting PostgreSQL ($PG_BIN) on 127.0.0.1:$PG_PORT"
+  "${as_pg[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" --username=pos_test --auth=trust --no-sync -E UTF8 >/dev/null
+  "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null
+  export TEST_DATABASE_URL="postgres://pos_test@127.0.0.1:$PG_PORT/postgres"
+}

@@ -1,0 +1,221 @@
+//! Benchmark: the hub on PostgreSQL with a 100,000-variant catalog.
+//!
+//! `./scripts/bench-hub.sh` starts a throwaway PostgreSQL server and runs it
+//! (`BENCH_VARIANTS`, `BENCH_VIEWS`, `BENCH_LOOKUPS`, `BENCH_MOVEMENTS` change the
+//! sizes). The catalog is bulk-loaded with SQL (one product per variant, a
+//! tenth with a price window, a fiftieth with a held reservation); everything
+//! measured goes through the hub's storage layer, the code the API runs. Each
+//! figure is printed next to the raw operation it is built on, on the same
+//! server in the same run:
+//!
+//! - the catalog view of one store (status, assortment, effective price, stock,
+//!   orderability for every variant) next to a bare scan of the variants;
+//! - the effective price of one variant at one store next to a primary-key select;
+//! - stock movements recorded one by one (ledger row, position, feed change,
+//!   under the tenant lock) next to single-row INSERTs.
+
+use cloud_hub::storage::{self, NewStore};
+use pos_shared::sync::{MovementReason, MovementRecord};
+use pos_shared::{MovementId, Qty, StoreId, Timestamp, VariantId};
+use std::time::{Duration, Instant};
+
+fn env_size(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn summarize(name: &str, mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+    let (median, p95) = (at(0.5), at(0.95));
+    println!(
+        "  {name:<52} median {:>9.3} ms   p95 {:>9.3} ms",
+        median.as_secs_f64() * 1e3,
+        p95.as_secs_f64() * 1e3
+    );
+    (median, p95)
+}
+
+fn ratio(what: &str, measured: (Duration, Duration), base: (Duration, Duration)) {
+    println!(
+        "  {:<52} median {:>9.2}x    p95 {:>9.2}x",
+        format!("ratio {what}"),
+        measured.0.as_secs_f64() / base.0.as_secs_f64(),
+        measured.1.as_secs_f64() / base.1.as_secs_f64()
+    );
+}
+
+/// Bulk-loads `n` variants with stock at `store`, price windows and reservations.
+async fn load(pool: &sqlx::PgPool, tenant: uuid::Uuid, store: uuid::Uuid, n: i64) {
+    let steps = [
+        "INSERT INTO products (id, tenant_id, name, created_at_ms) \
+         SELECT md5('p' || g)::uuid, $1, 'Product ' || g, 0 FROM generate_series(1, $3) g",
+        "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms) \
+         SELECT md5('v' || g)::uuid, $1, md5('p' || g)::uuid, 'Item ' || g, 'SKU-' || lpad(g::text, 7, '0'), \
+         lpad(g::text, 14, '0'), 1000 + g % 5000, 'INR', 0 FROM generate_series(1, $3) g",
+        "INSERT INTO stock_positions (tenant_id, store_id, variant_id, on_hand_milli, updated_at_ms) \
+         SELECT $1, $2, md5('v' || g)::uuid, (g % 100) * 1000, 0 FROM generate_series(1, $3) g",
+        "INSERT INTO price_windows (id, tenant_id, variant_id, store_id, channel, price_minor, currency, effective_from_ms, created_at_ms) \
+         SELECT md5('w' || g)::uuid, $1, md5('v' || g)::uuid, CASE WHEN g % 20 = 0 THEN $2 END, 'pos', 900 + g % 5000, 'INR', 0, 0 \
+         FROM generate_series(1, $3) g WHERE g % 10 = 0",
+        "INSERT INTO stock_reservations (id, tenant_id, store_id, variant_id, qty_milli, order_ref, state, expires_at_ms, created_at_ms) \
+         SELECT md5('r' || g)::uuid, $1, $2, md5('v' || g)::uuid, 1000, 'ORD-' || g, 'held', 9000000000000, 0 \
+         FROM generate_series(1, $3) g WHERE g % 50 = 0",
+        "ANALYZE",
+    ];
+    for sql in steps {
+        let q = sqlx::query(sql);
+        let q = if sql == "ANALYZE" {
+            q
+        } else {
+            q.bind(tenant).bind(store).bind(n)
+        };
+        q.execute(pool).await.expect("bulk load");
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let admin = std::env::var("TEST_DATABASE_URL")
+        .expect("TEST_DATABASE_URL names a PostgreSQL server: run ./scripts/bench-hub.sh");
+    let n = env_size("BENCH_VARIANTS", 100_000) as i64;
+    let views = env_size("BENCH_VIEWS", 15);
+    let lookups = env_size("BENCH_LOOKUPS", 2_000);
+    let movements = env_size("BENCH_MOVEMENTS", 3_000);
+    let name = format!("bench_{}", uuid::Uuid::now_v7().simple());
+    let url = cloud_hub::storage::postgres::create_database(&admin, &name)
+        .await
+        .expect("create database");
+    let hub = storage::connect(&url).await.expect("open storage");
+    let pool = sqlx::PgPool::connect(&url).await.expect("pool");
+    let tenant = hub
+        .create_tenant("Bench Chain", "bench-key")
+        .await
+        .expect("tenant")
+        .id;
+    let store = hub
+        .create_store(
+            tenant,
+            &NewStore {
+                code: "BLR-01".into(),
+                name: "Indiranagar".into(),
+                currency: pos_shared::Currency::parse("INR").expect("INR"),
+            },
+        )
+        .await
+        .expect("store")
+        .id;
+    println!("hub on PostgreSQL, {n} variants in one store");
+    let started = Instant::now();
+    load(&pool, tenant.as_uuid(), store.as_uuid(), n).await;
+    println!(
+        "  bulk load (SQL)                                      {:>9.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let ids: Vec<(uuid::Uuid,)> = sqlx::query_as("SELECT id FROM variants WHERE tenant_id = $1")
+        .bind(tenant.as_uuid())
+        .fetch_all(&pool)
+        .await
+        .expect("ids");
+
+    // The catalog view of the store, against a bare scan of the variants.
+    let mut view = Vec::new();
+    for _ in 0..views {
+        let t = Instant::now();
+        let v = hub
+            .catalog_view(tenant, store, "pos", Timestamp::now())
+            .await
+            .expect("view");
+        view.push(t.elapsed());
+        assert_eq!(v.items.len() as i64, n);
+    }
+    let view = summarize("catalog view, one store (every variant)", view);
+    let mut scan = Vec::new();
+    for _ in 0..views {
+        let t = Instant::now();
+        let rows: Vec<(uuid::Uuid, i64)> =
+            sqlx::query_as("SELECT id, price_minor FROM variants WHERE tenant_id = $1")
+                .bind(tenant.as_uuid())
+                .fetch_all(&pool)
+                .await
+                .expect("scan");
+        scan.push(t.elapsed());
+        assert_eq!(rows.len() as i64, n);
+    }
+    let scan = summarize("baseline: bare scan of the variants", scan);
+    ratio("catalog view / bare scan", view, scan);
+
+    // The effective price of one variant, against a primary-key select.
+    let mut rng = fastrand::Rng::with_seed(7);
+    let picks: Vec<VariantId> = (0..lookups)
+        .map(|_| VariantId::from_uuid(ids[rng.usize(..ids.len())].0))
+        .collect();
+    let mut price = Vec::new();
+    for v in &picks {
+        let t = Instant::now();
+        hub.effective_price(tenant, store, *v, "pos", Timestamp::now())
+            .await
+            .expect("price");
+        price.push(t.elapsed());
+    }
+    let price = summarize("effective price, one variant", price);
+    let mut point = Vec::new();
+    for v in &picks {
+        let t = Instant::now();
+        let _: (i64,) = sqlx::query_as("SELECT price_minor FROM variants WHERE id = $1")
+            .bind(v.as_uuid())
+            .fetch_one(&pool)
+            .await
+            .expect("point");
+        point.push(t.elapsed());
+    }
+    let point = summarize("baseline: primary-key select", point);
+    ratio("effective price / point select", price, point);
+
+    // Movements one by one, against single-row INSERTs.
+    let t = Instant::now();
+    for i in 0..movements {
+        let m = MovementRecord {
+            movement_id: MovementId::new(),
+            store_id: StoreId::from_uuid(store.as_uuid()),
+            variant_id: picks[i % picks.len()],
+            delta: Qty::units(5),
+            reason: MovementReason::Receipt,
+            sale_id: None,
+            terminal_id: None,
+            occurred_at: Timestamp::now(),
+        };
+        hub.record_movement(tenant, &m).await.expect("movement");
+    }
+    let ingest = movements as f64 / t.elapsed().as_secs_f64();
+    sqlx::query("CREATE TABLE bench_raw (id UUID PRIMARY KEY, n BIGINT NOT NULL)")
+        .execute(&pool)
+        .await
+        .expect("raw table");
+    let t = Instant::now();
+    for i in 0..movements {
+        sqlx::query("INSERT INTO bench_raw (id, n) VALUES ($1, $2)")
+            .bind(uuid::Uuid::now_v7())
+            .bind(i as i64)
+            .execute(&pool)
+            .await
+            .expect("raw insert");
+    }
+    let raw = movements as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "  {:<52} {:>9.0} /s",
+        "stock movements recorded one by one", ingest
+    );
+    println!("  {:<52} {:>9.0} /s", "baseline: single-row INSERTs", raw);
+    println!(
+        "  {:<52} {:>9.2}x",
+        "ratio movement rate / INSERT rate",
+        ingest / raw
+    );
+}
