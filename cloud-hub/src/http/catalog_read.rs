@@ -4,6 +4,7 @@
 use super::{db_error, path_id, query_error, AppState};
 use crate::auth::Hq;
 use crate::storage::catalog_list::{CatalogQuery, CatalogSort};
+use crate::storage::versions::ItemVersion;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -20,6 +21,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/catalog", get(list))
         .route("/v1/catalog/{variant_id}", get(one))
+        .route("/v1/catalog/{variant_id}/versions", get(versions))
 }
 
 #[derive(Deserialize)]
@@ -144,6 +146,21 @@ async fn one(
     Ok(Json(
         app.storage
             .catalog_item(hq.tenant, variant)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+/// The variant's distinct states, oldest first, each with its normalized hash.
+async fn versions(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<ItemVersion>>, ApiError> {
+    let variant = path_id::<VariantId>("variant_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .item_versions(hq.tenant, variant)
             .await
             .map_err(db_error)?,
     ))

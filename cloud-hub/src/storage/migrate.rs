@@ -33,6 +33,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(13, "hub-postgres/0013_price_windows.sql"),
     migration!(14, "hub-postgres/0014_stock_reservations.sql"),
     migration!(15, "hub-postgres/0015_store_status_and_assortment.sql"),
+    migration!(16, "hub-postgres/0016_catalog_item_versions.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -51,6 +52,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(13, "hub-sqlite/0013_price_windows.sql"),
     migration!(14, "hub-sqlite/0014_stock_reservations.sql"),
     migration!(15, "hub-sqlite/0015_store_status_and_assortment.sql"),
+    migration!(16, "hub-sqlite/0016_catalog_item_versions.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

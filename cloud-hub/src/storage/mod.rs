@@ -25,6 +25,7 @@ mod sql_staff;
 mod sql_stores;
 mod sql_writes;
 mod sqlite;
+pub mod versions;
 
 pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;
@@ -375,6 +376,12 @@ pub trait Storage: Send + Sync + 'static {
         query: &catalog_list::CatalogQuery,
     ) -> DbResult<catalog_list::CatalogPage>;
     async fn catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord>;
+    /// A variant's distinct states, oldest first.
+    async fn item_versions(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
+    ) -> DbResult<Vec<versions::ItemVersion>>;
     async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord>;
     async fn brands(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>>;
 

@@ -475,6 +475,10 @@ macro_rules! sql_storage {
                 self.read_catalog_item(tenant, variant).await
             }
 
+            async fn item_versions(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<versions::ItemVersion>> {
+                self.read_item_versions(tenant, variant).await
+            }
+
             async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord> {
                 self.brand_insert(tenant, brand).await
             }

@@ -68,6 +68,33 @@ macro_rules! sql_catalog_paths {
                 Ok($crate::storage::catalog_list::CatalogPage { items, next })
             }
 
+            pub(crate) async fn read_item_versions(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+            ) -> DbResult<Vec<$crate::storage::versions::ItemVersion>> {
+                self.read_catalog_item(tenant, variant).await?;
+                let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+                    "SELECT version, hash, record, recorded_at_ms FROM catalog_item_versions \
+                     WHERE tenant_id = $1 AND variant_id = $2 ORDER BY version",
+                )
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(version, hash, record, at)| {
+                        Ok($crate::storage::versions::ItemVersion {
+                            version: version as u32,
+                            hash,
+                            recorded_at: Timestamp::from_unix_millis(at),
+                            record: serde_json::from_str(&record)
+                                .map_err(|e| DbError::Corrupt(format!("variant {variant} version {version}: {e}")))?,
+                        })
+                    })
+                    .collect()
+            }
+
             pub(crate) async fn read_catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord> {
                 let row: Option<VariantRow> = sqlx::query_as(&format!(
                     "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2"
@@ -291,6 +318,7 @@ macro_rules! sql_catalog_paths {
                     .await
                     .map_err(DbError::from_sqlx)?;
                     Self::claim_barcodes(&mut tx, tenant, &record).await?;
+                    Self::record_version(&mut tx, tenant, &record).await?;
                     Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
                     variants.push(record);
                 }

@@ -56,6 +56,11 @@ macro_rules! sql_price_paths {
                 .fetch_one(&mut *tx)
                 .await?;
                 let record = variant_from_row(row)?;
+                // The same price again is no change: no version, nothing for tills.
+                if !Self::record_version(&mut tx, tenant, &record).await? {
+                    tx.rollback().await?;
+                    return Ok(record);
+                }
                 Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
                 tx.commit().await?;
                 self.feed_changed();

@@ -99,6 +99,37 @@ macro_rules! sql_write_paths {
                 Ok(MovementOutcome::Recorded)
             }
 
+            /// Records `record` as the variant's next version unless it equals
+            /// the latest; returns whether it was a change.
+            async fn record_version(tx: &mut Tx<'_>, tenant: TenantId, record: &VariantRecord) -> DbResult<bool> {
+                let hash = $crate::storage::versions::normalized_hash(record);
+                let latest: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT version, hash FROM catalog_item_versions WHERE tenant_id = $1 AND variant_id = $2 \
+                     ORDER BY version DESC LIMIT 1",
+                )
+                .bind(tenant.as_uuid())
+                .bind(record.variant_id.as_uuid())
+                .fetch_optional(&mut **tx)
+                .await?;
+                if latest.as_ref().is_some_and(|(_, h)| *h == hash) {
+                    return Ok(false);
+                }
+                let json = serde_json::to_string(record).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO catalog_item_versions (tenant_id, variant_id, version, hash, record, recorded_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(record.variant_id.as_uuid())
+                .bind(latest.map_or(1, |(v, _)| v + 1))
+                .bind(hash)
+                .bind(json)
+                .bind(now_ms())
+                .execute(&mut **tx)
+                .await?;
+                Ok(true)
+            }
+
             async fn variant_exists(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<bool> {
                 let found: Option<(Uuid,)> =
                     sqlx::query_as("SELECT id FROM variants WHERE tenant_id = $1 AND id = $2")

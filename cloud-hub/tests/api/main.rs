@@ -13,3 +13,4 @@ mod prices;
 mod reservations;
 mod staff;
 mod stock;
+mod versions;
