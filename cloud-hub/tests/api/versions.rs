@@ -17,7 +17,9 @@ async fn announcements(shop: &Shop) -> usize {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["type"] == "variant_upserted" && c["variant_id"] == shop.variants[0].0.as_str())
+        .filter(|c| {
+            c["type"] == "variant_upserted" && c["variant_id"] == shop.variants[0].0.as_str()
+        })
         .count()
 }
 
