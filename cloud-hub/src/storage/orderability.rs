@@ -70,6 +70,23 @@ pub struct CatalogItem {
     pub reasons: Vec<&'static str>,
 }
 
+impl From<CatalogItem> for super::Position {
+    fn from(item: CatalogItem) -> Self {
+        super::Position {
+            variant_id: item.variant_id,
+            sku: item.sku,
+            name: item.name,
+            barcode: item.barcode,
+            on_hand: item.on_hand,
+            reserved: item.reserved,
+            available: item.available,
+            listed: item.listed,
+            orderable: item.orderable,
+            reasons: item.reasons,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CatalogView {
     pub store: Store,

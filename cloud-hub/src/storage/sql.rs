@@ -4,7 +4,7 @@
 //! `RETURNING`, `ON CONFLICT … DO NOTHING/UPDATE`. Ids bind as `Uuid` (native `uuid`
 //! on PostgreSQL, a 16-byte BLOB on SQLite); times and quantities as `i64`.
 
-use super::{DbError, DbResult, DeviceIdentity, Position, SaleSummary, Terminal, TerminalStatus};
+use super::{DbError, DbResult, DeviceIdentity, SaleSummary, Terminal, TerminalStatus};
 use pos_shared::sync::{MovementReason, MovementRecord, VariantRecord};
 use pos_shared::{
     Currency, Gtin, Money, MovementId, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId,
@@ -194,27 +194,6 @@ pub(crate) fn terminal_status_from_row(
     }
 }
 
-pub(crate) fn position_from_row(
-    row: (Uuid, String, String, String, i64, i64, i64),
-    status: super::orderability::StoreStatus,
-) -> Position {
-    let (id, sku, name, barcode, on_hand, reserved, listed) = row;
-    let available = Qty::from_milli(on_hand - reserved);
-    let reasons = super::orderability::reasons(status, listed != 0, available);
-    Position {
-        variant_id: VariantId::from_uuid(id),
-        sku,
-        name,
-        barcode,
-        on_hand: Qty::from_milli(on_hand),
-        reserved: Qty::from_milli(reserved),
-        available,
-        listed: listed != 0,
-        orderable: reasons.is_empty(),
-        reasons,
-    }
-}
-
 pub(crate) fn sale_from_row(row: SaleRow) -> DbResult<SaleSummary> {
     let (id, terminal_id, receipt_no, total, currency, occurred, received) = row;
     Ok(SaleSummary {
@@ -232,7 +211,7 @@ macro_rules! sql_storage {
     ($storage:ty, $db:ty, $snapshot_isolation:expr) => {
         use $crate::storage::sql::{
             terminal_status_from_row, TerminalStatusRow,
-            device_from_row, movement_from_row, now_ms, position_from_row, sale_from_row,
+            device_from_row, movement_from_row, now_ms, sale_from_row,
             variant_from_row, json_column, DeviceRow, MovementRow, SaleRow, VariantRow, DEVICE_COLUMNS,
             MOVEMENT_COLUMNS, VARIANT_COLUMNS, VARIANT_FROM,
         };
@@ -548,23 +527,11 @@ macro_rules! sql_storage {
             }
 
             async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>> {
-                let status = self.store(tenant, store).await?.status;
-                let rows: Vec<(Uuid, String, String, String, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT v.id, v.sku, v.name, v.gtin, COALESCE(p.on_hand_milli, 0), COALESCE(r.held, 0), \
-                     CAST(CASE WHEN d.variant_id IS NULL THEN 1 ELSE 0 END AS BIGINT) FROM variants v \
-                     LEFT JOIN stock_positions p ON p.tenant_id = v.tenant_id AND p.variant_id = v.id AND p.store_id = $2 \
-                     LEFT JOIN (SELECT variant_id, CAST(SUM(qty_milli) AS BIGINT) AS held FROM stock_reservations \
-                                WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $3 \
-                                GROUP BY variant_id) r ON r.variant_id = v.id \
-                     LEFT JOIN store_delistings d ON d.tenant_id = v.tenant_id AND d.store_id = $2 AND d.variant_id = v.id \
-                     WHERE v.tenant_id = $1 ORDER BY v.sku",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(now_ms())
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().map(|row| position_from_row(row, status)).collect())
+                // The stock half of the catalog view: one query for both.
+                let view = self
+                    .read_catalog_view(tenant, store, pos_shared::pricing::POS_CHANNEL, Timestamp::now())
+                    .await?;
+                Ok(view.items.into_iter().map(Position::from).collect())
             }
 
             async fn reserve(&self, tenant: TenantId, new: &NewReservation) -> DbResult<ReservationOutcome> {
