@@ -23,14 +23,14 @@ use uuid::Uuid;
 ///   in the feed; return, shift-close and audit facts.
 /// - 3: the category tree and price windows in the feed and in snapshots;
 ///   brand, category, synonyms, alternate barcodes and quick keys on variants.
+/// - 4: variant tombstones in the feed (HQ deleted the item).
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
-pub const PROTOCOL_VERSION: u16 = 3;
+pub const PROTOCOL_VERSION: u16 = 4;
 
-/// The first version whose feed and snapshots carry the category tree and
-/// price windows.
-pub const CATEGORY_PROTOCOL: u16 = 3;
+/// The first version whose feed carries variant tombstones.
+pub const TOMBSTONE_PROTOCOL: u16 = 4;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
@@ -183,6 +183,11 @@ pub enum ChangeBody {
     CategoryUpserted(crate::catalog::CategoryRecord),
     /// A price window was scheduled or cut short (chain-wide or this store's).
     PriceScheduled(crate::pricing::PriceWindow),
+    /// HQ deleted the variant: tills stop selling it (protocol 4). Its past
+    /// sales, returns and movements stand.
+    VariantDeleted {
+        variant_id: VariantId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -71,10 +71,16 @@ impl Hq {
             .await
             .map_err(|e| HqError(format!("{method} {path}: {e}")))?;
         let status = resp.status();
-        let value: Value = resp
-            .json()
+        let text = resp
+            .text()
             .await
             .map_err(|e| HqError(format!("{method} {path}: {e}")))?;
+        // A 204 has no body at all.
+        let value: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).map_err(|e| HqError(format!("{method} {path}: {e}")))?
+        };
         if status != expect {
             return Err(HqError(format!("{method} {path}: {status}: {value}")));
         }
@@ -239,6 +245,31 @@ impl Hq {
         )
         .await?;
         Ok(())
+    }
+
+    /// Changes a variant's details (`PATCH /v1/variants/{id}`).
+    pub async fn edit_variant(&self, variant: &str, changes: Value) -> HqResult<Value> {
+        self.call(
+            reqwest::Method::PATCH,
+            &format!("/v1/variants/{variant}"),
+            Some(changes),
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// Deletes a variant from the catalog; tills hear a tombstone.
+    pub async fn delete_variant(&self, variant: &str) -> HqResult<()> {
+        let path = format!("/v1/variants/{variant}");
+        self.call(reqwest::Method::DELETE, &path, None, StatusCode::NO_CONTENT)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn restore_variant(&self, variant: &str) -> HqResult<Value> {
+        let path = format!("/v1/variants/{variant}/restore");
+        self.call(reqwest::Method::POST, &path, None, StatusCode::OK)
+            .await
     }
 
     pub async fn set_price(&self, variant: &str, paise: i64) -> HqResult<()> {

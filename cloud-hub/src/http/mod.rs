@@ -9,6 +9,7 @@ mod reservations;
 mod staff;
 mod store_view;
 pub(crate) mod sync;
+mod variants;
 
 use crate::storage::{DbError, DynStorage};
 use axum::extract::rejection::QueryRejection;
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(prices::router())
         .merge(reservations::router())
         .merge(store_view::router())
+        .merge(variants::router())
         .merge(staff::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })

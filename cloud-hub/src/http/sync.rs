@@ -19,7 +19,8 @@ use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sync::{
     check_protocol, DeviceCredential, DocPurpose, EnrollRequest, Fact, FactOutcome, FactResult,
-    FeedPage, UploadAck, CATEGORY_PROTOCOL, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
+    FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
+    TOMBSTONE_PROTOCOL,
 };
 use pos_shared::Envelope;
 use serde::Deserialize;
@@ -170,14 +171,11 @@ async fn feed(
 /// A feed page as a terminal speaking protocol `v` can read it: older
 /// terminals skip what they do not know, and their cursor still moves past it.
 fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
-    if v < CATEGORY_PROTOCOL {
-        use pos_shared::sync::ChangeBody;
-        page.changes.retain(|c| {
-            !matches!(
-                c.body,
-                ChangeBody::CategoryUpserted(_) | ChangeBody::PriceScheduled(_)
-            )
-        });
+    if v < TOMBSTONE_PROTOCOL {
+        // A version-3 till cannot hear of a deletion: it sells the item until
+        // it upgrades, and the hub records those sales as it records any.
+        page.changes
+            .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::VariantDeleted { .. }));
     }
     page.protocol_version = v;
     page
@@ -400,15 +398,11 @@ async fn snapshot(
             .with_field("seq")
         })?,
         None => {
-            let mut taken = app
+            let taken = app
                 .storage
                 .store_snapshot(&device)
                 .await
                 .map_err(db_error)?;
-            if v < CATEGORY_PROTOCOL {
-                taken.categories.clear();
-                taken.prices.clear();
-            }
             let built = tokio::task::spawn_blocking(move || snapshot::encode(&taken, v))
                 .await
                 .map_err(ApiError::internal)?

@@ -34,6 +34,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(14, "hub-postgres/0014_stock_reservations.sql"),
     migration!(15, "hub-postgres/0015_store_status_and_assortment.sql"),
     migration!(16, "hub-postgres/0016_catalog_item_versions.sql"),
+    migration!(17, "hub-postgres/0017_variant_deletion.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -53,6 +54,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(14, "hub-sqlite/0014_stock_reservations.sql"),
     migration!(15, "hub-sqlite/0015_store_status_and_assortment.sql"),
     migration!(16, "hub-sqlite/0016_catalog_item_versions.sql"),
+    migration!(17, "hub-sqlite/0017_variant_deletion.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

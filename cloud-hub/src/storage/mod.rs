@@ -23,6 +23,7 @@ mod sql_reservations;
 mod sql_snapshot;
 mod sql_staff;
 mod sql_stores;
+mod sql_variants;
 mod sql_writes;
 mod sqlite;
 pub mod versions;
@@ -144,6 +145,23 @@ pub struct NewVariant {
     /// Barcodes besides `barcode`.
     pub extra_barcodes: Vec<pos_shared::Gtin>,
     pub quick_key: Option<u16>,
+}
+
+/// What HQ changes about a variant; `None` leaves a field as it is, and
+/// `Some(None)` clears an optional one. The price has its own endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct VariantPatch {
+    pub name: Option<String>,
+    pub sku: Option<String>,
+    pub barcode: Option<pos_shared::Gtin>,
+    /// Barcodes besides the primary one, replacing the ones it had.
+    pub extra_barcodes: Option<Vec<pos_shared::Gtin>>,
+    pub tax: Option<Option<pos_shared::tax::TaxClass>>,
+    pub modifiers: Option<Vec<pos_shared::modifiers::ModifierGroup>>,
+    pub quick_key: Option<Option<u16>>,
+    pub synonyms: Option<Vec<String>>,
+    pub brand: Option<Option<BrandId>>,
+    pub category: Option<Option<CategoryId>>,
 }
 
 /// A member of staff as HQ creates them: the PIN arrives hashed.
@@ -392,6 +410,24 @@ pub trait Storage: Send + Sync + 'static {
         tenant: TenantId,
         variant: VariantId,
         price: Money,
+    ) -> DbResult<VariantRecord>;
+    /// Applies `patch` if the variant still equals `based_on` (what the caller
+    /// validated it against), else a [`DbError::State`] on `variant_id`. A
+    /// patch that changes nothing makes no version and reaches no till.
+    async fn update_variant(
+        &self,
+        tenant: TenantId,
+        based_on: &VariantRecord,
+        patch: &VariantPatch,
+    ) -> DbResult<VariantRecord>;
+    /// Deletes a variant from the catalog and tells tills; `false` when it was
+    /// already deleted (nothing changes).
+    async fn delete_variant(&self, tenant: TenantId, variant: VariantId) -> DbResult<bool>;
+    /// Brings a deleted variant back, as it was.
+    async fn restore_variant(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
     ) -> DbResult<VariantRecord>;
     /// Schedules a price window; one that overlaps another of the same
     /// variant, scope and channel is refused. Tills hear of till-channel windows.

@@ -238,6 +238,7 @@ macro_rules! sql_storage {
         $crate::storage::sql_prices::sql_price_paths!($storage);
         $crate::storage::sql_reservations::sql_reservation_paths!($storage);
         $crate::storage::sql_stores::sql_store_paths!($storage);
+        $crate::storage::sql_variants::sql_variant_paths!($storage);
         $crate::storage::sql_feed::sql_feed_paths!($storage);
         $crate::storage::sql_facts::sql_fact_paths!($storage);
         $crate::storage::sql_snapshot::sql_snapshot_path!($storage, $snapshot_isolation);
@@ -487,6 +488,19 @@ macro_rules! sql_storage {
                 at: Timestamp,
             ) -> DbResult<EffectivePrice> {
                 self.price_at(tenant, store, variant, channel, at).await
+            }
+
+            async fn update_variant(&self, tenant: TenantId, based_on: &VariantRecord, patch: &VariantPatch) -> DbResult<VariantRecord> {
+                self.write_variant_patch(tenant, based_on, patch).await
+            }
+
+            async fn delete_variant(&self, tenant: TenantId, variant: VariantId) -> DbResult<bool> {
+                self.write_deletion(tenant, variant, true).await.map(|changed| changed.is_some())
+            }
+
+            async fn restore_variant(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord> {
+                self.write_deletion(tenant, variant, false).await?;
+                self.read_catalog_item(tenant, variant).await
             }
 
             async fn set_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {

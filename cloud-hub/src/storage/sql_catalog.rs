@@ -31,7 +31,7 @@ macro_rules! sql_catalog_paths {
                     $crate::storage::catalog_list::CatalogSort::Name => "v.name",
                 };
                 let sql = format!(
-                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 \
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL \
                      AND ($2 IS NULL OR v.category_id = $2) AND ($3 IS NULL OR v.brand_id = $3) \
                      AND ($4 IS NULL OR LOWER(v.name) LIKE $4 OR LOWER(v.sku) LIKE $4 OR v.gtin LIKE $5) \
                      AND ($6 IS NULL OR ({column}, v.id) > ($6, $7)) \
@@ -97,7 +97,7 @@ macro_rules! sql_catalog_paths {
 
             pub(crate) async fn read_catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord> {
                 let row: Option<VariantRow> = sqlx::query_as(&format!(
-                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2"
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2 AND v.deleted_at_ms IS NULL"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(variant.as_uuid())

@@ -35,7 +35,8 @@ macro_rules! sql_price_paths {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let updated = sqlx::query(
-                    "UPDATE variants SET price_minor = $3, currency = $4, updated_at_ms = $5 WHERE tenant_id = $1 AND id = $2"
+                    "UPDATE variants SET price_minor = $3, currency = $4, updated_at_ms = $5 \
+                     WHERE tenant_id = $1 AND id = $2 AND deleted_at_ms IS NULL"
                 )
                 .bind(tenant.as_uuid())
                 .bind(variant.as_uuid())
@@ -103,7 +104,7 @@ macro_rules! sql_price_paths {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let currency: Option<(String,)> =
-                    sqlx::query_as("SELECT currency FROM variants WHERE tenant_id = $1 AND id = $2")
+                    sqlx::query_as("SELECT currency FROM variants WHERE tenant_id = $1 AND id = $2 AND deleted_at_ms IS NULL")
                         .bind(tenant.as_uuid())
                         .bind(window.variant_id.as_uuid())
                         .fetch_optional(&mut *tx)
@@ -215,7 +216,7 @@ macro_rules! sql_price_paths {
                        AND (p.store_id = s.id OR p.store_id IS NULL) AND p.effective_from_ms <= $5 \
                        AND (p.effective_to_ms IS NULL OR p.effective_to_ms > $5) \
                        ORDER BY CASE WHEN p.store_id IS NULL THEN 1 ELSE 0 END, p.effective_from_ms DESC LIMIT 1) \
-                     WHERE v.tenant_id = $1 AND v.id = $2",
+                     WHERE v.tenant_id = $1 AND v.id = $2 AND v.deleted_at_ms IS NULL",
                 )
                 .bind(tenant.as_uuid())
                 .bind(variant.as_uuid())

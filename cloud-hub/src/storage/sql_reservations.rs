@@ -81,7 +81,7 @@ macro_rules! sql_reservation_paths {
                     }
                     return Ok(ReservationOutcome::Existing(existing));
                 }
-                if !Self::variant_exists(&mut tx, tenant, new.variant_id).await? {
+                if !Self::variant_live(&mut tx, tenant, new.variant_id).await? {
                     return Err(DbError::NotFound("variant"));
                 }
                 if shop.status != $crate::storage::orderability::StoreStatus::Open {

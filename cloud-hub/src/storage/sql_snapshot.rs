@@ -18,7 +18,7 @@ macro_rules! sql_snapshot_path {
                     .fetch_one(&mut *tx)
                     .await?;
                 let rows: Vec<VariantRow> = sqlx::query_as(&format!(
-                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 ORDER BY v.id"
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.id"
                 ))
                 .bind(device.tenant_id.as_uuid())
                 .fetch_all(&mut *tx)

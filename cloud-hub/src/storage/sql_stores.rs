@@ -38,7 +38,7 @@ macro_rules! sql_store_paths {
             ) -> DbResult<()> {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
-                if !Self::variant_exists(&mut tx, tenant, variant).await? {
+                if !Self::variant_live(&mut tx, tenant, variant).await? {
                     return Err(DbError::NotFound("variant"));
                 }
                 let query = if listed {
@@ -88,7 +88,7 @@ macro_rules! sql_store_paths {
                                 WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $4 \
                                 GROUP BY variant_id) r ON r.variant_id = v.id \
                      LEFT JOIN store_delistings d ON d.tenant_id = v.tenant_id AND d.store_id = $2 AND d.variant_id = v.id \
-                     WHERE v.tenant_id = $1 ORDER BY v.sku",
+                     WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.sku",
                 )
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())

@@ -130,14 +130,27 @@ macro_rules! sql_write_paths {
                 Ok(true)
             }
 
+            /// Whether the tenant has the variant, deleted or not: facts from
+            /// tills that sold it before they heard of a deletion still count.
             async fn variant_exists(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<bool> {
-                let found: Option<(Uuid,)> =
-                    sqlx::query_as("SELECT id FROM variants WHERE tenant_id = $1 AND id = $2")
+                Ok(Self::variant_deleted(tx, tenant, variant).await?.is_some())
+            }
+
+            /// Whether the variant is in the catalog (not deleted): only such
+            /// can be reserved, listed, priced or edited.
+            async fn variant_live(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<bool> {
+                Ok(Self::variant_deleted(tx, tenant, variant).await? == Some(false))
+            }
+
+            /// `None` when the tenant has no such variant, else whether it is deleted.
+            async fn variant_deleted(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<Option<bool>> {
+                let found: Option<(Option<i64>,)> =
+                    sqlx::query_as("SELECT deleted_at_ms FROM variants WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.as_uuid())
                         .bind(variant.as_uuid())
                         .fetch_optional(&mut **tx)
                         .await?;
-                Ok(found.is_some())
+                Ok(found.map(|(deleted,)| deleted.is_some()))
             }
         }
     };

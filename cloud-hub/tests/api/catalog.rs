@@ -306,9 +306,7 @@ async fn products_carry_brand_category_synonyms_barcodes_and_quick_keys(backend:
 }
 on_both_backends!(products_carry_brand_category_synonyms_barcodes_and_quick_keys);
 
-async fn terminals_one_version_behind_get_no_categories_and_older_ones_are_refused(
-    backend: Backend,
-) {
+async fn terminals_one_version_behind_get_their_feed_and_older_ones_are_refused(backend: Backend) {
     let shop = shop(backend).await;
     let hub = &shop.hub;
     let (s, _) = hub
@@ -318,8 +316,12 @@ async fn terminals_one_version_behind_get_no_categories_and_older_ones_are_refus
     let (_, current) = hub
         .get("/v1/sync/feed?since=0&limit=5000", &shop.device_token)
         .await;
+    let behind = pos_shared::sync::PROTOCOL_VERSION - 1;
     let (s, older) = hub
-        .get("/v1/sync/feed?since=0&limit=5000&v=2", &shop.device_token)
+        .get(
+            &format!("/v1/sync/feed?since=0&limit=5000&v={behind}"),
+            &shop.device_token,
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{older}");
     assert_eq!(
@@ -327,15 +329,15 @@ async fn terminals_one_version_behind_get_no_categories_and_older_ones_are_refus
             changes_of(&current, "category_upserted").len(),
             changes_of(&older, "category_upserted").len()
         ),
-        (1, 0)
+        (1, 1)
     );
-    assert_eq!(
-        older["next_cursor"], current["next_cursor"],
-        "its cursor moves past it"
-    );
-    assert_eq!(older["protocol_version"], 2);
+    assert_eq!(older["next_cursor"], current["next_cursor"]);
+    assert_eq!(older["protocol_version"], behind);
     let (s, b) = hub
-        .get("/v1/sync/feed?since=0&v=1", &shop.device_token)
+        .get(
+            &format!("/v1/sync/feed?since=0&v={}", behind - 1),
+            &shop.device_token,
+        )
         .await;
     assert_problem(s, &b, StatusCode::BAD_REQUEST, "unsupported_protocol");
     assert_eq!(b["field"], "v");
@@ -347,7 +349,8 @@ async fn terminals_one_version_behind_get_no_categories_and_older_ones_are_refus
             .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
             .collect()
     };
-    for (query, categories) in [("?v=3", 1), ("?v=2", 0)] {
+    for query in [format!("?v={behind}"), format!("?v={}", behind + 1)] {
+        let categories = 1;
         let r = hub
             .http
             .get(format!("{}/v1/sync/snapshot{query}", hub.base))
@@ -371,4 +374,4 @@ async fn terminals_one_version_behind_get_no_categories_and_older_ones_are_refus
         (StatusCode::BAD_REQUEST, Some("v"))
     );
 }
-on_both_backends!(terminals_one_version_behind_get_no_categories_and_older_ones_are_refused);
+on_both_backends!(terminals_one_version_behind_get_their_feed_and_older_ones_are_refused);

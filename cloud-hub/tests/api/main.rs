@@ -13,4 +13,5 @@ mod prices;
 mod reservations;
 mod staff;
 mod stock;
+mod variants;
 mod versions;

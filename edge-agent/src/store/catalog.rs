@@ -67,6 +67,7 @@ pub fn apply_feed_page(
     for change in page.changes.iter().filter(|c| c.seq > current) {
         match &change.body {
             ChangeBody::VariantUpserted(v) => upsert_variant(&tx, v, change.seq)?,
+            ChangeBody::VariantDeleted { variant_id } => remove_variant(&tx, *variant_id)?,
             ChangeBody::CategoryUpserted(c) => super::categories::upsert(&tx, c, change.seq)?,
             ChangeBody::PriceScheduled(w) => {
                 if !keep_price(&tx, store, w, change.seq)? {
@@ -147,6 +148,16 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
             [code.as_str(), &id],
         )?;
     }
+    Ok(())
+}
+
+/// Takes a variant HQ deleted out of the replica, so it can be neither
+/// scanned nor found. Sales already made of it keep their own lines, and its
+/// stock row stays with the ledger.
+fn remove_variant(conn: &Connection, variant: VariantId) -> StoreResult<()> {
+    let id = variant.to_string();
+    conn.execute("DELETE FROM variant_barcodes WHERE variant_id = ?1", [&id])?;
+    conn.execute("DELETE FROM variants WHERE id = ?1", [&id])?;
     Ok(())
 }
 

@@ -206,3 +206,62 @@ async fn a_promotion_starts_on_time_while_the_hub_is_down(backend: Backend) {
     assert_eq!(sale["total"]["minor"], 2 * 12000 + 2500, "{sale}");
 }
 on_both_backends!(a_promotion_starts_on_time_while_the_hub_is_down);
+
+async fn an_item_hq_edits_deletes_and_restores_follows_on_the_till(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+    let (tea, dal) = (variant_id(&till, TEA).await, variant_id(&till, DAL).await);
+
+    hq.edit_variant(
+        &tea,
+        serde_json::json!({"name": "Assam Tea Gold 250 g", "synonyms": ["kadak"]}),
+    )
+    .await
+    .unwrap();
+    hq.delete_variant(&dal).await.unwrap();
+    eventually(
+        "the edit and the deletion on the till",
+        30,
+        || {
+            let till = &till;
+            async move {
+                let (_, tea) = till.get(&format!("/v1/products/by-barcode/{TEA}")).await;
+                let (gone, _) = till.get(&format!("/v1/products/by-barcode/{DAL}")).await;
+                tea["name"] == "Assam Tea Gold 250 g" && gone == reqwest::StatusCode::NOT_FOUND
+            }
+        },
+        || till.log(),
+    )
+    .await;
+    assert_eq!(search(&till, "kadak").await, [gtin(TEA)]);
+    assert!(search(&till, "toor").await.is_empty(), "deleted, not found");
+    let (status, refused) = till
+        .try_post(
+            "/v1/sales",
+            serde_json::json!({"lines": [{"barcode": DAL, "qty": "1"}]}),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status} {refused}");
+
+    hq.restore_variant(&dal).await.unwrap();
+    eventually(
+        "the restored item on the till",
+        30,
+        || {
+            let till = &till;
+            async move {
+                till.get(&format!("/v1/products/by-barcode/{DAL}"))
+                    .await
+                    .0
+                    .is_success()
+            }
+        },
+        || till.log(),
+    )
+    .await;
+    let sale = till.sell(&[(DAL, "1")]).await;
+    assert_eq!(sale["lines"][0]["barcode"], gtin(DAL), "{sale}");
+}
+on_both_backends!(an_item_hq_edits_deletes_and_restores_follows_on_the_till);

@@ -1,0 +1,157 @@
+//! HQ edits to one variant: change its details, delete it from the catalog
+//! (tills hear a tombstone), restore it. Its price has its own endpoint.
+
+use super::{db_error, path_id, required_text, AppState};
+use crate::auth::Hq;
+use crate::storage::{DbError, VariantPatch};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{patch, post};
+use axum::{Json, Router};
+use pos_shared::catalog::Placement;
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::modifiers::ModifierGroup;
+use pos_shared::sync::VariantRecord;
+use pos_shared::tax::TaxClass;
+use pos_shared::{BrandId, CategoryId, Gtin, VariantId};
+use serde::{Deserialize, Deserializer};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/variants/{variant_id}", patch(update).delete(delete))
+        .route("/v1/variants/{variant_id}/restore", post(restore))
+}
+
+/// Tells a field sent as `null` (clear it) from one left out (keep it).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchBody {
+    name: Option<String>,
+    sku: Option<String>,
+    barcode: Option<Gtin>,
+    /// Barcodes besides `barcode`, replacing the ones it had.
+    barcodes: Option<Vec<Gtin>>,
+    #[serde(default, deserialize_with = "present")]
+    tax: Option<Option<TaxClass>>,
+    modifiers: Option<Vec<ModifierGroup>>,
+    #[serde(default, deserialize_with = "present")]
+    quick_key: Option<Option<u16>>,
+    synonyms: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    brand_id: Option<Option<BrandId>>,
+    #[serde(default, deserialize_with = "present")]
+    category_id: Option<Option<CategoryId>>,
+}
+
+/// Checks the patch against the variant it will change, naming the field at fault.
+fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPatch, ApiError> {
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| required_text("name", n, 200))
+        .transpose()?;
+    let sku = body
+        .sku
+        .as_deref()
+        .map(|s| required_text("sku", s, 64))
+        .transpose()?;
+    if let Some(Some(tax)) = &body.tax {
+        tax.validate()
+            .map_err(|(f, m)| ApiError::invalid(format!("tax.{f}"), m))?;
+    }
+    if let Some(groups) = &body.modifiers {
+        pos_shared::modifiers::validate_groups(groups, current.price)
+            .map_err(|(at, detail)| ApiError::invalid(format!("modifiers{at}"), detail))?;
+    }
+    let placement = Placement {
+        synonyms: body
+            .synonyms
+            .clone()
+            .unwrap_or_else(|| current.placement.synonyms.clone()),
+        extra_barcodes: body
+            .barcodes
+            .clone()
+            .unwrap_or_else(|| current.placement.extra_barcodes.clone()),
+        ..Default::default()
+    };
+    let barcode = body.barcode.as_ref().unwrap_or(&current.barcode);
+    placement
+        .validate(barcode)
+        .map_err(|(at, detail)| ApiError::invalid(at, detail))?;
+    Ok(VariantPatch {
+        name,
+        sku,
+        barcode: body.barcode.clone(),
+        extra_barcodes: body.barcodes.clone(),
+        tax: body.tax.clone(),
+        modifiers: body.modifiers.clone(),
+        quick_key: body.quick_key,
+        synonyms: body
+            .synonyms
+            .as_ref()
+            .map(|s| s.iter().map(|s| s.trim().to_owned()).collect()),
+        brand: body.brand_id,
+        category: body.category_id,
+    })
+}
+
+async fn update(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<PatchBody>,
+) -> Result<Json<VariantRecord>, ApiError> {
+    let variant = path_id::<VariantId>("variant_id", &raw)?;
+    // The patch is checked against what it changes; should another edit land
+    // in between, it is checked again against that.
+    let mut attempts = 0;
+    loop {
+        let current = app
+            .storage
+            .catalog_item(hq.tenant, variant)
+            .await
+            .map_err(db_error)?;
+        let patch = checked_patch(&body, &current)?;
+        match app
+            .storage
+            .update_variant(hq.tenant, &current, &patch)
+            .await
+        {
+            Err(DbError::State { .. }) if attempts < 3 => attempts += 1,
+            result => return result.map(Json).map_err(db_error),
+        }
+    }
+}
+
+async fn delete(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let variant = path_id::<VariantId>("variant_id", &raw)?;
+    // Deleting twice is not an error: a retried request must not fail.
+    app.storage
+        .delete_variant(hq.tenant, variant)
+        .await
+        .map_err(db_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn restore(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<VariantRecord>, ApiError> {
+    let variant = path_id::<VariantId>("variant_id", &raw)?;
+    app.storage
+        .restore_variant(hq.tenant, variant)
+        .await
+        .map(Json)
+        .map_err(db_error)
+}

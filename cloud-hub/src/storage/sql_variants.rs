@@ -1,0 +1,170 @@
+//! Editing, deleting and restoring variants at the hub, for both backends.
+//! Each runs under the tenant lock, records the variant's new version and
+//! announces it to tills in the same transaction; a deletion travels as a
+//! tombstone. Expanded inside `sql_storage!`.
+
+/// Implements the variant edits on `$storage`.
+macro_rules! sql_variant_paths {
+    ($storage:ty) => {
+        impl $storage {
+            /// A live variant and its brand id, read inside `tx`.
+            async fn live_variant(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                variant: VariantId,
+            ) -> DbResult<(VariantRecord, Option<Uuid>)> {
+                let row: Option<VariantRow> = sqlx::query_as(&format!(
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2 AND v.deleted_at_ms IS NULL"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_optional(&mut **tx)
+                .await?;
+                let record = variant_from_row(row.ok_or(DbError::NotFound("variant"))?)?;
+                let (brand,): (Option<Uuid>,) =
+                    sqlx::query_as("SELECT brand_id FROM variants WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(variant.as_uuid())
+                        .fetch_one(&mut **tx)
+                        .await?;
+                Ok((record, brand))
+            }
+
+            pub(crate) async fn write_variant_patch(
+                &self,
+                tenant: TenantId,
+                based_on: &VariantRecord,
+                patch: &VariantPatch,
+            ) -> DbResult<VariantRecord> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let (current, brand_id) = Self::live_variant(&mut tx, tenant, based_on.variant_id).await?;
+                if current != *based_on {
+                    return Err(DbError::State {
+                        field: "variant_id",
+                        detail: "the variant changed while this edit was checked; send it again".into(),
+                    });
+                }
+                let mut next = current.clone();
+                if let Some(name) = &patch.name {
+                    next.name = name.clone();
+                }
+                if let Some(sku) = &patch.sku {
+                    next.sku = sku.clone();
+                }
+                if let Some(barcode) = &patch.barcode {
+                    next.barcode = barcode.clone();
+                }
+                if let Some(codes) = &patch.extra_barcodes {
+                    next.placement.extra_barcodes = codes.clone();
+                }
+                if let Some(tax) = &patch.tax {
+                    next.tax = tax.clone();
+                }
+                if let Some(groups) = &patch.modifiers {
+                    next.modifiers = groups.clone();
+                }
+                if let Some(key) = patch.quick_key {
+                    next.placement.quick_key = key;
+                }
+                if let Some(synonyms) = &patch.synonyms {
+                    next.placement.synonyms = synonyms.clone();
+                }
+                let brand_id = match patch.brand {
+                    Some(Some(brand)) => {
+                        next.placement.brand = Some(Self::brand_name(&mut tx, tenant, brand).await?);
+                        Some(brand.as_uuid())
+                    }
+                    Some(None) => {
+                        next.placement.brand = None;
+                        None
+                    }
+                    None => brand_id,
+                };
+                if let Some(category) = patch.category {
+                    if let Some(c) = category {
+                        Self::category_in(&mut tx, tenant, c).await?.ok_or_else(|| DbError::InvalidField {
+                            field: "category_id",
+                            detail: format!("no category {c}"),
+                        })?;
+                    }
+                    next.placement.category_id = category;
+                }
+                sqlx::query(
+                    "UPDATE variants SET name = $3, sku = $4, gtin = $5, tax_rate_bp = $6, tax_inclusive = $7, hsn = $8, \
+                     modifiers = $9, brand_id = $10, category_id = $11, synonyms = $12, extra_barcodes = $13, quick_key = $14, \
+                     updated_at_ms = $15 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(next.variant_id.as_uuid())
+                .bind(&next.name)
+                .bind(&next.sku)
+                .bind(next.barcode.as_str())
+                .bind(next.tax.as_ref().map(|t| t.rate_bp as i32))
+                .bind(next.tax.as_ref().map(|t| t.inclusive))
+                .bind(next.tax.as_ref().and_then(|t| t.hsn.clone()))
+                .bind(json_column(&next.modifiers)?)
+                .bind(brand_id)
+                .bind(next.placement.category_id.map(|c| c.as_uuid()))
+                .bind(json_column(&next.placement.synonyms)?)
+                .bind(json_column(&next.placement.extra_barcodes)?)
+                .bind(next.placement.quick_key.map(i32::from))
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await
+                .map_err(DbError::from_sqlx)?;
+                sqlx::query("DELETE FROM variant_barcodes WHERE tenant_id = $1 AND variant_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(next.variant_id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                Self::claim_barcodes(&mut tx, tenant, &next).await?;
+                // An edit that leaves the variant as it was is no change.
+                if !Self::record_version(&mut tx, tenant, &next).await? {
+                    tx.rollback().await?;
+                    return Ok(current);
+                }
+                Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(next.clone())).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(next)
+            }
+
+            /// Deletes (`delete`) or restores a variant. `None` when it was
+            /// already so; else the tombstone or the variant reached the feed.
+            pub(crate) async fn write_deletion(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+                delete: bool,
+            ) -> DbResult<Option<()>> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let deleted = Self::variant_deleted(&mut tx, tenant, variant)
+                    .await?
+                    .ok_or(DbError::NotFound("variant"))?;
+                if deleted == delete {
+                    return Ok(None);
+                }
+                sqlx::query("UPDATE variants SET deleted_at_ms = $3, updated_at_ms = $4 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(variant.as_uuid())
+                    .bind(delete.then(now_ms))
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                let change = if delete {
+                    ChangeBody::VariantDeleted { variant_id: variant }
+                } else {
+                    ChangeBody::VariantUpserted(Self::live_variant(&mut tx, tenant, variant).await?.0)
+                };
+                Self::append_change(&mut tx, tenant, None, &change).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(Some(()))
+            }
+        }
+    };
+}
+
+pub(crate) use sql_variant_paths;

@@ -1,0 +1,395 @@
+//! Editing, deleting and restoring a variant through the HQ API: what tills
+//! hear (an upsert, a tombstone), what HQ sees, and bad edits refused whole.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn patch(shop: &Shop, variant: &str, body: Value) -> (StatusCode, Value) {
+    shop.hub
+        .send(
+            Method::PATCH,
+            &format!("/v1/variants/{variant}"),
+            Some(&shop.api_key),
+            Some(body),
+        )
+        .await
+}
+
+/// The store's feed as a till of protocol `v` reads it.
+async fn feed(shop: &Shop, v: u16) -> Vec<Value> {
+    let (s, page) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since=0&limit=5000&v={v}"),
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    page["changes"].as_array().unwrap().clone()
+}
+
+fn of_type<'a>(changes: &'a [Value], kind: &str, variant: &str) -> Vec<&'a Value> {
+    changes
+        .iter()
+        .filter(|c| c["type"] == kind && c["variant_id"] == variant)
+        .collect()
+}
+
+async fn catalog_ids(shop: &Shop) -> Vec<String> {
+    let (s, page) = shop.hub.get("/v1/catalog", &shop.api_key).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["variant_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn an_edit_reaches_tills_and_history_and_a_repeat_changes_nothing(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let tea = shop.variants[0].0.clone();
+    let (_, brand) = hub
+        .post("/v1/brands", &shop.api_key, json!({"name": "Tata"}))
+        .await;
+    let (_, category) = hub
+        .post(
+            "/v1/categories",
+            &shop.api_key,
+            json!({"name": "Beverages"}),
+        )
+        .await;
+    let edit = json!({
+        "name": "Assam Tea Gold 250 g",
+        "sku": "TEA-GOLD-250",
+        "barcode": "96385074",
+        "barcodes": ["4006381333931"],
+        "tax": {"rate_bp": 500, "inclusive": true, "hsn": "0902"},
+        "quick_key": 3,
+        "synonyms": ["chai"],
+        "brand_id": brand["brand_id"],
+        "category_id": category["category_id"],
+    });
+    // The rice holds 4006381333931: taking it is a conflict, and nothing changes.
+    let (s, b) = patch(&shop, &tea, edit.clone()).await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "conflict");
+    assert_eq!(b["field"], "barcode", "{b}");
+    let (_, unchanged) = hub.get(&format!("/v1/catalog/{tea}"), &shop.api_key).await;
+    assert_eq!(unchanged["sku"], "TEA-250");
+    let before = feed(&shop, 4).await.len();
+
+    let mut edit = edit;
+    edit["barcodes"] = json!(["5901234123457"]);
+    let (s, edited) = patch(&shop, &tea, edit.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{edited}");
+    assert_eq!(edited["name"], "Assam Tea Gold 250 g");
+    assert_eq!(edited["barcode"], "00000096385074");
+    assert_eq!(edited["extra_barcodes"], json!(["05901234123457"]));
+    assert_eq!(edited["brand"], "Tata");
+    assert_eq!(edited["category_id"], category["category_id"]);
+    assert_eq!(edited["tax"]["rate_bp"], 500);
+    assert_eq!(edited["price"]["minor"], 14500, "the price is not touched");
+    let changes = feed(&shop, 4).await;
+    let upserts = of_type(&changes, "variant_upserted", &tea);
+    assert_eq!(changes.len(), before + 1);
+    assert_eq!(upserts.last().unwrap()["sku"], "TEA-GOLD-250");
+    let (_, versions) = hub
+        .get(&format!("/v1/catalog/{tea}/versions"), &shop.api_key)
+        .await;
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    // The old barcode is free again, the new one finds the tea.
+    let (_, found) = hub.get("/v1/catalog?q=96385074", &shop.api_key).await;
+    assert_eq!(found["items"][0]["variant_id"], tea.as_str());
+
+    // The same edit again is no change: no version, nothing for tills.
+    let (s, again) = patch(&shop, &tea, edit).await;
+    assert_eq!((s, &again), (StatusCode::OK, &edited));
+    assert_eq!(feed(&shop, 4).await.len(), before + 1);
+    let (_, versions) = hub
+        .get(&format!("/v1/catalog/{tea}/versions"), &shop.api_key)
+        .await;
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+
+    // null clears an optional field; what is left out stays.
+    let (s, cleared) = patch(
+        &shop,
+        &tea,
+        json!({"tax": null, "brand_id": null, "quick_key": null}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{cleared}");
+    assert!(cleared.get("tax").is_none() && cleared.get("brand").is_none());
+    assert!(cleared.get("quick_key").is_none(), "{cleared}");
+    assert_eq!(cleared["sku"], "TEA-GOLD-250");
+    assert_eq!(cleared["category_id"], category["category_id"]);
+}
+on_both_backends!(an_edit_reaches_tills_and_history_and_a_repeat_changes_nothing);
+
+async fn bad_edits_are_refused_by_field_and_change_nothing(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let tea = shop.variants[0].0.clone();
+    let (_, before) = hub.get(&format!("/v1/catalog/{tea}"), &shop.api_key).await;
+    let head = feed(&shop, 4).await.len();
+    let unknown = uuid::Uuid::now_v7();
+    let cases: Vec<(Value, StatusCode, &str, &str)> = vec![
+        (
+            json!({"name": "  "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "name",
+        ),
+        (
+            json!({"sku": ""}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "sku",
+        ),
+        (
+            json!({"sku": "RICE-KG"}),
+            StatusCode::CONFLICT,
+            "conflict",
+            "sku",
+        ),
+        (
+            json!({"barcode": RICE}),
+            StatusCode::CONFLICT,
+            "conflict",
+            "barcode",
+        ),
+        (
+            json!({"barcode": "8901234567891"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "barcode",
+        ),
+        (
+            json!({"barcodes": ["96385074", "96385074"]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "barcodes[1]",
+        ),
+        (
+            json!({"barcodes": [TEA]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "barcodes[0]",
+        ),
+        (
+            json!({"tax": {"rate_bp": 99999, "inclusive": true}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "tax.rate_bp",
+        ),
+        (
+            json!({"brand_id": unknown}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "brand_id",
+        ),
+        (
+            json!({"category_id": unknown}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "category_id",
+        ),
+        (
+            json!({"quick_key": -1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "quick_key",
+        ),
+        (
+            json!({"price": {"minor": 1, "currency": "INR"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "price",
+        ),
+        (
+            json!({"modifiers": [{"name": "", "min": 0, "max": 1, "options": []}]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "modifiers[0].name",
+        ),
+    ];
+    for (body, status, kind, field) in cases {
+        let (s, b) = patch(&shop, &tea, body.clone()).await;
+        assert_problem(s, &b, status, kind);
+        assert!(
+            b["field"].as_str().unwrap_or_default().starts_with(field)
+                || b["detail"].as_str().unwrap().contains(field),
+            "{body}: {b}"
+        );
+    }
+    let (s, b) = hub
+        .send(
+            Method::PATCH,
+            &format!("/v1/variants/{tea}"),
+            Some(&shop.api_key),
+            None,
+        )
+        .await;
+    assert!(s.is_client_error(), "no body: {s} {b}");
+    let raw = hub
+        .http
+        .patch(format!("{}/v1/variants/{tea}", hub.base))
+        .bearer_auth(&shop.api_key)
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
+    let (s, b) = patch(&shop, &unknown.to_string(), json!({"name": "X"})).await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    let (s, b) = patch(&shop, "tea", json!({"name": "X"})).await;
+    assert_problem(s, &b, StatusCode::BAD_REQUEST, "invalid_id");
+    assert_eq!(b["field"], "variant_id");
+
+    // Another tenant can neither edit, delete nor restore it.
+    let other = hub.tenant("Other").await;
+    for (method, path) in [
+        (Method::PATCH, format!("/v1/variants/{tea}")),
+        (Method::DELETE, format!("/v1/variants/{tea}")),
+        (Method::POST, format!("/v1/variants/{tea}/restore")),
+    ] {
+        let (s, b) = hub
+            .send(method, &path, Some(&other), Some(json!({"name": "Stolen"})))
+            .await;
+        assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    }
+
+    let (_, after) = hub.get(&format!("/v1/catalog/{tea}"), &shop.api_key).await;
+    assert_eq!(after, before, "nothing was half-applied");
+    assert_eq!(feed(&shop, 4).await.len(), head, "nothing reached tills");
+}
+on_both_backends!(bad_edits_are_refused_by_field_and_change_nothing);
+
+async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let tea = shop.variants[0].0.clone();
+    let store = shop.store_id.clone();
+    let tea_path = format!("/v1/variants/{tea}");
+    let delete = || hub.send(Method::DELETE, &tea_path, Some(&shop.api_key), None);
+    let (s, b) = delete().await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+
+    assert_eq!(catalog_ids(&shop).await, vec![shop.variants[1].0.clone()]);
+    let (s, b) = hub.get(&format!("/v1/catalog/{tea}"), &shop.api_key).await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    let (_, view) = hub
+        .get(&format!("/v1/stores/{store}/catalog-view"), &shop.api_key)
+        .await;
+    assert_eq!(view["items"].as_array().unwrap().len(), 1, "{view}");
+    let tombstones = of_type(&feed(&shop, 4).await, "variant_deleted", &tea).len();
+    assert_eq!(tombstones, 1);
+    assert!(
+        of_type(&feed(&shop, 3).await, "variant_deleted", &tea).is_empty(),
+        "a version-3 till is not sent what it cannot read"
+    );
+
+    // Deleting again is not an error and tells tills nothing new.
+    let head = feed(&shop, 4).await.len();
+    assert_eq!(delete().await.0, StatusCode::NO_CONTENT);
+    assert_eq!(feed(&shop, 4).await.len(), head);
+
+    // It can no longer be priced, listed or reserved…
+    let (s, _) = hub
+        .send(
+            Method::PUT,
+            &format!("/v1/variants/{tea}/price"),
+            Some(&shop.api_key),
+            Some(json!({"price": {"minor": 1000, "currency": "INR"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = hub
+        .send(
+            Method::PUT,
+            &format!("/v1/stores/{store}/assortment/{tea}"),
+            Some(&shop.api_key),
+            Some(json!({"listed": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, b) = hub
+        .post(
+            &format!("/v1/stores/{store}/reservations"),
+            &shop.api_key,
+            json!({"variant_id": tea, "qty": "1", "order_ref": "O-1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    let (s, _) = patch(&shop, &tea, json!({"name": "Ghost"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // …and a new snapshot leaves it out.
+    let (s, snap) = hub
+        .http
+        .get(format!("{}/v1/sync/snapshot?v=4", hub.base))
+        .bearer_auth(&shop.device_token)
+        .send()
+        .await
+        .map(|r| (r.status(), r))
+        .unwrap();
+    assert_eq!(s, StatusCode::OK);
+    let bytes = snap.bytes().await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+        .unwrap();
+    assert_eq!(
+        text.lines().next().map(|h| h.contains("\"variants\":1")),
+        Some(true),
+        "{text}"
+    );
+    // Its stock stays in the snapshot, so a till is right should it return.
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("\"type\":\"variant\"") && l.contains(&tea)),
+        "{text}"
+    );
+
+    // A till that sold it before it heard still has its sale counted.
+    let (s, ack) = shop.upload(&[shop.sale("T1-000001", &[(0, "2")])]).await;
+    assert_eq!(s, StatusCode::OK, "{ack}");
+    assert_eq!(Shop::statuses(&ack), ["accepted"]);
+    let (_, ledger) = hub
+        .get(&format!("/v1/stores/{store}/movements"), &shop.api_key)
+        .await;
+    let sold: Vec<&Value> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["variant_id"] == tea.as_str() && m["reason"] == "sale")
+        .collect();
+    assert_eq!(sold.len(), 1, "{ledger}");
+
+    // Restored, it is back as it was, with its stock, and tills hear of it.
+    let (s, restored) = hub
+        .post(
+            &format!("/v1/variants/{tea}/restore"),
+            &shop.api_key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{restored}");
+    assert_eq!(restored["sku"], "TEA-250");
+    assert_eq!(catalog_ids(&shop).await.len(), 2);
+    assert_eq!(shop.on_hand(TEA).await, "48");
+    let changes = feed(&shop, 4).await;
+    assert_eq!(changes.last().unwrap()["type"], "variant_upserted");
+    assert_eq!(changes.last().unwrap()["variant_id"], tea.as_str());
+    let (s, b) = hub
+        .post(
+            &format!("/v1/variants/{}/restore", uuid::Uuid::now_v7()),
+            &shop.api_key,
+            json!({}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+}
+on_both_backends!(a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored);
