@@ -3,6 +3,7 @@
 mod admin;
 mod catalog;
 mod catalog_read;
+mod events;
 mod hq;
 mod prices;
 mod reservations;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(hq::router())
         .merge(catalog::router())
         .merge(catalog_read::router())
+        .merge(events::router())
         .merge(prices::router())
         .merge(reservations::router())
         .merge(store_view::router())

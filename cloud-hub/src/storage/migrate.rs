@@ -35,6 +35,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(15, "hub-postgres/0015_store_status_and_assortment.sql"),
     migration!(16, "hub-postgres/0016_catalog_item_versions.sql"),
     migration!(17, "hub-postgres/0017_variant_deletion.sql"),
+    migration!(18, "hub-postgres/0018_event_outbox.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -55,6 +56,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(15, "hub-sqlite/0015_store_status_and_assortment.sql"),
     migration!(16, "hub-sqlite/0016_catalog_item_versions.sql"),
     migration!(17, "hub-sqlite/0017_variant_deletion.sql"),
+    migration!(18, "hub-sqlite/0018_event_outbox.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -10,12 +10,14 @@
 //! tenant's change feed in the same transaction that makes it.
 
 pub mod catalog_list;
+pub mod events;
 mod migrate;
 pub mod orderability;
 pub mod postgres;
 pub mod reservations;
 mod sql;
 mod sql_catalog;
+mod sql_events;
 mod sql_facts;
 mod sql_feed;
 mod sql_prices;
@@ -488,6 +490,13 @@ pub trait Storage: Send + Sync + 'static {
     ) -> DbResult<reservations::Reservation>;
     /// Marks every held reservation past its expiry as expired; returns how many.
     async fn expire_reservations(&self, now: Timestamp) -> DbResult<u64>;
+
+    /// The tenant's events after a point of its event sequence, in order.
+    async fn events(
+        &self,
+        tenant: TenantId,
+        query: &events::EventQuery,
+    ) -> DbResult<events::EventPage>;
 
     async fn set_store_status(
         &self,

@@ -52,6 +52,48 @@ pub fn reasons(status: StoreStatus, listed: bool, available: Qty) -> Vec<&'stati
     why
 }
 
+/// What decides whether one item can be ordered at one store, read inside a
+/// transaction so a change can say whether it flipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderState {
+    pub status: StoreStatus,
+    pub listed: bool,
+    pub on_hand_milli: i64,
+    /// Held by reservations not past their expiry.
+    pub held_milli: i64,
+}
+
+impl OrderState {
+    pub fn available(&self) -> Qty {
+        Qty::from_milli(self.on_hand_milli - self.held_milli)
+    }
+
+    pub fn reasons(&self) -> Vec<&'static str> {
+        reasons(self.status, self.listed, self.available())
+    }
+
+    /// The `inventory.orderability.changed` event, when `self` → `after`
+    /// turns the item orderable or stops it being so.
+    pub fn flip(
+        &self,
+        after: &OrderState,
+        store: pos_shared::StoreId,
+        variant: VariantId,
+    ) -> Option<super::events::NewEvent> {
+        let (was, is) = (self.reasons().is_empty(), after.reasons());
+        (was != is.is_empty()).then(|| {
+            super::events::by_hub(
+                "inventory.orderability.changed",
+                Some(store),
+                serde_json::json!({
+                    "store_id": store, "variant_id": variant, "orderable": is.is_empty(),
+                    "reasons": is, "available": after.available(),
+                }),
+            )
+        })
+    }
+}
+
 /// One item as a store's customers see it, in the one-call catalog view.
 #[derive(Debug, Clone, Serialize)]
 pub struct CatalogItem {
@@ -98,6 +140,41 @@ pub struct CatalogView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_flip_of_orderability_is_an_event() {
+        let open = OrderState {
+            status: StoreStatus::Open,
+            listed: true,
+            on_hand_milli: 2_000,
+            held_milli: 1_000,
+        };
+        let (store, variant) = (pos_shared::StoreId::new(), VariantId::new());
+        let fewer = OrderState {
+            on_hand_milli: 1_500,
+            ..open
+        };
+        assert!(open.flip(&fewer, store, variant).is_none());
+        let gone = OrderState {
+            held_milli: 2_000,
+            ..open
+        };
+        let event = open.flip(&gone, store, variant).expect("flip");
+        assert_eq!(event.event_type, "inventory.orderability.changed");
+        assert_eq!(event.data["orderable"], false);
+        assert_eq!(event.data["reasons"], serde_json::json!(["zero_stock"]));
+        assert!(gone.flip(&open, store, variant).is_some());
+        // A closed store stays unorderable whatever its stock does.
+        let closed = OrderState {
+            status: StoreStatus::Closed,
+            ..open
+        };
+        let closed_gone = OrderState {
+            held_milli: 2_000,
+            ..closed
+        };
+        assert!(closed.flip(&closed_gone, store, variant).is_none());
+    }
 
     #[test]
     fn every_reason_is_given() {

@@ -233,6 +233,7 @@ macro_rules! sql_storage {
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
         $crate::storage::sql_writes::sql_write_paths!($storage, $db);
+        $crate::storage::sql_events::sql_event_paths!($storage);
         $crate::storage::sql_staff::sql_staff_paths!($storage);
         $crate::storage::sql_catalog::sql_catalog_paths!($storage);
         $crate::storage::sql_prices::sql_price_paths!($storage);
@@ -562,6 +563,10 @@ macro_rules! sql_storage {
 
             async fn expire_reservations(&self, now: Timestamp) -> DbResult<u64> {
                 self.expire_due(now).await
+            }
+
+            async fn events(&self, tenant: TenantId, query: &$crate::storage::events::EventQuery) -> DbResult<$crate::storage::events::EventPage> {
+                self.read_events(tenant, query).await
             }
 
             async fn set_store_status(&self, tenant: TenantId, store: StoreId, status: StoreStatus) -> DbResult<Store> {

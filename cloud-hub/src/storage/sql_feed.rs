@@ -106,6 +106,38 @@ macro_rules! sql_feed_paths {
                         .rows_affected();
                     tx.commit().await?;
                 }
+                let events = self.prune_events_to(keep).await?;
+                if events > 0 {
+                    tracing::info!(events, "events pruned");
+                }
+                Ok(dropped)
+            }
+
+            /// Keeps each tenant's last `keep` events, the floor raised first
+            /// so a reader behind it is told rather than silently skipped.
+            async fn prune_events_to(&self, keep: i64) -> DbResult<u64> {
+                let tenants: Vec<(Uuid, i64)> =
+                    sqlx::query_as("SELECT id, event_seq FROM tenants WHERE event_seq - event_floor > $1")
+                        .bind(keep)
+                        .fetch_all(&self.pool)
+                        .await?;
+                let mut dropped = 0;
+                for (tenant, head) in tenants {
+                    let floor = head - keep;
+                    let mut tx = self.pool.begin().await?;
+                    sqlx::query("UPDATE tenants SET event_floor = $2 WHERE id = $1 AND event_floor < $2")
+                        .bind(tenant)
+                        .bind(floor)
+                        .execute(&mut *tx)
+                        .await?;
+                    dropped += sqlx::query("DELETE FROM hub_events WHERE tenant_id = $1 AND seq <= $2")
+                        .bind(tenant)
+                        .bind(floor)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    tx.commit().await?;
+                }
                 Ok(dropped)
             }
 

@@ -63,6 +63,12 @@ macro_rules! sql_price_paths {
                     return Ok(record);
                 }
                 Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
+                let event = $crate::storage::events::by_hub(
+                    "catalog.price.updated",
+                    None,
+                    serde_json::json!({"variant_id": variant, "price": price, "scope": "base"}),
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
                 tx.commit().await?;
                 self.feed_changed();
                 Ok(record)

@@ -105,6 +105,7 @@ macro_rules! sql_reservation_paths {
                     });
                 }
                 let now = now_ms();
+                let before = Self::order_state(&mut tx, tenant, new.store_id, new.variant_id, now).await?;
                 let available = Self::available_in(&mut tx, tenant, new.store_id, new.variant_id, now).await?;
                 if new.qty.milli() > available {
                     return Err(DbError::InvalidField {
@@ -132,7 +133,12 @@ macro_rules! sql_reservation_paths {
                 let created = Self::reservation_in(&mut tx, tenant, new.reservation_id)
                     .await?
                     .ok_or(DbError::NotFound("reservation"))?;
+                let event = $crate::storage::events::by_hub("inventory.stock.reserved", Some(new.store_id), serde_json::json!(created));
+                Self::emit_event(&mut tx, tenant, event).await?;
+                let held = |s: OrderState| OrderState { held_milli: s.held_milli + new.qty.milli(), ..s };
+                Self::emit_flip(&mut tx, tenant, before, held, new.store_id, new.variant_id).await?;
                 tx.commit().await?;
+                self.feed_changed();
                 Ok(ReservationOutcome::Created(created))
             }
 
@@ -171,6 +177,7 @@ macro_rules! sql_reservation_paths {
                         ),
                     });
                 }
+                let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now).await?;
                 sqlx::query("UPDATE stock_reservations SET state = $1, settled_at_ms = $2 WHERE tenant_id = $3 AND id = $4")
                     .bind(target.as_str())
                     .bind(now)
@@ -190,27 +197,70 @@ macro_rules! sql_reservation_paths {
                         terminal_id: None,
                         occurred_at: Timestamp::from_unix_millis(now),
                     };
-                    Self::apply_movement(&mut tx, tenant, &movement).await?;
+                    Self::apply_movement_with(&mut tx, tenant, &movement, false).await?;
                 }
                 let settled = Self::reservation_in(&mut tx, tenant, id)
                     .await?
                     .ok_or(DbError::NotFound("reservation"))?;
-                tx.commit().await?;
-                if how == Settlement::Commit {
-                    self.feed_changed();
+                let event_type = match how {
+                    Settlement::Release => "inventory.stock.released",
+                    Settlement::Commit => "inventory.stock.committed",
+                };
+                let event = $crate::storage::events::by_hub(event_type, Some(r.store_id), serde_json::json!(settled));
+                Self::emit_event(&mut tx, tenant, event).await?;
+                if how == Settlement::Release {
+                    let freed = |s: OrderState| OrderState { held_milli: s.held_milli - r.qty.milli(), ..s };
+                    Self::emit_flip(&mut tx, tenant, before, freed, r.store_id, r.variant_id).await?;
                 }
+                tx.commit().await?;
+                self.feed_changed();
                 Ok(settled)
             }
 
+            /// Marks lapsed reservations expired, a batch at a time, one
+            /// transaction per tenant so each expiry is announced with it.
             pub(crate) async fn expire_due(&self, now: Timestamp) -> DbResult<u64> {
-                let done = sqlx::query(
-                    "UPDATE stock_reservations SET state = 'expired', settled_at_ms = $1 \
-                     WHERE state = 'held' AND expires_at_ms <= $1",
+                let now = now.unix_millis();
+                let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
+                    "SELECT tenant_id, id FROM stock_reservations WHERE state = 'held' AND expires_at_ms <= $1 \
+                     ORDER BY tenant_id, expires_at_ms LIMIT 500",
                 )
-                .bind(now.unix_millis())
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut done = 0;
+                for batch in due.chunk_by(|a, b| a.0 == b.0) {
+                    let tenant = TenantId::from_uuid(batch[0].0);
+                    let mut tx = self.pool.begin().await?;
+                    Self::lock_tenant(&mut tx, tenant).await?;
+                    for (_, id) in batch {
+                        // Settled by its holder since it was read: leave it.
+                        let Some(r) = Self::reservation_in(&mut tx, tenant, *id).await? else { continue };
+                        if r.state != ReservationState::Held {
+                            continue;
+                        }
+                        // It already stopped holding stock at its expiry: the
+                        // state before is as if it still held.
+                        let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now).await?
+                            .map(|s| OrderState { held_milli: s.held_milli + r.qty.milli(), ..s });
+                        sqlx::query("UPDATE stock_reservations SET state = 'expired', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
+                            .bind(now)
+                            .bind(tenant.as_uuid())
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        let expired = Self::reservation_in(&mut tx, tenant, *id).await?.ok_or(DbError::NotFound("reservation"))?;
+                        let event = $crate::storage::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(expired));
+                        Self::emit_event(&mut tx, tenant, event).await?;
+                        let freed = |s: OrderState| OrderState { held_milli: s.held_milli - r.qty.milli(), ..s };
+                        Self::emit_flip(&mut tx, tenant, before, freed, r.store_id, r.variant_id).await?;
+                        done += 1;
+                    }
+                    tx.commit().await?;
+                }
+                if done > 0 {
+                    self.feed_changed();
+                }
                 Ok(done)
             }
         }

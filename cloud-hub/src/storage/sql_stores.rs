@@ -16,16 +16,28 @@ macro_rules! sql_store_paths {
                 store: StoreId,
                 status: StoreStatus,
             ) -> DbResult<Store> {
-                let changed = sqlx::query("UPDATE stores SET status = $1 WHERE tenant_id = $2 AND id = $3")
+                let before = self.store(tenant, store).await?;
+                if before.status == status {
+                    return Ok(before);
+                }
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                sqlx::query("UPDATE stores SET status = $1 WHERE tenant_id = $2 AND id = $3")
                     .bind(status.as_str())
                     .bind(tenant.as_uuid())
                     .bind(store.as_uuid())
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                if changed == 0 {
-                    return Err(DbError::NotFound("store"));
-                }
+                    .execute(&mut *tx)
+                    .await?;
+                // One event for the store, not one per item: every item's
+                // orderability follows the store's status.
+                let event = $crate::storage::events::by_hub(
+                    "store.status.changed",
+                    Some(store),
+                    serde_json::json!({"store_id": store, "status": status, "was": before.status}),
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
+                tx.commit().await?;
+                self.feed_changed();
                 self.store(tenant, store).await
             }
 
@@ -38,8 +50,13 @@ macro_rules! sql_store_paths {
             ) -> DbResult<()> {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
                 if !Self::variant_live(&mut tx, tenant, variant).await? {
                     return Err(DbError::NotFound("variant"));
+                }
+                let before = Self::order_state(&mut tx, tenant, store, variant, now_ms()).await?;
+                if before.is_some_and(|s| s.listed == listed) {
+                    return Ok(());
                 }
                 let query = if listed {
                     sqlx::query("DELETE FROM store_delistings WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3")
@@ -55,7 +72,15 @@ macro_rules! sql_store_paths {
                     .bind(variant.as_uuid());
                 let query = if listed { query } else { query.bind(now_ms()) };
                 query.execute(&mut *tx).await?;
+                let event = $crate::storage::events::by_hub(
+                    "store.assortment.changed",
+                    Some(store),
+                    serde_json::json!({"store_id": store, "variant_id": variant, "listed": listed}),
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
+                Self::emit_flip(&mut tx, tenant, before, |s| OrderState { listed, ..s }, store, variant).await?;
                 tx.commit().await?;
+                self.feed_changed();
                 Ok(())
             }
 

@@ -41,6 +41,7 @@ macro_rules! sql_write_paths {
                 .bind(tenant.as_uuid())
                 .fetch_one(&mut **tx)
                 .await?;
+                let body_value = body;
                 let body = serde_json::to_string(body).map_err(|e| DbError::Corrupt(e.to_string()))?;
                 sqlx::query(
                     "INSERT INTO feed_changes (tenant_id, seq, store_id, body, committed_at_ms) VALUES ($1, $2, $3, $4, $5)",
@@ -52,7 +53,8 @@ macro_rules! sql_write_paths {
                 .bind(now_ms())
                 .execute(&mut **tx)
                 .await?;
-                Ok(())
+                // HQ hears of every change tills hear of, from the same commit.
+                Self::emit_event(tx, tenant, $crate::storage::events::for_change(store, body_value)).await
             }
 
             /// Adds one movement to the ledger unless its id is already there;
@@ -61,6 +63,18 @@ macro_rules! sql_write_paths {
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 m: &MovementRecord,
+            ) -> DbResult<MovementOutcome> {
+                Self::apply_movement_with(tx, tenant, m, true).await
+            }
+
+            /// `apply_movement`; `watch_orderability` off where the caller's
+            /// transaction as a whole leaves what is available unchanged (a
+            /// committed reservation: the goods were already held).
+            async fn apply_movement_with(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                m: &MovementRecord,
+                watch_orderability: bool,
             ) -> DbResult<MovementOutcome> {
                 let now = now_ms();
                 let inserted = sqlx::query(
@@ -83,6 +97,10 @@ macro_rules! sql_write_paths {
                 if inserted == 0 {
                     return Ok(MovementOutcome::Duplicate);
                 }
+                let before = match watch_orderability {
+                    true => Self::order_state(tx, tenant, m.store_id, m.variant_id, now).await?,
+                    false => None,
+                };
                 sqlx::query(
                     "INSERT INTO stock_positions (tenant_id, store_id, variant_id, on_hand_milli, updated_at_ms) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (tenant_id, store_id, variant_id) DO UPDATE \
@@ -96,6 +114,8 @@ macro_rules! sql_write_paths {
                 .execute(&mut **tx)
                 .await?;
                 Self::append_change(tx, tenant, Some(m.store_id), &ChangeBody::StockMoved(m.clone())).await?;
+                let moved = |s: OrderState| OrderState { on_hand_milli: s.on_hand_milli + m.delta.milli(), ..s };
+                Self::emit_flip(tx, tenant, before, moved, m.store_id, m.variant_id).await?;
                 Ok(MovementOutcome::Recorded)
             }
 

@@ -7,6 +7,7 @@ mod catalog;
 mod catalog_list;
 mod catalog_view;
 mod documents;
+mod events;
 mod feed;
 mod outbox;
 mod prices;

@@ -1,0 +1,162 @@
+//! HQ's view of the event outbox: `GET /v1/events` pages through it, and
+//! `GET /v1/events/stream` follows it live as server-sent events (each with
+//! its sequence as the SSE id, so a reconnecting client resumes with
+//! `Last-Event-ID` and misses nothing).
+
+use super::{db_error, query_error, AppState};
+use crate::auth::Hq;
+use crate::storage::events::{EventPage, EventQuery, HubEvent};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures_util::Stream;
+use pos_shared::http::ApiError;
+use pos_shared::StoreId;
+use serde::Deserialize;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/events", get(list))
+        .route("/v1/events/stream", get(stream))
+}
+
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventParams {
+    #[serde(default)]
+    after: u64,
+    limit: Option<u32>,
+    store_id: Option<StoreId>,
+    /// A type or the start of one: `inventory.` for every stock event.
+    #[serde(rename = "type")]
+    event_type: Option<String>,
+}
+
+/// Checks the parameters; a store filter must name one of the tenant's stores.
+async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, ApiError> {
+    let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("limit must be 1 to {MAX_LIMIT}"),
+        ));
+    }
+    if let Some(t) = &p.event_type {
+        let ok = !t.is_empty()
+            && t.len() <= 100
+            && t.bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_');
+        if !ok {
+            return Err(ApiError::invalid(
+                "type",
+                "type is an event type or its start: lowercase letters, dots and underscores",
+            ));
+        }
+    }
+    if let Some(store) = p.store_id {
+        app.storage
+            .store(hq.tenant, store)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(EventQuery {
+        after: p.after,
+        limit,
+        store: p.store_id,
+        type_prefix: p.event_type,
+    })
+}
+
+async fn list(
+    State(app): State<AppState>,
+    hq: Hq,
+    params: Result<Query<EventParams>, QueryRejection>,
+) -> Result<Json<EventPage>, ApiError> {
+    let Query(params) = params.map_err(query_error)?;
+    let query = checked(&app, &hq, params).await?;
+    app.storage
+        .events(hq.tenant, &query)
+        .await
+        .map(Json)
+        .map_err(db_error)
+}
+
+/// Where a stream starts: after `Last-Event-ID` when the client reconnects,
+/// else after `after`.
+fn resume_point(headers: &HeaderMap, after: u64) -> Result<u64, ApiError> {
+    match headers.get("last-event-id") {
+        None => Ok(after),
+        Some(v) => v.to_str().ok().and_then(|s| s.parse().ok()).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_header",
+                "Last-Event-ID must be the sequence number of an event",
+            )
+            .with_field("Last-Event-ID")
+        }),
+    }
+}
+
+fn sse_event(e: &HubEvent) -> Event {
+    Event::default()
+        .id(e.seq.to_string())
+        .event(e.envelope.event_type.clone())
+        .json_data(e)
+        .unwrap_or_else(|err| Event::default().event("error").data(err.to_string()))
+}
+
+async fn stream(
+    State(app): State<AppState>,
+    hq: Hq,
+    headers: HeaderMap,
+    params: Result<Query<EventParams>, QueryRejection>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let Query(params) = params.map_err(query_error)?;
+    let after = resume_point(&headers, params.after)?;
+    let mut query = checked(&app, &hq, params).await?;
+    query.after = after;
+    let changes = app.storage.watch_feed();
+    let closing = app.closing.subscribe();
+    let tenant = hq.tenant;
+    let state = (app, query, changes, closing, VecDeque::<HubEvent>::new());
+    let events = futures_util::stream::unfold(
+        state,
+        move |(app, mut query, mut changes, mut closing, mut pending)| async move {
+            loop {
+                if let Some(e) = pending.pop_front() {
+                    let event = sse_event(&e);
+                    return Some((Ok(event), (app, query, changes, closing, pending)));
+                }
+                if *closing.borrow_and_update() {
+                    return None;
+                }
+                // Seen before reading: a commit after the read wakes the wait below.
+                changes.borrow_and_update();
+                let page = match app.storage.events(tenant, &query).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        // The client reconnects with Last-Event-ID and resumes.
+                        tracing::warn!(%tenant, "event stream ended: {e}");
+                        return None;
+                    }
+                };
+                query.after = page.next_after;
+                pending.extend(page.events);
+                if pending.is_empty() && !page.has_more {
+                    tokio::select! {
+                        changed = changes.changed() => changed.ok()?,
+                        _ = closing.changed() => return None,
+                    }
+                }
+            }
+        },
+    );
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,119 @@
+//! The hub's domain events as HQ sees them: each change in the standard
+//! envelope with its place in the tenant's event sequence, and how a change
+//! tills hear of in the feed is named as an event.
+
+use pos_shared::sync::ChangeBody;
+use pos_shared::{Envelope, StoreId, Timestamp};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// One event of the outbox, in order.
+#[derive(Debug, Clone, Serialize)]
+pub struct HubEvent {
+    /// Its place in the tenant's event sequence: resume after it.
+    pub seq: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<StoreId>,
+    #[serde(flatten)]
+    pub envelope: Envelope<Value>,
+}
+
+/// Which events to read: those after `after`, at most `limit`, optionally of
+/// one store (chain-wide events included) and of types starting with a prefix.
+#[derive(Debug, Clone)]
+pub struct EventQuery {
+    pub after: u64,
+    pub limit: u32,
+    pub store: Option<StoreId>,
+    pub type_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventPage {
+    pub events: Vec<HubEvent>,
+    /// Pass back as `after` for the next page (the last event read, or `after`).
+    pub next_after: u64,
+    pub has_more: bool,
+}
+
+/// An event to write: its type, who caused it, when, and what it says.
+pub struct NewEvent {
+    pub event_type: &'static str,
+    pub source: String,
+    pub store: Option<StoreId>,
+    pub occurred_at: Timestamp,
+    pub data: Value,
+}
+
+const HUB: &str = "hub";
+
+fn terminal_or_hub(terminal: Option<pos_shared::TerminalId>) -> String {
+    terminal.map_or_else(|| HUB.to_owned(), |t| format!("terminal:{t}"))
+}
+
+/// The event a feed change is to HQ. Staff PIN hashes are for tills only.
+pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
+    let now = Timestamp::now();
+    let (event_type, source, occurred_at, data) = match body {
+        ChangeBody::VariantUpserted(v) => ("catalog.variant.upserted", HUB.into(), now, json!(v)),
+        ChangeBody::VariantDeleted { variant_id } => (
+            "catalog.variant.deleted",
+            HUB.into(),
+            now,
+            json!({ "variant_id": variant_id }),
+        ),
+        ChangeBody::CategoryUpserted(c) => ("catalog.category.upserted", HUB.into(), now, json!(c)),
+        ChangeBody::PriceScheduled(w) => ("catalog.price.updated", HUB.into(), now, json!(w)),
+        ChangeBody::StockMoved(m) => (
+            "inventory.stock.adjusted",
+            terminal_or_hub(m.terminal_id),
+            m.occurred_at,
+            json!(m),
+        ),
+        ChangeBody::DocumentChanged { purpose } => (
+            "store.document.changed",
+            HUB.into(),
+            now,
+            json!({ "purpose": purpose }),
+        ),
+        ChangeBody::StaffUpserted(s) => (
+            "store.staff.upserted",
+            HUB.into(),
+            now,
+            json!({
+                "staff_id": s.staff_id, "store_id": s.store_id, "name": s.name,
+                "code": s.code, "role": s.role, "active": s.active,
+            }),
+        ),
+        ChangeBody::SaleRecorded(s) => (
+            "pos.sale.recorded",
+            terminal_or_hub(Some(s.terminal_id)),
+            s.occurred_at,
+            json!(s),
+        ),
+        ChangeBody::ReturnRecorded(r) => (
+            "pos.return.recorded",
+            terminal_or_hub(Some(r.terminal_id)),
+            r.occurred_at,
+            json!(r),
+        ),
+    };
+    NewEvent {
+        event_type,
+        source,
+        store,
+        occurred_at,
+        data,
+    }
+}
+
+/// An event the hub itself raises (reservations, store status, orderability).
+pub fn by_hub(event_type: &'static str, store: Option<StoreId>, data: Value) -> NewEvent {
+    NewEvent {
+        event_type,
+        source: HUB.into(),
+        store,
+        occurred_at: Timestamp::now(),
+        data,
+    }
+}

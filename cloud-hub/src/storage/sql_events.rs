@@ -1,0 +1,160 @@
+//! The event outbox at the hub, for both backends: events written inside the
+//! transaction of the change they announce, numbered under the tenant row
+//! lock, and read back in order. Expanded inside `sql_storage!`.
+
+/// Implements the outbox writes and reads on `$storage`.
+macro_rules! sql_event_paths {
+    ($storage:ty) => {
+        use $crate::storage::events::{EventPage, EventQuery, HubEvent, NewEvent};
+        use $crate::storage::orderability::OrderState;
+
+        type EventRow = (i64, Uuid, String, String, Option<Uuid>, i64, Uuid, i32, String);
+
+        impl $storage {
+            /// Writes `event` to the tenant's outbox inside `tx`.
+            async fn emit_event(tx: &mut Tx<'_>, tenant: TenantId, event: NewEvent) -> DbResult<()> {
+                let (seq,): (i64,) = sqlx::query_as(
+                    "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
+                )
+                .bind(tenant.as_uuid())
+                .fetch_one(&mut **tx)
+                .await?;
+                let data = serde_json::to_string(&event.data).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO hub_events (tenant_id, seq, event_id, event_type, source, store_id, occurred_at_ms, \
+                     trace_id, schema_version, data, committed_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(seq)
+                .bind(Uuid::now_v7())
+                .bind(event.event_type)
+                .bind(&event.source)
+                .bind(event.store.map(|s| s.as_uuid()))
+                .bind(event.occurred_at.unix_millis())
+                .bind(Uuid::now_v7())
+                .bind(i32::from(pos_shared::event::ENVELOPE_SCHEMA_VERSION))
+                .bind(data)
+                .bind(now_ms())
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            /// What decides whether `variant` can be ordered at `store` at
+            /// `now`, read inside `tx`; `None` if there is no such store.
+            async fn order_state(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                now: i64,
+            ) -> DbResult<Option<OrderState>> {
+                let row: Option<(String, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT s.status, \
+                     CAST(CASE WHEN EXISTS (SELECT 1 FROM store_delistings d WHERE d.tenant_id = $1 AND d.store_id = $2 \
+                          AND d.variant_id = $3) THEN 0 ELSE 1 END AS BIGINT), \
+                     COALESCE((SELECT on_hand_milli FROM stock_positions WHERE tenant_id = $1 AND store_id = $2 \
+                          AND variant_id = $3), 0), \
+                     COALESCE((SELECT CAST(SUM(qty_milli) AS BIGINT) FROM stock_reservations WHERE tenant_id = $1 \
+                          AND store_id = $2 AND variant_id = $3 AND state = 'held' AND expires_at_ms > $4), 0) \
+                     FROM stores s WHERE s.tenant_id = $1 AND s.id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(variant.as_uuid())
+                .bind(now)
+                .fetch_optional(&mut **tx)
+                .await?;
+                row.map(|(status, listed, on_hand, held)| {
+                    Ok(OrderState {
+                        status: $crate::storage::orderability::StoreStatus::parse(&status)
+                            .ok_or_else(|| DbError::Corrupt(format!("store {store}: status {status:?}")))?,
+                        listed: listed != 0,
+                        on_hand_milli: on_hand,
+                        held_milli: held,
+                    })
+                })
+                .transpose()
+            }
+
+            /// Emits `inventory.orderability.changed` if `before` → `after` flipped it.
+            async fn emit_flip(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                before: Option<OrderState>,
+                after: impl FnOnce(OrderState) -> OrderState,
+                store: StoreId,
+                variant: VariantId,
+            ) -> DbResult<()> {
+                if let Some(before) = before {
+                    if let Some(event) = before.flip(&after(before), store, variant) {
+                        Self::emit_event(tx, tenant, event).await?;
+                    }
+                }
+                Ok(())
+            }
+
+            pub(crate) async fn read_events(&self, tenant: TenantId, query: &EventQuery) -> DbResult<EventPage> {
+                // Everything up to the head has committed (numbers are taken
+                // under the tenant lock, held to commit), so a filtered reader
+                // may move its cursor to the head and skip what it filtered out.
+                let (head, floor): (i64, i64) = sqlx::query_as("SELECT event_seq, event_floor FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(DbError::NotFound("tenant"))?;
+                if (query.after as i64) < floor {
+                    return Err(DbError::State {
+                        field: "after",
+                        detail: format!("events up to {floor} have been pruned; read on from after={floor}"),
+                    });
+                }
+                let pattern = query
+                    .type_prefix
+                    .as_ref()
+                    .map(|p| format!("{}%", p.replace(['%', '_'], "")));
+                let rows: Vec<EventRow> = sqlx::query_as(
+                    "SELECT seq, event_id, event_type, source, store_id, occurred_at_ms, trace_id, schema_version, data \
+                     FROM hub_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $6 \
+                     AND ($3 IS NULL OR store_id IS NULL OR store_id = $3) AND ($4 IS NULL OR event_type LIKE $4) \
+                     ORDER BY seq LIMIT $5",
+                )
+                .bind(tenant.as_uuid())
+                .bind(i64::try_from(query.after).unwrap_or(i64::MAX))
+                .bind(query.store.map(|s| s.as_uuid()))
+                .bind(pattern)
+                .bind(i64::from(query.limit) + 1)
+                .bind(head)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut events = Vec::with_capacity(rows.len());
+                for (seq, id, event_type, source, store, occurred, trace, version, data) in rows {
+                    events.push(HubEvent {
+                        seq: seq as u64,
+                        store_id: store.map(StoreId::from_uuid),
+                        envelope: Envelope {
+                            event_id: id,
+                            event_type,
+                            source,
+                            tenant_id: tenant,
+                            occurred_at: Timestamp::from_unix_millis(occurred),
+                            trace_id: trace,
+                            schema_version: version as u16,
+                            data: serde_json::from_str(&data)
+                                .map_err(|e| DbError::Corrupt(format!("event {seq}: {e}")))?,
+                        },
+                    });
+                }
+                let has_more = events.len() > query.limit as usize;
+                events.truncate(query.limit as usize);
+                let next_after = match events.last() {
+                    Some(last) if has_more => last.seq,
+                    _ => query.after.max(head.max(0) as u64),
+                };
+                Ok(EventPage { events, next_after, has_more })
+            }
+        }
+    };
+}
+
+pub(crate) use sql_event_paths;
