@@ -5,12 +5,14 @@
 //! bearer token into the tenant or device it belongs to, or a 401 problem.
 
 use crate::http::AppState;
+use crate::roles::{need_for, store_in_path, Grant};
 use crate::storage::{DbError, DeviceIdentity};
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use pos_shared::http::ApiError;
-use pos_shared::TenantId;
+use pos_shared::{StoreId, TenantId};
 use sha2::{Digest, Sha256};
 
 /// Letters that cannot be misread when typed from a screen (Crockford base32).
@@ -76,9 +78,30 @@ fn bearer(parts: &Parts, what: &str) -> Result<String, ApiError> {
         })
 }
 
-/// An HQ caller, authenticated by API key; every HQ handler is scoped by its tenant.
+/// An HQ caller, authenticated by API key and allowed this route by its role
+/// and store limits; every HQ handler is scoped by its tenant.
 pub struct Hq {
     pub tenant: TenantId,
+    pub grant: Grant,
+}
+
+fn forbidden(detail: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+}
+
+impl Hq {
+    /// Refuses a key limited to other stores (for routes whose store is not
+    /// in their path: a reservation's, a staff member's).
+    pub fn check_store(&self, store: StoreId) -> Result<(), ApiError> {
+        if self.grant.reaches(store) {
+            Ok(())
+        } else {
+            Err(
+                forbidden(format!("this key is limited to other stores than {store}"))
+                    .with_field("store_id"),
+            )
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Hq {
@@ -86,13 +109,32 @@ impl FromRequestParts<AppState> for Hq {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let key = bearer(parts, "API key")?;
-        match state.storage.tenant_for_api_key(&hash_secret(&key)).await {
-            Ok(tenant) => Ok(Hq { tenant }),
+        let grant = match state.storage.api_key_grant(&hash_secret(&key)).await {
+            Ok(grant) => grant,
             Err(DbError::NotFound(_)) => {
-                Err(ApiError::unauthorized("the API key is not recognised"))
+                return Err(ApiError::unauthorized(
+                    "the API key is not recognised or was revoked",
+                ))
             }
-            Err(e) => Err(ApiError::internal(e)),
+            Err(e) => return Err(ApiError::internal(e)),
+        };
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default();
+        grant
+            .allows(need_for(&parts.method, &route))
+            .map_err(forbidden)?;
+        let hq = Hq {
+            tenant: grant.tenant,
+            grant,
+        };
+        // A path id that is not a UUID is the handler's 400 to give.
+        if let Some(store) = store_in_path(&route, parts.uri.path()).and_then(|s| s.parse().ok()) {
+            hq.check_store(store)?;
         }
+        Ok(hq)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod relay;
+pub mod roles;
 pub mod snapshot;
 pub mod storage;
 

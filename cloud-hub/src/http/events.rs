@@ -61,11 +61,23 @@ async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, 
             ));
         }
     }
-    if let Some(store) = p.store_id {
-        app.storage
-            .store(hq.tenant, store)
-            .await
-            .map_err(db_error)?;
+    match p.store_id {
+        Some(store) => {
+            app.storage
+                .store(hq.tenant, store)
+                .await
+                .map_err(db_error)?;
+            hq.check_store(store)?;
+        }
+        None if hq.grant.limited() => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "forbidden",
+                "this key is limited to some stores: ask for one with store_id",
+            )
+            .with_field("store_id"));
+        }
+        None => {}
     }
     Ok(EventQuery {
         after: p.after,

@@ -5,6 +5,7 @@ mod catalog;
 mod catalog_read;
 mod events;
 mod hq;
+mod keys;
 mod prices;
 mod reservations;
 mod staff;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(admin::router())
         .merge(hq::router())
+        .merge(keys::router())
         .merge(catalog::router())
         .merge(catalog_read::router())
         .merge(events::router())

@@ -86,12 +86,13 @@ async fn one(
     Path(raw): Path<String>,
 ) -> Result<Json<Reservation>, ApiError> {
     let id = path_id::<Uuid>("reservation_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .reservation(hq.tenant, id)
-            .await
-            .map_err(db_error)?,
-    ))
+    let found = app
+        .storage
+        .reservation(hq.tenant, id)
+        .await
+        .map_err(db_error)?;
+    hq.check_store(found.store_id)?;
+    Ok(Json(found))
 }
 
 async fn settle(
@@ -101,6 +102,14 @@ async fn settle(
     how: Settlement,
 ) -> Result<Json<Reservation>, ApiError> {
     let id = path_id::<Uuid>("reservation_id", raw)?;
+    if hq.grant.limited() {
+        let found = app
+            .storage
+            .reservation(hq.tenant, id)
+            .await
+            .map_err(db_error)?;
+        hq.check_store(found.store_id)?;
+    }
     Ok(Json(
         app.storage
             .settle_reservation(hq.tenant, id, how)

@@ -105,6 +105,25 @@ async fn set_active(
     active: bool,
 ) -> Result<Json<StaffView>, ApiError> {
     let staff = path_id::<StaffId>("staff_id", raw)?;
+    if hq.grant.limited() {
+        // A key limited to some stores reaches only their staff.
+        let mut reached = false;
+        for store in &hq.grant.stores {
+            let members = app
+                .storage
+                .staff(hq.tenant, *store)
+                .await
+                .map_err(db_error)?;
+            reached |= members.iter().any(|m| m.staff_id == staff);
+        }
+        if !reached {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "forbidden",
+                "this key is limited to stores this member of staff does not work at",
+            ));
+        }
+    }
     Ok(Json(
         app.storage
             .set_staff_active(hq.tenant, staff, active)

@@ -36,6 +36,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(16, "hub-postgres/0016_catalog_item_versions.sql"),
     migration!(17, "hub-postgres/0017_variant_deletion.sql"),
     migration!(18, "hub-postgres/0018_event_outbox.sql"),
+    migration!(19, "hub-postgres/0019_api_key_roles.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -57,6 +58,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(16, "hub-sqlite/0016_catalog_item_versions.sql"),
     migration!(17, "hub-sqlite/0017_variant_deletion.sql"),
     migration!(18, "hub-sqlite/0018_event_outbox.sql"),
+    migration!(19, "hub-sqlite/0019_api_key_roles.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

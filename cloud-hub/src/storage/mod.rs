@@ -20,6 +20,7 @@ mod sql_catalog;
 mod sql_events;
 mod sql_facts;
 mod sql_feed;
+mod sql_keys;
 mod sql_prices;
 mod sql_reservations;
 mod sql_snapshot;
@@ -164,6 +165,29 @@ pub struct VariantPatch {
     pub synonyms: Option<Vec<String>>,
     pub brand: Option<Option<BrandId>>,
     pub category: Option<Option<CategoryId>>,
+}
+
+/// An HQ API key to issue: its secret arrives hashed.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub label: String,
+    pub role: crate::roles::Role,
+    /// The stores it is limited to; empty for all.
+    pub store_ids: Vec<StoreId>,
+    pub key_hash: String,
+}
+
+/// An HQ API key as its owner sees it (never its secret).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKeyInfo {
+    pub key_id: uuid::Uuid,
+    pub label: String,
+    pub role: crate::roles::Role,
+    /// The stores it is limited to; empty for every store.
+    pub store_ids: Vec<StoreId>,
+    pub created_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// A member of staff as HQ creates them: the PIN arrives hashed.
@@ -319,7 +343,12 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Creates a tenant and its first HQ API key (stored as a hash).
     async fn create_tenant(&self, name: &str, api_key_hash: &str) -> DbResult<Tenant>;
-    async fn tenant_for_api_key(&self, key_hash: &str) -> DbResult<TenantId>;
+    /// What a working (unrevoked) API key grants.
+    async fn api_key_grant(&self, key_hash: &str) -> DbResult<crate::roles::Grant>;
+    async fn create_api_key(&self, tenant: TenantId, key: &NewApiKey) -> DbResult<ApiKeyInfo>;
+    async fn api_keys(&self, tenant: TenantId) -> DbResult<Vec<ApiKeyInfo>>;
+    /// Revokes a key; the last owner key is refused ([`DbError::State`]).
+    async fn revoke_api_key(&self, tenant: TenantId, key: uuid::Uuid) -> DbResult<ApiKeyInfo>;
 
     async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store>;
     async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store>;

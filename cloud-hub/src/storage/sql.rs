@@ -234,6 +234,7 @@ macro_rules! sql_storage {
 
         $crate::storage::sql_writes::sql_write_paths!($storage, $db);
         $crate::storage::sql_events::sql_event_paths!($storage);
+        $crate::storage::sql_keys::sql_key_paths!($storage);
         $crate::storage::sql_staff::sql_staff_paths!($storage);
         $crate::storage::sql_catalog::sql_catalog_paths!($storage);
         $crate::storage::sql_prices::sql_price_paths!($storage);
@@ -259,22 +260,31 @@ macro_rules! sql_storage {
                     .bind(now_ms())
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("INSERT INTO api_keys (key_hash, tenant_id, label, created_at_ms) VALUES ($1, $2, 'initial', $3)")
+                sqlx::query("INSERT INTO api_keys (key_hash, tenant_id, label, created_at_ms, id, role) VALUES ($1, $2, 'initial', $3, $4, 'owner')")
                     .bind(api_key_hash)
                     .bind(id.as_uuid())
                     .bind(now_ms())
+                    .bind(Uuid::now_v7())
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
                 Ok(Tenant { id, name: name.to_owned() })
             }
 
-            async fn tenant_for_api_key(&self, key_hash: &str) -> DbResult<TenantId> {
-                let row: Option<(Uuid,)> = sqlx::query_as("SELECT tenant_id FROM api_keys WHERE key_hash = $1")
-                    .bind(key_hash)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(|(t,)| TenantId::from_uuid(t)).ok_or(DbError::NotFound("api key"))
+            async fn api_key_grant(&self, key_hash: &str) -> DbResult<$crate::roles::Grant> {
+                self.grant_for_key(key_hash).await
+            }
+
+            async fn create_api_key(&self, tenant: TenantId, key: &NewApiKey) -> DbResult<ApiKeyInfo> {
+                self.insert_api_key(tenant, key).await
+            }
+
+            async fn api_keys(&self, tenant: TenantId) -> DbResult<Vec<ApiKeyInfo>> {
+                self.list_api_keys(tenant).await
+            }
+
+            async fn revoke_api_key(&self, tenant: TenantId, key: Uuid) -> DbResult<ApiKeyInfo> {
+                self.revoke_key(tenant, key).await
             }
 
             async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store> {

@@ -12,6 +12,7 @@ mod feed;
 mod outbox;
 mod prices;
 mod reservations;
+mod roles;
 mod staff;
 mod stock;
 mod variants;

@@ -1,0 +1,100 @@
+//! HQ API keys, managed by an owner: one per person or system, each with a
+//! role and optionally limited to some stores. The secret is shown once.
+
+use super::{db_error, path_id, required_text, AppState};
+use crate::auth::{hash_secret, new_secret, Hq};
+use crate::roles::Role;
+use crate::storage::{ApiKeyInfo, NewApiKey};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::StoreId;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/api-keys", get(list).post(create))
+        .route("/v1/api-keys/{key_id}/revoke", post(revoke))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewKeyBody {
+    /// Whose key it is: a person, or a system such as the ERP.
+    label: String,
+    role: Role,
+    #[serde(default)]
+    store_ids: Vec<StoreId>,
+}
+
+#[derive(Serialize)]
+struct IssuedKey {
+    #[serde(flatten)]
+    key: ApiKeyInfo,
+    /// Shown once; the hub keeps only its hash.
+    api_key: String,
+}
+
+const MAX_STORES: usize = 500;
+
+async fn create(
+    State(app): State<AppState>,
+    hq: Hq,
+    JsonBody(body): JsonBody<NewKeyBody>,
+) -> Result<(StatusCode, Json<IssuedKey>), ApiError> {
+    let label = required_text("label", &body.label, 100)?;
+    if body.store_ids.len() > MAX_STORES {
+        return Err(ApiError::invalid(
+            "store_ids",
+            format!("at most {MAX_STORES} stores"),
+        ));
+    }
+    if body.role == Role::Owner && !body.store_ids.is_empty() {
+        return Err(ApiError::invalid(
+            "store_ids",
+            "an owner key reaches every store; limit a store_manager or read_only key instead",
+        ));
+    }
+    let mut stores = body.store_ids;
+    stores.sort();
+    stores.dedup();
+    let api_key = new_secret("hq");
+    let key = app
+        .storage
+        .create_api_key(
+            hq.tenant,
+            &NewApiKey {
+                label,
+                role: body.role,
+                store_ids: stores,
+                key_hash: hash_secret(&api_key),
+            },
+        )
+        .await
+        .map_err(db_error)?;
+    Ok((StatusCode::CREATED, Json(IssuedKey { key, api_key })))
+}
+
+async fn list(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<ApiKeyInfo>>, ApiError> {
+    app.storage
+        .api_keys(hq.tenant)
+        .await
+        .map(Json)
+        .map_err(db_error)
+}
+
+async fn revoke(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<ApiKeyInfo>, ApiError> {
+    let id = path_id::<Uuid>("key_id", &raw)?;
+    app.storage
+        .revoke_api_key(hq.tenant, id)
+        .await
+        .map(Json)
+        .map_err(db_error)
+}

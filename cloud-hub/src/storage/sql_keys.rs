@@ -1,0 +1,139 @@
+//! HQ API keys at the hub, for both backends: what a key grants, and the
+//! owner's list, issue and revoke. Only hashes are stored. Expanded inside
+//! `sql_storage!`.
+
+/// Implements the API key queries on `$storage`.
+macro_rules! sql_key_paths {
+    ($storage:ty) => {
+        use $crate::roles::{Grant, Role as KeyRole};
+        use $crate::storage::{ApiKeyInfo, NewApiKey};
+
+        type KeyRow = (Uuid, String, String, Option<String>, i64, Option<i64>);
+        const KEY_COLUMNS: &str = "id, label, role, store_ids, created_at_ms, revoked_at_ms";
+
+        fn key_from_row(row: KeyRow) -> DbResult<ApiKeyInfo> {
+            let (id, label, role, stores, created, revoked) = row;
+            Ok(ApiKeyInfo {
+                key_id: id,
+                label,
+                role: KeyRole::parse(&role).ok_or_else(|| DbError::Corrupt(format!("api key {id}: role {role:?}")))?,
+                store_ids: match stores {
+                    Some(json) => serde_json::from_str(&json)
+                        .map_err(|e| DbError::Corrupt(format!("api key {id} stores: {e}")))?,
+                    None => Vec::new(),
+                },
+                created_at: Timestamp::from_unix_millis(created),
+                revoked_at: revoked.map(Timestamp::from_unix_millis),
+            })
+        }
+
+        impl $storage {
+            pub(crate) async fn grant_for_key(&self, key_hash: &str) -> DbResult<Grant> {
+                let row: Option<(Uuid, String, String, Option<String>, i64, Option<i64>, Uuid)> = sqlx::query_as(&format!(
+                    "SELECT {KEY_COLUMNS}, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at_ms IS NULL"
+                ))
+                .bind(key_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let (id, label, role, stores, created, revoked, tenant) = row.ok_or(DbError::NotFound("api key"))?;
+                let info = key_from_row((id, label, role, stores, created, revoked))?;
+                Ok(Grant { key_id: id, tenant: TenantId::from_uuid(tenant), role: info.role, stores: info.store_ids })
+            }
+
+            pub(crate) async fn insert_api_key(&self, tenant: TenantId, key: &NewApiKey) -> DbResult<ApiKeyInfo> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                for (i, store) in key.store_ids.iter().enumerate() {
+                    let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(store.as_uuid())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if found.is_none() {
+                        return Err(DbError::InvalidField {
+                            field: "store_ids",
+                            detail: format!("store_ids[{i}]: no store {store}"),
+                        });
+                    }
+                }
+                let id = Uuid::now_v7();
+                let stores = (!key.store_ids.is_empty())
+                    .then(|| serde_json::to_string(&key.store_ids))
+                    .transpose()
+                    .map_err(|e| DbError::Corrupt(e.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO api_keys (key_hash, tenant_id, label, created_at_ms, id, role, store_ids) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&key.key_hash)
+                .bind(tenant.as_uuid())
+                .bind(&key.label)
+                .bind(now_ms())
+                .bind(id)
+                .bind(key.role.as_str())
+                .bind(stores)
+                .execute(&mut *tx)
+                .await?;
+                let info = Self::key_in(&mut tx, tenant, id).await?;
+                tx.commit().await?;
+                Ok(info)
+            }
+
+            async fn key_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<ApiKeyInfo> {
+                let row: Option<KeyRow> = sqlx::query_as(&format!(
+                    "SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                key_from_row(row.ok_or(DbError::NotFound("api key"))?)
+            }
+
+            pub(crate) async fn list_api_keys(&self, tenant: TenantId) -> DbResult<Vec<ApiKeyInfo>> {
+                let rows: Vec<KeyRow> = sqlx::query_as(&format!(
+                    "SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at_ms, id"
+                ))
+                .bind(tenant.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(key_from_row).collect()
+            }
+
+            /// Revokes a key; the tenant's last working owner key cannot be,
+            /// so the tenant is never locked out of its own account.
+            pub(crate) async fn revoke_key(&self, tenant: TenantId, id: Uuid) -> DbResult<ApiKeyInfo> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let key = Self::key_in(&mut tx, tenant, id).await?;
+                if key.revoked_at.is_some() {
+                    return Ok(key);
+                }
+                if key.role == KeyRole::Owner {
+                    let (owners,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1 AND role = 'owner' AND revoked_at_ms IS NULL",
+                    )
+                    .bind(tenant.as_uuid())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if owners <= 1 {
+                        return Err(DbError::State {
+                            field: "key_id",
+                            detail: "this is the last owner key; issue another owner key before revoking it".into(),
+                        });
+                    }
+                }
+                sqlx::query("UPDATE api_keys SET revoked_at_ms = $3 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(id)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                let key = Self::key_in(&mut tx, tenant, id).await?;
+                tx.commit().await?;
+                Ok(key)
+            }
+        }
+    };
+}
+
+pub(crate) use sql_key_paths;
