@@ -6,6 +6,13 @@
 /// Implements the feed and document queries on `$storage`.
 macro_rules! sql_feed_paths {
     ($storage:ty) => {
+        /// The per-tenant logs pruned to a length: tills' feed and HQ's events.
+        #[derive(Clone, Copy)]
+        enum PrunedLog {
+            Feed,
+            Events,
+        }
+
         impl $storage {
             pub(crate) async fn exchange_document_in(
                 &self,
@@ -82,55 +89,39 @@ macro_rules! sql_feed_paths {
 
             pub(crate) async fn prune_feed_to(&self, keep: u64) -> DbResult<u64> {
                 let keep = i64::try_from(keep).unwrap_or(i64::MAX);
-                let tenants: Vec<(Uuid, i64, i64)> =
-                    sqlx::query_as("SELECT id, feed_seq, feed_floor FROM tenants WHERE feed_seq - feed_floor > $1")
-                        .bind(keep)
-                        .fetch_all(&self.pool)
-                        .await?;
-                let mut dropped = 0;
-                for (tenant, head, _) in tenants {
-                    let floor = head - keep;
-                    let mut tx = self.pool.begin().await?;
-                    // Raise the floor first, under the tenant lock, so no reader is
-                    // served a cursor whose changes are half gone.
-                    sqlx::query("UPDATE tenants SET feed_floor = $2 WHERE id = $1 AND feed_floor < $2")
-                        .bind(tenant)
-                        .bind(floor)
-                        .execute(&mut *tx)
-                        .await?;
-                    dropped += sqlx::query("DELETE FROM feed_changes WHERE tenant_id = $1 AND seq <= $2")
-                        .bind(tenant)
-                        .bind(floor)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    tx.commit().await?;
-                }
-                let events = self.prune_events_to(keep).await?;
+                let dropped = self.prune_log(PrunedLog::Feed, keep).await?;
+                let events = self.prune_log(PrunedLog::Events, keep).await?;
                 if events > 0 {
                     tracing::info!(events, "events pruned");
                 }
                 Ok(dropped)
             }
 
-            /// Keeps each tenant's last `keep` events, the floor raised first
-            /// so a reader behind it is told rather than silently skipped.
-            async fn prune_events_to(&self, keep: i64) -> DbResult<u64> {
-                let tenants: Vec<(Uuid, i64)> =
-                    sqlx::query_as("SELECT id, event_seq FROM tenants WHERE event_seq - event_floor > $1")
-                        .bind(keep)
-                        .fetch_all(&self.pool)
-                        .await?;
+            /// Keeps each tenant's last `keep` entries of `log`. The floor is
+            /// raised first, under the tenant lock, so a reader behind it is
+            /// told rather than served a range whose entries are half gone.
+            async fn prune_log(&self, log: PrunedLog, keep: i64) -> DbResult<u64> {
+                // Names from a closed enum, never from input.
+                let (table, head_col, floor_col) = match log {
+                    PrunedLog::Feed => ("feed_changes", "feed_seq", "feed_floor"),
+                    PrunedLog::Events => ("hub_events", "event_seq", "event_floor"),
+                };
+                let tenants: Vec<(Uuid, i64)> = sqlx::query_as(&format!(
+                    "SELECT id, {head_col} FROM tenants WHERE {head_col} - {floor_col} > $1"
+                ))
+                .bind(keep)
+                .fetch_all(&self.pool)
+                .await?;
                 let mut dropped = 0;
                 for (tenant, head) in tenants {
                     let floor = head - keep;
                     let mut tx = self.pool.begin().await?;
-                    sqlx::query("UPDATE tenants SET event_floor = $2 WHERE id = $1 AND event_floor < $2")
+                    sqlx::query(&format!("UPDATE tenants SET {floor_col} = $2 WHERE id = $1 AND {floor_col} < $2"))
                         .bind(tenant)
                         .bind(floor)
                         .execute(&mut *tx)
                         .await?;
-                    dropped += sqlx::query("DELETE FROM hub_events WHERE tenant_id = $1 AND seq <= $2")
+                    dropped += sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1 AND seq <= $2"))
                         .bind(tenant)
                         .bind(floor)
                         .execute(&mut *tx)
