@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -58,11 +58,10 @@ async fn every_change_is_an_enveloped_event_in_order(backend: Backend) {
     // A price, an order holding every tea, its release, a delisting, a
     // closing, and a till's sale.
     let (s, _) = hub
-        .send(
-            Method::PUT,
+        .put(
             &format!("/v1/variants/{tea}/price"),
-            Some(key),
-            Some(json!({"price": {"minor": 15000, "currency": "INR"}})),
+            key,
+            json!({"price": {"minor": 15000, "currency": "INR"}}),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -80,31 +79,16 @@ async fn every_change_is_an_enveloped_event_in_order(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::OK);
     let listing = format!("/v1/stores/{store}/assortment/{tea}");
-    let (s, _) = hub
-        .send(
-            Method::PUT,
-            &listing,
-            Some(key),
-            Some(json!({"listed": false})),
-        )
-        .await;
+    let (s, _) = hub.put(&listing, key, json!({"listed": false})).await;
     assert!(s.is_success());
     // Delisting what is already delisted is no change and no event.
-    let (s, _) = hub
-        .send(
-            Method::PUT,
-            &listing,
-            Some(key),
-            Some(json!({"listed": false})),
-        )
-        .await;
+    let (s, _) = hub.put(&listing, key, json!({"listed": false})).await;
     assert!(s.is_success());
     let (s, _) = hub
-        .send(
-            Method::PUT,
+        .put(
             &format!("/v1/stores/{store}/status"),
-            Some(key),
-            Some(json!({"status": "closed"})),
+            key,
+            json!({"status": "closed"}),
         )
         .await;
     assert!(s.is_success());

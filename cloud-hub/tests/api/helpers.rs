@@ -115,6 +115,11 @@ impl TestHub {
             .await
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PUT, path, Some(token), Some(body))
+            .await
+    }
+
     /// POSTs a raw body with a JSON content type.
     pub async fn post_raw(&self, path: &str, token: &str, body: &str) -> (StatusCode, Value) {
         let resp = self

@@ -80,11 +80,10 @@ async fn each_role_does_its_own_work_and_is_refused_the_rest(backend: Backend) {
     let (s, b) = hub.post(&moves, &catalog, movement(&shop)).await;
     forbidden(s, &b);
     let (s, b) = hub
-        .send(
-            Method::PUT,
+        .put(
             &format!("/v1/stores/{store}/status"),
-            Some(&catalog),
-            Some(json!({"status": "closed"})),
+            &catalog,
+            json!({"status": "closed"}),
         )
         .await;
     forbidden(s, &b);

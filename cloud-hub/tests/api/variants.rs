@@ -299,20 +299,18 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
 
     // It can no longer be priced, listed or reserved…
     let (s, _) = hub
-        .send(
-            Method::PUT,
+        .put(
             &format!("/v1/variants/{tea}/price"),
-            Some(&shop.api_key),
-            Some(json!({"price": {"minor": 1000, "currency": "INR"}})),
+            &shop.api_key,
+            json!({"price": {"minor": 1000, "currency": "INR"}}),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = hub
-        .send(
-            Method::PUT,
+        .put(
             &format!("/v1/stores/{store}/assortment/{tea}"),
-            Some(&shop.api_key),
-            Some(json!({"listed": false})),
+            &shop.api_key,
+            json!({"listed": false}),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
