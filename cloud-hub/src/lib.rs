@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod hubctl;
 pub mod relay;
 pub mod roles;
 pub mod snapshot;

@@ -56,6 +56,8 @@ pub enum MoneyError {
     CurrencyMismatch(Currency, Currency),
     #[error("amount is out of range")]
     Overflow,
+    #[error("{0:?} is not an amount such as 49 or 49.50")]
+    BadAmount(String),
 }
 
 /// An amount of money in minor units (paise for INR).
@@ -108,6 +110,32 @@ impl Money {
             format!("{},{last3}", pairs.join(","))
         };
         format!("{sign}{grouped}.{:02}", abs % 100)
+    }
+
+    /// Reads an amount written in major units with at most two decimals
+    /// ("49", "49.5", "49.50", "-3.25"), exactly: never through a float.
+    pub fn parse_decimal(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let bad = || MoneyError::BadAmount(text.to_owned());
+        let trimmed = text.trim();
+        let (negative, digits) = match trimmed.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > 2 {
+            return Err(bad());
+        }
+        if digits.ends_with('.') {
+            return Err(bad());
+        }
+        let whole: i64 = whole.parse().map_err(|_| MoneyError::Overflow)?;
+        let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+        let minor = whole
+            .checked_mul(100)
+            .and_then(|m| m.checked_add(cents))
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(if negative { -minor } else { minor }, currency))
     }
 
     pub fn is_negative(&self) -> bool {
@@ -192,6 +220,20 @@ mod tests {
         for (paise, text) in cases {
             assert_eq!(Money::inr(paise).grouped_indian(), text);
         }
+    }
+
+    #[test]
+    fn decimal_amounts_are_read_exactly() {
+        let inr = |t| Money::parse_decimal(t, Currency::INR).map(|m| m.minor());
+        assert_eq!(inr("49"), Ok(4900));
+        assert_eq!(inr("49.5"), Ok(4950));
+        assert_eq!(inr(" 49.05 "), Ok(4905));
+        assert_eq!(inr("0.10"), Ok(10));
+        assert_eq!(inr("-3.25"), Ok(-325));
+        for bad in ["", "4.999", "4.", ".5", "1,000", "12a", "--1", "1e3"] {
+            assert!(matches!(inr(bad), Err(MoneyError::BadAmount(_))), "{bad:?}");
+        }
+        assert_eq!(inr("99999999999999999999"), Err(MoneyError::Overflow));
     }
 
     #[test]

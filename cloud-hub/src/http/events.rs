@@ -31,8 +31,8 @@ const MAX_LIMIT: u32 = 1000;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EventParams {
-    #[serde(default)]
-    after: u64,
+    /// Absent: from the oldest event kept.
+    after: Option<u64>,
     limit: Option<u32>,
     store_id: Option<StoreId>,
     /// A type or the start of one: `inventory.` for every stock event.
@@ -103,16 +103,21 @@ async fn list(
 
 /// Where a stream starts: after `Last-Event-ID` when the client reconnects,
 /// else after `after`.
-fn resume_point(headers: &HeaderMap, after: u64) -> Result<u64, ApiError> {
+fn resume_point(headers: &HeaderMap, after: Option<u64>) -> Result<Option<u64>, ApiError> {
     match headers.get("last-event-id") {
         None => Ok(after),
-        Some(v) => v.to_str().ok().and_then(|s| s.parse().ok()).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_header",
-                "Last-Event-ID must be the sequence number of an event",
-            )
-            .with_field("Last-Event-ID")
-        }),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_header",
+                    "Last-Event-ID must be the sequence number of an event",
+                )
+                .with_field("Last-Event-ID")
+            }),
     }
 }
 
@@ -159,7 +164,7 @@ async fn stream(
                         return None;
                     }
                 };
-                query.after = page.next_after;
+                query.after = Some(page.next_after);
                 pending.extend(page.events);
                 if pending.is_empty() && !page.has_more {
                     tokio::select! {

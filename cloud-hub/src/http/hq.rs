@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/stores", post(create_store))
+        .route("/v1/stores", get(list_stores).post(create_store))
         .route("/v1/stores/{store_id}", get(get_store))
         .route(
             "/v1/stores/{store_id}/terminals",
@@ -74,6 +74,13 @@ async fn create_store(
         .await
         .map_err(db_error)?;
     Ok((StatusCode::CREATED, Json(store)))
+}
+
+/// The stores this key reaches, by code.
+async fn list_stores(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<Store>>, ApiError> {
+    let mut stores = app.storage.stores(hq.tenant).await.map_err(db_error)?;
+    stores.retain(|s| hq.grant.reaches(s.id));
+    Ok(Json(stores))
 }
 
 async fn get_store(

@@ -18,11 +18,12 @@ pub struct HubEvent {
     pub envelope: Envelope<Value>,
 }
 
-/// Which events to read: those after `after`, at most `limit`, optionally of
-/// one store (chain-wide events included) and of types starting with a prefix.
+/// Which events to read: those after `after` (or from the oldest kept when
+/// `None`), at most `limit`, optionally of one store (chain-wide events
+/// included) and of types starting with a prefix.
 #[derive(Debug, Clone)]
 pub struct EventQuery {
-    pub after: u64,
+    pub after: Option<u64>,
     pub limit: u32,
     pub store: Option<StoreId>,
     pub type_prefix: Option<String>,
@@ -34,6 +35,10 @@ pub struct EventPage {
     /// Pass back as `after` for the next page (the last event read, or `after`).
     pub next_after: u64,
     pub has_more: bool,
+    /// The newest event's sequence number: how far the reader has to go.
+    pub head: u64,
+    /// Events up to this one have been pruned: the smallest `after` accepted.
+    pub floor: u64,
 }
 
 /// An event to write: its type, who caused it, when, and what it says.

@@ -352,6 +352,8 @@ pub trait Storage: Send + Sync + 'static {
 
     async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store>;
     async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store>;
+    /// Every store of the tenant, by code.
+    async fn stores(&self, tenant: TenantId) -> DbResult<Vec<Store>>;
 
     /// Creates a terminal awaiting enrollment with the hash of its one-time code.
     async fn create_terminal(

@@ -315,10 +315,11 @@ macro_rules! sql_storage {
                         .bind(store.as_uuid())
                         .fetch_optional(&self.pool)
                         .await?;
-                let (id, code, name, currency, status) = row.ok_or(DbError::NotFound("store"))?;
-                let status = StoreStatus::parse(&status)
-                    .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
-                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, status })
+                Self::store_from_row(row.ok_or(DbError::NotFound("store"))?)
+            }
+
+            async fn stores(&self, tenant: TenantId) -> DbResult<Vec<Store>> {
+                self.read_stores(tenant).await
             }
 
             async fn create_terminal(

@@ -103,7 +103,8 @@ macro_rules! sql_event_paths {
                     .fetch_optional(&self.pool)
                     .await?
                     .ok_or(DbError::NotFound("tenant"))?;
-                if (query.after as i64) < floor {
+                let after = query.after.unwrap_or(floor.max(0) as u64);
+                if i64::try_from(after).is_ok_and(|a| a < floor) {
                     return Err(DbError::State {
                         field: "after",
                         detail: format!("events up to {floor} have been pruned; read on from after={floor}"),
@@ -120,7 +121,7 @@ macro_rules! sql_event_paths {
                      ORDER BY seq LIMIT $5",
                 )
                 .bind(tenant.as_uuid())
-                .bind(i64::try_from(query.after).unwrap_or(i64::MAX))
+                .bind(i64::try_from(after).unwrap_or(i64::MAX))
                 .bind(query.store.map(|s| s.as_uuid()))
                 .bind(pattern)
                 .bind(i64::from(query.limit) + 1)
@@ -149,9 +150,9 @@ macro_rules! sql_event_paths {
                 events.truncate(query.limit as usize);
                 let next_after = match events.last() {
                     Some(last) if has_more => last.seq,
-                    _ => query.after.max(head.max(0) as u64),
+                    _ => after.max(head.max(0) as u64),
                 };
-                Ok(EventPage { events, next_after, has_more })
+                Ok(EventPage { events, next_after, has_more, head: head.max(0) as u64, floor: floor.max(0) as u64 })
             }
         }
     };

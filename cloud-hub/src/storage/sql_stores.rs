@@ -10,6 +10,24 @@ macro_rules! sql_store_paths {
         type CatalogRow = (Uuid, String, String, String, i64, String, Option<i64>, Option<i64>, i64, i64, i64);
 
         impl $storage {
+            pub(crate) async fn read_stores(&self, tenant: TenantId) -> DbResult<Vec<Store>> {
+                let rows: Vec<(Uuid, String, String, String, String)> = sqlx::query_as(
+                    "SELECT id, code, name, currency, status FROM stores WHERE tenant_id = $1 ORDER BY code",
+                )
+                .bind(tenant.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(Self::store_from_row).collect()
+            }
+
+            pub(crate) fn store_from_row(
+                (id, code, name, currency, status): (Uuid, String, String, String, String),
+            ) -> DbResult<Store> {
+                let status = StoreStatus::parse(&status)
+                    .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
+                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, status })
+            }
+
             pub(crate) async fn write_store_status(
                 &self,
                 tenant: TenantId,

@@ -268,6 +268,14 @@ async fn a_reader_behind_the_pruned_events_is_told_where_they_start(backend: Bac
         .await;
     assert_eq!(s, StatusCode::OK, "{page}");
     assert_eq!(page["events"].as_array().unwrap().len(), 1, "the last kept");
+    // Without `after`, a reader starts at the oldest event kept.
+    let (s, page) = shop.hub.get("/v1/events", &shop.api_key).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(page["events"][0]["seq"], head);
+    assert_eq!(
+        (page["head"].as_u64(), page["floor"].as_u64()),
+        (Some(head), Some(head - 1))
+    );
 }
 on_both_backends!(a_reader_behind_the_pruned_events_is_told_where_they_start);
 

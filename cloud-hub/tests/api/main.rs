@@ -9,6 +9,7 @@ mod catalog_view;
 mod documents;
 mod events;
 mod feed;
+mod hubctl;
 mod outbox;
 mod prices;
 mod reservations;

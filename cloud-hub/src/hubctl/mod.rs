@@ -1,0 +1,387 @@
+//! `hubctl`: the HQ command line. It speaks only the hub's public HTTP API,
+//! with an HQ API key, so it can do nothing a key could not do by hand:
+//! create a tenant (with the admin token), issue keys, set up stores, import a
+//! catalog file, show a store's stock and tail the event log.
+
+mod catalog_file;
+mod client;
+mod events;
+mod import;
+mod table;
+
+use crate::storage::orderability::StoreStatus;
+use clap::{Args, Parser, Subcommand};
+pub use client::{CliError, Client};
+use pos_shared::StoreId;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "hubctl",
+    version,
+    about = "HQ's command line for the store hub"
+)]
+struct Cli {
+    /// The hub's address.
+    #[arg(
+        long,
+        env = "HUB_URL",
+        default_value = "http://127.0.0.1:8700",
+        global = true
+    )]
+    hub: String,
+    /// An HQ API key of the tenant to work on.
+    #[arg(long, env = "HUB_API_KEY", hide_env_values = true, global = true)]
+    key: Option<String>,
+    /// Print the hub's answers as JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Tenants (a retail chain each): needs the hub's admin token.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// HQ API keys of the tenant (owner keys only).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// The tenant's stores and dark stores.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Imports a catalog file (CSV), creating new items and updating known ones.
+    Import(import::ImportArgs),
+    /// Shows a store's stock: on hand, reserved, available and orderability.
+    Stock(StockArgs),
+    /// Prints the tenant's events as they happen (after the last few).
+    Events(events::EventsArgs),
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Creates a tenant and prints its first (owner) API key, shown once.
+    Create {
+        name: String,
+        #[arg(long, env = "HUB_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Issues a key and prints its secret, shown once.
+    Create {
+        /// Whose key it is: a person, or a system such as the ERP.
+        #[arg(long)]
+        label: String,
+        /// owner, catalog_manager, store_manager or read_only.
+        #[arg(long)]
+        role: String,
+        /// Limits the key to a store (its code or id); repeat for several.
+        #[arg(long = "store")]
+        stores: Vec<String>,
+    },
+    List,
+    /// Revokes a key by its id.
+    Revoke {
+        key_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    Create {
+        /// A short code unique in the tenant, such as BLR-01.
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "INR")]
+        currency: String,
+    },
+    List,
+}
+
+#[derive(Args)]
+struct StockArgs {
+    /// The store's code or id.
+    store: String,
+    /// Only lines whose SKU or name contains this (any case).
+    #[arg(long)]
+    find: Option<String>,
+}
+
+/// Runs `hubctl` with the process's arguments; the exit code is 0 on success,
+/// 1 when the work failed (or an import had failed rows), 2 on bad usage.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hubctl: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hubctl: {e}");
+            match e {
+                CliError::Usage(_) => ExitCode::from(2),
+                _ => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    if let Command::Tenant(TenantCommand::Create { name, admin_token }) = &cli.command {
+        let admin = Client::new(&cli.hub, Some(admin_token.clone()))?;
+        let created: Value = admin
+            .post("/v1/admin/tenants", &json!({ "name": name }))
+            .await?;
+        print_created_tenant(&created, cli.json);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let key = cli
+        .key
+        .clone()
+        .ok_or_else(|| CliError::Usage("give an HQ API key with --key or HUB_API_KEY".into()))?;
+    let hub = Client::new(&cli.hub, Some(key))?;
+    match cli.command {
+        Command::Tenant(_) => unreachable!("handled above: needs no API key"),
+        Command::Key(command) => keys(&hub, command, cli.json).await?,
+        Command::Store(command) => stores(&hub, command, cli.json).await?,
+        Command::Import(args) => return import::run(&hub, args, cli.json).await,
+        Command::Stock(args) => stock(&hub, args, cli.json).await?,
+        Command::Events(args) => events::run(&hub, args, cli.json).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("hubctl: cannot print the answer: {e}"),
+    }
+}
+
+fn print_created_tenant(created: &Value, json: bool) {
+    if json {
+        return print_json(created);
+    }
+    println!(
+        "tenant   {}  {}",
+        text(&created["tenant_id"]),
+        text(&created["name"])
+    );
+    println!("api key  {}", text(&created["api_key"]));
+    eprintln!("The key is shown once: keep it (export HUB_API_KEY=...).");
+}
+
+/// A JSON scalar as plain text (strings without their quotes).
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Deserialize, serde::Serialize)]
+pub(crate) struct StoreInfo {
+    id: StoreId,
+    code: String,
+    name: String,
+    currency: String,
+    status: StoreStatus,
+}
+
+/// Finds a store by its code (any case) or id among those the key reaches.
+pub(crate) async fn find_store(hub: &Client, wanted: &str) -> Result<StoreInfo, CliError> {
+    let stores: Vec<StoreInfo> = hub.get("/v1/stores").await?;
+    stores
+        .into_iter()
+        .find(|s| s.code.eq_ignore_ascii_case(wanted) || s.id.to_string() == wanted)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "no store with code or id {wanted:?} (hubctl store list shows them)"
+            ))
+        })
+}
+
+async fn keys(hub: &Client, command: KeyCommand, json: bool) -> Result<(), CliError> {
+    match command {
+        KeyCommand::Create {
+            label,
+            role,
+            stores,
+        } => {
+            let mut store_ids = Vec::with_capacity(stores.len());
+            for s in &stores {
+                store_ids.push(find_store(hub, s).await?.id);
+            }
+            let body = json!({ "label": label, "role": role, "store_ids": store_ids });
+            let issued: Value = hub.post("/v1/api-keys", &body).await?;
+            if json {
+                print_json(&issued);
+            } else {
+                println!("key id   {}", text(&issued["key_id"]));
+                println!("api key  {}", text(&issued["api_key"]));
+                eprintln!("The key is shown once: hand it over now.");
+            }
+        }
+        KeyCommand::List => {
+            let keys: Vec<Value> = hub.get("/v1/api-keys").await?;
+            if json {
+                print_json(&keys);
+                return Ok(());
+            }
+            let rows = keys
+                .iter()
+                .map(|k| {
+                    let stores = k["store_ids"].as_array().map_or(0, Vec::len);
+                    vec![
+                        text(&k["key_id"]),
+                        text(&k["label"]),
+                        text(&k["role"]),
+                        if stores == 0 {
+                            "all".into()
+                        } else {
+                            stores.to_string()
+                        },
+                        if k["revoked_at"].is_null() {
+                            "active".into()
+                        } else {
+                            "revoked".into()
+                        },
+                    ]
+                })
+                .collect();
+            table::print(&["KEY ID", "LABEL", "ROLE", "STORES", "STATE"], rows, &[]);
+        }
+        KeyCommand::Revoke { key_id } => {
+            let id = key_id
+                .parse::<uuid::Uuid>()
+                .map_err(|_| CliError::Usage(format!("key id {key_id:?} is not a UUID")))?;
+            let revoked: Value = hub
+                .post(&format!("/v1/api-keys/{id}/revoke"), &json!({}))
+                .await?;
+            if json {
+                print_json(&revoked);
+            } else {
+                println!("revoked {} ({})", id, text(&revoked["label"]));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn stores(hub: &Client, command: StoreCommand, json: bool) -> Result<(), CliError> {
+    match command {
+        StoreCommand::Create {
+            code,
+            name,
+            currency,
+        } => {
+            let body = json!({ "code": code, "name": name, "currency": currency });
+            let store: StoreInfo = hub.post("/v1/stores", &body).await?;
+            if json {
+                print_json(&store);
+            } else {
+                println!("store {} {} ({})", store.id, store.code, store.name);
+            }
+        }
+        StoreCommand::List => {
+            let stores: Vec<StoreInfo> = hub.get("/v1/stores").await?;
+            if json {
+                print_json(&stores);
+                return Ok(());
+            }
+            let rows = stores
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.code.clone(),
+                        s.name.clone(),
+                        s.status.as_str().to_owned(),
+                        s.currency.clone(),
+                        s.id.to_string(),
+                    ]
+                })
+                .collect();
+            table::print(&["CODE", "NAME", "STATUS", "CURRENCY", "ID"], rows, &[]);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Inventory {
+    positions: Vec<Value>,
+}
+
+async fn stock(hub: &Client, args: StockArgs, json: bool) -> Result<(), CliError> {
+    let store = find_store(hub, &args.store).await?;
+    let inventory: Inventory = hub
+        .get(&format!("/v1/stores/{}/inventory", store.id))
+        .await?;
+    let needle = args.find.as_deref().map(str::to_lowercase);
+    let positions: Vec<&Value> = inventory
+        .positions
+        .iter()
+        .filter(|p| match &needle {
+            None => true,
+            Some(n) => [&p["sku"], &p["name"]]
+                .iter()
+                .any(|v| text(v).to_lowercase().contains(n)),
+        })
+        .collect();
+    if json {
+        print_json(&positions);
+        return Ok(());
+    }
+    println!("{} {} ({})", store.code, store.name, store.status.as_str());
+    let rows = positions
+        .iter()
+        .map(|p| {
+            let orderable = if p["orderable"] == Value::Bool(true) {
+                "yes".to_owned()
+            } else {
+                let reasons: Vec<String> = p["reasons"]
+                    .as_array()
+                    .map(|r| r.iter().map(text).collect())
+                    .unwrap_or_default();
+                format!("no: {}", reasons.join(", "))
+            };
+            vec![
+                text(&p["sku"]),
+                text(&p["name"]),
+                text(&p["on_hand"]),
+                text(&p["reserved"]),
+                text(&p["available"]),
+                orderable,
+            ]
+        })
+        .collect();
+    table::print(
+        &[
+            "SKU",
+            "NAME",
+            "ON HAND",
+            "RESERVED",
+            "AVAILABLE",
+            "ORDERABLE",
+        ],
+        rows,
+        &[2, 3, 4],
+    );
+    Ok(())
+}
