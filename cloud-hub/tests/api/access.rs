@@ -175,6 +175,9 @@ async fn one_tenant_cannot_touch_another(backend: Backend) {
     let store = &shop.store_id;
     let before = shop.snapshot().await;
 
+    let (s, stores) = hub.get("/v1/stores", &intruder).await;
+    assert_eq!((s, &stores), (StatusCode::OK, &json!([])), "no stores of its own yet");
+
     for path in [
         format!("/v1/stores/{store}"),
         format!("/v1/stores/{store}/inventory"),
