@@ -7,7 +7,8 @@ use pos_shared::{StoreId, TenantId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = KeyRole)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Everything, including stores and keys.

@@ -5,6 +5,7 @@ use crate::sale::SaleCashier;
 use crate::{AuditId, StoreId, TerminalId, Timestamp};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
@@ -21,6 +22,7 @@ pub enum AuditAction {
     ShiftClosed,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub entry_id: AuditId,

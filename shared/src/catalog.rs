@@ -13,6 +13,7 @@ pub const MAX_EXTRA_BARCODES: usize = 20;
 pub const MAX_CATEGORY_DEPTH: usize = 6;
 
 /// One node of the category tree.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryRecord {
     pub category_id: CategoryId,
@@ -26,6 +27,7 @@ pub struct CategoryRecord {
 }
 
 /// A brand of the tenant's catalog.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrandRecord {
     pub brand_id: BrandId,
@@ -33,6 +35,7 @@ pub struct BrandRecord {
 }
 
 /// A variant's place in the catalog as the till uses it to find and show it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Placement {
     /// The brand's name, as it is searched and printed.

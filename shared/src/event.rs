@@ -10,6 +10,7 @@ use uuid::Uuid;
 /// The version of the envelope's own shape, bumped only on breaking changes.
 pub const ENVELOPE_SCHEMA_VERSION: u16 = 1;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope<T> {
     pub event_id: Uuid,

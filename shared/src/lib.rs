@@ -24,6 +24,8 @@ pub mod http;
 pub mod ids;
 pub mod modifiers;
 pub mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod pricing;
 pub mod problem;
 pub mod qty;

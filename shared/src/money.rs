@@ -61,6 +61,7 @@ pub enum MoneyError {
 }
 
 /// An amount of money in minor units (paise for INR).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
     minor: i64,

@@ -14,6 +14,7 @@ pub const POS_CHANNEL: &str = "pos";
 /// A price that holds from `effective_from` until `effective_to` (exclusive;
 /// open-ended when absent). A window cancelled before it began ends where it
 /// starts and never holds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceWindow {
     pub price_id: PriceId,
@@ -98,6 +99,7 @@ impl PriceWindow {
 }
 
 /// Where an effective price came from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PriceSource {

@@ -8,6 +8,7 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleLine {
     /// The stock movement this line makes; minted with the sale.
@@ -34,6 +35,7 @@ pub struct SaleLine {
     pub modifiers: Vec<crate::modifiers::ChosenModifier>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceOverride {
     /// What the catalog said.
@@ -41,6 +43,7 @@ pub struct PriceOverride {
     pub reason: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineDiscount {
     pub amount: Money,
@@ -48,6 +51,7 @@ pub struct LineDiscount {
     pub reason: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TenderMethod {
@@ -68,6 +72,7 @@ impl TenderMethod {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tender {
     pub method: TenderMethod,
@@ -81,6 +86,7 @@ pub struct Tender {
 /// rounds by at most ₹5).
 pub const MAX_ROUNDING_MINOR: i64 = 500;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleFact {
     pub sale_id: SaleId,
@@ -108,12 +114,14 @@ pub struct SaleFact {
     pub customer: Option<SaleCustomer>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleCashier {
     pub staff_id: crate::StaffId,
     pub name: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleCustomer {
     pub phone: String,

@@ -9,6 +9,7 @@ use crate::sale::{SaleFact, TenderMethod};
 use crate::{Currency, Money, MoneyError, ShiftId, StoreId, TerminalId, Timestamp};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenderTotal {
     pub method: TenderMethod,
@@ -16,6 +17,7 @@ pub struct TenderTotal {
     pub amount: Money,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaxTotal {
     pub rate_bp: u32,
@@ -25,6 +27,7 @@ pub struct TaxTotal {
     pub igst: Money,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShiftReport {
     pub shift_id: ShiftId,

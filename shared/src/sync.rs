@@ -59,6 +59,7 @@ pub fn check_protocol(version: u16) -> Result<(), String> {
 }
 
 /// A variant as a terminal needs it to sell.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariantRecord {
     pub variant_id: VariantId,
@@ -78,6 +79,7 @@ pub struct VariantRecord {
     pub placement: crate::catalog::Placement,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MovementReason {
@@ -112,6 +114,7 @@ impl MovementReason {
 }
 
 /// One entry of the stock ledger of a store.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MovementRecord {
     pub movement_id: MovementId,
@@ -129,6 +132,7 @@ pub struct MovementRecord {
 
 /// The multi-writer records of a store, one Automerge document per purpose,
 /// edited offline on any terminal and merged through the hub's relay.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocPurpose {
@@ -164,6 +168,7 @@ impl DocPurpose {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChangeBody {
@@ -190,6 +195,7 @@ pub enum ChangeBody {
     },
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub seq: u64,
@@ -198,6 +204,7 @@ pub struct Change {
 }
 
 /// Answer to `GET /v1/sync/feed?since=N`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedPage {
     pub protocol_version: u16,
@@ -210,6 +217,7 @@ pub struct FeedPage {
 
 /// The first line of a store snapshot (`GET /v1/sync/snapshot`): gzip-compressed
 /// JSON lines, this header, then one [`SnapshotRecord`] per line.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotHeader {
     pub protocol_version: u16,
@@ -225,6 +233,7 @@ pub struct SnapshotHeader {
     pub prices: u64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SnapshotRecord {
@@ -245,6 +254,7 @@ pub enum SnapshotRecord {
 pub const SNAPSHOT_SEQ_HEADER: &str = "x-snapshot-seq";
 
 /// An immutable fact made at a terminal.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fact", rename_all = "snake_case")]
 pub enum Fact {
@@ -269,12 +279,14 @@ impl Fact {
 }
 
 /// Body of `POST /v1/sync/outbox`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadBatch {
     pub protocol_version: u16,
     pub facts: Vec<Envelope<Fact>>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum FactOutcome {
@@ -286,6 +298,7 @@ pub enum FactOutcome {
     Rejected { reason: String },
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FactResult {
     pub event_id: Uuid,
@@ -294,12 +307,14 @@ pub struct FactResult {
 }
 
 /// The hub's answer to an upload: one result per fact, in order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadAck {
     pub results: Vec<FactResult>,
 }
 
 /// Body of `POST /v1/enroll`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollRequest {
     pub code: String,
@@ -311,6 +326,7 @@ pub struct EnrollRequest {
 }
 
 /// What a terminal receives once, in exchange for its one-time code.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceCredential {
     pub tenant_id: TenantId,

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_RATE_BP: u32 = 4000;
 
 /// How an item is taxed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaxClass {
@@ -63,6 +64,7 @@ impl TaxClass {
 }
 
 /// A line's tax, as recorded on the sale.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineTax {

@@ -1,25 +1,28 @@
 //! Platform administration: creating tenants with their first HQ API key.
 
+use super::openapi::{Conflict, Refused};
 use super::{db_error, required_text, AppState};
 use crate::auth::{hash_secret, new_secret, Admin};
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{extract::State, Json, Router};
+use axum::{extract::State, Json};
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::TenantId;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/v1/admin/tenants", post(create_tenant))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_tenant))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewTenantBody {
     name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct CreatedTenant {
     tenant_id: TenantId,
     name: String,
@@ -27,6 +30,13 @@ struct CreatedTenant {
     api_key: String,
 }
 
+/// Creates a tenant (a retail chain) and its first API key, an owner's.
+#[utoipa::path(
+    post, path = "/v1/admin/tenants", tag = "access",
+    security(("admin_token" = [])),
+    request_body = NewTenantBody,
+    responses((status = 201, description = "Created", body = CreatedTenant), Refused, Conflict)
+)]
 async fn create_tenant(
     State(app): State<AppState>,
     _admin: Admin,

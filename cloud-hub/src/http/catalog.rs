@@ -1,25 +1,28 @@
 //! The HQ API for how the catalog is arranged: the category tree (shelves,
 //! menu sections, the tabs of a till's quick-key grid) and brands.
 
+use super::openapi::{Conflict, NotFound, Refused};
 use super::{db_error, path_id, required_text, AppState};
 use crate::auth::Hq;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
+use axum::Json;
 use pos_shared::catalog::{BrandRecord, CategoryRecord};
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::{BrandId, CategoryId};
 use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/categories", get(categories).post(create_category))
-        .route("/v1/categories/{category_id}", put(update_category))
-        .route("/v1/brands", get(brands).post(create_brand))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(categories, create_category))
+        .routes(routes!(update_category))
+        .routes(routes!(brands, create_brand))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CategoryBody {
     name: String,
@@ -40,6 +43,12 @@ impl CategoryBody {
     }
 }
 
+/// Adds a category under `parent_id` (or at the top); sibling names are unique.
+#[utoipa::path(
+    post, path = "/v1/categories", tag = "catalog", security(("hq_key" = [])),
+    request_body = CategoryBody,
+    responses((status = 201, description = "Created", body = CategoryRecord), Refused, NotFound, Conflict)
+)]
 async fn create_category(
     State(app): State<AppState>,
     hq: Hq,
@@ -54,7 +63,14 @@ async fn create_category(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// Renames, reorders or moves a category (the body replaces what it was).
+/// Renames, reorders or moves a category (the body replaces what it was);
+/// never under itself.
+#[utoipa::path(
+    put, path = "/v1/categories/{category_id}", tag = "catalog", security(("hq_key" = [])),
+    params(("category_id" = CategoryId, Path)),
+    request_body = CategoryBody,
+    responses((status = 200, description = "OK", body = CategoryRecord), Refused, NotFound, Conflict)
+)]
 async fn update_category(
     State(app): State<AppState>,
     hq: Hq,
@@ -72,6 +88,10 @@ async fn update_category(
 }
 
 /// The whole tree, parents before children, siblings in their order.
+#[utoipa::path(
+    get, path = "/v1/categories", tag = "catalog", security(("hq_key" = [])),
+    responses((status = 200, description = "OK", body = Vec<CategoryRecord>), Refused)
+)]
 async fn categories(
     State(app): State<AppState>,
     hq: Hq,
@@ -81,12 +101,18 @@ async fn categories(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct BrandBody {
     name: String,
 }
 
+/// Adds a brand; names are unique in the tenant.
+#[utoipa::path(
+    post, path = "/v1/brands", tag = "catalog", security(("hq_key" = [])),
+    request_body = BrandBody,
+    responses((status = 201, description = "Created", body = BrandRecord), Refused, Conflict)
+)]
 async fn create_brand(
     State(app): State<AppState>,
     hq: Hq,
@@ -104,6 +130,11 @@ async fn create_brand(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// Every brand of the tenant.
+#[utoipa::path(
+    get, path = "/v1/brands", tag = "catalog", security(("hq_key" = [])),
+    responses((status = 200, description = "OK", body = Vec<BrandRecord>), Refused)
+)]
 async fn brands(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<BrandRecord>>, ApiError> {
     Ok(Json(app.storage.brands(hq.tenant).await.map_err(db_error)?))
 }

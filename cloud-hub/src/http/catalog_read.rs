@@ -1,42 +1,52 @@
 //! HQ's read paths over the catalog: `GET /v1/catalog` (filtered, sorted, by
 //! cursor) and `GET /v1/catalog/{variant_id}`.
 
+use super::openapi::{NotFound, Refused};
 use super::{db_error, path_id, query_error, AppState};
 use crate::auth::Hq;
 use crate::storage::catalog_list::{CatalogQuery, CatalogSort};
 use crate::storage::versions::ItemVersion;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use pos_shared::http::ApiError;
 use pos_shared::sync::VariantRecord;
 use pos_shared::{BrandId, CategoryId, VariantId};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 500;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/catalog", get(list))
-        .route("/v1/catalog/{variant_id}", get(one))
-        .route("/v1/catalog/{variant_id}/versions", get(versions))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(one))
+        .routes(routes!(versions))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// The start of a name or SKU, or a barcode.
     q: Option<String>,
+    /// Only this category's items.
     category_id: Option<String>,
+    /// Only this brand's items.
     brand_id: Option<String>,
     /// `sku` (default) or `name`.
     sort: Option<String>,
+    /// Page size, 1 to 500 (100 by default).
     limit: Option<String>,
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CatalogPage)]
 struct Page {
     items: Vec<VariantRecord>,
     /// Pass back as `cursor` for the next page; absent on the last page.
@@ -79,6 +89,12 @@ fn decode_cursor(sort: CatalogSort, cursor: &str) -> Result<(String, uuid::Uuid)
     Ok((key, id))
 }
 
+/// A page of the catalog, filtered and sorted, with the cursor of the next.
+#[utoipa::path(
+    get, path = "/v1/catalog", operation_id = "list_catalog", tag = "catalog", security(("hq_key" = [])),
+    params(ListQuery),
+    responses((status = 200, description = "OK", body = Page), Refused)
+)]
 async fn list(
     State(app): State<AppState>,
     hq: Hq,
@@ -137,6 +153,12 @@ async fn list(
     }))
 }
 
+/// One catalog item.
+#[utoipa::path(
+    get, path = "/v1/catalog/{variant_id}", operation_id = "catalog_item", tag = "catalog", security(("hq_key" = [])),
+    params(("variant_id" = VariantId, Path)),
+    responses((status = 200, description = "OK", body = VariantRecord), Refused, NotFound)
+)]
 async fn one(
     State(app): State<AppState>,
     hq: Hq,
@@ -152,6 +174,11 @@ async fn one(
 }
 
 /// The variant's distinct states, oldest first, each with its normalized hash.
+#[utoipa::path(
+    get, path = "/v1/catalog/{variant_id}/versions", tag = "catalog", security(("hq_key" = [])),
+    params(("variant_id" = VariantId, Path)),
+    responses((status = 200, description = "OK", body = Vec<ItemVersion>), Refused, NotFound)
+)]
 async fn versions(
     State(app): State<AppState>,
     hq: Hq,

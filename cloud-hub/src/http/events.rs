@@ -3,6 +3,7 @@
 //! its sequence as the SSE id, so a reconnecting client resumes with
 //! `Last-Event-ID` and misses nothing).
 
+use super::openapi::{NotFound, Refused};
 use super::{db_error, query_error, AppState};
 use crate::auth::Hq;
 use crate::storage::events::{EventPage, EventQuery, HubEvent};
@@ -10,30 +11,35 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use futures_util::Stream;
 use pos_shared::http::ApiError;
 use pos_shared::StoreId;
 use serde::Deserialize;
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/events", get(list))
-        .route("/v1/events/stream", get(stream))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(stream))
 }
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct EventParams {
-    /// Absent: from the oldest event kept.
+    /// Events after this `seq`; absent: from the oldest event kept.
     after: Option<u64>,
+    /// At most this many (1 to 1000, 100 by default).
     limit: Option<u32>,
+    /// Only this store's events, and chain-wide ones.
     store_id: Option<StoreId>,
     /// A type or the start of one: `inventory.` for every stock event.
     #[serde(rename = "type")]
@@ -87,6 +93,16 @@ async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, 
     })
 }
 
+/// A page of events in `seq` order, with where to read on and how far the head is.
+#[utoipa::path(
+    get, path = "/v1/events", operation_id = "list_events", tag = "events", security(("hq_key" = [])),
+    params(EventParams),
+    responses(
+        (status = 200, description = "OK", body = EventPage),
+        Refused, NotFound,
+        (status = 409, description = "`after` is before the oldest event kept", body = pos_shared::problem::Problem),
+    )
+)]
 async fn list(
     State(app): State<AppState>,
     hq: Hq,
@@ -129,6 +145,19 @@ fn sse_event(e: &HubEvent) -> Event {
         .unwrap_or_else(|err| Event::default().event("error").data(err.to_string()))
 }
 
+/// The same events as server-sent events, live; each event's SSE id is its `seq`.
+#[utoipa::path(
+    get, path = "/v1/events/stream", tag = "events", security(("hq_key" = [])),
+    params(
+        EventParams,
+        ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this `seq` (sent by reconnecting clients)"),
+    ),
+    responses(
+        (status = 200, description = "`text/event-stream`: one event per hub event, its data the event as JSON", content_type = "text/event-stream", body = HubEvent),
+        Refused, NotFound,
+        (status = 409, description = "`after` is before the oldest event kept", body = pos_shared::problem::Problem),
+    )
+)]
 async fn stream(
     State(app): State<AppState>,
     hq: Hq,

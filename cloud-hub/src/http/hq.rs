@@ -3,6 +3,7 @@
 //! Every handler takes [`Hq`], so every query is scoped by the caller's tenant; an
 //! id from another tenant is simply not found.
 
+use super::openapi::{Conflict, NotFound, Refused};
 use super::{db_error, path_id, required_text, AppState};
 use crate::auth::{hash_secret, new_enrollment_code, normalize_code, Hq};
 use crate::storage::{
@@ -11,41 +12,34 @@ use crate::storage::{
 };
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sync::{MovementReason, MovementRecord, VariantRecord};
 use pos_shared::{
     Currency, Gtin, Money, MovementId, ProductId, Qty, StoreId, TerminalId, Timestamp, VariantId,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/stores", get(list_stores).post(create_store))
-        .route("/v1/stores/{store_id}", get(get_store))
-        .route(
-            "/v1/stores/{store_id}/terminals",
-            get(terminals).post(create_terminal),
-        )
-        .route(
-            "/v1/stores/{store_id}/terminals/{terminal_id}/revoke",
-            post(revoke_terminal),
-        )
-        .route("/v1/stores/{store_id}/inventory", get(inventory))
-        .route(
-            "/v1/stores/{store_id}/movements",
-            get(movements).post(record_movement),
-        )
-        .route("/v1/stores/{store_id}/sales", get(sales))
-        .route("/v1/stores/{store_id}/shifts", get(shifts))
-        .route("/v1/stores/{store_id}/audit", get(audit_log))
-        .route("/v1/stores/{store_id}/documents/{purpose}", get(document))
-        .route("/v1/products", post(create_product))
-        .route("/v1/variants/{variant_id}/price", put(set_price))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_stores, create_store))
+        .routes(routes!(get_store))
+        .routes(routes!(terminals, create_terminal))
+        .routes(routes!(revoke_terminal))
+        .routes(routes!(inventory))
+        .routes(routes!(movements, record_movement))
+        .routes(routes!(sales))
+        .routes(routes!(shifts))
+        .routes(routes!(audit_log))
+        .routes(routes!(document))
+        .routes(routes!(create_product))
+        .routes(routes!(set_price))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewStoreBody {
     code: String,
@@ -58,6 +52,12 @@ fn default_currency() -> Currency {
     Currency::INR
 }
 
+/// Opens a store or dark store (owner only); codes are unique in the tenant.
+#[utoipa::path(
+    post, path = "/v1/stores", tag = "stores", security(("hq_key" = [])),
+    request_body = NewStoreBody,
+    responses((status = 201, description = "Created", body = Store), Refused, Conflict)
+)]
 async fn create_store(
     State(app): State<AppState>,
     hq: Hq,
@@ -77,12 +77,22 @@ async fn create_store(
 }
 
 /// The stores this key reaches, by code.
+#[utoipa::path(
+    get, path = "/v1/stores", tag = "stores", security(("hq_key" = [])),
+    responses((status = 200, description = "OK", body = Vec<Store>), Refused)
+)]
 async fn list_stores(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<Store>>, ApiError> {
     let mut stores = app.storage.stores(hq.tenant).await.map_err(db_error)?;
     stores.retain(|s| hq.grant.reaches(s.id));
     Ok(Json(stores))
 }
 
+/// One store and its status.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}", tag = "stores", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "OK", body = Store), Refused, NotFound)
+)]
 async fn get_store(
     State(app): State<AppState>,
     hq: Hq,
@@ -97,14 +107,14 @@ async fn get_store(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewTerminalBody {
     name: String,
     receipt_prefix: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct CreatedTerminal {
     #[serde(flatten)]
     terminal: Terminal,
@@ -112,6 +122,13 @@ struct CreatedTerminal {
     enrollment_code: String,
 }
 
+/// Registers a till; the answer holds its one-time enrollment code.
+#[utoipa::path(
+    post, path = "/v1/stores/{store_id}/terminals", tag = "stores", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    request_body = NewTerminalBody,
+    responses((status = 201, description = "Created", body = CreatedTerminal), Refused, NotFound, Conflict)
+)]
 async fn create_terminal(
     State(app): State<AppState>,
     hq: Hq,
@@ -151,6 +168,11 @@ async fn create_terminal(
 }
 
 /// The store's terminals with their sync status: last seen, cursor lag, queue.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/terminals", tag = "stores", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "OK", body = Vec<Terminal>), Refused, NotFound)
+)]
 async fn terminals(
     State(app): State<AppState>,
     hq: Hq,
@@ -167,6 +189,11 @@ async fn terminals(
 
 /// Withdraws a lost or stolen till's credential. Its queued sales stay on the
 /// till; re-enroll it with a new code to send them.
+#[utoipa::path(
+    post, path = "/v1/stores/{store_id}/terminals/{terminal_id}/revoke", tag = "stores", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path), ("terminal_id" = TerminalId, Path)),
+    responses((status = 204, description = "Revoked"), Refused, NotFound)
+)]
 async fn revoke_terminal(
     State(app): State<AppState>,
     hq: Hq,
@@ -182,7 +209,7 @@ async fn revoke_terminal(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewVariantBody {
     name: Option<String>,
@@ -201,7 +228,7 @@ struct NewVariantBody {
     quick_key: Option<u16>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewProductBody {
     name: String,
@@ -215,6 +242,12 @@ struct NewProductBody {
     variants: Vec<NewVariantBody>,
 }
 
+/// Creates a product with its variants, barcodes and base prices.
+#[utoipa::path(
+    post, path = "/v1/products", tag = "catalog", security(("hq_key" = [])),
+    request_body = NewProductBody,
+    responses((status = 201, description = "Created", body = Product), Refused, NotFound, Conflict)
+)]
 async fn create_product(
     State(app): State<AppState>,
     hq: Hq,
@@ -290,12 +323,19 @@ async fn create_product(
     Ok((StatusCode::CREATED, Json(product)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PriceBody {
     price: Money,
 }
 
+/// Sets a variant's base price (the price when no window applies).
+#[utoipa::path(
+    put, path = "/v1/variants/{variant_id}/price", tag = "prices", security(("hq_key" = [])),
+    params(("variant_id" = VariantId, Path)),
+    request_body = PriceBody,
+    responses((status = 200, description = "OK", body = VariantRecord), Refused, NotFound)
+)]
 async fn set_price(
     State(app): State<AppState>,
     hq: Hq,
@@ -314,7 +354,7 @@ async fn set_price(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MovementBody {
     /// Lets HQ tools retry safely; minted by the hub when absent.
@@ -324,12 +364,24 @@ struct MovementBody {
     reason: MovementReason,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct RecordedMovement {
     movement: MovementRecord,
     duplicate: bool,
 }
 
+/// Records a stock movement (receipt, return, adjustment); a retry with the
+/// same `movement_id` is answered as a duplicate and counts once.
+#[utoipa::path(
+    post, path = "/v1/stores/{store_id}/movements", tag = "inventory", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    request_body = MovementBody,
+    responses(
+        (status = 201, description = "Created", body = RecordedMovement),
+        (status = 200, description = "Already recorded: the movement as it was", body = RecordedMovement),
+        Refused, NotFound, Conflict
+    )
+)]
 async fn record_movement(
     State(app): State<AppState>,
     hq: Hq,
@@ -374,12 +426,19 @@ async fn record_movement(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Inventory {
     store_id: StoreId,
     positions: Vec<Position>,
 }
 
+/// Every variant's position at the store: on hand, reserved, available,
+/// listing and orderability with its reasons.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/inventory", tag = "inventory", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "OK", body = Inventory), Refused, NotFound)
+)]
 async fn inventory(
     State(app): State<AppState>,
     hq: Hq,
@@ -397,6 +456,12 @@ async fn inventory(
     }))
 }
 
+/// The store's stock ledger.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/movements", tag = "inventory", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "OK", body = Vec<MovementRecord>), Refused, NotFound)
+)]
 async fn movements(
     State(app): State<AppState>,
     hq: Hq,
@@ -411,6 +476,12 @@ async fn movements(
     ))
 }
 
+/// What the store's tills sold.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/sales", tag = "sales", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "OK", body = Vec<SaleSummary>), Refused, NotFound)
+)]
 async fn sales(
     State(app): State<AppState>,
     hq: Hq,
@@ -426,6 +497,11 @@ async fn sales(
 }
 
 /// The store's closed shifts: each terminal's Z report as it uploaded it.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/shifts", tag = "sales", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "OK", body = Vec<pos_shared::shift::ShiftReport>), Refused, NotFound)
+)]
 async fn shifts(
     State(app): State<AppState>,
     hq: Hq,
@@ -442,6 +518,11 @@ async fn shifts(
 
 /// What the store's tills logged as sensitive (voids, approvals, sign-ins),
 /// newest first, the latest 500.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/audit", tag = "sales", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "OK", body = Vec<pos_shared::audit::AuditEntry>), Refused, NotFound)
+)]
 async fn audit_log(
     State(app): State<AppState>,
     hq: Hq,
@@ -457,6 +538,14 @@ async fn audit_log(
 }
 
 /// A store document in Automerge's save format, loadable by any Automerge library.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/documents/{purpose}", tag = "sales", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path), ("purpose" = String, Path, description = "The document's purpose, as terminals sync it")),
+    responses(
+        (status = 200, description = "The document in Automerge's save format", content_type = "application/octet-stream", body = Vec<u8>),
+        Refused, NotFound
+    )
+)]
 async fn document(
     State(app): State<AppState>,
     hq: Hq,

@@ -1,26 +1,29 @@
 //! HQ API keys, managed by an owner: one per person or system, each with a
 //! role and optionally limited to some stores. The secret is shown once.
 
+use super::openapi::{Conflict, NotFound, Refused};
 use super::{db_error, path_id, required_text, AppState};
 use crate::auth::{hash_secret, new_secret, Hq};
 use crate::roles::Role;
 use crate::storage::{ApiKeyInfo, NewApiKey};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::StoreId;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/api-keys", get(list).post(create))
-        .route("/v1/api-keys/{key_id}/revoke", post(revoke))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewKeyBody {
     /// Whose key it is: a person, or a system such as the ERP.
@@ -30,7 +33,7 @@ struct NewKeyBody {
     store_ids: Vec<StoreId>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct IssuedKey {
     #[serde(flatten)]
     key: ApiKeyInfo,
@@ -40,6 +43,12 @@ struct IssuedKey {
 
 const MAX_STORES: usize = 500;
 
+/// Issues a key for a person or system (owner only); its secret is shown once.
+#[utoipa::path(
+    post, path = "/v1/api-keys", operation_id = "create_api_key", tag = "access", security(("hq_key" = [])),
+    request_body = NewKeyBody,
+    responses((status = 201, description = "Created", body = IssuedKey), Refused, NotFound)
+)]
 async fn create(
     State(app): State<AppState>,
     hq: Hq,
@@ -78,6 +87,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(IssuedKey { key, api_key })))
 }
 
+/// The tenant's keys, revoked ones included, never their secrets (owner only).
+#[utoipa::path(
+    get, path = "/v1/api-keys", operation_id = "list_api_keys", tag = "access", security(("hq_key" = [])),
+    responses((status = 200, description = "OK", body = Vec<ApiKeyInfo>), Refused)
+)]
 async fn list(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<ApiKeyInfo>>, ApiError> {
     app.storage
         .api_keys(hq.tenant)
@@ -86,6 +100,12 @@ async fn list(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<ApiKeyInfo
         .map_err(db_error)
 }
 
+/// Revokes a key at once (owner only); the last owner key cannot be revoked.
+#[utoipa::path(
+    post, path = "/v1/api-keys/{key_id}/revoke", tag = "access", security(("hq_key" = [])),
+    params(("key_id" = Uuid, Path)),
+    responses((status = 200, description = "OK", body = ApiKeyInfo), Refused, NotFound, Conflict)
+)]
 async fn revoke(
     State(app): State<AppState>,
     hq: Hq,

@@ -6,6 +6,7 @@ mod catalog_read;
 mod events;
 mod hq;
 mod keys;
+mod openapi;
 mod prices;
 mod reservations;
 mod staff;
@@ -21,6 +22,9 @@ use pos_shared::http::ApiError;
 use std::str::FromStr;
 use std::sync::Arc;
 use tokio::sync::watch;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -51,11 +55,49 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let (router, api) = api_router().split_for_parts();
+    // Built once: the document is the same for every request.
+    let document = api.to_json().unwrap_or_else(|e| {
+        tracing::error!("cannot serialise the OpenAPI document: {e}");
+        "{}".to_owned()
+    });
+    router
         .route(
-            "/health",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        document,
+                    )
+                }
+            }),
         )
+        .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
+        .with_state(state)
+}
+
+/// The hub's OpenAPI document, as `/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().into_openapi()
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Health {
+    /// `ok` while the hub serves.
+    status: &'static str,
+}
+
+/// Whether the hub is up; needs no credential.
+#[utoipa::path(get, path = "/health", tag = "access", responses((status = 200, description = "OK", body = Health)))]
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::HubApi::openapi())
+        .routes(routes!(health))
         .merge(admin::router())
         .merge(hq::router())
         .merge(keys::router())
@@ -68,8 +110,6 @@ pub fn router(state: AppState) -> Router {
         .merge(variants::router())
         .merge(staff::router())
         .merge(sync::router())
-        .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
-        .with_state(state)
 }
 
 /// Maps a storage error; `what` names the thing looked up, for the 404 detail.

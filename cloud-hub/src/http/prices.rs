@@ -2,30 +2,30 @@
 //! store's, per channel, with MRP), ending them, and the effective price of a
 //! variant for a store at an instant.
 
+use super::openapi::{Conflict, NotFound, Refused};
 use super::{db_error, instant_param, path_id, query_error, AppState};
 use crate::auth::Hq;
 use crate::storage::EffectivePrice;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::pricing::{PriceWindow, POS_CHANNEL};
 use pos_shared::{Money, PriceId, StoreId, Timestamp, VariantId};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/variants/{variant_id}/prices",
-            get(windows).post(schedule),
-        )
-        .route("/v1/prices/{price_id}/end", post(end))
-        .route("/v1/stores/{store_id}/prices/{variant_id}", get(effective))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(windows, schedule))
+        .routes(routes!(end))
+        .routes(routes!(effective))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct WindowBody {
     price: Money,
@@ -43,6 +43,14 @@ struct WindowBody {
     effective_to: Option<Timestamp>,
 }
 
+/// Schedules a price window for a variant: chain-wide or one store's, per
+/// channel, with an optional MRP; windows of one scope and channel may not overlap.
+#[utoipa::path(
+    post, path = "/v1/variants/{variant_id}/prices", tag = "prices", security(("hq_key" = [])),
+    params(("variant_id" = VariantId, Path)),
+    request_body = WindowBody,
+    responses((status = 201, description = "Created", body = PriceWindow), Refused, NotFound, Conflict)
+)]
 async fn schedule(
     State(app): State<AppState>,
     hq: Hq,
@@ -71,6 +79,12 @@ async fn schedule(
     Ok((StatusCode::CREATED, Json(scheduled)))
 }
 
+/// A variant's price windows, past, current and to come.
+#[utoipa::path(
+    get, path = "/v1/variants/{variant_id}/prices", tag = "prices", security(("hq_key" = [])),
+    params(("variant_id" = VariantId, Path)),
+    responses((status = 200, description = "OK", body = Vec<PriceWindow>), Refused, NotFound)
+)]
 async fn windows(
     State(app): State<AppState>,
     hq: Hq,
@@ -85,7 +99,7 @@ async fn windows(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EndBody {
     /// Absent: now.
@@ -94,6 +108,12 @@ struct EndBody {
 }
 
 /// Ends a window early (a promotion stopped); one not yet begun is cancelled.
+#[utoipa::path(
+    post, path = "/v1/prices/{price_id}/end", tag = "prices", security(("hq_key" = [])),
+    params(("price_id" = PriceId, Path)),
+    request_body = EndBody,
+    responses((status = 200, description = "OK", body = PriceWindow), Refused, NotFound, Conflict)
+)]
 async fn end(
     State(app): State<AppState>,
     hq: Hq,
@@ -109,14 +129,23 @@ async fn end(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct EffectiveQuery {
-    /// RFC 3339; absent: now.
+    /// The instant, RFC 3339; absent: now.
     at: Option<String>,
+    /// The sales channel (`pos` by default).
     channel: Option<String>,
 }
 
+/// The price a store charges for a variant at an instant, in one query: the
+/// store's window, else the chain's, else the base price, with its `source`.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/prices/{variant_id}", tag = "prices", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path), ("variant_id" = VariantId, Path), EffectiveQuery),
+    responses((status = 200, description = "OK", body = EffectivePrice), Refused, NotFound)
+)]
 async fn effective(
     State(app): State<AppState>,
     hq: Hq,

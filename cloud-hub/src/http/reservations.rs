@@ -2,16 +2,19 @@
 //! then release or commit (the goods left). Expired reservations are settled
 //! by the hub's sweeper, and the store's inventory shows what is still free.
 
+use super::openapi::{Conflict, NotFound, Refused};
 use super::{db_error, path_id, required_text, AppState};
 use crate::auth::Hq;
 use crate::storage::reservations::{NewReservation, Reservation, ReservationOutcome, Settlement};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::{Qty, StoreId, Timestamp, VariantId};
 use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// Fifteen minutes: a checkout's usual hold.
@@ -19,15 +22,15 @@ const DEFAULT_TTL_SECS: u64 = 900;
 /// A day: longer holds are stock set aside, which is a transfer, not a reservation.
 const MAX_TTL_SECS: u64 = 86_400;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/stores/{store_id}/reservations", post(reserve))
-        .route("/v1/reservations/{reservation_id}", get(one))
-        .route("/v1/reservations/{reservation_id}/release", post(release))
-        .route("/v1/reservations/{reservation_id}/commit", post(commit))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(reserve))
+        .routes(routes!(one))
+        .routes(routes!(release))
+        .routes(routes!(commit))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReserveBody {
     /// Lets the order system retry safely; minted by the hub when absent.
@@ -41,6 +44,18 @@ struct ReserveBody {
     ttl_secs: Option<u64>,
 }
 
+/// Holds stock for an order, against on hand less what other orders hold;
+/// a retry with the same `reservation_id` and request returns the same hold.
+#[utoipa::path(
+    post, path = "/v1/stores/{store_id}/reservations", tag = "inventory", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    request_body = ReserveBody,
+    responses(
+        (status = 201, description = "Created", body = Reservation),
+        (status = 200, description = "The same reservation, asked for again", body = Reservation),
+        Refused, NotFound, Conflict
+    )
+)]
 async fn reserve(
     State(app): State<AppState>,
     hq: Hq,
@@ -80,6 +95,12 @@ async fn reserve(
     }
 }
 
+/// One reservation and its state.
+#[utoipa::path(
+    get, path = "/v1/reservations/{reservation_id}", operation_id = "reservation", tag = "inventory", security(("hq_key" = [])),
+    params(("reservation_id" = Uuid, Path)),
+    responses((status = 200, description = "OK", body = Reservation), Refused, NotFound)
+)]
 async fn one(
     State(app): State<AppState>,
     hq: Hq,
@@ -118,6 +139,12 @@ async fn settle(
     ))
 }
 
+/// Gives the held stock back.
+#[utoipa::path(
+    post, path = "/v1/reservations/{reservation_id}/release", tag = "inventory", security(("hq_key" = [])),
+    params(("reservation_id" = Uuid, Path)),
+    responses((status = 200, description = "OK", body = Reservation), Refused, NotFound, Conflict)
+)]
 async fn release(
     State(app): State<AppState>,
     hq: Hq,
@@ -126,6 +153,12 @@ async fn release(
     settle(&app, hq, &raw, Settlement::Release).await
 }
 
+/// Takes the held stock out of the ledger as a sale (the goods left).
+#[utoipa::path(
+    post, path = "/v1/reservations/{reservation_id}/commit", tag = "inventory", security(("hq_key" = [])),
+    params(("reservation_id" = Uuid, Path)),
+    responses((status = 200, description = "OK", body = Reservation), Refused, NotFound, Conflict)
+)]
 async fn commit(
     State(app): State<AppState>,
     hq: Hq,

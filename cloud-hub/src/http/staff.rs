@@ -2,27 +2,31 @@
 //! role. PINs are hashed here and never stored or sent in the clear; tills get
 //! the salted hash through the feed.
 
+use super::openapi::{Conflict, NotFound, Refused};
 use super::{db_error, path_id, required_text, AppState};
 use crate::auth::{new_secret, Hq};
 use crate::storage::NewStaff;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::staff::{check_pin, hash_pin, Role, StaffRecord};
 use pos_shared::{StaffId, StoreId};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/stores/{store_id}/staff", get(list).post(create))
-        .route("/v1/staff/{staff_id}/deactivate", post(deactivate))
-        .route("/v1/staff/{staff_id}/activate", post(activate))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(deactivate))
+        .routes(routes!(activate))
 }
 
 /// A member of staff as HQ sees them: never the PIN or its hash.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Staff)]
 struct StaffView {
     staff_id: StaffId,
     store_id: StoreId,
@@ -45,7 +49,7 @@ impl From<StaffRecord> for StaffView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewStaffBody {
     name: String,
@@ -55,6 +59,13 @@ struct NewStaffBody {
     pin: String,
 }
 
+/// Adds a member of staff who signs in at the store's tills with a code and PIN.
+#[utoipa::path(
+    post, path = "/v1/stores/{store_id}/staff", operation_id = "create_staff", tag = "staff", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    request_body = NewStaffBody,
+    responses((status = 201, description = "Created", body = StaffView), Refused, NotFound, Conflict)
+)]
 async fn create(
     State(app): State<AppState>,
     hq: Hq,
@@ -84,6 +95,12 @@ async fn create(
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
+/// The store's staff, never their PINs or hashes.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/staff", operation_id = "list_staff", tag = "staff", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "OK", body = Vec<StaffView>), Refused, NotFound)
+)]
 async fn list(
     State(app): State<AppState>,
     hq: Hq,
@@ -134,6 +151,12 @@ async fn set_active(
 }
 
 /// Stops a member of staff signing in, on every till once they hear of it.
+/// Stops someone signing in (tills hear at once).
+#[utoipa::path(
+    post, path = "/v1/staff/{staff_id}/deactivate", tag = "staff", security(("hq_key" = [])),
+    params(("staff_id" = StaffId, Path)),
+    responses((status = 200, description = "OK", body = StaffView), Refused, NotFound)
+)]
 async fn deactivate(
     State(app): State<AppState>,
     hq: Hq,
@@ -142,6 +165,12 @@ async fn deactivate(
     set_active(app, hq, &raw, false).await
 }
 
+/// Lets someone sign in again.
+#[utoipa::path(
+    post, path = "/v1/staff/{staff_id}/activate", tag = "staff", security(("hq_key" = [])),
+    params(("staff_id" = StaffId, Path)),
+    responses((status = 200, description = "OK", body = StaffView), Refused, NotFound)
+)]
 async fn activate(
     State(app): State<AppState>,
     hq: Hq,

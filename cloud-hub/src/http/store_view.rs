@@ -2,35 +2,43 @@
 //! variants it sells), and the catalog view that answers, in one call, what
 //! each item costs there and whether it can be ordered now, and why not.
 
+use super::openapi::{NotFound, Refused};
 use super::{db_error, instant_param, path_id, query_error, required_text, AppState};
 use crate::auth::Hq;
 use crate::storage::orderability::{CatalogView, StoreStatus};
 use crate::storage::Store;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, put};
-use axum::{Json, Router};
+use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::pricing::POS_CHANNEL;
 use pos_shared::{StoreId, VariantId};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/stores/{store_id}/status", put(set_status))
-        .route(
-            "/v1/stores/{store_id}/assortment/{variant_id}",
-            put(set_listed),
-        )
-        .route("/v1/stores/{store_id}/catalog-view", get(catalog_view))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(set_status))
+        .routes(routes!(set_listed))
+        .routes(routes!(catalog_view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct StatusBody {
+    /// `open`, `closed` or `maintenance`.
     status: String,
 }
 
+/// Opens, closes or pauses a store for orders.
+#[utoipa::path(
+    put, path = "/v1/stores/{store_id}/status", tag = "stores", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    request_body = StatusBody,
+    responses((status = 200, description = "OK", body = Store), Refused, NotFound)
+)]
 async fn set_status(
     State(app): State<AppState>,
     hq: Hq,
@@ -55,19 +63,27 @@ async fn set_status(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ListingBody {
     listed: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Listing {
     store_id: StoreId,
     variant_id: VariantId,
     listed: bool,
 }
 
+/// Puts a variant into a store's assortment or takes it out (every variant is
+/// in every store's assortment unless delisted there).
+#[utoipa::path(
+    put, path = "/v1/stores/{store_id}/assortment/{variant_id}", tag = "stores", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path), ("variant_id" = VariantId, Path)),
+    request_body = ListingBody,
+    responses((status = 200, description = "OK", body = Listing), Refused, NotFound)
+)]
 async fn set_listed(
     State(app): State<AppState>,
     hq: Hq,
@@ -87,7 +103,8 @@ async fn set_listed(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ViewQuery {
     /// RFC 3339; absent: now.
@@ -96,6 +113,13 @@ struct ViewQuery {
     channel: Option<String>,
 }
 
+/// Every item as the store's customers see it, in one query: listing,
+/// effective price and its source, stock, and orderability with every reason.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/catalog-view", tag = "stores", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path), ViewQuery),
+    responses((status = 200, description = "OK", body = CatalogView), Refused, NotFound)
+)]
 async fn catalog_view(
     State(app): State<AppState>,
     hq: Hq,

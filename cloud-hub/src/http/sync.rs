@@ -5,6 +5,7 @@
 //! never blocks the facts behind it; only a failure of the hub itself fails the
 //! request, which the terminal retries.
 
+use super::openapi::{NotFound, Refused};
 use super::{db_error, query_error, AppState};
 use crate::auth::{hash_secret, new_secret, normalize_code, Device};
 use crate::storage::{DbError, DeviceIdentity, FactStored, TerminalReport};
@@ -14,8 +15,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sync::{
     check_protocol, DeviceCredential, DocPurpose, EnrollRequest, Fact, FactOutcome, FactResult,
@@ -25,6 +25,9 @@ use pos_shared::sync::{
 use pos_shared::Envelope;
 use serde::Deserialize;
 use std::time::Duration;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// Upper bound on facts per upload, so one request stays small and quick.
@@ -33,15 +36,21 @@ const DEFAULT_FEED_LIMIT: u32 = 500;
 const MAX_FEED_LIMIT: u32 = 5000;
 const MAX_FEED_WAIT_SECS: u64 = 60;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/enroll", post(enroll))
-        .route("/v1/sync/feed", get(feed))
-        .route("/v1/sync/outbox", post(upload))
-        .route("/v1/sync/docs/{purpose}", post(sync_document))
-        .route("/v1/sync/snapshot", get(snapshot))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(enroll))
+        .routes(routes!(feed))
+        .routes(routes!(upload))
+        .routes(routes!(sync_document))
+        .routes(routes!(snapshot))
 }
 
+/// Exchanges a terminal's one-time enrollment code for its credential.
+#[utoipa::path(
+    post, path = "/v1/enroll", tag = "sync",
+    request_body = EnrollRequest,
+    responses((status = 200, description = "OK", body = DeviceCredential), Refused, NotFound)
+)]
 async fn enroll(
     State(app): State<AppState>,
     JsonBody(body): JsonBody<EnrollRequest>,
@@ -77,10 +86,13 @@ async fn enroll(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct FeedQuery {
+    /// The last sequence the terminal applied.
     since: u64,
+    /// At most this many changes (1 to 5000, 500 by default).
     limit: Option<u32>,
     /// Seconds to hold the request open when there is nothing new (long-poll).
     #[serde(default)]
@@ -101,6 +113,14 @@ fn current_protocol() -> u16 {
 /// Serves changes after `since`; with `wait`, holds the request until a change
 /// commits or the wait runs out, so terminals hear of changes at once without
 /// polling.
+#[utoipa::path(
+    get, path = "/v1/sync/feed", tag = "sync", security(("device_token" = [])),
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "OK", body = FeedPage), Refused,
+        (status = 410, description = "`since` is older than the feed keeps: bootstrap from a snapshot", body = pos_shared::problem::Problem),
+    )
+)]
 async fn feed(
     State(app): State<AppState>,
     Device(device): Device,
@@ -189,6 +209,14 @@ struct RawUploadBatch {
     facts: Vec<serde_json::Value>,
 }
 
+/// Takes a batch of the terminal's facts (sales, returns, movements, shifts,
+/// audit); each is acknowledged or rejected on its own, and a fact sent twice
+/// counts once.
+#[utoipa::path(
+    post, path = "/v1/sync/outbox", tag = "sync", security(("device_token" = [])),
+    request_body = pos_shared::sync::UploadBatch,
+    responses((status = 200, description = "OK", body = UploadAck), Refused)
+)]
 async fn upload(
     State(app): State<AppState>,
     Device(device): Device,
@@ -329,6 +357,16 @@ pub(crate) fn doc_purpose(raw: &str) -> Result<DocPurpose, ApiError> {
 /// One step of Automerge's sync protocol for one of the store's documents: the
 /// body is the terminal's message (or empty), the answer the hub's (or 204 when
 /// it has nothing to say).
+#[utoipa::path(
+    post, path = "/v1/sync/docs/{purpose}", tag = "sync", security(("device_token" = [])),
+    params(("purpose" = String, Path, description = "The document's purpose")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "An Automerge sync message, or empty"),
+    responses(
+        (status = 200, description = "The hub's sync message", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 204, description = "The hub has nothing to send"),
+        Refused, NotFound
+    )
+)]
 async fn sync_document(
     State(app): State<AppState>,
     Device(device): Device,
@@ -365,7 +403,8 @@ async fn sync_document(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct SnapshotQuery {
     /// Resume the download of the snapshot taken at this sequence.
@@ -378,6 +417,16 @@ struct SnapshotQuery {
 /// The store's catalog and stock at one feed sequence, for a terminal to start
 /// from (gzip-compressed JSON lines). Without `seq` a new snapshot is taken; with
 /// it, and a `Range: bytes=N-` header, a cut download resumes.
+#[utoipa::path(
+    get, path = "/v1/sync/snapshot", tag = "sync", security(("device_token" = [])),
+    params(SnapshotQuery, ("Range" = Option<String>, Header, description = "`bytes=N-` to resume a cut download")),
+    responses(
+        (status = 200, description = "Gzip-compressed JSON lines: a header, then items and positions", content_type = "application/gzip", body = Vec<u8>),
+        (status = 206, description = "The rest of the snapshot from the asked offset", content_type = "application/gzip", body = Vec<u8>),
+        Refused, NotFound,
+        (status = 416, description = "The range is past the snapshot's end", body = pos_shared::problem::Problem),
+    )
+)]
 async fn snapshot(
     State(app): State<AppState>,
     Device(device): Device,

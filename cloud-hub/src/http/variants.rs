@@ -1,13 +1,13 @@
 //! HQ edits to one variant: change its details, delete it from the catalog
 //! (tills hear a tombstone), restore it. Its price has its own endpoint.
 
+use super::openapi::{Conflict, NotFound, Refused};
 use super::{db_error, path_id, required_text, AppState};
 use crate::auth::Hq;
 use crate::storage::{DbError, VariantPatch};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{patch, post};
-use axum::{Json, Router};
+use axum::Json;
 use pos_shared::catalog::Placement;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::modifiers::ModifierGroup;
@@ -15,11 +15,14 @@ use pos_shared::sync::VariantRecord;
 use pos_shared::tax::TaxClass;
 use pos_shared::{BrandId, CategoryId, Gtin, VariantId};
 use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/variants/{variant_id}", patch(update).delete(delete))
-        .route("/v1/variants/{variant_id}/restore", post(restore))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(update, delete))
+        .routes(routes!(restore))
 }
 
 /// Tells a field sent as `null` (clear it) from one left out (keep it).
@@ -29,7 +32,8 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+/// The fields to change: one left out is kept, `null` clears an optional one.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PatchBody {
     name: Option<String>,
@@ -101,6 +105,14 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
     })
 }
 
+/// Changes a variant's details; an edit that changes nothing makes no version
+/// and reaches no till.
+#[utoipa::path(
+    patch, path = "/v1/variants/{variant_id}", tag = "catalog", security(("hq_key" = [])),
+    params(("variant_id" = VariantId, Path)),
+    request_body = PatchBody,
+    responses((status = 200, description = "OK", body = VariantRecord), Refused, NotFound, Conflict)
+)]
 async fn update(
     State(app): State<AppState>,
     hq: Hq,
@@ -129,6 +141,12 @@ async fn update(
     }
 }
 
+/// Takes a variant out of the catalog (a soft delete; tills get a tombstone).
+#[utoipa::path(
+    delete, path = "/v1/variants/{variant_id}", tag = "catalog", security(("hq_key" = [])),
+    params(("variant_id" = VariantId, Path)),
+    responses((status = 204, description = "Deleted, or already deleted"), Refused, NotFound)
+)]
 async fn delete(
     State(app): State<AppState>,
     hq: Hq,
@@ -143,6 +161,12 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Brings a deleted variant back as it was.
+#[utoipa::path(
+    post, path = "/v1/variants/{variant_id}/restore", tag = "catalog", security(("hq_key" = [])),
+    params(("variant_id" = VariantId, Path)),
+    responses((status = 200, description = "OK", body = VariantRecord), Refused, NotFound, Conflict)
+)]
 async fn restore(
     State(app): State<AppState>,
     hq: Hq,

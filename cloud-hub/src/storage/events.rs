@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 /// One event of the outbox, in order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HubEvent {
     /// Its place in the tenant's event sequence: resume after it.
     pub seq: u64,
@@ -29,7 +29,7 @@ pub struct EventQuery {
     pub type_prefix: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventPage {
     pub events: Vec<HubEvent>,
     /// Pass back as `after` for the next page (the last event read, or `after`).

@@ -91,7 +91,7 @@ impl DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Tenant {
     pub id: TenantId,
     pub name: String,
@@ -104,7 +104,7 @@ pub struct NewStore {
     pub currency: pos_shared::Currency,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Store {
     pub id: StoreId,
     pub code: String,
@@ -119,7 +119,7 @@ pub struct NewTerminal {
     pub receipt_prefix: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Terminal {
     pub id: TerminalId,
     pub store_id: StoreId,
@@ -178,7 +178,7 @@ pub struct NewApiKey {
 }
 
 /// An HQ API key as its owner sees it (never its secret).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyInfo {
     pub key_id: uuid::Uuid,
     pub label: String,
@@ -211,7 +211,7 @@ pub struct NewProduct {
     pub variants: Vec<NewVariant>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Product {
     pub id: ProductId,
     pub name: String,
@@ -219,7 +219,7 @@ pub struct Product {
 }
 
 /// One line of a store's inventory.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Position {
     pub variant_id: VariantId,
     pub sku: String,
@@ -237,7 +237,7 @@ pub struct Position {
     pub reasons: Vec<&'static str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SaleSummary {
     pub sale_id: SaleId,
     pub terminal_id: TerminalId,
@@ -257,7 +257,7 @@ pub struct TerminalReport {
 }
 
 /// A terminal as HQ sees it, with its sync status.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TerminalStatus {
     #[serde(flatten)]
     pub terminal: Terminal,
@@ -301,7 +301,7 @@ pub struct StoreSnapshot {
 }
 
 /// What a variant sells for at one store, channel and instant, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EffectivePrice {
     pub variant_id: VariantId,
     pub store_id: StoreId,

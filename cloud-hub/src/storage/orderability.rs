@@ -6,7 +6,7 @@ use pos_shared::pricing::PriceSource;
 use pos_shared::{Money, Qty, Timestamp, VariantId};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StoreStatus {
     #[default]
@@ -95,7 +95,7 @@ impl OrderState {
 }
 
 /// One item as a store's customers see it, in the one-call catalog view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CatalogItem {
     pub variant_id: VariantId,
     pub sku: String,
@@ -129,7 +129,7 @@ impl From<CatalogItem> for super::Position {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CatalogView {
     pub store: Store,
     pub channel: String,

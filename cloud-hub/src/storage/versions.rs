@@ -16,7 +16,7 @@ pub fn normalized_hash(record: &VariantRecord) -> String {
         .collect()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemVersion {
     pub version: u32,
     pub hash: String,

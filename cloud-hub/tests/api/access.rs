@@ -176,7 +176,11 @@ async fn one_tenant_cannot_touch_another(backend: Backend) {
     let before = shop.snapshot().await;
 
     let (s, stores) = hub.get("/v1/stores", &intruder).await;
-    assert_eq!((s, &stores), (StatusCode::OK, &json!([])), "no stores of its own yet");
+    assert_eq!(
+        (s, &stores),
+        (StatusCode::OK, &json!([])),
+        "no stores of its own yet"
+    );
 
     for path in [
         format!("/v1/stores/{store}"),

@@ -10,6 +10,7 @@ mod documents;
 mod events;
 mod feed;
 mod hubctl;
+mod openapi;
 mod outbox;
 mod prices;
 mod reservations;

@@ -1,0 +1,91 @@
+//! The hub's OpenAPI document: its root (info, credentials, tags) and the
+//! error responses endpoints share. Each handler documents itself with
+//! `#[utoipa::path]`, and every resource router is a `utoipa_axum`
+//! `OpenApiRouter` whose `routes!` registers a route and its document in one
+//! call, so a route cannot be served without being documented.
+
+use pos_shared::problem::Problem;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Store hub API",
+        description = "The hub of an offline-first point-of-sale platform: the canonical \
+catalog, prices, assortment and stock ledger for HQ, and the change feed, snapshot and \
+outbox intake for store terminals. Amounts are integer minor units with a currency; \
+quantities are exact decimal strings; ids are UUIDv7. Every error is a problem JSON \
+(RFC 9457) whose `field` names the input at fault."
+    ),
+    modifiers(&Credentials),
+    tags(
+        (name = "catalog", description = "Products, variants, categories, brands and the catalog as HQ reads it"),
+        (name = "prices", description = "Base prices, dated price windows and the effective price"),
+        (name = "stores", description = "Stores, their status, assortment, terminals and the one-call catalog view"),
+        (name = "inventory", description = "The stock ledger, positions and reservations"),
+        (name = "staff", description = "Cashiers and managers of a store"),
+        (name = "sales", description = "What the tills sold, their shifts, audit and documents"),
+        (name = "events", description = "Every change in the standard envelope, paged or live"),
+        (name = "access", description = "Tenants and HQ API keys"),
+        (name = "sync", description = "Terminals: enrollment, change feed, snapshot, outbox, documents"),
+    )
+)]
+pub(crate) struct HubApi;
+
+/// Security scheme names used by `security(...)` on each path.
+pub(crate) const HQ_KEY: &str = "hq_key";
+
+struct Credentials;
+
+impl Modify for Credentials {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        for (name, what) in [
+            (HQ_KEY, "An HQ API key (`hq_…`), sent as a bearer token; its role and store limits decide what it may do."),
+            ("device_token", "A terminal's credential from enrollment, sent as a bearer token; it reads its store's feed and writes its store's facts."),
+            ("admin_token", "The hub operator's token (`HUB_ADMIN_TOKEN`), for creating tenants."),
+        ] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(what))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+/// What any authenticated request may be refused with.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum Refused {
+    /// Malformed JSON, a wrong type, or a path or query parameter that is not what it should be.
+    #[response(status = 400)]
+    BadRequest(Problem),
+    /// No credential, or not a working one.
+    #[response(status = 401)]
+    Unauthorized(Problem),
+    /// The credential's role or store limits do not cover this request.
+    #[response(status = 403)]
+    Forbidden(Problem),
+    /// A field's value is not acceptable; `field` names it, and nothing was written.
+    #[response(status = 422)]
+    Invalid(Problem),
+}
+
+/// What the path (or a body field) names does not exist for this tenant.
+#[derive(IntoResponses)]
+#[response(status = 404)]
+#[allow(dead_code)]
+pub(crate) struct NotFound(Problem);
+
+/// The change clashes with what is there (a taken SKU or barcode, a state that
+/// does not allow it); `field` names what.
+#[derive(IntoResponses)]
+#[response(status = 409)]
+#[allow(dead_code)]
+pub(crate) struct Conflict(Problem);
