@@ -70,9 +70,14 @@ pub fn need_for(method: &Method, route: &str) -> Need {
         Need::Owner
     } else if method == Method::GET || method == Method::HEAD {
         Need::Read
-    } else if ["/v1/stores/", "/v1/reservations/", "/v1/staff/"]
-        .iter()
-        .any(|p| route.starts_with(p))
+    } else if [
+        "/v1/stores/",
+        "/v1/reservations/",
+        "/v1/staff/",
+        "/v1/transfers/",
+    ]
+    .iter()
+    .any(|p| route.starts_with(p))
     {
         Need::Store
     } else {
@@ -141,6 +146,11 @@ mod tests {
                 Need::Store,
             ),
             (Method::POST, "/v1/staff/{staff_id}/deactivate", Need::Store),
+            (
+                Method::POST,
+                "/v1/transfers/{transfer_id}/receive",
+                Need::Store,
+            ),
             (Method::POST, "/v1/products", Need::Catalog),
             (Method::PATCH, "/v1/variants/{variant_id}", Need::Catalog),
             (Method::POST, "/v1/prices/{price_id}/end", Need::Catalog),

@@ -24,13 +24,14 @@ use uuid::Uuid;
 /// - 3: the category tree and price windows in the feed and in snapshots;
 ///   brand, category, synonyms, alternate barcodes and quick keys on variants.
 /// - 4: variant tombstones in the feed (HQ deleted the item).
+/// - 5: movement reasons `transfer_out`, `transfer_in`, `damage` and `expiry`.
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
-pub const PROTOCOL_VERSION: u16 = 4;
+pub const PROTOCOL_VERSION: u16 = 5;
 
-/// The first version whose feed carries variant tombstones.
-pub const TOMBSTONE_PROTOCOL: u16 = 4;
+/// The first version whose movements may carry transfer and write-off reasons.
+pub const TRANSFER_PROTOCOL: u16 = 5;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
@@ -90,6 +91,14 @@ pub enum MovementReason {
     Return,
     /// A correction with a reason given by whoever made it.
     Adjustment,
+    /// Sent to another store of the chain (a transfer's dispatch).
+    TransferOut,
+    /// Received from another store of the chain (a transfer's receipt).
+    TransferIn,
+    /// Written off as damaged.
+    Damage,
+    /// Written off past its expiry date.
+    Expiry,
 }
 
 impl MovementReason {
@@ -99,7 +108,33 @@ impl MovementReason {
             MovementReason::Sale => "sale",
             MovementReason::Return => "return",
             MovementReason::Adjustment => "adjustment",
+            MovementReason::TransferOut => "transfer_out",
+            MovementReason::TransferIn => "transfer_in",
+            MovementReason::Damage => "damage",
+            MovementReason::Expiry => "expiry",
         }
+    }
+
+    /// The reason as a terminal of protocol `v` can read it: before
+    /// [`TRANSFER_PROTOCOL`] only the first four exist, and the till needs
+    /// only the delta, so the others travel as an adjustment.
+    pub fn for_protocol(self, v: u16) -> Self {
+        match self {
+            MovementReason::TransferOut
+            | MovementReason::TransferIn
+            | MovementReason::Damage
+            | MovementReason::Expiry
+                if v < TRANSFER_PROTOCOL =>
+            {
+                MovementReason::Adjustment
+            }
+            other => other,
+        }
+    }
+
+    /// Whether the reason takes stock out of the store for good (a write-off).
+    pub fn is_write_off(self) -> bool {
+        matches!(self, MovementReason::Damage | MovementReason::Expiry)
     }
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -108,6 +143,10 @@ impl MovementReason {
             "sale" => Some(MovementReason::Sale),
             "return" => Some(MovementReason::Return),
             "adjustment" => Some(MovementReason::Adjustment),
+            "transfer_out" => Some(MovementReason::TransferOut),
+            "transfer_in" => Some(MovementReason::TransferIn),
+            "damage" => Some(MovementReason::Damage),
+            "expiry" => Some(MovementReason::Expiry),
             _ => None,
         }
     }
@@ -414,9 +453,23 @@ mod tests {
         for r in [
             MovementReason::Receipt,
             MovementReason::Sale,
+            MovementReason::Return,
             MovementReason::Adjustment,
+            MovementReason::TransferOut,
+            MovementReason::TransferIn,
+            MovementReason::Damage,
+            MovementReason::Expiry,
         ] {
             assert_eq!(MovementReason::parse(r.as_str()), Some(r));
+            let json = serde_json::to_value(r).unwrap();
+            assert_eq!(json, r.as_str());
+            // A till one version behind reads every reason it is sent.
+            let old = r.for_protocol(TRANSFER_PROTOCOL - 1);
+            assert!(
+                matches!(old.as_str(), "receipt" | "sale" | "return" | "adjustment"),
+                "{r:?}"
+            );
+            assert_eq!(r.for_protocol(TRANSFER_PROTOCOL), r);
         }
         assert_eq!(MovementReason::parse("theft"), None);
     }

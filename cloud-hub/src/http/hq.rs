@@ -389,14 +389,32 @@ async fn record_movement(
     JsonBody(body): JsonBody<MovementBody>,
 ) -> Result<(StatusCode, Json<RecordedMovement>), ApiError> {
     let store = path_id::<StoreId>("store_id", &raw)?;
-    if body.reason == MovementReason::Sale {
-        return Err(ApiError::invalid(
-            "reason",
-            "sales reach the ledger from terminals, not from HQ",
-        ));
+    match body.reason {
+        MovementReason::Sale => {
+            return Err(ApiError::invalid(
+                "reason",
+                "sales reach the ledger from terminals, not from HQ",
+            ))
+        }
+        MovementReason::TransferOut | MovementReason::TransferIn => {
+            return Err(ApiError::invalid(
+                "reason",
+                "stock moves between stores as a transfer: POST /v1/stores/{store_id}/transfers",
+            ))
+        }
+        _ => {}
     }
     if body.delta == Qty::ZERO {
         return Err(ApiError::invalid("delta", "delta must not be zero"));
+    }
+    if body.reason.is_write_off() && body.delta.is_positive() {
+        return Err(ApiError::invalid(
+            "delta",
+            format!(
+                "a {} write-off takes stock out: delta must be negative",
+                body.reason.as_str()
+            ),
+        ));
     }
     let movement = MovementRecord {
         movement_id: body.movement_id.unwrap_or_default(),

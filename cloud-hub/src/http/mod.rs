@@ -12,6 +12,7 @@ mod reservations;
 mod staff;
 mod store_view;
 pub(crate) mod sync;
+mod transfers;
 mod variants;
 
 use crate::storage::{DbError, DynStorage};
@@ -109,6 +110,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(store_view::router())
         .merge(variants::router())
         .merge(staff::router())
+        .merge(transfers::router())
         .merge(sync::router())
 }
 
@@ -159,6 +161,11 @@ fn describe_conflict(rule: &str) -> (&'static str, &'static str) {
         (
             "reservation_id",
             "this reservation_id was already used for a different reservation; mint a new id",
+        )
+    } else if rule.contains("transfer_id") {
+        (
+            "transfer_id",
+            "this transfer_id was already used for a different transfer; mint a new id",
         )
     } else if rule.contains("movement_id") {
         (

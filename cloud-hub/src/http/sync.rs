@@ -19,8 +19,7 @@ use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sync::{
     check_protocol, DeviceCredential, DocPurpose, EnrollRequest, Fact, FactOutcome, FactResult,
-    FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
-    TOMBSTONE_PROTOCOL,
+    FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER, TRANSFER_PROTOCOL,
 };
 use pos_shared::Envelope;
 use serde::Deserialize;
@@ -191,11 +190,12 @@ async fn feed(
 /// A feed page as a terminal speaking protocol `v` can read it: older
 /// terminals skip what they do not know, and their cursor still moves past it.
 fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
-    if v < TOMBSTONE_PROTOCOL {
-        // A version-3 till cannot hear of a deletion: it sells the item until
-        // it upgrades, and the hub records those sales as it records any.
-        page.changes
-            .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::VariantDeleted { .. }));
+    if v < TRANSFER_PROTOCOL {
+        for change in &mut page.changes {
+            if let pos_shared::sync::ChangeBody::StockMoved(m) = &mut change.body {
+                m.reason = m.reason.for_protocol(v);
+            }
+        }
     }
     page.protocol_version = v;
     page

@@ -37,6 +37,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(17, "hub-postgres/0017_variant_deletion.sql"),
     migration!(18, "hub-postgres/0018_event_outbox.sql"),
     migration!(19, "hub-postgres/0019_api_key_roles.sql"),
+    migration!(20, "hub-postgres/0020_stock_transfers.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -59,6 +60,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(17, "hub-sqlite/0017_variant_deletion.sql"),
     migration!(18, "hub-sqlite/0018_event_outbox.sql"),
     migration!(19, "hub-sqlite/0019_api_key_roles.sql"),
+    migration!(20, "hub-sqlite/0020_stock_transfers.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

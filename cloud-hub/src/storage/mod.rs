@@ -21,6 +21,7 @@ mod sql_events;
 mod sql_facts;
 mod sql_feed;
 mod sql_keys;
+mod sql_ledger;
 mod sql_prices;
 mod sql_reservations;
 mod sql_snapshot;
@@ -29,6 +30,7 @@ mod sql_stores;
 mod sql_variants;
 mod sql_writes;
 mod sqlite;
+pub mod transfers;
 pub mod versions;
 
 pub use postgres::PgStorage;
@@ -553,6 +555,28 @@ pub trait Storage: Send + Sync + 'static {
         at: Timestamp,
     ) -> DbResult<orderability::CatalogView>;
     async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>>;
+
+    /// Sends stock from one store to another: out of the source now, against
+    /// what it has available; idempotent by transfer id.
+    async fn dispatch_transfer(
+        &self,
+        tenant: TenantId,
+        new: &transfers::NewTransfer,
+    ) -> DbResult<transfers::TransferOutcome>;
+    /// Takes in what arrived of a transfer at its destination.
+    async fn receive_transfer(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        received: Option<Qty>,
+    ) -> DbResult<transfers::Transfer>;
+    async fn transfer(&self, tenant: TenantId, id: uuid::Uuid) -> DbResult<transfers::Transfer>;
+    /// A store's transfers, sent and received, newest first.
+    async fn transfers(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+    ) -> DbResult<Vec<transfers::Transfer>>;
 
     /// Runs `step` on a store document and the device's sync state under the
     /// tenant lock and stores the outcome in the same transaction; a changed

@@ -239,6 +239,7 @@ macro_rules! sql_storage {
         $crate::storage::sql_catalog::sql_catalog_paths!($storage);
         $crate::storage::sql_prices::sql_price_paths!($storage);
         $crate::storage::sql_reservations::sql_reservation_paths!($storage);
+        $crate::storage::sql_ledger::sql_ledger_paths!($storage);
         $crate::storage::sql_stores::sql_store_paths!($storage);
         $crate::storage::sql_variants::sql_variant_paths!($storage);
         $crate::storage::sql_feed::sql_feed_paths!($storage);
@@ -593,15 +594,23 @@ macro_rules! sql_storage {
             }
 
             async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>> {
-                self.store(tenant, store).await?;
-                let rows: Vec<MovementRow> = sqlx::query_as(&format!(
-                    "SELECT {MOVEMENT_COLUMNS} FROM stock_movements WHERE tenant_id = $1 AND store_id = $2 ORDER BY id"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter().map(movement_from_row).collect()
+                self.read_movements(tenant, store).await
+            }
+
+            async fn dispatch_transfer(&self, tenant: TenantId, new: &NewTransfer) -> DbResult<TransferOutcome> {
+                self.dispatch(tenant, new).await
+            }
+
+            async fn receive_transfer(&self, tenant: TenantId, id: Uuid, received: Option<Qty>) -> DbResult<Transfer> {
+                self.receive(tenant, id, received).await
+            }
+
+            async fn transfer(&self, tenant: TenantId, id: Uuid) -> DbResult<Transfer> {
+                self.read_transfer(tenant, id).await
+            }
+
+            async fn transfers(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Transfer>> {
+                self.read_transfers(tenant, store).await
             }
 
             async fn exchange_document(

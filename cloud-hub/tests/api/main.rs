@@ -17,5 +17,6 @@ mod reservations;
 mod roles;
 mod staff;
 mod stock;
+mod transfers;
 mod variants;
 mod versions;

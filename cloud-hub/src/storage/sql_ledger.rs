@@ -1,0 +1,224 @@
+//! The stock ledger's reads and the transfers between stores, for both
+//! backends. A transfer writes its movements through the same path as every
+//! movement (positions, feed, events, orderability), in one transaction with
+//! the transfer's own row. Expanded inside `sql_storage!`.
+
+/// Implements the ledger and transfer queries on `$storage`.
+macro_rules! sql_ledger_paths {
+    ($storage:ty) => {
+        use $crate::storage::transfers::{NewTransfer, Transfer, TransferOutcome, TransferState};
+
+        type TransferRow = (Uuid, Uuid, Uuid, Uuid, i64, String, String, i64, Option<i64>, Option<i64>);
+        const TRANSFER_COLUMNS: &str = "id, from_store_id, to_store_id, variant_id, qty_milli, note, state, \
+             dispatched_at_ms, received_qty_milli, received_at_ms";
+
+        fn transfer_from_row(row: TransferRow) -> DbResult<Transfer> {
+            let (id, from, to, variant, qty, note, state, dispatched, received, received_at) = row;
+            Ok(Transfer {
+                transfer_id: id,
+                from_store_id: StoreId::from_uuid(from),
+                to_store_id: StoreId::from_uuid(to),
+                variant_id: VariantId::from_uuid(variant),
+                qty: Qty::from_milli(qty),
+                note,
+                state: TransferState::parse(&state)
+                    .ok_or_else(|| DbError::Corrupt(format!("transfer {id}: state {state:?}")))?,
+                dispatched_at: Timestamp::from_unix_millis(dispatched),
+                received_qty: received.map(Qty::from_milli),
+                shortfall: received.map(|r| Qty::from_milli(qty - r)),
+                received_at: received_at.map(Timestamp::from_unix_millis),
+            })
+        }
+
+        impl $storage {
+            pub(crate) async fn read_movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<MovementRow> = sqlx::query_as(&format!(
+                    "SELECT {MOVEMENT_COLUMNS} FROM stock_movements WHERE tenant_id = $1 AND store_id = $2 ORDER BY id"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(movement_from_row).collect()
+            }
+
+            async fn transfer_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<Option<Transfer>> {
+                let row: Option<TransferRow> = sqlx::query_as(&format!(
+                    "SELECT {TRANSFER_COLUMNS} FROM stock_transfers WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                row.map(transfer_from_row).transpose()
+            }
+
+            pub(crate) async fn dispatch(&self, tenant: TenantId, new: &NewTransfer) -> DbResult<TransferOutcome> {
+                self.store(tenant, new.from_store_id).await?;
+                self.store(tenant, new.to_store_id)
+                    .await
+                    .map_err(|e| match e {
+                        DbError::NotFound(_) => DbError::NotFound("destination store"),
+                        other => other,
+                    })?;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                if let Some(existing) = Self::transfer_in(&mut tx, tenant, new.transfer_id).await? {
+                    let same = existing.from_store_id == new.from_store_id
+                        && existing.to_store_id == new.to_store_id
+                        && existing.variant_id == new.variant_id
+                        && existing.qty == new.qty;
+                    if !same {
+                        return Err(DbError::Conflict("transfer_id reused".into()));
+                    }
+                    return Ok(TransferOutcome::Existing(existing));
+                }
+                if !Self::variant_live(&mut tx, tenant, new.variant_id).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let now = now_ms();
+                let available = Self::available_in(&mut tx, tenant, new.from_store_id, new.variant_id, now).await?;
+                if new.qty.milli() > available {
+                    return Err(DbError::InvalidField {
+                        field: "qty",
+                        detail: format!(
+                            "only {} available to send (on hand at the source less what orders hold)",
+                            Qty::from_milli(available.max(0))
+                        ),
+                    });
+                }
+                sqlx::query(
+                    "INSERT INTO stock_transfers (id, tenant_id, from_store_id, to_store_id, variant_id, qty_milli, note, state, dispatched_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'in_transit', $8)",
+                )
+                .bind(new.transfer_id)
+                .bind(tenant.as_uuid())
+                .bind(new.from_store_id.as_uuid())
+                .bind(new.to_store_id.as_uuid())
+                .bind(new.variant_id.as_uuid())
+                .bind(new.qty.milli())
+                .bind(&new.note)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let out = MovementRecord {
+                    movement_id: pos_shared::MovementId::from_uuid(new.transfer_id),
+                    store_id: new.from_store_id,
+                    variant_id: new.variant_id,
+                    delta: Qty::from_milli(-new.qty.milli()),
+                    reason: MovementReason::TransferOut,
+                    sale_id: None,
+                    terminal_id: None,
+                    occurred_at: Timestamp::from_unix_millis(now),
+                };
+                if Self::apply_movement_with(&mut tx, tenant, &out, true).await? == MovementOutcome::Duplicate {
+                    // Another movement already has this id.
+                    return Err(DbError::Conflict("transfer_id reused".into()));
+                }
+                let transfer = Self::transfer_in(&mut tx, tenant, new.transfer_id)
+                    .await?
+                    .ok_or(DbError::NotFound("transfer"))?;
+                let event = $crate::storage::events::by_hub(
+                    "inventory.transfer.dispatched",
+                    Some(new.from_store_id),
+                    serde_json::to_value(&transfer).map_err(|e| DbError::Corrupt(e.to_string()))?,
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(TransferOutcome::Created(transfer))
+            }
+
+            /// Records what arrived (all that was sent when `received` is
+            /// `None`); receiving again with the same quantity changes nothing.
+            pub(crate) async fn receive(&self, tenant: TenantId, id: Uuid, received: Option<Qty>) -> DbResult<Transfer> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let transfer = Self::transfer_in(&mut tx, tenant, id)
+                    .await?
+                    .ok_or(DbError::NotFound("transfer"))?;
+                let arrived = received.unwrap_or(transfer.qty);
+                if arrived.milli() > transfer.qty.milli() {
+                    return Err(DbError::InvalidField {
+                        field: "received_qty",
+                        detail: format!("received_qty is more than the {} sent", transfer.qty),
+                    });
+                }
+                if transfer.state == TransferState::Received {
+                    if transfer.received_qty == Some(arrived) {
+                        return Ok(transfer);
+                    }
+                    return Err(DbError::State {
+                        field: "transfer_id",
+                        detail: format!(
+                            "the transfer was already received ({} arrived)",
+                            transfer.received_qty.unwrap_or(Qty::ZERO)
+                        ),
+                    });
+                }
+                let now = now_ms();
+                let movement_id = pos_shared::MovementId::new();
+                if arrived.is_positive() {
+                    let incoming = MovementRecord {
+                        movement_id,
+                        store_id: transfer.to_store_id,
+                        variant_id: transfer.variant_id,
+                        delta: arrived,
+                        reason: MovementReason::TransferIn,
+                        sale_id: None,
+                        terminal_id: None,
+                        occurred_at: Timestamp::from_unix_millis(now),
+                    };
+                    Self::apply_movement_with(&mut tx, tenant, &incoming, true).await?;
+                }
+                sqlx::query(
+                    "UPDATE stock_transfers SET state = 'received', received_qty_milli = $1, received_movement_id = $2, received_at_ms = $3 \
+                     WHERE tenant_id = $4 AND id = $5",
+                )
+                .bind(arrived.milli())
+                .bind(arrived.is_positive().then(|| movement_id.as_uuid()))
+                .bind(now)
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let transfer = Self::transfer_in(&mut tx, tenant, id)
+                    .await?
+                    .ok_or(DbError::NotFound("transfer"))?;
+                let event = $crate::storage::events::by_hub(
+                    "inventory.transfer.received",
+                    Some(transfer.to_store_id),
+                    serde_json::to_value(&transfer).map_err(|e| DbError::Corrupt(e.to_string()))?,
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(transfer)
+            }
+
+            pub(crate) async fn read_transfer(&self, tenant: TenantId, id: Uuid) -> DbResult<Transfer> {
+                let mut tx = self.pool.begin().await?;
+                let transfer = Self::transfer_in(&mut tx, tenant, id).await?;
+                tx.commit().await?;
+                transfer.ok_or(DbError::NotFound("transfer"))
+            }
+
+            /// The store's transfers either way, newest first, the latest 500.
+            pub(crate) async fn read_transfers(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Transfer>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<TransferRow> = sqlx::query_as(&format!(
+                    "SELECT {TRANSFER_COLUMNS} FROM stock_transfers \
+                     WHERE tenant_id = $1 AND (from_store_id = $2 OR to_store_id = $2) ORDER BY id DESC LIMIT 500"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(transfer_from_row).collect()
+            }
+        }
+    };
+}
+
+pub(crate) use sql_ledger_paths;
