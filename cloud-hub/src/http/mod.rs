@@ -8,6 +8,7 @@ mod hq;
 mod keys;
 mod openapi;
 mod prices;
+mod replenishment;
 mod reservations;
 mod staff;
 mod store_view;
@@ -111,6 +112,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(variants::router())
         .merge(staff::router())
         .merge(transfers::router())
+        .merge(replenishment::router())
         .merge(sync::router())
 }
 

@@ -95,7 +95,7 @@ async fn dispatch(
 
 /// The store's transfers, sent and received, newest first (the latest 500).
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/transfers", tag = "inventory", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/transfers", operation_id = "list_transfers", tag = "inventory", security(("hq_key" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Vec<Transfer>), Refused, NotFound)
 )]

@@ -38,6 +38,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(18, "hub-postgres/0018_event_outbox.sql"),
     migration!(19, "hub-postgres/0019_api_key_roles.sql"),
     migration!(20, "hub-postgres/0020_stock_transfers.sql"),
+    migration!(21, "hub-postgres/0021_reorder_points.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -61,6 +62,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(18, "hub-sqlite/0018_event_outbox.sql"),
     migration!(19, "hub-sqlite/0019_api_key_roles.sql"),
     migration!(20, "hub-sqlite/0020_stock_transfers.sql"),
+    migration!(21, "hub-sqlite/0021_reorder_points.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

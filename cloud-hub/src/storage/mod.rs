@@ -571,6 +571,20 @@ pub trait Storage: Send + Sync + 'static {
         received: Option<Qty>,
     ) -> DbResult<transfers::Transfer>;
     async fn transfer(&self, tenant: TenantId, id: uuid::Uuid) -> DbResult<transfers::Transfer>;
+    /// Sets or clears an item's reorder point at a store; the line as it
+    /// stands, or `None` when cleared.
+    async fn set_reorder_point(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        variant: VariantId,
+        point: Option<Qty>,
+    ) -> DbResult<Option<orderability::ReorderLine>>;
+    async fn reorder_points(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+    ) -> DbResult<Vec<orderability::ReorderLine>>;
     /// A store's transfers, sent and received, newest first.
     async fn transfers(
         &self,

@@ -61,6 +61,8 @@ pub struct OrderState {
     pub on_hand_milli: i64,
     /// Held by reservations not past their expiry.
     pub held_milli: i64,
+    /// The store's reorder point for the item, when it has one.
+    pub reorder_point_milli: Option<i64>,
 }
 
 impl OrderState {
@@ -70,6 +72,37 @@ impl OrderState {
 
     pub fn reasons(&self) -> Vec<&'static str> {
         reasons(self.status, self.listed, self.available())
+    }
+
+    /// Down to its reorder point or below.
+    pub fn low(&self) -> bool {
+        self.reorder_point_milli
+            .is_some_and(|point| self.available().milli() <= point)
+    }
+
+    /// `inventory.stock.low` when `self` → `after` takes the item down to its
+    /// reorder point, `inventory.stock.replenished` when it climbs back above.
+    /// Clearing the reorder point raises nothing.
+    pub fn stock_alert(
+        &self,
+        after: &OrderState,
+        store: pos_shared::StoreId,
+        variant: VariantId,
+    ) -> Option<super::events::NewEvent> {
+        let point = after.reorder_point_milli?;
+        let event_type = match (self.low(), after.low()) {
+            (false, true) => "inventory.stock.low",
+            (true, false) => "inventory.stock.replenished",
+            _ => return None,
+        };
+        Some(super::events::by_hub(
+            event_type,
+            Some(store),
+            serde_json::json!({
+                "store_id": store, "variant_id": variant,
+                "available": after.available(), "reorder_point": Qty::from_milli(point),
+            }),
+        ))
     }
 
     /// The `inventory.orderability.changed` event, when `self` → `after`
@@ -92,6 +125,19 @@ impl OrderState {
             )
         })
     }
+}
+
+/// An item with a reorder point at a store, and where its stock stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ReorderLine {
+    pub variant_id: VariantId,
+    pub sku: String,
+    pub name: String,
+    pub reorder_point: Qty,
+    /// On hand less what orders hold.
+    pub available: Qty,
+    /// At the reorder point or below: time to reorder.
+    pub low: bool,
 }
 
 /// One item as a store's customers see it, in the one-call catalog view.
@@ -148,6 +194,7 @@ mod tests {
             listed: true,
             on_hand_milli: 2_000,
             held_milli: 1_000,
+            reorder_point_milli: None,
         };
         let (store, variant) = (pos_shared::StoreId::new(), VariantId::new());
         let fewer = OrderState {

@@ -613,6 +613,14 @@ macro_rules! sql_storage {
                 self.read_transfers(tenant, store).await
             }
 
+            async fn set_reorder_point(&self, tenant: TenantId, store: StoreId, variant: VariantId, point: Option<Qty>) -> DbResult<Option<ReorderLine>> {
+                self.write_reorder_point(tenant, store, variant, point).await
+            }
+
+            async fn reorder_points(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ReorderLine>> {
+                self.read_reorder_points(tenant, store, None).await
+            }
+
             async fn exchange_document(
                 &self,
                 device: &DeviceIdentity,

@@ -49,14 +49,15 @@ macro_rules! sql_event_paths {
                 variant: VariantId,
                 now: i64,
             ) -> DbResult<Option<OrderState>> {
-                let row: Option<(String, i64, i64, i64)> = sqlx::query_as(
+                let row: Option<(String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
                     "SELECT s.status, \
                      CAST(CASE WHEN EXISTS (SELECT 1 FROM store_delistings d WHERE d.tenant_id = $1 AND d.store_id = $2 \
                           AND d.variant_id = $3) THEN 0 ELSE 1 END AS BIGINT), \
                      COALESCE((SELECT on_hand_milli FROM stock_positions WHERE tenant_id = $1 AND store_id = $2 \
                           AND variant_id = $3), 0), \
                      COALESCE((SELECT CAST(SUM(qty_milli) AS BIGINT) FROM stock_reservations WHERE tenant_id = $1 \
-                          AND store_id = $2 AND variant_id = $3 AND state = 'held' AND expires_at_ms > $4), 0) \
+                          AND store_id = $2 AND variant_id = $3 AND state = 'held' AND expires_at_ms > $4), 0), \
+                     (SELECT point_milli FROM reorder_points WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3) \
                      FROM stores s WHERE s.tenant_id = $1 AND s.id = $2",
                 )
                 .bind(tenant.as_uuid())
@@ -65,19 +66,21 @@ macro_rules! sql_event_paths {
                 .bind(now)
                 .fetch_optional(&mut **tx)
                 .await?;
-                row.map(|(status, listed, on_hand, held)| {
+                row.map(|(status, listed, on_hand, held, reorder_point)| {
                     Ok(OrderState {
                         status: $crate::storage::orderability::StoreStatus::parse(&status)
                             .ok_or_else(|| DbError::Corrupt(format!("store {store}: status {status:?}")))?,
                         listed: listed != 0,
                         on_hand_milli: on_hand,
                         held_milli: held,
+                        reorder_point_milli: reorder_point,
                     })
                 })
                 .transpose()
             }
 
-            /// Emits `inventory.orderability.changed` if `before` → `after` flipped it.
+            /// Emits `inventory.orderability.changed` if `before` → `after` flipped
+            /// it, and a low-stock alert if it crossed the reorder point.
             async fn emit_flip(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
@@ -87,7 +90,9 @@ macro_rules! sql_event_paths {
                 variant: VariantId,
             ) -> DbResult<()> {
                 if let Some(before) = before {
-                    if let Some(event) = before.flip(&after(before), store, variant) {
+                    let after = after(before);
+                    let flip = before.flip(&after, store, variant);
+                    for event in flip.into_iter().chain(before.stock_alert(&after, store, variant)) {
                         Self::emit_event(tx, tenant, event).await?;
                     }
                 }

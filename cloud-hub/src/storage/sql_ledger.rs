@@ -6,6 +6,7 @@
 /// Implements the ledger and transfer queries on `$storage`.
 macro_rules! sql_ledger_paths {
     ($storage:ty) => {
+        use $crate::storage::orderability::ReorderLine;
         use $crate::storage::transfers::{NewTransfer, Transfer, TransferOutcome, TransferState};
 
         type TransferRow = (Uuid, Uuid, Uuid, Uuid, i64, String, String, i64, Option<i64>, Option<i64>);
@@ -202,6 +203,90 @@ macro_rules! sql_ledger_paths {
                 let transfer = Self::transfer_in(&mut tx, tenant, id).await?;
                 tx.commit().await?;
                 transfer.ok_or(DbError::NotFound("transfer"))
+            }
+
+            /// Sets (or with `None` clears) an item's reorder point at a store;
+            /// a point at or above what is available raises the alert at once.
+            pub(crate) async fn write_reorder_point(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                point: Option<Qty>,
+            ) -> DbResult<Option<ReorderLine>> {
+                self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                if !Self::variant_live(&mut tx, tenant, variant).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let now = now_ms();
+                let before = Self::order_state(&mut tx, tenant, store, variant, now).await?;
+                match point {
+                    Some(p) => {
+                        sqlx::query(
+                            "INSERT INTO reorder_points (tenant_id, store_id, variant_id, point_milli, updated_at_ms) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (tenant_id, store_id, variant_id) DO UPDATE SET point_milli = excluded.point_milli, updated_at_ms = excluded.updated_at_ms",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(store.as_uuid())
+                        .bind(variant.as_uuid())
+                        .bind(p.milli())
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    None => {
+                        sqlx::query("DELETE FROM reorder_points WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3")
+                            .bind(tenant.as_uuid())
+                            .bind(store.as_uuid())
+                            .bind(variant.as_uuid())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                let reset = |s: OrderState| OrderState { reorder_point_milli: point.map(|p| p.milli()), ..s };
+                Self::emit_flip(&mut tx, tenant, before, reset, store, variant).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(self.read_reorder_points(tenant, store, Some(variant)).await?.pop())
+            }
+
+            /// The store's reorder points (or one item's), by SKU, with what is available now.
+            pub(crate) async fn read_reorder_points(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                only: Option<VariantId>,
+            ) -> DbResult<Vec<ReorderLine>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<(Uuid, String, String, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT r.variant_id, v.sku, v.name, r.point_milli, COALESCE(p.on_hand_milli, 0), COALESCE(h.held, 0) \
+                     FROM reorder_points r \
+                     JOIN variants v ON v.tenant_id = r.tenant_id AND v.id = r.variant_id AND v.deleted_at_ms IS NULL \
+                     LEFT JOIN stock_positions p ON p.tenant_id = r.tenant_id AND p.store_id = r.store_id AND p.variant_id = r.variant_id \
+                     LEFT JOIN (SELECT variant_id, CAST(SUM(qty_milli) AS BIGINT) AS held FROM stock_reservations \
+                                WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $3 GROUP BY variant_id) h \
+                            ON h.variant_id = r.variant_id \
+                     WHERE r.tenant_id = $1 AND r.store_id = $2 AND ($4 IS NULL OR r.variant_id = $4) ORDER BY v.sku",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(now_ms())
+                .bind(only.map(|v| v.as_uuid()))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(variant, sku, name, point, on_hand, held)| ReorderLine {
+                        variant_id: VariantId::from_uuid(variant),
+                        sku,
+                        name,
+                        reorder_point: Qty::from_milli(point),
+                        available: Qty::from_milli(on_hand - held),
+                        low: on_hand - held <= point,
+                    })
+                    .collect())
             }
 
             /// The store's transfers either way, newest first, the latest 500.

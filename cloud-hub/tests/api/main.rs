@@ -13,6 +13,7 @@ mod hubctl;
 mod openapi;
 mod outbox;
 mod prices;
+mod reorder;
 mod reservations;
 mod roles;
 mod staff;

@@ -56,11 +56,17 @@ async fn the_document_covers_every_endpoint_and_is_valid(backend: Backend) {
 
     let paths = doc["paths"].as_object().unwrap();
     let mut operations = 0;
+    let mut operation_ids = std::collections::HashSet::new();
     for (path, item) in paths {
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
             operations += 1;
             let what = format!("{} {path}", method.to_uppercase());
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(
+                operation_ids.insert(id),
+                "{what}: operationId {id:?} is taken"
+            );
             let responses = op["responses"].as_object().unwrap();
             // Errors are documented as problem JSON.
             if path != "/health" {
@@ -93,7 +99,7 @@ async fn the_document_covers_every_endpoint_and_is_valid(backend: Backend) {
             assert!(body["type"] != "no_route", "{what}: {body}");
         }
     }
-    assert!(operations >= 53, "only {operations} operations documented");
+    assert!(operations >= 59, "only {operations} operations documented");
 
     // The request and answer shapes are the real ones.
     let product = &schemas["NewProductBody"];

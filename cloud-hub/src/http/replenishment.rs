@@ -1,0 +1,91 @@
+//! Reorder points for HQ: per store and item, the level at which the hub
+//! raises `inventory.stock.low` (and `inventory.stock.replenished` when stock
+//! climbs back), and the list of where each item stands against its point.
+
+use super::openapi::{NotFound, Refused};
+use super::{db_error, path_id, AppState};
+use crate::auth::Hq;
+use crate::storage::orderability::ReorderLine;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::{Qty, StoreId, VariantId};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(set))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ReorderBody {
+    /// The level to reorder at (0 or more); `null` removes the point. Required,
+    /// so that an empty body cannot remove a point by mistake.
+    #[serde(deserialize_with = "Option::deserialize")]
+    reorder_point: Option<Qty>,
+}
+
+/// Sets an item's reorder point at a store, or removes it with `null`. A
+/// point at or above what is available raises `inventory.stock.low` at once.
+#[utoipa::path(
+    put, path = "/v1/stores/{store_id}/reorder-points/{variant_id}", operation_id = "set_reorder_point", tag = "inventory", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path), ("variant_id" = VariantId, Path)),
+    request_body = ReorderBody,
+    responses(
+        (status = 200, description = "The item against its new point", body = ReorderLine),
+        (status = 204, description = "The point was removed"),
+        Refused, NotFound
+    )
+)]
+async fn set(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path((raw_store, raw_variant)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ReorderBody>,
+) -> Result<Response, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw_store)?;
+    let variant = path_id::<VariantId>("variant_id", &raw_variant)?;
+    if body.reorder_point.is_some_and(|p| p.milli() < 0) {
+        return Err(ApiError::invalid(
+            "reorder_point",
+            "reorder_point must not be negative",
+        ));
+    }
+    let line = app
+        .storage
+        .set_reorder_point(hq.tenant, store, variant, body.reorder_point)
+        .await
+        .map_err(db_error)?;
+    Ok(match line {
+        Some(line) => Json(line).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+/// Every item with a reorder point at the store, by SKU, with what is
+/// available now and whether it is low.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/reorder-points", operation_id = "list_reorder_points", tag = "inventory", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "OK", body = Vec<ReorderLine>), Refused, NotFound)
+)]
+async fn list(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<ReorderLine>>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .reorder_points(hq.tenant, store)
+            .await
+            .map_err(db_error)?,
+    ))
+}
