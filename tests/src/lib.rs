@@ -310,16 +310,23 @@ impl Hq {
     }
 
     /// `GET /v1/stores/{store}/{what}`, a JSON list.
+    /// A store's list, whole: a plain array, or every page of a paged one.
     async fn store_list(&self, store: &str, what: &str) -> HqResult<Vec<Value>> {
-        let v = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/v1/stores/{store}/{what}"),
-                None,
-                StatusCode::OK,
-            )
-            .await?;
-        Ok(v.as_array().cloned().unwrap_or_default())
+        let mut items = Vec::new();
+        let mut path = format!("/v1/stores/{store}/{what}");
+        loop {
+            let v = self
+                .call(reqwest::Method::GET, &path, None, StatusCode::OK)
+                .await?;
+            let Some(page) = v["items"].as_array() else {
+                return Ok(v.as_array().cloned().unwrap_or_default());
+            };
+            items.extend(page.iter().cloned());
+            match v["next_cursor"].as_str() {
+                Some(next) => path = format!("/v1/stores/{store}/{what}?cursor={next}"),
+                None => return Ok(items),
+            }
+        }
     }
 
     pub async fn inventory(&self, store: &str) -> HqResult<Value> {

@@ -4,20 +4,20 @@
 //! id from another tenant is simply not found.
 
 use super::openapi::{Conflict, NotFound, Refused};
+use super::paging::{PageParams, Paged};
 use super::{db_error, path_id, required_text, AppState};
 use crate::auth::{hash_secret, new_enrollment_code, normalize_code, Hq};
 use crate::storage::{
-    MovementOutcome, NewProduct, NewStore, NewTerminal, NewVariant, Position, Product, SaleSummary,
-    Store, Terminal, TerminalStatus,
+    NewProduct, NewStore, NewTerminal, NewVariant, Position, Product, SaleSummary, Store, Terminal,
+    TerminalStatus,
 };
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
-use pos_shared::sync::{MovementReason, MovementRecord, VariantRecord};
-use pos_shared::{
-    Currency, Gtin, Money, MovementId, ProductId, Qty, StoreId, TerminalId, Timestamp, VariantId,
-};
+use pos_shared::sync::{MovementRecord, VariantRecord};
+use pos_shared::{Currency, Gtin, Money, ProductId, StoreId, TerminalId, VariantId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -30,7 +30,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(terminals, create_terminal))
         .routes(routes!(revoke_terminal))
         .routes(routes!(inventory))
-        .routes(routes!(movements, record_movement))
+        .routes(routes!(movements))
         .routes(routes!(sales))
         .routes(routes!(shifts))
         .routes(routes!(audit_log))
@@ -354,96 +354,6 @@ async fn set_price(
     ))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-struct MovementBody {
-    /// Lets HQ tools retry safely; minted by the hub when absent.
-    movement_id: Option<MovementId>,
-    variant_id: VariantId,
-    delta: Qty,
-    reason: MovementReason,
-}
-
-#[derive(Serialize, ToSchema)]
-struct RecordedMovement {
-    movement: MovementRecord,
-    duplicate: bool,
-}
-
-/// Records a stock movement (receipt, return, adjustment); a retry with the
-/// same `movement_id` is answered as a duplicate and counts once.
-#[utoipa::path(
-    post, path = "/v1/stores/{store_id}/movements", tag = "inventory", security(("hq_key" = [])),
-    params(("store_id" = StoreId, Path)),
-    request_body = MovementBody,
-    responses(
-        (status = 201, description = "Created", body = RecordedMovement),
-        (status = 200, description = "Already recorded: the movement as it was", body = RecordedMovement),
-        Refused, NotFound, Conflict
-    )
-)]
-async fn record_movement(
-    State(app): State<AppState>,
-    hq: Hq,
-    Path(raw): Path<String>,
-    JsonBody(body): JsonBody<MovementBody>,
-) -> Result<(StatusCode, Json<RecordedMovement>), ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
-    match body.reason {
-        MovementReason::Sale => {
-            return Err(ApiError::invalid(
-                "reason",
-                "sales reach the ledger from terminals, not from HQ",
-            ))
-        }
-        MovementReason::TransferOut | MovementReason::TransferIn => {
-            return Err(ApiError::invalid(
-                "reason",
-                "stock moves between stores as a transfer: POST /v1/stores/{store_id}/transfers",
-            ))
-        }
-        _ => {}
-    }
-    if body.delta == Qty::ZERO {
-        return Err(ApiError::invalid("delta", "delta must not be zero"));
-    }
-    if body.reason.is_write_off() && body.delta.is_positive() {
-        return Err(ApiError::invalid(
-            "delta",
-            format!(
-                "a {} write-off takes stock out: delta must be negative",
-                body.reason.as_str()
-            ),
-        ));
-    }
-    let movement = MovementRecord {
-        movement_id: body.movement_id.unwrap_or_default(),
-        store_id: store,
-        variant_id: body.variant_id,
-        delta: body.delta,
-        reason: body.reason,
-        sale_id: None,
-        terminal_id: None,
-        occurred_at: Timestamp::now(),
-    };
-    let outcome = app
-        .storage
-        .record_movement(hq.tenant, &movement)
-        .await
-        .map_err(db_error)?;
-    let (status, duplicate) = match outcome {
-        MovementOutcome::Recorded => (StatusCode::CREATED, false),
-        MovementOutcome::Duplicate => (StatusCode::OK, true),
-    };
-    Ok((
-        status,
-        Json(RecordedMovement {
-            movement,
-            duplicate,
-        }),
-    ))
-}
-
 #[derive(Serialize, ToSchema)]
 struct Inventory {
     store_id: StoreId,
@@ -474,44 +384,48 @@ async fn inventory(
     }))
 }
 
-/// The store's stock ledger.
+/// The store's stock ledger, a page at a time, in the order the hub recorded it.
 #[utoipa::path(
     get, path = "/v1/stores/{store_id}/movements", tag = "inventory", security(("hq_key" = [])),
-    params(("store_id" = StoreId, Path)),
-    responses((status = 200, description = "OK", body = Vec<MovementRecord>), Refused, NotFound)
+    params(("store_id" = StoreId, Path), PageParams),
+    responses((status = 200, description = "OK", body = Paged<MovementRecord>), Refused, NotFound)
 )]
 async fn movements(
     State(app): State<AppState>,
     hq: Hq,
     Path(raw): Path<String>,
-) -> Result<Json<Vec<MovementRecord>>, ApiError> {
+    params: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Json<Paged<MovementRecord>>, ApiError> {
     let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .movements(hq.tenant, store)
-            .await
-            .map_err(db_error)?,
-    ))
+    let Query(params) = params.map_err(super::query_error)?;
+    let page = app
+        .storage
+        .movements(hq.tenant, store, params.page()?)
+        .await
+        .map_err(db_error)?;
+    Ok(Json(Paged::of(page, |m| m.movement_id.as_uuid())))
 }
 
-/// What the store's tills sold.
+/// What the store's tills sold, a page at a time, in the order it reached the hub.
 #[utoipa::path(
     get, path = "/v1/stores/{store_id}/sales", tag = "sales", security(("hq_key" = [])),
-    params(("store_id" = StoreId, Path)),
-    responses((status = 200, description = "OK", body = Vec<SaleSummary>), Refused, NotFound)
+    params(("store_id" = StoreId, Path), PageParams),
+    responses((status = 200, description = "OK", body = Paged<SaleSummary>), Refused, NotFound)
 )]
 async fn sales(
     State(app): State<AppState>,
     hq: Hq,
     Path(raw): Path<String>,
-) -> Result<Json<Vec<SaleSummary>>, ApiError> {
+    params: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Json<Paged<SaleSummary>>, ApiError> {
     let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .sales(hq.tenant, store)
-            .await
-            .map_err(db_error)?,
-    ))
+    let Query(params) = params.map_err(super::query_error)?;
+    let page = app
+        .storage
+        .sales(hq.tenant, store, params.page()?)
+        .await
+        .map_err(db_error)?;
+    Ok(Json(Paged::of(page, |s| s.sale_id.as_uuid())))
 }
 
 /// The store's closed shifts: each terminal's Z report as it uploaded it.

@@ -7,10 +7,12 @@ mod events;
 mod hq;
 mod keys;
 mod openapi;
+mod paging;
 mod prices;
 mod replenishment;
 mod reservations;
 mod staff;
+mod stock;
 mod store_view;
 pub(crate) mod sync;
 mod transfers;
@@ -112,6 +114,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(variants::router())
         .merge(staff::router())
         .merge(transfers::router())
+        .merge(stock::router())
         .merge(replenishment::router())
         .merge(sync::router())
 }
@@ -145,7 +148,29 @@ pub(crate) fn db_error(err: DbError) -> ApiError {
         )
         .with_field(field),
         e @ (DbError::Other(_) | DbError::Corrupt(_)) => ApiError::internal(e),
+        e @ DbError::AtItem { .. } => bulk_error("items", e),
     }
+}
+
+/// Maps a storage error of a bulk request, naming the item of `list` at fault
+/// (`prices[3].variant_id`).
+pub(crate) fn bulk_error(list: &str, err: DbError) -> ApiError {
+    let DbError::AtItem { index, error } = err else {
+        return db_error(err);
+    };
+    // A missing thing is named by its id field: `variant` → `variant_id`.
+    let missing = match &*error {
+        DbError::NotFound(what) => Some(format!("{what}_id")),
+        _ => None,
+    };
+    let mut api = db_error(*error);
+    let field = api.field.take().or(missing);
+    api.field = Some(match field {
+        Some(f) => format!("{list}[{index}].{f}"),
+        None => format!("{list}[{index}]"),
+    });
+    api.detail = format!("{list}[{index}]: {}", api.detail);
+    api
 }
 
 /// Turns a unique-constraint name (PostgreSQL) or message (SQLite) into words.

@@ -23,6 +23,85 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(windows, schedule))
         .routes(routes!(end))
         .routes(routes!(effective))
+        .routes(routes!(set_prices))
+}
+
+/// Prices in one bulk request.
+const MAX_BULK: usize = 1000;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct BasePrice {
+    variant_id: VariantId,
+    price: Money,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct BasePricesBody {
+    /// 1 to 1000 variants and their new base prices.
+    prices: Vec<BasePrice>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct BasePricesSet {
+    updated: usize,
+    /// Already at that price: nothing written, nothing sent to tills.
+    unchanged: usize,
+    /// The variants whose price changed.
+    changed: Vec<VariantId>,
+}
+
+/// Sets many variants' base prices in one transaction (a new price list):
+/// all of them, or — if any is refused — none, with the error naming `prices[i]`.
+#[utoipa::path(
+    post, path = "/v1/prices/bulk", tag = "prices", security(("hq_key" = [])),
+    request_body = BasePricesBody,
+    responses((status = 200, description = "Set", body = BasePricesSet), Refused, NotFound)
+)]
+async fn set_prices(
+    State(app): State<AppState>,
+    hq: Hq,
+    JsonBody(body): JsonBody<BasePricesBody>,
+) -> Result<Json<BasePricesSet>, ApiError> {
+    if body.prices.is_empty() || body.prices.len() > MAX_BULK {
+        return Err(ApiError::invalid(
+            "prices",
+            format!("send 1 to {MAX_BULK} prices"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut prices = Vec::with_capacity(body.prices.len());
+    for (i, p) in body.prices.into_iter().enumerate() {
+        if p.price.is_negative() {
+            return Err(ApiError::invalid(
+                format!("prices[{i}].price"),
+                "price must not be negative",
+            ));
+        }
+        if !seen.insert(p.variant_id) {
+            return Err(ApiError::invalid(
+                format!("prices[{i}].variant_id"),
+                "this variant is on an earlier line of the request",
+            ));
+        }
+        prices.push((p.variant_id, p.price));
+    }
+    let changed = app
+        .storage
+        .set_prices(hq.tenant, &prices)
+        .await
+        .map_err(|e| super::bulk_error("prices", e))?;
+    let changed: Vec<VariantId> = prices
+        .iter()
+        .zip(changed)
+        .filter_map(|((variant, _), changed)| changed.then_some(*variant))
+        .collect();
+    Ok(Json(BasePricesSet {
+        updated: changed.len(),
+        unchanged: prices.len() - changed.len(),
+        changed,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -39,6 +39,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(19, "hub-postgres/0019_api_key_roles.sql"),
     migration!(20, "hub-postgres/0020_stock_transfers.sql"),
     migration!(21, "hub-postgres/0021_reorder_points.sql"),
+    migration!(22, "hub-postgres/0022_ledger_paging.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -63,6 +64,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(19, "hub-sqlite/0019_api_key_roles.sql"),
     migration!(20, "hub-sqlite/0020_stock_transfers.sql"),
     migration!(21, "hub-sqlite/0021_reorder_points.sql"),
+    migration!(22, "hub-sqlite/0022_ledger_paging.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -73,6 +73,9 @@ pub enum DbError {
     /// The record is not in a state that allows the change; the detail says which.
     #[error("{field}: {detail}")]
     State { field: &'static str, detail: String },
+    /// Item `index` of a bulk request was refused (and so was the request).
+    #[error("item {index}: {error}")]
+    AtItem { index: usize, error: Box<DbError> },
 }
 
 impl DbError {
@@ -327,6 +330,21 @@ pub enum FactStored {
     Rejected(String),
 }
 
+/// A page of a store's movements or sales, in the order the hub recorded
+/// them: after the item with id `after`, at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordedPage {
+    pub after: Option<uuid::Uuid>,
+    pub limit: u32,
+}
+
+/// One page; `more` when items follow the last one.
+#[derive(Debug, Clone)]
+pub struct Recorded<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
 /// What became of a recorded movement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MovementOutcome {
@@ -440,6 +458,12 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Creates a product and its variants; its brand and category must exist.
     async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product>;
+    /// Sets many base prices at once, all or none; whether each changed.
+    async fn set_prices(
+        &self,
+        tenant: TenantId,
+        prices: &[(VariantId, Money)],
+    ) -> DbResult<Vec<bool>>;
     async fn set_price(
         &self,
         tenant: TenantId,
@@ -497,6 +521,13 @@ pub trait Storage: Send + Sync + 'static {
         tenant: TenantId,
         movement: &MovementRecord,
     ) -> DbResult<MovementOutcome>;
+    /// Records movements at one store at once, all or none.
+    async fn record_movements(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        movements: &[MovementRecord],
+    ) -> DbResult<Vec<MovementOutcome>>;
     /// Every variant's position at `store`: on hand, reserved, available, and
     /// whether it is orderable now, with every reason when not.
     async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>>;
@@ -554,7 +585,12 @@ pub trait Storage: Send + Sync + 'static {
         channel: &str,
         at: Timestamp,
     ) -> DbResult<orderability::CatalogView>;
-    async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>>;
+    async fn movements(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        page: RecordedPage,
+    ) -> DbResult<Recorded<MovementRecord>>;
 
     /// Sends stock from one store to another: out of the source now, against
     /// what it has available; idempotent by transfer id.
@@ -641,7 +677,12 @@ pub trait Storage: Send + Sync + 'static {
     ) -> DbResult<Vec<pos_shared::audit::AuditEntry>>;
     /// The Z reports of a store's closed shifts, oldest first.
     async fn shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>>;
-    async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>>;
+    async fn sales(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        page: RecordedPage,
+    ) -> DbResult<Recorded<SaleSummary>>;
 }
 
 pub type DynStorage = Arc<dyn Storage>;

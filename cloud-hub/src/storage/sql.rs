@@ -520,37 +520,20 @@ macro_rules! sql_storage {
                 self.write_base_price(tenant, variant, price).await
             }
 
+            async fn set_prices(&self, tenant: TenantId, prices: &[(VariantId, Money)]) -> DbResult<Vec<bool>> {
+                self.write_base_prices(tenant, prices).await
+            }
+
             async fn record_movement(&self, tenant: TenantId, movement: &MovementRecord) -> DbResult<MovementOutcome> {
-                self.store(tenant, movement.store_id).await?;
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
-                if !Self::variant_exists(&mut tx, tenant, movement.variant_id).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
-                let outcome = Self::apply_movement(&mut tx, tenant, movement).await?;
-                if outcome == MovementOutcome::Duplicate {
-                    // A replay is the same movement; the same id on anything
-                    // else is a caller's bug that must not pass as a replay.
-                    let stored: Option<(Uuid, Uuid, i64, String)> = sqlx::query_as(
-                        "SELECT store_id, variant_id, delta_milli, reason FROM stock_movements WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant.as_uuid())
-                    .bind(movement.movement_id.as_uuid())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let same = stored.is_some_and(|(store, variant, delta, reason)| {
-                        store == movement.store_id.as_uuid()
-                            && variant == movement.variant_id.as_uuid()
-                            && delta == movement.delta.milli()
-                            && reason == movement.reason.as_str()
-                    });
-                    if !same {
-                        return Err(DbError::Conflict("movement_id reused".into()));
-                    }
-                }
-                tx.commit().await?;
-                self.feed_changed();
-                Ok(outcome)
+                let mut outcomes = self.write_movements(tenant, movement.store_id, std::slice::from_ref(movement)).await.map_err(|e| match e {
+                    DbError::AtItem { error, .. } => *error,
+                    other => other,
+                })?;
+                outcomes.pop().ok_or(DbError::NotFound("movement"))
+            }
+
+            async fn record_movements(&self, tenant: TenantId, store: StoreId, movements: &[MovementRecord]) -> DbResult<Vec<MovementOutcome>> {
+                self.write_movements(tenant, store, movements).await
             }
 
             async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>> {
@@ -593,8 +576,8 @@ macro_rules! sql_storage {
                 self.read_catalog_view(tenant, store, channel, at).await
             }
 
-            async fn movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>> {
-                self.read_movements(tenant, store).await
+            async fn movements(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<MovementRecord>> {
+                self.read_movements(tenant, store, page).await
             }
 
             async fn dispatch_transfer(&self, tenant: TenantId, new: &NewTransfer) -> DbResult<TransferOutcome> {
@@ -678,17 +661,8 @@ macro_rules! sql_storage {
                 self.read_audit_log(tenant, store, limit).await
             }
 
-            async fn sales(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<SaleSummary>> {
-                self.store(tenant, store).await?;
-                let rows: Vec<SaleRow> = sqlx::query_as(
-                    "SELECT id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms \
-                     FROM sales WHERE tenant_id = $1 AND store_id = $2 ORDER BY received_at_ms, id",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter().map(sale_from_row).collect()
+            async fn sales(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<SaleSummary>> {
+                self.read_sales(tenant, store, page).await
             }
         }
     };

@@ -32,16 +32,116 @@ macro_rules! sql_ledger_paths {
         }
 
         impl $storage {
-            pub(crate) async fn read_movements(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<MovementRecord>> {
+            /// Records HQ's movements at one store in one transaction: all of
+            /// them or, if any is refused, none (the error says which). A
+            /// replay (the same id and movement) is a duplicate, not an error.
+            pub(crate) async fn write_movements(&self, tenant: TenantId, store: StoreId, movements: &[MovementRecord]) -> DbResult<Vec<MovementOutcome>> {
                 self.store(tenant, store).await?;
-                let rows: Vec<MovementRow> = sqlx::query_as(&format!(
-                    "SELECT {MOVEMENT_COLUMNS} FROM stock_movements WHERE tenant_id = $1 AND store_id = $2 ORDER BY id"
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let mut outcomes = Vec::with_capacity(movements.len());
+                for (index, movement) in movements.iter().enumerate() {
+                    let outcome = Self::movement_in(&mut tx, tenant, movement)
+                        .await
+                        .map_err(|e| DbError::AtItem { index, error: Box::new(e) })?;
+                    outcomes.push(outcome);
+                }
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(outcomes)
+            }
+
+            async fn movement_in(tx: &mut Tx<'_>, tenant: TenantId, movement: &MovementRecord) -> DbResult<MovementOutcome> {
+                if !Self::variant_exists(tx, tenant, movement.variant_id).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let outcome = Self::apply_movement(tx, tenant, movement).await?;
+                if outcome == MovementOutcome::Duplicate {
+                    // A replay is the same movement; the same id on anything
+                    // else is a caller's bug that must not pass as a replay.
+                    let stored: Option<(Uuid, Uuid, i64, String)> = sqlx::query_as(
+                        "SELECT store_id, variant_id, delta_milli, reason FROM stock_movements WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(movement.movement_id.as_uuid())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    let same = stored.is_some_and(|(store, variant, delta, reason)| {
+                        store == movement.store_id.as_uuid()
+                            && variant == movement.variant_id.as_uuid()
+                            && delta == movement.delta.milli()
+                            && reason == movement.reason.as_str()
+                    });
+                    if !same {
+                        return Err(DbError::Conflict("movement_id reused".into()));
+                    }
+                }
+                Ok(outcome)
+            }
+
+            /// Refuses a cursor that is not an item of the store's `table`.
+            async fn check_cursor(&self, table: &str, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<()> {
+                self.store(tenant, store).await?;
+                let Some(after) = page.after else { return Ok(()) };
+                let found: Option<(Uuid,)> = sqlx::query_as(&format!(
+                    "SELECT id FROM {table} WHERE tenant_id = $1 AND store_id = $2 AND id = $3"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
+                .bind(after)
+                .fetch_optional(&self.pool)
+                .await?;
+                match found {
+                    Some(_) => Ok(()),
+                    None => Err(DbError::InvalidField {
+                        field: "cursor",
+                        detail: "cursor is not from this list: pass back a next_cursor as it came".into(),
+                    }),
+                }
+            }
+
+            /// The store's ledger in the order the hub recorded it (its clock,
+            /// not the tills'), so a reader paging forward misses nothing new.
+            pub(crate) async fn read_movements(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<MovementRecord>> {
+                self.check_cursor("stock_movements", tenant, store, page).await?;
+                let rows: Vec<MovementRow> = sqlx::query_as(&format!(
+                    "SELECT {MOVEMENT_COLUMNS} FROM stock_movements WHERE tenant_id = $1 AND store_id = $2 \
+                     AND ($3 IS NULL OR (recorded_at_ms, id) > \
+                          (SELECT recorded_at_ms, id FROM stock_movements WHERE tenant_id = $1 AND id = $3)) \
+                     ORDER BY recorded_at_ms, id LIMIT $4"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(page.after)
+                .bind(i64::from(page.limit) + 1)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(movement_from_row).collect()
+                let mut items = rows.into_iter().map(movement_from_row).collect::<DbResult<Vec<_>>>()?;
+                let more = items.len() > page.limit as usize;
+                items.truncate(page.limit as usize);
+                Ok(Recorded { items, more })
+            }
+
+            /// The store's sales in the order they reached the hub.
+            pub(crate) async fn read_sales(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<SaleSummary>> {
+                self.check_cursor("sales", tenant, store, page).await?;
+                let rows: Vec<SaleRow> = sqlx::query_as(
+                    "SELECT id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms \
+                     FROM sales WHERE tenant_id = $1 AND store_id = $2 \
+                     AND ($3 IS NULL OR (received_at_ms, id) > \
+                          (SELECT received_at_ms, id FROM sales WHERE tenant_id = $1 AND id = $3)) \
+                     ORDER BY received_at_ms, id LIMIT $4",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(page.after)
+                .bind(i64::from(page.limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut items = rows.into_iter().map(sale_from_row).collect::<DbResult<Vec<_>>>()?;
+                let more = items.len() > page.limit as usize;
+                items.truncate(page.limit as usize);
+                Ok(Recorded { items, more })
             }
 
             async fn transfer_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<Option<Transfer>> {

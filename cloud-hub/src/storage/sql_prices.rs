@@ -34,7 +34,42 @@ macro_rules! sql_price_paths {
             pub(crate) async fn write_base_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                let updated = sqlx::query(
+                let (record, changed) = Self::base_price_in(&mut tx, tenant, variant, price).await?;
+                if changed {
+                    tx.commit().await?;
+                    self.feed_changed();
+                }
+                Ok(record)
+            }
+
+            /// Sets many base prices in one transaction: all of them or, if
+            /// any is refused, none (the error says which). Whether each changed.
+            pub(crate) async fn write_base_prices(&self, tenant: TenantId, prices: &[(VariantId, Money)]) -> DbResult<Vec<bool>> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let mut changed = Vec::with_capacity(prices.len());
+                for (index, (variant, price)) in prices.iter().enumerate() {
+                    let (_, c) = Self::base_price_in(&mut tx, tenant, *variant, *price)
+                        .await
+                        .map_err(|e| DbError::AtItem { index, error: Box::new(e) })?;
+                    changed.push(c);
+                }
+                tx.commit().await?;
+                if changed.contains(&true) {
+                    self.feed_changed();
+                }
+                Ok(changed)
+            }
+
+            /// The base price write inside `tx`: the variant as it is after,
+            /// and whether the price changed (the same price again is no
+            /// change: no version, nothing for tills, nothing written).
+            async fn base_price_in(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<(VariantRecord, bool)> {
+                let (current, _) = Self::live_variant(tx, tenant, variant).await?;
+                if current.price == price {
+                    return Ok((current, false));
+                }
+                sqlx::query(
                     "UPDATE variants SET price_minor = $3, currency = $4, updated_at_ms = $5 \
                      WHERE tenant_id = $1 AND id = $2 AND deleted_at_ms IS NULL"
                 )
@@ -43,35 +78,20 @@ macro_rules! sql_price_paths {
                 .bind(price.minor())
                 .bind(price.currency().as_str())
                 .bind(now_ms())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if updated == 0 {
-                    return Err(DbError::NotFound("variant"));
-                }
-                let row: VariantRow = sqlx::query_as(&format!(
-                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(variant.as_uuid())
-                .fetch_one(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                let record = variant_from_row(row)?;
-                // The same price again is no change: no version, nothing for tills.
-                if !Self::record_version(&mut tx, tenant, &record).await? {
-                    tx.rollback().await?;
-                    return Ok(record);
+                let (record, _) = Self::live_variant(tx, tenant, variant).await?;
+                if !Self::record_version(tx, tenant, &record).await? {
+                    return Ok((record, false));
                 }
-                Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
+                Self::append_change(tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
                 let event = $crate::storage::events::by_hub(
                     "catalog.price.updated",
                     None,
                     serde_json::json!({"variant_id": variant, "price": price, "scope": "base"}),
                 );
-                Self::emit_event(&mut tx, tenant, event).await?;
-                tx.commit().await?;
-                self.feed_changed();
-                Ok(record)
+                Self::emit_event(tx, tenant, event).await?;
+                Ok((record, true))
             }
 
             /// Refuses `window` if another of its variant, scope and channel

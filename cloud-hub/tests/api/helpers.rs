@@ -339,11 +339,17 @@ impl Shop {
         let store = &self.store_id;
         let (_, sales) = self
             .hub
-            .get(&format!("/v1/stores/{store}/sales"), &self.api_key)
+            .get(
+                &format!("/v1/stores/{store}/sales?limit=1000"),
+                &self.api_key,
+            )
             .await;
         let (_, movements) = self
             .hub
-            .get(&format!("/v1/stores/{store}/movements"), &self.api_key)
+            .get(
+                &format!("/v1/stores/{store}/movements?limit=1000"),
+                &self.api_key,
+            )
             .await;
         let (_, inventory) = self
             .hub
@@ -353,7 +359,7 @@ impl Shop {
             .hub
             .get("/v1/sync/feed?since=0&limit=5000", &self.device_token)
             .await;
-        json!({"sales": sales, "movements": movements, "inventory": inventory, "feed_cursor": feed["next_cursor"]})
+        json!({"sales": sales["items"], "movements": movements["items"], "inventory": inventory, "feed_cursor": feed["next_cursor"]})
     }
 
     /// On-hand by barcode from HQ's inventory view.

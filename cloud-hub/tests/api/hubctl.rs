@@ -366,7 +366,7 @@ async fn a_catalog_file_is_imported_and_reimported(backend: Backend) {
         .get(&format!("/v1/stores/{}/movements", shop.store_id), &key)
         .await;
     let milk_id = &milk["variant_id"];
-    let reasons: Vec<&str> = movements
+    let reasons: Vec<&str> = movements["items"]
         .as_array()
         .unwrap()
         .iter()

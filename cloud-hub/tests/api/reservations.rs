@@ -103,7 +103,7 @@ async fn reservations_hold_release_and_commit_stock(backend: Backend) {
     let (_, movements) = hub
         .get(&format!("/v1/stores/{}/movements", shop.store_id), key)
         .await;
-    let sold: Vec<&Value> = movements
+    let sold: Vec<&Value> = movements["items"]
         .as_array()
         .unwrap()
         .iter()

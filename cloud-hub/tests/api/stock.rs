@@ -78,12 +78,40 @@ async fn replayed_and_shuffled_movements_count_once(backend: Backend) {
         })
         .collect();
     assert_eq!(on_hand, expected, "seed {seed}");
-    let (_, ledger) = hub.get(&path, key).await;
+    let (_, ledger) = hub.get(&format!("{path}?limit=1000"), key).await;
+    let ledger = ledger["items"].as_array().unwrap().clone();
     assert_eq!(
-        ledger.as_array().map(Vec::len),
-        Some(300 + shop.variants.len()),
+        ledger.len(),
+        300 + shop.variants.len(),
         "each movement once, besides the opening stock"
     );
+    // Paged 7 at a time, the ledger reads the same, each movement once.
+    let (mut paged, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let query = match &cursor {
+            Some(c) => format!("{path}?limit=7&cursor={c}"),
+            None => format!("{path}?limit=7"),
+        };
+        let (s, page) = hub.get(&query, key).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, ledger);
+    let stranger = uuid::Uuid::now_v7();
+    for (query, field) in [
+        (format!("{path}?cursor=nope"), "cursor"),
+        (format!("{path}?cursor={stranger}"), "cursor"),
+        (format!("{path}?limit=0"), "limit"),
+        (format!("{path}?limit=1001"), "limit"),
+    ] {
+        let (s, b) = hub.get(&query, key).await;
+        assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+        assert_eq!(b["field"], field, "{query}: {b}");
+    }
 
     // The same id for a different movement is a caller's bug, not a replay.
     let mut reused = distinct[0].clone();

@@ -40,7 +40,7 @@ async fn reasons_at(shop: &Shop, store: &str) -> Vec<(String, String)> {
         .hub
         .get(&format!("/v1/stores/{store}/movements"), &shop.api_key)
         .await;
-    movements
+    movements["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -354,7 +354,7 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     let (_, ledger) = hub
         .get(&format!("/v1/stores/{store}/movements"), &shop.api_key)
         .await;
-    let sold: Vec<&Value> = ledger
+    let sold: Vec<&Value> = ledger["items"]
         .as_array()
         .unwrap()
         .iter()

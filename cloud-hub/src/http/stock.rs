@@ -1,0 +1,202 @@
+//! HQ's writes to a store's stock ledger: one movement, or many in one
+//! transaction (a stock count, a goods-received note). Sales come from tills
+//! and transfers have their own endpoints; everything else is a movement.
+
+use super::openapi::{Conflict, NotFound, Refused};
+use super::{bulk_error, db_error, path_id, AppState};
+use crate::auth::Hq;
+use crate::storage::MovementOutcome;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::sync::{MovementReason, MovementRecord};
+use pos_shared::{MovementId, Qty, StoreId, Timestamp, VariantId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Movements in one bulk request: a big store's full count fits in a few.
+const MAX_BULK: usize = 1000;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(record_movement))
+        .routes(routes!(record_movements))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct MovementBody {
+    /// Lets HQ tools retry safely; minted by the hub when absent.
+    movement_id: Option<MovementId>,
+    variant_id: VariantId,
+    delta: Qty,
+    /// `receipt`, `return`, `adjustment`, or a write-off: `damage`, `expiry`.
+    reason: MovementReason,
+}
+
+impl MovementBody {
+    /// The movement asked for at `store`, checked; the error names the field.
+    fn into_record(self, store: StoreId) -> Result<MovementRecord, ApiError> {
+        match self.reason {
+            MovementReason::Sale => {
+                return Err(ApiError::invalid(
+                    "reason",
+                    "sales reach the ledger from terminals, not from HQ",
+                ))
+            }
+            MovementReason::TransferOut | MovementReason::TransferIn => {
+                return Err(ApiError::invalid(
+                    "reason",
+                    "stock moves between stores as a transfer: POST /v1/stores/{store_id}/transfers",
+                ))
+            }
+            _ => {}
+        }
+        if self.delta == Qty::ZERO {
+            return Err(ApiError::invalid("delta", "delta must not be zero"));
+        }
+        if self.reason.is_write_off() && self.delta.is_positive() {
+            return Err(ApiError::invalid(
+                "delta",
+                format!(
+                    "a {} write-off takes stock out: delta must be negative",
+                    self.reason.as_str()
+                ),
+            ));
+        }
+        Ok(MovementRecord {
+            movement_id: self.movement_id.unwrap_or_default(),
+            store_id: store,
+            variant_id: self.variant_id,
+            delta: self.delta,
+            reason: self.reason,
+            sale_id: None,
+            terminal_id: None,
+            occurred_at: Timestamp::now(),
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct RecordedMovement {
+    movement: MovementRecord,
+    duplicate: bool,
+}
+
+/// Records a stock movement; a retry with the same `movement_id` is answered
+/// as a duplicate and counts once.
+#[utoipa::path(
+    post, path = "/v1/stores/{store_id}/movements", tag = "inventory", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    request_body = MovementBody,
+    responses(
+        (status = 201, description = "Created", body = RecordedMovement),
+        (status = 200, description = "Already recorded: the movement as it was", body = RecordedMovement),
+        Refused, NotFound, Conflict
+    )
+)]
+async fn record_movement(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<MovementBody>,
+) -> Result<(StatusCode, Json<RecordedMovement>), ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    let movement = body.into_record(store)?;
+    let outcome = app
+        .storage
+        .record_movement(hq.tenant, &movement)
+        .await
+        .map_err(db_error)?;
+    let duplicate = outcome == MovementOutcome::Duplicate;
+    let status = match duplicate {
+        false => StatusCode::CREATED,
+        true => StatusCode::OK,
+    };
+    Ok((
+        status,
+        Json(RecordedMovement {
+            movement,
+            duplicate,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct MovementsBody {
+    /// 1 to 1000 movements, applied in order.
+    movements: Vec<MovementBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct RecordedMovements {
+    recorded: usize,
+    /// Sent before (the same id and movement): counted once.
+    duplicates: usize,
+    movements: Vec<RecordedMovement>,
+}
+
+/// Records many movements at a store in one transaction: all of them, or —
+/// if any is refused — none, with the error naming `movements[i]`.
+#[utoipa::path(
+    post, path = "/v1/stores/{store_id}/movements/bulk", tag = "inventory", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    request_body = MovementsBody,
+    responses((status = 200, description = "Recorded", body = RecordedMovements), Refused, NotFound, Conflict)
+)]
+async fn record_movements(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<MovementsBody>,
+) -> Result<Json<RecordedMovements>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    if body.movements.is_empty() || body.movements.len() > MAX_BULK {
+        return Err(ApiError::invalid(
+            "movements",
+            format!("send 1 to {MAX_BULK} movements"),
+        ));
+    }
+    let mut records = Vec::with_capacity(body.movements.len());
+    let mut ids = std::collections::HashSet::new();
+    for (i, m) in body.movements.into_iter().enumerate() {
+        let record = m.into_record(store).map_err(|e| at_item(e, i))?;
+        if !ids.insert(record.movement_id) {
+            return Err(ApiError::invalid(
+                format!("movements[{i}].movement_id"),
+                "this movement_id is on an earlier movement of the request",
+            ));
+        }
+        records.push(record);
+    }
+    let outcomes = app
+        .storage
+        .record_movements(hq.tenant, store, &records)
+        .await
+        .map_err(|e| bulk_error("movements", e))?;
+    let movements: Vec<RecordedMovement> = records
+        .into_iter()
+        .zip(outcomes)
+        .map(|(movement, outcome)| RecordedMovement {
+            movement,
+            duplicate: outcome == MovementOutcome::Duplicate,
+        })
+        .collect();
+    let duplicates = movements.iter().filter(|m| m.duplicate).count();
+    Ok(Json(RecordedMovements {
+        recorded: movements.len() - duplicates,
+        duplicates,
+        movements,
+    }))
+}
+
+/// Puts an item's error under `movements[i]`.
+fn at_item(mut err: ApiError, i: usize) -> ApiError {
+    let field = err.field.take().unwrap_or_default();
+    err.detail = format!("movements[{i}]: {}", err.detail);
+    err.with_field(format!("movements[{i}].{field}"))
+}
