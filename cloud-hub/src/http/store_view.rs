@@ -22,6 +22,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(set_status))
         .routes(routes!(set_listed))
+        .routes(routes!(set_block))
         .routes(routes!(catalog_view))
 }
 
@@ -100,6 +101,63 @@ async fn set_listed(
         store_id: store,
         variant_id: variant,
         listed: body.listed,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct BlockBody {
+    blocked: bool,
+    /// Why the stock is on hold (a quality check, a recall); required to block.
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Block {
+    store_id: StoreId,
+    variant_id: VariantId,
+    blocked: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+/// Puts an item's stock at a store on hold (`blocked` in the catalog view:
+/// no orders, no reservations) or releases it.
+#[utoipa::path(
+    put, path = "/v1/stores/{store_id}/blocks/{variant_id}", tag = "stores", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path), ("variant_id" = VariantId, Path)),
+    request_body = BlockBody,
+    responses((status = 200, description = "OK", body = Block), Refused, NotFound)
+)]
+async fn set_block(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path((raw_store, raw_variant)): Path<(String, String)>,
+    JsonBody(body): JsonBody<BlockBody>,
+) -> Result<Json<Block>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw_store)?;
+    let variant = path_id::<VariantId>("variant_id", &raw_variant)?;
+    let reason = match (body.blocked, body.reason) {
+        (true, Some(r)) => Some(required_text("reason", &r, 200)?),
+        (true, None) => return Err(ApiError::invalid("reason", "say why the stock is blocked")),
+        (false, Some(_)) => {
+            return Err(ApiError::invalid(
+                "reason",
+                "a reason goes with blocking, not with releasing",
+            ))
+        }
+        (false, None) => None,
+    };
+    app.storage
+        .set_blocked(hq.tenant, store, variant, reason.as_deref())
+        .await
+        .map_err(db_error)?;
+    Ok(Json(Block {
+        store_id: store,
+        variant_id: variant,
+        blocked: body.blocked,
+        reason,
     }))
 }
 

@@ -23,6 +23,61 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(update, delete))
         .routes(routes!(restore))
+        .routes(routes!(disable))
+        .routes(routes!(enable))
+}
+
+/// Whether orders for a variant are stopped at every store.
+#[derive(serde::Serialize, ToSchema)]
+struct Ordering {
+    variant_id: VariantId,
+    disabled: bool,
+}
+
+async fn set_disabled(
+    app: AppState,
+    hq: Hq,
+    raw: String,
+    disabled: bool,
+) -> Result<Json<Ordering>, ApiError> {
+    let variant_id = path_id::<VariantId>("variant_id", &raw)?;
+    app.storage
+        .set_disabled(hq.tenant, variant_id, disabled)
+        .await
+        .map_err(db_error)?;
+    Ok(Json(Ordering {
+        variant_id,
+        disabled,
+    }))
+}
+
+/// Stops orders for the item at every store (`item_disabled` in the
+/// catalog view); tills keep selling what is on their shelves.
+#[utoipa::path(
+    post, path = "/v1/variants/{variant_id}/disable", tag = "catalog", security(("hq_key" = [])),
+    params(("variant_id" = VariantId, Path)),
+    responses((status = 200, description = "Disabled (or already)", body = Ordering), Refused, NotFound)
+)]
+async fn disable(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Ordering>, ApiError> {
+    set_disabled(app, hq, raw, true).await
+}
+
+/// Lets orders for the item be taken again.
+#[utoipa::path(
+    post, path = "/v1/variants/{variant_id}/enable", tag = "catalog", security(("hq_key" = [])),
+    params(("variant_id" = VariantId, Path)),
+    responses((status = 200, description = "Enabled (or already)", body = Ordering), Refused, NotFound)
+)]
+async fn enable(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Ordering>, ApiError> {
+    set_disabled(app, hq, raw, false).await
 }
 
 /// Tells a field sent as `null` (clear it) from one left out (keep it).

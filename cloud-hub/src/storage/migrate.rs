@@ -40,6 +40,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(20, "hub-postgres/0020_stock_transfers.sql"),
     migration!(21, "hub-postgres/0021_reorder_points.sql"),
     migration!(22, "hub-postgres/0022_ledger_paging.sql"),
+    migration!(23, "hub-postgres/0023_disabled_and_blocked.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -65,6 +66,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(20, "hub-sqlite/0020_stock_transfers.sql"),
     migration!(21, "hub-sqlite/0021_reorder_points.sql"),
     migration!(22, "hub-sqlite/0022_ledger_paging.sql"),
+    migration!(23, "hub-sqlite/0023_disabled_and_blocked.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

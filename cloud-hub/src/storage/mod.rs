@@ -568,6 +568,22 @@ pub trait Storage: Send + Sync + 'static {
         store: StoreId,
         status: orderability::StoreStatus,
     ) -> DbResult<Store>;
+    /// Puts an item's stock at a store on hold with a reason, or releases it
+    /// (`None`); whether anything changed.
+    async fn set_blocked(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        variant: VariantId,
+        reason: Option<&str>,
+    ) -> DbResult<bool>;
+    /// Stops or restarts orders for an item at every store; whether anything changed.
+    async fn set_disabled(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
+        disabled: bool,
+    ) -> DbResult<bool>;
     /// Puts a variant in a store's assortment, or takes it out.
     async fn set_listed(
         &self,

@@ -35,16 +35,34 @@ impl StoreStatus {
     }
 }
 
+/// What, besides its stock, decides whether an item can be ordered at a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gates {
+    pub status: StoreStatus,
+    /// In the store's assortment.
+    pub listed: bool,
+    /// HQ has stopped orders for the item at every store.
+    pub disabled: bool,
+    /// The item's stock at this store is on hold (a quality check, a recall).
+    pub blocked: bool,
+}
+
 /// Every reason an order cannot be taken; none means it can.
-pub fn reasons(status: StoreStatus, listed: bool, available: Qty) -> Vec<&'static str> {
+pub fn reasons(gates: Gates, available: Qty) -> Vec<&'static str> {
     let mut why = Vec::new();
-    match status {
+    match gates.status {
         StoreStatus::Open => {}
         StoreStatus::Closed => why.push("store_closed"),
         StoreStatus::Maintenance => why.push("store_maintenance"),
     }
-    if !listed {
+    if gates.disabled {
+        why.push("item_disabled");
+    }
+    if !gates.listed {
         why.push("not_in_assortment");
+    }
+    if gates.blocked {
+        why.push("blocked");
     }
     if !available.is_positive() {
         why.push("zero_stock");
@@ -58,6 +76,8 @@ pub fn reasons(status: StoreStatus, listed: bool, available: Qty) -> Vec<&'stati
 pub struct OrderState {
     pub status: StoreStatus,
     pub listed: bool,
+    pub disabled: bool,
+    pub blocked: bool,
     pub on_hand_milli: i64,
     /// Held by reservations not past their expiry.
     pub held_milli: i64,
@@ -71,7 +91,16 @@ impl OrderState {
     }
 
     pub fn reasons(&self) -> Vec<&'static str> {
-        reasons(self.status, self.listed, self.available())
+        reasons(self.gates(), self.available())
+    }
+
+    pub fn gates(&self) -> Gates {
+        Gates {
+            status: self.status,
+            listed: self.listed,
+            disabled: self.disabled,
+            blocked: self.blocked,
+        }
     }
 
     /// Down to its reorder point or below.
@@ -192,6 +221,8 @@ mod tests {
         let open = OrderState {
             status: StoreStatus::Open,
             listed: true,
+            disabled: false,
+            blocked: false,
             on_hand_milli: 2_000,
             held_milli: 1_000,
             reorder_point_milli: None,
@@ -225,13 +256,35 @@ mod tests {
 
     #[test]
     fn every_reason_is_given() {
-        assert!(reasons(StoreStatus::Open, true, Qty::units(1)).is_empty());
+        let open = Gates {
+            status: StoreStatus::Open,
+            listed: true,
+            disabled: false,
+            blocked: false,
+        };
+        assert!(reasons(open, Qty::units(1)).is_empty());
+        let everything = Gates {
+            status: StoreStatus::Closed,
+            listed: false,
+            disabled: true,
+            blocked: true,
+        };
         assert_eq!(
-            reasons(StoreStatus::Closed, false, Qty::ZERO),
-            ["store_closed", "not_in_assortment", "zero_stock"]
+            reasons(everything, Qty::ZERO),
+            [
+                "store_closed",
+                "item_disabled",
+                "not_in_assortment",
+                "blocked",
+                "zero_stock"
+            ]
         );
+        let maintenance = Gates {
+            status: StoreStatus::Maintenance,
+            ..open
+        };
         assert_eq!(
-            reasons(StoreStatus::Maintenance, true, Qty::units(-2)),
+            reasons(maintenance, Qty::units(-2)),
             ["store_maintenance", "zero_stock"]
         );
     }

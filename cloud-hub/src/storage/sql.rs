@@ -568,6 +568,14 @@ macro_rules! sql_storage {
                 self.write_store_status(tenant, store, status).await
             }
 
+            async fn set_blocked(&self, tenant: TenantId, store: StoreId, variant: VariantId, reason: Option<&str>) -> DbResult<bool> {
+                self.write_block(tenant, store, variant, reason).await
+            }
+
+            async fn set_disabled(&self, tenant: TenantId, variant: VariantId, disabled: bool) -> DbResult<bool> {
+                self.write_disabled(tenant, variant, disabled).await
+            }
+
             async fn set_listed(&self, tenant: TenantId, store: StoreId, variant: VariantId, listed: bool) -> DbResult<()> {
                 self.write_listing(tenant, store, variant, listed).await
             }

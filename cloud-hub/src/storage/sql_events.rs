@@ -49,7 +49,7 @@ macro_rules! sql_event_paths {
                 variant: VariantId,
                 now: i64,
             ) -> DbResult<Option<OrderState>> {
-                let row: Option<(String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+                let row: Option<(String, i64, i64, i64, Option<i64>, i64, i64)> = sqlx::query_as(
                     "SELECT s.status, \
                      CAST(CASE WHEN EXISTS (SELECT 1 FROM store_delistings d WHERE d.tenant_id = $1 AND d.store_id = $2 \
                           AND d.variant_id = $3) THEN 0 ELSE 1 END AS BIGINT), \
@@ -57,7 +57,11 @@ macro_rules! sql_event_paths {
                           AND variant_id = $3), 0), \
                      COALESCE((SELECT CAST(SUM(qty_milli) AS BIGINT) FROM stock_reservations WHERE tenant_id = $1 \
                           AND store_id = $2 AND variant_id = $3 AND state = 'held' AND expires_at_ms > $4), 0), \
-                     (SELECT point_milli FROM reorder_points WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3) \
+                     (SELECT point_milli FROM reorder_points WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3), \
+                     CAST(CASE WHEN EXISTS (SELECT 1 FROM variants v WHERE v.tenant_id = $1 AND v.id = $3 \
+                          AND v.disabled_at_ms IS NOT NULL) THEN 1 ELSE 0 END AS BIGINT), \
+                     CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_blocks b WHERE b.tenant_id = $1 AND b.store_id = $2 \
+                          AND b.variant_id = $3) THEN 1 ELSE 0 END AS BIGINT) \
                      FROM stores s WHERE s.tenant_id = $1 AND s.id = $2",
                 )
                 .bind(tenant.as_uuid())
@@ -66,11 +70,13 @@ macro_rules! sql_event_paths {
                 .bind(now)
                 .fetch_optional(&mut **tx)
                 .await?;
-                row.map(|(status, listed, on_hand, held, reorder_point)| {
+                row.map(|(status, listed, on_hand, held, reorder_point, disabled, blocked)| {
                     Ok(OrderState {
                         status: $crate::storage::orderability::StoreStatus::parse(&status)
                             .ok_or_else(|| DbError::Corrupt(format!("store {store}: status {status:?}")))?,
                         listed: listed != 0,
+                        disabled: disabled != 0,
+                        blocked: blocked != 0,
                         on_hand_milli: on_hand,
                         held_milli: held,
                         reorder_point_milli: reorder_point,

@@ -90,22 +90,17 @@ macro_rules! sql_reservation_paths {
                         detail: format!("the store is {}; it takes no orders until it opens", shop.status.as_str()),
                     });
                 }
-                let delisted: Option<(Uuid,)> = sqlx::query_as(
-                    "SELECT variant_id FROM store_delistings WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3",
-                )
-                .bind(tenant.as_uuid())
-                .bind(new.store_id.as_uuid())
-                .bind(new.variant_id.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await?;
-                if delisted.is_some() {
-                    return Err(DbError::State {
-                        field: "variant_id",
-                        detail: "this store does not sell the item (it is not in its assortment)".into(),
-                    });
-                }
                 let now = now_ms();
                 let before = Self::order_state(&mut tx, tenant, new.store_id, new.variant_id, now).await?;
+                let refusal = match before {
+                    Some(s) if s.disabled => Some("HQ has stopped orders for the item at every store (item_disabled)"),
+                    Some(s) if !s.listed => Some("this store does not sell the item (it is not in its assortment)"),
+                    Some(s) if s.blocked => Some("the item's stock at this store is on hold (blocked)"),
+                    _ => None,
+                };
+                if let Some(detail) = refusal {
+                    return Err(DbError::State { field: "variant_id", detail: detail.into() });
+                }
                 let available = Self::available_in(&mut tx, tenant, new.store_id, new.variant_id, now).await?;
                 if new.qty.milli() > available {
                     return Err(DbError::InvalidField {

@@ -7,7 +7,7 @@ macro_rules! sql_store_paths {
     ($storage:ty) => {
         use $crate::storage::orderability::{CatalogItem, CatalogView, StoreStatus};
 
-        type CatalogRow = (Uuid, String, String, String, i64, String, Option<i64>, Option<i64>, i64, i64, i64);
+        type CatalogRow = (Uuid, String, String, String, i64, String, Option<i64>, Option<i64>, i64, i64, i64, i64, i64);
 
         impl $storage {
             pub(crate) async fn read_stores(&self, tenant: TenantId) -> DbResult<Vec<Store>> {
@@ -57,6 +57,113 @@ macro_rules! sql_store_paths {
                 tx.commit().await?;
                 self.feed_changed();
                 self.store(tenant, store).await
+            }
+
+            /// Puts an item's stock at a store on hold (`Some(reason)`), or
+            /// releases it (`None`); whether anything changed.
+            pub(crate) async fn write_block(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                reason: Option<&str>,
+            ) -> DbResult<bool> {
+                self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                if !Self::variant_live(&mut tx, tenant, variant).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let before = Self::order_state(&mut tx, tenant, store, variant, now_ms()).await?;
+                let blocked = reason.is_some();
+                if before.is_some_and(|s| s.blocked == blocked) {
+                    if let Some(reason) = reason {
+                        // Blocked already: the newer reason is the one that holds.
+                        sqlx::query("UPDATE stock_blocks SET reason = $4 WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3")
+                            .bind(tenant.as_uuid())
+                            .bind(store.as_uuid())
+                            .bind(variant.as_uuid())
+                            .bind(reason)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                    }
+                    return Ok(false);
+                }
+                match reason {
+                    Some(reason) => sqlx::query(
+                        "INSERT INTO stock_blocks (tenant_id, store_id, variant_id, reason, blocked_at_ms) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .bind(variant.as_uuid())
+                    .bind(reason)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?,
+                    None => sqlx::query("DELETE FROM stock_blocks WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3")
+                        .bind(tenant.as_uuid())
+                        .bind(store.as_uuid())
+                        .bind(variant.as_uuid())
+                        .execute(&mut *tx)
+                        .await?,
+                };
+                let event = $crate::storage::events::by_hub(
+                    if blocked { "inventory.stock.blocked" } else { "inventory.stock.unblocked" },
+                    Some(store),
+                    serde_json::json!({"store_id": store, "variant_id": variant, "reason": reason}),
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
+                Self::emit_flip(&mut tx, tenant, before, |s| OrderState { blocked, ..s }, store, variant).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(true)
+            }
+
+            /// Stops (or restarts) orders for an item at every store; whether
+            /// anything changed. Each store where that flips orderability says so.
+            pub(crate) async fn write_disabled(&self, tenant: TenantId, variant: VariantId, disabled: bool) -> DbResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let row: Option<(Option<i64>,)> = sqlx::query_as(
+                    "SELECT disabled_at_ms FROM variants WHERE tenant_id = $1 AND id = $2 AND deleted_at_ms IS NULL",
+                )
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (was,) = row.ok_or(DbError::NotFound("variant"))?;
+                if was.is_some() == disabled {
+                    return Ok(false);
+                }
+                let now = now_ms();
+                let stores: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 ORDER BY code")
+                    .bind(tenant.as_uuid())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut before = Vec::with_capacity(stores.len());
+                for (store,) in stores {
+                    let store = StoreId::from_uuid(store);
+                    before.push((store, Self::order_state(&mut tx, tenant, store, variant, now).await?));
+                }
+                sqlx::query("UPDATE variants SET disabled_at_ms = $3 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(variant.as_uuid())
+                    .bind(disabled.then_some(now))
+                    .execute(&mut *tx)
+                    .await?;
+                let event = $crate::storage::events::by_hub(
+                    if disabled { "catalog.variant.disabled" } else { "catalog.variant.enabled" },
+                    None,
+                    serde_json::json!({"variant_id": variant}),
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
+                for (store, state) in before {
+                    Self::emit_flip(&mut tx, tenant, state, |s| OrderState { disabled, ..s }, store, variant).await?;
+                }
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(true)
             }
 
             pub(crate) async fn write_listing(
@@ -118,7 +225,9 @@ macro_rules! sql_store_paths {
                 let rows: Vec<CatalogRow> = sqlx::query_as(
                     "SELECT v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, ws.price_minor, wc.price_minor, \
                      COALESCE(sp.on_hand_milli, 0), COALESCE(r.held, 0), \
-                     CAST(CASE WHEN d.variant_id IS NULL THEN 1 ELSE 0 END AS BIGINT) \
+                     CAST(CASE WHEN d.variant_id IS NULL THEN 1 ELSE 0 END AS BIGINT), \
+                     CAST(CASE WHEN v.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
+                     CAST(CASE WHEN b.variant_id IS NULL THEN 0 ELSE 1 END AS BIGINT) \
                      FROM variants v \
                      LEFT JOIN price_windows ws ON ws.tenant_id = v.tenant_id AND ws.variant_id = v.id AND ws.channel = $3 \
                        AND ws.store_id = $2 AND ws.effective_from_ms <= $4 \
@@ -131,6 +240,7 @@ macro_rules! sql_store_paths {
                                 WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $4 \
                                 GROUP BY variant_id) r ON r.variant_id = v.id \
                      LEFT JOIN store_delistings d ON d.tenant_id = v.tenant_id AND d.store_id = $2 AND d.variant_id = v.id \
+                     LEFT JOIN stock_blocks b ON b.tenant_id = v.tenant_id AND b.store_id = $2 AND b.variant_id = v.id \
                      WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.sku",
                 )
                 .bind(tenant.as_uuid())
@@ -140,7 +250,7 @@ macro_rules! sql_store_paths {
                 .fetch_all(&self.pool)
                 .await?;
                 let mut items = Vec::with_capacity(rows.len());
-                for (id, sku, name, barcode, base, currency, store_window, chain_window, on_hand, held, listed) in rows {
+                for (id, sku, name, barcode, base, currency, store_window, chain_window, on_hand, held, listed, disabled, blocked) in rows {
                     let currency = pos_shared::Currency::parse(&currency)
                         .map_err(|e| DbError::Corrupt(format!("variant {id}: {e}")))?;
                     let (price, price_source) = match (store_window, chain_window) {
@@ -149,7 +259,13 @@ macro_rules! sql_store_paths {
                         (None, None) => (base, PriceSource::Base),
                     };
                     let available = pos_shared::Qty::from_milli(on_hand - held);
-                    let reasons = $crate::storage::orderability::reasons(shop.status, listed != 0, available);
+                    let gates = $crate::storage::orderability::Gates {
+                        status: shop.status,
+                        listed: listed != 0,
+                        disabled: disabled != 0,
+                        blocked: blocked != 0,
+                    };
+                    let reasons = $crate::storage::orderability::reasons(gates, available);
                     items.push(CatalogItem {
                         variant_id: VariantId::from_uuid(id),
                         sku,

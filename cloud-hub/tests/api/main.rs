@@ -10,6 +10,7 @@ mod catalog_view;
 mod documents;
 mod events;
 mod feed;
+mod holds;
 mod hubctl;
 mod openapi;
 mod outbox;
