@@ -8,6 +8,8 @@
 //! | `HUB_ADMIN_TOKEN` | enables `POST /v1/admin/tenants` | unset (off) |
 //! | `HUB_FEED_RETAIN` | newest feed changes kept per tenant; older cursors re-bootstrap | `1000000` |
 //! | `HUB_FEED_PRUNE_SECS` | how often the feed is pruned | `300` |
+//! | `HUB_RESERVATION_SWEEP_MS` | how often expired reservations are settled | `1000` |
+//! | `HUB_EXPIRY_WARN_DAYS` | batches expiring within this many days are announced | `3` |
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -22,6 +24,8 @@ pub struct HubConfig {
     pub feed_prune_every: std::time::Duration,
     /// How often held reservations past their expiry are settled.
     pub reservation_sweep_every: std::time::Duration,
+    /// Batches expiring within this many days are announced.
+    pub expiry_warn_days: u32,
 }
 
 impl fmt::Debug for HubConfig {
@@ -74,6 +78,8 @@ impl HubConfig {
             reservation_sweep_every: std::time::Duration::from_millis(
                 number("HUB_RESERVATION_SWEEP_MS", 1000)?.max(10),
             ),
+            expiry_warn_days: u32::try_from(number("HUB_EXPIRY_WARN_DAYS", 3)?)
+                .map_err(|_| "HUB_EXPIRY_WARN_DAYS is too large".to_owned())?,
         })
     }
 

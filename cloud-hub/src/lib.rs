@@ -82,6 +82,11 @@ pub async fn run() -> Result<(), String> {
         storage.clone(),
         config.reservation_sweep_every,
     ));
+    tokio::spawn(announce_expiring_batches(
+        storage.clone(),
+        config.expiry_warn_days,
+        std::time::Duration::from_secs(300),
+    ));
     let state = http::AppState::new(storage, config.admin_token);
     serve(listener, state, shutdown_signal())
         .await
@@ -114,6 +119,24 @@ pub async fn expire_reservations(storage: storage::DynStorage, every: std::time:
             Ok(expired) => tracing::info!(expired, "reservations expired"),
             Err(e) => tracing::warn!(error = %e, "expiring reservations failed"),
         }
+    }
+}
+
+/// Announces batches about to expire, every `every`, each once.
+pub async fn announce_expiring_batches(
+    storage: storage::DynStorage,
+    warn_days: u32,
+    every: std::time::Duration,
+) {
+    loop {
+        let today = time::OffsetDateTime::now_utc().date();
+        let cutoff = storage::batches::expiry_cutoff(today, warn_days);
+        match storage.announce_expiring_batches(&cutoff).await {
+            Ok(0) => {}
+            Ok(announced) => tracing::info!(announced, %cutoff, "batches announced as expiring"),
+            Err(e) => tracing::warn!(error = %e, "announcing expiring batches failed"),
+        }
+        tokio::time::sleep(every).await;
     }
 }
 

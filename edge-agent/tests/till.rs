@@ -185,6 +185,7 @@ async fn another_stores_movement_in_the_feed_changes_nothing() {
         sale_id: None,
         terminal_id: None,
         occurred_at: Timestamp::now(),
+        batch: None,
     };
     let page = FeedPage {
         protocol_version: 1,

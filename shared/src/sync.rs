@@ -167,6 +167,51 @@ pub struct MovementRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal_id: Option<TerminalId>,
     pub occurred_at: Timestamp,
+    /// The batch it moved, for items whose batches are tracked; older
+    /// terminals ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<Batch>,
+}
+
+/// A batch (lot) of an item: its code, and the day it expires.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Batch {
+    /// The lot code on the pack, 1 to 40 characters.
+    pub code: String,
+    /// `YYYY-MM-DD`: the last day it may be sold.
+    pub expires_on: String,
+}
+
+impl Batch {
+    /// Checks the code and the date; the error names the field.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let code = self.code.trim();
+        if code.is_empty() || code.chars().count() > 40 || code != self.code {
+            return Err((
+                "code",
+                "code must be 1 to 40 characters, without spaces around".into(),
+            ));
+        }
+        if parse_day(&self.expires_on).is_none() {
+            return Err((
+                "expires_on",
+                format!("{:?} is not a date such as 2026-12-31", self.expires_on),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A `YYYY-MM-DD` calendar date.
+pub fn parse_day(text: &str) -> Option<time::Date> {
+    let mut parts = text.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
 }
 
 /// The multi-writer records of a store, one Automerge document per purpose,
@@ -394,6 +439,7 @@ mod tests {
                 sale_id: None,
                 terminal_id: None,
                 occurred_at: Timestamp::from_unix_millis(0),
+                batch: None,
             }),
         };
         let json = serde_json::to_value(&change).unwrap();

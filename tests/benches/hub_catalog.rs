@@ -190,6 +190,7 @@ async fn run() {
             sale_id: None,
             terminal_id: None,
             occurred_at: Timestamp::now(),
+            batch: None,
         };
         hub.record_movement(tenant, &m).await.expect("movement");
     }

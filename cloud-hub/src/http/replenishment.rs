@@ -1,10 +1,12 @@
-//! Reorder points for HQ: per store and item, the level at which the hub
-//! raises `inventory.stock.low` (and `inventory.stock.replenished` when stock
-//! climbs back), and the list of where each item stands against its point.
+//! What a store needs to reorder or clear for HQ: reorder points per item
+//! (the hub raises `inventory.stock.low`, and `inventory.stock.replenished`
+//! when stock climbs back) and the batches in stock with their expiry (the hub
+//! announces those about to expire).
 
 use super::openapi::{NotFound, Refused};
 use super::{db_error, path_id, AppState};
 use crate::auth::Hq;
+use crate::storage::batches::BatchLine;
 use crate::storage::orderability::ReorderLine;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -21,6 +23,27 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(set))
+        .routes(routes!(batches))
+}
+
+/// The store's batches in stock, soonest to expire first.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/batches", tag = "inventory", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "OK", body = Vec<BatchLine>), Refused, NotFound)
+)]
+async fn batches(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<BatchLine>>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .batches(hq.tenant, store)
+            .await
+            .map_err(db_error)?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

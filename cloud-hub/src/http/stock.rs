@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
-use pos_shared::sync::{MovementReason, MovementRecord};
+use pos_shared::sync::{Batch, MovementReason, MovementRecord};
 use pos_shared::{MovementId, Qty, StoreId, Timestamp, VariantId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -35,6 +35,10 @@ struct MovementBody {
     delta: Qty,
     /// `receipt`, `return`, `adjustment`, or a write-off: `damage`, `expiry`.
     reason: MovementReason,
+    /// The batch moved, for items whose batches are tracked. Outgoing stock
+    /// without one is taken from the batch that expires first.
+    #[serde(default)]
+    batch: Option<Batch>,
 }
 
 impl MovementBody {
@@ -58,6 +62,11 @@ impl MovementBody {
         if self.delta == Qty::ZERO {
             return Err(ApiError::invalid("delta", "delta must not be zero"));
         }
+        if let Some(batch) = &self.batch {
+            batch
+                .validate()
+                .map_err(|(field, detail)| ApiError::invalid(format!("batch.{field}"), detail))?;
+        }
         if self.reason.is_write_off() && self.delta.is_positive() {
             return Err(ApiError::invalid(
                 "delta",
@@ -76,6 +85,7 @@ impl MovementBody {
             sale_id: None,
             terminal_id: None,
             occurred_at: Timestamp::now(),
+            batch: self.batch,
         })
     }
 }

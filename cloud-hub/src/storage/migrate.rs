@@ -41,6 +41,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(21, "hub-postgres/0021_reorder_points.sql"),
     migration!(22, "hub-postgres/0022_ledger_paging.sql"),
     migration!(23, "hub-postgres/0023_disabled_and_blocked.sql"),
+    migration!(24, "hub-postgres/0024_batches.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -67,6 +68,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(21, "hub-sqlite/0021_reorder_points.sql"),
     migration!(22, "hub-sqlite/0022_ledger_paging.sql"),
     migration!(23, "hub-sqlite/0023_disabled_and_blocked.sql"),
+    migration!(24, "hub-sqlite/0024_batches.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

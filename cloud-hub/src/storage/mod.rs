@@ -9,6 +9,7 @@
 //! Every change a terminal must see (catalog, price, stock) is appended to the
 //! tenant's change feed in the same transaction that makes it.
 
+pub mod batches;
 pub mod catalog_list;
 pub mod events;
 mod migrate;
@@ -16,6 +17,7 @@ pub mod orderability;
 pub mod postgres;
 pub mod reservations;
 mod sql;
+mod sql_batches;
 mod sql_catalog;
 mod sql_events;
 mod sql_facts;
@@ -637,6 +639,11 @@ pub trait Storage: Send + Sync + 'static {
         tenant: TenantId,
         store: StoreId,
     ) -> DbResult<Vec<orderability::ReorderLine>>;
+    /// Announces (once each) batches in stock that expire on or before
+    /// `cutoff` (`YYYY-MM-DD`); how many.
+    async fn announce_expiring_batches(&self, cutoff: &str) -> DbResult<u64>;
+    /// A store's batches in stock, soonest to expire first.
+    async fn batches(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<batches::BatchLine>>;
     /// A store's transfers, sent and received, newest first.
     async fn transfers(
         &self,

@@ -39,6 +39,8 @@ pub(crate) type MovementRow = (
     Option<Uuid>,
     Option<Uuid>,
     i64,
+    Option<String>,
+    Option<String>,
 );
 pub(crate) type SaleRow = (Uuid, Uuid, String, i64, String, i64, i64);
 
@@ -49,7 +51,7 @@ pub(crate) const VARIANT_COLUMNS: &str =
 /// Variants with their brand's name; filter on `v.tenant_id`.
 pub(crate) const VARIANT_FROM: &str = "variants v LEFT JOIN brands b ON b.id = v.brand_id";
 pub(crate) const MOVEMENT_COLUMNS: &str =
-    "id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms";
+    "id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms, batch_code, batch_expires_on";
 
 pub(crate) fn now_ms() -> i64 {
     Timestamp::now().unix_millis()
@@ -131,7 +133,18 @@ pub(crate) fn json_column<T: serde::Serialize>(list: &[T]) -> DbResult<Option<St
 }
 
 pub(crate) fn movement_from_row(row: MovementRow) -> DbResult<MovementRecord> {
-    let (id, store_id, variant_id, delta, reason, sale_id, terminal_id, occurred_at) = row;
+    let (
+        id,
+        store_id,
+        variant_id,
+        delta,
+        reason,
+        sale_id,
+        terminal_id,
+        occurred_at,
+        batch,
+        expires,
+    ) = row;
     Ok(MovementRecord {
         movement_id: MovementId::from_uuid(id),
         store_id: StoreId::from_uuid(store_id),
@@ -142,6 +155,9 @@ pub(crate) fn movement_from_row(row: MovementRow) -> DbResult<MovementRecord> {
         sale_id: sale_id.map(SaleId::from_uuid),
         terminal_id: terminal_id.map(TerminalId::from_uuid),
         occurred_at: Timestamp::from_unix_millis(occurred_at),
+        batch: batch
+            .zip(expires)
+            .map(|(code, expires_on)| pos_shared::sync::Batch { code, expires_on }),
     })
 }
 
@@ -240,6 +256,7 @@ macro_rules! sql_storage {
         $crate::storage::sql_prices::sql_price_paths!($storage);
         $crate::storage::sql_reservations::sql_reservation_paths!($storage);
         $crate::storage::sql_ledger::sql_ledger_paths!($storage);
+        $crate::storage::sql_batches::sql_batch_paths!($storage);
         $crate::storage::sql_stores::sql_store_paths!($storage);
         $crate::storage::sql_variants::sql_variant_paths!($storage);
         $crate::storage::sql_feed::sql_feed_paths!($storage);
@@ -602,6 +619,14 @@ macro_rules! sql_storage {
 
             async fn transfers(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Transfer>> {
                 self.read_transfers(tenant, store).await
+            }
+
+            async fn announce_expiring_batches(&self, cutoff: &str) -> DbResult<u64> {
+                self.announce_expiring(cutoff).await
+            }
+
+            async fn batches(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<BatchLine>> {
+                self.read_batches(tenant, store).await
             }
 
             async fn set_reorder_point(&self, tenant: TenantId, store: StoreId, variant: VariantId, point: Option<Qty>) -> DbResult<Option<ReorderLine>> {

@@ -118,6 +118,7 @@ macro_rules! sql_fact_paths {
                         sale_id: Some(sale.sale_id),
                         terminal_id: Some(device.terminal_id),
                         occurred_at: sale.occurred_at,
+                        batch: None,
                     })
                     .collect();
                 Self::apply_and_announce(tx, device, &movements, ChangeBody::SaleRecorded(sale.clone())).await
@@ -163,6 +164,7 @@ macro_rules! sql_fact_paths {
                         sale_id: Some(ret.original_sale_id),
                         terminal_id: Some(device.terminal_id),
                         occurred_at: ret.occurred_at,
+                        batch: None,
                     })
                     .collect();
                 Self::apply_and_announce(tx, device, &movements, ChangeBody::ReturnRecorded(ret.clone())).await

@@ -212,6 +212,7 @@ macro_rules! sql_ledger_paths {
                     sale_id: None,
                     terminal_id: None,
                     occurred_at: Timestamp::from_unix_millis(now),
+                    batch: None,
                 };
                 if Self::apply_movement_with(&mut tx, tenant, &out, true).await? == MovementOutcome::Duplicate {
                     // Another movement already has this id.
@@ -270,6 +271,7 @@ macro_rules! sql_ledger_paths {
                         sale_id: None,
                         terminal_id: None,
                         occurred_at: Timestamp::from_unix_millis(now),
+                        batch: None,
                     };
                     Self::apply_movement_with(&mut tx, tenant, &incoming, true).await?;
                 }

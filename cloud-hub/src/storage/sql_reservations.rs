@@ -191,6 +191,7 @@ macro_rules! sql_reservation_paths {
                         sale_id: None,
                         terminal_id: None,
                         occurred_at: Timestamp::from_unix_millis(now),
+                        batch: None,
                     };
                     Self::apply_movement_with(&mut tx, tenant, &movement, false).await?;
                 }

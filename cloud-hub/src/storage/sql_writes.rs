@@ -78,8 +78,8 @@ macro_rules! sql_write_paths {
             ) -> DbResult<MovementOutcome> {
                 let now = now_ms();
                 let inserted = sqlx::query(
-                    "INSERT INTO stock_movements (id, tenant_id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms, recorded_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO stock_movements (id, tenant_id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms, recorded_at_ms, batch_code, batch_expires_on) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(m.movement_id.as_uuid())
                 .bind(tenant.as_uuid())
@@ -91,6 +91,8 @@ macro_rules! sql_write_paths {
                 .bind(m.terminal_id.map(|t| t.as_uuid()))
                 .bind(m.occurred_at.unix_millis())
                 .bind(now)
+                .bind(m.batch.as_ref().map(|b| b.code.clone()))
+                .bind(m.batch.as_ref().map(|b| b.expires_on.clone()))
                 .execute(&mut **tx)
                 .await?
                 .rows_affected();
@@ -113,6 +115,7 @@ macro_rules! sql_write_paths {
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;
+                Self::move_batches(tx, tenant, m).await?;
                 Self::append_change(tx, tenant, Some(m.store_id), &ChangeBody::StockMoved(m.clone())).await?;
                 let moved = |s: OrderState| OrderState { on_hand_milli: s.on_hand_milli + m.delta.milli(), ..s };
                 Self::emit_flip(tx, tenant, before, moved, m.store_id, m.variant_id).await?;

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod access;
+mod batches;
 mod bulk;
 mod catalog;
 mod catalog_list;

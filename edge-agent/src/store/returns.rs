@@ -301,6 +301,7 @@ pub fn record_return(
             sale_id: Some(sale.sale_id),
             terminal_id: Some(device.terminal_id),
             occurred_at: fact.occurred_at,
+            batch: None,
         };
         apply_movement(&tx, &movement, "local")?;
     }

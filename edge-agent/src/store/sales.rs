@@ -371,6 +371,7 @@ fn write_sale(conn: &Connection, device: &DeviceCredential, sale: &SaleFact) -> 
             sale_id: Some(sale.sale_id),
             terminal_id: Some(sale.terminal_id),
             occurred_at: sale.occurred_at,
+            batch: None,
         };
         apply_movement(conn, &movement, "local")?;
     }

@@ -63,6 +63,7 @@ pub fn seed(dir: &Path) -> DeviceCredential {
             sale_id: None,
             terminal_id: None,
             occurred_at: Timestamp::now(),
+            batch: None,
         };
         changes.push(ChangeBody::VariantUpserted(variant));
         changes.push(ChangeBody::StockMoved(stock));

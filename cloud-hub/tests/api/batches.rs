@@ -1,0 +1,234 @@
+//! Batches and expiry through HQ's API on both backends: receipts name their
+//! batch, a till's sale takes the batch that expires first, write-offs name
+//! theirs, and batches about to expire are announced once.
+
+use crate::helpers::{assert_problem, shop, Backend, Shop};
+use crate::on_both_backends;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn batches(shop: &Shop) -> Vec<(String, String, String)> {
+    let (s, list) = shop
+        .hub
+        .get(
+            &format!("/v1/stores/{}/batches", shop.store_id),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["code"].as_str().unwrap().to_owned(),
+                b["expires_on"].as_str().unwrap().to_owned(),
+                b["on_hand"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn owned(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    rows.iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
+async fn movement(shop: &Shop, body: Value) -> (StatusCode, Value) {
+    shop.hub
+        .post(
+            &format!("/v1/stores/{}/movements", shop.store_id),
+            &shop.api_key,
+            body,
+        )
+        .await
+}
+
+async fn batches_are_sold_first_to_expire_and_announced_once(backend: Backend) {
+    let shop = shop(backend).await;
+    let tea = shop.variants[0].0.clone();
+    for (code, expires, qty) in [("LOT-A", "2026-12-01", "10"), ("LOT-B", "2026-11-28", "5")] {
+        let (s, b) = movement(
+            &shop,
+            json!({"variant_id": tea, "delta": qty, "reason": "receipt",
+                   "batch": {"code": code, "expires_on": expires}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["movement"]["batch"]["code"], code);
+    }
+    assert_eq!(
+        batches(&shop).await,
+        owned(&[("LOT-B", "2026-11-28", "5"), ("LOT-A", "2026-12-01", "10")])
+    );
+
+    // A till's sale of 7 names no batch: the one expiring first goes first.
+    let (s, ack) = shop.upload(&[shop.sale("T1-000001", &[(0, "7")])]).await;
+    assert_eq!(s, StatusCode::OK, "{ack}");
+    assert_eq!(batches(&shop).await, owned(&[("LOT-A", "2026-12-01", "8")]));
+
+    let (s, b) = movement(
+        &shop,
+        json!({"variant_id": tea, "delta": "-2", "reason": "damage",
+               "batch": {"code": "LOT-A", "expires_on": "2026-12-01"}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(batches(&shop).await, owned(&[("LOT-A", "2026-12-01", "6")]));
+    let (_, ledger) = shop
+        .hub
+        .get(
+            &format!("/v1/stores/{}/movements", shop.store_id),
+            &shop.api_key,
+        )
+        .await;
+    let damaged: Vec<&Value> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["reason"] == "damage")
+        .collect();
+    assert_eq!(
+        damaged[0]["batch"],
+        json!({"code": "LOT-A", "expires_on": "2026-12-01"})
+    );
+
+    // Three days ahead of 2026-11-29, LOT-A is announced, once.
+    assert_eq!(
+        shop.hub
+            .storage
+            .announce_expiring_batches("2026-11-30")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        shop.hub
+            .storage
+            .announce_expiring_batches("2026-12-02")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        shop.hub
+            .storage
+            .announce_expiring_batches("2026-12-02")
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, events) = shop
+        .hub
+        .get("/v1/events?type=inventory.batch.expiring", &shop.api_key)
+        .await;
+    let events = events["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (
+            &events[0]["data"]["code"],
+            &events[0]["data"]["on_hand"],
+            &events[0]["store_id"]
+        ),
+        (&json!("LOT-A"), &json!("6"), &json!(shop.store_id))
+    );
+    let (_, list) = shop
+        .hub
+        .get(
+            &format!("/v1/stores/{}/batches", shop.store_id),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(list[0]["alerted"], true);
+}
+on_both_backends!(batches_are_sold_first_to_expire_and_announced_once);
+
+async fn bad_batches_are_refused_and_change_nothing(backend: Backend) {
+    let shop = shop(backend).await;
+    let tea = shop.variants[0].0.clone();
+    let (s, _) = movement(
+        &shop,
+        json!({"variant_id": tea, "delta": "4", "reason": "receipt",
+               "batch": {"code": "LOT-A", "expires_on": "2026-12-01"}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let before = shop.snapshot().await;
+    for (batch, delta, reason, field) in [
+        (
+            json!({"code": "LOT-A", "expires_on": "2026-12-02"}),
+            "1",
+            "receipt",
+            "batch.expires_on",
+        ),
+        (
+            json!({"code": "LOT-A", "expires_on": "2026-12-01"}),
+            "-5",
+            "damage",
+            "batch.code",
+        ),
+        (
+            json!({"code": "LOT-Z", "expires_on": "2026-12-01"}),
+            "-1",
+            "expiry",
+            "batch.code",
+        ),
+        (
+            json!({"code": "", "expires_on": "2026-12-01"}),
+            "1",
+            "receipt",
+            "batch.code",
+        ),
+        (
+            json!({"code": " LOT ", "expires_on": "2026-12-01"}),
+            "1",
+            "receipt",
+            "batch.code",
+        ),
+        (
+            json!({"code": "LOT-C", "expires_on": "2026-13-01"}),
+            "1",
+            "receipt",
+            "batch.expires_on",
+        ),
+        (
+            json!({"code": "LOT-C", "expires_on": "1 Dec 2026"}),
+            "1",
+            "receipt",
+            "batch.expires_on",
+        ),
+        (json!({"code": "LOT-C"}), "1", "receipt", "batch.expires_on"),
+    ] {
+        let (s, b) = movement(
+            &shop,
+            json!({"variant_id": tea, "delta": delta, "reason": reason, "batch": batch}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{batch}: {b}");
+        assert_eq!(b["field"], field, "{batch}: {b}");
+    }
+    // In a bulk count, the item is named.
+    let (s, b) = shop
+        .hub
+        .post(
+            &format!("/v1/stores/{}/movements/bulk", shop.store_id),
+            &shop.api_key,
+            json!({"movements": [
+                {"variant_id": tea, "delta": "1", "reason": "receipt"},
+                {"variant_id": tea, "delta": "-9", "reason": "damage", "batch": {"code": "LOT-A", "expires_on": "2026-12-01"}},
+            ]}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "movements[1].batch.code");
+    assert_eq!(shop.snapshot().await, before, "nothing was written");
+    assert_eq!(batches(&shop).await, owned(&[("LOT-A", "2026-12-01", "4")]));
+    let intruder = shop.hub.tenant("Other Chain").await;
+    let (s, _) = shop
+        .hub
+        .get(&format!("/v1/stores/{}/batches", shop.store_id), &intruder)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+on_both_backends!(bad_batches_are_refused_and_change_nothing);
