@@ -5,6 +5,7 @@
 use super::openapi::{NotFound, Refused};
 use super::{db_error, instant_param, path_id, query_error, required_text, AppState};
 use crate::auth::Hq;
+use crate::storage::hours::OpeningHours;
 use crate::storage::orderability::{CatalogView, StoreStatus};
 use crate::storage::Store;
 use axum::extract::rejection::QueryRejection;
@@ -21,6 +22,7 @@ use utoipa_axum::routes;
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(set_status))
+        .routes(routes!(set_hours, clear_hours))
         .routes(routes!(set_listed))
         .routes(routes!(set_block))
         .routes(routes!(catalog_view))
@@ -59,6 +61,52 @@ async fn set_status(
     Ok(Json(
         app.storage
             .set_store_status(hq.tenant, store, status)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+/// Sets when the store takes orders: outside these hours its items are not
+/// orderable (`outside_hours`) and reservations are refused.
+#[utoipa::path(
+    put, path = "/v1/stores/{store_id}/hours", tag = "stores", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    request_body = OpeningHours,
+    responses((status = 200, description = "The store with its hours", body = Store), Refused, NotFound)
+)]
+async fn set_hours(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+    JsonBody(hours): JsonBody<OpeningHours>,
+) -> Result<Json<Store>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    hours
+        .validate()
+        .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
+    Ok(Json(
+        app.storage
+            .set_hours(hq.tenant, store, Some(&hours))
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+/// Removes the store's hours: it takes orders at any hour its status is open.
+#[utoipa::path(
+    delete, path = "/v1/stores/{store_id}/hours", tag = "stores", security(("hq_key" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "The store without hours", body = Store), Refused, NotFound)
+)]
+async fn clear_hours(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+) -> Result<Json<Store>, ApiError> {
+    let store = path_id::<StoreId>("store_id", &raw)?;
+    Ok(Json(
+        app.storage
+            .set_hours(hq.tenant, store, None)
             .await
             .map_err(db_error)?,
     ))

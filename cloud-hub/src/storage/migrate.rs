@@ -42,6 +42,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(22, "hub-postgres/0022_ledger_paging.sql"),
     migration!(23, "hub-postgres/0023_disabled_and_blocked.sql"),
     migration!(24, "hub-postgres/0024_batches.sql"),
+    migration!(25, "hub-postgres/0025_opening_hours.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -69,6 +70,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(22, "hub-sqlite/0022_ledger_paging.sql"),
     migration!(23, "hub-sqlite/0023_disabled_and_blocked.sql"),
     migration!(24, "hub-sqlite/0024_batches.sql"),
+    migration!(25, "hub-sqlite/0025_opening_hours.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

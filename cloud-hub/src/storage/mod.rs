@@ -12,6 +12,7 @@
 pub mod batches;
 pub mod catalog_list;
 pub mod events;
+pub mod hours;
 mod migrate;
 pub mod orderability;
 pub mod postgres;
@@ -118,6 +119,17 @@ pub struct Store {
     pub name: String,
     pub currency: String,
     pub status: orderability::StoreStatus,
+    /// When it takes orders; absent: at any hour its status is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours: Option<hours::OpeningHours>,
+}
+
+impl Store {
+    /// Open by its status but outside its opening hours at `at`.
+    pub fn outside_hours(&self, at: Timestamp) -> bool {
+        self.status == orderability::StoreStatus::Open
+            && self.hours.as_ref().is_some_and(|h| !h.is_open(at))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -579,6 +591,13 @@ pub trait Storage: Send + Sync + 'static {
         variant: VariantId,
         reason: Option<&str>,
     ) -> DbResult<bool>;
+    /// Sets (or with `None` clears) a store's opening hours.
+    async fn set_hours(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        hours: Option<&hours::OpeningHours>,
+    ) -> DbResult<Store>;
     /// Stops or restarts orders for an item at every store; whether anything changed.
     async fn set_disabled(
         &self,

@@ -39,6 +39,8 @@ impl StoreStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gates {
     pub status: StoreStatus,
+    /// Open by status, but not at this hour of its opening hours.
+    pub outside_hours: bool,
     /// In the store's assortment.
     pub listed: bool,
     /// HQ has stopped orders for the item at every store.
@@ -54,6 +56,9 @@ pub fn reasons(gates: Gates, available: Qty) -> Vec<&'static str> {
         StoreStatus::Open => {}
         StoreStatus::Closed => why.push("store_closed"),
         StoreStatus::Maintenance => why.push("store_maintenance"),
+    }
+    if gates.outside_hours {
+        why.push("outside_hours");
     }
     if gates.disabled {
         why.push("item_disabled");
@@ -75,6 +80,7 @@ pub fn reasons(gates: Gates, available: Qty) -> Vec<&'static str> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderState {
     pub status: StoreStatus,
+    pub outside_hours: bool,
     pub listed: bool,
     pub disabled: bool,
     pub blocked: bool,
@@ -97,6 +103,7 @@ impl OrderState {
     pub fn gates(&self) -> Gates {
         Gates {
             status: self.status,
+            outside_hours: self.outside_hours,
             listed: self.listed,
             disabled: self.disabled,
             blocked: self.blocked,
@@ -220,6 +227,7 @@ mod tests {
     fn only_a_flip_of_orderability_is_an_event() {
         let open = OrderState {
             status: StoreStatus::Open,
+            outside_hours: false,
             listed: true,
             disabled: false,
             blocked: false,
@@ -258,6 +266,7 @@ mod tests {
     fn every_reason_is_given() {
         let open = Gates {
             status: StoreStatus::Open,
+            outside_hours: false,
             listed: true,
             disabled: false,
             blocked: false,
@@ -265,6 +274,7 @@ mod tests {
         assert!(reasons(open, Qty::units(1)).is_empty());
         let everything = Gates {
             status: StoreStatus::Closed,
+            outside_hours: true,
             listed: false,
             disabled: true,
             blocked: true,
@@ -273,6 +283,7 @@ mod tests {
             reasons(everything, Qty::ZERO),
             [
                 "store_closed",
+                "outside_hours",
                 "item_disabled",
                 "not_in_assortment",
                 "blocked",

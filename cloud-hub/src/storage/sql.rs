@@ -323,12 +323,13 @@ macro_rules! sql_storage {
                     name: store.name.clone(),
                     currency: store.currency.to_string(),
                     status: StoreStatus::Open,
+                    hours: None,
                 })
             }
 
             async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store> {
-                let row: Option<(Uuid, String, String, String, String)> =
-                    sqlx::query_as("SELECT id, code, name, currency, status FROM stores WHERE tenant_id = $1 AND id = $2")
+                let row: Option<StoreRow> =
+                    sqlx::query_as("SELECT id, code, name, currency, status, hours FROM stores WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.as_uuid())
                         .bind(store.as_uuid())
                         .fetch_optional(&self.pool)
@@ -587,6 +588,10 @@ macro_rules! sql_storage {
 
             async fn set_blocked(&self, tenant: TenantId, store: StoreId, variant: VariantId, reason: Option<&str>) -> DbResult<bool> {
                 self.write_block(tenant, store, variant, reason).await
+            }
+
+            async fn set_hours(&self, tenant: TenantId, store: StoreId, hours: Option<&$crate::storage::hours::OpeningHours>) -> DbResult<Store> {
+                self.write_hours(tenant, store, hours).await
             }
 
             async fn set_disabled(&self, tenant: TenantId, variant: VariantId, disabled: bool) -> DbResult<bool> {

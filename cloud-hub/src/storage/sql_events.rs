@@ -49,7 +49,7 @@ macro_rules! sql_event_paths {
                 variant: VariantId,
                 now: i64,
             ) -> DbResult<Option<OrderState>> {
-                let row: Option<(String, i64, i64, i64, Option<i64>, i64, i64)> = sqlx::query_as(
+                let row: Option<(String, i64, i64, i64, Option<i64>, i64, i64, Option<String>)> = sqlx::query_as(
                     "SELECT s.status, \
                      CAST(CASE WHEN EXISTS (SELECT 1 FROM store_delistings d WHERE d.tenant_id = $1 AND d.store_id = $2 \
                           AND d.variant_id = $3) THEN 0 ELSE 1 END AS BIGINT), \
@@ -61,7 +61,8 @@ macro_rules! sql_event_paths {
                      CAST(CASE WHEN EXISTS (SELECT 1 FROM variants v WHERE v.tenant_id = $1 AND v.id = $3 \
                           AND v.disabled_at_ms IS NOT NULL) THEN 1 ELSE 0 END AS BIGINT), \
                      CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_blocks b WHERE b.tenant_id = $1 AND b.store_id = $2 \
-                          AND b.variant_id = $3) THEN 1 ELSE 0 END AS BIGINT) \
+                          AND b.variant_id = $3) THEN 1 ELSE 0 END AS BIGINT), \
+                     s.hours \
                      FROM stores s WHERE s.tenant_id = $1 AND s.id = $2",
                 )
                 .bind(tenant.as_uuid())
@@ -70,10 +71,18 @@ macro_rules! sql_event_paths {
                 .bind(now)
                 .fetch_optional(&mut **tx)
                 .await?;
-                row.map(|(status, listed, on_hand, held, reorder_point, disabled, blocked)| {
+                row.map(|(status, listed, on_hand, held, reorder_point, disabled, blocked, hours)| {
+                    let status = $crate::storage::orderability::StoreStatus::parse(&status)
+                        .ok_or_else(|| DbError::Corrupt(format!("store {store}: status {status:?}")))?;
+                    let hours: Option<$crate::storage::hours::OpeningHours> = hours
+                        .map(|h| serde_json::from_str(&h))
+                        .transpose()
+                        .map_err(|e| DbError::Corrupt(format!("store {store}: hours: {e}")))?;
+                    let outside_hours = status == $crate::storage::orderability::StoreStatus::Open
+                        && hours.is_some_and(|h| !h.is_open(Timestamp::from_unix_millis(now)));
                     Ok(OrderState {
-                        status: $crate::storage::orderability::StoreStatus::parse(&status)
-                            .ok_or_else(|| DbError::Corrupt(format!("store {store}: status {status:?}")))?,
+                        status,
+                        outside_hours,
                         listed: listed != 0,
                         disabled: disabled != 0,
                         blocked: blocked != 0,

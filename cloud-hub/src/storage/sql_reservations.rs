@@ -90,6 +90,12 @@ macro_rules! sql_reservation_paths {
                         detail: format!("the store is {}; it takes no orders until it opens", shop.status.as_str()),
                     });
                 }
+                if shop.outside_hours(Timestamp::now()) {
+                    return Err(DbError::State {
+                        field: "store_id",
+                        detail: "the store is outside its opening hours; it takes orders when it opens".into(),
+                    });
+                }
                 let now = now_ms();
                 let before = Self::order_state(&mut tx, tenant, new.store_id, new.variant_id, now).await?;
                 let refusal = match before {

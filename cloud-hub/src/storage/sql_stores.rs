@@ -7,12 +7,13 @@ macro_rules! sql_store_paths {
     ($storage:ty) => {
         use $crate::storage::orderability::{CatalogItem, CatalogView, StoreStatus};
 
+        type StoreRow = (Uuid, String, String, String, String, Option<String>);
         type CatalogRow = (Uuid, String, String, String, i64, String, Option<i64>, Option<i64>, i64, i64, i64, i64, i64);
 
         impl $storage {
             pub(crate) async fn read_stores(&self, tenant: TenantId) -> DbResult<Vec<Store>> {
-                let rows: Vec<(Uuid, String, String, String, String)> = sqlx::query_as(
-                    "SELECT id, code, name, currency, status FROM stores WHERE tenant_id = $1 ORDER BY code",
+                let rows: Vec<StoreRow> = sqlx::query_as(
+                    "SELECT id, code, name, currency, status, hours FROM stores WHERE tenant_id = $1 ORDER BY code",
                 )
                 .bind(tenant.as_uuid())
                 .fetch_all(&self.pool)
@@ -20,12 +21,45 @@ macro_rules! sql_store_paths {
                 rows.into_iter().map(Self::store_from_row).collect()
             }
 
-            pub(crate) fn store_from_row(
-                (id, code, name, currency, status): (Uuid, String, String, String, String),
-            ) -> DbResult<Store> {
+            pub(crate) fn store_from_row((id, code, name, currency, status, hours): StoreRow) -> DbResult<Store> {
                 let status = StoreStatus::parse(&status)
                     .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
-                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, status })
+                let hours = hours
+                    .map(|h| serde_json::from_str(&h))
+                    .transpose()
+                    .map_err(|e| DbError::Corrupt(format!("store {id}: hours: {e}")))?;
+                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, status, hours })
+            }
+
+            /// Sets (or with `None` clears) a store's opening hours.
+            pub(crate) async fn write_hours(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                hours: Option<&$crate::storage::hours::OpeningHours>,
+            ) -> DbResult<Store> {
+                self.store(tenant, store).await?;
+                let json = hours
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(|e| DbError::Corrupt(e.to_string()))?;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                sqlx::query("UPDATE stores SET hours = $3 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .bind(json)
+                    .execute(&mut *tx)
+                    .await?;
+                let event = $crate::storage::events::by_hub(
+                    "store.hours.changed",
+                    Some(store),
+                    serde_json::json!({"store_id": store, "hours": hours}),
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                self.store(tenant, store).await
             }
 
             pub(crate) async fn write_store_status(
@@ -261,6 +295,7 @@ macro_rules! sql_store_paths {
                     let available = pos_shared::Qty::from_milli(on_hand - held);
                     let gates = $crate::storage::orderability::Gates {
                         status: shop.status,
+                        outside_hours: shop.outside_hours(at),
                         listed: listed != 0,
                         disabled: disabled != 0,
                         blocked: blocked != 0,

@@ -12,6 +12,7 @@ mod documents;
 mod events;
 mod feed;
 mod holds;
+mod hours;
 mod hubctl;
 mod openapi;
 mod outbox;
