@@ -106,6 +106,7 @@ async fn run() {
                 code: "BLR-01".into(),
                 name: "Indiranagar".into(),
                 currency: pos_shared::Currency::parse("INR").expect("INR"),
+                kind: cloud_hub::storage::StoreKind::DarkStore,
             },
         )
         .await

@@ -46,6 +46,9 @@ struct NewStoreBody {
     name: String,
     #[serde(default = "default_currency")]
     currency: Currency,
+    /// `store` (default) or `dark_store`.
+    #[serde(default)]
+    kind: crate::storage::StoreKind,
 }
 
 fn default_currency() -> Currency {
@@ -67,6 +70,7 @@ async fn create_store(
         code: required_text("code", &body.code, 40)?,
         name: required_text("name", &body.name, 200)?,
         currency: body.currency,
+        kind: body.kind,
     };
     let store = app
         .storage

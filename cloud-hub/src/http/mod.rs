@@ -1,6 +1,7 @@
 //! The hub's HTTP API: one router per resource, one shared state, one error shape.
 
 mod admin;
+mod bins;
 mod catalog;
 mod catalog_read;
 mod events;
@@ -115,6 +116,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(staff::router())
         .merge(transfers::router())
         .merge(stock::router())
+        .merge(bins::router())
         .merge(replenishment::router())
         .merge(sync::router())
 }

@@ -43,6 +43,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(23, "hub-postgres/0023_disabled_and_blocked.sql"),
     migration!(24, "hub-postgres/0024_batches.sql"),
     migration!(25, "hub-postgres/0025_opening_hours.sql"),
+    migration!(26, "hub-postgres/0026_store_kinds_and_bins.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -71,6 +72,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(23, "hub-sqlite/0023_disabled_and_blocked.sql"),
     migration!(24, "hub-sqlite/0024_batches.sql"),
     migration!(25, "hub-sqlite/0025_opening_hours.sql"),
+    migration!(26, "hub-sqlite/0026_store_kinds_and_bins.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

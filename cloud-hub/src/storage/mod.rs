@@ -10,6 +10,7 @@
 //! tenant's change feed in the same transaction that makes it.
 
 pub mod batches;
+pub mod bins;
 pub mod catalog_list;
 pub mod events;
 pub mod hours;
@@ -19,6 +20,7 @@ pub mod postgres;
 pub mod reservations;
 mod sql;
 mod sql_batches;
+mod sql_bins;
 mod sql_catalog;
 mod sql_events;
 mod sql_facts;
@@ -110,6 +112,36 @@ pub struct NewStore {
     pub code: String,
     pub name: String,
     pub currency: pos_shared::Currency,
+    pub kind: StoreKind,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreKind {
+    /// A shop with tills and customers at the counter.
+    #[default]
+    Store,
+    /// A store that only fulfils orders, picked from bins.
+    DarkStore,
+}
+
+impl StoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::Store => "store",
+            StoreKind::DarkStore => "dark_store",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "store" => Some(StoreKind::Store),
+            "dark_store" => Some(StoreKind::DarkStore),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -118,6 +150,7 @@ pub struct Store {
     pub code: String,
     pub name: String,
     pub currency: String,
+    pub kind: StoreKind,
     pub status: orderability::StoreStatus,
     /// When it takes orders; absent: at any hour its status is open.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -254,6 +287,11 @@ pub struct Position {
     /// Whether an order for it can be taken now, and if not, every reason why.
     pub orderable: bool,
     pub reasons: Vec<&'static str>,
+    /// The bin pickers take it from, and the bin's zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -591,6 +629,25 @@ pub trait Storage: Send + Sync + 'static {
         variant: VariantId,
         reason: Option<&str>,
     ) -> DbResult<bool>;
+    /// Adds a bin to a store or moves it to another zone.
+    async fn set_bin(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        code: &str,
+        zone: &str,
+    ) -> DbResult<bins::Bin>;
+    /// Removes an empty bin ([`DbError::State`] while items are slotted in it).
+    async fn remove_bin(&self, tenant: TenantId, store: StoreId, code: &str) -> DbResult<()>;
+    async fn bins(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<bins::Bin>>;
+    /// Slots an item in one of the store's bins, or (`None`) in none.
+    async fn slot(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        variant: VariantId,
+        bin: Option<&str>,
+    ) -> DbResult<()>;
     /// Sets (or with `None` clears) a store's opening hours.
     async fn set_hours(
         &self,

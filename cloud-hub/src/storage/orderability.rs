@@ -192,6 +192,11 @@ pub struct CatalogItem {
     pub available: Qty,
     pub orderable: bool,
     pub reasons: Vec<&'static str>,
+    /// The bin pickers take it from, and the bin's zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
 }
 
 impl From<CatalogItem> for super::Position {
@@ -207,6 +212,8 @@ impl From<CatalogItem> for super::Position {
             listed: item.listed,
             orderable: item.orderable,
             reasons: item.reasons,
+            bin: item.bin,
+            zone: item.zone,
         }
     }
 }

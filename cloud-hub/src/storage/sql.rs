@@ -257,6 +257,7 @@ macro_rules! sql_storage {
         $crate::storage::sql_reservations::sql_reservation_paths!($storage);
         $crate::storage::sql_ledger::sql_ledger_paths!($storage);
         $crate::storage::sql_batches::sql_batch_paths!($storage);
+        $crate::storage::sql_bins::sql_bin_paths!($storage);
         $crate::storage::sql_stores::sql_store_paths!($storage);
         $crate::storage::sql_variants::sql_variant_paths!($storage);
         $crate::storage::sql_feed::sql_feed_paths!($storage);
@@ -306,30 +307,12 @@ macro_rules! sql_storage {
             }
 
             async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store> {
-                let id = StoreId::new();
-                sqlx::query("INSERT INTO stores (id, tenant_id, code, name, currency, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(id.as_uuid())
-                    .bind(tenant.as_uuid())
-                    .bind(&store.code)
-                    .bind(&store.name)
-                    .bind(store.currency.as_str())
-                    .bind(now_ms())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(DbError::from_sqlx)?;
-                Ok(Store {
-                    id,
-                    code: store.code.clone(),
-                    name: store.name.clone(),
-                    currency: store.currency.to_string(),
-                    status: StoreStatus::Open,
-                    hours: None,
-                })
+                self.insert_store(tenant, store).await
             }
 
             async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store> {
                 let row: Option<StoreRow> =
-                    sqlx::query_as("SELECT id, code, name, currency, status, hours FROM stores WHERE tenant_id = $1 AND id = $2")
+                    sqlx::query_as("SELECT id, code, name, currency, status, hours, kind FROM stores WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.as_uuid())
                         .bind(store.as_uuid())
                         .fetch_optional(&self.pool)
@@ -588,6 +571,22 @@ macro_rules! sql_storage {
 
             async fn set_blocked(&self, tenant: TenantId, store: StoreId, variant: VariantId, reason: Option<&str>) -> DbResult<bool> {
                 self.write_block(tenant, store, variant, reason).await
+            }
+
+            async fn set_bin(&self, tenant: TenantId, store: StoreId, code: &str, zone: &str) -> DbResult<Bin> {
+                self.write_bin(tenant, store, code, zone).await
+            }
+
+            async fn remove_bin(&self, tenant: TenantId, store: StoreId, code: &str) -> DbResult<()> {
+                self.delete_bin(tenant, store, code).await
+            }
+
+            async fn bins(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Bin>> {
+                self.read_bins(tenant, store, None).await
+            }
+
+            async fn slot(&self, tenant: TenantId, store: StoreId, variant: VariantId, bin: Option<&str>) -> DbResult<()> {
+                self.write_slot(tenant, store, variant, bin).await
             }
 
             async fn set_hours(&self, tenant: TenantId, store: StoreId, hours: Option<&$crate::storage::hours::OpeningHours>) -> DbResult<Store> {

@@ -7,13 +7,16 @@ macro_rules! sql_store_paths {
     ($storage:ty) => {
         use $crate::storage::orderability::{CatalogItem, CatalogView, StoreStatus};
 
-        type StoreRow = (Uuid, String, String, String, String, Option<String>);
-        type CatalogRow = (Uuid, String, String, String, i64, String, Option<i64>, Option<i64>, i64, i64, i64, i64, i64);
+        type StoreRow = (Uuid, String, String, String, String, Option<String>, String);
+        type CatalogRow = (
+            Uuid, String, String, String, i64, String, Option<i64>, Option<i64>, i64, i64, i64, i64, i64,
+            Option<String>, Option<String>,
+        );
 
         impl $storage {
             pub(crate) async fn read_stores(&self, tenant: TenantId) -> DbResult<Vec<Store>> {
                 let rows: Vec<StoreRow> = sqlx::query_as(
-                    "SELECT id, code, name, currency, status, hours FROM stores WHERE tenant_id = $1 ORDER BY code",
+                    "SELECT id, code, name, currency, status, hours, kind FROM stores WHERE tenant_id = $1 ORDER BY code",
                 )
                 .bind(tenant.as_uuid())
                 .fetch_all(&self.pool)
@@ -21,14 +24,32 @@ macro_rules! sql_store_paths {
                 rows.into_iter().map(Self::store_from_row).collect()
             }
 
-            pub(crate) fn store_from_row((id, code, name, currency, status, hours): StoreRow) -> DbResult<Store> {
+            pub(crate) async fn insert_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store> {
+                let id = StoreId::new();
+                sqlx::query("INSERT INTO stores (id, tenant_id, code, name, currency, kind, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(id.as_uuid())
+                    .bind(tenant.as_uuid())
+                    .bind(&store.code)
+                    .bind(&store.name)
+                    .bind(store.currency.as_str())
+                    .bind(store.kind.as_str())
+                    .bind(now_ms())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(DbError::from_sqlx)?;
+                self.store(tenant, id).await
+            }
+
+            pub(crate) fn store_from_row((id, code, name, currency, status, hours, kind): StoreRow) -> DbResult<Store> {
                 let status = StoreStatus::parse(&status)
                     .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
+                let kind = $crate::storage::StoreKind::parse(&kind)
+                    .ok_or_else(|| DbError::Corrupt(format!("store {id}: kind {kind:?}")))?;
                 let hours = hours
                     .map(|h| serde_json::from_str(&h))
                     .transpose()
                     .map_err(|e| DbError::Corrupt(format!("store {id}: hours: {e}")))?;
-                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, status, hours })
+                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, kind, status, hours })
             }
 
             /// Sets (or with `None` clears) a store's opening hours.
@@ -261,7 +282,8 @@ macro_rules! sql_store_paths {
                      COALESCE(sp.on_hand_milli, 0), COALESCE(r.held, 0), \
                      CAST(CASE WHEN d.variant_id IS NULL THEN 1 ELSE 0 END AS BIGINT), \
                      CAST(CASE WHEN v.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
-                     CAST(CASE WHEN b.variant_id IS NULL THEN 0 ELSE 1 END AS BIGINT) \
+                     CAST(CASE WHEN b.variant_id IS NULL THEN 0 ELSE 1 END AS BIGINT), \
+                     slot.bin_code, bin.zone \
                      FROM variants v \
                      LEFT JOIN price_windows ws ON ws.tenant_id = v.tenant_id AND ws.variant_id = v.id AND ws.channel = $3 \
                        AND ws.store_id = $2 AND ws.effective_from_ms <= $4 \
@@ -275,6 +297,8 @@ macro_rules! sql_store_paths {
                                 GROUP BY variant_id) r ON r.variant_id = v.id \
                      LEFT JOIN store_delistings d ON d.tenant_id = v.tenant_id AND d.store_id = $2 AND d.variant_id = v.id \
                      LEFT JOIN stock_blocks b ON b.tenant_id = v.tenant_id AND b.store_id = $2 AND b.variant_id = v.id \
+                     LEFT JOIN bin_slots slot ON slot.tenant_id = v.tenant_id AND slot.store_id = $2 AND slot.variant_id = v.id \
+                     LEFT JOIN store_bins bin ON bin.tenant_id = v.tenant_id AND bin.store_id = $2 AND bin.code = slot.bin_code \
                      WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.sku",
                 )
                 .bind(tenant.as_uuid())
@@ -284,7 +308,7 @@ macro_rules! sql_store_paths {
                 .fetch_all(&self.pool)
                 .await?;
                 let mut items = Vec::with_capacity(rows.len());
-                for (id, sku, name, barcode, base, currency, store_window, chain_window, on_hand, held, listed, disabled, blocked) in rows {
+                for (id, sku, name, barcode, base, currency, store_window, chain_window, on_hand, held, listed, disabled, blocked, bin, zone) in rows {
                     let currency = pos_shared::Currency::parse(&currency)
                         .map_err(|e| DbError::Corrupt(format!("variant {id}: {e}")))?;
                     let (price, price_source) = match (store_window, chain_window) {
@@ -314,6 +338,8 @@ macro_rules! sql_store_paths {
                         available,
                         orderable: reasons.is_empty(),
                         reasons,
+                        bin,
+                        zone,
                     });
                 }
                 Ok(CatalogView { store: shop, channel: channel.to_owned(), at, items })

@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod batches;
+mod bins;
 mod bulk;
 mod catalog;
 mod catalog_list;
