@@ -311,13 +311,7 @@ macro_rules! sql_storage {
             }
 
             async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store> {
-                let row: Option<StoreRow> =
-                    sqlx::query_as("SELECT id, code, name, currency, status, hours, kind FROM stores WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant.as_uuid())
-                        .bind(store.as_uuid())
-                        .fetch_optional(&self.pool)
-                        .await?;
-                Self::store_from_row(row.ok_or(DbError::NotFound("store"))?)
+                self.read_store(tenant, store).await
             }
 
             async fn stores(&self, tenant: TenantId) -> DbResult<Vec<Store>> {

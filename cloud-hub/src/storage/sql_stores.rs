@@ -8,16 +8,26 @@ macro_rules! sql_store_paths {
         use $crate::storage::orderability::{CatalogItem, CatalogView, StoreStatus};
 
         type StoreRow = (Uuid, String, String, String, String, Option<String>, String);
+        const STORE_COLUMNS: &str = "id, code, name, currency, status, hours, kind";
         type CatalogRow = (
             Uuid, String, String, String, i64, String, Option<i64>, Option<i64>, i64, i64, i64, i64, i64,
             Option<String>, Option<String>,
         );
 
         impl $storage {
+            pub(crate) async fn read_store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store> {
+                let row: Option<StoreRow> = sqlx::query_as(&format!("SELECT {STORE_COLUMNS} FROM stores WHERE tenant_id = $1 AND id = $2"))
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Self::store_from_row(row.ok_or(DbError::NotFound("store"))?)
+            }
+
             pub(crate) async fn read_stores(&self, tenant: TenantId) -> DbResult<Vec<Store>> {
-                let rows: Vec<StoreRow> = sqlx::query_as(
-                    "SELECT id, code, name, currency, status, hours, kind FROM stores WHERE tenant_id = $1 ORDER BY code",
-                )
+                let rows: Vec<StoreRow> = sqlx::query_as(&format!(
+                    "SELECT {STORE_COLUMNS} FROM stores WHERE tenant_id = $1 ORDER BY code"
+                ))
                 .bind(tenant.as_uuid())
                 .fetch_all(&self.pool)
                 .await?;

@@ -1,0 +1,384 @@
+//! The storage interface the HTTP layer and the background tasks use: one
+//! trait, implemented for PostgreSQL and for SQLite by `sql_storage!`.
+
+use super::*;
+
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Changes after every commit that appended to any tenant's change feed, so
+    /// long-polling terminals wake at once instead of polling.
+    ///
+    /// In-process only: several hub processes on one PostgreSQL would need
+    /// `LISTEN/NOTIFY` to wake each other.
+    fn watch_feed(&self) -> tokio::sync::watch::Receiver<u64>;
+
+    /// Creates a tenant and its first HQ API key (stored as a hash).
+    async fn create_tenant(&self, name: &str, api_key_hash: &str) -> DbResult<Tenant>;
+    /// What a working (unrevoked) API key grants.
+    async fn api_key_grant(&self, key_hash: &str) -> DbResult<crate::roles::Grant>;
+    async fn create_api_key(&self, tenant: TenantId, key: &NewApiKey) -> DbResult<ApiKeyInfo>;
+    async fn api_keys(&self, tenant: TenantId) -> DbResult<Vec<ApiKeyInfo>>;
+    /// Revokes a key; the last owner key is refused ([`DbError::State`]).
+    async fn revoke_api_key(&self, tenant: TenantId, key: uuid::Uuid) -> DbResult<ApiKeyInfo>;
+
+    async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store>;
+    async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store>;
+    /// Every store of the tenant, by code.
+    async fn stores(&self, tenant: TenantId) -> DbResult<Vec<Store>>;
+
+    /// Creates a terminal awaiting enrollment with the hash of its one-time code.
+    async fn create_terminal(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        terminal: &NewTerminal,
+        code_hash: &str,
+    ) -> DbResult<Terminal>;
+    /// Consumes a one-time code, binding the device token hash to the terminal.
+    /// Consumes a one-time code, binding the device token hash to the terminal.
+    /// The installation that consumed it may repeat the exchange for a day (its
+    /// answer may have been lost); each repeat issues a new token.
+    async fn enroll_terminal(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        install_id: Option<uuid::Uuid>,
+    ) -> DbResult<DeviceIdentity>;
+    async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity>;
+    /// Withdraws a terminal's device credential; its token stops working at once.
+    async fn revoke_terminal(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        terminal: TerminalId,
+    ) -> DbResult<()>;
+    /// Records that the device was seen, with what it reported.
+    async fn record_terminal_report(
+        &self,
+        device: &DeviceIdentity,
+        report: &TerminalReport,
+    ) -> DbResult<()>;
+    /// The store's terminals with their sync status.
+    async fn terminals(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<TerminalStatus>>;
+    /// Adds a member of staff to `store`; the store's tills hear of it in the feed.
+    async fn create_staff(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        staff: &NewStaff,
+    ) -> DbResult<StaffRecord>;
+    /// Lets a member of staff sign in again, or stops them.
+    async fn set_staff_active(
+        &self,
+        tenant: TenantId,
+        staff: pos_shared::StaffId,
+        active: bool,
+    ) -> DbResult<StaffRecord>;
+    async fn staff(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>>;
+
+    /// Adds a category; its parent must exist. Tills hear of it in the feed.
+    async fn create_category(
+        &self,
+        tenant: TenantId,
+        category: &CategoryRecord,
+    ) -> DbResult<CategoryRecord>;
+    /// Renames, reorders or moves a category; a move under itself or one of
+    /// its descendants is refused.
+    async fn update_category(
+        &self,
+        tenant: TenantId,
+        category: &CategoryRecord,
+    ) -> DbResult<CategoryRecord>;
+    /// The tenant's category tree, parents before children, siblings in order.
+    async fn categories(&self, tenant: TenantId) -> DbResult<Vec<CategoryRecord>>;
+    /// One page of the tenant's variants, filtered and sorted.
+    async fn catalog(
+        &self,
+        tenant: TenantId,
+        query: &catalog_list::CatalogQuery,
+    ) -> DbResult<catalog_list::CatalogPage>;
+    async fn catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord>;
+    /// A variant's distinct states, oldest first.
+    async fn item_versions(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
+    ) -> DbResult<Vec<versions::ItemVersion>>;
+    async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord>;
+    async fn brands(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>>;
+
+    /// Creates a product and its variants; its brand and category must exist.
+    async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product>;
+    /// Sets many base prices at once, all or none; whether each changed.
+    async fn set_prices(
+        &self,
+        tenant: TenantId,
+        prices: &[(VariantId, Money)],
+    ) -> DbResult<Vec<bool>>;
+    async fn set_price(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
+        price: Money,
+    ) -> DbResult<VariantRecord>;
+    /// Applies `patch` if the variant still equals `based_on` (what the caller
+    /// validated it against), else a [`DbError::State`] on `variant_id`. A
+    /// patch that changes nothing makes no version and reaches no till.
+    async fn update_variant(
+        &self,
+        tenant: TenantId,
+        based_on: &VariantRecord,
+        patch: &VariantPatch,
+    ) -> DbResult<VariantRecord>;
+    /// Deletes a variant from the catalog and tells tills; `false` when it was
+    /// already deleted (nothing changes).
+    async fn delete_variant(&self, tenant: TenantId, variant: VariantId) -> DbResult<bool>;
+    /// Brings a deleted variant back, as it was.
+    async fn restore_variant(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
+    ) -> DbResult<VariantRecord>;
+    /// Schedules a price window; one that overlaps another of the same
+    /// variant, scope and channel is refused. Tills hear of till-channel windows.
+    async fn schedule_price(&self, tenant: TenantId, window: &PriceWindow)
+        -> DbResult<PriceWindow>;
+    /// Ends a window at `at` (or at once, if it has not started by then).
+    async fn end_price(
+        &self,
+        tenant: TenantId,
+        price: PriceId,
+        at: Timestamp,
+    ) -> DbResult<PriceWindow>;
+    /// A variant's windows, every scope and channel, oldest start first.
+    async fn price_windows(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
+    ) -> DbResult<Vec<PriceWindow>>;
+    /// The price of `variant` for `store` on `channel` at `at`, in one query.
+    async fn effective_price(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        variant: VariantId,
+        channel: &str,
+        at: Timestamp,
+    ) -> DbResult<EffectivePrice>;
+
+    /// Records one ledger movement made by HQ; idempotent by movement id.
+    async fn record_movement(
+        &self,
+        tenant: TenantId,
+        movement: &MovementRecord,
+    ) -> DbResult<MovementOutcome>;
+    /// Records movements at one store at once, all or none.
+    async fn record_movements(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        movements: &[MovementRecord],
+    ) -> DbResult<Vec<MovementOutcome>>;
+    /// Every variant's position at `store`: on hand, reserved, available, and
+    /// whether it is orderable now, with every reason when not.
+    async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>>;
+
+    /// Holds stock for an order against on hand less what other orders hold;
+    /// idempotent by reservation id.
+    async fn reserve(
+        &self,
+        tenant: TenantId,
+        new: &reservations::NewReservation,
+    ) -> DbResult<reservations::ReservationOutcome>;
+    async fn reservation(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+    ) -> DbResult<reservations::Reservation>;
+    /// Releases or commits a held reservation (commit writes the sale
+    /// movement); settling it the same way again changes nothing.
+    async fn settle_reservation(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        how: reservations::Settlement,
+    ) -> DbResult<reservations::Reservation>;
+    /// Marks every held reservation past its expiry as expired; returns how many.
+    async fn expire_reservations(&self, now: Timestamp) -> DbResult<u64>;
+
+    /// The tenant's events after a point of its event sequence, in order.
+    async fn events(
+        &self,
+        tenant: TenantId,
+        query: &events::EventQuery,
+    ) -> DbResult<events::EventPage>;
+
+    async fn set_store_status(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        status: orderability::StoreStatus,
+    ) -> DbResult<Store>;
+    /// Puts an item's stock at a store on hold with a reason, or releases it
+    /// (`None`); whether anything changed.
+    async fn set_blocked(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        variant: VariantId,
+        reason: Option<&str>,
+    ) -> DbResult<bool>;
+    /// Adds a bin to a store or moves it to another zone.
+    async fn set_bin(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        code: &str,
+        zone: &str,
+    ) -> DbResult<bins::Bin>;
+    /// Removes an empty bin ([`DbError::State`] while items are slotted in it).
+    async fn remove_bin(&self, tenant: TenantId, store: StoreId, code: &str) -> DbResult<()>;
+    async fn bins(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<bins::Bin>>;
+    /// Slots an item in one of the store's bins, or (`None`) in none.
+    async fn slot(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        variant: VariantId,
+        bin: Option<&str>,
+    ) -> DbResult<()>;
+    /// Sets (or with `None` clears) a store's opening hours.
+    async fn set_hours(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        hours: Option<&hours::OpeningHours>,
+    ) -> DbResult<Store>;
+    /// Stops or restarts orders for an item at every store; whether anything changed.
+    async fn set_disabled(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
+        disabled: bool,
+    ) -> DbResult<bool>;
+    /// Puts a variant in a store's assortment, or takes it out.
+    async fn set_listed(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        variant: VariantId,
+        listed: bool,
+    ) -> DbResult<()>;
+    /// The store's status and, per variant, assortment, effective price on
+    /// `channel` at `at`, stock and orderability: one query, no per-item calls.
+    async fn catalog_view(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        channel: &str,
+        at: Timestamp,
+    ) -> DbResult<orderability::CatalogView>;
+    async fn movements(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        page: RecordedPage,
+    ) -> DbResult<Recorded<MovementRecord>>;
+
+    /// Sends stock from one store to another: out of the source now, against
+    /// what it has available; idempotent by transfer id.
+    async fn dispatch_transfer(
+        &self,
+        tenant: TenantId,
+        new: &transfers::NewTransfer,
+    ) -> DbResult<transfers::TransferOutcome>;
+    /// Takes in what arrived of a transfer at its destination.
+    async fn receive_transfer(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+        received: Option<Qty>,
+    ) -> DbResult<transfers::Transfer>;
+    async fn transfer(&self, tenant: TenantId, id: uuid::Uuid) -> DbResult<transfers::Transfer>;
+    /// Sets or clears an item's reorder point at a store; the line as it
+    /// stands, or `None` when cleared.
+    async fn set_reorder_point(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        variant: VariantId,
+        point: Option<Qty>,
+    ) -> DbResult<Option<orderability::ReorderLine>>;
+    async fn reorder_points(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+    ) -> DbResult<Vec<orderability::ReorderLine>>;
+    /// Announces (once each) batches in stock that expire on or before
+    /// `cutoff` (`YYYY-MM-DD`); how many.
+    async fn announce_expiring_batches(&self, cutoff: &str) -> DbResult<u64>;
+    /// A store's batches in stock, soonest to expire first.
+    async fn batches(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<batches::BatchLine>>;
+    /// A store's transfers, sent and received, newest first.
+    async fn transfers(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+    ) -> DbResult<Vec<transfers::Transfer>>;
+
+    /// Runs `step` on a store document and the device's sync state under the
+    /// tenant lock and stores the outcome in the same transaction; a changed
+    /// document is announced in the store's feed.
+    async fn exchange_document(
+        &self,
+        device: &DeviceIdentity,
+        purpose: DocPurpose,
+        step: DocStep,
+    ) -> DbResult<Option<Vec<u8>>>;
+    /// A store document as saved (Automerge format), if any terminal has written it.
+    async fn document(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        purpose: DocPurpose,
+    ) -> DbResult<Option<Vec<u8>>>;
+
+    /// The device's store at the current head, read in one consistent snapshot.
+    async fn store_snapshot(&self, device: &DeviceIdentity) -> DbResult<StoreSnapshot>;
+    /// Drops each tenant's feed changes beyond the newest `keep`, raising its floor.
+    /// Returns how many changes were dropped.
+    async fn prune_feed(&self, keep: u64) -> DbResult<u64>;
+
+    /// Changes after `since` for one store (its own and tenant-wide ones), in order.
+    async fn feed(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        since: u64,
+        limit: u32,
+    ) -> DbResult<FeedPage>;
+
+    /// Stores validated sale facts (each with its raw envelope) and their
+    /// movements in one transaction, each sale in a savepoint of its own so a
+    /// refused one leaves no trace; idempotent by sale id. One outcome per sale.
+    async fn accept_facts(
+        &self,
+        device: &DeviceIdentity,
+        facts: &[(Envelope<Fact>, String)],
+    ) -> DbResult<Vec<FactStored>>;
+    /// The store's till audit entries, newest first.
+    async fn audit_log(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        limit: i64,
+    ) -> DbResult<Vec<pos_shared::audit::AuditEntry>>;
+    /// The Z reports of a store's closed shifts, oldest first.
+    async fn shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>>;
+    async fn sales(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        page: RecordedPage,
+    ) -> DbResult<Recorded<SaleSummary>>;
+}
