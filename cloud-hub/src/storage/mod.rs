@@ -398,6 +398,15 @@ pub struct Recorded<T> {
     pub more: bool,
 }
 
+impl<T> Recorded<T> {
+    /// The page from a read of `limit + 1` rows: the extra row only says more follow.
+    pub fn from_overfetch(mut items: Vec<T>, limit: u32) -> Self {
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        Recorded { items, more }
+    }
+}
+
 /// What became of a recorded movement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MovementOutcome {

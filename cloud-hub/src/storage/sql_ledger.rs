@@ -116,10 +116,8 @@ macro_rules! sql_ledger_paths {
                 .bind(i64::from(page.limit) + 1)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut items = rows.into_iter().map(movement_from_row).collect::<DbResult<Vec<_>>>()?;
-                let more = items.len() > page.limit as usize;
-                items.truncate(page.limit as usize);
-                Ok(Recorded { items, more })
+                let items = rows.into_iter().map(movement_from_row).collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded::from_overfetch(items, page.limit))
             }
 
             /// The store's sales in the order they reached the hub.
@@ -138,10 +136,8 @@ macro_rules! sql_ledger_paths {
                 .bind(i64::from(page.limit) + 1)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut items = rows.into_iter().map(sale_from_row).collect::<DbResult<Vec<_>>>()?;
-                let more = items.len() > page.limit as usize;
-                items.truncate(page.limit as usize);
-                Ok(Recorded { items, more })
+                let items = rows.into_iter().map(sale_from_row).collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded::from_overfetch(items, page.limit))
             }
 
             async fn transfer_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<Option<Transfer>> {
