@@ -151,6 +151,20 @@ macro_rules! sql_ledger_paths {
                 row.map(transfer_from_row).transpose()
             }
 
+            /// Reads the transfer back inside `tx` and emits `event_type` with it,
+            /// at the store the step happened at (the source on dispatch, the
+            /// destination on receipt).
+            async fn announce_transfer(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid, event_type: &'static str) -> DbResult<Transfer> {
+                let transfer = Self::transfer_in(tx, tenant, id).await?.ok_or(DbError::NotFound("transfer"))?;
+                let store = match transfer.state {
+                    TransferState::InTransit => transfer.from_store_id,
+                    TransferState::Received => transfer.to_store_id,
+                };
+                let data = serde_json::to_value(&transfer).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                Self::emit_event(tx, tenant, $crate::storage::events::by_hub(event_type, Some(store), data)).await?;
+                Ok(transfer)
+            }
+
             pub(crate) async fn dispatch(&self, tenant: TenantId, new: &NewTransfer) -> DbResult<TransferOutcome> {
                 self.store(tenant, new.from_store_id).await?;
                 self.store(tenant, new.to_store_id)
@@ -214,15 +228,7 @@ macro_rules! sql_ledger_paths {
                     // Another movement already has this id.
                     return Err(DbError::Conflict("transfer_id reused".into()));
                 }
-                let transfer = Self::transfer_in(&mut tx, tenant, new.transfer_id)
-                    .await?
-                    .ok_or(DbError::NotFound("transfer"))?;
-                let event = $crate::storage::events::by_hub(
-                    "inventory.transfer.dispatched",
-                    Some(new.from_store_id),
-                    serde_json::to_value(&transfer).map_err(|e| DbError::Corrupt(e.to_string()))?,
-                );
-                Self::emit_event(&mut tx, tenant, event).await?;
+                let transfer = Self::announce_transfer(&mut tx, tenant, new.transfer_id, "inventory.transfer.dispatched").await?;
                 tx.commit().await?;
                 self.feed_changed();
                 Ok(TransferOutcome::Created(transfer))
@@ -282,15 +288,7 @@ macro_rules! sql_ledger_paths {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-                let transfer = Self::transfer_in(&mut tx, tenant, id)
-                    .await?
-                    .ok_or(DbError::NotFound("transfer"))?;
-                let event = $crate::storage::events::by_hub(
-                    "inventory.transfer.received",
-                    Some(transfer.to_store_id),
-                    serde_json::to_value(&transfer).map_err(|e| DbError::Corrupt(e.to_string()))?,
-                );
-                Self::emit_event(&mut tx, tenant, event).await?;
+                let transfer = Self::announce_transfer(&mut tx, tenant, id, "inventory.transfer.received").await?;
                 tx.commit().await?;
                 self.feed_changed();
                 Ok(transfer)
