@@ -30,6 +30,7 @@ mod sql_keys;
 mod sql_ledger;
 mod sql_prices;
 mod sql_reservations;
+mod sql_rows;
 mod sql_snapshot;
 mod sql_staff;
 mod sql_stores;

@@ -1,0 +1,220 @@
+//! Row shapes and their mapping to domain records, shared by the SQL of both
+//! backends (`sql_storage!` and the path macros beside it).
+
+use super::{DbError, DbResult, DeviceIdentity, SaleSummary, Terminal, TerminalStatus};
+use pos_shared::sync::{MovementReason, MovementRecord, VariantRecord};
+use pos_shared::{
+    Currency, Gtin, Money, MovementId, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId,
+    Timestamp, VariantId,
+};
+use uuid::Uuid;
+
+pub(crate) type VariantRow = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<i32>,
+    Option<bool>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+);
+pub(crate) type MovementRow = (
+    Uuid,
+    Uuid,
+    Uuid,
+    i64,
+    String,
+    Option<Uuid>,
+    Option<Uuid>,
+    i64,
+    Option<String>,
+    Option<String>,
+);
+pub(crate) type SaleRow = (Uuid, Uuid, String, i64, String, i64, i64);
+
+/// What a [`VariantRow`] selects, from [`VARIANT_FROM`].
+pub(crate) const VARIANT_COLUMNS: &str =
+    "v.id, v.product_id, v.name, v.sku, v.gtin, v.price_minor, v.currency, v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers, \
+     b.name, v.category_id, v.synonyms, v.extra_barcodes, v.quick_key";
+/// Variants with their brand's name; filter on `v.tenant_id`.
+pub(crate) const VARIANT_FROM: &str = "variants v LEFT JOIN brands b ON b.id = v.brand_id";
+pub(crate) const MOVEMENT_COLUMNS: &str =
+    "id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms, batch_code, batch_expires_on";
+
+pub(crate) fn now_ms() -> i64 {
+    Timestamp::now().unix_millis()
+}
+
+fn money(minor: i64, currency: &str) -> DbResult<Money> {
+    let currency = Currency::parse(currency).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    Ok(Money::new(minor, currency))
+}
+
+pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
+    let (
+        id,
+        product_id,
+        name,
+        sku,
+        gtin,
+        price_minor,
+        currency,
+        rate,
+        inclusive,
+        hsn,
+        modifiers,
+        brand,
+        category,
+        synonyms,
+        extra_barcodes,
+        quick_key,
+    ) = row;
+    fn json_list<T: serde::de::DeserializeOwned>(
+        id: Uuid,
+        what: &str,
+        json: Option<String>,
+    ) -> DbResult<Vec<T>> {
+        match json {
+            None => Ok(Vec::new()),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| DbError::Corrupt(format!("variant {id} {what}: {e}"))),
+        }
+    }
+    let modifiers = json_list(id, "modifiers", modifiers)?;
+    let placement = pos_shared::catalog::Placement {
+        brand,
+        category_id: category.map(pos_shared::CategoryId::from_uuid),
+        synonyms: json_list(id, "synonyms", synonyms)?,
+        extra_barcodes: json_list(id, "extra_barcodes", extra_barcodes)?,
+        quick_key: quick_key
+            .map(|k| u16::try_from(k).map_err(|e| DbError::Corrupt(format!("quick key {k}: {e}"))))
+            .transpose()?,
+    };
+    let tax = match rate {
+        None => None,
+        Some(r) => Some(pos_shared::tax::TaxClass {
+            rate_bp: u32::try_from(r)
+                .map_err(|e| DbError::Corrupt(format!("tax rate {r}: {e}")))?,
+            inclusive: inclusive.unwrap_or(false),
+            hsn,
+        }),
+    };
+    Ok(VariantRecord {
+        tax,
+        modifiers,
+        placement,
+        variant_id: VariantId::from_uuid(id),
+        product_id: ProductId::from_uuid(product_id),
+        name,
+        sku,
+        barcode: Gtin::parse(&gtin).map_err(|e| DbError::Corrupt(e.to_string()))?,
+        price: money(price_minor, &currency)?,
+    })
+}
+
+/// A list as the JSON text column it is kept in; an empty list as NULL.
+pub(crate) fn json_column<T: serde::Serialize>(list: &[T]) -> DbResult<Option<String>> {
+    (!list.is_empty())
+        .then(|| serde_json::to_string(list))
+        .transpose()
+        .map_err(|e| DbError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn movement_from_row(row: MovementRow) -> DbResult<MovementRecord> {
+    let (
+        id,
+        store_id,
+        variant_id,
+        delta,
+        reason,
+        sale_id,
+        terminal_id,
+        occurred_at,
+        batch,
+        expires,
+    ) = row;
+    Ok(MovementRecord {
+        movement_id: MovementId::from_uuid(id),
+        store_id: StoreId::from_uuid(store_id),
+        variant_id: VariantId::from_uuid(variant_id),
+        delta: Qty::from_milli(delta),
+        reason: MovementReason::parse(&reason)
+            .ok_or_else(|| DbError::Corrupt(format!("unknown movement reason {reason:?}")))?,
+        sale_id: sale_id.map(SaleId::from_uuid),
+        terminal_id: terminal_id.map(TerminalId::from_uuid),
+        occurred_at: Timestamp::from_unix_millis(occurred_at),
+        batch: batch
+            .zip(expires)
+            .map(|(code, expires_on)| pos_shared::sync::Batch { code, expires_on }),
+    })
+}
+
+pub(crate) type DeviceRow = (Uuid, Uuid, Uuid, String, String);
+pub(crate) const DEVICE_COLUMNS: &str = "id, tenant_id, store_id, name, receipt_prefix";
+
+pub(crate) fn device_from_row(row: DeviceRow) -> DeviceIdentity {
+    let (id, tenant, store, name, prefix) = row;
+    DeviceIdentity {
+        tenant_id: TenantId::from_uuid(tenant),
+        store_id: StoreId::from_uuid(store),
+        terminal_id: TerminalId::from_uuid(id),
+        terminal_name: name,
+        receipt_prefix: prefix,
+    }
+}
+
+pub(crate) type TerminalStatusRow = (
+    Uuid,
+    String,
+    String,
+    bool,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
+
+pub(crate) fn terminal_status_from_row(
+    row: TerminalStatusRow,
+    store: StoreId,
+    head: i64,
+) -> TerminalStatus {
+    let (id, name, prefix, enrolled, seen, cursor, queue, version, protocol) = row;
+    TerminalStatus {
+        terminal: Terminal {
+            id: TerminalId::from_uuid(id),
+            store_id: store,
+            name,
+            receipt_prefix: prefix,
+        },
+        enrolled,
+        last_seen_at: seen.map(Timestamp::from_unix_millis),
+        feed_cursor: cursor.map(|c| c.max(0) as u64),
+        cursor_lag: cursor.map(|c| (head - c).max(0) as u64),
+        queue_depth: queue.map(|q| q.max(0) as u64),
+        agent_version: version,
+        protocol_version: protocol.and_then(|p| u16::try_from(p).ok()),
+    }
+}
+
+pub(crate) fn sale_from_row(row: SaleRow) -> DbResult<SaleSummary> {
+    let (id, terminal_id, receipt_no, total, currency, occurred, received) = row;
+    Ok(SaleSummary {
+        sale_id: SaleId::from_uuid(id),
+        terminal_id: TerminalId::from_uuid(terminal_id),
+        receipt_no,
+        total: money(total, &currency)?,
+        occurred_at: Timestamp::from_unix_millis(occurred),
+        received_at: Timestamp::from_unix_millis(received),
+    })
+}
