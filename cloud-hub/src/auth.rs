@@ -1,4 +1,5 @@
-//! Credentials: HQ API keys, device tokens and one-time enrollment codes.
+//! Credentials: HQ API keys, HQ users' session tokens, device tokens and
+//! one-time enrollment codes.
 //!
 //! Secrets are random, shown once, and stored only as SHA-256 hashes, so a copy of
 //! the database does not let anyone act as HQ or as a till. The extractors turn a
@@ -12,7 +13,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use pos_shared::http::ApiError;
-use pos_shared::{StoreId, TenantId};
+use pos_shared::{StoreId, TenantId, Timestamp};
 use sha2::{Digest, Sha256};
 
 /// Letters that cannot be misread when typed from a screen (Crockford base32).
@@ -78,11 +79,38 @@ fn bearer(parts: &Parts, what: &str) -> Result<String, ApiError> {
         })
 }
 
-/// An HQ caller, authenticated by API key and allowed this route by its role
-/// and store limits; every HQ handler is scoped by its tenant.
+/// An HQ caller, authenticated by API key or by a signed-in user's session
+/// token, and allowed this route by its role and store limits; every HQ
+/// handler is scoped by its tenant.
 pub struct Hq {
     pub tenant: TenantId,
     pub grant: Grant,
+    /// When the session ends, for a signed-in user.
+    pub session_expires: Option<Timestamp>,
+}
+
+/// Session tokens are told from API keys (`hq_…`) by their prefix.
+pub const SESSION_PREFIX: &str = "hqs";
+
+async fn hq_grant(state: &AppState, token: &str) -> Result<(Grant, Option<Timestamp>), ApiError> {
+    let hash = hash_secret(token);
+    if token.starts_with(&format!("{SESSION_PREFIX}_")) {
+        return match state.storage.session_grant(&hash).await {
+            Ok((grant, expires)) => Ok((grant, Some(expires))),
+            Err(DbError::NotFound(_)) => Err(ApiError::unauthorized(
+                "the session token is not recognised; sign in again",
+            )),
+            Err(DbError::State { detail, .. }) => Err(ApiError::unauthorized(detail)),
+            Err(e) => Err(ApiError::internal(e)),
+        };
+    }
+    match state.storage.api_key_grant(&hash).await {
+        Ok(grant) => Ok((grant, None)),
+        Err(DbError::NotFound(_)) => Err(ApiError::unauthorized(
+            "the API key is not recognised or was revoked",
+        )),
+        Err(e) => Err(ApiError::internal(e)),
+    }
 }
 
 fn forbidden(detail: impl Into<String>) -> ApiError {
@@ -108,16 +136,8 @@ impl FromRequestParts<AppState> for Hq {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let key = bearer(parts, "API key")?;
-        let grant = match state.storage.api_key_grant(&hash_secret(&key)).await {
-            Ok(grant) => grant,
-            Err(DbError::NotFound(_)) => {
-                return Err(ApiError::unauthorized(
-                    "the API key is not recognised or was revoked",
-                ))
-            }
-            Err(e) => return Err(ApiError::internal(e)),
-        };
+        let token = bearer(parts, "API key or session token")?;
+        let (grant, session_expires) = hq_grant(state, &token).await?;
         let route = parts
             .extensions
             .get::<MatchedPath>()
@@ -129,6 +149,7 @@ impl FromRequestParts<AppState> for Hq {
         let hq = Hq {
             tenant: grant.tenant,
             grant,
+            session_expires,
         };
         // A path id that is not a UUID is the handler's 400 to give.
         if let Some(store) = store_in_path(&route, parts.uri.path()).and_then(|s| s.parse().ok()) {

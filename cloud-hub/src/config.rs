@@ -10,6 +10,7 @@
 //! | `HUB_FEED_PRUNE_SECS` | how often the feed is pruned | `300` |
 //! | `HUB_RESERVATION_SWEEP_MS` | how often expired reservations are settled | `1000` |
 //! | `HUB_EXPIRY_WARN_DAYS` | batches expiring within this many days are announced | `3` |
+//! | `HUB_SESSION_HOURS` | how long an HQ user's sign-in lasts | `12` |
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -26,6 +27,8 @@ pub struct HubConfig {
     pub reservation_sweep_every: std::time::Duration,
     /// Batches expiring within this many days are announced.
     pub expiry_warn_days: u32,
+    /// How long an HQ user's session lasts from sign-in.
+    pub session_lifetime: std::time::Duration,
 }
 
 impl fmt::Debug for HubConfig {
@@ -80,6 +83,10 @@ impl HubConfig {
             ),
             expiry_warn_days: u32::try_from(number("HUB_EXPIRY_WARN_DAYS", 3)?)
                 .map_err(|_| "HUB_EXPIRY_WARN_DAYS is too large".to_owned())?,
+            session_lifetime: match number("HUB_SESSION_HOURS", 12)? {
+                hours @ 1..=720 => std::time::Duration::from_secs(hours * 3600),
+                _ => return Err("HUB_SESSION_HOURS must be between 1 and 720".into()),
+            },
         })
     }
 

@@ -1,7 +1,7 @@
 //! The cloud hub: owner of the canonical catalog and the stock ledger.
 //!
 //! HQ manages a tenant's stores, terminals, products and stock through the `/v1`
-//! API (API-key auth, tenant-scoped); terminals enroll with a one-time code, pull
+//! API (API keys or signed-in users, tenant-scoped); terminals enroll with a one-time code, pull
 //! the change feed and upload their outbox of sales. Storage is PostgreSQL when a
 //! database URL is given, else an embedded SQLite file.
 
@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod hubctl;
+pub mod passwords;
 pub mod relay;
 pub mod roles;
 pub mod snapshot;
@@ -87,7 +88,8 @@ pub async fn run() -> Result<(), String> {
         config.expiry_warn_days,
         std::time::Duration::from_secs(300),
     ));
-    let state = http::AppState::new(storage, config.admin_token);
+    let state = http::AppState::new(storage, config.admin_token)
+        .with_session_lifetime(config.session_lifetime);
     serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))

@@ -1,6 +1,7 @@
-//! Who may do what with an HQ API key: its role, and optionally the stores it
-//! is limited to. Each request is classed by its route into what it needs;
-//! a key either has that or gets a 403 naming what was missing.
+//! Who may do what with an HQ credential (an API key or a signed-in user):
+//! its role, and optionally the stores it is limited to. Each request is
+//! classed by its route into what it needs; a credential either has that or
+//! gets a 403 naming what was missing.
 
 use axum::http::Method;
 use pos_shared::{StoreId, TenantId};
@@ -66,9 +67,13 @@ impl Need {
 
 /// Classes a request by its method and route pattern (`/v1/stores/{store_id}/…`).
 pub fn need_for(method: &Method, route: &str) -> Need {
-    if route.starts_with("/v1/api-keys") || (route == "/v1/stores" && method == Method::POST) {
+    if route.starts_with("/v1/api-keys")
+        || route.starts_with("/v1/users")
+        || (route == "/v1/stores" && method == Method::POST)
+    {
         Need::Owner
-    } else if method == Method::GET || method == Method::HEAD {
+    } else if method == Method::GET || method == Method::HEAD || route.starts_with("/v1/session") {
+        // Everyone may see who they are, sign out and change their password.
         Need::Read
     } else if [
         "/v1/stores/",
@@ -91,10 +96,30 @@ pub fn store_in_path(route: &str, path: &str) -> Option<String> {
     path.split('/').nth(at).map(str::to_owned)
 }
 
-/// What an API key grants, as the hub found it.
+/// Who is making an HQ request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Key(Uuid),
+    /// A signed-in user, through the session whose token hashes to `session`.
+    User {
+        user_id: Uuid,
+        session: String,
+    },
+}
+
+impl Actor {
+    fn noun(&self) -> &'static str {
+        match self {
+            Actor::Key(_) => "key",
+            Actor::User { .. } => "user",
+        }
+    }
+}
+
+/// What an HQ credential (API key or user session) grants, as the hub found it.
 #[derive(Debug, Clone)]
 pub struct Grant {
-    pub key_id: Uuid,
+    pub actor: Actor,
     pub tenant: TenantId,
     pub role: Role,
     /// The stores it is limited to; empty for every store of the tenant.
@@ -114,7 +139,8 @@ impl Grant {
             Ok(())
         } else {
             Err(format!(
-                "this key's role is {}; {} needs another",
+                "this {}'s role is {}; {} needs another",
+                self.actor.noun(),
                 self.role.as_str(),
                 need.describe()
             ))
@@ -156,6 +182,10 @@ mod tests {
             (Method::POST, "/v1/prices/{price_id}/end", Need::Catalog),
             (Method::POST, "/v1/stores", Need::Owner),
             (Method::GET, "/v1/api-keys", Need::Owner),
+            (Method::GET, "/v1/users", Need::Owner),
+            (Method::PATCH, "/v1/users/{user_id}", Need::Owner),
+            (Method::DELETE, "/v1/session", Need::Read),
+            (Method::POST, "/v1/session/password", Need::Read),
         ];
         for (method, route, need) in cases {
             assert_eq!(need_for(&method, route), need, "{method} {route}");
@@ -165,7 +195,7 @@ mod tests {
     #[test]
     fn each_role_covers_its_own() {
         let grant = |role| Grant {
-            key_id: Uuid::nil(),
+            actor: Actor::Key(Uuid::nil()),
             tenant: TenantId::new(),
             role,
             stores: vec![],

@@ -41,7 +41,7 @@ struct BinBody {
 
 /// Adds a bin, or moves it to another zone.
 #[utoipa::path(
-    put, path = "/v1/stores/{store_id}/bins/{code}", tag = "stores", security(("hq_key" = [])),
+    put, path = "/v1/stores/{store_id}/bins/{code}", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ("code" = String, Path, description = "Such as A-01-03")),
     request_body = BinBody,
     responses((status = 200, description = "The bin", body = Bin), Refused, NotFound)
@@ -65,7 +65,7 @@ async fn put_bin(
 
 /// Removes an empty bin; one with items slotted in it is a 409.
 #[utoipa::path(
-    delete, path = "/v1/stores/{store_id}/bins/{code}", tag = "stores", security(("hq_key" = [])),
+    delete, path = "/v1/stores/{store_id}/bins/{code}", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ("code" = String, Path)),
     responses((status = 204, description = "Removed"), Refused, NotFound, Conflict)
 )]
@@ -85,7 +85,7 @@ async fn delete_bin(
 
 /// The store's bins by code, each with the items picked from it.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/bins", operation_id = "list_bins", tag = "stores", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/bins", operation_id = "list_bins", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Vec<Bin>), Refused, NotFound)
 )]
@@ -117,7 +117,7 @@ struct Slot {
 
 /// Slots an item in one of the store's bins (one bin per item per store).
 #[utoipa::path(
-    put, path = "/v1/stores/{store_id}/slots/{variant_id}", tag = "stores", security(("hq_key" = [])),
+    put, path = "/v1/stores/{store_id}/slots/{variant_id}", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ("variant_id" = VariantId, Path)),
     request_body = SlotBody,
     responses((status = 200, description = "Slotted", body = Slot), Refused, NotFound)

@@ -45,7 +45,7 @@ impl CategoryBody {
 
 /// Adds a category under `parent_id` (or at the top); sibling names are unique.
 #[utoipa::path(
-    post, path = "/v1/categories", tag = "catalog", security(("hq_key" = [])),
+    post, path = "/v1/categories", tag = "catalog", security(("hq" = [])),
     request_body = CategoryBody,
     responses((status = 201, description = "Created", body = CategoryRecord), Refused, NotFound, Conflict)
 )]
@@ -66,7 +66,7 @@ async fn create_category(
 /// Renames, reorders or moves a category (the body replaces what it was);
 /// never under itself.
 #[utoipa::path(
-    put, path = "/v1/categories/{category_id}", tag = "catalog", security(("hq_key" = [])),
+    put, path = "/v1/categories/{category_id}", tag = "catalog", security(("hq" = [])),
     params(("category_id" = CategoryId, Path)),
     request_body = CategoryBody,
     responses((status = 200, description = "OK", body = CategoryRecord), Refused, NotFound, Conflict)
@@ -89,7 +89,7 @@ async fn update_category(
 
 /// The whole tree, parents before children, siblings in their order.
 #[utoipa::path(
-    get, path = "/v1/categories", tag = "catalog", security(("hq_key" = [])),
+    get, path = "/v1/categories", tag = "catalog", security(("hq" = [])),
     responses((status = 200, description = "OK", body = Vec<CategoryRecord>), Refused)
 )]
 async fn categories(
@@ -109,7 +109,7 @@ struct BrandBody {
 
 /// Adds a brand; names are unique in the tenant.
 #[utoipa::path(
-    post, path = "/v1/brands", tag = "catalog", security(("hq_key" = [])),
+    post, path = "/v1/brands", tag = "catalog", security(("hq" = [])),
     request_body = BrandBody,
     responses((status = 201, description = "Created", body = BrandRecord), Refused, Conflict)
 )]
@@ -132,7 +132,7 @@ async fn create_brand(
 
 /// Every brand of the tenant.
 #[utoipa::path(
-    get, path = "/v1/brands", tag = "catalog", security(("hq_key" = [])),
+    get, path = "/v1/brands", tag = "catalog", security(("hq" = [])),
     responses((status = 200, description = "OK", body = Vec<BrandRecord>), Refused)
 )]
 async fn brands(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<BrandRecord>>, ApiError> {

@@ -91,7 +91,7 @@ fn decode_cursor(sort: CatalogSort, cursor: &str) -> Result<(String, uuid::Uuid)
 
 /// A page of the catalog, filtered and sorted, with the cursor of the next.
 #[utoipa::path(
-    get, path = "/v1/catalog", operation_id = "list_catalog", tag = "catalog", security(("hq_key" = [])),
+    get, path = "/v1/catalog", operation_id = "list_catalog", tag = "catalog", security(("hq" = [])),
     params(ListQuery),
     responses((status = 200, description = "OK", body = Page), Refused)
 )]
@@ -155,7 +155,7 @@ async fn list(
 
 /// One catalog item.
 #[utoipa::path(
-    get, path = "/v1/catalog/{variant_id}", operation_id = "catalog_item", tag = "catalog", security(("hq_key" = [])),
+    get, path = "/v1/catalog/{variant_id}", operation_id = "catalog_item", tag = "catalog", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
     responses((status = 200, description = "OK", body = VariantRecord), Refused, NotFound)
 )]
@@ -175,7 +175,7 @@ async fn one(
 
 /// The variant's distinct states, oldest first, each with its normalized hash.
 #[utoipa::path(
-    get, path = "/v1/catalog/{variant_id}/versions", tag = "catalog", security(("hq_key" = [])),
+    get, path = "/v1/catalog/{variant_id}/versions", tag = "catalog", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
     responses((status = 200, description = "OK", body = Vec<ItemVersion>), Refused, NotFound)
 )]

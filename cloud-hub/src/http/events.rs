@@ -95,7 +95,7 @@ async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, 
 
 /// A page of events in `seq` order, with where to read on and how far the head is.
 #[utoipa::path(
-    get, path = "/v1/events", operation_id = "list_events", tag = "events", security(("hq_key" = [])),
+    get, path = "/v1/events", operation_id = "list_events", tag = "events", security(("hq" = [])),
     params(EventParams),
     responses(
         (status = 200, description = "OK", body = EventPage),
@@ -147,7 +147,7 @@ fn sse_event(e: &HubEvent) -> Event {
 
 /// The same events as server-sent events, live; each event's SSE id is its `seq`.
 #[utoipa::path(
-    get, path = "/v1/events/stream", tag = "events", security(("hq_key" = [])),
+    get, path = "/v1/events/stream", tag = "events", security(("hq" = [])),
     params(
         EventParams,
         ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this `seq` (sent by reconnecting clients)"),

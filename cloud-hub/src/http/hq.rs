@@ -57,7 +57,7 @@ fn default_currency() -> Currency {
 
 /// Opens a store or dark store (owner only); codes are unique in the tenant.
 #[utoipa::path(
-    post, path = "/v1/stores", tag = "stores", security(("hq_key" = [])),
+    post, path = "/v1/stores", tag = "stores", security(("hq" = [])),
     request_body = NewStoreBody,
     responses((status = 201, description = "Created", body = Store), Refused, Conflict)
 )]
@@ -82,7 +82,7 @@ async fn create_store(
 
 /// The stores this key reaches, by code.
 #[utoipa::path(
-    get, path = "/v1/stores", tag = "stores", security(("hq_key" = [])),
+    get, path = "/v1/stores", tag = "stores", security(("hq" = [])),
     responses((status = 200, description = "OK", body = Vec<Store>), Refused)
 )]
 async fn list_stores(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<Store>>, ApiError> {
@@ -93,7 +93,7 @@ async fn list_stores(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<Sto
 
 /// One store and its status.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}", tag = "stores", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Store), Refused, NotFound)
 )]
@@ -128,7 +128,7 @@ struct CreatedTerminal {
 
 /// Registers a till; the answer holds its one-time enrollment code.
 #[utoipa::path(
-    post, path = "/v1/stores/{store_id}/terminals", tag = "stores", security(("hq_key" = [])),
+    post, path = "/v1/stores/{store_id}/terminals", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     request_body = NewTerminalBody,
     responses((status = 201, description = "Created", body = CreatedTerminal), Refused, NotFound, Conflict)
@@ -173,7 +173,7 @@ async fn create_terminal(
 
 /// The store's terminals with their sync status: last seen, cursor lag, queue.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/terminals", tag = "stores", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/terminals", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Vec<Terminal>), Refused, NotFound)
 )]
@@ -194,7 +194,7 @@ async fn terminals(
 /// Withdraws a lost or stolen till's credential. Its queued sales stay on the
 /// till; re-enroll it with a new code to send them.
 #[utoipa::path(
-    post, path = "/v1/stores/{store_id}/terminals/{terminal_id}/revoke", tag = "stores", security(("hq_key" = [])),
+    post, path = "/v1/stores/{store_id}/terminals/{terminal_id}/revoke", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ("terminal_id" = TerminalId, Path)),
     responses((status = 204, description = "Revoked"), Refused, NotFound)
 )]
@@ -248,7 +248,7 @@ struct NewProductBody {
 
 /// Creates a product with its variants, barcodes and base prices.
 #[utoipa::path(
-    post, path = "/v1/products", tag = "catalog", security(("hq_key" = [])),
+    post, path = "/v1/products", tag = "catalog", security(("hq" = [])),
     request_body = NewProductBody,
     responses((status = 201, description = "Created", body = Product), Refused, NotFound, Conflict)
 )]
@@ -335,7 +335,7 @@ struct PriceBody {
 
 /// Sets a variant's base price (the price when no window applies).
 #[utoipa::path(
-    put, path = "/v1/variants/{variant_id}/price", tag = "prices", security(("hq_key" = [])),
+    put, path = "/v1/variants/{variant_id}/price", tag = "prices", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
     request_body = PriceBody,
     responses((status = 200, description = "OK", body = VariantRecord), Refused, NotFound)
@@ -367,7 +367,7 @@ struct Inventory {
 /// Every variant's position at the store: on hand, reserved, available,
 /// listing and orderability with its reasons.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/inventory", tag = "inventory", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/inventory", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Inventory), Refused, NotFound)
 )]
@@ -390,7 +390,7 @@ async fn inventory(
 
 /// The store's stock ledger, a page at a time, in the order the hub recorded it.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/movements", tag = "inventory", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/movements", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path), PageParams),
     responses((status = 200, description = "OK", body = Paged<MovementRecord>), Refused, NotFound)
 )]
@@ -412,7 +412,7 @@ async fn movements(
 
 /// What the store's tills sold, a page at a time, in the order it reached the hub.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/sales", tag = "sales", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/sales", tag = "sales", security(("hq" = [])),
     params(("store_id" = StoreId, Path), PageParams),
     responses((status = 200, description = "OK", body = Paged<SaleSummary>), Refused, NotFound)
 )]
@@ -434,7 +434,7 @@ async fn sales(
 
 /// The store's closed shifts: each terminal's Z report as it uploaded it.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/shifts", tag = "sales", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/shifts", tag = "sales", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Vec<pos_shared::shift::ShiftReport>), Refused, NotFound)
 )]
@@ -455,7 +455,7 @@ async fn shifts(
 /// What the store's tills logged as sensitive (voids, approvals, sign-ins),
 /// newest first, the latest 500.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/audit", tag = "sales", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/audit", tag = "sales", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Vec<pos_shared::audit::AuditEntry>), Refused, NotFound)
 )]
@@ -475,7 +475,7 @@ async fn audit_log(
 
 /// A store document in Automerge's save format, loadable by any Automerge library.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/documents/{purpose}", tag = "sales", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/documents/{purpose}", tag = "sales", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ("purpose" = String, Path, description = "The document's purpose, as terminals sync it")),
     responses(
         (status = 200, description = "The document in Automerge's save format", content_type = "application/octet-stream", body = Vec<u8>),

@@ -45,7 +45,7 @@ const MAX_STORES: usize = 500;
 
 /// Issues a key for a person or system (owner only); its secret is shown once.
 #[utoipa::path(
-    post, path = "/v1/api-keys", operation_id = "create_api_key", tag = "access", security(("hq_key" = [])),
+    post, path = "/v1/api-keys", operation_id = "create_api_key", tag = "access", security(("hq" = [])),
     request_body = NewKeyBody,
     responses((status = 201, description = "Created", body = IssuedKey), Refused, NotFound)
 )]
@@ -89,7 +89,7 @@ async fn create(
 
 /// The tenant's keys, revoked ones included, never their secrets (owner only).
 #[utoipa::path(
-    get, path = "/v1/api-keys", operation_id = "list_api_keys", tag = "access", security(("hq_key" = [])),
+    get, path = "/v1/api-keys", operation_id = "list_api_keys", tag = "access", security(("hq" = [])),
     responses((status = 200, description = "OK", body = Vec<ApiKeyInfo>), Refused)
 )]
 async fn list(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<ApiKeyInfo>>, ApiError> {
@@ -102,7 +102,7 @@ async fn list(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<ApiKeyInfo
 
 /// Revokes a key at once (owner only); the last owner key cannot be revoked.
 #[utoipa::path(
-    post, path = "/v1/api-keys/{key_id}/revoke", tag = "access", security(("hq_key" = [])),
+    post, path = "/v1/api-keys/{key_id}/revoke", tag = "access", security(("hq" = [])),
     params(("key_id" = Uuid, Path)),
     responses((status = 200, description = "OK", body = ApiKeyInfo), Refused, NotFound, Conflict)
 )]

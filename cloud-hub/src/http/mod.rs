@@ -12,11 +12,13 @@ mod paging;
 mod prices;
 mod replenishment;
 mod reservations;
+mod sessions;
 mod staff;
 mod stock;
 mod store_view;
 pub(crate) mod sync;
 mod transfers;
+mod users;
 mod variants;
 
 use crate::storage::{DbError, DynStorage};
@@ -41,6 +43,8 @@ pub struct AppState {
     pub(crate) closing: Arc<watch::Sender<bool>>,
     /// Snapshots terminals are downloading, kept so a cut download can resume.
     pub(crate) snapshots: Arc<crate::snapshot::SnapshotCache>,
+    /// How long an HQ user's session lasts from sign-in.
+    pub(crate) session_lifetime: std::time::Duration,
 }
 
 impl AppState {
@@ -50,7 +54,13 @@ impl AppState {
             admin_token,
             closing: Arc::new(watch::Sender::new(false)),
             snapshots: Arc::default(),
+            session_lifetime: std::time::Duration::from_secs(12 * 3600),
         }
+    }
+
+    pub fn with_session_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.session_lifetime = lifetime;
+        self
     }
 
     /// Tells waiting requests that the hub is going down.
@@ -106,6 +116,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(hq::router())
         .merge(keys::router())
+        .merge(users::router())
+        .merge(sessions::router())
         .merge(catalog::router())
         .merge(catalog_read::router())
         .merge(events::router())
@@ -177,7 +189,9 @@ pub(crate) fn bulk_error(list: &str, err: DbError) -> ApiError {
 
 /// Turns a unique-constraint name (PostgreSQL) or message (SQLite) into words.
 fn describe_conflict(rule: &str) -> (&'static str, &'static str) {
-    if rule.contains("sku") {
+    if rule.contains("hq_users") && rule.contains("email") {
+        ("email", "a user with this email already exists")
+    } else if rule.contains("sku") {
         ("sku", "a variant with this SKU already exists")
     } else if rule.contains("gtin") {
         ("barcode", "a variant with this barcode already exists")

@@ -27,14 +27,11 @@ quantities are exact decimal strings; ids are UUIDv7. Every error is a problem J
         (name = "staff", description = "Cashiers and managers of a store"),
         (name = "sales", description = "What the tills sold, their shifts, audit and documents"),
         (name = "events", description = "Every change in the standard envelope, paged or live"),
-        (name = "access", description = "Tenants and HQ API keys"),
+        (name = "access", description = "Tenants, HQ users and their sign-in, and HQ API keys"),
         (name = "sync", description = "Terminals: enrollment, change feed, snapshot, outbox, documents"),
     )
 )]
 pub(crate) struct HubApi;
-
-/// Security scheme names used by `security(...)` on each path.
-pub(crate) const HQ_KEY: &str = "hq_key";
 
 struct Credentials;
 
@@ -42,7 +39,7 @@ impl Modify for Credentials {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         let components = api.components.get_or_insert_with(Default::default);
         for (name, what) in [
-            (HQ_KEY, "An HQ API key (`hq_…`), sent as a bearer token; its role and store limits decide what it may do."),
+            ("hq", "An HQ credential sent as a bearer token: an API key (`hq_…`) for a system, or the session token (`hqs_…`) of a user who signed in. Its role and store limits decide what it may do."),
             ("device_token", "A terminal's credential from enrollment, sent as a bearer token; it reads its store's feed and writes its store's facts."),
             ("admin_token", "The hub operator's token (`HUB_ADMIN_TOKEN`), for creating tenants."),
         ] {

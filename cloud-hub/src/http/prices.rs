@@ -55,7 +55,7 @@ struct BasePricesSet {
 /// Sets many variants' base prices in one transaction (a new price list):
 /// all of them, or — if any is refused — none, with the error naming `prices[i]`.
 #[utoipa::path(
-    post, path = "/v1/prices/bulk", tag = "prices", security(("hq_key" = [])),
+    post, path = "/v1/prices/bulk", tag = "prices", security(("hq" = [])),
     request_body = BasePricesBody,
     responses((status = 200, description = "Set", body = BasePricesSet), Refused, NotFound)
 )]
@@ -125,7 +125,7 @@ struct WindowBody {
 /// Schedules a price window for a variant: chain-wide or one store's, per
 /// channel, with an optional MRP; windows of one scope and channel may not overlap.
 #[utoipa::path(
-    post, path = "/v1/variants/{variant_id}/prices", tag = "prices", security(("hq_key" = [])),
+    post, path = "/v1/variants/{variant_id}/prices", tag = "prices", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
     request_body = WindowBody,
     responses((status = 201, description = "Created", body = PriceWindow), Refused, NotFound, Conflict)
@@ -160,7 +160,7 @@ async fn schedule(
 
 /// A variant's price windows, past, current and to come.
 #[utoipa::path(
-    get, path = "/v1/variants/{variant_id}/prices", tag = "prices", security(("hq_key" = [])),
+    get, path = "/v1/variants/{variant_id}/prices", tag = "prices", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
     responses((status = 200, description = "OK", body = Vec<PriceWindow>), Refused, NotFound)
 )]
@@ -188,7 +188,7 @@ struct EndBody {
 
 /// Ends a window early (a promotion stopped); one not yet begun is cancelled.
 #[utoipa::path(
-    post, path = "/v1/prices/{price_id}/end", tag = "prices", security(("hq_key" = [])),
+    post, path = "/v1/prices/{price_id}/end", tag = "prices", security(("hq" = [])),
     params(("price_id" = PriceId, Path)),
     request_body = EndBody,
     responses((status = 200, description = "OK", body = PriceWindow), Refused, NotFound, Conflict)
@@ -221,7 +221,7 @@ struct EffectiveQuery {
 /// The price a store charges for a variant at an instant, in one query: the
 /// store's window, else the chain's, else the base price, with its `source`.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/prices/{variant_id}", tag = "prices", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/prices/{variant_id}", tag = "prices", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ("variant_id" = VariantId, Path), EffectiveQuery),
     responses((status = 200, description = "OK", body = EffectivePrice), Refused, NotFound)
 )]

@@ -28,7 +28,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 
 /// The store's batches in stock, soonest to expire first.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/batches", tag = "inventory", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/batches", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Vec<BatchLine>), Refused, NotFound)
 )]
@@ -58,7 +58,7 @@ struct ReorderBody {
 /// Sets an item's reorder point at a store, or removes it with `null`. A
 /// point at or above what is available raises `inventory.stock.low` at once.
 #[utoipa::path(
-    put, path = "/v1/stores/{store_id}/reorder-points/{variant_id}", operation_id = "set_reorder_point", tag = "inventory", security(("hq_key" = [])),
+    put, path = "/v1/stores/{store_id}/reorder-points/{variant_id}", operation_id = "set_reorder_point", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ("variant_id" = VariantId, Path)),
     request_body = ReorderBody,
     responses(
@@ -95,7 +95,7 @@ async fn set(
 /// Every item with a reorder point at the store, by SKU, with what is
 /// available now and whether it is low.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/reorder-points", operation_id = "list_reorder_points", tag = "inventory", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/reorder-points", operation_id = "list_reorder_points", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Vec<ReorderLine>), Refused, NotFound)
 )]

@@ -47,7 +47,7 @@ struct ReserveBody {
 /// Holds stock for an order, against on hand less what other orders hold;
 /// a retry with the same `reservation_id` and request returns the same hold.
 #[utoipa::path(
-    post, path = "/v1/stores/{store_id}/reservations", tag = "inventory", security(("hq_key" = [])),
+    post, path = "/v1/stores/{store_id}/reservations", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     request_body = ReserveBody,
     responses(
@@ -97,7 +97,7 @@ async fn reserve(
 
 /// One reservation and its state.
 #[utoipa::path(
-    get, path = "/v1/reservations/{reservation_id}", operation_id = "reservation", tag = "inventory", security(("hq_key" = [])),
+    get, path = "/v1/reservations/{reservation_id}", operation_id = "reservation", tag = "inventory", security(("hq" = [])),
     params(("reservation_id" = Uuid, Path)),
     responses((status = 200, description = "OK", body = Reservation), Refused, NotFound)
 )]
@@ -141,7 +141,7 @@ async fn settle(
 
 /// Gives the held stock back.
 #[utoipa::path(
-    post, path = "/v1/reservations/{reservation_id}/release", tag = "inventory", security(("hq_key" = [])),
+    post, path = "/v1/reservations/{reservation_id}/release", tag = "inventory", security(("hq" = [])),
     params(("reservation_id" = Uuid, Path)),
     responses((status = 200, description = "OK", body = Reservation), Refused, NotFound, Conflict)
 )]
@@ -155,7 +155,7 @@ async fn release(
 
 /// Takes the held stock out of the ledger as a sale (the goods left).
 #[utoipa::path(
-    post, path = "/v1/reservations/{reservation_id}/commit", tag = "inventory", security(("hq_key" = [])),
+    post, path = "/v1/reservations/{reservation_id}/commit", tag = "inventory", security(("hq" = [])),
     params(("reservation_id" = Uuid, Path)),
     responses((status = 200, description = "OK", body = Reservation), Refused, NotFound, Conflict)
 )]

@@ -61,7 +61,7 @@ struct NewStaffBody {
 
 /// Adds a member of staff who signs in at the store's tills with a code and PIN.
 #[utoipa::path(
-    post, path = "/v1/stores/{store_id}/staff", operation_id = "create_staff", tag = "staff", security(("hq_key" = [])),
+    post, path = "/v1/stores/{store_id}/staff", operation_id = "create_staff", tag = "staff", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     request_body = NewStaffBody,
     responses((status = 201, description = "Created", body = StaffView), Refused, NotFound, Conflict)
@@ -97,7 +97,7 @@ async fn create(
 
 /// The store's staff, never their PINs or hashes.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/staff", operation_id = "list_staff", tag = "staff", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/staff", operation_id = "list_staff", tag = "staff", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Vec<StaffView>), Refused, NotFound)
 )]
@@ -153,7 +153,7 @@ async fn set_active(
 /// Stops a member of staff signing in, on every till once they hear of it.
 /// Stops someone signing in (tills hear at once).
 #[utoipa::path(
-    post, path = "/v1/staff/{staff_id}/deactivate", tag = "staff", security(("hq_key" = [])),
+    post, path = "/v1/staff/{staff_id}/deactivate", tag = "staff", security(("hq" = [])),
     params(("staff_id" = StaffId, Path)),
     responses((status = 200, description = "OK", body = StaffView), Refused, NotFound)
 )]
@@ -167,7 +167,7 @@ async fn deactivate(
 
 /// Lets someone sign in again.
 #[utoipa::path(
-    post, path = "/v1/staff/{staff_id}/activate", tag = "staff", security(("hq_key" = [])),
+    post, path = "/v1/staff/{staff_id}/activate", tag = "staff", security(("hq" = [])),
     params(("staff_id" = StaffId, Path)),
     responses((status = 200, description = "OK", body = StaffView), Refused, NotFound)
 )]

@@ -99,7 +99,7 @@ struct RecordedMovement {
 /// Records a stock movement; a retry with the same `movement_id` is answered
 /// as a duplicate and counts once.
 #[utoipa::path(
-    post, path = "/v1/stores/{store_id}/movements", tag = "inventory", security(("hq_key" = [])),
+    post, path = "/v1/stores/{store_id}/movements", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     request_body = MovementBody,
     responses(
@@ -153,7 +153,7 @@ struct RecordedMovements {
 /// Records many movements at a store in one transaction: all of them, or —
 /// if any is refused — none, with the error naming `movements[i]`.
 #[utoipa::path(
-    post, path = "/v1/stores/{store_id}/movements/bulk", tag = "inventory", security(("hq_key" = [])),
+    post, path = "/v1/stores/{store_id}/movements/bulk", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     request_body = MovementsBody,
     responses((status = 200, description = "Recorded", body = RecordedMovements), Refused, NotFound, Conflict)

@@ -37,7 +37,7 @@ struct StatusBody {
 
 /// Opens, closes or pauses a store for orders.
 #[utoipa::path(
-    put, path = "/v1/stores/{store_id}/status", tag = "stores", security(("hq_key" = [])),
+    put, path = "/v1/stores/{store_id}/status", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     request_body = StatusBody,
     responses((status = 200, description = "OK", body = Store), Refused, NotFound)
@@ -69,7 +69,7 @@ async fn set_status(
 /// Sets when the store takes orders: outside these hours its items are not
 /// orderable (`outside_hours`) and reservations are refused.
 #[utoipa::path(
-    put, path = "/v1/stores/{store_id}/hours", tag = "stores", security(("hq_key" = [])),
+    put, path = "/v1/stores/{store_id}/hours", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     request_body = OpeningHours,
     responses((status = 200, description = "The store with its hours", body = Store), Refused, NotFound)
@@ -94,7 +94,7 @@ async fn set_hours(
 
 /// Removes the store's hours: it takes orders at any hour its status is open.
 #[utoipa::path(
-    delete, path = "/v1/stores/{store_id}/hours", tag = "stores", security(("hq_key" = [])),
+    delete, path = "/v1/stores/{store_id}/hours", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "The store without hours", body = Store), Refused, NotFound)
 )]
@@ -128,7 +128,7 @@ struct Listing {
 /// Puts a variant into a store's assortment or takes it out (every variant is
 /// in every store's assortment unless delisted there).
 #[utoipa::path(
-    put, path = "/v1/stores/{store_id}/assortment/{variant_id}", tag = "stores", security(("hq_key" = [])),
+    put, path = "/v1/stores/{store_id}/assortment/{variant_id}", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ("variant_id" = VariantId, Path)),
     request_body = ListingBody,
     responses((status = 200, description = "OK", body = Listing), Refused, NotFound)
@@ -173,7 +173,7 @@ struct Block {
 /// Puts an item's stock at a store on hold (`blocked` in the catalog view:
 /// no orders, no reservations) or releases it.
 #[utoipa::path(
-    put, path = "/v1/stores/{store_id}/blocks/{variant_id}", tag = "stores", security(("hq_key" = [])),
+    put, path = "/v1/stores/{store_id}/blocks/{variant_id}", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ("variant_id" = VariantId, Path)),
     request_body = BlockBody,
     responses((status = 200, description = "OK", body = Block), Refused, NotFound)
@@ -222,7 +222,7 @@ struct ViewQuery {
 /// Every item as the store's customers see it, in one query: listing,
 /// effective price and its source, stock, and orderability with every reason.
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/catalog-view", tag = "stores", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/catalog-view", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ViewQuery),
     responses((status = 200, description = "OK", body = CatalogView), Refused, NotFound)
 )]

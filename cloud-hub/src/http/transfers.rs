@@ -42,7 +42,7 @@ struct DispatchBody {
 /// Sends stock to another store: a `transfer_out` movement at this store now,
 /// against what it has available; the destination receives it later.
 #[utoipa::path(
-    post, path = "/v1/stores/{store_id}/transfers", tag = "inventory", security(("hq_key" = [])),
+    post, path = "/v1/stores/{store_id}/transfers", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path, description = "The store the stock leaves")),
     request_body = DispatchBody,
     responses(
@@ -95,7 +95,7 @@ async fn dispatch(
 
 /// The store's transfers, sent and received, newest first (the latest 500).
 #[utoipa::path(
-    get, path = "/v1/stores/{store_id}/transfers", operation_id = "list_transfers", tag = "inventory", security(("hq_key" = [])),
+    get, path = "/v1/stores/{store_id}/transfers", operation_id = "list_transfers", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
     responses((status = 200, description = "OK", body = Vec<Transfer>), Refused, NotFound)
 )]
@@ -115,7 +115,7 @@ async fn list(
 
 /// One transfer and what became of it.
 #[utoipa::path(
-    get, path = "/v1/transfers/{transfer_id}", operation_id = "transfer", tag = "inventory", security(("hq_key" = [])),
+    get, path = "/v1/transfers/{transfer_id}", operation_id = "transfer", tag = "inventory", security(("hq" = [])),
     params(("transfer_id" = Uuid, Path)),
     responses((status = 200, description = "OK", body = Transfer), Refused, NotFound)
 )]
@@ -147,7 +147,7 @@ struct ReceiveBody {
 /// Takes a transfer in at its destination: a `transfer_in` movement for what
 /// arrived. Receiving again with the same quantity changes nothing.
 #[utoipa::path(
-    post, path = "/v1/transfers/{transfer_id}/receive", tag = "inventory", security(("hq_key" = [])),
+    post, path = "/v1/transfers/{transfer_id}/receive", tag = "inventory", security(("hq" = [])),
     params(("transfer_id" = Uuid, Path)),
     request_body = ReceiveBody,
     responses((status = 200, description = "Received", body = Transfer), Refused, NotFound, Conflict)

@@ -54,7 +54,7 @@ async fn set_disabled(
 /// Stops orders for the item at every store (`item_disabled` in the
 /// catalog view); tills keep selling what is on their shelves.
 #[utoipa::path(
-    post, path = "/v1/variants/{variant_id}/disable", tag = "catalog", security(("hq_key" = [])),
+    post, path = "/v1/variants/{variant_id}/disable", tag = "catalog", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
     responses((status = 200, description = "Disabled (or already)", body = Ordering), Refused, NotFound)
 )]
@@ -68,7 +68,7 @@ async fn disable(
 
 /// Lets orders for the item be taken again.
 #[utoipa::path(
-    post, path = "/v1/variants/{variant_id}/enable", tag = "catalog", security(("hq_key" = [])),
+    post, path = "/v1/variants/{variant_id}/enable", tag = "catalog", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
     responses((status = 200, description = "Enabled (or already)", body = Ordering), Refused, NotFound)
 )]
@@ -163,7 +163,7 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
 /// Changes a variant's details; an edit that changes nothing makes no version
 /// and reaches no till.
 #[utoipa::path(
-    patch, path = "/v1/variants/{variant_id}", tag = "catalog", security(("hq_key" = [])),
+    patch, path = "/v1/variants/{variant_id}", tag = "catalog", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
     request_body = PatchBody,
     responses((status = 200, description = "OK", body = VariantRecord), Refused, NotFound, Conflict)
@@ -198,7 +198,7 @@ async fn update(
 
 /// Takes a variant out of the catalog (a soft delete; tills get a tombstone).
 #[utoipa::path(
-    delete, path = "/v1/variants/{variant_id}", tag = "catalog", security(("hq_key" = [])),
+    delete, path = "/v1/variants/{variant_id}", tag = "catalog", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
     responses((status = 204, description = "Deleted, or already deleted"), Refused, NotFound)
 )]
@@ -218,7 +218,7 @@ async fn delete(
 
 /// Brings a deleted variant back as it was.
 #[utoipa::path(
-    post, path = "/v1/variants/{variant_id}/restore", tag = "catalog", security(("hq_key" = [])),
+    post, path = "/v1/variants/{variant_id}/restore", tag = "catalog", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
     responses((status = 200, description = "OK", body = VariantRecord), Refused, NotFound, Conflict)
 )]

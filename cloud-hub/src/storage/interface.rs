@@ -21,6 +21,64 @@ pub trait Storage: Send + Sync + 'static {
     /// Revokes a key; the last owner key is refused ([`DbError::State`]).
     async fn revoke_api_key(&self, tenant: TenantId, key: uuid::Uuid) -> DbResult<ApiKeyInfo>;
 
+    /// Invites a user; the email is unique across the hub ([`DbError::Conflict`]).
+    async fn create_user(&self, tenant: TenantId, user: &NewUser) -> DbResult<UserInfo>;
+    async fn users(&self, tenant: TenantId) -> DbResult<Vec<UserInfo>>;
+    async fn user(&self, tenant: TenantId, user: uuid::Uuid) -> DbResult<UserInfo>;
+    /// Changes name, role or stores; demoting the last owner is refused.
+    async fn update_user(
+        &self,
+        tenant: TenantId,
+        user: uuid::Uuid,
+        patch: &UserPatch,
+    ) -> DbResult<UserInfo>;
+    /// Disabling ends the user's sessions; the last owner is refused.
+    async fn set_user_disabled(
+        &self,
+        tenant: TenantId,
+        user: uuid::Uuid,
+        disabled: bool,
+    ) -> DbResult<UserInfo>;
+    /// A new invitation (also how a forgotten password is reset).
+    async fn reinvite_user(
+        &self,
+        tenant: TenantId,
+        user: uuid::Uuid,
+        invitation: &Invitation,
+    ) -> DbResult<UserInfo>;
+    /// The user a (lower-cased) email names, for signing in.
+    async fn sign_in_record(&self, email: &str) -> DbResult<SignInRecord>;
+    async fn sign_in_record_of(&self, tenant: TenantId, user: uuid::Uuid)
+        -> DbResult<SignInRecord>;
+    /// Counts a wrong password; answers the lock's end if this one locked the user out.
+    async fn sign_in_failed(&self, user: uuid::Uuid, lock: LockOut) -> DbResult<Option<Timestamp>>;
+    async fn open_session(
+        &self,
+        tenant: TenantId,
+        user: uuid::Uuid,
+        session: &NewSession,
+    ) -> DbResult<UserInfo>;
+    /// The email of the user an outstanding invitation is for.
+    async fn invitation_email(&self, code_hash: &str) -> DbResult<String>;
+    /// Sets the password an invitation was for and opens a session.
+    async fn accept_invitation(
+        &self,
+        code_hash: &str,
+        password_hash: &str,
+        session: &NewSession,
+    ) -> DbResult<UserInfo>;
+    /// Sets a new password, ending every session but `keep_session`.
+    async fn change_password(
+        &self,
+        tenant: TenantId,
+        user: uuid::Uuid,
+        password_hash: &str,
+        keep_session: &str,
+    ) -> DbResult<()>;
+    /// What a working session grants and when it ends.
+    async fn session_grant(&self, token_hash: &str) -> DbResult<(crate::roles::Grant, Timestamp)>;
+    async fn end_session(&self, token_hash: &str) -> DbResult<()>;
+
     async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store>;
     async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store>;
     /// Every store of the tenant, by code.

@@ -44,6 +44,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(24, "hub-postgres/0024_batches.sql"),
     migration!(25, "hub-postgres/0025_opening_hours.sql"),
     migration!(26, "hub-postgres/0026_store_kinds_and_bins.sql"),
+    migration!(27, "hub-postgres/0027_hq_users.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -73,6 +74,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(24, "hub-sqlite/0024_batches.sql"),
     migration!(25, "hub-sqlite/0025_opening_hours.sql"),
     migration!(26, "hub-sqlite/0026_store_kinds_and_bins.sql"),
+    migration!(27, "hub-sqlite/0027_hq_users.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -34,10 +34,12 @@ mod sql_rows;
 mod sql_snapshot;
 mod sql_staff;
 mod sql_stores;
+mod sql_users;
 mod sql_variants;
 mod sql_writes;
 mod sqlite;
 pub mod transfers;
+pub mod users;
 pub mod versions;
 
 pub use postgres::PgStorage;
@@ -416,6 +418,9 @@ pub enum MovementOutcome {
 }
 
 pub use interface::Storage;
+pub use users::{
+    Invitation, LockOut, NewSession, NewUser, SignInRecord, UserInfo, UserPatch, UserStatus,
+};
 
 pub type DynStorage = Arc<dyn Storage>;
 

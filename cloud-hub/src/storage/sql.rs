@@ -35,6 +35,7 @@ macro_rules! sql_storage {
         $crate::storage::sql_writes::sql_write_paths!($storage, $db);
         $crate::storage::sql_events::sql_event_paths!($storage);
         $crate::storage::sql_keys::sql_key_paths!($storage);
+        $crate::storage::sql_users::sql_user_paths!($storage);
         $crate::storage::sql_staff::sql_staff_paths!($storage);
         $crate::storage::sql_catalog::sql_catalog_paths!($storage);
         $crate::storage::sql_prices::sql_price_paths!($storage);
@@ -88,6 +89,66 @@ macro_rules! sql_storage {
 
             async fn revoke_api_key(&self, tenant: TenantId, key: Uuid) -> DbResult<ApiKeyInfo> {
                 self.revoke_key(tenant, key).await
+            }
+
+            async fn create_user(&self, tenant: TenantId, user: &NewUser) -> DbResult<UserInfo> {
+                self.insert_user(tenant, user).await
+            }
+
+            async fn users(&self, tenant: TenantId) -> DbResult<Vec<UserInfo>> {
+                self.list_users(tenant).await
+            }
+
+            async fn user(&self, tenant: TenantId, user: Uuid) -> DbResult<UserInfo> {
+                self.read_user(tenant, user).await
+            }
+
+            async fn update_user(&self, tenant: TenantId, user: Uuid, patch: &UserPatch) -> DbResult<UserInfo> {
+                self.patch_user(tenant, user, patch).await
+            }
+
+            async fn set_user_disabled(&self, tenant: TenantId, user: Uuid, disabled: bool) -> DbResult<UserInfo> {
+                self.mark_user_disabled(tenant, user, disabled).await
+            }
+
+            async fn reinvite_user(&self, tenant: TenantId, user: Uuid, invitation: &Invitation) -> DbResult<UserInfo> {
+                self.renew_invitation(tenant, user, invitation).await
+            }
+
+            async fn sign_in_record(&self, email: &str) -> DbResult<SignInRecord> {
+                self.sign_in_by_email(email).await
+            }
+
+            async fn sign_in_record_of(&self, tenant: TenantId, user: Uuid) -> DbResult<SignInRecord> {
+                self.sign_in_by_id(tenant, user).await
+            }
+
+            async fn sign_in_failed(&self, user: Uuid, lock: LockOut) -> DbResult<Option<Timestamp>> {
+                self.count_failed_sign_in(user, lock).await
+            }
+
+            async fn open_session(&self, tenant: TenantId, user: Uuid, session: &NewSession) -> DbResult<UserInfo> {
+                self.start_session(tenant, user, session).await
+            }
+
+            async fn invitation_email(&self, code_hash: &str) -> DbResult<String> {
+                self.email_for_invitation(code_hash).await
+            }
+
+            async fn accept_invitation(&self, code_hash: &str, password_hash: &str, session: &NewSession) -> DbResult<UserInfo> {
+                self.take_invitation(code_hash, password_hash, session).await
+            }
+
+            async fn change_password(&self, tenant: TenantId, user: Uuid, password_hash: &str, keep_session: &str) -> DbResult<()> {
+                self.replace_password(tenant, user, password_hash, keep_session).await
+            }
+
+            async fn session_grant(&self, token_hash: &str) -> DbResult<($crate::roles::Grant, Timestamp)> {
+                self.grant_for_session(token_hash).await
+            }
+
+            async fn end_session(&self, token_hash: &str) -> DbResult<()> {
+                self.close_session(token_hash).await
             }
 
             async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store> {

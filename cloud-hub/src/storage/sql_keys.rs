@@ -1,11 +1,12 @@
 //! HQ API keys at the hub, for both backends: what a key grants, and the
-//! owner's list, issue and revoke. Only hashes are stored. Expanded inside
+//! owner's list, issue and revoke, and the rules keys share with users (store
+//! limits name real stores; a tenant keeps an owner). Only hashes are stored. Expanded inside
 //! `sql_storage!`.
 
 /// Implements the API key queries on `$storage`.
 macro_rules! sql_key_paths {
     ($storage:ty) => {
-        use $crate::roles::{Grant, Role as KeyRole};
+        use $crate::roles::{Actor, Grant, Role as KeyRole};
         use $crate::storage::{ApiKeyInfo, NewApiKey};
 
         type KeyRow = (Uuid, String, String, Option<String>, i64, Option<i64>);
@@ -17,11 +18,7 @@ macro_rules! sql_key_paths {
                 key_id: id,
                 label,
                 role: KeyRole::parse(&role).ok_or_else(|| DbError::Corrupt(format!("api key {id}: role {role:?}")))?,
-                store_ids: match stores {
-                    Some(json) => serde_json::from_str(&json)
-                        .map_err(|e| DbError::Corrupt(format!("api key {id} stores: {e}")))?,
-                    None => Vec::new(),
-                },
+                store_ids: $crate::storage::sql::store_ids_from_json(&format!("api key {id}"), stores)?,
                 created_at: Timestamp::from_unix_millis(created),
                 revoked_at: revoked.map(Timestamp::from_unix_millis),
             })
@@ -37,30 +34,15 @@ macro_rules! sql_key_paths {
                 .await?;
                 let (id, label, role, stores, created, revoked, tenant) = row.ok_or(DbError::NotFound("api key"))?;
                 let info = key_from_row((id, label, role, stores, created, revoked))?;
-                Ok(Grant { key_id: id, tenant: TenantId::from_uuid(tenant), role: info.role, stores: info.store_ids })
+                Ok(Grant { actor: Actor::Key(id), tenant: TenantId::from_uuid(tenant), role: info.role, stores: info.store_ids })
             }
 
             pub(crate) async fn insert_api_key(&self, tenant: TenantId, key: &NewApiKey) -> DbResult<ApiKeyInfo> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                for (i, store) in key.store_ids.iter().enumerate() {
-                    let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant.as_uuid())
-                        .bind(store.as_uuid())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if found.is_none() {
-                        return Err(DbError::InvalidField {
-                            field: "store_ids",
-                            detail: format!("store_ids[{i}]: no store {store}"),
-                        });
-                    }
-                }
+                Self::check_store_ids(&mut tx, tenant, &key.store_ids).await?;
                 let id = Uuid::now_v7();
-                let stores = (!key.store_ids.is_empty())
-                    .then(|| serde_json::to_string(&key.store_ids))
-                    .transpose()
-                    .map_err(|e| DbError::Corrupt(e.to_string()))?;
+                let stores = $crate::storage::sql::store_ids_to_json(&key.store_ids)?;
                 sqlx::query(
                     "INSERT INTO api_keys (key_hash, tenant_id, label, created_at_ms, id, role, store_ids) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
@@ -76,6 +58,43 @@ macro_rules! sql_key_paths {
                 let info = Self::key_in(&mut tx, tenant, id).await?;
                 tx.commit().await?;
                 Ok(info)
+            }
+
+            /// Refuses a store limit naming a store the tenant does not have.
+            async fn check_store_ids(tx: &mut Tx<'_>, tenant: TenantId, stores: &[StoreId]) -> DbResult<()> {
+                for (i, store) in stores.iter().enumerate() {
+                    let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(store.as_uuid())
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    if found.is_none() {
+                        return Err(DbError::InvalidField {
+                            field: "store_ids",
+                            detail: format!("store_ids[{i}]: no store {store}"),
+                        });
+                    }
+                }
+                Ok(())
+            }
+
+            /// How many working owner credentials the tenant has: unrevoked
+            /// owner keys, and enabled owner users who have a password.
+            async fn owner_credentials(tx: &mut Tx<'_>, tenant: TenantId) -> DbResult<i64> {
+                let (keys,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1 AND role = 'owner' AND revoked_at_ms IS NULL",
+                )
+                .bind(tenant.as_uuid())
+                .fetch_one(&mut **tx)
+                .await?;
+                let (users,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM hq_users WHERE tenant_id = $1 AND role = 'owner' \
+                     AND disabled_at_ms IS NULL AND password_hash IS NOT NULL",
+                )
+                .bind(tenant.as_uuid())
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok(keys + users)
             }
 
             async fn key_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<ApiKeyInfo> {
@@ -108,19 +127,11 @@ macro_rules! sql_key_paths {
                 if key.revoked_at.is_some() {
                     return Ok(key);
                 }
-                if key.role == KeyRole::Owner {
-                    let (owners,): (i64,) = sqlx::query_as(
-                        "SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1 AND role = 'owner' AND revoked_at_ms IS NULL",
-                    )
-                    .bind(tenant.as_uuid())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    if owners <= 1 {
-                        return Err(DbError::State {
-                            field: "key_id",
-                            detail: "this is the last owner key; issue another owner key before revoking it".into(),
-                        });
-                    }
+                if key.role == KeyRole::Owner && Self::owner_credentials(&mut tx, tenant).await? <= 1 {
+                    return Err(DbError::State {
+                        field: "key_id",
+                        detail: "this is the tenant's last owner credential; issue another owner key or invite an owner before revoking it".into(),
+                    });
                 }
                 sqlx::query("UPDATE api_keys SET revoked_at_ms = $3 WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_uuid())

@@ -218,3 +218,21 @@ pub(crate) fn sale_from_row(row: SaleRow) -> DbResult<SaleSummary> {
         received_at: Timestamp::from_unix_millis(received),
     })
 }
+
+/// A credential's store limits as stored: a JSON list, `NULL` for every store.
+pub(crate) fn store_ids_to_json(stores: &[StoreId]) -> DbResult<Option<String>> {
+    (!stores.is_empty())
+        .then(|| serde_json::to_string(stores))
+        .transpose()
+        .map_err(|e| DbError::Corrupt(e.to_string()))
+}
+
+/// Reads back [`store_ids_to_json`]; `what` names the row for a corrupt one.
+pub(crate) fn store_ids_from_json(what: &str, json: Option<String>) -> DbResult<Vec<StoreId>> {
+    match json {
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| DbError::Corrupt(format!("{what} stores: {e}")))
+        }
+        None => Ok(Vec::new()),
+    }
+}

@@ -56,6 +56,14 @@ pub async fn database_url(backend: Backend, dir: &std::path::Path) -> String {
 }
 
 pub async fn spawn_hub(backend: Backend) -> TestHub {
+    spawn_hub_with(backend, |state| state).await
+}
+
+/// Like [`spawn_hub`], with the state adjusted first (a short session lifetime, say).
+pub async fn spawn_hub_with(
+    backend: Backend,
+    adjust: impl FnOnce(AppState) -> AppState,
+) -> TestHub {
     // Logs only when asked: TEST_LOG=1 cargo test
     if std::env::var_os("TEST_LOG").is_some() {
         cloud_hub::init_tracing();
@@ -69,7 +77,7 @@ pub async fn spawn_hub(backend: Backend) -> TestHub {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(storage.clone(), Some(ADMIN_TOKEN.into()));
+    let state = adjust(AppState::new(storage.clone(), Some(ADMIN_TOKEN.into())));
     tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
     tokio::spawn(cloud_hub::expire_reservations(
         storage.clone(),

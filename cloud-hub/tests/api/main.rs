@@ -24,5 +24,6 @@ mod roles;
 mod staff;
 mod stock;
 mod transfers;
+mod users;
 mod variants;
 mod versions;
