@@ -1,6 +1,7 @@
 //! `hubctl`: the HQ command line. It speaks only the hub's public HTTP API,
-//! with an HQ API key, so it can do nothing a key could not do by hand:
-//! create a tenant (with the admin token), issue keys, set up stores, import a
+//! with an HQ API key or a signed-in user's session token, so it can do
+//! nothing that credential could not do by hand: create a tenant (with the
+//! admin token), issue keys, invite users, sign in, set up stores, import a
 //! catalog file, show a store's stock and tail the event log.
 
 mod catalog_file;
@@ -8,6 +9,7 @@ mod client;
 mod events;
 mod import;
 mod table;
+mod users;
 
 use crate::storage::orderability::StoreStatus;
 use clap::{Args, Parser, Subcommand};
@@ -32,7 +34,7 @@ struct Cli {
         global = true
     )]
     hub: String,
-    /// An HQ API key of the tenant to work on.
+    /// An HQ API key of the tenant to work on, or a session token from `hubctl sign-in`.
     #[arg(long, env = "HUB_API_KEY", hide_env_values = true, global = true)]
     key: Option<String>,
     /// Print the hub's answers as JSON instead of tables.
@@ -50,6 +52,14 @@ enum Command {
     /// HQ API keys of the tenant (owner keys only).
     #[command(subcommand)]
     Key(KeyCommand),
+    /// People who sign in to HQ (owners only).
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Signs in with an email (or takes up an invitation) and prints a
+    /// session token; the password is read from standard input.
+    SignIn(users::SignInArgs),
+    /// Shows what the credential in use is: key or user, role, stores.
+    Whoami,
     /// The tenant's stores and dark stores.
     #[command(subcommand)]
     Store(StoreCommand),
@@ -150,13 +160,20 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         print_created_tenant(&created, cli.json);
         return Ok(ExitCode::SUCCESS);
     }
-    let key = cli
-        .key
-        .clone()
-        .ok_or_else(|| CliError::Usage("give an HQ API key with --key or HUB_API_KEY".into()))?;
+    if let Command::SignIn(args) = cli.command {
+        users::sign_in(&Client::new(&cli.hub, None)?, args, cli.json).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let key = cli.key.clone().ok_or_else(|| {
+        CliError::Usage("give an HQ API key or session token with --key or HUB_API_KEY".into())
+    })?;
     let hub = Client::new(&cli.hub, Some(key))?;
     match cli.command {
-        Command::Tenant(_) => unreachable!("handled above: needs no API key"),
+        Command::Tenant(_) | Command::SignIn(_) => {
+            unreachable!("handled above: needs no API key")
+        }
+        Command::User(command) => users::run(&hub, command, cli.json).await?,
+        Command::Whoami => users::whoami(&hub, cli.json).await?,
         Command::Key(command) => keys(&hub, command, cli.json).await?,
         Command::Store(command) => stores(&hub, command, cli.json).await?,
         Command::Import(args) => return import::run(&hub, args, cli.json).await,
