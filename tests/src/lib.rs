@@ -374,12 +374,12 @@ impl Hq {
         .map(|_| ())
     }
 
-    /// The store's till audit entries, newest first.
+    /// The store's till audit entries, in the order they reached the hub.
     pub async fn audit(&self, store: &str) -> HqResult<Vec<Value>> {
         self.store_list(store, "audit").await
     }
 
-    /// The store's closed shifts (Z reports), oldest first.
+    /// The store's closed shifts (Z reports), in the order they reached the hub.
     pub async fn shifts(&self, store: &str) -> HqResult<Vec<Value>> {
         self.store_list(store, "shifts").await
     }

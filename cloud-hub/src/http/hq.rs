@@ -432,45 +432,50 @@ async fn sales(
     Ok(Json(Paged::of(page, |s| s.sale_id.as_uuid())))
 }
 
-/// The store's closed shifts: each terminal's Z report as it uploaded it.
+/// The store's closed shifts: each terminal's Z report as it uploaded it, a
+/// page at a time, in the order they reached the hub.
 #[utoipa::path(
     get, path = "/v1/stores/{store_id}/shifts", tag = "sales", security(("hq" = [])),
-    params(("store_id" = StoreId, Path)),
-    responses((status = 200, description = "OK", body = Vec<pos_shared::shift::ShiftReport>), Refused, NotFound)
+    params(("store_id" = StoreId, Path), PageParams),
+    responses((status = 200, description = "OK", body = Paged<pos_shared::shift::ShiftReport>), Refused, NotFound)
 )]
 async fn shifts(
     State(app): State<AppState>,
     hq: Hq,
     Path(raw): Path<String>,
-) -> Result<Json<Vec<pos_shared::shift::ShiftReport>>, ApiError> {
+    params: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Json<Paged<pos_shared::shift::ShiftReport>>, ApiError> {
     let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .shift_closes(hq.tenant, store)
-            .await
-            .map_err(db_error)?,
-    ))
+    let Query(params) = params.map_err(super::query_error)?;
+    let page = app
+        .storage
+        .shift_closes(hq.tenant, store, params.page()?)
+        .await
+        .map_err(db_error)?;
+    Ok(Json(Paged::of(page, |s| s.shift_id.as_uuid())))
 }
 
 /// What the store's tills logged as sensitive (voids, approvals, sign-ins),
-/// newest first, the latest 500.
+/// a page at a time, in the order it reached the hub.
 #[utoipa::path(
     get, path = "/v1/stores/{store_id}/audit", tag = "sales", security(("hq" = [])),
-    params(("store_id" = StoreId, Path)),
-    responses((status = 200, description = "OK", body = Vec<pos_shared::audit::AuditEntry>), Refused, NotFound)
+    params(("store_id" = StoreId, Path), PageParams),
+    responses((status = 200, description = "OK", body = Paged<pos_shared::audit::AuditEntry>), Refused, NotFound)
 )]
 async fn audit_log(
     State(app): State<AppState>,
     hq: Hq,
     Path(raw): Path<String>,
-) -> Result<Json<Vec<pos_shared::audit::AuditEntry>>, ApiError> {
+    params: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Json<Paged<pos_shared::audit::AuditEntry>>, ApiError> {
     let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .audit_log(hq.tenant, store, 500)
-            .await
-            .map_err(db_error)?,
-    ))
+    let Query(params) = params.map_err(super::query_error)?;
+    let page = app
+        .storage
+        .audit_log(hq.tenant, store, params.page()?)
+        .await
+        .map_err(db_error)?;
+    Ok(Json(Paged::of(page, |e| e.entry_id.as_uuid())))
 }
 
 /// A store document in Automerge's save format, loadable by any Automerge library.

@@ -1,6 +1,6 @@
 //! Cursor pages for the lists HQ reads in the order the hub recorded them
-//! (a store's movements and sales): `?limit=&cursor=` in, `{items,
-//! next_cursor}` out. The cursor is the last item's id: opaque to callers,
+//! (a store's movements, sales, shifts, audit entries and transfers):
+//! `?limit=&cursor=` in, `{items, next_cursor}` out. The cursor is the last item's id: opaque to callers,
 //! stable while items are added.
 
 use crate::storage::{Recorded, RecordedPage};

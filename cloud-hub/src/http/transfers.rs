@@ -4,10 +4,12 @@
 //! receives at them.
 
 use super::openapi::{Conflict, NotFound, Refused};
+use super::paging::{PageParams, Paged};
 use super::{db_error, path_id, AppState};
 use crate::auth::Hq;
 use crate::storage::transfers::{NewTransfer, Transfer, TransferOutcome};
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
@@ -93,24 +95,27 @@ async fn dispatch(
     }
 }
 
-/// The store's transfers, sent and received, newest first (the latest 500).
+/// The store's transfers, sent and received, a page at a time in the order
+/// they were dispatched.
 #[utoipa::path(
     get, path = "/v1/stores/{store_id}/transfers", operation_id = "list_transfers", tag = "inventory", security(("hq" = [])),
-    params(("store_id" = StoreId, Path)),
-    responses((status = 200, description = "OK", body = Vec<Transfer>), Refused, NotFound)
+    params(("store_id" = StoreId, Path), PageParams),
+    responses((status = 200, description = "OK", body = Paged<Transfer>), Refused, NotFound)
 )]
 async fn list(
     State(app): State<AppState>,
     hq: Hq,
     Path(raw): Path<String>,
-) -> Result<Json<Vec<Transfer>>, ApiError> {
+    params: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Json<Paged<Transfer>>, ApiError> {
     let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .transfers(hq.tenant, store)
-            .await
-            .map_err(db_error)?,
-    ))
+    let Query(params) = params.map_err(super::query_error)?;
+    let page = app
+        .storage
+        .transfers(hq.tenant, store, params.page()?)
+        .await
+        .map_err(db_error)?;
+    Ok(Json(Paged::of(page, |t| t.transfer_id)))
 }
 
 /// One transfer and what became of it.

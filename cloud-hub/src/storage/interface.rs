@@ -377,12 +377,13 @@ pub trait Storage: Send + Sync + 'static {
     async fn announce_expiring_batches(&self, cutoff: &str) -> DbResult<u64>;
     /// A store's batches in stock, soonest to expire first.
     async fn batches(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<batches::BatchLine>>;
-    /// A store's transfers, sent and received, newest first.
+    /// A store's transfers, sent and received, in the order they were dispatched.
     async fn transfers(
         &self,
         tenant: TenantId,
         store: StoreId,
-    ) -> DbResult<Vec<transfers::Transfer>>;
+        page: RecordedPage,
+    ) -> DbResult<Recorded<transfers::Transfer>>;
 
     /// Runs `step` on a store document and the device's sync state under the
     /// tenant lock and stores the outcome in the same transaction; a changed
@@ -424,15 +425,20 @@ pub trait Storage: Send + Sync + 'static {
         device: &DeviceIdentity,
         facts: &[(Envelope<Fact>, String)],
     ) -> DbResult<Vec<FactStored>>;
-    /// The store's till audit entries, newest first.
+    /// The store's till audit entries in the order they reached the hub.
     async fn audit_log(
         &self,
         tenant: TenantId,
         store: StoreId,
-        limit: i64,
-    ) -> DbResult<Vec<pos_shared::audit::AuditEntry>>;
-    /// The Z reports of a store's closed shifts, oldest first.
-    async fn shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>>;
+        page: RecordedPage,
+    ) -> DbResult<Recorded<pos_shared::audit::AuditEntry>>;
+    /// The Z reports of a store's closed shifts in the order they reached the hub.
+    async fn shift_closes(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        page: RecordedPage,
+    ) -> DbResult<Recorded<ShiftReport>>;
     async fn sales(
         &self,
         tenant: TenantId,

@@ -45,6 +45,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(25, "hub-postgres/0025_opening_hours.sql"),
     migration!(26, "hub-postgres/0026_store_kinds_and_bins.sql"),
     migration!(27, "hub-postgres/0027_hq_users.sql"),
+    migration!(28, "hub-postgres/0028_list_paging.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -75,6 +76,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(25, "hub-sqlite/0025_opening_hours.sql"),
     migration!(26, "hub-sqlite/0026_store_kinds_and_bins.sql"),
     migration!(27, "hub-sqlite/0027_hq_users.sql"),
+    migration!(28, "hub-sqlite/0028_list_paging.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -460,8 +460,8 @@ macro_rules! sql_storage {
                 self.read_transfer(tenant, id).await
             }
 
-            async fn transfers(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Transfer>> {
-                self.read_transfers(tenant, store).await
+            async fn transfers(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<Transfer>> {
+                self.read_transfers(tenant, store, page).await
             }
 
             async fn announce_expiring_batches(&self, cutoff: &str) -> DbResult<u64> {
@@ -529,12 +529,12 @@ macro_rules! sql_storage {
                 Ok(staff)
             }
 
-            async fn shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>> {
-                self.read_shift_closes(tenant, store).await
+            async fn shift_closes(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<ShiftReport>> {
+                self.read_shift_closes(tenant, store, page).await
             }
 
-            async fn audit_log(&self, tenant: TenantId, store: StoreId, limit: i64) -> DbResult<Vec<AuditEntry>> {
-                self.read_audit_log(tenant, store, limit).await
+            async fn audit_log(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<AuditEntry>> {
+                self.read_audit_log(tenant, store, page).await
             }
 
             async fn sales(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<SaleSummary>> {

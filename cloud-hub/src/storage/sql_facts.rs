@@ -62,22 +62,39 @@ macro_rules! sql_fact_paths {
                 Ok(outcomes)
             }
 
-            async fn read_shift_closes(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ShiftReport>> {
-                self.store(tenant, store).await?;
-                let rows: Vec<(String,)> = sqlx::query_as(
-                    "SELECT envelope FROM shift_closes WHERE tenant_id = $1 AND store_id = $2 ORDER BY closed_at_ms, id",
-                )
+            /// A page of the envelopes a store's tills uploaded to `table`, in
+            /// the order they reached the hub.
+            async fn read_kept_facts(&self, table: &str, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<Envelope<Fact>>> {
+                self.check_cursor(table, tenant, store, page).await?;
+                let rows: Vec<(String,)> = sqlx::query_as(&format!(
+                    "SELECT envelope FROM {table} WHERE tenant_id = $1 AND store_id = $2 \
+                     AND ($3 IS NULL OR (received_at_ms, id) > \
+                          (SELECT received_at_ms, id FROM {table} WHERE tenant_id = $1 AND id = $3)) \
+                     ORDER BY received_at_ms, id LIMIT $4"
+                ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
+                .bind(page.after)
+                .bind(i64::from(page.limit) + 1)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter()
-                    .map(|(raw,)| match serde_json::from_str::<Envelope<Fact>>(&raw) {
-                        Ok(Envelope { data: Fact::ShiftClosed(report), .. }) => Ok(report),
-                        Ok(_) => Err(DbError::Corrupt("a shift close holds another fact".into())),
-                        Err(e) => Err(DbError::Corrupt(format!("stored shift close: {e}"))),
+                let items = rows
+                    .into_iter()
+                    .map(|(raw,)| serde_json::from_str(&raw).map_err(|e| DbError::Corrupt(format!("{table}: {e}"))))
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded::from_overfetch(items, page.limit))
+            }
+
+            async fn read_shift_closes(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<ShiftReport>> {
+                let page = self.read_kept_facts("shift_closes", tenant, store, page).await?;
+                let items = page.items
+                    .into_iter()
+                    .map(|envelope| match envelope.data {
+                        Fact::ShiftClosed(report) => Ok(report),
+                        _ => Err(DbError::Corrupt("a shift close holds another fact".into())),
                     })
-                    .collect()
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded { items, more: page.more })
             }
 
             /// Writes one sale and its movements inside `tx` (a savepoint).
@@ -238,24 +255,16 @@ macro_rules! sql_fact_paths {
                 Ok(if done.rows_affected() == 0 { FactStored::Duplicate } else { FactStored::Accepted })
             }
 
-            /// The store's audit entries, newest first.
-            async fn read_audit_log(&self, tenant: TenantId, store: StoreId, limit: i64) -> DbResult<Vec<AuditEntry>> {
-                self.store(tenant, store).await?;
-                let rows: Vec<(String,)> = sqlx::query_as(
-                    "SELECT envelope FROM audit_log WHERE tenant_id = $1 AND store_id = $2 ORDER BY at_ms DESC, id LIMIT $3",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|(raw,)| match serde_json::from_str::<Envelope<Fact>>(&raw) {
-                        Ok(Envelope { data: Fact::Audit(entry), .. }) => Ok(entry),
-                        Ok(_) => Err(DbError::Corrupt("an audit row holds another fact".into())),
-                        Err(e) => Err(DbError::Corrupt(format!("stored audit entry: {e}"))),
+            async fn read_audit_log(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<AuditEntry>> {
+                let page = self.read_kept_facts("audit_log", tenant, store, page).await?;
+                let items = page.items
+                    .into_iter()
+                    .map(|envelope| match envelope.data {
+                        Fact::Audit(entry) => Ok(entry),
+                        _ => Err(DbError::Corrupt("an audit row holds another fact".into())),
                     })
-                    .collect()
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded { items, more: page.more })
             }
 
             /// Keeps a shift's Z report; idempotent by shift id.

@@ -9,6 +9,8 @@ macro_rules! sql_ledger_paths {
         use $crate::storage::orderability::ReorderLine;
         use $crate::storage::transfers::{NewTransfer, Transfer, TransferOutcome, TransferState};
 
+        const CURSOR_REFUSED: &str = "cursor is not from this list: pass back a next_cursor as it came";
+
         type TransferRow = (Uuid, Uuid, Uuid, Uuid, i64, String, String, i64, Option<i64>, Option<i64>);
         const TRANSFER_COLUMNS: &str = "id, from_store_id, to_store_id, variant_id, qty_milli, note, state, \
              dispatched_at_ms, received_qty_milli, received_at_ms";
@@ -80,7 +82,7 @@ macro_rules! sql_ledger_paths {
             }
 
             /// Refuses a cursor that is not an item of the store's `table`.
-            async fn check_cursor(&self, table: &str, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<()> {
+            pub(crate) async fn check_cursor(&self, table: &str, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<()> {
                 self.store(tenant, store).await?;
                 let Some(after) = page.after else { return Ok(()) };
                 let found: Option<(Uuid,)> = sqlx::query_as(&format!(
@@ -93,10 +95,7 @@ macro_rules! sql_ledger_paths {
                 .await?;
                 match found {
                     Some(_) => Ok(()),
-                    None => Err(DbError::InvalidField {
-                        field: "cursor",
-                        detail: "cursor is not from this list: pass back a next_cursor as it came".into(),
-                    }),
+                    None => Err(DbError::InvalidField { field: "cursor", detail: CURSOR_REFUSED.into() }),
                 }
             }
 
@@ -385,18 +384,32 @@ macro_rules! sql_ledger_paths {
                     .collect())
             }
 
-            /// The store's transfers either way, newest first, the latest 500.
-            pub(crate) async fn read_transfers(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Transfer>> {
+            /// The store's transfers either way, in the order they were dispatched.
+            pub(crate) async fn read_transfers(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<Transfer>> {
                 self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                if let Some(after) = page.after {
+                    let cursor = Self::transfer_in(&mut tx, tenant, after).await?;
+                    if !cursor.is_some_and(|t| t.from_store_id == store || t.to_store_id == store) {
+                        return Err(DbError::InvalidField { field: "cursor", detail: CURSOR_REFUSED.into() });
+                    }
+                }
                 let rows: Vec<TransferRow> = sqlx::query_as(&format!(
                     "SELECT {TRANSFER_COLUMNS} FROM stock_transfers \
-                     WHERE tenant_id = $1 AND (from_store_id = $2 OR to_store_id = $2) ORDER BY id DESC LIMIT 500"
+                     WHERE tenant_id = $1 AND (from_store_id = $2 OR to_store_id = $2) \
+                     AND ($3 IS NULL OR (dispatched_at_ms, id) > \
+                          (SELECT dispatched_at_ms, id FROM stock_transfers WHERE tenant_id = $1 AND id = $3)) \
+                     ORDER BY dispatched_at_ms, id LIMIT $4"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
-                .fetch_all(&self.pool)
+                .bind(page.after)
+                .bind(i64::from(page.limit) + 1)
+                .fetch_all(&mut *tx)
                 .await?;
-                rows.into_iter().map(transfer_from_row).collect()
+                tx.commit().await?;
+                let items = rows.into_iter().map(transfer_from_row).collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded::from_overfetch(items, page.limit))
             }
         }
     };

@@ -400,3 +400,40 @@ pub fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, ki
         "{body}"
     );
 }
+
+/// Reads a cursor-paged list (`{items, next_cursor}`) `limit` items at a time
+/// to its end, checking each page's size.
+pub async fn page_through(hub: &TestHub, path: &str, token: &str, limit: u32) -> Vec<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let (mut items, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let query = match &cursor {
+            Some(c) => format!("{path}{sep}limit={limit}&cursor={c}"),
+            None => format!("{path}{sep}limit={limit}"),
+        };
+        let (s, page) = hub.get(&query, token).await;
+        assert_eq!(s, StatusCode::OK, "{query}: {page}");
+        let got = page["items"].as_array().expect("items");
+        assert!(got.len() <= limit as usize, "{query}: {page}");
+        items.extend(got.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return items,
+        }
+    }
+}
+
+/// A cursor-paged list refuses cursors not from it (garbage, or `foreign`:
+/// an id from some other list) and limits out of range, naming the parameter.
+pub async fn assert_cursors_checked(hub: &TestHub, path: &str, token: &str, foreign: &str) {
+    for (query, field) in [
+        (format!("{path}?cursor=nope"), "cursor"),
+        (format!("{path}?cursor={foreign}"), "cursor"),
+        (format!("{path}?limit=0"), "limit"),
+        (format!("{path}?limit=1001"), "limit"),
+    ] {
+        let (s, b) = hub.get(&query, token).await;
+        assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+        assert_eq!(b["field"], field, "{query}: {b}");
+    }
+}

@@ -241,7 +241,7 @@ async fn z_reports_are_checked_kept_once_and_listed_for_hq(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{shifts}");
-    let shifts = shifts.as_array().unwrap();
+    let shifts = shifts["items"].as_array().unwrap();
     assert_eq!(shifts.len(), 1, "{shifts:?}");
     assert_eq!(shifts[0]["shift_id"], z.shift_id.to_string());
     assert_eq!(shifts[0]["sales_count"], 3);
@@ -326,3 +326,74 @@ async fn returns_put_stock_back_once_and_must_add_up(backend: Backend) {
     );
 }
 on_both_backends!(returns_put_stock_back_once_and_must_add_up);
+
+async fn hq_pages_through_a_stores_audit_log(backend: Backend) {
+    use pos_shared::audit::{AuditAction, AuditEntry};
+    use pos_shared::{AuditId, Envelope, Timestamp};
+    let shop = shop(backend).await;
+    let entries: Vec<AuditEntry> = (0..5)
+        .map(|n| AuditEntry {
+            entry_id: AuditId::new(),
+            store_id: shop.store_id.parse().unwrap(),
+            terminal_id: shop.terminal_id.parse().unwrap(),
+            at: Timestamp::now(),
+            action: AuditAction::LineVoided,
+            staff: None,
+            detail: format!("line {n} voided"),
+            reference: None,
+        })
+        .collect();
+    let batch: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            serde_json::to_value(Envelope::new(
+                e.entry_id.as_uuid(),
+                "pos.audit.recorded",
+                "terminal:test",
+                shop.tenant_id.parse().unwrap(),
+                Timestamp::now(),
+                pos_shared::sync::Fact::Audit(e.clone()),
+            ))
+            .unwrap()
+        })
+        .collect();
+    let (status, ack) = shop.upload(&batch).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    let path = format!("/v1/stores/{}/audit", shop.store_id);
+    let (_, whole) = shop.hub.get(&path, &shop.api_key).await;
+    assert!(whole.get("next_cursor").is_none(), "{whole}");
+    let whole = whole["items"].as_array().unwrap().clone();
+    assert_eq!(
+        whole
+            .iter()
+            .map(|e| e["detail"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        (0..5)
+            .map(|n| format!("line {n} voided"))
+            .collect::<Vec<_>>(),
+        "in the order they reached the hub"
+    );
+    assert_eq!(
+        page_through(&shop.hub, &path, &shop.api_key, 2).await,
+        whole
+    );
+    // A movement's id is no cursor for the audit log; nor is garbage.
+    let (_, movements) = shop
+        .hub
+        .get(
+            &format!("/v1/stores/{}/movements", shop.store_id),
+            &shop.api_key,
+        )
+        .await;
+    let foreign = movements["items"][0]["movement_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_cursors_checked(&shop.hub, &path, &shop.api_key, &foreign).await;
+    let shifts = format!("/v1/stores/{}/shifts", shop.store_id);
+    assert_cursors_checked(&shop.hub, &shifts, &shop.api_key, &foreign).await;
+    let intruder = shop.hub.tenant("Other Chain").await;
+    let (s, b) = shop.hub.get(&path, &intruder).await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+}
+on_both_backends!(hq_pages_through_a_stores_audit_log);

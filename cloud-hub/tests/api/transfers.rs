@@ -2,18 +2,22 @@
 //! backends: stock leaves the source on dispatch, arrives at the destination
 //! for what was received, once, and tills one protocol behind still read it.
 
-use crate::helpers::{assert_problem, shop, Backend, Shop};
+use crate::helpers::{assert_cursors_checked, assert_problem, page_through, shop, Backend, Shop};
 use crate::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn second_store(shop: &Shop) -> String {
+    second_store_named(shop, "BLR-2").await
+}
+
+async fn second_store_named(shop: &Shop, code: &str) -> String {
     let (s, store) = shop
         .hub
         .post(
             "/v1/stores",
             &shop.api_key,
-            json!({"code": "BLR-2", "name": "HSR dark store"}),
+            json!({"code": code, "name": "HSR dark store"}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{store}");
@@ -131,7 +135,7 @@ async fn stock_is_sent_and_received_once(backend: Backend) {
     assert_eq!(one, got);
     for store in [&from, &to] {
         let (_, list) = hub.get(&format!("/v1/stores/{store}/transfers"), key).await;
-        assert_eq!(list, json!([got]), "both stores list it");
+        assert_eq!(list, json!({"items": [got]}), "both stores list it");
     }
 
     // The source's till hears of it; one protocol behind, as an adjustment.
@@ -381,3 +385,71 @@ async fn write_offs_take_stock_out(backend: Backend) {
     assert_eq!(on_hand(&shop, &store, &rice).await, "44.5");
 }
 on_both_backends!(write_offs_take_stock_out);
+
+async fn a_stores_transfers_are_listed_a_page_at_a_time(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let key = &shop.api_key;
+    let (from, tea) = (shop.store_id.clone(), shop.variants[0].0.clone());
+    let to = second_store(&shop).await;
+    let mut sent = Vec::new();
+    for _ in 0..3 {
+        let (s, t) = hub
+            .post(
+                &format!("/v1/stores/{from}/transfers"),
+                key,
+                json!({"to_store_id": to, "variant_id": tea, "qty": "1"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        sent.push(t["transfer_id"].clone());
+    }
+    // One the other way, so each store's list has sent and received ones.
+    let (s, back) = hub
+        .post(
+            &format!("/v1/transfers/{}/receive", sent[0].as_str().unwrap()),
+            key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{back}");
+    let (s, t) = hub
+        .post(
+            &format!("/v1/stores/{to}/transfers"),
+            key,
+            json!({"to_store_id": from, "variant_id": tea, "qty": "1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    sent.push(t["transfer_id"].clone());
+    for store in [&from, &to] {
+        let path = format!("/v1/stores/{store}/transfers");
+        let listed: Vec<Value> = page_through(hub, &path, key, 1)
+            .await
+            .iter()
+            .map(|t| t["transfer_id"].clone())
+            .collect();
+        assert_eq!(listed, sent, "in the order they were dispatched");
+    }
+    // A transfer between two other stores is not a cursor of this list.
+    let third = second_store_named(&shop, "BLR-9").await;
+    let (s, _) = hub
+        .post(
+            &format!("/v1/transfers/{}/receive", sent[1].as_str().unwrap()),
+            key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, other) = hub
+        .post(
+            &format!("/v1/stores/{to}/transfers"),
+            key,
+            json!({"to_store_id": third, "variant_id": tea, "qty": "1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{other}");
+    let foreign = other["transfer_id"].as_str().unwrap().to_owned();
+    assert_cursors_checked(hub, &format!("/v1/stores/{from}/transfers"), key, &foreign).await;
+}
+on_both_backends!(a_stores_transfers_are_listed_a_page_at_a_time);
