@@ -83,6 +83,10 @@ pub async fn run() -> Result<(), String> {
         storage.clone(),
         config.reservation_sweep_every,
     ));
+    tokio::spawn(announce_hours_flips(
+        storage.clone(),
+        std::time::Duration::from_secs(30),
+    ));
     tokio::spawn(announce_expiring_batches(
         storage.clone(),
         config.expiry_warn_days,
@@ -121,6 +125,21 @@ pub async fn expire_reservations(storage: storage::DynStorage, every: std::time:
             Ok(expired) => tracing::info!(expired, "reservations expired"),
             Err(e) => tracing::warn!(error = %e, "expiring reservations failed"),
         }
+    }
+}
+
+/// Announces stores opening and closing by their hours, looking every `every`.
+pub async fn announce_hours_flips(storage: storage::DynStorage, every: std::time::Duration) {
+    loop {
+        match storage
+            .announce_hours_flips(pos_shared::Timestamp::now())
+            .await
+        {
+            Ok(0) => {}
+            Ok(announced) => tracing::info!(announced, "stores opened or closed by their hours"),
+            Err(e) => tracing::warn!(error = %e, "announcing opening-hours flips failed"),
+        }
+        tokio::time::sleep(every).await;
     }
 }
 

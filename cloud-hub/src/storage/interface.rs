@@ -372,6 +372,9 @@ pub trait Storage: Send + Sync + 'static {
         tenant: TenantId,
         store: StoreId,
     ) -> DbResult<Vec<orderability::ReorderLine>>;
+    /// Announces (once each) stores their opening hours opened or closed
+    /// since the last look, as of `at`; how many.
+    async fn announce_hours_flips(&self, at: Timestamp) -> DbResult<u64>;
     /// Announces (once each) batches in stock that expire on or before
     /// `cutoff` (`YYYY-MM-DD`); how many.
     async fn announce_expiring_batches(&self, cutoff: &str) -> DbResult<u64>;

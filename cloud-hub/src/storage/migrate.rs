@@ -46,6 +46,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(26, "hub-postgres/0026_store_kinds_and_bins.sql"),
     migration!(27, "hub-postgres/0027_hq_users.sql"),
     migration!(28, "hub-postgres/0028_list_paging.sql"),
+    migration!(29, "hub-postgres/0029_hours_state.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -77,6 +78,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(26, "hub-sqlite/0026_store_kinds_and_bins.sql"),
     migration!(27, "hub-sqlite/0027_hq_users.sql"),
     migration!(28, "hub-sqlite/0028_list_paging.sql"),
+    migration!(29, "hub-sqlite/0029_hours_state.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

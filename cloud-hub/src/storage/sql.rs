@@ -143,6 +143,10 @@ macro_rules! sql_storage {
                 self.replace_password(tenant, user, password_hash, keep_session).await
             }
 
+            async fn announce_hours_flips(&self, at: Timestamp) -> DbResult<u64> {
+                self.announce_hours(at).await
+            }
+
             async fn session_grant(&self, token_hash: &str) -> DbResult<($crate::roles::Grant, Timestamp)> {
                 self.grant_for_session(token_hash).await
             }

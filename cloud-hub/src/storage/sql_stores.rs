@@ -76,10 +76,14 @@ macro_rules! sql_store_paths {
                     .map_err(|e| DbError::Corrupt(e.to_string()))?;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                sqlx::query("UPDATE stores SET hours = $3 WHERE tenant_id = $1 AND id = $2")
+                // The state the new hours give now, so the clock only
+                // announces later flips; `store.hours.changed` tells this one.
+                let state = hours.map(|h| if h.is_open(Timestamp::now()) { "open" } else { "closed" });
+                sqlx::query("UPDATE stores SET hours = $3, hours_state = $4 WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_uuid())
                     .bind(store.as_uuid())
                     .bind(json)
+                    .bind(state)
                     .execute(&mut *tx)
                     .await?;
                 let event = $crate::storage::events::by_hub(
@@ -91,6 +95,64 @@ macro_rules! sql_store_paths {
                 tx.commit().await?;
                 self.feed_changed();
                 self.store(tenant, store).await
+            }
+
+            /// Announces each store whose opening hours opened or closed it
+            /// since the hub last looked (`store.hours.opened` / `.closed`),
+            /// once, as of `at`; how many were announced.
+            pub(crate) async fn announce_hours(&self, at: Timestamp) -> DbResult<u64> {
+                let rows: Vec<(Uuid, Uuid, String, Option<String>, String)> = sqlx::query_as(
+                    "SELECT tenant_id, id, hours, hours_state, status FROM stores WHERE hours IS NOT NULL",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let mut announced = 0;
+                for (tenant, id, hours, was, status) in rows {
+                    let hours: $crate::storage::hours::OpeningHours = match serde_json::from_str(&hours) {
+                        Ok(hours) => hours,
+                        Err(e) => {
+                            tracing::warn!(store = %id, error = %e, "stored opening hours do not parse");
+                            continue;
+                        }
+                    };
+                    let open = hours.is_open(at);
+                    let is = if open { "open" } else { "closed" };
+                    if was.as_deref() == Some(is) {
+                        continue;
+                    }
+                    let tenant = TenantId::from_uuid(tenant);
+                    let mut tx = self.pool.begin().await?;
+                    Self::lock_tenant(&mut tx, tenant).await?;
+                    // Only from the state read: another hub process may have
+                    // announced this flip already.
+                    let flipped = sqlx::query(
+                        "UPDATE stores SET hours_state = $3 WHERE tenant_id = $1 AND id = $2 AND hours IS NOT NULL \
+                         AND (hours_state = $4 OR (hours_state IS NULL AND $4 IS NULL))",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(id)
+                    .bind(is)
+                    .bind(was.as_deref())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    // A store first seen with hours just takes its state.
+                    if flipped == 1 && was.is_some() {
+                        let store = StoreId::from_uuid(id);
+                        let event = $crate::storage::events::by_hub(
+                            if open { "store.hours.opened" } else { "store.hours.closed" },
+                            Some(store),
+                            serde_json::json!({"store_id": store, "open": open, "at": at, "status": status}),
+                        );
+                        Self::emit_event(&mut tx, tenant, event).await?;
+                        announced += 1;
+                    }
+                    tx.commit().await?;
+                }
+                if announced > 0 {
+                    self.feed_changed();
+                }
+                Ok(announced)
             }
 
             pub(crate) async fn write_store_status(

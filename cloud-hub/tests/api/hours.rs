@@ -171,3 +171,72 @@ async fn bad_hours_are_refused_by_field(backend: Backend) {
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 on_both_backends!(bad_hours_are_refused_by_field);
+
+async fn opening_and_closing_by_the_clock_is_announced_once(backend: Backend) {
+    use pos_shared::Timestamp;
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let path = format!("/v1/stores/{}/hours", shop.store_id);
+    let (s, _) = hub
+        .put(
+            &path,
+            &shop.api_key,
+            json!({"utc_offset": "+05:30", "week": {"mon": [{"opens": "07:00", "closes": "13:00"}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let at = |text: &str| -> Timestamp { serde_json::from_value(json!(text)).unwrap() };
+    let look = |text: &'static str| {
+        let storage = hub.storage.clone();
+        async move { storage.announce_hours_flips(at(text)).await.unwrap() }
+    };
+    // Monday 07:30 in the store's offset: open (announced unless it already was).
+    look("2026-11-23T02:00:00Z").await;
+    assert_eq!(
+        look("2026-11-23T02:30:00Z").await,
+        0,
+        "still open: nothing new"
+    );
+    assert_eq!(look("2026-11-23T09:00:00Z").await, 1, "14:30: closed");
+    assert_eq!(
+        look("2026-11-24T02:00:00Z").await,
+        0,
+        "Tuesday: still closed"
+    );
+    assert_eq!(look("2026-11-30T02:00:00Z").await, 1, "next Monday: open");
+
+    let (_, events) = hub
+        .get("/v1/events?type=store.hours.&limit=100", &shop.api_key)
+        .await;
+    let flips: Vec<(String, Value)> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"] != "store.hours.changed")
+        .map(|e| {
+            (
+                e["event_type"].as_str().unwrap().to_owned(),
+                e["data"].clone(),
+            )
+        })
+        .collect();
+    let last_two = &flips[flips.len() - 2..];
+    assert_eq!(last_two[0].0, "store.hours.closed");
+    assert_eq!(last_two[0].1["at"], "2026-11-23T09:00:00Z");
+    assert_eq!(last_two[0].1["store_id"], shop.store_id.as_str());
+    assert_eq!(last_two[1].0, "store.hours.opened");
+    assert_eq!(last_two[1].1["open"], true);
+
+    // Other tenants hear nothing of it.
+    let intruder = hub.tenant("Other Chain").await;
+    let (_, theirs) = hub.get("/v1/events?type=store.", &intruder).await;
+    assert_eq!(theirs["events"], json!([]));
+
+    // Without hours a store is open whenever its status is: no flips.
+    let (s, _) = hub
+        .send(reqwest::Method::DELETE, &path, Some(&shop.api_key), None)
+        .await;
+    assert_eq!(s.as_u16() / 100, 2);
+    assert_eq!(look("2026-11-30T09:00:00Z").await, 0);
+}
+on_both_backends!(opening_and_closing_by_the_clock_is_announced_once);
