@@ -47,6 +47,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(27, "hub-postgres/0027_hq_users.sql"),
     migration!(28, "hub-postgres/0028_list_paging.sql"),
     migration!(29, "hub-postgres/0029_hours_state.sql"),
+    migration!(30, "hub-postgres/0030_transfer_batches.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -79,6 +80,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(27, "hub-sqlite/0027_hq_users.sql"),
     migration!(28, "hub-sqlite/0028_list_paging.sql"),
     migration!(29, "hub-sqlite/0029_hours_state.sql"),
+    migration!(30, "hub-sqlite/0030_transfer_batches.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

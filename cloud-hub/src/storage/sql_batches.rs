@@ -76,9 +76,11 @@ macro_rules! sql_batch_paths {
 
             /// Takes `qty` milli-units out of the item's batches, earliest
             /// expiry first; what no batch holds came from untracked stock.
+            /// A transfer's dispatch (whose movement id is the transfer's)
+            /// notes the batches it took, so they arrive as themselves.
             async fn take_first_expiring(tx: &mut Tx<'_>, tenant: TenantId, m: &MovementRecord, qty: i64) -> DbResult<()> {
-                let batches: Vec<(String, i64)> = sqlx::query_as(
-                    "SELECT code, on_hand_milli FROM stock_batches \
+                let batches: Vec<(String, String, i64)> = sqlx::query_as(
+                    "SELECT code, expires_on, on_hand_milli FROM stock_batches \
                      WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 AND on_hand_milli > 0 \
                      ORDER BY expires_on, code",
                 )
@@ -88,7 +90,7 @@ macro_rules! sql_batch_paths {
                 .fetch_all(&mut **tx)
                 .await?;
                 let mut left = qty;
-                for (code, on_hand) in batches {
+                for (code, expires_on, on_hand) in batches {
                     if left == 0 {
                         break;
                     }
@@ -104,6 +106,19 @@ macro_rules! sql_batch_paths {
                     .bind(take)
                     .execute(&mut **tx)
                     .await?;
+                    if m.reason == MovementReason::TransferOut {
+                        sqlx::query(
+                            "INSERT INTO stock_transfer_batches (tenant_id, transfer_id, code, expires_on, qty_milli) \
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(m.movement_id.as_uuid())
+                        .bind(&code)
+                        .bind(&expires_on)
+                        .bind(take)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                     left -= take;
                 }
                 Ok(())

@@ -7,7 +7,7 @@
 macro_rules! sql_ledger_paths {
     ($storage:ty) => {
         use $crate::storage::orderability::ReorderLine;
-        use $crate::storage::transfers::{NewTransfer, Transfer, TransferOutcome, TransferState};
+        use $crate::storage::transfers::{allot_arrivals, NewTransfer, Transfer, TransferBatch, TransferOutcome, TransferState};
 
         const CURSOR_REFUSED: &str = "cursor is not from this list: pass back a next_cursor as it came";
 
@@ -30,6 +30,7 @@ macro_rules! sql_ledger_paths {
                 received_qty: received.map(Qty::from_milli),
                 shortfall: received.map(|r| Qty::from_milli(qty - r)),
                 received_at: received_at.map(Timestamp::from_unix_millis),
+                batches: Vec::new(),
             })
         }
 
@@ -147,7 +148,64 @@ macro_rules! sql_ledger_paths {
                 .bind(id)
                 .fetch_optional(&mut **tx)
                 .await?;
-                row.map(transfer_from_row).transpose()
+                match row {
+                    Some(row) => Ok(Some(Self::with_batches(tx, tenant, transfer_from_row(row)?).await?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn with_batches(tx: &mut Tx<'_>, tenant: TenantId, mut transfer: Transfer) -> DbResult<Transfer> {
+                let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+                    "SELECT code, expires_on, qty_milli, received_milli FROM stock_transfer_batches \
+                     WHERE tenant_id = $1 AND transfer_id = $2 ORDER BY expires_on, code",
+                )
+                .bind(tenant.as_uuid())
+                .bind(transfer.transfer_id)
+                .fetch_all(&mut **tx)
+                .await?;
+                transfer.batches = rows
+                    .into_iter()
+                    .map(|(code, expires_on, qty, received)| TransferBatch {
+                        code,
+                        expires_on,
+                        qty: Qty::from_milli(qty),
+                        received_qty: received.map(Qty::from_milli),
+                    })
+                    .collect();
+                Ok(transfer)
+            }
+
+            /// Puts what arrived of a transfer's batches into the destination's
+            /// batches, first expiry first, and records it per batch.
+            async fn receive_batches(tx: &mut Tx<'_>, tenant: TenantId, transfer: &Transfer, arrived: Qty) -> DbResult<()> {
+                let sent: Vec<i64> = transfer.batches.iter().map(|b| b.qty.milli()).collect();
+                for (batch, got) in transfer.batches.iter().zip(allot_arrivals(&sent, arrived.milli())) {
+                    sqlx::query(
+                        "UPDATE stock_transfer_batches SET received_milli = $4 WHERE tenant_id = $1 AND transfer_id = $2 AND code = $3",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(transfer.transfer_id)
+                    .bind(&batch.code)
+                    .bind(got)
+                    .execute(&mut **tx)
+                    .await?;
+                    if got == 0 {
+                        continue;
+                    }
+                    let incoming = MovementRecord {
+                        movement_id: pos_shared::MovementId::new(),
+                        store_id: transfer.to_store_id,
+                        variant_id: transfer.variant_id,
+                        delta: Qty::from_milli(got),
+                        reason: MovementReason::TransferIn,
+                        sale_id: None,
+                        terminal_id: None,
+                        occurred_at: Timestamp::now(),
+                        batch: Some(pos_shared::sync::Batch { code: batch.code.clone(), expires_on: batch.expires_on.clone() }),
+                    };
+                    Self::move_batches(tx, tenant, &incoming).await?;
+                }
+                Ok(())
             }
 
             /// Reads the transfer back inside `tx` and emits `event_type` with it,
@@ -262,6 +320,7 @@ macro_rules! sql_ledger_paths {
                 }
                 let now = now_ms();
                 let movement_id = pos_shared::MovementId::new();
+                Self::receive_batches(&mut tx, tenant, &transfer, arrived).await?;
                 if arrived.is_positive() {
                     let incoming = MovementRecord {
                         movement_id,
@@ -407,8 +466,11 @@ macro_rules! sql_ledger_paths {
                 .bind(i64::from(page.limit) + 1)
                 .fetch_all(&mut *tx)
                 .await?;
+                let mut items = Vec::with_capacity(rows.len());
+                for row in rows {
+                    items.push(Self::with_batches(&mut tx, tenant, transfer_from_row(row)?).await?);
+                }
                 tx.commit().await?;
-                let items = rows.into_iter().map(transfer_from_row).collect::<DbResult<Vec<_>>>()?;
                 Ok(Recorded::from_overfetch(items, page.limit))
             }
         }

@@ -53,6 +53,50 @@ pub struct Transfer {
     pub shortfall: Option<Qty>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<Timestamp>,
+    /// The batches it took from the source, first expiry first; stock the
+    /// source did not track by batch is not listed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub batches: Vec<TransferBatch>,
+}
+
+/// Part of a transfer that came from one batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TransferBatch {
+    pub code: String,
+    /// `YYYY-MM-DD`.
+    pub expires_on: String,
+    pub qty: Qty,
+    /// How much of it arrived (what arrived fills the batches first expiry first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received_qty: Option<Qty>,
+}
+
+/// Splits what arrived over the batches sent, in their order (first expiry
+/// first): each gets what it sent until the arrivals run out.
+pub fn allot_arrivals(sent: &[i64], arrived: i64) -> Vec<i64> {
+    let mut left = arrived.max(0);
+    sent.iter()
+        .map(|&qty| {
+            let got = left.min(qty);
+            left -= got;
+            got
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allot_arrivals;
+
+    #[test]
+    fn arrivals_fill_the_first_expiring_batches_first() {
+        assert_eq!(allot_arrivals(&[4, 6], 10), [4, 6]);
+        assert_eq!(allot_arrivals(&[4, 6], 7), [4, 3]);
+        assert_eq!(allot_arrivals(&[4, 6], 2), [2, 0]);
+        assert_eq!(allot_arrivals(&[4, 6], 0), [0, 0]);
+        // More than the batches held: the rest was untracked stock.
+        assert_eq!(allot_arrivals(&[4], 9), [4]);
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -232,3 +232,80 @@ async fn bad_batches_are_refused_and_change_nothing(backend: Backend) {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 on_both_backends!(bad_batches_are_refused_and_change_nothing);
+
+async fn batches_travel_with_a_transfer(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let key = &shop.api_key;
+    let tea = shop.variants[0].0.clone();
+    for (code, expires, qty) in [("LOT-B", "2026-12-10", "6"), ("LOT-A", "2026-12-01", "4")] {
+        let (s, b) = movement(
+            &shop,
+            json!({"variant_id": tea, "delta": qty, "reason": "receipt",
+                   "batch": {"code": code, "expires_on": expires}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let (_, dark) = hub
+        .post(
+            "/v1/stores",
+            key,
+            json!({"code": "BLR-D1", "name": "HSR dark store", "kind": "dark_store"}),
+        )
+        .await;
+    let dark = dark["id"].as_str().unwrap().to_owned();
+    let (s, sent) = hub
+        .post(
+            &format!("/v1/stores/{}/transfers", shop.store_id),
+            key,
+            json!({"to_store_id": dark, "variant_id": tea, "qty": "7"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sent}");
+    assert_eq!(
+        sent["batches"],
+        json!([
+            {"code": "LOT-A", "expires_on": "2026-12-01", "qty": "4"},
+            {"code": "LOT-B", "expires_on": "2026-12-10", "qty": "3"}
+        ]),
+        "first expiry first"
+    );
+    assert_eq!(batches(&shop).await, owned(&[("LOT-B", "2026-12-10", "3")]));
+
+    // Five of the seven arrive: they fill the first-expiring batch first.
+    let id = sent["transfer_id"].as_str().unwrap();
+    let (s, got) = hub
+        .post(
+            &format!("/v1/transfers/{id}/receive"),
+            key,
+            json!({"received_qty": "5"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{got}");
+    assert_eq!(got["batches"][0]["received_qty"], "4");
+    assert_eq!(got["batches"][1]["received_qty"], "1");
+    let (_, at_dark) = hub.get(&format!("/v1/stores/{dark}/batches"), key).await;
+    let at_dark: Vec<(Value, Value)> = at_dark
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["code"].clone(), b["on_hand"].clone()))
+        .collect();
+    assert_eq!(
+        at_dark,
+        [(json!("LOT-A"), json!("4")), (json!("LOT-B"), json!("1"))]
+    );
+    // Received again with the same count: nothing moves twice.
+    let (s, again) = hub
+        .post(
+            &format!("/v1/transfers/{id}/receive"),
+            key,
+            json!({"received_qty": "5"}),
+        )
+        .await;
+    assert_eq!((s, &again), (StatusCode::OK, &got));
+    let (_, listed) = hub.get(&format!("/v1/stores/{dark}/transfers"), key).await;
+    assert_eq!(listed["items"][0], got);
+}
+on_both_backends!(batches_travel_with_a_transfer);
