@@ -138,6 +138,7 @@ impl FromRequestParts<AppState> for Hq {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts, "API key or session token")?;
         let (grant, session_expires) = hq_grant(state, &token).await?;
+        crate::acting::set(grant.actor.source());
         let route = parts
             .extensions
             .get::<MatchedPath>()
@@ -168,7 +169,10 @@ impl FromRequestParts<AppState> for Device {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts, "device token")?;
         match state.storage.device_for_token(&hash_secret(&token)).await {
-            Ok(identity) => Ok(Device(identity)),
+            Ok(identity) => {
+                crate::acting::set(format!("terminal:{}", identity.terminal_id));
+                Ok(Device(identity))
+            }
             Err(DbError::NotFound(_)) => Err(ApiError::unauthorized(
                 "the device credential is not recognised; enroll the terminal again",
             )),

@@ -5,6 +5,7 @@
 //! the change feed and upload their outbox of sales. Storage is PostgreSQL when a
 //! database URL is given, else an embedded SQLite file.
 
+pub mod acting;
 pub mod auth;
 pub mod config;
 pub mod http;

@@ -108,6 +108,14 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// The `source` of the events this actor causes.
+    pub fn source(&self) -> String {
+        match self {
+            Actor::Key(id) => format!("hq:key:{id}"),
+            Actor::User { user_id, .. } => format!("hq:user:{user_id}"),
+        }
+    }
+
     fn noun(&self) -> &'static str {
         match self {
             Actor::Key(_) => "key",

@@ -90,7 +90,16 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
+        .layer(axum::middleware::from_fn(acting_for))
         .with_state(state)
+}
+
+/// Gives each request its slot for who it acts for (see [`crate::acting`]).
+async fn acting_for(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    crate::acting::scoped(next.run(request)).await
 }
 
 /// The hub's OpenAPI document, as `/openapi.json` serves it.

@@ -52,23 +52,29 @@ pub struct NewEvent {
 
 const HUB: &str = "hub";
 
+/// Who caused a change made at the hub: the HQ user or key of the request,
+/// or the hub itself (a background task).
+fn origin() -> String {
+    crate::acting::current().unwrap_or_else(|| HUB.to_owned())
+}
+
 fn terminal_or_hub(terminal: Option<pos_shared::TerminalId>) -> String {
-    terminal.map_or_else(|| HUB.to_owned(), |t| format!("terminal:{t}"))
+    terminal.map_or_else(origin, |t| format!("terminal:{t}"))
 }
 
 /// The event a feed change is to HQ. Staff PIN hashes are for tills only.
 pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
     let now = Timestamp::now();
     let (event_type, source, occurred_at, data) = match body {
-        ChangeBody::VariantUpserted(v) => ("catalog.variant.upserted", HUB.into(), now, json!(v)),
+        ChangeBody::VariantUpserted(v) => ("catalog.variant.upserted", origin(), now, json!(v)),
         ChangeBody::VariantDeleted { variant_id } => (
             "catalog.variant.deleted",
-            HUB.into(),
+            origin(),
             now,
             json!({ "variant_id": variant_id }),
         ),
-        ChangeBody::CategoryUpserted(c) => ("catalog.category.upserted", HUB.into(), now, json!(c)),
-        ChangeBody::PriceScheduled(w) => ("catalog.price.updated", HUB.into(), now, json!(w)),
+        ChangeBody::CategoryUpserted(c) => ("catalog.category.upserted", origin(), now, json!(c)),
+        ChangeBody::PriceScheduled(w) => ("catalog.price.updated", origin(), now, json!(w)),
         ChangeBody::StockMoved(m) => (
             "inventory.stock.adjusted",
             terminal_or_hub(m.terminal_id),
@@ -77,13 +83,13 @@ pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
         ),
         ChangeBody::DocumentChanged { purpose } => (
             "store.document.changed",
-            HUB.into(),
+            origin(),
             now,
             json!({ "purpose": purpose }),
         ),
         ChangeBody::StaffUpserted(s) => (
             "store.staff.upserted",
-            HUB.into(),
+            origin(),
             now,
             json!({
                 "staff_id": s.staff_id, "store_id": s.store_id, "name": s.name,
@@ -116,7 +122,7 @@ pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
 pub fn by_hub(event_type: &'static str, store: Option<StoreId>, data: Value) -> NewEvent {
     NewEvent {
         event_type,
-        source: HUB.into(),
+        source: origin(),
         store,
         occurred_at: Timestamp::now(),
         data,

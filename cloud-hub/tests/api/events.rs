@@ -49,7 +49,12 @@ async fn every_change_is_an_enveloped_event_in_order(backend: Backend) {
     for field in ["event_id", "trace_id", "occurred_at", "data"] {
         assert!(!first[field].is_null(), "{field}: {first}");
     }
-    assert_eq!(first["source"], "hub");
+    let (_, me) = hub.get("/v1/me", key).await;
+    assert_eq!(
+        first["source"],
+        format!("hq:key:{}", me["key_id"].as_str().unwrap()),
+        "HQ's changes name the key that made them"
+    );
     assert_eq!(first["tenant_id"], shop.tenant_id.as_str());
     assert_eq!(first["schema_version"], 1);
     assert_eq!(first["data"]["sku"], "TEA-250");

@@ -163,6 +163,13 @@ async fn an_expired_reservation_frees_its_stock(backend: Backend) {
         tea(&shop).await,
         ("50".into(), "0".into(), "50".into(), true, json!([]))
     );
+    let (_, released) = hub
+        .get("/v1/events?type=inventory.stock.released", key)
+        .await;
+    assert_eq!(
+        released["events"][0]["source"], "hub",
+        "the hub's own sweeper released it, not HQ: {released}"
+    );
     let (s, late) = hub
         .post(&format!("/v1/reservations/{id}/commit"), key, json!({}))
         .await;

@@ -119,6 +119,18 @@ async fn an_invited_user_signs_in_and_works_within_their_role(backend: Backend) 
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (_, events) = hub
+        .get(
+            "/v1/events?type=inventory.stock.adjusted&limit=100",
+            &shop.api_key,
+        )
+        .await;
+    let events = events["events"].as_array().unwrap();
+    assert_eq!(
+        events.last().unwrap()["source"],
+        format!("hq:user:{id}"),
+        "the event names the user who made the change"
+    );
     let (s, b) = hub
         .post(&format!("/v1/stores/{other}/movements"), &token, movement)
         .await;
