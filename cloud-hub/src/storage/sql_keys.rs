@@ -56,6 +56,7 @@ macro_rules! sql_key_paths {
                 .execute(&mut *tx)
                 .await?;
                 let info = Self::key_in(&mut tx, tenant, id).await?;
+                Self::announce_key(&mut tx, tenant, "access.key.issued", &info).await?;
                 tx.commit().await?;
                 Ok(info)
             }
@@ -95,6 +96,12 @@ macro_rules! sql_key_paths {
                 .fetch_one(&mut **tx)
                 .await?;
                 Ok(keys + users)
+            }
+
+            /// Emits an access event about a key (never its secret) inside `tx`.
+            async fn announce_key(tx: &mut Tx<'_>, tenant: TenantId, event_type: &'static str, key: &ApiKeyInfo) -> DbResult<()> {
+                let data = serde_json::to_value(key).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                Self::emit_event(tx, tenant, $crate::storage::events::by_hub(event_type, None, data)).await
             }
 
             async fn key_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<ApiKeyInfo> {
@@ -140,6 +147,7 @@ macro_rules! sql_key_paths {
                     .execute(&mut *tx)
                     .await?;
                 let key = Self::key_in(&mut tx, tenant, id).await?;
+                Self::announce_key(&mut tx, tenant, "access.key.revoked", &key).await?;
                 tx.commit().await?;
                 Ok(key)
             }

@@ -54,6 +54,12 @@ macro_rules! sql_user_paths {
         }
 
         impl $storage {
+            /// Emits an access event about a user (never a secret) inside `tx`.
+            async fn announce_user(tx: &mut Tx<'_>, tenant: TenantId, event_type: &'static str, user: &UserInfo) -> DbResult<()> {
+                let data = serde_json::to_value(user).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                Self::emit_event(tx, tenant, $crate::storage::events::by_hub(event_type, None, data)).await
+            }
+
             async fn user_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<UserInfo> {
                 let row: Option<UserRow> = sqlx::query_as(&format!(
                     "SELECT {USER_COLUMNS} FROM hq_users WHERE tenant_id = $1 AND id = $2"
@@ -140,6 +146,7 @@ macro_rules! sql_user_paths {
                 .await
                 .map_err(DbError::from_sqlx)?;
                 let info = Self::user_in(&mut tx, tenant, id).await?;
+                Self::announce_user(&mut tx, tenant, "access.user.invited", &info).await?;
                 tx.commit().await?;
                 Ok(info)
             }
@@ -186,6 +193,7 @@ macro_rules! sql_user_paths {
                     .execute(&mut *tx)
                     .await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
+                Self::announce_user(&mut tx, tenant, "access.user.updated", &user).await?;
                 tx.commit().await?;
                 Ok(user)
             }
@@ -219,6 +227,8 @@ macro_rules! sql_user_paths {
                     .await?;
                 }
                 let user = Self::user_in(&mut tx, tenant, id).await?;
+                let event_type = if disabled { "access.user.disabled" } else { "access.user.enabled" };
+                Self::announce_user(&mut tx, tenant, event_type, &user).await?;
                 tx.commit().await?;
                 Ok(user)
             }
@@ -226,6 +236,7 @@ macro_rules! sql_user_paths {
             /// Replaces the user's invitation; an earlier code stops working.
             pub(crate) async fn renew_invitation(&self, tenant: TenantId, id: Uuid, invitation: &Invitation) -> DbResult<UserInfo> {
                 let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
                 if user.status == UserStatus::Disabled {
                     return Err(DbError::State {
@@ -241,6 +252,7 @@ macro_rules! sql_user_paths {
                     .execute(&mut *tx)
                     .await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
+                Self::announce_user(&mut tx, tenant, "access.user.invited", &user).await?;
                 tx.commit().await?;
                 Ok(user)
             }
@@ -269,6 +281,13 @@ macro_rules! sql_user_paths {
             /// the count starts again. Answers the lock's end if this locked it.
             pub(crate) async fn count_failed_sign_in(&self, id: Uuid, lock: LockOut) -> DbResult<Option<Timestamp>> {
                 let until = now_ms() + lock.for_ms;
+                let mut tx = self.pool.begin().await?;
+                // The tenant first, as every access change takes it (events).
+                let (tenant,): (Uuid,) = sqlx::query_as("SELECT tenant_id FROM hq_users WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Self::lock_tenant(&mut tx, TenantId::from_uuid(tenant)).await?;
                 let (failed, locked_until): (i64, Option<i64>) = sqlx::query_as(
                     "UPDATE hq_users SET \
                        locked_until_ms = CASE WHEN failed_sign_ins + 1 >= $2 THEN $3 ELSE locked_until_ms END, \
@@ -278,9 +297,16 @@ macro_rules! sql_user_paths {
                 .bind(id)
                 .bind(lock.after_failures)
                 .bind(until)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await?;
-                Ok((failed == 0).then_some(locked_until).flatten().map(Timestamp::from_unix_millis))
+                let locked = (failed == 0).then_some(locked_until).flatten().map(Timestamp::from_unix_millis);
+                if locked.is_some() {
+                    let tenant = TenantId::from_uuid(tenant);
+                    let user = Self::user_in(&mut tx, tenant, id).await?;
+                    Self::announce_user(&mut tx, tenant, "access.user.locked_out", &user).await?;
+                }
+                tx.commit().await?;
+                Ok(locked)
             }
 
             pub(crate) async fn start_session(&self, tenant: TenantId, id: Uuid, session: &NewSession) -> DbResult<UserInfo> {
@@ -312,6 +338,7 @@ macro_rules! sql_user_paths {
                 .await?;
                 let (id, tenant, expires, disabled) = row.ok_or(DbError::NotFound("invitation"))?;
                 let tenant = TenantId::from_uuid(tenant);
+                Self::lock_tenant(&mut tx, tenant).await?;
                 if disabled.is_some() {
                     return Err(DbError::State { field: "code", detail: "this user is disabled; ask an owner".into() });
                 }
@@ -338,6 +365,7 @@ macro_rules! sql_user_paths {
                 Self::end_sessions(&mut tx, id, None).await?;
                 Self::insert_session(&mut tx, tenant, id, session).await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
+                Self::announce_user(&mut tx, tenant, "access.user.password_set", &user).await?;
                 tx.commit().await?;
                 Ok(user)
             }
@@ -345,6 +373,7 @@ macro_rules! sql_user_paths {
             /// Sets a new password and ends every other session of the user.
             pub(crate) async fn replace_password(&self, tenant: TenantId, id: Uuid, password_hash: &str, keep_session: &str) -> DbResult<()> {
                 let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
                 let changed = sqlx::query(
                     "UPDATE hq_users SET password_hash = $3, password_set_at_ms = $4 WHERE tenant_id = $1 AND id = $2",
                 )
@@ -359,6 +388,8 @@ macro_rules! sql_user_paths {
                     return Err(DbError::NotFound("user"));
                 }
                 Self::end_sessions(&mut tx, id, Some(keep_session)).await?;
+                let user = Self::user_in(&mut tx, tenant, id).await?;
+                Self::announce_user(&mut tx, tenant, "access.user.password_set", &user).await?;
                 tx.commit().await?;
                 Ok(())
             }

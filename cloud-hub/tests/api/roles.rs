@@ -257,6 +257,28 @@ async fn owners_issue_list_and_revoke_keys(backend: Backend) {
     assert!(revoked["revoked_at"].is_string());
     let (s, _) = hub.get("/v1/catalog", &erp).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "a revoked key stops working");
+    // Both are in the event log, by the owner key, without the secret.
+    let (_, events) = hub.get("/v1/events?type=access.key.", &shop.api_key).await;
+    let events = events["events"].as_array().unwrap();
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["event_type"].as_str().unwrap(),
+                e["data"]["key_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let id = keys[1]["key_id"].as_str().unwrap();
+    assert_eq!(
+        seen,
+        [("access.key.issued", id), ("access.key.revoked", id)]
+    );
+    assert_eq!(
+        events[0]["source"],
+        format!("hq:key:{}", keys[0]["key_id"].as_str().unwrap())
+    );
+    assert!(!events[0]["data"].to_string().contains("hq_"), "{events:?}");
 
     // The last owner key cannot be revoked; with a second owner it can.
     let first_owner = keys[0]["key_id"].as_str().unwrap().to_owned();

@@ -248,6 +248,31 @@ async fn wrong_passwords_lock_the_account_and_disabling_ends_sessions(backend: B
     assert_eq!(s, StatusCode::OK);
     let (s, _) = hub.get("/v1/catalog", &token).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // Each step is in the event log, never with a secret.
+    let (_, events) = hub.get("/v1/events?type=access.user.", &owner).await;
+    let events = events["events"].as_array().unwrap();
+    let types: Vec<&str> = events
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "access.user.invited",
+            "access.user.password_set",
+            "access.user.locked_out",
+            "access.user.disabled",
+            "access.user.enabled",
+        ]
+    );
+    let (_, me) = hub.get("/v1/me", &owner).await;
+    let by_owner = format!("hq:key:{}", me["key_id"].as_str().unwrap());
+    assert_eq!(events[3]["source"], by_owner.as_str());
+    assert_eq!(events[2]["source"], "hub", "no one signed in did it");
+    assert!(events.iter().all(|e| e["data"]["user_id"] == id.as_str()));
+    let text = serde_json::to_string(&events).unwrap();
+    assert!(!text.contains("argon2") && !text.contains("inv_"), "{text}");
 }
 on_both_backends!(wrong_passwords_lock_the_account_and_disabling_ends_sessions);
 
