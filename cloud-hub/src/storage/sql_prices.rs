@@ -213,14 +213,21 @@ macro_rules! sql_price_paths {
                 price_from_row(row.ok_or(DbError::NotFound("price"))?)
             }
 
+            /// A variant's windows; a variant the tenant does not have is
+            /// `NotFound`, not an empty list.
             async fn price_list(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<PriceWindow>> {
+                let mut tx = self.pool.begin().await?;
+                if Self::variant_deleted(&mut tx, tenant, variant).await?.is_none() {
+                    return Err(DbError::NotFound("variant"));
+                }
                 let rows: Vec<PriceRow> = sqlx::query_as(&format!(
                     "SELECT {PRICE_COLUMNS} FROM price_windows WHERE tenant_id = $1 AND variant_id = $2 ORDER BY effective_from_ms, id"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(variant.as_uuid())
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 rows.into_iter().map(price_from_row).collect()
             }
 

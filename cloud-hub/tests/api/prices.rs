@@ -185,7 +185,8 @@ async fn price_windows_set_the_effective_price_per_store_and_instant(backend: Ba
         .post(&prices, &other_tenant, json!({"price": inr(1)}))
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another tenant's variant");
-    assert_eq!(hub.get(&prices, &other_tenant).await.1, json!([]));
+    let (s, b) = hub.get(&prices, &other_tenant).await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
     let (s, b) = hub
         .get(
             &format!("/v1/stores/{}/prices/{tea}?at=noon", shop.store_id),

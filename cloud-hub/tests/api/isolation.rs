@@ -1,0 +1,180 @@
+//! Tenancy over the whole API: another tenant's owner key is sent to every
+//! documented HQ operation, with this tenant's real ids in the path. It reads
+//! nothing (a 404, never a 2xx), lists none of this tenant's things, and
+//! changes nothing: the victim's ledger, sales, stock, feed and event log are
+//! the same afterwards. New endpoints are covered as they are documented.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// Creates one of each thing a path can name; answers path parameter → id.
+async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
+    let hub = &shop.hub;
+    let key = shop.api_key.as_str();
+    let store = shop.store_id.clone();
+    let tea = shop.variants[0].0.clone();
+    let created = |what: &'static str, s: StatusCode, b: &Value| {
+        assert!(s.is_success(), "{what}: {s} {b}");
+    };
+    let (s, other) = hub
+        .post(
+            "/v1/stores",
+            key,
+            json!({"code": "BLR-2", "name": "Koramangala"}),
+        )
+        .await;
+    created("store", s, &other);
+    let (s, transfer) = hub
+        .post(
+            &format!("/v1/stores/{store}/transfers"),
+            key,
+            json!({"to_store_id": other["id"], "variant_id": tea, "qty": "1"}),
+        )
+        .await;
+    created("transfer", s, &transfer);
+    let (s, reservation) = hub
+        .post(
+            &format!("/v1/stores/{store}/reservations"),
+            key,
+            json!({"variant_id": tea, "qty": "1", "order_ref": "ORD-1"}),
+        )
+        .await;
+    created("reservation", s, &reservation);
+    let (s, staff) = hub
+        .post(
+            &format!("/v1/stores/{store}/staff"),
+            key,
+            json!({"name": "Asha", "code": "101", "role": "cashier", "pin": "4821"}),
+        )
+        .await;
+    created("staff", s, &staff);
+    let (s, category) = hub
+        .post("/v1/categories", key, json!({"name": "Dairy"}))
+        .await;
+    created("category", s, &category);
+    let later = pos_shared::Timestamp::from_unix_millis(
+        pos_shared::Timestamp::now().unix_millis() + 3_600_000,
+    );
+    let (s, price) = hub
+        .post(
+            &format!("/v1/variants/{tea}/prices"),
+            key,
+            json!({"price": {"minor": 13000, "currency": "INR"}, "effective_from": later}),
+        )
+        .await;
+    created("price", s, &price);
+    let (s, bin) = hub
+        .put(
+            &format!("/v1/stores/{store}/bins/A-01"),
+            key,
+            json!({"zone": "chilled"}),
+        )
+        .await;
+    created("bin", s, &bin);
+    let (s, user) = hub
+        .post(
+            "/v1/users",
+            key,
+            json!({"email": "asha@example.com", "name": "Asha", "role": "read_only"}),
+        )
+        .await;
+    created("user", s, &user);
+    let (_, me) = hub.get("/v1/me", key).await;
+    let text = |v: &Value| v.as_str().expect("an id").to_owned();
+    HashMap::from([
+        ("store_id", store),
+        ("variant_id", tea),
+        ("terminal_id", shop.terminal_id.clone()),
+        ("transfer_id", text(&transfer["transfer_id"])),
+        ("reservation_id", text(&reservation["reservation_id"])),
+        ("staff_id", text(&staff["staff_id"])),
+        ("category_id", text(&category["category_id"])),
+        ("price_id", text(&price["price_id"])),
+        ("code", text(&bin["code"])),
+        ("user_id", text(&user["user_id"])),
+        ("key_id", text(&me["key_id"])),
+        ("purpose", "item_state".to_owned()),
+    ])
+}
+
+async fn event_head(shop: &Shop) -> Value {
+    let (_, page) = shop.hub.get("/v1/events?limit=1", &shop.api_key).await;
+    page["head"].clone()
+}
+
+async fn no_endpoint_lets_one_tenant_reach_another(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let ids = one_of_everything(&shop).await;
+    let intruder = hub.tenant("Other Chain").await;
+    let before = (shop.snapshot().await, event_head(&shop).await);
+    let (_, doc) = hub.get("/openapi.json", "").await;
+
+    let mut tried = 0;
+    let mut leaks = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let hq = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|c| c.get("hq").is_some()));
+            let streams = op["responses"]["200"]["content"]
+                .get("text/event-stream")
+                .is_some();
+            if !hq || streams {
+                continue; // devices, the admin, the ways in; the live stream never ends
+            }
+            let concrete = path
+                .split('/')
+                .map(
+                    |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(param) => ids
+                            .get(param)
+                            .unwrap_or_else(|| panic!("{path}: no id for {{{param}}}"))
+                            .clone(),
+                        None => seg.to_owned(),
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("/");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
+            let (status, answer) = hub
+                .send(method.clone(), &concrete, Some(&intruder), body)
+                .await;
+            tried += 1;
+            let what = format!("{method} {path}");
+            if concrete != *path {
+                // Names one of the victim's things: never found, never done.
+                if status.is_success() || (method == Method::GET && status != StatusCode::NOT_FOUND)
+                {
+                    leaks.push(format!("{what}: {status} {answer}"));
+                }
+            } else if method == Method::GET {
+                // A list of the intruder's own: none of the victim's ids in it.
+                let text = answer.to_string();
+                if let Some((param, _)) = ids
+                    .iter()
+                    .filter(|(p, _)| !["code", "purpose"].contains(p))
+                    .find(|(_, id)| text.contains(id.as_str()))
+                {
+                    leaks.push(format!("{what}: shows the victim's {param}: {text}"));
+                }
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "reached another tenant:\n{}",
+        leaks.join("\n")
+    );
+    assert!(tried >= 70, "only {tried} operations tried");
+    assert_eq!(
+        (shop.snapshot().await, event_head(&shop).await),
+        before,
+        "nothing of the victim changed"
+    );
+}
+on_both_backends!(no_endpoint_lets_one_tenant_reach_another);
