@@ -2,7 +2,8 @@
 //! documented HQ operation, with this tenant's real ids in the path. It reads
 //! nothing (a 404, never a 2xx), lists none of this tenant's things, and
 //! changes nothing: the victim's ledger, sales, stock, feed and event log are
-//! the same afterwards. New endpoints are covered as they are documented.
+//! the same afterwards. A read-only key of the tenant itself is refused every
+//! write. New endpoints are covered as they are documented.
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -105,16 +106,13 @@ async fn event_head(shop: &Shop) -> Value {
     page["head"].clone()
 }
 
-async fn no_endpoint_lets_one_tenant_reach_another(backend: Backend) {
-    let shop = shop(backend).await;
-    let hub = &shop.hub;
-    let ids = one_of_everything(&shop).await;
-    let intruder = hub.tenant("Other Chain").await;
-    let before = (shop.snapshot().await, event_head(&shop).await);
-    let (_, doc) = hub.get("/openapi.json", "").await;
-
-    let mut tried = 0;
-    let mut leaks = Vec::new();
+/// The documented HQ operations (not the live stream), with `ids` in their
+/// paths: (method, route, concrete path).
+fn hq_operations(
+    doc: &Value,
+    ids: &HashMap<&'static str, String>,
+) -> Vec<(Method, String, String)> {
+    let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let hq = op["security"]
@@ -140,28 +138,42 @@ async fn no_endpoint_lets_one_tenant_reach_another(backend: Backend) {
                 .collect::<Vec<_>>()
                 .join("/");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
-            let (status, answer) = hub
-                .send(method.clone(), &concrete, Some(&intruder), body)
-                .await;
-            tried += 1;
-            let what = format!("{method} {path}");
-            if concrete != *path {
-                // Names one of the victim's things: never found, never done.
-                if status.is_success() || (method == Method::GET && status != StatusCode::NOT_FOUND)
-                {
-                    leaks.push(format!("{what}: {status} {answer}"));
-                }
-            } else if method == Method::GET {
-                // A list of the intruder's own: none of the victim's ids in it.
-                let text = answer.to_string();
-                if let Some((param, _)) = ids
-                    .iter()
-                    .filter(|(p, _)| !["code", "purpose"].contains(p))
-                    .find(|(_, id)| text.contains(id.as_str()))
-                {
-                    leaks.push(format!("{what}: shows the victim's {param}: {text}"));
-                }
+            out.push((method, path.clone(), concrete));
+        }
+    }
+    out
+}
+
+async fn no_endpoint_lets_one_tenant_reach_another(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let ids = one_of_everything(&shop).await;
+    let intruder = hub.tenant("Other Chain").await;
+    let before = (shop.snapshot().await, event_head(&shop).await);
+    let (_, doc) = hub.get("/openapi.json", "").await;
+
+    let operations = hq_operations(&doc, &ids);
+    let mut leaks = Vec::new();
+    for (method, path, concrete) in &operations {
+        let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
+        let (status, answer) = hub
+            .send(method.clone(), concrete, Some(&intruder), body)
+            .await;
+        let what = format!("{method} {path}");
+        if concrete != path {
+            // Names one of the victim's things: never found, never done.
+            if status.is_success() || (method == Method::GET && status != StatusCode::NOT_FOUND) {
+                leaks.push(format!("{what}: {status} {answer}"));
+            }
+        } else if method == Method::GET {
+            // A list of the intruder's own: none of the victim's ids in it.
+            let text = answer.to_string();
+            if let Some((param, _)) = ids
+                .iter()
+                .filter(|(p, _)| !["code", "purpose"].contains(p))
+                .find(|(_, id)| text.contains(id.as_str()))
+            {
+                leaks.push(format!("{what}: shows the victim's {param}: {text}"));
             }
         }
     }
@@ -170,7 +182,11 @@ async fn no_endpoint_lets_one_tenant_reach_another(backend: Backend) {
         "reached another tenant:\n{}",
         leaks.join("\n")
     );
-    assert!(tried >= 70, "only {tried} operations tried");
+    assert!(
+        operations.len() >= 70,
+        "only {} operations tried",
+        operations.len()
+    );
     assert_eq!(
         (shop.snapshot().await, event_head(&shop).await),
         before,
@@ -178,3 +194,48 @@ async fn no_endpoint_lets_one_tenant_reach_another(backend: Backend) {
     );
 }
 on_both_backends!(no_endpoint_lets_one_tenant_reach_another);
+
+async fn a_read_only_credential_changes_nothing_anywhere(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let ids = one_of_everything(&shop).await;
+    let (s, reader) = hub
+        .post(
+            "/v1/api-keys",
+            &shop.api_key,
+            json!({"label": "auditor", "role": "read_only"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{reader}");
+    let reader = reader["api_key"].as_str().unwrap().to_owned();
+    let before = (shop.snapshot().await, event_head(&shop).await);
+    let (_, doc) = hub.get("/openapi.json", "").await;
+    let mut wrong = Vec::new();
+    let mut writes = 0;
+    for (method, path, concrete) in hq_operations(&doc, &ids) {
+        // Everyone may sign out and change their own password.
+        if method == Method::GET || path.starts_with("/v1/session") {
+            continue;
+        }
+        writes += 1;
+        let body = (method != Method::DELETE).then(|| json!({}));
+        let (status, answer) = hub
+            .send(method.clone(), &concrete, Some(&reader), body)
+            .await;
+        if status != StatusCode::FORBIDDEN {
+            wrong.push(format!("{method} {path}: {status} {answer}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a read-only key was not refused:\n{}",
+        wrong.join("\n")
+    );
+    assert!(writes >= 40, "only {writes} writes tried");
+    assert_eq!(
+        (shop.snapshot().await, event_head(&shop).await),
+        before,
+        "nothing changed"
+    );
+}
+on_both_backends!(a_read_only_credential_changes_nothing_anywhere);
