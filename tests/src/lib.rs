@@ -52,6 +52,43 @@ impl Hq {
         })
     }
 
+    /// Invites a person (this HQ must be an owner), lets them take the
+    /// invitation up with `password`, and acts as them with their session.
+    pub async fn add_user(
+        &self,
+        email: &str,
+        name: &str,
+        role: &str,
+        password: &str,
+    ) -> HqResult<Hq> {
+        let invited = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/users",
+                Some(json!({"email": email, "name": name, "role": role})),
+                StatusCode::CREATED,
+            )
+            .await?;
+        let code = invited["invitation_code"]
+            .as_str()
+            .ok_or_else(|| HqError(format!("no invitation_code in {invited}")))?;
+        let session = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/invitations/accept",
+                Some(json!({"code": code, "password": password})),
+                StatusCode::CREATED,
+            )
+            .await?;
+        let token = session["token"]
+            .as_str()
+            .ok_or_else(|| HqError(format!("no token in {session}")))?;
+        Ok(Hq {
+            api_key: token.to_owned(),
+            ..self.clone()
+        })
+    }
+
     async fn call(
         &self,
         method: reqwest::Method,

@@ -60,6 +60,10 @@ async fn run() -> Result<(), String> {
     let (store, codes) = system_tests::seed_demo(&hq, 1)
         .await
         .map_err(|e| e.to_string())?;
+    // A person at HQ who signs in (the key above is for systems).
+    hq.add_user(DEMO_HQ_USER.0, "Demo Owner", "owner", DEMO_HQ_USER.1)
+        .await
+        .map_err(|e| e.to_string())?;
     // Staff to sign in with at the till; the PINs are the demo's, printed below.
     for (name, code, role, pin) in DEMO_STAFF {
         hq.create_staff(&store, name, code, role, pin)
@@ -94,6 +98,10 @@ async fn run() -> Result<(), String> {
     println!("  Till API       http://{}/v1/sync/status", agent.addr);
     println!("  Hub API        {hub_url}/v1/stores/{store}/inventory");
     println!("  HQ API key     {}", hq.api_key);
+    println!(
+        "  HQ sign-in     {} / {} (POST {hub_url}/v1/sessions, or hubctl sign-in)",
+        DEMO_HQ_USER.0, DEMO_HQ_USER.1
+    );
     println!("  Data           {}", dir.display());
     for (name, code, role, pin) in DEMO_STAFF {
         println!("  Sign in        {name} ({role}): code {code}, PIN {pin}");
@@ -114,6 +122,9 @@ async fn run() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The demo's HQ owner: (email, password).
+const DEMO_HQ_USER: (&str, &str) = ("owner@demo.example", "demo-kirana-2026");
 
 /// Who can sign in at the demo till: (name, code, role, PIN).
 const DEMO_STAFF: [(&str, &str, &str, &str); 2] = [

@@ -581,12 +581,23 @@ async fn staff_set_at_hq_sign_in_at_the_till(backend: Backend) {
     let sale = till.sell(&[(TEA, "1")]).await;
     assert_eq!(sale["cashier"]["name"], "Asha");
 
-    // After: Ravi arrives through the feed; Asha's deactivation too.
-    hq.create_staff(&store, "Ravi", "102", "supervisor", "7305")
+    // After: the store manager, signed in at HQ as herself, adds Ravi and
+    // lets Asha go; both reach the till through the feed.
+    let manager = hq
+        .add_user(
+            "meera@example.com",
+            "Meera",
+            "store_manager",
+            "orchid-lantern-94",
+        )
+        .await
+        .unwrap();
+    manager
+        .create_staff(&store, "Ravi", "102", "supervisor", "7305")
         .await
         .unwrap();
     wait_sign_in(&till, "102", "7305", 200).await;
-    hq.deactivate_staff(&asha).await.unwrap();
+    manager.deactivate_staff(&asha).await.unwrap();
     wait_sign_in(&till, "101", "4821", 403).await;
 
     // HQ sees the till's sign-ins in the store's audit log.
