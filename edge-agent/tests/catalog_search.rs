@@ -67,6 +67,7 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
         tax: old.tax.clone(),
         modifiers: Vec::new(),
         placement: Default::default(),
+        details: Default::default(),
     };
     let renamed_again = renamed.clone();
     let page = FeedPage {

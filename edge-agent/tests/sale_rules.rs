@@ -120,6 +120,7 @@ async fn weighed_and_priced_labels_from_the_store_scales() {
         tax: None,
         modifiers: Vec::new(),
         placement: Default::default(),
+        details: Default::default(),
     };
     let page = FeedPage {
         protocol_version: 1,

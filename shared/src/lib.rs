@@ -22,6 +22,7 @@ pub mod gtin;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod ids;
+pub mod item;
 pub mod modifiers;
 pub mod money;
 #[cfg(feature = "openapi")]

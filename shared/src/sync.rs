@@ -78,6 +78,10 @@ pub struct VariantRecord {
     /// Where it sits in the store and how cashiers find it (protocol 3).
     #[serde(flatten)]
     pub placement: crate::catalog::Placement,
+    /// Its unit, pack, pictures and attributes; absent fields are plain
+    /// (each, no pack, none), so older terminals simply ignore them.
+    #[serde(flatten)]
+    pub details: crate::item::ItemDetails,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

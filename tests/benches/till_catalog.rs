@@ -94,6 +94,7 @@ fn item(i: usize) -> VariantRecord {
             },
             ..Placement::default()
         },
+        details: Default::default(),
     }
 }
 

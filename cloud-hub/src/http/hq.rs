@@ -230,6 +230,18 @@ struct NewVariantBody {
     /// Its key on its category's quick-key grid.
     #[serde(default)]
     quick_key: Option<u16>,
+    /// `each` (the default) or the measure it is sold loose by (`kg`, `l`, …).
+    #[serde(default)]
+    unit: pos_shared::item::Unit,
+    /// What one unit holds, such as `{"size": "250", "unit": "g"}`.
+    #[serde(default)]
+    pack: Option<pos_shared::item::Pack>,
+    #[serde(default)]
+    image_urls: Vec<String>,
+    /// Anything else worth knowing, as a JSON object.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    attributes: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -294,6 +306,15 @@ async fn create_product(
             };
             ApiError::invalid(field, detail)
         })?;
+        let details = pos_shared::item::ItemDetails {
+            unit: v.unit,
+            pack: v.pack,
+            image_urls: v.image_urls,
+            attributes: v.attributes,
+        };
+        details
+            .validate()
+            .map_err(|(at, detail)| ApiError::invalid(format!("variants[{i}].{at}"), detail))?;
         let variant_name = match v.name {
             Some(n) => required_text("name", &n, 200)
                 .map_err(|e| e.with_field(format!("variants[{i}].name")))?,
@@ -309,6 +330,7 @@ async fn create_product(
             modifiers: v.modifiers,
             extra_barcodes: placement.extra_barcodes,
             quick_key: placement.quick_key,
+            details,
         });
     }
     let product = NewProduct {

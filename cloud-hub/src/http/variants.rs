@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::catalog::Placement;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::item::{ItemDetails, Pack, Unit};
 use pos_shared::modifiers::ModifierGroup;
 use pos_shared::sync::VariantRecord;
 use pos_shared::tax::TaxClass;
@@ -106,6 +107,14 @@ struct PatchBody {
     brand_id: Option<Option<BrandId>>,
     #[serde(default, deserialize_with = "present")]
     category_id: Option<Option<CategoryId>>,
+    unit: Option<Unit>,
+    #[serde(default, deserialize_with = "present")]
+    pack: Option<Option<Pack>>,
+    /// Replaces the pictures it had.
+    image_urls: Option<Vec<String>>,
+    /// Replaces the attributes it had.
+    #[schema(value_type = Option<Object>)]
+    attributes: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Checks the patch against the variant it will change, naming the field at fault.
@@ -139,6 +148,30 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
             .unwrap_or_else(|| current.placement.extra_barcodes.clone()),
         ..Default::default()
     };
+    let details = (body.unit.is_some()
+        || body.pack.is_some()
+        || body.image_urls.is_some()
+        || body.attributes.is_some())
+    .then(|| ItemDetails {
+        unit: body.unit.unwrap_or(current.details.unit),
+        pack: body
+            .pack
+            .clone()
+            .unwrap_or_else(|| current.details.pack.clone()),
+        image_urls: body
+            .image_urls
+            .clone()
+            .unwrap_or_else(|| current.details.image_urls.clone()),
+        attributes: body
+            .attributes
+            .clone()
+            .unwrap_or_else(|| current.details.attributes.clone()),
+    });
+    if let Some(details) = &details {
+        details
+            .validate()
+            .map_err(|(at, detail)| ApiError::invalid(at, detail))?;
+    }
     let barcode = body.barcode.as_ref().unwrap_or(&current.barcode);
     placement
         .validate(barcode)
@@ -157,6 +190,7 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
             .map(|s| s.iter().map(|s| s.trim().to_owned()).collect()),
         brand: body.brand_id,
         category: body.category_id,
+        details,
     })
 }
 

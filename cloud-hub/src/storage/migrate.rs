@@ -48,6 +48,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(28, "hub-postgres/0028_list_paging.sql"),
     migration!(29, "hub-postgres/0029_hours_state.sql"),
     migration!(30, "hub-postgres/0030_transfer_batches.sql"),
+    migration!(31, "hub-postgres/0031_item_details.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -81,6 +82,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(28, "hub-sqlite/0028_list_paging.sql"),
     migration!(29, "hub-sqlite/0029_hours_state.sql"),
     migration!(30, "hub-sqlite/0030_transfer_batches.sql"),
+    migration!(31, "hub-sqlite/0031_item_details.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

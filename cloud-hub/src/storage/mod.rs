@@ -204,6 +204,7 @@ pub struct NewVariant {
     /// Barcodes besides `barcode`.
     pub extra_barcodes: Vec<pos_shared::Gtin>,
     pub quick_key: Option<u16>,
+    pub details: pos_shared::item::ItemDetails,
 }
 
 /// What HQ changes about a variant; `None` leaves a field as it is, and
@@ -221,6 +222,8 @@ pub struct VariantPatch {
     pub synonyms: Option<Vec<String>>,
     pub brand: Option<Option<BrandId>>,
     pub category: Option<Option<CategoryId>>,
+    /// The variant's details as they are to be (checked whole).
+    pub details: Option<pos_shared::item::ItemDetails>,
 }
 
 /// An HQ API key to issue: its secret arrives hashed.

@@ -290,11 +290,12 @@ macro_rules! sql_catalog_paths {
                             extra_barcodes: v.extra_barcodes.clone(),
                             quick_key: v.quick_key,
                         },
+                        details: v.details.clone(),
                     };
                     sqlx::query(
                         "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms, tax_rate_bp, tax_inclusive, hsn, modifiers, \
-                         brand_id, category_id, synonyms, extra_barcodes, quick_key) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                         brand_id, category_id, synonyms, extra_barcodes, quick_key, details) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
                     )
                     .bind(record.variant_id.as_uuid())
                     .bind(tenant.as_uuid())
@@ -314,6 +315,7 @@ macro_rules! sql_catalog_paths {
                     .bind(json_column(&record.placement.synonyms)?)
                     .bind(json_column(&record.placement.extra_barcodes)?)
                     .bind(record.placement.quick_key.map(i32::from))
+                    .bind($crate::storage::sql::details_column(&record.details)?)
                     .execute(&mut *tx)
                     .await
                     .map_err(DbError::from_sqlx)?;

@@ -9,7 +9,8 @@ use pos_shared::{
 };
 use uuid::Uuid;
 
-pub(crate) type VariantRow = (
+/// The 16 columns of a variant that sqlx can read as a tuple (its limit).
+type VariantBase = (
     Uuid,
     Uuid,
     String,
@@ -27,6 +28,22 @@ pub(crate) type VariantRow = (
     Option<String>,
     Option<i32>,
 );
+
+/// A variant as [`VARIANT_COLUMNS`] selects it: the tuple's 16 columns,
+/// then its details (JSON), read by position.
+pub(crate) struct VariantRow(VariantBase, Option<String>);
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for VariantRow
+where
+    VariantBase: sqlx::FromRow<'r, R>,
+    usize: sqlx::ColumnIndex<R>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(VariantRow(VariantBase::from_row(row)?, row.try_get(16)?))
+    }
+}
+
 pub(crate) type MovementRow = (
     Uuid,
     Uuid,
@@ -44,7 +61,7 @@ pub(crate) type SaleRow = (Uuid, Uuid, String, i64, String, i64, i64);
 /// What a [`VariantRow`] selects, from [`VARIANT_FROM`].
 pub(crate) const VARIANT_COLUMNS: &str =
     "v.id, v.product_id, v.name, v.sku, v.gtin, v.price_minor, v.currency, v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers, \
-     b.name, v.category_id, v.synonyms, v.extra_barcodes, v.quick_key";
+     b.name, v.category_id, v.synonyms, v.extra_barcodes, v.quick_key, v.details";
 /// Variants with their brand's name; filter on `v.tenant_id`.
 pub(crate) const VARIANT_FROM: &str = "variants v LEFT JOIN brands b ON b.id = v.brand_id";
 pub(crate) const MOVEMENT_COLUMNS: &str =
@@ -59,7 +76,7 @@ fn money(minor: i64, currency: &str) -> DbResult<Money> {
     Ok(Money::new(minor, currency))
 }
 
-pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
+pub(crate) fn variant_from_row(VariantRow(row, details): VariantRow) -> DbResult<VariantRecord> {
     let (
         id,
         product_id,
@@ -108,10 +125,16 @@ pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
             hsn,
         }),
     };
+    let details = match details {
+        None => pos_shared::item::ItemDetails::default(),
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| DbError::Corrupt(format!("variant {id} details: {e}")))?,
+    };
     Ok(VariantRecord {
         tax,
         modifiers,
         placement,
+        details,
         variant_id: VariantId::from_uuid(id),
         product_id: ProductId::from_uuid(product_id),
         name,
@@ -119,6 +142,14 @@ pub(crate) fn variant_from_row(row: VariantRow) -> DbResult<VariantRecord> {
         barcode: Gtin::parse(&gtin).map_err(|e| DbError::Corrupt(e.to_string()))?,
         price: money(price_minor, &currency)?,
     })
+}
+
+/// An item's details as the JSON text column they are kept in; plain ones as NULL.
+pub(crate) fn details_column(details: &pos_shared::item::ItemDetails) -> DbResult<Option<String>> {
+    (*details != pos_shared::item::ItemDetails::default())
+        .then(|| serde_json::to_string(details))
+        .transpose()
+        .map_err(|e| DbError::Corrupt(e.to_string()))
 }
 
 /// A list as the JSON text column it is kept in; an empty list as NULL.

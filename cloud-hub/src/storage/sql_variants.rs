@@ -90,10 +90,13 @@ macro_rules! sql_variant_paths {
                     }
                     next.placement.category_id = category;
                 }
+                if let Some(details) = &patch.details {
+                    next.details = details.clone();
+                }
                 sqlx::query(
                     "UPDATE variants SET name = $3, sku = $4, gtin = $5, tax_rate_bp = $6, tax_inclusive = $7, hsn = $8, \
                      modifiers = $9, brand_id = $10, category_id = $11, synonyms = $12, extra_barcodes = $13, quick_key = $14, \
-                     updated_at_ms = $15 WHERE tenant_id = $1 AND id = $2",
+                     updated_at_ms = $15, details = $16 WHERE tenant_id = $1 AND id = $2",
                 )
                 .bind(tenant.as_uuid())
                 .bind(next.variant_id.as_uuid())
@@ -110,6 +113,7 @@ macro_rules! sql_variant_paths {
                 .bind(json_column(&next.placement.extra_barcodes)?)
                 .bind(next.placement.quick_key.map(i32::from))
                 .bind(now_ms())
+                .bind($crate::storage::sql::details_column(&next.details)?)
                 .execute(&mut *tx)
                 .await
                 .map_err(DbError::from_sqlx)?;

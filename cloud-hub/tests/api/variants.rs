@@ -387,3 +387,120 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
 }
 on_both_backends!(a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored);
+
+async fn an_items_unit_pack_pictures_and_attributes_are_kept(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let key = &shop.api_key;
+    let (s, product) = hub
+        .post(
+            "/v1/products",
+            key,
+            json!({"name": "Toor Dal", "variants": [
+                {"name": "Toor Dal 500 g", "sku": "DAL-500", "barcode": "8901234000014",
+                 "price": {"minor": 9900, "currency": "INR"},
+                 "pack": {"size": "500", "unit": "g"},
+                 "image_urls": ["https://cdn.example.com/dal-500.jpg"],
+                 "attributes": {"origin": "Karnataka", "organic": false}},
+                {"name": "Toor Dal (loose)", "sku": "DAL-KG", "barcode": "8901234000021",
+                 "price": {"minor": 17500, "currency": "INR"}, "unit": "kg"}
+            ]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{product}");
+    let packed = product["variants"][0].clone();
+    let loose = product["variants"][1].clone();
+    assert_eq!(packed["pack"], json!({"size": "500", "unit": "g"}));
+    assert!(
+        packed.get("unit").is_none(),
+        "each is the default: {packed}"
+    );
+    assert_eq!(loose["unit"], "kg");
+    assert!(loose.get("pack").is_none() && loose.get("attributes").is_none());
+    let dal = packed["variant_id"].as_str().unwrap().to_owned();
+    let (_, read) = hub.get(&format!("/v1/catalog/{dal}"), key).await;
+    assert_eq!(
+        read["attributes"],
+        json!({"origin": "Karnataka", "organic": false})
+    );
+    assert_eq!(
+        read["image_urls"],
+        json!(["https://cdn.example.com/dal-500.jpg"])
+    );
+    let till = of_type(&feed(&shop, 5).await, "variant_upserted", &dal)
+        .last()
+        .map(|c| c["pack"].clone());
+    assert_eq!(
+        till,
+        Some(json!({"size": "500", "unit": "g"})),
+        "tills hear of it"
+    );
+
+    // A change replaces what it names; the rest stays.
+    let (s, edited) = patch(
+        &shop,
+        &dal,
+        json!({"attributes": {"origin": "Maharashtra"}, "pack": null}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{edited}");
+    assert_eq!(edited["attributes"], json!({"origin": "Maharashtra"}));
+    assert!(edited.get("pack").is_none(), "{edited}");
+    assert_eq!(edited["image_urls"], read["image_urls"]);
+    let history = format!("/v1/catalog/{dal}/versions");
+    let versions = || async { hub.get(&history, key).await.1 };
+    let before = versions().await;
+    let (s, _) = patch(
+        &shop,
+        &dal,
+        json!({"attributes": {"origin": "Maharashtra"}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        versions().await,
+        before,
+        "the same details again: no version"
+    );
+
+    for (body, field) in [
+        (json!({"pack": {"size": "0", "unit": "g"}}), "pack.size"),
+        (
+            json!({"image_urls": ["ftp://cdn.example.com/x.jpg"]}),
+            "image_urls[0]",
+        ),
+        (
+            json!({"image_urls": vec!["https://cdn.example.com/x.jpg"; 9]}),
+            "image_urls",
+        ),
+        (
+            json!({"attributes": {"notes": "x".repeat(5000)}}),
+            "attributes",
+        ),
+    ] {
+        let (s, b) = patch(&shop, &dal, body.clone()).await;
+        assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+        assert_eq!(b["field"], field, "{body}: {b}");
+    }
+    for body in [
+        json!({"unit": "dozen"}),
+        json!({"attributes": ["origin"]}),
+        json!({"pack": {"size": "1", "unit": "g", "colour": "red"}}),
+    ] {
+        let (s, b) = patch(&shop, &dal, body.clone()).await;
+        assert_eq!(s.as_u16() / 100, 4, "{body}: {b}");
+    }
+    let (s, b) = hub
+        .post(
+            "/v1/products",
+            key,
+            json!({"name": "X", "variants": [{"sku": "X-1", "barcode": "8901234000038",
+                   "price": {"minor": 1, "currency": "INR"},
+                   "image_urls": ["not a url"]}]}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "variants[0].image_urls[0]");
+    assert_eq!(versions().await, before, "nothing refused was written");
+}
+on_both_backends!(an_items_unit_pack_pictures_and_attributes_are_kept);

@@ -53,6 +53,7 @@ pub fn seed(dir: &Path) -> DeviceCredential {
             }),
             modifiers: Vec::new(),
             placement: Default::default(),
+            details: Default::default(),
         };
         let stock = MovementRecord {
             movement_id: MovementId::new(),
@@ -312,6 +313,7 @@ pub fn soap() -> pos_shared::sync::VariantRecord {
         }),
         modifiers: Vec::new(),
         placement: Default::default(),
+        details: Default::default(),
     }
 }
 
