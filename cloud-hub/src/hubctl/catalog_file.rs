@@ -2,6 +2,7 @@
 //! Reading it is separate from sending it, so every row is checked (and every
 //! bad cell named by line and column) before the hub is asked anything.
 
+use pos_shared::item::{ItemDetails, Pack, Unit};
 use pos_shared::tax::TaxClass;
 use pos_shared::{Currency, Gtin, Money, Qty};
 use std::collections::HashSet;
@@ -21,12 +22,15 @@ The file is CSV with a header row and one item per row. Columns (any order, any 
   hsn            the HSN code, 4, 6 or 8 digits
   synonyms       other names the item is asked for by, separated by |
   quick_key      its key on its category's quick-key grid
+  unit           each (the default), or kg, g, l, ml or m for items sold loose
+  pack           what one unit holds, such as \"250 g\" or \"6 each\"
+  image_urls     pictures, http(s) addresses separated by |
   stock          the counted quantity on hand at --store
 A SKU already in the catalog is updated to match its row; a column left out of
 the file leaves that field as it is, and an empty cell clears it.";
 
 const REQUIRED: [&str; 4] = ["sku", "name", "barcode", "price"];
-const OPTIONAL: [&str; 9] = [
+const OPTIONAL: [&str; 12] = [
     "barcodes",
     "brand",
     "category",
@@ -35,6 +39,9 @@ const OPTIONAL: [&str; 9] = [
     "hsn",
     "synonyms",
     "quick_key",
+    "unit",
+    "pack",
+    "image_urls",
     "stock",
 ];
 
@@ -56,6 +63,9 @@ pub struct ItemRow {
     pub tax: Option<Option<TaxClass>>,
     pub synonyms: Option<Vec<String>>,
     pub quick_key: Option<Option<u16>>,
+    pub unit: Option<Unit>,
+    pub pack: Option<Option<Pack>>,
+    pub image_urls: Option<Vec<String>>,
     pub stock: Option<Qty>,
 }
 
@@ -259,6 +269,7 @@ fn read_row<'a>(
             Some(qty)
         }
     };
+    let (unit, pack, image_urls) = read_details(cell)?;
     Ok(ItemRow {
         line,
         sku: required("sku")?.to_owned(),
@@ -271,8 +282,70 @@ fn read_row<'a>(
         tax: read_tax(cell)?,
         synonyms: list("synonyms"),
         quick_key,
+        unit,
+        pack,
+        image_urls,
         stock,
     })
+}
+
+fn unit(column: &'static str, text: &str) -> Result<Unit, CellError> {
+    serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase())).map_err(|_| {
+        (
+            column,
+            format!("{text:?} is not a unit: each, kg, g, l, ml or m"),
+        )
+    })
+}
+
+/// The columns of what an item is: its unit, pack and pictures, checked as
+/// the hub would check them.
+#[allow(clippy::type_complexity)]
+fn read_details<'a>(
+    cell: &dyn Fn(&str) -> Option<&'a str>,
+) -> Result<(Option<Unit>, Option<Option<Pack>>, Option<Vec<String>>), CellError> {
+    let unit_cell = match cell("unit") {
+        None => None,
+        Some("") => Some(Unit::Each),
+        Some(text) => Some(unit("unit", text)?),
+    };
+    let pack = match cell("pack") {
+        None => None,
+        Some("") => Some(None),
+        Some(text) => {
+            let (size, of) = text
+                .split_once(' ')
+                .ok_or_else(|| ("pack", format!("{text:?} is not a pack such as \"250 g\"")))?;
+            let size = Qty::parse(size).map_err(|e| ("pack", e.to_string()))?;
+            Some(Some(Pack {
+                size,
+                unit: unit("pack", of.trim())?,
+            }))
+        }
+    };
+    let image_urls = cell("image_urls").map(|v| {
+        v.split('|')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    });
+    let details = ItemDetails {
+        pack: pack.clone().flatten(),
+        image_urls: image_urls.clone().unwrap_or_default(),
+        ..ItemDetails::default()
+    };
+    details.validate().map_err(|(field, detail)| {
+        (
+            if field.starts_with("pack") {
+                "pack"
+            } else {
+                "image_urls"
+            },
+            detail,
+        )
+    })?;
+    Ok((unit_cell, pack, image_urls))
 }
 
 /// The tax columns: a rate makes a tax class; no rate (or no column) none.
@@ -420,6 +493,46 @@ mod tests {
             file.errors[1].detail.contains("\"ten\""),
             "{:?}",
             file.errors[1]
+        );
+    }
+
+    #[test]
+    fn unit_pack_and_pictures_are_read_and_checked() {
+        let file = read_inr(
+            "sku,name,barcode,price,unit,pack,image_urls\n\
+             DAL,Toor Dal,8901030865275,99,,500 g,https://cdn.example.com/dal.jpg | https://cdn.example.com/dal-2.jpg\n\
+             RICE,Rice,8901030865282,62.5,KG,,\n\
+             BAD1,Bad,8901030865299,1,dozen,,\n\
+             BAD2,Bad,8901030865305,1,,250,\n\
+             BAD3,Bad,8901030865312,1,,0 g,\n\
+             BAD4,Bad,8901030865329,1,,,ftp://x/y.jpg\n",
+        )
+        .unwrap();
+        let dal = &file.rows[0];
+        assert_eq!(dal.unit, Some(Unit::Each), "an empty cell is the default");
+        assert_eq!(
+            dal.pack,
+            Some(Some(Pack {
+                size: Qty::parse("500").unwrap(),
+                unit: Unit::G
+            }))
+        );
+        assert_eq!(dal.image_urls.as_ref().map(Vec::len), Some(2));
+        let rice = &file.rows[1];
+        assert_eq!((rice.unit, &rice.pack), (Some(Unit::Kg), &Some(None)));
+        let columns: Vec<_> = file
+            .errors
+            .iter()
+            .map(|e| (e.sku.as_str(), e.column.as_deref()))
+            .collect();
+        assert_eq!(
+            columns,
+            [
+                ("BAD1", Some("unit")),
+                ("BAD2", Some("pack")),
+                ("BAD3", Some("pack")),
+                ("BAD4", Some("image_urls"))
+            ]
         );
     }
 

@@ -273,6 +273,15 @@ async fn import_row(
             if let Some(Some(key)) = row.quick_key {
                 variant["quick_key"] = json!(key);
             }
+            if let Some(unit) = row.unit {
+                variant["unit"] = json!(unit);
+            }
+            if let Some(Some(pack)) = &row.pack {
+                variant["pack"] = json!(pack);
+            }
+            if let Some(urls) = &row.image_urls {
+                variant["image_urls"] = json!(urls);
+            }
             let body = json!({
                 "name": row.name,
                 "brand_id": brand_id.flatten(),
@@ -368,6 +377,20 @@ fn changes(
     }
     if let Some(key) = row.quick_key.filter(|k| *k != placement.quick_key) {
         patch.insert("quick_key".into(), json!(key));
+    }
+    let details = &current.details;
+    if let Some(unit) = row.unit.filter(|u| *u != details.unit) {
+        patch.insert("unit".into(), json!(unit));
+    }
+    if let Some(pack) = row.pack.as_ref().filter(|p| **p != details.pack) {
+        patch.insert("pack".into(), json!(pack));
+    }
+    if let Some(urls) = row
+        .image_urls
+        .as_ref()
+        .filter(|u| **u != details.image_urls)
+    {
+        patch.insert("image_urls".into(), json!(urls));
     }
     // The catalog shows the brand by name; a name of another case is the same brand.
     let brand_now = placement.brand.as_ref().map(|b| b.to_lowercase());

@@ -406,6 +406,37 @@ async fn a_catalog_file_is_imported_and_reimported(backend: Backend) {
         "{reasons:?}"
     );
 
+    // What the items are: a pack size and pictures, and rice sold loose.
+    let details = write(
+        dir.path(),
+        "details.csv",
+        "sku,name,barcode,price,unit,pack,image_urls\n\
+         CURD-400,Curd 400 g,8901000000026,35.50,,400 g,https://cdn.example.com/curd.jpg\n\
+         SALT-1KG,Iodised salt 1 kg,8901000000033,25,kg,,\n",
+    );
+    for (round, expected) in [
+        (1, "0 created, 2 updated, 0 unchanged"),
+        (2, "0 created, 0 updated, 2 unchanged"),
+    ] {
+        let run = hubctl(&base, Some(&key), &["import", &details]).await;
+        assert_eq!(run.code, 0, "round {round}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains(expected),
+            "round {round}: {}",
+            run.stdout
+        );
+    }
+    let catalog = catalog_by_sku(&shop).await;
+    assert_eq!(
+        catalog["CURD-400"]["pack"],
+        json!({"size": "400", "unit": "g"})
+    );
+    assert_eq!(
+        catalog["CURD-400"]["image_urls"],
+        json!(["https://cdn.example.com/curd.jpg"])
+    );
+    assert_eq!(catalog["SALT-1KG"]["unit"], "kg");
+
     let stock = hubctl(&base, Some(&key), &["stock", "BLR-1", "--find", "milk"]).await;
     assert_eq!(stock.code, 0, "{}", stock.stderr);
     let lines: Vec<&str> = stock.stdout.lines().collect();
