@@ -221,6 +221,23 @@ pub(crate) struct StoreInfo {
     status: StoreStatus,
 }
 
+/// How many stores a key or user is limited to, for a table: `all` or a count.
+fn store_reach(credential: &Value) -> String {
+    match credential["store_ids"].as_array().map_or(0, Vec::len) {
+        0 => "all".into(),
+        n => n.to_string(),
+    }
+}
+
+/// The ids of stores named by code or id, as `--store` gives them.
+async fn find_stores(hub: &Client, wanted: &[String]) -> Result<Vec<StoreId>, CliError> {
+    let mut ids = Vec::with_capacity(wanted.len());
+    for s in wanted {
+        ids.push(find_store(hub, s).await?.id);
+    }
+    Ok(ids)
+}
+
 /// Finds a store by its code (any case) or id among those the key reaches.
 pub(crate) async fn find_store(hub: &Client, wanted: &str) -> Result<StoreInfo, CliError> {
     let stores: Vec<StoreInfo> = hub.get("/v1/stores").await?;
@@ -241,10 +258,7 @@ async fn keys(hub: &Client, command: KeyCommand, json: bool) -> Result<(), CliEr
             role,
             stores,
         } => {
-            let mut store_ids = Vec::with_capacity(stores.len());
-            for s in &stores {
-                store_ids.push(find_store(hub, s).await?.id);
-            }
+            let store_ids = find_stores(hub, &stores).await?;
             let body = json!({ "label": label, "role": role, "store_ids": store_ids });
             let issued: Value = hub.post("/v1/api-keys", &body).await?;
             if json {
@@ -264,16 +278,11 @@ async fn keys(hub: &Client, command: KeyCommand, json: bool) -> Result<(), CliEr
             let rows = keys
                 .iter()
                 .map(|k| {
-                    let stores = k["store_ids"].as_array().map_or(0, Vec::len);
                     vec![
                         text(&k["key_id"]),
                         text(&k["label"]),
                         text(&k["role"]),
-                        if stores == 0 {
-                            "all".into()
-                        } else {
-                            stores.to_string()
-                        },
+                        store_reach(k),
                         if k["revoked_at"].is_null() {
                             "active".into()
                         } else {

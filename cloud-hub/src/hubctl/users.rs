@@ -3,7 +3,7 @@
 //! Passwords are read from standard input, never from arguments, so they stay
 //! out of the process list and the shell history.
 
-use super::{find_store, print_json, table, text, CliError, Client};
+use super::{find_stores, print_json, store_reach, table, text, CliError, Client};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use std::io::{BufRead, IsTerminal, Write};
@@ -82,10 +82,7 @@ pub(super) async fn run(hub: &Client, command: UserCommand, json: bool) -> Resul
             role,
             stores,
         } => {
-            let mut store_ids = Vec::with_capacity(stores.len());
-            for s in &stores {
-                store_ids.push(find_store(hub, s).await?.id);
-            }
+            let store_ids = find_stores(hub, &stores).await?;
             let body = json!({"email": email, "name": name, "role": role, "store_ids": store_ids});
             let invited: Value = hub.post("/v1/users", &body).await?;
             print_invitation(&invited, json);
@@ -99,16 +96,11 @@ pub(super) async fn run(hub: &Client, command: UserCommand, json: bool) -> Resul
             let rows = users
                 .iter()
                 .map(|u| {
-                    let stores = u["store_ids"].as_array().map_or(0, Vec::len);
                     vec![
                         text(&u["email"]),
                         text(&u["name"]),
                         text(&u["role"]),
-                        if stores == 0 {
-                            "all".into()
-                        } else {
-                            stores.to_string()
-                        },
+                        store_reach(u),
                         text(&u["status"]),
                         text(&u["last_sign_in_at"]),
                     ]

@@ -15,6 +15,7 @@ mod feed;
 mod holds;
 mod hours;
 mod hubctl;
+mod hubctl_users;
 mod isolation;
 mod openapi;
 mod outbox;
