@@ -286,9 +286,12 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
     let hub_items = till_view(&flat_document(&hub_doc));
     for till in &tills {
         let want = hub_items.clone();
+        // Generous: on a loaded two-core machine the tills' 200-sale uploads
+        // queue behind one another on the tenant lock, and a till in backoff
+        // waits up to 30 s between tries.
         eventually(
             "the till's item state to equal the hub's document",
-            60,
+            120,
             move || {
                 let want = want.clone();
                 async move { till.get("/v1/item-state").await.1 == want }
