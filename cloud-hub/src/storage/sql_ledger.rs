@@ -34,6 +34,17 @@ macro_rules! sql_ledger_paths {
             })
         }
 
+        type TransferBatchRow = (String, String, i64, Option<i64>);
+
+        fn transfer_batch_from_row((code, expires_on, qty, received): TransferBatchRow) -> TransferBatch {
+            TransferBatch {
+                code,
+                expires_on,
+                qty: Qty::from_milli(qty),
+                received_qty: received.map(Qty::from_milli),
+            }
+        }
+
         impl $storage {
             /// Records HQ's movements at one store in one transaction: all of
             /// them or, if any is refused, none (the error says which). A
@@ -155,7 +166,7 @@ macro_rules! sql_ledger_paths {
             }
 
             async fn with_batches(tx: &mut Tx<'_>, tenant: TenantId, mut transfer: Transfer) -> DbResult<Transfer> {
-                let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+                let rows: Vec<TransferBatchRow> = sqlx::query_as(
                     "SELECT code, expires_on, qty_milli, received_milli FROM stock_transfer_batches \
                      WHERE tenant_id = $1 AND transfer_id = $2 ORDER BY expires_on, code",
                 )
@@ -163,15 +174,7 @@ macro_rules! sql_ledger_paths {
                 .bind(transfer.transfer_id)
                 .fetch_all(&mut **tx)
                 .await?;
-                transfer.batches = rows
-                    .into_iter()
-                    .map(|(code, expires_on, qty, received)| TransferBatch {
-                        code,
-                        expires_on,
-                        qty: Qty::from_milli(qty),
-                        received_qty: received.map(Qty::from_milli),
-                    })
-                    .collect();
+                transfer.batches = rows.into_iter().map(transfer_batch_from_row).collect();
                 Ok(transfer)
             }
 
@@ -466,12 +469,38 @@ macro_rules! sql_ledger_paths {
                 .bind(i64::from(page.limit) + 1)
                 .fetch_all(&mut *tx)
                 .await?;
-                let mut items = Vec::with_capacity(rows.len());
-                for row in rows {
-                    items.push(Self::with_batches(&mut tx, tenant, transfer_from_row(row)?).await?);
+                let mut page = Recorded::from_overfetch(
+                    rows.into_iter().map(transfer_from_row).collect::<DbResult<Vec<_>>>()?,
+                    page.limit,
+                );
+                // The page's batches in one read: those of the store's
+                // transfers from the page's first to its last.
+                if let (Some(first), Some(last)) = (page.items.first(), page.items.last()) {
+                    let rows: Vec<(Uuid, String, String, i64, Option<i64>)> = sqlx::query_as(
+                        "SELECT b.transfer_id, b.code, b.expires_on, b.qty_milli, b.received_milli \
+                         FROM stock_transfer_batches b JOIN stock_transfers t ON t.tenant_id = b.tenant_id AND t.id = b.transfer_id \
+                         WHERE t.tenant_id = $1 AND (t.from_store_id = $2 OR t.to_store_id = $2) \
+                         AND (t.dispatched_at_ms, t.id) >= ($3, $4) AND (t.dispatched_at_ms, t.id) <= ($5, $6) \
+                         ORDER BY b.expires_on, b.code",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .bind(first.dispatched_at.unix_millis())
+                    .bind(first.transfer_id)
+                    .bind(last.dispatched_at.unix_millis())
+                    .bind(last.transfer_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let mut by_transfer: std::collections::HashMap<Uuid, Vec<TransferBatch>> = std::collections::HashMap::new();
+                    for (id, code, expires_on, qty, received) in rows {
+                        by_transfer.entry(id).or_default().push(transfer_batch_from_row((code, expires_on, qty, received)));
+                    }
+                    for transfer in &mut page.items {
+                        transfer.batches = by_transfer.remove(&transfer.transfer_id).unwrap_or_default();
+                    }
                 }
                 tx.commit().await?;
-                Ok(Recorded::from_overfetch(items, page.limit))
+                Ok(page)
             }
         }
     };
