@@ -23,6 +23,7 @@ pub mod gtin;
 pub mod http;
 pub mod ids;
 pub mod item;
+pub mod limits;
 pub mod modifiers;
 pub mod money;
 #[cfg(feature = "openapi")]
