@@ -68,7 +68,24 @@ pub fn router(state: AgentState) -> Router {
 }
 
 fn store_error(e: crate::store::StoreError) -> ApiError {
-    ApiError::internal(e)
+    match e {
+        crate::store::StoreError::FactTooLarge { .. } => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "fact_too_large", e.to_string())
+                .with_field("lines")
+        }
+        e => ApiError::internal(e),
+    }
+}
+
+/// 409: the client reused a sale id for a different basket.
+fn sale_id_conflict(id: pos_shared::SaleId) -> ApiError {
+    ApiError::conflict(
+        "id_conflict",
+        format!(
+            "sale {id} is already recorded with other lines or tenders; a new sale needs a new sale_id"
+        ),
+    )
+    .with_field("sale_id")
 }
 
 async fn product_by_barcode(
@@ -205,6 +222,7 @@ async fn quote_sale(
     State(app): State<AgentState>,
     JsonBody(mut request): JsonBody<sales::SaleRequest>,
 ) -> Result<Json<crate::store::sale_pricing::SaleQuote>, ApiError> {
+    sales::precheck(&request).map_err(sale_rejection)?;
     authorize_request(&app, &mut request).await?;
     let policy = app.sale_policy.clone();
     app.store
@@ -219,7 +237,23 @@ async fn create_sale(
     State(app): State<AgentState>,
     JsonBody(mut request): JsonBody<sales::SaleRequest>,
 ) -> Result<(StatusCode, axum::http::HeaderMap, Json<SaleFact>), ApiError> {
+    request.fingerprint = Some(sales::fingerprint(&request));
+    sales::precheck(&request).map_err(sale_rejection)?;
     authorize_request(&app, &mut request).await?;
+    // A retry of a recorded sale is answered before any card is charged again.
+    let probe = request.clone();
+    match app
+        .store
+        .call(move |c| sales::existing_sale(c, &probe))
+        .await
+        .map_err(store_error)?
+    {
+        Some(SaleResult::Existing(sale)) => {
+            return Ok((StatusCode::OK, Default::default(), Json(sale)))
+        }
+        Some(SaleResult::IdConflict(id)) => return Err(sale_id_conflict(id)),
+        _ => {}
+    }
     let Some(device) = app.sync.credential() else {
         return Err(ApiError::conflict(
             "not_enrolled",
@@ -277,6 +311,7 @@ async fn create_sale(
             Ok((StatusCode::CREATED, headers, Json(sale)))
         }
         SaleResult::Existing(sale) => Ok((StatusCode::OK, Default::default(), Json(sale))),
+        SaleResult::IdConflict(id) => Err(sale_id_conflict(id)),
         SaleResult::Rejected(rejection) => Err(sale_rejection(rejection)),
     }
 }

@@ -15,7 +15,13 @@ pub enum HubError {
     #[error("hub unreachable: {0}")]
     Unreachable(String),
     #[error("hub answered {status}: {detail}")]
-    Refused { status: u16, detail: String },
+    Refused {
+        status: u16,
+        /// The problem's stable code (`payload_too_large`, `unauthorized`, …),
+        /// empty when the answer was not a problem body.
+        kind: String,
+        detail: String,
+    },
     #[error("hub answer not understood: {0}")]
     BadAnswer(String),
 }
@@ -24,6 +30,28 @@ impl HubError {
     /// True when retrying the same request cannot help.
     pub fn is_permanent(&self) -> bool {
         matches!(self, HubError::Refused { status, .. } if (400..500).contains(status) && *status != 429 && *status != 408)
+    }
+
+    /// The hub no longer accepts this terminal's credential (HQ revoked the
+    /// till, or its token is unknown): retrying cannot help until it enrolls again.
+    pub fn is_credential_refused(&self) -> bool {
+        matches!(self, HubError::Refused { status: 401 | 403, .. })
+    }
+
+    /// The hub refused the request because of what the request carried (too
+    /// large, malformed, a value refused), not because of the link, the
+    /// credential or the protocol: splitting the batch can isolate the fact at
+    /// fault.
+    pub fn blames_the_content(&self) -> bool {
+        match self {
+            HubError::Refused { status: 413, .. } => true,
+            HubError::Refused {
+                status: 400 | 422,
+                kind,
+                ..
+            } => kind != "unsupported_protocol",
+            _ => false,
+        }
     }
 }
 
@@ -140,10 +168,7 @@ impl HubClient {
         match status.as_u16() {
             204 => Ok(None),
             200 => Ok(Some(bytes.to_vec())),
-            code => Err(HubError::Refused {
-                status: code,
-                detail: problem_detail(&bytes),
-            }),
+            code => Err(refusal(code, &bytes)),
         }
     }
 }
@@ -187,10 +212,7 @@ impl HubClient {
                 .bytes()
                 .await
                 .map_err(|e| HubError::Unreachable(e.to_string()))?;
-            return Err(HubError::Refused {
-                status: status.as_u16(),
-                detail: problem_detail(&bytes),
-            });
+            return Err(refusal(status.as_u16(), &bytes));
         }
         let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok());
         let seq = header(SNAPSHOT_SEQ_HEADER)
@@ -209,10 +231,21 @@ impl HubClient {
     }
 }
 
-fn problem_detail(bytes: &[u8]) -> String {
-    serde_json::from_slice::<Problem>(bytes)
-        .map(|p| p.detail)
-        .unwrap_or_else(|_| String::from_utf8_lossy(bytes).chars().take(200).collect())
+/// The refusal an error answer carries: its problem code and detail, or the
+/// start of whatever text came back (a proxy's page, say).
+fn refusal(status: u16, bytes: &[u8]) -> HubError {
+    let (kind, detail) = match serde_json::from_slice::<Problem>(bytes) {
+        Ok(p) => (p.kind, p.detail),
+        Err(_) => (
+            String::new(),
+            String::from_utf8_lossy(bytes).chars().take(200).collect(),
+        ),
+    };
+    HubError::Refused {
+        status,
+        kind,
+        detail,
+    }
 }
 
 async fn send<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, HubError> {
@@ -226,10 +259,7 @@ async fn send<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> R
         .await
         .map_err(|e| HubError::Unreachable(e.to_string()))?;
     if !status.is_success() {
-        return Err(HubError::Refused {
-            status: status.as_u16(),
-            detail: problem_detail(&bytes),
-        });
+        return Err(refusal(status.as_u16(), &bytes));
     }
     serde_json::from_slice(&bytes).map_err(|e| HubError::BadAnswer(e.to_string()))
 }

@@ -9,6 +9,7 @@ use crate::hub_client::{HubClient, HubError};
 use crate::store::bootstrap as snapshot_store;
 use crate::store::outbox::{self, Verdict};
 use crate::store::{catalog, documents, LocalStore, StoreError};
+use pos_shared::limits::{MAX_UPLOAD_BYTES, MAX_UPLOAD_FACTS, UPLOAD_ENVELOPE_SLACK};
 use pos_shared::sync::{DeviceCredential, DocPurpose, FactOutcome};
 use pos_shared::Timestamp;
 use serde::Serialize;
@@ -18,7 +19,6 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 const FEED_PAGE: u32 = 500;
-const UPLOAD_BATCH: usize = 200;
 /// The documents this terminal keeps; the others join as their features do.
 const SYNCED_DOCUMENTS: [DocPurpose; 3] = [
     DocPurpose::ItemState,
@@ -304,27 +304,52 @@ impl Syncer {
         Ok(credential)
     }
 
-    /// Sends the outbox in order until it is empty. A fact the hub rejects is
-    /// quarantined and the queue moves on.
-    /// Uploads the queued facts; returns how many were sent (none: the hub
-    /// was not contacted, which says nothing about the link).
+    /// Sends the outbox in order until it is empty; returns how many facts
+    /// were sent (none: the hub was not contacted, which says nothing about
+    /// the link). Batches are packed under the shared upload limits. A fact
+    /// the hub rejects is quarantined and the queue moves on; a batch the hub
+    /// refuses for its content (too large for a proxy, one malformed fact) is
+    /// split until the fact at fault stands alone, and that fact is set aside,
+    /// so one fact can never stall the queue behind it.
     pub async fn upload_outbox(&self, credential: &DeviceCredential) -> Result<usize, SyncError> {
         let mut sent_total = 0;
+        let mut budget = UploadBudget::full();
         loop {
+            let (facts, bytes) = (budget.facts, budget.bytes);
             let batch = self
                 .store
-                .call(|c| outbox::pending(c, UPLOAD_BATCH))
+                .call(move |c| outbox::pending(c, facts, bytes))
                 .await?;
             if batch.is_empty() {
                 return Ok(sent_total);
             }
-            sent_total += batch.len();
             let attempt = batch.clone();
             self.store
                 .call(move |c| outbox::note_attempt(c, &attempt))
                 .await?;
             let envelopes: Vec<String> = batch.iter().map(|f| f.envelope.clone()).collect();
-            let ack = self.client.upload(&credential.token, &envelopes).await?;
+            let ack = match self.client.upload(&credential.token, &envelopes).await {
+                Ok(ack) => ack,
+                Err(e) if e.blames_the_content() && batch.len() > 1 => {
+                    budget = budget.split(&batch);
+                    tracing::warn!(error = %e, facts = batch.len(), next = budget.facts, "hub refused an upload batch; splitting it");
+                    continue;
+                }
+                Err(e) if e.blames_the_content() => {
+                    let fact = batch[0].event_id;
+                    let reason = format!("the hub refused this fact on its own: {e}");
+                    tracing::error!(event_id = %fact, %reason, "quarantined");
+                    let verdicts = vec![Verdict::Quarantined(fact, reason)];
+                    self.store
+                        .call(move |c| outbox::settle(c, &verdicts))
+                        .await?;
+                    self.shared.notify_changed();
+                    budget = UploadBudget::full();
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            sent_total += batch.len();
             let sent: std::collections::HashSet<_> = batch.iter().map(|f| f.event_id).collect();
             let verdicts: Vec<Verdict> = ack
                 .results
@@ -347,6 +372,7 @@ impl Syncer {
                 .call(move |c| outbox::settle(c, &verdicts))
                 .await?;
             self.shared.notify_changed();
+            budget = budget.grow();
         }
     }
 
@@ -411,6 +437,41 @@ impl Syncer {
             if !has_more {
                 return Ok(());
             }
+        }
+    }
+}
+
+/// How much one upload may carry: the shared limits, narrowed while the hub
+/// (or a proxy before it) refuses batches for their size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct UploadBudget {
+    facts: usize,
+    bytes: usize,
+}
+
+impl UploadBudget {
+    fn full() -> Self {
+        UploadBudget {
+            facts: MAX_UPLOAD_FACTS,
+            bytes: MAX_UPLOAD_BYTES - UPLOAD_ENVELOPE_SLACK,
+        }
+    }
+
+    /// Half of the refused batch, by count and by bytes.
+    fn split(self, refused: &[outbox::PendingFact]) -> Self {
+        let bytes: usize = refused.iter().map(|f| f.envelope.len() + 1).sum();
+        UploadBudget {
+            facts: (refused.len() / 2).max(1),
+            bytes: (bytes / 2).max(1),
+        }
+    }
+
+    /// After a batch went through, back towards the full limits.
+    fn grow(self) -> Self {
+        let full = Self::full();
+        UploadBudget {
+            facts: self.facts.saturating_mul(2).min(full.facts),
+            bytes: self.bytes.saturating_mul(2).min(full.bytes),
         }
     }
 }

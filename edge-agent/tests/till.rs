@@ -168,6 +168,52 @@ async fn a_retried_sale_is_recorded_once_and_numbers_survive_restart() {
 }
 
 #[tokio::test]
+async fn a_sale_id_reused_for_another_basket_is_refused_and_bills_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let sale_id = uuid::Uuid::now_v7();
+    let first = json!({"sale_id": sale_id, "lines": [{"barcode": RICE, "qty": "0.5"}], "tenders": cash(5000)});
+    let (s, sale) = till.sell(first).await;
+    assert_eq!(s, StatusCode::CREATED, "{sale}");
+
+    // The same id with other lines is another sale: refused, nothing written.
+    let other = json!({"sale_id": sale_id, "lines": [{"barcode": RICE, "qty": "1"}], "tenders": cash(6250)});
+    let (s, body) = till.sell(other).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["type"], "id_conflict");
+    assert_eq!(body["field"], "sale_id");
+    // The same id with other tenders, too.
+    let other_tender = json!({"sale_id": sale_id, "lines": [{"barcode": RICE, "qty": "0.5"}], "tenders": cash(10000)});
+    let (s, body) = till.sell(other_tender).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert_eq!(on_disk(dir.path()).0, 1);
+    assert_eq!(till.available(RICE).await, "9.5");
+
+    // Sale ids are UUIDv7: a random (v4) id is refused with the field named.
+    let v4 = json!({"sale_id": "2f1c7b4e-8d3a-4c55-9a0e-1b2c3d4e5f60", "lines": [{"barcode": RICE, "qty": 1}], "tenders": cash(6250)});
+    let (s, body) = till.sell(v4).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "sale_id");
+
+    // A bill has at most MAX_SALE_LINES lines; refused before anything is charged.
+    let lines: Vec<_> = (0..pos_shared::limits::MAX_SALE_LINES + 1)
+        .map(|_| json!({"barcode": RICE, "qty": "0.001"}))
+        .collect();
+    let (s, body) = till
+        .sell(json!({"lines": lines, "tenders": cash(1_000_000)}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "lines");
+    assert!(
+        body["detail"].as_str().unwrap().contains("at most 1000 lines"),
+        "{body}"
+    );
+    assert_eq!(on_disk(dir.path()).0, 1, "nothing recorded");
+    till.agent.stop();
+}
+
+#[tokio::test]
 async fn another_stores_movement_in_the_feed_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let credential = seed(dir.path());

@@ -356,6 +356,16 @@ pub enum Fact {
 }
 
 impl Fact {
+    /// The kind of fact in words, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fact::Sale(_) => "sale",
+            Fact::ShiftClosed(_) => "shift close",
+            Fact::Return(_) => "return",
+            Fact::Audit(_) => "audit entry",
+        }
+    }
+
     pub fn event_type(&self) -> &'static str {
         match self {
             Fact::Sale(_) => "pos.sale.completed",

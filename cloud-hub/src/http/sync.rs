@@ -11,12 +11,12 @@ use crate::auth::{hash_secret, new_secret, normalize_code, Device};
 use crate::storage::{DbError, DeviceIdentity, FactStored, TerminalReport};
 use crate::{relay, snapshot};
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{parse_json, ApiError, JsonBody};
 use pos_shared::sync::{
     check_protocol, DeviceCredential, DocPurpose, EnrollRequest, Fact, FactOutcome, FactResult,
     FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER, TRANSFER_PROTOCOL,
@@ -29,8 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-/// Upper bound on facts per upload, so one request stays small and quick.
-pub const MAX_FACTS_PER_UPLOAD: usize = 500;
+use pos_shared::limits::{MAX_UPLOAD_BYTES, MAX_UPLOAD_FACTS};
 const DEFAULT_FEED_LIMIT: u32 = 500;
 const MAX_FEED_LIMIT: u32 = 5000;
 const MAX_FEED_WAIT_SECS: u64 = 60;
@@ -39,7 +38,12 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(enroll))
         .routes(routes!(feed))
-        .routes(routes!(upload))
+        // Uploads are bounded by the limit tills pack their batches to.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload))
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
         .routes(routes!(sync_document))
         .routes(routes!(snapshot))
 }
@@ -215,21 +219,34 @@ struct RawUploadBatch {
 #[utoipa::path(
     post, path = "/v1/sync/outbox", tag = "sync", security(("device_token" = [])),
     request_body = pos_shared::sync::UploadBatch,
-    responses((status = 200, description = "OK", body = UploadAck), Refused)
+    responses(
+        (status = 200, description = "OK", body = UploadAck), Refused,
+        (status = 413, description = "The body is over the upload limit (`MAX_UPLOAD_BYTES`, 4 MiB): send fewer facts at a time", body = pos_shared::problem::Problem),
+    )
 )]
 async fn upload(
     State(app): State<AppState>,
     Device(device): Device,
-    JsonBody(batch): JsonBody<RawUploadBatch>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<UploadAck>, ApiError> {
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("an upload takes at most {MAX_UPLOAD_BYTES} bytes; send fewer facts at a time"),
+        )
+        .with_field("facts"),
+        _ => ApiError::bad_request("unreadable_body", e.body_text()),
+    })?;
+    let batch: RawUploadBatch = parse_json(&body)?;
     check_protocol(batch.protocol_version).map_err(|e| {
         ApiError::bad_request("unsupported_protocol", e).with_field("protocol_version")
     })?;
-    if batch.facts.len() > MAX_FACTS_PER_UPLOAD {
+    if batch.facts.len() > MAX_UPLOAD_FACTS {
         return Err(ApiError::invalid(
             "facts",
             format!(
-                "at most {MAX_FACTS_PER_UPLOAD} facts per upload, got {}",
+                "at most {MAX_UPLOAD_FACTS} facts per upload, got {}",
                 batch.facts.len()
             ),
         ));

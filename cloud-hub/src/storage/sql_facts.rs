@@ -2,7 +2,10 @@
 //! closes, each stored with its stock movements in a savepoint of the upload's
 //! transaction. Expanded inside `sql_storage!`.
 
-use super::{DbError, DbResult, FactStored};
+use super::{DbError, DbResult, DeviceIdentity, FactStored};
+use pos_shared::sync::Fact;
+use pos_shared::Envelope;
+use uuid::Uuid;
 
 /// What the first insert of a receipt-numbered fact says (`inserted` is the
 /// rows it wrote): `None` when it went in; a duplicate when the same fact was
@@ -20,6 +23,44 @@ pub(crate) fn first_write(
             "receipt_no: {receipt_no} is already used by another {kind} of this terminal"
         )))),
         Err(e) => Err(e),
+    }
+}
+
+/// The table a fact of this kind is kept in, keyed by its id.
+pub(crate) fn fact_table(fact: &Fact) -> &'static str {
+    match fact {
+        Fact::Sale(_) => "sales",
+        Fact::Return(_) => "returns",
+        Fact::ShiftClosed(_) => "shift_closes",
+        Fact::Audit(_) => "audit_log",
+    }
+}
+
+/// Given what is stored under a fact's id (its tenant and envelope), whether
+/// the arriving fact is that one again (a duplicate) or another fact reusing
+/// the id (refused as `id_conflict`).
+pub(crate) fn judge_duplicate(
+    device: &DeviceIdentity,
+    arriving: &Envelope<Fact>,
+    stored: Option<(Uuid, String)>,
+) -> FactStored {
+    let kind = arriving.data.kind();
+    let conflict = |why: &str| {
+        FactStored::Rejected(format!(
+            "id_conflict: {kind} {} {why}; the till must give a new fact a new id",
+            arriving.event_id
+        ))
+    };
+    let Some((tenant, raw)) = stored else {
+        // Not under this kind's table: the id was taken by a fact of another kind.
+        return conflict("is already used by another kind of fact");
+    };
+    if tenant != device.tenant_id.as_uuid() {
+        return conflict("is already used");
+    }
+    match serde_json::from_str::<Envelope<Fact>>(&raw) {
+        Ok(kept) if kept.data == arriving.data => FactStored::Duplicate,
+        _ => conflict("is already recorded with other content"),
     }
 }
 
@@ -48,6 +89,10 @@ macro_rules! sql_fact_paths {
                         Fact::Return(ret) => Self::insert_return(&mut savepoint, device, ret, raw).await?,
                         Fact::Audit(entry) => Self::insert_audit(&mut savepoint, device, entry, raw).await?,
                     };
+                    let outcome = match outcome {
+                        FactStored::Duplicate => Self::duplicate_or_conflict(&mut savepoint, device, envelope).await?,
+                        other => other,
+                    };
                     if outcome == FactStored::Accepted {
                         savepoint.commit().await?;
                     } else {
@@ -60,6 +105,25 @@ macro_rules! sql_fact_paths {
                     self.feed_changed();
                 }
                 Ok(outcomes)
+            }
+
+            /// A fact whose id is already stored is a duplicate only when it is
+            /// the same fact: same tenant, same content. Anything else is an
+            /// id conflict, refused so the till quarantines it where HQ sees
+            /// it, never acknowledged as if it had been stored.
+            async fn duplicate_or_conflict(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                envelope: &Envelope<Fact>,
+            ) -> DbResult<FactStored> {
+                let table = $crate::storage::sql_facts::fact_table(&envelope.data);
+                let stored: Option<(Uuid, String)> = sqlx::query_as(&format!(
+                    "SELECT tenant_id, envelope FROM {table} WHERE id = $1"
+                ))
+                .bind(envelope.event_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                Ok($crate::storage::sql_facts::judge_duplicate(device, envelope, stored))
             }
 
             /// A page of the envelopes a store's tills uploaded to `table`, in

@@ -10,9 +10,9 @@ use pos_shared::sale::{LineDiscount, SaleCashier};
 use pos_shared::staff::Role;
 use pos_shared::staff::StaffRecord;
 use pos_shared::{Money, Qty};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiscountRequest {
     /// Percent off, e.g. `"10"` or `"12.5"`.

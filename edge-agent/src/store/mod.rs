@@ -42,6 +42,14 @@ pub enum StoreError {
     Task(String),
     #[error("local document error: {0}")]
     Document(String),
+    /// A fact larger than the hub takes: refused when it is made, so no fact
+    /// can sit in the queue that could never be uploaded.
+    #[error("the {kind} is {bytes} bytes, over the {limit}-byte limit of one fact")]
+    FactTooLarge {
+        kind: &'static str,
+        bytes: usize,
+        limit: usize,
+    },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -61,6 +69,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0011_store_sales.sql"),
     include_str!("../../../migrations/edge/0012_catalog_placement.sql"),
     include_str!("../../../migrations/edge/0013_price_windows.sql"),
+    include_str!("../../../migrations/edge/0014_fact_identity_and_quarantine.sql"),
 ];
 
 #[derive(Clone)]

@@ -2,6 +2,7 @@
 
 use super::catalog::cursor;
 use super::{StoreError, StoreResult};
+use pos_shared::limits::MAX_FACT_BYTES;
 use pos_shared::sync::{DeviceCredential, Fact};
 use pos_shared::{Envelope, Timestamp};
 use rusqlite::Connection;
@@ -45,6 +46,13 @@ pub fn enqueue(
     );
     let envelope_json =
         serde_json::to_string(&envelope).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if envelope_json.len() > MAX_FACT_BYTES {
+        return Err(StoreError::FactTooLarge {
+            kind: envelope.data.kind(),
+            bytes: envelope_json.len(),
+            limit: MAX_FACT_BYTES,
+        });
+    }
     conn.execute(
         "INSERT INTO outbox (event_id, event_type, envelope, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
         rusqlite::params![
@@ -57,30 +65,42 @@ pub fn enqueue(
     Ok(())
 }
 
-/// The oldest facts not yet acked or quarantined, in order.
-pub fn pending(conn: &Connection, limit: usize) -> StoreResult<Vec<PendingFact>> {
+/// The oldest facts not yet acked or quarantined, in order: at most
+/// `max_facts`, and no more than `max_bytes` of envelopes together, except that
+/// the first is always taken (a fact is bounded when it is made, so it fits).
+pub fn pending(
+    conn: &Connection,
+    max_facts: usize,
+    max_bytes: usize,
+) -> StoreResult<Vec<PendingFact>> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, event_id, envelope FROM outbox WHERE acked_at_ms IS NULL AND quarantined_at_ms IS NULL ORDER BY seq LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit as i64], |r| {
-        Ok((
+    let mut rows = stmt.query([max_facts as i64])?;
+    let mut batch = Vec::new();
+    let mut bytes = 0usize;
+    while let Some(r) = rows.next()? {
+        let (seq, id, envelope) = (
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (seq, id, envelope) = row?;
+        );
+        // Each envelope costs its length plus the comma that joins it.
+        let cost = envelope.len() + 1;
+        if !batch.is_empty() && bytes + cost > max_bytes {
+            break;
+        }
+        bytes += cost;
         let event_id = id
             .parse()
             .map_err(|_| StoreError::Corrupt(format!("outbox entry {seq} has event id {id:?}")))?;
-        Ok(PendingFact {
+        batch.push(PendingFact {
             seq,
             event_id,
             envelope,
-        })
-    })
-    .collect()
+        });
+    }
+    Ok(batch)
 }
 
 /// Counts one more upload attempt for these facts.

@@ -13,11 +13,12 @@ use pos_shared::sale::{SaleCashier, SaleCustomer, SaleFact, Tender, TenderMethod
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
 use pos_shared::{Money, Qty, SaleId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 const RECEIPT_SEQ_KEY: &str = "receipt_seq";
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SaleLineRequest {
     pub barcode: String,
@@ -34,7 +35,7 @@ pub struct SaleLineRequest {
     pub modifiers: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriceOverrideRequest {
     pub price: Money,
@@ -42,7 +43,9 @@ pub struct PriceOverrideRequest {
 }
 
 /// What the till asks for; prices come from the replica, never from the request.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Serialised only for its [`fingerprint`], so the PIN of an approval and what
+/// the till fills in are left out.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SaleRequest {
     /// Lets the UI retry a sale safely: the same id returns the same sale.
@@ -64,11 +67,76 @@ pub struct SaleRequest {
     #[serde(default)]
     pub bill_discount: Option<DiscountRequest>,
     /// A senior's code and PIN for a discount beyond the cashier's limit.
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub approval: Option<Approval>,
     /// That approval checked, by the till before the sale's transaction.
     #[serde(skip)]
     pub approver: Option<Result<discounts::Approver, discounts::WrongApproval>>,
+    /// The request as the client sent it, before the payment terminal filled
+    /// in references: set by the till on arrival ([`fingerprint`]).
+    #[serde(skip)]
+    pub fingerprint: Option<String>,
+}
+
+/// What identifies a sale request's content: a retry of the same basket with
+/// the same id is the same sale; the same id with another basket is not.
+pub fn fingerprint(request: &SaleRequest) -> String {
+    let json = serde_json::to_vec(request).unwrap_or_default();
+    let digest = Sha256::digest(&json);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks what can be checked before anything is charged or written: the
+/// size of the bill and the client's sale id.
+pub fn precheck(request: &SaleRequest) -> Result<(), SaleRejection> {
+    use pos_shared::limits::MAX_SALE_LINES;
+    if request.lines.len() > MAX_SALE_LINES {
+        return Err(invalid(
+            "lines",
+            format!(
+                "a sale has at most {MAX_SALE_LINES} lines, this one {}; split it into several bills",
+                request.lines.len()
+            ),
+        ));
+    }
+    if let Some(id) = request.sale_id {
+        if id.as_uuid().get_version_num() != 7 {
+            return Err(invalid(
+                "sale_id",
+                format!("{id} is not a UUIDv7; mint sale ids as UUIDv7 (time-ordered)"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a sale with the request's id is already recorded, and whether it
+/// is this request (a retry) or another sale that reused the id.
+pub fn existing_sale(conn: &Connection, request: &SaleRequest) -> StoreResult<Option<SaleResult>> {
+    let Some(id) = request.sale_id else {
+        return Ok(None);
+    };
+    let found: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT fact, request_fingerprint FROM sales WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((fact, stored)) = found else {
+        return Ok(None);
+    };
+    let asked = request
+        .fingerprint
+        .clone()
+        .unwrap_or_else(|| fingerprint(request));
+    // Sales made before fingerprints were kept cannot be told apart: a retry.
+    if stored.is_some_and(|f| f != asked) {
+        return Ok(Some(SaleResult::IdConflict(id)));
+    }
+    let sale = serde_json::from_str(&fact)
+        .map_err(|e| StoreError::Corrupt(format!("sale {id}: {e}")))?;
+    Ok(Some(SaleResult::Existing(sale)))
 }
 
 /// Why the till refuses a sale: a field and words for the cashier.
@@ -92,6 +160,8 @@ pub enum SaleResult {
     Recorded(SaleFact, Vec<String>),
     /// The request's `sale_id` was already recorded; here it is again.
     Existing(SaleFact),
+    /// The request's `sale_id` belongs to a different sale already recorded.
+    IdConflict(SaleId),
     Rejected(SaleRejection),
 }
 
@@ -166,16 +236,17 @@ pub fn record_sale(
     policy: &SalePolicy,
     request: &SaleRequest,
 ) -> StoreResult<SaleResult> {
+    if let Err(rejection) = precheck(request) {
+        return Ok(SaleResult::Rejected(rejection));
+    }
     let barcodes = match resolve_lines(request, policy) {
         Ok(b) => b,
         Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
     };
 
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some(id) = request.sale_id {
-        if let Some(existing) = stored_sale(&tx, id)? {
-            return Ok(SaleResult::Existing(existing));
-        }
+    if let Some(existing) = existing_sale(&tx, request)? {
+        return Ok(existing);
     }
     let PricedBill {
         lines,
@@ -251,7 +322,7 @@ pub fn record_sale(
     };
     let receipt_seq = next_receipt_seq(&tx)?;
     let sale = SaleFact {
-        sale_id: request.sale_id.unwrap_or_default(),
+        sale_id: request.sale_id.unwrap_or_else(SaleId::new),
         store_id: device.store_id,
         terminal_id: device.terminal_id,
         receipt_no: format!("{}-{receipt_seq:06}", device.receipt_prefix),
@@ -268,7 +339,11 @@ pub fn record_sale(
     if let Err(e) = sale.validate() {
         return Ok(SaleResult::Rejected(invalid(e.field, e.message)));
     }
-    write_sale(&tx, device, &sale)?;
+    let asked = request
+        .fingerprint
+        .clone()
+        .unwrap_or_else(|| fingerprint(request));
+    write_sale(&tx, device, &sale, &asked)?;
     audit_sale(&tx, device, &sale)?;
     tx.commit()?;
     Ok(SaleResult::Recorded(sale, warnings))
@@ -347,11 +422,16 @@ pub(crate) fn next_receipt_seq(conn: &Connection) -> StoreResult<u64> {
     Ok(current + 1)
 }
 
-fn write_sale(conn: &Connection, device: &DeviceCredential, sale: &SaleFact) -> StoreResult<()> {
+fn write_sale(
+    conn: &Connection,
+    device: &DeviceCredential,
+    sale: &SaleFact,
+    fingerprint: &str,
+) -> StoreResult<()> {
     let fact_json = serde_json::to_string(sale).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.execute(
-        "INSERT INTO sales (id, receipt_no, total_minor, currency, occurred_at_ms, fact, shift_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT id FROM shifts WHERE closed_at_ms IS NULL))",
+        "INSERT INTO sales (id, receipt_no, total_minor, currency, occurred_at_ms, fact, shift_id, request_fingerprint) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT id FROM shifts WHERE closed_at_ms IS NULL), ?7)",
         rusqlite::params![
             sale.sale_id.to_string(),
             sale.receipt_no,
@@ -359,6 +439,7 @@ fn write_sale(conn: &Connection, device: &DeviceCredential, sale: &SaleFact) -> 
             sale.total.currency().as_str(),
             sale.occurred_at.unix_millis(),
             fact_json,
+            fingerprint,
         ],
     )?;
     for line in &sale.lines {

@@ -7,6 +7,7 @@ import { useKeys } from '../keys';
 import { formatPaise, inr, parseRupees } from '../money';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
+import { uuidv7 } from '../ids';
 
 type Method = Tender['method'];
 interface Row {
@@ -38,7 +39,7 @@ export function TenderScreen(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   // One id per bill: a retry after a lost answer returns the same sale.
-  const saleId = useRef(crypto.randomUUID());
+  const saleId = useRef(uuidv7());
 
   const amounts = rows.map((r) => parseRupees(r.amount));
   const paid = amounts.reduce<number>((s, a) => s + (a ?? 0), 0);
