@@ -69,10 +69,12 @@ pub fn router(state: AgentState) -> Router {
 
 fn store_error(e: crate::store::StoreError) -> ApiError {
     match e {
-        crate::store::StoreError::FactTooLarge { .. } => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "fact_too_large", e.to_string())
-                .with_field("lines")
-        }
+        crate::store::StoreError::FactTooLarge { .. } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "fact_too_large",
+            e.to_string(),
+        )
+        .with_field("lines"),
         e => ApiError::internal(e),
     }
 }

@@ -35,7 +35,13 @@ impl HubError {
     /// The hub no longer accepts this terminal's credential (HQ revoked the
     /// till, or its token is unknown): retrying cannot help until it enrolls again.
     pub fn is_credential_refused(&self) -> bool {
-        matches!(self, HubError::Refused { status: 401 | 403, .. })
+        matches!(
+            self,
+            HubError::Refused {
+                status: 401 | 403,
+                ..
+            }
+        )
     }
 
     /// The hub refused the request because of what the request carried (too

@@ -206,7 +206,10 @@ async fn a_sale_id_reused_for_another_basket_is_refused_and_bills_are_bounded() 
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], "lines");
     assert!(
-        body["detail"].as_str().unwrap().contains("at most 1000 lines"),
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at most 1000 lines"),
         "{body}"
     );
     assert_eq!(on_disk(dir.path()).0, 1, "nothing recorded");

@@ -174,7 +174,8 @@ pub async fn unenrolled_terminal(hub: &TestHub) -> Value {
 /// A tenant with one store, one product of two variants with stock, and one
 /// enrolled terminal.
 pub struct Shop {
-    pub hub: TestHub,
+    /// Shared by the shops of several tenants on one hub.
+    pub hub: std::sync::Arc<TestHub>,
     pub api_key: String,
     pub tenant_id: String,
     pub store_id: String,
@@ -189,8 +190,16 @@ pub const RICE: &str = "4006381333931";
 pub const INITIAL_STOCK: i64 = 50;
 
 pub async fn shop(backend: Backend) -> Shop {
-    let hub = spawn_hub(backend).await;
-    let api_key = hub.tenant("Kirana Chain").await;
+    shop_on(
+        std::sync::Arc::new(spawn_hub(backend).await),
+        "Kirana Chain",
+    )
+    .await
+}
+
+/// The same shop for a tenant named `tenant` on a hub already running.
+pub async fn shop_on(hub: std::sync::Arc<TestHub>, tenant: &str) -> Shop {
+    let api_key = hub.tenant(tenant).await;
     let (status, store) = hub
         .post(
             "/v1/stores",

@@ -11,6 +11,7 @@ mod catalog_list;
 mod catalog_view;
 mod documents;
 mod events;
+mod fact_identity;
 mod feed;
 mod holds;
 mod hours;

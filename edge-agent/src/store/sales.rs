@@ -134,8 +134,8 @@ pub fn existing_sale(conn: &Connection, request: &SaleRequest) -> StoreResult<Op
     if stored.is_some_and(|f| f != asked) {
         return Ok(Some(SaleResult::IdConflict(id)));
     }
-    let sale = serde_json::from_str(&fact)
-        .map_err(|e| StoreError::Corrupt(format!("sale {id}: {e}")))?;
+    let sale =
+        serde_json::from_str(&fact).map_err(|e| StoreError::Corrupt(format!("sale {id}: {e}")))?;
     Ok(Some(SaleResult::Existing(sale)))
 }
 
