@@ -10,6 +10,7 @@
 //! | `EDGE_FEED_WAIT_SECS` | how long the hub may hold a feed request open (long-poll) | `25` |
 //! | `EDGE_SERIAL_SCANNERS` | serial scanners, comma-separated `path[@baud][:cr\|lf\|crlf\|tab]`, 8N1 | none |
 //! | `EDGE_SYNC_MAX_BACKOFF_MS` | longest pause between retries while the hub fails | `30000` |
+//! | `EDGE_STALL_AFTER_MS` | how long the oldest unsent fact may wait, the hub answering, before the sync is `stalled` | `600000` |
 //! | `EDGE_HID_SCANNERS` | USB HID POS scanners, comma-separated `vendor:product` in hex | none |
 //! | `EDGE_PRINTERS` | printers, `;`-separated `name=address?settings` (see [`crate::printing::PrinterConfig::parse`]) | none |
 //! | `EDGE_RECEIPT_PRINTER` | the printer that prints receipts | the first printer |
@@ -38,6 +39,9 @@ pub struct AgentConfig {
     pub enroll_code: Option<String>,
     pub sync_interval: Duration,
     pub max_backoff: Duration,
+    /// How long the oldest unsent fact may wait, with the hub answering,
+    /// before the till says its sync is `stalled`.
+    pub stall_after: Duration,
     pub feed_wait_secs: u64,
     pub serial_scanners: Vec<crate::serial_scanner::SerialScanner>,
     pub hid_scanners: Vec<crate::hid_scanner::HidScanner>,
@@ -217,6 +221,7 @@ impl AgentConfig {
             },
             max_backoff: millis("EDGE_SYNC_MAX_BACKOFF_MS", 30_000)?
                 .max(Duration::from_millis(250)),
+            stall_after: millis("EDGE_STALL_AFTER_MS", 600_000)?.max(Duration::from_secs(1)),
         };
         config.validate()?;
         Ok(config)

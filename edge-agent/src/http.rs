@@ -325,6 +325,8 @@ struct SyncStatus {
     terminal_id: Option<TerminalId>,
     terminal_name: Option<String>,
     hub_url: String,
+    /// `online`, `offline`, `degraded`, `stalled` or `revoked`.
+    state: crate::sync::SyncState,
     #[serde(flatten)]
     link: LinkStatus,
     #[serde(flatten)]
@@ -338,13 +340,17 @@ async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiError> {
         .await
         .map_err(store_error)?;
     let credential = app.sync.credential();
+    let mut link = app.sync.link();
+    let state = link.state(queue.oldest_unsent_at, app.sync.stall_after());
+    link.online = state == crate::sync::SyncState::Online;
     Ok(SyncStatus {
         enrolled: credential.is_some(),
         store_id: credential.as_ref().map(|c| c.store_id),
         terminal_id: credential.as_ref().map(|c| c.terminal_id),
         terminal_name: credential.map(|c| c.terminal_name),
         hub_url: app.hub_url.clone(),
-        link: app.sync.link(),
+        state,
+        link,
         queue,
     })
 }

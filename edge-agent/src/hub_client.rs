@@ -4,8 +4,8 @@
 //! transient; a 4xx means this request will never succeed as it is.
 
 use pos_shared::sync::{
-    DeviceCredential, DocPurpose, EnrollRequest, FeedPage, UploadAck, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
+    DeviceCredential, DocPurpose, EnrollRequest, FeedPage, QuarantineAnswer, QuarantineReport,
+    UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
 };
 use pos_shared::Problem;
 use std::time::Duration;
@@ -112,8 +112,18 @@ impl HubClient {
         since: u64,
         limit: u32,
         wait: u64,
-        queued: u64,
+        queue: &crate::store::outbox::OutboxCounts,
     ) -> Result<FeedPage, HubError> {
+        let oldest = queue
+            .oldest_unsent_at
+            .map(|t| (pos_shared::Timestamp::now().unix_millis() - t.unix_millis()).max(0) / 1000);
+        let mut report = vec![
+            ("queue", queue.queued.to_string()),
+            ("quarantined", queue.quarantined.to_string()),
+        ];
+        if let Some(age) = oldest {
+            report.push(("oldest", age.to_string()));
+        }
         let req = self
             .http
             .get(format!("{}/v1/sync/feed", self.base))
@@ -124,10 +134,25 @@ impl HubClient {
                 ("since", since.to_string()),
                 ("limit", limit.to_string()),
                 ("wait", wait.to_string()),
-                ("queue", queued.to_string()),
                 ("v", PROTOCOL_VERSION.to_string()),
                 ("agent", env!("CARGO_PKG_VERSION").to_string()),
-            ]);
+            ])
+            .query(&report);
+        send(req).await
+    }
+
+    /// Tells the hub what this terminal holds in quarantine; the answer says
+    /// which of those facts HQ wants resent or has written off.
+    pub async fn report_quarantine(
+        &self,
+        token: &str,
+        report: &QuarantineReport,
+    ) -> Result<QuarantineAnswer, HubError> {
+        let req = self
+            .http
+            .post(format!("{}/v1/sync/quarantine", self.base))
+            .bearer_auth(token)
+            .json(report);
         send(req).await
     }
 

@@ -72,6 +72,10 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
     let store = store::LocalStore::open(&db_path)
         .map_err(|e| format!("cannot open {}: {e}", db_path.display()))?;
     let shared = Arc::new(sync::SyncShared::default());
+    shared.stall_after_ms.store(
+        u64::try_from(config.stall_after.as_millis()).unwrap_or(u64::MAX),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     *shared.credential.write().unwrap_or_else(|e| e.into_inner()) =
         credential::load(&config.data_dir)?;
 

@@ -10,7 +10,9 @@ use crate::store::bootstrap as snapshot_store;
 use crate::store::outbox::{self, Verdict};
 use crate::store::{catalog, documents, LocalStore, StoreError};
 use pos_shared::limits::{MAX_UPLOAD_BYTES, MAX_UPLOAD_FACTS, UPLOAD_ENVELOPE_SLACK};
-use pos_shared::sync::{DeviceCredential, DocPurpose, FactOutcome};
+use pos_shared::sync::{
+    DeviceCredential, DocPurpose, FactOutcome, QuarantineAction, QuarantineReport,
+};
 use pos_shared::Timestamp;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -19,6 +21,11 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 const FEED_PAGE: u32 = 500;
+/// How often a till with facts in quarantine reminds the hub of them (and so
+/// hears HQ's decisions).
+const QUARANTINE_REPORT: Duration = Duration::from_secs(10);
+/// The default wait before a till with an answering hub says `stalled`.
+pub const DEFAULT_STALL_AFTER: Duration = Duration::from_secs(600);
 /// The documents this terminal keeps; the others join as their features do.
 const SYNCED_DOCUMENTS: [DocPurpose; 3] = [
     DocPurpose::ItemState,
@@ -30,14 +37,65 @@ const DOCUMENT_RESYNC: Duration = Duration::from_secs(30);
 /// Enough protocol steps for any exchange; the rest waits for the next round.
 const MAX_DOCUMENT_ROUNDS: usize = 12;
 
+/// The sync status in words, as the cashier and HQ see it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// The hub answers and takes this till's facts.
+    Online,
+    /// The hub cannot be reached; sales queue up and go when it can.
+    #[default]
+    Offline,
+    /// The hub answers but refuses the uploads (the error says why).
+    Degraded,
+    /// The hub answers, yet the oldest unsent fact has waited past the limit.
+    Stalled,
+    /// The hub no longer accepts this till's credential: enroll it again.
+    Revoked,
+}
+
+/// Which exchange with the hub an outcome is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Enrollment,
+    Feed,
+    Upload,
+    Documents,
+}
+
 /// The live part of the sync status; queue depth and cursor come from the database.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LinkStatus {
-    /// The last exchange with the hub succeeded.
+    /// The state is `online`: the hub answers and takes the facts.
     pub online: bool,
     pub last_sync_at: Option<Timestamp>,
     pub last_error: Option<String>,
     pub consecutive_failures: u32,
+    /// The hub answered the last exchange (whatever it said).
+    pub reachable: bool,
+    /// What the hub said when it last refused an upload, until one goes through.
+    pub upload_refused: Option<String>,
+    /// The hub refused this till's credential.
+    pub revoked: bool,
+}
+
+impl LinkStatus {
+    /// The state in words, given the queue: the first that holds of revoked,
+    /// offline, degraded, stalled, online.
+    pub fn state(&self, oldest_unsent: Option<Timestamp>, stall_after: Duration) -> SyncState {
+        let waited = oldest_unsent.map(|t| Timestamp::now().unix_millis() - t.unix_millis());
+        if self.revoked {
+            SyncState::Revoked
+        } else if !self.reachable {
+            SyncState::Offline
+        } else if self.upload_refused.is_some() {
+            SyncState::Degraded
+        } else if waited.is_some_and(|ms| ms > stall_after.as_millis() as i64) {
+            SyncState::Stalled
+        } else {
+            SyncState::Online
+        }
+    }
 }
 
 /// State shared between the sync loop and the local API.
@@ -52,6 +110,11 @@ pub struct SyncShared {
     /// Bumped whenever what the status shows may have changed (link, queue,
     /// cursor), for the live event stream.
     pub changed: tokio::sync::watch::Sender<u64>,
+    /// How much an upload may carry now: narrowed while uploads time out or
+    /// are refused for their size, widened again as batches go through.
+    upload_budget: std::sync::Mutex<Option<UploadBudget>>,
+    /// See [`SyncShared::stall_after`]; 0 means the default.
+    pub stall_after_ms: std::sync::atomic::AtomicU64,
 }
 
 impl SyncShared {
@@ -67,13 +130,32 @@ impl SyncShared {
     }
 
     fn update_link(&self, f: impl FnOnce(&mut LinkStatus)) {
-        let visible = |l: &LinkStatus| (l.online, l.last_error.clone(), l.consecutive_failures);
+        let visible = |l: &LinkStatus| {
+            (
+                l.reachable,
+                l.revoked,
+                l.upload_refused.clone(),
+                l.last_error.clone(),
+                l.consecutive_failures,
+            )
+        };
         let mut link = self.link.write().unwrap_or_else(|e| e.into_inner());
         let before = visible(&link);
         f(&mut link);
         // A routine successful round is not news; a change of state is.
         if visible(&link) != before {
             self.notify_changed();
+        }
+    }
+
+    /// How long the oldest unsent fact may wait before the till says `stalled`.
+    pub fn stall_after(&self) -> Duration {
+        match self
+            .stall_after_ms
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            0 => DEFAULT_STALL_AFTER,
+            ms => Duration::from_millis(ms),
         }
     }
 
@@ -116,7 +198,7 @@ impl Syncer {
                 Ok(c) => break c,
                 Err(e) => {
                     failures += 1;
-                    self.record(Err(&e), failures);
+                    self.record(Channel::Enrollment, Err(&e), failures);
                     tokio::time::sleep(backoff(failures, self.max_backoff)).await;
                 }
             }
@@ -144,7 +226,7 @@ impl Syncer {
             match outcome {
                 Ok(()) => {
                     failures = 0;
-                    self.record(Ok(()), 0);
+                    self.record(Channel::Documents, Ok(()), 0);
                     tokio::select! {
                         _ = tokio::time::sleep(DOCUMENT_RESYNC) => {}
                         _ = self.shared.docs_nudge.notified() => {}
@@ -152,7 +234,7 @@ impl Syncer {
                 }
                 Err(e) => {
                     failures += 1;
-                    self.record(Err(&e), failures);
+                    self.record(Channel::Documents, Err(&e), failures);
                     tokio::time::sleep(backoff(failures, self.max_backoff)).await;
                 }
             }
@@ -216,11 +298,11 @@ impl Syncer {
             match self.pull(credential, self.feed_wait).await {
                 Ok(()) => {
                     failures = 0;
-                    self.record(Ok(()), 0);
+                    self.record(Channel::Feed, Ok(()), 0);
                 }
                 Err(e) => {
                     failures += 1;
-                    self.record(Err(&e), failures);
+                    self.record(Channel::Feed, Err(&e), failures);
                     tokio::time::sleep(backoff(failures, self.max_backoff)).await;
                 }
             }
@@ -230,14 +312,25 @@ impl Syncer {
     /// Uploads whenever a sale nudges, and every interval in case one was missed.
     async fn keep_uploading(&self, credential: &DeviceCredential) {
         let mut failures = 0;
+        let mut last_report: Option<(std::time::Instant, u64)> = None;
         loop {
-            match self.upload_outbox(credential).await {
+            let round = match self.upload_outbox(credential).await {
+                Ok(sent) => self
+                    .report_quarantine(credential, &mut last_report)
+                    .await
+                    .map(|reported| sent + reported),
+                Err(e) => Err(e),
+            };
+            match round {
                 Ok(sent) => {
                     failures = 0;
                     // An empty queue is no news of the hub: only a delivery
                     // proves the link (the feed's long-poll reports it too).
                     if sent > 0 {
-                        self.record(Ok(()), 0);
+                        self.record(Channel::Upload, Ok(()), 0);
+                    } else {
+                        // Nothing was refused this round.
+                        self.shared.update_link(|l| l.upload_refused = None);
                     }
                     tokio::select! {
                         _ = tokio::time::sleep(self.interval) => {}
@@ -246,7 +339,7 @@ impl Syncer {
                 }
                 Err(e) => {
                     failures += 1;
-                    self.record(Err(&e), failures);
+                    self.record(Channel::Upload, Err(&e), failures);
                     // While failing, sales do not cut the pause short: a store full
                     // of tills must not hammer a hub that is coming back.
                     tokio::time::sleep(backoff(failures, self.max_backoff)).await;
@@ -255,20 +348,42 @@ impl Syncer {
         }
     }
 
-    fn record(&self, outcome: Result<(), &SyncError>, failures: u32) {
+    fn record(&self, channel: Channel, outcome: Result<(), &SyncError>, failures: u32) {
         match outcome {
             Ok(()) => self.shared.update_link(|l| {
-                l.online = true;
+                l.reachable = true;
+                l.revoked = false;
+                if channel == Channel::Upload {
+                    l.upload_refused = None;
+                }
                 l.last_sync_at = Some(Timestamp::now());
-                l.last_error = None;
-                l.consecutive_failures = 0;
+                l.last_error = l.upload_refused.clone();
+                if l.upload_refused.is_none() {
+                    l.consecutive_failures = 0;
+                }
             }),
             Err(e) => {
-                tracing::warn!(error = %e, failures, "sync failed");
-                // A hub that answers, even with a refusal, is reachable.
-                let reachable = matches!(e, SyncError::Hub(HubError::Refused { .. }));
+                tracing::warn!(error = %e, failures, ?channel, "sync failed");
+                let hub = match e {
+                    SyncError::Hub(h) => Some(h),
+                    _ => None,
+                };
                 self.shared.update_link(|l| {
-                    l.online = reachable;
+                    match hub {
+                        Some(h) if h.is_credential_refused() => {
+                            l.reachable = true;
+                            l.revoked = true;
+                        }
+                        // A hub that answers, even with a refusal, is reachable.
+                        Some(HubError::Refused { .. }) => {
+                            l.reachable = true;
+                            if channel == Channel::Upload {
+                                l.upload_refused = Some(e.to_string());
+                            }
+                        }
+                        Some(_) => l.reachable = false,
+                        None => {}
+                    }
                     l.last_error = Some(e.to_string());
                     l.consecutive_failures = failures;
                 });
@@ -313,8 +428,18 @@ impl Syncer {
     /// so one fact can never stall the queue behind it.
     pub async fn upload_outbox(&self, credential: &DeviceCredential) -> Result<usize, SyncError> {
         let mut sent_total = 0;
-        let mut budget = UploadBudget::full();
+        let remembered = *self
+            .shared
+            .upload_budget
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut budget = remembered.unwrap_or_else(UploadBudget::full);
         loop {
+            *self
+                .shared
+                .upload_budget
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(budget);
             let (facts, bytes) = (budget.facts, budget.bytes);
             let batch = self
                 .store
@@ -347,7 +472,19 @@ impl Syncer {
                     budget = UploadBudget::full();
                     continue;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    // A batch the hub could not take in time (the link dropped
+                    // or the request timed out) goes in halves next time, so a
+                    // slow hub still drains a big backlog.
+                    if matches!(e, HubError::Unreachable(_)) && batch.len() > 1 {
+                        *self
+                            .shared
+                            .upload_budget
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner()) = Some(budget.split(&batch));
+                    }
+                    return Err(e.into());
+                }
             };
             sent_total += batch.len();
             let sent: std::collections::HashSet<_> = batch.iter().map(|f| f.event_id).collect();
@@ -376,6 +513,64 @@ impl Syncer {
         }
     }
 
+    /// Tells the hub what is in quarantine (when that changed, or every
+    /// [`QUARANTINE_REPORT`] while anything is) and carries out HQ's
+    /// decisions: a resent fact rejoins the queue, a written-off one is set
+    /// aside for good. Returns how many facts were resent.
+    async fn report_quarantine(
+        &self,
+        credential: &DeviceCredential,
+        last: &mut Option<(std::time::Instant, u64)>,
+    ) -> Result<usize, SyncError> {
+        let held = self.store.call(|c| outbox::counts(c)).await?.quarantined;
+        let due = match *last {
+            None => held > 0,
+            Some((at, count)) => count != held || (held > 0 && at.elapsed() >= QUARANTINE_REPORT),
+        };
+        if !due {
+            return Ok(0);
+        }
+        let facts = self
+            .store
+            .call(|c| {
+                outbox::quarantine_report(
+                    c,
+                    MAX_UPLOAD_FACTS,
+                    MAX_UPLOAD_BYTES - UPLOAD_ENVELOPE_SLACK,
+                )
+            })
+            .await?;
+        let answer = self
+            .client
+            .report_quarantine(&credential.token, &QuarantineReport { facts })
+            .await?;
+        *last = Some((std::time::Instant::now(), held));
+        let mut resent = 0;
+        for instruction in answer.instructions {
+            let id = instruction.event_id;
+            let done = match instruction.action {
+                QuarantineAction::Resend => {
+                    let done = self.store.call(move |c| outbox::resend(c, id)).await?;
+                    resent += usize::from(done);
+                    done
+                }
+                QuarantineAction::WriteOff => {
+                    self.store.call(move |c| outbox::write_off(c, id)).await?
+                }
+            };
+            if done {
+                tracing::info!(event_id = %id, action = ?instruction.action, "HQ decided on a quarantined fact");
+                self.shared.notify_changed();
+            }
+        }
+        if resent > 0 {
+            // Forget the last report, so the next round tells the hub at once.
+            *last = None;
+            self.shared.nudge.notify_one();
+        }
+        Ok(resent)
+    }
+
     /// Applies feed pages until the hub has nothing more; the last request waits
     /// up to `wait` seconds for a change. Each request reports this terminal's
     /// queue depth and version for HQ's status view.
@@ -391,13 +586,7 @@ impl Syncer {
             let counts = self.store.call(|c| outbox::counts(c)).await?;
             let page = match self
                 .client
-                .feed(
-                    &credential.token,
-                    counts.cursor,
-                    FEED_PAGE,
-                    wait,
-                    counts.queued,
-                )
+                .feed(&credential.token, counts.cursor, FEED_PAGE, wait, &counts)
                 .await
             {
                 // The hub pruned the feed past our cursor: start again from a snapshot.
@@ -444,7 +633,7 @@ impl Syncer {
 /// How much one upload may carry: the shared limits, narrowed while the hub
 /// (or a proxy before it) refuses batches for their size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct UploadBudget {
+pub struct UploadBudget {
     facts: usize,
     bytes: usize,
 }

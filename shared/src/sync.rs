@@ -411,6 +411,57 @@ pub struct UploadAck {
     pub results: Vec<FactResult>,
 }
 
+/// A fact a terminal set aside because the hub refused it for good, as the
+/// terminal reports it so HQ can see it and decide.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuarantinedFact {
+    pub event_id: Uuid,
+    pub event_type: String,
+    /// Why the hub refused it, in its words.
+    pub reason: String,
+    /// When the terminal set it aside, by its own clock.
+    pub quarantined_at: Timestamp,
+    /// How many times HQ's resend has already been carried out for it.
+    #[serde(default)]
+    pub resent: u32,
+    /// The fact's envelope exactly as it was uploaded.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub envelope: serde_json::Value,
+}
+
+/// Body of `POST /v1/sync/quarantine`: the terminal's quarantine as it stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuarantineReport {
+    pub facts: Vec<QuarantinedFact>,
+}
+
+/// What HQ decided about a quarantined fact.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineAction {
+    /// Put it back in the queue and upload it again (HQ fixed the cause).
+    Resend,
+    /// Give it up for good; it never reaches the ledger.
+    WriteOff,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineInstruction {
+    pub event_id: Uuid,
+    pub action: QuarantineAction,
+}
+
+/// The hub's answer to a quarantine report: what to do with reported facts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineAnswer {
+    pub instructions: Vec<QuarantineInstruction>,
+}
+
 /// Body of `POST /v1/enroll`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -321,6 +321,41 @@ impl Hq {
         Ok(())
     }
 
+    /// The facts the store's tills set aside because the hub refused them.
+    pub async fn quarantine(&self, store: &str) -> HqResult<Vec<Value>> {
+        self.store_list(store, "quarantine").await
+    }
+
+    /// HQ's decision on a quarantined fact: `resend` or `write-off`.
+    pub async fn decide_quarantined(
+        &self,
+        store: &str,
+        terminal: &str,
+        event_id: &str,
+        decision: &str,
+        note: &str,
+    ) -> HqResult<Value> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/v1/stores/{store}/quarantine/{terminal}/{event_id}/{decision}"),
+            Some(serde_json::json!({ "note": note })),
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// Withdraws a till's credential.
+    pub async fn revoke_terminal(&self, store: &str, terminal: &str) -> HqResult<()> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/v1/stores/{store}/terminals/{terminal}/revoke"),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await
+        .map(drop)
+    }
+
     /// The store's terminals with their sync status.
     pub async fn terminals(&self, store: &str) -> HqResult<Vec<Value>> {
         self.store_list(store, "terminals").await

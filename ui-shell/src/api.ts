@@ -27,6 +27,8 @@ export interface SyncStatus {
   enrolled: boolean;
   terminal_name: string | null;
   online: boolean;
+  /** The sync status in words. */
+  state: 'online' | 'offline' | 'degraded' | 'stalled' | 'revoked';
   last_sync_at: string | null;
   last_error: string | null;
   queued: number;

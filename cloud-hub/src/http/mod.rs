@@ -10,6 +10,7 @@ mod keys;
 mod openapi;
 mod paging;
 mod prices;
+mod quarantine;
 mod replenishment;
 mod reservations;
 mod sessions;
@@ -140,6 +141,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(bins::router())
         .merge(replenishment::router())
         .merge(sync::router())
+        .merge(quarantine::router())
 }
 
 /// Maps a storage error; `what` names the thing looked up, for the 404 detail.

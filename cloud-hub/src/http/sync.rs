@@ -105,6 +105,11 @@ struct FeedQuery {
     v: u16,
     /// The terminal's outbox depth, for HQ's sync status.
     queue: Option<u64>,
+    /// How old the terminal's oldest unsent fact is, in seconds (by its own
+    /// clock, so the hub never compares two clocks).
+    oldest: Option<u64>,
+    /// Facts the terminal holds in quarantine.
+    quarantined: Option<u64>,
     /// The agent's version, for HQ's sync status.
     agent: Option<String>,
 }
@@ -157,6 +162,15 @@ async fn feed(
     let report = TerminalReport {
         cursor: q.since,
         queue_depth: q.queue,
+        oldest_unsent_at: q.oldest.map(|age| {
+            let age_ms = i64::try_from(age.saturating_mul(1000)).unwrap_or(i64::MAX);
+            pos_shared::Timestamp::from_unix_millis(
+                pos_shared::Timestamp::now()
+                    .unix_millis()
+                    .saturating_sub(age_ms),
+            )
+        }),
+        quarantined: q.quarantined,
         agent_version,
         protocol_version: q.v,
     };

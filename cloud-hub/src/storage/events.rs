@@ -58,6 +58,12 @@ fn origin() -> String {
     crate::acting::current().unwrap_or_else(|| HUB.to_owned())
 }
 
+/// The `source` of a change made now: the HQ user or key of the request, or
+/// the hub itself.
+pub fn acting_source() -> String {
+    origin()
+}
+
 fn terminal_or_hub(terminal: Option<pos_shared::TerminalId>) -> String {
     terminal.map_or_else(origin, |t| format!("terminal:{t}"))
 }

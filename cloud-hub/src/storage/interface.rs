@@ -4,7 +4,7 @@
 use super::*;
 
 #[async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: quarantine::QuarantineStorage + Send + Sync + 'static {
     /// Changes after every commit that appended to any tenant's change feed, so
     /// long-polling terminals wake at once instead of polling.
     ///

@@ -18,6 +18,7 @@ mod interface;
 mod migrate;
 pub mod orderability;
 pub mod postgres;
+pub mod quarantine;
 pub mod reservations;
 mod sql;
 mod sql_batches;
@@ -29,6 +30,7 @@ mod sql_feed;
 mod sql_keys;
 mod sql_ledger;
 mod sql_prices;
+mod sql_quarantine;
 mod sql_reservations;
 mod sql_rows;
 mod sql_snapshot;
@@ -316,6 +318,11 @@ pub struct SaleSummary {
 pub struct TerminalReport {
     pub cursor: u64,
     pub queue_depth: Option<u64>,
+    /// When its oldest unsent fact was made (by the hub's clock, from the age
+    /// the terminal reported), if it has one.
+    pub oldest_unsent_at: Option<Timestamp>,
+    /// Facts it holds in quarantine.
+    pub quarantined: Option<u64>,
     pub agent_version: Option<String>,
     pub protocol_version: u16,
 }
@@ -332,6 +339,12 @@ pub struct TerminalStatus {
     /// bound: some may be other stores' changes it will never need).
     pub cursor_lag: Option<u64>,
     pub queue_depth: Option<u64>,
+    /// When the terminal's oldest unsent fact was made (from the age it last
+    /// reported) and how old that fact is now (seconds).
+    pub oldest_unsent_at: Option<Timestamp>,
+    pub oldest_unsent_age_secs: Option<u64>,
+    /// Facts the terminal holds in quarantine (refused by the hub).
+    pub quarantined: Option<u64>,
     pub agent_version: Option<String>,
     pub protocol_version: Option<u16>,
 }

@@ -47,6 +47,7 @@ macro_rules! sql_storage {
         $crate::storage::sql_variants::sql_variant_paths!($storage);
         $crate::storage::sql_feed::sql_feed_paths!($storage);
         $crate::storage::sql_facts::sql_fact_paths!($storage);
+        $crate::storage::sql_quarantine::sql_quarantine_paths!($storage);
         $crate::storage::sql_snapshot::sql_snapshot_path!($storage, $snapshot_isolation);
 
         #[async_trait::async_trait]
@@ -253,8 +254,8 @@ macro_rules! sql_storage {
 
             async fn record_terminal_report(&self, device: &DeviceIdentity, report: &TerminalReport) -> DbResult<()> {
                 sqlx::query(
-                    "UPDATE terminals SET last_seen_at_ms = $3, feed_cursor = $4, queue_depth = $5, agent_version = $6, protocol_version = $7 \
-                     WHERE tenant_id = $1 AND id = $2",
+                    "UPDATE terminals SET last_seen_at_ms = $3, feed_cursor = $4, queue_depth = $5, agent_version = $6, protocol_version = $7, \
+                     oldest_unsent_at_ms = $8, quarantined = $9 WHERE tenant_id = $1 AND id = $2",
                 )
                 .bind(device.tenant_id.as_uuid())
                 .bind(device.terminal_id.as_uuid())
@@ -263,6 +264,8 @@ macro_rules! sql_storage {
                 .bind(report.queue_depth.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
                 .bind(report.agent_version.as_deref())
                 .bind(i64::from(report.protocol_version))
+                .bind(report.oldest_unsent_at.map(|t| t.unix_millis()))
+                .bind(report.quarantined.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -275,7 +278,8 @@ macro_rules! sql_storage {
                     .fetch_one(&self.pool)
                     .await?;
                 let rows: Vec<TerminalStatusRow> = sqlx::query_as(
-                    "SELECT id, name, receipt_prefix, device_token_hash IS NOT NULL, last_seen_at_ms, feed_cursor, queue_depth, agent_version, protocol_version \
+                    "SELECT id, name, receipt_prefix, device_token_hash IS NOT NULL, last_seen_at_ms, feed_cursor, queue_depth, agent_version, protocol_version, \
+                     oldest_unsent_at_ms, quarantined \
                      FROM terminals WHERE tenant_id = $1 AND store_id = $2 ORDER BY receipt_prefix",
                 )
                 .bind(tenant.as_uuid())

@@ -98,6 +98,9 @@ macro_rules! sql_fact_paths {
                     } else {
                         savepoint.rollback().await?;
                     }
+                    if matches!(outcome, FactStored::Accepted | FactStored::Duplicate) {
+                        Self::resolve_quarantined(&mut tx, device, envelope.event_id).await?;
+                    }
                     outcomes.push(outcome);
                 }
                 tx.commit().await?;

@@ -213,6 +213,8 @@ pub(crate) type TerminalStatusRow = (
     Option<i64>,
     Option<String>,
     Option<i64>,
+    Option<i64>,
+    Option<i64>,
 );
 
 pub(crate) fn terminal_status_from_row(
@@ -220,7 +222,8 @@ pub(crate) fn terminal_status_from_row(
     store: StoreId,
     head: i64,
 ) -> TerminalStatus {
-    let (id, name, prefix, enrolled, seen, cursor, queue, version, protocol) = row;
+    let (id, name, prefix, enrolled, seen, cursor, queue, version, protocol, oldest, quarantined) =
+        row;
     TerminalStatus {
         terminal: Terminal {
             id: TerminalId::from_uuid(id),
@@ -233,6 +236,9 @@ pub(crate) fn terminal_status_from_row(
         feed_cursor: cursor.map(|c| c.max(0) as u64),
         cursor_lag: cursor.map(|c| (head - c).max(0) as u64),
         queue_depth: queue.map(|q| q.max(0) as u64),
+        oldest_unsent_at: oldest.map(Timestamp::from_unix_millis),
+        oldest_unsent_age_secs: oldest.map(|o| (now_ms().saturating_sub(o).max(0) / 1000) as u64),
+        quarantined: quarantined.map(|q| q.max(0) as u64),
         agent_version: version,
         protocol_version: protocol.and_then(|p| u16::try_from(p).ok()),
     }

@@ -5,7 +5,7 @@ use super::{StoreError, StoreResult};
 use pos_shared::limits::MAX_FACT_BYTES;
 use pos_shared::sync::{DeviceCredential, Fact};
 use pos_shared::{Envelope, Timestamp};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -23,6 +23,10 @@ pub struct OutboxCounts {
     pub queued: u64,
     /// Facts the hub refused for good, set aside for review.
     pub quarantined: u64,
+    /// Quarantined facts HQ wrote off: kept, never sent.
+    pub written_off: u64,
+    /// When the oldest fact still waiting to be sent was made.
+    pub oldest_unsent_at: Option<Timestamp>,
     /// The change-feed position applied.
     pub cursor: u64,
 }
@@ -150,6 +154,8 @@ pub struct QuarantinedFact {
     pub reason: String,
     pub quarantined_at: Timestamp,
     pub attempts: i64,
+    /// How many times HQ had it resent.
+    pub resent: i64,
     /// The envelope as it was uploaded.
     pub envelope: serde_json::Value,
 }
@@ -157,8 +163,8 @@ pub struct QuarantinedFact {
 /// Every quarantined fact, oldest first.
 pub fn quarantined(conn: &Connection) -> StoreResult<Vec<QuarantinedFact>> {
     let mut stmt = conn.prepare(
-        "SELECT event_id, event_type, COALESCE(quarantine_reason, ''), quarantined_at_ms, attempts, envelope \
-         FROM outbox WHERE quarantined_at_ms IS NOT NULL AND acked_at_ms IS NULL ORDER BY seq",
+        "SELECT event_id, event_type, COALESCE(quarantine_reason, ''), quarantined_at_ms, attempts, envelope, resent \
+         FROM outbox WHERE quarantined_at_ms IS NOT NULL AND acked_at_ms IS NULL AND written_off_at_ms IS NULL ORDER BY seq",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((
@@ -168,10 +174,11 @@ pub fn quarantined(conn: &Connection) -> StoreResult<Vec<QuarantinedFact>> {
             r.get::<_, i64>(3)?,
             r.get::<_, i64>(4)?,
             r.get::<_, String>(5)?,
+            r.get::<_, i64>(6)?,
         ))
     })?;
     rows.map(|row| {
-        let (id, event_type, reason, at, attempts, envelope) = row?;
+        let (id, event_type, reason, at, attempts, envelope, resent) = row?;
         let corrupt = |what: &str| StoreError::Corrupt(format!("quarantined fact {id}: {what}"));
         Ok(QuarantinedFact {
             event_id: id.parse().map_err(|_| corrupt("bad event id"))?,
@@ -179,6 +186,7 @@ pub fn quarantined(conn: &Connection) -> StoreResult<Vec<QuarantinedFact>> {
             reason,
             quarantined_at: Timestamp::from_unix_millis(at),
             attempts,
+            resent,
             envelope: serde_json::from_str(&envelope).map_err(|_| corrupt("bad envelope"))?,
         })
     })
@@ -186,15 +194,116 @@ pub fn quarantined(conn: &Connection) -> StoreResult<Vec<QuarantinedFact>> {
 }
 
 pub fn counts(conn: &Connection) -> StoreResult<OutboxCounts> {
-    let (queued, quarantined): (i64, i64) = conn.query_row(
+    let (queued, quarantined, written_off): (i64, i64, i64) = conn.query_row(
         "SELECT COALESCE(SUM(acked_at_ms IS NULL AND quarantined_at_ms IS NULL), 0), \
-                COALESCE(SUM(quarantined_at_ms IS NOT NULL AND acked_at_ms IS NULL), 0) FROM outbox",
+                COALESCE(SUM(quarantined_at_ms IS NOT NULL AND acked_at_ms IS NULL AND written_off_at_ms IS NULL), 0), \
+                COALESCE(SUM(written_off_at_ms IS NOT NULL), 0) FROM outbox",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
+    // The queue is in seq order, so the oldest unsent is the first pending.
+    let oldest: Option<i64> = conn
+        .query_row(
+            "SELECT created_at_ms FROM outbox WHERE acked_at_ms IS NULL AND quarantined_at_ms IS NULL ORDER BY seq LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
     Ok(OutboxCounts {
         queued: queued as u64,
         quarantined: quarantined as u64,
+        written_off: written_off as u64,
+        oldest_unsent_at: oldest.map(Timestamp::from_unix_millis),
         cursor: cursor(conn)?,
     })
+}
+
+/// The quarantine as the hub is told of it: at most `max_facts`, within
+/// `max_bytes` of envelopes (the first always).
+pub fn quarantine_report(
+    conn: &Connection,
+    max_facts: usize,
+    max_bytes: usize,
+) -> StoreResult<Vec<pos_shared::sync::QuarantinedFact>> {
+    let mut report = Vec::new();
+    let mut bytes = 0;
+    for fact in quarantined(conn)?.into_iter().take(max_facts) {
+        let cost = fact.envelope.to_string().len() + fact.reason.len() + 200;
+        if !report.is_empty() && bytes + cost > max_bytes {
+            break;
+        }
+        bytes += cost;
+        report.push(pos_shared::sync::QuarantinedFact {
+            event_id: fact.event_id,
+            event_type: fact.event_type,
+            reason: fact.reason,
+            quarantined_at: fact.quarantined_at,
+            resent: u32::try_from(fact.resent).unwrap_or(u32::MAX),
+            envelope: fact.envelope,
+        });
+    }
+    Ok(report)
+}
+
+/// HQ asked for the fact again: back in the queue, in its original place.
+pub fn resend(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
+    let done = conn.execute(
+        "UPDATE outbox SET quarantined_at_ms = NULL, quarantine_reason = NULL, resent = resent + 1 \
+         WHERE event_id = ?1 AND quarantined_at_ms IS NOT NULL AND acked_at_ms IS NULL AND written_off_at_ms IS NULL",
+        [event_id.to_string()],
+    )?;
+    Ok(done == 1)
+}
+
+/// HQ gave the fact up: it stays here, set aside for good, and the stock
+/// movements it made leave this replica, since the ledger never took them.
+pub fn write_off(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
+    let tx = conn.transaction()?;
+    let envelope: Option<String> = tx
+        .query_row(
+            "SELECT envelope FROM outbox WHERE event_id = ?1 AND quarantined_at_ms IS NOT NULL \
+             AND acked_at_ms IS NULL AND written_off_at_ms IS NULL",
+            [event_id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(envelope) = envelope else {
+        return Ok(false);
+    };
+    let envelope: Envelope<Fact> = serde_json::from_str(&envelope)
+        .map_err(|e| StoreError::Corrupt(format!("outbox fact {event_id}: {e}")))?;
+    let movements: Vec<String> = match &envelope.data {
+        Fact::Sale(sale) => sale
+            .lines
+            .iter()
+            .map(|l| l.movement_id.to_string())
+            .collect(),
+        Fact::Return(ret) => ret
+            .lines
+            .iter()
+            .map(|l| l.movement_id.to_string())
+            .collect(),
+        Fact::ShiftClosed(_) | Fact::Audit(_) => Vec::new(),
+    };
+    for id in movements {
+        let removed: Option<(String, i64)> = tx
+            .query_row(
+                "DELETE FROM movements WHERE id = ?1 AND origin = 'local' RETURNING variant_id, delta_milli",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((variant, delta)) = removed {
+            tx.execute(
+                "UPDATE stock SET on_hand_milli = on_hand_milli - ?2 WHERE variant_id = ?1",
+                rusqlite::params![variant, delta],
+            )?;
+        }
+    }
+    tx.execute(
+        "UPDATE outbox SET written_off_at_ms = ?2 WHERE event_id = ?1",
+        rusqlite::params![event_id.to_string(), Timestamp::now().unix_millis()],
+    )?;
+    tx.commit()?;
+    Ok(true)
 }

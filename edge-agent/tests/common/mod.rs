@@ -121,6 +121,7 @@ pub async fn start_till_full(
         enroll_code: None,
         sync_interval: Duration::from_millis(100),
         max_backoff: Duration::from_millis(500),
+        stall_after: edge_agent::sync::DEFAULT_STALL_AFTER,
         feed_wait_secs: 25,
         serial_scanners,
         hid_scanners: Vec::new(),

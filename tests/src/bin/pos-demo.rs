@@ -81,6 +81,7 @@ async fn run() -> Result<(), String> {
         enroll_code: codes.into_iter().next(),
         sync_interval: Duration::from_secs(1),
         max_backoff: Duration::from_secs(30),
+        stall_after: edge_agent::sync::DEFAULT_STALL_AFTER,
         feed_wait_secs: 25,
         serial_scanners: Vec::new(),
         hid_scanners: Vec::new(),

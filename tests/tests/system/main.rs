@@ -5,6 +5,7 @@
 mod catalog;
 mod faults;
 mod harness;
+mod nothing_silent;
 mod proxy;
 mod store_documents;
 
@@ -86,7 +87,7 @@ pub(crate) async fn wait_synced(agent: &Agent, hq: &Hq, store: &str) {
     .await;
 }
 
-async fn wait_drained(agent: &Agent, hub: &Hub) {
+pub(crate) async fn wait_drained(agent: &Agent, hub: &Hub) {
     eventually(
         "the till's queue to drain",
         60,

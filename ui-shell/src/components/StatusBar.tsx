@@ -2,7 +2,7 @@
 // cashier, the terminal and the shift. Offline is shown calmly, in words.
 
 import type { ShiftReport, SignedIn, SyncStatus } from '../api';
-import { t } from '../messages';
+import { t, type MessageKey } from '../messages';
 
 function clock(iso: string | null | undefined): string {
   if (!iso) return '';
@@ -20,8 +20,9 @@ export function StatusBar(props: {
   onSwitch: () => void;
 }) {
   const { status, agentUp, cashier, shift } = props;
-  const link = !agentUp ? 'down' : status?.online ? 'online' : 'offline';
-  const linkText = !agentUp ? t('status.agentDown') : status?.online ? t('status.online') : t('status.offline');
+  const link = !agentUp ? 'down' : (status?.state ?? (status?.online ? 'online' : 'offline'));
+  const linkText = link === 'down' ? t('status.agentDown') : t(`status.${link}` as MessageKey);
+  const quarantined = status?.quarantined ?? 0;
   return (
     <header class="status-bar">
       <span class="terminal" data-testid="terminal">
@@ -34,6 +35,11 @@ export function StatusBar(props: {
       <span data-testid="queued" data-queued={status?.queued ?? 0}>
         {t('status.queued', { n: status?.queued ?? 0 })}
       </span>
+      {quarantined > 0 && (
+        <span class="quarantined" data-testid="quarantined" data-quarantined={quarantined}>
+          {t('status.quarantined', { n: quarantined })}
+        </span>
+      )}
       <span class="last-sync">
         {status?.last_sync_at ? t('status.lastSync', { time: clock(status.last_sync_at) }) : t('status.never')}
       </span>

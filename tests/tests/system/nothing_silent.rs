@@ -1,0 +1,251 @@
+//! Nothing silent: a backlog bigger than one upload drains, a reused sale id
+//! is a conflict HQ sees and resolves (never a silent duplicate), and the
+//! till says in words when the hub refuses it.
+
+use crate::harness::{eventually, Agent, Backend, Hub};
+use crate::{demo_chain, on_both_backends, wait_drained, wait_synced, RICE, TEA};
+use serde_json::{json, Value};
+
+/// `n` sales of `lines` lines each, rung up at `till` (the hub may be down).
+async fn sell_many(till: &Agent, n: usize, lines: usize) -> Vec<Value> {
+    let mut sales = Vec::with_capacity(n);
+    for _ in 0..n {
+        let basket: Vec<(&str, &str)> = (0..lines)
+            .map(|i| {
+                if i % 2 == 0 {
+                    (TEA, "1")
+                } else {
+                    (RICE, "0.25")
+                }
+            })
+            .collect();
+        sales.push(till.sell(&basket).await);
+    }
+    sales
+}
+
+async fn a_backlog_bigger_than_one_upload_drains_whole(backend: Backend) {
+    let mut hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+    hq.receive_stock(&store, &variant_of(&hq, &store, TEA).await, "100000")
+        .await
+        .unwrap();
+    hq.receive_stock(&store, &variant_of(&hq, &store, RICE).await, "100000")
+        .await
+        .unwrap();
+
+    hub.stop();
+    // About 10 KB a sale: 480 of them are more than one upload may carry.
+    let sales = sell_many(&till, 480, 25).await;
+    let bytes: usize = sales.iter().map(|s| s.to_string().len()).sum();
+    assert!(
+        bytes > pos_shared::limits::MAX_UPLOAD_BYTES,
+        "the backlog ({bytes} bytes) must exceed one upload"
+    );
+    let status = till.status().await;
+    assert_eq!(status["state"], "offline", "{status}");
+    assert_eq!(status["queued"], 480, "{status}");
+
+    hub.restart().await;
+    // 12,000 movements: on a loaded 2-core machine the PostgreSQL hub takes
+    // minutes, and the till narrows its batches while they time out.
+    eventually(
+        "the backlog to drain",
+        300,
+        || async {
+            let s = till.status().await;
+            s["queued"] == 0 && s["online"] == true
+        },
+        || format!("agent:\n{}\nhub:\n{}", till.log(), hub.log()),
+    )
+    .await;
+    let at_hub = hq.sales(&store).await.unwrap();
+    assert_eq!(at_hub.len(), 480, "every sale reached the hub once");
+    let status = till.status().await;
+    assert_eq!(status["quarantined"], 0, "{status}");
+    assert_eq!(status["state"], "online", "{status}");
+}
+on_both_backends!(a_backlog_bigger_than_one_upload_drains_whole);
+
+async fn variant_of(hq: &system_tests::Hq, store: &str, barcode: &str) -> String {
+    let gtin = pos_shared::Gtin::parse(barcode).unwrap();
+    let inv = hq.inventory(store).await.unwrap();
+    inv["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["barcode"] == gtin.as_str())
+        .and_then(|p| p["variant_id"].as_str())
+        .expect("variant in inventory")
+        .to_owned()
+}
+
+async fn a_reused_sale_id_is_quarantined_seen_at_hq_and_written_off(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
+    let till1 = Agent::start(&hub, &codes[0]).await;
+    let till2 = Agent::start(&hub, &codes[1]).await;
+    wait_synced(&till1, &hq, &store).await;
+    wait_synced(&till2, &hq, &store).await;
+
+    let id = uuid::Uuid::now_v7();
+    let sale = |qty: &str, paise: i64| {
+        json!({"sale_id": id, "lines": [{"barcode": RICE, "qty": qty}],
+               "tenders": [{"method": "cash", "amount": {"minor": paise, "currency": "INR"}}]})
+    };
+    let rice: i64 = till1
+        .get(&format!("/v1/products/by-barcode/{RICE}"))
+        .await
+        .1["price"]["minor"]
+        .as_i64()
+        .unwrap();
+    let first = till1.post("/v1/sales", sale("1", rice)).await;
+    wait_drained(&till1, &hub).await;
+    // Another till uses the same id for another sale: it records it locally
+    // (the cashier is never blocked) and the hub refuses it as a conflict.
+    let second = till2.post("/v1/sales", sale("2", rice * 2)).await;
+    assert_eq!(second["sale_id"], first["sale_id"]);
+    eventually(
+        "the second till to quarantine the conflicting sale",
+        60,
+        || async {
+            let s = till2.status().await;
+            s["quarantined"] == 1 && s["queued"] == 0
+        },
+        || till2.log(),
+    )
+    .await;
+    let (_, held) = till2.get("/v1/sync/quarantine").await;
+    assert!(
+        held[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("id_conflict:"),
+        "{held}"
+    );
+    // The hub kept the first sale only, and HQ sees the quarantined one.
+    let at_hub = hq.sales(&store).await.unwrap();
+    assert_eq!(at_hub.len(), 1);
+    assert_eq!(at_hub[0]["terminal_id"], first["terminal_id"]);
+    let mut seen = Vec::new();
+    eventually(
+        "HQ to see the quarantined sale",
+        60,
+        || {
+            let hq = &hq;
+            let store = &store;
+            async move {
+                hq.quarantine(store)
+                    .await
+                    .map(|q| q.len() == 1)
+                    .unwrap_or(false)
+            }
+        },
+        || till2.log(),
+    )
+    .await;
+    seen.extend(hq.quarantine(&store).await.unwrap());
+    let entry = &seen[0];
+    assert_eq!(entry["status"], "open");
+    assert_eq!(entry["terminal_id"], second["terminal_id"]);
+    assert!(entry["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("id_conflict:"));
+    assert_eq!(entry["envelope"]["data"]["lines"][0]["qty"], "2");
+    // The till reports its quarantine count with its next feed request.
+    eventually(
+        "HQ's terminal list to count the quarantined sale",
+        60,
+        || {
+            let (hq, store, id) = (&hq, &store, second["terminal_id"].clone());
+            async move {
+                hq.terminals(store)
+                    .await
+                    .is_ok_and(|ts| ts.iter().any(|t| t["id"] == id && t["quarantined"] == 1))
+            }
+        },
+        || till2.log(),
+    )
+    .await;
+
+    // HQ asks for it again: the till resends, the hub refuses again, and the
+    // fact is open at HQ once more.
+    let terminal = second["terminal_id"].as_str().unwrap();
+    let event = second["sale_id"].as_str().unwrap();
+    let resend = hq
+        .decide_quarantined(&store, terminal, event, "resend", "checked the id")
+        .await
+        .unwrap();
+    assert_eq!(resend["status"], "resend");
+    eventually(
+        "the resent sale to be refused again and reopened at HQ",
+        60,
+        || {
+            let hq = &hq;
+            let store = &store;
+            async move {
+                hq.quarantine(store)
+                    .await
+                    .map(|q| q[0]["status"] == "open" && q[0]["till_resent"] == 1)
+                    .unwrap_or(false)
+            }
+        },
+        || till2.log(),
+    )
+    .await;
+
+    // Written off with a note: the till sets it aside and its replica drops
+    // the sale's movement, so it equals the ledger again.
+    let off = hq
+        .decide_quarantined(
+            &store,
+            terminal,
+            event,
+            "write-off",
+            "duplicate id from a test rig",
+        )
+        .await
+        .unwrap();
+    assert_eq!(off["status"], "written_off");
+    assert!(off["decided_by"].as_str().unwrap().starts_with("hq:key:"));
+    eventually(
+        "the till to write the sale off",
+        60,
+        || async {
+            let s = till2.status().await;
+            s["quarantined"] == 0 && s["written_off"] == 1
+        },
+        || till2.log(),
+    )
+    .await;
+    wait_synced(&till2, &hq, &store).await;
+    wait_synced(&till1, &hq, &store).await;
+}
+on_both_backends!(a_reused_sale_id_is_quarantined_seen_at_hq_and_written_off);
+
+async fn a_revoked_till_says_so_and_keeps_selling(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+    let terminal = till.status().await["terminal_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    hq.revoke_terminal(&store, &terminal).await.unwrap();
+    till.sell(&[(TEA, "1")]).await;
+    eventually(
+        "the till to say it was revoked",
+        60,
+        || async {
+            let s = till.status().await;
+            s["state"] == "revoked" && s["online"] == false && s["queued"] == 1
+        },
+        || till.log(),
+    )
+    .await;
+}
+on_both_backends!(a_revoked_till_says_so_and_keeps_selling);
