@@ -322,7 +322,7 @@ pub fn record_sale(
     };
     let receipt_seq = next_receipt_seq(&tx)?;
     let sale = SaleFact {
-        sale_id: request.sale_id.unwrap_or_else(SaleId::new),
+        sale_id: request.sale_id.unwrap_or_default(),
         store_id: device.store_id,
         terminal_id: device.terminal_id,
         receipt_no: format!("{}-{receipt_seq:06}", device.receipt_prefix),
