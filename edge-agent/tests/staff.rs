@@ -1,6 +1,7 @@
 //! Signing in at the till: staff from the store's feed, PINs checked offline
 //! (Argon2id, and the legacy SHA-256 records from before it), lockout after
-//! wrong PINs, the cashier on the sale, sales gated on sign-in.
+//! wrong PINs, the cashier on the sale, sales gated on sign-in, and the
+//! database holding the PIN hashes private to the agent's user.
 
 mod common;
 
@@ -536,5 +537,56 @@ async fn argon2id_and_legacy_pins_both_sign_in_and_wrong_ones_do_not() {
         .sell(discounted(json!({"code": "102", "pin": "7305"})))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{sold}");
+    till.agent.stop();
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_holding_pin_hashes_is_private_on_disk() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| {
+        format!(
+            "{:o}",
+            std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+        )
+    };
+
+    // A data dir the agent makes is its user's alone.
+    let root = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fresh = root.path().join("pos-edge");
+    let till = start_till(&fresh).await;
+    assert_eq!(mode(&fresh), "700");
+    till.agent.stop();
+
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let s = credential.store_id;
+    feed_staff(
+        dir.path(),
+        s,
+        5,
+        vec![member(s, "101", "Asha", Role::Cashier, "4821")],
+    );
+    let till = start_till(dir.path()).await;
+    let (status, _) = sign_in(&till, "101", "4821").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, sold) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": "1"}], "tenders": cash(14500)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sold}");
+    // With the sale in the WAL and the agent still running, all three files
+    // are there, and none is readable by anyone else.
+    for file in ["edge.db", "edge.db-wal", "edge.db-shm", "device.json"] {
+        let path = dir.path().join(file);
+        assert_eq!(mode(&path), "600", "{file}");
+    }
+    assert!(
+        std::fs::metadata(dir.path().join("edge.db-wal"))
+            .unwrap()
+            .len()
+            > 0,
+        "the sale is in the WAL"
+    );
     till.agent.stop();
 }
