@@ -88,7 +88,14 @@ async fn download(
             other => other?,
         };
         if pending.is_none() {
-            std::fs::write(path, b"").map_err(|e| io_error("cannot start the snapshot file", e))?;
+            // The snapshot holds the staff's PIN hashes: the agent's user alone reads it.
+            crate::private_files::options()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(path)
+                .and_then(|_| crate::private_files::restrict(path))
+                .map_err(|e| io_error("cannot start the snapshot file", e))?;
         }
         let now = Pending {
             seq: download.seq,

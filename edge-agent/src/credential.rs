@@ -33,11 +33,13 @@ pub fn save(data_dir: &Path, credential: &DeviceCredential) -> Result<(), String
     let tmp = data_dir.join(format!("{FILE_NAME}.tmp"));
     let json = serde_json::to_vec_pretty(credential).map_err(|e| e.to_string())?;
     let write = || -> std::io::Result<()> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
+        let mut file = crate::private_files::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        // A temporary file left by a crash keeps the mode it was made with.
+        crate::private_files::restrict(&tmp)?;
         file.write_all(&json)?;
         file.sync_all()?;
         std::fs::rename(&tmp, &path)?;

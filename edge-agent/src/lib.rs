@@ -21,6 +21,7 @@ pub mod hub_client;
 pub mod loopback_guard;
 pub mod payment;
 pub mod printing;
+pub mod private_files;
 pub mod returns_api;
 pub mod scan;
 pub mod serial_scanner;
@@ -66,7 +67,7 @@ impl RunningAgent {
 /// Opens the local database, loads the credential and starts the API and the sync loop.
 pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
     config.validate()?;
-    std::fs::create_dir_all(&config.data_dir)
+    private_files::create_dir(&config.data_dir)
         .map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
     let db_path = config.data_dir.join("edge.db");
     let store = store::LocalStore::open(&db_path)

@@ -1,28 +1,42 @@
-//! Signing in at the till: staff from the store's feed, PINs checked offline,
-//! lockout after wrong PINs, the cashier on the sale, sales gated on sign-in.
+//! Signing in at the till: staff from the store's feed, PINs checked offline
+//! (Argon2id, and the legacy SHA-256 records from before it), lockout after
+//! wrong PINs, the cashier on the sale, sales gated on sign-in, and the
+//! database holding the PIN hashes private to the agent's user.
 
 mod common;
 
 use common::*;
 use edge_agent::printing::PrintSettings;
 use edge_agent::store::LocalStore;
-use pos_shared::staff::{hash_pin, Role, StaffRecord};
+use pos_shared::staff::{hash_pin, legacy_hash_pin, PinScheme, Role, StaffRecord, PIN_SALT_LEN};
 use pos_shared::sync::ChangeBody;
 use pos_shared::{StaffId, StoreId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::Path;
 
+/// A member of staff as the hub sends them now: an Argon2id PHC string.
 fn member(store: StoreId, code: &str, name: &str, role: Role, pin: &str) -> StaffRecord {
+    let mut salt = [0u8; PIN_SALT_LEN];
+    salt[..code.len()].copy_from_slice(code.as_bytes());
     StaffRecord {
         staff_id: StaffId::new(),
         store_id: store,
         name: name.into(),
         code: code.into(),
         role,
-        pin_salt: format!("salt-{code}"),
-        pin_hash: hash_pin(&format!("salt-{code}"), pin),
+        pin_salt: String::new(),
+        pin_hash: hash_pin(pin, &salt),
         active: true,
+    }
+}
+
+/// A member of staff whose PIN was set before Argon2id: salted SHA-256.
+fn legacy_member(store: StoreId, code: &str, name: &str, role: Role, pin: &str) -> StaffRecord {
+    StaffRecord {
+        pin_salt: format!("salt-{code}"),
+        pin_hash: legacy_hash_pin(&format!("salt-{code}"), pin),
+        ..member(store, code, name, role, "0000")
     }
 }
 
@@ -468,5 +482,111 @@ async fn voids_and_approvals_land_in_an_append_only_audit_log() {
     assert!(format!("{:?}", tampered.unwrap_err()).contains("append-only"));
     let removed = db.with_conn(|c| Ok(c.execute("DELETE FROM audit_log", [])?));
     assert!(removed.is_err());
+    till.agent.stop();
+}
+
+#[tokio::test]
+async fn argon2id_and_legacy_pins_both_sign_in_and_wrong_ones_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let s = credential.store_id;
+    let asha = member(s, "101", "Asha", Role::Cashier, "4821");
+    let ravi = legacy_member(s, "102", "Ravi", Role::Supervisor, "7305");
+    assert_eq!(asha.pin_scheme(), PinScheme::Argon2id);
+    assert_eq!(ravi.pin_scheme(), PinScheme::Legacy);
+    feed_staff(dir.path(), s, 5, vec![asha, ravi]);
+    let till = start_till(dir.path()).await;
+
+    for (code, wrong, right, name) in [
+        ("101", "4812", "4821", "Asha"),
+        ("102", "7350", "7305", "Ravi"),
+    ] {
+        let (status, problem) = sign_in(&till, code, wrong).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{code}: {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("4 tries left"),
+            "{problem}"
+        );
+        assert_eq!(till.get("/v1/session").await.0, StatusCode::NOT_FOUND);
+        let (status, me) = sign_in(&till, code, right).await;
+        assert_eq!(status, StatusCode::OK, "{code}: {me}");
+        assert_eq!(me["name"], name);
+        let out = till
+            .http
+            .delete(format!("{}/v1/session", till.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    }
+
+    // A senior approves with either kind of hash; a wrong PIN approves nothing.
+    let discounted = |approval: Value| {
+        json!({"lines": [{"barcode": TEA, "qty": "1", "discount": {"percent": "10", "reason": "regular"}}],
+               "tenders": cash(13050), "approval": approval})
+    };
+    let (status, problem) = till
+        .sell(discounted(json!({"code": "102", "pin": "7350"})))
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("approval")),
+        "{problem}"
+    );
+    let (status, sold) = till
+        .sell(discounted(json!({"code": "102", "pin": "7305"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sold}");
+    till.agent.stop();
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_holding_pin_hashes_is_private_on_disk() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| {
+        format!(
+            "{:o}",
+            std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+        )
+    };
+
+    // A data dir the agent makes is its user's alone.
+    let root = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fresh = root.path().join("pos-edge");
+    let till = start_till(&fresh).await;
+    assert_eq!(mode(&fresh), "700");
+    till.agent.stop();
+
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let s = credential.store_id;
+    feed_staff(
+        dir.path(),
+        s,
+        5,
+        vec![member(s, "101", "Asha", Role::Cashier, "4821")],
+    );
+    let till = start_till(dir.path()).await;
+    let (status, _) = sign_in(&till, "101", "4821").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, sold) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": "1"}], "tenders": cash(14500)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sold}");
+    // With the sale in the WAL and the agent still running, all three files
+    // are there, and none is readable by anyone else.
+    for file in ["edge.db", "edge.db-wal", "edge.db-shm", "device.json"] {
+        let path = dir.path().join(file);
+        assert_eq!(mode(&path), "600", "{file}");
+    }
+    assert!(
+        std::fs::metadata(dir.path().join("edge.db-wal"))
+            .unwrap()
+            .len()
+            > 0,
+        "the sale is in the WAL"
+    );
     till.agent.stop();
 }

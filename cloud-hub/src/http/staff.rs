@@ -1,16 +1,17 @@
 //! The HQ API for store staff: who may sign in at a store's tills, with which
-//! role. PINs are hashed here and never stored or sent in the clear; tills get
-//! the salted hash through the feed.
+//! role and PIN. PINs are hashed here (Argon2id) and never stored or sent in
+//! the clear; tills get the hash through the feed. HQ sees which members still
+//! have a hash from before Argon2id, so it knows whom to give a new PIN.
 
 use super::openapi::{Conflict, NotFound, Refused};
 use super::{db_error, path_id, required_text, AppState};
-use crate::auth::{new_secret, Hq};
+use crate::auth::Hq;
 use crate::storage::NewStaff;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::http::{ApiError, JsonBody};
-use pos_shared::staff::{check_pin, hash_pin, Role, StaffRecord};
+use pos_shared::staff::{check_pin, hash_pin, PinScheme, Role, StaffRecord, PIN_SALT_LEN};
 use pos_shared::{StaffId, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -22,6 +23,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(deactivate))
         .routes(routes!(activate))
+        .routes(routes!(set_pin))
 }
 
 /// A member of staff as HQ sees them: never the PIN or its hash.
@@ -34,11 +36,16 @@ struct StaffView {
     code: String,
     role: Role,
     active: bool,
+    /// How their PIN is kept. `legacy` (salted SHA-256, from before
+    /// Argon2id) is quick to guess from a copy of a till's database: give
+    /// them a new PIN (`PUT /v1/staff/{staff_id}/pin`) to make it `argon2id`.
+    pin_scheme: PinScheme,
 }
 
 impl From<StaffRecord> for StaffView {
     fn from(r: StaffRecord) -> Self {
         StaffView {
+            pin_scheme: r.pin_scheme(),
             staff_id: r.staff_id,
             store_id: r.store_id,
             name: r.name,
@@ -79,13 +86,12 @@ async fn create(
         return Err(ApiError::invalid("code", "code must be 1 to 8 digits"));
     }
     check_pin(&body.pin).map_err(|e| ApiError::invalid("pin", e))?;
-    let salt = new_secret("salt");
     let staff = NewStaff {
         name,
         code,
         role: body.role,
-        pin_hash: hash_pin(&salt, &body.pin),
-        pin_salt: salt,
+        pin_salt: String::new(),
+        pin_hash: hash_new_pin(body.pin).await?,
     };
     let record = app
         .storage
@@ -115,13 +121,20 @@ async fn list(
     Ok(Json(staff.into_iter().map(StaffView::from).collect()))
 }
 
-async fn set_active(
-    app: AppState,
-    hq: Hq,
-    raw: &str,
-    active: bool,
-) -> Result<Json<StaffView>, ApiError> {
-    let staff = path_id::<StaffId>("staff_id", raw)?;
+/// The Argon2id PHC string for a new PIN, with a fresh salt. Hashing takes
+/// about a tenth of a second on purpose, so it runs on the blocking pool.
+async fn hash_new_pin(pin: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; PIN_SALT_LEN];
+        getrandom::fill(&mut salt).map_err(ApiError::internal)?;
+        Ok(hash_pin(&pin, &salt))
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// Refuses a key limited to stores the member of staff does not work at.
+async fn check_reach(app: &AppState, hq: &Hq, staff: StaffId) -> Result<(), ApiError> {
     if hq.grant.limited() {
         // A key limited to some stores reaches only their staff.
         let mut reached = false;
@@ -141,6 +154,17 @@ async fn set_active(
             ));
         }
     }
+    Ok(())
+}
+
+async fn set_active(
+    app: AppState,
+    hq: Hq,
+    raw: &str,
+    active: bool,
+) -> Result<Json<StaffView>, ApiError> {
+    let staff = path_id::<StaffId>("staff_id", raw)?;
+    check_reach(&app, &hq, staff).await?;
     Ok(Json(
         app.storage
             .set_staff_active(hq.tenant, staff, active)
@@ -177,4 +201,38 @@ async fn activate(
     Path(raw): Path<String>,
 ) -> Result<Json<StaffView>, ApiError> {
     set_active(app, hq, &raw, true).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PinBody {
+    /// 4 to 8 digits, not one digit repeated.
+    pin: String,
+}
+
+/// Gives a member of staff a new PIN, hashed with Argon2id (also how a
+/// `legacy` PIN is replaced); the store's tills hear of it in the feed.
+#[utoipa::path(
+    put, path = "/v1/staff/{staff_id}/pin", operation_id = "set_staff_pin", tag = "staff", security(("hq" = [])),
+    params(("staff_id" = StaffId, Path)),
+    request_body = PinBody,
+    responses((status = 200, description = "OK", body = StaffView), Refused, NotFound)
+)]
+async fn set_pin(
+    State(app): State<AppState>,
+    hq: Hq,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<PinBody>,
+) -> Result<Json<StaffView>, ApiError> {
+    let staff = path_id::<StaffId>("staff_id", &raw)?;
+    check_pin(&body.pin).map_err(|e| ApiError::invalid("pin", e))?;
+    check_reach(&app, &hq, staff).await?;
+    let pin_hash = hash_new_pin(body.pin).await?;
+    Ok(Json(
+        app.storage
+            .set_staff_pin(hq.tenant, staff, &pin_hash)
+            .await
+            .map_err(db_error)?
+            .into(),
+    ))
 }

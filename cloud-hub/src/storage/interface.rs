@@ -132,6 +132,14 @@ pub trait Storage: quarantine::QuarantineStorage + Send + Sync + 'static {
         staff: pos_shared::StaffId,
         active: bool,
     ) -> DbResult<StaffRecord>;
+    /// Replaces a member of staff's PIN hash (an Argon2id PHC string); the
+    /// store's tills hear of it in the feed.
+    async fn set_staff_pin(
+        &self,
+        tenant: TenantId,
+        staff: pos_shared::StaffId,
+        pin_hash: &str,
+    ) -> DbResult<StaffRecord>;
     async fn staff(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>>;
 
     /// Adds a category; its parent must exist. Tills hear of it in the feed.

@@ -257,6 +257,8 @@ pub struct NewStaff {
     pub name: String,
     pub code: String,
     pub role: pos_shared::staff::Role,
+    /// Empty for an Argon2id hash, which holds its own salt; only the legacy
+    /// scheme kept it apart.
     pub pin_salt: String,
     pub pin_hash: String,
 }

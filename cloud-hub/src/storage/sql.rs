@@ -529,6 +529,10 @@ macro_rules! sql_storage {
                 self.staff_set_active(tenant, staff, active).await
             }
 
+            async fn set_staff_pin(&self, tenant: TenantId, staff: StaffId, pin_hash: &str) -> DbResult<StaffRecord> {
+                self.staff_set_pin(tenant, staff, pin_hash).await
+            }
+
             async fn staff(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>> {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;

@@ -1,6 +1,6 @@
-//! Store staff at the hub, for both backends: created and (de)activated by HQ,
-//! every change appended to the store's feed so its tills can sign staff in
-//! offline. Expanded inside `sql_storage!`.
+//! Store staff at the hub, for both backends: created, (de)activated and
+//! given new PINs by HQ, every change appended to the store's feed so its
+//! tills can sign staff in offline. Expanded inside `sql_storage!`.
 
 /// Implements the staff queries on `$storage`.
 macro_rules! sql_staff_paths {
@@ -69,6 +69,27 @@ macro_rules! sql_staff_paths {
                 .bind(tenant.as_uuid())
                 .bind(staff.as_uuid())
                 .bind(active)
+                .bind(now_ms())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let record = staff_from_row(row.ok_or(DbError::NotFound("staff member"))?)?;
+                Self::append_change(&mut tx, tenant, Some(record.store_id), &ChangeBody::StaffUpserted(record.clone())).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(record)
+            }
+
+            async fn staff_set_pin(&self, tenant: TenantId, staff: StaffId, pin_hash: &str) -> DbResult<StaffRecord> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                // An Argon2id hash holds its salt: the legacy column is cleared.
+                let row: Option<StaffRow> = sqlx::query_as(&format!(
+                    "UPDATE staff SET pin_salt = '', pin_hash = $3, updated_at_ms = $4 \
+                     WHERE tenant_id = $1 AND id = $2 RETURNING {STAFF_COLUMNS}"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(staff.as_uuid())
+                .bind(pin_hash)
                 .bind(now_ms())
                 .fetch_optional(&mut *tx)
                 .await?;

@@ -197,7 +197,11 @@ async fn unknown_protocol_versions_get_a_clear_error(backend: Backend) {
 }
 on_both_backends!(unknown_protocol_versions_get_a_clear_error);
 
-async fn snapshot_get(shop: &Shop, query: &str, range: Option<&str>) -> reqwest::Response {
+pub(crate) async fn snapshot_get(
+    shop: &Shop,
+    query: &str,
+    range: Option<&str>,
+) -> reqwest::Response {
     let mut req = shop
         .hub
         .http
@@ -210,7 +214,7 @@ async fn snapshot_get(shop: &Shop, query: &str, range: Option<&str>) -> reqwest:
     req.send().await.unwrap()
 }
 
-fn snapshot_lines(gz: &[u8]) -> Vec<Value> {
+pub(crate) fn snapshot_lines(gz: &[u8]) -> Vec<Value> {
     use std::io::BufRead;
     std::io::BufReader::new(flate2::read::GzDecoder::new(gz))
         .lines()

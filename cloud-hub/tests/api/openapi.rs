@@ -125,6 +125,17 @@ async fn the_document_covers_every_endpoint_and_is_valid(backend: Backend) {
     assert!(schemas["Money"]["properties"]["minor"].is_object());
     assert_eq!(schemas["KeyRole"]["enum"].as_array().map(Vec::len), Some(4));
     assert!(schemas.contains_key("StaffRole"));
+    // HQ can tell whose PIN still has a legacy hash.
+    let pin_scheme = &schemas["Staff"]["properties"]["pin_scheme"];
+    assert_eq!(
+        pin_scheme["$ref"], "#/components/schemas/PinScheme",
+        "{pin_scheme}"
+    );
+    let scheme = schemas["PinScheme"].to_string();
+    assert!(
+        scheme.contains("legacy") && scheme.contains("argon2id"),
+        "{scheme}"
+    );
     let stream = &paths["/v1/events/stream"]["get"]["responses"]["200"]["content"];
     assert!(stream.get("text/event-stream").is_some(), "{stream}");
 

@@ -170,6 +170,14 @@ async fn each_role_does_its_own_work_and_is_refused_the_rest(backend: Backend) {
         .await;
     forbidden(s, &b);
     let (s, b) = hub
+        .put(
+            &format!("/v1/staff/{}/pin", staff["staff_id"].as_str().unwrap()),
+            &manager,
+            json!({"pin": "5931"}),
+        )
+        .await;
+    forbidden(s, &b);
+    let (s, b) = hub
         .post(
             &format!(
                 "/v1/reservations/{}/release",

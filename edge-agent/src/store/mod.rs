@@ -4,7 +4,9 @@
 //! One connection is the single writer, behind a mutex; callers on the async side
 //! go through [`LocalStore::call`], which runs the work on the blocking pool. The
 //! database runs in WAL mode with `synchronous=FULL`, so a committed sale survives
-//! power loss before the call returns.
+//! power loss before the call returns. It holds staff PIN hashes and the
+//! store's sales, so it and its WAL and shared-memory files are readable only
+//! by the agent's user.
 
 pub mod audit;
 pub mod bootstrap;
@@ -50,6 +52,8 @@ pub enum StoreError {
         bytes: usize,
         limit: usize,
     },
+    #[error("cannot make the local database private to this user: {0}")]
+    Private(std::io::Error),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -80,6 +84,7 @@ pub struct LocalStore {
 impl LocalStore {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        make_private(path).map_err(StoreError::Private)?;
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -114,6 +119,24 @@ impl LocalStore {
         let mut guard = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         work(&mut guard)
     }
+}
+
+/// Makes the database file 0600 before SQLite opens it, creating it empty if
+/// it is new (SQLite takes an empty file for an empty database). SQLite gives
+/// the `-wal` and `-shm` files it creates the database file's mode, so they
+/// are 0600 too; ones left by an agent from before this are restricted here.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    crate::private_files::options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        crate::private_files::restrict(Path::new(&name))?;
+    }
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> StoreResult<()> {
@@ -183,4 +206,36 @@ pub(crate) fn apply_movement(
         )?;
     }
     Ok(inserted == 1)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_database_left_readable_by_others_is_made_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edge.db");
+        // An agent from before this left the database and, still open, its
+        // WAL and shared-memory files readable by anyone.
+        let old = Connection::open(&path).unwrap();
+        old.pragma_update(None, "journal_mode", "WAL").unwrap();
+        old.execute_batch("CREATE TABLE early (x INTEGER); INSERT INTO early VALUES (1);")
+            .unwrap();
+        let files = ["edge.db", "edge.db-wal", "edge.db-shm"].map(|f| dir.path().join(f));
+        for file in &files {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let store = LocalStore::open(&path).unwrap();
+        for file in &files {
+            let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(format!("{mode:o}"), "600", "{}", file.display());
+        }
+        let kept: i64 = store
+            .with_conn(|c| Ok(c.query_row("SELECT x FROM early", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(kept, 1, "nothing was lost");
+        drop(old);
+    }
 }
