@@ -245,7 +245,9 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         let e = ledger
             .entry(m["variant_id"].as_str().unwrap().to_owned())
             .or_default();
-        *e = *e + Qty::parse(m["delta"].as_str().unwrap()).unwrap();
+        *e = e
+            .checked_add(Qty::parse(m["delta"].as_str().unwrap()).unwrap())
+            .unwrap();
     }
     let inventory = hq.inventory(&store).await.unwrap();
     for p in inventory["positions"].as_array().unwrap() {
@@ -268,7 +270,9 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         .collect();
     for line in sales.iter().flat_map(|s| s["lines"].as_array().unwrap()) {
         let e = expected.get_mut(line["barcode"].as_str().unwrap()).unwrap();
-        *e = *e + -Qty::parse(line["qty"].as_str().unwrap()).unwrap();
+        *e = e
+            .checked_sub(Qty::parse(line["qty"].as_str().unwrap()).unwrap())
+            .unwrap();
     }
     let expected: BTreeMap<String, String> = expected
         .into_iter()
