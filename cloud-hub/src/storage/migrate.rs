@@ -49,6 +49,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(29, "hub-postgres/0029_hours_state.sql"),
     migration!(30, "hub-postgres/0030_transfer_batches.sql"),
     migration!(31, "hub-postgres/0031_item_details.sql"),
+    migration!(34, "hub-postgres/0034_tenant_currency_and_units.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -83,6 +84,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(29, "hub-sqlite/0029_hours_state.sql"),
     migration!(30, "hub-sqlite/0030_transfer_batches.sql"),
     migration!(31, "hub-sqlite/0031_item_details.sql"),
+    migration!(34, "hub-sqlite/0034_tenant_currency_and_units.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.
