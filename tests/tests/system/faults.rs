@@ -94,7 +94,11 @@ async fn sell_many(base: String, n: usize, seed: u64) -> Vec<Value> {
         let lines: Vec<Value> = (0..rng.usize(1..=2))
             .map(|_| {
                 let item = &DEMO_CATALOG[rng.usize(..DEMO_CATALOG.len())];
-                let qty = ["1", "2", "0.25", "0.5"][rng.usize(..4)];
+                // Loose rice by weight; packets in whole numbers.
+                let qty = match item.unit {
+                    "each" => ["1", "2", "3"][rng.usize(..3)],
+                    _ => ["1", "2", "0.25", "0.5"][rng.usize(..4)],
+                };
                 json!({"barcode": item.barcode, "qty": qty})
             })
             .collect();
