@@ -37,6 +37,52 @@ impl Unit {
     pub fn is_measured(&self) -> bool {
         !self.is_each()
     }
+
+    /// The smallest amount a quantity of this unit moves by: one piece of an
+    /// `each` item, a whole gram or millilitre, and a thousandth (a gram, a
+    /// millilitre, a millimetre) of a kilogram, litre or metre.
+    pub const fn step(&self) -> Qty {
+        match self {
+            Unit::Each | Unit::G | Unit::Ml => Qty::units(1),
+            Unit::Kg | Unit::L | Unit::M => Qty::from_milli(1),
+        }
+    }
+
+    /// Whether `qty` is a quantity of this unit: a whole number of pieces,
+    /// grams or millilitres, or kilograms, litres or metres to the thousandth.
+    /// The error is words for the person who typed it.
+    pub fn check_qty(&self, qty: Qty) -> Result<(), String> {
+        let step = self.step().milli();
+        if qty.milli() % step == 0 {
+            return Ok(());
+        }
+        Err(match self {
+            Unit::Each => format!("{qty} is not a whole number; this item is sold in whole pieces"),
+            _ => format!(
+                "{qty} {} is not a whole number of {}",
+                self.as_str(),
+                self.as_str()
+            ),
+        })
+    }
+
+    /// The name on the wire and in the databases: `each`, `kg`, `g`, …
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Unit::Each => "each",
+            Unit::Kg => "kg",
+            Unit::G => "g",
+            Unit::L => "l",
+            Unit::Ml => "ml",
+            Unit::M => "m",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Unit> {
+        [Unit::Each, Unit::Kg, Unit::G, Unit::L, Unit::Ml, Unit::M]
+            .into_iter()
+            .find(|u| u.as_str() == text)
+    }
 }
 
 /// What one unit of the item holds: `{"size": "250", "unit": "g"}`.
@@ -74,8 +120,11 @@ impl ItemDetails {
             if !pack.size.is_positive() {
                 return Err(("pack.size".into(), "a pack holds more than nothing".into()));
             }
-            if pack.size.milli() > 100_000_000 {
-                return Err(("pack.size".into(), "a pack holds at most 100000".into()));
+            if pack.size > crate::limits::MAX_LINE_QTY {
+                return Err((
+                    "pack.size".into(),
+                    format!("a pack holds at most {}", crate::limits::MAX_LINE_QTY),
+                ));
             }
         }
         if self.image_urls.len() > MAX_IMAGES {
@@ -159,6 +208,33 @@ mod tests {
         assert!(tea.validate().is_ok());
         let rice: ItemDetails = serde_json::from_value(json!({"unit": "kg"})).unwrap();
         assert!(rice.unit.is_measured());
+    }
+
+    #[test]
+    fn quantities_follow_the_unit() {
+        let q = |t: &str| Qty::parse(t).unwrap();
+        assert!(Unit::Each.check_qty(q("3")).is_ok());
+        let e = Unit::Each.check_qty(q("0.001")).unwrap_err();
+        assert!(e.contains("whole pieces"), "{e}");
+        assert!(
+            Unit::Each.check_qty(q("-2")).is_ok(),
+            "a count may be negative"
+        );
+        assert!(Unit::Kg.check_qty(q("1.25")).is_ok());
+        assert!(Unit::Kg.check_qty(q("0.001")).is_ok());
+        assert!(Unit::L.check_qty(q("0.5")).is_ok());
+        assert!(Unit::M.check_qty(q("2.375")).is_ok());
+        assert!(Unit::G.check_qty(q("250")).is_ok());
+        assert!(Unit::G.check_qty(q("250.5")).is_err());
+        assert!(Unit::Ml.check_qty(q("0.5")).is_err());
+        for u in [Unit::Each, Unit::Kg, Unit::G, Unit::L, Unit::Ml, Unit::M] {
+            assert_eq!(Unit::parse(u.as_str()), Some(u));
+            assert_eq!(
+                serde_json::to_value(u).unwrap(),
+                serde_json::Value::String(u.as_str().into())
+            );
+        }
+        assert_eq!(Unit::parse("dozen"), None);
     }
 
     #[test]

@@ -4,11 +4,14 @@
 //! mixed movements sums exactly. On the wire a quantity is a decimal string such as
 //! `"1.25"`; whole numbers may also be sent as JSON integers. JSON floats are refused
 //! because they cannot carry an exact quantity.
+//!
+//! Sums are checked: there is no `+` on quantities, only [`Qty::checked_add`]
+//! and friends, so a ledger never wraps or panics on a large input.
 
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
-use std::ops::{Add, Neg};
+use std::ops::Neg;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Qty(i64);
@@ -30,8 +33,18 @@ impl Qty {
         Qty(milli)
     }
 
+    /// `n` whole units; for literals (a quantity read from outside comes
+    /// through [`Qty::parse`] or serde, which refuse what does not fit).
     pub const fn units(n: i64) -> Self {
         Qty(n * Self::SCALE)
+    }
+
+    /// `n` whole units, or `None` when that is beyond an `i64` of thousandths.
+    pub const fn checked_units(n: i64) -> Option<Self> {
+        match n.checked_mul(Self::SCALE) {
+            Some(milli) => Some(Qty(milli)),
+            None => None,
+        }
     }
 
     pub const fn milli(&self) -> i64 {
@@ -67,22 +80,40 @@ impl Qty {
         Ok(Qty(if negative { -magnitude } else { magnitude }))
     }
 
+    /// Whether it is a whole number of units (`3`, not `1.5`).
+    pub const fn is_whole(&self) -> bool {
+        self.0 % Self::SCALE == 0
+    }
+
+    /// The size without its sign, in thousandths.
+    pub const fn abs_milli(&self) -> u64 {
+        self.0.unsigned_abs()
+    }
+
     pub fn checked_add(self, other: Qty) -> Option<Qty> {
         self.0.checked_add(other.0).map(Qty)
     }
-}
 
-impl Add for Qty {
-    type Output = Qty;
-    fn add(self, other: Qty) -> Qty {
-        Qty(self.0 + other.0)
+    pub fn checked_sub(self, other: Qty) -> Option<Qty> {
+        self.0.checked_sub(other.0).map(Qty)
+    }
+
+    /// The sum of `items`, or `None` when it leaves the range.
+    pub fn checked_sum(items: impl IntoIterator<Item = Qty>) -> Option<Qty> {
+        items
+            .into_iter()
+            .try_fold(Qty::ZERO, |acc, q| acc.checked_add(q))
     }
 }
 
 impl Neg for Qty {
     type Output = Qty;
+    /// The opposite quantity (a sale's movement is minus its line). Nothing
+    /// that parses or deserializes is `i64::MIN` thousandths, the one value
+    /// without an opposite; should one be built by hand it saturates rather
+    /// than panic.
     fn neg(self) -> Qty {
-        Qty(-self.0)
+        Qty(self.0.saturating_neg())
     }
 }
 
@@ -192,7 +223,31 @@ mod tests {
 
     #[test]
     fn weighed_quantities_sum_exactly() {
-        let total = (0..1000).fold(Qty::ZERO, |acc, _| acc + Qty::parse("0.001").unwrap());
-        assert_eq!(total, Qty::units(1));
+        let total = Qty::checked_sum((0..1000).map(|_| Qty::parse("0.001").unwrap()));
+        assert_eq!(total, Some(Qty::units(1)));
+    }
+
+    #[test]
+    fn sums_that_leave_the_range_are_refused_not_wrapped() {
+        let big = Qty::from_milli(i64::MAX - 1);
+        assert_eq!(
+            big.checked_add(Qty::from_milli(1)),
+            Some(Qty::from_milli(i64::MAX))
+        );
+        assert_eq!(big.checked_add(Qty::from_milli(2)), None);
+        assert_eq!(
+            Qty::from_milli(i64::MIN).checked_sub(Qty::from_milli(1)),
+            None
+        );
+        assert_eq!(Qty::checked_sum([big, Qty::units(1)]), None);
+        assert_eq!(Qty::checked_units(i64::MAX / 1000 + 1), None);
+        assert_eq!(Qty::checked_units(-2), Some(Qty::from_milli(-2000)));
+        assert_eq!(-Qty::from_milli(i64::MIN), Qty::from_milli(i64::MAX));
+        assert!(Qty::units(3).is_whole() && !Qty::parse("1.5").unwrap().is_whole());
+        // The outside check's delta: a thousand of them fill an i64 to
+        // within a unit, and one unit more cannot be held.
+        let huge = Qty::parse("9223372036854.775").unwrap();
+        let full = Qty::checked_sum(std::iter::repeat_n(huge, 1000)).unwrap();
+        assert_eq!(full.checked_add(Qty::units(1)), None);
     }
 }

@@ -95,7 +95,7 @@ async fn run() {
     let hub = storage::connect(&url).await.expect("open storage");
     let pool = sqlx::PgPool::connect(&url).await.expect("pool");
     let tenant = hub
-        .create_tenant("Bench Chain", "bench-key")
+        .create_tenant("Bench Chain", pos_shared::Currency::INR, "bench-key")
         .await
         .expect("tenant")
         .id;

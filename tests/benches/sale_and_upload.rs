@@ -52,14 +52,16 @@ fn raw_sqlite_inserts(dir: &std::path::Path, n: usize) -> Vec<Duration> {
 fn basket(i: usize) -> SaleRequest {
     let a = &DEMO_CATALOG[i % DEMO_CATALOG.len()];
     let b = &DEMO_CATALOG[(i + 1) % DEMO_CATALOG.len()];
+    // Half a kilo of a loose item, else two packets.
+    let b_qty = match b.unit {
+        "each" => Qty::units(2),
+        _ => Qty::parse("0.5").unwrap(),
+    };
     let total = Money::inr(a.price_paise)
         .times(Qty::units(1))
         .unwrap()
         .minor()
-        + Money::inr(b.price_paise)
-            .times(Qty::parse("0.5").unwrap())
-            .unwrap()
-            .minor();
+        + Money::inr(b.price_paise).times(b_qty).unwrap().minor();
     SaleRequest {
         lines: vec![
             SaleLineRequest {
@@ -69,7 +71,7 @@ fn basket(i: usize) -> SaleRequest {
             },
             SaleLineRequest {
                 barcode: b.barcode.into(),
-                qty: Some(Qty::parse("0.5").unwrap()),
+                qty: Some(b_qty),
                 ..Default::default()
             },
         ],

@@ -223,7 +223,7 @@ impl Hq {
         brand: Option<&str>,
     ) -> HqResult<String> {
         let mut variant = json!({"sku": item.sku, "barcode": item.barcode,
-            "barcodes": item.extra_barcodes, "quick_key": item.quick_key,
+            "barcodes": item.extra_barcodes, "quick_key": item.quick_key, "unit": item.unit,
             "price": {"minor": item.price_paise, "currency": "INR"}});
         if let Some(rate_bp) = item.gst_bp {
             variant["tax"] = json!({"rate_bp": rate_bp, "inclusive": true});
@@ -466,6 +466,8 @@ pub struct DemoItem {
     pub sku: &'static str,
     pub barcode: &'static str,
     pub price_paise: i64,
+    /// What its quantities count: `each` (whole pieces) or `kg` (sold loose).
+    pub unit: &'static str,
     pub stock: &'static str,
     /// GST in basis points, included in the price (MRP); none if exempt.
     pub gst_bp: Option<u32>,
@@ -492,6 +494,7 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         sku: "TEA-250",
         barcode: "8901234567890",
         price_paise: 14500,
+        unit: "each",
         stock: "100",
         gst_bp: Some(500),
         category: "Beverages",
@@ -506,6 +509,7 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         sku: "RICE-KG",
         barcode: "4006381333931",
         price_paise: 6250,
+        unit: "kg",
         stock: "250.5",
         gst_bp: None,
         category: "Rice & Dal",
@@ -519,6 +523,7 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         sku: "DAL-1KG",
         barcode: "8901058000016",
         price_paise: 16900,
+        unit: "each",
         stock: "60",
         gst_bp: Some(500),
         category: "Rice & Dal",
@@ -532,6 +537,7 @@ pub const DEMO_CATALOG: &[DemoItem] = &[
         sku: "MILK-500",
         barcode: "8901262010016",
         price_paise: 3000,
+        unit: "each",
         stock: "40",
         gst_bp: None,
         category: "Dairy",

@@ -6,7 +6,7 @@ use crate::auth::{hash_secret, new_secret, Admin};
 use axum::http::StatusCode;
 use axum::{extract::State, Json};
 use pos_shared::http::{ApiError, JsonBody};
-use pos_shared::TenantId;
+use pos_shared::{Currency, TenantId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,17 +20,22 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct NewTenantBody {
     name: String,
+    /// The currency all its prices and stores are in (ISO 4217); INR when absent.
+    #[serde(default)]
+    currency: Option<Currency>,
 }
 
 #[derive(Serialize, ToSchema)]
 struct CreatedTenant {
     tenant_id: TenantId,
     name: String,
+    currency: Currency,
     /// Shown once; the hub keeps only its hash.
     api_key: String,
 }
 
-/// Creates a tenant (a retail chain) and its first API key, an owner's.
+/// Creates a tenant (a retail chain) selling in one currency (INR unless
+/// `currency` says otherwise) and its first API key, an owner's.
 #[utoipa::path(
     post, path = "/v1/admin/tenants", tag = "access",
     security(("admin_token" = [])),
@@ -46,7 +51,11 @@ async fn create_tenant(
     let api_key = new_secret("hq");
     let tenant = app
         .storage
-        .create_tenant(&name, &hash_secret(&api_key))
+        .create_tenant(
+            &name,
+            body.currency.unwrap_or(Currency::INR),
+            &hash_secret(&api_key),
+        )
         .await
         .map_err(db_error)?;
     Ok((
@@ -54,6 +63,7 @@ async fn create_tenant(
         Json(CreatedTenant {
             tenant_id: tenant.id,
             name: tenant.name,
+            currency: tenant.currency,
             api_key,
         }),
     ))

@@ -44,15 +44,12 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 struct NewStoreBody {
     code: String,
     name: String,
-    #[serde(default = "default_currency")]
-    currency: Currency,
+    /// The tenant's currency (the default); a store in another is refused.
+    #[serde(default)]
+    currency: Option<Currency>,
     /// `store` (default) or `dark_store`.
     #[serde(default)]
     kind: crate::storage::StoreKind,
-}
-
-fn default_currency() -> Currency {
-    Currency::INR
 }
 
 /// Opens a store or dark store (owner only); codes are unique in the tenant.
@@ -66,10 +63,17 @@ async fn create_store(
     hq: Hq,
     JsonBody(body): JsonBody<NewStoreBody>,
 ) -> Result<(StatusCode, Json<Store>), ApiError> {
+    let currency = super::tenant_currency(&app, hq.tenant).await?;
+    if body.currency.is_some_and(|c| c != currency) {
+        return Err(ApiError::invalid(
+            "currency",
+            format!("this tenant sells in {currency}; its stores do too"),
+        ));
+    }
     let store = NewStore {
         code: required_text("code", &body.code, 40)?,
         name: required_text("name", &body.name, 200)?,
-        currency: body.currency,
+        currency,
         kind: body.kind,
     };
     let store = app
@@ -276,14 +280,10 @@ async fn create_product(
             "a product needs at least one variant",
         ));
     }
+    let currency = super::tenant_currency(&app, hq.tenant).await?;
     let mut variants = Vec::with_capacity(body.variants.len());
     for (i, v) in body.variants.into_iter().enumerate() {
-        if v.price.is_negative() {
-            return Err(ApiError::invalid(
-                format!("variants[{i}].price"),
-                "price must not be negative",
-            ));
-        }
+        super::check_price(&format!("variants[{i}].price"), v.price, currency)?;
         if let Some(tax) = &v.tax {
             tax.validate()
                 .map_err(|(f, m)| ApiError::invalid(format!("variants[{i}].tax.{f}"), m))?;
@@ -291,6 +291,7 @@ async fn create_product(
         pos_shared::modifiers::validate_groups(&v.modifiers, v.price).map_err(|(at, detail)| {
             ApiError::invalid(format!("variants[{i}].modifiers{at}"), detail)
         })?;
+        super::check_modifier_prices(&format!("variants[{i}].modifiers"), &v.modifiers, currency)?;
         let placement = pos_shared::catalog::Placement {
             synonyms: body.synonyms.clone(),
             extra_barcodes: v.barcodes,
@@ -355,7 +356,8 @@ struct PriceBody {
     price: Money,
 }
 
-/// Sets a variant's base price (the price when no window applies).
+/// Sets a variant's base price (the price when no window applies), in the
+/// tenant's currency and at most the largest price.
 #[utoipa::path(
     put, path = "/v1/variants/{variant_id}/price", tag = "prices", security(("hq" = [])),
     params(("variant_id" = VariantId, Path)),
@@ -369,9 +371,8 @@ async fn set_price(
     JsonBody(body): JsonBody<PriceBody>,
 ) -> Result<Json<VariantRecord>, ApiError> {
     let variant = path_id::<VariantId>("variant_id", &raw)?;
-    if body.price.is_negative() {
-        return Err(ApiError::invalid("price", "price must not be negative"));
-    }
+    let currency = super::tenant_currency(&app, hq.tenant).await?;
+    super::check_price("price", body.price, currency)?;
     Ok(Json(
         app.storage
             .set_price(hq.tenant, variant, body.price)

@@ -287,3 +287,59 @@ pub(crate) fn required_text(
     }
     Ok(value.to_owned())
 }
+
+/// The caller's tenant's currency, which every amount HQ sends must be in.
+pub(crate) async fn tenant_currency(
+    app: &AppState,
+    tenant: pos_shared::TenantId,
+) -> Result<pos_shared::Currency, ApiError> {
+    app.storage.tenant_currency(tenant).await.map_err(db_error)
+}
+
+/// Checks a price HQ sends at `field`: in the tenant's `currency` (else a 422
+/// on `field.currency`), not negative (on `field`, as ever) and at most the
+/// largest price (on `field.minor`).
+pub(crate) fn check_price(
+    field: &str,
+    price: pos_shared::Money,
+    currency: pos_shared::Currency,
+) -> Result<(), ApiError> {
+    if price.currency() != currency {
+        return Err(ApiError::invalid(
+            format!("{field}.currency"),
+            format!(
+                "{field} is in {}; this tenant's prices are all in {currency}",
+                price.currency()
+            ),
+        ));
+    }
+    if price.is_negative() {
+        return Err(ApiError::invalid(field, "price must not be negative"));
+    }
+    pos_shared::limits::check_price(price)
+        .map_err(|e| ApiError::invalid(format!("{field}.minor"), format!("{field}: {e}")))
+}
+
+/// Checks the option prices of modifier groups HQ sends at `field` (their
+/// currency is checked against the variant's by the groups' own rules).
+pub(crate) fn check_modifier_prices(
+    field: &str,
+    groups: &[pos_shared::modifiers::ModifierGroup],
+    currency: pos_shared::Currency,
+) -> Result<(), ApiError> {
+    for (g, group) in groups.iter().enumerate() {
+        for (o, option) in group.options.iter().enumerate() {
+            check_price(
+                &format!("{field}[{g}].options[{o}].price"),
+                option.price,
+                currency,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks a quantity HQ sends at `field` against the largest on one line.
+pub(crate) fn check_qty(field: &str, qty: pos_shared::Qty) -> Result<(), ApiError> {
+    pos_shared::limits::check_line_qty(qty).map_err(|e| ApiError::invalid(field, e))
+}

@@ -70,15 +70,11 @@ async fn set_prices(
             format!("send 1 to {MAX_BULK} prices"),
         ));
     }
+    let currency = super::tenant_currency(&app, hq.tenant).await?;
     let mut seen = std::collections::HashSet::new();
     let mut prices = Vec::with_capacity(body.prices.len());
     for (i, p) in body.prices.into_iter().enumerate() {
-        if p.price.is_negative() {
-            return Err(ApiError::invalid(
-                format!("prices[{i}].price"),
-                "price must not be negative",
-            ));
-        }
+        super::check_price(&format!("prices[{i}].price"), p.price, currency)?;
         if !seen.insert(p.variant_id) {
             return Err(ApiError::invalid(
                 format!("prices[{i}].variant_id"),
@@ -147,6 +143,11 @@ async fn schedule(
         effective_from: body.effective_from.unwrap_or_else(Timestamp::now),
         effective_to: body.effective_to,
     };
+    let currency = super::tenant_currency(&app, hq.tenant).await?;
+    super::check_price("price", window.price, currency)?;
+    if let Some(mrp) = window.mrp {
+        super::check_price("mrp", mrp, currency)?;
+    }
     window
         .validate()
         .map_err(|(field, detail)| ApiError::invalid(field, detail))?;

@@ -81,6 +81,13 @@ async fn set(
             "reorder_point must not be negative",
         ));
     }
+    let most = pos_shared::limits::MAX_POSITION;
+    if body.reorder_point.is_some_and(|p| p > most) {
+        return Err(ApiError::invalid(
+            "reorder_point",
+            format!("reorder_point is at most {most}, the largest stock a store may hold"),
+        ));
+    }
     let line = app
         .storage
         .set_reorder_point(hq.tenant, store, variant, body.reorder_point)

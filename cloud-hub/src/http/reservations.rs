@@ -66,6 +66,7 @@ async fn reserve(
     if !body.qty.is_positive() {
         return Err(ApiError::invalid("qty", "qty must be more than zero"));
     }
+    super::check_qty("qty", body.qty)?;
     let order_ref = required_text("order_ref", &body.order_ref, 100)?;
     let ttl = body.ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
     if !(1..=MAX_TTL_SECS).contains(&ttl) {

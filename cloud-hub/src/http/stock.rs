@@ -62,6 +62,7 @@ impl MovementBody {
         if self.delta == Qty::ZERO {
             return Err(ApiError::invalid("delta", "delta must not be zero"));
         }
+        super::check_qty("delta", self.delta)?;
         if let Some(batch) = &self.batch {
             batch
                 .validate()
@@ -151,7 +152,9 @@ struct RecordedMovements {
 }
 
 /// Records many movements at a store in one transaction: all of them, or —
-/// if any is refused — none, with the error naming `movements[i]`.
+/// if any is refused (a delta past the largest on one line, a fraction of a
+/// counted item, a position past the largest) — none, with the error naming
+/// `movements[i]`.
 #[utoipa::path(
     post, path = "/v1/stores/{store_id}/movements/bulk", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),

@@ -63,6 +63,7 @@ async fn dispatch(
     if !body.qty.is_positive() {
         return Err(ApiError::invalid("qty", "qty must be more than zero"));
     }
+    super::check_qty("qty", body.qty)?;
     if body.to_store_id == from {
         return Err(ApiError::invalid(
             "to_store_id",

@@ -136,6 +136,7 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
     if let Some(groups) = &body.modifiers {
         pos_shared::modifiers::validate_groups(groups, current.price)
             .map_err(|(at, detail)| ApiError::invalid(format!("modifiers{at}"), detail))?;
+        super::check_modifier_prices("modifiers", groups, current.price.currency())?;
     }
     let placement = Placement {
         synonyms: body

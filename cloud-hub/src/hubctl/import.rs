@@ -322,7 +322,11 @@ async fn import_row(
             .get(&row.sku)
             .copied()
             .unwrap_or(Qty::from_milli(0));
-        let delta = Qty::from_milli(counted.milli() - on_hand.milli());
+        let delta = counted.checked_sub(on_hand).ok_or_else(|| {
+            CliError::File(format!(
+                "stock {counted} less the {on_hand} on hand is beyond any quantity"
+            ))
+        })?;
         if delta.milli() != 0 {
             // First stock in is goods received; any later count corrects.
             let reason = if on_hand.milli() == 0 && delta.is_positive() {

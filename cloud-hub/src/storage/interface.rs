@@ -12,8 +12,16 @@ pub trait Storage: quarantine::QuarantineStorage + Send + Sync + 'static {
     /// `LISTEN/NOTIFY` to wake each other.
     fn watch_feed(&self) -> tokio::sync::watch::Receiver<u64>;
 
-    /// Creates a tenant and its first HQ API key (stored as a hash).
-    async fn create_tenant(&self, name: &str, api_key_hash: &str) -> DbResult<Tenant>;
+    /// Creates a tenant, selling in `currency`, and its first HQ API key
+    /// (stored as a hash).
+    async fn create_tenant(
+        &self,
+        name: &str,
+        currency: pos_shared::Currency,
+        api_key_hash: &str,
+    ) -> DbResult<Tenant>;
+    /// The currency every price of the tenant is in.
+    async fn tenant_currency(&self, tenant: TenantId) -> DbResult<pos_shared::Currency>;
     /// What a working (unrevoked) API key grants.
     async fn api_key_grant(&self, key_hash: &str) -> DbResult<crate::roles::Grant>;
     async fn create_api_key(&self, tenant: TenantId, key: &NewApiKey) -> DbResult<ApiKeyInfo>;

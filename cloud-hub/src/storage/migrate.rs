@@ -50,6 +50,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(30, "hub-postgres/0030_transfer_batches.sql"),
     migration!(31, "hub-postgres/0031_item_details.sql"),
     migration!(32, "hub-postgres/0032_quarantine.sql"),
+    migration!(33, "hub-postgres/0033_tenant_currency_and_units.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -85,6 +86,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(30, "hub-sqlite/0030_transfer_batches.sql"),
     migration!(31, "hub-sqlite/0031_item_details.sql"),
     migration!(32, "hub-sqlite/0032_quarantine.sql"),
+    migration!(33, "hub-sqlite/0033_tenant_currency_and_units.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

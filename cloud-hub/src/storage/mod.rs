@@ -111,6 +111,8 @@ pub type DbResult<T> = Result<T, DbError>;
 pub struct Tenant {
     pub id: TenantId,
     pub name: String,
+    /// The one currency of every price and store of the tenant.
+    pub currency: pos_shared::Currency,
 }
 
 #[derive(Debug, Clone)]

@@ -93,7 +93,7 @@ pub struct OrderState {
 
 impl OrderState {
     pub fn available(&self) -> Qty {
-        Qty::from_milli(self.on_hand_milli - self.held_milli)
+        Qty::from_milli(self.on_hand_milli.saturating_sub(self.held_milli))
     }
 
     pub fn reasons(&self) -> Vec<&'static str> {

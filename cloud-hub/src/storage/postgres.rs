@@ -11,7 +11,8 @@ pub struct PgStorage {
 }
 
 impl PgStorage {
-    /// Connects to `url` (`postgres://…`) and applies pending migrations.
+    /// Connects to `url` (`postgres://…`), applies pending migrations and
+    /// runs the data steps they left.
     pub async fn connect(url: &str) -> DbResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -19,10 +20,12 @@ impl PgStorage {
             .connect(url)
             .await?;
         run_migrations!(&pool, migrate::POSTGRES)?;
-        Ok(PgStorage {
+        let storage = PgStorage {
             pool,
             feed_tx: tokio::sync::watch::Sender::new(0),
-        })
+        };
+        storage.run_data_steps().await?;
+        Ok(storage)
     }
 }
 

@@ -56,13 +56,14 @@ macro_rules! sql_storage {
                 self.feed_tx.subscribe()
             }
 
-            async fn create_tenant(&self, name: &str, api_key_hash: &str) -> DbResult<Tenant> {
+            async fn create_tenant(&self, name: &str, currency: pos_shared::Currency, api_key_hash: &str) -> DbResult<Tenant> {
                 let id = TenantId::new();
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("INSERT INTO tenants (id, name, feed_seq, created_at_ms) VALUES ($1, $2, 0, $3)")
+                sqlx::query("INSERT INTO tenants (id, name, feed_seq, created_at_ms, currency) VALUES ($1, $2, 0, $3, $4)")
                     .bind(id.as_uuid())
                     .bind(name)
                     .bind(now_ms())
+                    .bind(currency.as_str())
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query("INSERT INTO api_keys (key_hash, tenant_id, label, created_at_ms, id, role) VALUES ($1, $2, 'initial', $3, $4, 'owner')")
@@ -73,7 +74,16 @@ macro_rules! sql_storage {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(Tenant { id, name: name.to_owned() })
+                Ok(Tenant { id, name: name.to_owned(), currency })
+            }
+
+            async fn tenant_currency(&self, tenant: TenantId) -> DbResult<pos_shared::Currency> {
+                let (code,): (String,) = sqlx::query_as("SELECT currency FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(DbError::NotFound("tenant"))?;
+                pos_shared::Currency::parse(&code).map_err(|e| DbError::Corrupt(format!("tenant currency: {e}")))
             }
 
             async fn api_key_grant(&self, key_hash: &str) -> DbResult<$crate::roles::Grant> {

@@ -284,7 +284,16 @@ macro_rules! sql_fact_paths {
                             m.variant_id
                         )));
                     }
-                    if Self::apply_movement(tx, device.tenant_id, m).await? == MovementOutcome::Duplicate {
+                    let applied = match Self::apply_movement(tx, device.tenant_id, m).await {
+                        // A corrupt fact whose quantity no ledger could hold is
+                        // this fact's problem, quarantined at its till, never
+                        // the whole upload's.
+                        Err(DbError::InvalidField { detail, .. }) => {
+                            return Ok(FactStored::Rejected(format!("lines[{i}].qty: {detail}")))
+                        }
+                        other => other?,
+                    };
+                    if applied == MovementOutcome::Duplicate {
                         return Ok(FactStored::Rejected(format!(
                             "lines[{i}].movement_id: movement {} already belongs to another fact",
                             m.movement_id

@@ -69,6 +69,7 @@ macro_rules! sql_ledger_paths {
                 if !Self::variant_exists(tx, tenant, movement.variant_id).await? {
                     return Err(DbError::NotFound("variant"));
                 }
+                Self::check_unit(tx, tenant, movement.variant_id, movement.delta, "delta").await?;
                 let outcome = Self::apply_movement(tx, tenant, movement).await?;
                 if outcome == MovementOutcome::Duplicate {
                     // A replay is the same movement; the same id on anything
@@ -248,6 +249,7 @@ macro_rules! sql_ledger_paths {
                 if !Self::variant_live(&mut tx, tenant, new.variant_id).await? {
                     return Err(DbError::NotFound("variant"));
                 }
+                Self::check_unit(&mut tx, tenant, new.variant_id, new.qty, "qty").await?;
                 let now = now_ms();
                 let available = Self::available_in(&mut tx, tenant, new.from_store_id, new.variant_id, now).await?;
                 if new.qty.milli() > available {
@@ -308,6 +310,9 @@ macro_rules! sql_ledger_paths {
                         field: "received_qty",
                         detail: format!("received_qty is more than the {} sent", transfer.qty),
                     });
+                }
+                if let Some(qty) = received {
+                    Self::check_unit(&mut tx, tenant, transfer.variant_id, qty, "received_qty").await?;
                 }
                 if transfer.state == TransferState::Received {
                     if transfer.received_qty == Some(arrived) {

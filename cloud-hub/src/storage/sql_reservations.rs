@@ -84,6 +84,7 @@ macro_rules! sql_reservation_paths {
                 if !Self::variant_live(&mut tx, tenant, new.variant_id).await? {
                     return Err(DbError::NotFound("variant"));
                 }
+                Self::check_unit(&mut tx, tenant, new.variant_id, new.qty, "qty").await?;
                 if shop.status != $crate::storage::orderability::StoreStatus::Open {
                     return Err(DbError::State {
                         field: "store_id",
@@ -136,7 +137,7 @@ macro_rules! sql_reservation_paths {
                     .ok_or(DbError::NotFound("reservation"))?;
                 let event = $crate::storage::events::by_hub("inventory.stock.reserved", Some(new.store_id), serde_json::json!(created));
                 Self::emit_event(&mut tx, tenant, event).await?;
-                let held = |s: OrderState| OrderState { held_milli: s.held_milli + new.qty.milli(), ..s };
+                let held = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_add(new.qty.milli()), ..s };
                 Self::emit_flip(&mut tx, tenant, before, held, new.store_id, new.variant_id).await?;
                 tx.commit().await?;
                 self.feed_changed();
@@ -211,7 +212,7 @@ macro_rules! sql_reservation_paths {
                 let event = $crate::storage::events::by_hub(event_type, Some(r.store_id), serde_json::json!(settled));
                 Self::emit_event(&mut tx, tenant, event).await?;
                 if how == Settlement::Release {
-                    let freed = |s: OrderState| OrderState { held_milli: s.held_milli - r.qty.milli(), ..s };
+                    let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
                     Self::emit_flip(&mut tx, tenant, before, freed, r.store_id, r.variant_id).await?;
                 }
                 tx.commit().await?;
@@ -244,7 +245,7 @@ macro_rules! sql_reservation_paths {
                         // It already stopped holding stock at its expiry: the
                         // state before is as if it still held.
                         let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now).await?
-                            .map(|s| OrderState { held_milli: s.held_milli + r.qty.milli(), ..s });
+                            .map(|s| OrderState { held_milli: s.held_milli.saturating_add(r.qty.milli()), ..s });
                         sqlx::query("UPDATE stock_reservations SET state = 'expired', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
                             .bind(now)
                             .bind(tenant.as_uuid())
@@ -254,7 +255,7 @@ macro_rules! sql_reservation_paths {
                         let expired = Self::reservation_in(&mut tx, tenant, *id).await?.ok_or(DbError::NotFound("reservation"))?;
                         let event = $crate::storage::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(expired));
                         Self::emit_event(&mut tx, tenant, event).await?;
-                        let freed = |s: OrderState| OrderState { held_milli: s.held_milli - r.qty.milli(), ..s };
+                        let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
                         Self::emit_flip(&mut tx, tenant, before, freed, r.store_id, r.variant_id).await?;
                         done += 1;
                     }

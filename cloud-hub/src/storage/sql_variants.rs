@@ -1,7 +1,8 @@
 //! Editing, deleting and restoring variants at the hub, for both backends.
 //! Each runs under the tenant lock, records the variant's new version and
 //! announces it to tills in the same transaction; a deletion travels as a
-//! tombstone. Expanded inside `sql_storage!`.
+//! tombstone. The data steps a migration leaves for startup (which edit
+//! variants the same way) live here too. Expanded inside `sql_storage!`.
 
 /// Implements the variant edits on `$storage`.
 macro_rules! sql_variant_paths {
@@ -132,6 +133,79 @@ macro_rules! sql_variant_paths {
                 tx.commit().await?;
                 self.feed_changed();
                 Ok(next)
+            }
+
+            /// Runs the data steps migrations left pending in `hub_data_steps`,
+            /// each to its end, then marks it done. Called at every start
+            /// after the migrations; a step is safe to run again, so a hub
+            /// stopped half-way finishes it at its next start.
+            pub(crate) async fn run_data_steps(&self) -> DbResult<()> {
+                let pending: Vec<(String,)> =
+                    sqlx::query_as("SELECT step FROM hub_data_steps WHERE done_at_ms IS NULL ORDER BY step")
+                        .fetch_all(&self.pool)
+                        .await?;
+                for (step,) in pending {
+                    match step.as_str() {
+                        "measured_units_from_ledger" => {
+                            let changed = self.measure_units_from_ledger().await?;
+                            tracing::info!(changed, "counted items sold by weight are now measured (kg)");
+                        }
+                        other => return Err(DbError::Corrupt(format!("unknown data step {other:?}"))),
+                    }
+                    sqlx::query("UPDATE hub_data_steps SET done_at_ms = $1 WHERE step = $2")
+                        .bind(now_ms())
+                        .bind(&step)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            /// Makes each live counted (`each`) variant that the ledger shows
+            /// moved or sold in a fraction measured (`kg`): it was weighed at
+            /// the counter (by hand or from a scale label), and must keep
+            /// selling by weight now that counted items sell in whole pieces.
+            /// Each is an edit like HQ's, in a transaction of its own: a new
+            /// version, and a feed change that tells the tills. Returns how
+            /// many changed.
+            async fn measure_units_from_ledger(&self) -> DbResult<u64> {
+                let weighed: Vec<(Uuid, Uuid)> = sqlx::query_as(
+                    "SELECT DISTINCT tenant_id, variant_id FROM stock_movements WHERE delta_milli % 1000 <> 0",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let mut changed = 0;
+                for (tenant, variant) in weighed {
+                    let tenant = TenantId::from_uuid(tenant);
+                    let mut tx = self.pool.begin().await?;
+                    Self::lock_tenant(&mut tx, tenant).await?;
+                    let current = match Self::live_variant(&mut tx, tenant, VariantId::from_uuid(variant)).await {
+                        Ok((current, _)) => current,
+                        // Deleted since: out of the catalog and of every till.
+                        Err(DbError::NotFound(_)) => continue,
+                        Err(e) => return Err(e),
+                    };
+                    if current.details.unit.is_measured() {
+                        continue;
+                    }
+                    let mut next = current;
+                    next.details.unit = pos_shared::item::Unit::Kg;
+                    sqlx::query("UPDATE variants SET details = $3, updated_at_ms = $4 WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(variant)
+                        .bind($crate::storage::sql::details_column(&next.details)?)
+                        .bind(now_ms())
+                        .execute(&mut *tx)
+                        .await?;
+                    Self::record_version(&mut tx, tenant, &next).await?;
+                    Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(next)).await?;
+                    tx.commit().await?;
+                    changed += 1;
+                }
+                if changed > 0 {
+                    self.feed_changed();
+                }
+                Ok(changed)
             }
 
             /// Deletes (`delete`) or restores a variant. `None` when it was

@@ -1,6 +1,8 @@
 //! The write paths every storage method shares, for both backends: the tenant
-//! lock, the feed append, a ledger movement. Expanded inside
-//! `sql_storage!`, which brings the names they use into scope.
+//! lock, the feed append, a ledger movement (whose position sum is checked, so
+//! it never overflows: SQLite would turn it into a float, PostgreSQL fail),
+//! the unit rule for HQ's quantities. Expanded inside `sql_storage!`, which
+//! brings the names they use into scope.
 
 /// Implements the shared write helpers on `$storage` (a pool of `$db`).
 macro_rules! sql_write_paths {
@@ -70,6 +72,14 @@ macro_rules! sql_write_paths {
             /// `apply_movement`; `watch_orderability` off where the caller's
             /// transaction as a whole leaves what is available unchanged (a
             /// committed reservation: the goods were already held).
+            ///
+            /// The new position is worked out before it is written. HQ's
+            /// movements (no terminal) may not take it past
+            /// [`pos_shared::limits::MAX_POSITION`] either way, though one that
+            /// brings it back towards zero always may; a till's sale or return
+            /// is a fact and is refused only when the position could not be
+            /// held at all. Every caller holds the tenant lock, so the read
+            /// and the write see no other writer between them.
             async fn apply_movement_with(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
@@ -99,6 +109,30 @@ macro_rules! sql_write_paths {
                 if inserted == 0 {
                     return Ok(MovementOutcome::Duplicate);
                 }
+                let was: Option<(i64,)> = sqlx::query_as(
+                    "SELECT on_hand_milli FROM stock_positions WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(m.store_id.as_uuid())
+                .bind(m.variant_id.as_uuid())
+                .fetch_optional(&mut **tx)
+                .await?;
+                let was = Qty::from_milli(was.map_or(0, |(milli,)| milli));
+                let Some(will_be) = was.checked_add(m.delta) else {
+                    return Err(DbError::InvalidField {
+                        field: "delta",
+                        detail: format!("{} on top of the {was} on hand is more stock than the ledger can hold", m.delta),
+                    });
+                };
+                let most = pos_shared::limits::MAX_POSITION;
+                if m.terminal_id.is_none() && will_be.abs_milli() > most.abs_milli() && will_be.abs_milli() > was.abs_milli() {
+                    return Err(DbError::InvalidField {
+                        field: "delta",
+                        detail: format!(
+                            "the store's stock of the item would be {will_be}; a store holds at most {most} either way"
+                        ),
+                    });
+                }
                 let before = match watch_orderability {
                     true => Self::order_state(tx, tenant, m.store_id, m.variant_id, now).await?,
                     false => None,
@@ -117,9 +151,35 @@ macro_rules! sql_write_paths {
                 .await?;
                 Self::move_batches(tx, tenant, m).await?;
                 Self::append_change(tx, tenant, Some(m.store_id), &ChangeBody::StockMoved(m.clone())).await?;
-                let moved = |s: OrderState| OrderState { on_hand_milli: s.on_hand_milli + m.delta.milli(), ..s };
+                let moved = |s: OrderState| OrderState { on_hand_milli: will_be.milli(), ..s };
                 Self::emit_flip(tx, tenant, before, moved, m.store_id, m.variant_id).await?;
                 Ok(MovementOutcome::Recorded)
+            }
+
+            /// Refuses `qty` at `field` unless it counts in the variant's unit
+            /// (whole pieces of an `each` item, whole grams, …). For HQ's
+            /// quantities: a till's sale or return is stored as it was made.
+            /// A variant that is not there is left for the caller to report.
+            async fn check_unit(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                variant: VariantId,
+                qty: Qty,
+                field: &'static str,
+            ) -> DbResult<()> {
+                let row: Option<(Option<String>,)> =
+                    sqlx::query_as("SELECT details FROM variants WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(variant.as_uuid())
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let unit = match row {
+                    None | Some((None,)) => pos_shared::item::Unit::Each,
+                    Some((Some(details),)) => serde_json::from_str::<pos_shared::item::ItemDetails>(&details)
+                        .map_err(|e| DbError::Corrupt(format!("variant {variant} details: {e}")))?
+                        .unit,
+                };
+                unit.check_qty(qty).map_err(|detail| DbError::InvalidField { field, detail })
             }
 
             /// Records `record` as the variant's next version unless it equals

@@ -17,7 +17,8 @@ pub struct SqliteStorage {
 }
 
 impl SqliteStorage {
-    /// Opens (creating if missing) and migrates the database at `url` (`sqlite://path`).
+    /// Opens (creating if missing) and migrates the database at `url`
+    /// (`sqlite://path`), and runs the data steps the migrations left.
     pub async fn connect(url: &str) -> DbResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -30,10 +31,12 @@ impl SqliteStorage {
             .connect_with(options)
             .await?;
         run_migrations!(&pool, migrate::SQLITE)?;
-        Ok(SqliteStorage {
+        let storage = SqliteStorage {
             pool,
             feed_tx: tokio::sync::watch::Sender::new(0),
-        })
+        };
+        storage.run_data_steps().await?;
+        Ok(storage)
     }
 }
 

@@ -35,6 +35,8 @@ pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 pub struct TestHub {
     pub base: String,
+    /// The hub's database, for tests that open it again as a restarted hub would.
+    pub database_url: String,
     pub storage: cloud_hub::storage::DynStorage,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
@@ -85,6 +87,7 @@ pub async fn spawn_hub_with(
     ));
     TestHub {
         base,
+        database_url: url,
         storage,
         http: reqwest::Client::new(),
         _dir: dir,
@@ -215,7 +218,7 @@ pub async fn shop_on(hub: std::sync::Arc<TestHub>, tenant: &str) -> Shop {
             &api_key,
             json!({"name": "Staples", "variants": [
                 {"name": "Assam Tea 250 g", "sku": "TEA-250", "barcode": TEA, "price": {"minor": 14500, "currency": "INR"}},
-                {"name": "Sona Masoori Rice (kg)", "sku": "RICE-KG", "barcode": RICE, "price": {"minor": 6250, "currency": "INR"}}
+                {"name": "Sona Masoori Rice (kg)", "sku": "RICE-KG", "barcode": RICE, "unit": "kg", "price": {"minor": 6250, "currency": "INR"}}
             ]}),
         )
         .await;

@@ -18,6 +18,7 @@ mod hours;
 mod hubctl;
 mod hubctl_users;
 mod isolation;
+mod numbers;
 mod openapi;
 mod outbox;
 mod prices;

@@ -153,7 +153,7 @@ async fn price_windows_set_the_effective_price_per_store_and_instant(backend: Ba
         (
             json!({"price": {"minor": 100, "currency": "EUR"}, "channel": "x"}),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "price",
+            "price.currency",
         ),
         (
             json!({"price": inr(100), "effective_from": "tomorrow"}),

@@ -26,11 +26,17 @@ async fn replayed_and_shuffled_movements_count_once(backend: Backend) {
                 0 => 1,
                 d => d,
             };
+            // Tea counts in pieces, rice (kg) to the gram.
+            let (variant, _, _) = &shop.variants[rng.usize(..shop.variants.len())];
+            let delta = match variant == &shop.variants[1].0 {
+                true => format!("{delta}.{:03}", rng.u32(..1000)),
+                false => delta.to_string(),
+            };
             json!({
                 "movement_id": uuid::Uuid::now_v7(),
-                "variant_id": shop.variants[rng.usize(..shop.variants.len())].0,
-                "delta": format!("{delta}.{:03}", rng.u32(..1000)),
-                "reason": if delta > 0 { "receipt" } else { "adjustment" },
+                "variant_id": variant,
+                "delta": delta,
+                "reason": if delta.starts_with('-') { "adjustment" } else { "receipt" },
             })
         })
         .collect();

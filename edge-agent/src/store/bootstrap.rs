@@ -100,13 +100,7 @@ pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) 
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,
-            } => {
-                tx.execute(
-                    "INSERT INTO stock (variant_id, on_hand_milli) VALUES (?1, ?2) \
-                     ON CONFLICT (variant_id) DO UPDATE SET on_hand_milli = on_hand_milli + excluded.on_hand_milli",
-                    rusqlite::params![variant_id.to_string(), on_hand.milli()],
-                )?;
-            }
+            } => super::add_stock(&tx, *variant_id, *on_hand)?,
         }
     }
     tx.commit()?;

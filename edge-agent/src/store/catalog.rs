@@ -32,6 +32,10 @@ pub struct ProductView {
     /// Its key on its category's quick-key grid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quick_key: Option<u16>,
+    /// What its quantities count (`each`: whole pieces; `kg`, `g`, `l`, `ml`,
+    /// `m`: sold loose); absent until the hub's record of it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<pos_shared::item::Unit>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,13 +115,14 @@ pub fn apply_feed_page(
 pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq, \
-         tax_rate_bp, tax_inclusive, hsn, modifiers, brand, category_id, synonyms, extra_barcodes, quick_key) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT (id) DO UPDATE SET \
+         tax_rate_bp, tax_inclusive, hsn, modifiers, brand, category_id, synonyms, extra_barcodes, quick_key, unit) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT (id) DO UPDATE SET \
          product_id = excluded.product_id, name = excluded.name, sku = excluded.sku, gtin = excluded.gtin, \
          price_minor = excluded.price_minor, currency = excluded.currency, feed_seq = excluded.feed_seq, \
          tax_rate_bp = excluded.tax_rate_bp, tax_inclusive = excluded.tax_inclusive, hsn = excluded.hsn, \
          modifiers = excluded.modifiers, brand = excluded.brand, category_id = excluded.category_id, \
-         synonyms = excluded.synonyms, extra_barcodes = excluded.extra_barcodes, quick_key = excluded.quick_key",
+         synonyms = excluded.synonyms, extra_barcodes = excluded.extra_barcodes, quick_key = excluded.quick_key, \
+         unit = excluded.unit",
         rusqlite::params![
             v.variant_id.to_string(),
             v.product_id.to_string(),
@@ -136,6 +141,7 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
             json_column(&v.placement.synonyms)?,
             json_column(&v.placement.extra_barcodes)?,
             v.placement.quick_key,
+            v.details.unit.as_str(),
         ],
     )?;
     let id = v.variant_id.to_string();
@@ -212,7 +218,7 @@ fn json_column<T: Serialize>(list: &[T]) -> StoreResult<Option<String>> {
 pub(crate) type VariantRow = (
     (String, String, String, String, i64, String, i64),
     (Option<u32>, Option<bool>, Option<String>, Option<String>),
-    (Option<String>, Option<String>, Option<u16>),
+    (Option<String>, Option<String>, Option<u16>, Option<String>),
 );
 
 /// What every product query selects, from `variants v LEFT JOIN stock s`. The
@@ -224,7 +230,7 @@ pub(crate) const PRODUCT_COLUMNS: &str = "v.id, v.name, v.sku, v.gtin, \
        AND (w.to_ms IS NULL OR w.to_ms > CAST(unixepoch('subsec') * 1000 AS INTEGER)) \
        ORDER BY w.store_id IS NULL, w.from_ms DESC LIMIT 1), v.price_minor), \
      v.currency, COALESCE(s.on_hand_milli, 0), \
-     v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers, v.brand, v.category_id, v.quick_key";
+     v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers, v.brand, v.category_id, v.quick_key, v.unit";
 
 /// Reads the [`PRODUCT_COLUMNS`], in order.
 pub(crate) fn variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow> {
@@ -239,7 +245,7 @@ pub(crate) fn variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow>
             r.get(6)?,
         ),
         (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?),
-        (r.get(11)?, r.get(12)?, r.get(13)?),
+        (r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?),
     ))
 }
 
@@ -247,7 +253,7 @@ pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
     let (
         (id, name, sku, gtin, price, currency, on_hand),
         (rate, inclusive, hsn, modifiers),
-        (brand, category, quick_key),
+        (brand, category, quick_key, unit),
     ) = row;
     let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("variant {id}: {what}: {e}"));
     Ok(ProductView {
@@ -274,6 +280,11 @@ pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
             .transpose()
             .map_err(|e: uuid::Error| corrupt("category", e.to_string()))?,
         quick_key,
+        unit: unit
+            .map(|u| {
+                pos_shared::item::Unit::parse(&u).ok_or_else(|| corrupt("unit", format!("{u:?}")))
+            })
+            .transpose()?,
         tax: rate.map(|rate_bp| TaxClass {
             rate_bp,
             inclusive: inclusive.unwrap_or(false),

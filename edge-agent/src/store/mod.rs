@@ -74,6 +74,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0012_catalog_placement.sql"),
     include_str!("../../../migrations/edge/0013_price_windows.sql"),
     include_str!("../../../migrations/edge/0014_fact_identity_and_quarantine.sql"),
+    include_str!("../../../migrations/edge/0015_variant_unit.sql"),
 ];
 
 #[derive(Clone)]
@@ -199,23 +200,51 @@ pub(crate) fn apply_movement(
         ],
     )?;
     if inserted == 1 {
-        conn.execute(
-            "INSERT INTO stock (variant_id, on_hand_milli) VALUES (?1, ?2) \
-             ON CONFLICT (variant_id) DO UPDATE SET on_hand_milli = on_hand_milli + excluded.on_hand_milli",
-            rusqlite::params![movement.variant_id.to_string(), movement.delta.milli()],
-        )?;
+        add_stock(conn, movement.variant_id, movement.delta)?;
     }
     Ok(inserted == 1)
 }
 
-#[cfg(all(test, unix))]
+/// Adds `delta` to the replica's stock of `variant`, checked: SQLite would
+/// quietly turn an overflowing sum into a float. Sales and returns made here
+/// are bounded and so are the hub's positions, so only a corrupt feed or
+/// snapshot can overflow it, and that is refused rather than stored wrong.
+pub(crate) fn add_stock(
+    conn: &Connection,
+    variant: pos_shared::VariantId,
+    delta: pos_shared::Qty,
+) -> StoreResult<()> {
+    let id = variant.to_string();
+    let was: Option<i64> = conn
+        .query_row(
+            "SELECT on_hand_milli FROM stock WHERE variant_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let was = pos_shared::Qty::from_milli(was.unwrap_or(0));
+    let now = was.checked_add(delta).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "stock of {variant}: {delta} on top of {was} is beyond any quantity"
+        ))
+    })?;
+    conn.execute(
+        "INSERT INTO stock (variant_id, on_hand_milli) VALUES (?1, ?2) \
+         ON CONFLICT (variant_id) DO UPDATE SET on_hand_milli = excluded.on_hand_milli",
+        rusqlite::params![id, now.milli()],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
+    #[cfg(unix)]
     #[test]
     fn a_database_left_readable_by_others_is_made_private() {
         let dir = tempfile::tempdir().unwrap();
+        use std::os::unix::fs::PermissionsExt;
         let path = dir.path().join("edge.db");
         // An agent from before this left the database and, still open, its
         // WAL and shared-memory files readable by anyone.
@@ -237,5 +266,30 @@ mod tests {
             .unwrap();
         assert_eq!(kept, 1, "nothing was lost");
         drop(old);
+    }
+
+    #[test]
+    fn a_replica_from_before_units_takes_a_new_snapshot() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // The schema as it was before units, following the feed at 42.
+        let before_units = MIGRATIONS.len() - 1;
+        for sql in &MIGRATIONS[..before_units] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", before_units as i64)
+            .unwrap();
+        set_meta(&conn, catalog::CURSOR_KEY, "42").unwrap();
+        set_meta(&conn, "snapshot_applied_seq", "42").unwrap();
+        assert!(!bootstrap::needs_snapshot(&conn).unwrap());
+
+        migrate(&mut conn).unwrap();
+        assert!(bootstrap::needs_snapshot(&conn).unwrap());
+        assert_eq!(catalog::cursor(&conn).unwrap(), 0);
+        let unit: Option<String> = conn
+            .query_row("SELECT unit FROM variants LIMIT 1", [], |r| r.get(0))
+            .optional()
+            .unwrap()
+            .flatten();
+        assert_eq!(unit, None, "the column is there, empty");
     }
 }

@@ -294,10 +294,10 @@ pub fn write_off(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
             )
             .optional()?;
         if let Some((variant, delta)) = removed {
-            tx.execute(
-                "UPDATE stock SET on_hand_milli = on_hand_milli - ?2 WHERE variant_id = ?1",
-                rusqlite::params![variant, delta],
-            )?;
+            let variant = variant
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("movement {id}: variant {variant:?}")))?;
+            super::add_stock(&tx, variant, -pos_shared::Qty::from_milli(delta))?;
         }
     }
     tx.execute(

@@ -1,13 +1,15 @@
 //! Returns and refunds against the store's sales (this terminal's, and others'
 //! the feed brought): the goods go back into
 //! stock, the refund is a share of what was paid (see [`pos_shared::returns`]),
-//! and no line is ever returned beyond what was sold. The return, its
-//! movements, its receipt number and its outbox entry commit together.
+//! and no line is ever returned beyond what was sold, nor in a quantity the
+//! item is not sold in (half a packet). The return, its movements, its
+//! receipt number and its outbox entry commit together.
 
 use super::sales::{next_receipt_seq, stored_sale};
 use super::{apply_movement, StoreError, StoreResult};
+use pos_shared::item::Unit;
 use pos_shared::returns::{refund_for, ReturnFact, ReturnLine};
-use pos_shared::sale::{SaleFact, Tender, TenderMethod};
+use pos_shared::sale::{SaleFact, SaleLine, Tender, TenderMethod};
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
 use pos_shared::{Money, MovementId, Qty, ReturnId, SaleId, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -160,6 +162,28 @@ pub fn by_receipt(conn: &Connection, receipt_no: &str) -> StoreResult<Option<Ret
     }
 }
 
+/// Whether `qty` of a sold line may come back in the item's unit: whole
+/// pieces of a counted item. A line that was itself not sold in the unit (a
+/// weight from a scale label, or a sale from before units counted) was
+/// measured, and comes back by any amount up to what is left.
+fn check_unit(conn: &Connection, sold: &SaleLine, qty: Qty) -> StoreResult<Result<(), String>> {
+    let unit: Option<Option<String>> = conn
+        .query_row(
+            "SELECT unit FROM variants WHERE id = ?1",
+            [sold.variant_id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    // Deleted since, or not heard of yet: nothing to hold it to.
+    let Some(unit) = unit.flatten().and_then(|u| Unit::parse(&u)) else {
+        return Ok(Ok(()));
+    };
+    if unit.check_qty(sold.qty).is_err() {
+        return Ok(Ok(()));
+    }
+    Ok(unit.check_qty(qty))
+}
+
 /// Records a return for the enrolled terminal `device`.
 pub fn record_return(
     conn: &mut Connection,
@@ -205,6 +229,9 @@ pub fn record_return(
                 format!("lines[{i}].qty"),
                 "quantity must be positive",
             )));
+        }
+        if let Err(e) = check_unit(&tx, sold, req.qty)? {
+            return Ok(Err(invalid(format!("lines[{i}].qty"), e)));
         }
         let before = returned[req.sale_line];
         let left = sold.qty.checked_add(-before).unwrap_or(Qty::ZERO);

@@ -1,5 +1,14 @@
-//! Pricing a bill from the replica: lines resolved to products, modifiers,
+//! Pricing a bill from the replica: lines resolved to products, quantities
+//! checked against each item's unit and the shared bounds, modifiers,
 //! overrides, discounts (and the authority they need), GST and the total.
+//!
+//! A counted (`each`) item sells in whole pieces and a measured one to its
+//! unit's step ([`pos_shared::item::Unit::check_qty`]); a weight read from a
+//! scale label is a measurement and sells as weighed, whatever unit the
+//! catalog gives the item (the hub makes such items `kg` once their weighed
+//! sales reach it). No line may exceed [`limits::MAX_LINE_QTY`] or carry a
+//! unit price above [`limits::MAX_PRICE_MINOR`], and a bill has at most
+//! [`limits::MAX_SALE_LINES`] lines: so no bill the till makes can overflow.
 //!
 //! One path for both the sale that commits and the quote the cashier sees
 //! before tendering, so the two can never disagree.
@@ -9,6 +18,7 @@ use super::discounts::{self, DiscountRequest};
 use super::sales::{invalid, NegativeStock, SalePolicy, SaleRejection, SaleRequest};
 use super::scale_labels::{resolve_line, ResolvedLine};
 use super::StoreResult;
+use pos_shared::limits;
 use pos_shared::sale::{PriceOverride, SaleCashier, SaleLine};
 use pos_shared::{Money, MovementId, Qty};
 use rusqlite::Connection;
@@ -30,6 +40,12 @@ pub(crate) fn resolve_lines(
 ) -> Result<Vec<ResolvedLine>, SaleRejection> {
     if request.lines.is_empty() {
         return Err(invalid("lines", "a sale needs at least one line"));
+    }
+    if request.lines.len() > limits::MAX_SALE_LINES {
+        return Err(invalid(
+            "lines",
+            format!("a sale has at most {} lines", limits::MAX_SALE_LINES),
+        ));
     }
     request
         .lines
@@ -56,6 +72,11 @@ pub(crate) fn price_bill(
                     barcode: request.lines[i].barcode.trim().to_owned(),
                 }))
             }
+        }
+    }
+    for (i, (p, resolved)) in products.iter().zip(barcodes).enumerate() {
+        if let Err(e) = check_qty(p, resolved) {
+            return Ok(Err(invalid(format!("lines[{i}].qty"), e)));
         }
     }
     let warnings = match check_stock(policy.negative_stock, &products, barcodes) {
@@ -101,11 +122,22 @@ pub(crate) fn price_bill(
                     ),
                 )));
             }
+            if let Err(e) = limits::check_price(o.price) {
+                return Ok(Err(invalid(format!("lines[{i}].price_override.price"), e)));
+            }
             price_override = Some(PriceOverride {
                 catalog_price: unit_price,
                 reason: reason.to_owned(),
             });
             unit_price = o.price;
+        } else if let Err(e) = limits::check_price(unit_price) {
+            // Only a catalog from before the bound (or its modifiers) can
+            // get here; an override at a sane price still sells the item.
+            let at = match request.lines[i].modifiers.is_empty() {
+                true => "barcode",
+                false => "modifiers",
+            };
+            return Ok(Err(invalid(format!("lines[{i}].{at}"), e)));
         }
         overrides.push(price_override);
         let gross_net = match unit_price.times(req.qty) {
@@ -242,6 +274,17 @@ pub fn quote(
         discount_approved_by: priced.approved_by,
         warnings: priced.warnings,
     }))
+}
+
+/// Whether a line's quantity may be sold: within the largest on one line,
+/// and in the item's unit (whole pieces of a counted item) unless a scale
+/// weighed it. An item whose unit the replica has not heard yet sells as before.
+fn check_qty(product: &ProductView, line: &ResolvedLine) -> Result<(), String> {
+    limits::check_line_qty(line.qty)?;
+    match product.unit {
+        Some(unit) if !line.weighed => unit.check_qty(line.qty),
+        _ => Ok(()),
+    }
 }
 
 /// Applies the negative-stock policy to the whole basket (one item on several

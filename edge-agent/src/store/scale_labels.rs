@@ -53,6 +53,9 @@ pub fn parse_scale_rule(spec: &str) -> Result<VariableMeasureRule, String> {
 pub(crate) struct ResolvedLine {
     pub(crate) lookup: Gtin,
     pub(crate) qty: Qty,
+    /// The quantity is a weight the store's scale printed on the label: a
+    /// measurement, sold as weighed whatever unit the catalog gives the item.
+    pub(crate) weighed: bool,
     /// A price-embedded label's price, in minor units: one pack at that price.
     pub(crate) label_price: Option<i64>,
 }
@@ -78,6 +81,7 @@ pub(crate) fn resolve_line(
         return Ok(ResolvedLine {
             lookup,
             qty,
+            weighed: false,
             label_price: None,
         });
     };
@@ -95,11 +99,13 @@ pub(crate) fn resolve_line(
         (Some(w), _) if w.is_positive() => Ok(ResolvedLine {
             lookup,
             qty: w,
+            weighed: true,
             label_price: None,
         }),
         (_, Some(p)) if p > 0 => Ok(ResolvedLine {
             lookup,
             qty: Qty::units(1),
+            weighed: false,
             label_price: Some(p),
         }),
         _ => Err(zero()),

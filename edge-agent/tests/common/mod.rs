@@ -53,7 +53,14 @@ pub fn seed(dir: &Path) -> DeviceCredential {
             }),
             modifiers: Vec::new(),
             placement: Default::default(),
-            details: Default::default(),
+            // Rice is sold loose, by the kilogram; tea by the packet.
+            details: pos_shared::item::ItemDetails {
+                unit: match barcode == RICE {
+                    true => pos_shared::item::Unit::Kg,
+                    false => pos_shared::item::Unit::Each,
+                },
+                ..Default::default()
+            },
         };
         let stock = MovementRecord {
             movement_id: MovementId::new(),

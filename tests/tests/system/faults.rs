@@ -94,7 +94,11 @@ async fn sell_many(base: String, n: usize, seed: u64) -> Vec<Value> {
         let lines: Vec<Value> = (0..rng.usize(1..=2))
             .map(|_| {
                 let item = &DEMO_CATALOG[rng.usize(..DEMO_CATALOG.len())];
-                let qty = ["1", "2", "0.25", "0.5"][rng.usize(..4)];
+                // Loose rice by weight; packets in whole numbers.
+                let qty = match item.unit {
+                    "each" => ["1", "2", "3"][rng.usize(..3)],
+                    _ => ["1", "2", "0.25", "0.5"][rng.usize(..4)],
+                };
                 json!({"barcode": item.barcode, "qty": qty})
             })
             .collect();
@@ -245,7 +249,9 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         let e = ledger
             .entry(m["variant_id"].as_str().unwrap().to_owned())
             .or_default();
-        *e = *e + Qty::parse(m["delta"].as_str().unwrap()).unwrap();
+        *e = e
+            .checked_add(Qty::parse(m["delta"].as_str().unwrap()).unwrap())
+            .unwrap();
     }
     let inventory = hq.inventory(&store).await.unwrap();
     for p in inventory["positions"].as_array().unwrap() {
@@ -268,7 +274,9 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         .collect();
     for line in sales.iter().flat_map(|s| s["lines"].as_array().unwrap()) {
         let e = expected.get_mut(line["barcode"].as_str().unwrap()).unwrap();
-        *e = *e + -Qty::parse(line["qty"].as_str().unwrap()).unwrap();
+        *e = e
+            .checked_sub(Qty::parse(line["qty"].as_str().unwrap()).unwrap())
+            .unwrap();
     }
     let expected: BTreeMap<String, String> = expected
         .into_iter()
