@@ -680,6 +680,75 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_state_says_first_what_matters_most() {
+        let stall = Duration::from_secs(600);
+        let old = Some(Timestamp::from_unix_millis(
+            Timestamp::now().unix_millis() - 601_000,
+        ));
+        let fresh = Some(Timestamp::now());
+        let link = LinkStatus::default();
+        assert_eq!(
+            link.state(None, stall),
+            SyncState::Offline,
+            "never heard the hub"
+        );
+        let up = LinkStatus {
+            reachable: true,
+            ..Default::default()
+        };
+        assert_eq!(up.state(None, stall), SyncState::Online);
+        assert_eq!(up.state(fresh, stall), SyncState::Online);
+        assert_eq!(up.state(old, stall), SyncState::Stalled);
+        let refused = LinkStatus {
+            reachable: true,
+            upload_refused: Some("hub answered 400: bad".into()),
+            ..Default::default()
+        };
+        assert_eq!(refused.state(old, stall), SyncState::Degraded);
+        let revoked = LinkStatus {
+            reachable: true,
+            revoked: true,
+            upload_refused: Some("hub answered 401".into()),
+            ..Default::default()
+        };
+        assert_eq!(revoked.state(old, stall), SyncState::Revoked);
+        let down = LinkStatus {
+            reachable: false,
+            upload_refused: Some("earlier".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            down.state(old, stall),
+            SyncState::Offline,
+            "offline says why first"
+        );
+    }
+
+    #[test]
+    fn a_refused_batch_is_halved_and_a_good_one_grows_back() {
+        let fact = |bytes: usize| outbox::PendingFact {
+            seq: 1,
+            event_id: uuid::Uuid::now_v7(),
+            envelope: "x".repeat(bytes),
+        };
+        let refused: Vec<_> = (0..10).map(|_| fact(999)).collect();
+        let half = UploadBudget::full().split(&refused);
+        assert_eq!(half.facts, 5);
+        assert_eq!(half.bytes, 5_000);
+        let one = half.split(&refused[..1]);
+        assert_eq!(one.facts, 1, "never below one fact");
+        let mut budget = one;
+        for _ in 0..40 {
+            budget = budget.grow();
+        }
+        assert_eq!(
+            budget,
+            UploadBudget::full(),
+            "back to the shared limits, not past them"
+        );
+    }
+
+    #[test]
     fn backoff_grows_with_jitter_and_is_capped() {
         let max = Duration::from_secs(30);
         for failures in 1..40 {

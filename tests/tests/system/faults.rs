@@ -13,6 +13,7 @@ use crate::{demo_chain, hub_positions, wait_synced};
 use pos_shared::{Gtin, Qty};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 use system_tests::DEMO_CATALOG;
 
@@ -66,51 +67,190 @@ async fn until_answered(make: impl Fn() -> reqwest::RequestBuilder) -> Value {
     }
 }
 
-/// Rings up `n` random baskets at the till at `base` (each retried with its sale
-/// id until the till answers), editing the store's item state now and then.
-async fn sell_many(base: String, n: usize, seed: u64) -> Vec<Value> {
+/// Sends a request that is not safe to repeat once: its answer, or `None` when
+/// the till died before answering (whether it acted is then found out from
+/// the hub). A refusal is a failure of the test.
+async fn once(request: reqwest::RequestBuilder) -> Option<Value> {
+    let r = request.send().await.ok()?;
+    let status = r.status();
+    let body: Value = r.json().await.ok()?;
+    assert!(status.is_success(), "the till refused: {status} {body}");
+    Some(body)
+}
+
+/// What the sellers share: sale ids rung up at each till (so another till can
+/// reuse one, as a faulty client would), the ids reused, and the sales
+/// returned (never reused: which of two sales keeps a reused id is a race).
+#[derive(Default)]
+struct Shared {
+    fresh: std::sync::Mutex<Vec<(usize, String)>>,
+    reused: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+/// What one till's seller did.
+#[derive(Default)]
+struct Rung {
+    /// Sales the till answered, with whether their id was reused from another till.
+    sales: Vec<(Value, bool)>,
+    /// Returns the till answered.
+    returns: Vec<Value>,
+    /// Returns sent whose answer was lost (the till died): recorded or not.
+    returns_unknown: usize,
+    /// Shift closes the till answered.
+    shift_closes: usize,
+}
+
+fn random_lines(rng: &mut fastrand::Rng) -> Vec<Value> {
+    // Mostly one or two lines; now and then a big basket, up to a bill's limit.
+    let count = if rng.usize(..100) == 0 {
+        rng.usize(25..=pos_shared::limits::MAX_SALE_LINES)
+    } else {
+        rng.usize(1..=2)
+    };
+    (0..count)
+        .map(|_| {
+            let item = &DEMO_CATALOG[rng.usize(..DEMO_CATALOG.len())];
+            // Loose rice by weight; packets in whole numbers.
+            let qty = match item.unit {
+                "each" => ["1", "2", "3"][rng.usize(..3)],
+                _ => ["1", "2", "0.25", "0.5"][rng.usize(..4)],
+            };
+            json!({"barcode": item.barcode, "qty": qty})
+        })
+        .collect()
+}
+
+/// Rings up `n` random baskets at till `index` at `base` (each retried with its
+/// sale id until the till answers), and around them what a store does all day:
+/// item-state and customer edits, held and resumed bills, returns, shift
+/// closes, and now and then a sale under an id another till already used.
+async fn sell_many(base: String, index: usize, n: usize, seed: u64, shared: Arc<Shared>) -> Rung {
     let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut sales = Vec::with_capacity(n);
-    for _ in 0..n {
-        if rng.usize(..10) == 0 {
-            let item = &DEMO_CATALOG[rng.usize(..DEMO_CATALOG.len())];
-            let patch = match rng.u8(..3) {
-                0 => json!({"disabled": rng.bool()}),
-                1 => {
-                    json!({"shelf": format!("{}{}", ['A', 'B', 'C'][rng.usize(..3)], rng.u8(1..9))})
-                }
-                _ => {
-                    let note = ["", "check expiry", "reorder"][rng.usize(..3)];
-                    json!({ "note": note })
-                }
-            };
-            let url = format!("{base}/v1/item-state/{}", item.barcode);
-            until_answered(|| http.put(&url).json(&patch)).await;
-        }
-        let lines: Vec<Value> = (0..rng.usize(1..=2))
-            .map(|_| {
+    let mut rung = Rung::default();
+    let open_shift = |http: &reqwest::Client| {
+        let body = json!({"cashier": format!("Cashier {index}"), "opening_float": {"minor": 100_000, "currency": "INR"}});
+        http.post(format!("{base}/v1/shifts")).json(&body)
+    };
+    // A shift may already be open after a kill: a conflict is fine.
+    let _ = open_shift(&http).send().await;
+    for i in 0..n {
+        match rng.usize(..40) {
+            0..=3 => {
                 let item = &DEMO_CATALOG[rng.usize(..DEMO_CATALOG.len())];
-                // Loose rice by weight; packets in whole numbers.
-                let qty = match item.unit {
-                    "each" => ["1", "2", "3"][rng.usize(..3)],
-                    _ => ["1", "2", "0.25", "0.5"][rng.usize(..4)],
+                let patch = match rng.u8(..3) {
+                    0 => json!({"disabled": rng.bool()}),
+                    1 => {
+                        json!({"shelf": format!("{}{}", ['A', 'B', 'C'][rng.usize(..3)], rng.u8(1..9))})
+                    }
+                    _ => {
+                        let note = ["", "check expiry", "reorder"][rng.usize(..3)];
+                        json!({ "note": note })
+                    }
                 };
-                json!({"barcode": item.barcode, "qty": qty})
+                let url = format!("{base}/v1/item-state/{}", item.barcode);
+                until_answered(|| http.put(&url).json(&patch)).await;
+            }
+            4 => {
+                let phone = format!("98765 4321{}", rng.u8(..10));
+                let name = ["Meera", "Ravi", "Asha", "Kabir"][rng.usize(..4)];
+                let url = format!("{base}/v1/customers/{phone}");
+                until_answered(|| http.put(&url).json(&json!({ "name": name }))).await;
+            }
+            5 => {
+                // A return of the first line of one of this till's sales.
+                let candidates: Vec<&Value> = rung
+                    .sales
+                    .iter()
+                    .filter(|(_, reused)| !reused)
+                    .map(|(s, _)| s)
+                    .collect();
+                if let Some(sale) = candidates.get(rng.usize(..candidates.len().max(1))) {
+                    let id = sale["sale_id"].as_str().unwrap().to_owned();
+                    // Only a sale whose id nobody reused may be returned.
+                    let claimed = {
+                        let mut fresh = shared.fresh.lock().unwrap();
+                        let at = fresh.iter().position(|(_, f)| *f == id);
+                        at.map(|at| fresh.remove(at)).is_some()
+                    };
+                    if claimed {
+                        let body = json!({
+                            "original_receipt_no": sale["receipt_no"], "refund_to": "cash",
+                            "reason": "harness", "lines": [{"sale_line": 0, "qty": sale["lines"][0]["qty"]}],
+                        });
+                        match once(http.post(format!("{base}/v1/returns")).json(&body)).await {
+                            Some(ret) => rung.returns.push(ret),
+                            None => rung.returns_unknown += 1,
+                        }
+                    }
+                }
+            }
+            6 if i > 0 && rng.usize(..3) == 0 => {
+                // Close the shift and open the next one.
+                let close = json!({"counted_cash": {"minor": 0, "currency": "INR"}});
+                if once(
+                    http.post(format!("{base}/v1/shifts/current/close"))
+                        .json(&close),
+                )
+                .await
+                .is_some()
+                {
+                    rung.shift_closes += 1;
+                }
+                let _ = open_shift(&http).send().await;
+            }
+            _ => {}
+        }
+        let mut lines = random_lines(&mut rng);
+        if rng.usize(..30) == 0 {
+            // Parked and resumed (on this till) before it is paid.
+            let hold = json!({ "lines": lines });
+            if let Some(bill) = once(http.post(format!("{base}/v1/held-bills")).json(&hold)).await {
+                let url = format!(
+                    "{base}/v1/held-bills/{}/resume",
+                    bill["bill_id"].as_str().unwrap()
+                );
+                if let Some(resumed) = once(http.post(url).json(&json!({}))).await {
+                    lines = resumed["lines"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|l| json!({"barcode": l["barcode"], "qty": l["qty"]}))
+                        .collect();
+                }
+            }
+        }
+        // Now and then a sale under an id another till already used.
+        let reused = (rng.usize(..60) == 0)
+            .then(|| {
+                let mut fresh = shared.fresh.lock().unwrap();
+                let theirs: Vec<usize> =
+                    (0..fresh.len()).filter(|&k| fresh[k].0 != index).collect();
+                let pick = *theirs.get(rng.usize(..theirs.len().max(1)))?;
+                let (_, id) = fresh.remove(pick);
+                shared.reused.lock().unwrap().insert(id.clone());
+                Some(id)
             })
-            .collect();
+            .flatten();
+        let sale_id = reused
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         let body = json!({
-            "sale_id": uuid::Uuid::now_v7(),
+            "sale_id": sale_id,
             "lines": lines,
-            "tenders": [{"method": "cash", "amount": {"minor": 1_000_000, "currency": "INR"}}],
+            "tenders": [{"method": "cash", "amount": {"minor": 100_000_000, "currency": "INR"}}],
         });
         let url = format!("{base}/v1/sales");
-        sales.push(until_answered(|| http.post(&url).json(&body)).await);
+        let sale = until_answered(|| http.post(&url).json(&body)).await;
+        if reused.is_none() {
+            shared.fresh.lock().unwrap().push((index, sale_id));
+        }
+        rung.sales.push((sale, reused.is_some()));
     }
-    sales
+    rung
 }
 
 pub(crate) async fn tills_converge_under_faults(backend: Backend) {
@@ -134,14 +274,17 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         wait_synced(till, &hq, &store).await;
     }
 
+    let shared = Arc::new(Shared::default());
     let sellers: Vec<_> = tills
         .iter()
         .enumerate()
         .map(|(i, t)| {
             tokio::spawn(sell_many(
                 t.base.clone(),
+                i,
                 plan.sales_per_till,
                 seed ^ (i as u64 + 1) << 32,
+                shared.clone(),
             ))
         })
         .collect();
@@ -181,10 +324,11 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         };
         faults.push(fault);
     }
-    let mut sales = Vec::new();
+    let mut rung = Vec::new();
     for s in sellers {
-        sales.extend(s.await.expect("seller"));
+        rung.push(s.await.expect("seller"));
     }
+    let reused = shared.reused.lock().unwrap().clone();
     let context = || {
         format!(
             "seed {seed}; {} faults: {}\nhub log:\n{}",
@@ -194,37 +338,118 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         )
     };
     assert!(faults.len() >= plan.min_faults);
+    let sales: Vec<&Value> = rung
+        .iter()
+        .flat_map(|r| r.sales.iter().map(|(s, _)| s))
+        .collect();
     assert_eq!(sales.len(), plan.tills * plan.sales_per_till);
 
     for till in &tills {
         eventually(
-            "every till to drain its queue with nothing quarantined",
+            "every till to drain its queue",
             120,
             || async move {
                 let s = till.status().await;
-                s["queued"] == 0 && s["quarantined"] == 0 && s["online"] == true
+                s["queued"] == 0 && s["online"] == true
             },
             || format!("{}\ntill log:\n{}", context(), till.log()),
         )
         .await;
     }
 
-    // Each sale and each of its movements exactly once at the hub.
-    let mut made: Vec<&str> = sales
+    // Every fact a till set aside is at HQ, and every one is explained: one
+    // of the two sales under each reused id, refused as an id conflict.
+    let held: u64 = {
+        let mut n = 0;
+        for till in &tills {
+            n += till.status().await["quarantined"].as_u64().unwrap();
+        }
+        n
+    };
+    assert_eq!(
+        held as usize,
+        reused.len(),
+        "one quarantine per reused id; {}",
+        context()
+    );
+    let mut quarantined = Vec::new();
+    eventually(
+        "HQ to see every quarantined fact",
+        60,
+        || {
+            let (hq, store, want) = (&hq, &store, reused.len());
+            async move {
+                hq.quarantine(store)
+                    .await
+                    .map(|q| q.len() == want)
+                    .unwrap_or(false)
+            }
+        },
+        context,
+    )
+    .await;
+    quarantined.extend(hq.quarantine(&store).await.unwrap());
+    for q in &quarantined {
+        let id = q["event_id"].as_str().unwrap();
+        assert!(
+            reused.contains(id) && q["reason"].as_str().unwrap().starts_with("id_conflict:"),
+            "an unexplained quarantine: {q}; {}",
+            context()
+        );
+    }
+    // HQ writes them off; the tills set them aside and drop their movements.
+    for q in &quarantined {
+        hq.decide_quarantined(
+            &store,
+            q["terminal_id"].as_str().unwrap(),
+            q["event_id"].as_str().unwrap(),
+            "write-off",
+            "the harness reused this sale id on purpose",
+        )
+        .await
+        .unwrap();
+    }
+    for till in &tills {
+        eventually(
+            "every till to carry out the write-offs",
+            120,
+            || async move { till.status().await["quarantined"] == 0 },
+            || format!("{}\ntill log:\n{}", context(), till.log()),
+        )
+        .await;
+    }
+
+    // Each sale that was not set aside, and each of its movements, exactly
+    // once at the hub.
+    let set_aside: std::collections::HashSet<(String, String)> = quarantined
         .iter()
-        .map(|s| s["sale_id"].as_str().unwrap())
+        .map(|q| {
+            (
+                q["event_id"].as_str().unwrap().to_owned(),
+                q["terminal_id"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
+    let key = |s: &Value| {
+        (
+            s["sale_id"].as_str().unwrap().to_owned(),
+            s["terminal_id"].as_str().unwrap().to_owned(),
+        )
+    };
+    let kept: Vec<&Value> = sales
+        .iter()
+        .copied()
+        .filter(|s| !set_aside.contains(&key(s)))
+        .collect();
+    let mut made: Vec<(String, String)> = kept.iter().map(|s| key(s)).collect();
     made.sort_unstable();
     let at_hub = hq.sales(&store).await.unwrap();
-    let mut received: Vec<&str> = at_hub
-        .iter()
-        .map(|s| s["sale_id"].as_str().unwrap())
-        .collect();
+    let mut received: Vec<(String, String)> = at_hub.iter().map(key).collect();
     received.sort_unstable();
     assert_eq!(received, made, "each sale exactly once; {}", context());
 
     let movements = hq.movements(&store).await.unwrap();
-    let mut made_movements: Vec<&str> = sales
+    let mut made_movements: Vec<&str> = kept
         .iter()
         .flat_map(|s| s["lines"].as_array().unwrap())
         .map(|l| l["movement_id"].as_str().unwrap())
@@ -242,8 +467,46 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         "each movement exactly once; {}",
         context()
     );
+    // Every answered return is at the hub once; a return whose answer was lost
+    // may or may not have been made, never twice.
+    let answered: Vec<&str> = rung
+        .iter()
+        .flat_map(|r| &r.returns)
+        .flat_map(|r| r["lines"].as_array().unwrap())
+        .map(|l| l["movement_id"].as_str().unwrap())
+        .collect();
+    let returned: Vec<&Value> = movements
+        .iter()
+        .filter(|m| m["reason"] == "return")
+        .collect();
+    let returned_ids: std::collections::HashSet<&str> = returned
+        .iter()
+        .map(|m| m["movement_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        returned_ids.len(),
+        returned.len(),
+        "each return movement once"
+    );
+    for id in &answered {
+        assert!(
+            returned_ids.contains(id),
+            "return movement {id} missing at the hub; {}",
+            context()
+        );
+    }
+    let unknown: usize = rung.iter().map(|r| r.returns_unknown).sum();
+    assert!(returned.len() <= answered.len() + unknown, "{}", context());
+    let closes: usize = rung.iter().map(|r| r.shift_closes).sum();
+    let hub_closes = hq.shifts(&store).await.unwrap().len();
+    assert!(
+        hub_closes >= closes,
+        "every answered shift close is at the hub; {}",
+        context()
+    );
 
-    // Positions equal the ledger, and the opening stock minus everything sold.
+    // Positions equal the ledger, and the opening stock minus everything sold
+    // plus everything returned.
     let mut ledger: BTreeMap<String, Qty> = BTreeMap::new();
     for m in &movements {
         let e = ledger
@@ -254,6 +517,7 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
             .unwrap();
     }
     let inventory = hq.inventory(&store).await.unwrap();
+    let mut barcode_of: BTreeMap<String, String> = BTreeMap::new();
     for p in inventory["positions"].as_array().unwrap() {
         let on_hand = Qty::parse(p["on_hand"].as_str().unwrap()).unwrap();
         assert_eq!(
@@ -261,6 +525,10 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
             ledger[p["variant_id"].as_str().unwrap()],
             "position = ledger sum; {}",
             context()
+        );
+        barcode_of.insert(
+            p["variant_id"].as_str().unwrap().to_owned(),
+            p["barcode"].as_str().unwrap().to_owned(),
         );
     }
     let mut expected: BTreeMap<String, Qty> = DEMO_CATALOG
@@ -272,10 +540,18 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
             )
         })
         .collect();
-    for line in sales.iter().flat_map(|s| s["lines"].as_array().unwrap()) {
+    for line in kept.iter().flat_map(|s| s["lines"].as_array().unwrap()) {
         let e = expected.get_mut(line["barcode"].as_str().unwrap()).unwrap();
         *e = e
             .checked_sub(Qty::parse(line["qty"].as_str().unwrap()).unwrap())
+            .unwrap();
+    }
+    for m in &returned {
+        let e = expected
+            .get_mut(&barcode_of[m["variant_id"].as_str().unwrap()])
+            .unwrap();
+        *e = e
+            .checked_add(Qty::parse(m["delta"].as_str().unwrap()).unwrap())
             .unwrap();
     }
     let expected: BTreeMap<String, String> = expected
@@ -324,9 +600,22 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
             .entry(f.split(" till").next().unwrap_or(f))
             .or_default() += 1;
     }
+    let big = sales
+        .iter()
+        .filter(|s| s["lines"].as_array().unwrap().len() >= 25)
+        .count();
+    let most = sales
+        .iter()
+        .map(|s| s["lines"].as_array().unwrap().len())
+        .max()
+        .unwrap_or(0);
     eprintln!(
-        "fault harness: {} sales, {} faults {kinds:?}, converged",
+        "fault harness: {} sales ({big} of 25 to {most} lines), {} reused ids quarantined and written off, \
+         {} returns ({} unanswered), {closes} shift closes, {} faults {kinds:?}, converged",
         sales.len(),
+        reused.len(),
+        answered.len(),
+        unknown,
         faults.len()
     );
 }
