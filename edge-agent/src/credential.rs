@@ -17,12 +17,18 @@ pub fn path(data_dir: &Path) -> PathBuf {
 pub fn load(data_dir: &Path) -> Result<Option<DeviceCredential>, String> {
     let path = path(data_dir);
     match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            format!(
-                "{} is damaged ({e}); remove it and enroll again",
-                path.display()
-            )
-        }),
+        // A credential copied in or restored from a backup with a wider mode
+        // is narrowed on load, not only when this agent writes it.
+        Ok(bytes) => crate::private_files::restrict(&path)
+            .map_err(|e| format!("cannot make {} private: {e}", path.display()))
+            .and_then(|()| {
+                serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                    format!(
+                        "{} is damaged ({e}); remove it and enroll again",
+                        path.display()
+                    )
+                })
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
@@ -75,6 +81,19 @@ mod tests {
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let file = path(dir.path());
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            load(dir.path()).unwrap();
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "a widened credential is narrowed on load"
+            );
         }
         std::fs::write(path(dir.path()), b"{not json").unwrap();
         assert!(load(dir.path()).unwrap_err().contains("enroll again"));

@@ -47,7 +47,10 @@ impl HubError {
     /// The hub refused the request because of what the request carried (too
     /// large, malformed, a value refused), not because of the link, the
     /// credential or the protocol: splitting the batch can isolate the fact at
-    /// fault.
+    /// fault. A 400 or 422 counts only with the hub's own problem body: a proxy
+    /// or a half-configured gateway that answers 400 with a page of its own
+    /// says nothing about the facts, and splitting on it would quarantine good
+    /// sales; that refusal is retried and shown as the link's error instead.
     pub fn blames_the_content(&self) -> bool {
         match self {
             HubError::Refused { status: 413, .. } => true,
@@ -55,7 +58,7 @@ impl HubError {
                 status: 400 | 422,
                 kind,
                 ..
-            } => kind != "unsupported_protocol",
+            } => !kind.is_empty() && kind != "unsupported_protocol",
             _ => false,
         }
     }
@@ -293,4 +296,29 @@ async fn send<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> R
         return Err(refusal(status.as_u16(), &bytes));
     }
     serde_json::from_slice(&bytes).map_err(|e| HubError::BadAnswer(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(status: u16, body: &str) -> HubError {
+        refusal(status, body.as_bytes())
+    }
+
+    #[test]
+    fn only_the_hubs_own_refusals_blame_the_facts() {
+        let problem =
+            |kind: &str| format!(r#"{{"type":"{kind}","title":"x","status":422,"detail":"d"}}"#);
+        assert!(refused(413, "<html>too big</html>").blames_the_content());
+        assert!(refused(422, &problem("invalid_body")).blames_the_content());
+        assert!(refused(400, &problem("malformed_json")).blames_the_content());
+        assert!(!refused(400, &problem("unsupported_protocol")).blames_the_content());
+        assert!(
+            !refused(400, "<html>Bad Request</html>").blames_the_content(),
+            "a proxy's 400 page says nothing about the facts"
+        );
+        assert!(!refused(401, &problem("unauthorized")).blames_the_content());
+        assert!(!HubError::Unreachable("reset".into()).blames_the_content());
+    }
 }

@@ -27,6 +27,11 @@ fn rejection(r: ShiftRejection) -> ApiError {
         }
         ShiftRejection::AlreadyOpen(_) => ApiError::conflict("shift_open", r.to_string()),
         ShiftRejection::NoShift => ApiError::not_found("no_open_shift", r.to_string()),
+        ShiftRejection::OutOfRange(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "shift_out_of_range",
+            r.to_string(),
+        ),
     }
 }
 

@@ -581,3 +581,99 @@ async fn returns_refund_their_share_put_stock_back_and_never_exceed_the_sale() {
     );
     till.agent.stop();
 }
+
+/// Cash is bounded where it enters the drawer: a tender that would give more
+/// change than a drawer holds, a float, a cash in or a count past the bound are
+/// refused by name with nothing written, and the shift still reports and closes.
+#[tokio::test]
+async fn cash_past_what_a_drawer_holds_is_refused_and_the_shift_still_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let most = pos_shared::limits::MAX_CASH_MINOR;
+
+    let (status, problem) = post_json(
+        &till,
+        "/v1/shifts",
+        json!({"cashier": "Asha", "opening_float": inr(i64::MAX)}),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("opening_float")),
+        "{problem}"
+    );
+    let (status, _) = post_json(
+        &till,
+        "/v1/shifts",
+        json!({"cashier": "Asha", "opening_float": inr(100_000)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // A mistyped cash tender, alone or after a card part: refused, naming it.
+    for tenders in [
+        json!([tender("cash", i64::MAX, None)]),
+        json!([
+            tender("card", 14500, Some("AP1001")),
+            tender("cash", most + 1, None)
+        ]),
+    ] {
+        let (status, problem) = till
+            .sell(json!({"lines": [{"barcode": TEA, "qty": 1}], "tenders": tenders}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let field = problem["field"].as_str().unwrap();
+        assert!(
+            field == "tenders[0].amount" || field == "tenders[1].amount",
+            "{problem}"
+        );
+        assert!(
+            problem["detail"].as_str().unwrap().contains("change"),
+            "{problem}"
+        );
+    }
+    assert_eq!(on_disk(dir.path()).0, 0, "nothing was sold");
+    // The most change a drawer gives is still fine.
+    let (status, sale) = till
+        .sell(json!({"lines": [{"barcode": TEA, "qty": 1}], "tenders": cash(14500 + most)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert_eq!(sale["change_due"]["minor"], most);
+
+    for (path, body, field) in [
+        (
+            "/v1/shifts/current/cash",
+            json!({"kind": "in", "amount": inr(most + 1), "reason": "float top-up"}),
+            "amount",
+        ),
+        (
+            "/v1/shifts/current/close",
+            json!({"counted_cash": inr(i64::MAX)}),
+            "counted_cash",
+        ),
+    ] {
+        let (status, problem) = post_json(&till, path, body).await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{path}: {problem}"
+        );
+    }
+    assert_eq!(shifts_on_disk(dir.path()), (1, 0));
+
+    let (status, x) = till.get("/v1/shifts/current").await;
+    assert_eq!(status, StatusCode::OK, "{x}");
+    assert_eq!(x["change_given"]["minor"], most);
+    let expected = paise(&x["expected_cash"]);
+    assert_eq!(expected, 100_000 + 14500);
+    let (status, z) = post_json(
+        &till,
+        "/v1/shifts/current/close",
+        json!({"counted_cash": inr(expected)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{z}");
+    assert_eq!(z["variance"]["minor"], 0);
+    till.agent.stop();
+}

@@ -126,6 +126,18 @@ async fn bad_input_is_refused_by_name_and_writes_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // A body past the limit is named for what it is, not called unreadable.
+    let r = till
+        .http
+        .post(format!("{}/v1/sales", till.base))
+        .header("content-type", "application/json")
+        .body(format!("{{\"note\": \"{}\"}}", "x".repeat(3 << 20)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let b: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(b["type"], "payload_too_large", "{b}");
 
     assert_eq!(
         on_disk(dir.path()),

@@ -130,7 +130,20 @@ where
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::bad_request("unreadable_body", e.body_text()))?;
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        format!(
+                            "the body is larger than this endpoint takes: {}",
+                            e.body_text()
+                        ),
+                    )
+                } else {
+                    ApiError::bad_request("unreadable_body", e.body_text())
+                }
+            })?;
         parse_json(&bytes).map(JsonBody)
     }
 }

@@ -40,6 +40,12 @@ use crate::{Currency, Money, Qty};
 /// unit price (modifiers and overrides included) at the till.
 pub const MAX_PRICE_MINOR: i64 = 10_000_000_000;
 
+/// The most cash one drawer figure may be: an opening float, a counted drawer,
+/// one cash in or out, or the change given on one sale (so cash tendered may
+/// exceed what is due by at most this). ₹10 crore: no drawer holds more, and
+/// sums of such figures stay far inside an `i64`.
+pub const MAX_CASH_MINOR: i64 = MAX_PRICE_MINOR;
+
 /// The largest quantity on one sale or return line, stock movement,
 /// reservation or transfer: 100,000 units (a hundred tonnes of rice by the kg).
 pub const MAX_LINE_QTY: Qty = Qty::from_milli(100_000_000);
@@ -93,6 +99,21 @@ pub fn check_price_in(price: Money, currency: Currency) -> Result<(), String> {
     check_price(price)
 }
 
+/// Whether `amount` is a drawer figure: zero or more, and at most
+/// [`MAX_CASH_MINOR`]. The error is words for whoever sent it.
+pub fn check_cash(amount: Money) -> Result<(), String> {
+    if amount.is_negative() {
+        return Err("an amount of cash cannot be negative".into());
+    }
+    if amount.minor() > MAX_CASH_MINOR {
+        let most = Money::new(MAX_CASH_MINOR, amount.currency());
+        return Err(format!(
+            "{amount} is more cash than a drawer holds; the most is {most}"
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `qty` is no bigger, either way, than [`MAX_LINE_QTY`].
 pub fn check_line_qty(qty: Qty) -> Result<(), String> {
     if qty.abs_milli() > MAX_LINE_QTY.abs_milli() {
@@ -122,6 +143,9 @@ mod tests {
         assert!(check_line_qty(-MAX_LINE_QTY).is_ok());
         assert!(check_line_qty(Qty::from_milli(MAX_LINE_QTY.milli() + 1)).is_err());
         assert!(check_line_qty(Qty::from_milli(i64::MIN)).is_err());
+        assert!(check_cash(Money::inr(MAX_CASH_MINOR)).is_ok());
+        assert!(check_cash(Money::inr(MAX_CASH_MINOR + 1)).is_err());
+        assert!(check_cash(Money::inr(-1)).is_err());
     }
 
     #[test]

@@ -102,56 +102,81 @@ impl ShiftReport {
         cash_out: Money,
     ) -> Result<Self, MoneyError> {
         let cur = opening_float.currency();
-        let mut sales_total = 0i64;
-        let mut rounding = 0i64;
-        let mut change = 0i64;
-        let mut tenders: [(u64, i64); 3] = [(0, 0); 3];
-        let mut tax: std::collections::BTreeMap<u32, [i64; 4]> = Default::default();
+        // Sums run in i128, so no number of sales can overflow them; a figure
+        // that does not fit an i64 at the end is an error, never a wrap.
+        let mut sales_total = 0i128;
+        let mut rounding = 0i128;
+        let mut change = 0i128;
+        let mut discounts = 0i128;
+        let mut tenders: [(u64, i128); 3] = [(0, 0); 3];
+        let mut tax: std::collections::BTreeMap<u32, [i128; 4]> = Default::default();
         for sale in sales {
             if sale.total.currency() != cur {
                 return Err(MoneyError::CurrencyMismatch(cur, sale.total.currency()));
             }
-            sales_total += sale.total.minor();
-            rounding += sale.rounding.map_or(0, |r| r.minor());
-            change += sale.change_due.minor();
+            sales_total += i128::from(sale.total.minor());
+            rounding += i128::from(sale.rounding.map_or(0, |r| r.minor()));
+            change += i128::from(sale.change_due.minor());
             for t in &sale.tenders {
                 let slot = &mut tenders[method_index(t.method)];
                 slot.0 += 1;
-                slot.1 += t.amount.minor();
+                slot.1 += i128::from(t.amount.minor());
             }
-            for line_tax in sale.lines.iter().filter_map(|l| l.tax.as_ref()) {
-                add_tax(&mut tax, line_tax, 1);
+            for line in &sale.lines {
+                if let Some(d) = &line.discount {
+                    discounts += i128::from(d.amount.minor());
+                }
+                if let Some(line_tax) = &line.tax {
+                    add_tax(&mut tax, line_tax, 1);
+                }
             }
         }
-        let mut refunds: [(u64, i64); 3] = [(0, 0); 3];
+        let mut refunds: [(u64, i128); 3] = [(0, 0); 3];
+        let mut refunds_total = 0i128;
         for ret in returns {
             if ret.total.currency() != cur {
                 return Err(MoneyError::CurrencyMismatch(cur, ret.total.currency()));
             }
+            refunds_total += i128::from(ret.total.minor());
             for r in &ret.refunds {
                 let slot = &mut refunds[method_index(r.method)];
                 slot.0 += 1;
-                slot.1 += r.amount.minor();
+                slot.1 += i128::from(r.amount.minor());
             }
             for line_tax in ret.lines.iter().filter_map(|l| l.tax.as_ref()) {
                 add_tax(&mut tax, line_tax, -1);
             }
         }
-        let m = |minor| Money::new(minor, cur);
-        let cash_taken = tenders[0].1 - change - refunds[0].1;
-        let expected = opening_float.minor() + cash_taken + cash_in.minor() - cash_out.minor();
-        let by_method = |totals: [(u64, i64); 3]| -> Vec<TenderTotal> {
+        let m = |minor: i128| fit(minor, cur);
+        let expected = i128::from(opening_float.minor()) + tenders[0].1 - change - refunds[0].1
+            + i128::from(cash_in.minor())
+            - i128::from(cash_out.minor());
+        let by_method = |totals: [(u64, i128); 3]| -> Result<Vec<TenderTotal>, MoneyError> {
             METHODS
                 .iter()
                 .zip(totals)
                 .filter(|(_, (count, _))| *count > 0)
-                .map(|(method, (count, amount))| TenderTotal {
-                    method: *method,
-                    count,
-                    amount: m(amount),
+                .map(|(method, (count, amount))| {
+                    Ok(TenderTotal {
+                        method: *method,
+                        count,
+                        amount: m(amount)?,
+                    })
                 })
                 .collect()
         };
+        let tax = tax
+            .into_iter()
+            .map(|(rate_bp, [taxable, cgst, sgst, igst])| {
+                Ok(TaxTotal {
+                    rate_bp,
+                    taxable: m(taxable)?,
+                    cgst: m(cgst)?,
+                    sgst: m(sgst)?,
+                    igst: m(igst)?,
+                })
+            })
+            .collect::<Result<_, MoneyError>>()?;
         Ok(ShiftReport {
             shift_id,
             store_id,
@@ -161,32 +186,18 @@ impl ShiftReport {
             closed_at: None,
             opening_float,
             sales_count: sales.len() as u64,
-            sales_total: m(sales_total),
-            rounding: m(rounding),
-            tenders: by_method(tenders),
-            change_given: m(change),
-            discounts_total: m(sales
-                .iter()
-                .flat_map(|s| &s.lines)
-                .filter_map(|l| l.discount.as_ref())
-                .map(|d| d.amount.minor())
-                .sum()),
+            sales_total: m(sales_total)?,
+            rounding: m(rounding)?,
+            tenders: by_method(tenders)?,
+            change_given: m(change)?,
+            discounts_total: m(discounts)?,
             returns_count: returns.len() as u64,
-            refunds_total: m(returns.iter().map(|r| r.total.minor()).sum()),
-            refunds: by_method(refunds),
-            tax: tax
-                .into_iter()
-                .map(|(rate_bp, [taxable, cgst, sgst, igst])| TaxTotal {
-                    rate_bp,
-                    taxable: m(taxable),
-                    cgst: m(cgst),
-                    sgst: m(sgst),
-                    igst: m(igst),
-                })
-                .collect(),
+            refunds_total: m(refunds_total)?,
+            refunds: by_method(refunds)?,
+            tax,
             cash_in,
             cash_out,
-            expected_cash: m(expected),
+            expected_cash: m(expected)?,
             counted_cash: None,
             variance: None,
         })
@@ -254,23 +265,24 @@ impl ShiftReport {
             totals
                 .iter()
                 .find(|t| t.method == TenderMethod::Cash)
-                .map_or(0, |t| t.amount.minor())
+                .map_or(0, |t| i128::from(t.amount.minor()))
         };
-        let cash = cash_of(&self.tenders) - cash_of(&self.refunds);
-        let expected = self.opening_float.minor() + cash - self.change_given.minor()
-            + self.cash_in.minor()
-            - self.cash_out.minor();
-        if expected != self.expected_cash.minor() {
+        // In i128: a report that came off the wire may hold any i64s at all.
+        let expected = i128::from(self.opening_float.minor()) + cash_of(&self.tenders)
+            - cash_of(&self.refunds)
+            - i128::from(self.change_given.minor())
+            + i128::from(self.cash_in.minor())
+            - i128::from(self.cash_out.minor());
+        if expected != i128::from(self.expected_cash.minor()) {
             return Err(err(
                 "expected_cash",
                 format!(
-                    "float, cash taken and cash in/out come to {}, not {}",
-                    Money::new(expected, cur),
+                    "float, cash taken and cash in/out come to {expected} {cur} in minor units, not {}",
                     self.expected_cash
                 ),
             ));
         }
-        if counted.minor() - expected != variance.minor() {
+        if i128::from(counted.minor()) - expected != i128::from(variance.minor()) {
             return Err(err(
                 "variance",
                 "variance is not counted minus expected cash",
@@ -282,17 +294,24 @@ impl ShiftReport {
 
 /// Adds (`sign` 1) or takes back (`sign` −1) one line's GST in the per-rate sums.
 fn add_tax(
-    sums: &mut std::collections::BTreeMap<u32, [i64; 4]>,
+    sums: &mut std::collections::BTreeMap<u32, [i128; 4]>,
     tax: &crate::tax::LineTax,
-    sign: i64,
+    sign: i128,
 ) {
     let entry = sums.entry(tax.rate_bp).or_default();
     for (sum, part) in entry
         .iter_mut()
         .zip([tax.taxable, tax.cgst, tax.sgst, tax.igst])
     {
-        *sum += sign * part.minor();
+        *sum += sign * i128::from(part.minor());
     }
+}
+
+/// A sum as money, or [`MoneyError::Overflow`] when it leaves an `i64`.
+fn fit(minor: i128, currency: Currency) -> Result<Money, MoneyError> {
+    i64::try_from(minor)
+        .map(|m| Money::new(m, currency))
+        .map_err(|_| MoneyError::Overflow)
 }
 
 const METHODS: [TenderMethod; 3] = [TenderMethod::Cash, TenderMethod::Card, TenderMethod::Upi];
@@ -348,5 +367,49 @@ mod tests {
             amount: Money::inr(100),
         });
         assert_eq!(bad.validate_closed().unwrap_err().field, "tenders");
+    }
+
+    /// A report off the wire may carry any figures at all: every sum is
+    /// checked, so the worst a hostile report gets is a refusal naming a field.
+    #[test]
+    fn figures_at_the_edge_of_an_i64_are_refused_not_overflowed() {
+        let z = ShiftReport::compute(
+            ShiftId::new(),
+            StoreId::new(),
+            TerminalId::new(),
+            "Asha".into(),
+            Timestamp::now(),
+            Money::inr(0),
+            &[],
+            &[],
+            Money::inr(0),
+            Money::inr(0),
+        )
+        .unwrap()
+        .close(Money::inr(0), Timestamp::now())
+        .unwrap();
+        let big = Money::inr(i64::MAX);
+        let cash = |amount| TenderTotal {
+            method: TenderMethod::Cash,
+            count: 1,
+            amount,
+        };
+        let mut bad = z.clone();
+        bad.tenders = vec![cash(big), cash(big)];
+        assert_eq!(bad.validate_closed().unwrap_err().field, "tenders");
+        let mut bad = z.clone();
+        bad.tenders = vec![cash(big)];
+        bad.sales_total = big;
+        bad.expected_cash = big;
+        bad.cash_in = big;
+        bad.counted_cash = Some(big);
+        bad.variance = Some(Money::inr(0));
+        assert_eq!(bad.validate_closed().unwrap_err().field, "expected_cash");
+        let mut bad = z;
+        bad.opening_float = big;
+        bad.expected_cash = big;
+        bad.counted_cash = Some(Money::inr(0));
+        bad.variance = Some(Money::inr(i64::MIN));
+        assert_eq!(bad.validate_closed().unwrap_err().field, "variance");
     }
 }

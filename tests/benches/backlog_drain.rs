@@ -152,8 +152,7 @@ fn main() {
         pending.into_iter().map(|f| (f.envelope, lines)).collect();
     // As many sales a transaction as one upload carries.
     let per_upload = (pos_shared::limits::MAX_UPLOAD_BYTES / (envelope_bytes / n + 1))
-        .min(pos_shared::limits::MAX_UPLOAD_FACTS)
-        .max(1);
+        .clamp(1, pos_shared::limits::MAX_UPLOAD_FACTS);
     println!(
         "backlog: {:.1} MiB of envelopes, {:.1} KiB a sale, about {per_upload} sales an upload",
         envelope_bytes as f64 / (1024.0 * 1024.0),

@@ -207,13 +207,44 @@ async fn z_reports_are_checked_kept_once_and_listed_for_hq(backend: Backend) {
     elsewhere.shift_id = ShiftId::new();
     elsewhere.store_id = pos_shared::StoreId::new();
 
+    // A report whose figures sit at the edge of an i64 (an unbounded cash
+    // tender once made one): checked, refused on its own, never a dropped
+    // connection that would block the facts behind it.
+    let mut huge = z.clone();
+    huge.shift_id = ShiftId::new();
+    let most = Money::inr(i64::MAX);
+    huge.tenders = vec![pos_shared::shift::TenderTotal {
+        method: pos_shared::sale::TenderMethod::Cash,
+        count: 1,
+        amount: most,
+    }];
+    huge.sales_total = most;
+    huge.rounding = Money::inr(0);
+    huge.change_given = Money::inr(0);
+    huge.cash_in = most;
+    huge.expected_cash = most;
+    huge.counted_cash = Some(most);
+    huge.variance = Some(Money::inr(0));
+
     let mut batch = sales.clone();
-    batch.extend([envelope(&z), envelope(&damaged), envelope(&elsewhere)]);
+    batch.extend([
+        envelope(&z),
+        envelope(&damaged),
+        envelope(&elsewhere),
+        envelope(&huge),
+    ]);
     let (status, ack) = shop.upload(&batch).await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     assert_eq!(
         Shop::statuses(&ack),
-        ["accepted", "accepted", "accepted", "accepted", "rejected", "rejected"],
+        ["accepted", "accepted", "accepted", "accepted", "rejected", "rejected", "rejected"],
+        "{ack}"
+    );
+    assert!(
+        ack["results"][6]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("expected_cash:"),
         "{ack}"
     );
     assert!(

@@ -11,7 +11,7 @@ use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::gs1::VariableMeasureRule;
 use pos_shared::sale::{SaleCashier, SaleCustomer, SaleFact, Tender, TenderMethod};
 use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
-use pos_shared::{Money, Qty, SaleId, Timestamp};
+use pos_shared::{limits, Money, Qty, SaleId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -294,6 +294,28 @@ pub fn record_sale(
             )))
         }
     };
+    if change_due.minor() > limits::MAX_CASH_MINOR {
+        // Blame the tender that carried the sum past what is due plus the most
+        // change a drawer can give: that is the mistyped one.
+        let most = payable.minor().saturating_add(limits::MAX_CASH_MINOR);
+        let mut so_far = 0i64;
+        let culprit = request
+            .tenders
+            .iter()
+            .position(|t| {
+                so_far = so_far.saturating_add(t.amount.minor());
+                so_far > most
+            })
+            .unwrap_or(request.tenders.len() - 1);
+        return Ok(SaleResult::Rejected(invalid(
+            format!("tenders[{culprit}].amount"),
+            format!(
+                "tendered {tendered} against {payable} due would give {change_due} in change; \
+                 a drawer gives at most {}",
+                Money::new(limits::MAX_CASH_MINOR, currency)
+            ),
+        )));
+    }
     let tenders = request
         .tenders
         .iter()

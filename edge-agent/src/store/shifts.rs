@@ -9,7 +9,7 @@ use pos_shared::audit::AuditAction;
 use pos_shared::sale::SaleFact;
 use pos_shared::shift::ShiftReport;
 use pos_shared::sync::{DeviceCredential, Fact};
-use pos_shared::{Currency, Money, ShiftId, Timestamp};
+use pos_shared::{limits, Currency, Money, MoneyError, ShiftId, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Deserialize;
 
@@ -22,6 +22,10 @@ pub enum ShiftRejection {
     AlreadyOpen(String),
     #[error("no shift is open on this till; open one with a float first")]
     NoShift,
+    /// The shift's sums no longer fit the report's figures: refused with words
+    /// rather than wrapped or failed.
+    #[error("this shift's figures are too large to report: {0}")]
+    OutOfRange(String),
 }
 
 fn invalid(field: &'static str, detail: impl Into<String>) -> ShiftRejection {
@@ -115,11 +119,8 @@ pub fn open(
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    if request.opening_float.is_negative() {
-        return Ok(Err(invalid(
-            "opening_float",
-            "the opening float cannot be negative",
-        )));
+    if let Err(e) = limits::check_cash(request.opening_float) {
+        return Ok(Err(invalid("opening_float", e)));
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if let Some(current) = open_shift(&tx)? {
@@ -184,10 +185,10 @@ fn report_for(
     conn: &Connection,
     device: &DeviceCredential,
     shift: &OpenShift,
-) -> StoreResult<ShiftReport> {
+) -> StoreResult<Result<ShiftReport, ShiftRejection>> {
     let (cash_in, cash_out) = cash_totals(conn, shift.id)?;
     let cur = shift.float.currency();
-    ShiftReport::compute(
+    match ShiftReport::compute(
         shift.id,
         device.store_id,
         device.terminal_id,
@@ -198,8 +199,11 @@ fn report_for(
         &super::returns::returns_in_shift(conn, &shift.id.to_string())?,
         Money::new(cash_in, cur),
         Money::new(cash_out, cur),
-    )
-    .map_err(|e| StoreError::Corrupt(format!("shift {}: {e}", shift.id)))
+    ) {
+        Ok(report) => Ok(Ok(report)),
+        Err(e @ MoneyError::Overflow) => Ok(Err(ShiftRejection::OutOfRange(e.to_string()))),
+        Err(e) => Err(StoreError::Corrupt(format!("shift {}: {e}", shift.id))),
+    }
 }
 
 /// The X report: the open shift's figures so far.
@@ -209,7 +213,7 @@ pub fn x_report(
 ) -> StoreResult<Result<ShiftReport, ShiftRejection>> {
     match open_shift(conn)? {
         None => Ok(Err(ShiftRejection::NoShift)),
-        Some(shift) => report_for(conn, device, &shift).map(Ok),
+        Some(shift) => report_for(conn, device, &shift),
     }
 }
 
@@ -226,6 +230,9 @@ pub fn move_cash(
     if !request.amount.minor().is_positive() {
         return Ok(Err(invalid("amount", "the amount must be more than zero")));
     }
+    if let Err(e) = limits::check_cash(request.amount) {
+        return Ok(Err(invalid("amount", e)));
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let Some(shift) = open_shift(&tx)? else {
         return Ok(Err(ShiftRejection::NoShift));
@@ -237,7 +244,10 @@ pub fn move_cash(
         )));
     }
     if request.kind == CashKind::Out {
-        let now = report_for(&tx, device, &shift)?;
+        let now = match report_for(&tx, device, &shift)? {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
         if request.amount.minor() > now.expected_cash.minor() {
             return Ok(Err(invalid(
                 "amount",
@@ -261,7 +271,10 @@ pub fn move_cash(
             Timestamp::now().unix_millis(),
         ],
     )?;
-    let report = report_for(&tx, device, &shift)?;
+    let report = match report_for(&tx, device, &shift)? {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
     super::audit::record(
         &tx,
         device,
@@ -288,11 +301,8 @@ pub fn close(
     device: &DeviceCredential,
     request: &CloseRequest,
 ) -> StoreResult<Result<ShiftReport, ShiftRejection>> {
-    if request.counted_cash.is_negative() {
-        return Ok(Err(invalid(
-            "counted_cash",
-            "counted cash cannot be negative",
-        )));
+    if let Err(e) = limits::check_cash(request.counted_cash) {
+        return Ok(Err(invalid("counted_cash", e)));
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let Some(shift) = open_shift(&tx)? else {
@@ -305,9 +315,14 @@ pub fn close(
         )));
     }
     let closed_at = Timestamp::now();
-    let z = report_for(&tx, device, &shift)?
-        .close(request.counted_cash, closed_at)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let x = match report_for(&tx, device, &shift)? {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let z = match x.close(request.counted_cash, closed_at) {
+        Ok(z) => z,
+        Err(e) => return Ok(Err(ShiftRejection::OutOfRange(e.to_string()))),
+    };
     let z_json = serde_json::to_string(&z).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.execute(
         "UPDATE shifts SET closed_at_ms = ?2, z_report = ?3 WHERE id = ?1",
