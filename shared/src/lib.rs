@@ -16,6 +16,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod event;
+pub mod fact_rules;
 pub mod gs1;
 pub mod gstin;
 pub mod gtin;

@@ -320,56 +320,15 @@ async fn upload(
     Ok(Json(UploadAck { results }))
 }
 
-/// Checks one fact against the device's identity and its own arithmetic;
-/// the reason says what is wrong.
+/// Checks one fact against the device's identity and its own arithmetic
+/// (the rule both ends share); the reason says what is wrong.
 fn check_fact(device: &DeviceIdentity, envelope: Envelope<Fact>) -> Result<Envelope<Fact>, String> {
-    if envelope.tenant_id != device.tenant_id {
-        return Err("tenant_id: the fact belongs to another tenant".into());
-    }
-    match &envelope.data {
-        Fact::Sale(sale) => {
-            if envelope.event_id != sale.sale_id.as_uuid() {
-                return Err("event_id: a sale's event id must be its sale id".into());
-            }
-            if sale.store_id != device.store_id || sale.terminal_id != device.terminal_id {
-                return Err("store_id: the sale was not made by this terminal at its store".into());
-            }
-            sale.validate().map_err(|e| e.to_string())?;
-        }
-        Fact::Return(ret) => {
-            if envelope.event_id != ret.return_id.as_uuid() {
-                return Err("event_id: a return's event id must be its return id".into());
-            }
-            if ret.store_id != device.store_id || ret.terminal_id != device.terminal_id {
-                return Err(
-                    "store_id: the return was not made by this terminal at its store".into(),
-                );
-            }
-            ret.validate().map_err(|e| e.to_string())?;
-        }
-        Fact::Audit(entry) => {
-            if envelope.event_id != entry.entry_id.as_uuid() {
-                return Err("event_id: an audit entry's event id must be its entry id".into());
-            }
-            if entry.store_id != device.store_id || entry.terminal_id != device.terminal_id {
-                return Err(
-                    "store_id: the entry was not made on this terminal at its store".into(),
-                );
-            }
-            entry.validate()?;
-        }
-        Fact::ShiftClosed(report) => {
-            if envelope.event_id != report.shift_id.as_uuid() {
-                return Err("event_id: a shift close's event id must be its shift id".into());
-            }
-            if report.store_id != device.store_id || report.terminal_id != device.terminal_id {
-                return Err(
-                    "store_id: the shift was not kept on this terminal at its store".into(),
-                );
-            }
-            report.validate_closed().map_err(|e| e.to_string())?;
-        }
-    }
+    let origin = pos_shared::fact_rules::Origin {
+        tenant_id: device.tenant_id,
+        store_id: device.store_id,
+        terminal_id: device.terminal_id,
+    };
+    pos_shared::fact_rules::check_origin(&envelope, &origin)?;
     Ok(envelope)
 }
 

@@ -190,21 +190,8 @@ macro_rules! sql_fact_paths {
                 if let Some(refused) = $crate::storage::sql_facts::first_write(inserted.map(|d| d.rows_affected()), &sale.receipt_no, "sale")? {
                     return Ok(refused);
                 }
-                let movements: Vec<MovementRecord> = sale
-                    .lines
-                    .iter()
-                    .map(|line| MovementRecord {
-                        movement_id: line.movement_id,
-                        store_id: device.store_id,
-                        variant_id: line.variant_id,
-                        delta: -line.qty,
-                        reason: MovementReason::Sale,
-                        sale_id: Some(sale.sale_id),
-                        terminal_id: Some(device.terminal_id),
-                        occurred_at: sale.occurred_at,
-                        batch: None,
-                    })
-                    .collect();
+                // The origin check has made the sale's store and terminal this device's.
+                let movements = sale.movements();
                 Self::apply_and_announce(tx, device, &movements, ChangeBody::SaleRecorded(sale.clone())).await
             }
 
@@ -236,21 +223,7 @@ macro_rules! sql_fact_paths {
                 if let Some(refused) = $crate::storage::sql_facts::first_write(inserted.map(|d| d.rows_affected()), &ret.receipt_no, "return")? {
                     return Ok(refused);
                 }
-                let movements: Vec<MovementRecord> = ret
-                    .lines
-                    .iter()
-                    .map(|line| MovementRecord {
-                        movement_id: line.movement_id,
-                        store_id: device.store_id,
-                        variant_id: line.variant_id,
-                        delta: line.qty,
-                        reason: MovementReason::Return,
-                        sale_id: Some(ret.original_sale_id),
-                        terminal_id: Some(device.terminal_id),
-                        occurred_at: ret.occurred_at,
-                        batch: None,
-                    })
-                    .collect();
+                let movements = ret.movements();
                 Self::apply_and_announce(tx, device, &movements, ChangeBody::ReturnRecorded(ret.clone())).await
             }
 

@@ -10,7 +10,7 @@ use super::{apply_movement, StoreError, StoreResult};
 use pos_shared::item::Unit;
 use pos_shared::returns::{refund_for, ReturnFact, ReturnLine};
 use pos_shared::sale::{SaleFact, SaleLine, Tender, TenderMethod};
-use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
+use pos_shared::sync::{DeviceCredential, Fact};
 use pos_shared::{Money, MovementId, Qty, ReturnId, SaleId, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
@@ -318,18 +318,7 @@ pub fn record_return(
             json,
         ],
     )?;
-    for line in &fact.lines {
-        let movement = MovementRecord {
-            movement_id: line.movement_id,
-            store_id: device.store_id,
-            variant_id: line.variant_id,
-            delta: line.qty,
-            reason: MovementReason::Return,
-            sale_id: Some(sale.sale_id),
-            terminal_id: Some(device.terminal_id),
-            occurred_at: fact.occurred_at,
-            batch: None,
-        };
+    for movement in fact.movements() {
         apply_movement(&tx, &movement, "local")?;
     }
     super::audit::record(

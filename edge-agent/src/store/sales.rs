@@ -10,7 +10,7 @@ use super::sale_pricing::{price_bill, resolve_lines, PricedBill};
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::gs1::VariableMeasureRule;
 use pos_shared::sale::{SaleCashier, SaleCustomer, SaleFact, Tender, TenderMethod};
-use pos_shared::sync::{DeviceCredential, Fact, MovementReason, MovementRecord};
+use pos_shared::sync::{DeviceCredential, Fact};
 use pos_shared::{limits, Money, Qty, SaleId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
@@ -464,18 +464,7 @@ fn write_sale(
             fingerprint,
         ],
     )?;
-    for line in &sale.lines {
-        let movement = MovementRecord {
-            movement_id: line.movement_id,
-            store_id: sale.store_id,
-            variant_id: line.variant_id,
-            delta: -line.qty,
-            reason: MovementReason::Sale,
-            sale_id: Some(sale.sale_id),
-            terminal_id: Some(sale.terminal_id),
-            occurred_at: sale.occurred_at,
-            batch: None,
-        };
+    for movement in sale.movements() {
         apply_movement(conn, &movement, "local")?;
     }
     super::outbox::enqueue(
