@@ -109,8 +109,7 @@ async fn void(
             tx.commit()?;
             Ok(Ok(entry))
         })
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map_err(|e| match e {
             crate::store::SaleRejection::Invalid { field, detail } => {
                 ApiError::invalid(field.clone(), format!("{field}: {detail}"))
@@ -126,23 +125,12 @@ async fn recent(
     State(app): State<AgentState>,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    let limit = match query.get("limit") {
-        None => 100,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "limit",
-                    format!("limit {l:?} is not a number from 1 to 500"),
-                )
-            })?,
-    };
+    let limit = i64::from(pos_shared::http::limit_text(
+        query.get("limit").map(String::as_str),
+        100,
+        500,
+    )?);
     Ok(Json(
-        app.store
-            .call(move |c| audit::recent(c, limit))
-            .await
-            .map_err(ApiError::internal)?,
+        app.store.call(move |c| audit::recent(c, limit)).await?,
     ))
 }

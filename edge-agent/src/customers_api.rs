@@ -39,8 +39,7 @@ async fn search(
     Ok(Json(
         app.store
             .call(move |c| customers::search(c, &q, 20))
-            .await
-            .map_err(ApiError::internal)?,
+            .await?,
     ))
 }
 
@@ -52,8 +51,7 @@ async fn one(
     let key = phone.clone();
     app.store
         .call(move |c| customers::get(c, &key))
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map(Json)
         .ok_or_else(|| {
             ApiError::not_found(
@@ -77,8 +75,7 @@ async fn edit(
     let customer = app
         .store
         .call(move |c| customers::edit(c, &phone, &patch, gstin))
-        .await
-        .map_err(ApiError::internal)?;
+        .await?;
     app.sync.docs_nudge.notify_one();
     Ok(Json(customer))
 }

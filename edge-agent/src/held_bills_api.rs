@@ -41,12 +41,7 @@ fn terminal(app: &AgentState) -> Result<String, ApiError> {
 }
 
 async fn list(State(app): State<AgentState>) -> Result<Json<Vec<HeldBill>>, ApiError> {
-    Ok(Json(
-        app.store
-            .call(|c| held_bills::all(c))
-            .await
-            .map_err(ApiError::internal)?,
-    ))
+    Ok(Json(app.store.call(|c| held_bills::all(c)).await?))
 }
 
 async fn hold(
@@ -58,8 +53,7 @@ async fn hold(
     let bill = app
         .store
         .call(move |c| held_bills::hold(c, &terminal, &policy, &request))
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map_err(rejection)?;
     app.sync.docs_nudge.notify_one();
     Ok((StatusCode::CREATED, Json(bill)))
@@ -79,8 +73,7 @@ async fn resume(
     let bill = app
         .store
         .call(move |c| held_bills::resume(c, &terminal, &bill))
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map_err(rejection)?;
     app.sync.docs_nudge.notify_one();
     Ok(Json(bill))

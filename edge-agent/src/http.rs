@@ -67,6 +67,15 @@ pub fn router(state: AgentState) -> Router {
         .with_state(state)
 }
 
+/// Every local-database error becomes an HTTP answer here and nowhere else, so
+/// a handler just writes `?`: a fact too large for the hub is the request's
+/// fault (422); anything else is the till's own failure (500, logged).
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        store_error(e)
+    }
+}
+
 fn store_error(e: crate::store::StoreError) -> ApiError {
     match e {
         crate::store::StoreError::FactTooLarge { .. } => ApiError::new(
@@ -101,8 +110,7 @@ async fn product_by_barcode(
     match app
         .store
         .call(move |c| catalog::product_by_barcode(c, &lookup))
-        .await
-        .map_err(store_error)?
+        .await?
     {
         Some(p) => Ok(Json(p)),
         None => Err(ApiError::not_found(
@@ -135,24 +143,11 @@ async fn search_products(
     if typed.chars().count() > 100 {
         return Err(ApiError::invalid("q", "q is longer than 100 characters"));
     }
-    let limit = match query.get("limit") {
-        None => 20,
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "limit",
-                    format!("limit {l:?} is not a number from 1 to 100"),
-                )
-            })?,
-    };
+    let limit = pos_shared::http::limit_text(query.get("limit").map(String::as_str), 20, 100)?;
     Ok(Json(
         app.store
             .call(move |c| catalog::search(c, &typed, limit))
-            .await
-            .map_err(store_error)?,
+            .await?,
     ))
 }
 
@@ -163,8 +158,7 @@ async fn categories(
     Ok(Json(
         app.store
             .call(|c| crate::store::categories::tree(c))
-            .await
-            .map_err(store_error)?,
+            .await?,
     ))
 }
 
@@ -175,8 +169,7 @@ async fn quick_keys(
     Ok(Json(
         app.store
             .call(|c| crate::store::categories::quick_keys(c))
-            .await
-            .map_err(store_error)?,
+            .await?,
     ))
 }
 
@@ -229,8 +222,7 @@ async fn quote_sale(
     let policy = app.sale_policy.clone();
     app.store
         .call(move |c| crate::store::sale_pricing::quote(c, &policy, &request))
-        .await
-        .map_err(store_error)?
+        .await?
         .map(Json)
         .map_err(sale_rejection)
 }
@@ -247,8 +239,7 @@ async fn create_sale(
     match app
         .store
         .call(move |c| sales::existing_sale(c, &probe))
-        .await
-        .map_err(store_error)?
+        .await?
     {
         Some(SaleResult::Existing(sale)) => {
             return Ok((StatusCode::OK, Default::default(), Json(sale)))
@@ -286,8 +277,7 @@ async fn create_sale(
     let result = app
         .store
         .call(move |c| sales::record_sale(c, &device, &policy, &request))
-        .await
-        .map_err(store_error)?;
+        .await?;
     match result {
         SaleResult::Recorded(sale, warnings) => {
             app.sync.nudge.notify_one();
@@ -334,11 +324,7 @@ struct SyncStatus {
 }
 
 async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiError> {
-    let queue = app
-        .store
-        .call(|c| outbox::counts(c))
-        .await
-        .map_err(store_error)?;
+    let queue = app.store.call(|c| outbox::counts(c)).await?;
     let credential = app.sync.credential();
     let mut link = app.sync.link();
     let state = link.state(queue.oldest_unsent_at, app.sync.stall_after());
@@ -433,24 +419,14 @@ async fn keyboard_scan(
 async fn quarantine(
     State(app): State<AgentState>,
 ) -> Result<Json<Vec<outbox::QuarantinedFact>>, ApiError> {
-    Ok(Json(
-        app.store
-            .call(|c| outbox::quarantined(c))
-            .await
-            .map_err(store_error)?,
-    ))
+    Ok(Json(app.store.call(|c| outbox::quarantined(c)).await?))
 }
 
 /// The store's item state (unavailable items, shelves, notes) as this till knows it.
 async fn item_states(
     State(app): State<AgentState>,
 ) -> Result<Json<std::collections::BTreeMap<String, item_state::ItemState>>, ApiError> {
-    Ok(Json(
-        app.store
-            .call(|c| item_state::all(c))
-            .await
-            .map_err(store_error)?,
-    ))
+    Ok(Json(app.store.call(|c| item_state::all(c)).await?))
 }
 
 /// Edits one item's state; works offline and merges with other tills' edits.
@@ -468,8 +444,7 @@ async fn edit_item_state(
     let state = app
         .store
         .call(move |c| item_state::edit(c, &barcode, &patch))
-        .await
-        .map_err(store_error)?;
+        .await?;
     app.sync.docs_nudge.notify_one();
     Ok(Json(state))
 }

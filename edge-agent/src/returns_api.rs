@@ -30,8 +30,7 @@ async fn by_receipt(
     let key = receipt_no.clone();
     app.store
         .call(move |c| returns::by_receipt(c, &key))
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map(Json)
         .ok_or_else(|| unknown_sale(receipt_no.trim()).with_field("receipt_no"))
 }
@@ -49,8 +48,7 @@ async fn create(
     let result = app
         .store
         .call(move |c| returns::record_return(c, &device, &request))
-        .await
-        .map_err(ApiError::internal)?;
+        .await?;
     match result {
         Ok(fact) => {
             app.sync.nudge.notify_one();

@@ -72,11 +72,7 @@ pub async fn check_approval(
     ApiError,
 > {
     let code = approval.code.clone();
-    let member = app
-        .store
-        .call(move |c| staff::by_code(c, &code))
-        .await
-        .map_err(ApiError::internal)?;
+    let member = app.store.call(move |c| staff::by_code(c, &code)).await?;
     let approval = approval.clone();
     tokio::task::spawn_blocking(move || crate::store::discounts::verify(member, &approval))
         .await
@@ -123,11 +119,7 @@ async fn sign_in(
         }
     }
     let key = code.clone();
-    let member = app
-        .store
-        .call(move |c| staff::by_code(c, &key))
-        .await
-        .map_err(ApiError::internal)?;
+    let member = app.store.call(move |c| staff::by_code(c, &key)).await?;
     // The PIN is checked on the blocking pool: hashing is deliberately slow.
     let pin = request.pin;
     let matched = match member {

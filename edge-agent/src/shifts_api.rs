@@ -57,8 +57,7 @@ where
     let device = device(app)?;
     app.store
         .call(move |c| work(c, &device))
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map_err(rejection)
 }
 

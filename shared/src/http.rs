@@ -248,3 +248,75 @@ mod tests {
         assert_eq!(err.kind, "malformed_json");
     }
 }
+
+/// Path parameters parsed into their types (ids, mostly): `PathIds<StoreId>`
+/// or `PathIds<(StoreId, VariantId)>`. A segment that does not parse is a 400
+/// `invalid_id` naming the route's own parameter (`variant_id`), so no
+/// handler parses ids by hand.
+#[derive(Debug, Clone, Copy)]
+pub struct PathIds<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for PathIds<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::{ErrorKind, RawPathParams};
+        use axum::extract::rejection::PathRejection;
+        let err = match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => return Ok(PathIds(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => e.into_kind(),
+            Err(e) => return Err(ApiError::bad_request("invalid_path", e.body_text())),
+        };
+        // The names of the route's parameters, in order, for errors by position.
+        let names: Vec<String> = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map(|raw| raw.iter().map(|(k, _)| k.to_owned()).collect())
+            .unwrap_or_default();
+        let at = |i: usize| names.get(i).cloned().unwrap_or_else(|| "id".into());
+        let (name, value) = match err {
+            ErrorKind::ParseErrorAtKey { key, value, .. } => (key, value),
+            ErrorKind::ParseErrorAtIndex { index, value, .. } => (at(index), value),
+            ErrorKind::ParseError { value, .. } => (at(0), value),
+            ErrorKind::DeserializeError { key, value, .. } => (key, value),
+            other => return Err(ApiError::bad_request("invalid_path", other.to_string())),
+        };
+        Err(
+            ApiError::bad_request("invalid_id", format!("{name} {value:?} is not a UUID"))
+                .with_field(name),
+        )
+    }
+}
+
+/// The `limit` of a list request: `default` when absent, else 1 to `max`.
+pub fn limit(given: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::invalid(
+            "limit",
+            format!("limit {n} is not a number from 1 to {max}"),
+        )),
+    }
+}
+
+/// [`limit`] for a parameter taken as text, so that `limit=ten` gets the same
+/// words as `limit=0`.
+pub fn limit_text(given: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match given {
+        None => Ok(default),
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(n) => limit(Some(n), default, max),
+            Err(_) => Err(ApiError::invalid(
+                "limit",
+                format!("limit {text:?} is not a number from 1 to {max}"),
+            )),
+        },
+    }
+}

@@ -1,7 +1,7 @@
 //! Platform administration: creating tenants with their first HQ API key.
 
 use super::openapi::{Conflict, Refused};
-use super::{db_error, required_text, AppState};
+use super::{required_text, AppState};
 use crate::auth::{hash_secret, new_secret, Admin};
 use axum::http::StatusCode;
 use axum::{extract::State, Json};
@@ -56,8 +56,7 @@ async fn create_tenant(
             body.currency.unwrap_or(Currency::INR),
             &hash_secret(&api_key),
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedTenant {

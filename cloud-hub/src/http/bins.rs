@@ -3,12 +3,13 @@
 //! inventory show pickers beside each item.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::{db_error, path_id, required_text, AppState};
+use super::{required_text, AppState};
 use crate::auth::Hq;
 use crate::storage::bins::{normalize_bin, Bin};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::{StoreId, VariantId};
 use serde::{Deserialize, Serialize};
@@ -49,17 +50,13 @@ struct BinBody {
 async fn put_bin(
     State(app): State<AppState>,
     hq: Hq,
-    Path((raw_store, raw_code)): Path<(String, String)>,
+    PathIds((store, raw_code)): PathIds<(StoreId, String)>,
     JsonBody(body): JsonBody<BinBody>,
 ) -> Result<Json<Bin>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw_store)?;
     let code = bin_code(&raw_code)?;
     let zone = required_text("zone", &body.zone, 40)?;
     Ok(Json(
-        app.storage
-            .set_bin(hq.tenant, store, &code, &zone)
-            .await
-            .map_err(db_error)?,
+        app.storage.set_bin(hq.tenant, store, &code, &zone).await?,
     ))
 }
 
@@ -72,14 +69,10 @@ async fn put_bin(
 async fn delete_bin(
     State(app): State<AppState>,
     hq: Hq,
-    Path((raw_store, raw_code)): Path<(String, String)>,
+    PathIds((store, raw_code)): PathIds<(StoreId, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw_store)?;
     let code = bin_code(&raw_code)?;
-    app.storage
-        .remove_bin(hq.tenant, store, &code)
-        .await
-        .map_err(db_error)?;
+    app.storage.remove_bin(hq.tenant, store, &code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -92,12 +85,9 @@ async fn delete_bin(
 async fn list(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Vec<Bin>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage.bins(hq.tenant, store).await.map_err(db_error)?,
-    ))
+    Ok(Json(app.storage.bins(hq.tenant, store).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -125,11 +115,9 @@ struct Slot {
 async fn slot(
     State(app): State<AppState>,
     hq: Hq,
-    Path((raw_store, raw_variant)): Path<(String, String)>,
+    PathIds((store, variant)): PathIds<(StoreId, VariantId)>,
     JsonBody(body): JsonBody<SlotBody>,
 ) -> Result<Json<Slot>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw_store)?;
-    let variant = path_id::<VariantId>("variant_id", &raw_variant)?;
     let bin = body
         .bin
         .as_deref()
@@ -137,8 +125,7 @@ async fn slot(
         .transpose()?;
     app.storage
         .slot(hq.tenant, store, variant, bin.as_deref())
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(Json(Slot {
         store_id: store,
         variant_id: variant,

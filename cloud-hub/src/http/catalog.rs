@@ -2,12 +2,13 @@
 //! menu sections, the tabs of a till's quick-key grid) and brands.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::{db_error, path_id, required_text, AppState};
+use super::{required_text, AppState};
 use crate::auth::Hq;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::catalog::{BrandRecord, CategoryRecord};
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::{BrandId, CategoryId};
 use serde::Deserialize;
@@ -55,11 +56,7 @@ async fn create_category(
     JsonBody(body): JsonBody<CategoryBody>,
 ) -> Result<(StatusCode, Json<CategoryRecord>), ApiError> {
     let category = body.into_record(CategoryId::new())?;
-    let created = app
-        .storage
-        .create_category(hq.tenant, &category)
-        .await
-        .map_err(db_error)?;
+    let created = app.storage.create_category(hq.tenant, &category).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -74,16 +71,12 @@ async fn create_category(
 async fn update_category(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<CategoryId>,
     JsonBody(body): JsonBody<CategoryBody>,
 ) -> Result<Json<CategoryRecord>, ApiError> {
-    let id = path_id::<CategoryId>("category_id", &raw)?;
     let category = body.into_record(id)?;
     Ok(Json(
-        app.storage
-            .update_category(hq.tenant, &category)
-            .await
-            .map_err(db_error)?,
+        app.storage.update_category(hq.tenant, &category).await?,
     ))
 }
 
@@ -96,9 +89,7 @@ async fn categories(
     State(app): State<AppState>,
     hq: Hq,
 ) -> Result<Json<Vec<CategoryRecord>>, ApiError> {
-    Ok(Json(
-        app.storage.categories(hq.tenant).await.map_err(db_error)?,
-    ))
+    Ok(Json(app.storage.categories(hq.tenant).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -122,11 +113,7 @@ async fn create_brand(
         brand_id: BrandId::new(),
         name: required_text("name", &body.name, 80)?,
     };
-    let created = app
-        .storage
-        .create_brand(hq.tenant, &brand)
-        .await
-        .map_err(db_error)?;
+    let created = app.storage.create_brand(hq.tenant, &brand).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -136,5 +123,5 @@ async fn create_brand(
     responses((status = 200, description = "OK", body = Vec<BrandRecord>), Refused)
 )]
 async fn brands(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<BrandRecord>>, ApiError> {
-    Ok(Json(app.storage.brands(hq.tenant).await.map_err(db_error)?))
+    Ok(Json(app.storage.brands(hq.tenant).await?))
 }

@@ -2,14 +2,15 @@
 //! cursor) and `GET /v1/catalog/{variant_id}`.
 
 use super::openapi::{NotFound, Refused};
-use super::{db_error, path_id, query_error, AppState};
+use super::{path_id, query_error, AppState};
 use crate::auth::Hq;
 use crate::storage::catalog_list::{CatalogQuery, CatalogSort};
 use crate::storage::versions::ItemVersion;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::Json;
 use pos_shared::http::ApiError;
+use pos_shared::http::PathIds;
 use pos_shared::sync::VariantRecord;
 use pos_shared::{BrandId, CategoryId, VariantId};
 use serde::{Deserialize, Serialize};
@@ -106,19 +107,7 @@ async fn list(
         Some(s) => CatalogSort::parse(s)
             .ok_or_else(|| ApiError::invalid("sort", format!("sort {s:?} is not sku or name")))?,
     };
-    let limit = match q.limit {
-        None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "limit",
-                    format!("limit {l:?} is not a number from 1 to {MAX_LIMIT}"),
-                )
-            })?,
-    };
+    let limit = pos_shared::http::limit_text(q.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let text = q.q.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     if text.as_ref().is_some_and(|t| t.chars().count() > 100) {
         return Err(ApiError::invalid("q", "q is longer than 100 characters"));
@@ -145,8 +134,7 @@ async fn list(
                 limit,
             },
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(Json(Page {
         items: page.items,
         next_cursor: page.next.map(|(key, id)| encode_cursor(sort, &key, id)),
@@ -162,15 +150,9 @@ async fn list(
 async fn one(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(variant): PathIds<VariantId>,
 ) -> Result<Json<VariantRecord>, ApiError> {
-    let variant = path_id::<VariantId>("variant_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .catalog_item(hq.tenant, variant)
-            .await
-            .map_err(db_error)?,
-    ))
+    Ok(Json(app.storage.catalog_item(hq.tenant, variant).await?))
 }
 
 /// The variant's distinct states, oldest first, each with its normalized hash.
@@ -182,15 +164,9 @@ async fn one(
 async fn versions(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(variant): PathIds<VariantId>,
 ) -> Result<Json<Vec<ItemVersion>>, ApiError> {
-    let variant = path_id::<VariantId>("variant_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .item_versions(hq.tenant, variant)
-            .await
-            .map_err(db_error)?,
-    ))
+    Ok(Json(app.storage.item_versions(hq.tenant, variant).await?))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! `Last-Event-ID` and misses nothing).
 
 use super::openapi::{NotFound, Refused};
-use super::{db_error, query_error, AppState};
+use super::{query_error, AppState};
 use crate::auth::Hq;
 use crate::storage::events::{EventPage, EventQuery, HubEvent};
 use axum::extract::rejection::QueryRejection;
@@ -48,13 +48,7 @@ struct EventParams {
 
 /// Checks the parameters; a store filter must name one of the tenant's stores.
 async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, ApiError> {
-    let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid(
-            "limit",
-            format!("limit must be 1 to {MAX_LIMIT}"),
-        ));
-    }
+    let limit = pos_shared::http::limit(p.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     if let Some(t) = &p.event_type {
         let ok = !t.is_empty()
             && t.len() <= 100
@@ -69,10 +63,7 @@ async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, 
     }
     match p.store_id {
         Some(store) => {
-            app.storage
-                .store(hq.tenant, store)
-                .await
-                .map_err(db_error)?;
+            app.storage.store(hq.tenant, store).await?;
             hq.check_store(store)?;
         }
         None if hq.grant.limited() => {
@@ -114,7 +105,7 @@ async fn list(
         .events(hq.tenant, &query)
         .await
         .map(Json)
-        .map_err(db_error)
+        .map_err(ApiError::from)
 }
 
 /// Where a stream starts: after `Last-Event-ID` when the client reconnects,

@@ -5,16 +5,17 @@
 
 use super::openapi::{Conflict, NotFound, Refused};
 use super::paging::{PageParams, Paged};
-use super::{db_error, path_id, required_text, AppState};
+use super::{required_text, AppState};
 use crate::auth::{hash_secret, new_enrollment_code, normalize_code, Hq};
 use crate::storage::{
     NewProduct, NewStore, NewTerminal, NewVariant, Position, Product, SaleSummary, Store, Terminal,
     TerminalStatus,
 };
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sync::{MovementRecord, VariantRecord};
 use pos_shared::{Currency, Gtin, Money, ProductId, StoreId, TerminalId, VariantId};
@@ -76,11 +77,7 @@ async fn create_store(
         currency,
         kind: body.kind,
     };
-    let store = app
-        .storage
-        .create_store(hq.tenant, &store)
-        .await
-        .map_err(db_error)?;
+    let store = app.storage.create_store(hq.tenant, &store).await?;
     Ok((StatusCode::CREATED, Json(store)))
 }
 
@@ -90,7 +87,7 @@ async fn create_store(
     responses((status = 200, description = "OK", body = Vec<Store>), Refused)
 )]
 async fn list_stores(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<Store>>, ApiError> {
-    let mut stores = app.storage.stores(hq.tenant).await.map_err(db_error)?;
+    let mut stores = app.storage.stores(hq.tenant).await?;
     stores.retain(|s| hq.grant.reaches(s.id));
     Ok(Json(stores))
 }
@@ -104,15 +101,9 @@ async fn list_stores(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<Sto
 async fn get_store(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Store>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .store(hq.tenant, store)
-            .await
-            .map_err(db_error)?,
-    ))
+    Ok(Json(app.storage.store(hq.tenant, store).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -140,10 +131,9 @@ struct CreatedTerminal {
 async fn create_terminal(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     JsonBody(body): JsonBody<NewTerminalBody>,
 ) -> Result<(StatusCode, Json<CreatedTerminal>), ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     let prefix = required_text("receipt_prefix", &body.receipt_prefix, 12)?;
     if !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(ApiError::invalid(
@@ -164,8 +154,7 @@ async fn create_terminal(
             &terminal,
             &hash_secret(&normalize_code(&code)),
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedTerminal {
@@ -184,15 +173,9 @@ async fn create_terminal(
 async fn terminals(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Vec<TerminalStatus>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .terminals(hq.tenant, store)
-            .await
-            .map_err(db_error)?,
-    ))
+    Ok(Json(app.storage.terminals(hq.tenant, store).await?))
 }
 
 /// Withdraws a lost or stolen till's credential. Its queued sales stay on the
@@ -205,14 +188,11 @@ async fn terminals(
 async fn revoke_terminal(
     State(app): State<AppState>,
     hq: Hq,
-    Path((raw_store, raw_terminal)): Path<(String, String)>,
+    PathIds((store, terminal)): PathIds<(StoreId, TerminalId)>,
 ) -> Result<StatusCode, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw_store)?;
-    let terminal = path_id::<TerminalId>("terminal_id", &raw_terminal)?;
     app.storage
         .revoke_terminal(hq.tenant, store, terminal)
-        .await
-        .map_err(db_error)?;
+        .await?;
     tracing::info!(%terminal, "terminal credential revoked");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -342,11 +322,7 @@ async fn create_product(
         synonyms: body.synonyms.iter().map(|s| s.trim().to_owned()).collect(),
         variants,
     };
-    let product = app
-        .storage
-        .create_product(hq.tenant, &product)
-        .await
-        .map_err(db_error)?;
+    let product = app.storage.create_product(hq.tenant, &product).await?;
     Ok((StatusCode::CREATED, Json(product)))
 }
 
@@ -367,17 +343,15 @@ struct PriceBody {
 async fn set_price(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(variant): PathIds<VariantId>,
     JsonBody(body): JsonBody<PriceBody>,
 ) -> Result<Json<VariantRecord>, ApiError> {
-    let variant = path_id::<VariantId>("variant_id", &raw)?;
     let currency = super::tenant_currency(&app, hq.tenant).await?;
     super::check_price("price", body.price, currency)?;
     Ok(Json(
         app.storage
             .set_price(hq.tenant, variant, body.price)
-            .await
-            .map_err(db_error)?,
+            .await?,
     ))
 }
 
@@ -397,14 +371,9 @@ struct Inventory {
 async fn inventory(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Inventory>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
-    let positions = app
-        .storage
-        .inventory(hq.tenant, store)
-        .await
-        .map_err(db_error)?;
+    let positions = app.storage.inventory(hq.tenant, store).await?;
     Ok(Json(Inventory {
         store_id: store,
         positions,
@@ -420,16 +389,14 @@ async fn inventory(
 async fn movements(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<Paged<MovementRecord>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     let Query(params) = params.map_err(super::query_error)?;
     let page = app
         .storage
         .movements(hq.tenant, store, params.page()?)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(Json(Paged::of(page, |m| m.movement_id.as_uuid())))
 }
 
@@ -442,16 +409,11 @@ async fn movements(
 async fn sales(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<Paged<SaleSummary>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     let Query(params) = params.map_err(super::query_error)?;
-    let page = app
-        .storage
-        .sales(hq.tenant, store, params.page()?)
-        .await
-        .map_err(db_error)?;
+    let page = app.storage.sales(hq.tenant, store, params.page()?).await?;
     Ok(Json(Paged::of(page, |s| s.sale_id.as_uuid())))
 }
 
@@ -465,16 +427,14 @@ async fn sales(
 async fn shifts(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<Paged<pos_shared::shift::ShiftReport>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     let Query(params) = params.map_err(super::query_error)?;
     let page = app
         .storage
         .shift_closes(hq.tenant, store, params.page()?)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(Json(Paged::of(page, |s| s.shift_id.as_uuid())))
 }
 
@@ -488,16 +448,14 @@ async fn shifts(
 async fn audit_log(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<Paged<pos_shared::audit::AuditEntry>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     let Query(params) = params.map_err(super::query_error)?;
     let page = app
         .storage
         .audit_log(hq.tenant, store, params.page()?)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(Json(Paged::of(page, |e| e.entry_id.as_uuid())))
 }
 
@@ -513,17 +471,11 @@ async fn audit_log(
 async fn document(
     State(app): State<AppState>,
     hq: Hq,
-    Path((raw_store, raw_purpose)): Path<(String, String)>,
+    PathIds((store, raw_purpose)): PathIds<(StoreId, String)>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let store = path_id::<StoreId>("store_id", &raw_store)?;
     let purpose = super::sync::doc_purpose(&raw_purpose)?;
-    match app
-        .storage
-        .document(hq.tenant, store, purpose)
-        .await
-        .map_err(db_error)?
-    {
+    match app.storage.document(hq.tenant, store, purpose).await? {
         Some(bytes) => Ok((
             [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
             bytes,

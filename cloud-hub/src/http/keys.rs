@@ -2,13 +2,14 @@
 //! role and optionally limited to some stores. The secret is shown once.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::{db_error, path_id, required_text, AppState};
+use super::{required_text, AppState};
 use crate::auth::{hash_secret, new_secret, Hq};
 use crate::roles::Role;
 use crate::storage::{ApiKeyInfo, NewApiKey};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::StoreId;
 use serde::{Deserialize, Serialize};
@@ -82,8 +83,7 @@ async fn create(
                 key_hash: hash_secret(&api_key),
             },
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok((StatusCode::CREATED, Json(IssuedKey { key, api_key })))
 }
 
@@ -97,7 +97,7 @@ async fn list(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<ApiKeyInfo
         .api_keys(hq.tenant)
         .await
         .map(Json)
-        .map_err(db_error)
+        .map_err(ApiError::from)
 }
 
 /// Revokes a key at once (owner only); the last owner key cannot be revoked.
@@ -109,12 +109,11 @@ async fn list(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<ApiKeyInfo
 async fn revoke(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<Json<ApiKeyInfo>, ApiError> {
-    let id = path_id::<Uuid>("key_id", &raw)?;
     app.storage
         .revoke_api_key(hq.tenant, id)
         .await
         .map(Json)
-        .map_err(db_error)
+        .map_err(ApiError::from)
 }

@@ -4,6 +4,7 @@ mod admin;
 mod bins;
 mod catalog;
 mod catalog_read;
+mod conflicts;
 mod events;
 mod hq;
 mod keys;
@@ -144,12 +145,22 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(quarantine::router())
 }
 
-/// Maps a storage error; `what` names the thing looked up, for the 404 detail.
-pub(crate) fn db_error(err: DbError) -> ApiError {
+/// Every storage error becomes an HTTP answer here and nowhere else, so a
+/// handler just writes `?`.
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        db_error(err)
+    }
+}
+
+/// Maps a storage error: a missing thing is 404, a broken uniqueness rule 409
+/// naming the field, the caller's bad input 422, and only the database's own
+/// failures 500.
+fn db_error(err: DbError) -> ApiError {
     match err {
         DbError::NotFound(what) => ApiError::not_found("not_found", format!("{what} not found")),
         DbError::Conflict(rule) => {
-            let (field, detail) = describe_conflict(&rule);
+            let (field, detail) = conflicts::describe(&rule);
             ApiError::conflict("conflict", detail).with_field(field)
         }
         e @ DbError::CursorExpired { .. } => ApiError::new(
@@ -196,53 +207,6 @@ pub(crate) fn bulk_error(list: &str, err: DbError) -> ApiError {
     });
     api.detail = format!("{list}[{index}]: {}", api.detail);
     api
-}
-
-/// Turns a unique-constraint name (PostgreSQL) or message (SQLite) into words.
-fn describe_conflict(rule: &str) -> (&'static str, &'static str) {
-    if rule.contains("hq_users") && rule.contains("email") {
-        ("email", "a user with this email already exists")
-    } else if rule.contains("sku") {
-        ("sku", "a variant with this SKU already exists")
-    } else if rule.contains("gtin") {
-        ("barcode", "a variant with this barcode already exists")
-    } else if rule.contains("receipt_prefix") {
-        (
-            "receipt_prefix",
-            "another terminal already uses this receipt prefix",
-        )
-    } else if rule.contains("reservation_id") {
-        (
-            "reservation_id",
-            "this reservation_id was already used for a different reservation; mint a new id",
-        )
-    } else if rule.contains("transfer_id") {
-        (
-            "transfer_id",
-            "this transfer_id was already used for a different transfer; mint a new id",
-        )
-    } else if rule.contains("movement_id") {
-        (
-            "movement_id",
-            "this movement_id was already used for a different movement; mint a new id",
-        )
-    } else if rule.contains("brand") {
-        ("name", "a brand with this name already exists")
-    } else if rule.contains("category") {
-        (
-            "name",
-            "a category with this name already exists under the same parent",
-        )
-    } else if rule.contains("staff") {
-        (
-            "code",
-            "a member of this store's staff already signs in with this code",
-        )
-    } else if rule.contains("code") {
-        ("code", "a store with this code already exists")
-    } else {
-        ("id", "this record already exists")
-    }
 }
 
 /// Parses an id from a path segment, naming the parameter when it is not a UUID.
@@ -293,7 +257,10 @@ pub(crate) async fn tenant_currency(
     app: &AppState,
     tenant: pos_shared::TenantId,
 ) -> Result<pos_shared::Currency, ApiError> {
-    app.storage.tenant_currency(tenant).await.map_err(db_error)
+    app.storage
+        .tenant_currency(tenant)
+        .await
+        .map_err(ApiError::from)
 }
 
 /// Checks a price HQ sends at `field`: in the tenant's `currency` (else a 422

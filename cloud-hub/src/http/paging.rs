@@ -24,13 +24,7 @@ pub(crate) struct PageParams {
 
 impl PageParams {
     pub(crate) fn page(&self) -> Result<RecordedPage, ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::invalid(
-                "limit",
-                format!("limit must be 1 to {MAX_LIMIT}"),
-            ));
-        }
+        let limit = pos_shared::http::limit(self.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
         let after = match &self.cursor {
             None => None,
             Some(c) => Some(c.parse::<Uuid>().map_err(|_| {

@@ -3,13 +3,14 @@
 //! variant for a store at an instant.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::{db_error, instant_param, path_id, query_error, AppState};
+use super::{instant_param, query_error, AppState};
 use crate::auth::Hq;
 use crate::storage::EffectivePrice;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::pricing::{PriceWindow, POS_CHANNEL};
 use pos_shared::{Money, PriceId, StoreId, Timestamp, VariantId};
@@ -129,10 +130,9 @@ struct WindowBody {
 async fn schedule(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(variant): PathIds<VariantId>,
     JsonBody(body): JsonBody<WindowBody>,
 ) -> Result<(StatusCode, Json<PriceWindow>), ApiError> {
-    let variant = path_id::<VariantId>("variant_id", &raw)?;
     let window = PriceWindow {
         price_id: PriceId::new(),
         variant_id: variant,
@@ -151,11 +151,7 @@ async fn schedule(
     window
         .validate()
         .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
-    let scheduled = app
-        .storage
-        .schedule_price(hq.tenant, &window)
-        .await
-        .map_err(db_error)?;
+    let scheduled = app.storage.schedule_price(hq.tenant, &window).await?;
     Ok((StatusCode::CREATED, Json(scheduled)))
 }
 
@@ -168,15 +164,9 @@ async fn schedule(
 async fn windows(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(variant): PathIds<VariantId>,
 ) -> Result<Json<Vec<PriceWindow>>, ApiError> {
-    let variant = path_id::<VariantId>("variant_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .price_windows(hq.tenant, variant)
-            .await
-            .map_err(db_error)?,
-    ))
+    Ok(Json(app.storage.price_windows(hq.tenant, variant).await?))
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -197,15 +187,13 @@ struct EndBody {
 async fn end(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(price): PathIds<PriceId>,
     JsonBody(body): JsonBody<EndBody>,
 ) -> Result<Json<PriceWindow>, ApiError> {
-    let price = path_id::<PriceId>("price_id", &raw)?;
     Ok(Json(
         app.storage
             .end_price(hq.tenant, price, body.at.unwrap_or_else(Timestamp::now))
-            .await
-            .map_err(db_error)?,
+            .await?,
     ))
 }
 
@@ -229,18 +217,15 @@ struct EffectiveQuery {
 async fn effective(
     State(app): State<AppState>,
     hq: Hq,
-    Path((raw_store, raw_variant)): Path<(String, String)>,
+    PathIds((store, variant)): PathIds<(StoreId, VariantId)>,
     query: Result<Query<EffectiveQuery>, QueryRejection>,
 ) -> Result<Json<EffectivePrice>, ApiError> {
     let Query(q) = query.map_err(query_error)?;
-    let store = path_id::<StoreId>("store_id", &raw_store)?;
-    let variant = path_id::<VariantId>("variant_id", &raw_variant)?;
     let at = instant_param(q.at)?;
     let channel = q.channel.unwrap_or_else(|| POS_CHANNEL.to_owned());
     Ok(Json(
         app.storage
             .effective_price(hq.tenant, store, variant, &channel, at)
-            .await
-            .map_err(db_error)?,
+            .await?,
     ))
 }

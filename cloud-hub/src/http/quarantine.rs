@@ -4,12 +4,13 @@
 //! resend it (after fixing the cause) or by writing it off with a note.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::{db_error, path_id, query_error, AppState};
+use super::{path_id, query_error, AppState};
 use crate::auth::{Device, Hq};
 use crate::storage::quarantine::{QuarantineEntry, QuarantineFilter, QuarantineStatus};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::limits::MAX_UPLOAD_FACTS;
 use pos_shared::sync::{QuarantineAction, QuarantineAnswer, QuarantineReport};
@@ -68,11 +69,7 @@ async fn report(
             ));
         }
     }
-    let instructions = app
-        .storage
-        .report_quarantine(&device, &body.facts)
-        .await
-        .map_err(db_error)?;
+    let instructions = app.storage.report_quarantine(&device, &body.facts).await?;
     Ok(Json(QuarantineAnswer { instructions }))
 }
 
@@ -118,13 +115,7 @@ async fn list(
         .terminal_id
         .map(|t| path_id::<TerminalId>("terminal_id", &t))
         .transpose()?;
-    let limit = q.limit.unwrap_or(500);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid(
-            "limit",
-            "limit must be between 1 and 1000",
-        ));
-    }
+    let limit = pos_shared::http::limit(q.limit, 500, 1000)?;
     let filter = QuarantineFilter {
         status,
         terminal,
@@ -133,8 +124,7 @@ async fn list(
     Ok(Json(
         app.storage
             .quarantined_facts(hq.tenant, store, &filter)
-            .await
-            .map_err(db_error)?,
+            .await?,
     ))
 }
 
@@ -165,15 +155,7 @@ fn note(body: &DecisionBody, required: bool) -> Result<Option<String>, ApiError>
     }
 }
 
-type FactPath = Path<(String, String, String)>;
-
-fn fact_path(raw: (String, String, String)) -> Result<(StoreId, TerminalId, Uuid), ApiError> {
-    Ok((
-        path_id("store_id", &raw.0)?,
-        path_id("terminal_id", &raw.1)?,
-        path_id("event_id", &raw.2)?,
-    ))
-}
+type FactPath = PathIds<(StoreId, TerminalId, Uuid)>;
 
 /// Asks the till to upload the fact again (after HQ fixed what made the hub
 /// refuse it). The till does so the next time it reports; the fact counts
@@ -187,10 +169,10 @@ fn fact_path(raw: (String, String, String)) -> Result<(StoreId, TerminalId, Uuid
 async fn resend(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): FactPath,
+    PathIds(fact): FactPath,
     JsonBody(body): JsonBody<DecisionBody>,
 ) -> Result<Json<QuarantineEntry>, ApiError> {
-    decide(app, hq, raw, QuarantineAction::Resend, note(&body, false)?).await
+    decide(app, hq, fact, QuarantineAction::Resend, note(&body, false)?).await
 }
 
 /// Gives the fact up for good, with a note saying why (an audited event
@@ -205,20 +187,26 @@ async fn resend(
 async fn write_off(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): FactPath,
+    PathIds(fact): FactPath,
     JsonBody(body): JsonBody<DecisionBody>,
 ) -> Result<Json<QuarantineEntry>, ApiError> {
-    decide(app, hq, raw, QuarantineAction::WriteOff, note(&body, true)?).await
+    decide(
+        app,
+        hq,
+        fact,
+        QuarantineAction::WriteOff,
+        note(&body, true)?,
+    )
+    .await
 }
 
 async fn decide(
     app: AppState,
     hq: Hq,
-    raw: (String, String, String),
+    (store, terminal, event_id): (StoreId, TerminalId, Uuid),
     action: QuarantineAction,
     note: Option<String>,
 ) -> Result<Json<QuarantineEntry>, ApiError> {
-    let (store, terminal, event_id) = fact_path(raw)?;
     let entry = app
         .storage
         .decide_quarantined(
@@ -229,8 +217,7 @@ async fn decide(
             action,
             note.as_deref(),
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
     tracing::info!(%event_id, ?action, "quarantined fact decided");
     Ok(Json(entry))
 }

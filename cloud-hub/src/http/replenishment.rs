@@ -4,14 +4,15 @@
 //! announces those about to expire).
 
 use super::openapi::{NotFound, Refused};
-use super::{db_error, path_id, AppState};
+use super::AppState;
 use crate::auth::Hq;
 use crate::storage::batches::BatchLine;
 use crate::storage::orderability::ReorderLine;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::{Qty, StoreId, VariantId};
 use serde::Deserialize;
@@ -35,15 +36,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 async fn batches(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Vec<BatchLine>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .batches(hq.tenant, store)
-            .await
-            .map_err(db_error)?,
-    ))
+    Ok(Json(app.storage.batches(hq.tenant, store).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -70,11 +65,9 @@ struct ReorderBody {
 async fn set(
     State(app): State<AppState>,
     hq: Hq,
-    Path((raw_store, raw_variant)): Path<(String, String)>,
+    PathIds((store, variant)): PathIds<(StoreId, VariantId)>,
     JsonBody(body): JsonBody<ReorderBody>,
 ) -> Result<Response, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw_store)?;
-    let variant = path_id::<VariantId>("variant_id", &raw_variant)?;
     if body.reorder_point.is_some_and(|p| p.milli() < 0) {
         return Err(ApiError::invalid(
             "reorder_point",
@@ -91,8 +84,7 @@ async fn set(
     let line = app
         .storage
         .set_reorder_point(hq.tenant, store, variant, body.reorder_point)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(match line {
         Some(line) => Json(line).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
@@ -109,13 +101,7 @@ async fn set(
 async fn list(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Vec<ReorderLine>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .reorder_points(hq.tenant, store)
-            .await
-            .map_err(db_error)?,
-    ))
+    Ok(Json(app.storage.reorder_points(hq.tenant, store).await?))
 }

@@ -3,12 +3,13 @@
 //! by the hub's sweeper, and the store's inventory shows what is still free.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::{db_error, path_id, required_text, AppState};
+use super::{required_text, AppState};
 use crate::auth::Hq;
 use crate::storage::reservations::{NewReservation, Reservation, ReservationOutcome, Settlement};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::{Qty, StoreId, Timestamp, VariantId};
 use serde::Deserialize;
@@ -59,10 +60,9 @@ struct ReserveBody {
 async fn reserve(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     JsonBody(body): JsonBody<ReserveBody>,
 ) -> Result<(StatusCode, Json<Reservation>), ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     if !body.qty.is_positive() {
         return Err(ApiError::invalid("qty", "qty must be more than zero"));
     }
@@ -85,12 +85,7 @@ async fn reserve(
             Timestamp::now().unix_millis() + (ttl as i64) * 1000,
         ),
     };
-    match app
-        .storage
-        .reserve(hq.tenant, &new)
-        .await
-        .map_err(db_error)?
-    {
+    match app.storage.reserve(hq.tenant, &new).await? {
         ReservationOutcome::Created(r) => Ok((StatusCode::CREATED, Json(r))),
         ReservationOutcome::Existing(r) => Ok((StatusCode::OK, Json(r))),
     }
@@ -105,14 +100,9 @@ async fn reserve(
 async fn one(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<Json<Reservation>, ApiError> {
-    let id = path_id::<Uuid>("reservation_id", &raw)?;
-    let found = app
-        .storage
-        .reservation(hq.tenant, id)
-        .await
-        .map_err(db_error)?;
+    let found = app.storage.reservation(hq.tenant, id).await?;
     hq.check_store(found.store_id)?;
     Ok(Json(found))
 }
@@ -120,23 +110,15 @@ async fn one(
 async fn settle(
     app: &AppState,
     hq: Hq,
-    raw: &str,
+    id: Uuid,
     how: Settlement,
 ) -> Result<Json<Reservation>, ApiError> {
-    let id = path_id::<Uuid>("reservation_id", raw)?;
     if hq.grant.limited() {
-        let found = app
-            .storage
-            .reservation(hq.tenant, id)
-            .await
-            .map_err(db_error)?;
+        let found = app.storage.reservation(hq.tenant, id).await?;
         hq.check_store(found.store_id)?;
     }
     Ok(Json(
-        app.storage
-            .settle_reservation(hq.tenant, id, how)
-            .await
-            .map_err(db_error)?,
+        app.storage.settle_reservation(hq.tenant, id, how).await?,
     ))
 }
 
@@ -149,9 +131,9 @@ async fn settle(
 async fn release(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<Json<Reservation>, ApiError> {
-    settle(&app, hq, &raw, Settlement::Release).await
+    settle(&app, hq, id, Settlement::Release).await
 }
 
 /// Takes the held stock out of the ledger as a sale (the goods left).
@@ -163,7 +145,7 @@ async fn release(
 async fn commit(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<Json<Reservation>, ApiError> {
-    settle(&app, hq, &raw, Settlement::Commit).await
+    settle(&app, hq, id, Settlement::Commit).await
 }

@@ -9,7 +9,7 @@
 
 use super::openapi::{NotFound, Refused};
 use super::users::email_address;
-use super::{db_error, AppState};
+use super::AppState;
 use crate::auth::{hash_secret, new_secret, Hq, SESSION_PREFIX};
 use crate::passwords;
 use crate::roles::{Actor, Role};
@@ -166,7 +166,7 @@ async fn sign_in(
     let record = match app.storage.sign_in_record(&email).await {
         Ok(record) => Some(record),
         Err(DbError::NotFound(_)) => None,
-        Err(e) => return Err(db_error(e)),
+        Err(e) => return Err(e.into()),
     };
     let now = Timestamp::now();
     if let Some(until) = record
@@ -182,12 +182,7 @@ async fn sign_in(
         return Err(wrong_password());
     };
     if !matches {
-        return match app
-            .storage
-            .sign_in_failed(record.user_id, LOCK_OUT)
-            .await
-            .map_err(db_error)?
-        {
+        return match app.storage.sign_in_failed(record.user_id, LOCK_OUT).await? {
             Some(until) => Err(locked_out(until)),
             None => Err(wrong_password()),
         };
@@ -203,8 +198,7 @@ async fn sign_in(
     let user = app
         .storage
         .open_session(record.tenant, record.user_id, &session)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(Session {
@@ -247,7 +241,7 @@ async fn accept_invitation(
         .await
         .map_err(|e| match e {
             DbError::NotFound(_) => unknown(),
-            e => db_error(e),
+            e => e.into(),
         })?;
     new_password("password", &body.password, &email)?;
     let password_hash = passwords::hash_off_thread(body.password).await;
@@ -258,7 +252,7 @@ async fn accept_invitation(
         .await
         .map_err(|e| match e {
             DbError::NotFound(_) => unknown(),
-            e => db_error(e),
+            e => e.into(),
         })?;
     Ok((
         StatusCode::CREATED,
@@ -279,15 +273,7 @@ async fn accept_invitation(
 async fn me(State(app): State<AppState>, hq: Hq) -> Result<Json<Me>, ApiError> {
     let (key_id, user) = match &hq.grant.actor {
         Actor::Key(id) => (Some(*id), None),
-        Actor::User { user_id, .. } => (
-            None,
-            Some(
-                app.storage
-                    .user(hq.tenant, *user_id)
-                    .await
-                    .map_err(db_error)?,
-            ),
-        ),
+        Actor::User { user_id, .. } => (None, Some(app.storage.user(hq.tenant, *user_id).await?)),
     };
     Ok(Json(Me {
         kind: if user.is_some() {
@@ -311,7 +297,7 @@ async fn me(State(app): State<AppState>, hq: Hq) -> Result<Json<Me>, ApiError> {
 )]
 async fn sign_out(State(app): State<AppState>, hq: Hq) -> Result<StatusCode, ApiError> {
     let (_, session) = session_of(&hq)?;
-    app.storage.end_session(session).await.map_err(db_error)?;
+    app.storage.end_session(session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -328,11 +314,7 @@ async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     let (user, session) = session_of(&hq)?;
     password_field("current_password", &body.current_password)?;
-    let record = app
-        .storage
-        .sign_in_record_of(hq.tenant, user)
-        .await
-        .map_err(db_error)?;
+    let record = app.storage.sign_in_record_of(hq.tenant, user).await?;
     new_password("new_password", &body.new_password, &record.email)?;
     if let Some(until) = record.locked_until.filter(|u| *u > Timestamp::now()) {
         return Err(locked_out(until).with_field("current_password"));
@@ -344,10 +326,7 @@ async fn change_password(
         ));
     }
     if !passwords::verify_off_thread(body.current_password, record.password_hash).await {
-        app.storage
-            .sign_in_failed(user, LOCK_OUT)
-            .await
-            .map_err(db_error)?;
+        app.storage.sign_in_failed(user, LOCK_OUT).await?;
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -358,7 +337,6 @@ async fn change_password(
     let password_hash = passwords::hash_off_thread(body.new_password).await;
     app.storage
         .change_password(hq.tenant, user, &password_hash, session)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

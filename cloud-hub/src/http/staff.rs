@@ -4,12 +4,13 @@
 //! have a hash from before Argon2id, so it knows whom to give a new PIN.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::{db_error, path_id, required_text, AppState};
+use super::{required_text, AppState};
 use crate::auth::Hq;
 use crate::storage::NewStaff;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::staff::{check_pin, hash_pin, PinScheme, Role, StaffRecord, PIN_SALT_LEN};
 use pos_shared::{StaffId, StoreId};
@@ -76,10 +77,9 @@ struct NewStaffBody {
 async fn create(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     JsonBody(body): JsonBody<NewStaffBody>,
 ) -> Result<(StatusCode, Json<StaffView>), ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     let name = required_text("name", &body.name, 100)?;
     let code = body.code.trim().to_owned();
     if code.is_empty() || code.len() > 8 || !code.bytes().all(|b| b.is_ascii_digit()) {
@@ -93,11 +93,7 @@ async fn create(
         pin_salt: String::new(),
         pin_hash: hash_new_pin(body.pin).await?,
     };
-    let record = app
-        .storage
-        .create_staff(hq.tenant, store, &staff)
-        .await
-        .map_err(db_error)?;
+    let record = app.storage.create_staff(hq.tenant, store, &staff).await?;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
@@ -110,14 +106,9 @@ async fn create(
 async fn list(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Vec<StaffView>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
-    let staff = app
-        .storage
-        .staff(hq.tenant, store)
-        .await
-        .map_err(db_error)?;
+    let staff = app.storage.staff(hq.tenant, store).await?;
     Ok(Json(staff.into_iter().map(StaffView::from).collect()))
 }
 
@@ -139,11 +130,7 @@ async fn check_reach(app: &AppState, hq: &Hq, staff: StaffId) -> Result<(), ApiE
         // A key limited to some stores reaches only their staff.
         let mut reached = false;
         for store in &hq.grant.stores {
-            let members = app
-                .storage
-                .staff(hq.tenant, *store)
-                .await
-                .map_err(db_error)?;
+            let members = app.storage.staff(hq.tenant, *store).await?;
             reached |= members.iter().any(|m| m.staff_id == staff);
         }
         if !reached {
@@ -160,16 +147,14 @@ async fn check_reach(app: &AppState, hq: &Hq, staff: StaffId) -> Result<(), ApiE
 async fn set_active(
     app: AppState,
     hq: Hq,
-    raw: &str,
+    staff: StaffId,
     active: bool,
 ) -> Result<Json<StaffView>, ApiError> {
-    let staff = path_id::<StaffId>("staff_id", raw)?;
     check_reach(&app, &hq, staff).await?;
     Ok(Json(
         app.storage
             .set_staff_active(hq.tenant, staff, active)
-            .await
-            .map_err(db_error)?
+            .await?
             .into(),
     ))
 }
@@ -184,9 +169,9 @@ async fn set_active(
 async fn deactivate(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(staff): PathIds<StaffId>,
 ) -> Result<Json<StaffView>, ApiError> {
-    set_active(app, hq, &raw, false).await
+    set_active(app, hq, staff, false).await
 }
 
 /// Lets someone sign in again.
@@ -198,9 +183,9 @@ async fn deactivate(
 async fn activate(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(staff): PathIds<StaffId>,
 ) -> Result<Json<StaffView>, ApiError> {
-    set_active(app, hq, &raw, true).await
+    set_active(app, hq, staff, true).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -221,18 +206,16 @@ struct PinBody {
 async fn set_pin(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(staff): PathIds<StaffId>,
     JsonBody(body): JsonBody<PinBody>,
 ) -> Result<Json<StaffView>, ApiError> {
-    let staff = path_id::<StaffId>("staff_id", &raw)?;
     check_pin(&body.pin).map_err(|e| ApiError::invalid("pin", e))?;
     check_reach(&app, &hq, staff).await?;
     let pin_hash = hash_new_pin(body.pin).await?;
     Ok(Json(
         app.storage
             .set_staff_pin(hq.tenant, staff, &pin_hash)
-            .await
-            .map_err(db_error)?
+            .await?
             .into(),
     ))
 }

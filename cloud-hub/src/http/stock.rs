@@ -3,12 +3,13 @@
 //! and transfers have their own endpoints; everything else is a movement.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::{bulk_error, db_error, path_id, AppState};
+use super::{bulk_error, AppState};
 use crate::auth::Hq;
 use crate::storage::MovementOutcome;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sync::{Batch, MovementReason, MovementRecord};
 use pos_shared::{MovementId, Qty, StoreId, Timestamp, VariantId};
@@ -112,16 +113,11 @@ struct RecordedMovement {
 async fn record_movement(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     JsonBody(body): JsonBody<MovementBody>,
 ) -> Result<(StatusCode, Json<RecordedMovement>), ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     let movement = body.into_record(store)?;
-    let outcome = app
-        .storage
-        .record_movement(hq.tenant, &movement)
-        .await
-        .map_err(db_error)?;
+    let outcome = app.storage.record_movement(hq.tenant, &movement).await?;
     let duplicate = outcome == MovementOutcome::Duplicate;
     let status = match duplicate {
         false => StatusCode::CREATED,
@@ -164,10 +160,9 @@ struct RecordedMovements {
 async fn record_movements(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     JsonBody(body): JsonBody<MovementsBody>,
 ) -> Result<Json<RecordedMovements>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     if body.movements.is_empty() || body.movements.len() > MAX_BULK {
         return Err(ApiError::invalid(
             "movements",

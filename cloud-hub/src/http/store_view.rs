@@ -3,14 +3,15 @@
 //! each item costs there and whether it can be ordered now, and why not.
 
 use super::openapi::{NotFound, Refused};
-use super::{db_error, instant_param, path_id, query_error, required_text, AppState};
+use super::{instant_param, query_error, required_text, AppState};
 use crate::auth::Hq;
 use crate::storage::hours::OpeningHours;
 use crate::storage::orderability::{CatalogView, StoreStatus};
 use crate::storage::Store;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::pricing::POS_CHANNEL;
 use pos_shared::{StoreId, VariantId};
@@ -45,10 +46,9 @@ struct StatusBody {
 async fn set_status(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     JsonBody(body): JsonBody<StatusBody>,
 ) -> Result<Json<Store>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     let status = StoreStatus::parse(&body.status).ok_or_else(|| {
         ApiError::invalid(
             "status",
@@ -61,8 +61,7 @@ async fn set_status(
     Ok(Json(
         app.storage
             .set_store_status(hq.tenant, store, status)
-            .await
-            .map_err(db_error)?,
+            .await?,
     ))
 }
 
@@ -77,18 +76,16 @@ async fn set_status(
 async fn set_hours(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     JsonBody(hours): JsonBody<OpeningHours>,
 ) -> Result<Json<Store>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     hours
         .validate()
         .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
     Ok(Json(
         app.storage
             .set_hours(hq.tenant, store, Some(&hours))
-            .await
-            .map_err(db_error)?,
+            .await?,
     ))
 }
 
@@ -101,15 +98,9 @@ async fn set_hours(
 async fn clear_hours(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Store>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
-    Ok(Json(
-        app.storage
-            .set_hours(hq.tenant, store, None)
-            .await
-            .map_err(db_error)?,
-    ))
+    Ok(Json(app.storage.set_hours(hq.tenant, store, None).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -136,15 +127,12 @@ struct Listing {
 async fn set_listed(
     State(app): State<AppState>,
     hq: Hq,
-    Path((raw_store, raw_variant)): Path<(String, String)>,
+    PathIds((store, variant)): PathIds<(StoreId, VariantId)>,
     JsonBody(body): JsonBody<ListingBody>,
 ) -> Result<Json<Listing>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw_store)?;
-    let variant = path_id::<VariantId>("variant_id", &raw_variant)?;
     app.storage
         .set_listed(hq.tenant, store, variant, body.listed)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(Json(Listing {
         store_id: store,
         variant_id: variant,
@@ -181,11 +169,9 @@ struct Block {
 async fn set_block(
     State(app): State<AppState>,
     hq: Hq,
-    Path((raw_store, raw_variant)): Path<(String, String)>,
+    PathIds((store, variant)): PathIds<(StoreId, VariantId)>,
     JsonBody(body): JsonBody<BlockBody>,
 ) -> Result<Json<Block>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw_store)?;
-    let variant = path_id::<VariantId>("variant_id", &raw_variant)?;
     let reason = match (body.blocked, body.reason) {
         (true, Some(r)) => Some(required_text("reason", &r, 200)?),
         (true, None) => return Err(ApiError::invalid("reason", "say why the stock is blocked")),
@@ -199,8 +185,7 @@ async fn set_block(
     };
     app.storage
         .set_blocked(hq.tenant, store, variant, reason.as_deref())
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(Json(Block {
         store_id: store,
         variant_id: variant,
@@ -229,11 +214,10 @@ struct ViewQuery {
 async fn catalog_view(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     query: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Json<CatalogView>, ApiError> {
     let Query(q) = query.map_err(query_error)?;
-    let store = path_id::<StoreId>("store_id", &raw)?;
     let at = instant_param(q.at)?;
     let channel = match q.channel {
         None => POS_CHANNEL.to_owned(),
@@ -242,7 +226,6 @@ async fn catalog_view(
     Ok(Json(
         app.storage
             .catalog_view(hq.tenant, store, &channel, at)
-            .await
-            .map_err(db_error)?,
+            .await?,
     ))
 }

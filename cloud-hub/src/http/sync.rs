@@ -6,7 +6,7 @@
 //! request, which the terminal retries.
 
 use super::openapi::{NotFound, Refused};
-use super::{db_error, query_error, AppState};
+use super::{query_error, AppState};
 use crate::auth::{hash_secret, new_secret, normalize_code, Device};
 use crate::storage::{DbError, DeviceIdentity, FactStored, TerminalReport};
 use crate::{relay, snapshot};
@@ -76,7 +76,7 @@ async fn enroll(
             )
             .with_field("code"))
         }
-        Err(e) => return Err(db_error(e)),
+        Err(e) => return Err(e.into()),
     };
     tracing::info!(terminal = %device.terminal_id, agent_version = %body.agent_version, "terminal enrolled");
     Ok(Json(DeviceCredential {
@@ -137,13 +137,7 @@ async fn feed(
     let Query(q) = query.map_err(query_error)?;
     check_protocol(q.v)
         .map_err(|e| ApiError::bad_request("unsupported_protocol", e).with_field("v"))?;
-    let limit = q.limit.unwrap_or(DEFAULT_FEED_LIMIT);
-    if limit == 0 || limit > MAX_FEED_LIMIT {
-        return Err(ApiError::invalid(
-            "limit",
-            format!("limit must be between 1 and {MAX_FEED_LIMIT}"),
-        ));
-    }
+    let limit = pos_shared::http::limit(q.limit, DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT)?;
     if q.wait > MAX_FEED_WAIT_SECS {
         return Err(ApiError::invalid(
             "wait",
@@ -174,10 +168,7 @@ async fn feed(
         agent_version,
         protocol_version: q.v,
     };
-    app.storage
-        .record_terminal_report(&device, &report)
-        .await
-        .map_err(db_error)?;
+    app.storage.record_terminal_report(&device, &report).await?;
 
     // Subscribe before the first read, so a commit between the read and the wait
     // still wakes us.
@@ -189,8 +180,7 @@ async fn feed(
         let page = app
             .storage
             .feed(device.tenant_id, device.store_id, q.since, limit)
-            .await
-            .map_err(db_error)?;
+            .await?;
         if !page.changes.is_empty() || *closing.borrow_and_update() {
             return Ok(Json(for_version(page, q.v)));
         }
@@ -383,8 +373,7 @@ async fn sync_document(
     let reply = app
         .storage
         .exchange_document(&device, purpose, relay::step(message))
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(match reply {
         Some(bytes) => {
             ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
@@ -437,11 +426,7 @@ async fn snapshot(
             .with_field("seq")
         })?,
         None => {
-            let taken = app
-                .storage
-                .store_snapshot(&device)
-                .await
-                .map_err(db_error)?;
+            let taken = app.storage.store_snapshot(&device).await?;
             let built = tokio::task::spawn_blocking(move || snapshot::encode(&taken, v))
                 .await
                 .map_err(ApiError::internal)?

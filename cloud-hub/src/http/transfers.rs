@@ -5,13 +5,14 @@
 
 use super::openapi::{Conflict, NotFound, Refused};
 use super::paging::{PageParams, Paged};
-use super::{db_error, path_id, AppState};
+use super::AppState;
 use crate::auth::Hq;
 use crate::storage::transfers::{NewTransfer, Transfer, TransferOutcome};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::{Qty, StoreId, VariantId};
 use serde::Deserialize;
@@ -56,10 +57,9 @@ struct DispatchBody {
 async fn dispatch(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(from): PathIds<StoreId>,
     JsonBody(body): JsonBody<DispatchBody>,
 ) -> Result<(StatusCode, Json<Transfer>), ApiError> {
-    let from = path_id::<StoreId>("store_id", &raw)?;
     if !body.qty.is_positive() {
         return Err(ApiError::invalid("qty", "qty must be more than zero"));
     }
@@ -85,12 +85,7 @@ async fn dispatch(
         qty: body.qty,
         note: note.to_owned(),
     };
-    match app
-        .storage
-        .dispatch_transfer(hq.tenant, &new)
-        .await
-        .map_err(db_error)?
-    {
+    match app.storage.dispatch_transfer(hq.tenant, &new).await? {
         TransferOutcome::Created(t) => Ok((StatusCode::CREATED, Json(t))),
         TransferOutcome::Existing(t) => Ok((StatusCode::OK, Json(t))),
     }
@@ -106,16 +101,14 @@ async fn dispatch(
 async fn list(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(store): PathIds<StoreId>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<Paged<Transfer>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw)?;
     let Query(params) = params.map_err(super::query_error)?;
     let page = app
         .storage
         .transfers(hq.tenant, store, params.page()?)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(Json(Paged::of(page, |t| t.transfer_id)))
 }
 
@@ -128,14 +121,9 @@ async fn list(
 async fn one(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<Json<Transfer>, ApiError> {
-    let id = path_id::<Uuid>("transfer_id", &raw)?;
-    let transfer = app
-        .storage
-        .transfer(hq.tenant, id)
-        .await
-        .map_err(db_error)?;
+    let transfer = app.storage.transfer(hq.tenant, id).await?;
     if !hq.grant.reaches(transfer.from_store_id) {
         hq.check_store(transfer.to_store_id)?;
     }
@@ -161,27 +149,21 @@ struct ReceiveBody {
 async fn receive(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
     JsonBody(body): JsonBody<ReceiveBody>,
 ) -> Result<Json<Transfer>, ApiError> {
-    let id = path_id::<Uuid>("transfer_id", &raw)?;
     if body.received_qty.is_some_and(|q| q.milli() < 0) {
         return Err(ApiError::invalid(
             "received_qty",
             "received_qty must not be negative",
         ));
     }
-    let transfer = app
-        .storage
-        .transfer(hq.tenant, id)
-        .await
-        .map_err(db_error)?;
+    let transfer = app.storage.transfer(hq.tenant, id).await?;
     // Only the destination's people say what arrived there.
     hq.check_store(transfer.to_store_id)?;
     Ok(Json(
         app.storage
             .receive_transfer(hq.tenant, id, body.received_qty)
-            .await
-            .map_err(db_error)?,
+            .await?,
     ))
 }

@@ -5,13 +5,14 @@
 //! invitation is also how a forgotten password is reset.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::{db_error, path_id, required_text, AppState};
+use super::{required_text, AppState};
 use crate::auth::{hash_secret, new_secret, Hq};
 use crate::roles::Role;
 use crate::storage::{Invitation, NewUser, UserInfo, UserPatch};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::{StoreId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -150,8 +151,7 @@ async fn invite(
                 invitation: kept,
             },
         )
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(InvitedUser {
@@ -171,7 +171,7 @@ async fn list(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<UserInfo>>
         .users(hq.tenant)
         .await
         .map(Json)
-        .map_err(db_error)
+        .map_err(ApiError::from)
 }
 
 /// One user (owner only).
@@ -183,14 +183,13 @@ async fn list(State(app): State<AppState>, hq: Hq) -> Result<Json<Vec<UserInfo>>
 async fn one(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<Json<UserInfo>, ApiError> {
-    let id = path_id::<Uuid>("user_id", &raw)?;
     app.storage
         .user(hq.tenant, id)
         .await
         .map(Json)
-        .map_err(db_error)
+        .map_err(ApiError::from)
 }
 
 /// Changes a user's name, role or store limits (owner only); it applies to
@@ -204,10 +203,9 @@ async fn one(
 async fn update(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
     JsonBody(body): JsonBody<UserPatchBody>,
 ) -> Result<Json<UserInfo>, ApiError> {
-    let id = path_id::<Uuid>("user_id", &raw)?;
     let name = body
         .name
         .map(|n| required_text("name", &n, 100))
@@ -222,7 +220,7 @@ async fn update(
         .update_user(hq.tenant, id, &patch)
         .await
         .map(Json)
-        .map_err(db_error)
+        .map_err(ApiError::from)
 }
 
 /// Disables a user (owner only): their sessions end at once and they cannot
@@ -235,9 +233,9 @@ async fn update(
 async fn disable(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<Json<UserInfo>, ApiError> {
-    set_disabled(app, hq, raw, true).await
+    set_disabled(app, hq, id, true).await
 }
 
 /// Lets a disabled user sign in again (owner only).
@@ -249,23 +247,22 @@ async fn disable(
 async fn enable(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<Json<UserInfo>, ApiError> {
-    set_disabled(app, hq, raw, false).await
+    set_disabled(app, hq, id, false).await
 }
 
 async fn set_disabled(
     app: AppState,
     hq: Hq,
-    raw: String,
+    id: Uuid,
     disabled: bool,
 ) -> Result<Json<UserInfo>, ApiError> {
-    let id = path_id::<Uuid>("user_id", &raw)?;
     app.storage
         .set_user_disabled(hq.tenant, id, disabled)
         .await
         .map(Json)
-        .map_err(db_error)
+        .map_err(ApiError::from)
 }
 
 /// Issues a new invitation code (owner only), replacing any earlier one: for
@@ -279,15 +276,10 @@ async fn set_disabled(
 async fn reinvite(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(id): PathIds<Uuid>,
 ) -> Result<(StatusCode, Json<InvitedUser>), ApiError> {
-    let id = path_id::<Uuid>("user_id", &raw)?;
     let (invitation_code, kept) = invitation();
-    let user = app
-        .storage
-        .reinvite_user(hq.tenant, id, &kept)
-        .await
-        .map_err(db_error)?;
+    let user = app.storage.reinvite_user(hq.tenant, id, &kept).await?;
     Ok((
         StatusCode::CREATED,
         Json(InvitedUser {

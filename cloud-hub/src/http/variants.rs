@@ -2,13 +2,14 @@
 //! (tills hear a tombstone), restore it. Its price has its own endpoint.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::{db_error, path_id, required_text, AppState};
+use super::{required_text, AppState};
 use crate::auth::Hq;
 use crate::storage::{DbError, VariantPatch};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::catalog::Placement;
+use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::item::{ItemDetails, Pack, Unit};
 use pos_shared::modifiers::ModifierGroup;
@@ -38,14 +39,12 @@ struct Ordering {
 async fn set_disabled(
     app: AppState,
     hq: Hq,
-    raw: String,
+    variant_id: VariantId,
     disabled: bool,
 ) -> Result<Json<Ordering>, ApiError> {
-    let variant_id = path_id::<VariantId>("variant_id", &raw)?;
     app.storage
         .set_disabled(hq.tenant, variant_id, disabled)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(Json(Ordering {
         variant_id,
         disabled,
@@ -62,9 +61,9 @@ async fn set_disabled(
 async fn disable(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(variant): PathIds<VariantId>,
 ) -> Result<Json<Ordering>, ApiError> {
-    set_disabled(app, hq, raw, true).await
+    set_disabled(app, hq, variant, true).await
 }
 
 /// Lets orders for the item be taken again.
@@ -76,9 +75,9 @@ async fn disable(
 async fn enable(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(variant): PathIds<VariantId>,
 ) -> Result<Json<Ordering>, ApiError> {
-    set_disabled(app, hq, raw, false).await
+    set_disabled(app, hq, variant, false).await
 }
 
 /// Tells a field sent as `null` (clear it) from one left out (keep it).
@@ -206,19 +205,14 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
 async fn update(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(variant): PathIds<VariantId>,
     JsonBody(body): JsonBody<PatchBody>,
 ) -> Result<Json<VariantRecord>, ApiError> {
-    let variant = path_id::<VariantId>("variant_id", &raw)?;
     // The patch is checked against what it changes; should another edit land
     // in between, it is checked again against that.
     let mut attempts = 0;
     loop {
-        let current = app
-            .storage
-            .catalog_item(hq.tenant, variant)
-            .await
-            .map_err(db_error)?;
+        let current = app.storage.catalog_item(hq.tenant, variant).await?;
         let patch = checked_patch(&body, &current)?;
         match app
             .storage
@@ -226,7 +220,7 @@ async fn update(
             .await
         {
             Err(DbError::State { .. }) if attempts < 3 => attempts += 1,
-            result => return result.map(Json).map_err(db_error),
+            result => return result.map(Json).map_err(ApiError::from),
         }
     }
 }
@@ -240,14 +234,10 @@ async fn update(
 async fn delete(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(variant): PathIds<VariantId>,
 ) -> Result<StatusCode, ApiError> {
-    let variant = path_id::<VariantId>("variant_id", &raw)?;
     // Deleting twice is not an error: a retried request must not fail.
-    app.storage
-        .delete_variant(hq.tenant, variant)
-        .await
-        .map_err(db_error)?;
+    app.storage.delete_variant(hq.tenant, variant).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -260,12 +250,11 @@ async fn delete(
 async fn restore(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw): Path<String>,
+    PathIds(variant): PathIds<VariantId>,
 ) -> Result<Json<VariantRecord>, ApiError> {
-    let variant = path_id::<VariantId>("variant_id", &raw)?;
     app.storage
         .restore_variant(hq.tenant, variant)
         .await
         .map(Json)
-        .map_err(db_error)
+        .map_err(ApiError::from)
 }

@@ -46,7 +46,7 @@ fn queue_error(e: QueueError) -> ApiError {
 async fn printers(
     State(app): State<AgentState>,
 ) -> Result<Json<Vec<super::PrinterView>>, ApiError> {
-    Ok(Json(app.printers.list().await.map_err(ApiError::internal)?))
+    Ok(Json(app.printers.list().await?))
 }
 
 async fn test_print(
@@ -88,24 +88,15 @@ async fn jobs(
             ));
         }
     }
-    let limit = match query.get("limit") {
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "limit",
-                    format!("limit {l:?} is not a number from 1 to 500"),
-                )
-            })?,
-        None => 50,
-    };
+    let limit = i64::from(pos_shared::http::limit_text(
+        query.get("limit").map(String::as_str),
+        50,
+        500,
+    )?);
     let jobs = app
         .store
         .call(move |c| print_jobs::list(c, sale_id.as_deref(), state.as_deref(), limit))
-        .await
-        .map_err(ApiError::internal)?;
+        .await?;
     Ok(Json(jobs))
 }
 
@@ -125,8 +116,7 @@ async fn job(
     let id = job_id(&raw)?;
     app.store
         .call(move |c| print_jobs::get(c, id))
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map(Json)
         .ok_or_else(|| no_job(id))
 }
@@ -136,7 +126,7 @@ async fn retry(
     Path(raw): Path<String>,
 ) -> Result<(StatusCode, Json<PrintJob>), ApiError> {
     let id = job_id(&raw)?;
-    match app.printers.retry(id).await.map_err(ApiError::internal)? {
+    match app.printers.retry(id).await? {
         None => Err(no_job(id)),
         Some(Ok(job)) => Ok((StatusCode::ACCEPTED, Json(job))),
         Some(Err(_)) => Err(ApiError::conflict(
@@ -152,8 +142,7 @@ async fn load_sale(app: &AgentState, raw: &str) -> Result<SaleFact, ApiError> {
         .map_err(|_| ApiError::invalid("sale_id", format!("{raw:?} is not a sale id")))?;
     app.store
         .call(move |c| sales::stored_sale(c, id))
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .ok_or_else(|| ApiError::not_found("unknown_sale", format!("this till has no sale {id}")))
 }
 

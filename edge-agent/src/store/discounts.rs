@@ -84,18 +84,11 @@ impl DiscountLimits {
     }
 }
 
-fn invalid(field: impl Into<String>, detail: impl Into<String>) -> SaleRejection {
-    SaleRejection::Invalid {
-        field: field.into(),
-        detail: detail.into(),
-    }
-}
-
 /// The amount `request` takes off `base`, checked; `field` names it in errors.
 fn amount_off(field: &str, request: &DiscountRequest, base: Money) -> Result<Money, SaleRejection> {
     let reason = request.reason.trim();
     if reason.is_empty() || reason.chars().count() > 100 {
-        return Err(invalid(
+        return Err(SaleRejection::invalid(
             format!("{field}.reason"),
             "a discount needs a reason of 1 to 100 characters",
         ));
@@ -104,7 +97,7 @@ fn amount_off(field: &str, request: &DiscountRequest, base: Money) -> Result<Mon
         (Some(pct), None) => {
             let bp = pct.milli() / 10;
             if !(1..=10_000).contains(&bp) || pct.milli() % 10 != 0 {
-                return Err(invalid(
+                return Err(SaleRejection::invalid(
                     format!("{field}.percent"),
                     "percent must be more than 0 and at most 100, to two decimals",
                 ));
@@ -113,17 +106,22 @@ fn amount_off(field: &str, request: &DiscountRequest, base: Money) -> Result<Mon
         }
         (None, Some(amount)) => {
             if amount.currency() != base.currency() || !amount.minor().is_positive() {
-                return Err(invalid(
+                return Err(SaleRejection::invalid(
                     format!("{field}.amount"),
                     format!("the amount must be a positive {} amount", base.currency()),
                 ));
             }
             amount
         }
-        _ => return Err(invalid(field, "give either percent or amount")),
+        _ => {
+            return Err(SaleRejection::invalid(
+                field,
+                "give either percent or amount",
+            ))
+        }
     };
     if off.minor() > base.minor() {
-        return Err(invalid(
+        return Err(SaleRejection::invalid(
             field,
             format!("{off} off is more than the {base} it applies to"),
         ));
@@ -277,7 +275,7 @@ pub fn authorize(
         .into_iter()
         .find(|r| asks.allows(limits, *r));
     let Some(approval) = approval else {
-        return Err(invalid(
+        return Err(SaleRejection::invalid(
             "approval",
             match needed {
                 Some(r) => format!(
@@ -289,12 +287,12 @@ pub fn authorize(
         ));
     };
     match approval {
-        Err(wrong) => Err(invalid("approval", wrong.to_string())),
-        Ok(a) if asks.min_role.is_some_and(|r| a.role < r) => Err(invalid(
+        Err(wrong) => Err(SaleRejection::invalid("approval", wrong.to_string())),
+        Ok(a) if asks.min_role.is_some_and(|r| a.role < r) => Err(SaleRejection::invalid(
             "approval",
             format!("{} may not approve {}", a.who.name, asks.action),
         )),
-        Ok(a) if !asks.allows(limits, a.role) => Err(invalid(
+        Ok(a) if !asks.allows(limits, a.role) => Err(SaleRejection::invalid(
             "approval",
             format!(
                 "{} may approve discounts up to {}%, not {pct}",

@@ -15,7 +15,7 @@
 
 use super::catalog::{product_by_barcode, ProductView};
 use super::discounts::{self, DiscountRequest};
-use super::sales::{invalid, NegativeStock, SalePolicy, SaleRejection, SaleRequest};
+use super::sales::{NegativeStock, SalePolicy, SaleRejection, SaleRequest};
 use super::scale_labels::{resolve_line, ResolvedLine};
 use super::StoreResult;
 use pos_shared::limits;
@@ -39,10 +39,13 @@ pub(crate) fn resolve_lines(
     policy: &SalePolicy,
 ) -> Result<Vec<ResolvedLine>, SaleRejection> {
     if request.lines.is_empty() {
-        return Err(invalid("lines", "a sale needs at least one line"));
+        return Err(SaleRejection::invalid(
+            "lines",
+            "a sale needs at least one line",
+        ));
     }
     if request.lines.len() > limits::MAX_SALE_LINES {
-        return Err(invalid(
+        return Err(SaleRejection::invalid(
             "lines",
             format!("a sale has at most {} lines", limits::MAX_SALE_LINES),
         ));
@@ -76,7 +79,7 @@ pub(crate) fn price_bill(
     }
     for (i, (p, resolved)) in products.iter().zip(barcodes).enumerate() {
         if let Err(e) = check_qty(p, resolved) {
-            return Ok(Err(invalid(format!("lines[{i}].qty"), e)));
+            return Ok(Err(SaleRejection::invalid(format!("lines[{i}].qty"), e)));
         }
     }
     let warnings = match check_stock(policy.negative_stock, &products, barcodes) {
@@ -95,12 +98,22 @@ pub(crate) fn price_bill(
         let chosen = match pos_shared::modifiers::choose(&p.modifiers, &request.lines[i].modifiers)
         {
             Ok(c) => c,
-            Err(e) => return Ok(Err(invalid(format!("lines[{i}].modifiers"), e))),
+            Err(e) => {
+                return Ok(Err(SaleRejection::invalid(
+                    format!("lines[{i}].modifiers"),
+                    e,
+                )))
+            }
         };
         for c in &chosen {
             unit_price = match unit_price.checked_add(c.price) {
                 Ok(u) => u,
-                Err(e) => return Ok(Err(invalid(format!("lines[{i}].modifiers"), e.to_string()))),
+                Err(e) => {
+                    return Ok(Err(SaleRejection::invalid(
+                        format!("lines[{i}].modifiers"),
+                        e.to_string(),
+                    )))
+                }
             };
         }
         chosen_modifiers.push(chosen);
@@ -108,13 +121,13 @@ pub(crate) fn price_bill(
         if let Some(o) = &request.lines[i].price_override {
             let reason = o.reason.trim();
             if reason.is_empty() || reason.chars().count() > 100 {
-                return Ok(Err(invalid(
+                return Ok(Err(SaleRejection::invalid(
                     format!("lines[{i}].price_override.reason"),
                     "a price override needs a reason of 1 to 100 characters",
                 )));
             }
             if o.price.is_negative() || o.price.currency() != unit_price.currency() {
-                return Ok(Err(invalid(
+                return Ok(Err(SaleRejection::invalid(
                     format!("lines[{i}].price_override.price"),
                     format!(
                         "the price must be a {} amount of zero or more",
@@ -123,7 +136,10 @@ pub(crate) fn price_bill(
                 )));
             }
             if let Err(e) = limits::check_price(o.price) {
-                return Ok(Err(invalid(format!("lines[{i}].price_override.price"), e)));
+                return Ok(Err(SaleRejection::invalid(
+                    format!("lines[{i}].price_override.price"),
+                    e,
+                )));
             }
             price_override = Some(PriceOverride {
                 catalog_price: unit_price,
@@ -137,18 +153,23 @@ pub(crate) fn price_bill(
                 true => "barcode",
                 false => "modifiers",
             };
-            return Ok(Err(invalid(format!("lines[{i}].{at}"), e)));
+            return Ok(Err(SaleRejection::invalid(format!("lines[{i}].{at}"), e)));
         }
         overrides.push(price_override);
         let gross_net = match unit_price.times(req.qty) {
             Ok(m) if m.currency() == currency => m,
             Ok(_) => {
-                return Ok(Err(invalid(
+                return Ok(Err(SaleRejection::invalid(
                     format!("lines[{i}]"),
                     "items in one sale must share a currency",
                 )))
             }
-            Err(e) => return Ok(Err(invalid(format!("lines[{i}].qty"), e.to_string()))),
+            Err(e) => {
+                return Ok(Err(SaleRejection::invalid(
+                    format!("lines[{i}].qty"),
+                    e.to_string(),
+                )))
+            }
         };
         priced.push((unit_price, gross_net));
     }
@@ -195,14 +216,24 @@ pub(crate) fn price_bill(
         let tax = match &p.tax {
             Some(class) => match pos_shared::tax::line_tax(net, class, policy.igst) {
                 Ok(t) => Some(t),
-                Err(e) => return Ok(Err(invalid(format!("lines[{i}]"), e.to_string()))),
+                Err(e) => {
+                    return Ok(Err(SaleRejection::invalid(
+                        format!("lines[{i}]"),
+                        e.to_string(),
+                    )))
+                }
             },
             None => None,
         };
         let line_total = match &tax {
             Some(t) => match t.gross(net) {
                 Ok(g) => g,
-                Err(e) => return Ok(Err(invalid(format!("lines[{i}]"), e.to_string()))),
+                Err(e) => {
+                    return Ok(Err(SaleRejection::invalid(
+                        format!("lines[{i}]"),
+                        e.to_string(),
+                    )))
+                }
             },
             None => net,
         };
@@ -222,7 +253,7 @@ pub(crate) fn price_bill(
     }
     let total = match Money::sum(currency, lines.iter().map(|l| &l.line_total)) {
         Ok(t) => t,
-        Err(e) => return Ok(Err(invalid("lines", e.to_string()))),
+        Err(e) => return Ok(Err(SaleRejection::invalid("lines", e.to_string()))),
     };
     Ok(Ok(PricedBill {
         lines,
@@ -313,7 +344,7 @@ fn check_stock(
         if qty > p.available {
             let message = format!("{} in stock of {}, {} sold", p.available, p.name, qty);
             if policy == NegativeStock::Block {
-                return Err(invalid(
+                return Err(SaleRejection::invalid(
                     format!("lines[{i}].qty"),
                     format!("only {message}"),
                 ));

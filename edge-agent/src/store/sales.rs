@@ -91,7 +91,7 @@ pub fn fingerprint(request: &SaleRequest) -> String {
 pub fn precheck(request: &SaleRequest) -> Result<(), SaleRejection> {
     use pos_shared::limits::MAX_SALE_LINES;
     if request.lines.len() > MAX_SALE_LINES {
-        return Err(invalid(
+        return Err(SaleRejection::invalid(
             "lines",
             format!(
                 "a sale has at most {MAX_SALE_LINES} lines, this one {}; split it into several bills",
@@ -101,7 +101,7 @@ pub fn precheck(request: &SaleRequest) -> Result<(), SaleRejection> {
     }
     if let Some(id) = request.sale_id {
         if id.as_uuid().get_version_num() != 7 {
-            return Err(invalid(
+            return Err(SaleRejection::invalid(
                 "sale_id",
                 format!("{id} is not a UUIDv7; mint sale ids as UUIDv7 (time-ordered)"),
             ));
@@ -148,10 +148,13 @@ pub enum SaleRejection {
     UnknownBarcode { field: String, barcode: String },
 }
 
-pub(crate) fn invalid(field: impl Into<String>, detail: impl Into<String>) -> SaleRejection {
-    SaleRejection::Invalid {
-        field: field.into(),
-        detail: detail.into(),
+impl SaleRejection {
+    /// The field at fault and words for the cashier.
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        SaleRejection::Invalid {
+            field: field.into(),
+            detail: detail.into(),
+        }
     }
 }
 
@@ -259,14 +262,14 @@ pub fn record_sale(
     };
     let currency = total.currency();
     if request.tenders.is_empty() {
-        return Ok(SaleResult::Rejected(invalid(
+        return Ok(SaleResult::Rejected(SaleRejection::invalid(
             "tenders",
             "a sale needs at least one tender",
         )));
     }
     for (i, t) in request.tenders.iter().enumerate() {
         if t.amount.currency() != currency {
-            return Ok(SaleResult::Rejected(invalid(
+            return Ok(SaleResult::Rejected(SaleRejection::invalid(
                 format!("tenders[{i}].amount.currency"),
                 format!("this store sells in {currency}"),
             )));
@@ -274,7 +277,12 @@ pub fn record_sale(
     }
     let tendered = match Money::sum(currency, request.tenders.iter().map(|t| &t.amount)) {
         Ok(t) => t,
-        Err(e) => return Ok(SaleResult::Rejected(invalid("tenders", e.to_string()))),
+        Err(e) => {
+            return Ok(SaleResult::Rejected(SaleRejection::invalid(
+                "tenders",
+                e.to_string(),
+            )))
+        }
     };
     let has_cash = request
         .tenders
@@ -288,7 +296,7 @@ pub fn record_sale(
     let change_due = match tendered.checked_sub(payable) {
         Ok(c) if !c.is_negative() => c,
         _ => {
-            return Ok(SaleResult::Rejected(invalid(
+            return Ok(SaleResult::Rejected(SaleRejection::invalid(
                 "tenders",
                 format!("tendered {tendered} is short of the {payable} due"),
             )))
@@ -307,7 +315,7 @@ pub fn record_sale(
                 so_far > most
             })
             .unwrap_or(request.tenders.len() - 1);
-        return Ok(SaleResult::Rejected(invalid(
+        return Ok(SaleResult::Rejected(SaleRejection::invalid(
             format!("tenders[{culprit}].amount"),
             format!(
                 "tendered {tendered} against {payable} due would give {change_due} in change; \
@@ -330,7 +338,12 @@ pub fn record_sale(
         Some(text) => {
             let phone = match super::customers::normalize_phone(text) {
                 Ok(p) => p,
-                Err(e) => return Ok(SaleResult::Rejected(invalid("customer_phone", e))),
+                Err(e) => {
+                    return Ok(SaleResult::Rejected(SaleRejection::invalid(
+                        "customer_phone",
+                        e,
+                    )))
+                }
             };
             let profile = super::customers::get(&tx, &phone)?.unwrap_or_default();
             Some(SaleCustomer {
@@ -359,7 +372,9 @@ pub fn record_sale(
         customer,
     };
     if let Err(e) = sale.validate() {
-        return Ok(SaleResult::Rejected(invalid(e.field, e.message)));
+        return Ok(SaleResult::Rejected(SaleRejection::invalid(
+            e.field, e.message,
+        )));
     }
     let asked = request
         .fingerprint

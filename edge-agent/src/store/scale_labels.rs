@@ -6,13 +6,6 @@ use super::sales::{SaleLineRequest, SaleRejection};
 use pos_shared::gs1::VariableMeasureRule;
 use pos_shared::{Gtin, Qty};
 
-fn invalid(field: impl Into<String>, detail: impl Into<String>) -> SaleRejection {
-    SaleRejection::Invalid {
-        field: field.into(),
-        detail: detail.into(),
-    }
-}
-
 /// Parses a scale label layout: `prefix:item_digits:weight|price:value_digits:decimals[:check]`,
 /// e.g. `21:5:weight:5:3` (kg to the gram) or `22:4:price:5:2:check`.
 pub fn parse_scale_rule(spec: &str) -> Result<VariableMeasureRule, String> {
@@ -69,14 +62,18 @@ pub(crate) fn resolve_line(
     let field = format!("lines[{i}].barcode");
     let qty_field = format!("lines[{i}].qty");
     let measured = pos_shared::gs1::parse_variable_measure(&line.barcode, rules)
-        .map_err(|e| invalid(&field, e.to_string()))?;
+        .map_err(|e| SaleRejection::invalid(&field, e.to_string()))?;
     let Some(vm) = measured else {
-        let lookup = Gtin::parse(&line.barcode).map_err(|e| invalid(&field, e.to_string()))?;
+        let lookup = Gtin::parse(&line.barcode)
+            .map_err(|e| SaleRejection::invalid(&field, e.to_string()))?;
         let qty = line
             .qty
-            .ok_or_else(|| invalid(&qty_field, "quantity is required"))?;
+            .ok_or_else(|| SaleRejection::invalid(&qty_field, "quantity is required"))?;
         if !qty.is_positive() {
-            return Err(invalid(qty_field, "quantity must be positive"));
+            return Err(SaleRejection::invalid(
+                qty_field,
+                "quantity must be positive",
+            ));
         }
         return Ok(ResolvedLine {
             lookup,
@@ -86,15 +83,16 @@ pub(crate) fn resolve_line(
         });
     };
     if line.qty.is_some() {
-        return Err(invalid(
+        return Err(SaleRejection::invalid(
             qty_field,
             "this label carries its own weight or price; leave qty out",
         ));
     }
     // The catalog lists a weighed item under its label with the value zeroed.
     let body = format!("{:0<12}", vm.item_code);
-    let lookup = Gtin::with_check_digit(&body).map_err(|e| invalid(&field, e.to_string()))?;
-    let zero = || invalid(&field, "the label's weight or price is zero");
+    let lookup =
+        Gtin::with_check_digit(&body).map_err(|e| SaleRejection::invalid(&field, e.to_string()))?;
+    let zero = || SaleRejection::invalid(&field, "the label's weight or price is zero");
     match (vm.weight(), vm.price_minor(2)) {
         (Some(w), _) if w.is_positive() => Ok(ResolvedLine {
             lookup,
