@@ -64,20 +64,78 @@ pub(crate) fn judge_duplicate(
     }
 }
 
+/// How much work one transaction of an upload takes on: a fact counts one,
+/// plus one per stock movement it makes. A 1,000-line sale is a commit of its
+/// own; a run of small sales shares one.
+pub(crate) const FACTS_WORK_PER_COMMIT: usize = 2_000;
+
+/// Splits an upload's facts, in order, into runs of at most
+/// [`FACTS_WORK_PER_COMMIT`] work (a single bigger fact is a run alone).
+pub(crate) fn commit_chunks<T>(facts: &[(Envelope<Fact>, T)]) -> Vec<&[(Envelope<Fact>, T)]> {
+    chunk_by_work(
+        facts,
+        |(envelope, _)| {
+            1 + match &envelope.data {
+                Fact::Sale(sale) => sale.lines.len(),
+                Fact::Return(ret) => ret.lines.len(),
+                Fact::ShiftClosed(_) | Fact::Audit(_) => 0,
+            }
+        },
+        FACTS_WORK_PER_COMMIT,
+    )
+}
+
+/// Consecutive runs of `items` whose work adds up to at most `most`; an item
+/// heavier than that alone is a run of its own.
+fn chunk_by_work<T>(items: &[T], work: impl Fn(&T) -> usize, most: usize) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    let (mut start, mut taken) = (0, 0);
+    for (i, item) in items.iter().enumerate() {
+        let w = work(item);
+        if i > start && taken + w > most {
+            chunks.push(&items[start..i]);
+            (start, taken) = (i, 0);
+        }
+        taken += w;
+    }
+    if start < items.len() {
+        chunks.push(&items[start..]);
+    }
+    chunks
+}
+
 /// Implements the fact write and read paths on `$storage`.
 macro_rules! sql_fact_paths {
     ($storage:ty) => {
         impl $storage {
-            /// Stores checked facts in one transaction, each in a savepoint of its
-            /// own, so a refused one leaves no trace and never holds up the rest.
+            /// Stores checked facts, each in a savepoint of its own, so a refused
+            /// one leaves no trace and never holds up the rest. The facts go in
+            /// transactions of bounded work ([`FACTS_WORK_PER_COMMIT`]): the
+            /// tenant's lock is held for one of them at a time, so five tills
+            /// draining big backlogs take turns instead of queueing behind a
+            /// whole upload each, and work done before a till gives up waiting
+            /// stays done (its retry finds those facts as duplicates).
             async fn store_facts(
                 &self,
                 device: &DeviceIdentity,
                 facts: &[(Envelope<Fact>, String)],
             ) -> DbResult<Vec<FactStored>> {
-                if facts.is_empty() {
-                    return Ok(Vec::new());
+                let mut outcomes = Vec::with_capacity(facts.len());
+                for chunk in $crate::storage::sql_facts::commit_chunks(facts) {
+                    let stored = self.store_fact_chunk(device, chunk).await?;
+                    if stored.contains(&FactStored::Accepted) {
+                        self.feed_changed();
+                    }
+                    outcomes.extend(stored);
                 }
+                Ok(outcomes)
+            }
+
+            async fn store_fact_chunk(
+                &self,
+                device: &DeviceIdentity,
+                facts: &[(Envelope<Fact>, String)],
+            ) -> DbResult<Vec<FactStored>> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, device.tenant_id).await?;
                 let mut outcomes = Vec::with_capacity(facts.len());
@@ -104,9 +162,6 @@ macro_rules! sql_fact_paths {
                     outcomes.push(outcome);
                 }
                 tx.commit().await?;
-                if outcomes.contains(&FactStored::Accepted) {
-                    self.feed_changed();
-                }
                 Ok(outcomes)
             }
 
@@ -345,3 +400,27 @@ macro_rules! sql_fact_paths {
 }
 
 pub(crate) use sql_fact_paths;
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_by_work;
+
+    #[test]
+    fn an_upload_is_committed_in_runs_of_bounded_work() {
+        let sizes = [1, 1, 26, 1001, 3000, 1, 500, 500, 2];
+        let runs = chunk_by_work(&sizes, |w| *w, 1000);
+        let runs: Vec<Vec<usize>> = runs.iter().map(|r| r.to_vec()).collect();
+        assert_eq!(
+            runs,
+            vec![
+                vec![1, 1, 26],
+                vec![1001],
+                vec![3000],
+                vec![1, 500],
+                vec![500, 2],
+            ]
+        );
+        assert_eq!(runs.concat(), sizes, "every fact once, in order");
+        assert!(chunk_by_work::<usize>(&[], |w| *w, 10).is_empty());
+    }
+}
