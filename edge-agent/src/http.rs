@@ -63,6 +63,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(crate::audit_api::routes())
         .merge(crate::ui::routes())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(crate::loopback_guard::guard))
         .with_state(state)
 }

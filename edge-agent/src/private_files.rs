@@ -11,15 +11,24 @@ use std::fs::OpenOptions;
 use std::io;
 use std::path::Path;
 
-/// Creates `dir` and any missing parents, each readable only by this user; a
-/// directory that already exists keeps the mode it has (an installer may have
-/// set it on purpose).
+/// Creates `dir` and any missing parents, each readable only by this user,
+/// and narrows `dir` itself to this user when it exists with a wider mode (a
+/// restored backup, a hand-made directory): its file names and the database
+/// beside the credential are nobody else's business.
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    builder.create(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(dir)?.permissions().mode() & 0o777 != 0o700 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
 }
 
 /// Options that create a file readable and writable only by this user.
@@ -71,7 +80,14 @@ mod tests {
         assert_eq!(mode(&data), 0o700);
         assert_eq!(mode(&root.path().join("pos")), 0o700);
         create_dir(&data).unwrap();
-        assert_eq!(mode(root.path()), 0o755, "an existing dir keeps its mode");
+        assert_eq!(
+            mode(root.path()),
+            0o755,
+            "an existing parent keeps its mode"
+        );
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        create_dir(&data).unwrap();
+        assert_eq!(mode(&data), 0o700, "a widened data dir is narrowed again");
 
         let file = data.join("f");
         options().write(true).create(true).open(&file).unwrap();

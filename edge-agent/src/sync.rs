@@ -88,10 +88,12 @@ impl LinkStatus {
             SyncState::Revoked
         } else if !self.reachable {
             SyncState::Offline
+        } else if waited.is_some_and(|ms| ms > stall_after.as_millis() as i64) {
+            // The hub answers but sales have waited too long, whatever the
+            // reason (refusals included): the one word a supervisor must act on.
+            SyncState::Stalled
         } else if self.upload_refused.is_some() {
             SyncState::Degraded
-        } else if waited.is_some_and(|ms| ms > stall_after.as_millis() as i64) {
-            SyncState::Stalled
         } else {
             SyncState::Online
         }
@@ -374,8 +376,9 @@ impl Syncer {
                             l.reachable = true;
                             l.revoked = true;
                         }
-                        // A hub that answers, even with a refusal, is reachable.
-                        Some(HubError::Refused { .. }) => {
+                        // A hub that answers, even with a refusal or an answer
+                        // the till cannot use, is reachable.
+                        Some(HubError::Refused { .. } | HubError::BadAnswer(_)) => {
                             l.reachable = true;
                             if channel == Channel::Upload {
                                 l.upload_refused = Some(e.to_string());
@@ -704,7 +707,12 @@ mod tests {
             upload_refused: Some("hub answered 400: bad".into()),
             ..Default::default()
         };
-        assert_eq!(refused.state(old, stall), SyncState::Degraded);
+        assert_eq!(refused.state(fresh, stall), SyncState::Degraded);
+        assert_eq!(
+            refused.state(old, stall),
+            SyncState::Stalled,
+            "refused for longer than the stall time is stalled"
+        );
         let revoked = LinkStatus {
             reachable: true,
             revoked: true,

@@ -677,3 +677,81 @@ async fn cash_past_what_a_drawer_holds_is_refused_and_the_shift_still_closes() {
     assert_eq!(z["variance"]["minor"], 0);
     till.agent.stop();
 }
+
+/// A shift can always be reported and closed: a float in a currency the store
+/// does not sell in is refused, and a bill that would take the shift's takings
+/// past what one report holds waits for the next shift.
+#[tokio::test]
+async fn a_shift_is_never_left_unreportable() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let mut gold = soap();
+    gold.name = "Gold bar".into();
+    gold.sku = "GOLD-1KG".into();
+    gold.price = pos_shared::Money::inr(pos_shared::limits::MAX_PRICE_MINOR);
+    gold.tax = None;
+    add_items(dir.path(), credential.store_id, 5, vec![gold]);
+    let till = start_till(dir.path()).await;
+
+    let (status, problem) = post_json(
+        &till,
+        "/v1/shifts",
+        json!({"cashier": "Asha", "opening_float": {"minor": 500, "currency": "USD"}}),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("opening_float")),
+        "{problem}"
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("INR"),
+        "{problem}"
+    );
+    assert_eq!(shifts_on_disk(dir.path()), (0, 0));
+    let (status, _) = post_json(
+        &till,
+        "/v1/shifts",
+        json!({"cashier": "Asha", "opening_float": inr(100_000)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Each bill: 1,000 lines of 100,000 bars at the largest price, 10^18 paise.
+    let line = json!({"barcode": SOAP, "qty": "100000"});
+    let bill = |n: usize| {
+        json!({"lines": vec![line.clone(); 1000],
+               "tenders": [tender("card", 1_000_000_000_000_000_000, Some(&format!("AP{n:04}")))]})
+    };
+    for n in 0..2 {
+        let (status, sale) = till.sell(bill(n)).await;
+        assert_eq!(status, StatusCode::CREATED, "{sale}");
+    }
+    let (status, problem) = till.sell(bill(2)).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("shift")),
+        "{problem}"
+    );
+    let (status, x) = till.get("/v1/shifts/current").await;
+    assert_eq!(status, StatusCode::OK, "{x}");
+    assert_eq!(x["sales_count"], 2);
+    let (status, z) = post_json(
+        &till,
+        "/v1/shifts/current/close",
+        json!({"counted_cash": inr(100_000)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{z}");
+    // The next shift takes the bill.
+    let (status, _) = post_json(
+        &till,
+        "/v1/shifts",
+        json!({"cashier": "Asha", "opening_float": inr(0)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, sale) = till.sell(bill(3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    till.agent.stop();
+}

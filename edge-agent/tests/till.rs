@@ -138,6 +138,16 @@ async fn bad_input_is_refused_by_name_and_writes_nothing() {
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let b: serde_json::Value = r.json().await.unwrap();
     assert_eq!(b["type"], "payload_too_large", "{b}");
+    // A method the path does not take is a problem body too.
+    let r = till
+        .http
+        .delete(format!("{}/v1/sales", till.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let b: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(b["type"], "method_not_allowed", "{b}");
 
     assert_eq!(
         on_disk(dir.path()),
@@ -168,14 +178,25 @@ async fn a_retried_sale_is_recorded_once_and_numbers_survive_restart() {
     assert_eq!(s, StatusCode::OK, "{again}");
     assert_eq!(again, first, "the retry returns the recorded sale");
     assert_eq!(on_disk(dir.path()).0, 1);
+    // A sale made without an id, retried under the id the till gave back, is
+    // the same sale.
+    let basket = json!({"lines": [{"barcode": RICE, "qty": "0.25"}], "tenders": cash(2500)});
+    let (s, made) = till.sell(basket.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let mut retry = basket;
+    retry["sale_id"] = made["sale_id"].clone();
+    let (s, again) = till.sell(retry).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again["receipt_no"], made["receipt_no"]);
+    assert_eq!(on_disk(dir.path()).0, 2);
     till.agent.stop();
 
     let till = start_till(dir.path()).await;
     let (_, next) = till
         .sell(json!({"lines": [{"barcode": RICE, "qty": 1}], "tenders": cash(6250)}))
         .await;
-    assert_eq!(next["receipt_no"], "T1-000002");
-    assert_eq!(till.available(RICE).await, "8.5");
+    assert_eq!(next["receipt_no"], "T1-000003");
+    assert_eq!(till.available(RICE).await, "8.25");
     till.agent.stop();
 }
 

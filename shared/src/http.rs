@@ -64,6 +64,15 @@ impl ApiError {
     }
 
     /// 503: a dependency is down for now; worth retrying.
+    /// 405: the path exists, the method does not.
+    pub fn method_not_allowed() -> Self {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this endpoint does not take that method; the API description lists the ones it does",
+        )
+    }
+
     pub fn unavailable(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
     }

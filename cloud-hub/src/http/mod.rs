@@ -92,6 +92,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(acting_for))
         .with_state(state)
 }

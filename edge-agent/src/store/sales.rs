@@ -81,7 +81,12 @@ pub struct SaleRequest {
 /// What identifies a sale request's content: a retry of the same basket with
 /// the same id is the same sale; the same id with another basket is not.
 pub fn fingerprint(request: &SaleRequest) -> String {
-    let json = serde_json::to_vec(request).unwrap_or_default();
+    // The basket and tenders, not the id: a retry that names the id the till
+    // gave back is the same sale as the request that left it out.
+    let mut basket = request.clone();
+    basket.sale_id = None;
+    basket.fingerprint = None;
+    let json = serde_json::to_vec(&basket).unwrap_or_default();
     let digest = Sha256::digest(&json);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -261,6 +266,9 @@ pub fn record_sale(
         Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
     };
     let currency = total.currency();
+    if let Some(rejection) = past_shift_capacity(&tx, total)? {
+        return Ok(SaleResult::Rejected(rejection));
+    }
     if request.tenders.is_empty() {
         return Ok(SaleResult::Rejected(SaleRejection::invalid(
             "tenders",
@@ -489,6 +497,42 @@ fn write_sale(
         sale.occurred_at,
         Fact::Sale(sale.clone()),
     )
+}
+
+/// The most one shift's sales may take in all, in minor units: a quarter of
+/// what an `i64` holds, so every figure of its report (tenders, change, GST,
+/// refunds) still fits one. A bill past it waits for the next shift.
+const SHIFT_TAKINGS_MAX: i64 = i64::MAX / 4;
+
+/// Refuses a bill that would take the open shift's sales past
+/// [`SHIFT_TAKINGS_MAX`], so the shift can always be reported and closed.
+fn past_shift_capacity(conn: &Connection, total: Money) -> StoreResult<Option<SaleRejection>> {
+    // TOTAL() sums in floating point: it cannot overflow, and the margin
+    // below i64::MAX dwarfs its rounding.
+    let taken: Option<f64> = conn
+        .query_row(
+            "SELECT TOTAL(s.total_minor) FROM sales s \
+             JOIN shifts sh ON sh.id = s.shift_id WHERE sh.closed_at_ms IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let open: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM shifts WHERE closed_at_ms IS NULL)",
+        [],
+        |r| r.get(0),
+    )?;
+    if !open || taken.unwrap_or(0.0) + total.minor() as f64 <= SHIFT_TAKINGS_MAX as f64 {
+        return Ok(None);
+    }
+    Ok(Some(SaleRejection::invalid(
+        "shift",
+        format!(
+            "this bill of {total} would take the open shift past the {} one shift's report can hold; \
+             close the shift and open a new one to ring it up",
+            Money::new(SHIFT_TAKINGS_MAX, total.currency())
+        ),
+    )))
 }
 
 pub fn stored_sale(conn: &Connection, id: SaleId) -> StoreResult<Option<SaleFact>> {

@@ -126,6 +126,19 @@ pub fn open(
     if let Some(current) = open_shift(&tx)? {
         return Ok(Err(ShiftRejection::AlreadyOpen(current.opened_by)));
     }
+    // The drawer holds the money the store sells in: a float in another
+    // currency would make every report of the shift impossible to add up.
+    let sells_in: Option<String> = tx
+        .query_row("SELECT currency FROM variants LIMIT 1", [], |r| r.get(0))
+        .optional()?;
+    if let Some(sells_in) = sells_in {
+        if sells_in != request.opening_float.currency().as_str() {
+            return Ok(Err(invalid(
+                "opening_float",
+                format!("this store sells in {sells_in}; the float must be in {sells_in}"),
+            )));
+        }
+    }
     tx.execute(
         "INSERT INTO shifts (id, opened_by, opened_at_ms, opening_float_minor, currency) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
