@@ -309,8 +309,10 @@ async fn create_sale(
     }
 }
 
+/// What `GET /v1/sync/status` answers and the `sync_status` event carries.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Serialize)]
-struct SyncStatus {
+pub(crate) struct SyncStatus {
     enrolled: bool,
     store_id: Option<StoreId>,
     terminal_id: Option<TerminalId>,

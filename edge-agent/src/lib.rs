@@ -30,6 +30,8 @@ pub mod shifts_api;
 pub mod store;
 pub mod sync;
 pub mod ui;
+#[cfg(feature = "ts")]
+pub mod ui_types;
 pub mod usb;
 
 use config::AgentConfig;

@@ -13,6 +13,7 @@ use tokio::sync::broadcast;
 /// Longest barcode accepted; GS1 DataMatrix tops out well below this.
 pub const MAX_SCAN_LEN: usize = 512;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScanEvent {
     /// Which scanner: `keyboard`, `serial:/dev/ttyACM0`, …

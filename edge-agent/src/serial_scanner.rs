@@ -116,6 +116,7 @@ impl SerialScanner {
 }
 
 /// What the till shows about a device.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct DeviceStatus {
     pub kind: &'static str,

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 const MAX_FAILURES: u32 = 5;
 const LOCKOUT: Duration = Duration::from_secs(300);
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SignedIn {
     pub staff_id: StaffId,
@@ -55,9 +56,10 @@ pub fn routes() -> Router<AgentState> {
     Router::new().route("/v1/session", get(current).post(sign_in).delete(sign_out))
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SignInRequest {
+pub(crate) struct SignInRequest {
     code: String,
     pin: String,
 }

@@ -38,6 +38,7 @@ const DOCUMENT_RESYNC: Duration = Duration::from_secs(30);
 const MAX_DOCUMENT_ROUNDS: usize = 12;
 
 /// The sync status in words, as the cashier and HQ see it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
@@ -64,6 +65,7 @@ pub enum Channel {
 }
 
 /// The live part of the sync status; queue depth and cursor come from the database.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LinkStatus {
     /// The state is `online`: the hub answers and takes the facts.

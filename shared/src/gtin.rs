@@ -7,6 +7,9 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
+/// A GTIN with a valid check digit. Answered as 14 digits (`"08901234567890"`);
+/// 8, 12, 13 or 14 digits are accepted.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Gtin(String);
 

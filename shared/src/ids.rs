@@ -15,8 +15,9 @@ macro_rules! id_type {
         $(#[$doc])*
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[serde(transparent)]
-        pub struct $name(Uuid);
+        pub struct $name(#[cfg_attr(feature = "ts", ts(type = "string"))] Uuid);
 
         impl $name {
             /// Mints a new time-ordered id.

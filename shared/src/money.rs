@@ -9,8 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// An ISO 4217 currency code: three upper-case ASCII letters.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Currency([u8; 3]);
+pub struct Currency(#[cfg_attr(feature = "ts", ts(type = "string"))] [u8; 3]);
 
 impl Currency {
     pub const INR: Currency = Currency(*b"INR");
@@ -60,8 +61,10 @@ pub enum MoneyError {
     BadAmount(String),
 }
 
-/// An amount of money in minor units (paise for INR).
+/// An amount of money in minor units (paise for INR): `{"minor": 4550,
+/// "currency": "INR"}` is ₹45.50. Never a float.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
     minor: i64,

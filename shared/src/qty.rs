@@ -13,8 +13,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::ops::Neg;
 
+/// A quantity in thousandths of a unit. On the wire an exact decimal string
+/// such as `"1.25"` or `"3"` (at most three decimals); never a float.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Qty(i64);
+pub struct Qty(#[cfg_attr(feature = "ts", ts(type = "string"))] i64);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QtyError {

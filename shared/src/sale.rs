@@ -9,6 +9,7 @@ use crate::{
 use serde::{Deserialize, Serialize};
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleLine {
     /// The stock movement this line makes; minted with the sale.
@@ -23,19 +24,24 @@ pub struct SaleLine {
     pub line_total: Money,
     /// GST on the line, for items with a tax class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub tax: Option<crate::tax::LineTax>,
     /// Taken off `unit_price × qty` before GST.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub discount: Option<LineDiscount>,
     /// Set when the unit price is not the catalog's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub price_override: Option<PriceOverride>,
     /// Modifiers and add-ons chosen; their prices are in `unit_price`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub modifiers: Vec<crate::modifiers::ChosenModifier>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceOverride {
     /// What the catalog said.
@@ -44,6 +50,7 @@ pub struct PriceOverride {
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineDiscount {
     pub amount: Money,
@@ -52,6 +59,7 @@ pub struct LineDiscount {
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TenderMethod {
@@ -73,12 +81,14 @@ impl TenderMethod {
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tender {
     pub method: TenderMethod,
     pub amount: Money,
     /// Required for card and UPI, so the payment can be traced; none for cash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reference: Option<String>,
 }
 
@@ -87,6 +97,7 @@ pub struct Tender {
 pub const MAX_ROUNDING_MINOR: i64 = 500;
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleFact {
     pub sale_id: SaleId,
@@ -102,19 +113,24 @@ pub struct SaleFact {
     /// What the total was rounded by to the store's cash unit, on bills with a
     /// cash tender; the customer pays `total + rounding`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub rounding: Option<Money>,
     /// Who approved a discount beyond the cashier's own limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub discount_approved_by: Option<SaleCashier>,
     /// Who rang it up, when staff sign in at the till.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub cashier: Option<SaleCashier>,
     /// Who bought, when the cashier took their number (GSTIN for B2B invoices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub customer: Option<SaleCustomer>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleCashier {
     pub staff_id: crate::StaffId,
@@ -122,12 +138,15 @@ pub struct SaleCashier {
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleCustomer {
     pub phone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub gstin: Option<crate::gstin::Gstin>,
 }
 

@@ -10,6 +10,7 @@ use crate::{Currency, Money, MoneyError, ShiftId, StoreId, TerminalId, Timestamp
 use serde::{Deserialize, Serialize};
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenderTotal {
     pub method: TenderMethod,
@@ -18,6 +19,7 @@ pub struct TenderTotal {
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaxTotal {
     pub rate_bp: u32,
@@ -28,6 +30,7 @@ pub struct TaxTotal {
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShiftReport {
     pub shift_id: ShiftId,
@@ -37,6 +40,7 @@ pub struct ShiftReport {
     pub opened_at: Timestamp,
     /// Set on the Z report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub closed_at: Option<Timestamp>,
     pub opening_float: Money,
     pub sales_count: u64,
@@ -61,9 +65,11 @@ pub struct ShiftReport {
     /// Float + cash taken − change − cash refunded + cash in − cash out.
     pub expected_cash: Money,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub counted_cash: Option<Money>,
     /// Counted − expected: negative is a shortage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub variance: Option<Money>,
 }
 

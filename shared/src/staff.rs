@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 /// Roles, in order of what they may do.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = StaffRole))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

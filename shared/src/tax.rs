@@ -20,6 +20,7 @@ pub const MAX_RATE_BP: u32 = 4000;
 
 /// How an item is taxed.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaxClass {
@@ -29,6 +30,7 @@ pub struct TaxClass {
     pub inclusive: bool,
     /// Harmonized System of Nomenclature code: 4, 6 or 8 digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub hsn: Option<String>,
 }
 
@@ -65,12 +67,14 @@ impl TaxClass {
 
 /// A line's tax, as recorded on the sale.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineTax {
     pub rate_bp: u32,
     pub inclusive: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub hsn: Option<String>,
     pub taxable: Money,
     pub cgst: Money,

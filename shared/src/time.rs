@@ -9,8 +9,11 @@ use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+/// An instant in UTC, to the millisecond. On the wire RFC 3339 text such as
+/// `"2026-11-23T10:15:00.123Z"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Timestamp(i64);
+pub struct Timestamp(#[cfg_attr(feature = "ts", ts(type = "string"))] i64);
 
 impl Timestamp {
     pub fn now() -> Self {

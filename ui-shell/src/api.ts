@@ -1,130 +1,36 @@
 // The agent's loopback API, typed. Every failure becomes an `AgentError`
 // carrying words for the cashier; nothing here throws anything else.
 
-import type { Money } from './money';
+import type {
+  CashKind,
+  CashRequest,
+  CloseRequest,
+  Customer,
+  CustomerPatch,
+  DeviceStatus,
+  HeldBill,
+  HoldRequest,
+  Money,
+  OpenRequest,
+  PrinterView,
+  ProductView,
+  QuickKeyPage,
+  ReturnFact,
+  ReturnRequest,
+  ReturnableSale,
+  SaleFact,
+  SaleLineRequest,
+  SaleQuote,
+  SaleRequest,
+  ShiftReport,
+  SignInRequest,
+  SignedIn,
+  SyncStatus,
+} from './generated';
 import { t } from './messages';
 
-export interface ModifierOption { code: string; name: string; price: Money }
-export interface ModifierGroup { name: string; min: number; max: number; options: ModifierOption[] }
-
-export interface Product {
-  variant_id: string;
-  name: string;
-  sku: string;
-  barcode: string;
-  price: Money;
-  available: string;
-  modifiers?: ModifierGroup[];
-  brand?: string;
-  quick_key?: number;
-}
-
-export interface QuickKeyPage { category_id: string | null; path: string[]; keys: Product[] }
-
-export interface SignedIn { staff_id: string; name: string; role: string; since: string }
-
-export interface SyncStatus {
-  enrolled: boolean;
-  terminal_name: string | null;
-  online: boolean;
-  /** The sync status in words. */
-  state: 'online' | 'offline' | 'degraded' | 'stalled' | 'revoked';
-  last_sync_at: string | null;
-  last_error: string | null;
-  queued: number;
-  quarantined: number;
-  cursor: number;
-}
-
-export interface DiscountRequest { percent?: string; amount?: Money; reason: string }
-export interface LineRequest { barcode: string; qty?: string; modifiers?: string[]; discount?: DiscountRequest }
-export interface Approval { code: string; pin: string }
-export interface Tender { method: 'cash' | 'card' | 'upi'; amount: Money; reference?: string }
-
-export interface SaleRequest {
-  sale_id?: string;
-  lines: LineRequest[];
-  tenders: Tender[];
-  bill_discount?: DiscountRequest;
-  approval?: Approval;
-  customer_phone?: string;
-}
-
-export interface SaleLine {
-  barcode: string;
-  name: string;
-  qty: string;
-  unit_price: Money;
-  line_total: Money;
-  discount?: { amount: Money; reason: string };
-  modifiers?: { group: string; code: string; name: string; price: Money }[];
-}
-
-export interface Quote {
-  lines: SaleLine[];
-  total: Money;
-  cash_rounding: Money;
-  cash_payable: Money;
-  discount_approved_by?: { name: string };
-  warnings?: string[];
-}
-
-export interface Sale {
-  sale_id: string;
-  receipt_no: string;
-  lines: SaleLine[];
-  total: Money;
-  tenders: Tender[];
-  change_due: Money;
-  rounding?: Money;
-}
-
-export interface HeldBill {
-  bill_id: string;
-  lines: { barcode: string; qty?: string; modifiers?: string[] }[];
-  note?: string;
-  held_by: string;
-  held_at: string;
-  resumed_by: string[];
-}
-
-export interface TenderTotal { method: string; amount: Money }
-export interface ShiftReport {
-  shift_id: string;
-  opened_by: string;
-  opened_at: string;
-  closed_at?: string;
-  opening_float: Money;
-  sales_count: number;
-  sales_total: Money;
-  rounding: Money;
-  tenders: TenderTotal[];
-  change_given: Money;
-  discounts_total: Money;
-  returns_count: number;
-  refunds_total: Money;
-  cash_in: Money;
-  cash_out: Money;
-  expected_cash: Money;
-  counted_cash?: Money;
-  variance?: Money;
-}
-
-export interface ReturnableSale { sale: Sale; returned: string[] }
-
-export interface Printer {
-  name: string;
-  address: string;
-  receipts: boolean;
-  state: string;
-  last_error: string | null;
-  queued: number;
-  failed: number;
-}
-
-export interface Customer { phone: string; name?: string; gstin?: string }
-
-export interface DeviceStatus { kind: string; connected: boolean; last_error: string | null; scans: number }
+// The wire types come from the agent's Rust types (`./generated`, see the
+// README's UI section); only what the UI alone uses is written here.
 
 /** A problem the agent reported, or the agent not answering at all. */
 export class AgentError extends Error {
@@ -191,14 +97,14 @@ export const api = {
       if (e.type === 'signed_out') return null;
       throw e;
     }),
-  signIn: (code: string, pin: string) => call<SignedIn>('POST', '/v1/session', { code, pin }),
+  signIn: (code: string, pin: string) => call<SignedIn>('POST', '/v1/session', { code, pin } satisfies SignInRequest),
   signOut: () => call<unknown>('DELETE', '/v1/session'),
   status: () => call<SyncStatus>('GET', '/v1/sync/status'),
-  byBarcode: (code: string) => call<Product>('GET', `/v1/products/by-barcode/${enc(code)}`),
-  search: (q: string) => call<Product[]>('GET', `/v1/products/search?q=${enc(q)}&limit=12`),
+  byBarcode: (code: string) => call<ProductView>('GET', `/v1/products/by-barcode/${enc(code)}`),
+  search: (q: string) => call<ProductView[]>('GET', `/v1/products/search?q=${enc(q)}&limit=12`),
   quickKeys: () => call<QuickKeyPage[]>('GET', '/v1/quick-keys'),
-  quote: (r: SaleRequest) => call<Quote>('POST', '/v1/sales/quote', r),
-  sell: (r: SaleRequest) => call<Sale>('POST', '/v1/sales', r),
+  quote: (r: SaleRequest) => call<SaleQuote>('POST', '/v1/sales/quote', r),
+  sell: (r: SaleRequest) => call<SaleFact>('POST', '/v1/sales', r),
   receiptText: async (saleId: string): Promise<string> => {
     const r = await fetch(`/v1/sales/${enc(saleId)}/receipt?format=text`).catch(() => null);
     if (!r) throw new AgentError(0, 'agent_down', t('error.agentDown'));
@@ -206,19 +112,19 @@ export const api = {
   },
   reprint: (saleId: string) => call<unknown>('POST', `/v1/sales/${enc(saleId)}/receipt`),
   heldBills: () => call<HeldBill[]>('GET', '/v1/held-bills'),
-  hold: (lines: LineRequest[], note?: string) => call<HeldBill>('POST', '/v1/held-bills', { lines, note }),
+  hold: (lines: SaleLineRequest[], note?: string) => call<HeldBill>('POST', '/v1/held-bills', { lines, note } satisfies HoldRequest),
   resume: (id: string) => call<HeldBill>('POST', `/v1/held-bills/${enc(id)}/resume`),
   saleByReceipt: (no: string) => call<ReturnableSale>('GET', `/v1/sales/by-receipt/${enc(no)}`),
-  refund: (body: unknown) => call<{ receipt_no: string; total: Money }>('POST', '/v1/returns', body),
+  refund: (body: ReturnRequest) => call<ReturnFact>('POST', '/v1/returns', body),
   shift: () => call<ShiftReport>('GET', '/v1/shifts/current'),
-  openShift: (cashier: string, float: Money) => call<ShiftReport>('POST', '/v1/shifts', { cashier, opening_float: float }),
-  moveCash: (kind: 'in' | 'out', amount: Money, reason: string) =>
-    call<ShiftReport>('POST', '/v1/shifts/current/cash', { kind, amount, reason }),
-  closeShift: (counted: Money) => call<ShiftReport>('POST', '/v1/shifts/current/close', { counted_cash: counted }),
+  openShift: (cashier: string, float: Money) => call<ShiftReport>('POST', '/v1/shifts', { cashier, opening_float: float } satisfies OpenRequest),
+  moveCash: (kind: CashKind, amount: Money, reason: string) =>
+    call<ShiftReport>('POST', '/v1/shifts/current/cash', { kind, amount, reason } satisfies CashRequest),
+  closeShift: (counted: Money) => call<ShiftReport>('POST', '/v1/shifts/current/close', { counted_cash: counted } satisfies CloseRequest),
   customers: (q: string) => call<Customer[]>('GET', `/v1/customers?q=${enc(q)}`),
-  saveCustomer: (phone: string, patch: { name?: string; gstin?: string }) =>
+  saveCustomer: (phone: string, patch: CustomerPatch) =>
     call<Customer>('PUT', `/v1/customers/${enc(phone)}`, patch),
   devices: () => call<Record<string, DeviceStatus>>('GET', '/v1/devices'),
-  printers: () => call<Printer[]>('GET', '/v1/printers'),
+  printers: () => call<PrinterView[]>('GET', '/v1/printers'),
   testPrint: (name: string) => call<unknown>('POST', `/v1/printers/${enc(name)}/test`),
 };

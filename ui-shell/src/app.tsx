@@ -2,7 +2,8 @@
 // rung up and its quote, and the live link to the agent (status and scans).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { AgentError, api, type Approval, type HeldBill, type Product, type Quote, type QuickKeyPage, type Sale, type ShiftReport, type SignedIn, type SyncStatus } from './api';
+import { AgentError, api } from './api';
+import type { Approval, HeldBill, ProductView, QuickKeyPage, SaleFact, SaleQuote, ScanEvent, ShiftReport, SignedIn, SyncStatus } from './generated';
 import { addLabelled, addProduct, emptyCart, lineRequests, loadCart, saveCart, setLineDiscount, setQty, validQty, voidLine, type Cart, type CartLine } from './cart';
 import { CustomerDialog } from './components/CustomerDialog';
 import { ApprovalDialog, DiscountDialog, ModifierDialog } from './components/dialogs';
@@ -23,15 +24,15 @@ type Screen =
   | { name: 'loading' }
   | { name: 'login' }
   | { name: 'sale' }
-  | { name: 'tender'; quote: Quote }
-  | { name: 'receipt'; sale: Sale }
+  | { name: 'tender'; quote: SaleQuote }
+  | { name: 'receipt'; sale: SaleFact }
   | { name: 'held' }
   | { name: 'returns'; scanned: string | null }
   | { name: 'shift' }
   | { name: 'devices' };
 
 type DialogState =
-  | { kind: 'modifiers'; product: Product }
+  | { kind: 'modifiers'; product: ProductView }
   | { kind: 'discount'; lineId?: number }
   | { kind: 'approval'; why: string }
   | { kind: 'customer' }
@@ -47,7 +48,7 @@ export function App() {
   const [shift, setShift] = useState<ShiftReport | null>(null);
   const [quickKeys, setQuickKeys] = useState<QuickKeyPage[]>([]);
   const [cart, setCart] = useState<Cart>(loadCart);
-  const [quote, setQuote] = useState<Quote | null>(null);
+  const [quote, setQuote] = useState<SaleQuote | null>(null);
   const [dialog, setDialog] = useState<DialogState>(null);
   const [notice, setNotice] = useState<NoticeState>(null);
   const [catalogVersion, setCatalogVersion] = useState(0);
@@ -95,7 +96,7 @@ export function App() {
       cursor = s.cursor;
     });
     events.addEventListener('scan', (e) => {
-      const scan = JSON.parse((e as MessageEvent).data) as { text: string };
+      const scan = JSON.parse((e as MessageEvent).data) as ScanEvent;
       scanned.current(scan.text);
     });
     return () => events.close();
@@ -105,7 +106,7 @@ export function App() {
   const scanned = useRef<(text: string) => void>(() => undefined);
   useEffect(() => listenForWedgeScans((text) => scanned.current(text)), []);
 
-  const addWithModifiers = (p: Product) => {
+  const addWithModifiers = (p: ProductView) => {
     setNotice(null);
     if (p.modifiers?.length) setDialog({ kind: 'modifiers', product: p });
     else setCart((c) => addProduct(c, p));

@@ -2,7 +2,7 @@
 // cashier sees come from the agent's quote; the line's own price is only the
 // estimate shown until the quote arrives.
 
-import type { Approval, DiscountRequest, LineRequest, Product } from './api';
+import type { Approval, DiscountRequest, ProductView, SaleLineRequest } from './generated';
 import { lineEstimate } from './money';
 
 export interface CartLine {
@@ -65,7 +65,7 @@ let nextId = 1;
 /** Adds one of `product`; a plain item already on the bill gets one more. */
 export function addProduct(
   cart: Cart,
-  product: Product,
+  product: ProductView,
   modifiers: { codes: string[]; names: string[]; extraPaise: number } = { codes: [], names: [], extraPaise: 0 },
 ): Cart {
   const same = cart.lines.find(
@@ -126,7 +126,7 @@ export function validQty(qty: string): boolean {
 }
 
 /** The lines as the agent takes them (quote, sale and hold alike). */
-export function lineRequests(cart: Cart): LineRequest[] {
+export function lineRequests(cart: Cart): SaleLineRequest[] {
   return cart.lines.map((l) => ({
     barcode: l.barcode,
     qty: l.weighed ? undefined : l.qty.trim(),

@@ -1,10 +1,7 @@
 // Money is integer paise from the agent to the screen; this is the only place
 // it becomes text, and parsing never goes through floating point.
 
-export interface Money {
-  minor: number;
-  currency: string;
-}
+import type { Money } from './generated';
 
 /** Groups rupees the Indian way: the last three digits, then pairs. */
 function groupIndian(digits: string): string {

@@ -7,6 +7,7 @@
 use oem_cp::code_table::{ENCODING_TABLE_CP437, ENCODING_TABLE_CP858};
 use serde::Serialize;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CodePage {

@@ -114,6 +114,7 @@ pub struct PrintSettings {
 }
 
 /// What the till shows about a printer.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PrinterView {
     pub name: String,

@@ -4,6 +4,7 @@
 use super::codepage::CodePage;
 use serde::Serialize;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PrinterProfile {
     pub name: String,

@@ -10,6 +10,7 @@ use serde::Serialize;
 pub(crate) const CURSOR_KEY: &str = "feed_cursor";
 
 /// What a till shows for a scanned item.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProductView {
     pub variant_id: VariantId,
@@ -21,20 +22,26 @@ pub struct ProductView {
     pub available: Qty,
     /// GST class; none for items sold without tax.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub tax: Option<TaxClass>,
     /// Modifier and add-on groups to choose from when selling it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub modifiers: Vec<pos_shared::modifiers::ModifierGroup>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub brand: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub category_id: Option<pos_shared::CategoryId>,
     /// Its key on its category's quick-key grid.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub quick_key: Option<u16>,
     /// What its quantities count (`each`: whole pieces; `kg`, `g`, `l`, `ml`,
     /// `m`: sold loose); absent until the hub's record of it says.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub unit: Option<pos_shared::item::Unit>,
 }
 

@@ -55,6 +55,7 @@ pub fn tree(conn: &Connection) -> StoreResult<Vec<CategoryRecord>> {
 }
 
 /// One page of the quick-key grid.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct QuickKeyPage {
     /// `None` for keyed items the tree does not place.

@@ -12,21 +12,27 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     /// `+91` and ten digits.
     pub phone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub gstin: Option<String>,
 }
 
 /// A change to a profile; fields left out are left alone, an empty string clears.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub gstin: Option<String>,
 }
 

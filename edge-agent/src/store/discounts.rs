@@ -12,19 +12,23 @@ use pos_shared::staff::StaffRecord;
 use pos_shared::{Money, Qty};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiscountRequest {
     /// Percent off, e.g. `"10"` or `"12.5"`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub percent: Option<Qty>,
     /// Or an amount off.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub amount: Option<Money>,
     pub reason: String,
 }
 
 /// A senior's code and PIN, for a discount beyond the signed-in role's limit.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {

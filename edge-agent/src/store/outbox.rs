@@ -17,6 +17,7 @@ pub struct PendingFact {
     pub envelope: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct OutboxCounts {
     /// Facts waiting to be acked by the hub.

@@ -16,6 +16,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 /// A sale as the returns desk sees it: what was sold and what is back already.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ReturnableSale {
     pub sale: SaleFact,
@@ -23,6 +24,7 @@ pub struct ReturnableSale {
     pub returned: Vec<Qty>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefundTo {
@@ -31,6 +33,7 @@ pub enum RefundTo {
     Cash,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnLineRequest {
@@ -39,6 +42,7 @@ pub struct ReturnLineRequest {
     pub qty: Qty,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnRequest {

@@ -264,6 +264,7 @@ pub(crate) fn price_bill(
 }
 
 /// What the bill comes to, for the tender screen: nothing is written.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct SaleQuote {
     pub lines: Vec<SaleLine>,
@@ -273,8 +274,10 @@ pub struct SaleQuote {
     /// What the customer pays when any of it is cash: `total + cash_rounding`.
     pub cash_payable: Money,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub discount_approved_by: Option<SaleCashier>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub warnings: Vec<String>,
 }
 

@@ -18,23 +18,29 @@ use sha2::{Digest, Sha256};
 
 const RECEIPT_SEQ_KEY: &str = "receipt_seq";
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SaleLineRequest {
     pub barcode: String,
     /// Required, except for weighed items whose barcode carries the weight.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub qty: Option<Qty>,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub discount: Option<DiscountRequest>,
     /// A price other than the catalog's, with the reason: a supervisor's call.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub price_override: Option<PriceOverrideRequest>,
     /// Codes of the modifiers and add-ons chosen (restaurant menus).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub modifiers: Vec<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriceOverrideRequest {
@@ -45,18 +51,22 @@ pub struct PriceOverrideRequest {
 /// What the till asks for; prices come from the replica, never from the request.
 /// Serialised only for its [`fingerprint`], so the PIN of an approval and what
 /// the till fills in are left out.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SaleRequest {
     /// Lets the UI retry a sale safely: the same id returns the same sale.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub sale_id: Option<SaleId>,
     pub lines: Vec<SaleLineRequest>,
     /// Required to record a sale; a quote ignores them.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub tenders: Vec<Tender>,
     /// The customer's mobile number, if they gave it.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub customer_phone: Option<String>,
     /// Who is signed in at the till: set by the till, never by the request.
     #[serde(skip)]
@@ -65,9 +75,11 @@ pub struct SaleRequest {
     pub cashier_role: Option<pos_shared::staff::Role>,
     /// A discount on the whole bill, spread over its lines.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub bill_discount: Option<DiscountRequest>,
     /// A senior's code and PIN for a discount beyond the cashier's limit.
     #[serde(default, skip_serializing)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub approval: Option<Approval>,
     /// That approval checked, by the till before the sale's transaction.
     #[serde(skip)]

@@ -35,6 +35,7 @@ fn invalid(field: &'static str, detail: impl Into<String>) -> ShiftRejection {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenRequest {
@@ -42,6 +43,7 @@ pub struct OpenRequest {
     pub opening_float: Money,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CashKind {
@@ -51,6 +53,7 @@ pub enum CashKind {
     Out,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CashRequest {
@@ -59,6 +62,7 @@ pub struct CashRequest {
     pub reason: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CloseRequest {

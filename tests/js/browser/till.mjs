@@ -98,6 +98,22 @@ async function receiptNo(page) {
   return no;
 }
 
+/**
+ * Every id the UI mints and sends to the agent (any `…_id` in a request body):
+ * kept so the end of the shift can check each is a UUIDv7 of the test's time.
+ */
+function collectIds(value, out, key = '') {
+  if (Array.isArray(value)) value.forEach((v) => collectIds(v, out, key));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collectIds(v, out, k);
+  } else if (key.endsWith('_id') && typeof value === 'string') out.push({ key, id: value });
+}
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The Unix milliseconds in a UUIDv7's first 48 bits. */
+const v7Millis = (id) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -107,6 +123,16 @@ try {
   // axe is injected as a script tag: the till's CSP would rightly refuse it.
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, bypassCSP: true });
   const page = await context.newPage();
+  const started = Date.now();
+  const minted = [];
+  context.on('request', (request) => {
+    if (!['POST', 'PUT'].includes(request.method()) || !new URL(request.url()).pathname.startsWith('/v1/')) return;
+    try {
+      collectIds(JSON.parse(request.postData() ?? 'null'), minted);
+    } catch {
+      // Not JSON: nothing minted in it.
+    }
+  });
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
   const sales = [];
 
@@ -354,6 +380,16 @@ try {
   if (z.sales_total !== 69625) throw new Error(`sales total ${z.sales_total}`);
   // Float ₹1,000 + cash ₹674.75 − change ₹78.50 − cash refund ₹145.00.
   if (z.expected_cash !== 145125) throw new Error(`expected cash ${z.expected_cash}`);
+
+  step('ids: every id the UI minted for the agent is a UUIDv7 of this run');
+  const saleIds = new Set(minted.filter((m) => m.key === 'sale_id').map((m) => m.id));
+  // Four bills were paid in the browser (three here, the resumed one on till 2).
+  if (saleIds.size < 4) throw new Error(`the UI sent ${saleIds.size} sale ids for 4 sales: ${JSON.stringify(minted)}`);
+  for (const { key, id } of minted) {
+    if (!UUID_V7.test(id)) throw new Error(`${key} ${id} is not a UUIDv7`);
+    const at = v7Millis(id);
+    if (at < started - 1000 || at > Date.now() + 1000) throw new Error(`${key} ${id} carries ${new Date(at).toISOString()}, not this run's time`);
+  }
   console.log(`result ${JSON.stringify({ receipt_no: firstReceipt, sales, z })}`);
 } catch (e) {
   for (const [i, p] of browser.contexts().flatMap((c) => c.pages()).entries()) {

@@ -87,6 +87,63 @@ fn script_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js")
 }
 
+/// Checks the agent's real answers against the UI's generated wire types
+/// (`ui-shell/src/generated`) with the TypeScript compiler: each answer
+/// becomes an object literal of its declared type, so a field the agent sends
+/// that the type lacks, a required field it leaves out, or a `null` where the
+/// type says the field is left out (`exactOptionalPropertyTypes`) fails.
+fn typecheck_answers(answers: &[(&str, &Value)]) {
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui-shell");
+    let generated = ui.canonicalize().unwrap().join("src/generated/index");
+    let dir = tempfile::tempdir().unwrap();
+    let mut source = String::new();
+    let mut names: Vec<&str> = answers
+        .iter()
+        .map(|(ty, _)| ty.trim_end_matches("[]"))
+        .map(|ty| {
+            ty.strip_prefix("Record<string, ")
+                .map_or(ty, |t| t.trim_end_matches('>'))
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    source.push_str(&format!(
+        "import type {{ {} }} from {:?};\n",
+        names.join(", "),
+        generated.display().to_string()
+    ));
+    for (i, (ty, value)) in answers.iter().enumerate() {
+        source.push_str(&format!(
+            "export const answer{i}: {ty} = {};\n",
+            serde_json::to_string_pretty(value).unwrap()
+        ));
+    }
+    let file = dir.path().join("answers.ts");
+    std::fs::write(&file, &source).unwrap();
+    let out = Command::new("node")
+        .arg(ui.join("node_modules/typescript/bin/tsc"))
+        .args([
+            "--noEmit",
+            "--strict",
+            "--exactOptionalPropertyTypes",
+            "--target",
+            "es2022",
+            "--module",
+            "esnext",
+            "--moduleResolution",
+            "bundler",
+            "--skipLibCheck",
+        ])
+        .arg(&file)
+        .output()
+        .expect("node runs the TypeScript compiler that the UI build installed");
+    assert!(
+        out.status.success(),
+        "the agent's answers do not match the UI's generated types:\n{}\n{source}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cashier_shift_in_the_browser() {
     let mut hub = Hub::start(Backend::Sqlite).await;
@@ -286,4 +343,66 @@ async fn a_cashier_shift_in_the_browser() {
     let customer = &first["sale"]["customer"];
     assert_eq!(customer["phone"], "+919845012345", "{first}");
     assert_eq!(customer["name"], "Meena Traders", "{first}");
+
+    // What the till answered after a day of trading is what the UI's
+    // generated types say it answers.
+    let signed_in = till1
+        .post("/v1/session", json!({"code": "102", "pin": "7305"}))
+        .await;
+    let get = |path: &'static str| {
+        let till = &till1;
+        async move {
+            let (status, body) = till.get(path).await;
+            assert!(status.is_success(), "GET {path}: {status} {body}");
+            body
+        }
+    };
+    let status = get("/v1/sync/status").await;
+    let product = till1
+        .get(&format!("/v1/products/by-barcode/{CHAI}"))
+        .await
+        .1;
+    let search = get("/v1/products/search?q=tea").await;
+    let keys = get("/v1/quick-keys").await;
+    let held = get("/v1/held-bills").await;
+    let customers = get("/v1/customers?q=98450").await;
+    let devices = get("/v1/devices").await;
+    let printers = get("/v1/printers").await;
+    let quote = till1
+        .post(
+            "/v1/sales/quote",
+            json!({"lines": [
+                {"barcode": CHAI, "qty": "2", "modifiers": ["large", "ginger"],
+                 "discount": {"percent": "5", "reason": "regular"}},
+                {"barcode": TEA, "qty": "1"},
+            ]}),
+        )
+        .await;
+    let opened = till1
+        .post(
+            "/v1/shifts",
+            json!({"cashier": "Ravi", "opening_float": inr(50000)}),
+        )
+        .await;
+    let closed = till1
+        .post(
+            "/v1/shifts/current/close",
+            json!({"counted_cash": inr(49900)}),
+        )
+        .await;
+    typecheck_answers(&[
+        ("SignedIn", &signed_in),
+        ("SyncStatus", &status),
+        ("ProductView", &product),
+        ("ProductView[]", &search),
+        ("QuickKeyPage[]", &keys),
+        ("HeldBill[]", &held),
+        ("Customer[]", &customers),
+        ("Record<string, DeviceStatus>", &devices),
+        ("PrinterView[]", &printers),
+        ("SaleQuote", &quote),
+        ("ReturnableSale", &first),
+        ("ShiftReport", &opened),
+        ("ShiftReport", &closed),
+    ]);
 }

@@ -3,7 +3,8 @@
 // and merges with edits made on other tills.
 
 import { useEffect, useState } from 'preact/hooks';
-import { AgentError, api, type Customer } from '../api';
+import { AgentError, api } from '../api';
+import type { Customer } from '../generated';
 import { t } from '../messages';
 import { Dialog } from './Dialog';
 

@@ -1,7 +1,7 @@
 // Always on screen: the link to the hub, what is waiting to be sent, the
 // cashier, the terminal and the shift. Offline is shown calmly, in words.
 
-import type { ShiftReport, SignedIn, SyncStatus } from '../api';
+import type { ShiftReport, SignedIn, SyncStatus } from '../generated';
 import { t, type MessageKey } from '../messages';
 
 function clock(iso: string | null | undefined): string {
@@ -20,24 +20,36 @@ export function StatusBar(props: {
   onSwitch: () => void;
 }) {
   const { status, agentUp, cashier, shift } = props;
-  const link = !agentUp ? 'down' : (status?.state ?? (status?.online ? 'online' : 'offline'));
+  const link = !agentUp ? 'down' : (status?.state ?? 'offline');
   const linkText = link === 'down' ? t('status.agentDown') : t(`status.${link}` as MessageKey);
   const quarantined = status?.quarantined ?? 0;
+  const writtenOff = status?.written_off ?? 0;
+  const queued = status?.queued ?? 0;
+  // Why the link is not online: the hub's refusal of uploads when degraded,
+  // else the last error.
+  const why = status?.upload_refused ?? status?.last_error ?? '';
   return (
     <header class="status-bar">
       <span class="terminal" data-testid="terminal">
         {status?.terminal_name ?? t('status.notEnrolled')}
       </span>
-      <span class={`link ${link}`} data-testid="link" data-link={link} title={status?.last_error ?? ''}>
+      <span class={`link ${link}`} data-testid="link" data-link={link} title={why}>
         <span class="dot" aria-hidden="true" />
         {linkText}
       </span>
-      <span data-testid="queued" data-queued={status?.queued ?? 0}>
-        {t('status.queued', { n: status?.queued ?? 0 })}
+      <span data-testid="queued" data-queued={queued}>
+        {queued > 0 && status?.oldest_unsent_at
+          ? t('status.queuedSince', { n: queued, time: clock(status.oldest_unsent_at) })
+          : t('status.queued', { n: queued })}
       </span>
       {quarantined > 0 && (
         <span class="quarantined" data-testid="quarantined" data-quarantined={quarantined}>
           {t('status.quarantined', { n: quarantined })}
+        </span>
+      )}
+      {writtenOff > 0 && (
+        <span class="written-off" data-testid="written-off" data-written-off={writtenOff}>
+          {t('status.writtenOff', { n: writtenOff })}
         </span>
       )}
       <span class="last-sync">

@@ -2,7 +2,7 @@
 // supervisor's approval.
 
 import { useState } from 'preact/hooks';
-import type { Approval, DiscountRequest, Product } from '../api';
+import type { Approval, DiscountRequest, ProductView } from '../generated';
 import { formatMoney, inr, parseRupees } from '../money';
 import { t } from '../messages';
 import { Dialog } from './Dialog';
@@ -14,7 +14,7 @@ export interface ChosenModifiers {
 }
 
 export function ModifierDialog(props: {
-  product: Product;
+  product: ProductView;
   onDone: (chosen: ChosenModifiers) => void;
   onClose: () => void;
 }) {

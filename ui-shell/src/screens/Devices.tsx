@@ -1,14 +1,15 @@
 // The till's scanners and printers as the agent sees them, with a test print.
 
 import { useEffect, useState } from 'preact/hooks';
-import { AgentError, api, type DeviceStatus, type Printer } from '../api';
+import { AgentError, api } from '../api';
+import type { DeviceStatus, PrinterView } from '../generated';
 import { useKeys } from '../keys';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
 
 export function DevicesScreen(props: { onBack: () => void }) {
   const [scanners, setScanners] = useState<Record<string, DeviceStatus>>({});
-  const [printers, setPrinters] = useState<Printer[]>([]);
+  const [printers, setPrinters] = useState<PrinterView[]>([]);
   const [notice, setNotice] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
   const load = () => {
     api.devices().then(setScanners, (e: AgentError) => setNotice({ kind: 'error', text: e.forCashier }));
@@ -36,6 +37,7 @@ export function DevicesScreen(props: { onBack: () => void }) {
               <li key={n}>
                 <strong>{n}</strong> — {scanners[n].connected ? t('devices.connected') : t('devices.disconnected')}
                 {scanners[n].last_error && <div class="muted">{scanners[n].last_error}</div>}
+                {scanners[n].dropped > 0 && <div class="muted">{t('devices.dropped', { n: scanners[n].dropped })}</div>}
               </li>
             ))}
           </ul>

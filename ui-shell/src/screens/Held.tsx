@@ -1,7 +1,8 @@
 // The store's held bills, from every till (they travel in a shared document).
 
 import { useEffect, useState } from 'preact/hooks';
-import { AgentError, api, type HeldBill } from '../api';
+import { AgentError, api } from '../api';
+import type { HeldBill } from '../generated';
 import { useKeys } from '../keys';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';

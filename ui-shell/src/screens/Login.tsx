@@ -1,7 +1,8 @@
 // PIN sign-in, checked by the agent against its offline staff replica.
 
 import { useState } from 'preact/hooks';
-import { AgentError, api, type SignedIn } from '../api';
+import { AgentError, api } from '../api';
+import type { SignedIn } from '../generated';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
 

@@ -1,13 +1,14 @@
 // After the sale: the change to give, the receipt as printed, and reprint.
 
 import { useEffect, useState } from 'preact/hooks';
-import { AgentError, api, type Sale } from '../api';
+import { AgentError, api } from '../api';
+import type { SaleFact } from '../generated';
 import { useKeys } from '../keys';
 import { formatMoney } from '../money';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
 
-export function ReceiptScreen(props: { sale: Sale; onNext: () => void }) {
+export function ReceiptScreen(props: { sale: SaleFact; onNext: () => void }) {
   const { sale } = props;
   const [text, setText] = useState('');
   const [notice, setNotice] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);

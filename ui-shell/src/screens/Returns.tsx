@@ -2,7 +2,8 @@
 // comes back, where the refund goes, and why.
 
 import { useState } from 'preact/hooks';
-import { AgentError, api, type ReturnableSale } from '../api';
+import { AgentError, api } from '../api';
+import type { RefundTo, ReturnableSale } from '../generated';
 import { useKeys } from '../keys';
 import { formatMoney } from '../money';
 import { t } from '../messages';
@@ -12,7 +13,7 @@ export function ReturnsScreen(props: { onBack: () => void; scanned: string | nul
   const [receipt, setReceipt] = useState(props.scanned ?? '');
   const [found, setFound] = useState<ReturnableSale | null>(null);
   const [qty, setQty] = useState<string[]>([]);
-  const [refundTo, setRefundTo] = useState<'original' | 'cash'>('original');
+  const [refundTo, setRefundTo] = useState<RefundTo>('original');
   const [reason, setReason] = useState('');
   const [notice, setNotice] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
   useKeys({ Escape: props.onBack });

@@ -2,14 +2,15 @@
 // category, and the actions a cashier reaches by function key or touch.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Product, type QuickKeyPage, type Quote } from '../api';
+import { api } from '../api';
+import type { ProductView, QuickKeyPage, SaleQuote } from '../generated';
 import { estimatePaise, validQty, type Cart } from '../cart';
 import { useKeys } from '../keys';
 import { formatMoney, formatPaise } from '../money';
 import { t } from '../messages';
 
 export interface SaleActions {
-  add: (p: Product) => void;
+  add: (p: ProductView) => void;
   setQty: (lineId: number, qty: string) => void;
   void: (lineId: number) => void;
   discountLine: (lineId: number) => void;
@@ -24,9 +25,9 @@ export interface SaleActions {
   clear: () => void;
 }
 
-function Search(props: { onPick: (p: Product) => void; inputRef: { current: HTMLInputElement | null } }) {
+function Search(props: { onPick: (p: ProductView) => void; inputRef: { current: HTMLInputElement | null } }) {
   const [q, setQ] = useState('');
-  const [results, setResults] = useState<Product[]>([]);
+  const [results, setResults] = useState<ProductView[]>([]);
   const [active, setActive] = useState(0);
   useEffect(() => {
     const text = q.trim();
@@ -51,7 +52,7 @@ function Search(props: { onPick: (p: Product) => void; inputRef: { current: HTML
       clearTimeout(timer);
     };
   }, [q]);
-  const pick = (p: Product) => {
+  const pick = (p: ProductView) => {
     props.onPick(p);
     setQ('');
     setResults([]);
@@ -99,7 +100,7 @@ function Search(props: { onPick: (p: Product) => void; inputRef: { current: HTML
   );
 }
 
-function QuickKeys(props: { pages: QuickKeyPage[]; onPick: (p: Product) => void }) {
+function QuickKeys(props: { pages: QuickKeyPage[]; onPick: (p: ProductView) => void }) {
   const [page, setPage] = useState(0);
   const current = props.pages[Math.min(page, props.pages.length - 1)];
   if (!current) return null;
@@ -126,7 +127,7 @@ function QuickKeys(props: { pages: QuickKeyPage[]; onPick: (p: Product) => void 
 
 export function SaleScreen(props: {
   cart: Cart;
-  quote: Quote | null;
+  quote: SaleQuote | null;
   quickKeys: QuickKeyPage[];
   actions: SaleActions;
 }) {

@@ -3,13 +3,14 @@
 
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { AgentError, api, type ShiftReport, type SignedIn } from '../api';
+import { AgentError, api } from '../api';
+import type { ShiftReport, SignedIn, TenderMethod } from '../generated';
 import { useKeys } from '../keys';
-import { formatMoney, inr, parseRupees } from '../money';
+import { formatMoney, formatPaise, inr, parseRupees } from '../money';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
 
-function methodName(method: string): string {
+function methodName(method: TenderMethod): string {
   switch (method) {
     case 'cash':
       return t('method.cash');
@@ -32,6 +33,11 @@ function Report(props: { report: ShiftReport }) {
     ...r.tenders.map((x): [string, string] => [methodName(x.method), formatMoney(x.amount)]),
     [t('shift.discounts'), formatMoney(r.discounts_total)],
     [t('shift.refunds'), formatMoney(r.refunds_total)],
+    ...r.refunds.map((x): [string, string] => [t('shift.refundsBy', { method: methodName(x.method) }), formatMoney(x.amount)]),
+    ...r.tax.map((x): [string, string] => [
+      t('shift.gst', { rate: x.rate_bp / 100, taxable: formatMoney(x.taxable) }),
+      formatPaise(x.cgst.minor + x.sgst.minor + x.igst.minor),
+    ]),
     [t('shift.cashInOut'), `${formatMoney(r.cash_in)} / ${formatMoney(r.cash_out)}`],
     [t('shift.expected'), formatMoney(r.expected_cash)],
   ];

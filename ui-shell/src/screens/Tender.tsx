@@ -2,14 +2,15 @@
 // any mix of them, and the store's cash rounding when cash is involved.
 
 import { useRef, useState } from 'preact/hooks';
-import { AgentError, api, type Quote, type Sale, type SaleRequest, type Tender } from '../api';
+import { AgentError, api } from '../api';
+import type { SaleFact, SaleQuote, SaleRequest, Tender, TenderMethod } from '../generated';
 import { useKeys } from '../keys';
 import { formatPaise, inr, parseRupees } from '../money';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
 import { uuidv7 } from '../ids';
 
-type Method = Tender['method'];
+type Method = TenderMethod;
 interface Row {
   id: number;
   method: Method;
@@ -21,14 +22,14 @@ let rowId = 1;
 const asText = (paise: number) => (Math.max(paise, 0) / 100).toFixed(2);
 
 /** What is due given which methods are in play: cash brings the rounding. */
-function payable(quote: Quote, rows: Row[]): number {
+function payable(quote: SaleQuote, rows: Row[]): number {
   return rows.some((r) => r.method === 'cash') ? quote.cash_payable.minor : quote.total.minor;
 }
 
 export function TenderScreen(props: {
-  quote: Quote;
+  quote: SaleQuote;
   request: Omit<SaleRequest, 'tenders'>;
-  onSold: (sale: Sale) => void;
+  onSold: (sale: SaleFact) => void;
   onBack: () => void;
 }) {
   const { quote } = props;
