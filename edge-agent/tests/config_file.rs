@@ -275,3 +275,59 @@ fn the_example_file_is_a_valid_config() {
         assert!(text.contains(shown), "{shown} in\n{text}");
     }
 }
+
+/// `GET /health` over a plain socket: these tests need no async client.
+fn healthy(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    // The Host a browser on this machine would send: the till refuses others.
+    let request =
+        format!("GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let _ = s.write_all(request.as_bytes());
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer.starts_with("HTTP/1.1 200")
+}
+
+#[test]
+fn the_agent_runs_with_the_files_settings() {
+    let home = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let data = home.path().join("till-data");
+    // Nothing listens on port 9: the hub is down, which the till does not mind.
+    let file = write(
+        home.path(),
+        "till.toml",
+        &format!(
+            "hub_url = \"http://127.0.0.1:9\"\nlisten = \"127.0.0.1:{port}\"\ndata_dir = {:?}\n",
+            data.display().to_string()
+        ),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edge-agent"))
+        .env_clear()
+        .env("HOME", home.path())
+        .args(["--config", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut up = false;
+    while !up && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        up = healthy(port);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(up, "the agent never answered on the file's port {port}");
+    assert!(
+        data.join("edge.db").exists(),
+        "the database is in the file's data_dir"
+    );
+}
