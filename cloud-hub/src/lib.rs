@@ -34,9 +34,53 @@ pub async fn serve(
         .await
 }
 
+/// The `cloud-hub` command line.
+#[derive(clap::Parser)]
+#[command(
+    name = "cloud-hub",
+    version,
+    about = "The hub: HQ API, change feed and outbox intake"
+)]
+struct Cli {
+    /// The config file (else HUB_CONFIG, else cloud-hub.toml in the platform
+    /// config directory). Environment variables override it.
+    #[arg(long, value_name = "PATH")]
+    config: Option<std::path::PathBuf>,
+    /// Print the effective settings (defaults, file and environment merged)
+    /// as TOML, secrets left out, and exit.
+    #[arg(long)]
+    print_config: bool,
+}
+
 /// The `cloud-hub` binary: logs to stderr, runs until Ctrl-C or SIGTERM.
 pub fn cli_main() -> std::process::ExitCode {
+    let cli = <Cli as clap::Parser>::parse();
+    let file = config::ConfigFile::locate(cli.config, &config::settings::process_env);
+    let loaded = config::load(&file, &config::settings::process_env).and_then(|settings| {
+        let config = config::HubConfig::from_settings(&settings)?;
+        Ok((settings, config))
+    });
+    let config = match loaded {
+        Ok((settings, _)) if cli.print_config => {
+            return match config::print_config(&file, &settings) {
+                Ok(text) => {
+                    print!("{text}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cloud-hub: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        Ok((_, config)) => config,
+        Err(e) => {
+            eprintln!("cloud-hub: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     init_tracing();
+    tracing::info!(config = %file.describe(), "configuration read");
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -44,7 +88,7 @@ pub fn cli_main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run()) {
+    match runtime.block_on(run(config)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
@@ -64,11 +108,14 @@ pub fn init_tracing() {
         .try_init();
 }
 
-/// Runs the hub with configuration from the environment, until Ctrl-C or SIGTERM.
-pub async fn run() -> Result<(), String> {
-    let config = config::HubConfig::from_env()?;
+/// Runs the hub with `config`, until Ctrl-C or SIGTERM.
+pub async fn run(config: config::HubConfig) -> Result<(), String> {
     tracing::info!(?config, "starting hub");
-    let storage = storage::connect(&config.database_url)
+    if let Some(dir) = &config.data_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+    }
+    let storage = storage::connect(config.database_url.expose())
         .await
         .map_err(|e| format!("cannot open the {} database: {e}", config.backend()))?;
     let listener = TcpListener::bind(config.listen)
@@ -93,8 +140,9 @@ pub async fn run() -> Result<(), String> {
         config.expiry_warn_days,
         std::time::Duration::from_secs(300),
     ));
-    let state = http::AppState::new(storage, config.admin_token)
-        .with_session_lifetime(config.session_lifetime);
+    let admin_token = config.admin_token.as_ref().map(|t| t.expose().to_owned());
+    let state =
+        http::AppState::new(storage, admin_token).with_session_lifetime(config.session_lifetime);
     serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))

@@ -87,7 +87,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         store: store.clone(),
         client,
         data_dir: config.data_dir.clone(),
-        enroll_code: config.enroll_code.clone(),
+        enroll_code: config.enroll_code.as_ref().map(|c| c.expose().to_owned()),
         shared: shared.clone(),
         interval: config.sync_interval,
         max_backoff: config.max_backoff,
@@ -135,8 +135,47 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
     })
 }
 
+/// The `edge-agent` command line.
+#[derive(clap::Parser)]
+#[command(name = "edge-agent", version, about = "The store terminal daemon")]
+struct Cli {
+    /// The config file (else EDGE_CONFIG, else edge-agent.toml in the
+    /// platform config directory). EDGE_* variables override it.
+    #[arg(long, value_name = "PATH")]
+    config: Option<std::path::PathBuf>,
+    /// Print the effective settings (defaults, file and environment merged)
+    /// as TOML, secrets left out, and exit.
+    #[arg(long)]
+    print_config: bool,
+}
+
 /// The `edge-agent` binary: logs to stderr, runs until Ctrl-C.
 pub fn cli_main() -> std::process::ExitCode {
+    let cli = <Cli as clap::Parser>::parse();
+    let file = config::ConfigFile::locate(cli.config, &config::env::process_env);
+    let config = config::load(&file, &config::env::process_env).and_then(|settings| {
+        let config = AgentConfig::from_settings(&settings)?;
+        Ok((settings, config))
+    });
+    let config = match config {
+        Ok((settings, _)) if cli.print_config => {
+            return match config::print_config(&file, &settings) {
+                Ok(text) => {
+                    print!("{text}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("edge-agent: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        Ok((_, config)) => config,
+        Err(e) => {
+            eprintln!("edge-agent: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let _ = tracing_subscriber::fmt()
@@ -150,8 +189,8 @@ pub fn cli_main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    tracing::info!(config = %file.describe(), "configuration read");
     let result = runtime.block_on(async {
-        let config = config::AgentConfig::from_env()?;
         let agent = start(config).await?;
         println!("edge-agent listening on http://{}", agent.addr);
         tokio::select! {

@@ -25,7 +25,7 @@ pub struct SerialScanner {
 }
 
 /// `8N1`, `7E1`, `8O2`: data bits, parity (none, even, odd), stop bits.
-fn parse_frame(
+pub fn parse_frame(
     spec: &str,
     frame: &str,
 ) -> Result<
@@ -73,17 +73,7 @@ impl SerialScanner {
             Some((rest, s)) if !s.contains('/') => (rest, s),
             _ => (spec, "cr"),
         };
-        let suffix = match suffix.to_ascii_lowercase().as_str() {
-            "cr" => b"\r".to_vec(),
-            "lf" => b"\n".to_vec(),
-            "crlf" => b"\r\n".to_vec(),
-            "tab" => b"\t".to_vec(),
-            other => {
-                return Err(format!(
-                    "scanner {spec:?}: suffix {other:?} is not one of cr, lf, crlf, tab"
-                ))
-            }
-        };
+        let suffix = parse_suffix(spec, suffix)?;
         let (path, line) = match rest.split_once('@') {
             Some((path, line)) => (path, Some(line)),
             None => (rest, None),
@@ -113,6 +103,52 @@ impl SerialScanner {
     fn source(&self) -> String {
         format!("serial:{}", self.path)
     }
+
+    /// The frame as written in config, `8N1`.
+    pub fn frame_name(&self) -> String {
+        use serialport::{DataBits, Parity, StopBits};
+        let data = match self.data_bits {
+            DataBits::Five => '5',
+            DataBits::Six => '6',
+            DataBits::Seven => '7',
+            DataBits::Eight => '8',
+        };
+        let parity = match self.parity {
+            Parity::None => 'N',
+            Parity::Even => 'E',
+            Parity::Odd => 'O',
+        };
+        let stop = match self.stop_bits {
+            StopBits::One => '1',
+            StopBits::Two => '2',
+        };
+        format!("{data}{parity}{stop}")
+    }
+
+    /// The suffix as written in config: `cr`, `lf`, `crlf` or `tab`.
+    pub fn suffix_name(&self) -> &'static str {
+        match self.suffix.as_slice() {
+            b"\n" => "lf",
+            b"\r\n" => "crlf",
+            b"\t" => "tab",
+            _ => "cr",
+        }
+    }
+}
+
+/// The byte(s) that end each barcode: `cr`, `lf`, `crlf` or `tab`.
+pub fn parse_suffix(spec: &str, suffix: &str) -> Result<Vec<u8>, String> {
+    Ok(match suffix.to_ascii_lowercase().as_str() {
+        "cr" => b"\r".to_vec(),
+        "lf" => b"\n".to_vec(),
+        "crlf" => b"\r\n".to_vec(),
+        "tab" => b"\t".to_vec(),
+        other => {
+            return Err(format!(
+                "scanner {spec:?}: suffix {other:?} is not one of cr, lf, crlf, tab"
+            ))
+        }
+    })
 }
 
 /// What the till shows about a device.

@@ -15,6 +15,8 @@
 
 pub mod audit;
 pub mod catalog;
+#[cfg(feature = "config")]
+pub mod config_file;
 pub mod event;
 pub mod fact_rules;
 pub mod gs1;
@@ -34,6 +36,7 @@ pub mod problem;
 pub mod qty;
 pub mod returns;
 pub mod sale;
+pub mod secret;
 pub mod shift;
 pub mod staff;
 pub mod sync;
@@ -49,4 +52,5 @@ pub use ids::{
 pub use money::{Currency, Money, MoneyError};
 pub use problem::Problem;
 pub use qty::{Qty, QtyError};
+pub use secret::Secret;
 pub use time::Timestamp;

@@ -53,16 +53,6 @@ impl PrinterConfig {
         let (name, address) = spec.split_once('=').ok_or_else(|| {
             format!("printer {spec:?} is not name=address, e.g. front=tcp://10.0.0.5:9100")
         })?;
-        let name = name.trim();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(format!(
-                "printer name {name:?} must be letters, digits, - or _"
-            ));
-        }
         let (url, query) = address
             .trim()
             .split_once('?')
@@ -75,32 +65,55 @@ impl PrinterConfig {
                 (k.to_owned(), v.to_owned())
             })
             .collect();
-        for (k, _) in &params {
-            let known = [
-                "profile",
-                "paper",
-                "columns",
-                "columns_b",
-                "dots",
-                "codepages",
-                "cutter",
-                "qr",
-                "baud",
-            ];
-            if !known.contains(&k.as_str()) {
+        Self::from_parts(name.trim(), url, &params)
+    }
+
+    /// The settings a printer takes, in the string form and as config file keys.
+    pub const SETTINGS: [&'static str; 9] = [
+        "profile",
+        "paper",
+        "columns",
+        "columns_b",
+        "dots",
+        "codepages",
+        "cutter",
+        "qr",
+        "baud",
+    ];
+
+    /// A printer from its name, address and `key=value` settings: the one
+    /// place both the `EDGE_PRINTERS` string and the config file's
+    /// `[[printers]]` tables end up.
+    pub fn from_parts(name: &str, url: &str, params: &[(String, String)]) -> Result<Self, String> {
+        Self::check_name(name)?;
+        for (k, _) in params {
+            if !Self::SETTINGS.contains(&k.as_str()) {
                 return Err(format!(
                     "printer {name}: setting {k:?} is not one of {}",
-                    known.join(", ")
+                    Self::SETTINGS.join(", ")
                 ));
             }
         }
         Ok(PrinterConfig {
             name: name.to_owned(),
-            transport: Transport::parse(url, &params)
-                .map_err(|e| format!("printer {name}: {e}"))?,
-            profile: PrinterProfile::from_params(&params)
+            transport: Transport::parse(url, params).map_err(|e| format!("printer {name}: {e}"))?,
+            profile: PrinterProfile::from_params(params)
                 .map_err(|e| format!("printer {name}: {e}"))?,
         })
+    }
+
+    /// Printer names go into URLs of the local API and into the config.
+    pub fn check_name(name: &str) -> Result<(), String> {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "printer name {name:?} must be letters, digits, - or _"
+            ));
+        }
+        Ok(())
     }
 }
 

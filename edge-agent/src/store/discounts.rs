@@ -72,12 +72,7 @@ impl DiscountLimits {
                 .ok_or_else(|| format!("discount limit {part:?} is not role=percent"))?;
             let role = Role::parse(role.trim())
                 .ok_or_else(|| format!("{role:?} is not cashier, supervisor or manager"))?;
-            let bp = Qty::parse(pct.trim())
-                .ok()
-                .map(|q| q.milli() / 10)
-                .filter(|bp| (0..=10_000).contains(bp))
-                .ok_or_else(|| format!("discount limit {pct:?} is not a percent from 0 to 100"))?
-                as u32;
+            let bp = percent_bp(pct.trim())?;
             match role {
                 Role::Cashier => limits.cashier_bp = bp,
                 Role::Supervisor => limits.supervisor_bp = bp,
@@ -86,6 +81,16 @@ impl DiscountLimits {
         }
         Ok(limits)
     }
+}
+
+/// A discount limit in percent (`5`, `12.5`) as basis points.
+pub fn percent_bp(pct: &str) -> Result<u32, String> {
+    Qty::parse(pct)
+        .ok()
+        .map(|q| q.milli() / 10)
+        .filter(|bp| (0..=10_000).contains(bp))
+        .map(|bp| bp as u32)
+        .ok_or_else(|| format!("discount limit {pct:?} is not a percent from 0 to 100"))
 }
 
 /// The amount `request` takes off `base`, checked; `field` names it in errors.

@@ -208,6 +208,14 @@ impl NegativeStock {
             )),
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NegativeStock::Allow => "allow",
+            NegativeStock::Warn => "warn",
+            NegativeStock::Block => "block",
+        }
+    }
 }
 
 /// The store's rules for ringing up a sale.

@@ -78,7 +78,7 @@ async fn run() -> Result<(), String> {
         listen: edge_listen
             .parse()
             .map_err(|e| format!("EDGE_LISTEN {edge_listen}: {e}"))?,
-        enroll_code: codes.into_iter().next(),
+        enroll_code: codes.into_iter().next().map(pos_shared::Secret::new),
         sync_interval: Duration::from_secs(1),
         max_backoff: Duration::from_secs(30),
         stall_after: edge_agent::sync::DEFAULT_STALL_AFTER,

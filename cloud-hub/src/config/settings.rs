@@ -1,0 +1,272 @@
+//! [`Settings`]: one layer of the hub's configuration (the defaults, the
+//! config file or the environment) and how layers merge.
+//!
+//! Every field is an `Option`: `None` means "this layer does not say", so a
+//! layer on top overrides exactly what it names. The same struct is the config
+//! file's schema (unknown keys are errors) and, merged, what `--print-config`
+//! writes, less its secrets.
+
+use pos_shared::Secret;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8700);
+pub const DEFAULT_FEED_RETAIN: u64 = 1_000_000;
+pub const DEFAULT_FEED_PRUNE_SECS: u64 = 300;
+pub const DEFAULT_RESERVATION_SWEEP_MS: u64 = 1000;
+pub const DEFAULT_EXPIRY_WARN_DAYS: u32 = 3;
+pub const DEFAULT_SESSION_HOURS: u64 = 12;
+
+/// One layer of settings; see the module docs.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub listen: Option<SocketAddr>,
+    /// Where the embedded SQLite database lives when no database URL is given.
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://…` or `sqlite://…`; may carry a password, so never written out.
+    #[serde(skip_serializing)]
+    pub database_url: Option<Secret>,
+    /// Turns on `POST /v1/admin/tenants`; never written out.
+    #[serde(skip_serializing)]
+    pub admin_token: Option<Secret>,
+    pub session_hours: Option<SessionHours>,
+    pub reservation_sweep_ms: Option<u64>,
+    pub expiry_warn_days: Option<u32>,
+    pub feed: FeedSettings,
+}
+
+/// `[feed]`: how much of each tenant's change feed is kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedSettings {
+    pub retain: Option<u64>,
+    pub prune_secs: Option<u64>,
+}
+
+/// How long an HQ user's sign-in lasts: 1 to 720 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "u64", into = "u64")]
+pub struct SessionHours(pub u64);
+
+impl TryFrom<u64> for SessionHours {
+    type Error = String;
+    fn try_from(hours: u64) -> Result<Self, String> {
+        if (1..=720).contains(&hours) {
+            Ok(SessionHours(hours))
+        } else {
+            Err("must be between 1 and 720".into())
+        }
+    }
+}
+
+impl From<SessionHours> for u64 {
+    fn from(h: SessionHours) -> u64 {
+        h.0
+    }
+}
+
+/// A variable's value, `None` when unset or blank.
+pub type Var<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process environment, blank values treated as unset.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    /// The built-in defaults as a layer, the bottom of the stack.
+    pub fn defaults() -> Settings {
+        Settings {
+            listen: Some(DEFAULT_LISTEN),
+            // No home directory is an error only if the database is not named.
+            data_dir: directories::ProjectDirs::from("", "", "pos-hub")
+                .map(|d| d.data_dir().to_path_buf()),
+            database_url: None,
+            admin_token: None,
+            session_hours: Some(SessionHours(DEFAULT_SESSION_HOURS)),
+            reservation_sweep_ms: Some(DEFAULT_RESERVATION_SWEEP_MS),
+            expiry_warn_days: Some(DEFAULT_EXPIRY_WARN_DAYS),
+            feed: FeedSettings {
+                retain: Some(DEFAULT_FEED_RETAIN),
+                prune_secs: Some(DEFAULT_FEED_PRUNE_SECS),
+            },
+        }
+    }
+
+    /// The layer the environment gives, with the messages these variables
+    /// have always had.
+    pub fn from_env(var: Var) -> Result<Settings, String> {
+        let number = |name: &str| -> Result<Option<u64>, String> {
+            var(name)
+                .map(|v| {
+                    v.parse()
+                        .map_err(|e| format!("{name} is not a whole number: {e}"))
+                })
+                .transpose()
+        };
+        Ok(Settings {
+            listen: var("HUB_LISTEN")
+                .map(|v| {
+                    v.parse().map_err(|e| {
+                        format!("HUB_LISTEN is not an address such as 127.0.0.1:8700: {e}")
+                    })
+                })
+                .transpose()?,
+            data_dir: var("HUB_DATA_DIR").map(PathBuf::from),
+            database_url: var("DATABASE_URL").map(Secret::new),
+            admin_token: var("HUB_ADMIN_TOKEN").map(Secret::new),
+            session_hours: number("HUB_SESSION_HOURS")?
+                .map(|h| {
+                    SessionHours::try_from(h)
+                        .map_err(|_| "HUB_SESSION_HOURS must be between 1 and 720".to_owned())
+                })
+                .transpose()?,
+            reservation_sweep_ms: number("HUB_RESERVATION_SWEEP_MS")?,
+            expiry_warn_days: number("HUB_EXPIRY_WARN_DAYS")?
+                .map(|d| {
+                    u32::try_from(d).map_err(|_| "HUB_EXPIRY_WARN_DAYS is too large".to_owned())
+                })
+                .transpose()?,
+            feed: FeedSettings {
+                retain: number("HUB_FEED_RETAIN")?,
+                prune_secs: number("HUB_FEED_PRUNE_SECS")?,
+            },
+        })
+    }
+
+    /// `top` laid over `self`: every setting `top` names wins.
+    pub fn over(self, top: Settings) -> Settings {
+        Settings {
+            listen: top.listen.or(self.listen),
+            data_dir: top.data_dir.or(self.data_dir),
+            database_url: top.database_url.or(self.database_url),
+            admin_token: top.admin_token.or(self.admin_token),
+            session_hours: top.session_hours.or(self.session_hours),
+            reservation_sweep_ms: top.reservation_sweep_ms.or(self.reservation_sweep_ms),
+            expiry_warn_days: top.expiry_warn_days.or(self.expiry_warn_days),
+            feed: FeedSettings {
+                retain: top.feed.retain.or(self.feed.retain),
+                prune_secs: top.feed.prune_secs.or(self.feed.prune_secs),
+            },
+        }
+    }
+
+    /// Loops brought into the range that works (a zero period would spin),
+    /// so what `--print-config` shows is what runs.
+    pub fn clamped(mut self) -> Settings {
+        self.feed.prune_secs = self.feed.prune_secs.map(|s| s.max(1));
+        self.reservation_sweep_ms = self.reservation_sweep_ms.map(|ms| ms.max(10));
+        self
+    }
+
+    /// The settings as TOML; the secrets only as comments saying whether they are set.
+    pub fn to_toml(&self) -> Result<String, String> {
+        let mut out =
+            toml::to_string(self).map_err(|e| format!("cannot write the settings: {e}"))?;
+        out += "\n# Secrets are not shown.\n";
+        out += &match &self.database_url {
+            Some(url) => format!(
+                "# database_url is set ({})\n",
+                super::backend_of(url.expose())
+            ),
+            None => "# database_url is not set: the embedded SQLite database in data_dir\n".into(),
+        };
+        out += if self.admin_token.is_some() {
+            "# admin_token is set: POST /v1/admin/tenants is on\n"
+        } else {
+            "# admin_token is not set: POST /v1/admin/tenants is off\n"
+        };
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> Result<Settings, String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_env(&|n: &str| map.get(n).cloned())
+    }
+
+    fn file(text: &str) -> Settings {
+        pos_shared::config_file::parse(text, "hub.toml").unwrap()
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_which_overrides_the_defaults() {
+        let f = file("listen = \"0.0.0.0:9000\"\nsession_hours = 8\n[feed]\nretain = 5000\n");
+        let e = env(&[("HUB_SESSION_HOURS", "24"), ("HUB_ADMIN_TOKEN", "t")]).unwrap();
+        let s = Settings::defaults().over(f).over(e);
+        assert_eq!(s.listen, Some("0.0.0.0:9000".parse().unwrap()));
+        assert_eq!(s.session_hours, Some(SessionHours(24)));
+        assert_eq!(s.feed.retain, Some(5000));
+        assert_eq!(s.feed.prune_secs, Some(DEFAULT_FEED_PRUNE_SECS));
+        assert_eq!(s.admin_token, Some(Secret::new("t")));
+    }
+
+    #[test]
+    fn bad_environment_values_keep_their_messages() {
+        for (name, value, says) in [
+            ("HUB_LISTEN", "x", "HUB_LISTEN is not an address"),
+            (
+                "HUB_FEED_RETAIN",
+                "lots",
+                "HUB_FEED_RETAIN is not a whole number",
+            ),
+            (
+                "HUB_SESSION_HOURS",
+                "0",
+                "HUB_SESSION_HOURS must be between 1 and 720",
+            ),
+            (
+                "HUB_EXPIRY_WARN_DAYS",
+                "99999999999",
+                "HUB_EXPIRY_WARN_DAYS is too large",
+            ),
+        ] {
+            let e = env(&[(name, value)]).unwrap_err();
+            assert!(e.starts_with(says), "{name}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_printed_settings_hide_secrets_and_read_back() {
+        let f =
+            file("database_url = \"postgres://hub:pa55word@db/hub\"\nadmin_token = \"adm1n\"\n");
+        let s = Settings::defaults().over(f).clamped();
+        let text = s.to_toml().unwrap();
+        assert!(
+            !text.contains("pa55word") && !text.contains("adm1n"),
+            "{text}"
+        );
+        assert!(text.contains("database_url is set (postgresql)"), "{text}");
+        let again = Settings::defaults().over(file(&text));
+        assert_eq!(
+            again,
+            Settings {
+                database_url: None,
+                admin_token: None,
+                ..s
+            }
+        );
+    }
+
+    #[test]
+    fn loops_never_spin() {
+        let s = Settings::defaults()
+            .over(file("reservation_sweep_ms = 0\n[feed]\nprune_secs = 0\n"))
+            .clamped();
+        assert_eq!(
+            (s.reservation_sweep_ms, s.feed.prune_secs),
+            (Some(10), Some(1))
+        );
+    }
+}

@@ -1,0 +1,226 @@
+//! The agent's configuration: where it is found, how its layers stack, and
+//! the [`AgentConfig`] the daemon runs with.
+//!
+//! Layers, each overriding the one before: the built-in defaults, the config
+//! file `edge-agent.toml`, the `EDGE_*` environment variables. The file is the
+//! one named by `--config <path>`, else by `EDGE_CONFIG`, else
+//! `edge-agent.toml` in the platform config directory (on Linux
+//! `~/.config/pos-edge-agent/`); a named file must exist, the default one may
+//! be missing. `edge-agent.example.toml` beside the crate documents every key.
+//!
+//! | file key | variable | default |
+//! |---|---|---|
+//! | `data_dir` | `EDGE_DATA_DIR` | the platform data dir |
+//! | `hub_url` | `EDGE_HUB_URL` | `http://127.0.0.1:8700` |
+//! | `listen` | `EDGE_LISTEN` (loopback only) | `127.0.0.1:8710` |
+//! | `enroll_code` (secret) | `EDGE_ENROLL_CODE` | unset |
+//! | `sync.interval_ms` | `EDGE_SYNC_INTERVAL_MS` | `1000` (50 at least) |
+//! | `sync.max_backoff_ms` | `EDGE_SYNC_MAX_BACKOFF_MS` | `30000` (250 at least) |
+//! | `sync.stall_after_ms` | `EDGE_STALL_AFTER_MS` | `600000` (1000 at least) |
+//! | `sync.feed_wait_secs` | `EDGE_FEED_WAIT_SECS` | `25` (60 at most) |
+//! | `[[printers]]` | `EDGE_PRINTERS`, `;`-separated `name=address?settings` | none |
+//! | `receipt.printer` | `EDGE_RECEIPT_PRINTER` | the first printer |
+//! | `receipt.header` | `EDGE_RECEIPT_HEADER`, `\|`-separated | none |
+//! | `receipt.footer` | `EDGE_RECEIPT_FOOTER`, `\|`-separated | `Thank you!` |
+//! | `receipt.gstin` | `EDGE_STORE_GSTIN` | none |
+//! | `receipt.logo` | `EDGE_RECEIPT_LOGO` (a PNG) | none |
+//! | `receipt.qr` | `EDGE_RECEIPT_QR` (`{sale_id}`, `{receipt_no}` filled in) | none |
+//! | `receipt.utc_offset` | `EDGE_UTC_OFFSET` | `+05:30` |
+//! | `sales.cash_rounding` | `EDGE_CASH_ROUNDING` (paise, 1 to 1000) | `1` |
+//! | `sales.negative_stock` | `EDGE_NEGATIVE_STOCK`: `allow`, `warn`, `block` | `allow` |
+//! | `sales.discount_limits` | `EDGE_DISCOUNT_LIMITS`, `cashier=5,supervisor=20,manager=100` | those |
+//! | `sales.require_sign_in` | `EDGE_REQUIRE_SIGN_IN` (`yes`/`no`) | `false` |
+//! | `sales.igst` | `EDGE_GST_IGST` (`yes`/`no`) | `false` |
+//! | `[[serial_scanners]]` | `EDGE_SERIAL_SCANNERS`, `path[@baud[,frame]][:cr\|lf\|crlf\|tab]` | none |
+//! | `[[hid_scanners]]` | `EDGE_HID_SCANNERS`, `vendor:product` in hex | none |
+//! | `[[scale_labels]]` | `EDGE_SCALE_LABELS`, `prefix:item_digits:weight\|price:value_digits:decimals[:check]` | none |
+
+pub mod env;
+pub mod settings;
+pub mod values;
+
+pub use settings::Settings;
+
+use pos_shared::Secret;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The file's name in the platform config directory.
+pub const FILE_NAME: &str = "edge-agent.toml";
+
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    pub data_dir: PathBuf,
+    pub hub_url: String,
+    pub listen: SocketAddr,
+    pub enroll_code: Option<Secret>,
+    pub sync_interval: Duration,
+    pub max_backoff: Duration,
+    /// How long the oldest unsent fact may wait, with the hub answering,
+    /// before the till says its sync is `stalled`.
+    pub stall_after: Duration,
+    pub feed_wait_secs: u64,
+    pub serial_scanners: Vec<crate::serial_scanner::SerialScanner>,
+    pub hid_scanners: Vec<crate::hid_scanner::HidScanner>,
+    pub printing: crate::printing::PrintSettings,
+    pub sale_policy: crate::store::sales::SalePolicy,
+}
+
+/// Which config file is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigFile {
+    /// Named by `--config` or `EDGE_CONFIG`: it must exist.
+    Named(PathBuf),
+    /// The platform default: read if it exists.
+    Default(PathBuf),
+    /// No home directory, nothing named: defaults and environment only.
+    None,
+}
+
+impl ConfigFile {
+    /// `--config` first, then `EDGE_CONFIG`, then the platform config directory.
+    pub fn locate(flag: Option<PathBuf>, var: env::Var) -> ConfigFile {
+        match flag.or_else(|| var("EDGE_CONFIG").map(PathBuf::from)) {
+            Some(path) => ConfigFile::Named(path),
+            None => directories::ProjectDirs::from("", "", "pos-edge-agent")
+                .map_or(ConfigFile::None, |d| {
+                    ConfigFile::Default(d.config_dir().join(FILE_NAME))
+                }),
+        }
+    }
+
+    /// The file's layer; empty when there is no file to read.
+    pub fn read(&self) -> Result<Settings, String> {
+        let (path, required) = match self {
+            ConfigFile::Named(path) => (path, true),
+            ConfigFile::Default(path) => (path, false),
+            ConfigFile::None => return Ok(Settings::default()),
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => pos_shared::config_file::parse(&text, &path.display().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Settings::default())
+            }
+            Err(e) => Err(format!("cannot read config file {}: {e}", path.display())),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            ConfigFile::Named(p) => p.display().to_string(),
+            ConfigFile::Default(p) if p.exists() => p.display().to_string(),
+            ConfigFile::Default(p) => format!("{} (not present)", p.display()),
+            ConfigFile::None => "none".into(),
+        }
+    }
+}
+
+/// Defaults, then the file, then the environment, clamped to what runs.
+pub fn load(file: &ConfigFile, var: env::Var) -> Result<Settings, String> {
+    let from_file = file.read()?;
+    let from_env = Settings::from_env(var)?;
+    Ok(Settings::defaults()
+        .over(from_file)
+        .over(from_env)
+        .clamped())
+}
+
+impl AgentConfig {
+    /// The config the binary runs with when given no flags: the default (or
+    /// `EDGE_CONFIG`) file and the process environment.
+    pub fn from_env() -> Result<Self, String> {
+        let file = ConfigFile::locate(None, &env::process_env);
+        Self::from_settings(&load(&file, &env::process_env)?)
+    }
+
+    /// Resolves merged settings; whatever a layer left unset takes its default.
+    pub fn from_settings(s: &Settings) -> Result<Self, String> {
+        use settings::*;
+        let data_dir = match &s.data_dir {
+            Some(dir) => dir.clone(),
+            None => return Err("no home directory: set EDGE_DATA_DIR or data_dir".into()),
+        };
+        let ms = |v: Option<u64>, default| Duration::from_millis(v.unwrap_or(default));
+        let r = &s.receipt;
+        let logo_png = match &r.logo {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                format!("EDGE_RECEIPT_LOGO (receipt.logo) {}: {e}", path.display())
+            })?),
+            None => None,
+        };
+        let config = AgentConfig {
+            data_dir,
+            hub_url: s
+                .hub_url
+                .as_ref()
+                .map_or(DEFAULT_HUB_URL.into(), |u| u.0.clone()),
+            listen: s.listen.map_or(DEFAULT_LISTEN, |l| l.0),
+            enroll_code: s.enroll_code.clone(),
+            sync_interval: ms(s.sync.interval_ms, DEFAULT_SYNC_INTERVAL_MS),
+            max_backoff: ms(s.sync.max_backoff_ms, DEFAULT_MAX_BACKOFF_MS),
+            stall_after: ms(s.sync.stall_after_ms, DEFAULT_STALL_AFTER_MS),
+            feed_wait_secs: s.sync.feed_wait_secs.unwrap_or(DEFAULT_FEED_WAIT_SECS),
+            serial_scanners: inner(&s.serial_scanners, |e| e.0),
+            hid_scanners: inner(&s.hid_scanners, |e| e.0),
+            printing: crate::printing::PrintSettings {
+                printers: inner(&s.printers, |p| p.0),
+                receipt_printer: r.printer.clone(),
+                receipt: crate::printing::receipt::ReceiptSettings {
+                    header: r.header.clone().unwrap_or_default(),
+                    gstin: r.gstin.clone(),
+                    footer: r
+                        .footer
+                        .clone()
+                        .unwrap_or_else(|| vec![DEFAULT_FOOTER.into()]),
+                    logo_png,
+                    qr_template: r.qr.clone(),
+                    utc_offset_minutes: r.utc_offset.map_or(DEFAULT_UTC_OFFSET_MINUTES, |o| o.0),
+                },
+            },
+            sale_policy: crate::store::sales::SalePolicy {
+                cash_rounding_minor: s.sales.cash_rounding.map_or(1, |c| c.0),
+                scale_rules: inner(&s.scale_labels, |l| l.0),
+                negative_stock: s.sales.negative_stock.map(|n| n.0).unwrap_or_default(),
+                discount_limits: s.sales.discount_limits.map(|l| l.0).unwrap_or_default(),
+                require_sign_in: s.sales.require_sign_in.unwrap_or(false),
+                igst: s.sales.igst.unwrap_or(false),
+            },
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        // The local API has no authentication of its own yet: it must not be
+        // reachable from the store network.
+        if !self.listen.ip().is_loopback() {
+            return Err(format!(
+                "EDGE_LISTEN {} is not a loopback address; the till API serves this machine only",
+                self.listen
+            ));
+        }
+        if !(self.hub_url.starts_with("http://") || self.hub_url.starts_with("https://")) {
+            return Err(format!(
+                "EDGE_HUB_URL {:?} must start with http:// or https://",
+                self.hub_url
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A list setting's internal values; unset is empty.
+fn inner<E: Clone, T>(list: &Option<Vec<E>>, f: impl Fn(E) -> T) -> Vec<T> {
+    list.iter().flatten().cloned().map(f).collect()
+}
+
+/// What `--print-config` writes: where the settings came from, then the
+/// merged settings as TOML.
+pub fn print_config(file: &ConfigFile, settings: &Settings) -> Result<String, String> {
+    Ok(format!(
+        "# edge-agent: effective configuration\n# config file: {}\n# precedence: EDGE_* variables, then the file, then defaults\n\n{}",
+        file.describe(),
+        settings.to_toml()?
+    ))
+}

@@ -1,0 +1,283 @@
+//! [`Settings`]: one layer of the agent's configuration (the defaults, the
+//! config file or the environment) and how layers merge.
+//!
+//! Every field is an `Option`: `None` means "this layer does not say", so a
+//! layer on top overrides exactly the settings it names. The same struct is
+//! the config file's schema (unknown keys are errors) and, fully merged, what
+//! `--print-config` writes.
+
+use super::values::{
+    CashRounding, HidScannerEntry, HubUrl, Limits, Listen, NegativeStockPolicy, Printer,
+    ScaleLabel, SerialScannerEntry, UtcOffset,
+};
+use pos_shared::Secret;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_HUB_URL: &str = "http://127.0.0.1:8700";
+pub const DEFAULT_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8710);
+pub const DEFAULT_SYNC_INTERVAL_MS: u64 = 1000;
+pub const DEFAULT_MAX_BACKOFF_MS: u64 = 30_000;
+pub const DEFAULT_STALL_AFTER_MS: u64 = 600_000;
+pub const DEFAULT_FEED_WAIT_SECS: u64 = 25;
+/// +05:30, India.
+pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = 330;
+pub const DEFAULT_FOOTER: &str = "Thank you!";
+
+/// One layer of settings; see the module docs.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub hub_url: Option<HubUrl>,
+    pub listen: Option<Listen>,
+    pub data_dir: Option<PathBuf>,
+    /// Never written out: `--print-config` only says whether it is set.
+    #[serde(skip_serializing)]
+    pub enroll_code: Option<Secret>,
+    pub sync: SyncSettings,
+    pub receipt: ReceiptLayer,
+    pub sales: SalesSettings,
+    // Arrays of tables come last: TOML puts a table's keys before any sub-table.
+    pub printers: Option<Vec<Printer>>,
+    pub serial_scanners: Option<Vec<SerialScannerEntry>>,
+    pub hid_scanners: Option<Vec<HidScannerEntry>>,
+    pub scale_labels: Option<Vec<ScaleLabel>>,
+}
+
+/// `[sync]`: how often and how patiently the till talks to the hub.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncSettings {
+    pub interval_ms: Option<u64>,
+    pub max_backoff_ms: Option<u64>,
+    pub stall_after_ms: Option<u64>,
+    pub feed_wait_secs: Option<u64>,
+}
+
+/// `[receipt]`: which printer, and what the slip says around the sale.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReceiptLayer {
+    pub printer: Option<String>,
+    pub header: Option<Vec<String>>,
+    pub footer: Option<Vec<String>>,
+    pub gstin: Option<String>,
+    /// A PNG file, read when the agent starts.
+    pub logo: Option<PathBuf>,
+    pub qr: Option<String>,
+    pub utc_offset: Option<UtcOffset>,
+}
+
+/// `[sales]`: the store's rules for ringing up a sale.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SalesSettings {
+    pub cash_rounding: Option<CashRounding>,
+    pub negative_stock: Option<NegativeStockPolicy>,
+    pub discount_limits: Option<Limits>,
+    pub require_sign_in: Option<bool>,
+    pub igst: Option<bool>,
+}
+
+impl Settings {
+    /// The built-in defaults as a layer, the bottom of the stack.
+    pub fn defaults() -> Settings {
+        Settings {
+            hub_url: Some(HubUrl(DEFAULT_HUB_URL.into())),
+            listen: Some(Listen(DEFAULT_LISTEN)),
+            // No home directory is an error only if nothing else names one.
+            data_dir: directories::ProjectDirs::from("", "", "pos-edge-agent")
+                .map(|d| d.data_dir().to_path_buf()),
+            enroll_code: None,
+            sync: SyncSettings {
+                interval_ms: Some(DEFAULT_SYNC_INTERVAL_MS),
+                max_backoff_ms: Some(DEFAULT_MAX_BACKOFF_MS),
+                stall_after_ms: Some(DEFAULT_STALL_AFTER_MS),
+                feed_wait_secs: Some(DEFAULT_FEED_WAIT_SECS),
+            },
+            receipt: ReceiptLayer {
+                printer: None,
+                header: Some(Vec::new()),
+                footer: Some(vec![DEFAULT_FOOTER.into()]),
+                gstin: None,
+                logo: None,
+                qr: None,
+                utc_offset: Some(UtcOffset(DEFAULT_UTC_OFFSET_MINUTES)),
+            },
+            sales: SalesSettings {
+                cash_rounding: Some(CashRounding(1)),
+                negative_stock: Some(NegativeStockPolicy(Default::default())),
+                discount_limits: Some(Limits(Default::default())),
+                require_sign_in: Some(false),
+                igst: Some(false),
+            },
+            printers: Some(Vec::new()),
+            serial_scanners: Some(Vec::new()),
+            hid_scanners: Some(Vec::new()),
+            scale_labels: Some(Vec::new()),
+        }
+    }
+
+    /// `top` laid over `self`: every setting `top` names wins. Lists are
+    /// replaced whole, never joined, so the environment can empty one.
+    pub fn over(self, top: Settings) -> Settings {
+        Settings {
+            hub_url: top.hub_url.or(self.hub_url),
+            listen: top.listen.or(self.listen),
+            data_dir: top.data_dir.or(self.data_dir),
+            enroll_code: top.enroll_code.or(self.enroll_code),
+            sync: SyncSettings {
+                interval_ms: top.sync.interval_ms.or(self.sync.interval_ms),
+                max_backoff_ms: top.sync.max_backoff_ms.or(self.sync.max_backoff_ms),
+                stall_after_ms: top.sync.stall_after_ms.or(self.sync.stall_after_ms),
+                feed_wait_secs: top.sync.feed_wait_secs.or(self.sync.feed_wait_secs),
+            },
+            receipt: ReceiptLayer {
+                printer: top.receipt.printer.or(self.receipt.printer),
+                header: top.receipt.header.or(self.receipt.header),
+                footer: top.receipt.footer.or(self.receipt.footer),
+                gstin: top.receipt.gstin.or(self.receipt.gstin),
+                logo: top.receipt.logo.or(self.receipt.logo),
+                qr: top.receipt.qr.or(self.receipt.qr),
+                utc_offset: top.receipt.utc_offset.or(self.receipt.utc_offset),
+            },
+            sales: SalesSettings {
+                cash_rounding: top.sales.cash_rounding.or(self.sales.cash_rounding),
+                negative_stock: top.sales.negative_stock.or(self.sales.negative_stock),
+                discount_limits: top.sales.discount_limits.or(self.sales.discount_limits),
+                require_sign_in: top.sales.require_sign_in.or(self.sales.require_sign_in),
+                igst: top.sales.igst.or(self.sales.igst),
+            },
+            printers: top.printers.or(self.printers),
+            serial_scanners: top.serial_scanners.or(self.serial_scanners),
+            hid_scanners: top.hid_scanners.or(self.hid_scanners),
+            scale_labels: top.scale_labels.or(self.scale_labels),
+        }
+    }
+
+    /// Timings brought into the range the agent works in (a sync loop of
+    /// 0 ms would spin, a feed wait past 60 s outlives proxies), so what
+    /// `--print-config` shows is what runs.
+    pub fn clamped(mut self) -> Settings {
+        let s = &mut self.sync;
+        s.interval_ms = s.interval_ms.map(|v| v.max(50));
+        s.max_backoff_ms = s.max_backoff_ms.map(|v| v.max(250));
+        s.stall_after_ms = s.stall_after_ms.map(|v| v.max(1000));
+        s.feed_wait_secs = s.feed_wait_secs.map(|v| v.min(60));
+        self
+    }
+
+    /// The settings as TOML, secrets left out (a comment says which are set).
+    pub fn to_toml(&self) -> Result<String, String> {
+        let mut out =
+            toml::to_string(self).map_err(|e| format!("cannot write the settings: {e}"))?;
+        if self.enroll_code.is_some() {
+            out += "\n# enroll_code is set; secrets are not shown.\n";
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> Settings {
+        pos_shared::config_file::parse(text, "test.toml").unwrap()
+    }
+
+    #[test]
+    fn a_layer_overrides_only_what_it_names() {
+        let f = file("hub_url = \"https://hub.example.in\"\n[sync]\ninterval_ms = 500\n");
+        let env = Settings {
+            sync: SyncSettings {
+                interval_ms: Some(200),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let merged = Settings::defaults().over(f).over(env);
+        assert_eq!(
+            merged.hub_url,
+            Some(HubUrl("https://hub.example.in".into()))
+        );
+        assert_eq!(merged.sync.interval_ms, Some(200));
+        assert_eq!(merged.sync.feed_wait_secs, Some(DEFAULT_FEED_WAIT_SECS));
+        assert_eq!(merged.listen, Some(Listen(DEFAULT_LISTEN)));
+    }
+
+    #[test]
+    fn lists_are_replaced_whole() {
+        let f = file("[[hid_scanners]]\nvendor = \"0c2e\"\nproduct = \"0b61\"\n");
+        assert_eq!(f.hid_scanners.as_ref().map(Vec::len), Some(1));
+        let env = Settings {
+            hid_scanners: Some(Vec::new()),
+            ..Default::default()
+        };
+        assert_eq!(f.clone().over(env).hid_scanners, Some(Vec::new()));
+        assert_eq!(
+            f.clone().over(Settings::default()).hid_scanners,
+            f.hid_scanners
+        );
+    }
+
+    #[test]
+    fn timings_are_clamped_before_they_are_shown() {
+        let f = file("[sync]\ninterval_ms = 0\nfeed_wait_secs = 600\n");
+        let s = Settings::defaults().over(f).clamped();
+        assert_eq!(s.sync.interval_ms, Some(50));
+        assert_eq!(s.sync.feed_wait_secs, Some(60));
+    }
+
+    #[test]
+    fn the_printed_settings_read_back_the_same_and_hide_the_code() {
+        let text = r#"
+enroll_code = "ENROLL-123456"
+[receipt]
+header = ["Kirana Mart", "MG Road"]
+utc_offset = "-04:30"
+[sales]
+cash_rounding = 100
+negative_stock = "warn"
+discount_limits = { cashier = 7.5, manager = 50 }
+[[printers]]
+name = "front"
+uri = "tcp://192.168.1.50"
+profile = "epson-tm-t82"
+[[printers]]
+name = "slip"
+uri = "serial:///dev/ttyS1"
+baud = 19200
+profile = "custom"
+paper = 58
+codepages = ["pc858", "cp437"]
+qr = false
+[[serial_scanners]]
+path = "/dev/ttyACM0"
+frame = "7E1"
+suffix = "crlf"
+[[scale_labels]]
+prefix = 22
+item_digits = 4
+measure = "price"
+value_digits = 5
+decimals = 2
+check_digit = true
+"#;
+        let merged = Settings::defaults().over(file(text));
+        let printed = merged.to_toml().unwrap();
+        assert!(!printed.contains("ENROLL-123456"), "{printed}");
+        assert!(printed.contains("enroll_code is set"), "{printed}");
+        let again = Settings::defaults().over(file(&printed));
+        assert_eq!(
+            again,
+            Settings {
+                enroll_code: None,
+                ..merged
+            },
+            "{printed}"
+        );
+    }
+}
