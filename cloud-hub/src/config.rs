@@ -10,6 +10,8 @@
 //! | `HUB_FEED_PRUNE_SECS` | how often the feed is pruned | `300` |
 //! | `HUB_RESERVATION_SWEEP_MS` | how often expired reservations are settled | `1000` |
 //! | `HUB_EXPIRY_WARN_DAYS` | batches expiring within this many days are announced | `3` |
+//! | `HUB_EXPIRY_CHECK_SECS` | how often batches are checked for expiry | `300` |
+//! | `HUB_HOURS_CHECK_SECS` | how often stores are checked for opening or closing by their hours | `30` |
 //! | `HUB_SESSION_HOURS` | how long an HQ user's sign-in lasts | `12` |
 
 use std::fmt;
@@ -27,6 +29,10 @@ pub struct HubConfig {
     pub reservation_sweep_every: std::time::Duration,
     /// Batches expiring within this many days are announced.
     pub expiry_warn_days: u32,
+    /// How often batches are checked for expiry.
+    pub expiry_check_every: std::time::Duration,
+    /// How often stores are checked for opening or closing by their hours.
+    pub hours_check_every: std::time::Duration,
     /// How long an HQ user's session lasts from sign-in.
     pub session_lifetime: std::time::Duration,
 }
@@ -43,6 +49,22 @@ impl fmt::Debug for HubConfig {
 }
 
 impl HubConfig {
+    /// The defaults, on `database_url`, listening on `127.0.0.1:8700`.
+    pub fn new(database_url: impl Into<String>) -> HubConfig {
+        HubConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8700)),
+            database_url: database_url.into(),
+            admin_token: None,
+            feed_retain: 1_000_000,
+            feed_prune_every: std::time::Duration::from_secs(300),
+            reservation_sweep_every: std::time::Duration::from_millis(1000),
+            expiry_warn_days: 3,
+            expiry_check_every: std::time::Duration::from_secs(300),
+            hours_check_every: std::time::Duration::from_secs(30),
+            session_lifetime: std::time::Duration::from_secs(12 * 3600),
+        }
+    }
+
     pub fn from_env() -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let listen = var("HUB_LISTEN")
@@ -83,6 +105,12 @@ impl HubConfig {
             ),
             expiry_warn_days: u32::try_from(number("HUB_EXPIRY_WARN_DAYS", 3)?)
                 .map_err(|_| "HUB_EXPIRY_WARN_DAYS is too large".to_owned())?,
+            expiry_check_every: std::time::Duration::from_secs(
+                number("HUB_EXPIRY_CHECK_SECS", 300)?.max(1),
+            ),
+            hours_check_every: std::time::Duration::from_secs(
+                number("HUB_HOURS_CHECK_SECS", 30)?.max(1),
+            ),
             session_lifetime: match number("HUB_SESSION_HOURS", 12)? {
                 hours @ 1..=720 => std::time::Duration::from_secs(hours * 3600),
                 _ => return Err("HUB_SESSION_HOURS must be between 1 and 720".into()),

@@ -4,12 +4,15 @@
 //! API (API keys or signed-in users, tenant-scoped); terminals enroll with a one-time code, pull
 //! the change feed and upload their outbox of sales. Storage is PostgreSQL when a
 //! database URL is given, else an embedded SQLite file.
+//!
+//! [`start`] is the one way to run a hub: the binary, the demo and every test
+//! call it, so what is tested is what runs in production, background tasks
+//! and all.
 
 pub mod acting;
 pub mod auth;
 pub mod config;
 pub mod http;
-pub mod hubctl;
 pub mod passwords;
 pub mod relay;
 pub mod roles;
@@ -68,41 +71,128 @@ pub fn init_tracing() {
 pub async fn run() -> Result<(), String> {
     let config = config::HubConfig::from_env()?;
     tracing::info!(?config, "starting hub");
+    let hub = start(config).await?;
+    hub.serve_until(shutdown_signal())
+        .await
+        .map_err(|e| format!("server failed: {e}"))
+}
+
+/// A hub started by [`start`]: serving on [`RunningHub::addr`] with every
+/// background task running. Dropping it stops the tasks and shuts the server
+/// down gracefully.
+pub struct RunningHub {
+    addr: std::net::SocketAddr,
+    storage: storage::DynStorage,
+    /// Dropped (or sent on) to begin the graceful shutdown.
+    stop: tokio::sync::watch::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The background tasks; aborted when the set is dropped.
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl RunningHub {
+    /// Where the hub listens (the real port when the config said port 0).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// `http://` and the address, for clients.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The hub's storage, for tests that look below the API.
+    pub fn storage(&self) -> &storage::DynStorage {
+        &self.storage
+    }
+
+    /// Serves until `shutdown` completes (or the server fails), then stops the
+    /// background tasks and lets open requests finish.
+    pub async fn serve_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        let RunningHub {
+            stop,
+            mut server,
+            tasks,
+            ..
+        } = self;
+        tokio::select! {
+            ended = &mut server => return joined(ended),
+            () = shutdown => {}
+        }
+        drop(tasks);
+        let _ = stop.send(());
+        joined(server.await)
+    }
+
+    /// Stops the hub: background tasks first, then the server, gracefully.
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.serve_until(std::future::ready(())).await
+    }
+}
+
+fn joined(ended: Result<std::io::Result<()>, tokio::task::JoinError>) -> std::io::Result<()> {
+    ended.unwrap_or_else(|e| {
+        Err(std::io::Error::other(format!(
+            "the server task failed: {e}"
+        )))
+    })
+}
+
+/// Starts the hub as `config` says: opens (and migrates) the database, binds
+/// the listener, starts every background task (feed pruning, reservation
+/// expiry, opening-hours and batch-expiry announcements) and serves the API.
+pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
     let storage = storage::connect(&config.database_url)
         .await
         .map_err(|e| format!("cannot open the {} database: {e}", config.backend()))?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    tracing::info!(addr = %config.listen, "hub listening");
-    tokio::spawn(prune_feed(
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    tracing::info!(%addr, "hub listening");
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(prune_feed(
         storage.clone(),
         config.feed_retain,
         config.feed_prune_every,
     ));
-    tokio::spawn(expire_reservations(
+    tasks.spawn(expire_reservations(
         storage.clone(),
         config.reservation_sweep_every,
     ));
-    tokio::spawn(announce_hours_flips(
+    tasks.spawn(announce_hours_flips(
         storage.clone(),
-        std::time::Duration::from_secs(30),
+        config.hours_check_every,
     ));
-    tokio::spawn(announce_expiring_batches(
+    tasks.spawn(announce_expiring_batches(
         storage.clone(),
         config.expiry_warn_days,
-        std::time::Duration::from_secs(300),
+        config.expiry_check_every,
     ));
-    let state = http::AppState::new(storage, config.admin_token)
+    let state = http::AppState::new(storage.clone(), config.admin_token)
         .with_session_lifetime(config.session_lifetime);
-    serve(listener, state, shutdown_signal())
-        .await
-        .map_err(|e| format!("server failed: {e}"))
+    let (stop, mut stopped) = tokio::sync::watch::channel(());
+    let server = tokio::spawn(serve(listener, state, async move {
+        // A send or the sender dropped: either way, time to stop.
+        let _ = stopped.changed().await;
+    }));
+    Ok(RunningHub {
+        addr,
+        storage,
+        stop,
+        server,
+        tasks,
+    })
 }
 
 /// Keeps each tenant's feed to its newest `keep` changes; terminals whose cursor
 /// falls below bootstrap again from a snapshot.
-async fn prune_feed(storage: storage::DynStorage, keep: u64, every: std::time::Duration) {
+pub async fn prune_feed(storage: storage::DynStorage, keep: u64, every: std::time::Duration) {
     loop {
         tokio::time::sleep(every).await;
         match storage.prune_feed(keep).await {

@@ -15,8 +15,6 @@ mod fact_identity;
 mod feed;
 mod holds;
 mod hours;
-mod hubctl;
-mod hubctl_users;
 mod isolation;
 mod numbers;
 mod openapi;
