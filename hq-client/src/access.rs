@@ -33,6 +33,13 @@ impl HqClient {
             .await
     }
 
+    /// Creates a tenant (called with the hub's admin token) and answers with
+    /// a client acting as its HQ, with the tenant's owner key.
+    pub async fn as_new_tenant(&self, name: &str) -> HqResult<HqClient> {
+        let tenant = self.create_tenant(name).await?;
+        Ok(self.with_credential(tenant.api_key))
+    }
+
     /// Creates a tenant, answering with the hub's answer as it is.
     pub async fn create_tenant_raw(&self, name: &str) -> HqResult<Value> {
         self.post("/v1/admin/tenants", &json!({ "name": name }))

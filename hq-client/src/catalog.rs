@@ -4,7 +4,7 @@
 use crate::{HqClient, HqResult, Page};
 use pos_shared::catalog::{BrandRecord, CategoryRecord};
 use pos_shared::sync::VariantRecord;
-use pos_shared::CategoryId;
+use pos_shared::{CategoryId, Money};
 use serde_json::{json, Value};
 
 impl HqClient {
@@ -96,8 +96,8 @@ impl HqClient {
             .await
     }
 
-    /// Sets a variant's price (`{"minor": …, "currency": …}`).
-    pub async fn set_price(&self, variant: &str, price: &Value) -> HqResult<Value> {
+    /// Sets a variant's price.
+    pub async fn set_price(&self, variant: &str, price: Money) -> HqResult<Value> {
         self.put(
             &format!("/v1/variants/{variant}/price"),
             &json!({ "price": price }),

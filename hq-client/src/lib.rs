@@ -153,21 +153,6 @@ impl HqClient {
             .map(drop)
     }
 
-    /// Every item of a cursor-paged list at `path`, page after page.
-    pub async fn all_pages<T: DeserializeOwned>(&self, path: &str) -> HqResult<Vec<T>> {
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let mut items = Vec::new();
-        let mut next = path.to_owned();
-        loop {
-            let page: Page<T> = self.get(&next).await?;
-            items.extend(page.items);
-            match page.next_cursor {
-                Some(cursor) => next = format!("{path}{sep}cursor={cursor}"),
-                None => return Ok(items),
-            }
-        }
-    }
-
     /// Starts a `GET` whose answer is read by the caller (a stream, bytes);
     /// an error status is still an error.
     pub async fn open(

@@ -293,7 +293,7 @@ async fn import_row(
                 outcome = Outcome::Updated;
             }
             if current.price != row.price {
-                hub.set_price(&current.variant_id.to_string(), &json!(row.price))
+                hub.set_price(&current.variant_id.to_string(), row.price)
                     .await?;
                 outcome = Outcome::Updated;
             }

@@ -4,6 +4,7 @@
 //!
 //! Shared with `hubctl`'s tests (`hubctl/tests/cli/main.rs` includes this file).
 
+// Each test crate that includes this file uses some of it.
 #![allow(dead_code)]
 
 use cloud_hub::config::HubConfig;
