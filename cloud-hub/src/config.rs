@@ -86,6 +86,8 @@ impl HubConfig {
                 format!("sqlite://{}", dir.join("hub.db").display())
             }
         };
+        // The defaults are `HubConfig::new`'s, in the units of each variable.
+        let d = HubConfig::new(String::new());
         let number = |name: &str, default: u64| -> Result<u64, String> {
             var(name).map_or(Ok(default), |v| {
                 v.parse()
@@ -96,22 +98,32 @@ impl HubConfig {
             listen,
             database_url,
             admin_token: var("HUB_ADMIN_TOKEN"),
-            feed_retain: number("HUB_FEED_RETAIN", 1_000_000)?,
+            feed_retain: number("HUB_FEED_RETAIN", d.feed_retain)?,
             feed_prune_every: std::time::Duration::from_secs(
-                number("HUB_FEED_PRUNE_SECS", 300)?.max(1),
+                number("HUB_FEED_PRUNE_SECS", d.feed_prune_every.as_secs())?.max(1),
             ),
             reservation_sweep_every: std::time::Duration::from_millis(
-                number("HUB_RESERVATION_SWEEP_MS", 1000)?.max(10),
+                number(
+                    "HUB_RESERVATION_SWEEP_MS",
+                    d.reservation_sweep_every.as_millis() as u64,
+                )?
+                .max(10),
             ),
-            expiry_warn_days: u32::try_from(number("HUB_EXPIRY_WARN_DAYS", 3)?)
-                .map_err(|_| "HUB_EXPIRY_WARN_DAYS is too large".to_owned())?,
+            expiry_warn_days: u32::try_from(number(
+                "HUB_EXPIRY_WARN_DAYS",
+                d.expiry_warn_days.into(),
+            )?)
+            .map_err(|_| "HUB_EXPIRY_WARN_DAYS is too large".to_owned())?,
             expiry_check_every: std::time::Duration::from_secs(
-                number("HUB_EXPIRY_CHECK_SECS", 300)?.max(1),
+                number("HUB_EXPIRY_CHECK_SECS", d.expiry_check_every.as_secs())?.max(1),
             ),
             hours_check_every: std::time::Duration::from_secs(
-                number("HUB_HOURS_CHECK_SECS", 30)?.max(1),
+                number("HUB_HOURS_CHECK_SECS", d.hours_check_every.as_secs())?.max(1),
             ),
-            session_lifetime: match number("HUB_SESSION_HOURS", 12)? {
+            session_lifetime: match number(
+                "HUB_SESSION_HOURS",
+                d.session_lifetime.as_secs() / 3600,
+            )? {
                 hours @ 1..=720 => std::time::Duration::from_secs(hours * 3600),
                 _ => return Err("HUB_SESSION_HOURS must be between 1 and 720".into()),
             },

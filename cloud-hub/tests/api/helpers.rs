@@ -196,6 +196,15 @@ pub async fn shop(backend: Backend) -> Shop {
     .await
 }
 
+/// The same shop on a hub whose configuration is adjusted first.
+pub async fn shop_with(backend: Backend, adjust: impl FnOnce(HubConfig) -> HubConfig) -> Shop {
+    shop_on(
+        std::sync::Arc::new(spawn_hub_with(backend, adjust).await),
+        "Kirana Chain",
+    )
+    .await
+}
+
 /// The same shop for a tenant named `tenant` on a hub already running.
 pub async fn shop_on(hub: std::sync::Arc<TestHub>, tenant: &str) -> Shop {
     let api_key = hub.tenant(tenant).await;
