@@ -15,7 +15,7 @@ use pos_shared::sale::{Tender, TenderMethod};
 use pos_shared::{Money, Qty};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use system_tests::{seed_demo, Hq, DEMO_CATALOG};
+use system_tests::{seed_demo, DEMO_CATALOG};
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -95,20 +95,13 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
 
-    let (syncer, store) = runtime.block_on(async {
-        let storage = cloud_hub::storage::connect(&format!(
-            "sqlite://{}",
-            dir.path().join("hub.db").display()
-        ))
-        .await
-        .expect("hub storage");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    // The hub keeps serving for as long as `_hub` lives.
+    let (syncer, store, _hub) = runtime.block_on(async {
+        let hub = system_tests::start_hub(&dir.path().join("hub.db"), "bench")
             .await
-            .expect("bind");
-        let hub_url = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = cloud_hub::http::AppState::new(storage, Some("bench".into()));
-        tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
-        let hq = Hq::create_tenant(&hub_url, "bench", "Bench")
+            .expect("hub");
+        let hub_url = hub.base_url();
+        let hq = system_tests::create_tenant(&hub_url, "bench", "Bench")
             .await
             .expect("tenant");
         let (_, codes) = seed_demo(&hq, 1).await.expect("seed");
@@ -124,7 +117,7 @@ fn main() {
             feed_wait: 0,
         };
         syncer.sync_once().await.expect("enroll and pull");
-        (syncer, store)
+        (syncer, store, hub)
     });
     let credential = syncer.shared.credential().expect("enrolled");
 

@@ -11,7 +11,7 @@ use pos_shared::sale::{Tender, TenderMethod};
 use pos_shared::{Money, Qty};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use system_tests::{seed_demo, Hq, DEMO_CATALOG};
+use system_tests::{seed_demo, DEMO_CATALOG};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
@@ -94,20 +94,13 @@ fn main() {
 
     // A hub on its SQLite default, with the demo catalog and one enrolled till
     // whose replica has pulled the catalog.
-    let (syncer, store) = runtime.block_on(async {
-        let storage = cloud_hub::storage::connect(&format!(
-            "sqlite://{}",
-            dir.path().join("hub.db").display()
-        ))
-        .await
-        .expect("hub storage");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    // The hub keeps serving for as long as `_hub` lives.
+    let (syncer, store, _hub) = runtime.block_on(async {
+        let hub = system_tests::start_hub(&dir.path().join("hub.db"), "bench")
             .await
-            .expect("bind");
-        let hub_url = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = cloud_hub::http::AppState::new(storage, Some("bench".into()));
-        tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
-        let hq = Hq::create_tenant(&hub_url, "bench", "Bench")
+            .expect("hub");
+        let hub_url = hub.base_url();
+        let hq = system_tests::create_tenant(&hub_url, "bench", "Bench")
             .await
             .expect("tenant");
         let (_, codes) = seed_demo(&hq, 1).await.expect("seed");
@@ -123,7 +116,7 @@ fn main() {
             feed_wait: 0,
         };
         syncer.sync_once().await.expect("enroll and pull");
-        (syncer, store)
+        (syncer, store, hub)
     });
     let credential = syncer.shared.credential().expect("enrolled");
 

@@ -9,7 +9,7 @@
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use system_tests::{seed_demo, Hq};
+use system_tests::seed_demo;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -139,14 +139,11 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     runtime.block_on(async {
-        let storage = cloud_hub::storage::connect(&format!("sqlite://{}", dir.path().join("hub.db").display()))
+        let running = system_tests::start_hub(&dir.path().join("hub.db"), "bench")
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let hub = format!("http://{}", listener.local_addr().unwrap());
-        let state = cloud_hub::http::AppState::new(storage, Some("bench".into()));
-        tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
-        let hq = Hq::create_tenant(&hub, "bench", "Bench").await.unwrap();
+        let hub = running.base_url();
+        let hq = system_tests::create_tenant(&hub, "bench", "Bench").await.unwrap();
         let (store, mut codes) = seed_demo(&hq, tills + 1).await.unwrap();
         let http = reqwest::Client::new();
 
@@ -156,14 +153,9 @@ fn main() {
             let vs: Vec<Value> = (chunk * 1000..((chunk + 1) * 1000).min(variants))
                 .map(|i| json!({"name": format!("Item {i}"), "sku": format!("SKU-{i}"), "barcode": gtin13(i as u64), "price": {"minor": 1000, "currency": "INR"}}))
                 .collect();
-            let r = http
-                .post(format!("{hub}/v1/products"))
-                .bearer_auth(&hq.api_key)
-                .json(&json!({"name": format!("Range {chunk}"), "variants": vs}))
-                .send()
+            hq.create_product(&json!({"name": format!("Range {chunk}"), "variants": vs}))
                 .await
                 .unwrap();
-            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
         }
         println!("seeded {variants} variants through the HQ API in {:.1} s", seeding.elapsed().as_secs_f64());
 
@@ -248,7 +240,9 @@ fn main() {
         for i in 0..changes {
             let price = 20_000 + i as i64;
             let t = Instant::now();
-            hq.set_price(&tea_variant, price).await.unwrap();
+            hq.set_price(&tea_variant, pos_shared::Money::inr(price))
+                .await
+                .unwrap();
             let polls = connected.iter().map(|a| {
                 let url = format!("{}/v1/products/by-barcode/{tea}", a.base);
                 let http = http.clone();

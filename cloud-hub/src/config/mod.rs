@@ -18,6 +18,8 @@
 //! | `feed.prune_secs` | `HUB_FEED_PRUNE_SECS`: how often the feed is pruned | `300` |
 //! | `reservation_sweep_ms` | `HUB_RESERVATION_SWEEP_MS`: how often expired reservations are settled | `1000` |
 //! | `expiry_warn_days` | `HUB_EXPIRY_WARN_DAYS`: batches expiring within this many days are announced | `3` |
+//! | `expiry_check_secs` | `HUB_EXPIRY_CHECK_SECS`: how often batches are checked for expiry | `300` |
+//! | `hours_check_secs` | `HUB_HOURS_CHECK_SECS`: how often stores are checked for opening or closing by their hours | `30` |
 //! | `session_hours` | `HUB_SESSION_HOURS`: how long an HQ user's sign-in lasts, 1 to 720 | `12` |
 
 pub mod settings;
@@ -47,6 +49,10 @@ pub struct HubConfig {
     pub reservation_sweep_every: Duration,
     /// Batches expiring within this many days are announced.
     pub expiry_warn_days: u32,
+    /// How often batches are checked for expiry.
+    pub expiry_check_every: Duration,
+    /// How often stores are checked for opening or closing by their hours.
+    pub hours_check_every: Duration,
     /// How long an HQ user's session lasts from sign-in.
     pub session_lifetime: Duration,
 }
@@ -140,6 +146,25 @@ fn backend_of(url: &str) -> &'static str {
 }
 
 impl HubConfig {
+    /// The defaults, on `database_url`, listening on `127.0.0.1:8700`: what
+    /// the demo and the test harnesses start from.
+    pub fn new(database_url: impl Into<String>) -> HubConfig {
+        use settings::*;
+        HubConfig {
+            listen: DEFAULT_LISTEN,
+            database_url: Secret::new(database_url.into()),
+            data_dir: None,
+            admin_token: None,
+            feed_retain: DEFAULT_FEED_RETAIN,
+            feed_prune_every: Duration::from_secs(DEFAULT_FEED_PRUNE_SECS),
+            reservation_sweep_every: Duration::from_millis(DEFAULT_RESERVATION_SWEEP_MS),
+            expiry_warn_days: DEFAULT_EXPIRY_WARN_DAYS,
+            expiry_check_every: Duration::from_secs(DEFAULT_EXPIRY_CHECK_SECS),
+            hours_check_every: Duration::from_secs(DEFAULT_HOURS_CHECK_SECS),
+            session_lifetime: Duration::from_secs(DEFAULT_SESSION_HOURS * 3600),
+        }
+    }
+
     /// The config the binary runs with when given no flags: the default (or
     /// `HUB_CONFIG`) file and the process environment.
     pub fn from_env() -> Result<Self, String> {
@@ -177,6 +202,12 @@ impl HubConfig {
                     .unwrap_or(DEFAULT_RESERVATION_SWEEP_MS),
             ),
             expiry_warn_days: s.expiry_warn_days.unwrap_or(DEFAULT_EXPIRY_WARN_DAYS),
+            expiry_check_every: Duration::from_secs(
+                s.expiry_check_secs.unwrap_or(DEFAULT_EXPIRY_CHECK_SECS),
+            ),
+            hours_check_every: Duration::from_secs(
+                s.hours_check_secs.unwrap_or(DEFAULT_HOURS_CHECK_SECS),
+            ),
             session_lifetime: Duration::from_secs(hours * 3600),
         })
     }

@@ -17,6 +17,8 @@ pub const DEFAULT_FEED_RETAIN: u64 = 1_000_000;
 pub const DEFAULT_FEED_PRUNE_SECS: u64 = 300;
 pub const DEFAULT_RESERVATION_SWEEP_MS: u64 = 1000;
 pub const DEFAULT_EXPIRY_WARN_DAYS: u32 = 3;
+pub const DEFAULT_EXPIRY_CHECK_SECS: u64 = 300;
+pub const DEFAULT_HOURS_CHECK_SECS: u64 = 30;
 pub const DEFAULT_SESSION_HOURS: u64 = 12;
 
 /// One layer of settings; see the module docs.
@@ -35,6 +37,10 @@ pub struct Settings {
     pub session_hours: Option<SessionHours>,
     pub reservation_sweep_ms: Option<u64>,
     pub expiry_warn_days: Option<u32>,
+    /// How often batches are checked for expiry, in seconds.
+    pub expiry_check_secs: Option<u64>,
+    /// How often stores are checked for opening or closing by their hours, in seconds.
+    pub hours_check_secs: Option<u64>,
     pub feed: FeedSettings,
 }
 
@@ -89,6 +95,8 @@ impl Settings {
             session_hours: Some(SessionHours(DEFAULT_SESSION_HOURS)),
             reservation_sweep_ms: Some(DEFAULT_RESERVATION_SWEEP_MS),
             expiry_warn_days: Some(DEFAULT_EXPIRY_WARN_DAYS),
+            expiry_check_secs: Some(DEFAULT_EXPIRY_CHECK_SECS),
+            hours_check_secs: Some(DEFAULT_HOURS_CHECK_SECS),
             feed: FeedSettings {
                 retain: Some(DEFAULT_FEED_RETAIN),
                 prune_secs: Some(DEFAULT_FEED_PRUNE_SECS),
@@ -130,6 +138,8 @@ impl Settings {
                     u32::try_from(d).map_err(|_| "HUB_EXPIRY_WARN_DAYS is too large".to_owned())
                 })
                 .transpose()?,
+            expiry_check_secs: number("HUB_EXPIRY_CHECK_SECS")?,
+            hours_check_secs: number("HUB_HOURS_CHECK_SECS")?,
             feed: FeedSettings {
                 retain: number("HUB_FEED_RETAIN")?,
                 prune_secs: number("HUB_FEED_PRUNE_SECS")?,
@@ -147,6 +157,8 @@ impl Settings {
             session_hours: top.session_hours.or(self.session_hours),
             reservation_sweep_ms: top.reservation_sweep_ms.or(self.reservation_sweep_ms),
             expiry_warn_days: top.expiry_warn_days.or(self.expiry_warn_days),
+            expiry_check_secs: top.expiry_check_secs.or(self.expiry_check_secs),
+            hours_check_secs: top.hours_check_secs.or(self.hours_check_secs),
             feed: FeedSettings {
                 retain: top.feed.retain.or(self.feed.retain),
                 prune_secs: top.feed.prune_secs.or(self.feed.prune_secs),
@@ -159,6 +171,8 @@ impl Settings {
     pub fn clamped(mut self) -> Settings {
         self.feed.prune_secs = self.feed.prune_secs.map(|s| s.max(1));
         self.reservation_sweep_ms = self.reservation_sweep_ms.map(|ms| ms.max(10));
+        self.expiry_check_secs = self.expiry_check_secs.map(|s| s.max(1));
+        self.hours_check_secs = self.hours_check_secs.map(|s| s.max(1));
         self
     }
 

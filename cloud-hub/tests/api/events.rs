@@ -235,15 +235,12 @@ async fn bad_event_queries_are_refused_and_tenants_see_only_their_own(backend: B
         .get(&format!("/v1/events?store_id={unknown}"), &shop.api_key)
         .await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
-    let resp = hub
-        .http
-        .get(format!("{}/v1/events/stream", hub.base))
-        .bearer_auth(&shop.api_key)
-        .header("last-event-id", "yesterday")
-        .send()
+    let refused = hub
+        .as_(&shop.api_key)
+        .event_stream("", Some("yesterday"))
         .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        .expect_err("a Last-Event-ID that is not a number");
+    assert_eq!(refused.status(), Some(StatusCode::BAD_REQUEST), "{refused}");
     let (s, _) = hub.get("/v1/events", "not-a-key").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = hub.get("/v1/events", &shop.device_token).await;
@@ -292,15 +289,14 @@ struct SseReader {
 
 impl SseReader {
     async fn open(shop: &Shop, query: &str, last_id: Option<u64>) -> SseReader {
-        let mut req = shop
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let last_id = last_id.map(|id| id.to_string());
+        let resp = shop
             .hub
-            .http
-            .get(format!("{}/v1/events/stream{query}", shop.hub.base))
-            .bearer_auth(&shop.api_key);
-        if let Some(id) = last_id {
-            req = req.header("last-event-id", id.to_string());
-        }
-        let resp = req.send().await.unwrap();
+            .as_(&shop.api_key)
+            .event_stream(query, last_id.as_deref())
+            .await
+            .unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(
             resp.headers()["content-type"].to_str().unwrap(),

@@ -1,11 +1,17 @@
-//! `spawn_hub(backend)`: the real hub on port 0 with a fresh database, plus
-//! request helpers and a small tenant fixture.
+//! `spawn_hub(backend)`: the real hub on port 0 with a fresh database, started
+//! by `cloud_hub::start` as production starts it (every background task
+//! running), plus request helpers over `hq_client` and a small tenant fixture.
+//!
+//! Shared with `hubctl`'s tests (`hubctl/tests/cli/main.rs` includes this file).
 
-use cloud_hub::http::AppState;
+// Each test crate that includes this file uses some of it.
+#![allow(dead_code)]
+
+use cloud_hub::config::HubConfig;
+use hq_client::{HqClient, Method, StatusCode};
 use pos_shared::sale::{SaleFact, SaleLine, Tender, TenderMethod};
 use pos_shared::sync::Fact;
 use pos_shared::{Envelope, Gtin, Money, MovementId, Qty, SaleId, Timestamp};
-use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +44,12 @@ pub struct TestHub {
     /// The hub's database, for tests that open it again as a restarted hub would.
     pub database_url: String,
     pub storage: cloud_hub::storage::DynStorage,
+    /// The hub's HQ API, with no credential: `hq.with_credential(key)` acts as one.
+    pub hq: HqClient,
+    /// Plain HTTP, for what is below the HQ API: device streams, snapshots,
+    /// raw bytes and headers.
     pub http: reqwest::Client,
+    _hub: cloud_hub::RunningHub,
     _dir: tempfile::TempDir,
 }
 
@@ -58,13 +69,15 @@ pub async fn database_url(backend: Backend, dir: &std::path::Path) -> String {
 }
 
 pub async fn spawn_hub(backend: Backend) -> TestHub {
-    spawn_hub_with(backend, |state| state).await
+    spawn_hub_with(backend, |config| config).await
 }
 
-/// Like [`spawn_hub`], with the state adjusted first (a short session lifetime, say).
+/// Like [`spawn_hub`], with the configuration adjusted first (a short session
+/// lifetime, say). The defaults are production's, but for reservations
+/// expiring within a tenth of a second rather than a second.
 pub async fn spawn_hub_with(
     backend: Backend,
-    adjust: impl FnOnce(AppState) -> AppState,
+    adjust: impl FnOnce(HubConfig) -> HubConfig,
 ) -> TestHub {
     // Logs only when asked: TEST_LOG=1 cargo test
     if std::env::var_os("TEST_LOG").is_some() {
@@ -72,87 +85,75 @@ pub async fn spawn_hub_with(
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let url = database_url(backend, dir.path()).await;
-    let storage = cloud_hub::storage::connect(&url)
-        .await
-        .expect("open storage");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = adjust(AppState::new(storage.clone(), Some(ADMIN_TOKEN.into())));
-    tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
-    tokio::spawn(cloud_hub::expire_reservations(
-        storage.clone(),
-        std::time::Duration::from_millis(100),
-    ));
+    let config = adjust(HubConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        admin_token: Some(pos_shared::Secret::new(ADMIN_TOKEN)),
+        reservation_sweep_every: std::time::Duration::from_millis(100),
+        ..HubConfig::new(url.clone())
+    });
+    let hub = cloud_hub::start(config).await.expect("start the hub");
+    let base = hub.base_url();
     TestHub {
+        hq: HqClient::new(&base).expect("HQ client"),
         base,
         database_url: url,
-        storage,
+        storage: hub.storage().clone(),
         http: reqwest::Client::new(),
+        _hub: hub,
         _dir: dir,
     }
 }
 
 impl TestHub {
+    /// The HQ API as the holder of `token` (an API key, session or device token).
+    pub fn as_(&self, token: &str) -> HqClient {
+        self.hq.with_credential(token)
+    }
+
     pub async fn send(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("request");
-        let status = resp.status();
-        let text = resp.text().await.expect("body");
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, value)
+        let client = match token {
+            Some(t) => self.as_(t),
+            None => self.hq.clone(),
+        };
+        client
+            .send_json(method, path, body.as_ref())
+            .await
+            .expect("request")
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::GET, path, Some(token), None)
-            .await
+        self.send(Method::GET, path, Some(token), None).await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, path, Some(token), Some(body))
-            .await
+        self.send(Method::POST, path, Some(token), Some(body)).await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::PUT, path, Some(token), Some(body))
-            .await
+        self.send(Method::PUT, path, Some(token), Some(body)).await
     }
 
     /// POSTs a raw body with a JSON content type.
     pub async fn post_raw(&self, path: &str, token: &str, body: &str) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
+        self.as_(token)
+            .send_bytes(Method::POST, path, "application/json", body.to_owned())
             .await
-            .expect("request");
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
+            .expect("request")
     }
 
     /// Creates a tenant through the admin API and returns its API key.
     pub async fn tenant(&self, name: &str) -> String {
-        let (status, body) = self
-            .post("/v1/admin/tenants", ADMIN_TOKEN, json!({"name": name}))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body["api_key"].as_str().expect("api key").to_owned()
+        self.as_(ADMIN_TOKEN)
+            .create_tenant(name)
+            .await
+            .expect("create tenant")
+            .api_key
     }
 }
 
@@ -160,18 +161,13 @@ impl TestHub {
 /// terminal as HQ got it (with its one-time `enrollment_code`).
 pub async fn unenrolled_terminal(hub: &TestHub) -> Value {
     let key = hub.tenant("T").await;
-    let (_, store) = hub
-        .post("/v1/stores", &key, json!({"code": "S1", "name": "S"}))
-        .await;
-    let path = format!(
-        "/v1/stores/{}/terminals",
-        store["id"].as_str().expect("store id")
-    );
-    let (status, terminal) = hub
-        .post(&path, &key, json!({"name": "Till", "receipt_prefix": "A"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{terminal}");
-    terminal
+    let hq = hub.as_(&key);
+    let store = hq.create_store("S1", "S", "INR").await.expect("store");
+    let terminal = hq
+        .create_terminal(&store.id.to_string(), "Till", "A")
+        .await
+        .expect("terminal");
+    serde_json::to_value(terminal).expect("json")
 }
 
 /// A tenant with one store, one product of two variants with stock, and one
@@ -200,29 +196,31 @@ pub async fn shop(backend: Backend) -> Shop {
     .await
 }
 
+/// The same shop on a hub whose configuration is adjusted first.
+pub async fn shop_with(backend: Backend, adjust: impl FnOnce(HubConfig) -> HubConfig) -> Shop {
+    shop_on(
+        std::sync::Arc::new(spawn_hub_with(backend, adjust).await),
+        "Kirana Chain",
+    )
+    .await
+}
+
 /// The same shop for a tenant named `tenant` on a hub already running.
 pub async fn shop_on(hub: std::sync::Arc<TestHub>, tenant: &str) -> Shop {
     let api_key = hub.tenant(tenant).await;
-    let (status, store) = hub
-        .post(
-            "/v1/stores",
-            &api_key,
-            json!({"code": "BLR-1", "name": "Indiranagar"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{store}");
-    let store_id = store["id"].as_str().expect("store id").to_owned();
-    let (status, product) = hub
-        .post(
-            "/v1/products",
-            &api_key,
-            json!({"name": "Staples", "variants": [
-                {"name": "Assam Tea 250 g", "sku": "TEA-250", "barcode": TEA, "price": {"minor": 14500, "currency": "INR"}},
-                {"name": "Sona Masoori Rice (kg)", "sku": "RICE-KG", "barcode": RICE, "unit": "kg", "price": {"minor": 6250, "currency": "INR"}}
-            ]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{product}");
+    let hq = hub.as_(&api_key);
+    let store = hq
+        .create_store("BLR-1", "Indiranagar", "INR")
+        .await
+        .expect("create store");
+    let store_id = store.id.to_string();
+    let product = hq
+        .create_product(&json!({"name": "Staples", "variants": [
+            {"name": "Assam Tea 250 g", "sku": "TEA-250", "barcode": TEA, "price": {"minor": 14500, "currency": "INR"}},
+            {"name": "Sona Masoori Rice (kg)", "sku": "RICE-KG", "barcode": RICE, "unit": "kg", "price": {"minor": 6250, "currency": "INR"}}
+        ]}))
+        .await
+        .expect("create product");
     let variants: Vec<(String, String, i64)> = product["variants"]
         .as_array()
         .expect("variants")
@@ -236,40 +234,27 @@ pub async fn shop_on(hub: std::sync::Arc<TestHub>, tenant: &str) -> Shop {
         })
         .collect();
     for (variant_id, _, _) in &variants {
-        let (status, body) = hub
-            .post(
-                &format!("/v1/stores/{store_id}/movements"),
-                &api_key,
-                json!({"variant_id": variant_id, "delta": INITIAL_STOCK, "reason": "receipt"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
+        hq.post_movement(
+            &store_id,
+            &json!({"variant_id": variant_id, "delta": INITIAL_STOCK, "reason": "receipt"}),
+        )
+        .await
+        .expect("receive stock");
     }
-    let (status, terminal) = hub
-        .post(
-            &format!("/v1/stores/{store_id}/terminals"),
-            &api_key,
-            json!({"name": "Till 1", "receipt_prefix": "t1"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{terminal}");
-    let (status, credential) = hub
-        .send(
-            reqwest::Method::POST,
-            "/v1/enroll",
-            None,
-            Some(json!({"code": terminal["enrollment_code"], "agent_version": "test"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{credential}");
-    assert_eq!(credential["receipt_prefix"], "T1");
+    let terminal = hq
+        .create_terminal(&store_id, "Till 1", "t1")
+        .await
+        .expect("create terminal");
+    let credential = hub
+        .hq
+        .enroll(&terminal.enrollment_code, "test")
+        .await
+        .expect("enroll");
+    assert_eq!(credential.receipt_prefix, "T1");
     Shop {
-        tenant_id: credential["tenant_id"].as_str().expect("tenant").to_owned(),
-        terminal_id: credential["terminal_id"]
-            .as_str()
-            .expect("terminal")
-            .to_owned(),
-        device_token: credential["token"].as_str().expect("token").to_owned(),
+        tenant_id: credential.tenant_id.to_string(),
+        terminal_id: credential.terminal_id.to_string(),
+        device_token: credential.token,
         hub,
         api_key,
         store_id,

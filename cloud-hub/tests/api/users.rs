@@ -353,8 +353,9 @@ async fn password_change_and_reset_end_other_sessions(backend: Backend) {
 on_both_backends!(password_change_and_reset_end_other_sessions);
 
 async fn sessions_expire(backend: Backend) {
-    let hub = spawn_hub_with(backend, |state| {
-        state.with_session_lifetime(std::time::Duration::from_millis(1500))
+    let hub = spawn_hub_with(backend, |config| cloud_hub::config::HubConfig {
+        session_lifetime: std::time::Duration::from_millis(1500),
+        ..config
     })
     .await;
     let owner = hub.tenant("Chain").await;

@@ -233,16 +233,17 @@ async fn bad_edits_are_refused_by_field_and_change_nothing(backend: Backend) {
         )
         .await;
     assert!(s.is_client_error(), "no body: {s} {b}");
-    let raw = hub
-        .http
-        .patch(format!("{}/v1/variants/{tea}", hub.base))
-        .bearer_auth(&shop.api_key)
-        .header("content-type", "application/json")
-        .body("{\"name\": ")
-        .send()
+    let (s, b) = hub
+        .as_(&shop.api_key)
+        .send_bytes(
+            Method::PATCH,
+            &format!("/v1/variants/{tea}"),
+            "application/json",
+            "{\"name\": ",
+        )
         .await
         .unwrap();
-    assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     let (s, b) = patch(&shop, &unknown.to_string(), json!({"name": "X"})).await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
     let (s, b) = patch(&shop, "tea", json!({"name": "X"})).await;

@@ -40,21 +40,20 @@ async fn run() -> Result<(), String> {
     // The hub, on its embedded SQLite default.
     let admin_token = cloud_hub::auth::new_secret("admin");
     let db_url = format!("sqlite://{}", dir.join("hub.db").display());
-    let storage = cloud_hub::storage::connect(&db_url)
-        .await
-        .map_err(|e| e.to_string())?;
-    let listener = tokio::net::TcpListener::bind(&hub_listen)
-        .await
-        .map_err(|e| format!("cannot listen on {hub_listen}: {e}"))?;
-    let hub_url = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    let state = cloud_hub::http::AppState::new(storage, Some(admin_token.clone()));
-    tokio::spawn(cloud_hub::serve(listener, state, std::future::pending()));
+    // Started as the `cloud-hub` binary starts it: every background task runs.
+    let listen = hub_listen
+        .parse()
+        .map_err(|e| format!("HUB_LISTEN {hub_listen}: {e}"))?;
+    let hub = cloud_hub::start(cloud_hub::config::HubConfig {
+        listen,
+        admin_token: Some(pos_shared::Secret::new(admin_token.clone())),
+        ..cloud_hub::config::HubConfig::new(db_url)
+    })
+    .await?;
+    let hub_url = hub.base_url();
 
     // HQ sets up a store, the catalog and a till, through the real API.
-    let hq = system_tests::Hq::create_tenant(&hub_url, &admin_token, "Demo Kirana")
+    let hq = system_tests::create_tenant(&hub_url, &admin_token, "Demo Kirana")
         .await
         .map_err(|e| e.to_string())?;
     let (store, codes) = system_tests::seed_demo(&hq, 1)
@@ -98,7 +97,7 @@ async fn run() -> Result<(), String> {
     println!("  Till UI        http://{}/", agent.addr);
     println!("  Till API       http://{}/v1/sync/status", agent.addr);
     println!("  Hub API        {hub_url}/v1/stores/{store}/inventory");
-    println!("  HQ API key     {}", hq.api_key);
+    println!("  HQ API key     {}", hq.credential().unwrap_or_default());
     println!(
         "  HQ sign-in     {} / {} (POST {hub_url}/v1/sessions, or hubctl sign-in)",
         DEMO_HQ_USER.0, DEMO_HQ_USER.1
@@ -121,7 +120,7 @@ async fn run() -> Result<(), String> {
         _ = agent.wait() => {}
         _ = tokio::signal::ctrl_c() => {}
     }
-    Ok(())
+    hub.stop().await.map_err(|e| format!("hub: {e}"))
 }
 
 /// The demo's HQ owner: (email, password).

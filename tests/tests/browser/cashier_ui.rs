@@ -147,7 +147,7 @@ fn typecheck_answers(answers: &[(&str, &Value)]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cashier_shift_in_the_browser() {
     let mut hub = Hub::start(Backend::Sqlite).await;
-    let hq = system_tests::Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
+    let hq = system_tests::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
         .await
         .unwrap();
     let (store, codes) = system_tests::seed_demo(&hq, 2).await.unwrap();
@@ -175,7 +175,7 @@ async fn a_cashier_shift_in_the_browser() {
     let inr = |minor: i64| json!({"minor": minor, "currency": "INR"});
     let option = |code: &str, name: &str, minor: i64| json!({"code": code, "name": name, "price": inr(minor)});
     let chai = hq
-        .post_product(json!({"name": "Masala Chai", "variants": [{
+        .create_product(&json!({"name": "Masala Chai", "variants": [{
         "sku": "CHAI", "barcode": CHAI, "price": inr(2000),
         "modifiers": [
             {"name": "Size", "min": 1, "max": 1,
@@ -252,7 +252,7 @@ async fn a_cashier_shift_in_the_browser() {
                         .as_str()
                         .unwrap()
                         .to_owned();
-                    hq.set_price(&variant, paise.parse().unwrap())
+                    hq.set_price(&variant, pos_shared::Money::inr(paise.parse().unwrap()))
                         .await
                         .unwrap();
                 }

@@ -161,14 +161,14 @@ async fn a_promotion_starts_on_time_while_the_hub_is_down(backend: Backend) {
     let starts = Timestamp::from_unix_millis(Timestamp::now().unix_millis() + 6_000);
     hq.schedule_price(
         &tea,
-        serde_json::json!({"price": {"minor": 12000, "currency": "INR"}, "store_id": store,
+        &serde_json::json!({"price": {"minor": 12000, "currency": "INR"}, "store_id": store,
                            "effective_from": starts.to_string()}),
     )
     .await
     .unwrap();
     hq.schedule_price(
         &milk,
-        serde_json::json!({"price": {"minor": 2500, "currency": "INR"}}),
+        &serde_json::json!({"price": {"minor": 2500, "currency": "INR"}}),
     )
     .await
     .unwrap();
@@ -216,7 +216,7 @@ async fn an_item_hq_edits_deletes_and_restores_follows_on_the_till(backend: Back
 
     hq.edit_variant(
         &tea,
-        serde_json::json!({"name": "Assam Tea Gold 250 g", "synonyms": ["kadak"]}),
+        &serde_json::json!({"name": "Assam Tea Gold 250 g", "synonyms": ["kadak"]}),
     )
     .await
     .unwrap();

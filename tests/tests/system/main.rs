@@ -10,7 +10,7 @@ mod proxy;
 mod store_documents;
 
 use harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
-use pos_shared::{Gtin, Qty};
+use pos_shared::{Gtin, Money, Qty};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use system_tests::{seed_demo, Hq, DEMO_CATALOG};
@@ -59,7 +59,7 @@ async fn till_positions(agent: &Agent) -> BTreeMap<String, String> {
 
 /// A tenant on `hub` with the demo store and `tills` enrollment codes.
 pub(crate) async fn demo_chain(hub: &Hub, tills: usize) -> (Hq, String, Vec<String>) {
-    let hq = Hq::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
+    let hq = system_tests::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
         .await
         .unwrap();
     let (store, codes) = seed_demo(&hq, tills).await.unwrap();
@@ -354,7 +354,7 @@ async fn a_price_change_reaches_every_connected_till(backend: Backend) {
         .unwrap()
         .to_owned();
 
-    hq.set_price(&tea, 15500).await.unwrap();
+    hq.set_price(&tea, Money::inr(15500)).await.unwrap();
     for till in &tills {
         eventually(
             "the new price on the till",
@@ -432,7 +432,9 @@ async fn a_till_whose_cursor_was_pruned_starts_again_from_a_snapshot(backend: Ba
             .to_owned()
     };
     for paise in 15_000..15_010 {
-        hq.set_price(&variant(TEA), paise).await.unwrap();
+        hq.set_price(&variant(TEA), Money::inr(paise))
+            .await
+            .unwrap();
     }
     hq.receive_stock(&store, &variant(MILK), "12")
         .await
@@ -467,7 +469,7 @@ async fn a_cut_snapshot_download_resumes(backend: Backend) {
         })
         .collect();
     for (name, code) in &items {
-        hq.create_product(name, &format!("SKU-{code}"), code, 1000)
+        hq.create_simple_product(name, &format!("SKU-{code}"), code, 1000)
             .await
             .unwrap();
     }

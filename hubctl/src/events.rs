@@ -3,7 +3,6 @@
 
 use super::{find_store, text, CliError, Client};
 use clap::Args;
-use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -26,15 +25,6 @@ pub struct EventsArgs {
     no_follow: bool,
 }
 
-#[derive(Deserialize)]
-struct Page {
-    events: Vec<Value>,
-    next_after: u64,
-    has_more: bool,
-    head: u64,
-    floor: u64,
-}
-
 pub async fn run(hub: &Client, args: EventsArgs, json: bool) -> Result<(), CliError> {
     let mut filter = String::new();
     if let Some(store) = &args.store {
@@ -47,14 +37,14 @@ pub async fn run(hub: &Client, args: EventsArgs, json: bool) -> Result<(), CliEr
     let mut after = match args.after {
         Some(after) => after,
         None => {
-            let probe: Page = hub.get(&format!("/v1/events?limit=1{filter}")).await?;
+            let probe = hub.events(&format!("limit=1{filter}")).await?;
             probe.head.saturating_sub(args.last).max(probe.floor)
         }
     };
     if args.no_follow {
         loop {
-            let page: Page = hub
-                .get(&format!("/v1/events?limit=1000&after={after}{filter}"))
+            let page = hub
+                .events(&format!("limit=1000&after={after}{filter}"))
                 .await?;
             page.events.iter().for_each(|e| print_event(e, json));
             after = page.next_after;
@@ -71,14 +61,10 @@ pub async fn run(hub: &Client, args: EventsArgs, json: bool) -> Result<(), CliEr
 
 /// Follows the stream; when it breaks, resumes after the last event printed.
 async fn follow(hub: &Client, filter: &str, after: u64, json: bool) -> Result<(), CliError> {
-    let path = format!("/v1/events/stream?after={after}{filter}");
+    let query = format!("after={after}{filter}");
     let mut last_seen: Option<String> = None;
     loop {
-        let headers: Vec<(&str, String)> = last_seen
-            .iter()
-            .map(|id| ("last-event-id", id.clone()))
-            .collect();
-        let outcome = match hub.open(&path, &headers).await {
+        let outcome = match hub.event_stream(&query, last_seen.as_deref()).await {
             Ok(mut response) => {
                 let mut parser = SseParser::default();
                 loop {
@@ -100,7 +86,7 @@ async fn follow(hub: &Client, filter: &str, after: u64, json: bool) -> Result<()
                 }
             }
             // The hub refusing (a bad filter, a revoked key) will not mend itself.
-            Err(e @ CliError::Api(_)) => return Err(e),
+            Err(e) if e.is_refusal() => return Err(e.into()),
             Err(e) => e.to_string(),
         };
         eprintln!("hubctl: {outcome}; reconnecting");

@@ -8,10 +8,10 @@ use super::catalog_file::{self, CatalogFile, ItemRow, RowError};
 use super::{find_store, CliError, Client};
 use clap::Args;
 use futures_util::StreamExt;
-use pos_shared::catalog::{BrandRecord, CategoryRecord};
+use hq_client::HqError;
 use pos_shared::sync::VariantRecord;
 use pos_shared::{BrandId, CategoryId, Currency, MovementId, Qty, StoreId};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -136,19 +136,10 @@ async fn load_known(
     file: &CatalogFile,
     store: Option<StoreId>,
 ) -> Result<Known, CliError> {
-    #[derive(Deserialize)]
-    struct Page {
-        items: Vec<VariantRecord>,
-        next_cursor: Option<String>,
-    }
     let mut variants = HashMap::new();
     let mut cursor: Option<String> = None;
     loop {
-        let path = match &cursor {
-            Some(c) => format!("/v1/catalog?limit=500&cursor={c}"),
-            None => "/v1/catalog?limit=500".to_owned(),
-        };
-        let page: Page = hub.get(&path).await?;
+        let page = hub.catalog_page(500, cursor.as_deref()).await?;
         variants.extend(page.items.into_iter().map(|v| (v.sku.clone(), v)));
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -159,7 +150,7 @@ async fn load_known(
     let categories = ensure_categories(hub, file).await?;
     let mut stock = HashMap::new();
     if let (Some(store), true) = (store, file.has_stock) {
-        let inventory: Value = hub.get(&format!("/v1/stores/{store}/inventory")).await?;
+        let inventory = hub.inventory(&store.to_string()).await?;
         for p in inventory["positions"].as_array().into_iter().flatten() {
             if let (Some(sku), Ok(on_hand)) = (
                 p["sku"].as_str(),
@@ -185,14 +176,14 @@ async fn ensure_brands(
     file: &CatalogFile,
 ) -> Result<HashMap<String, BrandId>, CliError> {
     let mut brands: HashMap<String, BrandId> = hub
-        .get::<Vec<BrandRecord>>("/v1/brands")
+        .brands()
         .await?
         .into_iter()
         .map(|b| (b.name.to_lowercase(), b.brand_id))
         .collect();
     for name in file.rows.iter().filter_map(|r| r.brand.clone().flatten()) {
         if let std::collections::hash_map::Entry::Vacant(slot) = brands.entry(name.to_lowercase()) {
-            let created: BrandRecord = hub.post("/v1/brands", &json!({ "name": name })).await?;
+            let created = hub.create_brand(&name).await?;
             slot.insert(created.brand_id);
         }
     }
@@ -204,7 +195,7 @@ async fn ensure_categories(
     hub: &Client,
     file: &CatalogFile,
 ) -> Result<HashMap<Vec<String>, CategoryId>, CliError> {
-    let tree: Vec<CategoryRecord> = hub.get("/v1/categories").await?;
+    let tree = hub.categories().await?;
     // Parents come before their children, so each parent's path is known.
     let mut paths: HashMap<CategoryId, Vec<String>> = HashMap::new();
     let mut ids = HashMap::new();
@@ -229,8 +220,7 @@ async fn ensure_categories(
             let id = match ids.get(&path) {
                 Some(id) => *id,
                 None => {
-                    let body = json!({ "name": level, "parent_id": parent });
-                    let created: CategoryRecord = hub.post("/v1/categories", &body).await?;
+                    let created = hub.create_category(&level, parent, None).await?;
                     ids.insert(path.clone(), created.category_id);
                     created.category_id
                 }
@@ -289,7 +279,7 @@ async fn import_row(
                 "synonyms": row.synonyms.clone().unwrap_or_default(),
                 "variants": [variant],
             });
-            let product: Value = hub.post("/v1/products", &body).await?;
+            let product = hub.create_product(&body).await?;
             let id = serde_json::from_value(product["variants"][0]["variant_id"].clone())
                 .map_err(|e| CliError::File(format!("the hub's answer has no variant id: {e}")))?;
             (Outcome::Created, id)
@@ -298,17 +288,12 @@ async fn import_row(
             let patch = changes(row, current, brand_id, category_id);
             let mut outcome = Outcome::Unchanged;
             if !patch.is_empty() {
-                let _: Value = hub
-                    .patch(&format!("/v1/variants/{}", current.variant_id), &patch)
+                hub.edit_variant(&current.variant_id.to_string(), &Value::Object(patch))
                     .await?;
                 outcome = Outcome::Updated;
             }
             if current.price != row.price {
-                let _: Value = hub
-                    .put(
-                        &format!("/v1/variants/{}/price", current.variant_id),
-                        &json!({ "price": row.price }),
-                    )
+                hub.set_price(&current.variant_id.to_string(), row.price)
                     .await?;
                 outcome = Outcome::Updated;
             }
@@ -340,8 +325,7 @@ async fn import_row(
                 "delta": delta,
                 "reason": reason,
             });
-            let _: Value = hub
-                .post(&format!("/v1/stores/{store}/movements"), &body)
+            hub.post_movement(&store.to_string(), &body)
                 .await
                 .map_err(|e| with_column(e, "stock"))?;
             stock_set = true;
@@ -424,11 +408,9 @@ fn column_for(field: &str) -> String {
     column.to_owned()
 }
 
-fn with_column(mut err: CliError, column: &str) -> CliError {
-    if let CliError::Api(refusal) = &mut err {
-        if let Some(p) = &mut refusal.problem {
-            p.field = Some(column.to_owned());
-        }
+fn with_column(mut err: HqError, column: &str) -> HqError {
+    if let Some(p) = err.problem_mut() {
+        p.field = Some(column.to_owned());
     }
     err
 }

@@ -5,7 +5,8 @@
 
 use super::{find_stores, print_json, store_reach, table, text, CliError, Client};
 use clap::{Args, Subcommand};
-use serde_json::{json, Value};
+use hq_client::access::Invitation;
+use serde_json::Value;
 use std::io::{BufRead, IsTerminal, Write};
 
 #[derive(Subcommand)]
@@ -48,7 +49,7 @@ pub(super) struct SignInArgs {
 
 /// Finds a user by email (any case) or id.
 async fn find_user(hub: &Client, wanted: &str) -> Result<Value, CliError> {
-    let users: Vec<Value> = hub.get("/v1/users").await?;
+    let users = hub.users().await?;
     users
         .into_iter()
         .find(|u| {
@@ -83,12 +84,18 @@ pub(super) async fn run(hub: &Client, command: UserCommand, json: bool) -> Resul
             stores,
         } => {
             let store_ids = find_stores(hub, &stores).await?;
-            let body = json!({"email": email, "name": name, "role": role, "store_ids": store_ids});
-            let invited: Value = hub.post("/v1/users", &body).await?;
+            let invited = hub
+                .invite_user(&Invitation {
+                    email: &email,
+                    name: &name,
+                    role: &role,
+                    store_ids: &store_ids,
+                })
+                .await?;
             print_invitation(&invited, json);
         }
         UserCommand::List => {
-            let users: Vec<Value> = hub.get("/v1/users").await?;
+            let users = hub.users().await?;
             if json {
                 print_json(&users);
                 return Ok(());
@@ -116,9 +123,7 @@ pub(super) async fn run(hub: &Client, command: UserCommand, json: bool) -> Resul
         UserCommand::Enable { user } => switch(hub, &user, "enable", json).await?,
         UserCommand::Reinvite { user } => {
             let id = text(&find_user(hub, &user).await?["user_id"]);
-            let invited: Value = hub
-                .post(&format!("/v1/users/{id}/invitation"), &json!({}))
-                .await?;
+            let invited = hub.reinvite_user(&id).await?;
             print_invitation(&invited, json);
         }
     }
@@ -127,9 +132,7 @@ pub(super) async fn run(hub: &Client, command: UserCommand, json: bool) -> Resul
 
 async fn switch(hub: &Client, user: &str, action: &str, json: bool) -> Result<(), CliError> {
     let id = text(&find_user(hub, user).await?["user_id"]);
-    let changed: Value = hub
-        .post(&format!("/v1/users/{id}/{action}"), &json!({}))
-        .await?;
+    let changed = hub.user_action(&id, action).await?;
     if json {
         print_json(&changed);
     } else {
@@ -169,19 +172,11 @@ pub(super) async fn sign_in(hub: &Client, args: SignInArgs, json: bool) -> Resul
     let session: Value = match (&args.invitation, &args.email) {
         (Some(code), _) => {
             let password = read_password("Choose a password: ")?;
-            hub.post(
-                "/v1/invitations/accept",
-                &json!({"code": code, "password": password}),
-            )
-            .await?
+            hub.accept_invitation(code, &password).await?
         }
         (None, Some(email)) => {
             let password = read_password("Password: ")?;
-            hub.post(
-                "/v1/sessions",
-                &json!({"email": email, "password": password}),
-            )
-            .await?
+            hub.sign_in(email, &password).await?
         }
         (None, None) => unreachable!("clap requires an email or --invitation"),
     };
@@ -201,7 +196,7 @@ pub(super) async fn sign_in(hub: &Client, args: SignInArgs, json: bool) -> Resul
 
 /// Prints what the credential in use is.
 pub(super) async fn whoami(hub: &Client, json: bool) -> Result<(), CliError> {
-    let me: Value = hub.get("/v1/me").await?;
+    let me = hub.me().await?;
     if json {
         print_json(&me);
         return Ok(());

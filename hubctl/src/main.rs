@@ -3,21 +3,59 @@
 //! nothing that credential could not do by hand: create a tenant (with the
 //! admin token), issue keys, invite users, sign in, set up stores, import a
 //! catalog file, show a store's stock and tail the event log.
+//!
+//! This file owns the command line (its arguments and the commands on keys,
+//! stores and stock); each bigger command has its module: `users` (users,
+//! sign-in, whoami), `import` with `catalog_file` (reading and sending a
+//! catalog file), `events` (the event log, live), `table` (plain-text
+//! tables). Every call to the hub goes through `hq_client`.
 
 mod catalog_file;
-mod client;
 mod events;
 mod import;
 mod table;
 mod users;
 
-use crate::storage::orderability::StoreStatus;
 use clap::{Args, Parser, Subcommand};
-pub use client::{CliError, Client};
+use hq_client::stores::Store as StoreInfo;
+use hq_client::{HqClient as Client, HqError};
+use pos_shared::problem::Problem;
 use pos_shared::StoreId;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::process::ExitCode;
+
+/// Why a command failed; the exit code follows from it.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad usage: exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The hub could not be reached, refused, or answered oddly.
+    #[error("{0}")]
+    Hub(#[from] HqError),
+    /// A file could not be read or made sense of.
+    #[error("{0}")]
+    File(String),
+}
+
+impl CliError {
+    /// The problem the hub answered with, if it answered with one.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            CliError::Hub(e) => e.problem(),
+            _ => None,
+        }
+    }
+}
+
+/// A client for the hub at `base` calling with `credential`.
+fn client(base: &str, credential: Option<String>) -> Result<Client, CliError> {
+    let hub = Client::with_user_agent(base, concat!("hubctl/", env!("CARGO_PKG_VERSION")))?;
+    Ok(match credential {
+        Some(c) => hub.with_credential(c),
+        None => hub,
+    })
+}
 
 #[derive(Parser)]
 #[command(
@@ -127,7 +165,7 @@ struct StockArgs {
 
 /// Runs `hubctl` with the process's arguments; the exit code is 0 on success,
 /// 1 when the work failed (or an import had failed rows), 2 on bad usage.
-pub fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -153,21 +191,19 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     if let Command::Tenant(TenantCommand::Create { name, admin_token }) = &cli.command {
-        let admin = Client::new(&cli.hub, Some(admin_token.clone()))?;
-        let created: Value = admin
-            .post("/v1/admin/tenants", &json!({ "name": name }))
-            .await?;
+        let admin = client(&cli.hub, Some(admin_token.clone()))?;
+        let created = admin.create_tenant_raw(name).await?;
         print_created_tenant(&created, cli.json);
         return Ok(ExitCode::SUCCESS);
     }
     if let Command::SignIn(args) = cli.command {
-        users::sign_in(&Client::new(&cli.hub, None)?, args, cli.json).await?;
+        users::sign_in(&client(&cli.hub, None)?, args, cli.json).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let key = cli.key.clone().ok_or_else(|| {
         CliError::Usage("give an HQ API key or session token with --key or HUB_API_KEY".into())
     })?;
-    let hub = Client::new(&cli.hub, Some(key))?;
+    let hub = client(&cli.hub, Some(key))?;
     match cli.command {
         Command::Tenant(_) | Command::SignIn(_) => {
             unreachable!("handled above: needs no API key")
@@ -212,15 +248,6 @@ fn text(value: &Value) -> String {
     }
 }
 
-#[derive(Deserialize, serde::Serialize)]
-pub(crate) struct StoreInfo {
-    id: StoreId,
-    code: String,
-    name: String,
-    currency: String,
-    status: StoreStatus,
-}
-
 /// How many stores a key or user is limited to, for a table: `all` or a count.
 fn store_reach(credential: &Value) -> String {
     match credential["store_ids"].as_array().map_or(0, Vec::len) {
@@ -240,7 +267,7 @@ async fn find_stores(hub: &Client, wanted: &[String]) -> Result<Vec<StoreId>, Cl
 
 /// Finds a store by its code (any case) or id among those the key reaches.
 pub(crate) async fn find_store(hub: &Client, wanted: &str) -> Result<StoreInfo, CliError> {
-    let stores: Vec<StoreInfo> = hub.get("/v1/stores").await?;
+    let stores = hub.stores().await?;
     stores
         .into_iter()
         .find(|s| s.code.eq_ignore_ascii_case(wanted) || s.id.to_string() == wanted)
@@ -259,8 +286,7 @@ async fn keys(hub: &Client, command: KeyCommand, json: bool) -> Result<(), CliEr
             stores,
         } => {
             let store_ids = find_stores(hub, &stores).await?;
-            let body = json!({ "label": label, "role": role, "store_ids": store_ids });
-            let issued: Value = hub.post("/v1/api-keys", &body).await?;
+            let issued = hub.create_api_key(&label, &role, &store_ids).await?;
             if json {
                 print_json(&issued);
             } else {
@@ -270,7 +296,7 @@ async fn keys(hub: &Client, command: KeyCommand, json: bool) -> Result<(), CliEr
             }
         }
         KeyCommand::List => {
-            let keys: Vec<Value> = hub.get("/v1/api-keys").await?;
+            let keys = hub.api_keys().await?;
             if json {
                 print_json(&keys);
                 return Ok(());
@@ -297,9 +323,7 @@ async fn keys(hub: &Client, command: KeyCommand, json: bool) -> Result<(), CliEr
             let id = key_id
                 .parse::<uuid::Uuid>()
                 .map_err(|_| CliError::Usage(format!("key id {key_id:?} is not a UUID")))?;
-            let revoked: Value = hub
-                .post(&format!("/v1/api-keys/{id}/revoke"), &json!({}))
-                .await?;
+            let revoked = hub.revoke_api_key(&id.to_string()).await?;
             if json {
                 print_json(&revoked);
             } else {
@@ -317,8 +341,7 @@ async fn stores(hub: &Client, command: StoreCommand, json: bool) -> Result<(), C
             name,
             currency,
         } => {
-            let body = json!({ "code": code, "name": name, "currency": currency });
-            let store: StoreInfo = hub.post("/v1/stores", &body).await?;
+            let store = hub.create_store(&code, &name, &currency).await?;
             if json {
                 print_json(&store);
             } else {
@@ -326,7 +349,7 @@ async fn stores(hub: &Client, command: StoreCommand, json: bool) -> Result<(), C
             }
         }
         StoreCommand::List => {
-            let stores: Vec<StoreInfo> = hub.get("/v1/stores").await?;
+            let stores = hub.stores().await?;
             if json {
                 print_json(&stores);
                 return Ok(());
@@ -337,7 +360,7 @@ async fn stores(hub: &Client, command: StoreCommand, json: bool) -> Result<(), C
                     vec![
                         s.code.clone(),
                         s.name.clone(),
-                        s.status.as_str().to_owned(),
+                        s.status.clone(),
                         s.currency.clone(),
                         s.id.to_string(),
                     ]
@@ -349,19 +372,13 @@ async fn stores(hub: &Client, command: StoreCommand, json: bool) -> Result<(), C
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct Inventory {
-    positions: Vec<Value>,
-}
-
 async fn stock(hub: &Client, args: StockArgs, json: bool) -> Result<(), CliError> {
     let store = find_store(hub, &args.store).await?;
-    let inventory: Inventory = hub
-        .get(&format!("/v1/stores/{}/inventory", store.id))
-        .await?;
+    let inventory = hub.inventory(&store.id.to_string()).await?;
+    let no_positions = Vec::new();
+    let all = inventory["positions"].as_array().unwrap_or(&no_positions);
     let needle = args.find.as_deref().map(str::to_lowercase);
-    let positions: Vec<&Value> = inventory
-        .positions
+    let positions: Vec<&Value> = all
         .iter()
         .filter(|p| match &needle {
             None => true,
@@ -374,7 +391,7 @@ async fn stock(hub: &Client, args: StockArgs, json: bool) -> Result<(), CliError
         print_json(&positions);
         return Ok(());
     }
-    println!("{} {} ({})", store.code, store.name, store.status.as_str());
+    println!("{} {} ({})", store.code, store.name, store.status);
     let rows = positions
         .iter()
         .map(|p| {

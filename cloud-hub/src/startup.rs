@@ -1,0 +1,205 @@
+//! Starting the hub: [`start`] opens the database, binds the listener, starts
+//! every background task and serves the API; [`RunningHub`] is the handle
+//! that stops it. The background tasks live here too: feed pruning,
+//! reservation expiry, and the opening-hours and batch-expiry announcements.
+//! The `cloud-hub` binary, the demo and every test start the hub this way.
+
+use crate::{config, http, storage};
+use std::future::Future;
+use tokio::net::TcpListener;
+
+/// Serves the hub on `listener` until `shutdown` completes. Private: a hub
+/// is started with [`start`], background tasks and all.
+async fn serve(
+    listener: TcpListener,
+    state: http::AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let closing = state.clone();
+    axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closing.begin_shutdown();
+        })
+        .await
+}
+
+/// A hub started by [`start`]: serving on [`RunningHub::addr`] with every
+/// background task running. Dropping it stops the tasks and shuts the server
+/// down gracefully.
+pub struct RunningHub {
+    addr: std::net::SocketAddr,
+    storage: storage::DynStorage,
+    /// Dropped (or sent on) to begin the graceful shutdown.
+    stop: tokio::sync::watch::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The background tasks; aborted when the set is dropped.
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl RunningHub {
+    /// Where the hub listens (the real port when the config said port 0).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// `http://` and the address, for clients.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The hub's storage, for tests that look below the API.
+    pub fn storage(&self) -> &storage::DynStorage {
+        &self.storage
+    }
+
+    /// Serves until `shutdown` completes (or the server fails), then stops the
+    /// background tasks and lets open requests finish.
+    pub async fn serve_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        let RunningHub {
+            stop,
+            mut server,
+            tasks,
+            ..
+        } = self;
+        tokio::select! {
+            ended = &mut server => return joined(ended),
+            () = shutdown => {}
+        }
+        drop(tasks);
+        let _ = stop.send(());
+        joined(server.await)
+    }
+
+    /// Stops the hub: background tasks first, then the server, gracefully.
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.serve_until(std::future::ready(())).await
+    }
+}
+
+fn joined(ended: Result<std::io::Result<()>, tokio::task::JoinError>) -> std::io::Result<()> {
+    ended.unwrap_or_else(|e| {
+        Err(std::io::Error::other(format!(
+            "the server task failed: {e}"
+        )))
+    })
+}
+
+/// Starts the hub as `config` says: opens (and migrates) the database, binds
+/// the listener, starts every background task (feed pruning, reservation
+/// expiry, opening-hours and batch-expiry announcements) and serves the API.
+pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
+    if let Some(dir) = &config.data_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+    }
+    let storage = storage::connect(config.database_url.expose())
+        .await
+        .map_err(|e| format!("cannot open the {} database: {e}", config.backend()))?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    tracing::info!(%addr, "hub listening");
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(prune_feed(
+        storage.clone(),
+        config.feed_retain,
+        config.feed_prune_every,
+    ));
+    tasks.spawn(expire_reservations(
+        storage.clone(),
+        config.reservation_sweep_every,
+    ));
+    tasks.spawn(announce_hours_flips(
+        storage.clone(),
+        config.hours_check_every,
+    ));
+    tasks.spawn(announce_expiring_batches(
+        storage.clone(),
+        config.expiry_warn_days,
+        config.expiry_check_every,
+    ));
+    let admin_token = config.admin_token.as_ref().map(|t| t.expose().to_owned());
+    let state = http::AppState::new(storage.clone(), admin_token)
+        .with_session_lifetime(config.session_lifetime);
+    let (stop, mut stopped) = tokio::sync::watch::channel(());
+    let server = tokio::spawn(serve(listener, state, async move {
+        // A send or the sender dropped: either way, time to stop.
+        let _ = stopped.changed().await;
+    }));
+    Ok(RunningHub {
+        addr,
+        storage,
+        stop,
+        server,
+        tasks,
+    })
+}
+
+/// Keeps each tenant's feed to its newest `keep` changes; terminals whose cursor
+/// falls below bootstrap again from a snapshot.
+async fn prune_feed(storage: storage::DynStorage, keep: u64, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        match storage.prune_feed(keep).await {
+            Ok(0) => {}
+            Ok(dropped) => tracing::info!(dropped, keep, "pruned the change feed"),
+            Err(e) => tracing::warn!(error = %e, "pruning the change feed failed"),
+        }
+    }
+}
+
+/// Settles held reservations past their expiry, every `every`, so their stock
+/// is free again for the orders that come next.
+async fn expire_reservations(storage: storage::DynStorage, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        match storage
+            .expire_reservations(pos_shared::Timestamp::now())
+            .await
+        {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "reservations expired"),
+            Err(e) => tracing::warn!(error = %e, "expiring reservations failed"),
+        }
+    }
+}
+
+/// Announces stores opening and closing by their hours, looking every `every`.
+async fn announce_hours_flips(storage: storage::DynStorage, every: std::time::Duration) {
+    loop {
+        match storage
+            .announce_hours_flips(pos_shared::Timestamp::now())
+            .await
+        {
+            Ok(0) => {}
+            Ok(announced) => tracing::info!(announced, "stores opened or closed by their hours"),
+            Err(e) => tracing::warn!(error = %e, "announcing opening-hours flips failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// Announces batches about to expire, every `every`, each once.
+async fn announce_expiring_batches(
+    storage: storage::DynStorage,
+    warn_days: u32,
+    every: std::time::Duration,
+) {
+    loop {
+        let today = time::OffsetDateTime::now_utc().date();
+        let cutoff = storage::batches::expiry_cutoff(today, warn_days);
+        match storage.announce_expiring_batches(&cutoff).await {
+            Ok(0) => {}
+            Ok(announced) => tracing::info!(announced, %cutoff, "batches announced as expiring"),
+            Err(e) => tracing::warn!(error = %e, "announcing expiring batches failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
