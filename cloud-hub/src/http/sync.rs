@@ -289,22 +289,25 @@ async fn upload(
         .map_err(|e| {
             ApiError::unavailable(format!("the hub could not store the sales now: {e}"))
         })?;
+    // Storage may answer for a prefix only (it stops when an upload has taken
+    // its time): the facts past it get no result, so the till keeps them
+    // queued and sends them again, never quarantined for the hub's pace.
     let mut stored = stored.into_iter();
     let results = results
         .into_iter()
-        .map(|(event_id, outcome)| {
-            let outcome = outcome.unwrap_or_else(|| match stored.next() {
-                Some(FactStored::Accepted) => FactOutcome::Accepted,
-                Some(FactStored::Duplicate) => FactOutcome::Duplicate,
-                Some(FactStored::Rejected(reason)) => FactOutcome::Rejected { reason },
-                None => FactOutcome::Rejected {
-                    reason: "the hub lost track of this fact; send it again".into(),
+        .filter_map(|(event_id, outcome)| {
+            let outcome = match outcome {
+                Some(refused) => refused,
+                None => match stored.next()? {
+                    FactStored::Accepted => FactOutcome::Accepted,
+                    FactStored::Duplicate => FactOutcome::Duplicate,
+                    FactStored::Rejected(reason) => FactOutcome::Rejected { reason },
                 },
-            });
+            };
             if let FactOutcome::Rejected { reason } = &outcome {
                 tracing::warn!(terminal = %device.terminal_id, %event_id, %reason, "fact rejected");
             }
-            FactResult { event_id, outcome }
+            Some(FactResult { event_id, outcome })
         })
         .collect();
     Ok(Json(UploadAck { results }))

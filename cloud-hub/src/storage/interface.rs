@@ -436,9 +436,11 @@ pub trait Storage: quarantine::QuarantineStorage + Send + Sync + 'static {
         limit: u32,
     ) -> DbResult<FeedPage>;
 
-    /// Stores validated sale facts (each with its raw envelope) and their
-    /// movements in one transaction, each sale in a savepoint of its own so a
-    /// refused one leaves no trace; idempotent by sale id. One outcome per sale.
+    /// Stores validated facts (each with its raw envelope) and their
+    /// movements, in commits of bounded work, each fact in a savepoint of its
+    /// own so a refused one leaves no trace; idempotent by id. One outcome per
+    /// fact stored, in order: for a prefix of `facts` when the upload ran out
+    /// of time (the rest are for the till to send again).
     async fn accept_facts(
         &self,
         device: &DeviceIdentity,

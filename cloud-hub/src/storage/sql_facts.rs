@@ -67,7 +67,13 @@ pub(crate) fn judge_duplicate(
 /// How much work one transaction of an upload takes on: a fact counts one,
 /// plus one per stock movement it makes. A 1,000-line sale is a commit of its
 /// own; a run of small sales shares one.
-pub(crate) const FACTS_WORK_PER_COMMIT: usize = 2_000;
+pub(crate) const FACTS_WORK_PER_COMMIT: usize = 1_000;
+
+/// How long one upload may keep storing before the hub answers for the facts
+/// it has stored so far; the till sends the rest in its next upload. Well
+/// inside the till's request timeout even while other tills hold the tenant's
+/// lock in turn, so a busy hub answers slowly but never times a till out.
+pub(crate) const UPLOAD_TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Splits an upload's facts, in order, into runs of at most
 /// [`FACTS_WORK_PER_COMMIT`] work (a single bigger fact is a run alone).
@@ -114,12 +120,16 @@ macro_rules! sql_fact_paths {
             /// tenant's lock is held for one of them at a time, so five tills
             /// draining big backlogs take turns instead of queueing behind a
             /// whole upload each, and work done before a till gives up waiting
-            /// stays done (its retry finds those facts as duplicates).
+            /// stays done (its retry finds those facts as duplicates). Past
+            /// [`UPLOAD_TIME_BUDGET`] it stops after the current run: the
+            /// outcomes are for a prefix of `facts`, and the rest wait for
+            /// the till's next upload.
             async fn store_facts(
                 &self,
                 device: &DeviceIdentity,
                 facts: &[(Envelope<Fact>, String)],
             ) -> DbResult<Vec<FactStored>> {
+                let started = std::time::Instant::now();
                 let mut outcomes = Vec::with_capacity(facts.len());
                 for chunk in $crate::storage::sql_facts::commit_chunks(facts) {
                     let stored = self.store_fact_chunk(device, chunk).await?;
@@ -127,6 +137,9 @@ macro_rules! sql_fact_paths {
                         self.feed_changed();
                     }
                     outcomes.extend(stored);
+                    if started.elapsed() > $crate::storage::sql_facts::UPLOAD_TIME_BUDGET {
+                        break;
+                    }
                 }
                 Ok(outcomes)
             }

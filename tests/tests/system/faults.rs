@@ -67,6 +67,24 @@ async fn until_answered(make: impl Fn() -> reqwest::RequestBuilder) -> Value {
     }
 }
 
+/// Makes sure a shift is open: asks until the till answers, a conflict
+/// (one is open already, say after a kill) being as good as a new one.
+async fn ensure_shift(make: impl Fn() -> reqwest::RequestBuilder) {
+    loop {
+        match make().send().await {
+            Ok(r) if r.status().is_success() || r.status() == reqwest::StatusCode::CONFLICT => {
+                return
+            }
+            Ok(r) => panic!(
+                "the till refused a shift: {} {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            ),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
 /// Sends a request that is not safe to repeat once: its answer, or `None` when
 /// the till died before answering (whether it acted is then found out from
 /// the hub). A refusal is a failure of the test.
@@ -135,8 +153,7 @@ async fn sell_many(base: String, index: usize, n: usize, seed: u64, shared: Arc<
         let body = json!({"cashier": format!("Cashier {index}"), "opening_float": {"minor": 100_000, "currency": "INR"}});
         http.post(format!("{base}/v1/shifts")).json(&body)
     };
-    // A shift may already be open after a kill: a conflict is fine.
-    let _ = open_shift(&http).send().await;
+    ensure_shift(|| open_shift(&http)).await;
     for i in 0..n {
         match rng.usize(..40) {
             0..=3 => {
@@ -200,7 +217,9 @@ async fn sell_many(base: String, index: usize, n: usize, seed: u64, shared: Arc<
                 {
                     rung.shift_closes += 1;
                 }
-                let _ = open_shift(&http).send().await;
+                // The till may have died with the close: whether it closed
+                // or not, a shift must be open before the next close.
+                ensure_shift(|| open_shift(&http)).await;
             }
             _ => {}
         }
