@@ -16,15 +16,17 @@ const MAX_LIMIT: u32 = 1000;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PageParams {
-    /// At most this many (1 to 1000, 500 by default).
-    limit: Option<u32>,
+    /// At most this many (1 to 1000, 500 by default). Taken as text so that
+    /// `limit=ten` is refused naming `limit`, like `limit=0`.
+    #[param(value_type = Option<u32>)]
+    limit: Option<String>,
     /// The `next_cursor` of the page before; absent for the first page.
     cursor: Option<String>,
 }
 
 impl PageParams {
     pub(crate) fn page(&self) -> Result<RecordedPage, ApiError> {
-        let limit = pos_shared::http::limit(self.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let limit = pos_shared::http::limit_text(self.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
         let after = match &self.cursor {
             None => None,
             Some(c) => Some(c.parse::<Uuid>().map_err(|_| {

@@ -428,6 +428,7 @@ pub async fn assert_cursors_checked(hub: &TestHub, path: &str, token: &str, fore
         (format!("{path}?cursor={foreign}"), "cursor"),
         (format!("{path}?limit=0"), "limit"),
         (format!("{path}?limit=1001"), "limit"),
+        (format!("{path}?limit=ten"), "limit"),
     ] {
         let (s, b) = hub.get(&query, token).await;
         assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
