@@ -527,22 +527,26 @@ const SHIFT_TAKINGS_MAX: i64 = i64::MAX / 4;
 /// Refuses a bill that would take the open shift's sales past
 /// [`SHIFT_TAKINGS_MAX`], so the shift can always be reported and closed.
 fn past_shift_capacity(conn: &Connection, total: Money) -> StoreResult<Option<SaleRejection>> {
-    // TOTAL() sums in floating point: it cannot overflow, and the margin
-    // below i64::MAX dwarfs its rounding.
-    let taken: Option<f64> = conn
+    // Only the open shift's sales are summed, through their index: never a
+    // scan of every sale the till has made.
+    let open: Option<String> = conn
         .query_row(
-            "SELECT TOTAL(s.total_minor) FROM sales s \
-             JOIN shifts sh ON sh.id = s.shift_id WHERE sh.closed_at_ms IS NULL",
+            "SELECT id FROM shifts WHERE closed_at_ms IS NULL",
             [],
             |r| r.get(0),
         )
         .optional()?;
-    let open: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM shifts WHERE closed_at_ms IS NULL)",
-        [],
+    let Some(open) = open else {
+        return Ok(None);
+    };
+    // TOTAL() sums in floating point: it cannot overflow, and the margin
+    // below i64::MAX dwarfs its rounding.
+    let taken: f64 = conn.query_row(
+        "SELECT TOTAL(total_minor) FROM sales WHERE shift_id = ?1",
+        [open],
         |r| r.get(0),
     )?;
-    if !open || taken.unwrap_or(0.0) + total.minor() as f64 <= SHIFT_TAKINGS_MAX as f64 {
+    if taken + total.minor() as f64 <= SHIFT_TAKINGS_MAX as f64 {
         return Ok(None);
     }
     Ok(Some(SaleRejection::invalid(
