@@ -36,15 +36,13 @@ pub const REGENERATE: &str = "cargo run -p edge-agent --features ts --bin ui-typ
 /// The types the UI exchanges with the agent; everything they refer to is
 /// generated with them.
 fn export_roots(cfg: &Config) -> Result<(), ExportError> {
-    use crate::store::{
-        catalog, categories, customers, held_bills, returns, sale_pricing, sales, shifts,
-    };
+    use crate::store::{categories, customers, held_bills, returns, shifts};
     // Answers.
-    catalog::ProductView::export_all(cfg)?;
+    crate::pos::product::ProductView::export_all(cfg)?;
     categories::QuickKeyPage::export_all(cfg)?;
-    crate::session::SignedIn::export_all(cfg)?;
-    crate::http::SyncStatus::export_all(cfg)?;
-    sale_pricing::SaleQuote::export_all(cfg)?;
+    crate::till::session::SignedIn::export_all(cfg)?;
+    crate::api::SyncStatus::export_all(cfg)?;
+    crate::pos::pricing::SaleQuote::export_all(cfg)?;
     pos_shared::sale::SaleFact::export_all(cfg)?;
     held_bills::HeldBill::export_all(cfg)?;
     pos_shared::shift::ShiftReport::export_all(cfg)?;
@@ -52,11 +50,11 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     pos_shared::returns::ReturnFact::export_all(cfg)?;
     customers::Customer::export_all(cfg)?;
     crate::printing::PrinterView::export_all(cfg)?;
-    crate::serial_scanner::DeviceStatus::export_all(cfg)?;
-    crate::scan::ScanEvent::export_all(cfg)?;
+    crate::devices::DeviceStatus::export_all(cfg)?;
+    crate::devices::scan::ScanEvent::export_all(cfg)?;
     // Requests.
-    crate::session::SignInRequest::export_all(cfg)?;
-    sales::SaleRequest::export_all(cfg)?;
+    crate::api::SignInRequest::export_all(cfg)?;
+    crate::pos::sale::SaleRequest::export_all(cfg)?;
     held_bills::HoldRequest::export_all(cfg)?;
     returns::ReturnRequest::export_all(cfg)?;
     shifts::OpenRequest::export_all(cfg)?;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use edge_agent::store::{catalog, LocalStore};
+use edge_agent::store::{catalog, feed, LocalStore};
 use pos_shared::sync::{Change, ChangeBody, FeedPage};
 use pos_shared::Gtin;
 use reqwest::StatusCode;
@@ -80,7 +80,7 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
         has_more: false,
     };
     store
-        .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
+        .with_conn(|c| feed::apply_feed_page(c, credential.store_id, &page))
         .unwrap();
     let new = "Basmati Rice Crème";
     assert_eq!(search(&till, "basm").await, [new]);
@@ -111,7 +111,7 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
     };
     store
         .with_conn(|c| {
-            catalog::apply_feed_page(
+            feed::apply_feed_page(
                 c,
                 credential.store_id,
                 &placed(6, "India Gate", &["chawal", "basmati"], &["96385074"]),
@@ -128,7 +128,7 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
     );
     store
         .with_conn(|c| {
-            catalog::apply_feed_page(
+            feed::apply_feed_page(
                 c,
                 credential.store_id,
                 &placed(7, "Daawat", &["basmati"], &[]),

@@ -122,9 +122,9 @@ async fn a_scale_weight_on_a_counted_item_sells_as_weighed() {
         details: Default::default(),
     };
     add_items(dir.path(), credential.store_id, 5, vec![onions]);
-    let policy = edge_agent::store::sales::SalePolicy {
+    let policy = edge_agent::pos::sale::SalePolicy {
         scale_rules: vec![
-            edge_agent::store::scale_labels::parse_scale_rule("21:5:weight:5:3").unwrap(),
+            edge_agent::pos::scale_labels::parse_scale_rule("21:5:weight:5:3").unwrap(),
         ],
         ..Default::default()
     };

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 async fn a_quote_prices_the_bill_as_the_sale_does_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path());
-    let policy = edge_agent::store::sales::SalePolicy {
+    let policy = edge_agent::pos::sale::SalePolicy {
         cash_rounding_minor: 100,
         ..Default::default()
     };

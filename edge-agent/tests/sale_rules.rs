@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use edge_agent::printing::PrintSettings;
-use edge_agent::store::{catalog, LocalStore};
+use edge_agent::store::{feed, LocalStore};
 use pos_shared::sync::{Change, ChangeBody, FeedPage};
 use pos_shared::Gtin;
 use reqwest::StatusCode;
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 async fn split_tenders_with_references_and_cash_rounding() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path());
-    let policy = edge_agent::store::sales::SalePolicy {
+    let policy = edge_agent::pos::sale::SalePolicy {
         cash_rounding_minor: 100,
         ..Default::default()
     };
@@ -138,12 +138,12 @@ async fn weighed_and_priced_labels_from_the_store_scales() {
         has_more: false,
     };
     store
-        .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
+        .with_conn(|c| feed::apply_feed_page(c, credential.store_id, &page))
         .unwrap();
-    let policy = edge_agent::store::sales::SalePolicy {
+    let policy = edge_agent::pos::sale::SalePolicy {
         scale_rules: vec![
-            edge_agent::store::scale_labels::parse_scale_rule("21:5:weight:5:3").unwrap(),
-            edge_agent::store::scale_labels::parse_scale_rule("22:4:price:5:2:check").unwrap(),
+            edge_agent::pos::scale_labels::parse_scale_rule("21:5:weight:5:3").unwrap(),
+            edge_agent::pos::scale_labels::parse_scale_rule("22:4:price:5:2:check").unwrap(),
         ],
         ..Default::default()
     };
@@ -280,7 +280,7 @@ async fn gst_per_line_inclusive_and_exclusive_with_a_summary_by_rate() {
     let dir = tempfile::tempdir().unwrap();
     let credential = seed(dir.path());
     add_items(dir.path(), credential.store_id, 5, vec![soap()]);
-    let policy = edge_agent::store::sales::SalePolicy {
+    let policy = edge_agent::pos::sale::SalePolicy {
         igst: true,
         ..Default::default()
     };
@@ -313,7 +313,7 @@ async fn gst_per_line_inclusive_and_exclusive_with_a_summary_by_rate() {
 
 #[tokio::test]
 async fn selling_beyond_stock_follows_the_store_policy() {
-    use edge_agent::store::sales::{NegativeStock, SalePolicy};
+    use edge_agent::pos::sale::{NegativeStock, SalePolicy};
     // The seed holds 10 of each item.
     for (rule, expect) in [
         (NegativeStock::Allow, StatusCode::CREATED),

@@ -73,10 +73,10 @@ async fn a_full_shift_offline_closes_with_a_z_report_that_adds_up() {
         5,
         vec![soap(), tomato, pizza],
     );
-    let policy = edge_agent::store::sales::SalePolicy {
+    let policy = edge_agent::pos::sale::SalePolicy {
         cash_rounding_minor: 100,
         scale_rules: vec![
-            edge_agent::store::scale_labels::parse_scale_rule("21:5:weight:5:3").unwrap(),
+            edge_agent::pos::scale_labels::parse_scale_rule("21:5:weight:5:3").unwrap(),
         ],
         ..Default::default()
     };

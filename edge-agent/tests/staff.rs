@@ -67,7 +67,7 @@ async fn staff_sign_in_offline_with_a_lockout_and_ring_up_as_themselves() {
         5,
         vec![asha.clone(), ravi.clone(), other],
     );
-    let policy = edge_agent::store::sales::SalePolicy {
+    let policy = edge_agent::pos::sale::SalePolicy {
         require_sign_in: true,
         ..Default::default()
     };

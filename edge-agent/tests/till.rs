@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
+use edge_agent::devices::serial::SerialScanner;
 use edge_agent::printing::PrintSettings;
-use edge_agent::serial_scanner::SerialScanner;
-use edge_agent::store::{catalog, LocalStore};
+use edge_agent::store::{catalog, feed, LocalStore};
 use pos_shared::sync::{Change, ChangeBody, FeedPage, MovementReason, MovementRecord};
 use pos_shared::{Gtin, MovementId, Qty, StoreId, Timestamp};
 use reqwest::StatusCode;
@@ -279,7 +279,7 @@ async fn another_stores_movement_in_the_feed_changes_nothing() {
         has_more: false,
     };
     let applied = store
-        .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
+        .with_conn(|c| feed::apply_feed_page(c, credential.store_id, &page))
         .unwrap();
     assert_eq!(applied.changes, 0);
     assert_eq!(

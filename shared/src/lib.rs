@@ -34,6 +34,7 @@ mod openapi;
 pub mod pricing;
 pub mod problem;
 pub mod qty;
+pub mod retry;
 pub mod returns;
 pub mod sale;
 pub mod secret;

@@ -9,7 +9,8 @@
 //! the same durability (WAL, `synchronous=FULL`), one transaction per upload's
 //! worth of sales: the floor for storing that backlog at all.
 
-use edge_agent::store::sales::{record_sale, SaleLineRequest, SaleRequest, SaleResult};
+use edge_agent::pos::sale::{SaleLineRequest, SaleRequest, SaleResult};
+use edge_agent::store::sales::record_sale;
 use edge_agent::store::{outbox, LocalStore};
 use pos_shared::sale::{Tender, TenderMethod};
 use pos_shared::{Money, Qty};
@@ -108,7 +109,7 @@ fn main() {
         let store = LocalStore::open(&dir.path().join("edge.db")).expect("edge db");
         let syncer = edge_agent::sync::Syncer {
             store: store.clone(),
-            client: edge_agent::hub_client::HubClient::new(&hub_url).expect("client"),
+            client: edge_agent::sync::hub_client::HubClient::new(&hub_url).expect("client"),
             data_dir: dir.path().to_path_buf(),
             enroll_code: codes.into_iter().next(),
             shared: Arc::new(edge_agent::sync::SyncShared::default()),

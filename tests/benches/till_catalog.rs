@@ -14,9 +14,13 @@
 //! - sale commit: a two-line sale (lines, movements, receipt number, outbox)
 //!   next to a durable single-row insert.
 
-use edge_agent::store::catalog::{apply_feed_page, product_by_barcode, search};
-use edge_agent::store::sales::{record_sale, SaleLineRequest, SaleRequest, SaleResult};
+use edge_agent::pos::sale::{SaleLineRequest, SaleRequest, SaleResult};
+use edge_agent::store::sales::record_sale;
 use edge_agent::store::LocalStore;
+use edge_agent::store::{
+    catalog::{product_by_barcode, search},
+    feed::apply_feed_page,
+};
 use pos_shared::catalog::Placement;
 use pos_shared::sale::{Tender, TenderMethod};
 use pos_shared::sync::{Change, ChangeBody, DeviceCredential, FeedPage, VariantRecord};

@@ -44,7 +44,7 @@ fn serial_specs(specs: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for piece in specs.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let frame = piece.split(':').next().unwrap_or("");
-        let is_frame = crate::serial_scanner::parse_frame("", frame).is_ok();
+        let is_frame = crate::devices::serial::parse_frame("", frame).is_ok();
         match out.last_mut() {
             Some(prev) if is_frame && prev.contains('@') && !prev.contains(',') => {
                 prev.push(',');
@@ -135,7 +135,7 @@ impl Settings {
                     .transpose()
                     .map_err(|e| format!("EDGE_NEGATIVE_STOCK: {e}"))?,
                 discount_limits: var("EDGE_DISCOUNT_LIMITS")
-                    .map(|v| crate::store::discounts::DiscountLimits::parse(&v).map(Limits))
+                    .map(|v| crate::pos::discounts::DiscountLimits::parse(&v).map(Limits))
                     .transpose()
                     .map_err(|e| format!("EDGE_DISCOUNT_LIMITS: {e}"))?,
                 require_sign_in: yes_no(var, "EDGE_REQUIRE_SIGN_IN")?,
@@ -148,15 +148,15 @@ impl Settings {
                 .map(|specs| {
                     serial_specs(&specs)
                         .iter()
-                        .map(|s| crate::serial_scanner::SerialScanner::parse(s).map(SerialScannerEntry))
+                        .map(|s| crate::devices::serial::SerialScanner::parse(s).map(SerialScannerEntry))
                         .collect()
                 })
                 .transpose()?,
             hid_scanners: list(var, "EDGE_HID_SCANNERS", ',', |s| {
-                crate::hid_scanner::HidScanner::parse(s).map(HidScannerEntry)
+                crate::devices::hid::HidScanner::parse(s).map(HidScannerEntry)
             })?,
             scale_labels: list(var, "EDGE_SCALE_LABELS", ',', |s| {
-                crate::store::scale_labels::parse_scale_rule(s).map(ScaleLabel)
+                crate::pos::scale_labels::parse_scale_rule(s).map(ScaleLabel)
             })?,
         })
     }

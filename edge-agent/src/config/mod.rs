@@ -61,10 +61,10 @@ pub struct AgentConfig {
     /// before the till says its sync is `stalled`.
     pub stall_after: Duration,
     pub feed_wait_secs: u64,
-    pub serial_scanners: Vec<crate::serial_scanner::SerialScanner>,
-    pub hid_scanners: Vec<crate::hid_scanner::HidScanner>,
+    pub serial_scanners: Vec<crate::devices::serial::SerialScanner>,
+    pub hid_scanners: Vec<crate::devices::hid::HidScanner>,
     pub printing: crate::printing::PrintSettings,
-    pub sale_policy: crate::store::sales::SalePolicy,
+    pub sale_policy: crate::pos::sale::SalePolicy,
 }
 
 /// Which config file is read.
@@ -178,7 +178,7 @@ impl AgentConfig {
                     utc_offset_minutes: r.utc_offset.map_or(DEFAULT_UTC_OFFSET_MINUTES, |o| o.0),
                 },
             },
-            sale_policy: crate::store::sales::SalePolicy {
+            sale_policy: crate::pos::sale::SalePolicy {
                 cash_rounding_minor: s.sales.cash_rounding.map_or(1, |c| c.0),
                 scale_rules: inner(&s.scale_labels, |l| l.0),
                 negative_stock: s.sales.negative_stock.map(|n| n.0).unwrap_or_default(),

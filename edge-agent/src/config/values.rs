@@ -7,13 +7,13 @@
 //! same internal types (`PrinterConfig`, `SerialScanner`, …) through the same
 //! parsers, so the two cannot drift apart.
 
-use crate::hid_scanner::HidScanner;
+use crate::devices::hid::HidScanner;
+use crate::devices::serial::SerialScanner;
+use crate::pos::discounts::DiscountLimits;
+use crate::pos::sale::NegativeStock;
 use crate::printing::profile::PrinterProfile;
 use crate::printing::transport::Transport;
 use crate::printing::PrinterConfig;
-use crate::serial_scanner::SerialScanner;
-use crate::store::discounts::DiscountLimits;
-use crate::store::sales::NegativeStock;
 use pos_shared::gs1::{Measure, VariableMeasureRule};
 use serde::{de::Error as _, Deserialize, Deserializer, Serialize};
 use std::net::SocketAddr;
@@ -205,7 +205,7 @@ fn percent<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
         Written::Decimal(x) => x.to_string(),
         Written::Text(t) => t,
     };
-    crate::store::discounts::percent_bp(text.trim())
+    crate::pos::discounts::percent_bp(text.trim())
         .map(Some)
         .map_err(D::Error::custom)
 }
@@ -398,7 +398,7 @@ struct SerialScannerTable {
 
 fn serial_frame<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     checked(d, |f: &String| {
-        crate::serial_scanner::parse_frame("", f)
+        crate::devices::serial::parse_frame("", f)
             .map(drop)
             .map_err(|_| {
                 format!("{f:?} is not like 8N1 (data bits 5-8, parity N/E/O, stop bits 1-2)")
@@ -409,7 +409,7 @@ fn serial_frame<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
 
 fn scan_suffix<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     checked(d, |s: &String| {
-        crate::serial_scanner::parse_suffix("", s)
+        crate::devices::serial::parse_suffix("", s)
             .map(drop)
             .map_err(|_| format!("{s:?} is not one of cr, lf, crlf, tab"))
     })
@@ -423,13 +423,13 @@ impl TryFrom<SerialScannerTable> for SerialScannerEntry {
             return Err("a serial scanner needs its port path".into());
         }
         let frame = t.frame.as_deref().unwrap_or("8N1");
-        let (data_bits, parity, stop_bits) = crate::serial_scanner::parse_frame(&t.path, frame)?;
+        let (data_bits, parity, stop_bits) = crate::devices::serial::parse_frame(&t.path, frame)?;
         Ok(SerialScannerEntry(SerialScanner {
             baud: t.baud.map_or(9600, NonZeroU32::get),
             data_bits,
             parity,
             stop_bits,
-            suffix: crate::serial_scanner::parse_suffix(
+            suffix: crate::devices::serial::parse_suffix(
                 &t.path,
                 t.suffix.as_deref().unwrap_or("cr"),
             )?,
@@ -521,7 +521,7 @@ impl TryFrom<ScaleLabelTable> for ScaleLabel {
             MeasureName::Price => "price",
         };
         let check = if t.check_digit { ":check" } else { "" };
-        crate::store::scale_labels::parse_scale_rule(&format!(
+        crate::pos::scale_labels::parse_scale_rule(&format!(
             "{}:{}:{measure}:{}:{}{check}",
             t.prefix, t.item_digits, t.value_digits, t.decimals
         ))

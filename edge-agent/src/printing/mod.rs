@@ -11,7 +11,6 @@
 //! from the queue: a printer that is off or out of paper leaves the job queued
 //! with its error and never holds up the till.
 
-pub mod api;
 pub mod codepage;
 pub mod escpos;
 pub mod profile;

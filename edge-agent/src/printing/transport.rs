@@ -124,9 +124,9 @@ impl Transport {
                     .map_err(|e| PrintError::Unreachable(format!("{}: {e}", path.display())))?;
                 Ok(Box::new(FileLink { file }))
             }
-            Transport::Usb { vendor, product } => Ok(Box::new(crate::usb::UsbLink::open(
-                *vendor, *product, timeout,
-            )?)),
+            Transport::Usb { vendor, product } => {
+                Ok(Box::new(UsbLink::open(*vendor, *product, timeout)?))
+            }
         }
     }
 }
@@ -301,6 +301,64 @@ impl Link for FileLink {
 
     fn two_way(&self) -> bool {
         false
+    }
+}
+
+/// A USB printer: bulk OUT for jobs, bulk IN (where present) for status.
+struct UsbLink {
+    handle: rusb::DeviceHandle<rusb::Context>,
+    out_ep: u8,
+    in_ep: Option<u8>,
+    timeout: Duration,
+}
+
+impl UsbLink {
+    fn open(vendor: u16, product: u16, timeout: Duration) -> Result<Self, PrintError> {
+        let claimed = crate::devices::usb::claim(
+            vendor,
+            product,
+            7,
+            rusb::TransferType::Bulk,
+            rusb::Direction::Out,
+            "printer",
+        )
+        .map_err(PrintError::Unreachable)?;
+        Ok(UsbLink {
+            handle: claimed.handle,
+            out_ep: claimed.endpoint,
+            in_ep: claimed.back,
+            timeout,
+        })
+    }
+}
+
+impl Link for UsbLink {
+    fn write_all(&mut self, mut bytes: &[u8]) -> std::io::Result<()> {
+        while !bytes.is_empty() {
+            let n = self
+                .handle
+                .write_bulk(self.out_ep, bytes, self.timeout)
+                .map_err(std::io::Error::other)?;
+            bytes = &bytes[n..];
+        }
+        Ok(())
+    }
+
+    fn read_byte(&mut self, timeout: Duration) -> std::io::Result<Option<u8>> {
+        let Some(ep) = self.in_ep else {
+            return Ok(None);
+        };
+        let mut buf = [0u8; 64];
+        match self.handle.read_bulk(ep, &mut buf, timeout) {
+            Ok(0) | Err(rusb::Error::Timeout) => Ok(None),
+            // A status answer is one byte; a longer read carries it last.
+            Ok(n) => Ok(Some(buf[n - 1])),
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+
+    fn two_way(&self) -> bool {
+        self.in_ep.is_some()
     }
 }
 

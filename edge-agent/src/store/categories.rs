@@ -1,8 +1,9 @@
 //! The category tree as the feed brings it, and the quick-key grid built on it:
 //! one page of keys per category, in the tree's order.
 
-use super::catalog::{product_from_row, variant_row, ProductView, PRODUCT_COLUMNS};
+use super::catalog::{product_from_row, variant_row, PRODUCT_COLUMNS};
 use super::{StoreError, StoreResult};
+use crate::pos::product::ProductView;
 use pos_shared::catalog::{tree_order, CategoryRecord};
 use pos_shared::CategoryId;
 use rusqlite::Connection;

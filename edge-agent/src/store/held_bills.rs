@@ -9,9 +9,9 @@
 //! they sync Automerge keeps both values as a conflict, which is shown rather
 //! than silently resolved.
 
-use super::sales::{SaleLineRequest, SalePolicy};
-use super::scale_labels::resolve_line;
 use super::{catalog, documents, StoreError, StoreResult};
+use crate::pos::sale::{SaleLineRequest, SalePolicy};
+use crate::pos::scale_labels::resolve_line;
 use automerge::transaction::Transactable;
 use automerge::{ReadDoc, ROOT};
 use pos_shared::sync::DocPurpose;

@@ -9,26 +9,24 @@
 //! by the agent's user.
 
 pub mod audit;
-pub mod bootstrap;
 pub mod catalog;
 pub mod categories;
 pub mod customers;
-pub mod discounts;
 pub mod documents;
+pub mod feed;
 pub mod held_bills;
 pub mod item_state;
 pub mod outbox;
+pub mod pricing;
 pub mod print_jobs;
 pub mod returns;
-pub mod sale_pricing;
 pub mod sales;
-pub mod scale_labels;
 pub mod shifts;
+pub mod snapshot;
 pub mod staff;
 
-pub use catalog::{AppliedPage, ProductView};
+pub use feed::AppliedPage;
 pub use outbox::{OutboxCounts, PendingFact};
-pub use sales::{SaleLineRequest, SaleRejection, SaleRequest, SaleResult};
 
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
@@ -278,13 +276,13 @@ mod tests {
         }
         conn.pragma_update(None, "user_version", before_units as i64)
             .unwrap();
-        set_meta(&conn, catalog::CURSOR_KEY, "42").unwrap();
+        set_meta(&conn, feed::CURSOR_KEY, "42").unwrap();
         set_meta(&conn, "snapshot_applied_seq", "42").unwrap();
-        assert!(!bootstrap::needs_snapshot(&conn).unwrap());
+        assert!(!snapshot::needs_snapshot(&conn).unwrap());
 
         migrate(&mut conn).unwrap();
-        assert!(bootstrap::needs_snapshot(&conn).unwrap());
-        assert_eq!(catalog::cursor(&conn).unwrap(), 0);
+        assert!(snapshot::needs_snapshot(&conn).unwrap());
+        assert_eq!(feed::cursor(&conn).unwrap(), 0);
         let unit: Option<String> = conn
             .query_row("SELECT unit FROM variants LIMIT 1", [], |r| r.get(0))
             .optional()

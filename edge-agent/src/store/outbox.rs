@@ -1,6 +1,6 @@
 //! The outbox: facts waiting for the hub, in the order they were made.
 
-use super::catalog::cursor;
+use super::feed::cursor;
 use super::{StoreError, StoreResult};
 use pos_shared::limits::MAX_FACT_BYTES;
 use pos_shared::sync::{DeviceCredential, Fact};

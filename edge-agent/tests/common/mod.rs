@@ -5,9 +5,9 @@
 pub mod escpos;
 
 use edge_agent::config::AgentConfig;
+use edge_agent::devices::serial::SerialScanner;
 use edge_agent::printing::PrintSettings;
-use edge_agent::serial_scanner::SerialScanner;
-use edge_agent::store::{catalog, LocalStore};
+use edge_agent::store::{feed, LocalStore};
 use pos_shared::sync::{
     Change, ChangeBody, DeviceCredential, FeedPage, MovementReason, MovementRecord, VariantRecord,
 };
@@ -31,7 +31,7 @@ pub fn seed(dir: &Path) -> DeviceCredential {
         receipt_prefix: "T1".into(),
         token: "dev_test".into(),
     };
-    edge_agent::credential::save(dir, &credential).unwrap();
+    edge_agent::sync::credential::save(dir, &credential).unwrap();
     let product = ProductId::new();
     let mut changes = vec![];
     for (i, (barcode, name, price)) in [(TEA, "Assam Tea 250 g", 14500), (RICE, "Rice (kg)", 6250)]
@@ -91,7 +91,7 @@ pub fn seed(dir: &Path) -> DeviceCredential {
     };
     let store = LocalStore::open(&dir.join("edge.db")).unwrap();
     store
-        .with_conn(|c| catalog::apply_feed_page(c, credential.store_id, &page))
+        .with_conn(|c| feed::apply_feed_page(c, credential.store_id, &page))
         .unwrap();
     credential
 }
@@ -118,7 +118,7 @@ pub async fn start_till_full(
     dir: &Path,
     serial_scanners: Vec<SerialScanner>,
     printing: PrintSettings,
-    sale_policy: edge_agent::store::sales::SalePolicy,
+    sale_policy: edge_agent::pos::sale::SalePolicy,
 ) -> Till {
     let config = AgentConfig {
         data_dir: dir.to_path_buf(),
@@ -289,7 +289,7 @@ pub fn apply_changes(dir: &Path, store_id: StoreId, first_seq: u64, bodies: Vec<
         has_more: false,
     };
     store
-        .with_conn(|c| catalog::apply_feed_page(c, store_id, &page))
+        .with_conn(|c| feed::apply_feed_page(c, store_id, &page))
         .unwrap();
 }
 

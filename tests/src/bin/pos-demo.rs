@@ -86,7 +86,7 @@ async fn run() -> Result<(), String> {
         hid_scanners: Vec::new(),
         printing: demo_printing(&dir)?,
         // Cash bills round to the nearest rupee, as most Indian stores do.
-        sale_policy: edge_agent::store::sales::SalePolicy {
+        sale_policy: edge_agent::pos::sale::SalePolicy {
             cash_rounding_minor: 100,
             ..Default::default()
         },

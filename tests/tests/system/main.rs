@@ -457,8 +457,8 @@ async fn a_till_whose_cursor_was_pruned_starts_again_from_a_snapshot(backend: Ba
 on_both_backends!(a_till_whose_cursor_was_pruned_starts_again_from_a_snapshot);
 
 async fn a_cut_snapshot_download_resumes(backend: Backend) {
-    use edge_agent::hub_client::HubClient;
     use edge_agent::store::{catalog, LocalStore};
+    use edge_agent::sync::hub_client::HubClient;
     let hub = Hub::start(backend).await;
     let (hq, store, codes) = demo_chain(&hub, 1).await;
     // Enough items for a snapshot of many kilobytes.
@@ -486,7 +486,9 @@ async fn a_cut_snapshot_download_resumes(backend: Backend) {
     let local = LocalStore::open(&dir.path().join("edge.db")).unwrap();
     let mut cuts = 0;
     let seq = loop {
-        match edge_agent::bootstrap::run(&local, &through_proxy, &credential, dir.path()).await {
+        match edge_agent::sync::bootstrap::run(&local, &through_proxy, &credential, dir.path())
+            .await
+        {
             Ok(seq) => break seq,
             Err(e) => {
                 cuts += 1;

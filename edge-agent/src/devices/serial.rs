@@ -5,12 +5,11 @@
 //! disappears (unplugged, powered off) is reopened with backoff and reported in
 //! the device status; when it comes back, scanning resumes without a restart.
 
-use crate::scan::{FrameSplitter, Scans};
-use serde::Serialize;
-use std::collections::BTreeMap;
+use super::registry::{Devices, ScannerThreads};
+use super::scan::{FrameSplitter, Scans};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// One serial scanner from the config: `path[@baud[,frame]][:suffix]`.
@@ -151,62 +150,6 @@ pub fn parse_suffix(spec: &str, suffix: &str) -> Result<Vec<u8>, String> {
     })
 }
 
-/// What the till shows about a device.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize)]
-pub struct DeviceStatus {
-    pub kind: &'static str,
-    pub connected: bool,
-    pub last_error: Option<String>,
-    pub scans: u64,
-    pub dropped: u64,
-}
-
-#[derive(Clone, Default)]
-pub struct Devices {
-    inner: Arc<Mutex<BTreeMap<String, DeviceStatus>>>,
-}
-
-impl Devices {
-    pub fn all(&self) -> BTreeMap<String, DeviceStatus> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    pub(crate) fn update(&self, source: &str, f: impl FnOnce(&mut DeviceStatus)) {
-        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let status = map.entry(source.to_owned()).or_insert(DeviceStatus {
-            kind: if source.starts_with("usb:") {
-                "hid_scanner"
-            } else {
-                "serial_scanner"
-            },
-            connected: false,
-            last_error: None,
-            scans: 0,
-            dropped: 0,
-        });
-        f(status);
-    }
-}
-
-/// Stops the scanner threads when dropped.
-pub struct ScannerThreads {
-    stop: Arc<AtomicBool>,
-}
-
-impl ScannerThreads {
-    /// The flag other device threads watch, so one drop stops them all.
-    pub(crate) fn stop_flag(&self) -> Arc<AtomicBool> {
-        self.stop.clone()
-    }
-}
-
-impl Drop for ScannerThreads {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
 /// Starts one reading thread per scanner.
 pub fn start(scanners: &[SerialScanner], scans: &Scans, devices: &Devices) -> ScannerThreads {
     let stop = Arc::new(AtomicBool::new(false));
@@ -223,7 +166,7 @@ pub fn start(scanners: &[SerialScanner], scans: &Scans, devices: &Devices) -> Sc
             .spawn(move || run(&scanner, &scans, &devices, &stop))
             .expect("spawn scanner thread");
     }
-    ScannerThreads { stop }
+    ScannerThreads::new(stop)
 }
 
 fn run(scanner: &SerialScanner, scans: &Scans, devices: &Devices, stop: &AtomicBool) {
@@ -244,7 +187,7 @@ fn run(scanner: &SerialScanner, scans: &Scans, devices: &Devices, stop: &AtomicB
                     d.connected = false;
                     d.last_error = Some(format!("cannot open: {e}"));
                 });
-                std::thread::sleep(crate::sync::backoff(failures, Duration::from_secs(5)));
+                std::thread::sleep(pos_shared::retry::backoff(failures, Duration::from_secs(5)));
                 continue;
             }
         };

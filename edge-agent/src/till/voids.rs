@@ -1,29 +1,19 @@
-//! The local API for the audit log: voids reported by the UI (a line or a whole
-//! bill taken off before tender) and the log itself.
+//! Voids reported by the cashier screen: a line or a whole bill taken off
+//! before tender, written to the audit log with who did it and why.
 
-use crate::http::AgentState;
+use super::session::check_approval;
+use super::{Till, TillError};
+use crate::pos::discounts::{self, Approval, Authority};
+use crate::pos::sale::SaleRejection;
 use crate::store::audit;
-use crate::store::discounts::{self, Approval, Authority};
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use pos_shared::audit::{AuditAction, AuditEntry};
-use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::staff::Role;
 use pos_shared::Money;
 use serde::Deserialize;
-use std::collections::BTreeMap;
-
-pub fn routes() -> Router<AgentState> {
-    Router::new()
-        .route("/v1/voids", post(void))
-        .route("/v1/audit", get(recent))
-}
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-enum VoidKind {
+pub enum VoidKind {
     /// One line taken off the cart; the cashier's call.
     Line,
     /// The whole bill abandoned before tender; a supervisor's call.
@@ -32,53 +22,50 @@ enum VoidKind {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct VoidRequest {
-    kind: VoidKind,
-    reason: String,
+pub struct VoidRequest {
+    pub kind: VoidKind,
+    pub reason: String,
     /// What was taken off, as the cart showed it.
-    description: String,
-    amount: Money,
+    pub description: String,
+    pub amount: Money,
     #[serde(default)]
-    approval: Option<Approval>,
+    pub approval: Option<Approval>,
 }
 
-async fn void(
-    State(app): State<AgentState>,
-    JsonBody(request): JsonBody<VoidRequest>,
-) -> Result<(StatusCode, Json<AuditEntry>), ApiError> {
-    let device = app.sync.credential().ok_or_else(|| {
-        ApiError::conflict(
-            "not_enrolled",
-            "this terminal is not enrolled with the hub yet",
-        )
-    })?;
+/// Records a void in the audit log: a line is the cashier's call, a whole
+/// bill needs a supervisor (signed in, or approving with code and PIN).
+pub async fn record_void(till: &Till, request: VoidRequest) -> Result<AuditEntry, TillError> {
+    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
     for (field, text, max) in [
         ("reason", &request.reason, 200),
         ("description", &request.description, 300),
     ] {
         let t = text.trim();
         if t.is_empty() || t.chars().count() > max {
-            return Err(ApiError::invalid(
+            return Err(TillError::Invalid {
                 field,
-                format!("{field} must be 1 to {max} characters"),
-            ));
+                detail: format!("{field} must be 1 to {max} characters"),
+            });
         }
     }
     if request.amount.is_negative() {
-        return Err(ApiError::invalid("amount", "amount cannot be negative"));
+        return Err(TillError::Invalid {
+            field: "amount",
+            detail: "amount cannot be negative".into(),
+        });
     }
-    let signed_in = app.session.current();
+    let signed_in = till.session.current();
     let cashier = signed_in.as_ref().map(|s| pos_shared::sale::SaleCashier {
         staff_id: s.staff_id,
         name: s.name.clone(),
     });
     let role = signed_in.map(|s| s.role);
-    let limits = app.sale_policy.discount_limits;
+    let limits = till.sale_policy.discount_limits;
     let approver = match &request.approval {
-        Some(a) => Some(crate::session::check_approval(&app, a).await?),
+        Some(a) => Some(check_approval(till, a).await?),
         None => None,
     };
-    let entry = app
+    let entry = till
         .store
         .call(move |c| {
             let tx = c.transaction()?;
@@ -111,26 +98,12 @@ async fn void(
         })
         .await?
         .map_err(|e| match e {
-            crate::store::SaleRejection::Invalid { field, detail } => {
-                ApiError::invalid(field.clone(), format!("{field}: {detail}"))
-            }
-            other => ApiError::invalid("approval", other.to_string()),
+            e @ SaleRejection::Invalid { .. } => TillError::Rejected(e),
+            other => TillError::Invalid {
+                field: "approval",
+                detail: other.to_string(),
+            },
         })?;
-    app.sync.nudge.notify_one();
-    Ok((StatusCode::CREATED, Json(entry)))
-}
-
-/// The newest entries first; `limit` 1 to 500 (default 100).
-async fn recent(
-    State(app): State<AgentState>,
-    Query(query): Query<BTreeMap<String, String>>,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    let limit = i64::from(pos_shared::http::limit_text(
-        query.get("limit").map(String::as_str),
-        100,
-        500,
-    )?);
-    Ok(Json(
-        app.store.call(move |c| audit::recent(c, limit)).await?,
-    ))
+    till.sync.nudge.notify_one();
+    Ok(entry)
 }

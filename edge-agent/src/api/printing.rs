@@ -1,7 +1,7 @@
 //! The local API for printers, print jobs and receipts.
 
-use super::QueueError;
-use crate::http::AgentState;
+use super::AgentState;
+use crate::printing::{PrinterView, QueueError};
 use crate::store::print_jobs::{self, PrintJob, Purpose};
 use crate::store::sales;
 use axum::extract::{Path, Query, State};
@@ -43,17 +43,20 @@ fn queue_error(e: QueueError) -> ApiError {
     }
 }
 
-async fn printers(
-    State(app): State<AgentState>,
-) -> Result<Json<Vec<super::PrinterView>>, ApiError> {
-    Ok(Json(app.printers.list().await?))
+async fn printers(State(app): State<AgentState>) -> Result<Json<Vec<PrinterView>>, ApiError> {
+    Ok(Json(app.till.printers.list().await?))
 }
 
 async fn test_print(
     State(app): State<AgentState>,
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<PrintJob>), ApiError> {
-    let job = app.printers.queue_test(&name).await.map_err(queue_error)?;
+    let job = app
+        .till
+        .printers
+        .queue_test(&name)
+        .await
+        .map_err(queue_error)?;
     Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
@@ -94,6 +97,7 @@ async fn jobs(
         500,
     )?);
     let jobs = app
+        .till
         .store
         .call(move |c| print_jobs::list(c, sale_id.as_deref(), state.as_deref(), limit))
         .await?;
@@ -114,7 +118,8 @@ async fn job(
     Path(raw): Path<String>,
 ) -> Result<Json<PrintJob>, ApiError> {
     let id = job_id(&raw)?;
-    app.store
+    app.till
+        .store
         .call(move |c| print_jobs::get(c, id))
         .await?
         .map(Json)
@@ -126,7 +131,7 @@ async fn retry(
     Path(raw): Path<String>,
 ) -> Result<(StatusCode, Json<PrintJob>), ApiError> {
     let id = job_id(&raw)?;
-    match app.printers.retry(id).await? {
+    match app.till.printers.retry(id).await? {
         None => Err(no_job(id)),
         Some(Ok(job)) => Ok((StatusCode::ACCEPTED, Json(job))),
         Some(Err(_)) => Err(ApiError::conflict(
@@ -140,14 +145,15 @@ async fn load_sale(app: &AgentState, raw: &str) -> Result<SaleFact, ApiError> {
     let id: SaleId = raw
         .parse()
         .map_err(|_| ApiError::invalid("sale_id", format!("{raw:?} is not a sale id")))?;
-    app.store
+    app.till
+        .store
         .call(move |c| sales::stored_sale(c, id))
         .await?
         .ok_or_else(|| ApiError::not_found("unknown_sale", format!("this till has no sale {id}")))
 }
 
 fn terminal_name(app: &AgentState) -> Option<String> {
-    app.sync.credential().map(|c| c.terminal_name)
+    app.till.sync.credential().map(|c| c.terminal_name)
 }
 
 /// The receipt for screen: `format=text` (default), `html` or `json`.
@@ -158,18 +164,19 @@ async fn receipt(
 ) -> Result<Response, ApiError> {
     let sale = load_sale(&app, &raw).await?;
     let receipt = app
+        .till
         .printers
         .receipt(&sale, terminal_name(&app).as_deref(), false);
     Ok(
         match query.get("format").map(String::as_str).unwrap_or("text") {
             "text" => (
                 [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                app.printers.preview(&receipt, false),
+                app.till.printers.preview(&receipt, false),
             )
                 .into_response(),
             "html" => (
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                app.printers.preview(&receipt, true),
+                app.till.printers.preview(&receipt, true),
             )
                 .into_response(),
             "json" => Json(receipt).into_response(),
@@ -205,6 +212,7 @@ async fn reprint(
     };
     let sale = load_sale(&app, &raw).await?;
     let job = app
+        .till
         .printers
         .queue_receipt(
             &sale,
@@ -219,8 +227,8 @@ async fn reprint(
 }
 
 /// USB devices on this machine (none where there is no USB bus).
-async fn usb_devices() -> Result<Json<crate::usb::UsbInventory>, ApiError> {
-    tokio::task::spawn_blocking(crate::usb::enumerate)
+async fn usb_devices() -> Result<Json<crate::devices::usb::UsbInventory>, ApiError> {
+    tokio::task::spawn_blocking(crate::devices::usb::enumerate)
         .await
         .map_err(ApiError::internal)?
         .map(Json)

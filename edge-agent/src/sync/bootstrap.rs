@@ -5,10 +5,10 @@
 //! It is then read back line by line and applied in bounded batches, so memory
 //! stays flat however big the store's catalog is.
 
-use crate::hub_client::{HubClient, HubError};
-use crate::store::bootstrap::{self as snapshot_store, Pending};
+use super::error::SyncError;
+use crate::store::snapshot::{self as snapshot_store, Pending};
 use crate::store::LocalStore;
-use crate::sync::SyncError;
+use crate::sync::hub_client::{HubClient, HubError};
 use flate2::read::GzDecoder;
 use pos_shared::sync::{check_protocol, DeviceCredential, SnapshotHeader, SnapshotRecord};
 use std::io::{BufRead, BufReader, Write};

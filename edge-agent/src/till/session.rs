@@ -2,18 +2,14 @@
 //! checked against the store's staff replica, so it works offline. Five wrong
 //! PINs for a code lock it for five minutes.
 
-use crate::http::AgentState;
+use super::{Till, TillError};
+use crate::pos::discounts::{self, Approval, Approver, WrongApproval};
 use crate::store::{audit, staff};
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use pos_shared::audit::AuditAction;
-use pos_shared::http::{ApiError, JsonBody};
 use pos_shared::sale::SaleCashier;
 use pos_shared::staff::Role;
 use pos_shared::{StaffId, Timestamp};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,49 +40,38 @@ pub struct Session {
 
 impl Session {
     pub fn current(&self) -> Option<SignedIn> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .current
-            .clone()
+        self.inner().current.clone()
     }
-}
 
-pub fn routes() -> Router<AgentState> {
-    Router::new().route("/v1/session", get(current).post(sign_in).delete(sign_out))
-}
+    pub fn sign_out(&self) {
+        self.inner().current = None;
+    }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SignInRequest {
-    code: String,
-    pin: String,
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Checks a senior's code and PIN for an approval, outside any transaction:
 /// the staff record is read, then the slow PIN hash runs on the blocking pool.
 pub async fn check_approval(
-    app: &AgentState,
-    approval: &crate::store::discounts::Approval,
-) -> Result<
-    Result<crate::store::discounts::Approver, crate::store::discounts::WrongApproval>,
-    ApiError,
-> {
+    till: &Till,
+    approval: &Approval,
+) -> Result<Result<Approver, WrongApproval>, TillError> {
     let code = approval.code.clone();
-    let member = app.store.call(move |c| staff::by_code(c, &code)).await?;
+    let member = till.store.call(move |c| staff::by_code(c, &code)).await?;
     let approval = approval.clone();
-    tokio::task::spawn_blocking(move || crate::store::discounts::verify(member, &approval))
+    tokio::task::spawn_blocking(move || discounts::verify(member, &approval))
         .await
-        .map_err(ApiError::internal)
+        .map_err(|e| TillError::Internal(e.to_string()))
 }
 
 /// Writes a sign-in event to the audit log; a till not yet enrolled has no log.
-async fn log(app: &AgentState, action: AuditAction, staff: Option<SaleCashier>, detail: String) {
-    let Some(device) = app.sync.credential() else {
+async fn log(till: &Till, action: AuditAction, staff: Option<SaleCashier>, detail: String) {
+    let Some(device) = till.sync.credential() else {
         return;
     };
-    let written = app
+    let written = till
         .store
         .call(move |c| audit::record(c, &device, action, staff, detail, None))
         .await;
@@ -95,43 +80,30 @@ async fn log(app: &AgentState, action: AuditAction, staff: Option<SaleCashier>, 
     }
 }
 
-async fn sign_in(
-    State(app): State<AgentState>,
-    JsonBody(request): JsonBody<SignInRequest>,
-) -> Result<Json<SignedIn>, ApiError> {
-    let code = request.code.trim().to_owned();
-    if let Some((_, Some(until))) = app
-        .session
-        .inner
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .failures
-        .get(&code)
-    {
+/// Signs a member of staff in by code and PIN (the code trimmed), logging
+/// every attempt; five wrong PINs for a code lock it.
+pub async fn sign_in(till: &Till, code: &str, pin: String) -> Result<SignedIn, TillError> {
+    let code = code.trim().to_owned();
+    if let Some((_, Some(until))) = till.session.inner().failures.get(&code) {
         let left = until.saturating_duration_since(Instant::now());
         if !left.is_zero() {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "locked",
-                format!(
-                    "too many wrong PINs for code {code}; try again in {} minutes or ask a manager",
-                    left.as_secs().div_ceil(60)
-                ),
-            ));
+            return Err(TillError::Locked {
+                code,
+                minutes: left.as_secs().div_ceil(60),
+            });
         }
     }
     let key = code.clone();
-    let member = app.store.call(move |c| staff::by_code(c, &key)).await?;
+    let member = till.store.call(move |c| staff::by_code(c, &key)).await?;
     // The PIN is checked on the blocking pool: hashing is deliberately slow.
-    let pin = request.pin;
     let matched = match member {
         Some(m) => tokio::task::spawn_blocking(move || m.pin_matches(&pin).then_some(m))
             .await
-            .map_err(ApiError::internal)?,
+            .map_err(|e| TillError::Internal(e.to_string()))?,
         None => None,
     };
     let outcome = {
-        let mut inner = app.session.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut inner = till.session.inner();
         match matched {
             Some(m) if m.active => {
                 inner.failures.remove(&code);
@@ -144,14 +116,7 @@ async fn sign_in(
                 inner.current = Some(signed_in.clone());
                 Ok(signed_in)
             }
-            Some(_) => Err((
-                None,
-                ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "staff_inactive",
-                    "this member of staff may not sign in; ask a manager",
-                ),
-            )),
+            Some(_) => Err((None, TillError::StaffInactive)),
             None => {
                 let entry = inner.failures.entry(code.clone()).or_insert((0, None));
                 entry.0 += 1;
@@ -159,12 +124,7 @@ async fn sign_in(
                 if left == 0 {
                     *entry = (0, Some(Instant::now() + LOCKOUT));
                 }
-                Err((
-                    Some(left),
-                    ApiError::unauthorized(format!(
-                        "wrong code or PIN; {left} tries left before this code is locked"
-                    )),
-                ))
+                Err((Some(left), TillError::WrongPin { left }))
             }
         }
     };
@@ -175,17 +135,17 @@ async fn sign_in(
                 name: signed_in.name.clone(),
             };
             log(
-                &app,
+                till,
                 AuditAction::SignedIn,
                 Some(who),
                 format!("{} signed in", signed_in.name),
             )
             .await;
-            Ok(Json(signed_in))
+            Ok(signed_in)
         }
         Err((Some(0), e)) => {
             log(
-                &app,
+                till,
                 AuditAction::CodeLocked,
                 None,
                 format!("code {code} locked after {MAX_FAILURES} wrong PINs"),
@@ -195,7 +155,7 @@ async fn sign_in(
         }
         Err((Some(_), e)) => {
             log(
-                &app,
+                till,
                 AuditAction::SignInFailed,
                 None,
                 format!("wrong PIN or unknown code {code}"),
@@ -205,7 +165,7 @@ async fn sign_in(
         }
         Err((None, e)) => {
             log(
-                &app,
+                till,
                 AuditAction::SignInFailed,
                 None,
                 format!("inactive code {code} tried to sign in"),
@@ -214,20 +174,4 @@ async fn sign_in(
             Err(e)
         }
     }
-}
-
-async fn current(State(app): State<AgentState>) -> Result<Json<SignedIn>, ApiError> {
-    app.session
-        .current()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("signed_out", "nobody is signed in at this till"))
-}
-
-async fn sign_out(State(app): State<AgentState>) -> StatusCode {
-    app.session
-        .inner
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .current = None;
-    StatusCode::NO_CONTENT
 }

@@ -2,7 +2,7 @@
 //! embedded in the binary: the till serves it on loopback with nothing else
 //! installed.
 
-use crate::http::AgentState;
+use super::AgentState;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

@@ -2,7 +2,7 @@
 //! (prefixes 20–29) carrying a weight or a price, read by the store's layouts,
 //! and every sale line's barcode made concrete (what to look up, how much).
 
-use super::sales::{SaleLineRequest, SaleRejection};
+use super::sale::{SaleLineRequest, SaleRejection};
 use pos_shared::gs1::VariableMeasureRule;
 use pos_shared::{Gtin, Qty};
 
@@ -43,7 +43,7 @@ pub fn parse_scale_rule(spec: &str) -> Result<VariableMeasureRule, String> {
 }
 
 /// A request line made concrete: which barcode to look up and how much.
-pub(crate) struct ResolvedLine {
+pub struct ResolvedLine {
     pub(crate) lookup: Gtin,
     pub(crate) qty: Qty,
     /// The quantity is a weight the store's scale printed on the label: a
@@ -54,7 +54,7 @@ pub(crate) struct ResolvedLine {
 }
 
 /// Reads a line's barcode, including in-store weighed and priced labels.
-pub(crate) fn resolve_line(
+pub fn resolve_line(
     i: usize,
     line: &SaleLineRequest,
     rules: &[VariableMeasureRule],

@@ -4,28 +4,34 @@
 //! failure it backs off exponentially with jitter (so a hub coming back is not hit
 //! by every terminal at once) and records the error for the status display.
 
-use crate::credential;
-use crate::hub_client::{HubClient, HubError};
-use crate::store::bootstrap as snapshot_store;
+pub mod bootstrap;
+pub mod credential;
+mod error;
+pub mod hub_client;
+mod status;
+mod upload;
+
+pub use error::SyncError;
+pub use status::{Channel, LinkStatus, SyncShared, SyncState, DEFAULT_STALL_AFTER};
+
 use crate::store::outbox::{self, Verdict};
-use crate::store::{catalog, documents, LocalStore, StoreError};
+use crate::store::snapshot as snapshot_store;
+use crate::store::{documents, feed, LocalStore};
+use hub_client::{HubClient, HubError};
 use pos_shared::limits::{MAX_UPLOAD_BYTES, MAX_UPLOAD_FACTS, UPLOAD_ENVELOPE_SLACK};
 use pos_shared::sync::{
     DeviceCredential, DocPurpose, FactOutcome, QuarantineAction, QuarantineReport,
 };
 use pos_shared::Timestamp;
-use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use upload::UploadBudget;
 
 const FEED_PAGE: u32 = 500;
 /// How often a till with facts in quarantine reminds the hub of them (and so
 /// hears HQ's decisions).
 const QUARANTINE_REPORT: Duration = Duration::from_secs(10);
-/// The default wait before a till with an answering hub says `stalled`.
-pub const DEFAULT_STALL_AFTER: Duration = Duration::from_secs(600);
 /// The documents this terminal keeps; the others join as their features do.
 const SYNCED_DOCUMENTS: [DocPurpose; 3] = [
     DocPurpose::ItemState,
@@ -36,148 +42,6 @@ const SYNCED_DOCUMENTS: [DocPurpose; 3] = [
 const DOCUMENT_RESYNC: Duration = Duration::from_secs(30);
 /// Enough protocol steps for any exchange; the rest waits for the next round.
 const MAX_DOCUMENT_ROUNDS: usize = 12;
-
-/// The sync status in words, as the cashier and HQ see it.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncState {
-    /// The hub answers and takes this till's facts.
-    Online,
-    /// The hub cannot be reached; sales queue up and go when it can.
-    #[default]
-    Offline,
-    /// The hub answers but refuses the uploads (the error says why).
-    Degraded,
-    /// The hub answers, yet the oldest unsent fact has waited past the limit.
-    Stalled,
-    /// The hub no longer accepts this till's credential: enroll it again.
-    Revoked,
-}
-
-/// Which exchange with the hub an outcome is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Enrollment,
-    Feed,
-    Upload,
-    Documents,
-}
-
-/// The live part of the sync status; queue depth and cursor come from the database.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct LinkStatus {
-    /// The state is `online`: the hub answers and takes the facts.
-    pub online: bool,
-    pub last_sync_at: Option<Timestamp>,
-    pub last_error: Option<String>,
-    pub consecutive_failures: u32,
-    /// The hub answered the last exchange (whatever it said).
-    pub reachable: bool,
-    /// What the hub said when it last refused an upload, until one goes through.
-    pub upload_refused: Option<String>,
-    /// The hub refused this till's credential.
-    pub revoked: bool,
-}
-
-impl LinkStatus {
-    /// The state in words, given the queue: the first that holds of revoked,
-    /// offline, degraded, stalled, online.
-    pub fn state(&self, oldest_unsent: Option<Timestamp>, stall_after: Duration) -> SyncState {
-        let waited = oldest_unsent.map(|t| Timestamp::now().unix_millis() - t.unix_millis());
-        if self.revoked {
-            SyncState::Revoked
-        } else if !self.reachable {
-            SyncState::Offline
-        } else if waited.is_some_and(|ms| ms > stall_after.as_millis() as i64) {
-            // The hub answers but sales have waited too long, whatever the
-            // reason (refusals included): the one word a supervisor must act on.
-            SyncState::Stalled
-        } else if self.upload_refused.is_some() {
-            SyncState::Degraded
-        } else {
-            SyncState::Online
-        }
-    }
-}
-
-/// State shared between the sync loop and the local API.
-#[derive(Default)]
-pub struct SyncShared {
-    pub link: RwLock<LinkStatus>,
-    pub credential: RwLock<Option<DeviceCredential>>,
-    /// Wakes the uploader early, e.g. right after a sale.
-    pub nudge: Notify,
-    /// Wakes the document sync: a local edit, or the hub announced a change.
-    pub docs_nudge: Notify,
-    /// Bumped whenever what the status shows may have changed (link, queue,
-    /// cursor), for the live event stream.
-    pub changed: tokio::sync::watch::Sender<u64>,
-    /// How much an upload may carry now: narrowed while uploads time out or
-    /// are refused for their size, widened again as batches go through.
-    upload_budget: std::sync::Mutex<Option<UploadBudget>>,
-    /// See [`SyncShared::stall_after`]; 0 means the default.
-    pub stall_after_ms: std::sync::atomic::AtomicU64,
-}
-
-impl SyncShared {
-    pub fn credential(&self) -> Option<DeviceCredential> {
-        self.credential
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    pub fn link(&self) -> LinkStatus {
-        self.link.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    fn update_link(&self, f: impl FnOnce(&mut LinkStatus)) {
-        let visible = |l: &LinkStatus| {
-            (
-                l.reachable,
-                l.revoked,
-                l.upload_refused.clone(),
-                l.last_error.clone(),
-                l.consecutive_failures,
-            )
-        };
-        let mut link = self.link.write().unwrap_or_else(|e| e.into_inner());
-        let before = visible(&link);
-        f(&mut link);
-        // A routine successful round is not news; a change of state is.
-        if visible(&link) != before {
-            self.notify_changed();
-        }
-    }
-
-    /// How long the oldest unsent fact may wait before the till says `stalled`.
-    pub fn stall_after(&self) -> Duration {
-        match self
-            .stall_after_ms
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            0 => DEFAULT_STALL_AFTER,
-            ms => Duration::from_millis(ms),
-        }
-    }
-
-    /// Tells the event stream that the status may have changed.
-    pub fn notify_changed(&self) {
-        self.changed.send_modify(|n| *n = n.wrapping_add(1));
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error(transparent)]
-    Hub(#[from] HubError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("{0}")]
-    Setup(String),
-}
 
 pub struct Syncer {
     pub store: LocalStore,
@@ -203,7 +67,8 @@ impl Syncer {
                 Err(e) => {
                     failures += 1;
                     self.record(Channel::Enrollment, Err(&e), failures);
-                    tokio::time::sleep(backoff(failures, self.max_backoff)).await;
+                    tokio::time::sleep(pos_shared::retry::backoff(failures, self.max_backoff))
+                        .await;
                 }
             }
         };
@@ -239,7 +104,8 @@ impl Syncer {
                 Err(e) => {
                     failures += 1;
                     self.record(Channel::Documents, Err(&e), failures);
-                    tokio::time::sleep(backoff(failures, self.max_backoff)).await;
+                    tokio::time::sleep(pos_shared::retry::backoff(failures, self.max_backoff))
+                        .await;
                 }
             }
         }
@@ -307,7 +173,8 @@ impl Syncer {
                 Err(e) => {
                     failures += 1;
                     self.record(Channel::Feed, Err(&e), failures);
-                    tokio::time::sleep(backoff(failures, self.max_backoff)).await;
+                    tokio::time::sleep(pos_shared::retry::backoff(failures, self.max_backoff))
+                        .await;
                 }
             }
         }
@@ -346,7 +213,8 @@ impl Syncer {
                     self.record(Channel::Upload, Err(&e), failures);
                     // While failing, sales do not cut the pause short: a store full
                     // of tills must not hammer a hub that is coming back.
-                    tokio::time::sleep(backoff(failures, self.max_backoff)).await;
+                    tokio::time::sleep(pos_shared::retry::backoff(failures, self.max_backoff))
+                        .await;
                 }
             }
         }
@@ -585,7 +453,7 @@ impl Syncer {
             .call(|c| snapshot_store::needs_snapshot(c))
             .await?
         {
-            crate::bootstrap::run(&self.store, &self.client, credential, &self.data_dir).await?;
+            bootstrap::run(&self.store, &self.client, credential, &self.data_dir).await?;
         }
         loop {
             let counts = self.store.call(|c| outbox::counts(c)).await?;
@@ -603,8 +471,7 @@ impl Syncer {
                     self.store
                         .call(|c| snapshot_store::require_snapshot(c))
                         .await?;
-                    crate::bootstrap::run(&self.store, &self.client, credential, &self.data_dir)
-                        .await?;
+                    bootstrap::run(&self.store, &self.client, credential, &self.data_dir).await?;
                     continue;
                 }
                 other => other?,
@@ -613,7 +480,7 @@ impl Syncer {
             let store = credential.store_id;
             let applied = self
                 .store
-                .call(move |c| catalog::apply_feed_page(c, store, &page))
+                .call(move |c| feed::apply_feed_page(c, store, &page))
                 .await?;
             if applied.changes > 0 {
                 self.shared.notify_changed();
@@ -632,141 +499,5 @@ impl Syncer {
                 return Ok(());
             }
         }
-    }
-}
-
-/// How much one upload may carry: the shared limits, narrowed while the hub
-/// (or a proxy before it) refuses batches for their size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UploadBudget {
-    facts: usize,
-    bytes: usize,
-}
-
-impl UploadBudget {
-    fn full() -> Self {
-        UploadBudget {
-            facts: MAX_UPLOAD_FACTS,
-            bytes: MAX_UPLOAD_BYTES - UPLOAD_ENVELOPE_SLACK,
-        }
-    }
-
-    /// Half of the refused batch, by count and by bytes.
-    fn split(self, refused: &[outbox::PendingFact]) -> Self {
-        let bytes: usize = refused.iter().map(|f| f.envelope.len() + 1).sum();
-        UploadBudget {
-            facts: (refused.len() / 2).max(1),
-            bytes: (bytes / 2).max(1),
-        }
-    }
-
-    /// After a batch went through, back towards the full limits.
-    fn grow(self) -> Self {
-        let full = Self::full();
-        UploadBudget {
-            facts: self.facts.saturating_mul(2).min(full.facts),
-            bytes: self.bytes.saturating_mul(2).min(full.bytes),
-        }
-    }
-}
-
-/// Exponential backoff from 250 ms up to `max`, with "equal jitter": half fixed,
-/// half random.
-pub fn backoff(failures: u32, max: Duration) -> Duration {
-    let ceiling = Duration::from_millis(250)
-        .saturating_mul(1 << failures.min(16))
-        .min(max);
-    let half = ceiling / 2;
-    half + half.mul_f64(fastrand::f64())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_state_says_first_what_matters_most() {
-        let stall = Duration::from_secs(600);
-        let old = Some(Timestamp::from_unix_millis(
-            Timestamp::now().unix_millis() - 601_000,
-        ));
-        let fresh = Some(Timestamp::now());
-        let link = LinkStatus::default();
-        assert_eq!(
-            link.state(None, stall),
-            SyncState::Offline,
-            "never heard the hub"
-        );
-        let up = LinkStatus {
-            reachable: true,
-            ..Default::default()
-        };
-        assert_eq!(up.state(None, stall), SyncState::Online);
-        assert_eq!(up.state(fresh, stall), SyncState::Online);
-        assert_eq!(up.state(old, stall), SyncState::Stalled);
-        let refused = LinkStatus {
-            reachable: true,
-            upload_refused: Some("hub answered 400: bad".into()),
-            ..Default::default()
-        };
-        assert_eq!(refused.state(fresh, stall), SyncState::Degraded);
-        assert_eq!(
-            refused.state(old, stall),
-            SyncState::Stalled,
-            "refused for longer than the stall time is stalled"
-        );
-        let revoked = LinkStatus {
-            reachable: true,
-            revoked: true,
-            upload_refused: Some("hub answered 401".into()),
-            ..Default::default()
-        };
-        assert_eq!(revoked.state(old, stall), SyncState::Revoked);
-        let down = LinkStatus {
-            reachable: false,
-            upload_refused: Some("earlier".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            down.state(old, stall),
-            SyncState::Offline,
-            "offline says why first"
-        );
-    }
-
-    #[test]
-    fn a_refused_batch_is_halved_and_a_good_one_grows_back() {
-        let fact = |bytes: usize| outbox::PendingFact {
-            seq: 1,
-            event_id: uuid::Uuid::now_v7(),
-            envelope: "x".repeat(bytes),
-        };
-        let refused: Vec<_> = (0..10).map(|_| fact(999)).collect();
-        let half = UploadBudget::full().split(&refused);
-        assert_eq!(half.facts, 5);
-        assert_eq!(half.bytes, 5_000);
-        let one = half.split(&refused[..1]);
-        assert_eq!(one.facts, 1, "never below one fact");
-        let mut budget = one;
-        for _ in 0..40 {
-            budget = budget.grow();
-        }
-        assert_eq!(
-            budget,
-            UploadBudget::full(),
-            "back to the shared limits, not past them"
-        );
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter_and_is_capped() {
-        let max = Duration::from_secs(30);
-        for failures in 1..40 {
-            let d = backoff(failures, max);
-            let ceiling = Duration::from_millis(250 * (1u64 << failures.min(16))).min(max);
-            assert!(d >= ceiling / 2 && d <= ceiling, "{failures}: {d:?}");
-        }
-        let samples: std::collections::HashSet<_> = (0..20).map(|_| backoff(5, max)).collect();
-        assert!(samples.len() > 1, "jitter must vary the delay");
     }
 }

@@ -7,8 +7,8 @@
 //! scan stream with the symbology identifier in front, so the decoder knows
 //! what was scanned. Keyboard-mode scanners come through the UI instead.
 
-use crate::scan::Scans;
-use crate::serial_scanner::Devices;
+use super::registry::Devices;
+use super::scan::Scans;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -167,7 +167,7 @@ pub fn start(scanners: &[HidScanner], scans: &Scans, devices: &Devices, stop: Ar
             .spawn(move || {
                 let mut failures = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    match crate::usb::HidPosReports::open(scanner.vendor, scanner.product) {
+                    match HidPosReports::open(scanner.vendor, scanner.product) {
                         Ok(mut reports) => {
                             failures = 0;
                             devices.update(&source, |d| {
@@ -186,7 +186,7 @@ pub fn start(scanners: &[HidScanner], scans: &Scans, devices: &Devices, stop: Ar
                                 d.connected = false;
                                 d.last_error = Some(e);
                             });
-                            std::thread::sleep(crate::sync::backoff(
+                            std::thread::sleep(pos_shared::retry::backoff(
                                 failures,
                                 Duration::from_secs(5),
                             ));
@@ -195,6 +195,40 @@ pub fn start(scanners: &[HidScanner], scans: &Scans, devices: &Devices, stop: Ar
                 }
             })
             .expect("spawn scanner thread");
+    }
+}
+
+/// A HID POS scanner's interrupt IN endpoint.
+pub struct HidPosReports {
+    handle: rusb::DeviceHandle<rusb::Context>,
+    endpoint: u8,
+}
+
+impl HidPosReports {
+    pub fn open(vendor: u16, product: u16) -> Result<Self, String> {
+        let claimed = super::usb::claim(
+            vendor,
+            product,
+            3,
+            rusb::TransferType::Interrupt,
+            rusb::Direction::In,
+            "HID (is it in HID POS mode?)",
+        )?;
+        Ok(HidPosReports {
+            handle: claimed.handle,
+            endpoint: claimed.endpoint,
+        })
+    }
+}
+
+impl ReportSource for HidPosReports {
+    fn read_report(&mut self, timeout: Duration) -> std::io::Result<Option<Vec<u8>>> {
+        let mut buf = [0u8; 64];
+        match self.handle.read_interrupt(self.endpoint, &mut buf, timeout) {
+            Ok(n) => Ok(Some(buf[..n].to_vec())),
+            Err(rusb::Error::Timeout) => Ok(None),
+            Err(e) => Err(std::io::Error::other(e)),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
-//! Pricing a bill from the replica: lines resolved to products, quantities
-//! checked against each item's unit and the shared bounds, modifiers,
-//! overrides, discounts (and the authority they need), GST and the total.
+//! Pricing a bill: quantities checked against each item's unit and the
+//! shared bounds, modifiers, overrides, discounts (and the authority they
+//! need), GST and the total. No I/O: the products come in resolved.
 //!
 //! A counted (`each`) item sells in whole pieces and a measured one to its
 //! unit's step ([`pos_shared::item::Unit::check_qty`]); a weight read from a
@@ -13,19 +13,17 @@
 //! One path for both the sale that commits and the quote the cashier sees
 //! before tendering, so the two can never disagree.
 
-use super::catalog::{product_by_barcode, ProductView};
 use super::discounts::{self, DiscountRequest};
-use super::sales::{NegativeStock, SalePolicy, SaleRejection, SaleRequest};
+use super::product::ProductView;
+use super::sale::{NegativeStock, SalePolicy, SaleRejection, SaleRequest};
 use super::scale_labels::{resolve_line, ResolvedLine};
-use super::StoreResult;
 use pos_shared::limits;
 use pos_shared::sale::{PriceOverride, SaleCashier, SaleLine};
 use pos_shared::{Money, MovementId, Qty};
-use rusqlite::Connection;
 use serde::Serialize;
 
 /// A bill priced line by line, before any tender.
-pub(crate) struct PricedBill {
+pub struct PricedBill {
     pub lines: Vec<SaleLine>,
     pub total: Money,
     pub approved_by: Option<SaleCashier>,
@@ -34,7 +32,7 @@ pub(crate) struct PricedBill {
 }
 
 /// Resolves each line's barcode (scale labels included), or the first refusal.
-pub(crate) fn resolve_lines(
+pub fn resolve_lines(
     request: &SaleRequest,
     policy: &SalePolicy,
 ) -> Result<Vec<ResolvedLine>, SaleRejection> {
@@ -58,34 +56,20 @@ pub(crate) fn resolve_lines(
         .collect()
 }
 
-/// Prices `request` against the replica as `conn` sees it.
-pub(crate) fn price_bill(
-    conn: &Connection,
+/// Prices `request` from its lines' products (`products[i]` for
+/// `barcodes[i]`), as the replica had them.
+pub fn price_bill(
+    products: &[ProductView],
     policy: &SalePolicy,
     request: &SaleRequest,
     barcodes: &[ResolvedLine],
-) -> StoreResult<Result<PricedBill, SaleRejection>> {
-    let mut products: Vec<ProductView> = Vec::with_capacity(barcodes.len());
-    for (i, resolved) in barcodes.iter().enumerate() {
-        match product_by_barcode(conn, &resolved.lookup)? {
-            Some(p) => products.push(p),
-            None => {
-                return Ok(Err(SaleRejection::UnknownBarcode {
-                    field: format!("lines[{i}].barcode"),
-                    barcode: request.lines[i].barcode.trim().to_owned(),
-                }))
-            }
-        }
-    }
+) -> Result<PricedBill, SaleRejection> {
     for (i, (p, resolved)) in products.iter().zip(barcodes).enumerate() {
         if let Err(e) = check_qty(p, resolved) {
-            return Ok(Err(SaleRejection::invalid(format!("lines[{i}].qty"), e)));
+            return Err(SaleRejection::invalid(format!("lines[{i}].qty"), e));
         }
     }
-    let warnings = match check_stock(policy.negative_stock, &products, barcodes) {
-        Ok(w) => w,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
+    let warnings = check_stock(policy.negative_stock, products, barcodes)?;
     let currency = products[0].price.currency();
     let mut priced = Vec::with_capacity(products.len());
     let mut overrides = Vec::with_capacity(products.len());
@@ -98,21 +82,16 @@ pub(crate) fn price_bill(
         let chosen = match pos_shared::modifiers::choose(&p.modifiers, &request.lines[i].modifiers)
         {
             Ok(c) => c,
-            Err(e) => {
-                return Ok(Err(SaleRejection::invalid(
-                    format!("lines[{i}].modifiers"),
-                    e,
-                )))
-            }
+            Err(e) => return Err(SaleRejection::invalid(format!("lines[{i}].modifiers"), e)),
         };
         for c in &chosen {
             unit_price = match unit_price.checked_add(c.price) {
                 Ok(u) => u,
                 Err(e) => {
-                    return Ok(Err(SaleRejection::invalid(
+                    return Err(SaleRejection::invalid(
                         format!("lines[{i}].modifiers"),
                         e.to_string(),
-                    )))
+                    ))
                 }
             };
         }
@@ -121,25 +100,25 @@ pub(crate) fn price_bill(
         if let Some(o) = &request.lines[i].price_override {
             let reason = o.reason.trim();
             if reason.is_empty() || reason.chars().count() > 100 {
-                return Ok(Err(SaleRejection::invalid(
+                return Err(SaleRejection::invalid(
                     format!("lines[{i}].price_override.reason"),
                     "a price override needs a reason of 1 to 100 characters",
-                )));
+                ));
             }
             if o.price.is_negative() || o.price.currency() != unit_price.currency() {
-                return Ok(Err(SaleRejection::invalid(
+                return Err(SaleRejection::invalid(
                     format!("lines[{i}].price_override.price"),
                     format!(
                         "the price must be a {} amount of zero or more",
                         unit_price.currency()
                     ),
-                )));
+                ));
             }
             if let Err(e) = limits::check_price(o.price) {
-                return Ok(Err(SaleRejection::invalid(
+                return Err(SaleRejection::invalid(
                     format!("lines[{i}].price_override.price"),
                     e,
-                )));
+                ));
             }
             price_override = Some(PriceOverride {
                 catalog_price: unit_price,
@@ -153,22 +132,22 @@ pub(crate) fn price_bill(
                 true => "barcode",
                 false => "modifiers",
             };
-            return Ok(Err(SaleRejection::invalid(format!("lines[{i}].{at}"), e)));
+            return Err(SaleRejection::invalid(format!("lines[{i}].{at}"), e));
         }
         overrides.push(price_override);
         let gross_net = match unit_price.times(req.qty) {
             Ok(m) if m.currency() == currency => m,
             Ok(_) => {
-                return Ok(Err(SaleRejection::invalid(
+                return Err(SaleRejection::invalid(
                     format!("lines[{i}]"),
                     "items in one sale must share a currency",
-                )))
+                ))
             }
             Err(e) => {
-                return Ok(Err(SaleRejection::invalid(
+                return Err(SaleRejection::invalid(
                     format!("lines[{i}].qty"),
                     e.to_string(),
-                )))
+                ))
             }
         };
         priced.push((unit_price, gross_net));
@@ -177,10 +156,7 @@ pub(crate) fn price_bill(
     let line_discounts: Vec<Option<&DiscountRequest>> =
         request.lines.iter().map(|l| l.discount.as_ref()).collect();
     let (discounts, steepest) =
-        match discounts::allocate(&nets, &line_discounts, request.bill_discount.as_ref()) {
-            Ok(d) => d,
-            Err(rejection) => return Ok(Err(rejection)),
-        };
+        discounts::allocate(&nets, &line_discounts, request.bill_discount.as_ref())?;
     let asks = discounts::Authority {
         discount_bp: steepest,
         min_role: overrides
@@ -189,15 +165,12 @@ pub(crate) fn price_bill(
             .then_some(pos_shared::staff::Role::Supervisor),
         action: "a price override",
     };
-    let approved_by = match discounts::authorize(
+    let approved_by = discounts::authorize(
         &policy.discount_limits,
         request.cashier_role,
         asks,
         request.approver.as_ref(),
-    ) {
-        Ok(a) => a,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
+    )?;
     let mut lines = Vec::with_capacity(products.len());
     for (i, ((((p, req), ((unit_price, gross_net), discount)), price_override), modifiers)) in
         products
@@ -216,24 +189,14 @@ pub(crate) fn price_bill(
         let tax = match &p.tax {
             Some(class) => match pos_shared::tax::line_tax(net, class, policy.igst) {
                 Ok(t) => Some(t),
-                Err(e) => {
-                    return Ok(Err(SaleRejection::invalid(
-                        format!("lines[{i}]"),
-                        e.to_string(),
-                    )))
-                }
+                Err(e) => return Err(SaleRejection::invalid(format!("lines[{i}]"), e.to_string())),
             },
             None => None,
         };
         let line_total = match &tax {
             Some(t) => match t.gross(net) {
                 Ok(g) => g,
-                Err(e) => {
-                    return Ok(Err(SaleRejection::invalid(
-                        format!("lines[{i}]"),
-                        e.to_string(),
-                    )))
-                }
+                Err(e) => return Err(SaleRejection::invalid(format!("lines[{i}]"), e.to_string())),
             },
             None => net,
         };
@@ -253,14 +216,14 @@ pub(crate) fn price_bill(
     }
     let total = match Money::sum(currency, lines.iter().map(|l| &l.line_total)) {
         Ok(t) => t,
-        Err(e) => return Ok(Err(SaleRejection::invalid("lines", e.to_string()))),
+        Err(e) => return Err(SaleRejection::invalid("lines", e.to_string())),
     };
-    Ok(Ok(PricedBill {
+    Ok(PricedBill {
         lines,
         total,
         approved_by,
         warnings,
-    }))
+    })
 }
 
 /// What the bill comes to, for the tender screen: nothing is written.
@@ -281,33 +244,22 @@ pub struct SaleQuote {
     pub warnings: Vec<String>,
 }
 
-/// Prices `request` as a sale would, in a read transaction that is rolled back.
-pub fn quote(
-    conn: &mut Connection,
-    policy: &SalePolicy,
-    request: &SaleRequest,
-) -> StoreResult<Result<SaleQuote, SaleRejection>> {
-    let barcodes = match resolve_lines(request, policy) {
-        Ok(b) => b,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
-    let tx = conn.transaction()?;
-    let priced = match price_bill(&tx, policy, request, &barcodes)? {
-        Ok(p) => p,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
-    let cash_rounding = policy.rounding(priced.total);
-    Ok(Ok(SaleQuote {
-        cash_payable: priced
-            .total
-            .checked_add(cash_rounding)
-            .unwrap_or(priced.total),
-        cash_rounding,
-        lines: priced.lines,
-        total: priced.total,
-        discount_approved_by: priced.approved_by,
-        warnings: priced.warnings,
-    }))
+impl SaleQuote {
+    /// The quote of a priced bill, with the cash rounding `policy` makes.
+    pub fn new(priced: PricedBill, policy: &SalePolicy) -> Self {
+        let cash_rounding = policy.rounding(priced.total);
+        SaleQuote {
+            cash_payable: priced
+                .total
+                .checked_add(cash_rounding)
+                .unwrap_or(priced.total),
+            cash_rounding,
+            lines: priced.lines,
+            total: priced.total,
+            discount_approved_by: priced.approved_by,
+            warnings: priced.warnings,
+        }
+    }
 }
 
 /// Whether a line's quantity may be sold: within the largest on one line,

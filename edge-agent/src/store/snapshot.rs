@@ -6,7 +6,7 @@
 //! cursor moves to the snapshot's sequence only at the end; a crash midway
 //! simply applies the snapshot again from the start.
 
-use super::catalog::{upsert_price, upsert_variant, CURSOR_KEY};
+use super::feed::{upsert_price, upsert_variant, CURSOR_KEY};
 use super::{get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::sync::SnapshotRecord;
 use rusqlite::Connection;

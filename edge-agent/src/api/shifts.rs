@@ -1,7 +1,7 @@
 //! The local API for shifts: open with a float, cash in and out, X report,
 //! close with the counted cash (Z report).
 
-use crate::http::AgentState;
+use super::AgentState;
 use crate::store::shifts::{self, CashRequest, CloseRequest, OpenRequest, ShiftRejection};
 use crate::store::StoreResult;
 use axum::extract::State;
@@ -36,7 +36,7 @@ fn rejection(r: ShiftRejection) -> ApiError {
 }
 
 fn device(app: &AgentState) -> Result<DeviceCredential, ApiError> {
-    app.sync.credential().ok_or_else(|| {
+    app.till.sync.credential().ok_or_else(|| {
         ApiError::conflict(
             "not_enrolled",
             "this terminal is not enrolled with the hub yet, so it cannot keep shifts",
@@ -55,7 +55,8 @@ where
         + 'static,
 {
     let device = device(app)?;
-    app.store
+    app.till
+        .store
         .call(move |c| work(c, &device))
         .await?
         .map_err(rejection)
@@ -88,7 +89,7 @@ async fn close(
     JsonBody(request): JsonBody<CloseRequest>,
 ) -> Result<Json<ShiftReport>, ApiError> {
     let report = step(&app, move |c, d| shifts::close(c, d, &request)).await?;
-    app.sync.nudge.notify_one();
-    app.sync.notify_changed();
+    app.till.sync.nudge.notify_one();
+    app.till.sync.notify_changed();
     Ok(Json(report))
 }

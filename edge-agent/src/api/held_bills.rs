@@ -1,6 +1,6 @@
 //! The local API for held bills: park, list (every terminal's), resume.
 
-use crate::http::AgentState;
+use super::AgentState;
 use crate::store::held_bills::{self, HeldBill, HoldRejection, HoldRequest};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -29,7 +29,8 @@ fn rejection(r: HoldRejection) -> ApiError {
 }
 
 fn terminal(app: &AgentState) -> Result<String, ApiError> {
-    app.sync
+    app.till
+        .sync
         .credential()
         .map(|c| c.terminal_name)
         .ok_or_else(|| {
@@ -41,7 +42,7 @@ fn terminal(app: &AgentState) -> Result<String, ApiError> {
 }
 
 async fn list(State(app): State<AgentState>) -> Result<Json<Vec<HeldBill>>, ApiError> {
-    Ok(Json(app.store.call(|c| held_bills::all(c)).await?))
+    Ok(Json(app.till.store.call(|c| held_bills::all(c)).await?))
 }
 
 async fn hold(
@@ -49,13 +50,14 @@ async fn hold(
     JsonBody(request): JsonBody<HoldRequest>,
 ) -> Result<(StatusCode, Json<HeldBill>), ApiError> {
     let terminal = terminal(&app)?;
-    let policy = app.sale_policy.clone();
+    let policy = app.till.sale_policy.clone();
     let bill = app
+        .till
         .store
         .call(move |c| held_bills::hold(c, &terminal, &policy, &request))
         .await?
         .map_err(rejection)?;
-    app.sync.docs_nudge.notify_one();
+    app.till.sync.docs_nudge.notify_one();
     Ok((StatusCode::CREATED, Json(bill)))
 }
 
@@ -71,10 +73,11 @@ async fn resume(
     }
     let terminal = terminal(&app)?;
     let bill = app
+        .till
         .store
         .call(move |c| held_bills::resume(c, &terminal, &bill))
         .await?
         .map_err(rejection)?;
-    app.sync.docs_nudge.notify_one();
+    app.till.sync.docs_nudge.notify_one();
     Ok(Json(bill))
 }

@@ -1,6 +1,6 @@
 //! The local API for returns: find the sale by its receipt number, return lines.
 
-use crate::http::AgentState;
+use super::AgentState;
 use crate::store::returns::{self, ReturnRejection, ReturnRequest, ReturnableSale};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -28,7 +28,8 @@ async fn by_receipt(
     Path(receipt_no): Path<String>,
 ) -> Result<Json<ReturnableSale>, ApiError> {
     let key = receipt_no.clone();
-    app.store
+    app.till
+        .store
         .call(move |c| returns::by_receipt(c, &key))
         .await?
         .map(Json)
@@ -39,23 +40,29 @@ async fn create(
     State(app): State<AgentState>,
     JsonBody(request): JsonBody<ReturnRequest>,
 ) -> Result<(StatusCode, Json<ReturnFact>), ApiError> {
-    let device = app.sync.credential().ok_or_else(|| {
+    let device = app.till.sync.credential().ok_or_else(|| {
         ApiError::conflict(
             "not_enrolled",
             "this terminal is not enrolled with the hub yet, so it cannot number returns",
         )
     })?;
     let result = app
+        .till
         .store
         .call(move |c| returns::record_return(c, &device, &request))
         .await?;
     match result {
         Ok(fact) => {
-            app.sync.nudge.notify_one();
-            app.sync.notify_changed();
+            app.till.sync.nudge.notify_one();
+            app.till.sync.notify_changed();
             // The return is recorded; its credit note is the print queue's to deliver.
-            let terminal = app.sync.credential().map(|c| c.terminal_name);
-            if let Err(e) = app.printers.queue_return(&fact, terminal.as_deref()).await {
+            let terminal = app.till.sync.credential().map(|c| c.terminal_name);
+            if let Err(e) = app
+                .till
+                .printers
+                .queue_return(&fact, terminal.as_deref())
+                .await
+            {
                 tracing::error!(return_id = %fact.return_id, error = %e, "credit note not queued");
             }
             Ok((StatusCode::CREATED, Json(fact)))

@@ -1,6 +1,6 @@
 //! The local API for customer profiles: look up by phone or name, capture, edit.
 
-use crate::http::AgentState;
+use super::AgentState;
 use crate::store::customers::{self, Customer, CustomerPatch};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -37,7 +37,8 @@ async fn search(
         })?
         .clone();
     Ok(Json(
-        app.store
+        app.till
+            .store
             .call(move |c| customers::search(c, &q, 20))
             .await?,
     ))
@@ -49,7 +50,8 @@ async fn one(
 ) -> Result<Json<Customer>, ApiError> {
     let phone = phone(&raw)?;
     let key = phone.clone();
-    app.store
+    app.till
+        .store
         .call(move |c| customers::get(c, &key))
         .await?
         .map(Json)
@@ -73,9 +75,10 @@ async fn edit(
         .validate()
         .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
     let customer = app
+        .till
         .store
         .call(move |c| customers::edit(c, &phone, &patch, gstin))
         .await?;
-    app.sync.docs_nudge.notify_one();
+    app.till.sync.docs_nudge.notify_one();
     Ok(Json(customer))
 }

@@ -5,7 +5,7 @@
 //! each after its own discount, cumulatively, so the shares add up to the bill
 //! discount exactly. Discounts come off the net amount before GST.
 
-use super::sales::SaleRejection;
+use super::sale::SaleRejection;
 use pos_shared::sale::{LineDiscount, SaleCashier};
 use pos_shared::staff::Role;
 use pos_shared::staff::StaffRecord;

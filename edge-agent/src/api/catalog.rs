@@ -1,0 +1,89 @@
+//! The catalog as the till sees it: a scanned barcode, a typed search, the
+//! category tree and the quick-key grid, all from the local replica.
+
+use super::AgentState;
+use crate::pos::product::ProductView;
+use crate::store::{catalog, categories};
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use pos_shared::http::ApiError;
+use pos_shared::Gtin;
+
+pub fn routes() -> Router<AgentState> {
+    Router::new()
+        .route("/v1/products/by-barcode/{barcode}", get(product_by_barcode))
+        .route("/v1/products/search", get(search_products))
+        .route("/v1/categories", get(categories))
+        .route("/v1/quick-keys", get(quick_keys))
+}
+
+async fn product_by_barcode(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+) -> Result<Json<ProductView>, ApiError> {
+    let barcode = Gtin::parse(&raw).map_err(|e| {
+        ApiError::bad_request("invalid_barcode", e.to_string()).with_field("barcode")
+    })?;
+    let lookup = barcode.clone();
+    match app
+        .till
+        .store
+        .call(move |c| catalog::product_by_barcode(c, &lookup))
+        .await?
+    {
+        Some(p) => Ok(Json(p)),
+        None => Err(ApiError::not_found(
+            "unknown_barcode",
+            format!(
+                "no product with barcode {} in this store's catalog",
+                raw.trim()
+            ),
+        )
+        .with_field("barcode")),
+    }
+}
+
+/// Type-ahead product search over the local replica: `q` (words, matched as
+/// prefixes), `limit` (1–100, default 20).
+async fn search_products(
+    State(app): State<AgentState>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::BTreeMap<String, String>>,
+) -> Result<Json<Vec<ProductView>>, ApiError> {
+    if let Some(key) = query.keys().find(|k| !["q", "limit"].contains(&k.as_str())) {
+        return Err(ApiError::invalid(
+            key.clone(),
+            format!("{key} is not a search parameter; use q and limit"),
+        ));
+    }
+    let typed = query
+        .get("q")
+        .ok_or_else(|| ApiError::invalid("q", "q, the text to search for, is missing"))?
+        .clone();
+    if typed.chars().count() > 100 {
+        return Err(ApiError::invalid("q", "q is longer than 100 characters"));
+    }
+    let limit = pos_shared::http::limit_text(query.get("limit").map(String::as_str), 20, 100)?;
+    Ok(Json(
+        app.till
+            .store
+            .call(move |c| catalog::search(c, &typed, limit))
+            .await?,
+    ))
+}
+
+/// The category tree, parents before children.
+async fn categories(
+    State(app): State<AgentState>,
+) -> Result<Json<Vec<pos_shared::catalog::CategoryRecord>>, ApiError> {
+    Ok(Json(app.till.store.call(|c| categories::tree(c)).await?))
+}
+
+/// The quick-key grid: one page per category with keyed items.
+async fn quick_keys(
+    State(app): State<AgentState>,
+) -> Result<Json<Vec<categories::QuickKeyPage>>, ApiError> {
+    Ok(Json(
+        app.till.store.call(|c| categories::quick_keys(c)).await?,
+    ))
+}

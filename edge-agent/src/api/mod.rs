@@ -1,0 +1,133 @@
+//! The agent's local HTTP API, served on loopback to the cashier UI: the
+//! router, the state every handler shares, and the one place where the
+//! till's and the store's errors become HTTP answers. One file per resource.
+//!
+//! Only this folder imports axum. Answers come from the local database
+//! only: nothing here waits on the hub.
+
+mod audit;
+mod catalog;
+mod customers;
+mod devices;
+mod held_bills;
+mod item_state;
+mod loopback_guard;
+mod printing;
+mod returns;
+mod sales;
+mod session;
+mod shifts;
+mod status;
+mod ui;
+
+#[cfg(feature = "ts")]
+pub(crate) use {session::SignInRequest, status::SyncStatus};
+
+use crate::devices::scan::Scans;
+use crate::devices::Devices;
+use crate::pos::sale::SaleRejection;
+use crate::store::StoreError;
+use crate::till::{Till, TillError};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use pos_shared::http::ApiError;
+
+#[derive(Clone)]
+pub struct AgentState {
+    /// The use cases' world: store, sync state, printers, policy, session.
+    pub till: Till,
+    /// Every scanner's scans, as one stream.
+    pub scans: Scans,
+    pub devices: Devices,
+    pub hub_url: String,
+}
+
+pub fn router(state: AgentState) -> Router {
+    Router::new()
+        .route(
+            "/health",
+            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .merge(catalog::routes())
+        .merge(sales::routes())
+        .merge(status::routes())
+        .merge(devices::routes())
+        .merge(item_state::routes())
+        .merge(printing::routes())
+        .merge(shifts::routes())
+        .merge(held_bills::routes())
+        .merge(returns::routes())
+        .merge(customers::routes())
+        .merge(session::routes())
+        .merge(audit::routes())
+        .merge(ui::routes())
+        .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(axum::middleware::from_fn(loopback_guard::guard))
+        .with_state(state)
+}
+
+/// Every local-database error becomes an HTTP answer here and nowhere else, so
+/// a handler just writes `?`: a fact too large for the hub is the request's
+/// fault (422); anything else is the till's own failure (500, logged).
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::FactTooLarge { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "fact_too_large",
+                e.to_string(),
+            )
+            .with_field("lines"),
+            e => ApiError::internal(e),
+        }
+    }
+}
+
+/// A refused sale names the field at fault: 422.
+impl From<SaleRejection> for ApiError {
+    fn from(rejection: SaleRejection) -> Self {
+        match rejection {
+            SaleRejection::UnknownBarcode { field, barcode } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_barcode",
+                format!("{field}: no product with barcode {barcode} in this store's catalog"),
+            )
+            .with_field(field),
+            SaleRejection::Invalid { field, detail } => {
+                ApiError::invalid(field.clone(), format!("{field}: {detail}"))
+            }
+        }
+    }
+}
+
+/// Every use case's refusal, as HTTP.
+impl From<TillError> for ApiError {
+    fn from(e: TillError) -> Self {
+        let detail = e.to_string();
+        match e {
+            TillError::Store(e) => e.into(),
+            TillError::Rejected(r) => r.into(),
+            TillError::IdConflict(_) => {
+                ApiError::conflict("id_conflict", detail).with_field("sale_id")
+            }
+            TillError::SignInRequired | TillError::WrongPin { .. } => {
+                ApiError::unauthorized(detail)
+            }
+            TillError::NotEnrolled => ApiError::conflict("not_enrolled", detail),
+            TillError::PaymentDeclined { index, why } => {
+                ApiError::invalid(format!("tenders[{index}].reference"), why)
+            }
+            TillError::PaymentUnavailable(_) => ApiError::unavailable(detail),
+            TillError::Locked { .. } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", detail)
+            }
+            TillError::StaffInactive => {
+                ApiError::new(StatusCode::FORBIDDEN, "staff_inactive", detail)
+            }
+            TillError::Invalid { field, detail } => ApiError::invalid(field, detail),
+            TillError::Internal(e) => ApiError::internal(e),
+        }
+    }
+}

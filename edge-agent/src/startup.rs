@@ -1,0 +1,178 @@
+//! Starting the agent: the database, the credential, the local API, the sync
+//! loop, the scanners and the print workers; and the `edge-agent` command line.
+
+use crate::config::{self, AgentConfig};
+use crate::{api, devices, printing, private_files, store, sync, till};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+
+/// A started agent: its local API address and its tasks.
+pub struct RunningAgent {
+    pub addr: SocketAddr,
+    pub state: api::AgentState,
+    server: JoinHandle<()>,
+    sync: JoinHandle<()>,
+    print_workers: Vec<JoinHandle<()>>,
+    /// Stops the scanner threads when the agent goes.
+    _scanners: devices::ScannerThreads,
+}
+
+impl RunningAgent {
+    /// Waits until the server stops (it runs until the process ends).
+    pub async fn wait(self) {
+        let _ = self.server.await;
+        self.sync.abort();
+        self.print_workers.iter().for_each(JoinHandle::abort);
+    }
+
+    /// Stops both tasks. Every step they take is idempotent, so stopping anywhere is safe.
+    pub fn stop(self) {
+        self.server.abort();
+        self.sync.abort();
+        self.print_workers.iter().for_each(JoinHandle::abort);
+    }
+}
+
+/// Opens the local database, loads the credential and starts the API and the sync loop.
+pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
+    config.validate()?;
+    private_files::create_dir(&config.data_dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
+    let db_path = config.data_dir.join("edge.db");
+    let store = store::LocalStore::open(&db_path)
+        .map_err(|e| format!("cannot open {}: {e}", db_path.display()))?;
+    let shared = Arc::new(sync::SyncShared::default());
+    shared.stall_after_ms.store(
+        u64::try_from(config.stall_after.as_millis()).unwrap_or(u64::MAX),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    *shared.credential.write().unwrap_or_else(|e| e.into_inner()) =
+        sync::credential::load(&config.data_dir)?;
+
+    let client = sync::hub_client::HubClient::new(&config.hub_url)?;
+    let syncer = sync::Syncer {
+        store: store.clone(),
+        client,
+        data_dir: config.data_dir.clone(),
+        enroll_code: config.enroll_code.as_ref().map(|c| c.expose().to_owned()),
+        shared: shared.clone(),
+        interval: config.sync_interval,
+        max_backoff: config.max_backoff,
+        feed_wait: config.feed_wait_secs,
+    };
+    let printers = printing::Printers::new(config.printing.clone(), store.clone())?;
+    let state = api::AgentState {
+        till: till::Till {
+            store,
+            sync: shared,
+            printers,
+            sale_policy: config.sale_policy.clone(),
+            session: till::session::Session::default(),
+            payments: Arc::new(till::payment::ManualEntry),
+        },
+        scans: devices::scan::Scans::default(),
+        devices: devices::Devices::default(),
+        hub_url: config.hub_url.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let scanners = devices::start(
+        &config.serial_scanners,
+        &config.hid_scanners,
+        &state.scans,
+        &state.devices,
+    );
+    let print_workers = state.till.printers.start();
+    let app = api::router(state.clone());
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "local API stopped");
+        }
+    });
+    let sync = tokio::spawn(syncer.run());
+    tracing::info!(%addr, hub = %config.hub_url, "edge agent running");
+    Ok(RunningAgent {
+        addr,
+        state,
+        server,
+        sync,
+        print_workers,
+        _scanners: scanners,
+    })
+}
+
+/// The `edge-agent` command line.
+#[derive(clap::Parser)]
+#[command(name = "edge-agent", version, about = "The store terminal daemon")]
+struct Cli {
+    /// The config file (else EDGE_CONFIG, else edge-agent.toml in the
+    /// platform config directory). EDGE_* variables override it.
+    #[arg(long, value_name = "PATH")]
+    config: Option<std::path::PathBuf>,
+    /// Print the effective settings (defaults, file and environment merged)
+    /// as TOML, secrets left out, and exit.
+    #[arg(long)]
+    print_config: bool,
+}
+
+/// The `edge-agent` binary: logs to stderr, runs until Ctrl-C.
+pub fn cli_main() -> std::process::ExitCode {
+    let cli = <Cli as clap::Parser>::parse();
+    let file = config::ConfigFile::locate(cli.config, &config::env::process_env);
+    let config = config::load(&file, &config::env::process_env).and_then(|settings| {
+        let config = AgentConfig::from_settings(&settings)?;
+        Ok((settings, config))
+    });
+    let config = match config {
+        Ok((settings, _)) if cli.print_config => {
+            return match config::print_config(&file, &settings) {
+                Ok(text) => {
+                    print!("{text}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("edge-agent: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        Ok((_, config)) => config,
+        Err(e) => {
+            eprintln!("edge-agent: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("edge-agent: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(config = %file.describe(), "configuration read");
+    let result = runtime.block_on(async {
+        let agent = start(config).await?;
+        println!("edge-agent listening on http://{}", agent.addr);
+        tokio::select! {
+            _ = agent.wait() => {}
+            _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+        }
+        Ok::<(), String>(())
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("edge-agent: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

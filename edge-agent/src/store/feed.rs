@@ -1,0 +1,188 @@
+//! The feed applier: the catalog, prices, stock, staff and the store's other
+//! tills' sales reach the replica only through here, one feed page per
+//! transaction.
+
+use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
+use pos_shared::sync::{ChangeBody, DocPurpose, FeedPage, VariantRecord};
+use pos_shared::{StoreId, VariantId};
+use rusqlite::Connection;
+use serde::Serialize;
+
+pub(crate) const CURSOR_KEY: &str = "feed_cursor";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedPage {
+    pub changes: usize,
+    pub cursor: u64,
+    /// Store documents the hub says changed: the terminal should sync them.
+    pub documents: Vec<DocPurpose>,
+}
+
+/// The feed position this replica has applied up to.
+pub fn cursor(conn: &Connection) -> StoreResult<u64> {
+    match get_meta(conn, CURSOR_KEY)? {
+        Some(v) => v
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("feed cursor {v:?} is not a number"))),
+        None => Ok(0),
+    }
+}
+
+/// Applies one feed page and advances the cursor in one transaction, so a crash
+/// leaves either all of the page or none of it. Stock of any store but `store`
+/// is not this till's business and is skipped, never counted.
+pub fn apply_feed_page(
+    conn: &mut Connection,
+    store: StoreId,
+    page: &FeedPage,
+) -> StoreResult<AppliedPage> {
+    let tx = conn.transaction()?;
+    let current = cursor(&tx)?;
+    let mut applied = 0;
+    let mut documents = Vec::new();
+    for change in page.changes.iter().filter(|c| c.seq > current) {
+        match &change.body {
+            ChangeBody::VariantUpserted(v) => upsert_variant(&tx, v, change.seq)?,
+            ChangeBody::VariantDeleted { variant_id } => remove_variant(&tx, *variant_id)?,
+            ChangeBody::CategoryUpserted(c) => super::categories::upsert(&tx, c, change.seq)?,
+            ChangeBody::PriceScheduled(w) => {
+                if !keep_price(&tx, store, w, change.seq)? {
+                    continue;
+                }
+            }
+            ChangeBody::StockMoved(m) if m.store_id != store => {
+                tracing::warn!(seq = change.seq, movement = %m.movement_id, other_store = %m.store_id,
+                    "feed carried another store's movement; skipped");
+                continue;
+            }
+            ChangeBody::StockMoved(m) => {
+                apply_movement(&tx, m, "hub")?;
+            }
+            ChangeBody::StaffUpserted(s) if s.store_id != store => {
+                tracing::warn!(seq = change.seq, staff = %s.staff_id, "feed carried another store's staff; skipped");
+                continue;
+            }
+            ChangeBody::StaffUpserted(s) => super::staff::upsert(&tx, s)?,
+            ChangeBody::SaleRecorded(s) => super::returns::remember_store_sale(&tx, s)?,
+            ChangeBody::ReturnRecorded(r) => super::returns::remember_store_return(&tx, r)?,
+            ChangeBody::DocumentChanged { purpose } => {
+                if !documents.contains(purpose) {
+                    documents.push(*purpose);
+                }
+            }
+        }
+        applied += 1;
+    }
+    let next = current.max(page.next_cursor);
+    set_meta(&tx, CURSOR_KEY, &next.to_string())?;
+    tx.commit()?;
+    Ok(AppliedPage {
+        changes: applied,
+        cursor: next,
+        documents,
+    })
+}
+
+/// Inserts or replaces a variant of the replica, as of feed sequence `seq`.
+pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq, \
+         tax_rate_bp, tax_inclusive, hsn, modifiers, brand, category_id, synonyms, extra_barcodes, quick_key, unit) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT (id) DO UPDATE SET \
+         product_id = excluded.product_id, name = excluded.name, sku = excluded.sku, gtin = excluded.gtin, \
+         price_minor = excluded.price_minor, currency = excluded.currency, feed_seq = excluded.feed_seq, \
+         tax_rate_bp = excluded.tax_rate_bp, tax_inclusive = excluded.tax_inclusive, hsn = excluded.hsn, \
+         modifiers = excluded.modifiers, brand = excluded.brand, category_id = excluded.category_id, \
+         synonyms = excluded.synonyms, extra_barcodes = excluded.extra_barcodes, quick_key = excluded.quick_key, \
+         unit = excluded.unit",
+        rusqlite::params![
+            v.variant_id.to_string(),
+            v.product_id.to_string(),
+            v.name,
+            v.sku,
+            v.barcode.as_str(),
+            v.price.minor(),
+            v.price.currency().as_str(),
+            seq as i64,
+            v.tax.as_ref().map(|t| t.rate_bp),
+            v.tax.as_ref().map(|t| t.inclusive),
+            v.tax.as_ref().and_then(|t| t.hsn.clone()),
+            json_column(&v.modifiers)?,
+            v.placement.brand,
+            v.placement.category_id.map(|c| c.to_string()),
+            json_column(&v.placement.synonyms)?,
+            json_column(&v.placement.extra_barcodes)?,
+            v.placement.quick_key,
+            v.details.unit.as_str(),
+        ],
+    )?;
+    let id = v.variant_id.to_string();
+    conn.execute("DELETE FROM variant_barcodes WHERE variant_id = ?1", [&id])?;
+    for code in &v.placement.extra_barcodes {
+        // The hub gives a barcode to one variant at a time; should it move,
+        // the variant that holds it last has it.
+        conn.execute(
+            "INSERT OR REPLACE INTO variant_barcodes (gtin, variant_id) VALUES (?1, ?2)",
+            [code.as_str(), &id],
+        )?;
+    }
+    Ok(())
+}
+
+/// Takes a variant HQ deleted out of the replica, so it can be neither
+/// scanned nor found. Sales already made of it keep their own lines, and its
+/// stock row stays with the ledger.
+fn remove_variant(conn: &Connection, variant: VariantId) -> StoreResult<()> {
+    let id = variant.to_string();
+    conn.execute("DELETE FROM variant_barcodes WHERE variant_id = ?1", [&id])?;
+    conn.execute("DELETE FROM variants WHERE id = ?1", [&id])?;
+    Ok(())
+}
+
+/// Keeps a price window this till sells by: the till channel, chain-wide or
+/// this store's. Returns whether it was kept.
+fn keep_price(
+    conn: &Connection,
+    store: StoreId,
+    w: &pos_shared::pricing::PriceWindow,
+    seq: u64,
+) -> StoreResult<bool> {
+    if w.channel != pos_shared::pricing::POS_CHANNEL || w.store_id.is_some_and(|s| s != store) {
+        tracing::warn!(seq, price = %w.price_id, "feed carried a price window for another channel or store; skipped");
+        return Ok(false);
+    }
+    upsert_price(conn, w, seq)?;
+    Ok(true)
+}
+
+/// Inserts or replaces a price window, as of feed sequence `seq`.
+pub(crate) fn upsert_price(
+    conn: &Connection,
+    w: &pos_shared::pricing::PriceWindow,
+    seq: u64,
+) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO price_windows (id, variant_id, store_id, price_minor, mrp_minor, from_ms, to_ms, feed_seq) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET \
+         price_minor = excluded.price_minor, mrp_minor = excluded.mrp_minor, from_ms = excluded.from_ms, \
+         to_ms = excluded.to_ms, feed_seq = excluded.feed_seq",
+        rusqlite::params![
+            w.price_id.to_string(),
+            w.variant_id.to_string(),
+            w.store_id.map(|s| s.to_string()),
+            w.price.minor(),
+            w.mrp.map(|m| m.minor()),
+            w.effective_from.unix_millis(),
+            w.effective_to.map(|t| t.unix_millis()),
+            seq as i64,
+        ],
+    )?;
+    Ok(())
+}
+
+fn json_column<T: Serialize>(list: &[T]) -> StoreResult<Option<String>> {
+    (!list.is_empty())
+        .then(|| serde_json::to_string(list))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}

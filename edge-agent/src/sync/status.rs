@@ -1,0 +1,201 @@
+//! The sync status the till shows: the link to the hub as the loop last saw
+//! it, the state in one word, and what the loop shares with the local API
+//! (credential, nudges, the change signal for the live event stream).
+
+use super::upload::UploadBudget;
+use pos_shared::sync::DeviceCredential;
+use pos_shared::Timestamp;
+use serde::Serialize;
+use std::sync::RwLock;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// The default wait before a till with an answering hub says `stalled`.
+pub const DEFAULT_STALL_AFTER: Duration = Duration::from_secs(600);
+
+/// The sync status in words, as the cashier and HQ see it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// The hub answers and takes this till's facts.
+    Online,
+    /// The hub cannot be reached; sales queue up and go when it can.
+    #[default]
+    Offline,
+    /// The hub answers but refuses the uploads (the error says why).
+    Degraded,
+    /// The hub answers, yet the oldest unsent fact has waited past the limit.
+    Stalled,
+    /// The hub no longer accepts this till's credential: enroll it again.
+    Revoked,
+}
+
+/// Which exchange with the hub an outcome is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Enrollment,
+    Feed,
+    Upload,
+    Documents,
+}
+
+/// The live part of the sync status; queue depth and cursor come from the database.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LinkStatus {
+    /// The state is `online`: the hub answers and takes the facts.
+    pub online: bool,
+    pub last_sync_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    /// The hub answered the last exchange (whatever it said).
+    pub reachable: bool,
+    /// What the hub said when it last refused an upload, until one goes through.
+    pub upload_refused: Option<String>,
+    /// The hub refused this till's credential.
+    pub revoked: bool,
+}
+
+impl LinkStatus {
+    /// The state in words, given the queue: the first that holds of revoked,
+    /// offline, degraded, stalled, online.
+    pub fn state(&self, oldest_unsent: Option<Timestamp>, stall_after: Duration) -> SyncState {
+        let waited = oldest_unsent.map(|t| Timestamp::now().unix_millis() - t.unix_millis());
+        if self.revoked {
+            SyncState::Revoked
+        } else if !self.reachable {
+            SyncState::Offline
+        } else if waited.is_some_and(|ms| ms > stall_after.as_millis() as i64) {
+            // The hub answers but sales have waited too long, whatever the
+            // reason (refusals included): the one word a supervisor must act on.
+            SyncState::Stalled
+        } else if self.upload_refused.is_some() {
+            SyncState::Degraded
+        } else {
+            SyncState::Online
+        }
+    }
+}
+
+/// State shared between the sync loop and the local API.
+#[derive(Default)]
+pub struct SyncShared {
+    pub link: RwLock<LinkStatus>,
+    pub credential: RwLock<Option<DeviceCredential>>,
+    /// Wakes the uploader early, e.g. right after a sale.
+    pub nudge: Notify,
+    /// Wakes the document sync: a local edit, or the hub announced a change.
+    pub docs_nudge: Notify,
+    /// Bumped whenever what the status shows may have changed (link, queue,
+    /// cursor), for the live event stream.
+    pub changed: tokio::sync::watch::Sender<u64>,
+    /// How much an upload may carry now: narrowed while uploads time out or
+    /// are refused for their size, widened again as batches go through.
+    pub(super) upload_budget: std::sync::Mutex<Option<UploadBudget>>,
+    /// See [`SyncShared::stall_after`]; 0 means the default.
+    pub stall_after_ms: std::sync::atomic::AtomicU64,
+}
+
+impl SyncShared {
+    pub fn credential(&self) -> Option<DeviceCredential> {
+        self.credential
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn link(&self) -> LinkStatus {
+        self.link.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(super) fn update_link(&self, f: impl FnOnce(&mut LinkStatus)) {
+        let visible = |l: &LinkStatus| {
+            (
+                l.reachable,
+                l.revoked,
+                l.upload_refused.clone(),
+                l.last_error.clone(),
+                l.consecutive_failures,
+            )
+        };
+        let mut link = self.link.write().unwrap_or_else(|e| e.into_inner());
+        let before = visible(&link);
+        f(&mut link);
+        // A routine successful round is not news; a change of state is.
+        if visible(&link) != before {
+            self.notify_changed();
+        }
+    }
+
+    /// How long the oldest unsent fact may wait before the till says `stalled`.
+    pub fn stall_after(&self) -> Duration {
+        match self
+            .stall_after_ms
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            0 => DEFAULT_STALL_AFTER,
+            ms => Duration::from_millis(ms),
+        }
+    }
+
+    /// Tells the event stream that the status may have changed.
+    pub fn notify_changed(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_says_first_what_matters_most() {
+        let stall = Duration::from_secs(600);
+        let old = Some(Timestamp::from_unix_millis(
+            Timestamp::now().unix_millis() - 601_000,
+        ));
+        let fresh = Some(Timestamp::now());
+        let link = LinkStatus::default();
+        assert_eq!(
+            link.state(None, stall),
+            SyncState::Offline,
+            "never heard the hub"
+        );
+        let up = LinkStatus {
+            reachable: true,
+            ..Default::default()
+        };
+        assert_eq!(up.state(None, stall), SyncState::Online);
+        assert_eq!(up.state(fresh, stall), SyncState::Online);
+        assert_eq!(up.state(old, stall), SyncState::Stalled);
+        let refused = LinkStatus {
+            reachable: true,
+            upload_refused: Some("hub answered 400: bad".into()),
+            ..Default::default()
+        };
+        assert_eq!(refused.state(fresh, stall), SyncState::Degraded);
+        assert_eq!(
+            refused.state(old, stall),
+            SyncState::Stalled,
+            "refused for longer than the stall time is stalled"
+        );
+        let revoked = LinkStatus {
+            reachable: true,
+            revoked: true,
+            upload_refused: Some("hub answered 401".into()),
+            ..Default::default()
+        };
+        assert_eq!(revoked.state(old, stall), SyncState::Revoked);
+        let down = LinkStatus {
+            reachable: false,
+            upload_refused: Some("earlier".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            down.state(old, stall),
+            SyncState::Offline,
+            "offline says why first"
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Ringing up a sale: who is at the till and a senior's approval, the card
+//! and UPI payments, the one store write, the sync nudge and the receipt.
+//!
+//! A retry of a recorded sale is answered before any card is charged again,
+//! and a payment is taken before the sale commits, so a declined card never
+//! leaves a sale behind. Once the sale is committed, a printing problem is
+//! the print queue's to report, never the sale's.
+
+use super::payment::{PaymentError, PaymentRequest};
+use super::{session, Till, TillError};
+use crate::pos::pricing::SaleQuote;
+use crate::pos::sale::{fingerprint, precheck, SaleRequest, SaleResult};
+use crate::store::print_jobs::Purpose;
+use crate::store::{pricing, sales};
+use pos_shared::sale::{SaleCashier, SaleFact, TenderMethod};
+
+/// A sale the till holds: new, or the one an earlier request recorded.
+#[derive(Debug)]
+pub struct Checkout {
+    pub sale: SaleFact,
+    /// Recorded by this request, not a retry's answer.
+    pub recorded: bool,
+    /// Stock warnings for the cashier (policy `warn`).
+    pub warnings: Vec<String>,
+}
+
+/// Fills in who is at the till and checks a senior's approval, as a sale and
+/// its quote both need.
+async fn authorize(till: &Till, request: &mut SaleRequest) -> Result<(), TillError> {
+    let signed_in = till.session.current();
+    request.cashier_role = signed_in.as_ref().map(|s| s.role);
+    request.cashier = signed_in.map(|s| SaleCashier {
+        staff_id: s.staff_id,
+        name: s.name,
+    });
+    if till.sale_policy.require_sign_in && request.cashier.is_none() {
+        return Err(TillError::SignInRequired);
+    }
+    if let Some(approval) = &request.approval {
+        request.approver = Some(session::check_approval(till, approval).await?);
+    }
+    Ok(())
+}
+
+/// Prices a bill exactly as a sale would (lines, discounts and their
+/// approval, GST, cash rounding) without recording anything: the tender
+/// screen's amount due. Tenders in the request are ignored.
+pub async fn quote(till: &Till, mut request: SaleRequest) -> Result<SaleQuote, TillError> {
+    precheck(&request)?;
+    authorize(till, &mut request).await?;
+    let policy = till.sale_policy.clone();
+    Ok(till
+        .store
+        .call(move |c| pricing::quote(c, &policy, &request))
+        .await??)
+}
+
+/// Records a sale: priced from the replica, paid, committed with its stock
+/// movements and outbox entry, then handed to the sync loop and the printer.
+pub async fn checkout(till: &Till, mut request: SaleRequest) -> Result<Checkout, TillError> {
+    request.fingerprint = Some(fingerprint(&request));
+    precheck(&request)?;
+    authorize(till, &mut request).await?;
+    let probe = request.clone();
+    match till
+        .store
+        .call(move |c| sales::existing_sale(c, &probe))
+        .await?
+    {
+        Some(SaleResult::Existing(sale)) => return Ok(retried(sale)),
+        Some(SaleResult::IdConflict(id)) => return Err(TillError::IdConflict(id)),
+        _ => {}
+    }
+    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    for (index, t) in request.tenders.iter_mut().enumerate() {
+        if t.method == TenderMethod::Cash {
+            continue;
+        }
+        let asked = PaymentRequest {
+            method: t.method,
+            amount: t.amount,
+            reference: t.reference.as_deref(),
+        };
+        match till.payments.take(&asked) {
+            Ok(taken) => t.reference = Some(taken.reference),
+            Err(PaymentError::Declined(why)) => {
+                return Err(TillError::PaymentDeclined { index, why })
+            }
+            Err(e @ PaymentError::Unavailable(_)) => return Err(TillError::PaymentUnavailable(e)),
+        }
+    }
+    let policy = till.sale_policy.clone();
+    let result = till
+        .store
+        .call(move |c| sales::record_sale(c, &device, &policy, &request))
+        .await?;
+    match result {
+        SaleResult::Recorded(sale, warnings) => {
+            till.sync.nudge.notify_one();
+            till.sync.notify_changed();
+            let terminal = till.sync.credential().map(|c| c.terminal_name);
+            if let Err(e) = till
+                .printers
+                .queue_receipt(&sale, terminal.as_deref(), Purpose::Receipt, None)
+                .await
+            {
+                tracing::error!(sale = %sale.sale_id, error = %e, "receipt not queued");
+            }
+            Ok(Checkout {
+                sale,
+                recorded: true,
+                warnings,
+            })
+        }
+        SaleResult::Existing(sale) => Ok(retried(sale)),
+        SaleResult::IdConflict(id) => Err(TillError::IdConflict(id)),
+        SaleResult::Rejected(rejection) => Err(rejection.into()),
+    }
+}
+
+fn retried(sale: SaleFact) -> Checkout {
+    Checkout {
+        sale,
+        recorded: false,
+        warnings: Vec::new(),
+    }
+}

@@ -1,0 +1,72 @@
+//! The till's use cases: ringing up a sale ([`checkout`]), who is signed in
+//! and a senior's approval ([`session`]), and taking card and UPI payments
+//! ([`payment`]), and voids before tender ([`voids`]).
+//!
+//! A use case works on the [`Till`]: the store database, the sync loop's
+//! shared state, the printers, the sale policy, the session and the payment
+//! terminal. It answers in domain terms ([`TillError`]); the API turns that
+//! into HTTP, and nothing here knows about HTTP.
+
+pub mod checkout;
+pub mod payment;
+pub mod session;
+pub mod voids;
+
+use crate::pos::sale::{SalePolicy, SaleRejection};
+use crate::printing::Printers;
+use crate::store::{LocalStore, StoreError};
+use crate::sync::SyncShared;
+use pos_shared::SaleId;
+use std::sync::Arc;
+
+/// What the till's use cases work on.
+#[derive(Clone)]
+pub struct Till {
+    pub store: LocalStore,
+    pub sync: Arc<SyncShared>,
+    pub printers: Printers,
+    pub sale_policy: SalePolicy,
+    /// Who is signed in at this till.
+    pub session: session::Session,
+    /// Takes card and UPI payments.
+    pub payments: Arc<dyn payment::PaymentTerminal>,
+}
+
+/// Why a use case did not go through, in the till's words.
+#[derive(Debug, thiserror::Error)]
+pub enum TillError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The sale (or its quote) is refused: a field and why.
+    #[error(transparent)]
+    Rejected(#[from] SaleRejection),
+    /// The sale id is already recorded for a different basket.
+    #[error(
+        "sale {0} is already recorded with other lines or tenders; a new sale needs a new sale_id"
+    )]
+    IdConflict(SaleId),
+    #[error("sign in with your code and PIN before ringing up a sale")]
+    SignInRequired,
+    #[error("this terminal is not enrolled with the hub yet, so it cannot number receipts")]
+    NotEnrolled,
+    /// The payment terminal refused tender `index`: the words say what to do.
+    #[error("{why}")]
+    PaymentDeclined { index: usize, why: String },
+    #[error(transparent)]
+    PaymentUnavailable(payment::PaymentError),
+    /// Too many wrong PINs for `code`; it opens again in `minutes`.
+    #[error(
+        "too many wrong PINs for code {code}; try again in {minutes} minutes or ask a manager"
+    )]
+    Locked { code: String, minutes: u64 },
+    #[error("this member of staff may not sign in; ask a manager")]
+    StaffInactive,
+    #[error("wrong code or PIN; {left} tries left before this code is locked")]
+    WrongPin { left: u32 },
+    /// A field of the request is wrong: which, and why.
+    #[error("{detail}")]
+    Invalid { field: &'static str, detail: String },
+    /// A task the use case ran on the blocking pool failed.
+    #[error("{0}")]
+    Internal(String),
+}
