@@ -5,7 +5,8 @@
 mod common;
 
 use common::escpos::{decode, lines, preview_lines};
-use edge_agent::printing::receipt::{self, Receipt, ReceiptLine, ReceiptTender, TaxRow};
+use edge_agent::printing::layout::layout;
+use edge_agent::printing::receipt::{Receipt, ReceiptLine, ReceiptTender, TaxRow};
 use edge_agent::printing::{profile::PrinterProfile, render};
 use pos_shared::{Money, Qty};
 use std::path::Path;
@@ -90,7 +91,7 @@ fn golden_receipts_per_printer_profile() {
     let receipt = sample_receipt();
     for name in PrinterProfile::NAMES {
         let profile = PrinterProfile::named(name).unwrap();
-        let blocks = receipt::layout(&receipt, &profile, false);
+        let blocks = layout(&receipt, &profile, false);
         let text = render::plain_text(&blocks, &profile);
         let path = golden.join(format!("receipt-{name}.txt"));
         if update {

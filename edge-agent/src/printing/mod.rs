@@ -13,6 +13,7 @@
 
 pub mod codepage;
 pub mod escpos;
+pub mod layout;
 pub mod profile;
 pub mod raster;
 pub mod receipt;
@@ -22,10 +23,11 @@ pub mod transport;
 use crate::store::print_jobs::{self, PrintJob, Purpose};
 use crate::store::{LocalStore, StoreError};
 use escpos::Raster;
+use layout::Block;
 use pos_shared::sale::SaleFact;
 use pos_shared::Timestamp;
 use profile::PrinterProfile;
-use receipt::{Block, Receipt, ReceiptSettings};
+use receipt::{Receipt, ReceiptSettings};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -237,7 +239,7 @@ impl Printers {
     /// The receipt laid out for the receipt printer, as text or HTML.
     pub fn preview(&self, receipt: &Receipt, html: bool) -> String {
         let profile = self.preview_profile();
-        let blocks = receipt::layout(receipt, &profile, false);
+        let blocks = layout::layout(receipt, &profile, false);
         if html {
             render::html(&blocks, &profile)
         } else {
@@ -300,7 +302,7 @@ impl Printers {
             .clone();
         let receipt = self.receipt(sale, terminal, purpose == Purpose::Reprint);
         let with_logo = self.inner.logos.contains_key(&config.name);
-        let blocks = receipt::layout(&receipt, &config.profile, with_logo);
+        let blocks = layout::layout(&receipt, &config.profile, with_logo);
         let (bytes, preview) = self.encode(&config, &blocks, receipt.open_drawer)?;
         self.enqueue(&config, purpose, Some(sale.sale_id), bytes, preview)
             .await
@@ -323,7 +325,7 @@ impl Printers {
             .clone();
         let receipt = Receipt::from_return(ret, &self.inner.receipt, terminal);
         let with_logo = self.inner.logos.contains_key(&config.name);
-        let blocks = receipt::layout(&receipt, &config.profile, with_logo);
+        let blocks = layout::layout(&receipt, &config.profile, with_logo);
         let (bytes, preview) = self.encode(&config, &blocks, receipt.open_drawer)?;
         self.enqueue(
             &config,

@@ -2,9 +2,9 @@
 //! text for previews and golden tests, HTML for the till's screen.
 
 use super::escpos::{Align, Barcode, Cut, EncodeError, Encoder, Raster};
+use super::layout::{spread, Block};
 use super::profile::PrinterProfile;
 use super::raster;
-use super::receipt::{spread, Block};
 
 fn aligned(text: &str, align: Align, width: usize) -> String {
     let len = text.chars().count();
