@@ -71,7 +71,10 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
             session: till::session::Session::default(),
             payments: Arc::new(till::payment::ManualEntry),
         },
-        scans: devices::scan::Scans::default(),
+        scans: devices::scan::Scans::new(devices::scan::Reading {
+            scale_rules: config.sale_policy.scale_rules.clone(),
+            utc_offset_minutes: config.sale_policy.utc_offset_minutes,
+        }),
         devices: devices::Devices::default(),
         hub_url: config.hub_url.clone(),
     };

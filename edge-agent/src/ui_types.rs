@@ -39,6 +39,7 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     use crate::store::{categories, customers, held_bills, returns, shifts};
     // Answers.
     crate::pos::product::ProductView::export_all(cfg)?;
+    crate::pos::product::ScannedProduct::export_all(cfg)?;
     categories::QuickKeyPage::export_all(cfg)?;
     crate::till::session::SignedIn::export_all(cfg)?;
     crate::api::SyncStatus::export_all(cfg)?;

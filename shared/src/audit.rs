@@ -16,6 +16,8 @@ pub enum AuditAction {
     BillVoided,
     DiscountApproved,
     PriceOverridden,
+    /// A pack past its use-by date sold with a supervisor's approval.
+    ExpiredSold,
     ReturnMade,
     ShiftOpened,
     CashMoved,

@@ -129,6 +129,8 @@ mod tests {
                 discount: None,
                 price_override: None,
                 modifiers: Vec::new(),
+                batch: None,
+                expires_on: None,
             }
         };
         let lines = vec![line(2000), line(500)];

@@ -11,7 +11,7 @@
 //! assert_eq!(parsed.expiry.unwrap().to_string(), "2025-01-31");
 //! ```
 
-use crate::{Gtin, GtinError, Qty};
+use crate::{gs1_ai, Gtin, GtinError, Qty};
 use std::fmt;
 
 /// The group separator that stands for FNC1 in scanned data.
@@ -35,6 +35,8 @@ pub enum Gs1Error {
     Truncated(String),
     #[error("AI ({0}) appears twice")]
     Repeated(String),
+    #[error("AI ({0}) value {1:?} has a wrong check digit")]
+    BadKeyCheck(String, String),
     #[error("{0:?} has a price/weight check digit {1}, expected {2}")]
     BadPriceCheck(String, u8, u8),
     #[error("layout for prefix {0} does not add up to 12 digits before the check digit")]
@@ -316,49 +318,37 @@ fn parse_date(ai: &str, digits: &str, current_year: i32) -> Result<Gs1Date, Gs1E
     })
 }
 
-/// What a till uses from GS1 element strings.
+/// What GS1 element strings say about the goods in hand.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ElementStrings {
-    /// AI 01.
+    /// AI 01: the trade item.
     pub gtin: Option<Gtin>,
+    /// AI 02: the trade items a logistic unit holds.
+    pub content: Option<Gtin>,
+    /// AI 00: a logistic unit (pallet, case), not an item.
+    pub sscc: Option<String>,
     /// AI 10.
     pub batch: Option<String>,
     /// AI 11.
     pub production: Option<Gs1Date>,
+    /// AI 15.
+    pub best_before: Option<Gs1Date>,
+    /// AI 16.
+    pub sell_by: Option<Gs1Date>,
     /// AI 17.
     pub expiry: Option<Gs1Date>,
     /// AI 21.
     pub serial: Option<String>,
+    /// AI 30 or 37: how many items.
+    pub count: Option<u32>,
     /// AI 310n, in kilograms.
     pub net_weight: Option<Qty>,
-    /// AI 392n: the digits and their number of decimals.
+    /// AI 392n (or 393n): the digits and their number of decimals.
     pub price: Option<(u64, u8)>,
-}
-
-/// The AIs read here: (AI, fixed length of the value, or None for up to `max`).
-fn ai_spec(data: &str) -> Option<(&str, Option<usize>, usize)> {
-    let two = data.get(..2)?;
-    let four = data.get(..4);
-    match two {
-        "01" => Some(("01", Some(14), 14)),
-        "10" => Some(("10", None, 20)),
-        "11" => Some(("11", Some(6), 6)),
-        "17" => Some(("17", Some(6), 6)),
-        "21" => Some(("21", None, 20)),
-        "31" if four.is_some_and(|f| {
-            f.starts_with("310") && f.as_bytes()[3].is_ascii_digit() && f.as_bytes()[3] <= b'5'
-        }) =>
-        {
-            Some((four?, Some(6), 6))
-        }
-        "39" if four.is_some_and(|f| {
-            f.starts_with("392") && f.as_bytes()[3].is_ascii_digit() && f.as_bytes()[3] <= b'9'
-        }) =>
-        {
-            Some((four?, None, 15))
-        }
-        _ => None,
-    }
+    /// AI 393n's ISO 4217 numeric currency (356 for the rupee).
+    pub price_currency: Option<u16>,
+    /// Every element as read, AI then value, in order.
+    pub elements: Vec<(String, String)>,
 }
 
 fn value_chars_ok(value: &str, numeric: bool) -> bool {
@@ -386,66 +376,134 @@ fn value_chars_ok(value: &str, numeric: bool) -> bool {
     }
 }
 
-/// Parses GS1 element strings as scanned (FNC1 as the GS character, a leading
-/// FNC1 allowed). `current_year` anchors the century of two-digit years.
+/// The GS1 mod-10 check of a key (SSCC, GLN, GSRN, …) of any length.
+fn key_check_ok(value: &str) -> bool {
+    let d: Vec<u32> = value.bytes().map(|b| u32::from(b - b'0')).collect();
+    let Some((check, body)) = d.split_last() else {
+        return false;
+    };
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| if i % 2 == 0 { x * 3 } else { x })
+        .sum();
+    (10 - sum % 10) % 10 == *check
+}
+
+/// Checks one element's value against its AI's format.
+fn check_value(
+    digits: &str,
+    entry: &gs1_ai::Ai,
+    value: &str,
+    current_year: i32,
+) -> Result<(), Gs1Error> {
+    use gs1_ai::Value;
+    let bad = |expected: &'static str| Gs1Error::BadValue {
+        ai: digits.to_owned(),
+        expected,
+        got: value.to_owned(),
+    };
+    let (min, max) = entry.lengths();
+    if value.len() < min || value.len() > max {
+        return Err(match min == max {
+            true => bad("a value of its fixed length"),
+            false => bad("a value of the right length"),
+        });
+    }
+    let numeric_part = match entry.value {
+        Value::Text { .. } => 0,
+        Value::DigitsThenText { digits, .. } => usize::from(digits),
+        _ => value.len(),
+    };
+    if !value_chars_ok(&value[..numeric_part], true) {
+        return Err(bad("digits only"));
+    }
+    if !value_chars_ok(&value[numeric_part..], false) {
+        return Err(bad("GS1 characters only"));
+    }
+    match entry.value {
+        Value::Key { len: 14 } => Gtin::parse(value).map(|_| ()).map_err(Gs1Error::from),
+        Value::Key { .. } if !key_check_ok(value) => {
+            Err(Gs1Error::BadKeyCheck(digits.to_owned(), value.to_owned()))
+        }
+        Value::Date => parse_date(digits, value, current_year).map(|_| ()),
+        Value::DateTime => {
+            parse_date(digits, &value[..6], current_year)?;
+            let field =
+                |r: std::ops::Range<usize>| value.get(r).map(|v| v.parse::<u8>().unwrap_or(99));
+            let ok = field(6..8).is_some_and(|h| h < 24)
+                && field(8..10).is_none_or(|m| m < 60)
+                && field(10..12).is_none_or(|s| s < 60)
+                && matches!(value.len(), 8 | 10 | 12);
+            ok.then_some(())
+                .ok_or_else(|| bad("a date and time YYMMDDHH[MM[SS]]"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Parses GS1 element strings as scanned: FNC1 as the GS character (a
+/// leading one allowed), every AI of [`gs1_ai::TABLE`], a separator after
+/// each variable-length value that is not the last. `current_year` anchors
+/// the century of two-digit years.
 pub fn parse_element_strings(data: &str, current_year: i32) -> Result<ElementStrings, Gs1Error> {
     let mut rest = data.trim_start_matches(GS);
     let mut out = ElementStrings::default();
-    let mut seen: Vec<String> = Vec::new();
+    if rest.is_empty() {
+        return Err(Gs1Error::Truncated("01".into()));
+    }
     while !rest.is_empty() {
-        let (ai, fixed, max) =
-            ai_spec(rest).ok_or_else(|| Gs1Error::UnknownAi(rest.chars().take(4).collect()))?;
-        let after = &rest[ai.len()..];
-        let (value, next) = match fixed {
-            Some(len) => {
-                let value = after
-                    .get(..len)
-                    .ok_or_else(|| Gs1Error::Truncated(ai.to_owned()))?;
-                (value, &after[len..])
-            }
-            None => {
-                let end = after.find(GS).unwrap_or(after.len());
-                (&after[..end], &after[end..])
-            }
+        let (digits, entry) = gs1_ai::lookup(rest)
+            .ok_or_else(|| Gs1Error::UnknownAi(rest.chars().take(4).collect()))?;
+        let after = &rest[digits.len()..];
+        let (value, next) = if gs1_ai::predefined_length(digits) {
+            let len = entry.lengths().1;
+            let value = after
+                .get(..len)
+                .filter(|v| !v.contains(GS))
+                .ok_or_else(|| Gs1Error::Truncated(digits.to_owned()))?;
+            (value, &after[len..])
+        } else {
+            let end = after.find(GS).unwrap_or(after.len());
+            (&after[..end], &after[end..])
         };
-        if value.is_empty() || value.len() > max {
-            return Err(Gs1Error::BadValue {
-                ai: ai.to_owned(),
-                expected: "a value of the right length",
-                got: value.to_owned(),
-            });
+        if value.is_empty() {
+            return Err(Gs1Error::Truncated(digits.to_owned()));
         }
-        let numeric = !matches!(ai, "10" | "21");
-        if !value_chars_ok(value, numeric) {
-            return Err(Gs1Error::BadValue {
-                ai: ai.to_owned(),
-                expected: if numeric {
-                    "digits only"
-                } else {
-                    "GS1 characters only"
-                },
-                got: value.to_owned(),
-            });
+        check_value(digits, entry, value, current_year)?;
+        if out.elements.iter().any(|(ai, _)| ai == digits) {
+            return Err(Gs1Error::Repeated(digits.to_owned()));
         }
-        if seen.iter().any(|s| s == ai) {
-            return Err(Gs1Error::Repeated(ai.to_owned()));
-        }
-        seen.push(ai.to_owned());
-        match ai {
+        out.elements.push((digits.to_owned(), value.to_owned()));
+        let decimals = entry.decimals(digits);
+        match entry.code {
+            "00" => out.sscc = Some(value.to_owned()),
             "01" => out.gtin = Some(Gtin::parse(value)?),
+            "02" => out.content = Some(Gtin::parse(value)?),
             "10" => out.batch = Some(value.to_owned()),
-            "11" => out.production = Some(parse_date(ai, value, current_year)?),
-            "17" => out.expiry = Some(parse_date(ai, value, current_year)?),
+            "11" => out.production = Some(parse_date(digits, value, current_year)?),
+            "15" => out.best_before = Some(parse_date(digits, value, current_year)?),
+            "16" => out.sell_by = Some(parse_date(digits, value, current_year)?),
+            "17" => out.expiry = Some(parse_date(digits, value, current_year)?),
             "21" => out.serial = Some(value.to_owned()),
-            _ if ai.starts_with("310") => {
-                let decimals = ai.as_bytes()[3] - b'0';
+            "30" | "37" => out.count = value.parse().ok(),
+            "310n" => {
                 let digits: u64 = value.parse().unwrap_or(0);
-                out.net_weight = Some(Qty::from_milli(scale(digits, decimals, 3)));
+                out.net_weight = Some(Qty::from_milli(scale(digits, decimals.unwrap_or(0), 3)));
             }
-            _ => {
-                let decimals = ai.as_bytes()[3] - b'0';
-                out.price = Some((value.parse().unwrap_or(0), decimals));
+            "392n" | "393n" => {
+                if out.price.is_some() {
+                    return Err(Gs1Error::Repeated(digits.to_owned()));
+                }
+                let (currency, amount) = match entry.code {
+                    "393n" => (value[..3].parse().ok(), &value[3..]),
+                    _ => (None, value),
+                };
+                out.price = Some((amount.parse().unwrap_or(0), decimals.unwrap_or(0)));
+                out.price_currency = currency;
             }
+            _ => {}
         }
         rest = next.trim_start_matches(GS);
     }
@@ -575,7 +633,7 @@ mod tests {
             Err(Gs1Error::Truncated(_))
         ));
         assert!(matches!(
-            parse_element_strings("99ABC", 2026),
+            parse_element_strings("04ABC", 2026),
             Err(Gs1Error::UnknownAi(_))
         ));
         assert!(matches!(
@@ -588,8 +646,31 @@ mod tests {
         ));
         assert!(matches!(
             parse_element_strings("10", 2026),
+            Err(Gs1Error::Truncated(_))
+        ));
+        assert!(matches!(
+            parse_element_strings("00123456789012345678", 2026),
+            Err(Gs1Error::BadKeyCheck(..))
+        ));
+        assert!(matches!(
+            parse_element_strings("8008261231256", 2026),
             Err(Gs1Error::BadValue { .. })
         ));
+    }
+
+    #[test]
+    fn the_whole_table_is_read() {
+        let e = parse_element_strings(
+            "00106141411234567897\x1d0209501101020917152606303024\x1d70011234567890123\x1d8008260131154500\x1d3932356149\x1d90inside",
+            2026,
+        )
+        .unwrap();
+        assert_eq!(e.sscc.as_deref(), Some("106141411234567897"));
+        assert_eq!(e.content.unwrap().as_str(), "09501101020917");
+        assert_eq!(e.best_before.unwrap().to_string(), "2026-06-30");
+        assert_eq!(e.count, Some(24));
+        assert_eq!((e.price, e.price_currency), (Some((149, 2)), Some(356)));
+        assert_eq!(e.elements.len(), 8);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod config_file;
 pub mod event;
 pub mod fact_rules;
 pub mod gs1;
+pub mod gs1_ai;
 pub mod gstin;
 pub mod gtin;
 #[cfg(feature = "http")]
@@ -37,6 +38,7 @@ pub mod qty;
 pub mod retry;
 pub mod returns;
 pub mod sale;
+pub mod scan_code;
 pub mod secret;
 pub mod shift;
 pub mod staff;

@@ -28,6 +28,23 @@ impl Currency {
         // Constructed only from ASCII upper-case letters.
         std::str::from_utf8(&self.0).unwrap_or("???")
     }
+
+    /// The ISO 4217 numeric code (356 for the rupee), as GS1 AIs 391n and
+    /// 393n write a currency; for the currencies stores here sell in.
+    pub fn iso_numeric(&self) -> Option<u16> {
+        Some(match &self.0 {
+            b"INR" => 356,
+            b"USD" => 840,
+            b"EUR" => 978,
+            b"GBP" => 826,
+            b"AED" => 784,
+            b"SGD" => 702,
+            b"LKR" => 144,
+            b"NPR" => 524,
+            b"BDT" => 50,
+            _ => return None,
+        })
+    }
 }
 
 impl fmt::Display for Currency {

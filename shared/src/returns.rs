@@ -221,6 +221,8 @@ mod tests {
             discount: None,
             price_override: None,
             modifiers: Vec::new(),
+            batch: None,
+            expires_on: None,
         }
     }
 

@@ -38,6 +38,14 @@ pub struct SaleLine {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub modifiers: Vec<crate::modifiers::ChosenModifier>,
+    /// The batch (lot) the scanned symbol named (GS1 AI 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub batch: Option<String>,
+    /// `YYYY-MM-DD`: the use-by date the scanned symbol carried (AI 17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub expires_on: Option<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -378,6 +386,8 @@ mod tests {
                 discount: None,
                 price_override: None,
                 modifiers: Vec::new(),
+                batch: None,
+                expires_on: None,
             }
         };
         SaleFact {

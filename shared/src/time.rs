@@ -29,6 +29,20 @@ impl Timestamp {
         self.0
     }
 
+    /// The calendar day (`YYYY-MM-DD`) this instant falls on at UTC offset
+    /// `offset_minutes` (330 for India): the day a shelf-life is judged by.
+    pub fn local_date(&self, offset_minutes: i32) -> String {
+        let offset = time::UtcOffset::from_whole_seconds(offset_minutes.saturating_mul(60))
+            .unwrap_or(time::UtcOffset::UTC);
+        match self.to_datetime() {
+            Some(at) => {
+                let d = at.to_offset(offset).date();
+                format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+            }
+            None => "0000-01-01".into(),
+        }
+    }
+
     fn to_datetime(self) -> Option<OffsetDateTime> {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000).ok()
     }

@@ -10,6 +10,13 @@ import { ApprovalDialog, DiscountDialog, ModifierDialog } from './components/dia
 import { Notice } from './components/Dialog';
 import { StatusBar } from './components/StatusBar';
 import { t } from './messages';
+
+/** Today in the till's own zone, `YYYY-MM-DD`, as GS1 dates are compared. */
+function localDay(): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
 import { DevicesScreen } from './screens/Devices';
 import { HeldScreen } from './screens/Held';
 import { Login } from './screens/Login';
@@ -114,18 +121,36 @@ export function App() {
 
   const addByBarcode = async (code: string) => {
     try {
-      addWithModifiers(await api.byBarcode(code));
+      const found = await api.byBarcode(code);
+      const { scan, ...product } = found;
+      if (scan.expiry && scan.expiry < localDay()) {
+        setNotice({ kind: 'error', text: t('error.expired', { name: product.name, date: scan.expiry }) });
+        return;
+      }
+      // A symbol that carries the weight or the price: the agent prices it.
+      if (scan.net_weight != null || scan.price_minor != null) return await addCarried(code);
+      // A batch, expiry or serial rides on the line: the scan is its barcode.
+      const carriesPack = scan.batch != null || scan.expiry != null || scan.serial != null;
+      addWithModifiers(carriesPack ? { ...product, barcode: code } : product);
     } catch (e) {
       const err = e as AgentError;
-      if (err.type !== 'unknown_barcode' && err.type !== 'invalid_barcode') return fail(e);
-      // Scale labels carry weight or price in the barcode: the agent resolves them.
-      try {
-        const q = await api.quote({ lines: [{ barcode: code }], tenders: [] });
-        const line = q.lines[0];
-        setCart((c) => addLabelled(c, code, line.name, line.qty, line.unit_price.minor));
-      } catch {
-        setNotice({ kind: 'error', text: t('error.unknownBarcode', { barcode: code }) });
+      if (err.type === 'invalid_barcode') {
+        setNotice({ kind: 'error', text: err.forCashier });
+        return;
       }
+      if (err.type !== 'unknown_barcode') return fail(e);
+      setNotice({ kind: 'error', text: t('error.unknownBarcode', { barcode: code }) });
+    }
+  };
+
+  /** A line whose barcode carries its own weight or price, priced by the agent. */
+  const addCarried = async (code: string) => {
+    try {
+      const q = await api.quote({ lines: [{ barcode: code }], tenders: [] });
+      const line = q.lines[0];
+      setCart((c) => addLabelled(c, code, line.name, line.qty, line.unit_price.minor));
+    } catch (e) {
+      fail(e);
     }
   };
 

@@ -155,6 +155,7 @@ const en = {
   'common.close': 'Close',
   'common.working': 'Working…',
   'error.agentDown': 'The till service is not answering. It restarts by itself; wait a moment and try again. Nothing entered is lost.',
+  'error.expired': '{name} expired on {date}. Take it off the shelf; a supervisor can approve selling it.',
   'error.unknownBarcode': 'No item with barcode {barcode} in this store. Check the barcode, or search by name.',
   'error.wrongPin': 'That code and PIN do not match. Try again.',
   'error.locked': '{detail}',

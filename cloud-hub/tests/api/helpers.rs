@@ -282,6 +282,8 @@ impl Shop {
                     discount: None,
                     price_override: None,
                     modifiers: Vec::new(),
+                    batch: None,
+                    expires_on: None,
                 }
             })
             .collect();

@@ -2,13 +2,13 @@
 //! category tree and the quick-key grid, all from the local replica.
 
 use super::AgentState;
-use crate::pos::product::ProductView;
+use crate::pos::product::{ProductView, ScannedProduct};
 use crate::store::{catalog, categories};
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use pos_shared::http::ApiError;
-use pos_shared::Gtin;
+use pos_shared::scan_code::read_scan;
 
 pub fn routes() -> Router<AgentState> {
     Router::new()
@@ -18,26 +18,32 @@ pub fn routes() -> Router<AgentState> {
         .route("/v1/quick-keys", get(quick_keys))
 }
 
+/// A scanned (or typed) barcode, read the way a sale line is: EAN/UPC,
+/// GS1 element strings, scale labels; the product it names and what the
+/// scan says about the pack.
 async fn product_by_barcode(
     State(app): State<AgentState>,
     Path(raw): Path<String>,
-) -> Result<Json<ProductView>, ApiError> {
-    let barcode = Gtin::parse(&raw).map_err(|e| {
-        ApiError::bad_request("invalid_barcode", e.to_string()).with_field("barcode")
+) -> Result<Json<ScannedProduct>, ApiError> {
+    let policy = &app.till.sale_policy;
+    let year = policy.today()[..4].parse().unwrap_or(2000);
+    let scan = read_scan(&raw, &policy.scale_rules, year).map_err(|p| {
+        ApiError::bad_request("invalid_barcode", format!("{} ({})", p.message, p.detail))
+            .with_field("barcode")
     })?;
-    let lookup = barcode.clone();
+    let (primary, other) = (scan.gtin.clone(), scan.alternative.clone());
     match app
         .till
         .store
-        .call(move |c| catalog::product_by_barcode(c, &lookup))
+        .call(move |c| catalog::product_for_scan(c, &primary, other.as_ref()))
         .await?
     {
-        Some(p) => Ok(Json(p)),
+        Some(product) => Ok(Json(ScannedProduct { product, scan })),
         None => Err(ApiError::not_found(
             "unknown_barcode",
             format!(
                 "no product with barcode {} in this store's catalog",
-                raw.trim()
+                raw.trim().replace('\u{1d}', "<GS>")
             ),
         )
         .with_field("barcode")),

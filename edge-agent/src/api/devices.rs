@@ -27,6 +27,8 @@ struct KeyboardScan {
 
 /// A scan from a keyboard-wedge scanner, forwarded by the UI (which recognises
 /// fast keystroke bursts ending in Enter); it joins the one scan stream.
+/// 202 with what it says (item, batch, expiry, weight, price), or 422
+/// `unreadable_scan` in words for the cashier when it names no item.
 async fn keyboard_scan(
     State(app): State<AgentState>,
     JsonBody(scan): JsonBody<KeyboardScan>,
@@ -35,6 +37,15 @@ async fn keyboard_scan(
         .scans
         .publish("keyboard", scan.text.as_bytes())
         .map_err(|e| ApiError::invalid("text", e.to_string()))?;
+    // A scan that names no item is the cashier's to hear about now.
+    if let Some(problem) = &event.problem {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_scan",
+            problem.clone(),
+        )
+        .with_field("text"));
+    }
     Ok((StatusCode::ACCEPTED, Json(event)))
 }
 

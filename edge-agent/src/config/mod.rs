@@ -185,6 +185,11 @@ impl AgentConfig {
                 discount_limits: s.sales.discount_limits.map(|l| l.0).unwrap_or_default(),
                 require_sign_in: s.sales.require_sign_in.unwrap_or(false),
                 igst: s.sales.igst.unwrap_or(false),
+                // The receipt's zone is the store's: one clock for both.
+                utc_offset_minutes: s
+                    .receipt
+                    .utc_offset
+                    .map_or(DEFAULT_UTC_OFFSET_MINUTES, |o| o.0),
             },
         };
         config.validate()?;

@@ -5,9 +5,11 @@
 //! byte stream, which [`FrameSplitter`] cuts into barcodes on the configured
 //! suffix, holding partial frames across reads and dropping noise.
 
-use pos_shared::gs1::{split_symbology, Symbology};
+use pos_shared::gs1::{split_symbology, Symbology, VariableMeasureRule};
+use pos_shared::scan_code::{read_scan, ScannedCode};
 use pos_shared::Timestamp;
 use serde::Serialize;
+use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// Longest barcode accepted; GS1 DataMatrix tops out well below this.
@@ -25,6 +27,15 @@ pub struct ScanEvent {
     /// The barcode's data, identifier removed (GS1 separators kept as U+001D).
     pub text: String,
     pub at: Timestamp,
+    /// What the barcode says: the item's GTIN and, from GS1 symbols and
+    /// scale labels, batch, expiry, weight, price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub code: Option<ScannedCode>,
+    /// Why the barcode names no item, in words for the cashier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,8 +60,17 @@ fn symbology_name(s: &Symbology) -> String {
     }
 }
 
-/// Checks and decodes one frame into an event.
-pub fn decode(source: &str, raw: &[u8]) -> Result<ScanEvent, ScanError> {
+/// How scans are read: the store's scale-label layouts and the year that
+/// anchors two-digit dates.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    pub scale_rules: Vec<VariableMeasureRule>,
+    /// The store's offset from UTC, for the year.
+    pub utc_offset_minutes: i32,
+}
+
+/// Checks and decodes one frame into an event, read under `reading`.
+pub fn decode(source: &str, raw: &[u8], reading: &Reading) -> Result<ScanEvent, ScanError> {
     if raw.is_empty() {
         return Err(ScanError::Empty);
     }
@@ -69,12 +89,22 @@ pub fn decode(source: &str, raw: &[u8]) -> Result<ScanEvent, ScanError> {
     if data.is_empty() {
         return Err(ScanError::Empty);
     }
+    let at = Timestamp::now();
+    let year = at.local_date(reading.utc_offset_minutes)[..4]
+        .parse()
+        .unwrap_or(2000);
+    let (code, problem) = match read_scan(text, &reading.scale_rules, year) {
+        Ok(code) => (Some(code), None),
+        Err(p) => (None, Some(p.message)),
+    };
     Ok(ScanEvent {
         source: source.to_owned(),
         symbology: symbology.as_ref().map(symbology_name),
         raw: raw.iter().map(|b| format!("{b:02x}")).collect(),
         text: data.to_owned(),
-        at: Timestamp::now(),
+        at,
+        code,
+        problem,
     })
 }
 
@@ -82,20 +112,26 @@ pub fn decode(source: &str, raw: &[u8]) -> Result<ScanEvent, ScanError> {
 #[derive(Clone)]
 pub struct Scans {
     tx: broadcast::Sender<ScanEvent>,
+    reading: Arc<Reading>,
 }
 
 impl Default for Scans {
     fn default() -> Self {
-        Scans {
-            tx: broadcast::channel(256).0,
-        }
+        Scans::new(Reading::default())
     }
 }
 
 impl Scans {
+    pub fn new(reading: Reading) -> Self {
+        Scans {
+            tx: broadcast::channel(256).0,
+            reading: Arc::new(reading),
+        }
+    }
+
     /// Decodes a frame from `source` and sends it to every listener.
     pub fn publish(&self, source: &str, raw: &[u8]) -> Result<ScanEvent, ScanError> {
-        let event = decode(source, raw)?;
+        let event = decode(source, raw, &self.reading)?;
         // Nobody listening is fine: the scan is simply not used.
         let _ = self.tx.send(event.clone());
         Ok(event)
@@ -201,16 +237,29 @@ mod tests {
 
     #[test]
     fn decoding_strips_the_identifier_and_refuses_noise() {
-        let e = decode("serial:test", b"]C10109501101020917\x1d10AB").unwrap();
+        let e = decode(
+            "serial:test",
+            b"]C10109501101020917\x1d10AB",
+            &Reading::default(),
+        )
+        .unwrap();
         assert_eq!(e.symbology.as_deref(), Some("gs1-128"));
         assert_eq!(e.text, "0109501101020917\u{1d}10AB");
         assert!(e.raw.starts_with("5d4331"));
-        assert_eq!(decode("k", b"\x00\xff\x13"), Err(ScanError::NotText));
-        assert_eq!(decode("k", b""), Err(ScanError::Empty));
         assert_eq!(
-            decode("k", &vec![b'1'; MAX_SCAN_LEN + 1]),
+            decode("k", b"\x00\xff\x13", &Reading::default()),
+            Err(ScanError::NotText)
+        );
+        assert_eq!(decode("k", b"", &Reading::default()), Err(ScanError::Empty));
+        assert_eq!(
+            decode("k", &vec![b'1'; MAX_SCAN_LEN + 1], &Reading::default()),
             Err(ScanError::TooLong)
         );
-        assert_eq!(decode("k", b"4006381333931").unwrap().symbology, None);
+        assert_eq!(
+            decode("k", b"4006381333931", &Reading::default())
+                .unwrap()
+                .symbology,
+            None
+        );
     }
 }

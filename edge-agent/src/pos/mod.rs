@@ -1,11 +1,13 @@
 //! The rules of a sale, with no I/O: what the till is asked to sell
 //! ([`sale`]), the product it sells ([`product`]), how a bill is priced
-//! ([`pricing`]), discounts and the authority they need ([`discounts`]), and
+//! ([`pricing`]), a line's scan read into item, quantity and pack
+//! ([`line`]), discounts and the authority they need ([`discounts`]), and
 //! the store's scale labels ([`scale_labels`]).
 //!
 //! Imports only `pos_shared`; the store, the till and the API build on it.
 
 pub mod discounts;
+pub mod line;
 pub mod pricing;
 pub mod product;
 pub mod sale;

@@ -14,9 +14,9 @@
 //! before tendering, so the two can never disagree.
 
 use super::discounts::{self, DiscountRequest};
+use super::line::{resolve_line, ResolvedLine};
 use super::product::ProductView;
 use super::sale::{NegativeStock, SalePolicy, SaleRejection, SaleRequest};
-use super::scale_labels::{resolve_line, ResolvedLine};
 use pos_shared::limits;
 use pos_shared::sale::{PriceOverride, SaleCashier, SaleLine};
 use pos_shared::{Money, MovementId, Qty};
@@ -31,10 +31,12 @@ pub struct PricedBill {
     pub warnings: Vec<String>,
 }
 
-/// Resolves each line's barcode (scale labels included), or the first refusal.
+/// Reads each line's barcode as of `today` (the store's day, `YYYY-MM-DD`),
+/// or the first refusal.
 pub fn resolve_lines(
     request: &SaleRequest,
     policy: &SalePolicy,
+    today: &str,
 ) -> Result<Vec<ResolvedLine>, SaleRejection> {
     if request.lines.is_empty() {
         return Err(SaleRejection::invalid(
@@ -52,7 +54,7 @@ pub fn resolve_lines(
         .lines
         .iter()
         .enumerate()
-        .map(|(i, line)| resolve_line(i, line, &policy.scale_rules))
+        .map(|(i, line)| resolve_line(i, line, policy, today))
         .collect()
 }
 
@@ -69,13 +71,23 @@ pub fn price_bill(
             return Err(SaleRejection::invalid(format!("lines[{i}].qty"), e));
         }
     }
-    let warnings = check_stock(policy.negative_stock, products, barcodes)?;
+    let mut warnings = check_stock(policy.negative_stock, products, barcodes)?;
+    warnings.extend(best_before_passed(barcodes, products));
     let currency = products[0].price.currency();
     let mut priced = Vec::with_capacity(products.len());
     let mut overrides = Vec::with_capacity(products.len());
     let mut chosen_modifiers = Vec::with_capacity(products.len());
     for (i, (p, req)) in products.iter().zip(barcodes).enumerate() {
+        // A price the symbol carries is the line's amount: one pack at it,
+        // or a weighed pack whose unit price is that amount per kg.
+        if req.label_currency.is_some() && req.label_currency != p.price.currency().iso_numeric() {
+            return Err(SaleRejection::invalid(
+                format!("lines[{i}].barcode"),
+                "the price in this barcode is in another currency; key the item in instead",
+            ));
+        }
         let mut unit_price = match req.label_price {
+            Some(minor) if req.weighed => per_unit(minor, req.qty, p.price.currency()),
             Some(minor) => Money::new(minor, p.price.currency()),
             None => p.price,
         };
@@ -150,6 +162,12 @@ pub fn price_bill(
                 ))
             }
         };
+        let gross_net = match req.label_price {
+            Some(minor) if req.weighed && request.lines[i].modifiers.is_empty() => {
+                Money::new(minor, currency)
+            }
+            _ => gross_net,
+        };
         priced.push((unit_price, gross_net));
     }
     let nets: Vec<Money> = priced.iter().map(|(_, n)| *n).collect();
@@ -157,13 +175,15 @@ pub fn price_bill(
         request.lines.iter().map(|l| l.discount.as_ref()).collect();
     let (discounts, steepest) =
         discounts::allocate(&nets, &line_discounts, request.bill_discount.as_ref())?;
+    let overridden = overrides.iter().any(Option::is_some);
+    let sells_expired = barcodes.iter().any(|l| l.sells_expired);
     let asks = discounts::Authority {
         discount_bp: steepest,
-        min_role: overrides
-            .iter()
-            .any(Option::is_some)
-            .then_some(pos_shared::staff::Role::Supervisor),
-        action: "a price override",
+        min_role: (overridden || sells_expired).then_some(pos_shared::staff::Role::Supervisor),
+        action: match sells_expired {
+            true => "selling a pack past its use-by date",
+            false => "a price override",
+        },
     };
     let approved_by = discounts::authorize(
         &policy.discount_limits,
@@ -212,6 +232,8 @@ pub fn price_bill(
             discount,
             price_override,
             modifiers,
+            batch: req.batch.clone(),
+            expires_on: req.expires_on.clone(),
         });
     }
     let total = match Money::sum(currency, lines.iter().map(|l| &l.line_total)) {
@@ -260,6 +282,27 @@ impl SaleQuote {
             warnings: priced.warnings,
         }
     }
+}
+
+/// `amount` minor units spread over `qty`, to the paisa: the unit price of
+/// a weighed pack whose label gives the pack's price.
+fn per_unit(amount: i64, qty: Qty, currency: pos_shared::Currency) -> Money {
+    let milli = i128::from(qty.milli().max(1));
+    let minor = (i128::from(amount) * 1000 + milli / 2) / milli;
+    Money::new(i64::try_from(minor).unwrap_or(i64::MAX), currency)
+}
+
+/// Warnings for packs whose best-before date has passed: still sold.
+fn best_before_passed(lines: &[ResolvedLine], products: &[ProductView]) -> Vec<String> {
+    lines
+        .iter()
+        .zip(products)
+        .enumerate()
+        .filter_map(|(i, (l, p))| {
+            let day = l.best_before.as_deref().filter(|_| l.past_best_before)?;
+            Some(format!("lines[{i}]: {} was best before {day}", p.name))
+        })
+        .collect()
 }
 
 /// Whether a line's quantity may be sold: within the largest on one line,

@@ -40,3 +40,13 @@ pub struct ProductView {
     #[cfg_attr(feature = "ts", ts(optional))]
     pub unit: Option<pos_shared::item::Unit>,
 }
+
+/// A product found by a scan, with what the scan said about the pack (batch,
+/// expiry, weight, price): the barcode lookup's answer.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScannedProduct {
+    #[serde(flatten)]
+    pub product: ProductView,
+    pub scan: pos_shared::scan_code::ScannedCode,
+}

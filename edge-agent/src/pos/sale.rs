@@ -29,6 +29,11 @@ pub struct SaleLineRequest {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub modifiers: Vec<String>,
+    /// Sell this pack although its barcode says it is past its use-by date:
+    /// a supervisor's call, audited.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<bool>"))]
+    pub sell_expired: bool,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -194,6 +199,9 @@ pub struct SalePolicy {
     /// Sales only with a member of staff signed in.
     pub require_sign_in: bool,
     pub discount_limits: DiscountLimits,
+    /// The store's offset from UTC in minutes (330 for India): the day a
+    /// pack's use-by and best-before dates are judged by.
+    pub utc_offset_minutes: i32,
 }
 
 impl Default for SalePolicy {
@@ -205,11 +213,17 @@ impl Default for SalePolicy {
             negative_stock: NegativeStock::Allow,
             require_sign_in: false,
             discount_limits: DiscountLimits::default(),
+            utc_offset_minutes: 330,
         }
     }
 }
 
 impl SalePolicy {
+    /// The store's calendar day now, `YYYY-MM-DD`.
+    pub fn today(&self) -> String {
+        pos_shared::Timestamp::now().local_date(self.utc_offset_minutes)
+    }
+
     /// How much `total` moves to reach the nearest cash unit (halves round up).
     pub fn rounding(&self, total: Money) -> Money {
         let unit = self.cash_rounding_minor.max(1);

@@ -1,10 +1,8 @@
 //! In-store labels from the scales: restricted-circulation EAN-13 codes
-//! (prefixes 20–29) carrying a weight or a price, read by the store's layouts,
-//! and every sale line's barcode made concrete (what to look up, how much).
+//! (prefixes 20–29) carrying a weight or a price, and the store's layouts
+//! for reading them (read with every other scan in [`super::line`]).
 
-use super::sale::{SaleLineRequest, SaleRejection};
 use pos_shared::gs1::VariableMeasureRule;
-use pos_shared::{Gtin, Qty};
 
 /// Parses a scale label layout: `prefix:item_digits:weight|price:value_digits:decimals[:check]`,
 /// e.g. `21:5:weight:5:3` (kg to the gram) or `22:4:price:5:2:check`.
@@ -40,74 +38,6 @@ pub fn parse_scale_rule(spec: &str) -> Result<VariableMeasureRule, String> {
     };
     rule.validate().map_err(|e| bad(&e.to_string()))?;
     Ok(rule)
-}
-
-/// A request line made concrete: which barcode to look up and how much.
-pub struct ResolvedLine {
-    pub(crate) lookup: Gtin,
-    pub(crate) qty: Qty,
-    /// The quantity is a weight the store's scale printed on the label: a
-    /// measurement, sold as weighed whatever unit the catalog gives the item.
-    pub(crate) weighed: bool,
-    /// A price-embedded label's price, in minor units: one pack at that price.
-    pub(crate) label_price: Option<i64>,
-}
-
-/// Reads a line's barcode, including in-store weighed and priced labels.
-pub fn resolve_line(
-    i: usize,
-    line: &SaleLineRequest,
-    rules: &[VariableMeasureRule],
-) -> Result<ResolvedLine, SaleRejection> {
-    let field = format!("lines[{i}].barcode");
-    let qty_field = format!("lines[{i}].qty");
-    let measured = pos_shared::gs1::parse_variable_measure(&line.barcode, rules)
-        .map_err(|e| SaleRejection::invalid(&field, e.to_string()))?;
-    let Some(vm) = measured else {
-        let lookup = Gtin::parse(&line.barcode)
-            .map_err(|e| SaleRejection::invalid(&field, e.to_string()))?;
-        let qty = line
-            .qty
-            .ok_or_else(|| SaleRejection::invalid(&qty_field, "quantity is required"))?;
-        if !qty.is_positive() {
-            return Err(SaleRejection::invalid(
-                qty_field,
-                "quantity must be positive",
-            ));
-        }
-        return Ok(ResolvedLine {
-            lookup,
-            qty,
-            weighed: false,
-            label_price: None,
-        });
-    };
-    if line.qty.is_some() {
-        return Err(SaleRejection::invalid(
-            qty_field,
-            "this label carries its own weight or price; leave qty out",
-        ));
-    }
-    // The catalog lists a weighed item under its label with the value zeroed.
-    let body = format!("{:0<12}", vm.item_code);
-    let lookup =
-        Gtin::with_check_digit(&body).map_err(|e| SaleRejection::invalid(&field, e.to_string()))?;
-    let zero = || SaleRejection::invalid(&field, "the label's weight or price is zero");
-    match (vm.weight(), vm.price_minor(2)) {
-        (Some(w), _) if w.is_positive() => Ok(ResolvedLine {
-            lookup,
-            qty: w,
-            weighed: true,
-            label_price: None,
-        }),
-        (_, Some(p)) if p > 0 => Ok(ResolvedLine {
-            lookup,
-            qty: Qty::units(1),
-            weighed: false,
-            label_price: Some(p),
-        }),
-        _ => Err(zero()),
-    }
 }
 
 #[cfg(test)]

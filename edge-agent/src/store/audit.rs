@@ -8,6 +8,19 @@ use pos_shared::sync::{DeviceCredential, Fact};
 use pos_shared::{AuditId, Timestamp};
 use rusqlite::{params, Connection};
 
+/// What an audit entry may say (the hub refuses longer details): longer text
+/// is cut, with an ellipsis, so a bill with many overrides is still logged.
+const MAX_DETAIL_CHARS: usize = 500;
+
+fn clip(detail: String) -> String {
+    if detail.chars().count() <= MAX_DETAIL_CHARS {
+        return detail;
+    }
+    let mut cut: String = detail.chars().take(MAX_DETAIL_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// Records an action inside the caller's transaction.
 pub fn record(
     conn: &Connection,
@@ -24,7 +37,7 @@ pub fn record(
         at: Timestamp::now(),
         action,
         staff,
-        detail: detail.into(),
+        detail: clip(detail.into()),
         reference,
     };
     let json = serde_json::to_string(&entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -131,3 +131,19 @@ pub fn product_by_barcode(conn: &Connection, barcode: &Gtin) -> StoreResult<Opti
     let row: Option<VariantRow> = stmt.query_row([barcode.as_str()], variant_row).optional()?;
     row.map(product_from_row).transpose()
 }
+
+/// The product a scan names: its GTIN, else the other reading of the same
+/// digits (an 8-digit code without an identifier).
+pub fn product_for_scan(
+    conn: &Connection,
+    primary: &Gtin,
+    alternative: Option<&Gtin>,
+) -> StoreResult<Option<ProductView>> {
+    match product_by_barcode(conn, primary)? {
+        None => match alternative {
+            Some(other) => product_by_barcode(conn, other),
+            None => Ok(None),
+        },
+        found => Ok(found),
+    }
+}

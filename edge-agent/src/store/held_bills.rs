@@ -10,8 +10,8 @@
 //! than silently resolved.
 
 use super::{catalog, documents, StoreError, StoreResult};
+use crate::pos::line::resolve_line;
 use crate::pos::sale::{SaleLineRequest, SalePolicy};
-use crate::pos::scale_labels::resolve_line;
 use automerge::transaction::Transactable;
 use automerge::{ReadDoc, ROOT};
 use pos_shared::sync::DocPurpose;
@@ -99,7 +99,7 @@ pub fn hold(
         }));
     }
     for (i, line) in request.lines.iter().enumerate() {
-        let resolved = match resolve_line(i, line, &policy.scale_rules) {
+        let resolved = match resolve_line(i, line, policy, &policy.today()) {
             Ok(r) => r,
             Err(e) => {
                 return Ok(Err(HoldRejection::Invalid {
@@ -108,7 +108,9 @@ pub fn hold(
                 }))
             }
         };
-        if catalog::product_by_barcode(conn, &resolved.lookup)?.is_none() {
+        if catalog::product_for_scan(conn, &resolved.lookup, resolved.alternative.as_ref())?
+            .is_none()
+        {
             return Ok(Err(HoldRejection::Invalid {
                 field: format!("lines[{i}].barcode"),
                 detail: format!(

@@ -2,12 +2,12 @@
 //! transaction sees it, then priced by [`crate::pos::pricing`]. The quote
 //! the tender screen shows runs the same path as the sale and writes nothing.
 
-use super::catalog::product_by_barcode;
+use super::catalog::product_for_scan;
 use super::StoreResult;
+use crate::pos::line::ResolvedLine;
 use crate::pos::pricing::{price_bill, resolve_lines, PricedBill, SaleQuote};
 use crate::pos::product::ProductView;
 use crate::pos::sale::{SalePolicy, SaleRejection, SaleRequest};
-use crate::pos::scale_labels::ResolvedLine;
 use rusqlite::Connection;
 
 /// Prices `request` against the replica as `conn` sees it.
@@ -30,7 +30,7 @@ fn load_products(
 ) -> StoreResult<Result<Vec<ProductView>, SaleRejection>> {
     let mut products: Vec<ProductView> = Vec::with_capacity(barcodes.len());
     for (i, resolved) in barcodes.iter().enumerate() {
-        match product_by_barcode(conn, &resolved.lookup)? {
+        match product_for_scan(conn, &resolved.lookup, resolved.alternative.as_ref())? {
             Some(p) => products.push(p),
             None => {
                 return Ok(Err(SaleRejection::UnknownBarcode {
@@ -49,7 +49,7 @@ pub fn quote(
     policy: &SalePolicy,
     request: &SaleRequest,
 ) -> StoreResult<Result<SaleQuote, SaleRejection>> {
-    let barcodes = match resolve_lines(request, policy) {
+    let barcodes = match resolve_lines(request, policy, &policy.today()) {
         Ok(b) => b,
         Err(rejection) => return Ok(Err(rejection)),
     };

@@ -55,7 +55,8 @@ pub fn record_sale(
     if let Err(rejection) = precheck(request) {
         return Ok(SaleResult::Rejected(rejection));
     }
-    let barcodes = match resolve_lines(request, policy) {
+    let today = policy.today();
+    let barcodes = match resolve_lines(request, policy, &today) {
         Ok(b) => b,
         Err(rejection) => return Ok(SaleResult::Rejected(rejection)),
     };
@@ -197,13 +198,18 @@ pub fn record_sale(
         .clone()
         .unwrap_or_else(|| fingerprint(request));
     write_sale(&tx, device, &sale, &asked)?;
-    audit_sale(&tx, device, &sale)?;
+    audit_sale(&tx, device, &sale, &today)?;
     tx.commit()?;
     Ok(SaleResult::Recorded(sale, warnings))
 }
 
 /// Logs what in a sale needed authority: price overrides and approved discounts.
-fn audit_sale(conn: &Connection, device: &DeviceCredential, sale: &SaleFact) -> StoreResult<()> {
+fn audit_sale(
+    conn: &Connection,
+    device: &DeviceCredential,
+    sale: &SaleFact,
+    today: &str,
+) -> StoreResult<()> {
     use pos_shared::audit::AuditAction;
     let by = sale
         .discount_approved_by
@@ -222,6 +228,33 @@ fn audit_sale(conn: &Connection, device: &DeviceCredential, sale: &SaleFact) -> 
         })
         .collect();
     let reference = Some(sale.sale_id.to_string());
+    let expired: Vec<String> = sale
+        .lines
+        .iter()
+        .filter_map(|l| {
+            let day = l.expires_on.as_deref().filter(|d| *d < today)?;
+            Some(format!(
+                "{} (batch {}, use by {day})",
+                l.name,
+                l.batch.as_deref().unwrap_or("unknown")
+            ))
+        })
+        .collect();
+    if !expired.is_empty() {
+        let detail = format!(
+            "bill {}: sold past use-by: {}",
+            sale.receipt_no,
+            expired.join("; ")
+        );
+        super::audit::record(
+            conn,
+            device,
+            AuditAction::ExpiredSold,
+            by.clone(),
+            detail,
+            reference.clone(),
+        )?;
+    }
     if !overrides.is_empty() {
         let detail = format!("bill {}: {}", sale.receipt_no, overrides.join("; "));
         super::audit::record(

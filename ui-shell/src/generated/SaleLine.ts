@@ -34,4 +34,12 @@ price_override?: PriceOverride,
 /**
  * Modifiers and add-ons chosen; their prices are in `unit_price`.
  */
-modifiers?: Array<ChosenModifier>, };
+modifiers?: Array<ChosenModifier>, 
+/**
+ * The batch (lot) the scanned symbol named (GS1 AI 10).
+ */
+batch?: string, 
+/**
+ * `YYYY-MM-DD`: the use-by date the scanned symbol carried (AI 17).
+ */
+expires_on?: string, };

@@ -15,4 +15,9 @@ price_override?: PriceOverrideRequest | null,
 /**
  * Codes of the modifiers and add-ons chosen (restaurant menus).
  */
-modifiers?: Array<string>, };
+modifiers?: Array<string>, 
+/**
+ * Sell this pack although its barcode says it is past its use-by date:
+ * a supervisor's call, audited.
+ */
+sell_expired?: boolean, };
