@@ -1,10 +1,26 @@
 //! The storage interface the HTTP layer and the background tasks use: one
 //! trait, implemented for PostgreSQL and for SQLite by `sql_storage!`.
 
-use super::*;
+use super::quarantine::QuarantineStorage;
+use super::DbResult;
+use crate::domain::access::*;
+use crate::domain::catalog::*;
+use crate::domain::ledger::*;
+use crate::domain::stores::*;
+use crate::domain::sync::*;
+use crate::domain::{batches, bins, events, hours, orderability, reservations, transfers};
+use async_trait::async_trait;
+use pos_shared::catalog::{BrandRecord, CategoryRecord};
+use pos_shared::pricing::PriceWindow;
+use pos_shared::shift::ShiftReport;
+use pos_shared::staff::StaffRecord;
+use pos_shared::sync::{DocPurpose, Fact, FeedPage, MovementRecord, VariantRecord};
+use pos_shared::{
+    Envelope, Money, PriceId, Qty, StoreId, TenantId, TerminalId, Timestamp, VariantId,
+};
 
 #[async_trait]
-pub trait Storage: quarantine::QuarantineStorage + Send + Sync + 'static {
+pub trait Storage: QuarantineStorage + Send + Sync + 'static {
     /// Changes after every commit that appended to any tenant's change feed, so
     /// long-polling terminals wake at once instead of polling.
     ///
@@ -166,18 +182,14 @@ pub trait Storage: quarantine::QuarantineStorage + Send + Sync + 'static {
     /// The tenant's category tree, parents before children, siblings in order.
     async fn categories(&self, tenant: TenantId) -> DbResult<Vec<CategoryRecord>>;
     /// One page of the tenant's variants, filtered and sorted.
-    async fn catalog(
-        &self,
-        tenant: TenantId,
-        query: &catalog_list::CatalogQuery,
-    ) -> DbResult<catalog_list::CatalogPage>;
+    async fn catalog(&self, tenant: TenantId, query: &CatalogQuery) -> DbResult<CatalogPage>;
     async fn catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord>;
     /// A variant's distinct states, oldest first.
     async fn item_versions(
         &self,
         tenant: TenantId,
         variant: VariantId,
-    ) -> DbResult<Vec<versions::ItemVersion>>;
+    ) -> DbResult<Vec<ItemVersion>>;
     async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord>;
     async fn brands(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>>;
 

@@ -19,12 +19,16 @@ macro_rules! sql_storage {
         use pos_shared::pricing::{PriceSource, PriceWindow};
         use pos_shared::{BrandId, CategoryId, PriceId, Timestamp};
         use $crate::storage::*;
+        use $crate::domain::catalog::*;
+        use $crate::domain::ledger::*;
+        use $crate::domain::stores::*;
+        use $crate::domain::sync::*;
         use pos_shared::audit::AuditEntry;
         use pos_shared::returns::ReturnFact;
         use pos_shared::shift::ShiftReport;
         use pos_shared::staff::{Role, StaffRecord};
         use pos_shared::StaffId;
-        use super::NewStaff;
+        use pos_shared::Qty;
         use pos_shared::sync::{ChangeBody, DocPurpose, Fact, FeedPage, MovementReason, MovementRecord, VariantRecord, PROTOCOL_VERSION};
         use pos_shared::{Envelope, Money, StoreId, TenantId, TerminalId, VariantId};
         use pos_shared::sale::SaleFact;
@@ -318,7 +322,7 @@ macro_rules! sql_storage {
                 Ok(tree)
             }
 
-            async fn catalog(&self, tenant: TenantId, query: &catalog_list::CatalogQuery) -> DbResult<catalog_list::CatalogPage> {
+            async fn catalog(&self, tenant: TenantId, query: &CatalogQuery) -> DbResult<CatalogPage> {
                 self.list_catalog(tenant, query).await
             }
 
@@ -326,7 +330,7 @@ macro_rules! sql_storage {
                 self.read_catalog_item(tenant, variant).await
             }
 
-            async fn item_versions(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<versions::ItemVersion>> {
+            async fn item_versions(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<ItemVersion>> {
                 self.read_item_versions(tenant, variant).await
             }
 
@@ -418,7 +422,7 @@ macro_rules! sql_storage {
                 self.expire_due(now).await
             }
 
-            async fn events(&self, tenant: TenantId, query: &$crate::storage::events::EventQuery) -> DbResult<$crate::storage::events::EventPage> {
+            async fn events(&self, tenant: TenantId, query: &$crate::domain::events::EventQuery) -> DbResult<$crate::domain::events::EventPage> {
                 self.read_events(tenant, query).await
             }
 
@@ -446,7 +450,7 @@ macro_rules! sql_storage {
                 self.write_slot(tenant, store, variant, bin).await
             }
 
-            async fn set_hours(&self, tenant: TenantId, store: StoreId, hours: Option<&$crate::storage::hours::OpeningHours>) -> DbResult<Store> {
+            async fn set_hours(&self, tenant: TenantId, store: StoreId, hours: Option<&$crate::domain::hours::OpeningHours>) -> DbResult<Store> {
                 self.write_hours(tenant, store, hours).await
             }
 

@@ -6,7 +6,7 @@
 /// Implements the batch queries on `$storage`.
 macro_rules! sql_batch_paths {
     ($storage:ty) => {
-        use $crate::storage::batches::BatchLine;
+        use $crate::domain::batches::BatchLine;
 
         impl $storage {
             /// Moves the batch stock of `m` inside `tx` (its ledger row and
@@ -150,7 +150,7 @@ macro_rules! sql_batch_paths {
                     .fetch_all(&mut *tx)
                     .await?;
                     for (store, variant, code, expires_on, on_hand) in due {
-                        let event = $crate::storage::events::by_hub(
+                        let event = $crate::domain::events::by_hub(
                             "inventory.batch.expiring",
                             Some(StoreId::from_uuid(store)),
                             serde_json::json!({

@@ -4,7 +4,7 @@
 /// Implements the bin queries on `$storage`.
 macro_rules! sql_bin_paths {
     ($storage:ty) => {
-        use $crate::storage::bins::{Bin, SlottedItem};
+        use $crate::domain::bins::{Bin, SlottedItem};
 
         impl $storage {
             /// Adds a bin or moves it to another zone.

@@ -23,12 +23,12 @@ macro_rules! sql_catalog_paths {
             pub(crate) async fn list_catalog(
                 &self,
                 tenant: TenantId,
-                query: &$crate::storage::catalog_list::CatalogQuery,
-            ) -> DbResult<$crate::storage::catalog_list::CatalogPage> {
+                query: &$crate::domain::catalog::CatalogQuery,
+            ) -> DbResult<$crate::domain::catalog::CatalogPage> {
                 // The sort column comes from a closed enum, never from input.
                 let column = match query.sort {
-                    $crate::storage::catalog_list::CatalogSort::Sku => "v.sku",
-                    $crate::storage::catalog_list::CatalogSort::Name => "v.name",
+                    $crate::domain::catalog::CatalogSort::Sku => "v.sku",
+                    $crate::domain::catalog::CatalogSort::Name => "v.name",
                 };
                 let sql = format!(
                     "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL \
@@ -58,21 +58,21 @@ macro_rules! sql_catalog_paths {
                 let next = match (more, items.last()) {
                     (true, Some(last)) => Some((
                         match query.sort {
-                            $crate::storage::catalog_list::CatalogSort::Sku => last.sku.clone(),
-                            $crate::storage::catalog_list::CatalogSort::Name => last.name.clone(),
+                            $crate::domain::catalog::CatalogSort::Sku => last.sku.clone(),
+                            $crate::domain::catalog::CatalogSort::Name => last.name.clone(),
                         },
                         last.variant_id.as_uuid(),
                     )),
                     _ => None,
                 };
-                Ok($crate::storage::catalog_list::CatalogPage { items, next })
+                Ok($crate::domain::catalog::CatalogPage { items, next })
             }
 
             pub(crate) async fn read_item_versions(
                 &self,
                 tenant: TenantId,
                 variant: VariantId,
-            ) -> DbResult<Vec<$crate::storage::versions::ItemVersion>> {
+            ) -> DbResult<Vec<$crate::domain::catalog::ItemVersion>> {
                 self.read_catalog_item(tenant, variant).await?;
                 let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
                     "SELECT version, hash, record, recorded_at_ms FROM catalog_item_versions \
@@ -84,7 +84,7 @@ macro_rules! sql_catalog_paths {
                 .await?;
                 rows.into_iter()
                     .map(|(version, hash, record, at)| {
-                        Ok($crate::storage::versions::ItemVersion {
+                        Ok($crate::domain::catalog::ItemVersion {
                             version: version as u32,
                             hash,
                             recorded_at: Timestamp::from_unix_millis(at),

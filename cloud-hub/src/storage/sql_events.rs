@@ -5,8 +5,8 @@
 /// Implements the outbox writes and reads on `$storage`.
 macro_rules! sql_event_paths {
     ($storage:ty) => {
-        use $crate::storage::events::{EventPage, EventQuery, HubEvent, NewEvent};
-        use $crate::storage::orderability::OrderState;
+        use $crate::domain::events::{EventPage, EventQuery, HubEvent, NewEvent};
+        use $crate::domain::orderability::OrderState;
 
         type EventRow = (i64, Uuid, String, String, Option<Uuid>, i64, Uuid, i32, String);
 
@@ -72,13 +72,13 @@ macro_rules! sql_event_paths {
                 .fetch_optional(&mut **tx)
                 .await?;
                 row.map(|(status, listed, on_hand, held, reorder_point, disabled, blocked, hours)| {
-                    let status = $crate::storage::orderability::StoreStatus::parse(&status)
+                    let status = $crate::domain::orderability::StoreStatus::parse(&status)
                         .ok_or_else(|| DbError::Corrupt(format!("store {store}: status {status:?}")))?;
-                    let hours: Option<$crate::storage::hours::OpeningHours> = hours
+                    let hours: Option<$crate::domain::hours::OpeningHours> = hours
                         .map(|h| serde_json::from_str(&h))
                         .transpose()
                         .map_err(|e| DbError::Corrupt(format!("store {store}: hours: {e}")))?;
-                    let outside_hours = status == $crate::storage::orderability::StoreStatus::Open
+                    let outside_hours = status == $crate::domain::orderability::StoreStatus::Open
                         && hours.is_some_and(|h| !h.is_open(Timestamp::from_unix_millis(now)));
                     Ok(OrderState {
                         status,

@@ -2,10 +2,10 @@
 //! closes, each stored with its stock movements in a savepoint of the upload's
 //! transaction. Expanded inside `sql_storage!`.
 
-use super::{DbError, DbResult, DeviceIdentity, FactStored};
+use super::{DbError, DbResult};
+use crate::domain::sync::FactStored;
 use pos_shared::sync::Fact;
 use pos_shared::Envelope;
-use uuid::Uuid;
 
 /// What the first insert of a receipt-numbered fact says (`inserted` is the
 /// rows it wrote): `None` when it went in; a duplicate when the same fact was
@@ -33,34 +33,6 @@ pub(crate) fn fact_table(fact: &Fact) -> &'static str {
         Fact::Return(_) => "returns",
         Fact::ShiftClosed(_) => "shift_closes",
         Fact::Audit(_) => "audit_log",
-    }
-}
-
-/// Given what is stored under a fact's id (its tenant and envelope), whether
-/// the arriving fact is that one again (a duplicate) or another fact reusing
-/// the id (refused as `id_conflict`).
-pub(crate) fn judge_duplicate(
-    device: &DeviceIdentity,
-    arriving: &Envelope<Fact>,
-    stored: Option<(Uuid, String)>,
-) -> FactStored {
-    let kind = arriving.data.kind();
-    let conflict = |why: &str| {
-        FactStored::Rejected(format!(
-            "id_conflict: {kind} {} {why}; the till must give a new fact a new id",
-            arriving.event_id
-        ))
-    };
-    let Some((tenant, raw)) = stored else {
-        // Not under this kind's table: the id was taken by a fact of another kind.
-        return conflict("is already used by another kind of fact");
-    };
-    if tenant != device.tenant_id.as_uuid() {
-        return conflict("is already used");
-    }
-    match serde_json::from_str::<Envelope<Fact>>(&raw) {
-        Ok(kept) if kept.data == arriving.data => FactStored::Duplicate,
-        _ => conflict("is already recorded with other content"),
     }
 }
 
@@ -194,7 +166,7 @@ macro_rules! sql_fact_paths {
                 .bind(envelope.event_id)
                 .fetch_optional(&mut **tx)
                 .await?;
-                Ok($crate::storage::sql_facts::judge_duplicate(device, envelope, stored))
+                Ok($crate::domain::sync::judge_duplicate(device, envelope, stored))
             }
 
             /// A page of the envelopes a store's tills uploaded to `table`, in

@@ -7,7 +7,7 @@
 macro_rules! sql_key_paths {
     ($storage:ty) => {
         use $crate::roles::{Actor, Grant, Role as KeyRole};
-        use $crate::storage::{ApiKeyInfo, NewApiKey};
+        use $crate::domain::access::{ApiKeyInfo, NewApiKey};
 
         type KeyRow = (Uuid, String, String, Option<String>, i64, Option<i64>);
         const KEY_COLUMNS: &str = "id, label, role, store_ids, created_at_ms, revoked_at_ms";
@@ -101,7 +101,7 @@ macro_rules! sql_key_paths {
             /// Emits an access event about a key (never its secret) inside `tx`.
             async fn announce_key(tx: &mut Tx<'_>, tenant: TenantId, event_type: &'static str, key: &ApiKeyInfo) -> DbResult<()> {
                 let data = serde_json::to_value(key).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                Self::emit_event(tx, tenant, $crate::storage::events::by_hub(event_type, None, data)).await
+                Self::emit_event(tx, tenant, $crate::domain::events::by_hub(event_type, None, data)).await
             }
 
             async fn key_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<ApiKeyInfo> {

@@ -6,8 +6,8 @@
 /// Implements the ledger and transfer queries on `$storage`.
 macro_rules! sql_ledger_paths {
     ($storage:ty) => {
-        use $crate::storage::orderability::ReorderLine;
-        use $crate::storage::transfers::{allot_arrivals, NewTransfer, Transfer, TransferBatch, TransferOutcome, TransferState};
+        use $crate::domain::orderability::ReorderLine;
+        use $crate::domain::transfers::{allot_arrivals, NewTransfer, Transfer, TransferBatch, TransferOutcome, TransferState};
 
         const CURSOR_REFUSED: &str = "cursor is not from this list: pass back a next_cursor as it came";
 
@@ -222,7 +222,7 @@ macro_rules! sql_ledger_paths {
                     TransferState::Received => transfer.to_store_id,
                 };
                 let data = serde_json::to_value(&transfer).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                Self::emit_event(tx, tenant, $crate::storage::events::by_hub(event_type, Some(store), data)).await?;
+                Self::emit_event(tx, tenant, $crate::domain::events::by_hub(event_type, Some(store), data)).await?;
                 Ok(transfer)
             }
 

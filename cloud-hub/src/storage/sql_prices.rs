@@ -85,7 +85,7 @@ macro_rules! sql_price_paths {
                     return Ok((record, false));
                 }
                 Self::append_change(tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     "catalog.price.updated",
                     None,
                     serde_json::json!({"variant_id": variant, "price": price, "scope": "base"}),

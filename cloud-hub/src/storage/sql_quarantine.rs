@@ -4,7 +4,8 @@
 /// Implements [`super::quarantine::QuarantineStorage`] on `$storage`.
 macro_rules! sql_quarantine_paths {
     ($storage:ty) => {
-        use $crate::storage::quarantine::{QuarantineEntry, QuarantineFilter, QuarantineStatus, QuarantineStorage};
+        use $crate::domain::quarantine::{QuarantineEntry, QuarantineFilter, QuarantineStatus};
+        use $crate::storage::quarantine::QuarantineStorage;
         use pos_shared::sync::{QuarantineAction, QuarantineInstruction, QuarantinedFact};
 
         type QuarantineRow = (Uuid, Uuid, Uuid, String, String, i64, i64, i64, String, i64, i64, Option<String>, Option<i64>, Option<String>, String);
@@ -176,7 +177,7 @@ macro_rules! sql_quarantine_paths {
                     QuarantineAction::Resend => ("resend", entry.resends_asked + 1, "pos.quarantine.resend_requested"),
                     QuarantineAction::WriteOff => ("written_off", entry.resends_asked, "pos.quarantine.written_off"),
                 };
-                let by = $crate::storage::events::acting_source();
+                let by = $crate::domain::events::acting_source();
                 sqlx::query(
                     "UPDATE quarantined_facts SET status = $4, resends_asked = $5, decided_by = $6, decided_at_ms = $7, note = $8 \
                      WHERE tenant_id = $1 AND terminal_id = $2 AND event_id = $3",
@@ -191,7 +192,7 @@ macro_rules! sql_quarantine_paths {
                 .bind(note)
                 .execute(&mut *tx)
                 .await?;
-                Self::emit_event(&mut tx, tenant, $crate::storage::events::NewEvent {
+                Self::emit_event(&mut tx, tenant, $crate::domain::events::NewEvent {
                     event_type,
                     source: by,
                     store: Some(store),

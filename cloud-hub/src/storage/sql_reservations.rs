@@ -7,7 +7,7 @@
 /// Implements the reservation queries on `$storage`.
 macro_rules! sql_reservation_paths {
     ($storage:ty) => {
-        use $crate::storage::reservations::{
+        use $crate::domain::reservations::{
             NewReservation, Reservation, ReservationOutcome, ReservationState, Settlement,
         };
 
@@ -85,7 +85,7 @@ macro_rules! sql_reservation_paths {
                     return Err(DbError::NotFound("variant"));
                 }
                 Self::check_unit(&mut tx, tenant, new.variant_id, new.qty, "qty").await?;
-                if shop.status != $crate::storage::orderability::StoreStatus::Open {
+                if shop.status != $crate::domain::orderability::StoreStatus::Open {
                     return Err(DbError::State {
                         field: "store_id",
                         detail: format!("the store is {}; it takes no orders until it opens", shop.status.as_str()),
@@ -135,7 +135,7 @@ macro_rules! sql_reservation_paths {
                 let created = Self::reservation_in(&mut tx, tenant, new.reservation_id)
                     .await?
                     .ok_or(DbError::NotFound("reservation"))?;
-                let event = $crate::storage::events::by_hub("inventory.stock.reserved", Some(new.store_id), serde_json::json!(created));
+                let event = $crate::domain::events::by_hub("inventory.stock.reserved", Some(new.store_id), serde_json::json!(created));
                 Self::emit_event(&mut tx, tenant, event).await?;
                 let held = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_add(new.qty.milli()), ..s };
                 Self::emit_flip(&mut tx, tenant, before, held, new.store_id, new.variant_id).await?;
@@ -209,7 +209,7 @@ macro_rules! sql_reservation_paths {
                     Settlement::Release => "inventory.stock.released",
                     Settlement::Commit => "inventory.stock.committed",
                 };
-                let event = $crate::storage::events::by_hub(event_type, Some(r.store_id), serde_json::json!(settled));
+                let event = $crate::domain::events::by_hub(event_type, Some(r.store_id), serde_json::json!(settled));
                 Self::emit_event(&mut tx, tenant, event).await?;
                 if how == Settlement::Release {
                     let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
@@ -253,7 +253,7 @@ macro_rules! sql_reservation_paths {
                             .execute(&mut *tx)
                             .await?;
                         let expired = Self::reservation_in(&mut tx, tenant, *id).await?.ok_or(DbError::NotFound("reservation"))?;
-                        let event = $crate::storage::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(expired));
+                        let event = $crate::domain::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(expired));
                         Self::emit_event(&mut tx, tenant, event).await?;
                         let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
                         Self::emit_flip(&mut tx, tenant, before, freed, r.store_id, r.variant_id).await?;

@@ -5,7 +5,7 @@
 /// Implements the store status, assortment and catalog view queries on `$storage`.
 macro_rules! sql_store_paths {
     ($storage:ty) => {
-        use $crate::storage::orderability::{CatalogItem, CatalogView, StoreStatus};
+        use $crate::domain::orderability::{CatalogItem, CatalogView, StoreStatus};
 
         type StoreRow = (Uuid, String, String, String, String, Option<String>, String);
         const STORE_COLUMNS: &str = "id, code, name, currency, status, hours, kind";
@@ -53,7 +53,7 @@ macro_rules! sql_store_paths {
             pub(crate) fn store_from_row((id, code, name, currency, status, hours, kind): StoreRow) -> DbResult<Store> {
                 let status = StoreStatus::parse(&status)
                     .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
-                let kind = $crate::storage::StoreKind::parse(&kind)
+                let kind = $crate::domain::stores::StoreKind::parse(&kind)
                     .ok_or_else(|| DbError::Corrupt(format!("store {id}: kind {kind:?}")))?;
                 let hours = hours
                     .map(|h| serde_json::from_str(&h))
@@ -67,7 +67,7 @@ macro_rules! sql_store_paths {
                 &self,
                 tenant: TenantId,
                 store: StoreId,
-                hours: Option<&$crate::storage::hours::OpeningHours>,
+                hours: Option<&$crate::domain::hours::OpeningHours>,
             ) -> DbResult<Store> {
                 self.store(tenant, store).await?;
                 let json = hours
@@ -86,7 +86,7 @@ macro_rules! sql_store_paths {
                     .bind(state)
                     .execute(&mut *tx)
                     .await?;
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     "store.hours.changed",
                     Some(store),
                     serde_json::json!({"store_id": store, "hours": hours}),
@@ -108,7 +108,7 @@ macro_rules! sql_store_paths {
                 .await?;
                 let mut announced = 0;
                 for (tenant, id, hours, was, status) in rows {
-                    let hours: $crate::storage::hours::OpeningHours = match serde_json::from_str(&hours) {
+                    let hours: $crate::domain::hours::OpeningHours = match serde_json::from_str(&hours) {
                         Ok(hours) => hours,
                         Err(e) => {
                             tracing::warn!(store = %id, error = %e, "stored opening hours do not parse");
@@ -139,7 +139,7 @@ macro_rules! sql_store_paths {
                     // A store first seen with hours just takes its state.
                     if flipped == 1 && was.is_some() {
                         let store = StoreId::from_uuid(id);
-                        let event = $crate::storage::events::by_hub(
+                        let event = $crate::domain::events::by_hub(
                             if open { "store.hours.opened" } else { "store.hours.closed" },
                             Some(store),
                             serde_json::json!({"store_id": store, "open": open, "at": at, "status": status}),
@@ -175,7 +175,7 @@ macro_rules! sql_store_paths {
                     .await?;
                 // One event for the store, not one per item: every item's
                 // orderability follows the store's status.
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     "store.status.changed",
                     Some(store),
                     serde_json::json!({"store_id": store, "status": status, "was": before.status}),
@@ -235,7 +235,7 @@ macro_rules! sql_store_paths {
                         .execute(&mut *tx)
                         .await?,
                 };
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     if blocked { "inventory.stock.blocked" } else { "inventory.stock.unblocked" },
                     Some(store),
                     serde_json::json!({"store_id": store, "variant_id": variant, "reason": reason}),
@@ -279,7 +279,7 @@ macro_rules! sql_store_paths {
                     .bind(disabled.then_some(now))
                     .execute(&mut *tx)
                     .await?;
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     if disabled { "catalog.variant.disabled" } else { "catalog.variant.enabled" },
                     None,
                     serde_json::json!({"variant_id": variant}),
@@ -324,7 +324,7 @@ macro_rules! sql_store_paths {
                     .bind(variant.as_uuid());
                 let query = if listed { query } else { query.bind(now_ms()) };
                 query.execute(&mut *tx).await?;
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     "store.assortment.changed",
                     Some(store),
                     serde_json::json!({"store_id": store, "variant_id": variant, "listed": listed}),
@@ -389,14 +389,14 @@ macro_rules! sql_store_paths {
                         (None, None) => (base, PriceSource::Base),
                     };
                     let available = pos_shared::Qty::from_milli(on_hand - held);
-                    let gates = $crate::storage::orderability::Gates {
+                    let gates = $crate::domain::orderability::Gates {
                         status: shop.status,
                         outside_hours: shop.outside_hours(at),
                         listed: listed != 0,
                         disabled: disabled != 0,
                         blocked: blocked != 0,
                     };
-                    let reasons = $crate::storage::orderability::reasons(gates, available);
+                    let reasons = $crate::domain::orderability::reasons(gates, available);
                     items.push(CatalogItem {
                         variant_id: VariantId::from_uuid(id),
                         sku,

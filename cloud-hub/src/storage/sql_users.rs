@@ -5,7 +5,7 @@
 /// Implements the user and session queries on `$storage`.
 macro_rules! sql_user_paths {
     ($storage:ty) => {
-        use $crate::storage::users::{
+        use $crate::domain::access::{
             Invitation, LockOut, NewSession, NewUser, SignInRecord, UserInfo, UserPatch, UserStatus,
         };
 
@@ -57,7 +57,7 @@ macro_rules! sql_user_paths {
             /// Emits an access event about a user (never a secret) inside `tx`.
             async fn announce_user(tx: &mut Tx<'_>, tenant: TenantId, event_type: &'static str, user: &UserInfo) -> DbResult<()> {
                 let data = serde_json::to_value(user).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                Self::emit_event(tx, tenant, $crate::storage::events::by_hub(event_type, None, data)).await
+                Self::emit_event(tx, tenant, $crate::domain::events::by_hub(event_type, None, data)).await
             }
 
             async fn user_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<UserInfo> {
