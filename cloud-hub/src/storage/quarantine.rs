@@ -1,5 +1,5 @@
 //! The quarantine's storage interface: what a till reports, what HQ sees of
-//! it, and what HQ decides. The SQL is in `sql_quarantine.rs`.
+//! it, and what HQ decides. The SQL is in `sql/quarantine.rs`.
 
 use super::DbResult;
 use crate::domain::quarantine::{QuarantineEntry, QuarantineFilter};

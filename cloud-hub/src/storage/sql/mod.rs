@@ -4,7 +4,26 @@
 //! `RETURNING`, `ON CONFLICT … DO NOTHING/UPDATE`. Ids bind as `Uuid` (native `uuid`
 //! on PostgreSQL, a 16-byte BLOB on SQLite); times and quantities as `i64`.
 
-pub(crate) use super::sql_rows::*;
+pub(super) mod batches;
+pub(super) mod bins;
+pub(super) mod catalog;
+pub(super) mod events;
+pub(super) mod facts;
+pub(super) mod feed;
+pub(super) mod keys;
+pub(super) mod ledger;
+pub(super) mod prices;
+pub(super) mod quarantine;
+pub(super) mod reservations;
+pub(super) mod rows;
+pub(super) mod snapshot;
+pub(super) mod staff;
+pub(super) mod stores;
+pub(super) mod users;
+pub(super) mod variants;
+pub(super) mod writes;
+
+pub(crate) use rows::*;
 
 /// Implements [`super::Storage`] for `$storage` (which has a `pool` of `$db`).
 macro_rules! sql_storage {
@@ -36,23 +55,23 @@ macro_rules! sql_storage {
 
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
-        $crate::storage::sql_writes::sql_write_paths!($storage, $db);
-        $crate::storage::sql_events::sql_event_paths!($storage);
-        $crate::storage::sql_keys::sql_key_paths!($storage);
-        $crate::storage::sql_users::sql_user_paths!($storage);
-        $crate::storage::sql_staff::sql_staff_paths!($storage);
-        $crate::storage::sql_catalog::sql_catalog_paths!($storage);
-        $crate::storage::sql_prices::sql_price_paths!($storage);
-        $crate::storage::sql_reservations::sql_reservation_paths!($storage);
-        $crate::storage::sql_ledger::sql_ledger_paths!($storage);
-        $crate::storage::sql_batches::sql_batch_paths!($storage);
-        $crate::storage::sql_bins::sql_bin_paths!($storage);
-        $crate::storage::sql_stores::sql_store_paths!($storage);
-        $crate::storage::sql_variants::sql_variant_paths!($storage);
-        $crate::storage::sql_feed::sql_feed_paths!($storage);
-        $crate::storage::sql_facts::sql_fact_paths!($storage);
-        $crate::storage::sql_quarantine::sql_quarantine_paths!($storage);
-        $crate::storage::sql_snapshot::sql_snapshot_path!($storage, $snapshot_isolation);
+        $crate::storage::sql::writes::sql_write_paths!($storage, $db);
+        $crate::storage::sql::events::sql_event_paths!($storage);
+        $crate::storage::sql::keys::sql_key_paths!($storage);
+        $crate::storage::sql::users::sql_user_paths!($storage);
+        $crate::storage::sql::staff::sql_staff_paths!($storage);
+        $crate::storage::sql::catalog::sql_catalog_paths!($storage);
+        $crate::storage::sql::prices::sql_price_paths!($storage);
+        $crate::storage::sql::reservations::sql_reservation_paths!($storage);
+        $crate::storage::sql::ledger::sql_ledger_paths!($storage);
+        $crate::storage::sql::batches::sql_batch_paths!($storage);
+        $crate::storage::sql::bins::sql_bin_paths!($storage);
+        $crate::storage::sql::stores::sql_store_paths!($storage);
+        $crate::storage::sql::variants::sql_variant_paths!($storage);
+        $crate::storage::sql::feed::sql_feed_paths!($storage);
+        $crate::storage::sql::facts::sql_fact_paths!($storage);
+        $crate::storage::sql::quarantine::sql_quarantine_paths!($storage);
+        $crate::storage::sql::snapshot::sql_snapshot_path!($storage, $snapshot_isolation);
 
         #[async_trait::async_trait]
         impl Storage for $storage {

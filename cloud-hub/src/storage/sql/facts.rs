@@ -2,8 +2,8 @@
 //! closes, each stored with its stock movements in a savepoint of the upload's
 //! transaction. Expanded inside `sql_storage!`.
 
-use super::{DbError, DbResult};
 use crate::domain::sync::FactStored;
+use crate::storage::{DbError, DbResult};
 use pos_shared::sync::Fact;
 use pos_shared::Envelope;
 
@@ -103,13 +103,13 @@ macro_rules! sql_fact_paths {
             ) -> DbResult<Vec<FactStored>> {
                 let started = std::time::Instant::now();
                 let mut outcomes = Vec::with_capacity(facts.len());
-                for chunk in $crate::storage::sql_facts::commit_chunks(facts) {
+                for chunk in $crate::storage::sql::facts::commit_chunks(facts) {
                     let stored = self.store_fact_chunk(device, chunk).await?;
                     if stored.contains(&FactStored::Accepted) {
                         self.feed_changed();
                     }
                     outcomes.extend(stored);
-                    if started.elapsed() > $crate::storage::sql_facts::UPLOAD_TIME_BUDGET {
+                    if started.elapsed() > $crate::storage::sql::facts::UPLOAD_TIME_BUDGET {
                         break;
                     }
                 }
@@ -159,7 +159,7 @@ macro_rules! sql_fact_paths {
                 device: &DeviceIdentity,
                 envelope: &Envelope<Fact>,
             ) -> DbResult<FactStored> {
-                let table = $crate::storage::sql_facts::fact_table(&envelope.data);
+                let table = $crate::storage::sql::facts::fact_table(&envelope.data);
                 let stored: Option<(Uuid, String)> = sqlx::query_as(&format!(
                     "SELECT tenant_id, envelope FROM {table} WHERE id = $1"
                 ))
@@ -227,7 +227,7 @@ macro_rules! sql_fact_paths {
                 .bind(raw_envelope)
                 .execute(&mut **tx)
                 .await;
-                if let Some(refused) = $crate::storage::sql_facts::first_write(inserted.map(|d| d.rows_affected()), &sale.receipt_no, "sale")? {
+                if let Some(refused) = $crate::storage::sql::facts::first_write(inserted.map(|d| d.rows_affected()), &sale.receipt_no, "sale")? {
                     return Ok(refused);
                 }
                 // The origin check has made the sale's store and terminal this device's.
@@ -260,7 +260,7 @@ macro_rules! sql_fact_paths {
                 .bind(raw_envelope)
                 .execute(&mut **tx)
                 .await;
-                if let Some(refused) = $crate::storage::sql_facts::first_write(inserted.map(|d| d.rows_affected()), &ret.receipt_no, "return")? {
+                if let Some(refused) = $crate::storage::sql::facts::first_write(inserted.map(|d| d.rows_affected()), &ret.receipt_no, "return")? {
                     return Ok(refused);
                 }
                 let movements = ret.movements();
