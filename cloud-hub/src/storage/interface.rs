@@ -2,8 +2,8 @@
 //! trait, implemented for PostgreSQL and for SQLite by `sql_storage!`.
 
 use super::quarantine::QuarantineStorage;
+use super::traits::*;
 use super::DbResult;
-use crate::domain::access::*;
 use crate::domain::catalog::*;
 use crate::domain::ledger::*;
 use crate::domain::stores::*;
@@ -13,14 +13,20 @@ use async_trait::async_trait;
 use pos_shared::catalog::{BrandRecord, CategoryRecord};
 use pos_shared::pricing::PriceWindow;
 use pos_shared::shift::ShiftReport;
-use pos_shared::staff::StaffRecord;
 use pos_shared::sync::{DocPurpose, Fact, FeedPage, MovementRecord, VariantRecord};
-use pos_shared::{
-    Envelope, Money, PriceId, Qty, StoreId, TenantId, TerminalId, Timestamp, VariantId,
-};
+use pos_shared::{Envelope, Money, PriceId, Qty, StoreId, TenantId, Timestamp, VariantId};
 
 #[async_trait]
-pub trait Storage: QuarantineStorage + Send + Sync + 'static {
+pub trait Storage:
+    QuarantineStorage
+    + TenantStorage
+    + UserStorage
+    + StaffStorage
+    + TerminalStorage
+    + Send
+    + Sync
+    + 'static
+{
     /// Changes after every commit that appended to any tenant's change feed, so
     /// long-polling terminals wake at once instead of polling.
     ///
@@ -28,143 +34,10 @@ pub trait Storage: QuarantineStorage + Send + Sync + 'static {
     /// `LISTEN/NOTIFY` to wake each other.
     fn watch_feed(&self) -> tokio::sync::watch::Receiver<u64>;
 
-    /// Creates a tenant, selling in `currency`, and its first HQ API key
-    /// (stored as a hash).
-    async fn create_tenant(
-        &self,
-        name: &str,
-        currency: pos_shared::Currency,
-        api_key_hash: &str,
-    ) -> DbResult<Tenant>;
-    /// The currency every price of the tenant is in.
-    async fn tenant_currency(&self, tenant: TenantId) -> DbResult<pos_shared::Currency>;
-    /// What a working (unrevoked) API key grants.
-    async fn api_key_grant(&self, key_hash: &str) -> DbResult<crate::roles::Grant>;
-    async fn create_api_key(&self, tenant: TenantId, key: &NewApiKey) -> DbResult<ApiKeyInfo>;
-    async fn api_keys(&self, tenant: TenantId) -> DbResult<Vec<ApiKeyInfo>>;
-    /// Revokes a key; the last owner key is refused ([`DbError::State`]).
-    async fn revoke_api_key(&self, tenant: TenantId, key: uuid::Uuid) -> DbResult<ApiKeyInfo>;
-
-    /// Invites a user; the email is unique across the hub ([`DbError::Conflict`]).
-    async fn create_user(&self, tenant: TenantId, user: &NewUser) -> DbResult<UserInfo>;
-    async fn users(&self, tenant: TenantId) -> DbResult<Vec<UserInfo>>;
-    async fn user(&self, tenant: TenantId, user: uuid::Uuid) -> DbResult<UserInfo>;
-    /// Changes name, role or stores; demoting the last owner is refused.
-    async fn update_user(
-        &self,
-        tenant: TenantId,
-        user: uuid::Uuid,
-        patch: &UserPatch,
-    ) -> DbResult<UserInfo>;
-    /// Disabling ends the user's sessions; the last owner is refused.
-    async fn set_user_disabled(
-        &self,
-        tenant: TenantId,
-        user: uuid::Uuid,
-        disabled: bool,
-    ) -> DbResult<UserInfo>;
-    /// A new invitation (also how a forgotten password is reset).
-    async fn reinvite_user(
-        &self,
-        tenant: TenantId,
-        user: uuid::Uuid,
-        invitation: &Invitation,
-    ) -> DbResult<UserInfo>;
-    /// The user a (lower-cased) email names, for signing in.
-    async fn sign_in_record(&self, email: &str) -> DbResult<SignInRecord>;
-    async fn sign_in_record_of(&self, tenant: TenantId, user: uuid::Uuid)
-        -> DbResult<SignInRecord>;
-    /// Counts a wrong password; answers the lock's end if this one locked the user out.
-    async fn sign_in_failed(&self, user: uuid::Uuid, lock: LockOut) -> DbResult<Option<Timestamp>>;
-    async fn open_session(
-        &self,
-        tenant: TenantId,
-        user: uuid::Uuid,
-        session: &NewSession,
-    ) -> DbResult<UserInfo>;
-    /// The email of the user an outstanding invitation is for.
-    async fn invitation_email(&self, code_hash: &str) -> DbResult<String>;
-    /// Sets the password an invitation was for and opens a session.
-    async fn accept_invitation(
-        &self,
-        code_hash: &str,
-        password_hash: &str,
-        session: &NewSession,
-    ) -> DbResult<UserInfo>;
-    /// Sets a new password, ending every session but `keep_session`.
-    async fn change_password(
-        &self,
-        tenant: TenantId,
-        user: uuid::Uuid,
-        password_hash: &str,
-        keep_session: &str,
-    ) -> DbResult<()>;
-    /// What a working session grants and when it ends.
-    async fn session_grant(&self, token_hash: &str) -> DbResult<(crate::roles::Grant, Timestamp)>;
-    async fn end_session(&self, token_hash: &str) -> DbResult<()>;
-
     async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store>;
     async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store>;
     /// Every store of the tenant, by code.
     async fn stores(&self, tenant: TenantId) -> DbResult<Vec<Store>>;
-
-    /// Creates a terminal awaiting enrollment with the hash of its one-time code.
-    async fn create_terminal(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        terminal: &NewTerminal,
-        code_hash: &str,
-    ) -> DbResult<Terminal>;
-    /// Consumes a one-time code, binding the device token hash to the terminal.
-    /// Consumes a one-time code, binding the device token hash to the terminal.
-    /// The installation that consumed it may repeat the exchange for a day (its
-    /// answer may have been lost); each repeat issues a new token.
-    async fn enroll_terminal(
-        &self,
-        code_hash: &str,
-        token_hash: &str,
-        install_id: Option<uuid::Uuid>,
-    ) -> DbResult<DeviceIdentity>;
-    async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity>;
-    /// Withdraws a terminal's device credential; its token stops working at once.
-    async fn revoke_terminal(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        terminal: TerminalId,
-    ) -> DbResult<()>;
-    /// Records that the device was seen, with what it reported.
-    async fn record_terminal_report(
-        &self,
-        device: &DeviceIdentity,
-        report: &TerminalReport,
-    ) -> DbResult<()>;
-    /// The store's terminals with their sync status.
-    async fn terminals(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<TerminalStatus>>;
-    /// Adds a member of staff to `store`; the store's tills hear of it in the feed.
-    async fn create_staff(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        staff: &NewStaff,
-    ) -> DbResult<StaffRecord>;
-    /// Lets a member of staff sign in again, or stops them.
-    async fn set_staff_active(
-        &self,
-        tenant: TenantId,
-        staff: pos_shared::StaffId,
-        active: bool,
-    ) -> DbResult<StaffRecord>;
-    /// Replaces a member of staff's PIN hash (an Argon2id PHC string); the
-    /// store's tills hear of it in the feed.
-    async fn set_staff_pin(
-        &self,
-        tenant: TenantId,
-        staff: pos_shared::StaffId,
-        pin_hash: &str,
-    ) -> DbResult<StaffRecord>;
-    async fn staff(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>>;
 
     /// Adds a category; its parent must exist. Tills hear of it in the feed.
     async fn create_category(

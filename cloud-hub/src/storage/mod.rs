@@ -15,6 +15,7 @@ pub mod postgres;
 pub mod quarantine;
 mod sql;
 mod sqlite;
+mod traits;
 
 pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;
@@ -69,6 +70,15 @@ impl DbError {
 pub type DbResult<T> = Result<T, DbError>;
 
 pub use interface::Storage;
+pub use quarantine::QuarantineStorage;
+pub use traits::*;
+
+/// Every storage trait, for calling their methods on a [`DynStorage`] or a backend.
+pub mod prelude {
+    pub use super::traits::*;
+    pub use super::QuarantineStorage;
+    pub use super::Storage;
+}
 
 pub type DynStorage = Arc<dyn Storage>;
 

@@ -379,7 +379,6 @@ macro_rules! sql_fact_paths {
                 .await?;
                 Ok(if done.rows_affected() == 0 { FactStored::Duplicate } else { FactStored::Accepted })
             }
-
         }
     };
 }

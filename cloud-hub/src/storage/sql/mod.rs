@@ -10,7 +10,6 @@ pub(super) mod catalog;
 pub(super) mod events;
 pub(super) mod facts;
 pub(super) mod feed;
-pub(super) mod keys;
 pub(super) mod ledger;
 pub(super) mod prices;
 pub(super) mod quarantine;
@@ -19,6 +18,8 @@ pub(super) mod rows;
 pub(super) mod snapshot;
 pub(super) mod staff;
 pub(super) mod stores;
+pub(super) mod tenants;
+pub(super) mod terminals;
 pub(super) mod users;
 pub(super) mod variants;
 pub(super) mod writes;
@@ -28,38 +29,42 @@ pub(crate) use rows::*;
 /// Implements [`super::Storage`] for `$storage` (which has a `pool` of `$db`).
 macro_rules! sql_storage {
     ($storage:ty, $db:ty, $snapshot_isolation:expr) => {
-        use $crate::storage::sql::{
-            terminal_status_from_row, TerminalStatusRow,
-            device_from_row, movement_from_row, now_ms, sale_from_row,
-            variant_from_row, json_column, DeviceRow, MovementRow, SaleRow, VariantRow, DEVICE_COLUMNS,
-            MOVEMENT_COLUMNS, VARIANT_COLUMNS, VARIANT_FROM,
-        };
+        use pos_shared::audit::AuditEntry;
         use pos_shared::catalog::{BrandRecord, CategoryRecord};
         use pos_shared::pricing::{PriceSource, PriceWindow};
+        use pos_shared::returns::ReturnFact;
+        use pos_shared::sale::SaleFact;
+        use pos_shared::shift::ShiftReport;
+        use pos_shared::staff::{Role, StaffRecord};
+        use pos_shared::sync::{
+            ChangeBody, DocPurpose, Fact, FeedPage, MovementReason, MovementRecord, VariantRecord,
+            PROTOCOL_VERSION,
+        };
+        use pos_shared::Qty;
+        use pos_shared::StaffId;
         use pos_shared::{BrandId, CategoryId, PriceId, Timestamp};
-        use $crate::storage::*;
+        use pos_shared::{Envelope, Money, StoreId, TenantId, TerminalId, VariantId};
+        use uuid::Uuid;
         use $crate::domain::catalog::*;
         use $crate::domain::ledger::*;
         use $crate::domain::stores::*;
         use $crate::domain::sync::*;
-        use pos_shared::audit::AuditEntry;
-        use pos_shared::returns::ReturnFact;
-        use pos_shared::shift::ShiftReport;
-        use pos_shared::staff::{Role, StaffRecord};
-        use pos_shared::StaffId;
-        use pos_shared::Qty;
-        use pos_shared::sync::{ChangeBody, DocPurpose, Fact, FeedPage, MovementReason, MovementRecord, VariantRecord, PROTOCOL_VERSION};
-        use pos_shared::{Envelope, Money, StoreId, TenantId, TerminalId, VariantId};
-        use pos_shared::sale::SaleFact;
-        use uuid::Uuid;
+        use $crate::storage::sql::{
+            device_from_row, json_column, movement_from_row, now_ms, sale_from_row,
+            terminal_status_from_row, variant_from_row, DeviceRow, MovementRow, SaleRow,
+            TerminalStatusRow, VariantRow, DEVICE_COLUMNS, MOVEMENT_COLUMNS, VARIANT_COLUMNS,
+            VARIANT_FROM,
+        };
+        use $crate::storage::*;
 
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
         $crate::storage::sql::writes::sql_write_paths!($storage, $db);
         $crate::storage::sql::events::sql_event_paths!($storage);
-        $crate::storage::sql::keys::sql_key_paths!($storage);
+        $crate::storage::sql::tenants::sql_tenant_paths!($storage);
         $crate::storage::sql::users::sql_user_paths!($storage);
         $crate::storage::sql::staff::sql_staff_paths!($storage);
+        $crate::storage::sql::terminals::sql_terminal_paths!($storage);
         $crate::storage::sql::catalog::sql_catalog_paths!($storage);
         $crate::storage::sql::prices::sql_price_paths!($storage);
         $crate::storage::sql::reservations::sql_reservation_paths!($storage);
@@ -79,114 +84,8 @@ macro_rules! sql_storage {
                 self.feed_tx.subscribe()
             }
 
-            async fn create_tenant(&self, name: &str, currency: pos_shared::Currency, api_key_hash: &str) -> DbResult<Tenant> {
-                let id = TenantId::new();
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("INSERT INTO tenants (id, name, feed_seq, created_at_ms, currency) VALUES ($1, $2, 0, $3, $4)")
-                    .bind(id.as_uuid())
-                    .bind(name)
-                    .bind(now_ms())
-                    .bind(currency.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("INSERT INTO api_keys (key_hash, tenant_id, label, created_at_ms, id, role) VALUES ($1, $2, 'initial', $3, $4, 'owner')")
-                    .bind(api_key_hash)
-                    .bind(id.as_uuid())
-                    .bind(now_ms())
-                    .bind(Uuid::now_v7())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(Tenant { id, name: name.to_owned(), currency })
-            }
-
-            async fn tenant_currency(&self, tenant: TenantId) -> DbResult<pos_shared::Currency> {
-                let (code,): (String,) = sqlx::query_as("SELECT currency FROM tenants WHERE id = $1")
-                    .bind(tenant.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .ok_or(DbError::NotFound("tenant"))?;
-                pos_shared::Currency::parse(&code).map_err(|e| DbError::Corrupt(format!("tenant currency: {e}")))
-            }
-
-            async fn api_key_grant(&self, key_hash: &str) -> DbResult<$crate::roles::Grant> {
-                self.grant_for_key(key_hash).await
-            }
-
-            async fn create_api_key(&self, tenant: TenantId, key: &NewApiKey) -> DbResult<ApiKeyInfo> {
-                self.insert_api_key(tenant, key).await
-            }
-
-            async fn api_keys(&self, tenant: TenantId) -> DbResult<Vec<ApiKeyInfo>> {
-                self.list_api_keys(tenant).await
-            }
-
-            async fn revoke_api_key(&self, tenant: TenantId, key: Uuid) -> DbResult<ApiKeyInfo> {
-                self.revoke_key(tenant, key).await
-            }
-
-            async fn create_user(&self, tenant: TenantId, user: &NewUser) -> DbResult<UserInfo> {
-                self.insert_user(tenant, user).await
-            }
-
-            async fn users(&self, tenant: TenantId) -> DbResult<Vec<UserInfo>> {
-                self.list_users(tenant).await
-            }
-
-            async fn user(&self, tenant: TenantId, user: Uuid) -> DbResult<UserInfo> {
-                self.read_user(tenant, user).await
-            }
-
-            async fn update_user(&self, tenant: TenantId, user: Uuid, patch: &UserPatch) -> DbResult<UserInfo> {
-                self.patch_user(tenant, user, patch).await
-            }
-
-            async fn set_user_disabled(&self, tenant: TenantId, user: Uuid, disabled: bool) -> DbResult<UserInfo> {
-                self.mark_user_disabled(tenant, user, disabled).await
-            }
-
-            async fn reinvite_user(&self, tenant: TenantId, user: Uuid, invitation: &Invitation) -> DbResult<UserInfo> {
-                self.renew_invitation(tenant, user, invitation).await
-            }
-
-            async fn sign_in_record(&self, email: &str) -> DbResult<SignInRecord> {
-                self.sign_in_by_email(email).await
-            }
-
-            async fn sign_in_record_of(&self, tenant: TenantId, user: Uuid) -> DbResult<SignInRecord> {
-                self.sign_in_by_id(tenant, user).await
-            }
-
-            async fn sign_in_failed(&self, user: Uuid, lock: LockOut) -> DbResult<Option<Timestamp>> {
-                self.count_failed_sign_in(user, lock).await
-            }
-
-            async fn open_session(&self, tenant: TenantId, user: Uuid, session: &NewSession) -> DbResult<UserInfo> {
-                self.start_session(tenant, user, session).await
-            }
-
-            async fn invitation_email(&self, code_hash: &str) -> DbResult<String> {
-                self.email_for_invitation(code_hash).await
-            }
-
-            async fn accept_invitation(&self, code_hash: &str, password_hash: &str, session: &NewSession) -> DbResult<UserInfo> {
-                self.take_invitation(code_hash, password_hash, session).await
-            }
-
-            async fn change_password(&self, tenant: TenantId, user: Uuid, password_hash: &str, keep_session: &str) -> DbResult<()> {
-                self.replace_password(tenant, user, password_hash, keep_session).await
-            }
-
             async fn announce_hours_flips(&self, at: Timestamp) -> DbResult<u64> {
                 self.announce_hours(at).await
-            }
-
-            async fn session_grant(&self, token_hash: &str) -> DbResult<($crate::roles::Grant, Timestamp)> {
-                self.grant_for_session(token_hash).await
-            }
-
-            async fn end_session(&self, token_hash: &str) -> DbResult<()> {
-                self.close_session(token_hash).await
             }
 
             async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store> {
@@ -201,136 +100,27 @@ macro_rules! sql_storage {
                 self.read_stores(tenant).await
             }
 
-            async fn create_terminal(
+            async fn create_product(
                 &self,
                 tenant: TenantId,
-                store: StoreId,
-                terminal: &NewTerminal,
-                code_hash: &str,
-            ) -> DbResult<Terminal> {
-                self.store(tenant, store).await?;
-                let id = TerminalId::new();
-                sqlx::query(
-                    "INSERT INTO terminals (id, tenant_id, store_id, name, receipt_prefix, enrollment_code_hash, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(id.as_uuid())
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(&terminal.name)
-                .bind(&terminal.receipt_prefix)
-                .bind(code_hash)
-                .bind(now_ms())
-                .execute(&self.pool)
-                .await
-                .map_err(DbError::from_sqlx)?;
-                Ok(Terminal { id, store_id: store, name: terminal.name.clone(), receipt_prefix: terminal.receipt_prefix.clone() })
-            }
-
-            async fn enroll_terminal(&self, code_hash: &str, token_hash: &str, install_id: Option<Uuid>) -> DbResult<DeviceIdentity> {
-                // One statement: the code is consumed atomically, so it works once.
-                let row: Option<DeviceRow> = sqlx::query_as(&format!(
-                    "UPDATE terminals SET device_token_hash = $2, enrolled_at_ms = $3, enrollment_code_hash = NULL, \
-                     used_code_hash = $1, install_id = $4 WHERE enrollment_code_hash = $1 RETURNING {DEVICE_COLUMNS}"
-                ))
-                .bind(code_hash)
-                .bind(token_hash)
-                .bind(now_ms())
-                .bind(install_id)
-                .fetch_optional(&self.pool)
-                .await?;
-                if let Some(row) = row {
-                    return Ok(device_from_row(row));
-                }
-                // The same installation asking again: its answer was lost.
-                let Some(install_id) = install_id else {
-                    return Err(DbError::NotFound("enrollment code"));
-                };
-                let row: Option<DeviceRow> = sqlx::query_as(&format!(
-                    "UPDATE terminals SET device_token_hash = $2 \
-                     WHERE used_code_hash = $1 AND install_id = $3 AND device_token_hash IS NOT NULL AND enrolled_at_ms > $4 \
-                     RETURNING {DEVICE_COLUMNS}"
-                ))
-                .bind(code_hash)
-                .bind(token_hash)
-                .bind(install_id)
-                .bind(now_ms() - 24 * 3600 * 1000)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(device_from_row).ok_or(DbError::NotFound("enrollment code"))
-            }
-
-            async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity> {
-                let row: Option<DeviceRow> = sqlx::query_as(&format!(
-                    "SELECT {DEVICE_COLUMNS} FROM terminals WHERE device_token_hash = $1"
-                ))
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(device_from_row).ok_or(DbError::NotFound("device credential"))
-            }
-
-            async fn revoke_terminal(&self, tenant: TenantId, store: StoreId, terminal: TerminalId) -> DbResult<()> {
-                let done = sqlx::query(
-                    "UPDATE terminals SET device_token_hash = NULL, enrollment_code_hash = NULL \
-                     WHERE tenant_id = $1 AND store_id = $2 AND id = $3",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(terminal.as_uuid())
-                .execute(&self.pool)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(DbError::NotFound("terminal"));
-                }
-                Ok(())
-            }
-
-            async fn record_terminal_report(&self, device: &DeviceIdentity, report: &TerminalReport) -> DbResult<()> {
-                sqlx::query(
-                    "UPDATE terminals SET last_seen_at_ms = $3, feed_cursor = $4, queue_depth = $5, agent_version = $6, protocol_version = $7, \
-                     oldest_unsent_at_ms = $8, quarantined = $9 WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.terminal_id.as_uuid())
-                .bind(now_ms())
-                .bind(i64::try_from(report.cursor).unwrap_or(i64::MAX))
-                .bind(report.queue_depth.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
-                .bind(report.agent_version.as_deref())
-                .bind(i64::from(report.protocol_version))
-                .bind(report.oldest_unsent_at.map(|t| t.unix_millis()))
-                .bind(report.quarantined.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn terminals(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<TerminalStatus>> {
-                self.store(tenant, store).await?;
-                let (head,): (i64,) = sqlx::query_as("SELECT feed_seq FROM tenants WHERE id = $1")
-                    .bind(tenant.as_uuid())
-                    .fetch_one(&self.pool)
-                    .await?;
-                let rows: Vec<TerminalStatusRow> = sqlx::query_as(
-                    "SELECT id, name, receipt_prefix, device_token_hash IS NOT NULL, last_seen_at_ms, feed_cursor, queue_depth, agent_version, protocol_version, \
-                     oldest_unsent_at_ms, quarantined \
-                     FROM terminals WHERE tenant_id = $1 AND store_id = $2 ORDER BY receipt_prefix",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().map(|row| terminal_status_from_row(row, store, head)).collect())
-            }
-
-            async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
+                product: &NewProduct,
+            ) -> DbResult<Product> {
                 self.product_insert(tenant, product).await
             }
 
-            async fn create_category(&self, tenant: TenantId, category: &CategoryRecord) -> DbResult<CategoryRecord> {
+            async fn create_category(
+                &self,
+                tenant: TenantId,
+                category: &CategoryRecord,
+            ) -> DbResult<CategoryRecord> {
                 self.category_write(tenant, category, true).await
             }
 
-            async fn update_category(&self, tenant: TenantId, category: &CategoryRecord) -> DbResult<CategoryRecord> {
+            async fn update_category(
+                &self,
+                tenant: TenantId,
+                category: &CategoryRecord,
+            ) -> DbResult<CategoryRecord> {
                 self.category_write(tenant, category, false).await
             }
 
@@ -341,19 +131,35 @@ macro_rules! sql_storage {
                 Ok(tree)
             }
 
-            async fn catalog(&self, tenant: TenantId, query: &CatalogQuery) -> DbResult<CatalogPage> {
+            async fn catalog(
+                &self,
+                tenant: TenantId,
+                query: &CatalogQuery,
+            ) -> DbResult<CatalogPage> {
                 self.list_catalog(tenant, query).await
             }
 
-            async fn catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord> {
+            async fn catalog_item(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+            ) -> DbResult<VariantRecord> {
                 self.read_catalog_item(tenant, variant).await
             }
 
-            async fn item_versions(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<ItemVersion>> {
+            async fn item_versions(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+            ) -> DbResult<Vec<ItemVersion>> {
                 self.read_item_versions(tenant, variant).await
             }
 
-            async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord> {
+            async fn create_brand(
+                &self,
+                tenant: TenantId,
+                brand: &BrandRecord,
+            ) -> DbResult<BrandRecord> {
                 self.brand_insert(tenant, brand).await
             }
 
@@ -361,15 +167,28 @@ macro_rules! sql_storage {
                 self.brand_list(tenant).await
             }
 
-            async fn schedule_price(&self, tenant: TenantId, window: &PriceWindow) -> DbResult<PriceWindow> {
+            async fn schedule_price(
+                &self,
+                tenant: TenantId,
+                window: &PriceWindow,
+            ) -> DbResult<PriceWindow> {
                 self.write_price(tenant, window, true).await
             }
 
-            async fn end_price(&self, tenant: TenantId, price: PriceId, at: Timestamp) -> DbResult<PriceWindow> {
+            async fn end_price(
+                &self,
+                tenant: TenantId,
+                price: PriceId,
+                at: Timestamp,
+            ) -> DbResult<PriceWindow> {
                 self.price_end(tenant, price, at).await
             }
 
-            async fn price_windows(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<PriceWindow>> {
+            async fn price_windows(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+            ) -> DbResult<Vec<PriceWindow>> {
                 self.price_list(tenant, variant).await
             }
 
@@ -384,48 +203,89 @@ macro_rules! sql_storage {
                 self.price_at(tenant, store, variant, channel, at).await
             }
 
-            async fn update_variant(&self, tenant: TenantId, based_on: &VariantRecord, patch: &VariantPatch) -> DbResult<VariantRecord> {
+            async fn update_variant(
+                &self,
+                tenant: TenantId,
+                based_on: &VariantRecord,
+                patch: &VariantPatch,
+            ) -> DbResult<VariantRecord> {
                 self.write_variant_patch(tenant, based_on, patch).await
             }
 
             async fn delete_variant(&self, tenant: TenantId, variant: VariantId) -> DbResult<bool> {
-                self.write_deletion(tenant, variant, true).await.map(|changed| changed.is_some())
+                self.write_deletion(tenant, variant, true)
+                    .await
+                    .map(|changed| changed.is_some())
             }
 
-            async fn restore_variant(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord> {
+            async fn restore_variant(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+            ) -> DbResult<VariantRecord> {
                 self.write_deletion(tenant, variant, false).await?;
                 self.read_catalog_item(tenant, variant).await
             }
 
-            async fn set_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {
+            async fn set_price(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+                price: Money,
+            ) -> DbResult<VariantRecord> {
                 self.write_base_price(tenant, variant, price).await
             }
 
-            async fn set_prices(&self, tenant: TenantId, prices: &[(VariantId, Money)]) -> DbResult<Vec<bool>> {
+            async fn set_prices(
+                &self,
+                tenant: TenantId,
+                prices: &[(VariantId, Money)],
+            ) -> DbResult<Vec<bool>> {
                 self.write_base_prices(tenant, prices).await
             }
 
-            async fn record_movement(&self, tenant: TenantId, movement: &MovementRecord) -> DbResult<MovementOutcome> {
-                let mut outcomes = self.write_movements(tenant, movement.store_id, std::slice::from_ref(movement)).await.map_err(|e| match e {
-                    DbError::AtItem { error, .. } => *error,
-                    other => other,
-                })?;
+            async fn record_movement(
+                &self,
+                tenant: TenantId,
+                movement: &MovementRecord,
+            ) -> DbResult<MovementOutcome> {
+                let mut outcomes = self
+                    .write_movements(tenant, movement.store_id, std::slice::from_ref(movement))
+                    .await
+                    .map_err(|e| match e {
+                        DbError::AtItem { error, .. } => *error,
+                        other => other,
+                    })?;
                 outcomes.pop().ok_or(DbError::NotFound("movement"))
             }
 
-            async fn record_movements(&self, tenant: TenantId, store: StoreId, movements: &[MovementRecord]) -> DbResult<Vec<MovementOutcome>> {
+            async fn record_movements(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                movements: &[MovementRecord],
+            ) -> DbResult<Vec<MovementOutcome>> {
                 self.write_movements(tenant, store, movements).await
             }
 
             async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>> {
                 // The stock half of the catalog view: one query for both.
                 let view = self
-                    .read_catalog_view(tenant, store, pos_shared::pricing::POS_CHANNEL, Timestamp::now())
+                    .read_catalog_view(
+                        tenant,
+                        store,
+                        pos_shared::pricing::POS_CHANNEL,
+                        Timestamp::now(),
+                    )
                     .await?;
                 Ok(view.items.into_iter().map(Position::from).collect())
             }
 
-            async fn reserve(&self, tenant: TenantId, new: &NewReservation) -> DbResult<ReservationOutcome> {
+            async fn reserve(
+                &self,
+                tenant: TenantId,
+                new: &NewReservation,
+            ) -> DbResult<ReservationOutcome> {
                 self.reserve_stock(tenant, new).await
             }
 
@@ -433,7 +293,12 @@ macro_rules! sql_storage {
                 self.reservation_by_id(tenant, id).await
             }
 
-            async fn settle_reservation(&self, tenant: TenantId, id: Uuid, how: Settlement) -> DbResult<Reservation> {
+            async fn settle_reservation(
+                &self,
+                tenant: TenantId,
+                id: Uuid,
+                how: Settlement,
+            ) -> DbResult<Reservation> {
                 self.settle(tenant, id, how).await
             }
 
@@ -441,23 +306,49 @@ macro_rules! sql_storage {
                 self.expire_due(now).await
             }
 
-            async fn events(&self, tenant: TenantId, query: &$crate::domain::events::EventQuery) -> DbResult<$crate::domain::events::EventPage> {
+            async fn events(
+                &self,
+                tenant: TenantId,
+                query: &$crate::domain::events::EventQuery,
+            ) -> DbResult<$crate::domain::events::EventPage> {
                 self.read_events(tenant, query).await
             }
 
-            async fn set_store_status(&self, tenant: TenantId, store: StoreId, status: StoreStatus) -> DbResult<Store> {
+            async fn set_store_status(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                status: StoreStatus,
+            ) -> DbResult<Store> {
                 self.write_store_status(tenant, store, status).await
             }
 
-            async fn set_blocked(&self, tenant: TenantId, store: StoreId, variant: VariantId, reason: Option<&str>) -> DbResult<bool> {
+            async fn set_blocked(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                reason: Option<&str>,
+            ) -> DbResult<bool> {
                 self.write_block(tenant, store, variant, reason).await
             }
 
-            async fn set_bin(&self, tenant: TenantId, store: StoreId, code: &str, zone: &str) -> DbResult<Bin> {
+            async fn set_bin(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                code: &str,
+                zone: &str,
+            ) -> DbResult<Bin> {
                 self.write_bin(tenant, store, code, zone).await
             }
 
-            async fn remove_bin(&self, tenant: TenantId, store: StoreId, code: &str) -> DbResult<()> {
+            async fn remove_bin(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                code: &str,
+            ) -> DbResult<()> {
                 self.delete_bin(tenant, store, code).await
             }
 
@@ -465,35 +356,77 @@ macro_rules! sql_storage {
                 self.read_bins(tenant, store, None).await
             }
 
-            async fn slot(&self, tenant: TenantId, store: StoreId, variant: VariantId, bin: Option<&str>) -> DbResult<()> {
+            async fn slot(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                bin: Option<&str>,
+            ) -> DbResult<()> {
                 self.write_slot(tenant, store, variant, bin).await
             }
 
-            async fn set_hours(&self, tenant: TenantId, store: StoreId, hours: Option<&$crate::domain::hours::OpeningHours>) -> DbResult<Store> {
+            async fn set_hours(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                hours: Option<&$crate::domain::hours::OpeningHours>,
+            ) -> DbResult<Store> {
                 self.write_hours(tenant, store, hours).await
             }
 
-            async fn set_disabled(&self, tenant: TenantId, variant: VariantId, disabled: bool) -> DbResult<bool> {
+            async fn set_disabled(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+                disabled: bool,
+            ) -> DbResult<bool> {
                 self.write_disabled(tenant, variant, disabled).await
             }
 
-            async fn set_listed(&self, tenant: TenantId, store: StoreId, variant: VariantId, listed: bool) -> DbResult<()> {
+            async fn set_listed(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                listed: bool,
+            ) -> DbResult<()> {
                 self.write_listing(tenant, store, variant, listed).await
             }
 
-            async fn catalog_view(&self, tenant: TenantId, store: StoreId, channel: &str, at: Timestamp) -> DbResult<CatalogView> {
+            async fn catalog_view(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                channel: &str,
+                at: Timestamp,
+            ) -> DbResult<CatalogView> {
                 self.read_catalog_view(tenant, store, channel, at).await
             }
 
-            async fn movements(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<MovementRecord>> {
+            async fn movements(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                page: RecordedPage,
+            ) -> DbResult<Recorded<MovementRecord>> {
                 self.read_movements(tenant, store, page).await
             }
 
-            async fn dispatch_transfer(&self, tenant: TenantId, new: &NewTransfer) -> DbResult<TransferOutcome> {
+            async fn dispatch_transfer(
+                &self,
+                tenant: TenantId,
+                new: &NewTransfer,
+            ) -> DbResult<TransferOutcome> {
                 self.dispatch(tenant, new).await
             }
 
-            async fn receive_transfer(&self, tenant: TenantId, id: Uuid, received: Option<Qty>) -> DbResult<Transfer> {
+            async fn receive_transfer(
+                &self,
+                tenant: TenantId,
+                id: Uuid,
+                received: Option<Qty>,
+            ) -> DbResult<Transfer> {
                 self.receive(tenant, id, received).await
             }
 
@@ -501,7 +434,12 @@ macro_rules! sql_storage {
                 self.read_transfer(tenant, id).await
             }
 
-            async fn transfers(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<Transfer>> {
+            async fn transfers(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                page: RecordedPage,
+            ) -> DbResult<Recorded<Transfer>> {
                 self.read_transfers(tenant, store, page).await
             }
 
@@ -513,11 +451,22 @@ macro_rules! sql_storage {
                 self.read_batches(tenant, store).await
             }
 
-            async fn set_reorder_point(&self, tenant: TenantId, store: StoreId, variant: VariantId, point: Option<Qty>) -> DbResult<Option<ReorderLine>> {
-                self.write_reorder_point(tenant, store, variant, point).await
+            async fn set_reorder_point(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                point: Option<Qty>,
+            ) -> DbResult<Option<ReorderLine>> {
+                self.write_reorder_point(tenant, store, variant, point)
+                    .await
             }
 
-            async fn reorder_points(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ReorderLine>> {
+            async fn reorder_points(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+            ) -> DbResult<Vec<ReorderLine>> {
                 self.read_reorder_points(tenant, store, None).await
             }
 
@@ -530,7 +479,12 @@ macro_rules! sql_storage {
                 self.exchange_document_in(device, purpose, step).await
             }
 
-            async fn document(&self, tenant: TenantId, store: StoreId, purpose: DocPurpose) -> DbResult<Option<Vec<u8>>> {
+            async fn document(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                purpose: DocPurpose,
+            ) -> DbResult<Option<Vec<u8>>> {
                 self.read_document(tenant, store, purpose).await
             }
 
@@ -542,7 +496,13 @@ macro_rules! sql_storage {
                 self.prune_feed_to(keep).await
             }
 
-            async fn feed(&self, tenant: TenantId, store: StoreId, since: u64, limit: u32) -> DbResult<FeedPage> {
+            async fn feed(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                since: u64,
+                limit: u32,
+            ) -> DbResult<FeedPage> {
                 self.read_feed(tenant, store, since, limit).await
             }
 
@@ -554,35 +514,30 @@ macro_rules! sql_storage {
                 self.store_facts(device, facts).await
             }
 
-            async fn create_staff(&self, tenant: TenantId, store: StoreId, staff: &NewStaff) -> DbResult<StaffRecord> {
-                self.staff_insert(tenant, store, staff).await
-            }
-
-            async fn set_staff_active(&self, tenant: TenantId, staff: StaffId, active: bool) -> DbResult<StaffRecord> {
-                self.staff_set_active(tenant, staff, active).await
-            }
-
-            async fn set_staff_pin(&self, tenant: TenantId, staff: StaffId, pin_hash: &str) -> DbResult<StaffRecord> {
-                self.staff_set_pin(tenant, staff, pin_hash).await
-            }
-
-            async fn staff(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>> {
-                self.store(tenant, store).await?;
-                let mut tx = self.pool.begin().await?;
-                let staff = Self::staff_of_store(&mut tx, tenant, store).await?;
-                tx.commit().await?;
-                Ok(staff)
-            }
-
-            async fn shift_closes(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<ShiftReport>> {
+            async fn shift_closes(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                page: RecordedPage,
+            ) -> DbResult<Recorded<ShiftReport>> {
                 self.read_shift_closes(tenant, store, page).await
             }
 
-            async fn audit_log(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<AuditEntry>> {
+            async fn audit_log(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                page: RecordedPage,
+            ) -> DbResult<Recorded<AuditEntry>> {
                 self.read_audit_log(tenant, store, page).await
             }
 
-            async fn sales(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<SaleSummary>> {
+            async fn sales(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                page: RecordedPage,
+            ) -> DbResult<Recorded<SaleSummary>> {
                 self.read_sales(tenant, store, page).await
             }
         }

@@ -50,7 +50,6 @@ macro_rules! sql_snapshot_path {
                         .collect(),
                 })
             }
-
         }
     };
 }

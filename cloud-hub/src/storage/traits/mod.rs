@@ -1,0 +1,8 @@
+//! The storage interface, one trait per concept, each implemented for both
+//! backends in the `sql/` file of the same concept (named on each trait).
+//! [`super::Storage`] is their union; `use crate::storage::prelude::*` brings
+//! every trait's methods into scope.
+
+mod access;
+
+pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
