@@ -4,17 +4,14 @@
 use super::quarantine::QuarantineStorage;
 use super::traits::*;
 use super::DbResult;
-use crate::domain::catalog::*;
 use crate::domain::ledger::*;
 use crate::domain::stores::*;
 use crate::domain::sync::*;
 use crate::domain::{batches, bins, events, hours, orderability, reservations, transfers};
 use async_trait::async_trait;
-use pos_shared::catalog::{BrandRecord, CategoryRecord};
-use pos_shared::pricing::PriceWindow;
 use pos_shared::shift::ShiftReport;
-use pos_shared::sync::{DocPurpose, Fact, FeedPage, MovementRecord, VariantRecord};
-use pos_shared::{Envelope, Money, PriceId, Qty, StoreId, TenantId, Timestamp, VariantId};
+use pos_shared::sync::{DocPurpose, Fact, FeedPage, MovementRecord};
+use pos_shared::{Envelope, Qty, StoreId, TenantId, Timestamp, VariantId};
 
 #[async_trait]
 pub trait Storage:
@@ -23,6 +20,9 @@ pub trait Storage:
     + UserStorage
     + StaffStorage
     + TerminalStorage
+    + CatalogStorage
+    + VariantStorage
+    + PriceStorage
     + Send
     + Sync
     + 'static
@@ -38,92 +38,6 @@ pub trait Storage:
     async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store>;
     /// Every store of the tenant, by code.
     async fn stores(&self, tenant: TenantId) -> DbResult<Vec<Store>>;
-
-    /// Adds a category; its parent must exist. Tills hear of it in the feed.
-    async fn create_category(
-        &self,
-        tenant: TenantId,
-        category: &CategoryRecord,
-    ) -> DbResult<CategoryRecord>;
-    /// Renames, reorders or moves a category; a move under itself or one of
-    /// its descendants is refused.
-    async fn update_category(
-        &self,
-        tenant: TenantId,
-        category: &CategoryRecord,
-    ) -> DbResult<CategoryRecord>;
-    /// The tenant's category tree, parents before children, siblings in order.
-    async fn categories(&self, tenant: TenantId) -> DbResult<Vec<CategoryRecord>>;
-    /// One page of the tenant's variants, filtered and sorted.
-    async fn catalog(&self, tenant: TenantId, query: &CatalogQuery) -> DbResult<CatalogPage>;
-    async fn catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord>;
-    /// A variant's distinct states, oldest first.
-    async fn item_versions(
-        &self,
-        tenant: TenantId,
-        variant: VariantId,
-    ) -> DbResult<Vec<ItemVersion>>;
-    async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord>;
-    async fn brands(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>>;
-
-    /// Creates a product and its variants; its brand and category must exist.
-    async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product>;
-    /// Sets many base prices at once, all or none; whether each changed.
-    async fn set_prices(
-        &self,
-        tenant: TenantId,
-        prices: &[(VariantId, Money)],
-    ) -> DbResult<Vec<bool>>;
-    async fn set_price(
-        &self,
-        tenant: TenantId,
-        variant: VariantId,
-        price: Money,
-    ) -> DbResult<VariantRecord>;
-    /// Applies `patch` if the variant still equals `based_on` (what the caller
-    /// validated it against), else a [`DbError::State`] on `variant_id`. A
-    /// patch that changes nothing makes no version and reaches no till.
-    async fn update_variant(
-        &self,
-        tenant: TenantId,
-        based_on: &VariantRecord,
-        patch: &VariantPatch,
-    ) -> DbResult<VariantRecord>;
-    /// Deletes a variant from the catalog and tells tills; `false` when it was
-    /// already deleted (nothing changes).
-    async fn delete_variant(&self, tenant: TenantId, variant: VariantId) -> DbResult<bool>;
-    /// Brings a deleted variant back, as it was.
-    async fn restore_variant(
-        &self,
-        tenant: TenantId,
-        variant: VariantId,
-    ) -> DbResult<VariantRecord>;
-    /// Schedules a price window; one that overlaps another of the same
-    /// variant, scope and channel is refused. Tills hear of till-channel windows.
-    async fn schedule_price(&self, tenant: TenantId, window: &PriceWindow)
-        -> DbResult<PriceWindow>;
-    /// Ends a window at `at` (or at once, if it has not started by then).
-    async fn end_price(
-        &self,
-        tenant: TenantId,
-        price: PriceId,
-        at: Timestamp,
-    ) -> DbResult<PriceWindow>;
-    /// A variant's windows, every scope and channel, oldest start first.
-    async fn price_windows(
-        &self,
-        tenant: TenantId,
-        variant: VariantId,
-    ) -> DbResult<Vec<PriceWindow>>;
-    /// The price of `variant` for `store` on `channel` at `at`, in one query.
-    async fn effective_price(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        variant: VariantId,
-        channel: &str,
-        at: Timestamp,
-    ) -> DbResult<EffectivePrice>;
 
     /// Records one ledger movement made by HQ; idempotent by movement id.
     async fn record_movement(

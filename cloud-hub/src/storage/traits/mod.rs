@@ -4,5 +4,7 @@
 //! every trait's methods into scope.
 
 mod access;
+mod catalog;
 
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
+pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
