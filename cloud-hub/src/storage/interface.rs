@@ -4,14 +4,14 @@
 use super::quarantine::QuarantineStorage;
 use super::traits::*;
 use super::DbResult;
+use crate::domain::events;
 use crate::domain::ledger::*;
 use crate::domain::stores::*;
 use crate::domain::sync::*;
-use crate::domain::{batches, bins, events, hours, orderability, reservations, transfers};
 use async_trait::async_trait;
 use pos_shared::shift::ShiftReport;
-use pos_shared::sync::{DocPurpose, Fact, FeedPage, MovementRecord};
-use pos_shared::{Envelope, Qty, StoreId, TenantId, Timestamp, VariantId};
+use pos_shared::sync::{DocPurpose, Fact, FeedPage};
+use pos_shared::{Envelope, StoreId, TenantId};
 
 #[async_trait]
 pub trait Storage:
@@ -23,6 +23,12 @@ pub trait Storage:
     + CatalogStorage
     + VariantStorage
     + PriceStorage
+    + StoreStorage
+    + LedgerStorage
+    + TransferStorage
+    + ReservationStorage
+    + BatchStorage
+    + BinStorage
     + Send
     + Sync
     + 'static
@@ -34,174 +40,12 @@ pub trait Storage:
     /// `LISTEN/NOTIFY` to wake each other.
     fn watch_feed(&self) -> tokio::sync::watch::Receiver<u64>;
 
-    async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store>;
-    async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store>;
-    /// Every store of the tenant, by code.
-    async fn stores(&self, tenant: TenantId) -> DbResult<Vec<Store>>;
-
-    /// Records one ledger movement made by HQ; idempotent by movement id.
-    async fn record_movement(
-        &self,
-        tenant: TenantId,
-        movement: &MovementRecord,
-    ) -> DbResult<MovementOutcome>;
-    /// Records movements at one store at once, all or none.
-    async fn record_movements(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        movements: &[MovementRecord],
-    ) -> DbResult<Vec<MovementOutcome>>;
-    /// Every variant's position at `store`: on hand, reserved, available, and
-    /// whether it is orderable now, with every reason when not.
-    async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>>;
-
-    /// Holds stock for an order against on hand less what other orders hold;
-    /// idempotent by reservation id.
-    async fn reserve(
-        &self,
-        tenant: TenantId,
-        new: &reservations::NewReservation,
-    ) -> DbResult<reservations::ReservationOutcome>;
-    async fn reservation(
-        &self,
-        tenant: TenantId,
-        id: uuid::Uuid,
-    ) -> DbResult<reservations::Reservation>;
-    /// Releases or commits a held reservation (commit writes the sale
-    /// movement); settling it the same way again changes nothing.
-    async fn settle_reservation(
-        &self,
-        tenant: TenantId,
-        id: uuid::Uuid,
-        how: reservations::Settlement,
-    ) -> DbResult<reservations::Reservation>;
-    /// Marks every held reservation past its expiry as expired; returns how many.
-    async fn expire_reservations(&self, now: Timestamp) -> DbResult<u64>;
-
     /// The tenant's events after a point of its event sequence, in order.
     async fn events(
         &self,
         tenant: TenantId,
         query: &events::EventQuery,
     ) -> DbResult<events::EventPage>;
-
-    async fn set_store_status(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        status: orderability::StoreStatus,
-    ) -> DbResult<Store>;
-    /// Puts an item's stock at a store on hold with a reason, or releases it
-    /// (`None`); whether anything changed.
-    async fn set_blocked(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        variant: VariantId,
-        reason: Option<&str>,
-    ) -> DbResult<bool>;
-    /// Adds a bin to a store or moves it to another zone.
-    async fn set_bin(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        code: &str,
-        zone: &str,
-    ) -> DbResult<bins::Bin>;
-    /// Removes an empty bin ([`DbError::State`] while items are slotted in it).
-    async fn remove_bin(&self, tenant: TenantId, store: StoreId, code: &str) -> DbResult<()>;
-    async fn bins(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<bins::Bin>>;
-    /// Slots an item in one of the store's bins, or (`None`) in none.
-    async fn slot(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        variant: VariantId,
-        bin: Option<&str>,
-    ) -> DbResult<()>;
-    /// Sets (or with `None` clears) a store's opening hours.
-    async fn set_hours(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        hours: Option<&hours::OpeningHours>,
-    ) -> DbResult<Store>;
-    /// Stops or restarts orders for an item at every store; whether anything changed.
-    async fn set_disabled(
-        &self,
-        tenant: TenantId,
-        variant: VariantId,
-        disabled: bool,
-    ) -> DbResult<bool>;
-    /// Puts a variant in a store's assortment, or takes it out.
-    async fn set_listed(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        variant: VariantId,
-        listed: bool,
-    ) -> DbResult<()>;
-    /// The store's status and, per variant, assortment, effective price on
-    /// `channel` at `at`, stock and orderability: one query, no per-item calls.
-    async fn catalog_view(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        channel: &str,
-        at: Timestamp,
-    ) -> DbResult<orderability::CatalogView>;
-    async fn movements(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        page: RecordedPage,
-    ) -> DbResult<Recorded<MovementRecord>>;
-
-    /// Sends stock from one store to another: out of the source now, against
-    /// what it has available; idempotent by transfer id.
-    async fn dispatch_transfer(
-        &self,
-        tenant: TenantId,
-        new: &transfers::NewTransfer,
-    ) -> DbResult<transfers::TransferOutcome>;
-    /// Takes in what arrived of a transfer at its destination.
-    async fn receive_transfer(
-        &self,
-        tenant: TenantId,
-        id: uuid::Uuid,
-        received: Option<Qty>,
-    ) -> DbResult<transfers::Transfer>;
-    async fn transfer(&self, tenant: TenantId, id: uuid::Uuid) -> DbResult<transfers::Transfer>;
-    /// Sets or clears an item's reorder point at a store; the line as it
-    /// stands, or `None` when cleared.
-    async fn set_reorder_point(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        variant: VariantId,
-        point: Option<Qty>,
-    ) -> DbResult<Option<orderability::ReorderLine>>;
-    async fn reorder_points(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-    ) -> DbResult<Vec<orderability::ReorderLine>>;
-    /// Announces (once each) stores their opening hours opened or closed
-    /// since the last look, as of `at`; how many.
-    async fn announce_hours_flips(&self, at: Timestamp) -> DbResult<u64>;
-    /// Announces (once each) batches in stock that expire on or before
-    /// `cutoff` (`YYYY-MM-DD`); how many.
-    async fn announce_expiring_batches(&self, cutoff: &str) -> DbResult<u64>;
-    /// A store's batches in stock, soonest to expire first.
-    async fn batches(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<batches::BatchLine>>;
-    /// A store's transfers, sent and received, in the order they were dispatched.
-    async fn transfers(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        page: RecordedPage,
-    ) -> DbResult<Recorded<transfers::Transfer>>;
 
     /// Runs `step` on a store document and the device's sync state under the
     /// tenant lock and stores the outcome in the same transaction; a changed

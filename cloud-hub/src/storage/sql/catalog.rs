@@ -20,7 +20,6 @@ macro_rules! sql_catalog_paths {
         }
 
         impl $storage {
-
             async fn category_in(tx: &mut Tx<'_>, tenant: TenantId, id: CategoryId) -> DbResult<Option<CategoryRecord>> {
                 let row: Option<CategoryRow> = sqlx::query_as(&format!(
                     "SELECT {CATEGORY_COLUMNS} FROM categories WHERE tenant_id = $1 AND id = $2"
@@ -163,7 +162,6 @@ macro_rules! sql_catalog_paths {
                 }
                 Ok(())
             }
-
         }
 
         #[async_trait::async_trait]

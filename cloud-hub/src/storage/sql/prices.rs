@@ -30,7 +30,6 @@ macro_rules! sql_price_paths {
         }
 
         impl $storage {
-
             /// The base price write inside `tx`: the variant as it is after,
             /// and whether the price changed (the same price again is no
             /// change: no version, nothing for tills, nothing written).

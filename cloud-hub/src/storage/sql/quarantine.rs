@@ -128,7 +128,7 @@ macro_rules! sql_quarantine_paths {
                 store: StoreId,
                 filter: &QuarantineFilter,
             ) -> DbResult<Vec<QuarantineEntry>> {
-                self.read_store(tenant, store).await?;
+                self.store(tenant, store).await?;
                 let rows: Vec<QuarantineRow> = sqlx::query_as(&format!(
                     "SELECT {QUARANTINE_COLUMNS} FROM quarantined_facts WHERE tenant_id = $1 AND store_id = $2 \
                      AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR terminal_id = $4) \
@@ -153,7 +153,7 @@ macro_rules! sql_quarantine_paths {
                 action: QuarantineAction,
                 note: Option<&str>,
             ) -> DbResult<QuarantineEntry> {
-                self.read_store(tenant, store).await?;
+                self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let entry = Self::read_quarantined(&mut tx, tenant, terminal, event_id)

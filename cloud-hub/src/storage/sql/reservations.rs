@@ -4,7 +4,7 @@
 //! Committing writes the sale movement in the same transaction. Expanded
 //! inside `sql_storage!`.
 
-/// Implements the reservation queries on `$storage`.
+/// Implements [`crate::storage::ReservationStorage`] on `$storage`.
 macro_rules! sql_reservation_paths {
     ($storage:ty) => {
         use $crate::domain::reservations::{
@@ -67,7 +67,11 @@ macro_rules! sql_reservation_paths {
                 Ok(available)
             }
 
-            pub(crate) async fn reserve_stock(&self, tenant: TenantId, new: &NewReservation) -> DbResult<ReservationOutcome> {
+        }
+
+        #[async_trait::async_trait]
+        impl ReservationStorage for $storage {
+            async fn reserve(&self, tenant: TenantId, new: &NewReservation) -> DbResult<ReservationOutcome> {
                 let shop = self.store(tenant, new.store_id).await?;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
@@ -144,14 +148,14 @@ macro_rules! sql_reservation_paths {
                 Ok(ReservationOutcome::Created(created))
             }
 
-            pub(crate) async fn reservation_by_id(&self, tenant: TenantId, id: Uuid) -> DbResult<Reservation> {
+            async fn reservation(&self, tenant: TenantId, id: Uuid) -> DbResult<Reservation> {
                 let mut tx = self.pool.begin().await?;
                 let found = Self::reservation_in(&mut tx, tenant, id).await?;
                 tx.commit().await?;
                 found.ok_or(DbError::NotFound("reservation"))
             }
 
-            pub(crate) async fn settle(&self, tenant: TenantId, id: Uuid, how: Settlement) -> DbResult<Reservation> {
+            async fn settle_reservation(&self, tenant: TenantId, id: Uuid, how: Settlement) -> DbResult<Reservation> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let r = Self::reservation_in(&mut tx, tenant, id)
@@ -222,7 +226,7 @@ macro_rules! sql_reservation_paths {
 
             /// Marks lapsed reservations expired, a batch at a time, one
             /// transaction per tenant so each expiry is announced with it.
-            pub(crate) async fn expire_due(&self, now: Timestamp) -> DbResult<u64> {
+            async fn expire_reservations(&self, now: Timestamp) -> DbResult<u64> {
                 let now = now.unix_millis();
                 let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
                     "SELECT tenant_id, id FROM stock_reservations WHERE state = 'held' AND expires_at_ms <= $1 \
@@ -267,6 +271,7 @@ macro_rules! sql_reservation_paths {
                 Ok(done)
             }
         }
+
     };
 }
 pub(crate) use sql_reservation_paths;

@@ -5,6 +5,10 @@
 
 mod access;
 mod catalog;
+mod stock;
 
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
 pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
+pub use stock::{
+    BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
+};
