@@ -1,18 +1,22 @@
-//! The hub's storage: one async trait, one implementation per backend.
+//! The hub's storage: the database code only (the rules and records it takes
+//! and gives are `crate::domain`'s).
 //!
-//! [`Storage`] is what the HTTP layer sees; `sqlite` (the embedded default) and
-//! `postgres` (production) implement it. Both run the same SQL text, written to the
-//! common subset of the two dialects and expanded per backend by the `sql_storage!`
-//! macro, while each backend owns its connection setup and its migrations. Every
-//! method takes the caller's tenant and filters on it; there is no unscoped read.
+//! The interface is one async trait per concept (`traits/`: catalog, prices,
+//! ledger, stores, reservations, access, feed, facts, …); [`Storage`] is their
+//! union and [`DynStorage`] what the HTTP layer and the background tasks hold
+//! (`use crate::storage::prelude::*` brings every trait's methods into scope).
+//! `sqlite` (the embedded default) and `postgres` (production) implement every
+//! trait. Both run the same SQL text (`sql/`, one file per concept, each
+//! implementing its trait), written to the common subset of the two dialects
+//! and expanded per backend by the `sql_storage!` macro, while each backend owns
+//! its connection setup and its migrations (`migrate.rs`). Every method takes
+//! the caller's tenant and filters on it; there is no unscoped read.
 //!
 //! Every change a terminal must see (catalog, price, stock) is appended to the
 //! tenant's change feed in the same transaction that makes it.
 
-mod interface;
 mod migrate;
 pub mod postgres;
-pub mod quarantine;
 mod sql;
 mod sqlite;
 mod traits;
@@ -69,15 +73,12 @@ impl DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
-pub use interface::Storage;
-pub use quarantine::QuarantineStorage;
 pub use traits::*;
 
-/// Every storage trait, for calling their methods on a [`DynStorage`] or a backend.
+/// Every storage trait, to bring their methods into scope wherever a
+/// [`DynStorage`] or a backend is used: `use crate::storage::prelude::*`.
 pub mod prelude {
     pub use super::traits::*;
-    pub use super::QuarantineStorage;
-    pub use super::Storage;
 }
 
 pub type DynStorage = Arc<dyn Storage>;

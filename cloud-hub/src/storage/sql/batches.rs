@@ -123,7 +123,6 @@ macro_rules! sql_batch_paths {
                 }
                 Ok(())
             }
-
         }
 
         #[async_trait::async_trait]

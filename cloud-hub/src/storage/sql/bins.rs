@@ -7,7 +7,6 @@ macro_rules! sql_bin_paths {
         use $crate::domain::bins::{Bin, SlottedItem};
 
         impl $storage {
-
             /// The store's bins (or one), by code, each with its items by SKU.
             pub(crate) async fn read_bins(&self, tenant: TenantId, store: StoreId, only: Option<&str>) -> DbResult<Vec<Bin>> {
                 self.store(tenant, store).await?;

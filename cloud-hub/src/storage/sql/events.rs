@@ -2,7 +2,8 @@
 //! transaction of the change they announce, numbered under the tenant row
 //! lock, and read back in order. Expanded inside `sql_storage!`.
 
-/// Implements the outbox writes and reads on `$storage`.
+/// Implements [`crate::storage::EventStorage`] on `$storage`, and the event
+/// writes every change makes.
 macro_rules! sql_event_paths {
     ($storage:ty) => {
         use $crate::domain::events::{EventPage, EventQuery, HubEvent, NewEvent};
@@ -114,7 +115,11 @@ macro_rules! sql_event_paths {
                 Ok(())
             }
 
-            pub(crate) async fn read_events(&self, tenant: TenantId, query: &EventQuery) -> DbResult<EventPage> {
+        }
+
+        #[async_trait::async_trait]
+        impl EventStorage for $storage {
+            async fn events(&self, tenant: TenantId, query: &EventQuery) -> DbResult<EventPage> {
                 // Everything up to the head has committed (numbers are taken
                 // under the tenant lock, held to commit), so a filtered reader
                 // may move its cursor to the head and skip what it filtered out.
@@ -175,6 +180,7 @@ macro_rules! sql_event_paths {
                 Ok(EventPage { events, next_after, has_more, head: head.max(0) as u64, floor: floor.max(0) as u64 })
             }
         }
+
     };
 }
 

@@ -82,39 +82,10 @@ fn chunk_by_work<T>(items: &[T], work: impl Fn(&T) -> usize, most: usize) -> Vec
     chunks
 }
 
-/// Implements the fact write and read paths on `$storage`.
+/// Implements [`crate::storage::FactStorage`] on `$storage`.
 macro_rules! sql_fact_paths {
     ($storage:ty) => {
         impl $storage {
-            /// Stores checked facts, each in a savepoint of its own, so a refused
-            /// one leaves no trace and never holds up the rest. The facts go in
-            /// transactions of bounded work ([`FACTS_WORK_PER_COMMIT`]): the
-            /// tenant's lock is held for one of them at a time, so five tills
-            /// draining big backlogs take turns instead of queueing behind a
-            /// whole upload each, and work done before a till gives up waiting
-            /// stays done (its retry finds those facts as duplicates). Past
-            /// [`UPLOAD_TIME_BUDGET`] it stops after the current run: the
-            /// outcomes are for a prefix of `facts`, and the rest wait for
-            /// the till's next upload.
-            async fn store_facts(
-                &self,
-                device: &DeviceIdentity,
-                facts: &[(Envelope<Fact>, String)],
-            ) -> DbResult<Vec<FactStored>> {
-                let started = std::time::Instant::now();
-                let mut outcomes = Vec::with_capacity(facts.len());
-                for chunk in $crate::storage::sql::facts::commit_chunks(facts) {
-                    let stored = self.store_fact_chunk(device, chunk).await?;
-                    if stored.contains(&FactStored::Accepted) {
-                        self.feed_changed();
-                    }
-                    outcomes.extend(stored);
-                    if started.elapsed() > $crate::storage::sql::facts::UPLOAD_TIME_BUDGET {
-                        break;
-                    }
-                }
-                Ok(outcomes)
-            }
 
             async fn store_fact_chunk(
                 &self,
@@ -190,18 +161,6 @@ macro_rules! sql_fact_paths {
                     .map(|(raw,)| serde_json::from_str(&raw).map_err(|e| DbError::Corrupt(format!("{table}: {e}"))))
                     .collect::<DbResult<Vec<_>>>()?;
                 Ok(Recorded::from_overfetch(items, page.limit))
-            }
-
-            async fn read_shift_closes(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<ShiftReport>> {
-                let page = self.read_kept_facts("shift_closes", tenant, store, page).await?;
-                let items = page.items
-                    .into_iter()
-                    .map(|envelope| match envelope.data {
-                        Fact::ShiftClosed(report) => Ok(report),
-                        _ => Err(DbError::Corrupt("a shift close holds another fact".into())),
-                    })
-                    .collect::<DbResult<Vec<_>>>()?;
-                Ok(Recorded { items, more: page.more })
             }
 
             /// Writes one sale and its movements inside `tx` (a savepoint).
@@ -344,18 +303,6 @@ macro_rules! sql_fact_paths {
                 Ok(if done.rows_affected() == 0 { FactStored::Duplicate } else { FactStored::Accepted })
             }
 
-            async fn read_audit_log(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<AuditEntry>> {
-                let page = self.read_kept_facts("audit_log", tenant, store, page).await?;
-                let items = page.items
-                    .into_iter()
-                    .map(|envelope| match envelope.data {
-                        Fact::Audit(entry) => Ok(entry),
-                        _ => Err(DbError::Corrupt("an audit row holds another fact".into())),
-                    })
-                    .collect::<DbResult<Vec<_>>>()?;
-                Ok(Recorded { items, more: page.more })
-            }
-
             /// Keeps a shift's Z report; idempotent by shift id.
             async fn insert_shift_close(
                 tx: &mut Tx<'_>,
@@ -379,7 +326,86 @@ macro_rules! sql_fact_paths {
                 .await?;
                 Ok(if done.rows_affected() == 0 { FactStored::Duplicate } else { FactStored::Accepted })
             }
+
         }
+
+        #[async_trait::async_trait]
+        impl FactStorage for $storage {
+            /// Stores checked facts, each in a savepoint of its own, so a refused
+            /// one leaves no trace and never holds up the rest. The facts go in
+            /// transactions of bounded work ([`FACTS_WORK_PER_COMMIT`]): the
+            /// tenant's lock is held for one of them at a time, so five tills
+            /// draining big backlogs take turns instead of queueing behind a
+            /// whole upload each, and work done before a till gives up waiting
+            /// stays done (its retry finds those facts as duplicates). Past
+            /// [`UPLOAD_TIME_BUDGET`] it stops after the current run: the
+            /// outcomes are for a prefix of `facts`, and the rest wait for
+            /// the till's next upload.
+            async fn accept_facts(
+                &self,
+                device: &DeviceIdentity,
+                facts: &[(Envelope<Fact>, String)],
+            ) -> DbResult<Vec<FactStored>> {
+                let started = std::time::Instant::now();
+                let mut outcomes = Vec::with_capacity(facts.len());
+                for chunk in $crate::storage::sql::facts::commit_chunks(facts) {
+                    let stored = self.store_fact_chunk(device, chunk).await?;
+                    if stored.contains(&FactStored::Accepted) {
+                        self.feed_changed();
+                    }
+                    outcomes.extend(stored);
+                    if started.elapsed() > $crate::storage::sql::facts::UPLOAD_TIME_BUDGET {
+                        break;
+                    }
+                }
+                Ok(outcomes)
+            }
+
+            async fn audit_log(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<AuditEntry>> {
+                let page = self.read_kept_facts("audit_log", tenant, store, page).await?;
+                let items = page.items
+                    .into_iter()
+                    .map(|envelope| match envelope.data {
+                        Fact::Audit(entry) => Ok(entry),
+                        _ => Err(DbError::Corrupt("an audit row holds another fact".into())),
+                    })
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded { items, more: page.more })
+            }
+
+            async fn shift_closes(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<ShiftReport>> {
+                let page = self.read_kept_facts("shift_closes", tenant, store, page).await?;
+                let items = page.items
+                    .into_iter()
+                    .map(|envelope| match envelope.data {
+                        Fact::ShiftClosed(report) => Ok(report),
+                        _ => Err(DbError::Corrupt("a shift close holds another fact".into())),
+                    })
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded { items, more: page.more })
+            }
+
+            /// The store's sales in the order they reached the hub.
+            async fn sales(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<SaleSummary>> {
+                self.check_cursor("sales", tenant, store, page).await?;
+                let rows: Vec<SaleRow> = sqlx::query_as(
+                    "SELECT id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms \
+                     FROM sales WHERE tenant_id = $1 AND store_id = $2 \
+                     AND ($3 IS NULL OR (received_at_ms, id) > \
+                          (SELECT received_at_ms, id FROM sales WHERE tenant_id = $1 AND id = $3)) \
+                     ORDER BY received_at_ms, id LIMIT $4",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(page.after)
+                .bind(i64::from(page.limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let items = rows.into_iter().map(sale_from_row).collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded::from_overfetch(items, page.limit))
+            }
+        }
+
     };
 }
 

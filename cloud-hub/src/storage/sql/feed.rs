@@ -1,11 +1,11 @@
-//! The change feed and the store documents at the hub, for both backends:
-//! reading a store's page of the feed after a cursor, pruning old changes, and
-//! one step of a device's document sync under the tenant lock. Expanded inside
-//! `sql_storage!`.
+//! The change feed at the hub, for both backends: reading a store's page of
+//! the feed after a cursor, pruning old changes, and a store's snapshot for a
+//! terminal starting from scratch. Expanded inside `sql_storage!`.
 
-/// Implements the feed and document queries on `$storage`.
+/// Implements [`crate::storage::FeedStorage`] on `$storage`; `$snapshot_isolation`
+/// is the statement that makes a snapshot's reads one consistent view.
 macro_rules! sql_feed_paths {
-    ($storage:ty) => {
+    ($storage:ty, $snapshot_isolation:expr) => {
         /// The per-tenant logs pruned to a length: tills' feed and HQ's events.
         #[derive(Clone, Copy)]
         enum PrunedLog {
@@ -14,88 +14,6 @@ macro_rules! sql_feed_paths {
         }
 
         impl $storage {
-            pub(crate) async fn exchange_document_in(
-                &self,
-                device: &DeviceIdentity,
-                purpose: DocPurpose,
-                step: DocStep,
-            ) -> DbResult<Option<Vec<u8>>> {
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, device.tenant_id).await?;
-                let doc: Option<(Vec<u8>,)> = sqlx::query_as(
-                    "SELECT doc FROM store_documents WHERE tenant_id = $1 AND store_id = $2 AND purpose = $3",
-                )
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.store_id.as_uuid())
-                .bind(purpose.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let state: Option<(Vec<u8>,)> = sqlx::query_as(
-                    "SELECT sync_state FROM document_peers WHERE tenant_id = $1 AND store_id = $2 AND purpose = $3 AND terminal_id = $4",
-                )
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.store_id.as_uuid())
-                .bind(purpose.as_str())
-                .bind(device.terminal_id.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let update = step(doc.map(|(d,)| d), state.map(|(s,)| s)).map_err(DbError::Invalid)?;
-                let now = now_ms();
-                if let Some(doc) = &update.doc {
-                    sqlx::query(
-                        "INSERT INTO store_documents (tenant_id, store_id, purpose, doc, updated_at_ms) VALUES ($1, $2, $3, $4, $5) \
-                         ON CONFLICT (tenant_id, store_id, purpose) DO UPDATE SET doc = excluded.doc, updated_at_ms = excluded.updated_at_ms",
-                    )
-                    .bind(device.tenant_id.as_uuid())
-                    .bind(device.store_id.as_uuid())
-                    .bind(purpose.as_str())
-                    .bind(doc)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    Self::append_change(&mut tx, device.tenant_id, Some(device.store_id), &ChangeBody::DocumentChanged { purpose }).await?;
-                }
-                sqlx::query(
-                    "INSERT INTO document_peers (tenant_id, store_id, purpose, terminal_id, sync_state, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (tenant_id, store_id, purpose, terminal_id) DO UPDATE SET sync_state = excluded.sync_state, updated_at_ms = excluded.updated_at_ms",
-                )
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.store_id.as_uuid())
-                .bind(purpose.as_str())
-                .bind(device.terminal_id.as_uuid())
-                .bind(&update.sync_state)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                if update.doc.is_some() {
-                    self.feed_changed();
-                }
-                Ok(update.reply)
-            }
-
-            pub(crate) async fn read_document(&self, tenant: TenantId, store: StoreId, purpose: DocPurpose) -> DbResult<Option<Vec<u8>>> {
-                self.store(tenant, store).await?;
-                let doc: Option<(Vec<u8>,)> = sqlx::query_as(
-                    "SELECT doc FROM store_documents WHERE tenant_id = $1 AND store_id = $2 AND purpose = $3",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(purpose.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(doc.map(|(d,)| d))
-            }
-
-            pub(crate) async fn prune_feed_to(&self, keep: u64) -> DbResult<u64> {
-                let keep = i64::try_from(keep).unwrap_or(i64::MAX);
-                let dropped = self.prune_log(PrunedLog::Feed, keep).await?;
-                let events = self.prune_log(PrunedLog::Events, keep).await?;
-                if events > 0 {
-                    tracing::info!(events, "events pruned");
-                }
-                Ok(dropped)
-            }
 
             /// Keeps each tenant's last `keep` entries of `log`. The floor is
             /// raised first, under the tenant lock, so a reader behind it is
@@ -132,7 +50,15 @@ macro_rules! sql_feed_paths {
                 Ok(dropped)
             }
 
-            pub(crate) async fn read_feed(&self, tenant: TenantId, store: StoreId, since: u64, limit: u32) -> DbResult<FeedPage> {
+        }
+
+        #[async_trait::async_trait]
+        impl FeedStorage for $storage {
+            fn watch_feed(&self) -> tokio::sync::watch::Receiver<u64> {
+                self.feed_tx.subscribe()
+            }
+
+            async fn feed(&self, tenant: TenantId, store: StoreId, since: u64, limit: u32) -> DbResult<FeedPage> {
                 let since = i64::try_from(since).map_err(|_| DbError::NotFound("feed position"))?;
                 // Read the head first: every change up to it has committed (the
                 // tenant row lock orders commits), so the query below sees them all.
@@ -171,7 +97,63 @@ macro_rules! sql_feed_paths {
                     .collect::<DbResult<Vec<_>>>()?;
                 Ok(FeedPage { protocol_version: PROTOCOL_VERSION, changes, next_cursor: next_cursor as u64, has_more })
             }
+
+            async fn prune_feed(&self, keep: u64) -> DbResult<u64> {
+                let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+                let dropped = self.prune_log(PrunedLog::Feed, keep).await?;
+                let events = self.prune_log(PrunedLog::Events, keep).await?;
+                if events > 0 {
+                    tracing::info!(events, "events pruned");
+                }
+                Ok(dropped)
+            }
+
+            /// The store at one feed sequence: variants, staff and positions
+            /// without the requesting terminal's own movements, read in one
+            /// consistent view.
+            async fn store_snapshot(&self, device: &DeviceIdentity) -> DbResult<StoreSnapshot> {
+                let mut tx = self.pool.begin().await?;
+                // One consistent view for the head and every row below it.
+                sqlx::query($snapshot_isolation).execute(&mut *tx).await?;
+                let (head,): (i64,) = sqlx::query_as("SELECT feed_seq FROM tenants WHERE id = $1")
+                    .bind(device.tenant_id.as_uuid())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let rows: Vec<VariantRow> = sqlx::query_as(&format!(
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.id"
+                ))
+                .bind(device.tenant_id.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                let variants = rows.into_iter().map(variant_from_row).collect::<DbResult<Vec<_>>>()?;
+                let positions: Vec<(Uuid, i64)> = sqlx::query_as(
+                    "SELECT p.variant_id, p.on_hand_milli - CAST(COALESCE((SELECT SUM(m.delta_milli) FROM stock_movements m \
+                       WHERE m.tenant_id = p.tenant_id AND m.store_id = p.store_id AND m.terminal_id = $3 AND m.variant_id = p.variant_id), 0) AS BIGINT) \
+                     FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 ORDER BY p.variant_id",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                let staff = Self::staff_of_store(&mut tx, device.tenant_id, device.store_id).await?;
+                let categories = Self::category_tree(&mut tx, device.tenant_id).await?;
+                let prices = Self::store_prices(&mut tx, device.tenant_id, device.store_id).await?;
+                tx.commit().await?;
+                Ok(StoreSnapshot {
+                    seq: head.max(0) as u64,
+                    variants,
+                    staff,
+                    categories,
+                    prices,
+                    positions: positions
+                        .into_iter()
+                        .map(|(v, q)| (VariantId::from_uuid(v), pos_shared::Qty::from_milli(q)))
+                        .collect(),
+                })
+            }
         }
+
     };
 }
 pub(crate) use sql_feed_paths;

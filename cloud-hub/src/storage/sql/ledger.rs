@@ -10,7 +10,6 @@ macro_rules! sql_ledger_paths {
         const CURSOR_REFUSED: &str = "cursor is not from this list: pass back a next_cursor as it came";
 
         impl $storage {
-
             async fn movement_in(tx: &mut Tx<'_>, tenant: TenantId, movement: &MovementRecord) -> DbResult<MovementOutcome> {
                 if !Self::variant_exists(tx, tenant, movement.variant_id).await? {
                     return Err(DbError::NotFound("variant"));
@@ -56,26 +55,6 @@ macro_rules! sql_ledger_paths {
                     Some(_) => Ok(()),
                     None => Err(DbError::InvalidField { field: "cursor", detail: CURSOR_REFUSED.into() }),
                 }
-            }
-
-            /// The store's sales in the order they reached the hub.
-            pub(crate) async fn read_sales(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<SaleSummary>> {
-                self.check_cursor("sales", tenant, store, page).await?;
-                let rows: Vec<SaleRow> = sqlx::query_as(
-                    "SELECT id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms \
-                     FROM sales WHERE tenant_id = $1 AND store_id = $2 \
-                     AND ($3 IS NULL OR (received_at_ms, id) > \
-                          (SELECT received_at_ms, id FROM sales WHERE tenant_id = $1 AND id = $3)) \
-                     ORDER BY received_at_ms, id LIMIT $4",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(page.after)
-                .bind(i64::from(page.limit) + 1)
-                .fetch_all(&self.pool)
-                .await?;
-                let items = rows.into_iter().map(sale_from_row).collect::<DbResult<Vec<_>>>()?;
-                Ok(Recorded::from_overfetch(items, page.limit))
             }
 
             /// The store's reorder points (or one item's), by SKU, with what is available now.

@@ -7,6 +7,7 @@
 pub(super) mod batches;
 pub(super) mod bins;
 pub(super) mod catalog;
+pub(super) mod documents;
 pub(super) mod events;
 pub(super) mod facts;
 pub(super) mod feed;
@@ -15,7 +16,6 @@ pub(super) mod prices;
 pub(super) mod quarantine;
 pub(super) mod reservations;
 pub(super) mod rows;
-pub(super) mod snapshot;
 pub(super) mod staff;
 pub(super) mod stores;
 pub(super) mod tenants;
@@ -27,7 +27,10 @@ pub(super) mod writes;
 
 pub(crate) use rows::*;
 
-/// Implements [`super::Storage`] for `$storage` (which has a `pool` of `$db`).
+/// Implements every storage trait, and so [`crate::storage::Storage`], for
+/// `$storage` (which has a `pool` of `$db`), by expanding each concept's macro
+/// into the backend's module; `$snapshot_isolation` is the statement that makes
+/// a snapshot's reads one consistent view.
 macro_rules! sql_storage {
     ($storage:ty, $db:ty, $snapshot_isolation:expr) => {
         use pos_shared::audit::AuditEntry;
@@ -75,96 +78,10 @@ macro_rules! sql_storage {
         $crate::storage::sql::bins::sql_bin_paths!($storage);
         $crate::storage::sql::stores::sql_store_paths!($storage);
         $crate::storage::sql::variants::sql_variant_paths!($storage);
-        $crate::storage::sql::feed::sql_feed_paths!($storage);
+        $crate::storage::sql::feed::sql_feed_paths!($storage, $snapshot_isolation);
+        $crate::storage::sql::documents::sql_document_paths!($storage);
         $crate::storage::sql::facts::sql_fact_paths!($storage);
         $crate::storage::sql::quarantine::sql_quarantine_paths!($storage);
-        $crate::storage::sql::snapshot::sql_snapshot_path!($storage, $snapshot_isolation);
-
-        #[async_trait::async_trait]
-        impl Storage for $storage {
-            fn watch_feed(&self) -> tokio::sync::watch::Receiver<u64> {
-                self.feed_tx.subscribe()
-            }
-
-            async fn events(
-                &self,
-                tenant: TenantId,
-                query: &$crate::domain::events::EventQuery,
-            ) -> DbResult<$crate::domain::events::EventPage> {
-                self.read_events(tenant, query).await
-            }
-
-            async fn exchange_document(
-                &self,
-                device: &DeviceIdentity,
-                purpose: DocPurpose,
-                step: DocStep,
-            ) -> DbResult<Option<Vec<u8>>> {
-                self.exchange_document_in(device, purpose, step).await
-            }
-
-            async fn document(
-                &self,
-                tenant: TenantId,
-                store: StoreId,
-                purpose: DocPurpose,
-            ) -> DbResult<Option<Vec<u8>>> {
-                self.read_document(tenant, store, purpose).await
-            }
-
-            async fn store_snapshot(&self, device: &DeviceIdentity) -> DbResult<StoreSnapshot> {
-                self.take_snapshot(device).await
-            }
-
-            async fn prune_feed(&self, keep: u64) -> DbResult<u64> {
-                self.prune_feed_to(keep).await
-            }
-
-            async fn feed(
-                &self,
-                tenant: TenantId,
-                store: StoreId,
-                since: u64,
-                limit: u32,
-            ) -> DbResult<FeedPage> {
-                self.read_feed(tenant, store, since, limit).await
-            }
-
-            async fn accept_facts(
-                &self,
-                device: &DeviceIdentity,
-                facts: &[(Envelope<Fact>, String)],
-            ) -> DbResult<Vec<FactStored>> {
-                self.store_facts(device, facts).await
-            }
-
-            async fn shift_closes(
-                &self,
-                tenant: TenantId,
-                store: StoreId,
-                page: RecordedPage,
-            ) -> DbResult<Recorded<ShiftReport>> {
-                self.read_shift_closes(tenant, store, page).await
-            }
-
-            async fn audit_log(
-                &self,
-                tenant: TenantId,
-                store: StoreId,
-                page: RecordedPage,
-            ) -> DbResult<Recorded<AuditEntry>> {
-                self.read_audit_log(tenant, store, page).await
-            }
-
-            async fn sales(
-                &self,
-                tenant: TenantId,
-                store: StoreId,
-                page: RecordedPage,
-            ) -> DbResult<Recorded<SaleSummary>> {
-                self.read_sales(tenant, store, page).await
-            }
-        }
     };
 }
 pub(crate) use sql_storage;

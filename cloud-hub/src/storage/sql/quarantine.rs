@@ -1,11 +1,10 @@
 //! The quarantine at the hub, for both backends. Expanded inside
 //! `sql_storage!`.
 
-/// Implements [`super::quarantine::QuarantineStorage`] on `$storage`.
+/// Implements [`crate::storage::QuarantineStorage`] on `$storage`.
 macro_rules! sql_quarantine_paths {
     ($storage:ty) => {
         use $crate::domain::quarantine::{QuarantineEntry, QuarantineFilter, QuarantineStatus};
-        use $crate::storage::quarantine::QuarantineStorage;
         use pos_shared::sync::{QuarantineAction, QuarantineInstruction, QuarantinedFact};
 
         type QuarantineRow = (Uuid, Uuid, Uuid, String, String, i64, i64, i64, String, i64, i64, Option<String>, Option<i64>, Option<String>, String);

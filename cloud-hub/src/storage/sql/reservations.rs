@@ -66,7 +66,6 @@ macro_rules! sql_reservation_paths {
                 .await?;
                 Ok(available)
             }
-
         }
 
         #[async_trait::async_trait]

@@ -15,7 +15,6 @@ macro_rules! sql_store_paths {
         );
 
         impl $storage {
-
             pub(crate) fn store_from_row((id, code, name, currency, status, hours, kind): StoreRow) -> DbResult<Store> {
                 let status = StoreStatus::parse(&status)
                     .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
@@ -27,7 +26,6 @@ macro_rules! sql_store_paths {
                     .map_err(|e| DbError::Corrupt(format!("store {id}: hours: {e}")))?;
                 Ok(Store { id: StoreId::from_uuid(id), code, name, currency, kind, status, hours })
             }
-
         }
 
         #[async_trait::async_trait]

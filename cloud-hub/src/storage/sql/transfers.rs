@@ -116,7 +116,6 @@ macro_rules! sql_transfer_paths {
                 Self::emit_event(tx, tenant, $crate::domain::events::by_hub(event_type, Some(store), data)).await?;
                 Ok(transfer)
             }
-
         }
 
         #[async_trait::async_trait]

@@ -6,9 +6,60 @@
 mod access;
 mod catalog;
 mod stock;
+mod sync;
 
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
 pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
 pub use stock::{
     BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
 };
+pub use sync::{DocumentStorage, EventStorage, FactStorage, FeedStorage, QuarantineStorage};
+
+/// Everything the hub stores, one backend: the union of the traits above.
+/// The HTTP layer and the background tasks hold it as a
+/// [`super::DynStorage`].
+pub trait Storage:
+    TenantStorage
+    + UserStorage
+    + StaffStorage
+    + TerminalStorage
+    + CatalogStorage
+    + VariantStorage
+    + PriceStorage
+    + StoreStorage
+    + LedgerStorage
+    + TransferStorage
+    + ReservationStorage
+    + BatchStorage
+    + BinStorage
+    + FeedStorage
+    + DocumentStorage
+    + FactStorage
+    + EventStorage
+    + QuarantineStorage
+    + 'static
+{
+}
+
+impl<T> Storage for T where
+    T: TenantStorage
+        + UserStorage
+        + StaffStorage
+        + TerminalStorage
+        + CatalogStorage
+        + VariantStorage
+        + PriceStorage
+        + StoreStorage
+        + LedgerStorage
+        + TransferStorage
+        + ReservationStorage
+        + BatchStorage
+        + BinStorage
+        + FeedStorage
+        + DocumentStorage
+        + FactStorage
+        + EventStorage
+        + QuarantineStorage
+        + 'static
+{
+}
