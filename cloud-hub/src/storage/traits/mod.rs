@@ -15,51 +15,39 @@ pub use stock::{
 };
 pub use sync::{DocumentStorage, EventStorage, FactStorage, FeedStorage, QuarantineStorage};
 
-/// Everything the hub stores, one backend: the union of the traits above.
-/// The HTTP layer and the background tasks hold it as a
-/// [`super::DynStorage`].
-pub trait Storage:
-    TenantStorage
-    + UserStorage
-    + StaffStorage
-    + TerminalStorage
-    + CatalogStorage
-    + VariantStorage
-    + PriceStorage
-    + StoreStorage
-    + LedgerStorage
-    + TransferStorage
-    + ReservationStorage
-    + BatchStorage
-    + BinStorage
-    + FeedStorage
-    + DocumentStorage
-    + FactStorage
-    + EventStorage
-    + QuarantineStorage
-    + 'static
-{
+/// Declares [`Storage`] as the union of the given traits, with the blanket
+/// impl that makes every type implementing them all a `Storage`: one list
+/// for both.
+macro_rules! union_of {
+    ($(#[$doc:meta])* $name:ident: $($part:ident),+ $(,)?) => {
+        $(#[$doc])*
+        pub trait $name: $($part +)+ 'static {}
+
+        impl<T: $($part +)+ 'static> $name for T {}
+    };
 }
 
-impl<T> Storage for T where
-    T: TenantStorage
-        + UserStorage
-        + StaffStorage
-        + TerminalStorage
-        + CatalogStorage
-        + VariantStorage
-        + PriceStorage
-        + StoreStorage
-        + LedgerStorage
-        + TransferStorage
-        + ReservationStorage
-        + BatchStorage
-        + BinStorage
-        + FeedStorage
-        + DocumentStorage
-        + FactStorage
-        + EventStorage
-        + QuarantineStorage
-        + 'static
-{
+union_of! {
+    /// Everything the hub stores, one backend: the union of the traits above.
+    /// The HTTP layer and the background tasks hold it as a
+    /// [`super::DynStorage`].
+    Storage:
+    TenantStorage,
+    UserStorage,
+    StaffStorage,
+    TerminalStorage,
+    CatalogStorage,
+    VariantStorage,
+    PriceStorage,
+    StoreStorage,
+    LedgerStorage,
+    TransferStorage,
+    ReservationStorage,
+    BatchStorage,
+    BinStorage,
+    FeedStorage,
+    DocumentStorage,
+    FactStorage,
+    EventStorage,
+    QuarantineStorage,
 }
