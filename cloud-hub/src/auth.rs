@@ -5,9 +5,10 @@
 //! the database does not let anyone act as HQ or as a till. The extractors turn a
 //! bearer token into the tenant or device it belongs to, or a 401 problem.
 
+use crate::domain::stores::DeviceIdentity;
 use crate::http::AppState;
 use crate::roles::{need_for, store_in_path, Grant};
-use crate::storage::{DbError, DeviceIdentity};
+use crate::storage::DbError;
 use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;

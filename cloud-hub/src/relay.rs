@@ -9,7 +9,7 @@
 //! document is stored in Automerge's compacted save format, which is also what
 //! the JavaScript library loads.
 
-use crate::storage::{DocStep, DocUpdate};
+use crate::domain::sync::{DocStep, DocUpdate};
 use automerge::sync::{self, SyncDoc};
 use automerge::AutoCommit;
 

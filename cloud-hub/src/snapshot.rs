@@ -5,7 +5,7 @@
 //! while the terminal downloads it, and served with byte ranges, so a download
 //! cut half-way resumes where it stopped instead of starting again.
 
-use crate::storage::StoreSnapshot;
+use crate::domain::sync::StoreSnapshot;
 use axum::body::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;

@@ -194,7 +194,7 @@ async fn announce_expiring_batches(
 ) {
     loop {
         let today = time::OffsetDateTime::now_utc().date();
-        let cutoff = storage::batches::expiry_cutoff(today, warn_days);
+        let cutoff = crate::domain::batches::expiry_cutoff(today, warn_days);
         match storage.announce_expiring_batches(&cutoff).await {
             Ok(0) => {}
             Ok(announced) => tracing::info!(announced, %cutoff, "batches announced as expiring"),

@@ -14,7 +14,8 @@
 //! - stock movements recorded one by one (ledger row, position, feed change,
 //!   under the tenant lock) next to single-row INSERTs.
 
-use cloud_hub::storage::{self, NewStore};
+use cloud_hub::domain::stores::NewStore;
+use cloud_hub::storage;
 use pos_shared::sync::{MovementReason, MovementRecord};
 use pos_shared::{MovementId, Qty, StoreId, Timestamp, VariantId};
 use std::time::{Duration, Instant};
@@ -106,7 +107,7 @@ async fn run() {
                 code: "BLR-01".into(),
                 name: "Indiranagar".into(),
                 currency: pos_shared::Currency::parse("INR").expect("INR"),
-                kind: cloud_hub::storage::StoreKind::DarkStore,
+                kind: cloud_hub::domain::stores::StoreKind::DarkStore,
             },
         )
         .await

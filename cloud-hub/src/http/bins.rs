@@ -5,7 +5,7 @@
 use super::openapi::{Conflict, NotFound, Refused};
 use super::{required_text, AppState};
 use crate::auth::Hq;
-use crate::storage::bins::{normalize_bin, Bin};
+use crate::domain::bins::{normalize_bin, Bin};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

@@ -4,8 +4,8 @@
 use super::openapi::{NotFound, Refused};
 use super::{path_id, query_error, AppState};
 use crate::auth::Hq;
-use crate::storage::catalog_list::{CatalogQuery, CatalogSort};
-use crate::storage::versions::ItemVersion;
+use crate::domain::catalog::ItemVersion;
+use crate::domain::catalog::{CatalogQuery, CatalogSort};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;

@@ -6,7 +6,7 @@
 use super::openapi::{NotFound, Refused};
 use super::{query_error, AppState};
 use crate::auth::Hq;
-use crate::storage::events::{EventPage, EventQuery, HubEvent};
+use crate::domain::events::{EventPage, EventQuery, HubEvent};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;

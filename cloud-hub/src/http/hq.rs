@@ -7,10 +7,9 @@ use super::openapi::{Conflict, NotFound, Refused};
 use super::paging::{PageParams, Paged};
 use super::{required_text, AppState};
 use crate::auth::{hash_secret, new_enrollment_code, normalize_code, Hq};
-use crate::storage::{
-    NewProduct, NewStore, NewTerminal, NewVariant, Position, Product, SaleSummary, Store, Terminal,
-    TerminalStatus,
-};
+use crate::domain::catalog::{NewProduct, NewVariant, Product};
+use crate::domain::ledger::{Position, SaleSummary};
+use crate::domain::stores::{NewStore, NewTerminal, Store, Terminal, TerminalStatus};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -50,7 +49,7 @@ struct NewStoreBody {
     currency: Option<Currency>,
     /// `store` (default) or `dark_store`.
     #[serde(default)]
-    kind: crate::storage::StoreKind,
+    kind: crate::domain::stores::StoreKind,
 }
 
 /// Opens a store or dark store (owner only); codes are unique in the tenant.

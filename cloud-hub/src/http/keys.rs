@@ -4,8 +4,8 @@
 use super::openapi::{Conflict, NotFound, Refused};
 use super::{required_text, AppState};
 use crate::auth::{hash_secret, new_secret, Hq};
+use crate::domain::access::{ApiKeyInfo, NewApiKey};
 use crate::roles::Role;
-use crate::storage::{ApiKeyInfo, NewApiKey};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

@@ -3,7 +3,7 @@
 //! `?limit=&cursor=` in, `{items, next_cursor}` out. The cursor is the last item's id: opaque to callers,
 //! stable while items are added.
 
-use crate::storage::{Recorded, RecordedPage};
+use crate::domain::ledger::{Recorded, RecordedPage};
 use pos_shared::http::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -5,7 +5,7 @@
 use super::openapi::{Conflict, NotFound, Refused};
 use super::{instant_param, query_error, AppState};
 use crate::auth::Hq;
-use crate::storage::EffectivePrice;
+use crate::domain::catalog::EffectivePrice;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

@@ -6,7 +6,7 @@
 use super::openapi::{Conflict, NotFound, Refused};
 use super::{path_id, query_error, AppState};
 use crate::auth::{Device, Hq};
-use crate::storage::quarantine::{QuarantineEntry, QuarantineFilter, QuarantineStatus};
+use crate::domain::quarantine::{QuarantineEntry, QuarantineFilter, QuarantineStatus};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;

@@ -6,8 +6,8 @@
 use super::openapi::{NotFound, Refused};
 use super::AppState;
 use crate::auth::Hq;
-use crate::storage::batches::BatchLine;
-use crate::storage::orderability::ReorderLine;
+use crate::domain::batches::BatchLine;
+use crate::domain::orderability::ReorderLine;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

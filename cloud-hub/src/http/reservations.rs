@@ -5,7 +5,7 @@
 use super::openapi::{Conflict, NotFound, Refused};
 use super::{required_text, AppState};
 use crate::auth::Hq;
-use crate::storage::reservations::{NewReservation, Reservation, ReservationOutcome, Settlement};
+use crate::domain::reservations::{NewReservation, Reservation, ReservationOutcome, Settlement};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

@@ -6,7 +6,7 @@
 use super::openapi::{Conflict, NotFound, Refused};
 use super::{required_text, AppState};
 use crate::auth::Hq;
-use crate::storage::NewStaff;
+use crate::domain::stores::NewStaff;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

@@ -5,7 +5,7 @@
 use super::openapi::{Conflict, NotFound, Refused};
 use super::{bulk_error, AppState};
 use crate::auth::Hq;
-use crate::storage::MovementOutcome;
+use crate::domain::ledger::MovementOutcome;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

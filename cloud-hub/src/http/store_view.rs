@@ -5,9 +5,9 @@
 use super::openapi::{NotFound, Refused};
 use super::{instant_param, query_error, required_text, AppState};
 use crate::auth::Hq;
-use crate::storage::hours::OpeningHours;
-use crate::storage::orderability::{CatalogView, StoreStatus};
-use crate::storage::Store;
+use crate::domain::hours::OpeningHours;
+use crate::domain::orderability::{CatalogView, StoreStatus};
+use crate::domain::stores::Store;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;

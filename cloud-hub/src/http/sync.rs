@@ -8,7 +8,9 @@
 use super::openapi::{NotFound, Refused};
 use super::{query_error, AppState};
 use crate::auth::{hash_secret, new_secret, normalize_code, Device};
-use crate::storage::{DbError, DeviceIdentity, FactStored, TerminalReport};
+use crate::domain::stores::{DeviceIdentity, TerminalReport};
+use crate::domain::sync::FactStored;
+use crate::storage::DbError;
 use crate::{relay, snapshot};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};

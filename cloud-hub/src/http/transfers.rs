@@ -7,7 +7,7 @@ use super::openapi::{Conflict, NotFound, Refused};
 use super::paging::{PageParams, Paged};
 use super::AppState;
 use crate::auth::Hq;
-use crate::storage::transfers::{NewTransfer, Transfer, TransferOutcome};
+use crate::domain::transfers::{NewTransfer, Transfer, TransferOutcome};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

@@ -7,8 +7,8 @@
 use super::openapi::{Conflict, NotFound, Refused};
 use super::{required_text, AppState};
 use crate::auth::{hash_secret, new_secret, Hq};
+use crate::domain::access::{Invitation, NewUser, UserInfo, UserPatch};
 use crate::roles::Role;
-use crate::storage::{Invitation, NewUser, UserInfo, UserPatch};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

@@ -4,7 +4,8 @@
 use super::openapi::{Conflict, NotFound, Refused};
 use super::{required_text, AppState};
 use crate::auth::Hq;
-use crate::storage::{DbError, VariantPatch};
+use crate::domain::catalog::VariantPatch;
+use crate::storage::DbError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

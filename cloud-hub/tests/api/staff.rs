@@ -4,7 +4,7 @@
 use crate::feed::{snapshot_get, snapshot_lines};
 use crate::helpers::*;
 use crate::on_both_backends;
-use cloud_hub::storage::NewStaff;
+use cloud_hub::domain::stores::NewStaff;
 use pos_shared::staff::{legacy_hash_pin, Role, StaffRecord};
 use pos_shared::{StoreId, TenantId};
 use reqwest::StatusCode;

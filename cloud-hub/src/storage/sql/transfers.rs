@@ -1,15 +1,12 @@
-//! The stock ledger's reads and the transfers between stores, for both
-//! backends. A transfer writes its movements through the same path as every
-//! movement (positions, feed, events, orderability), in one transaction with
-//! the transfer's own row. Expanded inside `sql_storage!`.
+//! Transfers between stores at the hub, for both backends. A transfer writes
+//! its movements through the same path as every movement (positions, feed,
+//! events, orderability), in one transaction with the transfer's own row and
+//! the batches it took. Expanded inside `sql_storage!`.
 
-/// Implements the ledger and transfer queries on `$storage`.
-macro_rules! sql_ledger_paths {
+/// Implements [`crate::storage::TransferStorage`] on `$storage`.
+macro_rules! sql_transfer_paths {
     ($storage:ty) => {
-        use $crate::storage::orderability::ReorderLine;
-        use $crate::storage::transfers::{allot_arrivals, NewTransfer, Transfer, TransferBatch, TransferOutcome, TransferState};
-
-        const CURSOR_REFUSED: &str = "cursor is not from this list: pass back a next_cursor as it came";
+        use $crate::domain::transfers::{allot_arrivals, NewTransfer, Transfer, TransferBatch, TransferOutcome, TransferState};
 
         type TransferRow = (Uuid, Uuid, Uuid, Uuid, i64, String, String, i64, Option<i64>, Option<i64>);
         const TRANSFER_COLUMNS: &str = "id, from_store_id, to_store_id, variant_id, qty_milli, note, state, \
@@ -46,112 +43,6 @@ macro_rules! sql_ledger_paths {
         }
 
         impl $storage {
-            /// Records HQ's movements at one store in one transaction: all of
-            /// them or, if any is refused, none (the error says which). A
-            /// replay (the same id and movement) is a duplicate, not an error.
-            pub(crate) async fn write_movements(&self, tenant: TenantId, store: StoreId, movements: &[MovementRecord]) -> DbResult<Vec<MovementOutcome>> {
-                self.store(tenant, store).await?;
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
-                let mut outcomes = Vec::with_capacity(movements.len());
-                for (index, movement) in movements.iter().enumerate() {
-                    let outcome = Self::movement_in(&mut tx, tenant, movement)
-                        .await
-                        .map_err(|e| DbError::AtItem { index, error: Box::new(e) })?;
-                    outcomes.push(outcome);
-                }
-                tx.commit().await?;
-                self.feed_changed();
-                Ok(outcomes)
-            }
-
-            async fn movement_in(tx: &mut Tx<'_>, tenant: TenantId, movement: &MovementRecord) -> DbResult<MovementOutcome> {
-                if !Self::variant_exists(tx, tenant, movement.variant_id).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
-                Self::check_unit(tx, tenant, movement.variant_id, movement.delta, "delta").await?;
-                let outcome = Self::apply_movement(tx, tenant, movement).await?;
-                if outcome == MovementOutcome::Duplicate {
-                    // A replay is the same movement; the same id on anything
-                    // else is a caller's bug that must not pass as a replay.
-                    let stored: Option<(Uuid, Uuid, i64, String)> = sqlx::query_as(
-                        "SELECT store_id, variant_id, delta_milli, reason FROM stock_movements WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant.as_uuid())
-                    .bind(movement.movement_id.as_uuid())
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                    let same = stored.is_some_and(|(store, variant, delta, reason)| {
-                        store == movement.store_id.as_uuid()
-                            && variant == movement.variant_id.as_uuid()
-                            && delta == movement.delta.milli()
-                            && reason == movement.reason.as_str()
-                    });
-                    if !same {
-                        return Err(DbError::Conflict("movement_id reused".into()));
-                    }
-                }
-                Ok(outcome)
-            }
-
-            /// Refuses a cursor that is not an item of the store's `table`.
-            pub(crate) async fn check_cursor(&self, table: &str, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<()> {
-                self.store(tenant, store).await?;
-                let Some(after) = page.after else { return Ok(()) };
-                let found: Option<(Uuid,)> = sqlx::query_as(&format!(
-                    "SELECT id FROM {table} WHERE tenant_id = $1 AND store_id = $2 AND id = $3"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(after)
-                .fetch_optional(&self.pool)
-                .await?;
-                match found {
-                    Some(_) => Ok(()),
-                    None => Err(DbError::InvalidField { field: "cursor", detail: CURSOR_REFUSED.into() }),
-                }
-            }
-
-            /// The store's ledger in the order the hub recorded it (its clock,
-            /// not the tills'), so a reader paging forward misses nothing new.
-            pub(crate) async fn read_movements(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<MovementRecord>> {
-                self.check_cursor("stock_movements", tenant, store, page).await?;
-                let rows: Vec<MovementRow> = sqlx::query_as(&format!(
-                    "SELECT {MOVEMENT_COLUMNS} FROM stock_movements WHERE tenant_id = $1 AND store_id = $2 \
-                     AND ($3 IS NULL OR (recorded_at_ms, id) > \
-                          (SELECT recorded_at_ms, id FROM stock_movements WHERE tenant_id = $1 AND id = $3)) \
-                     ORDER BY recorded_at_ms, id LIMIT $4"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(page.after)
-                .bind(i64::from(page.limit) + 1)
-                .fetch_all(&self.pool)
-                .await?;
-                let items = rows.into_iter().map(movement_from_row).collect::<DbResult<Vec<_>>>()?;
-                Ok(Recorded::from_overfetch(items, page.limit))
-            }
-
-            /// The store's sales in the order they reached the hub.
-            pub(crate) async fn read_sales(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<SaleSummary>> {
-                self.check_cursor("sales", tenant, store, page).await?;
-                let rows: Vec<SaleRow> = sqlx::query_as(
-                    "SELECT id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms \
-                     FROM sales WHERE tenant_id = $1 AND store_id = $2 \
-                     AND ($3 IS NULL OR (received_at_ms, id) > \
-                          (SELECT received_at_ms, id FROM sales WHERE tenant_id = $1 AND id = $3)) \
-                     ORDER BY received_at_ms, id LIMIT $4",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(page.after)
-                .bind(i64::from(page.limit) + 1)
-                .fetch_all(&self.pool)
-                .await?;
-                let items = rows.into_iter().map(sale_from_row).collect::<DbResult<Vec<_>>>()?;
-                Ok(Recorded::from_overfetch(items, page.limit))
-            }
-
             async fn transfer_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<Option<Transfer>> {
                 let row: Option<TransferRow> = sqlx::query_as(&format!(
                     "SELECT {TRANSFER_COLUMNS} FROM stock_transfers WHERE tenant_id = $1 AND id = $2"
@@ -222,11 +113,14 @@ macro_rules! sql_ledger_paths {
                     TransferState::Received => transfer.to_store_id,
                 };
                 let data = serde_json::to_value(&transfer).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                Self::emit_event(tx, tenant, $crate::storage::events::by_hub(event_type, Some(store), data)).await?;
+                Self::emit_event(tx, tenant, $crate::domain::events::by_hub(event_type, Some(store), data)).await?;
                 Ok(transfer)
             }
+        }
 
-            pub(crate) async fn dispatch(&self, tenant: TenantId, new: &NewTransfer) -> DbResult<TransferOutcome> {
+        #[async_trait::async_trait]
+        impl TransferStorage for $storage {
+            async fn dispatch_transfer(&self, tenant: TenantId, new: &NewTransfer) -> DbResult<TransferOutcome> {
                 self.store(tenant, new.from_store_id).await?;
                 self.store(tenant, new.to_store_id)
                     .await
@@ -298,7 +192,7 @@ macro_rules! sql_ledger_paths {
 
             /// Records what arrived (all that was sent when `received` is
             /// `None`); receiving again with the same quantity changes nothing.
-            pub(crate) async fn receive(&self, tenant: TenantId, id: Uuid, received: Option<Qty>) -> DbResult<Transfer> {
+            async fn receive_transfer(&self, tenant: TenantId, id: Uuid, received: Option<Qty>) -> DbResult<Transfer> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let transfer = Self::transfer_in(&mut tx, tenant, id)
@@ -360,99 +254,15 @@ macro_rules! sql_ledger_paths {
                 Ok(transfer)
             }
 
-            pub(crate) async fn read_transfer(&self, tenant: TenantId, id: Uuid) -> DbResult<Transfer> {
+            async fn transfer(&self, tenant: TenantId, id: Uuid) -> DbResult<Transfer> {
                 let mut tx = self.pool.begin().await?;
                 let transfer = Self::transfer_in(&mut tx, tenant, id).await?;
                 tx.commit().await?;
                 transfer.ok_or(DbError::NotFound("transfer"))
             }
 
-            /// Sets (or with `None` clears) an item's reorder point at a store;
-            /// a point at or above what is available raises the alert at once.
-            pub(crate) async fn write_reorder_point(
-                &self,
-                tenant: TenantId,
-                store: StoreId,
-                variant: VariantId,
-                point: Option<Qty>,
-            ) -> DbResult<Option<ReorderLine>> {
-                self.store(tenant, store).await?;
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
-                if !Self::variant_live(&mut tx, tenant, variant).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
-                let now = now_ms();
-                let before = Self::order_state(&mut tx, tenant, store, variant, now).await?;
-                match point {
-                    Some(p) => {
-                        sqlx::query(
-                            "INSERT INTO reorder_points (tenant_id, store_id, variant_id, point_milli, updated_at_ms) VALUES ($1, $2, $3, $4, $5) \
-                             ON CONFLICT (tenant_id, store_id, variant_id) DO UPDATE SET point_milli = excluded.point_milli, updated_at_ms = excluded.updated_at_ms",
-                        )
-                        .bind(tenant.as_uuid())
-                        .bind(store.as_uuid())
-                        .bind(variant.as_uuid())
-                        .bind(p.milli())
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    None => {
-                        sqlx::query("DELETE FROM reorder_points WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3")
-                            .bind(tenant.as_uuid())
-                            .bind(store.as_uuid())
-                            .bind(variant.as_uuid())
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                }
-                let reset = |s: OrderState| OrderState { reorder_point_milli: point.map(|p| p.milli()), ..s };
-                Self::emit_flip(&mut tx, tenant, before, reset, store, variant).await?;
-                tx.commit().await?;
-                self.feed_changed();
-                Ok(self.read_reorder_points(tenant, store, Some(variant)).await?.pop())
-            }
-
-            /// The store's reorder points (or one item's), by SKU, with what is available now.
-            pub(crate) async fn read_reorder_points(
-                &self,
-                tenant: TenantId,
-                store: StoreId,
-                only: Option<VariantId>,
-            ) -> DbResult<Vec<ReorderLine>> {
-                self.store(tenant, store).await?;
-                let rows: Vec<(Uuid, String, String, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT r.variant_id, v.sku, v.name, r.point_milli, COALESCE(p.on_hand_milli, 0), COALESCE(h.held, 0) \
-                     FROM reorder_points r \
-                     JOIN variants v ON v.tenant_id = r.tenant_id AND v.id = r.variant_id AND v.deleted_at_ms IS NULL \
-                     LEFT JOIN stock_positions p ON p.tenant_id = r.tenant_id AND p.store_id = r.store_id AND p.variant_id = r.variant_id \
-                     LEFT JOIN (SELECT variant_id, CAST(SUM(qty_milli) AS BIGINT) AS held FROM stock_reservations \
-                                WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $3 GROUP BY variant_id) h \
-                            ON h.variant_id = r.variant_id \
-                     WHERE r.tenant_id = $1 AND r.store_id = $2 AND ($4 IS NULL OR r.variant_id = $4) ORDER BY v.sku",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(now_ms())
-                .bind(only.map(|v| v.as_uuid()))
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(variant, sku, name, point, on_hand, held)| ReorderLine {
-                        variant_id: VariantId::from_uuid(variant),
-                        sku,
-                        name,
-                        reorder_point: Qty::from_milli(point),
-                        available: Qty::from_milli(on_hand - held),
-                        low: on_hand - held <= point,
-                    })
-                    .collect())
-            }
-
             /// The store's transfers either way, in the order they were dispatched.
-            pub(crate) async fn read_transfers(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<Transfer>> {
+            async fn transfers(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<Transfer>> {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
                 if let Some(after) = page.after {
@@ -508,7 +318,8 @@ macro_rules! sql_ledger_paths {
                 Ok(page)
             }
         }
+
     };
 }
 
-pub(crate) use sql_ledger_paths;
+pub(crate) use sql_transfer_paths;

@@ -4,7 +4,7 @@
 //! tombstone. The data steps a migration leaves for startup (which edit
 //! variants the same way) live here too. Expanded inside `sql_storage!`.
 
-/// Implements the variant edits on `$storage`.
+/// Implements [`crate::storage::VariantStorage`] on `$storage`.
 macro_rules! sql_variant_paths {
     ($storage:ty) => {
         impl $storage {
@@ -29,110 +29,6 @@ macro_rules! sql_variant_paths {
                         .fetch_one(&mut **tx)
                         .await?;
                 Ok((record, brand))
-            }
-
-            pub(crate) async fn write_variant_patch(
-                &self,
-                tenant: TenantId,
-                based_on: &VariantRecord,
-                patch: &VariantPatch,
-            ) -> DbResult<VariantRecord> {
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
-                let (current, brand_id) = Self::live_variant(&mut tx, tenant, based_on.variant_id).await?;
-                if current != *based_on {
-                    return Err(DbError::State {
-                        field: "variant_id",
-                        detail: "the variant changed while this edit was checked; send it again".into(),
-                    });
-                }
-                let mut next = current.clone();
-                if let Some(name) = &patch.name {
-                    next.name = name.clone();
-                }
-                if let Some(sku) = &patch.sku {
-                    next.sku = sku.clone();
-                }
-                if let Some(barcode) = &patch.barcode {
-                    next.barcode = barcode.clone();
-                }
-                if let Some(codes) = &patch.extra_barcodes {
-                    next.placement.extra_barcodes = codes.clone();
-                }
-                if let Some(tax) = &patch.tax {
-                    next.tax = tax.clone();
-                }
-                if let Some(groups) = &patch.modifiers {
-                    next.modifiers = groups.clone();
-                }
-                if let Some(key) = patch.quick_key {
-                    next.placement.quick_key = key;
-                }
-                if let Some(synonyms) = &patch.synonyms {
-                    next.placement.synonyms = synonyms.clone();
-                }
-                let brand_id = match patch.brand {
-                    Some(Some(brand)) => {
-                        next.placement.brand = Some(Self::brand_name(&mut tx, tenant, brand).await?);
-                        Some(brand.as_uuid())
-                    }
-                    Some(None) => {
-                        next.placement.brand = None;
-                        None
-                    }
-                    None => brand_id,
-                };
-                if let Some(category) = patch.category {
-                    if let Some(c) = category {
-                        Self::category_in(&mut tx, tenant, c).await?.ok_or_else(|| DbError::InvalidField {
-                            field: "category_id",
-                            detail: format!("no category {c}"),
-                        })?;
-                    }
-                    next.placement.category_id = category;
-                }
-                if let Some(details) = &patch.details {
-                    next.details = details.clone();
-                }
-                sqlx::query(
-                    "UPDATE variants SET name = $3, sku = $4, gtin = $5, tax_rate_bp = $6, tax_inclusive = $7, hsn = $8, \
-                     modifiers = $9, brand_id = $10, category_id = $11, synonyms = $12, extra_barcodes = $13, quick_key = $14, \
-                     updated_at_ms = $15, details = $16 WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(tenant.as_uuid())
-                .bind(next.variant_id.as_uuid())
-                .bind(&next.name)
-                .bind(&next.sku)
-                .bind(next.barcode.as_str())
-                .bind(next.tax.as_ref().map(|t| t.rate_bp as i32))
-                .bind(next.tax.as_ref().map(|t| t.inclusive))
-                .bind(next.tax.as_ref().and_then(|t| t.hsn.clone()))
-                .bind(json_column(&next.modifiers)?)
-                .bind(brand_id)
-                .bind(next.placement.category_id.map(|c| c.as_uuid()))
-                .bind(json_column(&next.placement.synonyms)?)
-                .bind(json_column(&next.placement.extra_barcodes)?)
-                .bind(next.placement.quick_key.map(i32::from))
-                .bind(now_ms())
-                .bind($crate::storage::sql::details_column(&next.details)?)
-                .execute(&mut *tx)
-                .await
-                .map_err(DbError::from_sqlx)?;
-                sqlx::query("DELETE FROM variant_barcodes WHERE tenant_id = $1 AND variant_id = $2")
-                    .bind(tenant.as_uuid())
-                    .bind(next.variant_id.as_uuid())
-                    .execute(&mut *tx)
-                    .await?;
-                Self::claim_barcodes(&mut tx, tenant, &next).await?;
-                // An edit that leaves the variant as it was is no change.
-                if !Self::record_version(&mut tx, tenant, &next).await? {
-                    tx.rollback().await?;
-                    return Ok(current);
-                }
-                Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(next.clone())).await?;
-                tx.commit().await?;
-                self.feed_changed();
-                Ok(next)
             }
 
             /// Runs the data steps migrations left pending in `hub_data_steps`,
@@ -242,6 +138,129 @@ macro_rules! sql_variant_paths {
                 Ok(Some(()))
             }
         }
+
+        #[async_trait::async_trait]
+        impl VariantStorage for $storage {
+            async fn update_variant(
+                &self,
+                tenant: TenantId,
+                based_on: &VariantRecord,
+                patch: &VariantPatch,
+            ) -> DbResult<VariantRecord> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let (current, brand_id) = Self::live_variant(&mut tx, tenant, based_on.variant_id).await?;
+                if current != *based_on {
+                    return Err(DbError::State {
+                        field: "variant_id",
+                        detail: "the variant changed while this edit was checked; send it again".into(),
+                    });
+                }
+                let mut next = current.clone();
+                if let Some(name) = &patch.name {
+                    next.name = name.clone();
+                }
+                if let Some(sku) = &patch.sku {
+                    next.sku = sku.clone();
+                }
+                if let Some(barcode) = &patch.barcode {
+                    next.barcode = barcode.clone();
+                }
+                if let Some(codes) = &patch.extra_barcodes {
+                    next.placement.extra_barcodes = codes.clone();
+                }
+                if let Some(tax) = &patch.tax {
+                    next.tax = tax.clone();
+                }
+                if let Some(groups) = &patch.modifiers {
+                    next.modifiers = groups.clone();
+                }
+                if let Some(key) = patch.quick_key {
+                    next.placement.quick_key = key;
+                }
+                if let Some(synonyms) = &patch.synonyms {
+                    next.placement.synonyms = synonyms.clone();
+                }
+                let brand_id = match patch.brand {
+                    Some(Some(brand)) => {
+                        next.placement.brand = Some(Self::brand_name(&mut tx, tenant, brand).await?);
+                        Some(brand.as_uuid())
+                    }
+                    Some(None) => {
+                        next.placement.brand = None;
+                        None
+                    }
+                    None => brand_id,
+                };
+                if let Some(category) = patch.category {
+                    if let Some(c) = category {
+                        Self::category_in(&mut tx, tenant, c).await?.ok_or_else(|| DbError::InvalidField {
+                            field: "category_id",
+                            detail: format!("no category {c}"),
+                        })?;
+                    }
+                    next.placement.category_id = category;
+                }
+                if let Some(details) = &patch.details {
+                    next.details = details.clone();
+                }
+                sqlx::query(
+                    "UPDATE variants SET name = $3, sku = $4, gtin = $5, tax_rate_bp = $6, tax_inclusive = $7, hsn = $8, \
+                     modifiers = $9, brand_id = $10, category_id = $11, synonyms = $12, extra_barcodes = $13, quick_key = $14, \
+                     updated_at_ms = $15, details = $16 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(next.variant_id.as_uuid())
+                .bind(&next.name)
+                .bind(&next.sku)
+                .bind(next.barcode.as_str())
+                .bind(next.tax.as_ref().map(|t| t.rate_bp as i32))
+                .bind(next.tax.as_ref().map(|t| t.inclusive))
+                .bind(next.tax.as_ref().and_then(|t| t.hsn.clone()))
+                .bind(json_column(&next.modifiers)?)
+                .bind(brand_id)
+                .bind(next.placement.category_id.map(|c| c.as_uuid()))
+                .bind(json_column(&next.placement.synonyms)?)
+                .bind(json_column(&next.placement.extra_barcodes)?)
+                .bind(next.placement.quick_key.map(i32::from))
+                .bind(now_ms())
+                .bind($crate::storage::sql::details_column(&next.details)?)
+                .execute(&mut *tx)
+                .await
+                .map_err(DbError::from_sqlx)?;
+                sqlx::query("DELETE FROM variant_barcodes WHERE tenant_id = $1 AND variant_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(next.variant_id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                Self::claim_barcodes(&mut tx, tenant, &next).await?;
+                // An edit that leaves the variant as it was is no change.
+                if !Self::record_version(&mut tx, tenant, &next).await? {
+                    tx.rollback().await?;
+                    return Ok(current);
+                }
+                Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(next.clone())).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(next)
+            }
+
+            async fn delete_variant(&self, tenant: TenantId, variant: VariantId) -> DbResult<bool> {
+                self.write_deletion(tenant, variant, true)
+                    .await
+                    .map(|changed| changed.is_some())
+            }
+
+            async fn restore_variant(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+            ) -> DbResult<VariantRecord> {
+                self.write_deletion(tenant, variant, false).await?;
+                self.catalog_item(tenant, variant).await
+            }
+        }
+
     };
 }
 

@@ -4,10 +4,10 @@
 //! Committing writes the sale movement in the same transaction. Expanded
 //! inside `sql_storage!`.
 
-/// Implements the reservation queries on `$storage`.
+/// Implements [`crate::storage::ReservationStorage`] on `$storage`.
 macro_rules! sql_reservation_paths {
     ($storage:ty) => {
-        use $crate::storage::reservations::{
+        use $crate::domain::reservations::{
             NewReservation, Reservation, ReservationOutcome, ReservationState, Settlement,
         };
 
@@ -66,8 +66,11 @@ macro_rules! sql_reservation_paths {
                 .await?;
                 Ok(available)
             }
+        }
 
-            pub(crate) async fn reserve_stock(&self, tenant: TenantId, new: &NewReservation) -> DbResult<ReservationOutcome> {
+        #[async_trait::async_trait]
+        impl ReservationStorage for $storage {
+            async fn reserve(&self, tenant: TenantId, new: &NewReservation) -> DbResult<ReservationOutcome> {
                 let shop = self.store(tenant, new.store_id).await?;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
@@ -85,7 +88,7 @@ macro_rules! sql_reservation_paths {
                     return Err(DbError::NotFound("variant"));
                 }
                 Self::check_unit(&mut tx, tenant, new.variant_id, new.qty, "qty").await?;
-                if shop.status != $crate::storage::orderability::StoreStatus::Open {
+                if shop.status != $crate::domain::orderability::StoreStatus::Open {
                     return Err(DbError::State {
                         field: "store_id",
                         detail: format!("the store is {}; it takes no orders until it opens", shop.status.as_str()),
@@ -135,7 +138,7 @@ macro_rules! sql_reservation_paths {
                 let created = Self::reservation_in(&mut tx, tenant, new.reservation_id)
                     .await?
                     .ok_or(DbError::NotFound("reservation"))?;
-                let event = $crate::storage::events::by_hub("inventory.stock.reserved", Some(new.store_id), serde_json::json!(created));
+                let event = $crate::domain::events::by_hub("inventory.stock.reserved", Some(new.store_id), serde_json::json!(created));
                 Self::emit_event(&mut tx, tenant, event).await?;
                 let held = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_add(new.qty.milli()), ..s };
                 Self::emit_flip(&mut tx, tenant, before, held, new.store_id, new.variant_id).await?;
@@ -144,14 +147,14 @@ macro_rules! sql_reservation_paths {
                 Ok(ReservationOutcome::Created(created))
             }
 
-            pub(crate) async fn reservation_by_id(&self, tenant: TenantId, id: Uuid) -> DbResult<Reservation> {
+            async fn reservation(&self, tenant: TenantId, id: Uuid) -> DbResult<Reservation> {
                 let mut tx = self.pool.begin().await?;
                 let found = Self::reservation_in(&mut tx, tenant, id).await?;
                 tx.commit().await?;
                 found.ok_or(DbError::NotFound("reservation"))
             }
 
-            pub(crate) async fn settle(&self, tenant: TenantId, id: Uuid, how: Settlement) -> DbResult<Reservation> {
+            async fn settle_reservation(&self, tenant: TenantId, id: Uuid, how: Settlement) -> DbResult<Reservation> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let r = Self::reservation_in(&mut tx, tenant, id)
@@ -209,7 +212,7 @@ macro_rules! sql_reservation_paths {
                     Settlement::Release => "inventory.stock.released",
                     Settlement::Commit => "inventory.stock.committed",
                 };
-                let event = $crate::storage::events::by_hub(event_type, Some(r.store_id), serde_json::json!(settled));
+                let event = $crate::domain::events::by_hub(event_type, Some(r.store_id), serde_json::json!(settled));
                 Self::emit_event(&mut tx, tenant, event).await?;
                 if how == Settlement::Release {
                     let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
@@ -222,7 +225,7 @@ macro_rules! sql_reservation_paths {
 
             /// Marks lapsed reservations expired, a batch at a time, one
             /// transaction per tenant so each expiry is announced with it.
-            pub(crate) async fn expire_due(&self, now: Timestamp) -> DbResult<u64> {
+            async fn expire_reservations(&self, now: Timestamp) -> DbResult<u64> {
                 let now = now.unix_millis();
                 let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
                     "SELECT tenant_id, id FROM stock_reservations WHERE state = 'held' AND expires_at_ms <= $1 \
@@ -253,7 +256,7 @@ macro_rules! sql_reservation_paths {
                             .execute(&mut *tx)
                             .await?;
                         let expired = Self::reservation_in(&mut tx, tenant, *id).await?.ok_or(DbError::NotFound("reservation"))?;
-                        let event = $crate::storage::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(expired));
+                        let event = $crate::domain::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(expired));
                         Self::emit_event(&mut tx, tenant, event).await?;
                         let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
                         Self::emit_flip(&mut tx, tenant, before, freed, r.store_id, r.variant_id).await?;
@@ -267,6 +270,7 @@ macro_rules! sql_reservation_paths {
                 Ok(done)
             }
         }
+
     };
 }
 pub(crate) use sql_reservation_paths;

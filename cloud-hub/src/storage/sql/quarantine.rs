@@ -1,10 +1,10 @@
 //! The quarantine at the hub, for both backends. Expanded inside
 //! `sql_storage!`.
 
-/// Implements [`super::quarantine::QuarantineStorage`] on `$storage`.
+/// Implements [`crate::storage::QuarantineStorage`] on `$storage`.
 macro_rules! sql_quarantine_paths {
     ($storage:ty) => {
-        use $crate::storage::quarantine::{QuarantineEntry, QuarantineFilter, QuarantineStatus, QuarantineStorage};
+        use $crate::domain::quarantine::{QuarantineEntry, QuarantineFilter, QuarantineStatus};
         use pos_shared::sync::{QuarantineAction, QuarantineInstruction, QuarantinedFact};
 
         type QuarantineRow = (Uuid, Uuid, Uuid, String, String, i64, i64, i64, String, i64, i64, Option<String>, Option<i64>, Option<String>, String);
@@ -127,7 +127,7 @@ macro_rules! sql_quarantine_paths {
                 store: StoreId,
                 filter: &QuarantineFilter,
             ) -> DbResult<Vec<QuarantineEntry>> {
-                self.read_store(tenant, store).await?;
+                self.store(tenant, store).await?;
                 let rows: Vec<QuarantineRow> = sqlx::query_as(&format!(
                     "SELECT {QUARANTINE_COLUMNS} FROM quarantined_facts WHERE tenant_id = $1 AND store_id = $2 \
                      AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR terminal_id = $4) \
@@ -152,7 +152,7 @@ macro_rules! sql_quarantine_paths {
                 action: QuarantineAction,
                 note: Option<&str>,
             ) -> DbResult<QuarantineEntry> {
-                self.read_store(tenant, store).await?;
+                self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let entry = Self::read_quarantined(&mut tx, tenant, terminal, event_id)
@@ -176,7 +176,7 @@ macro_rules! sql_quarantine_paths {
                     QuarantineAction::Resend => ("resend", entry.resends_asked + 1, "pos.quarantine.resend_requested"),
                     QuarantineAction::WriteOff => ("written_off", entry.resends_asked, "pos.quarantine.written_off"),
                 };
-                let by = $crate::storage::events::acting_source();
+                let by = $crate::domain::events::acting_source();
                 sqlx::query(
                     "UPDATE quarantined_facts SET status = $4, resends_asked = $5, decided_by = $6, decided_at_ms = $7, note = $8 \
                      WHERE tenant_id = $1 AND terminal_id = $2 AND event_id = $3",
@@ -191,7 +191,7 @@ macro_rules! sql_quarantine_paths {
                 .bind(note)
                 .execute(&mut *tx)
                 .await?;
-                Self::emit_event(&mut tx, tenant, $crate::storage::events::NewEvent {
+                Self::emit_event(&mut tx, tenant, $crate::domain::events::NewEvent {
                     event_type,
                     source: by,
                     store: Some(store),

@@ -1,7 +1,7 @@
 //! Whether a store can take an order for an item now, and if not, every reason
 //! why: the store's status, its assortment, and stock not already held.
 
-use super::Store;
+use super::stores::Store;
 use pos_shared::pricing::PriceSource;
 use pos_shared::{Money, Qty, Timestamp, VariantId};
 use serde::{Deserialize, Serialize};
@@ -199,9 +199,9 @@ pub struct CatalogItem {
     pub zone: Option<String>,
 }
 
-impl From<CatalogItem> for super::Position {
+impl From<CatalogItem> for super::ledger::Position {
     fn from(item: CatalogItem) -> Self {
-        super::Position {
+        super::ledger::Position {
             variant_id: item.variant_id,
             sku: item.sku,
             name: item.name,

@@ -1,11 +1,8 @@
-//! Facts the tills set aside because the hub refused them: what a till
-//! reports, what HQ sees of them, and what HQ decides (resend or write off).
-//! The SQL is in `sql_quarantine.rs`.
+//! Facts the tills set aside because the hub refused them: where one stands
+//! at HQ, what HQ sees of it, and which of them HQ asks for. What a till
+//! reports and what HQ decides (resend or write off) are `pos_shared::sync`'s.
 
-use super::{DbResult, DeviceIdentity};
-use async_trait::async_trait;
-use pos_shared::sync::{QuarantineAction, QuarantineInstruction, QuarantinedFact};
-use pos_shared::{StoreId, TenantId, TerminalId, Timestamp};
+use pos_shared::{StoreId, TerminalId, Timestamp};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -78,34 +75,4 @@ pub struct QuarantineFilter {
     pub status: Option<QuarantineStatus>,
     pub terminal: Option<TerminalId>,
     pub limit: u32,
-}
-
-/// The quarantine at the hub, per backend.
-#[async_trait]
-pub trait QuarantineStorage: Send + Sync {
-    /// Records a till's quarantine as it stands and answers what the till is
-    /// to do with each reported fact HQ has decided on.
-    async fn report_quarantine(
-        &self,
-        device: &DeviceIdentity,
-        facts: &[QuarantinedFact],
-    ) -> DbResult<Vec<QuarantineInstruction>>;
-    /// A store's quarantined facts, the first reported first.
-    async fn quarantined_facts(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        filter: &QuarantineFilter,
-    ) -> DbResult<Vec<QuarantineEntry>>;
-    /// HQ's decision on one fact, announced as an event naming who made it
-    /// ([`super::DbError::State`] when the fact is not open to it).
-    async fn decide_quarantined(
-        &self,
-        tenant: TenantId,
-        store: StoreId,
-        terminal: TerminalId,
-        event_id: Uuid,
-        action: QuarantineAction,
-        note: Option<&str>,
-    ) -> DbResult<QuarantineEntry>;
 }

@@ -2,7 +2,7 @@
 //! both backends. Every category change is appended to the tenant's feed in its
 //! transaction. Expanded inside `sql_storage!`.
 
-/// Implements the category, brand and barcode queries on `$storage`.
+/// Implements [`crate::storage::CatalogStorage`] on `$storage`.
 macro_rules! sql_catalog_paths {
     ($storage:ty) => {
         type CategoryRow = (Uuid, Option<Uuid>, String, i32);
@@ -20,92 +20,6 @@ macro_rules! sql_catalog_paths {
         }
 
         impl $storage {
-            pub(crate) async fn list_catalog(
-                &self,
-                tenant: TenantId,
-                query: &$crate::storage::catalog_list::CatalogQuery,
-            ) -> DbResult<$crate::storage::catalog_list::CatalogPage> {
-                // The sort column comes from a closed enum, never from input.
-                let column = match query.sort {
-                    $crate::storage::catalog_list::CatalogSort::Sku => "v.sku",
-                    $crate::storage::catalog_list::CatalogSort::Name => "v.name",
-                };
-                let sql = format!(
-                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL \
-                     AND ($2 IS NULL OR v.category_id = $2) AND ($3 IS NULL OR v.brand_id = $3) \
-                     AND ($4 IS NULL OR LOWER(v.name) LIKE $4 OR LOWER(v.sku) LIKE $4 OR v.gtin LIKE $5) \
-                     AND ($6 IS NULL OR ({column}, v.id) > ($6, $7)) \
-                     ORDER BY {column}, v.id LIMIT $8"
-                );
-                // LIKE's wildcards in the text are taken literally out.
-                let text = query.text.as_ref().map(|t| t.trim().replace(['%', '_'], ""));
-                let pattern = text.as_ref().map(|t| format!("{}%", t.to_lowercase()));
-                let barcode = text.as_ref().map(|t| format!("%{t}"));
-                let rows: Vec<VariantRow> = sqlx::query_as(&sql)
-                    .bind(tenant.as_uuid())
-                    .bind(query.category.map(|c| c.as_uuid()))
-                    .bind(query.brand.map(|b| b.as_uuid()))
-                    .bind(pattern)
-                    .bind(barcode)
-                    .bind(query.after.as_ref().map(|(key, _)| key.clone()))
-                    .bind(query.after.as_ref().map(|(_, id)| *id))
-                    .bind(i64::from(query.limit) + 1)
-                    .fetch_all(&self.pool)
-                    .await?;
-                let mut items = rows.into_iter().map(variant_from_row).collect::<DbResult<Vec<_>>>()?;
-                let more = items.len() > query.limit as usize;
-                items.truncate(query.limit as usize);
-                let next = match (more, items.last()) {
-                    (true, Some(last)) => Some((
-                        match query.sort {
-                            $crate::storage::catalog_list::CatalogSort::Sku => last.sku.clone(),
-                            $crate::storage::catalog_list::CatalogSort::Name => last.name.clone(),
-                        },
-                        last.variant_id.as_uuid(),
-                    )),
-                    _ => None,
-                };
-                Ok($crate::storage::catalog_list::CatalogPage { items, next })
-            }
-
-            pub(crate) async fn read_item_versions(
-                &self,
-                tenant: TenantId,
-                variant: VariantId,
-            ) -> DbResult<Vec<$crate::storage::versions::ItemVersion>> {
-                self.read_catalog_item(tenant, variant).await?;
-                let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-                    "SELECT version, hash, record, recorded_at_ms FROM catalog_item_versions \
-                     WHERE tenant_id = $1 AND variant_id = $2 ORDER BY version",
-                )
-                .bind(tenant.as_uuid())
-                .bind(variant.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|(version, hash, record, at)| {
-                        Ok($crate::storage::versions::ItemVersion {
-                            version: version as u32,
-                            hash,
-                            recorded_at: Timestamp::from_unix_millis(at),
-                            record: serde_json::from_str(&record)
-                                .map_err(|e| DbError::Corrupt(format!("variant {variant} version {version}: {e}")))?,
-                        })
-                    })
-                    .collect()
-            }
-
-            pub(crate) async fn read_catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord> {
-                let row: Option<VariantRow> = sqlx::query_as(&format!(
-                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2 AND v.deleted_at_ms IS NULL"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(variant.as_uuid())
-                .fetch_optional(&self.pool)
-                .await?;
-                variant_from_row(row.ok_or(DbError::NotFound("variant"))?)
-            }
-
             async fn category_in(tx: &mut Tx<'_>, tenant: TenantId, id: CategoryId) -> DbResult<Option<CategoryRecord>> {
                 let row: Option<CategoryRow> = sqlx::query_as(&format!(
                     "SELECT {CATEGORY_COLUMNS} FROM categories WHERE tenant_id = $1 AND id = $2"
@@ -248,10 +162,146 @@ macro_rules! sql_catalog_paths {
                 }
                 Ok(())
             }
+        }
+
+        #[async_trait::async_trait]
+        impl CatalogStorage for $storage {
+            async fn create_category(
+                &self,
+                tenant: TenantId,
+                category: &CategoryRecord,
+            ) -> DbResult<CategoryRecord> {
+                self.category_write(tenant, category, true).await
+            }
+
+            async fn update_category(
+                &self,
+                tenant: TenantId,
+                category: &CategoryRecord,
+            ) -> DbResult<CategoryRecord> {
+                self.category_write(tenant, category, false).await
+            }
+
+            async fn categories(&self, tenant: TenantId) -> DbResult<Vec<CategoryRecord>> {
+                let mut tx = self.pool.begin().await?;
+                let tree = Self::category_tree(&mut tx, tenant).await?;
+                tx.commit().await?;
+                Ok(tree)
+            }
+
+            async fn catalog(
+                &self,
+                tenant: TenantId,
+                query: &$crate::domain::catalog::CatalogQuery,
+            ) -> DbResult<$crate::domain::catalog::CatalogPage> {
+                // The sort column comes from a closed enum, never from input.
+                let column = match query.sort {
+                    $crate::domain::catalog::CatalogSort::Sku => "v.sku",
+                    $crate::domain::catalog::CatalogSort::Name => "v.name",
+                };
+                let sql = format!(
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL \
+                     AND ($2 IS NULL OR v.category_id = $2) AND ($3 IS NULL OR v.brand_id = $3) \
+                     AND ($4 IS NULL OR LOWER(v.name) LIKE $4 OR LOWER(v.sku) LIKE $4 OR v.gtin LIKE $5) \
+                     AND ($6 IS NULL OR ({column}, v.id) > ($6, $7)) \
+                     ORDER BY {column}, v.id LIMIT $8"
+                );
+                // LIKE's wildcards in the text are taken literally out.
+                let text = query.text.as_ref().map(|t| t.trim().replace(['%', '_'], ""));
+                let pattern = text.as_ref().map(|t| format!("{}%", t.to_lowercase()));
+                let barcode = text.as_ref().map(|t| format!("%{t}"));
+                let rows: Vec<VariantRow> = sqlx::query_as(&sql)
+                    .bind(tenant.as_uuid())
+                    .bind(query.category.map(|c| c.as_uuid()))
+                    .bind(query.brand.map(|b| b.as_uuid()))
+                    .bind(pattern)
+                    .bind(barcode)
+                    .bind(query.after.as_ref().map(|(key, _)| key.clone()))
+                    .bind(query.after.as_ref().map(|(_, id)| *id))
+                    .bind(i64::from(query.limit) + 1)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut items = rows.into_iter().map(variant_from_row).collect::<DbResult<Vec<_>>>()?;
+                let more = items.len() > query.limit as usize;
+                items.truncate(query.limit as usize);
+                let next = match (more, items.last()) {
+                    (true, Some(last)) => Some((
+                        match query.sort {
+                            $crate::domain::catalog::CatalogSort::Sku => last.sku.clone(),
+                            $crate::domain::catalog::CatalogSort::Name => last.name.clone(),
+                        },
+                        last.variant_id.as_uuid(),
+                    )),
+                    _ => None,
+                };
+                Ok($crate::domain::catalog::CatalogPage { items, next })
+            }
+
+            async fn catalog_item(&self, tenant: TenantId, variant: VariantId) -> DbResult<VariantRecord> {
+                let row: Option<VariantRow> = sqlx::query_as(&format!(
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.id = $2 AND v.deleted_at_ms IS NULL"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                variant_from_row(row.ok_or(DbError::NotFound("variant"))?)
+            }
+
+            async fn item_versions(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+            ) -> DbResult<Vec<$crate::domain::catalog::ItemVersion>> {
+                self.catalog_item(tenant, variant).await?;
+                let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+                    "SELECT version, hash, record, recorded_at_ms FROM catalog_item_versions \
+                     WHERE tenant_id = $1 AND variant_id = $2 ORDER BY version",
+                )
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(version, hash, record, at)| {
+                        Ok($crate::domain::catalog::ItemVersion {
+                            version: version as u32,
+                            hash,
+                            recorded_at: Timestamp::from_unix_millis(at),
+                            record: serde_json::from_str(&record)
+                                .map_err(|e| DbError::Corrupt(format!("variant {variant} version {version}: {e}")))?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord> {
+                sqlx::query("INSERT INTO brands (id, tenant_id, name, created_at_ms) VALUES ($1, $2, $3, $4)")
+                    .bind(brand.brand_id.as_uuid())
+                    .bind(tenant.as_uuid())
+                    .bind(&brand.name)
+                    .bind(now_ms())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(DbError::from_sqlx)?;
+                Ok(brand.clone())
+            }
+
+            async fn brands(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>> {
+                let rows: Vec<(Uuid, String)> =
+                    sqlx::query_as("SELECT id, name FROM brands WHERE tenant_id = $1 ORDER BY name")
+                        .bind(tenant.as_uuid())
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, name)| BrandRecord { brand_id: BrandId::from_uuid(id), name })
+                    .collect())
+            }
 
             /// A product and its variants, each claiming its barcodes, announced
             /// to tills in the same transaction.
-            async fn product_insert(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
+            async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let brand = match product.brand {
@@ -328,31 +378,8 @@ macro_rules! sql_catalog_paths {
                 self.feed_changed();
                 Ok(Product { id: product.id, name: product.name.clone(), variants })
             }
-
-            async fn brand_insert(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord> {
-                sqlx::query("INSERT INTO brands (id, tenant_id, name, created_at_ms) VALUES ($1, $2, $3, $4)")
-                    .bind(brand.brand_id.as_uuid())
-                    .bind(tenant.as_uuid())
-                    .bind(&brand.name)
-                    .bind(now_ms())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(DbError::from_sqlx)?;
-                Ok(brand.clone())
-            }
-
-            async fn brand_list(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>> {
-                let rows: Vec<(Uuid, String)> =
-                    sqlx::query_as("SELECT id, name FROM brands WHERE tenant_id = $1 ORDER BY name")
-                        .bind(tenant.as_uuid())
-                        .fetch_all(&self.pool)
-                        .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, name)| BrandRecord { brand_id: BrandId::from_uuid(id), name })
-                    .collect())
-            }
         }
+
     };
 }
 

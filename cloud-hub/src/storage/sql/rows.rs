@@ -1,7 +1,9 @@
 //! Row shapes and their mapping to domain records, shared by the SQL of both
 //! backends (`sql_storage!` and the path macros beside it).
 
-use super::{DbError, DbResult, DeviceIdentity, SaleSummary, Terminal, TerminalStatus};
+use crate::domain::ledger::SaleSummary;
+use crate::domain::stores::{DeviceIdentity, Terminal, TerminalStatus};
+use crate::storage::{DbError, DbResult};
 use pos_shared::sync::{MovementReason, MovementRecord, VariantRecord};
 use pos_shared::{
     Currency, Gtin, Money, MovementId, ProductId, Qty, SaleId, StoreId, TenantId, TerminalId,

@@ -2,10 +2,10 @@
 //! closes, each stored with its stock movements in a savepoint of the upload's
 //! transaction. Expanded inside `sql_storage!`.
 
-use super::{DbError, DbResult, DeviceIdentity, FactStored};
+use crate::domain::sync::FactStored;
+use crate::storage::{DbError, DbResult};
 use pos_shared::sync::Fact;
 use pos_shared::Envelope;
-use uuid::Uuid;
 
 /// What the first insert of a receipt-numbered fact says (`inserted` is the
 /// rows it wrote): `None` when it went in; a duplicate when the same fact was
@@ -33,34 +33,6 @@ pub(crate) fn fact_table(fact: &Fact) -> &'static str {
         Fact::Return(_) => "returns",
         Fact::ShiftClosed(_) => "shift_closes",
         Fact::Audit(_) => "audit_log",
-    }
-}
-
-/// Given what is stored under a fact's id (its tenant and envelope), whether
-/// the arriving fact is that one again (a duplicate) or another fact reusing
-/// the id (refused as `id_conflict`).
-pub(crate) fn judge_duplicate(
-    device: &DeviceIdentity,
-    arriving: &Envelope<Fact>,
-    stored: Option<(Uuid, String)>,
-) -> FactStored {
-    let kind = arriving.data.kind();
-    let conflict = |why: &str| {
-        FactStored::Rejected(format!(
-            "id_conflict: {kind} {} {why}; the till must give a new fact a new id",
-            arriving.event_id
-        ))
-    };
-    let Some((tenant, raw)) = stored else {
-        // Not under this kind's table: the id was taken by a fact of another kind.
-        return conflict("is already used by another kind of fact");
-    };
-    if tenant != device.tenant_id.as_uuid() {
-        return conflict("is already used");
-    }
-    match serde_json::from_str::<Envelope<Fact>>(&raw) {
-        Ok(kept) if kept.data == arriving.data => FactStored::Duplicate,
-        _ => conflict("is already recorded with other content"),
     }
 }
 
@@ -110,39 +82,10 @@ fn chunk_by_work<T>(items: &[T], work: impl Fn(&T) -> usize, most: usize) -> Vec
     chunks
 }
 
-/// Implements the fact write and read paths on `$storage`.
+/// Implements [`crate::storage::FactStorage`] on `$storage`.
 macro_rules! sql_fact_paths {
     ($storage:ty) => {
         impl $storage {
-            /// Stores checked facts, each in a savepoint of its own, so a refused
-            /// one leaves no trace and never holds up the rest. The facts go in
-            /// transactions of bounded work ([`FACTS_WORK_PER_COMMIT`]): the
-            /// tenant's lock is held for one of them at a time, so five tills
-            /// draining big backlogs take turns instead of queueing behind a
-            /// whole upload each, and work done before a till gives up waiting
-            /// stays done (its retry finds those facts as duplicates). Past
-            /// [`UPLOAD_TIME_BUDGET`] it stops after the current run: the
-            /// outcomes are for a prefix of `facts`, and the rest wait for
-            /// the till's next upload.
-            async fn store_facts(
-                &self,
-                device: &DeviceIdentity,
-                facts: &[(Envelope<Fact>, String)],
-            ) -> DbResult<Vec<FactStored>> {
-                let started = std::time::Instant::now();
-                let mut outcomes = Vec::with_capacity(facts.len());
-                for chunk in $crate::storage::sql_facts::commit_chunks(facts) {
-                    let stored = self.store_fact_chunk(device, chunk).await?;
-                    if stored.contains(&FactStored::Accepted) {
-                        self.feed_changed();
-                    }
-                    outcomes.extend(stored);
-                    if started.elapsed() > $crate::storage::sql_facts::UPLOAD_TIME_BUDGET {
-                        break;
-                    }
-                }
-                Ok(outcomes)
-            }
 
             async fn store_fact_chunk(
                 &self,
@@ -187,14 +130,14 @@ macro_rules! sql_fact_paths {
                 device: &DeviceIdentity,
                 envelope: &Envelope<Fact>,
             ) -> DbResult<FactStored> {
-                let table = $crate::storage::sql_facts::fact_table(&envelope.data);
+                let table = $crate::storage::sql::facts::fact_table(&envelope.data);
                 let stored: Option<(Uuid, String)> = sqlx::query_as(&format!(
                     "SELECT tenant_id, envelope FROM {table} WHERE id = $1"
                 ))
                 .bind(envelope.event_id)
                 .fetch_optional(&mut **tx)
                 .await?;
-                Ok($crate::storage::sql_facts::judge_duplicate(device, envelope, stored))
+                Ok($crate::domain::sync::judge_duplicate(device, envelope, stored))
             }
 
             /// A page of the envelopes a store's tills uploaded to `table`, in
@@ -220,18 +163,6 @@ macro_rules! sql_fact_paths {
                 Ok(Recorded::from_overfetch(items, page.limit))
             }
 
-            async fn read_shift_closes(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<ShiftReport>> {
-                let page = self.read_kept_facts("shift_closes", tenant, store, page).await?;
-                let items = page.items
-                    .into_iter()
-                    .map(|envelope| match envelope.data {
-                        Fact::ShiftClosed(report) => Ok(report),
-                        _ => Err(DbError::Corrupt("a shift close holds another fact".into())),
-                    })
-                    .collect::<DbResult<Vec<_>>>()?;
-                Ok(Recorded { items, more: page.more })
-            }
-
             /// Writes one sale and its movements inside `tx` (a savepoint).
             async fn insert_sale(
                 tx: &mut Tx<'_>,
@@ -255,7 +186,7 @@ macro_rules! sql_fact_paths {
                 .bind(raw_envelope)
                 .execute(&mut **tx)
                 .await;
-                if let Some(refused) = $crate::storage::sql_facts::first_write(inserted.map(|d| d.rows_affected()), &sale.receipt_no, "sale")? {
+                if let Some(refused) = $crate::storage::sql::facts::first_write(inserted.map(|d| d.rows_affected()), &sale.receipt_no, "sale")? {
                     return Ok(refused);
                 }
                 // The origin check has made the sale's store and terminal this device's.
@@ -288,7 +219,7 @@ macro_rules! sql_fact_paths {
                 .bind(raw_envelope)
                 .execute(&mut **tx)
                 .await;
-                if let Some(refused) = $crate::storage::sql_facts::first_write(inserted.map(|d| d.rows_affected()), &ret.receipt_no, "return")? {
+                if let Some(refused) = $crate::storage::sql::facts::first_write(inserted.map(|d| d.rows_affected()), &ret.receipt_no, "return")? {
                     return Ok(refused);
                 }
                 let movements = ret.movements();
@@ -372,18 +303,6 @@ macro_rules! sql_fact_paths {
                 Ok(if done.rows_affected() == 0 { FactStored::Duplicate } else { FactStored::Accepted })
             }
 
-            async fn read_audit_log(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<AuditEntry>> {
-                let page = self.read_kept_facts("audit_log", tenant, store, page).await?;
-                let items = page.items
-                    .into_iter()
-                    .map(|envelope| match envelope.data {
-                        Fact::Audit(entry) => Ok(entry),
-                        _ => Err(DbError::Corrupt("an audit row holds another fact".into())),
-                    })
-                    .collect::<DbResult<Vec<_>>>()?;
-                Ok(Recorded { items, more: page.more })
-            }
-
             /// Keeps a shift's Z report; idempotent by shift id.
             async fn insert_shift_close(
                 tx: &mut Tx<'_>,
@@ -409,6 +328,84 @@ macro_rules! sql_fact_paths {
             }
 
         }
+
+        #[async_trait::async_trait]
+        impl FactStorage for $storage {
+            /// Stores checked facts, each in a savepoint of its own, so a refused
+            /// one leaves no trace and never holds up the rest. The facts go in
+            /// transactions of bounded work ([`FACTS_WORK_PER_COMMIT`]): the
+            /// tenant's lock is held for one of them at a time, so five tills
+            /// draining big backlogs take turns instead of queueing behind a
+            /// whole upload each, and work done before a till gives up waiting
+            /// stays done (its retry finds those facts as duplicates). Past
+            /// [`UPLOAD_TIME_BUDGET`] it stops after the current run: the
+            /// outcomes are for a prefix of `facts`, and the rest wait for
+            /// the till's next upload.
+            async fn accept_facts(
+                &self,
+                device: &DeviceIdentity,
+                facts: &[(Envelope<Fact>, String)],
+            ) -> DbResult<Vec<FactStored>> {
+                let started = std::time::Instant::now();
+                let mut outcomes = Vec::with_capacity(facts.len());
+                for chunk in $crate::storage::sql::facts::commit_chunks(facts) {
+                    let stored = self.store_fact_chunk(device, chunk).await?;
+                    if stored.contains(&FactStored::Accepted) {
+                        self.feed_changed();
+                    }
+                    outcomes.extend(stored);
+                    if started.elapsed() > $crate::storage::sql::facts::UPLOAD_TIME_BUDGET {
+                        break;
+                    }
+                }
+                Ok(outcomes)
+            }
+
+            async fn audit_log(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<AuditEntry>> {
+                let page = self.read_kept_facts("audit_log", tenant, store, page).await?;
+                let items = page.items
+                    .into_iter()
+                    .map(|envelope| match envelope.data {
+                        Fact::Audit(entry) => Ok(entry),
+                        _ => Err(DbError::Corrupt("an audit row holds another fact".into())),
+                    })
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded { items, more: page.more })
+            }
+
+            async fn shift_closes(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<ShiftReport>> {
+                let page = self.read_kept_facts("shift_closes", tenant, store, page).await?;
+                let items = page.items
+                    .into_iter()
+                    .map(|envelope| match envelope.data {
+                        Fact::ShiftClosed(report) => Ok(report),
+                        _ => Err(DbError::Corrupt("a shift close holds another fact".into())),
+                    })
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded { items, more: page.more })
+            }
+
+            /// The store's sales in the order they reached the hub.
+            async fn sales(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<SaleSummary>> {
+                self.check_cursor("sales", tenant, store, page).await?;
+                let rows: Vec<SaleRow> = sqlx::query_as(
+                    "SELECT id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms \
+                     FROM sales WHERE tenant_id = $1 AND store_id = $2 \
+                     AND ($3 IS NULL OR (received_at_ms, id) > \
+                          (SELECT received_at_ms, id FROM sales WHERE tenant_id = $1 AND id = $3)) \
+                     ORDER BY received_at_ms, id LIMIT $4",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(page.after)
+                .bind(i64::from(page.limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let items = rows.into_iter().map(sale_from_row).collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded::from_overfetch(items, page.limit))
+            }
+        }
+
     };
 }
 

@@ -2,10 +2,10 @@
 //! (status, assortment, effective price, stock and orderability per item), for
 //! both backends. Expanded inside `sql_storage!`.
 
-/// Implements the store status, assortment and catalog view queries on `$storage`.
+/// Implements [`crate::storage::StoreStorage`] on `$storage`.
 macro_rules! sql_store_paths {
     ($storage:ty) => {
-        use $crate::storage::orderability::{CatalogItem, CatalogView, StoreStatus};
+        use $crate::domain::orderability::{CatalogItem, CatalogView, StoreStatus};
 
         type StoreRow = (Uuid, String, String, String, String, Option<String>, String);
         const STORE_COLUMNS: &str = "id, code, name, currency, status, hours, kind";
@@ -15,26 +15,22 @@ macro_rules! sql_store_paths {
         );
 
         impl $storage {
-            pub(crate) async fn read_store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store> {
-                let row: Option<StoreRow> = sqlx::query_as(&format!("SELECT {STORE_COLUMNS} FROM stores WHERE tenant_id = $1 AND id = $2"))
-                    .bind(tenant.as_uuid())
-                    .bind(store.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Self::store_from_row(row.ok_or(DbError::NotFound("store"))?)
+            pub(crate) fn store_from_row((id, code, name, currency, status, hours, kind): StoreRow) -> DbResult<Store> {
+                let status = StoreStatus::parse(&status)
+                    .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
+                let kind = $crate::domain::stores::StoreKind::parse(&kind)
+                    .ok_or_else(|| DbError::Corrupt(format!("store {id}: kind {kind:?}")))?;
+                let hours = hours
+                    .map(|h| serde_json::from_str(&h))
+                    .transpose()
+                    .map_err(|e| DbError::Corrupt(format!("store {id}: hours: {e}")))?;
+                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, kind, status, hours })
             }
+        }
 
-            pub(crate) async fn read_stores(&self, tenant: TenantId) -> DbResult<Vec<Store>> {
-                let rows: Vec<StoreRow> = sqlx::query_as(&format!(
-                    "SELECT {STORE_COLUMNS} FROM stores WHERE tenant_id = $1 ORDER BY code"
-                ))
-                .bind(tenant.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter().map(Self::store_from_row).collect()
-            }
-
-            pub(crate) async fn insert_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store> {
+        #[async_trait::async_trait]
+        impl StoreStorage for $storage {
+            async fn create_store(&self, tenant: TenantId, store: &NewStore) -> DbResult<Store> {
                 let id = StoreId::new();
                 sqlx::query("INSERT INTO stores (id, tenant_id, code, name, currency, kind, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                     .bind(id.as_uuid())
@@ -50,24 +46,62 @@ macro_rules! sql_store_paths {
                 self.store(tenant, id).await
             }
 
-            pub(crate) fn store_from_row((id, code, name, currency, status, hours, kind): StoreRow) -> DbResult<Store> {
-                let status = StoreStatus::parse(&status)
-                    .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
-                let kind = $crate::storage::StoreKind::parse(&kind)
-                    .ok_or_else(|| DbError::Corrupt(format!("store {id}: kind {kind:?}")))?;
-                let hours = hours
-                    .map(|h| serde_json::from_str(&h))
-                    .transpose()
-                    .map_err(|e| DbError::Corrupt(format!("store {id}: hours: {e}")))?;
-                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, kind, status, hours })
+            async fn store(&self, tenant: TenantId, store: StoreId) -> DbResult<Store> {
+                let row: Option<StoreRow> = sqlx::query_as(&format!("SELECT {STORE_COLUMNS} FROM stores WHERE tenant_id = $1 AND id = $2"))
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Self::store_from_row(row.ok_or(DbError::NotFound("store"))?)
             }
 
-            /// Sets (or with `None` clears) a store's opening hours.
-            pub(crate) async fn write_hours(
+            async fn stores(&self, tenant: TenantId) -> DbResult<Vec<Store>> {
+                let rows: Vec<StoreRow> = sqlx::query_as(&format!(
+                    "SELECT {STORE_COLUMNS} FROM stores WHERE tenant_id = $1 ORDER BY code"
+                ))
+                .bind(tenant.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(Self::store_from_row).collect()
+            }
+
+            async fn set_store_status(
                 &self,
                 tenant: TenantId,
                 store: StoreId,
-                hours: Option<&$crate::storage::hours::OpeningHours>,
+                status: StoreStatus,
+            ) -> DbResult<Store> {
+                let before = self.store(tenant, store).await?;
+                if before.status == status {
+                    return Ok(before);
+                }
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                sqlx::query("UPDATE stores SET status = $1 WHERE tenant_id = $2 AND id = $3")
+                    .bind(status.as_str())
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                // One event for the store, not one per item: every item's
+                // orderability follows the store's status.
+                let event = $crate::domain::events::by_hub(
+                    "store.status.changed",
+                    Some(store),
+                    serde_json::json!({"store_id": store, "status": status, "was": before.status}),
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                self.store(tenant, store).await
+            }
+
+            /// Sets (or with `None` clears) a store's opening hours.
+            async fn set_hours(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                hours: Option<&$crate::domain::hours::OpeningHours>,
             ) -> DbResult<Store> {
                 self.store(tenant, store).await?;
                 let json = hours
@@ -86,7 +120,7 @@ macro_rules! sql_store_paths {
                     .bind(state)
                     .execute(&mut *tx)
                     .await?;
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     "store.hours.changed",
                     Some(store),
                     serde_json::json!({"store_id": store, "hours": hours}),
@@ -100,7 +134,7 @@ macro_rules! sql_store_paths {
             /// Announces each store whose opening hours opened or closed it
             /// since the hub last looked (`store.hours.opened` / `.closed`),
             /// once, as of `at`; how many were announced.
-            pub(crate) async fn announce_hours(&self, at: Timestamp) -> DbResult<u64> {
+            async fn announce_hours_flips(&self, at: Timestamp) -> DbResult<u64> {
                 let rows: Vec<(Uuid, Uuid, String, Option<String>, String)> = sqlx::query_as(
                     "SELECT tenant_id, id, hours, hours_state, status FROM stores WHERE hours IS NOT NULL",
                 )
@@ -108,7 +142,7 @@ macro_rules! sql_store_paths {
                 .await?;
                 let mut announced = 0;
                 for (tenant, id, hours, was, status) in rows {
-                    let hours: $crate::storage::hours::OpeningHours = match serde_json::from_str(&hours) {
+                    let hours: $crate::domain::hours::OpeningHours = match serde_json::from_str(&hours) {
                         Ok(hours) => hours,
                         Err(e) => {
                             tracing::warn!(store = %id, error = %e, "stored opening hours do not parse");
@@ -139,7 +173,7 @@ macro_rules! sql_store_paths {
                     // A store first seen with hours just takes its state.
                     if flipped == 1 && was.is_some() {
                         let store = StoreId::from_uuid(id);
-                        let event = $crate::storage::events::by_hub(
+                        let event = $crate::domain::events::by_hub(
                             if open { "store.hours.opened" } else { "store.hours.closed" },
                             Some(store),
                             serde_json::json!({"store_id": store, "open": open, "at": at, "status": status}),
@@ -155,40 +189,9 @@ macro_rules! sql_store_paths {
                 Ok(announced)
             }
 
-            pub(crate) async fn write_store_status(
-                &self,
-                tenant: TenantId,
-                store: StoreId,
-                status: StoreStatus,
-            ) -> DbResult<Store> {
-                let before = self.store(tenant, store).await?;
-                if before.status == status {
-                    return Ok(before);
-                }
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
-                sqlx::query("UPDATE stores SET status = $1 WHERE tenant_id = $2 AND id = $3")
-                    .bind(status.as_str())
-                    .bind(tenant.as_uuid())
-                    .bind(store.as_uuid())
-                    .execute(&mut *tx)
-                    .await?;
-                // One event for the store, not one per item: every item's
-                // orderability follows the store's status.
-                let event = $crate::storage::events::by_hub(
-                    "store.status.changed",
-                    Some(store),
-                    serde_json::json!({"store_id": store, "status": status, "was": before.status}),
-                );
-                Self::emit_event(&mut tx, tenant, event).await?;
-                tx.commit().await?;
-                self.feed_changed();
-                self.store(tenant, store).await
-            }
-
             /// Puts an item's stock at a store on hold (`Some(reason)`), or
             /// releases it (`None`); whether anything changed.
-            pub(crate) async fn write_block(
+            async fn set_blocked(
                 &self,
                 tenant: TenantId,
                 store: StoreId,
@@ -235,7 +238,7 @@ macro_rules! sql_store_paths {
                         .execute(&mut *tx)
                         .await?,
                 };
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     if blocked { "inventory.stock.blocked" } else { "inventory.stock.unblocked" },
                     Some(store),
                     serde_json::json!({"store_id": store, "variant_id": variant, "reason": reason}),
@@ -249,7 +252,7 @@ macro_rules! sql_store_paths {
 
             /// Stops (or restarts) orders for an item at every store; whether
             /// anything changed. Each store where that flips orderability says so.
-            pub(crate) async fn write_disabled(&self, tenant: TenantId, variant: VariantId, disabled: bool) -> DbResult<bool> {
+            async fn set_disabled(&self, tenant: TenantId, variant: VariantId, disabled: bool) -> DbResult<bool> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let row: Option<(Option<i64>,)> = sqlx::query_as(
@@ -279,7 +282,7 @@ macro_rules! sql_store_paths {
                     .bind(disabled.then_some(now))
                     .execute(&mut *tx)
                     .await?;
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     if disabled { "catalog.variant.disabled" } else { "catalog.variant.enabled" },
                     None,
                     serde_json::json!({"variant_id": variant}),
@@ -293,7 +296,7 @@ macro_rules! sql_store_paths {
                 Ok(true)
             }
 
-            pub(crate) async fn write_listing(
+            async fn set_listed(
                 &self,
                 tenant: TenantId,
                 store: StoreId,
@@ -324,7 +327,7 @@ macro_rules! sql_store_paths {
                     .bind(variant.as_uuid());
                 let query = if listed { query } else { query.bind(now_ms()) };
                 query.execute(&mut *tx).await?;
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     "store.assortment.changed",
                     Some(store),
                     serde_json::json!({"store_id": store, "variant_id": variant, "listed": listed}),
@@ -336,7 +339,7 @@ macro_rules! sql_store_paths {
                 Ok(())
             }
 
-            pub(crate) async fn read_catalog_view(
+            async fn catalog_view(
                 &self,
                 tenant: TenantId,
                 store: StoreId,
@@ -389,14 +392,14 @@ macro_rules! sql_store_paths {
                         (None, None) => (base, PriceSource::Base),
                     };
                     let available = pos_shared::Qty::from_milli(on_hand - held);
-                    let gates = $crate::storage::orderability::Gates {
+                    let gates = $crate::domain::orderability::Gates {
                         status: shop.status,
                         outside_hours: shop.outside_hours(at),
                         listed: listed != 0,
                         disabled: disabled != 0,
                         blocked: blocked != 0,
                     };
-                    let reasons = $crate::storage::orderability::reasons(gates, available);
+                    let reasons = $crate::domain::orderability::reasons(gates, available);
                     items.push(CatalogItem {
                         variant_id: VariantId::from_uuid(id),
                         sku,
@@ -416,7 +419,21 @@ macro_rules! sql_store_paths {
                 }
                 Ok(CatalogView { store: shop, channel: channel.to_owned(), at, items })
             }
+
+            async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>> {
+                // The stock half of the catalog view: one query for both.
+                let view = self
+                    .catalog_view(
+                        tenant,
+                        store,
+                        pos_shared::pricing::POS_CHANNEL,
+                        Timestamp::now(),
+                    )
+                    .await?;
+                Ok(view.items.into_iter().map(Position::from).collect())
+            }
         }
+
     };
 }
 pub(crate) use sql_store_paths;

@@ -2,11 +2,12 @@
 //! transaction of the change they announce, numbered under the tenant row
 //! lock, and read back in order. Expanded inside `sql_storage!`.
 
-/// Implements the outbox writes and reads on `$storage`.
+/// Implements [`crate::storage::EventStorage`] on `$storage`, and the event
+/// writes every change makes.
 macro_rules! sql_event_paths {
     ($storage:ty) => {
-        use $crate::storage::events::{EventPage, EventQuery, HubEvent, NewEvent};
-        use $crate::storage::orderability::OrderState;
+        use $crate::domain::events::{EventPage, EventQuery, HubEvent, NewEvent};
+        use $crate::domain::orderability::OrderState;
 
         type EventRow = (i64, Uuid, String, String, Option<Uuid>, i64, Uuid, i32, String);
 
@@ -72,13 +73,13 @@ macro_rules! sql_event_paths {
                 .fetch_optional(&mut **tx)
                 .await?;
                 row.map(|(status, listed, on_hand, held, reorder_point, disabled, blocked, hours)| {
-                    let status = $crate::storage::orderability::StoreStatus::parse(&status)
+                    let status = $crate::domain::orderability::StoreStatus::parse(&status)
                         .ok_or_else(|| DbError::Corrupt(format!("store {store}: status {status:?}")))?;
-                    let hours: Option<$crate::storage::hours::OpeningHours> = hours
+                    let hours: Option<$crate::domain::hours::OpeningHours> = hours
                         .map(|h| serde_json::from_str(&h))
                         .transpose()
                         .map_err(|e| DbError::Corrupt(format!("store {store}: hours: {e}")))?;
-                    let outside_hours = status == $crate::storage::orderability::StoreStatus::Open
+                    let outside_hours = status == $crate::domain::orderability::StoreStatus::Open
                         && hours.is_some_and(|h| !h.is_open(Timestamp::from_unix_millis(now)));
                     Ok(OrderState {
                         status,
@@ -114,7 +115,11 @@ macro_rules! sql_event_paths {
                 Ok(())
             }
 
-            pub(crate) async fn read_events(&self, tenant: TenantId, query: &EventQuery) -> DbResult<EventPage> {
+        }
+
+        #[async_trait::async_trait]
+        impl EventStorage for $storage {
+            async fn events(&self, tenant: TenantId, query: &EventQuery) -> DbResult<EventPage> {
                 // Everything up to the head has committed (numbers are taken
                 // under the tenant lock, held to commit), so a filtered reader
                 // may move its cursor to the head and skip what it filtered out.
@@ -175,6 +180,7 @@ macro_rules! sql_event_paths {
                 Ok(EventPage { events, next_after, has_more, head: head.max(0) as u64, floor: floor.max(0) as u64 })
             }
         }
+
     };
 }
 

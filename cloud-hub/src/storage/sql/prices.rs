@@ -4,7 +4,7 @@
 //! transaction, and the effective price read in one query. Expanded inside
 //! `sql_storage!`.
 
-/// Implements the price window queries on `$storage`.
+/// Implements [`crate::storage::PriceStorage`] on `$storage`.
 macro_rules! sql_price_paths {
     ($storage:ty) => {
         type PriceRow = (Uuid, Uuid, Option<Uuid>, String, i64, String, Option<i64>, i64, Option<i64>);
@@ -30,37 +30,6 @@ macro_rules! sql_price_paths {
         }
 
         impl $storage {
-            /// Sets a variant's base price and announces the variant to every till.
-            pub(crate) async fn write_base_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
-                let (record, changed) = Self::base_price_in(&mut tx, tenant, variant, price).await?;
-                if changed {
-                    tx.commit().await?;
-                    self.feed_changed();
-                }
-                Ok(record)
-            }
-
-            /// Sets many base prices in one transaction: all of them or, if
-            /// any is refused, none (the error says which). Whether each changed.
-            pub(crate) async fn write_base_prices(&self, tenant: TenantId, prices: &[(VariantId, Money)]) -> DbResult<Vec<bool>> {
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
-                let mut changed = Vec::with_capacity(prices.len());
-                for (index, (variant, price)) in prices.iter().enumerate() {
-                    let (_, c) = Self::base_price_in(&mut tx, tenant, *variant, *price)
-                        .await
-                        .map_err(|e| DbError::AtItem { index, error: Box::new(e) })?;
-                    changed.push(c);
-                }
-                tx.commit().await?;
-                if changed.contains(&true) {
-                    self.feed_changed();
-                }
-                Ok(changed)
-            }
-
             /// The base price write inside `tx`: the variant as it is after,
             /// and whether the price changed (the same price again is no
             /// change: no version, nothing for tills, nothing written).
@@ -85,7 +54,7 @@ macro_rules! sql_price_paths {
                     return Ok((record, false));
                 }
                 Self::append_change(tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
-                let event = $crate::storage::events::by_hub(
+                let event = $crate::domain::events::by_hub(
                     "catalog.price.updated",
                     None,
                     serde_json::json!({"variant_id": variant, "price": price, "scope": "base"}),
@@ -187,8 +156,78 @@ macro_rules! sql_price_paths {
                 Ok(window.clone())
             }
 
+            async fn price_window(&self, tenant: TenantId, price: PriceId) -> DbResult<PriceWindow> {
+                let row: Option<PriceRow> = sqlx::query_as(&format!(
+                    "SELECT {PRICE_COLUMNS} FROM price_windows WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(price.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                price_from_row(row.ok_or(DbError::NotFound("price"))?)
+            }
+
+            /// Till-channel windows for a store's snapshot: chain-wide and its
+            /// own, that hold now or start later.
+            async fn store_prices(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<PriceWindow>> {
+                let rows: Vec<PriceRow> = sqlx::query_as(&format!(
+                    "SELECT {PRICE_COLUMNS} FROM price_windows WHERE tenant_id = $1 AND channel = $2 \
+                     AND (store_id = $3 OR store_id IS NULL) AND (effective_to_ms IS NULL OR effective_to_ms > $4) \
+                     ORDER BY effective_from_ms, id"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(pos_shared::pricing::POS_CHANNEL)
+                .bind(store.as_uuid())
+                .bind(now_ms())
+                .fetch_all(&mut **tx)
+                .await?;
+                rows.into_iter().map(price_from_row).collect()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl PriceStorage for $storage {
+            /// Sets many base prices in one transaction: all of them or, if
+            /// any is refused, none (the error says which). Whether each changed.
+            async fn set_prices(&self, tenant: TenantId, prices: &[(VariantId, Money)]) -> DbResult<Vec<bool>> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let mut changed = Vec::with_capacity(prices.len());
+                for (index, (variant, price)) in prices.iter().enumerate() {
+                    let (_, c) = Self::base_price_in(&mut tx, tenant, *variant, *price)
+                        .await
+                        .map_err(|e| DbError::AtItem { index, error: Box::new(e) })?;
+                    changed.push(c);
+                }
+                tx.commit().await?;
+                if changed.contains(&true) {
+                    self.feed_changed();
+                }
+                Ok(changed)
+            }
+
+            /// Sets a variant's base price and announces the variant to every till.
+            async fn set_price(&self, tenant: TenantId, variant: VariantId, price: Money) -> DbResult<VariantRecord> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let (record, changed) = Self::base_price_in(&mut tx, tenant, variant, price).await?;
+                if changed {
+                    tx.commit().await?;
+                    self.feed_changed();
+                }
+                Ok(record)
+            }
+
+            async fn schedule_price(
+                &self,
+                tenant: TenantId,
+                window: &PriceWindow,
+            ) -> DbResult<PriceWindow> {
+                self.write_price(tenant, window, true).await
+            }
+
             /// Ends a window at `at`; one not begun by then is cancelled.
-            async fn price_end(&self, tenant: TenantId, price: PriceId, at: Timestamp) -> DbResult<PriceWindow> {
+            async fn end_price(&self, tenant: TenantId, price: PriceId, at: Timestamp) -> DbResult<PriceWindow> {
                 let mut window = self.price_window(tenant, price).await?;
                 if window.effective_to.is_some_and(|to| to <= at) {
                     return Err(DbError::InvalidField {
@@ -202,20 +241,9 @@ macro_rules! sql_price_paths {
                 self.write_price(tenant, &window, false).await
             }
 
-            async fn price_window(&self, tenant: TenantId, price: PriceId) -> DbResult<PriceWindow> {
-                let row: Option<PriceRow> = sqlx::query_as(&format!(
-                    "SELECT {PRICE_COLUMNS} FROM price_windows WHERE tenant_id = $1 AND id = $2"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(price.as_uuid())
-                .fetch_optional(&self.pool)
-                .await?;
-                price_from_row(row.ok_or(DbError::NotFound("price"))?)
-            }
-
             /// A variant's windows; a variant the tenant does not have is
             /// `NotFound`, not an empty list.
-            async fn price_list(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<PriceWindow>> {
+            async fn price_windows(&self, tenant: TenantId, variant: VariantId) -> DbResult<Vec<PriceWindow>> {
                 let mut tx = self.pool.begin().await?;
                 if Self::variant_deleted(&mut tx, tenant, variant).await?.is_none() {
                     return Err(DbError::NotFound("variant"));
@@ -233,7 +261,7 @@ macro_rules! sql_price_paths {
 
             /// The store's own open window, else the chain's, else the base
             /// price: one statement, the base price joined in.
-            async fn price_at(
+            async fn effective_price(
                 &self,
                 tenant: TenantId,
                 store: StoreId,
@@ -279,24 +307,8 @@ macro_rules! sql_price_paths {
                     price_id: window.map(PriceId::from_uuid),
                 })
             }
-
-            /// Till-channel windows for a store's snapshot: chain-wide and its
-            /// own, that hold now or start later.
-            async fn store_prices(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<PriceWindow>> {
-                let rows: Vec<PriceRow> = sqlx::query_as(&format!(
-                    "SELECT {PRICE_COLUMNS} FROM price_windows WHERE tenant_id = $1 AND channel = $2 \
-                     AND (store_id = $3 OR store_id IS NULL) AND (effective_to_ms IS NULL OR effective_to_ms > $4) \
-                     ORDER BY effective_from_ms, id"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(pos_shared::pricing::POS_CHANNEL)
-                .bind(store.as_uuid())
-                .bind(now_ms())
-                .fetch_all(&mut **tx)
-                .await?;
-                rows.into_iter().map(price_from_row).collect()
-            }
         }
+
     };
 }
 

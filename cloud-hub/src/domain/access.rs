@@ -1,7 +1,8 @@
-//! HQ users and their sessions as the storage layer takes and gives them.
-//! Secrets (passwords, invitation codes, session tokens) arrive already
-//! hashed; the policies (password strength, lock-out, lifetimes) are the
-//! HTTP layer's, passed in as values.
+//! HQ access as the storage layer takes and gives it: API keys, users and
+//! their sessions. Secrets (key secrets, passwords, invitation codes, session
+//! tokens) arrive already hashed; the policies (password strength, lock-out,
+//! lifetimes) are the HTTP layer's, passed in as values. Roles and grants are
+//! `crate::roles`'.
 
 use crate::roles::Role;
 use pos_shared::{StoreId, TenantId, Timestamp};
@@ -87,4 +88,27 @@ pub struct NewSession {
 pub struct LockOut {
     pub after_failures: i64,
     pub for_ms: i64,
+}
+
+/// An HQ API key to issue: its secret arrives hashed.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub label: String,
+    pub role: Role,
+    /// The stores it is limited to; empty for all.
+    pub store_ids: Vec<StoreId>,
+    pub key_hash: String,
+}
+
+/// An HQ API key as its owner sees it (never its secret).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiKeyInfo {
+    pub key_id: Uuid,
+    pub label: String,
+    pub role: Role,
+    /// The stores it is limited to; empty for every store.
+    pub store_ids: Vec<StoreId>,
+    pub created_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<Timestamp>,
 }

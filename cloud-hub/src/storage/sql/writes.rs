@@ -56,7 +56,7 @@ macro_rules! sql_write_paths {
                 .execute(&mut **tx)
                 .await?;
                 // HQ hears of every change tills hear of, from the same commit.
-                Self::emit_event(tx, tenant, $crate::storage::events::for_change(store, body_value)).await
+                Self::emit_event(tx, tenant, $crate::domain::events::for_change(store, body_value)).await
             }
 
             /// Adds one movement to the ledger unless its id is already there;
@@ -185,7 +185,7 @@ macro_rules! sql_write_paths {
             /// Records `record` as the variant's next version unless it equals
             /// the latest; returns whether it was a change.
             async fn record_version(tx: &mut Tx<'_>, tenant: TenantId, record: &VariantRecord) -> DbResult<bool> {
-                let hash = $crate::storage::versions::normalized_hash(record);
+                let hash = $crate::domain::catalog::normalized_hash(record);
                 let latest: Option<(i64, String)> = sqlx::query_as(
                     "SELECT version, hash FROM catalog_item_versions WHERE tenant_id = $1 AND variant_id = $2 \
                      ORDER BY version DESC LIMIT 1",

@@ -2,10 +2,10 @@
 //! sign-in bookkeeping (failures, lock-out), sessions and what they grant.
 //! Only hashes of secrets are stored. Expanded inside `sql_storage!`.
 
-/// Implements the user and session queries on `$storage`.
+/// Implements [`crate::storage::UserStorage`] on `$storage`.
 macro_rules! sql_user_paths {
     ($storage:ty) => {
-        use $crate::storage::users::{
+        use $crate::domain::access::{
             Invitation, LockOut, NewSession, NewUser, SignInRecord, UserInfo, UserPatch, UserStatus,
         };
 
@@ -57,7 +57,7 @@ macro_rules! sql_user_paths {
             /// Emits an access event about a user (never a secret) inside `tx`.
             async fn announce_user(tx: &mut Tx<'_>, tenant: TenantId, event_type: &'static str, user: &UserInfo) -> DbResult<()> {
                 let data = serde_json::to_value(user).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                Self::emit_event(tx, tenant, $crate::storage::events::by_hub(event_type, None, data)).await
+                Self::emit_event(tx, tenant, $crate::domain::events::by_hub(event_type, None, data)).await
             }
 
             async fn user_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<UserInfo> {
@@ -123,8 +123,11 @@ macro_rules! sql_user_paths {
                 .await?;
                 Ok(())
             }
+        }
 
-            pub(crate) async fn insert_user(&self, tenant: TenantId, user: &NewUser) -> DbResult<UserInfo> {
+        #[async_trait::async_trait]
+        impl UserStorage for $storage {
+            async fn create_user(&self, tenant: TenantId, user: &NewUser) -> DbResult<UserInfo> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 Self::check_store_ids(&mut tx, tenant, &user.store_ids).await?;
@@ -151,7 +154,7 @@ macro_rules! sql_user_paths {
                 Ok(info)
             }
 
-            pub(crate) async fn list_users(&self, tenant: TenantId) -> DbResult<Vec<UserInfo>> {
+            async fn users(&self, tenant: TenantId) -> DbResult<Vec<UserInfo>> {
                 let rows: Vec<UserRow> = sqlx::query_as(&format!(
                     "SELECT {USER_COLUMNS} FROM hq_users WHERE tenant_id = $1 ORDER BY created_at_ms, id"
                 ))
@@ -161,14 +164,14 @@ macro_rules! sql_user_paths {
                 rows.into_iter().map(user_from_row).collect()
             }
 
-            pub(crate) async fn read_user(&self, tenant: TenantId, id: Uuid) -> DbResult<UserInfo> {
+            async fn user(&self, tenant: TenantId, id: Uuid) -> DbResult<UserInfo> {
                 let mut tx = self.pool.begin().await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
                 tx.commit().await?;
                 Ok(user)
             }
 
-            pub(crate) async fn patch_user(&self, tenant: TenantId, id: Uuid, patch: &UserPatch) -> DbResult<UserInfo> {
+            async fn update_user(&self, tenant: TenantId, id: Uuid, patch: &UserPatch) -> DbResult<UserInfo> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
@@ -200,7 +203,7 @@ macro_rules! sql_user_paths {
 
             /// Disables a user (ending their sessions at once) or enables one
             /// again (with a clean slate of failed sign-ins).
-            pub(crate) async fn mark_user_disabled(&self, tenant: TenantId, id: Uuid, disabled: bool) -> DbResult<UserInfo> {
+            async fn set_user_disabled(&self, tenant: TenantId, id: Uuid, disabled: bool) -> DbResult<UserInfo> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
@@ -234,7 +237,7 @@ macro_rules! sql_user_paths {
             }
 
             /// Replaces the user's invitation; an earlier code stops working.
-            pub(crate) async fn renew_invitation(&self, tenant: TenantId, id: Uuid, invitation: &Invitation) -> DbResult<UserInfo> {
+            async fn reinvite_user(&self, tenant: TenantId, id: Uuid, invitation: &Invitation) -> DbResult<UserInfo> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
@@ -257,7 +260,7 @@ macro_rules! sql_user_paths {
                 Ok(user)
             }
 
-            pub(crate) async fn sign_in_by_email(&self, email: &str) -> DbResult<SignInRecord> {
+            async fn sign_in_record(&self, email: &str) -> DbResult<SignInRecord> {
                 let row: Option<SignInRow> = sqlx::query_as(&format!("SELECT {SIGN_IN_COLUMNS} FROM hq_users WHERE email = $1"))
                     .bind(email)
                     .fetch_optional(&self.pool)
@@ -265,7 +268,7 @@ macro_rules! sql_user_paths {
                 row.map(sign_in_from_row).ok_or(DbError::NotFound("user"))
             }
 
-            pub(crate) async fn sign_in_by_id(&self, tenant: TenantId, id: Uuid) -> DbResult<SignInRecord> {
+            async fn sign_in_record_of(&self, tenant: TenantId, id: Uuid) -> DbResult<SignInRecord> {
                 let row: Option<SignInRow> = sqlx::query_as(&format!(
                     "SELECT {SIGN_IN_COLUMNS} FROM hq_users WHERE tenant_id = $1 AND id = $2"
                 ))
@@ -279,7 +282,7 @@ macro_rules! sql_user_paths {
             /// Counts a wrong password in one statement (so concurrent guesses
             /// all count); at `lock.after_failures` the user is locked out and
             /// the count starts again. Answers the lock's end if this locked it.
-            pub(crate) async fn count_failed_sign_in(&self, id: Uuid, lock: LockOut) -> DbResult<Option<Timestamp>> {
+            async fn sign_in_failed(&self, id: Uuid, lock: LockOut) -> DbResult<Option<Timestamp>> {
                 let until = now_ms() + lock.for_ms;
                 let mut tx = self.pool.begin().await?;
                 // The tenant first, as every access change takes it (events).
@@ -309,7 +312,7 @@ macro_rules! sql_user_paths {
                 Ok(locked)
             }
 
-            pub(crate) async fn start_session(&self, tenant: TenantId, id: Uuid, session: &NewSession) -> DbResult<UserInfo> {
+            async fn open_session(&self, tenant: TenantId, id: Uuid, session: &NewSession) -> DbResult<UserInfo> {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_session(&mut tx, tenant, id, session).await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
@@ -317,7 +320,7 @@ macro_rules! sql_user_paths {
                 Ok(user)
             }
 
-            pub(crate) async fn email_for_invitation(&self, code_hash: &str) -> DbResult<String> {
+            async fn invitation_email(&self, code_hash: &str) -> DbResult<String> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT email FROM hq_users WHERE invitation_hash = $1")
                     .bind(code_hash)
                     .fetch_optional(&self.pool)
@@ -328,7 +331,7 @@ macro_rules! sql_user_paths {
             /// Takes up an invitation: sets the password, ends any sessions
             /// (a reset invitation means the old password is not trusted) and
             /// signs the user in.
-            pub(crate) async fn take_invitation(&self, code_hash: &str, password_hash: &str, session: &NewSession) -> DbResult<UserInfo> {
+            async fn accept_invitation(&self, code_hash: &str, password_hash: &str, session: &NewSession) -> DbResult<UserInfo> {
                 let mut tx = self.pool.begin().await?;
                 let row: Option<(Uuid, Uuid, Option<i64>, Option<i64>)> = sqlx::query_as(
                     "SELECT id, tenant_id, invitation_expires_at_ms, disabled_at_ms FROM hq_users WHERE invitation_hash = $1",
@@ -371,7 +374,7 @@ macro_rules! sql_user_paths {
             }
 
             /// Sets a new password and ends every other session of the user.
-            pub(crate) async fn replace_password(&self, tenant: TenantId, id: Uuid, password_hash: &str, keep_session: &str) -> DbResult<()> {
+            async fn change_password(&self, tenant: TenantId, id: Uuid, password_hash: &str, keep_session: &str) -> DbResult<()> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let changed = sqlx::query(
@@ -397,7 +400,7 @@ macro_rules! sql_user_paths {
             /// What a session token grants, and until when. An unknown token
             /// is `NotFound`; an ended or expired one, or a disabled user's,
             /// is `State` with the reason.
-            pub(crate) async fn grant_for_session(&self, token_hash: &str) -> DbResult<(Grant, Timestamp)> {
+            async fn session_grant(&self, token_hash: &str) -> DbResult<(Grant, Timestamp)> {
                 let row: Option<(Uuid, Uuid, i64, Option<i64>, String, Option<String>, Option<i64>)> = sqlx::query_as(
                     "SELECT s.user_id, s.tenant_id, s.expires_at_ms, s.ended_at_ms, u.role, u.store_ids, u.disabled_at_ms \
                      FROM hq_sessions s JOIN hq_users u ON u.id = s.user_id WHERE s.token_hash = $1",
@@ -425,7 +428,7 @@ macro_rules! sql_user_paths {
                 Ok((grant, Timestamp::from_unix_millis(expires)))
             }
 
-            pub(crate) async fn close_session(&self, token_hash: &str) -> DbResult<()> {
+            async fn end_session(&self, token_hash: &str) -> DbResult<()> {
                 sqlx::query("UPDATE hq_sessions SET ended_at_ms = $2 WHERE token_hash = $1 AND ended_at_ms IS NULL")
                     .bind(token_hash)
                     .bind(now_ms())
@@ -434,6 +437,7 @@ macro_rules! sql_user_paths {
                 Ok(())
             }
         }
+
     };
 }
 

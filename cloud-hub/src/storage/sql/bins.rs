@@ -1,14 +1,44 @@
 //! Bins and slotting at the hub, for both backends. Expanded inside
 //! `sql_storage!`.
 
-/// Implements the bin queries on `$storage`.
+/// Implements [`crate::storage::BinStorage`] on `$storage`.
 macro_rules! sql_bin_paths {
     ($storage:ty) => {
-        use $crate::storage::bins::{Bin, SlottedItem};
+        use $crate::domain::bins::{Bin, SlottedItem};
 
         impl $storage {
+            /// The store's bins (or one), by code, each with its items by SKU.
+            pub(crate) async fn read_bins(&self, tenant: TenantId, store: StoreId, only: Option<&str>) -> DbResult<Vec<Bin>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<(String, String, Option<Uuid>, Option<String>, Option<String>)> = sqlx::query_as(
+                    "SELECT b.code, b.zone, v.id, v.sku, v.name FROM store_bins b \
+                     LEFT JOIN bin_slots s ON s.tenant_id = b.tenant_id AND s.store_id = b.store_id AND s.bin_code = b.code \
+                     LEFT JOIN variants v ON v.tenant_id = s.tenant_id AND v.id = s.variant_id AND v.deleted_at_ms IS NULL \
+                     WHERE b.tenant_id = $1 AND b.store_id = $2 AND ($3 IS NULL OR b.code = $3) \
+                     ORDER BY b.code, v.sku",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(only)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut bins: Vec<Bin> = Vec::new();
+                for (code, zone, variant, sku, name) in rows {
+                    if bins.last().is_none_or(|b| b.code != code) {
+                        bins.push(Bin { code, zone, items: Vec::new() });
+                    }
+                    if let (Some(variant), Some(sku), Some(name), Some(bin)) = (variant, sku, name, bins.last_mut()) {
+                        bin.items.push(SlottedItem { variant_id: VariantId::from_uuid(variant), sku, name });
+                    }
+                }
+                Ok(bins)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl BinStorage for $storage {
             /// Adds a bin or moves it to another zone.
-            pub(crate) async fn write_bin(&self, tenant: TenantId, store: StoreId, code: &str, zone: &str) -> DbResult<Bin> {
+            async fn set_bin(&self, tenant: TenantId, store: StoreId, code: &str, zone: &str) -> DbResult<Bin> {
                 self.store(tenant, store).await?;
                 sqlx::query(
                     "INSERT INTO store_bins (tenant_id, store_id, code, zone, created_at_ms) VALUES ($1, $2, $3, $4, $5) \
@@ -25,7 +55,7 @@ macro_rules! sql_bin_paths {
             }
 
             /// Removes an empty bin; one items are still slotted in is refused.
-            pub(crate) async fn delete_bin(&self, tenant: TenantId, store: StoreId, code: &str) -> DbResult<()> {
+            async fn remove_bin(&self, tenant: TenantId, store: StoreId, code: &str) -> DbResult<()> {
                 let bin = self.read_bins(tenant, store, Some(code)).await?.pop().ok_or(DbError::NotFound("bin"))?;
                 if !bin.items.is_empty() {
                     return Err(DbError::State {
@@ -42,8 +72,12 @@ macro_rules! sql_bin_paths {
                 Ok(())
             }
 
+            async fn bins(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Bin>> {
+                self.read_bins(tenant, store, None).await
+            }
+
             /// Slots an item in a bin of the store (`None`: in none).
-            pub(crate) async fn write_slot(&self, tenant: TenantId, store: StoreId, variant: VariantId, bin: Option<&str>) -> DbResult<()> {
+            async fn slot(&self, tenant: TenantId, store: StoreId, variant: VariantId, bin: Option<&str>) -> DbResult<()> {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
                 if !Self::variant_live(&mut tx, tenant, variant).await? {
@@ -81,34 +115,8 @@ macro_rules! sql_bin_paths {
                 tx.commit().await?;
                 Ok(())
             }
-
-            /// The store's bins (or one), by code, each with its items by SKU.
-            pub(crate) async fn read_bins(&self, tenant: TenantId, store: StoreId, only: Option<&str>) -> DbResult<Vec<Bin>> {
-                self.store(tenant, store).await?;
-                let rows: Vec<(String, String, Option<Uuid>, Option<String>, Option<String>)> = sqlx::query_as(
-                    "SELECT b.code, b.zone, v.id, v.sku, v.name FROM store_bins b \
-                     LEFT JOIN bin_slots s ON s.tenant_id = b.tenant_id AND s.store_id = b.store_id AND s.bin_code = b.code \
-                     LEFT JOIN variants v ON v.tenant_id = s.tenant_id AND v.id = s.variant_id AND v.deleted_at_ms IS NULL \
-                     WHERE b.tenant_id = $1 AND b.store_id = $2 AND ($3 IS NULL OR b.code = $3) \
-                     ORDER BY b.code, v.sku",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(only)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut bins: Vec<Bin> = Vec::new();
-                for (code, zone, variant, sku, name) in rows {
-                    if bins.last().is_none_or(|b| b.code != code) {
-                        bins.push(Bin { code, zone, items: Vec::new() });
-                    }
-                    if let (Some(variant), Some(sku), Some(name), Some(bin)) = (variant, sku, name, bins.last_mut()) {
-                        bin.items.push(SlottedItem { variant_id: VariantId::from_uuid(variant), sku, name });
-                    }
-                }
-                Ok(bins)
-            }
         }
+
     };
 }
 

@@ -3,10 +3,10 @@
 //! transfer) is taken from the batch that expires first. A sweep announces
 //! batches about to expire, once each. Expanded inside `sql_storage!`.
 
-/// Implements the batch queries on `$storage`.
+/// Implements [`crate::storage::BatchStorage`] on `$storage`.
 macro_rules! sql_batch_paths {
     ($storage:ty) => {
-        use $crate::storage::batches::BatchLine;
+        use $crate::domain::batches::BatchLine;
 
         impl $storage {
             /// Moves the batch stock of `m` inside `tx` (its ledger row and
@@ -123,10 +123,13 @@ macro_rules! sql_batch_paths {
                 }
                 Ok(())
             }
+        }
 
+        #[async_trait::async_trait]
+        impl BatchStorage for $storage {
             /// Announces, once each, batches still in stock that expire on or
             /// before `cutoff` (`YYYY-MM-DD`); how many were announced.
-            pub(crate) async fn announce_expiring(&self, cutoff: &str) -> DbResult<u64> {
+            async fn announce_expiring_batches(&self, cutoff: &str) -> DbResult<u64> {
                 let tenants: Vec<(Uuid,)> = sqlx::query_as(
                     "SELECT DISTINCT tenant_id FROM stock_batches \
                      WHERE on_hand_milli > 0 AND alerted_at_ms IS NULL AND expires_on <= $1",
@@ -150,7 +153,7 @@ macro_rules! sql_batch_paths {
                     .fetch_all(&mut *tx)
                     .await?;
                     for (store, variant, code, expires_on, on_hand) in due {
-                        let event = $crate::storage::events::by_hub(
+                        let event = $crate::domain::events::by_hub(
                             "inventory.batch.expiring",
                             Some(StoreId::from_uuid(store)),
                             serde_json::json!({
@@ -181,7 +184,7 @@ macro_rules! sql_batch_paths {
             }
 
             /// The store's batches in stock, soonest to expire first.
-            pub(crate) async fn read_batches(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<BatchLine>> {
+            async fn batches(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<BatchLine>> {
                 self.store(tenant, store).await?;
                 let rows: Vec<(Uuid, String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
                     "SELECT b.variant_id, v.sku, v.name, b.code, b.expires_on, b.on_hand_milli, b.alerted_at_ms \
@@ -208,6 +211,7 @@ macro_rules! sql_batch_paths {
                     .collect())
             }
         }
+
     };
 }
 

@@ -2,7 +2,7 @@
 //! given new PINs by HQ, every change appended to the store's feed so its
 //! tills can sign staff in offline. Expanded inside `sql_storage!`.
 
-/// Implements the staff queries on `$storage`.
+/// Implements [`crate::storage::StaffStorage`] on `$storage`.
 macro_rules! sql_staff_paths {
     ($storage:ty) => {
         type StaffRow = (Uuid, Uuid, String, String, String, String, String, bool);
@@ -23,7 +23,21 @@ macro_rules! sql_staff_paths {
         }
 
         impl $storage {
-            async fn staff_insert(&self, tenant: TenantId, store: StoreId, new: &NewStaff) -> DbResult<StaffRecord> {
+            async fn staff_of_store(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>> {
+                let rows: Vec<StaffRow> = sqlx::query_as(&format!(
+                    "SELECT {STAFF_COLUMNS} FROM staff WHERE tenant_id = $1 AND store_id = $2 ORDER BY code"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&mut **tx)
+                .await?;
+                rows.into_iter().map(staff_from_row).collect()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl StaffStorage for $storage {
+            async fn create_staff(&self, tenant: TenantId, store: StoreId, new: &NewStaff) -> DbResult<StaffRecord> {
                 self.store(tenant, store).await?;
                 let record = StaffRecord {
                     staff_id: StaffId::new(),
@@ -60,7 +74,7 @@ macro_rules! sql_staff_paths {
                 Ok(record)
             }
 
-            async fn staff_set_active(&self, tenant: TenantId, staff: StaffId, active: bool) -> DbResult<StaffRecord> {
+            async fn set_staff_active(&self, tenant: TenantId, staff: StaffId, active: bool) -> DbResult<StaffRecord> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let row: Option<StaffRow> = sqlx::query_as(&format!(
@@ -79,7 +93,7 @@ macro_rules! sql_staff_paths {
                 Ok(record)
             }
 
-            async fn staff_set_pin(&self, tenant: TenantId, staff: StaffId, pin_hash: &str) -> DbResult<StaffRecord> {
+            async fn set_staff_pin(&self, tenant: TenantId, staff: StaffId, pin_hash: &str) -> DbResult<StaffRecord> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 // An Argon2id hash holds its salt: the legacy column is cleared.
@@ -100,17 +114,15 @@ macro_rules! sql_staff_paths {
                 Ok(record)
             }
 
-            async fn staff_of_store(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>> {
-                let rows: Vec<StaffRow> = sqlx::query_as(&format!(
-                    "SELECT {STAFF_COLUMNS} FROM staff WHERE tenant_id = $1 AND store_id = $2 ORDER BY code"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .fetch_all(&mut **tx)
-                .await?;
-                rows.into_iter().map(staff_from_row).collect()
+            async fn staff(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<StaffRecord>> {
+                self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                let staff = Self::staff_of_store(&mut tx, tenant, store).await?;
+                tx.commit().await?;
+                Ok(staff)
             }
         }
+
     };
 }
 

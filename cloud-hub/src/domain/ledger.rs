@@ -1,0 +1,71 @@
+//! A store's stock and records as HQ reads them: a line of its inventory,
+//! what became of a movement HQ recorded, the sales it holds, and the paging
+//! of such records in the order the hub recorded them.
+
+use pos_shared::{Money, Qty, SaleId, TerminalId, Timestamp, VariantId};
+use serde::Serialize;
+
+/// One line of a store's inventory.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Position {
+    pub variant_id: VariantId,
+    pub sku: String,
+    pub name: String,
+    pub barcode: String,
+    pub on_hand: Qty,
+    /// Held for orders by reservations not yet past their expiry.
+    pub reserved: Qty,
+    /// On hand less reserved: what the store can still promise.
+    pub available: Qty,
+    /// In this store's assortment.
+    pub listed: bool,
+    /// Whether an order for it can be taken now, and if not, every reason why.
+    pub orderable: bool,
+    pub reasons: Vec<&'static str>,
+    /// The bin pickers take it from, and the bin's zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SaleSummary {
+    pub sale_id: SaleId,
+    pub terminal_id: TerminalId,
+    pub receipt_no: String,
+    pub total: Money,
+    pub occurred_at: Timestamp,
+    pub received_at: Timestamp,
+}
+
+/// What became of a recorded movement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MovementOutcome {
+    Recorded,
+    Duplicate,
+}
+
+/// A page of a store's movements or sales, in the order the hub recorded
+/// them: after the item with id `after`, at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordedPage {
+    pub after: Option<uuid::Uuid>,
+    pub limit: u32,
+}
+
+/// One page; `more` when items follow the last one.
+#[derive(Debug, Clone)]
+pub struct Recorded<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
+impl<T> Recorded<T> {
+    /// The page from a read of `limit + 1` rows: the extra row only says more follow.
+    pub fn from_overfetch(mut items: Vec<T>, limit: u32) -> Self {
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        Recorded { items, more }
+    }
+}

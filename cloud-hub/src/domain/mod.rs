@@ -1,0 +1,21 @@
+//! The hub's domain: its rules and the records the storage layer takes and
+//! gives, with no database and no I/O (no sqlx here; the one ambient input is
+//! who the current request acts for, `crate::acting`, which events name as
+//! their source).
+//!
+//! `storage/` and `http/` import it; it imports only `pos_shared`,
+//! `crate::roles` (roles and grants) and `crate::acting`.
+
+pub mod access;
+pub mod batches;
+pub mod bins;
+pub mod catalog;
+pub mod events;
+pub mod hours;
+pub mod ledger;
+pub mod orderability;
+pub mod quarantine;
+pub mod reservations;
+pub mod stores;
+pub mod sync;
+pub mod transfers;

@@ -1,0 +1,145 @@
+//! A tenant, its stores and what belongs to a store as records: its kind,
+//! status and opening hours, its terminals (with what each reports about its
+//! sync and who a device credential stands for) and new staff.
+
+use super::hours::OpeningHours;
+use super::orderability::StoreStatus;
+use pos_shared::{StoreId, TenantId, TerminalId, Timestamp};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    /// The one currency of every price and store of the tenant.
+    pub currency: pos_shared::Currency,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStore {
+    pub code: String,
+    pub name: String,
+    pub currency: pos_shared::Currency,
+    pub kind: StoreKind,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreKind {
+    /// A shop with tills and customers at the counter.
+    #[default]
+    Store,
+    /// A store that only fulfils orders, picked from bins.
+    DarkStore,
+}
+
+impl StoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::Store => "store",
+            StoreKind::DarkStore => "dark_store",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "store" => Some(StoreKind::Store),
+            "dark_store" => Some(StoreKind::DarkStore),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Store {
+    pub id: StoreId,
+    pub code: String,
+    pub name: String,
+    pub currency: String,
+    pub kind: StoreKind,
+    pub status: StoreStatus,
+    /// When it takes orders; absent: at any hour its status is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours: Option<OpeningHours>,
+}
+
+impl Store {
+    /// Open by its status but outside its opening hours at `at`.
+    pub fn outside_hours(&self, at: Timestamp) -> bool {
+        self.status == StoreStatus::Open && self.hours.as_ref().is_some_and(|h| !h.is_open(at))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTerminal {
+    pub name: String,
+    pub receipt_prefix: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Terminal {
+    pub id: TerminalId,
+    pub store_id: StoreId,
+    pub name: String,
+    pub receipt_prefix: String,
+}
+
+/// Who a device credential belongs to; everything a device may do is scoped by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceIdentity {
+    pub tenant_id: TenantId,
+    pub store_id: StoreId,
+    pub terminal_id: TerminalId,
+    pub terminal_name: String,
+    pub receipt_prefix: String,
+}
+
+/// What a terminal reports about itself with each feed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalReport {
+    pub cursor: u64,
+    pub queue_depth: Option<u64>,
+    /// When its oldest unsent fact was made (by the hub's clock, from the age
+    /// the terminal reported), if it has one.
+    pub oldest_unsent_at: Option<Timestamp>,
+    /// Facts it holds in quarantine.
+    pub quarantined: Option<u64>,
+    pub agent_version: Option<String>,
+    pub protocol_version: u16,
+}
+
+/// A terminal as HQ sees it, with its sync status.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TerminalStatus {
+    #[serde(flatten)]
+    pub terminal: Terminal,
+    pub enrolled: bool,
+    pub last_seen_at: Option<Timestamp>,
+    pub feed_cursor: Option<u64>,
+    /// Changes of the tenant's feed the terminal has not asked for yet (an upper
+    /// bound: some may be other stores' changes it will never need).
+    pub cursor_lag: Option<u64>,
+    pub queue_depth: Option<u64>,
+    /// When the terminal's oldest unsent fact was made (from the age it last
+    /// reported) and how old that fact is now (seconds).
+    pub oldest_unsent_at: Option<Timestamp>,
+    pub oldest_unsent_age_secs: Option<u64>,
+    /// Facts the terminal holds in quarantine (refused by the hub).
+    pub quarantined: Option<u64>,
+    pub agent_version: Option<String>,
+    pub protocol_version: Option<u16>,
+}
+
+/// A member of staff as HQ creates them: the PIN arrives hashed.
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub name: String,
+    pub code: String,
+    pub role: pos_shared::staff::Role,
+    /// Empty for an Argon2id hash, which holds its own salt; only the legacy
+    /// scheme kept it apart.
+    pub pin_salt: String,
+    pub pin_hash: String,
+}

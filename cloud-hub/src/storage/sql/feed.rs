@@ -1,0 +1,159 @@
+//! The change feed at the hub, for both backends: reading a store's page of
+//! the feed after a cursor, pruning old changes, and a store's snapshot for a
+//! terminal starting from scratch. Expanded inside `sql_storage!`.
+
+/// Implements [`crate::storage::FeedStorage`] on `$storage`; `$snapshot_isolation`
+/// is the statement that makes a snapshot's reads one consistent view.
+macro_rules! sql_feed_paths {
+    ($storage:ty, $snapshot_isolation:expr) => {
+        /// The per-tenant logs pruned to a length: tills' feed and HQ's events.
+        #[derive(Clone, Copy)]
+        enum PrunedLog {
+            Feed,
+            Events,
+        }
+
+        impl $storage {
+
+            /// Keeps each tenant's last `keep` entries of `log`. The floor is
+            /// raised first, under the tenant lock, so a reader behind it is
+            /// told rather than served a range whose entries are half gone.
+            async fn prune_log(&self, log: PrunedLog, keep: i64) -> DbResult<u64> {
+                // Names from a closed enum, never from input.
+                let (table, head_col, floor_col) = match log {
+                    PrunedLog::Feed => ("feed_changes", "feed_seq", "feed_floor"),
+                    PrunedLog::Events => ("hub_events", "event_seq", "event_floor"),
+                };
+                let tenants: Vec<(Uuid, i64)> = sqlx::query_as(&format!(
+                    "SELECT id, {head_col} FROM tenants WHERE {head_col} - {floor_col} > $1"
+                ))
+                .bind(keep)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut dropped = 0;
+                for (tenant, head) in tenants {
+                    let floor = head - keep;
+                    let mut tx = self.pool.begin().await?;
+                    sqlx::query(&format!("UPDATE tenants SET {floor_col} = $2 WHERE id = $1 AND {floor_col} < $2"))
+                        .bind(tenant)
+                        .bind(floor)
+                        .execute(&mut *tx)
+                        .await?;
+                    dropped += sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1 AND seq <= $2"))
+                        .bind(tenant)
+                        .bind(floor)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    tx.commit().await?;
+                }
+                Ok(dropped)
+            }
+
+        }
+
+        #[async_trait::async_trait]
+        impl FeedStorage for $storage {
+            fn watch_feed(&self) -> tokio::sync::watch::Receiver<u64> {
+                self.feed_tx.subscribe()
+            }
+
+            async fn feed(&self, tenant: TenantId, store: StoreId, since: u64, limit: u32) -> DbResult<FeedPage> {
+                let since = i64::try_from(since).map_err(|_| DbError::NotFound("feed position"))?;
+                // Read the head first: every change up to it has committed (the
+                // tenant row lock orders commits), so the query below sees them all.
+                let (head, floor): (i64, i64) = sqlx::query_as("SELECT feed_seq, feed_floor FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(DbError::NotFound("tenant"))?;
+                if since < floor {
+                    return Err(DbError::CursorExpired { since: since as u64, floor: floor as u64 });
+                }
+                let mut rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT seq, body FROM feed_changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
+                     AND (store_id IS NULL OR store_id = $4) ORDER BY seq LIMIT $5",
+                )
+                .bind(tenant.as_uuid())
+                .bind(since)
+                .bind(head)
+                .bind(store.as_uuid())
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let has_more = rows.len() > limit as usize;
+                rows.truncate(limit as usize);
+                let next_cursor = match (has_more, rows.last()) {
+                    (true, Some((seq, _))) => *seq,
+                    _ => head.max(since),
+                };
+                let changes = rows
+                    .into_iter()
+                    .map(|(seq, body)| {
+                        let body: ChangeBody = serde_json::from_str(&body)
+                            .map_err(|e| DbError::Corrupt(format!("feed change {seq}: {e}")))?;
+                        Ok(pos_shared::sync::Change { seq: seq as u64, body })
+                    })
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(FeedPage { protocol_version: PROTOCOL_VERSION, changes, next_cursor: next_cursor as u64, has_more })
+            }
+
+            async fn prune_feed(&self, keep: u64) -> DbResult<u64> {
+                let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+                let dropped = self.prune_log(PrunedLog::Feed, keep).await?;
+                let events = self.prune_log(PrunedLog::Events, keep).await?;
+                if events > 0 {
+                    tracing::info!(events, "events pruned");
+                }
+                Ok(dropped)
+            }
+
+            /// The store at one feed sequence: variants, staff and positions
+            /// without the requesting terminal's own movements, read in one
+            /// consistent view.
+            async fn store_snapshot(&self, device: &DeviceIdentity) -> DbResult<StoreSnapshot> {
+                let mut tx = self.pool.begin().await?;
+                // One consistent view for the head and every row below it.
+                sqlx::query($snapshot_isolation).execute(&mut *tx).await?;
+                let (head,): (i64,) = sqlx::query_as("SELECT feed_seq FROM tenants WHERE id = $1")
+                    .bind(device.tenant_id.as_uuid())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let rows: Vec<VariantRow> = sqlx::query_as(&format!(
+                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.id"
+                ))
+                .bind(device.tenant_id.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                let variants = rows.into_iter().map(variant_from_row).collect::<DbResult<Vec<_>>>()?;
+                let positions: Vec<(Uuid, i64)> = sqlx::query_as(
+                    "SELECT p.variant_id, p.on_hand_milli - CAST(COALESCE((SELECT SUM(m.delta_milli) FROM stock_movements m \
+                       WHERE m.tenant_id = p.tenant_id AND m.store_id = p.store_id AND m.terminal_id = $3 AND m.variant_id = p.variant_id), 0) AS BIGINT) \
+                     FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 ORDER BY p.variant_id",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                let staff = Self::staff_of_store(&mut tx, device.tenant_id, device.store_id).await?;
+                let categories = Self::category_tree(&mut tx, device.tenant_id).await?;
+                let prices = Self::store_prices(&mut tx, device.tenant_id, device.store_id).await?;
+                tx.commit().await?;
+                Ok(StoreSnapshot {
+                    seq: head.max(0) as u64,
+                    variants,
+                    staff,
+                    categories,
+                    prices,
+                    positions: positions
+                        .into_iter()
+                        .map(|(v, q)| (VariantId::from_uuid(v), pos_shared::Qty::from_milli(q)))
+                        .collect(),
+                })
+            }
+        }
+
+    };
+}
+pub(crate) use sql_feed_paths;

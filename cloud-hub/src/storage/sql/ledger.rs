@@ -1,0 +1,213 @@
+//! The stock ledger at the hub, for both backends: HQ's movements (all of a
+//! request or none), a store's movements read back in the order they were
+//! recorded, and reorder points. Expanded inside `sql_storage!`.
+
+/// Implements [`crate::storage::LedgerStorage`] on `$storage`.
+macro_rules! sql_ledger_paths {
+    ($storage:ty) => {
+        use $crate::domain::orderability::ReorderLine;
+
+        const CURSOR_REFUSED: &str = "cursor is not from this list: pass back a next_cursor as it came";
+
+        impl $storage {
+            async fn movement_in(tx: &mut Tx<'_>, tenant: TenantId, movement: &MovementRecord) -> DbResult<MovementOutcome> {
+                if !Self::variant_exists(tx, tenant, movement.variant_id).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                Self::check_unit(tx, tenant, movement.variant_id, movement.delta, "delta").await?;
+                let outcome = Self::apply_movement(tx, tenant, movement).await?;
+                if outcome == MovementOutcome::Duplicate {
+                    // A replay is the same movement; the same id on anything
+                    // else is a caller's bug that must not pass as a replay.
+                    let stored: Option<(Uuid, Uuid, i64, String)> = sqlx::query_as(
+                        "SELECT store_id, variant_id, delta_milli, reason FROM stock_movements WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(movement.movement_id.as_uuid())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    let same = stored.is_some_and(|(store, variant, delta, reason)| {
+                        store == movement.store_id.as_uuid()
+                            && variant == movement.variant_id.as_uuid()
+                            && delta == movement.delta.milli()
+                            && reason == movement.reason.as_str()
+                    });
+                    if !same {
+                        return Err(DbError::Conflict("movement_id reused".into()));
+                    }
+                }
+                Ok(outcome)
+            }
+
+            /// Refuses a cursor that is not an item of the store's `table`.
+            pub(crate) async fn check_cursor(&self, table: &str, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<()> {
+                self.store(tenant, store).await?;
+                let Some(after) = page.after else { return Ok(()) };
+                let found: Option<(Uuid,)> = sqlx::query_as(&format!(
+                    "SELECT id FROM {table} WHERE tenant_id = $1 AND store_id = $2 AND id = $3"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(after)
+                .fetch_optional(&self.pool)
+                .await?;
+                match found {
+                    Some(_) => Ok(()),
+                    None => Err(DbError::InvalidField { field: "cursor", detail: CURSOR_REFUSED.into() }),
+                }
+            }
+
+            /// The store's reorder points (or one item's), by SKU, with what is available now.
+            pub(crate) async fn read_reorder_points(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                only: Option<VariantId>,
+            ) -> DbResult<Vec<ReorderLine>> {
+                self.store(tenant, store).await?;
+                let rows: Vec<(Uuid, String, String, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT r.variant_id, v.sku, v.name, r.point_milli, COALESCE(p.on_hand_milli, 0), COALESCE(h.held, 0) \
+                     FROM reorder_points r \
+                     JOIN variants v ON v.tenant_id = r.tenant_id AND v.id = r.variant_id AND v.deleted_at_ms IS NULL \
+                     LEFT JOIN stock_positions p ON p.tenant_id = r.tenant_id AND p.store_id = r.store_id AND p.variant_id = r.variant_id \
+                     LEFT JOIN (SELECT variant_id, CAST(SUM(qty_milli) AS BIGINT) AS held FROM stock_reservations \
+                                WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $3 GROUP BY variant_id) h \
+                            ON h.variant_id = r.variant_id \
+                     WHERE r.tenant_id = $1 AND r.store_id = $2 AND ($4 IS NULL OR r.variant_id = $4) ORDER BY v.sku",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(now_ms())
+                .bind(only.map(|v| v.as_uuid()))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(variant, sku, name, point, on_hand, held)| ReorderLine {
+                        variant_id: VariantId::from_uuid(variant),
+                        sku,
+                        name,
+                        reorder_point: Qty::from_milli(point),
+                        available: Qty::from_milli(on_hand - held),
+                        low: on_hand - held <= point,
+                    })
+                    .collect())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl LedgerStorage for $storage {
+            async fn record_movement(
+                &self,
+                tenant: TenantId,
+                movement: &MovementRecord,
+            ) -> DbResult<MovementOutcome> {
+                let mut outcomes = self
+                    .record_movements(tenant, movement.store_id, std::slice::from_ref(movement))
+                    .await
+                    .map_err(|e| match e {
+                        DbError::AtItem { error, .. } => *error,
+                        other => other,
+                    })?;
+                outcomes.pop().ok_or(DbError::NotFound("movement"))
+            }
+
+            /// Records HQ's movements at one store in one transaction: all of
+            /// them or, if any is refused, none (the error says which). A
+            /// replay (the same id and movement) is a duplicate, not an error.
+            async fn record_movements(&self, tenant: TenantId, store: StoreId, movements: &[MovementRecord]) -> DbResult<Vec<MovementOutcome>> {
+                self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let mut outcomes = Vec::with_capacity(movements.len());
+                for (index, movement) in movements.iter().enumerate() {
+                    let outcome = Self::movement_in(&mut tx, tenant, movement)
+                        .await
+                        .map_err(|e| DbError::AtItem { index, error: Box::new(e) })?;
+                    outcomes.push(outcome);
+                }
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(outcomes)
+            }
+
+            /// The store's ledger in the order the hub recorded it (its clock,
+            /// not the tills'), so a reader paging forward misses nothing new.
+            async fn movements(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<MovementRecord>> {
+                self.check_cursor("stock_movements", tenant, store, page).await?;
+                let rows: Vec<MovementRow> = sqlx::query_as(&format!(
+                    "SELECT {MOVEMENT_COLUMNS} FROM stock_movements WHERE tenant_id = $1 AND store_id = $2 \
+                     AND ($3 IS NULL OR (recorded_at_ms, id) > \
+                          (SELECT recorded_at_ms, id FROM stock_movements WHERE tenant_id = $1 AND id = $3)) \
+                     ORDER BY recorded_at_ms, id LIMIT $4"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(page.after)
+                .bind(i64::from(page.limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let items = rows.into_iter().map(movement_from_row).collect::<DbResult<Vec<_>>>()?;
+                Ok(Recorded::from_overfetch(items, page.limit))
+            }
+
+            /// Sets (or with `None` clears) an item's reorder point at a store;
+            /// a point at or above what is available raises the alert at once.
+            async fn set_reorder_point(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                point: Option<Qty>,
+            ) -> DbResult<Option<ReorderLine>> {
+                self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                if !Self::variant_live(&mut tx, tenant, variant).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let now = now_ms();
+                let before = Self::order_state(&mut tx, tenant, store, variant, now).await?;
+                match point {
+                    Some(p) => {
+                        sqlx::query(
+                            "INSERT INTO reorder_points (tenant_id, store_id, variant_id, point_milli, updated_at_ms) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (tenant_id, store_id, variant_id) DO UPDATE SET point_milli = excluded.point_milli, updated_at_ms = excluded.updated_at_ms",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(store.as_uuid())
+                        .bind(variant.as_uuid())
+                        .bind(p.milli())
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    None => {
+                        sqlx::query("DELETE FROM reorder_points WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3")
+                            .bind(tenant.as_uuid())
+                            .bind(store.as_uuid())
+                            .bind(variant.as_uuid())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                let reset = |s: OrderState| OrderState { reorder_point_milli: point.map(|p| p.milli()), ..s };
+                Self::emit_flip(&mut tx, tenant, before, reset, store, variant).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(self.read_reorder_points(tenant, store, Some(variant)).await?.pop())
+            }
+
+            async fn reorder_points(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+            ) -> DbResult<Vec<ReorderLine>> {
+                self.read_reorder_points(tenant, store, None).await
+            }
+        }
+
+    };
+}
+
+pub(crate) use sql_ledger_paths;

@@ -1,0 +1,87 @@
+//! The SQL both backends run, expanded once per backend by `sql_storage!`.
+//!
+//! The statements use only what PostgreSQL and SQLite share: `$n` parameters,
+//! `RETURNING`, `ON CONFLICT … DO NOTHING/UPDATE`. Ids bind as `Uuid` (native `uuid`
+//! on PostgreSQL, a 16-byte BLOB on SQLite); times and quantities as `i64`.
+
+pub(super) mod batches;
+pub(super) mod bins;
+pub(super) mod catalog;
+pub(super) mod documents;
+pub(super) mod events;
+pub(super) mod facts;
+pub(super) mod feed;
+pub(super) mod ledger;
+pub(super) mod prices;
+pub(super) mod quarantine;
+pub(super) mod reservations;
+pub(super) mod rows;
+pub(super) mod staff;
+pub(super) mod stores;
+pub(super) mod tenants;
+pub(super) mod terminals;
+pub(super) mod transfers;
+pub(super) mod users;
+pub(super) mod variants;
+pub(super) mod writes;
+
+pub(crate) use rows::*;
+
+/// Implements every storage trait, and so [`crate::storage::Storage`], for
+/// `$storage` (which has a `pool` of `$db`), by expanding each concept's macro
+/// into the backend's module; `$snapshot_isolation` is the statement that makes
+/// a snapshot's reads one consistent view.
+macro_rules! sql_storage {
+    ($storage:ty, $db:ty, $snapshot_isolation:expr) => {
+        use pos_shared::audit::AuditEntry;
+        use pos_shared::catalog::{BrandRecord, CategoryRecord};
+        use pos_shared::pricing::{PriceSource, PriceWindow};
+        use pos_shared::returns::ReturnFact;
+        use pos_shared::sale::SaleFact;
+        use pos_shared::shift::ShiftReport;
+        use pos_shared::staff::{Role, StaffRecord};
+        use pos_shared::sync::{
+            ChangeBody, DocPurpose, Fact, FeedPage, MovementReason, MovementRecord, VariantRecord,
+            PROTOCOL_VERSION,
+        };
+        use pos_shared::Qty;
+        use pos_shared::StaffId;
+        use pos_shared::{BrandId, CategoryId, PriceId, Timestamp};
+        use pos_shared::{Envelope, Money, StoreId, TenantId, TerminalId, VariantId};
+        use uuid::Uuid;
+        use $crate::domain::catalog::*;
+        use $crate::domain::ledger::*;
+        use $crate::domain::stores::*;
+        use $crate::domain::sync::*;
+        use $crate::storage::sql::{
+            device_from_row, json_column, movement_from_row, now_ms, sale_from_row,
+            terminal_status_from_row, variant_from_row, DeviceRow, MovementRow, SaleRow,
+            TerminalStatusRow, VariantRow, DEVICE_COLUMNS, MOVEMENT_COLUMNS, VARIANT_COLUMNS,
+            VARIANT_FROM,
+        };
+        use $crate::storage::*;
+
+        type Tx<'a> = sqlx::Transaction<'a, $db>;
+
+        $crate::storage::sql::writes::sql_write_paths!($storage, $db);
+        $crate::storage::sql::events::sql_event_paths!($storage);
+        $crate::storage::sql::tenants::sql_tenant_paths!($storage);
+        $crate::storage::sql::users::sql_user_paths!($storage);
+        $crate::storage::sql::staff::sql_staff_paths!($storage);
+        $crate::storage::sql::terminals::sql_terminal_paths!($storage);
+        $crate::storage::sql::catalog::sql_catalog_paths!($storage);
+        $crate::storage::sql::prices::sql_price_paths!($storage);
+        $crate::storage::sql::reservations::sql_reservation_paths!($storage);
+        $crate::storage::sql::ledger::sql_ledger_paths!($storage);
+        $crate::storage::sql::transfers::sql_transfer_paths!($storage);
+        $crate::storage::sql::batches::sql_batch_paths!($storage);
+        $crate::storage::sql::bins::sql_bin_paths!($storage);
+        $crate::storage::sql::stores::sql_store_paths!($storage);
+        $crate::storage::sql::variants::sql_variant_paths!($storage);
+        $crate::storage::sql::feed::sql_feed_paths!($storage, $snapshot_isolation);
+        $crate::storage::sql::documents::sql_document_paths!($storage);
+        $crate::storage::sql::facts::sql_fact_paths!($storage);
+        $crate::storage::sql::quarantine::sql_quarantine_paths!($storage);
+    };
+}
+pub(crate) use sql_storage;

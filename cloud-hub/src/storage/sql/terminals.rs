@@ -1,0 +1,135 @@
+//! A store's terminals at the hub, for both backends: creating one with its
+//! one-time enrollment code, enrollment (the code consumed in one statement),
+//! device credentials, and what each terminal reports of its sync. Only hashes
+//! of codes and tokens are stored. Expanded inside `sql_storage!`.
+
+/// Implements [`crate::storage::TerminalStorage`] on `$storage`.
+macro_rules! sql_terminal_paths {
+    ($storage:ty) => {
+        #[async_trait::async_trait]
+        impl TerminalStorage for $storage {
+            async fn create_terminal(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                terminal: &NewTerminal,
+                code_hash: &str,
+            ) -> DbResult<Terminal> {
+                self.store(tenant, store).await?;
+                let id = TerminalId::new();
+                sqlx::query(
+                    "INSERT INTO terminals (id, tenant_id, store_id, name, receipt_prefix, enrollment_code_hash, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id.as_uuid())
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(&terminal.name)
+                .bind(&terminal.receipt_prefix)
+                .bind(code_hash)
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await
+                .map_err(DbError::from_sqlx)?;
+                Ok(Terminal { id, store_id: store, name: terminal.name.clone(), receipt_prefix: terminal.receipt_prefix.clone() })
+            }
+
+            async fn enroll_terminal(&self, code_hash: &str, token_hash: &str, install_id: Option<Uuid>) -> DbResult<DeviceIdentity> {
+                // One statement: the code is consumed atomically, so it works once.
+                let row: Option<DeviceRow> = sqlx::query_as(&format!(
+                    "UPDATE terminals SET device_token_hash = $2, enrolled_at_ms = $3, enrollment_code_hash = NULL, \
+                     used_code_hash = $1, install_id = $4 WHERE enrollment_code_hash = $1 RETURNING {DEVICE_COLUMNS}"
+                ))
+                .bind(code_hash)
+                .bind(token_hash)
+                .bind(now_ms())
+                .bind(install_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                if let Some(row) = row {
+                    return Ok(device_from_row(row));
+                }
+                // The same installation asking again: its answer was lost.
+                let Some(install_id) = install_id else {
+                    return Err(DbError::NotFound("enrollment code"));
+                };
+                let row: Option<DeviceRow> = sqlx::query_as(&format!(
+                    "UPDATE terminals SET device_token_hash = $2 \
+                     WHERE used_code_hash = $1 AND install_id = $3 AND device_token_hash IS NOT NULL AND enrolled_at_ms > $4 \
+                     RETURNING {DEVICE_COLUMNS}"
+                ))
+                .bind(code_hash)
+                .bind(token_hash)
+                .bind(install_id)
+                .bind(now_ms() - 24 * 3600 * 1000)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(device_from_row).ok_or(DbError::NotFound("enrollment code"))
+            }
+
+            async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity> {
+                let row: Option<DeviceRow> = sqlx::query_as(&format!(
+                    "SELECT {DEVICE_COLUMNS} FROM terminals WHERE device_token_hash = $1"
+                ))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(device_from_row).ok_or(DbError::NotFound("device credential"))
+            }
+
+            async fn revoke_terminal(&self, tenant: TenantId, store: StoreId, terminal: TerminalId) -> DbResult<()> {
+                let done = sqlx::query(
+                    "UPDATE terminals SET device_token_hash = NULL, enrollment_code_hash = NULL \
+                     WHERE tenant_id = $1 AND store_id = $2 AND id = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(terminal.as_uuid())
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(DbError::NotFound("terminal"));
+                }
+                Ok(())
+            }
+
+            async fn record_terminal_report(&self, device: &DeviceIdentity, report: &TerminalReport) -> DbResult<()> {
+                sqlx::query(
+                    "UPDATE terminals SET last_seen_at_ms = $3, feed_cursor = $4, queue_depth = $5, agent_version = $6, protocol_version = $7, \
+                     oldest_unsent_at_ms = $8, quarantined = $9 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(now_ms())
+                .bind(i64::try_from(report.cursor).unwrap_or(i64::MAX))
+                .bind(report.queue_depth.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
+                .bind(report.agent_version.as_deref())
+                .bind(i64::from(report.protocol_version))
+                .bind(report.oldest_unsent_at.map(|t| t.unix_millis()))
+                .bind(report.quarantined.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn terminals(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<TerminalStatus>> {
+                self.store(tenant, store).await?;
+                let (head,): (i64,) = sqlx::query_as("SELECT feed_seq FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_one(&self.pool)
+                    .await?;
+                let rows: Vec<TerminalStatusRow> = sqlx::query_as(
+                    "SELECT id, name, receipt_prefix, device_token_hash IS NOT NULL, last_seen_at_ms, feed_cursor, queue_depth, agent_version, protocol_version, \
+                     oldest_unsent_at_ms, quarantined \
+                     FROM terminals WHERE tenant_id = $1 AND store_id = $2 ORDER BY receipt_prefix",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|row| terminal_status_from_row(row, store, head)).collect())
+            }
+        }
+    };
+}
+
+pub(crate) use sql_terminal_paths;

@@ -1,0 +1,53 @@
+//! The storage interface, one trait per concept, each implemented for both
+//! backends in the `sql/` file of the same concept (named on each trait).
+//! [`super::Storage`] is their union; `use crate::storage::prelude::*` brings
+//! every trait's methods into scope.
+
+mod access;
+mod catalog;
+mod stock;
+mod sync;
+
+pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
+pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
+pub use stock::{
+    BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
+};
+pub use sync::{DocumentStorage, EventStorage, FactStorage, FeedStorage, QuarantineStorage};
+
+/// Declares [`Storage`] as the union of the given traits, with the blanket
+/// impl that makes every type implementing them all a `Storage`: one list
+/// for both.
+macro_rules! union_of {
+    ($(#[$doc:meta])* $name:ident: $($part:ident),+ $(,)?) => {
+        $(#[$doc])*
+        pub trait $name: $($part +)+ 'static {}
+
+        impl<T: $($part +)+ 'static> $name for T {}
+    };
+}
+
+union_of! {
+    /// Everything the hub stores, one backend: the union of the traits above.
+    /// The HTTP layer and the background tasks hold it as a
+    /// [`super::DynStorage`].
+    Storage:
+    TenantStorage,
+    UserStorage,
+    StaffStorage,
+    TerminalStorage,
+    CatalogStorage,
+    VariantStorage,
+    PriceStorage,
+    StoreStorage,
+    LedgerStorage,
+    TransferStorage,
+    ReservationStorage,
+    BatchStorage,
+    BinStorage,
+    FeedStorage,
+    DocumentStorage,
+    FactStorage,
+    EventStorage,
+    QuarantineStorage,
+}
