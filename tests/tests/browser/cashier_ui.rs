@@ -393,7 +393,7 @@ async fn a_cashier_shift_in_the_browser() {
     typecheck_answers(&[
         ("SignedIn", &signed_in),
         ("SyncStatus", &status),
-        ("ProductView", &product),
+        ("ScannedProduct", &product),
         ("ProductView[]", &search),
         ("QuickKeyPage[]", &keys),
         ("HeldBill[]", &held),
