@@ -1318,3 +1318,87 @@ async fn an_outage_holds_receipts_in_order_and_prints_them_after_without_a_retry
         drained.as_millis()
     );
 }
+
+#[tokio::test]
+async fn a_supervisor_opens_the_drawer_from_the_till_and_it_is_audited() {
+    use pos_shared::staff::{hash_pin, Role, StaffRecord, PIN_SALT_LEN};
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let member = |code: &str, name: &str, role, pin: &str| StaffRecord {
+        staff_id: pos_shared::StaffId::new(),
+        store_id: credential.store_id,
+        name: name.into(),
+        code: code.into(),
+        role,
+        pin_salt: String::new(),
+        pin_hash: hash_pin(pin, &[7u8; PIN_SALT_LEN]),
+        active: true,
+    };
+    apply_changes(
+        dir.path(),
+        credential.store_id,
+        5,
+        vec![
+            pos_shared::sync::ChangeBody::StaffUpserted(member(
+                "101",
+                "Asha",
+                Role::Cashier,
+                "4821",
+            )),
+            pos_shared::sync::ChangeBody::StaffUpserted(member(
+                "102",
+                "Ravi",
+                Role::Supervisor,
+                "7305",
+            )),
+        ],
+    );
+    let printer = TestPrinter::start();
+    let spec = format!("front=tcp://{}?profile=epson-tm-t20", printer.addr);
+    let till = start_till_with(dir.path(), vec![], settings(&[spec])).await;
+
+    // A cashier's own approval is not enough.
+    let (status, problem) = post_json(
+        &till,
+        "/v1/drawer/open",
+        json!({"reason": "change for the float", "approval": {"code": "101", "pin": "4821"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "approval");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Asha may not approve"),
+        "{problem}"
+    );
+    assert_eq!(printer.drawer_pulses(), 0);
+
+    let (status, opened) = post_json(
+        &till,
+        "/v1/drawer/open",
+        json!({"reason": "change for the float", "approval": {"code": "102", "pin": "7305"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{opened}");
+    assert_eq!(opened["audit"]["action"], "drawer_opened");
+    assert_eq!(opened["audit"]["staff"]["name"], "Ravi");
+    assert_eq!(opened["job"]["purpose"], "drawer");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while printer.drawer_pulses() < 1 {
+        assert!(Instant::now() < deadline, "the drawer never opened");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, log) = till.get("/v1/audit").await;
+    assert!(
+        log.to_string()
+            .contains("cash drawer opened outside a sale"),
+        "{log}"
+    );
+    assert_eq!(
+        printer.jobs().len(),
+        0,
+        "nothing printed, the drawer opened"
+    );
+}
