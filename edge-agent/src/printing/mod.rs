@@ -708,6 +708,7 @@ impl Printers {
         };
         // Tries of the oldest job that did not print, for the backoff.
         let mut failures: u32 = 0;
+        let mut trying: Option<i64> = None;
         loop {
             self.serve_drawer(&printer).await;
             let name = printer.name.clone();
@@ -730,6 +731,11 @@ impl Printers {
                 continue;
             };
             let id = job.id;
+            if trying != Some(id) {
+                // A new oldest job (the last one printed or was set aside).
+                trying = Some(id);
+                failures = 0;
+            }
             // A copy after one that may have printed says so.
             let bytes = if job.copies_sent > 0 {
                 let mut e = escpos::Encoder::new(codepage::CodePage::Cp437);
