@@ -19,6 +19,8 @@ command -v runuser >/dev/null || missing+=(util-linux)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v socat >/dev/null || missing+=(socat)
+# Noto fonts: the receipt printer tests print Hindi item names as images.
+[ -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] || missing+=(fonts-noto-core)
 # Headless Chromium drives the cashier UI in the browser tests.
 command -v chromium >/dev/null || missing+=(chromium)
 command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)

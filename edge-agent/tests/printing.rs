@@ -20,12 +20,65 @@ use std::time::{Duration, Instant};
 const READY: u8 = 0;
 const PAPER_OUT: u8 = 1;
 const DROPS_MID_JOB: u8 = 2;
+/// Switched off: nothing listens, connections are refused.
+const OFF: u8 = 3;
+/// Takes every byte and never answers (hung, or a one-way printer).
+const SILENT: u8 = 4;
+/// Prints the whole job, then drops the connection instead of confirming it.
+const DROPS_AFTER_JOB: u8 = 5;
 
 /// A network receipt printer on loopback. Every connection's bytes are kept.
 struct TestPrinter {
     addr: SocketAddr,
     mode: Arc<AtomicU8>,
     connections: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+/// Whether `bytes` hold `ESC @`: a job that prints, not a drawer pulse or
+/// status requests alone.
+fn prints(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| w == [0x1b, b'@'])
+}
+
+fn serve(mut stream: std::net::TcpStream, m: Arc<AtomicU8>, c: Arc<Mutex<Vec<Vec<u8>>>>) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let start = got.len();
+        got.extend_from_slice(&buf[..n]);
+        let mode = m.load(Ordering::SeqCst);
+        if mode == DROPS_MID_JOB && got.len() > 64 {
+            break; // the printer goes away mid-receipt
+        }
+        if mode == SILENT {
+            continue;
+        }
+        // Answer each status request in the new bytes.
+        let from = start.saturating_sub(2);
+        let mut drop_now = false;
+        for i in from..got.len().saturating_sub(2) {
+            if got[i] == 0x10 && got[i + 1] == 0x04 && i + 2 >= start {
+                if mode == DROPS_AFTER_JOB && prints(&got[..i]) {
+                    drop_now = true; // printed it all, gone before confirming
+                    break;
+                }
+                let answer = match (got[i + 2], mode) {
+                    (2, PAPER_OUT) => 0x12 | 0x20,
+                    (4, PAPER_OUT) => 0x12 | 0x60,
+                    _ => 0x12,
+                };
+                let _ = stream.write_all(&[answer]);
+            }
+        }
+        if drop_now {
+            break;
+        }
+    }
+    c.lock().unwrap().push(got);
 }
 
 impl TestPrinter {
@@ -35,39 +88,35 @@ impl TestPrinter {
         let mode = Arc::new(AtomicU8::new(READY));
         let connections = Arc::new(Mutex::new(Vec::new()));
         let (m, c) = (mode.clone(), connections.clone());
+        listener.set_nonblocking(true).unwrap();
         std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                let (m, c) = (m.clone(), c.clone());
-                std::thread::spawn(move || {
-                    let mut got = Vec::new();
-                    let mut buf = [0u8; 4096];
-                    loop {
-                        let n = match stream.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        let start = got.len();
-                        got.extend_from_slice(&buf[..n]);
-                        let mode = m.load(Ordering::SeqCst);
-                        if mode == DROPS_MID_JOB && got.len() > 64 {
-                            break; // the printer goes away mid-receipt
-                        }
-                        // Answer each status request in the new bytes.
-                        let from = start.saturating_sub(2);
-                        for i in from..got.len().saturating_sub(2) {
-                            if got[i] == 0x10 && got[i + 1] == 0x04 && i + 2 >= start {
-                                let answer = match (got[i + 2], mode) {
-                                    (2, PAPER_OUT) => 0x12 | 0x20,
-                                    (4, PAPER_OUT) => 0x12 | 0x60,
-                                    _ => 0x12,
-                                };
-                                let _ = stream.write_all(&[answer]);
-                            }
-                        }
+            // Switched off, the port is closed; switched on, it is bound again.
+            let mut listener = Some(listener);
+            loop {
+                if m.load(Ordering::SeqCst) == OFF {
+                    listener = None;
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                }
+                let Some(l) = &listener else {
+                    if let Ok(l) = TcpListener::bind(addr) {
+                        l.set_nonblocking(true).unwrap();
+                        listener = Some(l);
                     }
-                    c.lock().unwrap().push(got);
-                });
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                match l.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(false).unwrap();
+                        let (m, c) = (m.clone(), c.clone());
+                        std::thread::spawn(move || serve(stream, m, c));
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    Err(_) => return,
+                }
             }
         });
         TestPrinter {
@@ -81,15 +130,25 @@ impl TestPrinter {
         self.mode.store(mode, Ordering::SeqCst);
     }
 
-    /// The connections that carried more than status requests.
+    /// The connections that carried a job that prints (not a drawer pulse
+    /// or status requests alone), in the order they ended.
     fn jobs(&self) -> Vec<Vec<u8>> {
         self.connections
             .lock()
             .unwrap()
             .iter()
-            .filter(|c| c.len() > 9)
+            .filter(|c| prints(c))
             .cloned()
             .collect()
+    }
+
+    /// Drawer pulses in every connection so far.
+    fn drawer_pulses(&self) -> usize {
+        let all = self.connections.lock().unwrap().clone();
+        all.iter()
+            .filter(|c| !c.is_empty())
+            .map(|c| decode(c)["drawer_pulses"].as_array().unwrap().len())
+            .sum()
     }
 }
 
@@ -125,7 +184,9 @@ fn settings(printers: &[String]) -> PrintSettings {
             logo_png: Some(logo_png()),
             qr_template: Some("https://r.example.in/{sale_id}".into()),
             utc_offset_minutes: 330,
+            ..Default::default()
         },
+        ..Default::default()
     }
 }
 
@@ -173,8 +234,10 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
     assert_eq!(status, StatusCode::CREATED, "{sale}");
     let sale_id = sale["sale_id"].as_str().unwrap();
     let receipt_no = sale["receipt_no"].as_str().unwrap();
-    let job = wait_job(&till, sale_id, |j| j["state"] == "printed").await;
-    assert_eq!(job["purpose"], "receipt");
+    let job = wait_job(&till, sale_id, |j| {
+        j["purpose"] == "receipt" && j["state"] == "printed"
+    })
+    .await;
 
     let jobs = printer.jobs();
     assert_eq!(jobs.len(), 1);
@@ -183,9 +246,22 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
     assert_eq!(decoded["status_requests"], json!([2, 4, 2]));
     assert_eq!(decoded["code_pages"], json!(["cp858"]));
     assert_eq!(decoded["cuts"], json!(["partial"]));
+    // The receipt does not open the drawer: its own pulse, asked at the
+    // sale's commit, did, in real time on pin 2.
+    assert_eq!(decoded["drawer_pulses"], json!([]));
+    let drawer = wait_job(&till, sale_id, |j| j["purpose"] == "drawer").await;
+    assert_eq!(drawer["state"], "printed", "{drawer}");
+    let pulses: Vec<Value> = printer
+        .connections
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| !prints(c))
+        .flat_map(|c| decode(c)["drawer_pulses"].as_array().unwrap().clone())
+        .collect();
     assert_eq!(
-        decoded["drawer_pulses"],
-        json!([{"pin": 2, "on_ms": 50, "off_ms": 500}])
+        pulses,
+        [json!({"pin": 2, "on_ms": 100, "off_ms": 100, "realtime": true})]
     );
     assert_eq!(
         decoded["barcodes"],
@@ -226,7 +302,13 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
     };
     assert!(has(&format!("Bill: {receipt_no}"), ""), "{printed:#?}");
     assert!(has("2 x 145.00", "290.00"), "{printed:#?}");
-    assert!(has("1.5 x 62.50", "93.75"), "{printed:#?}");
+    // Rice is sold by the kilogram: the unit is on the line.
+    assert!(has("1.5 kg x 62.50/kg", "93.75"), "{printed:#?}");
+    assert!(has("Subtotal", "383.75"), "{printed:#?}");
+    assert!(
+        !printed.iter().any(|l| l.starts_with("GST added")),
+        "every price includes its GST: {printed:#?}"
+    );
     assert!(has("TOTAL INR", "383.75"), "{printed:#?}");
     assert!(has("Cash", "500.00"), "{printed:#?}");
     assert!(has("Change", "116.25"), "{printed:#?}");
@@ -267,7 +349,7 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
         .get(&format!("/v1/sales/{sale_id}/receipt?format=json"))
         .await;
     assert_eq!(model["receipt_no"], receipt_no);
-    assert_eq!(model["open_drawer"], true);
+    assert_eq!(model["number_label"], "Bill");
 
     // A reprint says so and leaves the drawer shut.
     let (status, reprint) = post(&till, &format!("/v1/sales/{sale_id}/receipt"), None).await;
@@ -279,6 +361,11 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
     let decoded = decode(&printer.jobs()[1]);
     assert!(lines(&decoded).contains(&"DUPLICATE RECEIPT".to_owned()));
     assert_eq!(decoded["drawer_pulses"], json!([]));
+    assert_eq!(
+        printer.drawer_pulses(),
+        1,
+        "a reprint leaves the drawer shut"
+    );
 
     // A tea comes back: the credit note prints and the drawer opens for the cash.
     let (status, ret) = post_json(
@@ -299,6 +386,18 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
         printed.contains(&"CREDIT NOTE (RETURN)".to_owned()),
         "{printed:#?}"
     );
+    // Numbered and labelled as a credit note, not as a bill.
+    let note_no = ret["receipt_no"].as_str().unwrap();
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with(&format!("Credit note: {note_no}"))),
+        "{printed:#?}"
+    );
+    assert!(
+        !printed.iter().any(|l| l.starts_with("Bill:")),
+        "{printed:#?}"
+    );
     assert!(
         printed.contains(&format!("Against bill: {receipt_no}")),
         "{printed:#?}"
@@ -313,7 +412,13 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
             .any(|l| l.starts_with("Refund: Cash") && l.ends_with("145.00")),
         "{printed:#?}"
     );
-    assert_eq!(decoded["drawer_pulses"].as_array().unwrap().len(), 1);
+    assert_eq!(decoded["drawer_pulses"].as_array().unwrap().len(), 0);
+    // The cash refund opened the drawer, with its own pulse.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while printer.drawer_pulses() < 2 {
+        assert!(Instant::now() < deadline, "no drawer pulse for the refund");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let (_, printers) = till.get("/v1/printers").await;
     assert_eq!(printers[0]["name"], "front");
@@ -338,33 +443,41 @@ async fn a_failing_printer_keeps_the_job_queued_and_never_touches_the_sale() {
     ];
     let till = start_till_with(dir.path(), vec![], settings(&specs)).await;
 
-    // The printer drops the connection part-way through the receipt.
+    // The printer drops the connection part-way through the receipt: the
+    // receipt may be cut short, so the next copy says DUPLICATE; after two
+    // copies nobody confirmed, the job waits for the cashier, and never
+    // counts as failed (it can print).
     printer.set(DROPS_MID_JOB);
     let (status, sale) = till.sell(cash_sale()).await;
     assert_eq!(status, StatusCode::CREATED, "{sale}");
     let sale_id = sale["sale_id"].as_str().unwrap().to_owned();
-    let failed = wait_job(&till, &sale_id, |j| j["state"] == "failed").await;
-    assert_eq!(failed["attempts"], 3);
-    let error = failed["last_error"].as_str().unwrap();
-    assert!(error.contains("cut short"), "{error}");
+    let unconfirmed = wait_job(&till, &sale_id, |j| j["state"] == "unconfirmed").await;
+    assert_eq!(unconfirmed["copies_sent"], 2, "{unconfirmed}");
+    let error = unconfirmed["last_error"].as_str().unwrap();
+    assert!(
+        error.contains("cut short") || error.contains("confirm"),
+        "{error}"
+    );
     // The sale stands, queued for the hub as any other.
     let (_, sync) = till.get("/v1/sync/status").await;
     assert_eq!(sync["queued"], 1, "{sync}");
     let (_, printers) = till.get("/v1/printers").await;
     assert_eq!(printers[0]["state"], "error");
-    assert_eq!(printers[0]["failed"], 1);
+    assert_eq!(printers[0]["unconfirmed"], 1, "{printers}");
+    assert_eq!(printers[0]["failed"], 0, "{printers}");
 
-    // Back on: a retry prints the same receipt in full.
+    // Back on: a retry prints the receipt in full, marked as a possible second copy.
     printer.set(READY);
-    let id = failed["id"].as_i64().unwrap();
+    let id = unconfirmed["id"].as_i64().unwrap();
     let (status, retried) = post(&till, &format!("/v1/print-jobs/{id}/retry"), None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{retried}");
     wait_job(&till, &sale_id, |j| {
         j["id"] == id && j["state"] == "printed"
     })
     .await;
-    let full = printer.jobs().pop().unwrap();
-    assert!(lines(&decode(&full)).contains(&"TAX INVOICE".to_owned()));
+    let full = lines(&decode(&printer.jobs().pop().unwrap()));
+    assert_eq!(full[0], "DUPLICATE", "{full:#?}");
+    assert!(full.contains(&"TAX INVOICE".to_owned()), "{full:#?}");
     let (status, again) = post(&till, &format!("/v1/print-jobs/{id}/retry"), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
     assert_eq!(
@@ -372,23 +485,35 @@ async fn a_failing_printer_keeps_the_job_queued_and_never_touches_the_sale() {
         Some("already_printed")
     );
 
-    // Out of paper: the printer says so before any receipt byte is sent.
+    // Out of paper: the printer says so before any receipt byte is sent, the
+    // job waits in the queue, and the drawer still opens for the cash.
     printer.set(PAPER_OUT);
     let sent_before = printer.jobs().len();
+    let pulses_before = printer.drawer_pulses();
     let (_, sale) = till.sell(cash_sale()).await;
     let sale_id = sale["sale_id"].as_str().unwrap().to_owned();
-    let job = wait_job(&till, &sale_id, |j| j["last_error"].is_string()).await;
+    let job = wait_job(&till, &sale_id, |j| {
+        j["purpose"] == "receipt" && j["last_error"].is_string()
+    })
+    .await;
     assert!(
         job["last_error"].as_str().unwrap().contains("out of paper"),
         "{job}"
     );
+    assert_eq!(job["state"], "queued", "it prints once the roll is in");
     assert_eq!(
         printer.jobs().len(),
         sent_before,
         "no receipt bytes went out"
     );
+    let drawer = wait_job(&till, &sale_id, |j| {
+        j["purpose"] == "drawer" && j["state"] != "queued"
+    })
+    .await;
+    assert_eq!(drawer["state"], "printed", "{drawer}");
+    assert_eq!(printer.drawer_pulses(), pulses_before + 1);
 
-    // A printer that refuses connections.
+    // A printer that refuses connections: the job waits for it, with the reason.
     let (status, job) = post(
         &till,
         &format!("/v1/sales/{sale_id}/receipt"),
@@ -397,7 +522,11 @@ async fn a_failing_printer_keeps_the_job_queued_and_never_touches_the_sale() {
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{job}");
     let id = job["id"].clone();
-    let job = wait_job(&till, &sale_id, |j| j["id"] == id && j["state"] == "failed").await;
+    let job = wait_job(&till, &sale_id, |j| {
+        j["id"] == id && j["last_error"].is_string()
+    })
+    .await;
+    assert_eq!(job["state"], "queued", "{job}");
     assert!(
         job["last_error"]
             .as_str()
@@ -405,6 +534,9 @@ async fn a_failing_printer_keeps_the_job_queued_and_never_touches_the_sale() {
             .contains("cannot be reached"),
         "{job}"
     );
+    let (_, printers) = till.get("/v1/printers").await;
+    assert_eq!(printers[1]["queued"], 1, "{printers}");
+    assert!(printers[1]["retry_at"].is_string(), "{printers}");
     let (_, sync) = till.get("/v1/sync/status").await;
     assert_eq!(sync["queued"], 2, "both sales stand: {sync}");
 }
@@ -540,6 +672,28 @@ async fn test_prints_and_bad_printing_requests_get_clear_answers() {
             StatusCode::BAD_REQUEST,
             "",
         ),
+        // Opening the drawer outside a sale is a supervisor's call, with a reason.
+        (
+            "POST",
+            "/v1/drawer/open".into(),
+            Some(json!({"reason": "change for the float"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "approval",
+        ),
+        (
+            "POST",
+            "/v1/drawer/open".into(),
+            Some(json!({"reason": "change", "approval": {"code": "999", "pin": "0000"}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "approval",
+        ),
+        (
+            "POST",
+            "/v1/drawer/open".into(),
+            Some(json!({"reason": "  "})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason",
+        ),
     ];
     for (method, path, body, want, field) in problems {
         let url = format!("{}{path}", till.base);
@@ -560,9 +714,28 @@ async fn test_prints_and_bad_printing_requests_get_clear_answers() {
             assert_eq!(problem["field"], field, "{method} {path}: {problem}");
         }
     }
-    // Only the receipt and the test page were queued: bad requests wrote nothing.
+    // Only the receipt, its drawer pulse and the test page were queued: bad
+    // requests wrote nothing.
     let (_, jobs) = till.get("/v1/print-jobs").await;
-    assert_eq!(jobs.as_array().unwrap().len(), 2, "{jobs}");
+    assert_eq!(jobs.as_array().unwrap().len(), 3, "{jobs}");
+    // A drawer pulse is sent at its moment or never: no retry.
+    let drawer = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["purpose"] == "drawer")
+        .unwrap();
+    let (status, problem) = post(
+        &till,
+        &format!("/v1/print-jobs/{}/retry", drawer["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("supervisor"),
+        "{problem}"
+    );
 
     // USB enumeration runs whether or not this machine has a USB bus.
     let (status, usb) = till.get("/v1/usb-devices").await;
@@ -639,7 +812,9 @@ async fn serial_and_device_file_printers_print_receipts() {
 
     // The serial printer answered its status requests and got the receipt.
     let serial = decode(&received.lock().unwrap());
-    assert_eq!(serial["status_requests"], json!([2, 4, 2]));
+    // The drawer pulse (checked and confirmed), then the receipt.
+    assert_eq!(serial["status_requests"], json!([2, 2, 2, 4, 2]));
+    assert_eq!(serial["drawer_pulses"].as_array().unwrap().len(), 1);
     assert_eq!(serial["code_pages"], json!(["cp437"]));
     let serial_lines = lines(&serial);
     assert!(
@@ -661,4 +836,569 @@ async fn serial_and_device_file_printers_print_receipts() {
     );
     assert!(file_lines.contains(&"DUPLICATE RECEIPT".to_owned()));
     drop(pty);
+}
+
+/// Paise from a printed amount: `1,234.56`, `+0.36`, `-10.00`.
+fn amount(text: &str) -> i64 {
+    let t = text.trim().replace([',', '+'], "");
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest.to_owned()),
+        None => (false, t),
+    };
+    let (whole, frac) = t.split_once('.').unwrap_or((&t, "00"));
+    let v = whole.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap();
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+/// The last word of the printed line that starts with `prefix` (after the
+/// alignment spaces), as paise; every such line's.
+fn amounts(printed: &[String], prefix: &str) -> Vec<i64> {
+    printed
+        .iter()
+        .filter(|l| l.trim_start().starts_with(prefix))
+        .map(|l| amount(l.split_whitespace().last().unwrap()))
+        .collect()
+}
+
+async fn wait_printed(till: &Till, sale_id: &str) -> Value {
+    wait_job(till, sale_id, |j| {
+        j["purpose"] == "receipt" && j["state"] == "printed"
+    })
+    .await
+}
+
+/// The receipt's own arithmetic, as the paper says it: lines less discounts
+/// is the subtotal, plus GST added and the round off is the total.
+fn check_adds_up(printed: &[String]) -> (i64, i64, i64) {
+    let raw: Vec<&String> = printed.iter().collect();
+    let items: i64 = raw
+        .iter()
+        .filter(|l| l.contains(" x ") && !l.trim_start().starts_with("Discount"))
+        .map(|l| amount(l.split_whitespace().last().unwrap()))
+        .sum();
+    let discounts: i64 = amounts(printed, "Discount (").iter().sum::<i64>()
+        + amounts(printed, "Bill discount").iter().sum::<i64>();
+    let added: i64 = amounts(printed, "GST added").iter().sum();
+    let round: i64 = amounts(printed, "Round off").iter().sum();
+    let subtotal = amounts(printed, "Subtotal");
+    let total = amounts(printed, "TOTAL INR");
+    assert_eq!(subtotal.len(), 1, "one subtotal: {printed:#?}");
+    assert_eq!(total.len(), 1, "one total: {printed:#?}");
+    // Discounts print as negative amounts.
+    assert_eq!(items + discounts, subtotal[0], "{printed:#?}");
+    assert_eq!(items + discounts + added + round, total[0], "{printed:#?}");
+    (added, round, total[0])
+}
+
+fn soap_and_tea_till_policy() -> edge_agent::pos::sale::SalePolicy {
+    edge_agent::pos::sale::SalePolicy {
+        // Cash bills round to the rupee.
+        cash_rounding_minor: 100,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn receipts_add_up_for_inclusive_exclusive_and_mixed_baskets_with_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    add_items(dir.path(), credential.store_id, 5, vec![soap()]);
+    let printer = TestPrinter::start();
+    let spec = format!("front=tcp://{}?profile=epson-tm-t20", printer.addr);
+    let till = start_till_full(
+        dir.path(),
+        vec![],
+        settings(&[spec]),
+        soap_and_tea_till_policy(),
+    )
+    .await;
+
+    let baskets = [
+        // Tea: 5 % GST inside its price.
+        ("inclusive", json!([{"barcode": TEA, "qty": "3"}])),
+        // Soap: 18 % on top of its price, with a 5 % discount.
+        (
+            "exclusive",
+            json!([{"barcode": SOAP, "qty": "3", "discount": {"percent": "5", "reason": "offer"}}]),
+        ),
+        // Both, and loose rice by the kilogram (exempt).
+        (
+            "mixed",
+            json!([{"barcode": TEA, "qty": "1"}, {"barcode": SOAP, "qty": "2"},
+                   {"barcode": RICE, "qty": "0.375"}]),
+        ),
+    ];
+    for (name, lines_req) in baskets {
+        let (status, sale) = till
+            .sell(json!({"lines": lines_req, "tenders": cash(100_000)}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {sale}");
+        let sale_id = sale["sale_id"].as_str().unwrap();
+        wait_printed(&till, sale_id).await;
+        let job = printer
+            .jobs()
+            .into_iter()
+            .find(|j| {
+                lines(&decode(j))
+                    .iter()
+                    .any(|l| l.contains(sale["receipt_no"].as_str().unwrap()))
+            })
+            .unwrap();
+        let printed = lines(&decode(&job));
+        let (added, round, total) = check_adds_up(&printed);
+        let payable = paise(&sale["total"])
+            + sale["rounding"]
+                .as_object()
+                .map_or(0, |_| paise(&sale["rounding"]));
+        assert_eq!(total, payable, "{name}: {printed:#?}");
+        let exclusive_tax: i64 = sale["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["tax"]["inclusive"] == false)
+            .map(|l| paise(&l["tax"]["cgst"]) + paise(&l["tax"]["sgst"]) + paise(&l["tax"]["igst"]))
+            .sum();
+        assert_eq!(added, exclusive_tax, "{name}: {printed:#?}");
+        match name {
+            "inclusive" => assert!(
+                !printed.iter().any(|l| l.starts_with("GST added")),
+                "{printed:#?}"
+            ),
+            _ => assert!(added > 0, "{name}: GST added on its own line: {printed:#?}"),
+        }
+        if name == "mixed" {
+            assert!(
+                printed
+                    .iter()
+                    .any(|l| l.starts_with("0.375 kg x 62.50/kg") && l.ends_with("23.44")),
+                "{printed:#?}"
+            );
+            assert_ne!(round, 0, "cash rounding shows: {printed:#?}");
+        }
+        eprintln!("{name}: GST added {added}, round off {round}, total {total} (paise)");
+    }
+}
+
+#[tokio::test]
+async fn a_registered_buyers_invoice_carries_hsn_and_rate_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    add_items(dir.path(), credential.store_id, 5, vec![soap()]);
+    let printer = TestPrinter::start();
+    let spec = format!("front=tcp://{}?profile=epson-tm-t20", printer.addr);
+    let till = start_till_with(dir.path(), vec![], settings(&[spec])).await;
+
+    // A malformed GSTIN is refused by name; nothing is saved.
+    let (status, problem) = put_json(
+        &till,
+        "/v1/customers/9876543210",
+        json!({"name": "Meera Traders", "gstin": "27AAPFU0939F1ZA"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "gstin", "{problem}");
+    let (status, _) = put_json(
+        &till,
+        "/v1/customers/9876543210",
+        json!({"name": "Meera Traders", "gstin": "27AAPFU0939F1ZV"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, sale) = till
+        .sell(json!({
+            "lines": [{"barcode": TEA, "qty": "2"}, {"barcode": SOAP, "qty": "1"},
+                      {"barcode": RICE, "qty": "1"}],
+            "tenders": cash(100_000),
+            "customer_phone": "98765 43210",
+        }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert_eq!(sale["customer"]["gstin"], "27AAPFU0939F1ZV", "{sale}");
+    wait_printed(&till, sale["sale_id"].as_str().unwrap()).await;
+    let printed = lines(&decode(printer.jobs().last().unwrap()));
+    assert!(
+        printed.contains(&"Buyer GSTIN: 27AAPFU0939F1ZV".to_owned()),
+        "{printed:#?}"
+    );
+    // Each line's HSN code and GST rate, right under it.
+    let under = |item: &str| {
+        let i = printed.iter().position(|l| l == item).unwrap();
+        printed[i + 2].clone()
+    };
+    assert_eq!(under("Assam Tea 250 g"), "HSN 0902  GST 5%", "{printed:#?}");
+    assert_eq!(under("Neem Soap"), "HSN 34011110  GST 18%", "{printed:#?}");
+    assert_eq!(under("Rice (kg)"), "GST: none", "{printed:#?}");
+    check_adds_up(&printed);
+
+    // A walk-in's receipt carries no HSN lines.
+    let (_, walk_in) = till.sell(cash_sale()).await;
+    wait_printed(&till, walk_in["sale_id"].as_str().unwrap()).await;
+    let printed = lines(&decode(printer.jobs().last().unwrap()));
+    assert!(
+        !printed.iter().any(|l| l.starts_with("HSN")),
+        "{printed:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_hindi_item_name_prints_as_an_image_and_previews_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let name = "बासमती चावल प्रीमियम 1 kg";
+    let item = pos_shared::sync::VariantRecord {
+        name: name.into(),
+        barcode: pos_shared::Gtin::with_check_digit("890765432101").unwrap(),
+        sku: "RICE-HI".into(),
+        price: pos_shared::Money::inr(12_000),
+        tax: None,
+        ..soap()
+    };
+    let barcode = item.barcode.as_str().trim_start_matches('0').to_owned();
+    add_items(dir.path(), credential.store_id, 5, vec![item]);
+    let printer = TestPrinter::start();
+    let spec = format!("front=tcp://{}?profile=epson-tm-t20", printer.addr);
+    let mut s = settings(&[spec]);
+    s.receipt.logo_png = None;
+    let till = start_till_with(dir.path(), vec![], s).await;
+    let (_, printers) = till.get("/v1/printers").await;
+    assert!(
+        printers[0]["warning"].is_null(),
+        "fonts-noto-core is installed (scripts/test.sh): {printers}"
+    );
+
+    let (status, sale) = till
+        .sell(json!({"lines": [{"barcode": barcode, "qty": "1"}], "tenders": cash(20_000)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let job = wait_printed(&till, sale["sale_id"].as_str().unwrap()).await;
+    let decoded = decode(printer.jobs().last().unwrap());
+    let raw: Vec<String> = decoded["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        !raw.iter().any(|l| l.contains('?')),
+        "no stand-ins: {raw:#?}"
+    );
+    // The name is an image, right where the name goes: after the rule under
+    // the bill number, before its quantity line.
+    let images = decoded["images"].as_array().unwrap();
+    assert_eq!(images.len(), 1, "{images:?}");
+    let at = images[0]["after_lines"].as_u64().unwrap() as usize;
+    assert!(raw[at - 1].starts_with("-----"), "{:?}", &raw[at - 2..=at]);
+    assert!(raw[at - 2].starts_with("Till: "), "{:?}", &raw[at - 2..=at]);
+    assert!(
+        raw[at].trim_start().starts_with("1 x 120.00"),
+        "{:?}",
+        &raw[at - 1..=at]
+    );
+    assert!(
+        images[0]["black_dots"].as_u64().unwrap() > 300,
+        "{images:?}"
+    );
+    assert!(images[0]["rows"].as_u64().unwrap() >= 24, "{images:?}");
+    // The previews keep the text.
+    let preview = job["preview"].as_str().unwrap();
+    assert!(preview.contains(name), "{preview}");
+    let text = till
+        .text(&format!(
+            "/v1/sales/{}/receipt",
+            sale["sale_id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(text.contains(name), "{text}");
+    let html = till
+        .text(&format!(
+            "/v1/sales/{}/receipt?format=html",
+            sale["sale_id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(html.contains(name), "{html}");
+}
+
+#[tokio::test]
+async fn a_silent_printer_is_not_reported_printed_and_a_second_copy_says_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let printer = TestPrinter::start();
+    let spec = format!("front=tcp://{}?profile=epson-tm-t20", printer.addr);
+    let mut s = settings(&[spec]);
+    s.retry_max = Duration::from_millis(500);
+    let till = start_till_with(dir.path(), vec![], s).await;
+    // The printer answers status requests: the till knows it is two-way.
+    let (_, sale) = till.sell(cash_sale()).await;
+    wait_printed(&till, sale["sale_id"].as_str().unwrap()).await;
+
+    // Hung: it takes bytes and answers nothing. Nothing is sent, nothing is
+    // called printed.
+    printer.set(SILENT);
+    let sent = printer.jobs().len();
+    let (_, sale) = till.sell(cash_sale()).await;
+    let sale_id = sale["sale_id"].as_str().unwrap().to_owned();
+    let job = wait_job(&till, &sale_id, |j| {
+        j["purpose"] == "receipt" && j["attempts"].as_i64() >= Some(2)
+    })
+    .await;
+    assert_eq!(job["state"], "queued", "{job}");
+    assert!(
+        job["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("does not answer"),
+        "{job}"
+    );
+    assert_eq!(
+        printer.jobs().len(),
+        sent,
+        "no receipt went to a silent printer"
+    );
+    // Back: it prints, once, as the original.
+    printer.set(READY);
+    wait_printed(&till, &sale_id).await;
+    let first = lines(&decode(printer.jobs().last().unwrap()));
+    assert_ne!(first[0], "DUPLICATE", "{first:#?}");
+
+    // Prints the whole job, then drops before confirming: at most one more
+    // copy, marked DUPLICATE, no drawer pulse in either, and the job waits
+    // for the cashier as unconfirmed, never failed.
+    printer.set(DROPS_AFTER_JOB);
+    let sent = printer.jobs().len();
+    let (_, sale) = till.sell(cash_sale()).await;
+    let sale_id = sale["sale_id"].as_str().unwrap().to_owned();
+    let job = wait_job(&till, &sale_id, |j| j["state"] == "unconfirmed").await;
+    assert_eq!(job["copies_sent"], 2, "{job}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let copies: Vec<Vec<String>> = printer.jobs()[sent..]
+        .iter()
+        .map(|j| lines(&decode(j)))
+        .collect();
+    assert_eq!(copies.len(), 2, "{copies:#?}");
+    assert_ne!(copies[0][0], "DUPLICATE");
+    assert_eq!(copies[1][0], "DUPLICATE");
+    for c in printer.jobs()[sent..].iter() {
+        assert_eq!(decode(c)["drawer_pulses"], json!([]));
+    }
+    let (_, failed) = till.get("/v1/print-jobs?state=failed").await;
+    assert!(
+        failed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|j| j["purpose"] == "drawer"),
+        "{failed}"
+    );
+}
+
+#[tokio::test]
+async fn an_outage_holds_receipts_in_order_and_prints_them_after_without_a_retry_or_a_late_drawer()
+{
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let printer = TestPrinter::start();
+    let spec = format!("front=tcp://{}?profile=epson-tm-t20", printer.addr);
+    let mut s = settings(&[spec]);
+    // A one-minute outage with a 30 s cap, shortened: 10 s with a 2 s cap.
+    // The queue behaves the same, only its waits are shorter.
+    s.retry_max = Duration::from_secs(2);
+    s.receipt.logo_png = None;
+    let till = start_till_with(dir.path(), vec![], s).await;
+
+    let mut up = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let (status, sale) = till.sell(cash_sale()).await;
+        up.push(t.elapsed());
+        assert_eq!(status, StatusCode::CREATED, "{sale}");
+        wait_printed(&till, sale["sale_id"].as_str().unwrap()).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while printer.drawer_pulses() < 5 {
+        assert!(
+            Instant::now() < deadline,
+            "each cash sale opened the drawer"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let printed_before = printer.jobs().len();
+
+    printer.set(OFF);
+    let outage = Instant::now();
+    let mut down = Vec::new();
+    let mut receipt_nos = Vec::new();
+    let mut sale_ids = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        let (status, sale) = till.sell(cash_sale()).await;
+        down.push(t.elapsed());
+        assert_eq!(status, StatusCode::CREATED, "{sale}");
+        receipt_nos.push(sale["receipt_no"].as_str().unwrap().to_owned());
+        sale_ids.push(sale["sale_id"].as_str().unwrap().to_owned());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The till shows the printer's state and its queue.
+    let (_, printers) = till.get("/v1/printers").await;
+    assert_eq!(printers[0]["state"], "error", "{printers}");
+    assert_eq!(printers[0]["queued"], 30, "{printers}");
+    assert_eq!(printers[0]["failed"], 0, "{printers}");
+    assert!(
+        printers[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be reached"),
+        "{printers}"
+    );
+    tokio::time::sleep(Duration::from_secs(10).saturating_sub(outage.elapsed())).await;
+    printer.set(READY);
+    let back = Instant::now();
+
+    // Every receipt prints, with nobody pressing retry.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, queued) = till.get("/v1/print-jobs?state=queued").await;
+        if queued.as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still queued: {queued}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let drained = back.elapsed();
+    for id in &sale_ids {
+        wait_printed(&till, id).await;
+    }
+    // In order: the printer got them as they were sold.
+    let late: Vec<Vec<String>> = printer.jobs()[printed_before..]
+        .iter()
+        .map(|j| lines(&decode(j)))
+        .collect();
+    let order: Vec<String> = late
+        .iter()
+        .map(|l| {
+            l.iter()
+                .find_map(|x| x.strip_prefix("Bill: "))
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(order, receipt_nos);
+    assert!(late.iter().all(|l| l[0] != "DUPLICATE"));
+    // No drawer opened late: the pulses are the five from before the outage.
+    assert_eq!(printer.drawer_pulses(), 5);
+    let (_, failed) = till.get("/v1/print-jobs?state=failed&limit=100").await;
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 30, "the outage's drawer pulses, not sent");
+    assert!(failed
+        .iter()
+        .all(|j| j["purpose"] == "drawer"
+            && j["last_error"].as_str().unwrap().starts_with("not sent")));
+    let (_, printers) = till.get("/v1/printers").await;
+    assert_eq!(printers[0]["state"], "ready", "{printers}");
+    assert_eq!(printers[0]["queued"], 0, "{printers}");
+
+    let ms = |d: &[Duration]| {
+        let mut v: Vec<u128> = d.iter().map(|d| d.as_millis()).collect();
+        v.sort();
+        (v[v.len() / 2], v[v.len() - 1])
+    };
+    let (up_med, up_max) = ms(&up);
+    let (down_med, down_max) = ms(&down);
+    println!(
+        "sale latency, printer up: median {up_med} ms, max {up_max} ms; \
+         printer off: median {down_med} ms, max {down_max} ms; \
+         30 receipts printed {} ms after the printer came back",
+        drained.as_millis()
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_opens_the_drawer_from_the_till_and_it_is_audited() {
+    use pos_shared::staff::{hash_pin, Role, StaffRecord, PIN_SALT_LEN};
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let member = |code: &str, name: &str, role, pin: &str| StaffRecord {
+        staff_id: pos_shared::StaffId::new(),
+        store_id: credential.store_id,
+        name: name.into(),
+        code: code.into(),
+        role,
+        pin_salt: String::new(),
+        pin_hash: hash_pin(pin, &[7u8; PIN_SALT_LEN]),
+        active: true,
+    };
+    apply_changes(
+        dir.path(),
+        credential.store_id,
+        5,
+        vec![
+            pos_shared::sync::ChangeBody::StaffUpserted(member(
+                "101",
+                "Asha",
+                Role::Cashier,
+                "4821",
+            )),
+            pos_shared::sync::ChangeBody::StaffUpserted(member(
+                "102",
+                "Ravi",
+                Role::Supervisor,
+                "7305",
+            )),
+        ],
+    );
+    let printer = TestPrinter::start();
+    let spec = format!("front=tcp://{}?profile=epson-tm-t20", printer.addr);
+    let till = start_till_with(dir.path(), vec![], settings(&[spec])).await;
+
+    // A cashier's own approval is not enough.
+    let (status, problem) = post_json(
+        &till,
+        "/v1/drawer/open",
+        json!({"reason": "change for the float", "approval": {"code": "101", "pin": "4821"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "approval");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Asha may not approve"),
+        "{problem}"
+    );
+    assert_eq!(printer.drawer_pulses(), 0);
+
+    let (status, opened) = post_json(
+        &till,
+        "/v1/drawer/open",
+        json!({"reason": "change for the float", "approval": {"code": "102", "pin": "7305"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{opened}");
+    assert_eq!(opened["audit"]["action"], "drawer_opened");
+    assert_eq!(opened["audit"]["staff"]["name"], "Ravi");
+    assert_eq!(opened["job"]["purpose"], "drawer");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while printer.drawer_pulses() < 1 {
+        assert!(Instant::now() < deadline, "the drawer never opened");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, log) = till.get("/v1/audit").await;
+    assert!(
+        log.to_string()
+            .contains("cash drawer opened outside a sale"),
+        "{log}"
+    );
+    assert_eq!(
+        printer.jobs().len(),
+        0,
+        "nothing printed, the drawer opened"
+    );
 }

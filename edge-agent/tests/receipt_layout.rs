@@ -21,6 +21,7 @@ fn sample_receipt() -> Receipt {
         ],
         gstin: Some("29ABCDE1234F1Z5".into()),
         title: "TAX INVOICE".into(),
+        number_label: "Bill".into(),
         receipt_no: "T1-000042".into(),
         issued_at: "23-11-2026 18:45".into(),
         terminal: Some("Till 1".into()),
@@ -33,6 +34,8 @@ fn sample_receipt() -> Receipt {
                 amount: inr(129_800),
                 discount: Some(("offer".into(), inr(10_000))),
                 modifiers: vec![],
+                unit: None,
+                tax_note: None,
             },
             ReceiptLine {
                 name: "Tomatoes (kg)".into(),
@@ -41,9 +44,13 @@ fn sample_receipt() -> Receipt {
                 amount: inr(3_000),
                 discount: None,
                 modifiers: vec![],
+                unit: Some("kg".into()),
+                tax_note: None,
             },
         ],
         bill_discounts: vec![("staff".into(), inr(1_000))],
+        subtotal: inr(121_800),
+        gst_added: None,
         total: inr(121_800),
         rounding: None,
         tax_summary: vec![
@@ -80,7 +87,6 @@ fn sample_receipt() -> Receipt {
             "Thank you!".into(),
         ],
         qr: Some("upi://pay?pa=kirana@okbank&am=1218.00".into()),
-        open_drawer: true,
     }
 }
 
@@ -113,12 +119,13 @@ fn golden_receipts_per_printer_profile() {
         // The printer's bytes say what the golden text says.
         let finish = render::Finish {
             logo: None,
-            open_drawer: true,
+            text_images: None,
         };
         let bytes = render::escpos(&blocks, &profile, &finish).unwrap();
         let decoded = decode(&bytes);
         assert_eq!(lines(&decoded), preview_lines(&text), "{name}");
-        assert_eq!(decoded["drawer_pulses"].as_array().unwrap().len(), 1);
+        // A receipt never opens the drawer; the drawer is its own job.
+        assert_eq!(decoded["drawer_pulses"].as_array().unwrap().len(), 0);
         assert_eq!(
             decoded["cuts"].as_array().unwrap().len(),
             usize::from(profile.cutter)

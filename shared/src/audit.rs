@@ -22,6 +22,8 @@ pub enum AuditAction {
     ShiftOpened,
     CashMoved,
     ShiftClosed,
+    /// The cash drawer opened outside a sale, by a supervisor.
+    DrawerOpened,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

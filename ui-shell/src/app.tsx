@@ -3,7 +3,7 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api } from './api';
-import type { Approval, HeldBill, ProductView, QuickKeyPage, SaleFact, SaleQuote, ScanEvent, ShiftReport, SignedIn, SyncStatus } from './generated';
+import type { Approval, HeldBill, PrinterView, ProductView, QuickKeyPage, SaleFact, SaleQuote, ScanEvent, ShiftReport, SignedIn, SyncStatus } from './generated';
 import { addLabelled, addProduct, emptyCart, lineRequests, loadCart, saveCart, setLineDiscount, setQty, validQty, voidLine, type Cart, type CartLine } from './cart';
 import { CustomerDialog } from './components/CustomerDialog';
 import { ApprovalDialog, DiscountDialog, ModifierDialog } from './components/dialogs';
@@ -52,6 +52,7 @@ export function App() {
   const [cashier, setCashier] = useState<SignedIn | null>(null);
   const [status, setStatus] = useState<SyncStatus | null>(null);
   const [agentUp, setAgentUp] = useState(true);
+  const [printer, setPrinter] = useState<PrinterView | null>(null);
   const [shift, setShift] = useState<ShiftReport | null>(null);
   const [quickKeys, setQuickKeys] = useState<QuickKeyPage[]>([]);
   const [cart, setCart] = useState<Cart>(loadCart);
@@ -107,6 +108,18 @@ export function App() {
       scanned.current(scan.text);
     });
     return () => events.close();
+  }, []);
+
+  // The receipt printer's state and queue, every few seconds.
+  useEffect(() => {
+    const poll = () =>
+      api.printers().then(
+        (ps) => setPrinter(ps.find((p) => p.receipts) ?? null),
+        () => undefined,
+      );
+    poll();
+    const timer = setInterval(poll, 5000);
+    return () => clearInterval(timer);
   }, []);
 
   // Keyboard-wedge scanners, recognised anywhere on the page.
@@ -319,7 +332,7 @@ export function App() {
 
   return (
     <div class="app">
-      <StatusBar status={status} agentUp={agentUp} cashier={cashier} shift={shift} onSwitch={signOut} />
+      <StatusBar status={status} agentUp={agentUp} cashier={cashier} shift={shift} printer={printer} onSwitch={signOut} />
       <Notice notice={notice} />
       {body}
       {dialog?.kind === 'modifiers' && (

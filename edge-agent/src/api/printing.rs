@@ -2,14 +2,16 @@
 
 use super::AgentState;
 use crate::printing::{PrinterView, QueueError};
-use crate::store::print_jobs::{self, PrintJob, Purpose};
+use crate::store::print_jobs::{self, NoRetry, PrintJob, Purpose};
 use crate::store::sales;
+use crate::till::drawer::{self, DrawerRequest};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pos_shared::http::ApiError;
+use pos_shared::http::JsonBody;
 use pos_shared::sale::SaleFact;
 use pos_shared::SaleId;
 use serde::Deserialize;
@@ -23,6 +25,7 @@ pub fn routes() -> Router<AgentState> {
         .route("/v1/print-jobs/{id}", get(job))
         .route("/v1/print-jobs/{id}/retry", post(retry))
         .route("/v1/sales/{sale_id}/receipt", get(receipt).post(reprint))
+        .route("/v1/drawer/open", post(open_drawer))
         .route("/v1/usb-devices", get(usb_devices))
 }
 
@@ -84,10 +87,10 @@ async fn jobs(
     };
     let state = query.get("state").cloned();
     if let Some(s) = &state {
-        if !["queued", "printed", "failed"].contains(&s.as_str()) {
+        if !["queued", "printed", "unconfirmed", "failed"].contains(&s.as_str()) {
             return Err(ApiError::invalid(
                 "state",
-                format!("state {s:?} is not one of queued, printed, failed"),
+                format!("state {s:?} is not one of queued, printed, unconfirmed, failed"),
             ));
         }
     }
@@ -134,9 +137,23 @@ async fn retry(
     match app.till.printers.retry(id).await? {
         None => Err(no_job(id)),
         Some(Ok(job)) => Ok((StatusCode::ACCEPTED, Json(job))),
-        Some(Err(_)) => Err(ApiError::conflict(
+        Some(Err(NoRetry::Printed(_))) => Err(ApiError::conflict(
             "already_printed",
             format!("print job {id} has printed; reprint the sale's receipt instead"),
+        )),
+        Some(Err(NoRetry::Drawer(_))) => Err(ApiError::conflict(
+            "drawer_not_retried",
+            format!(
+                "print job {id} is a drawer pulse, which is sent at its moment or never; \
+                 a supervisor can open the drawer with POST /v1/drawer/open"
+            ),
+        )),
+        Some(Err(NoRetry::Unprintable(job))) => Err(ApiError::conflict(
+            "unprintable",
+            format!(
+                "print job {id} has nothing to print ({}); reprint the sale's receipt",
+                job.last_error.unwrap_or_default()
+            ),
         )),
     }
 }
@@ -166,7 +183,8 @@ async fn receipt(
     let receipt = app
         .till
         .printers
-        .receipt(&sale, terminal_name(&app).as_deref(), false);
+        .receipt(&sale, terminal_name(&app).as_deref(), false)
+        .await?;
     Ok(
         match query.get("format").map(String::as_str).unwrap_or("text") {
             "text" => (
@@ -224,6 +242,16 @@ async fn reprint(
         .map_err(queue_error)?
         .ok_or_else(|| queue_error(QueueError::NoPrinter))?;
     Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// Opens the cash drawer outside a sale: a supervisor's call (signed in, or
+/// approving with code and PIN), written to the audit log with the reason.
+async fn open_drawer(
+    State(app): State<AgentState>,
+    JsonBody(request): JsonBody<DrawerRequest>,
+) -> Result<(StatusCode, Json<drawer::DrawerOpened>), ApiError> {
+    let opened = drawer::open(&app.till, request).await?;
+    Ok((StatusCode::ACCEPTED, Json(opened)))
 }
 
 /// USB devices on this machine (none where there is no USB bus).

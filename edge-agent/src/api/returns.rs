@@ -55,7 +55,23 @@ async fn create(
         Ok(fact) => {
             app.till.sync.nudge.notify_one();
             app.till.sync.notify_changed();
-            // The return is recorded; its credit note is the print queue's to deliver.
+            // The return is recorded: cash goes back out of the drawer, and
+            // the credit note is the print queue's to deliver.
+            if fact
+                .refunds
+                .iter()
+                .any(|t| t.method == pos_shared::sale::TenderMethod::Cash)
+            {
+                let why = format!("cash refund {}", fact.receipt_no);
+                if let Err(e) = app
+                    .till
+                    .printers
+                    .open_drawer(Some(fact.original_sale_id), why)
+                    .await
+                {
+                    tracing::error!(return_id = %fact.return_id, error = %e, "drawer pulse not asked");
+                }
+            }
             let terminal = app.till.sync.credential().map(|c| c.terminal_name);
             if let Err(e) = app
                 .till

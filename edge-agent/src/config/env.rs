@@ -118,6 +118,8 @@ impl Settings {
                 utc_offset: var("EDGE_UTC_OFFSET")
                     .map(|v| UtcOffset::parse(&v).map_err(|e| format!("EDGE_UTC_OFFSET {e}")))
                     .transpose()?,
+                font_dir: var("EDGE_RECEIPT_FONT_DIR").map(PathBuf::from),
+                retry_max_ms: number(var, "EDGE_PRINT_RETRY_MAX_MS", "milliseconds")?,
             },
             sales: SalesSettings {
                 cash_rounding: var("EDGE_CASH_ROUNDING")

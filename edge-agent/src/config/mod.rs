@@ -26,6 +26,8 @@
 //! | `receipt.logo` | `EDGE_RECEIPT_LOGO` (a PNG) | none |
 //! | `receipt.qr` | `EDGE_RECEIPT_QR` (`{sale_id}`, `{receipt_no}` filled in) | none |
 //! | `receipt.utc_offset` | `EDGE_UTC_OFFSET` | `+05:30` |
+//! | `receipt.font_dir` | `EDGE_RECEIPT_FONT_DIR` (Noto fonts for Indic text) | `/usr/share/fonts/truetype/noto` |
+//! | `receipt.retry_max_ms` | `EDGE_PRINT_RETRY_MAX_MS` (backoff cap, 250 at least) | `30000` |
 //! | `sales.cash_rounding` | `EDGE_CASH_ROUNDING` (paise, 1 to 1000) | `1` |
 //! | `sales.negative_stock` | `EDGE_NEGATIVE_STOCK`: `allow`, `warn`, `block` | `allow` |
 //! | `sales.discount_limits` | `EDGE_DISCOUNT_LIMITS`, `cashier=5,supervisor=20,manager=100` | those |
@@ -176,7 +178,15 @@ impl AgentConfig {
                     logo_png,
                     qr_template: r.qr.clone(),
                     utc_offset_minutes: r.utc_offset.map_or(DEFAULT_UTC_OFFSET_MINUTES, |o| o.0),
+                    font_dir: r
+                        .font_dir
+                        .clone()
+                        .unwrap_or_else(|| crate::printing::text_image::DEFAULT_FONT_DIR.into()),
                 },
+                retry_max: ms(
+                    r.retry_max_ms.map(|m| m.max(250)),
+                    crate::printing::DEFAULT_RETRY_MAX.as_millis() as u64,
+                ),
             },
             sale_policy: crate::pos::sale::SalePolicy {
                 cash_rounding_minor: s.sales.cash_rounding.map_or(1, |c| c.0),

@@ -68,6 +68,11 @@ pub struct ReceiptLayer {
     pub logo: Option<PathBuf>,
     pub qr: Option<String>,
     pub utc_offset: Option<UtcOffset>,
+    /// Where the fonts for text a printer's code page lacks (Hindi, Tamil, …)
+    /// are: Noto from Debian's `fonts-noto-core`.
+    pub font_dir: Option<PathBuf>,
+    /// The longest wait between tries of an unreachable printer.
+    pub retry_max_ms: Option<u64>,
 }
 
 /// `[sales]`: the store's rules for ringing up a sale.
@@ -105,6 +110,8 @@ impl Settings {
                 logo: None,
                 qr: None,
                 utc_offset: Some(UtcOffset(DEFAULT_UTC_OFFSET_MINUTES)),
+                font_dir: Some(PathBuf::from(crate::printing::text_image::DEFAULT_FONT_DIR)),
+                retry_max_ms: Some(crate::printing::DEFAULT_RETRY_MAX.as_millis() as u64),
             },
             sales: SalesSettings {
                 cash_rounding: Some(CashRounding(1)),
@@ -142,6 +149,8 @@ impl Settings {
                 logo: top.receipt.logo.or(self.receipt.logo),
                 qr: top.receipt.qr.or(self.receipt.qr),
                 utc_offset: top.receipt.utc_offset.or(self.receipt.utc_offset),
+                font_dir: top.receipt.font_dir.or(self.receipt.font_dir),
+                retry_max_ms: top.receipt.retry_max_ms.or(self.receipt.retry_max_ms),
             },
             sales: SalesSettings {
                 cash_rounding: top.sales.cash_rounding.or(self.sales.cash_rounding),

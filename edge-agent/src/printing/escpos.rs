@@ -81,6 +81,15 @@ impl Encoder {
         e
     }
 
+    /// Bytes without the reset, for a job of real-time commands only (a
+    /// drawer pulse), which must not clear what the printer holds.
+    pub fn raw() -> Self {
+        Encoder {
+            bytes: Vec::new(),
+            page: CodePage::Cp437,
+        }
+    }
+
     pub fn select_code_page(&mut self, page: CodePage) -> &mut Self {
         self.page = page;
         match page.escpos_table() {
@@ -154,6 +163,15 @@ impl Encoder {
     /// Opens the cash drawer on connector pin 2: 50 ms on, 500 ms off (`ESC p`).
     pub fn kick_drawer(&mut self) -> &mut Self {
         self.bytes.extend_from_slice(&[ESC, b'p', 0, 25, 250]);
+        self
+    }
+
+    /// Opens the cash drawer on connector pin 2 at once, 100 ms on and off
+    /// (`DLE DC4 1`, a real-time command): it is carried out even while the
+    /// printer is offline with its paper out or cover open, when `ESC p`
+    /// would wait in the buffer.
+    pub fn drawer_pulse_now(&mut self) -> &mut Self {
+        self.bytes.extend_from_slice(&[0x10, 0x14, 1, 0, 1]);
         self
     }
 

@@ -99,7 +99,8 @@ pub fn spread(left: &str, right: &str, width: usize) -> String {
 /// The receipt's text as `page` shows it, so lines are wrapped at the width the
 /// paper will really have (`₹` printed as `Rs.` is three columns, not one).
 fn as_shown(receipt: &Receipt, page: CodePage) -> Receipt {
-    let v = |s: &String| page.visible(s);
+    // Lines in scripts the page lacks are printed as images: kept as they are.
+    let v = |s: &String| super::text_image::shown(page, s);
     let mut r = receipt.clone();
     r.header = r.header.iter().map(v).collect();
     r.gstin = r.gstin.as_ref().map(v);
@@ -153,7 +154,7 @@ pub fn layout(receipt: &Receipt, profile: &PrinterProfile, with_logo: bool) -> V
     out.push(Block::Rule);
     out.push(bold(receipt.title.clone(), Align::Center));
     out.push(pair(
-        format!("Bill: {}", receipt.receipt_no),
+        format!("{}: {}", receipt.number_label, receipt.receipt_no),
         receipt.issued_at.clone(),
     ));
     if let Some(terminal) = &receipt.terminal {
@@ -164,11 +165,16 @@ pub fn layout(receipt: &Receipt, profile: &PrinterProfile, with_logo: bool) -> V
     }
     out.push(Block::Rule);
     for line in &receipt.lines {
-        out.extend(
-            wrap(&line.name, columns)
-                .into_iter()
-                .map(|l| text(l, Align::Left)),
-        );
+        if super::text_image::has_drawn(&line.name) {
+            // Printed as an image, wrapped to the paper's dots, not columns.
+            out.push(text(line.name.clone(), Align::Left));
+        } else {
+            out.extend(
+                wrap(&line.name, columns)
+                    .into_iter()
+                    .map(|l| text(l, Align::Left)),
+            );
+        }
         for m in &line.modifiers {
             out.extend(
                 wrap(&format!("+ {m}"), columns - 2)
@@ -176,8 +182,18 @@ pub fn layout(receipt: &Receipt, profile: &PrinterProfile, with_logo: bool) -> V
                     .map(|l| text(format!("  {l}"), Align::Left)),
             );
         }
-        let qty = format!("  {} x {}", line.qty, line.unit_price.grouped_indian());
+        let qty = match &line.unit {
+            Some(u) => format!(
+                "  {} {u} x {}/{u}",
+                line.qty,
+                line.unit_price.grouped_indian()
+            ),
+            None => format!("  {} x {}", line.qty, line.unit_price.grouped_indian()),
+        };
         out.push(pair(qty, line.amount.grouped_indian()));
+        if let Some(note) = &line.tax_note {
+            out.push(text(format!("  {note}"), Align::Left));
+        }
         if let Some((reason, amount)) = &line.discount {
             let label = format!("  Discount ({reason})");
             out.push(pair(label, format!("-{}", amount.grouped_indian())));
@@ -191,6 +207,10 @@ pub fn layout(receipt: &Receipt, profile: &PrinterProfile, with_logo: bool) -> V
         ));
     }
     out.push(text(format!("Items: {}", receipt.lines.len()), Align::Left));
+    out.push(pair("Subtotal", receipt.subtotal.grouped_indian()));
+    if let Some(added) = receipt.gst_added {
+        out.push(pair("GST added", format!("+{}", added.grouped_indian())));
+    }
     let payable = match receipt.rounding {
         Some(r) => {
             let sign = if r.is_negative() { "" } else { "+" };

@@ -5,11 +5,24 @@
 //! - [`profile`]: what each printer model can do.
 //! - [`receipt`]: the receipt and its layout; [`render`]: bytes, text, HTML.
 //! - [`transport`]: TCP 9100, serial, USB, device file; status queries.
+//! - [`text_image`]: text the code page lacks (Hindi, Tamil, …) as images.
 //! - [`api`]: the local API for printers and print jobs.
 //!
 //! A sale is committed before its receipt is queued, and the worker prints
 //! from the queue: a printer that is off or out of paper leaves the job queued
-//! with its error and never holds up the till.
+//! with its error and never holds up the till. The worker retries the oldest
+//! job with capped backoff (`pos_shared::retry::backoff`) until it prints, and
+//! never takes a later job before it, so receipts come out in order once the
+//! printer is back, without anyone pressing retry.
+//!
+//! The cash drawer is not opened by a receipt: a cash sale's commit asks the
+//! receipt printer's worker for a drawer pulse ([`Printers::open_drawer`]),
+//! which goes out at once if the printer is reachable and is dropped if it is
+//! not ([`DRAWER_FRESH`]), so a receipt printed late, or again, never opens it.
+//!
+//! A job whose bytes went out without the printer confirming them is tried
+//! again only after the printer answers a status request, and that copy
+//! starts with a DUPLICATE line.
 
 pub mod codepage;
 pub mod escpos;
@@ -18,6 +31,7 @@ pub mod profile;
 pub mod raster;
 pub mod receipt;
 pub mod render;
+pub mod text_image;
 pub mod transport;
 
 use crate::store::print_jobs::{self, PrintJob, Purpose};
@@ -37,6 +51,14 @@ use transport::Transport;
 
 /// How long a printer has to connect, answer a status request or take bytes.
 const LINK_TIMEOUT: Duration = Duration::from_millis(700);
+
+/// How long after it is asked a drawer pulse may still go out; later, the
+/// cashier has moved on and an opening drawer would be a surprise.
+pub const DRAWER_FRESH: Duration = Duration::from_secs(5);
+
+/// The longest wait between tries of a printer that is unreachable, unless
+/// the config says otherwise.
+pub const DEFAULT_RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// One printer from the config: `name=address?profile=…&…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,12 +141,26 @@ impl PrinterConfig {
 }
 
 /// Printing settings from the agent config.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PrintSettings {
     pub printers: Vec<PrinterConfig>,
-    /// Which printer gets receipts; the first one if unset.
+    /// Which printer gets receipts (and opens the cash drawer); the first one
+    /// if unset.
     pub receipt_printer: Option<String>,
     pub receipt: ReceiptSettings,
+    /// The cap on the backoff between tries of an unreachable printer.
+    pub retry_max: Duration,
+}
+
+impl Default for PrintSettings {
+    fn default() -> Self {
+        PrintSettings {
+            printers: Vec::new(),
+            receipt_printer: None,
+            receipt: ReceiptSettings::default(),
+            retry_max: DEFAULT_RETRY_MAX,
+        }
+    }
 }
 
 /// What the till shows about a printer.
@@ -135,12 +171,22 @@ pub struct PrinterView {
     pub address: String,
     pub profile: PrinterProfile,
     pub receipts: bool,
-    /// `unknown` until the first job, then `ready`, `paper_low` or `error`.
+    /// `unknown` until the first job, then `ready`, `paper_low` or `error`
+    /// (with `last_error` saying what is wrong and `retry_at` when the queue
+    /// tries again).
     pub state: &'static str,
     pub last_error: Option<String>,
     pub last_printed_at: Option<Timestamp>,
+    /// When the worker next tries the oldest job, while the printer is in error.
+    pub retry_at: Option<Timestamp>,
+    /// Jobs waiting to print, oldest first; they print without a retry.
     pub queued: i64,
+    /// Jobs sent without the printer confirming them; a retry prints a DUPLICATE.
+    pub unconfirmed: i64,
+    /// Jobs that can never print (see their `last_error`).
     pub failed: i64,
+    /// Why some receipts would not print as they should (a missing font).
+    pub warning: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -148,6 +194,16 @@ struct Health {
     state: Option<&'static str>,
     last_error: Option<String>,
     last_printed_at: Option<Timestamp>,
+    retry_at: Option<Timestamp>,
+    /// The printer has answered a status request: silence is not one-way.
+    answers: bool,
+}
+
+/// A drawer pulse waiting for the printer's worker.
+#[derive(Debug, Clone, Copy)]
+struct DrawerAsk {
+    job: i64,
+    asked: std::time::Instant,
 }
 
 struct Inner {
@@ -156,8 +212,17 @@ struct Inner {
     receipt: ReceiptSettings,
     /// The logo per printer, scaled to its paper.
     logos: HashMap<String, Raster>,
+    /// Fonts for text the code page lacks; `font_problem` says why they
+    /// cannot be used, when they cannot.
+    text_images: text_image::TextImages,
+    font_problem: Option<String>,
     health: Mutex<BTreeMap<String, Health>>,
+    /// New jobs for a printer's worker.
     wake: HashMap<String, Notify>,
+    /// A drawer pulse or a cashier's retry: cuts a backoff short.
+    urgent: HashMap<String, Notify>,
+    drawer: Mutex<BTreeMap<String, Vec<DrawerAsk>>>,
+    retry_max: Duration,
     store: LocalStore,
 }
 
@@ -198,11 +263,23 @@ impl Printers {
                 );
             }
         }
-        let wake = settings
-            .printers
-            .iter()
-            .map(|p| (p.name.clone(), Notify::new()))
-            .collect();
+        let notifies = || -> HashMap<String, Notify> {
+            settings
+                .printers
+                .iter()
+                .map(|p| (p.name.clone(), Notify::new()))
+                .collect()
+        };
+        let (wake, urgent) = (notifies(), notifies());
+        let text_images = text_image::TextImages::new(&settings.receipt.font_dir);
+        let font_problem = text_images.problem();
+        if let Some(p) = &font_problem {
+            tracing::warn!(problem = %p, "Hindi, Tamil and other Indic item names will print as ?");
+        }
+        // Drawer pulses asked before a restart are past their moment.
+        if let Err(e) = store.with_conn(|c| print_jobs::expire_drawer_pulses(c)) {
+            tracing::error!(error = %e, "cannot expire old drawer pulses");
+        }
         Ok(Printers {
             inner: Arc::new(Inner {
                 receipt_printer: settings
@@ -211,8 +288,13 @@ impl Printers {
                 configs: settings.printers,
                 receipt: settings.receipt,
                 logos,
+                text_images,
+                font_problem,
                 health: Mutex::new(BTreeMap::new()),
                 wake,
+                urgent,
+                drawer: Mutex::new(BTreeMap::new()),
+                retry_max: settings.retry_max,
                 store,
             }),
         })
@@ -232,8 +314,26 @@ impl Printers {
             .unwrap_or_else(|| PrinterProfile::named("generic-80mm").expect("built-in profile"))
     }
 
-    pub fn receipt(&self, sale: &SaleFact, terminal: Option<&str>, duplicate: bool) -> Receipt {
-        Receipt::from_sale(sale, &self.inner.receipt, terminal, duplicate)
+    /// A sale's receipt, with the units of its measured lines from the replica.
+    pub async fn receipt(
+        &self,
+        sale: &SaleFact,
+        terminal: Option<&str>,
+        duplicate: bool,
+    ) -> Result<Receipt, StoreError> {
+        let variants: Vec<_> = sale.lines.iter().map(|l| l.variant_id).collect();
+        let units = self
+            .inner
+            .store
+            .call(move |c| print_jobs::units(c, &variants))
+            .await?;
+        Ok(Receipt::from_sale(
+            sale,
+            &self.inner.receipt,
+            terminal,
+            duplicate,
+            &units,
+        ))
     }
 
     /// The receipt laid out for the receipt printer, as text or HTML.
@@ -251,11 +351,10 @@ impl Printers {
         &self,
         printer: &PrinterConfig,
         blocks: &[Block],
-        open_drawer: bool,
     ) -> Result<(Vec<u8>, String), QueueError> {
         let finish = render::Finish {
             logo: self.inner.logos.get(&printer.name),
-            open_drawer,
+            text_images: Some(&self.inner.text_images),
         };
         let bytes = render::escpos(blocks, &printer.profile, &finish)
             .map_err(|e| QueueError::Encode(e.to_string()))?;
@@ -300,13 +399,41 @@ impl Printers {
             .config(&name)
             .ok_or(QueueError::UnknownPrinter(name))?
             .clone();
-        let receipt = self.receipt(sale, terminal, purpose == Purpose::Reprint);
+        let receipt = self
+            .receipt(sale, terminal, purpose == Purpose::Reprint)
+            .await?;
         let with_logo = self.inner.logos.contains_key(&config.name);
         let blocks = layout::layout(&receipt, &config.profile, with_logo);
-        let (bytes, preview) = self.encode(&config, &blocks, receipt.open_drawer)?;
-        self.enqueue(&config, purpose, Some(sale.sale_id), bytes, preview)
-            .await
-            .map(Some)
+        match self.encode(&config, &blocks) {
+            Ok((bytes, preview)) => self
+                .enqueue(&config, purpose, Some(sale.sale_id), bytes, preview)
+                .await
+                .map(Some),
+            Err(e) => {
+                self.file_unprintable(&config, purpose, Some(sale.sale_id), &e)
+                    .await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Files a job that can never print, so the cashier sees why.
+    async fn file_unprintable(
+        &self,
+        printer: &PrinterConfig,
+        purpose: Purpose,
+        sale_id: Option<pos_shared::SaleId>,
+        error: &QueueError,
+    ) -> Result<(), QueueError> {
+        let (name, message) = (
+            printer.name.clone(),
+            format!("the receipt cannot be encoded: {error}"),
+        );
+        self.inner
+            .store
+            .call(move |c| print_jobs::enqueue_failed(c, &name, purpose, sale_id, &message))
+            .await?;
+        Ok(())
     }
 
     /// Queues a return's credit note on the receipt printer, filed under the
@@ -323,19 +450,68 @@ impl Printers {
             .config(&name)
             .ok_or(QueueError::UnknownPrinter(name))?
             .clone();
-        let receipt = Receipt::from_return(ret, &self.inner.receipt, terminal);
+        let variants: Vec<_> = ret.lines.iter().map(|l| l.variant_id).collect();
+        let units = self
+            .inner
+            .store
+            .call(move |c| print_jobs::units(c, &variants))
+            .await?;
+        let receipt = Receipt::from_return(ret, &self.inner.receipt, terminal, &units);
         let with_logo = self.inner.logos.contains_key(&config.name);
         let blocks = layout::layout(&receipt, &config.profile, with_logo);
-        let (bytes, preview) = self.encode(&config, &blocks, receipt.open_drawer)?;
-        self.enqueue(
-            &config,
-            Purpose::Receipt,
-            Some(ret.original_sale_id),
-            bytes,
-            preview,
-        )
-        .await
-        .map(Some)
+        let sale_id = Some(ret.original_sale_id);
+        match self.encode(&config, &blocks) {
+            Ok((bytes, preview)) => self
+                .enqueue(&config, Purpose::Receipt, sale_id, bytes, preview)
+                .await
+                .map(Some),
+            Err(e) => {
+                self.file_unprintable(&config, Purpose::Receipt, sale_id, &e)
+                    .await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Asks the receipt printer (the drawer hangs off it) for a drawer pulse
+    /// now: its worker sends it at once if the printer is reachable, and drops
+    /// it if the printer cannot be reached within [`DRAWER_FRESH`], so the
+    /// drawer never opens late. The job row says which happened. `Ok(None)`
+    /// if the till has no printer.
+    pub async fn open_drawer(
+        &self,
+        sale_id: Option<pos_shared::SaleId>,
+        why: String,
+    ) -> Result<Option<PrintJob>, QueueError> {
+        let Some(name) = self.inner.receipt_printer.clone() else {
+            return Ok(None);
+        };
+        let asked = std::time::Instant::now();
+        let mut e = escpos::Encoder::raw();
+        e.drawer_pulse_now();
+        let bytes = e.into_bytes();
+        let printer = name.clone();
+        let job = self
+            .inner
+            .store
+            .call(move |c| print_jobs::enqueue(c, &printer, Purpose::Drawer, sale_id, &bytes, &why))
+            .await?;
+        self.inner
+            .drawer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(name.clone())
+            .or_default()
+            .push(DrawerAsk { job: job.id, asked });
+        if let Some(n) = self.inner.urgent.get(&name) {
+            n.notify_one();
+        }
+        Ok(Some(job))
+    }
+
+    /// Whether a drawer pulse can be asked for: a receipt printer is configured.
+    pub fn has_drawer(&self) -> bool {
+        self.inner.receipt_printer.is_some()
     }
 
     /// A page that shows the printer's profile, code page, barcode and QR code.
@@ -384,20 +560,24 @@ impl Printers {
             Block::Qr(format!("test print {name}")),
             Block::Feed(1),
         ]);
-        let (bytes, preview) = self.encode(&config, &blocks, false)?;
+        let (bytes, preview) = self.encode(&config, &blocks)?;
         self.enqueue(&config, Purpose::Test, None, bytes, preview)
             .await
     }
 
-    /// Puts a failed job back in its printer's queue.
-    pub async fn retry(&self, id: i64) -> Result<Option<Result<PrintJob, PrintJob>>, StoreError> {
+    /// Puts an unconfirmed or failed job back in its printer's queue, or has
+    /// the worker try a queued one now rather than at the end of its backoff.
+    pub async fn retry(
+        &self,
+        id: i64,
+    ) -> Result<Option<Result<PrintJob, print_jobs::NoRetry>>, StoreError> {
         let result = self
             .inner
             .store
             .call(move |c| print_jobs::retry(c, id))
             .await?;
         if let Some(Ok(job)) = &result {
-            if let Some(n) = self.inner.wake.get(&job.printer) {
+            if let Some(n) = self.inner.urgent.get(&job.printer) {
                 n.notify_one();
             }
         }
@@ -408,7 +588,7 @@ impl Printers {
         let mut out = Vec::new();
         for p in &self.inner.configs {
             let name = p.name.clone();
-            let (queued, failed) = self
+            let backlog = self
                 .inner
                 .store
                 .call(move |c| print_jobs::backlog(c, &name))
@@ -429,8 +609,11 @@ impl Printers {
                 state: health.state.unwrap_or("unknown"),
                 last_error: health.last_error,
                 last_printed_at: health.last_printed_at,
-                queued,
-                failed,
+                retry_at: health.retry_at,
+                queued: backlog.queued,
+                unconfirmed: backlog.unconfirmed,
+                failed: backlog.failed,
+                warning: self.inner.font_problem.clone(),
             });
         }
         Ok(out)
@@ -439,6 +622,15 @@ impl Printers {
     fn set_health(&self, name: &str, f: impl FnOnce(&mut Health)) {
         let mut map = self.inner.health.lock().unwrap_or_else(|e| e.into_inner());
         f(map.entry(name.to_owned()).or_default());
+    }
+
+    fn answers(&self, name: &str) -> bool {
+        self.inner
+            .health
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .is_some_and(|h| h.answers)
     }
 
     /// Starts one worker per printer; they run until the agent stops.
@@ -450,12 +642,75 @@ impl Printers {
             .collect()
     }
 
+    /// Sends the drawer pulses asked of `printer` that are still fresh; the
+    /// others are settled as not sent.
+    async fn serve_drawer(&self, printer: &PrinterConfig) {
+        let asks = self
+            .inner
+            .drawer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&printer.name)
+            .unwrap_or_default();
+        for ask in asks {
+            let error = if ask.asked.elapsed() > DRAWER_FRESH {
+                Some(format!(
+                    "not sent: the printer could not be reached within {} s; \
+                     open the drawer with a supervisor",
+                    DRAWER_FRESH.as_secs()
+                ))
+            } else {
+                let transport = printer.transport.clone();
+                let answers = self.answers(&printer.name);
+                let mut e = escpos::Encoder::raw();
+                e.drawer_pulse_now();
+                let bytes = e.into_bytes();
+                let outcome = tokio::task::spawn_blocking(move || {
+                    let mut link = transport.open(LINK_TIMEOUT)?;
+                    transport::print_job(&mut *link, &bytes, LINK_TIMEOUT, answers, false)
+                })
+                .await
+                .unwrap_or_else(|e| Err(transport::PrintError::Unreachable(e.to_string())));
+                match outcome {
+                    Ok(printed) => {
+                        if printed.answered {
+                            self.set_health(&printer.name, |h| h.answers = true);
+                        }
+                        None
+                    }
+                    // The pulse went out; the drawer has most likely opened.
+                    Err(e) if e.went_out() => None,
+                    Err(e) => Some(format!("not sent: {e}")),
+                }
+            };
+            if let Some(e) = &error {
+                tracing::warn!(printer = %printer.name, job = ask.job, error = %e, "drawer not opened");
+            }
+            let id = ask.job;
+            if let Err(e) = self
+                .inner
+                .store
+                .call(move |c| print_jobs::settle_drawer(c, id, error.as_deref()))
+                .await
+            {
+                tracing::error!(job = id, error = %e, "cannot settle a drawer pulse");
+            }
+        }
+    }
+
     async fn work(self, printer: PrinterConfig) {
         let store = self.inner.store.clone();
-        let Some(wake) = self.inner.wake.get(&printer.name) else {
+        let (Some(wake), Some(urgent)) = (
+            self.inner.wake.get(&printer.name),
+            self.inner.urgent.get(&printer.name),
+        ) else {
             return;
         };
+        // Tries of the oldest job that did not print, for the backoff.
+        let mut failures: u32 = 0;
+        let mut trying: Option<i64> = None;
         loop {
+            self.serve_drawer(&printer).await;
             let name = printer.name.clone();
             let next = match store.call(move |c| print_jobs::next(c, &name)).await {
                 Ok(n) => n,
@@ -465,47 +720,89 @@ impl Printers {
                     continue;
                 }
             };
-            let Some((id, bytes)) = next else {
-                // Woken by a new job or a retry; the timeout only guards
-                // against a lost wake-up.
-                let _ = tokio::time::timeout(Duration::from_secs(5), wake.notified()).await;
+            let Some(job) = next else {
+                // Woken by a new job, a retry or a drawer pulse; the timeout
+                // only guards against a lost wake-up.
+                tokio::select! {
+                    _ = wake.notified() => {}
+                    _ = urgent.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                }
                 continue;
             };
+            let id = job.id;
+            if trying != Some(id) {
+                // A new oldest job (the last one printed or was set aside).
+                trying = Some(id);
+                failures = 0;
+            }
+            // A copy after one that may have printed says so.
+            let bytes = if job.copies_sent > 0 {
+                let mut e = escpos::Encoder::new(codepage::CodePage::Cp437);
+                e.align(escpos::Align::Center)
+                    .bold(true)
+                    .double(true)
+                    .line("DUPLICATE")
+                    .double(false)
+                    .bold(false)
+                    .align(escpos::Align::Left);
+                let mut b = e.into_bytes();
+                b.extend_from_slice(&job.payload);
+                b
+            } else {
+                job.payload
+            };
             let transport = printer.transport.clone();
+            let answers = self.answers(&printer.name);
             let outcome = tokio::task::spawn_blocking(move || {
                 let mut link = transport.open(LINK_TIMEOUT)?;
-                transport::print_job(&mut *link, &bytes, LINK_TIMEOUT)
+                transport::print_job(&mut *link, &bytes, LINK_TIMEOUT, answers, true)
             })
             .await
-            .unwrap_or_else(|e| Err(transport::PrintError::Interrupted(e.to_string())));
+            .unwrap_or_else(|e| Err(transport::PrintError::Unreachable(e.to_string())));
             match outcome {
-                Ok(paper) => {
+                Ok(printed) => {
+                    failures = 0;
                     if let Err(e) = store.call(move |c| print_jobs::mark_printed(c, id)).await {
                         tracing::error!(job = id, error = %e, "cannot mark job printed");
                     }
                     self.set_health(&printer.name, |h| {
-                        h.state = Some(if paper.is_some_and(|p| p.paper_low) {
+                        h.state = Some(if printed.paper.is_some_and(|p| p.paper_low) {
                             "paper_low"
                         } else {
                             "ready"
                         });
+                        h.answers |= printed.answered;
                         h.last_error = None;
+                        h.retry_at = None;
                         h.last_printed_at = Some(Timestamp::now());
                     });
                 }
                 Err(error) => {
+                    failures = failures.saturating_add(1);
                     let message = error.to_string();
+                    let sent = error.went_out();
                     tracing::warn!(printer = %printer.name, job = id, error = %message, "print failed");
+                    let pause = pos_shared::retry::backoff(failures, self.inner.retry_max);
                     self.set_health(&printer.name, |h| {
                         h.state = Some("error");
                         h.last_error = Some(message.clone());
+                        h.retry_at = Some(Timestamp::from_unix_millis(
+                            Timestamp::now().unix_millis() + pause.as_millis() as i64,
+                        ));
                     });
-                    let job = store
-                        .call(move |c| print_jobs::mark_attempt_failed(c, id, &message))
-                        .await;
-                    let attempts = job.map(|j| j.attempts).unwrap_or(print_jobs::MAX_ATTEMPTS);
-                    let pause = Duration::from_millis(500 * 2u64.pow(attempts.clamp(0, 4) as u32));
-                    let _ = tokio::time::timeout(pause, wake.notified()).await;
+                    if let Err(e) = store
+                        .call(move |c| print_jobs::mark_attempt_failed(c, id, &message, sent))
+                        .await
+                    {
+                        tracing::error!(job = id, error = %e, "cannot record a print try");
+                    }
+                    // New jobs wait behind this one; a drawer pulse or a
+                    // cashier's retry cuts the pause short.
+                    tokio::select! {
+                        _ = urgent.notified() => {}
+                        _ = tokio::time::sleep(pause) => {}
+                    }
                 }
             }
         }

@@ -61,7 +61,7 @@ pub fn qr(data: &str, module: u32) -> Result<Raster, String> {
     }))
 }
 
-fn pack(width: u32, height: u32, dark: impl Fn(u32, u32) -> bool) -> Raster {
+pub(super) fn pack(width: u32, height: u32, dark: impl Fn(u32, u32) -> bool) -> Raster {
     let row = width.div_ceil(8) as usize;
     let mut bits = vec![0u8; row * height as usize];
     for y in 0..height {

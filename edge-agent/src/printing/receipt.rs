@@ -1,10 +1,13 @@
 //! The receipt: what a customer's slip says, built from the sale or the
 //! return; [`super::layout`] lays it out for a paper width.
 
+use pos_shared::item::Unit;
 use pos_shared::returns::ReturnFact;
-use pos_shared::sale::{SaleFact, TenderMethod};
-use pos_shared::{Money, Qty};
+use pos_shared::sale::SaleFact;
+use pos_shared::tax::LineTax;
+use pos_shared::{Money, Qty, VariantId};
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReceiptLine {
@@ -17,6 +20,14 @@ pub struct ReceiptLine {
     /// Modifiers and add-ons chosen, their prices in the unit price.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub modifiers: Vec<String>,
+    /// The unit a measured item is sold by (`kg`, `g`, `l`, `ml`, `m`):
+    /// printed as `0.375 kg x 899.00/kg`. `None` for counted items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// HSN code and GST rate, printed under the line on a tax invoice to a
+    /// registered buyer (one with a GSTIN), e.g. `HSN 0902  GST 5%`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_note: Option<String>,
 }
 
 /// One row of the tax summary: the GST rate and what it comes to.
@@ -78,6 +89,8 @@ pub struct Receipt {
     pub header: Vec<String>,
     pub gstin: Option<String>,
     pub title: String,
+    /// What the number is called: `Bill` on a sale, `Credit note` on a return.
+    pub number_label: String,
     pub receipt_no: String,
     /// Local date and time as printed.
     pub issued_at: String,
@@ -87,6 +100,12 @@ pub struct Receipt {
     pub details: Vec<String>,
     pub lines: Vec<ReceiptLine>,
     pub bill_discounts: Vec<(String, Money)>,
+    /// The lines' amounts less every discount: what the goods come to before
+    /// GST charged on top of exclusive prices.
+    pub subtotal: Money,
+    /// GST charged on top of prices that exclude it; `subtotal + gst_added`
+    /// is `total`. `None` when every price includes its GST.
+    pub gst_added: Option<Money>,
     pub total: Money,
     /// Cash rounding; the total printed is `total + rounding`.
     pub rounding: Option<Money>,
@@ -96,12 +115,10 @@ pub struct Receipt {
     pub footer: Vec<String>,
     /// Printed as a QR code under the footer (digital receipt, e-invoice, UPI).
     pub qr: Option<String>,
-    /// Whether the cash drawer opens when this prints.
-    pub open_drawer: bool,
 }
 
 /// What a store puts on every receipt, from the agent's config.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReceiptSettings {
     pub header: Vec<String>,
     pub gstin: Option<String>,
@@ -112,16 +129,95 @@ pub struct ReceiptSettings {
     /// digital receipt.
     pub qr_template: Option<String>,
     pub utc_offset_minutes: i32,
+    /// Fonts for text the printer's code page lacks (Devanagari, Tamil, …),
+    /// printed as images: [`super::text_image::DEFAULT_FONT_DIR`] by default.
+    pub font_dir: std::path::PathBuf,
+}
+
+/// The unit a line's quantity is printed with: measured units only.
+fn measured(unit: Option<&Unit>) -> Option<String> {
+    unit.filter(|u| u.is_measured())
+        .map(|u| u.as_str().to_owned())
+}
+
+/// `HSN 0902  GST 5%` for a taxed line, `GST: none` for an untaxed one.
+fn tax_note(tax: Option<&LineTax>) -> String {
+    match tax {
+        Some(t) => {
+            let rate = pos_shared::tax::TaxClass {
+                rate_bp: t.rate_bp,
+                inclusive: t.inclusive,
+                hsn: None,
+            }
+            .rate_label();
+            format!("HSN {}  GST {rate}%", t.hsn.as_deref().unwrap_or("-"))
+        }
+        None => "GST: none".into(),
+    }
+}
+
+/// The lines' amounts less their discounts and the bill's.
+fn subtotal(
+    lines: &[ReceiptLine],
+    bill_discounts: &[(String, Money)],
+    cur: pos_shared::Currency,
+) -> Money {
+    let minor: i64 = lines
+        .iter()
+        .map(|l| l.amount.minor() - l.discount.as_ref().map_or(0, |d| d.1.minor()))
+        .sum::<i64>()
+        - bill_discounts.iter().map(|d| d.1.minor()).sum::<i64>();
+    Money::new(minor, cur)
+}
+
+impl Default for ReceiptSettings {
+    fn default() -> Self {
+        ReceiptSettings {
+            header: Vec::new(),
+            gstin: None,
+            footer: Vec::new(),
+            logo_png: None,
+            qr_template: None,
+            utc_offset_minutes: 0,
+            font_dir: super::text_image::DEFAULT_FONT_DIR.into(),
+        }
+    }
 }
 
 impl Receipt {
-    /// The receipt for a recorded sale; `duplicate` marks a reprint.
+    /// The receipt for a recorded sale; `duplicate` marks a reprint. `units`
+    /// says what each item is sold by, so measured lines print their unit.
     pub fn from_sale(
         sale: &SaleFact,
         settings: &ReceiptSettings,
         terminal: Option<&str>,
         duplicate: bool,
+        units: &HashMap<VariantId, Unit>,
     ) -> Self {
+        let cur = sale.total.currency();
+        // A registered buyer's invoice carries HSN and rate per line.
+        let b2b = sale.customer.as_ref().is_some_and(|c| c.gstin.is_some());
+        let lines: Vec<ReceiptLine> = sale
+            .lines
+            .iter()
+            .map(|l| ReceiptLine {
+                name: l.name.clone(),
+                qty: l.qty,
+                unit_price: l.unit_price,
+                // Price × qty as rung up; discounts below it, GST in the summary.
+                amount: l.unit_price.times(l.qty).unwrap_or(l.line_total),
+                discount: l.discount.as_ref().map(|d| (d.reason.clone(), d.amount)),
+                modifiers: l.modifiers.iter().map(|m| m.name.clone()).collect(),
+                unit: measured(units.get(&l.variant_id)),
+                tax_note: b2b.then(|| tax_note(l.tax.as_ref())),
+            })
+            .collect();
+        let added: i64 = sale
+            .lines
+            .iter()
+            .filter_map(|l| l.tax.as_ref().filter(|t| !t.inclusive))
+            .map(|t| t.total().map_or(0, |m| m.minor()))
+            .sum();
         Receipt {
             header: settings.header.clone(),
             gstin: settings.gstin.clone(),
@@ -130,30 +226,18 @@ impl Receipt {
             } else {
                 "TAX INVOICE".into()
             },
+            number_label: "Bill".into(),
             receipt_no: sale.receipt_no.clone(),
             issued_at: local_time(sale.occurred_at.unix_millis(), settings.utc_offset_minutes),
             terminal: terminal.map(str::to_owned),
             details: customer_lines(sale),
-            lines: sale
-                .lines
-                .iter()
-                .map(|l| ReceiptLine {
-                    name: l.name.clone(),
-                    qty: l.qty,
-                    unit_price: l.unit_price,
-                    // Price × qty as rung up; discounts below it, GST in the summary.
-                    amount: l.unit_price.times(l.qty).unwrap_or(l.line_total),
-                    discount: l.discount.as_ref().map(|d| (d.reason.clone(), d.amount)),
-                    modifiers: l.modifiers.iter().map(|m| m.name.clone()).collect(),
-                })
-                .collect(),
+            subtotal: subtotal(&lines, &[], cur),
+            lines,
             bill_discounts: Vec::new(),
+            gst_added: (added != 0).then(|| Money::new(added, cur)),
             total: sale.total,
             rounding: sale.rounding,
-            tax_summary: tax_summary(
-                sale.lines.iter().filter_map(|l| l.tax.as_ref()),
-                sale.total.currency(),
-            ),
+            tax_summary: tax_summary(sale.lines.iter().filter_map(|l| l.tax.as_ref()), cur),
             tenders: sale
                 .tenders
                 .iter()
@@ -169,8 +253,6 @@ impl Receipt {
                 t.replace("{sale_id}", &sale.sale_id.to_string())
                     .replace("{receipt_no}", &sale.receipt_no)
             }),
-            // A reprint must not open the drawer again.
-            open_drawer: !duplicate && sale.tenders.iter().any(|t| t.method == TenderMethod::Cash),
         }
     }
 }
@@ -218,6 +300,8 @@ pub(super) fn receipt_text(r: &Receipt) -> String {
         s.push(&t.label);
         s.extend(t.reference.as_deref());
     }
+    // Text printed as an image does not choose the code page.
+    s.retain(|t| !super::text_image::has_drawn(t));
     s.concat()
 }
 
@@ -228,11 +312,32 @@ impl Receipt {
         ret: &ReturnFact,
         settings: &ReceiptSettings,
         terminal: Option<&str>,
+        units: &HashMap<VariantId, Unit>,
     ) -> Self {
+        let cur = ret.total.currency();
+        let lines: Vec<ReceiptLine> = ret
+            .lines
+            .iter()
+            .map(|l| ReceiptLine {
+                name: l.name.clone(),
+                qty: l.qty,
+                // For the "qty x price" line only; the refund is exact.
+                unit_price: Money::new(
+                    (i128::from(l.refund.minor()) * 1000 / i128::from(l.qty.milli().max(1))) as i64,
+                    l.refund.currency(),
+                ),
+                amount: l.refund,
+                discount: None,
+                modifiers: Vec::new(),
+                unit: measured(units.get(&l.variant_id)),
+                tax_note: None,
+            })
+            .collect();
         Receipt {
             header: settings.header.clone(),
             gstin: settings.gstin.clone(),
             title: "CREDIT NOTE (RETURN)".into(),
+            number_label: "Credit note".into(),
             receipt_no: ret.receipt_no.clone(),
             issued_at: local_time(ret.occurred_at.unix_millis(), settings.utc_offset_minutes),
             terminal: terminal.map(str::to_owned),
@@ -240,30 +345,14 @@ impl Receipt {
                 format!("Against bill: {}", ret.original_receipt_no),
                 format!("Reason: {}", ret.reason),
             ],
-            lines: ret
-                .lines
-                .iter()
-                .map(|l| ReceiptLine {
-                    name: l.name.clone(),
-                    qty: l.qty,
-                    // For the "qty x price" line only; the refund is exact.
-                    unit_price: Money::new(
-                        (i128::from(l.refund.minor()) * 1000 / i128::from(l.qty.milli().max(1)))
-                            as i64,
-                        l.refund.currency(),
-                    ),
-                    amount: l.refund,
-                    discount: None,
-                    modifiers: Vec::new(),
-                })
-                .collect(),
+            subtotal: subtotal(&lines, &[], cur),
+            lines,
             bill_discounts: Vec::new(),
+            // Refunds include the GST they reverse, exclusive or not.
+            gst_added: None,
             total: ret.total,
             rounding: None,
-            tax_summary: tax_summary(
-                ret.lines.iter().filter_map(|l| l.tax.as_ref()),
-                ret.total.currency(),
-            ),
+            tax_summary: tax_summary(ret.lines.iter().filter_map(|l| l.tax.as_ref()), cur),
             tenders: ret
                 .refunds
                 .iter()
@@ -273,10 +362,9 @@ impl Receipt {
                     reference: t.reference.clone(),
                 })
                 .collect(),
-            change_due: Money::new(0, ret.total.currency()),
+            change_due: Money::new(0, cur),
             footer: settings.footer.clone(),
             qr: None,
-            open_drawer: ret.refunds.iter().any(|t| t.method == TenderMethod::Cash),
         }
     }
 }
@@ -310,12 +398,15 @@ mod tests {
             header: vec![],
             gstin: None,
             title: "TAX INVOICE".into(),
+            number_label: "Bill".into(),
             receipt_no: "T1-000001".into(),
             issued_at: "23-11-2026 10:00".into(),
             terminal: None,
             details: vec![],
             lines: vec![],
             bill_discounts: vec![],
+            subtotal: Money::inr(23875),
+            gst_added: None,
             total: Money::inr(23875),
             rounding: Some(Money::inr(25)),
             tax_summary: vec![],
@@ -327,7 +418,6 @@ mod tests {
             change_due: Money::inr(0),
             footer: vec![],
             qr: None,
-            open_drawer: false,
         };
         let profile = PrinterProfile::named("generic-80mm").unwrap();
         let blocks = layout(&receipt, &profile, false);

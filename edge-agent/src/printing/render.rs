@@ -5,6 +5,7 @@ use super::escpos::{Align, Barcode, Cut, EncodeError, Encoder, Raster};
 use super::layout::{spread, Block};
 use super::profile::PrinterProfile;
 use super::raster;
+use super::text_image::{self, TextImages};
 
 fn aligned(text: &str, align: Align, width: usize) -> String {
     let len = text.chars().count();
@@ -23,7 +24,7 @@ pub fn plain_text(blocks: &[Block], profile: &PrinterProfile) -> String {
     let page = profile.page_for(&all_text(blocks));
     let mut out = String::new();
     let mut push = |line: &str| {
-        out.push_str(page.visible(line).trim_end());
+        out.push_str(text_image::shown(page, line).trim_end());
         out.push('\n');
     };
     for block in blocks {
@@ -124,12 +125,15 @@ pub fn html(blocks: &[Block], profile: &PrinterProfile) -> String {
     out
 }
 
+/// The text printed as text (not as images), to choose the code page by.
 fn all_text(blocks: &[Block]) -> String {
     let mut s = String::new();
     for b in blocks {
         match b {
-            Block::Text { text, .. } => s.push_str(text),
-            Block::Pair { left, right, .. } => {
+            Block::Text { text, .. } if !text_image::has_drawn(text) => s.push_str(text),
+            Block::Pair { left, right, .. }
+                if !text_image::has_drawn(left) && !text_image::has_drawn(right) =>
+            {
                 s.push_str(left);
                 s.push_str(right);
             }
@@ -139,10 +143,44 @@ fn all_text(blocks: &[Block]) -> String {
     s
 }
 
-/// What else goes into the printer's bytes besides the blocks.
+/// What else goes into the printer's bytes besides the blocks. The cash
+/// drawer is never opened by a receipt: it is its own job (see
+/// [`super::Printers::open_drawer`]), so a receipt printed late or again
+/// cannot open it.
 pub struct Finish<'a> {
     pub logo: Option<&'a Raster>,
-    pub open_drawer: bool,
+    /// Fonts for lines in scripts the code page lacks; without them (or
+    /// when a font is missing) those lines print with stand-ins.
+    pub text_images: Option<&'a TextImages>,
+}
+
+/// Draws `text` as images if it needs them and the fonts allow; `false`
+/// when it is to be printed as text.
+fn drawn_line(
+    e: &mut Encoder,
+    text: &str,
+    align: Align,
+    bold: bool,
+    double: bool,
+    profile: &PrinterProfile,
+    finish: &Finish<'_>,
+) -> Result<bool, EncodeError> {
+    let Some(images) = finish.text_images.filter(|_| text_image::has_drawn(text)) else {
+        return Ok(false);
+    };
+    match images.draw(text, profile.dots, bold, double) {
+        Ok(lines) => {
+            e.align(align);
+            for line in &lines {
+                e.raster(line)?;
+            }
+            Ok(true)
+        }
+        Err(problem) => {
+            tracing::warn!(%problem, "printing with stand-ins instead");
+            Ok(false)
+        }
+    }
 }
 
 /// The receipt as ESC/POS bytes for `profile`.
@@ -167,6 +205,9 @@ pub fn escpos(
                 bold,
                 double,
             } => {
+                if drawn_line(&mut e, text, *align, *bold, *double, profile, finish)? {
+                    continue;
+                }
                 e.align(*align).bold(*bold).double(*double).line(text);
                 e.bold(false).double(false);
             }
@@ -181,6 +222,10 @@ pub fn escpos(
                 } else {
                     profile.columns_a
                 };
+                let line = spread(left, right, width);
+                if drawn_line(&mut e, &line, Align::Left, *bold, *double, profile, finish)? {
+                    continue;
+                }
                 e.align(Align::Left)
                     .bold(*bold)
                     .double(*double)
@@ -210,9 +255,6 @@ pub fn escpos(
         }
     }
     e.align(Align::Left);
-    if finish.open_drawer {
-        e.kick_drawer();
-    }
     if profile.cutter {
         e.cut(Cut::Partial);
     } else {

@@ -6,6 +6,11 @@
 //! (`DLE EOT`) before the job, and again after it: the second answer is the
 //! printer's confirmation that it has taken every byte, which a TCP send alone
 //! cannot give when the printer drops the connection mid-receipt.
+//!
+//! A printer that has answered before and is silent now is not mistaken for
+//! a one-way one: nothing is sent to it ([`PrintError::NotAnswering`]).
+//! [`PrintError::went_out`] tells the queue whether a failed try may have
+//! printed something, so the next copy is marked DUPLICATE.
 
 use super::escpos::status;
 use serde::Serialize;
@@ -144,8 +149,18 @@ pub enum PrintError {
     Interrupted(String),
     #[error("the printer did not confirm the receipt; it may be cut short")]
     Unconfirmed,
+    #[error("the printer answered before but does not answer now; check it is on and not jammed")]
+    NotAnswering,
     #[error("the receipt cannot be encoded: {0}")]
     Encode(String),
+}
+
+impl PrintError {
+    /// Whether the job's bytes (some or all) reached the link: the job may
+    /// have printed, whole or cut short.
+    pub fn went_out(&self) -> bool {
+        matches!(self, PrintError::Interrupted(_) | PrintError::Unconfirmed)
+    }
 }
 
 /// One open connection to a printer.
@@ -186,46 +201,76 @@ fn ask(link: &mut dyn Link, request: &[u8], timeout: Duration) -> Result<Option<
     }
 }
 
+/// What a job's printer said.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Printed {
+    /// The paper sensor, where the printer answered.
+    pub paper: Option<PaperStatus>,
+    /// Whether the printer answered a status request (a two-way printer).
+    pub answered: bool,
+}
+
 /// Sends one job over an open link, checking the printer first and, where it
-/// answers, asking it to confirm afterwards.
+/// answers, asking it to confirm afterwards. `answers` says the printer has
+/// answered status requests before: then silence means it is not ready, and
+/// nothing is sent. `check_paper`: a job that prints (not a drawer pulse) is
+/// held back while the printer is out of paper or its cover is open.
 pub fn print_job(
     link: &mut dyn Link,
     job: &[u8],
     timeout: Duration,
-) -> Result<Option<PaperStatus>, PrintError> {
-    let mut two_way = false;
-    let mut paper = None;
+    answers: bool,
+    check_paper: bool,
+) -> Result<Printed, PrintError> {
+    let before = |e: PrintError| match e {
+        // Nothing of the job went out: the link broke while asking.
+        PrintError::Interrupted(why) => PrintError::Unreachable(why),
+        other => other,
+    };
+    let mut out = Printed::default();
     let answered = if link.two_way() {
-        ask(link, &status::OFFLINE_CAUSE, timeout)?
+        ask(link, &status::OFFLINE_CAUSE, timeout).map_err(before)?
     } else {
         None
     };
-    if let Some(cause) = answered {
-        two_way = true;
-        if status::cover_open(cause) {
-            return Err(PrintError::CoverOpen);
+    match answered {
+        None if answers && link.two_way() => return Err(PrintError::NotAnswering),
+        None => {}
+        Some(cause) => {
+            out.answered = true;
+            if check_paper {
+                if status::cover_open(cause) {
+                    return Err(PrintError::CoverOpen);
+                }
+                let sensor = ask(link, &status::PAPER_SENSOR, timeout)
+                    .map_err(before)?
+                    .unwrap_or(0x12);
+                if status::paper_out(cause, sensor) {
+                    return Err(PrintError::PaperOut);
+                }
+                out.paper = Some(PaperStatus {
+                    paper_low: status::paper_low(sensor),
+                });
+            }
         }
-        let sensor = ask(link, &status::PAPER_SENSOR, timeout)?.unwrap_or(0x12);
-        if status::paper_out(cause, sensor) {
-            return Err(PrintError::PaperOut);
-        }
-        paper = Some(PaperStatus {
-            paper_low: status::paper_low(sensor),
-        });
     }
     link.write_all(job)
         .map_err(|e| PrintError::Interrupted(e.to_string()))?;
-    if two_way {
+    if out.answered {
         // The printer answers in order, so this reply comes after it has
         // taken the whole job; no reply means the job did not all arrive.
         let long = timeout * 4;
         match ask(link, &status::OFFLINE_CAUSE, long) {
-            Ok(Some(cause)) if status::paper_out(cause, 0x12) => return Err(PrintError::PaperOut),
+            Ok(Some(cause)) if check_paper && status::paper_out(cause, 0x12) => {
+                return Err(PrintError::Interrupted(
+                    "the paper ran out while printing".into(),
+                ))
+            }
             Ok(Some(_)) => {}
             Ok(None) | Err(_) => return Err(PrintError::Unconfirmed),
         }
     }
-    Ok(paper)
+    Ok(out)
 }
 
 struct TcpLink {
@@ -401,37 +446,64 @@ mod tests {
         let t = Duration::from_millis(10);
         let mut ok = link(&[0x12, 0x12 | 0x0c, 0x12], true);
         assert_eq!(
-            print_job(&mut ok, b"JOB", t).unwrap(),
-            Some(PaperStatus { paper_low: true })
+            print_job(&mut ok, b"JOB", t, false, true).unwrap(),
+            Printed {
+                paper: Some(PaperStatus { paper_low: true }),
+                answered: true
+            }
         );
         assert_eq!(ok.sent, b"\x10\x04\x02\x10\x04\x04JOB\x10\x04\x02");
 
         let mut out = link(&[0x12, 0x12 | 0x60], true);
-        assert_eq!(print_job(&mut out, b"JOB", t), Err(PrintError::PaperOut));
+        assert_eq!(
+            print_job(&mut out, b"JOB", t, true, true),
+            Err(PrintError::PaperOut)
+        );
         assert!(
             !out.sent.ends_with(b"JOB"),
             "nothing printed on an empty roll"
         );
 
         let mut open = link(&[0x12 | 0x04], true);
-        assert_eq!(print_job(&mut open, b"JOB", t), Err(PrintError::CoverOpen));
+        assert_eq!(
+            print_job(&mut open, b"JOB", t, true, true),
+            Err(PrintError::CoverOpen)
+        );
 
         // Answered before, silent after: the job may not have arrived whole.
         let mut silent = link(&[0x12, 0x12], true);
-        assert_eq!(
-            print_job(&mut silent, b"JOB", t),
-            Err(PrintError::Unconfirmed)
-        );
+        let e = print_job(&mut silent, b"JOB", t, true, true).unwrap_err();
+        assert_eq!(e, PrintError::Unconfirmed);
+        assert!(e.went_out(), "the next copy is marked DUPLICATE");
 
         // A one-way link (a device file, a USB printer without bulk IN).
         let mut one_way = link(&[], false);
-        assert_eq!(print_job(&mut one_way, b"JOB", t).unwrap(), None);
+        assert_eq!(
+            print_job(&mut one_way, b"JOB", t, false, true).unwrap(),
+            Printed::default()
+        );
         assert_eq!(one_way.sent, b"JOB");
 
-        // A two-way link whose printer never answers is treated as one-way.
+        // A two-way link whose printer has never answered is taken as one-way.
         let mut mute = link(&[], true);
-        assert_eq!(print_job(&mut mute, b"JOB", t).unwrap(), None);
+        assert!(
+            !print_job(&mut mute, b"JOB", t, false, true)
+                .unwrap()
+                .answered
+        );
         assert!(mute.sent.ends_with(b"JOB"));
+
+        // One that answered before and is silent now gets nothing.
+        let mut gone = link(&[], true);
+        let e = print_job(&mut gone, b"JOB", t, true, true).unwrap_err();
+        assert_eq!(e, PrintError::NotAnswering);
+        assert!(!e.went_out());
+        assert!(!gone.sent.ends_with(b"JOB"));
+
+        // A drawer pulse goes out even with the printer out of paper.
+        let mut empty = link(&[0x12 | 0x20, 0x12 | 0x20], true);
+        assert!(print_job(&mut empty, b"PULSE", t, true, false).is_ok());
+        assert_eq!(empty.sent, b"\x10\x04\x02PULSE\x10\x04\x02");
     }
 
     #[test]

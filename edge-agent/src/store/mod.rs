@@ -73,6 +73,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0013_price_windows.sql"),
     include_str!("../../../migrations/edge/0014_fact_identity_and_quarantine.sql"),
     include_str!("../../../migrations/edge/0015_variant_unit.sql"),
+    include_str!("../../../migrations/edge/0016_print_queue.sql"),
 ];
 
 #[derive(Clone)]
@@ -270,7 +271,10 @@ mod tests {
     fn a_replica_from_before_units_takes_a_new_snapshot() {
         let mut conn = Connection::open_in_memory().unwrap();
         // The schema as it was before units, following the feed at 42.
-        let before_units = MIGRATIONS.len() - 1;
+        let before_units = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("ALTER TABLE variants ADD COLUMN unit"))
+            .unwrap();
         for sql in &MIGRATIONS[..before_units] {
             conn.execute_batch(sql).unwrap();
         }

@@ -4,7 +4,9 @@
 //! A retry of a recorded sale is answered before any card is charged again,
 //! and a payment is taken before the sale commits, so a declined card never
 //! leaves a sale behind. Once the sale is committed, a printing problem is
-//! the print queue's to report, never the sale's.
+//! the print queue's to report, never the sale's. A cash sale asks for a
+//! drawer pulse at its commit (before its receipt is queued); the printer's
+//! worker sends it at once or not at all, and the sale never waits for it.
 
 use super::payment::{PaymentError, PaymentRequest};
 use super::{session, Till, TillError};
@@ -98,6 +100,12 @@ pub async fn checkout(till: &Till, mut request: SaleRequest) -> Result<Checkout,
         SaleResult::Recorded(sale, warnings) => {
             till.sync.nudge.notify_one();
             till.sync.notify_changed();
+            if sale.tenders.iter().any(|t| t.method == TenderMethod::Cash) {
+                let why = format!("cash sale {}", sale.receipt_no);
+                if let Err(e) = till.printers.open_drawer(Some(sale.sale_id), why).await {
+                    tracing::error!(sale = %sale.sale_id, error = %e, "drawer pulse not asked");
+                }
+            }
             let terminal = till.sync.credential().map(|c| c.terminal_name);
             if let Err(e) = till
                 .printers

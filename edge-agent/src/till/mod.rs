@@ -1,6 +1,7 @@
 //! The till's use cases: ringing up a sale ([`checkout`]), who is signed in
 //! and a senior's approval ([`session`]), and taking card and UPI payments
-//! ([`payment`]), and voids before tender ([`voids`]).
+//! ([`payment`]), and voids before tender ([`voids`]), and opening the cash
+//! drawer outside a sale ([`drawer`]).
 //!
 //! A use case works on the [`Till`]: the store database, the sync loop's
 //! shared state, the printers, the sale policy, the session and the payment
@@ -8,6 +9,7 @@
 //! into HTTP, and nothing here knows about HTTP.
 
 pub mod checkout;
+pub mod drawer;
 pub mod payment;
 pub mod session;
 pub mod voids;

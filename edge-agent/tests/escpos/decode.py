@@ -63,9 +63,22 @@ class Decoder:
             elif b == 0x1C:
                 self.fs(self.byte())
             elif b == 0x10:
-                if self.byte() != 0x04:
+                c = self.byte()
+                if c == 0x04:
+                    self.out["status_requests"].append(self.byte())
+                elif c == 0x14:
+                    # DLE DC4 fn=1 m t: generate pulse in real time, on pin 2
+                    # (m=0) or 5 (m=1), t x 100 ms on and off, 1 <= t <= 8.
+                    if self.byte() != 1:
+                        raise ValueError(f"unknown DLE DC4 function at byte {self.i - 1}")
+                    m, t = self.take(2)
+                    if m not in (0, 1) or not 1 <= t <= 8:
+                        raise ValueError(f"DLE DC4 1 pin {m} time {t} out of range")
+                    self.out["drawer_pulses"].append({"pin": 2 if m == 0 else 5,
+                                                      "on_ms": t * 100, "off_ms": t * 100,
+                                                      "realtime": True})
+                else:
                     raise ValueError(f"unknown DLE command at byte {self.i}")
-                self.out["status_requests"].append(self.byte())
             elif b < 0x20:
                 raise ValueError(f"unknown control byte {b:#04x} at {self.i - 1}")
             else:
@@ -159,7 +172,9 @@ class Decoder:
             y = int.from_bytes(self.take(2), "little")
             bits = self.take(x * y)
             self.out["images"].append({"bytes_per_row": x, "rows": y,
-                                       "black_dots": sum(bin(v).count("1") for v in bits)})
+                                       "black_dots": sum(bin(v).count("1") for v in bits),
+                                       # where it is: after this many text lines
+                                       "after_lines": len(self.out["lines"])})
         else:
             raise ValueError(f"unknown command GS {c:#04x}")
 

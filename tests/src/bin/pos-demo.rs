@@ -157,6 +157,8 @@ fn demo_printing(dir: &std::path::Path) -> Result<edge_agent::printing::PrintSet
             logo_png: None,
             qr_template: None,
             utc_offset_minutes: 330,
+            ..Default::default()
         },
+        ..Default::default()
     })
 }

@@ -1,7 +1,8 @@
 // Always on screen: the link to the hub, what is waiting to be sent, the
-// cashier, the terminal and the shift. Offline is shown calmly, in words.
+// receipt printer and its queue, the cashier, the terminal and the shift.
+// Offline is shown calmly, in words.
 
-import type { ShiftReport, SignedIn, SyncStatus } from '../generated';
+import type { PrinterView, ShiftReport, SignedIn, SyncStatus } from '../generated';
 import { t, type MessageKey } from '../messages';
 
 function clock(iso: string | null | undefined): string {
@@ -17,9 +18,11 @@ export function StatusBar(props: {
   agentUp: boolean;
   cashier: SignedIn | null;
   shift: ShiftReport | null;
+  /** The receipt printer, when the till has one. */
+  printer?: PrinterView | null;
   onSwitch: () => void;
 }) {
-  const { status, agentUp, cashier, shift } = props;
+  const { status, agentUp, cashier, shift, printer } = props;
   const link = !agentUp ? 'down' : (status?.state ?? 'offline');
   const linkText = link === 'down' ? t('status.agentDown') : t(`status.${link}` as MessageKey);
   const quarantined = status?.quarantined ?? 0;
@@ -50,6 +53,23 @@ export function StatusBar(props: {
       {writtenOff > 0 && (
         <span class="written-off" data-testid="written-off" data-written-off={writtenOff}>
           {t('status.writtenOff', { n: writtenOff })}
+        </span>
+      )}
+      {printer && (
+        <span
+          class={`printer ${printer.state}`}
+          data-testid="printer"
+          data-printer-state={printer.state}
+          data-printer-queued={printer.queued}
+          title={printer.last_error ?? printer.warning ?? ''}
+        >
+          {printer.state === 'error'
+            ? t('status.printerError')
+            : printer.state === 'paper_low'
+              ? t('status.printerPaperLow')
+              : t('status.printerReady')}
+          {printer.queued > 0 && ` — ${t('status.printerWaiting', { n: printer.queued })}`}
+          {printer.unconfirmed > 0 && ` — ${t('status.printerUnconfirmed', { n: printer.unconfirmed })}`}
         </span>
       )}
       <span class="last-sync">

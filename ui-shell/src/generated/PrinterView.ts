@@ -7,6 +7,28 @@ import type { Timestamp } from "./Timestamp";
  */
 export type PrinterView = { name: string, address: string, profile: PrinterProfile, receipts: boolean, 
 /**
- * `unknown` until the first job, then `ready`, `paper_low` or `error`.
+ * `unknown` until the first job, then `ready`, `paper_low` or `error`
+ * (with `last_error` saying what is wrong and `retry_at` when the queue
+ * tries again).
  */
-state: string, last_error: string | null, last_printed_at: Timestamp | null, queued: number, failed: number, };
+state: string, last_error: string | null, last_printed_at: Timestamp | null, 
+/**
+ * When the worker next tries the oldest job, while the printer is in error.
+ */
+retry_at: Timestamp | null, 
+/**
+ * Jobs waiting to print, oldest first; they print without a retry.
+ */
+queued: number, 
+/**
+ * Jobs sent without the printer confirming them; a retry prints a DUPLICATE.
+ */
+unconfirmed: number, 
+/**
+ * Jobs that can never print (see their `last_error`).
+ */
+failed: number, 
+/**
+ * Why some receipts would not print as they should (a missing font).
+ */
+warning: string | null, };

@@ -48,7 +48,11 @@ export function DevicesScreen(props: { onBack: () => void }) {
             {printers.map((p) => (
               <li key={p.name}>
                 <strong>{p.name}</strong> ({p.address}) — {p.state}
+                <div class="muted" data-testid="printer-queue">
+                  {t('devices.queue', { queued: p.queued, unconfirmed: p.unconfirmed, failed: p.failed })}
+                </div>
                 {p.last_error && <div class="muted">{p.last_error}</div>}
+                {p.warning && <div class="muted">{p.warning}</div>}
                 <button type="button" onClick={() => test(p.name)}>{t('devices.testPrint')}</button>
               </li>
             ))}
