@@ -984,6 +984,88 @@ async fn receipts_add_up_for_inclusive_exclusive_and_mixed_baskets_with_units() 
 }
 
 #[tokio::test]
+async fn a_cash_refund_is_rounded_like_a_sale_and_its_credit_note_adds_up() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let printer = TestPrinter::start();
+    let spec = format!("front=tcp://{}?profile=epson-tm-t20", printer.addr);
+    let till = start_till_full(
+        dir.path(),
+        vec![],
+        settings(&[spec]),
+        soap_and_tea_till_policy(),
+    )
+    .await;
+    // 3.82 kg of rice at 62.50/kg: 238.75, paid 239.00 in cash.
+    let (status, sale) = till
+        .sell(json!({"lines": [{"barcode": RICE, "qty": "3.82"}], "tenders": cash(23_900)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert_eq!(paise(&sale["total"]), 23_875);
+    assert_eq!(paise(&sale["rounding"]), 25);
+    let receipt_no = sale["receipt_no"].as_str().unwrap();
+
+    // The whole line comes back for cash: 238.75 due, 239.00 handed over.
+    let (status, ret) = post_json(
+        &till,
+        "/v1/returns",
+        json!({"original_receipt_no": receipt_no, "refund_to": "cash", "reason": "weevils",
+               "lines": [{"sale_line": 0, "qty": "3.82"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ret}");
+    assert_eq!(paise(&ret["total"]), 23_875, "{ret}");
+    assert_eq!(paise(&ret["rounding"]), 25, "{ret}");
+    assert_eq!(ret["refunds"][0]["method"], "cash");
+    assert_eq!(paise(&ret["refunds"][0]["amount"]), 23_900, "{ret}");
+    let fact: pos_shared::returns::ReturnFact = serde_json::from_value(ret.clone()).unwrap();
+    fact.validate().unwrap();
+
+    let note_no = ret["receipt_no"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let printed = loop {
+        let found = printer
+            .jobs()
+            .into_iter()
+            .map(|j| lines(&decode(&j)))
+            .find(|p| {
+                p.iter()
+                    .any(|l| l.starts_with(&format!("Credit note: {note_no}")))
+            });
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no credit note printed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (_, round, total) = check_adds_up(&printed);
+    assert_eq!((round, total), (25, 23_900), "{printed:#?}");
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with("Refund: Cash") && l.ends_with("239.00")),
+        "{printed:#?}"
+    );
+
+    // A refund to the original payment of a card bill is exact, never rounded.
+    let (status, sale) = till
+        .sell(json!({"lines": [{"barcode": RICE, "qty": "3.82"}],
+                     "tenders": [{"method": "card", "amount": inr(23_875), "reference": "AUTH42"}]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let (status, ret) = post_json(
+        &till,
+        "/v1/returns",
+        json!({"original_receipt_no": sale["receipt_no"], "refund_to": "original", "reason": "weevils",
+               "lines": [{"sale_line": 0, "qty": "3.82"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ret}");
+    assert!(ret.get("rounding").is_none(), "{ret}");
+    assert_eq!(paise(&ret["refunds"][0]["amount"]), 23_875, "{ret}");
+}
+
+#[tokio::test]
 async fn a_registered_buyers_invoice_carries_hsn_and_rate_per_line() {
     let dir = tempfile::tempdir().unwrap();
     let credential = seed(dir.path());

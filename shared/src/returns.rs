@@ -50,6 +50,12 @@ pub struct ReturnFact {
     pub lines: Vec<ReturnLine>,
     pub total: Money,
     pub refunds: Vec<Tender>,
+    /// What a cash refund was rounded by to the store's cash unit (half up,
+    /// as a sale's); the customer gets `total + rounding`. Only with a cash
+    /// refund; absent from returns of tills that do not round them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub rounding: Option<Money>,
 }
 
 /// Why a return's figures do not agree; `field` names the culprit.
@@ -110,6 +116,14 @@ pub fn refund_for(line: &SaleLine, before: Qty, qty: Qty) -> (Money, Option<Line
 }
 
 impl ReturnFact {
+    /// What the customer gets back: the total plus any cash rounding.
+    pub fn refundable(&self) -> Result<Money, MoneyError> {
+        match self.rounding {
+            Some(r) => self.total.checked_add(r),
+            None => Ok(self.total),
+        }
+    }
+
     /// Checks the return's own figures: lines, tax parts, total and refunds.
     pub fn validate(&self) -> Result<(), ReturnError> {
         if self.lines.is_empty() {
@@ -183,12 +197,27 @@ impl ReturnFact {
                 ));
             }
         }
+        if let Some(r) = self.rounding {
+            if r.currency() != cur {
+                return Err(err("rounding", format!("the rounding must be in {cur}")));
+            }
+            if !self.refunds.iter().any(|t| t.method == TenderMethod::Cash) {
+                return Err(err("rounding", "only a cash refund is rounded"));
+            }
+            if r.minor().abs() > crate::sale::MAX_ROUNDING_MINOR {
+                return Err(err(
+                    "rounding",
+                    format!("a rounding of {r} is more than the largest cash unit allows"),
+                ));
+            }
+        }
+        let due = self.refundable().map_err(money("rounding".into()))?;
         let refunded = Money::sum(cur, self.refunds.iter().map(|r| &r.amount))
             .map_err(money("refunds".into()))?;
-        if refunded != self.total {
+        if refunded != due {
             return Err(err(
                 "refunds",
-                format!("refunds add up to {refunded}, not the {} due", self.total),
+                format!("refunds add up to {refunded}, not the {due} due"),
             ));
         }
         Ok(())
@@ -289,6 +318,7 @@ mod tests {
                 amount: refund,
                 reference: None,
             }],
+            rounding: None,
         };
         fact.validate().unwrap();
         let mut bad = fact.clone();
@@ -300,8 +330,32 @@ mod tests {
         let mut bad = fact.clone();
         bad.refunds[0].method = TenderMethod::Card;
         assert_eq!(bad.validate().unwrap_err().field, "refunds[0].reference");
-        let mut bad = fact;
+        let mut bad = fact.clone();
         bad.reason = " ".into();
         assert_eq!(bad.validate().unwrap_err().field, "reason");
+
+        // A cash refund rounded to the rupee: refunds = total + rounding.
+        let mut rounded = fact.clone();
+        let r = Money::inr(100 - refund.minor().rem_euclid(100));
+        rounded.rounding = Some(r);
+        rounded.refunds[0].amount = refund.checked_add(r).unwrap();
+        rounded.validate().unwrap();
+        let mut bad = rounded.clone();
+        bad.refunds[0].amount = refund;
+        assert_eq!(bad.validate().unwrap_err().field, "refunds");
+        let mut bad = rounded.clone();
+        bad.refunds[0].method = TenderMethod::Card;
+        bad.refunds[0].reference = Some("AUTH1".into());
+        assert_eq!(bad.validate().unwrap_err().field, "rounding");
+        let mut bad = rounded;
+        bad.rounding = Some(Money::inr(900));
+        bad.refunds[0].amount = refund.checked_add(Money::inr(900)).unwrap();
+        assert_eq!(bad.validate().unwrap_err().field, "rounding");
+        // An old till's return, without the field, still parses.
+        let mut json = serde_json::to_value(&fact).unwrap();
+        assert!(json.get("rounding").is_none());
+        json.as_object_mut().unwrap().remove("rounding");
+        let back: ReturnFact = serde_json::from_value(json).unwrap();
+        assert_eq!(back, fact);
     }
 }

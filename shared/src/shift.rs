@@ -54,7 +54,7 @@ pub struct ShiftReport {
     /// Taken off lines and bills, before GST.
     pub discounts_total: Money,
     pub returns_count: u64,
-    /// Refunded on returns, in all.
+    /// Refunded on returns, in all (after the cash rounding of refunds).
     pub refunds_total: Money,
     /// Refunded per method, in the order cash, card, UPI.
     pub refunds: Vec<TenderTotal>,
@@ -143,7 +143,9 @@ impl ShiftReport {
             if ret.total.currency() != cur {
                 return Err(MoneyError::CurrencyMismatch(cur, ret.total.currency()));
             }
-            refunds_total += i128::from(ret.total.minor());
+            // What went back to the customer, cash rounding included.
+            refunds_total +=
+                i128::from(ret.total.minor()) + i128::from(ret.rounding.map_or(0, |r| r.minor()));
             for r in &ret.refunds {
                 let slot = &mut refunds[method_index(r.method)];
                 slot.0 += 1;

@@ -313,6 +313,7 @@ async fn returns_put_stock_back_once_and_must_add_up(backend: Backend) {
             amount: refund,
             reference: None,
         }],
+        rounding: None,
     };
     let envelope = |r: &ReturnFact| {
         serde_json::to_value(Envelope::new(
@@ -355,6 +356,40 @@ async fn returns_put_stock_back_once_and_must_add_up(backend: Backend) {
         "49",
         "a replayed return counts once"
     );
+
+    // The last tea back for cash, rounded to the rupee like a sale: accepted
+    // with refunds = total + rounding. Rounding on a card refund is refused
+    // by name.
+    let (refund, tax) = refund_for(&sale.lines[0], Qty::units(2), Qty::units(1));
+    let t = refund.minor();
+    let rounding = Money::inr((t + 50).div_euclid(100) * 100 - t);
+    let mut rounded = ret.clone();
+    rounded.return_id = ReturnId::new();
+    rounded.receipt_no = "T1-000004".into();
+    rounded.lines[0].movement_id = MovementId::new();
+    rounded.lines[0].qty = Qty::units(1);
+    rounded.lines[0].refund = refund;
+    rounded.lines[0].tax = tax;
+    rounded.total = refund;
+    rounded.rounding = Some(rounding);
+    rounded.refunds[0].amount = refund.checked_add(rounding).unwrap();
+    let mut by_card = rounded.clone();
+    by_card.return_id = ReturnId::new();
+    by_card.receipt_no = "T1-000005".into();
+    by_card.lines[0].movement_id = MovementId::new();
+    by_card.refunds[0].method = TenderMethod::Card;
+    by_card.refunds[0].reference = Some("AUTH7".into());
+    let (status, ack) = shop.upload(&[envelope(&by_card), envelope(&rounded)]).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    assert_eq!(Shop::statuses(&ack), ["rejected", "accepted"], "{ack}");
+    assert!(
+        ack["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("rounding:"),
+        "{ack}"
+    );
+    assert_eq!(shop.on_hand(TEA).await, "50");
 }
 on_both_backends!(returns_put_stock_back_once_and_must_add_up);
 

@@ -46,10 +46,11 @@ async fn create(
             "this terminal is not enrolled with the hub yet, so it cannot number returns",
         )
     })?;
+    let policy = app.till.sale_policy.clone();
     let result = app
         .till
         .store
-        .call(move |c| returns::record_return(c, &device, &request))
+        .call(move |c| returns::record_return(c, &device, &request, &policy))
         .await?;
     match result {
         Ok(fact) => {

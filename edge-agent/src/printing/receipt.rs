@@ -351,7 +351,7 @@ impl Receipt {
             // Refunds include the GST they reverse, exclusive or not.
             gst_added: None,
             total: ret.total,
-            rounding: None,
+            rounding: ret.rounding,
             tax_summary: tax_summary(ret.lines.iter().filter_map(|l| l.tax.as_ref()), cur),
             tenders: ret
                 .refunds

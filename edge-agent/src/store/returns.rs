@@ -7,6 +7,7 @@
 
 use super::sales::{next_receipt_seq, stored_sale};
 use super::{apply_movement, StoreError, StoreResult};
+use crate::pos::sale::SalePolicy;
 use pos_shared::item::Unit;
 use pos_shared::returns::{refund_for, ReturnFact, ReturnLine};
 use pos_shared::sale::{SaleFact, SaleLine, Tender, TenderMethod};
@@ -188,11 +189,13 @@ fn check_unit(conn: &Connection, sold: &SaleLine, qty: Qty) -> StoreResult<Resul
     Ok(unit.check_qty(qty))
 }
 
-/// Records a return for the enrolled terminal `device`.
+/// Records a return for the enrolled terminal `device`. A cash refund is
+/// rounded to the store's cash unit exactly as a sale is (`policy`).
 pub fn record_return(
     conn: &mut Connection,
     device: &DeviceCredential,
     request: &ReturnRequest,
+    policy: &SalePolicy,
 ) -> StoreResult<Result<ReturnFact, ReturnRejection>> {
     let reason = request.reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
@@ -265,10 +268,19 @@ pub fn record_return(
         Ok(t) => t,
         Err(e) => return Ok(Err(invalid("lines", e.to_string()))),
     };
+    // Cash goes back in the store's cash unit, rounded half up like a sale.
+    let rounding = Some(policy.rounding(total))
+        .filter(|r| request.refund_to == RefundTo::Cash && r.minor() != 0 && total.minor() > 0);
     let refund = match request.refund_to {
         RefundTo::Cash => Tender {
             method: TenderMethod::Cash,
-            amount: total,
+            amount: match rounding {
+                Some(r) => match total.checked_add(r) {
+                    Ok(t) => t,
+                    Err(e) => return Ok(Err(invalid("lines", e.to_string()))),
+                },
+                None => total,
+            },
             reference: None,
         },
         RefundTo::Original => {
@@ -304,6 +316,7 @@ pub fn record_return(
         } else {
             Vec::new()
         },
+        rounding,
     };
     if let Err(e) = fact.validate() {
         return Ok(Err(invalid(e.field, e.message)));
@@ -334,7 +347,7 @@ pub fn record_return(
             "return {} against bill {}: {} refunded by {} ({})",
             fact.receipt_no,
             fact.original_receipt_no,
-            fact.total,
+            fact.refundable().unwrap_or(fact.total),
             fact.refunds.first().map_or("nothing", |r| r.method.label()),
             fact.reason
         ),

@@ -12,4 +12,10 @@ export type ReturnFact = { return_id: ReturnId, store_id: StoreId, terminal_id: 
 /**
  * From the terminal's receipt sequence, like a sale's.
  */
-receipt_no: string, original_sale_id: SaleId, original_receipt_no: string, occurred_at: Timestamp, reason: string, lines: Array<ReturnLine>, total: Money, refunds: Array<Tender>, };
+receipt_no: string, original_sale_id: SaleId, original_receipt_no: string, occurred_at: Timestamp, reason: string, lines: Array<ReturnLine>, total: Money, refunds: Array<Tender>, 
+/**
+ * What a cash refund was rounded by to the store's cash unit (half up,
+ * as a sale's); the customer gets `total + rounding`. Only with a cash
+ * refund; absent from returns of tills that do not round them.
+ */
+rounding?: Money, };

@@ -29,7 +29,7 @@ tenders: Array<TenderTotal>, change_given: Money,
  */
 discounts_total: Money, returns_count: number, 
 /**
- * Refunded on returns, in all.
+ * Refunded on returns, in all (after the cash rounding of refunds).
  */
 refunds_total: Money, 
 /**
