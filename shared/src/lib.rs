@@ -27,6 +27,7 @@ pub mod gtin;
 pub mod http;
 pub mod ids;
 pub mod item;
+pub mod labels;
 pub mod limits;
 pub mod modifiers;
 pub mod money;
