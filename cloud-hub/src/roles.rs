@@ -72,8 +72,13 @@ pub fn need_for(method: &Method, route: &str) -> Need {
         || (route == "/v1/stores" && method == Method::POST)
     {
         Need::Owner
-    } else if method == Method::GET || method == Method::HEAD || route.starts_with("/v1/session") {
-        // Everyone may see who they are, sign out and change their password.
+    } else if method == Method::GET
+        || method == Method::HEAD
+        || route.starts_with("/v1/session")
+        || route == "/v1/stores/{store_id}/labels"
+    {
+        // Everyone may see who they are, sign out and change their password;
+        // rendering labels changes nothing.
         Need::Read
     } else if [
         "/v1/stores/",
@@ -186,6 +191,13 @@ mod tests {
                 Need::Store,
             ),
             (Method::POST, "/v1/products", Need::Catalog),
+            (Method::POST, "/v1/stores/{store_id}/labels", Need::Read),
+            (
+                Method::POST,
+                "/v1/variants/{variant_id}/barcode",
+                Need::Catalog,
+            ),
+            (Method::PUT, "/v1/settings/in-store-barcodes", Need::Catalog),
             (Method::PATCH, "/v1/variants/{variant_id}", Need::Catalog),
             (Method::POST, "/v1/prices/{price_id}/end", Need::Catalog),
             (Method::POST, "/v1/stores", Need::Owner),

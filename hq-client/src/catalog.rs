@@ -91,6 +91,40 @@ impl HqClient {
         self.delete(&format!("/v1/variants/{variant}")).await
     }
 
+    /// Gives a variant the tenant's next in-store EAN-13
+    /// (`POST /v1/variants/{id}/barcode`); `replace` must be true for a
+    /// variant that has a barcode.
+    pub async fn assign_in_store_barcode(&self, variant: &str, replace: bool) -> HqResult<Value> {
+        self.post(
+            &format!("/v1/variants/{variant}/barcode"),
+            &serde_json::json!({ "replace": replace }),
+        )
+        .await
+    }
+
+    /// The tenant's in-store barcode prefix and next item number.
+    pub async fn in_store_barcodes(&self) -> HqResult<Value> {
+        self.get("/v1/settings/in-store-barcodes").await
+    }
+
+    /// Sets the tenant's in-store prefix (two digits, 20–29).
+    pub async fn set_in_store_prefix(&self, prefix: &str) -> HqResult<Value> {
+        self.put(
+            "/v1/settings/in-store-barcodes",
+            &serde_json::json!({ "prefix": prefix }),
+        )
+        .await
+    }
+
+    /// Shelf labels for a store, rendered by the hub
+    /// (`POST /v1/stores/{id}/labels`): the printer's bytes. `request` is
+    /// `{"format": "zpl"|"tspl"|"escpos", "items": [{"variant_id", "copies"}],
+    /// "size": {"width_mm", "height_mm"}, "date"}`.
+    pub async fn store_labels(&self, store: &str, request: &Value) -> HqResult<Vec<u8>> {
+        self.post_for_bytes(&format!("/v1/stores/{store}/labels"), request)
+            .await
+    }
+
     pub async fn restore_variant(&self, variant: &str) -> HqResult<Value> {
         self.post_empty(&format!("/v1/variants/{variant}/restore"))
             .await

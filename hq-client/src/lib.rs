@@ -179,6 +179,21 @@ impl HqClient {
         Ok(bytes.to_vec())
     }
 
+    /// `POST path` with a JSON body, its answer's bytes (labels to print).
+    pub async fn post_for_bytes(&self, path: &str, body: &Value) -> HqResult<Vec<u8>> {
+        let response = self
+            .request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        if !response.status().is_success() {
+            return Err(refusal(Method::POST, path, response).await);
+        }
+        let bytes = response.bytes().await.map_err(|e| self.unreachable(e))?;
+        Ok(bytes.to_vec())
+    }
+
     // --- raw calls: any status, for tests that assert on refusals -----------
 
     /// Sends `method path` with an optional JSON body and answers with the

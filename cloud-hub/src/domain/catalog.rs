@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 pub struct NewVariant {
     pub name: String,
     pub sku: String,
-    pub barcode: pos_shared::Gtin,
+    /// `None`: the hub gives it the next in-store EAN-13 of the tenant.
+    pub barcode: Option<pos_shared::Gtin>,
     pub price: Money,
     pub tax: Option<pos_shared::tax::TaxClass>,
     pub modifiers: Vec<pos_shared::modifiers::ModifierGroup>,
@@ -42,6 +43,16 @@ pub struct VariantPatch {
     pub category: Option<Option<CategoryId>>,
     /// The variant's details as they are to be (checked whole).
     pub details: Option<pos_shared::item::ItemDetails>,
+}
+
+/// How a tenant numbers its own items: EAN-13s under `prefix` (two digits,
+/// 20–29), the next one for item number `next`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct InStoreBarcodes {
+    pub prefix: String,
+    /// The item number the next in-store barcode gets (codes already taken
+    /// by hand are skipped).
+    pub next: u64,
 }
 
 #[derive(Debug, Clone)]

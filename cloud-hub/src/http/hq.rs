@@ -201,7 +201,10 @@ async fn revoke_terminal(
 struct NewVariantBody {
     name: Option<String>,
     sku: String,
-    barcode: Gtin,
+    /// Left out, the hub gives the variant the tenant's next in-store EAN-13
+    /// (see `PUT /v1/settings/in-store-barcodes`).
+    #[serde(default)]
+    barcode: Option<Gtin>,
     price: Money,
     #[serde(default)]
     tax: Option<pos_shared::tax::TaxClass>,
@@ -277,7 +280,13 @@ async fn create_product(
             quick_key: v.quick_key,
             ..Default::default()
         };
-        placement.validate(&v.barcode).map_err(|(at, detail)| {
+        // An in-store barcode, given later, is never among the extras: those
+        // claim codes of their own, and an in-store code is a free one.
+        let primary = v
+            .barcode
+            .clone()
+            .unwrap_or_else(|| Gtin::parse("0000000000000").expect("a valid GTIN"));
+        placement.validate(&primary).map_err(|(at, detail)| {
             // Synonyms belong to the product, barcodes to the variant.
             let field = if at.starts_with("synonyms") {
                 at

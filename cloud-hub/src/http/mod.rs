@@ -8,6 +8,7 @@ mod conflicts;
 mod events;
 mod hq;
 mod keys;
+mod labels;
 mod openapi;
 mod paging;
 mod prices;
@@ -137,6 +138,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(reservations::router())
         .merge(store_view::router())
         .merge(variants::router())
+        .merge(labels::router())
         .merge(staff::router())
         .merge(transfers::router())
         .merge(stock::router())

@@ -17,6 +17,7 @@ mod feed;
 mod holds;
 mod hours;
 mod isolation;
+mod labels;
 mod numbers;
 mod openapi;
 mod outbox;

@@ -60,6 +60,7 @@ impl LabelFormat {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LabelSize {
     pub width_mm: u16,
     pub height_mm: u16,
@@ -110,7 +111,6 @@ impl LabelSize {
 }
 
 /// One shelf or price label.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
@@ -134,7 +134,6 @@ pub struct Label {
     pub copies: u32,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitPrice {
@@ -490,7 +489,7 @@ pub(crate) fn place(label: &Label, size: LabelSize, forbidden: &[char]) -> Vec<P
     }
     put(&t.price, 40, &mut y);
     for extra in [&t.mrp, &t.unit_price, &t.date].into_iter().flatten() {
-        for line in wrap(extra, chars(small), 1) {
+        for line in wrap(extra, chars(small), 2) {
             put(&line, small, &mut y);
         }
     }

@@ -147,6 +147,38 @@ macro_rules! sql_catalog_paths {
                 })
             }
 
+            /// The tenant's next in-store EAN-13, taken inside `tx` (which holds
+            /// the tenant lock): the counter moves on past every number whose
+            /// code is taken already (given by hand), so the code is free.
+            async fn next_in_store_code(tx: &mut Tx<'_>, tenant: TenantId) -> DbResult<pos_shared::Gtin> {
+                for _ in 0..10_000 {
+                    let (prefix, next): (String, i64) = sqlx::query_as(
+                        "UPDATE tenants SET in_store_next = in_store_next + 1 WHERE id = $1 \
+                         RETURNING in_store_prefix, in_store_next - 1",
+                    )
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .ok_or(DbError::NotFound("tenant"))?;
+                    let code = pos_shared::labels::in_store_ean13(&prefix, next as u64)
+                        .map_err(|e| DbError::State { field: "barcode", detail: e.to_string() })?;
+                    let taken: Option<(Uuid,)> = sqlx::query_as(
+                        "SELECT variant_id FROM variant_barcodes WHERE tenant_id = $1 AND gtin = $2",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(code.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    if taken.is_none() {
+                        return Ok(code);
+                    }
+                }
+                Err(DbError::State {
+                    field: "barcode",
+                    detail: "no free in-store barcode in the next 10,000 numbers; choose another prefix".into(),
+                })
+            }
+
             /// Claims each of a variant's barcodes for it; a barcode another
             /// variant of the tenant holds is a conflict.
             async fn claim_barcodes(tx: &mut Tx<'_>, tenant: TenantId, variant: &VariantRecord) -> DbResult<()> {
@@ -299,6 +331,30 @@ macro_rules! sql_catalog_paths {
                     .collect())
             }
 
+            async fn in_store_barcodes(&self, tenant: TenantId) -> DbResult<InStoreBarcodes> {
+                let (prefix, next): (String, i64) =
+                    sqlx::query_as("SELECT in_store_prefix, in_store_next FROM tenants WHERE id = $1")
+                        .bind(tenant.as_uuid())
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .ok_or(DbError::NotFound("tenant"))?;
+                Ok(InStoreBarcodes { prefix, next: next as u64 })
+            }
+
+            async fn set_in_store_prefix(&self, tenant: TenantId, prefix: &str) -> DbResult<InStoreBarcodes> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let (prefix, next): (String, i64) = sqlx::query_as(
+                    "UPDATE tenants SET in_store_prefix = $2 WHERE id = $1 RETURNING in_store_prefix, in_store_next",
+                )
+                .bind(tenant.as_uuid())
+                .bind(prefix)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(InStoreBarcodes { prefix, next: next as u64 })
+            }
+
             /// A product and its variants, each claiming its barcodes, announced
             /// to tills in the same transaction.
             async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
@@ -324,12 +380,16 @@ macro_rules! sql_catalog_paths {
                     .map_err(DbError::from_sqlx)?;
                 let mut variants = Vec::with_capacity(product.variants.len());
                 for v in &product.variants {
+                    let barcode = match &v.barcode {
+                        Some(b) => b.clone(),
+                        None => Self::next_in_store_code(&mut tx, tenant).await?,
+                    };
                     let record = VariantRecord {
                         variant_id: VariantId::new(),
                         product_id: product.id,
                         name: v.name.clone(),
                         sku: v.sku.clone(),
-                        barcode: v.barcode.clone(),
+                        barcode,
                         price: v.price,
                         tax: v.tax.clone(),
                         modifiers: v.modifiers.clone(),

@@ -106,6 +106,102 @@ macro_rules! sql_variant_paths {
 
             /// Deletes (`delete`) or restores a variant. `None` when it was
             /// already so; else the tombstone or the variant reached the feed.
+            /// Applies `patch` to `current` inside `tx` (under the tenant lock):
+            /// the row, its barcodes, a new version and the feed change.
+            /// `None` when the patch leaves the variant as it was.
+            async fn write_patch(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                current: &VariantRecord,
+                brand_id: Option<Uuid>,
+                patch: &VariantPatch,
+            ) -> DbResult<Option<VariantRecord>> {
+                let mut next = current.clone();
+                if let Some(name) = &patch.name {
+                    next.name = name.clone();
+                }
+                if let Some(sku) = &patch.sku {
+                    next.sku = sku.clone();
+                }
+                if let Some(barcode) = &patch.barcode {
+                    next.barcode = barcode.clone();
+                }
+                if let Some(codes) = &patch.extra_barcodes {
+                    next.placement.extra_barcodes = codes.clone();
+                }
+                if let Some(tax) = &patch.tax {
+                    next.tax = tax.clone();
+                }
+                if let Some(groups) = &patch.modifiers {
+                    next.modifiers = groups.clone();
+                }
+                if let Some(key) = patch.quick_key {
+                    next.placement.quick_key = key;
+                }
+                if let Some(synonyms) = &patch.synonyms {
+                    next.placement.synonyms = synonyms.clone();
+                }
+                let brand_id = match patch.brand {
+                    Some(Some(brand)) => {
+                        next.placement.brand = Some(Self::brand_name(tx, tenant, brand).await?);
+                        Some(brand.as_uuid())
+                    }
+                    Some(None) => {
+                        next.placement.brand = None;
+                        None
+                    }
+                    None => brand_id,
+                };
+                if let Some(category) = patch.category {
+                    if let Some(c) = category {
+                        Self::category_in(tx, tenant, c).await?.ok_or_else(|| DbError::InvalidField {
+                            field: "category_id",
+                            detail: format!("no category {c}"),
+                        })?;
+                    }
+                    next.placement.category_id = category;
+                }
+                if let Some(details) = &patch.details {
+                    next.details = details.clone();
+                }
+                sqlx::query(
+                    "UPDATE variants SET name = $3, sku = $4, gtin = $5, tax_rate_bp = $6, tax_inclusive = $7, hsn = $8, \
+                     modifiers = $9, brand_id = $10, category_id = $11, synonyms = $12, extra_barcodes = $13, quick_key = $14, \
+                     updated_at_ms = $15, details = $16 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(next.variant_id.as_uuid())
+                .bind(&next.name)
+                .bind(&next.sku)
+                .bind(next.barcode.as_str())
+                .bind(next.tax.as_ref().map(|t| t.rate_bp as i32))
+                .bind(next.tax.as_ref().map(|t| t.inclusive))
+                .bind(next.tax.as_ref().and_then(|t| t.hsn.clone()))
+                .bind(json_column(&next.modifiers)?)
+                .bind(brand_id)
+                .bind(next.placement.category_id.map(|c| c.as_uuid()))
+                .bind(json_column(&next.placement.synonyms)?)
+                .bind(json_column(&next.placement.extra_barcodes)?)
+                .bind(next.placement.quick_key.map(i32::from))
+                .bind(now_ms())
+                .bind($crate::storage::sql::details_column(&next.details)?)
+                .execute(&mut **tx)
+                .await
+                .map_err(DbError::from_sqlx)?;
+                sqlx::query("DELETE FROM variant_barcodes WHERE tenant_id = $1 AND variant_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(next.variant_id.as_uuid())
+                    .execute(&mut **tx)
+                    .await?;
+                Self::claim_barcodes(tx, tenant, &next).await?;
+                // An edit that leaves the variant as it was is no change.
+                if !Self::record_version(tx, tenant, &next).await? {
+                    return Ok(None);
+                }
+                Self::append_change(tx, tenant, None, &ChangeBody::VariantUpserted(next.clone())).await?;
+                Ok(Some(next))
+            }
+
             pub(crate) async fn write_deletion(
                 &self,
                 tenant: TenantId,
@@ -156,90 +252,49 @@ macro_rules! sql_variant_paths {
                         detail: "the variant changed while this edit was checked; send it again".into(),
                     });
                 }
-                let mut next = current.clone();
-                if let Some(name) = &patch.name {
-                    next.name = name.clone();
-                }
-                if let Some(sku) = &patch.sku {
-                    next.sku = sku.clone();
-                }
-                if let Some(barcode) = &patch.barcode {
-                    next.barcode = barcode.clone();
-                }
-                if let Some(codes) = &patch.extra_barcodes {
-                    next.placement.extra_barcodes = codes.clone();
-                }
-                if let Some(tax) = &patch.tax {
-                    next.tax = tax.clone();
-                }
-                if let Some(groups) = &patch.modifiers {
-                    next.modifiers = groups.clone();
-                }
-                if let Some(key) = patch.quick_key {
-                    next.placement.quick_key = key;
-                }
-                if let Some(synonyms) = &patch.synonyms {
-                    next.placement.synonyms = synonyms.clone();
-                }
-                let brand_id = match patch.brand {
-                    Some(Some(brand)) => {
-                        next.placement.brand = Some(Self::brand_name(&mut tx, tenant, brand).await?);
-                        Some(brand.as_uuid())
+                match Self::write_patch(&mut tx, tenant, &current, brand_id, patch).await? {
+                    Some(next) => {
+                        tx.commit().await?;
+                        self.feed_changed();
+                        Ok(next)
                     }
-                    Some(None) => {
-                        next.placement.brand = None;
-                        None
+                    None => {
+                        tx.rollback().await?;
+                        Ok(current)
                     }
-                    None => brand_id,
+                }
+            }
+
+            async fn assign_in_store_barcode(
+                &self,
+                tenant: TenantId,
+                variant: VariantId,
+                replace: bool,
+            ) -> DbResult<VariantRecord> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let (current, brand_id) = Self::live_variant(&mut tx, tenant, variant).await?;
+                if !replace {
+                    return Err(DbError::State {
+                        field: "replace",
+                        detail: format!(
+                            "the variant has barcode {} already; send \"replace\": true to give it an in-store one instead",
+                            current.barcode
+                        ),
+                    });
+                }
+                let code = Self::next_in_store_code(&mut tx, tenant).await?;
+                // The new code replaces the old one everywhere: not kept as an extra.
+                let patch = VariantPatch {
+                    barcode: Some(code.clone()),
+                    extra_barcodes: Some(
+                        current.placement.extra_barcodes.iter().filter(|b| **b != code).cloned().collect(),
+                    ),
+                    ..Default::default()
                 };
-                if let Some(category) = patch.category {
-                    if let Some(c) = category {
-                        Self::category_in(&mut tx, tenant, c).await?.ok_or_else(|| DbError::InvalidField {
-                            field: "category_id",
-                            detail: format!("no category {c}"),
-                        })?;
-                    }
-                    next.placement.category_id = category;
-                }
-                if let Some(details) = &patch.details {
-                    next.details = details.clone();
-                }
-                sqlx::query(
-                    "UPDATE variants SET name = $3, sku = $4, gtin = $5, tax_rate_bp = $6, tax_inclusive = $7, hsn = $8, \
-                     modifiers = $9, brand_id = $10, category_id = $11, synonyms = $12, extra_barcodes = $13, quick_key = $14, \
-                     updated_at_ms = $15, details = $16 WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(tenant.as_uuid())
-                .bind(next.variant_id.as_uuid())
-                .bind(&next.name)
-                .bind(&next.sku)
-                .bind(next.barcode.as_str())
-                .bind(next.tax.as_ref().map(|t| t.rate_bp as i32))
-                .bind(next.tax.as_ref().map(|t| t.inclusive))
-                .bind(next.tax.as_ref().and_then(|t| t.hsn.clone()))
-                .bind(json_column(&next.modifiers)?)
-                .bind(brand_id)
-                .bind(next.placement.category_id.map(|c| c.as_uuid()))
-                .bind(json_column(&next.placement.synonyms)?)
-                .bind(json_column(&next.placement.extra_barcodes)?)
-                .bind(next.placement.quick_key.map(i32::from))
-                .bind(now_ms())
-                .bind($crate::storage::sql::details_column(&next.details)?)
-                .execute(&mut *tx)
-                .await
-                .map_err(DbError::from_sqlx)?;
-                sqlx::query("DELETE FROM variant_barcodes WHERE tenant_id = $1 AND variant_id = $2")
-                    .bind(tenant.as_uuid())
-                    .bind(next.variant_id.as_uuid())
-                    .execute(&mut *tx)
-                    .await?;
-                Self::claim_barcodes(&mut tx, tenant, &next).await?;
-                // An edit that leaves the variant as it was is no change.
-                if !Self::record_version(&mut tx, tenant, &next).await? {
-                    tx.rollback().await?;
-                    return Ok(current);
-                }
-                Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(next.clone())).await?;
+                let next = Self::write_patch(&mut tx, tenant, &current, brand_id, &patch)
+                    .await?
+                    .unwrap_or(current);
                 tx.commit().await?;
                 self.feed_changed();
                 Ok(next)

@@ -3,7 +3,8 @@
 //! Every change tills must see is appended to the feed in its transaction.
 
 use crate::domain::catalog::{
-    CatalogPage, CatalogQuery, EffectivePrice, ItemVersion, NewProduct, Product, VariantPatch,
+    CatalogPage, CatalogQuery, EffectivePrice, InStoreBarcodes, ItemVersion, NewProduct, Product,
+    VariantPatch,
 };
 use crate::storage::DbResult;
 use async_trait::async_trait;
@@ -42,7 +43,16 @@ pub trait CatalogStorage: Send + Sync {
     async fn create_brand(&self, tenant: TenantId, brand: &BrandRecord) -> DbResult<BrandRecord>;
     async fn brands(&self, tenant: TenantId) -> DbResult<Vec<BrandRecord>>;
     /// Creates a product and its variants; its brand and category must exist.
+    /// A variant without a barcode gets the tenant's next in-store EAN-13.
     async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product>;
+    /// The tenant's in-store barcode prefix and next item number.
+    async fn in_store_barcodes(&self, tenant: TenantId) -> DbResult<InStoreBarcodes>;
+    /// Sets the prefix (checked by the caller: 20–29); numbering goes on.
+    async fn set_in_store_prefix(
+        &self,
+        tenant: TenantId,
+        prefix: &str,
+    ) -> DbResult<InStoreBarcodes>;
 }
 
 /// Changing, deleting and restoring a variant; SQL in `sql/variants.rs`.
@@ -56,6 +66,16 @@ pub trait VariantStorage: Send + Sync {
         tenant: TenantId,
         based_on: &VariantRecord,
         patch: &VariantPatch,
+    ) -> DbResult<VariantRecord>;
+    /// Gives a variant the tenant's next in-store EAN-13 as its barcode, in
+    /// one transaction with the counter, the version and the feed change. A
+    /// variant that has a barcode keeps it unless `replace` (a
+    /// [`DbError::State`](crate::storage::DbError::State) on `replace`).
+    async fn assign_in_store_barcode(
+        &self,
+        tenant: TenantId,
+        variant: VariantId,
+        replace: bool,
     ) -> DbResult<VariantRecord>;
     /// Deletes a variant from the catalog and tells tills; `false` when it was
     /// already deleted (nothing changes).
