@@ -62,6 +62,7 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     shifts::CashRequest::export_all(cfg)?;
     shifts::CloseRequest::export_all(cfg)?;
     customers::CustomerPatch::export_all(cfg)?;
+    crate::till::labels::LabelRequest::export_all(cfg)?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ mod customers;
 mod devices;
 mod held_bills;
 mod item_state;
+mod labels;
 mod loopback_guard;
 mod printing;
 mod returns;
@@ -55,6 +56,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(devices::routes())
         .merge(item_state::routes())
         .merge(printing::routes())
+        .merge(labels::routes())
         .merge(shifts::routes())
         .merge(held_bills::routes())
         .merge(returns::routes())

@@ -29,7 +29,7 @@ pub fn routes() -> Router<AgentState> {
         .route("/v1/usb-devices", get(usb_devices))
 }
 
-fn queue_error(e: QueueError) -> ApiError {
+pub(super) fn queue_error(e: QueueError) -> ApiError {
     match e {
         QueueError::UnknownPrinter(name) => ApiError::not_found(
             "unknown_printer",

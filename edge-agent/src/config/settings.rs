@@ -263,6 +263,11 @@ profile = "custom"
 paper = 58
 codepages = ["pc858", "cp437"]
 qr = false
+[[printers]]
+name = "shelf"
+uri = "tcp://192.168.1.60:9100"
+language = "tspl"
+label = "60x40"
 [[serial_scanners]]
 path = "/dev/ttyACM0"
 frame = "7E1"
@@ -276,6 +281,9 @@ decimals = 2
 check_digit = true
 "#;
         let merged = Settings::defaults().over(file(text));
+        let shelf = &merged.printers.as_ref().unwrap()[2].0;
+        assert_eq!(shelf.language, pos_shared::labels::LabelFormat::Tspl);
+        assert_eq!((shelf.label.width_mm, shelf.label.height_mm), (60, 40));
         let printed = merged.to_toml().unwrap();
         assert!(!printed.contains("ENROLL-123456"), "{printed}");
         assert!(printed.contains("enroll_code is set"), "{printed}");

@@ -251,6 +251,12 @@ struct PrinterTable {
     name: String,
     #[serde(deserialize_with = "printer_uri")]
     uri: String,
+    /// `escpos` (the default), `zpl` or `tspl`.
+    #[serde(default, deserialize_with = "printer_language")]
+    language: Option<String>,
+    /// A label printer's label size, `WIDTHxHEIGHT` in mm (`50x30`).
+    #[serde(default, deserialize_with = "label_size")]
+    label: Option<String>,
     #[serde(default, deserialize_with = "printer_profile")]
     profile: Option<String>,
     #[serde(default)]
@@ -293,6 +299,22 @@ fn printer_profile<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     .map(Some)
 }
 
+fn printer_language<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked(d, |v: &String| {
+        pos_shared::labels::LabelFormat::parse(v)
+            .map(drop)
+            .ok_or_else(|| format!("language {v:?} is not escpos, zpl or tspl"))
+    })
+    .map(Some)
+}
+
+fn label_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked(d, |v: &String| {
+        crate::printing::parse_label_size(v).map(drop)
+    })
+    .map(Some)
+}
+
 fn code_pages<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     checked(d, |pages: &Vec<String>| {
         if pages.is_empty() {
@@ -316,6 +338,8 @@ impl TryFrom<PrinterTable> for Printer {
         };
         let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
         // `paper` before the column counts: a narrow paper resets them.
+        set("language", t.language);
+        set("label", t.label);
         set("profile", t.profile);
         set("baud", t.baud.map(|n| n.to_string()));
         set("paper", t.paper.map(|n| n.to_string()));
@@ -357,9 +381,13 @@ impl From<Printer> for PrinterTable {
             }
         };
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let label_printer = p.is_label_printer();
         PrinterTable {
             name: p.name.clone(),
             uri,
+            language: label_printer.then(|| p.language.as_str().to_owned()),
+            label: (label_printer && p.label != pos_shared::labels::LabelSize::default())
+                .then(|| format!("{}x{}", p.label.width_mm, p.label.height_mm)),
             profile: Some(p.profile.name.clone()),
             baud,
             paper,

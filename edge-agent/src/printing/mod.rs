@@ -7,6 +7,11 @@
 //! - [`transport`]: TCP 9100, serial, USB, device file; status queries.
 //! - [`text_image`]: text the code page lacks (Hindi, Tamil, …) as images.
 //! - [`api`]: the local API for printers and print jobs.
+//! - Label printers (`language=zpl` or `tspl`) take shelf labels rendered by
+//!   `pos_shared::labels`; a receipt printer (`escpos`, the default) prints
+//!   them too, through the encoder here. Label printers are one-way for the
+//!   queue: no ESC/POS status requests, no DUPLICATE line; a job is printed
+//!   once its bytes are written.
 //!
 //! A sale is committed before its receipt is queued, and the worker prints
 //! from the queue: a printer that is off or out of paper leaves the job queued
@@ -38,6 +43,7 @@ use crate::store::print_jobs::{self, PrintJob, Purpose};
 use crate::store::{LocalStore, StoreError};
 use escpos::Raster;
 use layout::Block;
+use pos_shared::labels::{Label, LabelFormat, LabelSize};
 use pos_shared::sale::SaleFact;
 use pos_shared::Timestamp;
 use profile::PrinterProfile;
@@ -66,6 +72,11 @@ pub struct PrinterConfig {
     pub name: String,
     pub transport: Transport,
     pub profile: PrinterProfile,
+    /// What the printer speaks: `escpos` (receipt printers, the default),
+    /// `zpl` or `tspl` (label printers, for shelf labels only).
+    pub language: LabelFormat,
+    /// The label stock of a label printer (`label=50x30`, in mm).
+    pub label: LabelSize,
 }
 
 impl PrinterConfig {
@@ -92,7 +103,9 @@ impl PrinterConfig {
     }
 
     /// The settings a printer takes, in the string form and as config file keys.
-    pub const SETTINGS: [&'static str; 9] = [
+    pub const SETTINGS: [&'static str; 11] = [
+        "language",
+        "label",
         "profile",
         "paper",
         "columns",
@@ -117,12 +130,35 @@ impl PrinterConfig {
                 ));
             }
         }
+        let get = |key: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        let language = match get("language") {
+            None => LabelFormat::Escpos,
+            Some(v) => LabelFormat::parse(v).ok_or_else(|| {
+                format!("printer {name}: language {v:?} is not escpos, zpl or tspl")
+            })?,
+        };
+        let label = match get("label") {
+            None => LabelSize::default(),
+            Some(v) => parse_label_size(v).map_err(|e| format!("printer {name}: {e}"))?,
+        };
         Ok(PrinterConfig {
             name: name.to_owned(),
             transport: Transport::parse(url, params).map_err(|e| format!("printer {name}: {e}"))?,
             profile: PrinterProfile::from_params(params)
                 .map_err(|e| format!("printer {name}: {e}"))?,
+            language,
+            label,
         })
+    }
+
+    /// A printer that takes only labels (ZPL or TSPL), never receipts.
+    pub fn is_label_printer(&self) -> bool {
+        self.language != LabelFormat::Escpos
     }
 
     /// Printer names go into URLs of the local API and into the config.
@@ -138,6 +174,19 @@ impl PrinterConfig {
         }
         Ok(())
     }
+}
+
+/// `50x30`: a label's width and height in millimetres.
+pub fn parse_label_size(v: &str) -> Result<LabelSize, String> {
+    let bad = || format!("label size {v:?} is not WIDTHxHEIGHT in mm, e.g. 50x30");
+    let (w, h) = v.trim().split_once(['x', 'X']).ok_or_else(bad)?;
+    let size = LabelSize {
+        width_mm: w.trim().parse().map_err(|_| bad())?,
+        height_mm: h.trim().parse().map_err(|_| bad())?,
+    };
+    size.validate()
+        .map_err(|(_, d)| format!("label size {v:?}: {d}"))?;
+    Ok(size)
 }
 
 /// Printing settings from the agent config.
@@ -170,6 +219,8 @@ pub struct PrinterView {
     pub name: String,
     pub address: String,
     pub profile: PrinterProfile,
+    /// `escpos`, `zpl` or `tspl`.
+    pub language: &'static str,
     pub receipts: bool,
     /// `unknown` until the first job, then `ready`, `paper_low` or `error`
     /// (with `last_error` saying what is wrong and `retry_at` when the queue
@@ -247,15 +298,24 @@ pub enum QueueError {
 impl Printers {
     pub fn new(settings: PrintSettings, store: LocalStore) -> Result<Self, String> {
         if let Some(name) = &settings.receipt_printer {
-            if !settings.printers.iter().any(|p| &p.name == name) {
-                return Err(format!(
-                    "receipt printer {name:?} is not among the configured printers"
-                ));
+            match settings.printers.iter().find(|p| &p.name == name) {
+                None => {
+                    return Err(format!(
+                        "receipt printer {name:?} is not among the configured printers"
+                    ))
+                }
+                Some(p) if p.is_label_printer() => {
+                    return Err(format!(
+                        "receipt printer {name:?} speaks {}; receipts need an escpos printer",
+                        p.language.as_str()
+                    ))
+                }
+                Some(_) => {}
             }
         }
         let mut logos = HashMap::new();
         if let Some(png) = &settings.receipt.logo_png {
-            for p in &settings.printers {
+            for p in settings.printers.iter().filter(|p| !p.is_label_printer()) {
                 // Two thirds of the paper, so the logo does not dominate.
                 logos.insert(
                     p.name.clone(),
@@ -282,9 +342,13 @@ impl Printers {
         }
         Ok(Printers {
             inner: Arc::new(Inner {
-                receipt_printer: settings
-                    .receipt_printer
-                    .or_else(|| settings.printers.first().map(|p| p.name.clone())),
+                receipt_printer: settings.receipt_printer.or_else(|| {
+                    settings
+                        .printers
+                        .iter()
+                        .find(|p| !p.is_label_printer())
+                        .map(|p| p.name.clone())
+                }),
                 configs: settings.printers,
                 receipt: settings.receipt,
                 logos,
@@ -509,6 +573,73 @@ impl Printers {
         Ok(Some(job))
     }
 
+    /// Queues shelf labels on `printer`, else the first label printer, else
+    /// the receipt printer: one job, printed in order and retried like a
+    /// receipt. A label printer gets them in its language at its label size;
+    /// a receipt printer prints each copy and cuts it off.
+    pub async fn queue_labels(
+        &self,
+        printer: Option<&str>,
+        labels: &[Label],
+    ) -> Result<PrintJob, QueueError> {
+        let config = match printer {
+            Some(name) => self
+                .config(name)
+                .ok_or_else(|| QueueError::UnknownPrinter(name.to_owned()))?,
+            None => self
+                .inner
+                .configs
+                .iter()
+                .find(|p| p.is_label_printer())
+                .or_else(|| {
+                    self.inner
+                        .receipt_printer
+                        .as_deref()
+                        .and_then(|n| self.config(n))
+                })
+                .ok_or(QueueError::NoPrinter)?,
+        }
+        .clone();
+        let (bytes, preview) = if config.is_label_printer() {
+            let bytes = pos_shared::labels::render(labels, config.label, config.language);
+            let preview = String::from_utf8_lossy(&bytes).into_owned();
+            (bytes, preview)
+        } else {
+            let (mut bytes, mut preview) = (Vec::new(), String::new());
+            for label in labels {
+                let blocks: Vec<Block> = pos_shared::labels::escpos::pieces(label)
+                    .into_iter()
+                    .map(|piece| match piece {
+                        pos_shared::labels::escpos::Piece::Text { text, bold, double } => {
+                            Block::Text {
+                                text,
+                                align: escpos::Align::Center,
+                                bold,
+                                double,
+                            }
+                        }
+                        pos_shared::labels::escpos::Piece::Ean13(digits) => {
+                            Block::Barcode(escpos::Barcode::Ean13(digits))
+                        }
+                    })
+                    .collect();
+                let finish = render::Finish {
+                    logo: None,
+                    text_images: Some(&self.inner.text_images),
+                };
+                let one = render::escpos(&blocks, &config.profile, &finish)
+                    .map_err(|e| QueueError::Encode(e.to_string()))?;
+                for _ in 0..label.copies.max(1) {
+                    bytes.extend_from_slice(&one);
+                }
+                preview.push_str(&render::plain_text(&blocks, &config.profile));
+            }
+            (bytes, preview)
+        };
+        self.enqueue(&config, Purpose::Label, None, bytes, preview)
+            .await
+    }
+
     /// Whether a drawer pulse can be asked for: a receipt printer is configured.
     pub fn has_drawer(&self) -> bool {
         self.inner.receipt_printer.is_some()
@@ -520,6 +651,21 @@ impl Printers {
             .config(name)
             .ok_or_else(|| QueueError::UnknownPrinter(name.to_owned()))?
             .clone();
+        if config.is_label_printer() {
+            let mut sample = Label::new(
+                &format!("Test label: {name}"),
+                pos_shared::Money::inr(12_345),
+                Some(pos_shared::Money::inr(15_000)),
+                pos_shared::Gtin::parse("4006381333931").expect("a valid GTIN"),
+                &Default::default(),
+            );
+            sample.date = Some(config.transport.describe());
+            let bytes = pos_shared::labels::render(&[sample], config.label, config.language);
+            let preview = String::from_utf8_lossy(&bytes).into_owned();
+            return self
+                .enqueue(&config, Purpose::Test, None, bytes, preview)
+                .await;
+        }
         let p = &config.profile;
         let text = |t: String, bold| Block::Text {
             text: t,
@@ -605,6 +751,7 @@ impl Printers {
                 name: p.name.clone(),
                 address: p.transport.describe(),
                 profile: p.profile.clone(),
+                language: p.language.as_str(),
                 receipts: self.inner.receipt_printer.as_deref() == Some(&p.name),
                 state: health.state.unwrap_or("unknown"),
                 last_error: health.last_error,
@@ -736,8 +883,8 @@ impl Printers {
                 trying = Some(id);
                 failures = 0;
             }
-            // A copy after one that may have printed says so.
-            let bytes = if job.copies_sent > 0 {
+            // A copy after one that may have printed says so (on receipts).
+            let bytes = if job.copies_sent > 0 && !printer.is_label_printer() {
                 let mut e = escpos::Encoder::new(codepage::CodePage::Cp437);
                 e.align(escpos::Align::Center)
                     .bold(true)
@@ -754,8 +901,15 @@ impl Printers {
             };
             let transport = printer.transport.clone();
             let answers = self.answers(&printer.name);
+            let one_way = printer.is_label_printer();
             let outcome = tokio::task::spawn_blocking(move || {
                 let mut link = transport.open(LINK_TIMEOUT)?;
+                if one_way {
+                    // ZPL and TSPL printers do not speak ESC/POS status.
+                    link.write_all(&bytes)
+                        .map_err(|e| transport::PrintError::Interrupted(e.to_string()))?;
+                    return Ok(transport::Printed::default());
+                }
                 transport::print_job(&mut *link, &bytes, LINK_TIMEOUT, answers, true)
             })
             .await
@@ -822,7 +976,13 @@ mod tests {
         let p = PrinterConfig::parse("lp=file:///dev/usb/lp0?profile=custom&paper=58&cutter=no")
             .unwrap();
         assert_eq!((p.profile.columns_a, p.profile.cutter), (32, false));
+        let l = PrinterConfig::parse("shelf=tcp://10.0.0.9?language=zpl&label=60x40").unwrap();
+        assert!(l.is_label_printer());
+        assert_eq!((l.label.width_mm, l.label.height_mm), (60, 40));
+        assert_eq!(p.language, LabelFormat::Escpos);
         for (bad, says) in [
+            ("shelf=tcp://x?language=pdf", "pdf"),
+            ("shelf=tcp://x?language=zpl&label=5x3", "label"),
             ("tcp://x", "name=address"),
             ("a b=tcp://x", "name"),
             ("front=tcp://x?speed=9", "speed"),

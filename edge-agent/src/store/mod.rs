@@ -16,6 +16,7 @@ pub mod documents;
 pub mod feed;
 pub mod held_bills;
 pub mod item_state;
+pub mod labels;
 pub mod outbox;
 pub mod pricing;
 pub mod print_jobs;
@@ -74,6 +75,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0014_fact_identity_and_quarantine.sql"),
     include_str!("../../../migrations/edge/0015_variant_unit.sql"),
     include_str!("../../../migrations/edge/0016_print_queue.sql"),
+    include_str!("../../../migrations/edge/0017_label_jobs.sql"),
 ];
 
 #[derive(Clone)]

@@ -25,6 +25,8 @@ pub enum Purpose {
     Test,
     /// A cash drawer pulse: sent at once or never.
     Drawer,
+    /// Shelf or price labels.
+    Label,
 }
 
 impl Purpose {
@@ -34,6 +36,7 @@ impl Purpose {
             Purpose::Reprint => "reprint",
             Purpose::Test => "test",
             Purpose::Drawer => "drawer",
+            Purpose::Label => "label",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The till's use cases: ringing up a sale ([`checkout`]), who is signed in
 //! and a senior's approval ([`session`]), and taking card and UPI payments
 //! ([`payment`]), and voids before tender ([`voids`]), and opening the cash
-//! drawer outside a sale ([`drawer`]).
+//! drawer outside a sale ([`drawer`]), and printing shelf labels ([`labels`]).
 //!
 //! A use case works on the [`Till`]: the store database, the sync loop's
 //! shared state, the printers, the sale policy, the session and the payment
@@ -10,6 +10,7 @@
 
 pub mod checkout;
 pub mod drawer;
+pub mod labels;
 pub mod payment;
 pub mod session;
 pub mod voids;

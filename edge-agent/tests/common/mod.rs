@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod escpos;
+pub mod labels;
 
 use edge_agent::config::AgentConfig;
 use edge_agent::devices::serial::SerialScanner;

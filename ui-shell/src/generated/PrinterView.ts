@@ -5,7 +5,11 @@ import type { Timestamp } from "./Timestamp";
 /**
  * What the till shows about a printer.
  */
-export type PrinterView = { name: string, address: string, profile: PrinterProfile, receipts: boolean, 
+export type PrinterView = { name: string, address: string, profile: PrinterProfile, 
+/**
+ * `escpos`, `zpl` or `tspl`.
+ */
+language: string, receipts: boolean, 
 /**
  * `unknown` until the first job, then `ready`, `paper_low` or `error`
  * (with `last_error` saying what is wrong and `retry_at` when the queue

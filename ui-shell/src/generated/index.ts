@@ -18,6 +18,8 @@ export type { Gtin } from './Gtin';
 export type { HeldBill } from './HeldBill';
 export type { HeldLine } from './HeldLine';
 export type { HoldRequest } from './HoldRequest';
+export type { LabelItemRequest } from './LabelItemRequest';
+export type { LabelRequest } from './LabelRequest';
 export type { LineDiscount } from './LineDiscount';
 export type { LineTax } from './LineTax';
 export type { ModifierGroup } from './ModifierGroup';
