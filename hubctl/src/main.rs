@@ -7,12 +7,13 @@
 //! This file owns the command line (its arguments and the commands on keys,
 //! stores and stock); each bigger command has its module: `users` (users,
 //! sign-in, whoami), `import` with `catalog_file` (reading and sending a
-//! catalog file), `events` (the event log, live), `table` (plain-text
-//! tables). Every call to the hub goes through `hq_client`.
+//! catalog file), `events` (the event log, live), `labels` (shelf labels to a
+//! printer or file, in-store barcodes), `table` (plain-text tables). Every call to the hub goes through `hq_client`.
 
 mod catalog_file;
 mod events;
 mod import;
+mod labels;
 mod table;
 mod users;
 
@@ -107,6 +108,11 @@ enum Command {
     Stock(StockArgs),
     /// Prints the tenant's events as they happen (after the last few).
     Events(events::EventsArgs),
+    /// Shelf labels at a store's prices, to a printer (host:port) or a file.
+    Labels(labels::LabelArgs),
+    /// In-store barcodes: the prefix, and giving an item one.
+    #[command(subcommand)]
+    Barcode(labels::BarcodeCommand),
 }
 
 #[derive(Subcommand)]
@@ -215,6 +221,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Import(args) => return import::run(&hub, args, cli.json).await,
         Command::Stock(args) => stock(&hub, args, cli.json).await?,
         Command::Events(args) => events::run(&hub, args, cli.json).await?,
+        Command::Labels(args) => labels::labels(&hub, args, cli.json).await?,
+        Command::Barcode(command) => labels::barcode(&hub, command, cli.json).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,4 +8,5 @@
 mod helpers;
 
 mod hubctl;
+mod labels;
 mod users;

@@ -193,13 +193,10 @@ impl Label {
             return d.to_owned();
         }
         let s = self.barcode.as_str();
-        if s.starts_with("000000") {
-            s[6..].to_owned()
-        } else if s.starts_with("00") {
-            s[2..].to_owned()
-        } else {
-            s.to_owned()
-        }
+        s.strip_prefix("000000")
+            .or_else(|| s.strip_prefix("00"))
+            .unwrap_or(s)
+            .to_owned()
     }
 
     /// Checks a label's copies, naming the field at fault.
