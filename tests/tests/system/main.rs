@@ -5,6 +5,7 @@
 mod catalog;
 mod faults;
 mod harness;
+mod labels;
 mod nothing_silent;
 mod proxy;
 mod store_documents;
