@@ -42,7 +42,9 @@ export function ReturnsScreen(props: { onBack: () => void; scanned: string | nul
         refund_to: refundTo,
         reason: reason.trim(),
       });
-      setNotice({ kind: 'info', text: t('returns.done', { amount: formatMoney(done.total), no: done.receipt_no }) });
+      // What the customer gets: a cash refund is rounded like a cash sale.
+      const refunded = { ...done.total, minor: done.total.minor + (done.rounding?.minor ?? 0) };
+      setNotice({ kind: 'info', text: t('returns.done', { amount: formatMoney(refunded), no: done.receipt_no }) });
       setFound(null);
       setReason('');
     } catch (err) {
