@@ -1,4 +1,5 @@
-//! Editing, deleting and restoring variants at the hub, for both backends.
+//! Editing, deleting and restoring variants at the hub, and giving one the
+//! tenant's next in-store barcode, for both backends.
 //! Each runs under the tenant lock, records the variant's new version and
 //! announces it to tills in the same transaction; a deletion travels as a
 //! tombstone. The data steps a migration leaves for startup (which edit
@@ -104,8 +105,6 @@ macro_rules! sql_variant_paths {
                 Ok(changed)
             }
 
-            /// Deletes (`delete`) or restores a variant. `None` when it was
-            /// already so; else the tombstone or the variant reached the feed.
             /// Applies `patch` to `current` inside `tx` (under the tenant lock):
             /// the row, its barcodes, a new version and the feed change.
             /// `None` when the patch leaves the variant as it was.
@@ -202,6 +201,8 @@ macro_rules! sql_variant_paths {
                 Ok(Some(next))
             }
 
+            /// Deletes (`delete`) or restores a variant. `None` when it was
+            /// already so; else the tombstone or the variant reached the feed.
             pub(crate) async fn write_deletion(
                 &self,
                 tenant: TenantId,
