@@ -6,7 +6,7 @@
 //! - [`receipt`]: the receipt and its layout; [`render`]: bytes, text, HTML.
 //! - [`transport`]: TCP 9100, serial, USB, device file; status queries.
 //! - [`text_image`]: text the code page lacks (Hindi, Tamil, …) as images.
-//! - [`api`]: the local API for printers and print jobs.
+//! - `worker`: one worker per printer draining its queue, and the drawer.
 //!
 //! A sale is committed before its receipt is queued, and the worker prints
 //! from the queue: a printer that is off or out of paper leaves the job queued
@@ -31,8 +31,12 @@ pub mod profile;
 pub mod raster;
 pub mod receipt;
 pub mod render;
+mod settings;
 pub mod text_image;
 pub mod transport;
+mod worker;
+
+pub use settings::{PrintSettings, PrinterConfig};
 
 use crate::store::print_jobs::{self, PrintJob, Purpose};
 use crate::store::{LocalStore, StoreError};
@@ -47,7 +51,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
-use transport::Transport;
 
 /// How long a printer has to connect, answer a status request or take bytes.
 const LINK_TIMEOUT: Duration = Duration::from_millis(700);
@@ -59,109 +62,6 @@ pub const DRAWER_FRESH: Duration = Duration::from_secs(5);
 /// The longest wait between tries of a printer that is unreachable, unless
 /// the config says otherwise.
 pub const DEFAULT_RETRY_MAX: Duration = Duration::from_secs(30);
-
-/// One printer from the config: `name=address?profile=…&…`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrinterConfig {
-    pub name: String,
-    pub transport: Transport,
-    pub profile: PrinterProfile,
-}
-
-impl PrinterConfig {
-    /// `front=tcp://192.168.1.50:9100?profile=epson-tm-t82`,
-    /// `slip=serial:///dev/ttyS1?baud=19200&profile=generic-58mm`,
-    /// `lp=file:///dev/usb/lp0?profile=custom&paper=58&codepages=pc858`.
-    pub fn parse(spec: &str) -> Result<Self, String> {
-        let (name, address) = spec.split_once('=').ok_or_else(|| {
-            format!("printer {spec:?} is not name=address, e.g. front=tcp://10.0.0.5:9100")
-        })?;
-        let (url, query) = address
-            .trim()
-            .split_once('?')
-            .unwrap_or((address.trim(), ""));
-        let params: Vec<(String, String)> = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (k.to_owned(), v.to_owned())
-            })
-            .collect();
-        Self::from_parts(name.trim(), url, &params)
-    }
-
-    /// The settings a printer takes, in the string form and as config file keys.
-    pub const SETTINGS: [&'static str; 9] = [
-        "profile",
-        "paper",
-        "columns",
-        "columns_b",
-        "dots",
-        "codepages",
-        "cutter",
-        "qr",
-        "baud",
-    ];
-
-    /// A printer from its name, address and `key=value` settings: the one
-    /// place both the `EDGE_PRINTERS` string and the config file's
-    /// `[[printers]]` tables end up.
-    pub fn from_parts(name: &str, url: &str, params: &[(String, String)]) -> Result<Self, String> {
-        Self::check_name(name)?;
-        for (k, _) in params {
-            if !Self::SETTINGS.contains(&k.as_str()) {
-                return Err(format!(
-                    "printer {name}: setting {k:?} is not one of {}",
-                    Self::SETTINGS.join(", ")
-                ));
-            }
-        }
-        Ok(PrinterConfig {
-            name: name.to_owned(),
-            transport: Transport::parse(url, params).map_err(|e| format!("printer {name}: {e}"))?,
-            profile: PrinterProfile::from_params(params)
-                .map_err(|e| format!("printer {name}: {e}"))?,
-        })
-    }
-
-    /// Printer names go into URLs of the local API and into the config.
-    pub fn check_name(name: &str) -> Result<(), String> {
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(format!(
-                "printer name {name:?} must be letters, digits, - or _"
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Printing settings from the agent config.
-#[derive(Debug, Clone)]
-pub struct PrintSettings {
-    pub printers: Vec<PrinterConfig>,
-    /// Which printer gets receipts (and opens the cash drawer); the first one
-    /// if unset.
-    pub receipt_printer: Option<String>,
-    pub receipt: ReceiptSettings,
-    /// The cap on the backoff between tries of an unreachable printer.
-    pub retry_max: Duration,
-}
-
-impl Default for PrintSettings {
-    fn default() -> Self {
-        PrintSettings {
-            printers: Vec::new(),
-            receipt_printer: None,
-            receipt: ReceiptSettings::default(),
-            retry_max: DEFAULT_RETRY_MAX,
-        }
-    }
-}
 
 /// What the till shows about a printer.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -617,219 +517,5 @@ impl Printers {
             });
         }
         Ok(out)
-    }
-
-    fn set_health(&self, name: &str, f: impl FnOnce(&mut Health)) {
-        let mut map = self.inner.health.lock().unwrap_or_else(|e| e.into_inner());
-        f(map.entry(name.to_owned()).or_default());
-    }
-
-    fn answers(&self, name: &str) -> bool {
-        self.inner
-            .health
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-            .is_some_and(|h| h.answers)
-    }
-
-    /// Starts one worker per printer; they run until the agent stops.
-    pub fn start(&self) -> Vec<tokio::task::JoinHandle<()>> {
-        self.inner
-            .configs
-            .iter()
-            .map(|p| tokio::spawn(self.clone().work(p.clone())))
-            .collect()
-    }
-
-    /// Sends the drawer pulses asked of `printer` that are still fresh; the
-    /// others are settled as not sent.
-    async fn serve_drawer(&self, printer: &PrinterConfig) {
-        let asks = self
-            .inner
-            .drawer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&printer.name)
-            .unwrap_or_default();
-        for ask in asks {
-            let error = if ask.asked.elapsed() > DRAWER_FRESH {
-                Some(format!(
-                    "not sent: the printer could not be reached within {} s; \
-                     open the drawer with a supervisor",
-                    DRAWER_FRESH.as_secs()
-                ))
-            } else {
-                let transport = printer.transport.clone();
-                let answers = self.answers(&printer.name);
-                let mut e = escpos::Encoder::raw();
-                e.drawer_pulse_now();
-                let bytes = e.into_bytes();
-                let outcome = tokio::task::spawn_blocking(move || {
-                    let mut link = transport.open(LINK_TIMEOUT)?;
-                    transport::print_job(&mut *link, &bytes, LINK_TIMEOUT, answers, false)
-                })
-                .await
-                .unwrap_or_else(|e| Err(transport::PrintError::Unreachable(e.to_string())));
-                match outcome {
-                    Ok(printed) => {
-                        if printed.answered {
-                            self.set_health(&printer.name, |h| h.answers = true);
-                        }
-                        None
-                    }
-                    // The pulse went out; the drawer has most likely opened.
-                    Err(e) if e.went_out() => None,
-                    Err(e) => Some(format!("not sent: {e}")),
-                }
-            };
-            if let Some(e) = &error {
-                tracing::warn!(printer = %printer.name, job = ask.job, error = %e, "drawer not opened");
-            }
-            let id = ask.job;
-            if let Err(e) = self
-                .inner
-                .store
-                .call(move |c| print_jobs::settle_drawer(c, id, error.as_deref()))
-                .await
-            {
-                tracing::error!(job = id, error = %e, "cannot settle a drawer pulse");
-            }
-        }
-    }
-
-    async fn work(self, printer: PrinterConfig) {
-        let store = self.inner.store.clone();
-        let (Some(wake), Some(urgent)) = (
-            self.inner.wake.get(&printer.name),
-            self.inner.urgent.get(&printer.name),
-        ) else {
-            return;
-        };
-        // Tries of the oldest job that did not print, for the backoff.
-        let mut failures: u32 = 0;
-        let mut trying: Option<i64> = None;
-        loop {
-            self.serve_drawer(&printer).await;
-            let name = printer.name.clone();
-            let next = match store.call(move |c| print_jobs::next(c, &name)).await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::error!(printer = %printer.name, error = %e, "print queue unreadable");
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    continue;
-                }
-            };
-            let Some(job) = next else {
-                // Woken by a new job, a retry or a drawer pulse; the timeout
-                // only guards against a lost wake-up.
-                tokio::select! {
-                    _ = wake.notified() => {}
-                    _ = urgent.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                }
-                continue;
-            };
-            let id = job.id;
-            if trying != Some(id) {
-                // A new oldest job (the last one printed or was set aside).
-                trying = Some(id);
-                failures = 0;
-            }
-            // A copy after one that may have printed says so.
-            let bytes = if job.copies_sent > 0 {
-                let mut e = escpos::Encoder::new(codepage::CodePage::Cp437);
-                e.align(escpos::Align::Center)
-                    .bold(true)
-                    .double(true)
-                    .line("DUPLICATE")
-                    .double(false)
-                    .bold(false)
-                    .align(escpos::Align::Left);
-                let mut b = e.into_bytes();
-                b.extend_from_slice(&job.payload);
-                b
-            } else {
-                job.payload
-            };
-            let transport = printer.transport.clone();
-            let answers = self.answers(&printer.name);
-            let outcome = tokio::task::spawn_blocking(move || {
-                let mut link = transport.open(LINK_TIMEOUT)?;
-                transport::print_job(&mut *link, &bytes, LINK_TIMEOUT, answers, true)
-            })
-            .await
-            .unwrap_or_else(|e| Err(transport::PrintError::Unreachable(e.to_string())));
-            match outcome {
-                Ok(printed) => {
-                    failures = 0;
-                    if let Err(e) = store.call(move |c| print_jobs::mark_printed(c, id)).await {
-                        tracing::error!(job = id, error = %e, "cannot mark job printed");
-                    }
-                    self.set_health(&printer.name, |h| {
-                        h.state = Some(if printed.paper.is_some_and(|p| p.paper_low) {
-                            "paper_low"
-                        } else {
-                            "ready"
-                        });
-                        h.answers |= printed.answered;
-                        h.last_error = None;
-                        h.retry_at = None;
-                        h.last_printed_at = Some(Timestamp::now());
-                    });
-                }
-                Err(error) => {
-                    failures = failures.saturating_add(1);
-                    let message = error.to_string();
-                    let sent = error.went_out();
-                    tracing::warn!(printer = %printer.name, job = id, error = %message, "print failed");
-                    let pause = pos_shared::retry::backoff(failures, self.inner.retry_max);
-                    self.set_health(&printer.name, |h| {
-                        h.state = Some("error");
-                        h.last_error = Some(message.clone());
-                        h.retry_at = Some(Timestamp::from_unix_millis(
-                            Timestamp::now().unix_millis() + pause.as_millis() as i64,
-                        ));
-                    });
-                    if let Err(e) = store
-                        .call(move |c| print_jobs::mark_attempt_failed(c, id, &message, sent))
-                        .await
-                    {
-                        tracing::error!(job = id, error = %e, "cannot record a print try");
-                    }
-                    // New jobs wait behind this one; a drawer pulse or a
-                    // cashier's retry cuts the pause short.
-                    tokio::select! {
-                        _ = urgent.notified() => {}
-                        _ = tokio::time::sleep(pause) => {}
-                    }
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn printer_specs_parse() {
-        let p = PrinterConfig::parse("front=tcp://10.0.0.5?profile=epson-tm-t82").unwrap();
-        assert_eq!(p.name, "front");
-        assert_eq!(p.transport, Transport::Tcp("10.0.0.5:9100".into()));
-        assert_eq!(p.profile.name, "epson-tm-t82");
-        let p = PrinterConfig::parse("lp=file:///dev/usb/lp0?profile=custom&paper=58&cutter=no")
-            .unwrap();
-        assert_eq!((p.profile.columns_a, p.profile.cutter), (32, false));
-        for (bad, says) in [
-            ("tcp://x", "name=address"),
-            ("a b=tcp://x", "name"),
-            ("front=tcp://x?speed=9", "speed"),
-            ("front=tcp://x?profile=nope", "nope"),
-        ] {
-            let e = PrinterConfig::parse(bad).unwrap_err();
-            assert!(e.contains(says), "{bad}: {e}");
-        }
     }
 }
