@@ -12,8 +12,8 @@
 
 use crate::event::Envelope;
 use crate::returns::ReturnFact;
-use crate::sale::SaleFact;
-use crate::sync::{Fact, MovementReason, MovementRecord};
+use crate::sale::{SaleFact, SaleLine};
+use crate::sync::{Batch, Fact, MovementReason, MovementRecord};
 use crate::{StoreId, TenantId, TerminalId};
 
 impl SaleFact {
@@ -32,9 +32,20 @@ impl SaleFact {
                 sale_id: Some(self.sale_id),
                 terminal_id: Some(self.terminal_id),
                 occurred_at: self.occurred_at,
-                batch: None,
+                batch: line.sold_batch(),
             })
             .collect()
+    }
+}
+
+impl SaleLine {
+    /// The batch a line sold, when its pack's symbol carried both the lot
+    /// and the use-by date (a batch without its date is not a ledger batch).
+    pub fn sold_batch(&self) -> Option<Batch> {
+        Some(Batch {
+            code: self.batch.clone()?,
+            expires_on: self.expires_on.clone()?,
+        })
     }
 }
 
@@ -174,6 +185,22 @@ mod tests {
             assert_eq!(m.store_id, origin.store_id);
         }
         assert_eq!(Fact::Sale(sale.clone()).movements(), moves);
+
+        // A line whose pack's symbol carried lot and use-by moves that batch;
+        // a lot without its date is no ledger batch.
+        let mut scanned = sale.clone();
+        scanned.lines[0].batch = Some("LOT42".into());
+        scanned.lines[0].expires_on = Some("2027-12-31".into());
+        scanned.lines[1].batch = Some("LOT7".into());
+        let moves = scanned.movements();
+        assert_eq!(
+            moves[0].batch,
+            Some(Batch {
+                code: "LOT42".into(),
+                expires_on: "2027-12-31".into()
+            })
+        );
+        assert_eq!(moves[1].batch, None);
 
         let envelope = |sale: &SaleFact| {
             Envelope::new(

@@ -21,6 +21,7 @@ pub mod event;
 pub mod fact_rules;
 pub mod gs1;
 pub mod gs1_ai;
+pub mod gs1_rcn;
 pub mod gstin;
 pub mod gtin;
 #[cfg(feature = "http")]

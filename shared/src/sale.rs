@@ -218,6 +218,26 @@ impl SaleFact {
                     "quantity must be positive",
                 ));
             }
+            if line.batch.as_deref().is_some_and(|b| {
+                b.is_empty()
+                    || b.chars().count() > 20
+                    || b.chars().any(|c| c.is_control() || c == ' ')
+            }) {
+                return Err(SaleError::new(
+                    format!("lines[{i}].batch"),
+                    "a batch is 1 to 20 characters, as GS1 writes it",
+                ));
+            }
+            if line
+                .expires_on
+                .as_deref()
+                .is_some_and(|d| crate::sync::parse_day(d).is_none())
+            {
+                return Err(SaleError::new(
+                    format!("lines[{i}].expires_on"),
+                    "a use-by date is YYYY-MM-DD",
+                ));
+            }
             let field = format!("lines[{i}].line_total");
             if line
                 .price_override

@@ -7,7 +7,7 @@ import type { Approval, HeldBill, PrinterView, ProductView, QuickKeyPage, SaleFa
 import { addLabelled, addProduct, emptyCart, lineRequests, loadCart, saveCart, setLineDiscount, setQty, validQty, voidLine, type Cart, type CartLine } from './cart';
 import { CustomerDialog } from './components/CustomerDialog';
 import { ApprovalDialog, DiscountDialog, ModifierDialog } from './components/dialogs';
-import { Notice } from './components/Dialog';
+import { Dialog, Notice } from './components/Dialog';
 import { StatusBar } from './components/StatusBar';
 import { t } from './messages';
 
@@ -42,6 +42,7 @@ type DialogState =
   | { kind: 'modifiers'; product: ProductView }
   | { kind: 'discount'; lineId?: number }
   | { kind: 'approval'; why: string }
+  | { kind: 'expired'; product: ProductView; code: string; date: string }
   | { kind: 'customer' }
   | null;
 
@@ -137,7 +138,8 @@ export function App() {
       const found = await api.byBarcode(code);
       const { scan, ...product } = found;
       if (scan.expiry && scan.expiry < localDay()) {
-        setNotice({ kind: 'error', text: t('error.expired', { name: product.name, date: scan.expiry }) });
+        // Off the shelf by default; a supervisor may approve selling it.
+        setDialog({ kind: 'expired', product, code, date: scan.expiry });
         return;
       }
       // A symbol that carries the weight or the price: the agent prices it.
@@ -365,6 +367,28 @@ export function App() {
           }}
           onClose={() => setDialog(null)}
         />
+      )}
+      {dialog?.kind === 'expired' && (
+        <Dialog title={t('expired.title')} onClose={() => setDialog(null)}>
+          <p class="notice error" role="alert">
+            {t('error.expired', { name: dialog.product.name, date: dialog.date })}
+          </p>
+          <div class="actions">
+            <button type="button" onClick={() => setDialog(null)}>
+              {t('expired.keepOff')}
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                const { product, code } = dialog;
+                setDialog(null);
+                setCart((c) => addProduct(c, { ...product, barcode: code }, undefined, true));
+              }}
+            >
+              {t('expired.sellAnyway')}
+            </button>
+          </div>
+        </Dialog>
       )}
       {dialog?.kind === 'approval' && (
         <ApprovalDialog

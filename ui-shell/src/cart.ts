@@ -17,6 +17,8 @@ export interface CartLine {
   modifiers: string[];
   modifierNames: string[];
   discount?: DiscountRequest;
+  /** A pack past its use-by date, sold with a supervisor's approval. */
+  sellExpired?: boolean;
 }
 
 export interface Cart {
@@ -67,10 +69,12 @@ export function addProduct(
   cart: Cart,
   product: ProductView,
   modifiers: { codes: string[]; names: string[]; extraPaise: number } = { codes: [], names: [], extraPaise: 0 },
+  sellExpired = false,
 ): Cart {
   const same = cart.lines.find(
     (l) =>
       l.barcode === product.barcode &&
+      !!l.sellExpired === sellExpired &&
       !l.weighed &&
       !l.discount &&
       l.modifiers.join() === modifiers.codes.join() &&
@@ -88,6 +92,7 @@ export function addProduct(
     weighed: false,
     modifiers: modifiers.codes,
     modifierNames: modifiers.names,
+    ...(sellExpired ? { sellExpired } : {}),
   };
   return { ...cart, lines: [...cart.lines, line] };
 }
@@ -132,6 +137,7 @@ export function lineRequests(cart: Cart): SaleLineRequest[] {
     qty: l.weighed ? undefined : l.qty.trim(),
     modifiers: l.modifiers.length ? l.modifiers : undefined,
     discount: l.discount,
+    sell_expired: l.sellExpired || undefined,
   }));
 }
 

@@ -1,6 +1,7 @@
 //! Batches and expiry through HQ's API on both backends: receipts name their
-//! batch, a till's sale takes the batch that expires first, write-offs name
-//! theirs, and batches about to expire are announced once.
+//! batch, a till's sale takes the batch its pack's symbol named (else the one
+//! that expires first) and is never refused for it, write-offs name theirs,
+//! and batches about to expire are announced once.
 
 use crate::helpers::{assert_problem, shop, shop_with, Backend, Shop};
 use crate::on_both_backends;
@@ -316,3 +317,70 @@ async fn batches_travel_with_a_transfer(backend: Backend) {
     assert_eq!(listed["items"][0], got);
 }
 on_both_backends!(batches_travel_with_a_transfer);
+
+/// A till's sales that name the batch scanned off the pack: taken from it as
+/// far as it goes, the rest first to expire; an unknown batch or a date that
+/// disagrees never refuses the sale, which the shelf has already made.
+async fn a_scanned_batch_is_sold_from_and_never_refused(backend: Backend) {
+    let shop = shop_with(backend, |config| cloud_hub::config::HubConfig {
+        expiry_check_every: std::time::Duration::from_secs(3600),
+        ..config
+    })
+    .await;
+    let tea = shop.variants[0].0.clone();
+    for (code, expires, qty) in [("LOT-A", "2026-12-01", "10"), ("LOT-B", "2026-11-28", "5")] {
+        let (s, b) = movement(
+            &shop,
+            json!({"variant_id": tea, "delta": qty, "reason": "receipt",
+                   "batch": {"code": code, "expires_on": expires}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let scanned = |code: &'static str, expires: &'static str| {
+        move |lines: &mut Vec<pos_shared::sale::SaleLine>| {
+            lines[0].batch = Some(code.into());
+            lines[0].expires_on = Some(expires.into());
+        }
+    };
+    // 3 of LOT-A (not the first to expire): LOT-A gives them.
+    let sale = shop.sale_with("T1-000001", &[(0, "3")], scanned("LOT-A", "2026-12-01"));
+    let (s, ack) = shop.upload(&[sale]).await;
+    assert_eq!(
+        (s, Shop::statuses(&ack)),
+        (StatusCode::OK, vec!["accepted".to_owned()]),
+        "{ack}"
+    );
+    assert_eq!(
+        batches(&shop).await,
+        owned(&[("LOT-B", "2026-11-28", "5"), ("LOT-A", "2026-12-01", "7")])
+    );
+    // 9 of LOT-A, which holds 7: the other 2 come from LOT-B.
+    let sale = shop.sale_with("T1-000002", &[(0, "9")], scanned("LOT-A", "2026-12-01"));
+    let (s, ack) = shop.upload(&[sale]).await;
+    assert_eq!(
+        (s, Shop::statuses(&ack)),
+        (StatusCode::OK, vec!["accepted".to_owned()]),
+        "{ack}"
+    );
+    assert_eq!(batches(&shop).await, owned(&[("LOT-B", "2026-11-28", "3")]));
+    // A batch the hub never received, with its own date: accepted, first to expire.
+    let sale = shop.sale_with("T1-000003", &[(0, "1")], scanned("LOT-Z", "2027-01-31"));
+    let (s, ack) = shop.upload(&[sale]).await;
+    assert_eq!(
+        (s, Shop::statuses(&ack)),
+        (StatusCode::OK, vec!["accepted".to_owned()]),
+        "{ack}"
+    );
+    assert_eq!(batches(&shop).await, owned(&[("LOT-B", "2026-11-28", "2")]));
+    // A batch code no GS1 symbol carries is the fact's fault: refused by name.
+    let sale = shop.sale_with("T1-000004", &[(0, "1")], |lines| {
+        lines[0].batch = Some("X".repeat(21));
+    });
+    let (s, ack) = shop.upload(&[sale]).await;
+    assert_eq!(s, StatusCode::OK, "{ack}");
+    assert_eq!(Shop::statuses(&ack), vec!["rejected".to_owned()], "{ack}");
+    assert!(ack.to_string().contains("lines[0].batch"), "{ack}");
+}
+
+on_both_backends!(a_scanned_batch_is_sold_from_and_never_refused);

@@ -265,6 +265,16 @@ pub async fn shop_on(hub: std::sync::Arc<TestHub>, tenant: &str) -> Shop {
 impl Shop {
     /// A consistent cash sale envelope of `(variant index, qty)` lines.
     pub fn sale(&self, receipt_no: &str, lines: &[(usize, &str)]) -> Value {
+        self.sale_with(receipt_no, lines, |_| {})
+    }
+
+    /// [`Shop::sale`], with its lines changed by `adjust` before it is sealed.
+    pub fn sale_with(
+        &self,
+        receipt_no: &str,
+        lines: &[(usize, &str)],
+        adjust: impl FnOnce(&mut Vec<SaleLine>),
+    ) -> Value {
         let lines: Vec<SaleLine> = lines
             .iter()
             .map(|(i, qty)| {
@@ -287,6 +297,8 @@ impl Shop {
                 }
             })
             .collect();
+        let mut lines = lines;
+        adjust(&mut lines);
         let total = Money::sum(
             pos_shared::Currency::INR,
             lines.iter().map(|l| &l.line_total),

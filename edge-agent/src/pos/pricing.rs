@@ -79,7 +79,9 @@ pub fn price_bill(
     let mut chosen_modifiers = Vec::with_capacity(products.len());
     for (i, (p, req)) in products.iter().zip(barcodes).enumerate() {
         // A price the symbol carries is the line's amount: one pack at it,
-        // or a weighed pack whose unit price is that amount per kg.
+        // or a weighed pack at that amount per kg, to the paisa (the fact
+        // keeps unit price × quantity, so the line may differ from the
+        // label by the rounding of a paisa per kg).
         if req.label_currency.is_some() && req.label_currency != p.price.currency().iso_numeric() {
             return Err(SaleRejection::invalid(
                 format!("lines[{i}].barcode"),
@@ -161,12 +163,6 @@ pub fn price_bill(
                     e.to_string(),
                 ))
             }
-        };
-        let gross_net = match req.label_price {
-            Some(minor) if req.weighed && request.lines[i].modifiers.is_empty() => {
-                Money::new(minor, currency)
-            }
-            _ => gross_net,
         };
         priced.push((unit_price, gross_net));
     }

@@ -6,12 +6,12 @@
 //! - [`receipt`]: the receipt and its layout; [`render`]: bytes, text, HTML.
 //! - [`transport`]: TCP 9100, serial, USB, device file; status queries.
 //! - [`text_image`]: text the code page lacks (Hindi, Tamil, …) as images.
-//! - [`api`]: the local API for printers and print jobs.
-//! - Label printers (`language=zpl` or `tspl`) take shelf labels rendered by
-//!   `pos_shared::labels`; a receipt printer (`escpos`, the default) prints
-//!   them too, through the encoder here. Label printers are one-way for the
-//!   queue: no ESC/POS status requests, no DUPLICATE line; a job is printed
-//!   once its bytes are written.
+//! - `worker`: one worker per printer draining its queue, and the drawer.
+//! - `labels`: shelf labels queued on a label printer (`language=zpl` or
+//!   `tspl`, rendered by `pos_shared::labels`) or the receipt printer
+//!   (through the encoder here). Label printers are one-way for the queue:
+//!   no ESC/POS status requests, no DUPLICATE line; a job is printed once
+//!   its bytes are written.
 //!
 //! A sale is committed before its receipt is queued, and the worker prints
 //! from the queue: a printer that is off or out of paper leaves the job queued
@@ -31,19 +31,24 @@
 
 pub mod codepage;
 pub mod escpos;
+mod labels;
 pub mod layout;
 pub mod profile;
 pub mod raster;
 pub mod receipt;
 pub mod render;
+mod settings;
 pub mod text_image;
 pub mod transport;
+mod worker;
+
+pub use settings::{parse_label_size, PrintSettings, PrinterConfig};
 
 use crate::store::print_jobs::{self, PrintJob, Purpose};
 use crate::store::{LocalStore, StoreError};
 use escpos::Raster;
 use layout::Block;
-use pos_shared::labels::{Label, LabelFormat, LabelSize};
+use pos_shared::labels::Label;
 use pos_shared::sale::SaleFact;
 use pos_shared::Timestamp;
 use profile::PrinterProfile;
@@ -53,7 +58,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
-use transport::Transport;
 
 /// How long a printer has to connect, answer a status request or take bytes.
 const LINK_TIMEOUT: Duration = Duration::from_millis(700);
@@ -65,152 +69,6 @@ pub const DRAWER_FRESH: Duration = Duration::from_secs(5);
 /// The longest wait between tries of a printer that is unreachable, unless
 /// the config says otherwise.
 pub const DEFAULT_RETRY_MAX: Duration = Duration::from_secs(30);
-
-/// One printer from the config: `name=address?profile=…&…`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrinterConfig {
-    pub name: String,
-    pub transport: Transport,
-    pub profile: PrinterProfile,
-    /// What the printer speaks: `escpos` (receipt printers, the default),
-    /// `zpl` or `tspl` (label printers, for shelf labels only).
-    pub language: LabelFormat,
-    /// The label stock of a label printer (`label=50x30`, in mm).
-    pub label: LabelSize,
-}
-
-impl PrinterConfig {
-    /// `front=tcp://192.168.1.50:9100?profile=epson-tm-t82`,
-    /// `slip=serial:///dev/ttyS1?baud=19200&profile=generic-58mm`,
-    /// `lp=file:///dev/usb/lp0?profile=custom&paper=58&codepages=pc858`.
-    pub fn parse(spec: &str) -> Result<Self, String> {
-        let (name, address) = spec.split_once('=').ok_or_else(|| {
-            format!("printer {spec:?} is not name=address, e.g. front=tcp://10.0.0.5:9100")
-        })?;
-        let (url, query) = address
-            .trim()
-            .split_once('?')
-            .unwrap_or((address.trim(), ""));
-        let params: Vec<(String, String)> = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (k.to_owned(), v.to_owned())
-            })
-            .collect();
-        Self::from_parts(name.trim(), url, &params)
-    }
-
-    /// The settings a printer takes, in the string form and as config file keys.
-    pub const SETTINGS: [&'static str; 11] = [
-        "language",
-        "label",
-        "profile",
-        "paper",
-        "columns",
-        "columns_b",
-        "dots",
-        "codepages",
-        "cutter",
-        "qr",
-        "baud",
-    ];
-
-    /// A printer from its name, address and `key=value` settings: the one
-    /// place both the `EDGE_PRINTERS` string and the config file's
-    /// `[[printers]]` tables end up.
-    pub fn from_parts(name: &str, url: &str, params: &[(String, String)]) -> Result<Self, String> {
-        Self::check_name(name)?;
-        for (k, _) in params {
-            if !Self::SETTINGS.contains(&k.as_str()) {
-                return Err(format!(
-                    "printer {name}: setting {k:?} is not one of {}",
-                    Self::SETTINGS.join(", ")
-                ));
-            }
-        }
-        let get = |key: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-        };
-        let language = match get("language") {
-            None => LabelFormat::Escpos,
-            Some(v) => LabelFormat::parse(v).ok_or_else(|| {
-                format!("printer {name}: language {v:?} is not escpos, zpl or tspl")
-            })?,
-        };
-        let label = match get("label") {
-            None => LabelSize::default(),
-            Some(v) => parse_label_size(v).map_err(|e| format!("printer {name}: {e}"))?,
-        };
-        Ok(PrinterConfig {
-            name: name.to_owned(),
-            transport: Transport::parse(url, params).map_err(|e| format!("printer {name}: {e}"))?,
-            profile: PrinterProfile::from_params(params)
-                .map_err(|e| format!("printer {name}: {e}"))?,
-            language,
-            label,
-        })
-    }
-
-    /// A printer that takes only labels (ZPL or TSPL), never receipts.
-    pub fn is_label_printer(&self) -> bool {
-        self.language != LabelFormat::Escpos
-    }
-
-    /// Printer names go into URLs of the local API and into the config.
-    pub fn check_name(name: &str) -> Result<(), String> {
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(format!(
-                "printer name {name:?} must be letters, digits, - or _"
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// `50x30`: a label's width and height in millimetres.
-pub fn parse_label_size(v: &str) -> Result<LabelSize, String> {
-    let bad = || format!("label size {v:?} is not WIDTHxHEIGHT in mm, e.g. 50x30");
-    let (w, h) = v.trim().split_once(['x', 'X']).ok_or_else(bad)?;
-    let size = LabelSize {
-        width_mm: w.trim().parse().map_err(|_| bad())?,
-        height_mm: h.trim().parse().map_err(|_| bad())?,
-    };
-    size.validate()
-        .map_err(|(_, d)| format!("label size {v:?}: {d}"))?;
-    Ok(size)
-}
-
-/// Printing settings from the agent config.
-#[derive(Debug, Clone)]
-pub struct PrintSettings {
-    pub printers: Vec<PrinterConfig>,
-    /// Which printer gets receipts (and opens the cash drawer); the first one
-    /// if unset.
-    pub receipt_printer: Option<String>,
-    pub receipt: ReceiptSettings,
-    /// The cap on the backoff between tries of an unreachable printer.
-    pub retry_max: Duration,
-}
-
-impl Default for PrintSettings {
-    fn default() -> Self {
-        PrintSettings {
-            printers: Vec::new(),
-            receipt_printer: None,
-            receipt: ReceiptSettings::default(),
-            retry_max: DEFAULT_RETRY_MAX,
-        }
-    }
-}
 
 /// What the till shows about a printer.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -573,73 +431,6 @@ impl Printers {
         Ok(Some(job))
     }
 
-    /// Queues shelf labels on `printer`, else the first label printer, else
-    /// the receipt printer: one job, printed in order and retried like a
-    /// receipt. A label printer gets them in its language at its label size;
-    /// a receipt printer prints each copy and cuts it off.
-    pub async fn queue_labels(
-        &self,
-        printer: Option<&str>,
-        labels: &[Label],
-    ) -> Result<PrintJob, QueueError> {
-        let config = match printer {
-            Some(name) => self
-                .config(name)
-                .ok_or_else(|| QueueError::UnknownPrinter(name.to_owned()))?,
-            None => self
-                .inner
-                .configs
-                .iter()
-                .find(|p| p.is_label_printer())
-                .or_else(|| {
-                    self.inner
-                        .receipt_printer
-                        .as_deref()
-                        .and_then(|n| self.config(n))
-                })
-                .ok_or(QueueError::NoPrinter)?,
-        }
-        .clone();
-        let (bytes, preview) = if config.is_label_printer() {
-            let bytes = pos_shared::labels::render(labels, config.label, config.language);
-            let preview = String::from_utf8_lossy(&bytes).into_owned();
-            (bytes, preview)
-        } else {
-            let (mut bytes, mut preview) = (Vec::new(), String::new());
-            for label in labels {
-                let blocks: Vec<Block> = pos_shared::labels::escpos::pieces(label)
-                    .into_iter()
-                    .map(|piece| match piece {
-                        pos_shared::labels::escpos::Piece::Text { text, bold, double } => {
-                            Block::Text {
-                                text,
-                                align: escpos::Align::Center,
-                                bold,
-                                double,
-                            }
-                        }
-                        pos_shared::labels::escpos::Piece::Ean13(digits) => {
-                            Block::Barcode(escpos::Barcode::Ean13(digits))
-                        }
-                    })
-                    .collect();
-                let finish = render::Finish {
-                    logo: None,
-                    text_images: Some(&self.inner.text_images),
-                };
-                let one = render::escpos(&blocks, &config.profile, &finish)
-                    .map_err(|e| QueueError::Encode(e.to_string()))?;
-                for _ in 0..label.copies.max(1) {
-                    bytes.extend_from_slice(&one);
-                }
-                preview.push_str(&render::plain_text(&blocks, &config.profile));
-            }
-            (bytes, preview)
-        };
-        self.enqueue(&config, Purpose::Label, None, bytes, preview)
-            .await
-    }
-
     /// Whether a drawer pulse can be asked for: a receipt printer is configured.
     pub fn has_drawer(&self) -> bool {
         self.inner.receipt_printer.is_some()
@@ -764,232 +555,5 @@ impl Printers {
             });
         }
         Ok(out)
-    }
-
-    fn set_health(&self, name: &str, f: impl FnOnce(&mut Health)) {
-        let mut map = self.inner.health.lock().unwrap_or_else(|e| e.into_inner());
-        f(map.entry(name.to_owned()).or_default());
-    }
-
-    fn answers(&self, name: &str) -> bool {
-        self.inner
-            .health
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-            .is_some_and(|h| h.answers)
-    }
-
-    /// Starts one worker per printer; they run until the agent stops.
-    pub fn start(&self) -> Vec<tokio::task::JoinHandle<()>> {
-        self.inner
-            .configs
-            .iter()
-            .map(|p| tokio::spawn(self.clone().work(p.clone())))
-            .collect()
-    }
-
-    /// Sends the drawer pulses asked of `printer` that are still fresh; the
-    /// others are settled as not sent.
-    async fn serve_drawer(&self, printer: &PrinterConfig) {
-        let asks = self
-            .inner
-            .drawer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&printer.name)
-            .unwrap_or_default();
-        for ask in asks {
-            let error = if ask.asked.elapsed() > DRAWER_FRESH {
-                Some(format!(
-                    "not sent: the printer could not be reached within {} s; \
-                     open the drawer with a supervisor",
-                    DRAWER_FRESH.as_secs()
-                ))
-            } else {
-                let transport = printer.transport.clone();
-                let answers = self.answers(&printer.name);
-                let mut e = escpos::Encoder::raw();
-                e.drawer_pulse_now();
-                let bytes = e.into_bytes();
-                let outcome = tokio::task::spawn_blocking(move || {
-                    let mut link = transport.open(LINK_TIMEOUT)?;
-                    transport::print_job(&mut *link, &bytes, LINK_TIMEOUT, answers, false)
-                })
-                .await
-                .unwrap_or_else(|e| Err(transport::PrintError::Unreachable(e.to_string())));
-                match outcome {
-                    Ok(printed) => {
-                        if printed.answered {
-                            self.set_health(&printer.name, |h| h.answers = true);
-                        }
-                        None
-                    }
-                    // The pulse went out; the drawer has most likely opened.
-                    Err(e) if e.went_out() => None,
-                    Err(e) => Some(format!("not sent: {e}")),
-                }
-            };
-            if let Some(e) = &error {
-                tracing::warn!(printer = %printer.name, job = ask.job, error = %e, "drawer not opened");
-            }
-            let id = ask.job;
-            if let Err(e) = self
-                .inner
-                .store
-                .call(move |c| print_jobs::settle_drawer(c, id, error.as_deref()))
-                .await
-            {
-                tracing::error!(job = id, error = %e, "cannot settle a drawer pulse");
-            }
-        }
-    }
-
-    async fn work(self, printer: PrinterConfig) {
-        let store = self.inner.store.clone();
-        let (Some(wake), Some(urgent)) = (
-            self.inner.wake.get(&printer.name),
-            self.inner.urgent.get(&printer.name),
-        ) else {
-            return;
-        };
-        // Tries of the oldest job that did not print, for the backoff.
-        let mut failures: u32 = 0;
-        let mut trying: Option<i64> = None;
-        loop {
-            self.serve_drawer(&printer).await;
-            let name = printer.name.clone();
-            let next = match store.call(move |c| print_jobs::next(c, &name)).await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::error!(printer = %printer.name, error = %e, "print queue unreadable");
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    continue;
-                }
-            };
-            let Some(job) = next else {
-                // Woken by a new job, a retry or a drawer pulse; the timeout
-                // only guards against a lost wake-up.
-                tokio::select! {
-                    _ = wake.notified() => {}
-                    _ = urgent.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                }
-                continue;
-            };
-            let id = job.id;
-            if trying != Some(id) {
-                // A new oldest job (the last one printed or was set aside).
-                trying = Some(id);
-                failures = 0;
-            }
-            // A copy after one that may have printed says so (on receipts).
-            let bytes = if job.copies_sent > 0 && !printer.is_label_printer() {
-                let mut e = escpos::Encoder::new(codepage::CodePage::Cp437);
-                e.align(escpos::Align::Center)
-                    .bold(true)
-                    .double(true)
-                    .line("DUPLICATE")
-                    .double(false)
-                    .bold(false)
-                    .align(escpos::Align::Left);
-                let mut b = e.into_bytes();
-                b.extend_from_slice(&job.payload);
-                b
-            } else {
-                job.payload
-            };
-            let transport = printer.transport.clone();
-            let answers = self.answers(&printer.name);
-            let one_way = printer.is_label_printer();
-            let outcome = tokio::task::spawn_blocking(move || {
-                let mut link = transport.open(LINK_TIMEOUT)?;
-                if one_way {
-                    // ZPL and TSPL printers do not speak ESC/POS status.
-                    link.write_all(&bytes)
-                        .map_err(|e| transport::PrintError::Interrupted(e.to_string()))?;
-                    return Ok(transport::Printed::default());
-                }
-                transport::print_job(&mut *link, &bytes, LINK_TIMEOUT, answers, true)
-            })
-            .await
-            .unwrap_or_else(|e| Err(transport::PrintError::Unreachable(e.to_string())));
-            match outcome {
-                Ok(printed) => {
-                    failures = 0;
-                    if let Err(e) = store.call(move |c| print_jobs::mark_printed(c, id)).await {
-                        tracing::error!(job = id, error = %e, "cannot mark job printed");
-                    }
-                    self.set_health(&printer.name, |h| {
-                        h.state = Some(if printed.paper.is_some_and(|p| p.paper_low) {
-                            "paper_low"
-                        } else {
-                            "ready"
-                        });
-                        h.answers |= printed.answered;
-                        h.last_error = None;
-                        h.retry_at = None;
-                        h.last_printed_at = Some(Timestamp::now());
-                    });
-                }
-                Err(error) => {
-                    failures = failures.saturating_add(1);
-                    let message = error.to_string();
-                    let sent = error.went_out();
-                    tracing::warn!(printer = %printer.name, job = id, error = %message, "print failed");
-                    let pause = pos_shared::retry::backoff(failures, self.inner.retry_max);
-                    self.set_health(&printer.name, |h| {
-                        h.state = Some("error");
-                        h.last_error = Some(message.clone());
-                        h.retry_at = Some(Timestamp::from_unix_millis(
-                            Timestamp::now().unix_millis() + pause.as_millis() as i64,
-                        ));
-                    });
-                    if let Err(e) = store
-                        .call(move |c| print_jobs::mark_attempt_failed(c, id, &message, sent))
-                        .await
-                    {
-                        tracing::error!(job = id, error = %e, "cannot record a print try");
-                    }
-                    // New jobs wait behind this one; a drawer pulse or a
-                    // cashier's retry cuts the pause short.
-                    tokio::select! {
-                        _ = urgent.notified() => {}
-                        _ = tokio::time::sleep(pause) => {}
-                    }
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn printer_specs_parse() {
-        let p = PrinterConfig::parse("front=tcp://10.0.0.5?profile=epson-tm-t82").unwrap();
-        assert_eq!(p.name, "front");
-        assert_eq!(p.transport, Transport::Tcp("10.0.0.5:9100".into()));
-        assert_eq!(p.profile.name, "epson-tm-t82");
-        let p = PrinterConfig::parse("lp=file:///dev/usb/lp0?profile=custom&paper=58&cutter=no")
-            .unwrap();
-        assert_eq!((p.profile.columns_a, p.profile.cutter), (32, false));
-        let l = PrinterConfig::parse("shelf=tcp://10.0.0.9?language=zpl&label=60x40").unwrap();
-        assert!(l.is_label_printer());
-        assert_eq!((l.label.width_mm, l.label.height_mm), (60, 40));
-        assert_eq!(p.language, LabelFormat::Escpos);
-        for (bad, says) in [
-            ("shelf=tcp://x?language=pdf", "pdf"),
-            ("shelf=tcp://x?language=zpl&label=5x3", "label"),
-            ("tcp://x", "name=address"),
-            ("a b=tcp://x", "name"),
-            ("front=tcp://x?speed=9", "speed"),
-            ("front=tcp://x?profile=nope", "nope"),
-        ] {
-            let e = PrinterConfig::parse(bad).unwrap_err();
-            assert!(e.contains(says), "{bad}: {e}");
-        }
     }
 }

@@ -1,6 +1,8 @@
 //! Batch stock at the hub, for both backends: each movement that names a
 //! batch moves that batch; outgoing stock that names none (a till's sale, a
-//! transfer) is taken from the batch that expires first. A sweep announces
+//! transfer) is taken from the batch that expires first. A till's sale that
+//! names the batch its pack's symbol carried takes from that batch as far as
+//! it goes, and is never refused for it. A sweep announces
 //! batches about to expire, once each. Expanded inside `sql_storage!`.
 
 /// Implements [`crate::storage::BatchStorage`] on `$storage`.
@@ -19,6 +21,9 @@ macro_rules! sql_batch_paths {
                     }
                     return Ok(());
                 };
+                if m.reason == MovementReason::Sale && delta < 0 {
+                    return Self::take_sold_batch(tx, tenant, m, &batch.code, -delta).await;
+                }
                 let existing: Option<(String, i64)> = sqlx::query_as(
                     "SELECT expires_on, on_hand_milli FROM stock_batches \
                      WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 AND code = $4",
@@ -72,6 +77,42 @@ macro_rules! sql_batch_paths {
                         Ok(())
                     }
                 }
+            }
+
+            /// A till's sale of a scanned batch: the shelf sold it, so the sale
+            /// is never refused for the batch ledger. What the named batch holds
+            /// comes out of it (whatever date the pack printed); the rest, or
+            /// all of it when the hub never heard of the batch, comes out of
+            /// the batches that expire first.
+            async fn take_sold_batch(tx: &mut Tx<'_>, tenant: TenantId, m: &MovementRecord, code: &str, qty: i64) -> DbResult<()> {
+                let on_hand: Option<(i64,)> = sqlx::query_as(
+                    "SELECT on_hand_milli FROM stock_batches \
+                     WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 AND code = $4",
+                )
+                .bind(tenant.as_uuid())
+                .bind(m.store_id.as_uuid())
+                .bind(m.variant_id.as_uuid())
+                .bind(code)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let take = on_hand.map_or(0, |(h,)| h).clamp(0, qty);
+                if take > 0 {
+                    sqlx::query(
+                        "UPDATE stock_batches SET on_hand_milli = on_hand_milli - $5 \
+                         WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 AND code = $4",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(m.store_id.as_uuid())
+                    .bind(m.variant_id.as_uuid())
+                    .bind(code)
+                    .bind(take)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                if qty > take {
+                    Self::take_first_expiring(tx, tenant, m, qty - take).await?;
+                }
+                Ok(())
             }
 
             /// Takes `qty` milli-units out of the item's batches, earliest
