@@ -273,3 +273,21 @@ fn the_hub_runs_with_the_files_settings() {
         "the embedded database is in the file's data_dir"
     );
 }
+
+#[test]
+fn a_database_the_hub_does_not_run_on_is_named_without_its_password() {
+    let home = tempfile::tempdir().unwrap();
+    for (url, says) in [
+        ("mysql://root:MyPw123@h/d", "\"mysql\""),
+        ("MyPw123", "(none)"),
+    ] {
+        let out = hub(home.path(), &["--print-config"], &[("DATABASE_URL", url)]);
+        assert!(!out.status.success(), "{url}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("database_url") && err.contains(says),
+            "{url}: {err}"
+        );
+        assert!(!err.contains("MyPw123"), "{err}");
+    }
+}

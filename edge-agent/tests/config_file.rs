@@ -331,3 +331,25 @@ fn the_agent_runs_with_the_files_settings() {
         "the database is in the file's data_dir"
     );
 }
+
+#[test]
+fn a_store_gstin_with_a_wrong_check_character_is_refused_by_name() {
+    let home = tempfile::tempdir().unwrap();
+    let out = agent(
+        home.path(),
+        &["--print-config"],
+        &[("EDGE_STORE_GSTIN", "29ABCDE1234F1Z6")],
+    );
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("receipt.gstin") && err.contains("EDGE_STORE_GSTIN"),
+        "{err}"
+    );
+    let good = agent(
+        home.path(),
+        &["--print-config"],
+        &[("EDGE_STORE_GSTIN", "29ABCDE1234F1ZW")],
+    );
+    assert!(good.status.success(), "{}", stderr(&good));
+}

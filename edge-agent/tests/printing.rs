@@ -179,7 +179,7 @@ fn settings(printers: &[String]) -> PrintSettings {
         receipt_printer: None,
         receipt: ReceiptSettings {
             header: vec!["Kirana on Main".into(), "12 MG Road, Bengaluru".into()],
-            gstin: Some("29ABCDE1234F1Z5".into()),
+            gstin: Some("29ABCDE1234F1ZW".into()),
             footer: vec!["Thank you \u{2014} visit again".into()],
             logo_png: Some(logo_png()),
             qr_template: Some("https://r.example.in/{sale_id}".into()),
@@ -286,7 +286,7 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
     let expect = [
         "Kirana on Main".to_owned(),
         "12 MG Road, Bengaluru".into(),
-        "GSTIN: 29ABCDE1234F1Z5".into(),
+        "GSTIN: 29ABCDE1234F1ZW".into(),
         "TAX INVOICE".into(),
         "Assam Tea 250 g".into(),
         "Rice (kg)".into(),

@@ -19,7 +19,7 @@ fn sample_receipt() -> Receipt {
             "Kirana on Main".into(),
             "12 MG Road, Indiranagar, Bengaluru 560038".into(),
         ],
-        gstin: Some("29ABCDE1234F1Z5".into()),
+        gstin: Some("29ABCDE1234F1ZW".into()),
         title: "TAX INVOICE".into(),
         number_label: "Bill".into(),
         receipt_no: "T1-000042".into(),

@@ -319,13 +319,47 @@ async fn a_gs1_pack_sells_with_its_batch_weight_and_price() {
     assert_eq!(line["batch"], "B-77");
     assert_eq!(line["expires_on"], "2030-12-31");
 
-    // A pack with its price in the symbol (AI 3922): that is the line amount.
-    let priced = format!("\u{1d}01{}3922199", rice.as_str());
+    // A pack with its price in the symbol (AI 3922), the catalog's: that is
+    // the line amount.
+    let priced = format!("\u{1d}01{}39226250", rice.as_str());
     let (status, sale) = till
         .sell(json!({"lines": [{"barcode": priced}], "tenders": common::cash(10_000)}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{sale}");
-    assert_eq!(sale["lines"][0]["line_total"]["minor"], 199);
+    assert_eq!(sale["lines"][0]["line_total"]["minor"], 6_250);
+
+    // A weight on a pack of a counted item is about the pack: one tea packet.
+    let tea = Gtin::parse(common::TEA).unwrap();
+    let packet = format!("]C101{}3103000250", tea.as_str());
+    let (status, sale) = till
+        .sell(json!({"lines": [{"barcode": packet}], "tenders": common::cash(20_000)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert_eq!(sale["lines"][0]["qty"], "1", "{sale}");
+    assert_eq!(sale["lines"][0]["line_total"]["minor"], 14_500);
+    // A supplier's symbol price that is not the catalog's is a price
+    // override: a cashier alone is refused, asked for a supervisor.
+    for cheap in [
+        format!("]C101{}39229999", tea.as_str()),
+        format!("]C101{}3103001250\u{1d}3922100", rice.as_str()),
+    ] {
+        let (status, refused) = till
+            .sell(json!({"lines": [{"barcode": cheap}], "tenders": common::cash(20_000)}))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{cheap:?}: {refused}"
+        );
+        assert_eq!(refused["field"], "approval", "{refused}");
+    }
+    // The right price for the weight (1.25 kg at ₹62.50/kg) needs nobody.
+    let fair = format!("]C101{}3103001250\u{1d}39227813", rice.as_str());
+    let (status, sale) = till
+        .sell(json!({"lines": [{"barcode": fair}], "tenders": common::cash(10_000)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert_eq!(sale["lines"][0]["line_total"]["minor"], 7_813);
 
     // Past its use-by date: refused, in words, naming the line.
     let expired = format!("]d201{}17200131", rice.as_str());

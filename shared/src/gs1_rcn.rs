@@ -105,13 +105,16 @@ impl VariableMeasure {
     }
 }
 
-/// Rescales a fixed-point value from `from` to `to` decimals (truncating).
+/// Rescales a fixed-point value from `from` to `to` decimals (rounding halves up).
 pub(crate) fn scale(value: u64, from: u8, to: u8) -> i64 {
     let v = value as i64;
     if to >= from {
         v * 10_i64.pow(u32::from(to - from))
     } else {
-        v / 10_i64.pow(u32::from(from - to))
+        // Fewer decimals than the symbol gives: the nearest, halves up
+        // (0.12345 kg is 0.123 kg; 0.1235 kg is 0.124 kg).
+        let unit = 10_i64.pow(u32::from(from - to));
+        (v + unit / 2) / unit
     }
 }
 

@@ -125,14 +125,15 @@ fn day(d: Option<Gs1Date>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
-/// Rescales digits with `from` decimals to `to` decimals, truncating; `None`
-/// past what an `i64` holds.
+/// Rescales digits with `from` decimals to `to` decimals, to the nearest
+/// (halves up: ₹12.345 is ₹12.35); `None` past what an `i64` holds.
 fn rescale(value: u64, from: u8, to: u8) -> Option<i64> {
     let v = i64::try_from(value).ok()?;
     if to >= from {
         v.checked_mul(10_i64.checked_pow(u32::from(to - from))?)
     } else {
-        Some(v / 10_i64.checked_pow(u32::from(from - to))?)
+        let unit = 10_i64.checked_pow(u32::from(from - to))?;
+        Some(v.checked_add(unit / 2)? / unit)
     }
 }
 
@@ -352,6 +353,12 @@ mod tests {
         assert_eq!(ean13.gtin.as_str(), "08901234567890");
         let label_code = Gtin::with_check_digit("211234500750").unwrap().as_str()[1..].to_owned();
         let label = read(&label_code).unwrap();
+        // More decimals than the till keeps: the nearest gram, the nearest paisa.
+        let fine = read("]C1010950110102091731050123453923123456").unwrap();
+        assert_eq!(fine.net_weight, Some(Qty::parse("0.123").unwrap()));
+        assert_eq!(fine.price_minor, Some(12346));
+        let up = read("]C10109501101020917310400123539221").unwrap();
+        assert_eq!(up.net_weight, Some(Qty::parse("0.124").unwrap()));
         assert_eq!(
             label.gtin.as_str(),
             Gtin::with_check_digit("211234500000").unwrap().as_str()

@@ -177,7 +177,20 @@ impl HubConfig {
     pub fn from_settings(s: &Settings) -> Result<Self, String> {
         use settings::*;
         let (database_url, data_dir) = match &s.database_url {
-            Some(url) => (url.clone(), None),
+            Some(url) => {
+                // The scheme is not secret; the rest of the URL may be.
+                let known = ["postgres://", "postgresql://", "sqlite:"];
+                if !known.iter().any(|k| url.expose().starts_with(k)) {
+                    let scheme = match url.expose().split_once("://") {
+                        Some((scheme, _)) if scheme.len() <= 20 => format!("{scheme:?}"),
+                        _ => "(none)".to_owned(),
+                    };
+                    return Err(format!(
+                        "database_url (DATABASE_URL): the scheme {scheme} is not a database this hub runs on; use postgres://… or sqlite://…"
+                    ));
+                }
+                (url.clone(), None)
+            }
             None => {
                 let dir = s
                     .data_dir

@@ -207,6 +207,12 @@ impl AgentConfig {
     }
 
     pub fn validate(&self) -> Result<(), String> {
+        // The store's GSTIN is printed on every tax invoice: a wrong one
+        // must not reach paper.
+        if let Some(g) = &self.printing.receipt.gstin {
+            pos_shared::gstin::Gstin::parse(g)
+                .map_err(|e| format!("receipt.gstin (EDGE_STORE_GSTIN) {g:?}: {e}"))?;
+        }
         // The local API has no authentication of its own yet: it must not be
         // reachable from the store network.
         if !self.listen.ip().is_loopback() {

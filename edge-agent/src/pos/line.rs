@@ -10,7 +10,9 @@
 //! which needs a supervisor ([`super::pricing`]); a passed best-before date
 //! (AI 15) is a warning.
 
+use super::product::ProductView;
 use super::sale::{SaleLineRequest, SalePolicy, SaleRejection};
+use pos_shared::scan_code::CodeForm;
 use pos_shared::scan_code::{read_scan, ScannedCode};
 use pos_shared::{Gtin, Qty};
 
@@ -35,6 +37,35 @@ pub struct ResolvedLine {
     pub(crate) past_best_before: bool,
     /// The line sells a pack past its use-by date, as the cashier asked.
     pub(crate) sells_expired: bool,
+    /// The weight or price came from a GS1 symbol the supplier printed, not
+    /// from the store's own scale: checked against the catalog when priced.
+    pub(crate) from_symbol: bool,
+    /// The quantity the cashier keyed, when the symbol also carried a weight.
+    pub(crate) keyed_qty: Option<Qty>,
+}
+
+impl ResolvedLine {
+    /// The line as `product` sells: a supplier's GS1 weight on a pack of a
+    /// counted (`each`) item is information about the pack, not the
+    /// quantity, which is then what was keyed (else one pack).
+    pub(crate) fn sold_as(
+        &self,
+        product: &ProductView,
+        field: &str,
+    ) -> Result<Self, SaleRejection> {
+        let counted = product.unit == Some(pos_shared::item::Unit::Each);
+        let mut line = self.clone();
+        if self.from_symbol && self.weighed && counted {
+            line.qty = self.keyed_qty.unwrap_or(Qty::units(1));
+            line.weighed = false;
+        } else if self.weighed && self.keyed_qty.is_some() {
+            return Err(SaleRejection::invalid(
+                field,
+                "this label carries its own weight or price; leave qty out",
+            ));
+        }
+        Ok(line)
+    }
 }
 
 /// Reads line `i`'s barcode as of `today` (`YYYY-MM-DD`, the store's day).
@@ -66,7 +97,13 @@ pub fn resolve_line(
             "the label's weight or price is zero",
         ));
     }
-    let (qty, weighed) = quantity(&code, line.qty, &qty_field)?;
+    let from_symbol = code.form == CodeForm::Gs1;
+    // A supplier's symbol may carry a weight beside a keyed count (its
+    // item's unit decides later); a store's own label never.
+    let keyed_qty = line
+        .qty
+        .filter(|_| from_symbol && code.net_weight.is_some());
+    let (qty, weighed) = quantity(&code, line.qty.filter(|_| keyed_qty.is_none()), &qty_field)?;
     Ok(ResolvedLine {
         lookup: code.gtin,
         alternative: code.alternative,
@@ -79,6 +116,8 @@ pub fn resolve_line(
         past_best_before: code.best_before.as_deref().is_some_and(|d| d < today),
         best_before: code.best_before,
         sells_expired: expired,
+        from_symbol,
+        keyed_qty,
     })
 }
 

@@ -66,6 +66,13 @@ pub fn price_bill(
     request: &SaleRequest,
     barcodes: &[ResolvedLine],
 ) -> Result<PricedBill, SaleRejection> {
+    let sold: Vec<ResolvedLine> = products
+        .iter()
+        .zip(barcodes)
+        .enumerate()
+        .map(|(i, (p, l))| l.sold_as(p, &format!("lines[{i}].qty")))
+        .collect::<Result<_, _>>()?;
+    let barcodes = &sold[..];
     for (i, (p, resolved)) in products.iter().zip(barcodes).enumerate() {
         if let Err(e) = check_qty(p, resolved) {
             return Err(SaleRejection::invalid(format!("lines[{i}].qty"), e));
@@ -110,7 +117,10 @@ pub fn price_bill(
             };
         }
         chosen_modifiers.push(chosen);
-        let mut price_override = None;
+        let mut price_override = symbol_price_differs(p, req).then(|| PriceOverride {
+            catalog_price: p.price,
+            reason: "price printed in the barcode".into(),
+        });
         if let Some(o) = &request.lines[i].price_override {
             let reason = o.reason.trim();
             if reason.is_empty() || reason.chars().count() > 100 {
@@ -286,6 +296,21 @@ fn per_unit(amount: i64, qty: Qty, currency: pos_shared::Currency) -> Money {
     let milli = i128::from(qty.milli().max(1));
     let minor = (i128::from(amount) * 1000 + milli / 2) / milli;
     Money::new(i64::try_from(minor).unwrap_or(i64::MAX), currency)
+}
+
+/// Whether a price a supplier's GS1 symbol carries differs from what the
+/// catalog charges for the same pack (by more than the paisa of rounding):
+/// then it is a price override, which needs a supervisor like any other.
+/// The store's own scale labels are its prices and are taken as printed.
+fn symbol_price_differs(product: &ProductView, line: &ResolvedLine) -> bool {
+    let Some(label) = line.label_price.filter(|_| line.from_symbol) else {
+        return false;
+    };
+    let catalog = match line.weighed {
+        true => product.price.times(line.qty).map(|m| m.minor()),
+        false => Ok(product.price.minor()),
+    };
+    catalog.map_or(true, |c| (label - c).abs() > 1)
 }
 
 /// Warnings for packs whose best-before date has passed: still sold.

@@ -150,7 +150,7 @@ fn demo_printing(dir: &std::path::Path) -> Result<edge_agent::printing::PrintSet
         receipt_printer: None,
         receipt: edge_agent::printing::receipt::ReceiptSettings {
             header: vec!["Demo Kirana".into(), "12 MG Road, Bengaluru 560001".into()],
-            gstin: Some("29ABCDE1234F1Z5".into()),
+            gstin: Some("29ABCDE1234F1ZW".into()),
             footer: vec![
                 "Thank you! Goods once sold are exchanged within 7 days with the bill.".into(),
             ],
