@@ -268,6 +268,7 @@ fn the_example_file_is_a_valid_config() {
     let text = stdout(&out);
     for shown in [
         "name = \"slip\"",
+        "language = \"zpl\"",
         "prefix = 22",
         "vendor = \"0c2e\"",
         "cash_rounding = 100",
