@@ -51,6 +51,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(31, "hub-postgres/0031_item_details.sql"),
     migration!(32, "hub-postgres/0032_quarantine.sql"),
     migration!(33, "hub-postgres/0033_tenant_currency_and_units.sql"),
+    migration!(35, "hub-postgres/0035_dark_store_fulfilment.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -87,6 +88,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(31, "hub-sqlite/0031_item_details.sql"),
     migration!(32, "hub-sqlite/0032_quarantine.sql"),
     migration!(33, "hub-sqlite/0033_tenant_currency_and_units.sql"),
+    migration!(35, "hub-sqlite/0035_dark_store_fulfilment.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

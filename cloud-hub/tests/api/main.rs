@@ -19,6 +19,7 @@ mod hours;
 mod isolation;
 mod numbers;
 mod openapi;
+mod orders;
 mod outbox;
 mod prices;
 mod reorder;
