@@ -304,6 +304,146 @@ pub fn strategy(name: &str) -> Option<Box<dyn StoreSelection>> {
     }
 }
 
+/// A line as the order system asks for it: the item by variant id or by
+/// barcode (resolved by the hub), and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LineRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant_id: Option<pos_shared::VariantId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub barcode: Option<String>,
+    #[schema(value_type = String)]
+    pub qty: pos_shared::Qty,
+}
+
+/// An order as placed, checked for shape by the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub idempotency_key: String,
+    /// A fingerprint of the body: the same key with another body is refused.
+    pub request_hash: String,
+    pub channel: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub contact: String,
+    pub lines: Vec<LineRequest>,
+    /// How long its stock is held before the sweeper lets it go.
+    pub hold: std::time::Duration,
+}
+
+/// One line of a placed order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrderLine {
+    pub variant_id: pos_shared::VariantId,
+    #[schema(value_type = String)]
+    pub qty: pos_shared::Qty,
+    pub reservation_id: uuid::Uuid,
+}
+
+/// One step an order took: from, to, who and when.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Transition {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<OrderState>,
+    pub to: OrderState,
+    /// The API key, user or device that asked (`api_key:…`, `user:…`), or
+    /// `hub` for the hub's own sweeps.
+    pub actor: String,
+    pub at: pos_shared::Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Order {
+    pub id: uuid::Uuid,
+    pub store_id: StoreId,
+    pub state: OrderState,
+    pub channel: String,
+    pub idempotency_key: String,
+    pub customer_lat: f64,
+    pub customer_lon: f64,
+    pub contact: String,
+    /// From the store to the customer, in metres.
+    pub distance_m: u64,
+    pub lines: Vec<OrderLine>,
+    pub created_at: pos_shared::Timestamp,
+    /// When the SLA clock started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed_at: Option<pos_shared::Timestamp>,
+    /// Confirmation plus the store's SLA target, while it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<pos_shared::Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
+    pub transitions: Vec<Transition>,
+}
+
+impl Order {
+    /// When it was delivered, if it was.
+    pub fn delivered_at(&self) -> Option<pos_shared::Timestamp> {
+        self.transitions
+            .iter()
+            .find(|t| t.to == OrderState::Delivered)
+            .map(|t| t.at)
+    }
+
+    /// Past its SLA at `now`: delivered after its due time, or not delivered
+    /// (nor cancelled) by it.
+    pub fn sla_breached(&self, now: pos_shared::Timestamp) -> bool {
+        let Some(due) = self.due_at else { return false };
+        if self.state == OrderState::Cancelled {
+            return false;
+        }
+        self.delivered_at().unwrap_or(now).unix_millis() > due.unix_millis()
+    }
+}
+
+/// Why a line cannot be had at the store the order was weighed against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum LineProblem {
+    /// No live variant with that id or barcode.
+    UnknownItem,
+    /// Not orderable there, with the orderability reasons.
+    NotOrderable { reasons: Vec<String> },
+    /// Orderable but short by this much.
+    Short {
+        #[schema(value_type = String)]
+        short_by: pos_shared::Qty,
+    },
+}
+
+/// A line that could not be had, with items to offer instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LineRefusal {
+    /// The line's place in the order's `lines`.
+    pub index: usize,
+    #[serde(flatten)]
+    pub problem: LineProblem,
+    /// Orderable items of the same category or brand at the candidate store.
+    pub substitutes: Vec<pos_shared::VariantId>,
+}
+
+/// An order no store could take: why, the store it was weighed against (the
+/// nearest in range, if any) and what is wrong with each line there.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Refusal {
+    pub reason: NoStore,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate_store_id: Option<StoreId>,
+    pub lines: Vec<LineRefusal>,
+}
+
+/// What placing an order came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placement {
+    Created(Order),
+    /// The same key and body again: the order as it stands.
+    Existing(Order),
+    Refused(Refusal),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,7 +537,10 @@ mod tests {
     #[test]
     fn no_store_names_the_first_gate_every_store_failed() {
         let out = candidate(6_000.0, 0, 1.0);
-        assert_eq!(Nearest.choose(&[out.clone()]), Err(NoStore::NoStoreInRange));
+        assert_eq!(
+            Nearest.choose(std::slice::from_ref(&out)),
+            Err(NoStore::NoStoreInRange)
+        );
         assert_eq!(Nearest.choose(&[]), Err(NoStore::NoStoreInRange));
         let closed = Candidate {
             open: false,

@@ -9,6 +9,7 @@ mod events;
 mod hq;
 mod keys;
 mod openapi;
+mod orders;
 mod paging;
 mod prices;
 mod quarantine;
@@ -135,6 +136,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(events::router())
         .merge(prices::router())
         .merge(reservations::router())
+        .merge(orders::router())
         .merge(store_view::router())
         .merge(variants::router())
         .merge(staff::router())
