@@ -292,6 +292,8 @@ struct ListParams {
     limit: Option<String>,
     /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    /// For SLA breaches: as of this time (RFC 3339); now when absent.
+    at: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -305,9 +307,10 @@ async fn page_of(
     app: &AppState,
     hq: &Hq,
     params: Result<Query<ListParams>, QueryRejection>,
-    keep: impl Fn(&Order) -> bool,
+    keep: impl Fn(&Order, Timestamp) -> bool,
 ) -> Result<OrderPage, ApiError> {
     let Query(params) = params.map_err(super::query_error)?;
+    let at = super::instant_param(params.at.clone())?;
     let state = params
         .state
         .as_deref()
@@ -338,7 +341,7 @@ async fn page_of(
         let more = batch.len() > limit as usize;
         for order in batch.into_iter().take(limit as usize) {
             after = Some(order.id);
-            if keep(&order) && hq.grant.reaches(order.store_id) {
+            if keep(&order, at) && hq.grant.reaches(order.store_id) {
                 items.push(order);
                 if items.len() == limit as usize {
                     break;
@@ -369,11 +372,12 @@ async fn list_orders(
     hq: Hq,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<OrderPage>, ApiError> {
-    Ok(Json(page_of(&app, &hq, params, |_| true).await?))
+    Ok(Json(page_of(&app, &hq, params, |_, _| true).await?))
 }
 
-/// Orders past their SLA: confirmed, and delivered after (or still not
-/// delivered at) confirmation plus their store's target minutes.
+/// Orders past their SLA at `at` (now by default): confirmed, and delivered
+/// after (or not delivered by) confirmation plus their store's target
+/// minutes; paged like the list.
 #[utoipa::path(
     get, path = "/v1/orders/sla-breaches", tag = "orders", security(("hq" = [])),
     params(ListParams),
@@ -384,9 +388,8 @@ async fn list_sla_breaches(
     hq: Hq,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<OrderPage>, ApiError> {
-    let now = Timestamp::now();
     Ok(Json(
-        page_of(&app, &hq, params, |o| o.sla_breached(now)).await?,
+        page_of(&app, &hq, params, |o, at| o.sla_breached(at)).await?,
     ))
 }
 

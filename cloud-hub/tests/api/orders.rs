@@ -662,3 +662,74 @@ async fn concurrent_placements_never_hold_more_than_there_is(backend: Backend) {
     assert_eq!(page["items"].as_array().unwrap().len(), 100);
 }
 on_both_backends!(concurrent_placements_never_hold_more_than_there_is);
+
+async fn orders_past_their_sla_are_listed(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let store = dark_store(&shop, "DS-1", (12.9784, 77.6325), 3000, 10, 10).await;
+    let mut ids = Vec::new();
+    for key in ["sla-1", "sla-2", "sla-3"] {
+        let (s, o) = hub
+            .post(
+                "/v1/orders",
+                &shop.api_key,
+                order(key, HOME, tea_line(&shop, "1")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        ids.push(o["id"].as_str().unwrap().to_owned());
+    }
+    // sla-1 and sla-2 confirmed (the clock starts), sla-2 delivered at once;
+    // sla-3 never confirmed has no clock.
+    for (id, steps) in [(&ids[0], 1), (&ids[1], 8)] {
+        for to in [
+            "confirmed",
+            "assigned_to_store",
+            "picking",
+            "packed",
+            "assigned_to_partner",
+            "picked_up",
+            "in_transit",
+            "delivered",
+        ]
+        .iter()
+        .take(steps)
+        {
+            let (s, b) = hub
+                .post(
+                    &format!("/v1/orders/{id}/transitions"),
+                    &shop.api_key,
+                    json!({"to": to}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+        }
+    }
+    let (s, now) = hub.get("/v1/orders/sla-breaches", &shop.api_key).await;
+    assert_eq!(s, StatusCode::OK, "{now}");
+    assert_eq!(now["items"], json!([]));
+    // Sixteen minutes on (the target is 15): only the undelivered one.
+    let later = pos_shared::Timestamp::from_unix_millis(
+        pos_shared::Timestamp::now().unix_millis() + 16 * 60_000,
+    );
+    let (s, late) = hub
+        .get(
+            &format!("/v1/orders/sla-breaches?store={store}&at={later}"),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{late}");
+    let late: Vec<&str> = late["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(late, [ids[0].as_str()]);
+    let (s, b) = hub
+        .get("/v1/orders/sla-breaches?at=soon", &shop.api_key)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b["field"], "at");
+}
+on_both_backends!(orders_past_their_sla_are_listed);
