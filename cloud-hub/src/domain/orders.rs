@@ -399,6 +399,59 @@ impl Order {
     }
 }
 
+/// How a store has done with its orders over a window ending at `at`.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Performance {
+    pub store_id: StoreId,
+    pub from: pos_shared::Timestamp,
+    pub at: pos_shared::Timestamp,
+    /// Orders placed in the window.
+    pub placed: u64,
+    /// Placed per hour of the window.
+    pub orders_per_hour: f64,
+    pub delivered: u64,
+    pub cancelled: u64,
+    /// Orders of the window past their SLA at `at`.
+    pub sla_breaches: u64,
+    /// Orders of the window still counting against capacity.
+    pub open: u64,
+}
+
+impl Performance {
+    /// Tallies `orders` (those placed in the window) of one store.
+    pub fn of(
+        store_id: StoreId,
+        from: pos_shared::Timestamp,
+        at: pos_shared::Timestamp,
+        orders: &[Order],
+    ) -> Self {
+        let count = |f: &dyn Fn(&Order) -> bool| orders.iter().filter(|o| f(o)).count() as u64;
+        let hours = ((at.unix_millis() - from.unix_millis()).max(1) as f64) / 3_600_000.0;
+        Performance {
+            store_id,
+            from,
+            at,
+            placed: orders.len() as u64,
+            orders_per_hour: orders.len() as f64 / hours,
+            delivered: count(&|o| o.delivered_at().is_some()),
+            cancelled: count(&|o| o.state == OrderState::Cancelled),
+            sla_breaches: count(&|o| o.sla_breached(at)),
+            open: count(&|o| o.state.open()),
+        }
+    }
+}
+
+/// The smallest UUIDv7 minted at `at`: orders after it were placed at `at`
+/// or later (their ids are UUIDv7).
+pub fn first_id_at(at: pos_shared::Timestamp) -> uuid::Uuid {
+    let ms = u64::try_from(at.unix_millis()).unwrap_or(0);
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    bytes[6] = 0x70;
+    bytes[8] = 0x80;
+    uuid::Uuid::from_bytes(bytes)
+}
+
 /// Why a line cannot be had at the store the order was weighed against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "reason", rename_all = "snake_case")]
@@ -486,6 +539,18 @@ mod tests {
         }
         assert_eq!(OrderState::Pending.event_type(), "order.created");
         assert_eq!(OrderState::parse("PICKING"), None);
+    }
+
+    #[test]
+    fn the_first_id_at_a_time_sorts_before_every_later_order() {
+        let at = pos_shared::Timestamp::now();
+        let first = first_id_at(at);
+        let minted = uuid::Uuid::now_v7();
+        assert!(first <= minted);
+        let earlier = first_id_at(pos_shared::Timestamp::from_unix_millis(
+            at.unix_millis() - 1,
+        ));
+        assert!(earlier < first);
     }
 
     #[test]

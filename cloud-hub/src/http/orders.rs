@@ -11,7 +11,7 @@ use super::required_text;
 use super::AppState;
 use crate::auth::Hq;
 use crate::domain::orders::{
-    LineRequest, NewOrder, Order, OrderState, Placement, Refusal, STRATEGIES,
+    LineRequest, NewOrder, Order, OrderState, Performance, Placement, Refusal, STRATEGIES,
 };
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -38,6 +38,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_order))
         .routes(routes!(step_order))
         .routes(routes!(set_order_strategy))
+        .routes(routes!(store_performance))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -425,4 +426,58 @@ async fn set_order_strategy(
         .set_order_strategy(hq.tenant, &body.strategy)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct PerformanceParams {
+    /// The window's length in hours before `at`, 1 to 168 (24).
+    hours: Option<u32>,
+    /// The window's end (RFC 3339); now when absent.
+    at: Option<String>,
+}
+
+/// A store's orders over a window: placed, per hour, delivered, cancelled,
+/// still open and past their SLA.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/order-performance", tag = "orders", security(("hq" = [])),
+    params(("store_id" = StoreId, Path), PerformanceParams),
+    responses((status = 200, description = "OK", body = Performance), Refused, NotFound)
+)]
+async fn store_performance(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+    params: Result<Query<PerformanceParams>, QueryRejection>,
+) -> Result<Json<Performance>, ApiError> {
+    let Query(params) = params.map_err(super::query_error)?;
+    let hours = params.hours.unwrap_or(24);
+    if !(1..=168).contains(&hours) {
+        return Err(ApiError::invalid("hours", "hours is 1 to 168"));
+    }
+    let at = super::instant_param(params.at)?;
+    app.storage.store(hq.tenant, store).await?;
+    let from = Timestamp::from_unix_millis(at.unix_millis() - i64::from(hours) * 3_600_000);
+    let mut after = Some(crate::domain::orders::first_id_at(from));
+    let end = crate::domain::orders::first_id_at(Timestamp::from_unix_millis(at.unix_millis() + 1));
+    let mut window = Vec::new();
+    'pages: loop {
+        let page = app
+            .storage
+            .orders(hq.tenant, None, Some(store), after, 1000)
+            .await?;
+        let more = page.len() == 1000;
+        for order in page {
+            if order.id >= end {
+                break 'pages;
+            }
+            after = Some(order.id);
+            window.push(order);
+        }
+        if !more {
+            break;
+        }
+    }
+    Ok(Json(Performance::of(store, from, at, &window)))
 }

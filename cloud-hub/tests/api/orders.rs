@@ -726,6 +726,37 @@ async fn orders_past_their_sla_are_listed(backend: Backend) {
         .map(|o| o["id"].as_str().unwrap())
         .collect();
     assert_eq!(late, [ids[0].as_str()]);
+    let (s, perf) = hub
+        .get(
+            &format!("/v1/stores/{store}/order-performance?hours=2&at={later}"),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{perf}");
+    assert_eq!(perf["placed"], 3, "{perf}");
+    assert_eq!(perf["orders_per_hour"], 1.5, "{perf}");
+    assert_eq!(perf["delivered"], 1, "{perf}");
+    assert_eq!(perf["sla_breaches"], 1, "{perf}");
+    assert_eq!(perf["open"], 2, "{perf}");
+    let (s, b) = hub
+        .get(
+            &format!("/v1/stores/{store}/order-performance?hours=0"),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b["field"], "hours");
+    // Orders placed before the window are not counted.
+    let much_later = pos_shared::Timestamp::from_unix_millis(
+        pos_shared::Timestamp::now().unix_millis() + 2 * 3_600_000,
+    );
+    let (_, perf) = hub
+        .get(
+            &format!("/v1/stores/{store}/order-performance?hours=1&at={much_later}"),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(perf["placed"], 0, "{perf}");
     let (s, b) = hub
         .get("/v1/orders/sla-breaches?at=soon", &shop.api_key)
         .await;

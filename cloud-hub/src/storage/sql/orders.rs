@@ -460,7 +460,7 @@ macro_rules! sql_order_paths {
                 let mut tx = self.pool.begin().await?;
                 let ids: Vec<(Uuid,)> = sqlx::query_as(
                     "SELECT id FROM orders WHERE tenant_id = $1 AND ($2 IS NULL OR state = $2) \
-                     AND ($3 IS NULL OR store_id = $3) AND ($4 IS NULL OR id < $4) ORDER BY id DESC LIMIT $5",
+                     AND ($3 IS NULL OR store_id = $3) AND ($4 IS NULL OR id > $4) ORDER BY id LIMIT $5",
                 )
                 .bind(tenant.as_uuid())
                 .bind(state.map(|s| s.as_str()))

@@ -23,7 +23,7 @@ pub trait OrderStorage: Send + Sync {
         actor: &str,
         reason: Option<&str>,
     ) -> DbResult<Order>;
-    /// Orders by creation, newest first, optionally of one state and store,
+    /// Orders by creation, oldest first, optionally of one state and store,
     /// after the cursor (an order id).
     async fn orders(
         &self,
