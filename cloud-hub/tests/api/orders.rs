@@ -454,6 +454,10 @@ async fn bad_orders_are_refused_by_field(backend: Backend) {
         ),
         (json!({"channel": ""}), "channel"),
         (json!({"hold_minutes": 0}), "hold_minutes"),
+        (
+            json!({"lines": [{"variant_id": shop.variants[0].0, "qty": "0.5"}]}),
+            "lines",
+        ),
     ];
     for (patch, field) in cases {
         let mut body = good.clone();

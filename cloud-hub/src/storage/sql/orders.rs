@@ -294,8 +294,20 @@ macro_rules! sql_order_paths {
                 let now = now_ms();
                 let at = Timestamp::from_unix_millis(now);
                 let mut resolved = Vec::with_capacity(new.lines.len());
-                for line in &new.lines {
-                    resolved.push(Self::resolve_line(&mut tx, tenant, line).await?);
+                for (i, line) in new.lines.iter().enumerate() {
+                    let found = Self::resolve_line(&mut tx, tenant, line).await?;
+                    if let Some(found) = &found {
+                        // Whole pieces of a counted item, as every stock write.
+                        Self::check_unit(&mut tx, tenant, found.variant, found.qty, "lines")
+                            .await
+                            .map_err(|e| match e {
+                                DbError::InvalidField { field, detail } => {
+                                    DbError::InvalidField { field, detail: format!("lines[{i}].qty: {detail}") }
+                                }
+                                e => e,
+                            })?;
+                    }
+                    resolved.push(found);
                 }
                 let rows: Vec<StoreRow> = sqlx::query_as(&format!(
                     "SELECT {STORE_COLUMNS} FROM stores WHERE tenant_id = $1 AND kind = 'dark_store' AND lat IS NOT NULL ORDER BY code"
