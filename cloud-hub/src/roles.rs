@@ -69,6 +69,7 @@ impl Need {
 pub fn need_for(method: &Method, route: &str) -> Need {
     if route.starts_with("/v1/api-keys")
         || route.starts_with("/v1/users")
+        || route.starts_with("/v1/tenant/")
         || (route == "/v1/stores" && method == Method::POST)
     {
         Need::Owner
@@ -85,6 +86,7 @@ pub fn need_for(method: &Method, route: &str) -> Need {
         "/v1/reservations/",
         "/v1/staff/",
         "/v1/transfers/",
+        "/v1/orders",
     ]
     .iter()
     .any(|p| route.starts_with(p))

@@ -14,6 +14,7 @@ pub mod events;
 pub mod hours;
 pub mod ledger;
 pub mod orderability;
+pub mod orders;
 pub mod quarantine;
 pub mod reservations;
 pub mod stores;

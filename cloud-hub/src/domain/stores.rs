@@ -63,6 +63,62 @@ pub struct Store {
     /// When it takes orders; absent: at any hour its status is open.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours: Option<OpeningHours>,
+    /// Where it is and how it takes delivery orders; absent until HQ sets
+    /// it, and a store without it takes none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fulfilment: Option<Fulfilment>,
+}
+
+/// A (dark) store's delivery settings: its place, how far it delivers, how
+/// many orders it holds open at once and the minutes from confirmation an
+/// order should take.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fulfilment {
+    /// Latitude in degrees (WGS 84), -90 to 90.
+    pub lat: f64,
+    /// Longitude in degrees (WGS 84), -180 to 180.
+    pub lon: f64,
+    /// How far from the store it delivers, in metres (1 to 100 000).
+    pub delivery_radius_m: u32,
+    /// Orders it holds open at once (1 to 100 000).
+    pub order_capacity: u32,
+    /// Minutes from confirmation to delivery it aims for (1 to 1 440).
+    pub sla_minutes: u32,
+}
+
+impl Fulfilment {
+    pub const MAX_RADIUS_M: u32 = 100_000;
+    pub const MAX_CAPACITY: u32 = 100_000;
+    pub const MAX_SLA_MINUTES: u32 = 24 * 60;
+
+    /// The field at fault and why, if any.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if !self.lat.is_finite() || !(-90.0..=90.0).contains(&self.lat) {
+            return Err(("lat", format!("lat {} is not between -90 and 90", self.lat)));
+        }
+        if !self.lon.is_finite() || !(-180.0..=180.0).contains(&self.lon) {
+            return Err((
+                "lon",
+                format!("lon {} is not between -180 and 180", self.lon),
+            ));
+        }
+        let bounded = [
+            (
+                "delivery_radius_m",
+                self.delivery_radius_m,
+                Self::MAX_RADIUS_M,
+            ),
+            ("order_capacity", self.order_capacity, Self::MAX_CAPACITY),
+            ("sla_minutes", self.sla_minutes, Self::MAX_SLA_MINUTES),
+        ];
+        for (field, value, max) in bounded {
+            if value == 0 || value > max {
+                return Err((field, format!("{field} {value} is not between 1 and {max}")));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Store {

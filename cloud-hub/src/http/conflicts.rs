@@ -109,6 +109,15 @@ const RULES: &[UniqueRule] = &[
         field: "receipt_no",
         detail: "this terminal already recorded another bill under this receipt number",
     },
+    UniqueRule {
+        names: &[
+            "orders_tenant_id_idempotency_key_key",
+            "orders.tenant_id, orders.idempotency_key",
+            "idempotency_key reused",
+        ],
+        field: "idempotency_key",
+        detail: "this idempotency key was used for an order with another body",
+    },
 ];
 
 /// The field and the words for a broken rule, given its name as the backend

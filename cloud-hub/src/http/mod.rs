@@ -10,6 +10,7 @@ mod hq;
 mod keys;
 mod labels;
 mod openapi;
+mod orders;
 mod paging;
 mod prices;
 mod quarantine;
@@ -136,6 +137,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(events::router())
         .merge(prices::router())
         .merge(reservations::router())
+        .merge(orders::router())
         .merge(store_view::router())
         .merge(variants::router())
         .merge(labels::router())

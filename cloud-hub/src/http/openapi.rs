@@ -24,6 +24,7 @@ quantities are exact decimal strings; ids are UUIDv7. Every error is a problem J
         (name = "prices", description = "Base prices, dated price windows and the effective price"),
         (name = "stores", description = "Stores, their status, assortment, terminals and the one-call catalog view"),
         (name = "inventory", description = "The stock ledger, positions and reservations"),
+        (name = "orders", description = "Delivery orders with dark stores: placement, steps, SLA"),
         (name = "staff", description = "Cashiers and managers of a store"),
         (name = "sales", description = "What the tills sold, their shifts, audit and documents"),
         (name = "events", description = "Every change in the standard envelope, paged or live"),

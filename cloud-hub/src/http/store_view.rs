@@ -7,7 +7,7 @@ use super::{instant_param, query_error, required_text, AppState};
 use crate::auth::Hq;
 use crate::domain::hours::OpeningHours;
 use crate::domain::orderability::{CatalogView, StoreStatus};
-use crate::domain::stores::Store;
+use crate::domain::stores::{Fulfilment, Store};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
@@ -24,6 +24,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(set_status))
         .routes(routes!(set_hours, clear_hours))
+        .routes(routes!(set_fulfilment, clear_fulfilment))
         .routes(routes!(set_listed))
         .routes(routes!(set_block))
         .routes(routes!(catalog_view))
@@ -101,6 +102,47 @@ async fn clear_hours(
     PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Store>, ApiError> {
     Ok(Json(app.storage.set_hours(hq.tenant, store, None).await?))
+}
+
+/// Makes the store take delivery orders: where it is, how far it delivers,
+/// how many orders it holds open at once and its SLA target in minutes. Every
+/// field is required; a bad one is refused by name.
+#[utoipa::path(
+    put, path = "/v1/stores/{store_id}/fulfilment", tag = "stores", security(("hq" = [])),
+    params(("store_id" = StoreId, Path)),
+    request_body = Fulfilment,
+    responses((status = 200, description = "The store with its delivery settings", body = Store), Refused, NotFound)
+)]
+async fn set_fulfilment(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+    JsonBody(fulfilment): JsonBody<Fulfilment>,
+) -> Result<Json<Store>, ApiError> {
+    fulfilment
+        .validate()
+        .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
+    Ok(Json(
+        app.storage
+            .set_fulfilment(hq.tenant, store, Some(&fulfilment))
+            .await?,
+    ))
+}
+
+/// Removes the store's delivery settings: it takes no delivery orders.
+#[utoipa::path(
+    delete, path = "/v1/stores/{store_id}/fulfilment", tag = "stores", security(("hq" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "The store without delivery settings", body = Store), Refused, NotFound)
+)]
+async fn clear_fulfilment(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+) -> Result<Json<Store>, ApiError> {
+    Ok(Json(
+        app.storage.set_fulfilment(hq.tenant, store, None).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

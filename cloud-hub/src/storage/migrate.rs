@@ -52,6 +52,8 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(32, "hub-postgres/0032_quarantine.sql"),
     migration!(33, "hub-postgres/0033_tenant_currency_and_units.sql"),
     migration!(34, "hub-postgres/0034_in_store_barcodes.sql"),
+    migration!(35, "hub-postgres/0035_dark_store_fulfilment.sql"),
+    migration!(36, "hub-postgres/0036_orders.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -89,6 +91,8 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(32, "hub-sqlite/0032_quarantine.sql"),
     migration!(33, "hub-sqlite/0033_tenant_currency_and_units.sql"),
     migration!(34, "hub-sqlite/0034_in_store_barcodes.sql"),
+    migration!(35, "hub-sqlite/0035_dark_store_fulfilment.sql"),
+    migration!(36, "hub-sqlite/0036_orders.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

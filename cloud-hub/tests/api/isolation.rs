@@ -75,6 +75,41 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         )
         .await;
     created("bin", s, &bin);
+    let (s, dark) = hub
+        .post(
+            "/v1/stores",
+            key,
+            json!({"code": "DS-ISO", "name": "Dark", "kind": "dark_store"}),
+        )
+        .await;
+    created("dark store", s, &dark);
+    let dark = dark["id"].as_str().expect("an id").to_owned();
+    let (s, b) = hub
+        .put(
+            &format!("/v1/stores/{dark}/fulfilment"),
+            key,
+            json!({"lat": 12.97, "lon": 77.64, "delivery_radius_m": 5000, "order_capacity": 10, "sla_minutes": 20}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = hub
+        .post(
+            &format!("/v1/stores/{dark}/movements"),
+            key,
+            json!({"variant_id": tea, "delta": 5, "reason": "receipt"}),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    let (s, order) = hub
+        .post(
+            "/v1/orders",
+            key,
+            json!({"idempotency_key": "iso-1", "channel": "app",
+                   "customer": {"lat": 12.97, "lon": 77.64, "contact": "x"},
+                   "lines": [{"variant_id": tea, "qty": "1"}]}),
+        )
+        .await;
+    created("order", s, &order);
     let (s, user) = hub
         .post(
             "/v1/users",
@@ -91,6 +126,7 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         ("terminal_id", shop.terminal_id.clone()),
         ("transfer_id", text(&transfer["transfer_id"])),
         ("reservation_id", text(&reservation["reservation_id"])),
+        ("order_id", text(&order["id"])),
         ("staff_id", text(&staff["staff_id"])),
         ("category_id", text(&category["category_id"])),
         ("price_id", text(&price["price_id"])),

@@ -12,6 +12,7 @@ pub(super) mod events;
 pub(super) mod facts;
 pub(super) mod feed;
 pub(super) mod ledger;
+pub(super) mod orders;
 pub(super) mod prices;
 pub(super) mod quarantine;
 pub(super) mod reservations;
@@ -72,6 +73,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::catalog::sql_catalog_paths!($storage);
         $crate::storage::sql::prices::sql_price_paths!($storage);
         $crate::storage::sql::reservations::sql_reservation_paths!($storage);
+        $crate::storage::sql::orders::sql_order_paths!($storage);
         $crate::storage::sql::ledger::sql_ledger_paths!($storage);
         $crate::storage::sql::transfers::sql_transfer_paths!($storage);
         $crate::storage::sql::batches::sql_batch_paths!($storage);

@@ -43,8 +43,62 @@ macro_rules! sql_reservation_paths {
                 row.map(reservation_from_row).transpose()
             }
 
+            /// Inserts a held reservation checked by the caller (against
+            /// `before`, the item's state at the store), announced with any
+            /// orderability flip it makes.
+            async fn hold_in(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                new: &NewReservation,
+                before: Option<OrderState>,
+                now: i64,
+            ) -> DbResult<Reservation> {
+                sqlx::query(
+                    "INSERT INTO stock_reservations (id, tenant_id, store_id, variant_id, qty_milli, order_ref, state, expires_at_ms, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'held', $7, $8)",
+                )
+                .bind(new.reservation_id)
+                .bind(tenant.as_uuid())
+                .bind(new.store_id.as_uuid())
+                .bind(new.variant_id.as_uuid())
+                .bind(new.qty.milli())
+                .bind(&new.order_ref)
+                .bind(new.expires_at.unix_millis())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                let created = Self::reservation_in(tx, tenant, new.reservation_id)
+                    .await?
+                    .ok_or(DbError::NotFound("reservation"))?;
+                let event = $crate::domain::events::by_hub("inventory.stock.reserved", Some(new.store_id), serde_json::json!(created));
+                Self::emit_event(tx, tenant, event).await?;
+                let held = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_add(new.qty.milli()), ..s };
+                Self::emit_flip(tx, tenant, before, held, new.store_id, new.variant_id).await?;
+                Ok(created)
+            }
+
+            /// Releases a held reservation inside `tx`, announced with any
+            /// orderability flip; the reservation as released.
+            async fn release_in(tx: &mut Tx<'_>, tenant: TenantId, r: &Reservation, now: i64) -> DbResult<Reservation> {
+                let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now).await?;
+                sqlx::query("UPDATE stock_reservations SET state = 'released', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
+                    .bind(now)
+                    .bind(tenant.as_uuid())
+                    .bind(r.reservation_id)
+                    .execute(&mut **tx)
+                    .await?;
+                let settled = Self::reservation_in(tx, tenant, r.reservation_id)
+                    .await?
+                    .ok_or(DbError::NotFound("reservation"))?;
+                let event = $crate::domain::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(settled));
+                Self::emit_event(tx, tenant, event).await?;
+                let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
+                Self::emit_flip(tx, tenant, before, freed, r.store_id, r.variant_id).await?;
+                Ok(settled)
+            }
+
             /// On hand less what is held and not yet past its expiry, at `now`.
-            async fn available_in(
+            pub(crate) async fn available_in(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 store: StoreId,
@@ -121,27 +175,7 @@ macro_rules! sql_reservation_paths {
                         ),
                     });
                 }
-                sqlx::query(
-                    "INSERT INTO stock_reservations (id, tenant_id, store_id, variant_id, qty_milli, order_ref, state, expires_at_ms, created_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 'held', $7, $8)",
-                )
-                .bind(new.reservation_id)
-                .bind(tenant.as_uuid())
-                .bind(new.store_id.as_uuid())
-                .bind(new.variant_id.as_uuid())
-                .bind(new.qty.milli())
-                .bind(&new.order_ref)
-                .bind(new.expires_at.unix_millis())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let created = Self::reservation_in(&mut tx, tenant, new.reservation_id)
-                    .await?
-                    .ok_or(DbError::NotFound("reservation"))?;
-                let event = $crate::domain::events::by_hub("inventory.stock.reserved", Some(new.store_id), serde_json::json!(created));
-                Self::emit_event(&mut tx, tenant, event).await?;
-                let held = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_add(new.qty.milli()), ..s };
-                Self::emit_flip(&mut tx, tenant, before, held, new.store_id, new.variant_id).await?;
+                let created = Self::hold_in(&mut tx, tenant, new, before, now).await?;
                 tx.commit().await?;
                 self.feed_changed();
                 Ok(ReservationOutcome::Created(created))
@@ -260,6 +294,8 @@ macro_rules! sql_reservation_paths {
                         Self::emit_event(&mut tx, tenant, event).await?;
                         let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
                         Self::emit_flip(&mut tx, tenant, before, freed, r.store_id, r.variant_id).await?;
+                        // An order whose stock lapsed before picking is cancelled.
+                        Self::cancel_order_for_expiry(&mut tx, tenant, &r.order_ref, now).await?;
                         done += 1;
                     }
                     tx.commit().await?;

@@ -7,15 +7,21 @@ macro_rules! sql_store_paths {
     ($storage:ty) => {
         use $crate::domain::orderability::{CatalogItem, CatalogView, StoreStatus};
 
-        type StoreRow = (Uuid, String, String, String, String, Option<String>, String);
-        const STORE_COLUMNS: &str = "id, code, name, currency, status, hours, kind";
+        type StoreRow = (
+            Uuid, String, String, String, String, Option<String>, String,
+            Option<f64>, Option<f64>, Option<i64>, Option<i64>, Option<i64>,
+        );
+        const STORE_COLUMNS: &str =
+            "id, code, name, currency, status, hours, kind, lat, lon, delivery_radius_m, order_capacity, sla_minutes";
         type CatalogRow = (
             Uuid, String, String, String, i64, String, Option<i64>, Option<i64>, i64, i64, i64, i64, i64,
             Option<String>, Option<String>,
         );
 
         impl $storage {
-            pub(crate) fn store_from_row((id, code, name, currency, status, hours, kind): StoreRow) -> DbResult<Store> {
+            pub(crate) fn store_from_row(
+                (id, code, name, currency, status, hours, kind, lat, lon, radius, capacity, sla): StoreRow,
+            ) -> DbResult<Store> {
                 let status = StoreStatus::parse(&status)
                     .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
                 let kind = $crate::domain::stores::StoreKind::parse(&kind)
@@ -24,7 +30,22 @@ macro_rules! sql_store_paths {
                     .map(|h| serde_json::from_str(&h))
                     .transpose()
                     .map_err(|e| DbError::Corrupt(format!("store {id}: hours: {e}")))?;
-                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, kind, status, hours })
+                let fulfilment = match (lat, lon, radius, capacity, sla) {
+                    (Some(lat), Some(lon), Some(radius), Some(capacity), Some(sla)) => {
+                        let number = |field: &str, v: i64| {
+                            u32::try_from(v).map_err(|_| DbError::Corrupt(format!("store {id}: {field} {v}")))
+                        };
+                        Some($crate::domain::stores::Fulfilment {
+                            lat,
+                            lon,
+                            delivery_radius_m: number("delivery_radius_m", radius)?,
+                            order_capacity: number("order_capacity", capacity)?,
+                            sla_minutes: number("sla_minutes", sla)?,
+                        })
+                    }
+                    _ => None,
+                };
+                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, kind, status, hours, fulfilment })
             }
         }
 
@@ -124,6 +145,39 @@ macro_rules! sql_store_paths {
                     "store.hours.changed",
                     Some(store),
                     serde_json::json!({"store_id": store, "hours": hours}),
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                self.store(tenant, store).await
+            }
+
+            async fn set_fulfilment(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                fulfilment: Option<&$crate::domain::stores::Fulfilment>,
+            ) -> DbResult<Store> {
+                self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                sqlx::query(
+                    "UPDATE stores SET lat = $3, lon = $4, delivery_radius_m = $5, order_capacity = $6, sla_minutes = $7 \
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(fulfilment.map(|f| f.lat))
+                .bind(fulfilment.map(|f| f.lon))
+                .bind(fulfilment.map(|f| i64::from(f.delivery_radius_m)))
+                .bind(fulfilment.map(|f| i64::from(f.order_capacity)))
+                .bind(fulfilment.map(|f| i64::from(f.sla_minutes)))
+                .execute(&mut *tx)
+                .await?;
+                let event = $crate::domain::events::by_hub(
+                    "store.fulfilment.changed",
+                    Some(store),
+                    serde_json::json!({"store_id": store, "fulfilment": fulfilment}),
                 );
                 Self::emit_event(&mut tx, tenant, event).await?;
                 tx.commit().await?;

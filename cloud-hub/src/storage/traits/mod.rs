@@ -5,11 +5,13 @@
 
 mod access;
 mod catalog;
+mod orders;
 mod stock;
 mod sync;
 
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
 pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
+pub use orders::OrderStorage;
 pub use stock::{
     BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
 };
@@ -43,6 +45,7 @@ union_of! {
     LedgerStorage,
     TransferStorage,
     ReservationStorage,
+    OrderStorage,
     BatchStorage,
     BinStorage,
     FeedStorage,

@@ -37,6 +37,14 @@ pub trait StoreStorage: Send + Sync {
         store: StoreId,
         hours: Option<&OpeningHours>,
     ) -> DbResult<Store>;
+    /// Sets (or with `None` clears) a store's delivery settings
+    /// (`store.fulfilment.changed`).
+    async fn set_fulfilment(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        fulfilment: Option<&crate::domain::stores::Fulfilment>,
+    ) -> DbResult<Store>;
     /// Announces (once each) stores their opening hours opened or closed
     /// since the last look, as of `at`; how many.
     async fn announce_hours_flips(&self, at: Timestamp) -> DbResult<u64>;
