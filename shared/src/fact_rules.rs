@@ -76,7 +76,8 @@ impl Fact {
         match self {
             Fact::Sale(sale) => sale.movements(),
             Fact::Return(ret) => ret.movements(),
-            Fact::ShiftClosed(_) | Fact::Audit(_) => Vec::new(),
+            Fact::OrderPacked(packed) => packed.movements(),
+            Fact::ShiftClosed(_) | Fact::Audit(_) | Fact::OrderClaimed(_) => Vec::new(),
         }
     }
 }
@@ -100,6 +101,8 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::Return(f) => (f.return_id.as_uuid(), f.store_id, f.terminal_id),
         Fact::Audit(f) => (f.entry_id.as_uuid(), f.store_id, f.terminal_id),
         Fact::ShiftClosed(f) => (f.shift_id.as_uuid(), f.store_id, f.terminal_id),
+        Fact::OrderClaimed(f) => (f.claim_id, f.store_id, f.picker.terminal_id),
+        Fact::OrderPacked(f) => (f.pack_id, f.store_id, f.picker.terminal_id),
     };
     let kind = envelope.data.kind();
     if envelope.event_id != id {
@@ -115,6 +118,8 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::Return(ret) => ret.validate().map_err(|e| e.to_string()),
         Fact::Audit(entry) => entry.validate(),
         Fact::ShiftClosed(report) => report.validate_closed().map_err(|e| e.to_string()),
+        Fact::OrderClaimed(claim) => claim.picker.validate(),
+        Fact::OrderPacked(packed) => packed.validate(),
     }
 }
 

@@ -34,6 +34,7 @@ pub mod modifiers;
 pub mod money;
 #[cfg(feature = "openapi")]
 mod openapi;
+pub mod orders;
 pub mod pricing;
 pub mod problem;
 pub mod qty;

@@ -25,13 +25,18 @@ use uuid::Uuid;
 ///   brand, category, synonyms, alternate barcodes and quick keys on variants.
 /// - 4: variant tombstones in the feed (HQ deleted the item).
 /// - 5: movement reasons `transfer_out`, `transfer_in`, `damage` and `expiry`.
+/// - 6: delivery orders in a store's feed (`order_changed`); order claim and
+///   packed-order facts.
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
-pub const PROTOCOL_VERSION: u16 = 5;
+pub const PROTOCOL_VERSION: u16 = 6;
 
 /// The first version whose movements may carry transfer and write-off reasons.
 pub const TRANSFER_PROTOCOL: u16 = 5;
+
+/// The first version whose feed carries delivery orders for the store to pick.
+pub const ORDERS_PROTOCOL: u16 = 6;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
@@ -179,6 +184,7 @@ pub struct MovementRecord {
 
 /// A batch (lot) of an item: its code, and the day it expires.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Batch {
     /// The lot code on the pack, 1 to 40 characters.
@@ -281,6 +287,9 @@ pub enum ChangeBody {
     VariantDeleted {
         variant_id: VariantId,
     },
+    /// A delivery order for the store: assigned to it, or a later step
+    /// (protocol 6). Store-scoped.
+    OrderChanged(crate::orders::PickOrder),
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -353,6 +362,10 @@ pub enum Fact {
     Return(crate::returns::ReturnFact),
     /// A sensitive action at the till (void, approval, sign-in, …).
     Audit(crate::audit::AuditEntry),
+    /// A picker started on a delivery order (protocol 6).
+    OrderClaimed(crate::orders::OrderClaim),
+    /// A delivery order packed: what was picked, with batches (protocol 6).
+    OrderPacked(crate::orders::PackedOrder),
 }
 
 impl Fact {
@@ -363,6 +376,8 @@ impl Fact {
             Fact::ShiftClosed(_) => "shift close",
             Fact::Return(_) => "return",
             Fact::Audit(_) => "audit entry",
+            Fact::OrderClaimed(_) => "order claim",
+            Fact::OrderPacked(_) => "packed order",
         }
     }
 
@@ -372,6 +387,8 @@ impl Fact {
             Fact::ShiftClosed(_) => "pos.shift.closed",
             Fact::Return(_) => "pos.return.completed",
             Fact::Audit(_) => "pos.audit.recorded",
+            Fact::OrderClaimed(_) => "order.pick.claimed",
+            Fact::OrderPacked(_) => "order.pick.packed",
         }
     }
 }

@@ -108,6 +108,12 @@ pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
             s.occurred_at,
             json!(s),
         ),
+        ChangeBody::OrderChanged(o) => (
+            "store.dark_store.order_sent",
+            origin(),
+            now,
+            json!({ "order_id": o.order_id, "store_id": o.store_id, "state": o.state }),
+        ),
         ChangeBody::ReturnRecorded(r) => (
             "pos.return.recorded",
             terminal_or_hub(Some(r.terminal_id)),

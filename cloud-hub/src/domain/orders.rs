@@ -6,114 +6,7 @@
 use pos_shared::StoreId;
 use serde::{Deserialize, Serialize};
 
-/// Where an order stands. Each state has one successor; `cancelled` is
-/// reachable only before picking starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderState {
-    Pending,
-    Confirmed,
-    AssignedToStore,
-    Picking,
-    Packed,
-    AssignedToPartner,
-    PickedUp,
-    InTransit,
-    Delivered,
-    Closed,
-    Cancelled,
-}
-
-/// The forward path, in order.
-const PATH: [OrderState; 10] = [
-    OrderState::Pending,
-    OrderState::Confirmed,
-    OrderState::AssignedToStore,
-    OrderState::Picking,
-    OrderState::Packed,
-    OrderState::AssignedToPartner,
-    OrderState::PickedUp,
-    OrderState::InTransit,
-    OrderState::Delivered,
-    OrderState::Closed,
-];
-
-impl OrderState {
-    pub const ALL: [OrderState; 11] = [
-        OrderState::Pending,
-        OrderState::Confirmed,
-        OrderState::AssignedToStore,
-        OrderState::Picking,
-        OrderState::Packed,
-        OrderState::AssignedToPartner,
-        OrderState::PickedUp,
-        OrderState::InTransit,
-        OrderState::Delivered,
-        OrderState::Closed,
-        OrderState::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderState::Pending => "pending",
-            OrderState::Confirmed => "confirmed",
-            OrderState::AssignedToStore => "assigned_to_store",
-            OrderState::Picking => "picking",
-            OrderState::Packed => "packed",
-            OrderState::AssignedToPartner => "assigned_to_partner",
-            OrderState::PickedUp => "picked_up",
-            OrderState::InTransit => "in_transit",
-            OrderState::Delivered => "delivered",
-            OrderState::Closed => "closed",
-            OrderState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    /// The one state that may follow on the forward path, if any.
-    pub fn next(self) -> Option<OrderState> {
-        let at = PATH.iter().position(|s| *s == self)?;
-        PATH.get(at + 1).copied()
-    }
-
-    /// Whether the order may still be cancelled (nothing picked yet).
-    pub fn cancellable(self) -> bool {
-        matches!(
-            self,
-            OrderState::Pending | OrderState::Confirmed | OrderState::AssignedToStore
-        )
-    }
-
-    /// No step follows.
-    pub fn terminal(self) -> bool {
-        matches!(self, OrderState::Closed | OrderState::Cancelled)
-    }
-
-    /// Counts against its store's order capacity.
-    pub fn open(self) -> bool {
-        !self.terminal() && self != OrderState::Delivered
-    }
-
-    /// The domain event a step into this state is announced as.
-    pub fn event_type(self) -> &'static str {
-        match self {
-            OrderState::Pending => "order.created",
-            OrderState::Confirmed => "order.confirmed",
-            OrderState::AssignedToStore => "order.assigned_to_store",
-            OrderState::Picking => "order.picking",
-            OrderState::Packed => "order.packed",
-            OrderState::AssignedToPartner => "order.assigned_to_partner",
-            OrderState::PickedUp => "order.picked_up",
-            OrderState::InTransit => "order.in_transit",
-            OrderState::Delivered => "order.delivered",
-            OrderState::Closed => "order.closed",
-            OrderState::Cancelled => "order.cancelled",
-        }
-    }
-}
+pub use pos_shared::orders::{OrderState, FORWARD_PATH as PATH};
 
 /// A step the state machine refuses: where the order is and what was asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,6 +231,11 @@ pub struct OrderLine {
     #[schema(value_type = String)]
     pub qty: pos_shared::Qty,
     pub reservation_id: uuid::Uuid,
+    /// What the customer is charged per unit: the store's price for the
+    /// order's channel when it was placed (absent on orders placed before
+    /// orders were priced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<pos_shared::Money>,
 }
 
 /// One step an order took: from, to, who and when.
@@ -367,6 +265,14 @@ pub struct Order {
     /// From the store to the customer, in metres.
     pub distance_m: u64,
     pub lines: Vec<OrderLine>,
+    /// The lines at their prices, as placed.
+    pub total: pos_shared::Money,
+    /// What was picked, at order prices, once packed: the amount to charge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packed_total: Option<pos_shared::Money>,
+    /// The claim the hub heard of first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub picker: Option<pos_shared::orders::Picker>,
     pub created_at: pos_shared::Timestamp,
     /// When the SLA clock started.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -21,7 +21,8 @@ use axum::Json;
 use pos_shared::http::{parse_json, ApiError, JsonBody};
 use pos_shared::sync::{
     check_protocol, DeviceCredential, DocPurpose, EnrollRequest, Fact, FactOutcome, FactResult,
-    FeedPage, UploadAck, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER, TRANSFER_PROTOCOL,
+    FeedPage, UploadAck, ORDERS_PROTOCOL, PROTOCOL_HEADER, PROTOCOL_VERSION, SNAPSHOT_SEQ_HEADER,
+    TRANSFER_PROTOCOL,
 };
 use pos_shared::Envelope;
 use serde::Deserialize;
@@ -200,6 +201,10 @@ async fn feed(
 /// A feed page as a terminal speaking protocol `v` can read it: older
 /// terminals skip what they do not know, and their cursor still moves past it.
 fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
+    if v < ORDERS_PROTOCOL {
+        page.changes
+            .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::OrderChanged(_)));
+    }
     if v < TRANSFER_PROTOCOL {
         for change in &mut page.changes {
             if let pos_shared::sync::ChangeBody::StockMoved(m) = &mut change.body {

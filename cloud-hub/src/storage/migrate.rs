@@ -54,6 +54,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(34, "hub-postgres/0034_in_store_barcodes.sql"),
     migration!(35, "hub-postgres/0035_dark_store_fulfilment.sql"),
     migration!(36, "hub-postgres/0036_orders.sql"),
+    migration!(37, "hub-postgres/0037_order_picking.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -93,6 +94,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(34, "hub-sqlite/0034_in_store_barcodes.sql"),
     migration!(35, "hub-sqlite/0035_dark_store_fulfilment.sql"),
     migration!(36, "hub-sqlite/0036_orders.sql"),
+    migration!(37, "hub-sqlite/0037_order_picking.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

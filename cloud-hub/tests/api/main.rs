@@ -20,6 +20,7 @@ mod isolation;
 mod labels;
 mod numbers;
 mod openapi;
+mod order_picking;
 mod orders;
 mod outbox;
 mod prices;

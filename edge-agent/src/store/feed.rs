@@ -1,5 +1,5 @@
-//! The feed applier: the catalog, prices, stock, staff and the store's other
-//! tills' sales reach the replica only through here, one feed page per
+//! The feed applier: the catalog, prices, stock, staff, the store's other
+//! tills' sales and its delivery orders reach the replica only through here, one feed page per
 //! transaction.
 
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
@@ -65,6 +65,11 @@ pub fn apply_feed_page(
             ChangeBody::StaffUpserted(s) => super::staff::upsert(&tx, s)?,
             ChangeBody::SaleRecorded(s) => super::returns::remember_store_sale(&tx, s)?,
             ChangeBody::ReturnRecorded(r) => super::returns::remember_store_return(&tx, r)?,
+            ChangeBody::OrderChanged(o) if o.store_id != store => {
+                tracing::warn!(seq = change.seq, order = %o.order_id, "feed carried another store's order; skipped");
+                continue;
+            }
+            ChangeBody::OrderChanged(o) => super::orders::upsert_from_feed(&tx, o, change.seq)?,
             ChangeBody::DocumentChanged { purpose } => {
                 if !documents.contains(purpose) {
                     documents.push(*purpose);

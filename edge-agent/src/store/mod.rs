@@ -17,7 +17,9 @@ pub mod feed;
 pub mod held_bills;
 pub mod item_state;
 pub mod labels;
+pub mod orders;
 pub mod outbox;
+pub mod pick_progress;
 pub mod pricing;
 pub mod print_jobs;
 pub mod returns;
@@ -76,6 +78,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0015_variant_unit.sql"),
     include_str!("../../../migrations/edge/0016_print_queue.sql"),
     include_str!("../../../migrations/edge/0017_label_jobs.sql"),
+    include_str!("../../../migrations/edge/0018_store_orders.sql"),
 ];
 
 #[derive(Clone)]

@@ -273,19 +273,12 @@ pub fn write_off(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
     };
     let envelope: Envelope<Fact> = serde_json::from_str(&envelope)
         .map_err(|e| StoreError::Corrupt(format!("outbox fact {event_id}: {e}")))?;
-    let movements: Vec<String> = match &envelope.data {
-        Fact::Sale(sale) => sale
-            .lines
-            .iter()
-            .map(|l| l.movement_id.to_string())
-            .collect(),
-        Fact::Return(ret) => ret
-            .lines
-            .iter()
-            .map(|l| l.movement_id.to_string())
-            .collect(),
-        Fact::ShiftClosed(_) | Fact::Audit(_) => Vec::new(),
-    };
+    let movements: Vec<String> = envelope
+        .data
+        .movements()
+        .iter()
+        .map(|m| m.movement_id.to_string())
+        .collect();
     for id in movements {
         let removed: Option<(String, i64)> = tx
             .query_row(

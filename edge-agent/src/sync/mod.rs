@@ -33,10 +33,11 @@ const FEED_PAGE: u32 = 500;
 /// hears HQ's decisions).
 const QUARANTINE_REPORT: Duration = Duration::from_secs(10);
 /// The documents this terminal keeps; the others join as their features do.
-const SYNCED_DOCUMENTS: [DocPurpose; 3] = [
+const SYNCED_DOCUMENTS: [DocPurpose; 4] = [
     DocPurpose::ItemState,
     DocPurpose::HeldBills,
     DocPurpose::CustomerProfiles,
+    DocPurpose::PickProgress,
 ];
 /// A safety net for announcements missed while offline.
 const DOCUMENT_RESYNC: Duration = Duration::from_secs(30);

@@ -138,11 +138,12 @@ macro_rules! sql_event_paths {
                 let pattern = query
                     .type_prefix
                     .as_ref()
-                    .map(|p| format!("{}%", p.replace(['%', '_'], "")));
+                    // `_` is in event names (`claim_lost`): matched literally.
+                    .map(|p| format!("{}%", p.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
                 let rows: Vec<EventRow> = sqlx::query_as(
                     "SELECT seq, event_id, event_type, source, store_id, occurred_at_ms, trace_id, schema_version, data \
                      FROM hub_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $6 \
-                     AND ($3 IS NULL OR store_id IS NULL OR store_id = $3) AND ($4 IS NULL OR event_type LIKE $4) \
+                     AND ($3 IS NULL OR store_id IS NULL OR store_id = $3) AND ($4 IS NULL OR event_type LIKE $4 ESCAPE '\\') \
                      ORDER BY seq LIMIT $5",
                 )
                 .bind(tenant.as_uuid())

@@ -33,6 +33,7 @@ pub(crate) fn fact_table(fact: &Fact) -> &'static str {
         Fact::Return(_) => "returns",
         Fact::ShiftClosed(_) => "shift_closes",
         Fact::Audit(_) => "audit_log",
+        Fact::OrderClaimed(_) | Fact::OrderPacked(_) => "order_facts",
     }
 }
 
@@ -56,7 +57,8 @@ pub(crate) fn commit_chunks<T>(facts: &[(Envelope<Fact>, T)]) -> Vec<&[(Envelope
             1 + match &envelope.data {
                 Fact::Sale(sale) => sale.lines.len(),
                 Fact::Return(ret) => ret.lines.len(),
-                Fact::ShiftClosed(_) | Fact::Audit(_) => 0,
+                Fact::OrderPacked(packed) => packed.lines.iter().map(|l| l.picks.len()).sum(),
+                Fact::ShiftClosed(_) | Fact::Audit(_) | Fact::OrderClaimed(_) => 0,
             }
         },
         FACTS_WORK_PER_COMMIT,
@@ -102,6 +104,8 @@ macro_rules! sql_fact_paths {
                         Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
                         Fact::Return(ret) => Self::insert_return(&mut savepoint, device, ret, raw).await?,
                         Fact::Audit(entry) => Self::insert_audit(&mut savepoint, device, entry, raw).await?,
+                        Fact::OrderClaimed(claim) => Self::insert_order_claim(&mut savepoint, device, claim, raw).await?,
+                        Fact::OrderPacked(packed) => Self::insert_order_pack(&mut savepoint, device, packed, raw).await?,
                     };
                     let outcome = match outcome {
                         FactStored::Duplicate => Self::duplicate_or_conflict(&mut savepoint, device, envelope).await?,

@@ -12,6 +12,7 @@ pub(super) mod events;
 pub(super) mod facts;
 pub(super) mod feed;
 pub(super) mod ledger;
+pub(super) mod order_facts;
 pub(super) mod orders;
 pub(super) mod prices;
 pub(super) mod quarantine;
@@ -83,6 +84,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::feed::sql_feed_paths!($storage, $snapshot_isolation);
         $crate::storage::sql::documents::sql_document_paths!($storage);
         $crate::storage::sql::facts::sql_fact_paths!($storage);
+        $crate::storage::sql::order_facts::sql_order_fact_paths!($storage);
         $crate::storage::sql::quarantine::sql_quarantine_paths!($storage);
     };
 }

@@ -9,12 +9,13 @@ macro_rules! sql_order_paths {
         use $crate::domain::orders as orders;
 
         type OrderRow = (
-            Uuid, Uuid, String, String, String, String, f64, f64, String, String, i64, i64, Option<i64>,
-            Option<String>, Option<i64>,
+            (Uuid, Uuid, String, String, String, String, f64, f64, String, String, i64, i64, Option<i64>,
+            Option<String>, Option<i64>),
+            (i64, String, Option<i64>, Option<String>),
         );
         const ORDER_COLUMNS: &str = "o.id, o.store_id, o.idempotency_key, o.channel, o.state, o.contact, \
              o.customer_lat, o.customer_lon, o.lines, o.request_hash, o.distance_m, o.created_at_ms, \
-             o.confirmed_at_ms, o.cancel_reason, s.sla_minutes";
+             o.confirmed_at_ms, o.cancel_reason, s.sla_minutes, o.total_minor, o.currency, o.packed_total_minor, o.picker";
         const ORDER_FROM: &str = "orders o JOIN stores s ON s.tenant_id = o.tenant_id AND s.id = o.store_id";
 
         /// Orders that have not reached delivery count against capacity.
@@ -30,7 +31,7 @@ macro_rules! sql_order_paths {
 
         impl $storage {
             async fn order_in(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid) -> DbResult<Option<orders::Order>> {
-                let row: Option<OrderRow> = sqlx::query_as(&format!(
+                let row = sqlx::query(&format!(
                     "SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE o.tenant_id = $1 AND o.id = $2"
                 ))
                 .bind(tenant.as_uuid())
@@ -38,6 +39,15 @@ macro_rules! sql_order_paths {
                 .fetch_optional(&mut **tx)
                 .await?;
                 let Some(row) = row else { return Ok(None) };
+                let row: OrderRow = {
+                    use sqlx::Row;
+                    (
+                        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?, row.try_get(4)?, row.try_get(5)?,
+                         row.try_get(6)?, row.try_get(7)?, row.try_get(8)?, row.try_get(9)?, row.try_get(10)?, row.try_get(11)?,
+                         row.try_get(12)?, row.try_get(13)?, row.try_get(14)?),
+                        (row.try_get(15)?, row.try_get(16)?, row.try_get(17)?, row.try_get(18)?),
+                    )
+                };
                 let steps: Vec<(Option<String>, String, String, i64, Option<String>)> = sqlx::query_as(
                     "SELECT from_state, to_state, actor, at_ms, reason FROM order_transitions WHERE order_id = $1 ORDER BY seq",
                 )
@@ -48,7 +58,8 @@ macro_rules! sql_order_paths {
             }
 
             fn order_from_row(
-                (id, store, key, channel, state, contact, lat, lon, lines, _hash, distance, created, confirmed, cancel_reason, sla): OrderRow,
+                ((id, store, key, channel, state, contact, lat, lon, lines, _hash, distance, created, confirmed, cancel_reason, sla),
+                 (total, currency, packed_total, picker)): OrderRow,
                 steps: Vec<(Option<String>, String, String, i64, Option<String>)>,
             ) -> DbResult<orders::Order> {
                 let parse = |s: &str| {
@@ -70,9 +81,18 @@ macro_rules! sql_order_paths {
                 let due_at = confirmed
                     .zip(sla)
                     .map(|(c, m)| Timestamp::from_unix_millis(c.saturating_add(m.saturating_mul(60_000))));
+                let currency = pos_shared::Currency::parse(&currency)
+                    .map_err(|e| DbError::Corrupt(format!("order {id}: currency: {e}")))?;
+                let picker = picker
+                    .map(|p| serde_json::from_str(&p))
+                    .transpose()
+                    .map_err(|e| DbError::Corrupt(format!("order {id}: picker: {e}")))?;
                 Ok(orders::Order {
                     id,
                     store_id: StoreId::from_uuid(store),
+                    total: Money::new(total, currency),
+                    packed_total: packed_total.map(|m| Money::new(m, currency)),
+                    picker,
                     state: parse(&state)?,
                     channel,
                     idempotency_key: key,
@@ -123,6 +143,156 @@ macro_rules! sql_order_paths {
                 Ok(())
             }
 
+            /// The pick list the store works from: made once, when the order
+            /// first reaches the store, and kept, so the substitutes and
+            /// prices a picker was offered are the ones the pack is checked
+            /// against.
+            async fn pick_lines_in(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                order: &orders::Order,
+                now: i64,
+            ) -> DbResult<Vec<pos_shared::orders::PickLine>> {
+                use pos_shared::orders::{BatchStock, PickLine, SubstituteOffer};
+                let (stored,): (Option<String>,) = sqlx::query_as("SELECT pick_lines FROM orders WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(order.id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                if let Some(stored) = stored {
+                    return serde_json::from_str(&stored)
+                        .map_err(|e| DbError::Corrupt(format!("order {}: pick_lines: {e}", order.id)));
+                }
+                let at = Timestamp::from_unix_millis(now);
+                let mut lines = Vec::with_capacity(order.lines.len());
+                for (index, line) in order.lines.iter().enumerate() {
+                    let (name, category, brand): (String, Option<Uuid>, Option<Uuid>) = sqlx::query_as(
+                        "SELECT name, category_id, brand_id FROM variants WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(line.variant_id.as_uuid())
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    let unit_price = match line.unit_price {
+                        Some(price) => price,
+                        None => Self::effective_price_in(tx, tenant, order.store_id, line.variant_id, &order.channel, at)
+                            .await?
+                            .map_or(order.total, |p| p.price),
+                    };
+                    let place: Option<(String, String)> = sqlx::query_as(
+                        "SELECT b.code, b.zone FROM bin_slots s JOIN store_bins b ON b.tenant_id = s.tenant_id \
+                         AND b.store_id = s.store_id AND b.code = s.bin_code \
+                         WHERE s.tenant_id = $1 AND s.store_id = $2 AND s.variant_id = $3",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(order.store_id.as_uuid())
+                    .bind(line.variant_id.as_uuid())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    let batches: Vec<(String, String, i64)> = sqlx::query_as(
+                        "SELECT code, expires_on, on_hand_milli FROM stock_batches WHERE tenant_id = $1 AND store_id = $2 \
+                         AND variant_id = $3 AND on_hand_milli > 0 ORDER BY expires_on, code LIMIT 20",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(order.store_id.as_uuid())
+                    .bind(line.variant_id.as_uuid())
+                    .fetch_all(&mut **tx)
+                    .await?;
+                    let resolved = ResolvedLine { variant: line.variant_id, qty: line.qty, category, brand };
+                    let mut substitutes = Vec::new();
+                    for other in Self::substitutes(tx, tenant, order.store_id, &resolved, now).await? {
+                        let (other_name,): (String,) = sqlx::query_as("SELECT name FROM variants WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant.as_uuid())
+                            .bind(other.as_uuid())
+                            .fetch_one(&mut **tx)
+                            .await?;
+                        let Some(price) = Self::effective_price_in(tx, tenant, order.store_id, other, &order.channel, at).await? else {
+                            continue;
+                        };
+                        // Never more than the customer was promised for the line.
+                        let unit_price = if price.price.minor() < unit_price.minor() { price.price } else { unit_price };
+                        substitutes.push(SubstituteOffer { variant_id: other, name: other_name, unit_price });
+                    }
+                    lines.push(PickLine {
+                        line: u32::try_from(index).unwrap_or(u32::MAX),
+                        variant_id: line.variant_id,
+                        name,
+                        qty: line.qty,
+                        unit_price,
+                        bin: place.as_ref().map(|p| p.0.clone()),
+                        zone: place.map(|p| p.1),
+                        batches: batches
+                            .into_iter()
+                            .map(|(code, expires_on, on_hand)| BatchStock {
+                                batch: pos_shared::sync::Batch { code, expires_on },
+                                on_hand: Qty::from_milli(on_hand),
+                            })
+                            .collect(),
+                        substitutes,
+                    });
+                }
+                let json = serde_json::to_string(&lines).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                sqlx::query("UPDATE orders SET pick_lines = $3 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(order.id)
+                    .bind(json)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(lines)
+            }
+
+            /// The order as its store's devices see it, now.
+            pub(crate) async fn pick_order_in(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                order: &orders::Order,
+                now: i64,
+            ) -> DbResult<pos_shared::orders::PickOrder> {
+                Ok(pos_shared::orders::PickOrder {
+                    order_id: order.id,
+                    store_id: order.store_id,
+                    state: order.state,
+                    channel: order.channel.clone(),
+                    placed_at: order.created_at,
+                    due_at: order.due_at,
+                    picker: order.picker.clone(),
+                    lines: Self::pick_lines_in(tx, tenant, order, now).await?,
+                    total: order.total,
+                })
+            }
+
+            /// Tells the order's store, through its feed, where the order
+            /// stands: from its assignment on (a cancelled order the store
+            /// never had is not news to it).
+            pub(crate) async fn publish_order(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid, now: i64) -> DbResult<()> {
+                let order = Self::order_in(tx, tenant, id).await?.ok_or(DbError::NotFound("order"))?;
+                let reached_store = order.transitions.iter().any(|t| t.to == orders::OrderState::AssignedToStore);
+                if !reached_store {
+                    return Ok(());
+                }
+                let pick = Self::pick_order_in(tx, tenant, &order, now).await?;
+                Self::append_change(tx, tenant, Some(order.store_id), &ChangeBody::OrderChanged(pick)).await
+            }
+
+            /// Once the store has an order, its stock stays held until the
+            /// store packs it (or HQ cancels it): a picker working offline must
+            /// not find the goods promised to someone else.
+            async fn hold_for_store(tx: &mut Tx<'_>, tenant: TenantId, order: &orders::Order, now: i64) -> DbResult<()> {
+                const STORE_HOLD_MS: i64 = 7 * 24 * 3_600_000;
+                for line in &order.lines {
+                    sqlx::query(
+                        "UPDATE stock_reservations SET expires_at_ms = $3 WHERE tenant_id = $1 AND id = $2 \
+                         AND state = 'held' AND expires_at_ms < $3",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(line.reservation_id)
+                    .bind(now.saturating_add(STORE_HOLD_MS))
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
             /// Moves the order inside `tx`, releasing its held stock when it is
             /// cancelled.
             async fn step_in(
@@ -157,7 +327,11 @@ macro_rules! sql_order_paths {
                         }
                     }
                 }
-                Self::record_step(tx, tenant, order, to, actor, reason, now).await
+                if to == orders::OrderState::AssignedToStore {
+                    Self::hold_for_store(tx, tenant, order, now).await?;
+                }
+                Self::record_step(tx, tenant, order, to, actor, reason, now).await?;
+                Self::publish_order(tx, tenant, order.id, now).await
             }
 
             /// Cancels the order a lapsed reservation held stock for, if it
@@ -352,7 +526,7 @@ macro_rules! sql_order_paths {
                         cover,
                     });
                 }
-                let (strategy_name,): (String,) = sqlx::query_as("SELECT order_strategy FROM tenants WHERE id = $1")
+                let (strategy_name, currency): (String, String) = sqlx::query_as("SELECT order_strategy, currency FROM tenants WHERE id = $1")
                     .bind(tenant.as_uuid())
                     .fetch_one(&mut *tx)
                     .await?;
@@ -405,13 +579,29 @@ macro_rules! sql_order_paths {
                         });
                     }
                     let held = Self::hold_in(&mut tx, tenant, &hold, before, now).await?;
-                    lines.push(orders::OrderLine { variant_id: line.variant, qty: line.qty, reservation_id: held.reservation_id });
+                    let price = Self::effective_price_in(&mut tx, tenant, chosen, line.variant, &new.channel, at)
+                        .await?
+                        .ok_or(DbError::NotFound("variant"))?;
+                    lines.push(orders::OrderLine {
+                        variant_id: line.variant,
+                        qty: line.qty,
+                        reservation_id: held.reservation_id,
+                        unit_price: Some(price.price),
+                    });
+                }
+                let currency = pos_shared::Currency::parse(&currency).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                let mut total = Money::zero(currency);
+                for line in &lines {
+                    let amount = line.unit_price.unwrap_or(Money::zero(currency)).times(line.qty);
+                    total = amount
+                        .and_then(|a| total.checked_add(a))
+                        .map_err(|e| DbError::InvalidField { field: "lines", detail: format!("the order's total: {e}") })?;
                 }
                 let lines_json = serde_json::to_string(&lines).map_err(|e| DbError::Corrupt(e.to_string()))?;
                 sqlx::query(
                     "INSERT INTO orders (id, tenant_id, store_id, idempotency_key, request_hash, channel, state, customer_lat, \
-                     customer_lon, contact, lines, distance_m, created_at_ms, updated_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $12, $12)",
+                     customer_lon, contact, lines, distance_m, created_at_ms, updated_at_ms, total_minor, currency) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $12, $12, $13, $14)",
                 )
                 .bind(id)
                 .bind(tenant.as_uuid())
@@ -425,6 +615,8 @@ macro_rules! sql_order_paths {
                 .bind(lines_json)
                 .bind(distance.round() as i64)
                 .bind(now)
+                .bind(total.minor())
+                .bind(currency.as_str())
                 .execute(&mut *tx)
                 .await?;
                 let order = Self::order_in(&mut tx, tenant, id).await?.ok_or(DbError::NotFound("order"))?;

@@ -30,6 +30,54 @@ macro_rules! sql_price_paths {
         }
 
         impl $storage {
+            /// The store's own open window, else the chain's, else the base
+            /// price: one statement, the base price joined in.
+            pub(crate) async fn effective_price_in(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+                channel: &str,
+                at: Timestamp,
+            ) -> DbResult<Option<EffectivePrice>> {
+                let row: Option<(i64, String, Option<Uuid>, Option<i64>, Option<Uuid>, Option<i64>)> = sqlx::query_as(
+                    "SELECT v.price_minor, v.currency, w.id, w.price_minor, w.store_id, w.mrp_minor \
+                     FROM variants v JOIN stores s ON s.tenant_id = v.tenant_id AND s.id = $3 \
+                     LEFT JOIN price_windows w ON w.id = ( \
+                       SELECT p.id FROM price_windows p WHERE p.tenant_id = v.tenant_id AND p.variant_id = v.id AND p.channel = $4 \
+                       AND (p.store_id = s.id OR p.store_id IS NULL) AND p.effective_from_ms <= $5 \
+                       AND (p.effective_to_ms IS NULL OR p.effective_to_ms > $5) \
+                       ORDER BY CASE WHEN p.store_id IS NULL THEN 1 ELSE 0 END, p.effective_from_ms DESC LIMIT 1) \
+                     WHERE v.tenant_id = $1 AND v.id = $2 AND v.deleted_at_ms IS NULL",
+                )
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(channel)
+                .bind(at.unix_millis())
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some((base, currency, window, price, window_store, mrp)) = row else {
+                    return Ok(None);
+                };
+                let currency = pos_shared::Currency::parse(&currency).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                let (price, source) = match (window, price) {
+                    (Some(_), Some(p)) if window_store.is_some() => (p, PriceSource::StoreWindow),
+                    (Some(_), Some(p)) => (p, PriceSource::ChainWindow),
+                    _ => (base, PriceSource::Base),
+                };
+                Ok(Some(EffectivePrice {
+                    variant_id: variant,
+                    store_id: store,
+                    channel: channel.to_owned(),
+                    at,
+                    price: Money::new(price, currency),
+                    mrp: mrp.map(|m| Money::new(m, currency)),
+                    source,
+                    price_id: window.map(PriceId::from_uuid),
+                }))
+            }
+
             /// The base price write inside `tx`: the variant as it is after,
             /// and whether the price changed (the same price again is no
             /// change: no version, nothing for tills, nothing written).
@@ -259,8 +307,6 @@ macro_rules! sql_price_paths {
                 rows.into_iter().map(price_from_row).collect()
             }
 
-            /// The store's own open window, else the chain's, else the base
-            /// price: one statement, the base price joined in.
             async fn effective_price(
                 &self,
                 tenant: TenantId,
@@ -269,43 +315,16 @@ macro_rules! sql_price_paths {
                 channel: &str,
                 at: Timestamp,
             ) -> DbResult<EffectivePrice> {
-                let row: Option<(i64, String, Option<Uuid>, Option<i64>, Option<Uuid>, Option<i64>)> = sqlx::query_as(
-                    "SELECT v.price_minor, v.currency, w.id, w.price_minor, w.store_id, w.mrp_minor \
-                     FROM variants v JOIN stores s ON s.tenant_id = v.tenant_id AND s.id = $3 \
-                     LEFT JOIN price_windows w ON w.id = ( \
-                       SELECT p.id FROM price_windows p WHERE p.tenant_id = v.tenant_id AND p.variant_id = v.id AND p.channel = $4 \
-                       AND (p.store_id = s.id OR p.store_id IS NULL) AND p.effective_from_ms <= $5 \
-                       AND (p.effective_to_ms IS NULL OR p.effective_to_ms > $5) \
-                       ORDER BY CASE WHEN p.store_id IS NULL THEN 1 ELSE 0 END, p.effective_from_ms DESC LIMIT 1) \
-                     WHERE v.tenant_id = $1 AND v.id = $2 AND v.deleted_at_ms IS NULL",
-                )
-                .bind(tenant.as_uuid())
-                .bind(variant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(channel)
-                .bind(at.unix_millis())
-                .fetch_optional(&self.pool)
-                .await?;
-                let Some((base, currency, window, price, window_store, mrp)) = row else {
-                    self.store(tenant, store).await?;
-                    return Err(DbError::NotFound("variant"));
-                };
-                let currency = pos_shared::Currency::parse(&currency).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                let (price, source) = match (window, price) {
-                    (Some(_), Some(p)) if window_store.is_some() => (p, PriceSource::StoreWindow),
-                    (Some(_), Some(p)) => (p, PriceSource::ChainWindow),
-                    _ => (base, PriceSource::Base),
-                };
-                Ok(EffectivePrice {
-                    variant_id: variant,
-                    store_id: store,
-                    channel: channel.to_owned(),
-                    at,
-                    price: Money::new(price, currency),
-                    mrp: mrp.map(|m| Money::new(m, currency)),
-                    source,
-                    price_id: window.map(PriceId::from_uuid),
-                })
+                let mut tx = self.pool.begin().await?;
+                let found = Self::effective_price_in(&mut tx, tenant, store, variant, channel, at).await?;
+                tx.commit().await?;
+                match found {
+                    Some(price) => Ok(price),
+                    None => {
+                        self.store(tenant, store).await?;
+                        Err(DbError::NotFound("variant"))
+                    }
+                }
             }
         }
 
