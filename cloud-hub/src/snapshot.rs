@@ -55,6 +55,11 @@ pub fn encode(snapshot: &StoreSnapshot, protocol_version: u16) -> std::io::Resul
         staff: snapshot.staff.len() as u64,
         categories: snapshot.categories.len() as u64,
         prices: snapshot.prices.len() as u64,
+        orders: if protocol_version >= pos_shared::sync::ORDERS_PROTOCOL {
+            snapshot.orders.len() as u64
+        } else {
+            0
+        },
     };
     write_line(&mut gz, &header)?;
     for v in &snapshot.variants {
@@ -69,6 +74,11 @@ pub fn encode(snapshot: &StoreSnapshot, protocol_version: u16) -> std::io::Resul
     }
     for member in &snapshot.staff {
         write_line(&mut gz, &SnapshotRecord::Staff(member.clone()))?;
+    }
+    if protocol_version >= pos_shared::sync::ORDERS_PROTOCOL {
+        for order in &snapshot.orders {
+            write_line(&mut gz, &SnapshotRecord::Order(order.clone()))?;
+        }
     }
     for (variant_id, on_hand) in &snapshot.positions {
         let record = SnapshotRecord::Position {

@@ -27,6 +27,7 @@ pub mod access;
 pub mod catalog;
 pub mod error;
 pub mod events;
+pub mod orders;
 pub mod stores;
 
 pub use error::{HqError, HqResult, Refusal};

@@ -351,6 +351,26 @@ impl PickLine {
         }
     }
 
+    /// The least of the ordered item that fills the line: all of it, or for
+    /// a weighed item nine tenths (a loose item is rarely the exact weight).
+    pub fn enough(&self, weighed: bool) -> Qty {
+        if weighed {
+            Qty::from_milli(self.qty.milli() - self.qty.milli() / 10)
+        } else {
+            self.qty
+        }
+    }
+
+    /// Whether `picks` leave the line short of its own item.
+    pub fn short_in(&self, picks: &[Pick], weighed: bool) -> bool {
+        let own: i64 = picks
+            .iter()
+            .filter(|p| p.variant_id == self.variant_id)
+            .map(|p| p.qty.milli())
+            .sum();
+        own < self.enough(weighed).milli()
+    }
+
     /// The price a pick of `variant` is charged at on this line, if it may
     /// be packed here at all.
     pub fn price_of(&self, variant: VariantId) -> Option<Money> {

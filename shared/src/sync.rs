@@ -328,6 +328,9 @@ pub struct SnapshotHeader {
     pub categories: u64,
     #[serde(default)]
     pub prices: u64,
+    /// Delivery orders the store is picking (protocol 6).
+    #[serde(default)]
+    pub orders: u64,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -345,6 +348,9 @@ pub enum SnapshotRecord {
     Category(crate::catalog::CategoryRecord),
     /// A price window that holds now or later (chain-wide or this store's).
     Price(crate::pricing::PriceWindow),
+    /// A delivery order assigned to the store and not yet packed
+    /// (protocol 6).
+    Order(crate::orders::PickOrder),
 }
 
 /// The header naming the feed sequence a snapshot was taken at.

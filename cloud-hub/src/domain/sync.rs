@@ -38,6 +38,8 @@ pub struct StoreSnapshot {
     /// Till-channel price windows, chain-wide and the store's, that hold now
     /// or later.
     pub prices: Vec<PriceWindow>,
+    /// Delivery orders the store is picking, as its feed would carry them.
+    pub orders: Vec<pos_shared::orders::PickOrder>,
 }
 
 /// What became of an uploaded fact.

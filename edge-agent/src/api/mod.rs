@@ -13,6 +13,7 @@ mod held_bills;
 mod item_state;
 mod labels;
 mod loopback_guard;
+mod picking;
 mod printing;
 mod returns;
 mod sales;
@@ -55,6 +56,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(status::routes())
         .merge(devices::routes())
         .merge(item_state::routes())
+        .merge(picking::routes())
         .merge(printing::routes())
         .merge(labels::routes())
         .merge(shifts::routes())
@@ -129,6 +131,20 @@ impl From<TillError> for ApiError {
                 ApiError::new(StatusCode::FORBIDDEN, "staff_inactive", detail)
             }
             TillError::Invalid { field, detail } => ApiError::invalid(field, detail),
+            TillError::PickRefused {
+                kind, confirmable, ..
+            } => ApiError::new(
+                if confirmable {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                },
+                kind,
+                detail,
+            )
+            .with_field("code"),
+            TillError::PickConflict { kind, .. } => ApiError::conflict(kind, detail),
+            TillError::NotFound(_) => ApiError::not_found("not_found", detail),
             TillError::Internal(e) => ApiError::internal(e),
         }
     }

@@ -129,6 +129,12 @@ impl Scans {
         }
     }
 
+    /// Decodes a frame from `source` without sending it to anyone: a scan
+    /// a handler consumes itself (a picker's, onto an order).
+    pub fn read(&self, source: &str, raw: &[u8]) -> Result<ScanEvent, ScanError> {
+        decode(source, raw, &self.reading)
+    }
+
     /// Decodes a frame from `source` and sends it to every listener.
     pub fn publish(&self, source: &str, raw: &[u8]) -> Result<ScanEvent, ScanError> {
         let event = decode(source, raw, &self.reading)?;

@@ -8,6 +8,7 @@
 
 pub mod discounts;
 pub mod line;
+pub mod picking;
 pub mod pricing;
 pub mod product;
 pub mod sale;

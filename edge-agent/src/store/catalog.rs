@@ -147,3 +147,21 @@ pub fn product_for_scan(
         found => Ok(found),
     }
 }
+
+/// How the item is sold (each, by weight, by volume), when the replica
+/// knows the item and says.
+pub fn unit_of(
+    conn: &Connection,
+    variant: pos_shared::VariantId,
+) -> StoreResult<Option<pos_shared::item::Unit>> {
+    let unit: Option<Option<String>> = conn
+        .query_row(
+            "SELECT unit FROM variants WHERE id = ?1",
+            [variant.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(unit
+        .flatten()
+        .and_then(|u| pos_shared::item::Unit::parse(&u)))
+}

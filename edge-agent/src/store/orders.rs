@@ -81,8 +81,11 @@ pub fn open_orders(conn: &Connection) -> StoreResult<Vec<PickOrder>> {
     Ok(found)
 }
 
+/// An `order_work` row: staff, name, claimed at, short lines, pack id, packed at.
+type WorkRow = (String, String, i64, String, Option<String>, Option<i64>);
+
 pub fn work(conn: &Connection, id: Uuid) -> StoreResult<Option<Work>> {
-    let row: Option<(String, String, i64, String, Option<String>, Option<i64>)> = conn
+    let row: Option<WorkRow> = conn
         .query_row(
             "SELECT staff_id, picker_name, claimed_at_ms, short_lines, pack_id, packed_at_ms \
              FROM order_work WHERE order_id = ?1",

@@ -97,6 +97,7 @@ pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) 
             SnapshotRecord::Category(c) => super::categories::upsert(&tx, c, seq)?,
             // The hub sends a store's snapshot only its own and chain-wide windows.
             SnapshotRecord::Price(w) => upsert_price(&tx, w, seq)?,
+            SnapshotRecord::Order(o) => super::orders::upsert_from_feed(&tx, o, seq)?,
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,

@@ -1,7 +1,8 @@
 //! The till's use cases: ringing up a sale ([`checkout`]), who is signed in
 //! and a senior's approval ([`session`]), and taking card and UPI payments
 //! ([`payment`]), and voids before tender ([`voids`]), and opening the cash
-//! drawer outside a sale ([`drawer`]), and printing shelf labels ([`labels`]).
+//! drawer outside a sale ([`drawer`]), printing shelf labels ([`labels`]),
+//! and picking delivery orders at a dark store ([`picking`]).
 //!
 //! A use case works on the [`Till`]: the store database, the sync loop's
 //! shared state, the printers, the sale policy, the session and the payment
@@ -12,6 +13,7 @@ pub mod checkout;
 pub mod drawer;
 pub mod labels;
 pub mod payment;
+pub mod picking;
 pub mod session;
 pub mod voids;
 
@@ -69,6 +71,19 @@ pub enum TillError {
     /// A field of the request is wrong: which, and why.
     #[error("{detail}")]
     Invalid { field: &'static str, detail: String },
+    /// A scan the picker cannot pick: `kind` for the screen, words for the
+    /// picker; a `confirmable` one is picked when the picker confirms.
+    #[error("{message}")]
+    PickRefused {
+        kind: &'static str,
+        message: String,
+        confirmable: bool,
+    },
+    /// The order is not this picker's to work on now, or not ready.
+    #[error("{message}")]
+    PickConflict { kind: &'static str, message: String },
+    #[error("no such {0}")]
+    NotFound(&'static str),
     /// A task the use case ran on the blocking pool failed.
     #[error("{0}")]
     Internal(String),

@@ -139,9 +139,23 @@ macro_rules! sql_feed_paths {
                 let staff = Self::staff_of_store(&mut tx, device.tenant_id, device.store_id).await?;
                 let categories = Self::category_tree(&mut tx, device.tenant_id).await?;
                 let prices = Self::store_prices(&mut tx, device.tenant_id, device.store_id).await?;
+                let open: Vec<(Uuid,)> = sqlx::query_as(
+                    "SELECT id FROM orders WHERE tenant_id = $1 AND store_id = $2 AND state IN ('assigned_to_store', 'picking') ORDER BY id",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut orders = Vec::with_capacity(open.len());
+                for (id,) in open {
+                    if let Some(order) = Self::order_in(&mut tx, device.tenant_id, id).await? {
+                        orders.push(Self::pick_order_in(&mut tx, device.tenant_id, &order, now_ms()).await?);
+                    }
+                }
                 tx.commit().await?;
                 Ok(StoreSnapshot {
                     seq: head.max(0) as u64,
+                    orders,
                     variants,
                     staff,
                     categories,

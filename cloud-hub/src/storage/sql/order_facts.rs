@@ -210,13 +210,8 @@ macro_rules! sql_order_fact_paths {
                     .lines
                     .iter()
                     .filter(|l| {
-                        let own = packed
-                            .lines
-                            .iter()
-                            .find(|p| p.line == l.line)
-                            .map(|p| p.picks.iter().filter(|x| x.variant_id == l.variant_id).map(|x| x.qty.milli()).sum::<i64>())
-                            .unwrap_or(0);
-                        own < l.qty.milli()
+                        let picks = packed.lines.iter().find(|p| p.line == l.line).map_or(&[][..], |p| &p.picks[..]);
+                        l.short_in(picks, weighed.contains(&l.variant_id))
                     })
                     .map(|l| l.line)
                     .collect();
@@ -225,6 +220,8 @@ macro_rules! sql_order_fact_paths {
                 });
                 let at = Self::step_time(&order, packed.packed_at);
                 Self::step_in(tx, tenant, &order, Step::Packed, &actor, reason.as_deref(), at).await?;
+                let taken: std::collections::BTreeSet<VariantId> = packed.movements().iter().map(|m| m.variant_id).collect();
+                Self::republish_sharing(tx, tenant, order.store_id, &taken, order.id, now).await?;
                 Ok(FactStored::Accepted)
             }
         }

@@ -153,15 +153,21 @@ macro_rules! sql_order_paths {
                 order: &orders::Order,
                 now: i64,
             ) -> DbResult<Vec<pos_shared::orders::PickLine>> {
-                use pos_shared::orders::{BatchStock, PickLine, SubstituteOffer};
+                use pos_shared::orders::{PickLine, SubstituteOffer};
                 let (stored,): (Option<String>,) = sqlx::query_as("SELECT pick_lines FROM orders WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_uuid())
                     .bind(order.id)
                     .fetch_one(&mut **tx)
                     .await?;
                 if let Some(stored) = stored {
-                    return serde_json::from_str(&stored)
-                        .map_err(|e| DbError::Corrupt(format!("order {}: pick_lines: {e}", order.id)));
+                    let mut lines: Vec<PickLine> = serde_json::from_str(&stored)
+                        .map_err(|e| DbError::Corrupt(format!("order {}: pick_lines: {e}", order.id)))?;
+                    // What is on the shelf changes as other orders are packed:
+                    // the batches are read afresh, the offers stay as made.
+                    for line in &mut lines {
+                        line.batches = Self::batches_in(tx, tenant, order.store_id, line.variant_id).await?;
+                    }
+                    return Ok(lines);
                 }
                 let at = Timestamp::from_unix_millis(now);
                 let mut lines = Vec::with_capacity(order.lines.len());
@@ -189,15 +195,7 @@ macro_rules! sql_order_paths {
                     .bind(line.variant_id.as_uuid())
                     .fetch_optional(&mut **tx)
                     .await?;
-                    let batches: Vec<(String, String, i64)> = sqlx::query_as(
-                        "SELECT code, expires_on, on_hand_milli FROM stock_batches WHERE tenant_id = $1 AND store_id = $2 \
-                         AND variant_id = $3 AND on_hand_milli > 0 ORDER BY expires_on, code LIMIT 20",
-                    )
-                    .bind(tenant.as_uuid())
-                    .bind(order.store_id.as_uuid())
-                    .bind(line.variant_id.as_uuid())
-                    .fetch_all(&mut **tx)
-                    .await?;
+                    let batches = Self::batches_in(tx, tenant, order.store_id, line.variant_id).await?;
                     let resolved = ResolvedLine { variant: line.variant_id, qty: line.qty, category, brand };
                     let mut substitutes = Vec::new();
                     for other in Self::substitutes(tx, tenant, order.store_id, &resolved, now).await? {
@@ -221,13 +219,7 @@ macro_rules! sql_order_paths {
                         unit_price,
                         bin: place.as_ref().map(|p| p.0.clone()),
                         zone: place.map(|p| p.1),
-                        batches: batches
-                            .into_iter()
-                            .map(|(code, expires_on, on_hand)| BatchStock {
-                                batch: pos_shared::sync::Batch { code, expires_on },
-                                on_hand: Qty::from_milli(on_hand),
-                            })
-                            .collect(),
+                        batches,
                         substitutes,
                     });
                 }
@@ -239,6 +231,58 @@ macro_rules! sql_order_paths {
                     .execute(&mut **tx)
                     .await?;
                 Ok(lines)
+            }
+
+            /// The store's batches of `variant` on hand, the first to expire first.
+            async fn batches_in(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+            ) -> DbResult<Vec<pos_shared::orders::BatchStock>> {
+                let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                    "SELECT code, expires_on, on_hand_milli FROM stock_batches WHERE tenant_id = $1 AND store_id = $2 \
+                     AND variant_id = $3 AND on_hand_milli > 0 ORDER BY expires_on, code LIMIT 20",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_all(&mut **tx)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(code, expires_on, on_hand)| pos_shared::orders::BatchStock {
+                        batch: pos_shared::sync::Batch { code, expires_on },
+                        on_hand: Qty::from_milli(on_hand),
+                    })
+                    .collect())
+            }
+
+            /// Sends the store's other open orders of `variants` again, so their
+            /// pick lists show the batches left after `except` took its goods.
+            pub(crate) async fn republish_sharing(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                store: StoreId,
+                variants: &std::collections::BTreeSet<VariantId>,
+                except: Uuid,
+                now: i64,
+            ) -> DbResult<()> {
+                let open: Vec<(Uuid,)> = sqlx::query_as(
+                    "SELECT id FROM orders WHERE tenant_id = $1 AND store_id = $2 AND state IN ('assigned_to_store', 'picking') AND id <> $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(except)
+                .fetch_all(&mut **tx)
+                .await?;
+                for (id,) in open {
+                    let Some(order) = Self::order_in(tx, tenant, id).await? else { continue };
+                    if order.lines.iter().any(|l| variants.contains(&l.variant_id)) {
+                        Self::publish_order(tx, tenant, id, now).await?;
+                    }
+                }
+                Ok(())
             }
 
             /// The order as its store's devices see it, now.
