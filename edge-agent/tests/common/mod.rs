@@ -122,21 +122,33 @@ pub async fn start_till_full(
     printing: PrintSettings,
     sale_policy: edge_agent::pos::sale::SalePolicy,
 ) -> Till {
-    let config = AgentConfig {
+    start_till_config(dir, |config| {
+        config.serial_scanners = serial_scanners;
+        config.printing = printing;
+        config.sale_policy = sale_policy;
+    })
+    .await
+}
+
+/// A till with the test defaults, changed by `adjust` (say, a LAN listener).
+pub async fn start_till_config(dir: &Path, adjust: impl FnOnce(&mut AgentConfig)) -> Till {
+    let mut config = AgentConfig {
         data_dir: dir.to_path_buf(),
         // Nothing listens on port 9 of loopback: the hub is down for this whole file.
         hub_url: "http://127.0.0.1:9".into(),
         listen: "127.0.0.1:0".parse().unwrap(),
+        lan: Default::default(),
         enroll_code: None,
         sync_interval: Duration::from_millis(100),
         max_backoff: Duration::from_millis(500),
         stall_after: edge_agent::sync::DEFAULT_STALL_AFTER,
         feed_wait_secs: 25,
-        serial_scanners,
+        serial_scanners: Vec::new(),
         hid_scanners: Vec::new(),
-        printing,
-        sale_policy,
+        printing: PrintSettings::default(),
+        sale_policy: Default::default(),
     };
+    adjust(&mut config);
     let agent = edge_agent::start(config).await.unwrap();
     Till {
         base: format!("http://{}", agent.addr),
