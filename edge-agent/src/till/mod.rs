@@ -1,7 +1,9 @@
 //! The till's use cases: ringing up a sale ([`checkout`]), who is signed in
 //! and a senior's approval ([`session`]), and taking card and UPI payments
 //! ([`payment`]), and voids before tender ([`voids`]), and opening the cash
-//! drawer outside a sale ([`drawer`]), and printing shelf labels ([`labels`]).
+//! drawer outside a sale ([`drawer`]), and printing shelf labels ([`labels`]),
+//! and pairing handhelds over the store LAN ([`handhelds`], its codes and
+//! tokens in [`pairing`]).
 //!
 //! A use case works on the [`Till`]: the store database, the sync loop's
 //! shared state, the printers, the sale policy, the session and the payment
@@ -10,7 +12,9 @@
 
 pub mod checkout;
 pub mod drawer;
+pub mod handhelds;
 pub mod labels;
+pub mod pairing;
 pub mod payment;
 pub mod session;
 pub mod voids;
@@ -33,6 +37,8 @@ pub struct Till {
     pub session: session::Session,
     /// Takes card and UPI payments.
     pub payments: Arc<dyn payment::PaymentTerminal>,
+    /// Pairing codes issued here and pickers signed in on handhelds.
+    pub handhelds: handhelds::Handhelds,
 }
 
 /// Why a use case did not go through, in the till's words.
