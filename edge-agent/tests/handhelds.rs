@@ -9,9 +9,8 @@
 mod common;
 
 use common::*;
-use pos_shared::staff::{hash_pin, Role, StaffRecord, PIN_SALT_LEN};
+use pos_shared::staff::Role;
 use pos_shared::sync::ChangeBody;
-use pos_shared::{StaffId, StoreId};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -19,21 +18,6 @@ use std::time::Duration;
 
 const SUPERVISOR: (&str, &str) = ("102", "7305");
 const PICKER: (&str, &str) = ("101", "4821");
-
-fn member(store: StoreId, code: &str, name: &str, role: Role, pin: &str) -> StaffRecord {
-    let mut salt = [0u8; PIN_SALT_LEN];
-    salt[..code.len()].copy_from_slice(code.as_bytes());
-    StaffRecord {
-        staff_id: StaffId::new(),
-        store_id: store,
-        name: name.into(),
-        code: code.into(),
-        role,
-        pin_salt: String::new(),
-        pin_hash: hash_pin(pin, &salt),
-        active: true,
-    }
-}
 
 /// A seeded till with a supervisor (Ravi) and a picker (Asha) on its staff
 /// and its LAN listener on; `code_ttl` shortens the pairing codes' life.

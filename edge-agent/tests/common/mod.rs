@@ -10,11 +10,13 @@ use edge_agent::config::AgentConfig;
 use edge_agent::devices::serial::SerialScanner;
 use edge_agent::printing::PrintSettings;
 use edge_agent::store::{feed, LocalStore};
+use pos_shared::staff::{hash_pin, Role, StaffRecord, PIN_SALT_LEN};
 use pos_shared::sync::{
     Change, ChangeBody, DeviceCredential, FeedPage, MovementReason, MovementRecord, VariantRecord,
 };
 use pos_shared::{
-    Gtin, Money, MovementId, ProductId, Qty, StoreId, TenantId, TerminalId, Timestamp, VariantId,
+    Gtin, Money, MovementId, ProductId, Qty, StaffId, StoreId, TenantId, TerminalId, Timestamp,
+    VariantId,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -336,6 +338,22 @@ pub fn soap() -> pos_shared::sync::VariantRecord {
         modifiers: Vec::new(),
         placement: Default::default(),
         details: Default::default(),
+    }
+}
+
+/// A member of staff as the hub sends them now: an Argon2id PHC string.
+pub fn member(store: StoreId, code: &str, name: &str, role: Role, pin: &str) -> StaffRecord {
+    let mut salt = [0u8; PIN_SALT_LEN];
+    salt[..code.len()].copy_from_slice(code.as_bytes());
+    StaffRecord {
+        staff_id: StaffId::new(),
+        store_id: store,
+        name: name.into(),
+        code: code.into(),
+        role,
+        pin_salt: String::new(),
+        pin_hash: hash_pin(pin, &salt),
+        active: true,
     }
 }
 
