@@ -10,7 +10,7 @@ use crate::till::handhelds::{self, HandheldError, IssuedCode, ManageRequest, Pai
 use crate::till::pairing::ClaimRefusal;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use pos_shared::http::{ApiError, JsonBody, PathIds};
@@ -35,17 +35,7 @@ fn manage_request(headers: &HeaderMap, body: &Bytes) -> Result<ManageRequest, Ap
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(ManageRequest::default());
     }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as JSON with Content-Type: application/json",
-        ));
-    }
+    pos_shared::http::require_json(headers)?;
     pos_shared::http::parse_json(body)
 }
 
