@@ -77,7 +77,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0015_variant_unit.sql"),
     include_str!("../../../migrations/edge/0016_print_queue.sql"),
     include_str!("../../../migrations/edge/0017_label_jobs.sql"),
-    include_str!("../../../migrations/edge/0018_handhelds.sql"),
+    include_str!("../../../migrations/edge/0019_handhelds.sql"),
 ];
 
 #[derive(Clone)]
