@@ -1,5 +1,6 @@
-//! Starting the agent: the database, the credential, the local API, the sync
-//! loop, the scanners and the print workers; and the `edge-agent` command line.
+//! Starting the agent: the database, the credential, the local API (and the
+//! LAN listener for paired handhelds, when configured), the sync loop, the
+//! scanners and the print workers; and the `edge-agent` command line.
 
 use crate::config::{self, AgentConfig};
 use crate::{api, devices, printing, private_files, store, sync, till};
@@ -10,8 +11,11 @@ use tokio::task::JoinHandle;
 /// A started agent: its local API address and its tasks.
 pub struct RunningAgent {
     pub addr: SocketAddr,
+    /// The LAN listener's address, when `lan_listen` turned it on.
+    pub lan_addr: Option<SocketAddr>,
     pub state: api::AgentState,
     server: JoinHandle<()>,
+    lan_server: Option<JoinHandle<()>>,
     sync: JoinHandle<()>,
     print_workers: Vec<JoinHandle<()>>,
     /// Stops the scanner threads when the agent goes.
@@ -22,6 +26,7 @@ impl RunningAgent {
     /// Waits until the server stops (it runs until the process ends).
     pub async fn wait(self) {
         let _ = self.server.await;
+        self.lan_server.iter().for_each(JoinHandle::abort);
         self.sync.abort();
         self.print_workers.iter().for_each(JoinHandle::abort);
     }
@@ -29,6 +34,7 @@ impl RunningAgent {
     /// Stops both tasks. Every step they take is idempotent, so stopping anywhere is safe.
     pub fn stop(self) {
         self.server.abort();
+        self.lan_server.iter().for_each(JoinHandle::abort);
         self.sync.abort();
         self.print_workers.iter().for_each(JoinHandle::abort);
     }
@@ -70,6 +76,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
             sale_policy: config.sale_policy.clone(),
             session: till::session::Session::default(),
             payments: Arc::new(till::payment::ManualEntry),
+            handhelds: till::handhelds::Handhelds::new(config.lan.pairing_code_ttl),
         },
         scans: devices::scan::Scans::new(devices::scan::Reading {
             scale_rules: config.sale_policy.scale_rules.clone(),
@@ -82,6 +89,19 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // Bound before anything starts, so a taken LAN port stops the agent with
+    // its name rather than leaving a till the handhelds cannot find.
+    let lan_listener =
+        match config.lan.listen {
+            Some(lan) => Some(tokio::net::TcpListener::bind(lan).await.map_err(|e| {
+                format!("cannot listen on {lan} (EDGE_LAN_LISTEN, lan_listen): {e}")
+            })?),
+            None => None,
+        };
+    let lan_addr = lan_listener
+        .as_ref()
+        .map(|l| l.local_addr().map_err(|e| e.to_string()))
+        .transpose()?;
     let scanners = devices::start(
         &config.serial_scanners,
         &config.hid_scanners,
@@ -95,12 +115,25 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
             tracing::error!(error = %e, "local API stopped");
         }
     });
+    let lan_server = lan_listener.map(|listener| {
+        let lan_app = api::lan::router(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, lan_app).await {
+                tracing::error!(error = %e, "LAN listener for handhelds stopped");
+            }
+        })
+    });
+    if let Some(lan) = lan_addr {
+        tracing::info!(%lan, "LAN listener for paired handhelds running");
+    }
     let sync = tokio::spawn(syncer.run());
     tracing::info!(%addr, hub = %config.hub_url, "edge agent running");
     Ok(RunningAgent {
         addr,
+        lan_addr,
         state,
         server,
+        lan_server,
         sync,
         print_workers,
         _scanners: scanners,
@@ -165,6 +198,9 @@ pub fn cli_main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         let agent = start(config).await?;
         println!("edge-agent listening on http://{}", agent.addr);
+        if let Some(lan) = agent.lan_addr {
+            println!("edge-agent serving paired handhelds on http://{lan}");
+        }
         tokio::select! {
             _ = agent.wait() => {}
             _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),

@@ -63,6 +63,8 @@ fn print_config_shows_the_files_settings_and_no_secret() {
     assert!(text.contains("uri = \"tcp://192.168.1.50:9100\""), "{text}");
     // Defaults fill in what the file leaves out.
     assert!(text.contains("feed_wait_secs = 25"), "{text}");
+    // The LAN listener for handhelds is off unless turned on.
+    assert!(text.contains("lan_listen = \"off\""), "{text}");
     assert!(!text.contains("ENROLL-SECRET-4242"), "{text}");
     assert!(text.contains("enroll_code is set"), "{text}");
     // What it prints is itself a valid config.
@@ -90,11 +92,13 @@ fn environment_variables_override_the_file() {
                 "back=file:///tmp/back.bin?profile=generic-58mm",
             ),
             ("EDGE_ENROLL_CODE", "ENV-SECRET-777"),
+            ("EDGE_LAN_LISTEN", "0.0.0.0:8766"),
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("interval_ms = 300"), "{text}");
+    assert!(text.contains("lan_listen = \"0.0.0.0:8766\""), "{text}");
     assert!(
         text.contains("hub_url = \"https://hub.example.in\""),
         "{text}"
@@ -230,6 +234,20 @@ fn a_bad_file_is_refused_naming_the_key_and_the_line_never_the_secret() {
         "{err}"
     );
     assert!(!err.contains("98765432"), "{err}");
+    // The LAN listener's address is checked at its own key.
+    let file = write(home.path(), "bad.toml", "lan_listen = \"store-wifi\"\n");
+    let err = stderr(&agent(
+        home.path(),
+        &["--config", file.to_str().unwrap(), "--print-config"],
+        &[],
+    ));
+    assert!(
+        err.contains("line 1")
+            && err.contains(
+                "lan_listen: \"store-wifi\" is not an address such as 0.0.0.0:8766, or off"
+            ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -248,6 +266,16 @@ fn bad_environment_values_keep_their_named_errors() {
         ),
         ("EDGE_NEGATIVE_STOCK", "sometimes", "EDGE_NEGATIVE_STOCK: "),
         ("EDGE_CASH_ROUNDING", "5000", "EDGE_CASH_ROUNDING \"5000\""),
+        (
+            "EDGE_LAN_LISTEN",
+            "wifi",
+            "EDGE_LAN_LISTEN \"wifi\" is not an address such as 0.0.0.0:8766, or off",
+        ),
+        (
+            "EDGE_LAN_LISTEN",
+            "127.0.0.1:8710",
+            "EDGE_LAN_LISTEN (lan_listen) 127.0.0.1:8710 is the till API's own address",
+        ),
     ] {
         let out = agent(home.path(), &["--print-config"], &[(name, value)]);
         assert!(!out.status.success());

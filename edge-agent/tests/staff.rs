@@ -8,28 +8,12 @@ mod common;
 use common::*;
 use edge_agent::printing::PrintSettings;
 use edge_agent::store::LocalStore;
-use pos_shared::staff::{hash_pin, legacy_hash_pin, PinScheme, Role, StaffRecord, PIN_SALT_LEN};
+use pos_shared::staff::{legacy_hash_pin, PinScheme, Role, StaffRecord};
 use pos_shared::sync::ChangeBody;
-use pos_shared::{StaffId, StoreId};
+use pos_shared::StoreId;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::Path;
-
-/// A member of staff as the hub sends them now: an Argon2id PHC string.
-fn member(store: StoreId, code: &str, name: &str, role: Role, pin: &str) -> StaffRecord {
-    let mut salt = [0u8; PIN_SALT_LEN];
-    salt[..code.len()].copy_from_slice(code.as_bytes());
-    StaffRecord {
-        staff_id: StaffId::new(),
-        store_id: store,
-        name: name.into(),
-        code: code.into(),
-        role,
-        pin_salt: String::new(),
-        pin_hash: hash_pin(pin, &salt),
-        active: true,
-    }
-}
 
 /// A member of staff whose PIN was set before Argon2id: salted SHA-256.
 fn legacy_member(store: StoreId, code: &str, name: &str, role: Role, pin: &str) -> StaffRecord {

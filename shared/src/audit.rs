@@ -24,6 +24,13 @@ pub enum AuditAction {
     ShiftClosed,
     /// The cash drawer opened outside a sale, by a supervisor.
     DrawerOpened,
+    /// A handheld paired with the till over the store LAN, with a code a
+    /// supervisor issued.
+    HandheldPaired,
+    /// A handheld's pairing revoked at the till.
+    HandheldRevoked,
+    /// Pairing locked after too many wrong pairing codes from the LAN.
+    PairingLocked,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

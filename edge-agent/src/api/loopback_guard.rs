@@ -5,7 +5,8 @@
 //! name as `Host`), or by a cross-site request (it carries the page's
 //! `Origin`). Both are refused here, before any handler runs. Local programs
 //! without a browser (the desktop shell's health check, support tools) send a
-//! loopback `Host` and no `Origin`, and pass.
+//! loopback `Host` and no `Origin`, and pass. The origin check itself is
+//! [`super::same_origin`]'s, shared with the LAN listener.
 
 use axum::extract::Request;
 use axum::http::{header, StatusCode};
@@ -27,10 +28,8 @@ fn is_loopback(host: &str) -> bool {
 
 pub async fn guard(request: Request, next: Next) -> Response {
     let headers = request.headers();
-    let host = headers
-        .get(header::HOST)
-        .map(|h| h.to_str().unwrap_or("").to_owned());
-    if let Some(host) = &host {
+    if let Some(host) = headers.get(header::HOST) {
+        let host = host.to_str().unwrap_or("");
         if !is_loopback(host) {
             return ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -42,21 +41,8 @@ pub async fn guard(request: Request, next: Next) -> Response {
             .into_response();
         }
     }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let origin = origin.to_str().unwrap_or("");
-        let own = host
-            .as_deref()
-            .is_some_and(|h| origin == format!("http://{h}"));
-        if !own {
-            return ApiError::new(
-                StatusCode::FORBIDDEN,
-                "foreign_origin",
-                format!(
-                    "pages from {origin:?} may not use the till's API; open the till's own page"
-                ),
-            )
-            .into_response();
-        }
+    if let Some(refusal) = super::same_origin::foreign_origin(headers) {
+        return refusal.into_response();
     }
     next.run(request).await
 }

@@ -2,6 +2,9 @@
 //! router, the state every handler shares, and the one place where the
 //! till's and the store's errors become HTTP answers. One file per resource.
 //!
+//! When the store turns it on, a second listener on the LAN ([`lan`]) serves
+//! paired handhelds only: the UI, pairing, and [`handheld_routes`].
+//!
 //! Only this folder imports axum. Answers come from the local database
 //! only: nothing here waits on the hub.
 
@@ -9,14 +12,18 @@ mod audit;
 mod catalog;
 mod customers;
 mod devices;
+pub mod handheld;
+mod handhelds;
 mod held_bills;
 mod item_state;
 mod labels;
+pub mod lan;
 mod loopback_guard;
 mod picking;
 mod printing;
 mod returns;
 mod sales;
+mod same_origin;
 mod session;
 mod shifts;
 mod status;
@@ -56,7 +63,6 @@ pub fn router(state: AgentState) -> Router {
         .merge(status::routes())
         .merge(devices::routes())
         .merge(item_state::routes())
-        .merge(picking::routes())
         .merge(printing::routes())
         .merge(labels::routes())
         .merge(shifts::routes())
@@ -65,11 +71,26 @@ pub fn router(state: AgentState) -> Router {
         .merge(customers::routes())
         .merge(session::routes())
         .merge(audit::routes())
+        .merge(handhelds::routes())
+        // The till itself may use every handheld route, without a token.
+        .merge(handheld_routes())
         .merge(ui::routes())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(axum::Extension(handheld::Via::Loopback))
         .layer(axum::middleware::from_fn(loopback_guard::guard))
         .with_state(state)
+}
+
+/// Every route a paired handheld may call, in one place: the LAN listener
+/// serves exactly these (each behind the device's token), and loopback
+/// serves them too, as the till itself. Merge a resource's router here to
+/// give it to handhelds; its handlers learn the device and the picker from
+/// the [`handheld::Handheld`] extractor.
+pub fn handheld_routes() -> Router<AgentState> {
+    Router::new()
+        .merge(handheld::routes())
+        .merge(picking::routes())
 }
 
 /// Every local-database error becomes an HTTP answer here and nowhere else, so

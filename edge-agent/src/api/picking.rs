@@ -4,10 +4,10 @@
 //! line short, packing. Served on loopback and, for paired handhelds, on the
 //! LAN listener.
 
+use super::handheld::Handheld;
 use super::AgentState;
 use crate::pos::picking::ScanIntent;
 use crate::till::picking::{self, PickSheet, PickedScan, PickerSession, QueuedOrder};
-use crate::till::TillError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
@@ -41,16 +41,13 @@ fn order_id(raw: &str) -> Result<Uuid, ApiError> {
     })
 }
 
-/// Who is picking: the member of staff signed in.
-fn picker(app: &AgentState) -> Result<PickerSession, ApiError> {
-    let signed_in = app
-        .till
-        .session
-        .current()
-        .ok_or(TillError::SignInRequired)?;
+/// Who is picking: the member of staff signed in on the device (at the
+/// till, the till's session).
+fn picker(handheld: &Handheld) -> Result<PickerSession, ApiError> {
+    let signed_in = handheld.picker()?;
     Ok(PickerSession {
         staff_id: signed_in.staff_id,
-        name: signed_in.name,
+        name: signed_in.name.clone(),
     })
 }
 
@@ -70,9 +67,10 @@ async fn sheet(
 /// settles a claim made at two terminals: the first it hears of wins).
 async fn claim(
     State(app): State<AgentState>,
+    handheld: Handheld,
     Path(raw): Path<String>,
 ) -> Result<Json<PickSheet>, ApiError> {
-    let who = picker(&app)?;
+    let who = picker(&handheld)?;
     Ok(Json(picking::claim(&app.till, order_id(&raw)?, who).await?))
 }
 
@@ -100,11 +98,12 @@ struct ScanBody {
 /// it) in words for the picker.
 async fn scan(
     State(app): State<AgentState>,
+    handheld: Handheld,
     Path(raw): Path<String>,
     JsonBody(body): JsonBody<ScanBody>,
 ) -> Result<(StatusCode, Json<PickedScan>), ApiError> {
     let id = order_id(&raw)?;
-    let who = picker(&app)?;
+    let who = picker(&handheld)?;
     let event = app
         .scans
         .read("picker", body.code.as_bytes())
@@ -131,6 +130,7 @@ async fn scan(
 /// Takes a pick back before packing (the item goes back on the shelf).
 async fn undo(
     State(app): State<AgentState>,
+    handheld: Handheld,
     Path((raw, movement)): Path<(String, String)>,
 ) -> Result<Json<PickSheet>, ApiError> {
     let id = order_id(&raw)?;
@@ -138,7 +138,7 @@ async fn undo(
         ApiError::bad_request("invalid_id", format!("{movement:?} is not a pick id"))
             .with_field("movement_id")
     })?;
-    let who = picker(&app)?;
+    let who = picker(&handheld)?;
     Ok(Json(picking::undo(&app.till, id, who, movement).await?))
 }
 
@@ -151,6 +151,7 @@ struct ShortBody {
 
 async fn short(
     State(app): State<AgentState>,
+    handheld: Handheld,
     Path((raw, line)): Path<(String, String)>,
     JsonBody(body): JsonBody<ShortBody>,
 ) -> Result<Json<PickSheet>, ApiError> {
@@ -159,7 +160,7 @@ async fn short(
         ApiError::bad_request("invalid_line", format!("{line:?} is not a line number"))
             .with_field("line")
     })?;
-    let who = picker(&app)?;
+    let who = picker(&handheld)?;
     Ok(Json(
         picking::mark_short(&app.till, id, who, line, body.short).await?,
     ))
@@ -169,9 +170,10 @@ async fn short(
 /// substituted lines), or 409 `lines_open` naming what is left.
 async fn pack(
     State(app): State<AgentState>,
+    handheld: Handheld,
     Path(raw): Path<String>,
 ) -> Result<Json<PickSheet>, ApiError> {
     let id = order_id(&raw)?;
-    let who = picker(&app)?;
+    let who = picker(&handheld)?;
     Ok(Json(picking::pack(&app.till, id, who).await?))
 }

@@ -4,7 +4,7 @@
 
 use super::settings::{ReceiptLayer, SalesSettings, Settings, SyncSettings};
 use super::values::{
-    CashRounding, HidScannerEntry, HubUrl, Limits, Listen, NegativeStockPolicy, Printer,
+    CashRounding, HidScannerEntry, HubUrl, LanListen, Limits, Listen, NegativeStockPolicy, Printer,
     ScaleLabel, SerialScannerEntry, UtcOffset,
 };
 use pos_shared::Secret;
@@ -100,6 +100,9 @@ impl Settings {
         Ok(Settings {
             hub_url: var("EDGE_HUB_URL").map(HubUrl),
             listen,
+            lan_listen: var("EDGE_LAN_LISTEN")
+                .map(|v| LanListen::parse(&v).map_err(|e| format!("EDGE_LAN_LISTEN {e}")))
+                .transpose()?,
             data_dir: var("EDGE_DATA_DIR").map(PathBuf::from),
             enroll_code: var("EDGE_ENROLL_CODE").map(Secret::new),
             sync: SyncSettings {
@@ -193,8 +196,18 @@ mod tests {
             ("EDGE_RECEIPT_HEADER", "Kirana | MG Road"),
             ("EDGE_DISCOUNT_LIMITS", "cashier=10"),
             ("EDGE_GST_IGST", "yes"),
+            ("EDGE_LAN_LISTEN", "0.0.0.0:8766"),
         ])
         .unwrap();
+        assert_eq!(
+            s.lan_listen.and_then(LanListen::addr),
+            Some("0.0.0.0:8766".parse().unwrap())
+        );
+        assert_eq!(
+            env(&[("EDGE_LAN_LISTEN", "OFF")]).unwrap().lan_listen,
+            Some(LanListen::Off),
+            "the environment can turn off what the file turned on"
+        );
         assert_eq!(s.printers.as_ref().map(Vec::len), Some(2));
         let scanner = &s.serial_scanners.as_ref().unwrap()[0].0;
         assert_eq!(
@@ -222,6 +235,11 @@ mod tests {
     fn bad_values_keep_their_named_errors() {
         for (name, value, says) in [
             ("EDGE_LISTEN", "nowhere", "EDGE_LISTEN is not an address"),
+            (
+                "EDGE_LAN_LISTEN",
+                "store-wifi",
+                "EDGE_LAN_LISTEN \"store-wifi\" is not an address such as 0.0.0.0:8766, or off",
+            ),
             (
                 "EDGE_SYNC_INTERVAL_MS",
                 "soon",

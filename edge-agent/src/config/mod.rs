@@ -13,6 +13,7 @@
 //! | `data_dir` | `EDGE_DATA_DIR` | the platform data dir |
 //! | `hub_url` | `EDGE_HUB_URL` | `http://127.0.0.1:8700` |
 //! | `listen` | `EDGE_LISTEN` (loopback only) | `127.0.0.1:8710` |
+//! | `lan_listen` | `EDGE_LAN_LISTEN`, an address such as `0.0.0.0:8766` or `off` (paired handhelds only) | `off` |
 //! | `enroll_code` (secret) | `EDGE_ENROLL_CODE` | unset |
 //! | `sync.interval_ms` | `EDGE_SYNC_INTERVAL_MS` | `1000` (50 at least) |
 //! | `sync.max_backoff_ms` | `EDGE_SYNC_MAX_BACKOFF_MS` | `30000` (250 at least) |
@@ -56,6 +57,8 @@ pub struct AgentConfig {
     pub data_dir: PathBuf,
     pub hub_url: String,
     pub listen: SocketAddr,
+    /// The LAN listener for paired handhelds, off unless the store turns it on.
+    pub lan: LanConfig,
     pub enroll_code: Option<Secret>,
     pub sync_interval: Duration,
     pub max_backoff: Duration,
@@ -67,6 +70,28 @@ pub struct AgentConfig {
     pub hid_scanners: Vec<crate::devices::hid::HidScanner>,
     pub printing: crate::printing::PrintSettings,
     pub sale_policy: crate::pos::sale::SalePolicy,
+}
+
+/// The opt-in LAN listener for paired handhelds (`api::lan`).
+#[derive(Debug, Clone)]
+pub struct LanConfig {
+    /// Where it listens; `None` keeps the agent on loopback only.
+    pub listen: Option<SocketAddr>,
+    /// How long a pairing code issued at the till may be claimed. Not a
+    /// setting: ten minutes is the store's rule; tests shorten it.
+    pub pairing_code_ttl: Duration,
+}
+
+/// How long a pairing code lives: long enough to walk to the handheld and type it.
+pub const PAIRING_CODE_TTL: Duration = Duration::from_secs(600);
+
+impl Default for LanConfig {
+    fn default() -> Self {
+        LanConfig {
+            listen: None,
+            pairing_code_ttl: PAIRING_CODE_TTL,
+        }
+    }
 }
 
 /// Which config file is read.
@@ -158,6 +183,10 @@ impl AgentConfig {
                 .as_ref()
                 .map_or(DEFAULT_HUB_URL.into(), |u| u.0.clone()),
             listen: s.listen.map_or(DEFAULT_LISTEN, |l| l.0),
+            lan: LanConfig {
+                listen: s.lan_listen.and_then(values::LanListen::addr),
+                pairing_code_ttl: PAIRING_CODE_TTL,
+            },
             enroll_code: s.enroll_code.clone(),
             sync_interval: ms(s.sync.interval_ms, DEFAULT_SYNC_INTERVAL_MS),
             max_backoff: ms(s.sync.max_backoff_ms, DEFAULT_MAX_BACKOFF_MS),
@@ -220,6 +249,15 @@ impl AgentConfig {
                 "EDGE_LISTEN {} is not a loopback address; the till API serves this machine only",
                 self.listen
             ));
+        }
+        // Port 0 (tests) picks two different ports; any other shared address
+        // would fail to bind with a less helpful message.
+        if let Some(lan) = self.lan.listen {
+            if lan == self.listen && lan.port() != 0 {
+                return Err(format!(
+                    "EDGE_LAN_LISTEN (lan_listen) {lan} is the till API's own address (EDGE_LISTEN); give the LAN listener a port of its own"
+                ));
+            }
         }
         if !(self.hub_url.starts_with("http://") || self.hub_url.starts_with("https://")) {
             return Err(format!(

@@ -7,7 +7,7 @@
 //! `--print-config` writes.
 
 use super::values::{
-    CashRounding, HidScannerEntry, HubUrl, Limits, Listen, NegativeStockPolicy, Printer,
+    CashRounding, HidScannerEntry, HubUrl, LanListen, Limits, Listen, NegativeStockPolicy, Printer,
     ScaleLabel, SerialScannerEntry, UtcOffset,
 };
 use pos_shared::Secret;
@@ -32,6 +32,8 @@ pub const DEFAULT_FOOTER: &str = "Thank you!";
 pub struct Settings {
     pub hub_url: Option<HubUrl>,
     pub listen: Option<Listen>,
+    /// The LAN listener for paired handhelds; `off` unless the store turns it on.
+    pub lan_listen: Option<LanListen>,
     pub data_dir: Option<PathBuf>,
     /// Never written out: `--print-config` only says whether it is set.
     #[serde(skip_serializing)]
@@ -92,6 +94,7 @@ impl Settings {
         Settings {
             hub_url: Some(HubUrl(DEFAULT_HUB_URL.into())),
             listen: Some(Listen(DEFAULT_LISTEN)),
+            lan_listen: Some(LanListen::Off),
             // No home directory is an error only if nothing else names one.
             data_dir: directories::ProjectDirs::from("", "", "pos-edge-agent")
                 .map(|d| d.data_dir().to_path_buf()),
@@ -133,6 +136,7 @@ impl Settings {
         Settings {
             hub_url: top.hub_url.or(self.hub_url),
             listen: top.listen.or(self.listen),
+            lan_listen: top.lan_listen.or(self.lan_listen),
             data_dir: top.data_dir.or(self.data_dir),
             enroll_code: top.enroll_code.or(self.enroll_code),
             sync: SyncSettings {

@@ -79,6 +79,52 @@ impl From<Listen> for String {
     }
 }
 
+/// The LAN listener for paired handhelds: an address such as `0.0.0.0:8766`,
+/// or `off` (the default). Any address is allowed: unlike the till's API, the
+/// LAN listener serves only paired devices, so it may face the store network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum LanListen {
+    Off,
+    At(SocketAddr),
+}
+
+impl LanListen {
+    /// The address to listen on, when on.
+    pub fn addr(self) -> Option<SocketAddr> {
+        match self {
+            LanListen::Off => None,
+            LanListen::At(addr) => Some(addr),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(LanListen::Off);
+        }
+        text.parse()
+            .map(LanListen::At)
+            .map_err(|_| format!("{text:?} is not an address such as 0.0.0.0:8766, or off"))
+    }
+}
+
+impl TryFrom<String> for LanListen {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        LanListen::parse(&text)
+    }
+}
+
+impl From<LanListen> for String {
+    fn from(lan: LanListen) -> String {
+        match lan {
+            LanListen::Off => "off".into(),
+            LanListen::At(addr) => addr.to_string(),
+        }
+    }
+}
+
 /// The store's offset from UTC for printed times, in minutes east.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]

@@ -14,6 +14,7 @@ pub mod categories;
 pub mod customers;
 pub mod documents;
 pub mod feed;
+pub mod handhelds;
 pub mod held_bills;
 pub mod item_state;
 pub mod labels;
@@ -79,6 +80,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0016_print_queue.sql"),
     include_str!("../../../migrations/edge/0017_label_jobs.sql"),
     include_str!("../../../migrations/edge/0018_store_orders.sql"),
+    include_str!("../../../migrations/edge/0019_handhelds.sql"),
 ];
 
 #[derive(Clone)]

@@ -3,9 +3,9 @@
 //! written to the audit log with the reason before the pulse is asked. A cash
 //! sale's own pulse is asked by [`super::checkout`] at its commit.
 
-use super::session::check_approval;
+use super::session::authorize_action;
 use super::{Till, TillError};
-use crate::pos::discounts::{self, Approval, Authority};
+use crate::pos::discounts::Approval;
 use crate::printing::QueueError;
 use crate::store::audit;
 use crate::store::print_jobs::PrintJob;
@@ -47,24 +47,13 @@ pub async fn open(till: &Till, request: DrawerRequest) -> Result<DrawerOpened, T
             detail: "this till has no receipt printer, so no cash drawer to open".into(),
         });
     }
-    let signed_in = till.session.current();
-    let role = signed_in.as_ref().map(|s| s.role);
-    let cashier = signed_in.map(|s| pos_shared::sale::SaleCashier {
-        staff_id: s.staff_id,
-        name: s.name,
-    });
-    let approver = match &request.approval {
-        Some(a) => Some(check_approval(till, a).await?),
-        None => None,
-    };
-    let asks = Authority {
-        discount_bp: 0,
-        min_role: Some(Role::Supervisor),
-        action: "opening the cash drawer outside a sale",
-    };
-    let limits = till.sale_policy.discount_limits;
-    let approved = discounts::authorize(&limits, role, asks, approver.as_ref())?;
-    let who = approved.or(cashier);
+    let who = authorize_action(
+        till,
+        request.approval.as_ref(),
+        Role::Supervisor,
+        "opening the cash drawer outside a sale",
+    )
+    .await?;
     let name = who
         .as_ref()
         .map_or("a supervisor".to_owned(), |w| w.name.clone());

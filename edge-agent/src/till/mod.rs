@@ -2,7 +2,9 @@
 //! and a senior's approval ([`session`]), and taking card and UPI payments
 //! ([`payment`]), and voids before tender ([`voids`]), and opening the cash
 //! drawer outside a sale ([`drawer`]), printing shelf labels ([`labels`]),
-//! and picking delivery orders at a dark store ([`picking`]).
+//! pairing handhelds over the store LAN ([`handhelds`], its codes and
+//! tokens in [`pairing`]), and picking delivery orders at a dark store
+//! ([`picking`]).
 //!
 //! A use case works on the [`Till`]: the store database, the sync loop's
 //! shared state, the printers, the sale policy, the session and the payment
@@ -11,7 +13,9 @@
 
 pub mod checkout;
 pub mod drawer;
+pub mod handhelds;
 pub mod labels;
+pub mod pairing;
 pub mod payment;
 pub mod picking;
 pub mod session;
@@ -35,6 +39,8 @@ pub struct Till {
     pub session: session::Session,
     /// Takes card and UPI payments.
     pub payments: Arc<dyn payment::PaymentTerminal>,
+    /// Pairing codes issued here and pickers signed in on handhelds.
+    pub handhelds: handhelds::Handhelds,
 }
 
 /// Why a use case did not go through, in the till's words.

@@ -1,6 +1,8 @@
 //! Who is signed in at this till: staff sign in with their code and PIN,
 //! checked against the store's staff replica, so it works offline. Five wrong
-//! PINs for a code lock it for five minutes.
+//! PINs for a code lock it for five minutes. The same check signs pickers in
+//! on paired handhelds ([`check_sign_in`] with [`Place::Handheld`]), so one
+//! lockout covers both.
 
 use super::{Till, TillError};
 use crate::pos::discounts::{self, Approval, Approver, WrongApproval};
@@ -66,6 +68,35 @@ pub async fn check_approval(
         .map_err(|e| TillError::Internal(e.to_string()))
 }
 
+/// A senior's authority for an action outside a sale (pairing a handheld,
+/// revoking one): the signed-in member of staff if their role is at least
+/// `min_role`, else the `approval` given, checked as every approval is.
+/// Returns who acted, for the audit log.
+pub async fn authorize_action(
+    till: &Till,
+    approval: Option<&Approval>,
+    min_role: Role,
+    action: &'static str,
+) -> Result<Option<SaleCashier>, TillError> {
+    let signed_in = till.session.current();
+    let role = signed_in.as_ref().map(|s| s.role);
+    let approver = match approval {
+        Some(a) => Some(check_approval(till, a).await?),
+        None => None,
+    };
+    let asks = discounts::Authority {
+        discount_bp: 0,
+        min_role: Some(min_role),
+        action,
+    };
+    let limits = till.sale_policy.discount_limits;
+    let approved = discounts::authorize(&limits, role, asks, approver.as_ref())?;
+    Ok(approved.or(signed_in.map(|s| SaleCashier {
+        staff_id: s.staff_id,
+        name: s.name,
+    })))
+}
+
 /// Writes a sign-in event to the audit log; a till not yet enrolled has no log.
 async fn log(till: &Till, action: AuditAction, staff: Option<SaleCashier>, detail: String) {
     let Some(device) = till.sync.credential() else {
@@ -80,9 +111,39 @@ async fn log(till: &Till, action: AuditAction, staff: Option<SaleCashier>, detai
     }
 }
 
-/// Signs a member of staff in by code and PIN (the code trimmed), logging
-/// every attempt; five wrong PINs for a code lock it.
+/// Where someone signs in, for the audit log: at the till itself or on a
+/// paired handheld (a picker, [`super::handhelds`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Place<'a> {
+    Till,
+    Handheld(&'a str),
+}
+
+impl Place<'_> {
+    fn suffix(self) -> String {
+        match self {
+            Place::Till => String::new(),
+            Place::Handheld(name) => format!(" on handheld {name:?}"),
+        }
+    }
+}
+
+/// Signs a member of staff in at the till by code and PIN: see [`check_sign_in`].
 pub async fn sign_in(till: &Till, code: &str, pin: String) -> Result<SignedIn, TillError> {
+    let signed_in = check_sign_in(till, code, pin, Place::Till).await?;
+    till.session.inner().current = Some(signed_in.clone());
+    Ok(signed_in)
+}
+
+/// Checks a sign-in by code and PIN (the code trimmed), logging every attempt
+/// with its place; five wrong PINs for a code lock it, wherever they were
+/// typed. The caller keeps the session: the till's own, or a handheld's.
+pub async fn check_sign_in(
+    till: &Till,
+    code: &str,
+    pin: String,
+    place: Place<'_>,
+) -> Result<SignedIn, TillError> {
     let code = code.trim().to_owned();
     if let Some((_, Some(until))) = till.session.inner().failures.get(&code) {
         let left = until.saturating_duration_since(Instant::now());
@@ -107,14 +168,12 @@ pub async fn sign_in(till: &Till, code: &str, pin: String) -> Result<SignedIn, T
         match matched {
             Some(m) if m.active => {
                 inner.failures.remove(&code);
-                let signed_in = SignedIn {
+                Ok(SignedIn {
                     staff_id: m.staff_id,
                     name: m.name,
                     role: m.role,
                     since: Timestamp::now(),
-                };
-                inner.current = Some(signed_in.clone());
-                Ok(signed_in)
+                })
             }
             Some(_) => Err((None, TillError::StaffInactive)),
             None => {
@@ -128,6 +187,7 @@ pub async fn sign_in(till: &Till, code: &str, pin: String) -> Result<SignedIn, T
             }
         }
     };
+    let place = place.suffix();
     match outcome {
         Ok(signed_in) => {
             let who = SaleCashier {
@@ -138,7 +198,7 @@ pub async fn sign_in(till: &Till, code: &str, pin: String) -> Result<SignedIn, T
                 till,
                 AuditAction::SignedIn,
                 Some(who),
-                format!("{} signed in", signed_in.name),
+                format!("{} signed in{place}", signed_in.name),
             )
             .await;
             Ok(signed_in)
@@ -148,7 +208,7 @@ pub async fn sign_in(till: &Till, code: &str, pin: String) -> Result<SignedIn, T
                 till,
                 AuditAction::CodeLocked,
                 None,
-                format!("code {code} locked after {MAX_FAILURES} wrong PINs"),
+                format!("code {code} locked after {MAX_FAILURES} wrong PINs{place}"),
             )
             .await;
             Err(e)
@@ -158,7 +218,7 @@ pub async fn sign_in(till: &Till, code: &str, pin: String) -> Result<SignedIn, T
                 till,
                 AuditAction::SignInFailed,
                 None,
-                format!("wrong PIN or unknown code {code}"),
+                format!("wrong PIN or unknown code {code}{place}"),
             )
             .await;
             Err(e)
@@ -168,7 +228,7 @@ pub async fn sign_in(till: &Till, code: &str, pin: String) -> Result<SignedIn, T
                 till,
                 AuditAction::SignInFailed,
                 None,
-                format!("inactive code {code} tried to sign in"),
+                format!("inactive code {code} tried to sign in{place}"),
             )
             .await;
             Err(e)

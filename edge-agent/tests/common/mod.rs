@@ -10,11 +10,13 @@ use edge_agent::config::AgentConfig;
 use edge_agent::devices::serial::SerialScanner;
 use edge_agent::printing::PrintSettings;
 use edge_agent::store::{feed, LocalStore};
+use pos_shared::staff::{hash_pin, Role, StaffRecord, PIN_SALT_LEN};
 use pos_shared::sync::{
     Change, ChangeBody, DeviceCredential, FeedPage, MovementReason, MovementRecord, VariantRecord,
 };
 use pos_shared::{
-    Gtin, Money, MovementId, ProductId, Qty, StoreId, TenantId, TerminalId, Timestamp, VariantId,
+    Gtin, Money, MovementId, ProductId, Qty, StaffId, StoreId, TenantId, TerminalId, Timestamp,
+    VariantId,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -122,21 +124,33 @@ pub async fn start_till_full(
     printing: PrintSettings,
     sale_policy: edge_agent::pos::sale::SalePolicy,
 ) -> Till {
-    let config = AgentConfig {
+    start_till_config(dir, |config| {
+        config.serial_scanners = serial_scanners;
+        config.printing = printing;
+        config.sale_policy = sale_policy;
+    })
+    .await
+}
+
+/// A till with the test defaults, changed by `adjust` (say, a LAN listener).
+pub async fn start_till_config(dir: &Path, adjust: impl FnOnce(&mut AgentConfig)) -> Till {
+    let mut config = AgentConfig {
         data_dir: dir.to_path_buf(),
         // Nothing listens on port 9 of loopback: the hub is down for this whole file.
         hub_url: "http://127.0.0.1:9".into(),
         listen: "127.0.0.1:0".parse().unwrap(),
+        lan: Default::default(),
         enroll_code: None,
         sync_interval: Duration::from_millis(100),
         max_backoff: Duration::from_millis(500),
         stall_after: edge_agent::sync::DEFAULT_STALL_AFTER,
         feed_wait_secs: 25,
-        serial_scanners,
+        serial_scanners: Vec::new(),
         hid_scanners: Vec::new(),
-        printing,
-        sale_policy,
+        printing: PrintSettings::default(),
+        sale_policy: Default::default(),
     };
+    adjust(&mut config);
     let agent = edge_agent::start(config).await.unwrap();
     Till {
         base: format!("http://{}", agent.addr),
@@ -324,6 +338,22 @@ pub fn soap() -> pos_shared::sync::VariantRecord {
         modifiers: Vec::new(),
         placement: Default::default(),
         details: Default::default(),
+    }
+}
+
+/// A member of staff as the hub sends them now: an Argon2id PHC string.
+pub fn member(store: StoreId, code: &str, name: &str, role: Role, pin: &str) -> StaffRecord {
+    let mut salt = [0u8; PIN_SALT_LEN];
+    salt[..code.len()].copy_from_slice(code.as_bytes());
+    StaffRecord {
+        staff_id: StaffId::new(),
+        store_id: store,
+        name: name.into(),
+        code: code.into(),
+        role,
+        pin_salt: String::new(),
+        pin_hash: hash_pin(pin, &salt),
+        active: true,
     }
 }
 

@@ -77,6 +77,7 @@ async fn run() -> Result<(), String> {
         listen: edge_listen
             .parse()
             .map_err(|e| format!("EDGE_LISTEN {edge_listen}: {e}"))?,
+        lan: Default::default(),
         enroll_code: codes.into_iter().next().map(pos_shared::Secret::new),
         sync_interval: Duration::from_secs(1),
         max_backoff: Duration::from_secs(30),
