@@ -19,6 +19,7 @@ CREATE TABLE order_work (
     picker_name    TEXT NOT NULL,
     claimed_at_ms  INTEGER NOT NULL,
     short_lines    TEXT NOT NULL DEFAULT '[]',
+    wrong_scans    INTEGER NOT NULL DEFAULT 0,
     pack_id        TEXT,
     packed_at_ms   INTEGER
 );

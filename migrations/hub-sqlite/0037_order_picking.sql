@@ -23,3 +23,6 @@ CREATE TABLE order_facts (
 );
 CREATE INDEX order_facts_by_order ON order_facts (tenant_id, order_id);
 ALTER TABLE orders ADD COLUMN pick_lines TEXT;
+-- How the pack went (lines, short, substituted, picks, wrong scans), for
+-- the store's pick performance.
+ALTER TABLE orders ADD COLUMN pack_stats TEXT;

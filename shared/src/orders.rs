@@ -269,6 +269,10 @@ pub struct PackedOrder {
     pub packed_at: Timestamp,
     pub lines: Vec<PackedLine>,
     pub packed_total: Money,
+    /// Scans refused as the wrong item while picking it: what pick
+    /// accuracy is measured by.
+    #[serde(default)]
+    pub wrong_scans: u32,
 }
 
 impl Picker {
@@ -315,6 +319,53 @@ impl PackedOrder {
             }
         }
         Ok(())
+    }
+}
+
+/// How a packed order went, for the store's pick performance.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PackStats {
+    pub lines: u32,
+    /// Lines with less of the ordered item than asked.
+    pub short_lines: u32,
+    /// Lines made up (in part) with a substitute.
+    pub substituted_lines: u32,
+    /// Items scanned onto the order.
+    pub picks: u32,
+    pub wrong_scans: u32,
+}
+
+impl PickOrder {
+    /// What `packed` came to against this order; `weighed` as for
+    /// [`PickOrder::check_pack`].
+    pub fn pack_stats(
+        &self,
+        packed: &PackedOrder,
+        weighed: impl Fn(VariantId) -> bool,
+    ) -> PackStats {
+        let picks_of = |line: u32| {
+            packed
+                .lines
+                .iter()
+                .find(|p| p.line == line)
+                .map_or(&[][..], |p| &p.picks[..])
+        };
+        let count = |f: &dyn Fn(&PickLine) -> bool| {
+            u32::try_from(self.lines.iter().filter(|l| f(l)).count()).unwrap_or(u32::MAX)
+        };
+        PackStats {
+            lines: u32::try_from(self.lines.len()).unwrap_or(u32::MAX),
+            short_lines: count(&|l| l.short_in(picks_of(l.line), weighed(l.variant_id))),
+            substituted_lines: count(&|l| {
+                picks_of(l.line)
+                    .iter()
+                    .any(|p| p.variant_id != l.variant_id)
+            }),
+            picks: u32::try_from(packed.lines.iter().map(|l| l.picks.len()).sum::<usize>())
+                .unwrap_or(u32::MAX),
+            wrong_scans: packed.wrong_scans,
+        }
     }
 }
 
@@ -653,8 +704,19 @@ mod tests {
                 amount: Money::inr(30_000),
             }],
             packed_total: Money::inr(30_000),
+            wrong_scans: 1,
         };
         assert_eq!(order.check_pack(&packed, |_| false), Ok(Money::inr(30_000)));
+        let stats = order.pack_stats(&packed, |_| false);
+        assert_eq!(
+            (
+                stats.lines,
+                stats.short_lines,
+                stats.picks,
+                stats.wrong_scans
+            ),
+            (1, 0, 1, 1)
+        );
         assert_eq!(packed.movements().len(), 1);
         assert_eq!(packed.movements()[0].delta, -Qty::parse("2").unwrap());
         packed.packed_total = Money::inr(1);

@@ -273,6 +273,9 @@ pub struct Order {
     /// The claim the hub heard of first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub picker: Option<pos_shared::orders::Picker>,
+    /// How the pack went, once packed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pack_stats: Option<pos_shared::orders::PackStats>,
     pub created_at: pos_shared::Timestamp,
     /// When the SLA clock started.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -321,6 +324,17 @@ pub struct Performance {
     pub sla_breaches: u64,
     /// Orders of the window still counting against capacity.
     pub open: u64,
+    /// Orders of the window packed.
+    pub packed: u64,
+    /// Of the packed orders' lines, the share packed in full (1.0: none
+    /// short); absent when nothing was packed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pick_accuracy: Option<f64>,
+    /// Of the scans onto packed orders, the share that was the right item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan_accuracy: Option<f64>,
+    /// Lines packed with a substitute.
+    pub substituted_lines: u64,
 }
 
 impl Performance {
@@ -333,6 +347,24 @@ impl Performance {
     ) -> Self {
         let count = |f: &dyn Fn(&Order) -> bool| orders.iter().filter(|o| f(o)).count() as u64;
         let hours = ((at.unix_millis() - from.unix_millis()).max(1) as f64) / 3_600_000.0;
+        #[derive(Default)]
+        struct Totals {
+            lines: u64,
+            short_lines: u64,
+            substituted_lines: u64,
+            picks: u64,
+            wrong_scans: u64,
+        }
+        let stats = orders
+            .iter()
+            .filter_map(|o| o.pack_stats)
+            .fold(Totals::default(), |t, s| Totals {
+                lines: t.lines + u64::from(s.lines),
+                short_lines: t.short_lines + u64::from(s.short_lines),
+                substituted_lines: t.substituted_lines + u64::from(s.substituted_lines),
+                picks: t.picks + u64::from(s.picks),
+                wrong_scans: t.wrong_scans + u64::from(s.wrong_scans),
+            });
         Performance {
             store_id,
             from,
@@ -343,6 +375,12 @@ impl Performance {
             cancelled: count(&|o| o.state == OrderState::Cancelled),
             sla_breaches: count(&|o| o.sla_breached(at)),
             open: count(&|o| o.state.open()),
+            packed: count(&|o| o.pack_stats.is_some()),
+            pick_accuracy: (stats.lines > 0)
+                .then(|| 1.0 - stats.short_lines as f64 / stats.lines as f64),
+            scan_accuracy: (stats.picks + stats.wrong_scans > 0)
+                .then(|| stats.picks as f64 / (stats.picks + stats.wrong_scans) as f64),
+            substituted_lines: stats.substituted_lines,
         }
     }
 }

@@ -125,6 +125,7 @@ fn pack(
             })
             .collect(),
         packed_total: Money::inr(total),
+        wrong_scans: 0,
     }
 }
 
@@ -377,6 +378,16 @@ async fn a_store_picks_and_packs_what_it_was_sent(backend: Backend) {
         "1.42 of 1.5 kg is the weight asked: {last}"
     );
     assert!(last["actor"].as_str().unwrap().contains("Bela"), "{last}");
+    let (_, perf) = hub
+        .get(&format!("/v1/stores/{store}/order-performance"), key)
+        .await;
+    assert_eq!(perf["packed"], 1, "{perf}");
+    assert_eq!(
+        perf["pick_accuracy"], 0.5,
+        "tea short, rice within its weight: {perf}"
+    );
+    assert_eq!(perf["scan_accuracy"], 1.0, "{perf}");
+    assert_eq!(perf["substituted_lines"], 1, "{perf}");
     // Stock: held no more, taken as picked, from the batch scanned.
     let t = item(&shop, &store, &tea).await;
     assert_eq!(

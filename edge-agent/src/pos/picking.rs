@@ -394,6 +394,7 @@ pub fn packed_order(
     pack_id: uuid::Uuid,
     started_at: Timestamp,
     packed_at: Timestamp,
+    wrong_scans: u32,
 ) -> Result<PackedOrder, pos_shared::orders::PackRefused> {
     let weighed: BTreeSet<VariantId> = lines
         .iter()
@@ -427,6 +428,7 @@ pub fn packed_order(
         packed_at,
         lines: packed_lines,
         packed_total: total,
+        wrong_scans,
     };
     order.check_pack(&packed, |v| weighed.contains(&v))?;
     Ok(packed)
@@ -644,8 +646,10 @@ mod tests {
             uuid::Uuid::now_v7(),
             Timestamp::now(),
             Timestamp::now(),
+            2,
         )
         .unwrap();
+        assert_eq!(packed.wrong_scans, 2);
         assert_eq!(
             packed.packed_total,
             Money::inr(20_000 + 9_000 + 14_200 + 10_000)

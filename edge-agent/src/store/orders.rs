@@ -21,6 +21,8 @@ pub struct Work {
     /// Lines the picker closed short: what is picked of them is all there is.
     pub short_lines: Vec<u32>,
     pub packed: Option<(Uuid, Timestamp)>,
+    /// Scans refused as the wrong item while picking it.
+    pub wrong_scans: u32,
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -82,12 +84,20 @@ pub fn open_orders(conn: &Connection) -> StoreResult<Vec<PickOrder>> {
 }
 
 /// An `order_work` row: staff, name, claimed at, short lines, pack id, packed at.
-type WorkRow = (String, String, i64, String, Option<String>, Option<i64>);
+type WorkRow = (
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<i64>,
+    u32,
+);
 
 pub fn work(conn: &Connection, id: Uuid) -> StoreResult<Option<Work>> {
     let row: Option<WorkRow> = conn
         .query_row(
-            "SELECT staff_id, picker_name, claimed_at_ms, short_lines, pack_id, packed_at_ms \
+            "SELECT staff_id, picker_name, claimed_at_ms, short_lines, pack_id, packed_at_ms, wrong_scans \
              FROM order_work WHERE order_id = ?1",
             [id.to_string()],
             |r| {
@@ -98,11 +108,12 @@ pub fn work(conn: &Connection, id: Uuid) -> StoreResult<Option<Work>> {
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((staff, name, claimed, short, pack_id, packed_at)) = row else {
+    let Some((staff, name, claimed, short, pack_id, packed_at, wrong_scans)) = row else {
         return Ok(None);
     };
     let packed = match (pack_id, packed_at) {
@@ -118,7 +129,17 @@ pub fn work(conn: &Connection, id: Uuid) -> StoreResult<Option<Work>> {
         claimed_at: Timestamp::from_unix_millis(claimed),
         short_lines: serde_json::from_str(&short).map_err(|e| corrupt("short lines", e))?,
         packed,
+        wrong_scans,
     }))
+}
+
+/// Counts a scan refused as the wrong item against the order's picking.
+pub fn count_wrong_scan(conn: &Connection, id: Uuid) -> StoreResult<()> {
+    conn.execute(
+        "UPDATE order_work SET wrong_scans = wrong_scans + 1 WHERE order_id = ?1 AND pack_id IS NULL",
+        [id.to_string()],
+    )?;
+    Ok(())
 }
 
 /// Records this terminal's claim; a claim already here stands.

@@ -369,6 +369,7 @@ pub async fn scan(
             let Some(product) =
                 catalog::product_for_scan(c, &code.gtin, code.alternative.as_ref())?
             else {
+                orders::count_wrong_scan(c, id)?;
                 return Ok(Err(TillError::PickRefused {
                     kind: "unknown_item",
                     message: format!(
@@ -394,11 +395,14 @@ pub async fn scan(
             let placed = match picking::place_scan(&l.sheet, &item, &intent, &today) {
                 Ok(p) => p,
                 Err(r) => {
+                    if r.kind == "wrong_item" {
+                        orders::count_wrong_scan(c, id)?;
+                    }
                     return Ok(Err(TillError::PickRefused {
                         kind: r.kind,
                         message: r.message,
                         confirmable: r.confirmable,
-                    }))
+                    }));
                 }
             };
             let pick = Pick {
@@ -581,6 +585,7 @@ pub async fn pack(till: &Till, id: Uuid, picker: PickerSession) -> Result<PickSh
                 Uuid::now_v7(),
                 work.claimed_at,
                 Timestamp::now(),
+                work.wrong_scans,
             ) {
                 Ok(p) => p,
                 Err(e) => {

@@ -362,6 +362,12 @@ async fn dark_store_orders_are_picked_offline_and_packed(backend: Backend) {
     assert_eq!(order["state"], "packed", "{order}");
     assert_eq!(order["packed_total"]["minor"], expected_total, "{order}");
     assert_eq!(order["picker"]["name"], "Asha");
+    // Milk and the organic dal before the line was short were wrong items.
+    assert_eq!(
+        order["pack_stats"],
+        json!({"lines": 3, "short_lines": 1, "substituted_lines": 1, "picks": 6, "wrong_scans": 2}),
+        "{order}"
+    );
     let steps: Vec<&str> = order["transitions"]
         .as_array()
         .unwrap()

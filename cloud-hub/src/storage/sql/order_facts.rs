@@ -200,10 +200,13 @@ macro_rules! sql_order_fact_paths {
                     Self::step_in(tx, tenant, &order, Step::Picking, &actor, None, at).await?;
                     order = Self::order_in(tx, tenant, order.id).await?.ok_or(DbError::NotFound("order"))?;
                 }
-                sqlx::query("UPDATE orders SET packed_total_minor = $3 WHERE tenant_id = $1 AND id = $2")
+                let stats = pick.pack_stats(packed, |v| weighed.contains(&v));
+                let stats_json = serde_json::to_string(&stats).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                sqlx::query("UPDATE orders SET packed_total_minor = $3, pack_stats = $4 WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_uuid())
                     .bind(order.id)
                     .bind(packed_total.minor())
+                    .bind(stats_json)
                     .execute(&mut **tx)
                     .await?;
                 let short: Vec<u32> = pick

@@ -11,11 +11,11 @@ macro_rules! sql_order_paths {
         type OrderRow = (
             (Uuid, Uuid, String, String, String, String, f64, f64, String, String, i64, i64, Option<i64>,
             Option<String>, Option<i64>),
-            (i64, String, Option<i64>, Option<String>),
+            (i64, String, Option<i64>, Option<String>, Option<String>),
         );
         const ORDER_COLUMNS: &str = "o.id, o.store_id, o.idempotency_key, o.channel, o.state, o.contact, \
              o.customer_lat, o.customer_lon, o.lines, o.request_hash, o.distance_m, o.created_at_ms, \
-             o.confirmed_at_ms, o.cancel_reason, s.sla_minutes, o.total_minor, o.currency, o.packed_total_minor, o.picker";
+             o.confirmed_at_ms, o.cancel_reason, s.sla_minutes, o.total_minor, o.currency, o.packed_total_minor, o.picker, o.pack_stats";
         const ORDER_FROM: &str = "orders o JOIN stores s ON s.tenant_id = o.tenant_id AND s.id = o.store_id";
 
         /// Orders that have not reached delivery count against capacity.
@@ -45,7 +45,7 @@ macro_rules! sql_order_paths {
                         (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?, row.try_get(4)?, row.try_get(5)?,
                          row.try_get(6)?, row.try_get(7)?, row.try_get(8)?, row.try_get(9)?, row.try_get(10)?, row.try_get(11)?,
                          row.try_get(12)?, row.try_get(13)?, row.try_get(14)?),
-                        (row.try_get(15)?, row.try_get(16)?, row.try_get(17)?, row.try_get(18)?),
+                        (row.try_get(15)?, row.try_get(16)?, row.try_get(17)?, row.try_get(18)?, row.try_get(19)?),
                     )
                 };
                 let steps: Vec<(Option<String>, String, String, i64, Option<String>)> = sqlx::query_as(
@@ -59,7 +59,7 @@ macro_rules! sql_order_paths {
 
             fn order_from_row(
                 ((id, store, key, channel, state, contact, lat, lon, lines, _hash, distance, created, confirmed, cancel_reason, sla),
-                 (total, currency, packed_total, picker)): OrderRow,
+                 (total, currency, packed_total, picker, pack_stats)): OrderRow,
                 steps: Vec<(Option<String>, String, String, i64, Option<String>)>,
             ) -> DbResult<orders::Order> {
                 let parse = |s: &str| {
@@ -87,7 +87,12 @@ macro_rules! sql_order_paths {
                     .map(|p| serde_json::from_str(&p))
                     .transpose()
                     .map_err(|e| DbError::Corrupt(format!("order {id}: picker: {e}")))?;
+                let pack_stats = pack_stats
+                    .map(|p| serde_json::from_str(&p))
+                    .transpose()
+                    .map_err(|e| DbError::Corrupt(format!("order {id}: pack_stats: {e}")))?;
                 Ok(orders::Order {
+                    pack_stats,
                     id,
                     store_id: StoreId::from_uuid(store),
                     total: Money::new(total, currency),
