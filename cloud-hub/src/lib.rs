@@ -17,6 +17,7 @@ pub mod http;
 pub mod passwords;
 pub mod relay;
 pub mod roles;
+pub mod signatures;
 pub mod snapshot;
 pub mod startup;
 pub mod storage;
