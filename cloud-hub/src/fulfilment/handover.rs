@@ -217,11 +217,18 @@ async fn pick_up(
     {
         Ok(order) => Ok(Ok(Stepped::Next(Box::new(order)))),
         Err(DbError::State { detail, .. }) => {
-            // The order moved on meanwhile (HQ stepped it by hand): the
-            // partner's rider must not come for it.
-            tracing::warn!(order = %order.id, %detail, "order moved during hand-over; calling the pick-up off");
-            if let Err(e) = partner.cancel_pickup(&assignment.reference).await {
-                tracing::warn!(order = %order.id, reference = %assignment.reference, error = %e, "calling a pick-up off failed");
+            let now = storage.order(tenant, order.id).await?;
+            let ours = now.delivery.as_ref().and_then(|d| d.reference.as_deref())
+                == Some(assignment.reference.as_str());
+            // Handed over under this very reference already (another run
+            // whose lease ran out): the delivery is the order's, keep it.
+            // Otherwise the order moved on meanwhile (HQ stepped it by
+            // hand) and the partner's rider must not come for it.
+            if !ours {
+                tracing::warn!(order = %order.id, %detail, "order moved during hand-over; calling the pick-up off");
+                if let Err(e) = partner.cancel_pickup(&assignment.reference).await {
+                    tracing::warn!(order = %order.id, reference = %assignment.reference, error = %e, "calling a pick-up off failed");
+                }
             }
             Ok(Ok(Stepped::Stop))
         }

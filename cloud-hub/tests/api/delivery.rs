@@ -199,18 +199,38 @@ fn steps(order: &Value) -> Vec<(String, String, String)> {
 async fn a_paid_order_is_captured_handed_over_delivered_and_closed(backend: Backend) {
     let partner = FakePartner::start().await;
     let gateway = FakeGateway::start().await;
-    // The first capture takes effect but its answer is lost.
+    // The first capture takes effect but its answer is lost; the partner is
+    // down until the payment is taken.
     gateway.log.lock().unwrap().lose_answers = 1;
+    partner.set_down(true);
     let (shop, store, terminal, token) =
         dark_shop(backend, configured(&partner.url, Some(&gateway.url))).await;
+    // A second hub on the same database, its own hand-over task running
+    // beside the first one's all along.
+    let second = cloud_hub::start(configured(&partner.url, Some(&gateway.url))(HubConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..HubConfig::new(shop.hub.database_url.clone())
+    }))
+    .await
+    .unwrap();
     let hq = shop.hub.as_(&shop.api_key);
     let id = place(&shop, "paid-1", payment("pay_A1", TOTAL)).await;
     packed_short(&shop, &store, &terminal, &token, &id).await;
 
+    let waiting = wait_for(&hq, &id, "a failed hand-over after the capture", |o| {
+        o["delivery"]["attempts"].as_u64() >= Some(2)
+    })
+    .await;
+    assert_eq!(waiting["state"], "packed");
+    assert_eq!(waiting["payment"]["state"], "captured", "{waiting}");
+    partner.set_down(false);
     let handed = wait_for(&hq, &id, "the hand-over", |o| {
         o["state"] == "assigned_to_partner"
     })
     .await;
+    second.stop().await.unwrap();
+    // One delivery, never called off: one hub at a time worked the order.
+    assert_eq!(partner.answered_and_cancelled(), (1, 0));
     // Captured once: what was packed, under one key, though asked twice.
     assert_eq!(
         gateway.effective(),
@@ -232,10 +252,11 @@ async fn a_paid_order_is_captured_handed_over_delivered_and_closed(backend: Back
     assert_eq!(captured.len(), 1);
     assert_eq!(captured[0]["data"]["released"]["minor"], TOTAL - PACKED);
 
-    // The partner was asked once, with what a rider needs.
+    // The partner was asked with what a rider needs, the same each try.
     let pickups = partner.pickups();
-    assert_eq!(pickups.len(), 1);
-    let sent = &pickups[0];
+    assert!(pickups.len() >= 2, "{pickups:?}");
+    let sent = pickups.last().unwrap();
+    assert!(pickups.iter().all(|p| p.body == sent.body));
     assert_eq!(
         sent.authorization.as_deref(),
         Some("Bearer partner-api-key")
@@ -263,18 +284,11 @@ async fn a_paid_order_is_captured_handed_over_delivered_and_closed(backend: Back
         )
     );
 
-    // A second hub on the same database, its own task running beside the
-    // first: nothing is captured or asked again.
-    let again = cloud_hub::start(configured(&partner.url, Some(&gateway.url))(HubConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        ..HubConfig::new(shop.hub.database_url.clone())
-    }))
-    .await
-    .unwrap();
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    again.stop().await.unwrap();
-    assert_eq!(gateway.effective().len(), 1);
-    assert_eq!(partner.pickups().len(), 1);
+    // Runs after the hand-over find nothing to do.
+    let asked = partner.pickups().len();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(gateway.requests().len(), 2);
+    assert_eq!(partner.pickups().len(), asked);
 
     // The partner reports, signed.
     let (s, b) = report(&shop, "msg_1", "SWIFT-0001", "picked_up").await;

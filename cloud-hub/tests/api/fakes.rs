@@ -62,6 +62,8 @@ pub async fn closed_url() -> String {
 pub struct PartnerLog {
     pub pickups: Vec<Received>,
     pub cancels: Vec<Received>,
+    /// Pick-ups answered with a delivery.
+    pub answered: u32,
     /// Answer every pick-up with 503 while set.
     pub down: bool,
     /// Each order id's reference, so a request repeated with the same
@@ -95,6 +97,12 @@ impl FakePartner {
     pub fn pickups(&self) -> Vec<Received> {
         self.log.lock().unwrap().pickups.clone()
     }
+
+    /// (pick-ups answered with a delivery, pick-ups called off)
+    pub fn answered_and_cancelled(&self) -> (u32, usize) {
+        let log = self.log.lock().unwrap();
+        (log.answered, log.cancels.len())
+    }
 }
 
 async fn pickup(
@@ -124,6 +132,7 @@ async fn pickup(
         .entry(key)
         .or_insert_with(|| format!("SWIFT-{next:04}"))
         .clone();
+    log.answered += 1;
     Json(json!({"reference": reference, "eta": "2030-01-01T10:30:00Z"})).into_response()
 }
 
