@@ -104,8 +104,9 @@ async fn partner_callback(
                 "payload_too_large",
                 format!("a report is at most {MAX_BODY} bytes"),
             )
+            .with_field("body")
         } else {
-            ApiError::bad_request("unreadable_body", e.body_text())
+            ApiError::bad_request("unreadable_body", e.body_text()).with_field("body")
         }
     })?;
     let callbacks = app

@@ -394,6 +394,7 @@ async fn callbacks_that_cannot_be_trusted_or_placed_are_refused(backend: Backend
             .to_string();
     let (s, b) = report_as(&shop, "swift", "m4", now_secs(), &huge, SECRET).await;
     assert_problem(s, &b, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    assert_eq!(b["field"], "body");
     let (s, b) = report_as(&shop, "swift", "m5", now_secs(), "{\"reference\": ", SECRET).await;
     assert_problem(s, &b, StatusCode::BAD_REQUEST, "malformed_json");
 
