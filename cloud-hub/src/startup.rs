@@ -1,7 +1,9 @@
 //! Starting the hub: [`start`] opens the database, binds the listener, starts
 //! every background task and serves the API; [`RunningHub`] is the handle
 //! that stops it. The background tasks live here too: feed pruning,
-//! reservation expiry, and the opening-hours and batch-expiry announcements.
+//! reservation expiry, and the opening-hours and batch-expiry announcements;
+//! the hand-over task (`fulfilment::handover`) is started here when a
+//! delivery partner or a payment gateway is configured.
 //! The `cloud-hub` binary, the demo and every test start the hub this way.
 
 use crate::{config, http, storage};
@@ -125,9 +127,23 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         config.expiry_warn_days,
         config.expiry_check_every,
     ));
+    let boundaries = boundaries(&config)?;
+    if boundaries.partner.is_some() || boundaries.gateway.is_some() {
+        tasks.spawn(crate::fulfilment::handover::run(
+            storage.clone(),
+            boundaries,
+            config.delivery_sweep_every,
+            config.delivery_retry_max,
+        ));
+    }
     let admin_token = config.admin_token.as_ref().map(|t| t.expose().to_owned());
     let state = http::AppState::new(storage.clone(), admin_token)
-        .with_session_lifetime(config.session_lifetime);
+        .with_session_lifetime(config.session_lifetime)
+        .with_delivery(config.delivery.as_ref().map(|d| http::PartnerCallbacks {
+            partner: d.name.clone(),
+            secret: d.webhook_secret.clone(),
+        }))
+        .with_payments(config.payments.is_some());
     let (stop, mut stopped) = tokio::sync::watch::channel(());
     let server = tokio::spawn(serve(listener, state, async move {
         // A send or the sender dropped: either way, time to stop.
@@ -140,6 +156,30 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         server,
         tasks,
     })
+}
+
+/// The real clients of the partner and the gateway the config names.
+fn boundaries(
+    config: &config::HubConfig,
+) -> Result<crate::fulfilment::handover::Boundaries, String> {
+    use crate::fulfilment::{DeliveryPartner, HttpGateway, HttpPartner, PaymentGateway};
+    let partner = config
+        .delivery
+        .as_ref()
+        .map(|d| {
+            HttpPartner::new(d)
+                .map(|p| std::sync::Arc::new(p) as std::sync::Arc<dyn DeliveryPartner>)
+        })
+        .transpose()?;
+    let gateway = config
+        .payments
+        .as_ref()
+        .map(|g| {
+            HttpGateway::new(g)
+                .map(|g| std::sync::Arc::new(g) as std::sync::Arc<dyn PaymentGateway>)
+        })
+        .transpose()?;
+    Ok(crate::fulfilment::handover::Boundaries { partner, gateway })
 }
 
 /// Keeps each tenant's feed to its newest `keep` changes; terminals whose cursor

@@ -21,6 +21,17 @@
 //! | `expiry_check_secs` | `HUB_EXPIRY_CHECK_SECS`: how often batches are checked for expiry | `300` |
 //! | `hours_check_secs` | `HUB_HOURS_CHECK_SECS`: how often stores are checked for opening or closing by their hours | `30` |
 //! | `session_hours` | `HUB_SESSION_HOURS`: how long an HQ user's sign-in lasts, 1 to 720 | `12` |
+//! | `delivery.partner` | `HUB_DELIVERY_PARTNER`: the partner's name (`a-z`, `0-9`, `-`, `_`) | required with `base_url` |
+//! | `delivery.base_url` | `HUB_DELIVERY_BASE_URL`: the partner's assignment API; turns hand-over on | unset (off) |
+//! | `delivery.api_key` (secret) | `HUB_DELIVERY_API_KEY`: bearer token to the partner | required with `base_url` |
+//! | `delivery.webhook_secret` (secret) | `HUB_DELIVERY_WEBHOOK_SECRET`: `whsec_…`, verifies the partner's callbacks | required with `base_url` |
+//! | `delivery.sweep_ms` | `HUB_DELIVERY_SWEEP_MS`: how often the hand-over task looks for work | `1000` |
+//! | `delivery.retry_max_secs` | `HUB_DELIVERY_RETRY_MAX_SECS`: the longest wait between tries | `300` |
+//! | `delivery.timeout_ms` | `HUB_DELIVERY_TIMEOUT_MS`: each request to the partner | `10000` |
+//! | `payments.base_url` | `HUB_PAYMENTS_BASE_URL`: the gateway's REST API; turns payments on | unset (off) |
+//! | `payments.key_id` | `HUB_PAYMENTS_KEY_ID`: basic-auth user | required with `base_url` |
+//! | `payments.key_secret` (secret) | `HUB_PAYMENTS_KEY_SECRET`: basic-auth password | required with `base_url` |
+//! | `payments.timeout_ms` | `HUB_PAYMENTS_TIMEOUT_MS`: each request to the gateway | `10000` |
 
 pub mod settings;
 
@@ -55,6 +66,14 @@ pub struct HubConfig {
     pub hours_check_every: Duration,
     /// How long an HQ user's session lasts from sign-in.
     pub session_lifetime: Duration,
+    /// The delivery partner packed orders are handed to; `None`: off.
+    pub delivery: Option<crate::fulfilment::PartnerConfig>,
+    /// The gateway authorised payments are captured through; `None`: off.
+    pub payments: Option<crate::fulfilment::GatewayConfig>,
+    /// How often the hand-over task looks for work.
+    pub delivery_sweep_every: Duration,
+    /// The longest wait between tries of failing hand-over or payment work.
+    pub delivery_retry_max: Duration,
 }
 
 impl fmt::Debug for HubConfig {
@@ -64,6 +83,8 @@ impl fmt::Debug for HubConfig {
             .field("listen", &self.listen)
             .field("backend", &self.backend())
             .field("admin_api", &self.admin_token.is_some())
+            .field("delivery_partner", &self.delivery.as_ref().map(|d| &d.name))
+            .field("payments", &self.payments.is_some())
             .finish()
     }
 }
@@ -162,6 +183,10 @@ impl HubConfig {
             expiry_check_every: Duration::from_secs(DEFAULT_EXPIRY_CHECK_SECS),
             hours_check_every: Duration::from_secs(DEFAULT_HOURS_CHECK_SECS),
             session_lifetime: Duration::from_secs(DEFAULT_SESSION_HOURS * 3600),
+            delivery: None,
+            payments: None,
+            delivery_sweep_every: Duration::from_millis(DEFAULT_DELIVERY_SWEEP_MS),
+            delivery_retry_max: Duration::from_secs(DEFAULT_DELIVERY_RETRY_MAX_SECS),
         }
     }
 
@@ -222,10 +247,136 @@ impl HubConfig {
                 s.hours_check_secs.unwrap_or(DEFAULT_HOURS_CHECK_SECS),
             ),
             session_lifetime: Duration::from_secs(hours * 3600),
+            delivery: delivery_config(&s.delivery)?,
+            payments: payments_config(&s.payments)?,
+            delivery_sweep_every: Duration::from_millis(
+                s.delivery.sweep_ms.unwrap_or(DEFAULT_DELIVERY_SWEEP_MS),
+            ),
+            delivery_retry_max: Duration::from_secs(
+                s.delivery
+                    .retry_max_secs
+                    .unwrap_or(DEFAULT_DELIVERY_RETRY_MAX_SECS),
+            ),
         })
     }
 
     pub fn backend(&self) -> &'static str {
         backend_of(self.database_url.expose())
+    }
+}
+
+/// An `http(s)://` URL from `key`.
+fn service_url(key: &str, text: &str) -> Result<reqwest::Url, String> {
+    let url: reqwest::Url = text
+        .parse()
+        .map_err(|e| format!("{key} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(format!("{key} must be an http:// or https:// URL"));
+    }
+    Ok(url)
+}
+
+/// A setting `base_url` needs, named by its key and variable when missing.
+fn needed<T: Clone>(value: &Option<T>, key: &str, var: &str) -> Result<T, String> {
+    value
+        .clone()
+        .ok_or_else(|| format!("{key} ({var}) is required when its base_url is set"))
+}
+
+/// The partner, when `[delivery] base_url` is set; every other key of the
+/// section set without it is a mistake worth stopping for.
+fn delivery_config(
+    d: &settings::DeliverySettings,
+) -> Result<Option<crate::fulfilment::PartnerConfig>, String> {
+    let Some(base) = &d.base_url else {
+        if d.partner.is_some() || d.api_key.is_some() || d.webhook_secret.is_some() {
+            return Err(
+                "delivery.base_url (HUB_DELIVERY_BASE_URL) is not set, but other delivery settings are".into(),
+            );
+        }
+        return Ok(None);
+    };
+    let name = needed(&d.partner, "delivery.partner", "HUB_DELIVERY_PARTNER")?;
+    let slug = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+    if name.is_empty() || name.len() > 40 || !name.chars().all(slug) {
+        return Err("delivery.partner is 1 to 40 of a-z, 0-9, - and _".into());
+    }
+    let secret = needed(
+        &d.webhook_secret,
+        "delivery.webhook_secret",
+        "HUB_DELIVERY_WEBHOOK_SECRET",
+    )?;
+    Ok(Some(crate::fulfilment::PartnerConfig {
+        name,
+        base_url: service_url("delivery.base_url", base)?,
+        api_key: needed(&d.api_key, "delivery.api_key", "HUB_DELIVERY_API_KEY")?,
+        webhook_secret: crate::signatures::WebhookSecret::parse(secret.expose())
+            .map_err(|e| format!("delivery.webhook_secret: {e}"))?,
+        timeout: Duration::from_millis(
+            d.timeout_ms
+                .unwrap_or(settings::DEFAULT_TIMEOUT_MS)
+                .max(100),
+        ),
+    }))
+}
+
+/// The gateway, when `[payments] base_url` is set.
+fn payments_config(
+    p: &settings::PaymentSettings,
+) -> Result<Option<crate::fulfilment::GatewayConfig>, String> {
+    let Some(base) = &p.base_url else {
+        if p.key_id.is_some() || p.key_secret.is_some() {
+            return Err(
+                "payments.base_url (HUB_PAYMENTS_BASE_URL) is not set, but other payment settings are".into(),
+            );
+        }
+        return Ok(None);
+    };
+    Ok(Some(crate::fulfilment::GatewayConfig {
+        base_url: service_url("payments.base_url", base)?,
+        key_id: needed(&p.key_id, "payments.key_id", "HUB_PAYMENTS_KEY_ID")?,
+        key_secret: needed(
+            &p.key_secret,
+            "payments.key_secret",
+            "HUB_PAYMENTS_KEY_SECRET",
+        )?,
+        timeout: Duration::from_millis(
+            p.timeout_ms
+                .unwrap_or(settings::DEFAULT_TIMEOUT_MS)
+                .max(100),
+        ),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Result<HubConfig, String> {
+        let file: Settings = pos_shared::config_file::parse(text, "hub.toml").unwrap();
+        HubConfig::from_settings(&Settings::defaults().over(file))
+    }
+
+    #[test]
+    fn delivery_and_payments_are_off_until_named_and_then_complete() {
+        let off = config("database_url = \"sqlite://x.db\"\n").unwrap();
+        assert!(off.delivery.is_none() && off.payments.is_none());
+        let on = config(
+            "database_url = \"sqlite://x.db\"\n[delivery]\npartner = \"swift\"\nbase_url = \"https://p.example/v1\"\napi_key = \"k\"\nwebhook_secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n[payments]\nbase_url = \"https://g.example\"\nkey_id = \"rzp\"\nkey_secret = \"s\"\n",
+        )
+        .unwrap();
+        assert_eq!(on.delivery.unwrap().name, "swift");
+        assert_eq!(on.payments.unwrap().key_id, "rzp");
+        for (text, says) in [
+            ("[delivery]\napi_key = \"k\"\n", "delivery.base_url"),
+            ("[delivery]\nbase_url = \"https://p\"\npartner = \"s\"\nwebhook_secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n", "delivery.api_key"),
+            ("[delivery]\nbase_url = \"https://p\"\npartner = \"Big Co\"\n", "delivery.partner"),
+            ("[delivery]\nbase_url = \"ftp://p\"\npartner = \"s\"\napi_key = \"k\"\nwebhook_secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n", "delivery.base_url"),
+            ("[delivery]\nbase_url = \"https://p\"\npartner = \"s\"\napi_key = \"k\"\nwebhook_secret = \"short\"\n", "delivery.webhook_secret"),
+            ("[payments]\nbase_url = \"https://g\"\nkey_id = \"k\"\n", "payments.key_secret"),
+        ] {
+            let e = config(&format!("database_url = \"sqlite://x.db\"\n{text}")).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+        }
     }
 }

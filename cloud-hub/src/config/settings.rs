@@ -20,6 +20,10 @@ pub const DEFAULT_EXPIRY_WARN_DAYS: u32 = 3;
 pub const DEFAULT_EXPIRY_CHECK_SECS: u64 = 300;
 pub const DEFAULT_HOURS_CHECK_SECS: u64 = 30;
 pub const DEFAULT_SESSION_HOURS: u64 = 12;
+pub const DEFAULT_DELIVERY_SWEEP_MS: u64 = 1000;
+pub const DEFAULT_DELIVERY_RETRY_MAX_SECS: u64 = 300;
+/// Each request to a delivery partner or a payment gateway.
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
 /// One layer of settings; see the module docs.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -42,6 +46,45 @@ pub struct Settings {
     /// How often stores are checked for opening or closing by their hours, in seconds.
     pub hours_check_secs: Option<u64>,
     pub feed: FeedSettings,
+    pub delivery: DeliverySettings,
+    pub payments: PaymentSettings,
+}
+
+/// `[delivery]`: the delivery partner packed orders are handed to; off
+/// unless `base_url` is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// The partner's name: `partner:<name>` in order steps, and the callback
+    /// path `/v1/delivery/callbacks/<name>`.
+    pub partner: Option<String>,
+    /// The partner's assignment API.
+    pub base_url: Option<String>,
+    /// Sent as `Authorization: Bearer …`; never written out.
+    #[serde(skip_serializing)]
+    pub api_key: Option<Secret>,
+    /// `whsec_…`: verifies the partner's callbacks; never written out.
+    #[serde(skip_serializing)]
+    pub webhook_secret: Option<Secret>,
+    /// How often the hand-over task looks for work, in milliseconds.
+    pub sweep_ms: Option<u64>,
+    /// The longest wait between tries of a failing hand-over, in seconds.
+    pub retry_max_secs: Option<u64>,
+    /// Each request's timeout, in milliseconds.
+    pub timeout_ms: Option<u64>,
+}
+
+/// `[payments]`: the gateway orders' authorised payments are captured
+/// through; off unless `base_url` is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentSettings {
+    pub base_url: Option<String>,
+    pub key_id: Option<String>,
+    /// Never written out.
+    #[serde(skip_serializing)]
+    pub key_secret: Option<Secret>,
+    pub timeout_ms: Option<u64>,
 }
 
 /// `[feed]`: how much of each tenant's change feed is kept.
@@ -101,6 +144,10 @@ impl Settings {
                 retain: Some(DEFAULT_FEED_RETAIN),
                 prune_secs: Some(DEFAULT_FEED_PRUNE_SECS),
             },
+            // Off until a partner or gateway is named; their periods default
+            // in `HubConfig::from_settings`.
+            delivery: DeliverySettings::default(),
+            payments: PaymentSettings::default(),
         }
     }
 
@@ -144,6 +191,21 @@ impl Settings {
                 retain: number("HUB_FEED_RETAIN")?,
                 prune_secs: number("HUB_FEED_PRUNE_SECS")?,
             },
+            delivery: DeliverySettings {
+                partner: var("HUB_DELIVERY_PARTNER"),
+                base_url: var("HUB_DELIVERY_BASE_URL"),
+                api_key: var("HUB_DELIVERY_API_KEY").map(Secret::new),
+                webhook_secret: var("HUB_DELIVERY_WEBHOOK_SECRET").map(Secret::new),
+                sweep_ms: number("HUB_DELIVERY_SWEEP_MS")?,
+                retry_max_secs: number("HUB_DELIVERY_RETRY_MAX_SECS")?,
+                timeout_ms: number("HUB_DELIVERY_TIMEOUT_MS")?,
+            },
+            payments: PaymentSettings {
+                base_url: var("HUB_PAYMENTS_BASE_URL"),
+                key_id: var("HUB_PAYMENTS_KEY_ID"),
+                key_secret: var("HUB_PAYMENTS_KEY_SECRET").map(Secret::new),
+                timeout_ms: number("HUB_PAYMENTS_TIMEOUT_MS")?,
+            },
         })
     }
 
@@ -163,6 +225,21 @@ impl Settings {
                 retain: top.feed.retain.or(self.feed.retain),
                 prune_secs: top.feed.prune_secs.or(self.feed.prune_secs),
             },
+            delivery: DeliverySettings {
+                partner: top.delivery.partner.or(self.delivery.partner),
+                base_url: top.delivery.base_url.or(self.delivery.base_url),
+                api_key: top.delivery.api_key.or(self.delivery.api_key),
+                webhook_secret: top.delivery.webhook_secret.or(self.delivery.webhook_secret),
+                sweep_ms: top.delivery.sweep_ms.or(self.delivery.sweep_ms),
+                retry_max_secs: top.delivery.retry_max_secs.or(self.delivery.retry_max_secs),
+                timeout_ms: top.delivery.timeout_ms.or(self.delivery.timeout_ms),
+            },
+            payments: PaymentSettings {
+                base_url: top.payments.base_url.or(self.payments.base_url),
+                key_id: top.payments.key_id.or(self.payments.key_id),
+                key_secret: top.payments.key_secret.or(self.payments.key_secret),
+                timeout_ms: top.payments.timeout_ms.or(self.payments.timeout_ms),
+            },
         }
     }
 
@@ -173,6 +250,8 @@ impl Settings {
         self.reservation_sweep_ms = self.reservation_sweep_ms.map(|ms| ms.max(10));
         self.expiry_check_secs = self.expiry_check_secs.map(|s| s.max(1));
         self.hours_check_secs = self.hours_check_secs.map(|s| s.max(1));
+        self.delivery.sweep_ms = self.delivery.sweep_ms.map(|ms| ms.max(10));
+        self.delivery.retry_max_secs = self.delivery.retry_max_secs.map(|s| s.max(1));
         self
     }
 
@@ -193,6 +272,16 @@ impl Settings {
         } else {
             "# admin_token is not set: POST /v1/admin/tenants is off\n"
         };
+        for (name, set) in [
+            ("delivery.api_key", self.delivery.api_key.is_some()),
+            (
+                "delivery.webhook_secret",
+                self.delivery.webhook_secret.is_some(),
+            ),
+            ("payments.key_secret", self.payments.key_secret.is_some()),
+        ] {
+            out += &format!("# {name} is {}set\n", if set { "" } else { "not " });
+        }
         Ok(out)
     }
 }
@@ -271,6 +360,16 @@ mod tests {
                 ..s
             }
         );
+        let with_partner = file(
+            "[delivery]\npartner = \"swift\"\napi_key = \"k3y\"\nwebhook_secret = \"whsec_s3cret\"\n[payments]\nkey_secret = \"p4y\"\n",
+        );
+        let text = Settings::defaults().over(with_partner).to_toml().unwrap();
+        assert!(
+            !text.contains("k3y") && !text.contains("s3cret") && !text.contains("p4y"),
+            "{text}"
+        );
+        assert!(text.contains("partner = \"swift\""), "{text}");
+        assert!(text.contains("# delivery.api_key is set"), "{text}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod access;
 pub mod batches;
 pub mod bins;
 pub mod catalog;
+pub mod delivery;
 pub mod events;
 pub mod hours;
 pub mod ledger;

@@ -222,6 +222,8 @@ pub struct NewOrder {
     pub lines: Vec<LineRequest>,
     /// How long its stock is held before the sweeper lets it go.
     pub hold: std::time::Duration,
+    /// Authorised at the channel's checkout; `None` is cash on delivery.
+    pub payment: Option<super::delivery::NewPayment>,
 }
 
 /// One line of a placed order.
@@ -286,6 +288,12 @@ pub struct Order {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
     pub transitions: Vec<Transition>,
+    /// Absent for cash on delivery.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<super::delivery::OrderPayment>,
+    /// Once the hand-over to a delivery partner was tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<super::delivery::OrderDelivery>,
 }
 
 impl Order {

@@ -118,6 +118,19 @@ const RULES: &[UniqueRule] = &[
         field: "idempotency_key",
         detail: "this idempotency key was used for an order with another body",
     },
+    UniqueRule {
+        names: &[
+            "order_delivery_by_reference",
+            "order_delivery.partner, order_delivery.partner_ref",
+        ],
+        field: "reference",
+        detail: "the partner gave a delivery reference another order already has",
+    },
+    UniqueRule {
+        names: &["webhook-id reused"],
+        field: "webhook-id",
+        detail: "this webhook-id was already delivered with another body",
+    },
 ];
 
 /// The field and the words for a broken rule, given its name as the backend

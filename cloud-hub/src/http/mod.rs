@@ -5,6 +5,7 @@ mod bins;
 mod catalog;
 mod catalog_read;
 mod conflicts;
+mod delivery;
 mod events;
 mod hq;
 mod keys;
@@ -49,6 +50,18 @@ pub struct AppState {
     pub(crate) snapshots: Arc<crate::snapshot::SnapshotCache>,
     /// How long an HQ user's session lasts from sign-in.
     pub(crate) session_lifetime: std::time::Duration,
+    /// The partner whose signed callbacks are taken; `None`: none are.
+    pub(crate) delivery: Option<Arc<PartnerCallbacks>>,
+    /// Orders may carry a payment (a gateway is configured to capture it).
+    pub(crate) payments: bool,
+}
+
+/// Whose callbacks `POST /v1/delivery/callbacks/{partner}` takes, and the
+/// secret they are signed with.
+#[derive(Debug, Clone)]
+pub struct PartnerCallbacks {
+    pub partner: String,
+    pub secret: crate::signatures::WebhookSecret,
 }
 
 impl AppState {
@@ -59,7 +72,19 @@ impl AppState {
             closing: Arc::new(watch::Sender::new(false)),
             snapshots: Arc::default(),
             session_lifetime: std::time::Duration::from_secs(12 * 3600),
+            delivery: None,
+            payments: false,
         }
+    }
+
+    pub fn with_delivery(mut self, callbacks: Option<PartnerCallbacks>) -> Self {
+        self.delivery = callbacks.map(Arc::new);
+        self
+    }
+
+    pub fn with_payments(mut self, on: bool) -> Self {
+        self.payments = on;
+        self
     }
 
     pub fn with_session_lifetime(mut self, lifetime: std::time::Duration) -> Self {
@@ -138,6 +163,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(prices::router())
         .merge(reservations::router())
         .merge(orders::router())
+        .merge(delivery::router())
         .merge(store_view::router())
         .merge(variants::router())
         .merge(labels::router())

@@ -5,7 +5,7 @@
 //! call, so a route cannot be served without being documented.
 
 use pos_shared::problem::Problem;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -25,6 +25,7 @@ quantities are exact decimal strings; ids are UUIDv7. Every error is a problem J
         (name = "stores", description = "Stores, their status, assortment, terminals and the one-call catalog view"),
         (name = "inventory", description = "The stock ledger, positions and reservations"),
         (name = "orders", description = "Delivery orders with dark stores: placement, steps, SLA"),
+        (name = "delivery", description = "The delivery partner's signed status reports"),
         (name = "staff", description = "Cashiers and managers of a store"),
         (name = "sales", description = "What the tills sold, their shifts, audit and documents"),
         (name = "events", description = "Every change in the standard envelope, paged or live"),
@@ -54,6 +55,13 @@ impl Modify for Credentials {
                 ),
             );
         }
+        components.add_security_scheme(
+            "webhook_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "webhook-signature",
+                "Standard Webhooks: `v1,<base64 HMAC-SHA256>` of `{webhook-id}.{webhook-timestamp}.{body}` with the partner's shared secret (`delivery.webhook_secret`), the timestamp within 5 minutes.",
+            ))),
+        );
     }
 }
 

@@ -10,6 +10,7 @@ use super::openapi::{Conflict, NotFound, Refused};
 use super::required_text;
 use super::AppState;
 use crate::auth::Hq;
+use crate::domain::delivery::NewPayment;
 use crate::domain::orders::{
     LineRequest, NewOrder, Order, OrderState, Performance, Placement, Refusal, STRATEGIES,
 };
@@ -65,6 +66,20 @@ struct PlaceBody {
     /// How long its stock is held before it lapses, 1 to 1440 minutes (15).
     #[serde(default)]
     hold_minutes: Option<u32>,
+    /// The payment the channel's checkout authorised at the gateway; absent
+    /// for cash on delivery. Packing captures what was picked, up to it.
+    #[serde(default)]
+    payment: Option<PaymentBody>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PaymentBody {
+    /// The gateway's id of the authorised payment.
+    gateway_ref: String,
+    /// How much was authorised: at least the order's total, in the tenant's
+    /// currency.
+    authorized: pos_shared::Money,
 }
 
 /// The answer to an order no store could take.
@@ -161,11 +176,34 @@ fn checked(headers: &HeaderMap, body: PlaceBody) -> Result<NewOrder, ApiError> {
             format!("hold_minutes is 1 to {MAX_HOLD_MINUTES}"),
         ));
     }
-    // The fingerprint of everything but the key itself.
-    let fingerprint = serde_json::json!({
+    let payment = body
+        .payment
+        .as_ref()
+        .map(|p| {
+            let gateway_ref = required_text("payment.gateway_ref", &p.gateway_ref, 100)?;
+            if p.authorized.minor() <= 0 {
+                return Err(ApiError::invalid(
+                    "payment.authorized",
+                    "payment.authorized must be more than zero",
+                ));
+            }
+            Ok(NewPayment {
+                gateway_ref,
+                authorized: p.authorized,
+            })
+        })
+        .transpose()?;
+    // The fingerprint of everything but the key itself (the payment only
+    // when there is one, so the fingerprints of orders without one are as
+    // they always were).
+    let mut fingerprint = serde_json::json!({
         "customer": {"lat": c.lat, "lon": c.lon, "contact": contact},
         "lines": body.lines, "channel": channel, "hold_minutes": hold,
     });
+    if let Some(p) = &payment {
+        fingerprint["payment"] =
+            serde_json::json!({"gateway_ref": p.gateway_ref, "authorized": p.authorized});
+    }
     Ok(NewOrder {
         idempotency_key: key,
         request_hash: crate::auth::hash_secret(&fingerprint.to_string()),
@@ -175,6 +213,7 @@ fn checked(headers: &HeaderMap, body: PlaceBody) -> Result<NewOrder, ApiError> {
         contact,
         lines: body.lines,
         hold: std::time::Duration::from_secs(u64::from(hold) * 60),
+        payment,
     })
 }
 
@@ -201,6 +240,16 @@ async fn place_order(
     JsonBody(body): JsonBody<PlaceBody>,
 ) -> Result<Response, ApiError> {
     let order = checked(&headers, body)?;
+    if let Some(payment) = &order.payment {
+        if !app.payments {
+            return Err(ApiError::invalid(
+                "payment",
+                "this hub has no payment gateway configured; place the order without payment (cash on delivery)",
+            ));
+        }
+        let currency = super::tenant_currency(&app, hq.tenant).await?;
+        super::check_price("payment.authorized", payment.authorized, currency)?;
+    }
     Ok(match app.storage.place_order(hq.tenant, &order).await? {
         Placement::Created(order) => (StatusCode::CREATED, Json(order)).into_response(),
         Placement::Existing(order) => (StatusCode::OK, Json(order)).into_response(),

@@ -55,6 +55,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(35, "hub-postgres/0035_dark_store_fulfilment.sql"),
     migration!(36, "hub-postgres/0036_orders.sql"),
     migration!(37, "hub-postgres/0037_order_picking.sql"),
+    migration!(38, "hub-postgres/0038_order_delivery.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -95,6 +96,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(35, "hub-sqlite/0035_dark_store_fulfilment.sql"),
     migration!(36, "hub-sqlite/0036_orders.sql"),
     migration!(37, "hub-sqlite/0037_order_picking.sql"),
+    migration!(38, "hub-sqlite/0038_order_delivery.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

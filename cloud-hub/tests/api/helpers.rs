@@ -105,6 +105,13 @@ pub async fn spawn_hub_with(
 }
 
 impl TestHub {
+    /// Stops the hub (tasks and server); the directory its SQLite file is in
+    /// is handed back, so a hub started again finds its database.
+    pub async fn stop(self) -> tempfile::TempDir {
+        self._hub.stop().await.expect("stop the hub");
+        self._dir
+    }
+
     /// The HQ API as the holder of `token` (an API key, session or device token).
     pub fn as_(&self, token: &str) -> HqClient {
         self.hq.with_credential(token)

@@ -16,7 +16,12 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// A terminal enrolled at `store`: (terminal id, device token).
-async fn terminal_at(shop: &Shop, store: &str, name: &str, code: &str) -> (String, String) {
+pub(crate) async fn terminal_at(
+    shop: &Shop,
+    store: &str,
+    name: &str,
+    code: &str,
+) -> (String, String) {
     let hq = shop.hub.as_(&shop.api_key);
     let terminal = hq.create_terminal(store, name, code).await.unwrap();
     let credential = shop
@@ -28,7 +33,7 @@ async fn terminal_at(shop: &Shop, store: &str, name: &str, code: &str) -> (Strin
     (credential.terminal_id.to_string(), credential.token)
 }
 
-fn envelope(shop: &Shop, id: uuid::Uuid, fact: Fact) -> Value {
+pub(crate) fn envelope(shop: &Shop, id: uuid::Uuid, fact: Fact) -> Value {
     let event_type = fact.event_type();
     serde_json::to_value(Envelope::new(
         id,
@@ -41,7 +46,7 @@ fn envelope(shop: &Shop, id: uuid::Uuid, fact: Fact) -> Value {
     .unwrap()
 }
 
-async fn upload(shop: &Shop, token: &str, facts: &[Value]) -> Value {
+pub(crate) async fn upload(shop: &Shop, token: &str, facts: &[Value]) -> Value {
     let (s, ack) = shop
         .hub
         .post(
@@ -69,7 +74,7 @@ async fn order_in_feed(shop: &Shop, token: &str, order: &str, v: u16) -> Option<
         .cloned()
 }
 
-fn picker(terminal: &str, name: &str) -> Picker {
+pub(crate) fn picker(terminal: &str, name: &str) -> Picker {
     Picker {
         terminal_id: terminal.parse().unwrap(),
         staff_id: pos_shared::StaffId::new(),
@@ -77,7 +82,7 @@ fn picker(terminal: &str, name: &str) -> Picker {
     }
 }
 
-fn claim(store: &str, order: &str, picker: &Picker) -> (uuid::Uuid, Fact) {
+pub(crate) fn claim(store: &str, order: &str, picker: &Picker) -> (uuid::Uuid, Fact) {
     let id = uuid::Uuid::now_v7();
     let fact = Fact::OrderClaimed(OrderClaim {
         claim_id: id,
@@ -89,7 +94,7 @@ fn claim(store: &str, order: &str, picker: &Picker) -> (uuid::Uuid, Fact) {
     (id, fact)
 }
 
-fn pick(variant: &str, qty: &str, batch: Option<(&str, &str)>) -> Pick {
+pub(crate) fn pick(variant: &str, qty: &str, batch: Option<(&str, &str)>) -> Pick {
     Pick {
         movement_id: MovementId::new(),
         variant_id: variant.parse().unwrap(),
@@ -102,7 +107,7 @@ fn pick(variant: &str, qty: &str, batch: Option<(&str, &str)>) -> Pick {
     }
 }
 
-fn pack(
+pub(crate) fn pack(
     store: &str,
     order: &str,
     picker: &Picker,
@@ -129,7 +134,7 @@ fn pack(
     }
 }
 
-fn packed_fact(shop: &Shop, packed: PackedOrder) -> Value {
+pub(crate) fn packed_fact(shop: &Shop, packed: PackedOrder) -> Value {
     envelope(shop, packed.pack_id, Fact::OrderPacked(packed))
 }
 
@@ -147,7 +152,7 @@ async fn item(shop: &Shop, store: &str, variant: &str) -> Value {
         .unwrap()
 }
 
-async fn step(shop: &Shop, order: &str, to: &str) {
+pub(crate) async fn step(shop: &Shop, order: &str, to: &str) {
     let (s, b) = shop
         .hub
         .post(

@@ -7,6 +7,7 @@
 pub(super) mod batches;
 pub(super) mod bins;
 pub(super) mod catalog;
+pub(super) mod delivery;
 pub(super) mod documents;
 pub(super) mod events;
 pub(super) mod facts;
@@ -75,6 +76,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::prices::sql_price_paths!($storage);
         $crate::storage::sql::reservations::sql_reservation_paths!($storage);
         $crate::storage::sql::orders::sql_order_paths!($storage);
+        $crate::storage::sql::delivery::sql_delivery_paths!($storage);
         $crate::storage::sql::ledger::sql_ledger_paths!($storage);
         $crate::storage::sql::transfers::sql_transfer_paths!($storage);
         $crate::storage::sql::batches::sql_batch_paths!($storage);

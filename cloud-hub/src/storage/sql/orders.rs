@@ -54,7 +54,9 @@ macro_rules! sql_order_paths {
                 .bind(id)
                 .fetch_all(&mut **tx)
                 .await?;
-                Self::order_from_row(row, steps).map(Some)
+                let mut order = Self::order_from_row(row, steps)?;
+                (order.payment, order.delivery) = Self::delivery_of(tx, id).await?;
+                Ok(Some(order))
             }
 
             fn order_from_row(
@@ -111,6 +113,9 @@ macro_rules! sql_order_paths {
                     due_at,
                     cancel_reason,
                     transitions,
+                    // Filled in by `order_in` from `order_delivery`.
+                    payment: None,
+                    delivery: None,
                 })
             }
 
@@ -668,6 +673,20 @@ macro_rules! sql_order_paths {
                 .bind(currency.as_str())
                 .execute(&mut *tx)
                 .await?;
+                if let Some(payment) = &new.payment {
+                    // Packing captures up to the authorisation; less than the
+                    // total would leave the customer's order unpaid for.
+                    if payment.authorized.currency() != currency || payment.authorized.minor() < total.minor() {
+                        return Err(DbError::InvalidField {
+                            field: "payment.authorized",
+                            detail: format!(
+                                "the authorisation ({} {}) is less than the order's total ({} {})",
+                                payment.authorized.minor(), payment.authorized.currency(), total.minor(), currency
+                            ),
+                        });
+                    }
+                    Self::record_payment_in(&mut tx, tenant, id, payment).await?;
+                }
                 let order = Self::order_in(&mut tx, tenant, id).await?.ok_or(DbError::NotFound("order"))?;
                 let actor = $crate::acting::current().unwrap_or_else(|| "hub".to_owned());
                 Self::record_step(&mut tx, tenant, &order, orders::OrderState::Pending, &actor, Some(strategy.name()), now).await?;

@@ -5,12 +5,14 @@
 
 mod access;
 mod catalog;
+mod delivery;
 mod orders;
 mod stock;
 mod sync;
 
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
 pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
+pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
 pub use orders::OrderStorage;
 pub use stock::{
     BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
@@ -46,6 +48,7 @@ union_of! {
     TransferStorage,
     ReservationStorage,
     OrderStorage,
+    DeliveryStorage,
     BatchStorage,
     BinStorage,
     FeedStorage,
