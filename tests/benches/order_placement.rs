@@ -135,6 +135,7 @@ async fn run() {
                         qty: Qty::units(1),
                     }],
                     hold: Duration::from_secs(900),
+                    payment: None,
                 };
                 let t = Instant::now();
                 let placed = hub.place_order(tenant, &order).await.expect("placement");

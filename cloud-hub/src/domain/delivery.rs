@@ -325,6 +325,7 @@ mod tests {
             total: inr(50_000),
             packed_total: Some(inr(42_000)),
             picker: None,
+            pack_stats: None,
             created_at: Timestamp::now(),
             confirmed_at: None,
             due_at: None,
