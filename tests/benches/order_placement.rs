@@ -136,6 +136,7 @@ async fn run() {
                     }],
                     hold: Duration::from_secs(900),
                     payment: None,
+                    stores: Vec::new(),
                 };
                 let t = Instant::now();
                 let placed = hub.place_order(tenant, &order).await.expect("placement");

@@ -224,6 +224,8 @@ pub struct NewOrder {
     pub hold: std::time::Duration,
     /// Authorised at the channel's checkout; `None` is cash on delivery.
     pub payment: Option<super::delivery::NewPayment>,
+    /// The stores the placing key is limited to; empty for every store.
+    pub stores: Vec<StoreId>,
 }
 
 /// One line of a placed order.

@@ -214,6 +214,7 @@ fn checked(headers: &HeaderMap, body: PlaceBody) -> Result<NewOrder, ApiError> {
         lines: body.lines,
         hold: std::time::Duration::from_secs(u64::from(hold) * 60),
         payment,
+        stores: Vec::new(),
     })
 }
 
@@ -239,7 +240,9 @@ async fn place_order(
     headers: HeaderMap,
     JsonBody(body): JsonBody<PlaceBody>,
 ) -> Result<Response, ApiError> {
-    let order = checked(&headers, body)?;
+    let mut order = checked(&headers, body)?;
+    // A key limited to some stores places orders with those stores only.
+    order.stores = hq.grant.stores.clone();
     if let Some(payment) = &order.payment {
         if !app.payments {
             return Err(ApiError::invalid(
@@ -284,7 +287,18 @@ async fn get_order(
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
 ) -> Result<Json<Order>, ApiError> {
-    Ok(Json(app.storage.order(hq.tenant, id).await?))
+    let order = app.storage.order(hq.tenant, id).await?;
+    reachable(&hq, &order)?;
+    Ok(Json(order))
+}
+
+/// A key limited to other stores does not see the order at all.
+fn reachable(hq: &Hq, order: &Order) -> Result<(), ApiError> {
+    if hq.grant.reaches(order.store_id) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("not_found", "no such order"))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -321,6 +335,7 @@ async fn step_order(
         .as_deref()
         .map(|r| required_text("reason", r, 200))
         .transpose()?;
+    reachable(&hq, &app.storage.order(hq.tenant, id).await?)?;
     let actor = hq.grant.actor.source();
     Ok(Json(
         app.storage

@@ -769,3 +769,62 @@ async fn orders_past_their_sla_are_listed(backend: Backend) {
     assert_eq!(b["field"], "at");
 }
 on_both_backends!(orders_past_their_sla_are_listed);
+
+async fn a_store_limited_key_reaches_its_own_stores_orders_only(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let near = dark_store(&shop, "DS-NEAR", (12.9784, 77.6325), 3000, 10, 10).await;
+    let mid = dark_store(&shop, "DS-MID", (12.9784, 77.6650), 3000, 10, 10).await;
+    let (s, b) = hub
+        .post(
+            "/v1/api-keys",
+            &shop.api_key,
+            json!({"label": "Mid's app", "role": "store_manager", "store_ids": [mid]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let limited = b["api_key"].as_str().unwrap().to_owned();
+    // The nearest store is not the key's: the order goes to its own.
+    let (s, placed) = hub
+        .post(
+            "/v1/orders",
+            &limited,
+            order("l-1", HOME, tea_line(&shop, "1")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{placed}");
+    assert_eq!(placed["store_id"], mid.as_str());
+    // An order at the near store (placed by the owner) is not there for it.
+    let (_, other) = hub
+        .post(
+            "/v1/orders",
+            &shop.api_key,
+            order("o-1", HOME, tea_line(&shop, "1")),
+        )
+        .await;
+    assert_eq!(other["store_id"], near.as_str());
+    let other_id = other["id"].as_str().unwrap();
+    let (s, _) = hub.get(&format!("/v1/orders/{other_id}"), &limited).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = hub
+        .post(
+            &format!("/v1/orders/{other_id}/transitions"),
+            &limited,
+            json!({"to": "cancelled"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, still) = hub
+        .get(&format!("/v1/orders/{other_id}"), &shop.api_key)
+        .await;
+    assert_eq!(still["state"], "pending");
+    let (_, listed) = hub.get("/v1/orders", &limited).await;
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [placed["id"].as_str().unwrap()]);
+}
+on_both_backends!(a_store_limited_key_reaches_its_own_stores_orders_only);

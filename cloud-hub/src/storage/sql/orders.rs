@@ -546,6 +546,9 @@ macro_rules! sql_order_paths {
                 let mut candidates = Vec::with_capacity(rows.len());
                 for row in rows {
                     let store = Self::store_from_row(row)?;
+                    if !new.stores.is_empty() && !new.stores.contains(&store.id) {
+                        continue;
+                    }
                     let Some(f) = store.fulfilment else { continue };
                     let (open_orders,): (i64,) = sqlx::query_as(&format!(
                         "SELECT COUNT(*) FROM orders WHERE tenant_id = $1 AND store_id = $2 AND state NOT IN {OPEN_ORDER_STATES}"
