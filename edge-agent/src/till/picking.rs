@@ -8,11 +8,12 @@
 use super::{Till, TillError};
 use crate::pos::picking::{self, ScanIntent, ScannedItem, SheetLine};
 use crate::store::pick_progress::{self, ClaimSeen};
-use crate::store::{catalog, orders};
+use crate::store::{catalog, orders, StoreResult};
 use pos_shared::orders::{OrderClaim, OrderState, Pick, PickOrder, Picker};
 use pos_shared::scan_code::ScannedCode;
 use pos_shared::sync::{Batch, DeviceCredential, Fact};
 use pos_shared::{Money, MovementId, Qty, StaffId, Timestamp};
+use rusqlite::Connection;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -284,13 +285,32 @@ fn check_workable(
     Ok(())
 }
 
-/// Claims the order for `picker` at this terminal: in the pick-progress
-/// document for the other terminals, and as a fact for the hub to settle.
-pub async fn claim(till: &Till, id: Uuid, picker: PickerSession) -> Result<PickSheet, TillError> {
+/// What a use case may find before it acts: whether the order must already
+/// be claimed here.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Workable,
+    Claimed,
+}
+
+/// Runs `act` on order `id` in one call on the store, once `picker` may
+/// work on it; `act` answers with the order's sheet after it (or a refusal).
+async fn act_on<T: Send + 'static>(
+    till: &Till,
+    id: Uuid,
+    picker: PickerSession,
+    needs: Needs,
+    act: impl FnOnce(
+            &mut Connection,
+            Loaded,
+            &DeviceCredential,
+            &PickerSession,
+        ) -> StoreResult<Result<T, TillError>>
+        + Send
+        + 'static,
+) -> Result<T, TillError> {
     let me = device(till)?;
-    let terminal = me.terminal_id;
-    let loaded = till
-        .store
+    till.store
         .call(move |c| {
             let Some(l) = load(c, id)? else {
                 return Ok(Err(TillError::NotFound("order")));
@@ -298,6 +318,37 @@ pub async fn claim(till: &Till, id: Uuid, picker: PickerSession) -> Result<PickS
             if let Err(e) = check_workable(&l, &me, &picker) {
                 return Ok(Err(e));
             }
+            if needs == Needs::Claimed && l.work.is_none() {
+                return Ok(Err(conflict(
+                    "not_claimed",
+                    "Claim the order before picking it.",
+                )));
+            }
+            act(c, l, &me, &picker)
+        })
+        .await?
+}
+
+/// The order's sheet as it stands after a change.
+fn sheet_after(
+    c: &Connection,
+    id: Uuid,
+    me: &DeviceCredential,
+) -> StoreResult<Result<PickSheet, TillError>> {
+    Ok(load(c, id)?
+        .map(|l| sheet_of(l, Some(me.terminal_id)))
+        .ok_or(TillError::NotFound("order")))
+}
+
+/// Claims the order for `picker` at this terminal: in the pick-progress
+/// document for the other terminals, and as a fact for the hub to settle.
+pub async fn claim(till: &Till, id: Uuid, picker: PickerSession) -> Result<PickSheet, TillError> {
+    let sheet = act_on(
+        till,
+        id,
+        picker,
+        Needs::Workable,
+        move |c, l, me, picker| {
             if l.work.is_none() {
                 let now = Timestamp::now();
                 let claim = OrderClaim {
@@ -313,31 +364,35 @@ pub async fn claim(till: &Till, id: Uuid, picker: PickerSession) -> Result<PickS
                 };
                 let tx = c.transaction()?;
                 orders::claim(&tx, id, picker.staff_id, &picker.name, now)?;
-                pick_progress::record_claim(
-                    &tx,
-                    id,
-                    &ClaimSeen {
-                        picker: claim.picker.clone(),
-                        claimed_at: now,
-                    },
-                )?;
+                let seen = ClaimSeen {
+                    picker: claim.picker.clone(),
+                    claimed_at: now,
+                };
+                pick_progress::record_claim(&tx, id, &seen)?;
                 crate::store::outbox::enqueue(
                     &tx,
-                    &me,
+                    me,
                     claim.claim_id,
                     now,
                     Fact::OrderClaimed(claim),
                 )?;
                 tx.commit()?;
             }
-            Ok(Ok(load(c, id)?))
-        })
-        .await??;
+            sheet_after(c, id, me)
+        },
+    )
+    .await?;
     till.sync.nudge.notify_one();
     till.sync.docs_nudge.notify_one();
-    loaded
-        .map(|l| sheet_of(l, Some(terminal)))
-        .ok_or(TillError::NotFound("order"))
+    Ok(sheet)
+}
+
+fn refused(r: picking::PickRefusal) -> TillError {
+    TillError::PickRefused {
+        kind: r.kind,
+        message: r.message,
+        confirmable: r.confirmable,
+    }
 }
 
 /// Picks a scanned item onto the order.
@@ -348,104 +403,79 @@ pub async fn scan(
     code: ScannedCode,
     intent: ScanIntent,
 ) -> Result<PickedScan, TillError> {
-    let me = device(till)?;
-    let terminal = me.terminal_id;
     let today = till.sale_policy.today();
-    let result = till
-        .store
-        .call(move |c| {
-            let Some(l) = load(c, id)? else {
-                return Ok(Err(TillError::NotFound("order")));
-            };
-            if let Err(e) = check_workable(&l, &me, &picker) {
-                return Ok(Err(e));
-            }
-            if l.work.is_none() {
-                return Ok(Err(conflict(
-                    "not_claimed",
-                    "Claim the order before picking it.",
-                )));
-            }
-            let Some(product) =
-                catalog::product_for_scan(c, &code.gtin, code.alternative.as_ref())?
-            else {
-                orders::count_wrong_scan(c, id)?;
-                return Ok(Err(TillError::PickRefused {
-                    kind: "unknown_item",
-                    message: format!(
-                        "Barcode {} is not in the store's catalog: put it aside for the manager.",
-                        code.gtin.as_str()
-                    ),
-                    confirmable: false,
-                }));
-            };
-            let batch = code
-                .batch
-                .clone()
-                .zip(code.expiry.clone())
-                .map(|(code, expires_on)| Batch { code, expires_on });
-            let item = ScannedItem {
-                variant_id: product.variant_id,
-                name: &product.name,
-                batch: batch.clone(),
-                expires_on: code.expiry.as_deref(),
-                weight: code.net_weight,
-                count: code.count,
-            };
-            let placed = match picking::place_scan(&l.sheet, &item, &intent, &today) {
-                Ok(p) => p,
-                Err(r) => {
-                    if r.kind == "wrong_item" {
-                        orders::count_wrong_scan(c, id)?;
-                    }
-                    return Ok(Err(TillError::PickRefused {
-                        kind: r.kind,
-                        message: r.message,
-                        confirmable: r.confirmable,
-                    }));
+    let picked = act_on(till, id, picker, Needs::Claimed, move |c, l, me, _| {
+        let Some(product) = catalog::product_for_scan(c, &code.gtin, code.alternative.as_ref())?
+        else {
+            orders::count_wrong_scan(c, id)?;
+            return Ok(Err(refused(picking::PickRefusal {
+                kind: "unknown_item",
+                message: format!(
+                    "Barcode {} is not in the store's catalog: put it aside for the manager.",
+                    code.gtin.as_str()
+                ),
+                confirmable: false,
+            })));
+        };
+        let batch = code
+            .batch
+            .clone()
+            .zip(code.expiry.clone())
+            .map(|(code, expires_on)| Batch { code, expires_on });
+        let item = ScannedItem {
+            variant_id: product.variant_id,
+            name: &product.name,
+            batch: batch.clone(),
+            expires_on: code.expiry.as_deref(),
+            weight: code.net_weight,
+            count: code.count,
+        };
+        let placed = match picking::place_scan(&l.sheet, &item, &intent, &today) {
+            Ok(p) => p,
+            Err(r) => {
+                if r.kind == "wrong_item" {
+                    orders::count_wrong_scan(c, id)?;
                 }
-            };
-            let pick = Pick {
-                movement_id: MovementId::new(),
-                variant_id: product.variant_id,
-                qty: placed.qty,
-                batch,
-                picked_at: Timestamp::now(),
-            };
-            let tx = c.transaction()?;
-            orders::add_pick(&tx, id, placed.line, &pick)?;
-            pick_progress::record_pick(&tx, id, placed.line, &pick)?;
-            tx.commit()?;
-            let after = load(c, id)?.ok_or(crate::store::StoreError::Corrupt(format!(
-                "order {id} vanished"
-            )))?;
-            let line = after
-                .sheet
-                .iter()
-                .find(|s| s.line.line == placed.line)
-                .ok_or(crate::store::StoreError::Corrupt(format!(
-                    "order {id}: line {}",
-                    placed.line
-                )))?;
-            let message = if placed.substitute {
+                return Ok(Err(refused(r)));
+            }
+        };
+        let pick = Pick {
+            movement_id: MovementId::new(),
+            variant_id: product.variant_id,
+            qty: placed.qty,
+            batch,
+            picked_at: Timestamp::now(),
+        };
+        let tx = c.transaction()?;
+        orders::add_pick(&tx, id, placed.line, &pick)?;
+        pick_progress::record_pick(&tx, id, placed.line, &pick)?;
+        tx.commit()?;
+        let after = match sheet_after(c, id, me)? {
+            Ok(sheet) => sheet,
+            Err(e) => return Ok(Err(e)),
+        };
+        let line = after.sheet.iter().find(|s| s.line.line == placed.line);
+        let message = match line {
+            Some(line) if placed.substitute => {
                 format!(
                     "{} instead of {}: {}",
                     product.name, line.line.name, placed.qty
                 )
-            } else {
-                format!("{}: {} of {}", line.line.name, line.picked, line.line.qty)
-            };
-            Ok(Ok(PickedScan {
-                line: placed.line,
-                pick,
-                substitute: placed.substitute,
-                message,
-                order: sheet_of(after, Some(terminal)),
-            }))
-        })
-        .await??;
+            }
+            Some(line) => format!("{}: {} of {}", line.line.name, line.picked, line.line.qty),
+            None => product.name.clone(),
+        };
+        Ok(Ok(PickedScan {
+            line: placed.line,
+            pick,
+            substitute: placed.substitute,
+            message,
+            order: after,
+        }))
+    })
+    .await?;
     till.sync.docs_nudge.notify_one();
-    Ok(result)
+    Ok(picked)
 }
 
 /// Takes a pick back (the item goes back on the shelf).
@@ -455,49 +485,25 @@ pub async fn undo(
     picker: PickerSession,
     movement: MovementId,
 ) -> Result<PickSheet, TillError> {
-    let me = device(till)?;
-    let terminal = me.terminal_id;
-    let loaded = till
-        .store
-        .call(move |c| {
-            let Some(l) = load(c, id)? else {
-                return Ok(Err(TillError::NotFound("order")));
-            };
-            if l.work.as_ref().is_some_and(|w| w.packed.is_some()) {
-                return Ok(Err(conflict(
-                    "already_packed",
-                    "This order is already packed.",
-                )));
-            }
-            if l.work
-                .as_ref()
-                .is_some_and(|w| w.staff_id != picker.staff_id)
-            {
-                return Ok(Err(conflict(
-                    "claimed_by_other_picker",
-                    "Another picker is picking this order on this device.",
-                )));
-            }
-            let Some(pick) = l
-                .sheet
-                .iter()
-                .flat_map(|s| s.picks.iter())
-                .find(|p| p.movement_id == movement)
-                .cloned()
-            else {
-                return Ok(Err(TillError::NotFound("pick")));
-            };
-            let tx = c.transaction()?;
-            orders::remove_pick(&tx, id, movement)?;
-            pick_progress::remove_pick(&tx, id, &pick)?;
-            tx.commit()?;
-            Ok(Ok(load(c, id)?))
-        })
-        .await??;
+    let sheet = act_on(till, id, picker, Needs::Claimed, move |c, l, me, _| {
+        let Some(pick) = l
+            .sheet
+            .iter()
+            .flat_map(|s| s.picks.iter())
+            .find(|p| p.movement_id == movement)
+            .cloned()
+        else {
+            return Ok(Err(TillError::NotFound("pick")));
+        };
+        let tx = c.transaction()?;
+        orders::remove_pick(&tx, id, movement)?;
+        pick_progress::remove_pick(&tx, id, &pick)?;
+        tx.commit()?;
+        sheet_after(c, id, me)
+    })
+    .await?;
     till.sync.docs_nudge.notify_one();
-    loaded
-        .map(|l| sheet_of(l, Some(terminal)))
-        .ok_or(TillError::NotFound("order"))
+    Ok(sheet)
 }
 
 /// Closes a line short (nothing more of it on the shelf), or opens it again.
@@ -508,101 +514,70 @@ pub async fn mark_short(
     line: u32,
     short: bool,
 ) -> Result<PickSheet, TillError> {
-    let me = device(till)?;
-    let terminal = me.terminal_id;
-    let loaded = till
-        .store
-        .call(move |c| {
-            let Some(l) = load(c, id)? else {
-                return Ok(Err(TillError::NotFound("order")));
-            };
-            if let Err(e) = check_workable(&l, &me, &picker) {
-                return Ok(Err(e));
-            }
-            if l.work.is_none() {
-                return Ok(Err(conflict(
-                    "not_claimed",
-                    "Claim the order before picking it.",
-                )));
-            }
-            let Some(sheet_line) = l.sheet.iter().find(|s| s.line.line == line) else {
-                return Ok(Err(TillError::NotFound("line")));
-            };
-            if !short && sheet_line.substituted.is_positive() {
-                return Ok(Err(conflict(
-                    "substitute_picked",
-                    "Take the substitute back before opening the line again.",
-                )));
-            }
-            orders::set_short(c, id, line, short)?;
-            Ok(Ok(load(c, id)?))
-        })
-        .await??;
-    loaded
-        .map(|l| sheet_of(l, Some(terminal)))
-        .ok_or(TillError::NotFound("order"))
+    act_on(till, id, picker, Needs::Claimed, move |c, l, me, _| {
+        let Some(sheet_line) = l.sheet.iter().find(|s| s.line.line == line) else {
+            return Ok(Err(TillError::NotFound("line")));
+        };
+        if !short && sheet_line.substituted.is_positive() {
+            return Ok(Err(conflict(
+                "substitute_picked",
+                "Take the substitute back before opening the line again.",
+            )));
+        }
+        orders::set_short(c, id, line, short)?;
+        sheet_after(c, id, me)
+    })
+    .await
 }
 
 /// Packs the order: its picks become the store's movements and one fact
 /// for the hub, which commits the order's stock and total.
 pub async fn pack(till: &Till, id: Uuid, picker: PickerSession) -> Result<PickSheet, TillError> {
-    let me = device(till)?;
-    let terminal = me.terminal_id;
-    let loaded = till
-        .store
-        .call(move |c| {
-            let Some(l) = load(c, id)? else {
-                return Ok(Err(TillError::NotFound("order")));
-            };
-            if let Err(e) = check_workable(&l, &me, &picker) {
-                return Ok(Err(e));
+    let sheet = act_on(till, id, picker, Needs::Claimed, move |c, l, me, _| {
+        let Some(work) = &l.work else {
+            return Ok(Err(conflict(
+                "not_claimed",
+                "Claim the order before packing it.",
+            )));
+        };
+        let open: Vec<String> = picking::open_lines(&l.sheet)
+            .iter()
+            .map(|s| format!("{} ({} of {})", s.line.name, s.picked, s.line.qty))
+            .collect();
+        if !open.is_empty() {
+            return Ok(Err(conflict(
+                "lines_open",
+                format!("Pick or mark short first: {}.", open.join(", ")),
+            )));
+        }
+        let picker = Picker {
+            terminal_id: me.terminal_id,
+            staff_id: work.staff_id,
+            name: work.picker_name.clone(),
+        };
+        let packed = match picking::packed_order(
+            &l.order,
+            &l.sheet,
+            picker,
+            Uuid::now_v7(),
+            work.claimed_at,
+            Timestamp::now(),
+            work.wrong_scans,
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                return Ok(Err(TillError::Invalid {
+                    field: e.field,
+                    detail: e.detail,
+                }))
             }
-            let Some(work) = &l.work else {
-                return Ok(Err(conflict(
-                    "not_claimed",
-                    "Claim the order before packing it.",
-                )));
-            };
-            let open: Vec<String> = picking::open_lines(&l.sheet)
-                .iter()
-                .map(|s| format!("{} ({} of {})", s.line.name, s.picked, s.line.qty))
-                .collect();
-            if !open.is_empty() {
-                return Ok(Err(conflict(
-                    "lines_open",
-                    format!("Pick or mark short first: {}.", open.join(", ")),
-                )));
-            }
-            let picker = Picker {
-                terminal_id: me.terminal_id,
-                staff_id: work.staff_id,
-                name: work.picker_name.clone(),
-            };
-            let packed = match picking::packed_order(
-                &l.order,
-                &l.sheet,
-                picker,
-                Uuid::now_v7(),
-                work.claimed_at,
-                Timestamp::now(),
-                work.wrong_scans,
-            ) {
-                Ok(p) => p,
-                Err(e) => {
-                    return Ok(Err(TillError::Invalid {
-                        field: e.field,
-                        detail: e.detail,
-                    }))
-                }
-            };
-            orders::record_pack(c, &me, &packed)?;
-            Ok(Ok(load(c, id)?))
-        })
-        .await??;
+        };
+        orders::record_pack(c, me, &packed)?;
+        sheet_after(c, id, me)
+    })
+    .await?;
     till.sync.nudge.notify_one();
-    loaded
-        .map(|l| sheet_of(l, Some(terminal)))
-        .ok_or(TillError::NotFound("order"))
+    Ok(sheet)
 }
 
 /// `qty` as the picker typed it, for the scan's intent.
