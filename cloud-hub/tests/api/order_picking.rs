@@ -199,44 +199,7 @@ async fn a_store_picks_and_packs_what_it_was_sent(backend: Backend) {
         )
         .await;
     assert!(s.is_success(), "{b}");
-    let (_, cat) = hub
-        .post("/v1/categories", key, json!({"name": "Beverages"}))
-        .await;
-    let cat_id = cat["id"].as_str().or(cat["category_id"].as_str()).unwrap();
-    let (s, other) = hub
-        .post(
-            "/v1/products",
-            key,
-            json!({"name": "Green Tea", "variants": [
-                {"name": "Green Tea 100 g", "sku": "GTEA-100", "barcode": "8901234500019",
-                 "price": {"minor": 9900, "currency": "INR"}}
-            ]}),
-        )
-        .await;
-    assert!(s.is_success(), "{other}");
-    let green = other["variants"][0]["variant_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    for variant in [&tea, &green] {
-        let (s, b) = hub
-            .send(
-                reqwest::Method::PATCH,
-                &format!("/v1/variants/{variant}"),
-                Some(key),
-                Some(json!({"category_id": cat_id})),
-            )
-            .await;
-        assert!(s.is_success(), "{b}");
-    }
-    let (s, b) = hub
-        .post(
-            &format!("/v1/stores/{store}/movements"),
-            key,
-            json!({"variant_id": green, "delta": 20, "reason": "receipt"}),
-        )
-        .await;
-    assert!(s.is_success(), "{b}");
+    let green = crate::orders::green_tea_beside_tea(&shop, &store, 20).await;
     let (a_id, a_token) = terminal_at(&shop, &store, "Picker A", "pa").await;
     let (b_id, b_token) = terminal_at(&shop, &store, "Picker B", "pb").await;
 

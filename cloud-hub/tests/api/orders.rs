@@ -341,52 +341,7 @@ async fn refusals_name_each_line_and_offer_substitutes(backend: Backend) {
     let hub = &shop.hub;
     let store = dark_store(&shop, "DS-1", (12.9784, 77.6325), 3000, 10, 4).await;
     // A second tea of the same brand-less product: link both by category.
-    let (s, cat) = hub
-        .post(
-            "/v1/categories",
-            &shop.api_key,
-            json!({"name": "Beverages"}),
-        )
-        .await;
-    assert!(s.is_success(), "{cat}");
-    let cat_id = cat["id"]
-        .as_str()
-        .or(cat["category_id"].as_str())
-        .unwrap()
-        .to_owned();
-    let (s, other) = hub
-        .post(
-            "/v1/products",
-            &shop.api_key,
-            json!({"name": "Green Tea", "variants": [
-                {"name": "Green Tea 100 g", "sku": "GTEA-100", "barcode": "8901234500019", "price": {"minor": 9900, "currency": "INR"}}
-            ]}),
-        )
-        .await;
-    assert!(s.is_success(), "{other}");
-    let green = other["variants"][0]["variant_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    for variant in [&shop.variants[0].0, &green] {
-        let (s, b) = hub
-            .send(
-                reqwest::Method::PATCH,
-                &format!("/v1/variants/{variant}"),
-                Some(&shop.api_key),
-                Some(json!({"category_id": cat_id})),
-            )
-            .await;
-        assert!(s.is_success(), "{b}");
-    }
-    let (s, b) = hub
-        .post(
-            &format!("/v1/stores/{store}/movements"),
-            &shop.api_key,
-            json!({"variant_id": green, "delta": 20, "reason": "receipt"}),
-        )
-        .await;
-    assert!(s.is_success(), "{b}");
+    let green = green_tea_beside_tea(&shop, &store, 20).await;
     // Rice is taken out of the store's assortment.
     let (s, b) = hub
         .put(
@@ -828,3 +783,60 @@ async fn a_store_limited_key_reaches_its_own_stores_orders_only(backend: Backend
     assert_eq!(ids, [placed["id"].as_str().unwrap()]);
 }
 on_both_backends!(a_store_limited_key_reaches_its_own_stores_orders_only);
+
+/// A green tea in the shop tea's category (so it is offered instead of it),
+/// with `stock` of it received at `store`; its variant id.
+pub(crate) async fn green_tea_beside_tea(
+    shop: &crate::helpers::Shop,
+    store: &str,
+    stock: i64,
+) -> String {
+    let hub = &shop.hub;
+    let (s, cat) = hub
+        .post(
+            "/v1/categories",
+            &shop.api_key,
+            json!({"name": "Beverages"}),
+        )
+        .await;
+    assert!(s.is_success(), "{cat}");
+    let cat_id = cat["id"]
+        .as_str()
+        .or(cat["category_id"].as_str())
+        .unwrap()
+        .to_owned();
+    let (s, other) = hub
+        .post(
+            "/v1/products",
+            &shop.api_key,
+            json!({"name": "Green Tea", "variants": [
+                {"name": "Green Tea 100 g", "sku": "GTEA-100", "barcode": "8901234500019", "price": {"minor": 9900, "currency": "INR"}}
+            ]}),
+        )
+        .await;
+    assert!(s.is_success(), "{other}");
+    let green = other["variants"][0]["variant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for variant in [&shop.variants[0].0, &green] {
+        let (s, b) = hub
+            .send(
+                reqwest::Method::PATCH,
+                &format!("/v1/variants/{variant}"),
+                Some(&shop.api_key),
+                Some(json!({"category_id": cat_id})),
+            )
+            .await;
+        assert!(s.is_success(), "{b}");
+    }
+    let (s, b) = hub
+        .post(
+            &format!("/v1/stores/{store}/movements"),
+            &shop.api_key,
+            json!({"variant_id": green, "delta": stock, "reason": "receipt"}),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    green
+}
