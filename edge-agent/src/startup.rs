@@ -157,6 +157,14 @@ struct Cli {
 /// The `edge-agent` binary: logs to stderr, runs until Ctrl-C.
 pub fn cli_main() -> std::process::ExitCode {
     let cli = <Cli as clap::Parser>::parse();
+    // Logging first: reading the settings has things to say (a timing
+    // moved into range).
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
     let file = config::ConfigFile::locate(cli.config, &config::env::process_env);
     let config = config::load(&file, &config::env::process_env).and_then(|settings| {
         let config = AgentConfig::from_settings(&settings)?;
@@ -181,12 +189,6 @@ pub fn cli_main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

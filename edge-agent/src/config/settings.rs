@@ -173,12 +173,27 @@ impl Settings {
     /// Timings brought into the range the agent works in (a sync loop of
     /// 0 ms would spin, a feed wait past 60 s outlives proxies), so what
     /// `--print-config` shows is what runs.
+    /// A value moved into range is said in the log, naming the setting.
     pub fn clamped(mut self) -> Settings {
+        fn bound(name: &str, value: &mut Option<u64>, lo: u64, hi: u64) {
+            if let Some(v) = *value {
+                let kept = v.clamp(lo, hi);
+                if kept != v {
+                    tracing::warn!(
+                        setting = name,
+                        asked = v,
+                        running = kept,
+                        "sync timing out of range; using the nearest the agent runs with"
+                    );
+                    *value = Some(kept);
+                }
+            }
+        }
         let s = &mut self.sync;
-        s.interval_ms = s.interval_ms.map(|v| v.max(50));
-        s.max_backoff_ms = s.max_backoff_ms.map(|v| v.max(250));
-        s.stall_after_ms = s.stall_after_ms.map(|v| v.max(1000));
-        s.feed_wait_secs = s.feed_wait_secs.map(|v| v.min(60));
+        bound("sync.interval_ms", &mut s.interval_ms, 50, u64::MAX);
+        bound("sync.max_backoff_ms", &mut s.max_backoff_ms, 250, u64::MAX);
+        bound("sync.stall_after_ms", &mut s.stall_after_ms, 1000, u64::MAX);
+        bound("sync.feed_wait_secs", &mut s.feed_wait_secs, 0, 60);
         self
     }
 
@@ -188,6 +203,8 @@ impl Settings {
             toml::to_string(self).map_err(|e| format!("cannot write the settings: {e}"))?;
         if self.enroll_code.is_some() {
             out += "\n# enroll_code is set; secrets are not shown.\n";
+        } else {
+            out += "\n# enroll_code is not set: a terminal not yet enrolled needs one (EDGE_ENROLL_CODE).\n";
         }
         Ok(out)
     }
