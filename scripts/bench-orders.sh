@@ -7,6 +7,7 @@
 # arguments go to `cargo bench`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log() { printf '==> %s\n' "$*" >&2; }
 # shellcheck source=scripts/postgres.sh
 . scripts/postgres.sh
 start_postgres
