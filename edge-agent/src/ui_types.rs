@@ -53,6 +53,15 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::printing::PrinterView::export_all(cfg)?;
     crate::devices::DeviceStatus::export_all(cfg)?;
     crate::devices::scan::ScanEvent::export_all(cfg)?;
+    // The picker screens: the queue, a pick sheet, a scan's answer; the
+    // device and its picker; pairing; the till's list of handhelds.
+    crate::till::picking::QueuedOrder::export_all(cfg)?;
+    crate::till::picking::PickSheet::export_all(cfg)?;
+    crate::till::picking::PickedScan::export_all(cfg)?;
+    crate::api::handheld::Handheld::export_all(cfg)?;
+    crate::till::handhelds::Paired::export_all(cfg)?;
+    crate::till::handhelds::IssuedCode::export_all(cfg)?;
+    crate::store::handhelds::HandheldRecord::export_all(cfg)?;
     // Requests.
     crate::api::SignInRequest::export_all(cfg)?;
     crate::pos::sale::SaleRequest::export_all(cfg)?;
@@ -63,6 +72,10 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     shifts::CloseRequest::export_all(cfg)?;
     customers::CustomerPatch::export_all(cfg)?;
     crate::till::labels::LabelRequest::export_all(cfg)?;
+    crate::till::handhelds::PairRequest::export_all(cfg)?;
+    crate::api::PickerSignIn::export_all(cfg)?;
+    crate::api::ScanBody::export_all(cfg)?;
+    crate::api::ShortBody::export_all(cfg)?;
     Ok(())
 }
 

@@ -162,6 +162,11 @@ async fn a_supervisor_pairs_a_handheld_that_then_serves_only_its_own_routes() {
         .await
         .unwrap();
     assert_eq!(ui.status(), StatusCode::OK);
+    assert_eq!(
+        ui.url().path(),
+        "/picker",
+        "the till's address leads to the picker screens"
+    );
     assert!(ui.text().await.unwrap().contains("<html"));
     let loopback = till
         .http

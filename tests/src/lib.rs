@@ -1,6 +1,8 @@
 //! Shared by the system tests and the demo: HQ as `hq_client` drives the
 //! hub's real HTTP API, and the small demo catalog that seeds a store.
 
+pub mod dark_store;
+
 use hq_client::catalog::first_variant_id;
 pub use hq_client::{HqClient as Hq, HqError, HqResult};
 use serde_json::json;
@@ -75,6 +77,20 @@ pub const DEMO_CATEGORIES: &[(&str, Option<&str>)] = &[
     ("Beverages", None),
     ("Dairy", None),
 ];
+
+/// Barcodes of the demo catalog the tests name.
+pub const TEA: &str = "8901234567890";
+pub const RICE: &str = "4006381333931";
+pub const DAL: &str = "8901058000016";
+pub const MILK: &str = "8901262010016";
+
+/// The 14-digit form of a barcode, as the hub keys positions.
+pub fn gtin(code: &str) -> String {
+    pos_shared::Gtin::parse(code)
+        .expect("a valid barcode")
+        .as_str()
+        .to_owned()
+}
 
 /// A small kirana catalog with valid EAN-13 barcodes.
 pub const DEMO_CATALOG: &[DemoItem] = &[

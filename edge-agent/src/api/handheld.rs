@@ -48,8 +48,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Via {
 /// The device and the picker behind a handheld request. On loopback it is
 /// the till itself: no device id, the terminal's name, whoever is signed in
 /// at the till.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Handheld {
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub device_id: Option<Uuid>,
     pub device_name: String,
     /// The picker signed in on this device (at the till: the till's session).
@@ -144,9 +146,11 @@ async fn me(handheld: Handheld) -> Json<Handheld> {
     Json(handheld)
 }
 
+/// A picker's sign-in on the device: their staff code and PIN.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PickerSignIn {
+pub(crate) struct PickerSignIn {
     code: String,
     pin: String,
 }

@@ -1,7 +1,8 @@
 //! The opt-in LAN listener for paired handhelds (`lan_listen`): the one
-//! router a device on the store network can reach. It serves the UI's files
-//! and `POST /v1/pairing` to anyone, and [`super::handheld_routes`] only to
-//! a paired, unrevoked device ([`super::handheld::require_device`]). Nothing
+//! router a device on the store network can reach. It serves the picker
+//! screens (`/picker`, where `/` leads) and `POST /v1/pairing` to anyone,
+//! and [`super::handheld_routes`] only to a paired, unrevoked device
+//! ([`super::handheld::require_device`]). Nothing
 //! else of the till's API is here: a sale, a shift or the drawer answers 404.
 //!
 //! The loopback guard does not apply (devices use the till's LAN address);
@@ -19,7 +20,7 @@ pub fn router(state: AgentState) -> Router {
         handheld::require_device,
     ));
     Router::new()
-        .merge(ui::routes())
+        .merge(ui::handheld_routes())
         .merge(handhelds::pairing_routes())
         .merge(paired_only)
         .fallback(|| async {

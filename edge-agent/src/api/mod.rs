@@ -30,7 +30,12 @@ mod status;
 mod ui;
 
 #[cfg(feature = "ts")]
-pub(crate) use {session::SignInRequest, status::SyncStatus};
+pub(crate) use {
+    handheld::PickerSignIn,
+    picking::{ScanBody, ShortBody},
+    session::SignInRequest,
+    status::SyncStatus,
+};
 
 use crate::devices::scan::Scans;
 use crate::devices::Devices;

@@ -74,21 +74,26 @@ async fn claim(
     Ok(Json(picking::claim(&app.till, order_id(&raw)?, who).await?))
 }
 
+/// A scan at the picking screen.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ScanBody {
+pub(crate) struct ScanBody {
     /// What the scanner sent, without its final Enter (AIM identifier and
     /// GS1 separators kept), or the digits typed.
     code: String,
     /// The weight (kg) of a weighed item, or a count, when the symbol does
     /// not carry it.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     qty: Option<String>,
     /// Picked instead of this line, which is closed short.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     substitute_for: Option<u32>,
     /// Take this batch although one expiring sooner is on the shelf.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<bool>"))]
     accept_later_batch: bool,
 }
 
@@ -142,9 +147,10 @@ async fn undo(
     Ok(Json(picking::undo(&app.till, id, who, movement).await?))
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ShortBody {
+pub(crate) struct ShortBody {
     /// `true`: nothing more of it is on the shelf; `false`: open it again.
     short: bool,
 }

@@ -1,11 +1,12 @@
 //! The cashier UI, built from `ui-shell/` by this crate's build script and
 //! embedded in the binary: the till serves it on loopback with nothing else
-//! installed.
+//! installed. The same page at `/picker` is the pickers' handheld app; the
+//! LAN listener sends a device opening `/` there.
 
 use super::AgentState;
 use axum::extract::Path;
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use pos_shared::http::ApiError;
@@ -15,9 +16,20 @@ include!(concat!(env!("OUT_DIR"), "/ui_assets.rs"));
 /// Scripts and styles come only from the agent itself; the UI talks only to it.
 const POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
+/// Loopback: the cashier's screen at `/`, the picker screens at `/picker`.
 pub fn routes() -> Router<AgentState> {
     Router::new()
         .route("/", get(|| async { page("/index.html") }))
+        .route("/picker", get(|| async { page("/index.html") }))
+        .route("/assets/{*file}", get(asset))
+}
+
+/// The LAN listener: only the picker screens; a handheld opening the
+/// till's address is sent to them.
+pub fn handheld_routes() -> Router<AgentState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/picker") }))
+        .route("/picker", get(|| async { page("/index.html") }))
         .route("/assets/{*file}", get(asset))
 }
 

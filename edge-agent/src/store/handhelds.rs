@@ -9,8 +9,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// A paired device as the till lists it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HandheldRecord {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub id: Uuid,
     pub name: String,
     pub paired_at: Timestamp,

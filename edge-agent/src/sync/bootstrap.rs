@@ -155,8 +155,12 @@ fn apply(store: &LocalStore, path: &Path, seq: u64) -> Result<(), SyncError> {
     }
     store.with_conn(|c| snapshot_store::apply_batch(c, seq, &batch))?;
     count += batch.len() as u64;
-    let promised =
-        header.variants + header.positions + header.staff + header.categories + header.prices;
+    let promised = header.variants
+        + header.positions
+        + header.staff
+        + header.categories
+        + header.prices
+        + header.orders;
     if count != promised {
         return Err(bad(&format!(
             "{count} records, the header promised {promised}",

@@ -95,6 +95,7 @@ fn refusal_words(r: &Refused) -> String {
 }
 
 /// A code issued at the till, as shown to the supervisor.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct IssuedCode {
     pub code: String,
@@ -102,8 +103,10 @@ pub struct IssuedCode {
 }
 
 /// What a device gets when it pairs; the token is shown this once only.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Paired {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub device_id: Uuid,
     pub device_name: String,
     pub token: String,
@@ -118,6 +121,8 @@ pub struct ManageRequest {
     pub approval: Option<Approval>,
 }
 
+/// A device's claim of a pairing code, naming itself.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PairRequest {

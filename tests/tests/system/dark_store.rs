@@ -11,158 +11,13 @@
 use crate::harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
 use crate::{gtin, on_both_backends, wait_drained, DAL, MILK, RICE, TEA};
 use serde_json::{json, Value};
-use system_tests::{seed_demo, Hq};
-
-/// Bengaluru, HSR Layout: the dark store; the customer lives 1 km away.
-const STORE_AT: (f64, f64) = (12.9116, 77.6389);
-const HOME: (f64, f64) = (12.9200, 77.6400);
-/// A second toor dal of the same category, offered when the first is short.
-const ORGANIC_DAL: &str = "8901058000023";
-
-/// What a 2D scanner sends for a GS1 DataMatrix: the item, its use-by
-/// (`YYMMDD`) and its lot.
-fn datamatrix(barcode: &str, use_by: &str, lot: &str) -> String {
-    format!("]d201{}17{use_by}10{lot}", gtin(barcode))
-}
-
-/// The demo's variant ids by 14-digit barcode, from the demo shop's stock.
-async fn variants(hq: &Hq, shop: &str) -> std::collections::BTreeMap<String, String> {
-    let inventory = hq.inventory(shop).await.unwrap();
-    inventory["positions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["barcode"].as_str().unwrap().to_owned(),
-                p["variant_id"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// The id of category `name`.
-async fn category(hq: &Hq, name: &str) -> String {
-    let (_, found) = hq.get_json("/v1/categories").await.unwrap();
-    let list = found
-        .as_array()
-        .or(found["categories"].as_array())
-        .cloned()
-        .unwrap_or_default();
-    list.iter()
-        .find(|c| c["name"] == name)
-        .and_then(|c| c["category_id"].as_str().or(c["id"].as_str()))
-        .unwrap_or_else(|| panic!("category {name}: {found}"))
-        .to_owned()
-}
-
-/// The dark store with its stock, bins, pickers and two picking stations;
-/// (store id, enrollment codes, variant ids by barcode).
-async fn dark_store(
-    hq: &Hq,
-) -> (
-    String,
-    Vec<String>,
-    std::collections::BTreeMap<String, String>,
-) {
-    let (shop, _) = seed_demo(hq, 0).await.unwrap();
-    let ids = variants(hq, &shop).await;
-    let (s, store) = hq
-        .post_json(
-            "/v1/stores",
-            &json!({"code": "BLR-D1", "name": "HSR dark store", "currency": "INR", "kind": "dark_store"}),
-        )
-        .await
-        .unwrap();
-    assert!(s.is_success(), "{store}");
-    let store = store["id"].as_str().unwrap().to_owned();
-    hq.set_fulfilment(
-        &store,
-        &json!({"lat": STORE_AT.0, "lon": STORE_AT.1, "delivery_radius_m": 5000,
-                "order_capacity": 50, "sla_minutes": 20}),
-    )
-    .await
-    .unwrap();
-    let (tea, dal, milk, rice) = (
-        ids[&gtin(TEA)].clone(),
-        ids[&gtin(DAL)].clone(),
-        ids[&gtin(MILK)].clone(),
-        ids[&gtin(RICE)].clone(),
-    );
-    let dal_category = category(hq, "Rice & Dal").await;
-    let product = hq
-        .create_product(
-            &json!({"name": "Organic Toor Dal 1 kg", "category_id": dal_category,
-            "variants": [{"sku": "DAL-ORG-1KG", "barcode": ORGANIC_DAL,
-                          "price": {"minor": 18_000, "currency": "INR"}}]}),
-        )
-        .await
-        .unwrap();
-    let organic = product["variants"][0]["variant_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    // Tea in two lots: two packs that expire first, eight later.
-    for (qty, lot, expires) in [("2", "L1", "2027-01-31"), ("8", "L2", "2027-06-30")] {
-        hq.post_movement(
-            &store,
-            &json!({"variant_id": tea, "delta": qty, "reason": "receipt",
-                    "batch": {"code": lot, "expires_on": expires}}),
-        )
-        .await
-        .unwrap();
-    }
-    for (variant, qty) in [(&dal, "2"), (&milk, "10"), (&rice, "20"), (&organic, "5")] {
-        hq.receive_stock(&store, variant, qty).await.unwrap();
-    }
-    for (bin, zone) in [
-        ("A-01", "ambient"),
-        ("A-02", "ambient"),
-        ("B-05", "ambient"),
-        ("C-01", "chilled"),
-    ] {
-        hq.put_bin(&store, bin, zone).await.unwrap();
-    }
-    for (variant, bin) in [
-        (&tea, "A-01"),
-        (&dal, "A-02"),
-        (&organic, "A-02"),
-        (&rice, "B-05"),
-        (&milk, "C-01"),
-    ] {
-        hq.slot(&store, variant, bin).await.unwrap();
-    }
-    hq.create_staff(&store, "Asha", "201", "cashier", "4821")
-        .await
-        .unwrap();
-    hq.create_staff(&store, "Bela", "202", "cashier", "1357")
-        .await
-        .unwrap();
-    let mut codes = Vec::new();
-    for n in 1..=2 {
-        codes.push(
-            hq.create_terminal(&store, &format!("Pick station {n}"), &format!("P{n}"))
-                .await
-                .unwrap()
-                .enrollment_code,
-        );
-    }
-    (store, codes, ids)
-}
+use system_tests::dark_store::{datamatrix, ORGANIC_DAL};
+use system_tests::Hq;
 
 async fn place(hq: &Hq, key: &str, lines: Value) -> String {
-    let (s, order) = hq
-        .place_order(
-            &json!({"idempotency_key": key, "channel": "app", "lines": lines,
-            "customer": {"lat": HOME.0, "lon": HOME.1, "contact": "+91 98450 00000"}}),
-        )
+    system_tests::dark_store::place(hq, key, lines)
         .await
-        .unwrap();
-    assert_eq!(s.as_u16(), 201, "{order}");
-    let id = order["id"].as_str().unwrap().to_owned();
-    hq.step_order(&id, "confirmed").await.unwrap();
-    hq.step_order(&id, "assigned_to_store").await.unwrap();
-    id
+        .unwrap()
 }
 
 async fn queue(station: &Agent) -> Vec<Value> {
@@ -218,8 +73,13 @@ async fn dark_store_orders_are_picked_offline_and_packed(backend: Backend) {
     let hq = system_tests::create_tenant(&hub.base, ADMIN_TOKEN, "Quick Chain")
         .await
         .unwrap();
-    let (store, codes, ids) = dark_store(&hq).await;
-    let (tea, dal, rice) = (&ids[&gtin(TEA)], &ids[&gtin(DAL)], &ids[&gtin(RICE)]);
+    let seeded = system_tests::dark_store::seed(&hq, 2).await.unwrap();
+    let (store, codes) = (&seeded.store, &seeded.codes);
+    let (tea, dal, rice) = (
+        seeded.variant(TEA),
+        seeded.variant(DAL),
+        seeded.variant(RICE),
+    );
     let first = place(
         &hq,
         "order-1",
@@ -452,11 +312,11 @@ async fn dark_store_orders_are_picked_offline_and_packed(backend: Backend) {
     };
     assert_eq!(lot("L1").unwrap_or_else(|| "0".into()), "0", "{batches}");
     assert_eq!(lot("L2").as_deref(), Some("6"), "{batches}");
-    let inventory = hq.inventory(&store).await.unwrap();
+    let inventory = hq.inventory(store).await.unwrap();
     for p in inventory["positions"].as_array().unwrap() {
         assert_eq!(p["reserved"], "0", "{p}");
     }
-    let at_hub = positions(&hq, &store).await;
+    let at_hub = positions(&hq, store).await;
     assert_eq!(at_hub[&gtin(TEA)], "6");
     assert_eq!(at_hub[&gtin(DAL)], "1");
     assert_eq!(at_hub[&gtin(ORGANIC_DAL)], "4");

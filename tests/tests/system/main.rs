@@ -17,10 +17,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use system_tests::{seed_demo, Hq, DEMO_CATALOG};
 
-pub(crate) const TEA: &str = "8901234567890";
-pub(crate) const RICE: &str = "4006381333931";
-pub(crate) const DAL: &str = "8901058000016";
-pub(crate) const MILK: &str = "8901262010016";
+pub(crate) use system_tests::{gtin, DAL, MILK, RICE, TEA};
 
 /// A basket: `(barcode, qty)` lines rung up as one sale.
 type Basket = Vec<(&'static str, &'static str)>;
@@ -401,10 +398,6 @@ on_both_backends!(a_price_change_reaches_every_connected_till);
 
 use faults::tills_converge_under_faults;
 on_both_backends!(tills_converge_under_faults);
-
-pub(crate) fn gtin(code: &str) -> String {
-    Gtin::parse(code).unwrap().as_str().to_owned()
-}
 
 async fn a_till_whose_cursor_was_pruned_starts_again_from_a_snapshot(backend: Backend) {
     let mut hub = Hub::start_with(
