@@ -13,6 +13,7 @@ pub mod acting;
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod events_out;
 pub mod fulfilment;
 pub mod http;
 pub mod passwords;

@@ -60,7 +60,7 @@ impl Need {
             Need::Read => "reading",
             Need::Catalog => "changing the catalog (catalog_manager or owner)",
             Need::Store => "changing a store's stock or set-up (store_manager or owner)",
-            Need::Owner => "managing stores and keys (owner)",
+            Need::Owner => "managing stores, keys and webhook subscriptions (owner)",
         }
     }
 }
@@ -70,6 +70,8 @@ pub fn need_for(method: &Method, route: &str) -> Need {
     if route.starts_with("/v1/api-keys")
         || route.starts_with("/v1/users")
         || route.starts_with("/v1/tenant/")
+        // Reading them too: a subscription sees every store's events.
+        || route.starts_with("/v1/webhook-subscriptions")
         || (route == "/v1/stores" && method == Method::POST)
     {
         Need::Owner
@@ -207,6 +209,12 @@ mod tests {
             (Method::GET, "/v1/users", Need::Owner),
             (Method::PATCH, "/v1/users/{user_id}", Need::Owner),
             (Method::DELETE, "/v1/session", Need::Read),
+            (Method::GET, "/v1/webhook-subscriptions", Need::Owner),
+            (
+                Method::POST,
+                "/v1/webhook-subscriptions/{subscription_id}/replay",
+                Need::Owner,
+            ),
             (Method::POST, "/v1/session/password", Need::Read),
         ];
         for (method, route, need) in cases {

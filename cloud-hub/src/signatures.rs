@@ -7,7 +7,9 @@
 //!
 //! Used by the delivery partner's callbacks (`http/delivery.rs`) and written
 //! to be reused by any other inbound webhook; the caller deduplicates by
-//! `webhook-id` itself, since only it knows where that is stored.
+//! `webhook-id` itself, since only it knows where that is stored. Outbound,
+//! the hub signs the events it sends to HQ's subscribers (`events_out`) with
+//! [`sign_all`] and secrets from [`WebhookSecret::generate`].
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -49,6 +51,18 @@ impl WebhookSecret {
         Ok(WebhookSecret(key))
     }
 
+    /// A new random secret (24 bytes) and its `whsec_…` text, shown to the
+    /// receiver once.
+    pub fn generate() -> (Self, String) {
+        let mut key = [0u8; 24];
+        getrandom::fill(&mut key).expect("the operating system's random source is unavailable");
+        let text = format!(
+            "whsec_{}",
+            base64::engine::general_purpose::STANDARD.encode(key)
+        );
+        (WebhookSecret(key.to_vec()), text)
+    }
+
     fn mac(&self, id: &str, timestamp: &str, body: &[u8]) -> HmacSha256 {
         // HMAC takes a key of any length: this cannot fail.
         let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC accepts any key length");
@@ -71,6 +85,17 @@ impl WebhookSecret {
             base64::engine::general_purpose::STANDARD.encode(tag)
         )
     }
+}
+
+/// The `webhook-signature` header of an outbound request: one `v1,…` per
+/// secret, space-separated (the newest first; the one before it while a
+/// rotation lets receivers switch).
+pub fn sign_all(secrets: &[&WebhookSecret], id: &str, timestamp: i64, body: &[u8]) -> String {
+    secrets
+        .iter()
+        .map(|s| s.sign(id, timestamp, body))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Why a request's signature is refused, naming the header at fault.
@@ -315,6 +340,26 @@ mod tests {
             ),
             Err(Refusal::BadTimestamp)
         );
+    }
+
+    #[test]
+    fn generated_secrets_read_back_and_sign_with_every_key() {
+        let (secret, text) = WebhookSecret::generate();
+        assert!(text.starts_with("whsec_"), "{text}");
+        assert_eq!(WebhookSecret::parse(&text).unwrap(), secret);
+        assert_ne!(WebhookSecret::generate().1, text);
+        let spec = WebhookSecret::parse(SPEC_SECRET).unwrap();
+        let both = sign_all(&[&secret, &spec], SPEC_ID, SPEC_TS, SPEC_BODY);
+        let (first, second) = both.split_once(' ').unwrap();
+        assert_eq!(
+            second, SPEC_SIGNATURE,
+            "the spec vector, signed beside another key"
+        );
+        assert_eq!(first, secret.sign(SPEC_ID, SPEC_TS, SPEC_BODY));
+        let ts = SPEC_TS.to_string();
+        for key in [&secret, &spec] {
+            assert!(verify(key, headers(SPEC_ID, &ts, &both), SPEC_BODY, SPEC_TS).is_ok());
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! that stops it. The background tasks live here too: feed pruning,
 //! reservation expiry, and the opening-hours and batch-expiry announcements;
 //! the hand-over task (`fulfilment::handover`) is started here when a
-//! delivery partner or a payment gateway is configured.
+//! delivery partner or a payment gateway is configured, and the task that
+//! sends events to HQ's webhook subscriptions (`events_out`) always.
 //! The `cloud-hub` binary, the demo and every test start the hub this way.
 
 use crate::{config, http, storage};
@@ -136,6 +137,12 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
             config.delivery_retry_max,
         ));
     }
+    tasks.spawn(crate::events_out::run(
+        storage.clone(),
+        crate::events_out::sender::Sender::new(config.webhooks.timeout)?,
+        config.webhooks.schedule,
+        config.webhooks.sweep_every,
+    ));
     let admin_token = config.admin_token.as_ref().map(|t| t.expose().to_owned());
     let state = http::AppState::new(storage.clone(), admin_token)
         .with_session_lifetime(config.session_lifetime)
@@ -143,7 +150,8 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
             partner: d.name.clone(),
             secret: d.webhook_secret.clone(),
         }))
-        .with_payments(config.payments.is_some());
+        .with_payments(config.payments.is_some())
+        .with_private_webhooks(config.webhooks.allow_private_http);
     let (stop, mut stopped) = tokio::sync::watch::channel(());
     let server = tokio::spawn(serve(listener, state, async move {
         // A send or the sender dropped: either way, time to stop.

@@ -32,6 +32,11 @@
 //! | `payments.key_id` | `HUB_PAYMENTS_KEY_ID`: basic-auth user | required with `base_url` |
 //! | `payments.key_secret` (secret) | `HUB_PAYMENTS_KEY_SECRET`: basic-auth password | required with `base_url` |
 //! | `payments.timeout_ms` | `HUB_PAYMENTS_TIMEOUT_MS`: each request to the gateway | `10000` |
+//! | `webhooks.allow_private_http` | `HUB_WEBHOOKS_ALLOW_PRIVATE_HTTP`: subscriptions may use `http://` to loopback and private addresses | `false` |
+//! | `webhooks.sweep_ms` | `HUB_WEBHOOKS_SWEEP_MS`: how often the event delivery task looks for work (it also wakes on changes) | `1000` |
+//! | `webhooks.timeout_ms` | `HUB_WEBHOOKS_TIMEOUT_MS`: each request to a subscriber | `10000` |
+//! | `webhooks.retry_max_secs` | `HUB_WEBHOOKS_RETRY_MAX_SECS`: the longest wait between tries of a failing event | `3600` |
+//! | `webhooks.give_up_secs` | `HUB_WEBHOOKS_GIVE_UP_SECS`: a failing event is dead-lettered this long after its first try | `86400` |
 
 pub mod settings;
 
@@ -74,6 +79,20 @@ pub struct HubConfig {
     pub delivery_sweep_every: Duration,
     /// The longest wait between tries of failing hand-over or payment work.
     pub delivery_retry_max: Duration,
+    /// How events go out to HQ's subscriptions.
+    pub webhooks: WebhookConfig,
+}
+
+/// How events go out to HQ's subscriptions (`[webhooks]`).
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// Subscriptions may send over `http://` to loopback and private addresses.
+    pub allow_private_http: bool,
+    pub sweep_every: Duration,
+    /// Each request to a subscriber.
+    pub timeout: Duration,
+    /// When a failing event is tried again and given up.
+    pub schedule: crate::domain::subscriptions::Schedule,
 }
 
 impl fmt::Debug for HubConfig {
@@ -187,6 +206,7 @@ impl HubConfig {
             payments: None,
             delivery_sweep_every: Duration::from_millis(DEFAULT_DELIVERY_SWEEP_MS),
             delivery_retry_max: Duration::from_secs(DEFAULT_DELIVERY_RETRY_MAX_SECS),
+            webhooks: webhook_config(&Settings::defaults().webhooks),
         }
     }
 
@@ -257,11 +277,30 @@ impl HubConfig {
                     .retry_max_secs
                     .unwrap_or(DEFAULT_DELIVERY_RETRY_MAX_SECS),
             ),
+            webhooks: webhook_config(&s.webhooks),
         })
     }
 
     pub fn backend(&self) -> &'static str {
         backend_of(self.database_url.expose())
+    }
+}
+
+/// The `[webhooks]` section, whatever it leaves unset at its default.
+fn webhook_config(w: &settings::WebhookSettings) -> WebhookConfig {
+    use settings::*;
+    WebhookConfig {
+        allow_private_http: w.allow_private_http.unwrap_or(false),
+        sweep_every: Duration::from_millis(w.sweep_ms.unwrap_or(DEFAULT_WEBHOOKS_SWEEP_MS)),
+        timeout: Duration::from_millis(w.timeout_ms.unwrap_or(DEFAULT_WEBHOOKS_TIMEOUT_MS)),
+        schedule: crate::domain::subscriptions::Schedule {
+            retry_max: Duration::from_secs(
+                w.retry_max_secs.unwrap_or(DEFAULT_WEBHOOKS_RETRY_MAX_SECS),
+            ),
+            give_up_after: Duration::from_secs(
+                w.give_up_secs.unwrap_or(DEFAULT_WEBHOOKS_GIVE_UP_SECS),
+            ),
+        },
     }
 }
 

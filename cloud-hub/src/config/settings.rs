@@ -22,6 +22,10 @@ pub const DEFAULT_HOURS_CHECK_SECS: u64 = 30;
 pub const DEFAULT_SESSION_HOURS: u64 = 12;
 pub const DEFAULT_DELIVERY_SWEEP_MS: u64 = 1000;
 pub const DEFAULT_DELIVERY_RETRY_MAX_SECS: u64 = 300;
+pub const DEFAULT_WEBHOOKS_SWEEP_MS: u64 = 1000;
+pub const DEFAULT_WEBHOOKS_TIMEOUT_MS: u64 = 10_000;
+pub const DEFAULT_WEBHOOKS_RETRY_MAX_SECS: u64 = 3600;
+pub const DEFAULT_WEBHOOKS_GIVE_UP_SECS: u64 = 24 * 3600;
 /// Each request to a delivery partner or a payment gateway.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
@@ -48,6 +52,26 @@ pub struct Settings {
     pub feed: FeedSettings,
     pub delivery: DeliverySettings,
     pub payments: PaymentSettings,
+    pub webhooks: WebhookSettings,
+}
+
+/// `[webhooks]`: how the hub sends its events to HQ's subscriptions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Let subscriptions send over plain `http://` to loopback and private
+    /// addresses (a hub and its receivers on one private network).
+    pub allow_private_http: Option<bool>,
+    /// How often the delivery task looks for events to send, in milliseconds
+    /// (it also wakes at once on a change).
+    pub sweep_ms: Option<u64>,
+    /// Each request to a subscriber, in milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// The longest wait between two tries of a failing event, in seconds.
+    pub retry_max_secs: Option<u64>,
+    /// A failing event is dead-lettered this long after its first try, in
+    /// seconds.
+    pub give_up_secs: Option<u64>,
 }
 
 /// `[delivery]`: the delivery partner packed orders are handed to; off
@@ -148,6 +172,13 @@ impl Settings {
             // in `HubConfig::from_settings`.
             delivery: DeliverySettings::default(),
             payments: PaymentSettings::default(),
+            webhooks: WebhookSettings {
+                allow_private_http: Some(false),
+                sweep_ms: Some(DEFAULT_WEBHOOKS_SWEEP_MS),
+                timeout_ms: Some(DEFAULT_WEBHOOKS_TIMEOUT_MS),
+                retry_max_secs: Some(DEFAULT_WEBHOOKS_RETRY_MAX_SECS),
+                give_up_secs: Some(DEFAULT_WEBHOOKS_GIVE_UP_SECS),
+            },
         }
     }
 
@@ -206,6 +237,19 @@ impl Settings {
                 key_secret: var("HUB_PAYMENTS_KEY_SECRET").map(Secret::new),
                 timeout_ms: number("HUB_PAYMENTS_TIMEOUT_MS")?,
             },
+            webhooks: WebhookSettings {
+                allow_private_http: var("HUB_WEBHOOKS_ALLOW_PRIVATE_HTTP")
+                    .map(|v| match v.trim() {
+                        "true" | "1" => Ok(true),
+                        "false" | "0" => Ok(false),
+                        _ => Err("HUB_WEBHOOKS_ALLOW_PRIVATE_HTTP is true or false".to_owned()),
+                    })
+                    .transpose()?,
+                sweep_ms: number("HUB_WEBHOOKS_SWEEP_MS")?,
+                timeout_ms: number("HUB_WEBHOOKS_TIMEOUT_MS")?,
+                retry_max_secs: number("HUB_WEBHOOKS_RETRY_MAX_SECS")?,
+                give_up_secs: number("HUB_WEBHOOKS_GIVE_UP_SECS")?,
+            },
         })
     }
 
@@ -240,6 +284,16 @@ impl Settings {
                 key_secret: top.payments.key_secret.or(self.payments.key_secret),
                 timeout_ms: top.payments.timeout_ms.or(self.payments.timeout_ms),
             },
+            webhooks: WebhookSettings {
+                allow_private_http: top
+                    .webhooks
+                    .allow_private_http
+                    .or(self.webhooks.allow_private_http),
+                sweep_ms: top.webhooks.sweep_ms.or(self.webhooks.sweep_ms),
+                timeout_ms: top.webhooks.timeout_ms.or(self.webhooks.timeout_ms),
+                retry_max_secs: top.webhooks.retry_max_secs.or(self.webhooks.retry_max_secs),
+                give_up_secs: top.webhooks.give_up_secs.or(self.webhooks.give_up_secs),
+            },
         }
     }
 
@@ -252,6 +306,10 @@ impl Settings {
         self.hours_check_secs = self.hours_check_secs.map(|s| s.max(1));
         self.delivery.sweep_ms = self.delivery.sweep_ms.map(|ms| ms.max(10));
         self.delivery.retry_max_secs = self.delivery.retry_max_secs.map(|s| s.max(1));
+        self.webhooks.sweep_ms = self.webhooks.sweep_ms.map(|ms| ms.max(10));
+        self.webhooks.timeout_ms = self.webhooks.timeout_ms.map(|ms| ms.max(100));
+        self.webhooks.retry_max_secs = self.webhooks.retry_max_secs.map(|s| s.max(1));
+        self.webhooks.give_up_secs = self.webhooks.give_up_secs.map(|s| s.max(1));
         self
     }
 
@@ -334,6 +392,16 @@ mod tests {
                 "99999999999",
                 "HUB_EXPIRY_WARN_DAYS is too large",
             ),
+            (
+                "HUB_WEBHOOKS_ALLOW_PRIVATE_HTTP",
+                "maybe",
+                "HUB_WEBHOOKS_ALLOW_PRIVATE_HTTP is true or false",
+            ),
+            (
+                "HUB_WEBHOOKS_GIVE_UP_SECS",
+                "a day",
+                "HUB_WEBHOOKS_GIVE_UP_SECS is not a whole number",
+            ),
         ] {
             let e = env(&[(name, value)]).unwrap_err();
             assert!(e.starts_with(says), "{name}: {e}");
@@ -381,5 +449,15 @@ mod tests {
             (s.reservation_sweep_ms, s.feed.prune_secs),
             (Some(10), Some(1))
         );
+        let w = Settings::defaults()
+            .over(file("[webhooks]\nsweep_ms = 0\ngive_up_secs = 0\n"))
+            .over(env(&[("HUB_WEBHOOKS_ALLOW_PRIVATE_HTTP", "true")]).unwrap())
+            .clamped()
+            .webhooks;
+        assert_eq!(
+            (w.sweep_ms, w.give_up_secs, w.allow_private_http),
+            (Some(10), Some(1), Some(true))
+        );
+        assert_eq!(w.retry_max_secs, Some(DEFAULT_WEBHOOKS_RETRY_MAX_SECS));
     }
 }

@@ -19,5 +19,6 @@ pub mod orders;
 pub mod quarantine;
 pub mod reservations;
 pub mod stores;
+pub mod subscriptions;
 pub mod sync;
 pub mod transfers;

@@ -21,6 +21,8 @@ mod sessions;
 mod staff;
 mod stock;
 mod store_view;
+mod subscription_deliveries;
+mod subscriptions;
 pub(crate) mod sync;
 mod transfers;
 mod users;
@@ -54,6 +56,9 @@ pub struct AppState {
     pub(crate) delivery: Option<Arc<PartnerCallbacks>>,
     /// Orders may carry a payment (a gateway is configured to capture it).
     pub(crate) payments: bool,
+    /// Webhook subscriptions may use `http://` to loopback and private
+    /// addresses.
+    pub(crate) private_webhooks: bool,
 }
 
 /// Whose callbacks `POST /v1/delivery/callbacks/{partner}` takes, and the
@@ -74,6 +79,7 @@ impl AppState {
             session_lifetime: std::time::Duration::from_secs(12 * 3600),
             delivery: None,
             payments: false,
+            private_webhooks: false,
         }
     }
 
@@ -84,6 +90,11 @@ impl AppState {
 
     pub fn with_payments(mut self, on: bool) -> Self {
         self.payments = on;
+        self
+    }
+
+    pub fn with_private_webhooks(mut self, allowed: bool) -> Self {
+        self.private_webhooks = allowed;
         self
     }
 
@@ -174,6 +185,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(replenishment::router())
         .merge(sync::router())
         .merge(quarantine::router())
+        .merge(subscriptions::router())
+        .merge(subscription_deliveries::router())
 }
 
 /// Every storage error becomes an HTTP answer here and nowhere else, so a

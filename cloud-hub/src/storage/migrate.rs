@@ -56,6 +56,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(36, "hub-postgres/0036_orders.sql"),
     migration!(37, "hub-postgres/0037_order_picking.sql"),
     migration!(38, "hub-postgres/0038_order_delivery.sql"),
+    migration!(39, "hub-postgres/0039_event_subscriptions.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -97,6 +98,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(36, "hub-sqlite/0036_orders.sql"),
     migration!(37, "hub-sqlite/0037_order_picking.sql"),
     migration!(38, "hub-sqlite/0038_order_delivery.sql"),
+    migration!(39, "hub-sqlite/0039_event_subscriptions.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

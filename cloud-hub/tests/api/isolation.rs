@@ -118,6 +118,15 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         )
         .await;
     created("user", s, &user);
+    // Nothing listens there: its deliveries fail quietly meanwhile.
+    let (s, subscription) = hub
+        .post(
+            "/v1/webhook-subscriptions",
+            key,
+            json!({"url": "https://127.0.0.1:9/hooks", "event_types": ["order."]}),
+        )
+        .await;
+    created("webhook subscription", s, &subscription);
     let (_, me) = hub.get("/v1/me", key).await;
     let text = |v: &Value| v.as_str().expect("an id").to_owned();
     HashMap::from([
@@ -133,6 +142,7 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         ("code", text(&bin["code"])),
         ("user_id", text(&user["user_id"])),
         ("key_id", text(&me["key_id"])),
+        ("subscription_id", text(&subscription["id"])),
         ("purpose", "item_state".to_owned()),
         // No fact is quarantined here: HQ reaches none of another tenant's anyway.
         ("event_id", uuid::Uuid::now_v7().to_string()),

@@ -32,6 +32,7 @@ mod roles;
 mod staff;
 mod startup;
 mod stock;
+mod subscriptions;
 mod transfers;
 mod users;
 mod variants;

@@ -21,6 +21,7 @@ pub(super) mod reservations;
 pub(super) mod rows;
 pub(super) mod staff;
 pub(super) mod stores;
+pub(super) mod subscriptions;
 pub(super) mod tenants;
 pub(super) mod terminals;
 pub(super) mod transfers;
@@ -88,6 +89,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::facts::sql_fact_paths!($storage);
         $crate::storage::sql::order_facts::sql_order_fact_paths!($storage);
         $crate::storage::sql::quarantine::sql_quarantine_paths!($storage);
+        $crate::storage::sql::subscriptions::sql_subscription_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

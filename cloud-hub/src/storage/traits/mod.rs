@@ -8,6 +8,7 @@ mod catalog;
 mod delivery;
 mod orders;
 mod stock;
+mod subscriptions;
 mod sync;
 
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
@@ -17,6 +18,7 @@ pub use orders::OrderStorage;
 pub use stock::{
     BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
 };
+pub use subscriptions::{AttemptOutcome, AttemptRecord, Claim, SubscriptionStorage};
 pub use sync::{DocumentStorage, EventStorage, FactStorage, FeedStorage, QuarantineStorage};
 
 /// Declares [`Storage`] as the union of the given traits, with the blanket
@@ -56,4 +58,5 @@ union_of! {
     FactStorage,
     EventStorage,
     QuarantineStorage,
+    SubscriptionStorage,
 }
