@@ -168,6 +168,15 @@ fn checked(headers: &HeaderMap, body: PlaceBody) -> Result<NewOrder, ApiError> {
                 "qty must be more than zero",
             ));
         }
+        if line.qty > pos_shared::limits::MAX_LINE_QTY {
+            return Err(ApiError::invalid(
+                format!("lines[{i}].qty"),
+                format!(
+                    "qty may be at most {} on a line",
+                    pos_shared::limits::MAX_LINE_QTY
+                ),
+            ));
+        }
     }
     let hold = body.hold_minutes.unwrap_or(DEFAULT_HOLD_MINUTES);
     if hold == 0 || hold > MAX_HOLD_MINUTES {

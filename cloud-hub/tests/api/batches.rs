@@ -246,7 +246,7 @@ async fn batches_travel_with_a_transfer(backend: Backend) {
     let hub = &shop.hub;
     let key = &shop.api_key;
     let tea = shop.variants[0].0.clone();
-    for (code, expires, qty) in [("LOT-B", "2026-12-10", "6"), ("LOT-A", "2026-12-01", "4")] {
+    for (code, expires, qty) in [("LOT-B", "2099-12-10", "6"), ("LOT-A", "2099-12-01", "4")] {
         let (s, b) = movement(
             &shop,
             json!({"variant_id": tea, "delta": qty, "reason": "receipt",
@@ -274,12 +274,12 @@ async fn batches_travel_with_a_transfer(backend: Backend) {
     assert_eq!(
         sent["batches"],
         json!([
-            {"code": "LOT-A", "expires_on": "2026-12-01", "qty": "4"},
-            {"code": "LOT-B", "expires_on": "2026-12-10", "qty": "3"}
+            {"code": "LOT-A", "expires_on": "2099-12-01", "qty": "4"},
+            {"code": "LOT-B", "expires_on": "2099-12-10", "qty": "3"}
         ]),
         "first expiry first"
     );
-    assert_eq!(batches(&shop).await, owned(&[("LOT-B", "2026-12-10", "3")]));
+    assert_eq!(batches(&shop).await, owned(&[("LOT-B", "2099-12-10", "3")]));
 
     // Five of the seven arrive: they fill the first-expiring batch first.
     let id = sent["transfer_id"].as_str().unwrap();

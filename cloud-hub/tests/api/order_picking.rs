@@ -450,3 +450,69 @@ async fn a_cancelled_order_cannot_be_packed(backend: Backend) {
     );
 }
 on_both_backends!(a_cancelled_order_cannot_be_packed);
+
+async fn packed_by_hq_takes_the_stock_as_ordered(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let key = &shop.api_key;
+    let tea = shop.variants[0].0.clone();
+    let store = dark_store(&shop, "DS-1", (12.9784, 77.6325), 3000, 10, 0).await;
+    // A lot past its date (pulled, not sold) and a good one.
+    for (code, expires, qty) in [("OLD", "2026-01-01", 4), ("GOOD", "2099-01-01", 6)] {
+        let (s, b) = hub
+            .post(
+                &format!("/v1/stores/{store}/movements"),
+                key,
+                json!({"variant_id": tea, "delta": qty, "reason": "receipt",
+                       "batch": {"code": code, "expires_on": expires}}),
+            )
+            .await;
+        assert!(s.is_success(), "{b}");
+    }
+    let (_, placed) = hub
+        .post(
+            "/v1/orders",
+            key,
+            order("m-1", HOME, json!([{"variant_id": tea, "qty": "2"}])),
+        )
+        .await;
+    let id = placed["id"].as_str().unwrap().to_owned();
+    for to in ["confirmed", "assigned_to_store", "picking", "packed"] {
+        step(&shop, &id, to).await;
+    }
+    let (_, packed) = hub.get(&format!("/v1/orders/{id}"), key).await;
+    assert_eq!(packed["packed_total"], placed["total"], "{packed}");
+    let t = item(&shop, &store, &tea).await;
+    assert_eq!(
+        (t["on_hand"].as_str(), t["reserved"].as_str()),
+        (Some("8"), Some("0")),
+        "{t}"
+    );
+    let (_, batches) = hub.get(&format!("/v1/stores/{store}/batches"), key).await;
+    let lot = |code: &str| {
+        batches
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["code"] == code)
+            .map(|b| b["on_hand"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        lot("OLD").as_deref(),
+        Some("4"),
+        "the expired lot is not sold: {batches}"
+    );
+    assert_eq!(lot("GOOD").as_deref(), Some("4"), "{batches}");
+    // Closing it later holds nothing either.
+    for to in [
+        "assigned_to_partner",
+        "picked_up",
+        "in_transit",
+        "delivered",
+        "closed",
+    ] {
+        step(&shop, &id, to).await;
+    }
+    assert_eq!(item(&shop, &store, &tea).await["reserved"], "0");
+}
+on_both_backends!(packed_by_hq_takes_the_stock_as_ordered);

@@ -58,11 +58,14 @@ impl SheetLine {
 
 /// The lines in walk order: by zone, then bin, unslotted last; the order's
 /// own order among equals.
+/// `today` (`YYYY-MM-DD`, the store's day) keeps expired batches out of
+/// the one to take first: they are pulled from the shelf, not picked.
 pub fn sheet_lines(
     order: &PickOrder,
     picks: &[(u32, Pick)],
     short: &[u32],
     weighed: impl Fn(VariantId) -> bool,
+    today: &str,
 ) -> Vec<SheetLine> {
     let mut lines: Vec<SheetLine> = order
         .lines
@@ -94,7 +97,7 @@ pub fn sheet_lines(
             let take_batch = line
                 .batches
                 .iter()
-                .find(|b| batch_left(b, &mine) > 0)
+                .find(|b| b.batch.expires_on.as_str() >= today && batch_left(b, &mine) > 0)
                 .map(|b| b.batch.clone());
             SheetLine {
                 line: line.clone(),
@@ -336,8 +339,8 @@ pub fn place_scan(
                 },
                 if line.status == LineStatus::Open {
                     format!(
-                        "Too many: {} needs {} and {} is picked.",
-                        line.line.name, line.line.qty, line.picked
+                        "Too many: {} needs {} and {} is picked; at most {} in all.",
+                        line.line.name, line.line.qty, line.picked, most
                     )
                 } else {
                     format!(
@@ -350,10 +353,11 @@ pub fn place_scan(
         // First to expire, first out: a later batch while an earlier one
         // is on the shelf is taken only when the picker says so.
         if let (Some(batch), false) = (&item.batch, intent.accept_later_batch) {
-            let earlier =
-                line.line.batches.iter().find(|b| {
-                    b.batch.expires_on < batch.expires_on && batch_left(b, &line.picks) > 0
-                });
+            let earlier = line.line.batches.iter().find(|b| {
+                b.batch.expires_on < batch.expires_on
+                    && b.batch.expires_on.as_str() >= today
+                    && batch_left(b, &line.picks) > 0
+            });
             if let Some(earlier) = earlier {
                 return Err(PickRefusal {
                     kind: "earlier_batch_in_stock",
@@ -516,10 +520,39 @@ mod tests {
     fn the_sheet_walks_zone_then_bin() {
         let o = order();
         let rice = o.lines[2].variant_id;
-        let lines = sheet_lines(&o, &[], &[], |v| v == rice);
+        let lines = sheet_lines(&o, &[], &[], |v| v == rice, "2026-12-03");
         let walk: Vec<&str> = lines.iter().map(|l| l.line.name.as_str()).collect();
         assert_eq!(walk, ["Rice (kg)", "Toor Dal 1kg", "Milk 1L", "Bag"]);
         assert_eq!(lines[2].take_batch.as_ref().unwrap().code, "M1");
+    }
+
+    #[test]
+    fn expired_batches_are_neither_taken_first_nor_held_up_as_earlier() {
+        let mut o = order();
+        let milk = o.lines[0].variant_id;
+        // A lot that expired yesterday is still on the books.
+        o.lines[0].batches.insert(
+            0,
+            BatchStock {
+                batch: Batch {
+                    code: "M0".into(),
+                    expires_on: "2026-12-02".into(),
+                },
+                on_hand: Qty::units(4),
+            },
+        );
+        let lines = sheet_lines(&o, &[], &[], |_| false, "2026-12-03");
+        let milk_line = lines.iter().find(|l| l.line.variant_id == milk).unwrap();
+        assert_eq!(milk_line.take_batch.as_ref().unwrap().code, "M1");
+        let m1 = ScannedItem {
+            batch: Some(Batch {
+                code: "M1".into(),
+                expires_on: "2026-12-05".into(),
+            }),
+            expires_on: Some("2026-12-05"),
+            ..item(&o.lines[0], "Milk 1L")
+        };
+        assert!(place_scan(&lines, &m1, &ScanIntent::default(), "2026-12-03").is_ok());
     }
 
     #[test]
@@ -527,7 +560,7 @@ mod tests {
         let o = order();
         let (milk, dal, rice) = (&o.lines[0], &o.lines[1], &o.lines[2]);
         let today = "2026-12-03";
-        let lines = sheet_lines(&o, &[], &[], |v| v == rice.variant_id);
+        let lines = sheet_lines(&o, &[], &[], |v| v == rice.variant_id, "2026-12-03");
         let none = ScanIntent::default();
         // The ordered item goes on its line, one at a time.
         let placed = place_scan(&lines, &item(milk, "Milk 1L"), &none, today).unwrap();
@@ -576,7 +609,7 @@ mod tests {
         assert!(place_scan(&lines, &later, &confirmed, today).is_ok());
         // Once the earlier batch's only unit is picked, the later one is fine.
         let picked = vec![(0, pick(milk.variant_id, "1", Some("M1")))];
-        let lines = sheet_lines(&o, &picked, &[], |v| v == rice.variant_id);
+        let lines = sheet_lines(&o, &picked, &[], |v| v == rice.variant_id, "2026-12-03");
         assert!(place_scan(&lines, &later, &none, today).is_ok());
         // A weighed item wants its weight.
         let e = place_scan(&lines, &item(rice, "Rice"), &none, today).unwrap_err();
@@ -607,11 +640,11 @@ mod tests {
             place_scan(&lines, &tata, &none, today).unwrap_err().kind,
             "wrong_item"
         );
-        let lines = sheet_lines(&o, &picked, &[1], |v| v == rice.variant_id);
+        let lines = sheet_lines(&o, &picked, &[1], |v| v == rice.variant_id, "2026-12-03");
         let placed = place_scan(&lines, &tata, &none, today).unwrap();
         assert_eq!((placed.line, placed.substitute), (1, true));
         let with_sub = vec![(1, pick(sub.variant_id, "1", None))];
-        let lines = sheet_lines(&o, &with_sub, &[1], |v| v == rice.variant_id);
+        let lines = sheet_lines(&o, &with_sub, &[1], |v| v == rice.variant_id, "2026-12-03");
         assert_eq!(
             place_scan(&lines, &tata, &none, today).unwrap_err().kind,
             "too_many"
@@ -629,7 +662,7 @@ mod tests {
             (2, pick(rice.variant_id, "1.42", None)),
             (3, pick(bag.variant_id, "1", None)),
         ];
-        let lines = sheet_lines(&o, &picks, &[1], |v| v == rice.variant_id);
+        let lines = sheet_lines(&o, &picks, &[1], |v| v == rice.variant_id, "2026-12-03");
         assert!(
             open_lines(&lines).is_empty(),
             "1.42 of 1.5 kg is within a tenth"

@@ -117,7 +117,11 @@ struct Loaded {
     sheet: Vec<SheetLine>,
 }
 
-fn load(conn: &rusqlite::Connection, id: Uuid) -> crate::store::StoreResult<Option<Loaded>> {
+fn load(
+    conn: &rusqlite::Connection,
+    id: Uuid,
+    today: &str,
+) -> crate::store::StoreResult<Option<Loaded>> {
     let Some(order) = orders::order(conn, id)? else {
         return Ok(None);
     };
@@ -136,7 +140,7 @@ fn load(conn: &rusqlite::Connection, id: Uuid) -> crate::store::StoreResult<Opti
             }
         }
     }
-    let sheet = picking::sheet_lines(&order, &picks, &short, |v| weighed.contains(&v));
+    let sheet = picking::sheet_lines(&order, &picks, &short, |v| weighed.contains(&v), today);
     Ok(Some(Loaded {
         order,
         work,
@@ -221,12 +225,13 @@ fn summary(
 /// one due first first.
 pub async fn queue(till: &Till) -> Result<Vec<QueuedOrder>, TillError> {
     let terminal = till.sync.credential().map(|c| c.terminal_id);
+    let today = till.sale_policy.today();
     Ok(till
         .store
         .call(move |c| {
             let mut found = Vec::new();
             for order in orders::open_orders(c)? {
-                if let Some(l) = load(c, order.order_id)? {
+                if let Some(l) = load(c, order.order_id, &today)? {
                     found.push(queued(&l, terminal));
                 }
             }
@@ -237,7 +242,8 @@ pub async fn queue(till: &Till) -> Result<Vec<QueuedOrder>, TillError> {
 
 pub async fn sheet(till: &Till, id: Uuid) -> Result<PickSheet, TillError> {
     let terminal = till.sync.credential().map(|c| c.terminal_id);
-    let loaded = till.store.call(move |c| load(c, id)).await?;
+    let today = till.sale_policy.today();
+    let loaded = till.store.call(move |c| load(c, id, &today)).await?;
     loaded
         .map(|l| sheet_of(l, terminal))
         .ok_or(TillError::NotFound("order"))
@@ -310,9 +316,10 @@ async fn act_on<T: Send + 'static>(
         + 'static,
 ) -> Result<T, TillError> {
     let me = device(till)?;
+    let today = till.sale_policy.today();
     till.store
         .call(move |c| {
-            let Some(l) = load(c, id)? else {
+            let Some(l) = load(c, id, &today)? else {
                 return Ok(Err(TillError::NotFound("order")));
             };
             if let Err(e) = check_workable(&l, &me, &picker) {
@@ -334,8 +341,9 @@ fn sheet_after(
     c: &Connection,
     id: Uuid,
     me: &DeviceCredential,
+    today: &str,
 ) -> StoreResult<Result<PickSheet, TillError>> {
-    Ok(load(c, id)?
+    Ok(load(c, id, today)?
         .map(|l| sheet_of(l, Some(me.terminal_id)))
         .ok_or(TillError::NotFound("order")))
 }
@@ -343,6 +351,7 @@ fn sheet_after(
 /// Claims the order for `picker` at this terminal: in the pick-progress
 /// document for the other terminals, and as a fact for the hub to settle.
 pub async fn claim(till: &Till, id: Uuid, picker: PickerSession) -> Result<PickSheet, TillError> {
+    let today = till.sale_policy.today();
     let sheet = act_on(
         till,
         id,
@@ -378,7 +387,7 @@ pub async fn claim(till: &Till, id: Uuid, picker: PickerSession) -> Result<PickS
                 )?;
                 tx.commit()?;
             }
-            sheet_after(c, id, me)
+            sheet_after(c, id, me, &today)
         },
     )
     .await?;
@@ -450,7 +459,7 @@ pub async fn scan(
         orders::add_pick(&tx, id, placed.line, &pick)?;
         pick_progress::record_pick(&tx, id, placed.line, &pick)?;
         tx.commit()?;
-        let after = match sheet_after(c, id, me)? {
+        let after = match sheet_after(c, id, me, &today)? {
             Ok(sheet) => sheet,
             Err(e) => return Ok(Err(e)),
         };
@@ -485,6 +494,7 @@ pub async fn undo(
     picker: PickerSession,
     movement: MovementId,
 ) -> Result<PickSheet, TillError> {
+    let today = till.sale_policy.today();
     let sheet = act_on(till, id, picker, Needs::Claimed, move |c, l, me, _| {
         let Some(pick) = l
             .sheet
@@ -499,7 +509,7 @@ pub async fn undo(
         orders::remove_pick(&tx, id, movement)?;
         pick_progress::remove_pick(&tx, id, &pick)?;
         tx.commit()?;
-        sheet_after(c, id, me)
+        sheet_after(c, id, me, &today)
     })
     .await?;
     till.sync.docs_nudge.notify_one();
@@ -514,6 +524,7 @@ pub async fn mark_short(
     line: u32,
     short: bool,
 ) -> Result<PickSheet, TillError> {
+    let today = till.sale_policy.today();
     act_on(till, id, picker, Needs::Claimed, move |c, l, me, _| {
         let Some(sheet_line) = l.sheet.iter().find(|s| s.line.line == line) else {
             return Ok(Err(TillError::NotFound("line")));
@@ -525,7 +536,7 @@ pub async fn mark_short(
             )));
         }
         orders::set_short(c, id, line, short)?;
-        sheet_after(c, id, me)
+        sheet_after(c, id, me, &today)
     })
     .await
 }
@@ -533,6 +544,7 @@ pub async fn mark_short(
 /// Packs the order: its picks become the store's movements and one fact
 /// for the hub, which commits the order's stock and total.
 pub async fn pack(till: &Till, id: Uuid, picker: PickerSession) -> Result<PickSheet, TillError> {
+    let today = till.sale_policy.today();
     let sheet = act_on(till, id, picker, Needs::Claimed, move |c, l, me, _| {
         let Some(work) = &l.work else {
             return Ok(Err(conflict(
@@ -573,7 +585,7 @@ pub async fn pack(till: &Till, id: Uuid, picker: PickerSession) -> Result<PickSh
             }
         };
         orders::record_pack(c, me, &packed)?;
-        sheet_after(c, id, me)
+        sheet_after(c, id, me, &today)
     })
     .await?;
     till.sync.nudge.notify_one();

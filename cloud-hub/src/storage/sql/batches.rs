@@ -116,18 +116,21 @@ macro_rules! sql_batch_paths {
             }
 
             /// Takes `qty` milli-units out of the item's batches, earliest
-            /// expiry first; what no batch holds came from untracked stock.
+            /// expiry first among those still good on the movement's day (an
+            /// expired batch is pulled, not sold: it goes last); what no batch
+            /// holds came from untracked stock.
             /// A transfer's dispatch (whose movement id is the transfer's)
             /// notes the batches it took, so they arrive as themselves.
             async fn take_first_expiring(tx: &mut Tx<'_>, tenant: TenantId, m: &MovementRecord, qty: i64) -> DbResult<()> {
                 let batches: Vec<(String, String, i64)> = sqlx::query_as(
                     "SELECT code, expires_on, on_hand_milli FROM stock_batches \
                      WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 AND on_hand_milli > 0 \
-                     ORDER BY expires_on, code",
+                     ORDER BY CASE WHEN expires_on < $4 THEN 1 ELSE 0 END, expires_on, code",
                 )
                 .bind(tenant.as_uuid())
                 .bind(m.store_id.as_uuid())
                 .bind(m.variant_id.as_uuid())
+                .bind(m.occurred_at.local_date(0))
                 .fetch_all(&mut **tx)
                 .await?;
                 let mut left = qty;

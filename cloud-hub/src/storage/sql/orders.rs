@@ -328,6 +328,47 @@ macro_rules! sql_order_paths {
                 Self::append_change(tx, tenant, Some(order.store_id), &ChangeBody::OrderChanged(pick)).await
             }
 
+            /// An order marked packed without a store's pack (HQ's step, a store
+            /// with no picking devices) is packed as ordered: each line's held
+            /// stock leaves as a sale movement under the reservation's id and
+            /// the packed total is the order's. After a store's pack nothing is
+            /// held any more and the total is set: this does nothing.
+            async fn pack_as_ordered(tx: &mut Tx<'_>, tenant: TenantId, order: &orders::Order, now: i64) -> DbResult<()> {
+                for line in &order.lines {
+                    let Some(r) = Self::reservation_in(tx, tenant, line.reservation_id).await? else { continue };
+                    if r.state != ReservationState::Held {
+                        continue;
+                    }
+                    let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now).await?;
+                    sqlx::query("UPDATE stock_reservations SET state = 'committed', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
+                        .bind(now)
+                        .bind(tenant.as_uuid())
+                        .bind(r.reservation_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
+                    Self::emit_flip(tx, tenant, before, freed, r.store_id, r.variant_id).await?;
+                    let movement = MovementRecord {
+                        movement_id: pos_shared::MovementId::from_uuid(r.reservation_id),
+                        store_id: r.store_id,
+                        variant_id: r.variant_id,
+                        delta: -r.qty,
+                        reason: MovementReason::Sale,
+                        sale_id: None,
+                        terminal_id: None,
+                        occurred_at: Timestamp::from_unix_millis(now),
+                        batch: None,
+                    };
+                    Self::apply_movement_with(tx, tenant, &movement, false).await?;
+                }
+                sqlx::query("UPDATE orders SET packed_total_minor = total_minor WHERE tenant_id = $1 AND id = $2 AND packed_total_minor IS NULL")
+                    .bind(tenant.as_uuid())
+                    .bind(order.id)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
             /// Once the store has an order, its stock stays held until the
             /// store packs it (or HQ cancels it): a picker working offline must
             /// not find the goods promised to someone else.
@@ -383,6 +424,9 @@ macro_rules! sql_order_paths {
                 }
                 if to == orders::OrderState::AssignedToStore {
                     Self::hold_for_store(tx, tenant, order, now).await?;
+                }
+                if to == orders::OrderState::Packed {
+                    Self::pack_as_ordered(tx, tenant, order, now).await?;
                 }
                 Self::record_step(tx, tenant, order, to, actor, reason, now).await?;
                 Self::publish_order(tx, tenant, order.id, now).await
