@@ -138,6 +138,22 @@ pub(crate) fn packed_fact(shop: &Shop, packed: PackedOrder) -> Value {
     envelope(shop, packed.pack_id, Fact::OrderPacked(packed))
 }
 
+/// Receives `(lot, expires_on, qty)` of `variant` at `store`.
+async fn receive_lots(shop: &Shop, store: &str, variant: &str, lots: &[(&str, &str, i64)]) {
+    for (code, expires, qty) in lots {
+        let (s, b) = shop
+            .hub
+            .post(
+                &format!("/v1/stores/{store}/movements"),
+                &shop.api_key,
+                json!({"variant_id": variant, "delta": qty, "reason": "receipt",
+                       "batch": {"code": code, "expires_on": expires}}),
+            )
+            .await;
+        assert!(s.is_success(), "{b}");
+    }
+}
+
 async fn item(shop: &Shop, store: &str, variant: &str) -> Value {
     let (_, view) = shop
         .hub
@@ -172,17 +188,13 @@ async fn a_store_picks_and_packs_what_it_was_sent(backend: Backend) {
     let store = dark_store(&shop, "DS-1", (12.9784, 77.6325), 3000, 10, 0).await;
     // Tea in two batches, slotted in an ambient bin; a cheaper tea of the
     // same category to offer instead.
-    for (code, expires, qty) in [("L2", "2027-03-01", 5), ("L1", "2027-01-10", 5)] {
-        let (s, b) = hub
-            .post(
-                &format!("/v1/stores/{store}/movements"),
-                key,
-                json!({"variant_id": tea, "delta": qty, "reason": "receipt",
-                       "batch": {"code": code, "expires_on": expires}}),
-            )
-            .await;
-        assert!(s.is_success(), "{b}");
-    }
+    receive_lots(
+        &shop,
+        &store,
+        &tea,
+        &[("L2", "2027-03-01", 5), ("L1", "2027-01-10", 5)],
+    )
+    .await;
     let (s, b) = hub
         .put(
             &format!("/v1/stores/{store}/bins/A-01"),
@@ -458,17 +470,13 @@ async fn packed_by_hq_takes_the_stock_as_ordered(backend: Backend) {
     let tea = shop.variants[0].0.clone();
     let store = dark_store(&shop, "DS-1", (12.9784, 77.6325), 3000, 10, 0).await;
     // A lot past its date (pulled, not sold) and a good one.
-    for (code, expires, qty) in [("OLD", "2026-01-01", 4), ("GOOD", "2099-01-01", 6)] {
-        let (s, b) = hub
-            .post(
-                &format!("/v1/stores/{store}/movements"),
-                key,
-                json!({"variant_id": tea, "delta": qty, "reason": "receipt",
-                       "batch": {"code": code, "expires_on": expires}}),
-            )
-            .await;
-        assert!(s.is_success(), "{b}");
-    }
+    receive_lots(
+        &shop,
+        &store,
+        &tea,
+        &[("OLD", "2026-01-01", 4), ("GOOD", "2099-01-01", 6)],
+    )
+    .await;
     let (_, placed) = hub
         .post(
             "/v1/orders",
