@@ -14,6 +14,7 @@ pub(super) mod facts;
 pub(super) mod feed;
 pub(super) mod ledger;
 pub(super) mod order_facts;
+pub(super) mod order_store;
 pub(super) mod orders;
 pub(super) mod prices;
 pub(super) mod quarantine;
@@ -88,6 +89,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::documents::sql_document_paths!($storage);
         $crate::storage::sql::facts::sql_fact_paths!($storage);
         $crate::storage::sql::order_facts::sql_order_fact_paths!($storage);
+        $crate::storage::sql::order_store::sql_order_store_paths!($storage);
         $crate::storage::sql::quarantine::sql_quarantine_paths!($storage);
         $crate::storage::sql::subscriptions::sql_subscription_paths!($storage);
     };
