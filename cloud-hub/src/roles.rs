@@ -73,6 +73,11 @@ pub fn need_for(method: &Method, route: &str) -> Need {
         // Reading them too: a subscription sees every store's events.
         || route.starts_with("/v1/webhook-subscriptions")
         || (route == "/v1/stores" && method == Method::POST)
+        // Registering a source, changing it and its secret; reading is anyone's.
+        || (method != Method::GET
+            && (route == "/v1/sources"
+                || route == "/v1/sources/{source_id}"
+                || route == "/v1/sources/{source_id}/rotate-secret"))
     {
         Need::Owner
     } else if method == Method::GET
@@ -216,6 +221,14 @@ mod tests {
                 Need::Owner,
             ),
             (Method::POST, "/v1/session/password", Need::Read),
+            (Method::POST, "/v1/sources", Need::Owner),
+            (Method::PATCH, "/v1/sources/{source_id}", Need::Owner),
+            (Method::GET, "/v1/sources/{source_id}", Need::Read),
+            (
+                Method::POST,
+                "/v1/sources/{source_id}/payloads/{payload_id}/replay",
+                Need::Catalog,
+            ),
         ];
         for (method, route, need) in cases {
             assert_eq!(need_for(&method, route), need, "{method} {route}");

@@ -166,6 +166,17 @@ pub fn verify<'a>(
     body: &[u8],
     now_secs: i64,
 ) -> Result<&'a str, Refusal> {
+    verify_any(std::slice::from_ref(secret), headers, body, now_secs)
+}
+
+/// [`verify`] against any of `secrets` (a sender's current secret and, while
+/// it rotates, the one before).
+pub fn verify_any<'a>(
+    secrets: &[WebhookSecret],
+    headers: Headers<'a>,
+    body: &[u8],
+    now_secs: i64,
+) -> Result<&'a str, Refusal> {
     let id = headers
         .id
         .filter(|i| !i.is_empty())
@@ -181,7 +192,10 @@ pub fn verify<'a>(
     if skew.abs() > TOLERANCE_SECS {
         return Err(Refusal::Stale { skew_secs: skew });
     }
-    let expected = secret.mac(id, raw_ts.trim(), body);
+    let expected: Vec<HmacSha256> = secrets
+        .iter()
+        .map(|s| s.mac(id, raw_ts.trim(), body))
+        .collect();
     for entry in listed.split(' ').filter(|s| !s.is_empty()) {
         let Some(("v1", encoded)) = entry.split_once(',') else {
             continue;
@@ -190,7 +204,10 @@ pub fn verify<'a>(
             continue;
         };
         // Constant time: a timing difference must not reveal the tag.
-        if expected.clone().verify_slice(&tag).is_ok() {
+        if expected
+            .iter()
+            .any(|mac| mac.clone().verify_slice(&tag).is_ok())
+        {
             return Ok(id);
         }
     }

@@ -143,6 +143,16 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         config.webhooks.schedule,
         config.webhooks.sweep_every,
     ));
+    let secret_key = config.secret_key.load()?;
+    if secret_key.is_none() {
+        tracing::warn!("no secret key (secret_key, HUB_SECRET_KEY or secret_key_file): source systems cannot be registered");
+    }
+    let ingest_wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    tasks.spawn(crate::ingest::worker::run(
+        storage.clone(),
+        ingest_wake.clone(),
+        config.ingestion_sweep_every,
+    ));
     let admin_token = config.admin_token.as_ref().map(|t| t.expose().to_owned());
     let state = http::AppState::new(storage.clone(), admin_token)
         .with_session_lifetime(config.session_lifetime)
@@ -151,7 +161,8 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
             secret: d.webhook_secret.clone(),
         }))
         .with_payments(config.payments.is_some())
-        .with_private_webhooks(config.webhooks.allow_private_http);
+        .with_private_webhooks(config.webhooks.allow_private_http)
+        .with_ingestion(secret_key, ingest_wake, config.ingestion_max_body);
     let (stop, mut stopped) = tokio::sync::watch::channel(());
     let server = tokio::spawn(serve(listener, state, async move {
         // A send or the sender dropped: either way, time to stop.

@@ -17,6 +17,7 @@ pub async fn start_hub(
     cloud_hub::start(cloud_hub::config::HubConfig {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         admin_token: Some(pos_shared::Secret::new(admin_token)),
+        secret_key: cloud_hub::config::SecretKeySource::File(database.with_extension("key")),
         ..cloud_hub::config::HubConfig::new(url)
     })
     .await

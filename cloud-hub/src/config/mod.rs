@@ -36,6 +36,10 @@
 //! | `webhooks.sweep_ms` | `HUB_WEBHOOKS_SWEEP_MS`: how often the event delivery task looks for work (it also wakes on changes) | `1000` |
 //! | `webhooks.timeout_ms` | `HUB_WEBHOOKS_TIMEOUT_MS`: each request to a subscriber | `10000` |
 //! | `webhooks.retry_max_secs` | `HUB_WEBHOOKS_RETRY_MAX_SECS`: the longest wait between tries of a failing event | `3600` |
+//! | `secret_key` (secret) | `HUB_SECRET_KEY`: base64 of 32 random bytes; seals source systems' secrets at rest | unset |
+//! | `secret_key_file` | `HUB_SECRET_KEY_FILE`: a file holding the key, made on first start | `secret.key` in `data_dir` (embedded SQLite only) |
+//! | `ingestion.max_body_bytes` | `HUB_INGESTION_MAX_BODY_BYTES`: the largest webhook body taken | `4194304` |
+//! | `ingestion.sweep_ms` | `HUB_INGESTION_SWEEP_MS`: how often queued webhooks are looked for (it also wakes when one comes) | `1000` |
 //! | `webhooks.give_up_secs` | `HUB_WEBHOOKS_GIVE_UP_SECS`: a failing event is dead-lettered this long after its first try | `86400` |
 
 pub mod settings;
@@ -81,6 +85,38 @@ pub struct HubConfig {
     pub delivery_retry_max: Duration,
     /// How events go out to HQ's subscriptions.
     pub webhooks: WebhookConfig,
+    /// Where the key sealing source systems' secrets comes from.
+    pub secret_key: SecretKeySource,
+    /// The largest webhook body the gateway takes.
+    pub ingestion_max_body: usize,
+    /// How often the ingestion task looks for queued payloads.
+    pub ingestion_sweep_every: Duration,
+}
+
+/// Where the hub's secret key comes from.
+#[derive(Clone, Debug)]
+pub enum SecretKeySource {
+    /// Given in the config or the environment.
+    Given(Secret),
+    /// Kept in a file, made on first start.
+    File(PathBuf),
+    /// None: source systems cannot be registered.
+    None,
+}
+
+impl SecretKeySource {
+    /// The key, reading (or making) its file; `None` when there is none.
+    pub fn load(&self) -> Result<Option<crate::sealing::SecretKey>, String> {
+        match self {
+            SecretKeySource::Given(text) => crate::sealing::SecretKey::parse(text.expose())
+                .map(Some)
+                .map_err(|e| format!("secret_key (HUB_SECRET_KEY): {e}")),
+            SecretKeySource::File(path) => {
+                crate::sealing::SecretKey::load_or_create(path).map(Some)
+            }
+            SecretKeySource::None => Ok(None),
+        }
+    }
 }
 
 /// How events go out to HQ's subscriptions (`[webhooks]`).
@@ -207,6 +243,9 @@ impl HubConfig {
             delivery_sweep_every: Duration::from_millis(DEFAULT_DELIVERY_SWEEP_MS),
             delivery_retry_max: Duration::from_secs(DEFAULT_DELIVERY_RETRY_MAX_SECS),
             webhooks: webhook_config(&Settings::defaults().webhooks),
+            secret_key: SecretKeySource::None,
+            ingestion_max_body: DEFAULT_INGESTION_MAX_BODY_BYTES as usize,
+            ingestion_sweep_every: Duration::from_millis(DEFAULT_INGESTION_SWEEP_MS),
         }
     }
 
@@ -246,6 +285,7 @@ impl HubConfig {
             }
         };
         let hours = s.session_hours.map_or(DEFAULT_SESSION_HOURS, |h| h.0);
+        let key_dir = data_dir.clone();
         Ok(HubConfig {
             listen: s.listen.unwrap_or(DEFAULT_LISTEN),
             database_url,
@@ -278,6 +318,21 @@ impl HubConfig {
                     .unwrap_or(DEFAULT_DELIVERY_RETRY_MAX_SECS),
             ),
             webhooks: webhook_config(&s.webhooks),
+            secret_key: match (&s.secret_key, &s.secret_key_file, &key_dir) {
+                (Some(key), _, _) => SecretKeySource::Given(key.clone()),
+                (None, Some(file), _) => SecretKeySource::File(file.clone()),
+                (None, None, Some(dir)) => SecretKeySource::File(dir.join("secret.key")),
+                (None, None, None) => SecretKeySource::None,
+            },
+            ingestion_max_body: usize::try_from(
+                s.ingestion
+                    .max_body_bytes
+                    .unwrap_or(DEFAULT_INGESTION_MAX_BODY_BYTES),
+            )
+            .unwrap_or(usize::MAX),
+            ingestion_sweep_every: Duration::from_millis(
+                s.ingestion.sweep_ms.unwrap_or(DEFAULT_INGESTION_SWEEP_MS),
+            ),
         })
     }
 

@@ -26,6 +26,8 @@ pub const DEFAULT_WEBHOOKS_SWEEP_MS: u64 = 1000;
 pub const DEFAULT_WEBHOOKS_TIMEOUT_MS: u64 = 10_000;
 pub const DEFAULT_WEBHOOKS_RETRY_MAX_SECS: u64 = 3600;
 pub const DEFAULT_WEBHOOKS_GIVE_UP_SECS: u64 = 24 * 3600;
+pub const DEFAULT_INGESTION_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+pub const DEFAULT_INGESTION_SWEEP_MS: u64 = 1000;
 /// Each request to a delivery partner or a payment gateway.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
@@ -53,6 +55,25 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub payments: PaymentSettings,
     pub webhooks: WebhookSettings,
+    /// Seals source systems' secrets at rest: base64 of 32 random bytes;
+    /// never written out.
+    #[serde(skip_serializing)]
+    pub secret_key: Option<Secret>,
+    /// A file holding the secret key; made on first start when absent.
+    /// Without either, the embedded default keeps one in `data_dir`.
+    pub secret_key_file: Option<PathBuf>,
+    pub ingestion: IngestionSettings,
+}
+
+/// `[ingestion]`: the webhook gateway and the task that applies what it queues.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestionSettings {
+    /// The largest webhook body taken, in bytes (larger: 413).
+    pub max_body_bytes: Option<u64>,
+    /// How often the ingestion task looks for queued payloads, in
+    /// milliseconds (it also wakes at once when one is queued).
+    pub sweep_ms: Option<u64>,
 }
 
 /// `[webhooks]`: how the hub sends its events to HQ's subscriptions.
@@ -179,6 +200,12 @@ impl Settings {
                 retry_max_secs: Some(DEFAULT_WEBHOOKS_RETRY_MAX_SECS),
                 give_up_secs: Some(DEFAULT_WEBHOOKS_GIVE_UP_SECS),
             },
+            secret_key: None,
+            secret_key_file: None,
+            ingestion: IngestionSettings {
+                max_body_bytes: Some(DEFAULT_INGESTION_MAX_BODY_BYTES),
+                sweep_ms: Some(DEFAULT_INGESTION_SWEEP_MS),
+            },
         }
     }
 
@@ -250,6 +277,12 @@ impl Settings {
                 retry_max_secs: number("HUB_WEBHOOKS_RETRY_MAX_SECS")?,
                 give_up_secs: number("HUB_WEBHOOKS_GIVE_UP_SECS")?,
             },
+            secret_key: var("HUB_SECRET_KEY").map(Secret::new),
+            secret_key_file: var("HUB_SECRET_KEY_FILE").map(PathBuf::from),
+            ingestion: IngestionSettings {
+                max_body_bytes: number("HUB_INGESTION_MAX_BODY_BYTES")?,
+                sweep_ms: number("HUB_INGESTION_SWEEP_MS")?,
+            },
         })
     }
 
@@ -294,6 +327,15 @@ impl Settings {
                 retry_max_secs: top.webhooks.retry_max_secs.or(self.webhooks.retry_max_secs),
                 give_up_secs: top.webhooks.give_up_secs.or(self.webhooks.give_up_secs),
             },
+            secret_key: top.secret_key.or(self.secret_key),
+            secret_key_file: top.secret_key_file.or(self.secret_key_file),
+            ingestion: IngestionSettings {
+                max_body_bytes: top
+                    .ingestion
+                    .max_body_bytes
+                    .or(self.ingestion.max_body_bytes),
+                sweep_ms: top.ingestion.sweep_ms.or(self.ingestion.sweep_ms),
+            },
         }
     }
 
@@ -310,6 +352,8 @@ impl Settings {
         self.webhooks.timeout_ms = self.webhooks.timeout_ms.map(|ms| ms.max(100));
         self.webhooks.retry_max_secs = self.webhooks.retry_max_secs.map(|s| s.max(1));
         self.webhooks.give_up_secs = self.webhooks.give_up_secs.map(|s| s.max(1));
+        self.ingestion.sweep_ms = self.ingestion.sweep_ms.map(|ms| ms.max(10));
+        self.ingestion.max_body_bytes = self.ingestion.max_body_bytes.map(|b| b.max(1024));
         self
     }
 
@@ -337,6 +381,7 @@ impl Settings {
                 self.delivery.webhook_secret.is_some(),
             ),
             ("payments.key_secret", self.payments.key_secret.is_some()),
+            ("secret_key", self.secret_key.is_some()),
         ] {
             out += &format!("# {name} is {}set\n", if set { "" } else { "not " });
         }

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod delivery;
 pub mod events;
 pub mod hours;
+pub mod ingestion;
 pub mod ledger;
 pub mod orderability;
 pub mod orders;

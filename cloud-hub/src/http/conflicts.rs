@@ -127,6 +127,22 @@ const RULES: &[UniqueRule] = &[
         detail: "the partner gave a delivery reference another order already has",
     },
     UniqueRule {
+        names: &[
+            "source_systems_tenant_id_code_key",
+            "source_systems.tenant_id, source_systems.code",
+        ],
+        field: "code",
+        detail: "a source with this code already exists",
+    },
+    UniqueRule {
+        names: &[
+            "source_entities_pkey",
+            "source_entities.source_id, source_entities.entity, source_entities.external_id",
+        ],
+        field: "stores",
+        detail: "the source names one of its stores twice",
+    },
+    UniqueRule {
         names: &["webhook-id reused"],
         field: "webhook-id",
         detail: "this webhook-id was already delivered with another body",

@@ -4,7 +4,7 @@ mod admin;
 mod bins;
 mod catalog;
 mod catalog_read;
-mod conflicts;
+pub(crate) mod conflicts;
 mod delivery;
 mod events;
 mod hq;
@@ -17,7 +17,9 @@ mod prices;
 mod quarantine;
 mod replenishment;
 mod reservations;
+mod runs;
 mod sessions;
+mod sources;
 mod staff;
 mod stock;
 mod store_view;
@@ -27,6 +29,7 @@ pub(crate) mod sync;
 mod transfers;
 mod users;
 mod variants;
+mod webhooks_in;
 
 use crate::storage::{DbError, DynStorage};
 use axum::extract::rejection::QueryRejection;
@@ -59,6 +62,13 @@ pub struct AppState {
     /// Webhook subscriptions may use `http://` to loopback and private
     /// addresses.
     pub(crate) private_webhooks: bool,
+    /// Seals and opens source systems' secrets; `None`: sources cannot be
+    /// registered and their webhooks are answered 503.
+    pub(crate) secret_key: Option<crate::sealing::SecretKey>,
+    /// Wakes the ingestion task when the gateway queues a payload.
+    pub(crate) ingest_wake: Arc<tokio::sync::Notify>,
+    /// The largest webhook body the gateway takes.
+    pub(crate) max_webhook_bytes: usize,
 }
 
 /// Whose callbacks `POST /v1/delivery/callbacks/{partner}` takes, and the
@@ -80,7 +90,24 @@ impl AppState {
             delivery: None,
             payments: false,
             private_webhooks: false,
+            secret_key: None,
+            ingest_wake: Arc::default(),
+            max_webhook_bytes: webhooks_in::DEFAULT_MAX_BODY,
         }
+    }
+
+    /// The key source systems' secrets are sealed with, the task to wake
+    /// when a webhook is queued, and the largest webhook body taken.
+    pub fn with_ingestion(
+        mut self,
+        key: Option<crate::sealing::SecretKey>,
+        wake: Arc<tokio::sync::Notify>,
+        max_webhook_bytes: usize,
+    ) -> Self {
+        self.secret_key = key;
+        self.ingest_wake = wake;
+        self.max_webhook_bytes = max_webhook_bytes;
+        self
     }
 
     pub fn with_delivery(mut self, callbacks: Option<PartnerCallbacks>) -> Self {
@@ -110,7 +137,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let (router, api) = api_router().split_for_parts();
+    let (router, api) = api_router(state.max_webhook_bytes).split_for_parts();
     // Built once: the document is the same for every request.
     let document = api.to_json().unwrap_or_else(|e| {
         tracing::error!("cannot serialise the OpenAPI document: {e}");
@@ -145,7 +172,7 @@ async fn acting_for(
 
 /// The hub's OpenAPI document, as `/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().into_openapi()
+    api_router(webhooks_in::DEFAULT_MAX_BODY).into_openapi()
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -160,7 +187,7 @@ async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-fn api_router() -> OpenApiRouter<AppState> {
+fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::HubApi::openapi())
         .routes(routes!(health))
         .merge(admin::router())
@@ -187,6 +214,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(quarantine::router())
         .merge(subscriptions::router())
         .merge(subscription_deliveries::router())
+        .merge(sources::router())
+        .merge(runs::router())
+        .merge(webhooks_in::router(max_webhook_bytes))
 }
 
 /// Every storage error becomes an HTTP answer here and nowhere else, so a

@@ -57,6 +57,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(37, "hub-postgres/0037_order_picking.sql"),
     migration!(38, "hub-postgres/0038_order_delivery.sql"),
     migration!(39, "hub-postgres/0039_event_subscriptions.sql"),
+    migration!(40, "hub-postgres/0040_ingestion.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -99,6 +100,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(37, "hub-sqlite/0037_order_picking.sql"),
     migration!(38, "hub-sqlite/0038_order_delivery.sql"),
     migration!(39, "hub-sqlite/0039_event_subscriptions.sql"),
+    migration!(40, "hub-sqlite/0040_ingestion.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -89,6 +89,8 @@ pub async fn spawn_hub_with(
         listen: "127.0.0.1:0".parse().expect("address"),
         admin_token: Some(pos_shared::Secret::new(ADMIN_TOKEN)),
         reservation_sweep_every: std::time::Duration::from_millis(100),
+        secret_key: cloud_hub::config::SecretKeySource::File(dir.path().join("secret.key")),
+        ingestion_sweep_every: std::time::Duration::from_millis(50),
         ..HubConfig::new(url.clone())
     });
     let hub = cloud_hub::start(config).await.expect("start the hub");

@@ -47,6 +47,7 @@ async fn run() -> Result<(), String> {
     let hub = cloud_hub::start(cloud_hub::config::HubConfig {
         listen,
         admin_token: Some(pos_shared::Secret::new(admin_token.clone())),
+        secret_key: cloud_hub::config::SecretKeySource::File(dir.join("secret.key")),
         ..cloud_hub::config::HubConfig::new(db_url)
     })
     .await?;

@@ -19,7 +19,80 @@ macro_rules! sql_catalog_paths {
             })
         }
 
+        /// Where a product's variants sit: its brand (id and name), category
+        /// and synonyms, which every variant carries.
+        struct Placed<'a> {
+            brand_name: Option<String>,
+            brand: Option<BrandId>,
+            category: Option<CategoryId>,
+            synonyms: &'a [String],
+        }
+
         impl $storage {
+            /// Inserts one variant of `product` with its barcodes, first
+            /// version and feed change.
+            async fn insert_variant(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                product: pos_shared::ProductId,
+                placed: &Placed<'_>,
+                v: &NewVariant,
+            ) -> DbResult<VariantRecord> {
+                let barcode = match &v.barcode {
+                    Some(b) => b.clone(),
+                    None => Self::next_in_store_code(tx, tenant).await?,
+                };
+                let record = VariantRecord {
+                    variant_id: VariantId::new(),
+                    product_id: product,
+                    name: v.name.clone(),
+                    sku: v.sku.clone(),
+                    barcode,
+                    price: v.price,
+                    tax: v.tax.clone(),
+                    modifiers: v.modifiers.clone(),
+                    placement: pos_shared::catalog::Placement {
+                        brand: placed.brand_name.clone(),
+                        category_id: placed.category,
+                        synonyms: placed.synonyms.to_vec(),
+                        extra_barcodes: v.extra_barcodes.clone(),
+                        quick_key: v.quick_key,
+                    },
+                    details: v.details.clone(),
+                };
+                sqlx::query(
+                    "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms, tax_rate_bp, tax_inclusive, hsn, modifiers, \
+                     brand_id, category_id, synonyms, extra_barcodes, quick_key, details) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+                )
+                .bind(record.variant_id.as_uuid())
+                .bind(tenant.as_uuid())
+                .bind(product.as_uuid())
+                .bind(&record.name)
+                .bind(&record.sku)
+                .bind(record.barcode.as_str())
+                .bind(record.price.minor())
+                .bind(record.price.currency().as_str())
+                .bind(now_ms())
+                .bind(record.tax.as_ref().map(|t| t.rate_bp as i32))
+                .bind(record.tax.as_ref().map(|t| t.inclusive))
+                .bind(record.tax.as_ref().and_then(|t| t.hsn.clone()))
+                .bind(json_column(&record.modifiers)?)
+                .bind(placed.brand.map(|b| b.as_uuid()))
+                .bind(placed.category.map(|c| c.as_uuid()))
+                .bind(json_column(&record.placement.synonyms)?)
+                .bind(json_column(&record.placement.extra_barcodes)?)
+                .bind(record.placement.quick_key.map(i32::from))
+                .bind($crate::storage::sql::details_column(&record.details)?)
+                .execute(&mut **tx)
+                .await
+                .map_err(DbError::from_sqlx)?;
+                Self::claim_barcodes(tx, tenant, &record).await?;
+                Self::record_version(tx, tenant, &record).await?;
+                Self::append_change(tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
+                Ok(record)
+            }
+
             async fn category_in(tx: &mut Tx<'_>, tenant: TenantId, id: CategoryId) -> DbResult<Option<CategoryRecord>> {
                 let row: Option<CategoryRow> = sqlx::query_as(&format!(
                     "SELECT {CATEGORY_COLUMNS} FROM categories WHERE tenant_id = $1 AND id = $2"
@@ -357,6 +430,32 @@ macro_rules! sql_catalog_paths {
 
             /// A product and its variants, each claiming its barcodes, announced
             /// to tills in the same transaction.
+            async fn add_variant(&self, tenant: TenantId, product: pos_shared::ProductId, variant: &NewVariant) -> DbResult<VariantRecord> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let sibling: Option<(Option<Uuid>, Option<Uuid>, String)> = sqlx::query_as(
+                    "SELECT brand_id, category_id, synonyms FROM variants WHERE tenant_id = $1 AND product_id = $2 \
+                     ORDER BY deleted_at_ms IS NOT NULL, id LIMIT 1",
+                )
+                .bind(tenant.as_uuid())
+                .bind(product.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (brand, category, synonyms) = sibling.ok_or(DbError::NotFound("product"))?;
+                let brand = brand.map(BrandId::from_uuid);
+                let synonyms: Vec<String> = serde_json::from_str(&synonyms)
+                    .map_err(|e| DbError::Corrupt(format!("product {product}: synonyms: {e}")))?;
+                let brand_name = match brand {
+                    Some(b) => Some(Self::brand_name(&mut tx, tenant, b).await?),
+                    None => None,
+                };
+                let placed = Placed { brand_name, brand, category: category.map(CategoryId::from_uuid), synonyms: &synonyms };
+                let record = Self::insert_variant(&mut tx, tenant, product, &placed, variant).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(record)
+            }
+
             async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
@@ -380,59 +479,8 @@ macro_rules! sql_catalog_paths {
                     .map_err(DbError::from_sqlx)?;
                 let mut variants = Vec::with_capacity(product.variants.len());
                 for v in &product.variants {
-                    let barcode = match &v.barcode {
-                        Some(b) => b.clone(),
-                        None => Self::next_in_store_code(&mut tx, tenant).await?,
-                    };
-                    let record = VariantRecord {
-                        variant_id: VariantId::new(),
-                        product_id: product.id,
-                        name: v.name.clone(),
-                        sku: v.sku.clone(),
-                        barcode,
-                        price: v.price,
-                        tax: v.tax.clone(),
-                        modifiers: v.modifiers.clone(),
-                        placement: pos_shared::catalog::Placement {
-                            brand: brand.clone(),
-                            category_id: product.category,
-                            synonyms: product.synonyms.clone(),
-                            extra_barcodes: v.extra_barcodes.clone(),
-                            quick_key: v.quick_key,
-                        },
-                        details: v.details.clone(),
-                    };
-                    sqlx::query(
-                        "INSERT INTO variants (id, tenant_id, product_id, name, sku, gtin, price_minor, currency, updated_at_ms, tax_rate_bp, tax_inclusive, hsn, modifiers, \
-                         brand_id, category_id, synonyms, extra_barcodes, quick_key, details) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-                    )
-                    .bind(record.variant_id.as_uuid())
-                    .bind(tenant.as_uuid())
-                    .bind(product.id.as_uuid())
-                    .bind(&record.name)
-                    .bind(&record.sku)
-                    .bind(record.barcode.as_str())
-                    .bind(record.price.minor())
-                    .bind(record.price.currency().as_str())
-                    .bind(now_ms())
-                    .bind(record.tax.as_ref().map(|t| t.rate_bp as i32))
-                    .bind(record.tax.as_ref().map(|t| t.inclusive))
-                    .bind(record.tax.as_ref().and_then(|t| t.hsn.clone()))
-                    .bind(json_column(&record.modifiers)?)
-                    .bind(product.brand.map(|b| b.as_uuid()))
-                    .bind(product.category.map(|c| c.as_uuid()))
-                    .bind(json_column(&record.placement.synonyms)?)
-                    .bind(json_column(&record.placement.extra_barcodes)?)
-                    .bind(record.placement.quick_key.map(i32::from))
-                    .bind($crate::storage::sql::details_column(&record.details)?)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(DbError::from_sqlx)?;
-                    Self::claim_barcodes(&mut tx, tenant, &record).await?;
-                    Self::record_version(&mut tx, tenant, &record).await?;
-                    Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(record.clone())).await?;
-                    variants.push(record);
+                    let placed = Placed { brand_name: brand.clone(), brand: product.brand, category: product.category, synonyms: &product.synonyms };
+                    variants.push(Self::insert_variant(&mut tx, tenant, product.id, &placed, v).await?);
                 }
                 tx.commit().await?;
                 self.feed_changed();

@@ -12,6 +12,7 @@ pub(super) mod documents;
 pub(super) mod events;
 pub(super) mod facts;
 pub(super) mod feed;
+pub(super) mod ingestion;
 pub(super) mod ledger;
 pub(super) mod order_facts;
 pub(super) mod order_store;
@@ -20,6 +21,7 @@ pub(super) mod prices;
 pub(super) mod quarantine;
 pub(super) mod reservations;
 pub(super) mod rows;
+pub(super) mod source_stock;
 pub(super) mod staff;
 pub(super) mod stores;
 pub(super) mod subscriptions;
@@ -92,6 +94,8 @@ macro_rules! sql_storage {
         $crate::storage::sql::order_store::sql_order_store_paths!($storage);
         $crate::storage::sql::quarantine::sql_quarantine_paths!($storage);
         $crate::storage::sql::subscriptions::sql_subscription_paths!($storage);
+        $crate::storage::sql::ingestion::sql_ingestion_paths!($storage);
+        $crate::storage::sql::source_stock::sql_source_stock_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

@@ -45,6 +45,14 @@ pub trait CatalogStorage: Send + Sync {
     /// Creates a product and its variants; its brand and category must exist.
     /// A variant without a barcode gets the tenant's next in-store EAN-13.
     async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product>;
+    /// Adds a variant to an existing product, placed (brand, category,
+    /// synonyms) as its other variants are.
+    async fn add_variant(
+        &self,
+        tenant: TenantId,
+        product: pos_shared::ProductId,
+        variant: &crate::domain::catalog::NewVariant,
+    ) -> DbResult<VariantRecord>;
     /// The tenant's in-store barcode prefix and next item number.
     async fn in_store_barcodes(&self, tenant: TenantId) -> DbResult<InStoreBarcodes>;
     /// Sets the prefix (checked by the caller: 20–29); numbering goes on.

@@ -6,6 +6,7 @@
 mod access;
 mod catalog;
 mod delivery;
+mod ingestion;
 mod orders;
 mod stock;
 mod subscriptions;
@@ -14,6 +15,7 @@ mod sync;
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
 pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
 pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
+pub use ingestion::{IngestionStorage, SourceStockStorage, ENTITIES};
 pub use orders::OrderStorage;
 pub use stock::{
     BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
@@ -59,4 +61,6 @@ union_of! {
     EventStorage,
     QuarantineStorage,
     SubscriptionStorage,
+    IngestionStorage,
+    SourceStockStorage,
 }

@@ -1,0 +1,665 @@
+//! Applying a payload's commands for one source: each entity through the
+//! same storage calls HQ's API uses (so every rule, version and feed change
+//! is the same), with the source's ids mapped to the hub's as they are found
+//! or made. An entity that changes nothing makes no version and reaches no
+//! till, so a payload applied twice changes nothing the second time.
+//!
+//! An entity refused (a bad price, an unknown store) is counted and named
+//! in the run's errors and the rest goes on; a database failure stops the
+//! run, and the payload stays queued for the next try.
+
+use super::{
+    AvailabilityChange, CategoryRef, CategoryUpsert, Command, Entity, ItemUpsert, Parsed,
+    StockChange, StockFigure, VariantUpsert,
+};
+use crate::domain::catalog::{NewProduct, NewVariant, VariantPatch};
+use crate::domain::events::by_hub;
+use crate::domain::ingestion::{RunCounts, RunError, Source, StockOutcome};
+use crate::storage::{DbError, DynStorage};
+use pos_shared::catalog::{BrandRecord, CategoryRecord};
+use pos_shared::sync::VariantRecord;
+use pos_shared::{BrandId, CategoryId, ProductId, StoreId, TenantId, VariantId};
+use serde_json::json;
+
+/// Why one entity was not applied: the field at fault (in the input's
+/// terms, when there is one) and what is wrong.
+pub type Refused = (Option<String>, String);
+
+/// What an entity did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Changed,
+    Unchanged,
+}
+
+/// A refusal, or a failure of the database that stops the run.
+enum Failure {
+    Refused(Refused),
+    Database(DbError),
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Other(_) | DbError::Corrupt(_) => Failure::Database(e),
+            DbError::InvalidField { field, detail } | DbError::State { field, detail } => {
+                Failure::Refused((Some(field.to_owned()), detail))
+            }
+            DbError::AtItem { error, .. } => Failure::from(*error),
+            DbError::Conflict(rule) => {
+                let (field, detail) = crate::http::conflicts::describe(&rule);
+                Failure::Refused((Some(field.to_owned()), detail.to_owned()))
+            }
+            other => Failure::Refused((None, other.to_string())),
+        }
+    }
+}
+
+fn refuse<T>(field: &str, detail: impl Into<String>) -> Result<T, Failure> {
+    Err(Failure::Refused((Some(field.to_owned()), detail.into())))
+}
+
+/// One run's application for one source.
+pub struct Applier<'a> {
+    storage: &'a DynStorage,
+    tenant: TenantId,
+    source: &'a Source,
+    categories: Option<Vec<CategoryRecord>>,
+    brands: Option<Vec<BrandRecord>>,
+    pub counts: RunCounts,
+    pub errors: Vec<RunError>,
+}
+
+impl<'a> Applier<'a> {
+    pub fn new(storage: &'a DynStorage, tenant: TenantId, source: &'a Source) -> Self {
+        Applier {
+            storage,
+            tenant,
+            source,
+            categories: None,
+            brands: None,
+            counts: RunCounts::default(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Applies every entity of `parsed` in order, counting each; `Err` only
+    /// when the database fails (the counts so far are kept).
+    pub async fn apply_all(&mut self, parsed: Parsed) -> Result<(), DbError> {
+        self.counts.received += (parsed.entities.len() + parsed.errors.len()) as u64;
+        self.counts.failed += parsed.errors.len() as u64;
+        self.errors.extend(parsed.errors);
+        for entity in &parsed.entities {
+            self.apply_one(entity).await?;
+        }
+        Ok(())
+    }
+
+    /// Applies one entity and counts it; `Err` only when the database fails.
+    pub async fn apply_one(&mut self, entity: &Entity) -> Result<Applied, DbError> {
+        let outcome = match &entity.command {
+            Command::Category(c) => self.category(c).await,
+            Command::Item(item) => self.item(item, entity.location.as_deref()).await,
+            Command::Availability(a) => self.availability(a).await,
+            Command::StockFigure(f) => self.figure(f).await,
+            Command::StockChange(c) => self.change(c).await,
+        };
+        match outcome {
+            Ok(applied) => {
+                match applied {
+                    Applied::Changed => self.counts.applied += 1,
+                    Applied::Unchanged => self.counts.unchanged += 1,
+                }
+                Ok(applied)
+            }
+            Err(Failure::Refused((field, detail))) => {
+                self.counts.failed += 1;
+                self.errors.push(RunError {
+                    entity: entity.name.clone(),
+                    field,
+                    detail: detail.clone(),
+                });
+                Ok(Applied::Unchanged)
+            }
+            Err(Failure::Database(e)) => Err(e),
+        }
+    }
+
+    /// The stores a payload's location names: that one, or every store the
+    /// source feeds when it names none.
+    fn stores(&self, location: Option<&str>) -> Result<Vec<StoreId>, Failure> {
+        match location {
+            Some(loc) => self
+                .source
+                .stores
+                .iter()
+                .find(|s| s.external_id == loc)
+                .map(|s| vec![s.store_id])
+                .ok_or_else(|| {
+                    Failure::Refused((
+                        Some("location".into()),
+                        format!(
+                            "{loc:?} is not one of the stores source {} feeds",
+                            self.source.code
+                        ),
+                    ))
+                }),
+            None => Ok(self.source.stores.iter().map(|s| s.store_id).collect()),
+        }
+    }
+
+    async fn categories(&mut self) -> Result<&mut Vec<CategoryRecord>, DbError> {
+        if self.categories.is_none() {
+            self.categories = Some(self.storage.categories(self.tenant).await?);
+        }
+        Ok(self.categories.get_or_insert_with(Vec::new))
+    }
+
+    async fn category(&mut self, c: &CategoryUpsert) -> Result<Applied, Failure> {
+        let parent = match &c.parent {
+            Some(p) => Some(self.mapped_category(p).await?.ok_or_else(|| {
+                Failure::Refused((
+                    Some("parent_category_id".into()),
+                    format!("parent category {p} is not known"),
+                ))
+            })?),
+            None => None,
+        };
+        let mapped = self.mapped_category(&c.external_id).await?;
+        let categories = self.categories().await?;
+        let current = match mapped {
+            Some(id) => categories.iter().find(|k| k.category_id == id).cloned(),
+            // One HQ made by the same name, in the same place, is adopted.
+            None => categories
+                .iter()
+                .find(|k| k.parent_id == parent && k.name.eq_ignore_ascii_case(&c.name))
+                .cloned(),
+        };
+        let wanted = CategoryRecord {
+            category_id: current
+                .as_ref()
+                .map_or_else(CategoryId::new, |k| k.category_id),
+            parent_id: parent,
+            name: c.name.clone(),
+            position: c.position,
+        };
+        let applied = match &current {
+            Some(now) if *now == wanted => Applied::Unchanged,
+            Some(_) => {
+                let saved = self.storage.update_category(self.tenant, &wanted).await?;
+                self.remember_category(saved);
+                Applied::Changed
+            }
+            None => {
+                let saved = self.storage.create_category(self.tenant, &wanted).await?;
+                self.remember_category(saved);
+                Applied::Changed
+            }
+        };
+        self.storage
+            .map_source_entity(
+                self.tenant,
+                self.source.id,
+                "category",
+                &c.external_id,
+                wanted.category_id.as_uuid(),
+            )
+            .await?;
+        Ok(applied)
+    }
+
+    fn remember_category(&mut self, saved: CategoryRecord) {
+        if let Some(list) = &mut self.categories {
+            list.retain(|k| k.category_id != saved.category_id);
+            list.push(saved);
+        }
+    }
+
+    async fn mapped_category(&mut self, external: &str) -> Result<Option<CategoryId>, Failure> {
+        let id = self
+            .storage
+            .source_entity(self.tenant, self.source.id, "category", external)
+            .await?
+            .map(CategoryId::from_uuid);
+        let categories = self.categories().await?;
+        Ok(id.filter(|id| categories.iter().any(|k| k.category_id == *id)))
+    }
+
+    /// The category a path of names leads to, making missing levels.
+    async fn category_path(&mut self, path: &[String]) -> Result<CategoryId, Failure> {
+        let mut parent: Option<CategoryId> = None;
+        for name in path {
+            let categories = self.categories().await?;
+            let found = categories
+                .iter()
+                .find(|k| k.parent_id == parent && k.name.eq_ignore_ascii_case(name))
+                .map(|k| k.category_id);
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    let made = CategoryRecord {
+                        category_id: CategoryId::new(),
+                        parent_id: parent,
+                        name: name.clone(),
+                        position: 0,
+                    };
+                    let saved = self.storage.create_category(self.tenant, &made).await?;
+                    let id = saved.category_id;
+                    self.remember_category(saved);
+                    id
+                }
+            };
+            parent = Some(id);
+        }
+        parent.ok_or_else(|| {
+            Failure::Refused((Some("category".into()), "an empty category path".into()))
+        })
+    }
+
+    async fn brand(&mut self, name: &str) -> Result<BrandId, Failure> {
+        if self.brands.is_none() {
+            self.brands = Some(self.storage.brands(self.tenant).await?);
+        }
+        let brands = self.brands.get_or_insert_with(Vec::new);
+        if let Some(b) = brands.iter().find(|b| b.name.eq_ignore_ascii_case(name)) {
+            return Ok(b.brand_id);
+        }
+        let made = self
+            .storage
+            .create_brand(
+                self.tenant,
+                &BrandRecord {
+                    brand_id: BrandId::new(),
+                    name: name.to_owned(),
+                },
+            )
+            .await?;
+        let id = made.brand_id;
+        brands.push(made);
+        Ok(id)
+    }
+
+    fn sku(&self, v: &VariantUpsert) -> String {
+        v.sku
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}", self.source.code, v.external_id))
+    }
+
+    /// The variant a source's variant already is: by mapping, else by SKU.
+    async fn existing(&self, v: &VariantUpsert) -> Result<Option<VariantRecord>, Failure> {
+        if let Some(id) = self
+            .storage
+            .source_entity(self.tenant, self.source.id, "variant", &v.external_id)
+            .await?
+        {
+            match self
+                .storage
+                .catalog_item(self.tenant, VariantId::from_uuid(id))
+                .await
+            {
+                Ok(found) => return Ok(Some(found)),
+                Err(DbError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(self
+            .storage
+            .variant_by_sku(self.tenant, &self.sku(v))
+            .await?)
+    }
+
+    async fn item(
+        &mut self,
+        item: &ItemUpsert,
+        location: Option<&str>,
+    ) -> Result<Applied, Failure> {
+        for (i, v) in item.variants.iter().enumerate() {
+            check_variant(v)
+                .map_err(|(f, d)| Failure::Refused((Some(format!("variants[{i}].{f}")), d)))?;
+        }
+        let stores = self.stores(location)?;
+        let category = match &item.category {
+            Some(CategoryRef::External(ext)) => {
+                Some(self.mapped_category(ext).await?.ok_or_else(|| {
+                    Failure::Refused((
+                        Some("category".into()),
+                        format!("category {ext} is not known: send it with the menu's categories"),
+                    ))
+                })?)
+            }
+            Some(CategoryRef::Path(path)) => Some(self.category_path(path).await?),
+            None => None,
+        };
+        let brand = match &item.brand {
+            Some(name) => Some(self.brand(name).await?),
+            None => None,
+        };
+        let mut existing = Vec::with_capacity(item.variants.len());
+        for v in &item.variants {
+            existing.push(self.existing(v).await?);
+        }
+        let mapped_product = self
+            .storage
+            .source_entity(self.tenant, self.source.id, "product", &item.external_id)
+            .await?
+            .map(ProductId::from_uuid);
+        let product = existing
+            .iter()
+            .flatten()
+            .map(|r| r.product_id)
+            .next()
+            .or(mapped_product);
+        let mut changed = false;
+        let mut records = Vec::with_capacity(item.variants.len());
+        let product = match product {
+            None => {
+                let made = self
+                    .storage
+                    .create_product(
+                        self.tenant,
+                        &NewProduct {
+                            id: ProductId::new(),
+                            name: item.name.clone(),
+                            brand,
+                            category,
+                            synonyms: item.synonyms.clone(),
+                            variants: item.variants.iter().map(|v| self.new_variant(v)).collect(),
+                        },
+                    )
+                    .await?;
+                changed = true;
+                records = made.variants;
+                made.id
+            }
+            Some(product) => {
+                for (v, current) in item.variants.iter().zip(existing) {
+                    let (record, moved) = match current {
+                        Some(current) => self.update(item, v, current, brand, category).await?,
+                        None => (
+                            self.storage
+                                .add_variant(self.tenant, product, &self.new_variant(v))
+                                .await?,
+                            true,
+                        ),
+                    };
+                    changed |= moved;
+                    records.push(record);
+                }
+                product
+            }
+        };
+        self.storage
+            .map_source_entity(
+                self.tenant,
+                self.source.id,
+                "product",
+                &item.external_id,
+                product.as_uuid(),
+            )
+            .await?;
+        for (v, record) in item.variants.iter().zip(&records) {
+            self.storage
+                .map_source_entity(
+                    self.tenant,
+                    self.source.id,
+                    "variant",
+                    &v.external_id,
+                    record.variant_id.as_uuid(),
+                )
+                .await?;
+        }
+        if let Some(available) = item.available {
+            for record in &records {
+                changed |= self
+                    .set_available(&stores, record.variant_id, available)
+                    .await?;
+            }
+        }
+        if changed {
+            self.storage
+                .record_ingestion_event(
+                    self.tenant,
+                    by_hub(
+                        "catalog.product.upserted",
+                        None,
+                        json!({
+                            "source_id": self.source.id, "external_id": item.external_id, "product_id": product,
+                            "variant_ids": records.iter().map(|r| r.variant_id).collect::<Vec<_>>(),
+                        }),
+                    ),
+                )
+                .await?;
+        }
+        Ok(if changed {
+            Applied::Changed
+        } else {
+            Applied::Unchanged
+        })
+    }
+
+    fn new_variant(&self, v: &VariantUpsert) -> NewVariant {
+        NewVariant {
+            name: v.name.clone(),
+            sku: self.sku(v),
+            barcode: v.barcode.clone(),
+            price: v.price,
+            tax: v.tax.clone(),
+            modifiers: v.modifiers.clone(),
+            extra_barcodes: Vec::new(),
+            quick_key: None,
+            details: v.details.clone(),
+        }
+    }
+
+    /// Brings an existing variant to what the source says; whether it moved.
+    async fn update(
+        &self,
+        item: &ItemUpsert,
+        v: &VariantUpsert,
+        current: VariantRecord,
+        brand: Option<BrandId>,
+        category: Option<CategoryId>,
+    ) -> Result<(VariantRecord, bool), Failure> {
+        let patch = VariantPatch {
+            name: Some(v.name.clone()),
+            sku: Some(self.sku(v)),
+            barcode: v.barcode.clone(),
+            extra_barcodes: None,
+            tax: Some(v.tax.clone()),
+            modifiers: Some(v.modifiers.clone()),
+            quick_key: None,
+            synonyms: (!item.synonyms.is_empty()).then(|| item.synonyms.clone()),
+            brand: item.brand.as_ref().map(|_| brand),
+            category: item.category.as_ref().map(|_| category),
+            details: Some(v.details.clone()),
+        };
+        let mut record = self
+            .storage
+            .update_variant(self.tenant, &current, &patch)
+            .await?;
+        let mut moved = record != current;
+        if record.price != v.price {
+            let before = record.price;
+            record = self
+                .storage
+                .set_price(self.tenant, record.variant_id, v.price)
+                .await?;
+            self.storage
+                .record_ingestion_event(
+                    self.tenant,
+                    by_hub(
+                        "pricing.price.updated",
+                        None,
+                        json!({
+                            "source_id": self.source.id, "variant_id": record.variant_id,
+                            "price": record.price, "previous": before,
+                        }),
+                    ),
+                )
+                .await?;
+            moved = true;
+        }
+        Ok((record, moved))
+    }
+
+    async fn set_available(
+        &self,
+        stores: &[StoreId],
+        variant: VariantId,
+        available: bool,
+    ) -> Result<bool, Failure> {
+        let reason = format!("not available at {}", self.source.name);
+        let mut changed = false;
+        for store in stores {
+            changed |= self
+                .storage
+                .set_blocked(
+                    self.tenant,
+                    *store,
+                    variant,
+                    (!available).then_some(reason.as_str()),
+                )
+                .await?;
+        }
+        Ok(changed)
+    }
+
+    async fn availability(&mut self, a: &AvailabilityChange) -> Result<Applied, Failure> {
+        let stores = self.stores(a.location.as_deref())?;
+        let variants = match self
+            .storage
+            .source_entity(self.tenant, self.source.id, "product", &a.item)
+            .await?
+        {
+            Some(product) => {
+                self.storage
+                    .variants_of(self.tenant, ProductId::from_uuid(product))
+                    .await?
+            }
+            None => match self
+                .storage
+                .source_entity(self.tenant, self.source.id, "variant", &a.item)
+                .await?
+            {
+                Some(v) => vec![VariantId::from_uuid(v)],
+                None => {
+                    return refuse(
+                        "itemID",
+                        format!("item {} is not known: push the menu first", a.item),
+                    )
+                }
+            },
+        };
+        let mut changed = false;
+        for variant in variants {
+            changed |= self.set_available(&stores, variant, a.available).await?;
+        }
+        Ok(if changed {
+            Applied::Changed
+        } else {
+            Applied::Unchanged
+        })
+    }
+
+    async fn stock_target(
+        &self,
+        sku: &str,
+        location: &str,
+    ) -> Result<(StoreId, VariantRecord), Failure> {
+        let store = self.stores(Some(location)).map_err(|_| {
+            Failure::Refused((
+                Some("facilityCode".into()),
+                format!(
+                    "facility {location:?} is not one of the stores source {} feeds",
+                    self.source.code
+                ),
+            ))
+        })?[0];
+        let variant = self
+            .storage
+            .variant_by_sku(self.tenant, sku)
+            .await?
+            .ok_or_else(|| {
+                Failure::Refused((
+                    Some("itemSKU".into()),
+                    format!("no item with SKU {sku:?} in the catalog"),
+                ))
+            })?;
+        Ok((store, variant))
+    }
+
+    async fn figure(&mut self, f: &StockFigure) -> Result<Applied, Failure> {
+        let (store, variant) = self.stock_target(&f.sku, &f.location).await?;
+        if let Err(why) = variant.details.unit.check_qty(f.quantity) {
+            return refuse("inventory", why);
+        }
+        let outcome = self
+            .storage
+            .apply_stock_figure(
+                self.tenant,
+                self.source.id,
+                store,
+                variant.variant_id,
+                f.quantity,
+                f.as_of,
+            )
+            .await?;
+        Ok(stock_applied(outcome))
+    }
+
+    async fn change(&mut self, c: &StockChange) -> Result<Applied, Failure> {
+        let (store, variant) = self.stock_target(&c.sku, &c.location).await?;
+        if let Err(why) = variant.details.unit.check_qty(c.change) {
+            return refuse("quantity", why);
+        }
+        let outcome = self
+            .storage
+            .apply_stock_change(
+                self.tenant,
+                self.source.id,
+                &c.external_id,
+                store,
+                variant.variant_id,
+                c.change,
+                c.at,
+            )
+            .await?;
+        Ok(stock_applied(outcome))
+    }
+}
+
+fn stock_applied(outcome: StockOutcome) -> Applied {
+    match outcome {
+        StockOutcome::Moved(_) => Applied::Changed,
+        StockOutcome::Unchanged | StockOutcome::Stale => Applied::Unchanged,
+    }
+}
+
+/// The rules HQ's API holds a new variant to, on what a source sent.
+pub fn check_variant(v: &VariantUpsert) -> Result<(), (String, String)> {
+    if v.name.chars().count() > 200 {
+        return Err(("name".into(), "at most 200 characters".into()));
+    }
+    if v.sku
+        .as_ref()
+        .is_some_and(|s| s.trim().is_empty() || s.chars().count() > 64)
+    {
+        return Err(("sku".into(), "a SKU is 1 to 64 characters".into()));
+    }
+    if v.price.is_negative() {
+        return Err(("price".into(), "a price is not negative".into()));
+    }
+    pos_shared::limits::check_price(v.price).map_err(|e| ("price".to_owned(), e.to_string()))?;
+    if let Some(tax) = &v.tax {
+        tax.validate().map_err(|(f, d)| (format!("tax.{f}"), d))?;
+    }
+    pos_shared::modifiers::validate_groups(&v.modifiers, v.price)
+        .map_err(|(at, d)| (format!("modifiers{at}"), d))?;
+    for (g, group) in v.modifiers.iter().enumerate() {
+        for (o, option) in group.options.iter().enumerate() {
+            pos_shared::limits::check_price(option.price)
+                .map_err(|e| (format!("modifiers[{g}].options[{o}].price"), e.to_string()))?;
+        }
+    }
+    v.details.validate()
+}
