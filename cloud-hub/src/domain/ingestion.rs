@@ -346,6 +346,14 @@ pub struct Rates {
     pub latency_p99_ms: Option<u64>,
 }
 
+/// Whose stock of what, where: a source's figure or change lands there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockAt {
+    pub source: Uuid,
+    pub store: StoreId,
+    pub variant: pos_shared::VariantId,
+}
+
 /// What an absolute stock figure or a change from a source did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StockOutcome {

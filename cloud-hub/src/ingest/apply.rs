@@ -14,7 +14,7 @@ use super::{
 };
 use crate::domain::catalog::{NewProduct, NewVariant, VariantPatch};
 use crate::domain::events::by_hub;
-use crate::domain::ingestion::{RunCounts, RunError, Source, StockOutcome};
+use crate::domain::ingestion::{RunCounts, RunError, Source, StockAt, StockOutcome};
 use crate::storage::{DbError, DynStorage};
 use pos_shared::catalog::{BrandRecord, CategoryRecord};
 use pos_shared::sync::VariantRecord;
@@ -588,6 +588,14 @@ impl<'a> Applier<'a> {
         Ok((store, variant))
     }
 
+    fn stock_at(&self, store: StoreId, variant: &VariantRecord) -> StockAt {
+        StockAt {
+            source: self.source.id,
+            store,
+            variant: variant.variant_id,
+        }
+    }
+
     async fn figure(&mut self, f: &StockFigure) -> Result<Applied, Failure> {
         let (store, variant) = self.stock_target(&f.sku, &f.location).await?;
         if let Err(why) = variant.details.unit.check_qty(f.quantity) {
@@ -597,9 +605,7 @@ impl<'a> Applier<'a> {
             .storage
             .apply_stock_figure(
                 self.tenant,
-                self.source.id,
-                store,
-                variant.variant_id,
+                self.stock_at(store, &variant),
                 f.quantity,
                 f.as_of,
             )
@@ -616,10 +622,8 @@ impl<'a> Applier<'a> {
             .storage
             .apply_stock_change(
                 self.tenant,
-                self.source.id,
+                self.stock_at(store, &variant),
                 &c.external_id,
-                store,
-                variant.variant_id,
                 c.change,
                 c.at,
             )

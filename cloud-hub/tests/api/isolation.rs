@@ -12,6 +12,50 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Creates one of each thing a path can name; answers path parameter → id.
+/// One webhook from `source`, signed as the source signs it, applied: its
+/// payload's id and its run's.
+async fn one_payload(shop: &Shop, source: &Value) -> (String, String) {
+    let secret =
+        cloud_hub::signatures::WebhookSecret::parse(source["secret"].as_str().expect("secret"))
+            .expect("a secret");
+    let body = json!({"inventorySnapshots": []}).to_string();
+    let ts = pos_shared::Timestamp::now().unix_millis() / 1000;
+    let sent = shop
+        .hub
+        .http
+        .post(format!(
+            "{}/v1/webhooks/{}",
+            shop.hub.base,
+            source["id"].as_str().unwrap()
+        ))
+        .header("webhook-id", "iso-1")
+        .header("webhook-timestamp", ts.to_string())
+        .header(
+            "webhook-signature",
+            secret.sign("iso-1", ts, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    for _ in 0..200 {
+        let (_, page) = shop
+            .hub
+            .get(
+                &format!("/v1/sources/{}/payloads", source["id"].as_str().unwrap()),
+                &shop.api_key,
+            )
+            .await;
+        let payload = &page["items"][0];
+        if let Some(run) = payload["last_run_id"].as_str() {
+            return (payload["id"].as_str().unwrap().to_owned(), run.to_owned());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the payload was not applied");
+}
+
 async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
     let hub = &shop.hub;
     let key = shop.api_key.as_str();
@@ -127,6 +171,16 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         )
         .await;
     created("webhook subscription", s, &subscription);
+    let (s, source) = hub
+        .post(
+            "/v1/sources",
+            key,
+            json!({"code": "iso", "name": "ERP", "kind": "erp",
+                   "stores": [{"external_id": "W1", "store_id": store}]}),
+        )
+        .await;
+    created("source", s, &source);
+    let (payload, run) = one_payload(shop, &source).await;
     let (_, me) = hub.get("/v1/me", key).await;
     let text = |v: &Value| v.as_str().expect("an id").to_owned();
     HashMap::from([
@@ -143,6 +197,9 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         ("user_id", text(&user["user_id"])),
         ("key_id", text(&me["key_id"])),
         ("subscription_id", text(&subscription["id"])),
+        ("source_id", text(&source["id"])),
+        ("payload_id", payload),
+        ("run_id", run),
         ("purpose", "item_state".to_owned()),
         // No fact is quarantined here: HQ reaches none of another tenant's anyway.
         ("event_id", uuid::Uuid::now_v7().to_string()),

@@ -18,6 +18,7 @@ mod fakes;
 mod feed;
 mod holds;
 mod hours;
+mod ingestion;
 mod isolation;
 mod labels;
 mod numbers;

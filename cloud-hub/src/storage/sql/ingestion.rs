@@ -16,7 +16,7 @@ macro_rules! sql_ingestion_paths {
             Uuid, Uuid, String, i64, String, i64, i64, i64, Option<Uuid>, Option<String>, Option<i64>,
         );
         const PAYLOAD_COLUMNS: &str = "id, source_id, webhook_id, received_at_ms, state, attempts, \
-            duplicates, LENGTH(body), last_run_id, error, processed_at_ms";
+            duplicates, CAST(LENGTH(body) AS BIGINT), last_run_id, error, processed_at_ms";
         type RunRow = (
             Uuid, Option<Uuid>, Option<Uuid>, String, String, String, i64, Option<i64>, i64, i64, i64,
             i64, String,

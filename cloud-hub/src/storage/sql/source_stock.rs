@@ -79,13 +79,12 @@ macro_rules! sql_source_stock_paths {
             async fn apply_stock_figure(
                 &self,
                 tenant: TenantId,
-                source: Uuid,
-                store: StoreId,
-                variant: VariantId,
+                at: $crate::domain::ingestion::StockAt,
                 quantity: Qty,
                 as_of: Timestamp,
             ) -> DbResult<$crate::domain::ingestion::StockOutcome> {
                 use $crate::domain::ingestion::StockOutcome;
+                let (source, store, variant) = (at.source, at.store, at.variant);
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let as_of_ms = as_of.unix_millis();
@@ -138,14 +137,13 @@ macro_rules! sql_source_stock_paths {
             async fn apply_stock_change(
                 &self,
                 tenant: TenantId,
-                source: Uuid,
+                target: $crate::domain::ingestion::StockAt,
                 external_id: &str,
-                store: StoreId,
-                variant: VariantId,
                 change: Qty,
                 at: Timestamp,
             ) -> DbResult<$crate::domain::ingestion::StockOutcome> {
                 use $crate::domain::ingestion::StockOutcome;
+                let (source, store, variant) = (target.source, target.store, target.variant);
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let seen: Option<(i64,)> = sqlx::query_as(

@@ -8,12 +8,12 @@ use crate::domain::events::NewEvent;
 use crate::domain::ingestion::{
     Archived, LeasedPayload, NewPayload, NewRun, NewSource, Payload, PayloadState, Rates,
     RawPayload, Refusal, Run, RunCounts, RunError, RunState, SealedSecret, Source, SourcePatch,
-    StockOutcome, WebhookSource,
+    StockAt, StockOutcome, WebhookSource,
 };
 use crate::storage::DbResult;
 use async_trait::async_trait;
 use pos_shared::sync::VariantRecord;
-use pos_shared::{Qty, StoreId, TenantId, Timestamp, VariantId};
+use pos_shared::{Qty, TenantId, Timestamp, VariantId};
 use uuid::Uuid;
 
 /// The kinds of record a source's ids are mapped for.
@@ -155,9 +155,7 @@ pub trait SourceStockStorage: Send + Sync {
     async fn apply_stock_figure(
         &self,
         tenant: TenantId,
-        source: Uuid,
-        store: StoreId,
-        variant: VariantId,
+        at: StockAt,
         quantity: Qty,
         as_of: Timestamp,
     ) -> DbResult<StockOutcome>;
@@ -167,11 +165,9 @@ pub trait SourceStockStorage: Send + Sync {
     async fn apply_stock_change(
         &self,
         tenant: TenantId,
-        source: Uuid,
+        at: StockAt,
         external_id: &str,
-        store: StoreId,
-        variant: VariantId,
         change: Qty,
-        at: Timestamp,
+        when: Timestamp,
     ) -> DbResult<StockOutcome>;
 }
