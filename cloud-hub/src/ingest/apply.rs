@@ -92,6 +92,44 @@ impl<'a> Applier<'a> {
         for entity in &parsed.entities {
             self.apply_one(entity).await?;
         }
+        if let Some(listing) = &parsed.listing {
+            self.retire_missing(listing).await?;
+        }
+        Ok(())
+    }
+
+    /// Holds, at the listing's stores, the source's items a full listing
+    /// leaves out (taken off the menu), each counted as an entity.
+    async fn retire_missing(&mut self, listing: &super::Listing) -> Result<(), DbError> {
+        let Ok(stores) = self.stores(listing.location.as_deref()) else {
+            return Ok(()); // every item was refused for the unknown store already
+        };
+        let reason = format!("not on the menu of {}", self.source.name);
+        for (external, product) in self
+            .storage
+            .source_entities(self.tenant, self.source.id, "product")
+            .await?
+        {
+            if listing.items.contains(&external) {
+                continue;
+            }
+            let mut changed = false;
+            for variant in self
+                .storage
+                .variants_of(self.tenant, ProductId::from_uuid(product))
+                .await?
+            {
+                for store in &stores {
+                    changed |= self.hold(*store, variant, Some(&reason)).await?;
+                }
+            }
+            self.counts.received += 1;
+            if changed {
+                self.counts.applied += 1;
+            } else {
+                self.counts.unchanged += 1;
+            }
+        }
         Ok(())
     }
 
@@ -512,16 +550,43 @@ impl<'a> Applier<'a> {
         let mut changed = false;
         for store in stores {
             changed |= self
-                .storage
-                .set_blocked(
-                    self.tenant,
-                    *store,
-                    variant,
-                    (!available).then_some(reason.as_str()),
-                )
+                .hold(*store, variant, (!available).then_some(reason.as_str()))
                 .await?;
         }
         Ok(changed)
+    }
+
+    /// Holds an item at a store for the source (`Some(reason)`) or lifts the
+    /// source's hold (`None`); whether anything changed. A hold HQ (or
+    /// another source) put on is theirs: never overwritten, never lifted.
+    async fn hold(
+        &self,
+        store: StoreId,
+        variant: VariantId,
+        reason: Option<&str>,
+    ) -> Result<bool, DbError> {
+        let current = self
+            .storage
+            .block_reason(self.tenant, store, variant)
+            .await?;
+        let ours =
+            |r: &str| r.ends_with(&format!(" {}", self.source.name)) && r.starts_with("not ");
+        let wanted = match (current.as_deref(), reason) {
+            (None, None) => return Ok(false),
+            (Some(held), None) if !ours(held) => return Ok(false),
+            (Some(held), Some(_)) if !ours(held) => return Ok(false),
+            (Some(held), Some(new)) if held == new => return Ok(false),
+            (_, wanted) => wanted,
+        };
+        match self
+            .storage
+            .set_blocked(self.tenant, store, variant, wanted)
+            .await
+        {
+            Ok(changed) => Ok(changed || wanted.is_some()),
+            Err(DbError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     async fn availability(&mut self, a: &AvailabilityChange) -> Result<Applied, Failure> {

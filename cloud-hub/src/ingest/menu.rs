@@ -64,8 +64,15 @@ pub fn read(body: &Map<String, Value>, ctx: Context) -> Parsed {
         })
         .collect();
     let groups = addon_groups(body, ctx);
+    let mut listing = super::Listing {
+        location: location.clone(),
+        items: Default::default(),
+    };
     for (i, item) in list(body, "items").iter().enumerate() {
         let id = id_text(item.get("itemid"));
+        if let Some(id) = &id {
+            listing.items.insert(id.clone());
+        }
         let entity = match &id {
             Some(id) => format!("item {id}"),
             None => format!("items[{i}]"),
@@ -86,6 +93,7 @@ pub fn read(body: &Map<String, Value>, ctx: Context) -> Parsed {
             Err((field, detail)) => parsed.refuse(entity, Some(&field), detail),
         }
     }
+    parsed.listing = Some(listing);
     parsed
 }
 
@@ -253,11 +261,11 @@ impl Menu<'_> {
             );
         }
         let item_groups = self.modifiers(item, "addon")?;
-        let available = match (flag(item.get("active")), flag(item.get("in_stock"))) {
-            (Some(false), _) | (_, Some(false)) => Some(false),
-            (None, None) => None,
-            _ => Some(true),
-        };
+        // On the menu and not switched off: available.
+        let available = !matches!(
+            (flag(item.get("active")), flag(item.get("in_stock"))),
+            (Some(false), _) | (_, Some(false))
+        );
         let variations = item
             .get("variation")
             .and_then(Value::as_array)
@@ -324,7 +332,7 @@ impl Menu<'_> {
             category: id_text(item.get("item_categoryid")).map(CategoryRef::External),
             synonyms: Vec::new(),
             variants,
-            available,
+            available: Some(available),
         })
     }
 

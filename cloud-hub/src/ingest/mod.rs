@@ -133,6 +133,18 @@ pub struct Parsed {
     pub format: &'static str,
     pub entities: Vec<Entity>,
     pub errors: Vec<RunError>,
+    /// For a full listing (a menu push): every item id it names, read or
+    /// refused, and the store it is for. The source's items it leaves out
+    /// are off that store's menu.
+    pub listing: Option<Listing>,
+}
+
+/// The items a full listing names, at one of the source's stores (`None`:
+/// every store it feeds).
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub location: Option<String>,
+    pub items: std::collections::HashSet<String>,
 }
 
 impl Parsed {

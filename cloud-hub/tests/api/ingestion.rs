@@ -555,6 +555,56 @@ async fn a_menu_pushed_twice_makes_one_version_of_each_item(backend: Backend) {
         )
         .await;
     assert_eq!(blocked(&view, "pp-I2-V1"), Some(false), "{view}");
+    // An item left out of the next full menu is held there; back, it is lifted.
+    let mut without = menu("275.50");
+    without["items"].as_array_mut().unwrap().remove(0);
+    push(&shop, &source, &[without]).await;
+    settled(&shop, &source).await;
+    let view_path = format!("/v1/stores/{}/catalog-view", shop.store_id);
+    let (_, now) = shop.hub.get(&view_path, &shop.api_key).await;
+    assert_eq!(blocked(&now, "pp-I1"), Some(true), "{now}");
+    push(&shop, &source, &[menu("275.50")]).await;
+    settled(&shop, &source).await;
+    let (_, now) = shop.hub.get(&view_path, &shop.api_key).await;
+    assert_eq!(blocked(&now, "pp-I1"), Some(false), "{now}");
+    // A hold HQ put on is HQ's: the source neither lifts nor rewords it.
+    let naan = catalog_by_sku(&shop, "pp-I2-V1").await;
+    let (s, b) = shop
+        .hub
+        .put(
+            &format!(
+                "/v1/stores/{}/blocks/{}",
+                shop.store_id,
+                naan["variant_id"].as_str().unwrap()
+            ),
+            &shop.api_key,
+            json!({"blocked": true, "reason": "quality check"}),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    push(
+        &shop,
+        &source,
+        &[json!({"restID": "R1", "inStock": false, "itemID": ["I2"]})],
+    )
+    .await;
+    push(
+        &shop,
+        &source,
+        &[
+            json!({"restID": "R1", "inStock": true, "itemID": ["I2"]}),
+            menu("275.50"),
+        ],
+    )
+    .await;
+    settled(&shop, &source).await;
+    let (_, now) = shop.hub.get(&view_path, &shop.api_key).await;
+    assert_eq!(
+        blocked(&now, "pp-I2-V1"),
+        Some(true),
+        "HQ's hold stays: {now}"
+    );
+    assert_eq!(blocked(&now, "pp-I2-V2"), Some(false), "{now}");
     let (_, unknown) = (
         0,
         push(

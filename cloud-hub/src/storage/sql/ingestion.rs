@@ -601,6 +601,30 @@ macro_rules! sql_ingestion_paths {
                 Ok(())
             }
 
+            async fn source_entities(&self, tenant: TenantId, source: Uuid, entity: &'static str) -> DbResult<Vec<(String, Uuid)>> {
+                Ok(sqlx::query_as(
+                    "SELECT external_id, canonical_id FROM source_entities WHERE tenant_id = $1 AND source_id = $2 AND entity = $3 \
+                     ORDER BY external_id",
+                )
+                .bind(tenant.as_uuid())
+                .bind(source)
+                .bind(entity)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn block_reason(&self, tenant: TenantId, store: StoreId, variant: VariantId) -> DbResult<Option<String>> {
+                let row: Option<(String,)> = sqlx::query_as(
+                    "SELECT reason FROM stock_blocks WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(r,)| r))
+            }
+
             async fn variant_by_sku(&self, tenant: TenantId, sku: &str) -> DbResult<Option<VariantRecord>> {
                 let row: Option<VariantRow> = sqlx::query_as(&format!(
                     "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.sku = $2 AND v.deleted_at_ms IS NULL"

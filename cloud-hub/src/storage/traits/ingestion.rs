@@ -133,6 +133,20 @@ pub trait IngestionStorage: Send + Sync {
         external: &str,
         canonical: Uuid,
     ) -> DbResult<()>;
+    /// Every id of `entity` the source has mapped: (its id, the hub's).
+    async fn source_entities(
+        &self,
+        tenant: TenantId,
+        source: Uuid,
+        entity: &'static str,
+    ) -> DbResult<Vec<(String, Uuid)>>;
+    /// Why an item's stock at a store is held, if it is.
+    async fn block_reason(
+        &self,
+        tenant: TenantId,
+        store: pos_shared::StoreId,
+        variant: VariantId,
+    ) -> DbResult<Option<String>>;
     /// The live variant with this SKU, if any.
     async fn variant_by_sku(&self, tenant: TenantId, sku: &str) -> DbResult<Option<VariantRecord>>;
     /// The live variants of a product.
