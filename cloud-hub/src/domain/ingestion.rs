@@ -122,8 +122,12 @@ pub struct NewPayload {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Archived {
     Queued(Uuid),
-    /// The same webhook-id was archived before (as this payload).
+    /// The same webhook-id was archived before (as this payload), with
+    /// the same body: a retry.
     Duplicate(Uuid),
+    /// The same webhook-id was archived before with another body: the
+    /// sender reused an id, and the new body is refused.
+    Reused(Uuid),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -352,6 +356,28 @@ pub struct StockAt {
     pub source: Uuid,
     pub store: StoreId,
     pub variant: pos_shared::VariantId,
+}
+
+/// One stock line of a source's payload, for where it lands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockLine {
+    pub at: StockAt,
+    pub what: StockLineKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StockLineKind {
+    /// On hand is `quantity` as of `as_of`.
+    Figure {
+        quantity: pos_shared::Qty,
+        as_of: Timestamp,
+    },
+    /// The source moved it by `change` at `when`, once by `external_id`.
+    Change {
+        external_id: String,
+        change: pos_shared::Qty,
+        when: Timestamp,
+    },
 }
 
 /// What an absolute stock figure or a change from a source did.

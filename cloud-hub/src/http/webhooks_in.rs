@@ -3,7 +3,8 @@
 //! Webhooks way with the source's secret (or, during a rotation, the one
 //! before). A request that passes is archived raw, headers and all, and
 //! queued in the same statement, then answered at once (202, or 200 for a
-//! `webhook-id` already archived); `ingest::worker` applies it. A request
+//! `webhook-id` already archived with the same body, 409 for one archived
+//! with another); `ingest::worker` applies it. A request
 //! refused (no or wrong signature, a stale or future timestamp, a body over
 //! the limit, a disabled source) leaves only a refusal row, never its body.
 
@@ -80,6 +81,7 @@ fn signature_refusal(refusal: &Refusal) -> ApiError {
         (status = 401, description = "Missing, wrong or stale signature", body = pos_shared::problem::Problem),
         (status = 403, description = "The source is disabled", body = pos_shared::problem::Problem),
         (status = 404, description = "No such source", body = pos_shared::problem::Problem),
+        (status = 409, description = "This webhook-id came before with another body", body = pos_shared::problem::Problem),
         (status = 413, description = "The body is over the hub's limit", body = pos_shared::problem::Problem),
         (status = 422, description = "The webhook-id is too long", body = pos_shared::problem::Problem),
         (status = 503, description = "The hub has no secret key to open the source's secret", body = pos_shared::problem::Problem),
@@ -129,6 +131,7 @@ async fn receive(
             return Err(error);
         }
     };
+    let body_len = body.len();
     let archived = app
         .storage
         .archive_payload(&NewPayload {
@@ -159,6 +162,19 @@ async fn receive(
                 payload_id,
             }),
         ),
+        Archived::Reused(payload_id) => {
+            let error = refused(
+                StatusCode::CONFLICT,
+                "webhook_id_reused",
+                "webhook-id",
+                format!(
+                    "this webhook-id was received before with another body (payload {payload_id}); a new message needs a new webhook-id"
+                ),
+            );
+            let (error, row) = refuse(error, body_len);
+            app.storage.record_refusal(found.tenant, &row).await?;
+            return Err(error);
+        }
     })
 }
 

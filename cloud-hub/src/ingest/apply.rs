@@ -10,11 +10,13 @@
 
 use super::{
     AvailabilityChange, CategoryRef, CategoryUpsert, Command, Entity, ItemUpsert, Parsed,
-    StockChange, StockFigure, VariantUpsert,
+    VariantUpsert,
 };
 use crate::domain::catalog::{NewProduct, NewVariant, VariantPatch};
 use crate::domain::events::by_hub;
-use crate::domain::ingestion::{RunCounts, RunError, Source, StockAt, StockOutcome};
+use crate::domain::ingestion::{
+    RunCounts, RunError, Source, StockAt, StockLine, StockLineKind, StockOutcome,
+};
 use crate::storage::{DbError, DynStorage};
 use pos_shared::catalog::{BrandRecord, CategoryRecord};
 use pos_shared::sync::VariantRecord;
@@ -89,9 +91,20 @@ impl<'a> Applier<'a> {
         self.counts.received += (parsed.entities.len() + parsed.errors.len()) as u64;
         self.counts.failed += parsed.errors.len() as u64;
         self.errors.extend(parsed.errors);
+        // Stock lines in a row go to the ledger in one transaction.
+        let mut lines: Vec<&Entity> = Vec::new();
         for entity in &parsed.entities {
+            if matches!(
+                entity.command,
+                Command::StockFigure(_) | Command::StockChange(_)
+            ) {
+                lines.push(entity);
+                continue;
+            }
+            self.apply_stock(std::mem::take(&mut lines)).await?;
             self.apply_one(entity).await?;
         }
+        self.apply_stock(lines).await?;
         if let Some(listing) = &parsed.listing {
             self.retire_missing(listing).await?;
         }
@@ -139,9 +152,20 @@ impl<'a> Applier<'a> {
             Command::Category(c) => self.category(c).await,
             Command::Item(item) => self.item(item, entity.location.as_deref()).await,
             Command::Availability(a) => self.availability(a).await,
-            Command::StockFigure(f) => self.figure(f).await,
-            Command::StockChange(c) => self.change(c).await,
+            Command::StockFigure(_) | Command::StockChange(_) => {
+                self.apply_stock(vec![entity]).await?;
+                return Ok(Applied::Unchanged);
+            }
         };
+        self.count(entity, outcome)
+    }
+
+    /// Counts an entity's outcome; `Err` only when the database failed.
+    fn count(
+        &mut self,
+        entity: &Entity,
+        outcome: Result<Applied, Failure>,
+    ) -> Result<Applied, DbError> {
         match outcome {
             Ok(applied) => {
                 match applied {
@@ -653,47 +677,58 @@ impl<'a> Applier<'a> {
         Ok((store, variant))
     }
 
-    fn stock_at(&self, store: StoreId, variant: &VariantRecord) -> StockAt {
-        StockAt {
+    /// A stock entity as the line the ledger takes, or why not.
+    async fn stock_line(&mut self, command: &Command) -> Result<StockLine, Failure> {
+        let (sku, location, qty, field) = match command {
+            Command::StockFigure(f) => (&f.sku, &f.location, f.quantity, "inventory"),
+            Command::StockChange(c) => (&c.sku, &c.location, c.change, "quantity"),
+            _ => return refuse("type", "not a stock line"),
+        };
+        let (store, variant) = self.stock_target(sku, location).await?;
+        if let Err(why) = variant.details.unit.check_qty(qty) {
+            return refuse(field, why);
+        }
+        let at = StockAt {
             source: self.source.id,
             store,
             variant: variant.variant_id,
-        }
+        };
+        let what = match command {
+            Command::StockFigure(f) => StockLineKind::Figure {
+                quantity: f.quantity,
+                as_of: f.as_of,
+            },
+            Command::StockChange(c) => StockLineKind::Change {
+                external_id: c.external_id.clone(),
+                change: c.change,
+                when: c.at,
+            },
+            _ => return refuse("type", "not a stock line"),
+        };
+        Ok(StockLine { at, what })
     }
 
-    async fn figure(&mut self, f: &StockFigure) -> Result<Applied, Failure> {
-        let (store, variant) = self.stock_target(&f.sku, &f.location).await?;
-        if let Err(why) = variant.details.unit.check_qty(f.quantity) {
-            return refuse("inventory", why);
+    /// Applies stock entities as one batch (one transaction), counting each.
+    async fn apply_stock(&mut self, entities: Vec<&Entity>) -> Result<(), DbError> {
+        if entities.is_empty() {
+            return Ok(());
         }
-        let outcome = self
-            .storage
-            .apply_stock_figure(
-                self.tenant,
-                self.stock_at(store, &variant),
-                f.quantity,
-                f.as_of,
-            )
-            .await?;
-        Ok(stock_applied(outcome))
-    }
-
-    async fn change(&mut self, c: &StockChange) -> Result<Applied, Failure> {
-        let (store, variant) = self.stock_target(&c.sku, &c.location).await?;
-        if let Err(why) = variant.details.unit.check_qty(c.change) {
-            return refuse("quantity", why);
+        let mut ready = Vec::with_capacity(entities.len());
+        for entity in entities {
+            match self.stock_line(&entity.command).await {
+                Ok(line) => ready.push((entity, line)),
+                Err(failure) => {
+                    self.count(entity, Err(failure))?;
+                }
+            }
         }
-        let outcome = self
-            .storage
-            .apply_stock_change(
-                self.tenant,
-                self.stock_at(store, &variant),
-                &c.external_id,
-                c.change,
-                c.at,
-            )
-            .await?;
-        Ok(stock_applied(outcome))
+        let lines: Vec<StockLine> = ready.iter().map(|(_, l)| l.clone()).collect();
+        let outcomes = self.storage.apply_stock_lines(self.tenant, &lines).await?;
+        for ((entity, _), outcome) in ready.into_iter().zip(outcomes) {
+            let outcome = outcome.map(stock_applied).map_err(Failure::from);
+            self.count(entity, outcome)?;
+        }
+        Ok(())
     }
 }
 

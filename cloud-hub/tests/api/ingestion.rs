@@ -236,6 +236,20 @@ async fn signed_requests_are_taken_and_the_rest_leave_only_a_refusal(backend: Ba
     assert_eq!(again["payload_id"], b["payload_id"]);
 
     // Each refused by name, with nothing archived.
+    let other = menu("99").to_string();
+    let resigned = sign_with_python(&source.secret, &[(id.clone(), ts, other.clone())]).remove(0);
+    let (s, b) = post_raw(
+        &shop,
+        &source.id,
+        &[
+            ("webhook-id", id.clone()),
+            ("webhook-timestamp", ts.to_string()),
+            ("webhook-signature", resigned),
+        ],
+        &other,
+    )
+    .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "webhook_id_reused");
     let tampered = body.replace("250.00", "1.00");
     let (s, b) = post_raw(&shop, &source.id, &good, &tampered).await;
     assert_problem(s, &b, StatusCode::UNAUTHORIZED, "bad_signature");
@@ -323,7 +337,7 @@ async fn signed_requests_are_taken_and_the_rest_leave_only_a_refusal(backend: Ba
         )
         .await;
     let refusals = refusals.as_array().unwrap();
-    assert_eq!(refusals.len(), 9, "{refusals:?}");
+    assert_eq!(refusals.len(), 10, "{refusals:?}");
     let statuses: Vec<u64> = refusals
         .iter()
         .map(|r| r["status"].as_u64().unwrap())
@@ -338,7 +352,7 @@ async fn signed_requests_are_taken_and_the_rest_leave_only_a_refusal(backend: Ba
         .await;
     assert_eq!(rates["received"], 1, "{rates}");
     assert_eq!(rates["duplicate"], 1, "{rates}");
-    assert_eq!(rates["refused"], 9, "{rates}");
+    assert_eq!(rates["refused"], 10, "{rates}");
 
     // The secret is sealed at rest: not in the database as it was shown.
     let raw =

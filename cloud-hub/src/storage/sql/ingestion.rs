@@ -307,13 +307,20 @@ macro_rules! sql_ingestion_paths {
                 if let Some((id,)) = inserted {
                     return Ok(ing::Archived::Queued(id));
                 }
-                let (id,): (Uuid,) = sqlx::query_as(
-                    "UPDATE inbound_payloads SET duplicates = duplicates + 1 WHERE source_id = $1 AND webhook_id = $2 RETURNING id",
+                let (id, body): (Uuid, Vec<u8>) = sqlx::query_as(
+                    "SELECT id, body FROM inbound_payloads WHERE source_id = $1 AND webhook_id = $2",
                 )
                 .bind(p.source)
                 .bind(&p.webhook_id)
                 .fetch_one(&self.pool)
                 .await?;
+                if body != p.body {
+                    return Ok(ing::Archived::Reused(id));
+                }
+                sqlx::query("UPDATE inbound_payloads SET duplicates = duplicates + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
                 Ok(ing::Archived::Duplicate(id))
             }
 

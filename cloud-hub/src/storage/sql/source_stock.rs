@@ -72,12 +72,10 @@ macro_rules! sql_source_stock_paths {
                 .await?;
                 Ok(Qty::from_milli(row.map_or(0, |(m,)| m)))
             }
-        }
 
-        #[async_trait::async_trait]
-        impl SourceStockStorage for $storage {
-            async fn apply_stock_figure(
-                &self,
+            /// One figure inside `tx` (the caller holds the tenant lock).
+            async fn figure_in(
+                tx: &mut Tx<'_>,
                 tenant: TenantId,
                 at: $crate::domain::ingestion::StockAt,
                 quantity: Qty,
@@ -85,10 +83,8 @@ macro_rules! sql_source_stock_paths {
             ) -> DbResult<$crate::domain::ingestion::StockOutcome> {
                 use $crate::domain::ingestion::StockOutcome;
                 let (source, store, variant) = (at.source, at.store, at.variant);
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
                 let as_of_ms = as_of.unix_millis();
-                if Self::stock_mark(&mut tx, source, store, variant).await?.is_some_and(|m| m >= as_of_ms) {
+                if Self::stock_mark(tx, source, store, variant).await?.is_some_and(|m| m >= as_of_ms) {
                     return Ok(StockOutcome::Stale);
                 }
                 // Deltas that happened after the snapshot was taken are not
@@ -101,12 +97,12 @@ macro_rules! sql_source_stock_paths {
                 .bind(store.as_uuid())
                 .bind(variant.as_uuid())
                 .bind(as_of_ms)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
                 let target = quantity
                     .checked_add(Qty::from_milli(later.unwrap_or(0)))
                     .ok_or(DbError::InvalidField { field: "inventory", detail: "beyond any stock position".into() })?;
-                let current = Self::on_hand(&mut tx, tenant, store, variant).await?;
+                let current = Self::on_hand(tx, tenant, store, variant).await?;
                 sqlx::query(
                     "INSERT INTO source_stock_marks (tenant_id, source_id, store_id, variant_id, as_of_ms) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (source_id, store_id, variant_id) DO UPDATE SET as_of_ms = excluded.as_of_ms",
@@ -116,26 +112,21 @@ macro_rules! sql_source_stock_paths {
                 .bind(store.as_uuid())
                 .bind(variant.as_uuid())
                 .bind(as_of_ms)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 let delta = target
                     .checked_sub(current)
                     .ok_or(DbError::InvalidField { field: "inventory", detail: "beyond any stock position".into() })?;
-                let outcome = if delta.milli() == 0 {
-                    StockOutcome::Unchanged
-                } else {
-                    Self::source_movement(&mut tx, tenant, source, store, variant, delta, target).await?;
-                    StockOutcome::Moved(delta)
-                };
-                tx.commit().await?;
-                if outcome != StockOutcome::Unchanged {
-                    self.feed_changed();
+                if delta.milli() == 0 {
+                    return Ok(StockOutcome::Unchanged);
                 }
-                Ok(outcome)
+                Self::source_movement(tx, tenant, source, store, variant, delta, target).await?;
+                Ok(StockOutcome::Moved(delta))
             }
 
-            async fn apply_stock_change(
-                &self,
+            /// One change inside `tx` (the caller holds the tenant lock).
+            async fn change_in(
+                tx: &mut Tx<'_>,
                 tenant: TenantId,
                 target: $crate::domain::ingestion::StockAt,
                 external_id: &str,
@@ -144,19 +135,17 @@ macro_rules! sql_source_stock_paths {
             ) -> DbResult<$crate::domain::ingestion::StockOutcome> {
                 use $crate::domain::ingestion::StockOutcome;
                 let (source, store, variant) = (target.source, target.store, target.variant);
-                let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
                 let seen: Option<(i64,)> = sqlx::query_as(
                     "SELECT change_milli FROM source_stock_deltas WHERE source_id = $1 AND external_id = $2",
                 )
                 .bind(source)
                 .bind(external_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
                 if seen.is_some() {
                     return Ok(StockOutcome::Unchanged);
                 }
-                let counted = Self::stock_mark(&mut tx, source, store, variant).await?.is_some_and(|m| m >= at.unix_millis());
+                let counted = Self::stock_mark(tx, source, store, variant).await?.is_some_and(|m| m >= at.unix_millis());
                 sqlx::query(
                     "INSERT INTO source_stock_deltas (tenant_id, source_id, external_id, store_id, variant_id, change_milli, at_ms) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -168,23 +157,61 @@ macro_rules! sql_source_stock_paths {
                 .bind(variant.as_uuid())
                 .bind(change.milli())
                 .bind(at.unix_millis())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                let outcome = if counted {
-                    StockOutcome::Stale
-                } else {
-                    let current = Self::on_hand(&mut tx, tenant, store, variant).await?;
-                    let after = current
-                        .checked_add(change)
-                        .ok_or(DbError::InvalidField { field: "quantity", detail: "beyond any stock position".into() })?;
-                    Self::source_movement(&mut tx, tenant, source, store, variant, change, after).await?;
-                    StockOutcome::Moved(change)
-                };
+                if counted {
+                    return Ok(StockOutcome::Stale);
+                }
+                let current = Self::on_hand(tx, tenant, store, variant).await?;
+                let after = current
+                    .checked_add(change)
+                    .ok_or(DbError::InvalidField { field: "quantity", detail: "beyond any stock position".into() })?;
+                Self::source_movement(tx, tenant, source, store, variant, change, after).await?;
+                Ok(StockOutcome::Moved(change))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl SourceStockStorage for $storage {
+            async fn apply_stock_lines(
+                &self,
+                tenant: TenantId,
+                lines: &[$crate::domain::ingestion::StockLine],
+            ) -> DbResult<Vec<Result<$crate::domain::ingestion::StockOutcome, DbError>>> {
+                use $crate::domain::ingestion::{StockLineKind, StockOutcome};
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let mut outcomes = Vec::with_capacity(lines.len());
+                let mut moved = false;
+                for line in lines {
+                    // A savepoint per line: one refused leaves no trace.
+                    let mut point = sqlx::Acquire::begin(&mut *tx).await?;
+                    let outcome = match &line.what {
+                        StockLineKind::Figure { quantity, as_of } => {
+                            Self::figure_in(&mut point, tenant, line.at, *quantity, *as_of).await
+                        }
+                        StockLineKind::Change { external_id, change, when } => {
+                            Self::change_in(&mut point, tenant, line.at, external_id, *change, *when).await
+                        }
+                    };
+                    match outcome {
+                        Ok(done) => {
+                            point.commit().await?;
+                            moved |= matches!(done, StockOutcome::Moved(_));
+                            outcomes.push(Ok(done));
+                        }
+                        Err(e @ (DbError::Other(_) | DbError::Corrupt(_))) => return Err(e),
+                        Err(refused) => {
+                            point.rollback().await?;
+                            outcomes.push(Err(refused));
+                        }
+                    }
+                }
                 tx.commit().await?;
-                if matches!(outcome, StockOutcome::Moved(_)) {
+                if moved {
                     self.feed_changed();
                 }
-                Ok(outcome)
+                Ok(outcomes)
             }
         }
     };

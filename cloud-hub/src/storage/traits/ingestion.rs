@@ -8,12 +8,12 @@ use crate::domain::events::NewEvent;
 use crate::domain::ingestion::{
     Archived, LeasedPayload, NewPayload, NewRun, NewSource, Payload, PayloadState, Rates,
     RawPayload, Refusal, Run, RunCounts, RunError, RunState, SealedSecret, Source, SourcePatch,
-    StockAt, StockOutcome, WebhookSource,
+    StockLine, StockOutcome, WebhookSource,
 };
 use crate::storage::DbResult;
 use async_trait::async_trait;
 use pos_shared::sync::VariantRecord;
-use pos_shared::{Qty, TenantId, Timestamp, VariantId};
+use pos_shared::{TenantId, Timestamp, VariantId};
 use uuid::Uuid;
 
 /// The kinds of record a source's ids are mapped for.
@@ -163,25 +163,17 @@ pub trait IngestionStorage: Send + Sync {
 /// Stock a source owns; SQL in `sql/source_stock.rs`.
 #[async_trait]
 pub trait SourceStockStorage: Send + Sync {
-    /// Brings the position of `variant` at `store` to `quantity` plus the
-    /// source's deltas applied after `as_of`, with one adjustment movement,
-    /// unless a snapshot as new or newer was applied before (`Stale`).
-    async fn apply_stock_figure(
+    /// Applies a payload's stock lines in one transaction under one tenant
+    /// lock, each line in its own savepoint, in order. A figure brings the
+    /// position to its quantity plus the source's deltas after its as-of
+    /// time, with one adjustment movement, unless a snapshot as new or newer
+    /// was applied before (`Stale`); a change is applied once by its id
+    /// (`Unchanged` when seen before, `Stale` when a newer snapshot already
+    /// counts it). A line refused is its own `Err` and the others go on; a
+    /// database failure is the outer `Err`, and nothing is applied.
+    async fn apply_stock_lines(
         &self,
         tenant: TenantId,
-        at: StockAt,
-        quantity: Qty,
-        as_of: Timestamp,
-    ) -> DbResult<StockOutcome>;
-    /// Applies a source's change once by its id: `Unchanged` when it was
-    /// applied before, `Stale` (recorded, not moved) when a newer snapshot
-    /// already counts it.
-    async fn apply_stock_change(
-        &self,
-        tenant: TenantId,
-        at: StockAt,
-        external_id: &str,
-        change: Qty,
-        when: Timestamp,
-    ) -> DbResult<StockOutcome>;
+        lines: &[StockLine],
+    ) -> DbResult<Vec<Result<StockOutcome, crate::storage::DbError>>>;
 }
