@@ -37,6 +37,12 @@ pub enum SealError {
 
 const PREFIX: &str = "v1";
 
+/// Whether a stored value is sealed (rather than kept as it is, from
+/// before the hub had a key).
+pub fn is_sealed(stored: &str) -> bool {
+    stored.starts_with("v1:")
+}
+
 impl SecretKey {
     /// Reads a key from its base64 text; the error says what is wrong.
     pub fn parse(text: &str) -> Result<Self, String> {

@@ -137,13 +137,14 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
             config.delivery_retry_max,
         ));
     }
+    let secret_key = config.secret_key.load()?;
     tasks.spawn(crate::events_out::run(
         storage.clone(),
         crate::events_out::sender::Sender::new(config.webhooks.timeout)?,
         config.webhooks.schedule,
         config.webhooks.sweep_every,
+        secret_key.clone(),
     ));
-    let secret_key = config.secret_key.load()?;
     if secret_key.is_none() {
         tracing::warn!("no secret key (secret_key, HUB_SECRET_KEY or secret_key_file): source systems cannot be registered");
     }

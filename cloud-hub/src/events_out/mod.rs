@@ -22,6 +22,7 @@
 pub mod sender;
 
 use crate::domain::subscriptions::{matches, OutboundEvent, Schedule};
+use crate::sealing::SecretKey;
 use crate::signatures::WebhookSecret;
 use crate::storage::{AttemptOutcome, AttemptRecord, Claim, DbError, DynStorage};
 use pos_shared::Timestamp;
@@ -39,12 +40,18 @@ const READ: u32 = 200;
 const REPLAYS: u32 = 50;
 
 /// Runs the task until the hub stops.
-pub async fn run(storage: DynStorage, sender: Sender, schedule: Schedule, every: Duration) {
+pub async fn run(
+    storage: DynStorage,
+    sender: Sender,
+    schedule: Schedule,
+    every: Duration,
+    key: Option<SecretKey>,
+) {
     let mut changes = storage.watch_feed();
     loop {
         // Seen before the run: a change committed during it wakes the wait.
         changes.borrow_and_update();
-        match run_once(&storage, &sender, &schedule).await {
+        match run_once(&storage, &sender, &schedule, key.as_ref()).await {
             Ok(0) => {}
             Ok(worked) => tracing::debug!(worked, "webhook subscriptions worked"),
             Err(e) => tracing::warn!(error = %e, "the webhook task could not read its work"),
@@ -65,13 +72,14 @@ pub async fn run_once(
     storage: &DynStorage,
     sender: &Sender,
     schedule: &Schedule,
+    key: Option<&SecretKey>,
 ) -> Result<usize, DbError> {
     let now = Timestamp::now();
     let lease_until = Timestamp::from_unix_millis(now.unix_millis() + LEASE.as_millis() as i64);
     let claims = storage.claim_subscriptions(now, lease_until, BATCH).await?;
     let deadline = Instant::now() + LEASE / 2;
     let work = claims.iter().map(|claim| async move {
-        if let Err(e) = work_on(storage, sender, schedule, claim, deadline).await {
+        if let Err(e) = work_on(storage, sender, schedule, claim, key, deadline).await {
             // The lease runs out (or is let go below) and a later run goes on.
             tracing::warn!(subscription = %claim.subscription.id, error = %e, "delivering events failed");
         }
@@ -83,17 +91,29 @@ pub async fn run_once(
     Ok(claims.len())
 }
 
-/// The secrets that sign now, the newest first.
-fn secrets(claim: &Claim) -> Result<Vec<WebhookSecret>, DbError> {
+/// The secrets that sign now, the newest first: opened with the hub's key
+/// when sealed (`v1:…`, the tenant as associated data), as they are when
+/// stored before the hub had a key.
+fn secrets(claim: &Claim, key: Option<&SecretKey>) -> Result<Vec<WebhookSecret>, DbError> {
+    let corrupt = |e: String| {
+        DbError::Corrupt(format!(
+            "subscription {}: secret: {e}",
+            claim.subscription.id
+        ))
+    };
     std::iter::once(&claim.secret)
         .chain(claim.previous_secret.as_ref())
-        .map(|text| {
-            WebhookSecret::parse(text).map_err(|e| {
-                DbError::Corrupt(format!(
-                    "subscription {}: secret: {e}",
-                    claim.subscription.id
-                ))
-            })
+        .map(|stored| {
+            let text = match (crate::sealing::is_sealed(stored), key) {
+                (false, _) => stored.clone(),
+                (true, Some(key)) => key
+                    .open(claim.tenant.as_uuid(), stored)
+                    .map_err(|e| corrupt(e.to_string()))?,
+                (true, None) => {
+                    return Err(corrupt("sealed, and the hub has no secret key".into()))
+                }
+            };
+            WebhookSecret::parse(&text).map_err(corrupt)
         })
         .collect()
 }
@@ -111,9 +131,10 @@ async fn work_on(
     sender: &Sender,
     schedule: &Schedule,
     claim: &Claim,
+    key: Option<&SecretKey>,
     deadline: Instant,
 ) -> Result<(), DbError> {
-    let keys = secrets(claim)?;
+    let keys = secrets(claim, key)?;
     let keys: Vec<&WebhookSecret> = keys.iter().collect();
     let url = claim.subscription.url.as_str();
     let send = |event: OutboundEvent, in_line_after: Option<u64>| {

@@ -106,6 +106,15 @@ pub(super) fn whole_tenant(hq: &Hq) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The secret as the database keeps it: sealed with the hub's key (the
+/// tenant as associated data) when it has one.
+fn stored_secret(app: &AppState, hq: &Hq, secret: &str) -> String {
+    match &app.secret_key {
+        Some(key) => key.seal(hq.tenant.as_uuid(), secret),
+        None => secret.to_owned(),
+    }
+}
+
 fn url_field(app: &AppState, url: &str) -> Result<String, ApiError> {
     check_url(url, app.private_webhooks).map_err(|e| ApiError::invalid("url", e))
 }
@@ -161,7 +170,7 @@ async fn create(
                 url,
                 event_types,
                 description,
-                secret: secret.clone(),
+                secret: stored_secret(&app, &hq, &secret),
             },
         )
         .await?;
@@ -285,7 +294,7 @@ async fn rotate_secret(
     );
     let subscription = app
         .storage
-        .rotate_subscription_secret(hq.tenant, id, &secret, until)
+        .rotate_subscription_secret(hq.tenant, id, &stored_secret(&app, &hq, &secret), until)
         .await?;
     Ok(Json(WithSecret {
         subscription,

@@ -354,14 +354,33 @@ async fn signed_requests_are_taken_and_the_rest_leave_only_a_refusal(backend: Ba
     assert_eq!(rates["duplicate"], 1, "{rates}");
     assert_eq!(rates["refused"], 10, "{rates}");
 
-    // The secret is sealed at rest: not in the database as it was shown.
-    let raw =
-        std::fs::read(shop.hub.database_url.trim_start_matches("sqlite://")).unwrap_or_default();
-    let encoded = source.secret.trim_start_matches("whsec_");
-    assert!(
-        !String::from_utf8_lossy(&raw).contains(encoded),
-        "the secret is stored in the clear"
-    );
+    // Secrets are sealed at rest: the source's, and a subscription's.
+    let (s, subscription) = shop
+        .hub
+        .post(
+            "/v1/webhook-subscriptions",
+            &shop.api_key,
+            json!({"url": "https://127.0.0.1:9/hooks", "event_types": ["catalog."]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{subscription}");
+    let file = shop
+        .hub
+        .database_url
+        .trim_start_matches("sqlite://")
+        .to_owned();
+    let mut stored = std::fs::read(&file).unwrap_or_default();
+    stored.extend(std::fs::read(format!("{file}-wal")).unwrap_or_default());
+    let stored = String::from_utf8_lossy(&stored);
+    for secret in [
+        source.secret.as_str(),
+        subscription["secret"].as_str().unwrap(),
+    ] {
+        assert!(
+            !stored.contains(secret.trim_start_matches("whsec_")),
+            "a secret is stored in the clear"
+        );
+    }
 }
 on_both_backends!(signed_requests_are_taken_and_the_rest_leave_only_a_refusal);
 
