@@ -95,8 +95,9 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
-    /// Applies one entity and counts it; `Err` only when the database fails.
-    pub async fn apply_one(&mut self, entity: &Entity) -> Result<Applied, DbError> {
+    /// Applies one entity without counting it: what it did, or why it was
+    /// refused; `Err` only when the database fails.
+    pub async fn try_one(&mut self, entity: &Entity) -> Result<Result<Applied, Refused>, DbError> {
         let outcome = match &entity.command {
             Command::Category(c) => self.category(c).await,
             Command::Item(item) => self.item(item, entity.location.as_deref()).await,
@@ -105,6 +106,15 @@ impl<'a> Applier<'a> {
             Command::StockChange(c) => self.change(c).await,
         };
         match outcome {
+            Ok(applied) => Ok(Ok(applied)),
+            Err(Failure::Refused(refused)) => Ok(Err(refused)),
+            Err(Failure::Database(e)) => Err(e),
+        }
+    }
+
+    /// Applies one entity and counts it; `Err` only when the database fails.
+    pub async fn apply_one(&mut self, entity: &Entity) -> Result<Applied, DbError> {
+        match self.try_one(entity).await? {
             Ok(applied) => {
                 match applied {
                     Applied::Changed => self.counts.applied += 1,
@@ -112,16 +122,15 @@ impl<'a> Applier<'a> {
                 }
                 Ok(applied)
             }
-            Err(Failure::Refused((field, detail))) => {
+            Err((field, detail)) => {
                 self.counts.failed += 1;
                 self.errors.push(RunError {
                     entity: entity.name.clone(),
                     field,
-                    detail: detail.clone(),
+                    detail,
                 });
                 Ok(Applied::Unchanged)
             }
-            Err(Failure::Database(e)) => Err(e),
         }
     }
 
@@ -445,8 +454,8 @@ impl<'a> Applier<'a> {
             price: v.price,
             tax: v.tax.clone(),
             modifiers: v.modifiers.clone(),
-            extra_barcodes: Vec::new(),
-            quick_key: None,
+            extra_barcodes: v.extra_barcodes.clone().unwrap_or_default(),
+            quick_key: v.quick_key.flatten(),
             details: v.details.clone(),
         }
     }
@@ -460,18 +469,32 @@ impl<'a> Applier<'a> {
         brand: Option<BrandId>,
         category: Option<CategoryId>,
     ) -> Result<(VariantRecord, bool), Failure> {
+        let mut details = v.details.clone();
+        let now = &current.details;
+        if v.keep.unit {
+            details.unit = now.unit;
+        }
+        if v.keep.pack {
+            details.pack.clone_from(&now.pack);
+        }
+        if v.keep.image_urls {
+            details.image_urls.clone_from(&now.image_urls);
+        }
+        if v.keep.attributes {
+            details.attributes.clone_from(&now.attributes);
+        }
         let patch = VariantPatch {
             name: Some(v.name.clone()),
             sku: Some(self.sku(v)),
             barcode: v.barcode.clone(),
-            extra_barcodes: None,
-            tax: Some(v.tax.clone()),
+            extra_barcodes: v.extra_barcodes.clone(),
+            tax: (!v.keep.tax).then(|| v.tax.clone()),
             modifiers: Some(v.modifiers.clone()),
-            quick_key: None,
+            quick_key: v.quick_key,
             synonyms: (!item.synonyms.is_empty()).then(|| item.synonyms.clone()),
             brand: item.brand.as_ref().map(|_| brand),
             category: item.category.as_ref().map(|_| category),
-            details: Some(v.details.clone()),
+            details: Some(details),
         };
         let mut record = self
             .storage
