@@ -148,3 +148,23 @@ pub struct ReviewChange {
     /// The field at fault and why, after a resubmission refused again.
     pub error: Option<(Option<String>, String)>,
 }
+
+/// A product new to the catalog, from a row of a feed: made with the
+/// source's ids mapped to it and its event, in one batch with others.
+#[derive(Debug, Clone)]
+pub struct NewFeedItem {
+    /// The source's id for the product (a seller's: the SKU).
+    pub external_id: String,
+    /// The source's ids for its variants, in the order of `product.variants`.
+    pub variant_ids: Vec<String>,
+    pub product: crate::domain::catalog::NewProduct,
+}
+
+/// A source's absolute stock figure for one item at one store, in a batch.
+#[derive(Debug, Clone)]
+pub struct FeedFigure {
+    pub store: pos_shared::StoreId,
+    pub variant: pos_shared::VariantId,
+    pub quantity: pos_shared::Qty,
+    pub as_of: Timestamp,
+}

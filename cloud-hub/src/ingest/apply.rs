@@ -55,6 +55,15 @@ impl From<DbError> for Failure {
     }
 }
 
+/// A database error as the refusal of one entity when the input is at
+/// fault (a barcode taken, a bad field); `Err` when the database failed.
+pub fn refusal(e: DbError) -> Result<Refused, DbError> {
+    match Failure::from(e) {
+        Failure::Refused(refused) => Ok(refused),
+        Failure::Database(e) => Err(e),
+    }
+}
+
 fn refuse<T>(field: &str, detail: impl Into<String>) -> Result<T, Failure> {
     Err(Failure::Refused((Some(field.to_owned()), detail.into())))
 }
@@ -81,6 +90,10 @@ impl<'a> Applier<'a> {
             counts: RunCounts::default(),
             errors: Vec::new(),
         }
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
     }
 
     /// Applies every entity of `parsed` in order, counting each; `Err` only
@@ -294,39 +307,40 @@ impl<'a> Applier<'a> {
             .unwrap_or_else(|| format!("{}-{}", self.source.code, v.external_id))
     }
 
-    /// The variant a source's variant already is: by mapping, else by SKU.
-    async fn existing(&self, v: &VariantUpsert) -> Result<Option<VariantRecord>, Failure> {
-        if let Some(id) = self
+    /// The variant a source's variant already is: by mapping, else by SKU;
+    /// and what the mapping says now.
+    async fn existing(
+        &self,
+        v: &VariantUpsert,
+    ) -> Result<(Option<VariantRecord>, Option<uuid::Uuid>), Failure> {
+        let mapped = self
             .storage
             .source_entity(self.tenant, self.source.id, "variant", &v.external_id)
-            .await?
-        {
+            .await?;
+        if let Some(id) = mapped {
             match self
                 .storage
                 .catalog_item(self.tenant, VariantId::from_uuid(id))
                 .await
             {
-                Ok(found) => return Ok(Some(found)),
+                Ok(found) => return Ok((Some(found), mapped)),
                 Err(DbError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(self
+        let found = self
             .storage
             .variant_by_sku(self.tenant, &self.sku(v))
-            .await?)
+            .await?;
+        Ok((found, mapped))
     }
 
-    async fn item(
+    /// Where an item goes: its category (a path's missing levels made) and
+    /// its brand (made when new).
+    async fn placement(
         &mut self,
         item: &ItemUpsert,
-        location: Option<&str>,
-    ) -> Result<Applied, Failure> {
-        for (i, v) in item.variants.iter().enumerate() {
-            check_variant(v)
-                .map_err(|(f, d)| Failure::Refused((Some(format!("variants[{i}].{f}")), d)))?;
-        }
-        let stores = self.stores(location)?;
+    ) -> Result<(Option<CategoryId>, Option<BrandId>), Failure> {
         let category = match &item.category {
             Some(CategoryRef::External(ext)) => {
                 Some(self.mapped_category(ext).await?.ok_or_else(|| {
@@ -343,9 +357,50 @@ impl<'a> Applier<'a> {
             Some(name) => Some(self.brand(name).await?),
             None => None,
         };
+        Ok((category, brand))
+    }
+
+    /// The product an item new to the catalog is to be, checked, with its
+    /// category and brand found or made; not yet written (a feed makes many
+    /// at once with `create_feed_items`).
+    pub async fn new_product(
+        &mut self,
+        item: &ItemUpsert,
+    ) -> Result<Result<NewProduct, Refused>, DbError> {
+        let made = async {
+            check_variants(item)?;
+            let (category, brand) = self.placement(item).await?;
+            Ok(NewProduct {
+                id: ProductId::new(),
+                name: item.name.clone(),
+                brand,
+                category,
+                synonyms: item.synonyms.clone(),
+                variants: item.variants.iter().map(|v| self.new_variant(v)).collect(),
+            })
+        }
+        .await;
+        match made {
+            Ok(product) => Ok(Ok(product)),
+            Err(Failure::Refused(refused)) => Ok(Err(refused)),
+            Err(Failure::Database(e)) => Err(e),
+        }
+    }
+
+    async fn item(
+        &mut self,
+        item: &ItemUpsert,
+        location: Option<&str>,
+    ) -> Result<Applied, Failure> {
+        check_variants(item)?;
+        let stores = self.stores(location)?;
+        let (category, brand) = self.placement(item).await?;
         let mut existing = Vec::with_capacity(item.variants.len());
+        let mut mappings = Vec::with_capacity(item.variants.len());
         for v in &item.variants {
-            existing.push(self.existing(v).await?);
+            let (found, mapped) = self.existing(v).await?;
+            existing.push(found);
+            mappings.push(mapped);
         }
         let mapped_product = self
             .storage
@@ -397,25 +452,31 @@ impl<'a> Applier<'a> {
                 product
             }
         };
-        self.storage
-            .map_source_entity(
-                self.tenant,
-                self.source.id,
-                "product",
-                &item.external_id,
-                product.as_uuid(),
-            )
-            .await?;
-        for (v, record) in item.variants.iter().zip(&records) {
+        // Mappings already so are not written again: a payload applied
+        // again writes nothing.
+        if mapped_product != Some(product) {
             self.storage
                 .map_source_entity(
                     self.tenant,
                     self.source.id,
-                    "variant",
-                    &v.external_id,
-                    record.variant_id.as_uuid(),
+                    "product",
+                    &item.external_id,
+                    product.as_uuid(),
                 )
                 .await?;
+        }
+        for ((v, record), mapped) in item.variants.iter().zip(&records).zip(&mappings) {
+            if *mapped != Some(record.variant_id.as_uuid()) {
+                self.storage
+                    .map_source_entity(
+                        self.tenant,
+                        self.source.id,
+                        "variant",
+                        &v.external_id,
+                        record.variant_id.as_uuid(),
+                    )
+                    .await?;
+            }
         }
         if let Some(available) = item.available {
             for record in &records {
@@ -656,6 +717,14 @@ fn stock_applied(outcome: StockOutcome) -> Applied {
         StockOutcome::Moved(_) => Applied::Changed,
         StockOutcome::Unchanged | StockOutcome::Stale => Applied::Unchanged,
     }
+}
+
+fn check_variants(item: &ItemUpsert) -> Result<(), Failure> {
+    for (i, v) in item.variants.iter().enumerate() {
+        check_variant(v)
+            .map_err(|(f, d)| Failure::Refused((Some(format!("variants[{i}].{f}")), d)))?;
+    }
+    Ok(())
 }
 
 /// The rules HQ's API holds a new variant to, on what a source sent.

@@ -366,3 +366,122 @@ async fn refusals(backend: Backend) {
     assert!(run.errors[0].detail.contains("prise"), "{run:?}");
 }
 on_both_backends!(refusals);
+
+/// A feed of `rows` rows with every hundredth bad (a price that is not a
+/// number), each with stock; the bad rows' SKUs.
+pub fn large_feed(rows: u64) -> (String, Vec<String>) {
+    let mut body = String::with_capacity(rows as usize * 80);
+    body.push_str("sku,name,barcode,price,brand,category,pack,stock\n");
+    let mut bad = Vec::new();
+    for i in 0..rows {
+        let sku = format!("SKU-{i:06}");
+        let price = if i % 100 == 42 {
+            bad.push(sku.clone());
+            "n/a".to_owned()
+        } else {
+            format!("{}.{:02}", 10 + i % 500, i % 100)
+        };
+        body.push_str(&format!(
+            "{sku},ITEM {i} {} GM,{},{price},Brand {},Cat {} > Sub {},,{}\n",
+            100 + i % 900,
+            ean(100_000 + i),
+            i % 50,
+            i % 10,
+            i % 40,
+            i % 30
+        ));
+    }
+    (body, bad)
+}
+
+/// `rows` rows with 1% bad, on SQLite in a debug
+/// build: every good row in the catalog, every bad one in review with its
+/// error. Prints how long the upload and the run took.
+async fn feed_at_scale(backend: Backend, rows: u64) {
+    let hub = spawn_hub(backend).await;
+    let s = seller(&hub).await;
+    let (body, bad) = large_feed(rows);
+    let started = Instant::now();
+    let receipt =
+        s.hq.upload_feed(&s.source, "text/csv", body)
+            .await
+            .expect("upload");
+    let uploaded = started.elapsed();
+    let mut seen_progress = false;
+    let run = loop {
+        let now = s.hq.ingestion_run(&receipt.run_id).await.expect("run");
+        seen_progress |= !now.finished() && now.counts.received > 0;
+        if now.finished() {
+            break now;
+        }
+        assert!(started.elapsed() < Duration::from_secs(3600), "{now:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let applied_in = started.elapsed();
+    eprintln!(
+        "{backend:?}: {rows} rows, {} bytes: uploaded in {uploaded:?}, applied in {applied_in:?} ({:.0} rows/s)",
+        receipt.bytes,
+        rows as f64 / applied_in.as_secs_f64()
+    );
+    assert_eq!(
+        (run.counts.received, run.counts.applied, run.counts.failed),
+        (rows, rows - bad.len() as u64, bad.len() as u64),
+        "{run:?}"
+    );
+    assert!(
+        seen_progress || rows <= 2000,
+        "the run's counts moved while it ran"
+    );
+    let mut in_review = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page =
+            s.hq.review_rows(&s.source, Some("pending"), cursor.as_deref(), 1000)
+                .await
+                .expect("review");
+        in_review.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(in_review.len(), bad.len());
+    assert!(in_review
+        .iter()
+        .all(|r| r.field.as_deref() == Some("price") && r.error.contains("n/a")));
+    let skus: Vec<String> = in_review.iter().filter_map(|r| r.sku.clone()).collect();
+    assert_eq!(skus, bad);
+    let items = catalog(&s.hq).await;
+    assert_eq!(items.len() as u64, rows - bad.len() as u64);
+}
+
+mod at_scale {
+    use crate::helpers::Backend;
+
+    /// `FEED_ROWS`, or 100,000.
+    fn rows() -> u64 {
+        std::env::var("FEED_ROWS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(100_000)
+    }
+
+    /// `cargo test -p cloud-hub --test api at_scale -- --ignored --nocapture`
+    #[tokio::test]
+    #[ignore = "100,000 rows: run on its own (see the doc)"]
+    async fn sqlite() {
+        super::feed_at_scale(Backend::Sqlite, rows()).await
+    }
+
+    #[tokio::test]
+    #[ignore = "100,000 rows: run on its own (see the doc)"]
+    async fn postgres() {
+        super::feed_at_scale(Backend::Postgres, rows()).await
+    }
+
+    /// The same at 3,000 rows, in every run.
+    #[tokio::test]
+    async fn small_sqlite() {
+        super::feed_at_scale(Backend::Sqlite, 3000).await
+    }
+}

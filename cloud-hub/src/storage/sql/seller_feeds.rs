@@ -270,6 +270,108 @@ macro_rules! sql_seller_feed_paths {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn feed_known_skus(&self, tenant: TenantId, source: Uuid) -> DbResult<Vec<String>> {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT sku FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL \
+                     UNION SELECT external_id FROM source_entities WHERE tenant_id = $1 AND source_id = $2 \
+                     AND entity IN ('product', 'variant')",
+                )
+                .bind(tenant.as_uuid())
+                .bind(source)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(s,)| s).collect())
+            }
+
+            async fn create_feed_items(&self, tenant: TenantId, source: Uuid, items: &[feeds::NewFeedItem]) -> DbResult<Vec<Result<Product, DbError>>> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let mut out = Vec::with_capacity(items.len());
+                let now = now_ms();
+                for item in items {
+                    let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+                    let made = async {
+                        let made = Self::insert_product(&mut sp, tenant, &item.product).await?;
+                        let mut maps = vec![("product", item.external_id.as_str(), made.id.as_uuid())];
+                        for (external, v) in item.variant_ids.iter().zip(&made.variants) {
+                            maps.push(("variant", external.as_str(), v.variant_id.as_uuid()));
+                        }
+                        for (entity, external, canonical) in maps {
+                            sqlx::query(
+                                "INSERT INTO source_entities (tenant_id, source_id, entity, external_id, canonical_id, updated_at_ms) \
+                                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source_id, entity, external_id) \
+                                 DO UPDATE SET canonical_id = excluded.canonical_id, updated_at_ms = excluded.updated_at_ms",
+                            )
+                            .bind(tenant.as_uuid())
+                            .bind(source)
+                            .bind(entity)
+                            .bind(external)
+                            .bind(canonical)
+                            .bind(now)
+                            .execute(&mut *sp)
+                            .await?;
+                        }
+                        Self::emit_event(
+                            &mut sp,
+                            tenant,
+                            $crate::domain::events::by_hub(
+                                "catalog.product.upserted",
+                                None,
+                                serde_json::json!({
+                                    "source_id": source, "external_id": item.external_id, "product_id": made.id,
+                                    "variant_ids": made.variants.iter().map(|v| v.variant_id).collect::<Vec<_>>(),
+                                }),
+                            ),
+                        )
+                        .await?;
+                        Ok::<_, DbError>(made)
+                    }
+                    .await;
+                    match made {
+                        Ok(made) => {
+                            sp.commit().await?;
+                            out.push(Ok(made));
+                        }
+                        Err(e @ (DbError::Other(_) | DbError::Corrupt(_))) => return Err(e),
+                        Err(e) => {
+                            sp.rollback().await?;
+                            out.push(Err(e));
+                        }
+                    }
+                }
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(out)
+            }
+
+            async fn apply_stock_figures(&self, tenant: TenantId, source: Uuid, figures: &[feeds::FeedFigure]) -> DbResult<Vec<Result<$crate::domain::ingestion::StockOutcome, DbError>>> {
+                use $crate::domain::ingestion::StockOutcome;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let mut out = Vec::with_capacity(figures.len());
+                let mut moved = false;
+                for f in figures {
+                    let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+                    match Self::stock_figure_in(&mut sp, tenant, source, f.store, f.variant, f.quantity, f.as_of).await {
+                        Ok(outcome) => {
+                            sp.commit().await?;
+                            moved |= matches!(outcome, StockOutcome::Moved(_));
+                            out.push(Ok(outcome));
+                        }
+                        Err(e @ (DbError::Other(_) | DbError::Corrupt(_))) => return Err(e),
+                        Err(e) => {
+                            sp.rollback().await?;
+                            out.push(Err(e));
+                        }
+                    }
+                }
+                tx.commit().await?;
+                if moved {
+                    self.feed_changed();
+                }
+                Ok(out)
+            }
+
             async fn pending_review_skus(&self, tenant: TenantId, source: Uuid) -> DbResult<Vec<String>> {
                 let rows: Vec<(String,)> = sqlx::query_as(
                     "SELECT DISTINCT sku FROM feed_review_rows WHERE tenant_id = $1 AND source_id = $2 AND status = 'pending' \

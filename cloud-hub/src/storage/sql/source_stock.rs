@@ -72,6 +72,62 @@ macro_rules! sql_source_stock_paths {
                 .await?;
                 Ok(Qty::from_milli(row.map_or(0, |(m,)| m)))
             }
+
+            /// An absolute figure applied in the caller's transaction, which
+            /// holds the tenant lock (see `apply_stock_figure`).
+            #[allow(clippy::too_many_arguments)]
+            async fn stock_figure_in(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                source: Uuid,
+                store: StoreId,
+                variant: VariantId,
+                quantity: Qty,
+                as_of: Timestamp,
+            ) -> DbResult<$crate::domain::ingestion::StockOutcome> {
+                use $crate::domain::ingestion::StockOutcome;
+                let as_of_ms = as_of.unix_millis();
+                if Self::stock_mark(tx, source, store, variant).await?.is_some_and(|m| m >= as_of_ms) {
+                    return Ok(StockOutcome::Stale);
+                }
+                // Deltas that happened after the snapshot was taken are not
+                // in it, whenever they arrived.
+                let (later,): (Option<i64>,) = sqlx::query_as(
+                    "SELECT CAST(SUM(change_milli) AS BIGINT) FROM source_stock_deltas \
+                     WHERE source_id = $1 AND store_id = $2 AND variant_id = $3 AND at_ms > $4",
+                )
+                .bind(source)
+                .bind(store.as_uuid())
+                .bind(variant.as_uuid())
+                .bind(as_of_ms)
+                .fetch_one(&mut **tx)
+                .await?;
+                let target = quantity
+                    .checked_add(Qty::from_milli(later.unwrap_or(0)))
+                    .ok_or(DbError::InvalidField { field: "inventory", detail: "beyond any stock position".into() })?;
+                let current = Self::on_hand(tx, tenant, store, variant).await?;
+                sqlx::query(
+                    "INSERT INTO source_stock_marks (tenant_id, source_id, store_id, variant_id, as_of_ms) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (source_id, store_id, variant_id) DO UPDATE SET as_of_ms = excluded.as_of_ms",
+                )
+                .bind(tenant.as_uuid())
+                .bind(source)
+                .bind(store.as_uuid())
+                .bind(variant.as_uuid())
+                .bind(as_of_ms)
+                .execute(&mut **tx)
+                .await?;
+                let delta = target
+                    .checked_sub(current)
+                    .ok_or(DbError::InvalidField { field: "inventory", detail: "beyond any stock position".into() })?;
+                let outcome = if delta.milli() == 0 {
+                    StockOutcome::Unchanged
+                } else {
+                    Self::source_movement(tx, tenant, source, store, variant, delta, target).await?;
+                    StockOutcome::Moved(delta)
+                };
+                Ok(outcome)
+            }
         }
 
         #[async_trait::async_trait]
@@ -88,48 +144,9 @@ macro_rules! sql_source_stock_paths {
                 use $crate::domain::ingestion::StockOutcome;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                let as_of_ms = as_of.unix_millis();
-                if Self::stock_mark(&mut tx, source, store, variant).await?.is_some_and(|m| m >= as_of_ms) {
-                    return Ok(StockOutcome::Stale);
-                }
-                // Deltas that happened after the snapshot was taken are not
-                // in it, whenever they arrived.
-                let (later,): (Option<i64>,) = sqlx::query_as(
-                    "SELECT CAST(SUM(change_milli) AS BIGINT) FROM source_stock_deltas \
-                     WHERE source_id = $1 AND store_id = $2 AND variant_id = $3 AND at_ms > $4",
-                )
-                .bind(source)
-                .bind(store.as_uuid())
-                .bind(variant.as_uuid())
-                .bind(as_of_ms)
-                .fetch_one(&mut *tx)
-                .await?;
-                let target = quantity
-                    .checked_add(Qty::from_milli(later.unwrap_or(0)))
-                    .ok_or(DbError::InvalidField { field: "inventory", detail: "beyond any stock position".into() })?;
-                let current = Self::on_hand(&mut tx, tenant, store, variant).await?;
-                sqlx::query(
-                    "INSERT INTO source_stock_marks (tenant_id, source_id, store_id, variant_id, as_of_ms) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (source_id, store_id, variant_id) DO UPDATE SET as_of_ms = excluded.as_of_ms",
-                )
-                .bind(tenant.as_uuid())
-                .bind(source)
-                .bind(store.as_uuid())
-                .bind(variant.as_uuid())
-                .bind(as_of_ms)
-                .execute(&mut *tx)
-                .await?;
-                let delta = target
-                    .checked_sub(current)
-                    .ok_or(DbError::InvalidField { field: "inventory", detail: "beyond any stock position".into() })?;
-                let outcome = if delta.milli() == 0 {
-                    StockOutcome::Unchanged
-                } else {
-                    Self::source_movement(&mut tx, tenant, source, store, variant, delta, target).await?;
-                    StockOutcome::Moved(delta)
-                };
+                let outcome = Self::stock_figure_in(&mut tx, tenant, source, store, variant, quantity, as_of).await?;
                 tx.commit().await?;
-                if outcome != StockOutcome::Unchanged {
+                if matches!(outcome, StockOutcome::Moved(_)) {
                     self.feed_changed();
                 }
                 Ok(outcome)

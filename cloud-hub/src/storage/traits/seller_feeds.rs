@@ -2,11 +2,13 @@
 //! source, like webhooks), the progress of the run applying one, and the
 //! review queue of the rows it refused. SQL in `sql/seller_feeds.rs`.
 
+use crate::domain::catalog::Product;
 use crate::domain::feeds::{
-    LeasedFeed, NewFeed, NewReviewRow, ReviewChange, ReviewRow, ReviewStatus,
+    FeedFigure, LeasedFeed, NewFeed, NewFeedItem, NewReviewRow, ReviewChange, ReviewRow,
+    ReviewStatus,
 };
-use crate::domain::ingestion::{NewRun, Run, RunCounts, RunError};
-use crate::storage::DbResult;
+use crate::domain::ingestion::{NewRun, Run, RunCounts, RunError, StockOutcome};
+use crate::storage::{DbError, DbResult};
 use async_trait::async_trait;
 use pos_shared::{TenantId, Timestamp};
 use uuid::Uuid;
@@ -54,6 +56,28 @@ pub trait SellerFeedStorage: Send + Sync {
     /// Ends a leased feed as `applied` or `failed` (with why); `false` when
     /// the lease was lost.
     async fn finish_feed(&self, lease: &LeasedFeed, failed: Option<&str>) -> DbResult<bool>;
+    /// The SKUs a feed's row may already be: every live variant's of the
+    /// tenant, and the source's ids of the products and variants it made.
+    async fn feed_known_skus(&self, tenant: TenantId, source: Uuid) -> DbResult<Vec<String>>;
+    /// Makes products new to the catalog in one transaction (the batched
+    /// path of a feed's new rows): each as `create_product` makes one, with
+    /// the source's ids mapped to it and `catalog.product.upserted`, each in
+    /// its own savepoint, so one refused (a barcode taken) is that item's
+    /// error and the rest are made. `Err` only when the database fails.
+    async fn create_feed_items(
+        &self,
+        tenant: TenantId,
+        source: Uuid,
+        items: &[NewFeedItem],
+    ) -> DbResult<Vec<Result<Product, DbError>>>;
+    /// Applies a source's absolute stock figures in one transaction, each
+    /// as `apply_stock_figure` does and in its own savepoint.
+    async fn apply_stock_figures(
+        &self,
+        tenant: TenantId,
+        source: Uuid,
+        figures: &[FeedFigure],
+    ) -> DbResult<Vec<Result<StockOutcome, DbError>>>;
     /// The SKUs of a source's rows pending review.
     async fn pending_review_skus(&self, tenant: TenantId, source: Uuid) -> DbResult<Vec<String>>;
     /// A source's rows in review, oldest first, after `after` (a row id),
