@@ -238,8 +238,10 @@ impl Menu<'_> {
             .and_then(normalize::title)
             .ok_or(("itemname".to_owned(), "the item has no name".to_owned()))?;
         let tax = self.tax(item)?;
-        let mut details = ItemDetails::default();
-        details.pack = normalize::pack_in_title(&name);
+        let mut details = ItemDetails {
+            pack: normalize::pack_in_title(&name),
+            ..ItemDetails::default()
+        };
         if let Some(diet) = id_text(item.get("item_attributeid")).and_then(|a| self.diets.get(&a)) {
             let diet = diet.replace(['-', ' '], "_");
             details.attributes.insert("diet".into(), Value::from(diet));

@@ -55,6 +55,9 @@ impl RawRow {
     }
 }
 
+/// A JSON Lines body's lines, numbered from 0.
+type Lines<'a> = std::iter::Enumerate<std::slice::Split<'a, u8, fn(&u8) -> bool>>;
+
 /// A feed's rows, read lazily.
 pub enum Rows<'a> {
     Csv {
@@ -62,7 +65,7 @@ pub enum Rows<'a> {
         records: csv::StringRecordsIntoIter<&'a [u8]>,
     },
     Jsonl {
-        lines: std::iter::Enumerate<std::slice::Split<'a, u8, fn(&u8) -> bool>>,
+        lines: Lines<'a>,
     },
 }
 

@@ -164,6 +164,7 @@ pub trait SourceStockStorage: Send + Sync {
     /// Applies a source's change once by its id: `Unchanged` when it was
     /// applied before, `Stale` (recorded, not moved) when a newer snapshot
     /// already counts it.
+    #[allow(clippy::too_many_arguments)]
     async fn apply_stock_change(
         &self,
         tenant: TenantId,
