@@ -115,8 +115,8 @@ fn too_large(limit: usize) -> ApiError {
     request_body(content = String, description = "CSV with a header row (text/csv), or JSON Lines (application/x-ndjson), with the columns of hubctl import's catalog file", content_type = "text/csv"),
     responses(
         (status = 202, description = "Kept and queued", body = FeedReceipt),
-        (status = 413, description = "Over the hub's limit", body = pos_shared::problem::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither CSV nor JSON Lines", body = pos_shared::problem::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over the hub's limit", body = pos_shared::problem::Problem),
+        (status = 415, description = "Neither CSV nor JSON Lines", body = pos_shared::problem::Problem),
         Refused, NotFound
     )
 )]

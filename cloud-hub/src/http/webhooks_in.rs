@@ -65,7 +65,7 @@ fn signature_refusal(refusal: &Refusal) -> ApiError {
 
 /// Takes a source system's signed push, archives it and queues it.
 #[utoipa::path(
-    post, path = "/v1/webhooks/{source_id}", tag = "ingestion",
+    post, path = "/v1/webhooks/{source_id}", operation_id = "receive_webhook", tag = "ingestion",
     security(("webhook_signature" = [])),
     params(
         ("source_id" = Uuid, Path, description = "The source, as registered at /v1/sources"),
@@ -77,12 +77,12 @@ fn signature_refusal(refusal: &Refusal) -> ApiError {
     responses(
         (status = 202, description = "Archived and queued", body = Receipt),
         (status = 200, description = "This webhook-id was archived before", body = Receipt),
-        (status = 401, description = "Missing, wrong or stale signature", body = pos_shared::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The source is disabled", body = pos_shared::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such source", body = pos_shared::problem::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over the hub's limit", body = pos_shared::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The webhook-id is too long", body = pos_shared::problem::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The hub has no secret key to open the source's secret", body = pos_shared::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, wrong or stale signature", body = pos_shared::problem::Problem),
+        (status = 403, description = "The source is disabled", body = pos_shared::problem::Problem),
+        (status = 404, description = "No such source", body = pos_shared::problem::Problem),
+        (status = 413, description = "The body is over the hub's limit", body = pos_shared::problem::Problem),
+        (status = 422, description = "The webhook-id is too long", body = pos_shared::problem::Problem),
+        (status = 503, description = "The hub has no secret key to open the source's secret", body = pos_shared::problem::Problem),
     )
 )]
 async fn receive(
