@@ -154,6 +154,12 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         ingest_wake.clone(),
         config.ingestion_sweep_every,
     ));
+    let feed_wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    tasks.spawn(crate::ingest::seller_worker::run(
+        storage.clone(),
+        feed_wake.clone(),
+        config.ingestion_sweep_every,
+    ));
     let admin_token = config.admin_token.as_ref().map(|t| t.expose().to_owned());
     let state = http::AppState::new(storage.clone(), admin_token)
         .with_session_lifetime(config.session_lifetime)
@@ -163,7 +169,8 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         }))
         .with_payments(config.payments.is_some())
         .with_private_webhooks(config.webhooks.allow_private_http)
-        .with_ingestion(secret_key, ingest_wake, config.ingestion_max_body);
+        .with_ingestion(secret_key, ingest_wake, config.ingestion_max_body)
+        .with_feeds(feed_wake, config.feed_max_body);
     let (stop, mut stopped) = tokio::sync::watch::channel(());
     let server = tokio::spawn(serve(listener, state, async move {
         // A send or the sender dropped: either way, time to stop.

@@ -19,7 +19,8 @@
 //! Modules: [`error`] (what a failed call says), [`catalog`] (categories,
 //! brands, products, variants and prices), [`stores`] (stores, stock,
 //! terminals, staff, quarantine and the store's records), [`access`] (tenants,
-//! API keys, users and sessions), [`events`] (the event log). The raw calls
+//! API keys, users and sessions), [`events`] (the event log), [`ingestion`]
+//! (sources, seller feeds, runs and the review queue). The raw calls
 //! here ([`HqClient::send_json`] and friends) answer with any status, for
 //! tests that assert on refusals.
 
@@ -27,6 +28,7 @@ pub mod access;
 pub mod catalog;
 pub mod error;
 pub mod events;
+pub mod ingestion;
 pub mod orders;
 pub mod stores;
 

@@ -1,73 +1,12 @@
 //! The catalog file HQ imports: CSV with a header row, one item per row.
 //! Reading it is separate from sending it, so every row is checked (and every
-//! bad cell named by line and column) before the hub is asked anything.
+//! bad cell named by line and column) before the hub is asked anything. The
+//! columns and what each cell may hold are `pos_shared::catalog_row`'s, the
+//! rules the hub holds a seller's feed to; this file owns only the CSV.
 
-use pos_shared::item::{ItemDetails, Pack, Unit};
-use pos_shared::tax::TaxClass;
-use pos_shared::{Currency, Gtin, Money, Qty};
-use std::collections::HashSet;
-
-/// The columns, as `hubctl import --help` lists them.
-pub const COLUMNS_HELP: &str = "\
-The file is CSV with a header row and one item per row. Columns (any order, any case):
-  sku            required; the item's SKU, unique in the catalog
-  name           required
-  barcode        required; its primary GTIN (EAN-13, UPC-A, EAN-8, GTIN-14)
-  price          required; the selling price in major units: 49 or 49.50
-  barcodes       other barcodes, separated by |
-  brand          a brand name; a brand not yet in the catalog is created
-  category       a category path such as \"Dairy > Milk\"; missing levels are created
-  tax_rate       GST rate in percent: 0, 0.25, 3, 5, 12, 18 or 28
-  tax_inclusive  yes or no: whether the price includes the tax (default yes)
-  hsn            the HSN code, 4, 6 or 8 digits
-  synonyms       other names the item is asked for by, separated by |
-  quick_key      its key on its category's quick-key grid
-  unit           each (the default), or kg, g, l, ml or m for items sold loose
-  pack           what one unit holds, such as \"250 g\" or \"6 each\"
-  image_urls     pictures, http(s) addresses separated by |
-  stock          the counted quantity on hand at --store
-A SKU already in the catalog is updated to match its row; a column left out of
-the file leaves that field as it is, and an empty cell clears it.";
-
-const REQUIRED: [&str; 4] = ["sku", "name", "barcode", "price"];
-const OPTIONAL: [&str; 12] = [
-    "barcodes",
-    "brand",
-    "category",
-    "tax_rate",
-    "tax_inclusive",
-    "hsn",
-    "synonyms",
-    "quick_key",
-    "unit",
-    "pack",
-    "image_urls",
-    "stock",
-];
-
-/// One row, read and checked. `Option` fields are `None` when the file has no
-/// such column (the field is left alone); an empty cell is `Some(None)` or an
-/// empty list (the field is cleared).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemRow {
-    /// The line of the file the row is on, for messages.
-    pub line: u64,
-    pub sku: String,
-    pub name: String,
-    pub barcode: Gtin,
-    pub price: Money,
-    pub barcodes: Option<Vec<Gtin>>,
-    pub brand: Option<Option<String>>,
-    /// Category path from the top, level by level.
-    pub category: Option<Option<Vec<String>>>,
-    pub tax: Option<Option<TaxClass>>,
-    pub synonyms: Option<Vec<String>>,
-    pub quick_key: Option<Option<u16>>,
-    pub unit: Option<Unit>,
-    pub pack: Option<Option<Pack>>,
-    pub image_urls: Option<Vec<String>>,
-    pub stock: Option<Qty>,
-}
+use pos_shared::catalog_row::{self, SeenInFile};
+pub use pos_shared::catalog_row::{ItemRow, COLUMNS_HELP};
+use pos_shared::Currency;
 
 /// A row that cannot be imported, and why.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -98,44 +37,15 @@ pub fn read(bytes: &[u8], currency: Currency) -> Result<CatalogFile, String> {
         .headers()
         .map_err(|e| format!("cannot read the header row: {e}"))?
         .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .map(catalog_row::header_name)
         .collect();
-    let unknown: Vec<&str> = headers
-        .iter()
-        .map(String::as_str)
-        .filter(|h| !REQUIRED.contains(h) && !OPTIONAL.contains(h))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(format!(
-            "unknown column(s) {}; the columns are {} and {}",
-            unknown.join(", "),
-            REQUIRED.join(", "),
-            OPTIONAL.join(", ")
-        ));
-    }
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|r| !headers.iter().any(|h| h == r))
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!("missing required column(s) {}", missing.join(", ")));
-    }
-    let mut seen = HashSet::new();
-    for (i, h) in headers.iter().enumerate() {
-        if !seen.insert(h) {
-            return Err(format!("column {h} appears twice (column {})", i + 1));
-        }
-    }
+    catalog_row::check_header(&headers)?;
     let mut file = CatalogFile {
         rows: Vec::new(),
         errors: Vec::new(),
         has_stock: headers.iter().any(|h| h == "stock"),
     };
-    let mut skus = HashSet::new();
-    // Rows go to the hub side by side, so two rows claiming one barcode would
-    // race: the earlier line keeps it.
-    let mut barcodes: std::collections::HashMap<Gtin, u64> = std::collections::HashMap::new();
+    let mut seen = SeenInFile::default();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -157,38 +67,10 @@ pub fn read(bytes: &[u8], currency: Currency) -> Result<CatalogFile, String> {
                 .position(|h| h == name)
                 .map(|i| record.get(i).unwrap_or(""))
         };
-        match read_row(line, &cell, currency) {
-            Ok(row) if skus.contains(&row.sku) => file.errors.push(RowError {
-                line,
-                sku: row.sku,
-                column: Some("sku".into()),
-                detail: "this SKU is on an earlier line of the file too".into(),
-            }),
-            Ok(row) => {
-                let codes = std::iter::once(&row.barcode).chain(row.barcodes.iter().flatten());
-                let taken = codes.clone().find_map(|c| barcodes.get(c).map(|l| (c, *l)));
-                if let Some((code, earlier)) = taken {
-                    file.errors.push(RowError {
-                        line,
-                        sku: row.sku,
-                        column: Some(
-                            if *code == row.barcode {
-                                "barcode"
-                            } else {
-                                "barcodes"
-                            }
-                            .into(),
-                        ),
-                        detail: format!("barcode {code} is on line {earlier} too"),
-                    });
-                    continue;
-                }
-                for code in codes {
-                    barcodes.insert(code.clone(), line);
-                }
-                skus.insert(row.sku.clone());
-                file.rows.push(row)
-            }
+        let read = catalog_row::read_row(line, &cell, currency)
+            .and_then(|row| seen.admit(&row).map(|()| row));
+        match read {
+            Ok(row) => file.rows.push(row),
             Err((column, detail)) => file.errors.push(RowError {
                 line,
                 sku: cell("sku").unwrap_or("").to_owned(),
@@ -200,205 +82,11 @@ pub fn read(bytes: &[u8], currency: Currency) -> Result<CatalogFile, String> {
     Ok(file)
 }
 
-type CellError = (&'static str, String);
-
-fn read_row<'a>(
-    line: u64,
-    cell: &dyn Fn(&str) -> Option<&'a str>,
-    currency: Currency,
-) -> Result<ItemRow, CellError> {
-    let required = |name: &'static str| match cell(name) {
-        Some(v) if !v.is_empty() => Ok(v),
-        _ => Err((name, format!("{name} is required"))),
-    };
-    let gtin =
-        |column: &'static str, text: &str| Gtin::parse(text).map_err(|e| (column, e.to_string()));
-    let optional = |name: &str| cell(name).map(|v| (!v.is_empty()).then_some(v));
-    let list = |name: &str| {
-        cell(name).map(|v| {
-            v.split('|')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-    };
-    let price =
-        Money::parse_decimal(required("price")?, currency).map_err(|e| ("price", e.to_string()))?;
-    if price.is_negative() {
-        return Err(("price", "price must not be negative".into()));
-    }
-    let barcodes = match list("barcodes") {
-        None => None,
-        Some(codes) => Some(
-            codes
-                .iter()
-                .map(|c| gtin("barcodes", c))
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-    };
-    let category = optional("category").map(|path| {
-        path.map(|p| {
-            p.split('>')
-                .map(|level| level.trim().to_owned())
-                .collect::<Vec<_>>()
-        })
-    });
-    if let Some(Some(levels)) = &category {
-        if levels.iter().any(String::is_empty) {
-            return Err(("category", "a category path has an empty level".into()));
-        }
-    }
-    let quick_key = match optional("quick_key") {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(k)) => Some(Some(k.parse::<u16>().map_err(|_| {
-            (
-                "quick_key",
-                format!("{k:?} is not a key number from 0 to 65535"),
-            )
-        })?)),
-    };
-    let stock = match optional("stock") {
-        None | Some(None) => None,
-        Some(Some(q)) => {
-            let qty = Qty::parse(q).map_err(|e| ("stock", e.to_string()))?;
-            if qty.milli() < 0 {
-                return Err(("stock", "a counted quantity cannot be negative".into()));
-            }
-            Some(qty)
-        }
-    };
-    let (unit, pack, image_urls) = read_details(cell)?;
-    Ok(ItemRow {
-        line,
-        sku: required("sku")?.to_owned(),
-        name: required("name")?.to_owned(),
-        barcode: gtin("barcode", required("barcode")?)?,
-        price,
-        barcodes,
-        brand: optional("brand").map(|b| b.map(str::to_owned)),
-        category,
-        tax: read_tax(cell)?,
-        synonyms: list("synonyms"),
-        quick_key,
-        unit,
-        pack,
-        image_urls,
-        stock,
-    })
-}
-
-fn unit(column: &'static str, text: &str) -> Result<Unit, CellError> {
-    serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase())).map_err(|_| {
-        (
-            column,
-            format!("{text:?} is not a unit: each, kg, g, l, ml or m"),
-        )
-    })
-}
-
-/// The columns of what an item is: its unit, pack and pictures, checked as
-/// the hub would check them.
-#[allow(clippy::type_complexity)]
-fn read_details<'a>(
-    cell: &dyn Fn(&str) -> Option<&'a str>,
-) -> Result<(Option<Unit>, Option<Option<Pack>>, Option<Vec<String>>), CellError> {
-    let unit_cell = match cell("unit") {
-        None => None,
-        Some("") => Some(Unit::Each),
-        Some(text) => Some(unit("unit", text)?),
-    };
-    let pack = match cell("pack") {
-        None => None,
-        Some("") => Some(None),
-        Some(text) => {
-            let (size, of) = text
-                .split_once(' ')
-                .ok_or_else(|| ("pack", format!("{text:?} is not a pack such as \"250 g\"")))?;
-            let size = Qty::parse(size).map_err(|e| ("pack", e.to_string()))?;
-            Some(Some(Pack {
-                size,
-                unit: unit("pack", of.trim())?,
-            }))
-        }
-    };
-    let image_urls = cell("image_urls").map(|v| {
-        v.split('|')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-    });
-    let details = ItemDetails {
-        pack: pack.clone().flatten(),
-        image_urls: image_urls.clone().unwrap_or_default(),
-        ..ItemDetails::default()
-    };
-    details.validate().map_err(|(field, detail)| {
-        (
-            if field.starts_with("pack") {
-                "pack"
-            } else {
-                "image_urls"
-            },
-            detail,
-        )
-    })?;
-    Ok((unit_cell, pack, image_urls))
-}
-
-/// The tax columns: a rate makes a tax class; no rate (or no column) none.
-fn read_tax<'a>(
-    cell: &dyn Fn(&str) -> Option<&'a str>,
-) -> Result<Option<Option<TaxClass>>, CellError> {
-    let Some(rate) = cell("tax_rate") else {
-        if cell("tax_inclusive").is_some() || cell("hsn").is_some() {
-            return Err((
-                "tax_rate",
-                "tax_inclusive and hsn need a tax_rate column".into(),
-            ));
-        }
-        return Ok(None);
-    };
-    if rate.is_empty() {
-        return Ok(Some(None));
-    }
-    let percent = Money::parse_decimal(rate, Currency::INR)
-        .ok()
-        .filter(|m| !m.is_negative())
-        .ok_or_else(|| {
-            (
-                "tax_rate",
-                format!("{rate:?} is not a rate in percent such as 18 or 0.25"),
-            )
-        })?;
-    let inclusive = match cell("tax_inclusive")
-        .unwrap_or("")
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "" | "yes" | "y" | "true" | "1" => true,
-        "no" | "n" | "false" | "0" => false,
-        other => return Err(("tax_inclusive", format!("{other:?} is not yes or no"))),
-    };
-    let tax = TaxClass {
-        // Percent with two decimals is basis points.
-        rate_bp: u32::try_from(percent.minor())
-            .map_err(|_| ("tax_rate", format!("{rate:?} is out of range")))?,
-        inclusive,
-        hsn: cell("hsn").filter(|h| !h.is_empty()).map(str::to_owned),
-    };
-    tax.validate().map_err(|(field, detail)| match field {
-        "hsn" => ("hsn", detail),
-        _ => ("tax_rate", format!("{rate}% is not a GST rate")),
-    })?;
-    Ok(Some(Some(tax)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pos_shared::item::{Pack, Unit};
+    use pos_shared::{Money, Qty};
 
     fn read_inr(text: &str) -> Result<CatalogFile, String> {
         read(text.as_bytes(), Currency::INR)

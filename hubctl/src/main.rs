@@ -7,11 +7,13 @@
 //! This file owns the command line (its arguments and the commands on keys,
 //! stores and stock); each bigger command has its module: `users` (users,
 //! sign-in, whoami), `import` with `catalog_file` (reading and sending a
-//! catalog file), `events` (the event log, live), `labels` (shelf labels to a
+//! catalog file), `feed` (a seller's feed uploaded and followed, and its
+//! review queue), `events` (the event log, live), `labels` (shelf labels to a
 //! printer or file, in-store barcodes), `table` (plain-text tables). Every call to the hub goes through `hq_client`.
 
 mod catalog_file;
 mod events;
+mod feed;
 mod import;
 mod labels;
 mod table;
@@ -104,6 +106,10 @@ enum Command {
     Store(StoreCommand),
     /// Imports a catalog file (CSV), creating new items and updating known ones.
     Import(import::ImportArgs),
+    /// Uploads a seller's feed (CSV or JSON Lines) and follows the hub applying it.
+    Feed(feed::FeedArgs),
+    /// Rows of a seller's feeds waiting in review.
+    Review(feed::ReviewArgs),
     /// Shows a store's stock: on hand, reserved, available and orderability.
     Stock(StockArgs),
     /// Prints the tenant's events as they happen (after the last few).
@@ -219,6 +225,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Key(command) => keys(&hub, command, cli.json).await?,
         Command::Store(command) => stores(&hub, command, cli.json).await?,
         Command::Import(args) => return import::run(&hub, args, cli.json).await,
+        Command::Feed(args) => return feed::feed(&hub, args, cli.json).await,
+        Command::Review(args) => feed::review(&hub, args, cli.json).await?,
         Command::Stock(args) => stock(&hub, args, cli.json).await?,
         Command::Events(args) => events::run(&hub, args, cli.json).await?,
         Command::Labels(args) => labels::labels(&hub, args, cli.json).await?,

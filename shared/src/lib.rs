@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod catalog_row;
 #[cfg(feature = "config")]
 pub mod config_file;
 pub mod event;

@@ -39,6 +39,7 @@
 //! | `secret_key` (secret) | `HUB_SECRET_KEY`: base64 of 32 random bytes; seals source systems' secrets at rest | unset |
 //! | `secret_key_file` | `HUB_SECRET_KEY_FILE`: a file holding the key, made on first start | `secret.key` in `data_dir` (embedded SQLite only) |
 //! | `ingestion.max_body_bytes` | `HUB_INGESTION_MAX_BODY_BYTES`: the largest webhook body taken | `4194304` |
+//! | `ingestion.max_feed_bytes` | `HUB_INGESTION_MAX_FEED_BYTES`: the largest seller feed upload taken | `67108864` |
 //! | `ingestion.sweep_ms` | `HUB_INGESTION_SWEEP_MS`: how often queued webhooks are looked for (it also wakes when one comes) | `1000` |
 //! | `webhooks.give_up_secs` | `HUB_WEBHOOKS_GIVE_UP_SECS`: a failing event is dead-lettered this long after its first try | `86400` |
 
@@ -91,6 +92,8 @@ pub struct HubConfig {
     pub ingestion_max_body: usize,
     /// How often the ingestion task looks for queued payloads.
     pub ingestion_sweep_every: Duration,
+    /// The largest seller feed upload taken.
+    pub feed_max_body: usize,
 }
 
 /// Where the hub's secret key comes from.
@@ -246,6 +249,7 @@ impl HubConfig {
             secret_key: SecretKeySource::None,
             ingestion_max_body: DEFAULT_INGESTION_MAX_BODY_BYTES as usize,
             ingestion_sweep_every: Duration::from_millis(DEFAULT_INGESTION_SWEEP_MS),
+            feed_max_body: DEFAULT_INGESTION_MAX_FEED_BYTES as usize,
         }
     }
 
@@ -333,6 +337,12 @@ impl HubConfig {
             ingestion_sweep_every: Duration::from_millis(
                 s.ingestion.sweep_ms.unwrap_or(DEFAULT_INGESTION_SWEEP_MS),
             ),
+            feed_max_body: usize::try_from(
+                s.ingestion
+                    .max_feed_bytes
+                    .unwrap_or(DEFAULT_INGESTION_MAX_FEED_BYTES),
+            )
+            .unwrap_or(usize::MAX),
         })
     }
 

@@ -28,6 +28,7 @@ pub const DEFAULT_WEBHOOKS_RETRY_MAX_SECS: u64 = 3600;
 pub const DEFAULT_WEBHOOKS_GIVE_UP_SECS: u64 = 24 * 3600;
 pub const DEFAULT_INGESTION_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
 pub const DEFAULT_INGESTION_SWEEP_MS: u64 = 1000;
+pub const DEFAULT_INGESTION_MAX_FEED_BYTES: u64 = 64 * 1024 * 1024;
 /// Each request to a delivery partner or a payment gateway.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
@@ -74,6 +75,8 @@ pub struct IngestionSettings {
     /// How often the ingestion task looks for queued payloads, in
     /// milliseconds (it also wakes at once when one is queued).
     pub sweep_ms: Option<u64>,
+    /// The largest seller feed upload taken, in bytes (larger: 413).
+    pub max_feed_bytes: Option<u64>,
 }
 
 /// `[webhooks]`: how the hub sends its events to HQ's subscriptions.
@@ -205,6 +208,7 @@ impl Settings {
             ingestion: IngestionSettings {
                 max_body_bytes: Some(DEFAULT_INGESTION_MAX_BODY_BYTES),
                 sweep_ms: Some(DEFAULT_INGESTION_SWEEP_MS),
+                max_feed_bytes: Some(DEFAULT_INGESTION_MAX_FEED_BYTES),
             },
         }
     }
@@ -282,6 +286,7 @@ impl Settings {
             ingestion: IngestionSettings {
                 max_body_bytes: number("HUB_INGESTION_MAX_BODY_BYTES")?,
                 sweep_ms: number("HUB_INGESTION_SWEEP_MS")?,
+                max_feed_bytes: number("HUB_INGESTION_MAX_FEED_BYTES")?,
             },
         })
     }
@@ -335,6 +340,10 @@ impl Settings {
                     .max_body_bytes
                     .or(self.ingestion.max_body_bytes),
                 sweep_ms: top.ingestion.sweep_ms.or(self.ingestion.sweep_ms),
+                max_feed_bytes: top
+                    .ingestion
+                    .max_feed_bytes
+                    .or(self.ingestion.max_feed_bytes),
             },
         }
     }
@@ -354,6 +363,7 @@ impl Settings {
         self.webhooks.give_up_secs = self.webhooks.give_up_secs.map(|s| s.max(1));
         self.ingestion.sweep_ms = self.ingestion.sweep_ms.map(|ms| ms.max(10));
         self.ingestion.max_body_bytes = self.ingestion.max_body_bytes.map(|b| b.max(1024));
+        self.ingestion.max_feed_bytes = self.ingestion.max_feed_bytes.map(|b| b.max(1024));
         self
     }
 

@@ -12,6 +12,7 @@ pub mod bins;
 pub mod catalog;
 pub mod delivery;
 pub mod events;
+pub mod feeds;
 pub mod hours;
 pub mod ingestion;
 pub mod ledger;

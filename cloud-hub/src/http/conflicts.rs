@@ -143,6 +143,14 @@ const RULES: &[UniqueRule] = &[
         detail: "the source names one of its stores twice",
     },
     UniqueRule {
+        names: &[
+            "feed_review_rows_run_id_line_key",
+            "feed_review_rows.run_id, feed_review_rows.line",
+        ],
+        field: "line",
+        detail: "this line of the feed is already in review",
+    },
+    UniqueRule {
         names: &["webhook-id reused"],
         field: "webhook-id",
         detail: "this webhook-id was already delivered with another body",

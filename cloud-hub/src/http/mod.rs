@@ -7,6 +7,7 @@ mod catalog_read;
 pub(crate) mod conflicts;
 mod delivery;
 mod events;
+mod feeds;
 mod hq;
 mod keys;
 mod labels;
@@ -69,6 +70,10 @@ pub struct AppState {
     pub(crate) ingest_wake: Arc<tokio::sync::Notify>,
     /// The largest webhook body the gateway takes.
     pub(crate) max_webhook_bytes: usize,
+    /// Wakes the seller-feed task when a feed is queued.
+    pub(crate) feed_wake: Arc<tokio::sync::Notify>,
+    /// The largest seller feed taken.
+    pub(crate) max_feed_bytes: usize,
 }
 
 /// Whose callbacks `POST /v1/delivery/callbacks/{partner}` takes, and the
@@ -93,7 +98,17 @@ impl AppState {
             secret_key: None,
             ingest_wake: Arc::default(),
             max_webhook_bytes: webhooks_in::DEFAULT_MAX_BODY,
+            feed_wake: Arc::default(),
+            max_feed_bytes: crate::config::settings::DEFAULT_INGESTION_MAX_FEED_BYTES as usize,
         }
+    }
+
+    /// The task to wake when a seller's feed is queued, and the largest
+    /// feed taken.
+    pub fn with_feeds(mut self, wake: Arc<tokio::sync::Notify>, max_feed_bytes: usize) -> Self {
+        self.feed_wake = wake;
+        self.max_feed_bytes = max_feed_bytes;
+        self
     }
 
     /// The key source systems' secrets are sealed with, the task to wake
@@ -216,6 +231,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(subscription_deliveries::router())
         .merge(sources::router())
         .merge(runs::router())
+        .merge(feeds::router())
         .merge(webhooks_in::router(max_webhook_bytes))
 }
 

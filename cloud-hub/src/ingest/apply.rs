@@ -57,6 +57,15 @@ impl From<DbError> for Failure {
     }
 }
 
+/// A database error as the refusal of one entity when the input is at
+/// fault (a barcode taken, a bad field); `Err` when the database failed.
+pub fn refusal(e: DbError) -> Result<Refused, DbError> {
+    match Failure::from(e) {
+        Failure::Refused(refused) => Ok(refused),
+        Failure::Database(e) => Err(e),
+    }
+}
+
 fn refuse<T>(field: &str, detail: impl Into<String>) -> Result<T, Failure> {
     Err(Failure::Refused((Some(field.to_owned()), detail.into())))
 }
@@ -83,6 +92,10 @@ impl<'a> Applier<'a> {
             counts: RunCounts::default(),
             errors: Vec::new(),
         }
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
     }
 
     /// Applies every entity of `parsed` in order, counting each; `Err` only
@@ -146,18 +159,31 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
-    /// Applies one entity and counts it; `Err` only when the database fails.
-    pub async fn apply_one(&mut self, entity: &Entity) -> Result<Applied, DbError> {
+    /// Applies one entity without counting it: what it did, or why it was
+    /// refused; `Err` only when the database fails.
+    pub async fn try_one(&mut self, entity: &Entity) -> Result<Result<Applied, Refused>, DbError> {
         let outcome = match &entity.command {
             Command::Category(c) => self.category(c).await,
             Command::Item(item) => self.item(item, entity.location.as_deref()).await,
             Command::Availability(a) => self.availability(a).await,
-            Command::StockFigure(_) | Command::StockChange(_) => {
-                self.apply_stock(vec![entity]).await?;
-                return Ok(Applied::Unchanged);
-            }
+            Command::StockFigure(_) | Command::StockChange(_) => self.stock_alone(entity).await,
         };
-        self.count(entity, outcome)
+        match outcome {
+            Ok(applied) => Ok(Ok(applied)),
+            Err(Failure::Refused(refused)) => Ok(Err(refused)),
+            Err(Failure::Database(e)) => Err(e),
+        }
+    }
+
+    /// One stock entity, as a batch of one.
+    async fn stock_alone(&mut self, entity: &Entity) -> Result<Applied, Failure> {
+        let line = self.stock_line(&entity.command).await?;
+        let mut outcomes = self.storage.apply_stock_lines(self.tenant, &[line]).await?;
+        outcomes
+            .pop()
+            .unwrap_or(Ok(StockOutcome::Unchanged))
+            .map(stock_applied)
+            .map_err(Failure::from)
     }
 
     /// Counts an entity's outcome; `Err` only when the database failed.
@@ -179,12 +205,18 @@ impl<'a> Applier<'a> {
                 self.errors.push(RunError {
                     entity: entity.name.clone(),
                     field,
-                    detail: detail.clone(),
+                    detail,
                 });
                 Ok(Applied::Unchanged)
             }
             Err(Failure::Database(e)) => Err(e),
         }
+    }
+
+    /// Applies one entity and counts it; `Err` only when the database fails.
+    pub async fn apply_one(&mut self, entity: &Entity) -> Result<Applied, DbError> {
+        let outcome = self.try_one(entity).await?.map_err(Failure::Refused);
+        self.count(entity, outcome)
     }
 
     /// The stores a payload's location names: that one, or every store the
@@ -347,39 +379,40 @@ impl<'a> Applier<'a> {
             .unwrap_or_else(|| format!("{}-{}", self.source.code, v.external_id))
     }
 
-    /// The variant a source's variant already is: by mapping, else by SKU.
-    async fn existing(&self, v: &VariantUpsert) -> Result<Option<VariantRecord>, Failure> {
-        if let Some(id) = self
+    /// The variant a source's variant already is: by mapping, else by SKU;
+    /// and what the mapping says now.
+    async fn existing(
+        &self,
+        v: &VariantUpsert,
+    ) -> Result<(Option<VariantRecord>, Option<uuid::Uuid>), Failure> {
+        let mapped = self
             .storage
             .source_entity(self.tenant, self.source.id, "variant", &v.external_id)
-            .await?
-        {
+            .await?;
+        if let Some(id) = mapped {
             match self
                 .storage
                 .catalog_item(self.tenant, VariantId::from_uuid(id))
                 .await
             {
-                Ok(found) => return Ok(Some(found)),
+                Ok(found) => return Ok((Some(found), mapped)),
                 Err(DbError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(self
+        let found = self
             .storage
             .variant_by_sku(self.tenant, &self.sku(v))
-            .await?)
+            .await?;
+        Ok((found, mapped))
     }
 
-    async fn item(
+    /// Where an item goes: its category (a path's missing levels made) and
+    /// its brand (made when new).
+    async fn placement(
         &mut self,
         item: &ItemUpsert,
-        location: Option<&str>,
-    ) -> Result<Applied, Failure> {
-        for (i, v) in item.variants.iter().enumerate() {
-            check_variant(v)
-                .map_err(|(f, d)| Failure::Refused((Some(format!("variants[{i}].{f}")), d)))?;
-        }
-        let stores = self.stores(location)?;
+    ) -> Result<(Option<CategoryId>, Option<BrandId>), Failure> {
         let category = match &item.category {
             Some(CategoryRef::External(ext)) => {
                 Some(self.mapped_category(ext).await?.ok_or_else(|| {
@@ -396,9 +429,50 @@ impl<'a> Applier<'a> {
             Some(name) => Some(self.brand(name).await?),
             None => None,
         };
+        Ok((category, brand))
+    }
+
+    /// The product an item new to the catalog is to be, checked, with its
+    /// category and brand found or made; not yet written (a feed makes many
+    /// at once with `create_feed_items`).
+    pub async fn new_product(
+        &mut self,
+        item: &ItemUpsert,
+    ) -> Result<Result<NewProduct, Refused>, DbError> {
+        let made = async {
+            check_variants(item)?;
+            let (category, brand) = self.placement(item).await?;
+            Ok(NewProduct {
+                id: ProductId::new(),
+                name: item.name.clone(),
+                brand,
+                category,
+                synonyms: item.synonyms.clone(),
+                variants: item.variants.iter().map(|v| self.new_variant(v)).collect(),
+            })
+        }
+        .await;
+        match made {
+            Ok(product) => Ok(Ok(product)),
+            Err(Failure::Refused(refused)) => Ok(Err(refused)),
+            Err(Failure::Database(e)) => Err(e),
+        }
+    }
+
+    async fn item(
+        &mut self,
+        item: &ItemUpsert,
+        location: Option<&str>,
+    ) -> Result<Applied, Failure> {
+        check_variants(item)?;
+        let stores = self.stores(location)?;
+        let (category, brand) = self.placement(item).await?;
         let mut existing = Vec::with_capacity(item.variants.len());
+        let mut mappings = Vec::with_capacity(item.variants.len());
         for v in &item.variants {
-            existing.push(self.existing(v).await?);
+            let (found, mapped) = self.existing(v).await?;
+            existing.push(found);
+            mappings.push(mapped);
         }
         let mapped_product = self
             .storage
@@ -450,25 +524,31 @@ impl<'a> Applier<'a> {
                 product
             }
         };
-        self.storage
-            .map_source_entity(
-                self.tenant,
-                self.source.id,
-                "product",
-                &item.external_id,
-                product.as_uuid(),
-            )
-            .await?;
-        for (v, record) in item.variants.iter().zip(&records) {
+        // Mappings already so are not written again: a payload applied
+        // again writes nothing.
+        if mapped_product != Some(product) {
             self.storage
                 .map_source_entity(
                     self.tenant,
                     self.source.id,
-                    "variant",
-                    &v.external_id,
-                    record.variant_id.as_uuid(),
+                    "product",
+                    &item.external_id,
+                    product.as_uuid(),
                 )
                 .await?;
+        }
+        for ((v, record), mapped) in item.variants.iter().zip(&records).zip(&mappings) {
+            if *mapped != Some(record.variant_id.as_uuid()) {
+                self.storage
+                    .map_source_entity(
+                        self.tenant,
+                        self.source.id,
+                        "variant",
+                        &v.external_id,
+                        record.variant_id.as_uuid(),
+                    )
+                    .await?;
+            }
         }
         if let Some(available) = item.available {
             for record in &records {
@@ -507,8 +587,8 @@ impl<'a> Applier<'a> {
             price: v.price,
             tax: v.tax.clone(),
             modifiers: v.modifiers.clone(),
-            extra_barcodes: Vec::new(),
-            quick_key: None,
+            extra_barcodes: v.extra_barcodes.clone().unwrap_or_default(),
+            quick_key: v.quick_key.flatten(),
             details: v.details.clone(),
         }
     }
@@ -522,18 +602,32 @@ impl<'a> Applier<'a> {
         brand: Option<BrandId>,
         category: Option<CategoryId>,
     ) -> Result<(VariantRecord, bool), Failure> {
+        let mut details = v.details.clone();
+        let now = &current.details;
+        if v.keep.unit {
+            details.unit = now.unit;
+        }
+        if v.keep.pack {
+            details.pack.clone_from(&now.pack);
+        }
+        if v.keep.image_urls {
+            details.image_urls.clone_from(&now.image_urls);
+        }
+        if v.keep.attributes {
+            details.attributes.clone_from(&now.attributes);
+        }
         let patch = VariantPatch {
             name: Some(v.name.clone()),
             sku: Some(self.sku(v)),
             barcode: v.barcode.clone(),
-            extra_barcodes: None,
-            tax: Some(v.tax.clone()),
+            extra_barcodes: v.extra_barcodes.clone(),
+            tax: (!v.keep.tax).then(|| v.tax.clone()),
             modifiers: Some(v.modifiers.clone()),
-            quick_key: None,
+            quick_key: v.quick_key,
             synonyms: (!item.synonyms.is_empty()).then(|| item.synonyms.clone()),
             brand: item.brand.as_ref().map(|_| brand),
             category: item.category.as_ref().map(|_| category),
-            details: Some(v.details.clone()),
+            details: Some(details),
         };
         let mut record = self
             .storage
@@ -737,6 +831,14 @@ fn stock_applied(outcome: StockOutcome) -> Applied {
         StockOutcome::Moved(_) => Applied::Changed,
         StockOutcome::Unchanged | StockOutcome::Stale => Applied::Unchanged,
     }
+}
+
+fn check_variants(item: &ItemUpsert) -> Result<(), Failure> {
+    for (i, v) in item.variants.iter().enumerate() {
+        check_variant(v)
+            .map_err(|(f, d)| Failure::Refused((Some(format!("variants[{i}].{f}")), d)))?;
+    }
+    Ok(())
 }
 
 /// The rules HQ's API holds a new variant to, on what a source sent.

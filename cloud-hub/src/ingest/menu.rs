@@ -10,7 +10,7 @@
 
 use super::normalize;
 use super::{flag, id_text, money, CategoryRef, CategoryUpsert, Command, Context, ItemUpsert};
-use super::{Parsed, VariantUpsert};
+use super::{Keep, Parsed, VariantUpsert};
 use pos_shared::item::ItemDetails;
 use pos_shared::modifiers::{ModifierGroup, ModifierOption};
 use pos_shared::tax::TaxClass;
@@ -283,6 +283,9 @@ impl Menu<'_> {
                 tax: tax.clone(),
                 modifiers: item_groups.clone(),
                 details: details.clone(),
+                extra_barcodes: None,
+                quick_key: None,
+                keep: Keep::default(),
             });
         }
         for (v, variation) in variations.iter().enumerate() {
@@ -317,6 +320,9 @@ impl Menu<'_> {
                 tax: tax.clone(),
                 modifiers,
                 details: vdetails,
+                extra_barcodes: None,
+                quick_key: None,
+                keep: Keep::default(),
             });
         }
         if variants.is_empty() {

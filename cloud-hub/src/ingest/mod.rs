@@ -9,10 +9,14 @@
 //!   snapshots and deltas per SKU and facility);
 //! - `normalize.rs`: titles cleaned, units and packs read ("500 GM",
 //!   "0.5kg" → 500 g), required fields checked;
+//! - `seller.rs`: a seller's bulk feed (CSV or JSON Lines, the columns of
+//!   `hubctl import`'s catalog file, `pos_shared::catalog_row`), row by row;
 //! - `apply.rs`: the commands applied through storage, entity by entity, as
 //!   one run with its counts, errors and events;
 //! - `worker.rs`: the task that takes archived webhooks off the durable
-//!   queue and applies them.
+//!   queue and applies them;
+//! - `seller_worker.rs`: the task that applies queued seller feeds, row by
+//!   row, keeping the rows it refuses for review.
 //!
 //! Adapters are pure: bytes in, commands (or per-entity errors) out, no I/O,
 //! so they are tested with generated payloads by the thousand.
@@ -23,6 +27,8 @@ pub mod fuzz;
 pub mod inventory;
 pub mod menu;
 pub mod normalize;
+pub mod seller;
+pub mod seller_worker;
 pub mod worker;
 
 use crate::domain::ingestion::{RunError, SourceKind};
@@ -63,6 +69,23 @@ pub struct VariantUpsert {
     pub tax: Option<TaxClass>,
     pub modifiers: Vec<ModifierGroup>,
     pub details: ItemDetails,
+    /// Barcodes besides `barcode`; `None`: as they are (none for a new one).
+    pub extra_barcodes: Option<Vec<Gtin>>,
+    /// Its key on the quick-key grid; `None`: as it is.
+    pub quick_key: Option<Option<u16>>,
+    /// What the source did not say, left as the catalog has it.
+    pub keep: Keep,
+}
+
+/// Fields of a variant a source's input may leave out (a catalog file
+/// without that column): an existing variant keeps them as they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Keep {
+    pub tax: bool,
+    pub unit: bool,
+    pub pack: bool,
+    pub image_urls: bool,
+    pub attributes: bool,
 }
 
 /// An item (a product and its variants) as the source has it now.

@@ -58,6 +58,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(38, "hub-postgres/0038_order_delivery.sql"),
     migration!(39, "hub-postgres/0039_event_subscriptions.sql"),
     migration!(40, "hub-postgres/0040_ingestion.sql"),
+    migration!(41, "hub-postgres/0041_feed_review.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -101,6 +102,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(38, "hub-sqlite/0038_order_delivery.sql"),
     migration!(39, "hub-sqlite/0039_event_subscriptions.sql"),
     migration!(40, "hub-sqlite/0040_ingestion.sql"),
+    migration!(41, "hub-sqlite/0041_feed_review.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -56,6 +56,44 @@ async fn one_payload(shop: &Shop, source: &Value) -> (String, String) {
     panic!("the payload was not applied");
 }
 
+/// A seller's feed with one bad row: the seller source's id and the row
+/// waiting in its review queue.
+async fn one_review_row(shop: &Shop) -> (String, String) {
+    let hq = shop.hub.as_(&shop.api_key);
+    let (s, seller) = shop
+        .hub
+        .post(
+            "/v1/sources",
+            &shop.api_key,
+            json!({"code": "iso-seller", "name": "Seller", "kind": "seller",
+                   "stores": [{"external_id": "S1", "store_id": shop.store_id}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{seller}");
+    let id = seller["id"].as_str().unwrap().to_owned();
+    hq.upload_feed(
+        &id,
+        "text/csv",
+        "sku,name,barcode,price
+X-1,Thing,,abc
+"
+        .to_owned(),
+    )
+    .await
+    .expect("upload");
+    for _ in 0..200 {
+        let rows = hq
+            .review_rows(&id, Some("pending"), None, 10)
+            .await
+            .expect("review");
+        if let Some(row) = rows.items.first() {
+            return (id, row.id.to_string());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the feed's bad row never reached review");
+}
+
 async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
     let hub = &shop.hub;
     let key = shop.api_key.as_str();
@@ -181,6 +219,7 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         .await;
     created("source", s, &source);
     let (payload, run) = one_payload(shop, &source).await;
+    let review_row = one_review_row(shop).await;
     let (_, me) = hub.get("/v1/me", key).await;
     let text = |v: &Value| v.as_str().expect("an id").to_owned();
     HashMap::from([
@@ -200,6 +239,8 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         ("source_id", text(&source["id"])),
         ("payload_id", payload),
         ("run_id", run),
+        // Its seller's, not the source above: another tenant reaches neither.
+        ("row_id", review_row.1),
         ("purpose", "item_state".to_owned()),
         // No fact is quarantined here: HQ reaches none of another tenant's anyway.
         ("event_id", uuid::Uuid::now_v7().to_string()),

@@ -30,6 +30,7 @@ mod prices;
 mod reorder;
 mod reservations;
 mod roles;
+mod seller_feeds;
 mod staff;
 mod startup;
 mod stock;

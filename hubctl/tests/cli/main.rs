@@ -7,6 +7,7 @@
 #[path = "../../../cloud-hub/tests/api/helpers.rs"]
 mod helpers;
 
+mod feed;
 mod hubctl;
 mod labels;
 mod users;

@@ -459,12 +459,24 @@ macro_rules! sql_catalog_paths {
             async fn create_product(&self, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
+                let made = Self::insert_product(&mut tx, tenant, product).await?;
+                tx.commit().await?;
+                self.feed_changed();
+                Ok(made)
+            }
+        }
+
+        impl $storage {
+            /// Inserts a product and its variants (with their feed changes)
+            /// in the caller's transaction, which holds the tenant lock: one
+            /// product of `create_product`, or one of a seller feed's batch.
+            async fn insert_product(tx: &mut Tx<'_>, tenant: TenantId, product: &NewProduct) -> DbResult<Product> {
                 let brand = match product.brand {
-                    Some(b) => Some(Self::brand_name(&mut tx, tenant, b).await?),
+                    Some(b) => Some(Self::brand_name(tx, tenant, b).await?),
                     None => None,
                 };
                 if let Some(c) = product.category {
-                    Self::category_in(&mut tx, tenant, c).await?.ok_or_else(|| DbError::InvalidField {
+                    Self::category_in(tx, tenant, c).await?.ok_or_else(|| DbError::InvalidField {
                         field: "category_id",
                         detail: format!("no category {c}"),
                     })?;
@@ -474,16 +486,14 @@ macro_rules! sql_catalog_paths {
                     .bind(tenant.as_uuid())
                     .bind(&product.name)
                     .bind(now_ms())
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await
                     .map_err(DbError::from_sqlx)?;
                 let mut variants = Vec::with_capacity(product.variants.len());
                 for v in &product.variants {
                     let placed = Placed { brand_name: brand.clone(), brand: product.brand, category: product.category, synonyms: &product.synonyms };
-                    variants.push(Self::insert_variant(&mut tx, tenant, product.id, &placed, v).await?);
+                    variants.push(Self::insert_variant(tx, tenant, product.id, &placed, v).await?);
                 }
-                tx.commit().await?;
-                self.feed_changed();
                 Ok(Product { id: product.id, name: product.name.clone(), variants })
             }
         }

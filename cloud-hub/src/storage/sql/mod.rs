@@ -21,6 +21,7 @@ pub(super) mod prices;
 pub(super) mod quarantine;
 pub(super) mod reservations;
 pub(super) mod rows;
+pub(super) mod seller_feeds;
 pub(super) mod source_stock;
 pub(super) mod staff;
 pub(super) mod stores;
@@ -96,6 +97,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::subscriptions::sql_subscription_paths!($storage);
         $crate::storage::sql::ingestion::sql_ingestion_paths!($storage);
         $crate::storage::sql::source_stock::sql_source_stock_paths!($storage);
+        $crate::storage::sql::seller_feeds::sql_seller_feed_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

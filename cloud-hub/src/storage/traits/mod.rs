@@ -8,6 +8,7 @@ mod catalog;
 mod delivery;
 mod ingestion;
 mod orders;
+mod seller_feeds;
 mod stock;
 mod subscriptions;
 mod sync;
@@ -17,6 +18,7 @@ pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
 pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
 pub use ingestion::{IngestionStorage, SourceStockStorage, ENTITIES};
 pub use orders::OrderStorage;
+pub use seller_feeds::SellerFeedStorage;
 pub use stock::{
     BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
 };
@@ -63,4 +65,5 @@ union_of! {
     SubscriptionStorage,
     IngestionStorage,
     SourceStockStorage,
+    SellerFeedStorage,
 }
