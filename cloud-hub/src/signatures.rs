@@ -127,10 +127,17 @@ impl std::fmt::Display for Refusal {
         match self {
             Refusal::Missing(h) => write!(f, "the {h} header is missing"),
             Refusal::BadTimestamp => write!(f, "{TIMESTAMP_HEADER} is not Unix seconds"),
-            Refusal::Stale { skew_secs } => write!(
-                f,
-                "{TIMESTAMP_HEADER} is {skew_secs} s from now; at most {TOLERANCE_SECS} s is accepted"
-            ),
+            Refusal::Stale { skew_secs } => {
+                let (by, when) = if *skew_secs >= 0 {
+                    (*skew_secs, "in the past")
+                } else {
+                    (-skew_secs, "in the future")
+                };
+                write!(
+                    f,
+                    "{TIMESTAMP_HEADER} is {by} s {when}; at most {TOLERANCE_SECS} s either way is accepted"
+                )
+            }
             Refusal::NoMatch => write!(
                 f,
                 "no signature in {SIGNATURE_HEADER} matches the body with this endpoint's secret"

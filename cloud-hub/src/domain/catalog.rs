@@ -43,6 +43,9 @@ pub struct VariantPatch {
     pub category: Option<Option<CategoryId>>,
     /// The variant's details as they are to be (checked whole).
     pub details: Option<pos_shared::item::ItemDetails>,
+    /// A new base price in the same version as the rest (HQ's API sets
+    /// prices on their own endpoint; a source's push changes both at once).
+    pub price: Option<Money>,
 }
 
 /// How a tenant numbers its own items: EAN-13s under `prefix` (two digits,

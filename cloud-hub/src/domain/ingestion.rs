@@ -318,6 +318,17 @@ pub struct Run {
     pub counts: RunCounts,
     /// The first errors ([`RUN_ERRORS_KEPT`]).
     pub errors: Vec<RunError>,
+    /// Refusals counted but not listed in `errors` (past the first
+    /// [`RUN_ERRORS_KEPT`]); the raw payload or the review queue has them.
+    pub errors_not_shown: u64,
+}
+
+impl Run {
+    /// Sets `errors_not_shown` from the counts and the errors kept.
+    pub fn with_errors_counted(mut self) -> Self {
+        self.errors_not_shown = self.counts.failed.saturating_sub(self.errors.len() as u64);
+        self
+    }
 }
 
 /// A run to start.
@@ -343,6 +354,10 @@ pub struct Rates {
     pub duplicate: u64,
     /// Webhooks refused at the gateway.
     pub refused: u64,
+    /// Runs that refused at least one entity (the payload was read, some of
+    /// it could not be applied), and how many entities they refused.
+    pub runs_with_failures: u64,
+    pub entities_failed: u64,
     /// From receipt to applied, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_p50_ms: Option<u64>,

@@ -60,7 +60,7 @@ impl Modify for Credentials {
             "webhook_signature",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "webhook-signature",
-                "Standard Webhooks: `v1,<base64 HMAC-SHA256>` of `{webhook-id}.{webhook-timestamp}.{body}` with the partner's shared secret (`delivery.webhook_secret`), the timestamp within 5 minutes.",
+                "Standard Webhooks: `v1,<base64 HMAC-SHA256>` of `{webhook-id}.{webhook-timestamp}.{body}` with the sender's secret (a source system's, from POST /v1/sources or its rotation; the delivery partner's, `delivery.webhook_secret`), the timestamp within 5 minutes; several signatures space-separated.",
             ))),
         );
     }

@@ -31,6 +31,9 @@ struct RunParams {
     /// Only this source's runs.
     #[param(value_type = Option<Uuid>)]
     source_id: Option<String>,
+    /// `true`: only runs that refused something (or could not read their input).
+    #[param(value_type = Option<bool>)]
+    failed: Option<String>,
     /// At most this many (1 to 1000, 100 by default).
     #[param(value_type = Option<u32>)]
     limit: Option<String>,
@@ -59,11 +62,21 @@ async fn list(
                 .map_err(|_| ApiError::invalid("source_id", format!("{s:?} is not a source id")))
         })
         .transpose()?;
+    let failed = match p.failed.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "failed",
+                format!("{other:?} is not true or false"),
+            ))
+        }
+    };
     let limit = pos_shared::http::limit_text(p.limit.as_deref(), 100, 1000)?;
     let before = cursor_field(p.cursor.as_deref())?;
     let found = app
         .storage
-        .runs(hq.tenant, source, before, limit + 1)
+        .runs(hq.tenant, source, failed, before, limit + 1)
         .await?;
     Ok(Json(NewestFirst::of(found, limit, |r| r.id)))
 }

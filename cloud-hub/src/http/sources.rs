@@ -80,7 +80,7 @@ struct PatchBody {
 
 /// A source with its signing secret, shown once.
 #[derive(Serialize, ToSchema)]
-struct WithSecret {
+struct SourceWithSecret {
     #[serde(flatten)]
     source: Source,
     /// `whsec_…`: the source signs every webhook with it. Shown this once.
@@ -168,13 +168,13 @@ fn sealed(app: &AppState) -> Result<(SealedSecret, String), ApiError> {
 #[utoipa::path(
     post, path = "/v1/sources", operation_id = "create_source", tag = "ingestion", security(("hq" = [])),
     request_body = NewSourceBody,
-    responses((status = 201, description = "Registered", body = WithSecret), Refused, NotFound)
+    responses((status = 201, description = "Registered", body = SourceWithSecret), Refused, NotFound)
 )]
 async fn create(
     State(app): State<AppState>,
     hq: Hq,
     JsonBody(body): JsonBody<NewSourceBody>,
-) -> Result<(StatusCode, Json<WithSecret>), ApiError> {
+) -> Result<(StatusCode, Json<SourceWithSecret>), ApiError> {
     let kind = SourceKind::parse(&body.kind).ok_or_else(|| {
         ApiError::invalid(
             "kind",
@@ -201,7 +201,7 @@ async fn create(
         .map_err(store_error)?;
     Ok((
         StatusCode::CREATED,
-        Json(WithSecret {
+        Json(SourceWithSecret {
             source,
             secret: text,
         }),
@@ -282,13 +282,13 @@ async fn update(
     post, path = "/v1/sources/{source_id}/rotate-secret", operation_id = "rotate_source_secret",
     tag = "ingestion", security(("hq" = [])),
     params(("source_id" = Uuid, Path)),
-    responses((status = 200, description = "Rotated", body = WithSecret), Refused, NotFound)
+    responses((status = 200, description = "Rotated", body = SourceWithSecret), Refused, NotFound)
 )]
 async fn rotate_secret(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
-) -> Result<Json<WithSecret>, ApiError> {
+) -> Result<Json<SourceWithSecret>, ApiError> {
     let (secret, text) = sealed(&app)?;
     let until =
         Timestamp::from_unix_millis(Timestamp::now().unix_millis() + PREVIOUS_SECRET_GRACE_MS);
@@ -296,7 +296,7 @@ async fn rotate_secret(
         .storage
         .rotate_source_secret(hq.tenant, id, &secret, until)
         .await?;
-    Ok(Json(WithSecret {
+    Ok(Json(SourceWithSecret {
         source,
         secret: text,
     }))
@@ -451,29 +451,36 @@ async fn replay(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct LimitOnly {
+struct RefusalParams {
     /// At most this many (1 to 1000, 100 by default).
     #[param(value_type = Option<u32>)]
     limit: Option<String>,
+    /// The `next_cursor` of the page before.
+    cursor: Option<String>,
 }
 
 /// Webhooks refused at the gateway, newest first: why, never their body.
 #[utoipa::path(
     get, path = "/v1/sources/{source_id}/refusals", operation_id = "list_source_refusals",
     tag = "ingestion", security(("hq" = [])),
-    params(("source_id" = Uuid, Path), LimitOnly),
-    responses((status = 200, description = "OK", body = [Refusal]), Refused, NotFound)
+    params(("source_id" = Uuid, Path), RefusalParams),
+    responses((status = 200, description = "OK", body = NewestFirst<Refusal>), Refused, NotFound)
 )]
 async fn refusals(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
-    params: Result<Query<LimitOnly>, QueryRejection>,
-) -> Result<Json<Vec<Refusal>>, ApiError> {
+    params: Result<Query<RefusalParams>, QueryRejection>,
+) -> Result<Json<NewestFirst<Refusal>>, ApiError> {
     let Query(p) = params.map_err(query_error)?;
     let limit = pos_shared::http::limit_text(p.limit.as_deref(), 100, 1000)?;
+    let before = cursor_field(p.cursor.as_deref())?;
     app.storage.source(hq.tenant, id).await?;
-    Ok(Json(app.storage.refusals(hq.tenant, id, limit).await?))
+    let found = app
+        .storage
+        .refusals(hq.tenant, id, before, limit + 1)
+        .await?;
+    Ok(Json(NewestFirst::of(found, limit, |r| r.id)))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -192,6 +192,7 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
         brand: body.brand_id,
         category: body.category_id,
         details,
+        price: None,
     })
 }
 

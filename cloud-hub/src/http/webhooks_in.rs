@@ -205,6 +205,11 @@ async fn check(
         (error, declared)
     })?;
     let size = body.len();
+    let secrets = open_secrets(app, found).map_err(|e| (e, size))?;
+    let now_secs = at.unix_millis().div_euclid(1000);
+    let webhook_id = signatures::verify_any(&secrets, Headers::from_map(headers), &body, now_secs)
+        .map_err(|r| (signature_refusal(&r), size))?;
+    // Only a sender with the secret learns that the source is disabled.
     if !found.source.enabled {
         return Err((
             refused(
@@ -216,10 +221,6 @@ async fn check(
             size,
         ));
     }
-    let secrets = open_secrets(app, found).map_err(|e| (e, size))?;
-    let now_secs = at.unix_millis().div_euclid(1000);
-    let webhook_id = signatures::verify_any(&secrets, Headers::from_map(headers), &body, now_secs)
-        .map_err(|r| (signature_refusal(&r), size))?;
     if webhook_id.chars().count() > 200 {
         return Err((
             ApiError::invalid("webhook-id", "webhook-id is longer than 200 characters"),

@@ -34,6 +34,27 @@ pub enum Applied {
     Unchanged,
 }
 
+/// What a source does to its hold on an item at a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// A toggle switched it off, or on.
+    ToggledOff,
+    ToggledOn,
+    /// A full menu lists it, available or switched off.
+    ListedAvailable,
+    ListedUnavailable,
+    /// A full menu left it out.
+    OffMenu,
+}
+
+/// The source's hold on an item at a store as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    Not,
+    Toggled,
+    OffMenu,
+}
+
 /// A refusal, or a failure of the database that stops the run.
 enum Failure {
     Refused(Refused),
@@ -130,7 +151,6 @@ impl<'a> Applier<'a> {
         let Ok(stores) = self.stores(listing.location.as_deref()) else {
             return Ok(()); // every item was refused for the unknown store already
         };
-        let reason = format!("not on the menu of {}", self.source.name);
         for (external, product) in self
             .storage
             .source_entities(self.tenant, self.source.id, "product")
@@ -146,7 +166,7 @@ impl<'a> Applier<'a> {
                 .await?
             {
                 for store in &stores {
-                    changed |= self.hold(*store, variant, Some(&reason)).await?;
+                    changed |= self.hold(*store, variant, Hold::OffMenu).await?;
                 }
             }
             self.counts.received += 1;
@@ -260,15 +280,16 @@ impl<'a> Applier<'a> {
             None => None,
         };
         let mapped = self.mapped_category(&c.external_id).await?;
+        let adopted = mapped.is_some()
+            && self
+                .storage
+                .source_entity_adopted(self.tenant, self.source.id, "category", &c.external_id)
+                .await?;
         let categories = self.categories().await?;
-        let current = match mapped {
-            Some(id) => categories.iter().find(|k| k.category_id == id).cloned(),
-            // One HQ made by the same name, in the same place, is adopted.
-            None => categories
-                .iter()
-                .find(|k| k.parent_id == parent && k.name.eq_ignore_ascii_case(&c.name))
-                .cloned(),
-        };
+        let current =
+            mapped.and_then(|id| categories.iter().find(|k| k.category_id == id).cloned());
+        let same_place =
+            |k: &CategoryRecord| k.parent_id == parent && k.name.eq_ignore_ascii_case(&c.name);
         let wanted = CategoryRecord {
             category_id: current
                 .as_ref()
@@ -277,29 +298,63 @@ impl<'a> Applier<'a> {
             name: c.name.clone(),
             position: c.position,
         };
-        let applied = match &current {
-            Some(now) if *now == wanted => Applied::Unchanged,
-            Some(_) => {
+        match &current {
+            Some(now) if *now == wanted || (adopted && same_place(now)) => {
+                return Ok(Applied::Unchanged)
+            }
+            // Its own: renamed or moved as the source says.
+            Some(_) if !adopted => {
                 let saved = self.storage.update_category(self.tenant, &wanted).await?;
                 self.remember_category(saved);
-                Applied::Changed
+                self.map("category", &c.external_id, wanted.category_id.as_uuid())
+                    .await?;
+                return Ok(Applied::Changed);
             }
-            None => {
-                let saved = self.storage.create_category(self.tenant, &wanted).await?;
-                self.remember_category(saved);
+            // New to the source, or one it adopted that it now names
+            // otherwise: one of that name and place is used as it is
+            // (adopted), else the source makes its own.
+            _ => {}
+        }
+        if let Some(there) = categories
+            .iter()
+            .find(|k| same_place(k))
+            .map(|k| k.category_id)
+        {
+            self.storage
+                .adopt_source_entity(
+                    self.tenant,
+                    self.source.id,
+                    "category",
+                    &c.external_id,
+                    there.as_uuid(),
+                )
+                .await?;
+            return Ok(if mapped == Some(there) {
+                Applied::Unchanged
+            } else {
                 Applied::Changed
-            }
+            });
+        }
+        let made = CategoryRecord {
+            category_id: CategoryId::new(),
+            ..wanted
         };
-        self.storage
-            .map_source_entity(
-                self.tenant,
-                self.source.id,
-                "category",
-                &c.external_id,
-                wanted.category_id.as_uuid(),
-            )
+        let saved = self.storage.create_category(self.tenant, &made).await?;
+        self.remember_category(saved);
+        self.map("category", &c.external_id, made.category_id.as_uuid())
             .await?;
-        Ok(applied)
+        Ok(Applied::Changed)
+    }
+
+    async fn map(
+        &self,
+        entity: &'static str,
+        external: &str,
+        canonical: uuid::Uuid,
+    ) -> Result<(), DbError> {
+        self.storage
+            .map_source_entity(self.tenant, self.source.id, entity, external, canonical)
+            .await
     }
 
     fn remember_category(&mut self, saved: CategoryRecord) {
@@ -373,10 +428,14 @@ impl<'a> Applier<'a> {
         Ok(id)
     }
 
+    fn off_menu_reason(&self) -> String {
+        format!("not on the menu of {}", self.source.name)
+    }
+
     fn sku(&self, v: &VariantUpsert) -> String {
         v.sku
             .clone()
-            .unwrap_or_else(|| format!("{}-{}", self.source.code, v.external_id))
+            .unwrap_or_else(|| format!("{}:{}", self.source.code, v.external_id))
     }
 
     /// The variant a source's variant already is: by mapping, else by SKU;
@@ -400,10 +459,25 @@ impl<'a> Applier<'a> {
                 Err(e) => return Err(e.into()),
             }
         }
-        let found = self
-            .storage
-            .variant_by_sku(self.tenant, &self.sku(v))
-            .await?;
+        let sku = self.sku(v);
+        let found = self.storage.variant_by_sku(self.tenant, &sku).await?;
+        if let Some(found) = &found {
+            // An item by this SKU that another source (or another of this
+            // source's ids) brought is not this one: refused, never merged.
+            let owners = self
+                .storage
+                .entity_owners(self.tenant, "variant", found.variant_id.as_uuid())
+                .await?;
+            if owners
+                .iter()
+                .any(|(source, external)| *source != self.source.id || *external != v.external_id)
+            {
+                return Err(Failure::Refused((
+                    Some("sku".into()),
+                    format!("SKU {sku:?} is already another source item's; this item is not merged with it"),
+                )));
+            }
+        }
         Ok((found, mapped))
     }
 
@@ -553,7 +627,7 @@ impl<'a> Applier<'a> {
         if let Some(available) = item.available {
             for record in &records {
                 changed |= self
-                    .set_available(&stores, record.variant_id, available)
+                    .set_available(&stores, record.variant_id, available, true)
                     .await?;
             }
         }
@@ -628,18 +702,16 @@ impl<'a> Applier<'a> {
             brand: item.brand.as_ref().map(|_| brand),
             category: item.category.as_ref().map(|_| category),
             details: Some(details),
+            // One version with the rest: never a new name at the old price.
+            price: Some(v.price),
         };
-        let mut record = self
+        let record = self
             .storage
             .update_variant(self.tenant, &current, &patch)
             .await?;
-        let mut moved = record != current;
-        if record.price != v.price {
-            let before = record.price;
-            record = self
-                .storage
-                .set_price(self.tenant, record.variant_id, v.price)
-                .await?;
+        let moved = record != current;
+        if record.price != current.price {
+            let before = current.price;
             self.storage
                 .record_ingestion_event(
                     self.tenant,
@@ -653,48 +725,61 @@ impl<'a> Applier<'a> {
                     ),
                 )
                 .await?;
-            moved = true;
         }
         Ok((record, moved))
     }
 
+    /// Switches an item on or off at `stores`: from the menu (`from_menu`:
+    /// it is listed, so a hold for being off the menu goes too) or from a
+    /// toggle (which lifts only a toggle's hold).
     async fn set_available(
         &self,
         stores: &[StoreId],
         variant: VariantId,
         available: bool,
+        from_menu: bool,
     ) -> Result<bool, Failure> {
-        let reason = format!("not available at {}", self.source.name);
+        let action = match (available, from_menu) {
+            (true, true) => Hold::ListedAvailable,
+            (false, true) => Hold::ListedUnavailable,
+            (true, false) => Hold::ToggledOn,
+            (false, false) => Hold::ToggledOff,
+        };
         let mut changed = false;
         for store in stores {
-            changed |= self
-                .hold(*store, variant, (!available).then_some(reason.as_str()))
-                .await?;
+            changed |= self.hold(*store, variant, action).await?;
         }
         Ok(changed)
     }
 
-    /// Holds an item at a store for the source (`Some(reason)`) or lifts the
-    /// source's hold (`None`); whether anything changed. A hold HQ (or
-    /// another source) put on is theirs: never overwritten, never lifted.
+    /// Puts on or lifts the source's hold on an item at a store; whether
+    /// anything changed. A hold HQ (or another source) put on is theirs:
+    /// never reworded, never lifted.
     async fn hold(
         &self,
         store: StoreId,
         variant: VariantId,
-        reason: Option<&str>,
+        action: Hold,
     ) -> Result<bool, DbError> {
+        let toggled = format!("not available at {}", self.source.name);
+        let off_menu = self.off_menu_reason();
         let current = self
             .storage
             .block_reason(self.tenant, store, variant)
             .await?;
-        let ours =
-            |r: &str| r.ends_with(&format!(" {}", self.source.name)) && r.starts_with("not ");
-        let wanted = match (current.as_deref(), reason) {
-            (None, None) => return Ok(false),
-            (Some(held), None) if !ours(held) => return Ok(false),
-            (Some(held), Some(_)) if !ours(held) => return Ok(false),
-            (Some(held), Some(new)) if held == new => return Ok(false),
-            (_, wanted) => wanted,
+        let now = match current.as_deref() {
+            None => Held::Not,
+            Some(r) if r == toggled => Held::Toggled,
+            Some(r) if r == off_menu => Held::OffMenu,
+            Some(_) => return Ok(false),
+        };
+        let wanted: Option<&str> = match (action, now) {
+            (Hold::ToggledOff | Hold::ListedUnavailable, Held::Not) => Some(&toggled),
+            (Hold::ListedUnavailable, Held::OffMenu) => Some(&toggled),
+            (Hold::ToggledOn, Held::Toggled)
+            | (Hold::ListedAvailable, Held::Toggled | Held::OffMenu) => None,
+            (Hold::OffMenu, Held::Not | Held::Toggled) => Some(&off_menu),
+            _ => return Ok(false),
         };
         match self
             .storage
@@ -735,7 +820,9 @@ impl<'a> Applier<'a> {
         };
         let mut changed = false;
         for variant in variants {
-            changed |= self.set_available(&stores, variant, a.available).await?;
+            changed |= self
+                .set_available(&stores, variant, a.available, false)
+                .await?;
         }
         Ok(if changed {
             Applied::Changed
@@ -816,13 +903,36 @@ impl<'a> Applier<'a> {
                 }
             }
         }
-        let lines: Vec<StockLine> = ready.iter().map(|(_, l)| l.clone()).collect();
-        let outcomes = self.storage.apply_stock_lines(self.tenant, &lines).await?;
-        for ((entity, _), outcome) in ready.into_iter().zip(outcomes) {
-            let outcome = outcome.map(stock_applied).map_err(Failure::from);
-            self.count(entity, outcome)?;
+        // In transactions of a few hundred lines: a snapshot of thousands
+        // does not hold the database (and the gateway's archive) for long.
+        for chunk in ready.chunks(STOCK_LINES_PER_TRANSACTION) {
+            let lines: Vec<StockLine> = chunk.iter().map(|(_, l)| l.clone()).collect();
+            let outcomes = self.storage.apply_stock_lines(self.tenant, &lines).await?;
+            for ((entity, line), outcome) in chunk.iter().zip(outcomes) {
+                let outcome = outcome
+                    .map(stock_applied)
+                    .map_err(|e| in_payload_terms(Failure::from(e), line));
+                self.count(entity, outcome)?;
+            }
         }
         Ok(())
+    }
+}
+
+/// Stock lines applied in one transaction.
+const STOCK_LINES_PER_TRANSACTION: usize = 250;
+
+/// A stock line's refusal with the ledger's field named as the payload's.
+fn in_payload_terms(failure: Failure, line: &StockLine) -> Failure {
+    match failure {
+        Failure::Refused((Some(field), detail)) if field == "delta" => {
+            let field = match line.what {
+                StockLineKind::Figure { .. } => "inventory",
+                StockLineKind::Change { .. } => "quantity",
+            };
+            Failure::Refused((Some(field.to_owned()), detail))
+        }
+        other => other,
     }
 }
 

@@ -12,43 +12,80 @@
 use super::{id_text, Command, Parsed, StockChange, StockFigure, Unreadable};
 use pos_shared::{Qty, Timestamp};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 pub const SNAPSHOT: &str = "inventory_snapshot";
 pub const DELTA: &str = "inventory_delta";
+pub const BOTH: &str = "inventory_snapshot_and_delta";
 
-pub fn read(body: &Map<String, Value>) -> Result<Parsed, Unreadable> {
+/// How far ahead of the hub's clock a line's `updated` may be (clock
+/// drift); later is refused, since it would hide every figure until then.
+pub const FUTURE_TOLERANCE_MS: i64 = 5 * 60 * 1000;
+
+/// Reads the snapshots and the adjustments of one payload (either or both:
+/// snapshots first, as their `updated` times order them anyway).
+pub fn read(body: &Map<String, Value>, now: Timestamp) -> Result<Parsed, Unreadable> {
     let default_at = body.get("updated");
-    if let Some(lines) = body.get("inventorySnapshots") {
-        let lines = lines
-            .as_array()
-            .ok_or_else(|| Unreadable("inventorySnapshots is not a list".into()))?;
-        let mut parsed = Parsed::new(SNAPSHOT);
-        for (i, line) in lines.iter().enumerate() {
-            let entity = entity(line, i);
-            match figure(line, default_at) {
-                Ok(f) => parsed.push(entity, Some(f.location.clone()), Command::StockFigure(f)),
-                Err((field, detail)) => parsed.refuse(entity, Some(field), detail),
-            }
+    let list = |key: &str| -> Result<Option<&Vec<Value>>, Unreadable> {
+        body.get(key)
+            .map(|l| {
+                l.as_array()
+                    .ok_or_else(|| Unreadable(format!("{key} is not a list")))
+            })
+            .transpose()
+    };
+    let (snapshots, adjustments) = (list("inventorySnapshots")?, list("inventoryAdjustments")?);
+    let format = match (snapshots, adjustments) {
+        (None, None) => {
+            return Err(Unreadable(
+                "an inventory update has inventorySnapshots or inventoryAdjustments".into(),
+            ))
         }
-        return Ok(parsed);
-    }
-    if let Some(lines) = body.get("inventoryAdjustments") {
-        let lines = lines
-            .as_array()
-            .ok_or_else(|| Unreadable("inventoryAdjustments is not a list".into()))?;
-        let mut parsed = Parsed::new(DELTA);
-        for (i, line) in lines.iter().enumerate() {
-            let entity = entity(line, i);
-            match change(line, default_at) {
-                Ok(c) => parsed.push(entity, Some(c.location.clone()), Command::StockChange(c)),
-                Err((field, detail)) => parsed.refuse(entity, Some(field), detail),
+        (Some(_), None) => SNAPSHOT,
+        (None, Some(_)) => DELTA,
+        (Some(_), Some(_)) => BOTH,
+    };
+    let mut parsed = Parsed::new(format);
+    let latest = now.unix_millis() + FUTURE_TOLERANCE_MS;
+    let mut seen: HashMap<(String, String, i64), Qty> = HashMap::new();
+    for (i, line) in snapshots.into_iter().flatten().enumerate() {
+        let entity = entity(line, i);
+        match figure(line, default_at).and_then(|f| not_ahead(f.as_of, latest).map(|()| f)) {
+            Ok(f) => {
+                // One figure per item, place and time: a second one that
+                // differs cannot both be true.
+                let key = (f.sku.clone(), f.location.clone(), f.as_of.unix_millis());
+                match seen.insert(key, f.quantity) {
+                    Some(earlier) if earlier != f.quantity => parsed.refuse(
+                        entity,
+                        Some("inventory"),
+                        format!("a second figure ({}) for the same item, facility and time as an earlier line ({earlier})", f.quantity),
+                    ),
+                    Some(_) => {}
+                    None => parsed.push(entity, Some(f.location.clone()), Command::StockFigure(f)),
+                }
             }
+            Err((field, detail)) => parsed.refuse(entity, Some(field), detail),
         }
-        return Ok(parsed);
     }
-    Err(Unreadable(
-        "an inventory update has inventorySnapshots or inventoryAdjustments".into(),
-    ))
+    for (i, line) in adjustments.into_iter().flatten().enumerate() {
+        let entity = entity(line, i);
+        match change(line, default_at).and_then(|c| not_ahead(c.at, latest).map(|()| c)) {
+            Ok(c) => parsed.push(entity, Some(c.location.clone()), Command::StockChange(c)),
+            Err((field, detail)) => parsed.refuse(entity, Some(field), detail),
+        }
+    }
+    Ok(parsed)
+}
+
+fn not_ahead(at: Timestamp, latest: i64) -> Result<(), Refused> {
+    if at.unix_millis() > latest {
+        return Err((
+            "updated",
+            format!("{at} is ahead of the hub's clock ({}); a time in the future would hide every figure until then", Timestamp::from_unix_millis(latest - FUTURE_TOLERANCE_MS)),
+        ));
+    }
+    Ok(())
 }
 
 fn entity(line: &Value, i: usize) -> String {
@@ -115,6 +152,7 @@ fn change(line: &Value, default_at: Option<&Value>) -> Result<StockChange, Refus
     if !size.is_positive() {
         return Err(("quantity", "an adjustment moves more than nothing".into()));
     }
+    pos_shared::limits::check_line_qty(size).map_err(|e| ("quantity", e.to_string()))?;
     let change = match line
         .get("adjustmentType")
         .and_then(Value::as_str)

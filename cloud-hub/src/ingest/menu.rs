@@ -70,9 +70,6 @@ pub fn read(body: &Map<String, Value>, ctx: Context) -> Parsed {
     };
     for (i, item) in list(body, "items").iter().enumerate() {
         let id = id_text(item.get("itemid"));
-        if let Some(id) = &id {
-            listing.items.insert(id.clone());
-        }
         let entity = match &id {
             Some(id) => format!("item {id}"),
             None => format!("items[{i}]"),
@@ -81,6 +78,14 @@ pub fn read(body: &Map<String, Value>, ctx: Context) -> Parsed {
             parsed.refuse(entity, Some("itemid"), "the item has no itemid");
             continue;
         };
+        if !listing.items.insert(id.clone()) {
+            parsed.refuse(
+                format!("items[{i}]"),
+                Some("itemid"),
+                format!("item {id} is in the menu twice; the first is applied"),
+            );
+            continue;
+        }
         let menu = Menu {
             ctx,
             taxes: &taxes,
@@ -89,7 +94,10 @@ pub fn read(body: &Map<String, Value>, ctx: Context) -> Parsed {
             inclusive_default,
         };
         match menu.item(&id, item) {
-            Ok(upsert) => parsed.push(entity, location.clone(), Command::Item(upsert)),
+            Ok(upsert) => match checked(&upsert) {
+                Ok(()) => parsed.push(entity, location.clone(), Command::Item(upsert)),
+                Err((field, detail)) => parsed.refuse(entity, Some(&field), detail),
+            },
             Err((field, detail)) => parsed.refuse(entity, Some(&field), detail),
         }
     }
@@ -312,7 +320,7 @@ impl Menu<'_> {
             let mut vdetails = details.clone();
             vdetails.pack = normalize::pack_in_title(&label).or(details.pack.clone());
             variants.push(VariantUpsert {
-                external_id: format!("{id}-{vid}"),
+                external_id: format!("{id}:{vid}"),
                 sku: None,
                 name: format!("{name} ({label})"),
                 barcode: None,
@@ -406,4 +414,19 @@ impl Menu<'_> {
         }
         Ok(out)
     }
+}
+
+/// The catalog's rules on each variant, refused in the menu's terms: an
+/// item's own fields, or its variation's (`variation[1].price`).
+fn checked(item: &ItemUpsert) -> Result<(), (String, String)> {
+    for v in &item.variants {
+        if let Err((field, detail)) = super::apply::check_variant(v) {
+            let field = match v.external_id.split_once(':') {
+                Some((_, variation)) => format!("variation {variation}.{field}"),
+                None => field,
+            };
+            return Err((field, detail));
+        }
+    }
+    Ok(())
 }

@@ -199,6 +199,8 @@ impl Parsed {
 #[derive(Debug, Clone, Copy)]
 pub struct Context {
     pub currency: Currency,
+    /// The hub's clock as the payload is read.
+    pub now: Timestamp,
 }
 
 /// A payload none of the source's adapters can read at all: not JSON, or
@@ -209,6 +211,8 @@ pub struct Unreadable(pub String);
 
 /// Reads a payload with the adapter its source's kind and its shape call for.
 pub fn read(kind: SourceKind, body: &[u8], ctx: Context) -> Result<Parsed, Unreadable> {
+    // A byte-order mark, as some Windows exporters write one, is not JSON.
+    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| Unreadable(format!("the body is not JSON: {e}")))?;
     let object = value
@@ -222,7 +226,7 @@ pub fn read(kind: SourceKind, body: &[u8], ctx: Context) -> Result<Parsed, Unrea
         SourceKind::RestaurantPos => Err(Unreadable(
             "neither a menu push (items, categories) nor an item availability toggle (type, inStock, itemID)".into(),
         )),
-        SourceKind::Erp => inventory::read(object),
+        SourceKind::Erp => inventory::read(object, ctx.now),
         SourceKind::Seller => Err(Unreadable(
             "a seller's catalog comes as a feed (POST /v1/sources/{source_id}/feeds), not a webhook".into(),
         )),
@@ -304,6 +308,7 @@ mod tests {
     fn the_seeds_read_whole() {
         let ctx = Context {
             currency: Currency::INR,
+            now: Timestamp::now(),
         };
         for (kind, seed) in seeds() {
             let parsed = read(kind, seed.to_string().as_bytes(), ctx).expect("readable");
@@ -319,6 +324,7 @@ mod tests {
     fn generated_payloads_are_read_or_refused_never_a_panic() {
         let ctx = Context {
             currency: Currency::INR,
+            now: Timestamp::now(),
         };
         let mut rng = fastrand::Rng::with_seed(42);
         let mut outcomes = [0usize; 3];

@@ -59,7 +59,14 @@ pub async fn apply(storage: &DynStorage, lease: &LeasedPayload) -> Result<(), Db
     } else {
         RunTrigger::Webhook
     };
-    let parsed = read(source.kind, &lease.raw.body, Context { currency });
+    let parsed = read(
+        source.kind,
+        &lease.raw.body,
+        Context {
+            currency,
+            now: pos_shared::Timestamp::now(),
+        },
+    );
     let format = parsed.as_ref().map_or("unreadable", |p| p.format);
     let run = storage
         .start_run(

@@ -59,6 +59,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(39, "hub-postgres/0039_event_subscriptions.sql"),
     migration!(40, "hub-postgres/0040_ingestion.sql"),
     migration!(41, "hub-postgres/0041_feed_review.sql"),
+    migration!(42, "hub-postgres/0042_adopted_entities.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -103,6 +104,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(39, "hub-sqlite/0039_event_subscriptions.sql"),
     migration!(40, "hub-sqlite/0040_ingestion.sql"),
     migration!(41, "hub-sqlite/0041_feed_review.sql"),
+    migration!(42, "hub-sqlite/0042_adopted_entities.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

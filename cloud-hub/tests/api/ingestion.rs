@@ -336,7 +336,7 @@ async fn signed_requests_are_taken_and_the_rest_leave_only_a_refusal(backend: Ba
             &shop.api_key,
         )
         .await;
-    let refusals = refusals.as_array().unwrap();
+    let refusals = refusals["items"].as_array().unwrap();
     assert_eq!(refusals.len(), 10, "{refusals:?}");
     let statuses: Vec<u64> = refusals
         .iter()
@@ -459,7 +459,7 @@ async fn a_menu_pushed_twice_makes_one_version_of_each_item(backend: Backend) {
     assert_eq!(first["errors"][0]["entity"], "item I3", "{first}");
     assert_eq!(first["errors"][0]["field"], "price", "{first}");
 
-    let paneer = catalog_by_sku(&shop, "pp-I1").await;
+    let paneer = catalog_by_sku(&shop, "pp:I1").await;
     assert_eq!(
         paneer["name"], "Paneer Tikka Masala",
         "title cleaned: {paneer}"
@@ -472,10 +472,10 @@ async fn a_menu_pushed_twice_makes_one_version_of_each_item(backend: Backend) {
     );
     assert_eq!(paneer["modifiers"][0]["max"], 2);
     assert_eq!(paneer["attributes"]["diet"], "veg", "{paneer}");
-    let double = catalog_by_sku(&shop, "pp-I2-V2").await;
+    let double = catalog_by_sku(&shop, "pp:I2:V2").await;
     assert_eq!(double["name"], "Butter Naan (Double)");
     assert_eq!(double["price"]["minor"], 8550);
-    let single = catalog_by_sku(&shop, "pp-I2-V1").await;
+    let single = catalog_by_sku(&shop, "pp:I2:V1").await;
     assert_eq!(
         single["product_id"], double["product_id"],
         "variations of one product"
@@ -503,7 +503,7 @@ async fn a_menu_pushed_twice_makes_one_version_of_each_item(backend: Backend) {
     let second = run_of(&shop, &payloads[0]).await;
     assert_eq!(second["counts"]["applied"], 0, "{second}");
     assert_eq!(second["counts"]["unchanged"], 5, "{second}");
-    for sku in ["pp-I1", "pp-I2-V1", "pp-I2-V2"] {
+    for sku in ["pp:I1", "pp:I2:V1", "pp:I2:V2"] {
         assert_eq!(
             versions(&shop, &catalog_by_sku(&shop, sku).await).await,
             1,
@@ -532,13 +532,30 @@ async fn a_menu_pushed_twice_makes_one_version_of_each_item(backend: Backend) {
     // A new price: one new version, a price event.
     push(&shop, &source, &[menu("275.50")]).await;
     settled(&shop, &source).await;
-    let paneer = catalog_by_sku(&shop, "pp-I1").await;
+    let paneer = catalog_by_sku(&shop, "pp:I1").await;
     assert_eq!(paneer["price"]["minor"], 27550);
     let (_, events) = shop
         .hub
         .get("/v1/events?type=pricing.price.updated", &shop.api_key)
         .await;
     assert_eq!(events["events"].as_array().unwrap().len(), 1, "{events}");
+    // A new name and a new price at once: one version, never one without the other.
+    let mut renamed = menu("280");
+    renamed["items"][0]["itemname"] = json!("Paneer Tikka Masala (Chef's)");
+    push(&shop, &source, &[renamed]).await;
+    settled(&shop, &source).await;
+    let paneer = catalog_by_sku(&shop, "pp:I1").await;
+    let id = paneer["variant_id"].as_str().unwrap();
+    let (_, history) = shop
+        .hub
+        .get(&format!("/v1/catalog/{id}/versions"), &shop.api_key)
+        .await;
+    let history = history.as_array().unwrap();
+    assert_eq!(history.len(), 3, "{history:?}");
+    assert_eq!(history[2]["record"]["name"], "Paneer Tikka Masala (Chef's)");
+    assert_eq!(history[2]["record"]["price"]["minor"], 28000);
+    push(&shop, &source, &[menu("275.50")]).await;
+    settled(&shop, &source).await;
 
     // The availability toggle holds the item at the store, and lifts it.
     push(
@@ -569,9 +586,9 @@ async fn a_menu_pushed_twice_makes_one_version_of_each_item(backend: Backend) {
             &shop.api_key,
         )
         .await;
-    assert_eq!(blocked(&view, "pp-I2-V1"), Some(true), "{view}");
-    assert_eq!(blocked(&view, "pp-I2-V2"), Some(true), "{view}");
-    assert_eq!(blocked(&view, "pp-I1"), Some(false), "{view}");
+    assert_eq!(blocked(&view, "pp:I2:V1"), Some(true), "{view}");
+    assert_eq!(blocked(&view, "pp:I2:V2"), Some(true), "{view}");
+    assert_eq!(blocked(&view, "pp:I1"), Some(false), "{view}");
     push(
         &shop,
         &source,
@@ -587,7 +604,7 @@ async fn a_menu_pushed_twice_makes_one_version_of_each_item(backend: Backend) {
             &shop.api_key,
         )
         .await;
-    assert_eq!(blocked(&view, "pp-I2-V1"), Some(false), "{view}");
+    assert_eq!(blocked(&view, "pp:I2:V1"), Some(false), "{view}");
     // An item left out of the next full menu is held there; back, it is lifted.
     let mut without = menu("275.50");
     without["items"].as_array_mut().unwrap().remove(0);
@@ -595,13 +612,23 @@ async fn a_menu_pushed_twice_makes_one_version_of_each_item(backend: Backend) {
     settled(&shop, &source).await;
     let view_path = format!("/v1/stores/{}/catalog-view", shop.store_id);
     let (_, now) = shop.hub.get(&view_path, &shop.api_key).await;
-    assert_eq!(blocked(&now, "pp-I1"), Some(true), "{now}");
+    assert_eq!(blocked(&now, "pp:I1"), Some(true), "{now}");
+    // Off the menu, a toggle does not bring it back; the menu does.
+    push(
+        &shop,
+        &source,
+        &[json!({"restID": "R1", "inStock": true, "itemID": ["I1"]})],
+    )
+    .await;
+    settled(&shop, &source).await;
+    let (_, now) = shop.hub.get(&view_path, &shop.api_key).await;
+    assert_eq!(blocked(&now, "pp:I1"), Some(true), "{now}");
     push(&shop, &source, &[menu("275.50")]).await;
     settled(&shop, &source).await;
     let (_, now) = shop.hub.get(&view_path, &shop.api_key).await;
-    assert_eq!(blocked(&now, "pp-I1"), Some(false), "{now}");
+    assert_eq!(blocked(&now, "pp:I1"), Some(false), "{now}");
     // A hold HQ put on is HQ's: the source neither lifts nor rewords it.
-    let naan = catalog_by_sku(&shop, "pp-I2-V1").await;
+    let naan = catalog_by_sku(&shop, "pp:I2:V1").await;
     let (s, b) = shop
         .hub
         .put(
@@ -633,11 +660,11 @@ async fn a_menu_pushed_twice_makes_one_version_of_each_item(backend: Backend) {
     settled(&shop, &source).await;
     let (_, now) = shop.hub.get(&view_path, &shop.api_key).await;
     assert_eq!(
-        blocked(&now, "pp-I2-V1"),
+        blocked(&now, "pp:I2:V1"),
         Some(true),
         "HQ's hold stays: {now}"
     );
-    assert_eq!(blocked(&now, "pp-I2-V2"), Some(false), "{now}");
+    assert_eq!(blocked(&now, "pp:I2:V2"), Some(false), "{now}");
     let (_, unknown) = (
         0,
         push(
@@ -790,7 +817,7 @@ async fn a_payload_replayed_changes_nothing_it_already_changed(backend: Backend)
         menu("250")
     );
     assert!(raw["headers"]["webhook-signature"].is_string(), "{raw}");
-    let versions_before = versions(&shop, &catalog_by_sku(&shop, "pp-I1").await).await;
+    let versions_before = versions(&shop, &catalog_by_sku(&shop, "pp:I1").await).await;
     for payload in [applied, unreadable] {
         let (s, b) = shop
             .hub
@@ -811,7 +838,7 @@ async fn a_payload_replayed_changes_nothing_it_already_changed(backend: Backend)
     assert_eq!(replayed["trigger"], "replay", "{replayed}");
     assert_eq!(replayed["counts"]["applied"], 0, "{replayed}");
     assert_eq!(
-        versions(&shop, &catalog_by_sku(&shop, "pp-I1").await).await,
+        versions(&shop, &catalog_by_sku(&shop, "pp:I1").await).await,
         versions_before
     );
     assert_eq!(payloads[0]["state"], "failed");
@@ -891,8 +918,164 @@ async fn generated_payloads_never_break_the_gateway_or_the_task(backend: Backend
             .iter()
             .all(|p| p["state"] == "applied" || p["state"] == "failed"));
     }
-    push(&shop, &erp, &[json!({"inventorySnapshots": [{"itemSKU": "TEA-250", "facilityCode": "WH1", "inventory": 77, "updated": "2030-01-01T00:00:00Z"}]})]).await;
+    push(&shop, &erp, &[json!({"inventorySnapshots": [{"itemSKU": "TEA-250", "facilityCode": "WH1", "inventory": 77, "updated": pos_shared::Timestamp::now()}]})]).await;
     settled(&shop, &erp).await;
     assert_eq!(shop.on_hand(TEA).await, "77");
 }
 on_both_backends!(generated_payloads_never_break_the_gateway_or_the_task);
+
+async fn sources_keep_to_their_own_items_and_categories(backend: Backend) {
+    let shop = shop(backend).await;
+    let ab = register(&shop, "ab", "restaurant_pos", "R1").await;
+    let abc = register(&shop, "ab-c", "restaurant_pos", "R1").await;
+    let one = |id: &str, name: &str, price: &str, category: &str| {
+        json!({"restaurants": [{"restaurantid": "R1"}],
+               "categories": [{"categoryid": "C1", "categoryname": category}],
+               "items": [{"itemid": id, "itemname": name, "item_categoryid": "C1", "price": price}]})
+    };
+    push(&shop, &ab, &[one("c-1", "Alpha Dosa", "100", "Mains")]).await;
+    push(&shop, &abc, &[one("1", "Beta Idli", "50", "Mains")]).await;
+    settled(&shop, &ab).await;
+    let applied = settled(&shop, &abc).await;
+    let run = run_of(&shop, &applied[0]).await;
+    assert_eq!(run["counts"]["failed"], 0, "{run}");
+    let alpha = catalog_by_sku(&shop, "ab:c-1").await;
+    let beta = catalog_by_sku(&shop, "ab-c:1").await;
+    assert_eq!(alpha["name"], "Alpha Dosa");
+    assert_eq!(beta["name"], "Beta Idli");
+    assert_eq!(
+        alpha["category_id"], beta["category_id"],
+        "a category of the same name and place is used, not made twice"
+    );
+    // Naming it otherwise moves the source's items to a category of its
+    // own; the one it shared is left as it was.
+    push(&shop, &abc, &[one("1", "Beta Idli", "50", "Tiffin")]).await;
+    settled(&shop, &abc).await;
+    let beta = catalog_by_sku(&shop, "ab-c:1").await;
+    assert_ne!(alpha["category_id"], beta["category_id"]);
+    assert_eq!(
+        catalog_by_sku(&shop, "ab:c-1").await["category_id"],
+        alpha["category_id"]
+    );
+    let (_, categories) = shop.hub.get("/v1/categories", &shop.api_key).await;
+    let names: Vec<&str> = categories
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Mains") && names.contains(&"Tiffin"),
+        "{names:?}"
+    );
+    // An item whose SKU is another source's item is refused, not merged.
+    let taken = json!({"restaurants": [{"restaurantid": "R1"}],
+        "items": [{"itemid": "X", "itemname": "Gamma", "price": "10"}]});
+    let seller_like = register(&shop, "ab-c-x", "restaurant_pos", "R1").await;
+    push(&shop, &seller_like, &[taken]).await;
+    settled(&shop, &seller_like).await;
+    let (s, b) = shop
+        .hub
+        .send(
+            hq_client::Method::PATCH,
+            &format!(
+                "/v1/variants/{}",
+                catalog_by_sku(&shop, "ab-c-x:X").await["variant_id"]
+                    .as_str()
+                    .unwrap()
+            ),
+            Some(&shop.api_key),
+            Some(json!({"sku": "ab:Y"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    push(
+        &shop,
+        &ab,
+        &[json!({"restaurants": [{"restaurantid": "R1"}],
+        "items": [{"itemid": "c-1", "itemname": "Alpha Dosa", "price": "100"},
+                  {"itemid": "Y", "itemname": "Delta", "price": "20"}]})],
+    )
+    .await;
+    let payloads = settled(&shop, &ab).await;
+    let run = run_of(&shop, &payloads[0]).await;
+    assert_eq!(run["counts"]["failed"], 1, "{run}");
+    assert_eq!(run["errors"][0]["field"], "sku", "{run}");
+    assert_eq!(
+        catalog_by_sku(&shop, "ab:Y").await["name"],
+        "Gamma",
+        "not taken over"
+    );
+}
+on_both_backends!(sources_keep_to_their_own_items_and_categories);
+
+async fn inventory_lines_that_contradict_are_refused_not_swallowed(backend: Backend) {
+    let shop = shop(backend).await;
+    let source = register(&shop, "uc", "erp", "WH1").await;
+    // Snapshots and adjustments in one payload: both applied.
+    push(&shop, &source, &[json!({
+        "inventorySnapshots": [{"itemSKU": "TEA-250", "facilityCode": "WH1", "inventory": 20, "updated": "2026-12-01T10:00:00Z"}],
+        "inventoryAdjustments": [adjustment("C1", "TEA-250", 1, "2026-12-01T11:00:00Z")]
+    })]).await;
+    let payloads = settled(&shop, &source).await;
+    assert_eq!(run_of(&shop, &payloads[0]).await["counts"]["applied"], 2);
+    assert_eq!(shop.on_hand(TEA).await, "21");
+    // The same adjustment id for another change, a second figure for the
+    // same time, a time far ahead of the hub's clock: each refused by name.
+    push(&shop, &source, &[json!({
+        "inventorySnapshots": [
+            {"itemSKU": "RICE-KG", "facilityCode": "WH1", "inventory": 10, "updated": "2026-12-01T10:00:00Z"},
+            {"itemSKU": "RICE-KG", "facilityCode": "WH1", "inventory": 30, "updated": "2026-12-01T10:00:00Z"},
+            {"itemSKU": "TEA-250", "facilityCode": "WH1", "inventory": 99, "updated": "2099-01-01T00:00:00Z"}
+        ],
+        "inventoryAdjustments": [adjustment("C1", "TEA-250", 99, "2026-12-01T11:00:00Z")]
+    })]).await;
+    let payloads = settled(&shop, &source).await;
+    let run = run_of(&shop, &payloads[0]).await;
+    assert_eq!(run["counts"]["applied"], 1, "{run}");
+    assert_eq!(run["counts"]["failed"], 3, "{run}");
+    let fields: Vec<&str> = run["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for field in ["inventory", "updated", "adjustmentId"] {
+        assert!(fields.contains(&field), "{field} in {run}");
+    }
+    assert_eq!(shop.on_hand(TEA).await, "21");
+    assert_eq!(shop.on_hand(RICE).await, "10");
+    let (_, failing) = shop
+        .hub
+        .get(
+            &format!("/v1/ingestion-runs?source_id={}&failed=true", source.id),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(failing["items"].as_array().unwrap().len(), 1, "{failing}");
+    let (_, rates) = shop
+        .hub
+        .get(&format!("/v1/sources/{}/rates", source.id), &shop.api_key)
+        .await;
+    assert_eq!(rates["runs_with_failures"], 1, "{rates}");
+    assert_eq!(rates["entities_failed"], 3, "{rates}");
+    // A body with a byte-order mark is read like any other.
+    let body = format!("\u{feff}{}", json!({"inventorySnapshots": []}));
+    let ts = now_secs();
+    let signature = sign_with_python(&source.secret, &[("bom".into(), ts, body.clone())]).remove(0);
+    let (s, b) = post_raw(
+        &shop,
+        &source.id,
+        &[
+            ("webhook-id", "bom".into()),
+            ("webhook-timestamp", ts.to_string()),
+            ("webhook-signature", signature),
+        ],
+        &body,
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{b}");
+    let payloads = settled(&shop, &source).await;
+    assert_eq!(payloads[0]["state"], "applied", "{:?}", payloads[0]);
+}
+on_both_backends!(inventory_lines_that_contradict_are_refused_not_swallowed);

@@ -63,9 +63,11 @@ macro_rules! sql_ingestion_paths {
                     unchanged: count(unchanged),
                     failed: count(failed),
                 },
+                errors_not_shown: 0,
                 errors: serde_json::from_str(&errors)
                     .map_err(|e| DbError::Corrupt(format!("run {id}: errors: {e}")))?,
-            })
+            }
+            .with_errors_counted())
         }
 
         impl $storage {
@@ -433,13 +435,14 @@ macro_rules! sql_ingestion_paths {
                 })
             }
 
-            async fn refusals(&self, tenant: TenantId, source: Uuid, limit: u32) -> DbResult<Vec<ing::Refusal>> {
+            async fn refusals(&self, tenant: TenantId, source: Uuid, before: Option<Uuid>, limit: u32) -> DbResult<Vec<ing::Refusal>> {
                 let rows: Vec<RefusalRow> = sqlx::query_as(
                     "SELECT id, source_id, webhook_id, received_at_ms, status, field, reason, body_bytes FROM webhook_refusals \
-                     WHERE tenant_id = $1 AND source_id = $2 ORDER BY id DESC LIMIT $3",
+                     WHERE tenant_id = $1 AND source_id = $2 AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4",
                 )
                 .bind(tenant.as_uuid())
                 .bind(source)
+                .bind(before)
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await?;
@@ -459,8 +462,8 @@ macro_rules! sql_ingestion_paths {
             }
 
             async fn ingestion_rates(&self, tenant: TenantId, source: Uuid, since: Timestamp) -> DbResult<ing::Rates> {
-                let rows: Vec<(String, i64, i64, Option<i64>)> = sqlx::query_as(
-                    "SELECT state, duplicates, received_at_ms, processed_at_ms FROM inbound_payloads \
+                let rows: Vec<(String, i64, i64, Option<i64>, i64)> = sqlx::query_as(
+                    "SELECT state, duplicates, received_at_ms, processed_at_ms, attempts FROM inbound_payloads \
                      WHERE tenant_id = $1 AND source_id = $2 AND received_at_ms >= $3",
                 )
                 .bind(tenant.as_uuid())
@@ -478,7 +481,7 @@ macro_rules! sql_ingestion_paths {
                 .await?;
                 let mut rates = ing::Rates { since: Some(since), refused: refused.max(0) as u64, ..Default::default() };
                 let mut latencies = Vec::new();
-                for (state, duplicates, received, processed) in rows {
+                for (state, duplicates, received, processed, attempts) in rows {
                     rates.received += 1;
                     rates.duplicate += duplicates.max(0) as u64;
                     match state.as_str() {
@@ -486,10 +489,23 @@ macro_rules! sql_ingestion_paths {
                         "failed" => rates.failed += 1,
                         _ => rates.queued += 1,
                     }
-                    if let (Some(done), "applied") = (processed, state.as_str()) {
+                    // From receipt to the first application: a replay's is HQ's timing.
+                    if let (Some(done), "applied", 1) = (processed, state.as_str(), attempts) {
                         latencies.push((done - received).max(0) as u64);
                     }
                 }
+                let (runs_with_failures, entities_failed): (i64, i64) = sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(CASE WHEN failed > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                     CAST(COALESCE(SUM(failed), 0) AS BIGINT) FROM ingestion_runs \
+                     WHERE tenant_id = $1 AND source_id = $2 AND started_at_ms >= $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(source)
+                .bind(since.unix_millis())
+                .fetch_one(&self.pool)
+                .await?;
+                rates.runs_with_failures = runs_with_failures.max(0) as u64;
+                rates.entities_failed = entities_failed.max(0) as u64;
                 latencies.sort_unstable();
                 let at = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied();
                 rates.latency_p50_ms = at(0.5);
@@ -564,15 +580,16 @@ macro_rules! sql_ingestion_paths {
                 run_from(row.ok_or(DbError::NotFound("run"))?)
             }
 
-            async fn runs(&self, tenant: TenantId, source: Option<Uuid>, before: Option<Uuid>, limit: u32) -> DbResult<Vec<ing::Run>> {
+            async fn runs(&self, tenant: TenantId, source: Option<Uuid>, with_failures: bool, before: Option<Uuid>, limit: u32) -> DbResult<Vec<ing::Run>> {
                 let rows: Vec<RunRow> = sqlx::query_as(&format!(
                     "SELECT {RUN_COLUMNS} FROM ingestion_runs WHERE tenant_id = $1 AND ($2 IS NULL OR source_id = $2) \
-                     AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
+                     AND ($3 IS NULL OR id < $3) AND (state = 'failed' OR failed > 0 OR NOT $5) ORDER BY id DESC LIMIT $4"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(source)
                 .bind(before)
                 .bind(i64::from(limit))
+                .bind(with_failures)
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(run_from).collect()
@@ -593,9 +610,10 @@ macro_rules! sql_ingestion_paths {
 
             async fn map_source_entity(&self, tenant: TenantId, source: Uuid, entity: &'static str, external: &str, canonical: Uuid) -> DbResult<()> {
                 sqlx::query(
-                    "INSERT INTO source_entities (tenant_id, source_id, entity, external_id, canonical_id, updated_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source_id, entity, external_id) \
-                     DO UPDATE SET canonical_id = excluded.canonical_id, updated_at_ms = excluded.updated_at_ms",
+                    "INSERT INTO source_entities (tenant_id, source_id, entity, external_id, canonical_id, updated_at_ms, adopted) \
+                     VALUES ($1, $2, $3, $4, $5, $6, FALSE) ON CONFLICT (source_id, entity, external_id) \
+                     DO UPDATE SET canonical_id = excluded.canonical_id, updated_at_ms = excluded.updated_at_ms, \
+                     adopted = CASE WHEN source_entities.canonical_id = excluded.canonical_id THEN source_entities.adopted ELSE FALSE END",
                 )
                 .bind(tenant.as_uuid())
                 .bind(source)
@@ -608,6 +626,36 @@ macro_rules! sql_ingestion_paths {
                 Ok(())
             }
 
+            async fn adopt_source_entity(&self, tenant: TenantId, source: Uuid, entity: &'static str, external: &str, canonical: Uuid) -> DbResult<()> {
+                sqlx::query(
+                    "INSERT INTO source_entities (tenant_id, source_id, entity, external_id, canonical_id, updated_at_ms, adopted) \
+                     VALUES ($1, $2, $3, $4, $5, $6, TRUE) ON CONFLICT (source_id, entity, external_id) \
+                     DO UPDATE SET canonical_id = excluded.canonical_id, updated_at_ms = excluded.updated_at_ms, adopted = TRUE",
+                )
+                .bind(tenant.as_uuid())
+                .bind(source)
+                .bind(entity)
+                .bind(external)
+                .bind(canonical)
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn source_entity_adopted(&self, tenant: TenantId, source: Uuid, entity: &'static str, external: &str) -> DbResult<bool> {
+                let row: Option<(bool,)> = sqlx::query_as(
+                    "SELECT adopted FROM source_entities WHERE tenant_id = $1 AND source_id = $2 AND entity = $3 AND external_id = $4",
+                )
+                .bind(tenant.as_uuid())
+                .bind(source)
+                .bind(entity)
+                .bind(external)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.is_some_and(|(a,)| a))
+            }
+
             async fn source_entities(&self, tenant: TenantId, source: Uuid, entity: &'static str) -> DbResult<Vec<(String, Uuid)>> {
                 Ok(sqlx::query_as(
                     "SELECT external_id, canonical_id FROM source_entities WHERE tenant_id = $1 AND source_id = $2 AND entity = $3 \
@@ -616,6 +664,17 @@ macro_rules! sql_ingestion_paths {
                 .bind(tenant.as_uuid())
                 .bind(source)
                 .bind(entity)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn entity_owners(&self, tenant: TenantId, entity: &'static str, canonical: Uuid) -> DbResult<Vec<(Uuid, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT source_id, external_id FROM source_entities WHERE tenant_id = $1 AND entity = $2 AND canonical_id = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(entity)
+                .bind(canonical)
                 .fetch_all(&self.pool)
                 .await?)
             }

@@ -135,14 +135,25 @@ macro_rules! sql_source_stock_paths {
             ) -> DbResult<$crate::domain::ingestion::StockOutcome> {
                 use $crate::domain::ingestion::StockOutcome;
                 let (source, store, variant) = (target.source, target.store, target.variant);
-                let seen: Option<(i64,)> = sqlx::query_as(
-                    "SELECT change_milli FROM source_stock_deltas WHERE source_id = $1 AND external_id = $2",
+                let seen: Option<(i64, Uuid, Uuid)> = sqlx::query_as(
+                    "SELECT change_milli, store_id, variant_id FROM source_stock_deltas WHERE source_id = $1 AND external_id = $2",
                 )
                 .bind(source)
                 .bind(external_id)
                 .fetch_optional(&mut **tx)
                 .await?;
-                if seen.is_some() {
+                if let Some((was, at_store, of_variant)) = seen {
+                    // The same id for another change is the sender's mistake,
+                    // not a retry: refused, never taken as done.
+                    if was != change.milli() || at_store != store.as_uuid() || of_variant != variant.as_uuid() {
+                        return Err(DbError::InvalidField {
+                            field: "adjustmentId",
+                            detail: format!(
+                                "adjustment {external_id:?} was applied before as {} of another item or facility or quantity; a new adjustment needs a new id",
+                                Qty::from_milli(was)
+                            ),
+                        });
+                    }
                     return Ok(StockOutcome::Unchanged);
                 }
                 let counted = Self::stock_mark(tx, source, store, variant).await?.is_some_and(|m| m >= at.unix_millis());

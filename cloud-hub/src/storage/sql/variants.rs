@@ -163,10 +163,13 @@ macro_rules! sql_variant_paths {
                 if let Some(details) = &patch.details {
                     next.details = details.clone();
                 }
+                if let Some(price) = patch.price {
+                    next.price = price;
+                }
                 sqlx::query(
                     "UPDATE variants SET name = $3, sku = $4, gtin = $5, tax_rate_bp = $6, tax_inclusive = $7, hsn = $8, \
                      modifiers = $9, brand_id = $10, category_id = $11, synonyms = $12, extra_barcodes = $13, quick_key = $14, \
-                     updated_at_ms = $15, details = $16 WHERE tenant_id = $1 AND id = $2",
+                     updated_at_ms = $15, details = $16, price_minor = $17, currency = $18 WHERE tenant_id = $1 AND id = $2",
                 )
                 .bind(tenant.as_uuid())
                 .bind(next.variant_id.as_uuid())
@@ -184,9 +187,19 @@ macro_rules! sql_variant_paths {
                 .bind(next.placement.quick_key.map(i32::from))
                 .bind(now_ms())
                 .bind($crate::storage::sql::details_column(&next.details)?)
+                .bind(next.price.minor())
+                .bind(next.price.currency().as_str())
                 .execute(&mut **tx)
                 .await
                 .map_err(DbError::from_sqlx)?;
+                if next.price != current.price {
+                    let event = $crate::domain::events::by_hub(
+                        "catalog.price.updated",
+                        None,
+                        serde_json::json!({"variant_id": next.variant_id, "price": next.price, "scope": "base"}),
+                    );
+                    Self::emit_event(tx, tenant, event).await?;
+                }
                 sqlx::query("DELETE FROM variant_barcodes WHERE tenant_id = $1 AND variant_id = $2")
                     .bind(tenant.as_uuid())
                     .bind(next.variant_id.as_uuid())

@@ -85,7 +85,13 @@ pub trait IngestionStorage: Send + Sync {
     ) -> DbResult<Vec<Payload>>;
     async fn payload(&self, tenant: TenantId, payload: Uuid) -> DbResult<RawPayload>;
     /// A source's refusals, newest first.
-    async fn refusals(&self, tenant: TenantId, source: Uuid, limit: u32) -> DbResult<Vec<Refusal>>;
+    async fn refusals(
+        &self,
+        tenant: TenantId,
+        source: Uuid,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> DbResult<Vec<Refusal>>;
     /// How a source's webhooks fared since `since`.
     async fn ingestion_rates(
         &self,
@@ -106,12 +112,13 @@ pub trait IngestionStorage: Send + Sync {
         errors: &[RunError],
     ) -> DbResult<Run>;
     async fn run(&self, tenant: TenantId, run: Uuid) -> DbResult<Run>;
-    /// The tenant's runs, newest first, optionally of one source, before
-    /// `before` (a run id).
+    /// The tenant's runs, newest first, optionally of one source (and only
+    /// those that refused something), before `before` (a run id).
     async fn runs(
         &self,
         tenant: TenantId,
         source: Option<Uuid>,
+        with_failures: bool,
         before: Option<Uuid>,
         limit: u32,
     ) -> DbResult<Vec<Run>>;
@@ -133,6 +140,24 @@ pub trait IngestionStorage: Send + Sync {
         external: &str,
         canonical: Uuid,
     ) -> DbResult<()>;
+    /// Maps a source's id to a record it did not make (it uses it, never
+    /// renames or moves it).
+    async fn adopt_source_entity(
+        &self,
+        tenant: TenantId,
+        source: Uuid,
+        entity: &'static str,
+        external: &str,
+        canonical: Uuid,
+    ) -> DbResult<()>;
+    /// Whether the source's id is mapped to a record it adopted.
+    async fn source_entity_adopted(
+        &self,
+        tenant: TenantId,
+        source: Uuid,
+        entity: &'static str,
+        external: &str,
+    ) -> DbResult<bool>;
     /// Every id of `entity` the source has mapped: (its id, the hub's).
     async fn source_entities(
         &self,
@@ -140,6 +165,13 @@ pub trait IngestionStorage: Send + Sync {
         source: Uuid,
         entity: &'static str,
     ) -> DbResult<Vec<(String, Uuid)>>;
+    /// Which sources map `canonical` (of `entity`), under which of their ids.
+    async fn entity_owners(
+        &self,
+        tenant: TenantId,
+        entity: &'static str,
+        canonical: Uuid,
+    ) -> DbResult<Vec<(Uuid, String)>>;
     /// Why an item's stock at a store is held, if it is.
     async fn block_reason(
         &self,
