@@ -400,6 +400,19 @@ pub fn large_feed(rows: u64) -> (String, Vec<String>) {
 async fn feed_at_scale(backend: Backend, rows: u64) {
     let hub = spawn_hub(backend).await;
     let s = seller(&hub).await;
+    // A till at the seller's store, caught up before the feed comes.
+    let terminal =
+        s.hq.create_terminal(&s.store, "Till 1", "t1")
+            .await
+            .expect("terminal");
+    let till = hub
+        .hq
+        .enroll(&terminal.enrollment_code, "test")
+        .await
+        .expect("enroll")
+        .token;
+    let (_, head) = hub.get("/v1/sync/feed?since=0&limit=1000", &till).await;
+    let caught_up = head["next_cursor"].as_u64().unwrap_or(0);
     let (body, bad) = large_feed(rows);
     let started = Instant::now();
     let receipt =
@@ -453,6 +466,32 @@ async fn feed_at_scale(backend: Backend, rows: u64) {
     assert_eq!(skus, bad);
     let items = catalog(&s.hq).await;
     assert_eq!(items.len() as u64, rows - bad.len() as u64);
+    // The till hears of every new item, and of the stock counted at its store.
+    let (mut items_heard, mut stock_heard, mut since) = (0u64, 0u64, caught_up);
+    loop {
+        let (status, page) = hub
+            .get(&format!("/v1/sync/feed?since={since}&limit=1000"), &till)
+            .await;
+        assert!(status.is_success(), "{page}");
+        for change in page["changes"].as_array().unwrap() {
+            match change["type"].as_str().unwrap() {
+                "variant_upserted" => items_heard += 1,
+                "stock_moved" => stock_heard += 1,
+                _ => {}
+            }
+        }
+        since = page["next_cursor"].as_u64().unwrap();
+        if page["has_more"] != true {
+            break;
+        }
+    }
+    let good = rows - bad.len() as u64;
+    assert_eq!(items_heard, good, "every good row reached the till");
+    let counted = (0..rows).filter(|i| i % 100 != 42 && i % 30 != 0).count() as u64;
+    assert_eq!(
+        stock_heard, counted,
+        "every stock figure that moved the store's stock"
+    );
 }
 
 mod at_scale {
