@@ -85,7 +85,7 @@ pub struct ReviewRow {
     #[serde(default)]
     pub field: Option<String>,
     pub error: String,
-    /// `pending`, `resubmitted`, `rejected` or `applied`.
+    /// `pending`, `superseded`, `rejected` or `applied`.
     pub status: String,
 }
 
@@ -239,7 +239,7 @@ impl HqClient {
     }
 
     /// A page of a source's rows in review, oldest first (`status`:
-    /// `pending`, `resubmitted`, `rejected`, `applied`; all when `None`).
+    /// `pending`, `superseded`, `rejected`, `applied`; all when `None`).
     pub async fn review_rows(
         &self,
         source: &str,

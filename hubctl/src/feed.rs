@@ -34,7 +34,7 @@ pub struct FeedArgs {
 pub struct ReviewArgs {
     /// The seller source: its id or code.
     source: String,
-    /// pending, resubmitted, rejected, applied or all.
+    /// pending, superseded, rejected, applied or all.
     #[arg(long, default_value = "pending")]
     status: String,
     /// At most this many rows.
@@ -180,10 +180,10 @@ pub async fn review(hub: &Client, args: ReviewArgs, json: bool) -> Result<(), Cl
     let source = source_id(hub, &args.source).await?;
     let status = match args.status.as_str() {
         "all" => None,
-        s @ ("pending" | "resubmitted" | "rejected" | "applied") => Some(s),
+        s @ ("pending" | "superseded" | "rejected" | "applied") => Some(s),
         other => {
             return Err(CliError::Usage(format!(
-                "--status {other:?} is not pending, resubmitted, rejected, applied or all"
+                "--status {other:?} is not pending, superseded, rejected, applied or all"
             )))
         }
     };

@@ -37,7 +37,7 @@ CREATE TABLE seller_feed_chunks (
 -- object of column to text), its line, the field at fault and why.
 -- 'pending' until HQ resubmits it corrected ('applied'), rejects it
 -- ('rejected'), or the same SKU comes again in a later feed
--- ('resubmitted'). A feed applied again after a crash finds its rows
+-- ('superseded'). A feed applied again after a crash finds its rows
 -- already here (one per run and line).
 CREATE TABLE feed_review_rows (
     id             UUID PRIMARY KEY,
@@ -49,7 +49,7 @@ CREATE TABLE feed_review_rows (
     row_data       TEXT NOT NULL,
     field          TEXT,
     error          TEXT NOT NULL,
-    status         TEXT NOT NULL CHECK (status IN ('pending', 'resubmitted', 'rejected', 'applied')),
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'superseded', 'rejected', 'applied')),
     created_at_ms  BIGINT NOT NULL,
     updated_at_ms  BIGINT NOT NULL,
     UNIQUE (run_id, line)

@@ -22,7 +22,7 @@ The file is CSV with a header row and one item per row. Columns (any order, any 
   barcodes       other barcodes, separated by |
   brand          a brand name; a brand not yet in the catalog is created
   category       a category path such as \"Dairy > Milk\"; missing levels are created
-  tax_rate       GST rate in percent: 0, 0.25, 3, 5, 12, 18 or 28
+  tax_rate       GST rate in percent: 0, 0.25, 1.5, 3, 5, 12, 18, 28 or 40
   tax_inclusive  yes or no: whether the price includes the tax (default yes)
   hsn            the HSN code, 4, 6 or 8 digits
   synonyms       other names the item is asked for by, separated by |
@@ -331,6 +331,14 @@ fn read_tax<'a>(
         "no" | "n" | "false" | "0" => false,
         other => return Err(("tax_inclusive", format!("{other:?} is not yes or no"))),
     };
+    // The GST slabs: another figure is a typo, not a rate.
+    const SLABS_BP: [i64; 9] = [0, 25, 150, 300, 500, 1200, 1800, 2800, 4000];
+    if !SLABS_BP.contains(&percent.minor()) {
+        return Err((
+            "tax_rate",
+            format!("{rate:?} is not a GST rate: 0, 0.25, 1.5, 3, 5, 12, 18, 28 or 40"),
+        ));
+    }
     let tax = TaxClass {
         // Percent with two decimals is basis points.
         rate_bp: u32::try_from(percent.minor())

@@ -74,7 +74,7 @@ pub enum ReviewStatus {
     Pending,
     /// The same SKU came again in a later feed (applied there, or in review
     /// again as a row of that feed).
-    Resubmitted,
+    Superseded,
     /// HQ decided it is not to be applied.
     Rejected,
     /// HQ corrected it and it was applied.
@@ -85,7 +85,7 @@ impl ReviewStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ReviewStatus::Pending => "pending",
-            ReviewStatus::Resubmitted => "resubmitted",
+            ReviewStatus::Superseded => "superseded",
             ReviewStatus::Rejected => "rejected",
             ReviewStatus::Applied => "applied",
         }
@@ -94,7 +94,7 @@ impl ReviewStatus {
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "pending" => Some(ReviewStatus::Pending),
-            "resubmitted" => Some(ReviewStatus::Resubmitted),
+            "superseded" => Some(ReviewStatus::Superseded),
             "rejected" => Some(ReviewStatus::Rejected),
             "applied" => Some(ReviewStatus::Applied),
             _ => None,

@@ -64,7 +64,7 @@ async fn seller_source(app: &AppState, hq: &Hq, id: Uuid) -> Result<Source, ApiE
         return Err(ApiError::invalid(
             "source_id",
             format!(
-                "source {} is a {} source; feeds are a seller's (kind seller)",
+                "source {} is of kind {}; feeds are a seller's (kind seller)",
                 source.code,
                 source.kind.as_str()
             ),
@@ -224,7 +224,8 @@ async fn receive(app: &AppState, feed: Uuid, body: Body, limit: usize) -> Result
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ReviewParams {
-    /// Only rows standing so: `pending`, `resubmitted`, `rejected` or `applied`.
+    /// Only rows standing so: `pending`, `superseded` (the same SKU came in a
+    /// later feed), `rejected` or `applied`.
     status: Option<String>,
     /// At most this many (1 to 1000, 100 by default).
     #[param(value_type = Option<u32>)]
@@ -263,7 +264,7 @@ async fn review(
             ReviewStatus::parse(s).ok_or_else(|| {
                 ApiError::invalid(
                     "status",
-                    format!("{s:?} is not pending, resubmitted, rejected or applied"),
+                    format!("{s:?} is not pending, superseded, rejected or applied"),
                 )
             })
         })

@@ -31,7 +31,8 @@ struct RunParams {
     /// Only this source's runs.
     #[param(value_type = Option<Uuid>)]
     source_id: Option<String>,
-    /// `true`: only runs that refused something (or could not read their input).
+    /// `true`: only runs that refused something (or could not read their
+    /// input); `false`: only those that did not.
     #[param(value_type = Option<bool>)]
     failed: Option<String>,
     /// At most this many (1 to 1000, 100 by default).
@@ -63,8 +64,9 @@ async fn list(
         })
         .transpose()?;
     let failed = match p.failed.as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
+        None => None,
+        Some("false") => Some(false),
+        Some("true") => Some(true),
         Some(other) => {
             return Err(ApiError::invalid(
                 "failed",

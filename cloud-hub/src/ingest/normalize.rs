@@ -35,9 +35,22 @@ pub fn title(raw: &str) -> Option<String> {
     let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
     let shouting = letters.len() >= 4 && letters.iter().all(|c| !c.is_lowercase());
     if shouting {
-        text = text
-            .split(' ')
-            .map(title_word)
+        let words: Vec<&str> = text.split(' ').collect();
+        text = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                // A unit after a size stays a unit: "500 ML" → "500 ml".
+                let after_size = i > 0
+                    && words[i - 1]
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'.');
+                if after_size && unit_of(w).is_some() {
+                    w.to_lowercase()
+                } else {
+                    title_word(w)
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ");
     }
@@ -213,6 +226,10 @@ mod tests {
     fn titles_are_cleaned() {
         assert_eq!(title("  TOOR   DAL 1KG -").as_deref(), Some("Toor Dal 1kg"));
         assert_eq!(title("Mac &amp; Cheese").as_deref(), Some("Mac & Cheese"));
+        assert_eq!(
+            title("AMUL TAAZA MILK 500 ML").as_deref(),
+            Some("Amul Taaza Milk 500 ml")
+        );
         assert_eq!(title("Paneer\tTikka\n").as_deref(), Some("Paneer Tikka"));
         assert_eq!(title("iPhone case").as_deref(), Some("iPhone case"));
         assert_eq!(title("   "), None);

@@ -63,6 +63,11 @@ pub enum Rows<'a> {
     Csv {
         headers: Vec<String>,
         records: csv::StringRecordsIntoIter<&'a [u8]>,
+        /// The body, to number lines as a text editor does (by the record's
+        /// byte offset: the reader's own count skips blank lines).
+        body: &'a [u8],
+        /// How far the body is numbered (a byte offset), and that byte's line.
+        counted: (usize, u64),
     },
     Jsonl {
         lines: Lines<'a>,
@@ -91,6 +96,8 @@ pub fn rows(format: FeedFormat, body: &[u8]) -> Result<Rows<'_>, Unreadable> {
             Ok(Rows::Csv {
                 headers,
                 records: reader.into_records(),
+                body,
+                counted: (0, 1),
             })
         }
         FeedFormat::Jsonl => Ok(Rows::Jsonl {
@@ -104,11 +111,33 @@ impl Iterator for Rows<'_> {
 
     fn next(&mut self) -> Option<RawRow> {
         match self {
-            Rows::Csv { headers, records } => {
+            Rows::Csv {
+                headers,
+                records,
+                body,
+                counted,
+            } => {
                 let record = records.next()?;
+                // The reader stands just past this record now: the line it
+                // ends on, less the line breaks inside its quoted cells, is
+                // the line it starts on.
+                let end = (records.reader().position().byte() as usize).min(body.len());
+                let text_end = end - usize::from(end > 0 && body[end - 1] == b'\n');
+                if text_end >= counted.0 {
+                    counted.1 += body[counted.0..text_end]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count() as u64;
+                    counted.0 = text_end;
+                }
+                let inside = match &record {
+                    Ok(r) => r.iter().map(|cell| cell.matches('\n').count() as u64).sum(),
+                    Err(_) => 0,
+                };
+                let line = counted.1.saturating_sub(inside);
                 Some(match record {
                     Ok(record) => RawRow {
-                        line: record.position().map_or(0, |p| p.line()),
+                        line,
                         cells: headers
                             .iter()
                             .zip(record.iter())
@@ -117,9 +146,9 @@ impl Iterator for Rows<'_> {
                         unreadable: None,
                     },
                     Err(e) => RawRow {
-                        line: e.position().map_or(0, |p| p.line()),
+                        line,
                         cells: RowCells::new(),
-                        unreadable: Some((None, format!("not a CSV row: {e}"))),
+                        unreadable: Some(csv_problem(&e, headers)),
                     },
                 })
             }
@@ -430,5 +459,42 @@ mod tests {
             rows(FeedFormat::Csv, b"sku,name,prise\n"),
             Err(Unreadable(m)) if m.contains("prise")
         ));
+    }
+}
+
+/// Why a CSV record is not a row, in words, naming the column when the
+/// reader says which.
+fn csv_problem(e: &csv::Error, headers: &[String]) -> (Option<String>, String) {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => {
+            let column = headers.get(err.field()).cloned();
+            let detail = match &column {
+                Some(c) => format!("the {c} cell is not UTF-8 text: save the file as UTF-8"),
+                None => "the row is not UTF-8 text: save the file as UTF-8".to_owned(),
+            };
+            (column, detail)
+        }
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => (
+            None,
+            format!("the row has {len} cells; the header has {expected_len}"),
+        ),
+        _ => (None, format!("not a CSV row: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod line_numbers {
+    use super::*;
+
+    #[test]
+    fn rows_are_numbered_as_an_editor_numbers_lines() {
+        let body = b"sku,name,barcode,price\r\n\r\nA,x,,1\r\nB,y,,1\r\n\r\nC,z,,1\n";
+        let lines: Vec<u64> = rows(FeedFormat::Csv, body)
+            .unwrap()
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(lines, vec![3, 4, 6]);
     }
 }

@@ -302,6 +302,12 @@ impl Batch<'_> {
                 outcomes.push(Err((None, "a feed row is an item first".into())));
                 continue;
             };
+            // A row is applied whole or not at all: its stock is checked
+            // before its item is written.
+            if let Some(refused) = self.stock_refusal(checked, upsert).await? {
+                outcomes.push(Err(refused));
+                continue;
+            }
             if self.known.contains(&upsert.external_id) {
                 let applied = self.applier.try_one(item).await?;
                 outcomes.push(applied.map_err(in_feed_terms));
@@ -344,6 +350,48 @@ impl Batch<'_> {
         }
         self.stock(rows, &mut outcomes, made).await?;
         Ok(outcomes)
+    }
+
+    /// Why a row's stock cannot be taken, in the item's unit (the row's
+    /// `unit`, else the item's as it is, else pieces) and within one line's
+    /// largest quantity; `None` when it can (or the row has none).
+    async fn stock_refusal(
+        &self,
+        checked: &Result<Vec<Entity>, Refused>,
+        upsert: &super::ItemUpsert,
+    ) -> Result<Option<Refused>, DbError> {
+        let Ok(entities) = checked else {
+            return Ok(None);
+        };
+        let Some(qty) = entities.iter().find_map(|e| match &e.command {
+            Command::StockFigure(f) => Some(f.quantity),
+            _ => None,
+        }) else {
+            return Ok(None);
+        };
+        let refused = |why: String| Ok(Some((Some("stock".to_owned()), why)));
+        if let Err(why) = pos_shared::limits::check_line_qty(qty) {
+            return refused(why);
+        }
+        let Some(variant) = upsert.variants.first() else {
+            return Ok(None);
+        };
+        let mut unit = variant.details.unit;
+        if variant.keep.unit {
+            if let Some(sku) = &variant.sku {
+                if let Some(found) = self
+                    .storage
+                    .variant_by_sku(self.applier.tenant(), sku)
+                    .await?
+                {
+                    unit = found.details.unit;
+                }
+            }
+        }
+        match unit.check_qty(qty) {
+            Ok(()) => Ok(None),
+            Err(why) => refused(why),
+        }
     }
 
     /// The stock figures of the rows whose item went in, in one transaction.

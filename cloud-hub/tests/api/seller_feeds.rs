@@ -266,9 +266,9 @@ async fn csv_feed_with_review(backend: Backend) {
     assert_eq!(rows.len(), 5);
     assert!(rows.iter().all(|r| r.run_id == run.id), "{rows:?}");
     let superseded =
-        s.hq.review_rows(&s.source, Some("resubmitted"), None, 100)
+        s.hq.review_rows(&s.source, Some("superseded"), None, 100)
             .await
-            .expect("resubmitted");
+            .expect("superseded");
     assert_eq!(superseded.items.len(), 3);
 }
 on_both_backends!(csv_feed_with_review);
@@ -366,6 +366,54 @@ async fn refusals(backend: Backend) {
     assert!(run.errors[0].detail.contains("prise"), "{run:?}");
 }
 on_both_backends!(refusals);
+
+/// Rows refused whole (a stock the item's unit cannot hold, past a line's
+/// largest quantity, a rate that is not GST) leave nothing in the catalog,
+/// and every refusal names the line a text editor shows, CRLF and blank
+/// lines counted.
+async fn rows_refused_whole_on_the_lines_they_are_on(backend: Backend) {
+    let hub = spawn_hub(backend).await;
+    let s = seller(&hub).await;
+    let body = format!(
+        "sku,name,barcode,price,stock,unit,tax_rate\r\n\r\nF-1,Frac Each,{},10,1.5,each,5\r\nF-2,Grams,{},10,1.5,g,5\r\n\r\nF-3,Huge,{},10,200000,each,5\r\nF-4,Odd Rate,{},10,1,each,7\r\nF-5,Good,{},10,2,each,18\r\n",
+        ean(501),
+        ean(502),
+        ean(503),
+        ean(504),
+        ean(505)
+    );
+    let run = upload(&s, "text/csv", body).await;
+    assert_eq!((run.counts.applied, run.counts.failed), (1, 4), "{run:?}");
+    let rows = pending(&s).await;
+    let by_sku = |sku: &str| {
+        rows.iter()
+            .find(|r| r.sku.as_deref() == Some(sku))
+            .unwrap_or_else(|| panic!("{sku} in {rows:?}"))
+    };
+    assert_eq!(
+        (by_sku("F-1").line, by_sku("F-1").field.as_deref()),
+        (3, Some("stock"))
+    );
+    assert_eq!(
+        (by_sku("F-2").line, by_sku("F-2").field.as_deref()),
+        (4, Some("stock"))
+    );
+    assert_eq!(
+        (by_sku("F-3").line, by_sku("F-3").field.as_deref()),
+        (6, Some("stock"))
+    );
+    assert_eq!(
+        (by_sku("F-4").line, by_sku("F-4").field.as_deref()),
+        (7, Some("tax_rate"))
+    );
+    let items = catalog(&s.hq).await;
+    assert_eq!(
+        items.keys().cloned().collect::<Vec<_>>(),
+        vec!["F-5".to_owned()],
+        "nothing half-applied"
+    );
+}
+on_both_backends!(rows_refused_whole_on_the_lines_they_are_on);
 
 /// A feed of `rows` rows with every hundredth bad (a price that is not a
 /// number), each with stock; the bad rows' SKUs.

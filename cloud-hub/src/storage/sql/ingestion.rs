@@ -580,10 +580,10 @@ macro_rules! sql_ingestion_paths {
                 run_from(row.ok_or(DbError::NotFound("run"))?)
             }
 
-            async fn runs(&self, tenant: TenantId, source: Option<Uuid>, with_failures: bool, before: Option<Uuid>, limit: u32) -> DbResult<Vec<ing::Run>> {
+            async fn runs(&self, tenant: TenantId, source: Option<Uuid>, with_failures: Option<bool>, before: Option<Uuid>, limit: u32) -> DbResult<Vec<ing::Run>> {
                 let rows: Vec<RunRow> = sqlx::query_as(&format!(
                     "SELECT {RUN_COLUMNS} FROM ingestion_runs WHERE tenant_id = $1 AND ($2 IS NULL OR source_id = $2) \
-                     AND ($3 IS NULL OR id < $3) AND (state = 'failed' OR failed > 0 OR NOT $5) ORDER BY id DESC LIMIT $4"
+                     AND ($3 IS NULL OR id < $3) AND ($5 IS NULL OR (state = 'failed' OR failed > 0) = $5) ORDER BY id DESC LIMIT $4"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(source)

@@ -209,7 +209,7 @@ macro_rules! sql_seller_feed_paths {
                 again.extend(review.iter().filter_map(|r| r.sku.as_deref()));
                 for sku in again {
                     sqlx::query(
-                        "UPDATE feed_review_rows SET status = 'resubmitted', updated_at_ms = $4 \
+                        "UPDATE feed_review_rows SET status = 'superseded', updated_at_ms = $4 \
                          WHERE source_id = $1 AND sku = $2 AND status = 'pending' AND run_id <> $3",
                     )
                     .bind(source)

@@ -118,7 +118,7 @@ pub trait IngestionStorage: Send + Sync {
         &self,
         tenant: TenantId,
         source: Option<Uuid>,
-        with_failures: bool,
+        with_failures: Option<bool>,
         before: Option<Uuid>,
         limit: u32,
     ) -> DbResult<Vec<Run>>;

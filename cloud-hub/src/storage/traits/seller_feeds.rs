@@ -40,7 +40,7 @@ pub trait SellerFeedStorage: Send + Sync {
     /// Records how far a leased feed's run is, in one transaction: its
     /// counts and first errors, the rows it refused since the last call
     /// (kept for review, once per line), earlier pending rows of the SKUs
-    /// in `came_again` marked `resubmitted`, and the lease extended by
+    /// in `came_again` marked `superseded`, and the lease extended by
     /// `lease_ms`. `false` (nothing written) when the lease was lost.
     #[allow(clippy::too_many_arguments)]
     async fn feed_progress(
