@@ -8,15 +8,10 @@
 //! in the run's errors and the rest goes on; a database failure stops the
 //! run, and the payload stays queued for the next try.
 
-use super::{
-    AvailabilityChange, CategoryRef, CategoryUpsert, Command, Entity, ItemUpsert, Parsed,
-    VariantUpsert,
-};
+use super::{CategoryRef, CategoryUpsert, Command, Entity, ItemUpsert, Parsed, VariantUpsert};
 use crate::domain::catalog::{NewProduct, NewVariant, VariantPatch};
 use crate::domain::events::by_hub;
-use crate::domain::ingestion::{
-    RunCounts, RunError, Source, StockAt, StockLine, StockLineKind, StockOutcome,
-};
+use crate::domain::ingestion::{RunCounts, RunError, Source};
 use crate::storage::{DbError, DynStorage};
 use pos_shared::catalog::{BrandRecord, CategoryRecord};
 use pos_shared::sync::VariantRecord;
@@ -34,29 +29,8 @@ pub enum Applied {
     Unchanged,
 }
 
-/// What a source does to its hold on an item at a store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hold {
-    /// A toggle switched it off, or on.
-    ToggledOff,
-    ToggledOn,
-    /// A full menu lists it, available or switched off.
-    ListedAvailable,
-    ListedUnavailable,
-    /// A full menu left it out.
-    OffMenu,
-}
-
-/// The source's hold on an item at a store as it stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Held {
-    Not,
-    Toggled,
-    OffMenu,
-}
-
 /// A refusal, or a failure of the database that stops the run.
-enum Failure {
+pub(super) enum Failure {
     Refused(Refused),
     Database(DbError),
 }
@@ -87,15 +61,15 @@ pub fn refusal(e: DbError) -> Result<Refused, DbError> {
     }
 }
 
-fn refuse<T>(field: &str, detail: impl Into<String>) -> Result<T, Failure> {
+pub(super) fn refuse<T>(field: &str, detail: impl Into<String>) -> Result<T, Failure> {
     Err(Failure::Refused((Some(field.to_owned()), detail.into())))
 }
 
 /// One run's application for one source.
 pub struct Applier<'a> {
-    storage: &'a DynStorage,
-    tenant: TenantId,
-    source: &'a Source,
+    pub(super) storage: &'a DynStorage,
+    pub(super) tenant: TenantId,
+    pub(super) source: &'a Source,
     categories: Option<Vec<CategoryRecord>>,
     brands: Option<Vec<BrandRecord>>,
     pub counts: RunCounts,
@@ -145,40 +119,6 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
-    /// Holds, at the listing's stores, the source's items a full listing
-    /// leaves out (taken off the menu), each counted as an entity.
-    async fn retire_missing(&mut self, listing: &super::Listing) -> Result<(), DbError> {
-        let Ok(stores) = self.stores(listing.location.as_deref()) else {
-            return Ok(()); // every item was refused for the unknown store already
-        };
-        for (external, product) in self
-            .storage
-            .source_entities(self.tenant, self.source.id, "product")
-            .await?
-        {
-            if listing.items.contains(&external) {
-                continue;
-            }
-            let mut changed = false;
-            for variant in self
-                .storage
-                .variants_of(self.tenant, ProductId::from_uuid(product))
-                .await?
-            {
-                for store in &stores {
-                    changed |= self.hold(*store, variant, Hold::OffMenu).await?;
-                }
-            }
-            self.counts.received += 1;
-            if changed {
-                self.counts.applied += 1;
-            } else {
-                self.counts.unchanged += 1;
-            }
-        }
-        Ok(())
-    }
-
     /// Applies one entity without counting it: what it did, or why it was
     /// refused; `Err` only when the database fails.
     pub async fn try_one(&mut self, entity: &Entity) -> Result<Result<Applied, Refused>, DbError> {
@@ -195,19 +135,8 @@ impl<'a> Applier<'a> {
         }
     }
 
-    /// One stock entity, as a batch of one.
-    async fn stock_alone(&mut self, entity: &Entity) -> Result<Applied, Failure> {
-        let line = self.stock_line(&entity.command).await?;
-        let mut outcomes = self.storage.apply_stock_lines(self.tenant, &[line]).await?;
-        outcomes
-            .pop()
-            .unwrap_or(Ok(StockOutcome::Unchanged))
-            .map(stock_applied)
-            .map_err(Failure::from)
-    }
-
     /// Counts an entity's outcome; `Err` only when the database failed.
-    fn count(
+    pub(super) fn count(
         &mut self,
         entity: &Entity,
         outcome: Result<Applied, Failure>,
@@ -241,7 +170,7 @@ impl<'a> Applier<'a> {
 
     /// The stores a payload's location names: that one, or every store the
     /// source feeds when it names none.
-    fn stores(&self, location: Option<&str>) -> Result<Vec<StoreId>, Failure> {
+    pub(super) fn stores(&self, location: Option<&str>) -> Result<Vec<StoreId>, Failure> {
         match location {
             Some(loc) => self
                 .source
@@ -426,10 +355,6 @@ impl<'a> Applier<'a> {
         let id = made.brand_id;
         brands.push(made);
         Ok(id)
-    }
-
-    fn off_menu_reason(&self) -> String {
-        format!("not on the menu of {}", self.source.name)
     }
 
     fn sku(&self, v: &VariantUpsert) -> String {
@@ -727,219 +652,6 @@ impl<'a> Applier<'a> {
                 .await?;
         }
         Ok((record, moved))
-    }
-
-    /// Switches an item on or off at `stores`: from the menu (`from_menu`:
-    /// it is listed, so a hold for being off the menu goes too) or from a
-    /// toggle (which lifts only a toggle's hold).
-    async fn set_available(
-        &self,
-        stores: &[StoreId],
-        variant: VariantId,
-        available: bool,
-        from_menu: bool,
-    ) -> Result<bool, Failure> {
-        let action = match (available, from_menu) {
-            (true, true) => Hold::ListedAvailable,
-            (false, true) => Hold::ListedUnavailable,
-            (true, false) => Hold::ToggledOn,
-            (false, false) => Hold::ToggledOff,
-        };
-        let mut changed = false;
-        for store in stores {
-            changed |= self.hold(*store, variant, action).await?;
-        }
-        Ok(changed)
-    }
-
-    /// Puts on or lifts the source's hold on an item at a store; whether
-    /// anything changed. A hold HQ (or another source) put on is theirs:
-    /// never reworded, never lifted.
-    async fn hold(
-        &self,
-        store: StoreId,
-        variant: VariantId,
-        action: Hold,
-    ) -> Result<bool, DbError> {
-        let toggled = format!("not available at {}", self.source.name);
-        let off_menu = self.off_menu_reason();
-        let current = self
-            .storage
-            .block_reason(self.tenant, store, variant)
-            .await?;
-        let now = match current.as_deref() {
-            None => Held::Not,
-            Some(r) if r == toggled => Held::Toggled,
-            Some(r) if r == off_menu => Held::OffMenu,
-            Some(_) => return Ok(false),
-        };
-        let wanted: Option<&str> = match (action, now) {
-            (Hold::ToggledOff | Hold::ListedUnavailable, Held::Not) => Some(&toggled),
-            (Hold::ListedUnavailable, Held::OffMenu) => Some(&toggled),
-            (Hold::ToggledOn, Held::Toggled)
-            | (Hold::ListedAvailable, Held::Toggled | Held::OffMenu) => None,
-            (Hold::OffMenu, Held::Not | Held::Toggled) => Some(&off_menu),
-            _ => return Ok(false),
-        };
-        match self
-            .storage
-            .set_blocked(self.tenant, store, variant, wanted)
-            .await
-        {
-            Ok(changed) => Ok(changed || wanted.is_some()),
-            Err(DbError::NotFound(_)) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn availability(&mut self, a: &AvailabilityChange) -> Result<Applied, Failure> {
-        let stores = self.stores(a.location.as_deref())?;
-        let variants = match self
-            .storage
-            .source_entity(self.tenant, self.source.id, "product", &a.item)
-            .await?
-        {
-            Some(product) => {
-                self.storage
-                    .variants_of(self.tenant, ProductId::from_uuid(product))
-                    .await?
-            }
-            None => match self
-                .storage
-                .source_entity(self.tenant, self.source.id, "variant", &a.item)
-                .await?
-            {
-                Some(v) => vec![VariantId::from_uuid(v)],
-                None => {
-                    return refuse(
-                        "itemID",
-                        format!("item {} is not known: push the menu first", a.item),
-                    )
-                }
-            },
-        };
-        let mut changed = false;
-        for variant in variants {
-            changed |= self
-                .set_available(&stores, variant, a.available, false)
-                .await?;
-        }
-        Ok(if changed {
-            Applied::Changed
-        } else {
-            Applied::Unchanged
-        })
-    }
-
-    async fn stock_target(
-        &self,
-        sku: &str,
-        location: &str,
-    ) -> Result<(StoreId, VariantRecord), Failure> {
-        let store = self.stores(Some(location)).map_err(|_| {
-            Failure::Refused((
-                Some("facilityCode".into()),
-                format!(
-                    "facility {location:?} is not one of the stores source {} feeds",
-                    self.source.code
-                ),
-            ))
-        })?[0];
-        let variant = self
-            .storage
-            .variant_by_sku(self.tenant, sku)
-            .await?
-            .ok_or_else(|| {
-                Failure::Refused((
-                    Some("itemSKU".into()),
-                    format!("no item with SKU {sku:?} in the catalog"),
-                ))
-            })?;
-        Ok((store, variant))
-    }
-
-    /// A stock entity as the line the ledger takes, or why not.
-    async fn stock_line(&mut self, command: &Command) -> Result<StockLine, Failure> {
-        let (sku, location, qty, field) = match command {
-            Command::StockFigure(f) => (&f.sku, &f.location, f.quantity, "inventory"),
-            Command::StockChange(c) => (&c.sku, &c.location, c.change, "quantity"),
-            _ => return refuse("type", "not a stock line"),
-        };
-        let (store, variant) = self.stock_target(sku, location).await?;
-        if let Err(why) = variant.details.unit.check_qty(qty) {
-            return refuse(field, why);
-        }
-        let at = StockAt {
-            source: self.source.id,
-            store,
-            variant: variant.variant_id,
-        };
-        let what = match command {
-            Command::StockFigure(f) => StockLineKind::Figure {
-                quantity: f.quantity,
-                as_of: f.as_of,
-            },
-            Command::StockChange(c) => StockLineKind::Change {
-                external_id: c.external_id.clone(),
-                change: c.change,
-                when: c.at,
-            },
-            _ => return refuse("type", "not a stock line"),
-        };
-        Ok(StockLine { at, what })
-    }
-
-    /// Applies stock entities as one batch (one transaction), counting each.
-    async fn apply_stock(&mut self, entities: Vec<&Entity>) -> Result<(), DbError> {
-        if entities.is_empty() {
-            return Ok(());
-        }
-        let mut ready = Vec::with_capacity(entities.len());
-        for entity in entities {
-            match self.stock_line(&entity.command).await {
-                Ok(line) => ready.push((entity, line)),
-                Err(failure) => {
-                    self.count(entity, Err(failure))?;
-                }
-            }
-        }
-        // In transactions of a few hundred lines: a snapshot of thousands
-        // does not hold the database (and the gateway's archive) for long.
-        for chunk in ready.chunks(STOCK_LINES_PER_TRANSACTION) {
-            let lines: Vec<StockLine> = chunk.iter().map(|(_, l)| l.clone()).collect();
-            let outcomes = self.storage.apply_stock_lines(self.tenant, &lines).await?;
-            for ((entity, line), outcome) in chunk.iter().zip(outcomes) {
-                let outcome = outcome
-                    .map(stock_applied)
-                    .map_err(|e| in_payload_terms(Failure::from(e), line));
-                self.count(entity, outcome)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Stock lines applied in one transaction.
-const STOCK_LINES_PER_TRANSACTION: usize = 250;
-
-/// A stock line's refusal with the ledger's field named as the payload's.
-fn in_payload_terms(failure: Failure, line: &StockLine) -> Failure {
-    match failure {
-        Failure::Refused((Some(field), detail)) if field == "delta" => {
-            let field = match line.what {
-                StockLineKind::Figure { .. } => "inventory",
-                StockLineKind::Change { .. } => "quantity",
-            };
-            Failure::Refused((Some(field.to_owned()), detail))
-        }
-        other => other,
-    }
-}
-
-fn stock_applied(outcome: StockOutcome) -> Applied {
-    match outcome {
-        StockOutcome::Moved(_) => Applied::Changed,
-        StockOutcome::Unchanged | StockOutcome::Stale => Applied::Unchanged,
     }
 }
 

@@ -12,7 +12,9 @@
 //! - `seller.rs`: a seller's bulk feed (CSV or JSON Lines, the columns of
 //!   `hubctl import`'s catalog file, `pos_shared::catalog_row`), row by row;
 //! - `apply.rs`: the commands applied through storage, entity by entity, as
-//!   one run with its counts, errors and events;
+//!   one run with its counts, errors and events; `holds.rs` the source's
+//!   holds on items (toggles, items off the menu), `stock.rs` stock lines in
+//!   batches;
 //! - `worker.rs`: the task that takes archived webhooks off the durable
 //!   queue and applies them;
 //! - `seller_worker.rs`: the task that applies queued seller feeds, row by
@@ -24,11 +26,13 @@
 pub mod apply;
 pub mod availability;
 pub mod fuzz;
+mod holds;
 pub mod inventory;
 pub mod menu;
 pub mod normalize;
 pub mod seller;
 pub mod seller_worker;
+mod stock;
 pub mod worker;
 
 use crate::domain::ingestion::{RunError, SourceKind};

@@ -19,6 +19,8 @@ mod feed;
 mod holds;
 mod hours;
 mod ingestion;
+mod ingestion_menu;
+mod ingestion_stock;
 mod isolation;
 mod labels;
 mod numbers;
