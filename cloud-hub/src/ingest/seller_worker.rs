@@ -11,7 +11,7 @@
 //! transaction (`create_feed_items`, a savepoint each), items already in it
 //! take the Applier's one-by-one path (a version only where something
 //! changed), and the batch's stock figures are applied in one transaction
-//! (`apply_stock_figures`). A row resubmitted from review takes the
+//! (`apply_stock_lines`). A row resubmitted from review takes the
 //! one-by-one path for all of it ([`apply_row`]).
 //!
 //! A feed taken again applies from the top: what it already changed is
