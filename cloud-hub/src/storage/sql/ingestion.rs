@@ -105,6 +105,54 @@ macro_rules! sql_ingestion_paths {
                 })
             }
 
+            /// Maps a source's id to the hub's; `adopted` when the record is
+            /// not the source's own. Mapped again to the same record, it stays
+            /// as adopted as it was unless adopted now.
+            async fn upsert_mapping(
+                &self,
+                tenant: TenantId,
+                source: Uuid,
+                entity: &'static str,
+                external: &str,
+                canonical: Uuid,
+                adopted: bool,
+            ) -> DbResult<()> {
+                sqlx::query(
+                    "INSERT INTO source_entities (tenant_id, source_id, entity, external_id, canonical_id, updated_at_ms, adopted) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source_id, entity, external_id) \
+                     DO UPDATE SET canonical_id = excluded.canonical_id, updated_at_ms = excluded.updated_at_ms, \
+                     adopted = excluded.adopted OR (source_entities.adopted AND source_entities.canonical_id = excluded.canonical_id)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(source)
+                .bind(entity)
+                .bind(external)
+                .bind(canonical)
+                .bind(now_ms())
+                .bind(adopted)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            /// Starts a run inside `tx`.
+            async fn insert_run(tx: &mut Tx<'_>, tenant: TenantId, run: &ing::NewRun) -> DbResult<()> {
+                sqlx::query(
+                    "INSERT INTO ingestion_runs (id, tenant_id, source_id, payload_id, trigger, format, state, started_at_ms, \
+                     received, applied, unchanged, failed, errors) VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, 0, 0, 0, 0, '[]')",
+                )
+                .bind(run.id)
+                .bind(tenant.as_uuid())
+                .bind(run.source)
+                .bind(run.payload)
+                .bind(run.trigger.as_str())
+                .bind(&run.format)
+                .bind(now_ms())
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
             /// Replaces a source's stores (its `store` mappings); each must be the tenant's.
             async fn set_source_stores(
                 tx: &mut Tx<'_>,
@@ -514,19 +562,9 @@ macro_rules! sql_ingestion_paths {
             }
 
             async fn start_run(&self, tenant: TenantId, run: &ing::NewRun) -> DbResult<ing::Run> {
-                sqlx::query(
-                    "INSERT INTO ingestion_runs (id, tenant_id, source_id, payload_id, trigger, format, state, started_at_ms, \
-                     received, applied, unchanged, failed, errors) VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, 0, 0, 0, 0, '[]')",
-                )
-                .bind(run.id)
-                .bind(tenant.as_uuid())
-                .bind(run.source)
-                .bind(run.payload)
-                .bind(run.trigger.as_str())
-                .bind(&run.format)
-                .bind(now_ms())
-                .execute(&self.pool)
-                .await?;
+                let mut tx = self.pool.begin().await?;
+                Self::insert_run(&mut tx, tenant, run).await?;
+                tx.commit().await?;
                 self.run(tenant, run.id).await
             }
 
@@ -609,38 +647,11 @@ macro_rules! sql_ingestion_paths {
             }
 
             async fn map_source_entity(&self, tenant: TenantId, source: Uuid, entity: &'static str, external: &str, canonical: Uuid) -> DbResult<()> {
-                sqlx::query(
-                    "INSERT INTO source_entities (tenant_id, source_id, entity, external_id, canonical_id, updated_at_ms, adopted) \
-                     VALUES ($1, $2, $3, $4, $5, $6, FALSE) ON CONFLICT (source_id, entity, external_id) \
-                     DO UPDATE SET canonical_id = excluded.canonical_id, updated_at_ms = excluded.updated_at_ms, \
-                     adopted = CASE WHEN source_entities.canonical_id = excluded.canonical_id THEN source_entities.adopted ELSE FALSE END",
-                )
-                .bind(tenant.as_uuid())
-                .bind(source)
-                .bind(entity)
-                .bind(external)
-                .bind(canonical)
-                .bind(now_ms())
-                .execute(&self.pool)
-                .await?;
-                Ok(())
+                self.upsert_mapping(tenant, source, entity, external, canonical, false).await
             }
 
             async fn adopt_source_entity(&self, tenant: TenantId, source: Uuid, entity: &'static str, external: &str, canonical: Uuid) -> DbResult<()> {
-                sqlx::query(
-                    "INSERT INTO source_entities (tenant_id, source_id, entity, external_id, canonical_id, updated_at_ms, adopted) \
-                     VALUES ($1, $2, $3, $4, $5, $6, TRUE) ON CONFLICT (source_id, entity, external_id) \
-                     DO UPDATE SET canonical_id = excluded.canonical_id, updated_at_ms = excluded.updated_at_ms, adopted = TRUE",
-                )
-                .bind(tenant.as_uuid())
-                .bind(source)
-                .bind(entity)
-                .bind(external)
-                .bind(canonical)
-                .bind(now_ms())
-                .execute(&self.pool)
-                .await?;
-                Ok(())
+                self.upsert_mapping(tenant, source, entity, external, canonical, true).await
             }
 
             async fn source_entity_adopted(&self, tenant: TenantId, source: Uuid, entity: &'static str, external: &str) -> DbResult<bool> {

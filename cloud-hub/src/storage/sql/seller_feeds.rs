@@ -64,19 +64,7 @@ macro_rules! sql_seller_feed_paths {
 
             async fn queue_feed(&self, tenant: TenantId, feed: Uuid, body_bytes: u64, run: &$crate::domain::ingestion::NewRun) -> DbResult<$crate::domain::ingestion::Run> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO ingestion_runs (id, tenant_id, source_id, payload_id, trigger, format, state, started_at_ms, \
-                     received, applied, unchanged, failed, errors) VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, 0, 0, 0, 0, '[]')",
-                )
-                .bind(run.id)
-                .bind(tenant.as_uuid())
-                .bind(run.source)
-                .bind(run.payload)
-                .bind(run.trigger.as_str())
-                .bind(&run.format)
-                .bind(now_ms())
-                .execute(&mut *tx)
-                .await?;
+                Self::insert_run(&mut tx, tenant, run).await?;
                 let queued = sqlx::query(
                     "UPDATE seller_feeds SET state = 'queued', run_id = $3, body_bytes = $4 \
                      WHERE tenant_id = $1 AND id = $2 AND state = 'receiving'",
