@@ -384,6 +384,88 @@ mod tests {
         r.as_ref().err().and_then(|(f, _)| f.as_deref())
     }
 
+    /// Thousands of generated feeds, CSV and JSON Lines, of cells good and
+    /// bad: every row is read into commands or refused in words naming a
+    /// column, never a panic; the two formats agree row for row.
+    #[test]
+    fn generated_feeds_are_read_or_refused_never_a_panic() {
+        let src = source(1);
+        let mut rng = fastrand::Rng::with_seed(11);
+        let pools: [&[&str]; 8] = [
+            &["A-1", "", "  B 2 ", "x".repeat(70).leak(), "सेब", "A-1"],
+            &[
+                "TOOR DAL 1KG",
+                "",
+                "Mac &amp; Cheese",
+                "\u{0}",
+                "दाल 500 ग्राम",
+                "Chips, salted",
+            ],
+            &[
+                "8901030865275",
+                "",
+                "123",
+                "8901030865276",
+                "abc",
+                "00012345678905",
+            ],
+            &["99.5", "", "abc", "-1", "1e5", "12.345", "0", "99999999999"],
+            &["", "500 GM", "0.5kg", "6 pcs", "5 bags", "0 g", "1.5 pcs"],
+            &["", "12", "1.5", "-3", "200000", "abc"],
+            &["", "each", "kg", "g", "kgs"],
+            &["", "5", "18", "7", "0.25", "abc"],
+        ];
+        let header = [
+            "sku", "name", "barcode", "price", "pack", "stock", "unit", "tax_rate",
+        ];
+        let mut outcomes = [0usize; 2];
+        for _ in 0..400 {
+            let rows: Vec<Vec<String>> = (0..rng.usize(1..8))
+                .map(|_| {
+                    pools
+                        .iter()
+                        .map(|p| rng.choice(p.iter()).unwrap().to_string())
+                        .collect()
+                })
+                .collect();
+            let csv_text = std::iter::once(header.join(","))
+                .chain(rows.iter().map(|r| {
+                    r.iter()
+                        .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                }))
+                .collect::<Vec<_>>()
+                .join(if rng.bool() { "\r\n" } else { "\n" });
+            let jsonl_text = rows
+                .iter()
+                .map(|r| {
+                    let object: serde_json::Map<String, serde_json::Value> = header
+                        .iter()
+                        .zip(r)
+                        .filter(|(_, c)| !c.is_empty())
+                        .map(|(h, c)| (h.to_string(), serde_json::Value::from(c.trim())))
+                        .collect();
+                    serde_json::Value::Object(object).to_string()
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let csv = all(FeedFormat::Csv, &csv_text, &src);
+            let jsonl = all(FeedFormat::Jsonl, &jsonl_text, &src);
+            assert_eq!(csv.len(), rows.len(), "{csv_text}");
+            for (c, j) in csv.iter().zip(&jsonl) {
+                if let Err((field, detail)) = c {
+                    assert!(!detail.is_empty() && field.is_some(), "{c:?} in {csv_text}");
+                }
+                assert_eq!(c.is_ok(), j.is_ok(), "{c:?} / {j:?} in {csv_text}");
+                outcomes[usize::from(c.is_ok())] += 1;
+            }
+        }
+        // Both ways are reached: refused rows, and (rarer, every cell drawn
+        // good) rows read whole.
+        assert!(outcomes[0] > 500 && outcomes[1] > 5, "{outcomes:?}");
+    }
+
     #[test]
     fn csv_and_jsonl_rows_read_alike() {
         let src = source(2);
