@@ -22,6 +22,7 @@ pub(super) mod quarantine;
 pub(super) mod reservations;
 pub(super) mod rows;
 pub(super) mod seller_feeds;
+pub(super) mod source_map;
 pub(super) mod source_stock;
 pub(super) mod staff;
 pub(super) mod stores;
@@ -96,6 +97,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::quarantine::sql_quarantine_paths!($storage);
         $crate::storage::sql::subscriptions::sql_subscription_paths!($storage);
         $crate::storage::sql::ingestion::sql_ingestion_paths!($storage);
+        $crate::storage::sql::source_map::sql_source_map_paths!($storage);
         $crate::storage::sql::source_stock::sql_source_stock_paths!($storage);
         $crate::storage::sql::seller_feeds::sql_seller_feed_paths!($storage);
     };

@@ -1,8 +1,8 @@
 //! Ingestion: source systems and their sealed secrets, the archive and
 //! durable queue of their webhooks, refusals at the gateway, ingestion runs,
-//! the source's ids mapped to the hub's, and the stock a source owns
-//! (snapshots and deltas, each applied once). SQL in `sql/ingestion.rs` and
-//! `sql/source_stock.rs`.
+//! and the stock a source owns (snapshots and deltas, each applied once).
+//! SQL in `sql/ingestion.rs` and `sql/source_stock.rs`; the source's ids
+//! mapped to the hub's are `source_map.rs`.
 
 use crate::domain::events::NewEvent;
 use crate::domain::ingestion::{
@@ -12,12 +12,8 @@ use crate::domain::ingestion::{
 };
 use crate::storage::DbResult;
 use async_trait::async_trait;
-use pos_shared::sync::VariantRecord;
-use pos_shared::{TenantId, Timestamp, VariantId};
+use pos_shared::{TenantId, Timestamp};
 use uuid::Uuid;
-
-/// The kinds of record a source's ids are mapped for.
-pub const ENTITIES: [&str; 4] = ["store", "category", "product", "variant"];
 
 /// Sources, their webhooks and runs; SQL in `sql/ingestion.rs`.
 #[async_trait]
@@ -123,70 +119,6 @@ pub trait IngestionStorage: Send + Sync {
         limit: u32,
     ) -> DbResult<Vec<Run>>;
 
-    /// The hub's id for a source's `external` id of `entity` (one of [`ENTITIES`]).
-    async fn source_entity(
-        &self,
-        tenant: TenantId,
-        source: Uuid,
-        entity: &'static str,
-        external: &str,
-    ) -> DbResult<Option<Uuid>>;
-    /// Maps a source's id to the hub's (replacing an older mapping).
-    async fn map_source_entity(
-        &self,
-        tenant: TenantId,
-        source: Uuid,
-        entity: &'static str,
-        external: &str,
-        canonical: Uuid,
-    ) -> DbResult<()>;
-    /// Maps a source's id to a record it did not make (it uses it, never
-    /// renames or moves it).
-    async fn adopt_source_entity(
-        &self,
-        tenant: TenantId,
-        source: Uuid,
-        entity: &'static str,
-        external: &str,
-        canonical: Uuid,
-    ) -> DbResult<()>;
-    /// Whether the source's id is mapped to a record it adopted.
-    async fn source_entity_adopted(
-        &self,
-        tenant: TenantId,
-        source: Uuid,
-        entity: &'static str,
-        external: &str,
-    ) -> DbResult<bool>;
-    /// Every id of `entity` the source has mapped: (its id, the hub's).
-    async fn source_entities(
-        &self,
-        tenant: TenantId,
-        source: Uuid,
-        entity: &'static str,
-    ) -> DbResult<Vec<(String, Uuid)>>;
-    /// Which sources map `canonical` (of `entity`), under which of their ids.
-    async fn entity_owners(
-        &self,
-        tenant: TenantId,
-        entity: &'static str,
-        canonical: Uuid,
-    ) -> DbResult<Vec<(Uuid, String)>>;
-    /// Why an item's stock at a store is held, if it is.
-    async fn block_reason(
-        &self,
-        tenant: TenantId,
-        store: pos_shared::StoreId,
-        variant: VariantId,
-    ) -> DbResult<Option<String>>;
-    /// The live variant with this SKU, if any.
-    async fn variant_by_sku(&self, tenant: TenantId, sku: &str) -> DbResult<Option<VariantRecord>>;
-    /// The live variants of a product.
-    async fn variants_of(
-        &self,
-        tenant: TenantId,
-        product: pos_shared::ProductId,
-    ) -> DbResult<Vec<VariantId>>;
     /// Writes an event ingestion raises (`catalog.product.upserted`,
     /// `pricing.price.updated`).
     async fn record_ingestion_event(&self, tenant: TenantId, event: NewEvent) -> DbResult<()>;

@@ -9,6 +9,7 @@ mod delivery;
 mod ingestion;
 mod orders;
 mod seller_feeds;
+mod source_map;
 mod stock;
 mod subscriptions;
 mod sync;
@@ -16,9 +17,10 @@ mod sync;
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
 pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
 pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
-pub use ingestion::{IngestionStorage, SourceStockStorage, ENTITIES};
+pub use ingestion::{IngestionStorage, SourceStockStorage};
 pub use orders::OrderStorage;
 pub use seller_feeds::SellerFeedStorage;
+pub use source_map::{SourceMapStorage, ENTITIES};
 pub use stock::{
     BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
 };
@@ -64,6 +66,7 @@ union_of! {
     QuarantineStorage,
     SubscriptionStorage,
     IngestionStorage,
+    SourceMapStorage,
     SourceStockStorage,
     SellerFeedStorage,
 }
