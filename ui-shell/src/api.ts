@@ -19,7 +19,6 @@ import type {
   ReturnRequest,
   ReturnableSale,
   SaleFact,
-  SaleLineRequest,
   SaleQuote,
   SaleRequest,
   ScannedProduct,
@@ -27,11 +26,15 @@ import type {
   SignInRequest,
   SignedIn,
   SyncStatus,
+  TillSettings,
 } from './generated';
+import { inr } from './money';
 import { t } from './messages';
 
 // The wire types come from the agent's Rust types (`./generated`, see the
 // README's UI section); only what the UI alone uses is written here.
+
+export type { TillSettings } from './generated';
 
 /** A problem the agent reported, or the agent not answering at all. */
 export class AgentError extends Error {
@@ -40,6 +43,8 @@ export class AgentError extends Error {
     readonly type: string,
     readonly detail: string,
     readonly field?: string,
+    /** The whole problem document, for members beyond these (`tries_left`). */
+    readonly problem: Record<string, unknown> = {},
   ) {
     super(detail);
   }
@@ -54,12 +59,16 @@ export class AgentError extends Error {
       case 'unauthorized':
         return t('error.signIn');
       case 'no_open_shift':
-        return t('error.noShift');
+        return t('error.shiftNeeded');
+      case 'malformed_json':
+        return t('error.unreadable');
       default: {
-        // The agent leads with the field's path, which means nothing to a cashier.
+        // The agent leads with the field's path, which means nothing to a
+        // cashier, and a parser's position means nothing either.
         const prefix = this.field ? `${this.field}: ` : '';
-        const detail = prefix && this.detail.startsWith(prefix) ? this.detail.slice(prefix.length) : this.detail;
-        return t('error.generic', { detail });
+        const detail = (prefix && this.detail.startsWith(prefix) ? this.detail.slice(prefix.length) : this.detail)
+          .replace(/\s*at line \d+ column \d+/g, '');
+        return t('error.generic', { detail: detail.charAt(0).toUpperCase() + detail.slice(1) });
       }
     }
   }
@@ -86,7 +95,7 @@ export async function call<T>(method: string, path: string, body?: unknown, head
   }
   if (!response.ok) {
     const p = (json ?? {}) as { type?: string; detail?: string; field?: string };
-    throw new AgentError(response.status, p.type ?? 'unknown', p.detail ?? response.statusText, p.field);
+    throw new AgentError(response.status, p.type ?? 'unknown', p.detail ?? response.statusText, p.field, (json ?? {}) as Record<string, unknown>);
   }
   return json as T;
 }
@@ -104,6 +113,10 @@ export const api = {
   status: () => call<SyncStatus>('GET', '/v1/sync/status'),
   byBarcode: (code: string) => call<ScannedProduct>('GET', `/v1/products/by-barcode/${enc(code)}`),
   search: (q: string) => call<ProductView[]>('GET', `/v1/products/search?q=${enc(q)}&limit=12`),
+  settings: () => call<TillSettings>('GET', '/v1/till/settings'),
+  /** A line taken off the bill, written to the agent's audit log first. */
+  voidLine: (description: string, amountPaise: number) =>
+    call<unknown>('POST', '/v1/voids', { kind: 'line', reason: t('void.reason'), description, amount: inr(amountPaise) }),
   quickKeys: () => call<QuickKeyPage[]>('GET', '/v1/quick-keys'),
   quote: (r: SaleRequest) => call<SaleQuote>('POST', '/v1/sales/quote', r),
   sell: (r: SaleRequest) => call<SaleFact>('POST', '/v1/sales', r),
@@ -114,7 +127,7 @@ export const api = {
   },
   reprint: (saleId: string) => call<unknown>('POST', `/v1/sales/${enc(saleId)}/receipt`),
   heldBills: () => call<HeldBill[]>('GET', '/v1/held-bills'),
-  hold: (lines: SaleLineRequest[], note?: string) => call<HeldBill>('POST', '/v1/held-bills', { lines, note } satisfies HoldRequest),
+  hold: (request: HoldRequest) => call<HeldBill>('POST', '/v1/held-bills', request),
   resume: (id: string) => call<HeldBill>('POST', `/v1/held-bills/${enc(id)}/resume`),
   saleByReceipt: (no: string) => call<ReturnableSale>('GET', `/v1/sales/by-receipt/${enc(no)}`),
   refund: (body: ReturnRequest) => call<ReturnFact>('POST', '/v1/returns', body),

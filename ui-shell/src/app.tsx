@@ -2,14 +2,26 @@
 // rung up and its quote, and the live link to the agent (status and scans).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { AgentError, api } from './api';
+import { AgentError, api, type TillSettings } from './api';
+import { beep, unlockAudioOnGesture } from './beep';
 import type { Approval, HeldBill, PrinterView, ProductView, QuickKeyPage, SaleFact, SaleQuote, ScanEvent, ShiftReport, SignedIn, SyncStatus } from './generated';
-import { addLabelled, addProduct, emptyCart, lineRequests, loadCart, saveCart, setLineDiscount, setQty, validQty, voidLine, type Cart, type CartLine } from './cart';
+import { addLabelled, addProduct, emptyCart, lineRequests, loadCart, MAX_LINE_QTY, qtyProblem, saveCart, setLineDiscount, setQty, stepQty, voidLine, type Cart } from './cart';
+import { cartFromHeld } from './held';
 import { CustomerDialog } from './components/CustomerDialog';
-import { ApprovalDialog, DiscountDialog, ModifierDialog } from './components/dialogs';
+import { ApprovalDialog, DiscountDialog, HoldDialog, ModifierDialog } from './components/dialogs';
 import { Dialog, Notice } from './components/Dialog';
 import { StatusBar } from './components/StatusBar';
+import { formatPaise } from './money';
 import { t } from './messages';
+import { DevicesScreen } from './screens/Devices';
+import { HeldScreen } from './screens/Held';
+import { Login } from './screens/Login';
+import { ReceiptScreen } from './screens/Receipt';
+import { ReturnsScreen } from './screens/Returns';
+import { SaleScreen, type ScanFlash } from './screens/Sale';
+import { ShiftScreen } from './screens/Shift';
+import { TenderScreen } from './screens/Tender';
+import { listenForWedgeScans } from './wedge';
 
 /** Today in the till's own zone, `YYYY-MM-DD`, as GS1 dates are compared. */
 function localDay(): string {
@@ -17,15 +29,6 @@ function localDay(): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
-import { DevicesScreen } from './screens/Devices';
-import { HeldScreen } from './screens/Held';
-import { Login } from './screens/Login';
-import { ReceiptScreen } from './screens/Receipt';
-import { ReturnsScreen } from './screens/Returns';
-import { SaleScreen } from './screens/Sale';
-import { ShiftScreen } from './screens/Shift';
-import { TenderScreen } from './screens/Tender';
-import { listenForWedgeScans } from './wedge';
 
 type Screen =
   | { name: 'loading' }
@@ -39,14 +42,22 @@ type Screen =
   | { name: 'devices' };
 
 type DialogState =
-  | { kind: 'modifiers'; product: ProductView }
+  | { kind: 'modifiers'; product: ProductView; count: number }
   | { kind: 'discount'; lineId?: number }
   | { kind: 'approval'; why: string }
   | { kind: 'expired'; product: ProductView; code: string; date: string }
   | { kind: 'customer' }
+  | { kind: 'hold' }
   | null;
 
 type NoticeState = { kind: 'error' | 'info'; text: string } | null;
+
+/** A scan as it reaches the bill: typed by a wedge, or pushed by the agent already resolved. */
+interface Scan {
+  text: string;
+  product?: ProductView;
+  problem?: string;
+}
 
 export function App() {
   const [screen, setScreen] = useState<Screen>({ name: 'loading' });
@@ -55,23 +66,47 @@ export function App() {
   const [agentUp, setAgentUp] = useState(true);
   const [printer, setPrinter] = useState<PrinterView | null>(null);
   const [shift, setShift] = useState<ShiftReport | null>(null);
+  const [settings, setSettings] = useState<TillSettings | null>(null);
   const [quickKeys, setQuickKeys] = useState<QuickKeyPage[]>([]);
   const [cart, setCart] = useState<Cart>(loadCart);
   const [quote, setQuote] = useState<SaleQuote | null>(null);
   const [dialog, setDialog] = useState<DialogState>(null);
   const [notice, setNotice] = useState<NoticeState>(null);
+  const [flash, setFlash] = useState<ScanFlash | null>(null);
+  const [multiplier, setMultiplier] = useState<number | null>(null);
   const [catalogVersion, setCatalogVersion] = useState(0);
   const screenRef = useRef(screen);
   screenRef.current = screen;
+  const dialogRef = useRef(dialog);
+  dialogRef.current = dialog;
+  const multiplierRef = useRef(multiplier);
+  multiplierRef.current = multiplier;
+  /** Scans that came while a dialog was open, added when it closes. */
+  const waiting = useRef<Scan[]>([]);
+  const flashSeq = useRef(0);
+
+  const maxQty = settings ? Number(settings.max_line_qty) || MAX_LINE_QTY : MAX_LINE_QTY;
+  const shiftOpen = !!shift && !shift.closed_at;
+  const shiftNeeded = (settings?.require_open_shift ?? false) && !shiftOpen;
 
   const fail = (e: unknown) => setNotice({ kind: 'error', text: (e as AgentError).forCashier });
+  const refuse = (text: string) => {
+    beep('error');
+    setNotice({ kind: 'error', text });
+  };
   const loadShift = () =>
     api.shift().then(setShift, (e: AgentError) => {
       if (e.type === 'no_open_shift' || e.type === 'not_enrolled') setShift(null);
     });
+  const go = (next: Screen) => {
+    // A message belongs to the screen it was said on.
+    setNotice(null);
+    setScreen(next);
+  };
 
-  // Start-up: who is signed in, the keys, the shift.
+  // Start-up: who is signed in, the till's settings, the shift.
   useEffect(() => {
+    unlockAudioOnGesture();
     api.session().then(
       (s) => {
         setCashier(s);
@@ -82,6 +117,7 @@ export function App() {
         setScreen({ name: 'login' });
       },
     );
+    api.settings().then(setSettings, () => undefined);
     loadShift();
   }, []);
 
@@ -105,8 +141,8 @@ export function App() {
       cursor = s.cursor;
     });
     events.addEventListener('scan', (e) => {
-      const scan = JSON.parse((e as MessageEvent).data) as ScanEvent;
-      scanned.current(scan.text);
+      const scan = JSON.parse((e as MessageEvent).data) as ScanEvent & { product?: ProductView };
+      scanned.current({ text: scan.text, product: scan.product, problem: scan.problem ?? undefined });
     });
     return () => events.close();
   }, []);
@@ -123,38 +159,63 @@ export function App() {
     return () => clearInterval(timer);
   }, []);
 
-  // Keyboard-wedge scanners, recognised anywhere on the page.
-  const scanned = useRef<(text: string) => void>(() => undefined);
-  useEffect(() => listenForWedgeScans((text) => scanned.current(text)), []);
+  // Keyboard-wedge scanners, caught before any field on the page sees a key.
+  const scanned = useRef<(scan: Scan) => void>(() => undefined);
+  // Listening from the first moment; the scanner's programmed prefix and
+  // suffix, once the agent has said them, replace the defaults.
+  useEffect(
+    () =>
+      listenForWedgeScans((text) => scanned.current({ text }), {
+        prefix: settings?.wedge_prefix ?? null,
+        suffix: settings?.wedge_suffix ?? 'Enter',
+        onBroken: () => refuse(t('error.scanCut')),
+      }),
+    [settings],
+  );
 
-  const addWithModifiers = (p: ProductView) => {
-    setNotice(null);
-    if (p.modifiers?.length) setDialog({ kind: 'modifiers', product: p });
-    else setCart((c) => addProduct(c, p));
+  /** Puts `count` of a product on the bill, answering with a tone and a flash of its line. */
+  const put = (p: ProductView, count: number, modifiers?: Parameters<typeof addProduct>[2], sellExpired = false) => {
+    setCart((c) => addProduct(c, p, modifiers, sellExpired, count));
+    beep('ok');
+    setFlash({ barcode: p.barcode, seq: ++flashSeq.current, text: count > 1 ? `${count} × ${p.name}` : p.name });
   };
 
-  const addByBarcode = async (code: string) => {
+  /** The count for the next item: the "3 ×" typed before it, used once. */
+  const takeCount = (): number => {
+    const n = multiplierRef.current ?? 1;
+    multiplierRef.current = null;
+    setMultiplier(null);
+    return n;
+  };
+
+  const addWithModifiers = (p: ProductView, count = takeCount()) => {
+    setNotice(null);
+    if (p.modifiers?.length) setDialog({ kind: 'modifiers', product: p, count });
+    else put(p, count);
+  };
+
+  const addScanned = async (scan: Scan, count: number) => {
+    const code = scan.text;
+    if (scan.problem && !scan.product) return refuse(scan.problem);
     try {
-      const found = await api.byBarcode(code);
-      const { scan, ...product } = found;
-      if (scan.expiry && scan.expiry < localDay()) {
+      const found = scan.product ? null : await api.byBarcode(code);
+      const product = found ? (({ scan: _, ...p }) => p)(found) : scan.product!;
+      const read = found?.scan;
+      if (read?.expiry && read.expiry < localDay()) {
         // Off the shelf by default; a supervisor may approve selling it.
-        setDialog({ kind: 'expired', product, code, date: scan.expiry });
+        beep('error');
+        setDialog({ kind: 'expired', product, code, date: read.expiry });
         return;
       }
       // A symbol that carries the weight or the price: the agent prices it.
-      if (scan.net_weight != null || scan.price_minor != null) return await addCarried(code);
+      if (read && (read.net_weight != null || read.price_minor != null)) return await addCarried(code);
       // A batch, expiry or serial rides on the line: the scan is its barcode.
-      const carriesPack = scan.batch != null || scan.expiry != null || scan.serial != null;
-      addWithModifiers(carriesPack ? { ...product, barcode: code } : product);
+      const carriesPack = !!read && (read.batch != null || read.expiry != null || read.serial != null);
+      addWithModifiers(carriesPack ? { ...product, barcode: code } : product, count);
     } catch (e) {
       const err = e as AgentError;
-      if (err.type === 'invalid_barcode') {
-        setNotice({ kind: 'error', text: err.forCashier });
-        return;
-      }
-      if (err.type !== 'unknown_barcode') return fail(e);
-      setNotice({ kind: 'error', text: t('error.unknownBarcode', { barcode: code }) });
+      if (err.type === 'unknown_barcode') refuse(t('error.unknownBarcode', { barcode: code }));
+      else refuse(err.forCashier);
     }
   };
 
@@ -164,33 +225,56 @@ export function App() {
       const q = await api.quote({ lines: [{ barcode: code }], tenders: [] });
       const line = q.lines[0];
       setCart((c) => addLabelled(c, code, line.name, line.qty, line.unit_price.minor));
+      beep('ok');
+      setFlash({ barcode: code, seq: ++flashSeq.current, text: line.name });
     } catch (e) {
-      fail(e);
+      refuse((e as AgentError).forCashier);
     }
   };
 
-  scanned.current = (text: string) => {
+  scanned.current = (scan: Scan) => {
     const s = screenRef.current;
-    if (dialog) return;
-    if (s.name === 'sale') void addByBarcode(text);
-    else if (s.name === 'receipt') {
-      setScreen({ name: 'sale' });
-      void addByBarcode(text);
-    } else if (s.name === 'returns') setScreen({ name: 'returns', scanned: text });
+    if (dialogRef.current || s.name === 'loading') {
+      waiting.current.push(scan);
+      return;
+    }
+    setNotice(null);
+    switch (s.name) {
+      case 'login':
+        return refuse(t('error.signIn'));
+      case 'returns':
+        return go({ name: 'returns', scanned: scan.text });
+      case 'sale':
+        break;
+      default:
+        // A scan while paying or on another screen: one more item for the bill.
+        go({ name: 'sale' });
+    }
+    void addScanned(scan, takeCount());
   };
 
+  // Scans held back by a dialog are added once it closes, in order.
+  useEffect(() => {
+    if (dialog || screen.name === 'loading' || !waiting.current.length) return;
+    const held = waiting.current.splice(0);
+    held.forEach((s) => scanned.current(s));
+  }, [dialog, screen.name]);
+
   useEffect(() => saveCart(cart), [cart]);
+
+  const problems = cart.lines.map((l) => qtyProblem(l, maxQty));
+  const firstProblem = problems.find((p) => p !== null) ?? null;
 
   // Every change to the bill is priced by the agent, exactly as the sale will be.
   const quoteSeq = useRef(0);
   useEffect(() => {
     const seq = ++quoteSeq.current;
-    if (!cart.lines.length || !cart.lines.every((l) => l.weighed || validQty(l.qty))) {
+    if (!cart.lines.length || firstProblem) {
       setQuote(null);
       return;
     }
     api
-      .quote({ lines: lineRequests(cart), tenders: [], bill_discount: cart.billDiscount, approval: cart.approval })
+      .quote({ lines: lineRequests(cart), tenders: [], bill_discount: cart.billDiscount, approval: cart.approval, resumed_bill: cart.resumedBill })
       .then(
         (q) => {
           if (seq !== quoteSeq.current) return;
@@ -208,9 +292,11 @@ export function App() {
 
   const startPay = async () => {
     if (!cart.lines.length) return;
+    if (firstProblem) return refuse(firstProblem);
+    if (shiftNeeded) return refuse(t('error.shiftNeeded'));
     try {
-      const q = await api.quote({ lines: lineRequests(cart), tenders: [], bill_discount: cart.billDiscount, approval: cart.approval });
-      setScreen({ name: 'tender', quote: q });
+      const q = await api.quote({ lines: lineRequests(cart), tenders: [], bill_discount: cart.billDiscount, approval: cart.approval, resumed_bill: cart.resumedBill });
+      go({ name: 'tender', quote: q });
     } catch (e) {
       const err = e as AgentError;
       if (err.field === 'approval') setDialog({ kind: 'approval', why: err.forCashier });
@@ -218,41 +304,52 @@ export function App() {
     }
   };
 
-  const hold = async () => {
+  const hold = async (note: string) => {
+    if (firstProblem) return refuse(firstProblem);
     try {
-      await api.hold(lineRequests(cart));
+      await api.hold({
+        lines: lineRequests(cart),
+        note: note.trim() || undefined,
+        bill_discount: cart.billDiscount,
+        approval: cart.approval,
+        customer_phone: cart.customerPhone,
+      });
+      setDialog(null);
       setCart(emptyCart);
       setNotice({ kind: 'info', text: t('held.done') });
     } catch (e) {
-      fail(e);
+      setDialog(null);
+      const err = e as AgentError;
+      if (err.field === 'approval') setDialog({ kind: 'approval', why: err.forCashier });
+      else fail(e);
     }
   };
 
   const resume = async (bill: HeldBill) => {
-    try {
-      const lines = bill.lines.map((l) => ({ barcode: l.barcode, qty: l.qty, modifiers: l.modifiers }));
-      const q = await api.quote({ lines, tenders: [] });
-      const resumed: CartLine[] = q.lines.map((ql, i) => ({
-        id: Date.now() + i,
-        barcode: lines[i].barcode,
-        name: ql.name,
-        unitPaise: ql.unit_price.minor,
-        qty: ql.qty,
-        weighed: lines[i].qty === undefined || lines[i].qty === null,
-        modifiers: lines[i].modifiers ?? [],
-        modifierNames: (ql.modifiers ?? []).map((m) => m.name),
-      }));
-      setCart({ lines: resumed });
-      setScreen({ name: 'sale' });
-    } catch (e) {
-      fail(e);
+    setCart(cartFromHeld(bill));
+    go({ name: 'sale' });
+  };
+
+  /** Takes lines off the bill, each written to the agent's audit as a void first. */
+  const voidLines = async (ids: number[]) => {
+    for (const id of ids) {
+      const line = cart.lines.find((l) => l.id === id);
+      if (!line) continue;
+      const amount = quote?.lines[cart.lines.indexOf(line)]?.line_total.minor ?? Math.round(line.unitPaise * Number(line.qty) || 0);
+      try {
+        await api.voidLine(`${line.qty} × ${line.name}`, amount);
+        setCart((c) => voidLine(c, id));
+      } catch (e) {
+        return fail(e);
+      }
     }
+    setNotice({ kind: 'info', text: ids.length === 1 ? t('sale.voided', { name: cart.lines.find((l) => l.id === ids[0])?.name ?? '' }) : t('sale.cleared') });
   };
 
   const signOut = async () => {
     await api.signOut().catch(() => undefined);
     setCashier(null);
-    setScreen({ name: 'login' });
+    go({ name: 'login' });
   };
 
   const lineName = (id?: number) => cart.lines.find((l) => l.id === id)?.name;
@@ -267,7 +364,7 @@ export function App() {
         <Login
           onSignedIn={(s) => {
             setCashier(s);
-            setScreen({ name: 'sale' });
+            go({ name: 'sale' });
             loadShift();
           }}
         />
@@ -279,23 +376,36 @@ export function App() {
           cart={cart}
           quote={quote}
           quickKeys={quickKeys}
+          problems={problems}
+          flash={flash}
+          multiplier={multiplier}
+          maxQty={maxQty}
           actions={{
-            add: addWithModifiers,
-            setQty: (id, qty) => setCart((c) => setQty(c, id, qty)),
-            void: (id) => setCart((c) => voidLine(c, id)),
+            add: (p) => addWithModifiers(p),
+            setQty: (id, qty) => {
+              setNotice(null);
+              setCart((c) => setQty(c, id, qty));
+            },
+            step: (id, delta) => setCart((c) => stepQty(c, id, delta)),
+            void: (id) => void voidLines([id]),
             discountLine: (id) => setDialog({ kind: 'discount', lineId: id }),
             discountBill: () => setDialog({ kind: 'discount' }),
             pay: startPay,
-            hold,
-            held: () => setScreen({ name: 'held' }),
-            returns: () => setScreen({ name: 'returns', scanned: null }),
+            hold: () => (firstProblem ? refuse(firstProblem) : setDialog({ kind: 'hold' })),
+            held: () => go({ name: 'held' }),
+            returns: () => go({ name: 'returns', scanned: null }),
             shift: () => {
               loadShift();
-              setScreen({ name: 'shift' });
+              go({ name: 'shift' });
             },
-            devices: () => setScreen({ name: 'devices' }),
+            devices: () => go({ name: 'devices' }),
             customer: () => setDialog({ kind: 'customer' }),
-            clear: () => setCart(emptyCart),
+            clear: () => void voidLines(cart.lines.map((l) => l.id)),
+            setMultiplier: (n) => {
+              if (n !== null && (n < 1 || n > maxQty)) return refuse(t('error.multiplier', { max: maxQty.toLocaleString('en-IN') }));
+              multiplierRef.current = n;
+              setMultiplier(n);
+            },
           }}
         />
       );
@@ -304,44 +414,44 @@ export function App() {
       body = (
         <TenderScreen
           quote={screen.quote}
-          request={{ lines: lineRequests(cart), bill_discount: cart.billDiscount, approval: cart.approval, customer_phone: cart.customerPhone }}
+          request={{ lines: lineRequests(cart), bill_discount: cart.billDiscount, approval: cart.approval, customer_phone: cart.customerPhone, resumed_bill: cart.resumedBill }}
           onSold={(sale) => {
             setCart(emptyCart);
             setQuote(null);
-            setScreen({ name: 'receipt', sale });
+            go({ name: 'receipt', sale });
             loadShift();
           }}
-          onBack={() => setScreen({ name: 'sale' })}
+          onBack={() => go({ name: 'sale' })}
         />
       );
       break;
     case 'receipt':
-      body = <ReceiptScreen sale={screen.sale} onNext={() => setScreen({ name: 'sale' })} />;
+      body = <ReceiptScreen sale={screen.sale} onNext={() => go({ name: 'sale' })} />;
       break;
     case 'held':
-      body = <HeldScreen onResume={resume} onBack={() => setScreen({ name: 'sale' })} />;
+      body = <HeldScreen onResume={resume} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'returns':
-      body = <ReturnsScreen key={screen.scanned ?? ''} scanned={screen.scanned} onBack={() => setScreen({ name: 'sale' })} />;
+      body = <ReturnsScreen key={screen.scanned ?? ''} scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'shift':
-      body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => setScreen({ name: 'sale' })} />;
+      body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'devices':
-      body = <DevicesScreen onBack={() => setScreen({ name: 'sale' })} />;
+      body = <DevicesScreen onBack={() => go({ name: 'sale' })} />;
       break;
   }
 
   return (
     <div class="app">
-      <StatusBar status={status} agentUp={agentUp} cashier={cashier} shift={shift} printer={printer} onSwitch={signOut} />
+      <StatusBar status={status} agentUp={agentUp} cashier={cashier} shift={shift} shiftRequired={settings?.require_open_shift ?? false} printer={printer} onSwitch={signOut} />
       <Notice notice={notice} />
       {body}
       {dialog?.kind === 'modifiers' && (
         <ModifierDialog
           product={dialog.product}
           onDone={(chosen) => {
-            setCart((c) => addProduct(c, dialog.product, chosen));
+            put(dialog.product, dialog.count, chosen);
             setDialog(null);
           }}
           onClose={() => setDialog(null)}
@@ -368,6 +478,14 @@ export function App() {
           onClose={() => setDialog(null)}
         />
       )}
+      {dialog?.kind === 'hold' && (
+        <HoldDialog
+          suggested={cart.customerLabel ?? ''}
+          total={quote ? formatPaise(quote.total.minor) : null}
+          onHold={hold}
+          onClose={() => setDialog(null)}
+        />
+      )}
       {dialog?.kind === 'expired' && (
         <Dialog title={t('expired.title')} onClose={() => setDialog(null)}>
           <p class="notice error" role="alert">
@@ -382,7 +500,7 @@ export function App() {
               onClick={() => {
                 const { product, code } = dialog;
                 setDialog(null);
-                setCart((c) => addProduct(c, { ...product, barcode: code }, undefined, true));
+                put({ ...product, barcode: code }, 1, undefined, true);
               }}
             >
               {t('expired.sellAnyway')}

@@ -2,8 +2,9 @@
 // cashier sees come from the agent's quote; the line's own price is only the
 // estimate shown until the quote arrives.
 
-import type { Approval, DiscountRequest, ProductView, SaleLineRequest } from './generated';
+import type { Approval, DiscountRequest, PriceOverrideRequest, ProductView, SaleLineRequest, Unit } from './generated';
 import { lineEstimate } from './money';
+import { t } from './messages';
 
 export interface CartLine {
   /** Stable within the bill, for keys and selection. */
@@ -19,6 +20,9 @@ export interface CartLine {
   discount?: DiscountRequest;
   /** A pack past its use-by date, sold with a supervisor's approval. */
   sellExpired?: boolean;
+  /** What the quantity counts; `each` takes whole numbers only. */
+  unit?: Unit;
+  priceOverride?: PriceOverrideRequest;
 }
 
 export interface Cart {
@@ -28,6 +32,8 @@ export interface Cart {
   customerPhone?: string;
   /** How the customer is shown on the bill: their name, else the number. */
   customerLabel?: string;
+  /** The held bill this one was resumed from: its approval stands while its discounts do. */
+  resumedBill?: string;
 }
 
 export const emptyCart: Cart = { lines: [] };
@@ -64,12 +70,18 @@ export function saveCart(cart: Cart): void {
 
 let nextId = 1;
 
-/** Adds one of `product`; a plain item already on the bill gets one more. */
+/** A line id not used on this till's bills yet. */
+export function newLineId(): number {
+  return nextId++;
+}
+
+/** Adds `count` of `product`; a plain item already on the bill gets `count` more. */
 export function addProduct(
   cart: Cart,
   product: ProductView,
   modifiers: { codes: string[]; names: string[]; extraPaise: number } = { codes: [], names: [], extraPaise: 0 },
   sellExpired = false,
+  count = 1,
 ): Cart {
   const same = cart.lines.find(
     (l) =>
@@ -81,18 +93,19 @@ export function addProduct(
       /^\d+$/.test(l.qty),
   );
   if (same) {
-    return setQty(cart, same.id, String(Number(same.qty) + 1));
+    return setQty(cart, same.id, String(Number(same.qty) + count));
   }
   const line: CartLine = {
     id: nextId++,
     barcode: product.barcode,
     name: product.name,
     unitPaise: product.price.minor + modifiers.extraPaise,
-    qty: '1',
+    qty: String(count),
     weighed: false,
     modifiers: modifiers.codes,
     modifierNames: modifiers.names,
     ...(sellExpired ? { sellExpired } : {}),
+    ...(product.unit ? { unit: product.unit } : {}),
   };
   return { ...cart, lines: [...cart.lines, line] };
 }
@@ -116,6 +129,14 @@ export function setQty(cart: Cart, id: number, qty: string): Cart {
   return { ...cart, lines: cart.lines.map((l) => (l.id === id ? { ...l, qty } : l)) };
 }
 
+/** One more or one fewer of a counted line; never below one. */
+export function stepQty(cart: Cart, id: number, delta: 1 | -1): Cart {
+  const line = cart.lines.find((l) => l.id === id);
+  if (!line || line.weighed || !/^\d+$/.test(line.qty.trim())) return cart;
+  const next = Number(line.qty) + delta;
+  return next < 1 ? cart : setQty(cart, id, String(next));
+}
+
 export function voidLine(cart: Cart, id: number): Cart {
   const lines = cart.lines.filter((l) => l.id !== id);
   return lines.length ? { ...cart, lines } : emptyCart;
@@ -125,9 +146,27 @@ export function setLineDiscount(cart: Cart, id: number, discount: DiscountReques
   return { ...cart, lines: cart.lines.map((l) => (l.id === id ? { ...l, discount } : l)) };
 }
 
+/** The most of one line a till takes unless the agent says otherwise. */
+export const MAX_LINE_QTY = 9999;
+
 /** A valid quantity: positive, at most three decimals. */
 export function validQty(qty: string): boolean {
   return /^\d+(\.\d{1,3})?$/.test(qty.trim()) && Number(qty) > 0;
+}
+
+/** Why a line's quantity cannot be sold, in the cashier's words; null when it can. */
+export function qtyProblem(line: CartLine, max = MAX_LINE_QTY): string | null {
+  if (line.weighed) return null;
+  const q = line.qty.trim();
+  const limit = max.toLocaleString('en-IN');
+  if (!validQty(q)) {
+    return line.unit === 'each' || !line.unit
+      ? t('error.qtyWhole', { name: line.name, max: limit })
+      : t('error.qtyLoose', { name: line.name, max: limit });
+  }
+  if (Number(q) > max) return t('error.qtyTooMany', { name: line.name, max: limit });
+  if (line.unit === 'each' && !/^\d+$/.test(q)) return t('error.qtyWhole', { name: line.name, max: limit });
+  return null;
 }
 
 /** The lines as the agent takes them (quote, sale and hold alike). */
@@ -137,14 +176,11 @@ export function lineRequests(cart: Cart): SaleLineRequest[] {
     qty: l.weighed ? undefined : l.qty.trim(),
     modifiers: l.modifiers.length ? l.modifiers : undefined,
     discount: l.discount,
+    price_override: l.priceOverride,
     sell_expired: l.sellExpired || undefined,
   }));
 }
 
 export function estimatePaise(line: CartLine): number {
   return lineEstimate(line.unitPaise, line.qty);
-}
-
-export function itemCount(cart: Cart): number {
-  return cart.lines.length;
 }

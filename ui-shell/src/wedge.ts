@@ -1,63 +1,225 @@
-// Keyboard-wedge scanners type a barcode as a burst of keystrokes ending in
-// Enter, far faster than a person. This listens on the whole document (so a
-// burst lands whatever has focus), recognises such bursts, takes their
-// characters back out of any field they fell into, and reports the scan.
+// Keyboard-wedge scanners type a barcode as keystrokes ending in a suffix
+// (Enter, unless programmed otherwise), far faster than a person. This owns
+// every printable keystroke on the page before any field or shortcut sees
+// it, so a scan never lands in a field, whatever has focus:
+//
+// - with a programmed prefix (a key such as F13 or a control character the
+//   scanner sends first), everything from the prefix to the suffix is a scan;
+// - without one, printable keys are held back for a moment: a run of them at
+//   scanner speed ending in the suffix is a scan, anything else is handed on
+//   to where it was typed, in order, as if it had never been held. When a
+//   page stalls mid-scan for longer than the hold, the keys handed on are
+//   taken back out of the field as soon as the rest of the scan shows they
+//   were part of it.
+//
+// Speed is judged by each key's own time stamp (when the keyboard sent it),
+// not by when a busy page got round to handling it, so a page that is busy
+// rendering still recognises a burst.
+
+import { insertText, isTextField, type TextField } from './typing';
 
 export interface WedgeOptions {
   /** Longest gap between a scanner's keystrokes, in ms. */
   maxGapMs?: number;
   /** Fewest characters a scan has (EAN-8 is the shortest retail code). */
   minLength?: number;
+  /** The `KeyboardEvent.key` the scanner sends before each code, if programmed. */
+  prefix?: string | null;
+  /** The key that ends a scan: `Enter` (the default) or `Tab`. */
+  suffix?: string;
+  /** A scan started with the prefix that never ended: in words for the user. */
+  onBroken?: (text: string) => void;
 }
 
-interface Burst {
+interface Held {
+  chars: string;
+  /** Time stamp of the last key, from the event (see above). */
+  last: number;
+  /** Where the first key was aimed. */
+  target: EventTarget | null;
+  /** When the page handled the last key (its own clock, not the key's). */
+  handled: number;
+}
+
+/** Keys handed on, kept until the next key shows whether they began a scan. */
+interface HandedOn {
   chars: string;
   last: number;
-  /** The field the burst started in and its text before the burst. */
-  field: HTMLInputElement | HTMLTextAreaElement | null;
+  target: EventTarget | null;
+  /** The field they landed in, with its text before and after; null if none. */
+  field: TextField | null;
   before: string;
+  after: string;
 }
 
-export function listenForWedgeScans(
-  onScan: (text: string) => void,
-  options: WedgeOptions = {},
-): () => void {
-  const maxGap = options.maxGapMs ?? 50;
-  const minLength = options.minLength ?? 6;
-  let burst: Burst | null = null;
+/** Keys replayed by this module, which it must not hold again. */
+const replaying = new WeakSet<Event>();
 
-  const onKeyDown = (e: KeyboardEvent) => {
-    const now = performance.now();
-    if (burst && now - burst.last > maxGap) burst = null;
-    if (e.key === 'Enter') {
-      if (burst && burst.chars.length >= minLength) {
-        e.preventDefault();
-        e.stopImmediatePropagation();
-        const { field, before, chars } = burst;
-        burst = null;
-        if (field && field.value !== before) {
-          field.value = before;
-          field.dispatchEvent(new Event('input', { bubbles: true }));
-        }
-        onScan(chars);
-      }
-      burst = null;
-      return;
+/**
+ * Types `text` where it was aimed, or replays it as keys where no field was;
+ * answers the field it landed in and that field's text before it, if any.
+ */
+function handOn(target: EventTarget | null, text: string): { field: TextField; before: string } | null {
+  if (isTextField(target) && target.isConnected) {
+    const before = target.value;
+    // The field's own key handling first (+ and − on an empty search box act
+    // on the bill), then the character, unless that handling took the key.
+    for (const key of text) {
+      const e = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true });
+      replaying.add(e);
+      target.dispatchEvent(e);
+      if (!e.defaultPrevented) insertText(target, key);
     }
-    if (e.key.length !== 1 || e.ctrlKey || e.altKey || e.metaKey) {
-      burst = null;
-      return;
-    }
-    if (!burst) {
-      const target = e.target;
-      const field =
-        target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement ? target : null;
-      burst = { chars: '', last: now, field, before: field?.value ?? '' };
-    }
-    burst.chars += e.key;
-    burst.last = now;
+    return target.value === before ? null : { field: target, before };
+  }
+  // Not typed into a field: the keys were shortcuts (+, −, digits for "3 ×"),
+  // or typing the screen sends to a field of its choosing.
+  const to = target instanceof Element && target.isConnected ? target : document.body;
+  for (const key of text) {
+    const e = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true });
+    replaying.add(e);
+    to.dispatchEvent(e);
+  }
+  const now = document.activeElement;
+  return isTextField(now) && now.value.endsWith(text) ? { field: now, before: now.value.slice(0, -text.length) } : null;
+}
+
+/** Chromium tells whether more input is queued; elsewhere, assume not. */
+function inputPending(): boolean {
+  const s = (navigator as { scheduling?: { isInputPending?: () => boolean } }).scheduling;
+  return s?.isInputPending?.() ?? false;
+}
+
+export function listenForWedgeScans(onScan: (text: string) => void, options: WedgeOptions = {}): () => void {
+  const maxGap = options.maxGapMs ?? 40;
+  // How long held keys wait for the next before they are a person's: longer
+  // than the gap, so a page that handles keys late does not split a scan.
+  const patience = Math.max(100, maxGap * 2.5);
+  const minLength = options.minLength ?? 6;
+  const prefix = options.prefix || null;
+  const suffix = options.suffix ?? 'Enter';
+  let held: Held | null = null;
+  let handed: HandedOn | null = null;
+  /** Inside a prefixed scan: its characters so far. */
+  let prefixed: string | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const release = () => {
+    clearTimeout(timer);
+    if (!held) return;
+    const { target, chars, last } = held;
+    held = null;
+    const landed = handOn(target, chars);
+    handed = { chars, last, target, field: landed?.field ?? null, before: landed?.before ?? '', after: landed?.field.value ?? '' };
   };
 
-  document.addEventListener('keydown', onKeyDown, true);
-  return () => document.removeEventListener('keydown', onKeyDown, true);
+  /**
+   * The keys handed on just before a key at `at`, if they were the start of
+   * the same scan: taken back out of their field and answered.
+   */
+  const takeBack = (at: number): string | null => {
+    const h = handed;
+    handed = null;
+    if (!h || at - h.last > maxGap) return null;
+    if (h.field) {
+      // Typed into since: the text is the cashier's now; leave it.
+      if (h.field.value !== h.after) return null;
+      h.field.value = h.before;
+      h.field.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'deleteContent', data: null }));
+    }
+    return h.chars;
+  };
+
+  // Runs when no key has come for a while. A busy page may still have keys
+  // on their way: wait for them rather than split a scan.
+  const expire = () => {
+    if (!held) return;
+    const quiet = performance.now() - held.handled;
+    if (inputPending() || quiet < patience) {
+      timer = setTimeout(expire, patience - Math.min(quiet, patience - 10));
+      return;
+    }
+    release();
+  };
+
+  const brokenPrefixed = () => {
+    if (prefixed !== null && prefixed.length) options.onBroken?.(prefixed);
+    prefixed = null;
+  };
+
+  const swallow = (e: KeyboardEvent) => {
+    e.preventDefault();
+    e.stopImmediatePropagation();
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (replaying.has(e) || e.isComposing) return;
+    const at = e.timeStamp;
+    const printable = e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey;
+
+    if (prefix && e.key === prefix) {
+      swallow(e);
+      release();
+      brokenPrefixed();
+      prefixed = '';
+      clearTimeout(timer);
+      timer = setTimeout(brokenPrefixed, 1000);
+      return;
+    }
+    if (prefixed !== null) {
+      swallow(e);
+      if (e.key === suffix) {
+        clearTimeout(timer);
+        const text = prefixed;
+        prefixed = null;
+        if (text) onScan(text);
+      } else if (printable) {
+        prefixed += e.key;
+      }
+      return;
+    }
+
+    // A page that stalled mid-scan handed the scan's start on: take it back.
+    if (!held && handed && (printable || e.key === suffix) && !e.repeat) {
+      const h = handed;
+      const earlier = takeBack(at);
+      if (earlier !== null) held = { chars: earlier, last: h.last, target: h.target, handled: performance.now() };
+    }
+    if (e.key === suffix) {
+      if (held && held.chars.length >= minLength && at - held.last <= maxGap) {
+        swallow(e);
+        clearTimeout(timer);
+        const text = held.chars;
+        held = null;
+        onScan(text);
+        return;
+      }
+      // A person's Enter: what they typed goes first, then the Enter itself.
+      release();
+      return;
+    }
+    // Not a character, or a key held down to repeat: a person's, at once.
+    if (!printable || e.repeat) {
+      release();
+      return;
+    }
+    swallow(e);
+    if (held && at - held.last <= maxGap) {
+      held.chars += e.key;
+      held.last = at;
+      held.handled = performance.now();
+    } else {
+      release();
+      held = { chars: e.key, last: at, target: e.target, handled: performance.now() };
+    }
+    clearTimeout(timer);
+    timer = setTimeout(expire, patience);
+  };
+
+  // Capturing on the window runs before any handler of any element.
+  window.addEventListener('keydown', onKeyDown, true);
+  return () => {
+    window.removeEventListener('keydown', onKeyDown, true);
+    release();
+  };
 }

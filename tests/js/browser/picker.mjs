@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
 import readline from 'node:readline';
 import path from 'node:path';
+import { burst } from './scanner.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -78,10 +79,8 @@ async function shot(page, name) {
 }
 
 /** A keyboard-wedge scanner: the code as a fast burst of keys, then Enter. */
-async function wedge(page, code) {
-  await page.keyboard.type(code, { delay: 2 });
-  await page.keyboard.press('Enter');
-}
+/** A keyboard-wedge scanner: the code at scanner speed, then Enter. */
+const wedge = (page, code) => burst(page, [code]);
 
 /** Waits for the scan message of `tone` matching `pattern`; answers its text. */
 async function answered(page, tone, pattern) {

@@ -9,6 +9,7 @@
 mod harness;
 
 mod cashier_ui;
+mod counter_ui;
 mod picker_ui;
 mod wire;
 

@@ -3,12 +3,14 @@
 
 import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
+import { focusStart } from '../focus';
 
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => {
-    const first = ref.current?.querySelector<HTMLElement>('input, select, button');
-    first?.focus();
+    // Back where the cursor was when the dialog closes.
+    const before = document.activeElement as HTMLElement | null;
+    focusStart(ref.current);
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
         e.preventDefault();
@@ -17,7 +19,10 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
       }
     };
     window.addEventListener('keydown', onKey, true);
-    return () => window.removeEventListener('keydown', onKey, true);
+    return () => {
+      window.removeEventListener('keydown', onKey, true);
+      if (before?.isConnected) before.focus();
+    };
   }, []);
   return (
     <div class="backdrop">

@@ -172,3 +172,35 @@ export function ApprovalDialog(props: { why: string; onApprove: (a: Approval) =>
     </Dialog>
   );
 }
+
+/** Parking the bill: a name for it (the customer's, unless the cashier types one). */
+export function HoldDialog(props: { suggested: string; total: string | null; onHold: (note: string) => void; onClose: () => void }) {
+  const [note, setNote] = useState(props.suggested);
+  const [busy, setBusy] = useState(false);
+  return (
+    <Dialog title={t('hold.title')} onClose={props.onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (busy) return;
+          setBusy(true);
+          props.onHold(note);
+        }}
+      >
+        {props.total && <p>{t('hold.total', { total: props.total })}</p>}
+        <label>
+          {t('hold.note')}
+          <input name="hold-note" value={note} maxLength={200} autocomplete="off" data-autofocus onInput={(e) => setNote(e.currentTarget.value)} />
+        </label>
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? t('common.working') : t('hold.submit')}
+          </button>
+          <button type="button" onClick={props.onClose}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -30,4 +30,4 @@ bill_discount?: DiscountRequest | null,
 /**
  * A senior's code and PIN for a discount beyond the cashier's limit.
  */
-approval?: Approval, };
+approval?: Approval, resumed_bill?: string, };

@@ -91,3 +91,4 @@ export type { TerminalId } from './TerminalId';
 export type { Timestamp } from './Timestamp';
 export type { Unit } from './Unit';
 export type { VariantId } from './VariantId';
+export type { TillSettings } from "./TillSettings";

@@ -2,7 +2,7 @@
 // (an overlay that fades, never blocking a tap) and the message stays in
 // large text at the top until the next scan.
 
-import type { Tone } from './beep';
+import type { Tone } from '../beep';
 
 export interface FeedbackState {
   tone: Tone;

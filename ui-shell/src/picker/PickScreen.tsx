@@ -9,7 +9,7 @@ import type { AgentError } from '../api';
 import type { PickSheet, ScanBody, SheetLine } from '../generated';
 import { t } from '../messages';
 import { listenForWedgeScans } from '../wedge';
-import { beep, type Tone } from './beep';
+import { beep, type Tone } from '../beep';
 import { Feedback, type FeedbackState } from './Feedback';
 import { handheld } from './handheld';
 import { PickLine } from './PickLine';

@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AgentError } from '../api';
 import type { Handheld, PickSheet } from '../generated';
 import { t } from '../messages';
-import { unlockAudioOnGesture } from './beep';
+import { unlockAudioOnGesture } from '../beep';
 import { handheld, loadPairing, whenUnpaired, type Unpaired } from './handheld';
 import { PackScreen } from './PackScreen';
 import { Pairing } from './Pairing';

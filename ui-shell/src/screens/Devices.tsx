@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import type { DeviceStatus, PrinterView } from '../generated';
+import { useArrivalFocus } from '../focus';
 import { useKeys } from '../keys';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
@@ -16,6 +17,7 @@ export function DevicesScreen(props: { onBack: () => void }) {
     api.printers().then(setPrinters, (e: AgentError) => setNotice({ kind: 'error', text: e.forCashier }));
   };
   useEffect(load, []);
+  const rootRef = useArrivalFocus<HTMLElement>();
   useKeys({ Escape: props.onBack });
   const test = (name: string) =>
     api.testPrint(name).then(
@@ -27,7 +29,7 @@ export function DevicesScreen(props: { onBack: () => void }) {
     );
   const names = Object.keys(scanners);
   return (
-    <main class="list-screen">
+    <main class="list-screen" ref={rootRef}>
       <section class="card">
         <h1>{t('devices.title')}</h1>
         <h2>{t('devices.scanners')}</h2>

@@ -1,16 +1,20 @@
 // PIN sign-in, checked by the agent against its offline staff replica.
 
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import type { SignedIn } from '../generated';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
+import { NumPad } from '../components/NumPad';
+import { useArrivalFocus } from '../focus';
 
 export function Login(props: { onSignedIn: (s: SignedIn) => void }) {
   const [code, setCode] = useState('');
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const rootRef = useArrivalFocus<HTMLElement>();
+  const pinRef = useRef<HTMLInputElement>(null);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -20,29 +24,32 @@ export function Login(props: { onSignedIn: (s: SignedIn) => void }) {
       props.onSignedIn(await api.signIn(code.trim(), pin));
     } catch (err) {
       const a = err as AgentError;
-      setError(a.status === 401 ? t('error.wrongPin') : a.forCashier);
+      const tries = a.problem.tries_left;
+      setError(a.status !== 401 ? a.forCashier : typeof tries === 'number' ? t('error.wrongPinTries', { n: tries }) : t('error.wrongPin'));
       setPin('');
+      pinRef.current?.focus();
     } finally {
       setBusy(false);
     }
   };
 
   return (
-    <main class="login">
+    <main class="login" ref={rootRef}>
       <form onSubmit={submit} class="card" aria-labelledby="login-title">
         <h1 id="login-title">{t('login.title')}</h1>
         <label>
           {t('login.code')}
-          <input name="code" value={code} autocomplete="off" autoFocus onInput={(e) => setCode(e.currentTarget.value)} />
+          <input name="code" value={code} autocomplete="off" data-autofocus onInput={(e) => setCode(e.currentTarget.value)} />
         </label>
         <label>
           {t('login.pin')}
-          <input name="pin" type="password" inputMode="numeric" value={pin} autocomplete="off" onInput={(e) => setPin(e.currentTarget.value)} />
+          <input name="pin" ref={pinRef} type="password" inputMode="numeric" value={pin} autocomplete="off" onInput={(e) => setPin(e.currentTarget.value)} />
         </label>
         <button type="submit" class="primary" disabled={busy || !code || !pin}>
           {busy ? t('common.working') : t('login.submit')}
         </button>
         <Notice notice={error ? { kind: 'error', text: error } : null} />
+        <NumPad fallback={() => pinRef.current} decimal={false} />
       </form>
     </main>
   );

@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import type { RefundTo, ReturnableSale } from '../generated';
+import { useArrivalFocus } from '../focus';
 import { useKeys } from '../keys';
 import { formatMoney } from '../money';
 import { t } from '../messages';
@@ -16,6 +17,7 @@ export function ReturnsScreen(props: { onBack: () => void; scanned: string | nul
   const [refundTo, setRefundTo] = useState<RefundTo>('original');
   const [reason, setReason] = useState('');
   const [notice, setNotice] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
+  const rootRef = useArrivalFocus<HTMLElement>();
   useKeys({ Escape: props.onBack });
 
   const find = async (e?: Event) => {
@@ -53,7 +55,7 @@ export function ReturnsScreen(props: { onBack: () => void; scanned: string | nul
   };
 
   return (
-    <main class="list-screen">
+    <main class="list-screen" ref={rootRef}>
       <section class="card">
         <h1>{t('returns.title')}</h1>
         <form onSubmit={find} class="row">

@@ -1,17 +1,25 @@
 // The sale screen: the bill, type-ahead search, the quick-key grid by
-// category, and the actions a cashier reaches by function key or touch.
+// category, the number pad, and the actions a cashier reaches by key or touch.
+//
+// Keys, with the cursor in the search box (where it starts) or on no field:
+// ↑/↓ select a line, + and − change its count, Delete voids it, digits then
+// × (or *) set the count of the next item ("3 ×" then a scan).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
 import type { ProductView, QuickKeyPage, SaleQuote } from '../generated';
-import { estimatePaise, validQty, type Cart } from '../cart';
+import { estimatePaise, type Cart } from '../cart';
+import { NumPad } from '../components/NumPad';
+import { useArrivalFocus } from '../focus';
 import { useKeys } from '../keys';
 import { formatMoney, formatPaise } from '../money';
 import { t } from '../messages';
+import { insertText, isTextField } from '../typing';
 
 export interface SaleActions {
   add: (p: ProductView) => void;
   setQty: (lineId: number, qty: string) => void;
+  step: (lineId: number, delta: 1 | -1) => void;
   void: (lineId: number) => void;
   discountLine: (lineId: number) => void;
   discountBill: () => void;
@@ -23,15 +31,32 @@ export interface SaleActions {
   devices: () => void;
   customer: () => void;
   clear: () => void;
+  setMultiplier: (n: number | null) => void;
 }
 
-function Search(props: { onPick: (p: ProductView) => void; inputRef: { current: HTMLInputElement | null } }) {
+/** The last scan's answer on the bill: the line that changed flashes. */
+export interface ScanFlash {
+  barcode: string;
+  seq: number;
+  text: string;
+}
+
+/** "3x", "3 ×", "3*": the count for the next item. */
+const MULTIPLIER = /^\s*(\d{1,5})\s*[x×X*]\s*$/;
+
+function Search(props: {
+  onPick: (p: ProductView) => void;
+  onMultiplier: (n: number) => void;
+  inputRef: { current: HTMLInputElement | null };
+  /** Keys the search box hands to the bill when it is empty. */
+  onEmptyKey: (e: KeyboardEvent) => boolean;
+}) {
   const [q, setQ] = useState('');
   const [results, setResults] = useState<ProductView[]>([]);
   const [active, setActive] = useState(0);
   useEffect(() => {
     const text = q.trim();
-    if (!text) {
+    if (!text || MULTIPLIER.test(text) || /^\d+$/.test(text)) {
       setResults([]);
       return;
     }
@@ -67,20 +92,36 @@ function Search(props: { onPick: (p: ProductView) => void; inputRef: { current: 
         aria-expanded={results.length > 0}
         aria-controls="search-results"
         autocomplete="off"
+        data-autofocus
         placeholder={t('sale.searchPlaceholder')}
         value={q}
-        onInput={(e) => setQ(e.currentTarget.value)}
+        onInput={(e) => {
+          const text = e.currentTarget.value;
+          const m = MULTIPLIER.exec(text);
+          if (m) {
+            props.onMultiplier(Number(m[1]));
+            setQ('');
+            e.currentTarget.value = '';
+          } else setQ(text);
+        }}
         onKeyDown={(e) => {
-          if (e.key === 'ArrowDown') {
+          if (!q && props.onEmptyKey(e)) return;
+          // A key the list uses is not the screen's shortcut too.
+          const used = () => {
             e.preventDefault();
+            e.stopPropagation();
+          };
+          if (e.key === 'ArrowDown' && results.length) {
+            used();
             setActive((a) => Math.min(a + 1, results.length - 1));
-          } else if (e.key === 'ArrowUp') {
-            e.preventDefault();
+          } else if (e.key === 'ArrowUp' && results.length) {
+            used();
             setActive((a) => Math.max(a - 1, 0));
           } else if (e.key === 'Enter' && results[active]) {
-            e.preventDefault();
+            used();
             pick(results[active]);
-          } else if (e.key === 'Escape') {
+          } else if (e.key === 'Escape' && q) {
+            used();
             setQ('');
           }
         }}
@@ -116,7 +157,7 @@ function QuickKeys(props: { pages: QuickKeyPage[]; onPick: (p: ProductView) => v
       <div class="keys" role="tabpanel">
         {current.keys.map((p) => (
           <button type="button" class="key" key={p.variant_id} data-barcode={p.barcode} onClick={() => props.onPick(p)}>
-            <span>{p.name}</span>
+            <span class="key-name">{p.name}</span>
             <span class="num">{formatMoney(p.price)}</span>
           </button>
         ))}
@@ -129,15 +170,82 @@ export function SaleScreen(props: {
   cart: Cart;
   quote: SaleQuote | null;
   quickKeys: QuickKeyPage[];
+  /** Per line, why its quantity cannot be sold (null when it can). */
+  problems: (string | null)[];
+  flash: ScanFlash | null;
+  multiplier: number | null;
+  maxQty: number;
   actions: SaleActions;
 }) {
-  const { cart, quote, actions } = props;
+  const { cart, quote, actions, problems, flash } = props;
   const [selected, setSelected] = useState<number | null>(null);
   const searchRef = useRef<HTMLInputElement | null>(null);
+  const rootRef = useArrivalFocus<HTMLElement>();
   const selectedLine = cart.lines.find((l) => l.id === selected) ?? cart.lines[cart.lines.length - 1];
+  const selectedIndex = selectedLine ? cart.lines.indexOf(selectedLine) : -1;
   // A quote belongs to the bill it priced only while the line count agrees.
   const priced = quote && quote.lines.length === cart.lines.length ? quote : null;
   const total = priced ? priced.total.minor : cart.lines.reduce((s, l) => s + estimatePaise(l), 0);
+  const blocked = problems.some((p) => p !== null);
+
+  // The line a scan changed becomes the selected one.
+  useEffect(() => {
+    if (!flash) return;
+    const hit = [...cart.lines].reverse().find((l) => l.barcode === flash.barcode);
+    if (hit) setSelected(hit.id);
+  }, [flash?.seq]);
+
+  const move = (delta: 1 | -1) => {
+    if (!cart.lines.length) return;
+    const next = cart.lines[Math.max(0, Math.min(cart.lines.length - 1, selectedIndex + delta))];
+    setSelected(next.id);
+    // From one quantity box, the arrow goes to the next line's box.
+    const active = document.activeElement;
+    if (active instanceof HTMLInputElement && active.classList.contains('qty')) {
+      requestAnimationFrame(() => document.querySelector<HTMLInputElement>(`input.qty[data-line="${next.id}"]`)?.focus());
+    }
+  };
+
+  /** The bill's own keys; true when the key was used. */
+  const billKey = (e: KeyboardEvent): boolean => {
+    if (e.ctrlKey || e.altKey || e.metaKey) return false;
+    const act = (f: () => void) => {
+      e.preventDefault();
+      f();
+      return true;
+    };
+    switch (e.key) {
+      case 'ArrowUp':
+        return act(() => move(-1));
+      case 'ArrowDown':
+        return act(() => move(1));
+      case '+':
+        return selectedLine ? act(() => actions.step(selectedLine.id, 1)) : false;
+      case '-':
+        return selectedLine ? act(() => actions.step(selectedLine.id, -1)) : false;
+      case 'Delete':
+        return selectedLine ? act(() => actions.void(selectedLine.id)) : false;
+      case 'Escape':
+        return props.multiplier !== null ? act(() => actions.setMultiplier(null)) : false;
+      default:
+        return false;
+    }
+  };
+
+  // Keys typed on no field: the bill's own, else typing that starts a search.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || isTextField(e.target) || document.querySelector('[role=dialog]')) return;
+      if (billKey(e)) return;
+      if (e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey && searchRef.current) {
+        e.preventDefault();
+        searchRef.current.focus();
+        insertText(searchRef.current, e.key);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
 
   useKeys({
     F2: () => searchRef.current?.focus(),
@@ -149,68 +257,106 @@ export function SaleScreen(props: {
   });
 
   return (
-    <main class="sale">
+    <main class="sale" ref={rootRef}>
+      <h1 class="sr-only">{t('sale.title')}</h1>
       <section class="bill">
-        <Search onPick={actions.add} inputRef={searchRef} />
-        <table class="lines" aria-label="Bill">
-          <thead>
-            <tr>
-              <th scope="col">{t('sale.item')}</th>
-              <th scope="col" class="num">{t('sale.qty')}</th>
-              <th scope="col" class="num">{t('sale.price')}</th>
-              <th scope="col" class="num">{t('sale.amount')}</th>
-              <th scope="col"><span class="sr-only">{t('sale.voidLine')}</span></th>
-            </tr>
-          </thead>
-          <tbody data-testid="lines">
-            {cart.lines.map((l, i) => {
-              const q = priced?.lines[i];
-              return (
-                <tr key={l.id} class={selectedLine?.id === l.id ? 'selected' : ''} onClick={() => setSelected(l.id)} data-barcode={l.barcode}>
-                  <td>
-                    {l.name}
-                    {l.modifierNames.length > 0 && <div class="muted">{l.modifierNames.join(', ')}</div>}
-                    {q?.discount && <div class="muted">{t('sale.lineDiscount', { amount: formatMoney(q.discount.amount) })}</div>}
-                  </td>
-                  <td class="num">
-                    {l.weighed ? (
-                      <span>{l.qty} <small>{t('sale.weighed')}</small></span>
-                    ) : (
-                      <input
-                        class={validQty(l.qty) ? 'qty' : 'qty invalid'}
-                        aria-label={`${t('sale.qty')} ${l.name}`}
-                        inputMode="decimal"
-                        value={l.qty}
-                        onInput={(e) => actions.setQty(l.id, e.currentTarget.value)}
-                      />
-                    )}
-                  </td>
-                  <td class="num">{formatPaise(q ? q.unit_price.minor : l.unitPaise)}</td>
-                  <td class="num line-total">{formatPaise(q ? q.line_total.minor : estimatePaise(l))}</td>
-                  <td>
-                    <button type="button" class="icon" aria-label={`${t('sale.voidLine')} ${l.name}`} onClick={(e) => { e.stopPropagation(); actions.void(l.id); }}>
-                      ×
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-        {cart.lines.length === 0 && <p class="empty">{t('sale.empty')}</p>}
+        <Search
+          onPick={actions.add}
+          onMultiplier={(n) => actions.setMultiplier(n)}
+          inputRef={searchRef}
+          onEmptyKey={billKey}
+        />
+        {props.multiplier !== null && (
+          <p class="multiplier" data-testid="multiplier">
+            {t('sale.multiplier', { n: props.multiplier })}
+          </p>
+        )}
+        <p class={`last-scan ${flash && cart.lines.length ? 'on' : ''}`} data-testid="last-scan" aria-live="polite">
+          {flash && cart.lines.length ? t('sale.added', { name: flash.text }) : cart.lines.length ? '' : t('sale.empty')}
+        </p>
+        <div class="lines-box">
+          <table class="lines" aria-label={t('sale.bill')}>
+            <thead>
+              <tr>
+                <th scope="col">{t('sale.item')}</th>
+                <th scope="col" class="num">{t('sale.qty')}</th>
+                <th scope="col" class="num">{t('sale.price')}</th>
+                <th scope="col" class="num">{t('sale.amount')}</th>
+                <th scope="col"><span class="sr-only">{t('sale.voidLine')}</span></th>
+              </tr>
+            </thead>
+            <tbody data-testid="lines">
+              {cart.lines.map((l, i) => {
+                const q = priced?.lines[i];
+                const flashed = flash && l.id === selectedLine?.id && l.barcode === flash.barcode;
+                const problem = problems[i];
+                return (
+                  <tr
+                    key={l.id}
+                    class={[selectedLine?.id === l.id ? 'selected' : '', flashed ? `flash-${flash.seq % 2}` : '', problem ? 'problem' : ''].join(' ')}
+                    aria-selected={selectedLine?.id === l.id}
+                    onClick={() => setSelected(l.id)}
+                    data-barcode={l.barcode}
+                    data-flash={flashed ? flash.seq : undefined}
+                  >
+                    <td>
+                      <span class="line-name">{l.name}</span>
+                      {l.modifierNames.length > 0 && <div class="muted">{l.modifierNames.join(', ')}</div>}
+                      {q?.discount && <div class="muted">{t('sale.lineDiscount', { amount: formatMoney(q.discount.amount) })}</div>}
+                      {problem && <div class="line-problem" role="alert">{problem}</div>}
+                    </td>
+                    <td class="num">
+                      {l.weighed ? (
+                        <span>{l.qty} <small>{t('sale.weighed')}</small></span>
+                      ) : (
+                        <input
+                          class={problem ? 'qty invalid' : 'qty'}
+                          data-line={l.id}
+                          aria-label={`${t('sale.qty')} ${l.name}`}
+                          aria-invalid={problem ? true : undefined}
+                          inputMode={l.unit === 'each' ? 'numeric' : 'decimal'}
+                          maxLength={9}
+                          value={l.qty}
+                          onFocus={(e) => {
+                            setSelected(l.id);
+                            e.currentTarget.select();
+                          }}
+                          onKeyDown={(e) => {
+                            if (e.key === 'ArrowUp' || e.key === 'ArrowDown') billKey(e);
+                            else if (e.key === 'Enter') {
+                              e.preventDefault();
+                              searchRef.current?.focus();
+                            }
+                          }}
+                          onInput={(e) => actions.setQty(l.id, e.currentTarget.value)}
+                        />
+                      )}
+                    </td>
+                    <td class="num">{q || l.unitPaise ? formatPaise(q ? q.unit_price.minor : l.unitPaise) : ''}</td>
+                    <td class="num line-total">{problem ? '—' : formatPaise(q ? q.line_total.minor : estimatePaise(l))}</td>
+                    <td>
+                      <button type="button" class="icon" aria-label={`${t('sale.voidLine')} ${l.name}`} onClick={(e) => { e.stopPropagation(); actions.void(l.id); }}>
+                        ×
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       </section>
       <aside class="side">
         <div class="total" aria-live="polite">
           <span>{t('sale.total')}</span>
-          <strong data-testid="total">{formatPaise(total)}</strong>
-          <small>{t('sale.items', { n: cart.lines.length })}</small>
+          <strong data-testid="total">{blocked ? '—' : formatPaise(total)}</strong>
+          <small>{cart.lines.length === 1 ? t('sale.oneItem') : t('sale.items', { n: cart.lines.length })}</small>
           {cart.customerLabel && <small data-testid="customer">{t('customer.onBill', { name: cart.customerLabel })}</small>}
-          {priced?.discount_approved_by && <small>{t('sale.approvedBy', { name: priced.discount_approved_by.name })}</small>}
+          {priced?.discount_approved_by && <small data-testid="approved-by">{t('sale.approvedBy', { name: priced.discount_approved_by.name })}</small>}
           {priced?.warnings?.map((w) => <small class="warning" key={w}>{t('sale.stockWarning', { text: w })}</small>)}
         </div>
-        <QuickKeys pages={props.quickKeys} onPick={actions.add} />
         <div class="actions grid">
-          <button type="button" class="primary big" disabled={!cart.lines.length} onClick={actions.pay}>{t('sale.pay')}</button>
+          <button type="button" class="primary big" disabled={!cart.lines.length || blocked} onClick={actions.pay}>{t('sale.pay')}</button>
           <button type="button" disabled={!cart.lines.length} onClick={actions.hold}>{t('sale.hold')}</button>
           <button type="button" onClick={actions.held}>{t('sale.held')}</button>
           <button type="button" disabled={!selectedLine} onClick={() => selectedLine && actions.discountLine(selectedLine.id)}>{t('sale.discount')}</button>
@@ -221,6 +367,12 @@ export function SaleScreen(props: {
           <button type="button" onClick={actions.shift}>{t('sale.shift')}</button>
           <button type="button" onClick={actions.devices}>{t('sale.devices')}</button>
         </div>
+        <QuickKeys pages={props.quickKeys} onPick={actions.add} />
+        <NumPad
+          fallback={() => searchRef.current}
+          decimal
+          extra={[{ label: '×', name: t('pad.times'), press: () => searchRef.current && (searchRef.current.focus(), insertText(searchRef.current, '*')) }]}
+        />
       </aside>
     </main>
   );

@@ -5,6 +5,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import type { ShiftReport, SignedIn, TenderMethod } from '../generated';
+import { useArrivalFocus } from '../focus';
 import { useKeys } from '../keys';
 import { formatMoney, formatPaise, inr, parseRupees } from '../money';
 import { t } from '../messages';
@@ -70,6 +71,8 @@ export function ShiftScreen(props: {
   const [counted, setCounted] = useState('');
   const [closed, setClosed] = useState<ShiftReport | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const open = props.shift && !props.shift.closed_at ? props.shift : null;
+  const rootRef = useArrivalFocus<HTMLElement>(closed ? 'closed' : open ? 'open' : 'none');
   useKeys({ Escape: props.onBack });
 
   const run = async (work: () => Promise<ShiftReport>, after?: (r: ShiftReport) => void) => {
@@ -86,10 +89,8 @@ export function ShiftScreen(props: {
     if (p === null) throw new AgentError(422, 'amount', t('error.amount'));
     return inr(p);
   };
-  const open = props.shift && !props.shift.closed_at ? props.shift : null;
-
   return (
-    <main class="list-screen">
+    <main class="list-screen" ref={rootRef}>
       <section class="card">
         <h1>{t('shift.title')}</h1>
         {closed && <Report report={closed} />}
@@ -97,7 +98,7 @@ export function ShiftScreen(props: {
           <form class="row" onSubmit={(e) => { e.preventDefault(); run(() => api.openShift(props.cashier?.name ?? 'Cashier', money(float)), props.onChanged); }}>
             <label>
               {t('shift.float')}
-              <input name="opening-float" inputMode="decimal" value={float} autoFocus onInput={(e) => setFloat(e.currentTarget.value)} />
+              <input name="opening-float" inputMode="decimal" value={float} onInput={(e) => setFloat(e.currentTarget.value)} />
             </label>
             <button type="submit" class="primary" disabled={!float.trim()}>{t('shift.open')}</button>
           </form>

@@ -1,14 +1,17 @@
-// Taking payment: cash with change due, card or UPI with their reference,
-// any mix of them, and the store's cash rounding when cash is involved.
+// Taking payment: cash with change due and quick-cash notes, card or UPI with
+// their reference, any mix of them, and the store's cash rounding when cash
+// is involved. Every problem is named on its row before anything is sent.
 
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import type { SaleFact, SaleQuote, SaleRequest, Tender, TenderMethod } from '../generated';
+import { NumPad } from '../components/NumPad';
+import { Notice } from '../components/Dialog';
+import { useArrivalFocus } from '../focus';
+import { uuidv7 } from '../ids';
 import { useKeys } from '../keys';
 import { formatPaise, inr, parseRupees } from '../money';
 import { t } from '../messages';
-import { Notice } from '../components/Dialog';
-import { uuidv7 } from '../ids';
 
 type Method = TenderMethod;
 interface Row {
@@ -26,6 +29,21 @@ function payable(quote: SaleQuote, rows: Row[]): number {
   return rows.some((r) => r.method === 'cash') ? quote.cash_payable.minor : quote.total.minor;
 }
 
+/** Exact, then the next ₹100, ₹200, ₹500 and ₹2,000 at or above what is due. */
+export function quickCash(duePaise: number): number[] {
+  const amounts = [duePaise, ...[10000, 20000, 50000, 200000].map((note) => Math.ceil(duePaise / note) * note)];
+  return [...new Set(amounts)].filter((a) => a > 0).sort((a, b) => a - b);
+}
+
+/** Why a row cannot be taken as it is, in the cashier's words; null when it can. */
+function rowProblem(r: Row, amount: number | null): { field: 'amount' | 'reference'; text: string } | null {
+  if (amount === null) return { field: 'amount', text: t('error.amount') };
+  if (amount <= 0) return { field: 'amount', text: t('error.amountZero') };
+  if (r.method === 'card' && !r.reference.trim()) return { field: 'reference', text: t('error.cardReference') };
+  if (r.method === 'upi' && !r.reference.trim()) return { field: 'reference', text: t('error.upiReference') };
+  return null;
+}
+
 export function TenderScreen(props: {
   quote: SaleQuote;
   request: Omit<SaleRequest, 'tenders'>;
@@ -39,32 +57,63 @@ export function TenderScreen(props: {
   const [phone, setPhone] = useState(props.request.customer_phone ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** Row problems are shown once the cashier tries to complete. */
+  const [checked, setChecked] = useState(false);
+  /** Where the cursor goes after the next render: a row's field. */
+  const [focusTo, setFocusTo] = useState<string | null>(null);
+  const rootRef = useArrivalFocus<HTMLElement>();
   // One id per bill: a retry after a lost answer returns the same sale.
   const saleId = useRef(uuidv7());
 
   const amounts = rows.map((r) => parseRupees(r.amount));
-  const paid = amounts.reduce<number>((s, a) => s + (a ?? 0), 0);
+  const problems = rows.map((r, i) => rowProblem(r, amounts[i]));
+  const valid = (i: number) => problems[i] === null || problems[i]?.field === 'reference';
+  const paid = amounts.reduce<number>((s, a, i) => s + (valid(i) ? (a ?? 0) : 0), 0);
+  const cashPaid = rows.reduce((s, r, i) => s + (r.method === 'cash' && valid(i) ? (amounts[i] ?? 0) : 0), 0);
   const due = payable(quote, rows);
   const remaining = due - paid;
-  const hasCash = rows.some((r) => r.method === 'cash');
-  const change = hasCash && remaining < 0 ? -remaining : 0;
+  // Change comes out of the drawer: never more than the cash handed over.
+  const change = remaining < 0 ? Math.min(-remaining, cashPaid) : 0;
+  // Card and UPI pay at most the bill: cash back over a card is not given here.
+  const overpaidElsewhere = Math.max(0, paid - cashPaid - due);
+
+  useEffect(() => {
+    if (!focusTo) return;
+    document.querySelector<HTMLInputElement>(`input[name="${focusTo}"]`)?.focus();
+    setFocusTo(null);
+  }, [focusTo]);
+
+  const edit = (id: number, patch: Partial<Row>) => {
+    setError(null);
+    setRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
+  };
 
   const add = (method: Method) => {
+    setError(null);
     const next = [...rows, { id: rowId++, method, amount: '', reference: '' }];
     const left = payable(quote, next) - paid;
     next[next.length - 1].amount = asText(left);
     setRows(next);
+    // The amount is filled with what is left; a card or UPI row needs its reference next.
+    const i = next.length - 1;
+    setFocusTo(method === 'cash' ? `amount-${i}` : `reference-${i}`);
   };
-  const edit = (id: number, patch: Partial<Row>) => setRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
 
   const complete = async () => {
     if (busy) return;
-    if (amounts.some((a) => a === null)) {
-      setError(t('error.amount'));
+    setChecked(true);
+    const bad = problems.findIndex((p) => p !== null);
+    if (bad >= 0) {
+      setError(problems[bad]!.text);
+      setFocusTo(`${problems[bad]!.field}-${bad}`);
       return;
     }
     if (remaining > 0) {
       setError(t('error.short', { amount: formatPaise(remaining) }));
+      return;
+    }
+    if (overpaidElsewhere > 0) {
+      setError(t('error.overpaid', { amount: formatPaise(overpaidElsewhere) }));
       return;
     }
     setBusy(true);
@@ -84,13 +133,24 @@ export function TenderScreen(props: {
       props.onSold(sale);
     } catch (err) {
       const a = err as AgentError;
-      setError(a.field?.startsWith('tenders') && a.field.endsWith('reference') && a.status === 422
-        ? t('error.declined', { detail: a.detail })
-        : a.forCashier);
+      const row = /^tenders\[(\d+)\]/.exec(a.field ?? '');
+      // The agent's words: a reference of the wrong shape is not a decline,
+      // and nothing was charged by this till.
+      setError(a.forCashier);
+      if (row) setFocusTo(`${a.field?.endsWith('reference') ? 'reference' : 'amount'}-${row[1]}`);
     } finally {
       setBusy(false);
     }
   };
+
+  const cashRow = rows.findIndex((r) => r.method === 'cash');
+  const takeCash = (paise: number) => {
+    edit(rows[cashRow].id, { amount: asText(paise) });
+    setFocusTo(`amount-${cashRow}`);
+  };
+  // The cash still to come once card and UPI have paid their part.
+  const nonCash = rows.reduce((s, r, i) => s + (r.method !== 'cash' && valid(i) ? (amounts[i] ?? 0) : 0), 0);
+  const cashDue = due - nonCash;
 
   useKeys({
     F5: () => add('cash'),
@@ -101,47 +161,59 @@ export function TenderScreen(props: {
   });
 
   const label: Record<Method, string> = { cash: t('tender.cash'), card: t('tender.card'), upi: t('tender.upi') };
+  const refLabel: Record<Method, string> = { cash: '', card: t('tender.cardReference'), upi: t('tender.upiReference') };
   return (
-    <main class="tender">
-      <section class="card">
+    <main class="tender" ref={rootRef}>
+      <section class="card tender-card">
         <h1>{t('tender.title')}</h1>
-        <dl class="figures">
-          <dt>{hasCash ? t('tender.cashDue') : t('tender.due')}</dt>
-          <dd data-testid="due">{formatPaise(due)}</dd>
-          <dt>{t('tender.paid')}</dt>
-          <dd data-testid="paid">{formatPaise(paid)}</dd>
-          <dt>{t('tender.remaining')}</dt>
-          <dd data-testid="remaining">{formatPaise(Math.max(remaining, 0))}</dd>
-          <dt>{t('tender.change')}</dt>
-          <dd data-testid="change" class="change">{formatPaise(change)}</dd>
-        </dl>
-        {rows.map((r, i) => (
-          <div class="tender-row" key={r.id} data-method={r.method}>
-            <span class="method">{label[r.method]}</span>
-            <label>
-              {t('tender.amount')}
-              <input
-                name={`amount-${i}`}
-                inputMode="decimal"
-                value={r.amount}
-                autoFocus={i === rows.length - 1}
-                onFocus={(e) => e.currentTarget.select()}
-                onInput={(e) => edit(r.id, { amount: e.currentTarget.value })}
-              />
-            </label>
-            {r.method !== 'cash' && (
+        <div class="tender-rows">
+        {rows.map((r, i) => {
+          const problem = checked || (amounts[i] !== null && amounts[i]! <= 0) ? problems[i] : null;
+          return (
+            <div class={problem ? 'tender-row problem' : 'tender-row'} key={r.id} data-method={r.method}>
+              <span class="method">{t(`method.${r.method}`)}</span>
               <label>
-                {t('tender.reference')}
-                <input name={`reference-${i}`} autocomplete="off" value={r.reference} onInput={(e) => edit(r.id, { reference: e.currentTarget.value })} />
+                {t('tender.amount')}
+                <input
+                  name={`amount-${i}`}
+                  inputMode="decimal"
+                  value={r.amount}
+                  data-autofocus={i === 0 ? true : undefined}
+                  aria-invalid={problem?.field === 'amount' ? true : undefined}
+                  onFocus={(e) => e.currentTarget.select()}
+                  onInput={(e) => edit(r.id, { amount: e.currentTarget.value })}
+                />
               </label>
-            )}
-            {rows.length > 1 && (
-              <button type="button" onClick={() => setRows(rows.filter((x) => x.id !== r.id))}>
-                {t('tender.remove')}
+              {r.method !== 'cash' && (
+                <label>
+                  {refLabel[r.method]}
+                  <input
+                    name={`reference-${i}`}
+                    autocomplete="off"
+                    value={r.reference}
+                    aria-invalid={problem?.field === 'reference' ? true : undefined}
+                    onInput={(e) => edit(r.id, { reference: e.currentTarget.value })}
+                  />
+                </label>
+              )}
+              {rows.length > 1 && (
+                <button type="button" onClick={() => setRows(rows.filter((x) => x.id !== r.id))}>
+                  {t('tender.remove')}
+                </button>
+              )}
+              {problem && <p class="row-problem" role="alert">{problem.text}</p>}
+            </div>
+          );
+        })}
+        {cashRow >= 0 && cashDue > 0 && (
+          <div class="quick-cash" role="group" aria-label={t('tender.quickCash')}>
+            {quickCash(cashDue).map((a, i) => (
+              <button type="button" key={a} data-testid="quick-cash" onClick={() => takeCash(a)}>
+                {i === 0 ? t('tender.exact', { amount: formatPaise(a) }) : formatPaise(a)}
               </button>
-            )}
+            ))}
           </div>
-        ))}
+        )}
         <div class="actions">
           <button type="button" onClick={() => add('cash')}>{label.cash}</button>
           <button type="button" onClick={() => add('card')}>{label.card}</button>
@@ -151,14 +223,30 @@ export function TenderScreen(props: {
           {t('tender.customerPhone')}
           <input name="customer-phone" inputMode="tel" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
         </label>
-        <Notice notice={error ? { kind: 'error', text: error } : null} />
-        <div class="actions">
-          <button type="button" class="primary big" disabled={busy} onClick={complete}>
-            {busy ? t('common.working') : t('tender.complete')}
-          </button>
-          <button type="button" onClick={props.onBack}>{t('tender.back')}</button>
+        </div>
+        <div class="tender-summary">
+          <dl class="figures">
+          <dt>{rows.some((r) => r.method === 'cash') ? t('tender.cashDue') : t('tender.due')}</dt>
+          <dd data-testid="due">{formatPaise(due)}</dd>
+          <dt>{t('tender.paid')}</dt>
+          <dd data-testid="paid">{formatPaise(paid)}</dd>
+          <dt>{t('tender.remaining')}</dt>
+          <dd data-testid="remaining">{formatPaise(Math.max(remaining, 0))}</dd>
+          <dt>{t('tender.change')}</dt>
+          <dd data-testid="change" class="change">{formatPaise(change)}</dd>
+          </dl>
+          <Notice notice={error ? { kind: 'error', text: error } : null} />
+          <div class="actions">
+            <button type="button" class="primary big" disabled={busy} onClick={complete}>
+              {busy ? t('common.working') : t('tender.complete')}
+            </button>
+            <button type="button" onClick={props.onBack}>{t('tender.back')}</button>
+          </div>
         </div>
       </section>
+      <aside class="tender-pad">
+        <NumPad fallback={() => document.querySelector<HTMLInputElement>('input[name="amount-0"]')} decimal />
+      </aside>
     </main>
   );
 }

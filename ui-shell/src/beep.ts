@@ -1,4 +1,4 @@
-// The scanner's voice: a short tone on every scan's answer, so a picker
+// The scanner's voice: a short tone on every scan's answer, so a cashier or picker
 // with eyes on the shelf knows without looking. WebAudio, no sound files.
 // Browsers start audio only after a user gesture; the context is created on
 // the first tap or key and resumed then, and a scan before that is silent
