@@ -19,6 +19,8 @@ function groupIndian(digits: string): string {
 
 /** `123456050` paise → `₹12,34,560.50`; negative amounts get a leading minus. */
 export function formatPaise(paise: number): string {
+  // Beyond exact integers a figure would print as 1e+21: show none rather than a wrong one.
+  if (!Number.isSafeInteger(Math.trunc(paise))) return '—';
   const sign = paise < 0 ? '−' : '';
   const abs = Math.abs(Math.trunc(paise));
   const rupees = Math.floor(abs / 100).toString();
