@@ -58,11 +58,22 @@ function Idle({ message }: { message?: string }) {
 
 function Bill({ state }: { state: DisplayState }) {
   const list = useRef<HTMLDivElement>(null);
-  // The newest line is the one the customer just saw scanned: keep it in view.
+  // The newest line is the one the customer just saw scanned: keep it in
+  // view when lines come and when the screen changes size (a window moved
+  // to the customer's monitor).
   useLayoutEffect(() => {
     const el = list.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, [state.lines]);
+  useEffect(() => {
+    const el = list.current;
+    if (!el) return;
+    const pin = new ResizeObserver(() => {
+      el.scrollTop = el.scrollHeight;
+    });
+    pin.observe(el);
+    return () => pin.disconnect();
+  }, []);
   return (
     <section class="cd-bill" aria-labelledby="cd-bill-title">
       <h1 id="cd-bill-title" class="cd-title">
