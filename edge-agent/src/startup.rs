@@ -77,6 +77,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
             session: till::session::Session::default(),
             payments: Arc::new(till::payment::ManualEntry),
             handhelds: till::handhelds::Handhelds::new(config.lan.pairing_code_ttl),
+            upi: config.upi.clone(),
         },
         scans: devices::scan::Scans::new(devices::scan::Reading {
             scale_rules: config.sale_policy.scale_rules.clone(),
@@ -84,6 +85,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         }),
         devices: devices::Devices::default(),
         hub_url: config.hub_url.clone(),
+        display: api::display::CustomerDisplay::default(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

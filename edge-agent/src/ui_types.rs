@@ -62,6 +62,10 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::till::handhelds::Paired::export_all(cfg)?;
     crate::till::handhelds::IssuedCode::export_all(cfg)?;
     crate::store::handhelds::HandheldRecord::export_all(cfg)?;
+    // UPI by dynamic QR, and the customer's display (published and streamed
+    // as the same type).
+    crate::till::upi::UpiIntent::export_all(cfg)?;
+    crate::api::display::DisplayState::export_all(cfg)?;
     // Requests.
     crate::api::SignInRequest::export_all(cfg)?;
     crate::pos::sale::SaleRequest::export_all(cfg)?;
@@ -76,6 +80,7 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::api::PickerSignIn::export_all(cfg)?;
     crate::api::ScanBody::export_all(cfg)?;
     crate::api::ShortBody::export_all(cfg)?;
+    crate::api::UpiIntentRequest::export_all(cfg)?;
     Ok(())
 }
 

@@ -300,6 +300,7 @@ fn the_example_file_is_a_valid_config() {
         "prefix = 22",
         "vendor = \"0c2e\"",
         "cash_rounding = 100",
+        "upi_vpa = \"kiranamart@okicici\"",
     ] {
         assert!(text.contains(shown), "{shown} in\n{text}");
     }
@@ -381,4 +382,65 @@ fn a_store_gstin_with_a_wrong_check_character_is_refused_by_name() {
         &[("EDGE_STORE_GSTIN", "29ABCDE1234F1ZW")],
     );
     assert!(good.status.success(), "{}", stderr(&good));
+}
+
+#[test]
+fn a_upi_payee_is_checked_at_start_up_by_name() {
+    let home = tempfile::tempdir().unwrap();
+    for (env, says) in [
+        (
+            &[
+                ("EDGE_UPI_VPA", "kirana store@okicici"),
+                ("EDGE_UPI_PAYEE_NAME", "Kirana Store"),
+            ][..],
+            "EDGE_UPI_VPA \"kirana store@okicici\" is not a UPI address (VPA) such as kiranastore@okicici: the part before @ may hold only letters, digits",
+        ),
+        (
+            &[("EDGE_UPI_VPA", "kiranastore"), ("EDGE_UPI_PAYEE_NAME", "Kirana Store")][..],
+            "EDGE_UPI_VPA \"kiranastore\" is not a UPI address (VPA) such as kiranastore@okicici: it has no @",
+        ),
+        (
+            &[("EDGE_UPI_VPA", "kiranastore@okicici")][..],
+            "payments.upi_vpa (EDGE_UPI_VPA) is set but payments.upi_payee_name (EDGE_UPI_PAYEE_NAME) is not",
+        ),
+        (
+            &[("EDGE_UPI_PAYEE_NAME", "Kirana Store")][..],
+            "payments.upi_payee_name (EDGE_UPI_PAYEE_NAME) is set but payments.upi_vpa (EDGE_UPI_VPA) is not",
+        ),
+    ] {
+        let out = agent(home.path(), &["--print-config"], env);
+        assert!(!out.status.success(), "{env:?}");
+        assert!(stderr(&out).contains(says), "{env:?}: {}", stderr(&out));
+    }
+    // In the file, a bad VPA is refused at its own key and line.
+    let file = write(
+        home.path(),
+        "upi.toml",
+        "[payments]\nupi_payee_name = \"Kirana Store\"\nupi_vpa = \"kirana@ok icici\"\n",
+    );
+    let err = stderr(&agent(
+        home.path(),
+        &["--config", file.to_str().unwrap(), "--print-config"],
+        &[],
+    ));
+    assert!(
+        err.contains("line 3")
+            && err.contains("payments.upi_vpa: \"kirana@ok icici\" is not a UPI address"),
+        "{err}"
+    );
+    let good = agent(
+        home.path(),
+        &["--print-config"],
+        &[
+            ("EDGE_UPI_VPA", "kiranastore@okicici"),
+            ("EDGE_UPI_PAYEE_NAME", "Kirana & Sons"),
+        ],
+    );
+    assert!(good.status.success(), "{}", stderr(&good));
+    let text = stdout(&good);
+    assert!(
+        text.contains("upi_vpa = \"kiranastore@okicici\"")
+            && text.contains("upi_payee_name = \"Kirana & Sons\""),
+        "{text}"
+    );
 }

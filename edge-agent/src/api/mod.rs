@@ -12,6 +12,7 @@ mod audit;
 mod catalog;
 mod customers;
 mod devices;
+pub mod display;
 pub mod handheld;
 mod handhelds;
 mod held_bills;
@@ -28,6 +29,7 @@ mod session;
 mod shifts;
 mod status;
 mod ui;
+mod upi;
 
 #[cfg(feature = "ts")]
 pub(crate) use {
@@ -35,6 +37,7 @@ pub(crate) use {
     picking::{ScanBody, ShortBody},
     session::SignInRequest,
     status::SyncStatus,
+    upi::UpiIntentRequest,
 };
 
 use crate::devices::scan::Scans;
@@ -55,6 +58,8 @@ pub struct AgentState {
     pub scans: Scans,
     pub devices: Devices,
     pub hub_url: String,
+    /// What the customer-facing display shows now.
+    pub display: display::CustomerDisplay,
 }
 
 pub fn router(state: AgentState) -> Router {
@@ -77,6 +82,8 @@ pub fn router(state: AgentState) -> Router {
         .merge(session::routes())
         .merge(audit::routes())
         .merge(handhelds::routes())
+        .merge(upi::routes())
+        .merge(display::routes())
         // The till itself may use every handheld route, without a token.
         .merge(handheld_routes())
         .merge(ui::routes())

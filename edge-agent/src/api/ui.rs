@@ -1,7 +1,8 @@
 //! The cashier UI, built from `ui-shell/` by this crate's build script and
 //! embedded in the binary: the till serves it on loopback with nothing else
 //! installed. The same page at `/picker` is the pickers' handheld app; the
-//! LAN listener sends a device opening `/` there.
+//! LAN listener sends a device opening `/` there. `/display` is the
+//! customer-facing display, on loopback only (a second monitor of the till).
 
 use super::AgentState;
 use axum::extract::Path;
@@ -16,11 +17,13 @@ include!(concat!(env!("OUT_DIR"), "/ui_assets.rs"));
 /// Scripts and styles come only from the agent itself; the UI talks only to it.
 const POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/// Loopback: the cashier's screen at `/`, the picker screens at `/picker`.
+/// Loopback: the cashier's screen at `/`, the picker screens at `/picker`,
+/// the customer's display at `/display`.
 pub fn routes() -> Router<AgentState> {
     Router::new()
         .route("/", get(|| async { page("/index.html") }))
         .route("/picker", get(|| async { page("/index.html") }))
+        .route("/display", get(|| async { page("/index.html") }))
         .route("/assets/{*file}", get(asset))
 }
 

@@ -2,10 +2,10 @@
 //! with its string form and its error messages unchanged, read into a
 //! [`Settings`] layer that overrides the config file.
 
-use super::settings::{ReceiptLayer, SalesSettings, Settings, SyncSettings};
+use super::settings::{PaymentSettings, ReceiptLayer, SalesSettings, Settings, SyncSettings};
 use super::values::{
     CashRounding, HidScannerEntry, HubUrl, LanListen, Limits, Listen, NegativeStockPolicy, Printer,
-    ScaleLabel, SerialScannerEntry, UtcOffset,
+    ScaleLabel, SerialScannerEntry, UpiVpa, UtcOffset,
 };
 use pos_shared::Secret;
 use std::path::PathBuf;
@@ -146,6 +146,12 @@ impl Settings {
                 require_sign_in: yes_no(var, "EDGE_REQUIRE_SIGN_IN")?,
                 igst: yes_no(var, "EDGE_GST_IGST")?,
             },
+            payments: PaymentSettings {
+                upi_vpa: var("EDGE_UPI_VPA")
+                    .map(|v| UpiVpa::try_from(v).map_err(|e| format!("EDGE_UPI_VPA {e}")))
+                    .transpose()?,
+                upi_payee_name: var("EDGE_UPI_PAYEE_NAME"),
+            },
             printers: list(var, "EDGE_PRINTERS", ';', |s| {
                 crate::printing::PrinterConfig::parse(s).map(Printer)
             })?,
@@ -277,6 +283,11 @@ mod tests {
                 "printer \"front\" is not name=address",
             ),
             ("EDGE_SCALE_LABELS", "21:5:volume:5:3", "scale label layout"),
+            (
+                "EDGE_UPI_VPA",
+                "kirana store@ybl",
+                "EDGE_UPI_VPA \"kirana store@ybl\" is not a UPI address",
+            ),
         ] {
             let e = env(&[(name, value)]).unwrap_err();
             assert!(e.starts_with(says), "{name}={value}: {e}");

@@ -34,6 +34,8 @@
 //! | `sales.discount_limits` | `EDGE_DISCOUNT_LIMITS`, `cashier=5,supervisor=20,manager=100` | those |
 //! | `sales.require_sign_in` | `EDGE_REQUIRE_SIGN_IN` (`yes`/`no`) | `false` |
 //! | `sales.igst` | `EDGE_GST_IGST` (`yes`/`no`) | `false` |
+//! | `payments.upi_vpa` | `EDGE_UPI_VPA` (`handle@psp`; UPI by dynamic QR) | none: no UPI QR |
+//! | `payments.upi_payee_name` | `EDGE_UPI_PAYEE_NAME` (required with a VPA) | none |
 //! | `[[serial_scanners]]` | `EDGE_SERIAL_SCANNERS`, `path[@baud[,frame]][:cr\|lf\|crlf\|tab]` | none |
 //! | `[[hid_scanners]]` | `EDGE_HID_SCANNERS`, `vendor:product` in hex | none |
 //! | `[[scale_labels]]` | `EDGE_SCALE_LABELS`, `prefix:item_digits:weight\|price:value_digits:decimals[:check]` | none |
@@ -70,6 +72,8 @@ pub struct AgentConfig {
     pub hid_scanners: Vec<crate::devices::hid::HidScanner>,
     pub printing: crate::printing::PrintSettings,
     pub sale_policy: crate::pos::sale::SalePolicy,
+    /// Who customers pay by UPI QR; `None` turns UPI QR off.
+    pub upi: Option<crate::pos::upi::UpiPayee>,
 }
 
 /// The opt-in LAN listener for paired handhelds (`api::lan`).
@@ -176,7 +180,9 @@ impl AgentConfig {
             })?),
             None => None,
         };
+        let upi = upi_payee(&s.payments)?;
         let config = AgentConfig {
+            upi,
             data_dir,
             hub_url: s
                 .hub_url
@@ -266,6 +272,27 @@ impl AgentConfig {
             ));
         }
         Ok(())
+    }
+}
+
+/// The UPI payee from `[payments]`: both keys or neither, so a till never
+/// shows customers a QR without the name they know the store by.
+fn upi_payee(p: &settings::PaymentSettings) -> Result<Option<crate::pos::upi::UpiPayee>, String> {
+    match (&p.upi_vpa, &p.upi_payee_name) {
+        (None, None) => Ok(None),
+        (Some(vpa), Some(name)) => crate::pos::upi::UpiPayee::new(vpa.0.clone(), name)
+            .map(Some)
+            .map_err(|e| format!("payments.upi_payee_name (EDGE_UPI_PAYEE_NAME) {name:?}: {e}")),
+        (Some(_), None) => Err(
+            "payments.upi_vpa (EDGE_UPI_VPA) is set but payments.upi_payee_name \
+             (EDGE_UPI_PAYEE_NAME) is not: give the store's name as customers' UPI apps should show it"
+                .into(),
+        ),
+        (None, Some(_)) => Err(
+            "payments.upi_payee_name (EDGE_UPI_PAYEE_NAME) is set but payments.upi_vpa \
+             (EDGE_UPI_VPA) is not: give the store's UPI address, such as kiranastore@okicici"
+                .into(),
+        ),
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::values::{
     CashRounding, HidScannerEntry, HubUrl, LanListen, Limits, Listen, NegativeStockPolicy, Printer,
-    ScaleLabel, SerialScannerEntry, UtcOffset,
+    ScaleLabel, SerialScannerEntry, UpiVpa, UtcOffset,
 };
 use pos_shared::Secret;
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,7 @@ pub struct Settings {
     pub sync: SyncSettings,
     pub receipt: ReceiptLayer,
     pub sales: SalesSettings,
+    pub payments: PaymentSettings,
     // Arrays of tables come last: TOML puts a table's keys before any sub-table.
     pub printers: Option<Vec<Printer>>,
     pub serial_scanners: Option<Vec<SerialScannerEntry>>,
@@ -88,6 +89,15 @@ pub struct SalesSettings {
     pub igst: Option<bool>,
 }
 
+/// `[payments]`: how customers pay the store by UPI QR. Both or neither:
+/// a VPA without the name customers know the store by is refused at start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentSettings {
+    pub upi_vpa: Option<UpiVpa>,
+    pub upi_payee_name: Option<String>,
+}
+
 impl Settings {
     /// The built-in defaults as a layer, the bottom of the stack.
     pub fn defaults() -> Settings {
@@ -123,6 +133,8 @@ impl Settings {
                 require_sign_in: Some(false),
                 igst: Some(false),
             },
+            // No UPI until the store names its VPA.
+            payments: PaymentSettings::default(),
             printers: Some(Vec::new()),
             serial_scanners: Some(Vec::new()),
             hid_scanners: Some(Vec::new()),
@@ -162,6 +174,10 @@ impl Settings {
                 discount_limits: top.sales.discount_limits.or(self.sales.discount_limits),
                 require_sign_in: top.sales.require_sign_in.or(self.sales.require_sign_in),
                 igst: top.sales.igst.or(self.sales.igst),
+            },
+            payments: PaymentSettings {
+                upi_vpa: top.payments.upi_vpa.or(self.payments.upi_vpa),
+                upi_payee_name: top.payments.upi_payee_name.or(self.payments.upi_payee_name),
             },
             printers: top.printers.or(self.printers),
             serial_scanners: top.serial_scanners.or(self.serial_scanners),

@@ -11,6 +11,7 @@ use crate::devices::hid::HidScanner;
 use crate::devices::serial::SerialScanner;
 use crate::pos::discounts::DiscountLimits;
 use crate::pos::sale::NegativeStock;
+use crate::pos::upi::Vpa;
 use crate::printing::profile::PrinterProfile;
 use crate::printing::transport::Transport;
 use crate::printing::PrinterConfig;
@@ -122,6 +123,26 @@ impl From<LanListen> for String {
             LanListen::Off => "off".into(),
             LanListen::At(addr) => addr.to_string(),
         }
+    }
+}
+
+/// The store's UPI address (VPA), `handle@psp`, checked as it is read.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UpiVpa(pub Vpa);
+
+impl TryFrom<String> for UpiVpa {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Vpa::parse(text.trim())
+            .map(UpiVpa)
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl From<UpiVpa> for String {
+    fn from(vpa: UpiVpa) -> String {
+        vpa.0.as_str().to_owned()
     }
 }
 

@@ -4,7 +4,7 @@
 //! drawer outside a sale ([`drawer`]), printing shelf labels ([`labels`]),
 //! pairing handhelds over the store LAN ([`handhelds`], its codes and
 //! tokens in [`pairing`]), and picking delivery orders at a dark store
-//! ([`picking`]).
+//! ([`picking`]), and a UPI payment's dynamic QR ([`upi`]).
 //!
 //! A use case works on the [`Till`]: the store database, the sync loop's
 //! shared state, the printers, the sale policy, the session and the payment
@@ -19,6 +19,7 @@ pub mod pairing;
 pub mod payment;
 pub mod picking;
 pub mod session;
+pub mod upi;
 pub mod voids;
 
 use crate::pos::sale::{SalePolicy, SaleRejection};
@@ -41,6 +42,8 @@ pub struct Till {
     pub payments: Arc<dyn payment::PaymentTerminal>,
     /// Pairing codes issued here and pickers signed in on handhelds.
     pub handhelds: handhelds::Handhelds,
+    /// Who customers pay by UPI QR; `None` when the store has no VPA set.
+    pub upi: Option<crate::pos::upi::UpiPayee>,
 }
 
 /// Why a use case did not go through, in the till's words.

@@ -92,6 +92,8 @@ async fn run() -> Result<(), String> {
             cash_rounding_minor: 100,
             ..Default::default()
         },
+        // No UPI QR: a made-up VPA might be somebody's real one.
+        upi: None,
     })
     .await?;
 

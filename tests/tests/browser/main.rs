@@ -1,5 +1,5 @@
-//! Browser tests: the cashier UI and the picker screens in headless Chromium
-//! on real tills and a real hub. A test binary of its own, so it runs after
+//! Browser tests: the cashier UI, the picker screens and the customer's
+//! display in headless Chromium on real tills and a real hub. A test binary of its own, so it runs after
 //! the system tests rather than beside the fault harness: a starved browser
 //! types a scanner's burst too slowly to be one.
 
@@ -10,6 +10,7 @@ mod harness;
 
 mod cashier_ui;
 mod counter_ui;
+mod display_ui;
 mod picker_ui;
 mod wire;
 

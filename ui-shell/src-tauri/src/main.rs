@@ -10,6 +10,11 @@
 //! - `TILL_AGENT_BIN`: the agent binary to start when none answers; by default
 //!   `edge-agent` beside this program, as the installers place it.
 //! - `TILL_KIOSK=1`: full screen, no window decorations.
+//! - `TILL_CUSTOMER_DISPLAY`: the customer-facing display (the agent's
+//!   `/display`) in a second window, `customer-display`. `auto` (the
+//!   default) opens it full screen on a second monitor when there is one
+//!   and not at all otherwise; `window` opens it anyway, as an ordinary
+//!   window where there is no second monitor; `off` never.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -108,6 +113,75 @@ impl Drop for Sidecar {
     }
 }
 
+/// Where the customer's display goes (`TILL_CUSTOMER_DISPLAY`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CustomerDisplay {
+    Auto,
+    Window,
+    Off,
+}
+
+impl CustomerDisplay {
+    fn from_env() -> CustomerDisplay {
+        match std::env::var("TILL_CUSTOMER_DISPLAY").as_deref() {
+            Err(_) | Ok("") | Ok("auto") => CustomerDisplay::Auto,
+            Ok("window") => CustomerDisplay::Window,
+            Ok("off") => CustomerDisplay::Off,
+            Ok(other) => {
+                eprintln!(
+                    "till: TILL_CUSTOMER_DISPLAY {other:?} is not auto, window or off; using auto"
+                );
+                CustomerDisplay::Auto
+            }
+        }
+    }
+}
+
+/// The customer's window, showing the splash page until the agent answers:
+/// full screen on the first monitor that is not the primary one (where the
+/// cashier's window is), if any. It never takes the focus, so a keyboard-wedge
+/// scanner keeps typing into the cashier's window.
+fn open_customer_display(
+    app: &tauri::App,
+    setting: CustomerDisplay,
+) -> tauri::Result<Option<tauri::WebviewWindow>> {
+    if setting == CustomerDisplay::Off {
+        return Ok(None);
+    }
+    let monitors = app.available_monitors()?;
+    let primary = app.primary_monitor()?;
+    let second = if monitors.len() < 2 {
+        None
+    } else {
+        match &primary {
+            Some(p) => monitors.into_iter().find(|m| m.position() != p.position()),
+            None => monitors.into_iter().nth(1),
+        }
+    };
+    if second.is_none() && setting == CustomerDisplay::Auto {
+        return Ok(None);
+    }
+    let mut builder = WebviewWindowBuilder::new(
+        app,
+        "customer-display",
+        WebviewUrl::App("index.html".into()),
+    )
+    .title("Customer display")
+    .inner_size(800.0, 480.0)
+    .focused(false);
+    if let Some(monitor) = &second {
+        // The builder takes logical coordinates; the monitor's own scale
+        // converts its corner.
+        let corner = monitor.position().to_logical::<f64>(monitor.scale_factor());
+        builder = builder.position(corner.x, corner.y);
+    }
+    let window = builder.build()?;
+    if second.is_some() {
+        window.set_fullscreen(true)?;
+    }
+    Ok(Some(window))
+}
+
 fn main() {
     let addr: SocketAddr = std::env::var("TILL_AGENT")
         .unwrap_or_else(|_| DEFAULT_AGENT.into())
@@ -117,6 +191,7 @@ fn main() {
             DEFAULT_AGENT.parse().expect("default address")
         });
     let kiosk = std::env::var("TILL_KIOSK").is_ok_and(|v| v == "1");
+    let customer_display = CustomerDisplay::from_env();
 
     // An agent service that is already running wins; otherwise start our own.
     let sidecar = if healthy(addr) {
@@ -145,6 +220,12 @@ fn main() {
                     .decorations(!kiosk)
                     .build()?;
             let url: tauri::Url = format!("http://{addr}/").parse()?;
+            // A display that cannot open is no reason to stop the till.
+            let display = open_customer_display(app, customer_display).unwrap_or_else(|e| {
+                eprintln!("till: cannot open the customer display: {e}");
+                None
+            });
+            let display_url: tauri::Url = format!("http://{addr}/display").parse()?;
             // The splash page shows until the agent answers.
             std::thread::spawn(move || {
                 while !wait_healthy(addr, Duration::from_secs(30)) {
@@ -152,6 +233,11 @@ fn main() {
                 }
                 if let Err(e) = window.navigate(url) {
                     eprintln!("till: cannot open the till UI: {e}");
+                }
+                if let Some(display) = display {
+                    if let Err(e) = display.navigate(display_url) {
+                        eprintln!("till: cannot open the customer display: {e}");
+                    }
                 }
             });
             Ok(())
