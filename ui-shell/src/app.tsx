@@ -5,13 +5,14 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api, type TillSettings } from './api';
 import { beep, unlockAudioOnGesture } from './beep';
 import type { Approval, HeldBill, PrinterView, ProductView, QuickKeyPage, SaleFact, SaleQuote, ScanEvent, ShiftReport, SignedIn, SyncStatus } from './generated';
-import { addLabelled, addProduct, emptyCart, lineRequests, loadCart, MAX_LINE_QTY, qtyProblem, saveCart, setLineDiscount, setQty, stepQty, voidLine, type Cart } from './cart';
+import { addLabelled, addProduct, emptyCart, estimatePaise, lineRequests, loadCart, MAX_LINE_QTY, qtyProblem, saveCart, setLineDiscount, setQty, stepQty, voidLine, type Cart } from './cart';
 import { cartFromHeld } from './held';
 import { CustomerDialog } from './components/CustomerDialog';
 import { ApprovalDialog, DiscountDialog, HoldDialog, ModifierDialog } from './components/dialogs';
 import { Dialog, Notice } from './components/Dialog';
 import { StatusBar } from './components/StatusBar';
-import { formatPaise } from './money';
+import { formatPaise, inr } from './money';
+import { showOnDisplay } from './display/publish';
 import { t } from './messages';
 import { DevicesScreen } from './screens/Devices';
 import { HeldScreen } from './screens/Held';
@@ -262,6 +263,20 @@ export function App() {
 
   useEffect(() => saveCart(cart), [cart]);
 
+  // The customer's display follows the bill while it is rung up.
+  useEffect(() => {
+    if (screen.name !== 'sale') return;
+    const priced = quote && quote.lines.length === cart.lines.length ? quote : null;
+    showOnDisplay({
+      lines: cart.lines.map((l, i) => ({
+        name: l.name,
+        qty: l.weighed ? `${l.qty} kg` : l.qty,
+        amount: inr(priced ? priced.lines[i].line_total.minor : estimatePaise(l)),
+      })),
+      ...(cart.lines.length ? { total: inr(priced ? priced.total.minor : cart.lines.reduce((s, l) => s + estimatePaise(l), 0)) } : {}),
+    });
+  }, [cart, quote, screen.name]);
+
   const problems = cart.lines.map((l) => qtyProblem(l, maxQty));
   const firstProblem = problems.find((p) => p !== null) ?? null;
 
@@ -416,6 +431,13 @@ export function App() {
           quote={screen.quote}
           request={{ lines: lineRequests(cart), bill_discount: cart.billDiscount, approval: cart.approval, customer_phone: cart.customerPhone, resumed_bill: cart.resumedBill }}
           onSold={(sale) => {
+            showOnDisplay({
+              lines: sale.lines.map((l) => ({ name: l.name, qty: l.qty, amount: l.line_total })),
+              total: sale.total,
+              paid: inr(sale.tenders.reduce((s, x) => s + x.amount.minor, 0)),
+              change: sale.change_due,
+              message: t('display.thanks'),
+            });
             setCart(emptyCart);
             setQuote(null);
             go({ name: 'receipt', sale });

@@ -178,6 +178,7 @@ const en = {
   'common.cancel': 'Cancel (Esc)',
   'common.close': 'Close',
   'common.working': 'Working…',
+  'display.thanks': 'Thank you! Please come again.',
   'pad.title': 'Number pad',
   'pad.point': 'Decimal point',
   'pad.backspace': 'Delete last digit',

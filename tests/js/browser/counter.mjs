@@ -285,6 +285,34 @@ try {
   await page.keyboard.press('Enter');
   await page.waitForSelector('#search');
 
+  step('UPI by QR: the intent on the payment screen and on the customer display; the display thanks them after');
+  const display = await context.newPage();
+  await display.goto(new URL('/display', TILL).href);
+  await burst(page, [MILK]);
+  await waitForQuantities({ [MILK]: 1 }, 'one milk');
+  await display.waitForFunction(() => /Milk 500 ml/.test(document.body.textContent));
+  await page.keyboard.press('F12');
+  await page.waitForSelector('[data-testid=due]');
+  // UPI before any cash is typed: the whole bill by UPI, the cursor on its reference.
+  await page.keyboard.press('F7');
+  await page.waitForSelector('.tender-row[data-method=upi] input[name=reference-0]');
+  check((await page.$$('.tender-row')).length === 1, 'one payment row: UPI for the whole bill');
+  check((await focused()) === 'reference-0', `F7 puts the cursor in the UPI reference, not ${await focused()}`);
+  await page.waitForSelector('[data-testid=upi-qr] img');
+  await display.waitForSelector('[data-testid=cd-qr]', { timeout: 10_000 });
+  const shownOnDisplay = await display.textContent('body');
+  check(/₹30\.00/.test(shownOnDisplay) && /Scan to pay/.test(shownOnDisplay), `the display asks to scan and pay ₹30.00: ${shownOnDisplay.slice(0, 200)}`);
+  const intent = await agent('/v1/display');
+  check(intent.body?.upi?.uri?.startsWith('upi://pay?pa=kiranastore@okaxis&pn=Kirana%20Store&am=30.00&cu=INR'), `the intent on the display: ${intent.body?.upi?.uri}`);
+  await checkScreen(page, SHOTS, 'counter-tender-upi');
+  await page.keyboard.type('412345678901', { delay: 20 });
+  await page.keyboard.press('F12');
+  await page.waitForSelector('.receipt-screen');
+  await display.waitForFunction(() => /Thank you/.test(document.body.textContent));
+  await display.close();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#search');
+
   step('hold with a supervisor-approved discount and a customer; resume restores it all');
   await burst(page, [TEA, DAL]);
   await waitForQuantities({ [TEA]: 1, [DAL]: 1 }, 'tea and dal');

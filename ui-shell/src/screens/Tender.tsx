@@ -6,6 +6,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import type { SaleFact, SaleQuote, SaleRequest, Tender, TenderMethod } from '../generated';
 import { NumPad } from '../components/NumPad';
+import { lastShown, showOnDisplay } from '../display/publish';
+import { UpiQr } from '../display/UpiQr';
 import { Notice } from '../components/Dialog';
 import { useArrivalFocus } from '../focus';
 import { uuidv7 } from '../ids';
@@ -19,6 +21,8 @@ interface Row {
   method: Method;
   amount: string;
   reference: string;
+  /** Typed into by the cashier (the first cash row starts as the whole bill). */
+  touched?: boolean;
 }
 
 let rowId = 1;
@@ -77,6 +81,20 @@ export function TenderScreen(props: {
   // Card and UPI pay at most the bill: cash back over a card is not given here.
   const overpaidElsewhere = Math.max(0, paid - cashPaid - due);
 
+  // The customer sees what is due, paid and the change as it is typed; the
+  // UPI QR (put there by its panel) stays while a UPI payment is on screen.
+  const upiRow = rows.findIndex((r) => r.method === 'upi');
+  useEffect(() => {
+    const shown = lastShown();
+    showOnDisplay({
+      ...shown,
+      total: inr(due),
+      paid: inr(paid),
+      change: inr(change),
+      upi: upiRow >= 0 ? shown.upi : undefined,
+    });
+  }, [due, paid, change, upiRow]);
+
   useEffect(() => {
     if (!focusTo) return;
     document.querySelector<HTMLInputElement>(`input[name="${focusTo}"]`)?.focus();
@@ -85,13 +103,15 @@ export function TenderScreen(props: {
 
   const edit = (id: number, patch: Partial<Row>) => {
     setError(null);
-    setRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
+    setRows(rows.map((r) => (r.id === id ? { ...r, ...patch, touched: true } : r)));
   };
 
   const add = (method: Method) => {
     setError(null);
-    const next = [...rows, { id: rowId++, method, amount: '', reference: '' }];
-    const left = payable(quote, next) - paid;
+    // Card or UPI first, before any cash is typed: the whole bill that way.
+    const fresh = rows.length === 1 && rows[0].method === 'cash' && !rows[0].touched && method !== 'cash';
+    const next = [...(fresh ? [] : rows), { id: rowId++, method, amount: '', reference: '' }];
+    const left = payable(quote, next) - (fresh ? 0 : paid);
     next[next.length - 1].amount = asText(left);
     setRows(next);
     // The amount is filled with what is left; a card or UPI row needs its reference next.
@@ -202,6 +222,11 @@ export function TenderScreen(props: {
                 </button>
               )}
               {problem && <p class="row-problem" role="alert">{problem.text}</p>}
+              {r.method === 'upi' && amounts[i] !== null && amounts[i]! > 0 && (
+                <div class="row-qr">
+                  <UpiQr amount={inr(amounts[i]!)} bill={saleId.current.replace(/-/g, '').slice(-12)} />
+                </div>
+              )}
             </div>
           );
         })}
