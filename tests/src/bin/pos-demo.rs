@@ -92,6 +92,8 @@ async fn run() -> Result<(), String> {
             cash_rounding_minor: 100,
             ..Default::default()
         },
+        // No messaging provider: WhatsApp receipts are click-to-chat links.
+        messages: Default::default(),
     })
     .await?;
 
