@@ -102,18 +102,18 @@ fn render(r: &LinkedReceipt) -> String {
          <th scope=\"col\" class=\"n\">Amount</th></tr></thead>\n<tbody>\n",
     );
     for line in &sale.lines {
-        let _ = write!(
+        let _ = writeln!(
             m,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(&line.name),
             line.qty,
             money(line.unit_price),
             money(line.line_total),
         );
         if let Some(d) = &line.discount {
-            let _ = write!(
+            let _ = writeln!(
                 m,
-                "<tr><td colspan=\"3\">Discount: {}</td><td class=\"n\">-{}</td></tr>\n",
+                "<tr><td colspan=\"3\">Discount: {}</td><td class=\"n\">-{}</td></tr>",
                 escape(&d.reason),
                 money(d.amount),
             );
@@ -129,9 +129,9 @@ fn render(r: &LinkedReceipt) -> String {
              <th scope=\"col\" class=\"n\">SGST</th><th scope=\"col\" class=\"n\">IGST</th></tr></thead>\n<tbody>\n",
         );
         for row in &gst {
-            let _ = write!(
+            let _ = writeln!(
                 m,
-                "<tr><td>{}%</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+                "<tr><td>{}%</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                 escape(&row.rate),
                 money(row.taxable),
                 money(row.cgst),
@@ -143,23 +143,23 @@ fn render(r: &LinkedReceipt) -> String {
     }
     m.push_str("<dl>\n");
     if let Some(rounding) = sale.rounding {
-        let _ = write!(m, "<dt>Rounding</dt><dd>{}</dd>\n", money(rounding));
+        let _ = writeln!(m, "<dt>Rounding</dt><dd>{}</dd>", money(rounding));
     }
-    let _ = write!(
+    let _ = writeln!(
         m,
-        "<dt>Total</dt><dd><strong>{}</strong></dd>\n",
+        "<dt>Total</dt><dd><strong>{}</strong></dd>",
         money(sale.total)
     );
     for t in &sale.tenders {
-        let _ = write!(
+        let _ = writeln!(
             m,
-            "<dt>Paid by {}</dt><dd>{}</dd>\n",
+            "<dt>Paid by {}</dt><dd>{}</dd>",
             t.method.label(),
             money(t.amount)
         );
     }
     if sale.change_due.minor() != 0 {
-        let _ = write!(m, "<dt>Change</dt><dd>{}</dd>\n", money(sale.change_due));
+        let _ = writeln!(m, "<dt>Change</dt><dd>{}</dd>", money(sale.change_due));
     }
     m.push_str("</dl>\n");
     page(
