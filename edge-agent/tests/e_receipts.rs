@@ -301,6 +301,13 @@ async fn a_till_restarted_keeps_its_queue_and_sends_by_sms() {
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{queued}");
     assert_eq!(queued["to"], "+919900011223");
+    // A second sale's receipt waits behind it.
+    let (other_sale, _) = sale_to_customer(&till, Some("9845012345")).await;
+    let (status, _) = ask(&till, &other_sale, json!({"channel": "sms"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (_, status) = till.get("/v1/sync/status").await;
+    assert_eq!(status["receipts_unsent"], 2, "{status}");
     till.agent.stop();
 
     // Back on the same file, with the provider answering.
@@ -308,8 +315,11 @@ async fn a_till_restarted_keeps_its_queue_and_sends_by_sms() {
     let till = till_with(dir.path(), Some(twilio(port)), 100).await;
     let sent = until_state(&till, &sale_id, "sent").await;
     assert_eq!(sent["message_id"], queued["message_id"]);
+    until_state(&till, &other_sale, "sent").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let taken = fake.taken();
+    let mut taken = fake.taken();
+    assert_eq!(taken.len(), 2, "each message once: {taken:?}");
+    taken.retain(|t| t.body.contains("To=%2B919900011223"));
     assert_eq!(taken.len(), 1, "{taken:?}");
     assert_eq!(
         taken[0].path,

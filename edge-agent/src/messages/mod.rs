@@ -318,15 +318,21 @@ impl Messenger {
             .call(move |c| e_receipts::due(c, now, 20))
             .await?;
         for message in due {
-            self.try_one(message).await?;
+            // A provider that cannot be reached fails every message alike:
+            // the rest wait for their own next try rather than each costing
+            // a timeout now.
+            if !self.try_one(message).await? {
+                break;
+            }
         }
         Ok(())
     }
 
+    /// Tries one message; `false` when the provider could not be reached.
     async fn try_one(
         &self,
         message: e_receipts::StoredMessage,
-    ) -> Result<(), crate::store::StoreError> {
+    ) -> Result<bool, crate::store::StoreError> {
         let id = message.id;
         if message.channel != self.sender.channel() {
             // The provider was changed while this message waited.
@@ -337,10 +343,10 @@ impl Messenger {
                     Channel::Sms => "SMS",
                 }
             );
-            return self
-                .store
+            self.store
                 .call(move |c| e_receipts::mark_failed_try(c, id, &why, true))
-                .await;
+                .await?;
+            return Ok(true);
         }
         let wait = pos_shared::retry::backoff(message.attempts + 1, self.max_backoff);
         let retry_at = Timestamp::now().unix_millis() + wait.as_millis() as i64;
@@ -349,7 +355,7 @@ impl Messenger {
             .call(move |c| e_receipts::begin_attempt(c, id, retry_at))
             .await?
         else {
-            return Ok(());
+            return Ok(true);
         };
         let outcome = self.sender.send(&message.recipient, &message.body).await;
         let now = Timestamp::now().unix_millis();
@@ -360,7 +366,8 @@ impl Messenger {
                     .call(move |c| {
                         e_receipts::mark_sent(c, id, done.provider_message_id.as_deref(), now)
                     })
-                    .await
+                    .await?;
+                Ok(true)
             }
             Err(e) => {
                 let give_up = e.is_permanent() || attempt >= self.max_attempts;
@@ -373,7 +380,8 @@ impl Messenger {
                 tracing::warn!(message = %id, attempt, give_up, error = %why, "e-receipt not sent");
                 self.store
                     .call(move |c| e_receipts::mark_failed_try(c, id, &why, give_up))
-                    .await
+                    .await?;
+                Ok(e.is_permanent())
             }
         }
     }
