@@ -8,19 +8,21 @@
 //! Layers, each a folder, depending one way (see ARCHITECTURE.md):
 //! - [`api`]: the local HTTP API (the only importer of axum).
 //! - [`till`]: the use cases: checkout, session and approvals, payments.
-//! - [`devices`], [`printing`], [`sync`]: scanners, receipt printers, the
-//!   loop that enrolls, uploads and pulls.
+//! - [`devices`], [`printing`], [`sync`], [`messages`]: scanners, receipt
+//!   printers, the loop that enrolls, uploads and pulls, and the e-receipts
+//!   sent by WhatsApp or SMS.
 //! - [`store`]: the local database (SQL only) and the one write path of each fact.
 //! - [`pos`]: the pure rules of a sale.
 //! - [`config`]: settings from the file and the environment.
 //!
 //! [`start`] opens the database and starts the API, the sync loop, the
-//! scanners and the print workers: `main`, the demo and every test harness
+//! scanners, the print workers and the e-receipt sender: `main`, the demo and every test harness
 //! use it.
 
 pub mod api;
 pub mod config;
 pub mod devices;
+pub mod messages;
 pub mod pos;
 pub mod printing;
 pub mod private_files;

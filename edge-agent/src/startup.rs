@@ -1,9 +1,9 @@
 //! Starting the agent: the database, the credential, the local API (and the
 //! LAN listener for paired handhelds, when configured), the sync loop, the
-//! scanners and the print workers; and the `edge-agent` command line.
+//! scanners, the print workers and the e-receipt sender; and the `edge-agent` command line.
 
 use crate::config::{self, AgentConfig};
-use crate::{api, devices, printing, private_files, store, sync, till};
+use crate::{api, devices, messages, printing, private_files, store, sync, till};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
@@ -18,6 +18,8 @@ pub struct RunningAgent {
     lan_server: Option<JoinHandle<()>>,
     sync: JoinHandle<()>,
     print_workers: Vec<JoinHandle<()>>,
+    /// The e-receipt sender, when a provider is configured.
+    messenger: Option<JoinHandle<()>>,
     /// Stops the scanner threads when the agent goes.
     _scanners: devices::ScannerThreads,
 }
@@ -29,6 +31,7 @@ impl RunningAgent {
         self.lan_server.iter().for_each(JoinHandle::abort);
         self.sync.abort();
         self.print_workers.iter().for_each(JoinHandle::abort);
+        self.messenger.iter().for_each(JoinHandle::abort);
     }
 
     /// Stops both tasks. Every step they take is idempotent, so stopping anywhere is safe.
@@ -37,6 +40,7 @@ impl RunningAgent {
         self.lan_server.iter().for_each(JoinHandle::abort);
         self.sync.abort();
         self.print_workers.iter().for_each(JoinHandle::abort);
+        self.messenger.iter().for_each(JoinHandle::abort);
     }
 }
 
@@ -68,6 +72,25 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         feed_wait: config.feed_wait_secs,
     };
     let printers = printing::Printers::new(config.printing.clone(), store.clone())?;
+    let messaging = messages::Messaging::new(
+        &config.messages,
+        &config.hub_url,
+        config.printing.receipt.header.first().map(String::as_str),
+    );
+    let sender = config
+        .messages
+        .provider
+        .as_ref()
+        .map(|p| p.sender(config.messages.timeout))
+        .transpose()?;
+    let messenger = sender.map(|sender| messages::Messenger {
+        store: store.clone(),
+        sender,
+        wake: messaging.wake.clone(),
+        max_attempts: config.messages.max_attempts,
+        max_backoff: config.max_backoff,
+        poll: config.sync_interval,
+    });
     let state = api::AgentState {
         till: till::Till {
             store,
@@ -78,6 +101,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
             payments: Arc::new(till::payment::ManualEntry),
             handhelds: till::handhelds::Handhelds::new(config.lan.pairing_code_ttl),
             upi: config.upi.clone(),
+            messaging,
         },
         scans: devices::scan::Scans::new(devices::scan::Reading {
             scale_rules: config.sale_policy.scale_rules.clone(),
@@ -129,6 +153,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         tracing::info!(%lan, "LAN listener for paired handhelds running");
     }
     let sync = tokio::spawn(syncer.run());
+    let messenger = messenger.map(|m| tokio::spawn(m.run()));
     tracing::info!(%addr, hub = %config.hub_url, "edge agent running");
     Ok(RunningAgent {
         addr,
@@ -138,6 +163,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         lan_server,
         sync,
         print_workers,
+        messenger,
         _scanners: scanners,
     })
 }

@@ -50,6 +50,8 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     returns::ReturnableSale::export_all(cfg)?;
     pos_shared::returns::ReturnFact::export_all(cfg)?;
     customers::Customer::export_all(cfg)?;
+    crate::till::e_receipts::EReceiptRequest::export_all(cfg)?;
+    crate::till::e_receipts::EReceipts::export_all(cfg)?;
     crate::printing::PrinterView::export_all(cfg)?;
     crate::devices::DeviceStatus::export_all(cfg)?;
     crate::devices::scan::ScanEvent::export_all(cfg)?;

@@ -169,6 +169,7 @@ mod tests {
             discount_approved_by: None,
             cashier: None,
             customer: None,
+            receipt_key: None,
         }
     }
 

@@ -135,6 +135,12 @@ pub struct SaleFact {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub customer: Option<SaleCustomer>,
+    /// The receipt's link key: random, unguessable (128 bits, URL-safe),
+    /// minted by the till with the sale, so the hub can serve the receipt at
+    /// `/r/{key}` to whoever holds the link. Absent from older tills' sales.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub receipt_key: Option<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -156,6 +162,15 @@ pub struct SaleCustomer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub gstin: Option<crate::gstin::Gstin>,
+}
+
+/// Whether `key` has the form of a receipt link key: long enough to carry
+/// 128 random bits in hex or base64url, and URL-safe as it stands.
+pub fn receipt_key_is_well_formed(key: &str) -> bool {
+    (22..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Why a sale's numbers are not acceptable; `field` names the culprit.
@@ -207,6 +222,14 @@ impl SaleFact {
 
     /// Checks that lines, total, tenders and change agree exactly.
     pub fn validate(&self) -> Result<(), SaleError> {
+        if let Some(key) = &self.receipt_key {
+            if !receipt_key_is_well_formed(key) {
+                return Err(SaleError::new(
+                    "receipt_key",
+                    "a receipt key is 22 to 64 letters, digits, '-' or '_'",
+                ));
+            }
+        }
         if self.lines.is_empty() {
             return Err(SaleError::new("lines", "a sale needs at least one line"));
         }
@@ -428,6 +451,7 @@ mod tests {
             discount_approved_by: None,
             cashier: None,
             customer: None,
+            receipt_key: None,
         }
     }
 

@@ -138,6 +138,53 @@ pub fn line_tax(net: Money, class: &TaxClass, igst: bool) -> Result<LineTax, Mon
     })
 }
 
+/// One row of the tax summary: the GST rate and what it comes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaxRow {
+    /// Percent as printed, e.g. `5` or `12`.
+    pub rate: String,
+    pub taxable: Money,
+    pub cgst: Money,
+    pub sgst: Money,
+    pub igst: Money,
+}
+
+/// The bill's GST by rate (the printed receipt's summary and the hub's
+/// receipt page alike), rates in ascending order.
+pub fn tax_summary<'a>(
+    taxes: impl Iterator<Item = &'a crate::tax::LineTax>,
+    cur: crate::Currency,
+) -> Vec<TaxRow> {
+    let mut by_rate: std::collections::BTreeMap<u32, (String, [i64; 4])> = Default::default();
+    for tax in taxes {
+        let class = crate::tax::TaxClass {
+            rate_bp: tax.rate_bp,
+            inclusive: tax.inclusive,
+            hsn: None,
+        };
+        let entry = by_rate
+            .entry(tax.rate_bp)
+            .or_insert_with(|| (class.rate_label(), [0; 4]));
+        for (sum, part) in entry
+            .1
+            .iter_mut()
+            .zip([tax.taxable, tax.cgst, tax.sgst, tax.igst])
+        {
+            *sum += part.minor();
+        }
+    }
+    by_rate
+        .into_values()
+        .map(|(rate, [taxable, cgst, sgst, igst])| TaxRow {
+            rate,
+            taxable: Money::new(taxable, cur),
+            cgst: Money::new(cgst, cur),
+            sgst: Money::new(sgst, cur),
+            igst: Money::new(igst, cur),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod orderability;
 pub mod orders;
 pub mod quarantine;
+pub mod receipt_links;
 pub mod reservations;
 pub mod stores;
 pub mod subscriptions;

@@ -16,6 +16,7 @@ mod orders;
 mod paging;
 mod prices;
 mod quarantine;
+mod receipt_page;
 mod replenishment;
 mod reservations;
 mod runs;
@@ -171,6 +172,8 @@ pub fn router(state: AppState) -> Router {
                 }
             }),
         )
+        // The customer's receipt page: HTML, outside the API's document.
+        .merge(receipt_page::routes())
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(acting_for))

@@ -60,6 +60,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(40, "hub-postgres/0040_ingestion.sql"),
     migration!(41, "hub-postgres/0041_feed_review.sql"),
     migration!(42, "hub-postgres/0042_adopted_entities.sql"),
+    migration!(43, "hub-postgres/0043_receipt_links.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -105,6 +106,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(40, "hub-sqlite/0040_ingestion.sql"),
     migration!(41, "hub-sqlite/0041_feed_review.sql"),
     migration!(42, "hub-sqlite/0042_adopted_entities.sql"),
+    migration!(43, "hub-sqlite/0043_receipt_links.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -331,6 +331,7 @@ impl Shop {
             discount_approved_by: None,
             cashier: None,
             customer: None,
+            receipt_key: None,
         };
         let envelope = Envelope::new(
             sale.sale_id.as_uuid(),

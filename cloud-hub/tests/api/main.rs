@@ -29,6 +29,7 @@ mod order_picking;
 mod orders;
 mod outbox;
 mod prices;
+mod receipt_links;
 mod reorder;
 mod reservations;
 mod roles;

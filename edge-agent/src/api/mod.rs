@@ -13,6 +13,7 @@ mod catalog;
 mod customers;
 mod devices;
 pub mod display;
+mod e_receipts;
 pub mod handheld;
 mod handhelds;
 mod held_bills;
@@ -70,6 +71,7 @@ pub fn router(state: AgentState) -> Router {
         )
         .merge(catalog::routes())
         .merge(sales::routes())
+        .merge(e_receipts::routes())
         .merge(status::routes())
         .merge(devices::routes())
         .merge(item_state::routes())
@@ -178,6 +180,9 @@ impl From<TillError> for ApiError {
             .with_field("code"),
             TillError::PickConflict { kind, .. } => ApiError::conflict(kind, detail),
             TillError::NotFound(_) => ApiError::not_found("not_found", detail),
+            TillError::SaleNotFound(_) => {
+                ApiError::not_found("sale_not_found", detail).with_field("sale_id")
+            }
             TillError::Internal(e) => ApiError::internal(e),
         }
     }

@@ -34,10 +34,21 @@ pub(crate) struct SyncStatus {
     link: LinkStatus,
     #[serde(flatten)]
     queue: OutboxCounts,
+    /// E-receipts (WhatsApp, SMS) queued and not yet sent.
+    receipts_unsent: u64,
 }
 
 async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiError> {
-    let queue = app.till.store.call(|c| outbox::counts(c)).await?;
+    let (queue, receipts_unsent) = app
+        .till
+        .store
+        .call(|c| {
+            Ok((
+                outbox::counts(c)?,
+                crate::store::e_receipts::unsent_count(c)?,
+            ))
+        })
+        .await?;
     let credential = app.till.sync.credential();
     let mut link = app.till.sync.link();
     let state = link.state(queue.oldest_unsent_at, app.till.sync.stall_after());
@@ -51,6 +62,7 @@ async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiError> {
         state,
         link,
         queue,
+        receipts_unsent,
     })
 }
 

@@ -2,7 +2,10 @@
 //! with its string form and its error messages unchanged, read into a
 //! [`Settings`] layer that overrides the config file.
 
-use super::settings::{PaymentSettings, ReceiptLayer, SalesSettings, Settings, SyncSettings};
+use super::settings::{
+    MessagesSettings, PaymentSettings, ProviderName, ReceiptLayer, ReceiptsSettings, SalesSettings,
+    Settings, SyncSettings,
+};
 use super::values::{
     CashRounding, HidScannerEntry, HubUrl, LanListen, Limits, Listen, NegativeStockPolicy, Printer,
     ScaleLabel, SerialScannerEntry, UpiVpa, UtcOffset,
@@ -151,6 +154,25 @@ impl Settings {
                     .map(|v| UpiVpa::try_from(v).map_err(|e| format!("EDGE_UPI_VPA {e}")))
                     .transpose()?,
                 upi_payee_name: var("EDGE_UPI_PAYEE_NAME"),
+            },
+            receipts: ReceiptsSettings {
+                link_base: var("EDGE_RECEIPT_LINK_BASE"),
+            },
+            messages: MessagesSettings {
+                provider: var("EDGE_MESSAGES_PROVIDER")
+                    .map(|v| ProviderName::parse(&v).map_err(|e| format!("EDGE_MESSAGES_PROVIDER {e}")))
+                    .transpose()?,
+                base_url: var("EDGE_MESSAGES_BASE_URL"),
+                whatsapp_phone_number_id: var("EDGE_WHATSAPP_PHONE_NUMBER_ID"),
+                whatsapp_api_version: var("EDGE_WHATSAPP_API_VERSION"),
+                twilio_account_sid: var("EDGE_TWILIO_ACCOUNT_SID"),
+                twilio_from: var("EDGE_TWILIO_FROM"),
+                token: var("EDGE_MESSAGES_TOKEN").map(Secret::new),
+                token_file: var("EDGE_MESSAGES_TOKEN_FILE").map(PathBuf::from),
+                timeout_ms: number(var, "EDGE_MESSAGES_TIMEOUT_MS", "milliseconds")?,
+                max_attempts: number(var, "EDGE_MESSAGES_MAX_ATTEMPTS", "tries")?
+                    .map(|n| u32::try_from(n).map_err(|_| format!("EDGE_MESSAGES_MAX_ATTEMPTS {n} is too many tries")))
+                    .transpose()?,
             },
             printers: list(var, "EDGE_PRINTERS", ';', |s| {
                 crate::printing::PrinterConfig::parse(s).map(Printer)

@@ -36,6 +36,17 @@
 //! | `sales.igst` | `EDGE_GST_IGST` (`yes`/`no`) | `false` |
 //! | `payments.upi_vpa` | `EDGE_UPI_VPA` (`handle@psp`; UPI by dynamic QR) | none: no UPI QR |
 //! | `payments.upi_payee_name` | `EDGE_UPI_PAYEE_NAME` (required with a VPA) | none |
+//! | `receipts.link_base` | `EDGE_RECEIPT_LINK_BASE` (a sale's receipt key is appended) | `hub_url` + `/r/` |
+//! | `messages.provider` | `EDGE_MESSAGES_PROVIDER`: `whatsapp_cloud`, `twilio_sms`, `none` | `none` |
+//! | `messages.base_url` | `EDGE_MESSAGES_BASE_URL` | the provider's own |
+//! | `messages.whatsapp_phone_number_id` | `EDGE_WHATSAPP_PHONE_NUMBER_ID` | none |
+//! | `messages.whatsapp_api_version` | `EDGE_WHATSAPP_API_VERSION` | `v21.0` |
+//! | `messages.twilio_account_sid` | `EDGE_TWILIO_ACCOUNT_SID` | none |
+//! | `messages.twilio_from` | `EDGE_TWILIO_FROM` | none |
+//! | `messages.token` (secret) | `EDGE_MESSAGES_TOKEN` | none |
+//! | `messages.token_file` | `EDGE_MESSAGES_TOKEN_FILE` (the token's file) | none |
+//! | `messages.timeout_ms` | `EDGE_MESSAGES_TIMEOUT_MS` (100 at least) | `10000` |
+//! | `messages.max_attempts` | `EDGE_MESSAGES_MAX_ATTEMPTS` | `8` |
 //! | `[[serial_scanners]]` | `EDGE_SERIAL_SCANNERS`, `path[@baud[,frame]][:cr\|lf\|crlf\|tab]` | none |
 //! | `[[hid_scanners]]` | `EDGE_HID_SCANNERS`, `vendor:product` in hex | none |
 //! | `[[scale_labels]]` | `EDGE_SCALE_LABELS`, `prefix:item_digits:weight\|price:value_digits:decimals[:check]` | none |
@@ -74,6 +85,8 @@ pub struct AgentConfig {
     pub sale_policy: crate::pos::sale::SalePolicy,
     /// Who customers pay by UPI QR; `None` turns UPI QR off.
     pub upi: Option<crate::pos::upi::UpiPayee>,
+    /// E-receipts: the link base and the provider that sends them.
+    pub messages: crate::messages::MessagesConfig,
 }
 
 /// The opt-in LAN listener for paired handhelds (`api::lan`).
@@ -181,8 +194,10 @@ impl AgentConfig {
             None => None,
         };
         let upi = upi_payee(&s.payments)?;
+        let messages = messages_config(s)?;
         let config = AgentConfig {
             upi,
+            messages,
             data_dir,
             hub_url: s
                 .hub_url
@@ -242,6 +257,7 @@ impl AgentConfig {
     }
 
     pub fn validate(&self) -> Result<(), String> {
+        self.messages.validate()?;
         // The store's GSTIN is printed on every tax invoice: a wrong one
         // must not reach paper.
         if let Some(g) = &self.printing.receipt.gstin {
@@ -294,6 +310,64 @@ fn upi_payee(p: &settings::PaymentSettings) -> Result<Option<crate::pos::upi::Up
                 .into(),
         ),
     }
+}
+
+/// `[messages]` and `receipts.link_base` resolved: the provider with its
+/// default API root, the token from the setting or its file.
+fn messages_config(s: &Settings) -> Result<crate::messages::MessagesConfig, String> {
+    use crate::messages::{twilio, whatsapp, MessagesConfig, Provider};
+    let m = &s.messages;
+    let token = match (&m.token, &m.token_file) {
+        (Some(t), _) => t.clone(),
+        (None, Some(path)) => Secret::new(
+            std::fs::read_to_string(path)
+                .map_err(|e| {
+                    format!(
+                        "messages.token_file (EDGE_MESSAGES_TOKEN_FILE) {}: {e}",
+                        path.display()
+                    )
+                })?
+                .trim(),
+        ),
+        (None, None) => Secret::new(""),
+    };
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let provider = match m.provider.unwrap_or_default() {
+        settings::ProviderName::None => None,
+        settings::ProviderName::WhatsappCloud => Some(Provider::WhatsappCloud {
+            base_url: m
+                .base_url
+                .clone()
+                .unwrap_or_else(|| whatsapp::DEFAULT_BASE_URL.into()),
+            api_version: m
+                .whatsapp_api_version
+                .clone()
+                .unwrap_or_else(|| whatsapp::DEFAULT_API_VERSION.into()),
+            phone_number_id: text(&m.whatsapp_phone_number_id),
+            token,
+        }),
+        settings::ProviderName::TwilioSms => Some(Provider::TwilioSms {
+            base_url: m
+                .base_url
+                .clone()
+                .unwrap_or_else(|| twilio::DEFAULT_BASE_URL.into()),
+            account_sid: text(&m.twilio_account_sid),
+            from: text(&m.twilio_from),
+            auth_token: token,
+        }),
+    };
+    Ok(MessagesConfig {
+        provider,
+        link_base: s.receipts.link_base.clone(),
+        timeout: Duration::from_millis(
+            m.timeout_ms
+                .unwrap_or(crate::messages::DEFAULT_TIMEOUT.as_millis() as u64)
+                .max(100),
+        ),
+        max_attempts: m
+            .max_attempts
+            .unwrap_or(crate::messages::DEFAULT_MAX_ATTEMPTS),
+    })
 }
 
 /// A list setting's internal values; unset is empty.

@@ -42,6 +42,8 @@ pub struct Settings {
     pub receipt: ReceiptLayer,
     pub sales: SalesSettings,
     pub payments: PaymentSettings,
+    pub receipts: ReceiptsSettings,
+    pub messages: MessagesSettings,
     // Arrays of tables come last: TOML puts a table's keys before any sub-table.
     pub printers: Option<Vec<Printer>>,
     pub serial_scanners: Option<Vec<SerialScannerEntry>>,
@@ -98,6 +100,61 @@ pub struct PaymentSettings {
     pub upi_payee_name: Option<String>,
 }
 
+/// `[receipts]`: e-receipts, the receipt's link sent to the customer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReceiptsSettings {
+    /// What a sale's receipt key is appended to; unset: the hub's URL + `/r/`.
+    pub link_base: Option<String>,
+}
+
+/// `messages.provider`: who sends e-receipts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderName {
+    /// Nobody: WhatsApp receipts are click-to-chat links the cashier hands over.
+    #[default]
+    None,
+    /// Meta's WhatsApp Cloud API.
+    WhatsappCloud,
+    /// Twilio's SMS API.
+    TwilioSms,
+}
+
+impl ProviderName {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "none" => Ok(ProviderName::None),
+            "whatsapp_cloud" => Ok(ProviderName::WhatsappCloud),
+            "twilio_sms" => Ok(ProviderName::TwilioSms),
+            other => Err(format!(
+                "{other:?} is not a provider: whatsapp_cloud, twilio_sms or none"
+            )),
+        }
+    }
+}
+
+/// `[messages]`: the provider that sends e-receipts and its credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MessagesSettings {
+    pub provider: Option<ProviderName>,
+    /// The provider's API root; tests point it at a local server.
+    pub base_url: Option<String>,
+    pub whatsapp_phone_number_id: Option<String>,
+    pub whatsapp_api_version: Option<String>,
+    pub twilio_account_sid: Option<String>,
+    /// The sending number (E.164) or sender id.
+    pub twilio_from: Option<String>,
+    /// The WhatsApp access token or Twilio auth token. Never written out.
+    #[serde(skip_serializing)]
+    pub token: Option<Secret>,
+    /// A file holding the token (read at start-up), when it is not given itself.
+    pub token_file: Option<PathBuf>,
+    pub timeout_ms: Option<u64>,
+    pub max_attempts: Option<u32>,
+}
+
 impl Settings {
     /// The built-in defaults as a layer, the bottom of the stack.
     pub fn defaults() -> Settings {
@@ -135,6 +192,14 @@ impl Settings {
             },
             // No UPI until the store names its VPA.
             payments: PaymentSettings::default(),
+            receipts: ReceiptsSettings { link_base: None },
+            messages: MessagesSettings {
+                provider: Some(ProviderName::None),
+                whatsapp_api_version: Some(crate::messages::whatsapp::DEFAULT_API_VERSION.into()),
+                timeout_ms: Some(crate::messages::DEFAULT_TIMEOUT.as_millis() as u64),
+                max_attempts: Some(crate::messages::DEFAULT_MAX_ATTEMPTS),
+                ..Default::default()
+            },
             printers: Some(Vec::new()),
             serial_scanners: Some(Vec::new()),
             hid_scanners: Some(Vec::new()),
@@ -179,6 +244,26 @@ impl Settings {
                 upi_vpa: top.payments.upi_vpa.or(self.payments.upi_vpa),
                 upi_payee_name: top.payments.upi_payee_name.or(self.payments.upi_payee_name),
             },
+            receipts: ReceiptsSettings {
+                link_base: top.receipts.link_base.or(self.receipts.link_base),
+            },
+            messages: {
+                let (t, b) = (top.messages, self.messages);
+                MessagesSettings {
+                    provider: t.provider.or(b.provider),
+                    base_url: t.base_url.or(b.base_url),
+                    whatsapp_phone_number_id: t
+                        .whatsapp_phone_number_id
+                        .or(b.whatsapp_phone_number_id),
+                    whatsapp_api_version: t.whatsapp_api_version.or(b.whatsapp_api_version),
+                    twilio_account_sid: t.twilio_account_sid.or(b.twilio_account_sid),
+                    twilio_from: t.twilio_from.or(b.twilio_from),
+                    token: t.token.or(b.token),
+                    token_file: t.token_file.or(b.token_file),
+                    timeout_ms: t.timeout_ms.or(b.timeout_ms),
+                    max_attempts: t.max_attempts.or(b.max_attempts),
+                }
+            },
             printers: top.printers.or(self.printers),
             serial_scanners: top.serial_scanners.or(self.serial_scanners),
             hid_scanners: top.hid_scanners.or(self.hid_scanners),
@@ -221,6 +306,9 @@ impl Settings {
             out += "\n# enroll_code is set; secrets are not shown.\n";
         } else {
             out += "\n# enroll_code is not set: a terminal not yet enrolled needs one (EDGE_ENROLL_CODE).\n";
+        }
+        if self.messages.token.is_some() {
+            out += "# messages.token is set; secrets are not shown.\n";
         }
         Ok(out)
     }

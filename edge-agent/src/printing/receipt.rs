@@ -30,51 +30,7 @@ pub struct ReceiptLine {
     pub tax_note: Option<String>,
 }
 
-/// One row of the tax summary: the GST rate and what it comes to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TaxRow {
-    /// Percent as printed, e.g. `5` or `12`.
-    pub rate: String,
-    pub taxable: Money,
-    pub cgst: Money,
-    pub sgst: Money,
-    pub igst: Money,
-}
-
-/// The bill's GST by rate, rates in ascending order.
-fn tax_summary<'a>(
-    taxes: impl Iterator<Item = &'a pos_shared::tax::LineTax>,
-    cur: pos_shared::Currency,
-) -> Vec<TaxRow> {
-    let mut by_rate: std::collections::BTreeMap<u32, (String, [i64; 4])> = Default::default();
-    for tax in taxes {
-        let class = pos_shared::tax::TaxClass {
-            rate_bp: tax.rate_bp,
-            inclusive: tax.inclusive,
-            hsn: None,
-        };
-        let entry = by_rate
-            .entry(tax.rate_bp)
-            .or_insert_with(|| (class.rate_label(), [0; 4]));
-        for (sum, part) in entry
-            .1
-            .iter_mut()
-            .zip([tax.taxable, tax.cgst, tax.sgst, tax.igst])
-        {
-            *sum += part.minor();
-        }
-    }
-    by_rate
-        .into_values()
-        .map(|(rate, [taxable, cgst, sgst, igst])| TaxRow {
-            rate,
-            taxable: Money::new(taxable, cur),
-            cgst: Money::new(cgst, cur),
-            sgst: Money::new(sgst, cur),
-            igst: Money::new(igst, cur),
-        })
-        .collect()
-}
+pub use pos_shared::tax::{tax_summary, TaxRow};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReceiptTender {

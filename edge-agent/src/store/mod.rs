@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod categories;
 pub mod customers;
 pub mod documents;
+pub mod e_receipts;
 pub mod feed;
 pub mod handhelds;
 pub mod held_bills;
@@ -81,6 +82,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0017_label_jobs.sql"),
     include_str!("../../../migrations/edge/0018_store_orders.sql"),
     include_str!("../../../migrations/edge/0019_handhelds.sql"),
+    include_str!("../../../migrations/edge/0020_e_receipts.sql"),
 ];
 
 #[derive(Clone)]

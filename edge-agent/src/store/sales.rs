@@ -187,6 +187,7 @@ pub fn record_sale(
         discount_approved_by: approved_by,
         cashier: request.cashier.clone(),
         customer,
+        receipt_key: Some(new_receipt_key()?),
     };
     if let Err(e) = sale.validate() {
         return Ok(SaleResult::Rejected(SaleRejection::invalid(
@@ -294,6 +295,15 @@ fn audit_sale(
         }
     }
     Ok(())
+}
+
+/// A receipt link key: 128 random bits from the operating system, as 32
+/// hex digits (URL-safe, and plain enough to read out over the phone).
+fn new_receipt_key() -> StoreResult<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StoreError::Corrupt(format!("no randomness for the receipt link: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Gap-free per terminal: the counter moves only inside a committed sale.

@@ -4,7 +4,8 @@
 //! drawer outside a sale ([`drawer`]), printing shelf labels ([`labels`]),
 //! pairing handhelds over the store LAN ([`handhelds`], its codes and
 //! tokens in [`pairing`]), and picking delivery orders at a dark store
-//! ([`picking`]), and a UPI payment's dynamic QR ([`upi`]).
+//! ([`picking`]), a UPI payment's dynamic QR ([`upi`]), and sending a
+//! receipt's link by WhatsApp or SMS ([`e_receipts`]).
 //!
 //! A use case works on the [`Till`]: the store database, the sync loop's
 //! shared state, the printers, the sale policy, the session and the payment
@@ -13,6 +14,7 @@
 
 pub mod checkout;
 pub mod drawer;
+pub mod e_receipts;
 pub mod handhelds;
 pub mod labels;
 pub mod pairing;
@@ -44,6 +46,8 @@ pub struct Till {
     pub handhelds: handhelds::Handhelds,
     /// Who customers pay by UPI QR; `None` when the store has no VPA set.
     pub upi: Option<crate::pos::upi::UpiPayee>,
+    /// How receipt messages are worded and who sends them.
+    pub messaging: crate::messages::Messaging,
 }
 
 /// Why a use case did not go through, in the till's words.
@@ -93,6 +97,8 @@ pub enum TillError {
     PickConflict { kind: &'static str, message: String },
     #[error("no such {0}")]
     NotFound(&'static str),
+    #[error("sale {0} is not on this till")]
+    SaleNotFound(SaleId),
     /// A task the use case ran on the blocking pool failed.
     #[error("{0}")]
     Internal(String),

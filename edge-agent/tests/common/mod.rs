@@ -150,6 +150,7 @@ pub async fn start_till_config(dir: &Path, adjust: impl FnOnce(&mut AgentConfig)
         printing: PrintSettings::default(),
         sale_policy: Default::default(),
         upi: None,
+        messages: Default::default(),
     };
     adjust(&mut config);
     let agent = edge_agent::start(config).await.unwrap();

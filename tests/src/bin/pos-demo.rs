@@ -94,6 +94,8 @@ async fn run() -> Result<(), String> {
         },
         // No UPI QR: a made-up VPA might be somebody's real one.
         upi: None,
+        // No messaging provider: WhatsApp receipts are click-to-chat links.
+        messages: Default::default(),
     })
     .await?;
 

@@ -28,11 +28,16 @@ async fn a_busy_counter_in_the_browser() {
     hq.create_staff(&store, "Ravi", "102", "supervisor", "7305")
         .await
         .unwrap();
-    let till = Agent::start_with(&hub.base, &codes[0], &[
+    let till = Agent::start_with(
+        &hub.base,
+        &codes[0],
+        &[
             ("EDGE_REQUIRE_OPEN_SHIFT", "yes"),
             ("EDGE_UPI_VPA", "kiranastore@okaxis"),
             ("EDGE_UPI_PAYEE_NAME", "Kirana Store"),
-        ]).await;
+        ],
+    )
+    .await;
     eventually(
         "the till to know its catalog and its staff",
         30,

@@ -30,4 +30,10 @@ cashier?: SaleCashier,
 /**
  * Who bought, when the cashier took their number (GSTIN for B2B invoices).
  */
-customer?: SaleCustomer, };
+customer?: SaleCustomer, 
+/**
+ * The receipt's link key: random, unguessable (128 bits, URL-safe),
+ * minted by the till with the sale, so the hub can serve the receipt at
+ * `/r/{key}` to whoever holds the link. Absent from older tills' sales.
+ */
+receipt_key?: string, };

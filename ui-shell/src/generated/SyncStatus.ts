@@ -13,6 +13,10 @@ export type SyncStatus = { enrolled: boolean, store_id: StoreId | null, terminal
  */
 state: SyncState, 
 /**
+ * E-receipts (WhatsApp, SMS) queued and not yet sent.
+ */
+receipts_unsent: number, 
+/**
  * The state is `online`: the hub answers and takes the facts.
  */
 online: boolean, last_sync_at: Timestamp | null, last_error: string | null, consecutive_failures: number, 

@@ -1,4 +1,5 @@
-// After the sale: the change to give, the receipt as printed, and reprint.
+// After the sale: the change to give, the receipt as printed, reprint, and
+// the receipt's link sent by WhatsApp or SMS (`EReceipt.tsx`).
 
 import { useEffect, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
@@ -7,6 +8,7 @@ import { useKeys } from '../keys';
 import { formatMoney } from '../money';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
+import { EReceiptPanel } from './EReceipt';
 
 export function ReceiptScreen(props: { sale: SaleFact; onNext: () => void }) {
   const { sale } = props;
@@ -30,6 +32,7 @@ export function ReceiptScreen(props: { sale: SaleFact; onNext: () => void }) {
         )}
         <pre class="receipt" data-testid="receipt" tabIndex={0} aria-label={t('receipt.title', { no: sale.receipt_no })}>{text}</pre>
         <Notice notice={notice} />
+        <EReceiptPanel sale={sale} />
         <div class="actions">
           <button type="button" class="primary big" onClick={props.onNext}>{t('receipt.next')}</button>
           <button type="button" onClick={reprint}>{t('receipt.reprint')}</button>

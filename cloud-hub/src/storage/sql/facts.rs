@@ -175,8 +175,8 @@ macro_rules! sql_fact_paths {
                 raw_envelope: &str,
             ) -> DbResult<FactStored> {
                 let inserted = sqlx::query(
-                    "INSERT INTO sales (id, tenant_id, store_id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms, envelope) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO sales (id, tenant_id, store_id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms, envelope, receipt_key_hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(sale.sale_id.as_uuid())
                 .bind(device.tenant_id.as_uuid())
@@ -188,6 +188,7 @@ macro_rules! sql_fact_paths {
                 .bind(sale.occurred_at.unix_millis())
                 .bind(now_ms())
                 .bind(raw_envelope)
+                .bind(sale.receipt_key.as_deref().map($crate::domain::receipt_links::key_hash))
                 .execute(&mut **tx)
                 .await;
                 if let Some(refused) = $crate::storage::sql::facts::first_write(inserted.map(|d| d.rows_affected()), &sale.receipt_no, "sale")? {
@@ -407,6 +408,29 @@ macro_rules! sql_fact_paths {
                 .await?;
                 let items = rows.into_iter().map(sale_from_row).collect::<DbResult<Vec<_>>>()?;
                 Ok(Recorded::from_overfetch(items, page.limit))
+            }
+
+            async fn receipt_by_link(&self, key_hash: &str) -> DbResult<Option<$crate::domain::receipt_links::LinkedReceipt>> {
+                // Two rows are read so that a key carried by more than one
+                // sale (a till that copied another's) opens neither.
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT s.envelope, st.name FROM sales s \
+                     JOIN stores st ON st.id = s.store_id AND st.tenant_id = s.tenant_id \
+                     WHERE s.receipt_key_hash = $1 LIMIT 2",
+                )
+                .bind(key_hash)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut rows = rows.into_iter();
+                let (Some((raw, store_name)), None) = (rows.next(), rows.next()) else {
+                    return Ok(None);
+                };
+                let envelope: Envelope<Fact> = serde_json::from_str(&raw)
+                    .map_err(|e| DbError::Corrupt(format!("sales: {e}")))?;
+                match envelope.data {
+                    Fact::Sale(sale) => Ok(Some($crate::domain::receipt_links::LinkedReceipt { store_name, sale })),
+                    _ => Err(DbError::Corrupt("a sales row holds another fact".into())),
+                }
             }
         }
 

@@ -6,6 +6,7 @@
 use crate::domain::events::{EventPage, EventQuery};
 use crate::domain::ledger::{Recorded, RecordedPage, SaleSummary};
 use crate::domain::quarantine::{QuarantineEntry, QuarantineFilter};
+use crate::domain::receipt_links::LinkedReceipt;
 use crate::domain::stores::DeviceIdentity;
 use crate::domain::sync::{DocStep, FactStored, StoreSnapshot};
 use crate::storage::DbResult;
@@ -96,6 +97,11 @@ pub trait FactStorage: Send + Sync {
         store: StoreId,
         page: RecordedPage,
     ) -> DbResult<Recorded<SaleSummary>>;
+    /// The sale whose receipt link key hashes to `key_hash`
+    /// ([`crate::domain::receipt_links::key_hash`]), of whichever tenant:
+    /// the key is the capability. `None` when no sale, or more than one,
+    /// carries it.
+    async fn receipt_by_link(&self, key_hash: &str) -> DbResult<Option<LinkedReceipt>>;
 }
 
 /// The domain events HQ reads; SQL in `sql/events.rs`.
