@@ -27,6 +27,7 @@ mod same_origin;
 mod session;
 mod shifts;
 mod status;
+mod till_settings;
 mod ui;
 
 #[cfg(feature = "ts")]
@@ -35,6 +36,7 @@ pub(crate) use {
     picking::{ScanBody, ShortBody},
     session::SignInRequest,
     status::SyncStatus,
+    till_settings::TillSettings,
 };
 
 use crate::devices::scan::Scans;
@@ -55,6 +57,8 @@ pub struct AgentState {
     pub scans: Scans,
     pub devices: Devices,
     pub hub_url: String,
+    /// The keyboard-wedge scanner's prefix and suffix, for the UI's settings.
+    pub wedge: crate::config::Wedge,
 }
 
 pub fn router(state: AgentState) -> Router {
@@ -66,6 +70,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(catalog::routes())
         .merge(sales::routes())
         .merge(status::routes())
+        .merge(till_settings::routes())
         .merge(devices::routes())
         .merge(item_state::routes())
         .merge(printing::routes())
@@ -142,10 +147,18 @@ impl From<TillError> for ApiError {
             TillError::IdConflict(_) => {
                 ApiError::conflict("id_conflict", detail).with_field("sale_id")
             }
-            TillError::SignInRequired | TillError::WrongPin { .. } => {
-                ApiError::unauthorized(detail)
+            TillError::SignInRequired => ApiError::unauthorized(detail),
+            TillError::WrongPin { left, .. } => {
+                ApiError::unauthorized(detail).with_tries_left(left)
             }
             TillError::NotEnrolled => ApiError::conflict("not_enrolled", detail),
+            TillError::NoOpenShift(_) => ApiError::conflict("no_open_shift", detail),
+            TillError::MissingReference { index, .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "missing_reference",
+                detail,
+            )
+            .with_field(format!("tenders[{index}].reference")),
             TillError::PaymentDeclined { index, why } => {
                 ApiError::invalid(format!("tenders[{index}].reference"), why)
             }

@@ -149,6 +149,7 @@ pub async fn start_till_config(dir: &Path, adjust: impl FnOnce(&mut AgentConfig)
         hid_scanners: Vec::new(),
         printing: PrintSettings::default(),
         sale_policy: Default::default(),
+        wedge: Default::default(),
     };
     adjust(&mut config);
     let agent = edge_agent::start(config).await.unwrap();
