@@ -182,7 +182,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "malformed_json",
             format!(
                 "the body is not valid JSON: {} (character {} of line {})",
-                words(&e.to_string()),
+                syntax_words(&words(&e.to_string())),
                 e.column(),
                 e.line()
             ),
@@ -274,6 +274,19 @@ fn words(message: &str) -> String {
     message
         .replace("invalid length", "wrong number of items")
         .replace("invalid value: ", "")
+}
+
+/// A JSON syntax error in words: where the body went wrong, not the parser's state.
+fn syntax_words(message: &str) -> String {
+    if message.starts_with("EOF while parsing") {
+        return "the body ends before the JSON does (a closing bracket or quote is missing)".into();
+    }
+    match message {
+        "trailing characters" => "there is more after the JSON value".into(),
+        "expected value" => "there is something here that is not a JSON value".into(),
+        "key must be a string" => "a field name must be in double quotes".into(),
+        m => m.into(),
+    }
 }
 
 /// What serde expected, in JSON's words.

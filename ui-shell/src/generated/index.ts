@@ -88,6 +88,7 @@ export type { Tender } from './Tender';
 export type { TenderMethod } from './TenderMethod';
 export type { TenderTotal } from './TenderTotal';
 export type { TerminalId } from './TerminalId';
+export type { TillSettings } from './TillSettings';
 export type { Timestamp } from './Timestamp';
 export type { Unit } from './Unit';
 export type { VariantId } from './VariantId';
