@@ -110,6 +110,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         devices: devices::Devices::default(),
         hub_url: config.hub_url.clone(),
         display: api::display::CustomerDisplay::default(),
+        wedge: config.wedge.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

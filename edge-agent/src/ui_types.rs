@@ -43,6 +43,7 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     categories::QuickKeyPage::export_all(cfg)?;
     crate::till::session::SignedIn::export_all(cfg)?;
     crate::api::SyncStatus::export_all(cfg)?;
+    crate::api::TillSettings::export_all(cfg)?;
     crate::pos::pricing::SaleQuote::export_all(cfg)?;
     pos_shared::sale::SaleFact::export_all(cfg)?;
     held_bills::HeldBill::export_all(cfg)?;

@@ -444,3 +444,96 @@ fn a_upi_payee_is_checked_at_start_up_by_name() {
         "{text}"
     );
 }
+
+#[test]
+fn the_counter_settings_default_on_and_bad_wedge_keys_are_refused_in_words() {
+    let home = tempfile::tempdir().unwrap();
+    // Defaults: a shift before selling, 9,999 a line, the wedge ends with Enter.
+    let out = agent(home.path(), &["--print-config"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for says in [
+        "require_open_shift = true",
+        "max_line_qty = \"9999\"",
+        "[scanners]",
+        "wedge_suffix = \"Enter\"",
+    ] {
+        assert!(text.contains(says), "{says}: {text}");
+    }
+    assert!(!text.contains("wedge_prefix"), "{text}");
+
+    // The file, then the environment over it.
+    let file = write(
+        home.path(),
+        "till.toml",
+        "[sales]\nrequire_open_shift = false\nmax_line_qty = \"50\"\n[scanners]\nwedge_prefix = \"F13\"\nwedge_suffix = \"Tab\"\n",
+    );
+    let out = agent(
+        home.path(),
+        &["--config", file.to_str().unwrap(), "--print-config"],
+        &[("EDGE_WEDGE_PREFIX", "~")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for says in [
+        "require_open_shift = false",
+        "max_line_qty = \"50\"",
+        "wedge_prefix = \"~\"",
+        "wedge_suffix = \"Tab\"",
+    ] {
+        assert!(text.contains(says), "{says}: {text}");
+    }
+    let out = agent(
+        home.path(),
+        &["--print-config"],
+        &[("EDGE_REQUIRE_OPEN_SHIFT", "no")],
+    );
+    assert!(stdout(&out).contains("require_open_shift = false"));
+
+    for (env, says) in [
+        (
+            ("EDGE_WEDGE_SUFFIX", "Space"),
+            "EDGE_WEDGE_SUFFIX: \"Space\" is not a key a scanner ends a barcode with: Enter or Tab",
+        ),
+        (
+            ("EDGE_WEDGE_PREFIX", "F99"),
+            "EDGE_WEDGE_PREFIX: \"F99\" is not a key a scanner can send first",
+        ),
+        (
+            ("EDGE_WEDGE_PREFIX", "ab"),
+            "a function key F1 to F24 (as the browser names it), or one printable character",
+        ),
+        (
+            ("EDGE_MAX_LINE_QTY", "0"),
+            "EDGE_MAX_LINE_QTY: \"0\" is not a quantity from 0.001 to 100000",
+        ),
+        (
+            ("EDGE_MAX_LINE_QTY", "200000"),
+            "is not a quantity from 0.001 to 100000",
+        ),
+        (
+            ("EDGE_REQUIRE_OPEN_SHIFT", "maybe"),
+            "EDGE_REQUIRE_OPEN_SHIFT \"maybe\" is not yes or no",
+        ),
+    ] {
+        let out = agent(home.path(), &["--print-config"], &[env]);
+        assert!(!out.status.success(), "{env:?}");
+        assert!(stderr(&out).contains(says), "{env:?}: {}", stderr(&out));
+    }
+    let file = write(
+        home.path(),
+        "bad.toml",
+        "[scanners]\nwedge_suffix = \"Return\"\n",
+    );
+    let out = agent(
+        home.path(),
+        &["--config", file.to_str().unwrap(), "--print-config"],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("scanners.wedge_suffix: \"Return\" is not a key"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -155,3 +155,68 @@ async fn a_scale_weight_on_a_counted_item_sells_as_weighed() {
     assert_eq!(status, StatusCode::CREATED, "{ret}");
     till.agent.stop();
 }
+
+#[tokio::test]
+async fn line_quantities_are_bounded_in_words_on_quote_sale_and_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let before = on_disk(dir.path());
+    for (barcode, qty, says) in [
+        // A barcode typed into the quantity box.
+        (TEA, "28901234567890", "at most 9,999 per line"),
+        (TEA, "10000", "at most 9,999 per line"),
+        (
+            TEA,
+            "0",
+            "0 is not a quantity to sell: enter more than zero",
+        ),
+        (
+            TEA,
+            "-1",
+            "-1 is not a quantity to sell: enter more than zero",
+        ),
+        (
+            TEA,
+            "1.5",
+            "Assam Tea 250 g is sold by the piece: enter a whole number, not 1.5",
+        ),
+        (RICE, "0", "enter more than zero"),
+    ] {
+        let line = json!({"barcode": barcode, "qty": qty});
+        for path in ["/v1/sales/quote", "/v1/sales", "/v1/held-bills"] {
+            let (status, problem) = post_json(
+                &till,
+                path,
+                json!({"lines": [line.clone()], "tenders": cash(100000)})
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(k, _)| path != "/v1/held-bills" || *k != "tenders")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )
+            .await;
+            refused(status, &problem, "lines[0].qty", says);
+        }
+    }
+    assert_eq!(on_disk(dir.path()), before, "refused lines wrote nothing");
+    assert_eq!(till.get("/v1/held-bills").await.1, json!([]));
+
+    // Half a kilo of rice, and 9,999 packets, are fine.
+    for line in [
+        json!({"barcode": RICE, "qty": "0.5"}),
+        json!({"barcode": TEA, "qty": "9999"}),
+    ] {
+        let (status, quote) =
+            post_json(&till, "/v1/sales/quote", json!({"lines": [line.clone()]})).await;
+        assert_eq!(status, StatusCode::OK, "{line}: {quote}");
+        let (status, bill) = post_json(&till, "/v1/held-bills", json!({"lines": [line]})).await;
+        assert_eq!(status, StatusCode::CREATED, "{bill}");
+    }
+    let (status, sale) = till
+        .sell(json!({"lines": [{"barcode": RICE, "qty": "0.5"}], "tenders": cash(3125)}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    till.agent.stop();
+}

@@ -67,7 +67,7 @@ async fn split_tenders_with_references_and_cash_rounding() {
         (
             json!([tender("upi", 23875, None)]),
             "tenders[0].reference",
-            "12-digit UTR",
+            "Enter the UPI reference (UTR) from the customer's phone",
         ),
         (
             json!([tender("cash", 30000, Some("x"))]),

@@ -78,24 +78,41 @@ async fn staff_sign_in_offline_with_a_lockout_and_ring_up_as_themselves() {
     );
 
     // Four wrong PINs say how many tries are left; the fifth locks the code.
-    for left in (1..=4).rev() {
+    for left in (1..=4u32).rev() {
         let (status, problem) = sign_in(&till, "102", "0000").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
-        assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .contains(&format!("{left} tries left")),
+        let tries = if left == 1 { "try" } else { "tries" };
+        assert_eq!(
+            problem["detail"],
+            format!(
+                "That code and PIN do not match. {left} {tries} left before this code is locked for 5 minutes."
+            ),
             "{problem}"
         );
+        assert_eq!(problem["tries_left"], left, "{problem}");
     }
-    let (status, _) = sign_in(&till, "102", "0000").await;
+    let (status, problem) = sign_in(&till, "102", "0000").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(problem["tries_left"], 0, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("now locked for 5 minutes"),
+        "{problem}"
+    );
     let (status, problem) = sign_in(&till, "102", "7305").await;
     assert_eq!(
         status,
         StatusCode::TOO_MANY_REQUESTS,
         "even the right PIN waits: {problem}"
+    );
+    // A locked code says when it unlocks, on the store's clock.
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("Code 102 is locked after too many wrong PINs. It unlocks at ")
+            && detail.contains("(in 5 minutes)"),
+        "{problem}"
     );
     // Asha stayed signed in through all of it.
     assert_eq!(till.get("/v1/session").await.1["name"], "Asha");

@@ -436,6 +436,20 @@ async fn a_keyboard_wedge_scan_reaches_the_event_stream() {
     assert_eq!(scan["source"], "keyboard");
     assert_eq!(scan["symbology"], "ean13");
     assert_eq!(scan["text"], TEA);
+    // The item arrives with the scan, as by-barcode answers it.
+    let (_, mut by_barcode) = till.get(&format!("/v1/products/by-barcode/{TEA}")).await;
+    by_barcode.as_object_mut().unwrap().remove("scan");
+    assert_eq!(scan["product"], by_barcode, "{scan}");
+    assert_eq!(scan["product"]["price"], inr(14500));
+    assert!(scan.get("problem").is_none(), "{scan}");
+    // A GS1-128 symbol with the pack's GTIN-14 and a batch: resolved the same way.
+    let r = post(json!({"text": format!("]C1010{TEA}10LOT7")}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let gs1 = stream.next("scan").await;
+    assert_eq!(gs1["product"]["name"], "Assam Tea 250 g", "{gs1}");
+    assert_eq!(gs1["code"]["batch"], "LOT7", "{gs1}");
 
     for bad in [
         json!({"text": ""}),
@@ -495,6 +509,7 @@ async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
     pty.write(ports.path(), format!("{TEA}\r\n]E0{RICE}\r\n").as_bytes());
     let first = stream.next("scan").await;
     assert_eq!(first["text"], TEA);
+    assert_eq!(first["product"]["name"], "Assam Tea 250 g", "{first}");
     assert!(
         first["source"].as_str().unwrap().starts_with("serial:"),
         "{first}"
@@ -504,12 +519,20 @@ async fn a_serial_scanner_on_a_pseudo_terminal_feeds_the_scan_stream() {
         (second["text"].as_str(), second["symbology"].as_str()),
         (Some(RICE), Some("ean13"))
     );
+    assert_eq!(second["product"]["unit"], "kg", "{second}");
 
     // One barcode split across writes.
     pty.write(ports.path(), b"96385");
     tokio::time::sleep(Duration::from_millis(300)).await;
     pty.write(ports.path(), b"074\r\n");
-    assert_eq!(stream.next("scan").await["text"], "96385074");
+    let unknown = stream.next("scan").await;
+    assert_eq!(unknown["text"], "96385074");
+    // No item has that code here: said in words, no product.
+    assert_eq!(
+        unknown["problem"], "No item with barcode 96385074 in this store",
+        "{unknown}"
+    );
+    assert!(unknown.get("product").is_none(), "{unknown}");
 
     // Noise, and a 10 KB line with no suffix, are dropped; the next scan survives.
     pty.write(ports.path(), b"\x00\x01\x02\r\n");

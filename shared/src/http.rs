@@ -19,6 +19,8 @@ pub struct ApiError {
     pub kind: &'static str,
     pub detail: String,
     pub field: Option<String>,
+    /// Wrong PINs left before the code locks, for a refused sign-in.
+    pub tries_left: Option<u32>,
 }
 
 impl ApiError {
@@ -28,6 +30,7 @@ impl ApiError {
             kind,
             detail: detail.into(),
             field: None,
+            tries_left: None,
         }
     }
 
@@ -82,6 +85,12 @@ impl ApiError {
         self
     }
 
+    /// Says how many wrong PINs are left before the code locks.
+    pub fn with_tries_left(mut self, left: u32) -> Self {
+        self.tries_left = Some(left);
+        self
+    }
+
     pub fn to_problem(&self) -> Problem {
         Problem {
             kind: self.kind.to_owned(),
@@ -89,6 +98,7 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             field: self.field.clone(),
+            tries_left: self.tries_left,
         }
     }
 }
@@ -168,7 +178,15 @@ pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let malformed = |e: serde_json::Error| {
-        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        ApiError::bad_request(
+            "malformed_json",
+            format!(
+                "the body is not valid JSON: {} (character {} of line {})",
+                syntax_words(&words(&e.to_string())),
+                e.column(),
+                e.line()
+            ),
+        )
     };
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(value) => {
@@ -182,18 +200,23 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 return Err(malformed(inner));
             }
             let mut field = if path == "." { String::new() } else { path };
+            let message = words(&inner.to_string());
             // A missing field is reported at its parent: name the field itself.
-            if let Some(missing) = missing_field(&inner.to_string()) {
-                field = if field.is_empty() {
-                    missing.to_owned()
-                } else {
-                    format!("{field}.{missing}")
-                };
-            }
+            let message = match missing_field(&inner.to_string()) {
+                Some(missing) => {
+                    field = if field.is_empty() {
+                        missing.to_owned()
+                    } else {
+                        format!("{field}.{missing}")
+                    };
+                    "this field is required".to_owned()
+                }
+                None => message,
+            };
             let detail = if field.is_empty() {
-                inner.to_string()
+                message
             } else {
-                format!("{field}: {inner}")
+                format!("{field}: {message}")
             };
             let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", detail);
             if !field.is_empty() {
@@ -201,6 +224,102 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
             Err(e)
         }
+    }
+}
+
+/// serde's message in words for whoever sent the body: no parser position
+/// (`at line 1 column 88`; the field path says where), and its type names
+/// (`u32`, `a sequence`, `struct Approval`) as JSON calls them.
+fn words(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(at)
+            if message[at + 9..]
+                .split(" column ")
+                .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            &message[..at]
+        }
+        _ => message,
+    };
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        if let Some((got, expected)) = rest.split_once(", expected ") {
+            return format!(
+                "expected {}, not {}",
+                expected_words(expected),
+                got_words(got)
+            );
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((name, known)) = rest.split_once('`') {
+            let known = known
+                .trim_start_matches(", expected one of ")
+                .trim_start_matches(", expected ")
+                .replace('`', "");
+            return match known.is_empty() || known == ", there are no fields" {
+                true => format!("there is no field {name:?} here"),
+                false => format!("there is no field {name:?} here; the fields are {known}"),
+            };
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        if let Some((name, known)) = rest.split_once('`') {
+            let known = known
+                .trim_start_matches(", expected one of ")
+                .trim_start_matches(", expected ")
+                .replace('`', "");
+            return format!("{name:?} is not one of {known}");
+        }
+    }
+    message
+        .replace("invalid length", "wrong number of items")
+        .replace("invalid value: ", "")
+}
+
+/// A JSON syntax error in words: where the body went wrong, not the parser's state.
+fn syntax_words(message: &str) -> String {
+    if message.starts_with("EOF while parsing") {
+        return "the body ends before the JSON does (a closing bracket or quote is missing)".into();
+    }
+    match message {
+        "trailing characters" => "there is more after the JSON value".into(),
+        "expected value" => "there is something here that is not a JSON value".into(),
+        "key must be a string" => "a field name must be in double quotes".into(),
+        m => m.into(),
+    }
+}
+
+/// What serde expected, in JSON's words.
+fn expected_words(expected: &str) -> String {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number of zero or more".into(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".into(),
+        "f32" | "f64" => "a number".into(),
+        "a boolean" => "true or false".into(),
+        "a sequence" => "a list".into(),
+        "a string" | "a borrowed string" => "text".into(),
+        e if e.starts_with("struct ") || e == "a map" => "an object".into(),
+        e => e.into(),
+    }
+}
+
+/// What serde found, in JSON's words.
+fn got_words(got: &str) -> String {
+    let quoted = |prefix: &str| got.strip_prefix(prefix).map(|v| v.trim_matches('`'));
+    if let Some(v) = quoted("integer ").or(quoted("floating point ")) {
+        return format!("the number {v}");
+    }
+    if let Some(v) = got.strip_prefix("string ") {
+        return format!("the text {v}");
+    }
+    if let Some(v) = quoted("boolean ") {
+        return v.to_owned();
+    }
+    match got {
+        "map" => "an object".into(),
+        "sequence" => "a list".into(),
+        "unit value" | "null" => "null".into(),
+        other => other.into(),
     }
 }
 
@@ -241,14 +360,41 @@ mod tests {
     }
 
     #[test]
-    fn missing_fields_and_syntax_errors_are_distinguished() {
-        let err = parse_json::<Body>(br#"{"lines":[{"qty":"1"}]}"#).unwrap_err();
-        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+    fn type_errors_are_words_without_parser_positions() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        #[serde(deny_unknown_fields)]
+        struct Pin {
+            code: String,
+            tries: u32,
+            on: bool,
+        }
+        let err = parse_json::<Pin>(br#"{"code": 101, "tries": 1, "on": true}"#).unwrap_err();
+        assert_eq!(err.detail, "code: expected text, not the number 101");
+        let err = parse_json::<Pin>(br#"{"code": "1", "tries": "x", "on": true}"#).unwrap_err();
+        assert_eq!(
+            err.detail,
+            "tries: expected a whole number of zero or more, not the text \"x\""
+        );
+        let err =
+            parse_json::<Pin>(br#"{"code": "1", "tries": 1, "on": true, "pin": 1}"#).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("pin"));
         assert!(
-            err.detail.contains("missing field `price`"),
+            err.detail
+                .contains("there is no field \"pin\" here; the fields are code, tries, on"),
             "{}",
             err.detail
         );
+        let err = parse_json::<Pin>(b"{\"code\": [1]}").unwrap_err();
+        assert_eq!(err.detail, "code: expected text, not a list");
+        assert!(!err.detail.contains("column"), "{}", err.detail);
+    }
+
+    #[test]
+    fn missing_fields_and_syntax_errors_are_distinguished() {
+        let err = parse_json::<Body>(br#"{"lines":[{"qty":"1"}]}"#).unwrap_err();
+        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err.detail, "lines[0].price: this field is required");
         assert_eq!(
             err.field.as_deref(),
             Some("lines[0].price"),

@@ -16,4 +16,8 @@ pub struct Problem {
     /// The input field at fault, as a JSON path (`lines[1].barcode`), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// A sign-in refused for a wrong PIN: how many more wrong PINs the code
+    /// may take before it is locked (an RFC 9457 extension member).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tries_left: Option<u32>,
 }

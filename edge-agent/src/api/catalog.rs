@@ -31,13 +31,7 @@ async fn product_by_barcode(
         ApiError::bad_request("invalid_barcode", format!("{} ({})", p.message, p.detail))
             .with_field("barcode")
     })?;
-    let (primary, other) = (scan.gtin.clone(), scan.alternative.clone());
-    match app
-        .till
-        .store
-        .call(move |c| catalog::product_for_scan(c, &primary, other.as_ref()))
-        .await?
-    {
+    match product_for(&app, &scan).await? {
         Some(product) => Ok(Json(ScannedProduct { product, scan })),
         None => Err(ApiError::not_found(
             "unknown_barcode",
@@ -48,6 +42,20 @@ async fn product_by_barcode(
         )
         .with_field("barcode")),
     }
+}
+
+/// The product a barcode read names, from the replica: the one lookup the
+/// by-barcode answer and the scan events share.
+pub(super) async fn product_for(
+    app: &AgentState,
+    scan: &pos_shared::scan_code::ScannedCode,
+) -> Result<Option<ProductView>, ApiError> {
+    let (primary, other) = (scan.gtin.clone(), scan.alternative.clone());
+    Ok(app
+        .till
+        .store
+        .call(move |c| catalog::product_for_scan(c, &primary, other.as_ref()))
+        .await?)
 }
 
 /// Type-ahead product search over the local replica: `q` (words, matched as

@@ -1,4 +1,5 @@
-//! The local API for held bills: park, list (every terminal's), resume.
+//! The local API for held bills: park (priced and approved as a quote is,
+//! [`crate::till::held_bills`]), list (every terminal's), resume.
 
 use super::AgentState;
 use crate::store::held_bills::{self, HeldBill, HoldRejection, HoldRequest};
@@ -50,11 +51,7 @@ async fn hold(
     JsonBody(request): JsonBody<HoldRequest>,
 ) -> Result<(StatusCode, Json<HeldBill>), ApiError> {
     let terminal = terminal(&app)?;
-    let policy = app.till.sale_policy.clone();
-    let bill = app
-        .till
-        .store
-        .call(move |c| held_bills::hold(c, &terminal, &policy, &request))
+    let bill = crate::till::held_bills::hold(&app.till, terminal, request)
         .await?
         .map_err(rejection)?;
     app.till.sync.docs_nudge.notify_one();

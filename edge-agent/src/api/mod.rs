@@ -29,6 +29,7 @@ mod same_origin;
 mod session;
 mod shifts;
 mod status;
+mod till_settings;
 mod ui;
 mod upi;
 
@@ -38,6 +39,7 @@ pub(crate) use {
     picking::{ScanBody, ShortBody},
     session::SignInRequest,
     status::SyncStatus,
+    till_settings::TillSettings,
     upi::UpiIntentRequest,
 };
 
@@ -61,6 +63,8 @@ pub struct AgentState {
     pub hub_url: String,
     /// What the customer-facing display shows now.
     pub display: display::CustomerDisplay,
+    /// The keyboard-wedge scanner's prefix and suffix, for the UI's settings.
+    pub wedge: crate::config::Wedge,
 }
 
 pub fn router(state: AgentState) -> Router {
@@ -73,6 +77,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(sales::routes())
         .merge(e_receipts::routes())
         .merge(status::routes())
+        .merge(till_settings::routes())
         .merge(devices::routes())
         .merge(item_state::routes())
         .merge(printing::routes())
@@ -151,10 +156,18 @@ impl From<TillError> for ApiError {
             TillError::IdConflict(_) => {
                 ApiError::conflict("id_conflict", detail).with_field("sale_id")
             }
-            TillError::SignInRequired | TillError::WrongPin { .. } => {
-                ApiError::unauthorized(detail)
+            TillError::SignInRequired => ApiError::unauthorized(detail),
+            TillError::WrongPin { left, .. } => {
+                ApiError::unauthorized(detail).with_tries_left(left)
             }
             TillError::NotEnrolled => ApiError::conflict("not_enrolled", detail),
+            TillError::NoOpenShift(_) => ApiError::conflict("no_open_shift", detail),
+            TillError::MissingReference { index, .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "missing_reference",
+                detail,
+            )
+            .with_field(format!("tenders[{index}].reference")),
             TillError::PaymentDeclined { index, why } => {
                 ApiError::invalid(format!("tenders[{index}].reference"), why)
             }

@@ -2,6 +2,7 @@
 
 use super::AgentState;
 use crate::store::returns::{self, ReturnRejection, ReturnRequest, ReturnableSale};
+use crate::store::shifts;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -47,6 +48,14 @@ async fn create(
         )
     })?;
     let policy = app.till.sale_policy.clone();
+    // Cash out of the drawer belongs to a shift, as cash in does; a refund
+    // to the card or UPI it was paid by does not touch the drawer.
+    if policy.require_open_shift
+        && request.refund_to == returns::RefundTo::Cash
+        && !app.till.store.call(|c| shifts::is_open(c)).await?
+    {
+        return Err(crate::till::TillError::NoOpenShift("refunding cash").into());
+    }
     let result = app
         .till
         .store

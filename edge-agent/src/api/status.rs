@@ -1,7 +1,8 @@
 //! What the till knows of its link to the hub: the sync status, the live
-//! event stream (status changes and scans) and the facts the hub refused.
+//! event stream (status changes and scans, each scan with the item it names) and the facts the hub refused.
 
 use super::AgentState;
+use crate::devices::scan::ScanEvent;
 use crate::store::{outbox, OutboxCounts};
 use crate::sync::{LinkStatus, SyncState};
 use axum::extract::State;
@@ -91,7 +92,7 @@ async fn events(
                         status_event(&app).await
                     }
                     scan = scans.recv() => match scan {
-                        Ok(scan) => json_event("scan", &scan),
+                        Ok(scan) => json_event("scan", &resolved(&app, scan).await),
                         // A slow reader missed some scans: say so rather than stop.
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                             Event::default().event("scans_missed").data(n.to_string())
@@ -111,6 +112,24 @@ fn json_event(name: &str, value: &impl Serialize) -> Event {
         .event(name)
         .json_data(value)
         .unwrap_or_else(|e| Event::default().event("error").data(e.to_string()))
+}
+
+/// A scan with the item it names (or why none), for the cashier's screen.
+async fn resolved(app: &AgentState, mut scan: ScanEvent) -> ScanEvent {
+    let Some(code) = scan.code.clone() else {
+        return scan;
+    };
+    match super::catalog::product_for(app, &code).await {
+        Ok(Some(product)) => scan.product = Some(product),
+        Ok(None) => {
+            scan.problem = Some(format!(
+                "No item with barcode {} in this store",
+                scan.text.trim().replace('\u{1d}', "<GS>")
+            ))
+        }
+        Err(e) => scan.problem = Some(e.detail),
+    }
+    scan
 }
 
 async fn status_event(app: &AgentState) -> Event {

@@ -4,11 +4,12 @@
 
 use super::settings::{
     MessagesSettings, PaymentSettings, ProviderName, ReceiptLayer, ReceiptsSettings, SalesSettings,
-    Settings, SyncSettings,
+    ScannerSettings, Settings, SyncSettings,
 };
 use super::values::{
-    CashRounding, HidScannerEntry, HubUrl, LanListen, Limits, Listen, NegativeStockPolicy, Printer,
-    ScaleLabel, SerialScannerEntry, UpiVpa, UtcOffset,
+    CashRounding, HidScannerEntry, HubUrl, LanListen, Limits, Listen, MaxLineQty,
+    NegativeStockPolicy, Printer, ScaleLabel, SerialScannerEntry, UpiVpa, UtcOffset, WedgeKey,
+    WedgeSuffix,
 };
 use pos_shared::Secret;
 use std::path::PathBuf;
@@ -148,6 +149,21 @@ impl Settings {
                     .map_err(|e| format!("EDGE_DISCOUNT_LIMITS: {e}"))?,
                 require_sign_in: yes_no(var, "EDGE_REQUIRE_SIGN_IN")?,
                 igst: yes_no(var, "EDGE_GST_IGST")?,
+                require_open_shift: yes_no(var, "EDGE_REQUIRE_OPEN_SHIFT")?,
+                max_line_qty: var("EDGE_MAX_LINE_QTY")
+                    .map(MaxLineQty::try_from)
+                    .transpose()
+                    .map_err(|e| format!("EDGE_MAX_LINE_QTY: {e}"))?,
+            },
+            scanners: ScannerSettings {
+                wedge_prefix: var("EDGE_WEDGE_PREFIX")
+                    .map(WedgeKey::try_from)
+                    .transpose()
+                    .map_err(|e| format!("EDGE_WEDGE_PREFIX: {e}"))?,
+                wedge_suffix: var("EDGE_WEDGE_SUFFIX")
+                    .map(WedgeSuffix::try_from)
+                    .transpose()
+                    .map_err(|e| format!("EDGE_WEDGE_SUFFIX: {e}"))?,
             },
             payments: PaymentSettings {
                 upi_vpa: var("EDGE_UPI_VPA")

@@ -47,6 +47,10 @@
 //! | `messages.token_file` | `EDGE_MESSAGES_TOKEN_FILE` (the token's file) | none |
 //! | `messages.timeout_ms` | `EDGE_MESSAGES_TIMEOUT_MS` (100 at least) | `10000` |
 //! | `messages.max_attempts` | `EDGE_MESSAGES_MAX_ATTEMPTS` | `8` |
+//! | `sales.require_open_shift` | `EDGE_REQUIRE_OPEN_SHIFT` (`yes`/`no`): sales and cash refunds only with a shift open | `true` |
+//! | `sales.max_line_qty` | `EDGE_MAX_LINE_QTY` (a quantity, at most 100000) | `9999` |
+//! | `scanners.wedge_prefix` | `EDGE_WEDGE_PREFIX`: the wedge scanner's prefix key, `F1`–`F24` or one character | none |
+//! | `scanners.wedge_suffix` | `EDGE_WEDGE_SUFFIX`: `Enter` or `Tab` | `Enter` |
 //! | `[[serial_scanners]]` | `EDGE_SERIAL_SCANNERS`, `path[@baud[,frame]][:cr\|lf\|crlf\|tab]` | none |
 //! | `[[hid_scanners]]` | `EDGE_HID_SCANNERS`, `vendor:product` in hex | none |
 //! | `[[scale_labels]]` | `EDGE_SCALE_LABELS`, `prefix:item_digits:weight\|price:value_digits:decimals[:check]` | none |
@@ -87,6 +91,26 @@ pub struct AgentConfig {
     pub upi: Option<crate::pos::upi::UpiPayee>,
     /// E-receipts: the link base and the provider that sends them.
     pub messages: crate::messages::MessagesConfig,
+    /// How the keyboard-wedge scanner frames a scan, for the UI.
+    pub wedge: Wedge,
+}
+
+/// The keyboard-wedge scanner's programmed prefix and suffix
+/// (`scanners.wedge_prefix`, `scanners.wedge_suffix`), as the browser names
+/// the keys: the UI tells a scan from typing by them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wedge {
+    pub prefix: Option<String>,
+    pub suffix: String,
+}
+
+impl Default for Wedge {
+    fn default() -> Self {
+        Wedge {
+            prefix: None,
+            suffix: "Enter".into(),
+        }
+    }
 }
 
 /// The opt-in LAN listener for paired handhelds (`api::lan`).
@@ -245,11 +269,21 @@ impl AgentConfig {
                 discount_limits: s.sales.discount_limits.map(|l| l.0).unwrap_or_default(),
                 require_sign_in: s.sales.require_sign_in.unwrap_or(false),
                 igst: s.sales.igst.unwrap_or(false),
+                require_open_shift: s.sales.require_open_shift.unwrap_or(true),
+                max_line_qty: s.sales.max_line_qty.map_or(DEFAULT_MAX_LINE_QTY, |q| q.0),
                 // The receipt's zone is the store's: one clock for both.
                 utc_offset_minutes: s
                     .receipt
                     .utc_offset
                     .map_or(DEFAULT_UTC_OFFSET_MINUTES, |o| o.0),
+            },
+            wedge: Wedge {
+                prefix: s.scanners.wedge_prefix.clone().map(|k| k.0),
+                suffix: s
+                    .scanners
+                    .wedge_suffix
+                    .map_or("Enter", values::WedgeSuffix::key)
+                    .to_owned(),
             },
         };
         config.validate()?;

@@ -7,8 +7,9 @@
 //! `--print-config` writes.
 
 use super::values::{
-    CashRounding, HidScannerEntry, HubUrl, LanListen, Limits, Listen, NegativeStockPolicy, Printer,
-    ScaleLabel, SerialScannerEntry, UpiVpa, UtcOffset,
+    CashRounding, HidScannerEntry, HubUrl, LanListen, Limits, Listen, MaxLineQty,
+    NegativeStockPolicy, Printer, ScaleLabel, SerialScannerEntry, UpiVpa, UtcOffset, WedgeKey,
+    WedgeSuffix,
 };
 use pos_shared::Secret;
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,8 @@ pub const DEFAULT_FEED_WAIT_SECS: u64 = 25;
 /// +05:30, India.
 pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = 330;
 pub const DEFAULT_FOOTER: &str = "Thank you!";
+/// The most one sale line sells unless the store says otherwise: 9,999.
+pub const DEFAULT_MAX_LINE_QTY: pos_shared::Qty = pos_shared::Qty::units(9999);
 
 /// One layer of settings; see the module docs.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -44,6 +47,7 @@ pub struct Settings {
     pub payments: PaymentSettings,
     pub receipts: ReceiptsSettings,
     pub messages: MessagesSettings,
+    pub scanners: ScannerSettings,
     // Arrays of tables come last: TOML puts a table's keys before any sub-table.
     pub printers: Option<Vec<Printer>>,
     pub serial_scanners: Option<Vec<SerialScannerEntry>>,
@@ -89,6 +93,22 @@ pub struct SalesSettings {
     pub discount_limits: Option<Limits>,
     pub require_sign_in: Option<bool>,
     pub igst: Option<bool>,
+    /// Sales (and cash refunds) only while a shift is open on this till.
+    pub require_open_shift: Option<bool>,
+    /// The most one sale line may sell.
+    pub max_line_qty: Option<MaxLineQty>,
+}
+
+/// `[scanners]`: how the keyboard-wedge scanner frames a scan, so the UI can
+/// tell a scan from typing. (Serial and HID scanners are lists of their own.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScannerSettings {
+    /// The key the scanner is programmed to send before a barcode: a
+    /// `KeyboardEvent.key` such as `F13`, or one character.
+    pub wedge_prefix: Option<WedgeKey>,
+    /// The key it sends after one: `Enter` or `Tab`.
+    pub wedge_suffix: Option<WedgeSuffix>,
 }
 
 /// `[payments]`: how customers pay the store by UPI QR. Both or neither:
@@ -189,6 +209,12 @@ impl Settings {
                 discount_limits: Some(Limits(Default::default())),
                 require_sign_in: Some(false),
                 igst: Some(false),
+                require_open_shift: Some(true),
+                max_line_qty: Some(MaxLineQty(DEFAULT_MAX_LINE_QTY)),
+            },
+            scanners: ScannerSettings {
+                wedge_prefix: None,
+                wedge_suffix: Some(WedgeSuffix::Enter),
             },
             // No UPI until the store names its VPA.
             payments: PaymentSettings::default(),
@@ -239,6 +265,15 @@ impl Settings {
                 discount_limits: top.sales.discount_limits.or(self.sales.discount_limits),
                 require_sign_in: top.sales.require_sign_in.or(self.sales.require_sign_in),
                 igst: top.sales.igst.or(self.sales.igst),
+                require_open_shift: top
+                    .sales
+                    .require_open_shift
+                    .or(self.sales.require_open_shift),
+                max_line_qty: top.sales.max_line_qty.or(self.sales.max_line_qty),
+            },
+            scanners: ScannerSettings {
+                wedge_prefix: top.scanners.wedge_prefix.or(self.scanners.wedge_prefix),
+                wedge_suffix: top.scanners.wedge_suffix.or(self.scanners.wedge_suffix),
             },
             payments: PaymentSettings {
                 upi_vpa: top.payments.upi_vpa.or(self.payments.upi_vpa),

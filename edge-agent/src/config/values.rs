@@ -16,6 +16,7 @@ use crate::printing::profile::PrinterProfile;
 use crate::printing::transport::Transport;
 use crate::printing::PrinterConfig;
 use pos_shared::gs1::{Measure, VariableMeasureRule};
+use pos_shared::Qty;
 use serde::{de::Error as _, Deserialize, Deserializer, Serialize};
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -208,6 +209,100 @@ impl TryFrom<i64> for CashRounding {
 impl From<CashRounding> for i64 {
     fn from(c: CashRounding) -> i64 {
         c.0
+    }
+}
+
+/// The most one sale line may sell: more than zero and at most the shared
+/// bound ([`pos_shared::limits::MAX_LINE_QTY`], which keeps a bill's sums
+/// inside their integers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MaxLineQty(pub Qty);
+
+impl TryFrom<String> for MaxLineQty {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        let most = pos_shared::limits::MAX_LINE_QTY;
+        Qty::parse(text.trim())
+            .ok()
+            .filter(|q| q.is_positive() && *q <= most)
+            .map(MaxLineQty)
+            .ok_or_else(|| format!("{text:?} is not a quantity from 0.001 to {most}"))
+    }
+}
+
+impl From<MaxLineQty> for String {
+    fn from(q: MaxLineQty) -> String {
+        q.0.to_string()
+    }
+}
+
+/// The key a keyboard-wedge scanner sends before a barcode, as the browser
+/// names it (`KeyboardEvent.key`): a function key `F1` to `F24`, or one
+/// printable character the store's barcodes never start with.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct WedgeKey(pub String);
+
+impl TryFrom<String> for WedgeKey {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        let function_key = text
+            .strip_prefix('F')
+            .and_then(|n| n.parse::<u8>().ok())
+            .is_some_and(|n| (1..=24).contains(&n) && text == format!("F{n}"));
+        let mut chars = text.chars();
+        let one_char = matches!((chars.next(), chars.next()), (Some(c), None) if !c.is_control() && !c.is_whitespace());
+        if function_key || one_char {
+            Ok(WedgeKey(text))
+        } else {
+            Err(format!(
+                "{text:?} is not a key a scanner can send first: a function key F1 to F24 (as the browser names it), or one printable character"
+            ))
+        }
+    }
+}
+
+impl From<WedgeKey> for String {
+    fn from(k: WedgeKey) -> String {
+        k.0
+    }
+}
+
+/// The key a keyboard-wedge scanner sends after a barcode: `Enter` or `Tab`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum WedgeSuffix {
+    Enter,
+    Tab,
+}
+
+impl WedgeSuffix {
+    /// The browser's name for the key (`KeyboardEvent.key`).
+    pub fn key(self) -> &'static str {
+        match self {
+            WedgeSuffix::Enter => "Enter",
+            WedgeSuffix::Tab => "Tab",
+        }
+    }
+}
+
+impl TryFrom<String> for WedgeSuffix {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        match text.as_str() {
+            "Enter" => Ok(WedgeSuffix::Enter),
+            "Tab" => Ok(WedgeSuffix::Tab),
+            other => Err(format!(
+                "{other:?} is not a key a scanner ends a barcode with: Enter or Tab"
+            )),
+        }
+    }
+}
+
+impl From<WedgeSuffix> for String {
+    fn from(k: WedgeSuffix) -> String {
+        k.key().to_owned()
     }
 }
 

@@ -36,6 +36,12 @@ pub struct ScanEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub problem: Option<String>,
+    /// The item the barcode names, with the store's price: filled in where
+    /// the event is sent to the UI (`/v1/events`), as
+    /// `/v1/products/by-barcode/{code}` answers; the sources have no store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub product: Option<crate::pos::product::ProductView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +111,7 @@ pub fn decode(source: &str, raw: &[u8], reading: &Reading) -> Result<ScanEvent, 
         at,
         code,
         problem,
+        product: None,
     })
 }
 

@@ -13,7 +13,7 @@ use pos_shared::{Money, Qty};
 use serde::{Deserialize, Serialize};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiscountRequest {
     /// Percent off, e.g. `"10"` or `"12.5"`.

@@ -148,7 +148,10 @@ fn quantity(
                 })
                 .ok_or_else(|| SaleRejection::invalid(field, "quantity is required"))?;
             if !qty.is_positive() {
-                return Err(SaleRejection::invalid(field, "quantity must be positive"));
+                return Err(SaleRejection::invalid(
+                    field,
+                    format!("{qty} is not a quantity to sell: enter more than zero"),
+                ));
             }
             Ok((qty, false))
         }

@@ -74,7 +74,7 @@ pub fn price_bill(
         .collect::<Result<_, _>>()?;
     let barcodes = &sold[..];
     for (i, (p, resolved)) in products.iter().zip(barcodes).enumerate() {
-        if let Err(e) = check_qty(p, resolved) {
+        if let Err(e) = check_qty(p, resolved, policy.max_line_qty) {
             return Err(SaleRejection::invalid(format!("lines[{i}].qty"), e));
         }
     }
@@ -326,14 +326,53 @@ fn best_before_passed(lines: &[ResolvedLine], products: &[ProductView]) -> Vec<S
         .collect()
 }
 
-/// Whether a line's quantity may be sold: within the largest on one line,
-/// and in the item's unit (whole pieces of a counted item) unless a scale
-/// weighed it. An item whose unit the replica has not heard yet sells as before.
-fn check_qty(product: &ProductView, line: &ResolvedLine) -> Result<(), String> {
-    limits::check_line_qty(line.qty)?;
+/// Whether a line's quantity may be sold: more than zero, within the
+/// store's most on one line (`most`, itself within the shared bound), and in
+/// the item's unit (whole pieces of a counted item) unless a scale weighed
+/// it. An item whose unit the replica has not heard yet sells as before.
+fn check_qty(product: &ProductView, line: &ResolvedLine, most: Qty) -> Result<(), String> {
+    if !line.qty.is_positive() {
+        return Err(format!(
+            "{} is not a quantity to sell: enter more than zero",
+            line.qty
+        ));
+    }
+    let most = most.min(limits::MAX_LINE_QTY);
+    if line.qty > most {
+        return Err(format!(
+            "{} is more than the largest quantity on one line: at most {} per line",
+            line.qty,
+            grouped(most)
+        ));
+    }
     match product.unit {
+        Some(pos_shared::item::Unit::Each) if !line.weighed && !line.qty.is_whole() => {
+            Err(format!(
+                "{} is sold by the piece: enter a whole number, not {}",
+                product.name, line.qty
+            ))
+        }
         Some(unit) if !line.weighed => unit.check_qty(line.qty),
         _ => Ok(()),
+    }
+}
+
+/// A quantity with its thousands grouped, as a cashier reads it: `9,999`.
+fn grouped(qty: Qty) -> String {
+    let text = qty.to_string();
+    let (whole, fraction) = text
+        .split_once('.')
+        .map_or((&text[..], None), |(w, f)| (w, Some(f)));
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match fraction {
+        Some(f) => format!("{out}.{f}"),
+        None => out,
     }
 }
 

@@ -37,7 +37,7 @@ pub struct SaleLineRequest {
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriceOverrideRequest {
     pub price: Money,
@@ -77,6 +77,12 @@ pub struct SaleRequest {
     #[serde(default, skip_serializing)]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub approval: Option<Approval>,
+    /// The held bill this sale resumes (its id): when the request brings no
+    /// approval and its discounts and price overrides are those held, the
+    /// senior who approved them at hold time stands as the approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub resumed_bill: Option<String>,
     /// That approval checked, by the till before the sale's transaction.
     #[serde(skip)]
     pub approver: Option<Result<discounts::Approver, discounts::WrongApproval>>,
@@ -202,6 +208,14 @@ pub struct SalePolicy {
     /// The store's offset from UTC in minutes (330 for India): the day a
     /// pack's use-by and best-before dates are judged by.
     pub utc_offset_minutes: i32,
+    /// Sales (and cash refunds) only while a shift is open on this till.
+    /// Off in the policy's `Default`, for tests and tools that build a
+    /// policy by hand; the agent's configuration turns it on unless the
+    /// store says `no` (`sales.require_open_shift`).
+    pub require_open_shift: bool,
+    /// The most one line may sell (`sales.max_line_qty`), within the
+    /// shared bound [`pos_shared::limits::MAX_LINE_QTY`].
+    pub max_line_qty: Qty,
 }
 
 impl Default for SalePolicy {
@@ -214,6 +228,8 @@ impl Default for SalePolicy {
             require_sign_in: false,
             discount_limits: DiscountLimits::default(),
             utc_offset_minutes: 330,
+            require_open_shift: false,
+            max_line_qty: Qty::units(9999),
         }
     }
 }

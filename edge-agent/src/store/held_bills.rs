@@ -2,20 +2,33 @@
 //! store's `held_bills` Automerge document, so a bill parked on one till can
 //! be resumed on another, even while the hub is unreachable.
 //!
+//! A bill keeps everything the cart had: each line as rung up (quantity,
+//! modifiers, discount, price override, selling past use-by) with its name,
+//! the bill discount, the customer, who held it, the senior who approved its
+//! discounts (name and staff id, never a PIN) and its total, all as priced
+//! at hold time ([`crate::till::held_bills`] prices it as a quote does).
+//!
 //! Each bill is a handful of top-level keys (`<bill id>/lines`, `/held_by`,
-//! `/held_at`, `/note`, `/resumed_by`), written once each, so terminals never
-//! create competing nested objects. Resuming writes `/resumed_by`; two
+//! `/held_at`, `/note`, `/cashier`, `/customer`, `/bill_discount`,
+//! `/approved_by`, `/total`, `/resumed_by`), written once each, so terminals
+//! never create competing nested objects. Resuming writes `/resumed_by`; two
 //! terminals that resume the same bill while apart both write it, and after
 //! they sync Automerge keeps both values as a conflict, which is shown rather
 //! than silently resolved.
+//!
+//! Bills held by older agents have only `lines` (barcode, qty, modifiers),
+//! `held_by`, `held_at` and `note`: they still read, each line named by its
+//! barcode and the total zero (nothing was priced then; the cart's quote
+//! prices them on resume).
 
-use super::{catalog, documents, StoreError, StoreResult};
-use crate::pos::line::resolve_line;
-use crate::pos::sale::{SaleLineRequest, SalePolicy};
+use super::{documents, StoreError, StoreResult};
+use crate::pos::discounts::DiscountRequest;
+use crate::pos::sale::{PriceOverrideRequest, SaleLineRequest};
 use automerge::transaction::Transactable;
 use automerge::{ReadDoc, ROOT};
+use pos_shared::sale::SaleCashier;
 use pos_shared::sync::DocPurpose;
-use pos_shared::Timestamp;
+use pos_shared::{Money, Timestamp};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -29,6 +42,19 @@ pub struct HoldRequest {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub note: Option<String>,
+    /// A discount on the whole bill, as a sale takes it.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub bill_discount: Option<DiscountRequest>,
+    /// A senior's code and PIN, for discounts or overrides beyond the
+    /// cashier's limit: checked now and kept as their name, never the PIN.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub approval: Option<crate::pos::discounts::Approval>,
+    /// The customer's mobile number, if they gave it.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub customer_phone: Option<String>,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -37,23 +63,105 @@ pub struct HeldBill {
     pub bill_id: String,
     pub lines: Vec<HeldLine>,
     pub note: Option<String>,
+    /// The terminal it was held on.
     pub held_by: String,
     pub held_at: Timestamp,
     /// Terminals that resumed it; more than one means it was resumed twice.
     pub resumed_by: Vec<String>,
     pub conflict: bool,
+    /// What the bill came to when it was held (zero for a bill an older
+    /// agent held: it kept no total).
+    pub total: Money,
+    /// Who was signed in when it was held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub cashier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub customer_phone: Option<String>,
+    /// The store's name for that customer, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub customer_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub bill_discount: Option<DiscountRequest>,
+    /// The senior who approved its discounts or overrides: their name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub approved_by: Option<String>,
+    /// That senior's staff id and name, for the sale that resumes the bill.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub approver: Option<SaleCashier>,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldLine {
     pub barcode: String,
+    /// The item's name when the bill was held (the barcode for a bill an
+    /// older agent held).
+    #[serde(default)]
+    pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub qty: Option<pos_shared::Qty>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub modifiers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub discount: Option<DiscountRequest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub price_override: Option<PriceOverrideRequest>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<bool>"))]
+    pub sell_expired: bool,
+}
+
+impl HeldLine {
+    /// The line as the cart rang it up, with its name at hold time.
+    pub fn new(line: &SaleLineRequest, name: String) -> Self {
+        HeldLine {
+            barcode: line.barcode.trim().to_owned(),
+            name,
+            qty: line.qty,
+            modifiers: line.modifiers.clone(),
+            discount: line.discount.clone(),
+            price_override: line.price_override.clone(),
+            sell_expired: line.sell_expired,
+        }
+    }
+
+    /// Whether `line` asks for the same authority as this held line: the
+    /// same item with the same discount, price override and use-by call.
+    pub fn same_authority(&self, line: &SaleLineRequest) -> bool {
+        self.barcode == line.barcode.trim()
+            && self.discount == line.discount
+            && self.price_override == line.price_override
+            && self.sell_expired == line.sell_expired
+    }
+}
+
+/// A bill priced and checked by the till, ready to park.
+#[derive(Debug, Clone)]
+pub struct NewHeldBill {
+    pub lines: Vec<HeldLine>,
+    pub note: Option<String>,
+    pub bill_discount: Option<DiscountRequest>,
+    pub customer: Option<HeldCustomer>,
+    pub cashier: Option<String>,
+    pub approver: Option<SaleCashier>,
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldCustomer {
+    pub phone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// Why a hold or resume is refused.
@@ -75,79 +183,77 @@ fn key(bill: &str, field: &str) -> String {
     format!("{bill}/{field}")
 }
 
-/// Parks a bill for any terminal of the store to resume.
-pub fn hold(
-    conn: &Connection,
-    terminal: &str,
-    policy: &SalePolicy,
-    request: &HoldRequest,
-) -> StoreResult<Result<HeldBill, HoldRejection>> {
+/// Checks what a hold asks before anything is priced: lines, note.
+pub fn check(request: &HoldRequest) -> Result<(), HoldRejection> {
     if request.lines.is_empty() {
-        return Ok(Err(HoldRejection::Invalid {
+        return Err(HoldRejection::Invalid {
             field: "lines".into(),
             detail: "a held bill needs at least one line".into(),
-        }));
+        });
     }
     if request
         .note
         .as_ref()
         .is_some_and(|n| n.chars().count() > 200)
     {
-        return Ok(Err(HoldRejection::Invalid {
+        return Err(HoldRejection::Invalid {
             field: "note".into(),
             detail: "note must be at most 200 characters".into(),
-        }));
+        });
     }
-    for (i, line) in request.lines.iter().enumerate() {
-        let resolved = match resolve_line(i, line, policy, &policy.today()) {
-            Ok(r) => r,
-            Err(e) => {
-                return Ok(Err(HoldRejection::Invalid {
-                    field: format!("lines[{i}]"),
-                    detail: e.to_string(),
-                }))
-            }
-        };
-        if catalog::product_for_scan(conn, &resolved.lookup, resolved.alternative.as_ref())?
-            .is_none()
-        {
-            return Ok(Err(HoldRejection::Invalid {
-                field: format!("lines[{i}].barcode"),
-                detail: format!(
-                    "no product with barcode {} in this store's catalog",
-                    line.barcode.trim()
-                ),
-            }));
-        }
-    }
-    let lines: Vec<HeldLine> = request
-        .lines
-        .iter()
-        .map(|l| HeldLine {
-            barcode: l.barcode.trim().to_owned(),
-            qty: l.qty,
-            modifiers: l.modifiers.clone(),
-        })
-        .collect();
-    let bill = Uuid::now_v7().to_string();
+    Ok(())
+}
+
+/// Parks a bill, priced and checked by the till, for any terminal of the
+/// store to resume.
+pub fn hold(conn: &Connection, terminal: &str, bill: &NewHeldBill) -> StoreResult<HeldBill> {
+    let id = Uuid::now_v7().to_string();
     let mut doc = documents::load(conn, DocPurpose::HeldBills)?;
-    let lines_json = serde_json::to_string(&lines).map_err(doc_error)?;
-    doc.put(ROOT, key(&bill, "lines"), lines_json)
+    doc.put(ROOT, key(&id, "lines"), json(&bill.lines)?)
         .map_err(doc_error)?;
-    doc.put(ROOT, key(&bill, "held_by"), terminal)
+    doc.put(ROOT, key(&id, "held_by"), terminal)
         .map_err(doc_error)?;
-    doc.put(ROOT, key(&bill, "held_at"), Timestamp::now().unix_millis())
+    doc.put(ROOT, key(&id, "held_at"), Timestamp::now().unix_millis())
         .map_err(doc_error)?;
-    if let Some(note) = request
+    doc.put(ROOT, key(&id, "total"), json(&bill.total)?)
+        .map_err(doc_error)?;
+    if let Some(note) = bill
         .note
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty())
     {
-        doc.put(ROOT, key(&bill, "note"), note).map_err(doc_error)?;
+        doc.put(ROOT, key(&id, "note"), note).map_err(doc_error)?;
+    }
+    if let Some(cashier) = &bill.cashier {
+        doc.put(ROOT, key(&id, "cashier"), cashier.as_str())
+            .map_err(doc_error)?;
+    }
+    if let Some(customer) = &bill.customer {
+        doc.put(ROOT, key(&id, "customer"), json(customer)?)
+            .map_err(doc_error)?;
+    }
+    if let Some(discount) = &bill.bill_discount {
+        doc.put(ROOT, key(&id, "bill_discount"), json(discount)?)
+            .map_err(doc_error)?;
+    }
+    if let Some(approver) = &bill.approver {
+        doc.put(ROOT, key(&id, "approved_by"), json(approver)?)
+            .map_err(doc_error)?;
     }
     documents::save(conn, DocPurpose::HeldBills, &mut doc)?;
-    Ok(Ok(read(&doc)?.remove(&bill).expect("the bill just held")))
+    Ok(read(&doc)?.remove(&id).expect("the bill just held"))
+}
+
+/// One bill of the store's document, resumed or not.
+pub fn get(conn: &Connection, bill: &str) -> StoreResult<Option<HeldBill>> {
+    let doc = documents::load(conn, DocPurpose::HeldBills)?;
+    Ok(read(&doc)?.remove(bill))
+}
+
+/// A value kept in the document as JSON text.
+fn json<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(doc_error)
 }
 
 /// Marks a held bill resumed by `terminal` and returns it for the cart.
@@ -194,8 +300,30 @@ fn read(doc: &impl ReadDoc) -> StoreResult<BTreeMap<String, HeldBill>> {
             continue;
         };
         let Some(lines) = text(&k) else { continue };
-        let lines: Vec<HeldLine> = serde_json::from_str(&lines)
+        let mut lines: Vec<HeldLine> = serde_json::from_str(&lines)
             .map_err(|e| StoreError::Document(format!("held bill {bill}: {e}")))?;
+        for line in &mut lines {
+            if line.name.is_empty() {
+                line.name = line.barcode.clone();
+            }
+        }
+        // Keys an older agent never wrote read as absent.
+        fn parsed<T: serde::de::DeserializeOwned>(
+            bill: &str,
+            field: &str,
+            text: Option<String>,
+        ) -> StoreResult<Option<T>> {
+            text.map(|t| {
+                serde_json::from_str(&t)
+                    .map_err(|e| StoreError::Document(format!("held bill {bill} {field}: {e}")))
+            })
+            .transpose()
+        }
+        let customer: Option<HeldCustomer> =
+            parsed(bill, "customer", text(&key(bill, "customer")))?;
+        let approver: Option<SaleCashier> =
+            parsed(bill, "approved_by", text(&key(bill, "approved_by")))?;
+        let total: Option<Money> = parsed(bill, "total", text(&key(bill, "total")))?;
         let held_at = doc
             .get(ROOT, key(bill, "held_at"))
             .ok()
@@ -219,6 +347,13 @@ fn read(doc: &impl ReadDoc) -> StoreResult<BTreeMap<String, HeldBill>> {
                 held_at: Timestamp::from_unix_millis(held_at),
                 conflict: resumed_by.len() > 1,
                 resumed_by,
+                total: total.unwrap_or(Money::inr(0)),
+                cashier: text(&key(bill, "cashier")),
+                customer_phone: customer.as_ref().map(|c| c.phone.clone()),
+                customer_name: customer.and_then(|c| c.name),
+                bill_discount: parsed(bill, "bill_discount", text(&key(bill, "bill_discount")))?,
+                approved_by: approver.as_ref().map(|a| a.name.clone()),
+                approver,
             },
         );
     }

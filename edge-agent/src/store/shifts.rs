@@ -102,6 +102,12 @@ fn open_shift(conn: &Connection) -> StoreResult<Option<OpenShift>> {
     .transpose()
 }
 
+/// Whether a shift is open on this till now: a sale (and a cash refund)
+/// needs one where the store requires it.
+pub fn is_open(conn: &Connection) -> StoreResult<bool> {
+    Ok(open_shift(conn)?.is_some())
+}
+
 fn text(field: &'static str, value: &str, max: usize) -> Result<String, ShiftRejection> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {

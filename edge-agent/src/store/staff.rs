@@ -30,10 +30,23 @@ pub(crate) fn upsert(conn: &Connection, s: &StaffRecord) -> StoreResult<()> {
 
 /// The member of staff who signs in with `code`, active or not.
 pub fn by_code(conn: &Connection, code: &str) -> StoreResult<Option<StaffRecord>> {
+    one(conn, "code", code.trim())
+}
+
+/// The member of staff `staff_id`, active or not: a held bill's approver,
+/// checked again when the bill is sold.
+pub fn by_id(conn: &Connection, staff_id: pos_shared::StaffId) -> StoreResult<Option<StaffRecord>> {
+    one(conn, "id", &staff_id.to_string())
+}
+
+/// The one member of staff whose `column` (`code` or `id`, both unique) is `value`.
+fn one(conn: &Connection, column: &str, value: &str) -> StoreResult<Option<StaffRecord>> {
     let row: Option<(String, String, String, String, String, String, bool)> = conn
         .query_row(
-            "SELECT id, code, name, role, pin_salt, pin_hash, active FROM staff WHERE code = ?1",
-            [code.trim()],
+            &format!(
+                "SELECT id, code, name, role, pin_salt, pin_hash, active FROM staff WHERE {column} = ?1"
+            ),
+            [value],
             |r| {
                 Ok((
                     r.get(0)?,

@@ -13,7 +13,7 @@ use super::{session, Till, TillError};
 use crate::pos::pricing::SaleQuote;
 use crate::pos::sale::{fingerprint, precheck, SaleRequest, SaleResult};
 use crate::store::print_jobs::Purpose;
-use crate::store::{pricing, sales};
+use crate::store::{pricing, sales, shifts};
 use pos_shared::sale::{SaleCashier, SaleFact, TenderMethod};
 
 /// A sale the till holds: new, or the one an earlier request recorded.
@@ -28,7 +28,7 @@ pub struct Checkout {
 
 /// Fills in who is at the till and checks a senior's approval, as a sale and
 /// its quote both need.
-async fn authorize(till: &Till, request: &mut SaleRequest) -> Result<(), TillError> {
+pub(super) async fn authorize(till: &Till, request: &mut SaleRequest) -> Result<(), TillError> {
     let signed_in = till.session.current();
     request.cashier_role = signed_in.as_ref().map(|s| s.role);
     request.cashier = signed_in.map(|s| SaleCashier {
@@ -40,6 +40,10 @@ async fn authorize(till: &Till, request: &mut SaleRequest) -> Result<(), TillErr
     }
     if let Some(approval) = &request.approval {
         request.approver = Some(session::check_approval(till, approval).await?);
+    } else if let Some(bill) = request.resumed_bill.clone() {
+        request.approver = super::held_bills::approval_held(till, &bill, request)
+            .await?
+            .map(Ok);
     }
     Ok(())
 }
@@ -74,9 +78,19 @@ pub async fn checkout(till: &Till, mut request: SaleRequest) -> Result<Checkout,
         _ => {}
     }
     let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    if till.sale_policy.require_open_shift && !till.store.call(|c| shifts::is_open(c)).await? {
+        return Err(TillError::NoOpenShift("selling"));
+    }
     for (index, t) in request.tenders.iter_mut().enumerate() {
         if t.method == TenderMethod::Cash {
             continue;
+        }
+        // No reference is the cashier's slip, not the bank's refusal.
+        if t.reference.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err(TillError::MissingReference {
+                index,
+                method: t.method,
+            });
         }
         let asked = PaymentRequest {
             method: t.method,

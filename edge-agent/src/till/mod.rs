@@ -4,8 +4,9 @@
 //! drawer outside a sale ([`drawer`]), printing shelf labels ([`labels`]),
 //! pairing handhelds over the store LAN ([`handhelds`], its codes and
 //! tokens in [`pairing`]), and picking delivery orders at a dark store
-//! ([`picking`]), a UPI payment's dynamic QR ([`upi`]), and sending a
-//! receipt's link by WhatsApp or SMS ([`e_receipts`]).
+//! ([`picking`]), a UPI payment's dynamic QR ([`upi`]), sending a receipt's
+//! link by WhatsApp or SMS ([`e_receipts`]), and holding bills with their
+//! approval ([`held_bills`]).
 //!
 //! A use case works on the [`Till`]: the store database, the sync loop's
 //! shared state, the printers, the sale policy, the session and the payment
@@ -16,6 +17,7 @@ pub mod checkout;
 pub mod drawer;
 pub mod e_receipts;
 pub mod handhelds;
+pub mod held_bills;
 pub mod labels;
 pub mod pairing;
 pub mod payment;
@@ -67,20 +69,40 @@ pub enum TillError {
     SignInRequired,
     #[error("this terminal is not enrolled with the hub yet, so it cannot number receipts")]
     NotEnrolled,
+    /// The store sells only with a shift open (`sales.require_open_shift`).
+    #[error("Open a shift before {0}: the Shift screen, with the opening float")]
+    NoOpenShift(&'static str),
+    /// A card or UPI tender came without the reference the cashier types.
+    #[error("{}", match .method {
+        pos_shared::sale::TenderMethod::Upi => "Enter the UPI reference (UTR) from the customer's phone",
+        _ => "Enter the approval code from the card machine",
+    })]
+    MissingReference {
+        index: usize,
+        method: pos_shared::sale::TenderMethod,
+    },
     /// The payment terminal refused tender `index`: the words say what to do.
     #[error("{why}")]
     PaymentDeclined { index: usize, why: String },
     #[error(transparent)]
     PaymentUnavailable(payment::PaymentError),
-    /// Too many wrong PINs for `code`; it opens again in `minutes`.
+    /// Too many wrong PINs for `code`; it opens again in `minutes`, at
+    /// `unlocks_at` (the store's clock, `HH:MM`).
     #[error(
-        "too many wrong PINs for code {code}; try again in {minutes} minutes or ask a manager"
+        "Code {code} is locked after too many wrong PINs. It unlocks at {unlocks_at} (in {minutes} {}); a manager can help meanwhile.",
+        if *.minutes == 1 { "minute" } else { "minutes" }
     )]
-    Locked { code: String, minutes: u64 },
+    Locked {
+        code: String,
+        minutes: u64,
+        unlocks_at: String,
+    },
     #[error("this member of staff may not sign in; ask a manager")]
     StaffInactive,
-    #[error("wrong code or PIN; {left} tries left before this code is locked")]
-    WrongPin { left: u32 },
+    /// `left` more wrong PINs lock the code for `lock_minutes`; none left
+    /// means this one locked it.
+    #[error("{}", wrong_pin(*.left, *.lock_minutes))]
+    WrongPin { left: u32, lock_minutes: u64 },
     /// A field of the request is wrong: which, and why.
     #[error("{detail}")]
     Invalid { field: &'static str, detail: String },
@@ -102,4 +124,19 @@ pub enum TillError {
     /// A task the use case ran on the blocking pool failed.
     #[error("{0}")]
     Internal(String),
+}
+
+/// The words for a wrong PIN: how many tries are left before the lockout.
+fn wrong_pin(left: u32, lock_minutes: u64) -> String {
+    match left {
+        0 => format!(
+            "That code and PIN do not match. This code is now locked for {lock_minutes} minutes."
+        ),
+        1 => format!(
+            "That code and PIN do not match. 1 try left before this code is locked for {lock_minutes} minutes."
+        ),
+        n => format!(
+            "That code and PIN do not match. {n} tries left before this code is locked for {lock_minutes} minutes."
+        ),
+    }
 }

@@ -54,6 +54,13 @@ impl Session {
     }
 }
 
+/// `HH:MM` on the store's clock (UTC offset in minutes) at `unix_millis`.
+fn clock(unix_millis: i64, offset_minutes: i32) -> String {
+    let secs = unix_millis.div_euclid(1000) + i64::from(offset_minutes) * 60;
+    let of_day = secs.rem_euclid(86_400);
+    format!("{:02}:{:02}", of_day / 3600, of_day % 3600 / 60)
+}
+
 /// Checks a senior's code and PIN for an approval, outside any transaction:
 /// the staff record is read, then the slow PIN hash runs on the blocking pool.
 pub async fn check_approval(
@@ -148,9 +155,11 @@ pub async fn check_sign_in(
     if let Some((_, Some(until))) = till.session.inner().failures.get(&code) {
         let left = until.saturating_duration_since(Instant::now());
         if !left.is_zero() {
+            let unlocks = Timestamp::now().unix_millis() + left.as_millis() as i64;
             return Err(TillError::Locked {
                 code,
                 minutes: left.as_secs().div_ceil(60),
+                unlocks_at: clock(unlocks, till.sale_policy.utc_offset_minutes),
             });
         }
     }
@@ -183,7 +192,13 @@ pub async fn check_sign_in(
                 if left == 0 {
                     *entry = (0, Some(Instant::now() + LOCKOUT));
                 }
-                Err((Some(left), TillError::WrongPin { left }))
+                Err((
+                    Some(left),
+                    TillError::WrongPin {
+                        left,
+                        lock_minutes: LOCKOUT.as_secs() / 60,
+                    },
+                ))
             }
         }
     };

@@ -151,6 +151,7 @@ pub async fn start_till_config(dir: &Path, adjust: impl FnOnce(&mut AgentConfig)
         sale_policy: Default::default(),
         upi: None,
         messages: Default::default(),
+        wedge: Default::default(),
     };
     adjust(&mut config);
     let agent = edge_agent::start(config).await.unwrap();

@@ -90,12 +90,15 @@ async fn run() -> Result<(), String> {
         // Cash bills round to the nearest rupee, as most Indian stores do.
         sale_policy: edge_agent::pos::sale::SalePolicy {
             cash_rounding_minor: 100,
+            // As a store runs by default: the cashier opens a shift first.
+            require_open_shift: true,
             ..Default::default()
         },
         // No UPI QR: a made-up VPA might be somebody's real one.
         upi: None,
         // No messaging provider: WhatsApp receipts are click-to-chat links.
         messages: Default::default(),
+        wedge: Default::default(),
     })
     .await?;
 

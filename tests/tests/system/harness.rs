@@ -220,6 +220,9 @@ impl Agent {
             .env("EDGE_ENROLL_CODE", &self.enroll_code)
             .env("EDGE_SYNC_INTERVAL_MS", "200")
             .env("EDGE_SYNC_MAX_BACKOFF_MS", "1000")
+            // These tests sell without opening shifts; a test about shifts
+            // passes EDGE_REQUIRE_OPEN_SHIFT=yes in its env, which wins.
+            .env("EDGE_REQUIRE_OPEN_SHIFT", "no")
             .env("RUST_LOG", "info")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         std::fs::create_dir_all(&self.data_dir).expect("data dir");

@@ -121,6 +121,9 @@ async fn wait_bill(what: &str, agent: &Agent, id: &str, resumed: usize) {
 async fn a_bill_held_on_one_till_resumes_on_another_and_a_double_resume_shows(backend: Backend) {
     let mut hub = Hub::start(backend).await;
     let (hq, store, codes) = demo_chain(&hub, 2).await;
+    hq.create_staff(&store, "Ravi", "102", "supervisor", "7305")
+        .await
+        .unwrap();
     let till1 = Agent::start(&hub, &codes[0]).await;
     let till2 = Agent::start(&hub, &codes[1]).await;
     wait_synced(&till1, &hq, &store).await;
@@ -139,6 +142,54 @@ async fn a_bill_held_on_one_till_resumes_on_another_and_a_double_resume_shows(ba
         .await;
     assert_eq!(resumed["lines"][0]["barcode"], TEA);
     wait_bill("till 1 to see it resumed", &till1, &id, 1).await;
+
+    // A supervisor's 15 % off travels with the bill: till 2 sells it on
+    // Ravi's approval given at till 1, without asking again; a changed
+    // discount asks.
+    let discounted = |percent: &str| {
+        json!([{"barcode": TEA, "qty": "2",
+                "discount": {"percent": percent, "reason": "damaged box"}}])
+    };
+    let held = till1
+        .post(
+            "/v1/held-bills",
+            json!({"lines": discounted("15"), "approval": {"code": "102", "pin": "7305"}}),
+        )
+        .await;
+    assert_eq!(held["approved_by"], "Ravi", "{held}");
+    let approved = held["bill_id"].as_str().unwrap().to_owned();
+    wait_bill("till 2 to see the approved bill", &till2, &approved, 0).await;
+    let resumed = till2
+        .post(&format!("/v1/held-bills/{approved}/resume"), json!({}))
+        .await;
+    assert_eq!(resumed["approved_by"], "Ravi", "{resumed}");
+    assert_eq!(resumed["total"], held["total"]);
+    let (status, problem) = till2
+        .try_post(
+            "/v1/sales/quote",
+            json!({"lines": discounted("16"), "resumed_bill": approved}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), problem["field"].as_str()),
+        (422, Some("approval")),
+        "{problem}"
+    );
+    let quote = till2
+        .post(
+            "/v1/sales/quote",
+            json!({"lines": discounted("15"), "resumed_bill": approved}),
+        )
+        .await;
+    assert_eq!(quote["discount_approved_by"]["name"], "Ravi", "{quote}");
+    let sale = till2
+        .post(
+            "/v1/sales",
+            json!({"lines": discounted("15"), "resumed_bill": approved,
+                   "tenders": [{"method": "cash", "amount": quote["cash_payable"]}]}),
+        )
+        .await;
+    assert_eq!(sale["discount_approved_by"]["name"], "Ravi", "{sale}");
 
     // Apart, both tills resume the same bill: each succeeds alone, and once the
     // hub is back both see the bill resumed twice, flagged as a conflict.

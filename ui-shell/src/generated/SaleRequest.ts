@@ -30,4 +30,10 @@ bill_discount?: DiscountRequest | null,
 /**
  * A senior's code and PIN for a discount beyond the cashier's limit.
  */
-approval?: Approval, resumed_bill?: string, };
+approval?: Approval, 
+/**
+ * The held bill this sale resumes (its id): when the request brings no
+ * approval and its discounts and price overrides are those held, the
+ * senior who approved them at hold time stands as the approval.
+ */
+resumed_bill?: string | null, };
