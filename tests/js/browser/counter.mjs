@@ -281,6 +281,7 @@ try {
   const sold = await agent(`/v1/sales/by-receipt/${receiptNo}`);
   const tenders = sold.body.sale.tenders.map((t) => `${t.method}:${t.amount.minor}:${t.reference ?? ''}`);
   check(JSON.stringify(tenders) === JSON.stringify(['cash:50000:', 'card:21800:AP7777']), `the tenders recorded: ${tenders}`);
+  check(/Next customer/.test(await page.evaluate(() => document.activeElement?.textContent ?? '')), 'the receipt screen puts the cursor on Next customer');
   await checkScreen(page, SHOTS, 'counter-receipt');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#search');

@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import type { SaleFact } from '../generated';
+import { useArrivalFocus } from '../focus';
 import { useKeys } from '../keys';
 import { formatMoney } from '../money';
 import { t } from '../messages';
@@ -17,6 +18,7 @@ export function ReceiptScreen(props: { sale: SaleFact; onNext: () => void }) {
   useEffect(() => {
     api.receiptText(sale.sale_id).then(setText, (e: AgentError) => setNotice({ kind: 'error', text: e.forCashier }));
   }, [sale.sale_id]);
+  const rootRef = useArrivalFocus<HTMLElement>();
   useKeys({ Enter: props.onNext, Escape: props.onNext });
   const reprint = () =>
     api.reprint(sale.sale_id).then(
@@ -24,7 +26,7 @@ export function ReceiptScreen(props: { sale: SaleFact; onNext: () => void }) {
       (e: AgentError) => setNotice({ kind: 'error', text: e.forCashier }),
     );
   return (
-    <main class="receipt-screen">
+    <main class="receipt-screen" ref={rootRef}>
       <section class="card">
         <h1>{t('receipt.title', { no: sale.receipt_no })}</h1>
         {sale.change_due.minor > 0 && (
@@ -34,7 +36,7 @@ export function ReceiptScreen(props: { sale: SaleFact; onNext: () => void }) {
         <Notice notice={notice} />
         <EReceiptPanel sale={sale} />
         <div class="actions">
-          <button type="button" class="primary big" onClick={props.onNext}>{t('receipt.next')}</button>
+          <button type="button" class="primary big" data-autofocus onClick={props.onNext}>{t('receipt.next')}</button>
           <button type="button" onClick={reprint}>{t('receipt.reprint')}</button>
         </div>
       </section>

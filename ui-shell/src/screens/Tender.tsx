@@ -2,7 +2,7 @@
 // their reference, any mix of them, and the store's cash rounding when cash
 // is involved. Every problem is named on its row before anything is sent.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import type { SaleFact, SaleQuote, SaleRequest, Tender, TenderMethod } from '../generated';
 import { NumPad } from '../components/NumPad';
@@ -95,7 +95,8 @@ export function TenderScreen(props: {
     });
   }, [due, paid, change, upiRow]);
 
-  useEffect(() => {
+  // Before the next key can arrive: F6 then typing goes into the new row.
+  useLayoutEffect(() => {
     if (!focusTo) return;
     document.querySelector<HTMLInputElement>(`input[name="${focusTo}"]`)?.focus();
     setFocusTo(null);
