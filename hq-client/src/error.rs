@@ -109,6 +109,7 @@ mod tests {
                 status: 422,
                 detail: "must not be empty".into(),
                 field: field.map(str::to_owned),
+                tries_left: None,
             }),
         }))
     }
