@@ -8,20 +8,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { AgentError, call } from '../api';
 import type { Channel, EReceipt, EReceipts, SaleFact } from '../generated';
-
-// The panel's words. They belong in messages.ts with the rest of the UI's
-// text; kept here until the cashier screens' rewrite lands.
-const words = {
-  heading: 'Send the receipt',
-  whatsapp: 'Send by WhatsApp',
-  sms: 'Send by SMS',
-  queued: 'Queued — sends when the till is online',
-  sent: (to: string) => `Sent to ${to}`,
-  failed: (why: string) => `Not sent: ${why}`,
-  linkOnly: 'Open WhatsApp with the receipt',
-  linkOnlyHint: (to: string) => `No WhatsApp provider on this till: open the chat to ${to} and press send.`,
-  channel: { whatsapp: 'WhatsApp', sms: 'SMS' } as Record<Channel, string>,
-};
+import { t } from '../messages';
 
 const enc = encodeURIComponent;
 
@@ -35,13 +22,13 @@ export function readablePhone(e164: string): string {
 export function stateInWords(m: EReceipt): string {
   switch (m.state) {
     case 'queued':
-      return words.queued;
+      return t('ereceipt.queued');
     case 'sent':
-      return words.sent(readablePhone(m.to));
+      return t('ereceipt.sent', { to: readablePhone(m.to) });
     case 'failed':
-      return words.failed(m.last_error ?? 'the provider gave no reason');
+      return t('ereceipt.failed', { why: m.last_error ?? t('ereceipt.noReason') });
     case 'link_only':
-      return words.linkOnlyHint(readablePhone(m.to));
+      return t('ereceipt.linkOnlyHint', { to: readablePhone(m.to) });
   }
 }
 
@@ -79,27 +66,27 @@ export function EReceiptPanel(props: { sale: SaleFact }) {
     if (e.key === 'Enter') e.stopPropagation();
   };
   return (
-    <section class="e-receipt" aria-label={words.heading} data-testid="e-receipt">
-      <h2>{words.heading}</h2>
+    <section class="e-receipt" aria-label={t('ereceipt.heading')} data-testid="e-receipt">
+      <h2>{t('ereceipt.heading')}</h2>
       <div class="actions">
         <button type="button" disabled={busy} onClick={() => send('whatsapp')} onKeyDown={ownEnter} data-testid="send-whatsapp">
-          {words.whatsapp}
+          {t('ereceipt.whatsapp')}
         </button>
         {answer?.sms_available && (
           <button type="button" disabled={busy} onClick={() => send('sms')} onKeyDown={ownEnter} data-testid="send-sms">
-            {words.sms}
+            {t('ereceipt.sms')}
           </button>
         )}
       </div>
       <ul class="e-receipt-states" aria-live="polite">
         {answer?.messages.map((m) => (
           <li key={m.message_id} data-testid="e-receipt-state" data-state={m.state}>
-            {words.channel[m.channel]}: {stateInWords(m)}
+            {t(`ereceipt.channel.${m.channel}`)}: {stateInWords(m)}
             {m.click_to_chat && (
               <>
                 {' '}
                 <a href={m.click_to_chat} target="_blank" rel="noopener noreferrer" onKeyDown={ownEnter} data-testid="click-to-chat">
-                  {words.linkOnly}
+                  {t('ereceipt.linkOnly')}
                 </a>
               </>
             )}
