@@ -5,7 +5,7 @@
 // size. Run by the system test `counter_ui`, which starts the hub and the
 // till and passes their addresses in the environment.
 
-import { chromium } from 'playwright-core';
+import { launchChromium, recordTones } from './browser.mjs';
 import { checkScreen } from './layout.mjs';
 import { burst } from './scanner.mjs';
 
@@ -25,22 +25,10 @@ function paise(text) {
   return m[1] ? -value : value;
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required'],
-});
+const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, bypassCSP: true });
 // Every tone the page plays, by frequency: each answer is heard as well as seen.
-await context.addInitScript(() => {
-  window.__tones = [];
-  const start = OscillatorNode.prototype.start;
-  OscillatorNode.prototype.start = function (...args) {
-    window.__tones.push(this.frequency.value);
-    return start.apply(this, args);
-  };
-});
+await recordTones(context);
 const page = await context.newPage();
 page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
 

@@ -6,7 +6,7 @@
 // Each screen is saved at 1366×768, 1024×768 and 800×480 (a pole display),
 // checked with axe-core and for text that overflows its box.
 
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { assertNoOverflow } from './layout.mjs';
@@ -53,11 +53,7 @@ async function waitText(page, id, expected) {
     });
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 try {
   // axe is injected as a script tag: the till's CSP would rightly refuse it.
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, bypassCSP: true });

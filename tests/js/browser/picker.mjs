@@ -8,7 +8,7 @@
 // stdin with `ok`. Every screen is saved at 360×740 and 800×1280, checked
 // with axe-core, and checked for horizontal scrolling at 360 px.
 
-import { chromium } from 'playwright-core';
+import { launchChromium, recordTones } from './browser.mjs';
 import { createRequire } from 'node:module';
 import readline from 'node:readline';
 import path from 'node:path';
@@ -104,12 +104,7 @@ async function progress(page, name, text) {
 /** The tones the page played, by frequency (recorded by the init script). */
 const tones = (page) => page.evaluate(() => window.__tones.splice(0));
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required'],
-});
+const browser = await launchChromium();
 try {
   step('an unpaired browser gets the pairing screen, and the API refuses it');
   const stranger = await browser.newContext({ viewport: PHONE });
@@ -137,14 +132,7 @@ try {
   // axe is injected as a script tag: the till's CSP would rightly refuse it.
   const context = await browser.newContext({ viewport: PHONE, bypassCSP: true, hasTouch: true });
   // Every tone the page plays, by frequency: the scan feedback is heard too.
-  await context.addInitScript(() => {
-    window.__tones = [];
-    const start = OscillatorNode.prototype.start;
-    OscillatorNode.prototype.start = function (...args) {
-      window.__tones.push(this.frequency.value);
-      return start.apply(this, args);
-    };
-  });
+  await recordTones(context);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
   // The agent's answers the screens got, for the type check on the Rust side.

@@ -5,7 +5,7 @@
 // Screens are saved at a till's, a small till's and a handheld's size and
 // checked for overflowing content and with axe-core.
 
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import readline from 'node:readline';
 import path from 'node:path';
 import { checkScreen } from './layout.mjs';
@@ -92,11 +92,7 @@ const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 /** The Unix milliseconds in a UUIDv7's first 48 bits. */
 const v7Millis = (id) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 try {
   // axe is injected as a script tag: the till's CSP would rightly refuse it.
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, bypassCSP: true });
