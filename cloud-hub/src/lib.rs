@@ -14,6 +14,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod events_out;
+pub mod feed_wake;
 pub mod fulfilment;
 pub mod http;
 pub mod ingest;
@@ -25,6 +26,7 @@ pub mod signatures;
 pub mod snapshot;
 pub mod startup;
 pub mod storage;
+pub mod terminal_reports;
 
 pub use startup::{start, RunningHub};
 

@@ -38,6 +38,8 @@ pub struct RunningHub {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The background tasks; aborted when the set is dropped.
     tasks: tokio::task::JoinSet<()>,
+    /// Terminals' reports not yet written, written once more on the way out.
+    reports: std::sync::Arc<crate::terminal_reports::TerminalReports>,
 }
 
 impl RunningHub {
@@ -66,6 +68,8 @@ impl RunningHub {
             stop,
             mut server,
             tasks,
+            reports,
+            storage,
             ..
         } = self;
         tokio::select! {
@@ -74,7 +78,11 @@ impl RunningHub {
         }
         drop(tasks);
         let _ = stop.send(());
-        joined(server.await)
+        let served = joined(server.await);
+        if let Err(e) = reports.flush(&storage).await {
+            tracing::warn!(error = %e, "writing terminals' last reports failed");
+        }
+        served
     }
 
     /// Stops the hub: background tasks first, then the server, gracefully.
@@ -160,6 +168,14 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         feed_wake.clone(),
         config.ingestion_sweep_every,
     ));
+    let feed_waker = std::sync::Arc::new(crate::feed_wake::FeedWaker::default());
+    tasks.spawn(crate::feed_wake::run(storage.clone(), feed_waker.clone()));
+    let reports = std::sync::Arc::new(crate::terminal_reports::TerminalReports::default());
+    tasks.spawn(crate::terminal_reports::run(
+        storage.clone(),
+        reports.clone(),
+        config.report_flush_every,
+    ));
     let admin_token = config.admin_token.as_ref().map(|t| t.expose().to_owned());
     let state = http::AppState::new(storage.clone(), admin_token)
         .with_session_lifetime(config.session_lifetime)
@@ -170,7 +186,8 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         .with_payments(config.payments.is_some())
         .with_private_webhooks(config.webhooks.allow_private_http)
         .with_ingestion(secret_key, ingest_wake, config.ingestion_max_body)
-        .with_feeds(feed_wake, config.feed_max_body);
+        .with_feeds(feed_wake, config.feed_max_body)
+        .with_terminals(feed_waker, reports.clone());
     let (stop, mut stopped) = tokio::sync::watch::channel(());
     let server = tokio::spawn(serve(listener, state, async move {
         // A send or the sender dropped: either way, time to stop.
@@ -182,6 +199,7 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         stop,
         server,
         tasks,
+        reports,
     })
 }
 

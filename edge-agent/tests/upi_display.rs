@@ -249,7 +249,11 @@ async fn bad_intents_are_refused_naming_the_field() {
             "only letters",
         ),
         (json!({"bill": "B1"}), "amount", "this field is required"),
-        (json!({"amount": inr(500)}), "bill", "this field is required"),
+        (
+            json!({"amount": inr(500)}),
+            "bill",
+            "this field is required",
+        ),
         (json!({"amount": 5.5, "bill": "B1"}), "amount", "amount"),
     ] {
         let (status, problem) = intent(&till, body.clone()).await;

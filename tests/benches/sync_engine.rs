@@ -181,16 +181,18 @@ fn main() {
         let rss = peak_rss_mib(agent.child.id());
         let credential: Value =
             serde_json::from_slice(&std::fs::read(agent.dir.path().join("device.json")).unwrap()).unwrap();
-        let snapshot = http
-            .get(format!("{hub}/v1/sync/snapshot"))
+        let response = http
+            .get(format!(
+                "{hub}/v1/sync/snapshot?v={}",
+                pos_shared::sync::PROTOCOL_VERSION
+            ))
             .bearer_auth(credential["token"].as_str().unwrap())
             .send()
             .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-            .len();
+            .unwrap();
+        // A refused request would print its problem body's size as the snapshot's.
+        assert!(response.status().is_success(), "snapshot: {}", response.status());
+        let snapshot = response.bytes().await.unwrap().len();
         println!("bootstrap of a {variants}-variant store (enroll, snapshot, apply, catch up)");
         println!("  baseline: bulk-load the same rows into SQLite       {:>8.2} s", baseline.as_secs_f64());
         println!(
@@ -232,7 +234,8 @@ fn main() {
         let mut round_trips = Vec::new();
         for _ in 0..changes {
             let t = Instant::now();
-            http.get(format!("{hub}/health")).send().await.unwrap();
+            let r = http.get(format!("{hub}/health")).send().await.unwrap();
+            assert!(r.status().is_success(), "health: {}", r.status());
             round_trips.push(t.elapsed());
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -248,7 +251,9 @@ fn main() {
                 let http = http.clone();
                 async move {
                     loop {
-                        let p: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+                        let r = http.get(&url).send().await.unwrap();
+                        assert!(r.status().is_success(), "the till's lookup: {}", r.status());
+                        let p: Value = r.json().await.unwrap();
                         if p["price"]["minor"] == price {
                             return t.elapsed();
                         }

@@ -15,6 +15,7 @@ pub const DEFAULT_LISTEN: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8700);
 pub const DEFAULT_FEED_RETAIN: u64 = 1_000_000;
 pub const DEFAULT_FEED_PRUNE_SECS: u64 = 300;
+pub const DEFAULT_REPORT_FLUSH_MS: u64 = 2000;
 pub const DEFAULT_RESERVATION_SWEEP_MS: u64 = 1000;
 pub const DEFAULT_EXPIRY_WARN_DAYS: u32 = 3;
 pub const DEFAULT_EXPIRY_CHECK_SECS: u64 = 300;
@@ -141,6 +142,8 @@ pub struct PaymentSettings {
 pub struct FeedSettings {
     pub retain: Option<u64>,
     pub prune_secs: Option<u64>,
+    /// How often terminals' reports (cursor, queue, version) are written.
+    pub report_flush_ms: Option<u64>,
 }
 
 /// How long an HQ user's sign-in lasts: 1 to 720 hours.
@@ -191,6 +194,7 @@ impl Settings {
             feed: FeedSettings {
                 retain: Some(DEFAULT_FEED_RETAIN),
                 prune_secs: Some(DEFAULT_FEED_PRUNE_SECS),
+                report_flush_ms: Some(DEFAULT_REPORT_FLUSH_MS),
             },
             // Off until a partner or gateway is named; their periods default
             // in `HubConfig::from_settings`.
@@ -252,6 +256,7 @@ impl Settings {
             feed: FeedSettings {
                 retain: number("HUB_FEED_RETAIN")?,
                 prune_secs: number("HUB_FEED_PRUNE_SECS")?,
+                report_flush_ms: number("HUB_FEED_REPORT_FLUSH_MS")?,
             },
             delivery: DeliverySettings {
                 partner: var("HUB_DELIVERY_PARTNER"),
@@ -306,6 +311,7 @@ impl Settings {
             feed: FeedSettings {
                 retain: top.feed.retain.or(self.feed.retain),
                 prune_secs: top.feed.prune_secs.or(self.feed.prune_secs),
+                report_flush_ms: top.feed.report_flush_ms.or(self.feed.report_flush_ms),
             },
             delivery: DeliverySettings {
                 partner: top.delivery.partner.or(self.delivery.partner),
@@ -352,6 +358,7 @@ impl Settings {
     /// so what `--print-config` shows is what runs.
     pub fn clamped(mut self) -> Settings {
         self.feed.prune_secs = self.feed.prune_secs.map(|s| s.max(1));
+        self.feed.report_flush_ms = self.feed.report_flush_ms.map(|ms| ms.clamp(10, 60_000));
         self.reservation_sweep_ms = self.reservation_sweep_ms.map(|ms| ms.max(10));
         self.expiry_check_secs = self.expiry_check_secs.map(|s| s.max(1));
         self.hours_check_secs = self.hours_check_secs.map(|s| s.max(1));

@@ -166,6 +166,14 @@ pub struct TerminalReport {
     pub protocol_version: u16,
 }
 
+/// A terminal's report and when the hub heard it, waiting to be written.
+#[derive(Debug, Clone)]
+pub struct SeenReport {
+    pub device: DeviceIdentity,
+    pub report: TerminalReport,
+    pub seen_at: Timestamp,
+}
+
 /// A terminal as HQ sees it, with its sync status.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TerminalStatus {

@@ -174,6 +174,8 @@ async fn terminals(
     hq: Hq,
     PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Vec<TerminalStatus>>, ApiError> {
+    // What this process heard is written first, so the view is never behind it.
+    app.terminal_reports.flush(&app.storage).await?;
     Ok(Json(app.storage.terminals(hq.tenant, store).await?))
 }
 

@@ -75,6 +75,10 @@ pub struct AppState {
     pub(crate) feed_wake: Arc<tokio::sync::Notify>,
     /// The largest seller feed taken.
     pub(crate) max_feed_bytes: usize,
+    /// Wakes long-polling terminals by store.
+    pub(crate) feed_waker: Arc<crate::feed_wake::FeedWaker>,
+    /// Terminals' reports waiting to be written.
+    pub(crate) terminal_reports: Arc<crate::terminal_reports::TerminalReports>,
 }
 
 /// Whose callbacks `POST /v1/delivery/callbacks/{partner}` takes, and the
@@ -101,7 +105,21 @@ impl AppState {
             max_webhook_bytes: webhooks_in::DEFAULT_MAX_BODY,
             feed_wake: Arc::default(),
             max_feed_bytes: crate::config::settings::DEFAULT_INGESTION_MAX_FEED_BYTES as usize,
+            feed_waker: Arc::default(),
+            terminal_reports: Arc::default(),
         }
+    }
+
+    /// The per-store wake-ups and the terminals' report batches, shared with
+    /// the tasks that drive them.
+    pub fn with_terminals(
+        mut self,
+        waker: Arc<crate::feed_wake::FeedWaker>,
+        reports: Arc<crate::terminal_reports::TerminalReports>,
+    ) -> Self {
+        self.feed_waker = waker;
+        self.terminal_reports = reports;
+        self
     }
 
     /// The task to wake when a seller's feed is queued, and the largest

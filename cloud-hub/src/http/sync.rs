@@ -171,31 +171,51 @@ async fn feed(
         agent_version,
         protocol_version: q.v,
     };
-    app.storage.record_terminal_report(&device, &report).await?;
+    app.terminal_reports
+        .record(&app.storage, &device, report)
+        .await?;
 
     // Subscribe before the first read, so a commit between the read and the wait
     // still wakes us.
-    let mut changed = app.storage.watch_feed();
-    changed.borrow_and_update();
+    let store_feed = app.feed_waker.watch(device.tenant_id, device.store_id);
+    let mut moved = store_feed.subscribe();
+    moved.borrow_and_update();
     let mut closing = app.closing.subscribe();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(q.wait);
-    loop {
-        let page = app
-            .storage
+    let mut page = std::sync::Arc::new(
+        app.storage
             .feed(device.tenant_id, device.store_id, q.since, limit)
-            .await?;
+            .await?,
+    );
+    loop {
         if !page.changes.is_empty() || *closing.borrow_and_update() {
-            return Ok(Json(for_version(page, q.v)));
+            break;
         }
+        app.feed_waker
+            .waiting_from(device.tenant_id, page.next_cursor);
         tokio::select! {
-            woke = tokio::time::timeout_at(deadline, changed.changed()) => {
+            woke = tokio::time::timeout_at(deadline, moved.changed()) => {
                 if !matches!(woke, Ok(Ok(()))) {
-                    return Ok(Json(page));
+                    break;
                 }
             }
-            _ = closing.changed() => return Ok(Json(page)),
+            _ = closing.changed() => break,
         }
+        // The store's terminals woke together: one of them reads, the rest
+        // are served its page.
+        let announced = *moved.borrow_and_update();
+        page = store_feed
+            .page(
+                announced,
+                q.since,
+                limit,
+                app.storage
+                    .feed(device.tenant_id, device.store_id, q.since, limit),
+            )
+            .await?;
     }
+    let page = std::sync::Arc::unwrap_or_clone(page);
+    Ok(Json(for_version(page, q.v)))
 }
 
 /// A feed page as a terminal speaking protocol `v` can read it: older

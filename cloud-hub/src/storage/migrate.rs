@@ -61,6 +61,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(41, "hub-postgres/0041_feed_review.sql"),
     migration!(42, "hub-postgres/0042_adopted_entities.sql"),
     migration!(43, "hub-postgres/0043_receipt_links.sql"),
+    migration!(44, "hub-postgres/0044_feed_notify.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -107,6 +108,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(41, "hub-sqlite/0041_feed_review.sql"),
     migration!(42, "hub-sqlite/0042_adopted_entities.sql"),
     migration!(43, "hub-sqlite/0043_receipt_links.sql"),
+    migration!(44, "hub-sqlite/0044_feed_notify.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

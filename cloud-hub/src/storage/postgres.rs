@@ -1,4 +1,9 @@
 //! The PostgreSQL backend, for production.
+//!
+//! Several hub processes may share one database: each listens on channel
+//! `pos_feed` (notified at commit by the trigger of migration 0044 whenever a
+//! tenant's feed moves) so a commit in any process wakes the long-polls,
+//! event streams and senders of all of them.
 
 use super::migrate::{self, run_migrations};
 use super::sql::sql_storage;
@@ -7,7 +12,9 @@ use std::time::Duration;
 
 pub struct PgStorage {
     pool: PgPool,
-    feed_tx: tokio::sync::watch::Sender<u64>,
+    feed_tx: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    /// Dropped with the storage, which ends its listener.
+    _listening: tokio::sync::oneshot::Sender<()>,
 }
 
 impl PgStorage {
@@ -20,12 +27,58 @@ impl PgStorage {
             .connect(url)
             .await?;
         run_migrations!(&pool, migrate::POSTGRES)?;
+        let feed_tx = std::sync::Arc::new(tokio::sync::watch::Sender::new(0));
+        let (listening, stop) = tokio::sync::oneshot::channel();
+        tokio::spawn(hear_commits(pool.clone(), feed_tx.clone(), stop));
         let storage = PgStorage {
             pool,
-            feed_tx: tokio::sync::watch::Sender::new(0),
+            feed_tx,
+            _listening: listening,
         };
         storage.run_data_steps().await?;
         Ok(storage)
+    }
+}
+
+/// Signals `feed` whenever any process commits a change to a feed, until
+/// `stop` resolves. A lost connection is made again, and signalled once
+/// more: notifications sent while it was down are gone.
+async fn hear_commits(
+    pool: PgPool,
+    feed: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            e = listen(&pool, &feed) => {
+                tracing::warn!(error = %e, "listening for other hub processes' commits failed; trying again");
+            }
+        }
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+/// Listens on `pos_feed`, signalling `feed` once listening and at every
+/// notification, until an error.
+async fn listen(pool: &PgPool, feed: &tokio::sync::watch::Sender<u64>) -> sqlx::Error {
+    let mut listener = match sqlx::postgres::PgListener::connect_with(pool).await {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    if let Err(e) = listener.listen("pos_feed").await {
+        return e;
+    }
+    loop {
+        feed.send_modify(|g| *g = g.wrapping_add(1));
+        // `Ok(None)`: the connection dropped and is made again on the next
+        // call, but what was sent meanwhile is lost: signalled all the same.
+        if let Err(e) = listener.try_recv().await {
+            return e;
+        }
     }
 }
 

@@ -16,6 +16,7 @@ mod events;
 mod fact_identity;
 mod fakes;
 mod feed;
+mod feed_wakeups;
 mod holds;
 mod hours;
 mod ingestion;

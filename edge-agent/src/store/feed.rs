@@ -90,7 +90,8 @@ pub fn apply_feed_page(
 
 /// Inserts or replaces a variant of the replica, as of feed sequence `seq`.
 pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<()> {
-    conn.execute(
+    // Cached statements: a snapshot applies this 100,000 times.
+    conn.prepare_cached(
         "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq, \
          tax_rate_bp, tax_inclusive, hsn, modifiers, brand, category_id, synonyms, extra_barcodes, quick_key, unit) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT (id) DO UPDATE SET \
@@ -100,7 +101,8 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
          modifiers = excluded.modifiers, brand = excluded.brand, category_id = excluded.category_id, \
          synonyms = excluded.synonyms, extra_barcodes = excluded.extra_barcodes, quick_key = excluded.quick_key, \
          unit = excluded.unit",
-        rusqlite::params![
+    )?
+    .execute(rusqlite::params![
             v.variant_id.to_string(),
             v.product_id.to_string(),
             v.name,
@@ -119,17 +121,17 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
             json_column(&v.placement.extra_barcodes)?,
             v.placement.quick_key,
             v.details.unit.as_str(),
-        ],
-    )?;
+        ])?;
     let id = v.variant_id.to_string();
-    conn.execute("DELETE FROM variant_barcodes WHERE variant_id = ?1", [&id])?;
+    conn.prepare_cached("DELETE FROM variant_barcodes WHERE variant_id = ?1")?
+        .execute([&id])?;
     for code in &v.placement.extra_barcodes {
         // The hub gives a barcode to one variant at a time; should it move,
         // the variant that holds it last has it.
-        conn.execute(
+        conn.prepare_cached(
             "INSERT OR REPLACE INTO variant_barcodes (gtin, variant_id) VALUES (?1, ?2)",
-            [code.as_str(), &id],
-        )?;
+        )?
+        .execute([code.as_str(), &id])?;
     }
     Ok(())
 }

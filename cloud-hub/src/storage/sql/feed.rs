@@ -58,6 +58,25 @@ macro_rules! sql_feed_paths {
                 self.feed_tx.subscribe()
             }
 
+            async fn feed_heads(&self) -> DbResult<Vec<(TenantId, u64)>> {
+                let rows: Vec<(Uuid, i64)> = sqlx::query_as("SELECT id, feed_seq FROM tenants")
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(t, seq)| (TenantId::from_uuid(t), seq.max(0) as u64)).collect())
+            }
+
+            async fn feed_stores_moved(&self, tenant: TenantId, after: u64, upto: u64) -> DbResult<Vec<Option<StoreId>>> {
+                let rows: Vec<(Option<Uuid>,)> = sqlx::query_as(
+                    "SELECT DISTINCT store_id FROM feed_changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(i64::try_from(after).unwrap_or(i64::MAX))
+                .bind(i64::try_from(upto).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(s,)| s.map(StoreId::from_uuid)).collect())
+            }
+
             async fn feed(&self, tenant: TenantId, store: StoreId, since: u64, limit: u32) -> DbResult<FeedPage> {
                 let since = i64::try_from(since).map_err(|_| DbError::NotFound("feed position"))?;
                 // Read the head first: every change up to it has committed (the

@@ -92,22 +92,27 @@ macro_rules! sql_terminal_paths {
                 Ok(())
             }
 
-            async fn record_terminal_report(&self, device: &DeviceIdentity, report: &TerminalReport) -> DbResult<()> {
-                sqlx::query(
-                    "UPDATE terminals SET last_seen_at_ms = $3, feed_cursor = $4, queue_depth = $5, agent_version = $6, protocol_version = $7, \
-                     oldest_unsent_at_ms = $8, quarantined = $9 WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.terminal_id.as_uuid())
-                .bind(now_ms())
-                .bind(i64::try_from(report.cursor).unwrap_or(i64::MAX))
-                .bind(report.queue_depth.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
-                .bind(report.agent_version.as_deref())
-                .bind(i64::from(report.protocol_version))
-                .bind(report.oldest_unsent_at.map(|t| t.unix_millis()))
-                .bind(report.quarantined.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
-                .execute(&self.pool)
-                .await?;
+            async fn record_terminal_reports(&self, reports: &[SeenReport]) -> DbResult<()> {
+                let mut tx = self.pool.begin().await?;
+                for seen in reports {
+                    let (device, report) = (&seen.device, &seen.report);
+                    sqlx::query(
+                        "UPDATE terminals SET last_seen_at_ms = $3, feed_cursor = $4, queue_depth = $5, agent_version = $6, protocol_version = $7, \
+                         oldest_unsent_at_ms = $8, quarantined = $9 WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(device.tenant_id.as_uuid())
+                    .bind(device.terminal_id.as_uuid())
+                    .bind(seen.seen_at.unix_millis())
+                    .bind(i64::try_from(report.cursor).unwrap_or(i64::MAX))
+                    .bind(report.queue_depth.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
+                    .bind(report.agent_version.as_deref())
+                    .bind(i64::from(report.protocol_version))
+                    .bind(report.oldest_unsent_at.map(|t| t.unix_millis()))
+                    .bind(report.quarantined.map(|q| i64::try_from(q).unwrap_or(i64::MAX)))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 

@@ -7,7 +7,7 @@ use crate::domain::access::{
     UserPatch,
 };
 use crate::domain::stores::{
-    DeviceIdentity, NewStaff, NewTerminal, Tenant, Terminal, TerminalReport, TerminalStatus,
+    DeviceIdentity, NewStaff, NewTerminal, SeenReport, Tenant, Terminal, TerminalStatus,
 };
 use crate::storage::DbResult;
 use async_trait::async_trait;
@@ -154,12 +154,9 @@ pub trait TerminalStorage: Send + Sync {
         store: StoreId,
         terminal: TerminalId,
     ) -> DbResult<()>;
-    /// Records that the device was seen, with what it reported.
-    async fn record_terminal_report(
-        &self,
-        device: &DeviceIdentity,
-        report: &TerminalReport,
-    ) -> DbResult<()>;
+    /// Records that the devices were seen, with what each reported, in one
+    /// transaction (a terminal revoked or gone meanwhile is skipped).
+    async fn record_terminal_reports(&self, reports: &[SeenReport]) -> DbResult<()>;
     /// The store's terminals with their sync status.
     async fn terminals(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<TerminalStatus>>;
 }

@@ -21,12 +21,21 @@ use uuid::Uuid;
 /// The change feed and store snapshots; SQL in `sql/feed.rs`.
 #[async_trait]
 pub trait FeedStorage: Send + Sync {
-    /// Changes after every commit that appended to any tenant's change feed, so
-    /// long-polling terminals wake at once instead of polling.
-    ///
-    /// In-process only: several hub processes on one PostgreSQL would need
-    /// `LISTEN/NOTIFY` to wake each other.
+    /// Changes after every commit that appended to any tenant's change feed
+    /// (on PostgreSQL, in any hub process on the database), so long-polls and
+    /// event streams wake at once instead of polling. [`crate::feed_wake`]
+    /// turns it into wake-ups per store.
     fn watch_feed(&self) -> tokio::sync::watch::Receiver<u64>;
+    /// Every tenant's feed head.
+    async fn feed_heads(&self) -> DbResult<Vec<(TenantId, u64)>>;
+    /// The stores the tenant's changes after `after` up to `upto` were for;
+    /// `None` stands for a tenant-wide change.
+    async fn feed_stores_moved(
+        &self,
+        tenant: TenantId,
+        after: u64,
+        upto: u64,
+    ) -> DbResult<Vec<Option<StoreId>>>;
     /// Changes after `since` for one store (its own and tenant-wide ones), in order.
     async fn feed(
         &self,

@@ -1,0 +1,290 @@
+//! Long-polling terminals woken per store: a change wakes the terminals of
+//! the stores it is for and no other; a tenant-wide change wakes them all;
+//! on PostgreSQL a commit in one hub process wakes terminals waiting on
+//! another. Terminals' reports, kept in memory and written in batches, are
+//! in HQ's view at once and survive the hub stopping.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use cloud_hub::config::HubConfig;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
+
+/// A terminal enrolled at `store`, and its token.
+async fn terminal_at(shop: &Shop, store: &str, name: &str, prefix: &str) -> String {
+    let hq = shop.hub.as_(&shop.api_key);
+    let terminal = hq
+        .create_terminal(store, name, prefix)
+        .await
+        .expect("create terminal");
+    shop.hub
+        .hq
+        .enroll(&terminal.enrollment_code, "test")
+        .await
+        .expect("enroll")
+        .token
+}
+
+/// The head of the feed as `token`'s terminal sees it.
+async fn caught_up(base: &str, http: &reqwest::Client, token: &str) -> u64 {
+    let mut since = 0;
+    loop {
+        let page: Value = http
+            .get(format!("{base}/v1/sync/feed?since={since}&limit=1000"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        since = page["next_cursor"].as_u64().expect("cursor");
+        if page["has_more"] != true {
+            return since;
+        }
+    }
+}
+
+/// A long-poll of `wait` seconds after `since`, answering how long it was
+/// held and the page.
+fn long_poll(
+    base: &str,
+    http: &reqwest::Client,
+    token: &str,
+    since: u64,
+    wait: u64,
+) -> JoinHandle<(Duration, Value)> {
+    let request = http
+        .get(format!("{base}/v1/sync/feed?since={since}&wait={wait}"))
+        .bearer_auth(token);
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let response = request.send().await.expect("feed request");
+        assert_eq!(response.status(), StatusCode::OK);
+        (started.elapsed(), response.json().await.expect("page"))
+    })
+}
+
+fn types(page: &Value) -> Vec<String> {
+    page["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| c["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_change_wakes_only_the_stores_it_is_for(backend: Backend) {
+    let shop = shop(backend).await;
+    let hq = shop.hub.as_(&shop.api_key);
+    let other = hq
+        .create_store("BLR-2", "Koramangala", "INR")
+        .await
+        .expect("second store")
+        .id
+        .to_string();
+    let beside = terminal_at(&shop, &shop.store_id, "Till 2", "t2").await;
+    let away = terminal_at(&shop, &other, "Till 1", "k1").await;
+    let (base, http) = (&shop.hub.base, &shop.hub.http);
+
+    let here = caught_up(base, http, &shop.device_token).await;
+    let there = caught_up(base, http, &away).await;
+    let first = long_poll(base, http, &shop.device_token, here, 30);
+    let second = long_poll(base, http, &beside, here, 30);
+    let elsewhere = long_poll(base, http, &away, there, 30);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Stock moved at the first store: its two terminals hear of it.
+    hq.post_movement(
+        &shop.store_id,
+        &json!({"variant_id": shop.variants[0].0, "delta": 5, "reason": "receipt"}),
+    )
+    .await
+    .expect("movement");
+    for waiting in [first, second] {
+        let (held, page) = waiting.await.unwrap();
+        assert!(held < Duration::from_secs(30), "woken by the movement");
+        assert!(types(&page).contains(&"stock_moved".to_owned()), "{page}");
+    }
+    // The other store's terminal is still waiting: nothing was for it.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !elsewhere.is_finished(),
+        "a movement at another store wakes nobody here"
+    );
+
+    // A price change is for every store: it wakes the other one too.
+    let (status, _) = shop
+        .hub
+        .put(
+            &format!("/v1/variants/{}/price", shop.variants[1].0),
+            &shop.api_key,
+            json!({"price": {"minor": 6400, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (held, page) = elsewhere.await.unwrap();
+    assert!(held < Duration::from_secs(30), "woken by the price change");
+    assert_eq!(types(&page), ["variant_upserted"], "{page}");
+    assert_eq!(page["changes"][0]["price"]["minor"], 6400);
+}
+on_both_backends!(a_change_wakes_only_the_stores_it_is_for);
+
+/// Many terminals of one store woken by one change get the same page.
+async fn terminals_woken_together_get_the_same_page(backend: Backend) {
+    let shop = shop(backend).await;
+    let mut tokens = vec![shop.device_token.clone()];
+    for n in 2..=8 {
+        tokens.push(
+            terminal_at(
+                &shop,
+                &shop.store_id,
+                &format!("Till {n}"),
+                &format!("t{n}"),
+            )
+            .await,
+        );
+    }
+    let (base, http) = (&shop.hub.base, &shop.hub.http);
+    let head = caught_up(base, http, &shop.device_token).await;
+    let waiting: Vec<_> = tokens
+        .iter()
+        .map(|t| long_poll(base, http, t, head, 30))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, _) = shop
+        .hub
+        .put(
+            &format!("/v1/variants/{}/price", shop.variants[0].0),
+            &shop.api_key,
+            json!({"price": {"minor": 15000, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut pages = Vec::new();
+    for w in waiting {
+        let (held, page) = w.await.unwrap();
+        assert!(held < Duration::from_secs(30));
+        pages.push(page);
+    }
+    assert_eq!(types(&pages[0]), ["variant_upserted"], "{}", pages[0]);
+    for page in &pages[1..] {
+        assert_eq!(page, &pages[0], "every terminal sees the same page");
+    }
+}
+on_both_backends!(terminals_woken_together_get_the_same_page);
+
+/// What a terminal reports with its feed request is in HQ's view of the
+/// store at once, and still there after the hub stopped and started again.
+async fn reports_reach_hq_and_outlive_the_hub(backend: Backend) {
+    let shop = shop(backend).await;
+    let path = "/v1/sync/feed?since=0&queue=4&quarantined=1&oldest=90&agent=1.9.0";
+    let (status, page) = shop.hub.get(path, &shop.device_token).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let cursor = page["next_cursor"].as_u64().unwrap();
+    let seen = |terminals: &Value| {
+        let t = terminals
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == shop.terminal_id.as_str())
+            .cloned()
+            .expect("the terminal");
+        (
+            t["queue_depth"].clone(),
+            t["quarantined"].clone(),
+            t["agent_version"].clone(),
+            t["last_seen_at"].is_string(),
+        )
+    };
+    let view = format!("/v1/stores/{}/terminals", shop.store_id);
+    let (status, terminals) = shop.hub.get(&view, &shop.api_key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        seen(&terminals),
+        (json!(4), json!(1), json!("1.9.0"), true),
+        "{terminals}"
+    );
+
+    // A newer report, then the hub stops before its next batch would run.
+    let later = format!("/v1/sync/feed?since={cursor}&queue=2&agent=1.9.1");
+    let (status, _) = shop.hub.get(&later, &shop.device_token).await;
+    assert_eq!(status, StatusCode::OK);
+    let url = shop.hub.database_url.clone();
+    let api_key = shop.api_key.clone();
+    let hub = match std::sync::Arc::try_unwrap(shop.hub) {
+        Ok(hub) => hub,
+        Err(_) => panic!("the hub is shared"),
+    };
+    let dir = hub.stop().await;
+    let again = cloud_hub::start(HubConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        report_flush_every: Duration::from_secs(3600),
+        ..HubConfig::new(url)
+    })
+    .await
+    .expect("start again");
+    let body: Value = reqwest::Client::new()
+        .get(format!("{}{view}", again.base_url()))
+        .bearer_auth(&api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == shop.terminal_id.as_str())
+        .cloned()
+        .expect("the terminal");
+    assert_eq!(
+        t["queue_depth"], 2,
+        "the last report was written on the way out: {t}"
+    );
+    assert_eq!(t["agent_version"], "1.9.1");
+    again.stop().await.unwrap();
+    drop(dir);
+}
+on_both_backends!(reports_reach_hq_and_outlive_the_hub);
+
+/// Two hub processes on one PostgreSQL database: a terminal waiting on one
+/// is woken by a price change made through the other.
+#[tokio::test]
+async fn a_commit_on_one_hub_wakes_terminals_waiting_on_another() {
+    let shop = shop(Backend::Postgres).await;
+    let second = cloud_hub::start(HubConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..HubConfig::new(shop.hub.database_url.clone())
+    })
+    .await
+    .expect("a second hub on the same database");
+    let base = second.base_url();
+    let http = reqwest::Client::new();
+    let head = caught_up(&base, &http, &shop.device_token).await;
+    let waiting = long_poll(&base, &http, &shop.device_token, head, 30);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "nothing new yet");
+
+    let (status, _) = shop
+        .hub
+        .put(
+            &format!("/v1/variants/{}/price", shop.variants[0].0),
+            &shop.api_key,
+            json!({"price": {"minor": 15500, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (held, page) = waiting.await.unwrap();
+    assert!(
+        held < Duration::from_secs(30),
+        "woken through the database, not by the wait running out"
+    );
+    assert_eq!(types(&page), ["variant_upserted"], "{page}");
+    assert_eq!(page["changes"][0]["price"]["minor"], 15500);
+    second.stop().await.unwrap();
+}
