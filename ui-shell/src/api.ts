@@ -62,6 +62,8 @@ export class AgentError extends Error {
         return t('error.shiftNeeded');
       case 'malformed_json':
         return t('error.unreadable');
+      case 'invalid_barcode':
+        return withoutParserDetail(this.detail);
       default: {
         // The agent leads with the field's path, which means nothing to a
         // cashier, and a parser's position means nothing either.
@@ -143,3 +145,9 @@ export const api = {
   printers: () => call<PrinterView[]>('GET', '/v1/printers'),
   testPrint: (name: string) => call<unknown>('POST', `/v1/printers/${enc(name)}/test`),
 };
+
+/** A barcode refusal as the cashier reads it: the agent's sentence, without
+ *  the parser's reason it adds in brackets for the logs. */
+export function withoutParserDetail(detail: string): string {
+  return detail.replace(/\.\s*\(.*\)\s*$/s, '.');
+}

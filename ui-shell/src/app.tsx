@@ -2,7 +2,7 @@
 // rung up and its quote, and the live link to the agent (status and scans).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { AgentError, api, type TillSettings } from './api';
+import { AgentError, api, withoutParserDetail, type TillSettings } from './api';
 import { beep, unlockAudioOnGesture } from './beep';
 import type { Approval, HeldBill, PrinterView, ProductView, QuickKeyPage, SaleFact, SaleQuote, ScanEvent, ShiftReport, SignedIn, SyncStatus } from './generated';
 import { addLabelled, addProduct, emptyCart, estimatePaise, lineRequests, loadCart, MAX_LINE_QTY, qtyProblem, saveCart, setLineDiscount, setQty, stepQty, voidLine, type Cart } from './cart';
@@ -38,7 +38,7 @@ type Screen =
   | { name: 'tender'; quote: SaleQuote }
   | { name: 'receipt'; sale: SaleFact }
   | { name: 'held' }
-  | { name: 'returns'; scanned: string | null }
+  | { name: 'returns'; scanned: { text: string; seq: number } | null }
   | { name: 'shift' }
   | { name: 'devices' };
 
@@ -91,8 +91,12 @@ export function App() {
   const shiftNeeded = (settings?.require_open_shift ?? false) && !shiftOpen;
 
   const fail = (e: unknown) => setNotice({ kind: 'error', text: (e as AgentError).forCashier });
+  /** The cursor back in search once the screen has drawn (after a void, a hold, a dialog). */
+  const backToSearch = () => requestAnimationFrame(() => document.getElementById('search')?.focus());
   const refuse = (text: string) => {
     beep('error');
+    // The green "Added …" of an earlier scan would contradict the refusal.
+    setFlash(null);
     setNotice({ kind: 'error', text });
   };
   const loadShift = () =>
@@ -197,7 +201,7 @@ export function App() {
 
   const addScanned = async (scan: Scan, count: number) => {
     const code = scan.text;
-    if (scan.problem && !scan.product) return refuse(scan.problem);
+    if (scan.problem && !scan.product) return refuse(withoutParserDetail(scan.problem));
     try {
       const found = scan.product ? null : await api.byBarcode(code);
       const product = found ? (({ scan: _, ...p }) => p)(found) : scan.product!;
@@ -244,7 +248,7 @@ export function App() {
       case 'login':
         return refuse(t('error.signIn'));
       case 'returns':
-        return go({ name: 'returns', scanned: scan.text });
+        return go({ name: 'returns', scanned: { text: scan.text, seq: ++flashSeq.current } });
       case 'sale':
         break;
       default:
@@ -331,7 +335,9 @@ export function App() {
       });
       setDialog(null);
       setCart(emptyCart);
+      setFlash(null);
       setNotice({ kind: 'info', text: t('held.done') });
+      backToSearch();
     } catch (e) {
       setDialog(null);
       const err = e as AgentError;
@@ -342,6 +348,7 @@ export function App() {
 
   const resume = async (bill: HeldBill) => {
     setCart(cartFromHeld(bill));
+    setFlash(null);
     go({ name: 'sale' });
   };
 
@@ -359,6 +366,8 @@ export function App() {
       }
     }
     setNotice({ kind: 'info', text: ids.length === 1 ? t('sale.voided', { name: cart.lines.find((l) => l.id === ids[0])?.name ?? '' }) : t('sale.cleared') });
+    setFlash(null);
+    backToSearch();
   };
 
   const signOut = async () => {
@@ -421,6 +430,7 @@ export function App() {
               multiplierRef.current = n;
               setMultiplier(n);
             },
+            typedCode: (code) => scanned.current({ text: code }),
           }}
         />
       );
@@ -454,7 +464,7 @@ export function App() {
       body = <HeldScreen onResume={resume} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'returns':
-      body = <ReturnsScreen key={screen.scanned ?? ''} scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
+      body = <ReturnsScreen key={screen.scanned?.seq ?? 0} scanned={screen.scanned?.text ?? null} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'shift':
       body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => go({ name: 'sale' })} />;
@@ -496,8 +506,12 @@ export function App() {
           onChoose={(c) => {
             setCart((cart) => ({ ...cart, customerPhone: c?.phone, customerLabel: c ? c.name ?? c.phone : undefined }));
             setDialog(null);
+            backToSearch();
           }}
-          onClose={() => setDialog(null)}
+          onClose={() => {
+            setDialog(null);
+            backToSearch();
+          }}
         />
       )}
       {dialog?.kind === 'hold' && (

@@ -91,11 +91,16 @@ try {
   check((await focused()) === 'code', `the cursor starts in the staff code, not ${await focused()}`);
   await checkScreen(page, SHOTS, 'counter-login');
   await page.keyboard.type('101', { delay: 60 });
-  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  check((await focused()) === 'pin', `Enter after the staff code goes on to the PIN, not ${await focused()}`);
   await page.keyboard.type('0000', { delay: 60 });
   await page.keyboard.press('Enter');
   await notice(/do not match\. \d+ tries left/);
   check((await focused()) === 'pin', 'the cursor goes back to the PIN after a wrong one');
+  await page.keyboard.type('4', { delay: 60 });
+  await page.waitForFunction(() => ![...document.querySelectorAll('[data-testid=notice]')].some((n) => /do not match/.test(n.textContent)), null, { timeout: 5000 })
+    .catch(async () => check(false, `the wrong-PIN message clears as the next PIN is typed: ${await noticeText()}`));
+  await page.keyboard.press('Backspace');
   await page.keyboard.type('4821', { delay: 60 });
   await page.keyboard.press('Enter');
   await page.waitForSelector('#search');
@@ -187,6 +192,25 @@ try {
   }
   await page.fill(dalQty, '2');
   await page.waitForSelector(`[data-testid=lines] tr[data-barcode="${gtin(DAL)}"] .line-problem`, { state: 'detached' });
+  // A code that is no barcode: the sentence only, and the last "Added" gone.
+  await burst(page, [DAL]);
+  await page.waitForSelector('[data-testid=last-scan].on');
+  await burst(page, ['1262010016']);
+  await notice(/This is not a barcode the till can read/);
+  const unreadable = await noticeText();
+  check(!/GTIN|GS1|\(/.test(unreadable), `no parser text for the cashier: ${unreadable}`);
+  check(!/Added/.test(await page.textContent('[data-testid=last-scan]')), 'the last scan\'s "Added" does not stand beside a refusal');
+  await page.fill(dalQty, '2');
+
+  step('a barcode typed by hand into search (a label the scanner cannot read), then Enter');
+  await page.focus('#search');
+  await page.keyboard.type(MILK, { delay: 110 });
+  await page.keyboard.press('Enter');
+  await waitForQuantities({ [MILK]: 1 }, 'milk typed by hand');
+  check((await page.inputValue('#search')) === '', 'search is empty after the typed barcode');
+  await page.keyboard.type('99999999*', { delay: 60 });
+  await notice(/The count before × must be from 1 to/);
+  check((await page.inputValue('#search')) === '', 'an over-long count is refused, not left in search');
 
   step('clear by keyboard: Delete voids the selected line, written to the audit log');
   await page.focus('#search');
@@ -261,7 +285,16 @@ try {
   await page.fill('input[name=amount-1]', '818');
   await page.keyboard.press('F12');
   await notice(/Card and UPI are ₹100\.00 more than the bill/);
+  check(paise(await page.textContent('[data-testid=change]')) === 0, 'no change shown while the card overpays');
+  check((await page.getAttribute('input[name=amount-1]', 'aria-invalid')) === 'true', 'the card amount is marked wrong');
+  check((await focused()) === 'amount-1', 'the cursor goes to the card amount');
   await page.fill('input[name=amount-1]', '218');
+  // A mistyped cash amount: crores of change are refused, not paid out.
+  await page.fill('input[name=amount-0]', '10000000');
+  await page.keyboard.press('F12');
+  await notice(/in change: more than the largest note/);
+  check((await page.$('.receipt-screen')) === null, 'no sale with absurd change');
+  await page.fill('input[name=amount-0]', '500');
   await page.focus('input[name=reference-1]');
   await page.keyboard.press('F12');
   await page.waitForSelector('.receipt-screen');
@@ -291,6 +324,8 @@ try {
   await display.waitForSelector('[data-testid=cd-qr]', { timeout: 10_000 });
   const shownOnDisplay = await display.textContent('body');
   check(/₹30\.00/.test(shownOnDisplay) && /Scan to pay/.test(shownOnDisplay), `the display asks to scan and pay ₹30.00: ${shownOnDisplay.slice(0, 200)}`);
+  check((await display.$('#cd-paid')) === null, `nothing is "Paid" before the UPI reference is taken: ${shownOnDisplay.slice(0, 200)}`);
+  check(paise(await page.textContent('[data-testid=paid]')) === 0, 'the till does not count the UPI row as paid before its reference');
   const intent = await agent('/v1/display');
   check(intent.body?.upi?.uri?.startsWith('upi://pay?pa=kiranastore@okaxis&pn=Kirana%20Store&am=30.00&cu=INR'), `the intent on the display: ${intent.body?.upi?.uri}`);
   await checkScreen(page, SHOTS, 'counter-tender-upi');
@@ -352,6 +387,14 @@ try {
   await page.getByRole('button', { name: 'Returns' }).click();
   await page.waitForSelector('input[name=receipt-no]');
   check((await focused()) === 'receipt-no', 'returns: the cursor is in the receipt number');
+  // The receipt's barcode scanned here finds the sale; scanned again, again.
+  for (const time of ['first', 'second']) {
+    await burst(page, [resumedNo]);
+    await page.waitForSelector('input[name=return-qty-0]');
+    check((await focused()) === 'return-qty-0', `the ${time} scan of the receipt: the cursor goes to what comes back, not ${await focused()}`);
+  }
+  await burst(page, [TEA]);
+  await notice(/That is an item's barcode/);
   await checkScreen(page, SHOTS, 'counter-returns');
   await page.keyboard.press('Escape');
   await page.getByRole('button', { name: 'Switch cashier' }).click();

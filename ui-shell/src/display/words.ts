@@ -21,7 +21,7 @@ const en = {
   'upi.asking': 'Making the UPI QR…',
   'upi.scanToPay': 'Scan to pay {amount} to {payee}',
   'upi.qrAlt': 'UPI QR code: pay {amount} to {payee}',
-  'upi.notConfigured': 'UPI QR is not set up at this till. Ask the manager to set the store’s UPI ID (EDGE_UPI_VPA) and name, or take UPI another way.',
+  'upi.notConfigured': 'UPI QR is not set up at this till. Take UPI on the store’s own QR or another way, and ask the manager to set up UPI for this till.',
   'upi.shownToCustomer': 'Also shown on the customer’s display.',
 } as const;
 

@@ -8,6 +8,13 @@ import { Notice } from '../components/Dialog';
 import { NumPad } from '../components/NumPad';
 import { useArrivalFocus } from '../focus';
 
+/** The wrong-PIN message with the tries left, in plain words at one and none. */
+function triesLeft(n: number): string {
+  if (n <= 0) return t('error.wrongPinLocked');
+  if (n === 1) return t('error.wrongPinLastTry');
+  return t('error.wrongPinTries', { n });
+}
+
 export function Login(props: { onSignedIn: (s: SignedIn) => void }) {
   const [code, setCode] = useState('');
   const [pin, setPin] = useState('');
@@ -25,7 +32,7 @@ export function Login(props: { onSignedIn: (s: SignedIn) => void }) {
     } catch (err) {
       const a = err as AgentError;
       const tries = a.problem.tries_left;
-      setError(a.status !== 401 ? a.forCashier : typeof tries === 'number' ? t('error.wrongPinTries', { n: tries }) : t('error.wrongPin'));
+      setError(a.status !== 401 ? a.forCashier : typeof tries === 'number' ? triesLeft(tries) : t('error.wrongPin'));
       setPin('');
       pinRef.current?.focus();
     } finally {
@@ -39,11 +46,30 @@ export function Login(props: { onSignedIn: (s: SignedIn) => void }) {
         <h1 id="login-title">{t('login.title')}</h1>
         <label>
           {t('login.code')}
-          <input name="code" value={code} autocomplete="off" data-autofocus onInput={(e) => setCode(e.currentTarget.value)} />
+          <input
+            name="code"
+            value={code}
+            autocomplete="off"
+            data-autofocus
+            onInput={(e) => {
+              setCode(e.currentTarget.value);
+              setError(null);
+            }}
+            onKeyDown={(e) => {
+              // Enter after the code goes on to the PIN, as Tab does.
+              if (e.key === 'Enter' && !pin) {
+                e.preventDefault();
+                pinRef.current?.focus();
+              }
+            }}
+          />
         </label>
         <label>
           {t('login.pin')}
-          <input name="pin" ref={pinRef} type="password" inputMode="numeric" value={pin} autocomplete="off" onInput={(e) => setPin(e.currentTarget.value)} />
+          <input name="pin" ref={pinRef} type="password" inputMode="numeric" value={pin} autocomplete="off" onInput={(e) => {
+              setPin(e.currentTarget.value);
+              setError(null);
+            }} />
         </label>
         <button type="submit" class="primary" disabled={busy || !code || !pin}>
           {busy ? t('common.working') : t('login.submit')}

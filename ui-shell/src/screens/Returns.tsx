@@ -1,7 +1,7 @@
 // Returns by receipt number (typed or scanned from the receipt): pick what
 // comes back, where the refund goes, and why.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import type { RefundTo, ReturnableSale } from '../generated';
 import { useArrivalFocus } from '../focus';
@@ -20,11 +20,16 @@ export function ReturnsScreen(props: { onBack: () => void; scanned: string | nul
   const rootRef = useArrivalFocus<HTMLElement>();
   useKeys({ Escape: props.onBack });
 
-  const find = async (e?: Event) => {
-    e?.preventDefault();
+  const lookUp = async (text: string) => {
     setNotice(null);
+    // An item's barcode is not a receipt: say so rather than "not found".
+    if (/^\d{8,14}$/.test(text)) {
+      setFound(null);
+      setNotice({ kind: 'error', text: t('returns.itemScanned') });
+      return;
+    }
     try {
-      const sale = await api.saleByReceipt(receipt.trim());
+      const sale = await api.saleByReceipt(text);
       setFound(sale);
       setQty(sale.sale.lines.map(() => '0'));
     } catch (err) {
@@ -32,6 +37,19 @@ export function ReturnsScreen(props: { onBack: () => void; scanned: string | nul
       setNotice({ kind: 'error', text: (err as AgentError).forCashier });
     }
   };
+  const find = (e?: Event) => {
+    e?.preventDefault();
+    void lookUp(receipt.trim());
+  };
+  // A receipt scanned on the way here (or while here: a new scan is a new
+  // screen) is looked up at once.
+  useEffect(() => {
+    if (props.scanned) void lookUp(props.scanned.trim());
+  }, []);
+  // The sale found: the cursor goes to what comes back.
+  useEffect(() => {
+    if (found) rootRef.current?.querySelector<HTMLInputElement>('[name=return-qty-0]')?.focus();
+  }, [found]);
   const refund = async () => {
     if (!found) return;
     const lines = qty

@@ -32,6 +32,8 @@ export interface SaleActions {
   customer: () => void;
   clear: () => void;
   setMultiplier: (n: number | null) => void;
+  /** A barcode typed by hand (a label the scanner cannot read), then Enter. */
+  typedCode: (code: string) => void;
 }
 
 /** The last scan's answer on the bill: the line that changed flashes. */
@@ -42,11 +44,14 @@ export interface ScanFlash {
 }
 
 /** "3x", "3 ×", "3*": the count for the next item. */
-const MULTIPLIER = /^\s*(\d{1,5})\s*[x×X*]\s*$/;
+const MULTIPLIER = /^\s*(\d+)\s*[x×X*]\s*$/;
+/** Digits only (spaces allowed, as printed under a barcode): a barcode typed by hand. */
+const TYPED_CODE = /^\d[\d ]*$/;
 
 function Search(props: {
   onPick: (p: ProductView) => void;
   onMultiplier: (n: number) => void;
+  onCode: (code: string) => void;
   inputRef: { current: HTMLInputElement | null };
   /** Keys the search box hands to the bill when it is empty. */
   onEmptyKey: (e: KeyboardEvent) => boolean;
@@ -120,6 +125,10 @@ function Search(props: {
           } else if (e.key === 'Enter' && results[active]) {
             used();
             pick(results[active]);
+          } else if (e.key === 'Enter' && TYPED_CODE.test(q.trim())) {
+            used();
+            props.onCode(q.replace(/\s/g, ''));
+            setQ('');
           } else if (e.key === 'Escape' && q) {
             used();
             setQ('');
@@ -263,6 +272,7 @@ export function SaleScreen(props: {
         <Search
           onPick={actions.add}
           onMultiplier={(n) => actions.setMultiplier(n)}
+          onCode={actions.typedCode}
           inputRef={searchRef}
           onEmptyKey={billKey}
         />

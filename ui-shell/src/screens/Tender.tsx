@@ -26,6 +26,8 @@ interface Row {
 }
 
 let rowId = 1;
+/** The largest note (₹2,000), in paise. */
+const LARGEST_NOTE = 200000;
 const asText = (paise: number) => (Math.max(paise, 0) / 100).toFixed(2);
 
 /** What is due given which methods are in play: cash brings the rounding. */
@@ -71,29 +73,41 @@ export function TenderScreen(props: {
 
   const amounts = rows.map((r) => parseRupees(r.amount));
   const problems = rows.map((r, i) => rowProblem(r, amounts[i]));
+  // Offered: an amount typed (a card or UPI row may still want its
+  // reference). Paid: nothing left to ask, so the customer may be told so.
   const valid = (i: number) => problems[i] === null || problems[i]?.field === 'reference';
-  const paid = amounts.reduce<number>((s, a, i) => s + (valid(i) ? (a ?? 0) : 0), 0);
+  const offered = amounts.reduce<number>((s, a, i) => s + (valid(i) ? (a ?? 0) : 0), 0);
+  const paid = amounts.reduce<number>((s, a, i) => s + (problems[i] === null ? (a ?? 0) : 0), 0);
   const cashPaid = rows.reduce((s, r, i) => s + (r.method === 'cash' && valid(i) ? (amounts[i] ?? 0) : 0), 0);
   const due = payable(quote, rows);
   const remaining = due - paid;
-  // Change comes out of the drawer: never more than the cash handed over.
-  const change = remaining < 0 ? Math.min(-remaining, cashPaid) : 0;
+  const short = due - offered;
   // Card and UPI pay at most the bill: cash back over a card is not given here.
-  const overpaidElsewhere = Math.max(0, paid - cashPaid - due);
+  const overpaidElsewhere = Math.max(0, offered - cashPaid - due);
+  // Change comes out of the drawer: never more than the cash handed over,
+  // and none while the payment itself is wrong.
+  const change = short < 0 && overpaidElsewhere === 0 ? Math.min(-short, cashPaid) : 0;
+  // Change of the largest note or more: a note was handed over that the
+  // bill did not need, or the amount was mistyped.
+  const tooMuchChange = change >= LARGEST_NOTE;
+  const lastNonCash = rows.reduce((last, r, i) => (r.method !== 'cash' ? i : last), -1);
 
   // The customer sees what is due, paid and the change as it is typed; the
   // UPI QR (put there by its panel) stays while a UPI payment is on screen.
   const upiRow = rows.findIndex((r) => r.method === 'upi');
   useEffect(() => {
     const shown = lastShown();
+    const settled = remaining <= 0 && !tooMuchChange;
     showOnDisplay({
       ...shown,
       total: inr(due),
-      paid: inr(paid),
-      change: inr(change),
+      // Nothing is "paid" on the customer's side until it is: a UPI row
+      // waiting for its reference is still to pay.
+      paid: paid > 0 ? inr(paid) : undefined,
+      change: settled ? inr(change) : undefined,
       upi: upiRow >= 0 ? shown.upi : undefined,
     });
-  }, [due, paid, change, upiRow]);
+  }, [due, paid, change, upiRow, remaining, tooMuchChange]);
 
   // Before the next key can arrive: F6 then typing goes into the new row.
   useLayoutEffect(() => {
@@ -129,12 +143,18 @@ export function TenderScreen(props: {
       setFocusTo(`${problems[bad]!.field}-${bad}`);
       return;
     }
-    if (remaining > 0) {
-      setError(t('error.short', { amount: formatPaise(remaining) }));
+    if (short > 0) {
+      setError(t('error.short', { amount: formatPaise(short) }));
       return;
     }
     if (overpaidElsewhere > 0) {
       setError(t('error.overpaid', { amount: formatPaise(overpaidElsewhere) }));
+      setFocusTo(`amount-${lastNonCash}`);
+      return;
+    }
+    if (tooMuchChange) {
+      setError(t('error.tooMuchChange', { change: formatPaise(change) }));
+      setFocusTo(`amount-${cashRow}`);
       return;
     }
     setBusy(true);
@@ -200,7 +220,7 @@ export function TenderScreen(props: {
                   inputMode="decimal"
                   value={r.amount}
                   data-autofocus={i === 0 ? true : undefined}
-                  aria-invalid={problem?.field === 'amount' ? true : undefined}
+                  aria-invalid={problem?.field === 'amount' || (overpaidElsewhere > 0 && i === lastNonCash) || (tooMuchChange && r.method === 'cash') ? true : undefined}
                   onFocus={(e) => e.currentTarget.select()}
                   onInput={(e) => edit(r.id, { amount: e.currentTarget.value })}
                 />
