@@ -324,7 +324,7 @@ try {
   await display.waitForSelector('[data-testid=cd-qr]', { timeout: 10_000 });
   const shownOnDisplay = await display.textContent('body');
   check(/₹30\.00/.test(shownOnDisplay) && /Scan to pay/.test(shownOnDisplay), `the display asks to scan and pay ₹30.00: ${shownOnDisplay.slice(0, 200)}`);
-  check((await display.$('#cd-paid')) === null, `nothing is "Paid" before the UPI reference is taken: ${shownOnDisplay.slice(0, 200)}`);
+  check((await display.$('[data-testid=cd-paid]')) === null, `nothing is "Paid" before the UPI reference is taken: ${shownOnDisplay.slice(0, 200)}`);
   check(paise(await page.textContent('[data-testid=paid]')) === 0, 'the till does not count the UPI row as paid before its reference');
   const intent = await agent('/v1/display');
   check(intent.body?.upi?.uri?.startsWith('upi://pay?pa=kiranastore@okaxis&pn=Kirana%20Store&am=30.00&cu=INR'), `the intent on the display: ${intent.body?.upi?.uri}`);
