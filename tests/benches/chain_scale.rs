@@ -150,7 +150,7 @@ async fn enroll_chain(
                     let terminal = ok_json(
                         http.post(format!("{hub}/v1/stores/{store_id}/terminals"))
                             .bearer_auth(&key)
-                            .json(&json!({"name": format!("Till {t}"), "receipt_prefix": format!("t{t}")})),
+                            .json(&json!({"name": format!("Till {t}"), "receipt_prefix": format!("S{s}T{t}")})),
                     )
                     .await;
                     let code = terminal["enrollment_code"].as_str().expect("code");
@@ -246,7 +246,7 @@ async fn run(label: &str, hubs: &[&HubProcess], stores: usize, terminals: usize)
         .map(|(i, (token, since))| {
             let request = http
                 .get(format!(
-                    "{}/v1/sync/feed?since={since}&wait=120",
+                    "{}/v1/sync/feed?since={since}&wait=60",
                     base_of(i)
                 ))
                 .bearer_auth(token);
