@@ -245,10 +245,7 @@ async fn run(label: &str, hubs: &[&HubProcess], stores: usize, terminals: usize)
         .enumerate()
         .map(|(i, (token, since))| {
             let request = http
-                .get(format!(
-                    "{}/v1/sync/feed?since={since}&wait=60",
-                    base_of(i)
-                ))
+                .get(format!("{}/v1/sync/feed?since={since}&wait=60", base_of(i)))
                 .bearer_auth(token);
             let sent_at = sent_at.clone();
             tokio::spawn(async move {
