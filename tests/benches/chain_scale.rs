@@ -215,14 +215,17 @@ async fn run(label: &str, hubs: &[&HubProcess], stores: usize, terminals: usize)
         enrolling.elapsed().as_secs_f64()
     );
     let base_of = |i: usize| hubs[i % hubs.len()].base.clone();
-    let cursors: Vec<u64> = futures_util::stream::iter(tokens.iter().enumerate())
-        .map(|(i, t)| {
-            let (http, base) = (http.clone(), base_of(i));
-            async move { catch_up(&http, &base, t).await }
-        })
-        .buffered(64)
-        .collect()
-        .await;
+    // Every terminal's head, read as the terminal would (64 at a time).
+    let catch_up_all = || {
+        futures_util::stream::iter(tokens.iter().enumerate())
+            .map(|(i, t)| {
+                let (http, base) = (http.clone(), base_of(i));
+                async move { catch_up(&http, &base, t).await }
+            })
+            .buffered(64)
+            .collect::<Vec<u64>>()
+    };
+    let cursors = catch_up_all().await;
 
     // Baseline: a bare round trip to the hub.
     let mut trips = Vec::new();
@@ -286,14 +289,7 @@ async fn run(label: &str, hubs: &[&HubProcess], stores: usize, terminals: usize)
 
     // 5,000 feed reads that answer at once (the terminals asking again
     // right after the change, with nothing newer).
-    let heads: Vec<u64> = futures_util::stream::iter(tokens.iter().enumerate())
-        .map(|(i, t)| {
-            let (http, base) = (http.clone(), base_of(i));
-            async move { catch_up(&http, &base, t).await }
-        })
-        .buffered(64)
-        .collect()
-        .await;
+    let heads = catch_up_all().await;
     let burst_started = Instant::now();
     let burst: Vec<_> = tokens
         .iter()

@@ -67,6 +67,19 @@ fn long_poll(
     })
 }
 
+/// HQ sets variant `index`'s price (a change for every store).
+async fn set_price(shop: &Shop, index: usize, minor: i64) {
+    let (status, body) = shop
+        .hub
+        .put(
+            &format!("/v1/variants/{}/price", shop.variants[index].0),
+            &shop.api_key,
+            json!({"price": {"minor": minor, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
 fn types(page: &Value) -> Vec<String> {
     page["changes"]
         .as_array()
@@ -116,15 +129,7 @@ async fn a_change_wakes_only_the_stores_it_is_for(backend: Backend) {
     );
 
     // A price change is for every store: it wakes the other one too.
-    let (status, _) = shop
-        .hub
-        .put(
-            &format!("/v1/variants/{}/price", shop.variants[1].0),
-            &shop.api_key,
-            json!({"price": {"minor": 6400, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    set_price(&shop, 1, 6400).await;
     let (held, page) = elsewhere.await.unwrap();
     assert!(held < Duration::from_secs(30), "woken by the price change");
     assert_eq!(types(&page), ["variant_upserted"], "{page}");
@@ -154,15 +159,7 @@ async fn terminals_woken_together_get_the_same_page(backend: Backend) {
         .map(|t| long_poll(base, http, t, head, 30))
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (status, _) = shop
-        .hub
-        .put(
-            &format!("/v1/variants/{}/price", shop.variants[0].0),
-            &shop.api_key,
-            json!({"price": {"minor": 15000, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    set_price(&shop, 0, 15000).await;
     let mut pages = Vec::new();
     for w in waiting {
         let (held, page) = w.await.unwrap();
@@ -270,15 +267,7 @@ async fn a_commit_on_one_hub_wakes_terminals_waiting_on_another() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!waiting.is_finished(), "nothing new yet");
 
-    let (status, _) = shop
-        .hub
-        .put(
-            &format!("/v1/variants/{}/price", shop.variants[0].0),
-            &shop.api_key,
-            json!({"price": {"minor": 15500, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    set_price(&shop, 0, 15500).await;
     let (held, page) = waiting.await.unwrap();
     assert!(
         held < Duration::from_secs(30),
