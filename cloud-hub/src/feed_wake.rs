@@ -13,7 +13,8 @@
 //! The terminals of a store that wake together ask for the same page: the
 //! first reads it and the others are served the copy it left in the watch
 //! ([`StoreWatch::page`]), so one change costs one read per store, not one per
-//! terminal.
+//! terminal. A copy serves for [`SHARED_FOR`] and is dropped by the task's
+//! sweep after that, so an import's big pages are not kept for every store.
 //!
 //! No wake-up is missed: a waiter subscribes before its first read, and the
 //! task takes the signal (`borrow_and_update`) before it reads the heads, so
@@ -52,8 +53,16 @@ struct SharedPage {
     since: u64,
     limit: u32,
     announced: u64,
+    read_at: tokio::time::Instant,
     page: Arc<FeedPage>,
 }
+
+/// How long a page read after a wake-up serves the store's other terminals:
+/// those woken together ask within milliseconds of each other.
+pub const SHARED_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How often watches nobody holds and pages past [`SHARED_FOR`] are dropped.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl FeedWaker {
     /// The watch of `store`, made if nobody holds it. Subscribe to it
@@ -84,11 +93,18 @@ impl FeedWaker {
             .sum()
     }
 
-    /// Drops the watches nobody holds, and the tenants left without any.
+    /// Drops the watches nobody holds, the tenants left without any, and
+    /// the pages past serving.
     fn sweep(&self) {
         let mut tenants = self.tenants.lock().expect("feed waker lock");
         tenants.retain(|_, t| {
-            t.stores.retain(|_, w| w.strong_count() > 0);
+            t.stores.retain(|_, w| match w.upgrade() {
+                Some(live) => {
+                    live.drop_stale_page();
+                    true
+                }
+                None => false,
+            });
             !t.stores.is_empty()
         });
     }
@@ -157,7 +173,11 @@ impl StoreWatch {
     ) -> DbResult<Arc<FeedPage>> {
         let mut shared = self.page.lock().await;
         if let Some(s) = shared.as_ref() {
-            if s.since == since && s.limit == limit && s.announced >= announced {
+            if s.since == since
+                && s.limit == limit
+                && s.announced >= announced
+                && s.read_at.elapsed() < SHARED_FOR
+            {
                 return Ok(s.page.clone());
             }
         }
@@ -166,9 +186,23 @@ impl StoreWatch {
             since,
             limit,
             announced,
+            read_at: tokio::time::Instant::now(),
             page: page.clone(),
         });
         Ok(page)
+    }
+
+    /// Lets go of the shared page once it is past serving (a page being read
+    /// right now is left alone).
+    fn drop_stale_page(&self) {
+        if let Ok(mut shared) = self.page.try_lock() {
+            if shared
+                .as_ref()
+                .is_some_and(|s| s.read_at.elapsed() >= SHARED_FOR)
+            {
+                *shared = None;
+            }
+        }
     }
 }
 
@@ -177,7 +211,8 @@ impl StoreWatch {
 /// the stores its new changes were for are woken.
 pub async fn run(storage: DynStorage, waker: Arc<FeedWaker>) {
     let mut commits = storage.watch_feed();
-    let mut sweep_at = tokio::time::Instant::now();
+    let mut sweeps = tokio::time::interval(SWEEP_EVERY);
+    sweeps.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         commits.borrow_and_update();
         if let Err(e) = announce_once(&storage, &waker).await {
@@ -186,12 +221,17 @@ pub async fn run(storage: DynStorage, waker: Arc<FeedWaker>) {
             // Something may have committed since: look again.
             continue;
         }
-        if sweep_at.elapsed() > std::time::Duration::from_secs(30) {
-            waker.sweep();
-            sweep_at = tokio::time::Instant::now();
-        }
-        if commits.changed().await.is_err() {
-            return;
+        // Wait for the next commit; sweep meanwhile, however busy the feed is.
+        loop {
+            tokio::select! {
+                changed = commits.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    break;
+                }
+                _ = sweeps.tick() => waker.sweep(),
+            }
         }
     }
 }
@@ -302,5 +342,30 @@ mod tests {
         let later = watch.page(6, 4, 100, read(6)).await.unwrap();
         assert_eq!(later.next_cursor, 6);
         assert_eq!(reads.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn a_shared_page_is_let_go_once_past_serving() {
+        let waker = FeedWaker::default();
+        let (tenant, store) = (TenantId::new(), StoreId::new());
+        let watch = waker.watch(tenant, store);
+        let reads = Arc::new(AtomicUsize::new(0));
+        let read = || {
+            let reads = reads.clone();
+            async move {
+                reads.fetch_add(1, Ordering::SeqCst);
+                Ok(page(9))
+            }
+        };
+        watch.page(9, 3, 500, read()).await.unwrap();
+        watch.page(9, 3, 500, read()).await.unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "still shared");
+        waker.sweep();
+        assert!(watch.page.lock().await.is_some(), "kept while it serves");
+        tokio::time::sleep(SHARED_FOR + std::time::Duration::from_millis(50)).await;
+        waker.sweep();
+        assert!(watch.page.lock().await.is_none(), "dropped by the sweep");
+        watch.page(9, 3, 500, read()).await.unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 2, "read afresh");
     }
 }
