@@ -80,6 +80,17 @@ async fn set_price(shop: &Shop, index: usize, minor: i64) {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// Terminal `id` in HQ's view of a store's terminals.
+fn terminal_in(terminals: &Value, id: &str) -> Value {
+    terminals
+        .as_array()
+        .expect("terminals")
+        .iter()
+        .find(|t| t["id"] == id)
+        .cloned()
+        .expect("the terminal")
+}
+
 fn types(page: &Value) -> Vec<String> {
     page["changes"]
         .as_array()
@@ -182,13 +193,7 @@ async fn reports_reach_hq_and_outlive_the_hub(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{page}");
     let cursor = page["next_cursor"].as_u64().unwrap();
     let seen = |terminals: &Value| {
-        let t = terminals
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["id"] == shop.terminal_id.as_str())
-            .cloned()
-            .expect("the terminal");
+        let t = terminal_in(terminals, &shop.terminal_id);
         (
             t["queue_depth"].clone(),
             t["quarantined"].clone(),
@@ -232,13 +237,7 @@ async fn reports_reach_hq_and_outlive_the_hub(backend: Backend) {
         .json()
         .await
         .unwrap();
-    let t = body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == shop.terminal_id.as_str())
-        .cloned()
-        .expect("the terminal");
+    let t = terminal_in(&body, &shop.terminal_id);
     assert_eq!(
         t["queue_depth"], 2,
         "the last report was written on the way out: {t}"
