@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine or a developer's box:
-# installs what is missing, starts a throwaway PostgreSQL server (initdb in a temp
+# installs what is missing (nats-server among it: the relay tests start their
+# own brokers), starts a throwaway PostgreSQL server (initdb in a temp
 # dir, as a non-root user, on a free loopback port), runs `cargo test --workspace`
 # with the hub tests on both SQLite and PostgreSQL, then stops the server.
 set -euo pipefail
@@ -19,6 +20,9 @@ command -v runuser >/dev/null || missing+=(util-linux)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v socat >/dev/null || missing+=(socat)
+# NATS JetStream: the hub's event relay is tested against a real broker
+# (each test starts its own on a free port; the package's service is not used).
+command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 # Noto fonts: the receipt printer tests print Hindi item names as images.
 [ -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] || missing+=(fonts-noto-core)
 # Headless Chromium drives the cashier UI in the browser tests.

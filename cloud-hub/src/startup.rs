@@ -4,7 +4,8 @@
 //! reservation expiry, and the opening-hours and batch-expiry announcements;
 //! the hand-over task (`fulfilment::handover`) is started here when a
 //! delivery partner or a payment gateway is configured, and the task that
-//! sends events to HQ's webhook subscriptions (`events_out`) always.
+//! sends events to HQ's webhook subscriptions (`events_out`) always, and the
+//! relay of events to NATS JetStream (`event_bus`) when `[nats] url` is set.
 //! The `cloud-hub` binary, the demo and every test start the hub this way.
 
 use crate::{config, http, storage};
@@ -157,6 +158,10 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         config.webhooks.sweep_every,
         secret_key.clone(),
     ));
+    if let Some(nats) = &config.nats {
+        tracing::info!(stream = %nats.stream, subjects = %format!("{}.>", nats.subject_prefix), "relaying events to NATS JetStream");
+        tasks.spawn(crate::event_bus::run(storage.clone(), nats.clone()));
+    }
     if secret_key.is_none() {
         tracing::warn!("no secret key (secret_key, HUB_SECRET_KEY or secret_key_file): source systems cannot be registered");
     }

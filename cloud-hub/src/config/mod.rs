@@ -42,6 +42,10 @@
 //! | `ingestion.max_body_bytes` | `HUB_INGESTION_MAX_BODY_BYTES`: the largest webhook body taken | `4194304` |
 //! | `ingestion.max_feed_bytes` | `HUB_INGESTION_MAX_FEED_BYTES`: the largest seller feed upload taken | `67108864` |
 //! | `ingestion.sweep_ms` | `HUB_INGESTION_SWEEP_MS`: how often queued webhooks are looked for (it also wakes when one comes) | `1000` |
+//! | `nats.url` (secret) | `HUB_NATS_URL`: `nats://host:4222`; turns on the relay of events to NATS JetStream | unset (off) |
+//! | `nats.stream` | `HUB_NATS_STREAM`: the JetStream stream, created if missing | `POS_EVENTS` |
+//! | `nats.subject_prefix` | `HUB_NATS_SUBJECT_PREFIX`: events go out on `<prefix>.<tenant>.<event type>` | `pos.events` |
+//! | `nats.sweep_ms` | `HUB_NATS_SWEEP_MS`: how often the relay looks for events (it also wakes on changes) | `1000` |
 //! | `webhooks.give_up_secs` | `HUB_WEBHOOKS_GIVE_UP_SECS`: a failing event is dead-lettered this long after its first try | `86400` |
 
 pub mod settings;
@@ -97,6 +101,8 @@ pub struct HubConfig {
     pub ingestion_sweep_every: Duration,
     /// The largest seller feed upload taken.
     pub feed_max_body: usize,
+    /// Where events are relayed to; `None`: off.
+    pub nats: Option<crate::event_bus::NatsConfig>,
 }
 
 /// Where the hub's secret key comes from.
@@ -146,6 +152,7 @@ impl fmt::Debug for HubConfig {
             .field("admin_api", &self.admin_token.is_some())
             .field("delivery_partner", &self.delivery.as_ref().map(|d| &d.name))
             .field("payments", &self.payments.is_some())
+            .field("nats_relay", &self.nats.is_some())
             .finish()
     }
 }
@@ -254,6 +261,7 @@ impl HubConfig {
             ingestion_max_body: DEFAULT_INGESTION_MAX_BODY_BYTES as usize,
             ingestion_sweep_every: Duration::from_millis(DEFAULT_INGESTION_SWEEP_MS),
             feed_max_body: DEFAULT_INGESTION_MAX_FEED_BYTES as usize,
+            nats: None,
         }
     }
 
@@ -350,6 +358,7 @@ impl HubConfig {
                     .unwrap_or(DEFAULT_INGESTION_MAX_FEED_BYTES),
             )
             .unwrap_or(usize::MAX),
+            nats: nats_config(&s.nats)?,
         })
     }
 
@@ -374,6 +383,49 @@ fn webhook_config(w: &settings::WebhookSettings) -> WebhookConfig {
             ),
         },
     }
+}
+
+/// The relay to NATS, when `[nats] url` is set.
+fn nats_config(n: &settings::NatsSettings) -> Result<Option<crate::event_bus::NatsConfig>, String> {
+    use settings::*;
+    let Some(url) = &n.url else {
+        return Ok(None);
+    };
+    let token_ok = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    let stream = n.stream.clone().unwrap_or(DEFAULT_NATS_STREAM.into());
+    if !token_ok(&stream) {
+        return Err(format!(
+            "nats.stream (HUB_NATS_STREAM) {stream:?} is not a stream name: letters, digits, - and _"
+        ));
+    }
+    let prefix = n
+        .subject_prefix
+        .clone()
+        .unwrap_or(DEFAULT_NATS_SUBJECT_PREFIX.into());
+    if !prefix.split('.').all(token_ok) {
+        return Err(format!(
+            "nats.subject_prefix (HUB_NATS_SUBJECT_PREFIX) {prefix:?} is not a subject: dot-separated tokens of letters, digits, - and _"
+        ));
+    }
+    for server in url.expose().split(',') {
+        let server = server.trim();
+        let scheme_ok = ["nats://", "tls://"].iter().any(|s| server.starts_with(s));
+        if !scheme_ok || server.parse::<reqwest::Url>().is_err() {
+            return Err(
+                "nats.url (HUB_NATS_URL) must be nats://host:port (or tls://…), several separated by commas".into(),
+            );
+        }
+    }
+    Ok(Some(crate::event_bus::NatsConfig {
+        url: url.clone(),
+        stream,
+        subject_prefix: prefix,
+        sweep_every: Duration::from_millis(n.sweep_ms.unwrap_or(DEFAULT_NATS_SWEEP_MS)),
+    }))
 }
 
 /// An `http(s)://` URL from `key`.
@@ -466,6 +518,47 @@ mod tests {
     fn config(text: &str) -> Result<HubConfig, String> {
         let file: Settings = pos_shared::config_file::parse(text, "hub.toml").unwrap();
         HubConfig::from_settings(&Settings::defaults().over(file))
+    }
+
+    #[test]
+    fn the_nats_relay_is_off_until_a_url_is_named_and_names_what_is_wrong() {
+        let base = "database_url = \"sqlite://x.db\"\n";
+        assert!(config(base).unwrap().nats.is_none());
+        let on = config(&format!(
+            "{base}[nats]\nurl = \"nats://a:4222, nats://b:4222\"\n"
+        ))
+        .unwrap();
+        let nats = on.nats.unwrap();
+        assert_eq!(
+            (nats.stream.as_str(), nats.subject_prefix.as_str()),
+            ("POS_EVENTS", "pos.events")
+        );
+        assert!(!format!(
+            "{:?}",
+            config(&format!(
+                "{base}[nats]\nurl = \"nats://u:hunter2@a:4222\"\n"
+            ))
+            .unwrap()
+        )
+        .contains("hunter2"));
+        for (text, says) in [
+            ("url = \"http://a:4222\"\n", "nats.url"),
+            (
+                "url = \"nats://a:4222\"\nstream = \"pos events\"\n",
+                "nats.stream",
+            ),
+            (
+                "url = \"nats://a:4222\"\nsubject_prefix = \"pos.>\"\n",
+                "nats.subject_prefix",
+            ),
+            (
+                "url = \"nats://a:4222\"\nsubject_prefix = \"pos..events\"\n",
+                "nats.subject_prefix",
+            ),
+        ] {
+            let e = config(&format!("{base}[nats]\n{text}")).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub const DEFAULT_WEBHOOKS_SWEEP_MS: u64 = 1000;
 pub const DEFAULT_WEBHOOKS_TIMEOUT_MS: u64 = 10_000;
 pub const DEFAULT_WEBHOOKS_RETRY_MAX_SECS: u64 = 3600;
 pub const DEFAULT_WEBHOOKS_GIVE_UP_SECS: u64 = 24 * 3600;
+pub const DEFAULT_NATS_STREAM: &str = "POS_EVENTS";
+pub const DEFAULT_NATS_SUBJECT_PREFIX: &str = "pos.events";
+pub const DEFAULT_NATS_SWEEP_MS: u64 = 1000;
 pub const DEFAULT_INGESTION_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
 pub const DEFAULT_INGESTION_SWEEP_MS: u64 = 1000;
 pub const DEFAULT_INGESTION_MAX_FEED_BYTES: u64 = 64 * 1024 * 1024;
@@ -65,6 +68,25 @@ pub struct Settings {
     /// Without either, the embedded default keeps one in `data_dir`.
     pub secret_key_file: Option<PathBuf>,
     pub ingestion: IngestionSettings,
+    pub nats: NatsSettings,
+}
+
+/// `[nats]`: the relay of the hub's events to NATS JetStream; off unless
+/// `url` is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NatsSettings {
+    /// `nats://host:4222` (several separated by commas); may carry a user
+    /// and password, so never written out.
+    #[serde(skip_serializing)]
+    pub url: Option<Secret>,
+    /// The JetStream stream, created if missing.
+    pub stream: Option<String>,
+    /// Subjects are `<prefix>.<tenant>.<event type>`.
+    pub subject_prefix: Option<String>,
+    /// How often the relay looks for events, in milliseconds (it also wakes
+    /// at once on a change).
+    pub sweep_ms: Option<u64>,
 }
 
 /// `[ingestion]`: the webhook gateway and the task that applies what it queues.
@@ -214,6 +236,12 @@ impl Settings {
                 sweep_ms: Some(DEFAULT_INGESTION_SWEEP_MS),
                 max_feed_bytes: Some(DEFAULT_INGESTION_MAX_FEED_BYTES),
             },
+            nats: NatsSettings {
+                url: None,
+                stream: Some(DEFAULT_NATS_STREAM.into()),
+                subject_prefix: Some(DEFAULT_NATS_SUBJECT_PREFIX.into()),
+                sweep_ms: Some(DEFAULT_NATS_SWEEP_MS),
+            },
         }
     }
 
@@ -293,6 +321,12 @@ impl Settings {
                 sweep_ms: number("HUB_INGESTION_SWEEP_MS")?,
                 max_feed_bytes: number("HUB_INGESTION_MAX_FEED_BYTES")?,
             },
+            nats: NatsSettings {
+                url: var("HUB_NATS_URL").map(Secret::new),
+                stream: var("HUB_NATS_STREAM"),
+                subject_prefix: var("HUB_NATS_SUBJECT_PREFIX"),
+                sweep_ms: number("HUB_NATS_SWEEP_MS")?,
+            },
         })
     }
 
@@ -351,6 +385,12 @@ impl Settings {
                     .max_feed_bytes
                     .or(self.ingestion.max_feed_bytes),
             },
+            nats: NatsSettings {
+                url: top.nats.url.or(self.nats.url),
+                stream: top.nats.stream.or(self.nats.stream),
+                subject_prefix: top.nats.subject_prefix.or(self.nats.subject_prefix),
+                sweep_ms: top.nats.sweep_ms.or(self.nats.sweep_ms),
+            },
         }
     }
 
@@ -371,6 +411,7 @@ impl Settings {
         self.ingestion.sweep_ms = self.ingestion.sweep_ms.map(|ms| ms.max(10));
         self.ingestion.max_body_bytes = self.ingestion.max_body_bytes.map(|b| b.max(1024));
         self.ingestion.max_feed_bytes = self.ingestion.max_feed_bytes.map(|b| b.max(1024));
+        self.nats.sweep_ms = self.nats.sweep_ms.map(|ms| ms.max(10));
         self
     }
 
@@ -399,6 +440,7 @@ impl Settings {
             ),
             ("payments.key_secret", self.payments.key_secret.is_some()),
             ("secret_key", self.secret_key.is_some()),
+            ("nats.url", self.nats.url.is_some()),
         ] {
             out += &format!("# {name} is {}set\n", if set { "" } else { "not " });
         }

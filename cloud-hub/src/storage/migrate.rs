@@ -62,6 +62,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(42, "hub-postgres/0042_adopted_entities.sql"),
     migration!(43, "hub-postgres/0043_receipt_links.sql"),
     migration!(44, "hub-postgres/0044_feed_notify.sql"),
+    migration!(45, "hub-postgres/0045_event_relays.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -109,6 +110,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(42, "hub-sqlite/0042_adopted_entities.sql"),
     migration!(43, "hub-sqlite/0043_receipt_links.sql"),
     migration!(44, "hub-sqlite/0044_feed_notify.sql"),
+    migration!(45, "hub-sqlite/0045_event_relays.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -12,6 +12,7 @@ mod catalog_view;
 mod client;
 mod delivery;
 mod documents;
+mod event_bus;
 mod events;
 mod fact_identity;
 mod fakes;

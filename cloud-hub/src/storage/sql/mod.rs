@@ -19,6 +19,7 @@ pub(super) mod order_store;
 pub(super) mod orders;
 pub(super) mod prices;
 pub(super) mod quarantine;
+pub(super) mod relay;
 pub(super) mod reservations;
 pub(super) mod rows;
 pub(super) mod seller_feeds;
@@ -96,6 +97,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::order_store::sql_order_store_paths!($storage);
         $crate::storage::sql::quarantine::sql_quarantine_paths!($storage);
         $crate::storage::sql::subscriptions::sql_subscription_paths!($storage);
+        $crate::storage::sql::relay::sql_relay_paths!($storage);
         $crate::storage::sql::ingestion::sql_ingestion_paths!($storage);
         $crate::storage::sql::source_map::sql_source_map_paths!($storage);
         $crate::storage::sql::source_stock::sql_source_stock_paths!($storage);

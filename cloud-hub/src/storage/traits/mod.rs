@@ -8,6 +8,7 @@ mod catalog;
 mod delivery;
 mod ingestion;
 mod orders;
+mod relay;
 mod seller_feeds;
 mod source_map;
 mod stock;
@@ -19,6 +20,7 @@ pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
 pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
 pub use ingestion::{IngestionStorage, SourceStockStorage};
 pub use orders::OrderStorage;
+pub use relay::{RelayClaim, RelayStorage};
 pub use seller_feeds::SellerFeedStorage;
 pub use source_map::{SourceMapStorage, ENTITIES};
 pub use stock::{
@@ -65,6 +67,7 @@ union_of! {
     EventStorage,
     QuarantineStorage,
     SubscriptionStorage,
+    RelayStorage,
     IngestionStorage,
     SourceMapStorage,
     SourceStockStorage,
