@@ -2,7 +2,9 @@
 //! stall, duplicate, reorder and lose answers, and while tills and the hub are
 //! killed with SIGKILL and restarted. At the end every invariant must hold: each
 //! sale and movement exactly once at the hub, positions equal to the ledger and to
-//! what was sold, every till converged, every till database intact.
+//! what was sold, every till converged, every till database intact. It runs
+//! on one hub process per backend, and on two processes sharing one
+//! PostgreSQL with the tills split between them.
 //!
 //! Seeded: the seed is printed at the start (shown on failure); `FAULT_SEED=<n>`
 //! replays a run. `FAULT_SOAK=1` runs the long version (more tills, sales, faults).
@@ -273,17 +275,33 @@ async fn sell_many(base: String, index: usize, n: usize, seed: u64, shared: Arc<
 }
 
 pub(crate) async fn tills_converge_under_faults(backend: Backend) {
+    converge_under_faults(backend, 1).await
+}
+
+/// The same with two hub processes on one PostgreSQL and the tills split
+/// between them: either process is killed now and then, and a till's
+/// changes reach the tills of the other process through the database.
+pub(crate) async fn tills_on_two_hub_processes_converge_under_faults() {
+    converge_under_faults(Backend::Postgres, 2).await
+}
+
+async fn converge_under_faults(backend: Backend, processes: usize) {
     let seed = seed();
     let plan = plan();
     eprintln!(
-        "fault harness: seed {seed} (replay with FAULT_SEED={seed}), {} tills x {} sales",
+        "fault harness: seed {seed} (replay with FAULT_SEED={seed}), {} tills x {} sales, {processes} hub process(es)",
         plan.tills, plan.sales_per_till
     );
-    let mut hub = Hub::start(backend).await;
-    let (hq, store, codes) = demo_chain(&hub, plan.tills).await;
+    let mut hubs = vec![Hub::start(backend).await];
+    while hubs.len() < processes {
+        let next = hubs[0].beside().await;
+        hubs.push(next);
+    }
+    let (hq, store, codes) = demo_chain(&hubs[0], plan.tills).await;
     let mut proxies = Vec::new();
     let mut tills = Vec::new();
     for (i, code) in codes.iter().enumerate() {
+        let hub = &hubs[i % hubs.len()];
         let proxy = FaultProxy::start(hub.addr(), seed.wrapping_add(i as u64)).await;
         tills.push(Agent::start_at(&proxy.url, code).await);
         proxies.push(proxy);
@@ -313,7 +331,18 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(rng.u64(20..200))).await;
         let i = rng.usize(..tills.len());
         let hold = Duration::from_millis(rng.u64(100..700));
-        let fault = match rng.u8(..8) {
+        // With two processes, each is killed at least once while the tills
+        // are surely still selling; the rest is left to chance.
+        let forced_kill = match (hubs.len(), faults.len()) {
+            (2, 2) => Some(1),
+            (2, 5) => Some(0),
+            _ => None,
+        };
+        let kind = match forced_kill {
+            Some(_) => 1,
+            None => rng.u8(..8),
+        };
+        let fault = match kind {
             0 => {
                 tills[i].kill();
                 tokio::time::sleep(hold).await;
@@ -321,10 +350,14 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
                 format!("KillTill till {i}")
             }
             1 => {
-                hub.stop();
+                let h = forced_kill.unwrap_or_else(|| rng.usize(..hubs.len()));
+                hubs[h].stop();
                 tokio::time::sleep(hold).await;
-                hub.restart().await;
-                "KillHub".to_owned()
+                hubs[h].restart().await;
+                match hubs.len() {
+                    1 => "KillHub".to_owned(),
+                    _ => format!("KillHub {h}"),
+                }
             }
             n => {
                 let mode = [
@@ -350,10 +383,14 @@ pub(crate) async fn tills_converge_under_faults(backend: Backend) {
     let reused = shared.reused.lock().unwrap().clone();
     let context = || {
         format!(
-            "seed {seed}; {} faults: {}\nhub log:\n{}",
+            "seed {seed}; {} faults: {}\n{}",
             faults.len(),
             faults.join(", "),
-            hub.log()
+            hubs.iter()
+                .enumerate()
+                .map(|(h, hub)| format!("hub {h} log:\n{}", hub.log()))
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     };
     assert!(faults.len() >= plan.min_faults);

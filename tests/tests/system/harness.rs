@@ -139,6 +139,22 @@ impl Hub {
         hub
     }
 
+    /// Another hub process on the same database (PostgreSQL), on a port and
+    /// with a log of its own: tills may talk to either.
+    pub async fn beside(&self) -> Hub {
+        let port = free_port();
+        let mut hub = Hub {
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+            database_url: self.database_url.clone(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            env: self.env.clone(),
+            process: None,
+        };
+        hub.restart().await;
+        hub
+    }
+
     /// Starts the hub process again on the same port and database.
     pub async fn restart(&mut self) {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pos-hub"));

@@ -399,6 +399,11 @@ on_both_backends!(a_price_change_reaches_every_connected_till);
 use faults::tills_converge_under_faults;
 on_both_backends!(tills_converge_under_faults);
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tills_on_two_hub_processes_converge_under_faults() {
+    faults::tills_on_two_hub_processes_converge_under_faults().await
+}
+
 async fn a_till_whose_cursor_was_pruned_starts_again_from_a_snapshot(backend: Backend) {
     let mut hub = Hub::start_with(
         backend,
