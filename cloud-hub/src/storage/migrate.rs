@@ -63,6 +63,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(43, "hub-postgres/0043_receipt_links.sql"),
     migration!(44, "hub-postgres/0044_feed_notify.sql"),
     migration!(45, "hub-postgres/0045_event_relays.sql"),
+    migration!(46, "hub-postgres/0046_numbered_at_commit.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -111,6 +112,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(43, "hub-sqlite/0043_receipt_links.sql"),
     migration!(44, "hub-sqlite/0044_feed_notify.sql"),
     migration!(45, "hub-sqlite/0045_event_relays.sql"),
+    migration!(46, "hub-sqlite/0046_numbered_at_commit.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

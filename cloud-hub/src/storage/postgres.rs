@@ -85,7 +85,8 @@ async fn listen(pool: &PgPool, feed: &tokio::sync::watch::Sender<u64>) -> sqlx::
 sql_storage!(
     PgStorage,
     sqlx::Postgres,
-    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+    crate::storage::sql::Writers::SideBySide
 );
 
 /// Creates database `name` on the server of `admin_url` and returns its URL.

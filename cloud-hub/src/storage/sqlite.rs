@@ -41,4 +41,9 @@ impl SqliteStorage {
 }
 
 // One connection, in a transaction: reads are consistent already.
-sql_storage!(SqliteStorage, sqlx::Sqlite, "SELECT 1");
+sql_storage!(
+    SqliteStorage,
+    sqlx::Sqlite,
+    "SELECT 1",
+    crate::storage::sql::Writers::OneAtATime
+);

@@ -272,6 +272,19 @@ pub async fn shop_on(hub: std::sync::Arc<TestHub>, tenant: &str) -> Shop {
 }
 
 impl Shop {
+    /// The same shop, till and items, to change (another item, say).
+    pub fn clone_of(shop: &Shop) -> Shop {
+        Shop {
+            hub: shop.hub.clone(),
+            api_key: shop.api_key.clone(),
+            tenant_id: shop.tenant_id.clone(),
+            store_id: shop.store_id.clone(),
+            terminal_id: shop.terminal_id.clone(),
+            device_token: shop.device_token.clone(),
+            variants: shop.variants.clone(),
+        }
+    }
+
     /// A consistent cash sale envelope of `(variant index, qty)` lines.
     pub fn sale(&self, receipt_no: &str, lines: &[(usize, &str)]) -> Value {
         self.sale_with(receipt_no, lines, |_| {})

@@ -17,6 +17,7 @@ mod events;
 mod fact_identity;
 mod fakes;
 mod feed;
+mod feed_order;
 mod feed_wakeups;
 mod holds;
 mod hours;

@@ -219,7 +219,7 @@ macro_rules! sql_batch_paths {
                         .await?;
                         announced += 1;
                     }
-                    tx.commit().await?;
+                    Self::commit(tx).await?;
                 }
                 if announced > 0 {
                     self.feed_changed();

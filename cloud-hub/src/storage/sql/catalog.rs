@@ -190,7 +190,7 @@ macro_rules! sql_catalog_paths {
                     .await?;
                 }
                 Self::append_change(&mut tx, tenant, None, &ChangeBody::CategoryUpserted(category.clone())).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(category.clone())
             }
@@ -290,7 +290,7 @@ macro_rules! sql_catalog_paths {
             async fn categories(&self, tenant: TenantId) -> DbResult<Vec<CategoryRecord>> {
                 let mut tx = self.pool.begin().await?;
                 let tree = Self::category_tree(&mut tx, tenant).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(tree)
             }
 
@@ -424,7 +424,7 @@ macro_rules! sql_catalog_paths {
                 .bind(prefix)
                 .fetch_one(&mut *tx)
                 .await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(InStoreBarcodes { prefix, next: next as u64 })
             }
 
@@ -451,7 +451,7 @@ macro_rules! sql_catalog_paths {
                 };
                 let placed = Placed { brand_name, brand, category: category.map(CategoryId::from_uuid), synonyms: &synonyms };
                 let record = Self::insert_variant(&mut tx, tenant, product, &placed, variant).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(record)
             }
@@ -460,7 +460,7 @@ macro_rules! sql_catalog_paths {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let made = Self::insert_product(&mut tx, tenant, product).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(made)
             }

@@ -148,7 +148,7 @@ macro_rules! sql_delivery_paths {
                         if let Some(order) = Self::order_in(&mut tx, tenant, id).await? {
                             claimed.push((tenant, order));
                         }
-                        tx.commit().await?;
+                        Self::commit(tx).await?;
                     }
                 }
                 Ok(claimed)
@@ -263,7 +263,7 @@ macro_rules! sql_delivery_paths {
                 };
                 Self::emit_event(&mut tx, tenant, $crate::domain::events::by_hub(event_type, Some(order.store_id), data)).await?;
                 let order = Self::order_in(&mut tx, tenant, id).await?.ok_or(DbError::NotFound("order"))?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(order)
             }
 
@@ -292,7 +292,7 @@ macro_rules! sql_delivery_paths {
                 let actor = format!("partner:{partner}");
                 Self::step_in(&mut tx, tenant, &order, orders::OrderState::AssignedToPartner, &actor, Some(reference), now).await?;
                 let order = Self::order_in(&mut tx, tenant, id).await?.ok_or(DbError::NotFound("order"))?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(order)
             }
@@ -327,7 +327,7 @@ macro_rules! sql_delivery_paths {
                     });
                     Self::emit_event(&mut tx, tenant, $crate::domain::events::by_hub(event_type, Some(order.store_id), data)).await?;
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(())
             }
 
@@ -350,7 +350,7 @@ macro_rules! sql_delivery_paths {
                     });
                 }
                 let order = Self::order_in(&mut tx, tenant, id).await?.ok_or(DbError::NotFound("order"))?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(order)
             }
@@ -432,7 +432,7 @@ macro_rules! sql_delivery_paths {
                 .execute(&mut *tx)
                 .await
                 .map_err(DbError::from_sqlx)?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(ReportOutcome::Applied(order))
             }

@@ -60,7 +60,7 @@ macro_rules! sql_document_paths {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 if update.doc.is_some() {
                     self.feed_changed();
                 }

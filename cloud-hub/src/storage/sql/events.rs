@@ -1,6 +1,6 @@
 //! The event outbox at the hub, for both backends: events written inside the
 //! transaction of the change they announce, numbered under the tenant row
-//! lock, and read back in order. Expanded inside `sql_storage!`.
+//! lock (as written, or at commit: `writes.rs`), and read back in order. Expanded inside `sql_storage!`.
 
 /// Implements [`crate::storage::EventStorage`] on `$storage`, and the event
 /// writes every change makes.
@@ -12,32 +12,51 @@ macro_rules! sql_event_paths {
         type EventRow = (i64, Uuid, String, String, Option<Uuid>, i64, Uuid, i32, String);
 
         impl $storage {
-            /// Writes `event` to the tenant's outbox inside `tx`.
+            /// Writes `event` to the tenant's outbox inside `tx`: numbered at
+            /// once where one transaction writes at a time, at commit
+            /// (`Self::commit`) where they work side by side.
             async fn emit_event(tx: &mut Tx<'_>, tenant: TenantId, event: NewEvent) -> DbResult<()> {
-                let (seq,): (i64,) = sqlx::query_as(
-                    "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
-                )
-                .bind(tenant.as_uuid())
-                .fetch_one(&mut **tx)
-                .await?;
                 let data = serde_json::to_string(&event.data).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                sqlx::query(
-                    "INSERT INTO hub_events (tenant_id, seq, event_id, event_type, source, store_id, occurred_at_ms, \
-                     trace_id, schema_version, data, committed_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(tenant.as_uuid())
-                .bind(seq)
-                .bind(Uuid::now_v7())
-                .bind(event.event_type)
-                .bind(&event.source)
-                .bind(event.store.map(|s| s.as_uuid()))
-                .bind(event.occurred_at.unix_millis())
-                .bind(Uuid::now_v7())
-                .bind(i32::from(pos_shared::event::ENVELOPE_SCHEMA_VERSION))
-                .bind(data)
-                .bind(now_ms())
-                .execute(&mut **tx)
-                .await?;
+                let query = match Self::WRITERS {
+                    $crate::storage::sql::Writers::OneAtATime => {
+                        let (seq,): (i64,) = sqlx::query_as(
+                            "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
+                        )
+                        .bind(tenant.as_uuid())
+                        .fetch_one(&mut **tx)
+                        .await?;
+                        sqlx::query(
+                            "INSERT INTO hub_events (tenant_id, seq, event_id, event_type, source, store_id, occurred_at_ms, \
+                             trace_id, schema_version, data, committed_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(seq)
+                        .bind(Uuid::now_v7())
+                        .bind(event.event_type)
+                        .bind(&event.source)
+                        .bind(event.store.map(|s| s.as_uuid()))
+                        .bind(event.occurred_at.unix_millis())
+                        .bind(Uuid::now_v7())
+                        .bind(i32::from(pos_shared::event::ENVELOPE_SCHEMA_VERSION))
+                        .bind(data)
+                        .bind(now_ms())
+                    }
+                    $crate::storage::sql::Writers::SideBySide => sqlx::query(
+                        "INSERT INTO event_pending (tenant_id, event_id, event_type, source, store_id, occurred_at_ms, \
+                         trace_id, schema_version, data, committed_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(Uuid::now_v7())
+                    .bind(event.event_type)
+                    .bind(&event.source)
+                    .bind(event.store.map(|s| s.as_uuid()))
+                    .bind(event.occurred_at.unix_millis())
+                    .bind(Uuid::now_v7())
+                    .bind(i32::from(pos_shared::event::ENVELOPE_SCHEMA_VERSION))
+                    .bind(data)
+                    .bind(now_ms()),
+                };
+                query.execute(&mut **tx).await?;
                 Ok(())
             }
 

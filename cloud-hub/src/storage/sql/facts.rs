@@ -95,7 +95,26 @@ macro_rules! sql_fact_paths {
                 facts: &[(Envelope<Fact>, String)],
             ) -> DbResult<Vec<FactStored>> {
                 let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, device.tenant_id).await?;
+                // Sales, returns, shift closes and audit entries share the
+                // tenant with other tills' uploads and lock only the stock
+                // positions they move; an order's claim or pack moves
+                // reservations and orders too and takes the tenant alone.
+                let moves = facts.iter().try_fold(Vec::new(), |mut moves, (envelope, _)| {
+                    match &envelope.data {
+                        Fact::Sale(sale) => moves.extend(sale.movements().iter().map(|m| (m.store_id, m.variant_id))),
+                        Fact::Return(ret) => moves.extend(ret.movements().iter().map(|m| (m.store_id, m.variant_id))),
+                        Fact::ShiftClosed(_) | Fact::Audit(_) => {}
+                        Fact::OrderClaimed(_) | Fact::OrderPacked(_) => return None,
+                    }
+                    Some(moves)
+                });
+                match moves {
+                    Some(moves) => {
+                        Self::lock_tenant_shared(&mut tx, device.tenant_id).await?;
+                        Self::lock_positions(&mut tx, device.tenant_id, &moves).await?;
+                    }
+                    None => Self::lock_tenant(&mut tx, device.tenant_id).await?,
+                }
                 let mut outcomes = Vec::with_capacity(facts.len());
                 for (envelope, raw) in facts {
                     let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
@@ -121,7 +140,7 @@ macro_rules! sql_fact_paths {
                     }
                     outcomes.push(outcome);
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(outcomes)
             }
 

@@ -45,7 +45,7 @@ macro_rules! sql_feed_paths {
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
-                    tx.commit().await?;
+                    Self::commit(tx).await?;
                 }
                 Ok(dropped)
             }
@@ -171,7 +171,7 @@ macro_rules! sql_feed_paths {
                         orders.push(Self::pick_order_in(&mut tx, device.tenant_id, &order, now_ms()).await?);
                     }
                 }
-                tx.commit().await?;
+                tx.commit().await?; // Read only: nothing to number.
                 Ok(StoreSnapshot {
                     seq: head.max(0) as u64,
                     orders,

@@ -201,7 +201,7 @@ macro_rules! sql_ingestion_paths {
                 .map_err(DbError::from_sqlx)?;
                 Self::set_source_stores(&mut tx, tenant, source.id, &source.stores).await?;
                 Self::insert_secret(&mut tx, tenant, source.id, secret).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.source(tenant, source.id).await
             }
 
@@ -249,7 +249,7 @@ macro_rules! sql_ingestion_paths {
                 if let Some(stores) = &patch.stores {
                     Self::set_source_stores(&mut tx, tenant, source, stores).await?;
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.source(tenant, source).await
             }
 
@@ -282,7 +282,7 @@ macro_rules! sql_ingestion_paths {
                 .execute(&mut *tx)
                 .await?;
                 Self::insert_secret(&mut tx, tenant, source, secret).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.source(tenant, source).await
             }
 
@@ -535,7 +535,7 @@ macro_rules! sql_ingestion_paths {
             async fn start_run(&self, tenant: TenantId, run: &ing::NewRun) -> DbResult<ing::Run> {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_run(&mut tx, tenant, run).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.run(tenant, run.id).await
             }
 
@@ -574,7 +574,7 @@ macro_rules! sql_ingestion_paths {
                     ),
                 )
                 .await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(finished)
             }
 
@@ -608,7 +608,7 @@ macro_rules! sql_ingestion_paths {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 Self::emit_event(&mut tx, tenant, event).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(())
             }
         }

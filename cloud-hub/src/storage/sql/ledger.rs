@@ -118,7 +118,10 @@ macro_rules! sql_ledger_paths {
             async fn record_movements(&self, tenant: TenantId, store: StoreId, movements: &[MovementRecord]) -> DbResult<Vec<MovementOutcome>> {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
-                Self::lock_tenant(&mut tx, tenant).await?;
+                // Movements share the tenant and lock only their positions.
+                Self::lock_tenant_shared(&mut tx, tenant).await?;
+                let moves: Vec<(StoreId, VariantId)> = movements.iter().map(|m| (m.store_id, m.variant_id)).collect();
+                Self::lock_positions(&mut tx, tenant, &moves).await?;
                 let mut outcomes = Vec::with_capacity(movements.len());
                 for (index, movement) in movements.iter().enumerate() {
                     let outcome = Self::movement_in(&mut tx, tenant, movement)
@@ -126,7 +129,7 @@ macro_rules! sql_ledger_paths {
                         .map_err(|e| DbError::AtItem { index, error: Box::new(e) })?;
                     outcomes.push(outcome);
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(outcomes)
             }
@@ -193,7 +196,7 @@ macro_rules! sql_ledger_paths {
                 }
                 let reset = |s: OrderState| OrderState { reorder_point_milli: point.map(|p| p.milli()), ..s };
                 Self::emit_flip(&mut tx, tenant, before, reset, store, variant).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(self.read_reorder_points(tenant, store, Some(variant)).await?.pop())
             }

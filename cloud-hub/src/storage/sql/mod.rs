@@ -37,12 +37,28 @@ pub(super) mod writes;
 
 pub(crate) use rows::*;
 
+/// How a backend's writing transactions share a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Writers {
+    /// One writing transaction at a time (SQLite): the tenant "lock" only
+    /// makes a transaction a writer from its first statement, and feed
+    /// changes and events are numbered as they are written.
+    OneAtATime,
+    /// Writing transactions side by side (PostgreSQL): HQ's edits hold the
+    /// tenant exclusively, tills' facts and ledger movements share it and
+    /// lock the stock positions they move, and feed changes and events are
+    /// numbered by the transaction's last statement (`pos_number_pending`,
+    /// migration 0046), in commit order.
+    SideBySide,
+}
+
 /// Implements every storage trait, and so [`crate::storage::Storage`], for
 /// `$storage` (which has a `pool` of `$db`), by expanding each concept's macro
 /// into the backend's module; `$snapshot_isolation` is the statement that makes
-/// a snapshot's reads one consistent view.
+/// a snapshot's reads one consistent view, `$writers` the backend's
+/// [`Writers`].
 macro_rules! sql_storage {
-    ($storage:ty, $db:ty, $snapshot_isolation:expr) => {
+    ($storage:ty, $db:ty, $snapshot_isolation:expr, $writers:expr) => {
         use pos_shared::audit::AuditEntry;
         use pos_shared::catalog::{BrandRecord, CategoryRecord};
         use pos_shared::pricing::{PriceSource, PriceWindow};
@@ -73,7 +89,7 @@ macro_rules! sql_storage {
 
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
-        $crate::storage::sql::writes::sql_write_paths!($storage, $db);
+        $crate::storage::sql::writes::sql_write_paths!($storage, $db, $writers);
         $crate::storage::sql::events::sql_event_paths!($storage);
         $crate::storage::sql::tenants::sql_tenant_paths!($storage);
         $crate::storage::sql::users::sql_user_paths!($storage);

@@ -503,7 +503,7 @@ macro_rules! sql_order_paths {
                 let actor = $crate::acting::current().unwrap_or_else(|| "hub".to_owned());
                 Self::record_step(&mut tx, tenant, &order, orders::OrderState::Pending, &actor, Some(strategy.name()), now).await?;
                 let order = Self::order_in(&mut tx, tenant, id).await?.ok_or(DbError::NotFound("order"))?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(orders::Placement::Created(order))
             }
@@ -511,7 +511,7 @@ macro_rules! sql_order_paths {
             async fn order(&self, tenant: TenantId, id: Uuid) -> DbResult<orders::Order> {
                 let mut tx = self.pool.begin().await?;
                 let order = Self::order_in(&mut tx, tenant, id).await?.ok_or(DbError::NotFound("order"))?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(order)
             }
 
@@ -528,7 +528,7 @@ macro_rules! sql_order_paths {
                 let order = Self::order_in(&mut tx, tenant, id).await?.ok_or(DbError::NotFound("order"))?;
                 Self::step_in(&mut tx, tenant, &order, to, actor, reason, now_ms()).await?;
                 let order = Self::order_in(&mut tx, tenant, id).await?.ok_or(DbError::NotFound("order"))?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(order)
             }
@@ -557,7 +557,7 @@ macro_rules! sql_order_paths {
                 for (id,) in ids {
                     found.extend(Self::order_in(&mut tx, tenant, id).await?);
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(found)
             }
 

@@ -199,7 +199,7 @@ macro_rules! sql_price_paths {
                 if window.channel == pos_shared::pricing::POS_CHANNEL {
                     Self::append_change(&mut tx, tenant, window.store_id, &ChangeBody::PriceScheduled(window.clone())).await?;
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(window.clone())
             }
@@ -247,7 +247,7 @@ macro_rules! sql_price_paths {
                         .map_err(|e| DbError::AtItem { index, error: Box::new(e) })?;
                     changed.push(c);
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 if changed.contains(&true) {
                     self.feed_changed();
                 }
@@ -260,7 +260,7 @@ macro_rules! sql_price_paths {
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let (record, changed) = Self::base_price_in(&mut tx, tenant, variant, price).await?;
                 if changed {
-                    tx.commit().await?;
+                    Self::commit(tx).await?;
                     self.feed_changed();
                 }
                 Ok(record)
@@ -303,7 +303,7 @@ macro_rules! sql_price_paths {
                 .bind(variant.as_uuid())
                 .fetch_all(&mut *tx)
                 .await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 rows.into_iter().map(price_from_row).collect()
             }
 
@@ -317,7 +317,7 @@ macro_rules! sql_price_paths {
             ) -> DbResult<EffectivePrice> {
                 let mut tx = self.pool.begin().await?;
                 let found = Self::effective_price_in(&mut tx, tenant, store, variant, channel, at).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 match found {
                     Some(price) => Ok(price),
                     None => {

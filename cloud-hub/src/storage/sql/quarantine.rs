@@ -117,7 +117,7 @@ macro_rules! sql_quarantine_paths {
                         instructions.push(QuarantineInstruction { event_id: fact.event_id, action });
                     }
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(instructions)
             }
 
@@ -208,7 +208,7 @@ macro_rules! sql_quarantine_paths {
                 let decided = Self::read_quarantined(&mut tx, tenant, terminal, event_id)
                     .await?
                     .ok_or(DbError::NotFound("quarantined fact"))?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(decided)
             }
         }

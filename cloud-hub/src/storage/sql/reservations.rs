@@ -176,7 +176,7 @@ macro_rules! sql_reservation_paths {
                     });
                 }
                 let created = Self::hold_in(&mut tx, tenant, new, before, now).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(ReservationOutcome::Created(created))
             }
@@ -184,7 +184,7 @@ macro_rules! sql_reservation_paths {
             async fn reservation(&self, tenant: TenantId, id: Uuid) -> DbResult<Reservation> {
                 let mut tx = self.pool.begin().await?;
                 let found = Self::reservation_in(&mut tx, tenant, id).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 found.ok_or(DbError::NotFound("reservation"))
             }
 
@@ -252,7 +252,7 @@ macro_rules! sql_reservation_paths {
                     let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
                     Self::emit_flip(&mut tx, tenant, before, freed, r.store_id, r.variant_id).await?;
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(settled)
             }
@@ -298,7 +298,7 @@ macro_rules! sql_reservation_paths {
                         Self::cancel_order_for_expiry(&mut tx, tenant, &r.order_ref, now).await?;
                         done += 1;
                     }
-                    tx.commit().await?;
+                    Self::commit(tx).await?;
                 }
                 if done > 0 {
                     self.feed_changed();

@@ -78,7 +78,7 @@ macro_rules! sql_seller_feed_paths {
                 if queued.rows_affected() != 1 {
                     return Err(DbError::NotFound("feed"));
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.run(tenant, run.id).await
             }
 
@@ -92,7 +92,7 @@ macro_rules! sql_seller_feed_paths {
                     .bind(feed)
                     .execute(&mut *tx)
                     .await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(())
             }
 
@@ -239,7 +239,7 @@ macro_rules! sql_seller_feed_paths {
                 .bind(errors_json)
                 .execute(&mut *tx)
                 .await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(true)
             }
 
@@ -327,7 +327,7 @@ macro_rules! sql_seller_feed_paths {
                         }
                     }
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(out)
             }

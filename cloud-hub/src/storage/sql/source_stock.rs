@@ -218,7 +218,7 @@ macro_rules! sql_source_stock_paths {
                         }
                     }
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 if moved {
                     self.feed_changed();
                 }

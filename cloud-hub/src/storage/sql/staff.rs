@@ -69,7 +69,7 @@ macro_rules! sql_staff_paths {
                 .await
                 .map_err(DbError::from_sqlx)?;
                 Self::append_change(&mut tx, tenant, Some(store), &ChangeBody::StaffUpserted(record.clone())).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(record)
             }
@@ -88,7 +88,7 @@ macro_rules! sql_staff_paths {
                 .await?;
                 let record = staff_from_row(row.ok_or(DbError::NotFound("staff member"))?)?;
                 Self::append_change(&mut tx, tenant, Some(record.store_id), &ChangeBody::StaffUpserted(record.clone())).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(record)
             }
@@ -109,7 +109,7 @@ macro_rules! sql_staff_paths {
                 .await?;
                 let record = staff_from_row(row.ok_or(DbError::NotFound("staff member"))?)?;
                 Self::append_change(&mut tx, tenant, Some(record.store_id), &ChangeBody::StaffUpserted(record.clone())).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(record)
             }
@@ -118,7 +118,7 @@ macro_rules! sql_staff_paths {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
                 let staff = Self::staff_of_store(&mut tx, tenant, store).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(staff)
             }
         }

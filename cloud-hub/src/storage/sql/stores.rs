@@ -112,7 +112,7 @@ macro_rules! sql_store_paths {
                     serde_json::json!({"store_id": store, "status": status, "was": before.status}),
                 );
                 Self::emit_event(&mut tx, tenant, event).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 self.store(tenant, store).await
             }
@@ -147,7 +147,7 @@ macro_rules! sql_store_paths {
                     serde_json::json!({"store_id": store, "hours": hours}),
                 );
                 Self::emit_event(&mut tx, tenant, event).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 self.store(tenant, store).await
             }
@@ -180,7 +180,7 @@ macro_rules! sql_store_paths {
                     serde_json::json!({"store_id": store, "fulfilment": fulfilment}),
                 );
                 Self::emit_event(&mut tx, tenant, event).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 self.store(tenant, store).await
             }
@@ -235,7 +235,7 @@ macro_rules! sql_store_paths {
                         Self::emit_event(&mut tx, tenant, event).await?;
                         announced += 1;
                     }
-                    tx.commit().await?;
+                    Self::commit(tx).await?;
                 }
                 if announced > 0 {
                     self.feed_changed();
@@ -270,7 +270,7 @@ macro_rules! sql_store_paths {
                             .bind(reason)
                             .execute(&mut *tx)
                             .await?;
-                        tx.commit().await?;
+                        Self::commit(tx).await?;
                     }
                     return Ok(false);
                 }
@@ -299,7 +299,7 @@ macro_rules! sql_store_paths {
                 );
                 Self::emit_event(&mut tx, tenant, event).await?;
                 Self::emit_flip(&mut tx, tenant, before, |s| OrderState { blocked, ..s }, store, variant).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(true)
             }
@@ -345,7 +345,7 @@ macro_rules! sql_store_paths {
                 for (store, state) in before {
                     Self::emit_flip(&mut tx, tenant, state, |s| OrderState { disabled, ..s }, store, variant).await?;
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(true)
             }
@@ -388,7 +388,7 @@ macro_rules! sql_store_paths {
                 );
                 Self::emit_event(&mut tx, tenant, event).await?;
                 Self::emit_flip(&mut tx, tenant, before, |s| OrderState { listed, ..s }, store, variant).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(())
             }

@@ -140,7 +140,7 @@ macro_rules! sql_subscription_paths {
                 .execute(&mut *tx)
                 .await?;
                 let created = Self::subscription_in(&mut tx, tenant, id).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(created)
             }
 
@@ -158,7 +158,7 @@ macro_rules! sql_subscription_paths {
             async fn subscription(&self, tenant: TenantId, id: Uuid) -> DbResult<subs::Subscription> {
                 let mut tx = self.pool.begin().await?;
                 let found = Self::subscription_in(&mut tx, tenant, id).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(found)
             }
 
@@ -184,7 +184,7 @@ macro_rules! sql_subscription_paths {
                 .execute(&mut *tx)
                 .await?;
                 let updated = Self::subscription_in(&mut tx, tenant, id).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(updated)
             }
 
@@ -204,7 +204,7 @@ macro_rules! sql_subscription_paths {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(())
             }
 
@@ -223,7 +223,7 @@ macro_rules! sql_subscription_paths {
                 .execute(&mut *tx)
                 .await?;
                 let rotated = Self::subscription_in(&mut tx, tenant, id).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(rotated)
             }
 
@@ -273,7 +273,7 @@ macro_rules! sql_subscription_paths {
                     let tenant = TenantId::from_uuid(tenant);
                     let mut tx = self.pool.begin().await?;
                     let subscription = Self::subscription_in(&mut tx, tenant, id).await?;
-                    tx.commit().await?;
+                    Self::commit(tx).await?;
                     claimed.push(Claim {
                         tenant,
                         subscription,
@@ -440,7 +440,7 @@ macro_rules! sql_subscription_paths {
                             .await?;
                     }
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(outcome)
             }
 
@@ -507,7 +507,7 @@ macro_rules! sql_subscription_paths {
                         .execute(&mut *tx)
                         .await?;
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(true)
             }
 
@@ -542,7 +542,7 @@ macro_rules! sql_subscription_paths {
                 .bind(i64::from(page.limit) + 1)
                 .fetch_all(&mut *tx)
                 .await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 let items = rows.into_iter().map(delivery_from).collect::<DbResult<Vec<_>>>()?;
                 Ok(Recorded::from_overfetch(items, page.limit))
             }
@@ -577,7 +577,7 @@ macro_rules! sql_subscription_paths {
                 .execute(&mut *tx)
                 .await?;
                 let queued = Self::delivery_in(&mut tx, subscription, seq.max(0) as u64).await?.ok_or(DbError::NotFound("dead letter"))?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(queued)
             }
 
@@ -627,7 +627,7 @@ macro_rules! sql_subscription_paths {
                 .execute(&mut *tx)
                 .await?;
                 let moved = Self::subscription_in(&mut tx, tenant, subscription).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(moved)
             }
 

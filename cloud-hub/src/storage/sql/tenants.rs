@@ -101,7 +101,7 @@ macro_rules! sql_tenant_paths {
                     .bind(Uuid::now_v7())
                     .execute(&mut *tx)
                     .await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(Tenant { id, name: name.to_owned(), currency })
             }
 
@@ -146,7 +146,7 @@ macro_rules! sql_tenant_paths {
                 .await?;
                 let info = Self::key_in(&mut tx, tenant, id).await?;
                 Self::announce_key(&mut tx, tenant, "access.key.issued", &info).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(info)
             }
 
@@ -183,7 +183,7 @@ macro_rules! sql_tenant_paths {
                     .await?;
                 let key = Self::key_in(&mut tx, tenant, id).await?;
                 Self::announce_key(&mut tx, tenant, "access.key.revoked", &key).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(key)
             }
         }

@@ -112,7 +112,7 @@ macro_rules! sql_terminal_paths {
                     .execute(&mut *tx)
                     .await?;
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(())
             }
 

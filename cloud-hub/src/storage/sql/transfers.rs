@@ -185,7 +185,7 @@ macro_rules! sql_transfer_paths {
                     return Err(DbError::Conflict("transfer_id reused".into()));
                 }
                 let transfer = Self::announce_transfer(&mut tx, tenant, new.transfer_id, "inventory.transfer.dispatched").await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(TransferOutcome::Created(transfer))
             }
@@ -249,7 +249,7 @@ macro_rules! sql_transfer_paths {
                 .execute(&mut *tx)
                 .await?;
                 let transfer = Self::announce_transfer(&mut tx, tenant, id, "inventory.transfer.received").await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(transfer)
             }
@@ -257,7 +257,7 @@ macro_rules! sql_transfer_paths {
             async fn transfer(&self, tenant: TenantId, id: Uuid) -> DbResult<Transfer> {
                 let mut tx = self.pool.begin().await?;
                 let transfer = Self::transfer_in(&mut tx, tenant, id).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 transfer.ok_or(DbError::NotFound("transfer"))
             }
 
@@ -314,7 +314,7 @@ macro_rules! sql_transfer_paths {
                         transfer.batches = by_transfer.remove(&transfer.transfer_id).unwrap_or_default();
                     }
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(page)
             }
         }

@@ -150,7 +150,7 @@ macro_rules! sql_user_paths {
                 .map_err(DbError::from_sqlx)?;
                 let info = Self::user_in(&mut tx, tenant, id).await?;
                 Self::announce_user(&mut tx, tenant, "access.user.invited", &info).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(info)
             }
 
@@ -167,7 +167,7 @@ macro_rules! sql_user_paths {
             async fn user(&self, tenant: TenantId, id: Uuid) -> DbResult<UserInfo> {
                 let mut tx = self.pool.begin().await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(user)
             }
 
@@ -197,7 +197,7 @@ macro_rules! sql_user_paths {
                     .await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
                 Self::announce_user(&mut tx, tenant, "access.user.updated", &user).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(user)
             }
 
@@ -232,7 +232,7 @@ macro_rules! sql_user_paths {
                 let user = Self::user_in(&mut tx, tenant, id).await?;
                 let event_type = if disabled { "access.user.disabled" } else { "access.user.enabled" };
                 Self::announce_user(&mut tx, tenant, event_type, &user).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(user)
             }
 
@@ -256,7 +256,7 @@ macro_rules! sql_user_paths {
                     .await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
                 Self::announce_user(&mut tx, tenant, "access.user.invited", &user).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(user)
             }
 
@@ -308,7 +308,7 @@ macro_rules! sql_user_paths {
                     let user = Self::user_in(&mut tx, tenant, id).await?;
                     Self::announce_user(&mut tx, tenant, "access.user.locked_out", &user).await?;
                 }
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(locked)
             }
 
@@ -316,7 +316,7 @@ macro_rules! sql_user_paths {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_session(&mut tx, tenant, id, session).await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(user)
             }
 
@@ -369,7 +369,7 @@ macro_rules! sql_user_paths {
                 Self::insert_session(&mut tx, tenant, id, session).await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
                 Self::announce_user(&mut tx, tenant, "access.user.password_set", &user).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(user)
             }
 
@@ -393,7 +393,7 @@ macro_rules! sql_user_paths {
                 Self::end_sessions(&mut tx, id, Some(keep_session)).await?;
                 let user = Self::user_in(&mut tx, tenant, id).await?;
                 Self::announce_user(&mut tx, tenant, "access.user.password_set", &user).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 Ok(())
             }
 

@@ -96,7 +96,7 @@ macro_rules! sql_variant_paths {
                         .await?;
                     Self::record_version(&mut tx, tenant, &next).await?;
                     Self::append_change(&mut tx, tenant, None, &ChangeBody::VariantUpserted(next)).await?;
-                    tx.commit().await?;
+                    Self::commit(tx).await?;
                     changed += 1;
                 }
                 if changed > 0 {
@@ -243,7 +243,7 @@ macro_rules! sql_variant_paths {
                     ChangeBody::VariantUpserted(Self::live_variant(&mut tx, tenant, variant).await?.0)
                 };
                 Self::append_change(&mut tx, tenant, None, &change).await?;
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(Some(()))
             }
@@ -268,7 +268,7 @@ macro_rules! sql_variant_paths {
                 }
                 match Self::write_patch(&mut tx, tenant, &current, brand_id, patch).await? {
                     Some(next) => {
-                        tx.commit().await?;
+                        Self::commit(tx).await?;
                         self.feed_changed();
                         Ok(next)
                     }
@@ -309,7 +309,7 @@ macro_rules! sql_variant_paths {
                 let next = Self::write_patch(&mut tx, tenant, &current, brand_id, &patch)
                     .await?
                     .unwrap_or(current);
-                tx.commit().await?;
+                Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(next)
             }

@@ -1,60 +1,163 @@
 //! The write paths every storage method shares, for both backends: the tenant
-//! lock, the feed append, a ledger movement (whose position sum is checked, so
-//! it never overflows: SQLite would turn it into a float, PostgreSQL fail),
-//! the unit rule for HQ's quantities. Expanded inside `sql_storage!`, which
-//! brings the names they use into scope.
+//! locks, the feed append and the commit that numbers it, a ledger movement
+//! (whose position sum is checked, so it never overflows: SQLite would turn
+//! it into a float, PostgreSQL fail), the unit rule for HQ's quantities.
+//! Expanded inside `sql_storage!`, which brings the names they use into scope.
+//!
+//! How writers share a tenant ([`super::Writers`]): on PostgreSQL, HQ's edits
+//! take the tenant exclusively and tills' facts and ledger movements share it,
+//! each locking the stock positions it moves, in one sorted order, before it
+//! writes anything; feed changes and events are numbered at commit
+//! (`commit`). On SQLite one transaction writes at a time and numbers as it
+//! goes.
+
+/// The advisory lock space of tenants on PostgreSQL (the tenant's id hashed
+/// within it; two tenants sharing a hash only wait for each other).
+pub(crate) const TENANT_LOCK_SPACE: i32 = 0x504f_5301;
 
 /// Implements the shared write helpers on `$storage` (a pool of `$db`).
 macro_rules! sql_write_paths {
-    ($storage:ty, $db:ty) => {
+    ($storage:ty, $db:ty, $writers:expr) => {
         impl $storage {
+            const WRITERS: $crate::storage::sql::Writers = $writers;
+
             /// Wakes feed long-polls; called after a commit that appended changes.
             fn feed_changed(&self) {
                 self.feed_tx.send_modify(|generation| *generation = generation.wrapping_add(1));
             }
 
-            /// Takes the tenant's row lock first thing in every transaction that
-            /// may append to its feed, so such transactions queue in one order
-            /// and cannot deadlock over stock rows (PostgreSQL), and start as
-            /// writers (SQLite).
+            /// Takes the tenant for this transaction alone, first thing in
+            /// every transaction of HQ's that may append to its feed: such
+            /// transactions queue in one order, see no other writer of the
+            /// tenant, and cannot deadlock over stock rows (PostgreSQL), and
+            /// start as writers (SQLite).
             async fn lock_tenant(tx: &mut Tx<'_>, tenant: TenantId) -> DbResult<()> {
-                let locked = sqlx::query("UPDATE tenants SET feed_seq = feed_seq WHERE id = $1")
-                    .bind(tenant.as_uuid())
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected();
-                if locked == 0 {
+                Self::take_tenant(tx, tenant, "pg_advisory_xact_lock").await
+            }
+
+            /// Takes the tenant shared with other transactions that took it
+            /// so (tills' facts, ledger movements), never with one that took
+            /// it alone. Such a transaction must lock the stock positions it
+            /// moves with [`Self::lock_positions`] before it writes.
+            async fn lock_tenant_shared(tx: &mut Tx<'_>, tenant: TenantId) -> DbResult<()> {
+                Self::take_tenant(tx, tenant, "pg_advisory_xact_lock_shared").await
+            }
+
+            async fn take_tenant(tx: &mut Tx<'_>, tenant: TenantId, how: &str) -> DbResult<()> {
+                let found = match Self::WRITERS {
+                    $crate::storage::sql::Writers::OneAtATime => {
+                        sqlx::query("UPDATE tenants SET feed_seq = feed_seq WHERE id = $1")
+                            .bind(tenant.as_uuid())
+                            .execute(&mut **tx)
+                            .await?
+                            .rows_affected()
+                    }
+                    $crate::storage::sql::Writers::SideBySide => {
+                        let sql = format!(
+                            "SELECT 1 FROM (SELECT {how}({}, hashtext(CAST($1 AS TEXT)))) AS taken, tenants WHERE id = $1",
+                            $crate::storage::sql::writes::TENANT_LOCK_SPACE
+                        );
+                        sqlx::query(&sql).bind(tenant.as_uuid()).fetch_all(&mut **tx).await?.len() as u64
+                    }
+                };
+                if found == 0 {
                     return Err(DbError::NotFound("tenant"));
                 }
                 Ok(())
             }
 
-            /// Appends to the tenant's feed inside `tx`; the sequence is the
-            /// tenant row's counter, so it is gap-free and commits in order.
+            /// Locks the stock positions of `moves` (store, variant) for the
+            /// rest of the transaction, creating those not there yet at zero,
+            /// in one sorted order so two transactions never wait on each
+            /// other in a circle. Pairs whose store or variant the tenant does
+            /// not have are left out (the caller refuses them). Nothing to do
+            /// where one transaction writes at a time.
+            async fn lock_positions(tx: &mut Tx<'_>, tenant: TenantId, moves: &[(StoreId, VariantId)]) -> DbResult<()> {
+                if Self::WRITERS == $crate::storage::sql::Writers::OneAtATime {
+                    return Ok(());
+                }
+                let mut pairs: Vec<(Uuid, Uuid)> = moves.iter().map(|(s, v)| (s.as_uuid(), v.as_uuid())).collect();
+                pairs.sort_unstable();
+                pairs.dedup();
+                // Well under PostgreSQL's 65,535 parameters a statement.
+                for chunk in pairs.chunks(10_000) {
+                    let values: Vec<String> = (0..chunk.len())
+                        .map(|i| format!("({i}, CAST(${} AS UUID), CAST(${} AS UUID))", 3 + 2 * i, 4 + 2 * i))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO stock_positions (tenant_id, store_id, variant_id, on_hand_milli, updated_at_ms) \
+                         SELECT $1, m.s, m.v, 0, $2 FROM (VALUES {}) AS m(ord, s, v) \
+                         JOIN stores st ON st.id = m.s AND st.tenant_id = $1 \
+                         JOIN variants va ON va.id = m.v AND va.tenant_id = $1 \
+                         ORDER BY m.ord \
+                         ON CONFLICT (tenant_id, store_id, variant_id) DO UPDATE SET on_hand_milli = stock_positions.on_hand_milli",
+                        values.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql).bind(tenant.as_uuid()).bind(now_ms());
+                    for (store, variant) in chunk {
+                        query = query.bind(*store).bind(*variant);
+                    }
+                    query.execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// Commits `tx`. Where writers work side by side, its last
+            /// statement first numbers the feed changes and events it wrote
+            /// (`pos_number_pending`, migration 0046): the tenant row's lock
+            /// is held from there to the commit only, so numbers follow
+            /// commit order.
+            async fn commit(mut tx: Tx<'_>) -> DbResult<()> {
+                if Self::WRITERS == $crate::storage::sql::Writers::SideBySide {
+                    sqlx::query("SELECT pos_number_pending()").execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            /// Appends to the tenant's feed inside `tx`. One writer at a time:
+            /// the sequence is the tenant row's counter, gap-free and in commit
+            /// order. Side by side: the change waits unnumbered until
+            /// [`Self::commit`] numbers it.
             async fn append_change(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 store: Option<StoreId>,
                 body: &ChangeBody,
             ) -> DbResult<()> {
-                let (seq,): (i64,) = sqlx::query_as(
-                    "UPDATE tenants SET feed_seq = feed_seq + 1 WHERE id = $1 RETURNING feed_seq",
-                )
-                .bind(tenant.as_uuid())
-                .fetch_one(&mut **tx)
-                .await?;
                 let body_value = body;
                 let body = serde_json::to_string(body).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                sqlx::query(
-                    "INSERT INTO feed_changes (tenant_id, seq, store_id, body, committed_at_ms) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(tenant.as_uuid())
-                .bind(seq)
-                .bind(store.map(|s| s.as_uuid()))
-                .bind(body)
-                .bind(now_ms())
-                .execute(&mut **tx)
-                .await?;
+                match Self::WRITERS {
+                    $crate::storage::sql::Writers::OneAtATime => {
+                        let (seq,): (i64,) = sqlx::query_as(
+                            "UPDATE tenants SET feed_seq = feed_seq + 1 WHERE id = $1 RETURNING feed_seq",
+                        )
+                        .bind(tenant.as_uuid())
+                        .fetch_one(&mut **tx)
+                        .await?;
+                        sqlx::query(
+                            "INSERT INTO feed_changes (tenant_id, seq, store_id, body, committed_at_ms) VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(seq)
+                        .bind(store.map(|s| s.as_uuid()))
+                        .bind(body)
+                        .bind(now_ms())
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    $crate::storage::sql::Writers::SideBySide => {
+                        sqlx::query(
+                            "INSERT INTO feed_pending (tenant_id, store_id, body, committed_at_ms) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(store.map(|s| s.as_uuid()))
+                        .bind(body)
+                        .bind(now_ms())
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                }
                 // HQ hears of every change tills hear of, from the same commit.
                 Self::emit_event(tx, tenant, $crate::domain::events::for_change(store, body_value)).await
             }
@@ -78,8 +181,9 @@ macro_rules! sql_write_paths {
             /// [`pos_shared::limits::MAX_POSITION`] either way, though one that
             /// brings it back towards zero always may; a till's sale or return
             /// is a fact and is refused only when the position could not be
-            /// held at all. Every caller holds the tenant lock, so the read
-            /// and the write see no other writer between them.
+            /// held at all. Every caller holds the tenant alone, or
+            /// shares it and holds the position's lock (`lock_positions`), so
+            /// the read and the write see no other writer between them.
             async fn apply_movement_with(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
