@@ -12,7 +12,10 @@
 //!   orderability for every variant) next to a bare scan of the variants;
 //! - the effective price of one variant at one store next to a primary-key select;
 //! - stock movements recorded one by one (ledger row, position, feed change,
-//!   under the tenant lock) next to single-row INSERTs.
+//!   event, orderability check) next to single-row INSERTs; recorded in
+//!   batches of `BENCH_BATCH` (100), as tills' uploads and ERP deltas bring
+//!   them; and by four writers side by side, each on items of its own (the
+//!   tenant shared, only positions locked), next to one writer alone.
 
 use cloud_hub::domain::stores::NewStore;
 use cloud_hub::storage;
@@ -74,6 +77,21 @@ async fn load(pool: &sqlx::PgPool, tenant: uuid::Uuid, store: uuid::Uuid, n: i64
             q.bind(tenant).bind(store).bind(n)
         };
         q.execute(pool).await.expect("bulk load");
+    }
+}
+
+/// One unit received at `store`.
+fn receipt(store: StoreId, variant: VariantId) -> MovementRecord {
+    MovementRecord {
+        movement_id: MovementId::new(),
+        store_id: store,
+        variant_id: variant,
+        delta: Qty::units(1),
+        reason: MovementReason::Receipt,
+        sale_id: None,
+        terminal_id: None,
+        occurred_at: Timestamp::now(),
+        batch: None,
     }
 }
 
@@ -220,5 +238,82 @@ async fn run() {
         "  {:<52} {:>9.2}x",
         "ratio movement rate / INSERT rate",
         ingest / raw
+    );
+
+    // In batches, one transaction each, as uploads and ERP deltas arrive.
+    let batch = env_size("BENCH_BATCH", 100).max(1);
+    let store_id = StoreId::from_uuid(store.as_uuid());
+    let t = Instant::now();
+    let mut recorded = 0;
+    while recorded < movements {
+        let these: Vec<MovementRecord> = (recorded..(recorded + batch).min(movements))
+            .map(|i| receipt(store_id, picks[i % picks.len()]))
+            .collect();
+        recorded += these.len();
+        hub.record_movements(tenant, store, &these)
+            .await
+            .expect("movements");
+    }
+    let batched = movements as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "  {:<52} {:>9.0} /s",
+        format!("stock movements in batches of {batch}"),
+        batched
+    );
+    println!(
+        "  {:<52} {:>9.2}x",
+        "ratio batched movement rate / INSERT rate",
+        batched / raw
+    );
+
+    // Four writers side by side, each on a disjoint set of items, against
+    // one writer doing the same work alone.
+    let writers = 4;
+    let per_writer = movements / writers;
+    let lane = |w: usize| -> Vec<VariantId> {
+        (0..per_writer)
+            .map(|i| VariantId::from_uuid(ids[(w * 7919 + i * writers) % ids.len()].0))
+            .collect()
+    };
+    let t = Instant::now();
+    for w in 0..writers {
+        for v in lane(w) {
+            hub.record_movement(tenant, &receipt(store_id, v))
+                .await
+                .expect("movement");
+        }
+    }
+    let alone = (per_writer * writers) as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let tasks: Vec<_> = (0..writers)
+        .map(|w| {
+            let hub = hub.clone();
+            let lane = lane(w);
+            tokio::spawn(async move {
+                for v in lane {
+                    hub.record_movement(tenant, &receipt(store_id, v))
+                        .await
+                        .expect("movement");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("writer");
+    }
+    let side_by_side = (per_writer * writers) as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "  {:<52} {:>9.0} /s",
+        format!("{writers} writers side by side, own items"),
+        side_by_side
+    );
+    println!(
+        "  {:<52} {:>9.0} /s",
+        "baseline: one writer, same movements", alone
+    );
+    println!(
+        "  {:<52} {:>9.2}x",
+        "ratio side by side / one writer",
+        side_by_side / alone
     );
 }
