@@ -205,6 +205,28 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
+/// A metrics scraper holding the metrics token.
+pub struct Scraper;
+
+impl FromRequestParts<AppState> for Scraper {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(expected) = &state.metrics_token else {
+            return Err(ApiError::not_found(
+                "metrics_disabled",
+                "metrics are off: start the hub with HUB_METRICS_TOKEN (metrics_token) set",
+            ));
+        };
+        let given = bearer(parts, "metrics token")?;
+        if hash_secret(&given) == hash_secret(expected) {
+            Ok(Scraper)
+        } else {
+            Err(ApiError::unauthorized("the metrics token is wrong"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ pub mod feed_wake;
 pub mod fulfilment;
 pub mod http;
 pub mod ingest;
+pub mod metrics;
 pub mod passwords;
 pub mod relay;
 pub mod roles;

@@ -196,7 +196,8 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         .with_private_webhooks(config.webhooks.allow_private_http)
         .with_ingestion(secret_key, ingest_wake, config.ingestion_max_body)
         .with_feeds(feed_wake, config.feed_max_body)
-        .with_terminals(feed_waker, reports.clone());
+        .with_terminals(feed_waker, reports.clone())
+        .with_metrics_token(config.metrics_token.as_ref().map(|t| t.expose().to_owned()));
     let (stop, mut stopped) = tokio::sync::watch::channel(());
     let server = tokio::spawn(serve(listener, state, async move {
         // A send or the sender dropped: either way, time to stop.

@@ -111,6 +111,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
         hub_url: config.hub_url.clone(),
         display: api::display::CustomerDisplay::default(),
         wedge: config.wedge.clone(),
+        metrics: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

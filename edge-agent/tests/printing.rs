@@ -258,6 +258,32 @@ async fn a_failing_printer_keeps_the_job_queued_and_never_touches_the_sale() {
     assert_eq!(printers[0]["state"], "error");
     assert_eq!(printers[0]["unconfirmed"], 1, "{printers}");
     assert_eq!(printers[0]["failed"], 0, "{printers}");
+    // The store's monitoring sees the same on /metrics.
+    let metrics = till
+        .http
+        .get(format!("{}/metrics", till.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), StatusCode::OK);
+    assert!(metrics.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    let text = metrics.text().await.unwrap();
+    for sample in [
+        "agent_outbox_facts{state=\"queued\"} 1",
+        "agent_outbox_facts{state=\"quarantined\"} 0",
+        "agent_printer_state{printer=\"front\",state=\"error\"} 1",
+        "agent_printer_state{printer=\"front\",state=\"ready\"} 0",
+        "agent_print_jobs{printer=\"front\",state=\"unconfirmed\"} 1",
+        "agent_print_jobs{printer=\"front\",state=\"failed\"} 0",
+        "agent_link_state{state=\"online\"} 0",
+        "agent_http_requests_total{method=\"POST\",route=\"/v1/sales\",status=\"201\"} 1",
+        "agent_http_requests_total{method=\"GET\",route=\"/v1/print-jobs\",status=\"200\"}",
+    ] {
+        assert!(text.contains(sample), "{sample} missing from:\n{text}");
+    }
 
     // Back on: a retry prints the receipt in full, marked as a possible second copy.
     printer.set(READY);

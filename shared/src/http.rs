@@ -116,7 +116,7 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&self.to_problem()).unwrap_or_default();
         (
             self.status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
+            [(header::CONTENT_TYPE, crate::problem::CONTENT_TYPE)],
             body,
         )
             .into_response()

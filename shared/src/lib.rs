@@ -27,6 +27,8 @@ pub mod gstin;
 pub mod gtin;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "metrics")]
+pub mod http_metrics;
 pub mod ids;
 pub mod item;
 pub mod labels;

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The media type a problem is served as.
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {

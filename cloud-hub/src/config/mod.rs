@@ -14,6 +14,7 @@
 //! | `database_url` (secret) | `DATABASE_URL`: `postgres://…` or `sqlite://…` | SQLite file in `data_dir` |
 //! | `data_dir` | `HUB_DATA_DIR` | the platform data dir |
 //! | `admin_token` (secret) | `HUB_ADMIN_TOKEN`: enables `POST /v1/admin/tenants` | unset (off) |
+//! | `metrics_token` (secret) | `HUB_METRICS_TOKEN`: enables `GET /metrics` (Prometheus) for a scraper sending it as a bearer token | unset (off) |
 //! | `feed.retain` | `HUB_FEED_RETAIN`: newest feed changes kept per tenant; older cursors re-bootstrap | `1000000` |
 //! | `feed.prune_secs` | `HUB_FEED_PRUNE_SECS`: how often the feed is pruned | `300` |
 //! | `feed.report_flush_ms` | `HUB_FEED_REPORT_FLUSH_MS`: how often terminals' reports are written, in one batch (10 to 60000) | `2000` |
@@ -69,6 +70,8 @@ pub struct HubConfig {
     /// database URL was given.
     pub data_dir: Option<PathBuf>,
     pub admin_token: Option<Secret>,
+    /// The bearer token `GET /metrics` asks for; `None`: metrics are off.
+    pub metrics_token: Option<Secret>,
     pub feed_retain: u64,
     pub feed_prune_every: Duration,
     /// How often terminals' reports are written in a batch.
@@ -244,6 +247,7 @@ impl HubConfig {
             database_url: Secret::new(database_url.into()),
             data_dir: None,
             admin_token: None,
+            metrics_token: None,
             feed_retain: DEFAULT_FEED_RETAIN,
             feed_prune_every: Duration::from_secs(DEFAULT_FEED_PRUNE_SECS),
             report_flush_every: Duration::from_millis(DEFAULT_REPORT_FLUSH_MS),
@@ -307,6 +311,7 @@ impl HubConfig {
             database_url,
             data_dir,
             admin_token: s.admin_token.clone(),
+            metrics_token: s.metrics_token.clone(),
             feed_retain: s.feed.retain.unwrap_or(DEFAULT_FEED_RETAIN),
             feed_prune_every: Duration::from_secs(
                 s.feed.prune_secs.unwrap_or(DEFAULT_FEED_PRUNE_SECS),

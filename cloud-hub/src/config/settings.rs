@@ -49,6 +49,9 @@ pub struct Settings {
     /// Turns on `POST /v1/admin/tenants`; never written out.
     #[serde(skip_serializing)]
     pub admin_token: Option<Secret>,
+    /// Turns on `GET /metrics` for a scraper presenting it; never written out.
+    #[serde(skip_serializing)]
+    pub metrics_token: Option<Secret>,
     pub session_hours: Option<SessionHours>,
     pub reservation_sweep_ms: Option<u64>,
     pub expiry_warn_days: Option<u32>,
@@ -208,6 +211,7 @@ impl Settings {
                 .map(|d| d.data_dir().to_path_buf()),
             database_url: None,
             admin_token: None,
+            metrics_token: None,
             session_hours: Some(SessionHours(DEFAULT_SESSION_HOURS)),
             reservation_sweep_ms: Some(DEFAULT_RESERVATION_SWEEP_MS),
             expiry_warn_days: Some(DEFAULT_EXPIRY_WARN_DAYS),
@@ -267,6 +271,7 @@ impl Settings {
             data_dir: var("HUB_DATA_DIR").map(PathBuf::from),
             database_url: var("DATABASE_URL").map(Secret::new),
             admin_token: var("HUB_ADMIN_TOKEN").map(Secret::new),
+            metrics_token: var("HUB_METRICS_TOKEN").map(Secret::new),
             session_hours: number("HUB_SESSION_HOURS")?
                 .map(|h| {
                     SessionHours::try_from(h)
@@ -337,6 +342,7 @@ impl Settings {
             data_dir: top.data_dir.or(self.data_dir),
             database_url: top.database_url.or(self.database_url),
             admin_token: top.admin_token.or(self.admin_token),
+            metrics_token: top.metrics_token.or(self.metrics_token),
             session_hours: top.session_hours.or(self.session_hours),
             reservation_sweep_ms: top.reservation_sweep_ms.or(self.reservation_sweep_ms),
             expiry_warn_days: top.expiry_warn_days.or(self.expiry_warn_days),
@@ -431,6 +437,11 @@ impl Settings {
             "# admin_token is set: POST /v1/admin/tenants is on\n"
         } else {
             "# admin_token is not set: POST /v1/admin/tenants is off\n"
+        };
+        out += if self.metrics_token.is_some() {
+            "# metrics_token is set: GET /metrics is on\n"
+        } else {
+            "# metrics_token is not set: GET /metrics is off\n"
         };
         for (name, set) in [
             ("delivery.api_key", self.delivery.api_key.is_some()),
@@ -529,6 +540,7 @@ mod tests {
             Settings {
                 database_url: None,
                 admin_token: None,
+                metrics_token: None,
                 ..s
             }
         );

@@ -11,6 +11,7 @@ mod feeds;
 mod hq;
 mod keys;
 mod labels;
+mod observe;
 mod openapi;
 mod orders;
 mod paging;
@@ -36,14 +37,13 @@ mod webhooks_in;
 use crate::storage::{DbError, DynStorage};
 use axum::extract::rejection::QueryRejection;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use pos_shared::http::ApiError;
 use std::str::FromStr;
 use std::sync::Arc;
 use tokio::sync::watch;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -79,6 +79,10 @@ pub struct AppState {
     pub(crate) feed_waker: Arc<crate::feed_wake::FeedWaker>,
     /// Terminals' reports waiting to be written.
     pub(crate) terminal_reports: Arc<crate::terminal_reports::TerminalReports>,
+    /// The Prometheus series `GET /metrics` renders.
+    pub metrics: Arc<crate::metrics::HubMetrics>,
+    /// The bearer token `GET /metrics` asks for; `None`: metrics are off.
+    pub(crate) metrics_token: Option<String>,
 }
 
 /// Whose callbacks `POST /v1/delivery/callbacks/{partner}` takes, and the
@@ -107,7 +111,15 @@ impl AppState {
             max_feed_bytes: crate::config::settings::DEFAULT_INGESTION_MAX_FEED_BYTES as usize,
             feed_waker: Arc::default(),
             terminal_reports: Arc::default(),
+            metrics: Arc::default(),
+            metrics_token: None,
         }
+    }
+
+    /// Turns `GET /metrics` on for a scraper sending `token`.
+    pub fn with_metrics_token(mut self, token: Option<String>) -> Self {
+        self.metrics_token = token;
+        self
     }
 
     /// The per-store wake-ups and the terminals' report batches, shared with
@@ -171,7 +183,8 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let (router, api) = api_router(state.max_webhook_bytes).split_for_parts();
+    let (router, mut api) = api_router(state.max_webhook_bytes).split_for_parts();
+    openapi::problems_as_problem_json(&mut api);
     // Built once: the document is the same for every request.
     let document = api.to_json().unwrap_or_else(|e| {
         tracing::error!("cannot serialise the OpenAPI document: {e}");
@@ -195,6 +208,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(acting_for))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.http.clone(),
+            pos_shared::http_metrics::track,
+        ))
         .with_state(state)
 }
 
@@ -208,24 +225,14 @@ async fn acting_for(
 
 /// The hub's OpenAPI document, as `/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router(webhooks_in::DEFAULT_MAX_BODY).into_openapi()
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-struct Health {
-    /// `ok` while the hub serves.
-    status: &'static str,
-}
-
-/// Whether the hub is up; needs no credential.
-#[utoipa::path(get, path = "/health", tag = "access", responses((status = 200, description = "OK", body = Health)))]
-async fn health() -> Json<Health> {
-    Json(Health { status: "ok" })
+    let mut api = api_router(webhooks_in::DEFAULT_MAX_BODY).into_openapi();
+    openapi::problems_as_problem_json(&mut api);
+    api
 }
 
 fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::HubApi::openapi())
-        .routes(routes!(health))
+        .merge(observe::router())
         .merge(admin::router())
         .merge(hq::router())
         .merge(keys::router())

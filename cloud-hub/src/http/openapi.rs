@@ -45,6 +45,7 @@ impl Modify for Credentials {
             ("hq", "An HQ credential sent as a bearer token: an API key (`hq_…`) for a system, or the session token (`hqs_…`) of a user who signed in. Its role and store limits decide what it may do."),
             ("device_token", "A terminal's credential from enrollment, sent as a bearer token; it reads its store's feed and writes its store's facts."),
             ("admin_token", "The hub operator's token (`HUB_ADMIN_TOKEN`), for creating tenants."),
+            ("metrics_token", "The metrics scraper's token (`HUB_METRICS_TOKEN`), for `GET /metrics`."),
         ] {
             components.add_security_scheme(
                 name,
@@ -96,3 +97,37 @@ pub(crate) struct NotFound(Problem);
 #[response(status = 409)]
 #[allow(dead_code)]
 pub(crate) struct Conflict(Problem);
+
+/// Documents every error answer as what the hub serves, `application/problem+json`
+/// (RFC 9457): handlers name the [`Problem`] body, and this moves each 4xx and
+/// 5xx response's content under that media type.
+pub(crate) fn problems_as_problem_json(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for (code, response) in operation.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if !(code.starts_with('4') || code.starts_with('5')) {
+                    continue;
+                }
+                if let Some(content) = response.content.shift_remove("application/json") {
+                    response
+                        .content
+                        .insert(pos_shared::problem::CONTENT_TYPE.to_owned(), content);
+                }
+            }
+        }
+    }
+}

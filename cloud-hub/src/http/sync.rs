@@ -156,6 +156,7 @@ async fn feed(
         }
         other => other,
     };
+    let (queued, quarantined) = (q.queue, q.quarantined);
     let report = TerminalReport {
         cursor: q.since,
         queue_depth: q.queue,
@@ -186,6 +187,14 @@ async fn feed(
         app.storage
             .feed(device.tenant_id, device.store_id, q.since, limit)
             .await?,
+    );
+    app.metrics.terminal(
+        &device,
+        crate::metrics::TerminalFigures {
+            behind: page.changes.len() as u64,
+            queued,
+            quarantined,
+        },
     );
     loop {
         if !page.changes.is_empty() || *closing.borrow_and_update() {
@@ -319,18 +328,27 @@ async fn upload(
     // Storage may answer for a prefix only (it stops when an upload has taken
     // its time): the facts past it get no result, so the till keeps them
     // queued and sends them again, never quarantined for the hub's pace.
+    use crate::metrics::FactFate;
     let mut stored = stored.into_iter();
     let results = results
         .into_iter()
         .filter_map(|(event_id, outcome)| {
             let outcome = match outcome {
                 Some(refused) => refused,
-                None => match stored.next()? {
+                None => match stored.next().or_else(|| {
+                    app.metrics.fact(FactFate::Deferred);
+                    None
+                })? {
                     FactStored::Accepted => FactOutcome::Accepted,
                     FactStored::Duplicate => FactOutcome::Duplicate,
                     FactStored::Rejected(reason) => FactOutcome::Rejected { reason },
                 },
             };
+            app.metrics.fact(match &outcome {
+                FactOutcome::Accepted => FactFate::Accepted,
+                FactOutcome::Duplicate => FactFate::Duplicate,
+                FactOutcome::Rejected { .. } => FactFate::Rejected,
+            });
             if let FactOutcome::Rejected { reason } = &outcome {
                 tracing::warn!(terminal = %device.terminal_id, %event_id, %reason, "fact rejected");
             }

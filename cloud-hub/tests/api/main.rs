@@ -27,6 +27,7 @@ mod ingestion_stock;
 mod isolation;
 mod labels;
 mod numbers;
+mod observe;
 mod openapi;
 mod order_picking;
 mod orders;

@@ -68,18 +68,28 @@ async fn the_document_covers_every_endpoint_and_is_valid(backend: Backend) {
                 "{what}: operationId {id:?} is taken"
             );
             let responses = op["responses"].as_object().unwrap();
-            // Errors are documented as problem JSON.
+            // Errors are documented as problem JSON, under the media type
+            // they are served as, and nothing else is.
             if path != "/health" {
                 let problem = responses.iter().any(|(code, r)| {
-                    code.starts_with('4')
-                        && r["content"]["application/json"]["schema"]["$ref"]
+                    (code.starts_with('4') || code.starts_with('5'))
+                        && r["content"]["application/problem+json"]["schema"]["$ref"]
                             == "#/components/schemas/Problem"
                 });
                 assert!(problem, "{what}: no problem response");
             }
+            for (code, r) in responses {
+                if code.starts_with('4') || code.starts_with('5') {
+                    assert!(
+                        r["content"].get("application/json").is_none(),
+                        "{what}: {code} is documented as application/json, served as application/problem+json"
+                    );
+                }
+            }
             // The ways in: health, a till's enrollment code, a user's password.
             let public = [
                 "/health",
+                "/ready",
                 "/v1/enroll",
                 "/v1/sessions",
                 "/v1/invitations/accept",

@@ -21,6 +21,7 @@ mod item_state;
 mod labels;
 pub mod lan;
 mod loopback_guard;
+pub mod metrics;
 mod picking;
 mod printing;
 mod returns;
@@ -65,6 +66,8 @@ pub struct AgentState {
     pub display: display::CustomerDisplay,
     /// The keyboard-wedge scanner's prefix and suffix, for the UI's settings.
     pub wedge: crate::config::Wedge,
+    /// The Prometheus series `GET /metrics` renders.
+    pub metrics: std::sync::Arc<metrics::AgentMetrics>,
 }
 
 pub fn router(state: AgentState) -> Router {
@@ -77,6 +80,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(sales::routes())
         .merge(e_receipts::routes())
         .merge(status::routes())
+        .merge(metrics::routes())
         .merge(till_settings::routes())
         .merge(devices::routes())
         .merge(item_state::routes())
@@ -98,6 +102,10 @@ pub fn router(state: AgentState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::Extension(handheld::Via::Loopback))
         .layer(axum::middleware::from_fn(loopback_guard::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.http.clone(),
+            pos_shared::http_metrics::track,
+        ))
         .with_state(state)
 }
 

@@ -30,16 +30,16 @@ pub(crate) struct SyncStatus {
     terminal_name: Option<String>,
     hub_url: String,
     /// `online`, `offline`, `degraded`, `stalled` or `revoked`.
-    state: SyncState,
+    pub(super) state: SyncState,
     #[serde(flatten)]
-    link: LinkStatus,
+    pub(super) link: LinkStatus,
     #[serde(flatten)]
-    queue: OutboxCounts,
+    pub(super) queue: OutboxCounts,
     /// E-receipts (WhatsApp, SMS) queued and not yet sent.
-    receipts_unsent: u64,
+    pub(super) receipts_unsent: u64,
 }
 
-async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiError> {
+pub(super) async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiError> {
     let (queue, receipts_unsent) = app
         .till
         .store

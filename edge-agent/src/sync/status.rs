@@ -31,6 +31,19 @@ pub enum SyncState {
     Revoked,
 }
 
+impl SyncState {
+    /// The state's name, as the status endpoint spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Online => "online",
+            SyncState::Offline => "offline",
+            SyncState::Degraded => "degraded",
+            SyncState::Stalled => "stalled",
+            SyncState::Revoked => "revoked",
+        }
+    }
+}
+
 /// Which exchange with the hub an outcome is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {

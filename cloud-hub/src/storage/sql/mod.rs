@@ -12,6 +12,7 @@ pub(super) mod documents;
 pub(super) mod events;
 pub(super) mod facts;
 pub(super) mod feed;
+pub(super) mod health;
 pub(super) mod ingestion;
 pub(super) mod ledger;
 pub(super) mod order_facts;
@@ -118,6 +119,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::source_map::sql_source_map_paths!($storage);
         $crate::storage::sql::source_stock::sql_source_stock_paths!($storage);
         $crate::storage::sql::seller_feeds::sql_seller_feed_paths!($storage);
+        $crate::storage::sql::health::sql_health_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

@@ -6,6 +6,7 @@
 mod access;
 mod catalog;
 mod delivery;
+mod health;
 mod ingestion;
 mod orders;
 mod relay;
@@ -18,6 +19,7 @@ mod sync;
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
 pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
 pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
+pub use health::{HealthStorage, PoolUse};
 pub use ingestion::{IngestionStorage, SourceStockStorage};
 pub use orders::OrderStorage;
 pub use relay::{RelayClaim, RelayStorage};
@@ -72,4 +74,5 @@ union_of! {
     SourceMapStorage,
     SourceStockStorage,
     SellerFeedStorage,
+    HealthStorage,
 }

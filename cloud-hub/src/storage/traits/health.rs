@@ -1,0 +1,24 @@
+//! Whether the database answers, and how its connection pool is used: what
+//! the readiness probe and the metrics read; SQL in `sql/health.rs`.
+
+use crate::storage::DbResult;
+
+/// The connection pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    /// Connections open, idle or lent out.
+    pub open: u32,
+    /// Open connections no request holds.
+    pub idle: u32,
+    /// The most the pool will open.
+    pub max: u32,
+}
+
+#[async_trait::async_trait]
+pub trait HealthStorage: Send + Sync {
+    /// A round trip to the database (a connection taken from the pool and a
+    /// read of a table), so readiness means requests can be served.
+    async fn ping(&self) -> DbResult<()>;
+    /// The pool's connections now.
+    fn pool_use(&self) -> PoolUse;
+}
