@@ -29,6 +29,7 @@ pub mod snapshot;
 pub mod startup;
 pub mod storage;
 pub mod terminal_reports;
+pub mod tls;
 
 pub use startup::{start, RunningHub};
 

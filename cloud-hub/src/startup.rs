@@ -14,11 +14,15 @@ use tokio::net::TcpListener;
 
 /// Serves the hub on `listener` until `shutdown` completes. Private: a hub
 /// is started with [`start`], background tasks and all.
-async fn serve(
-    listener: TcpListener,
+async fn serve<L>(
+    listener: L,
     state: http::AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     let closing = state.clone();
     // A router served as it is is rebuilt for every connection (axum turns
     // every route into a service up front, about 370 KB for this API); as a
@@ -37,6 +41,8 @@ async fn serve(
 /// down gracefully.
 pub struct RunningHub {
     addr: std::net::SocketAddr,
+    /// `https` when the hub serves TLS, else `http`.
+    scheme: &'static str,
     storage: storage::DynStorage,
     /// Dropped (or sent on) to begin the graceful shutdown.
     stop: tokio::sync::watch::Sender<()>,
@@ -53,9 +59,9 @@ impl RunningHub {
         self.addr
     }
 
-    /// `http://` and the address, for clients.
+    /// `http://` (or `https://`) and the address, for clients.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The hub's storage, for tests that look below the API.
@@ -121,7 +127,18 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    tracing::info!(%addr, "hub listening");
+    // A certificate that cannot be read stops the start, naming the file.
+    let certificates = config
+        .tls
+        .clone()
+        .map(crate::tls::Certificates::load)
+        .transpose()?;
+    let scheme = if certificates.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(%addr, scheme, "hub listening");
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(prune_feed(
         storage.clone(),
@@ -199,12 +216,22 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         .with_terminals(feed_waker, reports.clone())
         .with_metrics_token(config.metrics_token.as_ref().map(|t| t.expose().to_owned()));
     let (stop, mut stopped) = tokio::sync::watch::channel(());
-    let server = tokio::spawn(serve(listener, state, async move {
+    let shutdown = async move {
         // A send or the sender dropped: either way, time to stop.
         let _ = stopped.changed().await;
-    }));
+    };
+    let server = match certificates {
+        None => tokio::spawn(serve(listener, state, shutdown)),
+        Some(certificates) => {
+            let tls = crate::tls::TlsListener::new(listener, certificates.server_config()?)
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            tasks.spawn(crate::tls::reload_on_hangup(certificates));
+            tokio::spawn(serve(tls, state, shutdown))
+        }
+    };
     Ok(RunningHub {
         addr,
+        scheme,
         storage,
         stop,
         server,

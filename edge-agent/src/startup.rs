@@ -60,7 +60,7 @@ pub async fn start(config: AgentConfig) -> Result<RunningAgent, String> {
     *shared.credential.write().unwrap_or_else(|e| e.into_inner()) =
         sync::credential::load(&config.data_dir)?;
 
-    let client = sync::hub_client::HubClient::new(&config.hub_url)?;
+    let client = sync::hub_client::HubClient::trusting(&config.hub_url, config.hub_ca.as_deref())?;
     let syncer = sync::Syncer {
         store: store.clone(),
         client,

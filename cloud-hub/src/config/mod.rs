@@ -43,6 +43,7 @@
 //! | `ingestion.max_body_bytes` | `HUB_INGESTION_MAX_BODY_BYTES`: the largest webhook body taken | `4194304` |
 //! | `ingestion.max_feed_bytes` | `HUB_INGESTION_MAX_FEED_BYTES`: the largest seller feed upload taken | `67108864` |
 //! | `ingestion.sweep_ms` | `HUB_INGESTION_SWEEP_MS`: how often queued webhooks are looked for (it also wakes when one comes) | `1000` |
+//! | `tls.cert`, `tls.key` | `HUB_TLS_CERT`, `HUB_TLS_KEY`: PEM files; the hub serves HTTPS on `listen` and reloads them on SIGHUP | unset: plain HTTP |
 //! | `nats.url` (secret) | `HUB_NATS_URL`: `nats://host:4222`; turns on the relay of events to NATS JetStream | unset (off) |
 //! | `nats.stream` | `HUB_NATS_STREAM`: the JetStream stream, created if missing | `POS_EVENTS` |
 //! | `nats.subject_prefix` | `HUB_NATS_SUBJECT_PREFIX`: events go out on `<prefix>.<tenant>.<event type>` | `pos.events` |
@@ -106,6 +107,8 @@ pub struct HubConfig {
     pub feed_max_body: usize,
     /// Where events are relayed to; `None`: off.
     pub nats: Option<crate::event_bus::NatsConfig>,
+    /// The certificate and key HTTPS is served with; `None`: plain HTTP.
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 /// Where the hub's secret key comes from.
@@ -156,6 +159,7 @@ impl fmt::Debug for HubConfig {
             .field("delivery_partner", &self.delivery.as_ref().map(|d| &d.name))
             .field("payments", &self.payments.is_some())
             .field("nats_relay", &self.nats.is_some())
+            .field("tls", &self.tls.is_some())
             .finish()
     }
 }
@@ -266,6 +270,7 @@ impl HubConfig {
             ingestion_sweep_every: Duration::from_millis(DEFAULT_INGESTION_SWEEP_MS),
             feed_max_body: DEFAULT_INGESTION_MAX_FEED_BYTES as usize,
             nats: None,
+            tls: None,
         }
     }
 
@@ -364,6 +369,19 @@ impl HubConfig {
             )
             .unwrap_or(usize::MAX),
             nats: nats_config(&s.nats)?,
+            tls: match (&s.tls.cert, &s.tls.key) {
+                (None, None) => None,
+                (Some(cert), Some(key)) => Some(crate::tls::TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                }),
+                (Some(_), None) => {
+                    return Err("tls.cert (HUB_TLS_CERT) is set but tls.key (HUB_TLS_KEY) is not: HTTPS needs both".into())
+                }
+                (None, Some(_)) => {
+                    return Err("tls.key (HUB_TLS_KEY) is set but tls.cert (HUB_TLS_CERT) is not: HTTPS needs both".into())
+                }
+            },
         })
     }
 

@@ -72,6 +72,18 @@ pub struct Settings {
     pub secret_key_file: Option<PathBuf>,
     pub ingestion: IngestionSettings,
     pub nats: NatsSettings,
+    pub tls: TlsSettings,
+}
+
+/// `[tls]`: HTTPS on `listen` with this certificate and key (PEM files);
+/// plain HTTP unless both are set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsSettings {
+    /// The server certificate, then any intermediates.
+    pub cert: Option<PathBuf>,
+    /// Its private key.
+    pub key: Option<PathBuf>,
 }
 
 /// `[nats]`: the relay of the hub's events to NATS JetStream; off unless
@@ -246,6 +258,7 @@ impl Settings {
                 subject_prefix: Some(DEFAULT_NATS_SUBJECT_PREFIX.into()),
                 sweep_ms: Some(DEFAULT_NATS_SWEEP_MS),
             },
+            tls: TlsSettings::default(),
         }
     }
 
@@ -332,6 +345,10 @@ impl Settings {
                 subject_prefix: var("HUB_NATS_SUBJECT_PREFIX"),
                 sweep_ms: number("HUB_NATS_SWEEP_MS")?,
             },
+            tls: TlsSettings {
+                cert: var("HUB_TLS_CERT").map(PathBuf::from),
+                key: var("HUB_TLS_KEY").map(PathBuf::from),
+            },
         })
     }
 
@@ -396,6 +413,10 @@ impl Settings {
                 stream: top.nats.stream.or(self.nats.stream),
                 subject_prefix: top.nats.subject_prefix.or(self.nats.subject_prefix),
                 sweep_ms: top.nats.sweep_ms.or(self.nats.sweep_ms),
+            },
+            tls: TlsSettings {
+                cert: top.tls.cert.or(self.tls.cert),
+                key: top.tls.key.or(self.tls.key),
             },
         }
     }

@@ -42,6 +42,7 @@ mod staff;
 mod startup;
 mod stock;
 mod subscriptions;
+mod tls;
 mod transfers;
 mod users;
 mod variants;

@@ -103,6 +103,8 @@ impl Settings {
             .transpose()?;
         Ok(Settings {
             hub_url: var("EDGE_HUB_URL").map(HubUrl),
+            hub_ca: var("EDGE_HUB_CA").map(PathBuf::from),
+            allow_insecure_http: yes_no(var, "EDGE_ALLOW_INSECURE_HTTP")?,
             listen,
             lan_listen: var("EDGE_LAN_LISTEN")
                 .map(|v| LanListen::parse(&v).map_err(|e| format!("EDGE_LAN_LISTEN {e}")))

@@ -11,7 +11,9 @@
 //! | file key | variable | default |
 //! |---|---|---|
 //! | `data_dir` | `EDGE_DATA_DIR` | the platform data dir |
-//! | `hub_url` | `EDGE_HUB_URL` | `http://127.0.0.1:8700` |
+//! | `hub_url` | `EDGE_HUB_URL`: `https://…`; plain `http://` only to this machine unless `allow_insecure_http` | `http://127.0.0.1:8700` |
+//! | `hub_ca` | `EDGE_HUB_CA`: a PEM file; the hub's certificate must chain to it (platform roots are not used for the hub then) | unset: the platform's roots |
+//! | `allow_insecure_http` | `EDGE_ALLOW_INSECURE_HTTP`: development only, `http://` to another host | `false` |
 //! | `listen` | `EDGE_LISTEN` (loopback only) | `127.0.0.1:8710` |
 //! | `lan_listen` | `EDGE_LAN_LISTEN`, an address such as `0.0.0.0:8766` or `off` (paired handhelds only) | `off` |
 //! | `enroll_code` (secret) | `EDGE_ENROLL_CODE` | unset |
@@ -73,6 +75,11 @@ pub const FILE_NAME: &str = "edge-agent.toml";
 pub struct AgentConfig {
     pub data_dir: PathBuf,
     pub hub_url: String,
+    /// The CA certificate (PEM) the hub must present a chain to; `None`:
+    /// the platform's roots.
+    pub hub_ca: Option<Vec<u8>>,
+    /// `http://` to a host other than this one is allowed (development).
+    pub allow_insecure_http: bool,
     pub listen: SocketAddr,
     /// The LAN listener for paired handhelds, off unless the store turns it on.
     pub lan: LanConfig,
@@ -227,6 +234,15 @@ impl AgentConfig {
                 .hub_url
                 .as_ref()
                 .map_or(DEFAULT_HUB_URL.into(), |u| u.0.clone()),
+            hub_ca: s
+                .hub_ca
+                .as_ref()
+                .map(|path| {
+                    std::fs::read(path)
+                        .map_err(|e| format!("EDGE_HUB_CA (hub_ca) {}: {e}", path.display()))
+                })
+                .transpose()?,
+            allow_insecure_http: s.allow_insecure_http.unwrap_or(false),
             listen: s.listen.map_or(DEFAULT_LISTEN, |l| l.0),
             lan: LanConfig {
                 listen: s.lan_listen.and_then(values::LanListen::addr),
@@ -321,8 +337,41 @@ impl AgentConfig {
                 self.hub_url
             ));
         }
+        if self.hub_url.starts_with("http://") {
+            // The device token and every sale go to the hub: in the clear
+            // only to this machine, unless a developer says otherwise.
+            if !self.allow_insecure_http && !is_this_machine(&self.hub_url) {
+                return Err(format!(
+                    "EDGE_HUB_URL {:?} is plain http:// to another machine: use https://, \
+                     or set EDGE_ALLOW_INSECURE_HTTP=yes (allow_insecure_http = true) for development",
+                    self.hub_url
+                ));
+            }
+            if self.hub_ca.is_some() {
+                return Err(format!(
+                    "EDGE_HUB_CA (hub_ca) is set but EDGE_HUB_URL {:?} is plain http://: the CA is for https://",
+                    self.hub_url
+                ));
+            }
+        }
         Ok(())
     }
+}
+
+/// Whether an `http://` URL names this machine: `localhost`, or a loopback
+/// address.
+fn is_this_machine(url: &str) -> bool {
+    let rest = url.trim_start_matches("http://");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The UPI payee from `[payments]`: both keys or neither, so a till never
@@ -417,4 +466,80 @@ pub fn print_config(file: &ConfigFile, settings: &Settings) -> Result<String, St
         file.describe(),
         settings.to_toml()?
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The config a file of `text` gives, over the defaults.
+    fn config(text: &str) -> Result<AgentConfig, String> {
+        let mut file: Settings = toml::from_str(text).map_err(|e| e.to_string())?;
+        file.data_dir = Some(std::env::temp_dir());
+        AgentConfig::from_settings(&Settings::defaults().over(file))
+    }
+
+    #[test]
+    fn plain_http_goes_to_this_machine_only_unless_a_developer_says_so() {
+        for local in [
+            "http://127.0.0.1:8700",
+            "http://127.0.0.2:8700/",
+            "http://localhost:8700",
+            "http://LOCALHOST",
+            "http://[::1]:8700",
+            "https://10.0.0.5:8700",
+            "https://hub.example.in",
+        ] {
+            config(&format!("hub_url = {local:?}\n")).unwrap_or_else(|e| panic!("{local}: {e}"));
+        }
+        for remote in [
+            "http://10.0.0.5:8700",
+            "http://hub.example.in",
+            "http://127.0.0.1.evil.example:8700",
+            "http://user@192.168.1.20",
+            "http://[fe80::1]:8700",
+        ] {
+            let err = config(&format!("hub_url = {remote:?}\n")).unwrap_err();
+            assert!(
+                err.contains("EDGE_HUB_URL") && err.contains("EDGE_ALLOW_INSECURE_HTTP"),
+                "{remote}: {err}"
+            );
+            config(&format!(
+                "hub_url = {remote:?}\nallow_insecure_http = true\n"
+            ))
+            .unwrap_or_else(|e| panic!("{remote} with the flag: {e}"));
+        }
+    }
+
+    #[test]
+    fn a_pinned_ca_is_read_and_needs_https() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let err = config(&format!(
+            "hub_url = \"https://hub.example.in\"\nhub_ca = {:?}\n",
+            missing.display().to_string()
+        ))
+        .unwrap_err();
+        assert!(
+            err.contains("EDGE_HUB_CA") && err.contains("missing.pem"),
+            "{err}"
+        );
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+        let on = config(&format!(
+            "hub_url = \"https://hub.example.in\"\nhub_ca = {:?}\n",
+            ca.display().to_string()
+        ))
+        .unwrap();
+        assert!(on.hub_ca.is_some());
+        let err = config(&format!(
+            "hub_url = \"http://127.0.0.1:8700\"\nhub_ca = {:?}\n",
+            ca.display().to_string()
+        ))
+        .unwrap_err();
+        assert!(
+            err.contains("EDGE_HUB_CA") && err.contains("https://"),
+            "{err}"
+        );
+    }
 }

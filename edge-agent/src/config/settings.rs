@@ -34,6 +34,13 @@ pub const DEFAULT_MAX_LINE_QTY: pos_shared::Qty = pos_shared::Qty::units(9999);
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub hub_url: Option<HubUrl>,
+    /// The CA (PEM) the hub's certificate must chain to; only it is
+    /// trusted for the hub when set.
+    pub hub_ca: Option<PathBuf>,
+    /// Lets `hub_url` be plain `http://` to a host other than this machine
+    /// (development only: the till's credential and sales would cross the
+    /// network unencrypted).
+    pub allow_insecure_http: Option<bool>,
     pub listen: Option<Listen>,
     /// The LAN listener for paired handhelds; `off` unless the store turns it on.
     pub lan_listen: Option<LanListen>,
@@ -180,6 +187,8 @@ impl Settings {
     pub fn defaults() -> Settings {
         Settings {
             hub_url: Some(HubUrl(DEFAULT_HUB_URL.into())),
+            hub_ca: None,
+            allow_insecure_http: Some(false),
             listen: Some(Listen(DEFAULT_LISTEN)),
             lan_listen: Some(LanListen::Off),
             // No home directory is an error only if nothing else names one.
@@ -238,6 +247,8 @@ impl Settings {
     pub fn over(self, top: Settings) -> Settings {
         Settings {
             hub_url: top.hub_url.or(self.hub_url),
+            hub_ca: top.hub_ca.or(self.hub_ca),
+            allow_insecure_http: top.allow_insecure_http.or(self.allow_insecure_http),
             listen: top.listen.or(self.listen),
             lan_listen: top.lan_listen.or(self.lan_listen),
             data_dir: top.data_dir.or(self.data_dir),

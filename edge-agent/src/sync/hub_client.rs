@@ -64,6 +64,24 @@ impl HubError {
     }
 }
 
+impl HubError {
+    /// A request that got no answer, with every cause reqwest knows (the
+    /// refused certificate, the refused connection), so the till's status
+    /// says why and not only that.
+    fn unreachable(e: &reqwest::Error) -> HubError {
+        let mut said = e.to_string();
+        let mut cause = std::error::Error::source(e);
+        while let Some(c) = cause {
+            let text = c.to_string();
+            if !said.contains(&text) {
+                said = format!("{said}: {text}");
+            }
+            cause = c.source();
+        }
+        HubError::Unreachable(said)
+    }
+}
+
 #[derive(Clone)]
 pub struct HubClient {
     http: reqwest::Client,
@@ -72,10 +90,24 @@ pub struct HubClient {
 
 impl HubClient {
     pub fn new(base_url: &str) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
+        Self::trusting(base_url, None)
+    }
+
+    /// A client for `base_url` that trusts, for TLS, only the CA in
+    /// `ca_pem` when one is given, else the platform's roots.
+    pub fn trusting(base_url: &str, ca_pem: Option<&[u8]>) -> Result<Self, String> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
-            .user_agent(concat!("edge-agent/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("edge-agent/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = ca_pem {
+            let ca = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| format!("EDGE_HUB_CA (hub_ca) is not a PEM certificate: {e}"))?;
+            builder = builder
+                .tls_built_in_root_certs(false)
+                .add_root_certificate(ca);
+        }
+        let http = builder
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(HubClient {
@@ -193,12 +225,9 @@ impl HubClient {
             .body(message.unwrap_or_default())
             .send()
             .await
-            .map_err(|e| HubError::Unreachable(e.to_string()))?;
+            .map_err(|e| HubError::unreachable(&e))?;
         let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| HubError::Unreachable(e.to_string()))?;
+        let bytes = resp.bytes().await.map_err(|e| HubError::unreachable(&e))?;
         match status.as_u16() {
             204 => Ok(None),
             200 => Ok(Some(bytes.to_vec())),
@@ -236,16 +265,10 @@ impl HubClient {
         if from > 0 {
             req = req.header(reqwest::header::RANGE, format!("bytes={from}-"));
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| HubError::Unreachable(e.to_string()))?;
+        let resp = req.send().await.map_err(|e| HubError::unreachable(&e))?;
         let status = resp.status();
         if !status.is_success() {
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| HubError::Unreachable(e.to_string()))?;
+            let bytes = resp.bytes().await.map_err(|e| HubError::unreachable(&e))?;
             return Err(refusal(status.as_u16(), &bytes));
         }
         let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok());
@@ -283,15 +306,9 @@ fn refusal(status: u16, bytes: &[u8]) -> HubError {
 }
 
 async fn send<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, HubError> {
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| HubError::Unreachable(e.to_string()))?;
+    let resp = req.send().await.map_err(|e| HubError::unreachable(&e))?;
     let status = resp.status();
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| HubError::Unreachable(e.to_string()))?;
+    let bytes = resp.bytes().await.map_err(|e| HubError::unreachable(&e))?;
     if !status.is_success() {
         return Err(refusal(status.as_u16(), &bytes));
     }

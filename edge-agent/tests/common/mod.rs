@@ -138,6 +138,8 @@ pub async fn start_till_config(dir: &Path, adjust: impl FnOnce(&mut AgentConfig)
         data_dir: dir.to_path_buf(),
         // Nothing listens on port 9 of loopback: the hub is down for this whole file.
         hub_url: "http://127.0.0.1:9".into(),
+        hub_ca: None,
+        allow_insecure_http: false,
         listen: "127.0.0.1:0".parse().unwrap(),
         lan: Default::default(),
         enroll_code: None,

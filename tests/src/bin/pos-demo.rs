@@ -75,6 +75,8 @@ async fn run() -> Result<(), String> {
     let agent = edge_agent::start(AgentConfig {
         data_dir: dir.join("till-1"),
         hub_url: hub_url.clone(),
+        hub_ca: None,
+        allow_insecure_http: false,
         listen: edge_listen
             .parse()
             .map_err(|e| format!("EDGE_LISTEN {edge_listen}: {e}"))?,

@@ -10,6 +10,7 @@ mod labels;
 mod nothing_silent;
 mod proxy;
 mod store_documents;
+mod tls;
 
 use harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
 use pos_shared::{Gtin, Money, Qty};
