@@ -1,7 +1,10 @@
 # Sourced by scripts/test.sh and scripts/bench-hub.sh: finds PostgreSQL's server
 # binaries and starts a throwaway server (initdb in a temp dir, as a non-root
 # user, on a free loopback port, fsync off), exporting TEST_DATABASE_URL and
-# stopping it on exit. Needs `log` defined by the caller.
+# stopping it on exit. Needs `log` defined by the caller. With openssl at
+# hand the server also takes TLS, with a certificate from a CA made for the
+# run: TEST_DATABASE_SSL_URL reaches it at sslmode=verify-full (the other
+# tests connect with sslmode=disable, as they always did).
 
 find_pg_bin() {
   for dir in /usr/lib/postgresql/15/bin /usr/local/bin /usr/lib/postgresql/*/bin; do
@@ -28,7 +31,25 @@ start_postgres() {
   trap stop_pg EXIT
   log "starting PostgreSQL ($PG_BIN) on 127.0.0.1:$PG_PORT"
   "${as_pg[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" --username=pos_test --auth=trust --no-sync -E UTF8 >/dev/null
+  ssl_opts=""
+  if command -v openssl >/dev/null; then
+    # A CA for this run and a server certificate it signed for 127.0.0.1.
+    ( cd "$PG_DIR" \
+      && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+           -subj "/CN=pos test CA" -keyout ca.key -out ca.crt 2>/dev/null \
+      && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+           -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null \
+      && printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > san.ext \
+      && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+           -extfile san.ext -out server.crt 2>/dev/null \
+      && chmod 600 server.key )
+    [ "$(id -u)" -eq 0 ] && chown pos-test "$PG_DIR/server.key" "$PG_DIR/server.crt"
+    ssl_opts="-c ssl=on -c ssl_cert_file=$PG_DIR/server.crt -c ssl_key_file=$PG_DIR/server.key"
+  fi
   "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null
-  export TEST_DATABASE_URL="postgres://pos_test@127.0.0.1:$PG_PORT/postgres"
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c max_connections=300 $ssl_opts" start >/dev/null
+  export TEST_DATABASE_URL="postgres://pos_test@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+  if [ -n "$ssl_opts" ]; then
+    export TEST_DATABASE_SSL_URL="postgres://pos_test@127.0.0.1:$PG_PORT/postgres?sslmode=verify-full&sslrootcert=$PG_DIR/ca.crt"
+  fi
 }

@@ -20,6 +20,8 @@ command -v runuser >/dev/null || missing+=(util-linux)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v socat >/dev/null || missing+=(socat)
+# openssl makes the CA the test PostgreSQL's TLS certificate comes from.
+command -v openssl >/dev/null || missing+=(openssl)
 # NATS JetStream: the hub's event relay is tested against a real broker
 # (each test starts its own on a free port; the package's service is not used).
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)

@@ -32,6 +32,7 @@ mod openapi;
 mod order_picking;
 mod orders;
 mod outbox;
+mod pg_ssl;
 mod prices;
 mod receipt_links;
 mod reorder;

@@ -195,12 +195,9 @@ on_both_backends!(metrics_are_off_without_a_token);
 async fn readiness_says_no_when_the_database_is_gone() {
     let hub = spawn_hub(Backend::Postgres).await;
     let admin = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
-    let name = hub
-        .database_url
-        .rsplit('/')
-        .next()
-        .expect("name")
-        .to_owned();
+    // `postgres://…/<name>?sslmode=…`
+    let path = hub.database_url.split('?').next().expect("url");
+    let name = path.rsplit('/').next().expect("name").to_owned();
     let pool = sqlx::PgPool::connect(&admin).await.expect("admin");
     sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
         .execute(&pool)
