@@ -182,6 +182,26 @@ impl FromRequestParts<AppState> for Device {
     }
 }
 
+/// Checks the bearer token against one the operator configured: a 404
+/// naming how to turn the feature on when none is, a 401 when it is wrong.
+fn operator_token(
+    parts: &Parts,
+    expected: Option<&str>,
+    what: &str,
+    off: (&'static str, &'static str),
+) -> Result<(), ApiError> {
+    let Some(expected) = expected else {
+        return Err(ApiError::not_found(off.0, off.1));
+    };
+    let given = bearer(parts, what)?;
+    // Compare hashes so the comparison time says nothing about the token.
+    if hash_secret(&given) == hash_secret(expected) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized(format!("the {what} is wrong")))
+    }
+}
+
 /// The operator holding the bootstrap admin token (creates tenants).
 pub struct Admin;
 
@@ -189,19 +209,16 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(expected) = &state.admin_token else {
-            return Err(ApiError::not_found(
+        operator_token(
+            parts,
+            state.admin_token.as_deref(),
+            "admin token",
+            (
                 "admin_disabled",
                 "the admin API is off: start the hub with HUB_ADMIN_TOKEN set",
-            ));
-        };
-        let given = bearer(parts, "admin token")?;
-        // Compare hashes so the comparison time says nothing about the token.
-        if hash_secret(&given) == hash_secret(expected) {
-            Ok(Admin)
-        } else {
-            Err(ApiError::unauthorized("the admin token is wrong"))
-        }
+            ),
+        )
+        .map(|()| Admin)
     }
 }
 
@@ -212,18 +229,16 @@ impl FromRequestParts<AppState> for Scraper {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(expected) = &state.metrics_token else {
-            return Err(ApiError::not_found(
+        operator_token(
+            parts,
+            state.metrics_token.as_deref(),
+            "metrics token",
+            (
                 "metrics_disabled",
                 "metrics are off: start the hub with HUB_METRICS_TOKEN (metrics_token) set",
-            ));
-        };
-        let given = bearer(parts, "metrics token")?;
-        if hash_secret(&given) == hash_secret(expected) {
-            Ok(Scraper)
-        } else {
-            Err(ApiError::unauthorized("the metrics token is wrong"))
-        }
+            ),
+        )
+        .map(|()| Scraper)
     }
 }
 

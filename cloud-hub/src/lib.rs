@@ -78,7 +78,10 @@ pub fn cli_main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    init_tracing();
+    if let Err(e) = pos_shared::logging::init("HUB_LOG_FORMAT") {
+        eprintln!("cloud-hub: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     tracing::info!(config = %file.describe(), "configuration read");
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -97,14 +100,10 @@ pub fn cli_main() -> std::process::ExitCode {
     }
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`), as text or, with
+/// `HUB_LOG_FORMAT=json`, JSON lines.
 pub fn init_tracing() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = pos_shared::logging::init("HUB_LOG_FORMAT");
 }
 
 /// Runs the hub with `config`, until Ctrl-C or SIGTERM.

@@ -189,12 +189,10 @@ pub fn cli_main() -> std::process::ExitCode {
     let cli = <Cli as clap::Parser>::parse();
     // Logging first: reading the settings has things to say (a timing
     // moved into range).
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    if let Err(e) = pos_shared::logging::init("EDGE_LOG_FORMAT") {
+        eprintln!("edge-agent: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     let file = config::ConfigFile::locate(cli.config, &config::env::process_env);
     let config = config::load(&file, &config::env::process_env).and_then(|settings| {
         let config = AgentConfig::from_settings(&settings)?;
@@ -229,9 +227,11 @@ pub fn cli_main() -> std::process::ExitCode {
     tracing::info!(config = %file.describe(), "configuration read");
     let result = runtime.block_on(async {
         let agent = start(config).await?;
-        println!("edge-agent listening on http://{}", agent.addr);
+        // Logged, not printed: with EDGE_LOG_FORMAT=json every line the
+        // agent writes is one a log shipper can read.
+        tracing::info!(url = %format!("http://{}", agent.addr), "edge-agent listening");
         if let Some(lan) = agent.lan_addr {
-            println!("edge-agent serving paired handhelds on http://{lan}");
+            tracing::info!(url = %format!("http://{lan}"), "serving paired handhelds on the LAN");
         }
         tokio::select! {
             _ = agent.wait() => {}

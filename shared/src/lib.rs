@@ -33,6 +33,8 @@ pub mod ids;
 pub mod item;
 pub mod labels;
 pub mod limits;
+#[cfg(feature = "logging")]
+pub mod logging;
 pub mod modifiers;
 pub mod money;
 #[cfg(feature = "openapi")]

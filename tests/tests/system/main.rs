@@ -7,6 +7,7 @@ mod dark_store;
 mod faults;
 mod harness;
 mod labels;
+mod logs;
 mod nothing_silent;
 mod proxy;
 mod store_documents;
