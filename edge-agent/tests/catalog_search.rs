@@ -173,6 +173,81 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
 }
 
 #[tokio::test]
+async fn a_snapshot_is_searchable_when_it_is_applied_and_the_feed_keeps_it_so() {
+    use edge_agent::store::snapshot;
+    use pos_shared::sync::SnapshotRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let store = LocalStore::open(&dir.path().join("edge.db")).unwrap();
+    let tea = store
+        .with_conn(|c| catalog::product_by_barcode(c, &Gtin::parse(TEA).unwrap()))
+        .unwrap()
+        .unwrap();
+    let mut renamed = soap();
+    renamed.variant_id = tea.variant_id;
+    renamed.name = "Darjeeling Tea 250 g".into();
+    renamed.barcode = tea.barcode.clone();
+    let mut dal = soap();
+    dal.name = "Masoor Dal 1 kg".into();
+    dal.sku = "DAL-1".into();
+    dal.barcode = Gtin::parse(&ean("890100000077")).unwrap();
+    dal.placement = pos_shared::catalog::Placement {
+        brand: Some("Tata Sampann".into()),
+        synonyms: vec!["lentils".into()],
+        extra_barcodes: vec![Gtin::parse("96385074").unwrap()],
+        ..Default::default()
+    };
+    let records = vec![
+        SnapshotRecord::Variant(renamed),
+        SnapshotRecord::Variant(dal.clone()),
+    ];
+
+    // Half applied: search still answers from the index the replica held.
+    store.with_conn(snapshot::begin).unwrap();
+    store
+        .with_conn(|c| snapshot::apply_batch(c, 20, &records))
+        .unwrap();
+    assert_eq!(search(&till, "rice").await, ["Rice (kg)"]);
+    assert!(search(&till, "masoor").await.is_empty());
+
+    // Applied: every field of every variant is found, the old name is not.
+    store.with_conn(|c| snapshot::finish(c, 20)).unwrap();
+    let darjeeling = ["Darjeeling Tea 250 g"];
+    let masoor = ["Masoor Dal 1 kg"];
+    assert_eq!(search(&till, "darj").await, darjeeling);
+    assert!(
+        search(&till, "assam").await.is_empty(),
+        "the old name is gone"
+    );
+    assert_eq!(search(&till, "masoor").await, masoor);
+    assert_eq!(search(&till, "tata samp").await, masoor, "brand");
+    assert_eq!(search(&till, "lentil").await, masoor, "synonym");
+    assert_eq!(search(&till, "dal-1").await, masoor, "SKU");
+    assert_eq!(search(&till, "96385").await, masoor, "second barcode");
+    assert_eq!(search(&till, "890100000077").await, masoor, "barcode");
+    assert_eq!(
+        search(&till, "rice").await,
+        ["Rice (kg)"],
+        "kept from before"
+    );
+
+    // The feed takes over: a deleted item leaves the index with its row.
+    apply_changes(
+        dir.path(),
+        credential.store_id,
+        21,
+        vec![ChangeBody::VariantDeleted {
+            variant_id: dal.variant_id,
+        }],
+    );
+    assert!(search(&till, "masoor").await.is_empty());
+    assert!(search(&till, "96385").await.is_empty());
+    assert_eq!(search(&till, "darj").await, darjeeling);
+    till.agent.stop();
+}
+
+#[tokio::test]
 async fn quick_keys_follow_the_category_tree_and_keep_unplaced_items() {
     use pos_shared::catalog::{CategoryRecord, Placement};
     let dir = tempfile::tempdir().unwrap();

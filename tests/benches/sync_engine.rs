@@ -48,14 +48,17 @@ impl Drop for AgentProcess {
 fn spawn_agent(hub: &str, code: &str) -> AgentProcess {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
+    // The bootstrap's own timings (download, apply) are read back from its log.
+    let log = std::fs::File::create(dir.path().join("agent.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_pos-agent"))
         .env("EDGE_DATA_DIR", dir.path())
         .env("EDGE_HUB_URL", hub)
         .env("EDGE_LISTEN", format!("127.0.0.1:{port}"))
         .env("EDGE_ENROLL_CODE", code)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn,edge_agent::sync::bootstrap=info")
+        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     AgentProcess {
@@ -63,6 +66,18 @@ fn spawn_agent(hub: &str, code: &str) -> AgentProcess {
         base: format!("http://127.0.0.1:{port}"),
         dir,
     }
+}
+
+/// A `name=N` figure from the agent's log lines, in seconds (N in ms).
+fn logged_secs(dir: &std::path::Path, name: &str) -> Option<f64> {
+    let log = std::fs::read_to_string(dir.join("agent.log")).ok()?;
+    let key = format!("{name}=");
+    log.split_whitespace()
+        .filter_map(|w| w.strip_prefix(&key))
+        .last()?
+        .parse::<f64>()
+        .ok()
+        .map(|ms| ms / 1e3)
 }
 
 /// Peak resident memory of a process, from /proc (Linux).
@@ -211,6 +226,15 @@ fn main() {
             snapshot as f64 / 1048576.0,
             snapshot as f64 / variants as f64
         );
+        for (what, name) in [
+            ("of which the till downloads it (hub build included)", "download_ms"),
+            ("of which the till applies it", "apply_ms"),
+        ] {
+            match logged_secs(agent.dir.path(), name) {
+                Some(secs) => println!("  {what:<52}{secs:>8.2} s"),
+                None => println!("  {what}: not in the till's log"),
+            }
+        }
         match rss {
             Some(mib) => println!("  peak RSS of the till process                        {mib:>8.1} MiB"),
             None => println!("  peak RSS of the till process: not available on this system"),

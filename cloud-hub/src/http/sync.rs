@@ -474,12 +474,21 @@ async fn snapshot(
             .with_field("seq")
         })?,
         None => {
+            let started = std::time::Instant::now();
             let taken = app.storage.store_snapshot(&device).await?;
+            let read_ms = started.elapsed().as_millis() as u64;
             let built = tokio::task::spawn_blocking(move || snapshot::encode(&taken, v))
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(ApiError::internal)?;
-            tracing::info!(terminal = %device.terminal_id, seq = built.seq, bytes = built.bytes.len(), "snapshot taken");
+            tracing::info!(
+                terminal = %device.terminal_id,
+                seq = built.seq,
+                bytes = built.bytes.len(),
+                read_ms,
+                encode_ms = started.elapsed().as_millis() as u64 - read_ms,
+                "snapshot taken"
+            );
             app.snapshots.put(device.terminal_id, built)
         }
     };

@@ -5,7 +5,7 @@
 use super::{apply_movement, get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::sync::{ChangeBody, DocPurpose, FeedPage, VariantRecord};
 use pos_shared::{StoreId, VariantId};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 pub(crate) const CURSOR_KEY: &str = "feed_cursor";
@@ -88,10 +88,18 @@ pub fn apply_feed_page(
     })
 }
 
-/// Inserts or replaces a variant of the replica, as of feed sequence `seq`.
+/// Inserts or replaces a variant of the replica, as of feed sequence `seq`,
+/// search entry included.
 pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<()> {
+    let rowid = write_variant(conn, v, seq)?;
+    super::search_index::index(conn, rowid, v)
+}
+
+/// Inserts or replaces a variant and its barcodes but not its search entry
+/// (a snapshot rebuilds the index once at its end); returns its rowid.
+pub(crate) fn write_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<i64> {
     // Cached statements: a snapshot applies this 100,000 times.
-    conn.prepare_cached(
+    let rowid = conn.prepare_cached(
         "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq, \
          tax_rate_bp, tax_inclusive, hsn, modifiers, brand, category_id, synonyms, extra_barcodes, quick_key, unit) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT (id) DO UPDATE SET \
@@ -100,9 +108,9 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
          tax_rate_bp = excluded.tax_rate_bp, tax_inclusive = excluded.tax_inclusive, hsn = excluded.hsn, \
          modifiers = excluded.modifiers, brand = excluded.brand, category_id = excluded.category_id, \
          synonyms = excluded.synonyms, extra_barcodes = excluded.extra_barcodes, quick_key = excluded.quick_key, \
-         unit = excluded.unit",
+         unit = excluded.unit RETURNING rowid",
     )?
-    .execute(rusqlite::params![
+    .query_row(rusqlite::params![
             v.variant_id.to_string(),
             v.product_id.to_string(),
             v.name,
@@ -121,7 +129,7 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
             json_column(&v.placement.extra_barcodes)?,
             v.placement.quick_key,
             v.details.unit.as_str(),
-        ])?;
+        ], |r| r.get(0))?;
     let id = v.variant_id.to_string();
     conn.prepare_cached("DELETE FROM variant_barcodes WHERE variant_id = ?1")?
         .execute([&id])?;
@@ -133,7 +141,7 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
         )?
         .execute([code.as_str(), &id])?;
     }
-    Ok(())
+    Ok(rowid)
 }
 
 /// Takes a variant HQ deleted out of the replica, so it can be neither
@@ -142,7 +150,16 @@ pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> 
 fn remove_variant(conn: &Connection, variant: VariantId) -> StoreResult<()> {
     let id = variant.to_string();
     conn.execute("DELETE FROM variant_barcodes WHERE variant_id = ?1", [&id])?;
-    conn.execute("DELETE FROM variants WHERE id = ?1", [&id])?;
+    let rowid: Option<i64> = conn
+        .query_row(
+            "DELETE FROM variants WHERE id = ?1 RETURNING rowid",
+            [&id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(rowid) = rowid {
+        super::search_index::unindex(conn, rowid)?;
+    }
     Ok(())
 }
 
@@ -168,12 +185,13 @@ pub(crate) fn upsert_price(
     w: &pos_shared::pricing::PriceWindow,
     seq: u64,
 ) -> StoreResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO price_windows (id, variant_id, store_id, price_minor, mrp_minor, from_ms, to_ms, feed_seq) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET \
          price_minor = excluded.price_minor, mrp_minor = excluded.mrp_minor, from_ms = excluded.from_ms, \
          to_ms = excluded.to_ms, feed_seq = excluded.feed_seq",
-        rusqlite::params![
+    )?
+    .execute(rusqlite::params![
             w.price_id.to_string(),
             w.variant_id.to_string(),
             w.store_id.map(|s| s.to_string()),
@@ -182,8 +200,7 @@ pub(crate) fn upsert_price(
             w.effective_from.unix_millis(),
             w.effective_to.map(|t| t.unix_millis()),
             seq as i64,
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 

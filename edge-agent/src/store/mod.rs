@@ -26,6 +26,7 @@ pub mod pricing;
 pub mod print_jobs;
 pub mod returns;
 pub mod sales;
+mod search_index;
 pub mod shifts;
 pub mod snapshot;
 pub mod staff;
@@ -83,6 +84,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0018_store_orders.sql"),
     include_str!("../../../migrations/edge/0019_handhelds.sql"),
     include_str!("../../../migrations/edge/0020_e_receipts.sql"),
+    include_str!("../../../migrations/edge/0021_search_kept_by_writer.sql"),
 ];
 
 #[derive(Clone)]
@@ -223,12 +225,10 @@ pub(crate) fn add_stock(
     delta: pos_shared::Qty,
 ) -> StoreResult<()> {
     let id = variant.to_string();
+    // Cached statements: a snapshot adds 100,000 positions.
     let was: Option<i64> = conn
-        .query_row(
-            "SELECT on_hand_milli FROM stock WHERE variant_id = ?1",
-            [&id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT on_hand_milli FROM stock WHERE variant_id = ?1")?
+        .query_row([&id], |r| r.get(0))
         .optional()?;
     let was = pos_shared::Qty::from_milli(was.unwrap_or(0));
     let now = was.checked_add(delta).ok_or_else(|| {
@@ -236,11 +236,11 @@ pub(crate) fn add_stock(
             "stock of {variant}: {delta} on top of {was} is beyond any quantity"
         ))
     })?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO stock (variant_id, on_hand_milli) VALUES (?1, ?2) \
          ON CONFLICT (variant_id) DO UPDATE SET on_hand_milli = excluded.on_hand_milli",
-        rusqlite::params![id, now.milli()],
-    )?;
+    )?
+    .execute(rusqlite::params![id, now.milli()])?;
     Ok(())
 }
 

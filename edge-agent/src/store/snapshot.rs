@@ -3,10 +3,11 @@
 //! Applying a snapshot first resets stock to this terminal's own movements, then
 //! adds the hub's positions (which leave this terminal's movements out), so
 //! nothing is counted twice however sales and the snapshot interleave. The
-//! cursor moves to the snapshot's sequence only at the end; a crash midway
-//! simply applies the snapshot again from the start.
+//! cursor moves to the snapshot's sequence only at the end, with the search
+//! index rebuilt in the same transaction; a crash midway simply applies the
+//! snapshot again from the start.
 
-use super::feed::{upsert_price, upsert_variant, CURSOR_KEY};
+use super::feed::{upsert_price, write_variant, CURSOR_KEY};
 use super::{get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::sync::SnapshotRecord;
 use rusqlite::Connection;
@@ -92,7 +93,9 @@ pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) 
     let tx = conn.transaction()?;
     for record in records {
         match record {
-            SnapshotRecord::Variant(v) => upsert_variant(&tx, v, seq)?,
+            SnapshotRecord::Variant(v) => {
+                write_variant(&tx, v, seq)?;
+            }
             SnapshotRecord::Staff(s) => super::staff::upsert(&tx, s)?,
             SnapshotRecord::Category(c) => super::categories::upsert(&tx, c, seq)?,
             // The hub sends a store's snapshot only its own and chain-wide windows.
@@ -108,9 +111,11 @@ pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) 
     Ok(())
 }
 
-/// Moves the cursor to the snapshot's sequence: from here the feed takes over.
+/// Indexes the catalog for search and moves the cursor to the snapshot's
+/// sequence, in one transaction: from here the feed takes over.
 pub fn finish(conn: &mut Connection, seq: u64) -> StoreResult<()> {
     let tx = conn.transaction()?;
+    super::search_index::rebuild(&tx)?;
     set_meta(&tx, CURSOR_KEY, &seq.to_string())?;
     set_meta(&tx, APPLIED_SEQ, &seq.to_string())?;
     set_pending(&tx, None)?;

@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 /// Records applied per local transaction.
-const BATCH: usize = 2_000;
+const BATCH: usize = 10_000;
 
 fn part_file(data_dir: &Path) -> PathBuf {
     data_dir.join("snapshot.jsonl.gz.part")
@@ -37,12 +37,15 @@ pub async fn run(
     data_dir: &Path,
 ) -> Result<u64, SyncError> {
     let path = part_file(data_dir);
+    let started = std::time::Instant::now();
     let pending = download(store, client, credential, &path).await?;
     tracing::info!(
         seq = pending.seq,
         bytes = file_len(&path),
+        download_ms = started.elapsed().as_millis() as u64,
         "applying store snapshot"
     );
+    let applying = std::time::Instant::now();
     let (store2, path2) = (store.clone(), path.clone());
     let applied = tokio::task::spawn_blocking(move || apply(&store2, &path2, pending.seq))
         .await
@@ -54,7 +57,11 @@ pub async fn run(
         return Err(e);
     }
     let _ = std::fs::remove_file(&path);
-    tracing::info!(seq = pending.seq, "store snapshot applied");
+    tracing::info!(
+        seq = pending.seq,
+        apply_ms = applying.elapsed().as_millis() as u64,
+        "store snapshot applied"
+    );
     Ok(pending.seq)
 }
 
