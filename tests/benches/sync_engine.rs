@@ -74,7 +74,7 @@ fn logged_secs(dir: &std::path::Path, name: &str) -> Option<f64> {
     let key = format!("{name}=");
     log.split_whitespace()
         .filter_map(|w| w.strip_prefix(&key))
-        .last()?
+        .next_back()?
         .parse::<f64>()
         .ok()
         .map(|ms| ms / 1e3)
