@@ -21,19 +21,25 @@ async fn serve<L>(
 ) -> std::io::Result<()>
 where
     L: axum::serve::Listener,
+    L: axum::serve::Listener,
     L::Addr: std::fmt::Debug,
+    http::limits::Peer:
+        for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
 {
     let closing = state.clone();
     // A router served as it is is rebuilt for every connection (axum turns
     // every route into a service up front, about 370 KB for this API); as a
     // make-service each connection shares it and only the route a request
     // takes is made ready. 5,000 terminals hold a connection each.
-    axum::serve(listener, http::router(state).into_make_service())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            closing.begin_shutdown();
-        })
-        .await
+    axum::serve(
+        listener,
+        http::router(state).into_make_service_with_connect_info::<http::limits::Peer>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        closing.begin_shutdown();
+    })
+    .await
 }
 
 /// A hub started by [`start`]: serving on [`RunningHub::addr`] with every
@@ -205,6 +211,7 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
     let admin_token = config.admin_token.as_ref().map(|t| t.expose().to_owned());
     let state = http::AppState::new(storage.clone(), admin_token)
         .with_session_lifetime(config.session_lifetime)
+        .with_limits(config.limits)
         .with_delivery(config.delivery.as_ref().map(|d| http::PartnerCallbacks {
             partner: d.name.clone(),
             secret: d.webhook_secret.clone(),

@@ -48,6 +48,9 @@
 //! | `nats.stream` | `HUB_NATS_STREAM`: the JetStream stream, created if missing | `POS_EVENTS` |
 //! | `nats.subject_prefix` | `HUB_NATS_SUBJECT_PREFIX`: events go out on `<prefix>.<tenant>.<event type>` | `pos.events` |
 //! | `nats.sweep_ms` | `HUB_NATS_SWEEP_MS`: how often the relay looks for events (it also wakes on changes) | `1000` |
+//! | `limits.requests_per_second` | `HUB_LIMITS_REQUESTS_PER_SECOND`: sustained requests a second per credential (per address without one); over it, 429 with `Retry-After`; 0: off | `100` |
+//! | `limits.burst` | `HUB_LIMITS_BURST`: requests a caller may make at once above that rate | `1000` |
+//! | `limits.failed_attempts_per_minute` | `HUB_LIMITS_FAILED_ATTEMPTS_PER_MINUTE`: failed enrollments, sign-ins and invitations per address before that address is refused them for a while; 0: off | `10` |
 //! | `webhooks.give_up_secs` | `HUB_WEBHOOKS_GIVE_UP_SECS`: a failing event is dead-lettered this long after its first try | `86400` |
 
 pub mod settings;
@@ -109,6 +112,8 @@ pub struct HubConfig {
     pub nats: Option<crate::event_bus::NatsConfig>,
     /// The certificate and key HTTPS is served with; `None`: plain HTTP.
     pub tls: Option<crate::tls::TlsFiles>,
+    /// Requests per caller and failed guesses per address.
+    pub limits: crate::http::limits::LimitsConfig,
 }
 
 /// Where the hub's secret key comes from.
@@ -271,6 +276,11 @@ impl HubConfig {
             feed_max_body: DEFAULT_INGESTION_MAX_FEED_BYTES as usize,
             nats: None,
             tls: None,
+            limits: crate::http::limits::LimitsConfig {
+                requests_per_second: DEFAULT_LIMITS_REQUESTS_PER_SECOND,
+                burst: DEFAULT_LIMITS_BURST,
+                failed_attempts_per_minute: DEFAULT_LIMITS_FAILED_ATTEMPTS_PER_MINUTE,
+            },
         }
     }
 
@@ -369,6 +379,17 @@ impl HubConfig {
             )
             .unwrap_or(usize::MAX),
             nats: nats_config(&s.nats)?,
+            limits: crate::http::limits::LimitsConfig {
+                requests_per_second: s
+                    .limits
+                    .requests_per_second
+                    .unwrap_or(DEFAULT_LIMITS_REQUESTS_PER_SECOND),
+                burst: s.limits.burst.unwrap_or(DEFAULT_LIMITS_BURST),
+                failed_attempts_per_minute: s
+                    .limits
+                    .failed_attempts_per_minute
+                    .unwrap_or(DEFAULT_LIMITS_FAILED_ATTEMPTS_PER_MINUTE),
+            },
             tls: match (&s.tls.cert, &s.tls.key) {
                 (None, None) => None,
                 (Some(cert), Some(key)) => Some(crate::tls::TlsFiles {

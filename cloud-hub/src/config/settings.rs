@@ -33,6 +33,9 @@ pub const DEFAULT_NATS_SWEEP_MS: u64 = 1000;
 pub const DEFAULT_INGESTION_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
 pub const DEFAULT_INGESTION_SWEEP_MS: u64 = 1000;
 pub const DEFAULT_INGESTION_MAX_FEED_BYTES: u64 = 64 * 1024 * 1024;
+pub const DEFAULT_LIMITS_REQUESTS_PER_SECOND: u32 = 100;
+pub const DEFAULT_LIMITS_BURST: u32 = 1000;
+pub const DEFAULT_LIMITS_FAILED_ATTEMPTS_PER_MINUTE: u32 = 10;
 /// Each request to a delivery partner or a payment gateway.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
@@ -73,6 +76,21 @@ pub struct Settings {
     pub ingestion: IngestionSettings,
     pub nats: NatsSettings,
     pub tls: TlsSettings,
+    pub limits: LimitsSettings,
+}
+
+/// `[limits]`: requests per caller, failed guesses per address (see
+/// `http/limits.rs`); 0 turns a limit off.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsSettings {
+    /// Sustained requests a second per credential (or per address without one).
+    pub requests_per_second: Option<u32>,
+    /// Requests a caller may make at once above the sustained rate.
+    pub burst: Option<u32>,
+    /// Failed enrollments, sign-ins and invitation acceptances a minute per
+    /// client address before that address is refused them for a while.
+    pub failed_attempts_per_minute: Option<u32>,
 }
 
 /// `[tls]`: HTTPS on `listen` with this certificate and key (PEM files);
@@ -259,6 +277,11 @@ impl Settings {
                 sweep_ms: Some(DEFAULT_NATS_SWEEP_MS),
             },
             tls: TlsSettings::default(),
+            limits: LimitsSettings {
+                requests_per_second: Some(DEFAULT_LIMITS_REQUESTS_PER_SECOND),
+                burst: Some(DEFAULT_LIMITS_BURST),
+                failed_attempts_per_minute: Some(DEFAULT_LIMITS_FAILED_ATTEMPTS_PER_MINUTE),
+            },
         }
     }
 
@@ -271,6 +294,11 @@ impl Settings {
                     v.parse()
                         .map_err(|e| format!("{name} is not a whole number: {e}"))
                 })
+                .transpose()
+        };
+        let count = |name: &str| -> Result<Option<u32>, String> {
+            number(name)?
+                .map(|n| u32::try_from(n).map_err(|_| format!("{name} is too large")))
                 .transpose()
         };
         Ok(Settings {
@@ -349,6 +377,11 @@ impl Settings {
                 cert: var("HUB_TLS_CERT").map(PathBuf::from),
                 key: var("HUB_TLS_KEY").map(PathBuf::from),
             },
+            limits: LimitsSettings {
+                requests_per_second: count("HUB_LIMITS_REQUESTS_PER_SECOND")?,
+                burst: count("HUB_LIMITS_BURST")?,
+                failed_attempts_per_minute: count("HUB_LIMITS_FAILED_ATTEMPTS_PER_MINUTE")?,
+            },
         })
     }
 
@@ -417,6 +450,17 @@ impl Settings {
             tls: TlsSettings {
                 cert: top.tls.cert.or(self.tls.cert),
                 key: top.tls.key.or(self.tls.key),
+            },
+            limits: LimitsSettings {
+                requests_per_second: top
+                    .limits
+                    .requests_per_second
+                    .or(self.limits.requests_per_second),
+                burst: top.limits.burst.or(self.limits.burst),
+                failed_attempts_per_minute: top
+                    .limits
+                    .failed_attempts_per_minute
+                    .or(self.limits.failed_attempts_per_minute),
             },
         }
     }

@@ -11,6 +11,7 @@ mod feeds;
 mod hq;
 mod keys;
 mod labels;
+pub mod limits;
 mod observe;
 mod openapi;
 mod orders;
@@ -83,6 +84,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::HubMetrics>,
     /// The bearer token `GET /metrics` asks for; `None`: metrics are off.
     pub(crate) metrics_token: Option<String>,
+    /// Requests counted per caller, failed guesses per address.
+    pub(crate) limits: Arc<limits::Limits>,
 }
 
 /// Whose callbacks `POST /v1/delivery/callbacks/{partner}` takes, and the
@@ -113,6 +116,7 @@ impl AppState {
             terminal_reports: Arc::default(),
             metrics: Arc::default(),
             metrics_token: None,
+            limits: Arc::new(limits::Limits::off()),
         }
     }
 
@@ -171,6 +175,11 @@ impl AppState {
         self
     }
 
+    pub fn with_limits(mut self, config: limits::LimitsConfig) -> Self {
+        self.limits = Arc::new(limits::Limits::new(config));
+        self
+    }
+
     pub fn with_session_lifetime(mut self, lifetime: std::time::Duration) -> Self {
         self.session_lifetime = lifetime;
         self
@@ -208,6 +217,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("no_route", "there is no such endpoint") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn(acting_for))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.clone(),
+            limits::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.http.clone(),
             pos_shared::http_metrics::track,

@@ -103,7 +103,8 @@ pub(crate) struct Conflict(Problem);
 /// 5xx response's content under that media type.
 pub(crate) fn problems_as_problem_json(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::RefOr;
-    for item in api.paths.paths.values_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
+        let limited = !super::limits::UNLIMITED.contains(&path.as_str());
         let operations = [
             &mut item.get,
             &mut item.put,
@@ -115,6 +116,21 @@ pub(crate) fn problems_as_problem_json(api: &mut utoipa::openapi::OpenApi) {
             &mut item.trace,
         ];
         for operation in operations.into_iter().flatten() {
+            if limited {
+                let response = operation
+                    .responses
+                    .responses
+                    .entry("429".to_owned())
+                    .or_insert_with(|| RefOr::T(rate_limited()));
+                // An operation with a 429 of its own (a locked-out sign-in)
+                // may answer the limiter's too.
+                if let RefOr::T(response) = response {
+                    response
+                        .headers
+                        .entry("Retry-After".to_owned())
+                        .or_insert_with(|| RefOr::T(retry_after()));
+                }
+            }
             for (code, response) in operation.responses.responses.iter_mut() {
                 let RefOr::T(response) = response else {
                     continue;
@@ -130,4 +146,37 @@ pub(crate) fn problems_as_problem_json(api: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
+}
+
+/// The header a rate-limited answer carries.
+fn retry_after() -> utoipa::openapi::Header {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    utoipa::openapi::HeaderBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1)),
+        ))
+        .description(Some(
+            "Whole seconds to wait before trying again (sent by the rate limiter)",
+        ))
+        .build()
+}
+
+/// The 429 any limited operation may answer (see `http/limits.rs`).
+fn rate_limited() -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(
+            "Too many requests from this caller (its credential, or its address without one), \
+             or too many failed attempts from this address; `Retry-After` says when to try again",
+        )
+        .header("Retry-After", retry_after())
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
 }

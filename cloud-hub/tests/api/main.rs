@@ -26,6 +26,7 @@ mod ingestion_menu;
 mod ingestion_stock;
 mod isolation;
 mod labels;
+mod limits;
 mod numbers;
 mod observe;
 mod openapi;

@@ -86,6 +86,14 @@ async fn the_document_covers_every_endpoint_and_is_valid(backend: Backend) {
                     );
                 }
             }
+            // Every limited operation says it may answer 429 and when to retry.
+            if !["/health", "/ready", "/metrics"].contains(&path.as_str()) {
+                let limited = &responses["429"];
+                assert_eq!(
+                    limited["headers"]["Retry-After"]["schema"]["type"], "integer",
+                    "{what}: 429 without Retry-After"
+                );
+            }
             // The ways in: health, a till's enrollment code, a user's password.
             let public = [
                 "/health",
