@@ -24,7 +24,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use pos_shared::http::ApiError;
 use std::collections::HashMap;
@@ -115,7 +115,7 @@ impl Limits {
         };
         limiter
             .check_key(&caller)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+            .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))
     }
 
     /// How long `address` is still refused guessable requests, if it is.
@@ -136,7 +136,7 @@ impl Limits {
             return;
         };
         if let Err(not_until) = limiter.check_key(&address) {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let wait = not_until.wait_time_from(limiter.clock().now());
             tracing::warn!(%address, wait_secs = wait.as_secs(), "too many failed attempts: refused for a while");
             self.blocked
                 .lock()
