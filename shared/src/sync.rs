@@ -27,16 +27,21 @@ use uuid::Uuid;
 /// - 5: movement reasons `transfer_out`, `transfer_in`, `damage` and `expiry`.
 /// - 6: delivery orders in a store's feed (`order_changed`); order claim and
 ///   packed-order facts.
+/// - 7: the snapshot is sent as the hub reads it, without a length.
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
-pub const PROTOCOL_VERSION: u16 = 6;
+pub const PROTOCOL_VERSION: u16 = 7;
 
 /// The first version whose movements may carry transfer and write-off reasons.
 pub const TRANSFER_PROTOCOL: u16 = 5;
 
 /// The first version whose feed carries delivery orders for the store to pick.
 pub const ORDERS_PROTOCOL: u16 = 6;
+
+/// The first version that takes a new snapshot as it is written, its size
+/// unknown until its stream ends; older terminals get it whole, with a length.
+pub const STREAMED_SNAPSHOT_PROTOCOL: u16 = 7;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";

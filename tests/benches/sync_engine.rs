@@ -227,8 +227,8 @@ fn main() {
             snapshot as f64 / variants as f64
         );
         for (what, name) in [
-            ("of which the till downloads it (hub build included)", "download_ms"),
-            ("of which the till applies it", "apply_ms"),
+            ("of which: downloaded (streamed as the hub reads it)", "download_ms"),
+            ("of which: applied (while downloading)", "ready_ms"),
         ] {
             match logged_secs(agent.dir.path(), name) {
                 Some(secs) => println!("  {what:<52}{secs:>8.2} s"),

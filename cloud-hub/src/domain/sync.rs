@@ -4,12 +4,9 @@
 //! rule that tells a fact sent again from another fact reusing its id.
 
 use super::stores::DeviceIdentity;
-use pos_shared::catalog::CategoryRecord;
-use pos_shared::pricing::PriceWindow;
-use pos_shared::staff::StaffRecord;
 use pos_shared::sync::Fact;
-use pos_shared::sync::VariantRecord;
-use pos_shared::{Envelope, Qty, VariantId};
+use pos_shared::sync::{SnapshotHeader, SnapshotRecord};
+use pos_shared::Envelope;
 use uuid::Uuid;
 
 /// One step of a document exchange: given the stored document and the
@@ -25,22 +22,28 @@ pub struct DocUpdate {
     pub reply: Option<Vec<u8>>,
 }
 
-/// A store's state at one feed sequence, as a new terminal needs it.
-pub struct StoreSnapshot {
-    /// Follow the feed from here.
-    pub seq: u64,
-    pub variants: Vec<VariantRecord>,
-    /// On hand per variant, without the requesting terminal's own movements
-    /// (which it holds itself), so nothing is counted twice.
-    pub positions: Vec<(VariantId, Qty)>,
-    pub staff: Vec<StaffRecord>,
-    pub categories: Vec<CategoryRecord>,
-    /// Till-channel price windows, chain-wide and the store's, that hold now
-    /// or later.
-    pub prices: Vec<PriceWindow>,
-    /// Delivery orders the store is picking, as its feed would carry them.
-    pub orders: Vec<pos_shared::orders::PickOrder>,
+/// A store's state at one feed sequence, as a new terminal needs it, handed
+/// over in parts as it is read so it can be encoded and sent meanwhile.
+///
+/// First a [`SnapshotPart::Head`] with the sequence and how many records of
+/// each kind follow; then the records: variants, categories (parents before
+/// children), price windows that hold now or later, staff, the delivery orders
+/// the store is picking, and last the positions, each on hand without the
+/// requesting terminal's own movements (which it holds itself), so nothing is
+/// counted twice.
+#[derive(Debug)]
+pub enum SnapshotPart {
+    Head(SnapshotHeader),
+    Records(Vec<SnapshotRecord>),
 }
+
+/// Where a storage backend hands a snapshot's parts; it stops reading when the
+/// receiver is gone.
+pub type SnapshotSink = tokio::sync::mpsc::Sender<SnapshotPart>;
+
+/// Records per [`SnapshotPart::Records`]: big enough that the channel costs
+/// nothing per record, small enough that encoding starts at once.
+pub const SNAPSHOT_CHUNK: usize = 2_000;
 
 /// What became of an uploaded fact.
 #[derive(Debug, Clone, PartialEq, Eq)]

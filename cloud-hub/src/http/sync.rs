@@ -442,8 +442,11 @@ struct SnapshotQuery {
 }
 
 /// The store's catalog and stock at one feed sequence, for a terminal to start
-/// from (gzip-compressed JSON lines). Without `seq` a new snapshot is taken; with
-/// it, and a `Range: bytes=N-` header, a cut download resumes.
+/// from (gzip-compressed JSON lines). Without `seq` a new snapshot is taken and,
+/// from protocol 7, sent as the hub reads it (no Content-Length: the stream's
+/// end is the snapshot's end, and a snapshot that fails midway ends the
+/// download in an error, never short); with `seq` and a `Range: bytes=N-`
+/// header a cut download resumes, with its size.
 #[utoipa::path(
     get, path = "/v1/sync/snapshot", tag = "sync", security(("device_token" = [])),
     params(SnapshotQuery, ("Range" = Option<String>, Header, description = "`bytes=N-` to resume a cut download")),
@@ -464,7 +467,7 @@ async fn snapshot(
     let v = q.v.unwrap_or(1);
     check_protocol(v)
         .map_err(|e| ApiError::bad_request("unsupported_protocol", e).with_field("v"))?;
-    let built = match q.seq {
+    let snapshot = match q.seq {
         Some(seq) => app.snapshots.get(device.terminal_id, seq).ok_or_else(|| {
             ApiError::new(
                 StatusCode::GONE,
@@ -474,26 +477,43 @@ async fn snapshot(
             .with_field("seq")
         })?,
         None => {
-            let started = std::time::Instant::now();
-            let taken = app.storage.store_snapshot(&device).await?;
-            let read_ms = started.elapsed().as_millis() as u64;
-            let built = tokio::task::spawn_blocking(move || snapshot::encode(&taken, v))
-                .await
-                .map_err(ApiError::internal)?
-                .map_err(ApiError::internal)?;
-            tracing::info!(
-                terminal = %device.terminal_id,
-                seq = built.seq,
-                bytes = built.bytes.len(),
-                read_ms,
-                encode_ms = started.elapsed().as_millis() as u64 - read_ms,
-                "snapshot taken"
-            );
-            app.snapshots.put(device.terminal_id, built)
+            snapshot::take(
+                app.storage.clone(),
+                app.snapshots.clone(),
+                device.clone(),
+                v,
+            )
+            .await?
         }
     };
-    let len = built.bytes.len();
+    let failed = || {
+        ApiError::new(
+            StatusCode::GONE,
+            "snapshot_expired",
+            "the snapshot could not be taken; ask for a new one without seq",
+        )
+    };
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let seq = header::HeaderValue::from(snapshot.seq);
+    if range.is_none() && v >= pos_shared::sync::STREAMED_SNAPSHOT_PROTOCOL {
+        // Sent as it is written: its size is not known yet, so no length.
+        let body = axum::body::Body::from_stream(snapshot.stream_from(0));
+        let mut response = (StatusCode::OK, body).into_response();
+        let h = response.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/gzip"),
+        );
+        h.insert(
+            header::ACCEPT_RANGES,
+            header::HeaderValue::from_static("bytes"),
+        );
+        h.insert(SNAPSHOT_SEQ_HEADER, seq);
+        return Ok(response);
+    }
+    // A resumed download, or a terminal that wants the size first: the whole.
+    let bytes = snapshot.whole().await.ok_or_else(failed)?;
+    let len = bytes.len();
     let start = snapshot::range_start(range, len)
         .map_err(|e| ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "bad_range", e))?;
     let status = if range.is_some() {
@@ -501,7 +521,7 @@ async fn snapshot(
     } else {
         StatusCode::OK
     };
-    let mut response = (status, built.bytes.slice(start..)).into_response();
+    let mut response = (status, bytes.slice(start..)).into_response();
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -511,7 +531,7 @@ async fn snapshot(
         header::ACCEPT_RANGES,
         header::HeaderValue::from_static("bytes"),
     );
-    h.insert(SNAPSHOT_SEQ_HEADER, header::HeaderValue::from(built.seq));
+    h.insert(SNAPSHOT_SEQ_HEADER, seq);
     if range.is_some() {
         let value = format!("bytes {start}-{}/{len}", len - 1);
         h.insert(

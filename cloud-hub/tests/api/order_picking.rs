@@ -256,8 +256,9 @@ async fn a_store_picks_and_packs_what_it_was_sent(backend: Backend) {
     assert_eq!(offer["variant_id"], green.as_str(), "{line}");
     assert_eq!(offer["unit_price"]["minor"], 9_900);
     assert_eq!(sent["lines"][1]["qty"], "1.5");
-    // A terminal one protocol behind reads on without it.
-    assert!(order_in_feed(&shop, &a_token, &id, 5).await.is_none());
+    // A terminal one protocol behind (orders came in 6, the streamed
+    // snapshot in 7) has it too.
+    assert!(order_in_feed(&shop, &a_token, &id, 6).await.is_some());
 
     // B's claim reaches the hub first and wins; A's is kept but loses.
     let (pb, pa) = (picker(&b_id, "Bela"), picker(&a_id, "Arun"));

@@ -140,7 +140,7 @@ async fn stock_is_sent_and_received_once(backend: Backend) {
 
     // The source's till hears of it, one protocol behind too (protocol 5
     // brought transfer reasons; older terminals are no longer served).
-    for (v, reason) in [(6, "transfer_out"), (5, "transfer_out")] {
+    for (v, reason) in [(7, "transfer_out"), (6, "transfer_out")] {
         let (s, page) = hub
             .get(
                 &format!("/v1/sync/feed?since=0&limit=5000&v={v}"),

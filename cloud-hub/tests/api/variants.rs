@@ -79,7 +79,7 @@ async fn an_edit_reaches_tills_and_history_and_a_repeat_changes_nothing(backend:
     assert_eq!(b["field"], "barcode", "{b}");
     let (_, unchanged) = hub.get(&format!("/v1/catalog/{tea}"), &shop.api_key).await;
     assert_eq!(unchanged["sku"], "TEA-250");
-    let before = feed(&shop, 5).await.len();
+    let before = feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await.len();
 
     let mut edit = edit;
     edit["barcodes"] = json!(["5901234123457"]);
@@ -92,7 +92,7 @@ async fn an_edit_reaches_tills_and_history_and_a_repeat_changes_nothing(backend:
     assert_eq!(edited["category_id"], category["category_id"]);
     assert_eq!(edited["tax"]["rate_bp"], 500);
     assert_eq!(edited["price"]["minor"], 14500, "the price is not touched");
-    let changes = feed(&shop, 5).await;
+    let changes = feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await;
     let upserts = of_type(&changes, "variant_upserted", &tea);
     assert_eq!(changes.len(), before + 1);
     assert_eq!(upserts.last().unwrap()["sku"], "TEA-GOLD-250");
@@ -107,7 +107,10 @@ async fn an_edit_reaches_tills_and_history_and_a_repeat_changes_nothing(backend:
     // The same edit again is no change: no version, nothing for tills.
     let (s, again) = patch(&shop, &tea, edit).await;
     assert_eq!((s, &again), (StatusCode::OK, &edited));
-    assert_eq!(feed(&shop, 5).await.len(), before + 1);
+    assert_eq!(
+        feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await.len(),
+        before + 1
+    );
     let (_, versions) = hub
         .get(&format!("/v1/catalog/{tea}/versions"), &shop.api_key)
         .await;
@@ -133,7 +136,7 @@ async fn bad_edits_are_refused_by_field_and_change_nothing(backend: Backend) {
     let hub = &shop.hub;
     let tea = shop.variants[0].0.clone();
     let (_, before) = hub.get(&format!("/v1/catalog/{tea}"), &shop.api_key).await;
-    let head = feed(&shop, 5).await.len();
+    let head = feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await.len();
     let unknown = uuid::Uuid::now_v7();
     let cases: Vec<(Value, StatusCode, &str, &str)> = vec![
         (
@@ -265,7 +268,11 @@ async fn bad_edits_are_refused_by_field_and_change_nothing(backend: Backend) {
 
     let (_, after) = hub.get(&format!("/v1/catalog/{tea}"), &shop.api_key).await;
     assert_eq!(after, before, "nothing was half-applied");
-    assert_eq!(feed(&shop, 5).await.len(), head, "nothing reached tills");
+    assert_eq!(
+        feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await.len(),
+        head,
+        "nothing reached tills"
+    );
 }
 on_both_backends!(bad_edits_are_refused_by_field_and_change_nothing);
 
@@ -286,13 +293,21 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
         .get(&format!("/v1/stores/{store}/catalog-view"), &shop.api_key)
         .await;
     assert_eq!(view["items"].as_array().unwrap().len(), 1, "{view}");
-    let tombstones = of_type(&feed(&shop, 5).await, "variant_deleted", &tea).len();
+    let tombstones = of_type(
+        &feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await,
+        "variant_deleted",
+        &tea,
+    )
+    .len();
     assert_eq!(tombstones, 1);
 
     // Deleting again is not an error and tells tills nothing new.
-    let head = feed(&shop, 5).await.len();
+    let head = feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await.len();
     assert_eq!(delete().await.0, StatusCode::NO_CONTENT);
-    assert_eq!(feed(&shop, 5).await.len(), head);
+    assert_eq!(
+        feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await.len(),
+        head
+    );
 
     // It can no longer be priced, listed or reserved…
     let (s, _) = hub
@@ -324,7 +339,7 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     // …and a new snapshot leaves it out.
     let (s, snap) = hub
         .http
-        .get(format!("{}/v1/sync/snapshot?v=5", hub.base))
+        .get(format!("{}/v1/sync/snapshot?v=6", hub.base))
         .bearer_auth(&shop.device_token)
         .send()
         .await
@@ -375,7 +390,7 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     assert_eq!(restored["sku"], "TEA-250");
     assert_eq!(catalog_ids(&shop).await.len(), 2);
     assert_eq!(shop.on_hand(TEA).await, "48");
-    let changes = feed(&shop, 5).await;
+    let changes = feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await;
     assert_eq!(changes.last().unwrap()["type"], "variant_upserted");
     assert_eq!(changes.last().unwrap()["variant_id"], tea.as_str());
     let (s, b) = hub
@@ -428,9 +443,13 @@ async fn an_items_unit_pack_pictures_and_attributes_are_kept(backend: Backend) {
         read["image_urls"],
         json!(["https://cdn.example.com/dal-500.jpg"])
     );
-    let till = of_type(&feed(&shop, 5).await, "variant_upserted", &dal)
-        .last()
-        .map(|c| c["pack"].clone());
+    let till = of_type(
+        &feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await,
+        "variant_upserted",
+        &dal,
+    )
+    .last()
+    .map(|c| c["pack"].clone());
     assert_eq!(
         till,
         Some(json!({"size": "500", "unit": "g"})),

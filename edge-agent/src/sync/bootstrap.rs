@@ -2,17 +2,21 @@
 //!
 //! The snapshot streams to a file in the data dir, so a download cut half-way
 //! resumes from the bytes already there (HTTP range) instead of starting over.
-//! It is then read back line by line and applied in bounded batches, so memory
-//! stays flat however big the store's catalog is.
+//! It is applied while it downloads: a blocking reader follows the file as it
+//! grows, line by line, in bounded batches, so memory stays flat however big
+//! the store's catalog is and the till is ready soon after the last byte. A
+//! cut download stops the apply too; the next try resumes the download and
+//! applies the file again from its start (applying is idempotent).
 
 use super::error::SyncError;
 use crate::store::snapshot::{self as snapshot_store, Pending};
 use crate::store::LocalStore;
-use crate::sync::hub_client::{HubClient, HubError};
+use crate::sync::hub_client::{HubClient, HubError, SnapshotDownload};
 use flate2::read::GzDecoder;
 use pos_shared::sync::{check_protocol, DeviceCredential, SnapshotHeader, SnapshotRecord};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// Records applied per local transaction.
 const BATCH: usize = 10_000;
@@ -29,7 +33,85 @@ fn io_error(what: &str, e: impl std::fmt::Display) -> SyncError {
     SyncError::Setup(format!("{what}: {e}"))
 }
 
-/// Downloads (or finishes downloading) a snapshot and applies it; returns its sequence.
+/// How much of the snapshot file has arrived, told by the download to the
+/// apply that reads it meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrived {
+    /// The file holds this many bytes; more are coming.
+    Partly(u64),
+    Whole,
+    /// The download stopped short; the apply must stop too.
+    Cut,
+}
+
+struct Arrival {
+    state: Mutex<Arrived>,
+    changed: Condvar,
+}
+
+impl Arrival {
+    fn new(state: Arrived) -> Arc<Self> {
+        Arc::new(Arrival {
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+        })
+    }
+
+    fn set(&self, to: impl FnOnce(Arrived) -> Arrived) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        *state = to(*state);
+        self.changed.notify_all();
+    }
+}
+
+/// Reads the snapshot file as the download writes it: at the end of what is
+/// there it waits for more, and it ends only when the download is whole.
+struct Following {
+    file: std::fs::File,
+    at: u64,
+    arrival: Arc<Arrival>,
+}
+
+impl Read for Following {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.file.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                self.at += n as u64;
+                return Ok(n);
+            }
+            let mut state = self.arrival.state.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                match *state {
+                    Arrived::Partly(len) if len > self.at => break,
+                    Arrived::Partly(_) => {
+                        state = self
+                            .arrival
+                            .changed
+                            .wait(state)
+                            .unwrap_or_else(|e| e.into_inner());
+                    }
+                    Arrived::Whole => {
+                        drop(state);
+                        // The last bytes may have landed since the read above.
+                        let n = self.file.read(buf)?;
+                        self.at += n as u64;
+                        return Ok(n);
+                    }
+                    Arrived::Cut => {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::ConnectionAborted,
+                            "the snapshot download was cut",
+                        ))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Downloads (or finishes downloading) a snapshot, applying it meanwhile;
+/// returns its sequence.
 pub async fn run(
     store: &LocalStore,
     client: &HubClient,
@@ -38,18 +120,51 @@ pub async fn run(
 ) -> Result<u64, SyncError> {
     let path = part_file(data_dir);
     let started = std::time::Instant::now();
-    let pending = download(store, client, credential, &path).await?;
-    tracing::info!(
-        seq = pending.seq,
-        bytes = file_len(&path),
-        download_ms = started.elapsed().as_millis() as u64,
-        "applying store snapshot"
-    );
-    let applying = std::time::Instant::now();
-    let (store2, path2) = (store.clone(), path.clone());
-    let applied = tokio::task::spawn_blocking(move || apply(&store2, &path2, pending.seq))
-        .await
-        .map_err(|e| io_error("snapshot task", e))?;
+    let (seq, download) = open(store, client, credential, &path).await?;
+    let arrival = Arrival::new(match download {
+        Some(_) => Arrived::Partly(file_len(&path)),
+        None => Arrived::Whole,
+    });
+    let reader = Following {
+        file: std::fs::File::open(&path).map_err(|e| io_error("cannot open the snapshot", e))?,
+        at: 0,
+        arrival: arrival.clone(),
+    };
+    let applier = store.clone();
+    let mut applying = tokio::task::spawn_blocking(move || apply(&applier, reader, seq));
+    let fetched = async {
+        if let Some(download) = download {
+            let fetched = fetch(store, download, &path, &arrival).await;
+            arrival.set(|_| {
+                if fetched.is_ok() {
+                    Arrived::Whole
+                } else {
+                    Arrived::Cut
+                }
+            });
+            fetched?;
+            tracing::info!(
+                seq,
+                bytes = file_len(&path),
+                download_ms = started.elapsed().as_millis() as u64,
+                "store snapshot downloaded"
+            );
+        }
+        Ok::<(), SyncError>(())
+    };
+    let applied = tokio::select! {
+        fetched = fetched => {
+            // Cut: the apply stops on it, and is waited for, so no batch of
+            // this try lands after the next try has begun.
+            let applied = (&mut applying).await;
+            fetched?; // The next try resumes the download.
+            applied
+        }
+        // The apply gave up before the download ended: bad bytes, not worth the rest.
+        applied = &mut applying => applied,
+    }
+    .map_err(|e| io_error("snapshot task", e))
+    .and_then(|applied| applied);
     if let Err(e) = applied {
         // A file that does not read back is not worth resuming.
         let _ = std::fs::remove_file(&path);
@@ -58,28 +173,33 @@ pub async fn run(
     }
     let _ = std::fs::remove_file(&path);
     tracing::info!(
-        seq = pending.seq,
-        apply_ms = applying.elapsed().as_millis() as u64,
+        seq,
+        ready_ms = started.elapsed().as_millis() as u64,
         "store snapshot applied"
     );
-    Ok(pending.seq)
+    Ok(seq)
 }
 
-async fn download(
+/// Starts or resumes the download; `None` when the file is already whole.
+async fn open(
     store: &LocalStore,
     client: &HubClient,
     credential: &DeviceCredential,
     path: &Path,
-) -> Result<Pending, SyncError> {
+) -> Result<(u64, Option<SnapshotDownload>), SyncError> {
     let mut pending = store.call(|c| snapshot_store::pending(c)).await?;
     loop {
-        if let Some(Pending { len: Some(len), .. }) = pending {
+        if let Some(Pending {
+            seq,
+            len: Some(len),
+        }) = pending
+        {
             if file_len(path) == len {
-                return Ok(pending.expect("checked above"));
+                return Ok((seq, None));
             }
         }
         let from = if pending.is_some() { file_len(path) } else { 0 };
-        let mut download = match client
+        let download = match client
             .snapshot(&credential.token, pending.map(|p| p.seq), from)
             .await
         {
@@ -94,7 +214,7 @@ async fn download(
             }
             other => other?,
         };
-        if pending.is_none() {
+        if pending.is_none() || from == 0 {
             // The snapshot holds the staff's PIN hashes: the agent's user alone reads it.
             crate::private_files::options()
                 .write(true)
@@ -104,39 +224,72 @@ async fn download(
                 .and_then(|_| crate::private_files::restrict(path))
                 .map_err(|e| io_error("cannot start the snapshot file", e))?;
         }
+        // A snapshot sent as the hub reads it has no size until it ends.
         let now = Pending {
             seq: download.seq,
-            len: Some(download.total),
+            len: download.total,
         };
-        pending = Some(now);
         store
             .call(move |c| snapshot_store::set_pending(c, Some(now)))
             .await?;
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|e| io_error("cannot open the snapshot file", e))?;
-        // Whatever arrives is kept: if the link drops, the next try resumes here.
-        loop {
-            match download.response.chunk().await {
-                Ok(Some(chunk)) => file
-                    .write_all(&chunk)
-                    .map_err(|e| io_error("cannot write the snapshot file", e))?,
-                Ok(None) => break,
-                Err(e) => {
-                    let _ = file.sync_all();
-                    return Err(HubError::Unreachable(format!("snapshot download cut: {e}")).into());
-                }
-            }
-        }
-        file.sync_all()
-            .map_err(|e| io_error("cannot sync the snapshot file", e))?;
+        return Ok((download.seq, Some(download)));
     }
 }
 
-fn apply(store: &LocalStore, path: &Path, seq: u64) -> Result<(), SyncError> {
-    let file = std::fs::File::open(path).map_err(|e| io_error("cannot open the snapshot", e))?;
-    let mut lines = BufReader::new(GzDecoder::new(file)).lines();
+/// Appends the download to the file, telling the apply as bytes land; once
+/// the stream ends the file's size is recorded, so a restart applies it
+/// without downloading again.
+async fn fetch(
+    store: &LocalStore,
+    mut download: SnapshotDownload,
+    path: &Path,
+    arrival: &Arrival,
+) -> Result<(), SyncError> {
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| io_error("cannot open the snapshot file", e))?;
+    // Whatever arrives is kept: if the link drops, the next try resumes here.
+    loop {
+        match download.response.chunk().await {
+            Ok(Some(chunk)) => {
+                file.write_all(&chunk)
+                    .map_err(|e| io_error("cannot write the snapshot file", e))?;
+                let n = chunk.len() as u64;
+                arrival.set(|a| match a {
+                    Arrived::Partly(len) => Arrived::Partly(len + n),
+                    other => other,
+                });
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let _ = file.sync_all();
+                return Err(HubError::Unreachable(format!("snapshot download cut: {e}")).into());
+            }
+        }
+    }
+    file.sync_all()
+        .map_err(|e| io_error("cannot sync the snapshot file", e))?;
+    let len = file_len(path);
+    if download.total.is_some_and(|total| total != len) {
+        return Err(HubError::Unreachable(format!(
+            "snapshot download cut at {len} bytes of {}",
+            download.total.unwrap_or_default()
+        ))
+        .into());
+    }
+    let whole = Pending {
+        seq: download.seq,
+        len: Some(len),
+    };
+    store
+        .call(move |c| snapshot_store::set_pending(c, Some(whole)))
+        .await?;
+    Ok(())
+}
+
+fn apply(store: &LocalStore, file: Following, seq: u64) -> Result<(), SyncError> {
+    let mut lines = BufReader::with_capacity(64 * 1024, GzDecoder::new(file)).lines();
     let bad =
         |e: &dyn std::fmt::Display| SyncError::Hub(HubError::BadAnswer(format!("snapshot: {e}")));
     let first = lines

@@ -240,8 +240,9 @@ impl HubClient {
 pub struct SnapshotDownload {
     /// The feed sequence the snapshot was taken at.
     pub seq: u64,
-    /// Its whole size in bytes.
-    pub total: u64,
+    /// Its whole size in bytes; unknown for a snapshot sent as the hub reads
+    /// it, whose end is the stream's end.
+    pub total: Option<u64>,
     pub response: reqwest::Response,
 }
 
@@ -278,8 +279,7 @@ impl HubClient {
         let total = match header("content-range") {
             Some(range) => range.rsplit('/').next().and_then(|t| t.parse().ok()),
             None => resp.content_length(),
-        }
-        .ok_or_else(|| HubError::BadAnswer("the snapshot's size is not given".into()))?;
+        };
         Ok(SnapshotDownload {
             seq,
             total,

@@ -127,33 +127,33 @@ macro_rules! sql_feed_paths {
                 Ok(dropped)
             }
 
-            /// The store at one feed sequence: variants, staff and positions
-            /// without the requesting terminal's own movements, read in one
+            /// The store at one feed sequence, handed over as it is read: the
+            /// small lists first (held while the variants stream), the
+            /// variants and positions a chunk at a time, all in one
             /// consistent view.
-            async fn store_snapshot(&self, device: &DeviceIdentity) -> DbResult<StoreSnapshot> {
+            async fn store_snapshot(&self, device: &DeviceIdentity, out: SnapshotSink) -> DbResult<()> {
+                use futures_util::TryStreamExt;
+                use pos_shared::sync::{SnapshotHeader, SnapshotRecord, PROTOCOL_VERSION};
                 let mut tx = self.pool.begin().await?;
                 // One consistent view for the head and every row below it.
                 sqlx::query($snapshot_isolation).execute(&mut *tx).await?;
+                let (tenant, store) = (device.tenant_id.as_uuid(), device.store_id.as_uuid());
                 let (head,): (i64,) = sqlx::query_as("SELECT feed_seq FROM tenants WHERE id = $1")
-                    .bind(device.tenant_id.as_uuid())
+                    .bind(tenant)
                     .fetch_one(&mut *tx)
                     .await?;
-                let rows: Vec<VariantRow> = sqlx::query_as(&format!(
-                    "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.id"
-                ))
-                .bind(device.tenant_id.as_uuid())
-                .fetch_all(&mut *tx)
-                .await?;
-                let variants = rows.into_iter().map(variant_from_row).collect::<DbResult<Vec<_>>>()?;
-                let positions: Vec<(Uuid, i64)> = sqlx::query_as(
-                    "SELECT p.variant_id, p.on_hand_milli - CAST(COALESCE((SELECT SUM(m.delta_milli) FROM stock_movements m \
-                       WHERE m.tenant_id = p.tenant_id AND m.store_id = p.store_id AND m.terminal_id = $3 AND m.variant_id = p.variant_id), 0) AS BIGINT) \
-                     FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 ORDER BY p.variant_id",
+                let (variants,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL",
                 )
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.store_id.as_uuid())
-                .bind(device.terminal_id.as_uuid())
-                .fetch_all(&mut *tx)
+                .bind(tenant)
+                .fetch_one(&mut *tx)
+                .await?;
+                let (positions,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM stock_positions WHERE tenant_id = $1 AND store_id = $2",
+                )
+                .bind(tenant)
+                .bind(store)
+                .fetch_one(&mut *tx)
                 .await?;
                 let staff = Self::staff_of_store(&mut tx, device.tenant_id, device.store_id).await?;
                 let categories = Self::category_tree(&mut tx, device.tenant_id).await?;
@@ -161,8 +161,8 @@ macro_rules! sql_feed_paths {
                 let open: Vec<(Uuid,)> = sqlx::query_as(
                     "SELECT id FROM orders WHERE tenant_id = $1 AND store_id = $2 AND state IN ('assigned_to_store', 'picking') ORDER BY id",
                 )
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.store_id.as_uuid())
+                .bind(tenant)
+                .bind(store)
                 .fetch_all(&mut *tx)
                 .await?;
                 let mut orders = Vec::with_capacity(open.len());
@@ -171,22 +171,87 @@ macro_rules! sql_feed_paths {
                         orders.push(Self::pick_order_in(&mut tx, device.tenant_id, &order, now_ms()).await?);
                     }
                 }
-                tx.commit().await?; // Read only: nothing to number.
-                Ok(StoreSnapshot {
+                let header = SnapshotHeader {
+                    protocol_version: PROTOCOL_VERSION,
                     seq: head.max(0) as u64,
-                    orders,
-                    variants,
-                    staff,
-                    categories,
-                    prices,
-                    positions: positions
-                        .into_iter()
-                        .map(|(v, q)| (VariantId::from_uuid(v), pos_shared::Qty::from_milli(q)))
-                        .collect(),
-                })
+                    variants: variants.max(0) as u64,
+                    positions: positions.max(0) as u64,
+                    staff: staff.len() as u64,
+                    categories: categories.len() as u64,
+                    prices: prices.len() as u64,
+                    orders: orders.len() as u64,
+                };
+                if out.send(SnapshotPart::Head(header)).await.is_err() {
+                    return Ok(()); // Nobody is waiting for it any more.
+                }
+                let mut chunk = Vec::with_capacity(SNAPSHOT_CHUNK);
+                {
+                    let sql = format!(
+                        "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.id"
+                    );
+                    let mut rows = sqlx::query_as::<_, VariantRow>(&sql)
+                    .bind(tenant)
+                    .fetch(&mut *tx);
+                    while let Some(row) = rows.try_next().await? {
+                        chunk.push(SnapshotRecord::Variant(variant_from_row(row)?));
+                        if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, false).await {
+                            return Ok(()); // Nobody is waiting for it any more.
+                        }
+                    }
+                }
+                // Parents before children, so a till can build its tree as it reads.
+                chunk.extend(categories.into_iter().map(SnapshotRecord::Category));
+                chunk.extend(prices.into_iter().map(SnapshotRecord::Price));
+                chunk.extend(staff.into_iter().map(SnapshotRecord::Staff));
+                chunk.extend(orders.into_iter().map(SnapshotRecord::Order));
+                if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
+                    return Ok(());
+                }
+                {
+                    let mut rows = sqlx::query_as::<_, (Uuid, i64)>(
+                        "SELECT p.variant_id, p.on_hand_milli - CAST(COALESCE((SELECT SUM(m.delta_milli) FROM stock_movements m \
+                           WHERE m.tenant_id = p.tenant_id AND m.store_id = p.store_id AND m.terminal_id = $3 AND m.variant_id = p.variant_id), 0) AS BIGINT) \
+                         FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 ORDER BY p.variant_id",
+                    )
+                    .bind(tenant)
+                    .bind(store)
+                    .bind(device.terminal_id.as_uuid())
+                    .fetch(&mut *tx);
+                    while let Some((variant, on_hand)) = rows.try_next().await? {
+                        chunk.push(SnapshotRecord::Position {
+                            variant_id: VariantId::from_uuid(variant),
+                            on_hand: pos_shared::Qty::from_milli(on_hand),
+                        });
+                        if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, false).await {
+                            return Ok(()); // Nobody is waiting for it any more.
+                        }
+                    }
+                }
+                if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
+                    return Ok(());
+                }
+                tx.commit().await?; // Read only: nothing to number.
+                Ok(())
             }
         }
 
     };
 }
 pub(crate) use sql_feed_paths;
+
+/// Hands a snapshot's records to `out` once `chunk` is full (or, with `all`,
+/// whatever it holds); false once nobody listens.
+pub(crate) async fn hand_over(
+    out: &crate::domain::sync::SnapshotSink,
+    chunk: &mut Vec<pos_shared::sync::SnapshotRecord>,
+    all: bool,
+) -> bool {
+    use crate::domain::sync::{SnapshotPart, SNAPSHOT_CHUNK};
+    let due = chunk.len() >= SNAPSHOT_CHUNK || (all && !chunk.is_empty());
+    if !due {
+        return true;
+    }
+    out.send(SnapshotPart::Records(std::mem::take(chunk)))
+        .await
+        .is_ok()
+}

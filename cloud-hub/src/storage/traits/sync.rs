@@ -8,7 +8,7 @@ use crate::domain::ledger::{Recorded, RecordedPage, SaleSummary};
 use crate::domain::quarantine::{QuarantineEntry, QuarantineFilter};
 use crate::domain::receipt_links::LinkedReceipt;
 use crate::domain::stores::DeviceIdentity;
-use crate::domain::sync::{DocStep, FactStored, StoreSnapshot};
+use crate::domain::sync::{DocStep, FactStored, SnapshotSink};
 use crate::storage::DbResult;
 use async_trait::async_trait;
 use pos_shared::audit::AuditEntry;
@@ -47,8 +47,11 @@ pub trait FeedStorage: Send + Sync {
     /// Drops each tenant's feed changes beyond the newest `keep`, raising its floor.
     /// Returns how many changes were dropped.
     async fn prune_feed(&self, keep: u64) -> DbResult<u64>;
-    /// The device's store at the current head, read in one consistent snapshot.
-    async fn store_snapshot(&self, device: &DeviceIdentity) -> DbResult<StoreSnapshot>;
+    /// Hands `out` the device's store at the current head, read in one
+    /// consistent view, part by part as it is read (see
+    /// [`crate::domain::sync::SnapshotPart`]). Stops early, without error, when
+    /// the receiver is gone.
+    async fn store_snapshot(&self, device: &DeviceIdentity, out: SnapshotSink) -> DbResult<()>;
 }
 
 /// Store documents synced with Automerge; SQL in `sql/documents.rs`.
