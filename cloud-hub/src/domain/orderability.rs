@@ -223,7 +223,11 @@ pub struct CatalogView {
     pub store: Store,
     pub channel: String,
     pub at: Timestamp,
+    /// In SKU order.
     pub items: Vec<CatalogItem>,
+    /// Pass back as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 #[cfg(test)]

@@ -26,8 +26,16 @@ pub(crate) struct PageParams {
 
 impl PageParams {
     pub(crate) fn page(&self) -> Result<RecordedPage, ApiError> {
-        let limit = pos_shared::http::limit_text(self.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
-        let after = match &self.cursor {
+        page_of(self.limit.as_deref(), self.cursor.as_deref())
+    }
+}
+
+/// A page from `limit` and `cursor` as a query gave them, for the lists that
+/// take other parameters beside them.
+pub(crate) fn page_of(limit: Option<&str>, cursor: Option<&str>) -> Result<RecordedPage, ApiError> {
+    {
+        let limit = pos_shared::http::limit_text(limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let after = match cursor {
             None => None,
             Some(c) => Some(c.parse::<Uuid>().map_err(|_| {
                 ApiError::invalid(

@@ -244,10 +244,17 @@ struct ViewQuery {
     at: Option<String>,
     /// The sales channel whose prices apply; `pos` when absent.
     channel: Option<String>,
+    /// At most this many items (1 to 1000, 500 by default). Taken as text so
+    /// that `limit=ten` is refused naming `limit`, like `limit=0`.
+    #[param(value_type = Option<u32>)]
+    limit: Option<String>,
+    /// The `next_cursor` of the page before; absent for the first page.
+    cursor: Option<String>,
 }
 
-/// Every item as the store's customers see it, in one query: listing,
-/// effective price and its source, stock, and orderability with every reason.
+/// The store's items as its customers see them, a page at a time in SKU
+/// order, in one query: listing, effective price and its source, stock, and
+/// orderability with every reason.
 #[utoipa::path(
     get, path = "/v1/stores/{store_id}/catalog-view", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path), ViewQuery),
@@ -261,13 +268,14 @@ async fn catalog_view(
 ) -> Result<Json<CatalogView>, ApiError> {
     let Query(q) = query.map_err(query_error)?;
     let at = instant_param(q.at)?;
+    let page = super::paging::page_of(q.limit.as_deref(), q.cursor.as_deref())?;
     let channel = match q.channel {
         None => POS_CHANNEL.to_owned(),
         Some(c) => required_text("channel", &c, 40)?,
     };
     Ok(Json(
         app.storage
-            .catalog_view(hq.tenant, store, &channel, at)
+            .catalog_view(hq.tenant, store, &channel, at, Some(page))
             .await?,
     ))
 }

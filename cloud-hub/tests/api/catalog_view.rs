@@ -209,6 +209,67 @@ async fn the_catalog_view_answers_price_stock_and_orderability(backend: Backend)
 }
 on_both_backends!(the_catalog_view_answers_price_stock_and_orderability);
 
+async fn the_catalog_view_pages_in_sku_order(backend: Backend) {
+    let shop = shop(backend).await;
+    let store = shop.store_id.clone();
+    for n in 0..7u64 {
+        let code = pos_shared::Gtin::with_check_digit(&format!("890{n:09}")).unwrap();
+        let (s, b) = shop
+            .hub
+            .post(
+                "/v1/products",
+                &shop.api_key,
+                json!({"name": format!("Page item {n}"), "variants": [{
+                    "name": format!("Page item {n}"), "sku": format!("PG-{n}"),
+                    "barcode": code.as_str(), "price": {"minor": 100 + n as i64, "currency": "INR"}}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let whole = view(&shop, &store, "?limit=1000").await;
+    assert!(
+        whole.get("next_cursor").is_none(),
+        "one page holds it all: {whole}"
+    );
+    let all: Vec<String> = whole["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["sku"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(all, sorted, "SKU order");
+    assert_eq!(all.len(), 9, "the shop's two items and seven more");
+
+    // Pages of three: every item once, in order, the last page without a cursor.
+    let (mut paged, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
+    loop {
+        let query = match &cursor {
+            None => "?limit=3".to_owned(),
+            Some(c) => format!("?limit=3&cursor={c}"),
+        };
+        let page = view(&shop, &store, &query).await;
+        pages += 1;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 3, "{page}");
+        paged.extend(items.iter().map(|i| i["sku"].as_str().unwrap().to_owned()));
+        match page.get("next_cursor") {
+            Some(c) => {
+                assert_eq!(
+                    c,
+                    &items.last().unwrap()["variant_id"],
+                    "the last item's id"
+                );
+                cursor = Some(c.as_str().unwrap().to_owned());
+            }
+            None => break,
+        }
+    }
+    assert_eq!((paged, pages), (all, 3));
+}
+on_both_backends!(the_catalog_view_pages_in_sku_order);
+
 async fn bad_store_requests_are_refused_by_name(backend: Backend) {
     let shop = shop(backend).await;
     let store = shop.store_id.clone();
@@ -255,6 +316,19 @@ async fn bad_store_requests_are_refused_by_name(backend: Backend) {
         ("?at=yesterday", StatusCode::UNPROCESSABLE_ENTITY, "at"),
         ("?channel=", StatusCode::UNPROCESSABLE_ENTITY, "channel"),
         ("?colour=red", StatusCode::BAD_REQUEST, ""),
+        ("?limit=0", StatusCode::UNPROCESSABLE_ENTITY, "limit"),
+        ("?limit=1001", StatusCode::UNPROCESSABLE_ENTITY, "limit"),
+        ("?limit=ten", StatusCode::UNPROCESSABLE_ENTITY, "limit"),
+        (
+            "?cursor=garbage",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cursor",
+        ),
+        (
+            "?cursor=0190a8e2-0000-7000-8000-000000000000",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cursor",
+        ),
     ] {
         let (s, b) = shop
             .hub

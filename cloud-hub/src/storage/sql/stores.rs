@@ -399,15 +399,40 @@ macro_rules! sql_store_paths {
                 store: StoreId,
                 channel: &str,
                 at: Timestamp,
+                page: Option<$crate::domain::ledger::RecordedPage>,
             ) -> DbResult<CatalogView> {
                 let shop = self.store(tenant, store).await?;
+                // Keyset paging on the SKU (unique in a tenant) of the cursor's variant.
+                let after_sku: Option<String> = match page.as_ref().and_then(|p| p.after) {
+                    None => None,
+                    Some(id) => Some(
+                        sqlx::query_as::<_, (String,)>("SELECT sku FROM variants WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant.as_uuid())
+                            .bind(id)
+                            .fetch_optional(&self.pool)
+                            .await?
+                            .ok_or_else(|| DbError::InvalidField {
+                                field: "cursor",
+                                detail: "cursor is not from this list: pass back a next_cursor as it came".into(),
+                            })?
+                            .0,
+                    ),
+                };
+                let mut paging = String::new();
+                if after_sku.is_some() {
+                    paging.push_str(" AND v.sku > $5");
+                }
+                paging.push_str(" ORDER BY v.sku");
+                if let Some(p) = &page {
+                    // One more than asked, to tell whether another page follows.
+                    paging.push_str(&format!(" LIMIT {}", u64::from(p.limit) + 1));
+                }
                 // The effective price is the store's window, else the chain's,
                 // else the base price, as in `effective_price`. Windows of one
                 // variant, scope and channel never overlap, so at most one of
                 // each scope holds: two plain joins, not a lookup per item.
                 // Reservations count until their expiry.
-                let rows: Vec<CatalogRow> = sqlx::query_as(
-                    "SELECT v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, ws.price_minor, wc.price_minor, \
+                let sql = "SELECT v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, ws.price_minor, wc.price_minor, \
                      COALESCE(sp.on_hand_milli, 0), COALESCE(r.held, 0), \
                      CAST(CASE WHEN d.variant_id IS NULL THEN 1 ELSE 0 END AS BIGINT), \
                      CAST(CASE WHEN v.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
@@ -428,14 +453,26 @@ macro_rules! sql_store_paths {
                      LEFT JOIN stock_blocks b ON b.tenant_id = v.tenant_id AND b.store_id = $2 AND b.variant_id = v.id \
                      LEFT JOIN bin_slots slot ON slot.tenant_id = v.tenant_id AND slot.store_id = $2 AND slot.variant_id = v.id \
                      LEFT JOIN store_bins bin ON bin.tenant_id = v.tenant_id AND bin.store_id = $2 AND bin.code = slot.bin_code \
-                     WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.sku",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(channel)
-                .bind(at.unix_millis())
-                .fetch_all(&self.pool)
-                .await?;
+                     WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL";
+                let sql = format!("{sql}{paging}");
+                let query = sqlx::query_as(&sql)
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .bind(channel)
+                    .bind(at.unix_millis());
+                let query = match &after_sku {
+                    Some(sku) => query.bind(sku.as_str()),
+                    None => query,
+                };
+                let mut rows: Vec<CatalogRow> = query.fetch_all(&self.pool).await?;
+                let more = page.as_ref().is_some_and(|p| rows.len() > p.limit as usize);
+                if let Some(p) = &page {
+                    rows.truncate(p.limit as usize);
+                }
+                let next_cursor = match (more, rows.last()) {
+                    (true, Some(last)) => Some(last.0.to_string()),
+                    _ => None,
+                };
                 let mut items = Vec::with_capacity(rows.len());
                 for (id, sku, name, barcode, base, currency, store_window, chain_window, on_hand, held, listed, disabled, blocked, bin, zone) in rows {
                     let currency = pos_shared::Currency::parse(&currency)
@@ -471,7 +508,7 @@ macro_rules! sql_store_paths {
                         zone,
                     });
                 }
-                Ok(CatalogView { store: shop, channel: channel.to_owned(), at, items })
+                Ok(CatalogView { store: shop, channel: channel.to_owned(), at, items, next_cursor })
             }
 
             async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>> {
@@ -482,6 +519,7 @@ macro_rules! sql_store_paths {
                         store,
                         pos_shared::pricing::POS_CHANNEL,
                         Timestamp::now(),
+                        None,
                     )
                     .await?;
                 Ok(view.items.into_iter().map(Position::from).collect())

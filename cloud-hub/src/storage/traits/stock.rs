@@ -72,14 +72,17 @@ pub trait StoreStorage: Send + Sync {
         variant: VariantId,
         listed: bool,
     ) -> DbResult<()>;
-    /// The store's status and, per variant, assortment, effective price on
-    /// `channel` at `at`, stock and orderability: one query, no per-item calls.
+    /// The store's status and, per variant in SKU order, assortment,
+    /// effective price on `channel` at `at`, stock and orderability: one
+    /// query, no per-item calls. A `page` starts after its cursor (a
+    /// variant's id) and holds at most its limit; `None` reads every item.
     async fn catalog_view(
         &self,
         tenant: TenantId,
         store: StoreId,
         channel: &str,
         at: Timestamp,
+        page: Option<crate::domain::ledger::RecordedPage>,
     ) -> DbResult<CatalogView>;
     /// Every variant's position at `store`: on hand, reserved, available, and
     /// whether it is orderable now, with every reason when not.
