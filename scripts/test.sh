@@ -4,6 +4,7 @@
 # own brokers), starts a throwaway PostgreSQL server (initdb in a temp
 # dir, as a non-root user, on a free loopback port), runs `cargo test --workspace`
 # with the hub tests on both SQLite and PostgreSQL, then stops the server.
+# A run without arguments then tests the desktop POS and the Debian packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,8 +63,16 @@ export ORACLE_PYTHON="$PWD/$VENV/bin/python"
 log "cargo test --workspace (hub backends: SQLite and PostgreSQL)"
 cargo test --workspace --locked "$@"
 
-# --- the desktop POS: only on a whole-suite run --------------------------------
+# --- the desktop POS and the packages: only on a whole-suite run ---------------
 if [ "$#" -eq 0 ]; then
   log "desktop POS (Tauri) under Xvfb"
   ./scripts/desktop-test.sh
+  # Installs, starts, removes and purges the .debs of the debug binaries the
+  # suite just built: root only.
+  if [ "$(id -u)" -eq 0 ]; then
+    log "Debian packages: build, check, install, run, remove, purge"
+    ./scripts/package-test.sh
+  else
+    log "skipping scripts/package-test.sh: it installs packages, which needs root"
+  fi
 fi
