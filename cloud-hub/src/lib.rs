@@ -109,10 +109,28 @@ pub fn init_tracing() {
 /// Runs the hub with `config`, until Ctrl-C or SIGTERM.
 pub async fn run(config: config::HubConfig) -> Result<(), String> {
     tracing::info!(?config, "starting hub");
+    #[cfg(unix)]
+    if config.tls.is_none() {
+        tokio::spawn(hangups_ignored());
+    }
     let hub = start(config).await?;
     hub.serve_until(shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))
+}
+
+/// SIGHUP reloads the TLS certificate when there is one (`tls.rs`); without
+/// one it must still not end the hub, as it would by default (`systemctl
+/// reload`, `kill -HUP` after renewing certificates for another service).
+#[cfg(unix)]
+async fn hangups_ignored() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        tracing::info!("SIGHUP: nothing to reload (no TLS certificate configured)");
+    }
 }
 
 async fn shutdown_signal() {

@@ -265,12 +265,40 @@ fn the_hub_runs_with_the_files_settings() {
         std::thread::sleep(std::time::Duration::from_millis(50));
         up = healthy(port);
     }
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(up, "the hub never answered on the file's port {port}");
     assert!(
         data.join("hub.db").exists(),
         "the embedded database is in the file's data_dir"
+    );
+    // A service manager's reload (SIGHUP) leaves a hub without TLS running;
+    // its stop (SIGTERM) ends it cleanly.
+    let signal = |name: &str| {
+        let sent = Command::new("kill")
+            .args([name, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill {name}");
+    };
+    signal("-HUP");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let after_hangup = child.try_wait().unwrap();
+    let still_up = healthy(port);
+    signal("-TERM");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut exit = None;
+    while exit.is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        exit = child.try_wait().unwrap();
+    }
+    if exit.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert_eq!(after_hangup, None, "SIGHUP ended the hub");
+    assert!(still_up, "the hub stopped answering after SIGHUP");
+    assert!(
+        exit.is_some_and(|s| s.success()),
+        "SIGTERM stops the hub cleanly: {exit:?}"
     );
 }
 

@@ -233,9 +233,24 @@ pub fn cli_main() -> std::process::ExitCode {
         if let Some(lan) = agent.lan_addr {
             tracing::info!(url = %format!("http://{lan}"), "serving paired handhelds on the LAN");
         }
+        // SIGTERM is how a service manager stops the agent: the same orderly
+        // stop as Ctrl-C.
+        #[cfg(unix)]
+        let terminated = async {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    term.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminated = std::future::pending::<()>();
         tokio::select! {
             _ = agent.wait() => {}
             _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+            _ = terminated => tracing::info!("shutting down (SIGTERM)"),
         }
         Ok::<(), String>(())
     });

@@ -353,12 +353,30 @@ fn the_agent_runs_with_the_files_settings() {
         std::thread::sleep(std::time::Duration::from_millis(50));
         up = healthy(port);
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    // A service manager stops it with SIGTERM: an orderly stop, exit 0.
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut exit = None;
+    while exit.is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        exit = child.try_wait().unwrap();
+    }
+    if exit.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     assert!(up, "the agent never answered on the file's port {port}");
     assert!(
         data.join("edge.db").exists(),
         "the database is in the file's data_dir"
+    );
+    assert!(sent.success());
+    assert!(
+        exit.is_some_and(|s| s.success()),
+        "SIGTERM stops the agent cleanly: {exit:?}"
     );
 }
 
