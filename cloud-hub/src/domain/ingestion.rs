@@ -202,6 +202,7 @@ pub struct LeasedPayload {
 
 /// A webhook refused at the gateway: why, naming the header or the limit.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookRefusal)]
 pub struct Refusal {
     pub id: Uuid,
     pub source_id: Uuid,

@@ -435,6 +435,7 @@ pub struct LineRefusal {
 /// An order no store could take: why, the store it was weighed against (the
 /// nearest in range, if any) and what is wrong with each line there.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = OrderRefusal)]
 pub struct Refusal {
     pub reason: NoStore,
     #[serde(skip_serializing_if = "Option::is_none")]
