@@ -205,7 +205,6 @@ pub struct LineRequest {
     pub variant_id: Option<pos_shared::VariantId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub barcode: Option<String>,
-    #[schema(value_type = String)]
     pub qty: pos_shared::Qty,
 }
 

@@ -224,6 +224,7 @@ struct NewVariantBody {
     barcodes: Vec<Gtin>,
     /// Its key on its category's quick-key grid.
     #[serde(default)]
+    #[schema(maximum = 65535)]
     quick_key: Option<u16>,
     /// `each` (the default) or the measure it is sold loose by (`kg`, `l`, …).
     #[serde(default)]

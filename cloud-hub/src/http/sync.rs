@@ -464,6 +464,7 @@ struct SnapshotQuery {
     seq: Option<u64>,
     /// The terminal's protocol version; version-1 terminals did not send one
     /// (and are no longer served).
+    #[param(minimum = 5, maximum = 6)]
     v: Option<u16>,
 }
 
@@ -477,6 +478,7 @@ struct SnapshotQuery {
         (status = 200, description = "Gzip-compressed JSON lines: a header, then items and positions", content_type = "application/gzip", body = Vec<u8>),
         (status = 206, description = "The rest of the snapshot from the asked offset", content_type = "application/gzip", body = Vec<u8>),
         Refused, NotFound,
+        (status = 410, description = "The snapshot at `seq` is no longer kept (or was taken by another hub process): ask for a new one without `seq`", body = pos_shared::problem::Problem),
         (status = 416, description = "The range is past the snapshot's end", body = pos_shared::problem::Problem),
     )
 )]

@@ -203,15 +203,21 @@ async fn the_document_covers_every_endpoint_and_is_valid(backend: Backend) {
     assert_eq!(cursor["minLength"], 1, "{cursor}");
     let at = param("/v1/orders/sla-breaches", "get", "at");
     assert_eq!(at["format"], "date-time", "{at}");
-    let v = param("/v1/sync/feed", "get", "v");
-    assert_eq!(
-        (v["minimum"].as_u64(), v["maximum"].as_u64()),
-        (
-            Some(pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL.into()),
-            Some(pos_shared::sync::PROTOCOL_VERSION.into())
-        ),
-        "{v}"
-    );
+    let protocol = &schemas["UploadBatch"]["properties"]["protocol_version"];
+    for v in [
+        param("/v1/sync/feed", "get", "v"),
+        param("/v1/sync/snapshot", "get", "v"),
+        protocol.clone(),
+    ] {
+        assert_eq!(
+            (v["minimum"].as_u64(), v["maximum"].as_u64()),
+            (
+                Some(pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL.into()),
+                Some(pos_shared::sync::PROTOCOL_VERSION.into())
+            ),
+            "{v}"
+        );
+    }
     assert_eq!(
         schemas["NewStoreBody"]["properties"]["name"]["minLength"],
         1
