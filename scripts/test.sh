@@ -48,13 +48,17 @@ log "npm ci (tests/js: @automerge/automerge, playwright-core, axe-core)"
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
 
 # --- Python oracles: biip (an independent GS1 parser), openapi-spec-validator
-# (checks the hub's /openapi.json against the OpenAPI 3.1 schema) and
-# standardwebhooks (verifies the hub's signed outbound events) ---------------
+# (checks the hub's /openapi.json against the OpenAPI 3.1 schema),
+# standardwebhooks (verifies the hub's signed outbound events) and
+# schemathesis (fuzzes a live hub against its own /openapi.json) -------------
 VENV=.venv-test
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import biip, openapi_spec_validator, standardwebhooks' 2>/dev/null; then
-  log "python venv with biip, openapi-spec-validator and standardwebhooks (test oracles)"
+SCHEMATHESIS=4.32.5
+if [ ! -x "$VENV/bin/python" ] \
+  || ! "$VENV/bin/python" -c 'import biip, openapi_spec_validator, standardwebhooks' 2>/dev/null \
+  || [ "$("$VENV/bin/python" -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null)" != "$SCHEMATHESIS" ]; then
+  log "python venv with biip, openapi-spec-validator, standardwebhooks and schemathesis (test oracles)"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check biip==5.2.0 openapi-spec-validator==0.7.2 standardwebhooks==1.1.0
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check biip==5.2.0 openapi-spec-validator==0.7.2 standardwebhooks==1.1.0 "schemathesis==$SCHEMATHESIS"
 fi
 export BIIP_PYTHON="$PWD/$VENV/bin/python"
 export ORACLE_PYTHON="$PWD/$VENV/bin/python"

@@ -22,6 +22,10 @@ pub struct ModifierOption {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModifierGroup {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 60, pattern = "\\S")
+    )]
     pub name: String,
     /// At least this many options must be chosen (0: optional).
     pub min: u32,

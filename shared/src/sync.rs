@@ -408,6 +408,8 @@ impl Fact {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadBatch {
+    /// `OLDEST_SUPPORTED_PROTOCOL` to `PROTOCOL_VERSION`.
+    #[cfg_attr(feature = "openapi", schema(minimum = 5, maximum = 6))]
     pub protocol_version: u16,
     pub facts: Vec<Envelope<Fact>>,
 }
@@ -447,6 +449,7 @@ pub struct QuarantinedFact {
     pub event_id: Uuid,
     pub event_type: String,
     /// Why the hub refused it, in its words.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4000))]
     pub reason: String,
     /// When the terminal set it aside, by its own clock.
     pub quarantined_at: Timestamp,
@@ -494,6 +497,7 @@ pub struct QuarantineAnswer {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub code: String,
     pub agent_version: String,
     /// A random id the installation keeps; with it, the same installation may

@@ -25,12 +25,17 @@ pub const MAX_RATE_BP: u32 = 4000;
 #[serde(deny_unknown_fields)]
 pub struct TaxClass {
     /// GST rate in basis points: 0, 500, 1200, 1800, 2800, ….
+    #[cfg_attr(feature = "openapi", schema(maximum = 4000, multiple_of = 5))]
     pub rate_bp: u32,
     /// Whether the item's price already includes the tax (MRP pricing).
     pub inclusive: bool,
     /// Harmonized System of Nomenclature code: 4, 6 or 8 digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^([0-9]{4}|[0-9]{6}|[0-9]{8})$")
+    )]
     pub hsn: Option<String>,
 }
 

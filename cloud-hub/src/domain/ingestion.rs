@@ -44,6 +44,7 @@ impl SourceKind {
 /// `restID`, a Unicommerce `facilityCode`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SourceStore {
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub external_id: String,
     pub store_id: StoreId,
 }
@@ -202,6 +203,7 @@ pub struct LeasedPayload {
 
 /// A webhook refused at the gateway: why, naming the header or the limit.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookRefusal)]
 pub struct Refusal {
     pub id: Uuid,
     pub source_id: Uuid,

@@ -205,7 +205,6 @@ pub struct LineRequest {
     pub variant_id: Option<pos_shared::VariantId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub barcode: Option<String>,
-    #[schema(value_type = String)]
     pub qty: pos_shared::Qty,
 }
 
@@ -435,6 +434,7 @@ pub struct LineRefusal {
 /// An order no store could take: why, the store it was weighed against (the
 /// nearest in range, if any) and what is wrong with each line there.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = OrderRefusal)]
 pub struct Refusal {
     pub reason: NoStore,
     #[serde(skip_serializing_if = "Option::is_none")]

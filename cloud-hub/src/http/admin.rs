@@ -19,6 +19,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewTenantBody {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     name: String,
     /// The currency all its prices and stores are in (ISO 4217); INR when absent.
     #[serde(default)]

@@ -37,6 +37,7 @@ fn bin_code(raw: &str) -> Result<String, ApiError> {
 #[serde(deny_unknown_fields)]
 struct BinBody {
     /// The zone it is in, such as `ambient`, `chilled`, `frozen`.
+    #[schema(min_length = 1, max_length = 40, pattern = "\\S")]
     zone: String,
 }
 
@@ -95,6 +96,7 @@ async fn list(
 struct SlotBody {
     /// The bin to pick it from; `null` for none. Required.
     #[serde(deserialize_with = "Option::deserialize")]
+    #[schema(required = true, pattern = "^[A-Za-z0-9-]{1,20}$")]
     bin: Option<String>,
 }
 

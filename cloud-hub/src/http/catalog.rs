@@ -26,6 +26,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CategoryBody {
+    #[schema(min_length = 1, max_length = 80, pattern = "\\S")]
     name: String,
     #[serde(default)]
     parent_id: Option<CategoryId>,
@@ -95,6 +96,7 @@ async fn categories(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct BrandBody {
+    #[schema(min_length = 1, max_length = 80, pattern = "\\S")]
     name: String,
 }
 

@@ -33,16 +33,22 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     /// The start of a name or SKU, or a barcode.
+    #[param(max_length = 100)]
     q: Option<String>,
     /// Only this category's items.
+    #[param(value_type = Option<Uuid>)]
     category_id: Option<String>,
     /// Only this brand's items.
+    #[param(value_type = Option<Uuid>)]
     brand_id: Option<String>,
     /// `sku` (default) or `name`.
+    #[param(pattern = "^(sku|name)$")]
     sort: Option<String>,
     /// Page size, 1 to 500 (100 by default).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// The `next_cursor` of the page before.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 

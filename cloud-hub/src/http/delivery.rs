@@ -17,7 +17,7 @@ use crate::domain::orders::OrderState;
 use crate::signatures::{self, Headers, Refusal};
 use crate::storage::{DbError, PartnerReport, ReportOutcome};
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -41,12 +41,15 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct ReportBody {
     /// The partner's delivery reference, as it answered the pick-up request.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     reference: String,
     /// `picked_up`, `in_transit`, `delivered`, or `failed` / `cancelled`
     /// (the order is flagged for HQ and stays where it is).
+    #[schema(pattern = "^(picked_up|in_transit|delivered|failed|cancelled)$")]
     status: String,
     /// Why, for a failure; kept with the step otherwise.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     reason: Option<String>,
 }
 
@@ -93,10 +96,11 @@ fn signature_refused(refusal: &Refusal) -> ApiError {
 )]
 async fn partner_callback(
     State(app): State<AppState>,
-    Path(partner): Path<String>,
+    partner: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ReportAnswer>, ApiError> {
+    let partner = super::path_text(partner).unwrap_or_default();
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(

@@ -38,11 +38,13 @@ struct EventParams {
     /// Events after this `seq`; absent: from the oldest event kept.
     after: Option<u64>,
     /// At most this many (1 to 1000, 100 by default).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
     /// Only this store's events, and chain-wide ones.
     store_id: Option<StoreId>,
     /// A type or the start of one: `inventory.` for every stock event.
     #[serde(rename = "type")]
+    #[param(pattern = "^[a-z._]{1,100}$")]
     event_type: Option<String>,
 }
 
@@ -136,15 +138,31 @@ fn sse_event(e: &HubEvent) -> Event {
         .unwrap_or_else(|err| Event::default().event("error").data(err.to_string()))
 }
 
+/// One server-sent event of the stream, as it is framed (OpenAPI 3.1 has a
+/// `text/event-stream` schema describe each event).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct StreamedEvent {
+    /// The event's `seq`: a reconnecting client sends the last as `Last-Event-ID`.
+    #[schema(pattern = "^[0-9]+$")]
+    id: String,
+    /// The event's `event_type`.
+    #[schema(min_length = 1)]
+    event: String,
+    /// The event as JSON: a `HubEvent` (its `seq` and its envelope).
+    #[schema(content_media_type = "application/json")]
+    data: String,
+}
+
 /// The same events as server-sent events, live; each event's SSE id is its `seq`.
 #[utoipa::path(
     get, path = "/v1/events/stream", tag = "events", security(("hq" = [])),
     params(
         EventParams,
-        ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this `seq` (sent by reconnecting clients)"),
+        ("Last-Event-ID" = Option<String>, Header, pattern = "^[0-9]{1,19}$", description = "Resume after this `seq` (sent by reconnecting clients)"),
     ),
     responses(
-        (status = 200, description = "`text/event-stream`: one event per hub event, its data the event as JSON", content_type = "text/event-stream", body = HubEvent),
+        (status = 200, description = "`text/event-stream`: one event per hub event, its data the event as JSON", content_type = "text/event-stream", body = StreamedEvent),
         Refused, NotFound,
         (status = 409, description = "`after` is before the oldest event kept", body = pos_shared::problem::Problem),
     )

@@ -226,11 +226,13 @@ async fn receive(app: &AppState, feed: Uuid, body: Body, limit: usize) -> Result
 struct ReviewParams {
     /// Only rows standing so: `pending`, `superseded` (the same SKU came in a
     /// later feed), `rejected` or `applied`.
+    #[param(pattern = "^(pending|superseded|rejected|applied)$")]
     status: Option<String>,
     /// At most this many (1 to 1000, 100 by default).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// The `next_cursor` of the page before.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 

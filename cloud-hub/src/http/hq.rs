@@ -42,7 +42,9 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewStoreBody {
+    #[schema(min_length = 1, max_length = 40, pattern = "\\S")]
     code: String,
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     name: String,
     /// The tenant's currency (the default); a store in another is refused.
     #[serde(default)]
@@ -108,7 +110,10 @@ async fn get_store(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewTerminalBody {
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     name: String,
+    /// Up to 12 letters and digits (spaces around them are dropped).
+    #[schema(pattern = "^\\s*[A-Za-z0-9]{1,12}\\s*$")]
     receipt_prefix: String,
 }
 
@@ -201,7 +206,9 @@ async fn revoke_terminal(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewVariantBody {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     name: Option<String>,
+    #[schema(min_length = 1, max_length = 64, pattern = "\\S")]
     sku: String,
     /// Left out, the hub gives the variant the tenant's next in-store EAN-13
     /// (see `PUT /v1/settings/in-store-barcodes`).
@@ -217,6 +224,7 @@ struct NewVariantBody {
     barcodes: Vec<Gtin>,
     /// Its key on its category's quick-key grid.
     #[serde(default)]
+    #[schema(maximum = 65535)]
     quick_key: Option<u16>,
     /// `each` (the default) or the measure it is sold loose by (`kg`, `l`, …).
     #[serde(default)]
@@ -235,6 +243,7 @@ struct NewVariantBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewProductBody {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     name: String,
     #[serde(default)]
     brand_id: Option<pos_shared::BrandId>,
@@ -243,6 +252,7 @@ struct NewProductBody {
     /// Other names shoppers ask for it by.
     #[serde(default)]
     synonyms: Vec<String>,
+    #[schema(min_items = 1)]
     variants: Vec<NewVariantBody>,
 }
 

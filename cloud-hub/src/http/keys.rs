@@ -28,9 +28,11 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct NewKeyBody {
     /// Whose key it is: a person, or a system such as the ERP.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     label: String,
     role: Role,
     #[serde(default)]
+    #[schema(max_items = 500)]
     store_ids: Vec<StoreId>,
 }
 

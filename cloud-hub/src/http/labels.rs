@@ -111,6 +111,7 @@ struct LabelItem {
     variant_id: VariantId,
     /// 1 to 500; 1 if left out.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 500)]
     copies: Option<u32>,
 }
 
@@ -123,9 +124,11 @@ struct LabelsBody {
     #[serde(default)]
     size: Option<LabelSize>,
     /// 1 to 200 items.
+    #[schema(min_items = 1, max_items = 200)]
     items: Vec<LabelItem>,
     /// A date to print on every label (packed on, best before), up to 40 characters.
     #[serde(default)]
+    #[schema(max_length = 40)]
     date: Option<String>,
 }
 

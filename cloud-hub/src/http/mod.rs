@@ -357,6 +357,15 @@ pub(crate) fn instant_param(at: Option<String>) -> Result<pos_shared::Timestamp,
     }
 }
 
+/// A one-segment path parameter as text, or `None` when it is not UTF-8
+/// once percent-decoded (`%FF`): axum's own refusal of that is plain text,
+/// so handlers answer it as they answer any unknown name.
+pub(crate) fn path_text(
+    path: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> Option<String> {
+    path.ok().map(|axum::extract::Path(text)| text)
+}
+
 pub(crate) fn query_error(rejection: QueryRejection) -> ApiError {
     ApiError::bad_request("invalid_query", rejection.body_text())
 }

@@ -6,6 +6,7 @@
 
 use pos_shared::problem::Problem;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::RefOr;
 use utoipa::{IntoResponses, Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -102,7 +103,6 @@ pub(crate) struct Conflict(Problem);
 /// (RFC 9457): handlers name the [`Problem`] body, and this moves each 4xx and
 /// 5xx response's content under that media type.
 pub(crate) fn problems_as_problem_json(api: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::RefOr;
     for (path, item) in api.paths.paths.iter_mut() {
         let limited = !super::limits::UNLIMITED.contains(&path.as_str());
         let operations = [
@@ -116,6 +116,18 @@ pub(crate) fn problems_as_problem_json(api: &mut utoipa::openapi::OpenApi) {
             &mut item.trace,
         ];
         for operation in operations.into_iter().flatten() {
+            if takes_json(operation) && !READS_RAW_BODY.contains(&path.as_str()) {
+                for (code, response) in [
+                    ("413", too_large as fn() -> utoipa::openapi::Response),
+                    ("415", not_json),
+                ] {
+                    operation
+                        .responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| RefOr::T(response()));
+                }
+            }
             if limited {
                 let response = operation
                     .responses
@@ -148,6 +160,49 @@ pub(crate) fn problems_as_problem_json(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Operations whose JSON body is read as bytes, with no `Content-Type`
+/// check and a limit of their own (documented by each): a till's outbox,
+/// and what source systems and the delivery partner send, signed over the
+/// bytes. Every other JSON body is read by `JsonBody`, which answers 415 to
+/// another media type and 413 past axum's default limit (2 MB).
+const READS_RAW_BODY: &[&str] = &[
+    "/v1/sync/outbox",
+    "/v1/webhooks/{source_id}",
+    "/v1/delivery/callbacks/{partner}",
+];
+
+/// Whether the operation takes a JSON body.
+fn takes_json(operation: &utoipa::openapi::path::Operation) -> bool {
+    operation.request_body.as_ref().is_some_and(
+        |body| matches!(body, RefOr::T(body) if body.content.contains_key("application/json")),
+    )
+}
+
+/// A problem response, as the handlers' own are documented before
+/// [`problems_as_problem_json`] moves them under their media type.
+fn problem(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+/// What `JsonBody` answers a body sent as another media type.
+fn not_json() -> utoipa::openapi::Response {
+    problem("The body was not sent with `Content-Type: application/json`")
+}
+
+/// What `JsonBody` answers a body past the limit.
+fn too_large() -> utoipa::openapi::Response {
+    problem("The body is larger than the hub takes (2 MB)")
+}
+
 /// The header a rate-limited answer carries.
 fn retry_after() -> utoipa::openapi::Header {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -165,18 +220,12 @@ fn retry_after() -> utoipa::openapi::Header {
 
 /// The 429 any limited operation may answer (see `http/limits.rs`).
 fn rate_limited() -> utoipa::openapi::Response {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    ResponseBuilder::new()
-        .description(
-            "Too many requests from this caller (its credential, or its address without one), \
-             or too many failed attempts from this address; `Retry-After` says when to try again",
-        )
-        .header("Retry-After", retry_after())
-        .content(
-            "application/json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
-        )
-        .build()
+    let mut response = problem(
+        "Too many requests from this caller (its credential, or its address without one), \
+         or too many failed attempts from this address; `Retry-After` says when to try again",
+    );
+    response
+        .headers
+        .insert("Retry-After".to_owned(), RefOr::T(retry_after()));
+    response
 }

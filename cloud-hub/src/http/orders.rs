@@ -45,9 +45,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Customer {
+    #[schema(minimum = -90, maximum = 90)]
     lat: f64,
+    #[schema(minimum = -180, maximum = 180)]
     lon: f64,
     /// A phone number or name the rider can reach.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     contact: String,
 }
 
@@ -60,11 +63,14 @@ struct PlaceBody {
     idempotency_key: Option<String>,
     customer: Customer,
     /// Each line names its item by `variant_id` or `barcode`, and a `qty`.
+    #[schema(min_items = 1, max_items = 200)]
     lines: Vec<LineRequest>,
     /// Where the order came from (`app`, `web`, a partner's name).
+    #[schema(min_length = 1, max_length = 40, pattern = "\\S")]
     channel: String,
     /// How long its stock is held before it lapses, 1 to 1440 minutes (15).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 1440)]
     hold_minutes: Option<u32>,
     /// The payment the channel's checkout authorised at the gateway; absent
     /// for cash on delivery. Packing captures what was picked, up to it.
@@ -76,6 +82,7 @@ struct PlaceBody {
 #[serde(deny_unknown_fields)]
 struct PaymentBody {
     /// The gateway's id of the authorised payment.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     gateway_ref: String,
     /// How much was authorised: at least the order's total, in the tenant's
     /// currency.
@@ -317,8 +324,10 @@ struct StepBody {
     /// `assigned_to_store`, `picking`, `packed`, `assigned_to_partner`,
     /// `picked_up`, `in_transit`, `delivered`, `closed`) or `cancelled`
     /// before picking.
+    #[schema(value_type = pos_shared::orders::OrderState)]
     to: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     reason: Option<String>,
 }
 
@@ -358,15 +367,18 @@ async fn step_order(
 #[serde(deny_unknown_fields)]
 struct ListParams {
     /// Only orders in this state.
+    #[param(value_type = Option<pos_shared::orders::OrderState>)]
     state: Option<String>,
     /// Only orders of this store.
     store: Option<StoreId>,
     /// At most this many (1 to 1000, 500 by default).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// The `next_cursor` of the page before.
+    #[param(min_length = 1)]
     cursor: Option<String>,
     /// For SLA breaches: as of this time (RFC 3339); now when absent.
+    #[param(format = DateTime)]
     at: Option<String>,
 }
 
@@ -471,6 +483,7 @@ async fn list_sla_breaches(
 #[serde(deny_unknown_fields)]
 struct StrategyBody {
     /// `nearest` (the default) or `balanced`.
+    #[schema(pattern = "^(nearest|balanced)$")]
     strategy: String,
 }
 
@@ -506,8 +519,10 @@ async fn set_order_strategy(
 #[serde(deny_unknown_fields)]
 struct PerformanceParams {
     /// The window's length in hours before `at`, 1 to 168 (24).
+    #[param(minimum = 1, maximum = 168)]
     hours: Option<u32>,
     /// The window's end (RFC 3339); now when absent.
+    #[param(format = DateTime)]
     at: Option<String>,
 }
 

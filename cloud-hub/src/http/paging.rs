@@ -18,9 +18,10 @@ const MAX_LIMIT: u32 = 1000;
 pub(crate) struct PageParams {
     /// At most this many (1 to 1000, 500 by default). Taken as text so that
     /// `limit=ten` is refused naming `limit`, like `limit=0`.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// The `next_cursor` of the page before; absent for the first page.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 

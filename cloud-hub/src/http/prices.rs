@@ -41,6 +41,7 @@ struct BasePrice {
 #[serde(deny_unknown_fields)]
 struct BasePricesBody {
     /// 1 to 1000 variants and their new base prices.
+    #[schema(min_items = 1, max_items = 1000)]
     prices: Vec<BasePrice>,
 }
 
@@ -202,6 +203,7 @@ async fn end(
 #[serde(deny_unknown_fields)]
 struct EffectiveQuery {
     /// The instant, RFC 3339; absent: now.
+    #[param(format = DateTime)]
     at: Option<String>,
     /// The sales channel (`pos` by default).
     channel: Option<String>,

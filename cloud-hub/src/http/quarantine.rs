@@ -7,7 +7,7 @@ use super::openapi::{Conflict, NotFound, Refused};
 use super::{path_id, query_error, AppState};
 use crate::auth::{Device, Hq};
 use crate::domain::quarantine::{QuarantineEntry, QuarantineFilter, QuarantineStatus};
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use pos_shared::http::PathIds;
@@ -78,10 +78,13 @@ async fn report(
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     /// `open`, `resend`, `written_off` or `resolved`; every status if absent.
+    #[param(pattern = "^(open|resend|written_off|resolved)$")]
     status: Option<String>,
     /// Only this till's facts.
+    #[param(value_type = Option<Uuid>)]
     terminal_id: Option<String>,
     /// At most this many (1 to 1000, 500 by default).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -95,10 +98,10 @@ struct ListQuery {
 async fn list(
     State(app): State<AppState>,
     hq: Hq,
-    Path(raw_store): Path<String>,
+    raw_store: Result<Path<String>, PathRejection>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Vec<QuarantineEntry>>, ApiError> {
-    let store = path_id::<StoreId>("store_id", &raw_store)?;
+    let store = path_id::<StoreId>("store_id", &super::path_text(raw_store).unwrap_or_default())?;
     let Query(q) = query.map_err(query_error)?;
     let status = q
         .status
@@ -133,6 +136,7 @@ async fn list(
 struct DecisionBody {
     /// Why: what was fixed before a resend, or why the fact is given up.
     #[serde(default)]
+    #[schema(max_length = 500)]
     note: Option<String>,
 }
 

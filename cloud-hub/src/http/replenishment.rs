@@ -47,6 +47,7 @@ struct ReorderBody {
     /// The level to reorder at (0 or more); `null` removes the point. Required,
     /// so that an empty body cannot remove a point by mistake.
     #[serde(deserialize_with = "Option::deserialize")]
+    #[schema(required = true)]
     reorder_point: Option<Qty>,
 }
 

@@ -39,9 +39,11 @@ struct ReserveBody {
     reservation_id: Option<Uuid>,
     variant_id: VariantId,
     qty: Qty,
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     order_ref: String,
     /// How long the hold lasts, 1 s to a day; 15 minutes when absent.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 86400)]
     ttl_secs: Option<u64>,
 }
 

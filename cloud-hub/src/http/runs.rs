@@ -36,9 +36,10 @@ struct RunParams {
     #[param(value_type = Option<bool>)]
     failed: Option<String>,
     /// At most this many (1 to 1000, 100 by default).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// The `next_cursor` of the page before.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 

@@ -43,7 +43,9 @@ const LOCK_OUT: LockOut = LockOut {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SignInBody {
+    #[schema(min_length = 1)]
     email: String,
+    #[schema(min_length = 1)]
     password: String,
 }
 
@@ -51,6 +53,7 @@ struct SignInBody {
 #[serde(deny_unknown_fields)]
 struct AcceptInvitationBody {
     /// The one-time code an owner handed over (`inv_…`).
+    #[schema(min_length = 1)]
     code: String,
     /// The password to sign in with from now on (10 to 128 characters).
     password: String,

@@ -12,7 +12,7 @@
 //! fix; applying a payload again changes nothing it already changed),
 //! `GET …/refusals` and `GET …/rates`. The runs are `runs.rs`.
 
-use super::openapi::{NotFound, Refused};
+use super::openapi::{Conflict, NotFound, Refused};
 use super::{query_error, required_text, AppState};
 use crate::auth::Hq;
 use crate::domain::ingestion::{
@@ -56,11 +56,15 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 struct NewSourceBody {
     /// Short and unique in the tenant (`a-z`, `0-9`, `-`, at most 20):
     /// SKUs the hub makes for this source's items start with it.
+    #[schema(pattern = "^[a-z0-9-]{1,20}$")]
     code: String,
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     name: String,
     /// `restaurant_pos`, `erp` or `seller`.
+    #[schema(pattern = "^(restaurant_pos|erp|seller)$")]
     kind: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     vendor: Option<String>,
     /// The stores it feeds, each with the source's own id for it (a
     /// `restID`, a `facilityCode`).
@@ -70,7 +74,9 @@ struct NewSourceBody {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SourcePatch)]
 struct PatchBody {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     name: Option<String>,
     /// `false` refuses its webhooks (403) until it is enabled again.
     enabled: Option<bool>,
@@ -168,7 +174,7 @@ fn sealed(app: &AppState) -> Result<(SealedSecret, String), ApiError> {
 #[utoipa::path(
     post, path = "/v1/sources", operation_id = "create_source", tag = "ingestion", security(("hq" = [])),
     request_body = NewSourceBody,
-    responses((status = 201, description = "Registered", body = SourceWithSecret), Refused, NotFound)
+    responses((status = 201, description = "Registered", body = SourceWithSecret), Refused, NotFound, Conflict)
 )]
 async fn create(
     State(app): State<AppState>,
@@ -251,7 +257,7 @@ async fn get_one(
     patch, path = "/v1/sources/{source_id}", operation_id = "update_source", tag = "ingestion", security(("hq" = [])),
     params(("source_id" = Uuid, Path)),
     request_body = PatchBody,
-    responses((status = 200, description = "Changed", body = SourceView), Refused, NotFound)
+    responses((status = 200, description = "Changed", body = SourceView), Refused, NotFound, Conflict)
 )]
 async fn update(
     State(app): State<AppState>,
@@ -307,11 +313,13 @@ async fn rotate_secret(
 #[serde(deny_unknown_fields)]
 struct PayloadParams {
     /// Only payloads standing so: `queued`, `applied` or `failed`.
+    #[param(pattern = "^(queued|applied|failed)$")]
     state: Option<String>,
     /// At most this many (1 to 1000, 100 by default).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// The `next_cursor` of the page before.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 
@@ -453,9 +461,10 @@ async fn replay(
 #[serde(deny_unknown_fields)]
 struct RefusalParams {
     /// At most this many (1 to 1000, 100 by default).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// The `next_cursor` of the page before.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 
@@ -488,7 +497,7 @@ async fn refusals(
 #[serde(deny_unknown_fields)]
 struct RatesParams {
     /// The window, in minutes back from now (1 to 10080; 60 by default).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10080)]
     minutes: Option<String>,
 }
 

@@ -60,10 +60,14 @@ impl From<StaffRecord> for StaffView {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewStaffBody {
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     name: String,
     /// What they type at the till with their PIN: 1 to 8 digits.
+    #[schema(pattern = "^\\s*[0-9]{1,8}\\s*$")]
     code: String,
     role: Role,
+    /// 4 to 8 digits, not one digit repeated.
+    #[schema(pattern = "^[0-9]{4,8}$")]
     pin: String,
 }
 
@@ -192,6 +196,7 @@ async fn activate(
 #[serde(deny_unknown_fields)]
 struct PinBody {
     /// 4 to 8 digits, not one digit repeated.
+    #[schema(pattern = "^[0-9]{4,8}$")]
     pin: String,
 }
 

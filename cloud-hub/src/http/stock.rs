@@ -136,6 +136,7 @@ async fn record_movement(
 #[serde(deny_unknown_fields)]
 struct MovementsBody {
     /// 1 to 1000 movements, applied in order.
+    #[schema(min_items = 1, max_items = 1000)]
     movements: Vec<MovementBody>,
 }
 

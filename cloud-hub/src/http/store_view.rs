@@ -34,6 +34,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct StatusBody {
     /// `open`, `closed` or `maintenance`.
+    #[schema(pattern = "^(open|closed|maintenance)$")]
     status: String,
 }
 
@@ -188,6 +189,7 @@ struct BlockBody {
     blocked: bool,
     /// Why the stock is on hold (a quality check, a recall); required to block.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     reason: Option<String>,
 }
 
@@ -241,8 +243,10 @@ async fn set_block(
 #[serde(deny_unknown_fields)]
 struct ViewQuery {
     /// RFC 3339; absent: now.
+    #[param(format = DateTime)]
     at: Option<String>,
     /// The sales channel whose prices apply; `pos` when absent.
+    #[param(min_length = 1, max_length = 40)]
     channel: Option<String>,
     /// At most this many items (1 to 1000, 500 by default). Taken as text so
     /// that `limit=ten` is refused naming `limit`, like `limit=0`.

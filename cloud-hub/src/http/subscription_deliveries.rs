@@ -41,11 +41,13 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 struct DeliveryParams {
     /// Only deliveries standing so: `delivered`, `failed` (retrying),
     /// `dead` or `queued` (a replay waiting).
+    #[param(pattern = "^(delivered|failed|dead|queued)$")]
     status: Option<String>,
     /// At most this many (1 to 1000, 100 by default).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// The `next_cursor` of the page before.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 
@@ -53,8 +55,11 @@ struct DeliveryParams {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct PageOnly {
-    #[param(value_type = Option<u32>)]
+    /// At most this many (1 to 1000, 100 by default).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
+    /// The `next_cursor` of the page before.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 
@@ -64,7 +69,7 @@ struct PageOnly {
 struct ReplayParams {
     /// The first event (`seq`) to send again; every later one follows in
     /// order. Taken as text so a bad one is refused naming `from_seq`.
-    #[param(value_type = u64)]
+    #[param(value_type = u64, minimum = 1)]
     from_seq: Option<String>,
 }
 

@@ -47,9 +47,11 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 struct NewSubscriptionBody {
     /// Where events are POSTed: `https://…` (or `http://` to a private
     /// address where the hub allows it).
+    #[schema(format = "uri", pattern = "^[Hh][Tt][Tt][Pp][Ss]?://")]
     url: String,
     /// Exact event types (`inventory.stock.adjusted`) or prefixes ending in
     /// `.` (`order.`), 1 to 50.
+    #[schema(min_items = 1, max_items = 50)]
     event_types: Vec<String>,
     #[serde(default)]
     description: Option<String>,
@@ -65,6 +67,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 /// The fields to change; one left out is kept, a `null` description clears it.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SubscriptionPatch)]
 struct PatchBody {
     url: Option<String>,
     event_types: Option<Vec<String>>,

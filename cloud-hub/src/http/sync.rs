@@ -13,7 +13,7 @@ use crate::domain::sync::FactStored;
 use crate::storage::DbError;
 use crate::{relay, snapshot};
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -97,14 +97,18 @@ async fn enroll(
 #[serde(deny_unknown_fields)]
 struct FeedQuery {
     /// The last sequence the terminal applied.
+    #[param(maximum = 9223372036854775807_u64)]
     since: u64,
     /// At most this many changes (1 to 5000, 500 by default).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<u32>,
-    /// Seconds to hold the request open when there is nothing new (long-poll).
+    /// Seconds to hold the request open when there is nothing new (long-poll), at most 60.
     #[serde(default)]
+    #[param(maximum = 60)]
     wait: u64,
     /// The terminal's protocol version.
     #[serde(default = "current_protocol")]
+    #[param(minimum = 5, maximum = 6)]
     v: u16,
     /// The terminal's outbox depth, for HQ's sync status.
     queue: Option<u64>,
@@ -113,7 +117,8 @@ struct FeedQuery {
     oldest: Option<u64>,
     /// Facts the terminal holds in quarantine.
     quarantined: Option<u64>,
-    /// The agent's version, for HQ's sync status.
+    /// The agent's version, for HQ's sync status: at most 40 printable characters.
+    #[param(pattern = "^[!-~]{0,40}$")]
     agent: Option<String>,
 }
 
@@ -138,6 +143,18 @@ async fn feed(
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Json<FeedPage>, ApiError> {
     let Query(q) = query.map_err(query_error)?;
+    // Positions are stored as signed 64-bit numbers: a larger one was never
+    // given out.
+    if i64::try_from(q.since).is_err() {
+        return Err(ApiError::invalid(
+            "since",
+            format!(
+                "since {} is past any feed position (at most {})",
+                q.since,
+                i64::MAX
+            ),
+        ));
+    }
     check_protocol(q.v)
         .map_err(|e| ApiError::bad_request("unsupported_protocol", e).with_field("v"))?;
     let limit = pos_shared::http::limit(q.limit, DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT)?;
@@ -392,17 +409,26 @@ pub(crate) fn doc_purpose(raw: &str) -> Result<DocPurpose, ApiError> {
     responses(
         (status = 200, description = "The hub's sync message", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 204, description = "The hub has nothing to send"),
-        Refused, NotFound
+        Refused, NotFound,
+        (status = 413, description = "The message is over 2 MB", body = pos_shared::problem::Problem),
     )
 )]
 async fn sync_document(
     State(app): State<AppState>,
     Device(device): Device,
-    Path(raw): Path<String>,
+    raw: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let purpose = doc_purpose(&raw)?;
+    let purpose = doc_purpose(&super::path_text(raw).unwrap_or_default())?;
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("a sync message is at most 2 MB: {}", e.body_text()),
+        ),
+        _ => ApiError::bad_request("unreadable_body", e.body_text()),
+    })?;
     if let Some(v) = headers.get(PROTOCOL_HEADER) {
         let version = v
             .to_str()
@@ -438,6 +464,7 @@ struct SnapshotQuery {
     seq: Option<u64>,
     /// The terminal's protocol version; version-1 terminals did not send one
     /// (and are no longer served).
+    #[param(minimum = 5, maximum = 6)]
     v: Option<u16>,
 }
 
@@ -454,6 +481,7 @@ struct SnapshotQuery {
         (status = 200, description = "Gzip-compressed JSON lines: a header, then items and positions", content_type = "application/gzip", body = Vec<u8>),
         (status = 206, description = "The rest of the snapshot from the asked offset", content_type = "application/gzip", body = Vec<u8>),
         Refused, NotFound,
+        (status = 410, description = "The snapshot at `seq` is no longer kept (or was taken by another hub process): ask for a new one without `seq`", body = pos_shared::problem::Problem),
         (status = 416, description = "The range is past the snapshot's end", body = pos_shared::problem::Problem),
     )
 )]

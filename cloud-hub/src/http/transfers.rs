@@ -39,6 +39,7 @@ struct DispatchBody {
     qty: Qty,
     /// Why, or the consignment's reference (at most 200 characters).
     #[serde(default)]
+    #[schema(max_length = 200)]
     note: String,
 }
 

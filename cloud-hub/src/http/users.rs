@@ -38,16 +38,20 @@ const MAX_STORES: usize = 500;
 #[serde(deny_unknown_fields)]
 struct NewUserBody {
     /// What they sign in with; unique across the hub, compared without case.
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     name: String,
     role: Role,
     #[serde(default)]
+    #[schema(max_items = 500)]
     store_ids: Vec<StoreId>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UserPatchBody {
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     name: Option<String>,
     role: Option<Role>,
     /// Replaces the store limits; an empty list reaches every store.

@@ -91,6 +91,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 /// The fields to change: one left out is kept, `null` clears an optional one.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = VariantPatch)]
 struct PatchBody {
     name: Option<String>,
     sku: Option<String>,

@@ -12,7 +12,7 @@ use super::AppState;
 use crate::domain::ingestion::{Archived, NewPayload, Refusal as RefusalRow, WebhookSource};
 use crate::signatures::{self, Headers, Refusal, WebhookSecret};
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -89,10 +89,11 @@ fn signature_refusal(refusal: &Refusal) -> ApiError {
 )]
 async fn receive(
     State(app): State<AppState>,
-    Path(source_id): Path<String>,
+    source_id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Receipt>), ApiError> {
+    let source_id = super::path_text(source_id).unwrap_or_default();
     let received_at = Timestamp::now();
     let unknown = || {
         ApiError::not_found("unknown_source", format!("no source {source_id:?}"))

@@ -40,6 +40,14 @@ async fn bad_document_sync_messages_are_refused(backend: Backend) {
     assert!(b["detail"].as_str().unwrap().contains("item_state"), "{b}");
     let (s, b) = post("/v1/sync/docs/item_state", b"", Some("99")).await;
     assert_problem(s, &b, StatusCode::BAD_REQUEST, "unsupported_protocol");
+    // A purpose that is not text once decoded is an unknown document, said
+    // as a problem (axum's own refusal was plain text).
+    let (s, b) = post("/v1/sync/docs/%FF", b"", None).await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "unknown_document");
+    // A message past the body limit is refused as a problem too.
+    let big: &'static [u8] = Vec::leak(vec![0u8; 3 * 1024 * 1024]);
+    let (s, b) = post("/v1/sync/docs/item_state", big, None).await;
+    assert_problem(s, &b, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
 
     // An empty message is a terminal asking for news: the hub answers, and
     // stores no document for it.

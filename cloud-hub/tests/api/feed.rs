@@ -174,6 +174,22 @@ async fn unknown_protocol_versions_get_a_clear_error(backend: Backend) {
         .await;
     assert_problem(s, &b, StatusCode::BAD_REQUEST, "unsupported_protocol");
     assert_eq!(b["field"], "v");
+    // A position past any the hub gives out (they are signed 64-bit) is
+    // refused naming `since`, not answered "not found".
+    let (status, past) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since={}", i64::MAX as u64 + 1),
+            &shop.device_token,
+        )
+        .await;
+    assert_problem(
+        status,
+        &past,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    );
+    assert_eq!(past["field"], "since", "{past}");
     assert!(
         b["detail"].as_str().unwrap().contains("upgrade the hub"),
         "{b}"

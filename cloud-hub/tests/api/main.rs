@@ -10,6 +10,7 @@ mod catalog;
 mod catalog_list;
 mod catalog_view;
 mod client;
+mod contract;
 mod delivery;
 mod documents;
 mod event_bus;

@@ -1,7 +1,7 @@
 //! `/openapi.json`: the hub describes every endpoint it serves, and the
 //! document is valid OpenAPI, checked by an independent validator.
 
-use crate::helpers::{spawn_hub, Backend};
+use crate::helpers::{assert_problem, shop, spawn_hub, Backend};
 use crate::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -86,6 +86,23 @@ async fn the_document_covers_every_endpoint_and_is_valid(backend: Backend) {
                     );
                 }
             }
+            // A JSON body sent as something else is refused with 415, and
+            // one past the limit with 413: every operation reading a JSON
+            // body says so (a till's outbox and signed webhooks read bytes).
+            let json_body = op["requestBody"]["content"]
+                .get("application/json")
+                .is_some();
+            let raw = [
+                "/v1/sync/outbox",
+                "/v1/webhooks/{source_id}",
+                "/v1/delivery/callbacks/{partner}",
+            ];
+            if json_body {
+                assert!(responses.contains_key("413"), "{what}: no 413");
+                if !raw.contains(&path.as_str()) {
+                    assert!(responses.contains_key("415"), "{what}: no 415");
+                }
+            }
             // Every limited operation says it may answer 429 and when to retry.
             if !["/health", "/ready", "/metrics"].contains(&path.as_str()) {
                 let limited = &responses["429"];
@@ -156,6 +173,66 @@ async fn the_document_covers_every_endpoint_and_is_valid(backend: Backend) {
     );
     let stream = &paths["/v1/events/stream"]["get"]["responses"]["200"]["content"];
     assert!(stream.get("text/event-stream").is_some(), "{stream}");
+    // Each event is described as it is framed: an id, a type, JSON data.
+    let event = stream["text/event-stream"]["schema"]["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .map(|name| &schemas[name])
+        .expect("the stream's event schema");
+    assert_eq!(event["properties"]["id"]["pattern"], "^[0-9]+$", "{event}");
+
+    // What the server checks, the document says: a page size's range, an
+    // instant's format, a name that is not empty, a staff code's digits,
+    // a cursor that is not empty, the protocol versions a till may speak.
+    let param = |path: &str, method: &str, name: &str| -> Value {
+        paths[path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path}: no parameter {name}"))["schema"]
+            .clone()
+    };
+    let limit = param("/v1/stores/{store_id}/movements", "get", "limit");
+    assert_eq!(
+        (limit["minimum"].as_u64(), limit["maximum"].as_u64()),
+        (Some(1), Some(1000)),
+        "{limit}"
+    );
+    let cursor = param("/v1/stores/{store_id}/movements", "get", "cursor");
+    assert_eq!(cursor["minLength"], 1, "{cursor}");
+    let at = param("/v1/orders/sla-breaches", "get", "at");
+    assert_eq!(at["format"], "date-time", "{at}");
+    let protocol = &schemas["UploadBatch"]["properties"]["protocol_version"];
+    for v in [
+        param("/v1/sync/feed", "get", "v"),
+        param("/v1/sync/snapshot", "get", "v"),
+        protocol.clone(),
+    ] {
+        assert_eq!(
+            (v["minimum"].as_u64(), v["maximum"].as_u64()),
+            (
+                Some(pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL.into()),
+                Some(pos_shared::sync::PROTOCOL_VERSION.into())
+            ),
+            "{v}"
+        );
+    }
+    assert_eq!(
+        schemas["NewStoreBody"]["properties"]["name"]["minLength"],
+        1
+    );
+    assert_eq!(
+        schemas["NewStaffBody"]["properties"]["code"]["pattern"],
+        "^\\s*[0-9]{1,8}\\s*$"
+    );
+    // Each body type is its own: no two share a name (the sources' and
+    // the subscriptions' edits once showed a variant's fields).
+    assert!(
+        schemas["SourcePatch"]["properties"].get("sku").is_none(),
+        "{}",
+        schemas["SourcePatch"]
+    );
 
     // And an implementation other than ours agrees it is valid OpenAPI.
     let python = std::env::var("ORACLE_PYTHON").expect(
@@ -181,3 +258,26 @@ async fn the_document_covers_every_endpoint_and_is_valid(backend: Backend) {
     assert!(out.status.success(), "openapi-spec-validator: {verdict}");
 }
 on_both_backends!(the_document_covers_every_endpoint_and_is_valid);
+
+/// A path segment that is not text once percent-decoded (`%FF`) is answered
+/// as a problem, as the document says, never axum's plain-text refusal.
+async fn undecodable_path_segments_are_answered_as_problems(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let (s, b) = hub.get("/v1/stores/%FF/quarantine", &shop.api_key).await;
+    assert_problem(s, &b, StatusCode::BAD_REQUEST, "invalid_id");
+    assert_eq!(b["field"], "store_id", "{b}");
+    let (s, b) = hub
+        .post("/v1/webhooks/%FF", &shop.api_key, serde_json::json!({}))
+        .await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "unknown_source");
+    let (s, b) = hub
+        .post(
+            "/v1/delivery/callbacks/%FF",
+            &shop.api_key,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "unknown_partner");
+}
+on_both_backends!(undecodable_path_segments_are_answered_as_problems);

@@ -62,7 +62,9 @@ impl LabelFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabelSize {
+    #[cfg_attr(feature = "openapi", schema(minimum = 25, maximum = 110))]
     pub width_mm: u16,
+    #[cfg_attr(feature = "openapi", schema(minimum = 15, maximum = 150))]
     pub height_mm: u16,
 }
 
