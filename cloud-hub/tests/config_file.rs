@@ -274,10 +274,7 @@ fn the_hub_runs_with_the_files_settings() {
     // its stop (SIGTERM) ends it cleanly.
     let pid = child.id().to_string();
     let signal = |name: &str| {
-        let sent = Command::new("kill")
-            .args([name, &pid])
-            .status()
-            .unwrap();
+        let sent = Command::new("kill").args([name, &pid]).status().unwrap();
         assert!(sent.success(), "kill {name}");
     };
     signal("-HUP");

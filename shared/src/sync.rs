@@ -409,7 +409,7 @@ impl Fact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadBatch {
     /// `OLDEST_SUPPORTED_PROTOCOL` to `PROTOCOL_VERSION`.
-    #[cfg_attr(feature = "openapi", schema(minimum = 5, maximum = 6))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 6, maximum = 7))]
     pub protocol_version: u16,
     pub facts: Vec<Envelope<Fact>>,
 }

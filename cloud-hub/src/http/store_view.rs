@@ -250,9 +250,10 @@ struct ViewQuery {
     channel: Option<String>,
     /// At most this many items (1 to 1000, 500 by default). Taken as text so
     /// that `limit=ten` is refused naming `limit`, like `limit=0`.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// The `next_cursor` of the page before; absent for the first page.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 

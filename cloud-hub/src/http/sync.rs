@@ -108,7 +108,7 @@ struct FeedQuery {
     wait: u64,
     /// The terminal's protocol version.
     #[serde(default = "current_protocol")]
-    #[param(minimum = 5, maximum = 6)]
+    #[param(minimum = 6, maximum = 7)]
     v: u16,
     /// The terminal's outbox depth, for HQ's sync status.
     queue: Option<u64>,
@@ -464,7 +464,7 @@ struct SnapshotQuery {
     seq: Option<u64>,
     /// The terminal's protocol version; version-1 terminals did not send one
     /// (and are no longer served).
-    #[param(minimum = 5, maximum = 6)]
+    #[param(minimum = 6, maximum = 7)]
     v: Option<u16>,
 }
 
