@@ -253,12 +253,7 @@ fn encode(
     if !with_orders {
         header.orders = 0;
     }
-    let promised = header.variants
-        + header.positions
-        + header.staff
-        + header.categories
-        + header.prices
-        + header.orders;
+    let promised = header.records();
     let appender = Appender {
         snapshot,
         pending: Vec::with_capacity(WAKE_EVERY * 2),

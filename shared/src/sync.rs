@@ -338,6 +338,13 @@ pub struct SnapshotHeader {
     pub orders: u64,
 }
 
+impl SnapshotHeader {
+    /// How many records follow the header.
+    pub fn records(&self) -> u64 {
+        self.variants + self.positions + self.staff + self.categories + self.prices + self.orders
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

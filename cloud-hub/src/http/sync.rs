@@ -526,18 +526,7 @@ async fn snapshot(
     if range.is_none() && v >= pos_shared::sync::STREAMED_SNAPSHOT_PROTOCOL {
         // Sent as it is written: its size is not known yet, so no length.
         let body = axum::body::Body::from_stream(snapshot.stream_from(0));
-        let mut response = (StatusCode::OK, body).into_response();
-        let h = response.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/gzip"),
-        );
-        h.insert(
-            header::ACCEPT_RANGES,
-            header::HeaderValue::from_static("bytes"),
-        );
-        h.insert(SNAPSHOT_SEQ_HEADER, seq);
-        return Ok(response);
+        return Ok(snapshot_response(StatusCode::OK, body, seq));
     }
     // A resumed download, or a terminal that wants the size first: the whole.
     let bytes = snapshot.whole().await.ok_or_else(failed)?;
@@ -549,7 +538,25 @@ async fn snapshot(
     } else {
         StatusCode::OK
     };
-    let mut response = (status, bytes.slice(start..)).into_response();
+    let mut response = snapshot_response(status, bytes.slice(start..).into(), seq);
+    let h = response.headers_mut();
+    if range.is_some() {
+        let value = format!("bytes {start}-{}/{len}", len - 1);
+        h.insert(
+            header::CONTENT_RANGE,
+            header::HeaderValue::from_str(&value).map_err(ApiError::internal)?,
+        );
+    }
+    Ok(response)
+}
+
+/// A snapshot answer's body with the headers every one carries.
+fn snapshot_response(
+    status: StatusCode,
+    body: axum::body::Body,
+    seq: header::HeaderValue,
+) -> Response {
+    let mut response = (status, body).into_response();
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -560,12 +567,5 @@ async fn snapshot(
         header::HeaderValue::from_static("bytes"),
     );
     h.insert(SNAPSHOT_SEQ_HEADER, seq);
-    if range.is_some() {
-        let value = format!("bytes {start}-{}/{len}", len - 1);
-        h.insert(
-            header::CONTENT_RANGE,
-            header::HeaderValue::from_str(&value).map_err(ApiError::internal)?,
-        );
-    }
-    Ok(response)
+    response
 }

@@ -315,12 +315,7 @@ fn apply(store: &LocalStore, file: Following, seq: u64) -> Result<(), SyncError>
     }
     store.with_conn(|c| snapshot_store::apply_batch(c, seq, &batch))?;
     count += batch.len() as u64;
-    let promised = header.variants
-        + header.positions
-        + header.staff
-        + header.categories
-        + header.prices
-        + header.orders;
+    let promised = header.records();
     if count != promised {
         return Err(bad(&format!(
             "{count} records, the header promised {promised}",
