@@ -523,6 +523,21 @@ async fn guessing_codes_locks_pairing_until_a_supervisor_issues_a_new_code() {
     // Locked: even the right code is not looked at.
     let answer = pair(&till, &code, "Picker phone 2").await;
     assert_problem(&answer, StatusCode::TOO_MANY_REQUESTS, "pairing_locked");
+    // …and says when to come back.
+    let refused = till
+        .http
+        .post(format!("{}/v1/pairing", lan(&till)))
+        .json(&json!({"code": code, "device_name": "Picker phone 2"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait >= 60, "Retry-After {wait}");
     let (_, audit) = till.get("/v1/audit").await;
     assert!(
         audit

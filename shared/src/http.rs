@@ -21,6 +21,8 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Wrong PINs left before the code locks, for a refused sign-in.
     pub tries_left: Option<u32>,
+    /// Seconds until the refusal lifts, sent as `Retry-After` (a lock-out).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -31,7 +33,14 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             tries_left: None,
+            retry_after_secs: None,
         }
+    }
+
+    /// Says, in `Retry-After`, when to try again (at least a second).
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs.max(1));
+        self
     }
 
     /// 400: the request itself is malformed.
@@ -114,12 +123,18 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self.to_problem()).unwrap_or_default();
-        (
+        let mut response = (
             self.status,
             [(header::CONTENT_TYPE, crate::problem::CONTENT_TYPE)],
             body,
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

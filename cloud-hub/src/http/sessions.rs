@@ -108,6 +108,10 @@ fn locked_out(until: Timestamp) -> ApiError {
         format!("too many wrong passwords; this account can sign in again after {until}"),
     )
     .with_field("email")
+    .with_retry_after(
+        // Whole seconds, rounded up, so a client waiting that long is let in.
+        ((until.unix_millis() - Timestamp::now().unix_millis()).max(0) as u64).div_ceil(1000),
+    )
 }
 
 fn new_session(app: &AppState) -> (String, NewSession) {

@@ -220,6 +220,21 @@ async fn wrong_passwords_lock_the_account_and_disabling_ends_sessions(backend: B
     assert_problem(s, &b, StatusCode::TOO_MANY_REQUESTS, "locked_out");
     let (s, b) = sign_in(&hub, "ravi@example.com", PASSWORD).await;
     assert_problem(s, &b, StatusCode::TOO_MANY_REQUESTS, "locked_out");
+    // The refusal says when to come back.
+    let refused = hub
+        .http
+        .post(format!("{}/v1/sessions", hub.base))
+        .json(&json!({"email": "ravi@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15 * 60).contains(&wait), "Retry-After {wait}");
     // A session opened before keeps working: the lock is on guessing.
     let (s, _) = hub.get("/v1/catalog", &token).await;
     assert_eq!(s, StatusCode::OK);

@@ -92,8 +92,9 @@ impl From<HandheldError> for ApiError {
                 };
                 ApiError::new(status, kind, detail).with_field("code")
             }
-            HandheldError::Locked { .. } => {
+            HandheldError::Locked { minutes } => {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, "pairing_locked", detail)
+                    .with_retry_after(minutes * 60)
             }
             HandheldError::NotPaired => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "device_not_paired", detail)

@@ -180,8 +180,9 @@ impl From<TillError> for ApiError {
                 ApiError::invalid(format!("tenders[{index}].reference"), why)
             }
             TillError::PaymentUnavailable(_) => ApiError::unavailable(detail),
-            TillError::Locked { .. } => {
+            TillError::Locked { minutes, .. } => {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", detail)
+                    .with_retry_after(minutes * 60)
             }
             TillError::StaffInactive => {
                 ApiError::new(StatusCode::FORBIDDEN, "staff_inactive", detail)
