@@ -418,15 +418,17 @@ macro_rules! sql_store_paths {
                             .0,
                     ),
                 };
-                let mut paging = String::new();
-                if after_sku.is_some() {
-                    paging.push_str(" AND v.sku > $5");
-                }
-                paging.push_str(" ORDER BY v.sku");
-                if let Some(p) = &page {
-                    // One more than asked, to tell whether another page follows.
-                    paging.push_str(&format!(" LIMIT {}", u64::from(p.limit) + 1));
-                }
+                // A page is cut from the variants first (the tenant's SKU index),
+                // so every join below looks up only that page's rows.
+                let variants = match &page {
+                    None => "variants".to_owned(),
+                    Some(p) => format!(
+                        "(SELECT * FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL{} ORDER BY sku LIMIT {})",
+                        if after_sku.is_some() { " AND sku > $5" } else { "" },
+                        // One more than asked, to tell whether another page follows.
+                        u64::from(p.limit) + 1
+                    ),
+                };
                 // The effective price is the store's window, else the chain's,
                 // else the base price, as in `effective_price`. Windows of one
                 // variant, scope and channel never overlap, so at most one of
@@ -438,7 +440,7 @@ macro_rules! sql_store_paths {
                      CAST(CASE WHEN v.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
                      CAST(CASE WHEN b.variant_id IS NULL THEN 0 ELSE 1 END AS BIGINT), \
                      slot.bin_code, bin.zone \
-                     FROM variants v \
+                     FROM {variants} v \
                      LEFT JOIN price_windows ws ON ws.tenant_id = v.tenant_id AND ws.variant_id = v.id AND ws.channel = $3 \
                        AND ws.store_id = $2 AND ws.effective_from_ms <= $4 \
                        AND (ws.effective_to_ms IS NULL OR ws.effective_to_ms > $4) \
@@ -454,7 +456,7 @@ macro_rules! sql_store_paths {
                      LEFT JOIN bin_slots slot ON slot.tenant_id = v.tenant_id AND slot.store_id = $2 AND slot.variant_id = v.id \
                      LEFT JOIN store_bins bin ON bin.tenant_id = v.tenant_id AND bin.store_id = $2 AND bin.code = slot.bin_code \
                      WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL";
-                let sql = format!("{sql}{paging}");
+                let sql = format!("{} ORDER BY v.sku", sql.replace("{variants}", &variants));
                 let query = sqlx::query_as(&sql)
                     .bind(tenant.as_uuid())
                     .bind(store.as_uuid())
