@@ -152,16 +152,26 @@ pub async fn run(
         }
         Ok::<(), SyncError>(())
     };
+    let mut fetched = std::pin::pin!(fetched);
     let applied = tokio::select! {
-        fetched = fetched => {
+        fetched = &mut fetched => {
             // Cut: the apply stops on it, and is waited for, so no batch of
             // this try lands after the next try has begun.
             let applied = (&mut applying).await;
             fetched?; // The next try resumes the download.
             applied
         }
-        // The apply gave up before the download ended: bad bytes, not worth the rest.
-        applied = &mut applying => applied,
+        applied = &mut applying => match applied {
+            // The gzip stream ended whole before the body did: let the
+            // download finish its bookkeeping, so none of it lands after
+            // the pending snapshot is cleared below.
+            Ok(Ok(())) => {
+                let _ = fetched.await;
+                Ok(Ok(()))
+            }
+            // The apply gave up before the download ended: bad bytes, not worth the rest.
+            other => other,
+        },
     }
     .map_err(|e| io_error("snapshot task", e))
     .and_then(|applied| applied);
@@ -172,6 +182,7 @@ pub async fn run(
         return Err(e);
     }
     let _ = std::fs::remove_file(&path);
+    store.call(|c| snapshot_store::set_pending(c, None)).await?;
     tracing::info!(
         seq,
         ready_ms = started.elapsed().as_millis() as u64,
