@@ -58,9 +58,7 @@ async fn items_are_picked_from_their_bins(backend: Backend) {
         (&p["bin"], &p["zone"]),
         (&json!("A-01-03"), &json!("frozen"))
     );
-    let (_, view) = hub
-        .get(&format!("/v1/stores/{store}/catalog-view"), key)
-        .await;
+    let view = hub.catalog_view(&store, "", key).await;
     let item = view["items"]
         .as_array()
         .unwrap()

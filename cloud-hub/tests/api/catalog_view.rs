@@ -6,7 +6,13 @@ use crate::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+/// The whole view, checked against the same view read a page at a time.
 async fn view(shop: &Shop, store: &str, query: &str) -> Value {
+    shop.hub.catalog_view(store, query, &shop.api_key).await
+}
+
+/// One page of the view, as asked.
+async fn page(shop: &Shop, store: &str, query: &str) -> Value {
     let (s, v) = shop
         .hub
         .get(
@@ -226,7 +232,7 @@ async fn the_catalog_view_pages_in_sku_order(backend: Backend) {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
     }
-    let whole = view(&shop, &store, "?limit=1000").await;
+    let whole = page(&shop, &store, "?limit=1000").await;
     assert!(
         whole.get("next_cursor").is_none(),
         "one page holds it all: {whole}"
@@ -249,7 +255,7 @@ async fn the_catalog_view_pages_in_sku_order(backend: Backend) {
             None => "?limit=3".to_owned(),
             Some(c) => format!("?limit=3&cursor={c}"),
         };
-        let page = view(&shop, &store, &query).await;
+        let page = page(&shop, &store, &query).await;
         pages += 1;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 3, "{page}");

@@ -156,6 +156,34 @@ impl TestHub {
             .expect("request")
     }
 
+    /// A store's catalog view (`query` like `""` or `"?channel=online"`), read
+    /// whole and again one item a page: the two are answered by different
+    /// queries (joins over the store against lookups per item), and must agree.
+    pub async fn catalog_view(&self, store: &str, query: &str, token: &str) -> Value {
+        let path = format!("/v1/stores/{store}/catalog-view");
+        let (s, whole) = self.get(&format!("{path}{query}"), token).await;
+        assert_eq!(s, StatusCode::OK, "{whole}");
+        let joiner = if query.is_empty() { "?" } else { "&" };
+        let (mut paged, mut cursor) = (Vec::new(), String::new());
+        loop {
+            let (s, page) = self
+                .get(&format!("{path}{query}{joiner}limit=1{cursor}"), token)
+                .await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            paged.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(
+            whole["items"],
+            Value::Array(paged),
+            "the view a page at a time against the whole view{query}"
+        );
+        whole
+    }
+
     /// Creates a tenant through the admin API and returns its API key.
     pub async fn tenant(&self, name: &str) -> String {
         self.as_(ADMIN_TOKEN)

@@ -10,11 +10,7 @@ use serde_json::{json, Value};
 
 /// The reasons the catalog view gives for `variant` at `store`.
 async fn reasons(shop: &Shop, store: &str, variant: &str) -> Vec<String> {
-    let (s, view) = shop
-        .hub
-        .get(&format!("/v1/stores/{store}/catalog-view"), &shop.api_key)
-        .await;
-    assert_eq!(s, StatusCode::OK, "{view}");
+    let view = shop.hub.catalog_view(store, "", &shop.api_key).await;
     let item = view["items"]
         .as_array()
         .unwrap()
