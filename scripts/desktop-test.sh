@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Builds the Tauri desktop POS (ui-shell/src-tauri, a workspace of its own) and
-# checks it for real: under Xvfb, against the demo's running agent, its window
-# must show the till's sign-in screen. Called by scripts/test.sh; installs the
-# WebKitGTK libraries, Xvfb and ImageMagick when they are missing.
+# Bundles the Tauri desktop POS with its agent (scripts/desktop-bundle.sh,
+# debug build, .deb) and checks the bundle for real, under Xvfb:
+#   1. the package holds the app and its agent and depends on WebKitGTK;
+#   2. unpacked, the app finds the demo's running agent (as it would an agent
+#      service), starts none of its own, and its window shows the till's
+#      sign-in screen;
+#   3. with no agent running, the app starts the agent it carries, which
+#      enrolls with the demo's hub; the window shows the sign-in screen; the
+#      agent is killed (-9) and the app starts it again, and the window shows
+#      the sign-in screen once more.
+# Screenshots go to $CARGO_TARGET_DIR/tmp/ui-screens. Called by scripts/test.sh;
+# installs the WebKitGTK libraries, Xvfb and ImageMagick when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '==> %s\n' "$*" >&2; }
+fail() { printf 'desktop test: %s\n' "$*" >&2; exit 1; }
 
 missing=()
 for pkg in libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
@@ -21,55 +30,140 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-log "building the desktop POS and the demo"
-cargo build --locked --manifest-path ui-shell/src-tauri/Cargo.toml
-cargo build --locked -p system-tests --bin pos-demo
-APP="${CARGO_TARGET_DIR:-ui-shell/src-tauri/target}/debug/pos-till-desktop"
-DEMO="${CARGO_TARGET_DIR:-target}/debug/pos-demo"
+TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+log "building the demo and the agent, and bundling the desktop POS with that agent"
+# One build for both, so the agent is not built twice with different features.
+cargo build --locked -p system-tests -p edge-agent --bin pos-demo --bin edge-agent
+AGENT_BIN="$TARGET_DIR/debug/edge-agent" ./scripts/desktop-bundle.sh --debug
+DEMO="$TARGET_DIR/debug/pos-demo"
+DEB=$(ls "$TARGET_DIR"/debug/bundle/deb/*.deb)
+
+# --- 1. what the package holds -------------------------------------------------
+contents=$(dpkg-deb -c "$DEB")
+for path in usr/bin/pos-till-desktop usr/bin/pos-till-agent usr/share/applications/Till.desktop; do
+  grep -qE " (\./)?$path\$" <<<"$contents" || fail "$DEB lacks $path"
+done
+dpkg-deb -f "$DEB" Depends | grep -q 'libwebkit2gtk-4.1-0' || fail "$DEB does not depend on WebKitGTK"
 
 WORK=$(mktemp -d /tmp/pos-desktop.XXXXXX)
+dpkg-deb -x "$DEB" "$WORK/root"
+APP="$WORK/root/usr/bin/pos-till-desktop"
+SIDECAR="$WORK/root/usr/bin/pos-till-agent"
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 HUB_PORT=$(free_port)
 EDGE_PORT=$(free_port)
+SIDECAR_PORT=$(free_port)
 POS_DEMO_DIR="$WORK/demo" HUB_LISTEN="127.0.0.1:$HUB_PORT" EDGE_LISTEN="127.0.0.1:$EDGE_PORT" \
   "$DEMO" >"$WORK/demo.log" 2>&1 &
 DEMO_PID=$!
-trap 'kill "$DEMO_PID" 2>/dev/null || true; wait "$DEMO_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-python3 - "$EDGE_PORT" <<'PY' || { tail -20 "$WORK/demo.log"; exit 1; }
+cleanup() {
+  # The app's agent outlives an app that is killed rather than closed.
+  pkill -9 -f "^$SIDECAR" 2>/dev/null || true
+  kill "$DEMO_PID" 2>/dev/null || true
+  wait "$DEMO_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+healthy() { # port seconds
+  python3 - "$1" "$2" <<'PY'
 import sys, time, urllib.request
-deadline = time.time() + 60
+deadline = time.time() + float(sys.argv[2])
 while time.time() < deadline:
     try:
         if urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health", timeout=1).status == 200:
             sys.exit(0)
     except OSError:
         time.sleep(0.2)
-sys.exit("the demo's agent never answered")
+sys.exit(1)
 PY
+}
+healthy "$EDGE_PORT" 60 || { tail -20 "$WORK/demo.log"; fail "the demo's agent never answered"; }
 
-SHOTS="${CARGO_TARGET_DIR:-target}/tmp/ui-screens"
+# A terminal of the demo's store for the app's own agent to enroll as.
+STORE=$(sed -n 's|.*Hub API .*/v1/stores/\([0-9a-f-]*\)/inventory.*|\1|p' "$WORK/demo.log")
+KEY=$(sed -n 's/.*HQ API key *//p' "$WORK/demo.log")
+[ -n "$STORE" ] && [ -n "$KEY" ] || fail "the demo printed no store or API key"
+CODE=$(python3 - "$HUB_PORT" "$STORE" "$KEY" <<'PY'
+import json, sys, urllib.request
+port, store, key = sys.argv[1:]
+req = urllib.request.Request(
+    f"http://127.0.0.1:{port}/v1/stores/{store}/terminals",
+    data=json.dumps({"name": "Desktop till", "receipt_prefix": "DSK"}).encode(),
+    headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+)
+print(json.load(urllib.request.urlopen(req, timeout=10))["enrollment_code"])
+PY
+)
+
+SHOTS="$TARGET_DIR/tmp/ui-screens"
 mkdir -p "$SHOTS"
-SHOT="$SHOTS/desktop-login-1366x768.png"
-log "starting the desktop POS under Xvfb against 127.0.0.1:$EDGE_PORT"
-# The sign-in screen has the status bar's blue across the top and a white card;
-# the splash page shown while the agent is looked for has neither.
-export APP SHOT EDGE_PORT
-xvfb-run -a -s "-screen 0 1366x768x24" bash -c '
-  TILL_AGENT="127.0.0.1:$EDGE_PORT" TILL_KIOSK=1 "$APP" >"$SHOT.log" 2>&1 &
+export APP SIDECAR SHOTS EDGE_PORT SIDECAR_PORT HUB_PORT CODE WORK
+log "under Xvfb: the app against the demo's agent, then with an agent of its own"
+xvfb-run -a -s "-screen 0 1366x768x24" bash -euo pipefail -c '
+  fail() { printf "desktop test: %s\n" "$*" >&2; exit 1; }
+  # The sign-in screen has the status bar blue across the top and a white
+  # card; the splash page shown while the agent is looked for has neither.
+  signed_in_screen() { # shot-name app-log
+    local shot="$SHOTS/$1" blue=0 white=0
+    for _ in $(seq 90); do
+      sleep 1
+      import -window root "$shot" 2>/dev/null || continue
+      blue=$(convert "$shot" -fill black +opaque "#17405C" -fill white -opaque "#17405C" -format "%[fx:int(mean*w*h)]" info:)
+      white=$(convert "$shot" -fill black +opaque "#FFFFFF" -fill white -opaque "#FFFFFF" -format "%[fx:int(mean*w*h)]" info:)
+      if [ "$blue" -gt 40000 ] && [ "$white" -gt 60000 ]; then return 0; fi
+    done
+    cat "$2" >&2
+    fail "the window never showed the sign-in screen in $shot (blue $blue px, white $white px)"
+  }
+  # The pid of the nth agent the app started, from its log.
+  started() { # n app-log
+    for _ in $(seq 60); do
+      pid=$(sed -n "s/^till: started the agent .* (pid \([0-9]*\)).*/\1/p" "$2" | sed -n "$1p")
+      [ -n "$pid" ] && { echo "$pid"; return 0; }
+      sleep 0.5
+    done
+    cat "$2" >&2
+    fail "the app never started agent number $1"
+  }
+
+  # 2. An agent already answers: the app uses it and starts none.
+  log="$WORK/app-service.log"
+  TILL_AGENT="127.0.0.1:$EDGE_PORT" TILL_KIOSK=1 "$APP" >"$log" 2>&1 &
   app=$!
-  ok=0
-  for _ in $(seq 90); do
-    sleep 1
-    import -window root "$SHOT" 2>/dev/null || continue
-    blue=$(convert "$SHOT" -fill black +opaque "#17405C" -fill white -opaque "#17405C" -format "%[fx:int(mean*w*h)]" info:)
-    white=$(convert "$SHOT" -fill black +opaque "#FFFFFF" -fill white -opaque "#FFFFFF" -format "%[fx:int(mean*w*h)]" info:)
-    if [ "$blue" -gt 40000 ] && [ "$white" -gt 60000 ]; then ok=1; break; fi
-  done
-  kill "$app" 2>/dev/null || true
-  if [ "$ok" != 1 ]; then
-    echo "the window never showed the sign-in screen (blue $blue px, white $white px); app log:" >&2
-    cat "$SHOT.log" >&2
-    exit 1
-  fi
+  signed_in_screen desktop-login-1366x768.png "$log"
+  grep -q "an agent answers at 127.0.0.1:$EDGE_PORT" "$log" || { cat "$log" >&2; fail "the app did not say it uses the running agent"; }
+  ! grep -q "started the agent" "$log" || { cat "$log" >&2; fail "the app started an agent although one answered"; }
+  kill "$app"; wait "$app" 2>/dev/null || true
+
+  # 3. No agent: the app starts the one it carries, and again when it dies.
+  log="$WORK/app-sidecar.log"
+  mkdir -p "$WORK/config"
+  XDG_CONFIG_HOME="$WORK/config" EDGE_DATA_DIR="$WORK/sidecar" \
+    EDGE_HUB_URL="http://127.0.0.1:$HUB_PORT" EDGE_ENROLL_CODE="$CODE" \
+    TILL_AGENT="127.0.0.1:$SIDECAR_PORT" TILL_KIOSK=1 "$APP" >"$log" 2>&1 &
+  app=$!
+  first=$(started 1 "$log")
+  [ "$(readlink "/proc/$first/exe")" = "$SIDECAR" ] || fail "agent $first is $(readlink "/proc/$first/exe"), not the bundled $SIDECAR"
+  signed_in_screen desktop-sidecar-1366x768.png "$log"
+  [ -s "$WORK/sidecar/device.json" ] || fail "the bundled agent did not enroll (no device.json in its data dir)"
+  kill -9 "$first"
+  second=$(started 2 "$log")
+  [ "$second" != "$first" ] || fail "the agent was not started again"
+  python3 -c "
+import sys, time, urllib.request
+deadline = time.time() + 60
+while time.time() < deadline:
+    try:
+        if urllib.request.urlopen(\"http://127.0.0.1:$SIDECAR_PORT/health\", timeout=1).status == 200:
+            sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+sys.exit(1)" || fail "the restarted agent never answered on $SIDECAR_PORT"
+  kill -0 "$second" || fail "the restarted agent $second is not running"
+  grep -q "the agent stopped; starting it again" "$log" || fail "the app did not say it restarted the agent"
+  signed_in_screen desktop-sidecar-restarted-1366x768.png "$log"
+  kill "$app"; wait "$app" 2>/dev/null || true
+  echo "sidecar pids: $first, then $second"
 '
-log "the desktop POS shows the sign-in screen: $SHOT"
+log "the bundled desktop POS used a running agent, started its own, and restarted it: $SHOTS"

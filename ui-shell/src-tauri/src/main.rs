@@ -8,7 +8,10 @@
 //! Settings (environment):
 //! - `TILL_AGENT`: the agent's address, `127.0.0.1:8710` by default.
 //! - `TILL_AGENT_BIN`: the agent binary to start when none answers; by default
-//!   `edge-agent` beside this program, as the installers place it.
+//!   `pos-till-agent` beside this program, where the bundle puts the agent it
+//!   carries (Tauri's `externalBin`). The sidecar reads the agent's own
+//!   settings (its config file in the user's config directory, `EDGE_*`
+//!   variables) and listens where this app looks for it (`TILL_AGENT`).
 //! - `TILL_KIOSK=1`: full screen, no window decorations.
 //! - `TILL_CUSTOMER_DISPLAY`: the customer-facing display (the agent's
 //!   `/display`) in a second window, `customer-display`. `auto` (the
@@ -22,11 +25,15 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 const DEFAULT_AGENT: &str = "127.0.0.1:8710";
+/// The agent the bundle carries, named apart from the `pos-edge-agent`
+/// service package's `edge-agent` so both may be installed.
+const SIDECAR: &str = "pos-till-agent";
 
 /// The agent answers `GET /health` with 200 when it is ready.
 fn healthy(addr: SocketAddr) -> bool {
@@ -61,7 +68,7 @@ fn sidecar_binary() -> Option<PathBuf> {
     }
     let beside = std::env::current_exe()
         .ok()?
-        .with_file_name(format!("edge-agent{}", std::env::consts::EXE_SUFFIX));
+        .with_file_name(format!("{SIDECAR}{}", std::env::consts::EXE_SUFFIX));
     beside.exists().then_some(beside)
 }
 
@@ -70,6 +77,8 @@ struct Sidecar {
     binary: PathBuf,
     addr: SocketAddr,
     child: Mutex<Option<Child>>,
+    /// Set as the app exits: the watch starts no agent after that.
+    stopping: AtomicBool,
 }
 
 impl Sidecar {
@@ -78,7 +87,15 @@ impl Sidecar {
             .env("EDGE_LISTEN", self.addr.to_string())
             .spawn()
         {
-            Ok(child) => *self.child.lock().unwrap_or_else(|e| e.into_inner()) = Some(child),
+            Ok(child) => {
+                eprintln!(
+                    "till: started the agent {} (pid {}) on {}",
+                    self.binary.display(),
+                    child.id(),
+                    self.addr
+                );
+                *self.child.lock().unwrap_or_else(|e| e.into_inner()) = Some(child);
+            }
             Err(e) => eprintln!("till: cannot start {}: {e}", self.binary.display()),
         }
     }
@@ -87,6 +104,9 @@ impl Sidecar {
     fn watch(self: Arc<Self>) {
         std::thread::spawn(move || loop {
             std::thread::sleep(Duration::from_secs(2));
+            if self.stopping.load(Ordering::SeqCst) {
+                return;
+            }
             let exited = match self
                 .child
                 .lock()
@@ -98,14 +118,19 @@ impl Sidecar {
             };
             if exited && !healthy(self.addr) {
                 eprintln!("till: the agent stopped; starting it again");
+                // Reap the one that died before its successor takes the port.
+                if let Some(mut old) = self.child.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    let _ = old.wait();
+                }
                 self.start();
             }
         });
     }
-}
 
-impl Drop for Sidecar {
-    fn drop(&mut self) {
+    /// Stops the agent as the app exits (the event loop ends the process, so
+    /// nothing is dropped then).
+    fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
         if let Some(mut child) = self.child.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -195,21 +220,31 @@ fn main() {
 
     // An agent service that is already running wins; otherwise start our own.
     let sidecar = if healthy(addr) {
+        eprintln!("till: an agent answers at {addr}; using it");
         None
     } else {
-        sidecar_binary().map(|binary| {
-            let sidecar = Arc::new(Sidecar {
-                binary,
-                addr,
-                child: Mutex::new(None),
-            });
-            sidecar.start();
-            sidecar.clone().watch();
-            sidecar
-        })
+        match sidecar_binary() {
+            Some(binary) => {
+                let sidecar = Arc::new(Sidecar {
+                    binary,
+                    addr,
+                    child: Mutex::new(None),
+                    stopping: AtomicBool::new(false),
+                });
+                sidecar.start();
+                sidecar.clone().watch();
+                Some(sidecar)
+            }
+            None => {
+                eprintln!(
+                    "till: no agent answers at {addr} and there is no {SIDECAR} beside this program to start; waiting for one"
+                );
+                None
+            }
+        }
     };
 
-    let result = tauri::Builder::default()
+    let app = tauri::Builder::default()
         .setup(move |app| {
             let window =
                 WebviewWindowBuilder::new(app, "till", WebviewUrl::App("index.html".into()))
@@ -242,10 +277,22 @@ fn main() {
             });
             Ok(())
         })
-        .run(tauri::generate_context!());
-    drop(sidecar);
-    if let Err(e) = result {
-        eprintln!("till: {e}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("till: {e}");
+            if let Some(sidecar) = &sidecar {
+                sidecar.stop();
+            }
+            std::process::exit(1);
+        }
+    };
+    app.run(move |_, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Some(sidecar) = &sidecar {
+                sidecar.stop();
+            }
+        }
+    });
 }
