@@ -99,6 +99,15 @@ PY
 SHOTS="$TARGET_DIR/tmp/ui-screens"
 mkdir -p "$SHOTS"
 export APP SIDECAR SHOTS EDGE_PORT SIDECAR_PORT HUB_PORT CODE WORK
+# Settings it cannot use are refused before any window opens.
+"$APP" --help | grep -q "TILL_SIDECAR" || fail "--help does not list the settings"
+for bad in garbage 0.0.0.0:8710 http://127.0.0.1:8710; do
+  if TILL_AGENT="$bad" "$APP" >"$WORK/bad.log" 2>&1; then fail "TILL_AGENT=$bad was accepted"; fi
+  grep -q "TILL_AGENT" "$WORK/bad.log" || { cat "$WORK/bad.log" >&2; fail "TILL_AGENT=$bad: no message naming it"; }
+done
+log "the app's own unit tests"
+cargo test --locked --manifest-path ui-shell/src-tauri/Cargo.toml --quiet
+
 log "under Xvfb: the app against the demo's agent, then with an agent of its own"
 xvfb-run -a -s "-screen 0 1366x768x24" bash -euo pipefail -c '
   fail() { printf "desktop test: %s\n" "$*" >&2; exit 1; }
@@ -161,9 +170,31 @@ while time.time() < deadline:
         time.sleep(0.2)
 sys.exit(1)" || fail "the restarted agent never answered on $SIDECAR_PORT"
   kill -0 "$second" || fail "the restarted agent $second is not running"
-  grep -q "the agent stopped; starting it again" "$log" || fail "the app did not say it restarted the agent"
+  grep -q "the till agent stopped (signal: 9" "$log" || fail "the app did not say it restarted the agent"
   signed_in_screen desktop-sidecar-restarted-1366x768.png "$log"
+  # Killed (as a logout or shutdown does), the app takes its agent with it.
   kill "$app"; wait "$app" 2>/dev/null || true
-  echo "sidecar pids: $first, then $second"
+  for _ in $(seq 40); do kill -0 "$second" 2>/dev/null || break; sleep 0.25; done
+  ! kill -0 "$second" 2>/dev/null || fail "the agent $second outlived the app"
+  echo "sidecar pids: $first, then $second; gone with the app"
+
+  # 4. Something else on the port: not taken for the agent, no agent started over it.
+  log="$WORK/app-stranger.log"
+  TILL_AGENT="127.0.0.1:$HUB_PORT" "$APP" >"$log" 2>&1 &
+  app=$!
+  sleep 5
+  grep -q "is not the till agent" "$log" || { cat "$log" >&2; fail "the app took the hub for the till agent"; }
+  ! grep -q "started the agent" "$log" || { cat "$log" >&2; fail "the app started an agent over another service"; }
+  kill "$app"; wait "$app" 2>/dev/null || true
+
+  # 5. An agent that cannot start: said, and tried again later, not in a tight loop.
+  log="$WORK/app-missing.log"
+  TILL_AGENT_BIN=/nonexistent/pos-till-agent TILL_AGENT="127.0.0.1:$SIDECAR_PORT" "$APP" >"$log" 2>&1 &
+  app=$!
+  sleep 8
+  grep -q "cannot start the till agent /nonexistent/pos-till-agent" "$log" || { cat "$log" >&2; fail "the app did not say why the agent could not start"; }
+  tries=$(grep -c "cannot start the till agent" "$log")
+  [ "$tries" -le 3 ] || { cat "$log" >&2; fail "the app tried $tries times in 8 s: no pause between tries"; }
+  kill "$app"; wait "$app" 2>/dev/null || true
 '
 log "the bundled desktop POS used a running agent, started its own, and restarted it: $SHOTS"

@@ -229,6 +229,9 @@ fn main() {
         for (what, name) in [
             ("of which: downloaded (streamed as the hub reads it)", "download_ms"),
             ("of which: applied (while downloading)", "ready_ms"),
+            ("  the apply reading the file (and waiting for it)", "read_ms"),
+            ("  the apply writing rows", "write_ms"),
+            ("  the apply indexing search", "index_ms"),
         ] {
             match logged_secs(agent.dir.path(), name) {
                 Some(secs) => println!("  {what:<52}{secs:>8.2} s"),

@@ -74,7 +74,9 @@ pub fn router(state: AgentState) -> Router {
     Router::new()
         .route(
             "/health",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+            // `service` tells the desktop app this is the till agent, not
+            // some other program on the port.
+            get(|| async { Json(serde_json::json!({"status": "ok", "service": "edge-agent"})) }),
         )
         .merge(catalog::routes())
         .merge(sales::routes())

@@ -17,6 +17,7 @@ use pos_shared::sync::{check_protocol, DeviceCredential, SnapshotHeader, Snapsho
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// Records applied per local transaction.
 const BATCH: usize = 10_000;
@@ -119,7 +120,7 @@ pub async fn run(
     data_dir: &Path,
 ) -> Result<u64, SyncError> {
     let path = part_file(data_dir);
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let (seq, download) = open(store, client, credential, &path).await?;
     let arrival = Arrival::new(match download {
         Some(_) => Arrived::Partly(file_len(&path)),
@@ -313,18 +314,29 @@ fn apply(store: &LocalStore, file: Following, seq: u64) -> Result<(), SyncError>
         return Err(bad(&format!("taken at {}, expected {seq}", header.seq)));
     }
     store.with_conn(snapshot_store::begin)?;
+    // Where the time goes, for the log: reading and decoding the file (which
+    // includes waiting for the download), writing the rows, the search index.
+    let (mut reading, mut writing) = (Duration::ZERO, Duration::ZERO);
     let mut batch = Vec::with_capacity(BATCH);
     let mut count = 0u64;
+    let mut read_from = Instant::now();
     for line in lines {
         let line = line.map_err(|e| bad(&e))?;
         batch.push(serde_json::from_str::<SnapshotRecord>(&line).map_err(|e| bad(&e))?);
         if batch.len() == BATCH {
+            reading += read_from.elapsed();
+            let write_from = Instant::now();
             store.with_conn(|c| snapshot_store::apply_batch(c, seq, &batch))?;
+            writing += write_from.elapsed();
             count += batch.len() as u64;
             batch.clear();
+            read_from = Instant::now();
         }
     }
+    reading += read_from.elapsed();
+    let write_from = Instant::now();
     store.with_conn(|c| snapshot_store::apply_batch(c, seq, &batch))?;
+    writing += write_from.elapsed();
     count += batch.len() as u64;
     let promised = header.records();
     if count != promised {
@@ -332,6 +344,15 @@ fn apply(store: &LocalStore, file: Following, seq: u64) -> Result<(), SyncError>
             "{count} records, the header promised {promised}",
         )));
     }
+    let index_from = Instant::now();
     store.with_conn(|c| snapshot_store::finish(c, seq))?;
+    tracing::info!(
+        seq,
+        records = count,
+        read_ms = reading.as_millis() as u64,
+        write_ms = writing.as_millis() as u64,
+        index_ms = index_from.elapsed().as_millis() as u64,
+        "store snapshot written"
+    );
     Ok(())
 }

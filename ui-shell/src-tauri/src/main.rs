@@ -1,13 +1,17 @@
-//! The desktop POS. Finds the till's local agent on loopback, or starts it as a
-//! sidecar when no agent service is running (and starts it again if it dies),
-//! then shows the agent's own cashier UI in a window, optionally as a kiosk.
+//! The desktop POS. Finds the till's local agent on loopback, or starts the
+//! agent it is bundled with when no agent service is running (and starts it
+//! again if it dies), then shows the agent's own cashier UI in a window,
+//! optionally as a kiosk.
 //!
 //! The UI is the agent's: the window only navigates to it, so the desktop app
 //! and a browser on the till show exactly the same thing.
 //!
-//! Settings (environment):
-//! - `TILL_AGENT`: the agent's address, `127.0.0.1:8710` by default.
-//! - `TILL_AGENT_BIN`: the agent binary to start when none answers; by default
+//! Settings (environment; `--help` prints them):
+//! - `TILL_AGENT`: the agent's address, `127.0.0.1:8710` by default; a
+//!   loopback `ip:port` or `localhost:port`. Anything else is refused at start.
+//! - `TILL_SIDECAR`: `auto` (the default) starts the bundled agent when none
+//!   answers; `off` never does, for tills that run the agent as a service.
+//! - `TILL_AGENT_BIN`: the agent binary to start; by default
 //!   `pos-till-agent` beside this program, where the bundle puts the agent it
 //!   carries (Tauri's `externalBin`). The sidecar reads the agent's own
 //!   settings (its config file in the user's config directory, `EDGE_*`
@@ -21,121 +25,74 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command};
-use std::sync::atomic::{AtomicBool, Ordering};
+mod sidecar;
+
+use sidecar::{Answer, Sidecar, SIDECAR};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 const DEFAULT_AGENT: &str = "127.0.0.1:8710";
-/// The agent the bundle carries, named apart from the `pos-edge-agent`
-/// service package's `edge-agent` so both may be installed.
-const SIDECAR: &str = "pos-till-agent";
 
-/// The agent answers `GET /health` with 200 when it is ready.
-fn healthy(addr: SocketAddr) -> bool {
-    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
-        return false;
+const HELP: &str = "pos-till-desktop: the till's point of sale.
+
+Shows the till agent's cashier UI. Uses the agent that answers on TILL_AGENT,
+or starts the agent bundled beside this program when none does.
+
+Environment:
+  TILL_AGENT=127.0.0.1:8710   the agent's loopback address (ip:port or localhost:port)
+  TILL_SIDECAR=auto|off       start the bundled agent when none answers (auto), or never (off)
+  TILL_AGENT_BIN=PATH         the agent to start instead of the bundled pos-till-agent
+  TILL_KIOSK=1                full screen, no window decorations
+  TILL_CUSTOMER_DISPLAY=auto|window|off   the customer display window
+The agent started here reads its own settings: EDGE_* variables and its
+config file (edge-agent.toml in the user's config directory).
+Messages go to standard error.";
+
+/// The agent's address from `TILL_AGENT`: loopback only, as the agent listens.
+fn agent_address(value: Option<&str>) -> Result<SocketAddr, String> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(DEFAULT_AGENT.parse().expect("default address"));
     };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request = format!("GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
+    let value = value.trim();
+    let addr = match value.strip_prefix("localhost:") {
+        Some(port) => port
+            .parse::<u16>()
+            .map(|port| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port))
+            .map_err(|_| {
+                format!("TILL_AGENT {value:?}: the port is not a number from 1 to 65535")
+            })?,
+        None => value.parse::<SocketAddr>().map_err(|_| {
+            format!(
+                "TILL_AGENT {value:?} is not ip:port or localhost:port (such as {DEFAULT_AGENT})"
+            )
+        })?,
+    };
+    if !addr.ip().is_loopback() || addr.port() == 0 {
+        return Err(format!(
+            "TILL_AGENT {value:?}: the till agent listens on a loopback address with a port, such as {DEFAULT_AGENT}"
+        ));
     }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && &head[9..12] == b"200"
+    Ok(addr)
 }
 
-fn wait_healthy(addr: SocketAddr, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    loop {
-        if healthy(addr) {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(250));
+/// Whether to start the bundled agent when none answers (`TILL_SIDECAR`).
+fn sidecar_wanted(value: Option<&str>) -> Result<bool, String> {
+    match value.map(str::trim) {
+        None | Some("") | Some("auto") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(format!("TILL_SIDECAR {other:?} is not auto or off")),
     }
 }
 
-fn sidecar_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("TILL_AGENT_BIN") {
-        return Some(PathBuf::from(path));
-    }
-    let beside = std::env::current_exe()
-        .ok()?
-        .with_file_name(format!("{SIDECAR}{}", std::env::consts::EXE_SUFFIX));
-    beside.exists().then_some(beside)
-}
-
-/// The agent this app started, kept running for as long as the app runs.
-struct Sidecar {
-    binary: PathBuf,
-    addr: SocketAddr,
-    child: Mutex<Option<Child>>,
-    /// Set as the app exits: the watch starts no agent after that.
-    stopping: AtomicBool,
-}
-
-impl Sidecar {
-    fn start(&self) {
-        match Command::new(&self.binary)
-            .env("EDGE_LISTEN", self.addr.to_string())
-            .spawn()
-        {
-            Ok(child) => {
-                eprintln!(
-                    "till: started the agent {} (pid {}) on {}",
-                    self.binary.display(),
-                    child.id(),
-                    self.addr
-                );
-                *self.child.lock().unwrap_or_else(|e| e.into_inner()) = Some(child);
-            }
-            Err(e) => eprintln!("till: cannot start {}: {e}", self.binary.display()),
-        }
-    }
-
-    /// Restarts the agent whenever it exits; the UI reconnects by itself.
-    fn watch(self: Arc<Self>) {
-        std::thread::spawn(move || loop {
-            std::thread::sleep(Duration::from_secs(2));
-            if self.stopping.load(Ordering::SeqCst) {
-                return;
-            }
-            let exited = match self
-                .child
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .as_mut()
-            {
-                Some(child) => !matches!(child.try_wait(), Ok(None)),
-                None => true,
-            };
-            if exited && !healthy(self.addr) {
-                eprintln!("till: the agent stopped; starting it again");
-                // Reap the one that died before its successor takes the port.
-                if let Some(mut old) = self.child.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                    let _ = old.wait();
-                }
-                self.start();
-            }
-        });
-    }
-
-    /// Stops the agent as the app exits (the event loop ends the process, so
-    /// nothing is dropped then).
-    fn stop(&self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        if let Some(mut child) = self.child.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+/// The text the splash page shows while the UI is not there yet.
+fn show_on_splash(window: &tauri::WebviewWindow, text: &str) {
+    // A JSON string is a JavaScript string literal.
+    let literal = serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into());
+    let _ = window.eval(format!(
+        "document.getElementById('status') && (document.getElementById('status').textContent = {literal});"
+    ));
 }
 
 /// Where the customer's display goes (`TILL_CUSTOMER_DISPLAY`).
@@ -208,41 +165,35 @@ fn open_customer_display(
 }
 
 fn main() {
-    let addr: SocketAddr = std::env::var("TILL_AGENT")
-        .unwrap_or_else(|_| DEFAULT_AGENT.into())
-        .parse()
-        .unwrap_or_else(|e| {
-            eprintln!("till: TILL_AGENT is not host:port ({e}); using {DEFAULT_AGENT}");
-            DEFAULT_AGENT.parse().expect("default address")
-        });
-    let kiosk = std::env::var("TILL_KIOSK").is_ok_and(|v| v == "1");
-    let customer_display = CustomerDisplay::from_env();
-
-    // An agent service that is already running wins; otherwise start our own.
-    let sidecar = if healthy(addr) {
-        eprintln!("till: an agent answers at {addr}; using it");
-        None
-    } else {
-        match sidecar_binary() {
-            Some(binary) => {
-                let sidecar = Arc::new(Sidecar {
-                    binary,
-                    addr,
-                    child: Mutex::new(None),
-                    stopping: AtomicBool::new(false),
-                });
-                sidecar.start();
-                sidecar.clone().watch();
-                Some(sidecar)
-            }
-            None => {
-                eprintln!(
-                    "till: no agent answers at {addr} and there is no {SIDECAR} beside this program to start; waiting for one"
-                );
-                None
-            }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{HELP}");
+        return;
+    }
+    if args.iter().any(|a| a == "--version" || a == "-V") {
+        println!("pos-till-desktop {}", env!("CARGO_PKG_VERSION"));
+        return;
+    }
+    if let Some(other) = args.first() {
+        eprintln!("till: unknown argument {other:?}; see --help");
+        std::process::exit(2);
+    }
+    let settings = agent_address(std::env::var("TILL_AGENT").ok().as_deref()).and_then(|addr| {
+        sidecar_wanted(std::env::var("TILL_SIDECAR").ok().as_deref()).map(|wanted| (addr, wanted))
+    });
+    let (addr, sidecar_wanted) = match settings {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("till: {e}");
+            std::process::exit(2);
         }
     };
+    let kiosk = std::env::var("TILL_KIOSK").is_ok_and(|v| v == "1");
+    let customer_display = CustomerDisplay::from_env();
+    // Set once the window is up: only then is an agent started, so an app
+    // that cannot open its window leaves nothing running.
+    let sidecar: Arc<Mutex<Option<Arc<Sidecar>>>> = Arc::new(Mutex::new(None));
+    let started = sidecar.clone();
 
     let app = tauri::Builder::default()
         .setup(move |app| {
@@ -261,10 +212,57 @@ fn main() {
                 None
             });
             let display_url: tauri::Url = format!("http://{addr}/display").parse()?;
-            // The splash page shows until the agent answers.
+
+            // An agent service that is already running wins; otherwise start our own.
+            let ours = match sidecar::probe(addr) {
+                Answer::Agent => {
+                    eprintln!("till: an agent answers at {addr}; using it");
+                    None
+                }
+                Answer::Stranger(status) => {
+                    eprintln!("till: {addr} answers ({status}) but is not the till agent; waiting for the agent there");
+                    None
+                }
+                Answer::Nothing if !sidecar_wanted => {
+                    eprintln!("till: no agent answers at {addr} yet; TILL_SIDECAR=off, so waiting for the agent service");
+                    None
+                }
+                Answer::Nothing => match sidecar::binary() {
+                    Some(binary) => Some(Sidecar::launch(binary, addr)),
+                    None => {
+                        eprintln!("till: no agent answers at {addr} and there is no {SIDECAR} beside this program to start; waiting for one");
+                        None
+                    }
+                },
+            };
+            *started.lock().unwrap_or_else(|e| e.into_inner()) = ours.clone();
+
+            // The splash page shows until the agent answers, saying why it waits.
             std::thread::spawn(move || {
-                while !wait_healthy(addr, Duration::from_secs(30)) {
-                    eprintln!("till: no agent answers at {addr} yet");
+                let mut shown = String::new();
+                let mut since = Instant::now();
+                loop {
+                    let answer = sidecar::probe(addr);
+                    if answer == Answer::Agent {
+                        break;
+                    }
+                    let text = match (&answer, ours.as_ref().and_then(|s| s.problem())) {
+                        (_, Some(problem)) => format!("The till service is not running: {problem}."),
+                        (Answer::Stranger(status), None) => format!(
+                            "Something other than the till service answers at {addr} ({status})."
+                        ),
+                        _ if ours.is_some() => "Starting the till service…".to_owned(),
+                        _ => format!("Waiting for the till service at {addr}…"),
+                    };
+                    if text != shown {
+                        show_on_splash(&window, &text);
+                        shown = text;
+                    }
+                    if since.elapsed() > Duration::from_secs(30) {
+                        eprintln!("till: no agent answers at {addr} yet");
+                        since = Instant::now();
+                    }
+                    std::thread::sleep(Duration::from_millis(250));
                 }
                 if let Err(e) = window.navigate(url) {
                     eprintln!("till: cannot open the till UI: {e}");
@@ -278,21 +276,60 @@ fn main() {
             Ok(())
         })
         .build(tauri::generate_context!());
+    let stop = move || {
+        if let Some(sidecar) = sidecar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            sidecar.stop();
+        }
+    };
     let app = match app {
         Ok(app) => app,
         Err(e) => {
             eprintln!("till: {e}");
-            if let Some(sidecar) = &sidecar {
-                sidecar.stop();
-            }
+            stop();
             std::process::exit(1);
         }
     };
     app.run(move |_, event| {
         if let tauri::RunEvent::Exit = event {
-            if let Some(sidecar) = &sidecar {
-                sidecar.stop();
-            }
+            stop();
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_agent_address_is_loopback_with_a_port() {
+        assert_eq!(agent_address(None).unwrap(), DEFAULT_AGENT.parse().unwrap());
+        assert_eq!(
+            agent_address(Some("  ")).unwrap(),
+            DEFAULT_AGENT.parse().unwrap()
+        );
+        assert_eq!(
+            agent_address(Some("localhost:18720")).unwrap(),
+            "127.0.0.1:18720".parse().unwrap()
+        );
+        assert_eq!(
+            agent_address(Some("[::1]:8710")).unwrap(),
+            "[::1]:8710".parse().unwrap()
+        );
+        for bad in [
+            "garbage",
+            "http://127.0.0.1:8710",
+            "0.0.0.0:8710",
+            "192.168.1.5:8710",
+            "127.0.0.1:0",
+            "localhost:x",
+        ] {
+            let e = agent_address(Some(bad)).unwrap_err();
+            assert!(e.contains("TILL_AGENT"), "{bad}: {e}");
+        }
+        assert!(sidecar_wanted(None).unwrap());
+        assert!(!sidecar_wanted(Some("off")).unwrap());
+        assert!(sidecar_wanted(Some("no"))
+            .unwrap_err()
+            .contains("TILL_SIDECAR"));
+    }
 }
