@@ -211,8 +211,19 @@ async fn a_snapshot_is_searchable_when_it_is_applied_and_the_feed_keeps_it_so() 
     assert_eq!(search(&till, "rice").await, ["Rice (kg)"]);
     assert!(search(&till, "masoor").await.is_empty());
 
-    // Applied: every field of every variant is found, the old name is not.
+    // Applied: the till sells at once, and the search index is rebuilt
+    // after, in steps; until a step reaches a row, search answers as before.
     store.with_conn(|c| snapshot::finish(c, 20)).unwrap();
+    let (_, status) = till.get("/v1/sync/status").await;
+    assert_eq!(status["search_indexing"], true, "{status}");
+    assert!(search(&till, "masoor").await.is_empty(), "not indexed yet");
+    while store
+        .with_conn(edge_agent::store::search_index::rebuild_step)
+        .unwrap()
+    {}
+    let (_, status) = till.get("/v1/sync/status").await;
+    assert_eq!(status["search_indexing"], false, "{status}");
+    // Every field of every variant is found, the old name is not.
     let darjeeling = ["Darjeeling Tea 250 g"];
     let masoor = ["Masoor Dal 1 kg"];
     assert_eq!(search(&till, "darj").await, darjeeling);
@@ -244,6 +255,79 @@ async fn a_snapshot_is_searchable_when_it_is_applied_and_the_feed_keeps_it_so() 
     assert!(search(&till, "masoor").await.is_empty());
     assert!(search(&till, "96385").await.is_empty());
     assert_eq!(search(&till, "darj").await, darjeeling);
+    till.agent.stop();
+}
+
+/// The rebuild after a snapshot goes step by step; feed pages that index
+/// variants between steps, and a restart midway, leave every variant found
+/// once under its current name.
+#[tokio::test]
+async fn the_search_index_is_rebuilt_in_steps_that_survive_feed_pages_and_restarts() {
+    use edge_agent::store::{search_index, snapshot};
+    use pos_shared::sync::SnapshotRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let store = LocalStore::open(&dir.path().join("edge.db")).unwrap();
+    let items: Vec<_> = (0..7u64)
+        .map(|i| {
+            let mut v = soap();
+            v.variant_id = pos_shared::VariantId::new();
+            v.name = format!("Kurkure Masala {i}");
+            v.sku = format!("KUR-{i}");
+            v.barcode = Gtin::parse(&ean(&format!("8901000001{i:02}"))).unwrap();
+            v
+        })
+        .collect();
+    let records: Vec<_> = items.iter().cloned().map(SnapshotRecord::Variant).collect();
+    store.with_conn(snapshot::begin).unwrap();
+    store
+        .with_conn(|c| snapshot::apply_batch(c, 20, &records))
+        .unwrap();
+    store.with_conn(|c| snapshot::finish(c, 20)).unwrap();
+
+    // Two steps of two, then a feed page renames an item not reached yet and
+    // one already indexed.
+    for _ in 0..2 {
+        assert!(store
+            .with_conn(|c| search_index::rebuild_step_of(c, 2))
+            .unwrap());
+    }
+    let mut late = items[6].clone();
+    late.name = "Bhujia Sev 6".into();
+    let mut early = items[0].clone();
+    early.name = "Bhujia Sev 0".into();
+    apply_changes(
+        dir.path(),
+        credential.store_id,
+        21,
+        vec![
+            ChangeBody::VariantUpserted(late),
+            ChangeBody::VariantUpserted(early),
+        ],
+    );
+    // A restart midway: the rebuild is still pending and goes on.
+    drop(store);
+    let store = LocalStore::open(&dir.path().join("edge.db")).unwrap();
+    assert!(store.with_conn(|c| search_index::rebuilding(c)).unwrap());
+    while store
+        .with_conn(|c| search_index::rebuild_step_of(c, 2))
+        .unwrap()
+    {}
+    assert!(!store.with_conn(|c| search_index::rebuilding(c)).unwrap());
+
+    let till = start_till(dir.path()).await;
+    let mut kurkure = search(&till, "kurkure").await;
+    kurkure.sort();
+    assert_eq!(
+        kurkure,
+        (1..6)
+            .map(|i| format!("Kurkure Masala {i}"))
+            .collect::<Vec<_>>(),
+        "each once, the renamed ones not under their old name"
+    );
+    let mut bhujia = search(&till, "bhujia").await;
+    bhujia.sort();
+    assert_eq!(bhujia, ["Bhujia Sev 0", "Bhujia Sev 6"]);
     till.agent.stop();
 }
 

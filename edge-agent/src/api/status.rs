@@ -37,16 +37,21 @@ pub(crate) struct SyncStatus {
     pub(super) queue: OutboxCounts,
     /// E-receipts (WhatsApp, SMS) queued and not yet sent.
     pub(super) receipts_unsent: u64,
+    /// True while the search index is rebuilt after a snapshot (a second or
+    /// so for 100,000 items): the till sells, scans and looks up barcodes
+    /// meanwhile, but type-ahead search may miss items until it is false.
+    pub(super) search_indexing: bool,
 }
 
 pub(super) async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiError> {
-    let (queue, receipts_unsent) = app
+    let (queue, receipts_unsent, search_indexing) = app
         .till
         .store
         .call(|c| {
             Ok((
                 outbox::counts(c)?,
                 crate::store::e_receipts::unsent_count(c)?,
+                crate::store::search_index::rebuilding(c)?,
             ))
         })
         .await?;
@@ -64,6 +69,7 @@ pub(super) async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiEr
         link,
         queue,
         receipts_unsent,
+        search_indexing,
     })
 }
 

@@ -26,7 +26,7 @@ pub mod pricing;
 pub mod print_jobs;
 pub mod returns;
 pub mod sales;
-mod search_index;
+pub mod search_index;
 pub mod shifts;
 pub mod snapshot;
 pub mod staff;
@@ -161,6 +161,23 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
         tracing::info!(version = i + 1, "applied edge migration");
     }
     Ok(())
+}
+
+/// Runs `work` with commits that do not wait for the disk
+/// (`synchronous=NORMAL`), then puts `FULL` back whatever happens. Only for
+/// work that is redone from a durable mark if it is lost: a snapshot's
+/// batches (a lost batch is applied again, and the commit that finishes the
+/// snapshot is `FULL`, which makes every earlier WAL frame durable with it)
+/// and the search index's rebuild steps (the step and its mark go together).
+/// A sale is never committed this way.
+pub(crate) fn without_waiting_for_disk<T>(
+    conn: &mut Connection,
+    work: impl FnOnce(&mut Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let done = work(conn);
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    done
 }
 
 pub(crate) fn get_meta(conn: &Connection, key: &str) -> StoreResult<Option<String>> {

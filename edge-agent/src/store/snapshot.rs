@@ -3,9 +3,10 @@
 //! Applying a snapshot first resets stock to this terminal's own movements, then
 //! adds the hub's positions (which leave this terminal's movements out), so
 //! nothing is counted twice however sales and the snapshot interleave. The
-//! cursor moves to the snapshot's sequence only at the end, with the search
-//! index rebuilt in the same transaction; a crash midway simply applies the
-//! snapshot again from the start.
+//! cursor moves to the snapshot's sequence only at the end, in the transaction
+//! that marks the search index for its rebuild (which runs in steps after,
+//! see `search_index`); a crash midway simply applies the snapshot again from
+//! the start.
 
 use super::feed::{upsert_price, write_variant, CURSOR_KEY};
 use super::{get_meta, set_meta, StoreError, StoreResult};
@@ -88,8 +89,14 @@ pub fn begin(conn: &mut Connection) -> StoreResult<()> {
     Ok(())
 }
 
-/// Applies one batch of records in one transaction.
+/// Applies one batch of records in one transaction, committed without
+/// waiting for the disk: a batch lost to a power cut is applied again, since
+/// the snapshot is marked applied only by [`finish`], which waits.
 pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) -> StoreResult<()> {
+    super::without_waiting_for_disk(conn, |conn| apply_records(conn, seq, records))
+}
+
+fn apply_records(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) -> StoreResult<()> {
     let tx = conn.transaction()?;
     for record in records {
         match record {
@@ -111,11 +118,12 @@ pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) 
     Ok(())
 }
 
-/// Indexes the catalog for search and moves the cursor to the snapshot's
-/// sequence, in one transaction: from here the feed takes over.
+/// Moves the cursor to the snapshot's sequence and marks the search index
+/// for its rebuild, in one transaction: from here the feed takes over, and
+/// the till sells while the index is rebuilt.
 pub fn finish(conn: &mut Connection, seq: u64) -> StoreResult<()> {
     let tx = conn.transaction()?;
-    super::search_index::rebuild(&tx)?;
+    super::search_index::rebuild_later(&tx)?;
     set_meta(&tx, CURSOR_KEY, &seq.to_string())?;
     set_meta(&tx, APPLIED_SEQ, &seq.to_string())?;
     set_pending(&tx, None)?;

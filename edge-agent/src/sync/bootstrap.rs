@@ -315,7 +315,7 @@ fn apply(store: &LocalStore, file: Following, seq: u64) -> Result<(), SyncError>
     }
     store.with_conn(snapshot_store::begin)?;
     // Where the time goes, for the log: reading and decoding the file (which
-    // includes waiting for the download), writing the rows, the search index.
+    // includes waiting for the download), writing the rows, finishing.
     let (mut reading, mut writing) = (Duration::ZERO, Duration::ZERO);
     let mut batch = Vec::with_capacity(BATCH);
     let mut count = 0u64;
@@ -344,14 +344,14 @@ fn apply(store: &LocalStore, file: Following, seq: u64) -> Result<(), SyncError>
             "{count} records, the header promised {promised}",
         )));
     }
-    let index_from = Instant::now();
+    let finish_from = Instant::now();
     store.with_conn(|c| snapshot_store::finish(c, seq))?;
     tracing::info!(
         seq,
         records = count,
         read_ms = reading.as_millis() as u64,
         write_ms = writing.as_millis() as u64,
-        index_ms = index_from.elapsed().as_millis() as u64,
+        finish_ms = finish_from.elapsed().as_millis() as u64,
         "store snapshot written"
     );
     Ok(())

@@ -77,7 +77,45 @@ impl Syncer {
             self.follow_feed(&credential),
             self.keep_uploading(&credential),
             self.keep_documents_synced(&credential),
+            self.keep_search_indexed(),
         );
+    }
+
+    /// Rebuilds the search index a snapshot left to rebuild (or a crash left
+    /// half rebuilt), a step at a time, each step a local call of its own so
+    /// sales and feed pages go between them.
+    async fn keep_search_indexed(&self) {
+        loop {
+            let started = std::time::Instant::now();
+            let mut steps = 0u32;
+            loop {
+                match self
+                    .store
+                    .call(crate::store::search_index::rebuild_step)
+                    .await
+                {
+                    Ok(true) => steps += 1,
+                    Ok(false) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "search index rebuild step failed; trying again later");
+                        break;
+                    }
+                }
+            }
+            if steps > 0 {
+                self.shared.notify_changed();
+                tracing::info!(
+                    steps,
+                    index_ms = started.elapsed().as_millis() as u64,
+                    "search index rebuilt"
+                );
+            }
+            tokio::select! {
+                _ = self.shared.search_nudge.notified() => {}
+                // A step that failed is tried again in a while.
+                _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            }
+        }
     }
 
     /// Syncs the store documents at start, whenever one is edited here or the
@@ -455,6 +493,7 @@ impl Syncer {
             .await?
         {
             bootstrap::run(&self.store, &self.client, credential, &self.data_dir).await?;
+            self.shared.search_nudge.notify_one();
         }
         loop {
             let counts = self.store.call(|c| outbox::counts(c)).await?;
@@ -473,6 +512,7 @@ impl Syncer {
                         .call(|c| snapshot_store::require_snapshot(c))
                         .await?;
                     bootstrap::run(&self.store, &self.client, credential, &self.data_dir).await?;
+                    self.shared.search_nudge.notify_one();
                     continue;
                 }
                 other => other?,

@@ -100,6 +100,8 @@ pub struct SyncShared {
     pub nudge: Notify,
     /// Wakes the document sync: a local edit, or the hub announced a change.
     pub docs_nudge: Notify,
+    /// Wakes the search indexer: a snapshot was applied.
+    pub search_nudge: Notify,
     /// Bumped whenever what the status shows may have changed (link, queue,
     /// cursor), for the live event stream.
     pub changed: tokio::sync::watch::Sender<u64>,

@@ -144,6 +144,7 @@ async fn a_cashier_shift_in_the_browser() {
                     .is_success()
                     && till.available(TEA).await.is_some()
                     && till.available(CHAI).await.is_some()
+                    && till.status().await["search_indexing"] == false
             },
             || till.log(),
         )

@@ -86,6 +86,14 @@ pub(crate) async fn wait_synced(agent: &Agent, hq: &Hq, store: &str) {
         || agent.log(),
     )
     .await;
+    // After a snapshot the search index is rebuilt in steps; tests search.
+    eventually(
+        "the till's search index to be built",
+        60,
+        || async move { agent.status().await["search_indexing"] == false },
+        || agent.log(),
+    )
+    .await;
 }
 
 pub(crate) async fn wait_drained(agent: &Agent, hub: &Hub) {

@@ -17,6 +17,12 @@ state: SyncState,
  */
 receipts_unsent: number, 
 /**
+ * True while the search index is rebuilt after a snapshot (a second or
+ * so for 100,000 items): the till sells, scans and looks up barcodes
+ * meanwhile, but type-ahead search may miss items until it is false.
+ */
+search_indexing: boolean, 
+/**
  * The state is `online`: the hub answers and takes the facts.
  */
 online: boolean, last_sync_at: Timestamp | null, last_error: string | null, consecutive_failures: number, 
