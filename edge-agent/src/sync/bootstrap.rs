@@ -314,30 +314,49 @@ fn apply(store: &LocalStore, file: Following, seq: u64) -> Result<(), SyncError>
         return Err(bad(&format!("taken at {}, expected {seq}", header.seq)));
     }
     store.with_conn(snapshot_store::begin)?;
-    // Where the time goes, for the log: reading and decoding the file (which
+    // One thread reads, unzips and decodes the next batch while this one
+    // writes the last: the two halves of the work overlap.
+    let (batches, arriving) =
+        std::sync::mpsc::sync_channel::<Result<Vec<SnapshotRecord>, SyncError>>(1);
+    // Where the time goes, for the log: waiting for a decoded batch (which
     // includes waiting for the download), writing the rows, finishing.
     let (mut reading, mut writing) = (Duration::ZERO, Duration::ZERO);
-    let mut batch = Vec::with_capacity(BATCH);
     let mut count = 0u64;
-    let mut read_from = Instant::now();
-    for line in lines {
-        let line = line.map_err(|e| bad(&e))?;
-        batch.push(serde_json::from_str::<SnapshotRecord>(&line).map_err(|e| bad(&e))?);
-        if batch.len() == BATCH {
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for line in lines {
+                let record = line.map_err(|e| bad(&e)).and_then(|line| {
+                    serde_json::from_str::<SnapshotRecord>(&line).map_err(|e| bad(&e))
+                });
+                match record {
+                    Ok(record) => batch.push(record),
+                    Err(e) => {
+                        let _ = batches.send(Err(e));
+                        return;
+                    }
+                }
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if batches.send(Ok(full)).is_err() {
+                        return; // The writer gave up.
+                    }
+                }
+            }
+            let _ = batches.send(Ok(batch));
+        });
+        let mut read_from = Instant::now();
+        for batch in arriving {
             reading += read_from.elapsed();
+            let batch = batch?;
             let write_from = Instant::now();
             store.with_conn(|c| snapshot_store::apply_batch(c, seq, &batch))?;
             writing += write_from.elapsed();
             count += batch.len() as u64;
-            batch.clear();
             read_from = Instant::now();
         }
-    }
-    reading += read_from.elapsed();
-    let write_from = Instant::now();
-    store.with_conn(|c| snapshot_store::apply_batch(c, seq, &batch))?;
-    writing += write_from.elapsed();
-    count += batch.len() as u64;
+        Ok::<(), SyncError>(())
+    })?;
     let promised = header.records();
     if count != promised {
         return Err(bad(&format!(
