@@ -16,47 +16,69 @@ macro_rules! sql_event_paths {
             /// once where one transaction writes at a time, at commit
             /// (`Self::commit`) where they work side by side.
             async fn emit_event(tx: &mut Tx<'_>, tenant: TenantId, event: NewEvent) -> DbResult<()> {
-                let data = serde_json::to_string(&event.data).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                let query = match Self::WRITERS {
-                    $crate::storage::sql::Writers::OneAtATime => {
-                        let (seq,): (i64,) = sqlx::query_as(
-                            "UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
-                        )
-                        .bind(tenant.as_uuid())
-                        .fetch_one(&mut **tx)
-                        .await?;
-                        sqlx::query(
-                            "INSERT INTO hub_events (tenant_id, seq, event_id, event_type, source, store_id, occurred_at_ms, \
-                             trace_id, schema_version, data, committed_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                        )
-                        .bind(tenant.as_uuid())
-                        .bind(seq)
-                        .bind(Uuid::now_v7())
-                        .bind(event.event_type)
-                        .bind(&event.source)
-                        .bind(event.store.map(|s| s.as_uuid()))
-                        .bind(event.occurred_at.unix_millis())
-                        .bind(Uuid::now_v7())
-                        .bind(i32::from(pos_shared::event::ENVELOPE_SCHEMA_VERSION))
-                        .bind(data)
-                        .bind(now_ms())
+                Self::emit_events(tx, tenant, vec![event]).await
+            }
+
+            /// [`Self::emit_event`] for many, in their order, a thousand a statement.
+            async fn emit_events(tx: &mut Tx<'_>, tenant: TenantId, events: Vec<NewEvent>) -> DbResult<()> {
+                const ROWS: usize = $crate::storage::sql::movements::ROWS_PER_STATEMENT;
+                for chunk in events.chunks(ROWS) {
+                    let mut data = Vec::with_capacity(chunk.len());
+                    for event in chunk {
+                        data.push(serde_json::to_string(&event.data).map_err(|e| DbError::Corrupt(e.to_string()))?);
                     }
-                    $crate::storage::sql::Writers::SideBySide => sqlx::query(
-                        "INSERT INTO event_pending (tenant_id, event_id, event_type, source, store_id, occurred_at_ms, \
-                         trace_id, schema_version, data, committed_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    )
-                    .bind(tenant.as_uuid())
-                    .bind(Uuid::now_v7())
-                    .bind(event.event_type)
-                    .bind(&event.source)
-                    .bind(event.store.map(|s| s.as_uuid()))
-                    .bind(event.occurred_at.unix_millis())
-                    .bind(Uuid::now_v7())
-                    .bind(i32::from(pos_shared::event::ENVELOPE_SCHEMA_VERSION))
-                    .bind(data)
-                    .bind(now_ms()),
-                };
-                query.execute(&mut **tx).await?;
+                    let n = chunk.len();
+                    let (sql, first_seq) = match Self::WRITERS {
+                        $crate::storage::sql::Writers::OneAtATime => {
+                            let (head,): (i64,) = sqlx::query_as(
+                                "UPDATE tenants SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
+                            )
+                            .bind(tenant.as_uuid())
+                            .bind(n as i64)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                            let rows: Vec<String> = (0..n).map(|i| $crate::storage::sql::placeholders(i * 11, 11)).collect();
+                            (
+                                format!(
+                                    "INSERT INTO hub_events (tenant_id, seq, event_id, event_type, source, store_id, occurred_at_ms, \
+                                     trace_id, schema_version, data, committed_at_ms) VALUES {}",
+                                    rows.join(", ")
+                                ),
+                                Some(head - n as i64 + 1),
+                            )
+                        }
+                        $crate::storage::sql::Writers::SideBySide => {
+                            let rows: Vec<String> = (0..n).map(|i| $crate::storage::sql::placeholders(i * 10, 10)).collect();
+                            (
+                                format!(
+                                    "INSERT INTO event_pending (tenant_id, event_id, event_type, source, store_id, occurred_at_ms, \
+                                     trace_id, schema_version, data, committed_at_ms) VALUES {}",
+                                    rows.join(", ")
+                                ),
+                                None,
+                            )
+                        }
+                    };
+                    let mut query = sqlx::query(&sql);
+                    let now = now_ms();
+                    for (i, (event, data)) in chunk.iter().zip(data).enumerate() {
+                        query = query.bind(tenant.as_uuid());
+                        if let Some(first) = first_seq {
+                            query = query.bind(first + i as i64);
+                        }
+                        query = query
+                            .bind(Uuid::now_v7())
+                            .bind(event.event_type)
+                            .bind(event.source.clone())
+                            .bind(event.store.map(|s| s.as_uuid()))
+                            .bind(event.occurred_at.unix_millis())
+                            .bind(Uuid::now_v7())
+                            .bind(i32::from(pos_shared::event::ENVELOPE_SCHEMA_VERSION))
+                            .bind(data)
+                            .bind(now);
+                    }
+                    query.execute(&mut **tx).await?;
+                }
                 Ok(())
             }
 
@@ -92,26 +114,40 @@ macro_rules! sql_event_paths {
                 .fetch_optional(&mut **tx)
                 .await?;
                 row.map(|(status, listed, on_hand, held, reorder_point, disabled, blocked, hours)| {
-                    let status = $crate::domain::orderability::StoreStatus::parse(&status)
-                        .ok_or_else(|| DbError::Corrupt(format!("store {store}: status {status:?}")))?;
-                    let hours: Option<$crate::domain::hours::OpeningHours> = hours
-                        .map(|h| serde_json::from_str(&h))
-                        .transpose()
-                        .map_err(|e| DbError::Corrupt(format!("store {store}: hours: {e}")))?;
-                    let outside_hours = status == $crate::domain::orderability::StoreStatus::Open
-                        && hours.is_some_and(|h| !h.is_open(Timestamp::from_unix_millis(now)));
-                    Ok(OrderState {
-                        status,
-                        outside_hours,
-                        listed: listed != 0,
-                        disabled: disabled != 0,
-                        blocked: blocked != 0,
-                        on_hand_milli: on_hand,
-                        held_milli: held,
-                        reorder_point_milli: reorder_point,
-                    })
+                    Self::order_state_from(store, &status, hours, [listed, on_hand, held, disabled, blocked], reorder_point, now)
                 })
                 .transpose()
+            }
+
+            /// The [`OrderState`] of an item at `store` from what the store's
+            /// row holds (`status`, `hours`) and `[listed, on_hand_milli,
+            /// held_milli, disabled, blocked]` (flags as 0 or 1), at `now`.
+            fn order_state_from(
+                store: StoreId,
+                status: &str,
+                hours: Option<String>,
+                [listed, on_hand, held, disabled, blocked]: [i64; 5],
+                reorder_point: Option<i64>,
+                now: i64,
+            ) -> DbResult<OrderState> {
+                let status = $crate::domain::orderability::StoreStatus::parse(status)
+                    .ok_or_else(|| DbError::Corrupt(format!("store {store}: status {status:?}")))?;
+                let hours: Option<$crate::domain::hours::OpeningHours> = hours
+                    .map(|h| serde_json::from_str(&h))
+                    .transpose()
+                    .map_err(|e| DbError::Corrupt(format!("store {store}: hours: {e}")))?;
+                let outside_hours = status == $crate::domain::orderability::StoreStatus::Open
+                    && hours.is_some_and(|h| !h.is_open(Timestamp::from_unix_millis(now)));
+                Ok(OrderState {
+                    status,
+                    outside_hours,
+                    listed: listed != 0,
+                    disabled: disabled != 0,
+                    blocked: blocked != 0,
+                    on_hand_milli: on_hand,
+                    held_milli: held,
+                    reorder_point_milli: reorder_point,
+                })
             }
 
             /// Emits `inventory.orderability.changed` if `before` → `after` flipped

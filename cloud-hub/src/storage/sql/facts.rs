@@ -273,28 +273,31 @@ macro_rules! sql_fact_paths {
                 device: &DeviceIdentity,
                 movements: &[MovementRecord],
             ) -> DbResult<FactStored> {
-                for (i, m) in movements.iter().enumerate() {
-                    if !Self::variant_exists(tx, device.tenant_id, m.variant_id).await? {
-                        return Ok(FactStored::Rejected(format!(
-                            "lines[{i}].variant_id: no variant {} in this tenant's catalog",
-                            m.variant_id
-                        )));
+                let rules = $crate::storage::sql::movements::MovementRules {
+                    units: false,
+                    watch_orderability: true,
+                    replays: $crate::storage::sql::movements::Replays::Refused,
+                };
+                match Self::apply_movements(tx, device.tenant_id, device.store_id, movements, rules).await {
+                    Ok(_) => {}
+                    Err(DbError::AtItem { index: i, error }) => {
+                        return Ok(FactStored::Rejected(match *error {
+                            DbError::NotFound("variant") => format!(
+                                "lines[{i}].variant_id: no variant {} in this tenant's catalog",
+                                movements[i].variant_id
+                            ),
+                            // A corrupt fact whose quantity no ledger could hold
+                            // is this fact's problem, quarantined at its till,
+                            // never the whole upload's.
+                            DbError::InvalidField { detail, .. } => format!("lines[{i}].qty: {detail}"),
+                            DbError::Conflict(_) => format!(
+                                "lines[{i}].movement_id: movement {} already belongs to another fact",
+                                movements[i].movement_id
+                            ),
+                            other => return Err(other),
+                        }))
                     }
-                    let applied = match Self::apply_movement(tx, device.tenant_id, m).await {
-                        // A corrupt fact whose quantity no ledger could hold is
-                        // this fact's problem, quarantined at its till, never
-                        // the whole upload's.
-                        Err(DbError::InvalidField { detail, .. }) => {
-                            return Ok(FactStored::Rejected(format!("lines[{i}].qty: {detail}")))
-                        }
-                        other => other?,
-                    };
-                    if applied == MovementOutcome::Duplicate {
-                        return Ok(FactStored::Rejected(format!(
-                            "lines[{i}].movement_id: movement {} already belongs to another fact",
-                            m.movement_id
-                        )));
-                    }
+                    Err(other) => return Err(other),
                 }
                 Ok(FactStored::Accepted)
             }

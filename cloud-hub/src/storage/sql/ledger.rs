@@ -10,35 +10,6 @@ macro_rules! sql_ledger_paths {
         const CURSOR_REFUSED: &str = "cursor is not from this list: pass back a next_cursor as it came";
 
         impl $storage {
-            async fn movement_in(tx: &mut Tx<'_>, tenant: TenantId, movement: &MovementRecord) -> DbResult<MovementOutcome> {
-                if !Self::variant_exists(tx, tenant, movement.variant_id).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
-                Self::check_unit(tx, tenant, movement.variant_id, movement.delta, "delta").await?;
-                let outcome = Self::apply_movement(tx, tenant, movement).await?;
-                if outcome == MovementOutcome::Duplicate {
-                    // A replay is the same movement; the same id on anything
-                    // else is a caller's bug that must not pass as a replay.
-                    let stored: Option<(Uuid, Uuid, i64, String)> = sqlx::query_as(
-                        "SELECT store_id, variant_id, delta_milli, reason FROM stock_movements WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant.as_uuid())
-                    .bind(movement.movement_id.as_uuid())
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                    let same = stored.is_some_and(|(store, variant, delta, reason)| {
-                        store == movement.store_id.as_uuid()
-                            && variant == movement.variant_id.as_uuid()
-                            && delta == movement.delta.milli()
-                            && reason == movement.reason.as_str()
-                    });
-                    if !same {
-                        return Err(DbError::Conflict("movement_id reused".into()));
-                    }
-                }
-                Ok(outcome)
-            }
-
             /// Refuses a cursor that is not an item of the store's `table`.
             pub(crate) async fn check_cursor(&self, table: &str, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<()> {
                 self.store(tenant, store).await?;
@@ -122,13 +93,12 @@ macro_rules! sql_ledger_paths {
                 Self::lock_tenant_shared(&mut tx, tenant).await?;
                 let moves: Vec<(StoreId, VariantId)> = movements.iter().map(|m| (m.store_id, m.variant_id)).collect();
                 Self::lock_positions(&mut tx, tenant, &moves).await?;
-                let mut outcomes = Vec::with_capacity(movements.len());
-                for (index, movement) in movements.iter().enumerate() {
-                    let outcome = Self::movement_in(&mut tx, tenant, movement)
-                        .await
-                        .map_err(|e| DbError::AtItem { index, error: Box::new(e) })?;
-                    outcomes.push(outcome);
-                }
+                let rules = $crate::storage::sql::movements::MovementRules {
+                    units: true,
+                    watch_orderability: true,
+                    replays: $crate::storage::sql::movements::Replays::MustMatch,
+                };
+                let outcomes = Self::apply_movements(&mut tx, tenant, store, movements, rules).await?;
                 Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(outcomes)

@@ -15,6 +15,7 @@ pub(super) mod feed;
 pub(super) mod health;
 pub(super) mod ingestion;
 pub(super) mod ledger;
+pub(super) mod movements;
 pub(super) mod order_facts;
 pub(super) mod order_store;
 pub(super) mod orders;
@@ -37,6 +38,12 @@ pub(super) mod variants;
 pub(super) mod writes;
 
 pub(crate) use rows::*;
+
+/// One row's parameters for a multi-row `VALUES`: `($offset+1, …, $offset+n)`.
+pub(crate) fn placeholders(offset: usize, n: usize) -> String {
+    let params: Vec<String> = (1..=n).map(|c| format!("${}", offset + c)).collect();
+    format!("({})", params.join(", "))
+}
 
 /// How a backend's writing transactions share a tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +109,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::orders::sql_order_paths!($storage);
         $crate::storage::sql::delivery::sql_delivery_paths!($storage);
         $crate::storage::sql::ledger::sql_ledger_paths!($storage);
+        $crate::storage::sql::movements::sql_movement_paths!($storage);
         $crate::storage::sql::transfers::sql_transfer_paths!($storage);
         $crate::storage::sql::batches::sql_batch_paths!($storage);
         $crate::storage::sql::bins::sql_bin_paths!($storage);

@@ -115,51 +115,74 @@ macro_rules! sql_write_paths {
                 Ok(())
             }
 
-            /// Appends to the tenant's feed inside `tx`. One writer at a time:
-            /// the sequence is the tenant row's counter, gap-free and in commit
-            /// order. Side by side: the change waits unnumbered until
-            /// [`Self::commit`] numbers it.
+            /// Appends to the tenant's feed inside `tx`, with the event that
+            /// tells HQ of the change. One writer at a time: the sequence is
+            /// the tenant row's counter, gap-free and in commit order. Side by
+            /// side: the change waits unnumbered until [`Self::commit`]
+            /// numbers it.
             async fn append_change(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 store: Option<StoreId>,
                 body: &ChangeBody,
             ) -> DbResult<()> {
-                let body_value = body;
-                let body = serde_json::to_string(body).map_err(|e| DbError::Corrupt(e.to_string()))?;
-                match Self::WRITERS {
-                    $crate::storage::sql::Writers::OneAtATime => {
-                        let (seq,): (i64,) = sqlx::query_as(
-                            "UPDATE tenants SET feed_seq = feed_seq + 1 WHERE id = $1 RETURNING feed_seq",
-                        )
-                        .bind(tenant.as_uuid())
-                        .fetch_one(&mut **tx)
-                        .await?;
-                        sqlx::query(
-                            "INSERT INTO feed_changes (tenant_id, seq, store_id, body, committed_at_ms) VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(tenant.as_uuid())
-                        .bind(seq)
-                        .bind(store.map(|s| s.as_uuid()))
-                        .bind(body)
-                        .bind(now_ms())
-                        .execute(&mut **tx)
-                        .await?;
-                    }
-                    $crate::storage::sql::Writers::SideBySide => {
-                        sqlx::query(
-                            "INSERT INTO feed_pending (tenant_id, store_id, body, committed_at_ms) VALUES ($1, $2, $3, $4)",
-                        )
-                        .bind(tenant.as_uuid())
-                        .bind(store.map(|s| s.as_uuid()))
-                        .bind(body)
-                        .bind(now_ms())
-                        .execute(&mut **tx)
-                        .await?;
-                    }
-                }
+                let event = $crate::domain::events::for_change(store, body);
+                Self::insert_changes(tx, tenant, std::slice::from_ref(&(store, body.clone()))).await?;
                 // HQ hears of every change tills hear of, from the same commit.
-                Self::emit_event(tx, tenant, $crate::domain::events::for_change(store, body_value)).await
+                Self::emit_event(tx, tenant, event).await
+            }
+
+            /// Appends `changes` to the tenant's feed in their order, a
+            /// thousand a statement, without their events (the caller emits
+            /// them, interleaved as it needs).
+            async fn insert_changes(tx: &mut Tx<'_>, tenant: TenantId, changes: &[(Option<StoreId>, ChangeBody)]) -> DbResult<()> {
+                for chunk in changes.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                    let mut bodies = Vec::with_capacity(chunk.len());
+                    for (_, body) in chunk {
+                        bodies.push(serde_json::to_string(body).map_err(|e| DbError::Corrupt(e.to_string()))?);
+                    }
+                    let n = chunk.len();
+                    let (sql, first_seq) = match Self::WRITERS {
+                        $crate::storage::sql::Writers::OneAtATime => {
+                            let (head,): (i64,) = sqlx::query_as(
+                                "UPDATE tenants SET feed_seq = feed_seq + $2 WHERE id = $1 RETURNING feed_seq",
+                            )
+                            .bind(tenant.as_uuid())
+                            .bind(n as i64)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                            let rows: Vec<String> = (0..n).map(|i| $crate::storage::sql::placeholders(i * 5, 5)).collect();
+                            (
+                                format!(
+                                    "INSERT INTO feed_changes (tenant_id, seq, store_id, body, committed_at_ms) VALUES {}",
+                                    rows.join(", ")
+                                ),
+                                Some(head - n as i64 + 1),
+                            )
+                        }
+                        $crate::storage::sql::Writers::SideBySide => {
+                            let rows: Vec<String> = (0..n).map(|i| $crate::storage::sql::placeholders(i * 4, 4)).collect();
+                            (
+                                format!(
+                                    "INSERT INTO feed_pending (tenant_id, store_id, body, committed_at_ms) VALUES {}",
+                                    rows.join(", ")
+                                ),
+                                None,
+                            )
+                        }
+                    };
+                    let now = now_ms();
+                    let mut query = sqlx::query(&sql);
+                    for (i, ((store, _), body)) in chunk.iter().zip(bodies).enumerate() {
+                        query = query.bind(tenant.as_uuid());
+                        if let Some(first) = first_seq {
+                            query = query.bind(first + i as i64);
+                        }
+                        query = query.bind(store.map(|s| s.as_uuid())).bind(body).bind(now);
+                    }
+                    query.execute(&mut **tx).await?;
+                }
+                Ok(())
             }
 
             /// Adds one movement to the ledger unless its id is already there;
@@ -190,74 +213,18 @@ macro_rules! sql_write_paths {
                 m: &MovementRecord,
                 watch_orderability: bool,
             ) -> DbResult<MovementOutcome> {
-                let now = now_ms();
-                let inserted = sqlx::query(
-                    "INSERT INTO stock_movements (id, tenant_id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, occurred_at_ms, recorded_at_ms, batch_code, batch_expires_on) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(m.movement_id.as_uuid())
-                .bind(tenant.as_uuid())
-                .bind(m.store_id.as_uuid())
-                .bind(m.variant_id.as_uuid())
-                .bind(m.delta.milli())
-                .bind(m.reason.as_str())
-                .bind(m.sale_id.map(|s| s.as_uuid()))
-                .bind(m.terminal_id.map(|t| t.as_uuid()))
-                .bind(m.occurred_at.unix_millis())
-                .bind(now)
-                .bind(m.batch.as_ref().map(|b| b.code.clone()))
-                .bind(m.batch.as_ref().map(|b| b.expires_on.clone()))
-                .execute(&mut **tx)
-                .await?
-                .rows_affected();
-                if inserted == 0 {
-                    return Ok(MovementOutcome::Duplicate);
-                }
-                let was: Option<(i64,)> = sqlx::query_as(
-                    "SELECT on_hand_milli FROM stock_positions WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3",
-                )
-                .bind(tenant.as_uuid())
-                .bind(m.store_id.as_uuid())
-                .bind(m.variant_id.as_uuid())
-                .fetch_optional(&mut **tx)
-                .await?;
-                let was = Qty::from_milli(was.map_or(0, |(milli,)| milli));
-                let Some(will_be) = was.checked_add(m.delta) else {
-                    return Err(DbError::InvalidField {
-                        field: "delta",
-                        detail: format!("{} on top of the {was} on hand is more stock than the ledger can hold", m.delta),
-                    });
+                let rules = $crate::storage::sql::movements::MovementRules {
+                    units: false,
+                    watch_orderability,
+                    replays: $crate::storage::sql::movements::Replays::Counted,
                 };
-                let most = pos_shared::limits::MAX_POSITION;
-                if m.terminal_id.is_none() && will_be.abs_milli() > most.abs_milli() && will_be.abs_milli() > was.abs_milli() {
-                    return Err(DbError::InvalidField {
-                        field: "delta",
-                        detail: format!(
-                            "the store's stock of the item would be {will_be}; a store holds at most {most} either way"
-                        ),
-                    });
-                }
-                let before = match watch_orderability {
-                    true => Self::order_state(tx, tenant, m.store_id, m.variant_id, now).await?,
-                    false => None,
-                };
-                sqlx::query(
-                    "INSERT INTO stock_positions (tenant_id, store_id, variant_id, on_hand_milli, updated_at_ms) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (tenant_id, store_id, variant_id) DO UPDATE \
-                     SET on_hand_milli = stock_positions.on_hand_milli + excluded.on_hand_milli, updated_at_ms = excluded.updated_at_ms",
-                )
-                .bind(tenant.as_uuid())
-                .bind(m.store_id.as_uuid())
-                .bind(m.variant_id.as_uuid())
-                .bind(m.delta.milli())
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-                Self::move_batches(tx, tenant, m).await?;
-                Self::append_change(tx, tenant, Some(m.store_id), &ChangeBody::StockMoved(m.clone())).await?;
-                let moved = |s: OrderState| OrderState { on_hand_milli: will_be.milli(), ..s };
-                Self::emit_flip(tx, tenant, before, moved, m.store_id, m.variant_id).await?;
-                Ok(MovementOutcome::Recorded)
+                let mut outcomes = Self::apply_movements(tx, tenant, m.store_id, std::slice::from_ref(m), rules)
+                    .await
+                    .map_err(|e| match e {
+                        DbError::AtItem { error, .. } => *error,
+                        other => other,
+                    })?;
+                outcomes.pop().ok_or(DbError::NotFound("movement"))
             }
 
             /// Refuses `qty` at `field` unless it counts in the variant's unit
@@ -277,13 +244,7 @@ macro_rules! sql_write_paths {
                         .bind(variant.as_uuid())
                         .fetch_optional(&mut **tx)
                         .await?;
-                let unit = match row {
-                    None | Some((None,)) => pos_shared::item::Unit::Each,
-                    Some((Some(details),)) => serde_json::from_str::<pos_shared::item::ItemDetails>(&details)
-                        .map_err(|e| DbError::Corrupt(format!("variant {variant} details: {e}")))?
-                        .unit,
-                };
-                unit.check_qty(qty).map_err(|detail| DbError::InvalidField { field, detail })
+                Self::unit_allows(variant.as_uuid(), row.and_then(|(details,)| details).as_deref(), qty, field)
             }
 
             /// Records `record` as the variant's next version unless it equals
@@ -315,12 +276,6 @@ macro_rules! sql_write_paths {
                 .execute(&mut **tx)
                 .await?;
                 Ok(true)
-            }
-
-            /// Whether the tenant has the variant, deleted or not: facts from
-            /// tills that sold it before they heard of a deletion still count.
-            async fn variant_exists(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<bool> {
-                Ok(Self::variant_deleted(tx, tenant, variant).await?.is_some())
             }
 
             /// Whether the variant is in the catalog (not deleted): only such
