@@ -87,7 +87,7 @@ macro_rules! sql_ledger_paths {
             /// them or, if any is refused, none (the error says which). A
             /// replay (the same id and movement) is a duplicate, not an error.
             async fn record_movements(&self, tenant: TenantId, store: StoreId, movements: &[MovementRecord]) -> DbResult<Vec<MovementOutcome>> {
-                self.store(tenant, store).await?;
+                // No such store is found by the movements' first read.
                 let mut tx = self.pool.begin().await?;
                 // Movements share the tenant and lock only their positions.
                 Self::lock_tenant_shared(&mut tx, tenant).await?;

@@ -50,6 +50,10 @@ macro_rules! sql_movement_paths {
             /// The variant's details (its unit).
             details: Option<String>,
             on_hand_milli: i64,
+            /// Whether any of its batches holds stock at the store: if none
+            /// does, stock taken out without a batch named comes from
+            /// untracked stock and the batch ledger is not read.
+            batched: bool,
             /// `None` where orderability is not watched.
             state: Option<OrderState>,
         }
@@ -144,7 +148,10 @@ macro_rules! sql_movement_paths {
                             detail: format!("the store's stock of the item would be {will_be}; a store holds at most {most} either way"),
                         }));
                     }
-                    Self::move_batches(tx, tenant, m).await.map_err(at)?;
+                    if m.batch.is_some() || item.batched {
+                        Self::move_batches(tx, tenant, m).await.map_err(at)?;
+                        item.batched |= m.batch.is_some();
+                    }
                     item.on_hand_milli = will_be.milli();
                     *moved.entry(variant).or_insert(0) += m.delta.milli();
                     let change = ChangeBody::StockMoved(m.clone());
@@ -168,7 +175,9 @@ macro_rules! sql_movement_paths {
             /// Reads, in one statement per thousand items, what the ledger
             /// knows of the set's items at `store` (and, when `watch`, what
             /// decides whether they can be ordered). Items the tenant does
-            /// not have are left out; no store is [`DbError::NotFound`].
+            /// not have are left out; deleted ones are in (a till that sold
+            /// one before it heard of the deletion still counts). No store
+            /// is [`DbError::NotFound`].
             async fn standing(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
@@ -194,14 +203,16 @@ macro_rules! sql_movement_paths {
                               AND r.store_id = $2 AND r.variant_id = va.id AND r.state = 'held' AND r.expires_at_ms > $3), 0), \
                          (SELECT rp.point_milli FROM reorder_points rp WHERE rp.tenant_id = $1 AND rp.store_id = $2 AND rp.variant_id = va.id), \
                          CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_blocks b WHERE b.tenant_id = $1 AND b.store_id = $2 \
-                              AND b.variant_id = va.id) THEN 1 ELSE 0 END AS BIGINT) \
+                              AND b.variant_id = va.id) THEN 1 ELSE 0 END AS BIGINT), \
+                         CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_batches sb WHERE sb.tenant_id = $1 AND sb.store_id = $2 \
+                              AND sb.variant_id = va.id AND sb.on_hand_milli > 0) THEN 1 ELSE 0 END AS BIGINT) \
                          FROM stores s \
                          LEFT JOIN variants va ON va.tenant_id = s.tenant_id AND va.id IN ({}) \
                          LEFT JOIN stock_positions p ON p.tenant_id = s.tenant_id AND p.store_id = s.id AND p.variant_id = va.id \
                          WHERE s.tenant_id = $1 AND s.id = $2",
                         list.join(", ")
                     );
-                    let mut query = sqlx::query_as::<_, (String, Option<String>, Option<Uuid>, Option<String>, i64, i64, i64, i64, Option<i64>, i64)>(&sql)
+                    let mut query = sqlx::query_as::<_, (String, Option<String>, Option<Uuid>, Option<String>, i64, i64, i64, i64, Option<i64>, i64, i64)>(&sql)
                         .bind(tenant.as_uuid())
                         .bind(store.as_uuid())
                         .bind(now);
@@ -212,13 +223,13 @@ macro_rules! sql_movement_paths {
                     if rows.is_empty() {
                         return Err(DbError::NotFound("store"));
                     }
-                    for (status, hours, variant, details, on_hand, disabled, listed, held, point, blocked) in rows {
+                    for (status, hours, variant, details, on_hand, disabled, listed, held, point, blocked, batched) in rows {
                         let Some(variant) = variant else { continue };
                         let state = match watch {
                             true => Some(Self::order_state_from(store, &status, hours, [listed, on_hand, held, disabled, blocked], point, now)?),
                             false => None,
                         };
-                        standing.insert(variant, Standing { details, on_hand_milli: on_hand, state });
+                        standing.insert(variant, Standing { details, on_hand_milli: on_hand, batched: batched != 0, state });
                     }
                 }
                 Ok(standing)
