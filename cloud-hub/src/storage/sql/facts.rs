@@ -116,6 +116,8 @@ macro_rules! sql_fact_paths {
                     None => Self::lock_tenant(&mut tx, device.tenant_id).await?,
                 }
                 let mut outcomes = Vec::with_capacity(facts.len());
+                // Quarantined copies of what went in are resolved in one go.
+                let mut stored = Vec::with_capacity(facts.len());
                 for (envelope, raw) in facts {
                     let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
                     let outcome = match &envelope.data {
@@ -136,10 +138,11 @@ macro_rules! sql_fact_paths {
                         savepoint.rollback().await?;
                     }
                     if matches!(outcome, FactStored::Accepted | FactStored::Duplicate) {
-                        Self::resolve_quarantined(&mut tx, device, envelope.event_id).await?;
+                        stored.push(envelope.event_id);
                     }
                     outcomes.push(outcome);
                 }
+                Self::resolve_quarantined(&mut tx, device, &stored).await?;
                 Self::commit(tx).await?;
                 Ok(outcomes)
             }
@@ -258,27 +261,25 @@ macro_rules! sql_fact_paths {
                 movements: &[MovementRecord],
                 change: ChangeBody,
             ) -> DbResult<FactStored> {
-                let outcome = Self::apply_fact_movements(tx, device, movements).await?;
-                if outcome == FactStored::Accepted {
-                    Self::append_change(tx, device.tenant_id, Some(device.store_id), &change).await?;
-                }
-                Ok(outcome)
+                Self::apply_fact_movements(tx, device, movements, Some(change)).await
             }
 
             /// Applies a fact's movements, one per line. A line whose variant is
             /// unknown, or whose movement id already belongs to another fact,
             /// refuses the whole fact: the caller's savepoint rolls it back.
+            /// `announce` goes to the store's feed with the movements.
             async fn apply_fact_movements(
                 tx: &mut Tx<'_>,
                 device: &DeviceIdentity,
                 movements: &[MovementRecord],
+                announce: Option<ChangeBody>,
             ) -> DbResult<FactStored> {
                 let rules = $crate::storage::sql::movements::MovementRules {
                     units: false,
                     watch_orderability: true,
                     replays: $crate::storage::sql::movements::Replays::Refused,
                 };
-                match Self::apply_movements(tx, device.tenant_id, device.store_id, movements, rules).await {
+                match Self::apply_movements(tx, device.tenant_id, device.store_id, movements, rules, announce).await {
                     Ok(_) => {}
                     Err(DbError::AtItem { index: i, error }) => {
                         return Ok(FactStored::Rejected(match *error {

@@ -63,14 +63,20 @@ macro_rules! sql_movement_paths {
             /// outcome of each, or the first refusal as
             /// [`DbError::AtItem`] with the movement's index. A refusal
             /// leaves writes of the set in `tx`: the caller rolls it back.
+            /// `announce` is a change to the store's feed that follows the
+            /// movements (a till's sale), written with theirs.
             async fn apply_movements(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 store: StoreId,
                 movements: &[MovementRecord],
                 rules: MovementRules,
+                announce: Option<ChangeBody>,
             ) -> DbResult<Vec<MovementOutcome>> {
                 if movements.is_empty() {
+                    if let Some(change) = announce {
+                        Self::append_change(tx, tenant, Some(store), &change).await?;
+                    }
                     return Ok(Vec::new());
                 }
                 if let Some(index) = movements.iter().position(|m| m.store_id != store) {
@@ -165,6 +171,10 @@ macro_rules! sql_movement_paths {
                         item.state = Some(after);
                     }
                     outcomes.push(MovementOutcome::Recorded);
+                }
+                if let Some(change) = announce {
+                    events.push($crate::domain::events::for_change(Some(store), &change));
+                    changes.push((Some(store), change));
                 }
                 Self::add_to_positions(tx, tenant, store, &moved, now).await?;
                 Self::insert_changes(tx, tenant, &changes).await?;

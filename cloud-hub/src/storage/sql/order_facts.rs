@@ -180,7 +180,7 @@ macro_rules! sql_order_fact_paths {
                     let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
                     Self::emit_flip(tx, tenant, before, freed, r.store_id, r.variant_id).await?;
                 }
-                let outcome = Self::apply_fact_movements(tx, device, &packed.movements()).await?;
+                let outcome = Self::apply_fact_movements(tx, device, &packed.movements(), None).await?;
                 if outcome != FactStored::Accepted {
                     return Ok(outcome);
                 }

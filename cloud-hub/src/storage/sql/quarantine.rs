@@ -53,17 +53,21 @@ macro_rules! sql_quarantine_paths {
                 row.map(quarantine_from_row).transpose()
             }
 
-            /// A fact that reached the ledger is no longer a quarantine matter.
-            async fn resolve_quarantined(tx: &mut Tx<'_>, device: &DeviceIdentity, event_id: Uuid) -> DbResult<()> {
-                sqlx::query(
-                    "UPDATE quarantined_facts SET status = 'resolved' \
-                     WHERE tenant_id = $1 AND terminal_id = $2 AND event_id = $3 AND status IN ('open', 'resend')",
-                )
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.terminal_id.as_uuid())
-                .bind(event_id)
-                .execute(&mut **tx)
-                .await?;
+            /// Facts (by event id) that reached the ledger are no longer a quarantine matter.
+            async fn resolve_quarantined(tx: &mut Tx<'_>, device: &DeviceIdentity, event_ids: &[Uuid]) -> DbResult<()> {
+                for chunk in event_ids.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                    let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 3 + i)).collect();
+                    let sql = format!(
+                        "UPDATE quarantined_facts SET status = 'resolved' \
+                         WHERE tenant_id = $1 AND terminal_id = $2 AND status IN ('open', 'resend') AND event_id IN ({})",
+                        list.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql).bind(device.tenant_id.as_uuid()).bind(device.terminal_id.as_uuid());
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    query.execute(&mut **tx).await?;
+                }
                 Ok(())
             }
         }

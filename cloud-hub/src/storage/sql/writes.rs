@@ -218,7 +218,7 @@ macro_rules! sql_write_paths {
                     watch_orderability,
                     replays: $crate::storage::sql::movements::Replays::Counted,
                 };
-                let mut outcomes = Self::apply_movements(tx, tenant, m.store_id, std::slice::from_ref(m), rules)
+                let mut outcomes = Self::apply_movements(tx, tenant, m.store_id, std::slice::from_ref(m), rules, None)
                     .await
                     .map_err(|e| match e {
                         DbError::AtItem { error, .. } => *error,
