@@ -8,7 +8,12 @@
 #   3. with no agent running, the app starts the agent it carries, which
 #      enrolls with the demo's hub; the window shows the sign-in screen; the
 #      agent is killed (-9) and the app starts it again, and the window shows
-#      the sign-in screen once more.
+#      the sign-in screen once more;
+#   4. a port held by another service, or by a program that takes connections
+#      and says nothing, is not taken for the agent and gets no agent started
+#      over it; a missing agent binary is said and retried with pauses.
+# Before any window: bad settings, no display and `--help | head` are checked
+# for a plain message and no panic.
 # Screenshots go to $CARGO_TARGET_DIR/tmp/ui-screens. Called by scripts/test.sh;
 # installs the WebKitGTK libraries, Xvfb and ImageMagick when they are missing.
 set -euo pipefail
@@ -105,6 +110,12 @@ for bad in garbage 0.0.0.0:8710 http://127.0.0.1:8710; do
   if TILL_AGENT="$bad" "$APP" >"$WORK/bad.log" 2>&1; then fail "TILL_AGENT=$bad was accepted"; fi
   grep -q "TILL_AGENT" "$WORK/bad.log" || { cat "$WORK/bad.log" >&2; fail "TILL_AGENT=$bad: no message naming it"; }
 done
+# No display: said plainly, not a toolkit abort.
+if env -u DISPLAY -u WAYLAND_DISPLAY "$APP" >"$WORK/nodisplay.log" 2>&1; then fail "the app started with no display"; else status=$?; fi
+[ "$status" -eq 2 ] && grep -q "no display" "$WORK/nodisplay.log" || { cat "$WORK/nodisplay.log" >&2; fail "no display: exit $status, not 2 with a message"; }
+# A reader that stops early is no error.
+"$APP" --help 2>"$WORK/help.err" | head -1 >/dev/null
+! grep -q "panicked" "$WORK/help.err" || { cat "$WORK/help.err" >&2; fail "--help | head panicked"; }
 log "the app's own unit tests"
 cargo test --locked --manifest-path ui-shell/src-tauri/Cargo.toml --quiet
 
@@ -186,6 +197,24 @@ sys.exit(1)" || fail "the restarted agent never answered on $SIDECAR_PORT"
   grep -q "is not the till agent" "$log" || { cat "$log" >&2; fail "the app took the hub for the till agent"; }
   ! grep -q "started the agent" "$log" || { cat "$log" >&2; fail "the app started an agent over another service"; }
   kill "$app"; wait "$app" 2>/dev/null || true
+
+  # 4b. A program that takes connections and says nothing holds the port too.
+  python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((\"127.0.0.1\", $SIDECAR_PORT)); s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])" &
+  silent=$!
+  sleep 1
+  log="$WORK/app-silent.log"
+  TILL_AGENT="127.0.0.1:$SIDECAR_PORT" "$APP" >"$log" 2>&1 &
+  app=$!
+  sleep 6
+  grep -q "is not the till agent (it takes connections but gives no HTTP answer)" "$log" || { cat "$log" >&2; fail "the app did not say a silent program holds the port"; }
+  ! grep -q "started the agent" "$log" || { cat "$log" >&2; fail "the app started an agent on a port another program holds"; }
+  kill "$app" "$silent"; wait "$app" "$silent" 2>/dev/null || true
 
   # 5. An agent that cannot start: said, and tried again later, not in a tight loop.
   log="$WORK/app-missing.log"

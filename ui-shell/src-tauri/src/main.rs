@@ -86,6 +86,19 @@ fn sidecar_wanted(value: Option<&str>) -> Result<bool, String> {
     }
 }
 
+/// On Linux the window needs an X or Wayland display: without one, say so
+/// plainly rather than let the toolkit abort.
+fn display_present(
+    x11: Option<&std::ffi::OsStr>,
+    wayland: Option<&std::ffi::OsStr>,
+) -> Result<(), String> {
+    let set = |v: Option<&std::ffi::OsStr>| v.is_some_and(|v| !v.is_empty());
+    if cfg!(target_os = "linux") && !set(x11) && !set(wayland) {
+        return Err("no display to open the till's window on (neither DISPLAY nor WAYLAND_DISPLAY is set): start the app from the till's desktop session".into());
+    }
+    Ok(())
+}
+
 /// The text the splash page shows while the UI is not there yet.
 fn show_on_splash(window: &tauri::WebviewWindow, text: &str) {
     // A JSON string is a JavaScript string literal.
@@ -166,12 +179,17 @@ fn open_customer_display(
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Written, not printed: a reader that stops early (`| head`) is no error.
+    let say = |text: String| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), "{text}");
+    };
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{HELP}");
+        say(HELP.to_owned());
         return;
     }
     if args.iter().any(|a| a == "--version" || a == "-V") {
-        println!("pos-till-desktop {}", env!("CARGO_PKG_VERSION"));
+        say(format!("pos-till-desktop {}", env!("CARGO_PKG_VERSION")));
         return;
     }
     if let Some(other) = args.first() {
@@ -188,6 +206,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Err(e) = display_present(
+        std::env::var_os("DISPLAY").as_deref(),
+        std::env::var_os("WAYLAND_DISPLAY").as_deref(),
+    ) {
+        eprintln!("till: {e}");
+        std::process::exit(2);
+    }
     let kiosk = std::env::var("TILL_KIOSK").is_ok_and(|v| v == "1");
     let customer_display = CustomerDisplay::from_env();
     // Set once the window is up: only then is an agent started, so an app
@@ -220,7 +245,7 @@ fn main() {
                     None
                 }
                 Answer::Stranger(status) => {
-                    eprintln!("till: {addr} answers ({status}) but is not the till agent; waiting for the agent there");
+                    eprintln!("till: {addr} is held by something that is not the till agent ({status}); waiting for the agent there");
                     None
                 }
                 Answer::Nothing if !sidecar_wanted => {
@@ -248,10 +273,11 @@ fn main() {
                     }
                     let text = match (&answer, ours.as_ref().and_then(|s| s.problem())) {
                         (_, Some(problem)) => format!("The till service is not running: {problem}."),
-                        (Answer::Stranger(status), None) => format!(
-                            "Something other than the till service answers at {addr} ({status})."
-                        ),
+                        // Ours is up and about to answer.
                         _ if ours.is_some() => "Starting the till service…".to_owned(),
+                        (Answer::Stranger(status), None) => format!(
+                            "Something other than the till service holds {addr} ({status})."
+                        ),
                         _ => format!("Waiting for the till service at {addr}…"),
                     };
                     if text != shown {
@@ -331,5 +357,38 @@ mod tests {
         assert!(sidecar_wanted(Some("no"))
             .unwrap_err()
             .contains("TILL_SIDECAR"));
+    }
+
+    #[test]
+    fn a_missing_display_is_said_plainly() {
+        let some = |v: &'static str| Some(std::ffi::OsStr::new(v));
+        assert!(display_present(some(":0"), None).is_ok());
+        assert!(display_present(None, some("wayland-0")).is_ok());
+        if cfg!(target_os = "linux") {
+            let e = display_present(None, None).unwrap_err();
+            assert!(e.contains("DISPLAY"), "{e}");
+            assert!(display_present(some(""), some("")).is_err());
+        }
+    }
+
+    /// A port that takes connections and never answers is held: the app
+    /// must not start an agent there (it would only fail on "address in
+    /// use"). A free port is nothing.
+    #[test]
+    fn a_silent_listener_is_not_taken_for_a_free_port() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = silent.local_addr().unwrap();
+        let held = std::thread::spawn(move || {
+            let (conn, _) = silent.accept().unwrap();
+            std::thread::sleep(Duration::from_secs(3));
+            drop(conn);
+        });
+        assert!(matches!(sidecar::probe(addr), Answer::Stranger(_)));
+        held.join().unwrap();
+
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = free.local_addr().unwrap();
+        drop(free);
+        assert_eq!(sidecar::probe(addr), Answer::Nothing);
     }
 }

@@ -25,9 +25,11 @@ pub const SIDECAR: &str = "pos-till-agent";
 pub enum Answer {
     /// The till agent, ready.
     Agent,
-    /// Nothing listens, or it does not answer in time.
+    /// Nothing listens.
     Nothing,
-    /// Something that is not the till agent (another service on the port).
+    /// Something that is not the till agent holds the port: another HTTP
+    /// service (its status line), or a program that takes the connection
+    /// and says nothing an HTTP client could read.
     Stranger(String),
 }
 
@@ -42,10 +44,10 @@ pub fn probe(addr: SocketAddr) -> Answer {
         return Answer::Nothing;
     }
     let mut answer = Vec::new();
-    // A health answer is small; more than this is not the agent's.
-    if stream.take(64 * 1024).read_to_end(&mut answer).is_err() && answer.is_empty() {
-        return Answer::Nothing;
-    }
+    // A health answer is small; more than this is not the agent's. A port
+    // that took the connection is held, whether or not anything came back:
+    // starting an agent there would only fail on "address in use".
+    let _ = stream.take(64 * 1024).read_to_end(&mut answer);
     let text = String::from_utf8_lossy(&answer);
     let status = text.lines().next().unwrap_or_default().to_owned();
     if status.split_whitespace().nth(1) == Some("200")
@@ -53,7 +55,7 @@ pub fn probe(addr: SocketAddr) -> Answer {
     {
         Answer::Agent
     } else if answer.is_empty() {
-        Answer::Nothing
+        Answer::Stranger("it takes connections but gives no HTTP answer".into())
     } else {
         Answer::Stranger(status)
     }
@@ -181,8 +183,16 @@ impl Sidecar {
                     self.set_problem(Some(format!("{what}; starting it again")));
                 }
                 Some((what, _)) => {
+                    // The usual cause: another program took the agent's port.
+                    let held = match probe(self.addr) {
+                        Answer::Stranger(how) => format!(
+                            "; another program holds {} ({how}): stop it, or set TILL_AGENT to a free port",
+                            self.addr
+                        ),
+                        _ => String::new(),
+                    };
                     self.set_problem(Some(format!(
-                        "{what} soon after it started; starting it again in {} s",
+                        "{what} soon after it started{held}; starting it again in {} s",
                         pause.as_secs()
                     )));
                     self.sleep_unless_stopping(pause);
