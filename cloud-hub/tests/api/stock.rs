@@ -8,15 +8,20 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-async fn replayed_and_shuffled_movements_count_once(backend: Backend) {
-    let shop = shop(backend).await;
-    let (hub, key) = (&shop.hub, shop.api_key.as_str());
+/// A random walk's seed, from `STOCK_SEED` to replay one, and its generator.
+fn seeded(what: &str) -> (u64, fastrand::Rng) {
     let seed = std::env::var("STOCK_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("stock replay seed {seed} (STOCK_SEED={seed} replays it)");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    eprintln!("{what}: seed {seed} (STOCK_SEED={seed} replays it)");
+    (seed, fastrand::Rng::with_seed(seed))
+}
+
+async fn replayed_and_shuffled_movements_count_once(backend: Backend) {
+    let shop = shop(backend).await;
+    let (hub, key) = (&shop.hub, shop.api_key.as_str());
+    let (seed, mut rng) = seeded("stock replay");
 
     // 300 distinct movements, then 1,000 deliveries: each at least once, the
     // rest repeats, in random order.
@@ -199,12 +204,7 @@ async fn event_head(shop: &Shop) -> u64 {
 async fn a_bulk_request_comes_to_what_one_at_a_time_would(backend: Backend) {
     let shop = shop(backend).await;
     let (hub, key) = (&shop.hub, shop.api_key.as_str());
-    let seed = std::env::var("STOCK_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("bulk against one by one, seed {seed} (STOCK_SEED={seed} replays it)");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    let (seed, mut rng) = seeded("bulk against one by one");
     let (_, second) = hub
         .post(
             "/v1/stores",

@@ -73,14 +73,9 @@ macro_rules! sql_ledger_paths {
                 tenant: TenantId,
                 movement: &MovementRecord,
             ) -> DbResult<MovementOutcome> {
-                let mut outcomes = self
-                    .record_movements(tenant, movement.store_id, std::slice::from_ref(movement))
-                    .await
-                    .map_err(|e| match e {
-                        DbError::AtItem { error, .. } => *error,
-                        other => other,
-                    })?;
-                outcomes.pop().ok_or(DbError::NotFound("movement"))
+                $crate::storage::sql::movements::only_outcome(
+                    self.record_movements(tenant, movement.store_id, std::slice::from_ref(movement)).await,
+                )
             }
 
             /// Records HQ's movements at one store in one transaction: all of

@@ -13,6 +13,9 @@
 //! holds what makes that read stay true to the commit (the tenant alone, or
 //! shared with the positions locked: [`super::writes`]).
 
+use crate::domain::ledger::MovementOutcome;
+use crate::storage::{DbError, DbResult};
+
 /// How many rows one statement carries: well under SQLite's 32,766 and
 /// PostgreSQL's 65,535 parameters at twelve a movement.
 pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
@@ -38,6 +41,16 @@ pub(crate) struct MovementRules {
     /// transaction as a whole leaves what is available unchanged.
     pub watch_orderability: bool,
     pub replays: Replays,
+}
+
+/// The outcome of a set of one movement, its refusal unwrapped from the
+/// set's [`DbError::AtItem`].
+pub(crate) fn only_outcome(set: DbResult<Vec<MovementOutcome>>) -> DbResult<MovementOutcome> {
+    let mut outcomes = set.map_err(|e| match e {
+        DbError::AtItem { error, .. } => *error,
+        other => other,
+    })?;
+    outcomes.pop().ok_or(DbError::NotFound("movement"))
 }
 
 /// Implements `apply_movements` on `$storage`.

@@ -218,13 +218,9 @@ macro_rules! sql_write_paths {
                     watch_orderability,
                     replays: $crate::storage::sql::movements::Replays::Counted,
                 };
-                let mut outcomes = Self::apply_movements(tx, tenant, m.store_id, std::slice::from_ref(m), rules, None)
-                    .await
-                    .map_err(|e| match e {
-                        DbError::AtItem { error, .. } => *error,
-                        other => other,
-                    })?;
-                outcomes.pop().ok_or(DbError::NotFound("movement"))
+                $crate::storage::sql::movements::only_outcome(
+                    Self::apply_movements(tx, tenant, m.store_id, std::slice::from_ref(m), rules, None).await,
+                )
             }
 
             /// Refuses `qty` at `field` unless it counts in the variant's unit
