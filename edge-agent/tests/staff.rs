@@ -591,3 +591,47 @@ async fn the_database_holding_pin_hashes_is_private_on_disk() {
     );
     till.agent.stop();
 }
+
+/// A till that knows no staff cannot match any PIN: it says why (not
+/// enrolled, or no staff have reached it) instead of "wrong PIN", and no
+/// number of tries locks a code that will work once the staff arrive.
+#[tokio::test]
+async fn a_till_that_knows_no_staff_says_why_and_locks_no_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let till = start_till(dir.path()).await;
+    for _ in 0..7 {
+        let (status, problem) = sign_in(&till, "101", "4821").await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        assert_eq!(problem["type"], "not_enrolled", "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("not enrolled"),
+            "{problem}"
+        );
+    }
+    till.agent.stop();
+
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let till = start_till(dir.path()).await;
+    for _ in 0..7 {
+        let (status, problem) = sign_in(&till, "101", "4821").await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        assert_eq!(problem["type"], "no_staff", "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("knows no staff"),
+            "{problem}"
+        );
+    }
+    // The staff arrive through the feed: the code was never locked.
+    let asha = member(credential.store_id, "101", "Asha", Role::Cashier, "4821");
+    feed_staff(dir.path(), credential.store_id, 5, vec![asha]);
+    let (status, me) = sign_in(&till, "101", "4821").await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let (status, problem) = sign_in(&till, "101", "0000").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("4 tries left"));
+    till.agent.stop();
+}

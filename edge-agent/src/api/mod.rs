@@ -186,6 +186,9 @@ impl From<TillError> for ApiError {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", detail)
                     .with_retry_after(minutes * 60)
             }
+            TillError::NoStaff { enrolled } => {
+                ApiError::conflict(if enrolled { "no_staff" } else { "not_enrolled" }, detail)
+            }
             TillError::StaffInactive => {
                 ApiError::new(StatusCode::FORBIDDEN, "staff_inactive", detail)
             }

@@ -28,6 +28,11 @@ pub(crate) fn upsert(conn: &Connection, s: &StaffRecord) -> StoreResult<()> {
     Ok(())
 }
 
+/// Whether the till knows any member of staff at all.
+pub fn any(conn: &Connection) -> StoreResult<bool> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM staff)", [], |r| r.get(0))?)
+}
+
 /// The member of staff who signs in with `code`, active or not.
 pub fn by_code(conn: &Connection, code: &str) -> StoreResult<Option<StaffRecord>> {
     one(conn, "code", code.trim())

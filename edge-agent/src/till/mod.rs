@@ -99,6 +99,15 @@ pub enum TillError {
     },
     #[error("this member of staff may not sign in; ask a manager")]
     StaffInactive,
+    /// The till knows no staff at all, so no code and PIN can match: it is
+    /// not enrolled yet, or no staff of the store have reached it. Not a
+    /// wrong PIN: nothing counts towards a lockout.
+    #[error("{}", if *.enrolled {
+        "This till knows no staff yet: HQ has set none for this store, or they have not reached the till. Check the store's staff at HQ and the till's connection, then sign in."
+    } else {
+        "This till is not enrolled with the hub yet, so it knows no staff to sign in. Enroll it first (start it with an enrollment code from HQ), then sign in."
+    })]
+    NoStaff { enrolled: bool },
     /// `left` more wrong PINs lock the code for `lock_minutes`; none left
     /// means this one locked it.
     #[error("{}", wrong_pin(*.left, *.lock_minutes))]

@@ -164,7 +164,15 @@ pub async fn check_sign_in(
         }
     }
     let key = code.clone();
-    let member = till.store.call(move |c| staff::by_code(c, &key)).await?;
+    let (member, known) = till
+        .store
+        .call(move |c| Ok((staff::by_code(c, &key)?, staff::any(c)?)))
+        .await?;
+    if !known {
+        return Err(TillError::NoStaff {
+            enrolled: till.sync.credential().is_some(),
+        });
+    }
     // The PIN is checked on the blocking pool: hashing is deliberately slow.
     let matched = match member {
         Some(m) => tokio::task::spawn_blocking(move || m.pin_matches(&pin).then_some(m))
