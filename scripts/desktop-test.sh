@@ -11,9 +11,10 @@
 #      the sign-in screen once more;
 #   4. a port held by another service, or by a program that takes connections
 #      and says nothing, is not taken for the agent and gets no agent started
-#      over it; a missing agent binary is said and retried with pauses.
-# Before any window: bad settings, no display and `--help | head` are checked
-# for a plain message and no panic.
+#      over it until it comes free, when the app starts its own; a missing
+#      agent binary is said and retried with pauses.
+# Before any window: bad settings, no display or a stale one, and
+# `--help | head` are checked for a plain message and no panic.
 # Screenshots go to $CARGO_TARGET_DIR/tmp/ui-screens. Called by scripts/test.sh;
 # installs the WebKitGTK libraries, Xvfb and ImageMagick when they are missing.
 set -euo pipefail
@@ -113,6 +114,11 @@ done
 # No display: said plainly, not a toolkit abort.
 if env -u DISPLAY -u WAYLAND_DISPLAY "$APP" >"$WORK/nodisplay.log" 2>&1; then fail "the app started with no display"; else status=$?; fi
 [ "$status" -eq 2 ] && grep -q "no display" "$WORK/nodisplay.log" || { cat "$WORK/nodisplay.log" >&2; fail "no display: exit $status, not 2 with a message"; }
+# A display that is set but answers nowhere (a stale DISPLAY): the same.
+if env -u WAYLAND_DISPLAY DISPLAY=:987 "$APP" >"$WORK/stale.log" 2>&1; then fail "the app started on a display that is not there"; else status=$?; fi
+[ "$status" -eq 2 ] && grep -q "cannot be reached" "$WORK/stale.log" || { cat "$WORK/stale.log" >&2; fail "stale DISPLAY: exit $status, not 2 with a message"; }
+if TILL_CUSTOMER_DISPLAY=bogus "$APP" >"$WORK/bad.log" 2>&1; then fail "TILL_CUSTOMER_DISPLAY=bogus was accepted"; fi
+grep -q "TILL_CUSTOMER_DISPLAY" "$WORK/bad.log" || { cat "$WORK/bad.log" >&2; fail "TILL_CUSTOMER_DISPLAY=bogus: no message naming it"; }
 # A reader that stops early is no error.
 "$APP" --help 2>"$WORK/help.err" | head -1 >/dev/null
 ! grep -q "panicked" "$WORK/help.err" || { cat "$WORK/help.err" >&2; fail "--help | head panicked"; }
@@ -209,12 +215,19 @@ while True:
   silent=$!
   sleep 1
   log="$WORK/app-silent.log"
-  TILL_AGENT="127.0.0.1:$SIDECAR_PORT" "$APP" >"$log" 2>&1 &
+  XDG_CONFIG_HOME="$WORK/config" EDGE_DATA_DIR="$WORK/sidecar-late" \
+    EDGE_HUB_URL="http://127.0.0.1:$HUB_PORT" TILL_AGENT="127.0.0.1:$SIDECAR_PORT" "$APP" >"$log" 2>&1 &
   app=$!
   sleep 6
-  grep -q "is not the till agent (it takes connections but gives no HTTP answer)" "$log" || { cat "$log" >&2; fail "the app did not say a silent program holds the port"; }
+  grep -q "holds 127.0.0.1:$SIDECAR_PORT (it takes connections but gives no HTTP answer)" "$log" || { cat "$log" >&2; fail "the app did not say a silent program holds the port"; }
   ! grep -q "started the agent" "$log" || { cat "$log" >&2; fail "the app started an agent on a port another program holds"; }
-  kill "$app" "$silent"; wait "$app" "$silent" 2>/dev/null || true
+  # The program goes: the port is free, and the app starts its own agent there.
+  kill "$silent"; wait "$silent" 2>/dev/null || true
+  late=$(started 1 "$log")
+  grep -q "nothing holds 127.0.0.1:$SIDECAR_PORT now" "$log" || { cat "$log" >&2; fail "the app did not say why it started its agent late"; }
+  kill "$app"; wait "$app" 2>/dev/null || true
+  for _ in $(seq 40); do kill -0 "$late" 2>/dev/null || break; sleep 0.25; done
+  ! kill -0 "$late" 2>/dev/null || fail "the late agent $late outlived the app"
 
   # 5. An agent that cannot start: said, and tried again later, not in a tight loop.
   log="$WORK/app-missing.log"

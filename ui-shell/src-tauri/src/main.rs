@@ -86,15 +86,26 @@ fn sidecar_wanted(value: Option<&str>) -> Result<bool, String> {
     }
 }
 
-/// On Linux the window needs an X or Wayland display: without one, say so
-/// plainly rather than let the toolkit abort.
+/// On Linux the window needs an X or Wayland display that answers: without
+/// one, say so plainly rather than let the toolkit abort.
 fn display_present(
-    x11: Option<&std::ffi::OsStr>,
-    wayland: Option<&std::ffi::OsStr>,
+    x11: Option<&str>,
+    wayland: Option<&str>,
+    runtime_dir: Option<&str>,
 ) -> Result<(), String> {
-    let set = |v: Option<&std::ffi::OsStr>| v.is_some_and(|v| !v.is_empty());
-    if cfg!(target_os = "linux") && !set(x11) && !set(wayland) {
+    if !cfg!(target_os = "linux") {
+        return Ok(());
+    }
+    let set = |v: Option<&str>| v.is_some_and(|v| !v.is_empty());
+    if !set(x11) && !set(wayland) {
         return Err("no display to open the till's window on (neither DISPLAY nor WAYLAND_DISPLAY is set): start the app from the till's desktop session".into());
+    }
+    if !sidecar::display_answers(x11, wayland, runtime_dir) {
+        return Err(format!(
+            "the display cannot be reached (DISPLAY={:?}, WAYLAND_DISPLAY={:?}: nothing answers there): start the app from the till's desktop session",
+            x11.unwrap_or_default(),
+            wayland.unwrap_or_default()
+        ));
     }
     Ok(())
 }
@@ -109,7 +120,7 @@ fn show_on_splash(window: &tauri::WebviewWindow, text: &str) {
 }
 
 /// Where the customer's display goes (`TILL_CUSTOMER_DISPLAY`).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CustomerDisplay {
     Auto,
     Window,
@@ -117,17 +128,14 @@ enum CustomerDisplay {
 }
 
 impl CustomerDisplay {
-    fn from_env() -> CustomerDisplay {
-        match std::env::var("TILL_CUSTOMER_DISPLAY").as_deref() {
-            Err(_) | Ok("") | Ok("auto") => CustomerDisplay::Auto,
-            Ok("window") => CustomerDisplay::Window,
-            Ok("off") => CustomerDisplay::Off,
-            Ok(other) => {
-                eprintln!(
-                    "till: TILL_CUSTOMER_DISPLAY {other:?} is not auto, window or off; using auto"
-                );
-                CustomerDisplay::Auto
-            }
+    fn parse(value: Option<&str>) -> Result<CustomerDisplay, String> {
+        match value.map(str::trim) {
+            None | Some("") | Some("auto") => Ok(CustomerDisplay::Auto),
+            Some("window") => Ok(CustomerDisplay::Window),
+            Some("off") => Ok(CustomerDisplay::Off),
+            Some(other) => Err(format!(
+                "TILL_CUSTOMER_DISPLAY {other:?} is not auto, window or off"
+            )),
         }
     }
 }
@@ -206,15 +214,24 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let customer_display =
+        match CustomerDisplay::parse(std::env::var("TILL_CUSTOMER_DISPLAY").ok().as_deref()) {
+            Ok(setting) => setting,
+            Err(e) => {
+                eprintln!("till: {e}");
+                std::process::exit(2);
+            }
+        };
+    let var = |name: &str| std::env::var(name).ok();
     if let Err(e) = display_present(
-        std::env::var_os("DISPLAY").as_deref(),
-        std::env::var_os("WAYLAND_DISPLAY").as_deref(),
+        var("DISPLAY").as_deref(),
+        var("WAYLAND_DISPLAY").as_deref(),
+        var("XDG_RUNTIME_DIR").as_deref(),
     ) {
         eprintln!("till: {e}");
         std::process::exit(2);
     }
     let kiosk = std::env::var("TILL_KIOSK").is_ok_and(|v| v == "1");
-    let customer_display = CustomerDisplay::from_env();
     // Set once the window is up: only then is an agent started, so an app
     // that cannot open its window leaves nothing running.
     let sidecar: Arc<Mutex<Option<Arc<Sidecar>>>> = Arc::new(Mutex::new(None));
@@ -244,8 +261,8 @@ fn main() {
                     eprintln!("till: an agent answers at {addr}; using it");
                     None
                 }
-                Answer::Stranger(status) => {
-                    eprintln!("till: {addr} is held by something that is not the till agent ({status}); waiting for the agent there");
+                Answer::Stranger(how) => {
+                    eprintln!("till: another program holds {addr} ({how}); it is not the till agent; waiting for the port");
                     None
                 }
                 Answer::Nothing if !sidecar_wanted => {
@@ -262,21 +279,54 @@ fn main() {
             };
             *started.lock().unwrap_or_else(|e| e.into_inner()) = ours.clone();
 
-            // The splash page shows until the agent answers, saying why it waits.
+            // The splash page shows until the agent answers, saying why it
+            // waits. Then this keeps watching: a port another program held
+            // that comes free, or an agent service that stops for good, gets
+            // the bundled agent (the UI reconnects by itself).
             std::thread::spawn(move || {
+                let mut ours = ours;
+                let mut navigated = false;
                 let mut shown = String::new();
                 let mut since = Instant::now();
+                let mut free_since: Option<Instant> = None;
                 loop {
                     let answer = sidecar::probe(addr);
-                    if answer == Answer::Agent {
-                        break;
+                    if answer == Answer::Nothing && ours.is_none() && sidecar_wanted {
+                        let free_for = free_since.get_or_insert_with(Instant::now).elapsed();
+                        // Once the UI is up, a restarting service gets a moment first.
+                        if !navigated || free_for >= Duration::from_secs(5) {
+                            if let Some(binary) = sidecar::binary() {
+                                eprintln!("till: nothing holds {addr} now; starting the bundled agent");
+                                let launched = Sidecar::launch(binary, addr);
+                                *started.lock().unwrap_or_else(|e| e.into_inner()) = Some(launched.clone());
+                                ours = Some(launched);
+                            }
+                        }
+                    } else {
+                        free_since = None;
+                    }
+                    if answer == Answer::Agent && !navigated {
+                        navigated = true;
+                        if let Err(e) = window.navigate(url.clone()) {
+                            eprintln!("till: cannot open the till UI: {e}");
+                        }
+                        if let Some(display) = &display {
+                            if let Err(e) = display.navigate(display_url.clone()) {
+                                eprintln!("till: cannot open the customer display: {e}");
+                            }
+                        }
+                    }
+                    if navigated {
+                        // The UI shows its own state while the agent is away.
+                        std::thread::sleep(Duration::from_secs(1));
+                        continue;
                     }
                     let text = match (&answer, ours.as_ref().and_then(|s| s.problem())) {
                         (_, Some(problem)) => format!("The till service is not running: {problem}."),
                         // Ours is up and about to answer.
                         _ if ours.is_some() => "Starting the till service…".to_owned(),
-                        (Answer::Stranger(status), None) => format!(
-                            "Something other than the till service holds {addr} ({status})."
+                        (Answer::Stranger(how), None) => format!(
+                            "Another program holds {addr} ({how}). Stop it, or set TILL_AGENT to a free port: the till service starts when the port is free."
                         ),
                         _ => format!("Waiting for the till service at {addr}…"),
                     };
@@ -289,14 +339,6 @@ fn main() {
                         since = Instant::now();
                     }
                     std::thread::sleep(Duration::from_millis(250));
-                }
-                if let Err(e) = window.navigate(url) {
-                    eprintln!("till: cannot open the till UI: {e}");
-                }
-                if let Some(display) = display {
-                    if let Err(e) = display.navigate(display_url) {
-                        eprintln!("till: cannot open the customer display: {e}");
-                    }
                 }
             });
             Ok(())
@@ -360,15 +402,50 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_display_is_said_plainly() {
-        let some = |v: &'static str| Some(std::ffi::OsStr::new(v));
-        assert!(display_present(some(":0"), None).is_ok());
-        assert!(display_present(None, some("wayland-0")).is_ok());
-        if cfg!(target_os = "linux") {
-            let e = display_present(None, None).unwrap_err();
-            assert!(e.contains("DISPLAY"), "{e}");
-            assert!(display_present(some(""), some("")).is_err());
+    fn a_missing_or_unreachable_display_is_said_plainly() {
+        if !cfg!(target_os = "linux") {
+            return;
         }
+        let e = display_present(None, None, None).unwrap_err();
+        assert!(e.contains("neither DISPLAY nor WAYLAND_DISPLAY"), "{e}");
+        assert!(display_present(Some(""), Some(""), None).is_err());
+        // Stale: no X server on display 987, no compositor at that socket.
+        let e =
+            display_present(Some(":987"), Some("wayland-987"), Some("/nonexistent")).unwrap_err();
+        assert!(e.contains("cannot be reached"), "{e}");
+        // A socket that answers is a display.
+        let dir = tempfile_dir();
+        let socket = dir.join("wayland-test");
+        let _compositor = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let runtime = dir.to_str().unwrap();
+        assert!(display_present(None, Some("wayland-test"), Some(runtime)).is_ok());
+        assert!(display_present(None, Some(socket.to_str().unwrap()), None).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A fresh directory under the system's temporary one.
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "till-test-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_bad_customer_display_setting_is_refused() {
+        assert_eq!(CustomerDisplay::parse(None), Ok(CustomerDisplay::Auto));
+        assert_eq!(
+            CustomerDisplay::parse(Some("window")),
+            Ok(CustomerDisplay::Window)
+        );
+        let e = CustomerDisplay::parse(Some("bogus")).unwrap_err();
+        assert!(e.contains("TILL_CUSTOMER_DISPLAY"), "{e}");
     }
 
     /// A port that takes connections and never answers is held: the app

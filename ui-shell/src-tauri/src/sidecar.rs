@@ -20,6 +20,51 @@ use std::time::{Duration, Instant};
 /// service package's `edge-agent` so both may be installed.
 pub const SIDECAR: &str = "pos-till-agent";
 
+/// Whether the display the window would open on answers: an X server
+/// (`DISPLAY`, its socket or TCP port) or a Wayland compositor
+/// (`WAYLAND_DISPLAY`, under `XDG_RUNTIME_DIR`). A stale variable (an SSH
+/// session, a service started before the desktop) names one that does not.
+pub fn display_answers(
+    x11: Option<&str>,
+    wayland: Option<&str>,
+    runtime_dir: Option<&str>,
+) -> bool {
+    let x11 = x11.filter(|d| !d.is_empty()).is_some_and(|d| {
+        let (host, rest) = d.rsplit_once(':').unwrap_or(("", d));
+        let Ok(number) = rest.split('.').next().unwrap_or_default().parse::<u16>() else {
+            return false;
+        };
+        if host.is_empty() || host == "unix" {
+            unix_answers(&format!("/tmp/.X11-unix/X{number}"))
+        } else {
+            use std::net::ToSocketAddrs;
+            (host, 6000 + number)
+                .to_socket_addrs()
+                .is_ok_and(|mut addrs| {
+                    addrs.any(|a| TcpStream::connect_timeout(&a, Duration::from_secs(1)).is_ok())
+                })
+        }
+    });
+    let wayland = wayland.filter(|w| !w.is_empty()).is_some_and(|w| {
+        if w.starts_with('/') {
+            unix_answers(w)
+        } else {
+            runtime_dir.is_some_and(|dir| unix_answers(&format!("{dir}/{w}")))
+        }
+    });
+    x11 || wayland
+}
+
+#[cfg(unix)]
+fn unix_answers(path: &str) -> bool {
+    std::os::unix::net::UnixStream::connect(path).is_ok()
+}
+
+#[cfg(not(unix))]
+fn unix_answers(_path: &str) -> bool {
+    false
+}
+
 /// What answers on the agent's address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -57,7 +102,7 @@ pub fn probe(addr: SocketAddr) -> Answer {
     } else if answer.is_empty() {
         Answer::Stranger("it takes connections but gives no HTTP answer".into())
     } else {
-        Answer::Stranger(status)
+        Answer::Stranger(format!("it answers \"{status}\" and is another service"))
     }
 }
 
@@ -74,7 +119,7 @@ pub fn binary() -> Option<PathBuf> {
 }
 
 /// An agent that runs at least this long before dying is restarted at once.
-const HEALTHY_RUN: Duration = Duration::from_secs(30);
+const HEALTHY_RUN: Duration = Duration::from_secs(10);
 const FIRST_PAUSE: Duration = Duration::from_secs(2);
 const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 
