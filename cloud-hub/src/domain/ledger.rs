@@ -5,6 +5,33 @@
 use pos_shared::{Money, Qty, SaleId, TerminalId, Timestamp, VariantId};
 use serde::Serialize;
 
+/// Stock a store holds of an item it has not sold lately: dead stock, to
+/// clear or move to a store that sells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct UnsoldLine {
+    pub variant_id: VariantId,
+    pub sku: String,
+    pub name: String,
+    pub on_hand: Qty,
+    /// The item's last sale at the store; absent if it never sold there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_sold_at: Option<Timestamp>,
+    /// What is on hand comes to at the item's base price (the hub holds no
+    /// cost), to the paisa, half up.
+    pub value_at_base_price: Money,
+}
+
+/// A store's dead stock: what it holds and has not sold since `since`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeadStock {
+    pub since: Timestamp,
+    /// By SKU.
+    pub items: Vec<UnsoldLine>,
+    /// Pass back as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
 /// One line of a store's inventory.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Position {

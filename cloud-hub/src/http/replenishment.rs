@@ -1,22 +1,25 @@
 //! What a store needs to reorder or clear for HQ: reorder points per item
 //! (the hub raises `inventory.stock.low`, and `inventory.stock.replenished`
 //! when stock climbs back) and the batches in stock with their expiry (the hub
-//! announces those about to expire).
+//! announces those about to expire), and dead stock: what it holds and has
+//! not sold for a while.
 
 use super::openapi::{NotFound, Refused};
 use super::AppState;
 use crate::auth::Hq;
 use crate::domain::batches::BatchLine;
+use crate::domain::ledger::DeadStock;
 use crate::domain::orderability::ReorderLine;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
-use pos_shared::{Qty, StoreId, VariantId};
+use pos_shared::{Qty, StoreId, Timestamp, VariantId};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,6 +28,63 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list))
         .routes(routes!(set))
         .routes(routes!(batches))
+        .routes(routes!(dead_stock))
+}
+
+/// Days without a sale that make stock dead, unless the query says.
+const DEFAULT_UNSOLD_DAYS: u32 = 90;
+const MAX_UNSOLD_DAYS: u32 = 3650;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct DeadStockQuery {
+    /// Days without a sale (1 to 3650, 90 by default). Taken as text so that
+    /// `days=ninety` is refused naming `days`, like `days=0`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 3650)]
+    days: Option<String>,
+    /// At most this many items (1 to 1000, 500 by default).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// The `next_cursor` of the page before; absent for the first page.
+    #[param(min_length = 1)]
+    cursor: Option<String>,
+}
+
+/// The store's dead stock: items it holds (on hand above zero) and has not
+/// sold, at a till or in a packed order, for `days` days, by SKU, with the
+/// last sale and what the stock comes to at the base price.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/dead-stock", tag = "inventory", security(("hq" = [])),
+    params(("store_id" = StoreId, Path), DeadStockQuery),
+    responses((status = 200, description = "OK", body = DeadStock), Refused, NotFound)
+)]
+async fn dead_stock(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+    query: Result<Query<DeadStockQuery>, QueryRejection>,
+) -> Result<Json<DeadStock>, ApiError> {
+    let Query(q) = query.map_err(super::query_error)?;
+    let days =
+        pos_shared::http::limit_text(q.days.as_deref(), DEFAULT_UNSOLD_DAYS, MAX_UNSOLD_DAYS)
+            .map_err(|_| {
+                ApiError::invalid(
+                    "days",
+                    format!(
+                        "days {:?} is not a whole number of days from 1 to {MAX_UNSOLD_DAYS}",
+                        q.days.as_deref().unwrap_or_default()
+                    ),
+                )
+            })?;
+    let page = super::paging::page_of(q.limit.as_deref(), q.cursor.as_deref())?;
+    let since =
+        Timestamp::from_unix_millis(Timestamp::now().unix_millis() - i64::from(days) * 86_400_000);
+    Ok(Json(
+        app.storage
+            .dead_stock(hq.tenant, store, since, page)
+            .await?,
+    ))
 }
 
 /// The store's batches in stock, soonest to expire first.

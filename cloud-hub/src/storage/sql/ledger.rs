@@ -166,6 +166,78 @@ macro_rules! sql_ledger_paths {
                 Ok(self.read_reorder_points(tenant, store, Some(variant)).await?.pop())
             }
 
+            /// Items on hand at the store with no sale movement (a till's
+            /// sale or a packed order) since `since`, by SKU.
+            async fn dead_stock(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                since: Timestamp,
+                page: RecordedPage,
+            ) -> DbResult<$crate::domain::ledger::DeadStock> {
+                self.store(tenant, store).await?;
+                let after_sku: Option<String> = match page.after {
+                    None => None,
+                    Some(id) => Some(
+                        sqlx::query_as::<_, (String,)>("SELECT sku FROM variants WHERE tenant_id = $1 AND id = $2")
+                            .bind(tenant.as_uuid())
+                            .bind(id)
+                            .fetch_optional(&self.pool)
+                            .await?
+                            .ok_or(DbError::InvalidField { field: "cursor", detail: CURSOR_REFUSED.into() })?
+                            .0,
+                    ),
+                };
+                // Each item's sales are found by the ledger's (tenant, store,
+                // variant) index, for the positions the page is cut from.
+                let sql = format!(
+                    "SELECT v.id, v.sku, v.name, v.price_minor, v.currency, p.on_hand_milli, \
+                     (SELECT MAX(m.occurred_at_ms) FROM stock_movements m WHERE m.tenant_id = p.tenant_id \
+                        AND m.store_id = p.store_id AND m.variant_id = p.variant_id AND m.reason = 'sale') \
+                     FROM stock_positions p \
+                     JOIN variants v ON v.tenant_id = p.tenant_id AND v.id = p.variant_id AND v.deleted_at_ms IS NULL \
+                     WHERE p.tenant_id = $1 AND p.store_id = $2 AND p.on_hand_milli > 0{} \
+                     AND NOT EXISTS (SELECT 1 FROM stock_movements m WHERE m.tenant_id = p.tenant_id \
+                        AND m.store_id = p.store_id AND m.variant_id = p.variant_id AND m.reason = 'sale' \
+                        AND m.occurred_at_ms >= $3) \
+                     ORDER BY v.sku LIMIT {}",
+                    if after_sku.is_some() { " AND v.sku > $4" } else { "" },
+                    // One more than asked, to tell whether another page follows.
+                    u64::from(page.limit) + 1
+                );
+                let query = sqlx::query_as::<_, (Uuid, String, String, i64, String, i64, Option<i64>)>(&sql)
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .bind(since.unix_millis());
+                let query = match after_sku {
+                    Some(sku) => query.bind(sku),
+                    None => query,
+                };
+                let rows = query.fetch_all(&self.pool).await?;
+                let more = rows.len() > page.limit as usize;
+                let mut items = Vec::with_capacity(rows.len());
+                for (variant, sku, name, price, currency, on_hand, last_sold) in rows.into_iter().take(page.limit as usize) {
+                    let currency = pos_shared::Currency::parse(&currency)
+                        .map_err(|e| DbError::Corrupt(format!("variant {variant}: {e}")))?;
+                    // milli-units × minor units per unit, to the paisa half
+                    // up; i128 holds any position times any price.
+                    let value = (i128::from(on_hand) * i128::from(price) * 2 + 1000) / 2000;
+                    items.push($crate::domain::ledger::UnsoldLine {
+                        variant_id: VariantId::from_uuid(variant),
+                        sku,
+                        name,
+                        on_hand: Qty::from_milli(on_hand),
+                        last_sold_at: last_sold.map(Timestamp::from_unix_millis),
+                        value_at_base_price: Money::new(i64::try_from(value).unwrap_or(i64::MAX), currency),
+                    });
+                }
+                let next_cursor = match (more, items.last()) {
+                    (true, Some(last)) => Some(last.variant_id.to_string()),
+                    _ => None,
+                };
+                Ok($crate::domain::ledger::DeadStock { since, items, next_cursor })
+            }
+
             async fn reorder_points(
                 &self,
                 tenant: TenantId,

@@ -6,7 +6,7 @@
 use crate::domain::batches::BatchLine;
 use crate::domain::bins::Bin;
 use crate::domain::hours::OpeningHours;
-use crate::domain::ledger::{MovementOutcome, Position, Recorded, RecordedPage};
+use crate::domain::ledger::{DeadStock, MovementOutcome, Position, Recorded, RecordedPage};
 use crate::domain::orderability::{CatalogView, ReorderLine, StoreStatus};
 use crate::domain::reservations::{NewReservation, Reservation, ReservationOutcome, Settlement};
 use crate::domain::stores::{NewStore, Store};
@@ -122,6 +122,15 @@ pub trait LedgerStorage: Send + Sync {
         point: Option<Qty>,
     ) -> DbResult<Option<ReorderLine>>;
     async fn reorder_points(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ReorderLine>>;
+    /// What the store holds (on hand above zero) of items it has not sold
+    /// since `since`, by SKU, a page at a time (the cursor is a variant id).
+    async fn dead_stock(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        since: Timestamp,
+        page: RecordedPage,
+    ) -> DbResult<DeadStock>;
 }
 
 /// Stock sent from one store to another; SQL in `sql/transfers.rs`.
