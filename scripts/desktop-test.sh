@@ -117,8 +117,10 @@ if env -u DISPLAY -u WAYLAND_DISPLAY "$APP" >"$WORK/nodisplay.log" 2>&1; then fa
 # A display that is set but answers nowhere (a stale DISPLAY): the same.
 if env -u WAYLAND_DISPLAY DISPLAY=:987 "$APP" >"$WORK/stale.log" 2>&1; then fail "the app started on a display that is not there"; else status=$?; fi
 [ "$status" -eq 2 ] && grep -q "cannot be reached" "$WORK/stale.log" || { cat "$WORK/stale.log" >&2; fail "stale DISPLAY: exit $status, not 2 with a message"; }
-if TILL_CUSTOMER_DISPLAY=bogus "$APP" >"$WORK/bad.log" 2>&1; then fail "TILL_CUSTOMER_DISPLAY=bogus was accepted"; fi
-grep -q "TILL_CUSTOMER_DISPLAY" "$WORK/bad.log" || { cat "$WORK/bad.log" >&2; fail "TILL_CUSTOMER_DISPLAY=bogus: no message naming it"; }
+for bad in TILL_CUSTOMER_DISPLAY=bogus TILL_KIOSK=true TILL_SIDECAR=no; do
+  if env "$bad" "$APP" >"$WORK/bad.log" 2>&1; then fail "$bad was accepted"; fi
+  grep -q "${bad%%=*}" "$WORK/bad.log" || { cat "$WORK/bad.log" >&2; fail "$bad: no message naming it"; }
+done
 # A reader that stops early is no error.
 "$APP" --help 2>"$WORK/help.err" | head -1 >/dev/null
 ! grep -q "panicked" "$WORK/help.err" || { cat "$WORK/help.err" >&2; fail "--help | head panicked"; }

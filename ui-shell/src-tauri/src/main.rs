@@ -16,7 +16,8 @@
 //!   carries (Tauri's `externalBin`). The sidecar reads the agent's own
 //!   settings (its config file in the user's config directory, `EDGE_*`
 //!   variables) and listens where this app looks for it (`TILL_AGENT`).
-//! - `TILL_KIOSK=1`: full screen, no window decorations.
+//! - `TILL_KIOSK=1`: full screen, no window decorations (`0` or unset: an
+//!   ordinary window; anything else is refused at start).
 //! - `TILL_CUSTOMER_DISPLAY`: the customer-facing display (the agent's
 //!   `/display`) in a second window, `customer-display`. `auto` (the
 //!   default) opens it full screen on a second monitor when there is one
@@ -44,7 +45,7 @@ Environment:
   TILL_AGENT=127.0.0.1:8710   the agent's loopback address (ip:port or localhost:port)
   TILL_SIDECAR=auto|off       start the bundled agent when none answers (auto), or never (off)
   TILL_AGENT_BIN=PATH         the agent to start instead of the bundled pos-till-agent
-  TILL_KIOSK=1                full screen, no window decorations
+  TILL_KIOSK=1|0              full screen with no window decorations (1), or not
   TILL_CUSTOMER_DISPLAY=auto|window|off   the customer display window
 The agent started here reads its own settings: EDGE_* variables and its
 config file (edge-agent.toml in the user's config directory).
@@ -77,9 +78,19 @@ fn agent_address(value: Option<&str>) -> Result<SocketAddr, String> {
     Ok(addr)
 }
 
+/// Whether the window is a kiosk (`TILL_KIOSK`): `1` full screen without
+/// decorations, `0` or unset an ordinary window.
+fn kiosk_wanted(value: Option<&str>) -> Result<bool, String> {
+    match value.map(str::trim) {
+        None | Some("") | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(other) => Err(format!("TILL_KIOSK {other:?} is not 1 or 0")),
+    }
+}
+
 /// Whether to start the bundled agent when none answers (`TILL_SIDECAR`).
 fn sidecar_wanted(value: Option<&str>) -> Result<bool, String> {
-    match value.map(str::trim) {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
         None | Some("") | Some("auto") => Ok(true),
         Some("off") => Ok(false),
         Some(other) => Err(format!("TILL_SIDECAR {other:?} is not auto or off")),
@@ -222,6 +233,13 @@ fn main() {
                 std::process::exit(2);
             }
         };
+    let kiosk = match kiosk_wanted(std::env::var("TILL_KIOSK").ok().as_deref()) {
+        Ok(kiosk) => kiosk,
+        Err(e) => {
+            eprintln!("till: {e}");
+            std::process::exit(2);
+        }
+    };
     let var = |name: &str| std::env::var(name).ok();
     if let Err(e) = display_present(
         var("DISPLAY").as_deref(),
@@ -231,7 +249,6 @@ fn main() {
         eprintln!("till: {e}");
         std::process::exit(2);
     }
-    let kiosk = std::env::var("TILL_KIOSK").is_ok_and(|v| v == "1");
     // Set once the window is up: only then is an agent started, so an app
     // that cannot open its window leaves nothing running.
     let sidecar: Arc<Mutex<Option<Arc<Sidecar>>>> = Arc::new(Mutex::new(None));
@@ -335,7 +352,7 @@ fn main() {
                         shown = text;
                     }
                     if since.elapsed() > Duration::from_secs(30) {
-                        eprintln!("till: no agent answers at {addr} yet");
+                        eprintln!("till: still waiting: {shown}");
                         since = Instant::now();
                     }
                     std::thread::sleep(Duration::from_millis(250));
@@ -399,6 +416,12 @@ mod tests {
         assert!(sidecar_wanted(Some("no"))
             .unwrap_err()
             .contains("TILL_SIDECAR"));
+        assert!(!sidecar_wanted(Some("OFF")).unwrap());
+        assert!(kiosk_wanted(Some("1")).unwrap());
+        assert!(!kiosk_wanted(None).unwrap() && !kiosk_wanted(Some("0")).unwrap());
+        assert!(kiosk_wanted(Some("true"))
+            .unwrap_err()
+            .contains("TILL_KIOSK"));
     }
 
     #[test]
