@@ -10,6 +10,21 @@ macro_rules! sql_ledger_paths {
         const CURSOR_REFUSED: &str = "cursor is not from this list: pass back a next_cursor as it came";
 
         impl $storage {
+            /// The SKU of a cursor's variant, for lists paged by SKU; a
+            /// cursor that is no variant of the tenant is refused by name.
+            pub(crate) async fn sku_of_cursor(&self, tenant: TenantId, cursor: Option<Uuid>) -> DbResult<Option<String>> {
+                let Some(id) = cursor else { return Ok(None) };
+                let found: Option<(String,)> = sqlx::query_as("SELECT sku FROM variants WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match found {
+                    Some((sku,)) => Ok(Some(sku)),
+                    None => Err(DbError::InvalidField { field: "cursor", detail: CURSOR_REFUSED.into() }),
+                }
+            }
+
             /// Refuses a cursor that is not an item of the store's `table`.
             pub(crate) async fn check_cursor(&self, table: &str, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<()> {
                 self.store(tenant, store).await?;
@@ -176,18 +191,7 @@ macro_rules! sql_ledger_paths {
                 page: RecordedPage,
             ) -> DbResult<$crate::domain::ledger::DeadStock> {
                 self.store(tenant, store).await?;
-                let after_sku: Option<String> = match page.after {
-                    None => None,
-                    Some(id) => Some(
-                        sqlx::query_as::<_, (String,)>("SELECT sku FROM variants WHERE tenant_id = $1 AND id = $2")
-                            .bind(tenant.as_uuid())
-                            .bind(id)
-                            .fetch_optional(&self.pool)
-                            .await?
-                            .ok_or(DbError::InvalidField { field: "cursor", detail: CURSOR_REFUSED.into() })?
-                            .0,
-                    ),
-                };
+                let after_sku = self.sku_of_cursor(tenant, page.after).await?;
                 // Each item's sales are found by the ledger's (tenant, store,
                 // variant) index, for the positions the page is cut from.
                 let sql = format!(

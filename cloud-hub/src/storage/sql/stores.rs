@@ -403,21 +403,7 @@ macro_rules! sql_store_paths {
             ) -> DbResult<CatalogView> {
                 let shop = self.store(tenant, store).await?;
                 // Keyset paging on the SKU (unique in a tenant) of the cursor's variant.
-                let after_sku: Option<String> = match page.as_ref().and_then(|p| p.after) {
-                    None => None,
-                    Some(id) => Some(
-                        sqlx::query_as::<_, (String,)>("SELECT sku FROM variants WHERE tenant_id = $1 AND id = $2")
-                            .bind(tenant.as_uuid())
-                            .bind(id)
-                            .fetch_optional(&self.pool)
-                            .await?
-                            .ok_or_else(|| DbError::InvalidField {
-                                field: "cursor",
-                                detail: "cursor is not from this list: pass back a next_cursor as it came".into(),
-                            })?
-                            .0,
-                    ),
-                };
+                let after_sku = self.sku_of_cursor(tenant, page.as_ref().and_then(|p| p.after)).await?;
                 // The effective price is the store's window, else the chain's,
                 // else the base price, as in `effective_price`. Windows of one
                 // variant, scope and channel never overlap, so at most one of
