@@ -27,37 +27,16 @@ macro_rules! sql_event_paths {
                     for event in chunk {
                         data.push(serde_json::to_string(&event.data).map_err(|e| DbError::Corrupt(e.to_string()))?);
                     }
-                    let n = chunk.len();
-                    let (sql, first_seq) = match Self::WRITERS {
-                        $crate::storage::sql::Writers::OneAtATime => {
-                            let (head,): (i64,) = sqlx::query_as(
-                                "UPDATE tenants SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
-                            )
-                            .bind(tenant.as_uuid())
-                            .bind(n as i64)
-                            .fetch_one(&mut **tx)
-                            .await?;
-                            let rows: Vec<String> = (0..n).map(|i| $crate::storage::sql::placeholders(i * 11, 11)).collect();
-                            (
-                                format!(
-                                    "INSERT INTO hub_events (tenant_id, seq, event_id, event_type, source, store_id, occurred_at_ms, \
-                                     trace_id, schema_version, data, committed_at_ms) VALUES {}",
-                                    rows.join(", ")
-                                ),
-                                Some(head - n as i64 + 1),
-                            )
-                        }
-                        $crate::storage::sql::Writers::SideBySide => {
-                            let rows: Vec<String> = (0..n).map(|i| $crate::storage::sql::placeholders(i * 10, 10)).collect();
-                            (
-                                format!(
-                                    "INSERT INTO event_pending (tenant_id, event_id, event_type, source, store_id, occurred_at_ms, \
-                                     trace_id, schema_version, data, committed_at_ms) VALUES {}",
-                                    rows.join(", ")
-                                ),
-                                None,
-                            )
-                        }
+                    let (rows, first_seq) = Self::numbered_rows(tx, tenant, "event_seq", chunk.len(), 10).await?;
+                    let sql = match first_seq {
+                        Some(_) => format!(
+                            "INSERT INTO hub_events (tenant_id, seq, event_id, event_type, source, store_id, occurred_at_ms, \
+                             trace_id, schema_version, data, committed_at_ms) VALUES {rows}"
+                        ),
+                        None => format!(
+                            "INSERT INTO event_pending (tenant_id, event_id, event_type, source, store_id, occurred_at_ms, \
+                             trace_id, schema_version, data, committed_at_ms) VALUES {rows}"
+                        ),
                     };
                     let mut query = sqlx::query(&sql);
                     let now = now_ms();

@@ -40,7 +40,7 @@ pub(super) mod writes;
 pub(crate) use rows::*;
 
 /// One row's parameters for a multi-row `VALUES`: `($offset+1, …, $offset+n)`.
-pub(crate) fn placeholders(offset: usize, n: usize) -> String {
+pub(crate) fn param_row(offset: usize, n: usize) -> String {
     let params: Vec<String> = (1..=n).map(|c| format!("${}", offset + c)).collect();
     format!("({})", params.join(", "))
 }

@@ -141,35 +141,10 @@ macro_rules! sql_write_paths {
                     for (_, body) in chunk {
                         bodies.push(serde_json::to_string(body).map_err(|e| DbError::Corrupt(e.to_string()))?);
                     }
-                    let n = chunk.len();
-                    let (sql, first_seq) = match Self::WRITERS {
-                        $crate::storage::sql::Writers::OneAtATime => {
-                            let (head,): (i64,) = sqlx::query_as(
-                                "UPDATE tenants SET feed_seq = feed_seq + $2 WHERE id = $1 RETURNING feed_seq",
-                            )
-                            .bind(tenant.as_uuid())
-                            .bind(n as i64)
-                            .fetch_one(&mut **tx)
-                            .await?;
-                            let rows: Vec<String> = (0..n).map(|i| $crate::storage::sql::placeholders(i * 5, 5)).collect();
-                            (
-                                format!(
-                                    "INSERT INTO feed_changes (tenant_id, seq, store_id, body, committed_at_ms) VALUES {}",
-                                    rows.join(", ")
-                                ),
-                                Some(head - n as i64 + 1),
-                            )
-                        }
-                        $crate::storage::sql::Writers::SideBySide => {
-                            let rows: Vec<String> = (0..n).map(|i| $crate::storage::sql::placeholders(i * 4, 4)).collect();
-                            (
-                                format!(
-                                    "INSERT INTO feed_pending (tenant_id, store_id, body, committed_at_ms) VALUES {}",
-                                    rows.join(", ")
-                                ),
-                                None,
-                            )
-                        }
+                    let (rows, first_seq) = Self::numbered_rows(tx, tenant, "feed_seq", chunk.len(), 4).await?;
+                    let sql = match first_seq {
+                        Some(_) => format!("INSERT INTO feed_changes (tenant_id, seq, store_id, body, committed_at_ms) VALUES {rows}"),
+                        None => format!("INSERT INTO feed_pending (tenant_id, store_id, body, committed_at_ms) VALUES {rows}"),
                     };
                     let now = now_ms();
                     let mut query = sqlx::query(&sql);
@@ -183,6 +158,35 @@ macro_rules! sql_write_paths {
                     query.execute(&mut **tx).await?;
                 }
                 Ok(())
+            }
+
+            /// The `VALUES` of `n` rows of `columns` parameters for the feed or
+            /// the outbox, and the first number they take: where one writer
+            /// works at a time, the tenant row's `counter` moves by `n` now and
+            /// each row carries its number (one parameter more, second);
+            /// side by side, none (numbered at commit).
+            async fn numbered_rows(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                counter: &str,
+                n: usize,
+                columns: usize,
+            ) -> DbResult<(String, Option<i64>)> {
+                let (first, width) = match Self::WRITERS {
+                    $crate::storage::sql::Writers::OneAtATime => {
+                        let (head,): (i64,) = sqlx::query_as(&format!(
+                            "UPDATE tenants SET {counter} = {counter} + $2 WHERE id = $1 RETURNING {counter}"
+                        ))
+                        .bind(tenant.as_uuid())
+                        .bind(n as i64)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                        (Some(head - n as i64 + 1), columns + 1)
+                    }
+                    $crate::storage::sql::Writers::SideBySide => (None, columns),
+                };
+                let rows: Vec<String> = (0..n).map(|i| $crate::storage::sql::param_row(i * width, width)).collect();
+                Ok((rows.join(", "), first))
             }
 
             /// Adds one movement to the ledger unless its id is already there;
