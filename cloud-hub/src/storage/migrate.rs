@@ -64,6 +64,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(44, "hub-postgres/0044_feed_notify.sql"),
     migration!(45, "hub-postgres/0045_event_relays.sql"),
     migration!(46, "hub-postgres/0046_numbered_at_commit.sql"),
+    migration!(47, "hub-postgres/0047_catalog_projection.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -113,6 +114,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(44, "hub-sqlite/0044_feed_notify.sql"),
     migration!(45, "hub-sqlite/0045_event_relays.sql"),
     migration!(46, "hub-sqlite/0046_numbered_at_commit.sql"),
+    migration!(47, "hub-sqlite/0047_catalog_projection.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

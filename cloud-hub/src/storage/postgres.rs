@@ -21,10 +21,15 @@ impl PgStorage {
     /// Connects to `url` (`postgres://…`), applies pending migrations and
     /// runs the data steps they left.
     pub async fn connect(url: &str) -> DbResult<Self> {
+        // No JIT compilation: the hub's statements are short, and a view
+        // whose subqueries the planner prices per row (though a CASE runs
+        // few of them) spent two seconds compiling to save a tenth of one.
+        let options = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url)?
+            .options([("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await?;
         run_migrations!(&pool, migrate::POSTGRES)?;
         let feed_tx = std::sync::Arc::new(tokio::sync::watch::Sender::new(0));

@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use crate::on_both_backends;
+use pos_shared::Timestamp;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -376,3 +377,206 @@ async fn bad_store_requests_are_refused_by_name(backend: Backend) {
     assert_eq!(item(&v, "TEA-250")["listed"], true);
 }
 on_both_backends!(bad_store_requests_are_refused_by_name);
+
+/// The view reads what each position carries of the store's assortment,
+/// holds, bins, reservations and price windows (the catalog's read model).
+/// Every write those come from keeps it true, a view at another instant
+/// still sees reservations lapse and windows open and close, and rows
+/// written around the hub are found astray and rebuilt.
+async fn the_view_follows_every_write_its_read_model_is_kept_from(backend: Backend) {
+    let shop = shop(backend).await;
+    let (hub, key) = (&shop.hub, shop.api_key.as_str());
+    let store = shop.store_id.clone();
+    let (tea, rice) = (shop.variants[0].0.clone(), shop.variants[1].0.clone());
+    let at = |offset_secs: i64| {
+        let t = Timestamp::from_unix_millis(Timestamp::now().unix_millis() + offset_secs * 1000);
+        format!("?at={t}")
+    };
+
+    // Two reservations of tea that lapse at different times.
+    let mut reservations = Vec::new();
+    for (order, qty, ttl) in [("ORD-A", "2", 600), ("ORD-B", "3", 3600)] {
+        let (s, b) = hub
+            .post(
+                &format!("/v1/stores/{store}/reservations"),
+                key,
+                json!({"variant_id": tea, "qty": qty, "order_ref": order, "ttl_secs": ttl}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        reservations.push(b["reservation_id"].as_str().unwrap().to_owned());
+    }
+    let held = |v: &Value| item(v, "TEA-250")["reserved"].clone();
+    assert_eq!(held(&view(&shop, &store, "").await), "5");
+    assert_eq!(
+        held(&view(&shop, &store, &at(1800)).await),
+        "3",
+        "half an hour on, the first has lapsed"
+    );
+    assert_eq!(held(&view(&shop, &store, &at(7200)).await), "0");
+
+    // A window of this store and one of the chain, both ending in an hour.
+    let end = Timestamp::from_unix_millis(Timestamp::now().unix_millis() + 3_600_000);
+    for (variant, minor, scope) in [(&tea, 13000, Some(&store)), (&rice, 6000, None)] {
+        let (s, b) = hub
+            .post(
+                &format!("/v1/variants/{variant}/prices"),
+                key,
+                json!({"price": {"minor": minor, "currency": "INR"}, "store_id": scope,
+                       "effective_to": end.to_string()}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let prices = |v: &Value| {
+        (
+            item(v, "TEA-250")["price_source"].clone(),
+            item(v, "RICE-KG")["price_source"].clone(),
+        )
+    };
+    assert_eq!(
+        prices(&view(&shop, &store, "").await),
+        (json!("store_window"), json!("chain_window"))
+    );
+    assert_eq!(
+        prices(&view(&shop, &store, &at(7200)).await),
+        (json!("base"), json!("base"))
+    );
+
+    // Slotted in a bin whose zone then changes; delisted; blocked.
+    let (s, b) = hub
+        .put(
+            &format!("/v1/stores/{store}/bins/C-1"),
+            key,
+            json!({"zone": "ambient"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    for variant in [&tea, &rice] {
+        let (s, b) = hub
+            .put(
+                &format!("/v1/stores/{store}/slots/{variant}"),
+                key,
+                json!({"bin": "C-1"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let (s, b) = hub
+        .put(
+            &format!("/v1/stores/{store}/bins/C-1"),
+            key,
+            json!({"zone": "chilled"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    put(
+        &shop,
+        &format!("/v1/stores/{store}/assortment/{rice}"),
+        json!({"listed": false}),
+    )
+    .await;
+    put(
+        &shop,
+        &format!("/v1/stores/{store}/blocks/{tea}"),
+        json!({"blocked": true, "reason": "recall"}),
+    )
+    .await;
+    let now = view(&shop, &store, "").await;
+    let (t, r) = (item(&now, "TEA-250"), item(&now, "RICE-KG"));
+    assert_eq!(
+        (&t["bin"], &t["zone"], &r["zone"]),
+        (&json!("C-1"), &json!("chilled"), &json!("chilled"))
+    );
+    assert_eq!(
+        (&t["reasons"], &r["listed"]),
+        (&json!(["blocked"]), &json!(false))
+    );
+
+    // Releasing, then unslotting, relisting and unblocking undo it all.
+    let (s, b) = hub
+        .post(
+            &format!("/v1/reservations/{}/release", reservations[1]),
+            key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    for variant in [&tea, &rice] {
+        hub.put(
+            &format!("/v1/stores/{store}/slots/{variant}"),
+            key,
+            json!({"bin": null}),
+        )
+        .await;
+    }
+    put(
+        &shop,
+        &format!("/v1/stores/{store}/assortment/{rice}"),
+        json!({"listed": true}),
+    )
+    .await;
+    put(
+        &shop,
+        &format!("/v1/stores/{store}/blocks/{tea}"),
+        json!({"blocked": false}),
+    )
+    .await;
+    let now = view(&shop, &store, "").await;
+    let (t, r) = (item(&now, "TEA-250"), item(&now, "RICE-KG"));
+    assert_eq!(
+        (&t["reserved"], &t["orderable"], &r["listed"]),
+        (&json!("2"), &json!(true), &json!(true))
+    );
+    assert!(t.get("bin").is_none() && r.get("zone").is_none(), "{now}");
+
+    // Rows written around the hub (as a bulk load in SQL would) leave the
+    // model astray: the check names each, and a rebuild makes it true.
+    put(
+        &shop,
+        &format!("/v1/stores/{store}/assortment/{rice}"),
+        json!({"listed": false}),
+    )
+    .await;
+    let reset = "UPDATE stock_positions SET delisted = FALSE, held_milli = 0, held_until_ms = NULL, has_store_windows = FALSE";
+    match backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&hub.database_url).await.unwrap();
+            sqlx::query(reset).execute(&pool).await.unwrap();
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&hub.database_url).await.unwrap();
+            sqlx::query(reset).execute(&pool).await.unwrap();
+        }
+    }
+    let tenant = pos_shared::TenantId::from_uuid(shop.tenant_id.parse().unwrap());
+    let drift = hub
+        .storage
+        .catalog_projection_drift(Some(tenant))
+        .await
+        .unwrap();
+    for column in [
+        "delisted",
+        "held_milli",
+        "held_until_ms",
+        "has_store_windows",
+    ] {
+        assert!(
+            drift.iter().any(|d| d.ends_with(column)),
+            "{column} in {drift:?}"
+        );
+    }
+    hub.storage
+        .rebuild_catalog_projection(tenant)
+        .await
+        .unwrap();
+    let now = view(&shop, &store, "").await;
+    assert_eq!(
+        (
+            &item(&now, "TEA-250")["reserved"],
+            &item(&now, "RICE-KG")["listed"]
+        ),
+        (&json!("2"), &json!(false))
+    );
+}
+on_both_backends!(the_view_follows_every_write_its_read_model_is_kept_from);

@@ -181,7 +181,22 @@ impl TestHub {
             Value::Array(paged),
             "the view a page at a time against the whole view{query}"
         );
+        self.assert_projection_true().await;
         whole
+    }
+
+    /// The catalog's read model agrees with the tables it is kept from, for
+    /// every tenant of the hub.
+    pub async fn assert_projection_true(&self) {
+        let drift = self
+            .storage
+            .catalog_projection_drift(None)
+            .await
+            .expect("projection drift");
+        assert!(
+            drift.is_empty(),
+            "the catalog projection drifted: {drift:?}"
+        );
     }
 
     /// Creates a tenant through the admin API and returns its API key.

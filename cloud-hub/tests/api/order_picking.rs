@@ -408,6 +408,7 @@ async fn a_store_picks_and_packs_what_it_was_sent(backend: Backend) {
             .contains("already packed"),
         "{outcome}"
     );
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(a_store_picks_and_packs_what_it_was_sent);
 
@@ -461,6 +462,7 @@ async fn a_cancelled_order_cannot_be_packed(backend: Backend) {
             .contains("another store"),
         "{outcome}"
     );
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(a_cancelled_order_cannot_be_packed);
 
@@ -523,5 +525,6 @@ async fn packed_by_hq_takes_the_stock_as_ordered(backend: Backend) {
         step(&shop, &id, to).await;
     }
     assert_eq!(item(&shop, &store, &tea).await["reserved"], "0");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(packed_by_hq_takes_the_stock_as_ordered);

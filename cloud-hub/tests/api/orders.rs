@@ -42,6 +42,7 @@ async fn delivery_settings_are_set_read_and_cleared(backend: Backend) {
     let intruder = hub.tenant("Other Chain").await;
     let (s, _) = hub.put(&path, &intruder, settings).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(delivery_settings_are_set_read_and_cleared);
 
@@ -88,6 +89,7 @@ async fn bad_delivery_settings_are_refused_by_field(backend: Backend) {
         .get(&format!("/v1/stores/{}", shop.store_id), &shop.api_key)
         .await;
     assert!(store.get("fulfilment").is_none(), "{store}");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(bad_delivery_settings_are_refused_by_field);
 
@@ -250,6 +252,7 @@ async fn orders_go_to_a_store_in_range_open_and_under_capacity(backend: Backend)
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["reason"], "no_store_open");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(orders_go_to_a_store_in_range_open_and_under_capacity);
 
@@ -292,6 +295,7 @@ async fn balanced_prefers_the_idle_store(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(b["field"], "strategy");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(balanced_prefers_the_idle_store);
 
@@ -333,6 +337,7 @@ async fn the_same_key_is_the_same_order(backend: Backend) {
     assert_eq!(response.status(), StatusCode::CREATED);
     let placed: serde_json::Value = response.json().await.unwrap();
     assert_eq!(placed["idempotency_key"], "by-header");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(the_same_key_is_the_same_order);
 
@@ -381,6 +386,7 @@ async fn refusals_name_each_line_and_offer_substitutes(backend: Backend) {
     assert_eq!(lines[2]["reason"], "unknown_item");
     // Nothing was held.
     assert_eq!(held_at(&shop, &store).await, ("4".into(), "0".into()));
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(refusals_name_each_line_and_offer_substitutes);
 
@@ -426,6 +432,7 @@ async fn bad_orders_are_refused_by_field(backend: Backend) {
     let (s, b) = hub.get("/v1/orders?state=lost", &shop.api_key).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(b["field"], "state");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(bad_orders_are_refused_by_field);
 
@@ -531,6 +538,7 @@ async fn the_state_machine_is_enforced_recorded_and_announced(backend: Backend) 
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
     let (_, page) = hub.get("/v1/orders?state=pending", &shop.api_key).await;
     assert_eq!(page["items"], json!([]));
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(the_state_machine_is_enforced_recorded_and_announced);
 
@@ -578,6 +586,7 @@ async fn cancelling_and_expiry_release_the_stock(backend: Backend) {
         "hub"
     );
     assert_eq!(held_at(&shop, &store).await, ("10".into(), "0".into()));
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(cancelling_and_expiry_release_the_stock);
 
@@ -620,6 +629,7 @@ async fn concurrent_placements_never_hold_more_than_there_is(backend: Backend) {
         )
         .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 100);
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(concurrent_placements_never_hold_more_than_there_is);
 
@@ -722,6 +732,7 @@ async fn orders_past_their_sla_are_listed(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(b["field"], "at");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(orders_past_their_sla_are_listed);
 
@@ -781,6 +792,7 @@ async fn a_store_limited_key_reaches_its_own_stores_orders_only(backend: Backend
         .map(|o| o["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, [placed["id"].as_str().unwrap()]);
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(a_store_limited_key_reaches_its_own_stores_orders_only);
 

@@ -128,6 +128,7 @@ async fn reservations_hold_release_and_commit_stock(backend: Backend) {
     let (_, _, available, orderable, reason) = tea(&shop).await;
     assert_eq!((available.as_str(), orderable), ("0", false));
     assert_eq!(reason, json!(["zero_stock"]));
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(reservations_hold_release_and_commit_stock);
 
@@ -178,6 +179,7 @@ async fn an_expired_reservation_frees_its_stock(backend: Backend) {
         late["detail"].as_str().unwrap().contains("expired"),
         "{late}"
     );
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(an_expired_reservation_frees_its_stock);
 
@@ -286,6 +288,7 @@ async fn bad_reservations_are_refused_by_name(backend: Backend) {
     // Nothing but the one good reservation was written.
     let (_, reserved, _, _, _) = tea(&shop).await;
     assert_eq!(reserved, "1");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(bad_reservations_are_refused_by_name);
 
@@ -321,5 +324,6 @@ async fn orders_racing_for_the_last_units_never_oversell(backend: Backend) {
             json!(["zero_stock"])
         )
     );
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(orders_racing_for_the_last_units_never_oversell);

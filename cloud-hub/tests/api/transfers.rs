@@ -175,6 +175,7 @@ async fn stock_is_sent_and_received_once(backend: Backend) {
         ]
     );
     assert_eq!(events["events"][1]["data"]["shortfall"], "2");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(stock_is_sent_and_received_once);
 
@@ -348,6 +349,7 @@ async fn bad_transfers_are_refused_and_change_nothing(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::OK, "{got}");
     assert_eq!(on_hand(&shop, &to, &tea).await, "5");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(bad_transfers_are_refused_and_change_nothing);
 
@@ -384,6 +386,7 @@ async fn write_offs_take_stock_out(backend: Backend) {
         assert_eq!(b["field"], field, "{b}");
     }
     assert_eq!(on_hand(&shop, &store, &rice).await, "44.5");
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(write_offs_take_stock_out);
 
@@ -452,5 +455,6 @@ async fn a_stores_transfers_are_listed_a_page_at_a_time(backend: Backend) {
     assert_eq!(s, StatusCode::CREATED, "{other}");
     let foreign = other["transfer_id"].as_str().unwrap().to_owned();
     assert_cursors_checked(hub, &format!("/v1/stores/{from}/transfers"), key, &foreign).await;
+    shop.hub.assert_projection_true().await;
 }
 on_both_backends!(a_stores_transfers_are_listed_a_page_at_a_time);

@@ -40,6 +40,10 @@ macro_rules! sql_bin_paths {
             /// Adds a bin or moves it to another zone.
             async fn set_bin(&self, tenant: TenantId, store: StoreId, code: &str, zone: &str) -> DbResult<Bin> {
                 self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                // HQ's edit, alone in the tenant: no item is slotted in the
+                // bin while its zone changes, so every slotted item gets it.
+                Self::lock_tenant(&mut tx, tenant).await?;
                 sqlx::query(
                     "INSERT INTO store_bins (tenant_id, store_id, code, zone, created_at_ms) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (tenant_id, store_id, code) DO UPDATE SET zone = excluded.zone",
@@ -49,8 +53,11 @@ macro_rules! sql_bin_paths {
                 .bind(code)
                 .bind(zone)
                 .bind(now_ms())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                // The items slotted in it carry its zone.
+                Self::refresh_projection(&mut tx, tenant, store, Touched::Bin(code)).await?;
+                Self::commit(tx).await?;
                 self.read_bins(tenant, store, Some(code)).await?.pop().ok_or(DbError::NotFound("bin"))
             }
 
@@ -80,6 +87,7 @@ macro_rules! sql_bin_paths {
             async fn slot(&self, tenant: TenantId, store: StoreId, variant: VariantId, bin: Option<&str>) -> DbResult<()> {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
                 if !Self::variant_live(&mut tx, tenant, variant).await? {
                     return Err(DbError::NotFound("variant"));
                 }
@@ -112,6 +120,7 @@ macro_rules! sql_bin_paths {
                         .execute(&mut *tx)
                         .await?;
                 }
+                Self::refresh_projection(&mut tx, tenant, store, Touched::Item(variant)).await?;
                 Self::commit(tx).await?;
                 Ok(())
             }

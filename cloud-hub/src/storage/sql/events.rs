@@ -70,22 +70,22 @@ macro_rules! sql_event_paths {
                 variant: VariantId,
                 now: i64,
             ) -> DbResult<Option<OrderState>> {
-                let row: Option<(String, i64, i64, i64, Option<i64>, i64, i64, Option<String>)> = sqlx::query_as(
+                // The item's gates come from its position (the catalog's read
+                // model, `sql/projection.rs`); no position, no gates.
+                let row: Option<(String, i64, i64, i64, Option<i64>, i64, i64, Option<String>)> = sqlx::query_as(&format!(
                     "SELECT s.status, \
-                     CAST(CASE WHEN EXISTS (SELECT 1 FROM store_delistings d WHERE d.tenant_id = $1 AND d.store_id = $2 \
-                          AND d.variant_id = $3) THEN 0 ELSE 1 END AS BIGINT), \
-                     COALESCE((SELECT on_hand_milli FROM stock_positions WHERE tenant_id = $1 AND store_id = $2 \
-                          AND variant_id = $3), 0), \
-                     COALESCE((SELECT CAST(SUM(qty_milli) AS BIGINT) FROM stock_reservations WHERE tenant_id = $1 \
-                          AND store_id = $2 AND variant_id = $3 AND state = 'held' AND expires_at_ms > $4), 0), \
+                     CAST(CASE WHEN p.delisted THEN 0 ELSE 1 END AS BIGINT), \
+                     COALESCE(p.on_hand_milli, 0), \
+                     COALESCE({}, 0), \
                      (SELECT point_milli FROM reorder_points WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3), \
                      CAST(CASE WHEN EXISTS (SELECT 1 FROM variants v WHERE v.tenant_id = $1 AND v.id = $3 \
                           AND v.disabled_at_ms IS NOT NULL) THEN 1 ELSE 0 END AS BIGINT), \
-                     CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_blocks b WHERE b.tenant_id = $1 AND b.store_id = $2 \
-                          AND b.variant_id = $3) THEN 1 ELSE 0 END AS BIGINT), \
+                     CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
                      s.hours \
-                     FROM stores s WHERE s.tenant_id = $1 AND s.id = $2",
-                )
+                     FROM stores s LEFT JOIN stock_positions p ON p.tenant_id = s.tenant_id AND p.store_id = s.id AND p.variant_id = $3 \
+                     WHERE s.tenant_id = $1 AND s.id = $2",
+                    $crate::storage::sql::projection::held_at("$4")
+                ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
                 .bind(variant.as_uuid())

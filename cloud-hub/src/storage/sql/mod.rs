@@ -20,6 +20,7 @@ pub(super) mod order_facts;
 pub(super) mod order_store;
 pub(super) mod orders;
 pub(super) mod prices;
+pub(super) mod projection;
 pub(super) mod quarantine;
 pub(super) mod relay;
 pub(super) mod reservations;
@@ -128,6 +129,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::source_stock::sql_source_stock_paths!($storage);
         $crate::storage::sql::seller_feeds::sql_seller_feed_paths!($storage);
         $crate::storage::sql::health::sql_health_paths!($storage);
+        $crate::storage::sql::projection::sql_projection_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

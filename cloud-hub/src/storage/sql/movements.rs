@@ -220,19 +220,16 @@ macro_rules! sql_movement_paths {
                     let sql = format!(
                         "SELECT s.status, s.hours, va.id, va.details, COALESCE(p.on_hand_milli, 0), \
                          CAST(CASE WHEN va.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
-                         CAST(CASE WHEN EXISTS (SELECT 1 FROM store_delistings d WHERE d.tenant_id = $1 AND d.store_id = $2 \
-                              AND d.variant_id = va.id) THEN 0 ELSE 1 END AS BIGINT), \
-                         COALESCE((SELECT CAST(SUM(r.qty_milli) AS BIGINT) FROM stock_reservations r WHERE r.tenant_id = $1 \
-                              AND r.store_id = $2 AND r.variant_id = va.id AND r.state = 'held' AND r.expires_at_ms > $3), 0), \
+                         CAST(CASE WHEN p.delisted THEN 0 ELSE 1 END AS BIGINT), {}, \
                          (SELECT rp.point_milli FROM reorder_points rp WHERE rp.tenant_id = $1 AND rp.store_id = $2 AND rp.variant_id = va.id), \
-                         CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_blocks b WHERE b.tenant_id = $1 AND b.store_id = $2 \
-                              AND b.variant_id = va.id) THEN 1 ELSE 0 END AS BIGINT), \
+                         CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
                          CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_batches sb WHERE sb.tenant_id = $1 AND sb.store_id = $2 \
                               AND sb.variant_id = va.id AND sb.on_hand_milli > 0) THEN 1 ELSE 0 END AS BIGINT) \
                          FROM stores s \
                          LEFT JOIN variants va ON va.tenant_id = s.tenant_id AND va.id IN ({}) \
                          LEFT JOIN stock_positions p ON p.tenant_id = s.tenant_id AND p.store_id = s.id AND p.variant_id = va.id \
                          WHERE s.tenant_id = $1 AND s.id = $2",
+                        $crate::storage::sql::projection::held_at("$3"),
                         list.join(", ")
                     );
                     let mut query = sqlx::query_as::<_, (String, Option<String>, Option<Uuid>, Option<String>, i64, i64, i64, i64, Option<i64>, i64, i64)>(&sql)

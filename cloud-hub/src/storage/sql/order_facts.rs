@@ -173,6 +173,7 @@ macro_rules! sql_order_fact_paths {
                         .bind(r.reservation_id)
                         .execute(&mut **tx)
                         .await?;
+                    Self::refresh_projection(tx, tenant, r.store_id, Touched::Item(r.variant_id)).await?;
                     let event = $crate::domain::events::by_hub("inventory.stock.committed", Some(r.store_id), serde_json::json!({
                         "reservation_id": r.reservation_id, "order_ref": r.order_ref, "variant_id": r.variant_id, "qty": r.qty,
                     }));

@@ -202,6 +202,7 @@ macro_rules! sql_order_store_paths {
                         .bind(r.reservation_id)
                         .execute(&mut **tx)
                         .await?;
+                    Self::refresh_projection(tx, tenant, r.store_id, Touched::Item(r.variant_id)).await?;
                     let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
                     Self::emit_flip(tx, tenant, before, freed, r.store_id, r.variant_id).await?;
                     let movement = MovementRecord {
@@ -231,15 +232,19 @@ macro_rules! sql_order_store_paths {
             async fn hold_for_store(tx: &mut Tx<'_>, tenant: TenantId, order: &$crate::domain::orders::Order, now: i64) -> DbResult<()> {
                 const STORE_HOLD_MS: i64 = 7 * 24 * 3_600_000;
                 for line in &order.lines {
-                    sqlx::query(
+                    let held: Option<(Uuid, Uuid)> = sqlx::query_as(
                         "UPDATE stock_reservations SET expires_at_ms = $3 WHERE tenant_id = $1 AND id = $2 \
-                         AND state = 'held' AND expires_at_ms < $3",
+                         AND state = 'held' AND expires_at_ms < $3 RETURNING store_id, variant_id",
                     )
                     .bind(tenant.as_uuid())
                     .bind(line.reservation_id)
                     .bind(now.saturating_add(STORE_HOLD_MS))
-                    .execute(&mut **tx)
+                    .fetch_optional(&mut **tx)
                     .await?;
+                    if let Some((store, variant)) = held {
+                        let item = Touched::Item(VariantId::from_uuid(variant));
+                        Self::refresh_projection(tx, tenant, StoreId::from_uuid(store), item).await?;
+                    }
                 }
                 Ok(())
             }

@@ -188,6 +188,10 @@ macro_rules! sql_price_paths {
                     .bind(now_ms())
                     .execute(&mut *tx)
                     .await?;
+                    match window.store_id {
+                        Some(store) => Self::refresh_projection(&mut tx, tenant, store, Touched::Item(window.variant_id)).await?,
+                        None => Self::note_chain_window(&mut tx, tenant, window.variant_id).await?,
+                    }
                 } else {
                     sqlx::query("UPDATE price_windows SET effective_to_ms = $3 WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.as_uuid())

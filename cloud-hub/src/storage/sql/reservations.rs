@@ -67,6 +67,7 @@ macro_rules! sql_reservation_paths {
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;
+                Self::refresh_projection(tx, tenant, new.store_id, Touched::Item(new.variant_id)).await?;
                 let created = Self::reservation_in(tx, tenant, new.reservation_id)
                     .await?
                     .ok_or(DbError::NotFound("reservation"))?;
@@ -87,6 +88,7 @@ macro_rules! sql_reservation_paths {
                     .bind(r.reservation_id)
                     .execute(&mut **tx)
                     .await?;
+                Self::refresh_projection(tx, tenant, r.store_id, Touched::Item(r.variant_id)).await?;
                 let settled = Self::reservation_in(tx, tenant, r.reservation_id)
                     .await?
                     .ok_or(DbError::NotFound("reservation"))?;
@@ -224,6 +226,7 @@ macro_rules! sql_reservation_paths {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                Self::refresh_projection(&mut tx, tenant, r.store_id, Touched::Item(r.variant_id)).await?;
                 if how == Settlement::Commit {
                     // The goods leave: a sale movement whose id is the reservation's.
                     let movement = MovementRecord {
@@ -289,6 +292,7 @@ macro_rules! sql_reservation_paths {
                             .bind(id)
                             .execute(&mut *tx)
                             .await?;
+                        Self::refresh_projection(&mut tx, tenant, r.store_id, Touched::Item(r.variant_id)).await?;
                         let expired = Self::reservation_in(&mut tx, tenant, *id).await?.ok_or(DbError::NotFound("reservation"))?;
                         let event = $crate::domain::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(expired));
                         Self::emit_event(&mut tx, tenant, event).await?;

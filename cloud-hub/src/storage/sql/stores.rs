@@ -292,6 +292,7 @@ macro_rules! sql_store_paths {
                         .execute(&mut *tx)
                         .await?,
                 };
+                Self::refresh_projection(&mut tx, tenant, store, Touched::Item(variant)).await?;
                 let event = $crate::domain::events::by_hub(
                     if blocked { "inventory.stock.blocked" } else { "inventory.stock.unblocked" },
                     Some(store),
@@ -381,6 +382,7 @@ macro_rules! sql_store_paths {
                     .bind(variant.as_uuid());
                 let query = if listed { query } else { query.bind(now_ms()) };
                 query.execute(&mut *tx).await?;
+                Self::refresh_projection(&mut tx, tenant, store, Touched::Item(variant)).await?;
                 let event = $crate::domain::events::by_hub(
                     "store.assortment.changed",
                     Some(store),
@@ -409,60 +411,36 @@ macro_rules! sql_store_paths {
                 // variant, scope and channel never overlap, so at most one of
                 // each scope holds. Reservations count until their expiry.
                 //
-                // The whole view joins each table once (hash joins over the
-                // store's rows); a page instead looks up each of its items by
-                // index, since hashing a store's 100,000 positions to answer
-                // 500 items cost 25 times reading those 500 rows.
+                // Everything else comes from the item's position, the store's
+                // read model (`sql/projection.rs`): a store's window is looked
+                // up only for an item that has one, the chain's likewise, and
+                // held reservations are summed again only once the earliest of
+                // them has lapsed at `at`. The whole view joins the store's
+                // positions once; a page looks up each of its items' position.
+                let columns = format!(
+                    "v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, \
+                     CASE WHEN p.has_store_windows THEN (SELECT ws.price_minor FROM price_windows ws \
+                        WHERE ws.tenant_id = v.tenant_id AND ws.variant_id = v.id AND ws.channel = $3 AND ws.store_id = $2 \
+                        AND ws.effective_from_ms <= $4 AND (ws.effective_to_ms IS NULL OR ws.effective_to_ms > $4) LIMIT 1) END, \
+                     CASE WHEN v.has_chain_windows THEN (SELECT wc.price_minor FROM price_windows wc \
+                        WHERE wc.tenant_id = v.tenant_id AND wc.variant_id = v.id AND wc.channel = $3 AND wc.store_id IS NULL \
+                        AND wc.effective_from_ms <= $4 AND (wc.effective_to_ms IS NULL OR wc.effective_to_ms > $4) LIMIT 1) END, \
+                     COALESCE(p.on_hand_milli, 0), {}, \
+                     CAST(CASE WHEN p.delisted THEN 0 ELSE 1 END AS BIGINT), \
+                     CAST(CASE WHEN v.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
+                     CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
+                     p.bin_code, p.zone",
+                    $crate::storage::sql::projection::held_at("$4")
+                );
+                let position = "LEFT JOIN stock_positions p ON p.tenant_id = v.tenant_id AND p.store_id = $2 AND p.variant_id = v.id";
                 let sql = match &page {
-                    None => String::from(
-                        "SELECT v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, ws.price_minor, wc.price_minor, \
-                         COALESCE(sp.on_hand_milli, 0), COALESCE(r.held, 0), \
-                         CAST(CASE WHEN d.variant_id IS NULL THEN 1 ELSE 0 END AS BIGINT), \
-                         CAST(CASE WHEN v.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
-                         CAST(CASE WHEN b.variant_id IS NULL THEN 0 ELSE 1 END AS BIGINT), \
-                         slot.bin_code, bin.zone \
-                         FROM variants v \
-                         LEFT JOIN price_windows ws ON ws.tenant_id = v.tenant_id AND ws.variant_id = v.id AND ws.channel = $3 \
-                           AND ws.store_id = $2 AND ws.effective_from_ms <= $4 \
-                           AND (ws.effective_to_ms IS NULL OR ws.effective_to_ms > $4) \
-                         LEFT JOIN price_windows wc ON wc.tenant_id = v.tenant_id AND wc.variant_id = v.id AND wc.channel = $3 \
-                           AND wc.store_id IS NULL AND wc.effective_from_ms <= $4 \
-                           AND (wc.effective_to_ms IS NULL OR wc.effective_to_ms > $4) \
-                         LEFT JOIN stock_positions sp ON sp.tenant_id = v.tenant_id AND sp.store_id = $2 AND sp.variant_id = v.id \
-                         LEFT JOIN (SELECT variant_id, CAST(SUM(qty_milli) AS BIGINT) AS held FROM stock_reservations \
-                                    WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $4 \
-                                    GROUP BY variant_id) r ON r.variant_id = v.id \
-                         LEFT JOIN store_delistings d ON d.tenant_id = v.tenant_id AND d.store_id = $2 AND d.variant_id = v.id \
-                         LEFT JOIN stock_blocks b ON b.tenant_id = v.tenant_id AND b.store_id = $2 AND b.variant_id = v.id \
-                         LEFT JOIN bin_slots slot ON slot.tenant_id = v.tenant_id AND slot.store_id = $2 AND slot.variant_id = v.id \
-                         LEFT JOIN store_bins bin ON bin.tenant_id = v.tenant_id AND bin.store_id = $2 AND bin.code = slot.bin_code \
+                    None => format!(
+                        "SELECT {columns} FROM variants v {position} \
                          WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.sku"
                     ),
                     Some(p) => format!(
-                        "SELECT v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, \
-                         (SELECT ws.price_minor FROM price_windows ws WHERE ws.tenant_id = v.tenant_id AND ws.variant_id = v.id \
-                            AND ws.channel = $3 AND ws.store_id = $2 AND ws.effective_from_ms <= $4 \
-                            AND (ws.effective_to_ms IS NULL OR ws.effective_to_ms > $4) LIMIT 1), \
-                         (SELECT wc.price_minor FROM price_windows wc WHERE wc.tenant_id = v.tenant_id AND wc.variant_id = v.id \
-                            AND wc.channel = $3 AND wc.store_id IS NULL AND wc.effective_from_ms <= $4 \
-                            AND (wc.effective_to_ms IS NULL OR wc.effective_to_ms > $4) LIMIT 1), \
-                         COALESCE((SELECT sp.on_hand_milli FROM stock_positions sp \
-                            WHERE sp.tenant_id = v.tenant_id AND sp.store_id = $2 AND sp.variant_id = v.id), 0), \
-                         COALESCE((SELECT CAST(SUM(r.qty_milli) AS BIGINT) FROM stock_reservations r \
-                            WHERE r.tenant_id = v.tenant_id AND r.store_id = $2 AND r.variant_id = v.id \
-                              AND r.state = 'held' AND r.expires_at_ms > $4), 0), \
-                         CAST(CASE WHEN EXISTS (SELECT 1 FROM store_delistings d \
-                            WHERE d.tenant_id = v.tenant_id AND d.store_id = $2 AND d.variant_id = v.id) THEN 0 ELSE 1 END AS BIGINT), \
-                         CAST(CASE WHEN v.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
-                         CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_blocks b \
-                            WHERE b.tenant_id = v.tenant_id AND b.store_id = $2 AND b.variant_id = v.id) THEN 1 ELSE 0 END AS BIGINT), \
-                         (SELECT slot.bin_code FROM bin_slots slot \
-                            WHERE slot.tenant_id = v.tenant_id AND slot.store_id = $2 AND slot.variant_id = v.id), \
-                         (SELECT bin.zone FROM bin_slots slot JOIN store_bins bin ON bin.tenant_id = slot.tenant_id \
-                            AND bin.store_id = slot.store_id AND bin.code = slot.bin_code \
-                            WHERE slot.tenant_id = v.tenant_id AND slot.store_id = $2 AND slot.variant_id = v.id) \
-                         FROM (SELECT * FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL{} \
-                               ORDER BY sku LIMIT {}) v ORDER BY v.sku",
+                        "SELECT {columns} FROM (SELECT * FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL{} \
+                               ORDER BY sku LIMIT {}) v {position} ORDER BY v.sku",
                         if after_sku.is_some() { " AND sku > $5" } else { "" },
                         // One more than asked, to tell whether another page follows.
                         u64::from(p.limit) + 1
@@ -522,6 +500,27 @@ macro_rules! sql_store_paths {
                     });
                 }
                 Ok(CatalogView { store: shop, channel: channel.to_owned(), at, items, next_cursor })
+            }
+
+            async fn catalog_projection_drift(&self, tenant: Option<TenantId>) -> DbResult<Vec<String>> {
+                let tenants = match tenant {
+                    Some(t) => vec![t],
+                    None => sqlx::query_as::<_, (Uuid,)>("SELECT id FROM tenants ORDER BY id")
+                        .fetch_all(&self.pool)
+                        .await?
+                        .into_iter()
+                        .map(|(t,)| TenantId::from_uuid(t))
+                        .collect(),
+                };
+                let mut drift = Vec::new();
+                for tenant in tenants {
+                    drift.extend(self.projection_drift(tenant).await?);
+                }
+                Ok(drift)
+            }
+
+            async fn rebuild_catalog_projection(&self, tenant: TenantId) -> DbResult<()> {
+                self.rebuild_projection(tenant).await
             }
 
             async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>> {

@@ -47,6 +47,13 @@ macro_rules! sql_variant_paths {
                             let changed = self.measure_units_from_ledger().await?;
                             tracing::info!(changed, "counted items sold by weight are now measured (kg)");
                         }
+                        "catalog_projection_from_sources" => {
+                            let tenants: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM tenants").fetch_all(&self.pool).await?;
+                            for (tenant,) in &tenants {
+                                self.rebuild_projection(TenantId::from_uuid(*tenant)).await?;
+                            }
+                            tracing::info!(tenants = tenants.len(), "the catalog read model is built from its sources");
+                        }
                         other => return Err(DbError::Corrupt(format!("unknown data step {other:?}"))),
                     }
                     sqlx::query("UPDATE hub_data_steps SET done_at_ms = $1 WHERE step = $2")

@@ -87,6 +87,14 @@ pub trait StoreStorage: Send + Sync {
     /// Every variant's position at `store`: on hand, reserved, available, and
     /// whether it is orderable now, with every reason when not.
     async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>>;
+    /// Where the catalog's read model (what each position carries of the
+    /// store's assortment, holds, bins, reservations and price windows)
+    /// disagrees with the tables it is kept from, one line each; empty when
+    /// it is true. `None` checks every tenant.
+    async fn catalog_projection_drift(&self, tenant: Option<TenantId>) -> DbResult<Vec<String>>;
+    /// Recomputes the catalog's read model of a tenant from its sources
+    /// (after rows were loaded around the hub, or drift was found).
+    async fn rebuild_catalog_projection(&self, tenant: TenantId) -> DbResult<()>;
 }
 
 /// HQ's stock movements, a store's movements read back, and reorder points;
