@@ -3,7 +3,8 @@
 //! `./scripts/bench-hub.sh` starts a throwaway PostgreSQL server and runs it
 //! (`BENCH_VARIANTS`, `BENCH_VIEWS`, `BENCH_LOOKUPS`, `BENCH_MOVEMENTS` change the
 //! sizes). The catalog is bulk-loaded with SQL (one product per variant, a
-//! tenth with a price window, a fiftieth with a held reservation); everything
+//! tenth with a price window, a fiftieth with a held reservation, every item
+//! slotted in a bin, a hundredth delisted, a fiftieth on hold); everything
 //! measured goes through the hub's storage layer, the code the API runs. Each
 //! figure is printed next to the raw operation it is built on, on the same
 //! server in the same run:
@@ -23,6 +24,9 @@ use cloud_hub::storage;
 use pos_shared::sync::{MovementReason, MovementRecord};
 use pos_shared::{MovementId, Qty, StoreId, Timestamp, VariantId};
 use std::time::{Duration, Instant};
+
+/// A variant row (id, SKU, name, barcode, price, currency) and its position's stock.
+type VariantAndPosition = (uuid::Uuid, String, String, String, i64, String, Option<i64>);
 
 fn env_size(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -68,6 +72,17 @@ async fn load(pool: &sqlx::PgPool, tenant: uuid::Uuid, store: uuid::Uuid, n: i64
         "INSERT INTO stock_reservations (id, tenant_id, store_id, variant_id, qty_milli, order_ref, state, expires_at_ms, created_at_ms) \
          SELECT md5('r' || g)::uuid, $1, $2, md5('v' || g)::uuid, 1000, 'ORD-' || g, 'held', 9000000000000, 0 \
          FROM generate_series(1, $3) g WHERE g % 50 = 0",
+        // A dark store slots every item in a bin (a hundred to a bin), and
+        // has delisted a hundredth and put two hundredths on hold.
+        "INSERT INTO store_bins (tenant_id, store_id, code, zone, created_at_ms) \
+         SELECT $1, $2, 'B-' || b, CASE WHEN b % 5 = 0 THEN 'chilled' ELSE 'ambient' END, 0 \
+         FROM generate_series(0, ($3 - 1) / 100) b",
+        "INSERT INTO bin_slots (tenant_id, store_id, variant_id, bin_code) \
+         SELECT $1, $2, md5('v' || g)::uuid, 'B-' || ((g - 1) / 100) FROM generate_series(1, $3) g",
+        "INSERT INTO store_delistings (tenant_id, store_id, variant_id, delisted_at_ms) \
+         SELECT $1, $2, md5('v' || g)::uuid, 0 FROM generate_series(1, $3) g WHERE g % 100 = 7",
+        "INSERT INTO stock_blocks (tenant_id, store_id, variant_id, reason, blocked_at_ms) \
+         SELECT $1, $2, md5('v' || g)::uuid, 'quality check', 0 FROM generate_series(1, $3) g WHERE g % 50 = 3",
         "ANALYZE",
     ];
     for sql in steps {
@@ -245,6 +260,31 @@ async fn run() {
             _ => break,
         }
     }
+    // The rows the view reads for a page: each variant and its position.
+    let mut joined = Vec::new();
+    let mut last_sku = String::new();
+    loop {
+        let t = Instant::now();
+        let rows: Vec<VariantAndPosition> = sqlx::query_as(
+            "SELECT v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, p.on_hand_milli \
+             FROM (SELECT * FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL AND sku > $2 \
+                   ORDER BY sku LIMIT $3) v \
+             LEFT JOIN stock_positions p ON p.tenant_id = v.tenant_id AND p.store_id = $4 AND p.variant_id = v.id \
+             ORDER BY v.sku",
+        )
+        .bind(tenant.as_uuid())
+        .bind(&last_sku)
+        .bind(i64::from(PAGE))
+        .bind(store.as_uuid())
+        .fetch_all(&pool)
+        .await
+        .expect("raw page with positions");
+        joined.push(t.elapsed());
+        match rows.last() {
+            Some(last) if rows.len() == PAGE as usize => last_sku = last.1.clone(),
+            _ => break,
+        }
+    }
     let pages = paged.len();
     let paged = summarize(
         &format!("catalog view, a page of {PAGE} ({pages} pages)"),
@@ -252,6 +292,8 @@ async fn run() {
     );
     let raw = summarize("baseline: the same page of variant rows, by SKU", raw);
     ratio("catalog view page / raw page", paged, raw);
+    let joined = summarize("baseline: the page's variant and position rows", joined);
+    ratio("catalog view page / its rows", paged, joined);
 
     // The effective price of one variant, against a primary-key select.
     let mut rng = fastrand::Rng::with_seed(7);
