@@ -249,9 +249,13 @@ fn encode(
     snapshot: &Snapshot,
 ) -> std::io::Result<()> {
     let with_orders = protocol_version >= pos_shared::sync::ORDERS_PROTOCOL;
+    let with_items_at_store = protocol_version >= pos_shared::sync::ITEM_AT_STORE_PROTOCOL;
     header.protocol_version = protocol_version;
     if !with_orders {
         header.orders = 0;
+    }
+    if !with_items_at_store {
+        header.items_at_store = 0;
     }
     let promised = header.records();
     let appender = Appender {
@@ -267,7 +271,12 @@ fn encode(
             return Err(std::io::Error::other("a second head in one snapshot"));
         };
         for record in &records {
-            if !with_orders && matches!(record, SnapshotRecord::Order(_)) {
+            let unknown = match record {
+                SnapshotRecord::Order(_) => !with_orders,
+                SnapshotRecord::ItemAtStore(_) => !with_items_at_store,
+                _ => false,
+            };
+            if unknown {
                 continue;
             }
             write_line(&mut gz, &mut line, record)?;

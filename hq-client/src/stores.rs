@@ -40,6 +40,32 @@ impl HqClient {
         self.get("/v1/stores").await
     }
 
+    /// Puts an item in the store's assortment (`true`) or takes it out; its
+    /// tills stop selling it once the feed reaches them.
+    pub async fn set_listed(&self, store: &str, variant: &str, listed: bool) -> HqResult<Value> {
+        self.put(
+            &format!("/v1/stores/{store}/assortment/{variant}"),
+            &json!({ "listed": listed }),
+        )
+        .await
+    }
+
+    /// Puts an item's stock at the store on hold with a reason, or releases it
+    /// (`None`): no orders, and its tills do not sell it.
+    pub async fn set_hold(
+        &self,
+        store: &str,
+        variant: &str,
+        reason: Option<&str>,
+    ) -> HqResult<Value> {
+        let body = match reason {
+            Some(reason) => json!({ "blocked": true, "reason": reason }),
+            None => json!({ "blocked": false }),
+        };
+        self.put(&format!("/v1/stores/{store}/blocks/{variant}"), &body)
+            .await
+    }
+
     /// The store's stock: on hand, reserved, available and orderability per item.
     pub async fn inventory(&self, store: &str) -> HqResult<Value> {
         self.get(&format!("/v1/stores/{store}/inventory")).await

@@ -28,10 +28,12 @@ use uuid::Uuid;
 /// - 6: delivery orders in a store's feed (`order_changed`); order claim and
 ///   packed-order facts.
 /// - 7: the snapshot is sent as the hub reads it, without a length.
+/// - 8: what HQ lets a store do with an item (`item_at_store`: taken out of
+///   its assortment, stock on hold) in the feed and in snapshots.
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
-pub const PROTOCOL_VERSION: u16 = 7;
+pub const PROTOCOL_VERSION: u16 = 8;
 
 /// The first version whose movements may carry transfer and write-off reasons.
 pub const TRANSFER_PROTOCOL: u16 = 5;
@@ -43,16 +45,15 @@ pub const ORDERS_PROTOCOL: u16 = 6;
 /// unknown until its stream ends; older terminals get it whole, with a length.
 pub const STREAMED_SNAPSHOT_PROTOCOL: u16 = 7;
 
+/// The first version that hears which items a store may not sell.
+pub const ITEM_AT_STORE_PROTOCOL: u16 = 8;
+
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
 
-/// The oldest version a hub still serves: terminals one version behind keep
+/// The oldest version a hub still serves: terminals two versions behind keep
 /// syncing while a chain upgrades store by store.
-pub const OLDEST_SUPPORTED_PROTOCOL: u16 = if PROTOCOL_VERSION > 1 {
-    PROTOCOL_VERSION - 1
-} else {
-    1
-};
+pub const OLDEST_SUPPORTED_PROTOCOL: u16 = PROTOCOL_VERSION - 2;
 
 /// Checks a peer's protocol version, saying what to do when it is not spoken.
 pub fn check_protocol(version: u16) -> Result<(), String> {
@@ -295,6 +296,40 @@ pub enum ChangeBody {
     /// A delivery order for the store: assigned to it, or a later step
     /// (protocol 6). Store-scoped.
     OrderChanged(crate::orders::PickOrder),
+    /// Whether the store may sell an item changed (protocol 8). Store-scoped.
+    ItemAtStore(ItemAtStore),
+}
+
+/// What HQ lets one store do with an item: sell it, or not because it took
+/// the item out of the store's assortment or put its stock there on hold.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemAtStore {
+    pub store_id: StoreId,
+    pub variant_id: VariantId,
+    /// In the store's assortment.
+    pub listed: bool,
+    /// Why its stock is on hold, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<String>,
+}
+
+impl ItemAtStore {
+    /// Why the store may not sell the item, in words for the cashier; `None`
+    /// when it may.
+    pub fn stopped(&self) -> Option<String> {
+        not_for_sale(self.listed, self.hold.as_deref())
+    }
+}
+
+/// Why a store may not sell an item that is `listed` or not and on `hold`
+/// or not, in words for the cashier; `None` when it may.
+pub fn not_for_sale(listed: bool, hold: Option<&str>) -> Option<String> {
+    match (hold, listed) {
+        (Some(reason), _) => Some(format!("HQ put its stock on hold ({reason})")),
+        (None, false) => Some("HQ took it out of this store's assortment".into()),
+        (None, true) => None,
+    }
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -336,12 +371,21 @@ pub struct SnapshotHeader {
     /// Delivery orders the store is picking (protocol 6).
     #[serde(default)]
     pub orders: u64,
+    /// Items the store may not sell (protocol 8).
+    #[serde(default)]
+    pub items_at_store: u64,
 }
 
 impl SnapshotHeader {
     /// How many records follow the header.
     pub fn records(&self) -> u64 {
-        self.variants + self.positions + self.staff + self.categories + self.prices + self.orders
+        self.variants
+            + self.positions
+            + self.staff
+            + self.categories
+            + self.prices
+            + self.orders
+            + self.items_at_store
     }
 }
 
@@ -363,6 +407,8 @@ pub enum SnapshotRecord {
     /// A delivery order assigned to the store and not yet packed
     /// (protocol 6).
     Order(crate::orders::PickOrder),
+    /// An item the store may not sell (protocol 8).
+    ItemAtStore(ItemAtStore),
 }
 
 /// The header naming the feed sequence a snapshot was taken at.
@@ -416,7 +462,7 @@ impl Fact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadBatch {
     /// `OLDEST_SUPPORTED_PROTOCOL` to `PROTOCOL_VERSION`.
-    #[cfg_attr(feature = "openapi", schema(minimum = 6, maximum = 7))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 6, maximum = 8))]
     pub protocol_version: u16,
     pub facts: Vec<Envelope<Fact>>,
 }

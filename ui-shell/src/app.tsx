@@ -194,6 +194,8 @@ export function App() {
   };
 
   const addWithModifiers = (p: ProductView, count = takeCount()) => {
+    // HQ took it out of this store's assortment or put its stock on hold.
+    if (p.not_for_sale) return refuse(t('error.notForSale', { name: p.name, why: p.not_for_sale }));
     setNotice(null);
     if (p.modifiers?.length) setDialog({ kind: 'modifiers', product: p, count });
     else put(p, count);

@@ -281,6 +281,7 @@ const en = {
   'picker.stale': 'Could not refresh: {detail}',
   'error.expired': '{name} expired on {date}. Take it off the shelf; a supervisor can approve selling it.',
   'error.unknownBarcode': 'No item with barcode {barcode} in this store. Check the barcode, or search by name.',
+  'error.notForSale': '{name} is not for sale in this store: {why}.',
   'error.wrongPin': 'That code and PIN do not match. Try again.',
   'error.wrongPinLastTry': 'That code and PIN do not match. One more wrong PIN locks this code.',
   'error.wrongPinLocked': 'That code and PIN do not match. This code is now locked: ask a supervisor.',

@@ -114,6 +114,11 @@ pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
             now,
             json!({ "order_id": o.order_id, "store_id": o.store_id, "state": o.state }),
         ),
+        // The writes that make it announce themselves to HQ
+        // (`store.assortment.changed`, `inventory.stock.blocked`), so the
+        // feed change goes to tills without an event of its own; were one
+        // raised, it would read as the assortment's.
+        ChangeBody::ItemAtStore(i) => ("store.assortment.changed", origin(), now, json!(i)),
         ChangeBody::ReturnRecorded(r) => (
             "pos.return.recorded",
             terminal_or_hub(Some(r.terminal_id)),

@@ -108,7 +108,7 @@ struct FeedQuery {
     wait: u64,
     /// The terminal's protocol version.
     #[serde(default = "current_protocol")]
-    #[param(minimum = 6, maximum = 7)]
+    #[param(minimum = 6, maximum = 8)]
     v: u16,
     /// The terminal's outbox depth, for HQ's sync status.
     queue: Option<u64>,
@@ -250,6 +250,10 @@ fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
     if v < ORDERS_PROTOCOL {
         page.changes
             .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::OrderChanged(_)));
+    }
+    if v < pos_shared::sync::ITEM_AT_STORE_PROTOCOL {
+        page.changes
+            .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::ItemAtStore(_)));
     }
     if v < TRANSFER_PROTOCOL {
         for change in &mut page.changes {
@@ -464,7 +468,7 @@ struct SnapshotQuery {
     seq: Option<u64>,
     /// The terminal's protocol version; version-1 terminals did not send one
     /// (and are no longer served).
-    #[param(minimum = 6, maximum = 7)]
+    #[param(minimum = 6, maximum = 8)]
     v: Option<u16>,
 }
 

@@ -306,7 +306,7 @@ async fn products_carry_brand_category_synonyms_barcodes_and_quick_keys(backend:
 }
 on_both_backends!(products_carry_brand_category_synonyms_barcodes_and_quick_keys);
 
-async fn terminals_one_version_behind_get_their_feed_and_older_ones_are_refused(backend: Backend) {
+async fn terminals_two_versions_behind_get_their_feed_and_older_ones_are_refused(backend: Backend) {
     let shop = shop(backend).await;
     let hub = &shop.hub;
     let (s, _) = hub
@@ -316,7 +316,8 @@ async fn terminals_one_version_behind_get_their_feed_and_older_ones_are_refused(
     let (_, current) = hub
         .get("/v1/sync/feed?since=0&limit=5000", &shop.device_token)
         .await;
-    let behind = pos_shared::sync::PROTOCOL_VERSION - 1;
+    let behind = pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL;
+    assert_eq!(behind, pos_shared::sync::PROTOCOL_VERSION - 2);
     let (s, older) = hub
         .get(
             &format!("/v1/sync/feed?since=0&limit=5000&v={behind}"),
@@ -349,7 +350,7 @@ async fn terminals_one_version_behind_get_their_feed_and_older_ones_are_refused(
             .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
             .collect()
     };
-    for query in [format!("?v={behind}"), format!("?v={}", behind + 1)] {
+    for query in (behind..=pos_shared::sync::PROTOCOL_VERSION).map(|v| format!("?v={v}")) {
         let categories = 1;
         let r = hub
             .http
@@ -374,4 +375,4 @@ async fn terminals_one_version_behind_get_their_feed_and_older_ones_are_refused(
         (StatusCode::BAD_REQUEST, Some("v"))
     );
 }
-on_both_backends!(terminals_one_version_behind_get_their_feed_and_older_ones_are_refused);
+on_both_backends!(terminals_two_versions_behind_get_their_feed_and_older_ones_are_refused);

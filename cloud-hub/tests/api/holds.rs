@@ -216,3 +216,146 @@ async fn bad_holds_are_refused_and_change_nothing(backend: Backend) {
     assert_eq!(reasons(&shop, &store, &tea).await, ["blocked"]);
 }
 on_both_backends!(bad_holds_are_refused_and_change_nothing);
+
+/// The `item_at_store` changes after `since` in the feed of a terminal
+/// speaking protocol `v`, without their sequence numbers.
+async fn heard(shop: &Shop, since: u64, v: u16) -> Vec<Value> {
+    let path = format!("/v1/sync/feed?since={since}&limit=5000&v={v}");
+    let (s, page) = shop.hub.get(&path, &shop.device_token).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "item_at_store")
+        .map(|c| {
+            let mut c = c.clone();
+            c.as_object_mut().unwrap().remove("seq");
+            c
+        })
+        .collect()
+}
+
+/// The `item_at_store` records of a new snapshot, checked against its head.
+async fn stopped(shop: &Shop) -> Vec<Value> {
+    let hub = &shop.hub;
+    let r = hub
+        .http
+        .get(format!(
+            "{}/v1/sync/snapshot?v={}",
+            hub.base,
+            pos_shared::sync::PROTOCOL_VERSION
+        ))
+        .bearer_auth(&shop.device_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+        .unwrap();
+    let mut lines = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap());
+    let head = lines.next().unwrap();
+    let items: Vec<Value> = lines.filter(|r| r["type"] == "item_at_store").collect();
+    assert_eq!(head["items_at_store"], items.len(), "{head}");
+    items
+}
+
+/// The store's tills hear which items they may not sell: the feed carries
+/// each delisting and hold (with its reason, and a new reason on a held item)
+/// to protocol-8 terminals and to no other store, older terminals skip it,
+/// and a snapshot holds what still stands.
+async fn the_stores_tills_hear_what_they_may_not_sell(backend: Backend) {
+    let shop = shop(backend).await;
+    let (hub, key) = (&shop.hub, shop.api_key.as_str());
+    let (store, tea, rice) = (
+        shop.store_id.clone(),
+        shop.variants[0].0.clone(),
+        shop.variants[1].0.clone(),
+    );
+    let (_, before) = hub
+        .get("/v1/sync/feed?since=0&limit=5000", &shop.device_token)
+        .await;
+    let since = before["next_cursor"].as_u64().unwrap();
+    let (_, other) = hub
+        .post(
+            "/v1/stores",
+            key,
+            json!({"code": "BLR-2", "name": "Elsewhere"}),
+        )
+        .await;
+    let other = other["id"].as_str().unwrap().to_owned();
+
+    hub.put(
+        &format!("/v1/stores/{store}/assortment/{rice}"),
+        key,
+        json!({"listed": false}),
+    )
+    .await;
+    hub.put(
+        &format!("/v1/stores/{store}/blocks/{tea}"),
+        key,
+        json!({"blocked": true, "reason": "recall"}),
+    )
+    .await;
+    hub.put(
+        &format!("/v1/stores/{store}/blocks/{tea}"),
+        key,
+        json!({"blocked": true, "reason": "recall, batch B7"}),
+    )
+    .await;
+    hub.put(
+        &format!("/v1/stores/{other}/assortment/{tea}"),
+        key,
+        json!({"listed": false}),
+    )
+    .await;
+    assert_eq!(
+        heard(&shop, since, 8).await,
+        [
+            json!({"type": "item_at_store", "store_id": store, "variant_id": rice, "listed": false}),
+            json!({"type": "item_at_store", "store_id": store, "variant_id": tea, "listed": true, "hold": "recall"}),
+            json!({"type": "item_at_store", "store_id": store, "variant_id": tea, "listed": true, "hold": "recall, batch B7"}),
+        ],
+        "this store's, in order, and not the other store's"
+    );
+    assert!(
+        heard(&shop, since, 7).await.is_empty(),
+        "a protocol-7 till skips them"
+    );
+
+    // A snapshot holds both, counted in its head; released and relisted, none.
+    let items = stopped(&shop).await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items
+        .iter()
+        .any(|i| i["variant_id"] == rice.as_str() && i["listed"] == false));
+    assert!(items
+        .iter()
+        .any(|i| i["variant_id"] == tea.as_str() && i["hold"] == "recall, batch B7"));
+    hub.put(
+        &format!("/v1/stores/{store}/assortment/{rice}"),
+        key,
+        json!({"listed": true}),
+    )
+    .await;
+    hub.put(
+        &format!("/v1/stores/{store}/blocks/{tea}"),
+        key,
+        json!({"blocked": false}),
+    )
+    .await;
+    assert_eq!(stopped(&shop).await, Vec::<Value>::new());
+    let last = heard(&shop, since, 8).await;
+    assert_eq!(
+        last[last.len() - 2..],
+        [
+            json!({"type": "item_at_store", "store_id": store, "variant_id": rice, "listed": true}),
+            json!({"type": "item_at_store", "store_id": store, "variant_id": tea, "listed": true}),
+        ]
+    );
+}
+on_both_backends!(the_stores_tills_hear_what_they_may_not_sell);

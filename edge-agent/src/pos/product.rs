@@ -39,6 +39,11 @@ pub struct ProductView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub unit: Option<pos_shared::item::Unit>,
+    /// Why this store may not sell it (HQ took it out of the store's
+    /// assortment or put its stock on hold); absent when it may.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub not_for_sale: Option<String>,
 }
 
 /// A product found by a scan, with what the scan said about the pack (batch,

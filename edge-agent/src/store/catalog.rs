@@ -11,6 +11,7 @@ pub(crate) type VariantRow = (
     (String, String, String, String, i64, String, i64),
     (Option<u32>, Option<bool>, Option<String>, Option<String>),
     (Option<String>, Option<String>, Option<u16>, Option<String>),
+    (Option<bool>, Option<String>),
 );
 
 /// What every product query selects, from `variants v LEFT JOIN stock s`. The
@@ -22,7 +23,9 @@ pub(crate) const PRODUCT_COLUMNS: &str = "v.id, v.name, v.sku, v.gtin, \
        AND (w.to_ms IS NULL OR w.to_ms > CAST(unixepoch('subsec') * 1000 AS INTEGER)) \
        ORDER BY w.store_id IS NULL, w.from_ms DESC LIMIT 1), v.price_minor), \
      v.currency, COALESCE(s.on_hand_milli, 0), \
-     v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers, v.brand, v.category_id, v.quick_key, v.unit";
+     v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers, v.brand, v.category_id, v.quick_key, v.unit, \
+     (SELECT a.listed FROM items_at_store a WHERE a.variant_id = v.id), \
+     (SELECT a.hold FROM items_at_store a WHERE a.variant_id = v.id)";
 
 /// Reads the [`PRODUCT_COLUMNS`], in order.
 pub(crate) fn variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow> {
@@ -38,6 +41,7 @@ pub(crate) fn variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow>
         ),
         (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?),
         (r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?),
+        (r.get(15)?, r.get(16)?),
     ))
 }
 
@@ -46,12 +50,18 @@ pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
         (id, name, sku, gtin, price, currency, on_hand),
         (rate, inclusive, hsn, modifiers),
         (brand, category, quick_key, unit),
+        (listed, hold),
     ) = row;
     let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("variant {id}: {what}: {e}"));
+    let variant_id: pos_shared::VariantId = id
+        .parse()
+        .map_err(|e: uuid::Error| corrupt("id", e.to_string()))?;
+    // A row in `items_at_store` says why the store may not sell it.
+    let not_for_sale =
+        listed.and_then(|listed| pos_shared::sync::not_for_sale(listed, hold.as_deref()));
     Ok(ProductView {
-        variant_id: id
-            .parse()
-            .map_err(|e: uuid::Error| corrupt("id", e.to_string()))?,
+        variant_id,
+        not_for_sale,
         barcode: Gtin::parse(&gtin).map_err(|e| corrupt("barcode", e.to_string()))?,
         price: Money::new(
             price,

@@ -70,6 +70,11 @@ pub fn apply_feed_page(
                 continue;
             }
             ChangeBody::OrderChanged(o) => super::orders::upsert_from_feed(&tx, o, change.seq)?,
+            ChangeBody::ItemAtStore(i) if i.store_id != store => {
+                tracing::warn!(seq = change.seq, variant = %i.variant_id, "feed carried another store's assortment; skipped");
+                continue;
+            }
+            ChangeBody::ItemAtStore(i) => super::assortment::apply(&tx, i)?,
             ChangeBody::DocumentChanged { purpose } => {
                 if !documents.contains(purpose) {
                     documents.push(*purpose);

@@ -8,6 +8,7 @@
 //! store's sales, so it and its WAL and shared-memory files are readable only
 //! by the agent's user.
 
+pub mod assortment;
 pub mod audit;
 pub mod catalog;
 pub mod categories;
@@ -85,6 +86,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0019_handhelds.sql"),
     include_str!("../../../migrations/edge/0020_e_receipts.sql"),
     include_str!("../../../migrations/edge/0021_search_kept_by_writer.sql"),
+    include_str!("../../../migrations/edge/0022_items_at_store.sql"),
 ];
 
 #[derive(Clone)]

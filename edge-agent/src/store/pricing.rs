@@ -31,7 +31,15 @@ fn load_products(
     let mut products: Vec<ProductView> = Vec::with_capacity(barcodes.len());
     for (i, resolved) in barcodes.iter().enumerate() {
         match product_for_scan(conn, &resolved.lookup, resolved.alternative.as_ref())? {
-            Some(p) => products.push(p),
+            Some(p) => {
+                if let Some(why) = &p.not_for_sale {
+                    return Ok(Err(SaleRejection::invalid(
+                        format!("lines[{i}].barcode"),
+                        format!("{} is not for sale in this store: {why}", p.name),
+                    )));
+                }
+                products.push(p)
+            }
             None => {
                 return Ok(Err(SaleRejection::UnknownBarcode {
                     field: format!("lines[{i}].barcode"),

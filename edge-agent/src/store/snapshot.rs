@@ -80,6 +80,7 @@ pub fn require_snapshot(conn: &Connection) -> StoreResult<()> {
 pub fn begin(conn: &mut Connection) -> StoreResult<()> {
     let tx = conn.transaction()?;
     tx.execute("DELETE FROM stock", [])?;
+    super::assortment::clear(&tx)?;
     tx.execute(
         "INSERT INTO stock (variant_id, on_hand_milli) \
          SELECT variant_id, SUM(delta_milli) FROM movements WHERE origin = 'local' GROUP BY variant_id",
@@ -108,6 +109,7 @@ fn apply_records(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) ->
             // The hub sends a store's snapshot only its own and chain-wide windows.
             SnapshotRecord::Price(w) => upsert_price(&tx, w, seq)?,
             SnapshotRecord::Order(o) => super::orders::upsert_from_feed(&tx, o, seq)?,
+            SnapshotRecord::ItemAtStore(i) => super::assortment::apply(&tx, i)?,
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,

@@ -278,6 +278,17 @@ try {
   await page.getByRole('button', { name: 'Clear bill' }).click();
   await lines(page, 0);
 
+  step('live: stock HQ puts on hold is refused at the scan, saying why, until HQ releases it');
+  await control(`hold ${TEA} recall`);
+  await wedge(page, TEA);
+  await notice(page, /not for sale in this store: HQ put its stock on hold \(recall\)/);
+  await lines(page, 0);
+  await control(`release ${TEA}`);
+  await wedge(page, TEA);
+  await lines(page, 1);
+  await page.getByRole('button', { name: 'Clear bill' }).click();
+  await lines(page, 0);
+
   step('measure: 200 keyboard-wedge scans to the line on screen');
   await page.evaluate(() => {
     const seen = window.__scans;

@@ -88,6 +88,20 @@ fn script_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js")
 }
 
+/// Waits until the till says whether it may sell the item with `code`.
+async fn not_for_sale_on(till: &Agent, code: &str, stopped: bool) {
+    eventually(
+        "the till to hear whether it may sell the item",
+        30,
+        || async move {
+            let (_, p) = till.get(&format!("/v1/products/by-barcode/{code}")).await;
+            p.get("not_for_sale").is_some() == stopped
+        },
+        || till.log(),
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cashier_shift_in_the_browser() {
     let _turn = crate::ONE_BROWSER_AT_A_TIME.lock().await;
@@ -201,6 +215,29 @@ async fn a_cashier_shift_in_the_browser() {
                     hq.set_price(&variant, pos_shared::Money::inr(paise.parse().unwrap()))
                         .await
                         .unwrap();
+                }
+                // Answered once the first till has heard it from the feed.
+                ["hold", code, reason] => {
+                    let variant = till1
+                        .get(&format!("/v1/products/by-barcode/{code}"))
+                        .await
+                        .1["variant_id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
+                    hq.set_hold(&store, &variant, Some(reason)).await.unwrap();
+                    not_for_sale_on(&till1, code, true).await;
+                }
+                ["release", code] => {
+                    let variant = till1
+                        .get(&format!("/v1/products/by-barcode/{code}"))
+                        .await
+                        .1["variant_id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
+                    hq.set_hold(&store, &variant, None).await.unwrap();
+                    not_for_sale_on(&till1, code, false).await;
                 }
                 _ => panic!("the script asked for {command:?}"),
             }

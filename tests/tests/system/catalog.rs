@@ -265,3 +265,70 @@ async fn an_item_hq_edits_deletes_and_restores_follows_on_the_till(backend: Back
     assert_eq!(sale["lines"][0]["barcode"], gtin(DAL), "{sale}");
 }
 on_both_backends!(an_item_hq_edits_deletes_and_restores_follows_on_the_till);
+
+/// Why the till may not sell the item with `code`, if it may not.
+async fn stopped(till: &Agent, code: &str) -> Option<String> {
+    let (_, p) = till.get(&format!("/v1/products/by-barcode/{code}")).await;
+    p["not_for_sale"].as_str().map(str::to_owned)
+}
+
+/// HQ takes an item out of a store's assortment and puts another's stock on
+/// hold: once the feed reaches the till it refuses to sell either, saying
+/// why; a till enrolled afterwards learns the same from its snapshot; and
+/// both sell again once HQ lets them.
+async fn what_hq_stops_a_store_selling_the_till_refuses(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
+    let till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+    let (tea, dal) = (variant_id(&till, TEA).await, variant_id(&till, DAL).await);
+
+    hq.set_listed(&store, &dal, false).await.unwrap();
+    hq.set_hold(&store, &tea, Some("recall")).await.unwrap();
+    eventually(
+        "the delisting and the hold on the till",
+        30,
+        || async { stopped(&till, DAL).await.is_some() && stopped(&till, TEA).await.is_some() },
+        || till.log(),
+    )
+    .await;
+    assert!(stopped(&till, TEA).await.unwrap().contains("recall"));
+    for code in [DAL, TEA] {
+        let (status, refused) = till
+            .try_post(
+                "/v1/sales",
+                serde_json::json!({"lines": [{"barcode": code, "qty": "1"}],
+                                   "tenders": [{"method": "cash", "amount": {"minor": 100000, "currency": "INR"}}]}),
+            )
+            .await;
+        assert_eq!(status, 422, "{code}: {refused}");
+        assert_eq!(refused["field"], "lines[0].barcode", "{refused}");
+        assert!(
+            refused["detail"].as_str().unwrap().contains("not for sale"),
+            "{refused}"
+        );
+    }
+    // Milk is untouched, and sells.
+    let sale = till.sell(&[(MILK, "1")]).await;
+    assert_eq!(sale["lines"][0]["barcode"], gtin(MILK), "{sale}");
+
+    // A till enrolled now bootstraps from a snapshot that says the same.
+    let second = Agent::start(&hub, &codes[1]).await;
+    wait_synced(&second, &hq, &store).await;
+    assert!(stopped(&second, DAL).await.is_some() && stopped(&second, TEA).await.is_some());
+
+    hq.set_listed(&store, &dal, true).await.unwrap();
+    hq.set_hold(&store, &tea, None).await.unwrap();
+    for t in [&till, &second] {
+        eventually(
+            "both items for sale again",
+            30,
+            || async { stopped(t, DAL).await.is_none() && stopped(t, TEA).await.is_none() },
+            || t.log(),
+        )
+        .await;
+    }
+    let sale = till.sell(&[(DAL, "1"), (TEA, "1")]).await;
+    assert_eq!(sale["lines"].as_array().unwrap().len(), 2, "{sale}");
+}
+on_both_backends!(what_hq_stops_a_store_selling_the_till_refuses);

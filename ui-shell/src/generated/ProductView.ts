@@ -32,4 +32,9 @@ quick_key?: number,
  * What its quantities count (`each`: whole pieces; `kg`, `g`, `l`, `ml`,
  * `m`: sold loose); absent until the hub's record of it says.
  */
-unit?: Unit, };
+unit?: Unit, 
+/**
+ * Why this store may not sell it (HQ took it out of the store's
+ * assortment or put its stock on hold); absent when it may.
+ */
+not_for_sale?: string, };

@@ -155,6 +155,18 @@ macro_rules! sql_feed_paths {
                 .bind(store)
                 .fetch_one(&mut *tx)
                 .await?;
+                // What the store may not sell, from its positions (the
+                // catalog's read model): few rows, sent after the positions.
+                let stopped: Vec<(Uuid, bool, Option<String>)> = sqlx::query_as(
+                    "SELECT p.variant_id, p.delisted, CASE WHEN p.blocked THEN (SELECT b.reason FROM stock_blocks b \
+                       WHERE b.tenant_id = p.tenant_id AND b.store_id = p.store_id AND b.variant_id = p.variant_id) END \
+                     FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 AND (p.delisted OR p.blocked) \
+                     ORDER BY p.variant_id",
+                )
+                .bind(tenant)
+                .bind(store)
+                .fetch_all(&mut *tx)
+                .await?;
                 let staff = Self::staff_of_store(&mut tx, device.tenant_id, device.store_id).await?;
                 let categories = Self::category_tree(&mut tx, device.tenant_id).await?;
                 let prices = Self::store_prices(&mut tx, device.tenant_id, device.store_id).await?;
@@ -180,6 +192,7 @@ macro_rules! sql_feed_paths {
                     categories: categories.len() as u64,
                     prices: prices.len() as u64,
                     orders: orders.len() as u64,
+                    items_at_store: stopped.len() as u64,
                 };
                 if out.send(SnapshotPart::Head(header)).await.is_err() {
                     return Ok(()); // Nobody is waiting for it any more.
@@ -227,6 +240,14 @@ macro_rules! sql_feed_paths {
                         }
                     }
                 }
+                chunk.extend(stopped.into_iter().map(|(variant, delisted, hold)| {
+                    SnapshotRecord::ItemAtStore(pos_shared::sync::ItemAtStore {
+                        store_id: device.store_id,
+                        variant_id: VariantId::from_uuid(variant),
+                        listed: !delisted,
+                        hold,
+                    })
+                }));
                 if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
                     return Ok(());
                 }

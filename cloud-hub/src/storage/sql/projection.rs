@@ -151,6 +151,30 @@ macro_rules! sql_projection_paths {
                 Ok(())
             }
 
+            /// Tells the store's tills whether they may sell `variant` (its
+            /// listing and hold as the position now carries them), after a
+            /// write that changed either.
+            pub(crate) async fn announce_item_at_store(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                store: StoreId,
+                variant: VariantId,
+            ) -> DbResult<()> {
+                let (delisted, hold): (bool, Option<String>) = sqlx::query_as(
+                    "SELECT p.delisted, CASE WHEN p.blocked THEN (SELECT b.reason FROM stock_blocks b \
+                       WHERE b.tenant_id = p.tenant_id AND b.store_id = p.store_id AND b.variant_id = p.variant_id) END \
+                     FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 AND p.variant_id = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(variant.as_uuid())
+                .fetch_one(&mut **tx)
+                .await?;
+                let item = pos_shared::sync::ItemAtStore { store_id: store, variant_id: variant, listed: !delisted, hold };
+                // For the tills only: HQ hears of it from the write's own event.
+                Self::insert_changes(tx, tenant, &[(Some(store), ChangeBody::ItemAtStore(item))]).await
+            }
+
             /// Notes that the chain has a price window for `variant`
             /// (windows are never deleted, so the flag never clears).
             pub(crate) async fn note_chain_window(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<()> {

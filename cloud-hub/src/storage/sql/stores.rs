@@ -270,7 +270,9 @@ macro_rules! sql_store_paths {
                             .bind(reason)
                             .execute(&mut *tx)
                             .await?;
+                        Self::announce_item_at_store(&mut tx, tenant, store, variant).await?;
                         Self::commit(tx).await?;
+                        self.feed_changed();
                     }
                     return Ok(false);
                 }
@@ -293,6 +295,7 @@ macro_rules! sql_store_paths {
                         .await?,
                 };
                 Self::refresh_projection(&mut tx, tenant, store, Touched::Item(variant)).await?;
+                Self::announce_item_at_store(&mut tx, tenant, store, variant).await?;
                 let event = $crate::domain::events::by_hub(
                     if blocked { "inventory.stock.blocked" } else { "inventory.stock.unblocked" },
                     Some(store),
@@ -383,6 +386,7 @@ macro_rules! sql_store_paths {
                 let query = if listed { query } else { query.bind(now_ms()) };
                 query.execute(&mut *tx).await?;
                 Self::refresh_projection(&mut tx, tenant, store, Touched::Item(variant)).await?;
+                Self::announce_item_at_store(&mut tx, tenant, store, variant).await?;
                 let event = $crate::domain::events::by_hub(
                     "store.assortment.changed",
                     Some(store),
