@@ -217,27 +217,12 @@ async fn a_cashier_shift_in_the_browser() {
                         .unwrap();
                 }
                 // Answered once the first till has heard it from the feed.
-                ["hold", code, reason] => {
-                    let variant = till1
-                        .get(&format!("/v1/products/by-barcode/{code}"))
-                        .await
-                        .1["variant_id"]
-                        .as_str()
-                        .unwrap()
-                        .to_owned();
-                    hq.set_hold(&store, &variant, Some(reason)).await.unwrap();
-                    not_for_sale_on(&till1, code, true).await;
-                }
-                ["release", code] => {
-                    let variant = till1
-                        .get(&format!("/v1/products/by-barcode/{code}"))
-                        .await
-                        .1["variant_id"]
-                        .as_str()
-                        .unwrap()
-                        .to_owned();
-                    hq.set_hold(&store, &variant, None).await.unwrap();
-                    not_for_sale_on(&till1, code, false).await;
+                ["hold", code, ..] | ["release", code] => {
+                    let reason = words.get(2).copied();
+                    let (_, product) = till1.get(&format!("/v1/products/by-barcode/{code}")).await;
+                    let variant = product["variant_id"].as_str().unwrap();
+                    hq.set_hold(&store, variant, reason).await.unwrap();
+                    not_for_sale_on(&till1, code, reason.is_some()).await;
                 }
                 _ => panic!("the script asked for {command:?}"),
             }
