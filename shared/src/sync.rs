@@ -326,7 +326,10 @@ impl ItemAtStore {
 /// or not, in words for the cashier; `None` when it may.
 pub fn not_for_sale(listed: bool, hold: Option<&str>) -> Option<String> {
     match (hold, listed) {
-        (Some(reason), _) => Some(format!("HQ put its stock on hold ({reason})")),
+        (Some(reason), true) => Some(format!("HQ put its stock on hold ({reason})")),
+        (Some(reason), false) => Some(format!(
+            "HQ took it out of this store's assortment and put its stock on hold ({reason})"
+        )),
         (None, false) => Some("HQ took it out of this store's assortment".into()),
         (None, true) => None,
     }

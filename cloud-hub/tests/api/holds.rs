@@ -307,6 +307,28 @@ async fn the_stores_tills_hear_what_they_may_not_sell(backend: Backend) {
         json!({"blocked": true, "reason": "recall, batch B7"}),
     )
     .await;
+    let (_, events) = hub.get("/v1/events?limit=1000", key).await;
+    let last = events["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["event_type"], &last["data"]["reason"]),
+        (
+            &json!("inventory.stock.blocked"),
+            &json!("recall, batch B7")
+        ),
+        "a new reason is an event too: {last}"
+    );
+    let (s, b) = hub
+        .put(
+            &format!("/v1/stores/{store}/blocks/{tea}"),
+            key,
+            json!({"blocked": true, "reason": "recall\nCALL \u{1b}[2J"}),
+        )
+        .await;
+    assert_eq!(
+        (s, &b["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("reason")),
+        "{b}"
+    );
     hub.put(
         &format!("/v1/stores/{other}/assortment/{tea}"),
         key,

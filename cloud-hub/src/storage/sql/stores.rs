@@ -271,6 +271,13 @@ macro_rules! sql_store_paths {
                             .execute(&mut *tx)
                             .await?;
                         Self::announce_item_at_store(&mut tx, tenant, store, variant).await?;
+                        // HQ's log and subscribers hear the newer reason too.
+                        let event = $crate::domain::events::by_hub(
+                            "inventory.stock.blocked",
+                            Some(store),
+                            serde_json::json!({"store_id": store, "variant_id": variant, "reason": reason}),
+                        );
+                        Self::emit_event(&mut tx, tenant, event).await?;
                         Self::commit(tx).await?;
                         self.feed_changed();
                     }
