@@ -60,7 +60,9 @@ impl Need {
             Need::Read => "reading",
             Need::Catalog => "changing the catalog (catalog_manager or owner)",
             Need::Store => "changing a store's stock or set-up (store_manager or owner)",
-            Need::Owner => "managing stores, keys and webhook subscriptions (owner)",
+            Need::Owner => {
+                "managing stores, keys, webhook subscriptions and GST registrations (owner)"
+            }
         }
     }
 }
@@ -73,6 +75,8 @@ pub fn need_for(method: &Method, route: &str) -> Need {
         // Reading them too: a subscription sees every store's events.
         || route.starts_with("/v1/webhook-subscriptions")
         || (route == "/v1/stores" && method == Method::POST)
+        // The registration a store's tax returns are filed under.
+        || (route == "/v1/stores/{store_id}/gstin" && method != Method::GET)
         // Registering a source, changing it and its secret; reading is anyone's.
         || (method != Method::GET
             && (route == "/v1/sources"
@@ -210,6 +214,8 @@ mod tests {
             (Method::PATCH, "/v1/variants/{variant_id}", Need::Catalog),
             (Method::POST, "/v1/prices/{price_id}/end", Need::Catalog),
             (Method::POST, "/v1/stores", Need::Owner),
+            (Method::PUT, "/v1/stores/{store_id}/gstin", Need::Owner),
+            (Method::GET, "/v1/reports/gstr1", Need::Read),
             (Method::GET, "/v1/api-keys", Need::Owner),
             (Method::GET, "/v1/users", Need::Owner),
             (Method::PATCH, "/v1/users/{user_id}", Need::Owner),

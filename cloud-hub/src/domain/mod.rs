@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod delivery;
 pub mod events;
 pub mod feeds;
+pub mod gst;
 pub mod hours;
 pub mod ingestion;
 pub mod ledger;

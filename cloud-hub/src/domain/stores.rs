@@ -67,6 +67,10 @@ pub struct Store {
     /// it, and a store without it takes none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fulfilment: Option<Fulfilment>,
+    /// The GSTIN the store trades under; absent until HQ sets it. Its GST
+    /// returns are filed under it (`/v1/reports/gstr1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gstin: Option<String>,
 }
 
 /// A (dark) store's delivery settings: its place, how far it delivers, how

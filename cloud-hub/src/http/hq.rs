@@ -112,8 +112,10 @@ async fn get_store(
 struct NewTerminalBody {
     #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     name: String,
-    /// Up to 12 letters and digits (spaces around them are dropped).
-    #[schema(pattern = "^\\s*[A-Za-z0-9]{1,12}\\s*$")]
+    /// Up to 9 letters and digits (spaces around them are dropped): a
+    /// receipt number is the prefix, `-` and six digits, and a GST invoice
+    /// number may be at most 16 characters.
+    #[schema(pattern = "^\\s*[A-Za-z0-9]{1,9}\\s*$")]
     receipt_prefix: String,
 }
 
@@ -138,7 +140,7 @@ async fn create_terminal(
     PathIds(store): PathIds<StoreId>,
     JsonBody(body): JsonBody<NewTerminalBody>,
 ) -> Result<(StatusCode, Json<CreatedTerminal>), ApiError> {
-    let prefix = required_text("receipt_prefix", &body.receipt_prefix, 12)?;
+    let prefix = required_text("receipt_prefix", &body.receipt_prefix, 9)?;
     if !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(ApiError::invalid(
             "receipt_prefix",

@@ -20,6 +20,7 @@ mod prices;
 mod quarantine;
 mod receipt_page;
 mod replenishment;
+mod reports;
 mod reservations;
 mod runs;
 mod sessions;
@@ -266,6 +267,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(stock::router())
         .merge(bins::router())
         .merge(replenishment::router())
+        .merge(reports::router())
         .merge(sync::router())
         .merge(quarantine::router())
         .merge(subscriptions::router())

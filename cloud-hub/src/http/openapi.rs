@@ -29,6 +29,7 @@ quantities are exact decimal strings; ids are UUIDv7. Every error is a problem J
         (name = "delivery", description = "The delivery partner's signed status reports"),
         (name = "staff", description = "Cashiers and managers of a store"),
         (name = "sales", description = "What the tills sold, their shifts, audit and documents"),
+        (name = "reports", description = "GST returns (GSTR-1, GSTR-3B) and the GSTIN each store trades under"),
         (name = "events", description = "Every change in the standard envelope, paged or live"),
         (name = "webhooks", description = "Events out: HQ's subscriptions, each sent its event types in order, signed (Standard Webhooks), with retries, dead letters and replays"),
         (name = "access", description = "Tenants, HQ users and their sign-in, and HQ API keys"),

@@ -65,6 +65,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(45, "hub-postgres/0045_event_relays.sql"),
     migration!(46, "hub-postgres/0046_numbered_at_commit.sql"),
     migration!(47, "hub-postgres/0047_catalog_projection.sql"),
+    migration!(48, "hub-postgres/0048_gst_documents.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -115,6 +116,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(45, "hub-sqlite/0045_event_relays.sql"),
     migration!(46, "hub-sqlite/0046_numbered_at_commit.sql"),
     migration!(47, "hub-sqlite/0047_catalog_projection.sql"),
+    migration!(48, "hub-sqlite/0048_gst_documents.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

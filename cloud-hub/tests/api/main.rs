@@ -21,6 +21,7 @@ mod fakes;
 mod feed;
 mod feed_order;
 mod feed_wakeups;
+mod gst_returns;
 mod holds;
 mod hours;
 mod ingestion;

@@ -118,6 +118,9 @@ macro_rules! sql_fact_paths {
                 let mut outcomes = Vec::with_capacity(facts.len());
                 // Quarantined copies of what went in are resolved in one go.
                 let mut stored = Vec::with_capacity(facts.len());
+                // The tax documents of the sales and returns that went in,
+                // written together at the end.
+                let mut tax_documents = Vec::new();
                 for (envelope, raw) in facts {
                     let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
                     let outcome = match &envelope.data {
@@ -134,6 +137,14 @@ macro_rules! sql_fact_paths {
                     };
                     if outcome == FactStored::Accepted {
                         savepoint.commit().await?;
+                        let document = match &envelope.data {
+                            Fact::Sale(sale) => Some($crate::domain::gst::TaxDocument::of_sale(sale)),
+                            Fact::Return(ret) => Some($crate::domain::gst::TaxDocument::of_return(ret)),
+                            _ => None,
+                        };
+                        if let Some(document) = document {
+                            tax_documents.push((device.store_id.as_uuid(), device.terminal_id.as_uuid(), document));
+                        }
                     } else {
                         savepoint.rollback().await?;
                     }
@@ -143,6 +154,7 @@ macro_rules! sql_fact_paths {
                     outcomes.push(outcome);
                 }
                 Self::resolve_quarantined(&mut tx, device, &stored).await?;
+                Self::insert_tax_documents(&mut tx, device.tenant_id, &tax_documents).await?;
                 Self::commit(tx).await?;
                 Ok(outcomes)
             }

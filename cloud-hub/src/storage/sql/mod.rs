@@ -12,6 +12,7 @@ pub(super) mod documents;
 pub(super) mod events;
 pub(super) mod facts;
 pub(super) mod feed;
+pub(super) mod gst;
 pub(super) mod health;
 pub(super) mod ingestion;
 pub(super) mod ledger;
@@ -130,6 +131,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::seller_feeds::sql_seller_feed_paths!($storage);
         $crate::storage::sql::health::sql_health_paths!($storage);
         $crate::storage::sql::projection::sql_projection_paths!($storage);
+        $crate::storage::sql::gst::sql_gst_paths!($storage, $snapshot_isolation);
     };
 }
 pub(crate) use sql_storage;

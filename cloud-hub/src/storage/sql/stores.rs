@@ -9,10 +9,10 @@ macro_rules! sql_store_paths {
 
         type StoreRow = (
             Uuid, String, String, String, String, Option<String>, String,
-            Option<f64>, Option<f64>, Option<i64>, Option<i64>, Option<i64>,
+            Option<f64>, Option<f64>, Option<i64>, Option<i64>, Option<i64>, Option<String>,
         );
         const STORE_COLUMNS: &str =
-            "id, code, name, currency, status, hours, kind, lat, lon, delivery_radius_m, order_capacity, sla_minutes";
+            "id, code, name, currency, status, hours, kind, lat, lon, delivery_radius_m, order_capacity, sla_minutes, gstin";
         type CatalogRow = (
             Uuid, String, String, String, i64, String, Option<i64>, Option<i64>, i64, i64, i64, i64, i64,
             Option<String>, Option<String>,
@@ -20,7 +20,7 @@ macro_rules! sql_store_paths {
 
         impl $storage {
             pub(crate) fn store_from_row(
-                (id, code, name, currency, status, hours, kind, lat, lon, radius, capacity, sla): StoreRow,
+                (id, code, name, currency, status, hours, kind, lat, lon, radius, capacity, sla, gstin): StoreRow,
             ) -> DbResult<Store> {
                 let status = StoreStatus::parse(&status)
                     .ok_or_else(|| DbError::Corrupt(format!("store {id}: status {status:?}")))?;
@@ -45,7 +45,7 @@ macro_rules! sql_store_paths {
                     }
                     _ => None,
                 };
-                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, kind, status, hours, fulfilment })
+                Ok(Store { id: StoreId::from_uuid(id), code, name, currency, kind, status, hours, fulfilment, gstin })
             }
         }
 

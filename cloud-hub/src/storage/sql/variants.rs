@@ -54,6 +54,10 @@ macro_rules! sql_variant_paths {
                             }
                             tracing::info!(tenants = tenants.len(), "the catalog read model is built from its sources");
                         }
+                        "gst_documents_from_facts" => {
+                            let written = self.tax_documents_from_facts().await?;
+                            tracing::info!(written, "the tax documents of stored sales and returns are written");
+                        }
                         other => return Err(DbError::Corrupt(format!("unknown data step {other:?}"))),
                     }
                     sqlx::query("UPDATE hub_data_steps SET done_at_ms = $1 WHERE step = $2")

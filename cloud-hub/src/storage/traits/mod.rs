@@ -10,6 +10,7 @@ mod health;
 mod ingestion;
 mod orders;
 mod relay;
+mod reports;
 mod seller_feeds;
 mod source_map;
 mod stock;
@@ -23,6 +24,7 @@ pub use health::{HealthStorage, PoolUse};
 pub use ingestion::{IngestionStorage, SourceStockStorage};
 pub use orders::OrderStorage;
 pub use relay::{RelayClaim, RelayStorage};
+pub use reports::ReportStorage;
 pub use seller_feeds::SellerFeedStorage;
 pub use source_map::{SourceMapStorage, ENTITIES};
 pub use stock::{
@@ -75,4 +77,5 @@ union_of! {
     SourceStockStorage,
     SellerFeedStorage,
     HealthStorage,
+    ReportStorage,
 }

@@ -1,0 +1,389 @@
+//! GST returns: the tax documents a store's tills issue, as the hub keeps
+//! them, and the returns a GST-registered business files from them.
+//!
+//! - A sale is an invoice and a return a credit note ([`TaxDocument`]), with
+//!   each line's tax as the till computed it (`pos_shared::tax`); the hub
+//!   stores them with the fact and never recomputes a line.
+//! - A return period is a calendar month in Indian time ([`ReturnPeriod`]);
+//!   a GSTIN is registered in one state, so all its stores share that state.
+//! - A supply is B2B when the invoice names the buyer's GSTIN; B2C large
+//!   (B2CL) when it is inter-state and worth more than ₹1,00,000; else B2C
+//!   small (B2CS). A credit note is the supply of its invoice. B2CS and nil-
+//!   rated figures, and the HSN summary, are net of credit notes; B2B and
+//!   B2CL credit notes are listed one by one (CDNR, CDNUR).
+//! - The place of supply of a B2B inter-state supply is the buyer's state;
+//!   of every other supply, the registration's state (the till records no
+//!   B2C buyer's address).
+//!
+//! This module owns the documents, the period and the figures the storage
+//! aggregates; `returns` writes GSTR-1 in the portal's JSON
+//! (`schemas/gstr1.schema.json` is its schema, kept with the code), GSTR-3B's
+//! outward figures and the summary; `csv` writes GSTR-1's sections as the
+//! offline tool's CSV.
+
+mod csv;
+mod returns;
+
+pub use csv::{gstr1_csv, place_name, CSV_SECTIONS};
+pub use returns::*;
+
+use pos_shared::item::Unit;
+use pos_shared::returns::ReturnFact;
+use pos_shared::sale::SaleFact;
+use uuid::Uuid;
+
+/// An inter-state B2C invoice above this (₹1,00,000, from 1 August 2024) is
+/// reported invoice by invoice (B2CL).
+pub const B2CL_ABOVE_MINOR: i64 = 10_000_000;
+
+/// India Standard Time, UTC+05:30 all year: the clock a return period and
+/// a document's date are read on.
+pub const IST_OFFSET_SECONDS: i32 = 19_800;
+
+/// A sale is an invoice; a return, a credit note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DocKind {
+    Invoice,
+    CreditNote,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Invoice => "invoice",
+            DocKind::CreditNote => "credit_note",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "invoice" => Some(DocKind::Invoice),
+            "credit_note" => Some(DocKind::CreditNote),
+            _ => None,
+        }
+    }
+}
+
+/// A tax document as the hub keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxDocument {
+    /// The sale's or return's id.
+    pub id: Uuid,
+    pub kind: DocKind,
+    pub number: String,
+    pub issued_at_ms: i64,
+    pub value_minor: i64,
+    pub buyer_gstin: Option<String>,
+    pub original_id: Option<Uuid>,
+    pub inter_state: bool,
+    pub lines: Vec<TaxDocumentLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxDocumentLine {
+    pub line_no: i32,
+    pub variant_id: Uuid,
+    pub hsn: Option<String>,
+    /// `None`: the item had no tax class when sold.
+    pub rate_bp: Option<i32>,
+    pub qty_milli: i64,
+    pub sums: TaxSums,
+}
+
+/// Taxable value and tax, in paise.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaxSums {
+    pub taxable: i64,
+    pub cgst: i64,
+    pub sgst: i64,
+    pub igst: i64,
+}
+
+impl TaxSums {
+    fn add(&mut self, other: &TaxSums) {
+        self.taxable += other.taxable;
+        self.cgst += other.cgst;
+        self.sgst += other.sgst;
+        self.igst += other.igst;
+    }
+
+    pub fn tax(&self) -> i64 {
+        self.cgst + self.sgst + self.igst
+    }
+}
+
+fn line_sums(tax: Option<&pos_shared::tax::LineTax>, untaxed_value: i64) -> TaxSums {
+    match tax {
+        Some(t) => TaxSums {
+            taxable: t.taxable.minor(),
+            cgst: t.cgst.minor(),
+            sgst: t.sgst.minor(),
+            igst: t.igst.minor(),
+        },
+        None => TaxSums {
+            taxable: untaxed_value,
+            ..TaxSums::default()
+        },
+    }
+}
+
+impl TaxDocument {
+    /// The invoice a sale is.
+    pub fn of_sale(sale: &SaleFact) -> Self {
+        let lines: Vec<TaxDocumentLine> = sale
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| TaxDocumentLine {
+                line_no: i as i32,
+                variant_id: line.variant_id.as_uuid(),
+                hsn: line.tax.as_ref().and_then(|t| t.hsn.clone()),
+                rate_bp: line.tax.as_ref().map(|t| t.rate_bp as i32),
+                qty_milli: line.qty.milli(),
+                sums: line_sums(line.tax.as_ref(), line.line_total.minor()),
+            })
+            .collect();
+        TaxDocument {
+            id: sale.sale_id.as_uuid(),
+            kind: DocKind::Invoice,
+            number: sale.receipt_no.clone(),
+            issued_at_ms: sale.occurred_at.unix_millis(),
+            value_minor: sale.total.minor(),
+            buyer_gstin: sale
+                .customer
+                .as_ref()
+                .and_then(|c| c.gstin.as_ref())
+                .map(|g| g.as_str().to_owned()),
+            original_id: None,
+            inter_state: lines.iter().any(|l| l.sums.igst != 0),
+            lines,
+        }
+    }
+
+    /// The credit note a return is.
+    pub fn of_return(ret: &ReturnFact) -> Self {
+        let lines: Vec<TaxDocumentLine> = ret
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| TaxDocumentLine {
+                line_no: i as i32,
+                variant_id: line.variant_id.as_uuid(),
+                hsn: line.tax.as_ref().and_then(|t| t.hsn.clone()),
+                rate_bp: line.tax.as_ref().map(|t| t.rate_bp as i32),
+                qty_milli: line.qty.milli(),
+                sums: line_sums(line.tax.as_ref(), line.refund.minor()),
+            })
+            .collect();
+        TaxDocument {
+            id: ret.return_id.as_uuid(),
+            kind: DocKind::CreditNote,
+            number: ret.receipt_no.clone(),
+            issued_at_ms: ret.occurred_at.unix_millis(),
+            value_minor: ret.total.minor(),
+            buyer_gstin: None,
+            original_id: Some(ret.original_sale_id.as_uuid()),
+            inter_state: lines.iter().any(|l| l.sums.igst != 0),
+            lines,
+        }
+    }
+}
+
+/// The GST portal's unit quantity code for an item's unit.
+pub fn uqc(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Each => "NOS",
+        Unit::Kg => "KGS",
+        Unit::G => "GMS",
+        Unit::L => "LTR",
+        Unit::Ml => "MLT",
+        Unit::M => "MTR",
+    }
+}
+
+/// A month of returns, read on Indian time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReturnPeriod {
+    pub year: i32,
+    pub month: u8,
+}
+
+fn ist() -> time::UtcOffset {
+    time::UtcOffset::from_whole_seconds(IST_OFFSET_SECONDS).expect("IST is a valid offset")
+}
+
+impl ReturnPeriod {
+    /// `2026-11`; the error is words for whoever typed it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || format!("period {text:?} is not a month such as 2026-11");
+        let (year, month) = text.split_once('-').ok_or_else(bad)?;
+        if year.len() != 4 || month.len() != 2 {
+            return Err(bad());
+        }
+        let year: i32 = year.parse().map_err(|_| bad())?;
+        let month: u8 = month.parse().map_err(|_| bad())?;
+        if !(2017..=9999).contains(&year) || !(1..=12).contains(&month) {
+            return Err(format!(
+                "period {text:?} is not a GST return month (July 2017 onwards)"
+            ));
+        }
+        if year == 2017 && month < 7 {
+            return Err(format!("period {text:?} is before GST began (July 2017)"));
+        }
+        Ok(ReturnPeriod { year, month })
+    }
+
+    /// The portal's filing period, `MMYYYY`.
+    pub fn fp(&self) -> String {
+        format!("{:02}{}", self.month, self.year)
+    }
+
+    /// The period as `[start, end)` in milliseconds since the epoch.
+    pub fn bounds_ms(&self) -> (i64, i64) {
+        let start = month_start_ms(self.year, self.month);
+        let end = if self.month == 12 {
+            month_start_ms(self.year + 1, 1)
+        } else {
+            month_start_ms(self.year, self.month + 1)
+        };
+        (start, end)
+    }
+}
+
+fn month_start_ms(year: i32, month: u8) -> i64 {
+    let month = time::Month::try_from(month).expect("a checked month");
+    let date = time::Date::from_calendar_date(year, month, 1).expect("a checked date");
+    date.midnight().assume_offset(ist()).unix_timestamp() * 1000
+}
+
+/// A date as the portal writes it, `dd-mm-yyyy`, on Indian time.
+pub fn portal_date(ms: i64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(ist());
+    format!("{:02}-{:02}-{}", at.day(), u8::from(at.month()), at.year())
+}
+
+/// How a document's supply is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Supply {
+    B2b,
+    B2cl,
+    B2cs,
+}
+
+impl Supply {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "b2b" => Some(Supply::B2b),
+            "b2cl" => Some(Supply::B2cl),
+            "b2cs" => Some(Supply::B2cs),
+            _ => None,
+        }
+    }
+}
+
+/// One rate of a B2B or B2CL document (reported document by document).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRate {
+    pub kind: DocKind,
+    pub supply: Supply,
+    pub number: String,
+    pub issued_at_ms: i64,
+    pub value_minor: i64,
+    /// The buyer's GSTIN (B2B).
+    pub buyer_gstin: Option<String>,
+    pub inter_state: bool,
+    pub rate_bp: i32,
+    pub sums: TaxSums,
+}
+
+/// B2C small supplies at one rate, net of their credit notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmallSupply {
+    pub inter_state: bool,
+    pub rate_bp: i32,
+    pub sums: TaxSums,
+}
+
+/// Nil-rated supplies (rate 0), net of credit notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NilSupply {
+    pub b2b: bool,
+    pub inter_state: bool,
+    pub taxable: i64,
+}
+
+/// One line of the HSN summary, net of credit notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HsnLine {
+    pub b2b: bool,
+    pub hsn: Option<String>,
+    pub uqc: String,
+    pub rate_bp: i32,
+    pub qty_milli: i64,
+    pub sums: TaxSums,
+}
+
+/// The documents one terminal issued of one kind in the period. A
+/// terminal numbers its invoices and credit notes in one series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Series {
+    pub terminal_id: Uuid,
+    pub kind: DocKind,
+    pub first: String,
+    pub last: String,
+    pub count: i64,
+}
+
+/// What the period's documents add up to, as the storage aggregates them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GstFigures {
+    pub documents: Vec<DocumentRate>,
+    pub small: Vec<SmallSupply>,
+    pub nil: Vec<NilSupply>,
+    pub hsn: Vec<HsnLine>,
+    pub series: Vec<Series>,
+    /// Lines of items with no tax class, net of credit notes: kept out of
+    /// every return and shown in the summary.
+    pub untaxed_lines: i64,
+    pub untaxed_value_minor: i64,
+}
+
+pub(super) fn rupees(minor: i64) -> f64 {
+    minor as f64 / 100.0
+}
+
+pub(super) fn rate(bp: i32) -> f64 {
+    f64::from(bp) / 100.0
+}
+
+pub(super) fn milli(q: i64) -> f64 {
+    q as f64 / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_period_is_a_month_on_indian_time() {
+        let p = ReturnPeriod::parse("2026-11").unwrap();
+        assert_eq!(p.fp(), "112026");
+        let (start, end) = p.bounds_ms();
+        // 1 November 2026 00:00 IST is 31 October 18:30 UTC.
+        assert_eq!(start, 1_793_471_400_000);
+        assert_eq!(portal_date(start), "01-11-2026");
+        assert_eq!(portal_date(start - 1), "31-10-2026");
+        assert_eq!(portal_date(end - 1), "30-11-2026");
+        assert_eq!(portal_date(end), "01-12-2026");
+        let december = ReturnPeriod::parse("2026-12").unwrap().bounds_ms();
+        assert_eq!(december.0, end);
+        assert_eq!(portal_date(december.1), "01-01-2027");
+        for bad in [
+            "2026-13", "2026-00", "26-11", "2026/11", "2017-06", "november", "",
+        ] {
+            assert!(ReturnPeriod::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

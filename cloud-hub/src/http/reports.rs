@@ -1,0 +1,219 @@
+//! The returns a GST-registered business files, and the registration they
+//! are filed under: a store's GSTIN (set by HQ), and for a GSTIN and month
+//! GSTR-1 (the portal's JSON, or one section as the offline tool's CSV),
+//! GSTR-3B's outward supplies, and the summary HQ checks against the Z
+//! reports before filing. The figures are the tills' own (`domain::gst`).
+
+use super::openapi::{NotFound, Refused};
+use super::AppState;
+use crate::auth::Hq;
+use crate::domain::gst::{self, GstFigures, GstSummary, Gstr1, Gstr3b, ReturnPeriod};
+use crate::domain::stores::Store;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use pos_shared::gstin::Gstin;
+use pos_shared::http::{ApiError, JsonBody, PathIds};
+use pos_shared::StoreId;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(set_gstin, clear_gstin))
+        .routes(routes!(gstr1))
+        .routes(routes!(gstr1_section))
+        .routes(routes!(gstr3b))
+        .routes(routes!(gst_summary))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct GstinBody {
+    /// 15 characters with a valid check character, such as `29AAACR5055K1Z5`.
+    #[schema(pattern = "^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][0-9A-Z]{3}$")]
+    gstin: String,
+}
+
+fn parse_gstin(field: &'static str, text: &str) -> Result<Gstin, ApiError> {
+    Gstin::parse(text).map_err(|e| ApiError::invalid(field, e.to_string()))
+}
+
+/// Sets the GSTIN the store trades under; its sales are reported in that
+/// GSTIN's returns. A store may change registration; the documents keep no
+/// GSTIN of their own, so a period is reported under the stores' GSTINs at
+/// the time the report is made.
+#[utoipa::path(
+    put, path = "/v1/stores/{store_id}/gstin", tag = "reports", security(("hq" = [])),
+    params(("store_id" = StoreId, Path)),
+    request_body = GstinBody,
+    responses((status = 200, description = "The store with its GSTIN", body = Store), Refused, NotFound)
+)]
+async fn set_gstin(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+    JsonBody(body): JsonBody<GstinBody>,
+) -> Result<Json<Store>, ApiError> {
+    let gstin = parse_gstin("gstin", &body.gstin)?;
+    Ok(Json(
+        app.storage
+            .set_store_gstin(hq.tenant, store, Some(&gstin))
+            .await?,
+    ))
+}
+
+/// Removes the store's GSTIN: its sales are in no GSTIN's returns.
+#[utoipa::path(
+    delete, path = "/v1/stores/{store_id}/gstin", tag = "reports", security(("hq" = [])),
+    params(("store_id" = StoreId, Path)),
+    responses((status = 200, description = "The store without a GSTIN", body = Store), Refused, NotFound)
+)]
+async fn clear_gstin(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+) -> Result<Json<Store>, ApiError> {
+    Ok(Json(
+        app.storage.set_store_gstin(hq.tenant, store, None).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ReturnParams {
+    /// The registration filed for: the stores HQ gave this GSTIN.
+    gstin: String,
+    /// The month, `YYYY-MM`, on Indian time.
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}$")]
+    period: String,
+}
+
+/// The GSTIN, period and figures a return is made from. Returns cover every
+/// store under a GSTIN, so a credential limited to some stores is refused.
+async fn figures(
+    app: &AppState,
+    hq: &Hq,
+    params: Result<Query<ReturnParams>, QueryRejection>,
+) -> Result<(Gstin, ReturnPeriod, GstFigures), ApiError> {
+    let Query(params) = params.map_err(super::query_error)?;
+    if hq.grant.limited() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a GST return covers every store under the GSTIN; this credential is limited to some stores",
+        ));
+    }
+    let gstin = parse_gstin("gstin", &params.gstin)?;
+    let period = ReturnPeriod::parse(&params.period).map_err(|e| ApiError::invalid("period", e))?;
+    let figures = app
+        .storage
+        .gst_figures(hq.tenant, &gstin, period)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "gstin_not_registered",
+                format!("no store of this tenant trades under GSTIN {gstin}: set it with PUT /v1/stores/{{store_id}}/gstin"),
+            )
+            .with_field("gstin")
+        })?;
+    Ok((gstin, period, figures))
+}
+
+/// GSTR-1 for a GSTIN and month in the GST portal's JSON: B2B, B2C large and
+/// small, credit notes (registered and unregistered), nil-rated supplies,
+/// the HSN summary (B2B and B2C) and the documents issued. Its schema is
+/// `cloud-hub/schemas/gstr1.schema.json`.
+#[utoipa::path(
+    get, path = "/v1/reports/gstr1", tag = "reports", security(("hq" = [])),
+    params(ReturnParams),
+    responses((status = 200, description = "GSTR-1 as the portal takes it", body = Gstr1), Refused, NotFound)
+)]
+async fn gstr1(
+    State(app): State<AppState>,
+    hq: Hq,
+    params: Result<Query<ReturnParams>, QueryRejection>,
+) -> Result<Json<Gstr1>, ApiError> {
+    let (gstin, period, figures) = figures(&app, &hq, params).await?;
+    Ok(Json(gst::gstr1(&gstin, period, &figures)))
+}
+
+/// One section of GSTR-1 as the GST offline tool's CSV: `b2b`, `b2cl`,
+/// `b2cs`, `cdnr`, `cdnur`, `hsn` or `docs`.
+#[utoipa::path(
+    get, path = "/v1/reports/gstr1/{section}", tag = "reports", security(("hq" = [])),
+    params(("section" = String, Path), ReturnParams),
+    responses((status = 200, description = "The section with a header row", content_type = "text/csv", body = String), Refused, NotFound)
+)]
+async fn gstr1_section(
+    State(app): State<AppState>,
+    hq: Hq,
+    section: Result<Path<String>, PathRejection>,
+    params: Result<Query<ReturnParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let section = super::path_text(section).unwrap_or_default();
+    if !gst::CSV_SECTIONS.contains(&section.as_str()) {
+        return Err(ApiError::not_found(
+            "no_such_section",
+            format!(
+                "GSTR-1 has no CSV section {section:?}; the sections are {}",
+                gst::CSV_SECTIONS.join(", ")
+            ),
+        ));
+    }
+    let (gstin, period, figures) = figures(&app, &hq, params).await?;
+    let report = gst::gstr1(&gstin, period, &figures);
+    let body = gst::gstr1_csv(&report, &section)
+        .ok_or_else(|| ApiError::internal("a listed GSTR-1 section wrote no CSV"))?;
+    let name = format!("GSTR1_{}_{}_{section}.csv", gstin, period.fp());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// GSTR-3B's outward supplies for a GSTIN and month (tables 3.1 and 3.2), in
+/// the portal's JSON, net of credit notes.
+#[utoipa::path(
+    get, path = "/v1/reports/gstr3b", tag = "reports", security(("hq" = [])),
+    params(ReturnParams),
+    responses((status = 200, description = "GSTR-3B's outward figures", body = Gstr3b), Refused, NotFound)
+)]
+async fn gstr3b(
+    State(app): State<AppState>,
+    hq: Hq,
+    params: Result<Query<ReturnParams>, QueryRejection>,
+) -> Result<Json<Gstr3b>, ApiError> {
+    let (gstin, period, figures) = figures(&app, &hq, params).await?;
+    Ok(Json(gst::gstr3b(&gstin, period, &figures)))
+}
+
+/// The month's tax by rate (net of credit notes, in paise), the documents
+/// counted, and what no return carries (lines of items without a tax class,
+/// lines without an HSN code): what HQ checks against the Z reports before
+/// filing.
+#[utoipa::path(
+    get, path = "/v1/reports/gst-summary", tag = "reports", security(("hq" = [])),
+    params(ReturnParams),
+    responses((status = 200, description = "The month's GST by rate", body = GstSummary), Refused, NotFound)
+)]
+async fn gst_summary(
+    State(app): State<AppState>,
+    hq: Hq,
+    params: Result<Query<ReturnParams>, QueryRejection>,
+) -> Result<Json<GstSummary>, ApiError> {
+    let (gstin, period, figures) = figures(&app, &hq, params).await?;
+    Ok(Json(gst::summary(&gstin, period, &figures)))
+}

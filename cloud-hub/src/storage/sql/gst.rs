@@ -1,0 +1,309 @@
+//! GST returns' SQL, for both backends: a store's GSTIN, the tax documents
+//! written with each uploaded sale and return (and built once from the facts
+//! stored before them), and the period's figures as aggregates over them
+//! (`domain::gst` turns the figures into returns). Expanded inside
+//! `sql_storage!`.
+
+/// Which supply a document of the period is reported as: a credit note takes
+/// its invoice's buyer, value and inter-state flag (a note whose invoice the
+/// hub has not seen is B2C small). `$1` tenant, `$2` GSTIN, `$3..$4` the
+/// period, `$5` the B2CL threshold.
+pub(crate) const CLASSED_DOCUMENTS: &str = "WITH docs AS ( \
+       SELECT d.id, d.kind, d.number, d.issued_at_ms, d.value_minor, d.terminal_id, d.inter_state, \
+              CASE WHEN d.kind = 'invoice' THEN d.buyer_gstin ELSE o.buyer_gstin END AS buyer, \
+              CASE WHEN d.kind = 'invoice' THEN d.value_minor ELSE o.value_minor END AS invoice_value, \
+              CASE WHEN d.kind = 'invoice' THEN d.inter_state ELSE o.inter_state END AS invoice_inter \
+       FROM gst_documents d JOIN stores s ON s.id = d.store_id \
+       LEFT JOIN gst_documents o ON o.id = d.original_id \
+       WHERE d.tenant_id = $1 AND s.gstin = $2 AND d.issued_at_ms >= $3 AND d.issued_at_ms < $4 \
+     ), classed AS ( \
+       SELECT docs.*, CASE WHEN buyer IS NOT NULL THEN 'b2b' \
+                           WHEN invoice_inter AND invoice_value > $5 THEN 'b2cl' \
+                           ELSE 'b2cs' END AS supply, \
+              CASE WHEN kind = 'invoice' THEN 1 ELSE -1 END AS sign \
+       FROM docs \
+     ) ";
+
+/// Implements [`crate::storage::ReportStorage`] and the tax documents'
+/// writes on `$storage`; `$snapshot_isolation` makes a period's aggregates
+/// one consistent view.
+macro_rules! sql_gst_paths {
+    ($storage:ty, $snapshot_isolation:expr) => {
+        use $crate::domain::gst::{self as gst, DocKind, GstFigures, ReturnPeriod, TaxDocument, TaxSums};
+        use $crate::storage::sql::gst::CLASSED_DOCUMENTS;
+
+        type DocumentRateRow = (String, String, String, i64, i64, Option<String>, bool, i32, i64, i64, i64, i64);
+        type HsnRow = (bool, Option<String>, String, i32, i64, i64, i64, i64, i64);
+
+        impl $storage {
+            /// Writes the tax documents of facts just stored, inside `tx`:
+            /// each with its store and terminal. A document already written
+            /// (the same id) is left as it is.
+            pub(crate) async fn insert_tax_documents(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                docs: &[(Uuid, Uuid, TaxDocument)],
+            ) -> DbResult<()> {
+                if docs.is_empty() {
+                    return Ok(());
+                }
+                // The unit each item counts in when sold, for the HSN summary.
+                let mut variants: Vec<Uuid> = docs.iter().flat_map(|(_, _, d)| d.lines.iter().map(|l| l.variant_id)).collect();
+                variants.sort_unstable();
+                variants.dedup();
+                let mut units = std::collections::HashMap::new();
+                for chunk in variants.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                    let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 2 + i)).collect();
+                    let sql = format!("SELECT id, details FROM variants WHERE tenant_id = $1 AND id IN ({})", list.join(", "));
+                    let mut query = sqlx::query_as::<_, (Uuid, Option<String>)>(&sql).bind(tenant.as_uuid());
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for (id, details) in query.fetch_all(&mut **tx).await? {
+                        let unit = details
+                            .and_then(|d| serde_json::from_str::<pos_shared::item::ItemDetails>(&d).ok())
+                            .map(|d| d.unit)
+                            .unwrap_or_default();
+                        units.insert(id, gst::uqc(unit));
+                    }
+                }
+                const DOC_COLUMNS: usize = 11;
+                for chunk in docs.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * DOC_COLUMNS, DOC_COLUMNS)).collect();
+                    let sql = format!(
+                        "INSERT INTO gst_documents (id, tenant_id, store_id, terminal_id, kind, number, issued_at_ms, value_minor, buyer_gstin, original_id, inter_state) \
+                         VALUES {} ON CONFLICT (id) DO NOTHING",
+                        rows.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for (store, terminal, d) in chunk {
+                        query = query
+                            .bind(d.id)
+                            .bind(tenant.as_uuid())
+                            .bind(*store)
+                            .bind(*terminal)
+                            .bind(d.kind.as_str())
+                            .bind(&d.number)
+                            .bind(d.issued_at_ms)
+                            .bind(d.value_minor)
+                            .bind(d.buyer_gstin.as_deref())
+                            .bind(d.original_id)
+                            .bind(d.inter_state);
+                    }
+                    query.execute(&mut **tx).await?;
+                }
+                const LINE_COLUMNS: usize = 11;
+                let lines: Vec<(Uuid, &gst::TaxDocumentLine)> =
+                    docs.iter().flat_map(|(_, _, d)| d.lines.iter().map(move |l| (d.id, l))).collect();
+                for chunk in lines.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
+                    let sql = format!(
+                        "INSERT INTO gst_document_lines (document_id, line_no, variant_id, hsn, uqc, rate_bp, qty_milli, taxable_minor, cgst_minor, sgst_minor, igst_minor) \
+                         VALUES {} ON CONFLICT (document_id, line_no) DO NOTHING",
+                        rows.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for (doc, l) in chunk {
+                        query = query
+                            .bind(*doc)
+                            .bind(l.line_no)
+                            .bind(l.variant_id)
+                            .bind(l.hsn.as_deref())
+                            .bind(units.get(&l.variant_id).copied().unwrap_or("NOS"))
+                            .bind(l.rate_bp)
+                            .bind(l.qty_milli)
+                            .bind(l.sums.taxable)
+                            .bind(l.sums.cgst)
+                            .bind(l.sums.sgst)
+                            .bind(l.sums.igst);
+                    }
+                    query.execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// The data step after migration 0048: the tax documents of the
+            /// sales and returns stored before it, a page of facts per
+            /// transaction. Returns how many documents it wrote.
+            pub(crate) async fn tax_documents_from_facts(&self) -> DbResult<u64> {
+                let mut written = 0;
+                for table in ["sales", "returns"] {
+                    let mut after: Option<Uuid> = None;
+                    loop {
+                        let page: Vec<(Uuid, Uuid, Uuid, Uuid, String)> = sqlx::query_as(&format!(
+                            "SELECT id, tenant_id, store_id, terminal_id, envelope FROM {table} \
+                             WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT 500"
+                        ))
+                        .bind(after)
+                        .fetch_all(&self.pool)
+                        .await?;
+                        let Some(last) = page.last() else { break };
+                        after = Some(last.0);
+                        let mut by_tenant: std::collections::BTreeMap<Uuid, Vec<(Uuid, Uuid, TaxDocument)>> = Default::default();
+                        for (id, tenant, store, terminal, raw) in page {
+                            let envelope: Envelope<Fact> = serde_json::from_str(&raw)
+                                .map_err(|e| DbError::Corrupt(format!("{table} {id}: {e}")))?;
+                            let doc = match &envelope.data {
+                                Fact::Sale(sale) => TaxDocument::of_sale(sale),
+                                Fact::Return(ret) => TaxDocument::of_return(ret),
+                                _ => return Err(DbError::Corrupt(format!("{table} {id}: not a sale or return"))),
+                            };
+                            by_tenant.entry(tenant).or_default().push((store, terminal, doc));
+                        }
+                        let mut tx = self.pool.begin().await?;
+                        for (tenant, docs) in &by_tenant {
+                            Self::insert_tax_documents(&mut tx, TenantId::from_uuid(*tenant), docs).await?;
+                            written += docs.len() as u64;
+                        }
+                        tx.commit().await?;
+                    }
+                }
+                Ok(written)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl ReportStorage for $storage {
+            async fn set_store_gstin(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                gstin: Option<&pos_shared::gstin::Gstin>,
+            ) -> DbResult<Store> {
+                self.store(tenant, store).await?;
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                sqlx::query("UPDATE stores SET gstin = $3 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .bind(gstin.map(|g| g.as_str()))
+                    .execute(&mut *tx)
+                    .await?;
+                let event = $crate::domain::events::by_hub(
+                    "store.gst.changed",
+                    Some(store),
+                    serde_json::json!({"store_id": store, "gstin": gstin}),
+                );
+                Self::emit_event(&mut tx, tenant, event).await?;
+                Self::commit(tx).await?;
+                self.store(tenant, store).await
+            }
+
+            async fn gst_figures(
+                &self,
+                tenant: TenantId,
+                gstin: &pos_shared::gstin::Gstin,
+                period: ReturnPeriod,
+            ) -> DbResult<Option<GstFigures>> {
+                let registered: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 AND gstin = $2 LIMIT 1")
+                    .bind(tenant.as_uuid())
+                    .bind(gstin.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                if registered.is_none() {
+                    return Ok(None);
+                }
+                let (start, end) = period.bounds_ms();
+                // One snapshot for every aggregate, so they add up together.
+                let mut tx = self.pool.begin().await?;
+                sqlx::query($snapshot_isolation).execute(&mut *tx).await?;
+                macro_rules! classed {
+                    ($tail:expr) => {
+                        format!("{CLASSED_DOCUMENTS}{}", $tail)
+                    };
+                }
+                macro_rules! bind_period {
+                    ($q:expr) => {
+                        $q.bind(tenant.as_uuid()).bind(gstin.as_str()).bind(start).bind(end).bind(gst::B2CL_ABOVE_MINOR)
+                    };
+                }
+                let sums = "CAST(SUM(c.sign * l.taxable_minor) AS BIGINT), CAST(SUM(c.sign * l.cgst_minor) AS BIGINT), \
+                            CAST(SUM(c.sign * l.sgst_minor) AS BIGINT), CAST(SUM(c.sign * l.igst_minor) AS BIGINT)";
+                let unsigned = "CAST(SUM(l.taxable_minor) AS BIGINT), CAST(SUM(l.cgst_minor) AS BIGINT), \
+                                CAST(SUM(l.sgst_minor) AS BIGINT), CAST(SUM(l.igst_minor) AS BIGINT)";
+                let documents: Vec<DocumentRateRow> = bind_period!(sqlx::query_as(&classed!(format!(
+                    "SELECT c.kind, c.supply, c.number, c.issued_at_ms, c.value_minor, c.buyer, c.inter_state, l.rate_bp, {unsigned} \
+                     FROM classed c JOIN gst_document_lines l ON l.document_id = c.id \
+                     WHERE c.supply <> 'b2cs' AND l.rate_bp > 0 \
+                     GROUP BY c.id, c.kind, c.supply, c.number, c.issued_at_ms, c.value_minor, c.buyer, c.inter_state, l.rate_bp \
+                     ORDER BY c.kind, c.buyer, c.issued_at_ms, c.number, l.rate_bp"
+                ))))
+                .fetch_all(&mut *tx)
+                .await?;
+                let small: Vec<(bool, i32, i64, i64, i64, i64)> = bind_period!(sqlx::query_as(&classed!(format!(
+                    "SELECT c.inter_state, l.rate_bp, {sums} \
+                     FROM classed c JOIN gst_document_lines l ON l.document_id = c.id \
+                     WHERE c.supply = 'b2cs' AND l.rate_bp > 0 \
+                     GROUP BY c.inter_state, l.rate_bp ORDER BY c.inter_state, l.rate_bp"
+                ))))
+                .fetch_all(&mut *tx)
+                .await?;
+                let nil: Vec<(bool, bool, i64)> = bind_period!(sqlx::query_as(&classed!(
+                    "SELECT c.supply = 'b2b', c.inter_state, CAST(SUM(c.sign * l.taxable_minor) AS BIGINT) \
+                     FROM classed c JOIN gst_document_lines l ON l.document_id = c.id \
+                     WHERE l.rate_bp = 0 \
+                     GROUP BY c.supply = 'b2b', c.inter_state ORDER BY 2, 1"
+                )))
+                .fetch_all(&mut *tx)
+                .await?;
+                let hsn: Vec<HsnRow> = bind_period!(sqlx::query_as(&classed!(format!(
+                    "SELECT c.supply = 'b2b', l.hsn, l.uqc, l.rate_bp, CAST(SUM(c.sign * l.qty_milli) AS BIGINT), {sums} \
+                     FROM classed c JOIN gst_document_lines l ON l.document_id = c.id \
+                     WHERE l.rate_bp IS NOT NULL \
+                     GROUP BY c.supply = 'b2b', l.hsn, l.uqc, l.rate_bp ORDER BY 1 DESC, 2, 4, 3"
+                ))))
+                .fetch_all(&mut *tx)
+                .await?;
+                let series: Vec<(Uuid, String, String, String, i64)> = bind_period!(sqlx::query_as(&classed!(
+                    "SELECT c.terminal_id, c.kind, MIN(c.number), MAX(c.number), COUNT(*) FROM classed c \
+                     GROUP BY c.terminal_id, c.kind ORDER BY 2, 3"
+                )))
+                .fetch_all(&mut *tx)
+                .await?;
+                let untaxed: (i64, Option<i64>) = bind_period!(sqlx::query_as(&classed!(
+                    "SELECT COUNT(l.line_no), CAST(SUM(c.sign * l.taxable_minor) AS BIGINT) \
+                     FROM classed c JOIN gst_document_lines l ON l.document_id = c.id WHERE l.rate_bp IS NULL"
+                )))
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                let kind = |text: &str| DocKind::parse(text).ok_or_else(|| DbError::Corrupt(format!("gst_documents: kind {text:?}")));
+                let sums_of = |taxable, cgst, sgst, igst| TaxSums { taxable, cgst, sgst, igst };
+                Ok(Some(GstFigures {
+                    documents: documents
+                        .into_iter()
+                        .map(|(k, supply, number, issued_at_ms, value_minor, buyer_gstin, inter_state, rate_bp, t, c, s, i)| {
+                            Ok(gst::DocumentRate {
+                                kind: kind(&k)?,
+                                supply: gst::Supply::parse(&supply).ok_or_else(|| DbError::Corrupt(format!("supply {supply:?}")))?,
+                                number,
+                                issued_at_ms,
+                                value_minor,
+                                buyer_gstin,
+                                inter_state,
+                                rate_bp,
+                                sums: sums_of(t, c, s, i),
+                            })
+                        })
+                        .collect::<DbResult<_>>()?,
+                    small: small
+                        .into_iter()
+                        .map(|(inter_state, rate_bp, t, c, s, i)| gst::SmallSupply { inter_state, rate_bp, sums: sums_of(t, c, s, i) })
+                        .collect(),
+                    nil: nil.into_iter().map(|(b2b, inter_state, taxable)| gst::NilSupply { b2b, inter_state, taxable }).collect(),
+                    hsn: hsn
+                        .into_iter()
+                        .map(|(b2b, hsn, uqc, rate_bp, qty_milli, t, c, s, i)| gst::HsnLine { b2b, hsn, uqc, rate_bp, qty_milli, sums: sums_of(t, c, s, i) })
+                        .collect(),
+                    series: series
+                        .into_iter()
+                        .map(|(terminal_id, k, first, last, count)| Ok(gst::Series { terminal_id, kind: kind(&k)?, first, last, count }))
+                        .collect::<DbResult<_>>()?,
+                    untaxed_lines: untaxed.0,
+                    untaxed_value_minor: untaxed.1.unwrap_or(0),
+                }))
+            }
+        }
+    };
+}
+pub(crate) use sql_gst_paths;

@@ -1,0 +1,49 @@
+-- GST returns (domain/gst.rs, ARCHITECTURE.md "GST returns"). A store's GST
+-- registration, and the tax documents its tills issue, one row per sale
+-- (an invoice) or return (a credit note), with its lines' tax as the till
+-- computed it. Written in the transaction that stores the fact, so a return
+-- period's figures are aggregates over these rows, never a parse of the
+-- uploaded envelopes.
+ALTER TABLE stores ADD COLUMN gstin TEXT;
+
+CREATE TABLE gst_documents (
+    -- The sale's or the return's id.
+    id            BLOB PRIMARY KEY,
+    tenant_id     BLOB NOT NULL REFERENCES tenants (id),
+    store_id      BLOB NOT NULL REFERENCES stores (id),
+    terminal_id   BLOB NOT NULL REFERENCES terminals (id),
+    kind          TEXT NOT NULL CHECK (kind IN ('invoice', 'credit_note')),
+    -- The receipt number: a terminal's numbers are one series.
+    number        TEXT NOT NULL,
+    issued_at_ms  INTEGER NOT NULL,
+    -- What the buyer paid (an invoice) or was refunded (a credit note).
+    value_minor   INTEGER NOT NULL,
+    -- The buyer's GSTIN on an invoice (a B2B supply); NULL on a credit note,
+    -- whose buyer is its invoice's.
+    buyer_gstin   TEXT,
+    -- A credit note's invoice (it may reach the hub after the note).
+    original_id   BLOB,
+    -- Taxed as an inter-state supply (IGST).
+    inter_state   BOOLEAN NOT NULL
+);
+CREATE INDEX gst_documents_by_time ON gst_documents (tenant_id, issued_at_ms);
+
+CREATE TABLE gst_document_lines (
+    document_id    BLOB NOT NULL REFERENCES gst_documents (id),
+    line_no        INTEGER NOT NULL,
+    variant_id     BLOB NOT NULL,
+    hsn            TEXT,
+    -- The GST portal's unit quantity code of the item's unit when sold.
+    uqc            TEXT NOT NULL,
+    -- NULL: the item had no tax class when it was sold.
+    rate_bp        INTEGER,
+    qty_milli      INTEGER NOT NULL,
+    taxable_minor  INTEGER NOT NULL,
+    cgst_minor     INTEGER NOT NULL,
+    sgst_minor     INTEGER NOT NULL,
+    igst_minor     INTEGER NOT NULL,
+    PRIMARY KEY (document_id, line_no)
+);
+
+-- The documents of facts stored before this migration, from their envelopes.
+INSERT INTO hub_data_steps (step) VALUES ('gst_documents_from_facts');
