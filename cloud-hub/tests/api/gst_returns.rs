@@ -709,3 +709,75 @@ async fn a_month_of_sales_files_as_gstr1_and_adds_up_to_the_z_reports(backend: B
     assert_problem(status, &body, StatusCode::NOT_FOUND, "gstin_not_registered");
 }
 on_both_backends!(a_month_of_sales_files_as_gstr1_and_adds_up_to_the_z_reports);
+
+/// A hub upgraded with sales already stored builds their tax documents from
+/// the stored facts on its first start (the data step after migration 0048):
+/// the same return as if they had arrived after it.
+async fn a_hub_upgraded_with_stored_sales_reports_them(backend: Backend) {
+    let shop = shop(backend).await;
+    let (status, _) = shop
+        .hub
+        .put(
+            &format!("/v1/stores/{}/gstin", shop.store_id),
+            &shop.api_key,
+            json!({"gstin": SELLER}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (month, december) = november(&shop);
+    upload_month(&shop, &month, &december).await;
+    let path = format!("/v1/reports/gstr1?gstin={SELLER}&period=2026-11");
+    let (_, before) = shop.hub.get(&path, &shop.api_key).await;
+    assert_eq!(before["b2b"].as_array().map(Vec::len), Some(2), "{before}");
+
+    // The hub as it was before migration 0048 wrote any document.
+    let forget = [
+        "DELETE FROM gst_document_lines",
+        "DELETE FROM gst_documents",
+        "UPDATE hub_data_steps SET done_at_ms = NULL WHERE step = 'gst_documents_from_facts'",
+    ];
+    let url = shop.hub.database_url.clone();
+    match backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            for sql in forget {
+                sqlx::query(sql).execute(&pool).await.unwrap();
+            }
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            for sql in forget {
+                sqlx::query(sql).execute(&pool).await.unwrap();
+            }
+        }
+    }
+    let (_, forgotten) = shop.hub.get(&path, &shop.api_key).await;
+    assert_eq!(forgotten["b2b"], json!([]), "{forgotten}");
+
+    let api_key = shop.api_key.clone();
+    let hub = match std::sync::Arc::try_unwrap(shop.hub) {
+        Ok(hub) => hub,
+        Err(_) => panic!("the hub is shared"),
+    };
+    let dir = hub.stop().await;
+    let again = cloud_hub::start(cloud_hub::config::HubConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        secret_key: cloud_hub::config::SecretKeySource::File(dir.path().join("secret.key")),
+        ..cloud_hub::config::HubConfig::new(url)
+    })
+    .await
+    .expect("start again");
+    let after: Value = reqwest::Client::new()
+        .get(format!("{}{path}", again.base_url()))
+        .bearer_auth(&api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after, before);
+    again.stop().await.unwrap();
+    drop(dir);
+}
+on_both_backends!(a_hub_upgraded_with_stored_sales_reports_them);
