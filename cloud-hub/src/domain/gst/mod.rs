@@ -112,17 +112,32 @@ impl TaxSums {
     }
 }
 
-fn line_sums(tax: Option<&pos_shared::tax::LineTax>, untaxed_value: i64) -> TaxSums {
-    match tax {
-        Some(t) => TaxSums {
-            taxable: t.taxable.minor(),
-            cgst: t.cgst.minor(),
-            sgst: t.sgst.minor(),
-            igst: t.igst.minor(),
-        },
-        None => TaxSums {
-            taxable: untaxed_value,
-            ..TaxSums::default()
+/// A document line from a fact's line: its item, quantity and tax, or, for
+/// an item with no tax class, its whole `value` as untaxed.
+fn document_line(
+    line_no: usize,
+    variant: pos_shared::VariantId,
+    qty: pos_shared::Qty,
+    tax: Option<&pos_shared::tax::LineTax>,
+    value: i64,
+) -> TaxDocumentLine {
+    TaxDocumentLine {
+        line_no: line_no as i32,
+        variant_id: variant.as_uuid(),
+        hsn: tax.and_then(|t| t.hsn.clone()),
+        rate_bp: tax.map(|t| t.rate_bp as i32),
+        qty_milli: qty.milli(),
+        sums: match tax {
+            Some(t) => TaxSums {
+                taxable: t.taxable.minor(),
+                cgst: t.cgst.minor(),
+                sgst: t.sgst.minor(),
+                igst: t.igst.minor(),
+            },
+            None => TaxSums {
+                taxable: value,
+                ..TaxSums::default()
+            },
         },
     }
 }
@@ -134,13 +149,8 @@ impl TaxDocument {
             .lines
             .iter()
             .enumerate()
-            .map(|(i, line)| TaxDocumentLine {
-                line_no: i as i32,
-                variant_id: line.variant_id.as_uuid(),
-                hsn: line.tax.as_ref().and_then(|t| t.hsn.clone()),
-                rate_bp: line.tax.as_ref().map(|t| t.rate_bp as i32),
-                qty_milli: line.qty.milli(),
-                sums: line_sums(line.tax.as_ref(), line.line_total.minor()),
+            .map(|(i, l)| {
+                document_line(i, l.variant_id, l.qty, l.tax.as_ref(), l.line_total.minor())
             })
             .collect();
         TaxDocument {
@@ -166,14 +176,7 @@ impl TaxDocument {
             .lines
             .iter()
             .enumerate()
-            .map(|(i, line)| TaxDocumentLine {
-                line_no: i as i32,
-                variant_id: line.variant_id.as_uuid(),
-                hsn: line.tax.as_ref().and_then(|t| t.hsn.clone()),
-                rate_bp: line.tax.as_ref().map(|t| t.rate_bp as i32),
-                qty_milli: line.qty.milli(),
-                sums: line_sums(line.tax.as_ref(), line.refund.minor()),
-            })
+            .map(|(i, l)| document_line(i, l.variant_id, l.qty, l.tax.as_ref(), l.refund.minor()))
             .collect();
         TaxDocument {
             id: ret.return_id.as_uuid(),
