@@ -4,6 +4,8 @@
 # effective-price lookups and stock-movement ingest, each next to the raw
 # operation on the same server. The server runs with fsync off, as in the
 # tests, so write rates are upper bounds; the ratios are what to compare.
+# BENCH=gst_reports runs the GST returns benchmark (tests/benches/gst_reports.rs:
+# a month of 1,000,000 sales lines) on the same kind of server instead.
 # Extra arguments go to `cargo bench`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,4 +13,4 @@ log() { printf '==> %s\n' "$*" >&2; }
 # shellcheck source=scripts/postgres.sh
 . scripts/postgres.sh
 start_postgres
-cargo bench -p system-tests --bench hub_catalog "$@"
+cargo bench -p system-tests --bench "${BENCH:-hub_catalog}" "$@"

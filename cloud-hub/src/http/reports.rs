@@ -215,5 +215,31 @@ async fn gst_summary(
     params: Result<Query<ReturnParams>, QueryRejection>,
 ) -> Result<Json<GstSummary>, ApiError> {
     let (gstin, period, figures) = figures(&app, &hq, params).await?;
-    Ok(Json(gst::summary(&gstin, period, &figures)))
+    // What tills last said they hold, written first so it is this process's latest.
+    app.terminal_reports.flush(&app.storage).await?;
+    let end = pos_shared::Timestamp::from_unix_millis(period.bounds_ms().1);
+    let mut unsent = Vec::new();
+    for store in app.storage.stores(hq.tenant).await? {
+        if store.gstin.as_deref() != Some(gstin.as_str()) {
+            continue;
+        }
+        for t in app.storage.terminals(hq.tenant, store.id).await? {
+            let (queue_depth, quarantined) =
+                (t.queue_depth.unwrap_or(0), t.quarantined.unwrap_or(0));
+            let before_end = t.oldest_unsent_at.is_none_or(|at| at < end);
+            if (queue_depth > 0 && before_end) || quarantined > 0 {
+                unsent.push(gst::UnsentAtTill {
+                    store_id: store.id,
+                    terminal_id: t.terminal.id,
+                    terminal_name: t.terminal.name,
+                    queue_depth,
+                    quarantined,
+                    oldest_unsent_at: t.oldest_unsent_at,
+                    last_seen_at: t.last_seen_at,
+                });
+            }
+        }
+    }
+    let now = pos_shared::Timestamp::now().unix_millis();
+    Ok(Json(gst::summary(&gstin, period, &figures, unsent, now)))
 }

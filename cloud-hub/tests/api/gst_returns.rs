@@ -576,6 +576,55 @@ async fn a_month_of_sales_files_as_gstr1_and_adds_up_to_the_z_reports(backend: B
     );
     assert_eq!(s["numbering_gaps"][0]["missing"], 1, "{s}");
     assert_eq!(s["numbering_gaps"][0]["held"], 8, "{s}");
+    // The large inter-state B2C bill has no buyer's state; nothing nets below zero.
+    assert_eq!(
+        (
+            s["inter_state_b2c_lines"].as_i64(),
+            s["rows_below_zero"].as_i64()
+        ),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+    assert_eq!(
+        (
+            s["complete"].as_bool(),
+            s["unsent_at_tills"].as_array().map(Vec::len)
+        ),
+        (Some(false), Some(0)),
+        "{s}"
+    );
+    // A till that says it holds unsent facts from before the month ended is named.
+    let (status, _) = shop
+        .hub
+        .get(
+            "/v1/sync/feed?since=0&queue=3&oldest=86400000&agent=1.0.0",
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, s) = shop
+        .hub
+        .get(&format!("/v1/reports/gst-summary?{query}"), &shop.api_key)
+        .await;
+    assert_eq!(
+        s["unsent_at_tills"][0]["terminal_id"],
+        shop.terminal_id.as_str(),
+        "{s}"
+    );
+    assert_eq!(s["unsent_at_tills"][0]["queue_depth"], 3, "{s}");
+    let (status, _) = shop
+        .hub
+        .get(
+            "/v1/sync/feed?since=0&queue=0&agent=1.0.0",
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, s) = shop
+        .hub
+        .get(&format!("/v1/reports/gst-summary?{query}"), &shop.api_key)
+        .await;
+    assert_eq!(s["unsent_at_tills"], json!([]), "{s}");
 
     // GSTR-3B: the same taxable figures; the B2CL bill is the inter-state
     // supply to unregistered buyers.
@@ -606,14 +655,21 @@ async fn a_month_of_sales_files_as_gstr1_and_adds_up_to_the_z_reports(backend: B
     let rows: Vec<&str> = b2b_csv.lines().collect();
     assert_eq!(rows.len(), 3, "{b2b_csv}");
     assert!(
-        rows[0].starts_with("GSTIN/UIN of Recipient,Invoice Number,Invoice date"),
+        rows[0].starts_with("GSTIN/UIN of Recipient,Receiver Name,Invoice Number,Invoice date"),
         "{b2b_csv}"
     );
+    assert!(rows[1].starts_with(&format!("{BUYER_AWAY},,T1-000003,08-11-2026,684.40,27-Maharashtra,N,,Regular B2B,,18,580.00,0.00")), "{b2b_csv}");
+    let (_, exemp) = csv(&shop, &format!("/v1/reports/gstr1/exemp?{query}")).await;
     assert!(
-        rows[1].starts_with(&format!(
-            "{BUYER_AWAY},T1-000003,08-11-2026,684.40,27-Maharashtra,N,"
-        )),
-        "{b2b_csv}"
+        exemp.contains("Intra-State supplies to unregistered persons,93.75,0.00,0.00"),
+        "{exemp}"
+    );
+    let (_, hsn_b2c) = csv(&shop, &format!("/v1/reports/gstr1/hsn_b2c?{query}")).await;
+    assert!(
+        hsn_b2c
+            .lines()
+            .any(|l| l.starts_with("1006,,KGS,1.5,93.75,0,93.75,")),
+        "{hsn_b2c}"
     );
     let (_, docs_csv) = csv(&shop, &format!("/v1/reports/gstr1/docs?{query}")).await;
     assert!(
@@ -623,7 +679,7 @@ async fn a_month_of_sales_files_as_gstr1_and_adds_up_to_the_z_reports(backend: B
     let (status, body) = csv(&shop, &format!("/v1/reports/gstr1/b2x?{query}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert!(
-        body.contains("b2b, b2cl, b2cs, cdnr, cdnur, hsn, docs"),
+        body.contains("b2b, b2cl, b2cs, cdnr, cdnur, exemp, hsn_b2b, hsn_b2c, docs"),
         "{body}"
     );
 
@@ -643,6 +699,11 @@ async fn a_month_of_sales_files_as_gstr1_and_adds_up_to_the_z_reports(backend: B
     for (path, status, kind) in [
         (
             format!("/v1/reports/gstr1?gstin={SELLER}&period=2026-13"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            format!("/v1/reports/gst-summary?gstin={SELLER}&period=9999-12"),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_field",
         ),

@@ -4,7 +4,9 @@
 use super::returns::Gstr1;
 
 /// The GSTR-1 sections the offline tool imports as CSV.
-pub const CSV_SECTIONS: [&str; 7] = ["b2b", "b2cl", "b2cs", "cdnr", "cdnur", "hsn", "docs"];
+pub const CSV_SECTIONS: [&str; 9] = [
+    "b2b", "b2cl", "b2cs", "cdnr", "cdnur", "exemp", "hsn_b2b", "hsn_b2c", "docs",
+];
 
 /// The state's name as the offline tool writes a place of supply: `29-Karnataka`.
 pub fn place_name(code: &str) -> String {
@@ -60,119 +62,171 @@ fn quantity(v: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// One section of GSTR-1 as the offline tool's CSV, or `None` for a name
-/// not in [`CSV_SECTIONS`].
-pub fn gstr1_csv(report: &Gstr1, section: &str) -> Option<String> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut row = |cells: Vec<String>| {
-        // Writing to a Vec cannot fail.
-        let _ = out.write_record(&cells);
-    };
-    let text = |s: &str| s.to_owned();
+/// Each section's columns, as the offline tool's templates head them.
+fn columns(section: &str) -> Option<&'static [&'static str]> {
+    Some(match section {
+        "b2b" => &[
+            "GSTIN/UIN of Recipient",
+            "Receiver Name",
+            "Invoice Number",
+            "Invoice date",
+            "Invoice Value",
+            "Place Of Supply",
+            "Reverse Charge",
+            "Applicable % of Tax Rate",
+            "Invoice Type",
+            "E-Commerce GSTIN",
+            "Rate",
+            "Taxable Value",
+            "Cess Amount",
+        ],
+        "b2cl" => &[
+            "Invoice Number",
+            "Invoice date",
+            "Invoice Value",
+            "Place Of Supply",
+            "Applicable % of Tax Rate",
+            "Rate",
+            "Taxable Value",
+            "Cess Amount",
+            "E-Commerce GSTIN",
+        ],
+        "b2cs" => &[
+            "Type",
+            "Place Of Supply",
+            "Applicable % of Tax Rate",
+            "Rate",
+            "Taxable Value",
+            "Cess Amount",
+            "E-Commerce GSTIN",
+        ],
+        "cdnr" => &[
+            "GSTIN/UIN of Recipient",
+            "Receiver Name",
+            "Note Number",
+            "Note Date",
+            "Note Type",
+            "Place Of Supply",
+            "Reverse Charge",
+            "Note Supply Type",
+            "Note Value",
+            "Applicable % of Tax Rate",
+            "Rate",
+            "Taxable Value",
+            "Cess Amount",
+        ],
+        "cdnur" => &[
+            "UR Type",
+            "Note Number",
+            "Note Date",
+            "Note Type",
+            "Place Of Supply",
+            "Note Value",
+            "Applicable % of Tax Rate",
+            "Rate",
+            "Taxable Value",
+            "Cess Amount",
+        ],
+        "exemp" => &[
+            "Description",
+            "Nil Rated Supplies",
+            "Exempted(other than nil rated/non GST supply)",
+            "Non-GST Supplies",
+        ],
+        "hsn_b2b" | "hsn_b2c" => &[
+            "HSN",
+            "Description",
+            "UQC",
+            "Total Quantity",
+            "Total Value",
+            "Rate",
+            "Taxable Value",
+            "Integrated Tax Amount",
+            "Central Tax Amount",
+            "State/UT Tax Amount",
+            "Cess Amount",
+        ],
+        "docs" => &[
+            "Nature of Document",
+            "Sr. No. From",
+            "Sr. No. To",
+            "Total Number",
+            "Cancelled",
+        ],
+        _ => return None,
+    })
+}
+
+/// The rows of one section, without its heading.
+fn rows(report: &Gstr1, section: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let rate = |rt: f64| quantity(rt);
     match section {
         "b2b" => {
-            row([
-                "GSTIN/UIN of Recipient",
-                "Invoice Number",
-                "Invoice date",
-                "Invoice Value",
-                "Place Of Supply",
-                "Reverse Charge",
-                "Invoice Type",
-                "Rate",
-                "Taxable Value",
-                "Cess Amount",
-            ]
-            .map(text)
-            .to_vec());
             for party in &report.b2b {
                 for inv in &party.inv {
                     for item in &inv.itms {
-                        row(vec![
+                        let d = &item.itm_det;
+                        rows.push(vec![
                             party.ctin.clone(),
+                            String::new(),
                             inv.inum.clone(),
                             inv.idt.clone(),
                             money(inv.val),
                             place_name(&inv.pos),
                             inv.rchrg.clone(),
+                            String::new(),
                             "Regular B2B".into(),
-                            quantity(item.itm_det.rt),
-                            money(item.itm_det.txval),
-                            money(item.itm_det.csamt),
+                            String::new(),
+                            rate(d.rt),
+                            money(d.txval),
+                            money(d.csamt),
                         ]);
                     }
                 }
             }
         }
         "b2cl" => {
-            row([
-                "Invoice Number",
-                "Invoice date",
-                "Invoice Value",
-                "Place Of Supply",
-                "Rate",
-                "Taxable Value",
-                "Cess Amount",
-            ]
-            .map(text)
-            .to_vec());
             for place in &report.b2cl {
                 for inv in &place.inv {
                     for item in &inv.itms {
-                        row(vec![
+                        let d = &item.itm_det;
+                        rows.push(vec![
                             inv.inum.clone(),
                             inv.idt.clone(),
                             money(inv.val),
                             place_name(&place.pos),
-                            quantity(item.itm_det.rt),
-                            money(item.itm_det.txval),
-                            money(item.itm_det.csamt),
+                            String::new(),
+                            rate(d.rt),
+                            money(d.txval),
+                            money(d.csamt),
+                            String::new(),
                         ]);
                     }
                 }
             }
         }
         "b2cs" => {
-            row([
-                "Type",
-                "Place Of Supply",
-                "Rate",
-                "Taxable Value",
-                "Cess Amount",
-            ]
-            .map(text)
-            .to_vec());
             for line in &report.b2cs {
-                row(vec![
+                rows.push(vec![
                     line.typ.clone(),
                     place_name(&line.pos),
-                    quantity(line.rt),
+                    String::new(),
+                    rate(line.rt),
                     money(line.txval),
                     money(line.csamt),
+                    String::new(),
                 ]);
             }
         }
         "cdnr" => {
-            row([
-                "GSTIN/UIN of Recipient",
-                "Note Number",
-                "Note Date",
-                "Note Type",
-                "Place Of Supply",
-                "Reverse Charge",
-                "Note Supply Type",
-                "Note Value",
-                "Rate",
-                "Taxable Value",
-                "Cess Amount",
-            ]
-            .map(text)
-            .to_vec());
             for party in &report.cdnr {
                 for note in &party.nt {
                     for item in &note.itms {
-                        row(vec![
+                        let d = &item.itm_det;
+                        rows.push(vec![
                             party.ctin.clone(),
+                            String::new(),
                             note.nt_num.clone(),
                             note.nt_dt.clone(),
                             note.ntty.clone(),
@@ -180,94 +234,78 @@ pub fn gstr1_csv(report: &Gstr1, section: &str) -> Option<String> {
                             note.rchrg.clone(),
                             "Regular B2B".into(),
                             money(note.val),
-                            quantity(item.itm_det.rt),
-                            money(item.itm_det.txval),
-                            money(item.itm_det.csamt),
+                            String::new(),
+                            rate(d.rt),
+                            money(d.txval),
+                            money(d.csamt),
                         ]);
                     }
                 }
             }
         }
         "cdnur" => {
-            row([
-                "UR Type",
-                "Note Number",
-                "Note Date",
-                "Note Type",
-                "Place Of Supply",
-                "Note Value",
-                "Rate",
-                "Taxable Value",
-                "Cess Amount",
-            ]
-            .map(text)
-            .to_vec());
             for note in &report.cdnur {
                 for item in &note.itms {
-                    row(vec![
+                    let d = &item.itm_det;
+                    rows.push(vec![
                         note.typ.clone(),
                         note.nt_num.clone(),
                         note.nt_dt.clone(),
                         note.ntty.clone(),
                         place_name(&note.pos),
                         money(note.val),
-                        quantity(item.itm_det.rt),
-                        money(item.itm_det.txval),
-                        money(item.itm_det.csamt),
+                        String::new(),
+                        rate(d.rt),
+                        money(d.txval),
+                        money(d.csamt),
                     ]);
                 }
             }
         }
-        "hsn" => {
-            row([
-                "Supply To",
-                "HSN",
-                "Description",
-                "UQC",
-                "Total Quantity",
-                "Total Value",
-                "Rate",
-                "Taxable Value",
-                "Integrated Tax Amount",
-                "Central Tax Amount",
-                "State/UT Tax Amount",
-                "Cess Amount",
-            ]
-            .map(text)
-            .to_vec());
-            for (to, lines) in [("B2B", &report.hsn.hsn_b2b), ("B2C", &report.hsn.hsn_b2c)] {
-                for h in lines {
-                    let total = h.txval + h.iamt + h.camt + h.samt + h.csamt;
-                    row(vec![
-                        to.into(),
-                        h.hsn_sc.clone().unwrap_or_default(),
-                        h.desc.clone().unwrap_or_default(),
-                        h.uqc.clone(),
-                        quantity(h.qty),
-                        money(total),
-                        quantity(h.rt),
-                        money(h.txval),
-                        money(h.iamt),
-                        money(h.camt),
-                        money(h.samt),
-                        money(h.csamt),
-                    ]);
-                }
+        "exemp" => {
+            for (sply_ty, description) in [
+                ("INTRB2B", "Inter-State supplies to registered persons"),
+                ("INTRAB2B", "Intra-State supplies to registered persons"),
+                ("INTRB2C", "Inter-State supplies to unregistered persons"),
+                ("INTRAB2C", "Intra-State supplies to unregistered persons"),
+            ] {
+                let line = report.nil.inv.iter().find(|n| n.sply_ty == sply_ty);
+                let amount = |f: fn(&super::returns::NilLine) -> f64| money(line.map_or(0.0, f));
+                rows.push(vec![
+                    description.into(),
+                    amount(|n| n.nil_amt),
+                    amount(|n| n.expt_amt),
+                    amount(|n| n.ngsup_amt),
+                ]);
+            }
+        }
+        "hsn_b2b" | "hsn_b2c" => {
+            let lines = if section == "hsn_b2b" {
+                &report.hsn.hsn_b2b
+            } else {
+                &report.hsn.hsn_b2c
+            };
+            for h in lines {
+                let total = h.txval + h.iamt + h.camt + h.samt + h.csamt;
+                rows.push(vec![
+                    h.hsn_sc.clone().unwrap_or_default(),
+                    h.desc.clone().unwrap_or_default(),
+                    h.uqc.clone(),
+                    quantity(h.qty),
+                    money(total),
+                    rate(h.rt),
+                    money(h.txval),
+                    money(h.iamt),
+                    money(h.camt),
+                    money(h.samt),
+                    money(h.csamt),
+                ]);
             }
         }
         "docs" => {
-            row([
-                "Nature of Document",
-                "Sr. No. From",
-                "Sr. No. To",
-                "Total Number",
-                "Cancelled",
-            ]
-            .map(text)
-            .to_vec());
             for kind in &report.doc_iss.doc_det {
                 for d in &kind.docs {
-                    row(vec![
+                    rows.push(vec![
                         kind.doc_typ.clone(),
                         d.from.clone(),
                         d.to.clone(),
@@ -277,7 +315,20 @@ pub fn gstr1_csv(report: &Gstr1, section: &str) -> Option<String> {
                 }
             }
         }
-        _ => return None,
+        _ => {}
+    }
+    rows
+}
+
+/// One section of GSTR-1 as the offline tool's CSV (a heading row, then a
+/// row per rate of each document, or per line of a summed table), or `None`
+/// for a name not in [`CSV_SECTIONS`].
+pub fn gstr1_csv(report: &Gstr1, section: &str) -> Option<String> {
+    let heading = columns(section)?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(heading).ok()?;
+    for row in rows(report, section) {
+        out.write_record(&row).ok()?;
     }
     out.into_inner()
         .ok()

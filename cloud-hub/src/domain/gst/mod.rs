@@ -30,6 +30,7 @@ pub use returns::*;
 use pos_shared::item::Unit;
 use pos_shared::returns::ReturnFact;
 use pos_shared::sale::SaleFact;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// An inter-state B2C invoice above this (₹1,00,000, from 1 August 2024) is
@@ -100,11 +101,20 @@ pub struct TaxSums {
 }
 
 impl TaxSums {
-    fn add(&mut self, other: &TaxSums) {
+    pub fn add(&mut self, other: &TaxSums) {
         self.taxable += other.taxable;
         self.cgst += other.cgst;
         self.sgst += other.sgst;
         self.igst += other.igst;
+    }
+
+    pub fn times(&self, sign: i64) -> TaxSums {
+        TaxSums {
+            taxable: self.taxable * sign,
+            cgst: self.cgst * sign,
+            sgst: self.sgst * sign,
+            igst: self.igst * sign,
+        }
     }
 
     pub fn tax(&self) -> i64 {
@@ -225,9 +235,9 @@ impl ReturnPeriod {
         }
         let year: i32 = year.parse().map_err(|_| bad())?;
         let month: u8 = month.parse().map_err(|_| bad())?;
-        if !(2017..=9999).contains(&year) || !(1..=12).contains(&month) {
+        if !(2017..=2999).contains(&year) || !(1..=12).contains(&month) {
             return Err(format!(
-                "period {text:?} is not a GST return month (July 2017 onwards)"
+                "period {text:?} is not a GST return month (July 2017 to December 2999)"
             ));
         }
         if year == 2017 && month < 7 {
@@ -339,6 +349,144 @@ pub struct Series {
     pub count: i64,
 }
 
+/// The period's lines summed by what decides where they are reported: one
+/// supply and kind of document, inter-state or not, one rate, HSN code and
+/// unit, and for B2B and B2CL one document. Sums are as the documents carry
+/// them (a credit note's are not negated). The storage reads them in one
+/// pass; [`GstFigures::from_cells`] sorts them into the returns' tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GstCell {
+    pub supply: Supply,
+    pub kind: DocKind,
+    pub inter_state: bool,
+    /// `None`: lines of items with no tax class.
+    pub rate_bp: Option<i32>,
+    pub hsn: Option<String>,
+    pub uqc: String,
+    /// The document, for B2B and B2CL (reported one by one).
+    pub document: Option<CellDocument>,
+    pub lines: i64,
+    pub qty_milli: i64,
+    pub sums: TaxSums,
+}
+
+/// A B2B or B2CL document, as a cell names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellDocument {
+    pub number: String,
+    pub issued_at_ms: i64,
+    pub value_minor: i64,
+    pub buyer_gstin: Option<String>,
+}
+
+/// An HSN summary line's place: B2B first, then code, rate and unit.
+type HsnKey = (std::cmp::Reverse<bool>, Option<String>, i32, String);
+
+impl GstFigures {
+    /// The returns' tables from the period's cells: B2B and B2CL documents by
+    /// rate, B2CS and nil-rated supplies and the HSN summary net of credit
+    /// notes, and what carries no tax class, each in a fixed order.
+    pub fn from_cells(cells: Vec<GstCell>, series: Vec<Series>) -> Self {
+        let mut documents: BTreeMap<(DocKind, Option<String>, i64, String, i32), DocumentRate> =
+            BTreeMap::new();
+        let mut small: BTreeMap<(bool, i32), TaxSums> = BTreeMap::new();
+        let mut nil: BTreeMap<(bool, bool), i64> = BTreeMap::new();
+        let mut hsn: BTreeMap<HsnKey, (i64, TaxSums)> = BTreeMap::new();
+        let (mut untaxed_lines, mut untaxed_value_minor, mut inter_state_b2c_lines) = (0, 0, 0);
+        for cell in cells {
+            if cell.inter_state && cell.supply != Supply::B2b {
+                inter_state_b2c_lines += cell.lines;
+            }
+            let sign = if cell.kind == DocKind::CreditNote {
+                -1
+            } else {
+                1
+            };
+            let signed = cell.sums.times(sign);
+            let b2b = cell.supply == Supply::B2b;
+            let Some(rate_bp) = cell.rate_bp else {
+                untaxed_lines += cell.lines;
+                untaxed_value_minor += signed.taxable;
+                continue;
+            };
+            let entry = hsn
+                .entry((
+                    std::cmp::Reverse(b2b),
+                    cell.hsn.clone(),
+                    rate_bp,
+                    cell.uqc.clone(),
+                ))
+                .or_default();
+            entry.0 += sign * cell.qty_milli;
+            entry.1.add(&signed);
+            if rate_bp == 0 {
+                *nil.entry((cell.inter_state, b2b)).or_default() += signed.taxable;
+            } else if let (Supply::B2b | Supply::B2cl, Some(doc)) = (cell.supply, &cell.document) {
+                documents
+                    .entry((
+                        cell.kind,
+                        doc.buyer_gstin.clone(),
+                        doc.issued_at_ms,
+                        doc.number.clone(),
+                        rate_bp,
+                    ))
+                    .or_insert_with(|| DocumentRate {
+                        kind: cell.kind,
+                        supply: cell.supply,
+                        number: doc.number.clone(),
+                        issued_at_ms: doc.issued_at_ms,
+                        value_minor: doc.value_minor,
+                        buyer_gstin: doc.buyer_gstin.clone(),
+                        inter_state: cell.inter_state,
+                        rate_bp,
+                        sums: TaxSums::default(),
+                    })
+                    .sums
+                    .add(&cell.sums);
+            } else {
+                small
+                    .entry((cell.inter_state, rate_bp))
+                    .or_default()
+                    .add(&signed);
+            }
+        }
+        GstFigures {
+            documents: documents.into_values().collect(),
+            small: small
+                .into_iter()
+                .map(|((inter_state, rate_bp), sums)| SmallSupply {
+                    inter_state,
+                    rate_bp,
+                    sums,
+                })
+                .collect(),
+            nil: nil
+                .into_iter()
+                .map(|((inter_state, b2b), taxable)| NilSupply {
+                    b2b,
+                    inter_state,
+                    taxable,
+                })
+                .collect(),
+            hsn: hsn
+                .into_iter()
+                .map(|((b2b, hsn, rate_bp, uqc), (qty_milli, sums))| HsnLine {
+                    b2b: b2b.0,
+                    hsn,
+                    uqc,
+                    rate_bp,
+                    qty_milli,
+                    sums,
+                })
+                .collect(),
+            series,
+            untaxed_lines,
+            untaxed_value_minor,
+            inter_state_b2c_lines,
+        }
+    }
+}
+
 /// What the period's documents add up to, as the storage aggregates them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GstFigures {
@@ -351,6 +499,9 @@ pub struct GstFigures {
     /// every return and shown in the summary.
     pub untaxed_lines: i64,
     pub untaxed_value_minor: i64,
+    /// Lines of inter-state supplies to unregistered buyers: reported at the
+    /// registration's own state, as the till records no walk-in buyer's.
+    pub inter_state_b2c_lines: i64,
 }
 
 pub(super) fn rupees(minor: i64) -> f64 {

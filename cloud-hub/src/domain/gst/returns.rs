@@ -380,9 +380,11 @@ pub fn gstr1(gstin: &Gstin, period: ReturnPeriod, f: &GstFigures) -> Gstr1 {
             itms: doc.items,
         })
         .collect();
+    // A rate whose credit notes cancel its supplies leaves no row.
     let b2cs = f
         .small
         .iter()
+        .filter(|s| s.sums != TaxSums::default())
         .map(|s| B2csLine {
             sply_ty: if s.inter_state { "INTER" } else { "INTRA" }.into(),
             pos: gstin.state_code().to_owned(),
@@ -399,6 +401,7 @@ pub fn gstr1(gstin: &Gstin, period: ReturnPeriod, f: &GstFigures) -> Gstr1 {
         inv: f
             .nil
             .iter()
+            .filter(|n| n.taxable != 0)
             .map(|n| NilLine {
                 sply_ty: match (n.inter_state, n.b2b) {
                     (true, true) => "INTRB2B",
@@ -416,7 +419,7 @@ pub fn gstr1(gstin: &Gstin, period: ReturnPeriod, f: &GstFigures) -> Gstr1 {
     let hsn_of = |b2b: bool| -> Vec<HsnEntry> {
         f.hsn
             .iter()
-            .filter(|h| h.b2b == b2b)
+            .filter(|h| h.b2b == b2b && (h.qty_milli != 0 || h.sums != TaxSums::default()))
             .enumerate()
             .map(|(i, h)| HsnEntry {
                 num: i as u32 + 1,
@@ -546,7 +549,7 @@ pub fn gstr3b(gstin: &Gstin, period: ReturnPeriod, f: &GstFigures) -> Gstr3b {
     let mut unregistered_inter = TaxSums::default();
     for d in &f.documents {
         let sign = if d.kind == DocKind::CreditNote { -1 } else { 1 };
-        let s = signed(&d.sums, sign);
+        let s = d.sums.times(sign);
         taxed.add(&s);
         if d.supply == Supply::B2cl {
             unregistered_inter.add(&s);
@@ -589,15 +592,6 @@ pub fn gstr3b(gstin: &Gstin, period: ReturnPeriod, f: &GstFigures) -> Gstr3b {
     }
 }
 
-fn signed(s: &TaxSums, sign: i64) -> TaxSums {
-    TaxSums {
-        taxable: s.taxable * sign,
-        cgst: s.cgst * sign,
-        sgst: s.sgst * sign,
-        igst: s.igst * sign,
-    }
-}
-
 // --- the summary HQ checks before filing -------------------------------------
 
 /// The period's tax by rate, net of credit notes, with what the returns
@@ -615,9 +609,36 @@ pub struct GstSummary {
     pub untaxed_value_minor: i64,
     /// HSN summary lines without an HSN code (the items had none when sold).
     pub lines_without_hsn: i64,
-    /// Numbers the tills issued that the hub holds no document for yet: the
-    /// period is not complete until every till has uploaded.
+    /// Numbers the tills issued that the hub holds no document for yet.
     pub numbering_gaps: Vec<NumberingGap>,
+    /// Tills of these stores holding facts they have not uploaded (as they
+    /// last reported), made before the period ended.
+    pub unsent_at_tills: Vec<UnsentAtTill>,
+    /// Whether the period has ended, no number is missing and no till holds
+    /// unsent facts of it: the figures will not change.
+    pub complete: bool,
+    /// Lines of inter-state supplies to unregistered buyers, reported at the
+    /// registration's own state because the till records no walk-in buyer's
+    /// state: give their place of supply before filing.
+    pub inter_state_b2c_lines: i64,
+    /// B2C small, nil-rated and HSN rows that net below zero: this month's
+    /// credit notes exceed its supplies there (returns of an earlier month's
+    /// bills), which the portal takes as an amendment of that month instead.
+    pub rows_below_zero: i64,
+}
+
+/// A till that holds facts it has not uploaded, as it last reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct UnsentAtTill {
+    pub store_id: pos_shared::StoreId,
+    pub terminal_id: pos_shared::TerminalId,
+    pub terminal_name: String,
+    /// Facts waiting to be uploaded.
+    pub queue_depth: u64,
+    /// Facts the hub refused, held in quarantine at the till.
+    pub quarantined: u64,
+    pub oldest_unsent_at: Option<pos_shared::Timestamp>,
+    pub last_seen_at: Option<pos_shared::Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -629,8 +650,25 @@ pub struct RateTotal {
     pub igst_minor: i64,
 }
 
-/// The summary of the period's figures.
-pub fn summary(gstin: &Gstin, period: ReturnPeriod, f: &GstFigures) -> GstSummary {
+/// The summary of the period's figures, at `now_ms`, with the tills that
+/// hold unsent facts made before the period's end.
+pub fn summary(
+    gstin: &Gstin,
+    period: ReturnPeriod,
+    f: &GstFigures,
+    unsent_at_tills: Vec<UnsentAtTill>,
+    now_ms: i64,
+) -> GstSummary {
+    let below = |s: &TaxSums| s.taxable < 0 || s.tax() < 0;
+    let rows_below_zero = f.small.iter().filter(|s| below(&s.sums)).count()
+        + f.nil.iter().filter(|n| n.taxable < 0).count()
+        + f.hsn
+            .iter()
+            .filter(|h| below(&h.sums) || h.qty_milli < 0)
+            .count();
+    let numbering_gaps = gaps(&f.series);
+    let complete =
+        period.bounds_ms().1 <= now_ms && numbering_gaps.is_empty() && unsent_at_tills.is_empty();
     let mut by_rate: BTreeMap<i32, TaxSums> = BTreeMap::new();
     for h in &f.hsn {
         by_rate.entry(h.rate_bp).or_default().add(&h.sums);
@@ -660,7 +698,11 @@ pub fn summary(gstin: &Gstin, period: ReturnPeriod, f: &GstFigures) -> GstSummar
         untaxed_lines: f.untaxed_lines,
         untaxed_value_minor: f.untaxed_value_minor,
         lines_without_hsn: f.hsn.iter().filter(|h| h.hsn.is_none()).count() as i64,
-        numbering_gaps: gaps(&f.series),
+        numbering_gaps,
+        unsent_at_tills,
+        complete,
+        inter_state_b2c_lines: f.inter_state_b2c_lines,
+        rows_below_zero: rows_below_zero as i64,
     }
 }
 
@@ -690,5 +732,44 @@ mod tests {
         assert_eq!((gap.held, gap.missing, gap.terminal_id), (7, 3, till));
         let odd = [series(DocKind::Invoice, "A-9", "B-10", 1)];
         assert_eq!(gaps(&odd), []);
+    }
+
+    #[test]
+    fn rows_that_net_to_nothing_are_left_out_and_below_zero_are_counted() {
+        let gstin = Gstin::parse("29AAACK1234A1Z6").unwrap();
+        let period = ReturnPeriod::parse("2026-12").unwrap();
+        let cell = |kind, rate_bp, taxable, hsn: &str| super::super::GstCell {
+            supply: Supply::B2cs,
+            kind,
+            inter_state: false,
+            rate_bp: Some(rate_bp),
+            hsn: Some(hsn.into()),
+            uqc: "NOS".into(),
+            document: None,
+            lines: 1,
+            qty_milli: 1000,
+            sums: TaxSums {
+                taxable,
+                cgst: taxable / 20,
+                sgst: taxable / 20,
+                igst: 0,
+            },
+        };
+        let cells = vec![
+            // 18 %: a sale and its return in the month, nothing left.
+            cell(DocKind::Invoice, 1800, 10_000, "3401"),
+            cell(DocKind::CreditNote, 1800, 10_000, "3401"),
+            // 5 %: only a return of last month's bill.
+            cell(DocKind::CreditNote, 500, 4_000, "0902"),
+        ];
+        let f = GstFigures::from_cells(cells, Vec::new());
+        let r = gstr1(&gstin, period, &f);
+        assert_eq!(r.b2cs.len(), 1);
+        assert_eq!((r.b2cs[0].rt, r.b2cs[0].txval), (5.0, -40.0));
+        assert_eq!(r.hsn.hsn_b2c.len(), 1);
+        let s = summary(&gstin, period, &f, Vec::new(), 0);
+        // The B2CS row and its HSN line.
+        assert_eq!(s.rows_below_zero, 2);
+        assert!(!s.complete, "December 2026 has not ended at the epoch");
     }
 }

@@ -32,8 +32,12 @@ macro_rules! sql_gst_paths {
         use $crate::domain::gst::{self as gst, DocKind, GstFigures, ReturnPeriod, TaxDocument, TaxSums};
         use $crate::storage::sql::gst::CLASSED_DOCUMENTS;
 
-        type DocumentRateRow = (String, String, String, i64, i64, Option<String>, bool, i32, i64, i64, i64, i64);
-        type HsnRow = (bool, Option<String>, String, i32, i64, i64, i64, i64, i64);
+        /// supply, kind, inter-state, rate, HSN, unit, the document's number,
+        /// date, value and buyer (B2B and B2CL only), lines, quantity, sums.
+        type CellRow = (
+            String, String, bool, Option<i32>, Option<String>, String, Option<String>, Option<i64>, Option<i64>, Option<String>,
+            i64, i64, i64, i64, i64, i64,
+        );
 
         impl $storage {
             /// Writes the tax documents of facts just stored, inside `tx`:
@@ -217,40 +221,19 @@ macro_rules! sql_gst_paths {
                         $q.bind(tenant.as_uuid()).bind(gstin.as_str()).bind(start).bind(end).bind(gst::B2CL_ABOVE_MINOR)
                     };
                 }
-                let sums = "CAST(SUM(c.sign * l.taxable_minor) AS BIGINT), CAST(SUM(c.sign * l.cgst_minor) AS BIGINT), \
-                            CAST(SUM(c.sign * l.sgst_minor) AS BIGINT), CAST(SUM(c.sign * l.igst_minor) AS BIGINT)";
-                let unsigned = "CAST(SUM(l.taxable_minor) AS BIGINT), CAST(SUM(l.cgst_minor) AS BIGINT), \
-                                CAST(SUM(l.sgst_minor) AS BIGINT), CAST(SUM(l.igst_minor) AS BIGINT)";
-                let documents: Vec<DocumentRateRow> = bind_period!(sqlx::query_as(&classed!(format!(
-                    "SELECT c.kind, c.supply, c.number, c.issued_at_ms, c.value_minor, c.buyer, c.inter_state, l.rate_bp, {unsigned} \
+                // One pass over the period's lines; B2B and B2CL documents
+                // keep their own cells, the rest are summed together.
+                let doc = |column: &str| format!("CASE WHEN c.supply = 'b2cs' THEN NULL ELSE {column} END");
+                let cells: Vec<CellRow> = bind_period!(sqlx::query_as(&classed!(format!(
+                    "SELECT c.supply, c.kind, c.inter_state, l.rate_bp, l.hsn, l.uqc, {}, {}, {}, {}, COUNT(*), \
+                     CAST(SUM(l.qty_milli) AS BIGINT), CAST(SUM(l.taxable_minor) AS BIGINT), CAST(SUM(l.cgst_minor) AS BIGINT), \
+                     CAST(SUM(l.sgst_minor) AS BIGINT), CAST(SUM(l.igst_minor) AS BIGINT) \
                      FROM classed c JOIN gst_document_lines l ON l.document_id = c.id \
-                     WHERE c.supply <> 'b2cs' AND l.rate_bp > 0 \
-                     GROUP BY c.id, c.kind, c.supply, c.number, c.issued_at_ms, c.value_minor, c.buyer, c.inter_state, l.rate_bp \
-                     ORDER BY c.kind, c.buyer, c.issued_at_ms, c.number, l.rate_bp"
-                ))))
-                .fetch_all(&mut *tx)
-                .await?;
-                let small: Vec<(bool, i32, i64, i64, i64, i64)> = bind_period!(sqlx::query_as(&classed!(format!(
-                    "SELECT c.inter_state, l.rate_bp, {sums} \
-                     FROM classed c JOIN gst_document_lines l ON l.document_id = c.id \
-                     WHERE c.supply = 'b2cs' AND l.rate_bp > 0 \
-                     GROUP BY c.inter_state, l.rate_bp ORDER BY c.inter_state, l.rate_bp"
-                ))))
-                .fetch_all(&mut *tx)
-                .await?;
-                let nil: Vec<(bool, bool, i64)> = bind_period!(sqlx::query_as(&classed!(
-                    "SELECT c.supply = 'b2b', c.inter_state, CAST(SUM(c.sign * l.taxable_minor) AS BIGINT) \
-                     FROM classed c JOIN gst_document_lines l ON l.document_id = c.id \
-                     WHERE l.rate_bp = 0 \
-                     GROUP BY c.supply = 'b2b', c.inter_state ORDER BY 2, 1"
-                )))
-                .fetch_all(&mut *tx)
-                .await?;
-                let hsn: Vec<HsnRow> = bind_period!(sqlx::query_as(&classed!(format!(
-                    "SELECT c.supply = 'b2b', l.hsn, l.uqc, l.rate_bp, CAST(SUM(c.sign * l.qty_milli) AS BIGINT), {sums} \
-                     FROM classed c JOIN gst_document_lines l ON l.document_id = c.id \
-                     WHERE l.rate_bp IS NOT NULL \
-                     GROUP BY c.supply = 'b2b', l.hsn, l.uqc, l.rate_bp ORDER BY 1 DESC, 2, 4, 3"
+                     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10",
+                    doc("c.number"),
+                    doc("c.issued_at_ms"),
+                    doc("c.value_minor"),
+                    doc("c.buyer"),
                 ))))
                 .fetch_all(&mut *tx)
                 .await?;
@@ -260,48 +243,36 @@ macro_rules! sql_gst_paths {
                 )))
                 .fetch_all(&mut *tx)
                 .await?;
-                let untaxed: (i64, Option<i64>) = bind_period!(sqlx::query_as(&classed!(
-                    "SELECT COUNT(l.line_no), CAST(SUM(c.sign * l.taxable_minor) AS BIGINT) \
-                     FROM classed c JOIN gst_document_lines l ON l.document_id = c.id WHERE l.rate_bp IS NULL"
-                )))
-                .fetch_one(&mut *tx)
-                .await?;
                 tx.commit().await?;
                 let kind = |text: &str| DocKind::parse(text).ok_or_else(|| DbError::Corrupt(format!("gst_documents: kind {text:?}")));
-                let sums_of = |taxable, cgst, sgst, igst| TaxSums { taxable, cgst, sgst, igst };
-                Ok(Some(GstFigures {
-                    documents: documents
-                        .into_iter()
-                        .map(|(k, supply, number, issued_at_ms, value_minor, buyer_gstin, inter_state, rate_bp, t, c, s, i)| {
-                            Ok(gst::DocumentRate {
-                                kind: kind(&k)?,
-                                supply: gst::Supply::parse(&supply).ok_or_else(|| DbError::Corrupt(format!("supply {supply:?}")))?,
-                                number,
-                                issued_at_ms,
-                                value_minor,
-                                buyer_gstin,
-                                inter_state,
-                                rate_bp,
-                                sums: sums_of(t, c, s, i),
-                            })
+                let cells = cells
+                    .into_iter()
+                    .map(|(supply, k, inter_state, rate_bp, hsn, uqc, number, issued_at_ms, value_minor, buyer_gstin, lines, qty_milli, t, c, s, i)| {
+                        let document = match (number, issued_at_ms, value_minor) {
+                            (Some(number), Some(issued_at_ms), Some(value_minor)) => {
+                                Some(gst::CellDocument { number, issued_at_ms, value_minor, buyer_gstin })
+                            }
+                            _ => None,
+                        };
+                        Ok(gst::GstCell {
+                            supply: gst::Supply::parse(&supply).ok_or_else(|| DbError::Corrupt(format!("supply {supply:?}")))?,
+                            kind: kind(&k)?,
+                            inter_state,
+                            rate_bp,
+                            hsn,
+                            uqc,
+                            document,
+                            lines,
+                            qty_milli,
+                            sums: TaxSums { taxable: t, cgst: c, sgst: s, igst: i },
                         })
-                        .collect::<DbResult<_>>()?,
-                    small: small
-                        .into_iter()
-                        .map(|(inter_state, rate_bp, t, c, s, i)| gst::SmallSupply { inter_state, rate_bp, sums: sums_of(t, c, s, i) })
-                        .collect(),
-                    nil: nil.into_iter().map(|(b2b, inter_state, taxable)| gst::NilSupply { b2b, inter_state, taxable }).collect(),
-                    hsn: hsn
-                        .into_iter()
-                        .map(|(b2b, hsn, uqc, rate_bp, qty_milli, t, c, s, i)| gst::HsnLine { b2b, hsn, uqc, rate_bp, qty_milli, sums: sums_of(t, c, s, i) })
-                        .collect(),
-                    series: series
-                        .into_iter()
-                        .map(|(terminal_id, k, first, last, count)| Ok(gst::Series { terminal_id, kind: kind(&k)?, first, last, count }))
-                        .collect::<DbResult<_>>()?,
-                    untaxed_lines: untaxed.0,
-                    untaxed_value_minor: untaxed.1.unwrap_or(0),
-                }))
+                    })
+                    .collect::<DbResult<Vec<_>>>()?;
+                let series = series
+                    .into_iter()
+                    .map(|(terminal_id, k, first, last, count)| Ok(gst::Series { terminal_id, kind: kind(&k)?, first, last, count }))
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(Some(GstFigures::from_cells(cells, series)))
             }
         }
     };
