@@ -17,6 +17,9 @@ pub struct Store {
     pub currency: String,
     /// `open`, `closed` or `maintenance`.
     pub status: String,
+    /// The GSTIN it trades under, once HQ has set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gstin: Option<String>,
 }
 
 /// A terminal just registered, with its one-time enrollment code.

@@ -14,6 +14,7 @@
 mod catalog_file;
 mod events;
 mod feed;
+mod gst;
 mod import;
 mod labels;
 mod table;
@@ -116,6 +117,9 @@ enum Command {
     Events(events::EventsArgs),
     /// Shelf labels at a store's prices, to a printer (host:port) or a file.
     Labels(labels::LabelArgs),
+    /// GST returns (GSTR-1, GSTR-3B, the month's summary) and stores' GSTINs.
+    #[command(subcommand)]
+    Gst(gst::GstCommand),
     /// In-store barcodes: the prefix, and giving an item one.
     #[command(subcommand)]
     Barcode(labels::BarcodeCommand),
@@ -230,6 +234,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Stock(args) => stock(&hub, args, cli.json).await?,
         Command::Events(args) => events::run(&hub, args, cli.json).await?,
         Command::Labels(args) => labels::labels(&hub, args, cli.json).await?,
+        Command::Gst(command) => gst::run(&hub, command, cli.json).await?,
         Command::Barcode(command) => labels::barcode(&hub, command, cli.json).await?,
     }
     Ok(ExitCode::SUCCESS)
@@ -378,11 +383,16 @@ async fn stores(hub: &Client, command: StoreCommand, json: bool) -> Result<(), C
                         s.name.clone(),
                         s.status.clone(),
                         s.currency.clone(),
+                        s.gstin.clone().unwrap_or_default(),
                         s.id.to_string(),
                     ]
                 })
                 .collect();
-            table::print(&["CODE", "NAME", "STATUS", "CURRENCY", "ID"], rows, &[]);
+            table::print(
+                &["CODE", "NAME", "STATUS", "CURRENCY", "GSTIN", "ID"],
+                rows,
+                &[],
+            );
         }
     }
     Ok(())

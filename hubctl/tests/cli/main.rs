@@ -8,6 +8,7 @@
 mod helpers;
 
 mod feed;
+mod gst;
 mod hubctl;
 mod labels;
 mod users;
