@@ -157,12 +157,11 @@ macro_rules! sql_feed_paths {
                 .await?;
                 // What the store may not sell, from its positions (the
                 // catalog's read model): few rows, sent after the positions.
-                let stopped: Vec<(Uuid, bool, Option<String>)> = sqlx::query_as(
-                    "SELECT p.variant_id, p.delisted, CASE WHEN p.blocked THEN (SELECT b.reason FROM stock_blocks b \
-                       WHERE b.tenant_id = p.tenant_id AND b.store_id = p.store_id AND b.variant_id = p.variant_id) END \
-                     FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 AND (p.delisted OR p.blocked) \
-                     ORDER BY p.variant_id",
-                )
+                let stopped: Vec<(Uuid, bool, Option<String>)> = sqlx::query_as(&format!(
+                    "SELECT p.variant_id, {} FROM stock_positions p \
+                     WHERE p.tenant_id = $1 AND p.store_id = $2 AND (p.delisted OR p.blocked) ORDER BY p.variant_id",
+                    $crate::storage::sql::projection::AT_STORE
+                ))
                 .bind(tenant)
                 .bind(store)
                 .fetch_all(&mut *tx)

@@ -64,6 +64,11 @@ pub(crate) const SOURCE_KEYS: &str =
      UNION SELECT store_id, variant_id FROM stock_reservations WHERE tenant_id = $1 AND state = 'held' \
      UNION SELECT store_id, variant_id FROM price_windows WHERE tenant_id = $1 AND store_id IS NOT NULL";
 
+/// What a till must hear of the item whose position is `p`: whether it is
+/// delisted, and HQ's reason when its stock is on hold (else NULL).
+pub(crate) const AT_STORE: &str = "p.delisted, CASE WHEN p.blocked THEN (SELECT b.reason FROM stock_blocks b \
+     WHERE b.tenant_id = p.tenant_id AND b.store_id = p.store_id AND b.variant_id = p.variant_id) END";
+
 /// What held reservations of the item whose position is `p` hold at the
 /// instant `at` (an SQL expression): the position's sum while its earliest
 /// expiry is still ahead of `at`, else a sum of those still holding then.
@@ -77,12 +82,16 @@ pub(crate) fn held_at(at: &str) -> String {
 }
 
 /// `SET` of every derived column from its sources.
-pub(crate) fn derived_assignments() -> String {
-    DERIVED
-        .iter()
-        .map(|(column, source)| format!("{column} = {source}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+pub(crate) fn derived_assignments() -> &'static str {
+    // Written once: every refresh of every write uses it.
+    static SET: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        DERIVED
+            .iter()
+            .map(|(column, source)| format!("{column} = {source}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    &SET
 }
 
 /// Which of a store's items a write changed the sources of.
@@ -160,11 +169,10 @@ macro_rules! sql_projection_paths {
                 store: StoreId,
                 variant: VariantId,
             ) -> DbResult<()> {
-                let (delisted, hold): (bool, Option<String>) = sqlx::query_as(
-                    "SELECT p.delisted, CASE WHEN p.blocked THEN (SELECT b.reason FROM stock_blocks b \
-                       WHERE b.tenant_id = p.tenant_id AND b.store_id = p.store_id AND b.variant_id = p.variant_id) END \
-                     FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 AND p.variant_id = $3",
-                )
+                let (delisted, hold): (bool, Option<String>) = sqlx::query_as(&format!(
+                    "SELECT {} FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 AND p.variant_id = $3",
+                    $crate::storage::sql::projection::AT_STORE
+                ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
                 .bind(variant.as_uuid())

@@ -260,6 +260,14 @@ macro_rules! sql_store_paths {
                 }
                 let before = Self::order_state(&mut tx, tenant, store, variant, now_ms()).await?;
                 let blocked = reason.is_some();
+                // What HQ's log and subscribers hear of a hold, a new reason or a release.
+                let hold_event = || {
+                    $crate::domain::events::by_hub(
+                        if blocked { "inventory.stock.blocked" } else { "inventory.stock.unblocked" },
+                        Some(store),
+                        serde_json::json!({"store_id": store, "variant_id": variant, "reason": reason}),
+                    )
+                };
                 if before.is_some_and(|s| s.blocked == blocked) {
                     if let Some(reason) = reason {
                         // Blocked already: the newer reason is the one that holds.
@@ -272,12 +280,7 @@ macro_rules! sql_store_paths {
                             .await?;
                         Self::announce_item_at_store(&mut tx, tenant, store, variant).await?;
                         // HQ's log and subscribers hear the newer reason too.
-                        let event = $crate::domain::events::by_hub(
-                            "inventory.stock.blocked",
-                            Some(store),
-                            serde_json::json!({"store_id": store, "variant_id": variant, "reason": reason}),
-                        );
-                        Self::emit_event(&mut tx, tenant, event).await?;
+                        Self::emit_event(&mut tx, tenant, hold_event()).await?;
                         Self::commit(tx).await?;
                         self.feed_changed();
                     }
@@ -303,12 +306,7 @@ macro_rules! sql_store_paths {
                 };
                 Self::refresh_projection(&mut tx, tenant, store, Touched::Item(variant)).await?;
                 Self::announce_item_at_store(&mut tx, tenant, store, variant).await?;
-                let event = $crate::domain::events::by_hub(
-                    if blocked { "inventory.stock.blocked" } else { "inventory.stock.unblocked" },
-                    Some(store),
-                    serde_json::json!({"store_id": store, "variant_id": variant, "reason": reason}),
-                );
-                Self::emit_event(&mut tx, tenant, event).await?;
+                Self::emit_event(&mut tx, tenant, hold_event()).await?;
                 Self::emit_flip(&mut tx, tenant, before, |s| OrderState { blocked, ..s }, store, variant).await?;
                 Self::commit(tx).await?;
                 self.feed_changed();
