@@ -1,7 +1,8 @@
--- GST returns (domain/gst.rs, ARCHITECTURE.md "GST returns"). A store's GST
--- registration, and the tax documents its tills issue, one row per sale
--- (an invoice) or return (a credit note), with its lines' tax as the till
--- computed it. Written in the transaction that stores the fact, so a return
+-- GST returns and sales reports (domain/gst, domain/sales_report.rs,
+-- ARCHITECTURE.md "GST returns"). A store's GST registration, and the tax
+-- documents its tills issue, one row per sale (an invoice) or return (a
+-- credit note), with its lines' tax as the till computed it and how it was
+-- settled. Written in the transaction that stores the fact, so a return
 -- period's figures are aggregates over these rows, never a parse of the
 -- uploaded envelopes.
 ALTER TABLE stores ADD COLUMN gstin TEXT;
@@ -24,7 +25,10 @@ CREATE TABLE gst_documents (
     -- A credit note's invoice (it may reach the hub after the note).
     original_id   UUID,
     -- Taxed as an inter-state supply (IGST).
-    inter_state   BOOLEAN NOT NULL
+    inter_state   BOOLEAN NOT NULL,
+    -- Who rang the sale up, when the till named a cashier (sales reports).
+    cashier_id    UUID,
+    cashier_name  TEXT
 );
 CREATE INDEX gst_documents_by_time ON gst_documents (tenant_id, issued_at_ms);
 
@@ -43,6 +47,16 @@ CREATE TABLE gst_document_lines (
     sgst_minor     BIGINT NOT NULL,
     igst_minor     BIGINT NOT NULL,
     PRIMARY KEY (document_id, line_no)
+);
+
+-- How each was settled: what a sale took by method (cash net of change
+-- given), what a return refunded.
+CREATE TABLE gst_document_tenders (
+    document_id   UUID NOT NULL REFERENCES gst_documents (id),
+    tender_no     INTEGER NOT NULL,
+    method        TEXT NOT NULL,
+    amount_minor  BIGINT NOT NULL,
+    PRIMARY KEY (document_id, tender_no)
 );
 
 -- The documents of facts stored before this migration, from their envelopes.

@@ -22,6 +22,7 @@ pub mod orders;
 pub mod quarantine;
 pub mod receipt_links;
 pub mod reservations;
+pub mod sales_report;
 pub mod stores;
 pub mod subscriptions;
 pub mod sync;

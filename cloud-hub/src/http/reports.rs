@@ -29,6 +29,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(gstr1_section))
         .routes(routes!(gstr3b))
         .routes(routes!(gst_summary))
+        .routes(routes!(sales))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -242,4 +243,108 @@ async fn gst_summary(
     }
     let now = pos_shared::Timestamp::now().unix_millis();
     Ok(Json(gst::summary(&gstin, period, &figures, unsent, now)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct SalesParams {
+    /// The first day, `YYYY-MM-DD` (Indian time).
+    from: String,
+    /// The last day, included; at most 366 days after `from`.
+    to: String,
+    /// `day`, `hour`, `store`, `cashier`, `tender` or `category`.
+    by: String,
+    /// One store only (required for a credential limited to some stores).
+    store_id: Option<StoreId>,
+    /// `json` (the default) or `csv`.
+    format: Option<String>,
+}
+
+/// What the tills sold and took back over a range of days, by day, hour of
+/// day, store, cashier, tender or category: bills and returns, their value
+/// (GST included), the net and the GST in it, with a total row. From the
+/// same documents as the GST returns.
+#[utoipa::path(
+    get, path = "/v1/reports/sales", tag = "reports", security(("hq" = [])),
+    params(SalesParams),
+    responses(
+        (status = 200, description = "The report (or, with format=csv, the same rows as CSV)", body = crate::domain::sales_report::SalesReport),
+        Refused, NotFound
+    )
+)]
+async fn sales(
+    State(app): State<AppState>,
+    hq: Hq,
+    params: Result<Query<SalesParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    use crate::domain::sales_report::{self as report, SalesBy};
+    let Query(p) = params.map_err(super::query_error)?;
+    let by = SalesBy::parse(p.by.trim()).ok_or_else(|| {
+        let names: Vec<&str> = SalesBy::ALL.iter().map(|(n, _)| *n).collect();
+        ApiError::invalid(
+            "by",
+            format!("by {:?} is not one of {}", p.by, names.join(", ")),
+        )
+    })?;
+    let from =
+        report::day_number("from", p.from.trim()).map_err(|e| ApiError::invalid("from", e))?;
+    let to = report::day_number("to", p.to.trim()).map_err(|e| ApiError::invalid("to", e))?;
+    if to < from {
+        return Err(ApiError::invalid(
+            "to",
+            format!("to {} is before from {}", p.to, p.from),
+        ));
+    }
+    if to - from > 365 {
+        return Err(ApiError::invalid("to", "a report covers at most 366 days"));
+    }
+    let csv = match p.format.as_deref().map(str::trim) {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "format",
+                format!("format {other:?} is json or csv"),
+            ))
+        }
+    };
+    match p.store_id {
+        Some(store) => {
+            app.storage.store(hq.tenant, store).await?;
+            hq.check_store(store)?;
+        }
+        None if hq.grant.limited() => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "this credential is limited to some stores: ask for one with store_id",
+            )
+            .with_field("store_id"));
+        }
+        None => {}
+    }
+    let day_ms = 86_400_000i64;
+    let ist_ms = i64::from(gst::IST_OFFSET_SECONDS) * 1000;
+    let (from_ms, to_ms) = (from * day_ms - ist_ms, (to + 1) * day_ms - ist_ms);
+    let rows = app
+        .storage
+        .sales_by(hq.tenant, p.store_id, from_ms, to_ms, by)
+        .await?;
+    let built = report::report(from, to, by, p.store_id, rows);
+    if csv {
+        let name = format!("sales_by_{}_{}_{}.csv", built.by, built.from, built.to);
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            report::csv(&built),
+        )
+            .into_response());
+    }
+    Ok(Json(built).into_response())
 }

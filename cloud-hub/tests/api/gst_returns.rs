@@ -790,9 +790,13 @@ async fn a_hub_upgraded_with_stored_sales_reports_them(backend: Backend) {
     let path = format!("/v1/reports/gstr1?gstin={SELLER}&period=2026-11");
     let (_, before) = shop.hub.get(&path, &shop.api_key).await;
     assert_eq!(before["b2b"].as_array().map(Vec::len), Some(2), "{before}");
+    let tenders = "/v1/reports/sales?from=2026-11-01&to=2026-11-30&by=tender";
+    let (_, tenders_before) = shop.hub.get(tenders, &shop.api_key).await;
+    assert_eq!(tenders_before["total"]["bills"], 6, "{tenders_before}");
 
     // The hub as it was before migration 0048 wrote any document.
     let forget = [
+        "DELETE FROM gst_document_tenders",
         "DELETE FROM gst_document_lines",
         "DELETE FROM gst_documents",
         "UPDATE hub_data_steps SET done_at_ms = NULL WHERE step = 'gst_documents_from_facts'",
@@ -838,7 +842,163 @@ async fn a_hub_upgraded_with_stored_sales_reports_them(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(after, before);
+    let tenders_after: Value = reqwest::Client::new()
+        .get(format!("{}{tenders}", again.base_url()))
+        .bearer_auth(&api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tenders_after, tenders_before);
     again.stop().await.unwrap();
     drop(dir);
 }
 on_both_backends!(a_hub_upgraded_with_stored_sales_reports_them);
+
+/// The same month as sales reports: by day, hour, cashier, tender, store
+/// and category, each adding up to the same bills, returns and GST.
+async fn a_month_of_sales_reads_by_day_hour_cashier_tender_and_category(backend: Backend) {
+    let shop = shop(backend).await;
+    let (mut month, december) = november(&shop);
+    month.sales[0].cashier = Some(pos_shared::sale::SaleCashier {
+        staff_id: pos_shared::StaffId::new(),
+        name: "Asha".into(),
+    });
+    let z = upload_month(&shop, &month, &december).await;
+    let sold: i64 = month.sales.iter().map(|s| s.total.minor()).sum();
+    let refunded: i64 = month.returns.iter().map(|r| r.total.minor()).sum();
+    let tax: i64 = z
+        .tax
+        .iter()
+        .map(|t| t.cgst.minor() + t.sgst.minor() + t.igst.minor())
+        .sum();
+    let range = "from=2026-11-01&to=2026-11-30";
+    let read = |by: &str| {
+        let shop = &shop;
+        let path = format!("/v1/reports/sales?{range}&by={by}");
+        async move {
+            let (status, body) = shop.hub.get(&path, &shop.api_key).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body
+        }
+    };
+    for by in ["day", "hour", "cashier", "tender", "store", "category"] {
+        let r = read(by).await;
+        let t = &r["total"];
+        assert_eq!(
+            (t["sales_minor"].as_i64(), t["returns_minor"].as_i64()),
+            (Some(sold), Some(refunded)),
+            "{by}: {r}"
+        );
+        assert_eq!(t["net_minor"].as_i64(), Some(sold - refunded), "{by}: {r}");
+        if by != "tender" {
+            assert_eq!(t["tax_minor"].as_i64(), Some(tax), "{by}: {r}");
+        }
+        if by != "category" && by != "tender" {
+            assert_eq!(
+                (t["bills"].as_i64(), t["returns"].as_i64()),
+                (Some(6), Some(2)),
+                "{by}: {r}"
+            );
+        }
+    }
+    let days = read("day").await;
+    let keys: Vec<&str> = days["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "2026-11-01",
+            "2026-11-05",
+            "2026-11-08",
+            "2026-11-12",
+            "2026-11-15",
+            "2026-11-20",
+            "2026-11-21",
+            "2026-11-30"
+        ]
+    );
+    let hours = read("hour").await;
+    let last = hours["rows"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["key"].as_str(), last["label"].as_str()),
+        (Some("23"), Some("23:00-00:00")),
+        "{hours}"
+    );
+    let cashiers = read("cashier").await;
+    let asha = cashiers["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "Asha")
+        .cloned()
+        .expect("Asha's row");
+    assert_eq!(
+        (asha["bills"].as_i64(), asha["sales_minor"].as_i64()),
+        (Some(1), Some(month.sales[0].total.minor())),
+        "{cashiers}"
+    );
+    let tenders = read("tender").await;
+    assert_eq!(tenders["rows"][0]["key"], "cash", "{tenders}");
+    let categories = read("category").await;
+    assert_eq!(
+        categories["rows"][0]["label"], "(no category)",
+        "{categories}"
+    );
+    // One store; the December bill counts once the range reaches it.
+    let (_, one) = shop
+        .hub
+        .get(
+            &format!(
+                "/v1/reports/sales?from=2026-11-01&to=2026-12-01&by=store&store_id={}",
+                shop.store_id
+            ),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(one["rows"][0]["bills"], 7, "{one}");
+    assert_eq!(one["rows"][0]["label"], "BLR-1 Indiranagar", "{one}");
+    // As CSV: a heading, the days, the total.
+    let (status, text) = csv(
+        &shop,
+        &format!("/v1/reports/sales?{range}&by=day&format=csv"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "day,label,bills,returns,sales,returns_value,net,gst"
+    );
+    assert!(
+        lines.last().unwrap().starts_with("total,Total,6,2,"),
+        "{text}"
+    );
+    assert_eq!(lines.len(), 10, "{text}");
+    for (query, field) in [
+        ("from=2026-11-01&to=2026-11-30&by=week", "by"),
+        ("from=2026-11-30&to=2026-11-01&by=day", "to"),
+        ("from=2026-01-01&to=2027-03-01&by=day", "to"),
+        ("from=2026-11-31&to=2026-12-01&by=day", "from"),
+        ("from=2026-11-01&to=2026-11-30&by=day&format=xml", "format"),
+    ] {
+        let (status, body) = shop
+            .hub
+            .get(&format!("/v1/reports/sales?{query}"), &shop.api_key)
+            .await;
+        assert_problem(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        );
+        assert_eq!(body["field"], field, "{query}: {body}");
+    }
+}
+on_both_backends!(a_month_of_sales_reads_by_day_hour_cashier_tender_and_category);

@@ -77,7 +77,12 @@ pub struct TaxDocument {
     pub buyer_gstin: Option<String>,
     pub original_id: Option<Uuid>,
     pub inter_state: bool,
+    /// The sale's cashier (id, name), when the till named one.
+    pub cashier: Option<(Uuid, String)>,
     pub lines: Vec<TaxDocumentLine>,
+    /// How it was settled: (method, amount) taken or refunded, cash net of
+    /// the change given.
+    pub tenders: Vec<(&'static str, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +157,33 @@ fn document_line(
     }
 }
 
+/// What each tender settled, by method: the change given comes off the
+/// cash tendered (the last cash first), as change is only given in cash.
+fn settled(tenders: &[pos_shared::sale::Tender], change_minor: i64) -> Vec<(&'static str, i64)> {
+    let mut out: Vec<(&'static str, i64)> = tenders
+        .iter()
+        .map(|t| (method_name(t.method), t.amount.minor()))
+        .collect();
+    let mut change = change_minor;
+    for (method, amount) in out.iter_mut().rev() {
+        if change > 0 && *method == "cash" {
+            let taken = change.min(*amount);
+            *amount -= taken;
+            change -= taken;
+        }
+    }
+    out
+}
+
+/// A tender method as stored: `cash`, `card`, `upi`.
+pub fn method_name(method: pos_shared::sale::TenderMethod) -> &'static str {
+    match method {
+        pos_shared::sale::TenderMethod::Cash => "cash",
+        pos_shared::sale::TenderMethod::Card => "card",
+        pos_shared::sale::TenderMethod::Upi => "upi",
+    }
+}
+
 impl TaxDocument {
     /// The invoice a sale is.
     pub fn of_sale(sale: &SaleFact) -> Self {
@@ -176,7 +208,12 @@ impl TaxDocument {
                 .map(|g| g.as_str().to_owned()),
             original_id: None,
             inter_state: lines.iter().any(|l| l.sums.igst != 0),
+            cashier: sale
+                .cashier
+                .as_ref()
+                .map(|c| (c.staff_id.as_uuid(), c.name.clone())),
             lines,
+            tenders: settled(&sale.tenders, sale.change_due.minor()),
         }
     }
 
@@ -197,7 +234,9 @@ impl TaxDocument {
             buyer_gstin: None,
             original_id: Some(ret.original_sale_id.as_uuid()),
             inter_state: lines.iter().any(|l| l.sums.igst != 0),
+            cashier: None,
             lines,
+            tenders: settled(&ret.refunds, 0),
         }
     }
 }
@@ -351,9 +390,10 @@ pub struct Series {
 
 /// The period's lines summed by what decides where they are reported: one
 /// supply and kind of document, inter-state or not, one rate, HSN code and
-/// unit, and for B2B and B2CL one document. Sums are as the documents carry
-/// them (a credit note's are not negated). The storage reads them in one
-/// pass; [`GstFigures::from_cells`] sorts them into the returns' tables.
+/// unit. Sums are as the documents carry them (a credit note's are not
+/// negated). The storage reads them in one pass; B2B and B2CL documents,
+/// reported one by one, come beside them as [`DocumentRate`]s, and
+/// [`GstFigures::from_cells`] sorts both into the returns' tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GstCell {
     pub supply: Supply,
@@ -363,20 +403,9 @@ pub struct GstCell {
     pub rate_bp: Option<i32>,
     pub hsn: Option<String>,
     pub uqc: String,
-    /// The document, for B2B and B2CL (reported one by one).
-    pub document: Option<CellDocument>,
     pub lines: i64,
     pub qty_milli: i64,
     pub sums: TaxSums,
-}
-
-/// A B2B or B2CL document, as a cell names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CellDocument {
-    pub number: String,
-    pub issued_at_ms: i64,
-    pub value_minor: i64,
-    pub buyer_gstin: Option<String>,
 }
 
 /// An HSN summary line's place: B2B first, then code, rate and unit.
@@ -386,9 +415,11 @@ impl GstFigures {
     /// The returns' tables from the period's cells: B2B and B2CL documents by
     /// rate, B2CS and nil-rated supplies and the HSN summary net of credit
     /// notes, and what carries no tax class, each in a fixed order.
-    pub fn from_cells(cells: Vec<GstCell>, series: Vec<Series>) -> Self {
-        let mut documents: BTreeMap<(DocKind, Option<String>, i64, String, i32), DocumentRate> =
-            BTreeMap::new();
+    pub fn from_cells(
+        cells: Vec<GstCell>,
+        mut documents: Vec<DocumentRate>,
+        series: Vec<Series>,
+    ) -> Self {
         let mut small: BTreeMap<(bool, i32), TaxSums> = BTreeMap::new();
         let mut nil: BTreeMap<(bool, bool), i64> = BTreeMap::new();
         let mut hsn: BTreeMap<HsnKey, (i64, TaxSums)> = BTreeMap::new();
@@ -421,37 +452,26 @@ impl GstFigures {
             entry.1.add(&signed);
             if rate_bp == 0 {
                 *nil.entry((cell.inter_state, b2b)).or_default() += signed.taxable;
-            } else if let (Supply::B2b | Supply::B2cl, Some(doc)) = (cell.supply, &cell.document) {
-                documents
-                    .entry((
-                        cell.kind,
-                        doc.buyer_gstin.clone(),
-                        doc.issued_at_ms,
-                        doc.number.clone(),
-                        rate_bp,
-                    ))
-                    .or_insert_with(|| DocumentRate {
-                        kind: cell.kind,
-                        supply: cell.supply,
-                        number: doc.number.clone(),
-                        issued_at_ms: doc.issued_at_ms,
-                        value_minor: doc.value_minor,
-                        buyer_gstin: doc.buyer_gstin.clone(),
-                        inter_state: cell.inter_state,
-                        rate_bp,
-                        sums: TaxSums::default(),
-                    })
-                    .sums
-                    .add(&cell.sums);
-            } else {
+            } else if cell.supply == Supply::B2cs {
                 small
                     .entry((cell.inter_state, rate_bp))
                     .or_default()
                     .add(&signed);
             }
         }
+        // Nil-rated lines of B2B bills are in the nil table, not the bill's items.
+        documents.retain(|d| d.rate_bp > 0 && d.supply != Supply::B2cs);
+        documents.sort_by(|a, b| {
+            (a.kind, &a.buyer_gstin, a.issued_at_ms, &a.number, a.rate_bp).cmp(&(
+                b.kind,
+                &b.buyer_gstin,
+                b.issued_at_ms,
+                &b.number,
+                b.rate_bp,
+            ))
+        });
         GstFigures {
-            documents: documents.into_values().collect(),
+            documents,
             small: small
                 .into_iter()
                 .map(|((inter_state, rate_bp), sums)| SmallSupply {

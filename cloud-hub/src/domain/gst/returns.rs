@@ -745,7 +745,6 @@ mod tests {
             rate_bp: Some(rate_bp),
             hsn: Some(hsn.into()),
             uqc: "NOS".into(),
-            document: None,
             lines: 1,
             qty_milli: 1000,
             sums: TaxSums {
@@ -762,7 +761,7 @@ mod tests {
             // 5 %: only a return of last month's bill.
             cell(DocKind::CreditNote, 500, 4_000, "0902"),
         ];
-        let f = GstFigures::from_cells(cells, Vec::new());
+        let f = GstFigures::from_cells(cells, Vec::new(), Vec::new());
         let r = gstr1(&gstin, period, &f);
         assert_eq!(r.b2cs.len(), 1);
         assert_eq!((r.b2cs[0].rt, r.b2cs[0].txval), (5.0, -40.0));

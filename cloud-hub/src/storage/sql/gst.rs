@@ -32,12 +32,11 @@ macro_rules! sql_gst_paths {
         use $crate::domain::gst::{self as gst, DocKind, GstFigures, ReturnPeriod, TaxDocument, TaxSums};
         use $crate::storage::sql::gst::CLASSED_DOCUMENTS;
 
-        /// supply, kind, inter-state, rate, HSN, unit, the document's number,
-        /// date, value and buyer (B2B and B2CL only), lines, quantity, sums.
-        type CellRow = (
-            String, String, bool, Option<i32>, Option<String>, String, Option<String>, Option<i64>, Option<i64>, Option<String>,
-            i64, i64, i64, i64, i64, i64,
-        );
+        /// supply, kind, inter-state, rate, HSN, unit, lines, quantity, sums.
+        type CellRow = (String, String, bool, Option<i32>, Option<String>, String, i64, i64, i64, i64, i64, i64);
+        /// A B2B or B2CL document: id, kind, supply, number, date, value,
+        /// buyer, inter-state.
+        type HeadRow = (Uuid, String, String, String, i64, i64, Option<String>, bool);
 
         impl $storage {
             /// Writes the tax documents of facts just stored, inside `tx`:
@@ -71,11 +70,11 @@ macro_rules! sql_gst_paths {
                         units.insert(id, gst::uqc(unit));
                     }
                 }
-                const DOC_COLUMNS: usize = 11;
+                const DOC_COLUMNS: usize = 13;
                 for chunk in docs.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * DOC_COLUMNS, DOC_COLUMNS)).collect();
                     let sql = format!(
-                        "INSERT INTO gst_documents (id, tenant_id, store_id, terminal_id, kind, number, issued_at_ms, value_minor, buyer_gstin, original_id, inter_state) \
+                        "INSERT INTO gst_documents (id, tenant_id, store_id, terminal_id, kind, number, issued_at_ms, value_minor, buyer_gstin, original_id, inter_state, cashier_id, cashier_name) \
                          VALUES {} ON CONFLICT (id) DO NOTHING",
                         rows.join(", ")
                     );
@@ -92,7 +91,9 @@ macro_rules! sql_gst_paths {
                             .bind(d.value_minor)
                             .bind(d.buyer_gstin.as_deref())
                             .bind(d.original_id)
-                            .bind(d.inter_state);
+                            .bind(d.inter_state)
+                            .bind(d.cashier.as_ref().map(|c| c.0))
+                            .bind(d.cashier.as_ref().map(|c| c.1.as_str()));
                     }
                     query.execute(&mut **tx).await?;
                 }
@@ -120,6 +121,24 @@ macro_rules! sql_gst_paths {
                             .bind(l.sums.cgst)
                             .bind(l.sums.sgst)
                             .bind(l.sums.igst);
+                    }
+                    query.execute(&mut **tx).await?;
+                }
+                const TENDER_COLUMNS: usize = 4;
+                let tenders: Vec<(Uuid, i32, &str, i64)> = docs
+                    .iter()
+                    .flat_map(|(_, _, d)| d.tenders.iter().enumerate().map(move |(i, (method, amount))| (d.id, i as i32, *method, *amount)))
+                    .collect();
+                for chunk in tenders.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * TENDER_COLUMNS, TENDER_COLUMNS)).collect();
+                    let sql = format!(
+                        "INSERT INTO gst_document_tenders (document_id, tender_no, method, amount_minor) VALUES {} \
+                         ON CONFLICT (document_id, tender_no) DO NOTHING",
+                        rows.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for (doc, no, method, amount) in chunk {
+                        query = query.bind(*doc).bind(*no).bind(*method).bind(*amount);
                     }
                     query.execute(&mut **tx).await?;
                 }
@@ -221,22 +240,43 @@ macro_rules! sql_gst_paths {
                         $q.bind(tenant.as_uuid()).bind(gstin.as_str()).bind(start).bind(end).bind(gst::B2CL_ABOVE_MINOR)
                     };
                 }
-                // One pass over the period's lines; B2B and B2CL documents
-                // keep their own cells, the rest are summed together.
-                let doc = |column: &str| format!("CASE WHEN c.supply = 'b2cs' THEN NULL ELSE {column} END");
-                let cells: Vec<CellRow> = bind_period!(sqlx::query_as(&classed!(format!(
-                    "SELECT c.supply, c.kind, c.inter_state, l.rate_bp, l.hsn, l.uqc, {}, {}, {}, {}, COUNT(*), \
+                // One pass over the period's lines, summed by where they are
+                // reported (few groups: a hash aggregate).
+                let cells: Vec<CellRow> = bind_period!(sqlx::query_as(&classed!(
+                    "SELECT c.supply, c.kind, c.inter_state, l.rate_bp, l.hsn, l.uqc, COUNT(*), \
                      CAST(SUM(l.qty_milli) AS BIGINT), CAST(SUM(l.taxable_minor) AS BIGINT), CAST(SUM(l.cgst_minor) AS BIGINT), \
                      CAST(SUM(l.sgst_minor) AS BIGINT), CAST(SUM(l.igst_minor) AS BIGINT) \
                      FROM classed c JOIN gst_document_lines l ON l.document_id = c.id \
-                     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10",
-                    doc("c.number"),
-                    doc("c.issued_at_ms"),
-                    doc("c.value_minor"),
-                    doc("c.buyer"),
-                ))))
+                     GROUP BY 1, 2, 3, 4, 5, 6"
+                )))
                 .fetch_all(&mut *tx)
                 .await?;
+                // The B2B and B2CL documents, reported one by one: their heads,
+                // then their lines by rate, found by id a thousand at a time
+                // (a join would scan the month's lines again).
+                let heads: Vec<HeadRow> = bind_period!(sqlx::query_as(&classed!(
+                    "SELECT c.id, c.kind, c.supply, c.number, c.issued_at_ms, c.value_minor, c.buyer, c.inter_state \
+                     FROM classed c WHERE c.supply <> 'b2cs'"
+                )))
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut rates: std::collections::HashMap<Uuid, Vec<(i32, TaxSums)>> = std::collections::HashMap::new();
+                for chunk in heads.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                    let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 1 + i)).collect();
+                    let sql = format!(
+                        "SELECT document_id, rate_bp, CAST(SUM(taxable_minor) AS BIGINT), CAST(SUM(cgst_minor) AS BIGINT), \
+                         CAST(SUM(sgst_minor) AS BIGINT), CAST(SUM(igst_minor) AS BIGINT) FROM gst_document_lines \
+                         WHERE document_id IN ({}) AND rate_bp > 0 GROUP BY document_id, rate_bp",
+                        list.join(", ")
+                    );
+                    let mut query = sqlx::query_as::<_, (Uuid, i32, i64, i64, i64, i64)>(&sql);
+                    for head in chunk {
+                        query = query.bind(head.0);
+                    }
+                    for (doc, rate_bp, t, c, s, i) in query.fetch_all(&mut *tx).await? {
+                        rates.entry(doc).or_default().push((rate_bp, TaxSums { taxable: t, cgst: c, sgst: s, igst: i }));
+                    }
+                }
                 let series: Vec<(Uuid, String, String, String, i64)> = bind_period!(sqlx::query_as(&classed!(
                     "SELECT c.terminal_id, c.kind, MIN(c.number), MAX(c.number), COUNT(*) FROM classed c \
                      GROUP BY c.terminal_id, c.kind ORDER BY 2, 3"
@@ -245,34 +285,127 @@ macro_rules! sql_gst_paths {
                 .await?;
                 tx.commit().await?;
                 let kind = |text: &str| DocKind::parse(text).ok_or_else(|| DbError::Corrupt(format!("gst_documents: kind {text:?}")));
+                let supply_of = |text: &str| gst::Supply::parse(text).ok_or_else(|| DbError::Corrupt(format!("supply {text:?}")));
                 let cells = cells
                     .into_iter()
-                    .map(|(supply, k, inter_state, rate_bp, hsn, uqc, number, issued_at_ms, value_minor, buyer_gstin, lines, qty_milli, t, c, s, i)| {
-                        let document = match (number, issued_at_ms, value_minor) {
-                            (Some(number), Some(issued_at_ms), Some(value_minor)) => {
-                                Some(gst::CellDocument { number, issued_at_ms, value_minor, buyer_gstin })
-                            }
-                            _ => None,
-                        };
+                    .map(|(supply, k, inter_state, rate_bp, hsn, uqc, lines, qty_milli, t, c, s, i)| {
                         Ok(gst::GstCell {
-                            supply: gst::Supply::parse(&supply).ok_or_else(|| DbError::Corrupt(format!("supply {supply:?}")))?,
+                            supply: supply_of(&supply)?,
                             kind: kind(&k)?,
                             inter_state,
                             rate_bp,
                             hsn,
                             uqc,
-                            document,
                             lines,
                             qty_milli,
                             sums: TaxSums { taxable: t, cgst: c, sgst: s, igst: i },
                         })
                     })
                     .collect::<DbResult<Vec<_>>>()?;
+                let mut documents = Vec::new();
+                for (id, k, supply, number, issued_at_ms, value_minor, buyer_gstin, inter_state) in heads {
+                    let (kind, supply) = (kind(&k)?, supply_of(&supply)?);
+                    for (rate_bp, sums) in rates.remove(&id).unwrap_or_default() {
+                        documents.push(gst::DocumentRate {
+                            kind,
+                            supply,
+                            number: number.clone(),
+                            issued_at_ms,
+                            value_minor,
+                            buyer_gstin: buyer_gstin.clone(),
+                            inter_state,
+                            rate_bp,
+                            sums,
+                        });
+                    }
+                }
                 let series = series
                     .into_iter()
                     .map(|(terminal_id, k, first, last, count)| Ok(gst::Series { terminal_id, kind: kind(&k)?, first, last, count }))
                     .collect::<DbResult<Vec<_>>>()?;
-                Ok(Some(GstFigures::from_cells(cells, series)))
+                Ok(Some(GstFigures::from_cells(cells, documents, series)))
+            }
+
+            async fn sales_by(
+                &self,
+                tenant: TenantId,
+                store: Option<StoreId>,
+                from_ms: i64,
+                to_ms: i64,
+                by: $crate::domain::sales_report::SalesBy,
+            ) -> DbResult<Vec<($crate::domain::sales_report::SalesKey, String, $crate::domain::sales_report::SalesSums)>> {
+                use $crate::domain::sales_report::{SalesBy, SalesKey, SalesSums};
+                const IST_MS: i64 = $crate::domain::gst::IST_OFFSET_SECONDS as i64 * 1000;
+                let no_number = "CAST(NULL AS BIGINT)";
+                let no_id = "CAST(NULL AS UUID)";
+                let no_text = "CAST(NULL AS TEXT)";
+                let invoice = "CASE WHEN d.kind = 'invoice' THEN 1 ELSE 0 END";
+                let note = "CASE WHEN d.kind = 'credit_note' THEN 1 ELSE 0 END";
+                let sign = "CASE WHEN d.kind = 'invoice' THEN 1 ELSE -1 END";
+                let day = format!("(d.issued_at_ms + {IST_MS}) / 86400000");
+                let hour = format!("((d.issued_at_ms + {IST_MS}) / 3600000) % 24");
+                // Key columns (a number, an id, a text), the label, and what joins.
+                let (number, id, text, label, join) = match by {
+                    SalesBy::Day => (day.as_str(), no_id, no_text, "''", ""),
+                    SalesBy::Hour => (hour.as_str(), no_id, no_text, "''", ""),
+                    SalesBy::Store => (no_number, "d.store_id", no_text, "s.code || ' ' || s.name", "JOIN stores s ON s.id = d.store_id"),
+                    SalesBy::Cashier => (no_number, "d.cashier_id", no_text, "COALESCE(d.cashier_name, '')", ""),
+                    SalesBy::Tender => (no_number, no_id, "t.method", "''", "JOIN gst_document_tenders t ON t.document_id = d.id"),
+                    SalesBy::Category => (
+                        no_number,
+                        "v.category_id",
+                        no_text,
+                        "COALESCE(c.name, '')",
+                        "JOIN gst_document_lines l ON l.document_id = d.id \
+                         LEFT JOIN variants v ON v.id = l.variant_id LEFT JOIN categories c ON c.id = v.category_id",
+                    ),
+                };
+                // Counts, values and GST: of whole documents, of tenders, or
+                // of the lines in each category.
+                let sums = match by {
+                    SalesBy::Tender => format!(
+                        "CAST(SUM({invoice}) AS BIGINT), CAST(SUM({note}) AS BIGINT), \
+                         CAST(SUM({invoice} * t.amount_minor) AS BIGINT), CAST(SUM({note} * t.amount_minor) AS BIGINT), \
+                         CAST(0 AS BIGINT)"
+                    ),
+                    SalesBy::Category => format!(
+                        "CAST(COUNT(DISTINCT CASE WHEN d.kind = 'invoice' THEN d.id END) AS BIGINT), \
+                         CAST(COUNT(DISTINCT CASE WHEN d.kind = 'credit_note' THEN d.id END) AS BIGINT), \
+                         CAST(SUM({invoice} * (l.taxable_minor + l.cgst_minor + l.sgst_minor + l.igst_minor)) AS BIGINT), \
+                         CAST(SUM({note} * (l.taxable_minor + l.cgst_minor + l.sgst_minor + l.igst_minor)) AS BIGINT), \
+                         CAST(SUM({sign} * (l.cgst_minor + l.sgst_minor + l.igst_minor)) AS BIGINT)"
+                    ),
+                    _ => format!(
+                        "CAST(SUM({invoice}) AS BIGINT), CAST(SUM({note}) AS BIGINT), \
+                         CAST(SUM({invoice} * d.value_minor) AS BIGINT), CAST(SUM({note} * d.value_minor) AS BIGINT), \
+                         CAST(COALESCE(SUM({sign} * (SELECT SUM(x.cgst_minor + x.sgst_minor + x.igst_minor) \
+                           FROM gst_document_lines x WHERE x.document_id = d.id)), 0) AS BIGINT)"
+                    ),
+                };
+                let sql = format!(
+                    "SELECT {number}, {id}, {text}, {label}, {sums} FROM gst_documents d {join} \
+                     WHERE d.tenant_id = $1 AND d.issued_at_ms >= $2 AND d.issued_at_ms < $3 AND ($4 IS NULL OR d.store_id = $4) \
+                     GROUP BY 1, 2, 3, 4"
+                );
+                type Row = (Option<i64>, Option<Uuid>, Option<String>, String, i64, i64, i64, i64, i64);
+                let rows: Vec<Row> = sqlx::query_as(&sql)
+                    .bind(tenant.as_uuid())
+                    .bind(from_ms)
+                    .bind(to_ms)
+                    .bind(store.map(|s| s.as_uuid()))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(number, id, text, label, bills, returns, sales_minor, returns_minor, tax_minor)| {
+                        let key = match (number, text) {
+                            (Some(n), _) => SalesKey::Number(n),
+                            (None, Some(t)) => SalesKey::Text(t),
+                            (None, None) => SalesKey::Id(id),
+                        };
+                        (key, label, SalesSums { bills, returns, sales_minor, returns_minor, tax_minor })
+                    })
+                    .collect())
             }
         }
     };

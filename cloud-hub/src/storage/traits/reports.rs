@@ -3,6 +3,7 @@
 //! `sql/gst.rs`.
 
 use crate::domain::gst::{GstFigures, ReturnPeriod};
+use crate::domain::sales_report::{SalesBy, SalesKey, SalesSums};
 use crate::domain::stores::Store;
 use crate::storage::DbResult;
 use pos_shared::gstin::Gstin;
@@ -27,4 +28,16 @@ pub trait ReportStorage: Send + Sync {
         gstin: &Gstin,
         period: ReturnPeriod,
     ) -> DbResult<Option<GstFigures>>;
+    /// What the tenant's tills sold and took back in `[from_ms, to_ms)`,
+    /// at one store or all, by `by`: each row's key, its label (a store's
+    /// code and name, a cashier's or category's name; empty for times and
+    /// methods) and sums.
+    async fn sales_by(
+        &self,
+        tenant: TenantId,
+        store: Option<StoreId>,
+        from_ms: i64,
+        to_ms: i64,
+        by: SalesBy,
+    ) -> DbResult<Vec<(SalesKey, String, SalesSums)>>;
 }
