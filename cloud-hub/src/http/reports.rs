@@ -266,10 +266,13 @@ struct SalesParams {
 /// (GST included), the net and the GST in it, with a total row. From the
 /// same documents as the GST returns.
 #[utoipa::path(
-    get, path = "/v1/reports/sales", tag = "reports", security(("hq" = [])),
+    get, path = "/v1/reports/sales", operation_id = "sales_report", tag = "reports", security(("hq" = [])),
     params(SalesParams),
     responses(
-        (status = 200, description = "The report (or, with format=csv, the same rows as CSV)", body = crate::domain::sales_report::SalesReport),
+        (status = 200, description = "The report; with format=csv, the same rows as CSV", content(
+            (crate::domain::sales_report::SalesReport = "application/json"),
+            (String = "text/csv")
+        )),
         Refused, NotFound
     )
 )]
