@@ -26,11 +26,16 @@ CREATE TABLE gst_documents (
     original_id   UUID,
     -- Taxed as an inter-state supply (IGST).
     inter_state   BOOLEAN NOT NULL,
+    -- The GSTIN it was issued under: the store's when the fact reached the
+    -- hub, or when HQ first gave the store one. A later change of the
+    -- store's GSTIN leaves it as it is, so a filed month stays the same.
+    gstin         TEXT,
     -- Who rang the sale up, when the till named a cashier (sales reports).
     cashier_id    UUID,
     cashier_name  TEXT
 );
 CREATE INDEX gst_documents_by_time ON gst_documents (tenant_id, issued_at_ms);
+CREATE INDEX gst_documents_by_gstin ON gst_documents (tenant_id, gstin, issued_at_ms);
 
 CREATE TABLE gst_document_lines (
     document_id    UUID NOT NULL REFERENCES gst_documents (id),

@@ -80,8 +80,10 @@ pub struct SalesRow {
     pub sales_minor: i64,
     pub returns_minor: i64,
     pub net_minor: i64,
-    /// GST in the net (sales' less returns'); not counted for tenders.
-    pub tax_minor: i64,
+    /// GST in the net (sales' less returns'); absent by tender, as a
+    /// payment is not split by rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_minor: Option<i64>,
 }
 
 /// The report: its range, rows by key, and their total.
@@ -128,13 +130,18 @@ pub fn day_text(day: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The rows in key order, labelled by `label`, with their total.
+/// The rows in key order, labelled, with their total. `documents` are the
+/// range's bills, returns, values and GST as the day view sums them: the
+/// total's counts and GST come from them (a bill paid two ways, or holding
+/// two categories, is still one bill), and by tender a row of cash rounding
+/// makes what the methods took add up to what the bills came to.
 pub fn report(
     from: i64,
     to: i64,
     by: SalesBy,
     store_id: Option<pos_shared::StoreId>,
     rows: Vec<(SalesKey, String, SalesSums)>,
+    documents: &SalesSums,
 ) -> SalesReport {
     let mut total = SalesSums::default();
     let mut out: Vec<SalesRow> = Vec::with_capacity(rows.len());
@@ -155,6 +162,12 @@ pub fn report(
         let label = match &key {
             SalesKey::Number(n) if by == SalesBy::Day => day_text(*n),
             SalesKey::Number(n) => format!("{n:02}:00-{:02}:00", (n + 1) % 24),
+            SalesKey::Text(method) if by == SalesBy::Tender => match method.as_str() {
+                "cash" => "Cash".to_owned(),
+                "card" => "Card".to_owned(),
+                "upi" => "UPI".to_owned(),
+                other => other.to_owned(),
+            },
             _ if label.is_empty() => match by {
                 SalesBy::Cashier => "(none named: returns, or a till without sign-in)".to_owned(),
                 SalesBy::Category => "(no category)".to_owned(),
@@ -162,19 +175,39 @@ pub fn report(
             },
             _ => label,
         };
-        out.push(row(key_text, label, &s));
+        out.push(row(key_text, label, &s, by != SalesBy::Tender));
     }
+    if by == SalesBy::Tender {
+        let rounding = SalesSums {
+            sales_minor: documents.sales_minor - total.sales_minor,
+            returns_minor: documents.returns_minor - total.returns_minor,
+            ..SalesSums::default()
+        };
+        if rounding != SalesSums::default() {
+            total.sales_minor += rounding.sales_minor;
+            total.returns_minor += rounding.returns_minor;
+            out.push(row(
+                "rounding".into(),
+                "Cash rounding (bills less what was taken)".into(),
+                &rounding,
+                false,
+            ));
+        }
+    }
+    total.bills = documents.bills;
+    total.returns = documents.returns;
+    total.tax_minor = documents.tax_minor;
     SalesReport {
         from: day_text(from),
         to: day_text(to),
         by: by.as_str().to_owned(),
         store_id,
         rows: out,
-        total: row("total".into(), "Total".into(), &total),
+        total: row("total".into(), "Total".into(), &total, true),
     }
 }
 
-fn row(key: String, label: String, s: &SalesSums) -> SalesRow {
+fn row(key: String, label: String, s: &SalesSums, with_tax: bool) -> SalesRow {
     SalesRow {
         key,
         label,
@@ -183,7 +216,7 @@ fn row(key: String, label: String, s: &SalesSums) -> SalesRow {
         sales_minor: s.sales_minor,
         returns_minor: s.returns_minor,
         net_minor: s.sales_minor - s.returns_minor,
-        tax_minor: s.tax_minor,
+        tax_minor: with_tax.then_some(s.tax_minor),
     }
 }
 
@@ -214,7 +247,7 @@ pub fn csv(report: &SalesReport) -> String {
             rupees(r.sales_minor),
             rupees(r.returns_minor),
             rupees(r.net_minor),
-            rupees(r.tax_minor),
+            r.tax_minor.map(rupees).unwrap_or_default(),
         ]);
     }
     out.into_inner()

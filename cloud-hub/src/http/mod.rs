@@ -369,7 +369,33 @@ pub(crate) fn path_text(
 }
 
 pub(crate) fn query_error(rejection: QueryRejection) -> ApiError {
-    ApiError::bad_request("invalid_query", rejection.body_text())
+    let text = rejection.body_text();
+    let error = ApiError::bad_request("invalid_query", text.clone());
+    match query_field(&text) {
+        Some(field) => error.with_field(field),
+        None => error,
+    }
+}
+
+/// The parameter a query string's refusal names ("missing field `gstin`",
+/// "duplicate field `by`", "unknown field `x`", "by: …"), so the problem
+/// body names it like any other refused field.
+fn query_field(text: &str) -> Option<String> {
+    let detail = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(text);
+    if let Some(at) = detail.find("field `") {
+        let rest = &detail[at + "field `".len()..];
+        return rest
+            .split('`')
+            .next()
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned);
+    }
+    // serde_path_to_error style: "store_id: UUID parsing failed …".
+    let (head, _) = detail.split_once(": ")?;
+    (!head.is_empty() && head.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .then(|| head.to_owned())
 }
 
 /// Requires a non-empty, trimmed text field of at most `max` characters.
@@ -451,4 +477,27 @@ pub(crate) fn check_modifier_prices(
 /// Checks a quantity HQ sends at `field` against the largest on one line.
 pub(crate) fn check_qty(field: &str, qty: pos_shared::Qty) -> Result<(), ApiError> {
     pos_shared::limits::check_line_qty(qty).map_err(|e| ApiError::invalid(field, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_field;
+
+    #[test]
+    fn a_refused_query_names_its_parameter_where_it_can() {
+        let prefix = "Failed to deserialize query string: ";
+        for (text, field) in [
+            ("missing field `gstin`", Some("gstin")),
+            ("duplicate field `by`", Some("by")),
+            ("unknown field `x`, expected one of `from`, `to`", Some("x")),
+            ("UUID parsing failed: invalid character", None),
+            ("invalid digit found in string", None),
+        ] {
+            assert_eq!(
+                query_field(&format!("{prefix}{text}")).as_deref(),
+                field,
+                "{text}"
+            );
+        }
+    }
 }

@@ -45,9 +45,9 @@ fn parse_gstin(field: &'static str, text: &str) -> Result<Gstin, ApiError> {
 }
 
 /// Sets the GSTIN the store trades under; its sales are reported in that
-/// GSTIN's returns. A store may change registration; the documents keep no
-/// GSTIN of their own, so a period is reported under the stores' GSTINs at
-/// the time the report is made.
+/// GSTIN's returns. Each bill keeps the GSTIN it was issued under (the
+/// store's when it reached the hub; bills from before the store had one take
+/// this one), so changing or clearing it leaves filed months as they were.
 #[utoipa::path(
     put, path = "/v1/stores/{store_id}/gstin", tag = "reports", security(("hq" = [])),
     params(("store_id" = StoreId, Path)),
@@ -334,7 +334,24 @@ async fn sales(
         .storage
         .sales_by(hq.tenant, p.store_id, from_ms, to_ms, by)
         .await?;
-    let built = report::report(from, to, by, p.store_id, rows);
+    // The range's bills as the day view counts them, for the total.
+    let days = match by {
+        SalesBy::Day => rows.clone(),
+        _ => {
+            app.storage
+                .sales_by(hq.tenant, p.store_id, from_ms, to_ms, SalesBy::Day)
+                .await?
+        }
+    };
+    let mut documents = report::SalesSums::default();
+    for (_, _, s) in &days {
+        documents.bills += s.bills;
+        documents.returns += s.returns;
+        documents.sales_minor += s.sales_minor;
+        documents.returns_minor += s.returns_minor;
+        documents.tax_minor += s.tax_minor;
+    }
+    let built = report::report(from, to, by, p.store_id, rows, &documents);
     if csv {
         let name = format!("sales_by_{}_{}_{}.csv", built.by, built.from, built.to);
         return Ok((

@@ -751,7 +751,12 @@ async fn a_month_of_sales_files_as_gstr1_and_adds_up_to_the_z_reports(backend: B
         "{theirs}"
     );
 
-    // A store taken off the GSTIN takes its bills out of its returns.
+    // The bills keep the GSTIN they were issued under: a store taken off it,
+    // or moved to another, leaves the filed month as it was.
+    let (_, filed) = shop
+        .hub
+        .get(&format!("/v1/reports/gstr1?{query}"), &shop.api_key)
+        .await;
     let (status, body) = shop
         .hub
         .send(
@@ -763,9 +768,41 @@ async fn a_month_of_sales_files_as_gstr1_and_adds_up_to_the_z_reports(backend: B
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.get("gstin").is_none(), "{body}");
-    let (status, body) = shop
+    let (status, after) = shop
         .hub
         .get(&format!("/v1/reports/gstr1?{query}"), &shop.api_key)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after, filed);
+    let (status, _) = shop
+        .hub
+        .put(
+            &format!("/v1/stores/{store}/gstin"),
+            &shop.api_key,
+            json!({"gstin": BUYER_AWAY}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, after) = shop
+        .hub
+        .get(&format!("/v1/reports/gstr1?{query}"), &shop.api_key)
+        .await;
+    assert_eq!(after, filed);
+    let (_, moved) = shop
+        .hub
+        .get(
+            &format!("/v1/reports/gst-summary?gstin={BUYER_AWAY}&period=2026-11"),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(moved["invoices"], 0, "{moved}");
+    // A GSTIN no store ever traded under is still unknown.
+    let (status, body) = shop
+        .hub
+        .get(
+            &format!("/v1/reports/gstr1?gstin={UNUSED}&period=2026-11"),
+            &shop.api_key,
+        )
         .await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "gstin_not_registered");
 }
@@ -862,6 +899,24 @@ on_both_backends!(a_hub_upgraded_with_stored_sales_reports_them);
 async fn a_month_of_sales_reads_by_day_hour_cashier_tender_and_category(backend: Backend) {
     let shop = shop(backend).await;
     let (mut month, december) = november(&shop);
+    // The last bill of the month rounded to the rupee, paid ₹100 by card
+    // and ₹60 in cash, with the change.
+    let last = month.sales.last_mut().unwrap();
+    let rounding = (last.total.minor() + 50) / 100 * 100 - last.total.minor();
+    last.rounding = Some(Money::inr(rounding));
+    last.tenders = vec![
+        Tender {
+            method: TenderMethod::Card,
+            amount: Money::inr(10_000),
+            reference: Some("APPR01".into()),
+        },
+        Tender {
+            method: TenderMethod::Cash,
+            amount: Money::inr(6_000),
+            reference: None,
+        },
+    ];
+    last.change_due = Money::inr(16_000 - (last.total.minor() + rounding));
     month.sales[0].cashier = Some(pos_shared::sale::SaleCashier {
         staff_id: pos_shared::StaffId::new(),
         name: "Asha".into(),
@@ -893,16 +948,13 @@ async fn a_month_of_sales_reads_by_day_hour_cashier_tender_and_category(backend:
             "{by}: {r}"
         );
         assert_eq!(t["net_minor"].as_i64(), Some(sold - refunded), "{by}: {r}");
-        if by != "tender" {
-            assert_eq!(t["tax_minor"].as_i64(), Some(tax), "{by}: {r}");
-        }
-        if by != "category" && by != "tender" {
-            assert_eq!(
-                (t["bills"].as_i64(), t["returns"].as_i64()),
-                (Some(6), Some(2)),
-                "{by}: {r}"
-            );
-        }
+        // A bill paid two ways, or with two categories, is one bill.
+        assert_eq!(t["tax_minor"].as_i64(), Some(tax), "{by}: {r}");
+        assert_eq!(
+            (t["bills"].as_i64(), t["returns"].as_i64()),
+            (Some(6), Some(2)),
+            "{by}: {r}"
+        );
     }
     let days = read("day").await;
     let keys: Vec<&str> = days["rows"]
@@ -944,8 +996,23 @@ async fn a_month_of_sales_reads_by_day_hour_cashier_tender_and_category(backend:
         (Some(1), Some(month.sales[0].total.minor())),
         "{cashiers}"
     );
+    // By tender: card, cash net of change, and the cash rounding that makes
+    // them add up to the bills; no GST column by method.
     let tenders = read("tender").await;
-    assert_eq!(tenders["rows"][0]["key"], "cash", "{tenders}");
+    let rows = tenders["rows"].as_array().unwrap();
+    let keys: Vec<&str> = rows.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["card", "cash", "rounding"], "{tenders}");
+    assert_eq!(
+        (rows[0]["label"].as_str(), rows[0]["sales_minor"].as_i64()),
+        (Some("Card"), Some(10_000)),
+        "{tenders}"
+    );
+    assert_eq!(
+        rows[2]["sales_minor"].as_i64(),
+        Some(-rounding),
+        "{tenders}"
+    );
+    assert!(rows[0].get("tax_minor").is_none(), "{tenders}");
     let categories = read("category").await;
     assert_eq!(
         categories["rows"][0]["label"], "(no category)",
@@ -1000,5 +1067,27 @@ async fn a_month_of_sales_reads_by_day_hour_cashier_tender_and_category(backend:
         );
         assert_eq!(body["field"], field, "{query}: {body}");
     }
+    // Bills the store issued before HQ entered its GSTIN were issued under it.
+    let (status, _) = shop
+        .hub
+        .put(
+            &format!("/v1/stores/{}/gstin", shop.store_id),
+            &shop.api_key,
+            json!({"gstin": SELLER}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, late) = shop
+        .hub
+        .get(
+            &format!("/v1/reports/gst-summary?gstin={SELLER}&period=2026-11"),
+            &shop.api_key,
+        )
+        .await;
+    assert_eq!(
+        (late["invoices"].as_i64(), late["credit_notes"].as_i64()),
+        (Some(6), Some(2)),
+        "{late}"
+    );
 }
 on_both_backends!(a_month_of_sales_reads_by_day_hour_cashier_tender_and_category);

@@ -13,9 +13,9 @@ pub(crate) const CLASSED_DOCUMENTS: &str = "WITH docs AS ( \
               CASE WHEN d.kind = 'invoice' THEN d.buyer_gstin ELSE o.buyer_gstin END AS buyer, \
               CASE WHEN d.kind = 'invoice' THEN d.value_minor ELSE o.value_minor END AS invoice_value, \
               CASE WHEN d.kind = 'invoice' THEN d.inter_state ELSE o.inter_state END AS invoice_inter \
-       FROM gst_documents d JOIN stores s ON s.id = d.store_id \
+       FROM gst_documents d \
        LEFT JOIN gst_documents o ON o.id = d.original_id \
-       WHERE d.tenant_id = $1 AND s.gstin = $2 AND d.issued_at_ms >= $3 AND d.issued_at_ms < $4 \
+       WHERE d.tenant_id = $1 AND d.gstin = $2 AND d.issued_at_ms >= $3 AND d.issued_at_ms < $4 \
      ), classed AS ( \
        SELECT docs.*, CASE WHEN buyer IS NOT NULL THEN 'b2b' \
                            WHEN invoice_inter AND invoice_value > $5 THEN 'b2cl' \
@@ -70,11 +70,24 @@ macro_rules! sql_gst_paths {
                         units.insert(id, gst::uqc(unit));
                     }
                 }
-                const DOC_COLUMNS: usize = 13;
+                // Each document is issued under its store's GSTIN of now.
+                let mut stores: Vec<Uuid> = docs.iter().map(|(store, _, _)| *store).collect();
+                stores.sort_unstable();
+                stores.dedup();
+                let mut gstins = std::collections::HashMap::new();
+                for store in stores {
+                    let (gstin,): (Option<String>,) = sqlx::query_as("SELECT gstin FROM stores WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(store)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    gstins.insert(store, gstin);
+                }
+                const DOC_COLUMNS: usize = 14;
                 for chunk in docs.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * DOC_COLUMNS, DOC_COLUMNS)).collect();
                     let sql = format!(
-                        "INSERT INTO gst_documents (id, tenant_id, store_id, terminal_id, kind, number, issued_at_ms, value_minor, buyer_gstin, original_id, inter_state, cashier_id, cashier_name) \
+                        "INSERT INTO gst_documents (id, tenant_id, store_id, terminal_id, kind, number, issued_at_ms, value_minor, buyer_gstin, original_id, inter_state, cashier_id, cashier_name, gstin) \
                          VALUES {} ON CONFLICT (id) DO NOTHING",
                         rows.join(", ")
                     );
@@ -93,7 +106,8 @@ macro_rules! sql_gst_paths {
                             .bind(d.original_id)
                             .bind(d.inter_state)
                             .bind(d.cashier.as_ref().map(|c| c.0))
-                            .bind(d.cashier.as_ref().map(|c| c.1.as_str()));
+                            .bind(d.cashier.as_ref().map(|c| c.1.as_str()))
+                            .bind(gstins.get(store).cloned().flatten());
                     }
                     query.execute(&mut **tx).await?;
                 }
@@ -202,6 +216,16 @@ macro_rules! sql_gst_paths {
                     .bind(gstin.map(|g| g.as_str()))
                     .execute(&mut *tx)
                     .await?;
+                if let Some(gstin) = gstin {
+                    // Bills the store issued before HQ entered its GSTIN were
+                    // issued under it; bills stamped with another stay so.
+                    sqlx::query("UPDATE gst_documents SET gstin = $3 WHERE tenant_id = $1 AND store_id = $2 AND gstin IS NULL")
+                        .bind(tenant.as_uuid())
+                        .bind(store.as_uuid())
+                        .bind(gstin.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let event = $crate::domain::events::by_hub(
                     "store.gst.changed",
                     Some(store),
@@ -218,7 +242,11 @@ macro_rules! sql_gst_paths {
                 gstin: &pos_shared::gstin::Gstin,
                 period: ReturnPeriod,
             ) -> DbResult<Option<GstFigures>> {
-                let registered: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 AND gstin = $2 LIMIT 1")
+                // A GSTIN a store trades under, or once did.
+                let registered: Option<(Uuid,)> = sqlx::query_as(
+                    "SELECT id FROM stores WHERE tenant_id = $1 AND gstin = $2 \
+                     UNION ALL SELECT id FROM (SELECT id FROM gst_documents WHERE tenant_id = $1 AND gstin = $2 LIMIT 1) g LIMIT 1",
+                )
                     .bind(tenant.as_uuid())
                     .bind(gstin.as_str())
                     .fetch_optional(&self.pool)
