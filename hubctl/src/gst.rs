@@ -3,6 +3,7 @@
 //! tool's CSV, `gstr3b`, and `summary` with what to settle before filing),
 //! and the GSTIN a store trades under.
 
+use crate::labels::url_escape;
 use crate::{find_store, print_json, table, text, CliError};
 use clap::{Args, Subcommand};
 use hq_client::HqClient as Client;
@@ -56,22 +57,10 @@ impl Period {
     fn query(&self) -> String {
         format!(
             "gstin={}&period={}",
-            escape(self.gstin.trim()),
-            escape(self.period.trim())
+            url_escape(self.gstin.trim()),
+            url_escape(self.period.trim())
         )
     }
-}
-
-/// Percent-escapes a query value.
-fn escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Writes `bytes` to `out` (a file) or standard output; says where on stderr.
@@ -137,7 +126,7 @@ pub async fn run(hub: &Client, command: GstCommand, json_out: bool) -> Result<()
                 Some(section) => {
                     hub.get_bytes(&format!(
                         "/v1/reports/gstr1/{}?{}",
-                        escape(section.trim()),
+                        url_escape(section.trim()),
                         period.query()
                     ))
                     .await?

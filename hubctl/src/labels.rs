@@ -84,7 +84,7 @@ async fn find_variant(hub: &Client, wanted: &str) -> Result<String, CliError> {
 }
 
 /// Percent-escapes a query value.
-fn url_escape(s: &str) -> String {
+pub(crate) fn url_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

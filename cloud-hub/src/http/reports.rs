@@ -171,8 +171,15 @@ async fn gstr1_section(
     let report = gst::gstr1(&gstin, period, &figures);
     let body = gst::gstr1_csv(&report, &section)
         .ok_or_else(|| ApiError::internal("a listed GSTR-1 section wrote no CSV"))?;
-    let name = format!("GSTR1_{}_{}_{section}.csv", gstin, period.fp());
-    Ok((
+    Ok(csv_attachment(
+        &format!("GSTR1_{}_{}_{section}.csv", gstin, period.fp()),
+        body,
+    ))
+}
+
+/// A CSV answer a browser saves as `name`.
+fn csv_attachment(name: &str, body: String) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
@@ -182,7 +189,7 @@ async fn gstr1_section(
         ],
         body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// GSTR-3B's outward supplies for a GSTIN and month (tables 3.1 and 3.2), in
@@ -354,17 +361,7 @@ async fn sales(
     let built = report::report(from, to, by, p.store_id, rows, &documents);
     if csv {
         let name = format!("sales_by_{}_{}_{}.csv", built.by, built.from, built.to);
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-            ],
-            report::csv(&built),
-        )
-            .into_response());
+        return Ok(csv_attachment(&name, report::csv(&built)));
     }
     Ok(Json(built).into_response())
 }

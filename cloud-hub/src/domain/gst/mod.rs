@@ -17,15 +17,17 @@
 //!
 //! This module owns the documents, the period and the figures the storage
 //! aggregates; `returns` writes GSTR-1 in the portal's JSON
-//! (`schemas/gstr1.schema.json` is its schema, kept with the code), GSTR-3B's
-//! outward figures and the summary; `csv` writes GSTR-1's sections as the
+//! (`schemas/gstr1.schema.json` is its schema, kept with the code) and
+//! GSTR-3B's outward figures; `summary` what HQ checks before filing; `csv` writes GSTR-1's sections as the
 //! offline tool's CSV.
 
 mod csv;
 mod returns;
+mod summary;
 
 pub use csv::{gstr1_csv, place_name, CSV_SECTIONS};
 pub use returns::*;
+pub use summary::*;
 
 use pos_shared::item::Unit;
 use pos_shared::returns::ReturnFact;
