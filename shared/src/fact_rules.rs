@@ -77,6 +77,7 @@ impl Fact {
             Fact::Sale(sale) => sale.movements(),
             Fact::Return(ret) => ret.movements(),
             Fact::OrderPacked(packed) => packed.movements(),
+            Fact::StockTakeApproved(take) => take.movements(),
             Fact::ShiftClosed(_) | Fact::Audit(_) | Fact::OrderClaimed(_) => Vec::new(),
         }
     }
@@ -103,6 +104,7 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::ShiftClosed(f) => (f.shift_id.as_uuid(), f.store_id, f.terminal_id),
         Fact::OrderClaimed(f) => (f.claim_id, f.store_id, f.picker.terminal_id),
         Fact::OrderPacked(f) => (f.pack_id, f.store_id, f.picker.terminal_id),
+        Fact::StockTakeApproved(f) => (f.part_id, f.store_id, f.terminal_id),
     };
     let kind = envelope.data.kind();
     if envelope.event_id != id {
@@ -120,6 +122,7 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::ShiftClosed(report) => report.validate_closed().map_err(|e| e.to_string()),
         Fact::OrderClaimed(claim) => claim.picker.validate(),
         Fact::OrderPacked(packed) => packed.validate(),
+        Fact::StockTakeApproved(take) => take.validate(),
     }
 }
 

@@ -50,6 +50,7 @@ pub mod scan_code;
 pub mod secret;
 pub mod shift;
 pub mod staff;
+pub mod stock_take;
 pub mod sync;
 pub mod tax;
 pub mod time;

@@ -30,10 +30,11 @@ use uuid::Uuid;
 /// - 7: the snapshot is sent as the hub reads it, without a length.
 /// - 8: what HQ lets a store do with an item (`item_at_store`: taken out of
 ///   its assortment, stock on hold) in the feed and in snapshots.
+/// - 9: the store's stock takes (`stock_takes` document, approved-take facts).
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
-pub const PROTOCOL_VERSION: u16 = 8;
+pub const PROTOCOL_VERSION: u16 = 9;
 
 /// The first version whose movements may carry transfer and write-off reasons.
 pub const TRANSFER_PROTOCOL: u16 = 5;
@@ -47,6 +48,10 @@ pub const STREAMED_SNAPSHOT_PROTOCOL: u16 = 7;
 
 /// The first version that hears which items a store may not sell.
 pub const ITEM_AT_STORE_PROTOCOL: u16 = 8;
+
+/// The first version that counts stock with the store (the `stock_takes`
+/// document and the approval facts).
+pub const STOCK_TAKE_PROTOCOL: u16 = 9;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
@@ -244,15 +249,27 @@ pub enum DocPurpose {
     ItemState,
     /// Pickers' progress on pick lists.
     PickProgress,
+    /// Stock takes under way: what each terminal counted, bin by bin
+    /// (protocol 9).
+    StockTakes,
 }
 
 impl DocPurpose {
-    pub const ALL: [DocPurpose; 4] = [
+    pub const ALL: [DocPurpose; 5] = [
         DocPurpose::HeldBills,
         DocPurpose::CustomerProfiles,
         DocPurpose::ItemState,
         DocPurpose::PickProgress,
+        DocPurpose::StockTakes,
     ];
+
+    /// The first protocol version that knows this purpose.
+    pub fn since_protocol(self) -> u16 {
+        match self {
+            DocPurpose::StockTakes => STOCK_TAKE_PROTOCOL,
+            _ => 1,
+        }
+    }
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -260,6 +277,7 @@ impl DocPurpose {
             DocPurpose::CustomerProfiles => "customer_profiles",
             DocPurpose::ItemState => "item_state",
             DocPurpose::PickProgress => "pick_progress",
+            DocPurpose::StockTakes => "stock_takes",
         }
     }
 
@@ -433,6 +451,9 @@ pub enum Fact {
     OrderClaimed(crate::orders::OrderClaim),
     /// A delivery order packed: what was picked, with batches (protocol 6).
     OrderPacked(crate::orders::PackedOrder),
+    /// A part of a stock take's approval: the count and its adjustments
+    /// (protocol 9).
+    StockTakeApproved(crate::stock_take::StockTakeApproved),
 }
 
 impl Fact {
@@ -445,6 +466,7 @@ impl Fact {
             Fact::Audit(_) => "audit entry",
             Fact::OrderClaimed(_) => "order claim",
             Fact::OrderPacked(_) => "packed order",
+            Fact::StockTakeApproved(_) => "stock take",
         }
     }
 
@@ -456,6 +478,7 @@ impl Fact {
             Fact::Audit(_) => "pos.audit.recorded",
             Fact::OrderClaimed(_) => "order.pick.claimed",
             Fact::OrderPacked(_) => "order.pick.packed",
+            Fact::StockTakeApproved(_) => "pos.stock_take.approved",
         }
     }
 }
@@ -465,7 +488,7 @@ impl Fact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadBatch {
     /// `OLDEST_SUPPORTED_PROTOCOL` to `PROTOCOL_VERSION`.
-    #[cfg_attr(feature = "openapi", schema(minimum = 6, maximum = 8))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 7, maximum = 9))]
     pub protocol_version: u16,
     pub facts: Vec<Envelope<Fact>>,
 }

@@ -23,6 +23,7 @@ pub mod quarantine;
 pub mod receipt_links;
 pub mod reservations;
 pub mod sales_report;
+pub mod stock_takes;
 pub mod stores;
 pub mod subscriptions;
 pub mod sync;

@@ -31,6 +31,7 @@ mod store_view;
 mod subscription_deliveries;
 mod subscriptions;
 pub(crate) mod sync;
+mod stock_takes;
 mod transfers;
 mod users;
 mod variants;
@@ -264,6 +265,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(labels::router())
         .merge(staff::router())
         .merge(transfers::router())
+        .merge(stock_takes::router())
         .merge(stock::router())
         .merge(bins::router())
         .merge(replenishment::router())

@@ -108,7 +108,7 @@ struct FeedQuery {
     wait: u64,
     /// The terminal's protocol version.
     #[serde(default = "current_protocol")]
-    #[param(minimum = 6, maximum = 8)]
+    #[param(minimum = 7, maximum = 9)]
     v: u16,
     /// The terminal's outbox depth, for HQ's sync status.
     queue: Option<u64>,
@@ -255,6 +255,10 @@ fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
         page.changes
             .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::ItemAtStore(_)));
     }
+    page.changes.retain(|c| match c.body {
+        pos_shared::sync::ChangeBody::DocumentChanged { purpose } => v >= purpose.since_protocol(),
+        _ => true,
+    });
     if v < TRANSFER_PROTOCOL {
         for change in &mut page.changes {
             if let pos_shared::sync::ChangeBody::StockMoved(m) = &mut change.body {
@@ -468,7 +472,7 @@ struct SnapshotQuery {
     seq: Option<u64>,
     /// The terminal's protocol version; version-1 terminals did not send one
     /// (and are no longer served).
-    #[param(minimum = 6, maximum = 8)]
+    #[param(minimum = 7, maximum = 9)]
     v: Option<u16>,
 }
 

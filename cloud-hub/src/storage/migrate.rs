@@ -66,6 +66,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(46, "hub-postgres/0046_numbered_at_commit.sql"),
     migration!(47, "hub-postgres/0047_catalog_projection.sql"),
     migration!(48, "hub-postgres/0048_gst_documents.sql"),
+    migration!(49, "hub-postgres/0049_stock_takes.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -117,6 +118,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(46, "hub-sqlite/0046_numbered_at_commit.sql"),
     migration!(47, "hub-sqlite/0047_catalog_projection.sql"),
     migration!(48, "hub-sqlite/0048_gst_documents.sql"),
+    migration!(49, "hub-sqlite/0049_stock_takes.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

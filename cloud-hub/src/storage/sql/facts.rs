@@ -34,6 +34,7 @@ pub(crate) fn fact_table(fact: &Fact) -> &'static str {
         Fact::ShiftClosed(_) => "shift_closes",
         Fact::Audit(_) => "audit_log",
         Fact::OrderClaimed(_) | Fact::OrderPacked(_) => "order_facts",
+        Fact::StockTakeApproved(_) => "stock_take_parts",
     }
 }
 
@@ -58,6 +59,7 @@ pub(crate) fn commit_chunks<T>(facts: &[(Envelope<Fact>, T)]) -> Vec<&[(Envelope
                 Fact::Sale(sale) => sale.lines.len(),
                 Fact::Return(ret) => ret.lines.len(),
                 Fact::OrderPacked(packed) => packed.lines.iter().map(|l| l.picks.len()).sum(),
+                Fact::StockTakeApproved(take) => take.lines.len(),
                 Fact::ShiftClosed(_) | Fact::Audit(_) | Fact::OrderClaimed(_) => 0,
             }
         },
@@ -103,6 +105,7 @@ macro_rules! sql_fact_paths {
                     match &envelope.data {
                         Fact::Sale(sale) => moves.extend(sale.movements().iter().map(|m| (m.store_id, m.variant_id))),
                         Fact::Return(ret) => moves.extend(ret.movements().iter().map(|m| (m.store_id, m.variant_id))),
+                        Fact::StockTakeApproved(take) => moves.extend(take.movements().iter().map(|m| (m.store_id, m.variant_id))),
                         Fact::ShiftClosed(_) | Fact::Audit(_) => {}
                         Fact::OrderClaimed(_) | Fact::OrderPacked(_) => return None,
                     }
@@ -130,6 +133,7 @@ macro_rules! sql_fact_paths {
                         Fact::Audit(entry) => Self::insert_audit(&mut savepoint, device, entry, raw).await?,
                         Fact::OrderClaimed(claim) => Self::insert_order_claim(&mut savepoint, device, claim, raw).await?,
                         Fact::OrderPacked(packed) => Self::insert_order_pack(&mut savepoint, device, packed, raw).await?,
+                        Fact::StockTakeApproved(take) => Self::insert_stock_take_part(&mut savepoint, device, take, raw).await?,
                     };
                     let outcome = match outcome {
                         FactStored::Duplicate => Self::duplicate_or_conflict(&mut savepoint, device, envelope).await?,

@@ -30,6 +30,7 @@ pub(super) mod seller_feeds;
 pub(super) mod source_map;
 pub(super) mod source_stock;
 pub(super) mod staff;
+pub(super) mod stock_takes;
 pub(super) mod stores;
 pub(super) mod subscriptions;
 pub(super) mod tenants;
@@ -132,6 +133,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::health::sql_health_paths!($storage);
         $crate::storage::sql::projection::sql_projection_paths!($storage);
         $crate::storage::sql::gst::sql_gst_paths!($storage, $snapshot_isolation);
+        $crate::storage::sql::stock_takes::sql_stock_take_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

@@ -14,6 +14,7 @@ mod reports;
 mod seller_feeds;
 mod source_map;
 mod stock;
+mod stock_takes;
 mod subscriptions;
 mod sync;
 
@@ -30,6 +31,7 @@ pub use source_map::{SourceMapStorage, ENTITIES};
 pub use stock::{
     BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
 };
+pub use stock_takes::StockTakeStorage;
 pub use subscriptions::{AttemptOutcome, AttemptRecord, Claim, SubscriptionStorage};
 pub use sync::{DocumentStorage, EventStorage, FactStorage, FeedStorage, QuarantineStorage};
 
@@ -78,4 +80,5 @@ union_of! {
     SellerFeedStorage,
     HealthStorage,
     ReportStorage,
+    StockTakeStorage,
 }
