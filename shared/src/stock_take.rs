@@ -145,7 +145,10 @@ impl StockTakeApproved {
                 }
             }
             if line.counted.milli() < 0 {
-                return Err(format!("lines[{i}].counted: {} is below zero", line.counted));
+                return Err(format!(
+                    "lines[{i}].counted: {} is below zero",
+                    line.counted
+                ));
             }
             match (line.variance() == Qty::ZERO, line.movement_id) {
                 (true, Some(_)) => {

@@ -30,6 +30,7 @@ mod same_origin;
 mod session;
 mod shifts;
 mod status;
+mod stock_takes;
 mod till_settings;
 mod ui;
 mod upi;
@@ -88,6 +89,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(item_state::routes())
         .merge(printing::routes())
         .merge(labels::routes())
+        .merge(stock_takes::routes())
         .merge(shifts::routes())
         .merge(held_bills::routes())
         .merge(returns::routes())
@@ -205,7 +207,12 @@ impl From<TillError> for ApiError {
                 detail,
             )
             .with_field("code"),
-            TillError::PickConflict { kind, .. } => ApiError::conflict(kind, detail),
+            TillError::PickConflict { kind, .. } | TillError::Conflict { kind, .. } => {
+                ApiError::conflict(kind, detail)
+            }
+            TillError::ScanRefused { kind, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, kind, detail).with_field("code")
+            }
             TillError::NotFound(_) => ApiError::not_found("not_found", detail),
             TillError::SaleNotFound(_) => {
                 ApiError::not_found("sale_not_found", detail).with_field("sale_id")

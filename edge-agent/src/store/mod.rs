@@ -31,6 +31,7 @@ pub mod search_index;
 pub mod shifts;
 pub mod snapshot;
 pub mod staff;
+pub mod stock_takes;
 
 pub use feed::AppliedPage;
 pub use outbox::{OutboxCounts, PendingFact};

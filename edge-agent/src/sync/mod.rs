@@ -33,11 +33,12 @@ const FEED_PAGE: u32 = 500;
 /// hears HQ's decisions).
 const QUARANTINE_REPORT: Duration = Duration::from_secs(10);
 /// The documents this terminal keeps; the others join as their features do.
-const SYNCED_DOCUMENTS: [DocPurpose; 4] = [
+const SYNCED_DOCUMENTS: [DocPurpose; 5] = [
     DocPurpose::ItemState,
     DocPurpose::HeldBills,
     DocPurpose::CustomerProfiles,
     DocPurpose::PickProgress,
+    DocPurpose::StockTakes,
 ];
 /// A safety net for announcements missed while offline.
 const DOCUMENT_RESYNC: Duration = Duration::from_secs(30);

@@ -23,6 +23,7 @@ pub mod pairing;
 pub mod payment;
 pub mod picking;
 pub mod session;
+pub mod stock_takes;
 pub mod upi;
 pub mod voids;
 
@@ -126,6 +127,14 @@ pub enum TillError {
     /// The order is not this picker's to work on now, or not ready.
     #[error("{message}")]
     PickConflict { kind: &'static str, message: String },
+    /// A scan that names nothing this use case can take (`kind` for the
+    /// screen, words for whoever scanned).
+    #[error("{message}")]
+    ScanRefused { kind: &'static str, message: String },
+    /// What is asked does not fit the record's state now (a stock take
+    /// already approved, …).
+    #[error("{message}")]
+    Conflict { kind: &'static str, message: String },
     #[error("no such {0}")]
     NotFound(&'static str),
     #[error("sale {0} is not on this till")]
