@@ -29,6 +29,7 @@ use uuid::Uuid;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TakeHeader {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub take_id: Uuid,
     pub name: String,
     pub scope: CountScope,

@@ -18,9 +18,9 @@ macro_rules! sql_stock_take_paths {
              (SELECT COUNT(*) FROM stock_take_parts p WHERE p.take_id = t.id), \
              (SELECT COUNT(*) FROM stock_take_lines l WHERE l.take_id = t.id), \
              (SELECT COUNT(*) FROM stock_take_lines l WHERE l.take_id = t.id AND l.movement_id IS NOT NULL), \
-             (SELECT COALESCE(SUM(l.counted_milli - l.expected_milli), 0) FROM stock_take_lines l \
+             (SELECT CAST(COALESCE(SUM(l.counted_milli - l.expected_milli), 0) AS BIGINT) FROM stock_take_lines l \
               WHERE l.take_id = t.id AND l.counted_milli < l.expected_milli), \
-             (SELECT COALESCE(SUM(l.counted_milli - l.expected_milli), 0) FROM stock_take_lines l \
+             (SELECT CAST(COALESCE(SUM(l.counted_milli - l.expected_milli), 0) AS BIGINT) FROM stock_take_lines l \
               WHERE l.take_id = t.id AND l.counted_milli > l.expected_milli) \
              FROM stock_takes t";
 
