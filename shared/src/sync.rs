@@ -60,6 +60,9 @@ pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
 /// syncing while a chain upgrades store by store.
 pub const OLDEST_SUPPORTED_PROTOCOL: u16 = PROTOCOL_VERSION - 2;
 
+// Every terminal a hub serves takes its snapshot streamed.
+const _: () = assert!(STREAMED_SNAPSHOT_PROTOCOL <= OLDEST_SUPPORTED_PROTOCOL);
+
 /// Checks a peer's protocol version, saying what to do when it is not spoken.
 pub fn check_protocol(version: u16) -> Result<(), String> {
     if version > PROTOCOL_VERSION {

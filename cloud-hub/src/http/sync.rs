@@ -531,12 +531,14 @@ async fn snapshot(
     };
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let seq = header::HeaderValue::from(snapshot.seq);
-    if range.is_none() && v >= pos_shared::sync::STREAMED_SNAPSHOT_PROTOCOL {
+    // Every protocol a hub serves takes a new snapshot streamed
+    // (`STREAMED_SNAPSHOT_PROTOCOL` is at most `OLDEST_SUPPORTED_PROTOCOL`).
+    if range.is_none() {
         // Sent as it is written: its size is not known yet, so no length.
         let body = axum::body::Body::from_stream(snapshot.stream_from(0));
         return Ok(snapshot_response(StatusCode::OK, body, seq));
     }
-    // A resumed download, or a terminal that wants the size first: the whole.
+    // A resumed download: the whole, from where it stopped.
     let bytes = snapshot.whole().await.ok_or_else(failed)?;
     let len = bytes.len();
     let start = snapshot::range_start(range, len)

@@ -48,6 +48,7 @@ mod seller_feeds;
 mod staff;
 mod startup;
 mod stock;
+mod stock_takes;
 mod subscriptions;
 mod tls;
 mod transfers;
