@@ -69,6 +69,10 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     // as the same type).
     crate::till::upi::UpiIntent::export_all(cfg)?;
     crate::api::display::DisplayState::export_all(cfg)?;
+    // Stock takes: a take's sheet, a counted scan, an approval.
+    crate::till::stock_takes::TakeSheet::export_all(cfg)?;
+    crate::till::stock_takes::CountedScan::export_all(cfg)?;
+    crate::till::stock_takes::ApprovedTake::export_all(cfg)?;
     // Requests.
     crate::api::SignInRequest::export_all(cfg)?;
     crate::pos::sale::SaleRequest::export_all(cfg)?;
@@ -84,6 +88,9 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::api::ScanBody::export_all(cfg)?;
     crate::api::ShortBody::export_all(cfg)?;
     crate::api::UpiIntentRequest::export_all(cfg)?;
+    crate::api::StockTakeStart::export_all(cfg)?;
+    crate::api::StockTakeScan::export_all(cfg)?;
+    crate::api::StockTakeCount::export_all(cfg)?;
     Ok(())
 }
 

@@ -151,6 +151,12 @@ async fn a_count_by_scan_is_approved_into_the_ledger_and_sales_after_it_stand() 
     assert_eq!(b["added"], "1.25");
 
     // Bad input is refused by name, and counts nothing.
+    let (s, b) = scan(&till, &take, json!({"code": "8901058000023"})).await;
+    assert_eq!(
+        (s, b["type"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_item")),
+        "{b}"
+    );
     for (body, field) in [
         (json!({"code": "8901058000099"}), "code"),
         (json!({"code": TEA, "bin": "x".repeat(21)}), "bin"),

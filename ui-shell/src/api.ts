@@ -2,7 +2,10 @@
 // carrying words for the cashier; nothing here throws anything else.
 
 import type {
+  ApprovedTake,
+  Approval,
   CashKind,
+  CountedScan,
   CashRequest,
   CloseRequest,
   Customer,
@@ -25,7 +28,10 @@ import type {
   ShiftReport,
   SignInRequest,
   SignedIn,
+  StockTakeScan,
+  StockTakeStart,
   SyncStatus,
+  TakeSheet,
   TillSettings,
 } from './generated';
 import { inr } from './money';
@@ -144,6 +150,12 @@ export const api = {
   devices: () => call<Record<string, DeviceStatus>>('GET', '/v1/devices'),
   printers: () => call<PrinterView[]>('GET', '/v1/printers'),
   testPrint: (name: string) => call<unknown>('POST', `/v1/printers/${enc(name)}/test`),
+  stockTakes: () => call<TakeSheet[]>('GET', '/v1/stock-takes'),
+  stockTake: (id: string) => call<TakeSheet>('GET', `/v1/stock-takes/${enc(id)}`),
+  startStockTake: (body: StockTakeStart) => call<TakeSheet>('POST', '/v1/stock-takes', body),
+  countScan: (id: string, body: StockTakeScan) => call<CountedScan>('POST', `/v1/stock-takes/${enc(id)}/scans`, body),
+  approveStockTake: (id: string, approval?: Approval) => call<ApprovedTake>('POST', `/v1/stock-takes/${enc(id)}/approve`, { approval }),
+  cancelStockTake: (id: string, approval?: Approval) => call<TakeSheet>('POST', `/v1/stock-takes/${enc(id)}/cancel`, { approval }),
 };
 
 /** A barcode refusal as the cashier reads it: the agent's sentence, without

@@ -21,6 +21,7 @@ import { ReceiptScreen } from './screens/Receipt';
 import { ReturnsScreen } from './screens/Returns';
 import { SaleScreen, type ScanFlash } from './screens/Sale';
 import { ShiftScreen } from './screens/Shift';
+import { StockTakeScreen } from './screens/StockTake';
 import { TenderScreen } from './screens/Tender';
 import { listenForWedgeScans } from './wedge';
 
@@ -40,7 +41,8 @@ type Screen =
   | { name: 'held' }
   | { name: 'returns'; scanned: { text: string; seq: number } | null }
   | { name: 'shift' }
-  | { name: 'devices' };
+  | { name: 'devices' }
+  | { name: 'stock'; scanned: { text: string; seq: number } | null };
 
 type DialogState =
   | { kind: 'modifiers'; product: ProductView; count: number }
@@ -251,6 +253,9 @@ export function App() {
         return refuse(t('error.signIn'));
       case 'returns':
         return go({ name: 'returns', scanned: { text: scan.text, seq: ++flashSeq.current } });
+      case 'stock':
+        // Counted into the take on the screen, never put on a bill.
+        return go({ name: 'stock', scanned: { text: scan.text, seq: ++flashSeq.current } });
       case 'sale':
         break;
       default:
@@ -425,6 +430,7 @@ export function App() {
               go({ name: 'shift' });
             },
             devices: () => go({ name: 'devices' }),
+            stockTake: () => go({ name: 'stock', scanned: null }),
             customer: () => setDialog({ kind: 'customer' }),
             clear: () => void voidLines(cart.lines.map((l) => l.id)),
             setMultiplier: (n) => {
@@ -473,6 +479,9 @@ export function App() {
       break;
     case 'devices':
       body = <DevicesScreen onBack={() => go({ name: 'sale' })} />;
+      break;
+    case 'stock':
+      body = <StockTakeScreen scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
       break;
   }
 

@@ -221,12 +221,14 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
     let (payload, run) = one_payload(shop, &source).await;
     let review_row = one_review_row(shop).await;
     let (_, me) = hub.get("/v1/me", key).await;
+    let take = one_stock_take(shop).await;
     let text = |v: &Value| v.as_str().expect("an id").to_owned();
     HashMap::from([
         ("store_id", store),
         ("variant_id", tea),
         ("terminal_id", shop.terminal_id.clone()),
         ("transfer_id", text(&transfer["transfer_id"])),
+        ("take_id", take),
         ("reservation_id", text(&reservation["reservation_id"])),
         ("order_id", text(&order["id"])),
         ("staff_id", text(&staff["staff_id"])),
@@ -395,3 +397,46 @@ async fn a_read_only_credential_changes_nothing_anywhere(backend: Backend) {
     );
 }
 on_both_backends!(a_read_only_credential_changes_nothing_anywhere);
+
+/// A stock take the shop's till approved (nothing counted differed).
+async fn one_stock_take(shop: &Shop) -> String {
+    use pos_shared::stock_take::{CountScope, StockTakeApproved};
+    let now = pos_shared::Timestamp::now();
+    let part = StockTakeApproved {
+        part_id: uuid::Uuid::now_v7(),
+        approval_id: uuid::Uuid::now_v7(),
+        take_id: uuid::Uuid::now_v7(),
+        part: 1,
+        parts: 1,
+        store_id: shop.store_id.parse().unwrap(),
+        terminal_id: shop.terminal_id.parse().unwrap(),
+        name: "Shelf A".into(),
+        scope: CountScope::Counted,
+        blind: false,
+        started_at: now,
+        approved_at: now,
+        approved_by: pos_shared::sale::SaleCashier {
+            staff_id: pos_shared::StaffId::new(),
+            name: "Meena".into(),
+        },
+        lines: Vec::new(),
+    };
+    let take = part.take_id.to_string();
+    let envelope = pos_shared::Envelope::new(
+        part.part_id,
+        "pos.stock_take.approved",
+        "terminal:test",
+        shop.tenant_id.parse().unwrap(),
+        now,
+        pos_shared::sync::Fact::StockTakeApproved(part),
+    );
+    let (s, ack) = shop
+        .upload(&[serde_json::to_value(envelope).unwrap()])
+        .await;
+    assert_eq!(
+        (s, Shop::statuses(&ack)),
+        (StatusCode::OK, vec!["accepted".to_owned()]),
+        "{ack}"
+    );
+    take
+}

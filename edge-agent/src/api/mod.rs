@@ -41,6 +41,7 @@ pub(crate) use {
     picking::{ScanBody, ShortBody},
     session::SignInRequest,
     status::SyncStatus,
+    stock_takes::{StockTakeCount, StockTakeScan, StockTakeStart},
     till_settings::TillSettings,
     upi::UpiIntentRequest,
 };

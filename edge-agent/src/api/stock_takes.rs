@@ -31,7 +31,7 @@ pub(super) fn routes() -> Router<AgentState> {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct StartBody {
+pub(crate) struct StockTakeStart {
     /// What the count is called on the screens ("Aisle 3", "Month end").
     name: String,
     /// What it covers: the whole store when absent.
@@ -54,7 +54,7 @@ async fn list(State(app): State<AgentState>) -> Result<Json<Vec<TakeSheet>>, Api
 /// Starts a take: 201 with its (empty) sheet.
 async fn start(
     State(app): State<AgentState>,
-    JsonBody(body): JsonBody<StartBody>,
+    JsonBody(body): JsonBody<StockTakeStart>,
 ) -> Result<(StatusCode, Json<TakeSheet>), ApiError> {
     let new = NewTake {
         name: body.name,
@@ -75,7 +75,7 @@ async fn sheet(
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ScanBody {
+pub(crate) struct StockTakeScan {
     /// What the scanner sent, without its final Enter (AIM identifier and
     /// GS1 separators kept), or the digits typed.
     code: String,
@@ -101,7 +101,7 @@ fn typed_qty(text: &str) -> Result<Qty, ApiError> {
 async fn scan(
     State(app): State<AgentState>,
     PathIds(id): PathIds<Uuid>,
-    JsonBody(body): JsonBody<ScanBody>,
+    JsonBody(body): JsonBody<StockTakeScan>,
 ) -> Result<(StatusCode, Json<CountedScan>), ApiError> {
     let bin = stock_takes::bin_label(body.bin.as_deref().unwrap_or_default())?;
     let qty = body.qty.as_deref().map(typed_qty).transpose()?;
@@ -126,7 +126,7 @@ async fn scan(
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CountBody {
+pub(crate) struct StockTakeCount {
     variant_id: VariantId,
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional))]
@@ -139,7 +139,7 @@ pub(crate) struct CountBody {
 async fn set_count(
     State(app): State<AgentState>,
     PathIds(id): PathIds<Uuid>,
-    JsonBody(body): JsonBody<CountBody>,
+    JsonBody(body): JsonBody<StockTakeCount>,
 ) -> Result<Json<TakeSheet>, ApiError> {
     let bin = stock_takes::bin_label(body.bin.as_deref().unwrap_or_default())?;
     let qty = typed_qty(&body.qty)?;

@@ -138,9 +138,10 @@ async fn run() -> Result<(), String> {
 const DEMO_HQ_USER: (&str, &str) = ("owner@demo.example", "demo-kirana-2026");
 
 /// Who can sign in at the demo till: (name, code, role, PIN).
-const DEMO_STAFF: [(&str, &str, &str, &str); 2] = [
+const DEMO_STAFF: [(&str, &str, &str, &str); 3] = [
     ("Asha", "101", "cashier", "4821"),
     ("Ravi", "102", "supervisor", "7305"),
+    ("Meena", "103", "manager", "2468"),
 ];
 
 /// The demo till prints to a file standing in for `/dev/usb/lp0`, so receipts
