@@ -18,6 +18,11 @@ use uuid::Uuid;
 /// The most lines one part of an approval carries.
 pub const MAX_STOCK_TAKE_PART_LINES: usize = 1_000;
 
+/// How the hub's refusal of a second approval of a take begins. The till
+/// that made it takes its adjustments back at once on hearing this (they
+/// never reached the ledger), and keeps the approval in quarantine for HQ.
+pub const SUPERSEDED_APPROVAL: &str = "approval_id: another approval of this stock take came first";
+
 /// The most characters a take's name has.
 pub const MAX_STOCK_TAKE_NAME: usize = 80;
 

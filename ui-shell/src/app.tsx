@@ -430,7 +430,6 @@ export function App() {
               go({ name: 'shift' });
             },
             devices: () => go({ name: 'devices' }),
-            stockTake: () => go({ name: 'stock', scanned: null }),
             customer: () => setDialog({ kind: 'customer' }),
             clear: () => void voidLines(cart.lines.map((l) => l.id)),
             setMultiplier: (n) => {
@@ -475,7 +474,7 @@ export function App() {
       body = <ReturnsScreen key={screen.scanned?.seq ?? 0} scanned={screen.scanned?.text ?? null} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'shift':
-      body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => go({ name: 'sale' })} />;
+      body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => go({ name: 'sale' })} onStockTake={() => go({ name: 'stock', scanned: null })} />;
       break;
     case 'devices':
       body = <DevicesScreen onBack={() => go({ name: 'sale' })} />;

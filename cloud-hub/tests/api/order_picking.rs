@@ -232,13 +232,25 @@ async fn a_store_picks_and_packs_what_it_was_sent(backend: Backend) {
     assert_eq!(placed["lines"][0]["unit_price"]["minor"], 14_500);
     let id = placed["id"].as_str().unwrap().to_owned();
     // Nothing reaches the store before it is assigned.
-    assert!(order_in_feed(&shop, &a_token, &id, 6).await.is_none());
+    assert!(order_in_feed(
+        &shop,
+        &a_token,
+        &id,
+        pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL
+    )
+    .await
+    .is_none());
     step(&shop, &id, "confirmed").await;
     step(&shop, &id, "assigned_to_store").await;
 
-    let sent = order_in_feed(&shop, &a_token, &id, 6)
-        .await
-        .expect("order in feed");
+    let sent = order_in_feed(
+        &shop,
+        &a_token,
+        &id,
+        pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL,
+    )
+    .await
+    .expect("order in feed");
     assert_eq!(sent["state"], "assigned_to_store");
     let line = &sent["lines"][0];
     assert_eq!(
@@ -258,7 +270,14 @@ async fn a_store_picks_and_packs_what_it_was_sent(backend: Backend) {
     assert_eq!(sent["lines"][1]["qty"], "1.5");
     // A terminal one protocol behind (orders came in 6, the streamed
     // snapshot in 7) has it too.
-    assert!(order_in_feed(&shop, &a_token, &id, 6).await.is_some());
+    assert!(order_in_feed(
+        &shop,
+        &a_token,
+        &id,
+        pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL
+    )
+    .await
+    .is_some());
 
     // B's claim reaches the hub first and wins; A's is kept but loses.
     let (pb, pa) = (picker(&b_id, "Bela"), picker(&a_id, "Arun"));
@@ -275,7 +294,14 @@ async fn a_store_picks_and_packs_what_it_was_sent(backend: Backend) {
     let (_, now) = hub.get(&format!("/v1/orders/{id}"), key).await;
     assert_eq!(now["state"], "picking");
     assert_eq!(now["picker"]["name"], "Bela");
-    let sent = order_in_feed(&shop, &a_token, &id, 6).await.unwrap();
+    let sent = order_in_feed(
+        &shop,
+        &a_token,
+        &id,
+        pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL,
+    )
+    .await
+    .unwrap();
     assert_eq!(sent["picker"]["name"], "Bela", "every device hears who won");
     let (_, lost) = hub
         .get("/v1/events?type=store.dark_store.claim_lost", key)
@@ -430,7 +456,14 @@ async fn a_cancelled_order_cannot_be_packed(backend: Backend) {
     step(&shop, &id, "confirmed").await;
     step(&shop, &id, "assigned_to_store").await;
     step(&shop, &id, "cancelled").await;
-    let sent = order_in_feed(&shop, &token, &id, 6).await.unwrap();
+    let sent = order_in_feed(
+        &shop,
+        &token,
+        &id,
+        pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         sent["state"], "cancelled",
         "the store hears of the cancellation"

@@ -131,7 +131,8 @@ async fn an_approval_in_parts_moves_stock_once_and_hq_reads_the_take(backend: Ba
     .await;
     assert_eq!(status, "rejected", "{reason}");
     assert!(
-        reason.starts_with("approval_id:") && reason.contains("already approved by Meena"),
+        reason.starts_with(pos_shared::stock_take::SUPERSEDED_APPROVAL)
+            && reason.contains("approved by Meena"),
         "{reason}"
     );
     // A part numbered as one already stored, or claiming another count of parts.

@@ -138,9 +138,14 @@ async fn stock_is_sent_and_received_once(backend: Backend) {
         assert_eq!(list, json!({"items": [got]}), "both stores list it");
     }
 
-    // The source's till hears of it, one protocol behind too (protocol 5
-    // brought transfer reasons; older terminals are no longer served).
-    for (v, reason) in [(7, "transfer_out"), (6, "transfer_out")] {
+    // The source's till hears of it, at the oldest protocol served too
+    // (protocol 5 brought transfer reasons; older terminals are no longer
+    // served).
+    for v in [
+        pos_shared::sync::PROTOCOL_VERSION,
+        pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL,
+    ] {
+        let reason = "transfer_out";
         let (s, page) = hub
             .get(
                 &format!("/v1/sync/feed?since=0&limit=5000&v={v}"),

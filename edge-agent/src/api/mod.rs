@@ -222,3 +222,26 @@ impl From<TillError> for ApiError {
         }
     }
 }
+
+/// Reads a scanner's text sent in a request's `code` (by `source`, for the
+/// scan log): the code it names, or 422 `unreadable_scan` in words for
+/// whoever scanned.
+pub(crate) fn read_scan(
+    scans: &Scans,
+    source: &str,
+    text: &str,
+) -> Result<pos_shared::scan_code::ScannedCode, ApiError> {
+    let event = scans
+        .read(source, text.as_bytes())
+        .map_err(|e| ApiError::invalid("code", e.to_string()))?;
+    event.code.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_scan",
+            event
+                .problem
+                .unwrap_or_else(|| "The barcode could not be read.".into()),
+        )
+        .with_field("code")
+    })
+}

@@ -109,20 +109,7 @@ async fn scan(
 ) -> Result<(StatusCode, Json<PickedScan>), ApiError> {
     let id = order_id(&raw)?;
     let who = picker(&handheld)?;
-    let event = app
-        .scans
-        .read("picker", body.code.as_bytes())
-        .map_err(|e| ApiError::invalid("code", e.to_string()))?;
-    let Some(code) = event.code else {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unreadable_scan",
-            event
-                .problem
-                .unwrap_or_else(|| "The barcode could not be read.".into()),
-        )
-        .with_field("code"));
-    };
+    let code = super::read_scan(&app.scans, "picker", &body.code)?;
     let intent = ScanIntent {
         qty: body.qty.as_deref().map(picking::typed_qty).transpose()?,
         substitute_for: body.substitute_for,

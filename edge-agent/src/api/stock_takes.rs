@@ -105,20 +105,7 @@ async fn scan(
 ) -> Result<(StatusCode, Json<CountedScan>), ApiError> {
     let bin = stock_takes::bin_label(body.bin.as_deref().unwrap_or_default())?;
     let qty = body.qty.as_deref().map(typed_qty).transpose()?;
-    let event = app
-        .scans
-        .read("stock-take", body.code.as_bytes())
-        .map_err(|e| ApiError::invalid("code", e.to_string()))?;
-    let Some(code) = event.code else {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unreadable_scan",
-            event
-                .problem
-                .unwrap_or_else(|| "The barcode could not be read.".into()),
-        )
-        .with_field("code"));
-    };
+    let code = super::read_scan(&app.scans, "stock-take", &body.code)?;
     let counted = stock_takes::count_scan(&app.till, id, code, bin, qty).await?;
     Ok((StatusCode::CREATED, Json(counted)))
 }

@@ -299,7 +299,12 @@ pub fn authorize(
         Err(wrong) => Err(SaleRejection::invalid("approval", wrong.to_string())),
         Ok(a) if asks.min_role.is_some_and(|r| a.role < r) => Err(SaleRejection::invalid(
             "approval",
-            format!("{} may not approve {}", a.who.name, asks.action),
+            format!(
+                "{} may not approve {}: that needs a {}",
+                a.who.name,
+                asks.action,
+                asks.min_role.map_or("manager", |r| r.as_str())
+            ),
         )),
         Ok(a) if !asks.allows(limits, a.role) => Err(SaleRejection::invalid(
             "approval",

@@ -137,10 +137,20 @@ pub fn settle(conn: &mut Connection, verdicts: &[Verdict]) -> StoreResult<()> {
                 "UPDATE outbox SET acked_at_ms = ?2 WHERE event_id = ?1 AND acked_at_ms IS NULL",
                 rusqlite::params![id.to_string(), now],
             )?,
-            Verdict::Quarantined(id, reason) => tx.execute(
-                "UPDATE outbox SET quarantined_at_ms = ?2, quarantine_reason = ?3 WHERE event_id = ?1 AND acked_at_ms IS NULL",
-                rusqlite::params![id.to_string(), now, reason],
-            )?,
+            Verdict::Quarantined(id, reason) => {
+                let set_aside = tx.execute(
+                    "UPDATE outbox SET quarantined_at_ms = ?2, quarantine_reason = ?3 WHERE event_id = ?1 AND acked_at_ms IS NULL",
+                    rusqlite::params![id.to_string(), now, reason],
+                )?;
+                // A second approval of a stock take never reaches the
+                // ledger: its adjustments leave this replica at once, not
+                // when HQ gets to it.
+                if set_aside == 1 && reason.starts_with(pos_shared::stock_take::SUPERSEDED_APPROVAL)
+                {
+                    take_back_movements(&tx, *id)?;
+                }
+                set_aside
+            }
         };
     }
     tx.commit()?;
@@ -256,6 +266,35 @@ pub fn resend(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
     Ok(done == 1)
 }
 
+/// Takes the stock movements the outbox fact `event_id` made out of this
+/// replica (those still here), since the ledger never took them.
+fn take_back_movements(tx: &Connection, event_id: Uuid) -> StoreResult<()> {
+    let envelope: String = tx.query_row(
+        "SELECT envelope FROM outbox WHERE event_id = ?1",
+        [event_id.to_string()],
+        |r| r.get(0),
+    )?;
+    let envelope: Envelope<Fact> = serde_json::from_str(&envelope)
+        .map_err(|e| StoreError::Corrupt(format!("outbox fact {event_id}: {e}")))?;
+    for movement in envelope.data.movements() {
+        let id = movement.movement_id.to_string();
+        let removed: Option<(String, i64)> = tx
+            .query_row(
+                "DELETE FROM movements WHERE id = ?1 AND origin = 'local' RETURNING variant_id, delta_milli",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((variant, delta)) = removed {
+            let variant = variant
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("movement {id}: variant {variant:?}")))?;
+            super::add_stock(tx, variant, -pos_shared::Qty::from_milli(delta))?;
+        }
+    }
+    Ok(())
+}
+
 /// HQ gave the fact up: it stays here, set aside for good, and the stock
 /// movements it made leave this replica, since the ledger never took them.
 pub fn write_off(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
@@ -268,32 +307,10 @@ pub fn write_off(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
             |r| r.get(0),
         )
         .optional()?;
-    let Some(envelope) = envelope else {
+    if envelope.is_none() {
         return Ok(false);
-    };
-    let envelope: Envelope<Fact> = serde_json::from_str(&envelope)
-        .map_err(|e| StoreError::Corrupt(format!("outbox fact {event_id}: {e}")))?;
-    let movements: Vec<String> = envelope
-        .data
-        .movements()
-        .iter()
-        .map(|m| m.movement_id.to_string())
-        .collect();
-    for id in movements {
-        let removed: Option<(String, i64)> = tx
-            .query_row(
-                "DELETE FROM movements WHERE id = ?1 AND origin = 'local' RETURNING variant_id, delta_milli",
-                [&id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((variant, delta)) = removed {
-            let variant = variant
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("movement {id}: variant {variant:?}")))?;
-            super::add_stock(&tx, variant, -pos_shared::Qty::from_milli(delta))?;
-        }
     }
+    take_back_movements(&tx, event_id)?;
     tx.execute(
         "UPDATE outbox SET written_off_at_ms = ?2 WHERE event_id = ?1",
         rusqlite::params![event_id.to_string(), Timestamp::now().unix_millis()],

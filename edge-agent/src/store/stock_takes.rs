@@ -11,7 +11,10 @@
 //! - `expected/<take>/<terminal>/<variant>`: what the terminal's ledger said
 //!   when it first counted the item (JSON [`Expected`]);
 //! - `closed/<take>/<terminal>`: an approval or cancellation made there
-//!   (JSON [`TakeClosed`]); a take is closed once any terminal closed it.
+//!   (JSON [`TakeClosed`]); a take is closed once any terminal closed it;
+//! - `approval/<take>/<terminal>`: what an approval made there adjusted
+//!   (JSON [`ApprovalRecord`]), so every till shows the approved figures,
+//!   not counts that came in after.
 
 use super::{documents, StoreError, StoreResult};
 use automerge::transaction::Transactable;
@@ -62,6 +65,13 @@ pub struct TakeClosed {
     pub approval_id: Option<Uuid>,
 }
 
+/// What an approval took from the counts, item by item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    pub approval_id: Uuid,
+    pub lines: Vec<pos_shared::stock_take::CountedLine>,
+}
+
 /// What a terminal's ledger said of an item when it first counted it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Expected {
@@ -75,6 +85,8 @@ pub struct TakeState {
     pub header: TakeHeader,
     /// Every closing, the earliest first.
     pub closed: Vec<TakeClosed>,
+    /// Every approval's record, by the terminal it was made at.
+    pub approvals: BTreeMap<TerminalId, ApprovalRecord>,
     /// Per item: per bin, what each terminal counted there.
     pub counts: BTreeMap<VariantId, BTreeMap<String, BTreeMap<TerminalId, Qty>>>,
     /// Per item, the earliest expectation any terminal recorded.
@@ -156,14 +168,61 @@ pub fn set_count(
     save(conn, &mut doc)
 }
 
-pub fn close(conn: &Connection, take: Uuid, closed: &TakeClosed) -> StoreResult<()> {
+/// Closes the take at `closed.terminal_id`, with what an approval adjusted.
+pub fn close(
+    conn: &Connection,
+    take: Uuid,
+    closed: &TakeClosed,
+    approval: Option<&ApprovalRecord>,
+) -> StoreResult<()> {
     let mut doc = load(conn)?;
     put_json(
         &mut doc,
         format!("closed/{take}/{}", closed.terminal_id),
         closed,
     )?;
+    if let Some(record) = approval {
+        put_json(
+            &mut doc,
+            format!("approval/{take}/{}", closed.terminal_id),
+            record,
+        )?;
+    }
     save(conn, &mut doc)
+}
+
+/// What this terminal knows of how the hub took an approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Standing {
+    /// Made here and accepted: the hub's approval of the take.
+    Kept,
+    /// Made elsewhere, or not yet answered.
+    Unknown,
+    /// Made here and refused: another approval of the take came first.
+    Refused,
+}
+
+/// How the hub took approval `approval_id`, as far as this terminal's
+/// outbox says.
+pub fn standing(conn: &Connection, approval_id: Uuid) -> StoreResult<Standing> {
+    let (acked, refused): (i64, i64) = conn.query_row(
+        "SELECT COALESCE(SUM(acked_at_ms IS NOT NULL), 0), \
+                COALESCE(SUM(quarantined_at_ms IS NOT NULL AND substr(quarantine_reason, 1, length(?1)) = ?1), 0) \
+         FROM outbox WHERE event_type = 'pos.stock_take.approved' \
+         AND json_extract(envelope, '$.data.approval_id') = ?2",
+        rusqlite::params![
+            pos_shared::stock_take::SUPERSEDED_APPROVAL,
+            approval_id.to_string()
+        ],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(if refused > 0 {
+        Standing::Refused
+    } else if acked > 0 {
+        Standing::Kept
+    } else {
+        Standing::Unknown
+    })
 }
 
 /// Every take the document holds, the latest started first.
@@ -179,6 +238,7 @@ pub fn takes(conn: &Connection) -> StoreResult<Vec<TakeState>> {
                 TakeState {
                     header,
                     closed: Vec::new(),
+                    approvals: BTreeMap::new(),
                     counts: BTreeMap::new(),
                     expected: BTreeMap::new(),
                 },
@@ -196,6 +256,11 @@ pub fn takes(conn: &Connection) -> StoreResult<Vec<TakeState>> {
         };
         let terminal = parts.next().and_then(|t| t.parse::<TerminalId>().ok());
         match (kind, terminal) {
+            ("approval", Some(terminal)) => {
+                if let Some(record) = get_json::<ApprovalRecord>(&doc, &key) {
+                    state.approvals.insert(terminal, record);
+                }
+            }
             ("closed", Some(_)) => {
                 if let Some(closed) = get_json::<TakeClosed>(&doc, &key) {
                     state.closed.push(closed);

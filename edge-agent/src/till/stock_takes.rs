@@ -54,6 +54,10 @@ pub struct TakeSheet {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub closed: Option<TakeClosed>,
+    /// Said when more than one till approved the take while apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub note: Option<String>,
     /// Whether expected figures and variances are shown: always for an open
     /// count, to a manager for a blind one.
     pub expected_shown: bool,
@@ -181,6 +185,27 @@ fn nudged<T>(till: &Till, done: Result<T, TillError>, facts: bool) -> Result<T, 
     done
 }
 
+/// A manager's authority for `action` (signed in, or by `approval`), on an
+/// enrolled till: the till and who acted.
+async fn manager(
+    till: &Till,
+    approval: Option<&Approval>,
+    action: &'static str,
+) -> Result<(pos_shared::sync::DeviceCredential, SaleCashier), TillError> {
+    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    let who = authorize_action(till, approval, Role::Manager, action)
+        .await?
+        .ok_or(TillError::SignInRequired)?;
+    Ok((device, who))
+}
+
+/// The sheet of take `id` as it stands after a write.
+fn sheet_now(conn: &Connection, id: Uuid, show_expected: bool) -> StoreResult<TakeSheet> {
+    let take = doc::take(conn, id)?
+        .ok_or_else(|| crate::store::StoreError::Corrupt(format!("stock take {id} not kept")))?;
+    sheet_of(conn, take, show_expected)
+}
+
 fn signed_in(till: &Till) -> Result<SaleCashier, TillError> {
     let who = till.session.current().ok_or(TillError::SignInRequired)?;
     Ok(SaleCashier {
@@ -280,24 +305,64 @@ fn names(
 /// The sheet of `take` as this terminal knows it.
 fn sheet_of(conn: &Connection, take: TakeState, show_expected: bool) -> StoreResult<TakeSheet> {
     let show = show_expected || !take.header.blind;
-    let variants: Vec<VariantId> = take.counts.keys().copied().collect();
-    let named = names(conn, &variants)?;
-    let mut items = Vec::with_capacity(variants.len());
-    for variant in variants {
-        let counted = take.counted(variant);
-        let expected = match take.expected.get(&variant) {
-            Some(e) => Qty::from_milli(e.milli),
-            None => on_hand(conn, variant)?,
-        };
-        let (sku, name) = named.get(&variant).cloned().unwrap_or_default();
-        let bins = take.counts[&variant]
+    // An approved take shows what its approval adjusted (the one the hub
+    // keeps: not one it refused here), not counts that came in after.
+    let mut approvals = Vec::new();
+    for closed in take
+        .closed
+        .iter()
+        .filter(|c| c.closing == Closing::Approved)
+    {
+        if let Some(record) = take.approvals.get(&closed.terminal_id) {
+            let standing = doc::standing(conn, record.approval_id)?;
+            if standing != doc::Standing::Refused {
+                approvals.push((standing, closed, record));
+            }
+        }
+    }
+    // The one accepted here first, then the earliest (closings are in time order).
+    approvals.sort_by_key(|(standing, ..)| *standing);
+    let approved_count = take
+        .closed
+        .iter()
+        .filter(|c| c.closing == Closing::Approved)
+        .count();
+    let figures: Vec<(VariantId, Qty, Qty)> = match approvals.first() {
+        Some((_, _, record)) => record
+            .lines
             .iter()
-            .map(|(bin, by)| BinCount {
-                bin: bin.clone(),
-                qty: Qty::from_milli(by.values().map(|q| q.milli()).sum()),
-                terminals: u32::try_from(by.len()).unwrap_or(u32::MAX),
+            .map(|l| (l.variant_id, l.counted, l.expected))
+            .collect(),
+        None => {
+            let mut figures = Vec::with_capacity(take.counts.len());
+            for &variant in take.counts.keys() {
+                let expected = match take.expected.get(&variant) {
+                    Some(e) => Qty::from_milli(e.milli),
+                    None => on_hand(conn, variant)?,
+                };
+                figures.push((variant, take.counted(variant), expected));
+            }
+            figures
+        }
+    };
+    let variants: Vec<VariantId> = figures.iter().map(|(v, ..)| *v).collect();
+    let named = names(conn, &variants)?;
+    let mut items = Vec::with_capacity(figures.len());
+    for (variant, counted, expected) in figures {
+        let (sku, name) = named.get(&variant).cloned().unwrap_or_default();
+        let bins = take
+            .counts
+            .get(&variant)
+            .map(|bins| {
+                bins.iter()
+                    .map(|(bin, by)| BinCount {
+                        bin: bin.clone(),
+                        qty: Qty::from_milli(by.values().map(|q| q.milli()).sum()),
+                        terminals: u32::try_from(by.len()).unwrap_or(u32::MAX),
+                    })
+                    .collect()
             })
-            .collect();
+            .unwrap_or_default();
         items.push(CountedItem {
             variant_id: variant,
             sku,
@@ -310,18 +375,32 @@ fn sheet_of(conn: &Connection, take: TakeState, show_expected: bool) -> StoreRes
         });
     }
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
-    let uncounted: Vec<_> = stocked_in_scope(conn, &take.header.scope)?
-        .into_iter()
-        .filter(|(v, ..)| !take.counts.contains_key(v))
-        .collect();
-    let state = match take.closed.first().map(|c| c.closing) {
+    let uncounted: Vec<_> = if take.closed.is_empty() {
+        stocked_in_scope(conn, &take.header.scope)?
+            .into_iter()
+            .filter(|(v, ..)| !take.counts.contains_key(v))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let closed = approvals
+        .first()
+        .map(|(_, c, _)| (*c).clone())
+        .or_else(|| take.closed.first().cloned());
+    let state = match closed.as_ref().map(|c| c.closing) {
         None => "counting",
         Some(Closing::Approved) => "approved",
         Some(Closing::Cancelled) => "cancelled",
     };
+    let note = (approved_count > 1).then(|| {
+        format!(
+            "Approved on {approved_count} tills while they were apart: the hub keeps the approval it heard of first; the others moved no stock and are set aside for HQ."
+        )
+    });
     Ok(TakeSheet {
         state,
-        closed: take.closed.first().cloned(),
+        closed,
+        note,
         expected_shown: show,
         items,
         uncounted: UncountedItems {
@@ -386,10 +465,7 @@ pub async fn start(
             format!("name must be 1 to {MAX_STOCK_TAKE_NAME} characters"),
         ));
     }
-    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
-    let who = authorize_action(till, approval, Role::Manager, "start a stock take")
-        .await?
-        .ok_or(TillError::SignInRequired)?;
+    let (device, who) = manager(till, approval, "starting a stock take").await?;
     let header = TakeHeader {
         take_id: Uuid::now_v7(),
         name,
@@ -418,9 +494,7 @@ pub async fn start(
                 }
             }
             doc::start(c, &header)?;
-            let take = doc::take(c, header.take_id)?
-                .ok_or_else(|| crate::store::StoreError::Corrupt("stock take not kept".into()))?;
-            Ok(Ok(sheet_of(c, take, true)?))
+            Ok(Ok(sheet_now(c, header.take_id, true)?))
         })
         .await?;
     nudged(till, done, false)
@@ -571,9 +645,7 @@ pub async fn set_count(
                 at_ms: Timestamp::now().unix_millis(),
             };
             doc::set_count(c, id, device.terminal_id, variant, &bin, qty, expected)?;
-            let take = doc::take(c, id)?
-                .ok_or(crate::store::StoreError::Corrupt("stock take lost".into()))?;
-            Ok(Ok(sheet_of(c, take, show)?))
+            Ok(Ok(sheet_now(c, id, show)?))
         })
         .await?;
     nudged(till, done, false)
@@ -620,10 +692,8 @@ pub async fn approve(
     id: Uuid,
     approval: Option<&Approval>,
 ) -> Result<ApprovedTake, TillError> {
-    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
-    let who = authorize_action(till, approval, Role::Manager, "approve a stock take")
-        .await?
-        .ok_or(TillError::SignInRequired)?;
+    let (device, who) =
+        manager(till, approval, "closing a stock take with its adjustments").await?;
     let done = till
         .store
         .call(move |c| {
@@ -676,7 +746,11 @@ pub async fn approve(
                 terminal_id: device.terminal_id,
                 approval_id: Some(approval_id),
             };
-            doc::close(&tx, id, &closed)?;
+            let record = doc::ApprovalRecord {
+                approval_id,
+                lines: lines.clone(),
+            };
+            doc::close(&tx, id, &closed, Some(&record))?;
             tx.commit()?;
             let (mut missing, mut found) = (0i64, 0i64);
             for line in &lines {
@@ -687,8 +761,6 @@ pub async fn approve(
                     found += v;
                 }
             }
-            let take = doc::take(c, id)?
-                .ok_or(crate::store::StoreError::Corrupt("stock take lost".into()))?;
             Ok(Ok(ApprovedTake {
                 approval_id,
                 parts,
@@ -697,7 +769,7 @@ pub async fn approve(
                     .unwrap_or(u32::MAX),
                 missing: Qty::from_milli(missing),
                 found: Qty::from_milli(found),
-                sheet: sheet_of(c, take, true)?,
+                sheet: sheet_now(c, id, true)?,
             }))
         })
         .await?;
@@ -710,10 +782,7 @@ pub async fn cancel(
     id: Uuid,
     approval: Option<&Approval>,
 ) -> Result<TakeSheet, TillError> {
-    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
-    let who = authorize_action(till, approval, Role::Manager, "cancel a stock take")
-        .await?
-        .ok_or(TillError::SignInRequired)?;
+    let (device, who) = manager(till, approval, "cancelling a stock take").await?;
     let done = till
         .store
         .call(move |c| {
@@ -727,10 +796,8 @@ pub async fn cancel(
                 terminal_id: device.terminal_id,
                 approval_id: None,
             };
-            doc::close(c, id, &closed)?;
-            let take = doc::take(c, id)?
-                .ok_or(crate::store::StoreError::Corrupt("stock take lost".into()))?;
-            Ok(Ok(sheet_of(c, take, true)?))
+            doc::close(c, id, &closed, None)?;
+            Ok(Ok(sheet_now(c, id, true)?))
         })
         .await?;
     nudged(till, done, false)

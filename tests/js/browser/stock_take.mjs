@@ -61,7 +61,7 @@ async function waitCounted(name, cells) {
 }
 
 try {
-  step('the cashier signs in and opens the stock takes');
+  step('the cashier signs in and opens the stock takes from the Shift screen');
   await page.goto(TILL);
   await page.waitForSelector('input[name=code]');
   // Typed at a person's pace: a burst is a scanner's.
@@ -70,6 +70,7 @@ try {
   await page.keyboard.type('4821', { delay: 60 });
   await page.keyboard.press('Enter');
   await page.waitForSelector('#search');
+  await page.getByRole('button', { name: 'Shift', exact: true }).click();
   await page.getByRole('button', { name: 'Stock take', exact: true }).click();
   await page.waitForSelector('input[name=take-name]');
   await checkScreen(page, SHOTS, 'stock-takes');
@@ -89,7 +90,7 @@ try {
   await page.focus('input[name=bin]');
   await tones();
   await burst(page, [TEA, TEA, TEA]);
-  await waitCounted('Assam Tea 250 g', ['A1: 3', '3', '100', '-97']);
+  await waitCounted('Assam Tea 250 g', ['A1: 3', '3', '100', '-97', 'Set to qty']);
   check((await page.inputValue('input[name=bin]')) === 'A1', `the bin field keeps its bin, not ${await page.inputValue('input[name=bin]')}`);
   check((await tones()).filter((f) => f === OK_TONE).length >= 3, 'each counted scan is heard');
 
@@ -98,8 +99,21 @@ try {
   await page.fill('input[name=count-code]', DAL);
   await page.fill('input[name=count-qty]', '50');
   await page.press('input[name=count-qty]', 'Enter');
-  await waitCounted('Toor Dal 1 kg', ['B2: 50', '50', '60', '-10']);
+  await waitCounted('Toor Dal 1 kg', ['B2: 50', '50', '60', '-10', 'Set to qty']);
   await notice(/Toor Dal 1 kg: 50 in B2/);
+
+  step('a recount of the shelf replaces this till\'s figure there');
+  await page.fill('input[name=count-qty]', '45');
+  await page.getByRole('button', { name: 'Set to qty: Toor Dal 1 kg in this bin, to the quantity typed' }).click();
+  await waitCounted('Toor Dal 1 kg', ['B2: 45', '45', '60', '-15', 'Set to qty']);
+  await notice(/Toor Dal 1 kg in B2: this till now counts 45/);
+
+  step('a bin name too long is refused in words, not cut short');
+  await page.fill('input[name=bin]', 'S1-THIS-BIN-NAME-IS-WAY-TOO-LONG');
+  await page.fill('input[name=count-code]', DAL);
+  await page.press('input[name=count-code]', 'Enter');
+  await notice(/[Bb]in must be at most 20 characters/);
+  await page.fill('input[name=bin]', 'B2');
 
   step('a barcode the store does not sell is refused in words and counts nothing');
   await page.fill('input[name=count-code]', '8901058000023');
@@ -119,6 +133,7 @@ try {
   await notice(/Approved: 4 items adjusted/);
   await page.waitForFunction(() => document.querySelector('[data-testid=take-state]')?.textContent.includes('Approved'));
   check((await page.$('input[name=count-code]')) === null, 'an approved count takes no more scans');
+  check((await page.textContent('h1')).startsWith('Stock take: Month end'), 'an approved count is no longer headed as counting');
   console.log('result {}');
 } catch (e) {
   await page.screenshot({ path: `${SHOTS}/stock-take-failure.png` }).catch(() => undefined);

@@ -3,8 +3,8 @@
 //! down, their counts merge bin by bin when it is back, the approval moves
 //! the hub's stock (sales made after the count stand), and HQ reads the take.
 //! A take approved on both tills while apart moves stock once: the hub takes
-//! the first approval, the other is quarantined, and HQ's write-off brings
-//! that till back to the ledger.
+//! the first approval, the other is quarantined and its till takes its
+//! adjustments back at once, and both tills show the approval the hub kept.
 
 use crate::harness::{eventually, Agent, Backend, Hub};
 use crate::{
@@ -242,11 +242,10 @@ async fn stock_counted_on_two_tills_offline_merges_and_its_approval_moves_the_hu
     for till in [&till1, &till2] {
         let (_, held) = till.get("/v1/sync/quarantine").await;
         if let Some(fact) = held.as_array().and_then(|h| h.first()) {
+            let reason = fact["reason"].as_str().unwrap();
             assert!(
-                fact["reason"]
-                    .as_str()
-                    .unwrap()
-                    .contains("already approved by Meena"),
+                reason.starts_with(pos_shared::stock_take::SUPERSEDED_APPROVAL)
+                    && reason.contains("approved by Meena"),
                 "{held}"
             );
             loser = Some(fact["event_id"].as_str().unwrap().to_owned());
@@ -268,8 +267,39 @@ async fn stock_counted_on_two_tills_offline_merges_and_its_approval_moves_the_hu
         || hub.log(),
     )
     .await;
+    // The refused approval's adjustments left its till at once: both tills
+    // agree with the hub before HQ does anything, and both show the
+    // approval the hub kept, saying there were two.
+    let want = hub_positions(&hq, &store).await;
+    for till in [&till1, &till2] {
+        eventually(
+            "each till's stock to equal the hub's, the refused approval taken back",
+            60,
+            || {
+                let want = &want;
+                async move { till_positions(till).await == *want }
+            },
+            || till.log(),
+        )
+        .await;
+        eventually(
+            "each till to show the approval the hub kept",
+            30,
+            || {
+                let (kept, spot) = (&kept, &spot);
+                async move {
+                    let s = sheet(till, spot).await;
+                    s["note"].as_str().is_some_and(|n| n.contains("2 tills"))
+                        && counted_of(&s, "Assam Tea")
+                            .is_some_and(|t| t["counted"] == kept.as_str())
+                }
+            },
+            || till.log(),
+        )
+        .await;
+    }
 
-    // HQ writes the second approval off; both tills come back to the ledger.
+    // HQ writes the refused approval off; nothing moves again.
     let quarantined = hq.quarantine(&store).await.unwrap();
     let entry = quarantined
         .iter()
@@ -284,18 +314,15 @@ async fn stock_counted_on_two_tills_offline_merges_and_its_approval_moves_the_hu
     )
     .await
     .unwrap();
-    let want = hub_positions(&hq, &store).await;
     for till in [&till1, &till2] {
         eventually(
-            "each till's stock to equal the hub's after the write-off",
+            "the write-off to be carried out",
             60,
-            || {
-                let want = &want;
-                async move { till_positions(till).await == *want }
-            },
+            || async move { till.status().await["quarantined"] == 0 },
             || till.log(),
         )
         .await;
+        assert_eq!(till_positions(till).await, want, "{}", till.log());
     }
 }
 on_both_backends!(stock_counted_on_two_tills_offline_merges_and_its_approval_moves_the_hub);

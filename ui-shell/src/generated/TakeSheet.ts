@@ -20,6 +20,10 @@ state: string,
  */
 closed?: TakeClosed, 
 /**
+ * Said when more than one till approved the take while apart.
+ */
+note?: string, 
+/**
  * Whether expected figures and variances are shown: always for an open
  * count, to a manager for a blind one.
  */

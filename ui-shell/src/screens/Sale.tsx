@@ -29,7 +29,6 @@ export interface SaleActions {
   returns: () => void;
   shift: () => void;
   devices: () => void;
-  stockTake: () => void;
   customer: () => void;
   clear: () => void;
   setMultiplier: (n: number | null) => void;
@@ -377,7 +376,6 @@ export function SaleScreen(props: {
           <button type="button" onClick={actions.returns}>{t('sale.returns')}</button>
           <button type="button" onClick={actions.shift}>{t('sale.shift')}</button>
           <button type="button" onClick={actions.devices}>{t('sale.devices')}</button>
-          <button type="button" onClick={actions.stockTake}>{t('sale.stockTake')}</button>
         </div>
         <QuickKeys pages={props.quickKeys} onPick={actions.add} />
         <NumPad

@@ -64,6 +64,8 @@ export function ShiftScreen(props: {
   cashier: SignedIn | null;
   onChanged: (r: ShiftReport | null) => void;
   onBack: () => void;
+  /** The store's back office beside the shift: its stock takes. */
+  onStockTake: () => void;
 }) {
   const [float, setFloat] = useState('');
   const [cashAmount, setCashAmount] = useState('');
@@ -128,7 +130,10 @@ export function ShiftScreen(props: {
           </>
         )}
         <Notice notice={error ? { kind: 'error', text: error } : null} />
-        <button type="button" onClick={props.onBack}>{t('common.back')}</button>
+        <div class="row">
+          <button type="button" onClick={props.onStockTake}>{t('sale.stockTake')}</button>
+          <button type="button" onClick={props.onBack}>{t('common.back')}</button>
+        </div>
       </section>
     </main>
   );

@@ -42,8 +42,9 @@ export function StockTakeScreen(props: { onBack: () => void; scanned: { text: st
   const fail = (e: unknown, what: Action | null = null) => {
     const err = e as AgentError;
     if (err.field === 'approval' && what) {
+      // First ask: for a manager; a code and PIN already given: why not.
+      setNotice({ kind: 'error', text: pending ? err.forCashier : t('stock.managerNeeded') });
       setPending({ what });
-      setNotice({ kind: 'error', text: t('stock.managerNeeded') });
       return;
     }
     beep('error');
@@ -104,6 +105,21 @@ export function StockTakeScreen(props: { onBack: () => void; scanned: { text: st
     if (props.scanned) void count(props.scanned.text.trim());
   }, [props.scanned?.seq]);
 
+  // A recount: this till's count of the item in the bin on the screen
+  // becomes the quantity typed (none typed: taken back).
+  const recount = async (variantId: string, itemName: string) => {
+    if (!open) return;
+    setNotice(null);
+    const typed = qty.trim() || '0';
+    try {
+      setOpen(await api.setCount(open.take_id, { variant_id: variantId, bin: bin.trim() || undefined, qty: typed }));
+      setQty('');
+      setNotice({ kind: 'info', text: t('stock.recounted', { name: itemName, qty: typed, bin: bin.trim() || '—' }) });
+    } catch (err) {
+      fail(err);
+    }
+  };
+
   const close = async (what: 'approve' | 'cancel') => {
     if (!open) return;
     setNotice(null);
@@ -145,15 +161,17 @@ export function StockTakeScreen(props: { onBack: () => void; scanned: { text: st
 
   if (open) {
     const counting = open.state === 'counting';
+    // Keyed: the count's fields are never the list's fields reused.
     return (
-      <main class="list-screen" ref={rootRef}>
+      <main class="list-screen" ref={rootRef} key={open.take_id}>
         <section class="card">
-          <h1>{t('stock.counting', { name: open.name })}</h1>
+          <h1>{counting ? t('stock.counting', { name: open.name }) : t('stock.named', { name: open.name })}</h1>
           <p class="muted" data-testid="take-state">
             {stateWords(open.state)}
             {open.blind ? ` · ${t('stock.blind')}` : ''}
             {open.closed ? ` · ${open.closed.by.name}` : ''}
           </p>
+          {open.note && <p class="warning" data-testid="take-note">{open.note}</p>}
           {counting && (
             <form
               class="row"
@@ -164,7 +182,7 @@ export function StockTakeScreen(props: { onBack: () => void; scanned: { text: st
             >
               <label>
                 {t('stock.bin')}
-                <input name="bin" value={bin} maxLength={20} onInput={(e) => setBin(e.currentTarget.value)} />
+                <input name="bin" value={bin} onInput={(e) => setBin(e.currentTarget.value)} />
               </label>
               <label>
                 {t('stock.code')}
@@ -185,6 +203,7 @@ export function StockTakeScreen(props: { onBack: () => void; scanned: { text: st
                 <th scope="col" class="num">{t('stock.counted')}</th>
                 {open.expected_shown && <th scope="col" class="num">{t('stock.expected')}</th>}
                 {open.expected_shown && <th scope="col" class="num">{t('stock.variance')}</th>}
+                {counting && <th scope="col"><span class="sr-only">{t('stock.recount')}</span></th>}
               </tr>
             </thead>
             <tbody>
@@ -195,6 +214,13 @@ export function StockTakeScreen(props: { onBack: () => void; scanned: { text: st
                   <td class="num">{i.counted}</td>
                   {open.expected_shown && <td class="num">{i.expected}</td>}
                   {open.expected_shown && <td class={`num ${i.variance?.startsWith('-') ? 'warning' : ''}`}>{i.variance}</td>}
+                  {counting && (
+                    <td>
+                      <button type="button" aria-label={t('stock.recountNamed', { name: i.name })} onClick={() => void recount(i.variant_id, i.name)}>
+                        {t('stock.recount')}
+                      </button>
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
@@ -220,7 +246,7 @@ export function StockTakeScreen(props: { onBack: () => void; scanned: { text: st
   }
 
   return (
-    <main class="list-screen" ref={rootRef}>
+    <main class="list-screen" ref={rootRef} key="takes">
       <section class="card">
         <h1>{t('stock.title')}</h1>
         {takes && takes.length === 0 && <p>{t('stock.none')}</p>}
@@ -230,7 +256,7 @@ export function StockTakeScreen(props: { onBack: () => void; scanned: { text: st
               <div class="held-what">
                 <strong>{s.name}</strong>
                 <div class="muted">
-                  {stateWords(s.state)} · {t('stock.itemsCounted', { n: s.items.length })} · {t('stock.startedBy', { who: s.started_by.name })}
+                  {stateWords(s.state)} · {s.items.length === 1 ? t('stock.itemCounted') : t('stock.itemsCounted', { n: s.items.length })} · {t('stock.startedBy', { who: s.started_by.name })}
                 </div>
               </div>
               <button type="button" class="primary" aria-label={t('stock.openNamed', { name: s.name })} onClick={() => setOpen(s)}>

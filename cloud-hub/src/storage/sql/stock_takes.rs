@@ -98,9 +98,10 @@ macro_rules! sql_stock_take_paths {
                     if approval != part.approval_id {
                         let who = serde_json::from_str::<pos_shared::sale::SaleCashier>(&by).map(|c| c.name).unwrap_or_default();
                         return Ok(FactStored::Rejected(format!(
-                            "approval_id: stock take {} was already approved by {who} at {}; this second approval moved no stock",
+                            "{}: approved by {who} at {} (stock take {}); this approval moved no stock at the hub and its till takes its adjustments back",
+                            pos_shared::stock_take::SUPERSEDED_APPROVAL,
+                            Timestamp::from_unix_millis(approved_at),
                             part.take_id,
-                            Timestamp::from_unix_millis(approved_at)
                         )));
                     }
                     if parts != i64::from(part.parts) {
