@@ -8,6 +8,7 @@
 import { launchChromium, recordTones } from './browser.mjs';
 import { checkScreen } from './layout.mjs';
 import { burst } from './scanner.mjs';
+import { noticeText as readNotices, waitNotice } from './notices.mjs';
 
 const { TILL, SHOTS, TEA, DAL, MILK } = process.env;
 const step = (what) => console.log(`- ${what}`);
@@ -39,18 +40,8 @@ const focused = () => page.evaluate(() => {
   const a = document.activeElement;
   return a ? a.getAttribute('name') ?? a.id ?? a.tagName.toLowerCase() : null;
 });
-const noticeText = () => page.evaluate(() => [...document.querySelectorAll('[data-testid=notice]')].map((n) => n.textContent).join(' | '));
-async function notice(pattern) {
-  try {
-    await page.waitForFunction(
-      (p) => [...document.querySelectorAll('[data-testid=notice], [role=alert]')].some((n) => new RegExp(p).test(n.textContent)),
-      pattern.source,
-      { timeout: 10_000 },
-    );
-  } catch {
-    throw new Error(`no message matching ${pattern}; shown: ${await noticeText()}`);
-  }
-}
+const noticeText = () => readNotices(page);
+const notice = (pattern) => waitNotice(page, pattern);
 /** Quantity on the bill per barcode (counted lines only). */
 const quantities = () =>
   page.evaluate(() => {

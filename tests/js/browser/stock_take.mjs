@@ -9,6 +9,7 @@
 import { launchChromium, recordTones } from './browser.mjs';
 import { checkScreen } from './layout.mjs';
 import { burst } from './scanner.mjs';
+import { noticeText as readNotices, waitNotice } from './notices.mjs';
 
 const { TILL, SHOTS, TEA, DAL } = process.env;
 const step = (what) => console.log(`- ${what}`);
@@ -23,18 +24,8 @@ const page = await context.newPage();
 page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
 const OK_TONE = 1320;
 const tones = () => page.evaluate(() => window.__tones.splice(0));
-const noticeText = () => page.evaluate(() => [...document.querySelectorAll('[data-testid=notice]')].map((n) => n.textContent).join(' | '));
-async function notice(pattern) {
-  try {
-    await page.waitForFunction(
-      (p) => [...document.querySelectorAll('[data-testid=notice], [role=alert]')].some((n) => new RegExp(p).test(n.textContent)),
-      pattern.source,
-      { timeout: 10_000 },
-    );
-  } catch {
-    throw new Error(`no message matching ${pattern}; shown: ${await noticeText()}`);
-  }
-}
+const noticeText = () => readNotices(page);
+const notice = (pattern) => waitNotice(page, pattern);
 /** The counted table: per item name, its cells. */
 const counted = () =>
   page.evaluate(() =>

@@ -5,10 +5,7 @@
 //! this side starts a real hub and a real till that sells only with a shift
 //! open (the default a new store gets).
 
-use crate::harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
-use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use crate::harness::{Agent, Backend, Hub, ADMIN_TOKEN};
 
 const TEA: &str = "8901234567890";
 const DAL: &str = "8901058000016";
@@ -38,54 +35,15 @@ async fn a_busy_counter_in_the_browser() {
         ],
     )
     .await;
-    eventually(
-        "the till to know its catalog and its staff",
-        30,
-        || {
-            let till = &till;
-            async move {
-                till.try_post("/v1/session", json!({"code": "101", "pin": "4821"}))
-                    .await
-                    .0
-                    .is_success()
-                    && till.available(TEA).await.is_some()
-                    && till.available(MILK).await.is_some()
-            }
-        },
+    crate::wait_till_ready(&till, "101", "4821", &[TEA, MILK]).await;
+    crate::run_browser_script(
+        "counter.mjs",
+        &[
+            ("TILL", &till.base),
+            ("TEA", TEA),
+            ("DAL", DAL),
+            ("MILK", MILK),
+        ],
         || till.log(),
-    )
-    .await;
-    let r = reqwest::Client::new()
-        .delete(format!("{}/v1/session", till.base))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screens");
-    std::fs::create_dir_all(&shots).unwrap();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js/browser/counter.mjs");
-    let mut node = Command::new("node")
-        .arg(script)
-        .env("TILL", &till.base)
-        .env("SHOTS", &shots)
-        .env("TEA", TEA)
-        .env("DAL", DAL)
-        .env("MILK", MILK)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs the browser script (scripts/test.sh installs it)");
-    let lines = BufReader::new(node.stdout.take().unwrap()).lines();
-    let mut finished = false;
-    for line in tokio::task::block_in_place(|| lines.collect::<Vec<_>>()) {
-        let line = line.unwrap();
-        finished |= line.starts_with("result ");
-        println!("[browser] {line}");
-    }
-    let status = node.wait().unwrap();
-    assert!(
-        status.success() && finished,
-        "the browser script failed ({status}); the till:\n{}",
-        till.log()
     );
 }

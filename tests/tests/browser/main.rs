@@ -19,3 +19,78 @@ mod wire;
 /// starve each other, and a starved browser types a scanner's burst too
 /// slowly to be one.
 static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Where the browser scripts keep their screenshots.
+fn shots_dir() -> std::path::PathBuf {
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screens");
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
+/// Runs `tests/js/browser/<script>` under node with `env` (and `SHOTS`),
+/// echoing what it prints; panics with `log` unless it exits well after
+/// printing its `result` line, which it returns.
+fn run_browser_script(script: &str, env: &[(&str, &str)], log: impl Fn() -> String) -> String {
+    use std::io::{BufRead, BufReader};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("js/browser")
+        .join(script);
+    let mut node = std::process::Command::new("node");
+    node.arg(path)
+        .env("SHOTS", shots_dir())
+        .stdout(std::process::Stdio::piped());
+    for (k, v) in env {
+        node.env(k, v);
+    }
+    let mut node = node
+        .spawn()
+        .expect("node runs the browser script (scripts/test.sh installs it)");
+    let lines = BufReader::new(node.stdout.take().unwrap()).lines();
+    let mut result = None;
+    // Reading blocks, so it leaves the runtime's thread.
+    for line in tokio::task::block_in_place(|| lines.collect::<Vec<_>>()) {
+        let line = line.unwrap();
+        if let Some(r) = line.strip_prefix("result ") {
+            result = Some(r.to_owned());
+        }
+        println!("[browser] {line}");
+    }
+    let status = node.wait().unwrap();
+    match result {
+        Some(r) if status.success() => r,
+        _ => panic!("the browser script failed ({status}); the till:\n{}", log()),
+    }
+}
+
+/// Waits until `till` knows its catalog (`barcodes`) and lets `code`/`pin`
+/// sign in, then signs out again so the browser starts at the sign-in.
+async fn wait_till_ready(till: &harness::Agent, code: &str, pin: &str, barcodes: &[&str]) {
+    harness::eventually(
+        "the till to know its catalog and its staff",
+        30,
+        || async move {
+            if !till
+                .try_post("/v1/session", serde_json::json!({"code": code, "pin": pin}))
+                .await
+                .0
+                .is_success()
+            {
+                return false;
+            }
+            for b in barcodes {
+                if till.available(b).await.is_none() {
+                    return false;
+                }
+            }
+            true
+        },
+        || till.log(),
+    )
+    .await;
+    let r = reqwest::Client::new()
+        .delete(format!("{}/v1/session", till.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}

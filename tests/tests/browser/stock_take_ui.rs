@@ -5,9 +5,6 @@
 //! the approval reached the till's ledger and the hub's.
 
 use crate::harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
-use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 
 const TEA: &str = "8901234567890";
 const DAL: &str = "8901058000016";
@@ -29,54 +26,11 @@ async fn a_stock_take_counted_and_approved_in_the_browser() {
         .await
         .unwrap();
     let till = Agent::start(&hub, &codes[0]).await;
-    eventually(
-        "the till to know its catalog and its staff",
-        30,
-        || {
-            let till = &till;
-            async move {
-                till.try_post("/v1/session", json!({"code": "301", "pin": "2468"}))
-                    .await
-                    .0
-                    .is_success()
-                    && till.available(TEA).await.is_some()
-                    && till.available(MILK).await.is_some()
-            }
-        },
+    crate::wait_till_ready(&till, "301", "2468", &[TEA, MILK]).await;
+    crate::run_browser_script(
+        "stock_take.mjs",
+        &[("TILL", &till.base), ("TEA", TEA), ("DAL", DAL)],
         || till.log(),
-    )
-    .await;
-    let r = reqwest::Client::new()
-        .delete(format!("{}/v1/session", till.base))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screens");
-    std::fs::create_dir_all(&shots).unwrap();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js/browser/stock_take.mjs");
-    let mut node = Command::new("node")
-        .arg(script)
-        .env("TILL", &till.base)
-        .env("SHOTS", &shots)
-        .env("TEA", TEA)
-        .env("DAL", DAL)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs the browser script (scripts/test.sh installs it)");
-    let lines = BufReader::new(node.stdout.take().unwrap()).lines();
-    let mut finished = false;
-    for line in tokio::task::block_in_place(|| lines.collect::<Vec<_>>()) {
-        let line = line.unwrap();
-        finished |= line.starts_with("result ");
-        println!("[browser] {line}");
-    }
-    let status = node.wait().unwrap();
-    assert!(
-        status.success() && finished,
-        "the browser script failed ({status}); the till:\n{}",
-        till.log()
     );
 
     // The approval is in the till's ledger at once, and reaches the hub's.

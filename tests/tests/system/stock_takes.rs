@@ -12,6 +12,7 @@ use crate::{
     wait_synced, DAL, MILK, RICE, TEA,
 };
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 const MANAGER: (&str, &str) = ("301", "2468");
 const COUNTER: (&str, &str) = ("101", "4821");
@@ -36,6 +37,17 @@ async fn count(till: &Agent, take: &str, code: &str, bin: &str, qty: Option<&str
     }
     till.post(&format!("/v1/stock-takes/{take}/scans"), body)
         .await
+}
+
+/// Waits until `till`'s stock is `want` (HQ's on-hand by barcode).
+async fn wait_till_holds(till: &Agent, want: &BTreeMap<String, String>, what: &str) {
+    eventually(
+        what,
+        60,
+        || async move { till_positions(till).await == *want },
+        || till.log(),
+    )
+    .await;
 }
 
 /// Waits until `till` knows of take `take`.
@@ -138,7 +150,7 @@ async fn stock_counted_on_two_tills_offline_merges_and_its_approval_moves_the_hu
     ]
     .into_iter()
     .map(|(g, q)| (g, q.to_owned()))
-    .collect::<std::collections::BTreeMap<_, _>>();
+    .collect::<BTreeMap<_, _>>();
     eventually(
         "the hub's stock to be what was counted, less what was sold since",
         60,
@@ -150,16 +162,7 @@ async fn stock_counted_on_two_tills_offline_merges_and_its_approval_moves_the_hu
     )
     .await;
     for till in [&till1, &till2] {
-        eventually(
-            "each till's stock to equal the hub's",
-            60,
-            || {
-                let want = &want;
-                async move { till_positions(till).await == *want }
-            },
-            || till.log(),
-        )
-        .await;
+        wait_till_holds(till, &want, "each till's stock to equal the hub's").await;
     }
 
     // HQ reads the take, the largest shortfall first.
@@ -272,14 +275,10 @@ async fn stock_counted_on_two_tills_offline_merges_and_its_approval_moves_the_hu
     // approval the hub kept, saying there were two.
     let want = hub_positions(&hq, &store).await;
     for till in [&till1, &till2] {
-        eventually(
+        wait_till_holds(
+            till,
+            &want,
             "each till's stock to equal the hub's, the refused approval taken back",
-            60,
-            || {
-                let want = &want;
-                async move { till_positions(till).await == *want }
-            },
-            || till.log(),
         )
         .await;
         eventually(
