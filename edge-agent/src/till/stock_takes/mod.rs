@@ -31,88 +31,17 @@ use pos_shared::stock_take::{
 };
 use pos_shared::sync::Fact;
 use pos_shared::{MovementId, Qty, Timestamp, VariantId};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use uuid::Uuid;
+
+mod sheet;
+
+use sheet::{in_replica, on_hand, sheet_now, sheet_of, stocked_in_scope};
+pub use sheet::{BinCount, CountedItem, TakeSheet, UncountedItem, UncountedItems};
 
 /// The most characters a bin's label has.
 pub const MAX_BIN: usize = 20;
-
-/// How many of the items in scope nobody counted a sheet lists by name.
-const UNCOUNTED_LISTED: usize = 200;
-
-/// A take on the screen.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TakeSheet {
-    #[serde(flatten)]
-    pub header: TakeHeader,
-    /// `counting`, `approved` or `cancelled`.
-    pub state: &'static str,
-    /// How it was closed (the earliest, when two terminals closed it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional))]
-    pub closed: Option<TakeClosed>,
-    /// Said when more than one till approved the take while apart.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional))]
-    pub note: Option<String>,
-    /// Whether expected figures and variances are shown: always for an open
-    /// count, to a manager for a blind one.
-    pub expected_shown: bool,
-    /// Every item counted, by SKU.
-    pub items: Vec<CountedItem>,
-    /// Items in scope with stock on the ledger that nobody counted: taken to
-    /// be missing when the take is approved.
-    pub uncounted: UncountedItems,
-}
-
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CountedItem {
-    pub variant_id: VariantId,
-    pub sku: String,
-    pub name: String,
-    pub counted: Qty,
-    /// Where it was counted: each bin's count, every terminal's added up.
-    pub bins: Vec<BinCount>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional))]
-    pub expected: Option<Qty>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional))]
-    pub variance: Option<Qty>,
-}
-
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BinCount {
-    /// Empty when counted without a bin.
-    pub bin: String,
-    pub qty: Qty,
-    /// How many terminals counted here.
-    pub terminals: u32,
-}
-
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UncountedItems {
-    pub count: u64,
-    /// The first of them by SKU, with what the ledger holds (when shown).
-    pub items: Vec<UncountedItem>,
-}
-
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UncountedItem {
-    pub variant_id: VariantId,
-    pub sku: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional))]
-    pub expected: Option<Qty>,
-}
 
 /// A scan counted: the item and where its count stands.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -199,13 +128,6 @@ async fn manager(
     Ok((device, who))
 }
 
-/// The sheet of take `id` as it stands after a write.
-fn sheet_now(conn: &Connection, id: Uuid, show_expected: bool) -> StoreResult<TakeSheet> {
-    let take = doc::take(conn, id)?
-        .ok_or_else(|| crate::store::StoreError::Corrupt(format!("stock take {id} not kept")))?;
-    sheet_of(conn, take, show_expected)
-}
-
 fn signed_in(till: &Till) -> Result<SaleCashier, TillError> {
     let who = till.session.current().ok_or(TillError::SignInRequired)?;
     Ok(SaleCashier {
@@ -232,192 +154,6 @@ fn open_take(conn: &Connection, id: Uuid) -> StoreResult<Result<TakeState, TillE
         }));
     }
     Ok(Ok(take))
-}
-
-fn on_hand(conn: &Connection, variant: VariantId) -> StoreResult<Qty> {
-    let milli: Option<i64> = conn
-        .query_row(
-            "SELECT on_hand_milli FROM stock WHERE variant_id = ?1",
-            [variant.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(Qty::from_milli(milli.unwrap_or(0)))
-}
-
-/// The items of `scope` with stock on the ledger, with their SKU, name and
-/// what the ledger holds, by SKU. `Counted` has none: only what is counted
-/// is in it.
-fn stocked_in_scope(
-    conn: &Connection,
-    scope: &CountScope,
-) -> StoreResult<Vec<(VariantId, String, String, Qty)>> {
-    let (filter, category) = match scope {
-        CountScope::Counted => return Ok(Vec::new()),
-        CountScope::Store => ("", None),
-        CountScope::Category { category_id } => (
-            "AND v.category_id IN (WITH RECURSIVE tree(id) AS (SELECT ?1 UNION \
-             SELECT c.id FROM categories c JOIN tree ON c.parent_id = tree.id) SELECT id FROM tree)",
-            Some(category_id.to_string()),
-        ),
-    };
-    let sql = format!(
-        "SELECT v.id, v.sku, v.name, s.on_hand_milli FROM stock s JOIN variants v ON v.id = s.variant_id \
-         WHERE s.on_hand_milli != 0 {filter} ORDER BY v.sku"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let map = |r: &rusqlite::Row<'_>| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, i64>(3)?,
-        ))
-    };
-    let rows = match &category {
-        Some(c) => stmt.query_map([c], map)?.collect::<Result<Vec<_>, _>>()?,
-        None => stmt.query_map([], map)?.collect::<Result<Vec<_>, _>>()?,
-    };
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, sku, name, milli)| {
-            Some((id.parse().ok()?, sku, name, Qty::from_milli(milli)))
-        })
-        .collect())
-}
-
-fn names(
-    conn: &Connection,
-    variants: &[VariantId],
-) -> StoreResult<BTreeMap<VariantId, (String, String)>> {
-    let mut stmt = conn.prepare_cached("SELECT sku, name FROM variants WHERE id = ?1")?;
-    let mut found = BTreeMap::new();
-    for v in variants {
-        let row: Option<(String, String)> = stmt
-            .query_row([v.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        // An item HQ has since deleted keeps its count under its id.
-        found.insert(*v, row.unwrap_or_else(|| (String::new(), v.to_string())));
-    }
-    Ok(found)
-}
-
-/// The sheet of `take` as this terminal knows it.
-fn sheet_of(conn: &Connection, take: TakeState, show_expected: bool) -> StoreResult<TakeSheet> {
-    let show = show_expected || !take.header.blind;
-    // An approved take shows what its approval adjusted (the one the hub
-    // keeps: not one it refused here), not counts that came in after.
-    let mut approvals = Vec::new();
-    for closed in take
-        .closed
-        .iter()
-        .filter(|c| c.closing == Closing::Approved)
-    {
-        if let Some(record) = take.approvals.get(&closed.terminal_id) {
-            let standing = doc::standing(conn, record.approval_id)?;
-            if standing != doc::Standing::Refused {
-                approvals.push((standing, closed, record));
-            }
-        }
-    }
-    // The one accepted here first, then the earliest (closings are in time order).
-    approvals.sort_by_key(|(standing, ..)| *standing);
-    let approved_count = take
-        .closed
-        .iter()
-        .filter(|c| c.closing == Closing::Approved)
-        .count();
-    let figures: Vec<(VariantId, Qty, Qty)> = match approvals.first() {
-        Some((_, _, record)) => record
-            .lines
-            .iter()
-            .map(|l| (l.variant_id, l.counted, l.expected))
-            .collect(),
-        None => {
-            let mut figures = Vec::with_capacity(take.counts.len());
-            for &variant in take.counts.keys() {
-                let expected = match take.expected.get(&variant) {
-                    Some(e) => Qty::from_milli(e.milli),
-                    None => on_hand(conn, variant)?,
-                };
-                figures.push((variant, take.counted(variant), expected));
-            }
-            figures
-        }
-    };
-    let variants: Vec<VariantId> = figures.iter().map(|(v, ..)| *v).collect();
-    let named = names(conn, &variants)?;
-    let mut items = Vec::with_capacity(figures.len());
-    for (variant, counted, expected) in figures {
-        let (sku, name) = named.get(&variant).cloned().unwrap_or_default();
-        let bins = take
-            .counts
-            .get(&variant)
-            .map(|bins| {
-                bins.iter()
-                    .map(|(bin, by)| BinCount {
-                        bin: bin.clone(),
-                        qty: Qty::from_milli(by.values().map(|q| q.milli()).sum()),
-                        terminals: u32::try_from(by.len()).unwrap_or(u32::MAX),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        items.push(CountedItem {
-            variant_id: variant,
-            sku,
-            name,
-            counted,
-            bins,
-            expected: show.then_some(expected),
-            variance: show
-                .then(|| Qty::from_milli(counted.milli().saturating_sub(expected.milli()))),
-        });
-    }
-    items.sort_by(|a, b| a.sku.cmp(&b.sku));
-    let uncounted: Vec<_> = if take.closed.is_empty() {
-        stocked_in_scope(conn, &take.header.scope)?
-            .into_iter()
-            .filter(|(v, ..)| !take.counts.contains_key(v))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let closed = approvals
-        .first()
-        .map(|(_, c, _)| (*c).clone())
-        .or_else(|| take.closed.first().cloned());
-    let state = match closed.as_ref().map(|c| c.closing) {
-        None => "counting",
-        Some(Closing::Approved) => "approved",
-        Some(Closing::Cancelled) => "cancelled",
-    };
-    let note = (approved_count > 1).then(|| {
-        format!(
-            "Approved on {approved_count} tills while they were apart: the hub keeps the approval it heard of first; the others moved no stock and are set aside for HQ."
-        )
-    });
-    Ok(TakeSheet {
-        state,
-        closed,
-        note,
-        expected_shown: show,
-        items,
-        uncounted: UncountedItems {
-            count: uncounted.len() as u64,
-            items: uncounted
-                .into_iter()
-                .take(UNCOUNTED_LISTED)
-                .map(|(variant_id, sku, name, qty)| UncountedItem {
-                    variant_id,
-                    sku,
-                    name,
-                    expected: show.then_some(qty),
-                })
-                .collect(),
-        },
-        header: take.header,
-    })
 }
 
 /// Whoever is signed in sees a blind count's expected figures only if they
@@ -479,14 +215,7 @@ pub async fn start(
         .store
         .call(move |c| {
             if let CountScope::Category { category_id } = &header.scope {
-                let known: Option<String> = c
-                    .query_row(
-                        "SELECT id FROM categories WHERE id = ?1",
-                        [category_id.to_string()],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if known.is_none() {
+                if !in_replica(c, "categories", &category_id.to_string())? {
                     return Ok(Err(invalid(
                         "scope.category_id",
                         format!("no category {category_id} in this store's catalog"),
@@ -627,14 +356,7 @@ pub async fn set_count(
             if let Err(e) = open_take(c, id)? {
                 return Ok(Err(e));
             }
-            let known: Option<String> = c
-                .query_row(
-                    "SELECT id FROM variants WHERE id = ?1",
-                    [variant.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if known.is_none() {
+            if !in_replica(c, "variants", &variant.to_string())? {
                 return Ok(Err(invalid(
                     "variant_id",
                     format!("no item {variant} in this store's catalog"),
