@@ -207,6 +207,18 @@ async fn a_count_by_scan_is_approved_into_the_ledger_and_sales_after_it_stand() 
     .await;
     assert_eq!(s, StatusCode::OK, "{sheet}");
     assert_eq!(item(&sheet, "Assam Tea")["counted"], "8");
+    // A recount counts pieces whole too.
+    let (s, b) = put_json(
+        &till,
+        &format!("/v1/stock-takes/{take}/counts"),
+        json!({"variant_id": tea["variant_id"], "bin": "B1", "qty": "2.5"}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("qty")),
+        "{b}"
+    );
     // Rice was counted on C1 by mistake: taking it back leaves rice uncounted.
     let rice_id = item(&sheet, "Rice")["variant_id"].clone();
     let (_, sheet) = put_json(
@@ -282,7 +294,18 @@ async fn a_count_by_scan_is_approved_into_the_ledger_and_sales_after_it_stand() 
     let till = start(dir.path()).await;
     let (_, sheet) = till.get(&format!("/v1/stock-takes/{take}")).await;
     assert_eq!(sheet["state"], "approved", "{sheet}");
-    assert_eq!(item(&sheet, "Assam Tea")["counted"], "8");
+    let tea = item(&sheet, "Assam Tea");
+    assert_eq!(tea["counted"], "8");
+    assert_eq!(
+        tea["bins"],
+        json!([]),
+        "an approval keeps its totals only: {sheet}"
+    );
+    assert_eq!(
+        item(&sheet, "Rice")["counted"],
+        "0",
+        "the approval's uncounted rice: {sheet}"
+    );
 }
 
 #[tokio::test]

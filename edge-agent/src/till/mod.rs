@@ -66,7 +66,7 @@ pub enum TillError {
         "sale {0} is already recorded with other lines or tenders; a new sale needs a new sale_id"
     )]
     IdConflict(SaleId),
-    #[error("sign in with your code and PIN before ringing up a sale")]
+    #[error("sign in with your code and PIN first")]
     SignInRequired,
     #[error("this terminal is not enrolled with the hub yet, so it cannot number receipts")]
     NotEnrolled,

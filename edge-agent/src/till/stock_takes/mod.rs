@@ -362,6 +362,15 @@ pub async fn set_count(
                     format!("no item {variant} in this store's catalog"),
                 )));
             }
+            // A piece is counted whole, whichever way the count is typed.
+            let measured =
+                crate::store::catalog::unit_of(c, variant)?.is_some_and(|u| u.is_measured());
+            if !measured && qty.milli() % 1000 != 0 {
+                return Ok(Err(invalid(
+                    "qty",
+                    format!("{qty} is not a whole number: this item is counted in whole pieces"),
+                )));
+            }
             let expected = Expected {
                 milli: on_hand(c, variant)?.milli(),
                 at_ms: Timestamp::now().unix_millis(),

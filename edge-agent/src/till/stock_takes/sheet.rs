@@ -225,14 +225,17 @@ pub(super) fn sheet_of(
             figures
         }
     };
+    let approved = !approvals.is_empty();
     let variants: Vec<VariantId> = figures.iter().map(|(v, ..)| *v).collect();
     let named = names(conn, &variants)?;
     let mut items = Vec::with_capacity(figures.len());
     for (variant, counted, expected) in figures {
         let (sku, name) = named.get(&variant).cloned().unwrap_or_default();
-        let bins = take
-            .counts
-            .get(&variant)
+        // Where it was counted, while counting; an approval keeps only
+        // its totals (another till's bins may have come in after).
+        let bins = (!approved)
+            .then(|| take.counts.get(&variant))
+            .flatten()
             .map(|bins| {
                 bins.iter()
                     .map(|(bin, by)| BinCount {
