@@ -136,6 +136,28 @@ macro_rules! sql_stock_take_paths {
                     }
                     Err(e) => return Err(e),
                 }
+                // A piece is counted whole: a count with a fraction of one
+                // is refused unless its item is sold loose.
+                for (i, line) in part.lines.iter().enumerate() {
+                    if line.counted.milli() % 1000 == 0 {
+                        continue;
+                    }
+                    let details: Option<(Option<String>,)> = sqlx::query_as("SELECT details FROM variants WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(line.variant_id.as_uuid())
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    let measured = details
+                        .and_then(|(d,)| d)
+                        .and_then(|d| serde_json::from_str::<pos_shared::item::ItemDetails>(&d).ok())
+                        .is_some_and(|d| d.unit.is_measured());
+                    if !measured {
+                        return Ok(FactStored::Rejected(format!(
+                            "lines[{i}].counted: {} is not a whole number, and item {} is counted in whole pieces",
+                            line.counted, line.variant_id
+                        )));
+                    }
+                }
                 const LINE_COLUMNS: usize = 6;
                 for chunk in part.lines.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
