@@ -98,6 +98,7 @@ pub fn need_for(method: &Method, route: &str) -> Need {
         "/v1/staff/",
         "/v1/transfers/",
         "/v1/orders",
+        "/v1/purchase-orders/",
     ]
     .iter()
     .any(|p| route.starts_with(p))

@@ -250,12 +250,16 @@ fn encode(
 ) -> std::io::Result<()> {
     let with_orders = protocol_version >= pos_shared::sync::ORDERS_PROTOCOL;
     let with_items_at_store = protocol_version >= pos_shared::sync::ITEM_AT_STORE_PROTOCOL;
+    let with_purchase_orders = protocol_version >= pos_shared::sync::PURCHASE_PROTOCOL;
     header.protocol_version = protocol_version;
     if !with_orders {
         header.orders = 0;
     }
     if !with_items_at_store {
         header.items_at_store = 0;
+    }
+    if !with_purchase_orders {
+        header.purchase_orders = 0;
     }
     let promised = header.records();
     let appender = Appender {
@@ -274,6 +278,7 @@ fn encode(
             let unknown = match record {
                 SnapshotRecord::Order(_) => !with_orders,
                 SnapshotRecord::ItemAtStore(_) => !with_items_at_store,
+                SnapshotRecord::PurchaseOrder(_) => !with_purchase_orders,
                 _ => false,
             };
             if unknown {

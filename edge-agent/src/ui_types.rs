@@ -73,6 +73,10 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::till::stock_takes::TakeSheet::export_all(cfg)?;
     crate::till::stock_takes::CountedScan::export_all(cfg)?;
     crate::till::stock_takes::ApprovedTake::export_all(cfg)?;
+    // Goods receipt: what can be received against, a receipt, a scan.
+    crate::till::receiving::Receivable::export_all(cfg)?;
+    crate::till::receiving::ReceiptSheet::export_all(cfg)?;
+    crate::till::receiving::ReceivedScan::export_all(cfg)?;
     // Requests.
     crate::api::SignInRequest::export_all(cfg)?;
     crate::pos::sale::SaleRequest::export_all(cfg)?;
@@ -91,6 +95,9 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::api::StockTakeStart::export_all(cfg)?;
     crate::api::StockTakeScan::export_all(cfg)?;
     crate::api::StockTakeCount::export_all(cfg)?;
+    crate::api::GoodsReceiptStart::export_all(cfg)?;
+    crate::api::GoodsReceiptScan::export_all(cfg)?;
+    crate::api::GoodsReceiptLine::export_all(cfg)?;
     Ok(())
 }
 

@@ -78,6 +78,7 @@ impl Fact {
             Fact::Return(ret) => ret.movements(),
             Fact::OrderPacked(packed) => packed.movements(),
             Fact::StockTakeApproved(take) => take.movements(),
+            Fact::GoodsReceived(receipt) => receipt.movements(),
             Fact::ShiftClosed(_) | Fact::Audit(_) | Fact::OrderClaimed(_) => Vec::new(),
         }
     }
@@ -105,6 +106,7 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::OrderClaimed(f) => (f.claim_id, f.store_id, f.picker.terminal_id),
         Fact::OrderPacked(f) => (f.pack_id, f.store_id, f.picker.terminal_id),
         Fact::StockTakeApproved(f) => (f.part_id, f.store_id, f.terminal_id),
+        Fact::GoodsReceived(f) => (f.receipt_id, f.store_id, f.terminal_id),
     };
     let kind = envelope.data.kind();
     if envelope.event_id != id {
@@ -123,6 +125,7 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::OrderClaimed(claim) => claim.picker.validate(),
         Fact::OrderPacked(packed) => packed.validate(),
         Fact::StockTakeApproved(take) => take.validate(),
+        Fact::GoodsReceived(receipt) => receipt.validate(),
     }
 }
 

@@ -43,6 +43,7 @@ mod openapi;
 pub mod orders;
 pub mod pricing;
 pub mod problem;
+pub mod purchase;
 pub mod qty;
 pub mod retry;
 pub mod returns;

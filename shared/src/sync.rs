@@ -33,10 +33,12 @@ pub use crate::documents::DocPurpose;
 /// - 8: what HQ lets a store do with an item (`item_at_store`: taken out of
 ///   its assortment, stock on hold) in the feed and in snapshots.
 /// - 9: the store's stock takes (`stock_takes` document, approved-take facts).
+/// - 10: purchase orders for the store (`purchase_order_changed`, open orders
+///   in snapshots) and goods-receipt facts.
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
-pub const PROTOCOL_VERSION: u16 = 9;
+pub const PROTOCOL_VERSION: u16 = 10;
 
 /// The first version whose movements may carry transfer and write-off reasons.
 pub const TRANSFER_PROTOCOL: u16 = 5;
@@ -54,6 +56,10 @@ pub const ITEM_AT_STORE_PROTOCOL: u16 = 8;
 /// The first version that counts stock with the store (the `stock_takes`
 /// document and the approval facts).
 pub const STOCK_TAKE_PROTOCOL: u16 = 9;
+
+/// The first version that hears the store's purchase orders and receives
+/// goods against them.
+pub const PURCHASE_PROTOCOL: u16 = 10;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
@@ -270,6 +276,9 @@ pub enum ChangeBody {
     OrderChanged(crate::orders::PickOrder),
     /// Whether the store may sell an item changed (protocol 8). Store-scoped.
     ItemAtStore(ItemAtStore),
+    /// A purchase order for the store: raised, received against, closed or
+    /// cancelled (protocol 10). Store-scoped.
+    PurchaseOrderChanged(crate::purchase::PurchaseOrder),
 }
 
 /// What HQ lets one store do with an item: sell it, or not because it took
@@ -349,6 +358,9 @@ pub struct SnapshotHeader {
     /// Items the store may not sell (protocol 8).
     #[serde(default)]
     pub items_at_store: u64,
+    /// Purchase orders the store still expects goods against (protocol 10).
+    #[serde(default)]
+    pub purchase_orders: u64,
 }
 
 impl SnapshotHeader {
@@ -361,6 +373,7 @@ impl SnapshotHeader {
             + self.prices
             + self.orders
             + self.items_at_store
+            + self.purchase_orders
     }
 }
 
@@ -384,6 +397,8 @@ pub enum SnapshotRecord {
     Order(crate::orders::PickOrder),
     /// An item the store may not sell (protocol 8).
     ItemAtStore(ItemAtStore),
+    /// A purchase order the store still expects goods against (protocol 10).
+    PurchaseOrder(crate::purchase::PurchaseOrder),
 }
 
 /// The header naming the feed sequence a snapshot was taken at.
@@ -408,6 +423,9 @@ pub enum Fact {
     /// A part of a stock take's approval: the count and its adjustments
     /// (protocol 9).
     StockTakeApproved(crate::stock_take::StockTakeApproved),
+    /// A delivery taken in by scan, against a purchase order or not: its
+    /// receipt movements into batches, and what was damaged (protocol 10).
+    GoodsReceived(crate::purchase::GoodsReceived),
 }
 
 impl Fact {
@@ -421,6 +439,7 @@ impl Fact {
             Fact::OrderClaimed(_) => "order claim",
             Fact::OrderPacked(_) => "packed order",
             Fact::StockTakeApproved(_) => "stock take",
+            Fact::GoodsReceived(_) => "goods receipt",
         }
     }
 
@@ -433,6 +452,7 @@ impl Fact {
             Fact::OrderClaimed(_) => "order.pick.claimed",
             Fact::OrderPacked(_) => "order.pick.packed",
             Fact::StockTakeApproved(_) => "pos.stock_take.approved",
+            Fact::GoodsReceived(_) => "pos.goods.received",
         }
     }
 }
@@ -442,7 +462,7 @@ impl Fact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadBatch {
     /// `OLDEST_SUPPORTED_PROTOCOL` to `PROTOCOL_VERSION`.
-    #[cfg_attr(feature = "openapi", schema(minimum = 7, maximum = 9))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 8, maximum = 10))]
     pub protocol_version: u16,
     pub facts: Vec<Envelope<Fact>>,
 }

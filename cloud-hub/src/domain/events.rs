@@ -119,6 +119,15 @@ pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
         // feed change goes to tills without an event of its own; were one
         // raised, it would read as the assortment's.
         ChangeBody::ItemAtStore(i) => ("store.assortment.changed", origin(), now, json!(i)),
+        ChangeBody::PurchaseOrderChanged(po) => (
+            "purchase.order.changed",
+            origin(),
+            now,
+            json!({
+                "po_id": po.po_id, "number": po.number, "store_id": po.store_id,
+                "supplier_id": po.supplier_id, "state": po.state,
+            }),
+        ),
         ChangeBody::ReturnRecorded(r) => (
             "pos.return.recorded",
             terminal_or_hub(Some(r.terminal_id)),

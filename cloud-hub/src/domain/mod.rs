@@ -19,6 +19,7 @@ pub mod ingestion;
 pub mod ledger;
 pub mod orderability;
 pub mod orders;
+pub mod purchasing;
 pub mod quarantine;
 pub mod receipt_links;
 pub mod reservations;

@@ -17,6 +17,7 @@ mod openapi;
 mod orders;
 mod paging;
 mod prices;
+mod purchasing;
 mod quarantine;
 mod receipt_page;
 mod replenishment;
@@ -266,6 +267,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(staff::router())
         .merge(transfers::router())
         .merge(stock_takes::router())
+        .merge(purchasing::router())
         .merge(stock::router())
         .merge(bins::router())
         .merge(replenishment::router())

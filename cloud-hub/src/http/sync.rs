@@ -108,7 +108,7 @@ struct FeedQuery {
     wait: u64,
     /// The terminal's protocol version.
     #[serde(default = "current_protocol")]
-    #[param(minimum = 7, maximum = 9)]
+    #[param(minimum = 8, maximum = 10)]
     v: u16,
     /// The terminal's outbox depth, for HQ's sync status.
     queue: Option<u64>,
@@ -254,6 +254,14 @@ fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
     if v < pos_shared::sync::ITEM_AT_STORE_PROTOCOL {
         page.changes
             .retain(|c| !matches!(c.body, pos_shared::sync::ChangeBody::ItemAtStore(_)));
+    }
+    if v < pos_shared::sync::PURCHASE_PROTOCOL {
+        page.changes.retain(|c| {
+            !matches!(
+                c.body,
+                pos_shared::sync::ChangeBody::PurchaseOrderChanged(_)
+            )
+        });
     }
     page.changes.retain(|c| match c.body {
         pos_shared::sync::ChangeBody::DocumentChanged { purpose } => v >= purpose.since_protocol(),
@@ -472,7 +480,7 @@ struct SnapshotQuery {
     seq: Option<u64>,
     /// The terminal's protocol version; version-1 terminals did not send one
     /// (and are no longer served).
-    #[param(minimum = 7, maximum = 9)]
+    #[param(minimum = 8, maximum = 10)]
     v: Option<u16>,
 }
 

@@ -67,6 +67,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(47, "hub-postgres/0047_catalog_projection.sql"),
     migration!(48, "hub-postgres/0048_gst_documents.sql"),
     migration!(49, "hub-postgres/0049_stock_takes.sql"),
+    migration!(50, "hub-postgres/0050_purchasing.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -119,6 +120,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(47, "hub-sqlite/0047_catalog_projection.sql"),
     migration!(48, "hub-sqlite/0048_gst_documents.sql"),
     migration!(49, "hub-sqlite/0049_stock_takes.sql"),
+    migration!(50, "hub-sqlite/0050_purchasing.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -344,9 +344,22 @@ async fn the_stores_tills_hear_what_they_may_not_sell(backend: Backend) {
         ],
         "this store's, in order, and not the other store's"
     );
+    // Every protocol the hub still serves (8 on) hears them; a till too old
+    // to know them is told to upgrade, not fed a page it cannot read.
+    let (s, refused) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since={since}&limit=5000&v=7"),
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{refused}");
     assert!(
-        heard(&shop, since, 7).await.is_empty(),
-        "a protocol-7 till skips them"
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("upgrade the terminal"),
+        "{refused}"
     );
 
     // A snapshot holds both, counted in its head; released and relisted, none.

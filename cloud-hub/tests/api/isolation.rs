@@ -222,6 +222,7 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
     let review_row = one_review_row(shop).await;
     let (_, me) = hub.get("/v1/me", key).await;
     let take = one_stock_take(shop).await;
+    let (supplier, po, receipt) = one_delivery(shop).await;
     let text = |v: &Value| v.as_str().expect("an id").to_owned();
     HashMap::from([
         ("store_id", store),
@@ -229,6 +230,9 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         ("terminal_id", shop.terminal_id.clone()),
         ("transfer_id", text(&transfer["transfer_id"])),
         ("take_id", take),
+        ("supplier_id", supplier),
+        ("po_id", po),
+        ("receipt_id", receipt),
         ("reservation_id", text(&reservation["reservation_id"])),
         ("order_id", text(&order["id"])),
         ("staff_id", text(&staff["staff_id"])),
@@ -439,4 +443,71 @@ async fn one_stock_take(shop: &Shop) -> String {
         "{ack}"
     );
     take
+}
+
+/// A supplier, an order to it for the shop's store, and a delivery the
+/// shop's till received against the order: their ids.
+async fn one_delivery(shop: &Shop) -> (String, String, String) {
+    use pos_shared::purchase::{GoodsReceived, ReceivedLine};
+    let hub = &shop.hub;
+    let (s, supplier) = hub
+        .post(
+            "/v1/suppliers",
+            &shop.api_key,
+            json!({"name": "Sharma Traders"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{supplier}");
+    let supplier = supplier["supplier_id"].as_str().unwrap().to_owned();
+    let (s, po) = hub
+        .post(
+            &format!("/v1/stores/{}/purchase-orders", shop.store_id),
+            &shop.api_key,
+            json!({"supplier_id": supplier, "lines": [{"variant_id": shop.variants[0].0, "qty": "2"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{po}");
+    let po = po["po_id"].as_str().unwrap().to_owned();
+    let now = pos_shared::Timestamp::now();
+    let receipt = GoodsReceived {
+        receipt_id: uuid::Uuid::now_v7(),
+        po_id: Some(po.parse().unwrap()),
+        supplier_id: supplier.parse().unwrap(),
+        store_id: shop.store_id.parse().unwrap(),
+        terminal_id: shop.terminal_id.parse().unwrap(),
+        started_at: now,
+        received_at: now,
+        received_by: pos_shared::sale::SaleCashier {
+            staff_id: pos_shared::StaffId::new(),
+            name: "Ravi".into(),
+        },
+        bill_no: String::new(),
+        note: String::new(),
+        // Damaged only: the ledger (which the tests compare) does not move.
+        lines: vec![ReceivedLine {
+            variant_id: shop.variants[0].0.parse().unwrap(),
+            batch: None,
+            received: pos_shared::Qty::ZERO,
+            damaged: pos_shared::Qty::units(1),
+            movement_id: None,
+        }],
+    };
+    let id = receipt.receipt_id.to_string();
+    let envelope = pos_shared::Envelope::new(
+        receipt.receipt_id,
+        "pos.goods.received",
+        "terminal:test",
+        shop.tenant_id.parse().unwrap(),
+        now,
+        pos_shared::sync::Fact::GoodsReceived(receipt),
+    );
+    let (s, ack) = shop
+        .upload(&[serde_json::to_value(envelope).unwrap()])
+        .await;
+    assert_eq!(
+        (s, Shop::statuses(&ack)),
+        (StatusCode::OK, vec!["accepted".to_owned()]),
+        "{ack}"
+    );
+    (supplier, po, id)
 }

@@ -39,6 +39,7 @@ mod orders;
 mod outbox;
 mod pg_ssl;
 mod prices;
+mod purchasing;
 mod receipt_links;
 mod reorder;
 mod reservations;

@@ -24,6 +24,7 @@ mod loopback_guard;
 pub mod metrics;
 mod picking;
 mod printing;
+mod receiving;
 mod returns;
 mod sales;
 mod same_origin;
@@ -39,6 +40,7 @@ mod upi;
 pub(crate) use {
     handheld::PickerSignIn,
     picking::{ScanBody, ShortBody},
+    receiving::{GoodsReceiptLine, GoodsReceiptScan, GoodsReceiptStart},
     session::SignInRequest,
     status::SyncStatus,
     stock_takes::{StockTakeCount, StockTakeScan, StockTakeStart},
@@ -91,6 +93,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(printing::routes())
         .merge(labels::routes())
         .merge(stock_takes::routes())
+        .merge(receiving::routes())
         .merge(shifts::routes())
         .merge(held_bills::routes())
         .merge(returns::routes())

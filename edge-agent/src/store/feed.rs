@@ -75,6 +75,13 @@ pub fn apply_feed_page(
                 continue;
             }
             ChangeBody::ItemAtStore(i) => super::assortment::apply(&tx, i)?,
+            ChangeBody::PurchaseOrderChanged(po) if po.store_id != store => {
+                tracing::warn!(seq = change.seq, po = %po.po_id, "feed carried another store's purchase order; skipped");
+                continue;
+            }
+            ChangeBody::PurchaseOrderChanged(po) => {
+                super::receiving::upsert_order(&tx, po, change.seq)?
+            }
             ChangeBody::DocumentChanged { purpose } => {
                 if !documents.contains(purpose) {
                     documents.push(*purpose);

@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod pick_progress;
 pub mod pricing;
 pub mod print_jobs;
+pub mod receiving;
 pub mod returns;
 pub mod sales;
 pub mod search_index;
@@ -88,6 +89,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0020_e_receipts.sql"),
     include_str!("../../../migrations/edge/0021_search_kept_by_writer.sql"),
     include_str!("../../../migrations/edge/0022_items_at_store.sql"),
+    include_str!("../../../migrations/edge/0023_receiving.sql"),
 ];
 
 #[derive(Clone)]

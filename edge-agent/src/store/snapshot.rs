@@ -81,6 +81,7 @@ pub fn begin(conn: &mut Connection) -> StoreResult<()> {
     let tx = conn.transaction()?;
     tx.execute("DELETE FROM stock", [])?;
     super::assortment::clear(&tx)?;
+    super::receiving::clear_orders(&tx)?;
     tx.execute(
         "INSERT INTO stock (variant_id, on_hand_milli) \
          SELECT variant_id, SUM(delta_milli) FROM movements WHERE origin = 'local' GROUP BY variant_id",
@@ -110,6 +111,7 @@ fn apply_records(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) ->
             SnapshotRecord::Price(w) => upsert_price(&tx, w, seq)?,
             SnapshotRecord::Order(o) => super::orders::upsert_from_feed(&tx, o, seq)?,
             SnapshotRecord::ItemAtStore(i) => super::assortment::apply(&tx, i)?,
+            SnapshotRecord::PurchaseOrder(po) => super::receiving::upsert_order(&tx, po, seq)?,
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,

@@ -22,6 +22,7 @@ pub mod labels;
 pub mod pairing;
 pub mod payment;
 pub mod picking;
+pub mod receiving;
 pub mod session;
 pub mod stock_takes;
 pub mod upi;

@@ -35,6 +35,7 @@ pub(crate) fn fact_table(fact: &Fact) -> &'static str {
         Fact::Audit(_) => "audit_log",
         Fact::OrderClaimed(_) | Fact::OrderPacked(_) => "order_facts",
         Fact::StockTakeApproved(_) => "stock_take_parts",
+        Fact::GoodsReceived(_) => "goods_receipts",
     }
 }
 
@@ -60,6 +61,7 @@ pub(crate) fn commit_chunks<T>(facts: &[(Envelope<Fact>, T)]) -> Vec<&[(Envelope
                 Fact::Return(ret) => ret.lines.len(),
                 Fact::OrderPacked(packed) => packed.lines.iter().map(|l| l.picks.len()).sum(),
                 Fact::StockTakeApproved(take) => take.lines.len(),
+                Fact::GoodsReceived(receipt) => receipt.lines.len(),
                 Fact::ShiftClosed(_) | Fact::Audit(_) | Fact::OrderClaimed(_) => 0,
             }
         },
@@ -107,7 +109,8 @@ macro_rules! sql_fact_paths {
                         Fact::Return(ret) => moves.extend(ret.movements().iter().map(|m| (m.store_id, m.variant_id))),
                         Fact::StockTakeApproved(take) => moves.extend(take.movements().iter().map(|m| (m.store_id, m.variant_id))),
                         Fact::ShiftClosed(_) | Fact::Audit(_) => {}
-                        Fact::OrderClaimed(_) | Fact::OrderPacked(_) => return None,
+                        // A receipt moves its purchase order on too.
+                        Fact::OrderClaimed(_) | Fact::OrderPacked(_) | Fact::GoodsReceived(_) => return None,
                     }
                     Some(moves)
                 });
@@ -134,6 +137,7 @@ macro_rules! sql_fact_paths {
                         Fact::OrderClaimed(claim) => Self::insert_order_claim(&mut savepoint, device, claim, raw).await?,
                         Fact::OrderPacked(packed) => Self::insert_order_pack(&mut savepoint, device, packed, raw).await?,
                         Fact::StockTakeApproved(take) => Self::insert_stock_take_part(&mut savepoint, device, take, raw).await?,
+                        Fact::GoodsReceived(receipt) => Self::insert_goods_receipt(&mut savepoint, device, receipt, raw).await?,
                     };
                     let outcome = match outcome {
                         FactStored::Duplicate => Self::duplicate_or_conflict(&mut savepoint, device, envelope).await?,

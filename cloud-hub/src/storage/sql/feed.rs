@@ -182,6 +182,7 @@ macro_rules! sql_feed_paths {
                         orders.push(Self::pick_order_in(&mut tx, device.tenant_id, &order, now_ms()).await?);
                     }
                 }
+                let purchase_orders = Self::expected_purchase_orders(&mut tx, device.tenant_id, device.store_id).await?;
                 let header = SnapshotHeader {
                     protocol_version: PROTOCOL_VERSION,
                     seq: head.max(0) as u64,
@@ -192,6 +193,7 @@ macro_rules! sql_feed_paths {
                     prices: prices.len() as u64,
                     orders: orders.len() as u64,
                     items_at_store: stopped.len() as u64,
+                    purchase_orders: purchase_orders.len() as u64,
                 };
                 if out.send(SnapshotPart::Head(header)).await.is_err() {
                     return Ok(()); // Nobody is waiting for it any more.
@@ -216,6 +218,7 @@ macro_rules! sql_feed_paths {
                 chunk.extend(prices.into_iter().map(SnapshotRecord::Price));
                 chunk.extend(staff.into_iter().map(SnapshotRecord::Staff));
                 chunk.extend(orders.into_iter().map(SnapshotRecord::Order));
+                chunk.extend(purchase_orders.into_iter().map(SnapshotRecord::PurchaseOrder));
                 if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
                     return Ok(());
                 }

@@ -22,6 +22,7 @@ pub(super) mod order_store;
 pub(super) mod orders;
 pub(super) mod prices;
 pub(super) mod projection;
+pub(super) mod purchasing;
 pub(super) mod quarantine;
 pub(super) mod relay;
 pub(super) mod reservations;
@@ -134,6 +135,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::projection::sql_projection_paths!($storage);
         $crate::storage::sql::gst::sql_gst_paths!($storage, $snapshot_isolation);
         $crate::storage::sql::stock_takes::sql_stock_take_paths!($storage);
+        $crate::storage::sql::purchasing::sql_purchase_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

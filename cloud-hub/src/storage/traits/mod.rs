@@ -9,6 +9,7 @@ mod delivery;
 mod health;
 mod ingestion;
 mod orders;
+mod purchasing;
 mod relay;
 mod reports;
 mod seller_feeds;
@@ -24,6 +25,7 @@ pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord
 pub use health::{HealthStorage, PoolUse};
 pub use ingestion::{IngestionStorage, SourceStockStorage};
 pub use orders::OrderStorage;
+pub use purchasing::PurchaseStorage;
 pub use relay::{RelayClaim, RelayStorage};
 pub use reports::ReportStorage;
 pub use seller_feeds::SellerFeedStorage;
@@ -81,4 +83,5 @@ union_of! {
     HealthStorage,
     ReportStorage,
     StockTakeStorage,
+    PurchaseStorage,
 }

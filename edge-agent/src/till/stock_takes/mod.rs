@@ -128,7 +128,7 @@ async fn manager(
     Ok((device, who))
 }
 
-fn signed_in(till: &Till) -> Result<SaleCashier, TillError> {
+pub(super) fn signed_in(till: &Till) -> Result<SaleCashier, TillError> {
     let who = till.session.current().ok_or(TillError::SignInRequired)?;
     Ok(SaleCashier {
         staff_id: who.staff_id,
@@ -231,7 +231,7 @@ pub async fn start(
 
 /// How much one scan counts: the weight or count the symbol carries, the
 /// quantity typed, else one piece; a loose item needs its weight.
-fn scan_qty(
+pub(super) fn scan_qty(
     code: &ScannedCode,
     typed: Option<Qty>,
     measured: bool,

@@ -1,0 +1,430 @@
+//! Buying stock in, for HQ: the suppliers list, purchase orders raised for a
+//! store (its tills hear of them through the feed and receive against them
+//! by scan, offline too), closing or cancelling an order, and reading back
+//! every delivery with what differed from the order: short, excess, damaged,
+//! not ordered.
+
+use super::openapi::{Conflict, NotFound, Refused};
+use super::paging::{PageParams, Paged};
+use super::AppState;
+use crate::auth::Hq;
+use crate::domain::purchasing::{
+    NewOrderLine, NewPurchaseOrder, NewSupplier, PurchaseOrderReport, PurchaseOrderSummary,
+    RaisedOrder, ReceiptReport, ReceiptSummary, Supplier, MAX_SUPPLIER_NAME,
+};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use pos_shared::http::{ApiError, JsonBody, PathIds};
+use pos_shared::purchase::{PurchaseOrderState, MAX_PURCHASE_LINES, MAX_PURCHASE_NOTE};
+use pos_shared::{Qty, StoreId, VariantId};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(suppliers, add_supplier))
+        .routes(routes!(supplier))
+        .routes(routes!(orders, raise))
+        .routes(routes!(order))
+        .routes(routes!(close))
+        .routes(routes!(cancel))
+        .routes(routes!(receipts))
+        .routes(routes!(receipt))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SupplierBody {
+    /// Lets HQ tools retry safely; minted by the hub when absent.
+    #[serde(default)]
+    supplier_id: Option<Uuid>,
+    /// One supplier a name (letter case aside), at most 120 characters.
+    #[schema(max_length = 120)]
+    name: String,
+    /// The supplier's GST registration, checked (15 characters, check digit).
+    #[serde(default)]
+    gstin: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    phone: Option<String>,
+}
+
+/// Adds a supplier to the tenant's list.
+#[utoipa::path(
+    post, path = "/v1/suppliers", tag = "purchasing", security(("hq" = [])),
+    request_body = SupplierBody,
+    responses(
+        (status = 201, description = "Added", body = Supplier),
+        (status = 200, description = "The same supplier, asked for again", body = Supplier),
+        Refused, Conflict
+    )
+)]
+async fn add_supplier(
+    State(app): State<AppState>,
+    hq: Hq,
+    JsonBody(body): JsonBody<SupplierBody>,
+) -> Result<(StatusCode, Json<Supplier>), ApiError> {
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_SUPPLIER_NAME {
+        return Err(ApiError::invalid(
+            "name",
+            format!("name must be 1 to {MAX_SUPPLIER_NAME} characters"),
+        ));
+    }
+    let gstin = match body
+        .gstin
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+    {
+        None => None,
+        Some(g) => Some(
+            pos_shared::gstin::Gstin::parse(g)
+                .map_err(|e| ApiError::invalid("gstin", e.to_string()))?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let phone = body
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    if let Some(p) = phone {
+        let ok = p.chars().count() <= 20
+            && p.chars().any(|c| c.is_ascii_digit())
+            && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+        if !ok {
+            return Err(ApiError::invalid(
+                "phone",
+                "phone must be at most 20 characters of digits, spaces, +, - and brackets",
+            ));
+        }
+    }
+    let new = NewSupplier {
+        supplier_id: body.supplier_id.unwrap_or_else(Uuid::now_v7),
+        name,
+        gstin,
+        phone: phone.map(str::to_owned),
+    };
+    let existed = body.supplier_id.is_some()
+        && app
+            .storage
+            .supplier(hq.tenant, new.supplier_id)
+            .await
+            .is_ok();
+    let supplier = app.storage.add_supplier(hq.tenant, &new).await?;
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(supplier)))
+}
+
+/// The tenant's suppliers, a page at a time in the order they were added.
+#[utoipa::path(
+    get, path = "/v1/suppliers", operation_id = "list_suppliers", tag = "purchasing", security(("hq" = [])),
+    params(PageParams),
+    responses((status = 200, description = "OK", body = Paged<Supplier>), Refused)
+)]
+async fn suppliers(
+    State(app): State<AppState>,
+    hq: Hq,
+    params: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Json<Paged<Supplier>>, ApiError> {
+    let Query(params) = params.map_err(super::query_error)?;
+    let page = app.storage.suppliers(hq.tenant, params.page()?).await?;
+    Ok(Json(Paged::of(page, |s| s.supplier_id)))
+}
+
+#[utoipa::path(
+    get, path = "/v1/suppliers/{supplier_id}", operation_id = "supplier", tag = "purchasing", security(("hq" = [])),
+    params(("supplier_id" = Uuid, Path)),
+    responses((status = 200, description = "OK", body = Supplier), Refused, NotFound)
+)]
+async fn supplier(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(id): PathIds<Uuid>,
+) -> Result<Json<Supplier>, ApiError> {
+    Ok(Json(app.storage.supplier(hq.tenant, id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct OrderLineBody {
+    variant_id: VariantId,
+    /// In the item's unit: whole pieces unless it is sold loose.
+    qty: Qty,
+    /// The agreed cost of one unit, in minor units (paise).
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    unit_cost_minor: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct OrderBody {
+    /// Lets HQ tools retry safely; minted by the hub when absent.
+    #[serde(default)]
+    po_id: Option<Uuid>,
+    supplier_id: Uuid,
+    /// `YYYY-MM-DD`: when the delivery is due.
+    #[serde(default)]
+    expected_on: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    note: String,
+    /// 1 to 1,000 lines, one an item.
+    lines: Vec<OrderLineBody>,
+}
+
+/// Raises a purchase order for the store: its tills hear of it at once and
+/// receive the delivery against it by scan.
+#[utoipa::path(
+    post, path = "/v1/stores/{store_id}/purchase-orders", tag = "purchasing", security(("hq" = [])),
+    params(("store_id" = StoreId, Path, description = "The store the goods are for")),
+    request_body = OrderBody,
+    responses(
+        (status = 201, description = "Raised", body = PurchaseOrderReport),
+        (status = 200, description = "The same order, asked for again", body = PurchaseOrderReport),
+        Refused, NotFound, Conflict
+    )
+)]
+async fn raise(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+    JsonBody(body): JsonBody<OrderBody>,
+) -> Result<(StatusCode, Json<PurchaseOrderReport>), ApiError> {
+    hq.check_store(store)?;
+    if body.lines.is_empty() || body.lines.len() > MAX_PURCHASE_LINES {
+        return Err(ApiError::invalid(
+            "lines",
+            format!("an order has 1 to {MAX_PURCHASE_LINES} lines"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(body.lines.len());
+    for (i, line) in body.lines.iter().enumerate() {
+        if !seen.insert(line.variant_id) {
+            return Err(ApiError::invalid(
+                &format!("lines[{i}].variant_id"),
+                format!(
+                    "item {} is on the order twice: one line an item",
+                    line.variant_id
+                ),
+            ));
+        }
+        if !line.qty.is_positive() {
+            return Err(ApiError::invalid(
+                &format!("lines[{i}].qty"),
+                "qty must be more than zero",
+            ));
+        }
+        super::check_qty(&format!("lines[{i}].qty"), line.qty)?;
+        if line
+            .unit_cost_minor
+            .is_some_and(|c| !(0..=pos_shared::limits::MAX_PRICE_MINOR).contains(&c))
+        {
+            return Err(ApiError::invalid(
+                &format!("lines[{i}].unit_cost_minor"),
+                "unit_cost_minor must be between 0 and the largest price an item may have",
+            ));
+        }
+    }
+    if let Some(day) = &body.expected_on {
+        if pos_shared::sync::parse_day(day).is_none() {
+            return Err(ApiError::invalid(
+                "expected_on",
+                format!("{day:?} is not a date such as 2026-12-31"),
+            ));
+        }
+    }
+    let note = body.note.trim();
+    if note.chars().count() > MAX_PURCHASE_NOTE {
+        return Err(ApiError::invalid(
+            "note",
+            format!("note must be at most {MAX_PURCHASE_NOTE} characters"),
+        ));
+    }
+    let new = NewPurchaseOrder {
+        po_id: body.po_id.unwrap_or_else(Uuid::now_v7),
+        store_id: store,
+        supplier_id: body.supplier_id,
+        expected_on: body.expected_on,
+        note: note.to_owned(),
+        lines: body
+            .lines
+            .iter()
+            .map(|l| NewOrderLine {
+                variant_id: l.variant_id,
+                ordered: l.qty,
+                unit_cost_minor: l.unit_cost_minor,
+            })
+            .collect(),
+        raised_by: hq.grant.actor.source(),
+    };
+    match app
+        .storage
+        .raise_purchase_order(hq.tenant, &new)
+        .await
+        .map_err(|e| match e {
+            crate::storage::DbError::NotFound("supplier") => ApiError::invalid(
+                "supplier_id",
+                format!("no supplier {} on this tenant's list", new.supplier_id),
+            ),
+            e => super::bulk_error("lines", e),
+        })? {
+        RaisedOrder::Created(o) => Ok((StatusCode::CREATED, Json(o))),
+        RaisedOrder::Existing(o) => Ok((StatusCode::OK, Json(o))),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct OrdersQuery {
+    /// Only orders in this state: open, part_received, received, closed, cancelled.
+    state: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    #[param(min_length = 1)]
+    cursor: Option<String>,
+}
+
+/// The store's purchase orders, a page at a time in the order raised.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/purchase-orders", operation_id = "list_purchase_orders", tag = "purchasing", security(("hq" = [])),
+    params(("store_id" = StoreId, Path), OrdersQuery),
+    responses((status = 200, description = "OK", body = Paged<PurchaseOrderSummary>), Refused, NotFound)
+)]
+async fn orders(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+    query: Result<Query<OrdersQuery>, QueryRejection>,
+) -> Result<Json<Paged<PurchaseOrderSummary>>, ApiError> {
+    let Query(q) = query.map_err(super::query_error)?;
+    hq.check_store(store)?;
+    let state = match q.state.as_deref() {
+        None => None,
+        Some(s) => Some(PurchaseOrderState::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "state",
+                format!(
+                    "state {s:?} is not one of open, part_received, received, closed, cancelled"
+                ),
+            )
+        })?),
+    };
+    let page = super::paging::page_of(q.limit.as_deref(), q.cursor.as_deref())?;
+    let page = app
+        .storage
+        .purchase_orders(hq.tenant, store, state, page)
+        .await?;
+    Ok(Json(Paged::of(page, |o| o.po_id)))
+}
+
+/// One order, line by line against everything received (short, excess,
+/// damaged, items not ordered), and its deliveries.
+#[utoipa::path(
+    get, path = "/v1/purchase-orders/{po_id}", operation_id = "purchase_order", tag = "purchasing", security(("hq" = [])),
+    params(("po_id" = Uuid, Path)),
+    responses((status = 200, description = "OK", body = PurchaseOrderReport), Refused, NotFound)
+)]
+async fn order(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(id): PathIds<Uuid>,
+) -> Result<Json<PurchaseOrderReport>, ApiError> {
+    let order = app.storage.purchase_order(hq.tenant, id).await?;
+    hq.check_store(order.summary.store_id)?;
+    Ok(Json(order))
+}
+
+/// Ends an order at `to`, after checking the key reaches its store.
+async fn end(
+    app: &AppState,
+    hq: &Hq,
+    id: Uuid,
+    to: PurchaseOrderState,
+) -> Result<Json<PurchaseOrderReport>, ApiError> {
+    let order = app.storage.purchase_order(hq.tenant, id).await?;
+    hq.check_store(order.summary.store_id)?;
+    Ok(Json(
+        app.storage.end_purchase_order(hq.tenant, id, to).await?,
+    ))
+}
+
+/// Closes an order part received: nothing more is expected, what came
+/// stands, and the store's tills stop offering it.
+#[utoipa::path(
+    post, path = "/v1/purchase-orders/{po_id}/close", operation_id = "close_purchase_order", tag = "purchasing", security(("hq" = [])),
+    params(("po_id" = Uuid, Path)),
+    responses((status = 200, description = "Closed (or already closed)", body = PurchaseOrderReport), Refused, NotFound, Conflict)
+)]
+async fn close(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(id): PathIds<Uuid>,
+) -> Result<Json<PurchaseOrderReport>, ApiError> {
+    end(&app, &hq, id, PurchaseOrderState::Closed).await
+}
+
+/// Cancels an order nothing was received against.
+#[utoipa::path(
+    post, path = "/v1/purchase-orders/{po_id}/cancel", operation_id = "cancel_purchase_order", tag = "purchasing", security(("hq" = [])),
+    params(("po_id" = Uuid, Path)),
+    responses((status = 200, description = "Cancelled (or already cancelled)", body = PurchaseOrderReport), Refused, NotFound, Conflict)
+)]
+async fn cancel(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(id): PathIds<Uuid>,
+) -> Result<Json<PurchaseOrderReport>, ApiError> {
+    end(&app, &hq, id, PurchaseOrderState::Cancelled).await
+}
+
+/// The deliveries the store took in, against an order or not, a page at a
+/// time in the order the hub heard of them.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/goods-receipts", operation_id = "list_goods_receipts", tag = "purchasing", security(("hq" = [])),
+    params(("store_id" = StoreId, Path), PageParams),
+    responses((status = 200, description = "OK", body = Paged<ReceiptSummary>), Refused, NotFound)
+)]
+async fn receipts(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+    params: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Json<Paged<ReceiptSummary>>, ApiError> {
+    let Query(params) = params.map_err(super::query_error)?;
+    hq.check_store(store)?;
+    let page = app
+        .storage
+        .goods_receipts(hq.tenant, store, params.page()?)
+        .await?;
+    Ok(Json(Paged::of(page, |r| r.receipt_id)))
+}
+
+/// One delivery, line by line with its batches.
+#[utoipa::path(
+    get, path = "/v1/goods-receipts/{receipt_id}", operation_id = "goods_receipt", tag = "purchasing", security(("hq" = [])),
+    params(("receipt_id" = Uuid, Path)),
+    responses((status = 200, description = "OK", body = ReceiptReport), Refused, NotFound)
+)]
+async fn receipt(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(id): PathIds<Uuid>,
+) -> Result<Json<ReceiptReport>, ApiError> {
+    let receipt = app.storage.goods_receipt(hq.tenant, id).await?;
+    hq.check_store(receipt.summary.store_id)?;
+    Ok(Json(receipt))
+}

@@ -1,0 +1,760 @@
+//! Goods receipt (GRN) at the store: whoever is signed in takes a supplier's
+//! delivery in by scanning it, against a purchase order the hub sent or
+//! against none (a supplier the store has ordered from), offline too.
+//!
+//! Each scan adds to the line of its item and batch: a GS1 label gives the
+//! batch and expiry (or they are typed for a pack without one), its count
+//! or weight, and a typed quantity counts a case. A pack refused at the
+//! door is scanned as damaged: it goes back with the driver and moves no
+//! stock. The sheet shows the delivery against the order line by line
+//! (short, excess, not ordered) before anyone posts it.
+//!
+//! Posting writes the receipt movements into their batches, the receipt's
+//! fact to the outbox and the posted mark in one transaction: the shelf
+//! stock is sellable at once, and the hub compares the delivery with the
+//! order when the fact arrives. Each receipt is one delivery.
+
+use super::stock_takes::{scan_qty, signed_in};
+use super::{Till, TillError};
+use crate::store::receiving::{self as db, ReceiptHeader, ReceiptLine, ReceiptState};
+use crate::store::{apply_movement, outbox, StoreResult};
+use pos_shared::purchase::{GoodsReceived, ReceivedLine, MAX_BILL_NO, MAX_PURCHASE_LINES};
+use pos_shared::scan_code::ScannedCode;
+use pos_shared::sync::{Batch, Fact};
+use pos_shared::{MovementId, Qty, Timestamp, VariantId};
+use rusqlite::Connection;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+fn invalid(field: &'static str, detail: impl Into<String>) -> TillError {
+    TillError::Invalid {
+        field,
+        detail: detail.into(),
+    }
+}
+
+/// One item of an order the store still expects.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpectedItem {
+    pub variant_id: VariantId,
+    pub sku: String,
+    pub name: String,
+    pub ordered: Qty,
+    /// Received so far: what the hub says, and this terminal's receipts it
+    /// has not heard of yet.
+    pub received: Qty,
+    pub outstanding: Qty,
+}
+
+/// An order the store can receive against.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderToReceive {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub po_id: Uuid,
+    pub number: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub supplier_id: Uuid,
+    pub supplier_name: String,
+    pub state: pos_shared::purchase::PurchaseOrderState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub expected_on: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<String>"))]
+    pub note: String,
+    pub items: Vec<ExpectedItem>,
+}
+
+/// A supplier the store has ordered from: a delivery without an order is
+/// received from one of them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownSupplier {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub supplier_id: Uuid,
+    pub name: String,
+}
+
+/// What the store can receive against: its open orders, and the suppliers
+/// it knows for a delivery nobody ordered through the system.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receivable {
+    pub orders: Vec<OrderToReceive>,
+    pub suppliers: Vec<KnownSupplier>,
+}
+
+/// A line of the delivery.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveredLine {
+    pub variant_id: VariantId,
+    pub sku: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub batch: Option<Batch>,
+    pub received: Qty,
+    pub damaged: Qty,
+}
+
+/// An item of the delivery against the order.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgainstOrder {
+    pub variant_id: VariantId,
+    pub sku: String,
+    pub name: String,
+    /// Zero for an item not on the order.
+    pub ordered: Qty,
+    /// Received by earlier deliveries.
+    pub before: Qty,
+    /// Accepted in this delivery, every batch added up.
+    pub now: Qty,
+    pub damaged: Qty,
+    /// Still to come after this delivery.
+    pub short: Qty,
+    /// Beyond what was ordered (all of it for an item not ordered).
+    pub excess: Qty,
+}
+
+/// A receipt as its screen shows it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiptSheet {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub receipt_id: Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, type = "string"))]
+    pub po_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub po_number: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub supplier_id: Uuid,
+    pub supplier_name: String,
+    pub state: ReceiptState,
+    pub started_at: Timestamp,
+    pub started_by: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<String>"))]
+    pub bill_no: String,
+    pub lines: Vec<DeliveredLine>,
+    /// Item by item against the order (items of the order not delivered
+    /// included); empty for a delivery without an order.
+    pub against_order: Vec<AgainstOrder>,
+    pub received: Qty,
+    pub damaged: Qty,
+    /// Whether the delivery differs from what is outstanding on the order.
+    pub differs: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub closed_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub closed_by: Option<String>,
+}
+
+/// A scan taken in: the item and where its line stands.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceivedScan {
+    pub variant_id: VariantId,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub batch: Option<Batch>,
+    /// What this scan added, and whether as damaged.
+    pub added: Qty,
+    pub damaged: bool,
+    /// The line (item and batch) now.
+    pub line_received: Qty,
+    pub line_damaged: Qty,
+    pub message: String,
+}
+
+/// A receipt as someone starts it.
+#[derive(Debug, Clone, Default)]
+pub struct NewReceipt {
+    pub po_id: Option<Uuid>,
+    pub supplier_id: Option<Uuid>,
+    pub bill_no: String,
+    pub note: String,
+}
+
+fn names(conn: &Connection, variant: VariantId) -> StoreResult<(String, String)> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT sku, name FROM variants WHERE id = ?1",
+            [variant.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or_else(|| (String::new(), format!("item {variant}"))))
+}
+
+/// Every item's received figure on `po`: the hub's, and this terminal's
+/// receipts it has not acknowledged.
+fn received_so_far(
+    conn: &Connection,
+    po: &pos_shared::purchase::PurchaseOrder,
+) -> StoreResult<BTreeMap<VariantId, Qty>> {
+    let mut so_far: BTreeMap<VariantId, Qty> = po
+        .lines
+        .iter()
+        .map(|l| (l.variant_id, l.received))
+        .collect();
+    for (variant, qty) in db::unacknowledged(conn, po.po_id)? {
+        let was = so_far.entry(variant).or_insert(Qty::ZERO);
+        *was = Qty::from_milli(was.milli().saturating_add(qty.milli()));
+    }
+    Ok(so_far)
+}
+
+fn receivable_now(conn: &Connection) -> StoreResult<Receivable> {
+    let all = db::orders(conn)?;
+    let mut suppliers: BTreeMap<Uuid, String> = BTreeMap::new();
+    let mut orders = Vec::new();
+    for po in all {
+        suppliers.insert(po.supplier_id, po.supplier_name.clone());
+        if !po.state.expecting() {
+            continue;
+        }
+        let so_far = received_so_far(conn, &po)?;
+        let mut items = Vec::with_capacity(po.lines.len());
+        for line in &po.lines {
+            let (sku, name) = names(conn, line.variant_id)?;
+            let received = so_far.get(&line.variant_id).copied().unwrap_or(Qty::ZERO);
+            items.push(ExpectedItem {
+                variant_id: line.variant_id,
+                sku,
+                name,
+                ordered: line.ordered,
+                received,
+                outstanding: Qty::from_milli(
+                    line.ordered.milli().saturating_sub(received.milli()).max(0),
+                ),
+            });
+        }
+        orders.push(OrderToReceive {
+            po_id: po.po_id,
+            number: po.number,
+            supplier_id: po.supplier_id,
+            supplier_name: po.supplier_name,
+            state: po.state,
+            expected_on: po.expected_on,
+            note: po.note,
+            items,
+        });
+    }
+    let mut suppliers: Vec<KnownSupplier> = suppliers
+        .into_iter()
+        .map(|(supplier_id, name)| KnownSupplier { supplier_id, name })
+        .collect();
+    suppliers.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Receivable { orders, suppliers })
+}
+
+fn sheet_of(conn: &Connection, header: ReceiptHeader) -> StoreResult<ReceiptSheet> {
+    let lines = db::lines(conn, header.receipt_id)?;
+    let mut delivered = Vec::with_capacity(lines.len());
+    let mut now: BTreeMap<VariantId, (Qty, Qty)> = BTreeMap::new();
+    let (mut received, mut damaged) = (0i64, 0i64);
+    for line in lines {
+        let (sku, name) = names(conn, line.variant_id)?;
+        let sum = now.entry(line.variant_id).or_insert((Qty::ZERO, Qty::ZERO));
+        *sum = (
+            Qty::from_milli(sum.0.milli() + line.received.milli()),
+            Qty::from_milli(sum.1.milli() + line.damaged.milli()),
+        );
+        received += line.received.milli();
+        damaged += line.damaged.milli();
+        delivered.push(DeliveredLine {
+            variant_id: line.variant_id,
+            sku,
+            name,
+            batch: line.batch,
+            received: line.received,
+            damaged: line.damaged,
+        });
+    }
+    let order = match header.po_id {
+        Some(po) => db::order(conn, po)?,
+        None => None,
+    };
+    let mut against = Vec::new();
+    if let Some(po) = &order {
+        let mut so_far = received_so_far(conn, po)?;
+        if header.state == ReceiptState::Posted {
+            // A posted receipt is one of the earlier deliveries now: take it
+            // out so its own figures are not counted twice.
+            for (variant, (r, _)) in &now {
+                if let Some(q) = so_far.get_mut(variant) {
+                    *q = Qty::from_milli((q.milli() - r.milli()).max(0));
+                }
+            }
+        }
+        let unordered: Vec<VariantId> = now
+            .keys()
+            .filter(|v| !po.lines.iter().any(|l| l.variant_id == **v))
+            .copied()
+            .collect();
+        let mut row =
+            |variant: VariantId, ordered: Qty, before: Qty| -> StoreResult<AgainstOrder> {
+                let (sku, name) = names(conn, variant)?;
+                let (this, broken) = now.remove(&variant).unwrap_or((Qty::ZERO, Qty::ZERO));
+                let gap = ordered.milli() - before.milli() - this.milli();
+                let excess = if ordered == Qty::ZERO {
+                    this.milli()
+                } else {
+                    (-gap).max(0).min(this.milli())
+                };
+                Ok(AgainstOrder {
+                    variant_id: variant,
+                    sku,
+                    name,
+                    ordered,
+                    before,
+                    now: this,
+                    damaged: broken,
+                    short: Qty::from_milli(gap.max(0)),
+                    excess: Qty::from_milli(excess),
+                })
+            };
+        for line in &po.lines {
+            let before = so_far.get(&line.variant_id).copied().unwrap_or(Qty::ZERO);
+            against.push(row(line.variant_id, line.ordered, before)?);
+        }
+        for variant in unordered {
+            against.push(row(variant, Qty::ZERO, Qty::ZERO)?);
+        }
+    }
+    let differs = against
+        .iter()
+        .any(|a| a.short.is_positive() || a.excess.is_positive() || a.damaged.is_positive());
+    Ok(ReceiptSheet {
+        receipt_id: header.receipt_id,
+        po_id: header.po_id,
+        po_number: order.map(|o| o.number),
+        supplier_id: header.supplier_id,
+        supplier_name: header.supplier_name,
+        state: header.state,
+        started_at: header.started_at,
+        started_by: header.started_by.name,
+        bill_no: header.bill_no,
+        lines: delivered,
+        against_order: against,
+        received: Qty::from_milli(received),
+        damaged: Qty::from_milli(damaged),
+        differs,
+        closed_at: header.closed.as_ref().map(|c| c.0),
+        closed_by: header.closed.map(|c| c.1.name),
+    })
+}
+
+fn sheet_now(conn: &Connection, id: Uuid) -> StoreResult<Result<ReceiptSheet, TillError>> {
+    match db::receipt(conn, id)? {
+        Some(header) => Ok(Ok(sheet_of(conn, header)?)),
+        None => Ok(Err(TillError::NotFound("goods receipt"))),
+    }
+}
+
+/// The receipt, if it is still being scanned.
+fn open_receipt(conn: &Connection, id: Uuid) -> StoreResult<Result<ReceiptHeader, TillError>> {
+    let Some(header) = db::receipt(conn, id)? else {
+        return Ok(Err(TillError::NotFound("goods receipt")));
+    };
+    if header.state != ReceiptState::Open {
+        let (how, who) = match (&header.state, &header.closed) {
+            (ReceiptState::Posted, Some((at, by))) => {
+                ("posted", format!(" by {} at {at}", by.name))
+            }
+            (_, Some((at, by))) => ("cancelled", format!(" by {} at {at}", by.name)),
+            _ => ("closed", String::new()),
+        };
+        return Ok(Err(TillError::Conflict {
+            kind: "receipt_closed",
+            message: format!(
+                "This delivery from {} was {how}{who}: start a new receipt for more goods.",
+                header.supplier_name
+            ),
+        }));
+    }
+    Ok(Ok(header))
+}
+
+fn nudged<T>(till: &Till, done: Result<T, TillError>) -> Result<T, TillError> {
+    if done.is_ok() {
+        till.sync.nudge.notify_one();
+    }
+    done
+}
+
+/// The orders the store can receive against, and its known suppliers.
+pub async fn receivable(till: &Till) -> Result<Receivable, TillError> {
+    Ok(till.store.call(|c| receivable_now(c)).await?)
+}
+
+/// This terminal's receipts, open ones first.
+pub async fn list(till: &Till) -> Result<Vec<ReceiptSheet>, TillError> {
+    Ok(till
+        .store
+        .call(|c| {
+            db::receipts(c, 50)?
+                .into_iter()
+                .map(|h| sheet_of(c, h))
+                .collect()
+        })
+        .await?)
+}
+
+pub async fn sheet(till: &Till, id: Uuid) -> Result<ReceiptSheet, TillError> {
+    till.store.call(move |c| sheet_now(c, id)).await?
+}
+
+/// Starts taking a delivery in: against an order the store expects, or
+/// from a supplier it knows.
+pub async fn start(till: &Till, new: NewReceipt) -> Result<ReceiptSheet, TillError> {
+    let who = signed_in(till)?;
+    till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    let bill_no = new.bill_no.trim().to_owned();
+    if bill_no.chars().count() > MAX_BILL_NO || bill_no.chars().any(char::is_control) {
+        return Err(invalid(
+            "bill_no",
+            format!("the bill number must be at most {MAX_BILL_NO} characters"),
+        ));
+    }
+    let note = new.note.trim().to_owned();
+    if note.chars().count() > pos_shared::purchase::MAX_PURCHASE_NOTE {
+        return Err(invalid(
+            "note",
+            format!(
+                "the note must be at most {} characters",
+                pos_shared::purchase::MAX_PURCHASE_NOTE
+            ),
+        ));
+    }
+    till.store
+        .call(move |c| {
+            let (po_id, supplier_id, supplier_name) = match (new.po_id, new.supplier_id) {
+                (Some(po), _) => {
+                    let Some(order) = db::order(c, po)? else {
+                        return Ok(Err(invalid(
+                            "po_id",
+                            format!("no purchase order {po} has reached this till"),
+                        )));
+                    };
+                    if !order.state.expecting() {
+                        return Ok(Err(TillError::Conflict {
+                            kind: "order_not_expected",
+                            message: format!(
+                                "{} is {}: HQ expects nothing more against it. Receive the goods without an order, and tell HQ.",
+                                order.number,
+                                order.state.as_str().replace('_', " ")
+                            ),
+                        }));
+                    }
+                    if new.supplier_id.is_some_and(|s| s != order.supplier_id) {
+                        return Ok(Err(invalid(
+                            "supplier_id",
+                            format!("{} is ordered from {}", order.number, order.supplier_name),
+                        )));
+                    }
+                    (Some(po), order.supplier_id, order.supplier_name)
+                }
+                (None, Some(supplier)) => {
+                    let known = receivable_now(c)?
+                        .suppliers
+                        .into_iter()
+                        .find(|s| s.supplier_id == supplier);
+                    let Some(known) = known else {
+                        return Ok(Err(invalid(
+                            "supplier_id",
+                            format!("supplier {supplier} is not one this store has ordered from"),
+                        )));
+                    };
+                    (None, supplier, known.name)
+                }
+                (None, None) => {
+                    return Ok(Err(invalid(
+                        "po_id",
+                        "name the purchase order the delivery is against, or its supplier",
+                    )))
+                }
+            };
+            let header = ReceiptHeader {
+                receipt_id: Uuid::now_v7(),
+                po_id,
+                supplier_id,
+                supplier_name,
+                started_at: Timestamp::now(),
+                started_by: who,
+                bill_no,
+                note,
+                state: ReceiptState::Open,
+                closed: None,
+            };
+            db::insert_receipt(c, &header)?;
+            Ok(Ok(sheet_of(c, header)?))
+        })
+        .await?
+}
+
+/// The batch a scan takes stock into: the symbol's (AI 10 with AI 17, or
+/// AI 15 where the pack has no expiry), else what was typed.
+fn batch_of(code: &ScannedCode, typed: Option<Batch>) -> Result<Option<Batch>, TillError> {
+    let from_label = match (
+        &code.batch,
+        code.expiry.as_ref().or(code.best_before.as_ref()),
+    ) {
+        (Some(lot), Some(day)) => Some(Batch {
+            code: lot.clone(),
+            expires_on: day.clone(),
+        }),
+        (Some(lot), None) if typed.is_none() => {
+            return Err(TillError::ScanRefused {
+                kind: "expiry_needed",
+                message: format!(
+                    "The label gives batch {lot} but no expiry date: type the expiry from the pack."
+                ),
+            })
+        }
+        _ => None,
+    };
+    let batch = typed.or(from_label);
+    if let Some(b) = &batch {
+        b.validate().map_err(|(field, detail)| TillError::Invalid {
+            field: if field == "code" {
+                "batch.code"
+            } else {
+                "batch.expires_on"
+            },
+            detail,
+        })?;
+    }
+    Ok(batch)
+}
+
+/// Takes a scanned item into the receipt: adds to its line (item and
+/// batch), as received or as damaged.
+pub async fn scan(
+    till: &Till,
+    id: Uuid,
+    code: ScannedCode,
+    typed: Option<Qty>,
+    typed_batch: Option<Batch>,
+    damaged: bool,
+) -> Result<ReceivedScan, TillError> {
+    signed_in(till)?;
+    let batch = batch_of(&code, typed_batch)?;
+    till.store
+        .call(move |c| {
+            let header = match open_receipt(c, id)? {
+                Ok(h) => h,
+                Err(e) => return Ok(Err(e)),
+            };
+            let product =
+                crate::store::catalog::product_for_scan(c, &code.gtin, code.alternative.as_ref())?;
+            let Some(product) = product else {
+                return Ok(Err(TillError::ScanRefused {
+                    kind: "unknown_item",
+                    message: format!(
+                        "Barcode {} is not in the store's catalog: set the pack aside and ask HQ to add the item before it is received.",
+                        code.gtin.as_str()
+                    ),
+                }));
+            };
+            let measured = product.unit.is_some_and(|u| u.is_measured());
+            let added = match scan_qty(&code, typed, measured, &product.name) {
+                Ok(q) => q,
+                Err(e) => return Ok(Err(e)),
+            };
+            let variant = product.variant_id;
+            let batch_code = batch.as_ref().map(|b| b.code.clone()).unwrap_or_default();
+            let (was_received, was_damaged) =
+                db::line(c, id, variant, &batch_code)?.unwrap_or((Qty::ZERO, Qty::ZERO));
+            if was_received == Qty::ZERO
+                && was_damaged == Qty::ZERO
+                && db::lines(c, id)?.len() >= MAX_PURCHASE_LINES
+            {
+                return Ok(Err(invalid(
+                    "code",
+                    format!("a receipt has at most {MAX_PURCHASE_LINES} lines: post this one and start another"),
+                )));
+            }
+            let grow = |q: Qty| {
+                q.checked_add(added)
+                    .filter(|n| *n <= pos_shared::limits::MAX_LINE_QTY)
+            };
+            let (received, broken) = match damaged {
+                false => (grow(was_received), Some(was_damaged)),
+                true => (Some(was_received), grow(was_damaged)),
+            };
+            let (Some(received), Some(broken)) = (received, broken) else {
+                return Ok(Err(invalid(
+                    "qty",
+                    format!("a line holds at most {}", pos_shared::limits::MAX_LINE_QTY),
+                )));
+            };
+            db::set_line(c, id, variant, batch.as_ref(), received, broken)?;
+            let mut message = match damaged {
+                false => format!("{}: {received} received", product.name),
+                true => format!("{}: {broken} damaged, going back", product.name),
+            };
+            if let Some(b) = &batch {
+                message.push_str(&format!(" (batch {}, expires {})", b.code, b.expires_on));
+            }
+            if let Some(po) = header.po_id.map(|p| db::order(c, p)).transpose()?.flatten() {
+                if !po.lines.iter().any(|l| l.variant_id == variant) {
+                    message.push_str(&format!(
+                        ". Not on {}: it will show as not ordered.",
+                        po.number
+                    ));
+                }
+            }
+            Ok(Ok(ReceivedScan {
+                variant_id: variant,
+                name: product.name,
+                batch,
+                added,
+                damaged,
+                line_received: received,
+                line_damaged: broken,
+                message,
+            }))
+        })
+        .await?
+}
+
+/// Sets a line's figures (a recount); both zero takes the line out.
+pub async fn set_line(
+    till: &Till,
+    id: Uuid,
+    variant: VariantId,
+    batch: Option<Batch>,
+    received: Qty,
+    damaged: Qty,
+) -> Result<ReceiptSheet, TillError> {
+    signed_in(till)?;
+    for (field, qty) in [("received", received), ("damaged", damaged)] {
+        if qty.milli() < 0 || qty > pos_shared::limits::MAX_LINE_QTY {
+            return Err(invalid(
+                field,
+                format!(
+                    "{field} must be between 0 and {}",
+                    pos_shared::limits::MAX_LINE_QTY
+                ),
+            ));
+        }
+    }
+    if let Some(b) = &batch {
+        b.validate().map_err(|(field, detail)| TillError::Invalid {
+            field: if field == "code" {
+                "batch.code"
+            } else {
+                "batch.expires_on"
+            },
+            detail,
+        })?;
+    }
+    till.store
+        .call(move |c| {
+            if let Err(e) = open_receipt(c, id)? {
+                return Ok(Err(e));
+            }
+            let Some(unit) = crate::store::catalog::unit_of(c, variant)? else {
+                return Ok(Err(invalid(
+                    "variant_id",
+                    format!("no item {variant} in this store's catalog"),
+                )));
+            };
+            if !unit.is_measured() && (received.milli() % 1000 != 0 || damaged.milli() % 1000 != 0)
+            {
+                return Ok(Err(invalid(
+                    "received",
+                    "this item is received in whole pieces",
+                )));
+            }
+            db::set_line(c, id, variant, batch.as_ref(), received, damaged)?;
+            sheet_now(c, id)
+        })
+        .await?
+}
+
+/// Posts the receipt: its receipt movements into the local ledger, its
+/// fact into the outbox and its posted mark, in one transaction.
+pub async fn post(till: &Till, id: Uuid) -> Result<ReceiptSheet, TillError> {
+    let who = signed_in(till)?;
+    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    let done = till
+        .store
+        .call(move |c| {
+            let header = match open_receipt(c, id)? {
+                Ok(h) => h,
+                Err(e) => return Ok(Err(e)),
+            };
+            let lines: Vec<ReceiptLine> = db::lines(c, id)?;
+            if lines.is_empty() {
+                return Ok(Err(invalid(
+                    "lines",
+                    "nothing has been scanned into this receipt: scan the delivery, or cancel it",
+                )));
+            }
+            let received_at = Timestamp::now();
+            let fact = GoodsReceived {
+                receipt_id: id,
+                po_id: header.po_id,
+                supplier_id: header.supplier_id,
+                store_id: device.store_id,
+                terminal_id: device.terminal_id,
+                started_at: header.started_at,
+                received_at,
+                received_by: who.clone(),
+                bill_no: header.bill_no.clone(),
+                note: header.note.clone(),
+                lines: lines
+                    .into_iter()
+                    .map(|l| ReceivedLine {
+                        movement_id: l.received.is_positive().then(MovementId::new),
+                        variant_id: l.variant_id,
+                        batch: l.batch,
+                        received: l.received,
+                        damaged: l.damaged,
+                    })
+                    .collect(),
+            };
+            if let Err(e) = fact.validate() {
+                return Ok(Err(TillError::Internal(format!(
+                    "the receipt does not add up: {e}"
+                ))));
+            }
+            let tx = c.transaction()?;
+            for movement in fact.movements() {
+                apply_movement(&tx, &movement, "local")?;
+            }
+            outbox::enqueue(&tx, &device, id, received_at, Fact::GoodsReceived(fact))?;
+            db::close(&tx, id, ReceiptState::Posted, received_at, &who)?;
+            tx.commit()?;
+            sheet_now(c, id)
+        })
+        .await?;
+    nudged(till, done)
+}
+
+/// Cancels the receipt: nothing moves.
+pub async fn cancel(till: &Till, id: Uuid) -> Result<ReceiptSheet, TillError> {
+    let who = signed_in(till)?;
+    till.store
+        .call(move |c| {
+            if let Err(e) = open_receipt(c, id)? {
+                return Ok(Err(e));
+            }
+            db::close(c, id, ReceiptState::Cancelled, Timestamp::now(), &who)?;
+            sheet_now(c, id)
+        })
+        .await?
+}
