@@ -10,6 +10,7 @@ mod labels;
 mod logs;
 mod nothing_silent;
 mod proxy;
+mod purchasing;
 mod stock_takes;
 mod store_documents;
 mod tls;
