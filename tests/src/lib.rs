@@ -200,3 +200,36 @@ pub async fn seed_demo(hq: &Hq, tills: usize) -> HqResult<(String, Vec<String>)>
     }
     Ok((store, codes))
 }
+
+/// The demo's supplier, Sharma Traders, and an order to it for `store`: 24
+/// packets of tea and 10 kg-packs of dal, due in two days. Returns the
+/// order as the hub answered.
+pub async fn seed_demo_purchase(hq: &Hq, store: &str) -> HqResult<serde_json::Value> {
+    let inventory = hq.inventory(store).await?;
+    let variant = |code: &str| -> Option<serde_json::Value> {
+        let gtin = pos_shared::Gtin::parse(code).ok()?;
+        inventory["positions"]
+            .as_array()?
+            .iter()
+            .find(|p| p["barcode"] == gtin.as_str())
+            .map(|p| p["variant_id"].clone())
+    };
+    let supplier: serde_json::Value = hq
+        .post(
+            "/v1/suppliers",
+            &json!({"name": "Sharma Traders", "phone": "+91 80 4000 1234"}),
+        )
+        .await?;
+    let due = pos_shared::Timestamp::from_unix_millis(
+        pos_shared::Timestamp::now().unix_millis() + 2 * 86_400_000,
+    )
+    .to_string();
+    hq.post(
+        &format!("/v1/stores/{store}/purchase-orders"),
+        &json!({"supplier_id": supplier["supplier_id"], "expected_on": due.get(..10), "lines": [
+            {"variant_id": variant(TEA), "qty": "24", "unit_cost_minor": 11000},
+            {"variant_id": variant(DAL), "qty": "10", "unit_cost_minor": 12500}
+        ]}),
+    )
+    .await
+}

@@ -22,6 +22,7 @@ import { ReturnsScreen } from './screens/Returns';
 import { SaleScreen, type ScanFlash } from './screens/Sale';
 import { ShiftScreen } from './screens/Shift';
 import { StockTakeScreen } from './screens/StockTake';
+import { ReceivingScreen } from './screens/Receiving';
 import { TenderScreen } from './screens/Tender';
 import { listenForWedgeScans } from './wedge';
 
@@ -42,7 +43,8 @@ type Screen =
   | { name: 'returns'; scanned: { text: string; seq: number } | null }
   | { name: 'shift' }
   | { name: 'devices' }
-  | { name: 'stock'; scanned: { text: string; seq: number } | null };
+  | { name: 'stock'; scanned: { text: string; seq: number } | null }
+  | { name: 'goods'; scanned: { text: string; seq: number } | null };
 
 type DialogState =
   | { kind: 'modifiers'; product: ProductView; count: number }
@@ -256,6 +258,9 @@ export function App() {
       case 'stock':
         // Counted into the take on the screen, never put on a bill.
         return go({ name: 'stock', scanned: { text: scan.text, seq: ++flashSeq.current } });
+      case 'goods':
+        // Taken into the delivery on the screen, never put on a bill.
+        return go({ name: 'goods', scanned: { text: scan.text, seq: ++flashSeq.current } });
       case 'sale':
         break;
       default:
@@ -474,13 +479,16 @@ export function App() {
       body = <ReturnsScreen key={screen.scanned?.seq ?? 0} scanned={screen.scanned?.text ?? null} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'shift':
-      body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => go({ name: 'sale' })} onStockTake={() => go({ name: 'stock', scanned: null })} />;
+      body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => go({ name: 'sale' })} onStockTake={() => go({ name: 'stock', scanned: null })} onGoodsIn={() => go({ name: 'goods', scanned: null })} />;
       break;
     case 'devices':
       body = <DevicesScreen onBack={() => go({ name: 'sale' })} />;
       break;
     case 'stock':
       body = <StockTakeScreen scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
+      break;
+    case 'goods':
+      body = <ReceivingScreen scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
       break;
   }
 

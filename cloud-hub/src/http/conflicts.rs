@@ -95,6 +95,16 @@ const RULES: &[UniqueRule] = &[
         detail: "this transfer_id was already used for a different transfer; mint a new id",
     },
     UniqueRule {
+        names: &["po_id reused"],
+        field: "po_id",
+        detail: "this po_id was already used for a different purchase order; mint a new id",
+    },
+    UniqueRule {
+        names: &["supplier_id reused"],
+        field: "supplier_id",
+        detail: "this supplier_id was already used for a different supplier; mint a new id",
+    },
+    UniqueRule {
         names: &["movement_id reused"],
         field: "movement_id",
         detail: "this movement_id was already used for a different movement; mint a new id",

@@ -429,6 +429,14 @@ async fn orders_and_receipts_that_do_not_add_up_are_refused_by_field_and_move_no
         .post(&path, key, json!({"po_id": po_id, "supplier_id": sharma, "lines": [{"variant_id": tea, "qty": "13"}]}))
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
+    let (s, b) = hub
+        .post(&path, key, json!({"po_id": po_id, "supplier_id": sharma, "lines": [{"variant_id": tea, "qty": "13"}]}))
+        .await;
+    assert_eq!(
+        (s, b["field"].as_str()),
+        (StatusCode::CONFLICT, Some("po_id")),
+        "{b}"
+    );
 
     // Receipts that do not add up are rejected by field and move nothing.
     let gupta = supplier(&shop, "Gupta Wholesale").await;

@@ -71,6 +71,11 @@ async fn run() -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
 
+    // A supplier and an order to it, for the till's Goods in screen.
+    let order = system_tests::seed_demo_purchase(&hq, &store)
+        .await
+        .map_err(|e| e.to_string())?;
+
     // The till, enrolling with its one-time code.
     let agent = edge_agent::start(AgentConfig {
         data_dir: dir.join("till-1"),
@@ -112,6 +117,11 @@ async fn run() -> Result<(), String> {
     println!(
         "  HQ sign-in     {} / {} (POST {hub_url}/v1/sessions, or hubctl sign-in)",
         DEMO_HQ_USER.0, DEMO_HQ_USER.1
+    );
+    println!(
+        "  Goods in       {} from {} waits at the till (Shift, then Goods in)",
+        order["number"].as_str().unwrap_or_default(),
+        "Sharma Traders"
     );
     println!("  Data           {}", dir.display());
     for (name, code, role, pin) in DEMO_STAFF {

@@ -66,6 +66,8 @@ export function ShiftScreen(props: {
   onBack: () => void;
   /** The store's back office beside the shift: its stock takes. */
   onStockTake: () => void;
+  /** …and taking deliveries in. */
+  onGoodsIn: () => void;
 }) {
   const [float, setFloat] = useState('');
   const [cashAmount, setCashAmount] = useState('');
@@ -132,6 +134,7 @@ export function ShiftScreen(props: {
         <Notice notice={error ? { kind: 'error', text: error } : null} />
         <div class="row">
           <button type="button" onClick={props.onStockTake}>{t('sale.stockTake')}</button>
+          <button type="button" onClick={props.onGoodsIn}>{t('goods.button')}</button>
           <button type="button" onClick={props.onBack}>{t('common.back')}</button>
         </div>
       </section>
