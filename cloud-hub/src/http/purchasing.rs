@@ -214,7 +214,7 @@ async fn raise(
     for (i, line) in body.lines.iter().enumerate() {
         if !seen.insert(line.variant_id) {
             return Err(ApiError::invalid(
-                &format!("lines[{i}].variant_id"),
+                format!("lines[{i}].variant_id"),
                 format!(
                     "item {} is on the order twice: one line an item",
                     line.variant_id
@@ -223,7 +223,7 @@ async fn raise(
         }
         if !line.qty.is_positive() {
             return Err(ApiError::invalid(
-                &format!("lines[{i}].qty"),
+                format!("lines[{i}].qty"),
                 "qty must be more than zero",
             ));
         }
@@ -233,7 +233,7 @@ async fn raise(
             .is_some_and(|c| !(0..=pos_shared::limits::MAX_PRICE_MINOR).contains(&c))
         {
             return Err(ApiError::invalid(
-                &format!("lines[{i}].unit_cost_minor"),
+                format!("lines[{i}].unit_cost_minor"),
                 "unit_cost_minor must be between 0 and the largest price an item may have",
             ));
         }

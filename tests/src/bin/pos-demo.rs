@@ -119,9 +119,8 @@ async fn run() -> Result<(), String> {
         DEMO_HQ_USER.0, DEMO_HQ_USER.1
     );
     println!(
-        "  Goods in       {} from {} waits at the till (Shift, then Goods in)",
-        order["number"].as_str().unwrap_or_default(),
-        "Sharma Traders"
+        "  Goods in       {} from Sharma Traders waits at the till (Shift, then Goods in)",
+        order["number"].as_str().unwrap_or_default()
     );
     println!("  Data           {}", dir.display());
     for (name, code, role, pin) in DEMO_STAFF {
