@@ -27,5 +27,6 @@ pub mod sales_report;
 pub mod stock_takes;
 pub mod stores;
 pub mod subscriptions;
+pub mod supplier_bills;
 pub mod sync;
 pub mod transfers;

@@ -100,6 +100,11 @@ const RULES: &[UniqueRule] = &[
         detail: "this po_id was already used for a different purchase order; mint a new id",
     },
     UniqueRule {
+        names: &["bill_id reused"],
+        field: "bill_id",
+        detail: "this bill_id was already used for a different supplier bill; mint a new id",
+    },
+    UniqueRule {
         names: &["supplier_id reused"],
         field: "supplier_id",
         detail: "this supplier_id was already used for a different supplier; mint a new id",

@@ -32,6 +32,7 @@ mod stock_takes;
 mod store_view;
 mod subscription_deliveries;
 mod subscriptions;
+mod supplier_bills;
 pub(crate) mod sync;
 mod transfers;
 mod users;
@@ -268,6 +269,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(transfers::router())
         .merge(stock_takes::router())
         .merge(purchasing::router())
+        .merge(supplier_bills::router())
         .merge(stock::router())
         .merge(bins::router())
         .merge(replenishment::router())

@@ -68,6 +68,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(48, "hub-postgres/0048_gst_documents.sql"),
     migration!(49, "hub-postgres/0049_stock_takes.sql"),
     migration!(50, "hub-postgres/0050_purchasing.sql"),
+    migration!(51, "hub-postgres/0051_supplier_bills.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -121,6 +122,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(48, "hub-sqlite/0048_gst_documents.sql"),
     migration!(49, "hub-sqlite/0049_stock_takes.sql"),
     migration!(50, "hub-sqlite/0050_purchasing.sql"),
+    migration!(51, "hub-sqlite/0051_supplier_bills.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

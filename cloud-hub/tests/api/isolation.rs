@@ -223,6 +223,15 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
     let (_, me) = hub.get("/v1/me", key).await;
     let take = one_stock_take(shop).await;
     let (supplier, po, receipt) = one_delivery(shop).await;
+    let (s, bill) = hub
+        .post(
+            "/v1/supplier-bills",
+            key,
+            json!({"supplier_id": supplier, "bill_no": "SB-1", "bill_date": "2026-12-04", "receipt_ids": [receipt],
+                   "lines": [{"variant_id": shop.variants[0].0, "qty": "1", "unit_cost_minor": 100}]}),
+        )
+        .await;
+    created("supplier bill", s, &bill);
     let text = |v: &Value| v.as_str().expect("an id").to_owned();
     HashMap::from([
         ("store_id", store),
@@ -233,6 +242,7 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         ("supplier_id", supplier),
         ("po_id", po),
         ("receipt_id", receipt),
+        ("bill_id", text(&bill["bill_id"])),
         ("reservation_id", text(&reservation["reservation_id"])),
         ("order_id", text(&order["id"])),
         ("staff_id", text(&staff["staff_id"])),

@@ -51,6 +51,7 @@ mod startup;
 mod stock;
 mod stock_takes;
 mod subscriptions;
+mod supplier_bills;
 mod tls;
 mod transfers;
 mod users;

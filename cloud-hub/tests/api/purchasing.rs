@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-async fn supplier(shop: &Shop, name: &str) -> String {
+pub(crate) async fn supplier(shop: &Shop, name: &str) -> String {
     let (s, b) = shop
         .hub
         .post(
@@ -31,7 +31,7 @@ async fn supplier(shop: &Shop, name: &str) -> String {
 }
 
 /// An order of 24 tea and 50 kg of rice.
-async fn raise(shop: &Shop, supplier: &str) -> Value {
+pub(crate) async fn raise(shop: &Shop, supplier: &str) -> Value {
     let (s, b) = shop
         .hub
         .post(
@@ -48,7 +48,7 @@ async fn raise(shop: &Shop, supplier: &str) -> Value {
 }
 
 /// A receipt from the shop's till: `(variant index, batch, received, damaged)`.
-fn receipt(
+pub(crate) fn receipt(
     shop: &Shop,
     po: Option<&str>,
     supplier: &str,
@@ -87,7 +87,7 @@ fn receipt(
     }
 }
 
-fn envelope(shop: &Shop, r: GoodsReceived) -> Value {
+pub(crate) fn envelope(shop: &Shop, r: GoodsReceived) -> Value {
     let e = Envelope::new(
         r.receipt_id,
         "pos.goods.received",
@@ -99,7 +99,7 @@ fn envelope(shop: &Shop, r: GoodsReceived) -> Value {
     serde_json::to_value(e).unwrap()
 }
 
-async fn upload_one(shop: &Shop, fact: Value) -> (String, String) {
+pub(crate) async fn upload_one(shop: &Shop, fact: Value) -> (String, String) {
     let (s, ack) = shop.upload(&[fact]).await;
     assert_eq!(s, StatusCode::OK, "{ack}");
     let r = &ack["results"][0];

@@ -34,6 +34,7 @@ pub(super) mod staff;
 pub(super) mod stock_takes;
 pub(super) mod stores;
 pub(super) mod subscriptions;
+pub(super) mod supplier_bills;
 pub(super) mod tenants;
 pub(super) mod terminals;
 pub(super) mod transfers;
@@ -136,6 +137,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::gst::sql_gst_paths!($storage, $snapshot_isolation);
         $crate::storage::sql::stock_takes::sql_stock_take_paths!($storage);
         $crate::storage::sql::purchasing::sql_purchase_paths!($storage);
+        $crate::storage::sql::supplier_bills::sql_supplier_bill_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

@@ -588,6 +588,26 @@ macro_rules! sql_purchase_paths {
                 Ok(Recorded::from_overfetch(rows.into_iter().map(goods_receipt_from_row).collect::<DbResult<Vec<_>>>()?, page.limit))
             }
 
+            async fn enter_supplier_bill(&self, tenant: TenantId, new: &$crate::domain::supplier_bills::NewSupplierBill) -> DbResult<$crate::domain::supplier_bills::EnteredBill> {
+                self.enter_supplier_bill_in(tenant, new).await
+            }
+
+            async fn supplier_bill(&self, tenant: TenantId, id: Uuid) -> DbResult<$crate::domain::supplier_bills::SupplierBill> {
+                let mut tx = self.pool.begin().await?;
+                let bill = Self::supplier_bill_in(&mut tx, tenant, id).await?;
+                tx.commit().await?; // Read only.
+                bill.ok_or(DbError::NotFound("supplier bill"))
+            }
+
+            async fn supplier_bills(
+                &self,
+                tenant: TenantId,
+                supplier: Uuid,
+                page: RecordedPage,
+            ) -> DbResult<Recorded<$crate::domain::supplier_bills::SupplierBill>> {
+                self.supplier_bills_page(tenant, supplier, page).await
+            }
+
             async fn goods_receipt(&self, tenant: TenantId, id: Uuid) -> DbResult<ReceiptReport> {
                 let row: Option<GoodsReceiptRow> = sqlx::query_as(&format!("{GOODS_RECEIPT_SELECT} WHERE r.tenant_id = $1 AND r.id = $2"))
                     .bind(tenant.as_uuid())

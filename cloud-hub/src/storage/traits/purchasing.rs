@@ -1,12 +1,14 @@
-//! Suppliers, purchase orders and goods receipts as HQ keeps and reads them
-//! (`domain::purchasing`); the receipts arrive as facts (`FactStorage`). SQL
-//! in `sql/purchasing.rs`.
+//! Suppliers, purchase orders, goods receipts and supplier bills as HQ keeps
+//! and reads them (`domain::purchasing`, `domain::supplier_bills`); the
+//! receipts arrive as facts (`FactStorage`). SQL in `sql/purchasing.rs` and
+//! `sql/supplier_bills.rs`.
 
 use crate::domain::ledger::{Recorded, RecordedPage};
 use crate::domain::purchasing::{
     NewPurchaseOrder, NewSupplier, PurchaseOrderReport, PurchaseOrderSummary, RaisedOrder,
     ReceiptReport, ReceiptSummary, Supplier,
 };
+use crate::domain::supplier_bills::{EnteredBill, NewSupplierBill, SupplierBill};
 use crate::storage::DbResult;
 use pos_shared::purchase::PurchaseOrderState;
 use pos_shared::{StoreId, TenantId};
@@ -52,4 +54,19 @@ pub trait PurchaseStorage: Send + Sync {
         page: RecordedPage,
     ) -> DbResult<Recorded<ReceiptSummary>>;
     async fn goods_receipt(&self, tenant: TenantId, id: Uuid) -> DbResult<ReceiptReport>;
+    /// Enters a supplier's bill against receipts of that supplier, each
+    /// billed once, and matches it.
+    async fn enter_supplier_bill(
+        &self,
+        tenant: TenantId,
+        new: &NewSupplierBill,
+    ) -> DbResult<EnteredBill>;
+    async fn supplier_bill(&self, tenant: TenantId, id: Uuid) -> DbResult<SupplierBill>;
+    /// A supplier's bills, in the order they were entered.
+    async fn supplier_bills(
+        &self,
+        tenant: TenantId,
+        supplier: Uuid,
+        page: RecordedPage,
+    ) -> DbResult<Recorded<SupplierBill>>;
 }
