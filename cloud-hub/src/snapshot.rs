@@ -260,6 +260,7 @@ fn encode(
     }
     if !with_purchase_orders {
         header.purchase_orders = 0;
+        header.stores = 0;
     }
     let promised = header.records();
     let appender = Appender {
@@ -278,7 +279,9 @@ fn encode(
             let unknown = match record {
                 SnapshotRecord::Order(_) => !with_orders,
                 SnapshotRecord::ItemAtStore(_) => !with_items_at_store,
-                SnapshotRecord::PurchaseOrder(_) => !with_purchase_orders,
+                SnapshotRecord::PurchaseOrder(_) | SnapshotRecord::Store(_) => {
+                    !with_purchase_orders
+                }
                 _ => false,
             };
             if unknown {

@@ -34,7 +34,8 @@ pub use crate::documents::DocPurpose;
 ///   its assortment, stock on hold) in the feed and in snapshots.
 /// - 9: the store's stock takes (`stock_takes` document, approved-take facts).
 /// - 10: purchase orders for the store (`purchase_order_changed`, open orders
-///   in snapshots) and goods-receipt facts.
+///   in snapshots) and goods-receipt facts; the store as HQ keeps it
+///   (`store_profile`: its name, GSTIN and status).
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
@@ -279,6 +280,26 @@ pub enum ChangeBody {
     /// A purchase order for the store: raised, received against, closed or
     /// cancelled (protocol 10). Store-scoped.
     PurchaseOrderChanged(crate::purchase::PurchaseOrder),
+    /// The store as HQ keeps it changed: its name, the GSTIN its bills are
+    /// issued under, its status (protocol 10). Store-scoped.
+    StoreProfile(StoreProfile),
+}
+
+/// The store as HQ keeps it, for its tills (protocol 10).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreProfile {
+    pub store_id: StoreId,
+    pub code: String,
+    pub name: String,
+    /// The GST registration the store's bills are issued under, when HQ has
+    /// entered one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub gstin: Option<String>,
+    /// `open`, `closed` or `maintenance`.
+    pub status: String,
 }
 
 /// What HQ lets one store do with an item: sell it, or not because it took
@@ -361,6 +382,9 @@ pub struct SnapshotHeader {
     /// Purchase orders the store still expects goods against (protocol 10).
     #[serde(default)]
     pub purchase_orders: u64,
+    /// The store's own record: 1 (protocol 10).
+    #[serde(default)]
+    pub stores: u64,
 }
 
 impl SnapshotHeader {
@@ -374,6 +398,7 @@ impl SnapshotHeader {
             + self.orders
             + self.items_at_store
             + self.purchase_orders
+            + self.stores
     }
 }
 
@@ -399,6 +424,8 @@ pub enum SnapshotRecord {
     ItemAtStore(ItemAtStore),
     /// A purchase order the store still expects goods against (protocol 10).
     PurchaseOrder(crate::purchase::PurchaseOrder),
+    /// The store as HQ keeps it (protocol 10).
+    Store(StoreProfile),
 }
 
 /// The header naming the feed sequence a snapshot was taken at.

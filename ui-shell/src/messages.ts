@@ -9,6 +9,8 @@ const en = {
   'status.stalled': 'Sync stalled — sales kept, tell the manager',
   'status.revoked': 'Till not accepted by HQ — sales kept, enroll it again',
   'status.quarantined': '{n} set aside for HQ',
+  'status.storeClosed': 'HQ marks this store closed',
+  'status.storeMaintenance': 'HQ marks this store under maintenance',
   'status.agentDown': 'Till service not answering',
   'status.queued': '{n} to send',
   'status.queuedSince': '{n} to send, oldest {age} old',

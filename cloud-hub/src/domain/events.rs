@@ -128,6 +128,10 @@ pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
                 "supplier_id": po.supplier_id, "state": po.state,
             }),
         ),
+        // The writes that change a store announce themselves to HQ
+        // (`store.status.changed`, `store.gst.changed`); the tills' copy goes
+        // to the feed without an event of its own.
+        ChangeBody::StoreProfile(p) => ("store.profile.sent", origin(), now, json!(p)),
         ChangeBody::ReturnRecorded(r) => (
             "pos.return.recorded",
             terminal_or_hub(Some(r.terminal_id)),

@@ -260,6 +260,7 @@ fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
             !matches!(
                 c.body,
                 pos_shared::sync::ChangeBody::PurchaseOrderChanged(_)
+                    | pos_shared::sync::ChangeBody::StoreProfile(_)
             )
         });
     }

@@ -640,9 +640,83 @@ async fn a_new_till_gets_the_orders_still_expected_in_its_snapshot(backend: Back
             .filter(|l| l["type"] == "purchase_order")
             .collect();
         assert_eq!(orders.len(), expected, "v{v}");
+        // The store's own record travels from protocol 10 too.
+        let stores: Vec<&Value> = lines.iter().filter(|l| l["type"] == "store").collect();
+        assert_eq!(
+            (stores.len(), lines[0]["stores"].as_u64().unwrap_or(0)),
+            (expected, expected as u64),
+            "v{v}"
+        );
         if expected == 1 {
             assert_eq!(orders[0]["po_id"], open["po_id"]);
         }
     }
 }
 on_both_backends!(a_new_till_gets_the_orders_still_expected_in_its_snapshot);
+
+async fn the_gstin_and_status_hq_sets_reach_the_stores_tills_only(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let store = &shop.store_id;
+    let (s, b) = hub
+        .put(
+            &format!("/v1/stores/{store}/gstin"),
+            &shop.api_key,
+            json!({"gstin": "29AAACK1234A1Z6"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = hub
+        .put(
+            &format!("/v1/stores/{store}/status"),
+            &shop.api_key,
+            json!({"status": "maintenance"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let token = &shop.device_token;
+    let profiles = |v: u16| async move {
+        let (s, page) = hub
+            .get(&format!("/v1/sync/feed?since=0&limit=5000&v={v}"), token)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        page["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["type"] == "store_profile")
+            .cloned()
+            .collect::<Vec<Value>>()
+    };
+    let heard = profiles(10).await;
+    assert_eq!(heard.len(), 2, "{heard:?}");
+    assert_eq!(
+        (heard[0]["gstin"].as_str(), heard[0]["status"].as_str()),
+        (Some("29AAACK1234A1Z6"), Some("open"))
+    );
+    assert_eq!(heard[1]["status"], "maintenance");
+    assert!(
+        profiles(9).await.is_empty(),
+        "a protocol-9 till cannot read them"
+    );
+
+    // Another store's tills hear nothing of it.
+    let (_, other) = hub
+        .post(
+            "/v1/stores",
+            &shop.api_key,
+            json!({"code": "BLR-7", "name": "HSR"}),
+        )
+        .await;
+    let other = other["id"].as_str().unwrap();
+    let (s, _) = hub
+        .put(
+            &format!("/v1/stores/{other}/status"),
+            &shop.api_key,
+            json!({"status": "closed"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(profiles(10).await.len(), 2);
+}
+on_both_backends!(the_gstin_and_status_hq_sets_reach_the_stores_tills_only);

@@ -41,10 +41,14 @@ pub(crate) struct SyncStatus {
     /// so for 100,000 items): the till sells, scans and looks up barcodes
     /// meanwhile, but type-ahead search may miss items until it is false.
     pub(super) search_indexing: bool,
+    /// The store as HQ keeps it (name, GSTIN, status), once the hub has said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub(super) store: Option<pos_shared::sync::StoreProfile>,
 }
 
 pub(super) async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiError> {
-    let (queue, receipts_unsent, search_indexing) = app
+    let (queue, receipts_unsent, search_indexing, store) = app
         .till
         .store
         .call(|c| {
@@ -52,6 +56,7 @@ pub(super) async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiEr
                 outbox::counts(c)?,
                 crate::store::e_receipts::unsent_count(c)?,
                 crate::store::search_index::rebuilding(c)?,
+                crate::store::store_profile::get(c)?,
             ))
         })
         .await?;
@@ -70,6 +75,7 @@ pub(super) async fn current_status(app: &AgentState) -> Result<SyncStatus, ApiEr
         queue,
         receipts_unsent,
         search_indexing,
+        store,
     })
 }
 

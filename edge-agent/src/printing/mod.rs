@@ -244,18 +244,15 @@ impl Printers {
         duplicate: bool,
     ) -> Result<Receipt, StoreError> {
         let variants: Vec<_> = sale.lines.iter().map(|l| l.variant_id).collect();
-        let units = self
+        let (units, gstin) = self
             .inner
             .store
-            .call(move |c| print_jobs::units(c, &variants))
+            .call(move |c| Ok((print_jobs::units(c, &variants)?, hq_gstin(c)?)))
             .await?;
-        Ok(Receipt::from_sale(
-            sale,
-            &self.inner.receipt,
-            terminal,
-            duplicate,
-            &units,
-        ))
+        let mut receipt =
+            Receipt::from_sale(sale, &self.inner.receipt, terminal, duplicate, &units);
+        receipt.gstin = gstin.or(receipt.gstin);
+        Ok(receipt)
     }
 
     /// The receipt laid out for the receipt printer, as text or HTML.
@@ -373,12 +370,13 @@ impl Printers {
             .ok_or(QueueError::UnknownPrinter(name))?
             .clone();
         let variants: Vec<_> = ret.lines.iter().map(|l| l.variant_id).collect();
-        let units = self
+        let (units, gstin) = self
             .inner
             .store
-            .call(move |c| print_jobs::units(c, &variants))
+            .call(move |c| Ok((print_jobs::units(c, &variants)?, hq_gstin(c)?)))
             .await?;
-        let receipt = Receipt::from_return(ret, &self.inner.receipt, terminal, &units);
+        let mut receipt = Receipt::from_return(ret, &self.inner.receipt, terminal, &units);
+        receipt.gstin = gstin.or(receipt.gstin);
         let with_logo = self.inner.logos.contains_key(&config.name);
         let blocks = layout::layout(&receipt, &config.profile, with_logo);
         let sale_id = Some(ret.original_sale_id);
@@ -556,4 +554,10 @@ impl Printers {
         }
         Ok(out)
     }
+}
+
+/// The GSTIN HQ entered for the store, which its bills are issued under;
+/// `None` until HQ has entered one (the till's own setting stands in).
+fn hq_gstin(conn: &rusqlite::Connection) -> Result<Option<String>, StoreError> {
+    Ok(crate::store::store_profile::get(conn)?.and_then(|p| p.gstin))
 }

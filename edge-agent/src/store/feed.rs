@@ -82,6 +82,11 @@ pub fn apply_feed_page(
             ChangeBody::PurchaseOrderChanged(po) => {
                 super::receiving::upsert_order(&tx, po, change.seq)?
             }
+            ChangeBody::StoreProfile(p) if p.store_id != store => {
+                tracing::warn!(seq = change.seq, other = %p.store_id, "feed carried another store's record; skipped");
+                continue;
+            }
+            ChangeBody::StoreProfile(p) => super::store_profile::apply(&tx, p)?,
             ChangeBody::DocumentChanged { purpose } => {
                 if !documents.contains(purpose) {
                     documents.push(*purpose);

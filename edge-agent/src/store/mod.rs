@@ -33,6 +33,7 @@ pub mod shifts;
 pub mod snapshot;
 pub mod staff;
 pub mod stock_takes;
+pub mod store_profile;
 
 pub use feed::AppliedPage;
 pub use outbox::{OutboxCounts, PendingFact};

@@ -112,6 +112,7 @@ fn apply_records(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) ->
             SnapshotRecord::Order(o) => super::orders::upsert_from_feed(&tx, o, seq)?,
             SnapshotRecord::ItemAtStore(i) => super::assortment::apply(&tx, i)?,
             SnapshotRecord::PurchaseOrder(po) => super::receiving::upsert_order(&tx, po, seq)?,
+            SnapshotRecord::Store(p) => super::store_profile::apply(&tx, p)?,
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,

@@ -13,6 +13,7 @@ mod proxy;
 mod purchasing;
 mod stock_takes;
 mod store_documents;
+mod store_profile;
 mod tls;
 
 use harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};

@@ -70,6 +70,11 @@ export function StatusBar(props: {
           ? t('status.queuedSince', { n: queued, age: age(status.oldest_unsent_at, now) })
           : t('status.queued', { n: queued })}
       </span>
+      {status?.store && status.store.status !== 'open' && (
+        <span class="quarantined" data-testid="store-status" data-store-status={status.store.status}>
+          {status.store.status === 'maintenance' ? t('status.storeMaintenance') : t('status.storeClosed')}
+        </span>
+      )}
       {quarantined > 0 && (
         <span class="quarantined" data-testid="quarantined" data-quarantined={quarantined}>
           {t('status.quarantined', { n: quarantined })}

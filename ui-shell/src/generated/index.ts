@@ -108,6 +108,7 @@ export type { StockTakeCount } from './StockTakeCount';
 export type { StockTakeScan } from './StockTakeScan';
 export type { StockTakeStart } from './StockTakeStart';
 export type { StoreId } from './StoreId';
+export type { StoreProfile } from './StoreProfile';
 export type { SubstituteOffer } from './SubstituteOffer';
 export type { SyncState } from './SyncState';
 export type { SyncStatus } from './SyncStatus';

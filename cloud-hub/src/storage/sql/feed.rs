@@ -183,6 +183,7 @@ macro_rules! sql_feed_paths {
                     }
                 }
                 let purchase_orders = Self::expected_purchase_orders(&mut tx, device.tenant_id, device.store_id).await?;
+                let profile = Self::store_profile_in(&mut tx, device.tenant_id, device.store_id).await?;
                 let header = SnapshotHeader {
                     protocol_version: PROTOCOL_VERSION,
                     seq: head.max(0) as u64,
@@ -194,6 +195,7 @@ macro_rules! sql_feed_paths {
                     orders: orders.len() as u64,
                     items_at_store: stopped.len() as u64,
                     purchase_orders: purchase_orders.len() as u64,
+                    stores: 1,
                 };
                 if out.send(SnapshotPart::Head(header)).await.is_err() {
                     return Ok(()); // Nobody is waiting for it any more.
@@ -219,6 +221,7 @@ macro_rules! sql_feed_paths {
                 chunk.extend(staff.into_iter().map(SnapshotRecord::Staff));
                 chunk.extend(orders.into_iter().map(SnapshotRecord::Order));
                 chunk.extend(purchase_orders.into_iter().map(SnapshotRecord::PurchaseOrder));
+                chunk.push(SnapshotRecord::Store(profile));
                 if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
                     return Ok(());
                 }

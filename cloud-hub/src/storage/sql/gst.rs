@@ -232,7 +232,10 @@ macro_rules! sql_gst_paths {
                     serde_json::json!({"store_id": store, "gstin": gstin}),
                 );
                 Self::emit_event(&mut tx, tenant, event).await?;
+                // The store's tills print it on their bills from now on.
+                Self::announce_store_profile(&mut tx, tenant, store).await?;
                 Self::commit(tx).await?;
+                self.feed_changed();
                 self.store(tenant, store).await
             }
 

@@ -47,6 +47,30 @@ macro_rules! sql_store_paths {
                 };
                 Ok(Store { id: StoreId::from_uuid(id), code, name, currency, kind, status, hours, fulfilment, gstin })
             }
+
+            /// The store as its tills hear of it, read inside `tx`.
+            pub(crate) async fn store_profile_in(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<pos_shared::sync::StoreProfile> {
+                let row: Option<StoreRow> = sqlx::query_as(&format!("SELECT {STORE_COLUMNS} FROM stores WHERE tenant_id = $1 AND id = $2"))
+                    .bind(tenant.as_uuid())
+                    .bind(store.as_uuid())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let store = Self::store_from_row(row.ok_or(DbError::NotFound("store"))?)?;
+                Ok(pos_shared::sync::StoreProfile {
+                    store_id: store.id,
+                    code: store.code,
+                    name: store.name,
+                    gstin: store.gstin,
+                    status: store.status.as_str().to_owned(),
+                })
+            }
+
+            /// Sends the store's record to its tills' feed, in the transaction
+            /// that changed it (which tells HQ of the change itself).
+            pub(crate) async fn announce_store_profile(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<()> {
+                let profile = Self::store_profile_in(tx, tenant, store).await?;
+                Self::insert_changes(tx, tenant, &[(Some(store), ChangeBody::StoreProfile(profile))]).await
+            }
         }
 
         #[async_trait::async_trait]
@@ -112,6 +136,7 @@ macro_rules! sql_store_paths {
                     serde_json::json!({"store_id": store, "status": status, "was": before.status}),
                 );
                 Self::emit_event(&mut tx, tenant, event).await?;
+                Self::announce_store_profile(&mut tx, tenant, store).await?;
                 Self::commit(tx).await?;
                 self.feed_changed();
                 self.store(tenant, store).await
