@@ -204,40 +204,13 @@ async fn raise(
     JsonBody(body): JsonBody<OrderBody>,
 ) -> Result<(StatusCode, Json<PurchaseOrderReport>), ApiError> {
     hq.check_store(store)?;
-    if body.lines.is_empty() || body.lines.len() > MAX_PURCHASE_LINES {
-        return Err(ApiError::invalid(
-            "lines",
-            format!("an order has 1 to {MAX_PURCHASE_LINES} lines"),
-        ));
-    }
-    let mut seen = std::collections::HashSet::with_capacity(body.lines.len());
-    for (i, line) in body.lines.iter().enumerate() {
-        if !seen.insert(line.variant_id) {
-            return Err(ApiError::invalid(
-                format!("lines[{i}].variant_id"),
-                format!(
-                    "item {} is on the order twice: one line an item",
-                    line.variant_id
-                ),
-            ));
-        }
-        if !line.qty.is_positive() {
-            return Err(ApiError::invalid(
-                format!("lines[{i}].qty"),
-                "qty must be more than zero",
-            ));
-        }
-        super::check_qty(&format!("lines[{i}].qty"), line.qty)?;
-        if line
-            .unit_cost_minor
-            .is_some_and(|c| !(0..=pos_shared::limits::MAX_PRICE_MINOR).contains(&c))
-        {
-            return Err(ApiError::invalid(
-                format!("lines[{i}].unit_cost_minor"),
-                "unit_cost_minor must be between 0 and the largest price an item may have",
-            ));
-        }
-    }
+    check_lines(
+        "an order",
+        MAX_PURCHASE_LINES,
+        body.lines
+            .iter()
+            .map(|l| (l.variant_id, l.qty, l.unit_cost_minor)),
+    )?;
     if let Some(day) = &body.expected_on {
         if pos_shared::sync::parse_day(day).is_none() {
             return Err(ApiError::invalid(
@@ -427,4 +400,43 @@ async fn receipt(
     let receipt = app.storage.goods_receipt(hq.tenant, id).await?;
     hq.check_store(receipt.summary.store_id)?;
     Ok(Json(receipt))
+}
+
+/// Checks the item lines of `what` ("an order", "a bill"): 1 to `most` lines,
+/// one an item, each quantity more than zero and in range, each unit cost
+/// (when given) between zero and the largest price. The error names the line.
+pub(super) fn check_lines(
+    what: &str,
+    most: usize,
+    lines: impl ExactSizeIterator<Item = (VariantId, Qty, Option<i64>)>,
+) -> Result<(), ApiError> {
+    if lines.len() == 0 || lines.len() > most {
+        return Err(ApiError::invalid(
+            "lines",
+            format!("{what} has 1 to {most} lines"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(lines.len());
+    for (i, (variant, qty, cost)) in lines.enumerate() {
+        if !seen.insert(variant) {
+            return Err(ApiError::invalid(
+                format!("lines[{i}].variant_id"),
+                format!("item {variant} is listed twice: one line an item"),
+            ));
+        }
+        if !qty.is_positive() {
+            return Err(ApiError::invalid(
+                format!("lines[{i}].qty"),
+                "qty must be more than zero",
+            ));
+        }
+        super::check_qty(&format!("lines[{i}].qty"), qty)?;
+        if cost.is_some_and(|c| !(0..=pos_shared::limits::MAX_PRICE_MINOR).contains(&c)) {
+            return Err(ApiError::invalid(
+                format!("lines[{i}].unit_cost_minor"),
+                "unit_cost_minor must be between 0 and the largest price an item may have",
+            ));
+        }
+    }
+    Ok(())
 }

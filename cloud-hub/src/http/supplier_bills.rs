@@ -105,37 +105,13 @@ async fn enter(
             format!("receipt_ids[{i}]: {} is listed twice", body.receipt_ids[i]),
         ));
     }
-    if body.lines.is_empty() || body.lines.len() > MAX_BILL_LINES {
-        return Err(ApiError::invalid(
-            "lines",
-            format!("a bill has 1 to {MAX_BILL_LINES} lines"),
-        ));
-    }
-    let mut items = std::collections::HashSet::new();
-    for (i, line) in body.lines.iter().enumerate() {
-        if !items.insert(line.variant_id) {
-            return Err(ApiError::invalid(
-                format!("lines[{i}].variant_id"),
-                format!(
-                    "item {} is on the bill twice: one line an item",
-                    line.variant_id
-                ),
-            ));
-        }
-        if !line.qty.is_positive() {
-            return Err(ApiError::invalid(
-                format!("lines[{i}].qty"),
-                "qty must be more than zero",
-            ));
-        }
-        super::check_qty(&format!("lines[{i}].qty"), line.qty)?;
-        if !(0..=pos_shared::limits::MAX_PRICE_MINOR).contains(&line.unit_cost_minor) {
-            return Err(ApiError::invalid(
-                format!("lines[{i}].unit_cost_minor"),
-                "unit_cost_minor must be between 0 and the largest price an item may have",
-            ));
-        }
-    }
+    super::purchasing::check_lines(
+        "a bill",
+        MAX_BILL_LINES,
+        body.lines
+            .iter()
+            .map(|l| (l.variant_id, l.qty, Some(l.unit_cost_minor))),
+    )?;
     let new = NewSupplierBill {
         bill_id: body.bill_id.unwrap_or_else(Uuid::now_v7),
         supplier_id: body.supplier_id,
