@@ -74,6 +74,9 @@ CREATE TABLE goods_receipt_lines (
     damaged_milli   BIGINT NOT NULL,
     batch_code      TEXT,
     batch_expires_on TEXT,
+    -- When the store already had this batch code with another expiry: the
+    -- store's date, which the stock went in under (the label's is above).
+    store_expires_on TEXT,
     movement_id     UUID,
     PRIMARY KEY (receipt_id, line_no)
 );

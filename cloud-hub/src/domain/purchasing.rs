@@ -101,8 +101,10 @@ pub struct ReceiptSummary {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
     pub lines: u64,
-    pub received: Qty,
-    pub damaged: Qty,
+    /// Lines with something accepted into stock, and with something sent
+    /// back damaged (counted in lines: items differ in their units).
+    pub lines_received: u64,
+    pub lines_damaged: u64,
 }
 
 /// One line of a delivery.
@@ -111,8 +113,14 @@ pub struct ReceivedItem {
     pub variant_id: VariantId,
     pub sku: String,
     pub name: String,
+    /// As the label (or the clerk) gave it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<Batch>,
+    /// The expiry of the store's batch of the same code, when it differs
+    /// from the label's: the stock went in under it, for HQ to sort out with
+    /// the supplier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_expires_on: Option<String>,
     pub received: Qty,
     pub damaged: Qty,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -163,20 +171,24 @@ pub struct PurchaseOrderReport {
 
 impl PurchaseOrderReport {
     /// The state the order's deliveries put it in, from `Open` or
-    /// `PartReceived` (HQ's closing and cancelling stand).
-    pub fn state_from_deliveries(
-        items: &[OrderLineReport],
-        deliveries: usize,
-    ) -> PurchaseOrderState {
+    /// `PartReceived` (HQ's closing and cancelling stand): open until an
+    /// ordered item is accepted (a delivery of damaged or unordered goods
+    /// only leaves it open), received once every ordered item is in full.
+    pub fn state_from_deliveries(items: &[OrderLineReport]) -> PurchaseOrderState {
         let ordered: Vec<&OrderLineReport> =
             items.iter().filter(|i| i.ordered.is_positive()).collect();
-        if deliveries == 0 {
+        if !ordered.iter().any(|i| i.received.is_positive()) {
             PurchaseOrderState::Open
         } else if ordered.iter().all(|i| i.received >= i.ordered) {
             PurchaseOrderState::Received
         } else {
             PurchaseOrderState::PartReceived
         }
+    }
+
+    /// Whether anything was accepted into stock against it.
+    pub fn anything_accepted(&self) -> bool {
+        self.items.iter().any(|i| i.received.is_positive())
     }
 }
 

@@ -97,12 +97,12 @@ async fn add_supplier(
         .filter(|p| !p.is_empty());
     if let Some(p) = phone {
         let ok = p.chars().count() <= 20
-            && p.chars().any(|c| c.is_ascii_digit())
+            && p.chars().filter(char::is_ascii_digit).count() >= 6
             && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
         if !ok {
             return Err(ApiError::invalid(
                 "phone",
-                "phone must be at most 20 characters of digits, spaces, +, - and brackets",
+                "phone must be at most 20 characters: digits (at least 6), spaces, +, - and brackets",
             ));
         }
     }
@@ -212,10 +212,19 @@ async fn raise(
             .map(|l| (l.variant_id, l.qty, l.unit_cost_minor)),
     )?;
     if let Some(day) = &body.expected_on {
-        if pos_shared::sync::parse_day(day).is_none() {
+        let Some(date) = pos_shared::sync::parse_day(day) else {
             return Err(ApiError::invalid(
                 "expected_on",
                 format!("{day:?} is not a date such as 2026-12-31"),
+            ));
+        };
+        // A typing slip, not a delivery: more than a year back or two ahead.
+        let today = time::OffsetDateTime::now_utc().date();
+        let days = (date - today).whole_days();
+        if !(-365..=730).contains(&days) {
+            return Err(ApiError::invalid(
+                "expected_on",
+                format!("{day} is more than a year ago or two years ahead: check the date"),
             ));
         }
     }
@@ -434,7 +443,10 @@ pub(super) fn check_lines(
         if cost.is_some_and(|c| !(0..=pos_shared::limits::MAX_PRICE_MINOR).contains(&c)) {
             return Err(ApiError::invalid(
                 format!("lines[{i}].unit_cost_minor"),
-                "unit_cost_minor must be between 0 and the largest price an item may have",
+                format!(
+                    "unit_cost_minor must be between 0 and {} (paise)",
+                    pos_shared::limits::MAX_PRICE_MINOR
+                ),
             ));
         }
     }

@@ -319,7 +319,14 @@ async fn an_order_received_in_two_deliveries_moves_stock_into_batches_and_reads_
         .await;
     assert_eq!(one["items"][0]["batch"]["code"], "T-1", "{one}");
     assert_eq!(one["items"][0]["damaged"], "2");
-    assert_eq!(one["received"], "50");
+    assert_eq!(
+        (
+            one["lines_received"].as_u64(),
+            one["lines_damaged"].as_u64()
+        ),
+        (Some(2), Some(1)),
+        "{one}"
+    );
 
     // HQ heard of each delivery.
     let (_, events) = hub
@@ -404,6 +411,14 @@ async fn orders_and_receipts_that_do_not_add_up_are_refused_by_field_and_move_no
         ),
         (
             json!({"supplier_id": sharma, "expected_on": "08/12/2026", "lines": [{"variant_id": tea, "qty": "1"}]}),
+            "expected_on",
+        ),
+        (
+            json!({"supplier_id": sharma, "expected_on": "9999-12-31", "lines": [{"variant_id": tea, "qty": "1"}]}),
+            "expected_on",
+        ),
+        (
+            json!({"supplier_id": sharma, "expected_on": "2020-01-01", "lines": [{"variant_id": tea, "qty": "1"}]}),
             "expected_on",
         ),
     ] {
@@ -508,8 +523,58 @@ async fn orders_and_receipts_that_do_not_add_up_are_refused_by_field_and_move_no
         "accepted"
     );
     assert_eq!(shop.on_hand(RICE).await, "62.5");
+    // The same batch code again, its label giving another expiry: the goods
+    // are on the shelf, so the receipt stands, taken into the store's batch
+    // under the store's date, and the receipt shows both.
+    let mut relabelled = receipt(&shop, None, &gupta, &[(1, Some("R-1"), "2.5", "0")]);
+    relabelled.lines[0].batch.as_mut().unwrap().expires_on = "2027-04-30".into();
+    let relabelled_id = relabelled.receipt_id;
+    assert_eq!(
+        upload_one(&shop, envelope(&shop, relabelled)).await.0,
+        "accepted"
+    );
+    assert_eq!(shop.on_hand(RICE).await, "65");
+    let (_, report) = hub
+        .get(&format!("/v1/goods-receipts/{relabelled_id}"), key)
+        .await;
+    let line = &report["items"][0];
+    assert_eq!(
+        (
+            line["batch"]["expires_on"].as_str(),
+            line["store_expires_on"].as_str()
+        ),
+        (Some("2027-04-30"), Some("2027-03-31")),
+        "{report}"
+    );
+    let (_, batches) = hub
+        .get(&format!("/v1/stores/{}/batches", shop.store_id), key)
+        .await;
+    let r1: Vec<&Value> = batches
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["code"] == "R-1")
+        .collect();
+    assert_eq!(r1.len(), 1, "{batches}");
+    assert_eq!(
+        (r1[0]["on_hand"].as_str(), r1[0]["expires_on"].as_str()),
+        (Some("15"), Some("2027-03-31"))
+    );
 
-    // Cancelled before anything came; closed part received; neither again.
+    // Packs that all came damaged leave the order open: nothing was taken in.
+    let broken = receipt(&shop, Some(&po), &sharma, &[(0, None, "0", "3")]);
+    assert_eq!(
+        upload_one(&shop, envelope(&shop, broken)).await.0,
+        "accepted"
+    );
+    let (_, order) = hub.get(&format!("/v1/purchase-orders/{po}"), key).await;
+    assert_eq!(
+        (order["state"].as_str(), order["differs"].as_bool()),
+        (Some("open"), Some(true)),
+        "{order}"
+    );
+
+    // Cancelled before anything came in; closed part received; neither again.
     let (s, cancelled) = hub
         .post(&format!("/v1/purchase-orders/{po}/cancel"), key, json!({}))
         .await;

@@ -61,8 +61,8 @@ macro_rules! sql_purchase_paths {
              (SELECT o.seq FROM purchase_orders o WHERE o.id = r.po_id), r.supplier_id, s.name, r.received_at_ms, \
              r.received_by, r.bill_no, r.note, \
              (SELECT COUNT(*) FROM goods_receipt_lines l WHERE l.receipt_id = r.id), \
-             (SELECT CAST(COALESCE(SUM(l.received_milli), 0) AS BIGINT) FROM goods_receipt_lines l WHERE l.receipt_id = r.id), \
-             (SELECT CAST(COALESCE(SUM(l.damaged_milli), 0) AS BIGINT) FROM goods_receipt_lines l WHERE l.receipt_id = r.id) \
+             (SELECT COUNT(*) FROM goods_receipt_lines l WHERE l.receipt_id = r.id AND l.received_milli > 0), \
+             (SELECT COUNT(*) FROM goods_receipt_lines l WHERE l.receipt_id = r.id AND l.damaged_milli > 0) \
              FROM goods_receipts r JOIN suppliers s ON s.id = r.supplier_id";
 
         fn goods_receipt_from_row(row: GoodsReceiptRow) -> DbResult<ReceiptSummary> {
@@ -80,8 +80,8 @@ macro_rules! sql_purchase_paths {
                 bill_no,
                 note,
                 lines: u64::try_from(lines).unwrap_or_default(),
-                received: Qty::from_milli(received),
-                damaged: Qty::from_milli(damaged),
+                lines_received: u64::try_from(received).unwrap_or_default(),
+                lines_damaged: u64::try_from(damaged).unwrap_or_default(),
             })
         }
 
@@ -147,7 +147,9 @@ macro_rules! sql_purchase_paths {
                         .fetch_all(&mut **tx)
                         .await?;
                 let deliveries = deliveries.into_iter().map(goods_receipt_from_row).collect::<DbResult<Vec<_>>>()?;
-                let differs = items.iter().any(|i| i.short.is_positive() || i.excess.is_positive() || i.damaged.is_positive());
+                // Before any delivery nothing differs: everything is still to come.
+                let differs = !deliveries.is_empty()
+                    && items.iter().any(|i| i.short.is_positive() || i.excess.is_positive() || i.damaged.is_positive());
                 Ok(Some(PurchaseOrderReport { summary, items, differs, deliveries }))
             }
 
@@ -288,12 +290,37 @@ macro_rules! sql_purchase_paths {
                         }
                     }
                 }
-                const LINE_COLUMNS: usize = 9;
+                // A batch code the store already holds with another expiry:
+                // the goods are on the shelf, so the receipt stands, taken
+                // into the store's batch under its date; the report shows
+                // both dates for HQ to sort out with the supplier.
+                let mut store_expiry: Vec<Option<String>> = vec![None; receipt.lines.len()];
+                for (i, line) in receipt.lines.iter().enumerate() {
+                    let Some(batch) = &line.batch else { continue };
+                    let known: Option<(String,)> = sqlx::query_as(
+                        "SELECT expires_on FROM stock_batches WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 AND code = $4",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(device.store_id.as_uuid())
+                    .bind(line.variant_id.as_uuid())
+                    .bind(&batch.code)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    store_expiry[i] = known.map(|(day,)| day).filter(|day| *day != batch.expires_on);
+                }
+                let mut movements = receipt.movements();
+                for movement in &mut movements {
+                    let line = receipt.lines.iter().position(|l| l.movement_id == Some(movement.movement_id));
+                    if let (Some(batch), Some(Some(day))) = (movement.batch.as_mut(), line.map(|i| &store_expiry[i])) {
+                        batch.expires_on = day.clone();
+                    }
+                }
+                const LINE_COLUMNS: usize = 10;
                 for (c, chunk) in receipt.lines.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT).enumerate() {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO goods_receipt_lines (receipt_id, line_no, tenant_id, variant_id, received_milli, damaged_milli, \
-                         batch_code, batch_expires_on, movement_id) VALUES {}",
+                         batch_code, batch_expires_on, store_expires_on, movement_id) VALUES {}",
                         rows.join(", ")
                     );
                     let mut query = sqlx::query(&sql);
@@ -308,25 +335,23 @@ macro_rules! sql_purchase_paths {
                             .bind(line.damaged.milli())
                             .bind(line.batch.as_ref().map(|b| b.code.clone()))
                             .bind(line.batch.as_ref().map(|b| b.expires_on.clone()))
+                            .bind(store_expiry[c * $crate::storage::sql::movements::ROWS_PER_STATEMENT + i].clone())
                             .bind(line.movement_id.map(|m| m.as_uuid()));
                     }
                     query.execute(&mut **tx).await?;
                 }
-                let outcome = Self::apply_fact_movements(tx, device, &receipt.movements(), None).await?;
+                let outcome = Self::apply_fact_movements(tx, device, &movements, None).await?;
                 if outcome != FactStored::Accepted {
                     return Ok(outcome);
                 }
-                let (mut received, mut damaged) = (0i64, 0i64);
-                for line in &receipt.lines {
-                    received = received.saturating_add(line.received.milli());
-                    damaged = damaged.saturating_add(line.damaged.milli());
-                }
+                let received = receipt.lines.iter().filter(|l| l.received.is_positive()).count();
+                let damaged = receipt.lines.iter().filter(|l| l.damaged.is_positive()).count();
                 let mut differs = None;
                 if let Some(po) = receipt.po_id {
                     // Read with this receipt in it.
                     let now = Self::purchase_order_in(tx, tenant, po).await?.ok_or(DbError::NotFound("purchase order"))?;
                     if now.summary.state.expecting() {
-                        let state = PurchaseOrderReport::state_from_deliveries(&now.items, now.deliveries.len());
+                        let state = PurchaseOrderReport::state_from_deliveries(&now.items);
                         sqlx::query("UPDATE purchase_orders SET state = $1, updated_at_ms = $2 WHERE id = $3")
                             .bind(state.as_str())
                             .bind(now_ms())
@@ -344,7 +369,8 @@ macro_rules! sql_purchase_paths {
                         "supplier_id": receipt.supplier_id, "supplier_name": supplier_name,
                         "terminal_id": device.terminal_id, "received_by": receipt.received_by,
                         "received_at": receipt.received_at, "bill_no": receipt.bill_no.trim(),
-                        "lines": receipt.lines.len(), "received": Qty::from_milli(received), "damaged": Qty::from_milli(damaged),
+                        "lines": receipt.lines.len(), "lines_received": received, "lines_damaged": damaged,
+                        "batch_dates_differ": store_expiry.iter().any(Option::is_some),
                         "order_differs": differs,
                     }),
                 );
@@ -550,13 +576,10 @@ macro_rules! sql_purchase_paths {
                         detail: format!("{number} is already {}: nothing more is expected against it", state.as_str()),
                     });
                 }
-                if to == PurchaseState::Cancelled && !report.deliveries.is_empty() {
+                if to == PurchaseState::Cancelled && report.anything_accepted() {
                     return Err(DbError::State {
                         field: "state",
-                        detail: format!(
-                            "{number} has {} deliveries received against it: close it instead, and what came stands",
-                            report.deliveries.len()
-                        ),
+                        detail: format!("goods were taken into stock against {number}: close it instead, and what came stands"),
                     });
                 }
                 sqlx::query("UPDATE purchase_orders SET state = $1, updated_at_ms = $2 WHERE id = $3")
@@ -615,8 +638,9 @@ macro_rules! sql_purchase_paths {
                     .fetch_optional(&self.pool)
                     .await?;
                 let summary = goods_receipt_from_row(row.ok_or(DbError::NotFound("goods receipt"))?)?;
-                let rows: Vec<(Uuid, Option<String>, Option<String>, Option<String>, Option<String>, i64, i64, Option<Uuid>)> = sqlx::query_as(
-                    "SELECT l.variant_id, v.sku, v.name, l.batch_code, l.batch_expires_on, l.received_milli, l.damaged_milli, l.movement_id \
+                type LineRow = (Uuid, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, i64, i64, Option<Uuid>);
+                let rows: Vec<LineRow> = sqlx::query_as(
+                    "SELECT l.variant_id, v.sku, v.name, l.batch_code, l.batch_expires_on, l.store_expires_on, l.received_milli, l.damaged_milli, l.movement_id \
                      FROM goods_receipt_lines l LEFT JOIN variants v ON v.tenant_id = l.tenant_id AND v.id = l.variant_id \
                      WHERE l.tenant_id = $1 AND l.receipt_id = $2 ORDER BY l.line_no",
                 )
@@ -626,11 +650,12 @@ macro_rules! sql_purchase_paths {
                 .await?;
                 let items = rows
                     .into_iter()
-                    .map(|(variant, sku, name, code, expires, received, damaged, movement)| ReceivedItem {
+                    .map(|(variant, sku, name, code, expires, store_expires_on, received, damaged, movement)| ReceivedItem {
                         variant_id: VariantId::from_uuid(variant),
                         sku: sku.unwrap_or_default(),
                         name: name.unwrap_or_default(),
                         batch: code.zip(expires).map(|(code, expires_on)| pos_shared::sync::Batch { code, expires_on }),
+                        store_expires_on,
                         received: Qty::from_milli(received),
                         damaged: Qty::from_milli(damaged),
                         movement_id: movement.map(pos_shared::MovementId::from_uuid),
