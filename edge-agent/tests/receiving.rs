@@ -227,8 +227,70 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
         "{b}"
     );
 
+    // The same order cannot be open twice on the till, nor the same bill.
+    let (s, b) = post_json(&till, "/v1/goods-receipts", json!({"po_id": po.po_id})).await;
+    assert_eq!(
+        (s, b["type"].as_str()),
+        (StatusCode::CONFLICT, Some("receipt_open")),
+        "{b}"
+    );
+    let (s, b) = post_json(
+        &till,
+        "/v1/goods-receipts",
+        json!({"supplier_id": po.supplier_id, "bill_no": "INV-4471"}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["type"].as_str()),
+        (StatusCode::CONFLICT, Some("bill_already_received")),
+        "{b}"
+    );
+
+    // A typed count of packs whose label carries their weight is that many
+    // labels' worth: two more 1.25 kg packs of the R-9 rice make 2.5 kg.
+    let (s, b) = scan(
+        &till,
+        &receipt,
+        json!({"code": label(RICE, "270101", "R-9", Some(1_250)), "qty": "2"}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["added"].as_str(), b["line_received"].as_str()),
+        (StatusCode::CREATED, Some("2.5"), Some("28")),
+        "{b}"
+    );
+    let (s, b) = scan(
+        &till,
+        &receipt,
+        json!({"code": label(RICE, "270101", "R-9", Some(1_250)), "qty": "1.5"}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("qty")),
+        "{b}"
+    );
+
     // Bad input is refused by name and takes nothing in.
     for (body, status, what) in [
+        // The same batch with another expiry than it came in under.
+        (
+            json!({"code": label(RICE, "270202", "R-9", Some(1_000))}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "batch_expiry_differs",
+        ),
+        // A batch typed over the label's.
+        (
+            json!({"code": label(RICE, "270101", "R-9", Some(1_000)), "batch": {"code": "R-77", "expires_on": "2027-01-01"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "batch_differs",
+        ),
+        // A pack past its expiry is not taken into stock.
+        (
+            json!({"code": label(TEA, "250101", "OLD-1", None)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "expired",
+        ),
         (
             json!({"code": "8901058000030"}),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -280,7 +342,7 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
     let r = against(&sheet, "Rice");
     assert_eq!(
         (r["now"].as_str(), r["short"].as_str()),
-        (Some("45.5"), Some("4.5")),
+        (Some("48"), Some("2")),
         "{sheet}"
     );
     let s_line = against(&sheet, "Neem");
@@ -300,7 +362,7 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{recounted}");
-    assert_eq!(against(&recounted, "Rice")["now"], "45.25");
+    assert_eq!(against(&recounted, "Rice")["now"], "47.75");
     let (s, b) = put_json(
         &till,
         &format!("/v1/goods-receipts/{receipt}/lines"),
@@ -329,7 +391,7 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
         34_000,
         "24 accepted, the damaged one not"
     );
-    assert_eq!(on_hand(dir.path(), rice), 10_000 + 45_250);
+    assert_eq!(on_hand(dir.path(), rice), 10_000 + 47_750);
 
     // One fact waits for the hub, its movements in their batches.
     let queued = queued_receipts(dir.path());
@@ -366,7 +428,7 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
         ),
         (Some("24"), Some("0"))
     );
-    assert_eq!(items[1]["outstanding"], "4.75");
+    assert_eq!(items[1]["outstanding"], "2.25");
 
     // A posted receipt takes no more scans, and is not posted twice.
     let (s, b) = scan(&till, &receipt, json!({"code": TEA})).await;
@@ -375,13 +437,19 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
         (StatusCode::CONFLICT, Some("receipt_closed")),
         "{b}"
     );
-    let (s, _) = post_json(
+    // Posting again (a retry after a lost answer) gives the same answer and
+    // sends nothing more.
+    let (s, again) = post_json(
         &till,
         &format!("/v1/goods-receipts/{receipt}/post"),
         json!({}),
     )
     .await;
-    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(
+        (s, &again["state"]),
+        (StatusCode::OK, &json!("posted")),
+        "{again}"
+    );
     assert_eq!(queued_receipts(dir.path()).len(), 1);
 
     // It all survives a restart.
@@ -458,6 +526,17 @@ async fn a_receipt_names_an_order_still_expected_or_a_known_supplier_and_empty_o
         (StatusCode::UNPROCESSABLE_ENTITY, Some("lines")),
         "{b}"
     );
+    // A pack past its expiry goes back: scanned as damaged it is taken.
+    let expired = format!(
+        "]C101{}17250101\u{1d}10OLD-1",
+        Gtin::parse(TEA).unwrap().as_str()
+    );
+    let (s, b) = scan(&till, &receipt, json!({"code": expired, "damaged": true})).await;
+    assert_eq!(
+        (s, b["line_damaged"].as_str()),
+        (StatusCode::CREATED, Some("1")),
+        "{b}"
+    );
     let (s, b) = scan(&till, &receipt, json!({"code": TEA, "qty": "2"})).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let (s, cancelled) = post_json(
@@ -479,6 +558,18 @@ async fn a_receipt_names_an_order_still_expected_or_a_known_supplier_and_empty_o
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT);
+    // Cancelling again gives the same answer.
+    let (s, again) = post_json(
+        &till,
+        &format!("/v1/goods-receipts/{receipt}/cancel"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (s, &again["state"]),
+        (StatusCode::OK, &json!("cancelled")),
+        "{again}"
+    );
 
     let (s, list) = till.get("/v1/goods-receipts").await;
     assert_eq!(s, StatusCode::OK);

@@ -379,7 +379,7 @@ pub struct SnapshotHeader {
     /// Items the store may not sell (protocol 8).
     #[serde(default)]
     pub items_at_store: u64,
-    /// Purchase orders the store still expects goods against (protocol 10).
+    /// Purchase orders of the store (protocol 10).
     #[serde(default)]
     pub purchase_orders: u64,
     /// The store's own record: 1 (protocol 10).
@@ -422,7 +422,8 @@ pub enum SnapshotRecord {
     Order(crate::orders::PickOrder),
     /// An item the store may not sell (protocol 8).
     ItemAtStore(ItemAtStore),
-    /// A purchase order the store still expects goods against (protocol 10).
+    /// A purchase order of the store: every one it still expects goods
+    /// against, and the others raised in the last 180 days (protocol 10).
     PurchaseOrder(crate::purchase::PurchaseOrder),
     /// The store as HQ keeps it (protocol 10).
     Store(StoreProfile),

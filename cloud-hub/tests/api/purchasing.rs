@@ -659,7 +659,7 @@ async fn orders_and_receipts_that_do_not_add_up_are_refused_by_field_and_move_no
 }
 on_both_backends!(orders_and_receipts_that_do_not_add_up_are_refused_by_field_and_move_nothing);
 
-async fn a_new_till_gets_the_orders_still_expected_in_its_snapshot(backend: Backend) {
+async fn a_new_till_gets_the_stores_recent_orders_in_its_snapshot(backend: Backend) {
     let shop = shop(backend).await;
     let sharma = supplier(&shop, "Sharma Traders").await;
     let open = raise(&shop, &sharma).await;
@@ -676,7 +676,9 @@ async fn a_new_till_gets_the_orders_still_expected_in_its_snapshot(backend: Back
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    for (v, expected) in [(10u16, 1usize), (9, 0)] {
+    // Protocol 10: both recent orders (the cancelled one too: the till
+    // knows the store's suppliers from them) and the store's own record.
+    for (v, expected, store_records) in [(10u16, 2usize, 1usize), (9, 0, 0)] {
         let r = shop
             .hub
             .http
@@ -709,15 +711,19 @@ async fn a_new_till_gets_the_orders_still_expected_in_its_snapshot(backend: Back
         let stores: Vec<&Value> = lines.iter().filter(|l| l["type"] == "store").collect();
         assert_eq!(
             (stores.len(), lines[0]["stores"].as_u64().unwrap_or(0)),
-            (expected, expected as u64),
+            (store_records, store_records as u64),
             "v{v}"
         );
-        if expected == 1 {
+        if expected == 2 {
             assert_eq!(orders[0]["po_id"], open["po_id"]);
+            assert_eq!(
+                (orders[0]["state"].as_str(), orders[1]["state"].as_str()),
+                (Some("open"), Some("cancelled"))
+            );
         }
     }
 }
-on_both_backends!(a_new_till_gets_the_orders_still_expected_in_its_snapshot);
+on_both_backends!(a_new_till_gets_the_stores_recent_orders_in_its_snapshot);
 
 async fn the_gstin_and_status_hq_sets_reach_the_stores_tills_only(backend: Backend) {
     let shop = shop(backend).await;

@@ -355,3 +355,53 @@ pub fn close(
     )?;
     Ok(())
 }
+
+/// The expiry this terminal has taken batch `code` of `variant` in under
+/// (in any receipt not cancelled), if it has.
+pub fn known_expiry(
+    conn: &Connection,
+    variant: VariantId,
+    code: &str,
+) -> StoreResult<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT l.expires_on FROM goods_receipt_lines l JOIN goods_receipts r ON r.receipt_id = l.receipt_id \
+             WHERE l.variant_id = ?1 AND l.batch_code = ?2 AND l.expires_on IS NOT NULL AND r.state != 'cancelled' \
+             ORDER BY l.added_at_ms LIMIT 1",
+            params![variant.to_string(), code],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// A receipt of this terminal still being scanned against order `po`.
+pub fn open_for_order(conn: &Connection, po: Uuid) -> StoreResult<Option<ReceiptHeader>> {
+    conn.query_row(
+        &format!(
+            "{HEADER_SELECT} WHERE po_id = ?1 AND state = 'open' ORDER BY started_at_ms LIMIT 1"
+        ),
+        [po.to_string()],
+        header_row,
+    )
+    .optional()?
+    .map(header_from)
+    .transpose()
+}
+
+/// A receipt of this terminal, not cancelled, of `supplier`'s bill `bill_no`.
+pub fn of_bill(
+    conn: &Connection,
+    supplier: Uuid,
+    bill_no: &str,
+) -> StoreResult<Option<ReceiptHeader>> {
+    conn.query_row(
+        &format!(
+            "{HEADER_SELECT} WHERE supplier_id = ?1 AND bill_no = ?2 AND state != 'cancelled' ORDER BY started_at_ms LIMIT 1"
+        ),
+        params![supplier.to_string(), bill_no],
+        header_row,
+    )
+    .optional()?
+    .map(header_from)
+    .transpose()
+}

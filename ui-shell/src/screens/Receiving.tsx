@@ -33,6 +33,8 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
   const [batch, setBatch] = useState('');
   const [expiry, setExpiry] = useState('');
   const [notice, setNotice] = useState<NoticeState>(null);
+  // A delivery that differs from its order is posted on a second press.
+  const [confirmPost, setConfirmPost] = useState(false);
   const rootRef = useArrivalFocus<HTMLElement>(open?.receipt_id ?? null);
   useKeys({ Escape: () => (open ? setOpen(null) : props.onBack()) });
 
@@ -93,21 +95,30 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
     if (props.scanned) void take(props.scanned.text.trim());
   }, [props.scanned?.seq]);
 
+  // A recount: the line's received figure (or, with Damaged ticked, its
+  // damaged figure) becomes the quantity typed; 0 takes it back.
   const recount = async (line: ReceiptSheet['lines'][number]) => {
     if (!open) return;
+    const typed = qty.trim();
+    if (!typed) {
+      beep('error');
+      setNotice({ kind: 'error', text: t('goods.typeQtyFirst') });
+      return;
+    }
     setNotice(null);
-    const typed = qty.trim() || '0';
     try {
       setOpen(
         await api.setReceiptLine(open.receipt_id, {
           variant_id: line.variant_id,
           batch: line.batch,
-          received: typed,
-          damaged: line.damaged,
+          received: damaged ? line.received : typed,
+          damaged: damaged ? typed : line.damaged,
         }),
       );
       setQty('');
-      setNotice({ kind: 'info', text: t('goods.recounted', { name: line.name, qty: typed }) });
+      setDamaged(false);
+      setConfirmPost(false);
+      setNotice({ kind: 'info', text: t(damaged ? 'goods.recountedDamaged' : 'goods.recounted', { name: line.name, qty: typed }) });
     } catch (e) {
       fail(e);
     }
@@ -115,13 +126,19 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
 
   const finish = async (what: 'post' | 'cancel') => {
     if (!open) return;
+    if (what === 'post' && open.differs && !confirmPost) {
+      setConfirmPost(true);
+      setNotice({ kind: 'error', text: t('goods.confirmPost') });
+      return;
+    }
+    setConfirmPost(false);
     setNotice(null);
     try {
       const sheet = what === 'post' ? await api.postGoodsReceipt(open.receipt_id) : await api.cancelGoodsReceipt(open.receipt_id);
       setOpen(sheet);
       if (what === 'post') {
         beep('ok');
-        setNotice({ kind: 'info', text: t('goods.posted', { received: sheet.received, damaged: sheet.damaged }) });
+        setNotice({ kind: 'info', text: t('goods.posted', { received: sheet.lines_received, damaged: sheet.lines_damaged }) });
       }
       void reload();
     } catch (e) {
@@ -134,7 +151,12 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
     return (
       <main class="list-screen" ref={rootRef} key={open.receipt_id}>
         <section class="card">
-          <h1>{t('goods.receiving', { what: open.po_number ?? t('goods.noOrder'), supplier: open.supplier_name })}</h1>
+          <h1>
+            {t(receiving ? 'goods.receiving' : open.state === 'posted' ? 'goods.receivedHeading' : 'goods.cancelledHeading', {
+              what: open.po_number ?? t('goods.noOrder'),
+              supplier: open.supplier_name,
+            })}
+          </h1>
           <p class="muted" data-testid="receipt-state">
             {stateWords(open.state)}
             {open.bill_no ? ` · ${open.bill_no}` : ''}
@@ -212,6 +234,7 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
                     <th scope="col" class="num">{t('goods.ordered')}</th>
                     <th scope="col" class="num">{t('goods.before')}</th>
                     <th scope="col" class="num">{t('goods.now')}</th>
+                    <th scope="col" class="num">{t('goods.damagedCol')}</th>
                     <th scope="col" class="num">{t('goods.short')}</th>
                     <th scope="col" class="num">{t('goods.excess')}</th>
                   </tr>
@@ -223,6 +246,7 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
                       <td class="num">{a.ordered}</td>
                       <td class="num">{a.before}</td>
                       <td class="num">{a.now}</td>
+                      <td class={`num ${a.damaged !== '0' ? 'warning' : ''}`}>{a.damaged}</td>
                       <td class={`num ${a.short !== '0' ? 'warning' : ''}`}>{a.short}</td>
                       <td class={`num ${a.excess !== '0' ? 'warning' : ''}`}>{a.excess}</td>
                     </tr>
@@ -235,7 +259,9 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
           <Notice notice={notice} />
           {receiving && (
             <div class="row">
-              <button type="button" class="primary" disabled={open.lines.length === 0} onClick={() => void finish('post')}>{t('goods.post')}</button>
+              <button type="button" class="primary" disabled={open.lines.length === 0} onClick={() => void finish('post')}>
+                {confirmPost ? t('goods.postAnyway') : t('goods.post')}
+              </button>
               <button type="button" onClick={() => void finish('cancel')}>{t('goods.cancel')}</button>
             </div>
           )}
@@ -300,10 +326,18 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
                   <div class="held-what">
                     <strong>{r.po_number ?? r.supplier_name}</strong>
                     <div class="muted">
-                      {stateWords(r.state)} · {r.supplier_name} · {r.received}
+                      {stateWords(r.state)} · {r.supplier_name}
+                      {r.bill_no ? ` · ${r.bill_no}` : ''} · {new Date(r.started_at).toLocaleString()}
                     </div>
                   </div>
-                  <button type="button" aria-label={t('goods.openNamed', { supplier: r.supplier_name })} onClick={() => setOpen(r)}>
+                  <button
+                    type="button"
+                    aria-label={t('goods.openNamed', { what: r.po_number ?? r.supplier_name, when: new Date(r.started_at).toLocaleString() })}
+                    onClick={() => {
+                      setConfirmPost(false);
+                      setOpen(r);
+                    }}
+                  >
                     {r.state === 'open' ? t('goods.continue') : t('goods.view')}
                   </button>
                 </li>

@@ -182,7 +182,7 @@ macro_rules! sql_feed_paths {
                         orders.push(Self::pick_order_in(&mut tx, device.tenant_id, &order, now_ms()).await?);
                     }
                 }
-                let purchase_orders = Self::expected_purchase_orders(&mut tx, device.tenant_id, device.store_id).await?;
+                let purchase_orders = Self::snapshot_purchase_orders(&mut tx, device.tenant_id, device.store_id).await?;
                 let profile = Self::store_profile_in(&mut tx, device.tenant_id, device.store_id).await?;
                 let header = SnapshotHeader {
                     protocol_version: PROTOCOL_VERSION,

@@ -188,15 +188,21 @@ macro_rules! sql_purchase_paths {
                 Ok(report)
             }
 
-            /// The orders a store still expects goods against, for its snapshot.
-            pub(crate) async fn expected_purchase_orders(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<PurchaseOrder>> {
-                let ids: Vec<(Uuid,)> = sqlx::query_as(
-                    "SELECT id FROM purchase_orders WHERE tenant_id = $1 AND store_id = $2 AND state IN ('open', 'part_received') ORDER BY seq",
+            /// The store's orders for its snapshot: every one still expected,
+            /// and the others raised in the last 180 days (the till knows the
+            /// store's suppliers from them), at most 500, oldest first.
+            pub(crate) async fn snapshot_purchase_orders(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<PurchaseOrder>> {
+                const RECENT_MS: i64 = 180 * 86_400_000;
+                let mut ids: Vec<(Uuid,)> = sqlx::query_as(
+                    "SELECT id FROM purchase_orders WHERE tenant_id = $1 AND store_id = $2 \
+                     AND (state IN ('open', 'part_received') OR raised_at_ms > $3) ORDER BY seq DESC LIMIT 500",
                 )
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
+                .bind(now_ms() - RECENT_MS)
                 .fetch_all(&mut **tx)
                 .await?;
+                ids.reverse();
                 let mut orders = Vec::with_capacity(ids.len());
                 for (id,) in ids {
                     if let Some(report) = Self::purchase_order_in(tx, tenant, id).await? {

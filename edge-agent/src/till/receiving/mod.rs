@@ -190,6 +190,28 @@ pub async fn start(till: &Till, new: NewReceipt) -> Result<ReceiptSheet, TillErr
                     )))
                 }
             };
+            if let Some(po) = po_id {
+                if let Some(open) = db::open_for_order(c, po)? {
+                    return Ok(Err(TillError::Conflict {
+                        kind: "receipt_open",
+                        message: format!(
+                            "This order is already being received on this till (started by {} at {}): continue that delivery instead.",
+                            open.started_by.name, open.started_at
+                        ),
+                    }));
+                }
+            }
+            if !bill_no.is_empty() {
+                if let Some(earlier) = db::of_bill(c, supplier_id, &bill_no)? {
+                    return Ok(Err(TillError::Conflict {
+                        kind: "bill_already_received",
+                        message: format!(
+                            "Bill {bill_no} from {supplier_name} is already on a delivery of this till (started by {} at {}): check the bill number.",
+                            earlier.started_by.name, earlier.started_at
+                        ),
+                    }));
+                }
+            }
             let header = ReceiptHeader {
                 receipt_id: Uuid::now_v7(),
                 po_id,
@@ -229,7 +251,18 @@ fn batch_of(code: &ScannedCode, typed: Option<Batch>) -> Result<Option<Batch>, T
         }
         _ => None,
     };
-    let batch = typed.or(from_label);
+    if let (Some(label), Some(typed)) = (&from_label, &typed) {
+        if label != typed {
+            return Err(TillError::ScanRefused {
+                kind: "batch_differs",
+                message: format!(
+                    "The label gives batch {} expiring {}: clear the batch typed ({} expiring {}), which is for packs without one.",
+                    label.code, label.expires_on, typed.code, typed.expires_on
+                ),
+            });
+        }
+    }
+    let batch = from_label.or(typed);
     if let Some(b) = &batch {
         b.validate().map_err(|(field, detail)| TillError::Invalid {
             field: if field == "code" {
@@ -241,6 +274,44 @@ fn batch_of(code: &ScannedCode, typed: Option<Batch>) -> Result<Option<Batch>, T
         })?;
     }
     Ok(batch)
+}
+
+/// How much one scan takes in: a typed quantity counts packs like the one
+/// scanned, so with a label that carries its weight or count it is that
+/// many labels' worth (a case of 12 tins, three 25 kg sacks); otherwise as
+/// a count takes it.
+fn receive_qty(
+    code: &ScannedCode,
+    typed: Option<Qty>,
+    measured: bool,
+    name: &str,
+) -> Result<Qty, TillError> {
+    let per_pack = code
+        .net_weight
+        .or(code.count.map(|n| Qty::from_milli(i64::from(n) * 1000)));
+    let (Some(packs), Some(pack)) = (typed, per_pack) else {
+        return scan_qty(code, typed, measured, name);
+    };
+    if !packs.is_positive() || packs.milli() % 1000 != 0 {
+        return Err(invalid(
+            "qty",
+            format!("type how many packs, a whole number: each label says {pack}"),
+        ));
+    }
+    let qty = pack
+        .milli()
+        .checked_mul(packs.milli() / 1000)
+        .map(Qty::from_milli)
+        .filter(|q| *q <= pos_shared::limits::MAX_LINE_QTY)
+        .ok_or_else(|| {
+            invalid(
+                "qty",
+                format!("at most {} a scan", pos_shared::limits::MAX_LINE_QTY),
+            )
+        })?;
+    // The label's own quantity, checked as a scan of one pack is.
+    scan_qty(code, None, measured, name)?;
+    Ok(qty)
 }
 
 /// Takes a scanned item into the receipt: adds to its line (item and
@@ -273,11 +344,33 @@ pub async fn scan(
                 }));
             };
             let measured = product.unit.is_some_and(|u| u.is_measured());
-            let added = match scan_qty(&code, typed, measured, &product.name) {
+            let added = match receive_qty(&code, typed, measured, &product.name) {
                 Ok(q) => q,
                 Err(e) => return Ok(Err(e)),
             };
             let variant = product.variant_id;
+            if let Some(b) = &batch {
+                if let Some(known) = db::known_expiry(c, variant, &b.code)?.filter(|d| *d != b.expires_on) {
+                    return Ok(Err(TillError::ScanRefused {
+                        kind: "batch_expiry_differs",
+                        message: format!(
+                            "Batch {} of {} was taken in expiring {known}, and this pack says {}: check the pack, and set it aside for HQ if they differ.",
+                            b.code, product.name, b.expires_on
+                        ),
+                    }));
+                }
+                let today = time::OffsetDateTime::now_utc().date();
+                let expired = pos_shared::sync::parse_day(&b.expires_on).is_some_and(|d| d < today);
+                if expired && !damaged {
+                    return Ok(Err(TillError::ScanRefused {
+                        kind: "expired",
+                        message: format!(
+                            "{} batch {} expired on {}: send it back (tick Damaged and scan it again).",
+                            product.name, b.code, b.expires_on
+                        ),
+                    }));
+                }
+            }
             let batch_code = batch.as_ref().map(|b| b.code.clone()).unwrap_or_default();
             let (was_received, was_damaged) =
                 db::line(c, id, variant, &batch_code)?.unwrap_or((Qty::ZERO, Qty::ZERO));
@@ -397,6 +490,10 @@ pub async fn post(till: &Till, id: Uuid) -> Result<ReceiptSheet, TillError> {
     let done = till
         .store
         .call(move |c| {
+            // Posted already (a retry after a lost answer): the same answer.
+            if db::receipt(c, id)?.is_some_and(|h| h.state == ReceiptState::Posted) {
+                return sheet_now(c, id);
+            }
             let header = match open_receipt(c, id)? {
                 Ok(h) => h,
                 Err(e) => return Ok(Err(e)),
@@ -454,6 +551,9 @@ pub async fn cancel(till: &Till, id: Uuid) -> Result<ReceiptSheet, TillError> {
     let who = signed_in(till)?;
     till.store
         .call(move |c| {
+            if db::receipt(c, id)?.is_some_and(|h| h.state == ReceiptState::Cancelled) {
+                return sheet_now(c, id);
+            }
             if let Err(e) = open_receipt(c, id)? {
                 return Ok(Err(e));
             }

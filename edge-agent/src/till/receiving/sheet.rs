@@ -125,8 +125,10 @@ pub struct ReceiptSheet {
     /// Item by item against the order (items of the order not delivered
     /// included); empty for a delivery without an order.
     pub against_order: Vec<AgainstOrder>,
-    pub received: Qty,
-    pub damaged: Qty,
+    /// Lines with something accepted, and with something sent back (lines,
+    /// not quantities: items differ in their units).
+    pub lines_received: u32,
+    pub lines_damaged: u32,
     /// Whether the delivery differs from what is outstanding on the order.
     pub differs: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -215,7 +217,7 @@ pub(super) fn sheet_of(conn: &Connection, header: ReceiptHeader) -> StoreResult<
     let lines = db::lines(conn, header.receipt_id)?;
     let mut delivered = Vec::with_capacity(lines.len());
     let mut now: BTreeMap<VariantId, (Qty, Qty)> = BTreeMap::new();
-    let (mut received, mut damaged) = (0i64, 0i64);
+    let (mut received, mut damaged) = (0u32, 0u32);
     for line in lines {
         let (sku, name) = names(conn, line.variant_id)?;
         let sum = now.entry(line.variant_id).or_insert((Qty::ZERO, Qty::ZERO));
@@ -223,8 +225,8 @@ pub(super) fn sheet_of(conn: &Connection, header: ReceiptHeader) -> StoreResult<
             Qty::from_milli(sum.0.milli() + line.received.milli()),
             Qty::from_milli(sum.1.milli() + line.damaged.milli()),
         );
-        received += line.received.milli();
-        damaged += line.damaged.milli();
+        received += u32::from(line.received.is_positive());
+        damaged += u32::from(line.damaged.is_positive());
         delivered.push(DeliveredLine {
             variant_id: line.variant_id,
             sku,
@@ -285,9 +287,10 @@ pub(super) fn sheet_of(conn: &Connection, header: ReceiptHeader) -> StoreResult<
             against.push(row(variant, Qty::ZERO, Qty::ZERO)?);
         }
     }
-    let differs = against
-        .iter()
-        .any(|a| a.short.is_positive() || a.excess.is_positive() || a.damaged.is_positive());
+    let differs = !delivered.is_empty()
+        && against
+            .iter()
+            .any(|a| a.short.is_positive() || a.excess.is_positive() || a.damaged.is_positive());
     Ok(ReceiptSheet {
         receipt_id: header.receipt_id,
         po_id: header.po_id,
@@ -300,8 +303,8 @@ pub(super) fn sheet_of(conn: &Connection, header: ReceiptHeader) -> StoreResult<
         bill_no: header.bill_no,
         lines: delivered,
         against_order: against,
-        received: Qty::from_milli(received),
-        damaged: Qty::from_milli(damaged),
+        lines_received: received,
+        lines_damaged: damaged,
         differs,
         closed_at: header.closed.as_ref().map(|c| c.0),
         closed_by: header.closed.map(|c| c.1.name),
