@@ -575,3 +575,133 @@ async fn a_receipt_names_an_order_still_expected_or_a_known_supplier_and_empty_o
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list[0]["state"], "cancelled", "{list}");
 }
+
+#[tokio::test]
+async fn a_recount_meets_the_scans_rules_and_the_stores_batch_dates_come_from_the_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let (tea, rice) = (
+        variant_of(dir.path(), "Assam"),
+        variant_of(dir.path(), "Rice"),
+    );
+    let po = order(credential.store_id, tea, rice, PurchaseOrderState::Open);
+    let clerk = member(credential.store_id, CLERK.0, "Ravi", Role::Cashier, CLERK.1);
+    // HQ took batch LOT-H of tea in expiring 2027-01-01: the feed says so.
+    let hq_receipt = pos_shared::sync::MovementRecord {
+        movement_id: pos_shared::MovementId::new(),
+        store_id: credential.store_id,
+        variant_id: tea,
+        delta: Qty::units(6),
+        reason: pos_shared::sync::MovementReason::Receipt,
+        sale_id: None,
+        terminal_id: None,
+        occurred_at: Timestamp::now(),
+        batch: Some(pos_shared::sync::Batch {
+            code: "LOT-H".into(),
+            expires_on: "2027-01-01".into(),
+        }),
+    };
+    apply_changes(
+        dir.path(),
+        credential.store_id,
+        5,
+        vec![
+            ChangeBody::StaffUpserted(clerk),
+            ChangeBody::PurchaseOrderChanged(po.clone()),
+            ChangeBody::StockMoved(hq_receipt),
+        ],
+    );
+    let till = start_till(dir.path()).await;
+    sign_in(&till).await;
+    let (_, started) = post_json(&till, "/v1/goods-receipts", json!({"po_id": po.po_id})).await;
+    let receipt = started["receipt_id"].as_str().unwrap().to_owned();
+    let lines = format!("/v1/goods-receipts/{receipt}/lines");
+
+    // The store's date of LOT-H is the hub's: a label saying otherwise is
+    // refused, one agreeing is taken.
+    let (s, b) = scan(
+        &till,
+        &receipt,
+        json!({"code": label(TEA, "270201", "LOT-H", None)}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["type"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("batch_expiry_differs")
+        ),
+        "{b}"
+    );
+    assert!(b["detail"].as_str().unwrap().contains("2027-01-01"), "{b}");
+    let (s, b) = scan(
+        &till,
+        &receipt,
+        json!({"code": label(TEA, "270101", "LOT-H", None)}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+
+    // A recount names the batch as a scan reads it: another date, or an
+    // expired batch taken into stock, is refused as a scan is.
+    for (body, kind) in [
+        (
+            json!({"variant_id": tea, "batch": {"code": "LOT-H", "expires_on": "2028-01-01"}, "received": "2"}),
+            "batch_expiry_differs",
+        ),
+        (
+            json!({"variant_id": tea, "batch": {"code": "OLD-9", "expires_on": "2024-01-31"}, "received": "6"}),
+            "expired",
+        ),
+    ] {
+        let (s, b) = put_json(&till, &lines, body.clone()).await;
+        assert_eq!(
+            (s, b["type"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(kind)),
+            "{body}: {b}"
+        );
+    }
+    // An expired batch may be recounted as damaged: it goes back.
+    let (s, sheet) = put_json(
+        &till,
+        &lines,
+        json!({"variant_id": tea, "batch": {"code": "OLD-9", "expires_on": "2024-01-31"}, "received": "0", "damaged": "6"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{sheet}");
+    assert_eq!(
+        (
+            sheet["lines_received"].as_u64(),
+            sheet["lines_damaged"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{sheet}"
+    );
+
+    // A bill number is one receipt whatever its letter case.
+    let (s, _) = post_json(
+        &till,
+        &format!("/v1/goods-receipts/{receipt}/cancel"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = post_json(
+        &till,
+        "/v1/goods-receipts",
+        json!({"supplier_id": po.supplier_id, "bill_no": "INV-1"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, b) = post_json(
+        &till,
+        "/v1/goods-receipts",
+        json!({"supplier_id": po.supplier_id, "bill_no": "inv-1"}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["type"].as_str()),
+        (StatusCode::CONFLICT, Some("bill_already_received")),
+        "{b}"
+    );
+}

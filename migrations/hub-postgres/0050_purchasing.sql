@@ -59,6 +59,9 @@ CREATE TABLE goods_receipts (
     received_by     TEXT NOT NULL,
     bill_no         TEXT NOT NULL,
     note            TEXT NOT NULL,
+    -- The order's state when the receipt reached the hub, when HQ had
+    -- already closed or cancelled it (the goods came all the same).
+    order_was       TEXT,
     recorded_at_ms  BIGINT NOT NULL,
     envelope        TEXT NOT NULL
 );

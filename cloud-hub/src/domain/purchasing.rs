@@ -100,6 +100,10 @@ pub struct ReceiptSummary {
     pub bill_no: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// Set when the delivery reached the hub after HQ had closed or
+    /// cancelled its order (a cancelled order that took goods in is closed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_was: Option<PurchaseOrderState>,
     pub lines: u64,
     /// Lines with something accepted into stock, and with something sent
     /// back damaged (counted in lines: items differ in their units).

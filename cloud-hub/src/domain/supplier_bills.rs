@@ -56,6 +56,8 @@ pub enum BillFinding {
     PriceAboveOrder,
     /// A unit billed cheaper than the order agreed.
     PriceBelowOrder,
+    /// On none of the orders the bill's receipts were received against.
+    NotOrdered,
 }
 
 /// One item of a bill against its receipts and orders.

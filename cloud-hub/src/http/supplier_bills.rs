@@ -86,10 +86,20 @@ async fn enter(
             format!("bill_no must be 1 to {MAX_BILL_NO} characters"),
         ));
     }
-    if pos_shared::sync::parse_day(&body.bill_date).is_none() {
+    let Some(day) = pos_shared::sync::parse_day(&body.bill_date) else {
         return Err(ApiError::invalid(
             "bill_date",
             format!("{:?} is not a date such as 2026-12-31", body.bill_date),
+        ));
+    };
+    // A day's grace for a supplier a time zone ahead; a bill is not dated later.
+    if day > time::OffsetDateTime::now_utc().date() + time::Duration::days(1) {
+        return Err(ApiError::invalid(
+            "bill_date",
+            format!(
+                "{} is in the future: a bill is dated when it is issued",
+                body.bill_date
+            ),
         ));
     }
     if body.receipt_ids.is_empty() || body.receipt_ids.len() > MAX_BILL_RECEIPTS {

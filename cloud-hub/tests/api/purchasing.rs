@@ -593,6 +593,20 @@ async fn orders_and_receipts_that_do_not_add_up_are_refused_by_field_and_move_no
         "cancelled",
         "the tills stop offering it"
     );
+    // Goods that come all the same (the till was offline when HQ cancelled):
+    // the order was not called off after all, so it is closed with what came,
+    // and the delivery says what state it found the order in.
+    let late = receipt(&shop, Some(&po), &sharma, &[(0, None, "2", "0")]);
+    let late_id = late.receipt_id;
+    assert_eq!(upload_one(&shop, envelope(&shop, late)).await.0, "accepted");
+    let (_, order) = hub.get(&format!("/v1/purchase-orders/{po}"), key).await;
+    assert_eq!(
+        (order["state"].as_str(), order["differs"].as_bool()),
+        (Some("closed"), Some(true)),
+        "{order}"
+    );
+    let (_, late) = hub.get(&format!("/v1/goods-receipts/{late_id}"), key).await;
+    assert_eq!(late["order_was"], "cancelled", "{late}");
     let other = raise(&shop, &sharma).await;
     let other_id = other["po_id"].as_str().unwrap();
     let part = receipt(&shop, Some(other_id), &sharma, &[(0, None, "10", "0")]);

@@ -67,7 +67,7 @@ async fn a_bill_is_matched_to_its_deliveries_and_says_what_differs(backend: Back
         .post(
             "/v1/supplier-bills",
             key,
-            json!({"supplier_id": sharma, "bill_no": "SB/772", "bill_date": "2026-12-05",
+            json!({"supplier_id": sharma, "bill_no": "SB/772", "bill_date": "2026-12-02",
                    "receipt_ids": [second_id], "lines": [
                 {"variant_id": tea, "qty": "2", "unit_cost_minor": 11500},
                 {"variant_id": rice, "qty": "21", "unit_cost_minor": 6000}]}),
@@ -87,7 +87,7 @@ async fn a_bill_is_matched_to_its_deliveries_and_says_what_differs(backend: Back
 
     // Entered again with its id: the same bill; its id on another: refused.
     let bill_id = differs["bill_id"].as_str().unwrap();
-    let body = json!({"bill_id": bill_id, "supplier_id": sharma, "bill_no": "SB/772", "bill_date": "2026-12-05",
+    let body = json!({"bill_id": bill_id, "supplier_id": sharma, "bill_no": "SB/772", "bill_date": "2026-12-02",
                       "receipt_ids": [second_id], "lines": [{"variant_id": rice, "qty": "21", "unit_cost_minor": 6000}]});
     let (s, again) = hub.post("/v1/supplier-bills", key, body).await;
     assert_eq!(
@@ -99,7 +99,7 @@ async fn a_bill_is_matched_to_its_deliveries_and_says_what_differs(backend: Back
         .post(
             "/v1/supplier-bills",
             key,
-            json!({"bill_id": bill_id, "supplier_id": sharma, "bill_no": "SB/999", "bill_date": "2026-12-05",
+            json!({"bill_id": bill_id, "supplier_id": sharma, "bill_no": "SB/999", "bill_date": "2026-12-02",
                    "receipt_ids": [second_id], "lines": [{"variant_id": rice, "qty": "1", "unit_cost_minor": 1}]}),
         )
         .await;
@@ -120,27 +120,27 @@ async fn a_bill_is_matched_to_its_deliveries_and_says_what_differs(backend: Back
     );
     for (body, field) in [
         (
-            json!({"supplier_id": sharma, "bill_no": "SB/771", "bill_date": "2026-12-06", "receipt_ids": [Uuid::now_v7()], "lines": good_line}),
+            json!({"supplier_id": sharma, "bill_no": "SB/771", "bill_date": "2026-12-03", "receipt_ids": [Uuid::now_v7()], "lines": good_line}),
             "bill_no",
         ),
         (
-            json!({"supplier_id": sharma, "bill_no": "SB/800", "bill_date": "2026-12-06", "receipt_ids": [first_id], "lines": good_line}),
+            json!({"supplier_id": sharma, "bill_no": "SB/800", "bill_date": "2026-12-03", "receipt_ids": [first_id], "lines": good_line}),
             "receipt_ids",
         ),
         (
-            json!({"supplier_id": sharma, "bill_no": "SB/800", "bill_date": "2026-12-06", "receipt_ids": [walk_in_id], "lines": good_line}),
+            json!({"supplier_id": sharma, "bill_no": "SB/800", "bill_date": "2026-12-03", "receipt_ids": [walk_in_id], "lines": good_line}),
             "receipt_ids",
         ),
         (
-            json!({"supplier_id": sharma, "bill_no": "SB/800", "bill_date": "2026-12-06", "receipt_ids": [Uuid::now_v7()], "lines": good_line}),
+            json!({"supplier_id": sharma, "bill_no": "SB/800", "bill_date": "2026-12-03", "receipt_ids": [Uuid::now_v7()], "lines": good_line}),
             "receipt_ids",
         ),
         (
-            json!({"supplier_id": Uuid::now_v7(), "bill_no": "SB/800", "bill_date": "2026-12-06", "receipt_ids": [walk_in_id], "lines": good_line}),
+            json!({"supplier_id": Uuid::now_v7(), "bill_no": "SB/800", "bill_date": "2026-12-03", "receipt_ids": [walk_in_id], "lines": good_line}),
             "supplier_id",
         ),
         (
-            json!({"supplier_id": gupta, "bill_no": " ", "bill_date": "2026-12-06", "receipt_ids": [walk_in_id], "lines": good_line}),
+            json!({"supplier_id": gupta, "bill_no": " ", "bill_date": "2026-12-03", "receipt_ids": [walk_in_id], "lines": good_line}),
             "bill_no",
         ),
         (
@@ -148,29 +148,29 @@ async fn a_bill_is_matched_to_its_deliveries_and_says_what_differs(backend: Back
             "bill_date",
         ),
         (
-            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-06", "receipt_ids": [], "lines": good_line}),
+            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-03", "receipt_ids": [], "lines": good_line}),
             "receipt_ids",
         ),
         (
-            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-06", "receipt_ids": [walk_in_id, walk_in_id], "lines": good_line}),
+            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-03", "receipt_ids": [walk_in_id, walk_in_id], "lines": good_line}),
             "receipt_ids",
         ),
         (
-            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-06", "receipt_ids": [walk_in_id], "lines": []}),
+            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-03", "receipt_ids": [walk_in_id], "lines": []}),
             "lines",
         ),
         (
-            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-06", "receipt_ids": [walk_in_id],
+            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-03", "receipt_ids": [walk_in_id],
                 "lines": [{"variant_id": Uuid::now_v7(), "qty": "1", "unit_cost_minor": 1}]}),
             "lines[0].variant_id",
         ),
         (
-            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-06", "receipt_ids": [walk_in_id],
+            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-03", "receipt_ids": [walk_in_id],
                 "lines": [{"variant_id": tea, "qty": "0", "unit_cost_minor": 1}]}),
             "lines[0].qty",
         ),
         (
-            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-06", "receipt_ids": [walk_in_id],
+            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-03", "receipt_ids": [walk_in_id],
                 "lines": [{"variant_id": tea, "qty": "1", "unit_cost_minor": -1}]}),
             "lines[0].unit_cost_minor",
         ),
@@ -179,21 +179,74 @@ async fn a_bill_is_matched_to_its_deliveries_and_says_what_differs(backend: Back
         assert!(s.is_client_error(), "{body}: {s} {b}");
         assert_eq!(b["field"].as_str(), Some(field), "{body}: {b}");
     }
+    for (body, field) in [
+        (
+            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-03", "receipt_ids": [walk_in_id],
+                "lines": [{"variant_id": tea, "qty": "1.5", "unit_cost_minor": 100}]}),
+            "lines[0].qty",
+        ),
+        (
+            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2031-12-04", "receipt_ids": [walk_in_id], "lines": good_line}),
+            "bill_date",
+        ),
+    ] {
+        let (s, b) = hub.post("/v1/supplier-bills", key, body.clone()).await;
+        assert_eq!(
+            (s.is_client_error(), b["field"].as_str()),
+            (true, Some(field)),
+            "{body}: {b}"
+        );
+    }
     // A walk-in delivery without an order is billed too: nothing to compare
     // the price with, so only the quantities count.
     let (s, walk_in_bill) = hub
         .post(
             "/v1/supplier-bills",
             key,
-            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-06", "receipt_ids": [walk_in_id], "lines": good_line}),
+            json!({"supplier_id": gupta, "bill_no": "G-1", "bill_date": "2026-12-03", "receipt_ids": [walk_in_id], "lines": good_line}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{walk_in_bill}");
     assert_eq!(walk_in_bill["matched"], true, "{walk_in_bill}");
 
+    // An item on none of the bill's orders is said to be not ordered.
+    let (s, tea_only) = hub
+        .post(
+            &format!("/v1/stores/{}/purchase-orders", shop.store_id),
+            key,
+            json!({"supplier_id": sharma, "lines": [{"variant_id": tea, "qty": "5", "unit_cost_minor": 11000}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{tea_only}");
+    let rice_instead = receipt(
+        &shop,
+        tea_only["po_id"].as_str(),
+        &sharma,
+        &[(1, None, "4", "0")],
+    );
+    let rice_instead_id = rice_instead.receipt_id.to_string();
+    assert_eq!(
+        upload_one(&shop, envelope(&shop, rice_instead)).await.0,
+        "accepted"
+    );
+    let (s, unordered) = hub
+        .post(
+            "/v1/supplier-bills",
+            key,
+            json!({"supplier_id": sharma, "bill_no": "SB/773", "bill_date": "2026-12-04", "receipt_ids": [rice_instead_id],
+                   "lines": [{"variant_id": rice, "qty": "4", "unit_cost_minor": 6000}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{unordered}");
+    assert_eq!(
+        line(&unordered, "RICE-KG")["findings"],
+        json!(["not_ordered"]),
+        "{unordered}"
+    );
+
     // HQ reads a supplier's bills, pages them, and hears of each.
     let bills = page_through(hub, &format!("/v1/suppliers/{sharma}/bills"), key, 1).await;
-    assert_eq!(bills.len(), 2);
+    assert_eq!(bills.len(), 3);
     assert_eq!(bills[1]["bill_no"], "SB/772");
     assert_cursors_checked(
         hub,
@@ -208,7 +261,7 @@ async fn a_bill_is_matched_to_its_deliveries_and_says_what_differs(backend: Back
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, events) = hub.get("/v1/events?type=purchase.bill.matched", key).await;
     let events = events["events"].as_array().unwrap();
-    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events.len(), 4, "{events:?}");
     assert_eq!(events[1]["data"]["matched"], false);
 }
 on_both_backends!(a_bill_is_matched_to_its_deliveries_and_says_what_differs);

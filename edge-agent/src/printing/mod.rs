@@ -244,14 +244,19 @@ impl Printers {
         duplicate: bool,
     ) -> Result<Receipt, StoreError> {
         let variants: Vec<_> = sale.lines.iter().map(|l| l.variant_id).collect();
-        let (units, gstin) = self
+        let (units, store) = self
             .inner
             .store
-            .call(move |c| Ok((print_jobs::units(c, &variants)?, hq_gstin(c)?)))
+            .call(move |c| {
+                Ok((
+                    print_jobs::units(c, &variants)?,
+                    crate::store::store_profile::get(c)?,
+                ))
+            })
             .await?;
         let mut receipt =
             Receipt::from_sale(sale, &self.inner.receipt, terminal, duplicate, &units);
-        receipt.gstin = gstin.or(receipt.gstin);
+        as_hq_keeps_it(&mut receipt, store);
         Ok(receipt)
     }
 
@@ -370,13 +375,18 @@ impl Printers {
             .ok_or(QueueError::UnknownPrinter(name))?
             .clone();
         let variants: Vec<_> = ret.lines.iter().map(|l| l.variant_id).collect();
-        let (units, gstin) = self
+        let (units, store) = self
             .inner
             .store
-            .call(move |c| Ok((print_jobs::units(c, &variants)?, hq_gstin(c)?)))
+            .call(move |c| {
+                Ok((
+                    print_jobs::units(c, &variants)?,
+                    crate::store::store_profile::get(c)?,
+                ))
+            })
             .await?;
         let mut receipt = Receipt::from_return(ret, &self.inner.receipt, terminal, &units);
-        receipt.gstin = gstin.or(receipt.gstin);
+        as_hq_keeps_it(&mut receipt, store);
         let with_logo = self.inner.logos.contains_key(&config.name);
         let blocks = layout::layout(&receipt, &config.profile, with_logo);
         let sale_id = Some(ret.original_sale_id);
@@ -556,8 +566,15 @@ impl Printers {
     }
 }
 
-/// The GSTIN HQ entered for the store, which its bills are issued under;
-/// `None` until HQ has entered one (the till's own setting stands in).
-fn hq_gstin(conn: &rusqlite::Connection) -> Result<Option<String>, StoreError> {
-    Ok(crate::store::store_profile::get(conn)?.and_then(|p| p.gstin))
+/// Puts the store as HQ keeps it on a bill: the GSTIN HQ entered, which the
+/// store's bills are issued under (the till's own setting stands in until
+/// HQ has entered one), and the store's name when no header is set.
+fn as_hq_keeps_it(receipt: &mut Receipt, store: Option<pos_shared::sync::StoreProfile>) {
+    let Some(store) = store else { return };
+    if store.gstin.is_some() {
+        receipt.gstin = store.gstin;
+    }
+    if receipt.header.is_empty() {
+        receipt.header = vec![store.name];
+    }
 }

@@ -57,6 +57,9 @@ pub fn apply_feed_page(
             }
             ChangeBody::StockMoved(m) => {
                 apply_movement(&tx, m, "hub")?;
+                if let Some(batch) = &m.batch {
+                    super::receiving::learn_batch_date(&tx, m.variant_id, batch)?;
+                }
             }
             ChangeBody::StaffUpserted(s) if s.store_id != store => {
                 tracing::warn!(seq = change.seq, staff = %s.staff_id, "feed carried another store's staff; skipped");

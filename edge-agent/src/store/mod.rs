@@ -91,6 +91,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0021_search_kept_by_writer.sql"),
     include_str!("../../../migrations/edge/0022_items_at_store.sql"),
     include_str!("../../../migrations/edge/0023_receiving.sql"),
+    include_str!("../../../migrations/edge/0024_batch_dates.sql"),
 ];
 
 #[derive(Clone)]

@@ -356,22 +356,42 @@ pub fn close(
     Ok(())
 }
 
-/// The expiry this terminal has taken batch `code` of `variant` in under
-/// (in any receipt not cancelled), if it has.
-pub fn known_expiry(
+/// Keeps the store's date of a batch, as a movement from the hub gave it.
+pub fn learn_batch_date(conn: &Connection, variant: VariantId, batch: &Batch) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO batch_dates (variant_id, code, expires_on) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (variant_id, code) DO UPDATE SET expires_on = excluded.expires_on",
+        params![variant.to_string(), batch.code, batch.expires_on],
+    )?;
+    Ok(())
+}
+
+/// The expiry dates batch `code` of `variant` is known under: the store's,
+/// once the hub has said (it wins), else every date this terminal's
+/// receipts not cancelled took it in under.
+pub fn known_expiries(
     conn: &Connection,
     variant: VariantId,
     code: &str,
-) -> StoreResult<Option<String>> {
-    Ok(conn
+) -> StoreResult<Vec<String>> {
+    let store: Option<String> = conn
         .query_row(
-            "SELECT l.expires_on FROM goods_receipt_lines l JOIN goods_receipts r ON r.receipt_id = l.receipt_id \
-             WHERE l.variant_id = ?1 AND l.batch_code = ?2 AND l.expires_on IS NOT NULL AND r.state != 'cancelled' \
-             ORDER BY l.added_at_ms LIMIT 1",
+            "SELECT expires_on FROM batch_dates WHERE variant_id = ?1 AND code = ?2",
             params![variant.to_string(), code],
             |r| r.get(0),
         )
-        .optional()?)
+        .optional()?;
+    if let Some(day) = store {
+        return Ok(vec![day]);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT l.expires_on FROM goods_receipt_lines l JOIN goods_receipts r ON r.receipt_id = l.receipt_id \
+         WHERE l.variant_id = ?1 AND l.batch_code = ?2 AND l.expires_on IS NOT NULL AND r.state != 'cancelled'",
+    )?;
+    let days = stmt
+        .query_map(params![variant.to_string(), code], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(days)
 }
 
 /// A receipt of this terminal still being scanned against order `po`.
@@ -396,7 +416,7 @@ pub fn of_bill(
 ) -> StoreResult<Option<ReceiptHeader>> {
     conn.query_row(
         &format!(
-            "{HEADER_SELECT} WHERE supplier_id = ?1 AND bill_no = ?2 AND state != 'cancelled' ORDER BY started_at_ms LIMIT 1"
+            "{HEADER_SELECT} WHERE supplier_id = ?1 AND lower(bill_no) = lower(?2) AND state != 'cancelled' ORDER BY started_at_ms LIMIT 1"
         ),
         params![supplier.to_string(), bill_no],
         header_row,

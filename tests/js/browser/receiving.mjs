@@ -68,7 +68,7 @@ try {
   await page.getByRole('button', { name: 'Goods in', exact: true }).click();
   await page.waitForSelector('[data-testid=orders] li');
   const listed = await page.textContent('[data-testid=orders]');
-  check(/PO-000001/.test(listed) && /Sharma Traders · 2 items outstanding/.test(listed), `the order is offered: ${listed}`);
+  check(/PO-000001/.test(listed) && /Sharma Traders · 2 items to come/.test(listed), `the order is offered: ${listed}`);
   await checkScreen(page, SHOTS, 'goods-in');
 
   step('the order is opened with the bill number typed');
@@ -80,9 +80,10 @@ try {
   await waitRow('against-order', 'Assam Tea 250 g', ['24', '0', '0', '0', '24', '0']);
   check((await page.$('[data-testid=differs]')) === null, 'nothing differs before anything is scanned');
 
-  step('a scanner burst with the batch typed goes into that batch');
+  step('a scanner burst with the batch typed, and kept, goes into that batch');
   await page.fill('input[name=batch]', 'T-1');
   await page.fill('input[name=expiry]', '2027-03-31');
+  await page.check('input[name=keep-batch]');
   await page.focus('input[name=receive-code]');
   await tones();
   await burst(page, [TEA, TEA, TEA]);
@@ -100,6 +101,14 @@ try {
   await notice(/Assam Tea 250 g: 1 damaged, going back/);
   await waitRow('delivered', 'Assam Tea 250 g', ['T-1 · 2027-03-31', '24', '1', 'Set to qty']);
   check(!(await page.isChecked('input[name=damaged]')), 'damaged is for one scan only');
+
+  step('a typed batch not kept is for one scan only');
+  await page.uncheck('input[name=keep-batch]');
+  await page.fill('input[name=receive-code]', TEA);
+  await page.fill('input[name=receive-qty]', '0');
+  await page.press('input[name=receive-qty]', 'Enter');
+  await notice(/more than zero/);
+  check((await page.inputValue('input[name=batch]')) === 'T-1', 'a refused scan keeps what was typed');
 
   step('bad input is refused in words and takes nothing in');
   await page.fill('input[name=expiry]', '31/03/2027');

@@ -15,6 +15,18 @@ import { Notice } from '../components/Dialog';
 
 type NoticeState = { kind: 'error' | 'info'; text: string } | null;
 
+/** `2026-12-04 18:05`, in the till's own time. */
+function when(at: string): string {
+  const d = new Date(at);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+function outstandingWords(supplier: string, n: number): string {
+  if (n === 0) return t('goods.orderLineNone', { supplier });
+  return n === 1 ? t('goods.orderLineOne', { supplier }) : t('goods.orderLine', { supplier, n });
+}
+
 function stateWords(state: string): string {
   if (state === 'posted') return t('goods.state.posted');
   if (state === 'cancelled') return t('goods.state.cancelled');
@@ -32,6 +44,9 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
   const [damaged, setDamaged] = useState(false);
   const [batch, setBatch] = useState('');
   const [expiry, setExpiry] = useState('');
+  // A typed batch is for the next scan only, unless it is kept for a run of
+  // packs from the same batch.
+  const [keepBatch, setKeepBatch] = useState(false);
   const [notice, setNotice] = useState<NoticeState>(null);
   // A delivery that differs from its order is posted on a second press.
   const [confirmPost, setConfirmPost] = useState(false);
@@ -86,6 +101,11 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
       setCode('');
       setQty('');
       setDamaged(false);
+      if (!keepBatch) {
+        setBatch('');
+        setExpiry('');
+      }
+      setConfirmPost(false);
       setOpen(await api.goodsReceipt(open.receipt_id));
     } catch (e) {
       fail(e);
@@ -191,6 +211,9 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
                   {t('goods.expiry')}
                   <input name="expiry" value={expiry} placeholder="2027-03-31" onInput={(e) => setExpiry(e.currentTarget.value)} />
                 </label>
+                <label class="inline">
+                  <input type="checkbox" name="keep-batch" checked={keepBatch} onChange={(e) => setKeepBatch(e.currentTarget.checked)} /> {t('goods.keepBatch')}
+                </label>
                 <button type="submit" disabled={!code.trim()}>{t('goods.take')}</button>
               </div>
             </form>
@@ -288,7 +311,7 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
               <div class="held-what">
                 <strong>{o.number}</strong>
                 <div class="muted">
-                  {t('goods.orderLine', { supplier: o.supplier_name, n: o.items.filter((i) => i.outstanding !== '0').length })}
+                  {outstandingWords(o.supplier_name, o.items.filter((i) => i.outstanding !== '0').length)}
                   {o.expected_on ? ` · ${t('goods.due', { day: o.expected_on })}` : ''}
                 </div>
               </div>
@@ -305,8 +328,9 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
             if (supplier) void start({ supplier_id: supplier });
           }}
         >
+          <h2>{t('goods.withoutOrder')}</h2>
           <label>
-            {t('goods.withoutOrder')}
+            {t('goods.supplier')}
             <select name="supplier" value={supplier} onChange={(e) => setSupplier(e.currentTarget.value)}>
               <option value="">{t('goods.pickSupplier')}</option>
               {suppliers.map((s) => (
@@ -327,12 +351,12 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
                     <strong>{r.po_number ?? r.supplier_name}</strong>
                     <div class="muted">
                       {stateWords(r.state)} · {r.supplier_name}
-                      {r.bill_no ? ` · ${r.bill_no}` : ''} · {new Date(r.started_at).toLocaleString()}
+                      {r.bill_no ? ` · ${r.bill_no}` : ''} · {when(r.started_at)}
                     </div>
                   </div>
                   <button
                     type="button"
-                    aria-label={t('goods.openNamed', { what: r.po_number ?? r.supplier_name, when: new Date(r.started_at).toLocaleString() })}
+                    aria-label={t('goods.openNamed', { what: r.po_number ?? r.supplier_name, when: when(r.started_at) })}
                     onClick={() => {
                       setConfirmPost(false);
                       setOpen(r);

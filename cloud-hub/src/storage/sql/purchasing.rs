@@ -55,18 +55,18 @@ macro_rules! sql_purchase_paths {
             })
         }
 
-        type GoodsReceiptRow = (Uuid, Uuid, Uuid, Option<Uuid>, Option<i64>, Uuid, String, i64, String, String, String, i64, i64, i64);
+        type GoodsReceiptRow = (Uuid, Uuid, Uuid, Option<Uuid>, Option<i64>, Uuid, String, i64, String, String, String, Option<String>, i64, i64, i64);
         /// A receipt's header and its lines' sums, `r` being `goods_receipts`.
         const GOODS_RECEIPT_SELECT: &str = "SELECT r.id, r.store_id, r.terminal_id, r.po_id, \
              (SELECT o.seq FROM purchase_orders o WHERE o.id = r.po_id), r.supplier_id, s.name, r.received_at_ms, \
-             r.received_by, r.bill_no, r.note, \
+             r.received_by, r.bill_no, r.note, r.order_was, \
              (SELECT COUNT(*) FROM goods_receipt_lines l WHERE l.receipt_id = r.id), \
              (SELECT COUNT(*) FROM goods_receipt_lines l WHERE l.receipt_id = r.id AND l.received_milli > 0), \
              (SELECT COUNT(*) FROM goods_receipt_lines l WHERE l.receipt_id = r.id AND l.damaged_milli > 0) \
              FROM goods_receipts r JOIN suppliers s ON s.id = r.supplier_id";
 
         fn goods_receipt_from_row(row: GoodsReceiptRow) -> DbResult<ReceiptSummary> {
-            let (id, store, terminal, po, seq, supplier, supplier_name, at, by, bill_no, note, lines, received, damaged) = row;
+            let (id, store, terminal, po, seq, supplier, supplier_name, at, by, bill_no, note, order_was, lines, received, damaged) = row;
             Ok(ReceiptSummary {
                 receipt_id: id,
                 store_id: StoreId::from_uuid(store),
@@ -79,6 +79,7 @@ macro_rules! sql_purchase_paths {
                 received_by: serde_json::from_str(&by).map_err(|e| DbError::Corrupt(format!("goods receipt {id}: received_by: {e}")))?,
                 bill_no,
                 note,
+                order_was: order_was.as_deref().and_then(PurchaseState::parse),
                 lines: u64::try_from(lines).unwrap_or_default(),
                 lines_received: u64::try_from(received).unwrap_or_default(),
                 lines_damaged: u64::try_from(damaged).unwrap_or_default(),
@@ -149,7 +150,8 @@ macro_rules! sql_purchase_paths {
                 let deliveries = deliveries.into_iter().map(goods_receipt_from_row).collect::<DbResult<Vec<_>>>()?;
                 // Before any delivery nothing differs: everything is still to come.
                 let differs = !deliveries.is_empty()
-                    && items.iter().any(|i| i.short.is_positive() || i.excess.is_positive() || i.damaged.is_positive());
+                    && (deliveries.iter().any(|d| d.order_was.is_some())
+                        || items.iter().any(|i| i.short.is_positive() || i.excess.is_positive() || i.damaged.is_positive()));
                 Ok(Some(PurchaseOrderReport { summary, items, differs, deliveries }))
             }
 
@@ -233,13 +235,14 @@ macro_rules! sql_purchase_paths {
                     return Ok(FactStored::Rejected(format!("supplier_id: no supplier {} in this tenant", receipt.supplier_id)));
                 };
                 let mut number = None;
+                let mut order_was = None;
                 if let Some(po) = receipt.po_id {
-                    let order: Option<(Uuid, Uuid, Uuid, i64)> =
-                        sqlx::query_as("SELECT tenant_id, store_id, supplier_id, seq FROM purchase_orders WHERE id = $1")
+                    let order: Option<(Uuid, Uuid, Uuid, i64, String)> =
+                        sqlx::query_as("SELECT tenant_id, store_id, supplier_id, seq, state FROM purchase_orders WHERE id = $1")
                             .bind(po)
                             .fetch_optional(&mut **tx)
                             .await?;
-                    let Some((_, store, supplier, seq)) = order.filter(|o| o.0 == tenant.as_uuid()) else {
+                    let Some((_, store, supplier, seq, state)) = order.filter(|o| o.0 == tenant.as_uuid()) else {
                         return Ok(FactStored::Rejected(format!("po_id: no purchase order {po} in this tenant")));
                     };
                     if store != device.store_id.as_uuid() {
@@ -249,12 +252,13 @@ macro_rules! sql_purchase_paths {
                         return Ok(FactStored::Rejected(format!("supplier_id: {} is ordered from another supplier", po_number(seq))));
                     }
                     number = Some(po_number(seq));
+                    order_was = PurchaseState::parse(&state).filter(|s| matches!(s, PurchaseState::Closed | PurchaseState::Cancelled));
                 }
                 let received_by = serde_json::to_string(&receipt.received_by).map_err(|e| DbError::Corrupt(e.to_string()))?;
                 let inserted = sqlx::query(
                     "INSERT INTO goods_receipts (id, tenant_id, store_id, terminal_id, po_id, supplier_id, started_at_ms, received_at_ms, \
-                     received_by, bill_no, note, recorded_at_ms, envelope) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING",
+                     received_by, bill_no, note, order_was, recorded_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(receipt.receipt_id)
                 .bind(tenant.as_uuid())
@@ -267,6 +271,7 @@ macro_rules! sql_purchase_paths {
                 .bind(&received_by)
                 .bind(receipt.bill_no.trim())
                 .bind(receipt.note.trim())
+                .bind(order_was.map(|s| s.as_str()))
                 .bind(now_ms())
                 .bind(raw_envelope)
                 .execute(&mut **tx)
@@ -356,6 +361,17 @@ macro_rules! sql_purchase_paths {
                 if let Some(po) = receipt.po_id {
                     // Read with this receipt in it.
                     let now = Self::purchase_order_in(tx, tenant, po).await?.ok_or(DbError::NotFound("purchase order"))?;
+                    // Goods taken in against a cancelled order: it was not
+                    // called off after all, so it is closed with what came.
+                    let cancelled_but_came =
+                        now.summary.state == PurchaseState::Cancelled && receipt.lines.iter().any(|l| l.received.is_positive());
+                    if cancelled_but_came {
+                        sqlx::query("UPDATE purchase_orders SET state = 'closed', updated_at_ms = $1 WHERE id = $2")
+                            .bind(now_ms())
+                            .bind(po)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
                     if now.summary.state.expecting() {
                         let state = PurchaseOrderReport::state_from_deliveries(&now.items);
                         sqlx::query("UPDATE purchase_orders SET state = $1, updated_at_ms = $2 WHERE id = $3")
@@ -377,6 +393,7 @@ macro_rules! sql_purchase_paths {
                         "received_at": receipt.received_at, "bill_no": receipt.bill_no.trim(),
                         "lines": receipt.lines.len(), "lines_received": received, "lines_damaged": damaged,
                         "batch_dates_differ": store_expiry.iter().any(Option::is_some),
+                        "order_was": order_was,
                         "order_differs": differs,
                     }),
                 );

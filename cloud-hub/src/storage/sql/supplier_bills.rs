@@ -65,6 +65,10 @@ macro_rules! sql_supplier_bill_paths {
                 .bind(id)
                 .fetch_all(&mut **tx)
                 .await?;
+                // Items the bill's orders had (their receipts without an order
+                // have none to compare with).
+                let ordered: std::collections::HashSet<Uuid> = agreed.iter().map(|(v, _)| *v).collect();
+                let against_orders = receipts.iter().any(|(_, seq, _)| seq.is_some());
                 let agreed: std::collections::HashMap<Uuid, i64> =
                     agreed.into_iter().filter_map(|(v, c)| Some((v, c?))).collect();
                 let mut came: std::collections::HashMap<Uuid, i64> = received.iter().map(|(v, _, _, q)| (*v, *q)).collect();
@@ -75,7 +79,11 @@ macro_rules! sql_supplier_bill_paths {
                     let qty = Qty::from_milli(qty);
                     let amount = $crate::domain::supplier_bills::amount_minor(qty, cost);
                     total = total.saturating_add(amount);
-                    let ordered = agreed.get(&variant).copied();
+                    let agreed_cost = agreed.get(&variant).copied();
+                    let mut findings = $crate::domain::supplier_bills::findings(Some((qty, cost)), got, agreed_cost);
+                    if against_orders && !ordered.contains(&variant) {
+                        findings.push($crate::domain::supplier_bills::BillFinding::NotOrdered);
+                    }
                     lines.push(BillLineMatch {
                         variant_id: VariantId::from_uuid(variant),
                         sku: sku.unwrap_or_default(),
@@ -83,9 +91,9 @@ macro_rules! sql_supplier_bill_paths {
                         billed: qty,
                         received: got,
                         unit_cost_minor: Some(cost),
-                        ordered_cost_minor: ordered,
+                        ordered_cost_minor: agreed_cost,
                         billed_minor: amount,
-                        findings: $crate::domain::supplier_bills::findings(Some((qty, cost)), got, ordered),
+                        findings,
                     });
                 }
                 for (variant, sku, name, _) in received {
@@ -193,6 +201,7 @@ macro_rules! sql_supplier_bill_paths {
                     if Self::variant_deleted(&mut tx, tenant, line.variant_id).await?.is_none() {
                         return Err(at(DbError::NotFound("variant")));
                     }
+                    Self::check_unit(&mut tx, tenant, line.variant_id, line.qty, "qty").await.map_err(at)?;
                 }
                 sqlx::query(
                     "INSERT INTO supplier_bills (id, tenant_id, supplier_id, bill_no, bill_date, recorded_at_ms, recorded_by) \

@@ -276,6 +276,40 @@ fn batch_of(code: &ScannedCode, typed: Option<Batch>) -> Result<Option<Batch>, T
     Ok(batch)
 }
 
+/// Whether stock of `variant` in batch `b` may go in: its date must be the
+/// one the batch is known under (the store's, once the hub has said), and
+/// an expired pack goes back as damaged, never `into_stock`.
+fn batch_allowed(
+    conn: &rusqlite::Connection,
+    variant: VariantId,
+    name: &str,
+    b: &Batch,
+    into_stock: bool,
+) -> StoreResult<Result<(), TillError>> {
+    let known = db::known_expiries(conn, variant, &b.code)?;
+    if let Some(other) = known.iter().find(|d| **d != b.expires_on) {
+        return Ok(Err(TillError::ScanRefused {
+            kind: "batch_expiry_differs",
+            message: format!(
+                "Batch {} of {name} is known expiring {other}, and this says {}: check the pack, and set it aside for HQ if they differ.",
+                b.code, b.expires_on
+            ),
+        }));
+    }
+    let today = time::OffsetDateTime::now_utc().date();
+    let expired = pos_shared::sync::parse_day(&b.expires_on).is_some_and(|d| d < today);
+    if expired && into_stock {
+        return Ok(Err(TillError::ScanRefused {
+            kind: "expired",
+            message: format!(
+                "{name} batch {} expired on {}: send it back (tick Damaged and scan it again).",
+                b.code, b.expires_on
+            ),
+        }));
+    }
+    Ok(Ok(()))
+}
+
 /// How much one scan takes in: a typed quantity counts packs like the one
 /// scanned, so with a label that carries its weight or count it is that
 /// many labels' worth (a case of 12 tins, three 25 kg sacks); otherwise as
@@ -350,25 +384,8 @@ pub async fn scan(
             };
             let variant = product.variant_id;
             if let Some(b) = &batch {
-                if let Some(known) = db::known_expiry(c, variant, &b.code)?.filter(|d| *d != b.expires_on) {
-                    return Ok(Err(TillError::ScanRefused {
-                        kind: "batch_expiry_differs",
-                        message: format!(
-                            "Batch {} of {} was taken in expiring {known}, and this pack says {}: check the pack, and set it aside for HQ if they differ.",
-                            b.code, product.name, b.expires_on
-                        ),
-                    }));
-                }
-                let today = time::OffsetDateTime::now_utc().date();
-                let expired = pos_shared::sync::parse_day(&b.expires_on).is_some_and(|d| d < today);
-                if expired && !damaged {
-                    return Ok(Err(TillError::ScanRefused {
-                        kind: "expired",
-                        message: format!(
-                            "{} batch {} expired on {}: send it back (tick Damaged and scan it again).",
-                            product.name, b.code, b.expires_on
-                        ),
-                    }));
+                if let Err(e) = batch_allowed(c, variant, &product.name, b, !damaged)? {
+                    return Ok(Err(e));
                 }
             }
             let batch_code = batch.as_ref().map(|b| b.code.clone()).unwrap_or_default();
@@ -475,6 +492,14 @@ pub async fn set_line(
                     "received",
                     "this item is received in whole pieces",
                 )));
+            }
+            // A recount meets the rules a scan does: the batch's date, and no
+            // expired stock taken in.
+            if let Some(b) = &batch {
+                let (_, name) = sheet::names(c, variant)?;
+                if let Err(e) = batch_allowed(c, variant, &name, b, received.is_positive())? {
+                    return Ok(Err(e));
+                }
             }
             db::set_line(c, id, variant, batch.as_ref(), received, damaged)?;
             sheet_now(c, id)

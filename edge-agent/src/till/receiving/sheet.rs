@@ -139,7 +139,7 @@ pub struct ReceiptSheet {
     pub closed_by: Option<String>,
 }
 
-fn names(conn: &Connection, variant: VariantId) -> StoreResult<(String, String)> {
+pub(super) fn names(conn: &Connection, variant: VariantId) -> StoreResult<(String, String)> {
     use rusqlite::OptionalExtension;
     Ok(conn
         .query_row(
