@@ -145,17 +145,6 @@ fn against<'a>(sheet: &'a Value, name_starts: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no line {name_starts}: {sheet}"))
 }
 
-/// A GS1 label: the item, its expiry (YYMMDD), its batch, and a weight in
-/// grams when given.
-fn label(barcode: &str, expiry: &str, batch: &str, grams: Option<u32>) -> String {
-    let gtin = Gtin::parse(barcode).unwrap();
-    let mut text = format!("]C101{}17{expiry}10{batch}", gtin.as_str());
-    if let Some(g) = grams {
-        text.push_str(&format!("\u{1d}3103{g:06}"));
-    }
-    text
-}
-
 #[tokio::test]
 async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queued() {
     let dir = tempfile::tempdir().unwrap();
@@ -188,7 +177,7 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
 
     // Two cases of tea from batch T-1 (a typed case of 12 each, the label
     // giving batch and expiry), one packet refused as damaged.
-    let tea_label = label(TEA, "270331", "T-1", None);
+    let tea_label = gs1_label(TEA, "270331", "T-1", None);
     for _ in 0..2 {
         let (s, b) = scan(&till, &receipt, json!({"code": tea_label, "qty": "12"})).await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -209,7 +198,7 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
         let (s, b) = scan(
             &till,
             &receipt,
-            json!({"code": label(RICE, "270101", batch, Some(grams))}),
+            json!({"code": gs1_label(RICE, "270101", batch, Some(grams))}),
         )
         .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -251,7 +240,7 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
     let (s, b) = scan(
         &till,
         &receipt,
-        json!({"code": label(RICE, "270101", "R-9", Some(1_250)), "qty": "2"}),
+        json!({"code": gs1_label(RICE, "270101", "R-9", Some(1_250)), "qty": "2"}),
     )
     .await;
     assert_eq!(
@@ -262,7 +251,7 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
     let (s, b) = scan(
         &till,
         &receipt,
-        json!({"code": label(RICE, "270101", "R-9", Some(1_250)), "qty": "1.5"}),
+        json!({"code": gs1_label(RICE, "270101", "R-9", Some(1_250)), "qty": "1.5"}),
     )
     .await;
     assert_eq!(
@@ -275,19 +264,19 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
     for (body, status, what) in [
         // The same batch with another expiry than it came in under.
         (
-            json!({"code": label(RICE, "270202", "R-9", Some(1_000))}),
+            json!({"code": gs1_label(RICE, "270202", "R-9", Some(1_000))}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "batch_expiry_differs",
         ),
         // A batch typed over the label's.
         (
-            json!({"code": label(RICE, "270101", "R-9", Some(1_000)), "batch": {"code": "R-77", "expires_on": "2027-01-01"}}),
+            json!({"code": gs1_label(RICE, "270101", "R-9", Some(1_000)), "batch": {"code": "R-77", "expires_on": "2027-01-01"}}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "batch_differs",
         ),
         // A pack past its expiry is not taken into stock.
         (
-            json!({"code": label(TEA, "250101", "OLD-1", None)}),
+            json!({"code": gs1_label(TEA, "250101", "OLD-1", None)}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "expired",
         ),
@@ -622,7 +611,7 @@ async fn a_recount_meets_the_scans_rules_and_the_stores_batch_dates_come_from_th
     let (s, b) = scan(
         &till,
         &receipt,
-        json!({"code": label(TEA, "270201", "LOT-H", None)}),
+        json!({"code": gs1_label(TEA, "270201", "LOT-H", None)}),
     )
     .await;
     assert_eq!(
@@ -637,7 +626,7 @@ async fn a_recount_meets_the_scans_rules_and_the_stores_batch_dates_come_from_th
     let (s, b) = scan(
         &till,
         &receipt,
-        json!({"code": label(TEA, "270101", "LOT-H", None)}),
+        json!({"code": gs1_label(TEA, "270101", "LOT-H", None)}),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");

@@ -50,6 +50,7 @@ mod staff;
 mod startup;
 mod stock;
 mod stock_takes;
+mod store_to_tills;
 mod subscriptions;
 mod supplier_bills;
 mod tls;

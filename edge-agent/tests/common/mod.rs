@@ -391,3 +391,14 @@ pub async fn put_json(till: &Till, path: &str, body: Value) -> (StatusCode, Valu
         .unwrap();
     (r.status(), r.json().await.unwrap())
 }
+
+/// A GS1 label: the item, its expiry (YYMMDD), its batch, and a weight in
+/// grams when given.
+pub fn gs1_label(barcode: &str, expiry: &str, batch: &str, grams: Option<u32>) -> String {
+    let gtin = Gtin::parse(barcode).unwrap();
+    let mut text = format!("]C101{}17{expiry}10{batch}", gtin.as_str());
+    if let Some(g) = grams {
+        text.push_str(&format!("\u{1d}3103{g:06}"));
+    }
+    text
+}
