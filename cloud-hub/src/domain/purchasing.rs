@@ -104,6 +104,10 @@ pub struct ReceiptSummary {
     /// cancelled its order (a cancelled order that took goods in is closed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_was: Option<PurchaseOrderState>,
+    /// An earlier delivery from the same supplier under the same bill number
+    /// (two tills receiving one delivery while apart, or a bill typed twice).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_bill_as: Option<Uuid>,
     pub lines: u64,
     /// Lines with something accepted into stock, and with something sent
     /// back damaged (counted in lines: items differ in their units).
@@ -156,6 +160,8 @@ pub struct PurchaseOrderSummary {
     pub lines: u64,
     /// Deliveries received against it.
     pub receipts: u64,
+    /// Still expected after its `expected_on`.
+    pub overdue: bool,
 }
 
 /// An order with, line by line, what was received against it and what
@@ -171,6 +177,12 @@ pub struct PurchaseOrderReport {
     /// not ordered.
     pub differs: bool,
     pub deliveries: Vec<ReceiptSummary>,
+    /// What the order is worth at its agreed unit costs, and what of it came
+    /// into stock, in minor units (paise); absent when no line has a cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ordered_minor: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received_minor: Option<i64>,
 }
 
 impl PurchaseOrderReport {

@@ -278,7 +278,10 @@ async fn a_snapshot_holds_the_store_at_one_sequence(backend: Backend) {
         .collect();
     // The store's own record (protocol 10) comes after the catalog.
     assert_eq!(lines[0]["stores"], 1);
-    assert_eq!(kinds, ["variant", "variant", "store", "position", "position"]);
+    assert_eq!(
+        kinds,
+        ["variant", "variant", "store", "position", "position"]
+    );
     let on_hand = |variant: &str| {
         lines
             .iter()

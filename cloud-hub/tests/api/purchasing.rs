@@ -194,6 +194,15 @@ async fn an_order_received_in_two_deliveries_moves_stock_into_batches_and_reads_
     assert_eq!(order["deliveries"].as_array().unwrap().len(), 1);
     assert_eq!(order["deliveries"][0]["received_by"]["name"], "Ravi");
     assert_eq!(order["deliveries"][0]["bill_no"], "INV-4471");
+    // Worth at the agreed costs (only tea has one): ordered and come in.
+    assert_eq!(
+        (
+            order["ordered_minor"].as_i64(),
+            order["received_minor"].as_i64()
+        ),
+        (Some(264_000), Some(220_000)),
+        "{order}"
+    );
 
     // The tills hear where it stands.
     let heard = feed_orders(&shop, 10).await;
@@ -239,6 +248,12 @@ async fn an_order_received_in_two_deliveries_moves_stock_into_batches_and_reads_
         .get(&format!("/v1/purchase-orders/{po_id}"), &shop.api_key)
         .await;
     assert_eq!(order["state"], "received", "every line in full: {order}");
+    // The second delivery came under the first's bill number: said so.
+    assert_eq!(
+        order["deliveries"][1]["same_bill_as"], order["deliveries"][0]["receipt_id"],
+        "{order}"
+    );
+    assert!(order["deliveries"][0].get("same_bill_as").is_none());
     let rice = item(&order, "RICE-KG");
     assert_eq!(
         (
@@ -672,3 +687,43 @@ async fn orders_and_receipts_that_do_not_add_up_are_refused_by_field_and_move_no
     assert_cursors_checked(hub, &path, key, &Uuid::now_v7().to_string()).await;
 }
 on_both_backends!(orders_and_receipts_that_do_not_add_up_are_refused_by_field_and_move_nothing);
+
+async fn an_order_still_expected_after_its_day_is_overdue(backend: Backend) {
+    let shop = shop(backend).await;
+    let sharma = supplier(&shop, "Sharma Traders").await;
+    let yesterday = (time::OffsetDateTime::now_utc().date() - time::Duration::days(1)).to_string();
+    let path = format!("/v1/stores/{}/purchase-orders", shop.store_id);
+    let (s, late) = shop
+        .hub
+        .post(
+            &path,
+            &shop.api_key,
+            json!({"supplier_id": sharma, "expected_on": yesterday, "lines": [{"variant_id": shop.variants[0].0, "qty": "1"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{late}");
+    assert_eq!(late["overdue"], true, "{late}");
+    assert!(
+        late.get("ordered_minor").is_none(),
+        "no costs, no value: {late}"
+    );
+    let (_, list) = shop
+        .hub
+        .get(&format!("{path}?state=open"), &shop.api_key)
+        .await;
+    assert_eq!(list["items"][0]["overdue"], true, "{list}");
+    // Closed, nothing is overdue.
+    let (_, closed) = shop
+        .hub
+        .post(
+            &format!(
+                "/v1/purchase-orders/{}/close",
+                late["po_id"].as_str().unwrap()
+            ),
+            &shop.api_key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(closed["overdue"], false, "{closed}");
+}
+on_both_backends!(an_order_still_expected_after_its_day_is_overdue);

@@ -52,21 +52,31 @@ macro_rules! sql_purchase_paths {
                 note,
                 lines: u64::try_from(lines).unwrap_or_default(),
                 receipts: u64::try_from(receipts).unwrap_or_default(),
+                overdue: false,
+            })
+            .map(|mut o| {
+                // Still expected after its day (dates compare as text).
+                let today = time::OffsetDateTime::now_utc().date().to_string();
+                o.overdue = o.state.expecting() && o.expected_on.as_deref().is_some_and(|d| *d < *today.as_str());
+                o
             })
         }
 
-        type GoodsReceiptRow = (Uuid, Uuid, Uuid, Option<Uuid>, Option<i64>, Uuid, String, i64, String, String, String, Option<String>, i64, i64, i64);
+        type GoodsReceiptRow = (Uuid, Uuid, Uuid, Option<Uuid>, Option<i64>, Uuid, String, i64, String, String, String, Option<String>, Option<Uuid>, i64, i64, i64);
         /// A receipt's header and its lines' sums, `r` being `goods_receipts`.
         const GOODS_RECEIPT_SELECT: &str = "SELECT r.id, r.store_id, r.terminal_id, r.po_id, \
              (SELECT o.seq FROM purchase_orders o WHERE o.id = r.po_id), r.supplier_id, s.name, r.received_at_ms, \
              r.received_by, r.bill_no, r.note, r.order_was, \
+             (SELECT e.id FROM goods_receipts e WHERE e.tenant_id = r.tenant_id AND e.supplier_id = r.supplier_id \
+                AND r.bill_no <> '' AND lower(e.bill_no) = lower(r.bill_no) AND e.id <> r.id \
+                AND (e.recorded_at_ms, e.id) < (r.recorded_at_ms, r.id) ORDER BY e.recorded_at_ms, e.id LIMIT 1), \
              (SELECT COUNT(*) FROM goods_receipt_lines l WHERE l.receipt_id = r.id), \
              (SELECT COUNT(*) FROM goods_receipt_lines l WHERE l.receipt_id = r.id AND l.received_milli > 0), \
              (SELECT COUNT(*) FROM goods_receipt_lines l WHERE l.receipt_id = r.id AND l.damaged_milli > 0) \
              FROM goods_receipts r JOIN suppliers s ON s.id = r.supplier_id";
 
         fn goods_receipt_from_row(row: GoodsReceiptRow) -> DbResult<ReceiptSummary> {
-            let (id, store, terminal, po, seq, supplier, supplier_name, at, by, bill_no, note, order_was, lines, received, damaged) = row;
+            let (id, store, terminal, po, seq, supplier, supplier_name, at, by, bill_no, note, order_was, same_bill_as, lines, received, damaged) = row;
             Ok(ReceiptSummary {
                 receipt_id: id,
                 store_id: StoreId::from_uuid(store),
@@ -80,6 +90,7 @@ macro_rules! sql_purchase_paths {
                 bill_no,
                 note,
                 order_was: order_was.as_deref().and_then(PurchaseState::parse),
+                same_bill_as,
                 lines: u64::try_from(lines).unwrap_or_default(),
                 lines_received: u64::try_from(received).unwrap_or_default(),
                 lines_damaged: u64::try_from(damaged).unwrap_or_default(),
@@ -150,9 +161,21 @@ macro_rules! sql_purchase_paths {
                 let deliveries = deliveries.into_iter().map(goods_receipt_from_row).collect::<DbResult<Vec<_>>>()?;
                 // Before any delivery nothing differs: everything is still to come.
                 let differs = !deliveries.is_empty()
-                    && (deliveries.iter().any(|d| d.order_was.is_some())
+                    && (deliveries.iter().any(|d| d.order_was.is_some() || d.same_bill_as.is_some())
                         || items.iter().any(|i| i.short.is_positive() || i.excess.is_positive() || i.damaged.is_positive()));
-                Ok(Some(PurchaseOrderReport { summary, items, differs, deliveries }))
+                // What the order is worth at its agreed costs, and what came of
+                // it; absent when no line has a cost.
+                let costed: Vec<&OrderLineReport> = items.iter().filter(|i| i.unit_cost_minor.is_some()).collect();
+                let value = |qty: fn(&OrderLineReport) -> Qty| {
+                    (!costed.is_empty()).then(|| {
+                        costed.iter().fold(0i64, |sum, i| {
+                            sum.saturating_add($crate::domain::supplier_bills::amount_minor(qty(i), i.unit_cost_minor.unwrap_or(0)))
+                        })
+                    })
+                };
+                let ordered_minor = value(|i| i.ordered);
+                let received_minor = value(|i| i.received);
+                Ok(Some(PurchaseOrderReport { summary, items, differs, deliveries, ordered_minor, received_minor }))
             }
 
             /// An order as the store's terminals hear of it.
