@@ -12,6 +12,7 @@ pub(super) mod documents;
 pub(super) mod events;
 pub(super) mod facts;
 pub(super) mod feed;
+pub(super) mod goods_receipts;
 pub(super) mod gst;
 pub(super) mod health;
 pub(super) mod ingestion;
@@ -137,6 +138,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::gst::sql_gst_paths!($storage, $snapshot_isolation);
         $crate::storage::sql::stock_takes::sql_stock_take_paths!($storage);
         $crate::storage::sql::purchasing::sql_purchase_paths!($storage);
+        $crate::storage::sql::goods_receipts::sql_goods_receipt_paths!($storage);
         $crate::storage::sql::supplier_bills::sql_supplier_bill_paths!($storage);
     };
 }
