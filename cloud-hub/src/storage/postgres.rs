@@ -91,7 +91,9 @@ sql_storage!(
     PgStorage,
     sqlx::Postgres,
     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-    crate::storage::sql::Writers::SideBySide
+    crate::storage::sql::Writers::SideBySide,
+    // Well under the protocol's 65,535 parameters a statement.
+    20_000
 );
 
 /// Creates database `name` on the server of `admin_url` and returns its URL.

@@ -3,7 +3,7 @@
 use crate::helpers::*;
 use crate::on_both_backends;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 async fn same_batch_twice_changes_nothing(backend: Backend) {
     let shop = shop(backend).await;
@@ -463,3 +463,69 @@ async fn hq_pages_through_a_stores_audit_log(backend: Backend) {
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
 }
 on_both_backends!(hq_pages_through_a_stores_audit_log);
+
+/// The feed's changes after `since`: (type, the sale they are of, if any).
+async fn changes_after(shop: &Shop, since: u64) -> (Vec<(String, Option<String>)>, u64) {
+    let (status, page) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since={since}&limit=1000"),
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let changes = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["type"].as_str().unwrap().to_owned(),
+                c["sale_id"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    (changes, page["next_cursor"].as_u64().unwrap())
+}
+
+/// New sales in one upload go in together; the feed still tells each
+/// sale's movements then the sale, in the till's order, and a sale refused
+/// among them leaves the others in and nothing of its own.
+async fn a_run_of_new_sales_goes_in_together_in_the_tills_order(backend: Backend) {
+    let shop = shop(backend).await;
+    let (_, since) = changes_after(&shop, 0).await;
+    let a = shop.sale("T1-000001", &[(0, "2"), (1, "1")]);
+    let b = shop.sale("T1-000002", &[(0, "1")]);
+    let (status, ack) = shop.upload(&[a.clone(), b.clone()]).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    assert_eq!(Shop::statuses(&ack), ["accepted", "accepted"]);
+    let id = |sale: &Value| Some(sale["data"]["sale_id"].as_str().unwrap().to_owned());
+    let moved = |sale: &Value| ("stock_moved".to_owned(), id(sale));
+    let sold = |sale: &Value| ("sale_recorded".to_owned(), id(sale));
+    let (changes, since) = changes_after(&shop, since).await;
+    assert_eq!(
+        changes,
+        [moved(&a), moved(&a), sold(&a), moved(&b), sold(&b)]
+    );
+
+    // A receipt number already used, between two new sales.
+    let c = shop.sale("T1-000003", &[(0, "1")]);
+    let reused = shop.sale("T1-000001", &[(1, "4")]);
+    let e = shop.sale("T1-000004", &[(1, "0.5")]);
+    let (status, ack) = shop.upload(&[c.clone(), reused, e.clone()]).await;
+    assert_eq!(status, StatusCode::OK, "{ack}");
+    assert_eq!(Shop::statuses(&ack), ["accepted", "rejected", "accepted"]);
+    assert!(
+        ack["results"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("receipt_no:"),
+        "{ack}"
+    );
+    let (changes, _) = changes_after(&shop, since).await;
+    assert_eq!(changes, [moved(&c), sold(&c), moved(&e), sold(&e)]);
+    assert_eq!(shop.on_hand(TEA).await, "46");
+    assert_eq!(shop.on_hand(RICE).await, "48.5");
+    assert_eq!(shop.snapshot().await["sales"].as_array().unwrap().len(), 4);
+}
+on_both_backends!(a_run_of_new_sales_goes_in_together_in_the_tills_order);

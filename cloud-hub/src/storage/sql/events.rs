@@ -21,8 +21,8 @@ macro_rules! sql_event_paths {
 
             /// [`Self::emit_event`] for many, in their order, a thousand a statement.
             async fn emit_events(tx: &mut Tx<'_>, tenant: TenantId, events: Vec<NewEvent>) -> DbResult<()> {
-                const ROWS: usize = $crate::storage::sql::movements::ROWS_PER_STATEMENT;
-                for chunk in events.chunks(ROWS) {
+                // Ten columns, and the number where one writer works at a time.
+                for chunk in events.chunks(Self::rows_per_statement(11)) {
                     let mut data = Vec::with_capacity(chunk.len());
                     for event in chunk {
                         data.push(serde_json::to_string(&event.data).map_err(|e| DbError::Corrupt(e.to_string()))?);

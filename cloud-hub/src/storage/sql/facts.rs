@@ -1,6 +1,7 @@
 //! The facts terminals upload, for both backends: sales, returns and shift
 //! closes, each stored with its stock movements in a savepoint of the upload's
-//! transaction. Expanded inside `sql_storage!`.
+//! transaction, or a run of new sales and returns together
+//! ([`super::sale_runs`]). Expanded inside `sql_storage!`.
 
 use crate::domain::sync::FactStored;
 use crate::storage::{DbError, DbResult};
@@ -127,44 +128,65 @@ macro_rules! sql_fact_paths {
                 // The tax documents of the sales and returns that went in,
                 // written together at the end.
                 let mut tax_documents = Vec::new();
-                for (envelope, raw) in facts {
-                    let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
-                    let outcome = match &envelope.data {
-                        Fact::Sale(sale) => Self::insert_sale(&mut savepoint, device, sale, raw).await?,
-                        Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
-                        Fact::Return(ret) => Self::insert_return(&mut savepoint, device, ret, raw).await?,
-                        Fact::Audit(entry) => Self::insert_audit(&mut savepoint, device, entry, raw).await?,
-                        Fact::OrderClaimed(claim) => Self::insert_order_claim(&mut savepoint, device, claim, raw).await?,
-                        Fact::OrderPacked(packed) => Self::insert_order_pack(&mut savepoint, device, packed, raw).await?,
-                        Fact::StockTakeApproved(take) => Self::insert_stock_take_part(&mut savepoint, device, take, raw).await?,
-                        Fact::GoodsReceived(receipt) => Self::insert_goods_receipt(&mut savepoint, device, receipt, raw).await?,
-                    };
-                    let outcome = match outcome {
-                        FactStored::Duplicate => Self::duplicate_or_conflict(&mut savepoint, device, envelope).await?,
-                        other => other,
-                    };
-                    if outcome == FactStored::Accepted {
-                        savepoint.commit().await?;
-                        let document = match &envelope.data {
-                            Fact::Sale(sale) => Some($crate::domain::gst::TaxDocument::of_sale(sale)),
-                            Fact::Return(ret) => Some($crate::domain::gst::TaxDocument::of_return(ret)),
-                            _ => None,
-                        };
-                        if let Some(document) = document {
-                            tax_documents.push((device.store_id.as_uuid(), device.terminal_id.as_uuid(), document));
+                let tax_document = |envelope: &Envelope<Fact>| match &envelope.data {
+                    Fact::Sale(sale) => Some((device.store_id.as_uuid(), device.terminal_id.as_uuid(), $crate::domain::gst::TaxDocument::of_sale(sale))),
+                    Fact::Return(ret) => Some((device.store_id.as_uuid(), device.terminal_id.as_uuid(), $crate::domain::gst::TaxDocument::of_return(ret))),
+                    _ => None,
+                };
+                let mut at = 0;
+                while at < facts.len() {
+                    // New sales and returns go in together, else one by one.
+                    let run = facts[at..].iter().take_while(|(e, _)| matches!(e.data, Fact::Sale(_) | Fact::Return(_))).count();
+                    if run > 1 && Self::store_sale_run(&mut tx, device, &facts[at..at + run]).await? {
+                        for (envelope, _) in &facts[at..at + run] {
+                            tax_documents.extend(tax_document(envelope));
+                            stored.push(envelope.event_id);
+                            outcomes.push(FactStored::Accepted);
                         }
-                    } else {
-                        savepoint.rollback().await?;
+                        at += run;
+                        continue;
                     }
-                    if matches!(outcome, FactStored::Accepted | FactStored::Duplicate) {
-                        stored.push(envelope.event_id);
+                    let end = at + run.max(1);
+                    for (envelope, raw) in &facts[at..end] {
+                        let outcome = Self::store_one_fact(&mut tx, device, envelope, raw).await?;
+                        if outcome == FactStored::Accepted {
+                            tax_documents.extend(tax_document(envelope));
+                        }
+                        if matches!(outcome, FactStored::Accepted | FactStored::Duplicate) {
+                            stored.push(envelope.event_id);
+                        }
+                        outcomes.push(outcome);
                     }
-                    outcomes.push(outcome);
+                    at = end;
                 }
                 Self::resolve_quarantined(&mut tx, device, &stored).await?;
                 Self::insert_tax_documents(&mut tx, device.tenant_id, &tax_documents).await?;
                 Self::commit(tx).await?;
                 Ok(outcomes)
+            }
+
+            /// Stores one fact in a savepoint of `tx`, kept only if it went in.
+            async fn store_one_fact(tx: &mut Tx<'_>, device: &DeviceIdentity, envelope: &Envelope<Fact>, raw: &str) -> DbResult<FactStored> {
+                let mut savepoint = sqlx::Acquire::begin(&mut **tx).await?;
+                let outcome = match &envelope.data {
+                    Fact::Sale(sale) => Self::insert_sale(&mut savepoint, device, sale, raw).await?,
+                    Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
+                    Fact::Return(ret) => Self::insert_return(&mut savepoint, device, ret, raw).await?,
+                    Fact::Audit(entry) => Self::insert_audit(&mut savepoint, device, entry, raw).await?,
+                    Fact::OrderClaimed(claim) => Self::insert_order_claim(&mut savepoint, device, claim, raw).await?,
+                    Fact::OrderPacked(packed) => Self::insert_order_pack(&mut savepoint, device, packed, raw).await?,
+                    Fact::StockTakeApproved(take) => Self::insert_stock_take_part(&mut savepoint, device, take, raw).await?,
+                    Fact::GoodsReceived(receipt) => Self::insert_goods_receipt(&mut savepoint, device, receipt, raw).await?,
+                };
+                let outcome = match outcome {
+                    FactStored::Duplicate => Self::duplicate_or_conflict(&mut savepoint, device, envelope).await?,
+                    other => other,
+                };
+                match outcome {
+                    FactStored::Accepted => savepoint.commit().await?,
+                    _ => savepoint.rollback().await?,
+                }
+                Ok(outcome)
             }
 
             /// A fact whose id is already stored is a duplicate only when it is
@@ -299,7 +321,7 @@ macro_rules! sql_fact_paths {
                     watch_orderability: true,
                     replays: $crate::storage::sql::movements::Replays::Refused,
                 };
-                match Self::apply_movements(tx, device.tenant_id, device.store_id, movements, rules, announce).await {
+                match Self::apply_movements(tx, device.tenant_id, device.store_id, movements, rules, announce.map(|c| (movements.len(), c)).into_iter().collect()).await {
                     Ok(_) => {}
                     Err(DbError::AtItem { index: i, error }) => {
                         return Ok(FactStored::Rejected(match *error {
@@ -379,8 +401,9 @@ macro_rules! sql_fact_paths {
 
         #[async_trait::async_trait]
         impl FactStorage for $storage {
-            /// Stores checked facts, each in a savepoint of its own, so a refused
-            /// one leaves no trace and never holds up the rest. The facts go in
+            /// Stores checked facts, each in a savepoint of its own (or a run of
+            /// new sales and returns in one), so a refused one leaves no trace
+            /// and never holds up the rest. The facts go in
             /// transactions of bounded work ([`FACTS_WORK_PER_COMMIT`]): the
             /// tenant's lock is held for one of them at a time, so five tills
             /// draining big backlogs take turns instead of queueing behind a

@@ -121,7 +121,8 @@ macro_rules! sql_goods_receipt_paths {
                     }
                 }
                 const LINE_COLUMNS: usize = 10;
-                for (c, chunk) in receipt.lines.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT).enumerate() {
+                let rows_per = Self::rows_per_statement(LINE_COLUMNS);
+                for (c, chunk) in receipt.lines.chunks(rows_per).enumerate() {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO goods_receipt_lines (receipt_id, line_no, tenant_id, variant_id, received_milli, damaged_milli, \
@@ -130,7 +131,7 @@ macro_rules! sql_goods_receipt_paths {
                     );
                     let mut query = sqlx::query(&sql);
                     for (i, line) in chunk.iter().enumerate() {
-                        let line_no = c * $crate::storage::sql::movements::ROWS_PER_STATEMENT + i + 1;
+                        let line_no = c * rows_per + i + 1;
                         query = query
                             .bind(receipt.receipt_id)
                             .bind(i64::try_from(line_no).unwrap_or(i64::MAX))
@@ -140,7 +141,7 @@ macro_rules! sql_goods_receipt_paths {
                             .bind(line.damaged.milli())
                             .bind(line.batch.as_ref().map(|b| b.code.clone()))
                             .bind(line.batch.as_ref().map(|b| b.expires_on.clone()))
-                            .bind(store_expiry[c * $crate::storage::sql::movements::ROWS_PER_STATEMENT + i].clone())
+                            .bind(store_expiry[c * rows_per + i].clone())
                             .bind(line.movement_id.map(|m| m.as_uuid()));
                     }
                     query.execute(&mut **tx).await?;

@@ -55,7 +55,7 @@ macro_rules! sql_gst_paths {
                 variants.sort_unstable();
                 variants.dedup();
                 let mut units = std::collections::HashMap::new();
-                for chunk in variants.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                for chunk in variants.chunks(Self::rows_per_statement(1)) {
                     let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 2 + i)).collect();
                     let sql = format!("SELECT id, details FROM variants WHERE tenant_id = $1 AND id IN ({})", list.join(", "));
                     let mut query = sqlx::query_as::<_, (Uuid, Option<String>)>(&sql).bind(tenant.as_uuid());
@@ -84,7 +84,7 @@ macro_rules! sql_gst_paths {
                     gstins.insert(store, gstin);
                 }
                 const DOC_COLUMNS: usize = 14;
-                for chunk in docs.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                for chunk in docs.chunks(Self::rows_per_statement(DOC_COLUMNS)) {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * DOC_COLUMNS, DOC_COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO gst_documents (id, tenant_id, store_id, terminal_id, kind, number, issued_at_ms, value_minor, buyer_gstin, original_id, inter_state, cashier_id, cashier_name, gstin) \
@@ -114,7 +114,7 @@ macro_rules! sql_gst_paths {
                 const LINE_COLUMNS: usize = 11;
                 let lines: Vec<(Uuid, &gst::TaxDocumentLine)> =
                     docs.iter().flat_map(|(_, _, d)| d.lines.iter().map(move |l| (d.id, l))).collect();
-                for chunk in lines.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                for chunk in lines.chunks(Self::rows_per_statement(LINE_COLUMNS)) {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO gst_document_lines (document_id, line_no, variant_id, hsn, uqc, rate_bp, qty_milli, taxable_minor, cgst_minor, sgst_minor, igst_minor) \
@@ -143,7 +143,7 @@ macro_rules! sql_gst_paths {
                     .iter()
                     .flat_map(|(_, _, d)| d.tenders.iter().enumerate().map(move |(i, (method, amount))| (d.id, i as i32, *method, *amount)))
                     .collect();
-                for chunk in tenders.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                for chunk in tenders.chunks(Self::rows_per_statement(TENDER_COLUMNS)) {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * TENDER_COLUMNS, TENDER_COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO gst_document_tenders (document_id, tender_no, method, amount_minor) VALUES {} \
@@ -292,7 +292,7 @@ macro_rules! sql_gst_paths {
                 .fetch_all(&mut *tx)
                 .await?;
                 let mut rates: std::collections::HashMap<Uuid, Vec<(i32, TaxSums)>> = std::collections::HashMap::new();
-                for chunk in heads.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                for chunk in heads.chunks(Self::rows_per_statement(1)) {
                     let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 1 + i)).collect();
                     let sql = format!(
                         "SELECT document_id, rate_bp, CAST(SUM(taxable_minor) AS BIGINT), CAST(SUM(cgst_minor) AS BIGINT), \

@@ -108,7 +108,7 @@ macro_rules! sql_ledger_paths {
                     watch_orderability: true,
                     replays: $crate::storage::sql::movements::Replays::MustMatch,
                 };
-                let outcomes = Self::apply_movements(&mut tx, tenant, store, movements, rules, None).await?;
+                let outcomes = Self::apply_movements(&mut tx, tenant, store, movements, rules, Vec::new()).await?;
                 Self::commit(tx).await?;
                 self.feed_changed();
                 Ok(outcomes)

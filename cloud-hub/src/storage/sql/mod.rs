@@ -28,6 +28,7 @@ pub(super) mod quarantine;
 pub(super) mod relay;
 pub(super) mod reservations;
 pub(super) mod rows;
+pub(super) mod sale_runs;
 pub(super) mod seller_feeds;
 pub(super) mod source_map;
 pub(super) mod source_stock;
@@ -70,9 +71,9 @@ pub(crate) enum Writers {
 /// `$storage` (which has a `pool` of `$db`), by expanding each concept's macro
 /// into the backend's module; `$snapshot_isolation` is the statement that makes
 /// a snapshot's reads one consistent view, `$writers` the backend's
-/// [`Writers`].
+/// [`Writers`], `$parameters` how many parameters one statement carries.
 macro_rules! sql_storage {
-    ($storage:ty, $db:ty, $snapshot_isolation:expr, $writers:expr) => {
+    ($storage:ty, $db:ty, $snapshot_isolation:expr, $writers:expr, $parameters:expr) => {
         use pos_shared::audit::AuditEntry;
         use pos_shared::catalog::{BrandRecord, CategoryRecord};
         use pos_shared::pricing::{PriceSource, PriceWindow};
@@ -103,6 +104,16 @@ macro_rules! sql_storage {
 
         type Tx<'a> = sqlx::Transaction<'a, $db>;
 
+        impl $storage {
+            const PARAMETERS_PER_STATEMENT: usize = $parameters;
+
+            /// How many rows of `columns` parameters one multi-row statement
+            /// carries on this backend.
+            fn rows_per_statement(columns: usize) -> usize {
+                (Self::PARAMETERS_PER_STATEMENT / columns.max(1)).max(1)
+            }
+        }
+
         $crate::storage::sql::writes::sql_write_paths!($storage, $db, $writers);
         $crate::storage::sql::events::sql_event_paths!($storage);
         $crate::storage::sql::tenants::sql_tenant_paths!($storage);
@@ -124,6 +135,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::feed::sql_feed_paths!($storage, $snapshot_isolation);
         $crate::storage::sql::documents::sql_document_paths!($storage);
         $crate::storage::sql::facts::sql_fact_paths!($storage);
+        $crate::storage::sql::sale_runs::sql_sale_run_paths!($storage);
         $crate::storage::sql::order_facts::sql_order_fact_paths!($storage);
         $crate::storage::sql::order_store::sql_order_store_paths!($storage);
         $crate::storage::sql::quarantine::sql_quarantine_paths!($storage);

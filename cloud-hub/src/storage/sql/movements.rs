@@ -16,10 +16,6 @@
 use crate::domain::ledger::MovementOutcome;
 use crate::storage::{DbError, DbResult};
 
-/// How many rows one statement carries: well under SQLite's 32,766 and
-/// PostgreSQL's 65,535 parameters at twelve a movement.
-pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
-
 /// What a movement of a set whose id is already in the ledger comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Replays {
@@ -56,7 +52,7 @@ pub(crate) fn only_outcome(set: DbResult<Vec<MovementOutcome>>) -> DbResult<Move
 /// Implements `apply_movements` on `$storage`.
 macro_rules! sql_movement_paths {
     ($storage:ty) => {
-        use $crate::storage::sql::movements::{MovementRules, Replays, ROWS_PER_STATEMENT};
+        use $crate::storage::sql::movements::{MovementRules, Replays};
 
         /// What the ledger knows of an item at the store, read once per set.
         struct Standing {
@@ -76,18 +72,18 @@ macro_rules! sql_movement_paths {
             /// outcome of each, or the first refusal as
             /// [`DbError::AtItem`] with the movement's index. A refusal
             /// leaves writes of the set in `tx`: the caller rolls it back.
-            /// `announce` is a change to the store's feed that follows the
-            /// movements (a till's sale), written with theirs.
+            /// `announce` are changes to the store's feed (a till's sales),
+            /// each written with the movements, after the first `n` of them.
             async fn apply_movements(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 store: StoreId,
                 movements: &[MovementRecord],
                 rules: MovementRules,
-                announce: Option<ChangeBody>,
+                announce: Vec<(usize, ChangeBody)>,
             ) -> DbResult<Vec<MovementOutcome>> {
                 if movements.is_empty() {
-                    if let Some(change) = announce {
+                    for (_, change) in announce {
                         Self::append_change(tx, tenant, Some(store), &change).await?;
                     }
                     return Ok(Vec::new());
@@ -114,7 +110,12 @@ macro_rules! sql_movement_paths {
                 let mut moved: std::collections::BTreeMap<Uuid, i64> = std::collections::BTreeMap::new();
                 let mut changes = Vec::new();
                 let mut events = Vec::new();
+                let mut announce = announce.into_iter().peekable();
                 for (index, m) in movements.iter().enumerate() {
+                    while let Some((_, change)) = announce.next_if(|(after, _)| *after <= index) {
+                        events.push($crate::domain::events::for_change(Some(store), &change));
+                        changes.push((Some(store), change));
+                    }
                     let at = |error: DbError| DbError::AtItem { index, error: Box::new(error) };
                     let variant = m.variant_id.as_uuid();
                     let Some(item) = standing.get_mut(&variant) else {
@@ -185,7 +186,7 @@ macro_rules! sql_movement_paths {
                     }
                     outcomes.push(MovementOutcome::Recorded);
                 }
-                if let Some(change) = announce {
+                for (_, change) in announce {
                     events.push($crate::domain::events::for_change(Some(store), &change));
                     changes.push((Some(store), change));
                 }
@@ -195,7 +196,7 @@ macro_rules! sql_movement_paths {
                 Ok(outcomes)
             }
 
-            /// Reads, in one statement per thousand items, what the ledger
+            /// Reads, in as few statements as the backend allows, what the ledger
             /// knows of the set's items at `store` (and, when `watch`, what
             /// decides whether they can be ordered). Items the tenant does
             /// not have are left out; deleted ones are in (a till that sold
@@ -213,7 +214,7 @@ macro_rules! sql_movement_paths {
                 variants.sort_unstable();
                 variants.dedup();
                 let mut standing = std::collections::HashMap::with_capacity(variants.len());
-                for chunk in variants.chunks(ROWS_PER_STATEMENT) {
+                for chunk in variants.chunks(Self::rows_per_statement(1)) {
                     let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 4 + i)).collect();
                     // The store's row comes back even when no variant matches,
                     // so "no such store" and "no such items" are told apart.
@@ -266,7 +267,7 @@ macro_rules! sql_movement_paths {
             ) -> DbResult<std::collections::HashSet<Uuid>> {
                 let known: Vec<&MovementRecord> = movements.iter().filter(|m| standing.contains_key(&m.variant_id.as_uuid())).collect();
                 let mut inserted = std::collections::HashSet::with_capacity(known.len());
-                for chunk in known.chunks(ROWS_PER_STATEMENT) {
+                for chunk in known.chunks(Self::rows_per_statement(12)) {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * 12, 12)).collect();
                     let sql = format!(
                         "INSERT INTO stock_movements (id, tenant_id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, \
@@ -310,7 +311,7 @@ macro_rules! sql_movement_paths {
                 replayed.sort_unstable();
                 replayed.dedup();
                 let mut stored = std::collections::HashMap::with_capacity(replayed.len());
-                for chunk in replayed.chunks(ROWS_PER_STATEMENT) {
+                for chunk in replayed.chunks(Self::rows_per_statement(1)) {
                     let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 2 + i)).collect();
                     let sql = format!(
                         "SELECT id, store_id, variant_id, delta_milli, reason FROM stock_movements WHERE tenant_id = $1 AND id IN ({})",
@@ -337,7 +338,7 @@ macro_rules! sql_movement_paths {
                 now: i64,
             ) -> DbResult<()> {
                 let moved: Vec<(&Uuid, &i64)> = moved.iter().collect();
-                for chunk in moved.chunks(ROWS_PER_STATEMENT) {
+                for chunk in moved.chunks(Self::rows_per_statement(2)) {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| format!("($1, $2, ${}, ${}, $3)", 4 + 2 * i, 5 + 2 * i)).collect();
                     let sql = format!(
                         "INSERT INTO stock_positions (tenant_id, store_id, variant_id, on_hand_milli, updated_at_ms) VALUES {} \

@@ -55,7 +55,7 @@ macro_rules! sql_quarantine_paths {
 
             /// Facts (by event id) that reached the ledger are no longer a quarantine matter.
             async fn resolve_quarantined(tx: &mut Tx<'_>, device: &DeviceIdentity, event_ids: &[Uuid]) -> DbResult<()> {
-                for chunk in event_ids.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                for chunk in event_ids.chunks(Self::rows_per_statement(1)) {
                     let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 3 + i)).collect();
                     let sql = format!(
                         "UPDATE quarantined_facts SET status = 'resolved' \

@@ -79,8 +79,7 @@ macro_rules! sql_write_paths {
                 let mut pairs: Vec<(Uuid, Uuid)> = moves.iter().map(|(s, v)| (s.as_uuid(), v.as_uuid())).collect();
                 pairs.sort_unstable();
                 pairs.dedup();
-                // Well under PostgreSQL's 65,535 parameters a statement.
-                for chunk in pairs.chunks(10_000) {
+                for chunk in pairs.chunks(Self::rows_per_statement(2)) {
                     let values: Vec<String> = (0..chunk.len())
                         .map(|i| format!("({i}, CAST(${} AS UUID), CAST(${} AS UUID))", 3 + 2 * i, 4 + 2 * i))
                         .collect();
@@ -136,7 +135,7 @@ macro_rules! sql_write_paths {
             /// thousand a statement, without their events (the caller emits
             /// them, interleaved as it needs).
             async fn insert_changes(tx: &mut Tx<'_>, tenant: TenantId, changes: &[(Option<StoreId>, ChangeBody)]) -> DbResult<()> {
-                for chunk in changes.chunks($crate::storage::sql::movements::ROWS_PER_STATEMENT) {
+                for chunk in changes.chunks(Self::rows_per_statement(5)) {
                     let mut bodies = Vec::with_capacity(chunk.len());
                     for (_, body) in chunk {
                         bodies.push(serde_json::to_string(body).map_err(|e| DbError::Corrupt(e.to_string()))?);
@@ -223,7 +222,7 @@ macro_rules! sql_write_paths {
                     replays: $crate::storage::sql::movements::Replays::Counted,
                 };
                 $crate::storage::sql::movements::only_outcome(
-                    Self::apply_movements(tx, tenant, m.store_id, std::slice::from_ref(m), rules, None).await,
+                    Self::apply_movements(tx, tenant, m.store_id, std::slice::from_ref(m), rules, Vec::new()).await,
                 )
             }
 
