@@ -87,6 +87,13 @@ async fn listen(pool: &PgPool, feed: &tokio::sync::watch::Sender<u64>) -> sqlx::
     }
 }
 
+impl PgStorage {
+    /// One row's parameters for a multi-row `VALUES`.
+    fn param_row(offset: usize, n: usize) -> String {
+        crate::storage::sql::param_row(offset, n)
+    }
+}
+
 sql_storage!(
     PgStorage,
     sqlx::Postgres,

@@ -123,7 +123,7 @@ macro_rules! sql_goods_receipt_paths {
                 const LINE_COLUMNS: usize = 10;
                 let rows_per = Self::rows_per_statement(LINE_COLUMNS);
                 for (c, chunk) in receipt.lines.chunks(rows_per).enumerate() {
-                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO goods_receipt_lines (receipt_id, line_no, tenant_id, variant_id, received_milli, damaged_milli, \
                          batch_code, batch_expires_on, store_expires_on, movement_id) VALUES {}",

@@ -85,7 +85,7 @@ macro_rules! sql_gst_paths {
                 }
                 const DOC_COLUMNS: usize = 14;
                 for chunk in docs.chunks(Self::rows_per_statement(DOC_COLUMNS)) {
-                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * DOC_COLUMNS, DOC_COLUMNS)).collect();
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * DOC_COLUMNS, DOC_COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO gst_documents (id, tenant_id, store_id, terminal_id, kind, number, issued_at_ms, value_minor, buyer_gstin, original_id, inter_state, cashier_id, cashier_name, gstin) \
                          VALUES {} ON CONFLICT (id) DO NOTHING",
@@ -115,7 +115,7 @@ macro_rules! sql_gst_paths {
                 let lines: Vec<(Uuid, &gst::TaxDocumentLine)> =
                     docs.iter().flat_map(|(_, _, d)| d.lines.iter().map(move |l| (d.id, l))).collect();
                 for chunk in lines.chunks(Self::rows_per_statement(LINE_COLUMNS)) {
-                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO gst_document_lines (document_id, line_no, variant_id, hsn, uqc, rate_bp, qty_milli, taxable_minor, cgst_minor, sgst_minor, igst_minor) \
                          VALUES {} ON CONFLICT (document_id, line_no) DO NOTHING",
@@ -144,7 +144,7 @@ macro_rules! sql_gst_paths {
                     .flat_map(|(_, _, d)| d.tenders.iter().enumerate().map(move |(i, (method, amount))| (d.id, i as i32, *method, *amount)))
                     .collect();
                 for chunk in tenders.chunks(Self::rows_per_statement(TENDER_COLUMNS)) {
-                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * TENDER_COLUMNS, TENDER_COLUMNS)).collect();
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * TENDER_COLUMNS, TENDER_COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO gst_document_tenders (document_id, tender_no, method, amount_minor) VALUES {} \
                          ON CONFLICT (document_id, tender_no) DO NOTHING",

@@ -268,7 +268,7 @@ macro_rules! sql_movement_paths {
                 let known: Vec<&MovementRecord> = movements.iter().filter(|m| standing.contains_key(&m.variant_id.as_uuid())).collect();
                 let mut inserted = std::collections::HashSet::with_capacity(known.len());
                 for chunk in known.chunks(Self::rows_per_statement(12)) {
-                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * 12, 12)).collect();
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * 12, 12)).collect();
                     let sql = format!(
                         "INSERT INTO stock_movements (id, tenant_id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id, \
                          occurred_at_ms, recorded_at_ms, batch_code, batch_expires_on) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",

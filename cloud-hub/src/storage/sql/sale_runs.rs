@@ -63,7 +63,7 @@ macro_rules! sql_sale_run_paths {
                 let now = now_ms();
                 let (tenant, store, terminal) = (device.tenant_id.as_uuid(), device.store_id.as_uuid(), device.terminal_id.as_uuid());
                 for chunk in sales.chunks(Self::rows_per_statement(COLUMNS)) {
-                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * COLUMNS, COLUMNS)).collect();
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * COLUMNS, COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO sales (id, tenant_id, store_id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, \
                          received_at_ms, envelope, receipt_key_hash) VALUES {} ON CONFLICT (id) DO NOTHING",
@@ -90,7 +90,7 @@ macro_rules! sql_sale_run_paths {
                     }
                 }
                 for chunk in returns.chunks(Self::rows_per_statement(COLUMNS)) {
-                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * COLUMNS, COLUMNS)).collect();
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * COLUMNS, COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO returns (id, tenant_id, store_id, terminal_id, receipt_no, original_sale_id, total_minor, currency, \
                          occurred_at_ms, received_at_ms, envelope) VALUES {} ON CONFLICT (id) DO NOTHING",

@@ -160,7 +160,7 @@ macro_rules! sql_stock_take_paths {
                 }
                 const LINE_COLUMNS: usize = 6;
                 for chunk in part.lines.chunks(Self::rows_per_statement(LINE_COLUMNS)) {
-                    let rows: Vec<String> = (0..chunk.len()).map(|i| $crate::storage::sql::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
+                    let rows: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
                     let sql = format!(
                         "INSERT INTO stock_take_lines (take_id, variant_id, tenant_id, counted_milli, expected_milli, movement_id) VALUES {}",
                         rows.join(", ")

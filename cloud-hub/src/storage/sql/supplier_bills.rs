@@ -225,7 +225,7 @@ macro_rules! sql_supplier_bill_paths {
                         .await?;
                 }
                 const LINE_COLUMNS: usize = 6;
-                let rows: Vec<String> = (0..new.lines.len()).map(|i| $crate::storage::sql::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
+                let rows: Vec<String> = (0..new.lines.len()).map(|i| Self::param_row(i * LINE_COLUMNS, LINE_COLUMNS)).collect();
                 let sql = format!(
                     "INSERT INTO supplier_bill_lines (bill_id, line_no, tenant_id, variant_id, qty_milli, unit_cost_minor) VALUES {}",
                     rows.join(", ")

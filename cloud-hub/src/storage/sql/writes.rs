@@ -184,7 +184,7 @@ macro_rules! sql_write_paths {
                     }
                     $crate::storage::sql::Writers::SideBySide => (None, columns),
                 };
-                let rows: Vec<String> = (0..n).map(|i| $crate::storage::sql::param_row(i * width, width)).collect();
+                let rows: Vec<String> = (0..n).map(|i| Self::param_row(i * width, width)).collect();
                 Ok((rows.join(", "), first))
             }
 
