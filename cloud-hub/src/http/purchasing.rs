@@ -28,7 +28,7 @@ use uuid::Uuid;
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(suppliers, add_supplier))
-        .routes(routes!(supplier))
+        .routes(routes!(supplier, edit_supplier))
         .routes(routes!(orders, raise))
         .routes(routes!(order))
         .routes(routes!(close))
@@ -69,49 +69,12 @@ async fn add_supplier(
     hq: Hq,
     JsonBody(body): JsonBody<SupplierBody>,
 ) -> Result<(StatusCode, Json<Supplier>), ApiError> {
-    let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_SUPPLIER_NAME {
-        return Err(ApiError::invalid(
-            "name",
-            format!("name must be 1 to {MAX_SUPPLIER_NAME} characters"),
-        ));
-    }
-    let gstin = match body
-        .gstin
-        .as_deref()
-        .map(str::trim)
-        .filter(|g| !g.is_empty())
-    {
-        None => None,
-        Some(g) => Some(
-            pos_shared::gstin::Gstin::parse(g)
-                .map_err(|e| ApiError::invalid("gstin", e.to_string()))?
-                .as_str()
-                .to_owned(),
-        ),
-    };
-    let phone = body
-        .phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
-    if let Some(p) = phone {
-        let ok = p.chars().count() <= 20
-            && p.chars().filter(char::is_ascii_digit).count() >= 6
-            && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
-        if !ok {
-            return Err(ApiError::invalid(
-                "phone",
-                "phone must be at most 20 characters: digits (at least 6), spaces, +, - and brackets",
-            ));
-        }
-    }
-    let new = NewSupplier {
-        supplier_id: body.supplier_id.unwrap_or_else(Uuid::now_v7),
-        name,
-        gstin,
-        phone: phone.map(str::to_owned),
-    };
+    let new = checked_supplier(
+        body.supplier_id.unwrap_or_else(Uuid::now_v7),
+        &body.name,
+        body.gstin.as_deref(),
+        body.phone.as_deref(),
+    )?;
     let existed = body.supplier_id.is_some()
         && app
             .storage
@@ -127,20 +90,118 @@ async fn add_supplier(
     Ok((status, Json(supplier)))
 }
 
-/// The tenant's suppliers, a page at a time in the order they were added.
+/// A supplier as HQ gives it, checked field by field: the name trimmed, the
+/// GSTIN's check digit, the phone's characters; blanks are absent.
+fn checked_supplier(
+    supplier_id: Uuid,
+    name: &str,
+    gstin: Option<&str>,
+    phone: Option<&str>,
+) -> Result<NewSupplier, ApiError> {
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_SUPPLIER_NAME {
+        return Err(ApiError::invalid(
+            "name",
+            format!("name must be 1 to {MAX_SUPPLIER_NAME} characters"),
+        ));
+    }
+    let gstin = match gstin.map(str::trim).filter(|g| !g.is_empty()) {
+        None => None,
+        Some(g) => Some(
+            pos_shared::gstin::Gstin::parse(g)
+                .map_err(|e| ApiError::invalid("gstin", e.to_string()))?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let phone = phone.map(str::trim).filter(|p| !p.is_empty());
+    if let Some(p) = phone {
+        let ok = p.chars().count() <= 20
+            && p.chars().filter(char::is_ascii_digit).count() >= 6
+            && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+        if !ok {
+            return Err(ApiError::invalid(
+                "phone",
+                "phone must be at most 20 characters: digits (at least 6), spaces, +, - and brackets",
+            ));
+        }
+    }
+    Ok(NewSupplier {
+        supplier_id,
+        name,
+        gstin,
+        phone: phone.map(str::to_owned),
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct SupplierQuery {
+    /// A part of the name (letter case aside), or a GSTIN.
+    #[param(max_length = 100)]
+    q: Option<String>,
+    /// At most this many (1 to 1000, 500 by default).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// The `next_cursor` of the page before; absent for the first page.
+    #[param(min_length = 1)]
+    cursor: Option<String>,
+}
+
+/// The tenant's suppliers, a page at a time in the order they were added;
+/// `q` finds them by a part of the name or by GSTIN.
 #[utoipa::path(
     get, path = "/v1/suppliers", operation_id = "list_suppliers", tag = "purchasing", security(("hq" = [])),
-    params(PageParams),
+    params(SupplierQuery),
     responses((status = 200, description = "OK", body = Paged<Supplier>), Refused)
 )]
 async fn suppliers(
     State(app): State<AppState>,
     hq: Hq,
-    params: Result<Query<PageParams>, QueryRejection>,
+    params: Result<Query<SupplierQuery>, QueryRejection>,
 ) -> Result<Json<Paged<Supplier>>, ApiError> {
     let Query(params) = params.map_err(super::query_error)?;
-    let page = app.storage.suppliers(hq.tenant, params.page()?).await?;
+    let page = super::paging::page_of(params.limit.as_deref(), params.cursor.as_deref())?;
+    let find = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if find.is_some_and(|q| q.chars().count() > 100) {
+        return Err(ApiError::invalid("q", "q is longer than 100 characters"));
+    }
+    let page = app.storage.suppliers(hq.tenant, find, page).await?;
     Ok(Json(Paged::of(page, |s| s.supplier_id)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SupplierEdit {
+    /// One supplier a name (letter case aside), at most 120 characters.
+    #[schema(max_length = 120)]
+    name: String,
+    /// The supplier's GST registration, checked; absent or blank clears it.
+    #[serde(default)]
+    gstin: Option<String>,
+    /// Absent or blank clears it.
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    phone: Option<String>,
+}
+
+/// Corrects a supplier as a whole (name, GSTIN, phone); a new name reaches
+/// the tills that hold the supplier's orders.
+#[utoipa::path(
+    put, path = "/v1/suppliers/{supplier_id}", operation_id = "edit_supplier", tag = "purchasing", security(("hq" = [])),
+    params(("supplier_id" = Uuid, Path)),
+    request_body = SupplierEdit,
+    responses((status = 200, description = "As it stands now", body = Supplier), Refused, NotFound)
+)]
+async fn edit_supplier(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(id): PathIds<Uuid>,
+    JsonBody(body): JsonBody<SupplierEdit>,
+) -> Result<Json<Supplier>, ApiError> {
+    let edit = checked_supplier(id, &body.name, body.gstin.as_deref(), body.phone.as_deref())?;
+    Ok(Json(app.storage.edit_supplier(hq.tenant, &edit).await?))
 }
 
 #[utoipa::path(

@@ -53,6 +53,7 @@ mod stock_takes;
 mod store_to_tills;
 mod subscriptions;
 mod supplier_bills;
+mod suppliers;
 mod tls;
 mod transfers;
 mod users;

@@ -25,6 +25,10 @@ macro_rules! sql_purchase_paths {
         type SupplierDbRow = (Uuid, String, Option<String>, Option<String>, i64);
         const SUPPLIER_DB_SELECT: &str = "SELECT id, name, gstin, phone, created_at_ms FROM suppliers";
 
+        /// How far back a store's tills hold its orders that are no longer
+        /// expected (their snapshot's reach).
+        const TILLS_HOLD_ORDERS_MS: i64 = 180 * 86_400_000;
+
         fn supplier_from_row((id, name, gstin, phone, created): SupplierDbRow) -> Supplier {
             Supplier { supplier_id: id, name, gstin, phone, created_at: Timestamp::from_unix_millis(created) }
         }
@@ -217,14 +221,13 @@ macro_rules! sql_purchase_paths {
             /// and the others raised in the last 180 days (the till knows the
             /// store's suppliers from them), at most 500, oldest first.
             pub(crate) async fn snapshot_purchase_orders(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<PurchaseOrder>> {
-                const RECENT_MS: i64 = 180 * 86_400_000;
                 let mut ids: Vec<(Uuid,)> = sqlx::query_as(
                     "SELECT id FROM purchase_orders WHERE tenant_id = $1 AND store_id = $2 \
                      AND (state IN ('open', 'part_received') OR raised_at_ms > $3) ORDER BY seq DESC LIMIT 500",
                 )
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
-                .bind(now_ms() - RECENT_MS)
+                .bind(now_ms() - TILLS_HOLD_ORDERS_MS)
                 .fetch_all(&mut **tx)
                 .await?;
                 ids.reverse();
@@ -290,20 +293,83 @@ macro_rules! sql_purchase_paths {
                 })
             }
 
-            async fn suppliers(&self, tenant: TenantId, page: RecordedPage) -> DbResult<Recorded<Supplier>> {
+            async fn edit_supplier(&self, tenant: TenantId, edit: &NewSupplier) -> DbResult<Supplier> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let was: SupplierDbRow = sqlx::query_as(&format!("{SUPPLIER_DB_SELECT} WHERE tenant_id = $1 AND id = $2"))
+                    .bind(tenant.as_uuid())
+                    .bind(edit.supplier_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(DbError::NotFound("supplier"))?;
+                let updated = sqlx::query(
+                    "UPDATE suppliers SET name = $3, name_key = $4, gstin = $5, phone = $6 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(edit.supplier_id)
+                .bind(&edit.name)
+                .bind(edit.name.to_lowercase())
+                .bind(&edit.gstin)
+                .bind(&edit.phone)
+                .execute(&mut *tx)
+                .await
+                .map_err(DbError::from_sqlx);
+                match updated {
+                    Ok(_) => {}
+                    Err(DbError::Conflict(_)) => {
+                        return Err(DbError::InvalidField {
+                            field: "name",
+                            detail: format!("a supplier named {:?} is already on the list", edit.name),
+                        })
+                    }
+                    Err(e) => return Err(e),
+                }
+                // Tills know a supplier by the name on the orders they hold.
+                let renamed = was.1 != edit.name;
+                if renamed {
+                    let held: Vec<(Uuid,)> = sqlx::query_as(
+                        "SELECT id FROM purchase_orders WHERE tenant_id = $1 AND supplier_id = $2 \
+                         AND (state IN ('open', 'part_received') OR raised_at_ms > $3) ORDER BY seq",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(edit.supplier_id)
+                    .bind(now_ms() - TILLS_HOLD_ORDERS_MS)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for (id,) in held {
+                        Self::announce_purchase_order(&mut tx, tenant, id).await?;
+                    }
+                }
+                Self::commit(tx).await?;
+                if renamed {
+                    self.feed_changed();
+                }
+                let (id, _, _, _, created) = was;
+                Ok(supplier_from_row((id, edit.name.clone(), edit.gstin.clone(), edit.phone.clone(), created)))
+            }
+
+            async fn suppliers(&self, tenant: TenantId, find: Option<&str>, page: RecordedPage) -> DbResult<Recorded<Supplier>> {
                 if let Some(after) = page.after {
                     self.supplier(tenant, after).await.map_err(|_| DbError::InvalidField {
                         field: "cursor",
                         detail: CURSOR_REFUSED.into(),
                     })?;
                 }
+                // A part of the name, its wildcards taken as plain characters.
+                let part = find.map(|f| {
+                    let escaped = f.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    format!("%{escaped}%")
+                });
                 let rows: Vec<SupplierDbRow> = sqlx::query_as(&format!(
                     "{SUPPLIER_DB_SELECT} WHERE tenant_id = $1 AND ($2 IS NULL OR (created_at_ms, id) > \
-                     (SELECT created_at_ms, id FROM suppliers WHERE tenant_id = $1 AND id = $2)) ORDER BY created_at_ms, id LIMIT $3"
+                     (SELECT created_at_ms, id FROM suppliers WHERE tenant_id = $1 AND id = $2)) \
+                     AND ($4 IS NULL OR name_key LIKE $4 ESCAPE '\\' OR gstin = $5) ORDER BY created_at_ms, id LIMIT $3"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(page.after)
                 .bind(i64::from(page.limit) + 1)
+                .bind(part)
+                .bind(find.map(str::to_uppercase))
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(Recorded::from_overfetch(rows.into_iter().map(supplier_from_row).collect(), page.limit))

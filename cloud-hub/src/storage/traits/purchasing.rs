@@ -19,9 +19,17 @@ pub trait PurchaseStorage: Send + Sync {
     /// Adds a supplier; a name the tenant already has is a conflict, the
     /// same id with the same name gives the supplier back.
     async fn add_supplier(&self, tenant: TenantId, new: &NewSupplier) -> DbResult<Supplier>;
-    /// The tenant's suppliers, in the order they were added.
-    async fn suppliers(&self, tenant: TenantId, page: RecordedPage)
-        -> DbResult<Recorded<Supplier>>;
+    /// Corrects a supplier's name, GSTIN and phone (`None` clears them);
+    /// a new name reaches the tills holding the supplier's orders.
+    async fn edit_supplier(&self, tenant: TenantId, edit: &NewSupplier) -> DbResult<Supplier>;
+    /// The tenant's suppliers, in the order they were added; with `find`,
+    /// those whose name holds it (letter case aside) or whose GSTIN it is.
+    async fn suppliers(
+        &self,
+        tenant: TenantId,
+        find: Option<&str>,
+        page: RecordedPage,
+    ) -> DbResult<Recorded<Supplier>>;
     async fn supplier(&self, tenant: TenantId, id: Uuid) -> DbResult<Supplier>;
     /// Raises an order and announces it to the store's terminals.
     async fn raise_purchase_order(
