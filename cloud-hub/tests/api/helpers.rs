@@ -447,6 +447,21 @@ impl Shop {
         json!({"sales": sales["items"], "movements": movements["items"], "inventory": inventory, "feed_cursor": feed["next_cursor"]})
     }
 
+    /// The store's feed as the shop's till reads it after `since`: its
+    /// changes and the cursor to read on from.
+    pub async fn feed_after(&self, since: u64) -> (Vec<Value>, u64) {
+        let (status, page) = self
+            .hub
+            .get(
+                &format!("/v1/sync/feed?since={since}&limit=1000"),
+                &self.device_token,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let next = page["next_cursor"].as_u64().expect("next_cursor");
+        (page["changes"].as_array().expect("changes").clone(), next)
+    }
+
     /// On-hand by barcode from HQ's inventory view.
     pub async fn on_hand(&self, barcode: &str) -> String {
         let (_, inventory) = self

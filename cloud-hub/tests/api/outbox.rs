@@ -466,17 +466,8 @@ on_both_backends!(hq_pages_through_a_stores_audit_log);
 
 /// The feed's changes after `since`: (type, the sale they are of, if any).
 async fn changes_after(shop: &Shop, since: u64) -> (Vec<(String, Option<String>)>, u64) {
-    let (status, page) = shop
-        .hub
-        .get(
-            &format!("/v1/sync/feed?since={since}&limit=1000"),
-            &shop.device_token,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    let changes = page["changes"]
-        .as_array()
-        .unwrap()
+    let (changes, next) = shop.feed_after(since).await;
+    let changes = changes
         .iter()
         .map(|c| {
             (
@@ -485,7 +476,7 @@ async fn changes_after(shop: &Shop, since: u64) -> (Vec<(String, Option<String>)
             )
         })
         .collect();
-    (changes, page["next_cursor"].as_u64().unwrap())
+    (changes, next)
 }
 
 /// New sales in one upload go in together; the feed still tells each

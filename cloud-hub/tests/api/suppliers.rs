@@ -12,22 +12,13 @@ use serde_json::{json, Value};
 
 /// The supplier names on the purchase-order changes a till reads after `since`.
 async fn order_names_heard(shop: &Shop, since: u64) -> (Vec<String>, u64) {
-    let (status, page) = shop
-        .hub
-        .get(
-            &format!("/v1/sync/feed?since={since}&limit=1000"),
-            &shop.device_token,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    let names = page["changes"]
-        .as_array()
-        .unwrap()
+    let (changes, next) = shop.feed_after(since).await;
+    let names = changes
         .iter()
         .filter(|c| c["type"] == "purchase_order_changed")
         .map(|c| c["supplier_name"].as_str().unwrap().to_owned())
         .collect();
-    (names, page["next_cursor"].as_u64().unwrap())
+    (names, next)
 }
 
 async fn hq_corrects_a_supplier_and_the_tills_hear_the_new_name(backend: Backend) {
@@ -167,7 +158,9 @@ on_both_backends!(hq_finds_a_supplier_by_part_of_its_name_or_its_gstin);
 
 /// The names of the suppliers `q` finds.
 async fn found(shop: &Shop, q: &str) -> Vec<String> {
-    let path = format!("/v1/suppliers?q={}", urlencoding(q));
+    let mut url = reqwest::Url::parse("http://hub/v1/suppliers").unwrap();
+    url.query_pairs_mut().append_pair("q", q);
+    let path = format!("{}?{}", url.path(), url.query().unwrap());
     let (s, page) = shop.hub.get(&path, &shop.api_key).await;
     assert_eq!(s, StatusCode::OK, "{q}: {page}");
     page["items"]
@@ -175,16 +168,5 @@ async fn found(shop: &Shop, q: &str) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|i| i["name"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn urlencoding(q: &str) -> String {
-    q.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
         .collect()
 }
