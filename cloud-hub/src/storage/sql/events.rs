@@ -19,7 +19,7 @@ macro_rules! sql_event_paths {
                 Self::emit_events(tx, tenant, vec![event]).await
             }
 
-            /// [`Self::emit_event`] for many, in their order, a thousand a statement.
+            /// [`Self::emit_event`] for many, in their order, as many a statement as the backend takes.
             async fn emit_events(tx: &mut Tx<'_>, tenant: TenantId, events: Vec<NewEvent>) -> DbResult<()> {
                 // Ten columns, and the number where one writer works at a time.
                 for chunk in events.chunks(Self::rows_per_statement(11)) {

@@ -283,7 +283,7 @@ macro_rules! sql_gst_paths {
                 .fetch_all(&mut *tx)
                 .await?;
                 // The B2B and B2CL documents, reported one by one: their heads,
-                // then their lines by rate, found by id a thousand at a time
+                // then their lines by rate, found by id many at a time
                 // (a join would scan the month's lines again).
                 let heads: Vec<HeadRow> = bind_period!(sqlx::query_as(&classed!(
                     "SELECT c.id, c.kind, c.supply, c.number, c.issued_at_ms, c.value_minor, c.buyer, c.inter_state \

@@ -131,8 +131,8 @@ macro_rules! sql_write_paths {
                 Self::emit_event(tx, tenant, event).await
             }
 
-            /// Appends `changes` to the tenant's feed in their order, a
-            /// thousand a statement, without their events (the caller emits
+            /// Appends `changes` to the tenant's feed in their order, as many
+            /// a statement as the backend takes, without their events (the caller emits
             /// them, interleaved as it needs).
             async fn insert_changes(tx: &mut Tx<'_>, tenant: TenantId, changes: &[(Option<StoreId>, ChangeBody)]) -> DbResult<()> {
                 for chunk in changes.chunks(Self::rows_per_statement(5)) {
