@@ -52,7 +52,7 @@ pub enum BarcodeCommand {
 }
 
 /// A variant id from an id, a SKU or a barcode (exactly, any case for SKUs).
-async fn find_variant(hub: &Client, wanted: &str) -> Result<String, CliError> {
+pub(crate) async fn find_variant(hub: &Client, wanted: &str) -> Result<String, CliError> {
     if wanted.parse::<uuid::Uuid>().is_ok() {
         return Ok(wanted.to_owned());
     }

@@ -17,6 +17,7 @@ mod feed;
 mod gst;
 mod import;
 mod labels;
+mod purchasing;
 mod table;
 mod users;
 
@@ -123,6 +124,12 @@ enum Command {
     /// In-store barcodes: the prefix, and giving an item one.
     #[command(subcommand)]
     Barcode(labels::BarcodeCommand),
+    /// The tenant's suppliers: list, find, add, correct.
+    #[command(subcommand)]
+    Supplier(purchasing::SupplierCommand),
+    /// Purchase orders: raise, list, show against deliveries, close, cancel.
+    #[command(subcommand)]
+    Po(purchasing::OrderCommand),
 }
 
 #[derive(Subcommand)]
@@ -236,6 +243,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Labels(args) => labels::labels(&hub, args, cli.json).await?,
         Command::Gst(command) => gst::run(&hub, command, cli.json).await?,
         Command::Barcode(command) => labels::barcode(&hub, command, cli.json).await?,
+        Command::Supplier(command) => purchasing::suppliers(&hub, command, cli.json).await?,
+        Command::Po(command) => purchasing::orders(&hub, command, cli.json).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,4 +11,5 @@ mod feed;
 mod gst;
 mod hubctl;
 mod labels;
+mod purchasing;
 mod users;
