@@ -105,6 +105,12 @@ fn checked_supplier(
             format!("name must be 1 to {MAX_SUPPLIER_NAME} characters"),
         ));
     }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            "name",
+            "name holds a control character (a tab, a line break, …): type it on one line",
+        ));
+    }
     let gstin = match gstin.map(str::trim).filter(|g| !g.is_empty()) {
         None => None,
         Some(g) => Some(
@@ -138,7 +144,7 @@ fn checked_supplier(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct SupplierQuery {
-    /// A part of the name (letter case aside), or a GSTIN.
+    /// A part of the name or of the GSTIN, letter case aside.
     #[param(max_length = 100)]
     q: Option<String>,
     /// At most this many (1 to 1000, 500 by default).
@@ -150,7 +156,7 @@ struct SupplierQuery {
 }
 
 /// The tenant's suppliers, a page at a time in the order they were added;
-/// `q` finds them by a part of the name or by GSTIN.
+/// `q` finds them by a part of the name or of the GSTIN.
 #[utoipa::path(
     get, path = "/v1/suppliers", operation_id = "list_suppliers", tag = "purchasing", security(("hq" = [])),
     params(SupplierQuery),

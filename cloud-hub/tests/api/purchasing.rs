@@ -17,13 +17,20 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+/// A supplier on the shop's list; each its own GST registration (one
+/// registration is one supplier).
 pub(crate) async fn supplier(shop: &Shop, name: &str) -> String {
+    let gstin = match name {
+        n if n.starts_with("Sharma") => "29ABCDE1234F1ZW",
+        n if n.starts_with("Gupta") => "27AAPFU0939F1ZV",
+        _ => "07AAACR5055K1Z9",
+    };
     let (s, b) = shop
         .hub
         .post(
             "/v1/suppliers",
             &shop.api_key,
-            json!({"name": name, "gstin": "29ABCDE1234F1ZW", "phone": "+91 80 4000 1234"}),
+            json!({"name": name, "gstin": gstin, "phone": "+91 80 4000 1234"}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");

@@ -1,7 +1,7 @@
 //! The suppliers list kept up to date by HQ: a supplier's name, GSTIN and
 //! phone corrected in place (its stores' tills hear the new name on the
-//! orders they hold), one supplier a name whatever the letter case, and the
-//! list searched by a part of a name or by GSTIN. Refusals name the field and
+//! orders they hold), one supplier a name whatever the letter case and one a
+//! GST registration, and the list searched by a part of a name or GSTIN. Refusals name the field and
 //! change nothing.
 
 use crate::helpers::*;
@@ -91,6 +91,12 @@ async fn a_bad_correction_is_refused_by_field_and_changes_nothing(backend: Backe
             json!({"name": "Sharma Traders", "phone": "call me"}),
             "phone",
         ),
+        (json!({"name": "Sharma\tTraders"}), "name"),
+        // Gupta's registration: one registration is one supplier.
+        (
+            json!({"name": "Sharma Traders", "gstin": "27aapfu0939f1zv"}),
+            "gstin",
+        ),
     ] {
         let (s, b) = shop.hub.put(&path, &shop.api_key, body.clone()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {b}");
@@ -103,6 +109,20 @@ async fn a_bad_correction_is_refused_by_field_and_changes_nothing(backend: Backe
     assert!(s.is_client_error(), "{b}");
     let (_, after) = shop.hub.get(&path, &shop.api_key).await;
     assert_eq!(after, before);
+    let (s, b) = shop
+        .hub
+        .post(
+            "/v1/suppliers",
+            &shop.api_key,
+            json!({"name": "Sharma Again", "gstin": "29ABCDE1234F1ZW"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["field"], "gstin", "{b}");
+    assert!(
+        b["detail"].as_str().unwrap().contains("Sharma Traders"),
+        "{b}"
+    );
 
     let (s, b) = shop
         .hub
@@ -134,6 +154,7 @@ async fn hq_finds_a_supplier_by_part_of_its_name_or_its_gstin(backend: Backend) 
         found(&shop, "27aapfu0939f1zv").await,
         ["Gupta 100% Wholesale"]
     );
+    assert_eq!(found(&shop, "0939F").await, ["Gupta 100% Wholesale"]);
     assert_eq!(found(&shop, "100%").await, ["Gupta 100% Wholesale"]);
     // A wildcard is a character like any other.
     assert!(found(&shop, "_").await.is_empty());

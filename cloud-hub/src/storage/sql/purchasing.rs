@@ -241,6 +241,28 @@ macro_rules! sql_purchase_paths {
             }
         }
 
+        impl $storage {
+            /// Refuses a GSTIN another of the tenant's suppliers is listed
+            /// under: one registration is one supplier, so bills and input
+            /// tax match one name.
+            async fn gstin_is_free(tx: &mut Tx<'_>, tenant: TenantId, supplier: Uuid, gstin: Option<&str>) -> DbResult<()> {
+                let Some(gstin) = gstin else { return Ok(()) };
+                let holder: Option<(String,)> = sqlx::query_as("SELECT name FROM suppliers WHERE tenant_id = $1 AND gstin = $2 AND id <> $3")
+                    .bind(tenant.as_uuid())
+                    .bind(gstin)
+                    .bind(supplier)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                match holder {
+                    Some((name,)) => Err(DbError::InvalidField {
+                        field: "gstin",
+                        detail: format!("{gstin} is the GSTIN of {name:?}, already on the list"),
+                    }),
+                    None => Ok(()),
+                }
+            }
+        }
+
         #[async_trait::async_trait]
         impl PurchaseStorage for $storage {
             async fn add_supplier(&self, tenant: TenantId, new: &NewSupplier) -> DbResult<Supplier> {
@@ -259,6 +281,7 @@ macro_rules! sql_purchase_paths {
                     }
                     return Ok(supplier_from_row(row));
                 }
+                Self::gstin_is_free(&mut tx, tenant, new.supplier_id, new.gstin.as_deref()).await?;
                 let now = now_ms();
                 let inserted = sqlx::query(
                     "INSERT INTO suppliers (id, tenant_id, name, name_key, gstin, phone, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -302,6 +325,7 @@ macro_rules! sql_purchase_paths {
                     .fetch_optional(&mut *tx)
                     .await?
                     .ok_or(DbError::NotFound("supplier"))?;
+                Self::gstin_is_free(&mut tx, tenant, edit.supplier_id, edit.gstin.as_deref()).await?;
                 let updated = sqlx::query(
                     "UPDATE suppliers SET name = $3, name_key = $4, gstin = $5, phone = $6 WHERE tenant_id = $1 AND id = $2",
                 )
@@ -363,13 +387,13 @@ macro_rules! sql_purchase_paths {
                 let rows: Vec<SupplierDbRow> = sqlx::query_as(&format!(
                     "{SUPPLIER_DB_SELECT} WHERE tenant_id = $1 AND ($2 IS NULL OR (created_at_ms, id) > \
                      (SELECT created_at_ms, id FROM suppliers WHERE tenant_id = $1 AND id = $2)) \
-                     AND ($4 IS NULL OR name_key LIKE $4 ESCAPE '\\' OR gstin = $5) ORDER BY created_at_ms, id LIMIT $3"
+                     AND ($4 IS NULL OR name_key LIKE $4 ESCAPE '\\' OR gstin LIKE $5 ESCAPE '\\') ORDER BY created_at_ms, id LIMIT $3"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(page.after)
                 .bind(i64::from(page.limit) + 1)
-                .bind(part)
-                .bind(find.map(str::to_uppercase))
+                .bind(part.clone())
+                .bind(part.map(|p| p.to_uppercase()))
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(Recorded::from_overfetch(rows.into_iter().map(supplier_from_row).collect(), page.limit))

@@ -23,7 +23,7 @@ pub trait PurchaseStorage: Send + Sync {
     /// a new name reaches the tills holding the supplier's orders.
     async fn edit_supplier(&self, tenant: TenantId, edit: &NewSupplier) -> DbResult<Supplier>;
     /// The tenant's suppliers, in the order they were added; with `find`,
-    /// those whose name holds it (letter case aside) or whose GSTIN it is.
+    /// those whose name or GSTIN holds it (letter case aside).
     async fn suppliers(
         &self,
         tenant: TenantId,
