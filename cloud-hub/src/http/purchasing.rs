@@ -75,17 +75,10 @@ async fn add_supplier(
         body.gstin.as_deref(),
         body.phone.as_deref(),
     )?;
-    let existed = body.supplier_id.is_some()
-        && app
-            .storage
-            .supplier(hq.tenant, new.supplier_id)
-            .await
-            .is_ok();
-    let supplier = app.storage.add_supplier(hq.tenant, &new).await?;
-    let status = if existed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
+    let (supplier, added) = app.storage.add_supplier(hq.tenant, &new).await?;
+    let status = match added {
+        true => StatusCode::CREATED,
+        false => StatusCode::OK,
     };
     Ok((status, Json(supplier)))
 }

@@ -191,3 +191,30 @@ async fn found(shop: &Shop, q: &str) -> Vec<String> {
         .map(|i| i["name"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// HQ's tools retry an add safely with their own id: the second answer is the
+/// same supplier with 200; the id on another name is a conflict.
+async fn adding_a_supplier_again_with_its_id_is_answered_once(backend: Backend) {
+    let shop = shop(backend).await;
+    let id = uuid::Uuid::now_v7().to_string();
+    let body = json!({"supplier_id": id, "name": "Mehta Dairy", "gstin": "07AAACR5055K1Z9"});
+    let (s, first) = shop
+        .hub
+        .post("/v1/suppliers", &shop.api_key, body.clone())
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, again) = shop.hub.post("/v1/suppliers", &shop.api_key, body).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again, first);
+    let (s, b) = shop
+        .hub
+        .post(
+            "/v1/suppliers",
+            &shop.api_key,
+            json!({"supplier_id": id, "name": "Mehta Farms"}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "conflict");
+    assert_eq!(found(&shop, "mehta").await, ["Mehta Dairy"]);
+}
+on_both_backends!(adding_a_supplier_again_with_its_id_is_answered_once);

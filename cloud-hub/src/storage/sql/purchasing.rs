@@ -265,7 +265,7 @@ macro_rules! sql_purchase_paths {
 
         #[async_trait::async_trait]
         impl PurchaseStorage for $storage {
-            async fn add_supplier(&self, tenant: TenantId, new: &NewSupplier) -> DbResult<Supplier> {
+            async fn add_supplier(&self, tenant: TenantId, new: &NewSupplier) -> DbResult<(Supplier, bool)> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let existing: Option<(Uuid, SupplierDbRow)> = sqlx::query_as::<_, (Uuid, Uuid, String, Option<String>, Option<String>, i64)>(
@@ -279,7 +279,7 @@ macro_rules! sql_purchase_paths {
                     if owner != tenant.as_uuid() || row.1 != new.name {
                         return Err(DbError::Conflict("supplier_id reused".into()));
                     }
-                    return Ok(supplier_from_row(row));
+                    return Ok((supplier_from_row(row), false));
                 }
                 Self::gstin_is_free(&mut tx, tenant, new.supplier_id, new.gstin.as_deref()).await?;
                 let now = now_ms();
@@ -307,13 +307,14 @@ macro_rules! sql_purchase_paths {
                     Err(e) => return Err(e),
                 }
                 Self::commit(tx).await?;
-                Ok(Supplier {
+                let added = Supplier {
                     supplier_id: new.supplier_id,
                     name: new.name.clone(),
                     gstin: new.gstin.clone(),
                     phone: new.phone.clone(),
                     created_at: Timestamp::from_unix_millis(now),
-                })
+                };
+                Ok((added, true))
             }
 
             async fn edit_supplier(&self, tenant: TenantId, edit: &NewSupplier) -> DbResult<Supplier> {

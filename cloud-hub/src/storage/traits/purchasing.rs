@@ -17,8 +17,10 @@ use uuid::Uuid;
 #[async_trait::async_trait]
 pub trait PurchaseStorage: Send + Sync {
     /// Adds a supplier; a name the tenant already has is a conflict, the
-    /// same id with the same name gives the supplier back.
-    async fn add_supplier(&self, tenant: TenantId, new: &NewSupplier) -> DbResult<Supplier>;
+    /// same id with the same name gives the supplier back. `true` when it
+    /// was added now.
+    async fn add_supplier(&self, tenant: TenantId, new: &NewSupplier)
+        -> DbResult<(Supplier, bool)>;
     /// Corrects a supplier's name, GSTIN and phone (`None` clears them);
     /// a new name reaches the tills holding the supplier's orders.
     async fn edit_supplier(&self, tenant: TenantId, edit: &NewSupplier) -> DbResult<Supplier>;
