@@ -83,23 +83,61 @@ async fn find_supplier(hub: &Client, wanted: &str) -> Result<Value, CliError> {
     if wanted.parse::<uuid::Uuid>().is_ok() {
         return Ok(hub.get(&format!("/v1/suppliers/{wanted}")).await?);
     }
-    let page: Value = hub
-        .get(&format!(
-            "/v1/suppliers?limit=1000&q={}",
-            url_escape(wanted.trim())
-        ))
-        .await?;
-    page["items"]
-        .as_array()
+    let found = all_items(
+        hub,
+        &format!("/v1/suppliers?q={}", url_escape(wanted.trim())),
+    )
+    .await?;
+    found
         .into_iter()
-        .flatten()
         .find(|s| text(&s["name"]).eq_ignore_ascii_case(wanted.trim()))
-        .cloned()
         .ok_or_else(|| {
             CliError::Usage(format!(
                 "no supplier named {wanted:?} (hubctl supplier list shows them)"
             ))
         })
+}
+
+/// Every item of a paged list (`path` has a query already), page by page.
+async fn all_items(hub: &Client, path: &str) -> Result<Vec<Value>, CliError> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut page_path = format!("{path}&limit=1000");
+        if let Some(c) = &cursor {
+            page_path.push_str(&format!("&cursor={}", url_escape(c)));
+        }
+        let page: Value = hub.get(&page_path).await?;
+        items.extend(page["items"].as_array().into_iter().flatten().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return Ok(items),
+        }
+    }
+}
+
+/// A table's column: its header, and its cell for an item.
+type Column = (&'static str, fn(&Value) -> String);
+
+/// The list as JSON, or as a table of `columns`.
+fn print_list(items: &[Value], json: bool, columns: &[Column], right: &[usize]) {
+    if json {
+        return print_json(&items);
+    }
+    let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
+    let rows = items
+        .iter()
+        .map(|i| columns.iter().map(|(_, cell)| cell(i)).collect())
+        .collect();
+    table::print(&headers, rows, right);
+}
+
+/// An order's state, and whether it is overdue.
+fn order_state(o: &Value) -> String {
+    match o["overdue"] == true {
+        true => format!("{} (overdue)", text(&o["state"])),
+        false => text(&o["state"]),
+    }
 }
 
 /// An order's id from its id, or its number at `store`.
@@ -113,31 +151,17 @@ async fn find_order(hub: &Client, order: &str, store: Option<&str>) -> Result<St
         ))
     })?;
     let store = find_store(hub, store).await?;
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/v1/stores/{}/purchase-orders?limit=1000", store.id);
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page: Value = hub.get(&path).await?;
-        if let Some(found) = page["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|o| text(&o["number"]).eq_ignore_ascii_case(order.trim()))
-        {
-            return Ok(text(&found["po_id"]));
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => {
-                return Err(CliError::Usage(format!(
-                    "no order {order:?} at store {} (hubctl po list {} shows them)",
-                    store.code, store.code
-                )))
-            }
-        }
-    }
+    let orders = all_items(hub, &format!("/v1/stores/{}/purchase-orders?", store.id)).await?;
+    orders
+        .iter()
+        .find(|o| text(&o["number"]).eq_ignore_ascii_case(order.trim()))
+        .map(|o| text(&o["po_id"]))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "no order {order:?} at store {} (hubctl po list {} shows them)",
+                store.code, store.code
+            ))
+        })
 }
 
 /// `SKU=QTY` or `SKU=QTY@COST` as the order's line.
@@ -221,27 +245,19 @@ pub(super) async fn suppliers(
 ) -> Result<(), CliError> {
     match command {
         SupplierCommand::List { find } => {
-            let mut path = "/v1/suppliers?limit=1000".to_owned();
-            if let Some(find) = find {
-                path.push_str(&format!("&q={}", url_escape(&find)));
-            }
-            let page: Value = hub.get(&path).await?;
-            if json {
-                print_json(&page["items"]);
-                return Ok(());
-            }
-            let rows = page["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|s| {
-                    ["name", "gstin", "phone", "supplier_id"]
-                        .iter()
-                        .map(|k| text(&s[*k]))
-                        .collect()
-                })
-                .collect();
-            table::print(&["NAME", "GSTIN", "PHONE", "ID"], rows, &[]);
+            let find = find.map(|f| url_escape(&f)).unwrap_or_default();
+            let suppliers = all_items(hub, &format!("/v1/suppliers?q={find}")).await?;
+            print_list(
+                &suppliers,
+                json,
+                &[
+                    ("NAME", |s| text(&s["name"])),
+                    ("GSTIN", |s| text(&s["gstin"])),
+                    ("PHONE", |s| text(&s["phone"])),
+                    ("ID", |s| text(&s["supplier_id"])),
+                ],
+                &[],
+            );
         }
         SupplierCommand::Add { name, gstin, phone } => {
             let added: Value = hub
@@ -306,44 +322,22 @@ pub(super) async fn orders(
         }
         OrderCommand::List { store, state } => {
             let store = find_store(hub, &store).await?;
-            let mut path = format!("/v1/stores/{}/purchase-orders?limit=1000", store.id);
+            let mut path = format!("/v1/stores/{}/purchase-orders?", store.id);
             if let Some(state) = state {
-                path.push_str(&format!("&state={}", url_escape(&state)));
+                path.push_str(&format!("state={}", url_escape(&state)));
             }
-            let page: Value = hub.get(&path).await?;
-            if json {
-                print_json(&page["items"]);
-                return Ok(());
-            }
-            let rows = page["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|o| {
-                    let state = match o["overdue"] == true {
-                        true => format!("{} (overdue)", text(&o["state"])),
-                        false => text(&o["state"]),
-                    };
-                    vec![
-                        text(&o["number"]),
-                        text(&o["supplier_name"]),
-                        state,
-                        text(&o["expected_on"]),
-                        text(&o["lines"]),
-                        text(&o["receipts"]),
-                    ]
-                })
-                .collect();
-            table::print(
+            let orders = all_items(hub, &path).await?;
+            print_list(
+                &orders,
+                json,
                 &[
-                    "ORDER",
-                    "SUPPLIER",
-                    "STATE",
-                    "EXPECTED",
-                    "LINES",
-                    "DELIVERIES",
+                    ("ORDER", |o| text(&o["number"])),
+                    ("SUPPLIER", |o| text(&o["supplier_name"])),
+                    ("STATE", order_state),
+                    ("EXPECTED", |o| text(&o["expected_on"])),
+                    ("LINES", |o| text(&o["lines"])),
+                    ("DELIVERIES", |o| text(&o["receipts"])),
                 ],
-                rows,
                 &[4, 5],
             );
         }
