@@ -28,6 +28,9 @@ macro_rules! sql_purchase_paths {
         /// How far back a store's tills hold its orders that are no longer
         /// expected (their snapshot's reach).
         const TILLS_HOLD_ORDERS_MS: i64 = 180 * 86_400_000;
+        /// The orders a store's tills hold, `$3` being now less
+        /// [`TILLS_HOLD_ORDERS_MS`]: every one still expected, and the recent others.
+        const HELD_BY_TILLS: &str = "(state IN ('open', 'part_received') OR raised_at_ms > $3)";
 
         fn supplier_from_row((id, name, gstin, phone, created): SupplierDbRow) -> Supplier {
             Supplier { supplier_id: id, name, gstin, phone, created_at: Timestamp::from_unix_millis(created) }
@@ -221,10 +224,10 @@ macro_rules! sql_purchase_paths {
             /// and the others raised in the last 180 days (the till knows the
             /// store's suppliers from them), at most 500, oldest first.
             pub(crate) async fn snapshot_purchase_orders(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<PurchaseOrder>> {
-                let mut ids: Vec<(Uuid,)> = sqlx::query_as(
-                    "SELECT id FROM purchase_orders WHERE tenant_id = $1 AND store_id = $2 \
-                     AND (state IN ('open', 'part_received') OR raised_at_ms > $3) ORDER BY seq DESC LIMIT 500",
-                )
+                let mut ids: Vec<(Uuid,)> = sqlx::query_as(&format!(
+                    "SELECT id FROM purchase_orders WHERE tenant_id = $1 AND store_id = $2 AND {HELD_BY_TILLS} \
+                     ORDER BY seq DESC LIMIT 500"
+                ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
                 .bind(now_ms() - TILLS_HOLD_ORDERS_MS)
@@ -352,10 +355,9 @@ macro_rules! sql_purchase_paths {
                 // Tills know a supplier by the name on the orders they hold.
                 let renamed = was.1 != edit.name;
                 if renamed {
-                    let held: Vec<(Uuid,)> = sqlx::query_as(
-                        "SELECT id FROM purchase_orders WHERE tenant_id = $1 AND supplier_id = $2 \
-                         AND (state IN ('open', 'part_received') OR raised_at_ms > $3) ORDER BY seq",
-                    )
+                    let held: Vec<(Uuid,)> = sqlx::query_as(&format!(
+                        "SELECT id FROM purchase_orders WHERE tenant_id = $1 AND supplier_id = $2 AND {HELD_BY_TILLS} ORDER BY seq"
+                    ))
                     .bind(tenant.as_uuid())
                     .bind(edit.supplier_id)
                     .bind(now_ms() - TILLS_HOLD_ORDERS_MS)
