@@ -251,6 +251,7 @@ fn encode(
     let with_orders = protocol_version >= pos_shared::sync::ORDERS_PROTOCOL;
     let with_items_at_store = protocol_version >= pos_shared::sync::ITEM_AT_STORE_PROTOCOL;
     let with_purchase_orders = protocol_version >= pos_shared::sync::PURCHASE_PROTOCOL;
+    let with_credit = protocol_version >= pos_shared::sync::CREDIT_PROTOCOL;
     header.protocol_version = protocol_version;
     if !with_orders {
         header.orders = 0;
@@ -261,6 +262,9 @@ fn encode(
     if !with_purchase_orders {
         header.purchase_orders = 0;
         header.stores = 0;
+    }
+    if !with_credit {
+        header.credit_accounts = 0;
     }
     let promised = header.records();
     let appender = Appender {
@@ -282,6 +286,7 @@ fn encode(
                 SnapshotRecord::PurchaseOrder(_) | SnapshotRecord::Store(_) => {
                     !with_purchase_orders
                 }
+                SnapshotRecord::CreditAccount(_) => !with_credit,
                 _ => false,
             };
             if unknown {

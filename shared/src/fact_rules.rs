@@ -79,7 +79,11 @@ impl Fact {
             Fact::OrderPacked(packed) => packed.movements(),
             Fact::StockTakeApproved(take) => take.movements(),
             Fact::GoodsReceived(receipt) => receipt.movements(),
-            Fact::ShiftClosed(_) | Fact::Audit(_) | Fact::OrderClaimed(_) => Vec::new(),
+            Fact::ShiftClosed(_)
+            | Fact::Audit(_)
+            | Fact::OrderClaimed(_)
+            | Fact::DuesPaid(_)
+            | Fact::CreditReleased(_) => Vec::new(),
         }
     }
 }
@@ -107,6 +111,8 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::OrderPacked(f) => (f.pack_id, f.store_id, f.picker.terminal_id),
         Fact::StockTakeApproved(f) => (f.part_id, f.store_id, f.terminal_id),
         Fact::GoodsReceived(f) => (f.receipt_id, f.store_id, f.terminal_id),
+        Fact::DuesPaid(f) => (f.payment_id, f.store_id, f.terminal_id),
+        Fact::CreditReleased(f) => (f.release_id, f.store_id, f.terminal_id),
     };
     let kind = envelope.data.kind();
     if envelope.event_id != id {
@@ -126,6 +132,8 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::OrderPacked(packed) => packed.validate(),
         Fact::StockTakeApproved(take) => take.validate(),
         Fact::GoodsReceived(receipt) => receipt.validate(),
+        Fact::DuesPaid(payment) => payment.validate(),
+        Fact::CreditReleased(release) => release.validate(),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod catalog_row;
 #[cfg(feature = "config")]
 pub mod config_file;
+pub mod credit;
 pub mod documents;
 pub mod event;
 pub mod fact_rules;

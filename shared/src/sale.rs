@@ -76,6 +76,9 @@ pub enum TenderMethod {
     Card,
     /// A UPI payment; the reference is the transaction's UTR/RRN.
     Upi,
+    /// Put on the customer's credit account at the store (the khata); the
+    /// sale names the customer. No reference.
+    Credit,
 }
 
 impl TenderMethod {
@@ -84,6 +87,7 @@ impl TenderMethod {
             TenderMethod::Cash => "Cash",
             TenderMethod::Card => "Card",
             TenderMethod::Upi => "UPI",
+            TenderMethod::Credit => "On account",
         }
     }
 }
@@ -197,8 +201,9 @@ fn money_err(field: &str) -> impl Fn(MoneyError) -> SaleError + '_ {
 /// Card and UPI payments carry a reference (1–64 printable characters); cash none.
 fn check_reference(t: &Tender) -> Result<(), String> {
     match (&t.reference, t.method) {
-        (None, TenderMethod::Cash) => Ok(()),
+        (None, TenderMethod::Cash | TenderMethod::Credit) => Ok(()),
         (Some(_), TenderMethod::Cash) => Err("a cash tender takes no reference".into()),
+        (Some(_), TenderMethod::Credit) => Err("a sale on account takes no reference".into()),
         (None, m) => Err(format!("a {} tender needs its reference", m.label())),
         (Some(r), _) => {
             let r = r.trim();
@@ -358,6 +363,12 @@ impl SaleFact {
                 ));
             }
             check_reference(t).map_err(|m| SaleError::new(format!("tenders[{i}].reference"), m))?;
+            if t.method == TenderMethod::Credit && self.customer.is_none() {
+                return Err(SaleError::new(
+                    format!("tenders[{i}].method"),
+                    "a sale on account names its customer",
+                ));
+            }
         }
         let has_cash = self.tenders.iter().any(|t| t.method == TenderMethod::Cash);
         let payable = self.payable().map_err(money_err("rounding"))?;
@@ -388,7 +399,7 @@ impl SaleFact {
         if not_cash.minor() > payable.minor() {
             return Err(SaleError::new(
                 "tenders",
-                format!("card and UPI tenders add up to {not_cash}, more than the {payable} due; only cash gives change"),
+                format!("card, UPI and on-account tenders add up to {not_cash}, more than the {payable} due; only cash gives change"),
             ));
         }
         let change = tendered

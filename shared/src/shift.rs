@@ -48,7 +48,8 @@ pub struct ShiftReport {
     pub sales_total: Money,
     /// Sum of the cash rounding on those sales.
     pub rounding: Money,
-    /// Tendered per method, in the order cash, card, UPI; methods not used left out.
+    /// Tendered per method, in the order cash, card, UPI, on account;
+    /// methods not used left out.
     pub tenders: Vec<TenderTotal>,
     pub change_given: Money,
     /// Taken off lines and bills, before GST.
@@ -58,11 +59,17 @@ pub struct ShiftReport {
     pub refunds_total: Money,
     /// Refunded per method, in the order cash, card, UPI.
     pub refunds: Vec<TenderTotal>,
+    /// Dues customers paid against their credit accounts, per method (cash,
+    /// card, UPI); the cash is in the drawer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub dues_received: Vec<TenderTotal>,
     /// GST by rate, net of returns, rates ascending.
     pub tax: Vec<TaxTotal>,
     pub cash_in: Money,
     pub cash_out: Money,
-    /// Float + cash taken − change − cash refunded + cash in − cash out.
+    /// Float + cash taken − change − cash refunded + dues paid in cash + cash
+    /// in − cash out.
     pub expected_cash: Money,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
@@ -104,6 +111,7 @@ impl ShiftReport {
         opening_float: Money,
         sales: &[SaleFact],
         returns: &[ReturnFact],
+        dues: &[crate::credit::DuesPayment],
         cash_in: Money,
         cash_out: Money,
     ) -> Result<Self, MoneyError> {
@@ -114,7 +122,7 @@ impl ShiftReport {
         let mut rounding = 0i128;
         let mut change = 0i128;
         let mut discounts = 0i128;
-        let mut tenders: [(u64, i128); 3] = [(0, 0); 3];
+        let mut tenders: [(u64, i128); 4] = [(0, 0); 4];
         let mut tax: std::collections::BTreeMap<u32, [i128; 4]> = Default::default();
         for sale in sales {
             if sale.total.currency() != cur {
@@ -137,7 +145,7 @@ impl ShiftReport {
                 }
             }
         }
-        let mut refunds: [(u64, i128); 3] = [(0, 0); 3];
+        let mut refunds: [(u64, i128); 4] = [(0, 0); 4];
         let mut refunds_total = 0i128;
         for ret in returns {
             if ret.total.currency() != cur {
@@ -155,11 +163,21 @@ impl ShiftReport {
                 add_tax(&mut tax, line_tax, -1);
             }
         }
+        let mut dues_received: [(u64, i128); 4] = [(0, 0); 4];
+        for payment in dues {
+            if payment.amount.currency() != cur {
+                return Err(MoneyError::CurrencyMismatch(cur, payment.amount.currency()));
+            }
+            let slot = &mut dues_received[method_index(payment.method)];
+            slot.0 += 1;
+            slot.1 += i128::from(payment.amount.minor());
+        }
         let m = |minor: i128| fit(minor, cur);
         let expected = i128::from(opening_float.minor()) + tenders[0].1 - change - refunds[0].1
+            + dues_received[0].1
             + i128::from(cash_in.minor())
             - i128::from(cash_out.minor());
-        let by_method = |totals: [(u64, i128); 3]| -> Result<Vec<TenderTotal>, MoneyError> {
+        let by_method = |totals: [(u64, i128); 4]| -> Result<Vec<TenderTotal>, MoneyError> {
             METHODS
                 .iter()
                 .zip(totals)
@@ -202,6 +220,7 @@ impl ShiftReport {
             returns_count: returns.len() as u64,
             refunds_total: m(refunds_total)?,
             refunds: by_method(refunds)?,
+            dues_received: by_method(dues_received)?,
             tax,
             cash_in,
             cash_out,
@@ -278,6 +297,7 @@ impl ShiftReport {
         // In i128: a report that came off the wire may hold any i64s at all.
         let expected = i128::from(self.opening_float.minor()) + cash_of(&self.tenders)
             - cash_of(&self.refunds)
+            + cash_of(&self.dues_received)
             - i128::from(self.change_given.minor())
             + i128::from(self.cash_in.minor())
             - i128::from(self.cash_out.minor());
@@ -285,7 +305,7 @@ impl ShiftReport {
             return Err(err(
                 "expected_cash",
                 format!(
-                    "float, cash taken and cash in/out come to {expected} {cur} in minor units, not {}",
+                    "float, cash taken, dues paid in cash and cash in/out come to {expected} {cur} in minor units, not {}",
                     self.expected_cash
                 ),
             ));
@@ -322,13 +342,19 @@ fn fit(minor: i128, currency: Currency) -> Result<Money, MoneyError> {
         .map_err(|_| MoneyError::Overflow)
 }
 
-const METHODS: [TenderMethod; 3] = [TenderMethod::Cash, TenderMethod::Card, TenderMethod::Upi];
+const METHODS: [TenderMethod; 4] = [
+    TenderMethod::Cash,
+    TenderMethod::Card,
+    TenderMethod::Upi,
+    TenderMethod::Credit,
+];
 
 fn method_index(m: TenderMethod) -> usize {
     match m {
         TenderMethod::Cash => 0,
         TenderMethod::Card => 1,
         TenderMethod::Upi => 2,
+        TenderMethod::Credit => 3,
     }
 }
 
@@ -345,6 +371,7 @@ mod tests {
             "Asha".into(),
             Timestamp::now(),
             Money::inr(100_000),
+            &[],
             &[],
             &[],
             Money::inr(5_000),
@@ -388,6 +415,7 @@ mod tests {
             "Asha".into(),
             Timestamp::now(),
             Money::inr(0),
+            &[],
             &[],
             &[],
             Money::inr(0),

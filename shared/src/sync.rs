@@ -36,10 +36,12 @@ pub use crate::documents::DocPurpose;
 /// - 10: purchase orders for the store (`purchase_order_changed`, open orders
 ///   in snapshots) and goods-receipt facts; the store as HQ keeps it
 ///   (`store_profile`: its name, GSTIN and status).
+/// - 11: credit accounts (`credit_account_changed`, in snapshots too), sales
+///   on account, dues-payment and credit-release facts.
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
-pub const PROTOCOL_VERSION: u16 = 10;
+pub const PROTOCOL_VERSION: u16 = 11;
 
 /// The first version whose movements may carry transfer and write-off reasons.
 pub const TRANSFER_PROTOCOL: u16 = 5;
@@ -61,6 +63,10 @@ pub const STOCK_TAKE_PROTOCOL: u16 = 9;
 /// The first version that hears the store's purchase orders and receives
 /// goods against them.
 pub const PURCHASE_PROTOCOL: u16 = 10;
+
+/// The first version that sells on credit: it hears the store's credit
+/// accounts and its grants on them (see [`crate::credit`]).
+pub const CREDIT_PROTOCOL: u16 = 11;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
@@ -283,6 +289,9 @@ pub enum ChangeBody {
     /// The store as HQ keeps it changed: its name, the GSTIN its bills are
     /// issued under, its status (protocol 10). Store-scoped.
     StoreProfile(StoreProfile),
+    /// A customer's credit account at the store: its limit, dues and the
+    /// tills' grants (protocol 11). Store-scoped.
+    CreditAccountChanged(crate::credit::CreditAccount),
 }
 
 /// The store as HQ keeps it, for its tills (protocol 10).
@@ -385,6 +394,9 @@ pub struct SnapshotHeader {
     /// The store's own record: 1 (protocol 10).
     #[serde(default)]
     pub stores: u64,
+    /// Credit accounts of the store (protocol 11).
+    #[serde(default)]
+    pub credit_accounts: u64,
 }
 
 impl SnapshotHeader {
@@ -399,6 +411,7 @@ impl SnapshotHeader {
             + self.items_at_store
             + self.purchase_orders
             + self.stores
+            + self.credit_accounts
     }
 }
 
@@ -427,6 +440,8 @@ pub enum SnapshotRecord {
     PurchaseOrder(crate::purchase::PurchaseOrder),
     /// The store as HQ keeps it (protocol 10).
     Store(StoreProfile),
+    /// A customer's credit account at the store (protocol 11).
+    CreditAccount(crate::credit::CreditAccount),
 }
 
 /// The header naming the feed sequence a snapshot was taken at.
@@ -454,6 +469,10 @@ pub enum Fact {
     /// A delivery taken in by scan, against a purchase order or not: its
     /// receipt movements into batches, and what was damaged (protocol 10).
     GoodsReceived(crate::purchase::GoodsReceived),
+    /// A customer paid against their dues (protocol 11).
+    DuesPaid(crate::credit::DuesPayment),
+    /// The till gave back part of its grants on an account (protocol 11).
+    CreditReleased(crate::credit::CreditReleased),
 }
 
 impl Fact {
@@ -468,6 +487,8 @@ impl Fact {
             Fact::OrderPacked(_) => "packed order",
             Fact::StockTakeApproved(_) => "stock take",
             Fact::GoodsReceived(_) => "goods receipt",
+            Fact::DuesPaid(_) => "dues payment",
+            Fact::CreditReleased(_) => "credit release",
         }
     }
 
@@ -481,6 +502,8 @@ impl Fact {
             Fact::OrderPacked(_) => "order.pick.packed",
             Fact::StockTakeApproved(_) => "pos.stock_take.approved",
             Fact::GoodsReceived(_) => "pos.goods.received",
+            Fact::DuesPaid(_) => "pos.dues.paid",
+            Fact::CreditReleased(_) => "pos.credit.released",
         }
     }
 }
@@ -490,7 +513,7 @@ impl Fact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadBatch {
     /// `OLDEST_SUPPORTED_PROTOCOL` to `PROTOCOL_VERSION`.
-    #[cfg_attr(feature = "openapi", schema(minimum = 8, maximum = 10))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 9, maximum = 11))]
     pub protocol_version: u16,
     pub facts: Vec<Envelope<Fact>>,
 }

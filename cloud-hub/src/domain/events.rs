@@ -132,6 +132,15 @@ pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
         // (`store.status.changed`, `store.gst.changed`); the tills' copy goes
         // to the feed without an event of its own.
         ChangeBody::StoreProfile(p) => ("store.profile.sent", origin(), now, json!(p)),
+        ChangeBody::CreditAccountChanged(a) => (
+            "credit.account.changed",
+            origin(),
+            now,
+            json!({
+                "phone": a.phone, "store_id": a.store_id, "limit": a.limit,
+                "dues": a.dues, "closed": a.closed,
+            }),
+        ),
         ChangeBody::ReturnRecorded(r) => (
             "pos.return.recorded",
             terminal_or_hub(Some(r.terminal_id)),

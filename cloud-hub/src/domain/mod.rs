@@ -10,6 +10,7 @@ pub mod access;
 pub mod batches;
 pub mod bins;
 pub mod catalog;
+pub mod credit;
 pub mod delivery;
 pub mod events;
 pub mod feeds;

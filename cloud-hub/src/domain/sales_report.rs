@@ -166,6 +166,7 @@ pub fn report(
                 "cash" => "Cash".to_owned(),
                 "card" => "Card".to_owned(),
                 "upi" => "UPI".to_owned(),
+                "credit" => "On account".to_owned(),
                 other => other.to_owned(),
             },
             _ if label.is_empty() => match by {

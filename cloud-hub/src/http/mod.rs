@@ -18,6 +18,7 @@ mod orders;
 mod paging;
 mod prices;
 mod purchasing;
+mod credit;
 mod quarantine;
 mod receipt_page;
 mod replenishment;
@@ -270,6 +271,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(stock_takes::router())
         .merge(purchasing::router())
         .merge(supplier_bills::router())
+        .merge(credit::router())
         .merge(stock::router())
         .merge(bins::router())
         .merge(replenishment::router())

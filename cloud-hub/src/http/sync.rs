@@ -108,7 +108,7 @@ struct FeedQuery {
     wait: u64,
     /// The terminal's protocol version.
     #[serde(default = "current_protocol")]
-    #[param(minimum = 8, maximum = 10)]
+    #[param(minimum = 9, maximum = 11)]
     v: u16,
     /// The terminal's outbox depth, for HQ's sync status.
     queue: Option<u64>,
@@ -261,6 +261,14 @@ fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
                 c.body,
                 pos_shared::sync::ChangeBody::PurchaseOrderChanged(_)
                     | pos_shared::sync::ChangeBody::StoreProfile(_)
+            )
+        });
+    }
+    if v < pos_shared::sync::CREDIT_PROTOCOL {
+        page.changes.retain(|c| {
+            !matches!(
+                c.body,
+                pos_shared::sync::ChangeBody::CreditAccountChanged(_)
             )
         });
     }
@@ -481,7 +489,7 @@ struct SnapshotQuery {
     seq: Option<u64>,
     /// The terminal's protocol version; version-1 terminals did not send one
     /// (and are no longer served).
-    #[param(minimum = 8, maximum = 10)]
+    #[param(minimum = 9, maximum = 11)]
     v: Option<u16>,
 }
 

@@ -69,6 +69,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(49, "hub-postgres/0049_stock_takes.sql"),
     migration!(50, "hub-postgres/0050_purchasing.sql"),
     migration!(51, "hub-postgres/0051_supplier_bills.sql"),
+    migration!(52, "hub-postgres/0052_credit.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -123,6 +124,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(49, "hub-sqlite/0049_stock_takes.sql"),
     migration!(50, "hub-sqlite/0050_purchasing.sql"),
     migration!(51, "hub-sqlite/0051_supplier_bills.sql"),
+    migration!(52, "hub-sqlite/0052_credit.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

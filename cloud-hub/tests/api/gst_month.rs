@@ -225,6 +225,7 @@ pub(crate) async fn upload_month(shop: &Shop, month: &Month, december: &SaleFact
         Money::inr(200_000),
         &month.sales,
         &month.returns,
+        &[],
         Money::inr(0),
         Money::inr(0),
     )

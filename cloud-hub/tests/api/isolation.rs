@@ -232,6 +232,15 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         )
         .await;
     created("supplier bill", s, &bill);
+    let (s, account) = shop
+        .hub
+        .put(
+            &format!("/v1/stores/{store}/credit-accounts/+919876543210"),
+            &shop.api_key,
+            json!({"limit": {"minor": 100_000, "currency": "INR"}}),
+        )
+        .await;
+    created("credit account", s, &account);
     let text = |v: &Value| v.as_str().expect("an id").to_owned();
     HashMap::from([
         ("store_id", store),
@@ -243,6 +252,7 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         ("po_id", po),
         ("receipt_id", receipt),
         ("bill_id", text(&bill["bill_id"])),
+        ("phone", text(&account["phone"])),
         ("reservation_id", text(&reservation["reservation_id"])),
         ("order_id", text(&order["id"])),
         ("staff_id", text(&staff["staff_id"])),

@@ -11,6 +11,7 @@ mod catalog_list;
 mod catalog_view;
 mod client;
 mod contract;
+mod credit;
 mod dead_stock;
 mod delivery;
 mod documents;

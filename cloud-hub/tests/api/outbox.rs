@@ -181,6 +181,7 @@ async fn z_reports_are_checked_kept_once_and_listed_for_hq(backend: Backend) {
         Money::inr(200_000),
         &facts,
         &[],
+        &[],
         Money::inr(0),
         Money::inr(50_000),
     )

@@ -36,36 +36,7 @@ pub struct CustomerPatch {
     pub gstin: Option<String>,
 }
 
-/// An Indian mobile number as `+91XXXXXXXXXX`, from the ways people write it.
-pub fn normalize_phone(text: &str) -> Result<String, String> {
-    let digits: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-        .collect();
-    let rest = digits
-        .strip_prefix("+91")
-        .or_else(|| {
-            (digits.len() == 12)
-                .then(|| digits.strip_prefix("91"))
-                .flatten()
-        })
-        .or_else(|| {
-            (digits.len() == 11)
-                .then(|| digits.strip_prefix('0'))
-                .flatten()
-        })
-        .unwrap_or(&digits);
-    let ok = rest.len() == 10
-        && rest.bytes().all(|b| b.is_ascii_digit())
-        && matches!(rest.as_bytes()[0], b'6'..=b'9');
-    if ok {
-        Ok(format!("+91{rest}"))
-    } else {
-        Err(format!(
-            "{text:?} is not an Indian mobile number (10 digits starting 6 to 9)"
-        ))
-    }
-}
+pub use pos_shared::credit::normalize_phone;
 
 impl CustomerPatch {
     /// Names the first field that is not acceptable; the GSTIN comes back checked.

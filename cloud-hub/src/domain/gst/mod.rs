@@ -183,6 +183,7 @@ pub fn method_name(method: pos_shared::sale::TenderMethod) -> &'static str {
         pos_shared::sale::TenderMethod::Cash => "cash",
         pos_shared::sale::TenderMethod::Card => "card",
         pos_shared::sale::TenderMethod::Upi => "upi",
+        pos_shared::sale::TenderMethod::Credit => "credit",
     }
 }
 

@@ -37,7 +37,16 @@ pub(crate) fn fact_table(fact: &Fact) -> &'static str {
         Fact::OrderClaimed(_) | Fact::OrderPacked(_) => "order_facts",
         Fact::StockTakeApproved(_) => "stock_take_parts",
         Fact::GoodsReceived(_) => "goods_receipts",
+        Fact::DuesPaid(_) => "credit_entries",
+        Fact::CreditReleased(_) => "credit_releases",
     }
+}
+
+/// Whether a sale puts anything on a customer's credit account.
+pub(crate) fn on_account(sale: &pos_shared::sale::SaleFact) -> bool {
+    sale.tenders
+        .iter()
+        .any(|t| t.method == pos_shared::sale::TenderMethod::Credit)
 }
 
 /// How much work one transaction of an upload takes on: a fact counts one,
@@ -63,7 +72,11 @@ pub(crate) fn commit_chunks<T>(facts: &[(Envelope<Fact>, T)]) -> Vec<&[(Envelope
                 Fact::OrderPacked(packed) => packed.lines.iter().map(|l| l.picks.len()).sum(),
                 Fact::StockTakeApproved(take) => take.lines.len(),
                 Fact::GoodsReceived(receipt) => receipt.lines.len(),
-                Fact::ShiftClosed(_) | Fact::Audit(_) | Fact::OrderClaimed(_) => 0,
+                Fact::ShiftClosed(_)
+                | Fact::Audit(_)
+                | Fact::OrderClaimed(_)
+                | Fact::DuesPaid(_)
+                | Fact::CreditReleased(_) => 0,
             }
         },
         FACTS_WORK_PER_COMMIT,
@@ -106,12 +119,15 @@ macro_rules! sql_fact_paths {
                 // reservations and orders too and takes the tenant alone.
                 let moves = facts.iter().try_fold(Vec::new(), |mut moves, (envelope, _)| {
                     match &envelope.data {
+                        // A sale on account moves the customer's account too.
+                        Fact::Sale(sale) if $crate::storage::sql::facts::on_account(sale) => return None,
                         Fact::Sale(sale) => moves.extend(sale.movements().iter().map(|m| (m.store_id, m.variant_id))),
                         Fact::Return(ret) => moves.extend(ret.movements().iter().map(|m| (m.store_id, m.variant_id))),
                         Fact::StockTakeApproved(take) => moves.extend(take.movements().iter().map(|m| (m.store_id, m.variant_id))),
                         Fact::ShiftClosed(_) | Fact::Audit(_) => {}
                         // A receipt moves its purchase order on too.
                         Fact::OrderClaimed(_) | Fact::OrderPacked(_) | Fact::GoodsReceived(_) => return None,
+                        Fact::DuesPaid(_) | Fact::CreditReleased(_) => return None,
                     }
                     Some(moves)
                 });
@@ -136,7 +152,14 @@ macro_rules! sql_fact_paths {
                 let mut at = 0;
                 while at < facts.len() {
                     // New sales and returns go in together, else one by one.
-                    let run = facts[at..].iter().take_while(|(e, _)| matches!(e.data, Fact::Sale(_) | Fact::Return(_))).count();
+                    let run = facts[at..]
+                        .iter()
+                        .take_while(|(e, _)| match &e.data {
+                            Fact::Sale(sale) => !$crate::storage::sql::facts::on_account(sale),
+                            Fact::Return(_) => true,
+                            _ => false,
+                        })
+                        .count();
                     if run > 1 && Self::store_sale_run(&mut tx, device, &facts[at..at + run]).await? {
                         for (envelope, _) in &facts[at..at + run] {
                             tax_documents.extend(tax_document(envelope));
@@ -169,7 +192,10 @@ macro_rules! sql_fact_paths {
             async fn store_one_fact(tx: &mut Tx<'_>, device: &DeviceIdentity, envelope: &Envelope<Fact>, raw: &str) -> DbResult<FactStored> {
                 let mut savepoint = sqlx::Acquire::begin(&mut **tx).await?;
                 let outcome = match &envelope.data {
-                    Fact::Sale(sale) => Self::insert_sale(&mut savepoint, device, sale, raw).await?,
+                    Fact::Sale(sale) => match Self::insert_sale(&mut savepoint, device, sale, raw).await? {
+                        FactStored::Accepted => Self::record_credit_sale(&mut savepoint, device, sale).await?,
+                        other => other,
+                    },
                     Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
                     Fact::Return(ret) => Self::insert_return(&mut savepoint, device, ret, raw).await?,
                     Fact::Audit(entry) => Self::insert_audit(&mut savepoint, device, entry, raw).await?,
@@ -177,6 +203,8 @@ macro_rules! sql_fact_paths {
                     Fact::OrderPacked(packed) => Self::insert_order_pack(&mut savepoint, device, packed, raw).await?,
                     Fact::StockTakeApproved(take) => Self::insert_stock_take_part(&mut savepoint, device, take, raw).await?,
                     Fact::GoodsReceived(receipt) => Self::insert_goods_receipt(&mut savepoint, device, receipt, raw).await?,
+                    Fact::DuesPaid(payment) => Self::insert_dues_payment(&mut savepoint, device, payment, raw).await?,
+                    Fact::CreditReleased(release) => Self::insert_credit_release(&mut savepoint, device, release, raw).await?,
                 };
                 let outcome = match outcome {
                     FactStored::Duplicate => Self::duplicate_or_conflict(&mut savepoint, device, envelope).await?,

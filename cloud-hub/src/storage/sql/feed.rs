@@ -184,6 +184,7 @@ macro_rules! sql_feed_paths {
                 }
                 let purchase_orders = Self::snapshot_purchase_orders(&mut tx, device.tenant_id, device.store_id).await?;
                 let profile = Self::store_profile_in(&mut tx, device.tenant_id, device.store_id).await?;
+                let credit_accounts = Self::snapshot_credit_accounts(&mut tx, device.tenant_id, device.store_id).await?;
                 let header = SnapshotHeader {
                     protocol_version: PROTOCOL_VERSION,
                     seq: head.max(0) as u64,
@@ -196,6 +197,7 @@ macro_rules! sql_feed_paths {
                     items_at_store: stopped.len() as u64,
                     purchase_orders: purchase_orders.len() as u64,
                     stores: 1,
+                    credit_accounts: credit_accounts.len() as u64,
                 };
                 if out.send(SnapshotPart::Head(header)).await.is_err() {
                     return Ok(()); // Nobody is waiting for it any more.
@@ -222,6 +224,7 @@ macro_rules! sql_feed_paths {
                 chunk.extend(orders.into_iter().map(SnapshotRecord::Order));
                 chunk.extend(purchase_orders.into_iter().map(SnapshotRecord::PurchaseOrder));
                 chunk.push(SnapshotRecord::Store(profile));
+                chunk.extend(credit_accounts.into_iter().map(SnapshotRecord::CreditAccount));
                 if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
                     return Ok(());
                 }

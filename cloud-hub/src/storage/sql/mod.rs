@@ -24,6 +24,7 @@ pub(super) mod orders;
 pub(super) mod prices;
 pub(super) mod projection;
 pub(super) mod purchasing;
+pub(super) mod credit;
 pub(super) mod quarantine;
 pub(super) mod relay;
 pub(super) mod reservations;
@@ -152,6 +153,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::purchasing::sql_purchase_paths!($storage);
         $crate::storage::sql::goods_receipts::sql_goods_receipt_paths!($storage);
         $crate::storage::sql::supplier_bills::sql_supplier_bill_paths!($storage);
+        $crate::storage::sql::credit::sql_credit_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

@@ -5,6 +5,7 @@
 
 mod access;
 mod catalog;
+mod credit;
 mod delivery;
 mod health;
 mod ingestion;
@@ -21,6 +22,7 @@ mod sync;
 
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
 pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
+pub use credit::CreditStorage;
 pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
 pub use health::{HealthStorage, PoolUse};
 pub use ingestion::{IngestionStorage, SourceStockStorage};
@@ -84,4 +86,5 @@ union_of! {
     ReportStorage,
     StockTakeStorage,
     PurchaseStorage,
+    CreditStorage,
 }

@@ -1,0 +1,262 @@
+//! Credit accounts at the hub: HQ opens one with a limit, the store's till
+//! hears its grant, sales on account and payments move what is owed and the
+//! statement, a till tops up online and gives back what it holds past its
+//! share, and the tills never hold more than the limit between them. Bad
+//! input is refused by field and changes nothing.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use pos_shared::credit::{CreditReleased, DuesPayment};
+use pos_shared::sale::TenderMethod;
+use pos_shared::sync::Fact;
+use pos_shared::{Envelope, Money, Timestamp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const PHONE: &str = "+919876543210";
+
+/// A sale of one tea (₹145) put on `phone`'s account for `on_account`
+/// minor units, the rest in cash.
+fn sale_on_account(shop: &Shop, receipt: &str, phone: &str, on_account: i64) -> Value {
+    let mut sale = shop.sale(receipt, &[(0, "1")]);
+    let total = sale["data"]["total"]["minor"].as_i64().unwrap();
+    let mut tenders = vec![json!({"method": "credit", "amount": {"minor": on_account, "currency": "INR"}})];
+    if total > on_account {
+        tenders.push(json!({"method": "cash", "amount": {"minor": total - on_account, "currency": "INR"}}));
+    }
+    sale["data"]["tenders"] = json!(tenders);
+    sale["data"]["customer"] = json!({ "phone": phone });
+    sale
+}
+
+fn fact(shop: &Shop, id: Uuid, event_type: &str, data: Fact) -> Value {
+    let envelope = Envelope::new(
+        id,
+        event_type,
+        "terminal:test",
+        shop.tenant_id.parse().unwrap(),
+        Timestamp::now(),
+        data,
+    );
+    serde_json::to_value(envelope).unwrap()
+}
+
+fn payment(shop: &Shop, minor: i64) -> Value {
+    let id = Uuid::now_v7();
+    let p = DuesPayment {
+        payment_id: id,
+        store_id: shop.store_id.parse().unwrap(),
+        terminal_id: shop.terminal_id.parse().unwrap(),
+        phone: PHONE.into(),
+        amount: Money::inr(minor),
+        method: TenderMethod::Cash,
+        reference: None,
+        occurred_at: Timestamp::now(),
+        cashier: None,
+    };
+    fact(shop, id, "pos.dues.paid", Fact::DuesPaid(p))
+}
+
+fn release(shop: &Shop, released: i64) -> Value {
+    let id = Uuid::now_v7();
+    let r = CreditReleased {
+        release_id: id,
+        store_id: shop.store_id.parse().unwrap(),
+        terminal_id: shop.terminal_id.parse().unwrap(),
+        phone: PHONE.into(),
+        released: Money::inr(released),
+        occurred_at: Timestamp::now(),
+    };
+    fact(shop, id, "pos.credit.released", Fact::CreditReleased(r))
+}
+
+/// The till's grant on the last `credit_account_changed` it heard after
+/// `since`, with the account as heard.
+async fn heard(shop: &Shop, since: u64) -> (Option<Value>, u64) {
+    let (changes, next) = shop.feed_after(since).await;
+    let last = changes
+        .into_iter()
+        .filter(|c| c["type"] == "credit_account_changed")
+        .next_back();
+    (last, next)
+}
+
+fn granted(account: &Value, terminal: &str) -> i64 {
+    account["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["terminal_id"] == terminal)
+        .map_or(0, |g| g["granted"]["minor"].as_i64().unwrap())
+}
+
+/// What the tills hold of the limit between them never passes it.
+fn assert_within_limit(report: &Value) {
+    let held: i64 = report["tills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["granted"]["minor"].as_i64().unwrap() - t["released"]["minor"].as_i64().unwrap())
+        .sum();
+    let limit = report["limit"]["minor"].as_i64().unwrap();
+    assert!(held <= limit, "tills hold {held} of a {limit} limit: {report}");
+}
+
+async fn an_account_is_granted_used_paid_and_stated(backend: Backend) {
+    let shop = shop(backend).await;
+    let path = format!("/v1/stores/{}/credit-accounts/98765%2043210", shop.store_id);
+    let (s, opened) = shop
+        .hub
+        .put(&path, &shop.api_key, json!({"limit": {"minor": 100_000, "currency": "INR"}, "name": " Meena Iyer "}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{opened}");
+    assert_eq!(opened["phone"], PHONE);
+    assert_eq!(opened["name"], "Meena Iyer");
+    // One till: it holds half of the ₹1,000 headroom for offline sales.
+    assert_eq!(opened["keep"]["minor"], 50_000);
+    assert_within_limit(&opened);
+    let (account, since) = heard(&shop, 0).await;
+    let account = account.expect("the till hears the account");
+    assert_eq!(granted(&account, &shop.terminal_id), 50_000);
+    assert_eq!(account["dues"]["minor"], 0);
+
+    // ₹145 put on the account: owed ₹145, and the till's share is topped
+    // back up toward half of the new headroom (₹855 / 2).
+    let (_, ack) = shop.upload(&[sale_on_account(&shop, "T1-000001", PHONE, 14_500)]).await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"], "{ack}");
+    let (account, _) = heard(&shop, since).await;
+    let account = account.expect("the sale moves the account");
+    assert_eq!(account["dues"]["minor"], 14_500);
+    assert_eq!(account["keep"]["minor"], 42_750);
+    assert_eq!(granted(&account, &shop.terminal_id), 50_000 + 14_500 - 7_250);
+
+    // ₹100 paid in cash at the till: owed ₹45.
+    let (_, ack) = shop.upload(&[payment(&shop, 10_000)]).await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"], "{ack}");
+    let (s, statement) = shop.hub.get(&path, &shop.api_key).await;
+    assert_eq!(s, StatusCode::OK, "{statement}");
+    let entries = statement["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{statement}");
+    assert_eq!(entries[0]["kind"], "sale");
+    assert_eq!(entries[0]["reference"], "T1-000001");
+    assert_eq!(entries[0]["balance"]["minor"], 14_500);
+    assert_eq!(entries[1]["kind"], "payment");
+    assert_eq!(entries[1]["amount"]["minor"], -10_000);
+    assert_eq!(entries[1]["balance"]["minor"], 4_500);
+    assert_eq!(statement["account"]["dues"]["minor"], 4_500);
+    assert_eq!(statement["ageing"]["days_0_30"]["minor"], 4_500);
+    assert_within_limit(&statement["account"]);
+
+    // Online, the till asks for more than it holds: it gets what is free of
+    // the limit, and no more.
+    let (s, topped) = shop
+        .hub
+        .post(
+            "/v1/sync/credit-top-up",
+            &shop.device_token,
+            json!({"phone": PHONE, "need": {"minor": 200_000, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{topped}");
+    assert_eq!(granted(&topped, &shop.terminal_id), 100_000, "the whole limit, and no more");
+    let (_, statement) = shop.hub.get(&path, &shop.api_key).await;
+    assert_within_limit(&statement["account"]);
+
+    // A till gives back what it holds past its share; the hub hears it once.
+    let give_back = release(&shop, 30_000);
+    let (_, ack) = shop.upload(std::slice::from_ref(&give_back)).await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"], "{ack}");
+    let (_, ack) = shop.upload(&[give_back]).await;
+    assert_eq!(Shop::statuses(&ack), ["duplicate"], "{ack}");
+    let (_, statement) = shop.hub.get(&path, &shop.api_key).await;
+    let till = &statement["account"]["tills"][0];
+    assert_eq!(till["released"]["minor"], 30_000, "{statement}");
+    assert_within_limit(&statement["account"]);
+
+    // HQ lowers the limit to nothing and closes it: no grant is lowered, no
+    // new one made, and the tills are told to keep nothing.
+    let (s, closed) = shop
+        .hub
+        .put(&path, &shop.api_key, json!({"limit": {"minor": 0, "currency": "INR"}, "closed": true}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{closed}");
+    assert_eq!(closed["keep"]["minor"], 0);
+    assert_eq!(closed["closed"], true);
+    assert_eq!(closed["name"], Value::Null, "a name left out is cleared");
+    let (account, _) = heard(&shop, 0).await;
+    let account = account.unwrap();
+    assert_eq!(account["closed"], true);
+    assert_eq!(granted(&account, &shop.terminal_id), 100_000);
+
+    let (s, list) = shop
+        .hub
+        .get(&format!("/v1/stores/{}/credit-accounts", shop.store_id), &shop.api_key)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["dues"]["minor"], 4_500);
+}
+on_both_backends!(an_account_is_granted_used_paid_and_stated);
+
+async fn what_cannot_be_put_on_an_account_is_refused(backend: Backend) {
+    let shop = shop(backend).await;
+    let store = shop.store_id.clone();
+    let path = format!("/v1/stores/{store}/credit-accounts/{PHONE}");
+    for (body, field) in [
+        (json!({"limit": {"minor": -1, "currency": "INR"}}), "limit"),
+        (json!({"limit": {"minor": 100, "currency": "INR"}, "name": "A\u{7}B"}), "name"),
+        (json!({"limit": {"minor": 100, "currency": "INR"}, "colour": "red"}), ""),
+    ] {
+        let (s, b) = shop.hub.put(&path, &shop.api_key, body).await;
+        assert!(s.is_client_error(), "{s} {b}");
+        if !field.is_empty() {
+            assert_eq!(b["field"], field, "{b}");
+        }
+    }
+    let (s, b) = shop
+        .hub
+        .put(&format!("/v1/stores/{store}/credit-accounts/12345"), &shop.api_key, json!({"limit": {"minor": 100, "currency": "INR"}}))
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "phone");
+    let (s, b) = shop.hub.get(&path, &shop.api_key).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "nothing was opened: {b}");
+
+    // A sale on an account the hub does not have is refused for good, so
+    // the till quarantines it where HQ sees it; nothing of it is kept.
+    let (_, ack) = shop.upload(&[sale_on_account(&shop, "T1-000001", PHONE, 14_500)]).await;
+    assert_eq!(Shop::statuses(&ack), ["rejected"], "{ack}");
+    assert!(ack["results"][0]["reason"].as_str().unwrap().contains("no credit account"), "{ack}");
+    assert_eq!(shop.on_hand(TEA).await, INITIAL_STOCK.to_string());
+    let (s, b) = shop
+        .hub
+        .post("/v1/sync/credit-top-up", &shop.device_token, json!({"phone": PHONE, "need": {"minor": 100, "currency": "INR"}}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+
+    // An account stays at the store it was opened for.
+    let (s, _) = shop
+        .hub
+        .put(&path, &shop.api_key, json!({"limit": {"minor": 100, "currency": "INR"}}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let other = shop.hub.as_(&shop.api_key).create_store("BLR-2", "Koramangala", "INR").await.unwrap();
+    let (s, b) = shop
+        .hub
+        .put(&format!("/v1/stores/{}/credit-accounts/{PHONE}", other.id), &shop.api_key, json!({"limit": {"minor": 100, "currency": "INR"}}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    let (s, _) = shop
+        .hub
+        .get(&format!("/v1/stores/{}/credit-accounts/{PHONE}", other.id), &shop.api_key)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A sale without its customer is no sale on account.
+    let mut nameless = sale_on_account(&shop, "T1-000002", PHONE, 14_500);
+    nameless["data"]["customer"] = Value::Null;
+    let (_, ack) = shop.upload(&[nameless]).await;
+    assert_eq!(Shop::statuses(&ack), ["rejected"], "{ack}");
+    assert!(ack["results"][0]["reason"].as_str().unwrap().contains("customer"), "{ack}");
+}
+on_both_backends!(what_cannot_be_put_on_an_account_is_refused);

@@ -1,0 +1,64 @@
+-- Credit at the store (shared/src/credit.rs, storage/sql/credit.rs): a
+-- customer's account with the limit HQ sets, each till's cumulative grant on
+-- it and what the hub has heard it lent, was paid and gave back, and the
+-- entries of the account's statement (sales on account and payments, each
+-- from its fact). What is owed is summed from the shares; the shares' lent
+-- and paid are summed from the entries as they arrive.
+CREATE TABLE credit_accounts (
+    id              UUID NOT NULL UNIQUE,
+    tenant_id       UUID NOT NULL REFERENCES tenants (id),
+    -- +91 and ten digits.
+    phone           TEXT NOT NULL,
+    store_id        UUID NOT NULL REFERENCES stores (id),
+    name            TEXT,
+    limit_minor     BIGINT NOT NULL,
+    currency        TEXT NOT NULL,
+    -- What each till holds for offline lending (its share of the headroom).
+    keep_minor      BIGINT NOT NULL,
+    closed          BOOLEAN NOT NULL,
+    created_at_ms   BIGINT NOT NULL,
+    updated_at_ms   BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, phone)
+);
+CREATE INDEX credit_accounts_by_store ON credit_accounts (tenant_id, store_id, created_at_ms, id);
+
+CREATE TABLE credit_shares (
+    tenant_id       UUID NOT NULL REFERENCES tenants (id),
+    phone           TEXT NOT NULL,
+    terminal_id     UUID NOT NULL REFERENCES terminals (id),
+    granted_minor   BIGINT NOT NULL,
+    released_minor  BIGINT NOT NULL,
+    lent_minor      BIGINT NOT NULL,
+    paid_minor      BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, phone, terminal_id)
+);
+
+CREATE TABLE credit_entries (
+    -- The sale's id, or the payment's.
+    id              UUID PRIMARY KEY,
+    tenant_id       UUID NOT NULL REFERENCES tenants (id),
+    phone           TEXT NOT NULL,
+    -- sale (on account) or payment.
+    kind            TEXT NOT NULL,
+    store_id        UUID NOT NULL,
+    terminal_id     UUID NOT NULL,
+    amount_minor    BIGINT NOT NULL,
+    -- The bill's number, or the payment's method.
+    reference       TEXT NOT NULL,
+    occurred_at_ms  BIGINT NOT NULL,
+    received_at_ms  BIGINT NOT NULL,
+    -- The payment fact as uploaded; none for a sale (kept in sales).
+    envelope        TEXT
+);
+CREATE INDEX credit_entries_by_account ON credit_entries (tenant_id, phone, occurred_at_ms, id);
+
+CREATE TABLE credit_releases (
+    id              UUID PRIMARY KEY,
+    tenant_id       UUID NOT NULL REFERENCES tenants (id),
+    store_id        UUID NOT NULL,
+    terminal_id     UUID NOT NULL,
+    phone           TEXT NOT NULL,
+    released_minor  BIGINT NOT NULL,
+    received_at_ms  BIGINT NOT NULL,
+    envelope        TEXT NOT NULL
+);
