@@ -77,6 +77,9 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::till::receiving::Receivable::export_all(cfg)?;
     crate::till::receiving::ReceiptSheet::export_all(cfg)?;
     crate::till::receiving::ReceivedScan::export_all(cfg)?;
+    // Credit: an account at this till, a payment against its dues.
+    crate::store::credit::TillAccount::export_all(cfg)?;
+    crate::api::DuesPaid::export_all(cfg)?;
     // Requests.
     crate::api::SignInRequest::export_all(cfg)?;
     crate::pos::sale::SaleRequest::export_all(cfg)?;
@@ -98,6 +101,7 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::api::GoodsReceiptStart::export_all(cfg)?;
     crate::api::GoodsReceiptScan::export_all(cfg)?;
     crate::api::GoodsReceiptLine::export_all(cfg)?;
+    crate::api::DuesPaymentEntry::export_all(cfg)?;
     Ok(())
 }
 

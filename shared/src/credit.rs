@@ -94,6 +94,7 @@ pub fn allowance(granted: i64, released: i64, paid: i64, lent: i64) -> i64 {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuesPayment {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub payment_id: Uuid,
     pub store_id: StoreId,
     pub terminal_id: TerminalId,
@@ -186,7 +187,10 @@ impl DuesPayment {
             return Err("amount: a payment must be more than zero".into());
         }
         if self.amount.minor() > crate::limits::MAX_CASH_MINOR {
-            return Err(format!("amount: {} is more than one payment takes", self.amount));
+            return Err(format!(
+                "amount: {} is more than one payment takes",
+                self.amount
+            ));
         }
         match (self.method, self.reference.as_deref().map(str::trim)) {
             (TenderMethod::Credit, _) => {
@@ -194,7 +198,10 @@ impl DuesPayment {
             }
             (TenderMethod::Cash, None) => Ok(()),
             (TenderMethod::Cash, Some(_)) => Err("reference: cash takes no reference".into()),
-            (m, None | Some("")) => Err(format!("reference: a {} payment needs its reference", m.label())),
+            (m, None | Some("")) => Err(format!(
+                "reference: a {} payment needs its reference",
+                m.label()
+            )),
             (_, Some(r)) if r.chars().count() > 64 || r.chars().any(char::is_control) => {
                 Err("reference: a reference is 1 to 64 printable characters".into())
             }
@@ -260,7 +267,9 @@ mod tests {
                     2 => {
                         let amount = next(30_000) as i64 + 1;
                         let till = &mut tills[t];
-                        if allowance(till.heard_grant, till.released, till.paid, till.lent) >= amount {
+                        if allowance(till.heard_grant, till.released, till.paid, till.lent)
+                            >= amount
+                        {
                             till.lent += amount;
                         }
                     }
@@ -272,7 +281,8 @@ mod tests {
                     }
                     4 => {
                         let till = &mut tills[t];
-                        let spare = allowance(till.heard_grant, till.released, till.paid, till.lent);
+                        let spare =
+                            allowance(till.heard_grant, till.released, till.paid, till.lent);
                         if spare > 0 {
                             till.released += next(spare as u64) as i64 + 1;
                         }

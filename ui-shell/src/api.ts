@@ -10,6 +10,8 @@ import type {
   CloseRequest,
   Customer,
   CustomerPatch,
+  DuesPaid,
+  DuesPaymentEntry,
   DeviceStatus,
   GoodsReceiptLine,
   GoodsReceiptScan,
@@ -39,6 +41,7 @@ import type {
   StockTakeStart,
   SyncStatus,
   TakeSheet,
+  TillAccount,
   TillSettings,
 } from './generated';
 import { inr } from './money';
@@ -152,6 +155,9 @@ export const api = {
     call<ShiftReport>('POST', '/v1/shifts/current/cash', { kind, amount, reason } satisfies CashRequest),
   closeShift: (counted: Money) => call<ShiftReport>('POST', '/v1/shifts/current/close', { counted_cash: counted } satisfies CloseRequest),
   customers: (q: string) => call<Customer[]>('GET', `/v1/customers?q=${enc(q)}`),
+  creditAccount: (phone: string) => call<TillAccount>('GET', `/v1/credit-accounts/${enc(phone)}`),
+  payDues: (phone: string, entry: DuesPaymentEntry) =>
+    call<DuesPaid>('POST', `/v1/credit-accounts/${enc(phone)}/payments`, entry),
   saveCustomer: (phone: string, patch: CustomerPatch) =>
     call<Customer>('PUT', `/v1/customers/${enc(phone)}`, patch),
   devices: () => call<Record<string, DeviceStatus>>('GET', '/v1/devices'),

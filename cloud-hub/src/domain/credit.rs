@@ -149,10 +149,7 @@ impl Ageing {
 /// (the sum of `granted − released` over every till stays within it) and
 /// never lowering a grant. Returns the share each till is to keep.
 pub fn regrant(limit: i64, closed: bool, shares: &mut [TillShare], home: &[TerminalId]) -> i64 {
-    let dues: i64 = shares
-        .iter()
-        .map(|s| s.lent.minor() - s.paid.minor())
-        .sum();
+    let dues: i64 = shares.iter().map(|s| s.lent.minor() - s.paid.minor()).sum();
     let mut free = limit - held(shares);
     if closed || home.is_empty() {
         return 0;
@@ -231,7 +228,11 @@ mod tests {
         // Owed 15,000 of 100,000: each till keeps 85,000 / 2 / 2.
         assert_eq!(regrant(100_000, false, &mut shares, &[a, b]), 21_250);
         assert_eq!(shares[0].holds(), 21_250);
-        assert_eq!(shares[1].holds(), 25_000, "b already holds more than its share");
+        assert_eq!(
+            shares[1].holds(),
+            25_000,
+            "b already holds more than its share"
+        );
     }
 
     #[test]
@@ -247,7 +248,12 @@ mod tests {
             reference: String::new(),
             balance: Money::inr(0),
         };
-        let entries = [entry(100, 5_000), entry(70, 3_000), entry(10, 2_000), entry(5, -6_000)];
+        let entries = [
+            entry(100, 5_000),
+            entry(70, 3_000),
+            entry(10, 2_000),
+            entry(5, -6_000),
+        ];
         let aged = Ageing::of(&entries, now);
         assert_eq!(aged.over_90_days, Money::inr(0));
         assert_eq!(aged.days_61_90, Money::inr(2_000));

@@ -176,6 +176,8 @@ async fn top_up(
         ));
     }
     Ok(Json(
-        app.storage.credit_top_up(&device, &phone, body.need).await?,
+        app.storage
+            .credit_top_up(&device, &phone, body.need)
+            .await?,
     ))
 }

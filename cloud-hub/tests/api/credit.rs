@@ -21,9 +21,12 @@ const PHONE: &str = "+919876543210";
 fn sale_on_account(shop: &Shop, receipt: &str, phone: &str, on_account: i64) -> Value {
     let mut sale = shop.sale(receipt, &[(0, "1")]);
     let total = sale["data"]["total"]["minor"].as_i64().unwrap();
-    let mut tenders = vec![json!({"method": "credit", "amount": {"minor": on_account, "currency": "INR"}})];
+    let mut tenders =
+        vec![json!({"method": "credit", "amount": {"minor": on_account, "currency": "INR"}})];
     if total > on_account {
-        tenders.push(json!({"method": "cash", "amount": {"minor": total - on_account, "currency": "INR"}}));
+        tenders.push(
+            json!({"method": "cash", "amount": {"minor": total - on_account, "currency": "INR"}}),
+        );
     }
     sale["data"]["tenders"] = json!(tenders);
     sale["data"]["customer"] = json!({ "phone": phone });
@@ -100,7 +103,10 @@ fn assert_within_limit(report: &Value) {
         .map(|t| t["granted"]["minor"].as_i64().unwrap() - t["released"]["minor"].as_i64().unwrap())
         .sum();
     let limit = report["limit"]["minor"].as_i64().unwrap();
-    assert!(held <= limit, "tills hold {held} of a {limit} limit: {report}");
+    assert!(
+        held <= limit,
+        "tills hold {held} of a {limit} limit: {report}"
+    );
 }
 
 async fn an_account_is_granted_used_paid_and_stated(backend: Backend) {
@@ -108,7 +114,11 @@ async fn an_account_is_granted_used_paid_and_stated(backend: Backend) {
     let path = format!("/v1/stores/{}/credit-accounts/98765%2043210", shop.store_id);
     let (s, opened) = shop
         .hub
-        .put(&path, &shop.api_key, json!({"limit": {"minor": 100_000, "currency": "INR"}, "name": " Meena Iyer "}))
+        .put(
+            &path,
+            &shop.api_key,
+            json!({"limit": {"minor": 100_000, "currency": "INR"}, "name": " Meena Iyer "}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{opened}");
     assert_eq!(opened["phone"], PHONE);
@@ -123,13 +133,18 @@ async fn an_account_is_granted_used_paid_and_stated(backend: Backend) {
 
     // ₹145 put on the account: owed ₹145, and the till's share is topped
     // back up toward half of the new headroom (₹855 / 2).
-    let (_, ack) = shop.upload(&[sale_on_account(&shop, "T1-000001", PHONE, 14_500)]).await;
+    let (_, ack) = shop
+        .upload(&[sale_on_account(&shop, "T1-000001", PHONE, 14_500)])
+        .await;
     assert_eq!(Shop::statuses(&ack), ["accepted"], "{ack}");
     let (account, _) = heard(&shop, since).await;
     let account = account.expect("the sale moves the account");
     assert_eq!(account["dues"]["minor"], 14_500);
     assert_eq!(account["keep"]["minor"], 42_750);
-    assert_eq!(granted(&account, &shop.terminal_id), 50_000 + 14_500 - 7_250);
+    assert_eq!(
+        granted(&account, &shop.terminal_id),
+        50_000 + 14_500 - 7_250
+    );
 
     // ₹100 paid in cash at the till: owed ₹45.
     let (_, ack) = shop.upload(&[payment(&shop, 10_000)]).await;
@@ -159,7 +174,11 @@ async fn an_account_is_granted_used_paid_and_stated(backend: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{topped}");
-    assert_eq!(granted(&topped, &shop.terminal_id), 100_000, "the whole limit, and no more");
+    assert_eq!(
+        granted(&topped, &shop.terminal_id),
+        100_000,
+        "the whole limit, and no more"
+    );
     let (_, statement) = shop.hub.get(&path, &shop.api_key).await;
     assert_within_limit(&statement["account"]);
 
@@ -178,7 +197,11 @@ async fn an_account_is_granted_used_paid_and_stated(backend: Backend) {
     // new one made, and the tills are told to keep nothing.
     let (s, closed) = shop
         .hub
-        .put(&path, &shop.api_key, json!({"limit": {"minor": 0, "currency": "INR"}, "closed": true}))
+        .put(
+            &path,
+            &shop.api_key,
+            json!({"limit": {"minor": 0, "currency": "INR"}, "closed": true}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{closed}");
     assert_eq!(closed["keep"]["minor"], 0);
@@ -191,7 +214,10 @@ async fn an_account_is_granted_used_paid_and_stated(backend: Backend) {
 
     let (s, list) = shop
         .hub
-        .get(&format!("/v1/stores/{}/credit-accounts", shop.store_id), &shop.api_key)
+        .get(
+            &format!("/v1/stores/{}/credit-accounts", shop.store_id),
+            &shop.api_key,
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{list}");
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
@@ -205,8 +231,14 @@ async fn what_cannot_be_put_on_an_account_is_refused(backend: Backend) {
     let path = format!("/v1/stores/{store}/credit-accounts/{PHONE}");
     for (body, field) in [
         (json!({"limit": {"minor": -1, "currency": "INR"}}), "limit"),
-        (json!({"limit": {"minor": 100, "currency": "INR"}, "name": "A\u{7}B"}), "name"),
-        (json!({"limit": {"minor": 100, "currency": "INR"}, "colour": "red"}), ""),
+        (
+            json!({"limit": {"minor": 100, "currency": "INR"}, "name": "A\u{7}B"}),
+            "name",
+        ),
+        (
+            json!({"limit": {"minor": 100, "currency": "INR"}, "colour": "red"}),
+            "",
+        ),
     ] {
         let (s, b) = shop.hub.put(&path, &shop.api_key, body).await;
         assert!(s.is_client_error(), "{s} {b}");
@@ -216,7 +248,11 @@ async fn what_cannot_be_put_on_an_account_is_refused(backend: Backend) {
     }
     let (s, b) = shop
         .hub
-        .put(&format!("/v1/stores/{store}/credit-accounts/12345"), &shop.api_key, json!({"limit": {"minor": 100, "currency": "INR"}}))
+        .put(
+            &format!("/v1/stores/{store}/credit-accounts/12345"),
+            &shop.api_key,
+            json!({"limit": {"minor": 100, "currency": "INR"}}),
+        )
         .await;
     assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(b["field"], "phone");
@@ -225,31 +261,59 @@ async fn what_cannot_be_put_on_an_account_is_refused(backend: Backend) {
 
     // A sale on an account the hub does not have is refused for good, so
     // the till quarantines it where HQ sees it; nothing of it is kept.
-    let (_, ack) = shop.upload(&[sale_on_account(&shop, "T1-000001", PHONE, 14_500)]).await;
+    let (_, ack) = shop
+        .upload(&[sale_on_account(&shop, "T1-000001", PHONE, 14_500)])
+        .await;
     assert_eq!(Shop::statuses(&ack), ["rejected"], "{ack}");
-    assert!(ack["results"][0]["reason"].as_str().unwrap().contains("no credit account"), "{ack}");
+    assert!(
+        ack["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no credit account"),
+        "{ack}"
+    );
     assert_eq!(shop.on_hand(TEA).await, INITIAL_STOCK.to_string());
     let (s, b) = shop
         .hub
-        .post("/v1/sync/credit-top-up", &shop.device_token, json!({"phone": PHONE, "need": {"minor": 100, "currency": "INR"}}))
+        .post(
+            "/v1/sync/credit-top-up",
+            &shop.device_token,
+            json!({"phone": PHONE, "need": {"minor": 100, "currency": "INR"}}),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
 
     // An account stays at the store it was opened for.
     let (s, _) = shop
         .hub
-        .put(&path, &shop.api_key, json!({"limit": {"minor": 100, "currency": "INR"}}))
+        .put(
+            &path,
+            &shop.api_key,
+            json!({"limit": {"minor": 100, "currency": "INR"}}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED);
-    let other = shop.hub.as_(&shop.api_key).create_store("BLR-2", "Koramangala", "INR").await.unwrap();
+    let other = shop
+        .hub
+        .as_(&shop.api_key)
+        .create_store("BLR-2", "Koramangala", "INR")
+        .await
+        .unwrap();
     let (s, b) = shop
         .hub
-        .put(&format!("/v1/stores/{}/credit-accounts/{PHONE}", other.id), &shop.api_key, json!({"limit": {"minor": 100, "currency": "INR"}}))
+        .put(
+            &format!("/v1/stores/{}/credit-accounts/{PHONE}", other.id),
+            &shop.api_key,
+            json!({"limit": {"minor": 100, "currency": "INR"}}),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
     let (s, _) = shop
         .hub
-        .get(&format!("/v1/stores/{}/credit-accounts/{PHONE}", other.id), &shop.api_key)
+        .get(
+            &format!("/v1/stores/{}/credit-accounts/{PHONE}", other.id),
+            &shop.api_key,
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // A sale without its customer is no sale on account.
@@ -257,6 +321,12 @@ async fn what_cannot_be_put_on_an_account_is_refused(backend: Backend) {
     nameless["data"]["customer"] = Value::Null;
     let (_, ack) = shop.upload(&[nameless]).await;
     assert_eq!(Shop::statuses(&ack), ["rejected"], "{ack}");
-    assert!(ack["results"][0]["reason"].as_str().unwrap().contains("customer"), "{ack}");
+    assert!(
+        ack["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("customer"),
+        "{ack}"
+    );
 }
 on_both_backends!(what_cannot_be_put_on_an_account_is_refused);

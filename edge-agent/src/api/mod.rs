@@ -10,6 +10,7 @@
 
 mod audit;
 mod catalog;
+mod credit;
 mod customers;
 mod devices;
 pub mod display;
@@ -38,6 +39,7 @@ mod upi;
 
 #[cfg(feature = "ts")]
 pub(crate) use {
+    credit::{DuesPaid, DuesPaymentEntry},
     handheld::PickerSignIn,
     picking::{ScanBody, ShortBody},
     receiving::{GoodsReceiptLine, GoodsReceiptScan, GoodsReceiptStart},
@@ -94,6 +96,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(labels::routes())
         .merge(stock_takes::routes())
         .merge(receiving::routes())
+        .merge(credit::routes())
         .merge(shifts::routes())
         .merge(held_bills::routes())
         .merge(returns::routes())

@@ -16,6 +16,9 @@ pub struct AppliedPage {
     pub cursor: u64,
     /// Store documents the hub says changed: the terminal should sync them.
     pub documents: Vec<DocPurpose>,
+    /// A credit account changed: the till gives back what it holds past
+    /// its new share.
+    pub credit: bool,
 }
 
 /// The feed position this replica has applied up to.
@@ -40,6 +43,7 @@ pub fn apply_feed_page(
     let current = cursor(&tx)?;
     let mut applied = 0;
     let mut documents = Vec::new();
+    let mut credit = false;
     for change in page.changes.iter().filter(|c| c.seq > current) {
         match &change.body {
             ChangeBody::VariantUpserted(v) => upsert_variant(&tx, v, change.seq)?,
@@ -90,6 +94,17 @@ pub fn apply_feed_page(
                 continue;
             }
             ChangeBody::StoreProfile(p) => super::store_profile::apply(&tx, p)?,
+            ChangeBody::CreditAccountChanged(a) if a.store_id != store => {
+                tracing::warn!(
+                    seq = change.seq,
+                    "feed carried another store's credit account; skipped"
+                );
+                continue;
+            }
+            ChangeBody::CreditAccountChanged(a) => {
+                super::credit::apply(&tx, a, change.seq)?;
+                credit = true;
+            }
             ChangeBody::DocumentChanged { purpose } => {
                 if !documents.contains(purpose) {
                     documents.push(*purpose);
@@ -105,6 +120,7 @@ pub fn apply_feed_page(
         changes: applied,
         cursor: next,
         documents,
+        credit,
     })
 }
 

@@ -12,6 +12,7 @@ pub mod assortment;
 pub mod audit;
 pub mod catalog;
 pub mod categories;
+pub mod credit;
 pub mod customers;
 pub mod documents;
 pub mod e_receipts;
@@ -92,6 +93,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0022_items_at_store.sql"),
     include_str!("../../../migrations/edge/0023_receiving.sql"),
     include_str!("../../../migrations/edge/0024_batch_dates.sql"),
+    include_str!("../../../migrations/edge/0025_credit.sql"),
 ];
 
 #[derive(Clone)]

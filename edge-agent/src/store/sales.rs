@@ -172,6 +172,33 @@ pub fn record_sale(
             })
         }
     };
+    // What goes on the customer's account must be within this till's
+    // allowance, checked in this transaction so two sales cannot share it.
+    let on_account: i64 = request
+        .tenders
+        .iter()
+        .filter(|t| t.method == TenderMethod::Credit)
+        .map(|t| t.amount.minor())
+        .sum();
+    if on_account > 0 {
+        let at = request
+            .tenders
+            .iter()
+            .position(|t| t.method == TenderMethod::Credit)
+            .unwrap_or_default();
+        let Some(customer) = &customer else {
+            return Ok(SaleResult::Rejected(SaleRejection::invalid(
+                "customer_phone",
+                "a sale on account needs the customer's phone",
+            )));
+        };
+        if let Some(why) = super::credit::refusal(&tx, device, &customer.phone, on_account)? {
+            return Ok(SaleResult::Rejected(SaleRejection::invalid(
+                format!("tenders[{at}].amount"),
+                why,
+            )));
+        }
+    }
     let receipt_seq = next_receipt_seq(&tx)?;
     let sale = SaleFact {
         sale_id: request.sale_id.unwrap_or_default(),
@@ -199,6 +226,15 @@ pub fn record_sale(
         .clone()
         .unwrap_or_else(|| fingerprint(request));
     write_sale(&tx, device, &sale, &asked)?;
+    if let (Some(customer), true) = (&sale.customer, on_account > 0) {
+        super::credit::put_on_account(
+            &tx,
+            &customer.phone,
+            sale.sale_id.as_uuid(),
+            on_account,
+            sale.occurred_at,
+        )?;
+    }
     audit_sale(&tx, device, &sale, &today)?;
     tx.commit()?;
     Ok(SaleResult::Recorded(sale, warnings))

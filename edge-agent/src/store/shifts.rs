@@ -108,6 +108,11 @@ pub fn is_open(conn: &Connection) -> StoreResult<bool> {
     Ok(open_shift(conn)?.is_some())
 }
 
+/// The open shift's id, if one is open.
+pub fn open_shift_id(conn: &Connection) -> StoreResult<Option<ShiftId>> {
+    Ok(open_shift(conn)?.map(|s| s.id))
+}
+
 fn text(field: &'static str, value: &str, max: usize) -> Result<String, ShiftRejection> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
@@ -220,6 +225,7 @@ fn report_for(
         shift.float,
         &shift_sales(conn, shift.id)?,
         &super::returns::returns_in_shift(conn, &shift.id.to_string())?,
+        &super::credit::payments_in_shift(conn, &shift.id.to_string())?,
         Money::new(cash_in, cur),
         Money::new(cash_out, cur),
     ) {

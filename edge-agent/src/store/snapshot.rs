@@ -113,6 +113,7 @@ fn apply_records(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) ->
             SnapshotRecord::ItemAtStore(i) => super::assortment::apply(&tx, i)?,
             SnapshotRecord::PurchaseOrder(po) => super::receiving::upsert_order(&tx, po, seq)?,
             SnapshotRecord::Store(p) => super::store_profile::apply(&tx, p)?,
+            SnapshotRecord::CreditAccount(a) => super::credit::apply(&tx, a, seq)?,
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,

@@ -208,6 +208,23 @@ impl HubClient {
 }
 
 impl HubClient {
+    /// Asks for more of a credit account's limit for a sale being made now.
+    /// Short: the cashier is waiting, and offline the till sells within
+    /// what it holds.
+    pub async fn credit_top_up(
+        &self,
+        token: &str,
+        ask: &pos_shared::credit::CreditTopUp,
+    ) -> Result<pos_shared::credit::CreditAccount, HubError> {
+        let req = self
+            .http
+            .post(format!("{}/v1/sync/credit-top-up", self.base))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(5))
+            .json(ask);
+        send(req).await
+    }
+
     /// One step of Automerge's sync protocol for a store document: sends this
     /// terminal's message (or nothing) and returns the hub's (or nothing).
     pub async fn sync_document(

@@ -62,6 +62,7 @@ impl Syncer {
     /// Runs until the task is dropped: enrolls, then follows the feed and uploads
     /// the outbox side by side. Every step is idempotent, so stopping anywhere is safe.
     pub async fn run(self) {
+        let _ = self.shared.hub.set(self.client.clone());
         let mut failures = 0;
         let credential = loop {
             match self.ensure_enrolled().await {
@@ -529,6 +530,13 @@ impl Syncer {
             }
             if !applied.documents.is_empty() {
                 self.shared.docs_nudge.notify_one();
+            }
+            if applied.credit {
+                let device = credential.clone();
+                self.store
+                    .call(move |c| crate::store::credit::release_all_excess(c, &device))
+                    .await?;
+                self.shared.nudge.notify_one();
             }
             if applied.changes > 0 {
                 tracing::debug!(

@@ -110,6 +110,9 @@ pub struct SyncShared {
     pub(super) upload_budget: std::sync::Mutex<Option<UploadBudget>>,
     /// See [`SyncShared::stall_after`]; 0 means the default.
     pub stall_after_ms: std::sync::atomic::AtomicU64,
+    /// The hub, for what the till asks of it at a sale (a credit top-up);
+    /// set when the sync loop starts.
+    pub hub: std::sync::OnceLock<super::hub_client::HubClient>,
 }
 
 impl SyncShared {

@@ -82,7 +82,7 @@ pub async fn checkout(till: &Till, mut request: SaleRequest) -> Result<Checkout,
         return Err(TillError::NoOpenShift("selling"));
     }
     for (index, t) in request.tenders.iter_mut().enumerate() {
-        if t.method == TenderMethod::Cash {
+        if matches!(t.method, TenderMethod::Cash | TenderMethod::Credit) {
             continue;
         }
         // No reference is the cashier's slip, not the bank's refusal.
@@ -105,6 +105,7 @@ pub async fn checkout(till: &Till, mut request: SaleRequest) -> Result<Checkout,
             Err(e @ PaymentError::Unavailable(_)) => return Err(TillError::PaymentUnavailable(e)),
         }
     }
+    super::credit::top_up_for(till, &request).await?;
     let policy = till.sale_policy.clone();
     let result = till
         .store

@@ -14,6 +14,7 @@
 //! into HTTP, and nothing here knows about HTTP.
 
 pub mod checkout;
+pub mod credit;
 pub mod drawer;
 pub mod e_receipts;
 pub mod handhelds;

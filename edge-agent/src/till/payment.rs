@@ -50,10 +50,11 @@ impl PaymentTerminal for ManualEntry {
             .collect::<String>()
             .to_ascii_uppercase();
         let ok = match request.method {
-            TenderMethod::Cash => {
-                return Err(PaymentError::Declined(
-                    "cash is not taken on a payment terminal".into(),
-                ))
+            TenderMethod::Cash | TenderMethod::Credit => {
+                return Err(PaymentError::Declined(format!(
+                    "{} is not taken on a payment terminal",
+                    request.method.label()
+                )))
             }
             // Approval codes are 6 characters; some machines print the 12-digit RRN.
             TenderMethod::Card => {

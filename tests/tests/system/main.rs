@@ -3,6 +3,7 @@
 //! Each scenario runs against a SQLite hub and a PostgreSQL hub.
 
 mod catalog;
+mod credit;
 mod dark_store;
 mod faults;
 mod harness;

@@ -21,7 +21,8 @@ sales_total: Money,
  */
 rounding: Money, 
 /**
- * Tendered per method, in the order cash, card, UPI; methods not used left out.
+ * Tendered per method, in the order cash, card, UPI, on account;
+ * methods not used left out.
  */
 tenders: Array<TenderTotal>, change_given: Money, 
 /**
@@ -37,11 +38,17 @@ refunds_total: Money,
  */
 refunds: Array<TenderTotal>, 
 /**
+ * Dues customers paid against their credit accounts, per method (cash,
+ * card, UPI); the cash is in the drawer.
+ */
+dues_received?: Array<TenderTotal>, 
+/**
  * GST by rate, net of returns, rates ascending.
  */
 tax: Array<TaxTotal>, cash_in: Money, cash_out: Money, 
 /**
- * Float + cash taken − change − cash refunded + cash in − cash out.
+ * Float + cash taken − change − cash refunded + dues paid in cash + cash
+ * in − cash out.
  */
 expected_cash: Money, counted_cash?: Money, 
 /**

@@ -19,6 +19,8 @@ function methodName(method: TenderMethod): string {
       return t('method.card');
     case 'upi':
       return t('method.upi');
+    case 'credit':
+      return t('method.credit');
     default:
       return method;
   }
@@ -35,6 +37,7 @@ function Report(props: { report: ShiftReport }) {
     [t('shift.discounts'), formatMoney(r.discounts_total)],
     [t('shift.refunds'), formatMoney(r.refunds_total)],
     ...r.refunds.map((x): [string, string] => [t('shift.refundsBy', { method: methodName(x.method) }), formatMoney(x.amount)]),
+    ...(r.dues_received ?? []).map((x): [string, string] => [t('shift.duesBy', { method: methodName(x.method) }), formatMoney(x.amount)]),
     ...r.tax.map((x): [string, string] => [
       t('shift.gst', { rate: x.rate_bp / 100, taxable: formatMoney(x.taxable) }),
       formatPaise(x.cgst.minor + x.sgst.minor + x.igst.minor),

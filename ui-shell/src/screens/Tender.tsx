@@ -4,7 +4,7 @@
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
-import type { SaleFact, SaleQuote, SaleRequest, Tender, TenderMethod } from '../generated';
+import type { SaleFact, SaleQuote, SaleRequest, Tender, TenderMethod, TillAccount } from '../generated';
 import { NumPad } from '../components/NumPad';
 import { lastShown, showOnDisplay } from '../display/publish';
 import { UpiQr } from '../display/UpiQr';
@@ -12,7 +12,7 @@ import { Notice } from '../components/Dialog';
 import { useArrivalFocus } from '../focus';
 import { uuidv7 } from '../ids';
 import { useKeys } from '../keys';
-import { formatPaise, inr, parseRupees } from '../money';
+import { formatMoney, formatPaise, inr, parseRupees } from '../money';
 import { t } from '../messages';
 
 type Method = TenderMethod;
@@ -42,9 +42,10 @@ export function quickCash(duePaise: number): number[] {
 }
 
 /** Why a row cannot be taken as it is, in the cashier's words; null when it can. */
-function rowProblem(r: Row, amount: number | null): { field: 'amount' | 'reference'; text: string } | null {
+function rowProblem(r: Row, amount: number | null, phone: string): { field: 'amount' | 'reference' | 'phone'; text: string } | null {
   if (amount === null) return { field: 'amount', text: t('error.amount') };
   if (amount <= 0) return { field: 'amount', text: t('error.amountZero') };
+  if (r.method === 'credit' && !phone.trim()) return { field: 'phone', text: t('error.creditPhone') };
   if (r.method === 'card' && !r.reference.trim()) return { field: 'reference', text: t('error.cardReference') };
   if (r.method === 'upi' && !r.reference.trim()) return { field: 'reference', text: t('error.upiReference') };
   return null;
@@ -72,7 +73,24 @@ export function TenderScreen(props: {
   const saleId = useRef(uuidv7());
 
   const amounts = rows.map((r) => parseRupees(r.amount));
-  const problems = rows.map((r, i) => rowProblem(r, amounts[i]));
+  const problems = rows.map((r, i) => rowProblem(r, amounts[i], phone));
+  // The customer's account, while a row puts the bill on it.
+  const onAccount = rows.some((r) => r.method === 'credit');
+  const [account, setAccount] = useState<TillAccount | null | undefined>(undefined);
+  useEffect(() => {
+    if (!onAccount || phone.replace(/\D/g, '').length < 10) {
+      setAccount(undefined);
+      return;
+    }
+    let live = true;
+    api.creditAccount(phone.trim()).then(
+      (a) => live && setAccount(a),
+      () => live && setAccount(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [onAccount, phone]);
   // Offered: an amount typed (a card or UPI row may still want its
   // reference). Paid: nothing left to ask, so the customer may be told so.
   const valid = (i: number) => problems[i] === null || problems[i]?.field === 'reference';
@@ -131,7 +149,7 @@ export function TenderScreen(props: {
     setRows(next);
     // The amount is filled with what is left; a card or UPI row needs its reference next.
     const i = next.length - 1;
-    setFocusTo(method === 'cash' ? `amount-${i}` : `reference-${i}`);
+    setFocusTo(method === 'cash' ? `amount-${i}` : method === 'credit' ? 'customer-phone' : `reference-${i}`);
   };
 
   const complete = async () => {
@@ -140,7 +158,7 @@ export function TenderScreen(props: {
     const bad = problems.findIndex((p) => p !== null);
     if (bad >= 0) {
       setError(problems[bad]!.text);
-      setFocusTo(`${problems[bad]!.field}-${bad}`);
+      setFocusTo(problems[bad]!.field === 'phone' ? 'customer-phone' : `${problems[bad]!.field}-${bad}`);
       return;
     }
     if (short > 0) {
@@ -163,7 +181,7 @@ export function TenderScreen(props: {
       const tenders: Tender[] = rows.map((r, i) => ({
         method: r.method,
         amount: inr(amounts[i] ?? 0),
-        reference: r.method === 'cash' ? undefined : r.reference.trim(),
+        reference: r.method === 'cash' || r.method === 'credit' ? undefined : r.reference.trim(),
       }));
       const sale = await api.sell({
         ...props.request,
@@ -197,12 +215,13 @@ export function TenderScreen(props: {
     F5: () => add('cash'),
     F6: () => add('card'),
     F7: () => add('upi'),
+    F8: () => add('credit'),
     F12: complete,
     Escape: props.onBack,
   });
 
-  const label: Record<Method, string> = { cash: t('tender.cash'), card: t('tender.card'), upi: t('tender.upi') };
-  const refLabel: Record<Method, string> = { cash: '', card: t('tender.cardReference'), upi: t('tender.upiReference') };
+  const label: Record<Method, string> = { cash: t('tender.cash'), card: t('tender.card'), upi: t('tender.upi'), credit: t('tender.credit') };
+  const refLabel: Record<Method, string> = { cash: '', card: t('tender.cardReference'), upi: t('tender.upiReference'), credit: '' };
   return (
     <main class="tender" ref={rootRef}>
       <section class="card tender-card">
@@ -225,7 +244,7 @@ export function TenderScreen(props: {
                   onInput={(e) => edit(r.id, { amount: e.currentTarget.value })}
                 />
               </label>
-              {r.method !== 'cash' && (
+              {r.method !== 'cash' && r.method !== 'credit' && (
                 <label>
                   {refLabel[r.method]}
                   <input
@@ -264,11 +283,25 @@ export function TenderScreen(props: {
           <button type="button" onClick={() => add('cash')}>{label.cash}</button>
           <button type="button" onClick={() => add('card')}>{label.card}</button>
           <button type="button" onClick={() => add('upi')}>{label.upi}</button>
+          <button type="button" onClick={() => add('credit')}>{label.credit}</button>
         </div>
         <label>
           {t('tender.customerPhone')}
           <input name="customer-phone" inputMode="tel" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
         </label>
+        {onAccount && account !== undefined && (
+          <p class="credit-account" data-testid="credit-account">
+            {account === null
+              ? t('tender.creditNone')
+              : account.closed
+                ? t('tender.creditClosed', { name: account.name ?? account.phone })
+                : t('tender.creditHere', {
+                    name: account.name ?? account.phone,
+                    dues: formatMoney(account.dues),
+                    available: formatMoney(account.available_here),
+                  })}
+          </p>
+        )}
         </div>
         <div class="tender-summary">
           <dl class="figures">

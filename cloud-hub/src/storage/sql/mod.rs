@@ -7,6 +7,7 @@
 pub(super) mod batches;
 pub(super) mod bins;
 pub(super) mod catalog;
+pub(super) mod credit;
 pub(super) mod delivery;
 pub(super) mod documents;
 pub(super) mod events;
@@ -24,7 +25,6 @@ pub(super) mod orders;
 pub(super) mod prices;
 pub(super) mod projection;
 pub(super) mod purchasing;
-pub(super) mod credit;
 pub(super) mod quarantine;
 pub(super) mod relay;
 pub(super) mod reservations;

@@ -1,0 +1,201 @@
+//! Credit at the till: finding a customer's account, asking the hub for
+//! more of the limit when a sale on account needs more than this till holds
+//! (only while the hub can be reached; offline the till sells within what it
+//! holds), and taking payments against dues, offline too.
+
+use super::payment::{PaymentError, PaymentRequest};
+use super::SaleRejection;
+use super::{Till, TillError};
+use crate::pos::sale::SaleRequest;
+use crate::store::credit::{self, TillAccount};
+use crate::store::customers::normalize_phone;
+use pos_shared::credit::{CreditTopUp, DuesPayment};
+use pos_shared::sale::TenderMethod;
+use pos_shared::{Money, Timestamp};
+use uuid::Uuid;
+
+pub async fn find(till: &Till, text: String) -> Result<Vec<TillAccount>, TillError> {
+    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    Ok(till
+        .store
+        .call(move |c| credit::find(c, &device, &text))
+        .await?)
+}
+
+pub async fn account(till: &Till, phone: String) -> Result<Option<TillAccount>, TillError> {
+    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    Ok(till
+        .store
+        .call(move |c| credit::account(c, &device, &phone))
+        .await?)
+}
+
+/// Before a sale on account: when this till holds less than the sale puts
+/// on the account, asks the hub for the rest. The sale's own transaction
+/// checks the allowance again, so a refused or unreachable hub only means
+/// the sale is refused there, in words.
+pub(super) async fn top_up_for(till: &Till, request: &SaleRequest) -> Result<(), TillError> {
+    let on_account: i64 = request
+        .tenders
+        .iter()
+        .filter(|t| t.method == TenderMethod::Credit)
+        .map(|t| t.amount.minor())
+        .sum();
+    let Some(phone) = request
+        .customer_phone
+        .as_deref()
+        .filter(|_| on_account > 0)
+        .and_then(|p| normalize_phone(p).ok())
+    else {
+        return Ok(());
+    };
+    let (Some(device), Some(hub)) = (till.sync.credential(), till.sync.hub.get().cloned()) else {
+        return Ok(());
+    };
+    let asked = phone.clone();
+    let probe = device.clone();
+    let Some(account) = till
+        .store
+        .call(move |c| credit::account(c, &probe, &asked))
+        .await?
+    else {
+        return Ok(());
+    };
+    let short = on_account - account.available_here.minor();
+    if account.closed || short <= 0 {
+        return Ok(());
+    }
+    let ask = CreditTopUp {
+        phone,
+        need: Money::new(short, account.limit.currency()),
+    };
+    match hub.credit_top_up(&device.token, &ask).await {
+        Ok(granted) => {
+            till.store
+                .call(move |c| credit::hold_top_up(c, &granted))
+                .await?;
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "credit top-up not had; the till sells within what it holds")
+        }
+    }
+    Ok(())
+}
+
+/// A payment against dues as the cashier enters it.
+pub struct PaymentEntry {
+    pub payment_id: Option<Uuid>,
+    pub phone: String,
+    pub amount: Money,
+    pub method: TenderMethod,
+    pub reference: Option<String>,
+}
+
+/// Takes a payment against a customer's dues: checked, the card or UPI
+/// payment taken, recorded with its fact in one transaction. A retry with
+/// the same id is answered as the first was (`false`: nothing new).
+pub async fn take_payment(
+    till: &Till,
+    entry: PaymentEntry,
+) -> Result<(DuesPayment, TillAccount, bool), TillError> {
+    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    let phone = normalize_phone(&entry.phone)
+        .map_err(|e| TillError::Rejected(SaleRejection::invalid("phone", e)))?;
+    let asked = phone.clone();
+    let probe = device.clone();
+    if till
+        .store
+        .call(move |c| credit::account(c, &probe, &asked))
+        .await?
+        .is_none()
+    {
+        return Err(TillError::Rejected(SaleRejection::invalid(
+            "phone",
+            format!("{phone} has no credit account at this store"),
+        )));
+    }
+    let signed_in = till.session.current();
+    if till.sale_policy.require_sign_in && signed_in.is_none() {
+        return Err(TillError::SignInRequired);
+    }
+    let payment_id = entry.payment_id.unwrap_or_else(Uuid::now_v7);
+    let earlier = till
+        .store
+        .call(move |c| credit::payment(c, payment_id))
+        .await?;
+    if let Some(earlier) = earlier {
+        // A retry: the same payment again is answered as it was; another
+        // payment under its id is refused, never taken.
+        if earlier.phone != phone
+            || earlier.amount != entry.amount
+            || earlier.method != entry.method
+        {
+            return Err(TillError::Rejected(SaleRejection::invalid(
+                "payment_id",
+                "this payment id is already used for another payment; a new payment needs a new id",
+            )));
+        }
+        let account = till
+            .store
+            .call(move |c| credit::account(c, &device, &phone))
+            .await?
+            .ok_or_else(|| {
+                TillError::Store(crate::store::StoreError::Corrupt("the account went".into()))
+            })?;
+        return Ok((earlier, account, false));
+    }
+    let mut payment = DuesPayment {
+        payment_id,
+        store_id: device.store_id,
+        terminal_id: device.terminal_id,
+        phone,
+        amount: entry.amount,
+        method: entry.method,
+        reference: entry.reference.map(|r| r.trim().to_owned()),
+        occurred_at: Timestamp::now(),
+        cashier: signed_in.map(|s| pos_shared::sale::SaleCashier {
+            staff_id: s.staff_id,
+            name: s.name,
+        }),
+    };
+    if let Err(e) = payment.validate() {
+        let (field, why) = e.split_once(": ").unwrap_or(("amount", e.as_str()));
+        return Err(TillError::Rejected(SaleRejection::invalid(field, why)));
+    }
+    if matches!(payment.method, TenderMethod::Card | TenderMethod::Upi) {
+        let asked = PaymentRequest {
+            method: payment.method,
+            amount: payment.amount,
+            reference: payment.reference.as_deref(),
+        };
+        match till.payments.take(&asked) {
+            Ok(taken) => payment.reference = Some(taken.reference),
+            Err(PaymentError::Declined(why)) => {
+                return Err(TillError::Rejected(SaleRejection::invalid(
+                    "reference",
+                    why,
+                )))
+            }
+            Err(e @ PaymentError::Unavailable(_)) => return Err(TillError::PaymentUnavailable(e)),
+        }
+    }
+    let stored = payment.clone();
+    let dev = device.clone();
+    let recorded = till
+        .store
+        .call(move |c| credit::record_payment(c, &dev, &stored))
+        .await?;
+    if recorded {
+        till.sync.nudge.notify_one();
+        till.sync.notify_changed();
+    }
+    let phone = payment.phone.clone();
+    let account = till
+        .store
+        .call(move |c| credit::account(c, &device, &phone))
+        .await?
+        .ok_or_else(|| {
+            TillError::Store(crate::store::StoreError::Corrupt("the account went".into()))
+        })?;
+    Ok((payment, account, recorded))
+}
