@@ -26,10 +26,11 @@ CREATE TABLE credit_grants (
 ) WITHOUT ROWID;
 
 CREATE TABLE credit_entries (
-    -- The sale's id, or the payment's.
+    -- The sale's id, the payment's, or the return's.
     id              TEXT PRIMARY KEY,
     phone           TEXT NOT NULL,
-    -- sale (put on the account) or payment.
+    -- sale (put on the account), payment, or refund (a return's, back on
+    -- the account).
     kind            TEXT NOT NULL,
     amount_minor    INTEGER NOT NULL,
     occurred_at_ms  INTEGER NOT NULL,

@@ -34,20 +34,21 @@ CREATE TABLE credit_shares (
 );
 
 CREATE TABLE credit_entries (
-    -- The sale's id, or the payment's.
+    -- The sale's id, the payment's, or the return's.
     id              BLOB PRIMARY KEY,
     tenant_id       BLOB NOT NULL REFERENCES tenants (id),
     phone           TEXT NOT NULL,
-    -- sale (on account) or payment.
+    -- sale (on account), payment, or refund (a return's, back on the account).
     kind            TEXT NOT NULL,
     store_id        BLOB NOT NULL,
     terminal_id     BLOB NOT NULL,
     amount_minor    INTEGER NOT NULL,
-    -- The bill's number, or the payment's method.
+    -- The bill's or return's number, or the payment's method.
     reference       TEXT NOT NULL,
     occurred_at_ms  INTEGER NOT NULL,
     received_at_ms  INTEGER NOT NULL,
-    -- The payment fact as uploaded; none for a sale (kept in sales).
+    -- The payment fact as uploaded; none for a sale or refund (kept in
+    -- sales and returns).
     envelope        TEXT
 );
 CREATE INDEX credit_entries_by_account ON credit_entries (tenant_id, phone, occurred_at_ms, id);

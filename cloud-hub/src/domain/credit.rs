@@ -77,13 +77,14 @@ pub struct CreditAccountReport {
 pub struct StatementEntry {
     /// The sale's id, or the payment's.
     pub id: Uuid,
-    /// `sale` (put on the account) or `payment`.
+    /// `sale` (put on the account), `payment`, or `refund` (a return's
+    /// refund back on the account).
     pub kind: String,
     pub occurred_at: Timestamp,
     pub terminal_id: TerminalId,
-    /// Positive for a sale, negative for a payment.
+    /// Positive for a sale, negative for a payment or refund.
     pub amount: Money,
-    /// The bill's number, or how it was paid.
+    /// The bill's or return's number, or how it was paid.
     pub reference: String,
     /// Owed after this entry.
     pub balance: Money,

@@ -102,7 +102,12 @@ fn figures(conn: &Connection, phone: &str, terminal: &str) -> StoreResult<(i64, 
             |r| r.get(0),
         )?)
     };
-    Ok((granted, released, sum("payment")?, sum("sale")?))
+    Ok((
+        granted,
+        released,
+        sum("payment")? + sum("refund")?,
+        sum("sale")?,
+    ))
 }
 
 /// What this till may still put on `phone`'s account.
@@ -231,6 +236,22 @@ pub fn put_on_account(
     )?;
     // The top-up it asked for, if any, is used.
     conn.execute("DELETE FROM credit_top_ups WHERE phone = ?1", [phone])?;
+    Ok(())
+}
+
+/// Takes a return's refund to the account off what is owed (inside the
+/// return's transaction): this till may lend that much again.
+pub fn refund_to_account(
+    conn: &Connection,
+    phone: &str,
+    return_id: Uuid,
+    amount: i64,
+    at: Timestamp,
+) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO credit_entries (id, phone, kind, amount_minor, occurred_at_ms) VALUES (?1, ?2, 'refund', ?3, ?4)",
+        params![return_id.to_string(), phone, amount, at.unix_millis()],
+    )?;
     Ok(())
 }
 

@@ -268,6 +268,19 @@ pub fn record_return(
         Ok(t) => t,
         Err(e) => return Ok(Err(invalid("lines", e.to_string()))),
     };
+    // A bill wholly on the customer's account goes back on it: cash for
+    // goods never paid for is not the till's to give.
+    if request.refund_to == RefundTo::Cash
+        && sale
+            .tenders
+            .iter()
+            .all(|t| t.method == TenderMethod::Credit)
+    {
+        return Ok(Err(invalid(
+            "refund_to",
+            "this bill was put on the customer's account; refund it to the account (original)",
+        )));
+    }
     // Cash goes back in the store's cash unit, rounded half up like a sale.
     let rounding = Some(policy.rounding(total))
         .filter(|r| request.refund_to == RefundTo::Cash && r.minor() != 0 && total.minor() > 0);
@@ -337,6 +350,20 @@ pub fn record_return(
     )?;
     for movement in fact.movements() {
         apply_movement(&tx, &movement, "local")?;
+    }
+    if let (Some(back), Some(customer)) = (
+        fact.refunds
+            .iter()
+            .find(|r| r.method == TenderMethod::Credit),
+        &sale.customer,
+    ) {
+        super::credit::refund_to_account(
+            &tx,
+            &customer.phone,
+            fact.return_id.as_uuid(),
+            back.amount.minor(),
+            fact.occurred_at,
+        )?;
     }
     super::audit::record(
         &tx,

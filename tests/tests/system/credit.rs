@@ -28,10 +28,11 @@ async fn on_account(till: &Agent, kg: i64) -> (reqwest::StatusCode, Value) {
     .await
 }
 
-/// Sells a kilo at a time on the account until the till refuses; how many
-/// it sold. A refusal names the tender and says what is left.
-async fn sell_until_refused(till: &Agent) -> usize {
-    for sold in 0..20 {
+/// Sells a kilo at a time on the account until the till refuses; the
+/// receipt numbers it sold. A refusal names the tender and says what is left.
+async fn sell_until_refused(till: &Agent) -> Vec<String> {
+    let mut sold = Vec::new();
+    for _ in 0..20 {
         let (status, answer) = on_account(till, 1).await;
         if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
             assert_eq!(answer["field"], "tenders[0].amount", "{answer}");
@@ -42,6 +43,7 @@ async fn sell_until_refused(till: &Agent) -> usize {
             return sold;
         }
         assert_eq!(status, reqwest::StatusCode::CREATED, "{answer}");
+        sold.push(answer["receipt_no"].as_str().unwrap().to_owned());
     }
     panic!("the till never stopped lending");
 }
@@ -83,7 +85,7 @@ async fn credit_on_two_tills_offline_stays_within_the_limit(backend: Backend) {
     let sold_a = sell_until_refused(&a).await;
     let sold_b = sell_until_refused(&b).await;
     assert_eq!(
-        (sold_a, sold_b),
+        (sold_a.len(), sold_b.len()),
         (4, 4),
         "each till lends its ₹250 and no more"
     );
@@ -96,8 +98,32 @@ async fn credit_on_two_tills_offline_stays_within_the_limit(backend: Backend) {
         .await;
     assert_eq!(s.as_u16(), 201, "{paid}");
     assert_eq!(paid["account"]["available_here"]["minor"], KG);
-    assert_eq!(sell_until_refused(&a).await, 1);
-    assert_eq!(sell_until_refused(&b).await, 0);
+    assert_eq!(sell_until_refused(&a).await.len(), 1);
+    assert!(sell_until_refused(&b).await.is_empty());
+    // A kilo comes back: it goes back on the account (not in cash), and
+    // the till may lend that much again.
+    let (s, refused) = a
+        .try_post(
+            "/v1/returns",
+            json!({"original_receipt_no": sold_a[0], "lines": [{"sale_line": 0, "qty": "1"}],
+                   "refund_to": "cash", "reason": "damp"}),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), refused["field"].as_str()),
+        (422, Some("refund_to")),
+        "{refused}"
+    );
+    let back = a
+        .post(
+            "/v1/returns",
+            json!({"original_receipt_no": sold_a[0], "lines": [{"sale_line": 0, "qty": "1"}],
+                   "refund_to": "original", "reason": "damp"}),
+        )
+        .await;
+    assert_eq!(back["refunds"][0]["method"], "credit", "{back}");
+    assert_eq!(available_here(&a).await, KG);
+    assert_eq!(sell_until_refused(&a).await.len(), 1);
 
     hub.restart().await;
     wait_drained(&a, &hub).await;
@@ -107,8 +133,8 @@ async fn credit_on_two_tills_offline_stays_within_the_limit(backend: Backend) {
     let entries = statement["entries"].as_array().unwrap();
     assert_eq!(
         entries.len(),
-        10,
-        "nine sales and a payment, once each: {statement}"
+        12,
+        "ten sales, a payment and a return, once each: {statement}"
     );
     assert_eq!(statement["account"]["dues"]["minor"], 8 * KG, "{statement}");
     assert_eq!(statement["ageing"]["days_0_30"]["minor"], 8 * KG);

@@ -223,6 +223,54 @@ macro_rules! sql_credit_paths {
                 Ok(FactStored::Accepted)
             }
 
+            /// Takes a return's refund to the customer's account off what is
+            /// owed (inside the return's savepoint): the account is the one
+            /// the original sale was put on.
+            async fn record_credit_refund(tx: &mut Tx<'_>, device: &DeviceIdentity, ret: &ReturnFact) -> DbResult<FactStored> {
+                let back: i64 = ret
+                    .refunds
+                    .iter()
+                    .filter(|t| t.method == pos_shared::sale::TenderMethod::Credit)
+                    .map(|t| t.amount.minor())
+                    .sum();
+                if back <= 0 {
+                    return Ok(FactStored::Accepted);
+                }
+                let phone: Option<(String,)> = sqlx::query_as(
+                    "SELECT phone FROM credit_entries WHERE tenant_id = $1 AND id = $2 AND kind = 'sale'",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(ret.original_sale_id.as_uuid())
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some((phone,)) = phone else {
+                    return Ok(FactStored::Rejected(format!(
+                        "refunds: bill {} was not put on a credit account, so nothing goes back on one",
+                        ret.original_receipt_no
+                    )));
+                };
+                sqlx::query(
+                    "INSERT INTO credit_entries (id, tenant_id, phone, kind, store_id, terminal_id, amount_minor, reference, occurred_at_ms, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, 'refund', $4, $5, $6, $7, $8, $9, NULL)",
+                )
+                .bind(ret.return_id.as_uuid())
+                .bind(device.tenant_id.as_uuid())
+                .bind(&phone)
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(back)
+                .bind(&ret.receipt_no)
+                .bind(ret.occurred_at.unix_millis())
+                .bind(now_ms())
+                .execute(&mut **tx)
+                .await?;
+                // Taken off what is owed like a payment at this till: the
+                // till counts it in what it may lend again.
+                Self::add_to_share(tx, device.tenant_id, &phone, device.terminal_id, 0, back).await?;
+                Self::regrant_credit(tx, device.tenant_id, &phone).await?;
+                Ok(FactStored::Accepted)
+            }
+
             /// Stores a payment against an account's dues (inside its savepoint).
             async fn insert_dues_payment(tx: &mut Tx<'_>, device: &DeviceIdentity, payment: &DuesPayment, raw: &str) -> DbResult<FactStored> {
                 let inserted = sqlx::query(
@@ -421,7 +469,7 @@ macro_rules! sql_credit_paths {
                 let entries: Vec<StatementEntry> = rows
                     .into_iter()
                     .map(|(id, kind, at, terminal, amount, reference)| {
-                        let signed = if kind == "payment" { -amount } else { amount };
+                        let signed = if kind == "sale" { amount } else { -amount };
                         balance += signed;
                         StatementEntry {
                             id,

@@ -49,6 +49,13 @@ pub(crate) fn on_account(sale: &pos_shared::sale::SaleFact) -> bool {
         .any(|t| t.method == pos_shared::sale::TenderMethod::Credit)
 }
 
+/// Whether a return refunds anything to a customer's credit account.
+pub(crate) fn back_on_account(ret: &pos_shared::returns::ReturnFact) -> bool {
+    ret.refunds
+        .iter()
+        .any(|t| t.method == pos_shared::sale::TenderMethod::Credit)
+}
+
 /// How much work one transaction of an upload takes on: a fact counts one,
 /// plus one per stock movement it makes. A 1,000-line sale is a commit of its
 /// own; a run of small sales shares one.
@@ -122,6 +129,7 @@ macro_rules! sql_fact_paths {
                         // A sale on account moves the customer's account too.
                         Fact::Sale(sale) if $crate::storage::sql::facts::on_account(sale) => return None,
                         Fact::Sale(sale) => moves.extend(sale.movements().iter().map(|m| (m.store_id, m.variant_id))),
+                        Fact::Return(ret) if $crate::storage::sql::facts::back_on_account(ret) => return None,
                         Fact::Return(ret) => moves.extend(ret.movements().iter().map(|m| (m.store_id, m.variant_id))),
                         Fact::StockTakeApproved(take) => moves.extend(take.movements().iter().map(|m| (m.store_id, m.variant_id))),
                         Fact::ShiftClosed(_) | Fact::Audit(_) => {}
@@ -156,7 +164,7 @@ macro_rules! sql_fact_paths {
                         .iter()
                         .take_while(|(e, _)| match &e.data {
                             Fact::Sale(sale) => !$crate::storage::sql::facts::on_account(sale),
-                            Fact::Return(_) => true,
+                            Fact::Return(ret) => !$crate::storage::sql::facts::back_on_account(ret),
                             _ => false,
                         })
                         .count();
@@ -197,7 +205,10 @@ macro_rules! sql_fact_paths {
                         other => other,
                     },
                     Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
-                    Fact::Return(ret) => Self::insert_return(&mut savepoint, device, ret, raw).await?,
+                    Fact::Return(ret) => match Self::insert_return(&mut savepoint, device, ret, raw).await? {
+                        FactStored::Accepted => Self::record_credit_refund(&mut savepoint, device, ret).await?,
+                        other => other,
+                    },
                     Fact::Audit(entry) => Self::insert_audit(&mut savepoint, device, entry, raw).await?,
                     Fact::OrderClaimed(claim) => Self::insert_order_claim(&mut savepoint, device, claim, raw).await?,
                     Fact::OrderPacked(packed) => Self::insert_order_pack(&mut savepoint, device, packed, raw).await?,
