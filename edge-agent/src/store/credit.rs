@@ -236,7 +236,7 @@ pub fn put_on_account(
     )?;
     // The top-up it asked for, if any, is used.
     conn.execute("DELETE FROM credit_top_ups WHERE phone = ?1", [phone])?;
-    Ok(())
+    owe_more(conn, phone, amount)
 }
 
 /// Takes a return's refund to the account off what is owed (inside the
@@ -251,6 +251,16 @@ pub fn refund_to_account(
     conn.execute(
         "INSERT INTO credit_entries (id, phone, kind, amount_minor, occurred_at_ms) VALUES (?1, ?2, 'refund', ?3, ?4)",
         params![return_id.to_string(), phone, amount, at.unix_millis()],
+    )?;
+    owe_more(conn, phone, -amount)
+}
+
+/// Moves what the customer owes as this till shows it until the hub's next
+/// word on the account, which counts what this till did once it has heard.
+fn owe_more(conn: &Connection, phone: &str, by: i64) -> StoreResult<()> {
+    conn.execute(
+        "UPDATE credit_accounts SET dues_minor = dues_minor + ?2 WHERE phone = ?1",
+        params![phone, by],
     )?;
     Ok(())
 }
@@ -282,6 +292,7 @@ pub fn record_payment(
          VALUES (?1, ?2, 'payment', ?3, ?4, ?5, ?6)",
         params![id, payment.phone, payment.amount.minor(), payment.occurred_at.unix_millis(), shift, body],
     )?;
+    owe_more(&tx, &payment.phone, -payment.amount.minor())?;
     outbox::enqueue(
         &tx,
         device,

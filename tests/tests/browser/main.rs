@@ -10,6 +10,7 @@ mod harness;
 
 mod cashier_ui;
 mod counter_ui;
+mod credit_ui;
 mod display_ui;
 mod picker_ui;
 mod receiving_ui;

@@ -7,6 +7,7 @@ import { AgentError, api } from '../api';
 import type { Customer } from '../generated';
 import { t } from '../messages';
 import { Dialog } from './Dialog';
+import { DuesPanel } from './DuesPanel';
 
 export function CustomerDialog(props: {
   current?: string;
@@ -19,6 +20,9 @@ export function CustomerDialog(props: {
   const [name, setName] = useState('');
   const [gstin, setGstin] = useState('');
   const [error, setError] = useState<string | null>(null);
+  /** The customer's credit account in place of the form. */
+  const [dues, setDues] = useState(false);
+  const hasPhone = phone.replace(/\D/g, '').length >= 10;
 
   useEffect(() => {
     const text = q.trim();
@@ -48,6 +52,17 @@ export function CustomerDialog(props: {
       setError((err as AgentError).forCashier);
     }
   };
+
+  if (dues && hasPhone) {
+    return (
+      <Dialog title={t('dues.title')} onClose={props.onClose}>
+        <DuesPanel phone={phone.trim()} />
+        <div class="actions">
+          <button type="button" onClick={() => setDues(false)}>{t('dues.back')}</button>
+        </div>
+      </Dialog>
+    );
+  }
 
   return (
     <Dialog title={t('customer.title')} onClose={props.onClose}>
@@ -84,6 +99,9 @@ export function CustomerDialog(props: {
         {error && <p class="notice error" role="alert">{error}</p>}
         <div class="actions">
           <button type="submit" class="primary" disabled={!phone.trim()}>{t('customer.save')}</button>
+          {hasPhone && (
+            <button type="button" onClick={() => setDues(true)}>{t('dues.open')}</button>
+          )}
           {props.current && (
             <button type="button" onClick={() => props.onChoose(undefined)}>{t('customer.remove')}</button>
           )}

@@ -99,9 +99,34 @@ macro_rules! sql_credit_paths {
             /// Regrants the store's tills on the account, stores what moved
             /// and tells the store's tills (and HQ) where it stands now.
             async fn regrant_credit(tx: &mut Tx<'_>, tenant: TenantId, phone: &str) -> DbResult<CreditAccountReport> {
+                Self::regrant_credit_when(tx, tenant, phone, true).await
+            }
+
+            /// Gives a till that joined the store its share of every account
+            /// of the store; accounts whose shares did not move stay unannounced.
+            pub(crate) async fn regrant_store_credit(&self, tenant: TenantId, store: StoreId) -> DbResult<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let phones: Vec<(String,)> = sqlx::query_as(
+                    "SELECT phone FROM credit_accounts WHERE tenant_id = $1 AND store_id = $2 AND NOT closed ORDER BY created_at_ms, id",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                for (phone,) in phones {
+                    Self::regrant_credit_when(&mut tx, tenant, &phone, false).await?;
+                }
+                Self::commit(tx).await
+            }
+
+            /// [`Self::regrant_credit`]; with `always` false, nothing is
+            /// written or announced unless a grant or the keep moved.
+            async fn regrant_credit_when(tx: &mut Tx<'_>, tenant: TenantId, phone: &str, always: bool) -> DbResult<CreditAccountReport> {
                 let mut report = Self::credit_report_in(tx, tenant, phone).await?.ok_or(DbError::NotFound("credit account"))?;
                 let home: Vec<(Uuid,)> = sqlx::query_as(
-                    "SELECT id FROM terminals WHERE tenant_id = $1 AND store_id = $2 AND enrolled_at_ms IS NOT NULL ORDER BY id",
+                    "SELECT id FROM terminals WHERE tenant_id = $1 AND store_id = $2 AND enrolled_at_ms IS NOT NULL \
+                     AND device_token_hash IS NOT NULL ORDER BY id",
                 )
                 .bind(tenant.as_uuid())
                 .bind(report.store_id.as_uuid())
@@ -115,9 +140,13 @@ macro_rules! sql_credit_paths {
                     }
                 }
                 let before: Vec<i64> = report.tills.iter().map(|t| t.granted.minor()).collect();
+                let kept = report.keep;
                 let keep = $crate::domain::credit::regrant(report.limit.minor(), report.closed, &mut report.tills, &home);
                 report.keep = Money::new(keep, report.limit.currency());
-                Self::store_grants(tx, tenant, &report, &before).await?;
+                let moved = report.keep != kept || report.tills.iter().map(|t| t.granted.minor()).ne(before.iter().copied());
+                if always || moved {
+                    Self::store_grants(tx, tenant, &report, &before).await?;
+                }
                 Ok(report)
             }
 

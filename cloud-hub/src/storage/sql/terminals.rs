@@ -46,7 +46,10 @@ macro_rules! sql_terminal_paths {
                 .fetch_optional(&self.pool)
                 .await?;
                 if let Some(row) = row {
-                    return Ok(device_from_row(row));
+                    let device = device_from_row(row);
+                    // The new till's share of the store's credit accounts.
+                    self.regrant_store_credit(device.tenant_id, device.store_id).await?;
+                    return Ok(device);
                 }
                 // The same installation asking again: its answer was lost.
                 let Some(install_id) = install_id else {

@@ -1,0 +1,108 @@
+// A customer's credit account (the khata) in the customer dialog: what they
+// owe as the hub last said, what can still go on the account at this till,
+// and a payment against the dues in cash, by card or by UPI, taken offline
+// too. One id per payment, so a retry after a lost answer is not taken twice.
+
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { AgentError, api } from '../api';
+import type { TillAccount } from '../generated';
+import { uuidv7 } from '../ids';
+import { formatMoney, inr, parseRupees } from '../money';
+import { t } from '../messages';
+
+type PayMethod = 'cash' | 'card' | 'upi';
+
+export function DuesPanel(props: { phone: string }) {
+  /** Undefined while asked; null when the number has no account. */
+  const [account, setAccount] = useState<TillAccount | null | undefined>(undefined);
+  const [amount, setAmount] = useState('');
+  const [method, setMethod] = useState<PayMethod>('cash');
+  const [reference, setReference] = useState('');
+  const [notice, setNotice] = useState<{ kind: 'error' | 'ok'; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const paymentId = useRef(uuidv7());
+
+  useEffect(() => {
+    let live = true;
+    setAccount(undefined);
+    api.creditAccount(props.phone).then(
+      (a) => live && setAccount(a),
+      () => live && setAccount(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.phone]);
+
+  if (account === undefined) return null;
+  if (account === null) return <p data-testid="dues-figures">{t('tender.creditNone')}</p>;
+
+  const pay = async () => {
+    if (busy) return;
+    const paise = parseRupees(amount);
+    if (paise === null || paise <= 0) {
+      setNotice({ kind: 'error', text: t('error.amount') });
+      return;
+    }
+    setBusy(true);
+    setNotice(null);
+    try {
+      const paid = await api.payDues(account.phone, {
+        payment_id: paymentId.current,
+        amount: inr(paise),
+        method,
+        reference: method === 'cash' ? undefined : reference.trim(),
+      });
+      paymentId.current = uuidv7();
+      setAccount(paid.account);
+      setAmount('');
+      setReference('');
+      setNotice({ kind: 'ok', text: t('dues.paid', { amount: formatMoney(paid.payment.amount) }) });
+    } catch (err) {
+      setNotice({ kind: 'error', text: (err as AgentError).forCashier });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="dues" data-testid="dues">
+      <p data-testid="dues-figures">
+        {t('dues.figures', {
+          dues: formatMoney(account.dues),
+          limit: formatMoney(account.limit),
+          available: formatMoney(account.available_here),
+        })}
+        {account.closed && ` ${t('dues.closed')}`}
+      </p>
+      <div class="dues-pay">
+        <label>
+          {t('dues.amount')}
+          <input name="dues-amount" inputMode="decimal" autocomplete="off" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('dues.method')}
+          <select name="dues-method" value={method} onChange={(e) => setMethod(e.currentTarget.value as PayMethod)}>
+            <option value="cash">{t('method.cash')}</option>
+            <option value="card">{t('method.card')}</option>
+            <option value="upi">{t('method.upi')}</option>
+          </select>
+        </label>
+        {method !== 'cash' && (
+          <label>
+            {method === 'card' ? t('tender.cardReference') : t('tender.upiReference')}
+            <input name="dues-reference" autocomplete="off" value={reference} onInput={(e) => setReference(e.currentTarget.value)} />
+          </label>
+        )}
+        <button type="button" onClick={pay} disabled={busy}>
+          {busy ? t('common.working') : t('dues.take')}
+        </button>
+      </div>
+      {notice && (
+        <p class={`notice ${notice.kind === 'error' ? 'error' : 'info'}`} role={notice.kind === 'error' ? 'alert' : 'status'}>
+          {notice.text}
+        </p>
+      )}
+    </section>
+  );
+}
