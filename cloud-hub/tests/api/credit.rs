@@ -80,8 +80,7 @@ async fn heard(shop: &Shop, since: u64) -> (Option<Value>, u64) {
     let (changes, next) = shop.feed_after(since).await;
     let last = changes
         .into_iter()
-        .filter(|c| c["type"] == "credit_account_changed")
-        .next_back();
+        .rfind(|c| c["type"] == "credit_account_changed");
     (last, next)
 }
 
