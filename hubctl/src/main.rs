@@ -12,6 +12,7 @@
 //! printer or file, in-store barcodes), `table` (plain-text tables). Every call to the hub goes through `hq_client`.
 
 mod catalog_file;
+mod credit;
 mod events;
 mod feed;
 mod gst;
@@ -130,6 +131,9 @@ enum Command {
     /// Purchase orders: raise, list, show against deliveries, close, cancel.
     #[command(subcommand)]
     Po(purchasing::OrderCommand),
+    /// Customers' credit accounts at a store: list, open or change, statement.
+    #[command(subcommand)]
+    Credit(credit::CreditCommand),
 }
 
 #[derive(Subcommand)]
@@ -245,6 +249,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Barcode(command) => labels::barcode(&hub, command, cli.json).await?,
         Command::Supplier(command) => purchasing::suppliers(&hub, command, cli.json).await?,
         Command::Po(command) => purchasing::orders(&hub, command, cli.json).await?,
+        Command::Credit(command) => credit::run(&hub, command, cli.json).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -293,6 +298,24 @@ async fn find_stores(hub: &Client, wanted: &[String]) -> Result<Vec<StoreId>, Cl
         ids.push(find_store(hub, s).await?.id);
     }
     Ok(ids)
+}
+
+/// Every item of a paged list (`path` has a query already), page by page.
+pub(crate) async fn all_items(hub: &Client, path: &str) -> Result<Vec<Value>, CliError> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut page_path = format!("{path}&limit=1000");
+        if let Some(c) = &cursor {
+            page_path.push_str(&format!("&cursor={}", labels::url_escape(c)));
+        }
+        let page: Value = hub.get(&page_path).await?;
+        items.extend(page["items"].as_array().into_iter().flatten().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return Ok(items),
+        }
+    }
 }
 
 /// Finds a store by its code (any case) or id among those the key reaches.

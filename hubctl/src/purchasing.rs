@@ -3,7 +3,8 @@
 //! show one item by item against what came in, close or cancel one).
 
 use super::labels::{find_variant, url_escape};
-use super::{find_store, print_json, table, text, CliError, Client};
+use super::table::print_list;
+use super::{all_items, find_store, print_json, table, text, CliError, Client};
 use clap::Subcommand;
 use serde_json::{json, Value};
 
@@ -96,40 +97,6 @@ async fn find_supplier(hub: &Client, wanted: &str) -> Result<Value, CliError> {
                 "no supplier named {wanted:?} (hubctl supplier list shows them)"
             ))
         })
-}
-
-/// Every item of a paged list (`path` has a query already), page by page.
-async fn all_items(hub: &Client, path: &str) -> Result<Vec<Value>, CliError> {
-    let mut items = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut page_path = format!("{path}&limit=1000");
-        if let Some(c) = &cursor {
-            page_path.push_str(&format!("&cursor={}", url_escape(c)));
-        }
-        let page: Value = hub.get(&page_path).await?;
-        items.extend(page["items"].as_array().into_iter().flatten().cloned());
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return Ok(items),
-        }
-    }
-}
-
-/// A table's column: its header, and its cell for an item.
-type Column = (&'static str, fn(&Value) -> String);
-
-/// The list as JSON, or as a table of `columns`.
-fn print_list(items: &[Value], json: bool, columns: &[Column], right: &[usize]) {
-    if json {
-        return print_json(&items);
-    }
-    let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
-    let rows = items
-        .iter()
-        .map(|i| columns.iter().map(|(_, cell)| cell(i)).collect())
-        .collect();
-    table::print(&headers, rows, right);
 }
 
 /// An order's state, and whether it is overdue.

@@ -1,5 +1,8 @@
 //! Plain-text tables for a terminal: columns as wide as their widest cell,
-//! numbers right-aligned so their digits line up.
+//! numbers right-aligned so their digits line up; lists of the hub's JSON
+//! items as such tables.
+
+use serde_json::Value;
 
 /// Prints `rows` under `headers`; the columns in `right` are right-aligned.
 pub fn print(headers: &[&str], rows: Vec<Vec<String>>, right: &[usize]) {
@@ -38,6 +41,22 @@ pub fn render(headers: &[&str], rows: &[Vec<String>], right: &[usize]) -> String
         out.push_str(&line(&mut row.iter().map(String::as_str)));
     }
     out
+}
+
+/// A table's column: its header, and its cell for an item.
+pub type Column = (&'static str, fn(&Value) -> String);
+
+/// The list as JSON, or as a table of `columns`.
+pub fn print_list(items: &[Value], json: bool, columns: &[Column], right: &[usize]) {
+    if json {
+        return super::print_json(&items);
+    }
+    let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
+    let rows = items
+        .iter()
+        .map(|i| columns.iter().map(|(_, cell)| cell(i)).collect())
+        .collect();
+    print(&headers, rows, right);
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 #[path = "../../../cloud-hub/tests/api/helpers.rs"]
 mod helpers;
 
+mod credit;
 mod feed;
 mod gst;
 mod hubctl;
