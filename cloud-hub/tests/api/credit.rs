@@ -423,3 +423,63 @@ async fn a_return_goes_back_on_the_account_it_came_from(backend: Backend) {
     assert_eq!(shop.on_hand(TEA).await, (INITIAL_STOCK - 1).to_string());
 }
 on_both_backends!(a_return_goes_back_on_the_account_it_came_from);
+
+async fn a_till_that_joins_the_store_is_granted_its_share(backend: Backend) {
+    let shop = shop(backend).await;
+    let path = format!("/v1/stores/{}/credit-accounts/{PHONE}", shop.store_id);
+    let (s, _) = shop
+        .hub
+        .put(
+            &path,
+            &shop.api_key,
+            json!({"limit": {"minor": 100_000, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let hq = shop.hub.as_(&shop.api_key);
+    let second = hq
+        .create_terminal(&shop.store_id, "Till 2", "t2")
+        .await
+        .unwrap();
+    let credential = shop
+        .hub
+        .hq
+        .enroll(&second.enrollment_code, "test")
+        .await
+        .unwrap();
+    // Two tills now: each holds a quarter; the first keeps what it had
+    // until it gives the excess back.
+    let (_, statement) = shop.hub.get(&path, &shop.api_key).await;
+    let account = &statement["account"];
+    assert_eq!(account["keep"]["minor"], 25_000, "{statement}");
+    let granted = |terminal: &str| {
+        account["tills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["terminal_id"] == terminal)
+            .map(|t| t["granted"]["minor"].as_i64().unwrap())
+    };
+    assert_eq!(
+        granted(&credential.terminal_id.to_string()),
+        Some(25_000),
+        "{statement}"
+    );
+    assert_eq!(granted(&shop.terminal_id), Some(50_000), "{statement}");
+    assert_within_limit(account);
+    // The new till hears the account, with its grant, in its feed.
+    let (s, page) = shop
+        .hub
+        .get("/v1/sync/feed?since=0&limit=1000", &credential.token)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let heard = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|c| c["type"] == "credit_account_changed")
+        .cloned()
+        .expect("the new till hears the account");
+    assert_eq!(granted(&heard, &credential.terminal_id.to_string()), 25_000);
+}
+on_both_backends!(a_till_that_joins_the_store_is_granted_its_share);
