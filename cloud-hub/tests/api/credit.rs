@@ -452,7 +452,7 @@ async fn a_till_that_joins_the_store_is_granted_its_share(backend: Backend) {
     let (_, statement) = shop.hub.get(&path, &shop.api_key).await;
     let account = &statement["account"];
     assert_eq!(account["keep"]["minor"], 25_000, "{statement}");
-    let granted = |terminal: &str| {
+    let share = |terminal: &str| {
         account["tills"]
             .as_array()
             .unwrap()
