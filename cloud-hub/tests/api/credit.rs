@@ -461,11 +461,11 @@ async fn a_till_that_joins_the_store_is_granted_its_share(backend: Backend) {
             .map(|t| t["granted"]["minor"].as_i64().unwrap())
     };
     assert_eq!(
-        granted(&credential.terminal_id.to_string()),
+        share(&credential.terminal_id.to_string()),
         Some(25_000),
         "{statement}"
     );
-    assert_eq!(granted(&shop.terminal_id), Some(50_000), "{statement}");
+    assert_eq!(share(&shop.terminal_id), Some(50_000), "{statement}");
     assert_within_limit(account);
     // The new till hears the account, with its grant, in its feed.
     let (s, page) = shop
