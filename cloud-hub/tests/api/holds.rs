@@ -336,7 +336,7 @@ async fn the_stores_tills_hear_what_they_may_not_sell(backend: Backend) {
     )
     .await;
     assert_eq!(
-        heard(&shop, since, 8).await,
+        heard(&shop, since, pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL).await,
         [
             json!({"type": "item_at_store", "store_id": store, "variant_id": rice, "listed": false}),
             json!({"type": "item_at_store", "store_id": store, "variant_id": tea, "listed": true, "hold": "recall"}),
@@ -344,12 +344,15 @@ async fn the_stores_tills_hear_what_they_may_not_sell(backend: Backend) {
         ],
         "this store's, in order, and not the other store's"
     );
-    // Every protocol the hub still serves (8 on) hears them; a till too old
-    // to know them is told to upgrade, not fed a page it cannot read.
+    // Every protocol the hub still serves hears them; a till older than
+    // that is told to upgrade, not fed a page it cannot read.
     let (s, refused) = shop
         .hub
         .get(
-            &format!("/v1/sync/feed?since={since}&limit=5000&v=7"),
+            &format!(
+                "/v1/sync/feed?since={since}&limit=5000&v={}",
+                pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL - 1
+            ),
             &shop.device_token,
         )
         .await;
@@ -384,7 +387,7 @@ async fn the_stores_tills_hear_what_they_may_not_sell(backend: Backend) {
     )
     .await;
     assert_eq!(stopped(&shop).await, Vec::<Value>::new());
-    let last = heard(&shop, since, 8).await;
+    let last = heard(&shop, since, pos_shared::sync::OLDEST_SUPPORTED_PROTOCOL).await;
     assert_eq!(
         last[last.len() - 2..],
         [

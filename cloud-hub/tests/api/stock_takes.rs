@@ -305,7 +305,7 @@ async fn push_document(shop: &Shop, purpose: &str, doc: &mut automerge::AutoComm
     }
 }
 
-async fn a_terminal_a_protocol_behind_never_hears_of_the_stock_takes_document(backend: Backend) {
+async fn a_terminal_too_old_for_the_stock_takes_document_is_told_to_upgrade(backend: Backend) {
     let shop = shop(backend).await;
     let mut doc = automerge::AutoCommit::new();
     doc.put(automerge::ROOT, "take/x", "{}").unwrap();
@@ -324,14 +324,19 @@ async fn a_terminal_a_protocol_behind_never_hears_of_the_stock_takes_document(ba
         .get("/v1/sync/feed?since=0&limit=5000&v=9", &shop.device_token)
         .await;
     assert_eq!(purposes(&now), ["stock_takes"], "{now}");
-    let (_, behind) = shop
+    // Protocol 8 tills, which do not know the document, are no longer
+    // served at all: they are told to upgrade, never fed what they cannot read.
+    let (s, behind) = shop
         .hub
         .get("/v1/sync/feed?since=0&limit=5000&v=8", &shop.device_token)
         .await;
-    assert_eq!(purposes(&behind), Vec::<String>::new(), "{behind}");
-    assert_eq!(
-        behind["next_cursor"], now["next_cursor"],
-        "its cursor still moves past it"
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{behind}");
+    assert!(
+        behind["detail"]
+            .as_str()
+            .unwrap()
+            .contains("upgrade the terminal"),
+        "{behind}"
     );
 }
-on_both_backends!(a_terminal_a_protocol_behind_never_hears_of_the_stock_takes_document);
+on_both_backends!(a_terminal_too_old_for_the_stock_takes_document_is_told_to_upgrade);
