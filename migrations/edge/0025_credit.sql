@@ -30,7 +30,8 @@ CREATE TABLE credit_entries (
     id              TEXT PRIMARY KEY,
     phone           TEXT NOT NULL,
     -- sale (put on the account), payment, or refund (a return's, back on
-    -- the account).
+    -- the account); held_payment or held_refund while the hub refuses its
+    -- fact (it does not count toward what the till may lend).
     kind            TEXT NOT NULL,
     amount_minor    INTEGER NOT NULL,
     occurred_at_ms  INTEGER NOT NULL,

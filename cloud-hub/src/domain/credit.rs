@@ -148,8 +148,18 @@ impl Ageing {
 /// Raises the grants of the store's tills (`home`, their ids) toward an
 /// equal share of the offline part of the headroom, never past the limit
 /// (the sum of `granted − released` over every till stays within it) and
-/// never lowering a grant. Returns the share each till is to keep.
-pub fn regrant(limit: i64, closed: bool, shares: &mut [TillShare], home: &[TerminalId]) -> i64 {
+/// never lowering a grant. A till that just gave back (`released_by`) is not
+/// raised again in the same turn: it said it holds more than its share, and
+/// where its count and the hub's differ (a payment the hub refused) topping
+/// it up would only be given back again, round after round. Returns the
+/// share each till is to keep.
+pub fn regrant(
+    limit: i64,
+    closed: bool,
+    shares: &mut [TillShare],
+    home: &[TerminalId],
+    released_by: Option<TerminalId>,
+) -> i64 {
     let dues: i64 = shares.iter().map(|s| s.lent.minor() - s.paid.minor()).sum();
     let mut free = limit - held(shares);
     if closed || home.is_empty() {
@@ -157,7 +167,10 @@ pub fn regrant(limit: i64, closed: bool, shares: &mut [TillShare], home: &[Termi
     }
     let headroom = (limit - dues).max(0);
     let keep = headroom * OFFLINE_SHARE_PERCENT / 100 / home.len() as i64;
-    for share in shares.iter_mut().filter(|s| home.contains(&s.terminal_id)) {
+    for share in shares
+        .iter_mut()
+        .filter(|s| home.contains(&s.terminal_id) && Some(s.terminal_id) != released_by)
+    {
         let raise = (keep - share.holds()).min(free);
         if raise > 0 {
             share.granted = Money::new(share.granted.minor() + raise, share.granted.currency());
@@ -205,16 +218,16 @@ mod tests {
     fn tills_share_half_the_headroom_and_top_ups_take_the_rest() {
         let (a, b) = (TerminalId::new(), TerminalId::new());
         let mut shares = vec![share(a, 0, 0, 0, 0), share(b, 0, 0, 0, 0)];
-        assert_eq!(regrant(100_000, false, &mut shares, &[a, b]), 25_000);
+        assert_eq!(regrant(100_000, false, &mut shares, &[a, b], None), 25_000);
         assert_eq!(shares[0].granted, Money::inr(25_000));
         assert_eq!(shares[1].granted, Money::inr(25_000));
         // Online, till a takes the whole rest of the limit for one sale.
         assert_eq!(top_up(100_000, &mut shares, a, 80_000), 50_000);
         assert_eq!(top_up(100_000, &mut shares, b, 1), 0);
         // A grant is never lowered, whatever the limit becomes.
-        regrant(10_000, false, &mut shares, &[a, b]);
+        regrant(10_000, false, &mut shares, &[a, b], None);
         assert_eq!(shares[0].granted, Money::inr(75_000));
-        assert_eq!(regrant(10_000, true, &mut shares, &[a, b]), 0);
+        assert_eq!(regrant(10_000, true, &mut shares, &[a, b], None), 0);
     }
 
     #[test]
@@ -227,7 +240,7 @@ mod tests {
             share(b, 25_000, 10_000, 0, 10_000),
         ];
         // Owed 15,000 of 100,000: each till keeps 85,000 / 2 / 2.
-        assert_eq!(regrant(100_000, false, &mut shares, &[a, b]), 21_250);
+        assert_eq!(regrant(100_000, false, &mut shares, &[a, b], None), 21_250);
         assert_eq!(shares[0].holds(), 21_250);
         assert_eq!(
             shares[1].holds(),

@@ -483,3 +483,53 @@ async fn a_till_that_joins_the_store_is_granted_its_share(backend: Backend) {
     assert_eq!(granted(&heard, &credential.terminal_id.to_string()), 25_000);
 }
 on_both_backends!(a_till_that_joins_the_store_is_granted_its_share);
+
+async fn a_till_that_gives_back_is_not_topped_up_in_the_same_turn(backend: Backend) {
+    let shop = shop(backend).await;
+    let path = format!("/v1/stores/{}/credit-accounts/{PHONE}", shop.store_id);
+    let (s, _) = shop
+        .hub
+        .put(
+            &path,
+            &shop.api_key,
+            json!({"limit": {"minor": 100_000, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // The till says it holds ₹200 more than the hub counts (a payment the
+    // hub never took, say) and gives it back: the hub keeps it, rather than
+    // granting it again to be given back again, round after round.
+    let (_, ack) = shop.upload(&[release(&shop, 20_000)]).await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"], "{ack}");
+    let (_, statement) = shop.hub.get(&path, &shop.api_key).await;
+    let till = &statement["account"]["tills"][0];
+    assert_eq!(till["granted"]["minor"], 50_000, "{statement}");
+    assert_eq!(till["released"]["minor"], 20_000, "{statement}");
+
+    // A limit in another currency than the store's, and a payment in one,
+    // are refused.
+    let (s, b) = shop
+        .hub
+        .put(
+            &path,
+            &shop.api_key,
+            json!({"limit": {"minor": 100, "currency": "USD"}}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "limit");
+    let mut dollars = payment(&shop, 500);
+    dollars["data"]["amount"]["currency"] = json!("USD");
+    let (_, ack) = shop.upload(&[dollars]).await;
+    assert_eq!(Shop::statuses(&ack), ["rejected"], "{ack}");
+    assert!(
+        ack["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("amount.currency"),
+        "{ack}"
+    );
+    let (_, statement) = shop.hub.get(&path, &shop.api_key).await;
+    assert_eq!(statement["entries"], json!([]), "{statement}");
+}
+on_both_backends!(a_till_that_gives_back_is_not_topped_up_in_the_same_turn);

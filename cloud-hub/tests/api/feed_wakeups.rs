@@ -276,3 +276,29 @@ async fn a_commit_on_one_hub_wakes_terminals_waiting_on_another() {
     assert_eq!(page["changes"][0]["price"]["minor"], 15500);
     second.stop().await.unwrap();
 }
+
+/// HQ's writes that reach the tills outside the catalog and the ledger wake
+/// them too: a credit account opened, and one changed.
+async fn a_credit_account_wakes_its_stores_tills(backend: Backend) {
+    let shop = shop(backend).await;
+    let (base, http) = (&shop.hub.base, &shop.hub.http);
+    let path = format!("/v1/stores/{}/credit-accounts/9876543210", shop.store_id);
+    for limit in [100_000, 50_000] {
+        let here = caught_up(base, http, &shop.device_token).await;
+        let waiting = long_poll(base, http, &shop.device_token, here, 30);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (s, b) = shop
+            .hub
+            .put(
+                &path,
+                &shop.api_key,
+                json!({"limit": {"minor": limit, "currency": "INR"}}),
+            )
+            .await;
+        assert!(s.is_success(), "{b}");
+        let (held, page) = waiting.await.unwrap();
+        assert!(held < Duration::from_secs(30), "woken by the account");
+        assert_eq!(types(&page), ["credit_account_changed"], "{page}");
+    }
+}
+on_both_backends!(a_credit_account_wakes_its_stores_tills);

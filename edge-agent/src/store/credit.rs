@@ -243,6 +243,7 @@ pub fn put_on_account(
 /// return's transaction): this till may lend that much again.
 pub fn refund_to_account(
     conn: &Connection,
+    device: &DeviceCredential,
     phone: &str,
     return_id: Uuid,
     amount: i64,
@@ -252,7 +253,9 @@ pub fn refund_to_account(
         "INSERT INTO credit_entries (id, phone, kind, amount_minor, occurred_at_ms) VALUES (?1, ?2, 'refund', ?3, ?4)",
         params![return_id.to_string(), phone, amount, at.unix_millis()],
     )?;
-    owe_more(conn, phone, -amount)
+    owe_more(conn, phone, -amount)?;
+    // Like a payment, it gives back what the till now holds past its share.
+    release_excess(conn, device, phone, Timestamp::now())
 }
 
 /// Moves what the customer owes as this till shows it until the hub's next
@@ -308,7 +311,8 @@ pub fn record_payment(
 /// The payments taken in a shift, in the order taken.
 pub fn payments_in_shift(conn: &Connection, shift: &str) -> StoreResult<Vec<DuesPayment>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT body FROM credit_entries WHERE shift_id = ?1 AND kind = 'payment' ORDER BY occurred_at_ms, id",
+        "SELECT body FROM credit_entries WHERE shift_id = ?1 AND kind IN ('payment', 'held_payment') \
+         ORDER BY occurred_at_ms, id",
     )?;
     let bodies = stmt
         .query_map([shift], |r| r.get::<_, String>(0))?
@@ -322,11 +326,32 @@ pub fn payments_in_shift(conn: &Connection, shift: &str) -> StoreResult<Vec<Dues
         .collect()
 }
 
+/// The hub refused a fact for good: a payment or refund to an account in it
+/// no longer counts toward what this till may lend (a sale on account still
+/// does), so the till never lends against money the hub does not know of.
+/// The payment's cash stays in its shift's drawer.
+pub fn set_aside(conn: &Connection, event_id: Uuid) -> StoreResult<()> {
+    conn.execute(
+        "UPDATE credit_entries SET kind = 'held_' || kind WHERE id = ?1 AND kind IN ('payment', 'refund')",
+        [event_id.to_string()],
+    )?;
+    Ok(())
+}
+
+/// HQ sent a refused fact again: its payment or refund counts again.
+pub fn counted_again(conn: &Connection, event_id: Uuid) -> StoreResult<()> {
+    conn.execute(
+        "UPDATE credit_entries SET kind = substr(kind, 6) WHERE id = ?1 AND kind IN ('held_payment', 'held_refund')",
+        [event_id.to_string()],
+    )?;
+    Ok(())
+}
+
 /// A payment this till recorded, by its id.
 pub fn payment(conn: &Connection, id: Uuid) -> StoreResult<Option<DuesPayment>> {
     let body: Option<String> = conn
         .query_row(
-            "SELECT body FROM credit_entries WHERE id = ?1 AND kind = 'payment'",
+            "SELECT body FROM credit_entries WHERE id = ?1 AND kind IN ('payment', 'held_payment')",
             [id.to_string()],
             |r| r.get(0),
         )

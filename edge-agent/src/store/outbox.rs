@@ -149,6 +149,9 @@ pub fn settle(conn: &mut Connection, verdicts: &[Verdict]) -> StoreResult<()> {
                 {
                     take_back_movements(&tx, *id)?;
                 }
+                if set_aside == 1 {
+                    super::credit::set_aside(&tx, *id)?;
+                }
                 set_aside
             }
         };
@@ -258,11 +261,16 @@ pub fn quarantine_report(
 
 /// HQ asked for the fact again: back in the queue, in its original place.
 pub fn resend(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
-    let done = conn.execute(
+    let tx = conn.transaction()?;
+    let done = tx.execute(
         "UPDATE outbox SET quarantined_at_ms = NULL, quarantine_reason = NULL, resent = resent + 1 \
          WHERE event_id = ?1 AND quarantined_at_ms IS NOT NULL AND acked_at_ms IS NULL AND written_off_at_ms IS NULL",
         [event_id.to_string()],
     )?;
+    if done == 1 {
+        super::credit::counted_again(&tx, event_id)?;
+    }
+    tx.commit()?;
     Ok(done == 1)
 }
 

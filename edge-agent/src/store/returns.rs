@@ -268,49 +268,75 @@ pub fn record_return(
         Ok(t) => t,
         Err(e) => return Ok(Err(invalid("lines", e.to_string()))),
     };
-    // A bill wholly on the customer's account goes back on it: cash for
-    // goods never paid for is not the till's to give.
-    if request.refund_to == RefundTo::Cash
-        && sale
-            .tenders
-            .iter()
-            .all(|t| t.method == TenderMethod::Credit)
-    {
-        return Ok(Err(invalid(
-            "refund_to",
-            "this bill was put on the customer's account; refund it to the account (original)",
-        )));
-    }
-    // Cash goes back in the store's cash unit, rounded half up like a sale.
-    let rounding = Some(policy.rounding(total))
-        .filter(|r| request.refund_to == RefundTo::Cash && r.minor() != 0 && total.minor() > 0);
-    let refund = match request.refund_to {
-        RefundTo::Cash => Tender {
-            method: TenderMethod::Cash,
-            amount: match rounding {
-                Some(r) => match total.checked_add(r) {
-                    Ok(t) => t,
-                    Err(e) => return Ok(Err(invalid("lines", e.to_string()))),
-                },
-                None => total,
-            },
-            reference: None,
-        },
-        RefundTo::Original => {
-            let first = &sale.tenders[0];
-            if sale.tenders.iter().any(|t| t.method != first.method) {
+    // What was put on the customer's account goes back on it first (less
+    // what earlier returns of the bill put back), whatever refund was asked:
+    // cash for goods never paid for is not the till's to give. Only the
+    // rest is refunded as asked.
+    let on_account: i64 = sale
+        .tenders
+        .iter()
+        .filter(|t| t.method == TenderMethod::Credit)
+        .map(|t| t.amount.minor())
+        .sum();
+    let put_back: i64 = returns_of(&tx, sale.sale_id)?
+        .iter()
+        .flat_map(|r| r.refunds.iter())
+        .filter(|t| t.method == TenderMethod::Credit)
+        .map(|t| t.amount.minor())
+        .sum();
+    let back = total.minor().min(on_account - put_back).max(0);
+    let rest = Money::new(total.minor() - back, currency);
+    let paid_otherwise: Vec<&Tender> = sale
+        .tenders
+        .iter()
+        .filter(|t| t.method != TenderMethod::Credit)
+        .collect();
+    // The rest goes the way the bill was paid when it was paid one way
+    // (besides the account), else in cash.
+    let rest_method = match request.refund_to {
+        RefundTo::Original => match paid_otherwise.first() {
+            Some(first) if paid_otherwise.iter().all(|t| t.method == first.method) => Some(*first),
+            Some(_) => {
                 return Ok(Err(invalid(
                     "refund_to",
                     "this bill was paid several ways; refund it to cash",
-                )));
+                )))
             }
-            Tender {
-                method: first.method,
-                amount: total,
-                reference: first.reference.clone(),
-            }
-        }
+            None => None,
+        },
+        RefundTo::Cash => None,
     };
+    let in_cash = rest.minor() > 0 && rest_method.is_none_or(|t| t.method == TenderMethod::Cash);
+    // Cash goes back in the store's cash unit, rounded half up like a sale.
+    let rounding = Some(policy.rounding(rest)).filter(|r| in_cash && r.minor() != 0);
+    let mut refunds = Vec::new();
+    if back > 0 {
+        refunds.push(Tender {
+            method: TenderMethod::Credit,
+            amount: Money::new(back, currency),
+            reference: None,
+        });
+    }
+    if rest.minor() > 0 {
+        refunds.push(match rest_method {
+            Some(t) if t.method != TenderMethod::Cash => Tender {
+                method: t.method,
+                amount: rest,
+                reference: t.reference.clone(),
+            },
+            _ => Tender {
+                method: TenderMethod::Cash,
+                amount: match rounding {
+                    Some(r) => match rest.checked_add(r) {
+                        Ok(t) => t,
+                        Err(e) => return Ok(Err(invalid("lines", e.to_string()))),
+                    },
+                    None => rest,
+                },
+                reference: None,
+            },
+        });
+    }
     let seq = next_receipt_seq(&tx)?;
     let fact = ReturnFact {
         return_id: ReturnId::new(),
@@ -324,11 +350,7 @@ pub fn record_return(
         lines,
         total,
         // A zero refund (nothing was paid for those units) needs no tender.
-        refunds: if total.minor() > 0 {
-            vec![refund]
-        } else {
-            Vec::new()
-        },
+        refunds,
         rounding,
     };
     if let Err(e) = fact.validate() {
@@ -359,6 +381,7 @@ pub fn record_return(
     ) {
         super::credit::refund_to_account(
             &tx,
+            device,
             &customer.phone,
             fact.return_id.as_uuid(),
             back.amount.minor(),
@@ -375,7 +398,11 @@ pub fn record_return(
             fact.receipt_no,
             fact.original_receipt_no,
             fact.refundable().unwrap_or(fact.total),
-            fact.refunds.first().map_or("nothing", |r| r.method.label()),
+            fact.refunds
+                .iter()
+                .map(|r| r.method.label())
+                .collect::<Vec<_>>()
+                .join(" and "),
             fact.reason
         ),
         Some(fact.return_id.to_string()),

@@ -103,15 +103,20 @@ pub async fn take_payment(
         .map_err(|e| TillError::Rejected(SaleRejection::invalid("phone", e)))?;
     let asked = phone.clone();
     let probe = device.clone();
-    if till
+    let Some(held) = till
         .store
         .call(move |c| credit::account(c, &probe, &asked))
         .await?
-        .is_none()
-    {
+    else {
         return Err(TillError::Rejected(SaleRejection::invalid(
             "phone",
             format!("{phone} has no credit account at this store"),
+        )));
+    };
+    if entry.amount.currency() != held.limit.currency() {
+        return Err(TillError::Rejected(SaleRejection::invalid(
+            "amount.currency",
+            format!("the account is kept in {}", held.limit.currency()),
         )));
     }
     let signed_in = till.session.current();

@@ -67,14 +67,14 @@ macro_rules! sql_credit_paths {
                 }))
             }
 
-            /// Not found unless `store` is the tenant's.
-            async fn credit_store_is(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<()> {
-                let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 AND id = $2")
+            /// The store's currency; not found unless `store` is the tenant's.
+            async fn credit_store_is(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<String> {
+                let found: Option<(String,)> = sqlx::query_as("SELECT currency FROM stores WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_uuid())
                     .bind(store.as_uuid())
                     .fetch_optional(&mut **tx)
                     .await?;
-                found.map(|_| ()).ok_or(DbError::NotFound("store"))
+                found.map(|(c,)| c).ok_or(DbError::NotFound("store"))
             }
 
             /// The account as the store's tills hear it.
@@ -99,7 +99,7 @@ macro_rules! sql_credit_paths {
             /// Regrants the store's tills on the account, stores what moved
             /// and tells the store's tills (and HQ) where it stands now.
             async fn regrant_credit(tx: &mut Tx<'_>, tenant: TenantId, phone: &str) -> DbResult<CreditAccountReport> {
-                Self::regrant_credit_when(tx, tenant, phone, true).await
+                Self::regrant_credit_when(tx, tenant, phone, true, None).await
             }
 
             /// Gives a till that joined the store its share of every account
@@ -115,14 +115,22 @@ macro_rules! sql_credit_paths {
                 .fetch_all(&mut *tx)
                 .await?;
                 for (phone,) in phones {
-                    Self::regrant_credit_when(&mut tx, tenant, &phone, false).await?;
+                    Self::regrant_credit_when(&mut tx, tenant, &phone, false, None).await?;
                 }
-                Self::commit(tx).await
+                Self::commit(tx).await?;
+                self.feed_changed();
+                Ok(())
             }
 
             /// [`Self::regrant_credit`]; with `always` false, nothing is
             /// written or announced unless a grant or the keep moved.
-            async fn regrant_credit_when(tx: &mut Tx<'_>, tenant: TenantId, phone: &str, always: bool) -> DbResult<CreditAccountReport> {
+            async fn regrant_credit_when(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                phone: &str,
+                always: bool,
+                released_by: Option<TerminalId>,
+            ) -> DbResult<CreditAccountReport> {
                 let mut report = Self::credit_report_in(tx, tenant, phone).await?.ok_or(DbError::NotFound("credit account"))?;
                 let home: Vec<(Uuid,)> = sqlx::query_as(
                     "SELECT id FROM terminals WHERE tenant_id = $1 AND store_id = $2 AND enrolled_at_ms IS NOT NULL \
@@ -141,7 +149,7 @@ macro_rules! sql_credit_paths {
                 }
                 let before: Vec<i64> = report.tills.iter().map(|t| t.granted.minor()).collect();
                 let kept = report.keep;
-                let keep = $crate::domain::credit::regrant(report.limit.minor(), report.closed, &mut report.tills, &home);
+                let keep = $crate::domain::credit::regrant(report.limit.minor(), report.closed, &mut report.tills, &home, released_by);
                 report.keep = Money::new(keep, report.limit.currency());
                 let moved = report.keep != kept || report.tills.iter().map(|t| t.granted.minor()).ne(before.iter().copied());
                 if always || moved {
@@ -312,7 +320,10 @@ macro_rules! sql_credit_paths {
                 .bind(device.store_id.as_uuid())
                 .bind(device.terminal_id.as_uuid())
                 .bind(payment.amount.minor())
-                .bind(payment.method.label())
+                .bind(match &payment.reference {
+                    Some(r) => format!("{} {r}", payment.method.label()),
+                    None => payment.method.label().to_owned(),
+                })
                 .bind(payment.occurred_at.unix_millis())
                 .bind(now_ms())
                 .bind(raw)
@@ -321,8 +332,16 @@ macro_rules! sql_credit_paths {
                 if inserted.rows_affected() == 0 {
                     return Ok(FactStored::Duplicate);
                 }
-                if let Err(refused) = Self::account_for_fact(tx, device.tenant_id, &payment.phone, "payment").await? {
-                    return Ok(refused);
+                let account = match Self::account_for_fact(tx, device.tenant_id, &payment.phone, "payment").await? {
+                    Ok(account) => account,
+                    Err(refused) => return Ok(refused),
+                };
+                if account.limit.currency() != payment.amount.currency() {
+                    return Ok(FactStored::Rejected(format!(
+                        "amount.currency: the account is kept in {}, not {}",
+                        account.limit.currency(),
+                        payment.amount.currency()
+                    )));
                 }
                 Self::add_to_share(tx, device.tenant_id, &payment.phone, device.terminal_id, 0, payment.amount.minor()).await?;
                 Self::regrant_credit(tx, device.tenant_id, &payment.phone).await?;
@@ -363,7 +382,7 @@ macro_rules! sql_credit_paths {
                 .bind(release.released.minor())
                 .execute(&mut **tx)
                 .await?;
-                Self::regrant_credit(tx, device.tenant_id, &release.phone).await?;
+                Self::regrant_credit_when(tx, device.tenant_id, &release.phone, true, Some(device.terminal_id)).await?;
                 Ok(FactStored::Accepted)
             }
 
@@ -391,7 +410,13 @@ macro_rules! sql_credit_paths {
             async fn set_credit_account(&self, tenant: TenantId, set: &SetCreditAccount) -> DbResult<(CreditAccountReport, bool)> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                Self::credit_store_is(&mut tx, tenant, set.store_id).await?;
+                let currency = Self::credit_store_is(&mut tx, tenant, set.store_id).await?;
+                if set.limit.currency().as_str() != currency {
+                    return Err(DbError::InvalidField {
+                        field: "limit",
+                        detail: format!("the store sells in {currency}: give the limit in {currency}"),
+                    });
+                }
                 let existing = Self::credit_report_in(&mut tx, tenant, &set.phone).await?;
                 let now = now_ms();
                 let opened = match &existing {
@@ -442,6 +467,7 @@ macro_rules! sql_credit_paths {
                 };
                 let report = Self::regrant_credit(&mut tx, tenant, &set.phone).await?;
                 Self::commit(tx).await?;
+                self.feed_changed();
                 Ok((report, opened))
             }
 
@@ -537,6 +563,7 @@ macro_rules! sql_credit_paths {
                     }
                 }
                 Self::commit(tx).await?;
+                self.feed_changed();
                 Ok(Self::credit_for_tills(&report))
             }
         }
