@@ -93,6 +93,15 @@ fn granted(account: &Value, terminal: &str) -> i64 {
         .map_or(0, |g| g["granted"]["minor"].as_i64().unwrap())
 }
 
+/// Opens PHONE's account at the shop's store with a ₹1,000 limit; its path.
+async fn open_account(shop: &Shop) -> String {
+    let path = format!("/v1/stores/{}/credit-accounts/{PHONE}", shop.store_id);
+    let limit = json!({"limit": {"minor": 100_000, "currency": "INR"}});
+    let (s, b) = shop.hub.put(&path, &shop.api_key, limit).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    path
+}
+
 /// What the tills hold of the limit between them never passes it.
 fn assert_within_limit(report: &Value) {
     let held: i64 = report["tills"]
@@ -375,16 +384,7 @@ fn returned_to_account(shop: &Shop, sale: &Value, receipt: &str) -> Value {
 
 async fn a_return_goes_back_on_the_account_it_came_from(backend: Backend) {
     let shop = shop(backend).await;
-    let path = format!("/v1/stores/{}/credit-accounts/{PHONE}", shop.store_id);
-    let (s, _) = shop
-        .hub
-        .put(
-            &path,
-            &shop.api_key,
-            json!({"limit": {"minor": 100_000, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    let path = open_account(&shop).await;
     let on_account = sale_on_account(&shop, "T1-000001", PHONE, 14_500);
     let in_cash = shop.sale("T1-000002", &[(0, "1")]);
     let (_, ack) = shop.upload(&[on_account.clone(), in_cash.clone()]).await;
@@ -426,16 +426,7 @@ on_both_backends!(a_return_goes_back_on_the_account_it_came_from);
 
 async fn a_till_that_joins_the_store_is_granted_its_share(backend: Backend) {
     let shop = shop(backend).await;
-    let path = format!("/v1/stores/{}/credit-accounts/{PHONE}", shop.store_id);
-    let (s, _) = shop
-        .hub
-        .put(
-            &path,
-            &shop.api_key,
-            json!({"limit": {"minor": 100_000, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    let path = open_account(&shop).await;
     let hq = shop.hub.as_(&shop.api_key);
     let second = hq
         .create_terminal(&shop.store_id, "Till 2", "t2")
@@ -486,16 +477,7 @@ on_both_backends!(a_till_that_joins_the_store_is_granted_its_share);
 
 async fn a_till_that_gives_back_is_not_topped_up_in_the_same_turn(backend: Backend) {
     let shop = shop(backend).await;
-    let path = format!("/v1/stores/{}/credit-accounts/{PHONE}", shop.store_id);
-    let (s, _) = shop
-        .hub
-        .put(
-            &path,
-            &shop.api_key,
-            json!({"limit": {"minor": 100_000, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    let path = open_account(&shop).await;
     // The till says it holds ₹200 more than the hub counts (a payment the
     // hub never took, say) and gives it back: the hub keeps it, rather than
     // granting it again to be given back again, round after round.

@@ -15,6 +15,19 @@ macro_rules! sql_credit_paths {
         };
         use pos_shared::credit::{CreditAccount, CreditGrant, CreditReleased, DuesPayment};
 
+        /// A line of an account's statement as a fact makes it, for this
+        /// terminal: a sale put on the account, a payment, a refund.
+        struct CreditEntry<'a> {
+            id: Uuid,
+            phone: &'a str,
+            kind: &'static str,
+            amount: i64,
+            reference: String,
+            occurred_at: Timestamp,
+            /// The payment fact as uploaded; sales and returns keep theirs.
+            envelope: Option<&'a str>,
+        }
+
         type CreditAccountDbRow = (Uuid, String, Uuid, Option<String>, i64, String, i64, bool, i64, i64);
         const CREDIT_ACCOUNT_SELECT: &str = "SELECT id, phone, store_id, name, limit_minor, currency, keep_minor, closed, \
              created_at_ms, updated_at_ms FROM credit_accounts";
@@ -188,6 +201,28 @@ macro_rules! sql_credit_paths {
                 Self::append_change(tx, tenant, Some(report.store_id), &change).await
             }
 
+            /// Writes a statement entry; false when its id is already there.
+            async fn insert_credit_entry(tx: &mut Tx<'_>, device: &DeviceIdentity, entry: &CreditEntry<'_>) -> DbResult<bool> {
+                let inserted = sqlx::query(
+                    "INSERT INTO credit_entries (id, tenant_id, phone, kind, store_id, terminal_id, amount_minor, reference, occurred_at_ms, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(entry.id)
+                .bind(device.tenant_id.as_uuid())
+                .bind(entry.phone)
+                .bind(entry.kind)
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(entry.amount)
+                .bind(&entry.reference)
+                .bind(entry.occurred_at.unix_millis())
+                .bind(now_ms())
+                .bind(entry.envelope)
+                .execute(&mut **tx)
+                .await?;
+                Ok(inserted.rows_affected() == 1)
+            }
+
             /// Adds to a till's heard figures on an account.
             async fn add_to_share(tx: &mut Tx<'_>, tenant: TenantId, phone: &str, terminal: TerminalId, lent: i64, paid: i64) -> DbResult<()> {
                 sqlx::query(
@@ -240,21 +275,16 @@ macro_rules! sql_credit_paths {
                         customer.phone
                     )));
                 }
-                sqlx::query(
-                    "INSERT INTO credit_entries (id, tenant_id, phone, kind, store_id, terminal_id, amount_minor, reference, occurred_at_ms, received_at_ms, envelope) \
-                     VALUES ($1, $2, $3, 'sale', $4, $5, $6, $7, $8, $9, NULL)",
-                )
-                .bind(sale.sale_id.as_uuid())
-                .bind(device.tenant_id.as_uuid())
-                .bind(&customer.phone)
-                .bind(device.store_id.as_uuid())
-                .bind(device.terminal_id.as_uuid())
-                .bind(on_account)
-                .bind(&sale.receipt_no)
-                .bind(sale.occurred_at.unix_millis())
-                .bind(now_ms())
-                .execute(&mut **tx)
-                .await?;
+                let entry = CreditEntry {
+                    id: sale.sale_id.as_uuid(),
+                    phone: &customer.phone,
+                    kind: "sale",
+                    amount: on_account,
+                    reference: sale.receipt_no.clone(),
+                    occurred_at: sale.occurred_at,
+                    envelope: None,
+                };
+                Self::insert_credit_entry(tx, device, &entry).await?;
                 Self::add_to_share(tx, device.tenant_id, &customer.phone, device.terminal_id, on_account, 0).await?;
                 Self::regrant_credit(tx, device.tenant_id, &customer.phone).await?;
                 Ok(FactStored::Accepted)
@@ -286,21 +316,16 @@ macro_rules! sql_credit_paths {
                         ret.original_receipt_no
                     )));
                 };
-                sqlx::query(
-                    "INSERT INTO credit_entries (id, tenant_id, phone, kind, store_id, terminal_id, amount_minor, reference, occurred_at_ms, received_at_ms, envelope) \
-                     VALUES ($1, $2, $3, 'refund', $4, $5, $6, $7, $8, $9, NULL)",
-                )
-                .bind(ret.return_id.as_uuid())
-                .bind(device.tenant_id.as_uuid())
-                .bind(&phone)
-                .bind(device.store_id.as_uuid())
-                .bind(device.terminal_id.as_uuid())
-                .bind(back)
-                .bind(&ret.receipt_no)
-                .bind(ret.occurred_at.unix_millis())
-                .bind(now_ms())
-                .execute(&mut **tx)
-                .await?;
+                let entry = CreditEntry {
+                    id: ret.return_id.as_uuid(),
+                    phone: &phone,
+                    kind: "refund",
+                    amount: back,
+                    reference: ret.receipt_no.clone(),
+                    occurred_at: ret.occurred_at,
+                    envelope: None,
+                };
+                Self::insert_credit_entry(tx, device, &entry).await?;
                 // Taken off what is owed like a payment at this till: the
                 // till counts it in what it may lend again.
                 Self::add_to_share(tx, device.tenant_id, &phone, device.terminal_id, 0, back).await?;
@@ -310,26 +335,19 @@ macro_rules! sql_credit_paths {
 
             /// Stores a payment against an account's dues (inside its savepoint).
             async fn insert_dues_payment(tx: &mut Tx<'_>, device: &DeviceIdentity, payment: &DuesPayment, raw: &str) -> DbResult<FactStored> {
-                let inserted = sqlx::query(
-                    "INSERT INTO credit_entries (id, tenant_id, phone, kind, store_id, terminal_id, amount_minor, reference, occurred_at_ms, received_at_ms, envelope) \
-                     VALUES ($1, $2, $3, 'payment', $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(payment.payment_id)
-                .bind(device.tenant_id.as_uuid())
-                .bind(&payment.phone)
-                .bind(device.store_id.as_uuid())
-                .bind(device.terminal_id.as_uuid())
-                .bind(payment.amount.minor())
-                .bind(match &payment.reference {
-                    Some(r) => format!("{} {r}", payment.method.label()),
-                    None => payment.method.label().to_owned(),
-                })
-                .bind(payment.occurred_at.unix_millis())
-                .bind(now_ms())
-                .bind(raw)
-                .execute(&mut **tx)
-                .await?;
-                if inserted.rows_affected() == 0 {
+                let entry = CreditEntry {
+                    id: payment.payment_id,
+                    phone: &payment.phone,
+                    kind: "payment",
+                    amount: payment.amount.minor(),
+                    reference: match &payment.reference {
+                        Some(r) => format!("{} {r}", payment.method.label()),
+                        None => payment.method.label().to_owned(),
+                    },
+                    occurred_at: payment.occurred_at,
+                    envelope: Some(raw),
+                };
+                if !Self::insert_credit_entry(tx, device, &entry).await? {
                     return Ok(FactStored::Duplicate);
                 }
                 let account = match Self::account_for_fact(tx, device.tenant_id, &payment.phone, "payment").await? {
