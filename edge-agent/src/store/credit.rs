@@ -18,8 +18,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// How long a top-up is kept for the sale that asked for it before what is
-/// left of it may be given back.
-const TOP_UP_HELD_MS: i64 = 60_000;
+/// left of it may be given back; a sale that does not go through drops it
+/// at once ([`drop_top_up`]).
+const TOP_UP_HELD_MS: i64 = 10_000;
 
 /// An account as the cashier sees it at this till.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -375,6 +376,21 @@ pub fn hold_top_up(conn: &Connection, account: &CreditAccount) -> StoreResult<()
             Timestamp::now().unix_millis() + TOP_UP_HELD_MS
         ],
     )?;
+    Ok(())
+}
+
+/// The sale a top-up was asked for did not go through: the hold goes, and
+/// what the till now holds past its share is given back at once, not when
+/// the account next changes.
+pub fn drop_top_up(
+    conn: &mut Connection,
+    device: &DeviceCredential,
+    phone: &str,
+) -> StoreResult<()> {
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM credit_top_ups WHERE phone = ?1", [phone])?;
+    release_excess(&tx, device, phone, Timestamp::now())?;
+    tx.commit()?;
     Ok(())
 }
 

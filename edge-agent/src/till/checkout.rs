@@ -105,12 +105,16 @@ pub async fn checkout(till: &Till, mut request: SaleRequest) -> Result<Checkout,
             Err(e @ PaymentError::Unavailable(_)) => return Err(TillError::PaymentUnavailable(e)),
         }
     }
-    super::credit::top_up_for(till, &request).await?;
+    let topped_up = super::credit::top_up_for(till, &request).await?;
     let policy = till.sale_policy.clone();
     let result = till
         .store
         .call(move |c| sales::record_sale(c, &device, &policy, &request))
-        .await?;
+        .await;
+    if let Some(phone) = topped_up.filter(|_| !matches!(result, Ok(SaleResult::Recorded(..)))) {
+        super::credit::drop_top_up(till, phone).await?;
+    }
+    let result = result?;
     match result {
         SaleResult::Recorded(sale, warnings) => {
             till.sync.nudge.notify_one();

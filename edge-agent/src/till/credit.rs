@@ -33,8 +33,12 @@ pub async fn account(till: &Till, phone: String) -> Result<Option<TillAccount>, 
 /// Before a sale on account: when this till holds less than the sale puts
 /// on the account, asks the hub for the rest. The sale's own transaction
 /// checks the allowance again, so a refused or unreachable hub only means
-/// the sale is refused there, in words.
-pub(super) async fn top_up_for(till: &Till, request: &SaleRequest) -> Result<(), TillError> {
+/// the sale is refused there, in words. Answers the account's phone when
+/// the hub granted a top-up (to drop it if the sale does not go through).
+pub(super) async fn top_up_for(
+    till: &Till,
+    request: &SaleRequest,
+) -> Result<Option<String>, TillError> {
     let on_account: i64 = request
         .tenders
         .iter()
@@ -47,10 +51,10 @@ pub(super) async fn top_up_for(till: &Till, request: &SaleRequest) -> Result<(),
         .filter(|_| on_account > 0)
         .and_then(|p| normalize_phone(p).ok())
     else {
-        return Ok(());
+        return Ok(None);
     };
     let (Some(device), Some(hub)) = (till.sync.credential(), till.sync.hub.get().cloned()) else {
-        return Ok(());
+        return Ok(None);
     };
     let asked = phone.clone();
     let probe = device.clone();
@@ -59,26 +63,38 @@ pub(super) async fn top_up_for(till: &Till, request: &SaleRequest) -> Result<(),
         .call(move |c| credit::account(c, &probe, &asked))
         .await?
     else {
-        return Ok(());
+        return Ok(None);
     };
     let short = on_account - account.available_here.minor();
     if account.closed || short <= 0 {
-        return Ok(());
+        return Ok(None);
     }
     let ask = CreditTopUp {
         phone,
         need: Money::new(short, account.limit.currency()),
     };
+    let phone = ask.phone.clone();
     match hub.credit_top_up(&device.token, &ask).await {
         Ok(granted) => {
             till.store
                 .call(move |c| credit::hold_top_up(c, &granted))
                 .await?;
+            Ok(Some(phone))
         }
         Err(e) => {
-            tracing::info!(error = %e, "credit top-up not had; the till sells within what it holds")
+            tracing::info!(error = %e, "credit top-up not had; the till sells within what it holds");
+            Ok(None)
         }
     }
+}
+
+/// The sale a top-up was for did not go through: what it left is given back.
+pub(super) async fn drop_top_up(till: &Till, phone: String) -> Result<(), TillError> {
+    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    till.store
+        .call(move |c| credit::drop_top_up(c, &device, &phone))
+        .await?;
+    till.sync.nudge.notify_one();
     Ok(())
 }
 

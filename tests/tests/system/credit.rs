@@ -162,5 +162,15 @@ async fn credit_on_two_tills_offline_stays_within_the_limit(backend: Backend) {
     let dues = statement["account"]["dues"]["minor"].as_i64().unwrap();
     assert_eq!(dues, 12 * KG, "{statement}");
     assert!(dues <= 100_000);
+    // The top-up the refused sale drew is given back at once: the till holds
+    // no more than its share, and the hub has the rest to grant again.
+    let keep = statement["account"]["keep"]["minor"].as_i64().unwrap();
+    eventually(
+        "till B to give back the top-up of the sale that did not go through",
+        30,
+        || async { available_here(&b).await <= keep },
+        || b.log(),
+    )
+    .await;
 }
 on_both_backends!(credit_on_two_tills_offline_stays_within_the_limit);
