@@ -31,22 +31,10 @@ async fn find(
     State(app): State<AgentState>,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Vec<TillAccount>>, ApiError> {
-    if let Some(key) = query.keys().find(|k| k.as_str() != "q") {
-        return Err(ApiError::invalid(
-            key.clone(),
-            format!("{key} is not a search parameter; use q"),
-        ));
+    let q = super::customers::person_query(&query)?.trim().to_owned();
+    if q.chars().count() > 100 {
+        return Err(ApiError::invalid("q", "q is longer than 100 characters"));
     }
-    let q = query
-        .get("q")
-        .map(|q| q.trim().to_owned())
-        .filter(|q| !q.is_empty() && q.chars().count() <= 100)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "q",
-                "q, digits of a phone or part of a name (at most 100 characters), is missing",
-            )
-        })?;
     Ok(Json(credit::find(&app.till, q).await?))
 }
 

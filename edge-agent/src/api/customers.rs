@@ -18,24 +18,28 @@ fn phone(raw: &str) -> Result<String, ApiError> {
     customers::normalize_phone(raw).map_err(|e| ApiError::invalid("phone", e))
 }
 
-/// `q`: digits of a phone number, or part of a name.
-async fn search(
-    State(app): State<AgentState>,
-    Query(query): Query<BTreeMap<String, String>>,
-) -> Result<Json<Vec<Customer>>, ApiError> {
+/// The `q` of a search for a person: digits of a phone number or part of a
+/// name, and nothing else asked.
+pub(super) fn person_query(query: &BTreeMap<String, String>) -> Result<String, ApiError> {
     if let Some(key) = query.keys().find(|k| k.as_str() != "q") {
         return Err(ApiError::invalid(
             key.clone(),
             format!("{key} is not a search parameter; use q"),
         ));
     }
-    let q = query
+    query
         .get("q")
         .filter(|q| !q.trim().is_empty())
-        .ok_or_else(|| {
-            ApiError::invalid("q", "q, digits of a phone or part of a name, is missing")
-        })?
-        .clone();
+        .cloned()
+        .ok_or_else(|| ApiError::invalid("q", "q, digits of a phone or part of a name, is missing"))
+}
+
+/// `q`: digits of a phone number, or part of a name.
+async fn search(
+    State(app): State<AgentState>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Json<Vec<Customer>>, ApiError> {
+    let q = person_query(&query)?;
     Ok(Json(
         app.till
             .store

@@ -454,14 +454,17 @@ fn release_excess(
     Ok(())
 }
 
-/// Gives back the excess on every account, after the till heard new shares.
-pub fn release_all_excess(conn: &mut Connection, device: &DeviceCredential) -> StoreResult<()> {
+/// Gives back the excess on the accounts whose shares the till just heard.
+pub fn release_excess_on(
+    conn: &mut Connection,
+    device: &DeviceCredential,
+    phones: &[String],
+) -> StoreResult<()> {
     let tx = conn.transaction()?;
-    let phones: Vec<String> = tx
-        .prepare("SELECT phone FROM credit_accounts ORDER BY phone")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
     let now = Timestamp::now();
+    let mut phones = phones.to_vec();
+    phones.sort();
+    phones.dedup();
     for phone in phones {
         release_excess(&tx, device, &phone, now)?;
     }

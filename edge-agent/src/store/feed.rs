@@ -16,9 +16,10 @@ pub struct AppliedPage {
     pub cursor: u64,
     /// Store documents the hub says changed: the terminal should sync them.
     pub documents: Vec<DocPurpose>,
-    /// A credit account changed: the till gives back what it holds past
+    /// The credit accounts that changed (their phones): the till gives back
+    /// what it holds past its new share on each.
     /// its new share.
-    pub credit: bool,
+    pub credit: Vec<String>,
 }
 
 /// The feed position this replica has applied up to.
@@ -43,7 +44,7 @@ pub fn apply_feed_page(
     let current = cursor(&tx)?;
     let mut applied = 0;
     let mut documents = Vec::new();
-    let mut credit = false;
+    let mut credit = Vec::new();
     for change in page.changes.iter().filter(|c| c.seq > current) {
         match &change.body {
             ChangeBody::VariantUpserted(v) => upsert_variant(&tx, v, change.seq)?,
@@ -103,7 +104,7 @@ pub fn apply_feed_page(
             }
             ChangeBody::CreditAccountChanged(a) => {
                 super::credit::apply(&tx, a, change.seq)?;
-                credit = true;
+                credit.push(a.phone.clone());
             }
             ChangeBody::DocumentChanged { purpose } => {
                 if !documents.contains(purpose) {

@@ -531,10 +531,10 @@ impl Syncer {
             if !applied.documents.is_empty() {
                 self.shared.docs_nudge.notify_one();
             }
-            if applied.credit {
-                let device = credential.clone();
+            if !applied.credit.is_empty() {
+                let (device, phones) = (credential.clone(), applied.credit.clone());
                 self.store
-                    .call(move |c| crate::store::credit::release_all_excess(c, &device))
+                    .call(move |c| crate::store::credit::release_excess_on(c, &device, &phones))
                     .await?;
                 self.shared.nudge.notify_one();
             }

@@ -11,6 +11,7 @@ use crate::store::credit::{self, TillAccount};
 use crate::store::customers::normalize_phone;
 use pos_shared::credit::{CreditTopUp, DuesPayment};
 use pos_shared::sale::TenderMethod;
+use pos_shared::sync::DeviceCredential;
 use pos_shared::{Money, Timestamp};
 use uuid::Uuid;
 
@@ -24,10 +25,33 @@ pub async fn find(till: &Till, text: String) -> Result<Vec<TillAccount>, TillErr
 
 pub async fn account(till: &Till, phone: String) -> Result<Option<TillAccount>, TillError> {
     let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    read_account(till, &device, &phone).await
+}
+
+/// The account of `phone` as this till holds it.
+async fn read_account(
+    till: &Till,
+    device: &DeviceCredential,
+    phone: &str,
+) -> Result<Option<TillAccount>, TillError> {
+    let (device, phone) = (device.clone(), phone.to_owned());
     Ok(till
         .store
         .call(move |c| credit::account(c, &device, &phone))
         .await?)
+}
+
+/// The account of `phone` when it must be there (it was a moment ago).
+async fn account_now(
+    till: &Till,
+    device: &DeviceCredential,
+    phone: &str,
+) -> Result<TillAccount, TillError> {
+    read_account(till, device, phone).await?.ok_or_else(|| {
+        TillError::Store(crate::store::StoreError::Corrupt(format!(
+            "the credit account of {phone} went"
+        )))
+    })
 }
 
 /// Before a sale on account: when this till holds less than the sale puts
@@ -56,13 +80,7 @@ pub(super) async fn top_up_for(
     let (Some(device), Some(hub)) = (till.sync.credential(), till.sync.hub.get().cloned()) else {
         return Ok(None);
     };
-    let asked = phone.clone();
-    let probe = device.clone();
-    let Some(account) = till
-        .store
-        .call(move |c| credit::account(c, &probe, &asked))
-        .await?
-    else {
+    let Some(account) = read_account(till, &device, &phone).await? else {
         return Ok(None);
     };
     let short = on_account - account.available_here.minor();
@@ -117,13 +135,7 @@ pub async fn take_payment(
     let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
     let phone = normalize_phone(&entry.phone)
         .map_err(|e| TillError::Rejected(SaleRejection::invalid("phone", e)))?;
-    let asked = phone.clone();
-    let probe = device.clone();
-    let Some(held) = till
-        .store
-        .call(move |c| credit::account(c, &probe, &asked))
-        .await?
-    else {
+    let Some(held) = read_account(till, &device, &phone).await? else {
         return Err(TillError::Rejected(SaleRejection::invalid(
             "phone",
             format!("{phone} has no credit account at this store"),
@@ -156,13 +168,7 @@ pub async fn take_payment(
                 "this payment id is already used for another payment; a new payment needs a new id",
             )));
         }
-        let account = till
-            .store
-            .call(move |c| credit::account(c, &device, &phone))
-            .await?
-            .ok_or_else(|| {
-                TillError::Store(crate::store::StoreError::Corrupt("the account went".into()))
-            })?;
+        let account = account_now(till, &device, &phone).await?;
         return Ok((earlier, account, false));
     }
     let mut payment = DuesPayment {
@@ -210,13 +216,6 @@ pub async fn take_payment(
         till.sync.nudge.notify_one();
         till.sync.notify_changed();
     }
-    let phone = payment.phone.clone();
-    let account = till
-        .store
-        .call(move |c| credit::account(c, &device, &phone))
-        .await?
-        .ok_or_else(|| {
-            TillError::Store(crate::store::StoreError::Corrupt("the account went".into()))
-        })?;
+    let account = account_now(till, &device, &payment.phone).await?;
     Ok((payment, account, recorded))
 }
