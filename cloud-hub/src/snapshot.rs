@@ -252,6 +252,7 @@ fn encode(
     let with_items_at_store = protocol_version >= pos_shared::sync::ITEM_AT_STORE_PROTOCOL;
     let with_purchase_orders = protocol_version >= pos_shared::sync::PURCHASE_PROTOCOL;
     let with_credit = protocol_version >= pos_shared::sync::CREDIT_PROTOCOL;
+    let with_transfers = protocol_version >= pos_shared::sync::STORE_TRANSFER_PROTOCOL;
     header.protocol_version = protocol_version;
     if !with_orders {
         header.orders = 0;
@@ -265,6 +266,9 @@ fn encode(
     }
     if !with_credit {
         header.credit_accounts = 0;
+    }
+    if !with_transfers {
+        header.transfers = 0;
     }
     let promised = header.records();
     let appender = Appender {
@@ -287,6 +291,7 @@ fn encode(
                     !with_purchase_orders
                 }
                 SnapshotRecord::CreditAccount(_) => !with_credit,
+                SnapshotRecord::TransferRequest(_) | SnapshotRecord::Transfer(_) => !with_transfers,
                 _ => false,
             };
             if unknown {

@@ -77,6 +77,8 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::till::receiving::Receivable::export_all(cfg)?;
     crate::till::receiving::ReceiptSheet::export_all(cfg)?;
     crate::till::receiving::ReceivedScan::export_all(cfg)?;
+    crate::till::transfers::TransfersAtStore::export_all(cfg)?;
+    crate::till::transfers::TransferScan::export_all(cfg)?;
     // Credit: an account at this till, a payment against its dues.
     crate::store::credit::TillAccount::export_all(cfg)?;
     crate::api::DuesPaid::export_all(cfg)?;
@@ -102,6 +104,9 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::api::GoodsReceiptScan::export_all(cfg)?;
     crate::api::GoodsReceiptLine::export_all(cfg)?;
     crate::api::DuesPaymentEntry::export_all(cfg)?;
+    crate::api::TransferScanBody::export_all(cfg)?;
+    crate::api::TransferCount::export_all(cfg)?;
+    crate::api::TransferReceive::export_all(cfg)?;
     Ok(())
 }
 

@@ -79,6 +79,8 @@ impl Fact {
             Fact::OrderPacked(packed) => packed.movements(),
             Fact::StockTakeApproved(take) => take.movements(),
             Fact::GoodsReceived(receipt) => receipt.movements(),
+            Fact::TransferDispatched(dispatch) => dispatch.movements(),
+            Fact::TransferReceived(receipt) => receipt.movements(),
             Fact::ShiftClosed(_)
             | Fact::Audit(_)
             | Fact::OrderClaimed(_)
@@ -113,6 +115,8 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::GoodsReceived(f) => (f.receipt_id, f.store_id, f.terminal_id),
         Fact::DuesPaid(f) => (f.payment_id, f.store_id, f.terminal_id),
         Fact::CreditReleased(f) => (f.release_id, f.store_id, f.terminal_id),
+        Fact::TransferDispatched(f) => (f.transfer_id, f.store_id, f.terminal_id),
+        Fact::TransferReceived(f) => (f.receipt_id, f.store_id, f.terminal_id),
     };
     let kind = envelope.data.kind();
     if envelope.event_id != id {
@@ -134,6 +138,8 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::GoodsReceived(receipt) => receipt.validate(),
         Fact::DuesPaid(payment) => payment.validate(),
         Fact::CreditReleased(release) => release.validate(),
+        Fact::TransferDispatched(dispatch) => dispatch.validate(),
+        Fact::TransferReceived(receipt) => receipt.validate(),
     }
 }
 

@@ -57,6 +57,7 @@ pub mod stock_take;
 pub mod sync;
 pub mod tax;
 pub mod time;
+pub mod transfer;
 
 pub use event::Envelope;
 pub use gtin::{Gtin, GtinError};

@@ -38,10 +38,13 @@ pub use crate::documents::DocPurpose;
 ///   (`store_profile`: its name, GSTIN and status).
 /// - 11: credit accounts (`credit_account_changed`, in snapshots too), sales
 ///   on account, dues-payment and credit-release facts.
+/// - 12: transfers at the store: HQ's requests for the store to send stock
+///   (`transfer_requested`) and transfers on their way to it
+///   (`transfer_changed`), in snapshots too; dispatch and arrival facts.
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
-pub const PROTOCOL_VERSION: u16 = 11;
+pub const PROTOCOL_VERSION: u16 = 12;
 
 /// The first version whose movements may carry transfer and write-off reasons.
 pub const TRANSFER_PROTOCOL: u16 = 5;
@@ -67,6 +70,10 @@ pub const PURCHASE_PROTOCOL: u16 = 10;
 /// The first version that sells on credit: it hears the store's credit
 /// accounts and its grants on them (see [`crate::credit`]).
 pub const CREDIT_PROTOCOL: u16 = 11;
+
+/// The first version that dispatches and receives transfers at the store
+/// (see [`crate::transfer`]).
+pub const STORE_TRANSFER_PROTOCOL: u16 = 12;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
@@ -292,6 +299,13 @@ pub enum ChangeBody {
     /// A customer's credit account at the store: its limit, dues and the
     /// tills' grants (protocol 11). Store-scoped.
     CreditAccountChanged(crate::credit::CreditAccount),
+    /// HQ's request that the store send stock to another store: raised,
+    /// dispatched (by any of its tills) or cancelled (protocol 12).
+    /// Store-scoped, to the source.
+    TransferRequested(crate::transfer::TransferRequest),
+    /// A transfer to the store: on its way, or received (protocol 12).
+    /// Store-scoped, to the destination.
+    TransferChanged(crate::transfer::Transfer),
 }
 
 /// The store as HQ keeps it, for its tills (protocol 10).
@@ -397,6 +411,10 @@ pub struct SnapshotHeader {
     /// Credit accounts of the store (protocol 11).
     #[serde(default)]
     pub credit_accounts: u64,
+    /// Open requests for the store to send stock, and transfers on their
+    /// way to it (protocol 12).
+    #[serde(default)]
+    pub transfers: u64,
 }
 
 impl SnapshotHeader {
@@ -412,6 +430,7 @@ impl SnapshotHeader {
             + self.purchase_orders
             + self.stores
             + self.credit_accounts
+            + self.transfers
     }
 }
 
@@ -442,6 +461,10 @@ pub enum SnapshotRecord {
     Store(StoreProfile),
     /// A customer's credit account at the store (protocol 11).
     CreditAccount(crate::credit::CreditAccount),
+    /// A request for the store to send stock, still open (protocol 12).
+    TransferRequest(crate::transfer::TransferRequest),
+    /// A transfer on its way to the store (protocol 12).
+    Transfer(crate::transfer::Transfer),
 }
 
 /// The header naming the feed sequence a snapshot was taken at.
@@ -473,6 +496,10 @@ pub enum Fact {
     DuesPaid(crate::credit::DuesPayment),
     /// The till gave back part of its grants on an account (protocol 11).
     CreditReleased(crate::credit::CreditReleased),
+    /// A transfer HQ requested, scanned out at the source (protocol 12).
+    TransferDispatched(crate::transfer::TransferDispatched),
+    /// A transfer received at the destination, by batch (protocol 12).
+    TransferReceived(crate::transfer::TransferReceived),
 }
 
 impl Fact {
@@ -489,6 +516,8 @@ impl Fact {
             Fact::GoodsReceived(_) => "goods receipt",
             Fact::DuesPaid(_) => "dues payment",
             Fact::CreditReleased(_) => "credit release",
+            Fact::TransferDispatched(_) => "transfer dispatch",
+            Fact::TransferReceived(_) => "transfer receipt",
         }
     }
 
@@ -504,6 +533,8 @@ impl Fact {
             Fact::GoodsReceived(_) => "pos.goods.received",
             Fact::DuesPaid(_) => "pos.dues.paid",
             Fact::CreditReleased(_) => "pos.credit.released",
+            Fact::TransferDispatched(_) => "pos.transfer.dispatched",
+            Fact::TransferReceived(_) => "pos.transfer.received",
         }
     }
 }
@@ -513,7 +544,7 @@ impl Fact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadBatch {
     /// `OLDEST_SUPPORTED_PROTOCOL` to `PROTOCOL_VERSION`.
-    #[cfg_attr(feature = "openapi", schema(minimum = 9, maximum = 11))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 10, maximum = 12))]
     pub protocol_version: u16,
     pub facts: Vec<Envelope<Fact>>,
 }

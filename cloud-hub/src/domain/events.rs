@@ -141,6 +141,16 @@ pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
                 "dues": a.dues, "closed": a.closed,
             }),
         ),
+        ChangeBody::TransferRequested(r) => (
+            "inventory.transfer.request_changed",
+            origin(),
+            now,
+            json!(r),
+        ),
+        // Dispatch and receipt announce themselves to HQ
+        // (`inventory.transfer.dispatched`, `.received`); the destination's
+        // copy goes to the feed without an event of its own.
+        ChangeBody::TransferChanged(t) => ("store.transfer.sent", origin(), now, json!(t)),
         ChangeBody::ReturnRecorded(r) => (
             "pos.return.recorded",
             terminal_or_hub(Some(r.terminal_id)),

@@ -35,6 +35,7 @@ mod subscription_deliveries;
 mod subscriptions;
 mod supplier_bills;
 pub(crate) mod sync;
+mod transfer_requests;
 mod transfers;
 mod users;
 mod variants;
@@ -268,6 +269,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(labels::router())
         .merge(staff::router())
         .merge(transfers::router())
+        .merge(transfer_requests::router())
         .merge(stock_takes::router())
         .merge(purchasing::router())
         .merge(supplier_bills::router())

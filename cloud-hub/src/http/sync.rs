@@ -108,7 +108,7 @@ struct FeedQuery {
     wait: u64,
     /// The terminal's protocol version.
     #[serde(default = "current_protocol")]
-    #[param(minimum = 9, maximum = 11)]
+    #[param(minimum = 10, maximum = 12)]
     v: u16,
     /// The terminal's outbox depth, for HQ's sync status.
     queue: Option<u64>,
@@ -269,6 +269,15 @@ fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
             !matches!(
                 c.body,
                 pos_shared::sync::ChangeBody::CreditAccountChanged(_)
+            )
+        });
+    }
+    if v < pos_shared::sync::STORE_TRANSFER_PROTOCOL {
+        page.changes.retain(|c| {
+            !matches!(
+                c.body,
+                pos_shared::sync::ChangeBody::TransferRequested(_)
+                    | pos_shared::sync::ChangeBody::TransferChanged(_)
             )
         });
     }
@@ -489,7 +498,7 @@ struct SnapshotQuery {
     seq: Option<u64>,
     /// The terminal's protocol version; version-1 terminals did not send one
     /// (and are no longer served).
-    #[param(minimum = 9, maximum = 11)]
+    #[param(minimum = 10, maximum = 12)]
     v: Option<u16>,
 }
 

@@ -70,6 +70,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(50, "hub-postgres/0050_purchasing.sql"),
     migration!(51, "hub-postgres/0051_supplier_bills.sql"),
     migration!(52, "hub-postgres/0052_credit.sql"),
+    migration!(53, "hub-postgres/0053_transfer_requests.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -125,6 +126,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(50, "hub-sqlite/0050_purchasing.sql"),
     migration!(51, "hub-sqlite/0051_supplier_bills.sql"),
     migration!(52, "hub-sqlite/0052_credit.sql"),
+    migration!(53, "hub-sqlite/0053_transfer_requests.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

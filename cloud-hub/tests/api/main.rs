@@ -56,6 +56,7 @@ mod subscriptions;
 mod supplier_bills;
 mod suppliers;
 mod tls;
+mod transfer_requests;
 mod transfers;
 mod users;
 mod variants;

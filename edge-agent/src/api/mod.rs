@@ -34,6 +34,7 @@ mod shifts;
 mod status;
 mod stock_takes;
 mod till_settings;
+mod transfers;
 mod ui;
 mod upi;
 
@@ -47,6 +48,7 @@ pub(crate) use {
     status::SyncStatus,
     stock_takes::{StockTakeCount, StockTakeScan, StockTakeStart},
     till_settings::TillSettings,
+    transfers::{TransferCount, TransferReceive, TransferScanBody},
     upi::UpiIntentRequest,
 };
 
@@ -96,6 +98,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(labels::routes())
         .merge(stock_takes::routes())
         .merge(receiving::routes())
+        .merge(transfers::routes())
         .merge(credit::routes())
         .merge(shifts::routes())
         .merge(held_bills::routes())

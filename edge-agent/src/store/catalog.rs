@@ -4,7 +4,7 @@
 use super::{StoreError, StoreResult};
 use crate::pos::product::ProductView;
 use pos_shared::tax::TaxClass;
-use pos_shared::{Currency, Gtin, Money, Qty};
+use pos_shared::{Currency, Gtin, Money, Qty, VariantId};
 use rusqlite::{Connection, OptionalExtension};
 
 pub(crate) type VariantRow = (
@@ -174,4 +174,17 @@ pub fn unit_of(
     Ok(unit
         .flatten()
         .and_then(|u| pos_shared::item::Unit::parse(&u)))
+}
+
+/// An item's SKU and name; a placeholder name for one this till does not
+/// have (HQ deleted it after the document naming it was made).
+pub fn sku_and_name(conn: &Connection, variant: VariantId) -> StoreResult<(String, String)> {
+    Ok(conn
+        .query_row(
+            "SELECT sku, name FROM variants WHERE id = ?1",
+            [variant.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or_else(|| (String::new(), format!("item {variant}"))))
 }

@@ -106,6 +106,20 @@ pub fn apply_feed_page(
                 super::credit::apply(&tx, a, change.seq)?;
                 credit.push(a.phone.clone());
             }
+            ChangeBody::TransferRequested(r) if r.from_store_id != store => {
+                tracing::warn!(seq = change.seq, request = %r.request_id, "feed carried another store's transfer request; skipped");
+                continue;
+            }
+            ChangeBody::TransferRequested(r) => {
+                super::transfers::upsert_request(&tx, r, change.seq)?
+            }
+            ChangeBody::TransferChanged(t) if t.to_store_id != store => {
+                tracing::warn!(seq = change.seq, transfer = %t.transfer_id, "feed carried another store's transfer; skipped");
+                continue;
+            }
+            ChangeBody::TransferChanged(t) => {
+                super::transfers::upsert_transfer(&tx, t, change.seq)?
+            }
             ChangeBody::DocumentChanged { purpose } => {
                 if !documents.contains(purpose) {
                     documents.push(*purpose);

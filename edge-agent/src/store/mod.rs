@@ -35,6 +35,7 @@ pub mod snapshot;
 pub mod staff;
 pub mod stock_takes;
 pub mod store_profile;
+pub mod transfers;
 
 pub use feed::AppliedPage;
 pub use outbox::{OutboxCounts, PendingFact};
@@ -94,6 +95,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0023_receiving.sql"),
     include_str!("../../../migrations/edge/0024_batch_dates.sql"),
     include_str!("../../../migrations/edge/0025_credit.sql"),
+    include_str!("../../../migrations/edge/0026_transfers.sql"),
 ];
 
 #[derive(Clone)]

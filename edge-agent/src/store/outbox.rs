@@ -142,11 +142,13 @@ pub fn settle(conn: &mut Connection, verdicts: &[Verdict]) -> StoreResult<()> {
                     "UPDATE outbox SET quarantined_at_ms = ?2, quarantine_reason = ?3 WHERE event_id = ?1 AND acked_at_ms IS NULL",
                     rusqlite::params![id.to_string(), now, reason],
                 )?;
-                // A second approval of a stock take never reaches the
-                // ledger: its adjustments leave this replica at once, not
-                // when HQ gets to it.
-                if set_aside == 1 && reason.starts_with(pos_shared::stock_take::SUPERSEDED_APPROVAL)
-                {
+                // A second approval of a stock take, or a second dispatch or
+                // arrival of a transfer, never reaches the ledger: its
+                // movements leave this replica at once, not when HQ gets
+                // to it.
+                let superseded = reason.starts_with(pos_shared::stock_take::SUPERSEDED_APPROVAL)
+                    || reason.starts_with(pos_shared::transfer::TRANSFER_SETTLED);
+                if set_aside == 1 && superseded {
                     take_back_movements(&tx, *id)?;
                 }
                 if set_aside == 1 {

@@ -82,6 +82,7 @@ pub fn begin(conn: &mut Connection) -> StoreResult<()> {
     tx.execute("DELETE FROM stock", [])?;
     super::assortment::clear(&tx)?;
     super::receiving::clear_orders(&tx)?;
+    super::transfers::clear(&tx)?;
     tx.execute(
         "INSERT INTO stock (variant_id, on_hand_milli) \
          SELECT variant_id, SUM(delta_milli) FROM movements WHERE origin = 'local' GROUP BY variant_id",
@@ -114,6 +115,8 @@ fn apply_records(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) ->
             SnapshotRecord::PurchaseOrder(po) => super::receiving::upsert_order(&tx, po, seq)?,
             SnapshotRecord::Store(p) => super::store_profile::apply(&tx, p)?,
             SnapshotRecord::CreditAccount(a) => super::credit::apply(&tx, a, seq)?,
+            SnapshotRecord::TransferRequest(r) => super::transfers::upsert_request(&tx, r, seq)?,
+            SnapshotRecord::Transfer(t) => super::transfers::upsert_transfer(&tx, t, seq)?,
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,

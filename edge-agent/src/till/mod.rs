@@ -26,6 +26,7 @@ pub mod picking;
 pub mod receiving;
 pub mod session;
 pub mod stock_takes;
+pub mod transfers;
 pub mod upi;
 pub mod voids;
 

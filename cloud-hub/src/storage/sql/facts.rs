@@ -39,6 +39,7 @@ pub(crate) fn fact_table(fact: &Fact) -> &'static str {
         Fact::GoodsReceived(_) => "goods_receipts",
         Fact::DuesPaid(_) => "credit_entries",
         Fact::CreditReleased(_) => "credit_releases",
+        Fact::TransferDispatched(_) | Fact::TransferReceived(_) => "transfer_facts",
     }
 }
 
@@ -79,6 +80,8 @@ pub(crate) fn commit_chunks<T>(facts: &[(Envelope<Fact>, T)]) -> Vec<&[(Envelope
                 Fact::OrderPacked(packed) => packed.lines.iter().map(|l| l.picks.len()).sum(),
                 Fact::StockTakeApproved(take) => take.lines.len(),
                 Fact::GoodsReceived(receipt) => receipt.lines.len(),
+                Fact::TransferDispatched(_) => 1,
+                Fact::TransferReceived(receipt) => receipt.lines.len(),
                 Fact::ShiftClosed(_)
                 | Fact::Audit(_)
                 | Fact::OrderClaimed(_)
@@ -136,6 +139,8 @@ macro_rules! sql_fact_paths {
                         // A receipt moves its purchase order on too.
                         Fact::OrderClaimed(_) | Fact::OrderPacked(_) | Fact::GoodsReceived(_) => return None,
                         Fact::DuesPaid(_) | Fact::CreditReleased(_) => return None,
+                        // A transfer moves its request or its own state on.
+                        Fact::TransferDispatched(_) | Fact::TransferReceived(_) => return None,
                     }
                     Some(moves)
                 });
@@ -216,6 +221,8 @@ macro_rules! sql_fact_paths {
                     Fact::GoodsReceived(receipt) => Self::insert_goods_receipt(&mut savepoint, device, receipt, raw).await?,
                     Fact::DuesPaid(payment) => Self::insert_dues_payment(&mut savepoint, device, payment, raw).await?,
                     Fact::CreditReleased(release) => Self::insert_credit_release(&mut savepoint, device, release, raw).await?,
+                    Fact::TransferDispatched(dispatch) => Self::insert_transfer_dispatch(&mut savepoint, device, dispatch, raw).await?,
+                    Fact::TransferReceived(receipt) => Self::insert_transfer_receipt(&mut savepoint, device, receipt, raw).await?,
                 };
                 let outcome = match outcome {
                     FactStored::Duplicate => Self::duplicate_or_conflict(&mut savepoint, device, envelope).await?,

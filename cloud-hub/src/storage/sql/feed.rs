@@ -185,6 +185,7 @@ macro_rules! sql_feed_paths {
                 let purchase_orders = Self::snapshot_purchase_orders(&mut tx, device.tenant_id, device.store_id).await?;
                 let profile = Self::store_profile_in(&mut tx, device.tenant_id, device.store_id).await?;
                 let credit_accounts = Self::snapshot_credit_accounts(&mut tx, device.tenant_id, device.store_id).await?;
+                let (transfer_requests, transfers) = Self::snapshot_transfers(&mut tx, device.tenant_id, device.store_id).await?;
                 let header = SnapshotHeader {
                     protocol_version: PROTOCOL_VERSION,
                     seq: head.max(0) as u64,
@@ -198,6 +199,7 @@ macro_rules! sql_feed_paths {
                     purchase_orders: purchase_orders.len() as u64,
                     stores: 1,
                     credit_accounts: credit_accounts.len() as u64,
+                    transfers: (transfer_requests.len() + transfers.len()) as u64,
                 };
                 if out.send(SnapshotPart::Head(header)).await.is_err() {
                     return Ok(()); // Nobody is waiting for it any more.
@@ -225,6 +227,8 @@ macro_rules! sql_feed_paths {
                 chunk.extend(purchase_orders.into_iter().map(SnapshotRecord::PurchaseOrder));
                 chunk.push(SnapshotRecord::Store(profile));
                 chunk.extend(credit_accounts.into_iter().map(SnapshotRecord::CreditAccount));
+                chunk.extend(transfer_requests.into_iter().map(SnapshotRecord::TransferRequest));
+                chunk.extend(transfers.into_iter().map(SnapshotRecord::Transfer));
                 if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
                     return Ok(());
                 }

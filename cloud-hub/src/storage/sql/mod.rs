@@ -40,6 +40,7 @@ pub(super) mod subscriptions;
 pub(super) mod supplier_bills;
 pub(super) mod tenants;
 pub(super) mod terminals;
+pub(super) mod transfer_requests;
 pub(super) mod transfers;
 pub(super) mod users;
 pub(super) mod variants;
@@ -129,6 +130,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::ledger::sql_ledger_paths!($storage);
         $crate::storage::sql::movements::sql_movement_paths!($storage);
         $crate::storage::sql::transfers::sql_transfer_paths!($storage);
+        $crate::storage::sql::transfer_requests::sql_transfer_request_paths!($storage);
         $crate::storage::sql::batches::sql_batch_paths!($storage);
         $crate::storage::sql::bins::sql_bin_paths!($storage);
         $crate::storage::sql::stores::sql_store_paths!($storage);

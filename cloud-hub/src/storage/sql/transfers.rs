@@ -8,25 +8,35 @@ macro_rules! sql_transfer_paths {
     ($storage:ty) => {
         use $crate::domain::transfers::{allot_arrivals, NewTransfer, Transfer, TransferBatch, TransferOutcome, TransferState};
 
-        type TransferRow = (Uuid, Uuid, Uuid, Uuid, i64, String, String, i64, Option<i64>, Option<i64>);
+        type TransferRow = (
+            Uuid, Uuid, Uuid, Uuid, i64, String, String, i64, Option<i64>, Option<i64>,
+            Option<Uuid>, String, String, Option<String>, Option<String>,
+        );
         const TRANSFER_COLUMNS: &str = "id, from_store_id, to_store_id, variant_id, qty_milli, note, state, \
-             dispatched_at_ms, received_qty_milli, received_at_ms";
+             dispatched_at_ms, received_qty_milli, received_at_ms, request_id, \
+             (SELECT name FROM stores s WHERE s.id = stock_transfers.from_store_id), \
+             (SELECT name FROM stores s WHERE s.id = stock_transfers.to_store_id), dispatched_by, received_by";
 
         fn transfer_from_row(row: TransferRow) -> DbResult<Transfer> {
-            let (id, from, to, variant, qty, note, state, dispatched, received, received_at) = row;
+            let (id, from, to, variant, qty, note, state, dispatched, received, received_at, request_id, from_name, to_name, dispatched_by, received_by) = row;
             Ok(Transfer {
                 transfer_id: id,
+                request_id,
                 from_store_id: StoreId::from_uuid(from),
+                from_store_name: from_name,
                 to_store_id: StoreId::from_uuid(to),
+                to_store_name: to_name,
                 variant_id: VariantId::from_uuid(variant),
                 qty: Qty::from_milli(qty),
                 note,
                 state: TransferState::parse(&state)
                     .ok_or_else(|| DbError::Corrupt(format!("transfer {id}: state {state:?}")))?,
                 dispatched_at: Timestamp::from_unix_millis(dispatched),
+                dispatched_by,
                 received_qty: received.map(Qty::from_milli),
                 shortfall: received.map(|r| Qty::from_milli(qty - r)),
                 received_at: received_at.map(Timestamp::from_unix_millis),
+                received_by,
                 batches: Vec::new(),
             })
         }
@@ -105,7 +115,8 @@ macro_rules! sql_transfer_paths {
 
             /// Reads the transfer back inside `tx` and emits `event_type` with it,
             /// at the store the step happened at (the source on dispatch, the
-            /// destination on receipt).
+            /// destination on receipt); the destination's tills hear it too,
+            /// to receive it or to stop offering it.
             async fn announce_transfer(tx: &mut Tx<'_>, tenant: TenantId, id: Uuid, event_type: &'static str) -> DbResult<Transfer> {
                 let transfer = Self::transfer_in(tx, tenant, id).await?.ok_or(DbError::NotFound("transfer"))?;
                 let store = match transfer.state {
@@ -114,6 +125,8 @@ macro_rules! sql_transfer_paths {
                 };
                 let data = serde_json::to_value(&transfer).map_err(|e| DbError::Corrupt(e.to_string()))?;
                 Self::emit_event(tx, tenant, $crate::domain::events::by_hub(event_type, Some(store), data)).await?;
+                let change = ChangeBody::TransferChanged(transfer.clone());
+                Self::insert_changes(tx, tenant, &[(Some(transfer.to_store_id), change)]).await?;
                 Ok(transfer)
             }
         }

@@ -33,7 +33,8 @@ pub use reports::ReportStorage;
 pub use seller_feeds::SellerFeedStorage;
 pub use source_map::{SourceMapStorage, ENTITIES};
 pub use stock::{
-    BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage, TransferStorage,
+    BatchStorage, BinStorage, LedgerStorage, ReservationStorage, StoreStorage,
+    TransferRequestStorage, TransferStorage,
 };
 pub use stock_takes::StockTakeStorage;
 pub use subscriptions::{AttemptOutcome, AttemptRecord, Claim, SubscriptionStorage};
@@ -66,6 +67,7 @@ union_of! {
     StoreStorage,
     LedgerStorage,
     TransferStorage,
+    TransferRequestStorage,
     ReservationStorage,
     OrderStorage,
     DeliveryStorage,

@@ -10,7 +10,10 @@ use crate::domain::ledger::{DeadStock, MovementOutcome, Position, Recorded, Reco
 use crate::domain::orderability::{CatalogView, ReorderLine, StoreStatus};
 use crate::domain::reservations::{NewReservation, Reservation, ReservationOutcome, Settlement};
 use crate::domain::stores::{NewStore, Store};
-use crate::domain::transfers::{NewTransfer, Transfer, TransferOutcome};
+use crate::domain::transfers::{
+    NewTransfer, NewTransferRequest, Transfer, TransferOutcome, TransferRequest,
+    TransferRequestOutcome,
+};
 use crate::storage::DbResult;
 use async_trait::async_trait;
 use pos_shared::sync::MovementRecord;
@@ -166,6 +169,34 @@ pub trait TransferStorage: Send + Sync {
         store: StoreId,
         page: RecordedPage,
     ) -> DbResult<Recorded<Transfer>>;
+}
+
+/// HQ's requests that a store pick and send stock, which its tills
+/// dispatch; SQL in `sql/transfer_requests.rs`.
+#[async_trait]
+pub trait TransferRequestStorage: Send + Sync {
+    /// Asks the source store to pick and send: nothing moves until one of
+    /// its tills dispatches it; idempotent by request id.
+    async fn request_transfer(
+        &self,
+        tenant: TenantId,
+        new: &NewTransferRequest,
+    ) -> DbResult<TransferRequestOutcome>;
+    /// Calls off a request the store has not dispatched; again, the same.
+    async fn cancel_transfer_request(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+    ) -> DbResult<TransferRequest>;
+    async fn transfer_request(&self, tenant: TenantId, id: uuid::Uuid)
+        -> DbResult<TransferRequest>;
+    /// Requests from or to a store, in the order they were raised.
+    async fn transfer_requests(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        page: RecordedPage,
+    ) -> DbResult<Recorded<TransferRequest>>;
 }
 
 /// Stock held for orders; SQL in `sql/reservations.rs`.

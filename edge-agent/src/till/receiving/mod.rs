@@ -496,7 +496,7 @@ pub async fn set_line(
             // A recount meets the rules a scan does: the batch's date, and no
             // expired stock taken in.
             if let Some(b) = &batch {
-                let (_, name) = sheet::names(c, variant)?;
+                let (_, name) = crate::store::catalog::sku_and_name(c, variant)?;
                 if let Err(e) = batch_allowed(c, variant, &name, b, received.is_positive())? {
                     return Ok(Err(e));
                 }

@@ -139,18 +139,6 @@ pub struct ReceiptSheet {
     pub closed_by: Option<String>,
 }
 
-pub(super) fn names(conn: &Connection, variant: VariantId) -> StoreResult<(String, String)> {
-    use rusqlite::OptionalExtension;
-    Ok(conn
-        .query_row(
-            "SELECT sku, name FROM variants WHERE id = ?1",
-            [variant.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
-        .unwrap_or_else(|| (String::new(), format!("item {variant}"))))
-}
-
 /// Every item's received figure on `po`: the hub's, and this terminal's
 /// receipts it has not acknowledged.
 fn received_so_far(
@@ -181,7 +169,7 @@ pub(super) fn receivable_now(conn: &Connection) -> StoreResult<Receivable> {
         let so_far = received_so_far(conn, &po)?;
         let mut items = Vec::with_capacity(po.lines.len());
         for line in &po.lines {
-            let (sku, name) = names(conn, line.variant_id)?;
+            let (sku, name) = crate::store::catalog::sku_and_name(conn, line.variant_id)?;
             let received = so_far.get(&line.variant_id).copied().unwrap_or(Qty::ZERO);
             items.push(ExpectedItem {
                 variant_id: line.variant_id,
@@ -219,7 +207,7 @@ pub(super) fn sheet_of(conn: &Connection, header: ReceiptHeader) -> StoreResult<
     let mut now: BTreeMap<VariantId, (Qty, Qty)> = BTreeMap::new();
     let (mut received, mut damaged) = (0u32, 0u32);
     for line in lines {
-        let (sku, name) = names(conn, line.variant_id)?;
+        let (sku, name) = crate::store::catalog::sku_and_name(conn, line.variant_id)?;
         let sum = now.entry(line.variant_id).or_insert((Qty::ZERO, Qty::ZERO));
         *sum = (
             Qty::from_milli(sum.0.milli() + line.received.milli()),
@@ -259,7 +247,7 @@ pub(super) fn sheet_of(conn: &Connection, header: ReceiptHeader) -> StoreResult<
             .collect();
         let mut row =
             |variant: VariantId, ordered: Qty, before: Qty| -> StoreResult<AgainstOrder> {
-                let (sku, name) = names(conn, variant)?;
+                let (sku, name) = crate::store::catalog::sku_and_name(conn, variant)?;
                 let (this, broken) = now.remove(&variant).unwrap_or((Qty::ZERO, Qty::ZERO));
                 let gap = ordered.milli() - before.milli() - this.milli();
                 let excess = if ordered == Qty::ZERO {

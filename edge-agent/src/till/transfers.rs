@@ -1,0 +1,695 @@
+//! Transfers at the store, offline too: whoever is signed in scans out the
+//! goods HQ asked this store to send (a transfer request) and dispatches
+//! them, or scans in a transfer on its way here and receives it.
+//!
+//! Counting checks each scan against what the transfer is: the item it
+//! moves, no more than was asked for or sent, and on arrival the batches
+//! that were sent (a GS1 label's batch must be one of them; a plain scan is
+//! put into the sent batches first expiry first when it is received).
+//! Dispatching or receiving writes the movements, the fact and this till's
+//! record of it in one transaction: the stock leaves or arrives at once,
+//! and the hub hears of it when the till is online. Outgoing stock leaves
+//! the store's batches first expiry first at the hub, as all outgoing stock
+//! that names no batch does.
+
+use super::stock_takes::{scan_qty, signed_in};
+use super::{Till, TillError};
+use crate::store::transfers::{self as db, Done};
+use crate::store::{apply_movement, outbox, StoreResult};
+use pos_shared::scan_code::ScannedCode;
+use pos_shared::sync::{Batch, Fact};
+use pos_shared::transfer::{
+    allot_arrivals, ArrivedLine, Transfer, TransferBatch, TransferDispatched, TransferReceived,
+    TransferRequest, TransferRequestState, TransferState,
+};
+use pos_shared::{MovementId, Qty, Timestamp, VariantId};
+use rusqlite::Connection;
+use serde::Serialize;
+use uuid::Uuid;
+
+fn invalid(field: &'static str, detail: impl Into<String>) -> TillError {
+    TillError::Invalid {
+        field,
+        detail: detail.into(),
+    }
+}
+
+/// Which way the goods go from this store.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// HQ asked this store to send them.
+    Send,
+    /// They are on their way here.
+    Receive,
+}
+
+/// What was counted of one batch, or without one.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CountedBatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub batch: Option<Batch>,
+    pub qty: Qty,
+}
+
+/// What this till did with it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DoneHere {
+    pub at: Timestamp,
+    pub by: String,
+    pub qty: Qty,
+}
+
+/// A request to send or a transfer to receive, as this till counts it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransferSheet {
+    /// The request's id (to send) or the transfer's (to receive).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub id: Uuid,
+    pub direction: Direction,
+    pub variant_id: VariantId,
+    pub name: String,
+    pub sku: String,
+    /// The store the goods go to (to send) or come from (to receive).
+    pub other_store: String,
+    /// Asked for (to send) or sent (to receive).
+    pub expected: Qty,
+    pub counted: Qty,
+    pub counts: Vec<CountedBatch>,
+    /// The batches that were sent (to receive), first expiry first.
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<Vec<TransferBatch>>"))]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sent_batches: Vec<TransferBatch>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<String>"))]
+    pub note: String,
+    /// When HQ asked (to send) or the source dispatched (to receive).
+    pub since: Timestamp,
+    /// Where the hub last said it stands: `open`, `dispatched`,
+    /// `cancelled` (a request), `in_transit`, `received` (a transfer).
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub done_here: Option<DoneHere>,
+}
+
+/// The store's transfers still to do.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransfersAtStore {
+    pub to_send: Vec<TransferSheet>,
+    pub to_receive: Vec<TransferSheet>,
+}
+
+/// A scan taken in, and the sheet after it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransferScan {
+    pub added: Qty,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub batch: Option<Batch>,
+    pub message: String,
+    pub sheet: TransferSheet,
+}
+
+/// One of the two kinds, as the till knows it.
+enum Known {
+    Send(TransferRequest),
+    Receive(Transfer),
+}
+
+impl Known {
+    fn find(conn: &Connection, id: Uuid) -> StoreResult<Option<Known>> {
+        if let Some(r) = db::request(conn, id)? {
+            return Ok(Some(Known::Send(r)));
+        }
+        Ok(db::transfer(conn, id)?.map(Known::Receive))
+    }
+
+    fn variant(&self) -> VariantId {
+        match self {
+            Known::Send(r) => r.variant_id,
+            Known::Receive(t) => t.variant_id,
+        }
+    }
+
+    fn expected(&self) -> Qty {
+        match self {
+            Known::Send(r) => r.qty,
+            Known::Receive(t) => t.qty,
+        }
+    }
+}
+
+fn sheet_of(conn: &Connection, known: &Known) -> StoreResult<TransferSheet> {
+    let (id, direction, other, note, since, state, sent_batches) = match known {
+        Known::Send(r) => (
+            r.request_id,
+            Direction::Send,
+            r.to_store_name.clone(),
+            r.note.clone(),
+            r.raised_at,
+            r.state.as_str(),
+            Vec::new(),
+        ),
+        Known::Receive(t) => (
+            t.transfer_id,
+            Direction::Receive,
+            t.from_store_name.clone(),
+            t.note.clone(),
+            t.dispatched_at,
+            t.state.as_str(),
+            t.batches.clone(),
+        ),
+    };
+    let (sku, name) = crate::store::catalog::sku_and_name(conn, known.variant())?;
+    let counts: Vec<CountedBatch> = db::counts(conn, id)?
+        .into_iter()
+        .map(|(batch, qty)| CountedBatch { batch, qty })
+        .collect();
+    let counted = Qty::from_milli(counts.iter().map(|c| c.qty.milli()).sum());
+    Ok(TransferSheet {
+        id,
+        direction,
+        variant_id: known.variant(),
+        name,
+        sku,
+        other_store: other,
+        expected: known.expected(),
+        counted,
+        counts,
+        sent_batches,
+        note,
+        since,
+        state: state.to_owned(),
+        done_here: db::done(conn, id)?.map(|d| DoneHere {
+            at: d.at,
+            by: d.by.name,
+            qty: d.qty,
+        }),
+    })
+}
+
+/// The transfer, if this till may still count it; else why not.
+fn still_open(conn: &Connection, id: Uuid) -> StoreResult<Result<Known, TillError>> {
+    let Some(known) = Known::find(conn, id)? else {
+        return Ok(Err(TillError::NotFound("transfer")));
+    };
+    if let Some(done) = db::done(conn, id)? {
+        let what = match known {
+            Known::Send(_) => "dispatched",
+            Known::Receive(_) => "received",
+        };
+        return Ok(Err(TillError::Conflict {
+            kind: "transfer_done",
+            message: format!(
+                "This till already {what} it ({} by {} at {}).",
+                done.qty, done.by.name, done.at
+            ),
+        }));
+    }
+    let closed = match &known {
+        Known::Send(r) => match r.state {
+            TransferRequestState::Open => None,
+            TransferRequestState::Dispatched => {
+                Some("Another till of the store already dispatched this request.")
+            }
+            TransferRequestState::Cancelled => {
+                Some("HQ cancelled this request: keep the goods on the shelf.")
+            }
+        },
+        Known::Receive(t) => match t.state {
+            TransferState::InTransit => None,
+            TransferState::Received => Some("This transfer was already received at the store."),
+        },
+    };
+    if let Some(message) = closed {
+        return Ok(Err(TillError::Conflict {
+            kind: "transfer_closed",
+            message: message.into(),
+        }));
+    }
+    Ok(Ok(known))
+}
+
+/// What the store still has to send and to receive.
+pub async fn list(till: &Till) -> Result<TransfersAtStore, TillError> {
+    Ok(till
+        .store
+        .call(|c| {
+            let mut to_send = Vec::new();
+            for r in db::open_requests(c)? {
+                if db::done(c, r.request_id)?.is_none() {
+                    to_send.push(sheet_of(c, &Known::Send(r))?);
+                }
+            }
+            let mut to_receive = Vec::new();
+            for t in db::in_transit(c)? {
+                if db::done(c, t.transfer_id)?.is_none() {
+                    to_receive.push(sheet_of(c, &Known::Receive(t))?);
+                }
+            }
+            Ok(TransfersAtStore {
+                to_send,
+                to_receive,
+            })
+        })
+        .await?)
+}
+
+pub async fn sheet(till: &Till, id: Uuid) -> Result<TransferSheet, TillError> {
+    till.store
+        .call(move |c| match Known::find(c, id)? {
+            Some(known) => Ok(Ok(sheet_of(c, &known)?)),
+            None => Ok(Err(TillError::NotFound("transfer"))),
+        })
+        .await?
+}
+
+/// The batch a scan counts into: on arrival, the label's batch if the
+/// transfer sent that batch; none when the transfer names no batches or
+/// the goods are going out.
+fn batch_for(
+    known: &Known,
+    code: &ScannedCode,
+    name: &str,
+) -> Result<Option<TransferBatch>, TillError> {
+    let Known::Receive(t) = known else {
+        return Ok(None);
+    };
+    let (Some(lot), false) = (&code.batch, t.batches.is_empty()) else {
+        return Ok(None);
+    };
+    match t.batches.iter().find(|b| &b.code == lot) {
+        Some(sent) => {
+            let label = code.expiry.as_ref().or(code.best_before.as_ref());
+            if label.is_some_and(|day| *day != sent.expires_on) {
+                return Err(TillError::ScanRefused {
+                    kind: "batch_expiry_differs",
+                    message: format!(
+                        "Batch {lot} of {name} was sent expiring {}, and this label says {}: set the pack aside for HQ.",
+                        sent.expires_on,
+                        label.map(String::as_str).unwrap_or_default()
+                    ),
+                });
+            }
+            Ok(Some(sent.clone()))
+        }
+        None => Err(TillError::ScanRefused {
+            kind: "batch_not_sent",
+            message: format!(
+                "Batch {lot} of {name} was not sent in this transfer (it sent {}): set the pack aside for HQ.",
+                t.batches
+                    .iter()
+                    .map(|b| b.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+    }
+}
+
+/// Checks a new count of `batch` (or of no batch) against what the
+/// transfer allows, and keeps it.
+fn count_to(
+    conn: &Connection,
+    known: &Known,
+    id: Uuid,
+    batch: Option<&TransferBatch>,
+    qty: Qty,
+) -> StoreResult<Result<(), TillError>> {
+    let code = batch.map(|b| b.code.as_str());
+    let others: i64 = db::counts(conn, id)?
+        .iter()
+        .filter(|(b, _)| b.as_ref().map(|b| b.code.as_str()) != code)
+        .map(|(_, q)| q.milli())
+        .sum();
+    let expected = known.expected();
+    if others + qty.milli() > expected.milli() {
+        let what = match known {
+            Known::Send(_) => "were asked for",
+            Known::Receive(_) => "were sent",
+        };
+        return Ok(Err(TillError::ScanRefused {
+            kind: "more_than_expected",
+            message: format!(
+                "Only {expected} {what}; this would count {}: count again, or set the extra aside.",
+                Qty::from_milli(others + qty.milli())
+            ),
+        }));
+    }
+    if let Some(sent) = batch.filter(|b| qty > b.qty) {
+        return Ok(Err(TillError::ScanRefused {
+            kind: "more_than_expected",
+            message: format!(
+                "Only {} of batch {} were sent: count again, or set the extra aside.",
+                sent.qty, sent.code
+            ),
+        }));
+    }
+    let batch = batch.map(|b| Batch {
+        code: b.code.clone(),
+        expires_on: b.expires_on.clone(),
+    });
+    db::set_count(conn, id, batch.as_ref(), qty)?;
+    Ok(Ok(()))
+}
+
+/// Counts a scanned item out (a request) or in (a transfer).
+pub async fn scan(
+    till: &Till,
+    id: Uuid,
+    code: ScannedCode,
+    typed: Option<Qty>,
+) -> Result<TransferScan, TillError> {
+    signed_in(till)?;
+    till.store
+        .call(move |c| {
+            let known = match still_open(c, id)? {
+                Ok(k) => k,
+                Err(e) => return Ok(Err(e)),
+            };
+            let product =
+                crate::store::catalog::product_for_scan(c, &code.gtin, code.alternative.as_ref())?;
+            let Some(product) = product else {
+                return Ok(Err(TillError::ScanRefused {
+                    kind: "unknown_item",
+                    message: format!(
+                        "Barcode {} is not in the store's catalog: set the pack aside.",
+                        code.gtin.as_str()
+                    ),
+                }));
+            };
+            if product.variant_id != known.variant() {
+                let (_, wanted) = crate::store::catalog::sku_and_name(c, known.variant())?;
+                return Ok(Err(TillError::ScanRefused {
+                    kind: "not_in_transfer",
+                    message: format!(
+                        "{} is not in this transfer, which moves {wanted}: set it aside.",
+                        product.name
+                    ),
+                }));
+            }
+            let measured = product.unit.is_some_and(|u| u.is_measured());
+            let added = match scan_qty(&code, typed, measured, &product.name) {
+                Ok(q) => q,
+                Err(e) => return Ok(Err(e)),
+            };
+            let batch = match batch_for(&known, &code, &product.name) {
+                Ok(b) => b,
+                Err(e) => return Ok(Err(e)),
+            };
+            let code_of = batch.as_ref().map(|b| b.code.as_str());
+            let was = db::counts(c, id)?
+                .into_iter()
+                .find(|(b, _)| b.as_ref().map(|b| b.code.as_str()) == code_of)
+                .map_or(Qty::ZERO, |(_, q)| q);
+            let Some(now) = was.checked_add(added) else {
+                return Ok(Err(invalid("qty", "too many")));
+            };
+            if let Err(e) = count_to(c, &known, id, batch.as_ref(), now)? {
+                return Ok(Err(e));
+            }
+            let sheet = sheet_of(c, &known)?;
+            let mut message = format!(
+                "{}: {} of {} counted",
+                product.name, sheet.counted, sheet.expected
+            );
+            if let Some(b) = &batch {
+                message.push_str(&format!(" (batch {}: {now})", b.code));
+            }
+            Ok(Ok(TransferScan {
+                added,
+                batch: batch.map(|b| Batch {
+                    code: b.code,
+                    expires_on: b.expires_on,
+                }),
+                message,
+                sheet,
+            }))
+        })
+        .await?
+}
+
+/// Sets a count (a recount) of one batch, or of no batch; zero takes it out.
+pub async fn set_count(
+    till: &Till,
+    id: Uuid,
+    batch_code: Option<String>,
+    qty: Qty,
+) -> Result<TransferSheet, TillError> {
+    signed_in(till)?;
+    if qty.milli() < 0 || qty > pos_shared::limits::MAX_LINE_QTY {
+        return Err(invalid(
+            "qty",
+            format!(
+                "qty must be between 0 and {}",
+                pos_shared::limits::MAX_LINE_QTY
+            ),
+        ));
+    }
+    till.store
+        .call(move |c| {
+            let known = match still_open(c, id)? {
+                Ok(k) => k,
+                Err(e) => return Ok(Err(e)),
+            };
+            let batch = match (&known, batch_code) {
+                (_, None) => None,
+                (Known::Receive(t), Some(code)) => match t.batches.iter().find(|b| b.code == code) {
+                    Some(b) => Some(b.clone()),
+                    None => {
+                        return Ok(Err(invalid(
+                            "batch_code",
+                            format!("batch {code} was not sent in this transfer"),
+                        )))
+                    }
+                },
+                (Known::Send(_), Some(_)) => {
+                    return Ok(Err(invalid(
+                        "batch_code",
+                        "goods going out are counted without batches: the hub takes the first to expire",
+                    )))
+                }
+            };
+            let Some(unit) = crate::store::catalog::unit_of(c, known.variant())? else {
+                return Ok(Err(invalid("qty", "the item is not in this till's catalog")));
+            };
+            if !unit.is_measured() && qty.milli() % 1000 != 0 {
+                return Ok(Err(invalid("qty", "this item is counted in whole pieces")));
+            }
+            if let Err(e) = count_to(c, &known, id, batch.as_ref(), qty)? {
+                return Ok(Err(e));
+            }
+            Ok(Ok(sheet_of(c, &known)?))
+        })
+        .await?
+}
+
+fn nudged<T>(till: &Till, done: Result<T, TillError>) -> Result<T, TillError> {
+    if done.is_ok() {
+        till.sync.nudge.notify_one();
+    }
+    done
+}
+
+/// Dispatches a request for what was scanned out: its `transfer_out`
+/// movement, its fact and this till's record, in one transaction. Again,
+/// the same answer.
+pub async fn dispatch(till: &Till, id: Uuid) -> Result<TransferSheet, TillError> {
+    let who = signed_in(till)?;
+    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    let done = till
+        .store
+        .call(move |c| {
+            let Some(known) = Known::find(c, id)? else {
+                return Ok(Err(TillError::NotFound("transfer")));
+            };
+            let Known::Send(request) = &known else {
+                return Ok(Err(invalid(
+                    "id",
+                    "this transfer is on its way here: receive it",
+                )));
+            };
+            if db::done(c, id)?.is_some() {
+                return Ok(Ok(sheet_of(c, &known)?));
+            }
+            if let Err(e) = still_open(c, id)? {
+                return Ok(Err(e));
+            }
+            let counted = sheet_of(c, &known)?.counted;
+            if !counted.is_positive() {
+                return Ok(Err(invalid(
+                    "counted",
+                    "nothing has been scanned out: scan the goods as they are packed",
+                )));
+            }
+            let now = Timestamp::now();
+            let fact = TransferDispatched {
+                transfer_id: Uuid::now_v7(),
+                request_id: request.request_id,
+                store_id: device.store_id,
+                terminal_id: device.terminal_id,
+                variant_id: request.variant_id,
+                qty: counted,
+                dispatched_at: now,
+                dispatched_by: who.clone(),
+            };
+            if let Err(e) = fact.validate() {
+                return Ok(Err(TillError::Internal(format!(
+                    "the dispatch does not add up: {e}"
+                ))));
+            }
+            let tx = c.transaction()?;
+            for movement in fact.movements() {
+                apply_movement(&tx, &movement, "local")?;
+            }
+            let done = Done {
+                fact_id: fact.transfer_id,
+                qty: counted,
+                at: now,
+                by: who,
+            };
+            outbox::enqueue(
+                &tx,
+                &device,
+                fact.transfer_id,
+                now,
+                Fact::TransferDispatched(fact),
+            )?;
+            db::mark_done(&tx, id, "out", &done)?;
+            tx.commit()?;
+            Ok(Ok(sheet_of(c, &known)?))
+        })
+        .await?;
+    nudged(till, done)
+}
+
+/// What arrived, line by line: counted batches as counted, and what was
+/// counted without a batch put into the batches sent first expiry first
+/// (as far as each still has room), the rest without a batch.
+fn arrived_lines(t: &Transfer, counts: &[(Option<Batch>, Qty)]) -> Vec<ArrivedLine> {
+    let in_batch = |code: &str| {
+        counts
+            .iter()
+            .find(|(b, _)| b.as_ref().is_some_and(|b| b.code == code))
+            .map_or(0, |(_, q)| q.milli())
+    };
+    let loose: i64 = counts
+        .iter()
+        .filter(|(b, _)| b.is_none())
+        .map(|(_, q)| q.milli())
+        .sum();
+    let room: Vec<i64> = t
+        .batches
+        .iter()
+        .map(|b| (b.qty.milli() - in_batch(&b.code)).max(0))
+        .collect();
+    let allotted = allot_arrivals(&room, loose);
+    let mut lines = Vec::new();
+    for (b, extra) in t.batches.iter().zip(&allotted) {
+        let qty = in_batch(&b.code) + extra;
+        if qty > 0 {
+            lines.push(ArrivedLine {
+                batch: Some(Batch {
+                    code: b.code.clone(),
+                    expires_on: b.expires_on.clone(),
+                }),
+                qty: Qty::from_milli(qty),
+                movement_id: MovementId::new(),
+            });
+        }
+    }
+    let rest = loose - allotted.iter().sum::<i64>();
+    if rest > 0 {
+        lines.push(ArrivedLine {
+            batch: None,
+            qty: Qty::from_milli(rest),
+            movement_id: MovementId::new(),
+        });
+    }
+    lines
+}
+
+/// Receives a transfer for what was scanned in (nothing, only when
+/// `nothing_arrived` says so): its `transfer_in` movements into batches,
+/// its fact and this till's record, in one transaction. Again, the same.
+pub async fn receive(
+    till: &Till,
+    id: Uuid,
+    nothing_arrived: bool,
+) -> Result<TransferSheet, TillError> {
+    let who = signed_in(till)?;
+    let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    let done = till
+        .store
+        .call(move |c| {
+            let Some(known) = Known::find(c, id)? else {
+                return Ok(Err(TillError::NotFound("transfer")));
+            };
+            let Known::Receive(transfer) = &known else {
+                return Ok(Err(invalid(
+                    "id",
+                    "this is a request for the store to send goods: dispatch it",
+                )));
+            };
+            if db::done(c, id)?.is_some() {
+                return Ok(Ok(sheet_of(c, &known)?));
+            }
+            if let Err(e) = still_open(c, id)? {
+                return Ok(Err(e));
+            }
+            let counts = db::counts(c, id)?;
+            let lines = arrived_lines(transfer, &counts);
+            if lines.is_empty() && !nothing_arrived {
+                return Ok(Err(invalid(
+                    "counted",
+                    "nothing has been scanned in: scan what arrived, or confirm that nothing did",
+                )));
+            }
+            let now = Timestamp::now();
+            let fact = TransferReceived {
+                receipt_id: Uuid::now_v7(),
+                transfer_id: transfer.transfer_id,
+                store_id: device.store_id,
+                terminal_id: device.terminal_id,
+                variant_id: transfer.variant_id,
+                received_at: now,
+                received_by: who.clone(),
+                lines,
+            };
+            if let Err(e) = fact.validate() {
+                return Ok(Err(TillError::Internal(format!(
+                    "the receipt does not add up: {e}"
+                ))));
+            }
+            let tx = c.transaction()?;
+            for movement in fact.movements() {
+                apply_movement(&tx, &movement, "local")?;
+            }
+            let done = Done {
+                fact_id: fact.receipt_id,
+                qty: fact.arrived(),
+                at: now,
+                by: who,
+            };
+            outbox::enqueue(
+                &tx,
+                &device,
+                fact.receipt_id,
+                now,
+                Fact::TransferReceived(fact),
+            )?;
+            db::mark_done(&tx, id, "in", &done)?;
+            tx.commit()?;
+            Ok(Ok(sheet_of(c, &known)?))
+        })
+        .await?;
+    nudged(till, done)
+}
