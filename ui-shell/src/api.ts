@@ -43,6 +43,12 @@ import type {
   TakeSheet,
   TillAccount,
   TillSettings,
+  TransferCount,
+  TransferReceive,
+  TransferScan,
+  TransferScanBody,
+  TransferSheet,
+  TransfersAtStore,
 } from './generated';
 import { inr } from './money';
 import { t } from './messages';
@@ -170,6 +176,11 @@ export const api = {
   countScan: (id: string, body: StockTakeScan) => call<CountedScan>('POST', `/v1/stock-takes/${enc(id)}/scans`, body),
   approveStockTake: (id: string, approval?: Approval) => call<ApprovedTake>('POST', `/v1/stock-takes/${enc(id)}/approve`, { approval }),
   cancelStockTake: (id: string, approval?: Approval) => call<TakeSheet>('POST', `/v1/stock-takes/${enc(id)}/cancel`, { approval }),
+  transfers: () => call<TransfersAtStore>('GET', '/v1/transfers'),
+  transferScan: (id: string, body: TransferScanBody) => call<TransferScan>('POST', `/v1/transfers/${enc(id)}/scans`, body),
+  setTransferCount: (id: string, body: TransferCount) => call<TransferSheet>('PUT', `/v1/transfers/${enc(id)}/count`, body),
+  dispatchTransfer: (id: string) => call<TransferSheet>('POST', `/v1/transfers/${enc(id)}/dispatch`, {}),
+  receiveTransfer: (id: string, body: TransferReceive) => call<TransferSheet>('POST', `/v1/transfers/${enc(id)}/receive`, body),
   receivable: () => call<Receivable>('GET', '/v1/purchase-orders'),
   goodsReceipts: () => call<ReceiptSheet[]>('GET', '/v1/goods-receipts'),
   goodsReceipt: (id: string) => call<ReceiptSheet>('GET', `/v1/goods-receipts/${enc(id)}`),

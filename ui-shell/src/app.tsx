@@ -23,6 +23,7 @@ import { SaleScreen, type ScanFlash } from './screens/Sale';
 import { ShiftScreen } from './screens/Shift';
 import { StockTakeScreen } from './screens/StockTake';
 import { ReceivingScreen } from './screens/Receiving';
+import { TransfersScreen } from './screens/Transfers';
 import { TenderScreen } from './screens/Tender';
 import { listenForWedgeScans } from './wedge';
 
@@ -44,7 +45,8 @@ type Screen =
   | { name: 'shift' }
   | { name: 'devices' }
   | { name: 'stock'; scanned: { text: string; seq: number } | null }
-  | { name: 'goods'; scanned: { text: string; seq: number } | null };
+  | { name: 'goods'; scanned: { text: string; seq: number } | null }
+  | { name: 'transfers'; scanned: { text: string; seq: number } | null };
 
 type DialogState =
   | { kind: 'modifiers'; product: ProductView; count: number }
@@ -261,6 +263,9 @@ export function App() {
       case 'goods':
         // Taken into the delivery on the screen, never put on a bill.
         return go({ name: 'goods', scanned: { text: scan.text, seq: ++flashSeq.current } });
+      case 'transfers':
+        // Counted into the transfer on the screen, never put on a bill.
+        return go({ name: 'transfers', scanned: { text: scan.text, seq: ++flashSeq.current } });
       case 'sale':
         break;
       default:
@@ -479,7 +484,7 @@ export function App() {
       body = <ReturnsScreen key={screen.scanned?.seq ?? 0} scanned={screen.scanned?.text ?? null} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'shift':
-      body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => go({ name: 'sale' })} onStockTake={() => go({ name: 'stock', scanned: null })} onGoodsIn={() => go({ name: 'goods', scanned: null })} />;
+      body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => go({ name: 'sale' })} onStockTake={() => go({ name: 'stock', scanned: null })} onGoodsIn={() => go({ name: 'goods', scanned: null })} onTransfers={() => go({ name: 'transfers', scanned: null })} />;
       break;
     case 'devices':
       body = <DevicesScreen onBack={() => go({ name: 'sale' })} />;
@@ -489,6 +494,9 @@ export function App() {
       break;
     case 'goods':
       body = <ReceivingScreen scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
+      break;
+    case 'transfers':
+      body = <TransfersScreen scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
       break;
   }
 

@@ -48,7 +48,7 @@ struct RequestBody {
 /// until a till of the store scans the goods out; its tills hear of the
 /// request at once.
 #[utoipa::path(
-    post, path = "/v1/stores/{store_id}/transfer-requests", tag = "inventory", security(("hq" = [])),
+    post, path = "/v1/stores/{store_id}/transfer-requests", operation_id = "raise_transfer_request", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path, description = "The store asked to send")),
     request_body = RequestBody,
     responses(
@@ -136,7 +136,7 @@ async fn one(
 /// Calls off a request its store has not dispatched; the store's tills stop
 /// offering it. Cancelling again changes nothing; a dispatched one is a 409.
 #[utoipa::path(
-    post, path = "/v1/transfer-requests/{request_id}/cancel", tag = "inventory", security(("hq" = [])),
+    post, path = "/v1/transfer-requests/{request_id}/cancel", operation_id = "cancel_transfer_request", tag = "inventory", security(("hq" = [])),
     params(("request_id" = Uuid, Path)),
     responses((status = 200, description = "Cancelled", body = TransferRequest), Refused, NotFound, Conflict)
 )]

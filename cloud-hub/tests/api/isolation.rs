@@ -118,6 +118,14 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         )
         .await;
     created("transfer", s, &transfer);
+    let (s, request) = hub
+        .post(
+            &format!("/v1/stores/{store}/transfer-requests"),
+            key,
+            json!({"to_store_id": other["id"], "variant_id": tea, "qty": "1"}),
+        )
+        .await;
+    created("transfer request", s, &request);
     let (s, reservation) = hub
         .post(
             &format!("/v1/stores/{store}/reservations"),
@@ -247,6 +255,7 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         ("variant_id", tea),
         ("terminal_id", shop.terminal_id.clone()),
         ("transfer_id", text(&transfer["transfer_id"])),
+        ("request_id", text(&request["request_id"])),
         ("take_id", take),
         ("supplier_id", supplier),
         ("po_id", po),

@@ -279,7 +279,7 @@ async fn a_part_that_does_not_add_up_is_refused_by_name_and_moves_nothing(backen
 }
 on_both_backends!(a_part_that_does_not_add_up_is_refused_by_name_and_moves_nothing);
 
-/// Sends `doc`'s changes to the hub as a terminal speaking protocol 9.
+/// Sends `doc`'s changes to the hub as a terminal speaking protocol 10.
 async fn push_document(shop: &Shop, purpose: &str, doc: &mut automerge::AutoCommit) {
     let mut state = automerge::sync::State::new();
     for _ in 0..6 {
@@ -292,7 +292,7 @@ async fn push_document(shop: &Shop, purpose: &str, doc: &mut automerge::AutoComm
             .post(format!("{}/v1/sync/docs/{purpose}", shop.hub.base))
             .bearer_auth(&shop.device_token)
             .header("content-type", "application/octet-stream")
-            .header(pos_shared::sync::PROTOCOL_HEADER, "9")
+            .header(pos_shared::sync::PROTOCOL_HEADER, "10")
             .body(message.encode())
             .send()
             .await
@@ -321,7 +321,7 @@ async fn a_terminal_too_old_for_the_stock_takes_document_is_told_to_upgrade(back
     };
     let (_, now) = shop
         .hub
-        .get("/v1/sync/feed?since=0&limit=5000&v=9", &shop.device_token)
+        .get("/v1/sync/feed?since=0&limit=5000&v=10", &shop.device_token)
         .await;
     assert_eq!(purposes(&now), ["stock_takes"], "{now}");
     // Protocol 8 tills, which do not know the document, are no longer

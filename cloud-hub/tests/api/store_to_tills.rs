@@ -1,7 +1,8 @@
 //! What a store's tills hear from the hub of its purchase orders and of the
 //! store itself (protocol 10): a new till's snapshot holds the store's recent
 //! orders and its record; the feed carries the GSTIN and status HQ sets to
-//! that store's tills only; a till a protocol behind hears neither.
+//! that store's tills only; a till too old to read them (protocol 9) is
+//! told to upgrade, never fed what it cannot read.
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -26,9 +27,10 @@ async fn a_new_till_gets_the_stores_recent_orders_in_its_snapshot(backend: Backe
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    // Protocol 10: both recent orders (the cancelled one too: the till
-    // knows the store's suppliers from them) and the store's own record.
-    for (v, expected, store_records) in [(10u16, 2usize, 1usize), (9, 0, 0)] {
+    // Protocol 10 on (the oldest served): both recent orders (the cancelled
+    // one too: the till knows the store's suppliers from them) and the
+    // store's own record.
+    for (v, expected, store_records) in [(10u16, 2usize, 1usize), (12, 2, 1)] {
         let r = shop
             .hub
             .http
@@ -116,9 +118,11 @@ async fn the_gstin_and_status_hq_sets_reach_the_stores_tills_only(backend: Backe
         (Some("29AAACK1234A1Z6"), Some("open"))
     );
     assert_eq!(heard[1]["status"], "maintenance");
-    assert!(
-        profiles(9).await.is_empty(),
-        "a protocol-9 till cannot read them"
+    let (s, behind) = hub.get("/v1/sync/feed?since=0&limit=5000&v=9", token).await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "a protocol-9 till cannot read them: {behind}"
     );
 
     // Another store's tills hear nothing of it.

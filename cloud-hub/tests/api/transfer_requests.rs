@@ -117,6 +117,40 @@ async fn last_heard(till: &Shop, since: u64, kind: &str) -> Option<Value> {
     changes.into_iter().rfind(|c| c["type"] == kind)
 }
 
+/// The transfer records of a new till's snapshot at protocol `v`, after
+/// checking the header counts them.
+async fn snapshot_kinds(till: &Shop, v: u16) -> Vec<String> {
+    let r = till
+        .hub
+        .http
+        .get(format!("{}/v1/sync/snapshot?v={v}", till.hub.base))
+        .bearer_auth(&till.device_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+        .unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<String> = lines
+        .iter()
+        .filter_map(|l| l["type"].as_str())
+        .filter(|t| t.starts_with("transfer"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        lines[0]["transfers"].as_u64().unwrap_or(0),
+        kinds.len() as u64,
+        "v{v}"
+    );
+    kinds
+}
+
 async fn on_hand_at(shop: &Shop, store: &str, variant: &str) -> String {
     let (_, inventory) = shop
         .hub
@@ -168,6 +202,17 @@ async fn a_requested_transfer_is_dispatched_and_received_at_the_stores(backend: 
     assert!(last_heard(&dest, dest_cursor, "transfer_requested")
         .await
         .is_none());
+    // A protocol-11 till cannot read it: its feed and snapshot leave it out.
+    let (s, old) = hub
+        .get(
+            &format!("/v1/sync/feed?since={source_cursor}&limit=1000&v=11"),
+            &shop.device_token,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{old}");
+    assert!(!old.to_string().contains("transfer_requested"), "{old}");
+    assert_eq!(snapshot_kinds(&shop, 12).await, ["transfer_request"]);
+    assert!(snapshot_kinds(&shop, 11).await.is_empty());
 
     // The source's till scans out 12: batches first expiry first.
     let (transfer_id, sent) = dispatch(&shop, &request, "12");

@@ -15,6 +15,7 @@ mod display_ui;
 mod picker_ui;
 mod receiving_ui;
 mod stock_take_ui;
+mod transfers_ui;
 mod wire;
 
 /// The browser tests take turns: two browsers at once on a small machine

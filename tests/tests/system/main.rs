@@ -16,6 +16,7 @@ mod stock_takes;
 mod store_documents;
 mod store_profile;
 mod tls;
+mod transfers;
 
 use harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
 use pos_shared::{Gtin, Money, Qty};

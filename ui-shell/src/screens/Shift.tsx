@@ -71,6 +71,7 @@ export function ShiftScreen(props: {
   onStockTake: () => void;
   /** …and taking deliveries in. */
   onGoodsIn: () => void;
+  onTransfers: () => void;
 }) {
   const [float, setFloat] = useState('');
   const [cashAmount, setCashAmount] = useState('');
@@ -138,6 +139,7 @@ export function ShiftScreen(props: {
         <div class="row">
           <button type="button" onClick={props.onStockTake}>{t('sale.stockTake')}</button>
           <button type="button" onClick={props.onGoodsIn}>{t('goods.button')}</button>
+          <button type="button" onClick={props.onTransfers}>{t('transfers.button')}</button>
           <button type="button" onClick={props.onBack}>{t('common.back')}</button>
         </div>
       </section>
