@@ -20,52 +20,6 @@ use uuid::Uuid;
 
 const CLERK: (&str, &str) = ("101", "4821");
 
-fn variant_of(dir: &Path, name_starts: &str) -> VariantId {
-    let store = edge_agent::store::LocalStore::open(&dir.join("edge.db")).unwrap();
-    let id: String = store
-        .with_conn(|c| {
-            Ok(c.query_row(
-                "SELECT id FROM variants WHERE name LIKE ?1 || '%'",
-                [name_starts],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
-    id.parse().unwrap()
-}
-
-fn on_hand(dir: &Path, variant: VariantId) -> i64 {
-    let store = edge_agent::store::LocalStore::open(&dir.join("edge.db")).unwrap();
-    store
-        .with_conn(|c| {
-            Ok(c.query_row(
-                "SELECT on_hand_milli FROM stock WHERE variant_id = ?1",
-                [variant.to_string()],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap()
-}
-
-/// The outbox's goods-receipt facts, straight from the SQLite file.
-fn queued_receipts(dir: &Path) -> Vec<Value> {
-    let store = edge_agent::store::LocalStore::open(&dir.join("edge.db")).unwrap();
-    store
-        .with_conn(|c| {
-            let mut stmt = c.prepare(
-                "SELECT envelope FROM outbox WHERE event_type = 'pos.goods.received' ORDER BY seq",
-            )?;
-            let rows = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .unwrap()
-        .into_iter()
-        .map(|e| serde_json::from_str::<Value>(&e).unwrap())
-        .collect()
-}
-
 fn order(
     store: StoreId,
     tea: VariantId,
@@ -383,9 +337,9 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
     assert_eq!(on_hand(dir.path(), rice), 10_000 + 47_750);
 
     // One fact waits for the hub, its movements in their batches.
-    let queued = queued_receipts(dir.path());
-    assert_eq!(queued.len(), 1, "{queued:?}");
-    let fact = &queued[0]["data"];
+    let receipts = queued(dir.path(), "pos.goods.received");
+    assert_eq!(receipts.len(), 1, "{receipts:?}");
+    let fact = &receipts[0]["data"];
     assert_eq!(fact["po_id"], po.po_id.to_string());
     assert_eq!(fact["supplier_id"], po.supplier_id.to_string());
     assert_eq!(fact["bill_no"], "INV-4471");
@@ -439,7 +393,7 @@ async fn a_delivery_scanned_against_its_order_is_on_hand_in_its_batches_and_queu
         (StatusCode::OK, &json!("posted")),
         "{again}"
     );
-    assert_eq!(queued_receipts(dir.path()).len(), 1);
+    assert_eq!(queued(dir.path(), "pos.goods.received").len(), 1);
 
     // It all survives a restart.
     drop(till);
@@ -537,7 +491,7 @@ async fn a_receipt_names_an_order_still_expected_or_a_known_supplier_and_empty_o
     assert_eq!(s, StatusCode::OK, "{cancelled}");
     assert_eq!(cancelled["state"], "cancelled");
     assert!(
-        queued_receipts(dir.path()).is_empty(),
+        queued(dir.path(), "pos.goods.received").is_empty(),
         "a cancelled receipt sends nothing"
     );
     let (s, _) = post_json(

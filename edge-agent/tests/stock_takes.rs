@@ -66,24 +66,6 @@ fn item<'a>(sheet: &'a Value, name_starts: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no item {name_starts}: {sheet}"))
 }
 
-/// The outbox's stock-take facts, straight from the SQLite file.
-fn queued_takes(dir: &Path) -> Vec<Value> {
-    let store = edge_agent::store::LocalStore::open(&dir.join("edge.db")).unwrap();
-    store
-        .with_conn(|c| {
-            let mut stmt = c.prepare("SELECT envelope FROM outbox ORDER BY seq")?;
-            let rows = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .unwrap()
-        .into_iter()
-        .map(|e| serde_json::from_str::<Value>(&e).unwrap())
-        .filter(|e| e["event_type"] == "pos.stock_take.approved")
-        .collect()
-}
-
 #[tokio::test]
 async fn a_count_by_scan_is_approved_into_the_ledger_and_sales_after_it_stand() {
     let dir = tempfile::tempdir().unwrap();
@@ -267,7 +249,7 @@ async fn a_count_by_scan_is_approved_into_the_ledger_and_sales_after_it_stand() 
     // rice is gone.
     assert_eq!(till.available(TEA).await, "6");
     assert_eq!(till.available(RICE).await, "0");
-    let facts = queued_takes(dir.path());
+    let facts = queued(dir.path(), "pos.stock_take.approved");
     assert_eq!(facts.len(), 1, "one part waits in the outbox");
     let part = &facts[0]["data"];
     assert_eq!(part["take_id"], take);
@@ -285,7 +267,11 @@ async fn a_count_by_scan_is_approved_into_the_ledger_and_sales_after_it_stand() 
     sign_in(&till, MANAGER).await;
     let (s, b) = post_json(&till, &format!("/v1/stock-takes/{take}/approve"), json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
-    assert_eq!(queued_takes(dir.path()).len(), 1, "nothing more queued");
+    assert_eq!(
+        queued(dir.path(), "pos.stock_take.approved").len(),
+        1,
+        "nothing more queued"
+    );
     let (_, list) = till.get("/v1/stock-takes").await;
     assert_eq!(list.as_array().unwrap().len(), 1);
 
@@ -389,5 +375,5 @@ async fn a_blind_count_hides_what_is_expected_from_counters_and_a_spot_check_lea
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
     assert_eq!(till.available(TEA).await, "1");
-    assert_eq!(queued_takes(dir.path()).len(), 1);
+    assert_eq!(queued(dir.path(), "pos.stock_take.approved").len(), 1);
 }

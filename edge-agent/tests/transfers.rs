@@ -18,55 +18,9 @@ use pos_shared::transfer::{
 use pos_shared::{Qty, StoreId, Timestamp, VariantId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::path::Path;
 use uuid::Uuid;
 
 const CLERK: (&str, &str) = ("101", "4821");
-
-fn variant_of(dir: &Path, name_starts: &str) -> VariantId {
-    let store = edge_agent::store::LocalStore::open(&dir.join("edge.db")).unwrap();
-    let id: String = store
-        .with_conn(|c| {
-            Ok(c.query_row(
-                "SELECT id FROM variants WHERE name LIKE ?1 || '%'",
-                [name_starts],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
-    id.parse().unwrap()
-}
-
-fn on_hand(dir: &Path, variant: VariantId) -> i64 {
-    let store = edge_agent::store::LocalStore::open(&dir.join("edge.db")).unwrap();
-    store
-        .with_conn(|c| {
-            Ok(c.query_row(
-                "SELECT on_hand_milli FROM stock WHERE variant_id = ?1",
-                [variant.to_string()],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap()
-}
-
-/// The outbox's facts of `event_type`, straight from the SQLite file.
-fn queued(dir: &Path, event_type: &str) -> Vec<Value> {
-    let store = edge_agent::store::LocalStore::open(&dir.join("edge.db")).unwrap();
-    store
-        .with_conn(|c| {
-            let mut stmt =
-                c.prepare("SELECT envelope FROM outbox WHERE event_type = ?1 ORDER BY seq")?;
-            let rows = stmt
-                .query_map([event_type], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .unwrap()
-        .into_iter()
-        .map(|e| serde_json::from_str::<Value>(&e).unwrap())
-        .collect()
-}
 
 fn request(from: StoreId, variant: VariantId, qty: i64) -> TransferRequest {
     TransferRequest {

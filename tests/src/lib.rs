@@ -233,3 +233,60 @@ pub async fn seed_demo_purchase(hq: &Hq, store: &str) -> HqResult<serde_json::Va
     )
     .await
 }
+
+/// Another store of the chain with one till; its id and the till's
+/// enrollment code.
+pub async fn store_with_till(
+    hq: &Hq,
+    code: &str,
+    name: &str,
+    prefix: &str,
+) -> HqResult<(String, String)> {
+    let store = hq.create_store(code, name, "INR").await?.id.to_string();
+    let enroll = hq
+        .create_terminal(&store, "Till 1", prefix)
+        .await?
+        .enrollment_code;
+    Ok((store, enroll))
+}
+
+/// The id of the item with `barcode`, from `store`'s inventory.
+pub async fn variant_at(hq: &Hq, store: &str, barcode: &str) -> HqResult<String> {
+    let inventory = hq.inventory(store).await?;
+    let gtin = pos_shared::Gtin::parse(barcode)
+        .map(|g| g.as_str().to_owned())
+        .unwrap_or_default();
+    Ok(inventory["positions"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["barcode"] == gtin.as_str()))
+        .and_then(|p| p["variant_id"].as_str())
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// The demo's transfers for `store`: a second store of the chain (the HSR
+/// dark store, with its own stock of tea), a transfer of 12 tea from it on
+/// its way to `store`, and HQ's request that `store` send it 6 dal. Returns
+/// the second store's id.
+pub async fn seed_demo_transfers(hq: &Hq, store: &str) -> HqResult<String> {
+    let hsr = hq
+        .create_store("BLR-02", "HSR dark store", "INR")
+        .await?
+        .id
+        .to_string();
+    let tea = variant_at(hq, store, TEA).await?;
+    hq.receive_stock(&hsr, &tea, "40").await?;
+    let _: serde_json::Value = hq
+        .post(
+            &format!("/v1/stores/{hsr}/transfers"),
+            &json!({"to_store_id": store, "variant_id": tea, "qty": "12", "note": "weekend restock"}),
+        )
+        .await?;
+    let _: serde_json::Value = hq
+        .post(
+            &format!("/v1/stores/{store}/transfer-requests"),
+            &json!({"to_store_id": hsr, "variant_id": variant_at(hq, store, DAL).await?, "qty": "6"}),
+        )
+        .await?;
+    Ok(hsr)
+}

@@ -499,6 +499,43 @@ fn nudged<T>(till: &Till, done: Result<T, TillError>) -> Result<T, TillError> {
     done
 }
 
+/// Where finishing a transfer starts: this till already did it (the same
+/// answer again), or it may still be done.
+enum Finishing {
+    Again(TransferSheet),
+    Go(Known),
+}
+
+fn finishing(conn: &Connection, id: Uuid) -> StoreResult<Result<Finishing, TillError>> {
+    let Some(known) = Known::find(conn, id)? else {
+        return Ok(Err(TillError::NotFound("transfer")));
+    };
+    if db::done(conn, id)?.is_some() {
+        return Ok(Ok(Finishing::Again(sheet_of(conn, &known)?)));
+    }
+    Ok(still_open(conn, id)?.map(Finishing::Go))
+}
+
+/// Writes what this till did in one transaction: the fact's movements, the
+/// fact in the outbox, and the till's record of it (`out` or `in`).
+fn record_done(
+    conn: &mut Connection,
+    device: &pos_shared::sync::DeviceCredential,
+    id: Uuid,
+    direction: &str,
+    fact: Fact,
+    done: &Done,
+) -> StoreResult<()> {
+    let tx = conn.transaction()?;
+    for movement in fact.movements() {
+        apply_movement(&tx, &movement, "local")?;
+    }
+    outbox::enqueue(&tx, device, done.fact_id, done.at, fact)?;
+    db::mark_done(&tx, id, direction, done)?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// Dispatches a request for what was scanned out: its `transfer_out`
 /// movement, its fact and this till's record, in one transaction. Again,
 /// the same answer.
@@ -508,8 +545,10 @@ pub async fn dispatch(till: &Till, id: Uuid) -> Result<TransferSheet, TillError>
     let done = till
         .store
         .call(move |c| {
-            let Some(known) = Known::find(c, id)? else {
-                return Ok(Err(TillError::NotFound("transfer")));
+            let known = match finishing(c, id)? {
+                Ok(Finishing::Go(known)) => known,
+                Ok(Finishing::Again(sheet)) => return Ok(Ok(sheet)),
+                Err(e) => return Ok(Err(e)),
             };
             let Known::Send(request) = &known else {
                 return Ok(Err(invalid(
@@ -517,12 +556,6 @@ pub async fn dispatch(till: &Till, id: Uuid) -> Result<TransferSheet, TillError>
                     "this transfer is on its way here: receive it",
                 )));
             };
-            if db::done(c, id)?.is_some() {
-                return Ok(Ok(sheet_of(c, &known)?));
-            }
-            if let Err(e) = still_open(c, id)? {
-                return Ok(Err(e));
-            }
             let counted = sheet_of(c, &known)?.counted;
             if !counted.is_positive() {
                 return Ok(Err(invalid(
@@ -546,25 +579,13 @@ pub async fn dispatch(till: &Till, id: Uuid) -> Result<TransferSheet, TillError>
                     "the dispatch does not add up: {e}"
                 ))));
             }
-            let tx = c.transaction()?;
-            for movement in fact.movements() {
-                apply_movement(&tx, &movement, "local")?;
-            }
             let done = Done {
                 fact_id: fact.transfer_id,
                 qty: counted,
                 at: now,
                 by: who,
             };
-            outbox::enqueue(
-                &tx,
-                &device,
-                fact.transfer_id,
-                now,
-                Fact::TransferDispatched(fact),
-            )?;
-            db::mark_done(&tx, id, "out", &done)?;
-            tx.commit()?;
+            record_done(c, &device, id, "out", Fact::TransferDispatched(fact), &done)?;
             Ok(Ok(sheet_of(c, &known)?))
         })
         .await?;
@@ -630,8 +651,10 @@ pub async fn receive(
     let done = till
         .store
         .call(move |c| {
-            let Some(known) = Known::find(c, id)? else {
-                return Ok(Err(TillError::NotFound("transfer")));
+            let known = match finishing(c, id)? {
+                Ok(Finishing::Go(known)) => known,
+                Ok(Finishing::Again(sheet)) => return Ok(Ok(sheet)),
+                Err(e) => return Ok(Err(e)),
             };
             let Known::Receive(transfer) = &known else {
                 return Ok(Err(invalid(
@@ -639,14 +662,7 @@ pub async fn receive(
                     "this is a request for the store to send goods: dispatch it",
                 )));
             };
-            if db::done(c, id)?.is_some() {
-                return Ok(Ok(sheet_of(c, &known)?));
-            }
-            if let Err(e) = still_open(c, id)? {
-                return Ok(Err(e));
-            }
-            let counts = db::counts(c, id)?;
-            let lines = arrived_lines(transfer, &counts);
+            let lines = arrived_lines(transfer, &db::counts(c, id)?);
             if lines.is_empty() && !nothing_arrived {
                 return Ok(Err(invalid(
                     "counted",
@@ -669,25 +685,13 @@ pub async fn receive(
                     "the receipt does not add up: {e}"
                 ))));
             }
-            let tx = c.transaction()?;
-            for movement in fact.movements() {
-                apply_movement(&tx, &movement, "local")?;
-            }
             let done = Done {
                 fact_id: fact.receipt_id,
                 qty: fact.arrived(),
                 at: now,
                 by: who,
             };
-            outbox::enqueue(
-                &tx,
-                &device,
-                fact.receipt_id,
-                now,
-                Fact::TransferReceived(fact),
-            )?;
-            db::mark_done(&tx, id, "in", &done)?;
-            tx.commit()?;
+            record_done(c, &device, id, "in", Fact::TransferReceived(fact), &done)?;
             Ok(Ok(sheet_of(c, &known)?))
         })
         .await?;

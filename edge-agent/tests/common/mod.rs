@@ -402,3 +402,50 @@ pub fn gs1_label(barcode: &str, expiry: &str, batch: &str, grams: Option<u32>) -
     }
     text
 }
+
+/// A seeded item's id, by the start of its name, from the SQLite file.
+pub fn variant_of(dir: &Path, name_starts: &str) -> VariantId {
+    let store = LocalStore::open(&dir.join("edge.db")).unwrap();
+    let id: String = store
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT id FROM variants WHERE name LIKE ?1 || '%'",
+                [name_starts],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    id.parse().unwrap()
+}
+
+/// An item's stock in milli-units, from the SQLite file.
+pub fn on_hand(dir: &Path, variant: VariantId) -> i64 {
+    let store = LocalStore::open(&dir.join("edge.db")).unwrap();
+    store
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT on_hand_milli FROM stock WHERE variant_id = ?1",
+                [variant.to_string()],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap()
+}
+
+/// The outbox's facts of `event_type` in queue order, from the SQLite file.
+pub fn queued(dir: &Path, event_type: &str) -> Vec<Value> {
+    let store = LocalStore::open(&dir.join("edge.db")).unwrap();
+    store
+        .with_conn(|c| {
+            let mut stmt =
+                c.prepare("SELECT envelope FROM outbox WHERE event_type = ?1 ORDER BY seq")?;
+            let rows = stmt
+                .query_map([event_type], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| serde_json::from_str::<Value>(&e).unwrap())
+        .collect()
+}

@@ -76,6 +76,12 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
 
+    // A second store, a transfer on its way here and one HQ asks this
+    // store to send, for the till's Transfers screen.
+    system_tests::seed_demo_transfers(&hq, &store)
+        .await
+        .map_err(|e| e.to_string())?;
+
     // The till, enrolling with its one-time code.
     let agent = edge_agent::start(AgentConfig {
         data_dir: dir.join("till-1"),
@@ -122,6 +128,7 @@ async fn run() -> Result<(), String> {
         "  Goods in       {} from Sharma Traders waits at the till (Shift, then Goods in)",
         order["number"].as_str().unwrap_or_default()
     );
+    println!("  Transfers      12 tea coming from the HSR dark store, 6 dal to send there (Shift, then Transfers)");
     println!("  Data           {}", dir.display());
     for (name, code, role, pin) in DEMO_STAFF {
         println!("  Sign in        {name} ({role}): code {code}, PIN {pin}");

@@ -21,30 +21,15 @@ async fn a_transfer_sent_and_received_by_scan_in_the_browser() {
         .await
         .unwrap();
     let (from, codes) = system_tests::seed_demo(&hq, 1).await.unwrap();
-    let to = hq
-        .create_store("BLR-02", "HSR dark store", "INR")
+    let (to, to_code) = system_tests::store_with_till(&hq, "BLR-02", "HSR dark store", "H1")
         .await
-        .unwrap()
-        .id
-        .to_string();
-    let to_code = hq
-        .create_terminal(&to, "Till 1", "H1")
-        .await
-        .unwrap()
-        .enrollment_code;
+        .unwrap();
     for store in [&from, &to] {
         hq.create_staff(store, "Ravi", "101", "cashier", "4821")
             .await
             .unwrap();
     }
-    let inventory = hq.inventory(&from).await.unwrap();
-    let tea = inventory["positions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["barcode"] == pos_shared::Gtin::parse(TEA).unwrap().as_str())
-        .map(|p| p["variant_id"].as_str().unwrap().to_owned())
-        .unwrap();
+    let tea = system_tests::variant_at(&hq, &from, TEA).await.unwrap();
     // Ten packs of batch L1 at the source: the transfer takes from it.
     let (s, b) = hq
         .post_json(

@@ -29,17 +29,9 @@ async fn scan_tea(till: &Agent, id: &str, n: usize) {
 async fn a_transfer_dispatched_twice_offline_moves_stock_once(backend: Backend) {
     let mut hub = Hub::start(backend).await;
     let (hq, from, codes) = demo_chain(&hub, 2).await;
-    let to = hq
-        .create_store("BLR-02", "HSR dark store", "INR")
+    let (to, to_code) = system_tests::store_with_till(&hq, "BLR-02", "HSR dark store", "H1")
         .await
-        .unwrap()
-        .id
-        .to_string();
-    let to_code = hq
-        .create_terminal(&to, "Till 1", "H1")
-        .await
-        .unwrap()
-        .enrollment_code;
+        .unwrap();
     for store in [&from, &to] {
         hq.create_staff(store, "Ravi", "101", "cashier", "4821")
             .await
@@ -64,13 +56,7 @@ async fn a_transfer_dispatched_twice_offline_moves_stock_once(backend: Backend) 
         )
         .await;
     }
-    let tea = hq.inventory(&from).await.unwrap()["positions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["barcode"] == pos_shared::Gtin::parse(TEA).unwrap().as_str())
-        .map(|p| p["variant_id"].as_str().unwrap().to_owned())
-        .unwrap();
+    let tea = system_tests::variant_at(&hq, &from, TEA).await.unwrap();
     let (s, request) = hq
         .post_json(
             &format!("/v1/stores/{from}/transfer-requests"),

@@ -206,7 +206,7 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
             <tbody>
               {open.counts.map((c) => (
                 <tr key={c.batch?.code ?? ''}>
-                  <td>{c.batch ? `${c.batch.code} · ${c.batch.expires_on}` : t('transfers.anyBatch')}</td>
+                  <td>{c.batch ? `${c.batch.code} · ${c.batch.expires_on}` : t(send ? 'transfers.allPacks' : 'transfers.anyBatch')}</td>
                   <td class="num">{c.qty}</td>
                   {counting && (
                     <td>
