@@ -149,6 +149,13 @@ async fn goods_are_scanned_out_and_in_and_move_at_once() {
     let (s, b) = scan(&till, to_send.request_id, json!({"code": TEA, "qty": "5"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert!(b["detail"].as_str().unwrap().contains("Only 6"), "{b}");
+    let path = format!("/v1/transfers/{}/dispatch", to_send.request_id);
+    let (s, b) = post_json(&till, &path, json!({"qty": "1"})).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "it dispatches what was counted, nothing else: {b}"
+    );
     let (s, b) = post_json(
         &till,
         &format!("/v1/transfers/{}/dispatch", to_send.request_id),
@@ -179,6 +186,13 @@ async fn goods_are_scanned_out_and_in_and_move_at_once() {
     );
     let (s, b) = scan(&till, to_send.request_id, json!({"code": TEA})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    let path = format!("/v1/transfers/{}/receive", to_send.request_id);
+    let (s, b) = post_json(&till, &path, json!({})).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a request is dispatched, never received: {b}"
+    );
 
     // In: a label's batch counts into it; a batch not sent or with another
     // date is refused; plain scans fill the sent batches first to expire.
@@ -199,7 +213,10 @@ async fn goods_are_scanned_out_and_in_and_move_at_once() {
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert!(
-        b["detail"].as_str().unwrap().contains("was not sent"),
+        b["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not recorded as sent"),
         "{b}"
     );
     let (s, b) = scan(
@@ -224,6 +241,16 @@ async fn goods_are_scanned_out_and_in_and_move_at_once() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "more of L2 than was sent: {b}"
     );
+    assert_eq!(b["field"], "qty", "{b}");
+    assert!(b["detail"].as_str().unwrap().contains("of batch L2"), "{b}");
+    let path = format!("/v1/transfers/{id}/receive");
+    let (s, b) = post_json(&till, &path, json!({"nothing_arrived": true})).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "goods were counted: {b}"
+    );
+    assert_eq!(b["field"], "nothing_arrived", "{b}");
     let before = on_hand(dir.path(), tea);
     let (s, b) = post_json(&till, &format!("/v1/transfers/{id}/receive"), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{b}");

@@ -54,6 +54,7 @@ pub mod secret;
 pub mod shift;
 pub mod staff;
 pub mod stock_take;
+pub mod stock_watch;
 pub mod sync;
 pub mod tax;
 pub mod time;

@@ -40,7 +40,9 @@ pub use crate::documents::DocPurpose;
 ///   on account, dues-payment and credit-release facts.
 /// - 12: transfers at the store: HQ's requests for the store to send stock
 ///   (`transfer_requested`) and transfers on their way to it
-///   (`transfer_changed`), in snapshots too; dispatch and arrival facts.
+///   (`transfer_changed`), in snapshots too; dispatch and arrival facts;
+///   the store's reorder points and expiring batches on request
+///   (`GET /v1/sync/stock-watch`).
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).

@@ -49,6 +49,7 @@ import type {
   TransferScanBody,
   TransferSheet,
   TransfersAtStore,
+  StockAlerts,
 } from './generated';
 import { inr } from './money';
 import { t } from './messages';
@@ -176,6 +177,7 @@ export const api = {
   countScan: (id: string, body: StockTakeScan) => call<CountedScan>('POST', `/v1/stock-takes/${enc(id)}/scans`, body),
   approveStockTake: (id: string, approval?: Approval) => call<ApprovedTake>('POST', `/v1/stock-takes/${enc(id)}/approve`, { approval }),
   cancelStockTake: (id: string, approval?: Approval) => call<TakeSheet>('POST', `/v1/stock-takes/${enc(id)}/cancel`, { approval }),
+  stockAlerts: (days: number) => call<StockAlerts>('GET', `/v1/stock-alerts?days=${days}`),
   transfers: () => call<TransfersAtStore>('GET', '/v1/transfers'),
   transferScan: (id: string, body: TransferScanBody) => call<TransferScan>('POST', `/v1/transfers/${enc(id)}/scans`, body),
   setTransferCount: (id: string, body: TransferCount) => call<TransferSheet>('PUT', `/v1/transfers/${enc(id)}/count`, body),

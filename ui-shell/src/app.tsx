@@ -24,6 +24,7 @@ import { ShiftScreen } from './screens/Shift';
 import { StockTakeScreen } from './screens/StockTake';
 import { ReceivingScreen } from './screens/Receiving';
 import { TransfersScreen } from './screens/Transfers';
+import { StockAlertsScreen } from './screens/StockAlerts';
 import { TenderScreen } from './screens/Tender';
 import { listenForWedgeScans } from './wedge';
 
@@ -46,7 +47,8 @@ type Screen =
   | { name: 'devices' }
   | { name: 'stock'; scanned: { text: string; seq: number } | null }
   | { name: 'goods'; scanned: { text: string; seq: number } | null }
-  | { name: 'transfers'; scanned: { text: string; seq: number } | null };
+  | { name: 'transfers'; scanned: { text: string; seq: number } | null }
+  | { name: 'alerts' };
 
 type DialogState =
   | { kind: 'modifiers'; product: ProductView; count: number }
@@ -484,7 +486,7 @@ export function App() {
       body = <ReturnsScreen key={screen.scanned?.seq ?? 0} scanned={screen.scanned?.text ?? null} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'shift':
-      body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => go({ name: 'sale' })} onStockTake={() => go({ name: 'stock', scanned: null })} onGoodsIn={() => go({ name: 'goods', scanned: null })} onTransfers={() => go({ name: 'transfers', scanned: null })} />;
+      body = <ShiftScreen shift={shift} cashier={cashier} onChanged={setShift} onBack={() => go({ name: 'sale' })} onStockTake={() => go({ name: 'stock', scanned: null })} onGoodsIn={() => go({ name: 'goods', scanned: null })} onTransfers={() => go({ name: 'transfers', scanned: null })} onStockAlerts={() => go({ name: 'alerts' })} />;
       break;
     case 'devices':
       body = <DevicesScreen onBack={() => go({ name: 'sale' })} />;
@@ -494,6 +496,9 @@ export function App() {
       break;
     case 'goods':
       body = <ReceivingScreen scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
+      break;
+    case 'alerts':
+      body = <StockAlertsScreen onBack={() => go({ name: 'sale' })} />;
       break;
     case 'transfers':
       body = <TransfersScreen scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;

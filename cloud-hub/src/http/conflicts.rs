@@ -95,6 +95,11 @@ const RULES: &[UniqueRule] = &[
         detail: "this transfer_id was already used for a different transfer; mint a new id",
     },
     UniqueRule {
+        names: &["request_id reused"],
+        field: "request_id",
+        detail: "this request_id was already used for a different transfer request; mint a new id",
+    },
+    UniqueRule {
         names: &["po_id reused"],
         field: "po_id",
         detail: "this po_id was already used for a different purchase order; mint a new id",

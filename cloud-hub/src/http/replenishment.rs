@@ -6,7 +6,7 @@
 
 use super::openapi::{NotFound, Refused};
 use super::AppState;
-use crate::auth::Hq;
+use crate::auth::{Device, Hq};
 use crate::domain::batches::BatchLine;
 use crate::domain::ledger::DeadStock;
 use crate::domain::orderability::ReorderLine;
@@ -29,6 +29,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set))
         .routes(routes!(batches))
         .routes(routes!(dead_stock))
+        .routes(routes!(stock_watch))
 }
 
 /// Days without a sale that make stock dead, unless the query says.
@@ -165,4 +166,72 @@ async fn list(
     PathIds(store): PathIds<StoreId>,
 ) -> Result<Json<Vec<ReorderLine>>, ApiError> {
     Ok(Json(app.storage.reorder_points(hq.tenant, store).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct WatchQuery {
+    /// How many days ahead to list expiring batches (1 to 90; 7 by default).
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 90)]
+    days: Option<u32>,
+}
+
+/// What the terminal's store keeps an eye on: the reorder points HQ set and
+/// the batches in stock expiring within `days` (or already expired),
+/// soonest first. The till keeps the answer for when the hub is out of reach.
+#[utoipa::path(
+    get, path = "/v1/sync/stock-watch", tag = "sync", security(("device_token" = [])),
+    params(WatchQuery),
+    responses((status = 200, description = "OK", body = pos_shared::stock_watch::StockWatch), Refused)
+)]
+async fn stock_watch(
+    State(app): State<AppState>,
+    Device(device): Device,
+    query: Result<Query<WatchQuery>, QueryRejection>,
+) -> Result<Json<pos_shared::stock_watch::StockWatch>, ApiError> {
+    use pos_shared::stock_watch::{
+        ExpiringBatch, ReorderPoint, StockWatch, DEFAULT_WATCH_DAYS, MAX_WATCH_DAYS,
+    };
+    let Query(query) = query.map_err(super::query_error)?;
+    let days = query.days.unwrap_or(DEFAULT_WATCH_DAYS);
+    if !(1..=MAX_WATCH_DAYS).contains(&days) {
+        return Err(ApiError::invalid(
+            "days",
+            format!("days must be 1 to {MAX_WATCH_DAYS}"),
+        ));
+    }
+    let as_of = Timestamp::now();
+    let cutoff =
+        crate::domain::batches::expiry_cutoff(time::OffsetDateTime::now_utc().date(), days);
+    let points = app
+        .storage
+        .reorder_points(device.tenant_id, device.store_id)
+        .await?;
+    let batches = app
+        .storage
+        .batches(device.tenant_id, device.store_id)
+        .await?;
+    Ok(Json(StockWatch {
+        as_of,
+        days,
+        reorder_points: points
+            .into_iter()
+            .map(|p| ReorderPoint {
+                variant_id: p.variant_id,
+                reorder_point: p.reorder_point,
+            })
+            .collect(),
+        expiring: batches
+            .into_iter()
+            .filter(|b| b.on_hand.is_positive() && b.expires_on <= cutoff)
+            .map(|b| ExpiringBatch {
+                variant_id: b.variant_id,
+                code: b.code,
+                expires_on: b.expires_on,
+                on_hand: b.on_hand,
+            })
+            .collect(),
+    }))
 }

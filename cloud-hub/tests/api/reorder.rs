@@ -215,3 +215,78 @@ async fn bad_reorder_points_are_refused(backend: Backend) {
     assert_eq!(list, json!([]), "nothing was set");
 }
 on_both_backends!(bad_reorder_points_are_refused);
+
+/// A day `n` days from today, `YYYY-MM-DD`.
+fn day_in(n: i64) -> String {
+    let day = time::OffsetDateTime::now_utc().date() + time::Duration::days(n);
+    format!(
+        "{:04}-{:02}-{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
+}
+
+async fn a_till_reads_its_stores_reorder_points_and_expiring_batches(backend: Backend) {
+    let shop = shop(backend).await;
+    let (tea, rice) = (shop.variants[0].0.clone(), shop.variants[1].0.clone());
+    let (s, b) = point(&shop, &tea, json!({"reorder_point": "12"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    for (code, expires, qty) in [
+        ("SOON", day_in(2), "4"),
+        ("LATER", day_in(40), "6"),
+        ("GONE", day_in(-1), "1"),
+    ] {
+        let (s, b) = shop
+            .hub
+            .post(
+                &format!("/v1/stores/{}/movements", shop.store_id),
+                &shop.api_key,
+                json!({"variant_id": rice, "delta": qty, "reason": "receipt",
+                       "batch": {"code": code, "expires_on": expires}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let (s, watch) = shop
+        .hub
+        .get("/v1/sync/stock-watch?days=7", &shop.device_token)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{watch}");
+    assert_eq!(watch["days"], 7);
+    assert_eq!(
+        watch["reorder_points"],
+        json!([{"variant_id": tea, "reorder_point": "12"}])
+    );
+    let expiring: Vec<(&str, &str)> = watch["expiring"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["code"].as_str().unwrap(), b["on_hand"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        expiring,
+        [("GONE", "1"), ("SOON", "4")],
+        "soonest first, the expired too"
+    );
+    let (_, wider) = shop
+        .hub
+        .get("/v1/sync/stock-watch?days=60", &shop.device_token)
+        .await;
+    assert_eq!(wider["expiring"].as_array().unwrap().len(), 3);
+    for (bad, status) in [
+        ("days=0", StatusCode::UNPROCESSABLE_ENTITY),
+        ("days=91", StatusCode::UNPROCESSABLE_ENTITY),
+        ("days=soon", StatusCode::BAD_REQUEST),
+    ] {
+        let (s, b) = shop
+            .hub
+            .get(&format!("/v1/sync/stock-watch?{bad}"), &shop.device_token)
+            .await;
+        assert_eq!(s, status, "{bad}: {b}");
+        assert_eq!(b["field"], "days", "{b}");
+    }
+    let (s, _) = shop.hub.get("/v1/sync/stock-watch", &shop.api_key).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "for tills only");
+}
+on_both_backends!(a_till_reads_its_stores_reorder_points_and_expiring_batches);

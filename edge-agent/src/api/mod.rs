@@ -32,6 +32,7 @@ mod same_origin;
 mod session;
 mod shifts;
 mod status;
+mod stock_alerts;
 mod stock_takes;
 mod till_settings;
 mod transfers;
@@ -99,6 +100,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(stock_takes::routes())
         .merge(receiving::routes())
         .merge(transfers::routes())
+        .merge(stock_alerts::routes())
         .merge(credit::routes())
         .merge(shifts::routes())
         .merge(held_bills::routes())

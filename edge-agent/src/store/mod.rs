@@ -34,6 +34,7 @@ pub mod shifts;
 pub mod snapshot;
 pub mod staff;
 pub mod stock_takes;
+pub mod stock_watch;
 pub mod store_profile;
 pub mod transfers;
 

@@ -225,6 +225,20 @@ impl HubClient {
         send(req).await
     }
 
+    /// The store's reorder points and batches expiring within `days`.
+    pub async fn stock_watch(
+        &self,
+        token: &str,
+        days: u32,
+    ) -> Result<pos_shared::stock_watch::StockWatch, HubError> {
+        let req = self
+            .http
+            .get(format!("{}/v1/sync/stock-watch?days={days}", self.base))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(5));
+        send(req).await
+    }
+
     /// One step of Automerge's sync protocol for a store document: sends this
     /// terminal's message (or nothing) and returns the hub's (or nothing).
     pub async fn sync_document(

@@ -25,6 +25,7 @@ pub mod payment;
 pub mod picking;
 pub mod receiving;
 pub mod session;
+pub mod stock_alerts;
 pub mod stock_takes;
 pub mod transfers;
 pub mod upi;

@@ -304,7 +304,7 @@ fn batch_for(
         None => Err(TillError::ScanRefused {
             kind: "batch_not_sent",
             message: format!(
-                "Batch {lot} of {name} was not sent in this transfer (it sent {}): set the pack aside for HQ.",
+                "Batch {lot} of {name} was not recorded as sent in this transfer (it sent {}): if the pack came with it, type its barcode alone to count it into the batches sent, and tell HQ.",
                 t.batches
                     .iter()
                     .map(|b| b.code.as_str())
@@ -330,6 +330,15 @@ fn count_to(
         .filter(|(b, _)| b.as_ref().map(|b| b.code.as_str()) != code)
         .map(|(_, q)| q.milli())
         .sum();
+    if let Some(sent) = batch.filter(|b| qty > b.qty) {
+        return Ok(Err(TillError::ScanRefused {
+            kind: "more_than_expected",
+            message: format!(
+                "Only {} of batch {} were sent: count again, or set the extra aside.",
+                sent.qty, sent.code
+            ),
+        }));
+    }
     let expected = known.expected();
     if others + qty.milli() > expected.milli() {
         let what = match known {
@@ -344,20 +353,38 @@ fn count_to(
             ),
         }));
     }
-    if let Some(sent) = batch.filter(|b| qty > b.qty) {
-        return Ok(Err(TillError::ScanRefused {
-            kind: "more_than_expected",
-            message: format!(
-                "Only {} of batch {} were sent: count again, or set the extra aside.",
-                sent.qty, sent.code
-            ),
-        }));
+    if let Err(e) = within_stock(conn, known, Qty::from_milli(others + qty.milli()))? {
+        return Ok(Err(e));
     }
     let batch = batch.map(|b| Batch {
         code: b.code.clone(),
         expires_on: b.expires_on.clone(),
     });
     db::set_count(conn, id, batch.as_ref(), qty)?;
+    Ok(Ok(()))
+}
+
+/// Goods going out may not pass what the store holds as this till knows it:
+/// more on the shelf than in the ledger wants a stock take first, or the
+/// store's stock would go below nothing at the hub.
+fn within_stock(
+    conn: &Connection,
+    known: &Known,
+    counted: Qty,
+) -> StoreResult<Result<(), TillError>> {
+    let Known::Send(request) = known else {
+        return Ok(Ok(()));
+    };
+    let held = crate::store::stock_watch::on_hand(conn, request.variant_id)?;
+    if counted > held {
+        return Ok(Err(TillError::ScanRefused {
+            kind: "more_than_in_stock",
+            message: format!(
+                "The store holds only {} as this till knows it; this would send {counted}. Send what is there, or have the item counted (a stock take) if the shelf holds more.",
+                held.max(Qty::ZERO)
+            ),
+        }));
+    }
     Ok(Ok(()))
 }
 
@@ -424,6 +451,11 @@ pub async fn scan(
             if let Some(b) = &batch {
                 message.push_str(&format!(" (batch {}: {now})", b.code));
             }
+            if let (Known::Send(_), Some(lot)) = (&known, &code.batch) {
+                message.push_str(&format!(
+                    ". The label's batch {lot} is not recorded: the store's stock goes out first to expire first"
+                ));
+            }
             Ok(Ok(TransferScan {
                 added,
                 batch: batch.map(|b| Batch {
@@ -460,6 +492,7 @@ pub async fn set_count(
                 Ok(k) => k,
                 Err(e) => return Ok(Err(e)),
             };
+            let batch_code = batch_code.filter(|c| !c.trim().is_empty());
             let batch = match (&known, batch_code) {
                 (_, None) => None,
                 (Known::Receive(t), Some(code)) => match t.batches.iter().find(|b| b.code == code) {
@@ -485,7 +518,11 @@ pub async fn set_count(
                 return Ok(Err(invalid("qty", "this item is counted in whole pieces")));
             }
             if let Err(e) = count_to(c, &known, id, batch.as_ref(), qty)? {
-                return Ok(Err(e));
+                // A recount's refusal is of the quantity typed.
+                return Ok(Err(match e {
+                    TillError::ScanRefused { message, .. } => invalid("qty", message),
+                    other => other,
+                }));
             }
             Ok(Ok(sheet_of(c, &known)?))
         })
@@ -506,10 +543,29 @@ enum Finishing {
     Go(Known),
 }
 
-fn finishing(conn: &Connection, id: Uuid) -> StoreResult<Result<Finishing, TillError>> {
+fn finishing(
+    conn: &Connection,
+    id: Uuid,
+    way: Direction,
+) -> StoreResult<Result<Finishing, TillError>> {
     let Some(known) = Known::find(conn, id)? else {
         return Ok(Err(TillError::NotFound("transfer")));
     };
+    match (&known, way) {
+        (Known::Send(_), Direction::Receive) => {
+            return Ok(Err(invalid(
+                "id",
+                "this is a request for the store to send goods: dispatch it",
+            )))
+        }
+        (Known::Receive(_), Direction::Send) => {
+            return Ok(Err(invalid(
+                "id",
+                "this transfer is on its way here: receive it",
+            )))
+        }
+        _ => {}
+    }
     if db::done(conn, id)?.is_some() {
         return Ok(Ok(Finishing::Again(sheet_of(conn, &known)?)));
     }
@@ -545,15 +601,14 @@ pub async fn dispatch(till: &Till, id: Uuid) -> Result<TransferSheet, TillError>
     let done = till
         .store
         .call(move |c| {
-            let known = match finishing(c, id)? {
+            let known = match finishing(c, id, Direction::Send)? {
                 Ok(Finishing::Go(known)) => known,
                 Ok(Finishing::Again(sheet)) => return Ok(Ok(sheet)),
                 Err(e) => return Ok(Err(e)),
             };
             let Known::Send(request) = &known else {
-                return Ok(Err(invalid(
-                    "id",
-                    "this transfer is on its way here: receive it",
+                return Ok(Err(TillError::Internal(
+                    "a request to send was not one".into(),
                 )));
             };
             let counted = sheet_of(c, &known)?.counted;
@@ -562,6 +617,13 @@ pub async fn dispatch(till: &Till, id: Uuid) -> Result<TransferSheet, TillError>
                     "counted",
                     "nothing has been scanned out: scan the goods as they are packed",
                 )));
+            }
+            // Sales since the count may have taken some of it.
+            if let Err(e) = within_stock(c, &known, counted)? {
+                return Ok(Err(match e {
+                    TillError::ScanRefused { message, .. } => invalid("counted", message),
+                    other => other,
+                }));
             }
             let now = Timestamp::now();
             let fact = TransferDispatched {
@@ -651,23 +713,27 @@ pub async fn receive(
     let done = till
         .store
         .call(move |c| {
-            let known = match finishing(c, id)? {
+            let known = match finishing(c, id, Direction::Receive)? {
                 Ok(Finishing::Go(known)) => known,
                 Ok(Finishing::Again(sheet)) => return Ok(Ok(sheet)),
                 Err(e) => return Ok(Err(e)),
             };
             let Known::Receive(transfer) = &known else {
-                return Ok(Err(invalid(
-                    "id",
-                    "this is a request for the store to send goods: dispatch it",
+                return Ok(Err(TillError::Internal(
+                    "a transfer to receive was not one".into(),
                 )));
             };
             let lines = arrived_lines(transfer, &db::counts(c, id)?);
-            if lines.is_empty() && !nothing_arrived {
-                return Ok(Err(invalid(
+            match (lines.is_empty(), nothing_arrived) {
+                (true, false) => return Ok(Err(invalid(
                     "counted",
                     "nothing has been scanned in: scan what arrived, or confirm that nothing did",
-                )));
+                ))),
+                (false, true) => return Ok(Err(invalid(
+                    "nothing_arrived",
+                    "goods were counted in: receive what was counted, or set the counts to 0 first",
+                ))),
+                _ => {}
             }
             let now = Timestamp::now();
             let fact = TransferReceived {

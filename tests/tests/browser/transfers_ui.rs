@@ -40,6 +40,30 @@ async fn a_transfer_sent_and_received_by_scan_in_the_browser() {
         .await
         .unwrap();
     assert_eq!(s.as_u16(), 201, "{b}");
+    // For the stock alerts: tea to reorder below 1,000, and dal whose batch
+    // D-7 expires in two days.
+    let (s, b) = hq
+        .put_json(
+            &format!("/v1/stores/{from}/reorder-points/{tea}"),
+            &json!({"reorder_point": "1000"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.as_u16(), 200, "{b}");
+    let soon = pos_shared::Timestamp::from_unix_millis(
+        pos_shared::Timestamp::now().unix_millis() + 2 * 86_400_000,
+    )
+    .to_string();
+    let dal = system_tests::variant_at(&hq, &from, DAL).await.unwrap();
+    let (s, b) = hq
+        .post_json(
+            &format!("/v1/stores/{from}/movements"),
+            &json!({"variant_id": dal, "delta": "3", "reason": "receipt",
+                    "batch": {"code": "D-7", "expires_on": soon.get(..10)}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.as_u16(), 201, "{b}");
     let (s, request) = hq
         .post_json(
             &format!("/v1/stores/{from}/transfer-requests"),

@@ -72,6 +72,7 @@ export function ShiftScreen(props: {
   /** …and taking deliveries in. */
   onGoodsIn: () => void;
   onTransfers: () => void;
+  onStockAlerts: () => void;
 }) {
   const [float, setFloat] = useState('');
   const [cashAmount, setCashAmount] = useState('');
@@ -140,6 +141,7 @@ export function ShiftScreen(props: {
           <button type="button" onClick={props.onStockTake}>{t('sale.stockTake')}</button>
           <button type="button" onClick={props.onGoodsIn}>{t('goods.button')}</button>
           <button type="button" onClick={props.onTransfers}>{t('transfers.button')}</button>
+          <button type="button" onClick={props.onStockAlerts}>{t('alerts.button')}</button>
           <button type="button" onClick={props.onBack}>{t('common.back')}</button>
         </div>
       </section>

@@ -62,7 +62,16 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
   // Receiving with nothing counted, or less than expected, takes a second press.
   const [confirm, setConfirm] = useState(false);
   const rootRef = useArrivalFocus<HTMLElement>(open?.id ?? null);
-  useKeys({ Escape: () => (open ? setOpen(null) : props.onBack()) });
+  // Opening or leaving a transfer starts clean: nothing typed or said for
+  // one is carried to the next.
+  const show = (sheet: TransferSheet | null) => {
+    setCode('');
+    setQty('');
+    setNotice(null);
+    setConfirm(false);
+    setOpen(sheet);
+  };
+  useKeys({ Escape: () => (open ? show(null) : props.onBack()) });
 
   const fail = (e: unknown) => {
     beep('error');
@@ -123,11 +132,14 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
   const finish = async () => {
     if (!open) return;
     const short = open.counted !== open.expected;
-    if (open.direction === 'receive' && short && !confirm) {
+    if (short && !confirm) {
       setConfirm(true);
       setNotice({
         kind: 'error',
-        text: t('transfers.confirmShort', { counted: open.counted, expected: open.expected }),
+        text: t(open.direction === 'send' ? 'transfers.confirmShortSend' : 'transfers.confirmShort', {
+          counted: open.counted,
+          expected: open.expected,
+        }),
       });
       return;
     }
@@ -195,6 +207,7 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
               })}
             </p>
           )}
+          {open.counts.length > 0 && (
           <table class="lines" data-testid="counted">
             <thead>
               <tr>
@@ -223,19 +236,20 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
               ))}
             </tbody>
           </table>
+          )}
           <Notice notice={notice} />
           {counting && (
             <div class="row">
               <button type="button" class="primary" disabled={send && open.counted === '0'} onClick={() => void finish()}>
                 {send
-                  ? t('transfers.dispatch', { qty: open.counted })
+                  ? t(confirm ? 'transfers.dispatchAnyway' : 'transfers.dispatch', { qty: open.counted })
                   : confirm
                     ? t('transfers.receiveAnyway', { qty: open.counted })
                     : t('transfers.receiveCounted', { qty: open.counted })}
               </button>
             </div>
           )}
-          <button type="button" onClick={() => setOpen(null)}>{t('common.back')}</button>
+          <button type="button" onClick={() => show(null)}>{t('common.back')}</button>
         </section>
       </main>
     );
@@ -246,9 +260,9 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
       <section class="card">
         <h1>{t('transfers.title')}</h1>
         <h2>{t('transfers.toSend')}</h2>
-        <TransferList sheets={list?.to_send ?? []} testid="to-send" empty={t('transfers.noneToSend')} onOpen={(s) => { setConfirm(false); setOpen(s); }} />
+        <TransferList sheets={list?.to_send ?? []} testid="to-send" empty={t('transfers.noneToSend')} onOpen={show} />
         <h2>{t('transfers.toReceive')}</h2>
-        <TransferList sheets={list?.to_receive ?? []} testid="to-receive" empty={t('transfers.noneToReceive')} onOpen={(s) => { setConfirm(false); setOpen(s); }} />
+        <TransferList sheets={list?.to_receive ?? []} testid="to-receive" empty={t('transfers.noneToReceive')} onOpen={show} />
         <Notice notice={notice} />
         <button type="button" onClick={props.onBack}>{t('common.back')}</button>
       </section>
