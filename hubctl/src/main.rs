@@ -20,6 +20,7 @@ mod import;
 mod labels;
 mod purchasing;
 mod table;
+mod transfers;
 mod users;
 
 use clap::{Args, Parser, Subcommand};
@@ -134,6 +135,10 @@ enum Command {
     /// Customers' credit accounts at a store: list, open or change, statement.
     #[command(subcommand)]
     Credit(credit::CreditCommand),
+    /// Stock between stores: send now, ask a store to send, list, cancel a
+    /// request, receive.
+    #[command(subcommand)]
+    Transfers(transfers::TransferCommand),
 }
 
 #[derive(Subcommand)]
@@ -250,6 +255,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Supplier(command) => purchasing::suppliers(&hub, command, cli.json).await?,
         Command::Po(command) => purchasing::orders(&hub, command, cli.json).await?,
         Command::Credit(command) => credit::run(&hub, command, cli.json).await?,
+        Command::Transfers(command) => transfers::run(&hub, command, cli.json).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

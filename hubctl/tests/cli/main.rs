@@ -13,4 +13,5 @@ mod gst;
 mod hubctl;
 mod labels;
 mod purchasing;
+mod transfers;
 mod users;
