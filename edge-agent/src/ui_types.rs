@@ -79,6 +79,8 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::till::receiving::ReceivedScan::export_all(cfg)?;
     crate::till::transfers::TransfersAtStore::export_all(cfg)?;
     crate::till::stock_alerts::StockAlerts::export_all(cfg)?;
+    crate::till::dues_reminders::Reminders::export_all(cfg)?;
+    crate::till::dues_reminders::ReminderRequest::export_all(cfg)?;
     crate::till::transfers::TransferScan::export_all(cfg)?;
     // Credit: an account at this till, a payment against its dues.
     crate::store::credit::TillAccount::export_all(cfg)?;

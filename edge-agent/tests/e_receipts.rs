@@ -2,8 +2,9 @@
 //! WhatsApp (Meta's Cloud API) or SMS (Twilio), queued in the till's file
 //! while the provider cannot be reached and sent once it answers; refused
 //! messages failed with the provider's words; a till restarted keeps its
-//! queue; with no provider, a click-to-chat link. The providers are real
-//! HTTP servers on loopback speaking their APIs.
+//! queue; with no provider, a click-to-chat link. A reminder of what a
+//! customer owes on their credit account goes through the same queue. The
+//! providers are real HTTP servers on loopback speaking their APIs.
 
 mod common;
 
@@ -609,4 +610,169 @@ fn provider_settings_are_checked_at_start_up_and_secrets_never_print() {
     let printed = settings.to_toml().unwrap();
     assert!(!printed.contains("very-secret"), "{printed}");
     assert!(printed.contains("messages.token is set"), "{printed}");
+}
+
+/// A credit account at the seeded store owing `dues` paise, as the feed brings it.
+fn account_owing(
+    dir: &std::path::Path,
+    store_id: pos_shared::StoreId,
+    phone: &str,
+    name: Option<&str>,
+    dues: i64,
+    seq: u64,
+) {
+    let account = pos_shared::credit::CreditAccount {
+        phone: phone.into(),
+        name: name.map(str::to_owned),
+        store_id,
+        limit: pos_shared::Money::inr(500_000),
+        dues: pos_shared::Money::inr(dues),
+        keep: pos_shared::Money::inr(0),
+        closed: false,
+        grants: Vec::new(),
+    };
+    common::apply_changes(
+        dir,
+        store_id,
+        seq,
+        vec![pos_shared::sync::ChangeBody::CreditAccountChanged(account)],
+    );
+}
+
+#[tokio::test]
+async fn a_dues_reminder_goes_through_the_same_queue_once_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seed(dir.path()).store_id;
+    account_owing(
+        dir.path(),
+        store,
+        "+919876543210",
+        Some("Meena Iyer"),
+        123_450,
+        20,
+    );
+    account_owing(dir.path(), store, "+919812345678", None, 0, 21);
+    let port = free_port();
+    let fake = spawn_provider(listen_on(port).await).await;
+    let till = till_with(dir.path(), Some(whatsapp(port)), 100).await;
+    let path = "/v1/credit-accounts/98765%2043210/reminders";
+    let r = till
+        .http
+        .post(format!("{}{path}", till.base))
+        .json(&json!({"channel": "whatsapp"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let first: Value = r.json().await.unwrap();
+    assert_eq!(first["to"], "+919876543210");
+    // Sent by the provider, with what is owed in words.
+    let mut sent = Value::Null;
+    for _ in 0..100 {
+        let (_, list) = till.get(path).await;
+        if list["messages"][0]["state"] == "sent" {
+            sent = list;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        sent["messages"][0]["message_id"], first["message_id"],
+        "{sent}"
+    );
+    let taken = fake.taken();
+    assert_eq!(taken.len(), 1, "{taken:?}");
+    let body: Value = serde_json::from_str(&taken[0].body).unwrap();
+    let text = body["text"]["body"].as_str().unwrap();
+    for part in ["Kirana Mart", "Namaste Meena Iyer", "₹1234.50 due"] {
+        assert!(text.contains(part), "{part} missing from {text:?}");
+    }
+    // Asked again the same day: the same reminder, nothing sent twice.
+    let r = till
+        .http
+        .post(format!("{}{path}", till.base))
+        .json(&json!({"channel": "whatsapp"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let again: Value = r.json().await.unwrap();
+    assert_eq!(again["message_id"], first["message_id"]);
+
+    // Refused in words: SMS with no SMS provider, nothing owed, no account.
+    for (path, body, status, field) in [
+        (
+            path,
+            json!({"channel": "sms"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "channel",
+        ),
+        (
+            "/v1/credit-accounts/9812345678/reminders",
+            json!({"channel": "whatsapp"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "phone",
+        ),
+        (
+            "/v1/credit-accounts/9000000000/reminders",
+            json!({"channel": "whatsapp"}),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        (
+            "/v1/credit-accounts/12/reminders",
+            json!({"channel": "whatsapp"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "phone",
+        ),
+    ] {
+        let r = till
+            .http
+            .post(format!("{}{path}", till.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status_now = r.status();
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(status_now, status, "{path}: {answer}");
+        if !field.is_empty() {
+            assert_eq!(answer["field"], field, "{answer}");
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(fake.taken().len(), 1);
+    till.agent.stop();
+}
+
+#[tokio::test]
+async fn without_a_provider_a_dues_reminder_is_a_click_to_chat_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seed(dir.path()).store_id;
+    account_owing(dir.path(), store, "+919876543210", None, 50_000, 20);
+    let till = till_with(dir.path(), None, 8).await;
+    let r = till
+        .http
+        .post(format!(
+            "{}/v1/credit-accounts/9876543210/reminders",
+            till.base
+        ))
+        .json(&json!({"channel": "whatsapp"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["state"], "link_only", "{answer}");
+    let link = answer["click_to_chat"].as_str().unwrap();
+    assert!(
+        link.starts_with("https://wa.me/919876543210?text="),
+        "{link}"
+    );
+    let text = percent_decode(link.split("text=").nth(1).unwrap());
+    assert!(
+        text.contains("Namaste, your account with us shows ₹500.00 due"),
+        "{text}"
+    );
+    till.agent.stop();
 }

@@ -7,6 +7,8 @@
 use super::AgentState;
 use crate::store::credit::TillAccount;
 use crate::till::credit::{self, PaymentEntry};
+use crate::till::dues_reminders::{self, ReminderRequest, Reminders};
+use crate::till::e_receipts::EReceipt;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -24,6 +26,32 @@ pub(super) fn routes() -> Router<AgentState> {
         .route("/v1/credit-accounts", get(find))
         .route("/v1/credit-accounts/{phone}", get(one))
         .route("/v1/credit-accounts/{phone}/payments", post(pay))
+        .route(
+            "/v1/credit-accounts/{phone}/reminders",
+            get(reminders).post(remind),
+        )
+}
+
+/// Sends the holder a reminder of what is owed: 202 when queued (or handed
+/// over as a click-to-chat link), 200 with the one sent in the last day.
+async fn remind(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<ReminderRequest>,
+) -> Result<(StatusCode, Json<EReceipt>), ApiError> {
+    let (message, created) = dues_reminders::remind(&app.till, &raw, body).await?;
+    let status = match created {
+        true => StatusCode::ACCEPTED,
+        false => StatusCode::OK,
+    };
+    Ok((status, Json(message)))
+}
+
+async fn reminders(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Reminders>, ApiError> {
+    Ok(Json(dues_reminders::list(&app.till, &raw).await?))
 }
 
 /// `q`: digits of a phone number, or part of a name.

@@ -255,6 +255,18 @@ pub fn compose(store_name: &str, sale: &SaleFact, link: &str) -> String {
     )
 }
 
+/// A reminder of what a customer owes on their credit account (the khata).
+pub fn compose_reminder(store_name: &str, name: Option<&str>, owed: Money) -> String {
+    let greeting = match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => format!("Namaste {name}"),
+        None => "Namaste".to_owned(),
+    };
+    format!(
+        "{store_name}: {greeting}, your account with us shows {} due. Please pay at the counter when convenient. Thank you.",
+        rupees(owed)
+    )
+}
+
 /// `₹238.75` for rupees; other currencies by code.
 fn rupees(m: Money) -> String {
     let text = m.to_string();

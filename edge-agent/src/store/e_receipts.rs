@@ -1,8 +1,8 @@
-//! The e-receipt queue (`e_receipts`): messages carrying a sale's receipt
-//! link to the customer, kept in the till's file from the moment the cashier
-//! asks until the provider takes them (or they are given up), so a till
-//! offline for days sends them when it is back. SQL only; the sender task is
-//! [`crate::messages`].
+//! The queue of messages to customers (`customer_messages`): a sale's
+//! receipt link, or a reminder of what is owed on a credit account, kept in
+//! the till's file from the moment the cashier asks until the provider takes
+//! them (or they are given up), so a till offline for days sends them when
+//! it is back. SQL only; the sender task is [`crate::messages`].
 
 use super::{StoreError, StoreResult};
 use pos_shared::SaleId;
@@ -73,11 +73,24 @@ impl MessageState {
     }
 }
 
+/// What a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    /// A sale's receipt link.
+    Receipt(SaleId),
+    /// What the recipient owes on their credit account.
+    DuesReminder,
+}
+
+/// Reminders to one number at most this often: asking again within it
+/// answers the last one.
+pub const REMINDER_EVERY_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// One message as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMessage {
     pub id: Uuid,
-    pub sale_id: SaleId,
+    pub about: About,
     pub channel: Channel,
     /// E.164 (`+91` and ten digits).
     pub recipient: String,
@@ -94,7 +107,7 @@ const COLUMNS: &str = "id, sale_id, channel, recipient, body, state, attempts, l
 
 type Row = (
     String,
-    String,
+    Option<String>,
     String,
     String,
     String,
@@ -126,7 +139,10 @@ fn read(row: Row) -> StoreResult<StoredMessage> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("e-receipt {what}"));
     Ok(StoredMessage {
         id: Uuid::parse_str(&id).map_err(|_| corrupt("id"))?,
-        sale_id: sale_id.parse().map_err(|_| corrupt("sale id"))?,
+        about: match sale_id {
+            Some(sale) => About::Receipt(sale.parse().map_err(|_| corrupt("sale id"))?),
+            None => About::DuesReminder,
+        },
         channel: Channel::parse(&channel)?,
         recipient,
         body,
@@ -143,7 +159,7 @@ fn select(
     filter: &str,
     params: impl rusqlite::Params,
 ) -> StoreResult<Vec<StoredMessage>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM e_receipts {filter}"))?;
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM customer_messages {filter}"))?;
     let rows = stmt.query_map(params, from_row)?;
     rows.map(|r| read(r?)).collect()
 }
@@ -151,7 +167,7 @@ fn select(
 /// A message the cashier asked for.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    pub sale_id: SaleId,
+    pub about: About,
     pub channel: Channel,
     pub recipient: String,
     pub body: String,
@@ -159,35 +175,50 @@ pub struct NewMessage {
     pub state: MessageState,
 }
 
-/// Queues `new`, unless a message for the same sale and channel is already
-/// queued, sent or handed over as a link: then that one is answered and
-/// nothing is written (`false`), so asking twice never sends twice.
+/// Queues `new`, unless the same message is already live: for a receipt,
+/// one for the same sale and channel queued, sent or handed over as a link;
+/// for a reminder, one to the same number and channel in the last day. Then
+/// that one is answered and nothing is written (`false`), so asking twice
+/// never sends twice.
 pub fn queue(
     conn: &mut Connection,
     new: NewMessage,
     now_ms: i64,
 ) -> StoreResult<(StoredMessage, bool)> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let live = select(
-        &tx,
-        "WHERE sale_id = ?1 AND channel = ?2 AND state IN ('queued', 'sent', 'link_only')",
-        rusqlite::params![new.sale_id.to_string(), new.channel.as_str()],
-    )?;
+    let live = match new.about {
+        About::Receipt(sale) => select(
+            &tx,
+            "WHERE kind = 'receipt' AND sale_id = ?1 AND channel = ?2 AND state IN ('queued', 'sent', 'link_only')",
+            rusqlite::params![sale.to_string(), new.channel.as_str()],
+        )?,
+        About::DuesReminder => select(
+            &tx,
+            "WHERE kind = 'dues_reminder' AND recipient = ?1 AND channel = ?2 \
+             AND state IN ('queued', 'sent', 'link_only') AND created_at_ms > ?3 ORDER BY id DESC",
+            rusqlite::params![new.recipient, new.channel.as_str(), now_ms - REMINDER_EVERY_MS],
+        )?,
+    };
     if let Some(existing) = live.into_iter().next() {
         return Ok((existing, false));
     }
     let id = Uuid::now_v7();
+    let (kind, sale) = match new.about {
+        About::Receipt(sale) => ("receipt", Some(sale.to_string())),
+        About::DuesReminder => ("dues_reminder", None),
+    };
     tx.execute(
-        "INSERT INTO e_receipts (id, sale_id, channel, recipient, body, state, attempts, \
-         next_attempt_at_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)",
+        "INSERT INTO customer_messages (id, kind, sale_id, channel, recipient, body, state, attempts, \
+         next_attempt_at_ms, created_at_ms) VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)",
         rusqlite::params![
             id.to_string(),
-            new.sale_id.to_string(),
+            sale,
             new.channel.as_str(),
             new.recipient,
             new.body,
             new.state.as_str(),
             now_ms,
+            kind,
         ],
     )?;
     let stored =
@@ -204,7 +235,20 @@ pub fn get(conn: &Connection, id: Uuid) -> StoreResult<Option<StoredMessage>> {
 
 /// A sale's messages, the first asked first.
 pub fn for_sale(conn: &Connection, sale: SaleId) -> StoreResult<Vec<StoredMessage>> {
-    select(conn, "WHERE sale_id = ?1 ORDER BY id", [sale.to_string()])
+    select(
+        conn,
+        "WHERE kind = 'receipt' AND sale_id = ?1 ORDER BY id",
+        [sale.to_string()],
+    )
+}
+
+/// The reminders sent to a number, the latest first.
+pub fn reminders_to(conn: &Connection, recipient: &str) -> StoreResult<Vec<StoredMessage>> {
+    select(
+        conn,
+        "WHERE kind = 'dues_reminder' AND recipient = ?1 ORDER BY id DESC LIMIT 20",
+        [recipient],
+    )
 }
 
 /// Queued messages whose next try is due, the oldest first.
@@ -220,7 +264,7 @@ pub fn due(conn: &Connection, now_ms: i64, limit: u32) -> StoreResult<Vec<Stored
 pub fn next_due_ms(conn: &Connection) -> StoreResult<Option<i64>> {
     Ok(conn
         .query_row(
-            "SELECT MIN(next_attempt_at_ms) FROM e_receipts WHERE state = 'queued'",
+            "SELECT MIN(next_attempt_at_ms) FROM customer_messages WHERE state = 'queued'",
             [],
             |r| r.get(0),
         )
@@ -235,7 +279,7 @@ pub fn next_due_ms(conn: &Connection) -> StoreResult<Option<i64>> {
 pub fn begin_attempt(conn: &Connection, id: Uuid, retry_at_ms: i64) -> StoreResult<Option<u32>> {
     Ok(conn
         .query_row(
-            "UPDATE e_receipts SET attempts = attempts + 1, next_attempt_at_ms = ?2 \
+            "UPDATE customer_messages SET attempts = attempts + 1, next_attempt_at_ms = ?2 \
              WHERE id = ?1 AND state = 'queued' RETURNING attempts",
             rusqlite::params![id.to_string(), retry_at_ms],
             |r| r.get(0),
@@ -251,7 +295,7 @@ pub fn mark_sent(
     now_ms: i64,
 ) -> StoreResult<()> {
     conn.execute(
-        "UPDATE e_receipts SET state = 'sent', provider_message_id = ?2, sent_at_ms = ?3, \
+        "UPDATE customer_messages SET state = 'sent', provider_message_id = ?2, sent_at_ms = ?3, \
          last_error = NULL WHERE id = ?1",
         rusqlite::params![id.to_string(), provider_id, now_ms],
     )?;
@@ -263,7 +307,7 @@ pub fn mark_sent(
 pub fn mark_failed_try(conn: &Connection, id: Uuid, error: &str, give_up: bool) -> StoreResult<()> {
     let state = if give_up { "failed" } else { "queued" };
     conn.execute(
-        "UPDATE e_receipts SET state = ?2, last_error = ?3 WHERE id = ?1 AND state = 'queued'",
+        "UPDATE customer_messages SET state = ?2, last_error = ?3 WHERE id = ?1 AND state = 'queued'",
         rusqlite::params![id.to_string(), state, error],
     )?;
     Ok(())
@@ -272,7 +316,7 @@ pub fn mark_failed_try(conn: &Connection, id: Uuid, error: &str, give_up: bool) 
 /// Messages still waiting to be sent, for the till's status.
 pub fn unsent_count(conn: &Connection) -> StoreResult<u64> {
     Ok(conn.query_row(
-        "SELECT COUNT(*) FROM e_receipts WHERE state = 'queued'",
+        "SELECT COUNT(*) FROM customer_messages WHERE state = 'queued'",
         [],
         |r| r.get(0),
     )?)

@@ -97,6 +97,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0024_batch_dates.sql"),
     include_str!("../../../migrations/edge/0025_credit.sql"),
     include_str!("../../../migrations/edge/0026_transfers.sql"),
+    include_str!("../../../migrations/edge/0027_customer_messages.sql"),
 ];
 
 #[derive(Clone)]

@@ -8,7 +8,7 @@
 use super::{Till, TillError};
 use crate::messages::{click_to_chat, compose};
 use crate::store::customers::normalize_phone;
-use crate::store::e_receipts::{self, Channel, MessageState, NewMessage, StoredMessage};
+use crate::store::e_receipts::{self, About, Channel, MessageState, NewMessage, StoredMessage};
 use pos_shared::{SaleId, Timestamp};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -62,7 +62,7 @@ pub struct EReceipts {
     pub customer_phone: Option<String>,
 }
 
-fn answer(m: StoredMessage) -> EReceipt {
+pub(super) fn answer(m: StoredMessage) -> EReceipt {
     EReceipt {
         message_id: m.id,
         channel: m.channel,
@@ -125,7 +125,7 @@ pub async fn request(
             };
             let link = format!("{}{key}", messaging.link_base);
             let new = NewMessage {
-                sale_id,
+                about: About::Receipt(sale_id),
                 channel: request.channel,
                 recipient: to,
                 body: compose(&messaging.store_name, &sale, &link),

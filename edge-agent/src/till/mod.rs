@@ -16,6 +16,7 @@
 pub mod checkout;
 pub mod credit;
 pub mod drawer;
+pub mod dues_reminders;
 pub mod e_receipts;
 pub mod handhelds;
 pub mod held_bills;

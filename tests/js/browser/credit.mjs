@@ -13,6 +13,9 @@ import { waitNotice } from './notices.mjs';
 
 const { TILL, SHOTS, TEA } = process.env;
 const step = (what) => console.log(`- ${what}`);
+const check = (ok, what) => {
+  if (!ok) throw new Error(`failed: ${what}`);
+};
 
 const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, bypassCSP: true });
@@ -97,6 +100,11 @@ try {
   await page.getByRole('button', { name: 'Take payment' }).click();
   await waitText('[data-testid=dues] [role=status]', /₹100\.00 paid against the dues/);
   await waitText('[data-testid=dues-figures]', /Owes ₹45\.00 of/);
+  // No WhatsApp provider on this till: the reminder is a link to hand over.
+  await page.getByRole('button', { name: 'Remind by WhatsApp' }).click();
+  await page.waitForSelector('[data-testid=reminder-state][data-state=link_only]');
+  const reminder = decodeURIComponent(await page.getAttribute('[data-testid=reminder-link]', 'href'));
+  check(reminder.startsWith('https://wa.me/919876543210') && /shows ₹45\.00 due/.test(reminder), `the reminder says what is owed: ${reminder}`);
   await checkScreen(page, SHOTS, 'dues-paid');
   await page.keyboard.press('Escape');
 

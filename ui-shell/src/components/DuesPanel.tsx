@@ -2,10 +2,13 @@
 // owe as the hub last said, what can still go on the account at this till,
 // and a payment against the dues in cash, by card or by UPI, taken offline
 // too. One id per payment, so a retry after a lost answer is not taken twice.
+// A reminder of what is owed goes to the holder by WhatsApp or SMS through
+// the agent's message queue (once a day to a number).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { AgentError, api } from '../api';
-import type { TillAccount } from '../generated';
+import { AgentError, api, call } from '../api';
+import type { Channel, EReceipt, Reminders, TillAccount } from '../generated';
+import { stateInWords } from '../screens/EReceipt';
 import { uuidv7 } from '../ids';
 import { formatMoney, inr, parseRupees } from '../money';
 import { t } from '../messages';
@@ -21,6 +24,13 @@ export function DuesPanel(props: { phone: string }) {
   const [notice, setNotice] = useState<{ kind: 'error' | 'ok'; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const paymentId = useRef(uuidv7());
+  const [reminders, setReminders] = useState<Reminders | null>(null);
+  const remindersPath = `/v1/credit-accounts/${encodeURIComponent(props.phone)}/reminders`;
+  const loadReminders = () =>
+    call<Reminders>('GET', remindersPath).then(setReminders, () => setReminders(null));
+  useEffect(() => {
+    void loadReminders();
+  }, [props.phone]);
 
   useEffect(() => {
     let live = true;
@@ -65,6 +75,19 @@ export function DuesPanel(props: { phone: string }) {
     }
   };
 
+  const remind = async (channel: Channel) => {
+    setBusy(true);
+    setNotice(null);
+    try {
+      await call<EReceipt>('POST', remindersPath, { channel });
+      await loadReminders();
+    } catch (err) {
+      setNotice({ kind: 'error', text: (err as AgentError).forCashier });
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <section class="dues" data-testid="dues">
       <p data-testid="dues-figures">
@@ -98,6 +121,35 @@ export function DuesPanel(props: { phone: string }) {
           {busy ? t('common.working') : t('dues.take')}
         </button>
       </div>
+      {account.dues.minor > 0 && (
+        <div class="actions" data-testid="dues-reminder">
+          <button type="button" disabled={busy} onClick={() => void remind('whatsapp')}>
+            {t('dues.remindWhatsapp')}
+          </button>
+          {reminders?.sms_available && (
+            <button type="button" disabled={busy} onClick={() => void remind('sms')}>
+              {t('dues.remindSms')}
+            </button>
+          )}
+        </div>
+      )}
+      {reminders && reminders.messages.length > 0 && (
+        <ul class="e-receipt-states" aria-live="polite">
+          {reminders.messages.slice(0, 3).map((m) => (
+            <li key={m.message_id} data-testid="reminder-state" data-state={m.state}>
+              {t('dues.reminder')} {t(`ereceipt.channel.${m.channel}`)}: {stateInWords(m)}
+              {m.click_to_chat && (
+                <>
+                  {' '}
+                  <a href={m.click_to_chat} target="_blank" rel="noopener noreferrer" data-testid="reminder-link">
+                    {t('dues.reminderLink')}
+                  </a>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
       {notice && (
         <p class={`notice ${notice.kind === 'error' ? 'error' : 'info'}`} role={notice.kind === 'error' ? 'alert' : 'status'}>
           {notice.text}

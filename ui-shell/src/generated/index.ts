@@ -86,6 +86,8 @@ export type { ReceiptState } from './ReceiptState';
 export type { Receivable } from './Receivable';
 export type { ReceivedScan } from './ReceivedScan';
 export type { RefundTo } from './RefundTo';
+export type { ReminderRequest } from './ReminderRequest';
+export type { Reminders } from './Reminders';
 export type { ReturnFact } from './ReturnFact';
 export type { ReturnId } from './ReturnId';
 export type { ReturnLine } from './ReturnLine';
