@@ -401,6 +401,42 @@ async fn requests_are_refused_by_field_and_cancelled_once(backend: Backend) {
     let (_, listed) = hub.get(&path, key).await;
     assert_eq!(listed["items"], json!([]), "nothing half-made");
 
+    // A request and a transfer never share an id: tills know both by it.
+    let (s, sent) = hub
+        .post(
+            &format!("/v1/stores/{from}/transfers"),
+            key,
+            json!({"to_store_id": to, "variant_id": tea, "qty": "1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sent}");
+    let (s, b) = hub
+        .post(
+            &path,
+            key,
+            json!({"request_id": sent["transfer_id"], "to_store_id": to, "variant_id": tea, "qty": "1"}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "conflict");
+    assert_eq!(b["field"], "request_id", "{b}");
+    let (s, asked) = hub
+        .post(
+            &path,
+            key,
+            json!({"to_store_id": to, "variant_id": tea, "qty": "1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{asked}");
+    let (s, b) = hub
+        .post(
+            &format!("/v1/stores/{from}/transfers"),
+            key,
+            json!({"transfer_id": asked["request_id"], "to_store_id": to, "variant_id": tea, "qty": "1"}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "conflict");
+    assert_eq!(b["field"], "transfer_id", "{b}");
+
     // Loose rice by the kilo: a dispatch beyond what was asked, or in a
     // unit the item does not count in, is refused.
     let (s, request) = hub

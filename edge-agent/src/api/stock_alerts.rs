@@ -27,8 +27,9 @@ async fn alerts(
     State(app): State<AgentState>,
     query: Result<Query<AlertsQuery>, QueryRejection>,
 ) -> Result<Json<StockAlerts>, ApiError> {
-    let Query(query) = query
-        .map_err(|e| ApiError::invalid("days", format!("days must be a whole number: {e}")))?;
+    let Query(query) = query.map_err(|_| {
+        ApiError::invalid("days", "days must be a whole number of days from 1 to 90")
+    })?;
     Ok(Json(
         stock_alerts::alerts(&app.till, query.days.unwrap_or(DEFAULT_WATCH_DAYS)).await?,
     ))

@@ -42,6 +42,8 @@ const SYNCED_DOCUMENTS: [DocPurpose; 5] = [
 ];
 /// A safety net for announcements missed while offline.
 const DOCUMENT_RESYNC: Duration = Duration::from_secs(30);
+/// How often the till refreshes the store's stock watch on its own.
+const STOCK_WATCH_EVERY: Duration = Duration::from_secs(30 * 60);
 /// Enough protocol steps for any exchange; the rest waits for the next round.
 const MAX_DOCUMENT_ROUNDS: usize = 12;
 
@@ -80,7 +82,41 @@ impl Syncer {
             self.keep_uploading(&credential),
             self.keep_documents_synced(&credential),
             self.keep_search_indexed(),
+            self.keep_stock_watch(&credential),
         );
+    }
+
+    /// Keeps the store's stock watch (reorder points, batches expiring) a
+    /// little fresh, so the till's stock alerts stand on something even if
+    /// the hub goes away before anyone opened them: at start, then every
+    /// half hour. Opening the alerts online asks again.
+    async fn keep_stock_watch(&self, credential: &DeviceCredential) {
+        let mut failures = 0;
+        loop {
+            let wait = match self
+                .client
+                .stock_watch(&credential.token, pos_shared::stock_watch::MAX_WATCH_DAYS)
+                .await
+            {
+                Ok(watch) => {
+                    failures = 0;
+                    if let Err(e) = self
+                        .store
+                        .call(move |c| crate::store::stock_watch::keep(c, &watch))
+                        .await
+                    {
+                        tracing::warn!(error = %e, "the stock watch could not be kept");
+                    }
+                    STOCK_WATCH_EVERY
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::debug!(error = %e, "stock watch not had; asking again later");
+                    pos_shared::retry::backoff(failures, self.max_backoff).min(STOCK_WATCH_EVERY)
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// Rebuilds the search index a snapshot left to rebuild (or a crash left

@@ -74,7 +74,8 @@ pub async fn alerts(till: &Till, days: u32) -> Result<StockAlerts, TillError> {
     }
     let mut fresh = None;
     if let (Some(device), Some(hub)) = (till.sync.credential(), till.sync.hub.get().cloned()) {
-        match hub.stock_watch(&device.token, days).await {
+        // The widest window, so the answer kept serves any asked offline.
+        match hub.stock_watch(&device.token, MAX_WATCH_DAYS).await {
             Ok(watch) => fresh = Some(watch),
             Err(e) => tracing::info!(error = %e, "stock watch not had; the last one kept is shown"),
         }

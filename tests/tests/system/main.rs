@@ -12,6 +12,7 @@ mod logs;
 mod nothing_silent;
 mod proxy;
 mod purchasing;
+mod stock_alerts;
 mod stock_takes;
 mod store_documents;
 mod store_profile;

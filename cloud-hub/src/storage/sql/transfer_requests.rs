@@ -315,6 +315,10 @@ macro_rules! sql_transfer_request_paths {
                     }
                     return Ok(TransferRequestOutcome::Existing(existing));
                 }
+                // A till knows requests and transfers by one id space.
+                if Self::transfer_in(&mut tx, tenant, new.request_id).await?.is_some() {
+                    return Err(DbError::Conflict("request_id reused".into()));
+                }
                 if !Self::variant_live(&mut tx, tenant, new.variant_id).await? {
                     return Err(DbError::NotFound("variant"));
                 }

@@ -153,6 +153,15 @@ macro_rules! sql_transfer_paths {
                     }
                     return Ok(TransferOutcome::Existing(existing));
                 }
+                // A till knows requests and transfers by one id space.
+                let request: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM transfer_requests WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(new.transfer_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if request.is_some() {
+                    return Err(DbError::Conflict("transfer_id reused".into()));
+                }
                 if !Self::variant_live(&mut tx, tenant, new.variant_id).await? {
                     return Err(DbError::NotFound("variant"));
                 }

@@ -238,13 +238,13 @@ fn finishing(
         (Known::Send(_), Direction::Receive) => {
             return Ok(Err(invalid(
                 "id",
-                "this is a request for the store to send goods: dispatch it",
+                "this is a request for this store to send goods: it is dispatched here and received at the store it goes to",
             )))
         }
         (Known::Receive(_), Direction::Send) => {
             return Ok(Err(invalid(
                 "id",
-                "this transfer is on its way here: receive it",
+                "this transfer comes to this store: it is received here, and was dispatched by the store it comes from",
             )))
         }
         _ => {}
