@@ -640,7 +640,7 @@ fn account_owing(
 }
 
 #[tokio::test]
-async fn a_dues_reminder_goes_through_the_same_queue_once_a_day() {
+async fn a_dues_reminder_goes_through_the_same_queue_and_again_when_the_dues_move() {
     let dir = tempfile::tempdir().unwrap();
     let store = seed(dir.path()).store_id;
     account_owing(
@@ -698,6 +698,42 @@ async fn a_dues_reminder_goes_through_the_same_queue_once_a_day() {
     assert_eq!(r.status(), StatusCode::OK);
     let again: Value = r.json().await.unwrap();
     assert_eq!(again["message_id"], first["message_id"]);
+    // A payment moves what is owed: the next reminder says the new figure.
+    let r = till
+        .http
+        .post(format!(
+            "{}/v1/credit-accounts/9876543210/payments",
+            till.base
+        ))
+        .json(&json!({"amount": {"minor": 23_450, "currency": "INR"}, "method": "cash"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let r = till
+        .http
+        .post(format!("{}{path}", till.base))
+        .json(&json!({"channel": "whatsapp"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::ACCEPTED,
+        "a new amount, a new reminder"
+    );
+    let moved: Value = r.json().await.unwrap();
+    assert_ne!(moved["message_id"], first["message_id"]);
+    for _ in 0..100 {
+        if fake.taken().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let taken = fake.taken();
+    let body: Value = serde_json::from_str(&taken[1].body).unwrap();
+    let text = body["text"]["body"].as_str().unwrap();
+    assert!(text.contains("₹1000.00 due"), "{text}");
 
     // Refused in words: SMS with no SMS provider, nothing owed, no account.
     for (path, body, status, field) in [
@@ -741,7 +777,7 @@ async fn a_dues_reminder_goes_through_the_same_queue_once_a_day() {
         }
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(fake.taken().len(), 1);
+    assert_eq!(fake.taken().len(), 2);
     till.agent.stop();
 }
 

@@ -177,7 +177,8 @@ pub struct NewMessage {
 
 /// Queues `new`, unless the same message is already live: for a receipt,
 /// one for the same sale and channel queued, sent or handed over as a link;
-/// for a reminder, one to the same number and channel in the last day. Then
+/// for a reminder, one to the same number and channel saying the same (what
+/// is owed has not moved) in the last day. Then
 /// that one is answered and nothing is written (`false`), so asking twice
 /// never sends twice.
 pub fn queue(
@@ -192,11 +193,18 @@ pub fn queue(
             "WHERE kind = 'receipt' AND sale_id = ?1 AND channel = ?2 AND state IN ('queued', 'sent', 'link_only')",
             rusqlite::params![sale.to_string(), new.channel.as_str()],
         )?,
+        // The same words to the same number the same day: what is owed
+        // has not changed since.
         About::DuesReminder => select(
             &tx,
-            "WHERE kind = 'dues_reminder' AND recipient = ?1 AND channel = ?2 \
+            "WHERE kind = 'dues_reminder' AND recipient = ?1 AND channel = ?2 AND body = ?4 \
              AND state IN ('queued', 'sent', 'link_only') AND created_at_ms > ?3 ORDER BY id DESC",
-            rusqlite::params![new.recipient, new.channel.as_str(), now_ms - REMINDER_EVERY_MS],
+            rusqlite::params![
+                new.recipient,
+                new.channel.as_str(),
+                now_ms - REMINDER_EVERY_MS,
+                new.body
+            ],
         )?,
     };
     if let Some(existing) = live.into_iter().next() {

@@ -3,7 +3,8 @@
 //! through the same queue and sender as e-receipts, so it waits in the
 //! till's file while the till is offline. What is owed is as this till shows
 //! it (the hub's figure moved by what was done here since the hub last
-//! said); one reminder a day to a number: asking again answers the last one.
+//! said); asking again the same day answers the last reminder while what is
+//! owed has not moved since, so a customer is not told the same twice.
 
 use super::e_receipts::{answer, EReceipt};
 use super::{Till, TillError};
@@ -42,7 +43,7 @@ fn phone_of(raw: &str) -> Result<String, TillError> {
 }
 
 /// Queues a reminder to the account's holder, or answers the one sent in
-/// the last day (`false`).
+/// the last day for the same amount (`false`).
 pub async fn remind(
     till: &Till,
     raw_phone: &str,

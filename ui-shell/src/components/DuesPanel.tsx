@@ -3,7 +3,8 @@
 // and a payment against the dues in cash, by card or by UPI, taken offline
 // too. One id per payment, so a retry after a lost answer is not taken twice.
 // A reminder of what is owed goes to the holder by WhatsApp or SMS through
-// the agent's message queue (once a day to a number).
+// the agent's message queue (asked again the same day for the same amount,
+// the same reminder).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api, call } from '../api';
@@ -24,6 +25,9 @@ export function DuesPanel(props: { phone: string }) {
   const [notice, setNotice] = useState<{ kind: 'error' | 'ok'; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const paymentId = useRef(uuidv7());
+  // The cursor waits in the payment field, and comes back to it after each step.
+  const amountRef = useRef<HTMLInputElement>(null);
+  const refocus = () => setTimeout(() => amountRef.current?.focus(), 0);
   const [reminders, setReminders] = useState<Reminders | null>(null);
   const remindersPath = `/v1/credit-accounts/${encodeURIComponent(props.phone)}/reminders`;
   const loadReminders = () =>
@@ -31,6 +35,9 @@ export function DuesPanel(props: { phone: string }) {
   useEffect(() => {
     void loadReminders();
   }, [props.phone]);
+  useEffect(() => {
+    if (account) refocus();
+  }, [account?.phone]);
 
   useEffect(() => {
     let live = true;
@@ -68,10 +75,13 @@ export function DuesPanel(props: { phone: string }) {
       setAmount('');
       setReference('');
       setNotice({ kind: 'ok', text: t('dues.paid', { amount: formatMoney(paid.payment.amount) }) });
+      // A reminder sent before says an amount no longer owed.
+      setReminders((r) => (r ? { ...r, messages: [] } : r));
     } catch (err) {
       setNotice({ kind: 'error', text: (err as AgentError).forCashier });
     } finally {
       setBusy(false);
+      refocus();
     }
   };
 
@@ -79,18 +89,22 @@ export function DuesPanel(props: { phone: string }) {
     setBusy(true);
     setNotice(null);
     try {
-      await call<EReceipt>('POST', remindersPath, { channel });
-      await loadReminders();
+      const sent = await call<EReceipt>('POST', remindersPath, { channel });
+      const all = await call<Reminders>('GET', remindersPath);
+      // The reminder for what is owed now, not an earlier one.
+      setReminders({ ...all, messages: all.messages.filter((m) => m.message_id === sent.message_id) });
     } catch (err) {
       setNotice({ kind: 'error', text: (err as AgentError).forCashier });
     } finally {
       setBusy(false);
+      refocus();
     }
   };
 
   return (
     <section class="dues" data-testid="dues">
       <p data-testid="dues-figures">
+        {account.name ? `${account.name}: ` : ''}
         {t('dues.figures', {
           dues: formatMoney(account.dues),
           limit: formatMoney(account.limit),
@@ -101,7 +115,7 @@ export function DuesPanel(props: { phone: string }) {
       <div class="dues-pay">
         <label>
           {t('dues.amount')}
-          <input name="dues-amount" inputMode="decimal" autocomplete="off" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+          <input name="dues-amount" ref={amountRef} inputMode="decimal" autocomplete="off" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
         </label>
         <label>
           {t('dues.method')}
@@ -133,9 +147,9 @@ export function DuesPanel(props: { phone: string }) {
           )}
         </div>
       )}
-      {reminders && reminders.messages.length > 0 && (
+      {account.dues.minor > 0 && reminders && reminders.messages.length > 0 && (
         <ul class="e-receipt-states" aria-live="polite">
-          {reminders.messages.slice(0, 3).map((m) => (
+          {reminders.messages.slice(0, 1).map((m) => (
             <li key={m.message_id} data-testid="reminder-state" data-state={m.state}>
               {t('dues.reminder')} {t(`ereceipt.channel.${m.channel}`)}: {stateInWords(m)}
               {m.click_to_chat && (

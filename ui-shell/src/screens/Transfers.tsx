@@ -4,7 +4,7 @@
 // or received: the stock moves at once, offline too. A scan while this
 // screen is up counts into the transfer open on it (never onto a bill).
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import { beep } from '../beep';
 import type { TransferSheet, TransfersAtStore } from '../generated';
@@ -61,6 +61,11 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
   const [notice, setNotice] = useState<NoticeState>(null);
   // Receiving with nothing counted, or less than expected, takes a second press.
   const [confirm, setConfirm] = useState(false);
+  // The scanner types where the cursor is: back in the barcode field after
+  // each count, on Back once the transfer is done.
+  const codeRef = useRef<HTMLInputElement>(null);
+  const backRef = useRef<HTMLButtonElement>(null);
+  const refocus = () => setTimeout(() => (codeRef.current ?? backRef.current)?.focus(), 0);
   const rootRef = useArrivalFocus<HTMLElement>(open?.id ?? null);
   // Opening or leaving a transfer starts clean: nothing typed or said for
   // one is carried to the next.
@@ -105,6 +110,7 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
     } catch (e) {
       fail(e);
     }
+    refocus();
   };
   useEffect(() => {
     if (props.scanned) void take(props.scanned.text.trim());
@@ -127,6 +133,7 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
     } catch (e) {
       fail(e);
     }
+    refocus();
   };
 
   const finish = async () => {
@@ -152,17 +159,20 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
           : await api.receiveTransfer(open.id, { nothing_arrived: open.counted === '0' || undefined });
       beep('ok');
       setOpen(sheet);
+      const done = sheet.done_here?.qty ?? sheet.counted;
+      const words = t(open.direction === 'send' ? 'transfers.dispatched' : 'transfers.received', {
+        qty: done,
+        store: sheet.other_store,
+      });
       setNotice({
         kind: 'info',
-        text: t(open.direction === 'send' ? 'transfers.dispatched' : 'transfers.received', {
-          qty: sheet.done_here?.qty ?? sheet.counted,
-          store: sheet.other_store,
-        }),
+        text: done === sheet.expected ? words : `${words} ${t(open.direction === 'send' ? 'transfers.lessSent' : 'transfers.short', { expected: sheet.expected })}`,
       });
       void reload();
     } catch (e) {
       fail(e);
     }
+    refocus();
   };
 
   if (open) {
@@ -172,7 +182,7 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
         <section class="card">
           <h1>{t(send ? 'transfers.sending' : 'transfers.receiving', { name: open.name, store: open.other_store })}</h1>
           <p class="muted" data-testid="transfer-state">
-            {t('transfers.expected', { qty: open.expected })} · {t('transfers.counted', { qty: open.counted })}
+            {t(send ? 'transfers.askedFor' : 'transfers.sentQty', { qty: open.expected })} · {t('transfers.counted', { qty: open.counted })}
             {open.note ? ` · ${open.note}` : ''}
           </p>
           {open.done_here && (
@@ -190,7 +200,7 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
               <div class="row">
                 <label>
                   {t('goods.code')}
-                  <input name="transfer-code" value={code} autoFocus onInput={(e) => setCode(e.currentTarget.value)} />
+                  <input name="transfer-code" ref={codeRef} value={code} autoFocus onInput={(e) => setCode(e.currentTarget.value)} />
                 </label>
                 <label>
                   {t('goods.qty')}
@@ -211,7 +221,7 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
           <table class="lines" data-testid="counted">
             <thead>
               <tr>
-                <th scope="col">{t('goods.batchCol')}</th>
+                <th scope="col">{send ? t('transfers.goodsCol') : t('goods.batchCol')}</th>
                 <th scope="col" class="num">{t('transfers.countedCol')}</th>
                 {counting && <th scope="col"><span class="sr-only">{t('goods.recount')}</span></th>}
               </tr>
@@ -249,7 +259,7 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
               </button>
             </div>
           )}
-          <button type="button" onClick={() => show(null)}>{t('common.back')}</button>
+          <button type="button" ref={backRef} onClick={() => show(null)}>{t('common.back')}</button>
         </section>
       </main>
     );
