@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{cash, seed, start_till_config, Till, TEA};
+use common::{cash, post_json, seed, start_till_config, Till, TEA};
 use edge_agent::config::AgentConfig;
 use edge_agent::messages::{MessagesConfig, Provider};
 use pos_shared::Secret;
@@ -656,15 +656,8 @@ async fn a_dues_reminder_goes_through_the_same_queue_and_again_when_the_dues_mov
     let fake = spawn_provider(listen_on(port).await).await;
     let till = till_with(dir.path(), Some(whatsapp(port)), 100).await;
     let path = "/v1/credit-accounts/98765%2043210/reminders";
-    let r = till
-        .http
-        .post(format!("{}{path}", till.base))
-        .json(&json!({"channel": "whatsapp"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let first: Value = r.json().await.unwrap();
+    let (status, first) = post_json(&till, path, json!({"channel": "whatsapp"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{first}");
     assert_eq!(first["to"], "+919876543210");
     // Sent by the provider, with what is owed in words.
     let mut sent = Value::Null;
@@ -688,41 +681,23 @@ async fn a_dues_reminder_goes_through_the_same_queue_and_again_when_the_dues_mov
         assert!(text.contains(part), "{part} missing from {text:?}");
     }
     // Asked again the same day: the same reminder, nothing sent twice.
-    let r = till
-        .http
-        .post(format!("{}{path}", till.base))
-        .json(&json!({"channel": "whatsapp"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let again: Value = r.json().await.unwrap();
+    let (status, again) = post_json(&till, path, json!({"channel": "whatsapp"})).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["message_id"], first["message_id"]);
     // A payment moves what is owed: the next reminder says the new figure.
-    let r = till
-        .http
-        .post(format!(
-            "{}/v1/credit-accounts/9876543210/payments",
-            till.base
-        ))
-        .json(&json!({"amount": {"minor": 23_450, "currency": "INR"}, "method": "cash"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-    let r = till
-        .http
-        .post(format!("{}{path}", till.base))
-        .json(&json!({"channel": "whatsapp"}))
-        .send()
-        .await
-        .unwrap();
+    let (status, paid) = post_json(
+        &till,
+        "/v1/credit-accounts/9876543210/payments",
+        json!({"amount": {"minor": 23_450, "currency": "INR"}, "method": "cash"}),
+    )
+    .await;
+    assert!(status.is_success(), "{paid}");
+    let (status, moved) = post_json(&till, path, json!({"channel": "whatsapp"})).await;
     assert_eq!(
-        r.status(),
+        status,
         StatusCode::ACCEPTED,
-        "a new amount, a new reminder"
+        "a new amount, a new reminder: {moved}"
     );
-    let moved: Value = r.json().await.unwrap();
     assert_ne!(moved["message_id"], first["message_id"]);
     for _ in 0..100 {
         if fake.taken().len() == 2 {
@@ -762,15 +737,7 @@ async fn a_dues_reminder_goes_through_the_same_queue_and_again_when_the_dues_mov
             "phone",
         ),
     ] {
-        let r = till
-            .http
-            .post(format!("{}{path}", till.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status_now = r.status();
-        let answer: Value = r.json().await.unwrap();
+        let (status_now, answer) = post_json(&till, path, body).await;
         assert_eq!(status_now, status, "{path}: {answer}");
         if !field.is_empty() {
             assert_eq!(answer["field"], field, "{answer}");
@@ -787,18 +754,13 @@ async fn without_a_provider_a_dues_reminder_is_a_click_to_chat_link() {
     let store = seed(dir.path()).store_id;
     account_owing(dir.path(), store, "+919876543210", None, 50_000, 20);
     let till = till_with(dir.path(), None, 8).await;
-    let r = till
-        .http
-        .post(format!(
-            "{}/v1/credit-accounts/9876543210/reminders",
-            till.base
-        ))
-        .json(&json!({"channel": "whatsapp"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let answer: Value = r.json().await.unwrap();
+    let (status, answer) = post_json(
+        &till,
+        "/v1/credit-accounts/9876543210/reminders",
+        json!({"channel": "whatsapp"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
     assert_eq!(answer["state"], "link_only", "{answer}");
     let link = answer["click_to_chat"].as_str().unwrap();
     assert!(

@@ -6,33 +6,33 @@
 use super::labels::find_variant;
 use super::table::print_list;
 use super::{all_items, find_store, print_json, text, CliError, Client};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde_json::{json, Value};
+
+/// What moves, from where to where.
+#[derive(Args)]
+pub(super) struct Movement {
+    /// The store the stock leaves (its code or id).
+    from: String,
+    /// The store it goes to (its code or id).
+    to: String,
+    /// The item: its barcode, SKU or id.
+    item: String,
+    /// How many (or the weight, for an item sold loose).
+    qty: String,
+    /// Why, or the consignment's reference.
+    #[arg(long)]
+    note: Option<String>,
+}
 
 #[derive(Subcommand)]
 pub(super) enum TransferCommand {
-    /// Sends stock from a store now (its code or id) to another: it leaves
-    /// the source at once, against what it has available.
-    Send {
-        from: String,
-        to: String,
-        /// The item: its barcode, SKU or id.
-        item: String,
-        qty: String,
-        #[arg(long)]
-        note: Option<String>,
-    },
+    /// Sends stock from a store now to another: it leaves the source at
+    /// once, against what it has available.
+    Send(Movement),
     /// Asks a store to pick and send stock to another: its tills hear of it
     /// and scan the goods out; nothing moves until then.
-    Request {
-        from: String,
-        to: String,
-        /// The item: its barcode, SKU or id.
-        item: String,
-        qty: String,
-        #[arg(long)]
-        note: Option<String>,
-    },
+    Request(Movement),
     /// A store's transfers, sent and received, and the requests to or from it.
     List { store: String },
     /// Calls off a request its store has not sent.
@@ -78,21 +78,17 @@ fn print_request(r: &Value) {
     }
 }
 
-/// The new transfer's or request's body, or why the command is wrong.
-async fn body(
-    hub: &Client,
-    to: &str,
-    item: &str,
-    qty: &str,
-    note: Option<String>,
-) -> Result<Value, CliError> {
-    let to = find_store(hub, to).await?;
-    let variant = find_variant(hub, item).await?;
-    let mut body = json!({"to_store_id": to.id, "variant_id": variant, "qty": qty.trim()});
-    if let Some(note) = note {
+/// The source store's id and the new transfer's or request's body, or why
+/// the command is wrong.
+async fn body(hub: &Client, m: Movement) -> Result<(String, Value), CliError> {
+    let from = find_store(hub, &m.from).await?;
+    let to = find_store(hub, &m.to).await?;
+    let variant = find_variant(hub, &m.item).await?;
+    let mut body = json!({"to_store_id": to.id, "variant_id": variant, "qty": m.qty.trim()});
+    if let Some(note) = m.note {
         body["note"] = json!(note);
     }
-    Ok(body)
+    Ok((from.id.to_string(), body))
 }
 
 pub(super) async fn run(
@@ -101,37 +97,20 @@ pub(super) async fn run(
     json_out: bool,
 ) -> Result<(), CliError> {
     match command {
-        TransferCommand::Send {
-            from,
-            to,
-            item,
-            qty,
-            note,
-        } => {
-            let source = find_store(hub, &from).await?;
-            let body = body(hub, &to, &item, &qty, note).await?;
+        TransferCommand::Send(movement) => {
+            let (from, body) = body(hub, movement).await?;
             let sent: Value = hub
-                .post(&format!("/v1/stores/{}/transfers", source.id), &body)
+                .post(&format!("/v1/stores/{from}/transfers"), &body)
                 .await?;
             match json_out {
                 true => print_json(&sent),
                 false => print_transfer(&sent),
             }
         }
-        TransferCommand::Request {
-            from,
-            to,
-            item,
-            qty,
-            note,
-        } => {
-            let source = find_store(hub, &from).await?;
-            let body = body(hub, &to, &item, &qty, note).await?;
+        TransferCommand::Request(movement) => {
+            let (from, body) = body(hub, movement).await?;
             let asked: Value = hub
-                .post(
-                    &format!("/v1/stores/{}/transfer-requests", source.id),
-                    &body,
-                )
+                .post(&format!("/v1/stores/{from}/transfer-requests"), &body)
                 .await?;
             match json_out {
                 true => print_json(&asked),

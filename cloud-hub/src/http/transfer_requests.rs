@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
-use pos_shared::transfer::MAX_TRANSFER_NOTE;
 use pos_shared::{Qty, StoreId, VariantId};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -63,23 +62,7 @@ async fn raise(
     PathIds(from): PathIds<StoreId>,
     JsonBody(body): JsonBody<RequestBody>,
 ) -> Result<(StatusCode, Json<TransferRequest>), ApiError> {
-    if !body.qty.is_positive() {
-        return Err(ApiError::invalid("qty", "qty must be more than zero"));
-    }
-    super::check_qty("qty", body.qty)?;
-    if body.to_store_id == from {
-        return Err(ApiError::invalid(
-            "to_store_id",
-            "a transfer goes to another store",
-        ));
-    }
-    let note = body.note.trim();
-    if note.chars().count() > MAX_TRANSFER_NOTE {
-        return Err(ApiError::invalid(
-            "note",
-            format!("note must be at most {MAX_TRANSFER_NOTE} characters"),
-        ));
-    }
+    let note = super::transfers::checked_transfer(from, body.to_store_id, body.qty, &body.note)?;
     let new = NewTransferRequest {
         request_id: body.request_id.unwrap_or_else(Uuid::now_v7),
         from_store_id: from,

@@ -61,23 +61,7 @@ async fn dispatch(
     PathIds(from): PathIds<StoreId>,
     JsonBody(body): JsonBody<DispatchBody>,
 ) -> Result<(StatusCode, Json<Transfer>), ApiError> {
-    if !body.qty.is_positive() {
-        return Err(ApiError::invalid("qty", "qty must be more than zero"));
-    }
-    super::check_qty("qty", body.qty)?;
-    if body.to_store_id == from {
-        return Err(ApiError::invalid(
-            "to_store_id",
-            "a transfer goes to another store",
-        ));
-    }
-    let note = body.note.trim();
-    if note.chars().count() > 200 {
-        return Err(ApiError::invalid(
-            "note",
-            "note must be at most 200 characters",
-        ));
-    }
+    let note = checked_transfer(from, body.to_store_id, body.qty, &body.note)?;
     let new = NewTransfer {
         transfer_id: body.transfer_id.unwrap_or_else(Uuid::now_v7),
         from_store_id: from,
@@ -90,6 +74,38 @@ async fn dispatch(
         TransferOutcome::Created(t) => Ok((StatusCode::CREATED, Json(t))),
         TransferOutcome::Existing(t) => Ok((StatusCode::OK, Json(t))),
     }
+}
+
+/// What a transfer (or a request for one) from `from` must be: something
+/// sent, within a line's quantity, to another store, with a short note;
+/// the note trimmed.
+pub(super) fn checked_transfer(
+    from: StoreId,
+    to: StoreId,
+    qty: Qty,
+    note: &str,
+) -> Result<&str, ApiError> {
+    if !qty.is_positive() {
+        return Err(ApiError::invalid("qty", "qty must be more than zero"));
+    }
+    super::check_qty("qty", qty)?;
+    if to == from {
+        return Err(ApiError::invalid(
+            "to_store_id",
+            "a transfer goes to another store",
+        ));
+    }
+    let note = note.trim();
+    if note.chars().count() > pos_shared::transfer::MAX_TRANSFER_NOTE {
+        return Err(ApiError::invalid(
+            "note",
+            format!(
+                "note must be at most {} characters",
+                pos_shared::transfer::MAX_TRANSFER_NOTE
+            ),
+        ));
+    }
+    Ok(note)
 }
 
 /// The store's transfers, sent and received, a page at a time in the order

@@ -447,6 +447,27 @@ impl Shop {
         json!({"sales": sales["items"], "movements": movements["items"], "inventory": inventory, "feed_cursor": feed["next_cursor"]})
     }
 
+    /// A new till's snapshot at protocol `v`, its header first, one JSON
+    /// value a record.
+    pub async fn snapshot_records(&self, v: u16) -> Vec<Value> {
+        let r = self
+            .hub
+            .http
+            .get(format!("{}/v1/sync/snapshot?v={v}", self.hub.base))
+            .bearer_auth(&self.device_token)
+            .send()
+            .await
+            .expect("snapshot");
+        assert_eq!(r.status(), StatusCode::OK);
+        let bytes = r.bytes().await.expect("snapshot bytes");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+            .expect("a gzip snapshot");
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON record"))
+            .collect()
+    }
+
     /// The store's feed as the shop's till reads it after `since`: its
     /// changes and the cursor to read on from.
     pub async fn feed_after(&self, since: u64) -> (Vec<Value>, u64) {

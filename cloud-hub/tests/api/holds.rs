@@ -238,26 +238,10 @@ async fn heard(shop: &Shop, since: u64, v: u16) -> Vec<Value> {
 
 /// The `item_at_store` records of a new snapshot, checked against its head.
 async fn stopped(shop: &Shop) -> Vec<Value> {
-    let hub = &shop.hub;
-    let r = hub
-        .http
-        .get(format!(
-            "{}/v1/sync/snapshot?v={}",
-            hub.base,
-            pos_shared::sync::PROTOCOL_VERSION
-        ))
-        .bearer_auth(&shop.device_token)
-        .send()
+    let mut lines = shop
+        .snapshot_records(pos_shared::sync::PROTOCOL_VERSION)
         .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let bytes = r.bytes().await.unwrap();
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
-        .unwrap();
-    let mut lines = text
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap());
+        .into_iter();
     let head = lines.next().unwrap();
     let items: Vec<Value> = lines.filter(|r| r["type"] == "item_at_store").collect();
     assert_eq!(head["items_at_store"], items.len(), "{head}");

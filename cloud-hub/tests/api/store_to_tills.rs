@@ -31,23 +31,7 @@ async fn a_new_till_gets_the_stores_recent_orders_in_its_snapshot(backend: Backe
     // one too: the till knows the store's suppliers from them) and the
     // store's own record.
     for (v, expected, store_records) in [(10u16, 2usize, 1usize), (12, 2, 1)] {
-        let r = shop
-            .hub
-            .http
-            .get(format!("{}/v1/sync/snapshot?v={v}", shop.hub.base))
-            .bearer_auth(&shop.device_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let bytes = r.bytes().await.unwrap();
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
-            .unwrap();
-        let lines: Vec<Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let lines = shop.snapshot_records(v).await;
         assert_eq!(
             lines[0]["purchase_orders"].as_u64().unwrap_or(0),
             expected as u64,

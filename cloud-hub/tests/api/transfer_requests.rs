@@ -120,23 +120,7 @@ async fn last_heard(till: &Shop, since: u64, kind: &str) -> Option<Value> {
 /// The transfer records of a new till's snapshot at protocol `v`, after
 /// checking the header counts them.
 async fn snapshot_kinds(till: &Shop, v: u16) -> Vec<String> {
-    let r = till
-        .hub
-        .http
-        .get(format!("{}/v1/sync/snapshot?v={v}", till.hub.base))
-        .bearer_auth(&till.device_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let bytes = r.bytes().await.unwrap();
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
-        .unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = till.snapshot_records(v).await;
     let kinds: Vec<String> = lines
         .iter()
         .filter_map(|l| l["type"].as_str())

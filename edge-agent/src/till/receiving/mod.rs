@@ -14,7 +14,7 @@
 //! stock is sellable at once, and the hub compares the delivery with the
 //! order when the fact arrives. Each receipt is one delivery.
 
-use super::stock_takes::{scan_qty, signed_in};
+use super::stock_takes::{scan_qty, scanned_product, signed_in};
 use super::{Till, TillError};
 use crate::store::receiving::{self as db, ReceiptHeader, ReceiptLine, ReceiptState};
 use crate::store::{apply_movement, outbox, StoreResult};
@@ -366,16 +366,13 @@ pub async fn scan(
                 Ok(h) => h,
                 Err(e) => return Ok(Err(e)),
             };
-            let product =
-                crate::store::catalog::product_for_scan(c, &code.gtin, code.alternative.as_ref())?;
-            let Some(product) = product else {
-                return Ok(Err(TillError::ScanRefused {
-                    kind: "unknown_item",
-                    message: format!(
-                        "Barcode {} is not in the store's catalog: set the pack aside and ask HQ to add the item before it is received.",
-                        code.gtin.as_str()
-                    ),
-                }));
+            let product = match scanned_product(
+                c,
+                &code,
+                "set the pack aside and ask HQ to add the item before it is received.",
+            )? {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(e)),
             };
             let measured = product.unit.is_some_and(|u| u.is_measured());
             let added = match receive_qty(&code, typed, measured, &product.name) {

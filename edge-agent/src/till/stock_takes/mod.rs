@@ -229,6 +229,24 @@ pub async fn start(
     nudged(till, done, false)
 }
 
+/// The item a scan names, or the refusal to scan it in words, ending with
+/// `then` (what to do with the pack here).
+pub(super) fn scanned_product(
+    conn: &Connection,
+    code: &ScannedCode,
+    then: &str,
+) -> crate::store::StoreResult<Result<crate::pos::product::ProductView, TillError>> {
+    let product =
+        crate::store::catalog::product_for_scan(conn, &code.gtin, code.alternative.as_ref())?;
+    Ok(product.ok_or_else(|| TillError::ScanRefused {
+        kind: "unknown_item",
+        message: format!(
+            "Barcode {} is not in the store's catalog: {then}",
+            code.gtin.as_str()
+        ),
+    }))
+}
+
 /// How much one scan counts: the weight or count the symbol carries, the
 /// quantity typed, else one piece; a loose item needs its weight.
 pub(super) fn scan_qty(
@@ -282,16 +300,11 @@ pub async fn count_scan(
                 Ok(t) => t,
                 Err(e) => return Ok(Err(e)),
             };
-            let product = crate::store::catalog::product_for_scan(c, &code.gtin, code.alternative.as_ref())?;
-            let Some(product) = product else {
-                return Ok(Err(TillError::ScanRefused {
-                    kind: "unknown_item",
-                    message: format!(
-                        "Barcode {} is not in the store's catalog: count it on paper and tell the manager.",
-                        code.gtin.as_str()
-                    ),
-                }));
-            };
+            let product =
+                match scanned_product(c, &code, "count it on paper and tell the manager.")? {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e)),
+                };
             let measured = product.unit.is_some_and(|u| u.is_measured());
             let added = match scan_qty(&code, typed, measured, &product.name) {
                 Ok(q) => q,
@@ -305,7 +318,10 @@ pub async fn count_scan(
                 .and_then(|by| by.get(&device.terminal_id))
                 .copied()
                 .unwrap_or(Qty::ZERO);
-            let Some(here) = before.checked_add(added).filter(|q| *q <= pos_shared::limits::MAX_POSITION) else {
+            let Some(here) = before
+                .checked_add(added)
+                .filter(|q| *q <= pos_shared::limits::MAX_POSITION)
+            else {
                 return Ok(Err(invalid("qty", "that count is beyond any stock")));
             };
             let expected = Expected {
@@ -313,8 +329,13 @@ pub async fn count_scan(
                 at_ms: Timestamp::now().unix_millis(),
             };
             doc::set_count(c, id, device.terminal_id, variant, &bin, here, expected)?;
-            let counted = Qty::from_milli(take.counted(variant).milli() - before.milli() + here.milli());
-            let place = if bin.is_empty() { String::new() } else { format!(" in {bin}") };
+            let counted =
+                Qty::from_milli(take.counted(variant).milli() - before.milli() + here.milli());
+            let place = if bin.is_empty() {
+                String::new()
+            } else {
+                format!(" in {bin}")
+            };
             Ok(Ok(CountedScan {
                 variant_id: variant,
                 message: format!("{}: {here}{place} (all counted: {counted})", product.name),

@@ -12,7 +12,7 @@
 //! the store's batches first expiry first at the hub, as all outgoing stock
 //! that names no batch does.
 
-use super::stock_takes::{scan_qty, signed_in};
+use super::stock_takes::{scan_qty, scanned_product, signed_in};
 use super::{Till, TillError};
 use crate::store::transfers::{self as db, Done};
 use crate::store::{apply_movement, outbox, StoreResult};
@@ -85,16 +85,9 @@ pub async fn scan(
                 Ok(k) => k,
                 Err(e) => return Ok(Err(e)),
             };
-            let product =
-                crate::store::catalog::product_for_scan(c, &code.gtin, code.alternative.as_ref())?;
-            let Some(product) = product else {
-                return Ok(Err(TillError::ScanRefused {
-                    kind: "unknown_item",
-                    message: format!(
-                        "Barcode {} is not in the store's catalog: set the pack aside.",
-                        code.gtin.as_str()
-                    ),
-                }));
+            let product = match scanned_product(c, &code, "set the pack aside.")? {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(e)),
             };
             if product.variant_id != known.variant() {
                 let (_, wanted) = crate::store::catalog::sku_and_name(c, known.variant())?;
