@@ -936,3 +936,78 @@ async fn a_supervisor_opens_the_drawer_from_the_till_and_it_is_audited() {
         "nothing printed, the drawer opened"
     );
 }
+
+#[tokio::test]
+async fn a_payment_of_dues_in_cash_opens_the_drawer_and_prints_its_slip() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let account = pos_shared::credit::CreditAccount {
+        phone: "+919876543210".into(),
+        name: Some("Meena Iyer".into()),
+        store_id: credential.store_id,
+        limit: pos_shared::Money::inr(500_000),
+        dues: pos_shared::Money::inr(50_000),
+        keep: pos_shared::Money::inr(0),
+        closed: false,
+        grants: Vec::new(),
+    };
+    apply_changes(
+        dir.path(),
+        credential.store_id,
+        20,
+        vec![pos_shared::sync::ChangeBody::CreditAccountChanged(account)],
+    );
+    let printer = TestPrinter::start();
+    let spec = format!("front=tcp://{}?profile=epson-tm-t20", printer.addr);
+    let till = start_till_with(dir.path(), vec![], settings(&[spec])).await;
+
+    let body = json!({"payment_id": uuid::Uuid::now_v7(), "amount": {"minor": 20_000, "currency": "INR"}, "method": "cash"});
+    let (status, paid) = post(
+        &till,
+        "/v1/credit-accounts/9876543210/payments",
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{paid}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while printer.jobs().is_empty() {
+        assert!(Instant::now() < deadline, "the slip never printed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let printed = lines(&decode(&printer.jobs()[0]));
+    for part in [
+        "PAYMENT RECEIVED",
+        "Customer: Meena Iyer (+919876543210)",
+        "Owed now:",
+        "Paid against dues (on account)",
+    ] {
+        assert!(
+            printed.iter().any(|l| l.contains(part)),
+            "{part} not on the slip: {printed:?}"
+        );
+    }
+    let owed = printed.iter().find(|l| l.contains("Owed now:")).unwrap();
+    assert!(owed.contains("300.00"), "{owed}");
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with("Cash") && l.ends_with("200.00")),
+        "{printed:?}"
+    );
+    // The cash went in the drawer: its pulse, as for a cash sale.
+    while !printer
+        .connections
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|c| !prints(c) && !decode(c)["drawer_pulses"].as_array().unwrap().is_empty())
+    {
+        assert!(Instant::now() < deadline, "the drawer never opened");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The same payment again (a retry): no second slip, no second pulse.
+    let (status, again) = post(&till, "/v1/credit-accounts/9876543210/payments", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(printer.jobs().len(), 1);
+}

@@ -403,6 +403,45 @@ impl Printers {
         }
     }
 
+    /// Queues the slip for a payment against a customer's dues on the
+    /// receipt printer. `Ok(None)` if the till has no printer.
+    pub async fn queue_dues_slip(
+        &self,
+        payment: &pos_shared::credit::DuesPayment,
+        holder: Option<&str>,
+        owed_after: pos_shared::Money,
+        terminal: Option<&str>,
+    ) -> Result<Option<PrintJob>, QueueError> {
+        let Some(name) = self.inner.receipt_printer.clone() else {
+            return Ok(None);
+        };
+        let config = self
+            .config(&name)
+            .ok_or(QueueError::UnknownPrinter(name))?
+            .clone();
+        let store = self
+            .inner
+            .store
+            .call(|c| crate::store::store_profile::get(c))
+            .await?;
+        let mut receipt =
+            Receipt::from_dues_payment(payment, holder, owed_after, &self.inner.receipt, terminal);
+        as_hq_keeps_it(&mut receipt, store);
+        let with_logo = self.inner.logos.contains_key(&config.name);
+        let blocks = layout::layout(&receipt, &config.profile, with_logo);
+        match self.encode(&config, &blocks) {
+            Ok((bytes, preview)) => self
+                .enqueue(&config, Purpose::Receipt, None, bytes, preview)
+                .await
+                .map(Some),
+            Err(e) => {
+                self.file_unprintable(&config, Purpose::Receipt, None, &e)
+                    .await?;
+                Err(e)
+            }
+        }
+    }
+
     /// Asks the receipt printer (the drawer hangs off it) for a drawer pulse
     /// now: its worker sends it at once if the printer is reachable, and drops
     /// it if the printer cannot be reached within [`DRAWER_FRESH`], so the

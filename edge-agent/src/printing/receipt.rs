@@ -1,6 +1,7 @@
 //! The receipt: what a customer's slip says, built from the sale or the
 //! return; [`super::layout`] lays it out for a paper width.
 
+use pos_shared::credit::DuesPayment;
 use pos_shared::item::Unit;
 use pos_shared::returns::ReturnFact;
 use pos_shared::sale::SaleFact;
@@ -318,6 +319,67 @@ impl Receipt {
                     reference: t.reference.clone(),
                 })
                 .collect(),
+            change_due: Money::new(0, cur),
+            footer: settings.footer.clone(),
+            qr: None,
+        }
+    }
+}
+
+impl Receipt {
+    /// The slip for a payment against a customer's dues (the khata): what was
+    /// paid, how, and what is owed after it.
+    pub fn from_dues_payment(
+        payment: &DuesPayment,
+        holder: Option<&str>,
+        owed_after: Money,
+        settings: &ReceiptSettings,
+        terminal: Option<&str>,
+    ) -> Self {
+        let cur = payment.amount.currency();
+        let line = ReceiptLine {
+            name: "Paid against dues (on account)".into(),
+            qty: Qty::from_milli(1000),
+            unit_price: payment.amount,
+            amount: payment.amount,
+            discount: None,
+            modifiers: Vec::new(),
+            unit: None,
+            tax_note: None,
+        };
+        let mut details = vec![match holder {
+            Some(name) => format!("Customer: {name} ({})", payment.phone),
+            None => format!("Customer: {}", payment.phone),
+        }];
+        details.push(format!("Owed now: {}", owed_after.grouped_indian()));
+        if let Some(cashier) = &payment.cashier {
+            details.push(format!("Taken by: {}", cashier.name));
+        }
+        let id = payment.payment_id.simple().to_string();
+        Receipt {
+            header: settings.header.clone(),
+            gstin: settings.gstin.clone(),
+            title: "PAYMENT RECEIVED".into(),
+            number_label: "Payment".into(),
+            receipt_no: id[id.len() - 10..].to_uppercase(),
+            issued_at: local_time(
+                payment.occurred_at.unix_millis(),
+                settings.utc_offset_minutes,
+            ),
+            terminal: terminal.map(str::to_owned),
+            details,
+            subtotal: payment.amount,
+            lines: vec![line],
+            bill_discounts: Vec::new(),
+            gst_added: None,
+            total: payment.amount,
+            rounding: None,
+            tax_summary: Vec::new(),
+            tenders: vec![ReceiptTender {
+                label: payment.method.label().into(),
+                amount: payment.amount,
+                reference: payment.reference.clone(),
+            }],
             change_due: Money::new(0, cur),
             footer: settings.footer.clone(),
             qr: None,

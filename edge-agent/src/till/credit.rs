@@ -217,5 +217,33 @@ pub async fn take_payment(
         till.sync.notify_changed();
     }
     let account = account_now(till, &device, &payment.phone).await?;
+    if recorded {
+        print_slip(till, &payment, &account).await;
+    }
     Ok((payment, account, recorded))
+}
+
+/// The cash goes in the drawer (its pulse, as for a cash sale) and the
+/// customer gets a slip of what was paid and what is still owed. A printer
+/// that cannot take either is said in the log: the payment stands.
+async fn print_slip(till: &Till, payment: &DuesPayment, account: &TillAccount) {
+    if payment.method == TenderMethod::Cash {
+        let why = format!("cash paid against the dues of {}", payment.phone);
+        if let Err(e) = till.printers.open_drawer(None, why).await {
+            tracing::error!(payment = %payment.payment_id, error = %e, "drawer pulse not asked");
+        }
+    }
+    let terminal = till.sync.credential().map(|c| c.terminal_name);
+    if let Err(e) = till
+        .printers
+        .queue_dues_slip(
+            payment,
+            account.name.as_deref(),
+            account.dues,
+            terminal.as_deref(),
+        )
+        .await
+    {
+        tracing::error!(payment = %payment.payment_id, error = %e, "dues slip not queued");
+    }
 }
