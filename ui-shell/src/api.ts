@@ -163,6 +163,7 @@ export const api = {
   closeShift: (counted: Money) => call<ShiftReport>('POST', '/v1/shifts/current/close', { counted_cash: counted } satisfies CloseRequest),
   customers: (q: string) => call<Customer[]>('GET', `/v1/customers?q=${enc(q)}`),
   creditAccount: (phone: string) => call<TillAccount>('GET', `/v1/credit-accounts/${enc(phone)}`),
+  findCreditAccounts: (q: string) => call<TillAccount[]>('GET', `/v1/credit-accounts?q=${enc(q)}`),
   payDues: (phone: string, entry: DuesPaymentEntry) =>
     call<DuesPaid>('POST', `/v1/credit-accounts/${enc(phone)}/payments`, entry),
   saveCustomer: (phone: string, patch: CustomerPatch) =>

@@ -89,8 +89,10 @@ try {
 
   step('the customer pays ₹100 of the dues in cash from the customer dialog');
   await page.getByRole('button', { name: 'Customer', exact: true }).click();
-  await page.fill('input[name=customer-phone]', '9876543210');
-  await page.getByRole('button', { name: 'Credit account' }).click();
+  // The look-up finds the account's holder by name, profile or not.
+  await page.fill('input[name=customer-search]', 'meena');
+  await page.waitForSelector('[data-testid=account-holders] li');
+  await page.locator('[data-testid=account-holders] li', { hasText: 'Meena Iyer' }).getByRole('button', { name: 'Credit account' }).click();
   // What the customer owes counts the bill just put on the account.
   await waitText('[data-testid=dues-figures]', new RegExp(`Owes ${due.replace('.', '\\.')} of a ₹1,000\\.00 limit`));
   await page.fill('input[name=dues-amount]', 'ten');

@@ -1,10 +1,11 @@
 // Customer look-up (by phone digits or name) and capture (phone, name, GSTIN
 // for a B2B invoice). Profiles live in a store document, so this works offline
-// and merges with edits made on other tills.
+// and merges with edits made on other tills. The look-up finds the holders of
+// the store's credit accounts too (HQ opens those without a profile).
 
 import { useEffect, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
-import type { Customer } from '../generated';
+import type { Customer, TillAccount } from '../generated';
 import { t } from '../messages';
 import { Dialog } from './Dialog';
 import { DuesPanel } from './DuesPanel';
@@ -16,6 +17,7 @@ export function CustomerDialog(props: {
 }) {
   const [q, setQ] = useState('');
   const [found, setFound] = useState<Customer[]>([]);
+  const [holders, setHolders] = useState<TillAccount[]>([]);
   const [phone, setPhone] = useState(props.current ?? '');
   const [name, setName] = useState('');
   const [gstin, setGstin] = useState('');
@@ -28,11 +30,13 @@ export function CustomerDialog(props: {
     const text = q.trim();
     if (!text) {
       setFound([]);
+      setHolders([]);
       return;
     }
     let stale = false;
     const timer = setTimeout(() => {
       api.customers(text).then((r) => !stale && setFound(r), () => !stale && setFound([]));
+      api.findCreditAccounts(text).then((r) => !stale && setHolders(r), () => !stale && setHolders([]));
     }, 120);
     return () => {
       stale = true;
@@ -80,6 +84,29 @@ export function CustomerDialog(props: {
               <button type="button" onClick={() => props.onChoose(c)}>{t('customer.choose')}</button>
             </li>
           ))}
+        </ul>
+      )}
+      {holders.some((h) => !found.some((c) => c.phone === h.phone)) && (
+        <ul class="held" data-testid="account-holders">
+          {holders
+            .filter((h) => !found.some((c) => c.phone === h.phone))
+            .map((h) => (
+              <li key={h.phone}>
+                <span>
+                  <strong>{h.name ?? h.phone}</strong> <span class="muted">{h.phone} · {t('customer.holder')}</span>
+                </span>
+                <button
+                  type="button"
+                  onClick={() => {
+                    setPhone(h.phone);
+                    setDues(true);
+                  }}
+                >
+                  {t('dues.open')}
+                </button>
+                <button type="button" onClick={() => props.onChoose({ phone: h.phone, name: h.name })}>{t('customer.choose')}</button>
+              </li>
+            ))}
         </ul>
       )}
       <form onSubmit={save}>

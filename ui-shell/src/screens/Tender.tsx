@@ -286,7 +286,7 @@ export function TenderScreen(props: {
           <button type="button" onClick={() => add('credit')}>{label.credit}</button>
         </div>
         <label>
-          {t('tender.customerPhone')}
+          {t(onAccount ? 'tender.customerPhoneOnAccount' : 'tender.customerPhone')}
           <input name="customer-phone" inputMode="tel" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
         </label>
         {onAccount && account !== undefined && (
