@@ -4,6 +4,7 @@
 
 pub mod escpos;
 pub mod labels;
+pub mod messaging;
 pub mod printer;
 
 use edge_agent::config::AgentConfig;
