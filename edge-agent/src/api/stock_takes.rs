@@ -144,11 +144,7 @@ struct ManagerBody {
 
 /// A manager's request body, which may be empty when a manager is signed in.
 fn manager_body(headers: &HeaderMap, body: &Bytes) -> Result<ManagerBody, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(ManagerBody::default());
-    }
-    pos_shared::http::require_json(headers)?;
-    pos_shared::http::parse_json(body)
+    super::optional_body(headers, body)
 }
 
 /// Approves the take: its adjustments and facts, and the sheet as approved.

@@ -109,25 +109,13 @@ async fn dispatch(
     body: Bytes,
 ) -> Result<Json<TransferSheet>, ApiError> {
     // It dispatches what was counted: a body may be empty or `{}`, nothing more.
-    let _: NoFields = optional_body(&headers, &body)?;
+    let _: NoFields = super::optional_body(&headers, &body)?;
     Ok(Json(transfers::dispatch(&app.till, id).await?))
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct NoFields {}
-
-/// A body that may be left empty, read as `T`'s default then.
-fn optional_body<T: serde::de::DeserializeOwned + Default>(
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    pos_shared::http::require_json(headers)?;
-    pos_shared::http::parse_json(body)
-}
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize, Default)]
@@ -148,7 +136,7 @@ async fn receive(
     body: Bytes,
 ) -> Result<Json<TransferSheet>, ApiError> {
     // The body may be empty: something arrived.
-    let body: TransferReceive = optional_body(&headers, &body)?;
+    let body: TransferReceive = super::optional_body(&headers, &body)?;
     Ok(Json(
         transfers::receive(&app.till, id, body.nothing_arrived).await?,
     ))

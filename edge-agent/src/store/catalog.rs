@@ -176,8 +176,8 @@ pub fn unit_of(
         .and_then(|u| pos_shared::item::Unit::parse(&u)))
 }
 
-/// An item's SKU and name; a placeholder name for one this till does not
-/// have (HQ deleted it after the document naming it was made).
+/// An item's SKU and name; for one this till does not have (HQ deleted it
+/// after the document naming it was made), `item <id>` as its name.
 pub fn sku_and_name(conn: &Connection, variant: VariantId) -> StoreResult<(String, String)> {
     Ok(conn
         .query_row(

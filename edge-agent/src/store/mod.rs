@@ -249,18 +249,26 @@ pub(crate) fn apply_movement(
 /// quietly turn an overflowing sum into a float. Sales and returns made here
 /// are bounded and so are the hub's positions, so only a corrupt feed or
 /// snapshot can overflow it, and that is refused rather than stored wrong.
+/// The item's stock as this till knows it now, its own sales included.
+pub(crate) fn on_hand(
+    conn: &Connection,
+    variant: pos_shared::VariantId,
+) -> StoreResult<pos_shared::Qty> {
+    // Cached: a snapshot asks for 100,000 positions.
+    let milli: Option<i64> = conn
+        .prepare_cached("SELECT on_hand_milli FROM stock WHERE variant_id = ?1")?
+        .query_row([variant.to_string()], |r| r.get(0))
+        .optional()?;
+    Ok(pos_shared::Qty::from_milli(milli.unwrap_or(0)))
+}
+
 pub(crate) fn add_stock(
     conn: &Connection,
     variant: pos_shared::VariantId,
     delta: pos_shared::Qty,
 ) -> StoreResult<()> {
     let id = variant.to_string();
-    // Cached statements: a snapshot adds 100,000 positions.
-    let was: Option<i64> = conn
-        .prepare_cached("SELECT on_hand_milli FROM stock WHERE variant_id = ?1")?
-        .query_row([&id], |r| r.get(0))
-        .optional()?;
-    let was = pos_shared::Qty::from_milli(was.unwrap_or(0));
+    let was = on_hand(conn, variant)?;
     let now = was.checked_add(delta).ok_or_else(|| {
         StoreError::Corrupt(format!(
             "stock of {variant}: {delta} on top of {was} is beyond any quantity"

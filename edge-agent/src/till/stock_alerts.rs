@@ -102,7 +102,7 @@ pub async fn alerts(till: &Till, days: u32) -> Result<StockAlerts, TillError> {
             };
             let mut low_stock = Vec::new();
             for point in &watch.reorder_points {
-                let available = db::on_hand(c, point.variant_id)?;
+                let available = crate::store::on_hand(c, point.variant_id)?;
                 if available <= point.reorder_point {
                     let (sku, name) = crate::store::catalog::sku_and_name(c, point.variant_id)?;
                     low_stock.push(LowStockItem {

@@ -37,7 +37,8 @@ use uuid::Uuid;
 
 mod sheet;
 
-use sheet::{in_replica, on_hand, sheet_now, sheet_of, stocked_in_scope};
+use crate::store::on_hand;
+use sheet::{in_replica, sheet_now, sheet_of, stocked_in_scope};
 pub use sheet::{BinCount, CountedItem, TakeSheet, UncountedItem, UncountedItems};
 
 /// The most characters a bin's label has.

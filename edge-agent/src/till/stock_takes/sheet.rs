@@ -4,7 +4,7 @@
 //! keeps rather than counts that came in after.
 
 use crate::store::stock_takes::{self as doc, Closing, TakeClosed, TakeHeader, TakeState};
-use crate::store::StoreResult;
+use crate::store::{on_hand, StoreResult};
 use pos_shared::stock_take::CountScope;
 use pos_shared::{Qty, VariantId};
 use rusqlite::{Connection, OptionalExtension};
@@ -108,17 +108,6 @@ pub(super) fn in_replica(conn: &Connection, table: &str, id: &str) -> StoreResul
         )
         .optional()?;
     Ok(found.is_some())
-}
-
-pub(super) fn on_hand(conn: &Connection, variant: VariantId) -> StoreResult<Qty> {
-    let milli: Option<i64> = conn
-        .query_row(
-            "SELECT on_hand_milli FROM stock WHERE variant_id = ?1",
-            [variant.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(Qty::from_milli(milli.unwrap_or(0)))
 }
 
 /// The items of `scope` with stock on the ledger, with their SKU, name and

@@ -116,7 +116,7 @@ pub(super) fn within_stock(
     let Known::Send(request) = known else {
         return Ok(Ok(()));
     };
-    let held = crate::store::stock_watch::on_hand(conn, request.variant_id)?;
+    let held = crate::store::on_hand(conn, request.variant_id)?;
     if counted > held {
         return Ok(Err(TillError::ScanRefused {
             kind: "more_than_in_stock",

@@ -42,18 +42,18 @@ pub async fn list(till: &Till) -> Result<TransfersAtStore, TillError> {
     Ok(till
         .store
         .call(|c| {
+            // Those this till already did are waiting for the hub's word.
+            let still = |sheet: &TransferSheet| sheet.done_here.is_none();
             let mut to_send = Vec::new();
             for r in db::open_requests(c)? {
-                if db::done(c, r.request_id)?.is_none() {
-                    to_send.push(sheet_of(c, &Known::Send(r))?);
-                }
+                to_send.push(sheet_of(c, &Known::Send(r))?);
             }
+            to_send.retain(still);
             let mut to_receive = Vec::new();
             for t in db::in_transit(c)? {
-                if db::done(c, t.transfer_id)?.is_none() {
-                    to_receive.push(sheet_of(c, &Known::Receive(t))?);
-                }
+                to_receive.push(sheet_of(c, &Known::Receive(t))?);
             }
+            to_receive.retain(still);
             Ok(TransfersAtStore {
                 to_send,
                 to_receive,
