@@ -9,7 +9,7 @@ import { addLabelled, addProduct, emptyCart, estimatePaise, lineRequests, loadCa
 import { cartFromHeld } from './held';
 import { CustomerDialog } from './components/CustomerDialog';
 import { ApprovalDialog, DiscountDialog, HoldDialog, ModifierDialog } from './components/dialogs';
-import { Dialog, Notice } from './components/Dialog';
+import { Dialog, Notice, type NoticeState } from './components/Dialog';
 import { StatusBar } from './components/StatusBar';
 import { formatPaise, inr } from './money';
 import { showOnDisplay } from './display/publish';
@@ -27,13 +27,8 @@ import { TransfersScreen } from './screens/Transfers';
 import { StockAlertsScreen } from './screens/StockAlerts';
 import { TenderScreen } from './screens/Tender';
 import { listenForWedgeScans } from './wedge';
+import { localDay } from './clock';
 
-/** Today in the till's own zone, `YYYY-MM-DD`, as GS1 dates are compared. */
-function localDay(): string {
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
 
 type Screen =
   | { name: 'loading' }
@@ -59,7 +54,8 @@ type DialogState =
   | { kind: 'hold' }
   | null;
 
-type NoticeState = { kind: 'error' | 'info'; text: string } | null;
+/** A notice on the bill; `fromQuote` marks the pricing's own refusal, which a later price clears. */
+type BillNotice = (NonNullable<NoticeState> & { fromQuote?: boolean }) | null;
 
 /** A scan as it reaches the bill: typed by a wedge, or pushed by the agent already resolved. */
 interface Scan {
@@ -80,7 +76,7 @@ export function App() {
   const [cart, setCart] = useState<Cart>(loadCart);
   const [quote, setQuote] = useState<SaleQuote | null>(null);
   const [dialog, setDialog] = useState<DialogState>(null);
-  const [notice, setNotice] = useState<NoticeState>(null);
+  const [notice, setNotice] = useState<BillNotice>(null);
   const [flash, setFlash] = useState<ScanFlash | null>(null);
   const [multiplier, setMultiplier] = useState<number | null>(null);
   const [catalogVersion, setCatalogVersion] = useState(0);
@@ -317,13 +313,15 @@ export function App() {
         (q) => {
           if (seq !== quoteSeq.current) return;
           setQuote(q);
-          setNotice((n) => (n?.kind === 'error' ? null : n));
+          // Only the pricing's own refusal is answered by a price: a scan
+          // refused while this quote was on its way must stay on screen.
+          setNotice((n) => (n?.fromQuote ? null : n));
         },
         (e: AgentError) => {
           if (seq !== quoteSeq.current) return;
           setQuote(null);
           if (e.field === 'approval') setDialog({ kind: 'approval', why: e.forCashier });
-          else fail(e);
+          else setNotice({ kind: 'error', text: e.forCashier, fromQuote: true });
         },
       );
   }, [cart, catalogVersion]);

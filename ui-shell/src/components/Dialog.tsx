@@ -34,8 +34,11 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
   );
 }
 
+/** What a screen is telling whoever works it, if anything. */
+export type NoticeState = { kind: 'error' | 'info'; text: string } | null;
+
 /** A message line: errors are alerts, the rest polite status. */
-export function Notice(props: { notice: { kind: 'error' | 'info'; text: string } | null }) {
+export function Notice(props: { notice: NoticeState }) {
   const n = props.notice;
   return (
     <p class={`notice ${n?.kind ?? ''}`} role={n?.kind === 'error' ? 'alert' : 'status'} data-testid="notice">

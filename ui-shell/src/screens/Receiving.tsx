@@ -11,16 +11,10 @@ import type { Batch, ReceiptSheet, Receivable } from '../generated';
 import { useArrivalFocus } from '../focus';
 import { useKeys } from '../keys';
 import { t } from '../messages';
-import { Notice } from '../components/Dialog';
+import { Notice, type NoticeState } from '../components/Dialog';
+import { when } from '../clock';
 
-type NoticeState = { kind: 'error' | 'info'; text: string } | null;
 
-/** `2026-12-04 18:05`, in the till's own time. */
-function when(at: string): string {
-  const d = new Date(at);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
-}
 
 function outstandingWords(supplier: string, n: number): string {
   if (n === 0) return t('goods.orderLineNone', { supplier });

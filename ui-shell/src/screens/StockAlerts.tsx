@@ -10,13 +10,8 @@ import { useArrivalFocus } from '../focus';
 import { useKeys } from '../keys';
 import { t } from '../messages';
 import { Notice } from '../components/Dialog';
+import { when } from '../clock';
 
-/** `2026-12-04 18:05`, in the till's own time. */
-function when(at: string): string {
-  const d = new Date(at);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
-}
 
 function daysLeftWords(n: number): string {
   if (n < 0) return t('alerts.expired', { n: -n });

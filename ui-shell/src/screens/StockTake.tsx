@@ -10,7 +10,7 @@ import type { Approval, TakeSheet } from '../generated';
 import { useArrivalFocus } from '../focus';
 import { useKeys } from '../keys';
 import { t } from '../messages';
-import { Notice } from '../components/Dialog';
+import { Notice, type NoticeState } from '../components/Dialog';
 
 /** A take's state in words. */
 function stateWords(state: string): string {
@@ -19,7 +19,6 @@ function stateWords(state: string): string {
   return t('stock.state.counting');
 }
 
-type NoticeState = { kind: 'error' | 'info'; text: string } | null;
 /** What waits for a manager's code and PIN. */
 type Action = 'start' | 'approve' | 'cancel';
 type Pending = { what: Action } | null;
