@@ -19,6 +19,7 @@ pub mod catalog_row;
 #[cfg(feature = "config")]
 pub mod config_file;
 pub mod credit;
+pub mod customer;
 pub mod documents;
 pub mod event;
 pub mod fact_rules;

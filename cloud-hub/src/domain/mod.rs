@@ -11,6 +11,7 @@ pub mod batches;
 pub mod bins;
 pub mod catalog;
 pub mod credit;
+pub mod customers;
 pub mod delivery;
 pub mod events;
 pub mod feeds;

@@ -6,6 +6,7 @@ mod catalog;
 mod catalog_read;
 pub(crate) mod conflicts;
 mod credit;
+mod customers;
 mod delivery;
 mod events;
 mod feeds;
@@ -274,6 +275,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(purchasing::router())
         .merge(supplier_bills::router())
         .merge(credit::router())
+        .merge(customers::router())
         .merge(stock::router())
         .merge(bins::router())
         .merge(replenishment::router())

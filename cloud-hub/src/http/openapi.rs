@@ -26,6 +26,7 @@ quantities are exact decimal strings; ids are UUIDv7. Every error is a problem J
         (name = "stores", description = "Stores, their status, assortment, terminals and the one-call catalog view"),
         (name = "inventory", description = "The stock ledger, positions and reservations"),
         (name = "credit", description = "Customers' credit accounts at a store (the khata): limits, dues, statements and ageing; the tills' grants on them"),
+        (name = "customers", description = "Customers across stores: one profile per phone merged from the tills' captures, and where each customer shops"),
         (name = "purchasing", description = "Suppliers, purchase orders for a store, and the deliveries its tills received against them by scan"),
         (name = "orders", description = "Delivery orders with dark stores: placement, steps, SLA"),
         (name = "delivery", description = "The delivery partner's signed status reports"),

@@ -71,6 +71,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(51, "hub-postgres/0051_supplier_bills.sql"),
     migration!(52, "hub-postgres/0052_credit.sql"),
     migration!(53, "hub-postgres/0053_transfer_requests.sql"),
+    migration!(54, "hub-postgres/0054_customers.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -127,6 +128,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(51, "hub-sqlite/0051_supplier_bills.sql"),
     migration!(52, "hub-sqlite/0052_credit.sql"),
     migration!(53, "hub-sqlite/0053_transfer_requests.sql"),
+    migration!(54, "hub-sqlite/0054_customers.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

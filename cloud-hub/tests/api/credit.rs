@@ -339,49 +339,6 @@ async fn what_cannot_be_put_on_an_account_is_refused(backend: Backend) {
 }
 on_both_backends!(what_cannot_be_put_on_an_account_is_refused);
 
-/// A return of `sale` (its whole first line) refunded to the account.
-fn returned_to_account(shop: &Shop, sale: &Value, receipt: &str) -> Value {
-    use pos_shared::returns::{refund_for, ReturnFact, ReturnLine};
-    use pos_shared::sale::{SaleFact, Tender};
-    use pos_shared::{MovementId, Qty, ReturnId};
-    let sale: SaleFact = serde_json::from_value(sale["data"].clone()).unwrap();
-    let qty = sale.lines[0].qty;
-    let (refund, tax) = refund_for(&sale.lines[0], Qty::ZERO, qty);
-    let ret = ReturnFact {
-        return_id: ReturnId::new(),
-        store_id: sale.store_id,
-        terminal_id: sale.terminal_id,
-        receipt_no: receipt.into(),
-        original_sale_id: sale.sale_id,
-        original_receipt_no: sale.receipt_no.clone(),
-        occurred_at: Timestamp::now(),
-        reason: "damp".into(),
-        lines: vec![ReturnLine {
-            movement_id: MovementId::new(),
-            sale_line: 0,
-            variant_id: sale.lines[0].variant_id,
-            barcode: sale.lines[0].barcode.clone(),
-            name: sale.lines[0].name.clone(),
-            qty,
-            refund,
-            tax,
-        }],
-        total: refund,
-        refunds: vec![Tender {
-            method: TenderMethod::Credit,
-            amount: refund,
-            reference: None,
-        }],
-        rounding: None,
-    };
-    fact(
-        shop,
-        ret.return_id.as_uuid(),
-        "pos.return.completed",
-        Fact::Return(ret),
-    )
-}
-
 async fn a_return_goes_back_on_the_account_it_came_from(backend: Backend) {
     let shop = shop(backend).await;
     let path = open_account(&shop).await;
@@ -393,7 +350,7 @@ async fn a_return_goes_back_on_the_account_it_came_from(backend: Backend) {
     // A bill paid in cash has no account to go back on: refused for good,
     // and its stock stays sold.
     let (_, ack) = shop
-        .upload(&[returned_to_account(&shop, &in_cash, "T1-000003")])
+        .upload(&[shop.return_of(&in_cash, "T1-000003", TenderMethod::Credit)])
         .await;
     assert_eq!(Shop::statuses(&ack), ["rejected"], "{ack}");
     assert!(
@@ -406,7 +363,7 @@ async fn a_return_goes_back_on_the_account_it_came_from(backend: Backend) {
     assert_eq!(shop.on_hand(TEA).await, (INITIAL_STOCK - 2).to_string());
 
     let (_, ack) = shop
-        .upload(&[returned_to_account(&shop, &on_account, "T1-000004")])
+        .upload(&[shop.return_of(&on_account, "T1-000004", TenderMethod::Credit)])
         .await;
     assert_eq!(Shop::statuses(&ack), ["accepted"], "{ack}");
     let (_, statement) = shop.hub.get(&path, &shop.api_key).await;

@@ -329,6 +329,104 @@ impl Shop {
     }
 
     /// A consistent cash sale envelope of `(variant index, qty)` lines.
+    /// Another store of the chain with its own enrolled till, as a shop.
+    pub async fn second_store(&self, code: &str, name: &str) -> Shop {
+        let hq = self.hub.as_(&self.api_key);
+        let store = hq
+            .create_store(code, name, "INR")
+            .await
+            .expect("create store");
+        let terminal = hq
+            .create_terminal(&store.id.to_string(), "Till 1", "h1")
+            .await
+            .expect("create terminal");
+        let credential = self
+            .hub
+            .hq
+            .enroll(&terminal.enrollment_code, "test")
+            .await
+            .expect("enroll");
+        Shop {
+            store_id: store.id.to_string(),
+            terminal_id: credential.terminal_id.to_string(),
+            device_token: credential.token,
+            ..Shop::clone_of(self)
+        }
+    }
+
+    /// Sends `doc`'s changes to the hub as this shop's terminal speaking
+    /// protocol 10, until neither side has more to say.
+    pub async fn push_document(&self, purpose: &str, doc: &mut automerge::AutoCommit) {
+        use automerge::sync::SyncDoc;
+        let mut state = automerge::sync::State::new();
+        for _ in 0..6 {
+            let Some(message) = doc.sync().generate_sync_message(&mut state) else {
+                return;
+            };
+            let r = self
+                .hub
+                .http
+                .post(format!("{}/v1/sync/docs/{purpose}", self.hub.base))
+                .bearer_auth(&self.device_token)
+                .header("content-type", "application/octet-stream")
+                .header(pos_shared::sync::PROTOCOL_HEADER, "10")
+                .body(message.encode())
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{}", r.status());
+            if r.status() == StatusCode::OK {
+                let reply = automerge::sync::Message::decode(&r.bytes().await.unwrap()).unwrap();
+                doc.sync().receive_sync_message(&mut state, reply).unwrap();
+            }
+        }
+    }
+
+    /// A return of `sale`'s whole first line, refunded by `method`.
+    pub fn return_of(&self, sale: &Value, receipt: &str, method: TenderMethod) -> Value {
+        use pos_shared::returns::{refund_for, ReturnFact, ReturnLine};
+        use pos_shared::ReturnId;
+        let sale: SaleFact = serde_json::from_value(sale["data"].clone()).unwrap();
+        let qty = sale.lines[0].qty;
+        let (refund, tax) = refund_for(&sale.lines[0], Qty::ZERO, qty);
+        let ret = ReturnFact {
+            return_id: ReturnId::new(),
+            store_id: sale.store_id,
+            terminal_id: sale.terminal_id,
+            receipt_no: receipt.into(),
+            original_sale_id: sale.sale_id,
+            original_receipt_no: sale.receipt_no.clone(),
+            occurred_at: Timestamp::now(),
+            reason: "damp".into(),
+            lines: vec![ReturnLine {
+                movement_id: MovementId::new(),
+                sale_line: 0,
+                variant_id: sale.lines[0].variant_id,
+                barcode: sale.lines[0].barcode.clone(),
+                name: sale.lines[0].name.clone(),
+                qty,
+                refund,
+                tax,
+            }],
+            total: refund,
+            refunds: vec![Tender {
+                method,
+                amount: refund,
+                reference: None,
+            }],
+            rounding: None,
+        };
+        let envelope = Envelope::new(
+            ret.return_id.as_uuid(),
+            "pos.return.completed",
+            "terminal:test",
+            self.tenant_id.parse().expect("tenant id"),
+            ret.occurred_at,
+            Fact::Return(ret),
+        );
+        serde_json::to_value(envelope).expect("json")
+    }
+
     pub fn sale(&self, receipt_no: &str, lines: &[(usize, &str)]) -> Value {
         self.sale_with(receipt_no, lines, |_| {})
     }

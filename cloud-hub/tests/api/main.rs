@@ -12,6 +12,7 @@ mod catalog_view;
 mod client;
 mod contract;
 mod credit;
+mod customers;
 mod dead_stock;
 mod delivery;
 mod documents;

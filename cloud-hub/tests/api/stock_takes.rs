@@ -6,7 +6,6 @@
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
 use pos_shared::sale::SaleCashier;
 use pos_shared::stock_take::{CountScope, CountedLine, StockTakeApproved};
@@ -279,37 +278,11 @@ async fn a_part_that_does_not_add_up_is_refused_by_name_and_moves_nothing(backen
 }
 on_both_backends!(a_part_that_does_not_add_up_is_refused_by_name_and_moves_nothing);
 
-/// Sends `doc`'s changes to the hub as a terminal speaking protocol 10.
-async fn push_document(shop: &Shop, purpose: &str, doc: &mut automerge::AutoCommit) {
-    let mut state = automerge::sync::State::new();
-    for _ in 0..6 {
-        let Some(message) = doc.sync().generate_sync_message(&mut state) else {
-            return;
-        };
-        let r = shop
-            .hub
-            .http
-            .post(format!("{}/v1/sync/docs/{purpose}", shop.hub.base))
-            .bearer_auth(&shop.device_token)
-            .header("content-type", "application/octet-stream")
-            .header(pos_shared::sync::PROTOCOL_HEADER, "10")
-            .body(message.encode())
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{}", r.status());
-        if r.status() == StatusCode::OK {
-            let reply = automerge::sync::Message::decode(&r.bytes().await.unwrap()).unwrap();
-            doc.sync().receive_sync_message(&mut state, reply).unwrap();
-        }
-    }
-}
-
 async fn a_terminal_too_old_for_the_stock_takes_document_is_told_to_upgrade(backend: Backend) {
     let shop = shop(backend).await;
     let mut doc = automerge::AutoCommit::new();
     doc.put(automerge::ROOT, "take/x", "{}").unwrap();
-    push_document(&shop, "stock_takes", &mut doc).await;
+    shop.push_document("stock_takes", &mut doc).await;
     let purposes = |page: &Value| -> Vec<String> {
         page["changes"]
             .as_array()

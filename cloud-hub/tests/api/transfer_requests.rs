@@ -15,31 +15,6 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-/// A second store of the chain with its own enrolled till, as a shop.
-async fn store_with_till(shop: &Shop) -> Shop {
-    let hq = shop.hub.as_(&shop.api_key);
-    let store = hq
-        .create_store("BLR-2", "HSR dark store", "INR")
-        .await
-        .expect("create store");
-    let terminal = hq
-        .create_terminal(&store.id.to_string(), "Till 1", "h1")
-        .await
-        .expect("create terminal");
-    let credential = shop
-        .hub
-        .hq
-        .enroll(&terminal.enrollment_code, "test")
-        .await
-        .expect("enroll");
-    Shop {
-        store_id: store.id.to_string(),
-        terminal_id: credential.terminal_id.to_string(),
-        device_token: credential.token,
-        ..Shop::clone_of(shop)
-    }
-}
-
 fn who() -> SaleCashier {
     SaleCashier {
         staff_id: StaffId::new(),
@@ -152,7 +127,7 @@ async fn a_requested_transfer_is_dispatched_and_received_at_the_stores(backend: 
     let shop = shop(backend).await;
     let (hub, key) = (&shop.hub, &shop.api_key);
     let (from, tea) = (shop.store_id.clone(), shop.variants[0].0.clone());
-    let dest = store_with_till(&shop).await;
+    let dest = shop.second_store("BLR-2", "HSR dark store").await;
     let to = dest.store_id.clone();
     for (code, day, qty) in [("L1", "2027-01-31", "4"), ("L2", "2027-06-30", "10")] {
         let (s, b) = hub
@@ -340,7 +315,7 @@ async fn requests_are_refused_by_field_and_cancelled_once(backend: Backend) {
     let (hub, key) = (&shop.hub, &shop.api_key);
     let (from, tea) = (shop.store_id.clone(), shop.variants[0].0.clone());
     let rice = shop.variants[1].0.clone();
-    let dest = store_with_till(&shop).await;
+    let dest = shop.second_store("BLR-2", "HSR dark store").await;
     let to = dest.store_id.clone();
     let path = format!("/v1/stores/{from}/transfer-requests");
     for (body, field) in [

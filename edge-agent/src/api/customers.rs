@@ -40,12 +40,19 @@ async fn search(
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Vec<Customer>>, ApiError> {
     let q = person_query(&query)?;
-    Ok(Json(
-        app.till
-            .store
-            .call(move |c| customers::search(c, &q, 20))
-            .await?,
-    ))
+    let asked = q.clone();
+    let mut found = app
+        .till
+        .store
+        .call(move |c| customers::search(c, &asked, 20))
+        .await?;
+    // A whole number the store has not met may be a customer of another store.
+    if let Ok(phone) = customers::normalize_phone(&q) {
+        if !found.iter().any(|c| c.phone == phone) {
+            found.extend(crate::till::customers::find(&app.till, &phone).await?);
+        }
+    }
+    Ok(Json(found))
 }
 
 async fn one(
@@ -53,10 +60,7 @@ async fn one(
     Path(raw): Path<String>,
 ) -> Result<Json<Customer>, ApiError> {
     let phone = phone(&raw)?;
-    let key = phone.clone();
-    app.till
-        .store
-        .call(move |c| customers::get(c, &key))
+    crate::till::customers::find(&app.till, &phone)
         .await?
         .map(Json)
         .ok_or_else(|| {

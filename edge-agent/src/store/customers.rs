@@ -9,21 +9,11 @@ use automerge::{ReadDoc, ROOT};
 use pos_shared::gstin::Gstin;
 use pos_shared::sync::DocPurpose;
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Customer {
-    /// `+91` and ten digits.
-    pub phone: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional))]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional))]
-    pub gstin: Option<String>,
-}
+pub use pos_shared::customer::Customer;
+use pos_shared::customer::{profile_key, profiles_from_entries};
 
 /// A change to a profile; fields left out are left alone, an empty string clears.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -68,7 +58,7 @@ pub fn edit(
     gstin: Option<Gstin>,
 ) -> StoreResult<Customer> {
     let mut doc = documents::load(conn, DocPurpose::CustomerProfiles)?;
-    let key = |field: &str| format!("{phone}/{field}");
+    let key = |field: &str| profile_key(phone, field);
     let name = patch.name.as_deref().map(str::trim);
     let gstin_text = patch
         .gstin
@@ -114,26 +104,13 @@ pub fn search(conn: &Connection, q: &str, limit: usize) -> StoreResult<Vec<Custo
 }
 
 fn read(doc: &impl ReadDoc) -> BTreeMap<String, Customer> {
-    let mut out: BTreeMap<String, Customer> = BTreeMap::new();
-    for key in doc.keys(ROOT) {
-        let Some((phone, field)) = key.split_once('/') else {
-            continue;
+    profiles_from_entries(doc.keys(ROOT).map(|key| {
+        let text = match doc.get(ROOT, key.as_str()) {
+            Ok(Some((value, _))) => value.as_str().map(str::to_owned),
+            _ => None,
         };
-        let Ok(Some((value, _))) = doc.get(ROOT, key.as_str()) else {
-            continue;
-        };
-        let c = out.entry(phone.to_owned()).or_insert_with(|| Customer {
-            phone: phone.to_owned(),
-            ..Default::default()
-        });
-        let text = value.as_str().map(str::to_owned);
-        match field {
-            "name" => c.name = text,
-            "gstin" => c.gstin = text,
-            _ => {}
-        }
-    }
-    out
+        (key, text)
+    }))
 }
 
 #[cfg(test)]

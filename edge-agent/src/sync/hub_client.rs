@@ -225,6 +225,28 @@ impl HubClient {
         send(req).await
     }
 
+    /// The chain's profile of a customer; `None` when the chain has not met
+    /// them. Short: the cashier is waiting, and the store's own profiles
+    /// answer offline.
+    pub async fn customer(
+        &self,
+        token: &str,
+        phone: &str,
+    ) -> Result<Option<pos_shared::customer::Customer>, HubError> {
+        // The number without its `+`, which a path would have to escape.
+        let digits = phone.trim_start_matches('+');
+        let req = self
+            .http
+            .get(format!("{}/v1/sync/customers/{digits}", self.base))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(3));
+        match send(req).await {
+            Ok(found) => Ok(Some(found)),
+            Err(HubError::Refused { kind, .. }) if kind == "unknown_customer" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The store's reorder points and batches expiring within `days`.
     pub async fn stock_watch(
         &self,

@@ -6,7 +6,8 @@
 //! tokens in [`pairing`]), and picking delivery orders at a dark store
 //! ([`picking`]), a UPI payment's dynamic QR ([`upi`]), sending a receipt's
 //! link by WhatsApp or SMS ([`e_receipts`]), and holding bills with their
-//! approval ([`held_bills`]).
+//! approval ([`held_bills`]), and finding a customer first met at another
+//! store ([`customers`]).
 //!
 //! A use case works on the [`Till`]: the store database, the sync loop's
 //! shared state, the printers, the sale policy, the session and the payment
@@ -15,6 +16,7 @@
 
 pub mod checkout;
 pub mod credit;
+pub mod customers;
 pub mod drawer;
 pub mod dues_reminders;
 pub mod e_receipts;

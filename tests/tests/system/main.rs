@@ -4,6 +4,7 @@
 
 mod catalog;
 mod credit;
+mod customers;
 mod dark_store;
 mod faults;
 mod harness;

@@ -77,6 +77,8 @@ pub struct TaxDocument {
     pub issued_at_ms: i64,
     pub value_minor: i64,
     pub buyer_gstin: Option<String>,
+    /// The customer an invoice named (phone, name as the till had it).
+    pub buyer: Option<(String, Option<String>)>,
     pub original_id: Option<Uuid>,
     pub inter_state: bool,
     /// The sale's cashier (id, name), when the till named one.
@@ -209,6 +211,10 @@ impl TaxDocument {
                 .as_ref()
                 .and_then(|c| c.gstin.as_ref())
                 .map(|g| g.as_str().to_owned()),
+            buyer: sale
+                .customer
+                .as_ref()
+                .map(|c| (c.phone.clone(), c.name.clone())),
             original_id: None,
             inter_state: lines.iter().any(|l| l.sums.igst != 0),
             cashier: sale
@@ -235,6 +241,7 @@ impl TaxDocument {
             issued_at_ms: ret.occurred_at.unix_millis(),
             value_minor: ret.total.minor(),
             buyer_gstin: None,
+            buyer: None,
             original_id: Some(ret.original_sale_id.as_uuid()),
             inter_state: lines.iter().any(|l| l.sums.igst != 0),
             cashier: None,

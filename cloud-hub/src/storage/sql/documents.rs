@@ -47,6 +47,9 @@ macro_rules! sql_document_paths {
                     .execute(&mut *tx)
                     .await?;
                     Self::append_change(&mut tx, device.tenant_id, Some(device.store_id), &ChangeBody::DocumentChanged { purpose }).await?;
+                    if purpose == DocPurpose::CustomerProfiles {
+                        Self::merge_store_profiles(&mut tx, device.tenant_id, device.store_id, doc).await?;
+                    }
                 }
                 sqlx::query(
                     "INSERT INTO document_peers (tenant_id, store_id, purpose, terminal_id, sync_state, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6) \

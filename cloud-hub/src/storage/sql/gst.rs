@@ -83,11 +83,11 @@ macro_rules! sql_gst_paths {
                         .await?;
                     gstins.insert(store, gstin);
                 }
-                const DOC_COLUMNS: usize = 14;
+                const DOC_COLUMNS: usize = 15;
                 for chunk in docs.chunks(Self::rows_per_statement(DOC_COLUMNS)) {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * DOC_COLUMNS, DOC_COLUMNS)).collect();
                     let sql = format!(
-                        "INSERT INTO gst_documents (id, tenant_id, store_id, terminal_id, kind, number, issued_at_ms, value_minor, buyer_gstin, original_id, inter_state, cashier_id, cashier_name, gstin) \
+                        "INSERT INTO gst_documents (id, tenant_id, store_id, terminal_id, kind, number, issued_at_ms, value_minor, buyer_gstin, original_id, inter_state, cashier_id, cashier_name, gstin, buyer_phone) \
                          VALUES {} ON CONFLICT (id) DO NOTHING",
                         rows.join(", ")
                     );
@@ -107,10 +107,12 @@ macro_rules! sql_gst_paths {
                             .bind(d.inter_state)
                             .bind(d.cashier.as_ref().map(|c| c.0))
                             .bind(d.cashier.as_ref().map(|c| c.1.as_str()))
-                            .bind(gstins.get(store).cloned().flatten());
+                            .bind(gstins.get(store).cloned().flatten())
+                            .bind(d.buyer.as_ref().map(|b| b.0.as_str()));
                     }
                     query.execute(&mut **tx).await?;
                 }
+                Self::meet_billed_customers(tx, tenant, docs).await?;
                 const LINE_COLUMNS: usize = 11;
                 let lines: Vec<(Uuid, &gst::TaxDocumentLine)> =
                     docs.iter().flat_map(|(_, _, d)| d.lines.iter().map(move |l| (d.id, l))).collect();

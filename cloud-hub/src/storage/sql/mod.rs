@@ -8,6 +8,7 @@ pub(super) mod batches;
 pub(super) mod bins;
 pub(super) mod catalog;
 pub(super) mod credit;
+pub(super) mod customers;
 pub(super) mod delivery;
 pub(super) mod documents;
 pub(super) mod events;
@@ -156,6 +157,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::goods_receipts::sql_goods_receipt_paths!($storage);
         $crate::storage::sql::supplier_bills::sql_supplier_bill_paths!($storage);
         $crate::storage::sql::credit::sql_credit_paths!($storage);
+        $crate::storage::sql::customers::sql_customer_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

@@ -58,6 +58,10 @@ macro_rules! sql_variant_paths {
                             let written = self.tax_documents_from_facts().await?;
                             tracing::info!(written, "the tax documents of stored sales and returns are written");
                         }
+                        "customers_from_profiles" => {
+                            let stores = self.customers_from_profiles().await?;
+                            tracing::info!(stores, "the stores' customer profiles are merged into the tenants' customers");
+                        }
                         other => return Err(DbError::Corrupt(format!("unknown data step {other:?}"))),
                     }
                     sqlx::query("UPDATE hub_data_steps SET done_at_ms = $1 WHERE step = $2")

@@ -6,6 +6,7 @@
 mod access;
 mod catalog;
 mod credit;
+mod customers;
 mod delivery;
 mod health;
 mod ingestion;
@@ -23,6 +24,7 @@ mod sync;
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
 pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
 pub use credit::CreditStorage;
+pub use customers::CustomerStorage;
 pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
 pub use health::{HealthStorage, PoolUse};
 pub use ingestion::{IngestionStorage, SourceStockStorage};
@@ -89,4 +91,5 @@ union_of! {
     StockTakeStorage,
     PurchaseStorage,
     CreditStorage,
+    CustomerStorage,
 }

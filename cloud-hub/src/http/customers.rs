@@ -1,0 +1,119 @@
+//! Customers across stores, for HQ and the tills: HQ searches the chain's
+//! customers and reads one with every store that knows them (bills, refunds,
+//! dues); a till looks up a customer it has not met, first met at another
+//! store. Profiles are captured at the tills and merged from their stores'
+//! documents (`storage/sql/customers.rs`).
+
+use super::openapi::{NotFound, Refused};
+use super::AppState;
+use crate::auth::{Device, Hq};
+use crate::domain::customers::{CustomerRecord, CustomerReport, MAX_SEARCH};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::Json;
+use pos_shared::credit::normalize_phone;
+use pos_shared::customer::Customer;
+use pos_shared::http::{ApiError, PathIds};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(one))
+        .routes(routes!(for_till))
+}
+
+fn phone(raw: &str) -> Result<String, ApiError> {
+    normalize_phone(raw).map_err(|e| ApiError::invalid("phone", e))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct SearchParams {
+    /// Digits of a phone number, or part of a name; every customer (the most
+    /// recently changed first) without it.
+    q: Option<String>,
+    /// At most this many (1 to 100, 20 when absent).
+    limit: Option<u32>,
+}
+
+/// The chain's customers whose phone holds the digits asked or whose name
+/// holds the text asked.
+#[utoipa::path(
+    get, path = "/v1/customers", tag = "customers", security(("hq" = [])),
+    params(SearchParams),
+    responses((status = 200, description = "The customers found", body = Vec<CustomerRecord>), Refused)
+)]
+async fn search(
+    State(app): State<AppState>,
+    hq: Hq,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Result<Json<Vec<CustomerRecord>>, ApiError> {
+    let Query(params) = params.map_err(super::query_error)?;
+    let limit = params.limit.unwrap_or(20);
+    if !(1..=MAX_SEARCH).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("limit is 1 to {MAX_SEARCH}"),
+        ));
+    }
+    if params.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(ApiError::invalid("q", "q is at most 100 characters"));
+    }
+    Ok(Json(
+        app.storage
+            .search_customers(hq.tenant, params.q.as_deref(), limit)
+            .await?,
+    ))
+}
+
+/// A customer with every store that knows them: whether its tills hold the
+/// profile, the bills that named the customer there and what they came to,
+/// refunds on them, and what is owed on a credit account.
+#[utoipa::path(
+    get, path = "/v1/customers/{phone}", tag = "customers", security(("hq" = [])),
+    params(("phone" = String, Path, description = "The customer's mobile number: +91 and ten digits, or the ten digits")),
+    responses((status = 200, description = "The customer", body = CustomerReport), Refused, NotFound)
+)]
+async fn one(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(raw): PathIds<String>,
+) -> Result<Json<CustomerReport>, ApiError> {
+    let phone = phone(&raw)?;
+    match app.storage.customer(hq.tenant, &phone).await {
+        Err(crate::storage::DbError::NotFound(_)) => Err(unknown(&phone)),
+        found => Ok(Json(found?)),
+    }
+}
+
+/// A till looks up a customer its store has not met: the profile as the
+/// chain knows it, wherever it was captured.
+#[utoipa::path(
+    get, path = "/v1/sync/customers/{phone}", tag = "sync", security(("device_token" = [])),
+    params(("phone" = String, Path)),
+    responses((status = 200, description = "The customer's profile", body = Customer), Refused, NotFound)
+)]
+async fn for_till(
+    State(app): State<AppState>,
+    Device(device): Device,
+    PathIds(raw): PathIds<String>,
+) -> Result<Json<Customer>, ApiError> {
+    let phone = phone(&raw)?;
+    app.storage
+        .customer_record(device.tenant_id, &phone)
+        .await?
+        .map(|c| Json(c.profile()))
+        .ok_or_else(|| unknown(&phone))
+}
+
+fn unknown(phone: &str) -> ApiError {
+    ApiError::not_found(
+        "unknown_customer",
+        format!("the chain has not met a customer with phone {phone}"),
+    )
+    .with_field("phone")
+}

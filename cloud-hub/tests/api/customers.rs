@@ -1,0 +1,241 @@
+//! Customers across stores, on both backends: profiles captured into two
+//! stores' documents merge into one record per phone (the latest edit heard
+//! wins, field by field, and a store syncing again puts nothing stale
+//! back); the bills that name a customer count at their store; a till of
+//! another store finds the customer; HQ searches; other tenants see
+//! nothing; bad requests are refused by field.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use automerge::transaction::Transactable;
+use automerge::AutoCommit;
+use pos_shared::sale::TenderMethod;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const ASHA: &str = "+919876543210";
+const RAVI: &str = "+919812345678";
+const GSTIN: &str = "29AABCB5678C1ZM";
+
+fn capture(doc: &mut AutoCommit, phone: &str, field: &str, value: &str) {
+    doc.put(automerge::ROOT, format!("{phone}/phone"), phone)
+        .unwrap();
+    doc.put(automerge::ROOT, format!("{phone}/{field}"), value)
+        .unwrap();
+}
+
+fn named_sale(shop: &Shop, receipt: &str, phone: &str) -> Value {
+    let mut sale = shop.sale(receipt, &[(0, "1")]);
+    sale["data"]["customer"] = json!({ "phone": phone, "name": "as billed" });
+    sale
+}
+
+async fn customer(shop: &Shop, phone: &str) -> Value {
+    let (s, b) = shop
+        .hub
+        .get(&format!("/v1/customers/{phone}"), &shop.api_key)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b
+}
+
+async fn till_lookup(shop: &Shop, phone: &str) -> (StatusCode, Value) {
+    shop.hub
+        .get(&format!("/v1/sync/customers/{phone}"), &shop.device_token)
+        .await
+}
+
+fn at<'a>(report: &'a Value, store: &str) -> &'a Value {
+    report["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["store_id"] == store)
+        .unwrap_or_else(|| panic!("store {store} not in {report}"))
+}
+
+async fn one_customer_across_two_stores(backend: Backend) {
+    let koramangala = shop(backend).await;
+    let hsr = koramangala.second_store("BLR-2", "HSR dark store").await;
+
+    // Koramangala's till captures Asha; HQ and HSR's till know her at once.
+    let mut k_doc = AutoCommit::new();
+    capture(&mut k_doc, ASHA, "name", "Asha K");
+    capture(&mut k_doc, ASHA, "gstin", GSTIN);
+    koramangala
+        .push_document("customer_profiles", &mut k_doc)
+        .await;
+    let asha = customer(&koramangala, "9876543210").await;
+    assert_eq!(asha["name"], "Asha K", "{asha}");
+    assert_eq!(asha["gstin"], GSTIN);
+    assert_eq!(asha["first_store_id"], koramangala.store_id.as_str());
+    assert_eq!(at(&asha, &koramangala.store_id)["profile_here"], true);
+    let (s, found) = till_lookup(&hsr, "9876543210").await;
+    assert_eq!(s, StatusCode::OK, "{found}");
+    assert_eq!(
+        found,
+        json!({"phone": ASHA, "name": "Asha K", "gstin": GSTIN})
+    );
+
+    // HSR corrects the name: the latest edit heard wins.
+    let mut h_doc = AutoCommit::new();
+    capture(&mut h_doc, ASHA, "name", "Asha Kumar");
+    hsr.push_document("customer_profiles", &mut h_doc).await;
+    let asha = customer(&koramangala, ASHA).await;
+    assert_eq!(asha["name"], "Asha Kumar");
+    assert_eq!(asha["gstin"], GSTIN, "HSR did not touch the GSTIN");
+    assert_eq!(asha["updated_by_store_id"], hsr.store_id.as_str());
+
+    // Koramangala syncs again for another customer: its old name for Asha
+    // does not come back. Then it changes only her GSTIN: the name stays.
+    capture(&mut k_doc, RAVI, "name", "Ravi");
+    koramangala
+        .push_document("customer_profiles", &mut k_doc)
+        .await;
+    assert_eq!(customer(&koramangala, ASHA).await["name"], "Asha Kumar");
+    k_doc
+        .delete(automerge::ROOT, format!("{ASHA}/gstin"))
+        .unwrap();
+    koramangala
+        .push_document("customer_profiles", &mut k_doc)
+        .await;
+    let asha = customer(&koramangala, ASHA).await;
+    assert_eq!(asha["name"], "Asha Kumar");
+    assert!(asha.get("gstin").is_none(), "the GSTIN was cleared: {asha}");
+    assert_eq!(asha["updated_by_store_id"], koramangala.store_id.as_str());
+
+    // Her bills count at the store that made them; a return at Koramangala
+    // is her refund there. A customer met only on a bill is a customer too.
+    let k_sale = named_sale(&koramangala, "T1-000001", ASHA);
+    let (s, ack) = koramangala
+        .upload(&[k_sale.clone(), named_sale(&koramangala, "T1-000002", ASHA)])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{ack}");
+    assert_eq!(Shop::statuses(&ack), ["accepted", "accepted"]);
+    let (s, ack) = koramangala
+        .upload(&[koramangala.return_of(&k_sale, "T1-000003", TenderMethod::Cash)])
+        .await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"], "{s} {ack}");
+    let walk_in = "+919900011122";
+    let (_, ack) = hsr
+        .upload(&[
+            named_sale(&hsr, "T1-000001", ASHA),
+            named_sale(&hsr, "T1-000002", walk_in),
+        ])
+        .await;
+    assert_eq!(Shop::statuses(&ack), ["accepted", "accepted"], "{ack}");
+    let price = koramangala.variants[0].2;
+    let asha = customer(&koramangala, ASHA).await;
+    let k = at(&asha, &koramangala.store_id);
+    assert_eq!(k["bills"], 2, "{asha}");
+    assert_eq!(k["billed"]["minor"], 2 * price);
+    assert_eq!(k["refunded"]["minor"], price);
+    let h = at(&asha, &hsr.store_id);
+    assert_eq!(
+        (h["bills"].as_i64(), h["billed"]["minor"].as_i64()),
+        (Some(1), Some(price))
+    );
+    assert_eq!(h["profile_here"], true);
+    assert_eq!(
+        asha["name"], "Asha Kumar",
+        "a bill's name does not overwrite the profile"
+    );
+    let walker = customer(&hsr, walk_in).await;
+    assert_eq!(walker["first_store_id"], hsr.store_id.as_str());
+    assert_eq!(walker["name"], "as billed");
+    assert_eq!(till_lookup(&koramangala, walk_in).await.0, StatusCode::OK);
+
+    // Her credit account at HSR shows beside her bills there.
+    let (s, b) = koramangala
+        .hub
+        .put(
+            &format!("/v1/stores/{}/credit-accounts/{ASHA}", hsr.store_id),
+            &koramangala.api_key,
+            json!({"limit": {"minor": 500_000, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let asha = customer(&koramangala, ASHA).await;
+    let h = at(&asha, &hsr.store_id);
+    assert_eq!(
+        (
+            h["credit_limit"]["minor"].as_i64(),
+            h["dues"]["minor"].as_i64()
+        ),
+        (Some(500_000), Some(0))
+    );
+    assert!(at(&asha, &koramangala.store_id).get("dues").is_none());
+
+    // HQ's search: digits of the phone, part of the name, any case.
+    let search = |q: &str| {
+        let path = format!("/v1/customers?q={}", urlencode(q));
+        let shop = &koramangala;
+        async move {
+            let (s, b) = shop.hub.get(&path, &shop.api_key).await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+            b.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["phone"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search("98765").await, [ASHA]);
+    assert_eq!(search("KUMAR").await, [ASHA]);
+    assert_eq!(search("ravi").await, [RAVI]);
+    assert!(
+        search("%").await.is_empty(),
+        "a % is a character, not a wildcard"
+    );
+    let (_, all) = koramangala
+        .hub
+        .get("/v1/customers?limit=2", &koramangala.api_key)
+        .await;
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
+
+    // Refusals by field, and nothing of another tenant's.
+    let (s, b) = koramangala
+        .hub
+        .get("/v1/customers?limit=0", &koramangala.api_key)
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "limit");
+    let (s, b) = koramangala
+        .hub
+        .get("/v1/customers?name=asha", &koramangala.api_key)
+        .await;
+    assert_problem(s, &b, StatusCode::BAD_REQUEST, "invalid_query");
+    let (s, b) = koramangala
+        .hub
+        .get("/v1/customers/12345", &koramangala.api_key)
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "phone");
+    let (s, b) = koramangala
+        .hub
+        .get("/v1/customers/9000000001", &koramangala.api_key)
+        .await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "unknown_customer");
+    assert_eq!(b["field"], "phone");
+    let (s, b) = till_lookup(&hsr, "9000000001").await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "unknown_customer");
+    let other = shop_on(koramangala.hub.clone(), "Other Chain").await;
+    let (s, _) = other
+        .hub
+        .get(&format!("/v1/customers/{ASHA}"), &other.api_key)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(till_lookup(&other, ASHA).await.0, StatusCode::NOT_FOUND);
+    let (_, none) = other.hub.get("/v1/customers", &other.api_key).await;
+    assert_eq!(none, json!([]));
+}
+on_both_backends!(one_customer_across_two_stores);
+
+fn urlencode(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
