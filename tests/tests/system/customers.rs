@@ -95,5 +95,10 @@ async fn a_customer_met_at_one_store_is_found_at_another_and_kept_offline(backen
         .unwrap();
     assert_eq!(c["name"], "Meera Traders", "{c}");
     assert_eq!(c["first_store_id"], indiranagar.as_str());
+    assert_eq!(
+        c["updated_by_store_id"],
+        indiranagar.as_str(),
+        "HSR took the profile in as it was and edited nothing"
+    );
 }
 on_both_backends!(a_customer_met_at_one_store_is_found_at_another_and_kept_offline);

@@ -59,8 +59,19 @@ macro_rules! sql_customer_paths {
                     if last == Some(&said) {
                         continue;
                     }
-                    let name_moved = last.map_or(said.0.is_some(), |l| l.0 != said.0);
-                    let gstin_moved = last.map_or(said.1.is_some(), |l| l.1 != said.1);
+                    // A field moves when this store changed it and it says
+                    // something new: a store that took the chain's profile in
+                    // as it was is no editor of it.
+                    let record: Option<(Option<String>, Option<String>)> =
+                        sqlx::query_as("SELECT name, gstin FROM customers WHERE tenant_id = $1 AND phone = $2")
+                            .bind(tenant.as_uuid())
+                            .bind(&phone)
+                            .fetch_optional(&mut **tx)
+                            .await?;
+                    let name_moved = last.map_or(said.0.is_some(), |l| l.0 != said.0)
+                        && record.as_ref().is_none_or(|r| r.0 != said.0);
+                    let gstin_moved = last.map_or(said.1.is_some(), |l| l.1 != said.1)
+                        && record.as_ref().is_none_or(|r| r.1 != said.1);
                     sqlx::query(
                         "INSERT INTO customer_store_profiles (tenant_id, store_id, phone, name, gstin, merged_at_ms) VALUES ($1, $2, $3, $4, $5, $6) \
                          ON CONFLICT (tenant_id, store_id, phone) DO UPDATE SET name = excluded.name, gstin = excluded.gstin, merged_at_ms = excluded.merged_at_ms",
