@@ -44,7 +44,7 @@ fn paise(rupees: &str) -> Result<i64, CliError> {
 }
 
 /// `{minor, currency}` as rupees for a table: `1,234.50`.
-fn rupees(money: &Value) -> String {
+pub(super) fn rupees(money: &Value) -> String {
     let minor = money["minor"].as_i64().unwrap_or(0);
     let sign = if minor < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100)

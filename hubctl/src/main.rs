@@ -13,6 +13,7 @@
 
 mod catalog_file;
 mod credit;
+mod customers;
 mod events;
 mod feed;
 mod gst;
@@ -139,6 +140,9 @@ enum Command {
     /// request, receive.
     #[command(subcommand)]
     Transfers(transfers::TransferCommand),
+    /// The chain's customers: find by phone or name, show one's stores.
+    #[command(subcommand)]
+    Customers(customers::CustomerCommand),
 }
 
 #[derive(Subcommand)]
@@ -256,6 +260,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Po(command) => purchasing::orders(&hub, command, cli.json).await?,
         Command::Credit(command) => credit::run(&hub, command, cli.json).await?,
         Command::Transfers(command) => transfers::run(&hub, command, cli.json).await?,
+        Command::Customers(command) => customers::run(&hub, command, cli.json).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

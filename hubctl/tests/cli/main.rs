@@ -8,6 +8,7 @@
 mod helpers;
 
 mod credit;
+mod customers;
 mod feed;
 mod gst;
 mod hubctl;
