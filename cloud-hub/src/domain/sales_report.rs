@@ -2,7 +2,11 @@
 //! of days on Indian time, by day, hour of day, store, cashier, tender or
 //! category, read from the tax documents the hub keeps of every sale and
 //! return (`domain::gst`): sales and returns apart, their net, and the GST
-//! in it, to the paisa.
+//! in it, to the paisa; and the margin on what was sold where its cost is
+//! known: the chain's latest cost of the item, from the latest supplier
+//! bill that charged for it, else the latest purchase order that priced it
+//! (costs before GST, whose input tax is credited, against the net before
+//! GST).
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -61,6 +65,12 @@ pub struct SalesSums {
     pub sales_minor: i64,
     pub returns_minor: i64,
     pub tax_minor: i64,
+    /// Net before GST of every line, and of the lines whose cost is known.
+    pub taxable_minor: i64,
+    pub costed_taxable_minor: i64,
+    /// The cost of the costed lines, in thousandths of a paisa (quantities
+    /// are in thousandths), rounded once per row.
+    pub cost_milli: i64,
 }
 
 /// A row of the report.
@@ -84,6 +94,43 @@ pub struct SalesRow {
     /// payment is not split by rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_minor: Option<i64>,
+    /// What was sold less returned before GST, and the margin on it where
+    /// the cost is known; absent by tender, as a payment holds no items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin: Option<Margin>,
+}
+
+/// The margin on a row's items (before GST), where their cost is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Margin {
+    /// The row's net before GST.
+    pub taxable_minor: i64,
+    /// The part of it whose items' cost is known.
+    pub costed_minor: i64,
+    /// What those items cost.
+    pub cost_minor: i64,
+    /// `costed_minor − cost_minor`.
+    pub margin_minor: i64,
+    /// The margin as a share of `costed_minor`, in basis points (2,500 is
+    /// 25%); absent when nothing costed was sold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_bp: Option<i64>,
+}
+
+impl Margin {
+    fn of(s: &SalesSums) -> Margin {
+        // Half away from zero, as money is rounded everywhere else.
+        let cost = (s.cost_milli + s.cost_milli.signum() * 500) / 1000;
+        let margin = s.costed_taxable_minor - cost;
+        Margin {
+            taxable_minor: s.taxable_minor,
+            costed_minor: s.costed_taxable_minor,
+            cost_minor: cost,
+            margin_minor: margin,
+            margin_bp: (s.costed_taxable_minor != 0)
+                .then(|| (i128::from(margin) * 10_000 / i128::from(s.costed_taxable_minor)) as i64),
+        }
+    }
 }
 
 /// The report: its range, rows by key, and their total.
@@ -153,6 +200,9 @@ pub fn report(
         total.sales_minor += s.sales_minor;
         total.returns_minor += s.returns_minor;
         total.tax_minor += s.tax_minor;
+        total.taxable_minor += s.taxable_minor;
+        total.costed_taxable_minor += s.costed_taxable_minor;
+        total.cost_milli += s.cost_milli;
         let key_text = match &key {
             SalesKey::Number(n) if by == SalesBy::Day => day_text(*n),
             SalesKey::Number(n) => format!("{n:02}"),
@@ -178,6 +228,8 @@ pub fn report(
         };
         out.push(row(key_text, label, &s, by != SalesBy::Tender));
     }
+    // Every row's items are the range's items once (by tender, none).
+    let items = by != SalesBy::Tender;
     if by == SalesBy::Tender {
         let rounding = SalesSums {
             sales_minor: documents.sales_minor - total.sales_minor,
@@ -204,7 +256,10 @@ pub fn report(
         by: by.as_str().to_owned(),
         store_id,
         rows: out,
-        total: row("total".into(), "Total".into(), &total, true),
+        total: SalesRow {
+            margin: items.then(|| Margin::of(&total)),
+            ..row("total".into(), "Total".into(), &total, true)
+        },
     }
 }
 
@@ -218,6 +273,7 @@ fn row(key: String, label: String, s: &SalesSums, with_tax: bool) -> SalesRow {
         returns_minor: s.returns_minor,
         net_minor: s.sales_minor - s.returns_minor,
         tax_minor: with_tax.then_some(s.tax_minor),
+        margin: with_tax.then(|| Margin::of(s)),
     }
 }
 
@@ -238,6 +294,11 @@ pub fn csv(report: &SalesReport) -> String {
         "returns_value",
         "net",
         "gst",
+        "net_before_gst",
+        "costed",
+        "cost",
+        "margin",
+        "margin_percent",
     ]);
     for r in report.rows.iter().chain(std::iter::once(&report.total)) {
         let _ = out.write_record([
@@ -249,6 +310,27 @@ pub fn csv(report: &SalesReport) -> String {
             rupees(r.returns_minor),
             rupees(r.net_minor),
             r.tax_minor.map(rupees).unwrap_or_default(),
+            r.margin
+                .as_ref()
+                .map(|m| rupees(m.taxable_minor))
+                .unwrap_or_default(),
+            r.margin
+                .as_ref()
+                .map(|m| rupees(m.costed_minor))
+                .unwrap_or_default(),
+            r.margin
+                .as_ref()
+                .map(|m| rupees(m.cost_minor))
+                .unwrap_or_default(),
+            r.margin
+                .as_ref()
+                .map(|m| rupees(m.margin_minor))
+                .unwrap_or_default(),
+            r.margin
+                .as_ref()
+                .and_then(|m| m.margin_bp)
+                .map(rupees)
+                .unwrap_or_default(),
         ]);
     }
     out.into_inner()

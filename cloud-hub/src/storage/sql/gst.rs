@@ -390,7 +390,29 @@ macro_rules! sql_gst_paths {
                         no_text,
                         "COALESCE(c.name, '')",
                         "JOIN gst_document_lines l ON l.document_id = d.id \
-                         LEFT JOIN variants v ON v.id = l.variant_id LEFT JOIN categories c ON c.id = v.category_id",
+                         LEFT JOIN variants v ON v.id = l.variant_id LEFT JOIN categories c ON c.id = v.category_id \
+                         LEFT JOIN costs k ON k.variant_id = l.variant_id",
+                    ),
+                };
+                // Net before GST, the part of it whose cost is known, and
+                // that cost (in thousandths of a paisa): of the lines of each
+                // document, or of each category's lines.
+                let lines_of = |what: &str, costed: bool| {
+                    let join = if costed { "JOIN costs k ON k.variant_id = x.variant_id " } else { "" };
+                    format!("CAST(COALESCE(SUM({sign} * (SELECT SUM({what}) FROM gst_document_lines x {join}WHERE x.document_id = d.id)), 0) AS BIGINT)")
+                };
+                let margins = match by {
+                    SalesBy::Tender => "CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)".to_owned(),
+                    SalesBy::Category => format!(
+                        "CAST(SUM({sign} * l.taxable_minor) AS BIGINT), \
+                         CAST(SUM(CASE WHEN k.variant_id IS NULL THEN 0 ELSE {sign} * l.taxable_minor END) AS BIGINT), \
+                         CAST(SUM(CASE WHEN k.variant_id IS NULL THEN 0 ELSE {sign} * l.qty_milli * k.unit_cost_minor END) AS BIGINT)"
+                    ),
+                    _ => format!(
+                        "{}, {}, {}",
+                        lines_of("x.taxable_minor", false),
+                        lines_of("x.taxable_minor", true),
+                        lines_of("x.qty_milli * k.unit_cost_minor", true)
                     ),
                 };
                 // Counts, values and GST: of whole documents, of tenders, or
@@ -415,12 +437,23 @@ macro_rules! sql_gst_paths {
                            FROM gst_document_lines x WHERE x.document_id = d.id)), 0) AS BIGINT)"
                     ),
                 };
+                // Each item's latest cost to the chain: the latest supplier
+                // bill's price, else the latest purchase order's.
+                let costs = "WITH priced AS ( \
+                       SELECT bl.variant_id, bl.unit_cost_minor, 0 AS pref, b.recorded_at_ms AS at FROM supplier_bill_lines bl \
+                       JOIN supplier_bills b ON b.id = bl.bill_id WHERE bl.tenant_id = $1 \
+                       UNION ALL \
+                       SELECT pl.variant_id, pl.unit_cost_minor, 1 AS pref, p.raised_at_ms AS at FROM purchase_order_lines pl \
+                       JOIN purchase_orders p ON p.id = pl.po_id WHERE pl.tenant_id = $1 AND pl.unit_cost_minor IS NOT NULL), \
+                     costs AS (SELECT variant_id, unit_cost_minor FROM ( \
+                       SELECT variant_id, unit_cost_minor, ROW_NUMBER() OVER (PARTITION BY variant_id ORDER BY pref, at DESC) AS n FROM priced) r \
+                       WHERE n = 1)";
                 let sql = format!(
-                    "SELECT {number}, {id}, {text}, {label}, {sums} FROM gst_documents d {join} \
+                    "{costs} SELECT {number}, {id}, {text}, {label}, {sums}, {margins} FROM gst_documents d {join} \
                      WHERE d.tenant_id = $1 AND d.issued_at_ms >= $2 AND d.issued_at_ms < $3 AND ($4 IS NULL OR d.store_id = $4) \
                      GROUP BY 1, 2, 3, 4"
                 );
-                type Row = (Option<i64>, Option<Uuid>, Option<String>, String, i64, i64, i64, i64, i64);
+                type Row = (Option<i64>, Option<Uuid>, Option<String>, String, i64, i64, i64, i64, i64, i64, i64, i64);
                 let rows: Vec<Row> = sqlx::query_as(&sql)
                     .bind(tenant.as_uuid())
                     .bind(from_ms)
@@ -430,13 +463,13 @@ macro_rules! sql_gst_paths {
                     .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(number, id, text, label, bills, returns, sales_minor, returns_minor, tax_minor)| {
+                    .map(|(number, id, text, label, bills, returns, sales_minor, returns_minor, tax_minor, taxable_minor, costed_taxable_minor, cost_milli)| {
                         let key = match (number, text) {
                             (Some(n), _) => SalesKey::Number(n),
                             (None, Some(t)) => SalesKey::Text(t),
                             (None, None) => SalesKey::Id(id),
                         };
-                        (key, label, SalesSums { bills, returns, sales_minor, returns_minor, tax_minor })
+                        (key, label, SalesSums { bills, returns, sales_minor, returns_minor, tax_minor, taxable_minor, costed_taxable_minor, cost_milli })
                     })
                     .collect())
             }
