@@ -77,6 +77,8 @@ pub fn need_for(method: &Method, route: &str) -> Need {
         || (route == "/v1/stores" && method == Method::POST)
         // The registration a store's tax returns are filed under.
         || (route == "/v1/stores/{store_id}/gstin" && method != Method::GET)
+        // How the whole chain's customers earn and redeem points.
+        || (route == "/v1/loyalty/rules" && method != Method::GET)
         // Registering a source, changing it and its secret; reading is anyone's.
         || (method != Method::GET
             && (route == "/v1/sources"

@@ -253,6 +253,7 @@ fn encode(
     let with_purchase_orders = protocol_version >= pos_shared::sync::PURCHASE_PROTOCOL;
     let with_credit = protocol_version >= pos_shared::sync::CREDIT_PROTOCOL;
     let with_transfers = protocol_version >= pos_shared::sync::STORE_TRANSFER_PROTOCOL;
+    let with_loyalty = protocol_version >= pos_shared::sync::LOYALTY_PROTOCOL;
     header.protocol_version = protocol_version;
     if !with_orders {
         header.orders = 0;
@@ -269,6 +270,9 @@ fn encode(
     }
     if !with_transfers {
         header.transfers = 0;
+    }
+    if !with_loyalty {
+        header.loyalty = 0;
     }
     let promised = header.records();
     let appender = Appender {
@@ -292,6 +296,9 @@ fn encode(
                 }
                 SnapshotRecord::CreditAccount(_) => !with_credit,
                 SnapshotRecord::TransferRequest(_) | SnapshotRecord::Transfer(_) => !with_transfers,
+                SnapshotRecord::LoyaltyRules(_) | SnapshotRecord::LoyaltyAccount(_) => {
+                    !with_loyalty
+                }
                 _ => false,
             };
             if unknown {

@@ -84,6 +84,8 @@ fn export_roots(cfg: &Config) -> Result<(), ExportError> {
     crate::till::transfers::TransferScan::export_all(cfg)?;
     // Credit: an account at this till, a payment against its dues.
     crate::store::credit::TillAccount::export_all(cfg)?;
+    // Loyalty: a customer's points at this till and the rules.
+    crate::till::loyalty::PointsAtTill::export_all(cfg)?;
     crate::api::DuesPaid::export_all(cfg)?;
     // Requests.
     crate::api::SignInRequest::export_all(cfg)?;

@@ -146,7 +146,13 @@ async fn customers_are_captured_found_and_named_on_the_bill() {
             "/v1/customers/9876543210",
             json!({}),
             "name",
-            "at least one",
+            "a name or a gstin",
+        ),
+        (
+            "/v1/customers/9876543210",
+            json!({"name": "line\nbreak"}),
+            "name",
+            "printable",
         ),
     ] {
         let (status, problem) = put_json(&till, path, body.clone()).await;

@@ -6,6 +6,9 @@ CREATE TABLE customers (
     tenant_id       BLOB NOT NULL REFERENCES tenants (id),
     phone           TEXT NOT NULL,
     name            TEXT,
+    -- The name in lower case, as searches compare it (SQLite's LOWER
+    -- folds only ASCII).
+    name_key        TEXT,
     gstin           TEXT,
     -- Where the chain first met the customer.
     first_store_id  BLOB NOT NULL REFERENCES stores (id),
@@ -15,7 +18,7 @@ CREATE TABLE customers (
     updated_by_store_id BLOB REFERENCES stores (id),
     PRIMARY KEY (tenant_id, phone)
 );
-CREATE INDEX customers_by_name ON customers (tenant_id, name);
+CREATE INDEX customers_by_name ON customers (tenant_id, name_key);
 
 -- What each store's profile document last said of a customer, so a merge
 -- takes only what that store changed since: a store that syncs again does

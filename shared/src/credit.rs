@@ -160,8 +160,11 @@ pub fn normalize_phone(text: &str) -> Result<String, String> {
     if ok {
         Ok(format!("+91{rest}"))
     } else {
+        // What was sent is echoed only as far as a number could reach.
+        let shown: String = text.chars().take(24).collect();
+        let more = if text.chars().count() > 24 { "…" } else { "" };
         Err(format!(
-            "{text:?} is not an Indian mobile number (10 digits starting 6 to 9)"
+            "{shown:?}{more} is not an Indian mobile number (10 digits starting 6 to 9)"
         ))
     }
 }

@@ -85,7 +85,8 @@ impl Fact {
             | Fact::Audit(_)
             | Fact::OrderClaimed(_)
             | Fact::DuesPaid(_)
-            | Fact::CreditReleased(_) => Vec::new(),
+            | Fact::CreditReleased(_)
+            | Fact::LoyaltyReleased(_) => Vec::new(),
         }
     }
 }
@@ -117,6 +118,7 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::CreditReleased(f) => (f.release_id, f.store_id, f.terminal_id),
         Fact::TransferDispatched(f) => (f.transfer_id, f.store_id, f.terminal_id),
         Fact::TransferReceived(f) => (f.receipt_id, f.store_id, f.terminal_id),
+        Fact::LoyaltyReleased(f) => (f.release_id, f.store_id, f.terminal_id),
     };
     let kind = envelope.data.kind();
     if envelope.event_id != id {
@@ -140,6 +142,7 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::CreditReleased(release) => release.validate(),
         Fact::TransferDispatched(dispatch) => dispatch.validate(),
         Fact::TransferReceived(receipt) => receipt.validate(),
+        Fact::LoyaltyReleased(release) => release.validate(),
     }
 }
 

@@ -38,6 +38,7 @@ pub mod labels;
 pub mod limits;
 #[cfg(feature = "logging")]
 pub mod logging;
+pub mod loyalty;
 pub mod modifiers;
 pub mod money;
 #[cfg(feature = "openapi")]

@@ -186,14 +186,18 @@ impl ReturnFact {
                 ));
             }
             // Back on the account it was put on: the original sale names it.
-            if r.method == TenderMethod::Credit && r.reference.is_some() {
+            if matches!(r.method, TenderMethod::Credit | TenderMethod::Points)
+                && r.reference.is_some()
+            {
                 return Err(err(
                     format!("refunds[{i}].reference"),
                     "a refund to the customer's account takes no reference",
                 ));
             }
-            if !matches!(r.method, TenderMethod::Cash | TenderMethod::Credit)
-                && r.reference.as_deref().is_none_or(|s| s.trim().is_empty())
+            if !matches!(
+                r.method,
+                TenderMethod::Cash | TenderMethod::Credit | TenderMethod::Points
+            ) && r.reference.as_deref().is_none_or(|s| s.trim().is_empty())
             {
                 return Err(err(
                     format!("refunds[{i}].reference"),

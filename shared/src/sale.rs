@@ -79,6 +79,10 @@ pub enum TenderMethod {
     /// Put on the customer's credit account at the store (the khata); the
     /// sale names the customer. No reference.
     Credit,
+    /// Paid with the customer's loyalty points (protocol 13); the sale names
+    /// the customer and how many points (`customer.points_redeemed`). No
+    /// reference.
+    Points,
 }
 
 impl TenderMethod {
@@ -88,6 +92,7 @@ impl TenderMethod {
             TenderMethod::Card => "Card",
             TenderMethod::Upi => "UPI",
             TenderMethod::Credit => "On account",
+            TenderMethod::Points => "Points",
         }
     }
 }
@@ -157,7 +162,7 @@ pub struct SaleCashier {
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleCustomer {
     pub phone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -166,6 +171,18 @@ pub struct SaleCustomer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub gstin: Option<crate::gstin::Gstin>,
+    /// Loyalty points the bill earned, by the rules the till had (protocol 13).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<i64>", optional))]
+    pub points_earned: i64,
+    /// Loyalty points the bill was paid with: its `points` tender.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<i64>", optional))]
+    pub points_redeemed: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// Whether `key` has the form of a receipt link key: long enough to carry
@@ -201,9 +218,10 @@ fn money_err(field: &str) -> impl Fn(MoneyError) -> SaleError + '_ {
 /// Card and UPI payments carry a reference (1–64 printable characters); cash none.
 fn check_reference(t: &Tender) -> Result<(), String> {
     match (&t.reference, t.method) {
-        (None, TenderMethod::Cash | TenderMethod::Credit) => Ok(()),
+        (None, TenderMethod::Cash | TenderMethod::Credit | TenderMethod::Points) => Ok(()),
         (Some(_), TenderMethod::Cash) => Err("a cash tender takes no reference".into()),
         (Some(_), TenderMethod::Credit) => Err("a sale on account takes no reference".into()),
+        (Some(_), TenderMethod::Points) => Err("a payment in points takes no reference".into()),
         (None, m) => Err(format!("a {} tender needs its reference", m.label())),
         (Some(r), _) => {
             let r = r.trim();
@@ -369,6 +387,30 @@ impl SaleFact {
                     "a sale on account names its customer",
                 ));
             }
+        }
+        let in_points = self
+            .tenders
+            .iter()
+            .filter(|t| t.method == TenderMethod::Points)
+            .count();
+        let points = self.customer.as_ref().map_or(0, |c| c.points_redeemed);
+        if in_points > 1 {
+            return Err(SaleError::new("tenders", "a bill is paid in points once"));
+        }
+        if (in_points == 1) != (points > 0) {
+            return Err(SaleError::new(
+                "customer.points_redeemed",
+                "a bill paid in points names its customer and how many points, and only such a bill does",
+            ));
+        }
+        let earned = self.customer.as_ref().map_or(0, |c| c.points_earned);
+        if !(0..=crate::loyalty::MAX_POINTS).contains(&earned)
+            || points > crate::loyalty::MAX_POINTS
+        {
+            return Err(SaleError::new(
+                "customer.points_earned",
+                "points earned or redeemed are zero to ten million",
+            ));
         }
         let has_cash = self.tenders.iter().any(|t| t.method == TenderMethod::Cash);
         let payable = self.payable().map_err(money_err("rounding"))?;

@@ -342,11 +342,12 @@ fn fit(minor: i128, currency: Currency) -> Result<Money, MoneyError> {
         .map_err(|_| MoneyError::Overflow)
 }
 
-const METHODS: [TenderMethod; 4] = [
+const METHODS: [TenderMethod; 5] = [
     TenderMethod::Cash,
     TenderMethod::Card,
     TenderMethod::Upi,
     TenderMethod::Credit,
+    TenderMethod::Points,
 ];
 
 fn method_index(m: TenderMethod) -> usize {
@@ -355,6 +356,7 @@ fn method_index(m: TenderMethod) -> usize {
         TenderMethod::Card => 1,
         TenderMethod::Upi => 2,
         TenderMethod::Credit => 3,
+        TenderMethod::Points => 4,
     }
 }
 

@@ -43,10 +43,15 @@ pub use crate::documents::DocPurpose;
 ///   (`transfer_changed`), in snapshots too; dispatch and arrival facts;
 ///   the store's reorder points and expiring batches on request
 ///   (`GET /v1/sync/stock-watch`).
+/// - 13: loyalty points: the tenant's rules (`loyalty_rules_changed`) and
+///   the points of the customers the store knows (`loyalty_account_changed`),
+///   in snapshots too; bills paid with points and the points they earned;
+///   loyalty-release facts; a customer's profile corrected at another store
+///   (`customer_changed`).
 ///
 /// A hub serves older terminals their feed and snapshots without what they
 /// could not read (fields they do not know they ignore).
-pub const PROTOCOL_VERSION: u16 = 12;
+pub const PROTOCOL_VERSION: u16 = 13;
 
 /// The first version whose movements may carry transfer and write-off reasons.
 pub const TRANSFER_PROTOCOL: u16 = 5;
@@ -76,6 +81,10 @@ pub const CREDIT_PROTOCOL: u16 = 11;
 /// The first version that dispatches and receives transfers at the store
 /// (see [`crate::transfer`]).
 pub const STORE_TRANSFER_PROTOCOL: u16 = 12;
+
+/// The first version that earns and redeems loyalty points (see
+/// [`crate::loyalty`]).
+pub const LOYALTY_PROTOCOL: u16 = 13;
 
 /// The header binary sync requests carry their protocol version in.
 pub const PROTOCOL_HEADER: &str = "x-pos-protocol";
@@ -308,6 +317,16 @@ pub enum ChangeBody {
     /// A transfer to the store: on its way, or received (protocol 12).
     /// Store-scoped, to the destination.
     TransferChanged(crate::transfer::Transfer),
+    /// HQ changed how points are earned and redeemed (protocol 13). For
+    /// every store.
+    LoyaltyRulesChanged(crate::loyalty::LoyaltyRules),
+    /// A customer's points and the tills' grants on them (protocol 13).
+    /// Store-scoped, to each store that knows the customer.
+    LoyaltyAccountChanged(crate::loyalty::LoyaltyAccount),
+    /// The chain's profile of a customer changed at another store (protocol
+    /// 13): a store whose tills hold the customer takes the new name and
+    /// GSTIN in. Store-scoped.
+    CustomerChanged(crate::customer::Customer),
 }
 
 /// The store as HQ keeps it, for its tills (protocol 10).
@@ -417,6 +436,10 @@ pub struct SnapshotHeader {
     /// way to it (protocol 12).
     #[serde(default)]
     pub transfers: u64,
+    /// The loyalty rules (none or one) and the points of the customers the
+    /// store knows (protocol 13).
+    #[serde(default)]
+    pub loyalty: u64,
 }
 
 impl SnapshotHeader {
@@ -433,6 +456,7 @@ impl SnapshotHeader {
             + self.stores
             + self.credit_accounts
             + self.transfers
+            + self.loyalty
     }
 }
 
@@ -467,6 +491,10 @@ pub enum SnapshotRecord {
     TransferRequest(crate::transfer::TransferRequest),
     /// A transfer on its way to the store (protocol 12).
     Transfer(crate::transfer::Transfer),
+    /// The tenant's loyalty rules (protocol 13).
+    LoyaltyRules(crate::loyalty::LoyaltyRules),
+    /// The points of a customer the store knows (protocol 13).
+    LoyaltyAccount(crate::loyalty::LoyaltyAccount),
 }
 
 /// The header naming the feed sequence a snapshot was taken at.
@@ -502,6 +530,8 @@ pub enum Fact {
     TransferDispatched(crate::transfer::TransferDispatched),
     /// A transfer received at the destination, by batch (protocol 12).
     TransferReceived(crate::transfer::TransferReceived),
+    /// The till gave back points it held on a customer's account (protocol 13).
+    LoyaltyReleased(crate::loyalty::LoyaltyReleased),
 }
 
 impl Fact {
@@ -520,6 +550,7 @@ impl Fact {
             Fact::CreditReleased(_) => "credit release",
             Fact::TransferDispatched(_) => "transfer dispatch",
             Fact::TransferReceived(_) => "transfer receipt",
+            Fact::LoyaltyReleased(_) => "loyalty release",
         }
     }
 
@@ -537,6 +568,7 @@ impl Fact {
             Fact::CreditReleased(_) => "pos.credit.released",
             Fact::TransferDispatched(_) => "pos.transfer.dispatched",
             Fact::TransferReceived(_) => "pos.transfer.received",
+            Fact::LoyaltyReleased(_) => "pos.loyalty.released",
         }
     }
 }
@@ -546,7 +578,7 @@ impl Fact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadBatch {
     /// `OLDEST_SUPPORTED_PROTOCOL` to `PROTOCOL_VERSION`.
-    #[cfg_attr(feature = "openapi", schema(minimum = 10, maximum = 12))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 11, maximum = 13))]
     pub protocol_version: u16,
     pub facts: Vec<Envelope<Fact>>,
 }

@@ -41,6 +41,7 @@ import type {
   StockTakeStart,
   SyncStatus,
   TakeSheet,
+  PointsAtTill,
   TillAccount,
   TillSettings,
   TransferCount,
@@ -163,6 +164,7 @@ export const api = {
   closeShift: (counted: Money) => call<ShiftReport>('POST', '/v1/shifts/current/close', { counted_cash: counted } satisfies CloseRequest),
   customers: (q: string) => call<Customer[]>('GET', `/v1/customers?q=${enc(q)}`),
   creditAccount: (phone: string) => call<TillAccount>('GET', `/v1/credit-accounts/${enc(phone)}`),
+  points: (phone: string) => call<PointsAtTill>('GET', `/v1/loyalty/${enc(phone)}`),
   findCreditAccounts: (q: string) => call<TillAccount[]>('GET', `/v1/credit-accounts?q=${enc(q)}`),
   payDues: (phone: string, entry: DuesPaymentEntry) =>
     call<DuesPaid>('POST', `/v1/credit-accounts/${enc(phone)}/payments`, entry),

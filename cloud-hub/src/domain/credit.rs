@@ -10,12 +10,6 @@ use uuid::Uuid;
 /// The most characters of an account holder's name.
 pub const MAX_HOLDER_NAME: usize = 120;
 
-/// The part of an account's headroom the store's tills hold between them for
-/// offline lending; the rest stays with the hub for top-ups at a sale made
-/// online, so the whole limit can be used at any one till while it can reach
-/// the hub.
-pub const OFFLINE_SHARE_PERCENT: i64 = 50;
-
 /// An account as HQ sets it, already checked.
 #[derive(Debug, Clone)]
 pub struct SetCreditAccount {
@@ -40,15 +34,24 @@ pub struct TillShare {
     pub paid: Money,
 }
 
-impl TillShare {
-    /// What the till may still lend, as far as the hub knows.
-    pub fn holds(&self) -> i64 {
-        pos_shared::credit::allowance(
-            self.granted.minor(),
-            self.released.minor(),
-            self.paid.minor(),
-            self.lent.minor(),
-        )
+impl super::escrow::Holding for TillShare {
+    fn terminal(&self) -> TerminalId {
+        self.terminal_id
+    }
+    fn granted(&self) -> i64 {
+        self.granted.minor()
+    }
+    fn set_granted(&mut self, granted: i64) {
+        self.granted = Money::new(granted, self.granted.currency());
+    }
+    fn released(&self) -> i64 {
+        self.released.minor()
+    }
+    fn used(&self) -> i64 {
+        self.lent.minor()
+    }
+    fn returned(&self) -> i64 {
+        self.paid.minor()
     }
 }
 
@@ -145,63 +148,11 @@ impl Ageing {
     }
 }
 
-/// Raises the grants of the store's tills (`home`, their ids) toward an
-/// equal share of the offline part of the headroom, never past the limit
-/// (the sum of `granted − released` over every till stays within it) and
-/// never lowering a grant. A till that just gave back (`released_by`) is not
-/// raised again in the same turn: it said it holds more than its share, and
-/// where its count and the hub's differ (a payment the hub refused) topping
-/// it up would only be given back again, round after round. Returns the
-/// share each till is to keep.
-pub fn regrant(
-    limit: i64,
-    closed: bool,
-    shares: &mut [TillShare],
-    home: &[TerminalId],
-    released_by: Option<TerminalId>,
-) -> i64 {
-    let dues: i64 = shares.iter().map(|s| s.lent.minor() - s.paid.minor()).sum();
-    let mut free = limit - held(shares);
-    if closed || home.is_empty() {
-        return 0;
-    }
-    let headroom = (limit - dues).max(0);
-    let keep = headroom * OFFLINE_SHARE_PERCENT / 100 / home.len() as i64;
-    for share in shares
-        .iter_mut()
-        .filter(|s| home.contains(&s.terminal_id) && Some(s.terminal_id) != released_by)
-    {
-        let raise = (keep - share.holds()).min(free);
-        if raise > 0 {
-            share.granted = Money::new(share.granted.minor() + raise, share.granted.currency());
-            free -= raise;
-        }
-    }
-    keep
-}
-
-/// Raises one till's grant by what it needs for a sale, as far as the limit
-/// allows; returns by how much.
-pub fn top_up(limit: i64, shares: &mut [TillShare], till: TerminalId, need: i64) -> i64 {
-    let free = limit - held(shares);
-    let Some(share) = shares.iter_mut().find(|s| s.terminal_id == till) else {
-        return 0;
-    };
-    let raise = need.min(free).max(0);
-    share.granted = Money::new(share.granted.minor() + raise, share.granted.currency());
-    raise
-}
-
-/// What the tills hold of the limit between them: granted less given back.
-fn held(shares: &[TillShare]) -> i64 {
-    shares
-        .iter()
-        .map(|s| s.granted.minor() - s.released.minor())
-        .sum()
-}
+pub use super::escrow::{regrant, top_up};
 
 #[cfg(test)]
 mod tests {
+    use super::super::escrow::Holding;
     use super::*;
 
     fn share(t: TerminalId, granted: i64, released: i64, lent: i64, paid: i64) -> TillShare {

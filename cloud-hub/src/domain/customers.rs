@@ -68,6 +68,9 @@ pub struct CustomerAtStore {
 pub struct CustomerReport {
     #[serde(flatten)]
     pub customer: CustomerRecord,
+    /// Loyalty points the customer has, when they have an account of points.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<i64>,
     /// Stores by the most recent bill first, then those only holding the profile.
     pub stores: Vec<CustomerAtStore>,
 }

@@ -151,6 +151,15 @@ pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
         // (`inventory.transfer.dispatched`, `.received`); the destination's
         // copy goes to the feed without an event of its own.
         ChangeBody::TransferChanged(t) => ("store.transfer.sent", origin(), now, json!(t)),
+        ChangeBody::LoyaltyRulesChanged(r) => ("loyalty.rules.changed", origin(), now, json!(r)),
+        ChangeBody::CustomerChanged(c) => ("customer.profile.changed", origin(), now, json!(c)),
+        // One event per store told; HQ reads the balance, not the grants.
+        ChangeBody::LoyaltyAccountChanged(a) => (
+            "loyalty.points.changed",
+            origin(),
+            now,
+            json!({"phone": a.phone, "balance": a.balance}),
+        ),
         ChangeBody::ReturnRecorded(r) => (
             "pos.return.recorded",
             terminal_or_hub(Some(r.terminal_id)),

@@ -95,6 +95,16 @@ const RULES: &[UniqueRule] = &[
         detail: "this transfer_id was already used for a different transfer; mint a new id",
     },
     UniqueRule {
+        names: &["credit account at another store"],
+        field: "phone",
+        detail: "this customer's credit account is kept at another store: a customer has one account, at one store; close it there or change it there",
+    },
+    UniqueRule {
+        names: &["adjustment_id reused"],
+        field: "adjustment_id",
+        detail: "this adjustment_id was already used for a different adjustment; mint a new id",
+    },
+    UniqueRule {
         names: &["request_id reused"],
         field: "request_id",
         detail: "this request_id was already used for a different transfer request; mint a new id",

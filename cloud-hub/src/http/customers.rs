@@ -32,11 +32,15 @@ fn phone(raw: &str) -> Result<String, ApiError> {
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct SearchParams {
-    /// Digits of a phone number, or part of a name; every customer (the most
-    /// recently changed first) without it.
+    /// Digits of a phone number (spaces, dashes and a leading +91 allowed),
+    /// or part of a name in any case; every customer (the most recently
+    /// changed first) without it.
+    #[param(max_length = 100)]
     q: Option<String>,
-    /// At most this many (1 to 100, 20 when absent).
+    /// At most this many (20 when absent).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -60,8 +64,15 @@ async fn search(
             format!("limit is 1 to {MAX_SEARCH}"),
         ));
     }
-    if params.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
-        return Err(ApiError::invalid("q", "q is at most 100 characters"));
+    if params
+        .q
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > 100 || q.chars().any(char::is_control))
+    {
+        return Err(ApiError::invalid(
+            "q",
+            "q is at most 100 printable characters",
+        ));
     }
     Ok(Json(
         app.storage
@@ -86,7 +97,12 @@ async fn one(
     let phone = phone(&raw)?;
     match app.storage.customer(hq.tenant, &phone).await {
         Err(crate::storage::DbError::NotFound(_)) => Err(unknown(&phone)),
-        found => Ok(Json(found?)),
+        found => {
+            let mut report = found?;
+            // A key limited to some stores reads the customer at those only.
+            report.stores.retain(|s| hq.grant.reaches(s.store_id));
+            Ok(Json(report))
+        }
     }
 }
 

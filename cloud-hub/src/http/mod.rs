@@ -14,6 +14,7 @@ mod hq;
 mod keys;
 mod labels;
 pub mod limits;
+mod loyalty;
 mod observe;
 mod openapi;
 mod orders;
@@ -276,6 +277,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(supplier_bills::router())
         .merge(credit::router())
         .merge(customers::router())
+        .merge(loyalty::router())
         .merge(stock::router())
         .merge(bins::router())
         .merge(replenishment::router())

@@ -108,7 +108,7 @@ struct FeedQuery {
     wait: u64,
     /// The terminal's protocol version.
     #[serde(default = "current_protocol")]
-    #[param(minimum = 10, maximum = 12)]
+    #[param(minimum = 11, maximum = 13)]
     v: u16,
     /// The terminal's outbox depth, for HQ's sync status.
     queue: Option<u64>,
@@ -278,6 +278,16 @@ fn for_version(mut page: FeedPage, v: u16) -> FeedPage {
                 c.body,
                 pos_shared::sync::ChangeBody::TransferRequested(_)
                     | pos_shared::sync::ChangeBody::TransferChanged(_)
+            )
+        });
+    }
+    if v < pos_shared::sync::LOYALTY_PROTOCOL {
+        page.changes.retain(|c| {
+            !matches!(
+                c.body,
+                pos_shared::sync::ChangeBody::LoyaltyRulesChanged(_)
+                    | pos_shared::sync::ChangeBody::LoyaltyAccountChanged(_)
+                    | pos_shared::sync::ChangeBody::CustomerChanged(_)
             )
         });
     }
@@ -498,7 +508,7 @@ struct SnapshotQuery {
     seq: Option<u64>,
     /// The terminal's protocol version; version-1 terminals did not send one
     /// (and are no longer served).
-    #[param(minimum = 10, maximum = 12)]
+    #[param(minimum = 11, maximum = 13)]
     v: Option<u16>,
 }
 

@@ -72,6 +72,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(52, "hub-postgres/0052_credit.sql"),
     migration!(53, "hub-postgres/0053_transfer_requests.sql"),
     migration!(54, "hub-postgres/0054_customers.sql"),
+    migration!(55, "hub-postgres/0055_loyalty.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -129,6 +130,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(52, "hub-sqlite/0052_credit.sql"),
     migration!(53, "hub-sqlite/0053_transfer_requests.sql"),
     migration!(54, "hub-sqlite/0054_customers.sql"),
+    migration!(55, "hub-sqlite/0055_loyalty.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -85,6 +85,30 @@ async fn one_customer_across_two_stores(backend: Backend) {
     assert_eq!(asha["name"], "Asha Kumar");
     assert_eq!(asha["gstin"], GSTIN, "HSR did not touch the GSTIN");
     assert_eq!(asha["updated_by_store_id"], hsr.store_id.as_str());
+    // Koramangala's tills hear the correction, so they bill with it; HSR's,
+    // whose edit it was, hear nothing.
+    let told = |shop: &Shop| {
+        let path = "/v1/sync/feed?since=0&limit=1000".to_owned();
+        let token = shop.device_token.clone();
+        let hub = shop.hub.clone();
+        async move {
+            let (_, page) = hub.get(&path, &token).await;
+            page["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["type"] == "customer_changed")
+                .cloned()
+                .collect::<Vec<Value>>()
+        }
+    };
+    let heard = told(&koramangala).await;
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert_eq!(
+        (heard[0]["name"].as_str(), heard[0]["gstin"].as_str()),
+        (Some("Asha Kumar"), Some(GSTIN))
+    );
+    assert!(told(&hsr).await.is_empty());
 
     // Koramangala syncs again for another customer: its old name for Asha
     // does not come back. Then it changes only her GSTIN: the name stays.
@@ -181,12 +205,20 @@ async fn one_customer_across_two_stores(backend: Backend) {
         }
     };
     assert_eq!(search("98765").await, [ASHA]);
+    assert_eq!(search("98765-43210").await, [ASHA], "written with a dash");
+    assert_eq!(search("+91 98765 43210").await, [ASHA]);
     assert_eq!(search("KUMAR").await, [ASHA]);
     assert_eq!(search("ravi").await, [RAVI]);
     assert!(
         search("%").await.is_empty(),
         "a % is a character, not a wildcard"
     );
+    // Names in any script are found in any case.
+    let mut doc = AutoCommit::new();
+    capture(&mut doc, "+919811111111", "name", "Zoë Ünal");
+    hsr.push_document("customer_profiles", &mut doc).await;
+    assert_eq!(search("üNAL").await, ["+919811111111"]);
+    assert_eq!(search("ZOË").await, ["+919811111111"]);
     let (_, all) = koramangala
         .hub
         .get("/v1/customers?limit=2", &koramangala.api_key)
@@ -205,6 +237,71 @@ async fn one_customer_across_two_stores(backend: Backend) {
         .get("/v1/customers?name=asha", &koramangala.api_key)
         .await;
     assert_problem(s, &b, StatusCode::BAD_REQUEST, "invalid_query");
+    let (s, b) = koramangala
+        .hub
+        .get("/v1/customers?q=%00zzz", &koramangala.api_key)
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "q");
+    // A second credit account at another store is refused, saying why.
+    let (s, b) = koramangala
+        .hub
+        .put(
+            &format!("/v1/stores/{}/credit-accounts/{ASHA}", koramangala.store_id),
+            &koramangala.api_key,
+            json!({"limit": {"minor": 100_000, "currency": "INR"}}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "conflict");
+    assert_eq!(b["field"], "phone");
+    assert!(
+        b["detail"].as_str().unwrap().contains("another store"),
+        "{b}"
+    );
+    // An account's holder is a customer even without a profile or a bill.
+    let holder = "+919822222222";
+    let (s, _) = koramangala
+        .hub
+        .put(
+            &format!(
+                "/v1/stores/{}/credit-accounts/{holder}",
+                koramangala.store_id
+            ),
+            &koramangala.api_key,
+            json!({"limit": {"minor": 100_000, "currency": "INR"}, "name": "Holder"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let held = customer(&koramangala, holder).await;
+    assert_eq!(held["name"], "Holder");
+    assert_eq!(
+        at(&held, &koramangala.store_id)["credit_limit"]["minor"],
+        100_000
+    );
+    // A key limited to Koramangala reads her there only.
+    let (_, key) = koramangala
+        .hub
+        .post(
+            "/v1/api-keys",
+            &koramangala.api_key,
+            json!({"label": "floor", "role": "store_manager", "store_ids": [koramangala.store_id]}),
+        )
+        .await;
+    let limited = customer(
+        &Shop {
+            api_key: key["api_key"].as_str().unwrap().to_owned(),
+            ..Shop::clone_of(&koramangala)
+        },
+        ASHA,
+    )
+    .await;
+    let seen: Vec<&str> = limited["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["store_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen, [koramangala.store_id.as_str()], "{limited}");
     let (s, b) = koramangala
         .hub
         .get("/v1/customers/12345", &koramangala.api_key)

@@ -57,6 +57,7 @@ pub(crate) fn sale(
         phone: "9845012345".into(),
         name: Some("Buyer".into()),
         gstin: Some(pos_shared::gstin::Gstin::parse(g).expect("gstin")),
+        ..Default::default()
     });
     sale
 }

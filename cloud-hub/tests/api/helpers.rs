@@ -355,7 +355,7 @@ impl Shop {
     }
 
     /// Sends `doc`'s changes to the hub as this shop's terminal speaking
-    /// protocol 10, until neither side has more to say.
+    /// protocol 11 (the oldest served), until neither side has more to say.
     pub async fn push_document(&self, purpose: &str, doc: &mut automerge::AutoCommit) {
         use automerge::sync::SyncDoc;
         let mut state = automerge::sync::State::new();
@@ -369,7 +369,7 @@ impl Shop {
                 .post(format!("{}/v1/sync/docs/{purpose}", self.hub.base))
                 .bearer_auth(&self.device_token)
                 .header("content-type", "application/octet-stream")
-                .header(pos_shared::sync::PROTOCOL_HEADER, "10")
+                .header(pos_shared::sync::PROTOCOL_HEADER, "11")
                 .body(message.encode())
                 .send()
                 .await

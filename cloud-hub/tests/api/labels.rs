@@ -41,7 +41,7 @@ async fn new_item(shop: &Shop, name: &str, sku: &str, extra: Value) -> Value {
 async fn feed(shop: &Shop) -> Vec<Value> {
     let (s, page) = shop
         .hub
-        .get("/v1/sync/feed?since=0&limit=5000&v=10", &shop.device_token)
+        .get("/v1/sync/feed?since=0&limit=5000&v=11", &shop.device_token)
         .await;
     assert_eq!(s, StatusCode::OK, "{page}");
     page["changes"].as_array().unwrap().clone()

@@ -33,6 +33,7 @@ mod ingestion_stock;
 mod isolation;
 mod labels;
 mod limits;
+mod loyalty;
 mod numbers;
 mod observe;
 mod openapi;

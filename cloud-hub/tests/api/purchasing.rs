@@ -157,7 +157,7 @@ async fn an_order_received_in_two_deliveries_moves_stock_into_batches_and_reads_
 
     // The store's tills hear of it (protocol 10 on; older ones are told to
     // upgrade).
-    let heard = feed_orders(&shop, 10).await;
+    let heard = feed_orders(&shop, 11).await;
     assert_eq!(heard.len(), 1, "{heard:?}");
     assert_eq!(heard[0]["number"], "PO-000001");
     assert_eq!(heard[0]["lines"][1]["ordered"], "50");
@@ -212,7 +212,7 @@ async fn an_order_received_in_two_deliveries_moves_stock_into_batches_and_reads_
     );
 
     // The tills hear where it stands.
-    let heard = feed_orders(&shop, 10).await;
+    let heard = feed_orders(&shop, 11).await;
     let last = heard.last().unwrap();
     assert_eq!(last["state"], "part_received");
     assert_eq!(last["lines"][0]["received"], "20");
@@ -609,7 +609,7 @@ async fn orders_and_receipts_that_do_not_add_up_are_refused_by_field_and_move_no
         .post(&format!("/v1/purchase-orders/{po}/close"), key, json!({}))
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
-    let heard = feed_orders(&shop, 10).await;
+    let heard = feed_orders(&shop, 11).await;
     assert_eq!(
         heard.last().unwrap()["state"],
         "cancelled",

@@ -235,7 +235,7 @@ async fn margins_are_read_where_the_cost_is_known(backend: Backend) {
 
     // Three tea and a kilo of rice sold; one tea comes back.
     let sale = shop.sale("T1-000001", &[(0, "3"), (1, "1")]);
-    let (s, ack) = shop.upload(&[sale.clone()]).await;
+    let (s, ack) = shop.upload(std::slice::from_ref(&sale)).await;
     assert_eq!(Shop::statuses(&ack), ["accepted"], "{s} {ack}");
     let (_, ack) = shop
         .upload(&[shop.return_of(&sale, "T1-000002", TenderMethod::Cash)])

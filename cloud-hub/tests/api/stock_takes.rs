@@ -294,7 +294,7 @@ async fn a_terminal_too_old_for_the_stock_takes_document_is_told_to_upgrade(back
     };
     let (_, now) = shop
         .hub
-        .get("/v1/sync/feed?since=0&limit=5000&v=10", &shop.device_token)
+        .get("/v1/sync/feed?since=0&limit=5000&v=11", &shop.device_token)
         .await;
     assert_eq!(purposes(&now), ["stock_takes"], "{now}");
     // Protocol 8 tills, which do not know the document, are no longer

@@ -27,10 +27,10 @@ async fn a_new_till_gets_the_stores_recent_orders_in_its_snapshot(backend: Backe
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    // Protocol 10 on (the oldest served): both recent orders (the cancelled
+    // Protocol 11 on (the oldest served): both recent orders (the cancelled
     // one too: the till knows the store's suppliers from them) and the
     // store's own record.
-    for (v, expected, store_records) in [(10u16, 2usize, 1usize), (12, 2, 1)] {
+    for (v, expected, store_records) in [(11u16, 2usize, 1usize), (13, 2, 1)] {
         let lines = shop.snapshot_records(v).await;
         assert_eq!(
             lines[0]["purchase_orders"].as_u64().unwrap_or(0),
@@ -95,7 +95,7 @@ async fn the_gstin_and_status_hq_sets_reach_the_stores_tills_only(backend: Backe
             .cloned()
             .collect::<Vec<Value>>()
     };
-    let heard = profiles(10).await;
+    let heard = profiles(11).await;
     assert_eq!(heard.len(), 2, "{heard:?}");
     assert_eq!(
         (heard[0]["gstin"].as_str(), heard[0]["status"].as_str()),
@@ -126,6 +126,6 @@ async fn the_gstin_and_status_hq_sets_reach_the_stores_tills_only(backend: Backe
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(profiles(10).await.len(), 2);
+    assert_eq!(profiles(11).await.len(), 2);
 }
 on_both_backends!(the_gstin_and_status_hq_sets_reach_the_stores_tills_only);

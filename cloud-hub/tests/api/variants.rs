@@ -339,7 +339,7 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     // …and a new snapshot leaves it out.
     let (s, snap) = hub
         .http
-        .get(format!("{}/v1/sync/snapshot?v=10", hub.base))
+        .get(format!("{}/v1/sync/snapshot?v=11", hub.base))
         .bearer_auth(&shop.device_token)
         .send()
         .await

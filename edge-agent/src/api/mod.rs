@@ -22,6 +22,7 @@ mod item_state;
 mod labels;
 pub mod lan;
 mod loopback_guard;
+mod loyalty;
 pub mod metrics;
 mod picking;
 mod printing;
@@ -106,6 +107,7 @@ pub fn router(state: AgentState) -> Router {
         .merge(held_bills::routes())
         .merge(returns::routes())
         .merge(customers::routes())
+        .merge(loyalty::routes())
         .merge(session::routes())
         .merge(audit::routes())
         .merge(handhelds::routes())

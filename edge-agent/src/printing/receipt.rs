@@ -236,6 +236,12 @@ fn customer_lines(sale: &SaleFact) -> Vec<String> {
     if let Some(g) = &c.gstin {
         out.push(format!("Buyer GSTIN: {g}"));
     }
+    if c.points_redeemed > 0 {
+        out.push(format!("Points redeemed: {}", c.points_redeemed));
+    }
+    if c.points_earned > 0 {
+        out.push(format!("Points earned: {}", c.points_earned));
+    }
     out
 }
 

@@ -32,10 +32,17 @@ impl CustomerPatch {
     /// Names the first field that is not acceptable; the GSTIN comes back checked.
     pub fn validate(&self) -> Result<Option<Gstin>, (&'static str, String)> {
         if self.name.is_none() && self.gstin.is_none() {
-            return Err(("name", "send at least one of name, gstin".into()));
+            return Err((
+                "name",
+                "send a name or a gstin (an empty one clears it)".into(),
+            ));
         }
-        if self.name.as_ref().is_some_and(|n| n.chars().count() > 100) {
-            return Err(("name", "name must be at most 100 characters".into()));
+        if self
+            .name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control))
+        {
+            return Err(("name", "a name is at most 100 printable characters".into()));
         }
         match self.gstin.as_deref().map(str::trim) {
             Some(g) if !g.is_empty() => Gstin::parse(g)
@@ -76,6 +83,26 @@ pub fn edit(
     doc.put(ROOT, key("phone"), phone).map_err(doc_error)?;
     documents::save(conn, DocPurpose::CustomerProfiles, &mut doc)?;
     Ok(read(&doc).remove(phone).unwrap_or_default())
+}
+
+/// Takes in the chain's corrected profile of a customer this store holds
+/// (heard in the feed): the store's document says what the chain says, so
+/// the till bills with the corrected name and GSTIN. A customer the store
+/// does not hold is left alone. True when the document changed.
+pub fn take_in(conn: &Connection, chain: &Customer) -> StoreResult<bool> {
+    let Some(here) = get(conn, &chain.phone)? else {
+        return Ok(false);
+    };
+    if here.name == chain.name && here.gstin == chain.gstin {
+        return Ok(false);
+    }
+    let gstin = chain.gstin.as_deref().and_then(|g| Gstin::parse(g).ok());
+    let patch = CustomerPatch {
+        name: Some(chain.name.clone().unwrap_or_default()),
+        gstin: Some(gstin.as_ref().map(|g| g.to_string()).unwrap_or_default()),
+    };
+    edit(conn, &chain.phone, &patch, gstin)?;
+    Ok(true)
 }
 
 pub fn get(conn: &Connection, phone: &str) -> StoreResult<Option<Customer>> {

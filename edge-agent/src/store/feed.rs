@@ -18,8 +18,9 @@ pub struct AppliedPage {
     pub documents: Vec<DocPurpose>,
     /// The credit accounts that changed (their phones): the till gives back
     /// what it holds past its new share on each.
-    /// its new share.
     pub credit: Vec<String>,
+    /// The customers whose points changed (their phones): likewise.
+    pub loyalty: Vec<String>,
 }
 
 /// The feed position this replica has applied up to.
@@ -45,6 +46,7 @@ pub fn apply_feed_page(
     let mut applied = 0;
     let mut documents = Vec::new();
     let mut credit = Vec::new();
+    let mut loyalty = Vec::new();
     for change in page.changes.iter().filter(|c| c.seq > current) {
         match &change.body {
             ChangeBody::VariantUpserted(v) => upsert_variant(&tx, v, change.seq)?,
@@ -120,6 +122,18 @@ pub fn apply_feed_page(
             ChangeBody::TransferChanged(t) => {
                 super::transfers::upsert_transfer(&tx, t, change.seq)?
             }
+            ChangeBody::LoyaltyRulesChanged(r) => super::loyalty::apply_rules(&tx, r, change.seq)?,
+            ChangeBody::LoyaltyAccountChanged(a) => {
+                super::loyalty::apply(&tx, a, change.seq)?;
+                loyalty.push(a.phone.clone());
+            }
+            ChangeBody::CustomerChanged(c) => {
+                if super::customers::take_in(&tx, c)?
+                    && !documents.contains(&DocPurpose::CustomerProfiles)
+                {
+                    documents.push(DocPurpose::CustomerProfiles);
+                }
+            }
             ChangeBody::DocumentChanged { purpose } => {
                 if !documents.contains(purpose) {
                     documents.push(*purpose);
@@ -136,6 +150,7 @@ pub fn apply_feed_page(
         cursor: next,
         documents,
         credit,
+        loyalty,
     })
 }
 

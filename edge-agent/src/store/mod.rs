@@ -21,6 +21,7 @@ pub mod handhelds;
 pub mod held_bills;
 pub mod item_state;
 pub mod labels;
+pub mod loyalty;
 pub mod orders;
 pub mod outbox;
 pub mod pick_progress;
@@ -98,6 +99,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0025_credit.sql"),
     include_str!("../../../migrations/edge/0026_transfers.sql"),
     include_str!("../../../migrations/edge/0027_customer_messages.sql"),
+    include_str!("../../../migrations/edge/0028_loyalty.sql"),
 ];
 
 #[derive(Clone)]

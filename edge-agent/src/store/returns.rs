@@ -285,11 +285,13 @@ pub fn record_return(
         .map(|t| t.amount.minor())
         .sum();
     let back = total.minor().min(on_account - put_back).max(0);
-    let rest = Money::new(total.minor() - back, currency);
+    // What was paid in points goes back as points next, in whole points.
+    let (in_points, points_back) = points_back(&tx, &sale, total.minor() - back)?;
+    let rest = Money::new(total.minor() - back - in_points, currency);
     let paid_otherwise: Vec<&Tender> = sale
         .tenders
         .iter()
-        .filter(|t| t.method != TenderMethod::Credit)
+        .filter(|t| !matches!(t.method, TenderMethod::Credit | TenderMethod::Points))
         .collect();
     // The rest goes the way the bill was paid when it was paid one way
     // (besides the account), else in cash.
@@ -314,6 +316,13 @@ pub fn record_return(
         refunds.push(Tender {
             method: TenderMethod::Credit,
             amount: Money::new(back, currency),
+            reference: None,
+        });
+    }
+    if in_points > 0 {
+        refunds.push(Tender {
+            method: TenderMethod::Points,
+            amount: Money::new(in_points, currency),
             reference: None,
         });
     }
@@ -388,6 +397,16 @@ pub fn record_return(
             fact.occurred_at,
         )?;
     }
+    if let (true, Some(customer)) = (points_back > 0, &sale.customer) {
+        super::loyalty::give_back(
+            &tx,
+            device,
+            &customer.phone,
+            fact.return_id.as_uuid(),
+            points_back,
+            fact.occurred_at,
+        )?;
+    }
     super::audit::record(
         &tx,
         device,
@@ -416,4 +435,29 @@ pub fn record_return(
     )?;
     tx.commit()?;
     Ok(Ok(fact))
+}
+
+/// What of `left` (paise still to refund) goes back as points: the bill's
+/// points payment less what earlier returns gave back, in whole points at
+/// the bill's own value of a point. Returns (paise, points).
+fn points_back(conn: &Connection, sale: &SaleFact, left: i64) -> StoreResult<(i64, i64)> {
+    let paid: i64 = sale
+        .tenders
+        .iter()
+        .filter(|t| t.method == TenderMethod::Points)
+        .map(|t| t.amount.minor())
+        .sum();
+    let points = sale.customer.as_ref().map_or(0, |c| c.points_redeemed);
+    if paid <= 0 || points <= 0 || left <= 0 {
+        return Ok((0, 0));
+    }
+    let value = paid / points;
+    let given: i64 = returns_of(conn, sale.sale_id)?
+        .iter()
+        .flat_map(|r| r.refunds.iter())
+        .filter(|t| t.method == TenderMethod::Points)
+        .map(|t| t.amount.minor())
+        .sum();
+    let back = left.min(paid - given).max(0) / value;
+    Ok((back * value, back))
 }

@@ -169,6 +169,8 @@ pub fn record_sale(
                 gstin: profile
                     .gstin
                     .and_then(|g| pos_shared::gstin::Gstin::parse(&g).ok()),
+                points_earned: 0,
+                points_redeemed: 0,
             })
         }
     };
@@ -198,6 +200,25 @@ pub fn record_sale(
                 why,
             )));
         }
+    }
+    let mut customer = customer;
+    if let Some(customer) = customer.as_mut() {
+        match points_of(&tx, device, request, customer, total.minor())? {
+            Ok((earned, redeemed)) => {
+                customer.points_earned = earned;
+                customer.points_redeemed = redeemed;
+            }
+            Err(refused) => return Ok(SaleResult::Rejected(refused)),
+        }
+    } else if let Some(at) = request
+        .tenders
+        .iter()
+        .position(|t| t.method == TenderMethod::Points)
+    {
+        return Ok(SaleResult::Rejected(SaleRejection::invalid(
+            "customer_phone",
+            format!("a bill paid in points (tenders[{at}]) needs the customer's phone"),
+        )));
     }
     let receipt_seq = next_receipt_seq(&tx)?;
     let sale = SaleFact {
@@ -235,9 +256,78 @@ pub fn record_sale(
             sale.occurred_at,
         )?;
     }
+    if let Some(c) = sale
+        .customer
+        .as_ref()
+        .filter(|c| c.points_earned > 0 || c.points_redeemed > 0)
+    {
+        super::loyalty::record_bill(
+            &tx,
+            device,
+            &c.phone,
+            sale.sale_id.as_uuid(),
+            c.points_earned,
+            c.points_redeemed,
+            sale.occurred_at,
+        )?;
+    }
     audit_sale(&tx, device, &sale, &today)?;
     tx.commit()?;
     Ok(SaleResult::Recorded(sale, warnings))
+}
+
+/// The points a bill earns and is paid with, by the rules the till holds:
+/// a `points` tender must be whole points within the rules and within what
+/// this till may let be redeemed (checked in the sale's transaction); the
+/// rest of the bill earns.
+fn points_of(
+    conn: &Connection,
+    device: &DeviceCredential,
+    request: &SaleRequest,
+    customer: &SaleCustomer,
+    total_minor: i64,
+) -> StoreResult<Result<(i64, i64), SaleRejection>> {
+    let rules = super::loyalty::rules(conn)?;
+    let at = request
+        .tenders
+        .iter()
+        .position(|t| t.method == TenderMethod::Points);
+    let in_points: i64 = request
+        .tenders
+        .iter()
+        .filter(|t| t.method == TenderMethod::Points)
+        .map(|t| t.amount.minor())
+        .sum();
+    let Some(rules) = rules else {
+        return Ok(match at {
+            Some(at) => Err(SaleRejection::invalid(
+                format!("tenders[{at}].method"),
+                "points are not taken: HQ has set no loyalty rules",
+            )),
+            None => Ok((0, 0)),
+        });
+    };
+    let mut redeemed = 0;
+    if let Some(at) = at {
+        let field = format!("tenders[{at}].amount");
+        let value = rules.point_value.minor();
+        if in_points % value != 0 {
+            return Ok(Err(SaleRejection::invalid(
+                field,
+                format!(
+                    "a payment in points is whole points, each worth {}",
+                    rules.point_value
+                ),
+            )));
+        }
+        redeemed = in_points / value;
+        if let Some(why) =
+            super::loyalty::refusal(conn, device, &rules, &customer.phone, redeemed, total_minor)?
+        {
+            return Ok(Err(SaleRejection::invalid(field, why)));
+        }
+    }
+    Ok(Ok((rules.earned(total_minor - in_points), redeemed)))
 }
 
 /// Logs what in a sale needed authority: price overrides and approved discounts.

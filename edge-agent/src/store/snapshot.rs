@@ -117,6 +117,8 @@ fn apply_records(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) ->
             SnapshotRecord::CreditAccount(a) => super::credit::apply(&tx, a, seq)?,
             SnapshotRecord::TransferRequest(r) => super::transfers::upsert_request(&tx, r, seq)?,
             SnapshotRecord::Transfer(t) => super::transfers::upsert_transfer(&tx, t, seq)?,
+            SnapshotRecord::LoyaltyRules(r) => super::loyalty::apply_rules(&tx, r, seq)?,
+            SnapshotRecord::LoyaltyAccount(a) => super::loyalty::apply(&tx, a, seq)?,
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,

@@ -247,6 +247,22 @@ impl HubClient {
         }
     }
 
+    /// Asks for more of a customer's points than this till holds, for a bill
+    /// being paid in points now. Short, like a credit top-up.
+    pub async fn loyalty_top_up(
+        &self,
+        token: &str,
+        ask: &pos_shared::loyalty::LoyaltyTopUp,
+    ) -> Result<pos_shared::loyalty::LoyaltyAccount, HubError> {
+        let req = self
+            .http
+            .post(format!("{}/v1/sync/loyalty-top-up", self.base))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(5))
+            .json(ask);
+        send(req).await
+    }
+
     /// The store's reorder points and batches expiring within `days`.
     pub async fn stock_watch(
         &self,

@@ -574,6 +574,13 @@ impl Syncer {
                     .await?;
                 self.shared.nudge.notify_one();
             }
+            if !applied.loyalty.is_empty() {
+                let (device, phones) = (credential.clone(), applied.loyalty.clone());
+                self.store
+                    .call(move |c| crate::store::loyalty::release_excess_on(c, &device, &phones))
+                    .await?;
+                self.shared.nudge.notify_one();
+            }
             if applied.changes > 0 {
                 tracing::debug!(
                     changes = applied.changes,

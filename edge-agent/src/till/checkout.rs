@@ -82,7 +82,10 @@ pub async fn checkout(till: &Till, mut request: SaleRequest) -> Result<Checkout,
         return Err(TillError::NoOpenShift("selling"));
     }
     for (index, t) in request.tenders.iter_mut().enumerate() {
-        if matches!(t.method, TenderMethod::Cash | TenderMethod::Credit) {
+        if matches!(
+            t.method,
+            TenderMethod::Cash | TenderMethod::Credit | TenderMethod::Points
+        ) {
             continue;
         }
         // No reference is the cashier's slip, not the bank's refusal.
@@ -106,13 +109,18 @@ pub async fn checkout(till: &Till, mut request: SaleRequest) -> Result<Checkout,
         }
     }
     let topped_up = super::credit::top_up_for(till, &request).await?;
+    let points_topped_up = super::loyalty::top_up_for(till, &request).await?;
     let policy = till.sale_policy.clone();
     let result = till
         .store
         .call(move |c| sales::record_sale(c, &device, &policy, &request))
         .await;
-    if let Some(phone) = topped_up.filter(|_| !matches!(result, Ok(SaleResult::Recorded(..)))) {
+    let recorded = matches!(result, Ok(SaleResult::Recorded(..)));
+    if let Some(phone) = topped_up.filter(|_| !recorded) {
         super::credit::drop_top_up(till, phone).await?;
+    }
+    if let Some(phone) = points_topped_up.filter(|_| !recorded) {
+        super::loyalty::drop_top_up(till, phone).await?;
     }
     let result = result?;
     match result {

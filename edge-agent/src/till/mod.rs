@@ -23,6 +23,7 @@ pub mod e_receipts;
 pub mod handhelds;
 pub mod held_bills;
 pub mod labels;
+pub mod loyalty;
 pub mod pairing;
 pub mod payment;
 pub mod picking;

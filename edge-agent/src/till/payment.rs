@@ -50,7 +50,7 @@ impl PaymentTerminal for ManualEntry {
             .collect::<String>()
             .to_ascii_uppercase();
         let ok = match request.method {
-            TenderMethod::Cash | TenderMethod::Credit => {
+            TenderMethod::Cash | TenderMethod::Credit | TenderMethod::Points => {
                 return Err(PaymentError::Declined(format!(
                     "{} is not taken on a payment terminal",
                     request.method.label()

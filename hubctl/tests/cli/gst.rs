@@ -33,6 +33,7 @@ fn bill(shop: &Shop, number: &str, buyer: Option<&str>) -> serde_json::Value {
         phone: "9845012345".into(),
         name: None,
         gstin: Some(pos_shared::gstin::Gstin::parse(g).unwrap()),
+        ..Default::default()
     });
     serde_json::to_value(Envelope::new(
         sale.sale_id.as_uuid(),

@@ -21,6 +21,8 @@ function methodName(method: TenderMethod): string {
       return t('method.upi');
     case 'credit':
       return t('method.credit');
+    case 'points':
+      return t('method.points');
     default:
       return method;
   }

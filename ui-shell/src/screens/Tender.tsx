@@ -4,7 +4,7 @@
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
-import type { SaleFact, SaleQuote, SaleRequest, Tender, TenderMethod, TillAccount } from '../generated';
+import type { PointsAtTill, SaleFact, SaleQuote, SaleRequest, Tender, TenderMethod, TillAccount } from '../generated';
 import { NumPad } from '../components/NumPad';
 import { lastShown, showOnDisplay } from '../display/publish';
 import { UpiQr } from '../display/UpiQr';
@@ -35,6 +35,14 @@ function payable(quote: SaleQuote, rows: Row[]): number {
   return rows.some((r) => r.method === 'cash') ? quote.cash_payable.minor : quote.total.minor;
 }
 
+/** What a bill of `totalPaise` may be paid with in points here, in paise:
+ * the points this till may take, within the rules' share of the bill. */
+function pointsWorth(p: PointsAtTill, totalPaise: number): number {
+  const value = p.rules.point_value.minor;
+  const most = Math.floor((totalPaise * p.rules.max_bill_percent) / 100 / value);
+  return Math.min(p.available_here, most) * value;
+}
+
 /** Exact, then the next ₹100, ₹200, ₹500 and ₹2,000 at or above what is due. */
 export function quickCash(duePaise: number): number[] {
   const amounts = [duePaise, ...[10000, 20000, 50000, 200000].map((note) => Math.ceil(duePaise / note) * note)];
@@ -42,10 +50,19 @@ export function quickCash(duePaise: number): number[] {
 }
 
 /** Why a row cannot be taken as it is, in the cashier's words; null when it can. */
-function rowProblem(r: Row, amount: number | null, phone: string): { field: 'amount' | 'reference' | 'phone'; text: string } | null {
+function rowProblem(
+  r: Row,
+  amount: number | null,
+  phone: string,
+  pointValue: number | null,
+): { field: 'amount' | 'reference' | 'phone'; text: string } | null {
   if (amount === null) return { field: 'amount', text: t('error.amount') };
   if (amount <= 0) return { field: 'amount', text: t('error.amountZero') };
   if (r.method === 'credit' && !phone.trim()) return { field: 'phone', text: t('error.creditPhone') };
+  if (r.method === 'points' && !phone.trim()) return { field: 'phone', text: t('error.pointsPhone') };
+  if (r.method === 'points' && pointValue && amount % pointValue !== 0) {
+    return { field: 'amount', text: t('error.pointsWhole', { value: formatPaise(pointValue) }) };
+  }
   if (r.method === 'card' && !r.reference.trim()) return { field: 'reference', text: t('error.cardReference') };
   if (r.method === 'upi' && !r.reference.trim()) return { field: 'reference', text: t('error.upiReference') };
   return null;
@@ -72,8 +89,25 @@ export function TenderScreen(props: {
   // One id per bill: a retry after a lost answer returns the same sale.
   const saleId = useRef(uuidv7());
 
+  // The customer's points, once a whole number is typed.
+  const [points, setPoints] = useState<PointsAtTill | null>(null);
+  useEffect(() => {
+    if (phone.replace(/\D/g, '').length < 10) {
+      setPoints(null);
+      return;
+    }
+    let live = true;
+    api.points(phone.trim()).then(
+      (p) => live && setPoints(p.rules.enabled ? p : null),
+      () => live && setPoints(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [phone]);
+  const pointValue = points ? points.rules.point_value.minor : null;
   const amounts = rows.map((r) => parseRupees(r.amount));
-  const problems = rows.map((r, i) => rowProblem(r, amounts[i], phone));
+  const problems = rows.map((r, i) => rowProblem(r, amounts[i], phone, pointValue));
   // The customer's account, while a row puts the bill on it.
   const onAccount = rows.some((r) => r.method === 'credit');
   const [account, setAccount] = useState<TillAccount | null | undefined>(undefined);
@@ -144,7 +178,9 @@ export function TenderScreen(props: {
     // Card or UPI first, before any cash is typed: the whole bill that way.
     const fresh = rows.length === 1 && rows[0].method === 'cash' && !rows[0].touched && method !== 'cash';
     const next = [...(fresh ? [] : rows), { id: rowId++, method, amount: '', reference: '' }];
-    const left = payable(quote, next) - (fresh ? 0 : paid);
+    let left = payable(quote, next) - (fresh ? 0 : paid);
+    // Points pay at most what the rules and this till allow, in whole points.
+    if (method === 'points' && points && pointValue) left = Math.min(left, pointsWorth(points, quote.total.minor));
     next[next.length - 1].amount = asText(left);
     setRows(next);
     // The amount is filled with what is left; a card or UPI row needs its reference next.
@@ -181,7 +217,7 @@ export function TenderScreen(props: {
       const tenders: Tender[] = rows.map((r, i) => ({
         method: r.method,
         amount: inr(amounts[i] ?? 0),
-        reference: r.method === 'cash' || r.method === 'credit' ? undefined : r.reference.trim(),
+        reference: r.method === 'cash' || r.method === 'credit' || r.method === 'points' ? undefined : r.reference.trim(),
       }));
       const sale = await api.sell({
         ...props.request,
@@ -216,12 +252,19 @@ export function TenderScreen(props: {
     F6: () => add('card'),
     F7: () => add('upi'),
     F8: () => add('credit'),
+    F9: () => points && points.available_here > 0 && add('points'),
     F12: complete,
     Escape: props.onBack,
   });
 
-  const label: Record<Method, string> = { cash: t('tender.cash'), card: t('tender.card'), upi: t('tender.upi'), credit: t('tender.credit') };
-  const refLabel: Record<Method, string> = { cash: '', card: t('tender.cardReference'), upi: t('tender.upiReference'), credit: '' };
+  const label: Record<Method, string> = {
+    cash: t('tender.cash'),
+    card: t('tender.card'),
+    upi: t('tender.upi'),
+    credit: t('tender.credit'),
+    points: t('tender.points'),
+  };
+  const refLabel: Record<Method, string> = { cash: '', card: t('tender.cardReference'), upi: t('tender.upiReference'), credit: '', points: '' };
   return (
     <main class="tender" ref={rootRef}>
       <section class="card tender-card">
@@ -244,7 +287,7 @@ export function TenderScreen(props: {
                   onInput={(e) => edit(r.id, { amount: e.currentTarget.value })}
                 />
               </label>
-              {r.method !== 'cash' && r.method !== 'credit' && (
+              {r.method !== 'cash' && r.method !== 'credit' && r.method !== 'points' && (
                 <label>
                   {refLabel[r.method]}
                   <input
@@ -284,11 +327,23 @@ export function TenderScreen(props: {
           <button type="button" onClick={() => add('card')}>{label.card}</button>
           <button type="button" onClick={() => add('upi')}>{label.upi}</button>
           <button type="button" onClick={() => add('credit')}>{label.credit}</button>
+          {points && points.available_here > 0 && (
+            <button type="button" onClick={() => add('points')}>{label.points}</button>
+          )}
         </div>
         <label>
           {t(onAccount ? 'tender.customerPhoneOnAccount' : 'tender.customerPhone')}
           <input name="customer-phone" inputMode="tel" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
         </label>
+        {points && (
+          <p class="points" data-testid="points">
+            {t('tender.pointsHere', {
+              points: String(points.balance),
+              worth: formatPaise(points.balance * points.rules.point_value.minor),
+              most: String(Math.floor(pointsWorth(points, quote.total.minor) / points.rules.point_value.minor)),
+            })}
+          </p>
+        )}
         {onAccount && account !== undefined && (
           <p class="credit-account" data-testid="credit-account">
             {account === null

@@ -186,6 +186,7 @@ pub fn method_name(method: pos_shared::sale::TenderMethod) -> &'static str {
         pos_shared::sale::TenderMethod::Card => "card",
         pos_shared::sale::TenderMethod::Upi => "upi",
         pos_shared::sale::TenderMethod::Credit => "credit",
+        pos_shared::sale::TenderMethod::Points => "points",
     }
 }
 

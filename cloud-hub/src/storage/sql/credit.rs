@@ -440,10 +440,7 @@ macro_rules! sql_credit_paths {
                 let opened = match &existing {
                     Some(account) => {
                         if account.store_id != set.store_id {
-                            return Err(DbError::Conflict(format!(
-                                "{} already has a credit account at another store ({})",
-                                set.phone, account.store_id
-                            )));
+                            return Err(DbError::Conflict("credit account at another store".into()));
                         }
                         if account.limit.currency() != set.limit.currency() {
                             return Err(DbError::InvalidField {
@@ -480,6 +477,8 @@ macro_rules! sql_credit_paths {
                         .bind(now)
                         .execute(&mut *tx)
                         .await?;
+                        // The holder is one of the chain's customers from now on.
+                        Self::meet_customer(&mut tx, tenant, &set.phone, set.name.as_deref(), set.store_id).await?;
                         true
                     }
                 };

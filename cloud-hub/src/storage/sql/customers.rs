@@ -86,10 +86,11 @@ macro_rules! sql_customer_paths {
                     .await?;
                     let moved = name_moved || gstin_moved;
                     sqlx::query(
-                        "INSERT INTO customers (tenant_id, phone, name, gstin, first_store_id, created_at_ms, updated_at_ms, updated_by_store_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
+                        "INSERT INTO customers (tenant_id, phone, name, gstin, first_store_id, created_at_ms, updated_at_ms, updated_by_store_id, name_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $11) \
                          ON CONFLICT (tenant_id, phone) DO UPDATE SET \
                          name = CASE WHEN $8 THEN excluded.name ELSE customers.name END, \
+                         name_key = CASE WHEN $8 THEN excluded.name_key ELSE customers.name_key END, \
                          gstin = CASE WHEN $9 THEN excluded.gstin ELSE customers.gstin END, \
                          updated_at_ms = CASE WHEN $10 THEN excluded.updated_at_ms ELSE customers.updated_at_ms END, \
                          updated_by_store_id = CASE WHEN $10 THEN excluded.updated_by_store_id ELSE customers.updated_by_store_id END",
@@ -104,8 +105,37 @@ macro_rules! sql_customer_paths {
                     .bind(name_moved)
                     .bind(gstin_moved)
                     .bind(moved)
+                    .bind(said.0.as_deref().map(str::to_lowercase))
                     .execute(&mut **tx)
                     .await?;
+                    if moved {
+                        Self::tell_stores_of_customer(tx, tenant, store, &phone).await?;
+                    }
+                }
+                Ok(())
+            }
+
+            /// Tells the other stores whose tills hold the customer what the
+            /// chain's record says now, so they bill with the corrected name
+            /// and GSTIN.
+            async fn tell_stores_of_customer(tx: &mut Tx<'_>, tenant: TenantId, editor: StoreId, phone: &str) -> DbResult<()> {
+                let (name, gstin): (Option<String>, Option<String>) =
+                    sqlx::query_as("SELECT name, gstin FROM customers WHERE tenant_id = $1 AND phone = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(phone)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                let stores: Vec<(Uuid,)> = sqlx::query_as(
+                    "SELECT store_id FROM customer_store_profiles WHERE tenant_id = $1 AND phone = $2 AND store_id <> $3 ORDER BY store_id",
+                )
+                .bind(tenant.as_uuid())
+                .bind(phone)
+                .bind(editor.as_uuid())
+                .fetch_all(&mut **tx)
+                .await?;
+                let change = ChangeBody::CustomerChanged(pos_shared::customer::Customer { phone: phone.to_owned(), name, gstin });
+                for (store,) in stores {
+                    Self::append_change(tx, tenant, Some(StoreId::from_uuid(store)), &change).await?;
                 }
                 Ok(())
             }
@@ -128,21 +158,51 @@ macro_rules! sql_customer_paths {
                 }
                 met.sort_by_key(|m| (m.0, m.4));
                 met.dedup_by_key(|m| m.0);
-                const COLUMNS: usize = 7;
+                const COLUMNS: usize = 9;
                 let now = now_ms();
                 for chunk in met.chunks(Self::rows_per_statement(COLUMNS)) {
                     let rows: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * COLUMNS, COLUMNS)).collect();
                     let sql = format!(
-                        "INSERT INTO customers (tenant_id, phone, name, gstin, first_store_id, created_at_ms, updated_at_ms) \
+                        "INSERT INTO customers (tenant_id, phone, name, gstin, first_store_id, created_at_ms, updated_at_ms, name_key, updated_by_store_id) \
                          VALUES {} ON CONFLICT (tenant_id, phone) DO NOTHING",
                         rows.join(", ")
                     );
                     let mut query = sqlx::query(&sql);
                     for (phone, name, gstin, store, _) in chunk {
-                        query = query.bind(tenant.as_uuid()).bind(*phone).bind(*name).bind(*gstin).bind(*store).bind(now).bind(now);
+                        // A bill's name and GSTIN are its store's profile of the customer.
+                        let named = (name.is_some() || gstin.is_some()).then_some(*store);
+                        query = query
+                            .bind(tenant.as_uuid())
+                            .bind(*phone)
+                            .bind(*name)
+                            .bind(*gstin)
+                            .bind(*store)
+                            .bind(now)
+                            .bind(now)
+                            .bind(name.map(str::to_lowercase))
+                            .bind(named);
                     }
                     query.execute(&mut **tx).await?;
                 }
+                Ok(())
+            }
+
+            /// Records a customer the chain meets at `store` outside a bill or
+            /// a profile (a credit account's holder), when it has not yet.
+            async fn meet_customer(tx: &mut Tx<'_>, tenant: TenantId, phone: &str, name: Option<&str>, store: StoreId) -> DbResult<()> {
+                let now = now_ms();
+                sqlx::query(
+                    "INSERT INTO customers (tenant_id, phone, name, gstin, first_store_id, created_at_ms, updated_at_ms, name_key) \
+                     VALUES ($1, $2, $3, NULL, $4, $5, $5, $6) ON CONFLICT (tenant_id, phone) DO NOTHING",
+                )
+                .bind(tenant.as_uuid())
+                .bind(phone)
+                .bind(name)
+                .bind(store.as_uuid())
+                .bind(now)
+                .bind(name.map(str::to_lowercase))
+                .execute(&mut **tx)
+                .await?;
                 Ok(())
             }
 
@@ -160,6 +220,16 @@ macro_rules! sql_customer_paths {
                     let mut tx = self.pool.begin().await?;
                     Self::lock_tenant(&mut tx, tenant).await?;
                     Self::merge_store_profiles(&mut tx, tenant, StoreId::from_uuid(*store), doc).await?;
+                    Self::commit(tx).await?;
+                }
+                // Credit accounts' holders are customers too.
+                let holders: Vec<(Uuid, String, Option<String>, Uuid)> =
+                    sqlx::query_as("SELECT tenant_id, phone, name, store_id FROM credit_accounts ORDER BY tenant_id, phone")
+                        .fetch_all(&self.pool)
+                        .await?;
+                for (tenant, phone, name, store) in &holders {
+                    let mut tx = self.pool.begin().await?;
+                    Self::meet_customer(&mut tx, TenantId::from_uuid(*tenant), phone, name.as_deref(), StoreId::from_uuid(*store)).await?;
                     Self::commit(tx).await?;
                 }
                 Ok(docs.len() as u64)
@@ -180,16 +250,18 @@ macro_rules! sql_customer_paths {
                             .await?
                     }
                     (Some(q), Some(compact)) => {
-                        let digits = !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit() || b == b'+');
+                        // A number as people write it: digits, with spaces, dashes, brackets or a +.
+                        let digits_only: String = compact.chars().filter(char::is_ascii_digit).collect();
+                        let digits = !digits_only.is_empty() && compact.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')'));
                         let escaped = |text: &str| text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
                         let (sql, pattern) = if digits {
                             (
                                 format!("{CUSTOMER_SELECT} WHERE tenant_id = $1 AND phone LIKE $2 ESCAPE '\\' ORDER BY phone LIMIT $3"),
-                                format!("%{}%", escaped(compact.trim_start_matches('+'))),
+                                format!("%{}%", escaped(&digits_only)),
                             )
                         } else {
                             (
-                                format!("{CUSTOMER_SELECT} WHERE tenant_id = $1 AND LOWER(name) LIKE $2 ESCAPE '\\' ORDER BY name, phone LIMIT $3"),
+                                format!("{CUSTOMER_SELECT} WHERE tenant_id = $1 AND name_key LIKE $2 ESCAPE '\\' ORDER BY name_key, phone LIMIT $3"),
                                 format!("%{}%", escaped(&q.to_lowercase())),
                             )
                         };
@@ -274,7 +346,8 @@ macro_rules! sql_customer_paths {
                     });
                 }
                 stores.sort_by(|a, b| b.last_bill_at.cmp(&a.last_bill_at).then(a.store_name.cmp(&b.store_name)));
-                Ok(CustomerReport { customer, stores })
+                let points = Self::points_report_in(&mut tx, tenant, phone).await?.map(|p| p.balance);
+                Ok(CustomerReport { customer, points, stores })
             }
         }
     };

@@ -39,22 +39,32 @@ pub(crate) fn fact_table(fact: &Fact) -> &'static str {
         Fact::GoodsReceived(_) => "goods_receipts",
         Fact::DuesPaid(_) => "credit_entries",
         Fact::CreditReleased(_) => "credit_releases",
+        Fact::LoyaltyReleased(_) => "loyalty_releases",
         Fact::TransferDispatched(_) | Fact::TransferReceived(_) => "transfer_facts",
     }
 }
 
-/// Whether a sale puts anything on a customer's credit account.
+/// Whether a sale moves a customer's account: puts anything on their
+/// credit account, or earns or redeems points.
 pub(crate) fn on_account(sale: &pos_shared::sale::SaleFact) -> bool {
     sale.tenders
         .iter()
         .any(|t| t.method == pos_shared::sale::TenderMethod::Credit)
+        || sale
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.points_earned > 0 || c.points_redeemed > 0)
 }
 
-/// Whether a return refunds anything to a customer's credit account.
+/// Whether a return refunds anything to a customer's account: their
+/// credit account, or their points.
 pub(crate) fn back_on_account(ret: &pos_shared::returns::ReturnFact) -> bool {
-    ret.refunds
-        .iter()
-        .any(|t| t.method == pos_shared::sale::TenderMethod::Credit)
+    ret.refunds.iter().any(|t| {
+        matches!(
+            t.method,
+            pos_shared::sale::TenderMethod::Credit | pos_shared::sale::TenderMethod::Points
+        )
+    })
 }
 
 /// How much work one transaction of an upload takes on: a fact counts one,
@@ -86,7 +96,8 @@ pub(crate) fn commit_chunks<T>(facts: &[(Envelope<Fact>, T)]) -> Vec<&[(Envelope
                 | Fact::Audit(_)
                 | Fact::OrderClaimed(_)
                 | Fact::DuesPaid(_)
-                | Fact::CreditReleased(_) => 0,
+                | Fact::CreditReleased(_)
+                | Fact::LoyaltyReleased(_) => 0,
             }
         },
         FACTS_WORK_PER_COMMIT,
@@ -138,7 +149,7 @@ macro_rules! sql_fact_paths {
                         Fact::ShiftClosed(_) | Fact::Audit(_) => {}
                         // A receipt moves its purchase order on too.
                         Fact::OrderClaimed(_) | Fact::OrderPacked(_) | Fact::GoodsReceived(_) => return None,
-                        Fact::DuesPaid(_) | Fact::CreditReleased(_) => return None,
+                        Fact::DuesPaid(_) | Fact::CreditReleased(_) | Fact::LoyaltyReleased(_) => return None,
                         // A transfer moves its request or its own state on.
                         Fact::TransferDispatched(_) | Fact::TransferReceived(_) => return None,
                     }
@@ -206,12 +217,18 @@ macro_rules! sql_fact_paths {
                 let mut savepoint = sqlx::Acquire::begin(&mut **tx).await?;
                 let outcome = match &envelope.data {
                     Fact::Sale(sale) => match Self::insert_sale(&mut savepoint, device, sale, raw).await? {
-                        FactStored::Accepted => Self::record_credit_sale(&mut savepoint, device, sale).await?,
+                        FactStored::Accepted => match Self::record_credit_sale(&mut savepoint, device, sale).await? {
+                            FactStored::Accepted => Self::record_loyalty_sale(&mut savepoint, device, sale).await?,
+                            other => other,
+                        },
                         other => other,
                     },
                     Fact::ShiftClosed(report) => Self::insert_shift_close(&mut savepoint, device, report, raw).await?,
                     Fact::Return(ret) => match Self::insert_return(&mut savepoint, device, ret, raw).await? {
-                        FactStored::Accepted => Self::record_credit_refund(&mut savepoint, device, ret).await?,
+                        FactStored::Accepted => match Self::record_credit_refund(&mut savepoint, device, ret).await? {
+                            FactStored::Accepted => Self::record_points_back(&mut savepoint, device, ret).await?,
+                            other => other,
+                        },
                         other => other,
                     },
                     Fact::Audit(entry) => Self::insert_audit(&mut savepoint, device, entry, raw).await?,
@@ -221,6 +238,7 @@ macro_rules! sql_fact_paths {
                     Fact::GoodsReceived(receipt) => Self::insert_goods_receipt(&mut savepoint, device, receipt, raw).await?,
                     Fact::DuesPaid(payment) => Self::insert_dues_payment(&mut savepoint, device, payment, raw).await?,
                     Fact::CreditReleased(release) => Self::insert_credit_release(&mut savepoint, device, release, raw).await?,
+                    Fact::LoyaltyReleased(release) => Self::insert_loyalty_release(&mut savepoint, device, release, raw).await?,
                     Fact::TransferDispatched(dispatch) => Self::insert_transfer_dispatch(&mut savepoint, device, dispatch, raw).await?,
                     Fact::TransferReceived(receipt) => Self::insert_transfer_receipt(&mut savepoint, device, receipt, raw).await?,
                 };

@@ -186,6 +186,7 @@ macro_rules! sql_feed_paths {
                 let profile = Self::store_profile_in(&mut tx, device.tenant_id, device.store_id).await?;
                 let credit_accounts = Self::snapshot_credit_accounts(&mut tx, device.tenant_id, device.store_id).await?;
                 let (transfer_requests, transfers) = Self::snapshot_transfers(&mut tx, device.tenant_id, device.store_id).await?;
+                let loyalty = Self::snapshot_loyalty(&mut tx, device.tenant_id, device.store_id).await?;
                 let header = SnapshotHeader {
                     protocol_version: PROTOCOL_VERSION,
                     seq: head.max(0) as u64,
@@ -200,6 +201,7 @@ macro_rules! sql_feed_paths {
                     stores: 1,
                     credit_accounts: credit_accounts.len() as u64,
                     transfers: (transfer_requests.len() + transfers.len()) as u64,
+                    loyalty: loyalty.len() as u64,
                 };
                 if out.send(SnapshotPart::Head(header)).await.is_err() {
                     return Ok(()); // Nobody is waiting for it any more.
@@ -229,6 +231,7 @@ macro_rules! sql_feed_paths {
                 chunk.extend(credit_accounts.into_iter().map(SnapshotRecord::CreditAccount));
                 chunk.extend(transfer_requests.into_iter().map(SnapshotRecord::TransferRequest));
                 chunk.extend(transfers.into_iter().map(SnapshotRecord::Transfer));
+                chunk.extend(loyalty);
                 if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
                     return Ok(());
                 }

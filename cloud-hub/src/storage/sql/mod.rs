@@ -19,6 +19,7 @@ pub(super) mod gst;
 pub(super) mod health;
 pub(super) mod ingestion;
 pub(super) mod ledger;
+pub(super) mod loyalty;
 pub(super) mod movements;
 pub(super) mod order_facts;
 pub(super) mod order_store;
@@ -158,6 +159,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::supplier_bills::sql_supplier_bill_paths!($storage);
         $crate::storage::sql::credit::sql_credit_paths!($storage);
         $crate::storage::sql::customers::sql_customer_paths!($storage);
+        $crate::storage::sql::loyalty::sql_loyalty_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

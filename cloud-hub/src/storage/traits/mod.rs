@@ -10,6 +10,7 @@ mod customers;
 mod delivery;
 mod health;
 mod ingestion;
+mod loyalty;
 mod orders;
 mod purchasing;
 mod relay;
@@ -28,6 +29,7 @@ pub use customers::CustomerStorage;
 pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
 pub use health::{HealthStorage, PoolUse};
 pub use ingestion::{IngestionStorage, SourceStockStorage};
+pub use loyalty::LoyaltyStorage;
 pub use orders::OrderStorage;
 pub use purchasing::PurchaseStorage;
 pub use relay::{RelayClaim, RelayStorage};
@@ -92,4 +94,5 @@ union_of! {
     PurchaseStorage,
     CreditStorage,
     CustomerStorage,
+    LoyaltyStorage,
 }
