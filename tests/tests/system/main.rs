@@ -10,6 +10,7 @@ mod faults;
 mod harness;
 mod labels;
 mod logs;
+mod loyalty;
 mod nothing_silent;
 mod proxy;
 mod purchasing;

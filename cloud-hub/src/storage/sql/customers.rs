@@ -59,6 +59,7 @@ macro_rules! sql_customer_paths {
                     if last == Some(&said) {
                         continue;
                     }
+                    let new_here = last.is_none();
                     // A field moves when this store changed it and it says
                     // something new: a store that took the chain's profile in
                     // as it was is no editor of it.
@@ -110,6 +111,11 @@ macro_rules! sql_customer_paths {
                     .await?;
                     if moved {
                         Self::tell_stores_of_customer(tx, tenant, store, &phone).await?;
+                    }
+                    // A store that newly knows a customer with points: its
+                    // tills get their share for redeeming offline.
+                    if new_here && Self::points_report_in(tx, tenant, &phone).await?.is_some() {
+                        Self::regrant_points(tx, tenant, &phone, false, None).await?;
                     }
                 }
                 Ok(())

@@ -359,13 +359,23 @@ macro_rules! sql_loyalty_paths {
                 Ok(FactStored::Accepted)
             }
 
-            /// The rules and the points of the customers the store knows,
-            /// for a new till's snapshot.
-            pub(crate) async fn snapshot_loyalty(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<pos_shared::sync::SnapshotRecord>> {
-                let mut records = Vec::new();
-                if let Some(rules) = Self::loyalty_rules_in(tx, tenant).await? {
-                    records.push(pos_shared::sync::SnapshotRecord::LoyaltyRules(rules));
+            /// Gives a till that joined the store its share of the points of
+            /// every customer the store knows; accounts whose shares did not
+            /// move stay unannounced.
+            pub(crate) async fn regrant_store_points(&self, tenant: TenantId, store: StoreId) -> DbResult<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                for phone in Self::points_known_at(&mut tx, tenant, store).await? {
+                    Self::regrant_points(&mut tx, tenant, &phone, false, None).await?;
                 }
+                Self::commit(tx).await?;
+                self.feed_changed();
+                Ok(())
+            }
+
+            /// The customers with points whom the store knows: its tills hold
+            /// their profile, or they earned or redeemed points there.
+            async fn points_known_at(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<String>> {
                 let phones: Vec<(String,)> = sqlx::query_as(
                     "SELECT a.phone FROM loyalty_accounts a WHERE a.tenant_id = $1 AND a.phone IN ( \
                        SELECT p.phone FROM customer_store_profiles p WHERE p.tenant_id = $1 AND p.store_id = $2 \
@@ -377,7 +387,17 @@ macro_rules! sql_loyalty_paths {
                 .bind(store.as_uuid())
                 .fetch_all(&mut **tx)
                 .await?;
-                for (phone,) in phones {
+                Ok(phones.into_iter().map(|(p,)| p).collect())
+            }
+
+            /// The rules and the points of the customers the store knows,
+            /// for a new till's snapshot.
+            pub(crate) async fn snapshot_loyalty(tx: &mut Tx<'_>, tenant: TenantId, store: StoreId) -> DbResult<Vec<pos_shared::sync::SnapshotRecord>> {
+                let mut records = Vec::new();
+                if let Some(rules) = Self::loyalty_rules_in(tx, tenant).await? {
+                    records.push(pos_shared::sync::SnapshotRecord::LoyaltyRules(rules));
+                }
+                for phone in Self::points_known_at(tx, tenant, store).await? {
                     if let Some(report) = Self::points_report_in(tx, tenant, &phone).await? {
                         records.push(pos_shared::sync::SnapshotRecord::LoyaltyAccount(Self::points_for_tills(&report)));
                     }

@@ -49,6 +49,8 @@ macro_rules! sql_terminal_paths {
                     let device = device_from_row(row);
                     // The new till's share of the store's credit accounts.
                     self.regrant_store_credit(device.tenant_id, device.store_id).await?;
+                    // ...and of the points of the customers the store knows.
+                    self.regrant_store_points(device.tenant_id, device.store_id).await?;
                     return Ok(device);
                 }
                 // The same installation asking again: its answer was lost.
