@@ -20,6 +20,17 @@ pub(super) enum CustomerCommand {
     },
     /// A customer (by mobile number) and every store that knows them.
     Show { phone: String },
+    /// A customer's loyalty points: the balance and every bill, return and
+    /// adjustment.
+    Points { phone: String },
+    /// Adds points to a customer (or, negative, takes them off).
+    Adjust {
+        phone: String,
+        #[arg(long, allow_hyphen_values = true)]
+        points: i64,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 pub(super) async fn run(
@@ -28,6 +39,14 @@ pub(super) async fn run(
     json_out: bool,
 ) -> Result<(), CliError> {
     match command {
+        CustomerCommand::Points { phone } => {
+            return super::loyalty::points(hub, &phone, json_out).await
+        }
+        CustomerCommand::Adjust {
+            phone,
+            points,
+            reason,
+        } => return super::loyalty::adjust(hub, &phone, points, &reason, json_out).await,
         CustomerCommand::Find { q, limit } => {
             let mut path = format!("/v1/customers?limit={limit}");
             if let Some(q) = q {
@@ -61,6 +80,9 @@ pub(super) async fn run(
             );
             println!("gstin     {}", text(&customer["gstin"]));
             println!("since     {}", text(&customer["created_at"]));
+            if let Some(points) = customer.get("points") {
+                println!("points    {points}");
+            }
             let rows = customer["stores"]
                 .as_array()
                 .into_iter()

@@ -19,6 +19,7 @@ mod feed;
 mod gst;
 mod import;
 mod labels;
+mod loyalty;
 mod purchasing;
 mod table;
 mod transfers;
@@ -140,9 +141,13 @@ enum Command {
     /// request, receive.
     #[command(subcommand)]
     Transfers(transfers::TransferCommand),
-    /// The chain's customers: find by phone or name, show one's stores.
+    /// The chain's customers: find by phone or name, show one's stores,
+    /// their points, adjust them.
     #[command(subcommand)]
     Customers(customers::CustomerCommand),
+    /// How customers earn and redeem loyalty points: show, set.
+    #[command(subcommand)]
+    Loyalty(loyalty::LoyaltyCommand),
 }
 
 #[derive(Subcommand)]
@@ -261,6 +266,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Credit(command) => credit::run(&hub, command, cli.json).await?,
         Command::Transfers(command) => transfers::run(&hub, command, cli.json).await?,
         Command::Customers(command) => customers::run(&hub, command, cli.json).await?,
+        Command::Loyalty(command) => loyalty::run(&hub, command, cli.json).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -60,3 +60,91 @@ async fn a_customer_desk_finds_and_shows_a_customer(backend: Backend) {
     assert!(limit.stderr.contains("limit"), "{}", limit.stderr);
 }
 on_both_backends!(a_customer_desk_finds_and_shows_a_customer);
+
+async fn a_loyalty_desk_sets_the_rules_and_adjusts_points(backend: Backend) {
+    let shop = shop(backend).await;
+    let base = shop.hub.base.clone();
+    let key = Some(shop.api_key.as_str());
+    let run = |args: &'static [&'static str]| hubctl(&base, key, args);
+
+    let set = run(&[
+        "loyalty",
+        "set",
+        "--per-100",
+        "2",
+        "--point-value",
+        "0.50",
+        "--max-percent",
+        "20",
+    ])
+    .await;
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    assert!(
+        set.stdout.contains("earn        2 points per ₹100"),
+        "{}",
+        set.stdout
+    );
+    assert!(set.stdout.contains("a point     0.50"), "{}", set.stdout);
+    let shown = run(&["--json", "loyalty", "show"]).await;
+    assert_eq!(shown.json()["max_bill_percent"], 20);
+    let bad = run(&["loyalty", "set", "--per-100", "2", "--point-value", "half"]).await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("--point-value"), "{}", bad.stderr);
+    let refused = run(&[
+        "loyalty",
+        "set",
+        "--per-100",
+        "2",
+        "--point-value",
+        "1",
+        "--max-percent",
+        "0",
+    ])
+    .await;
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("max_bill_percent"),
+        "{}",
+        refused.stderr
+    );
+
+    let welcome = run(&[
+        "customers",
+        "adjust",
+        "98765 43210",
+        "--points",
+        "50",
+        "--reason",
+        "welcome",
+    ])
+    .await;
+    assert_eq!(welcome.code, 0, "{}", welcome.stderr);
+    assert!(welcome.stdout.contains("balance 50"), "{}", welcome.stdout);
+    let taken = run(&[
+        "customers",
+        "adjust",
+        "9876543210",
+        "--points",
+        "-20",
+        "--reason",
+        "correction",
+    ])
+    .await;
+    assert_eq!(taken.code, 0, "{}", taken.stderr);
+    let statement = run(&["customers", "points", "+919876543210"]).await;
+    assert_eq!(statement.code, 0, "{}", statement.stderr);
+    assert!(
+        statement.stdout.contains("balance 30"),
+        "{}",
+        statement.stdout
+    );
+    assert!(
+        statement.stdout.contains("welcome") && statement.stdout.contains("correction"),
+        "{}",
+        statement.stdout
+    );
+    let none = run(&["customers", "points", "9000000001"]).await;
+    assert_eq!(none.code, 1);
+    assert!(none.stderr.contains("no points"), "{}", none.stderr);
+}
+on_both_backends!(a_loyalty_desk_sets_the_rules_and_adjusts_points);
