@@ -12,6 +12,7 @@ mod cashier_ui;
 mod counter_ui;
 mod credit_ui;
 mod display_ui;
+mod loyalty_ui;
 mod picker_ui;
 mod receiving_ui;
 mod stock_take_ui;
