@@ -17,11 +17,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
 
-/// How long a top-up is kept for the sale that asked for it before what is
-/// left of it may be given back; a sale that does not go through drops it
-/// at once ([`drop_top_up`]).
-const TOP_UP_HELD_MS: i64 = 10_000;
-
 /// An account as the cashier sees it at this till.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -236,7 +231,7 @@ pub fn put_on_account(
         params![sale_id.to_string(), phone, amount, at.unix_millis()],
     )?;
     // The top-up it asked for, if any, is used.
-    conn.execute("DELETE FROM credit_top_ups WHERE phone = ?1", [phone])?;
+    super::escrow::top_up_used(conn, &BOOK, phone)?;
     owe_more(conn, phone, amount)
 }
 
@@ -364,19 +359,47 @@ pub fn payment(conn: &Connection, id: Uuid) -> StoreResult<Option<DuesPayment>> 
     .transpose()
 }
 
+/// Where credit keeps its escrow at the till.
+const BOOK: super::escrow::Book = super::escrow::Book {
+    accounts: "credit_accounts",
+    keep: "keep_minor",
+    released: "released_minor",
+    top_ups: "credit_top_ups",
+    available,
+    release: release_fact,
+};
+
+fn release_fact(
+    conn: &Connection,
+    device: &DeviceCredential,
+    phone: &str,
+    released: i64,
+    id: Uuid,
+    now: Timestamp,
+) -> StoreResult<Fact> {
+    let currency: String = conn.query_row(
+        "SELECT currency FROM credit_accounts WHERE phone = ?1",
+        [phone],
+        |r| r.get(0),
+    )?;
+    Ok(Fact::CreditReleased(CreditReleased {
+        release_id: id,
+        store_id: device.store_id,
+        terminal_id: device.terminal_id,
+        phone: phone.to_owned(),
+        released: Money::new(
+            released,
+            Currency::parse(&currency).unwrap_or(Currency::INR),
+        ),
+        occurred_at: now,
+    }))
+}
+
 /// Keeps a top-up the hub granted for a sale being made now: noted as held
 /// until the sale has had time to use it.
 pub fn hold_top_up(conn: &Connection, account: &CreditAccount) -> StoreResult<()> {
     apply_grants(conn, account)?;
-    conn.execute(
-        "INSERT INTO credit_top_ups (phone, held_until_ms) VALUES (?1, ?2) \
-         ON CONFLICT (phone) DO UPDATE SET held_until_ms = excluded.held_until_ms",
-        params![
-            account.phone,
-            Timestamp::now().unix_millis() + TOP_UP_HELD_MS
-        ],
-    )?;
-    Ok(())
+    super::escrow::hold_top_up(conn, &BOOK, &account.phone)
 }
 
 /// The sale a top-up was asked for did not go through: the hold goes, and
@@ -387,71 +410,16 @@ pub fn drop_top_up(
     device: &DeviceCredential,
     phone: &str,
 ) -> StoreResult<()> {
-    let tx = conn.transaction()?;
-    tx.execute("DELETE FROM credit_top_ups WHERE phone = ?1", [phone])?;
-    release_excess(&tx, device, phone, Timestamp::now())?;
-    tx.commit()?;
-    Ok(())
+    super::escrow::drop_top_up(conn, &BOOK, device, phone)
 }
 
-/// Gives back what this till holds on `phone`'s account past the share the
-/// hub asks it to keep: the release is written before its fact is queued,
-/// so the till never lends what it told the hub it gave back.
 fn release_excess(
     conn: &Connection,
     device: &DeviceCredential,
     phone: &str,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let held: Option<i64> = conn
-        .query_row(
-            "SELECT held_until_ms FROM credit_top_ups WHERE phone = ?1",
-            [phone],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if held.is_some_and(|until| until > now.unix_millis()) {
-        return Ok(());
-    }
-    let Some((keep, currency, released)) = conn
-        .query_row(
-            "SELECT keep_minor, currency, released_minor FROM credit_accounts WHERE phone = ?1",
-            [phone],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            },
-        )
-        .optional()?
-    else {
-        return Ok(());
-    };
-    let spare = available(conn, device, phone)? - keep;
-    if spare <= 0 {
-        return Ok(());
-    }
-    let released = released + spare;
-    conn.execute(
-        "UPDATE credit_accounts SET released_minor = ?2 WHERE phone = ?1",
-        params![phone, released],
-    )?;
-    let id = Uuid::now_v7();
-    let release = CreditReleased {
-        release_id: id,
-        store_id: device.store_id,
-        terminal_id: device.terminal_id,
-        phone: phone.to_owned(),
-        released: Money::new(
-            released,
-            Currency::parse(&currency).unwrap_or(Currency::INR),
-        ),
-        occurred_at: now,
-    };
-    outbox::enqueue(conn, device, id, now, Fact::CreditReleased(release))?;
-    Ok(())
+    super::escrow::release_excess(conn, &BOOK, device, phone, now)
 }
 
 /// Gives back the excess on the accounts whose shares the till just heard.
@@ -460,14 +428,5 @@ pub fn release_excess_on(
     device: &DeviceCredential,
     phones: &[String],
 ) -> StoreResult<()> {
-    let tx = conn.transaction()?;
-    let now = Timestamp::now();
-    let mut phones = phones.to_vec();
-    phones.sort();
-    phones.dedup();
-    for phone in phones {
-        release_excess(&tx, device, &phone, now)?;
-    }
-    tx.commit()?;
-    Ok(())
+    super::escrow::release_excess_on(conn, &BOOK, device, phones)
 }

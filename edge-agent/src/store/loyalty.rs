@@ -10,7 +10,7 @@
 //! hub asks it to keep is given back (a release fact), except for a top-up
 //! it asked for a bill it is taking now.
 
-use super::{outbox, StoreResult};
+use super::StoreResult;
 use pos_shared::credit::allowance;
 use pos_shared::loyalty::{LoyaltyAccount, LoyaltyReleased, LoyaltyRules};
 use pos_shared::sync::{DeviceCredential, Fact};
@@ -18,9 +18,6 @@ use pos_shared::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
-
-/// How long a top-up is kept for the bill that asked for it.
-const TOP_UP_HELD_MS: i64 = 10_000;
 
 /// A customer's points as the cashier sees them at this till.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -205,9 +202,9 @@ pub fn record_bill(
         params![phone, earned - redeemed],
     )?;
     if redeemed > 0 {
-        conn.execute("DELETE FROM loyalty_top_ups WHERE phone = ?1", [phone])?;
+        super::escrow::top_up_used(conn, &BOOK, phone)?;
     }
-    release_excess(conn, device, phone, Timestamp::now())
+    super::escrow::release_excess(conn, &BOOK, device, phone, Timestamp::now())
 }
 
 /// Gives a return's points back to the customer (inside the return's
@@ -223,18 +220,38 @@ pub fn give_back(
     record_bill(conn, device, phone, return_id, 0, -points, at)
 }
 
+/// Where loyalty keeps its escrow at the till.
+const BOOK: super::escrow::Book = super::escrow::Book {
+    accounts: "loyalty_accounts",
+    keep: "keep",
+    released: "released",
+    top_ups: "loyalty_top_ups",
+    available,
+    release: release_fact,
+};
+
+fn release_fact(
+    _conn: &Connection,
+    device: &DeviceCredential,
+    phone: &str,
+    released: i64,
+    id: Uuid,
+    now: Timestamp,
+) -> StoreResult<Fact> {
+    Ok(Fact::LoyaltyReleased(LoyaltyReleased {
+        release_id: id,
+        store_id: device.store_id,
+        terminal_id: device.terminal_id,
+        phone: phone.to_owned(),
+        released,
+        occurred_at: now,
+    }))
+}
+
 /// Keeps a top-up the hub granted for a bill being paid now.
 pub fn hold_top_up(conn: &Connection, account: &LoyaltyAccount) -> StoreResult<()> {
     apply_grants(conn, account)?;
-    conn.execute(
-        "INSERT INTO loyalty_top_ups (phone, held_until_ms) VALUES (?1, ?2) \
-         ON CONFLICT (phone) DO UPDATE SET held_until_ms = excluded.held_until_ms",
-        params![
-            account.phone,
-            Timestamp::now().unix_millis() + TOP_UP_HELD_MS
-        ],
-    )?;
-    Ok(())
+    super::escrow::hold_top_up(conn, &BOOK, &account.phone)
 }
 
 /// The bill a top-up was asked for did not go through: what it left is given back.
@@ -243,64 +260,7 @@ pub fn drop_top_up(
     device: &DeviceCredential,
     phone: &str,
 ) -> StoreResult<()> {
-    let tx = conn.transaction()?;
-    tx.execute("DELETE FROM loyalty_top_ups WHERE phone = ?1", [phone])?;
-    release_excess(&tx, device, phone, Timestamp::now())?;
-    tx.commit()?;
-    Ok(())
-}
-
-/// Gives back what this till holds on `phone`'s points past the share the
-/// hub asks it to keep: the release is written before its fact is queued,
-/// so the till never lets points be redeemed that it told the hub it gave back.
-fn release_excess(
-    conn: &Connection,
-    device: &DeviceCredential,
-    phone: &str,
-    now: Timestamp,
-) -> StoreResult<()> {
-    let held: Option<i64> = conn
-        .query_row(
-            "SELECT held_until_ms FROM loyalty_top_ups WHERE phone = ?1",
-            [phone],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if held.is_some_and(|until| until > now.unix_millis()) {
-        return Ok(());
-    }
-    // Points earned here before the hub spoke of the customer are kept
-    // until it does: it opens their account when it hears of the bill.
-    let Some((keep, released)) = conn
-        .query_row(
-            "SELECT keep, released FROM loyalty_accounts WHERE phone = ?1",
-            [phone],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-        )
-        .optional()?
-    else {
-        return Ok(());
-    };
-    let spare = available(conn, device, phone)? - keep;
-    if spare <= 0 {
-        return Ok(());
-    }
-    let released = released + spare;
-    conn.execute(
-        "UPDATE loyalty_accounts SET released = ?2 WHERE phone = ?1",
-        params![phone, released],
-    )?;
-    let id = Uuid::now_v7();
-    let release = LoyaltyReleased {
-        release_id: id,
-        store_id: device.store_id,
-        terminal_id: device.terminal_id,
-        phone: phone.to_owned(),
-        released,
-        occurred_at: now,
-    };
-    outbox::enqueue(conn, device, id, now, Fact::LoyaltyReleased(release))?;
-    Ok(())
+    super::escrow::drop_top_up(conn, &BOOK, device, phone)
 }
 
 /// Gives back the excess on the customers whose points the till just heard.
@@ -309,14 +269,5 @@ pub fn release_excess_on(
     device: &DeviceCredential,
     phones: &[String],
 ) -> StoreResult<()> {
-    let tx = conn.transaction()?;
-    let now = Timestamp::now();
-    let mut phones = phones.to_vec();
-    phones.sort();
-    phones.dedup();
-    for phone in phones {
-        release_excess(&tx, device, &phone, now)?;
-    }
-    tx.commit()?;
-    Ok(())
+    super::escrow::release_excess_on(conn, &BOOK, device, phones)
 }

@@ -16,6 +16,7 @@ pub mod credit;
 pub mod customers;
 pub mod documents;
 pub mod e_receipts;
+mod escrow;
 pub mod feed;
 pub mod handhelds;
 pub mod held_bills;

@@ -9,6 +9,7 @@
 import { launchChromium } from './browser.mjs';
 import { checkScreen } from './layout.mjs';
 import { scan } from './scanner.mjs';
+import { signInAndOpenShift, waitText } from './shift.mjs';
 import { waitNotice } from './notices.mjs';
 
 const { TILL, SHOTS, TEA } = process.env;
@@ -22,30 +23,11 @@ const context = await browser.newContext({ viewport: { width: 1366, height: 768 
 const page = await context.newPage();
 page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
 const text = (selector) => page.textContent(selector);
-async function waitText(selector, pattern) {
-  try {
-    await page.waitForFunction(
-      ([s, p]) => new RegExp(p).test(document.querySelector(s)?.textContent ?? ''),
-      [selector, pattern.source],
-      { timeout: 10_000 },
-    );
-  } catch {
-    throw new Error(`${selector} never read ${pattern}: ${await page.textContent(selector).catch(() => '(none)')}`);
-  }
-}
+const waitFor = (selector, pattern) => waitText(page, selector, pattern);
 
 try {
   step('the cashier signs in and opens a shift');
-  await page.goto(TILL);
-  await page.fill('input[name=code]', '101');
-  await page.fill('input[name=pin]', '4821');
-  await page.click('button[type=submit]');
-  await page.getByRole('button', { name: 'Shift', exact: true }).click();
-  await page.fill('input[name=opening-float]', '1000');
-  await page.getByRole('button', { name: 'Open shift' }).click();
-  await page.waitForSelector('[data-testid=x-report]');
-  await page.keyboard.press('Escape');
-  await page.waitForSelector('#search');
+  await signInAndOpenShift(page, TILL);
 
   step('a tea goes wholly on the account (F8), the customer named by phone');
   await scan(page, TEA);
@@ -60,14 +42,14 @@ try {
   const methods = await page.$$eval('.tender-row', (rows) => rows.map((r) => r.dataset.method));
   if (JSON.stringify(methods) !== '["credit"]') throw new Error(`rows: ${methods}`);
   await page.keyboard.type('98765 43210');
-  await waitText('[data-testid=credit-account]', /Meena Iyer owes ₹0\.00; ₹500\.00 can go on account at this till/);
+  await waitFor('[data-testid=credit-account]', /Meena Iyer owes ₹0\.00; ₹500\.00 can go on account at this till/);
   await checkScreen(page, SHOTS, 'tender-on-account');
   // More than this till holds, with the hub at hand: it is topped up.
   await page.fill('input[name=amount-0]', due.replace('₹', ''));
   await page.keyboard.press('F12');
   const heading = await page.waitForSelector('.receipt-screen h1');
   const receipt = (await heading.textContent()).replace('Receipt ', '').trim();
-  await waitText('[data-testid=receipt]', /On account/);
+  await waitFor('[data-testid=receipt]', /On account/);
   console.log(`receipt ${receipt} for ${due}`);
   await page.keyboard.press('Enter');
   await page.waitForSelector('#search');
@@ -81,7 +63,7 @@ try {
   await page.keyboard.press('F12');
   await waitNotice(page, /needs the customer's mobile number/);
   await page.keyboard.type('91234 56789');
-  await waitText('[data-testid=credit-account]', /No credit account for this number/);
+  await waitFor('[data-testid=credit-account]', /No credit account for this number/);
   await page.keyboard.press('F12');
   await waitNotice(page, /no credit account at this store/);
   await page.keyboard.press('Escape');
@@ -94,14 +76,14 @@ try {
   await page.waitForSelector('[data-testid=account-holders] li');
   await page.locator('[data-testid=account-holders] li', { hasText: 'Meena Iyer' }).getByRole('button', { name: 'Credit account' }).click();
   // What the customer owes counts the bill just put on the account.
-  await waitText('[data-testid=dues-figures]', new RegExp(`Owes ${due.replace('.', '\\.')} of a ₹1,000\\.00 limit`));
+  await waitFor('[data-testid=dues-figures]', new RegExp(`Owes ${due.replace('.', '\\.')} of a ₹1,000\\.00 limit`));
   await page.fill('input[name=dues-amount]', 'ten');
   await page.getByRole('button', { name: 'Take payment' }).click();
   await page.waitForSelector('[data-testid=dues] [role=alert]');
   await page.fill('input[name=dues-amount]', '100');
   await page.getByRole('button', { name: 'Take payment' }).click();
-  await waitText('[data-testid=dues] [role=status]', /₹100\.00 paid against the dues/);
-  await waitText('[data-testid=dues-figures]', /Owes ₹45\.00 of/);
+  await waitFor('[data-testid=dues] [role=status]', /₹100\.00 paid against the dues/);
+  await waitFor('[data-testid=dues-figures]', /Owes ₹45\.00 of/);
   // No WhatsApp provider on this till: the reminder is a link to hand over.
   await page.getByRole('button', { name: 'Remind by WhatsApp' }).click();
   await page.waitForSelector('[data-testid=reminder-state][data-state=link_only]');
@@ -112,8 +94,8 @@ try {
 
   step('the X report counts the dues paid in cash in the drawer');
   await page.getByRole('button', { name: 'Shift', exact: true }).click();
-  await waitText('[data-testid=x-report]', /Dues paid by Cash₹100\.00/);
-  await waitText('[data-testid=x-report]', /On account/);
+  await waitFor('[data-testid=x-report]', /Dues paid by Cash₹100\.00/);
+  await waitFor('[data-testid=x-report]', /On account/);
   console.log(`result ${due}`);
 } finally {
   await browser.close();

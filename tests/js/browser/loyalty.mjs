@@ -8,6 +8,7 @@
 import { launchChromium } from './browser.mjs';
 import { checkScreen } from './layout.mjs';
 import { scan } from './scanner.mjs';
+import { signInAndOpenShift, waitText } from './shift.mjs';
 
 const { TILL, SHOTS, TEA } = process.env;
 const step = (what) => console.log(`- ${what}`);
@@ -19,30 +20,11 @@ const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, bypassCSP: true });
 const page = await context.newPage();
 page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
-async function waitText(selector, pattern) {
-  try {
-    await page.waitForFunction(
-      ([s, p]) => new RegExp(p).test(document.querySelector(s)?.textContent ?? ''),
-      [selector, pattern.source],
-      { timeout: 10_000 },
-    );
-  } catch {
-    throw new Error(`${selector} never read ${pattern}: ${await page.textContent(selector).catch(() => '(none)')}`);
-  }
-}
+const waitFor = (selector, pattern) => waitText(page, selector, pattern);
 
 try {
   step('the cashier signs in and opens a shift');
-  await page.goto(TILL);
-  await page.fill('input[name=code]', '101');
-  await page.fill('input[name=pin]', '4821');
-  await page.click('button[type=submit]');
-  await page.getByRole('button', { name: 'Shift', exact: true }).click();
-  await page.fill('input[name=opening-float]', '1000');
-  await page.getByRole('button', { name: 'Open shift' }).click();
-  await page.waitForSelector('[data-testid=x-report]');
-  await page.keyboard.press('Escape');
-  await page.waitForSelector('#search');
+  await signInAndOpenShift(page, TILL);
 
   step("a tea, and the customer's number on the tender screen shows her points");
   await scan(page, TEA);
@@ -51,7 +33,7 @@ try {
   await page.waitForSelector('[data-testid=due]');
   check((await page.$('button:has-text("Points (F9)")')) === null, 'no points button before the customer is named');
   await page.fill('input[name=customer-phone]', '98765 43210');
-  await waitText('[data-testid=points]', /200 points \(worth ₹200\.00\); up to 72 can pay this bill here/);
+  await waitFor('[data-testid=points]', /200 points \(worth ₹200\.00\); up to 72 can pay this bill here/);
 
   step('Points (F9) pays what the rules allow; cash (F5) the rest');
   await page.keyboard.press('F9');
@@ -69,7 +51,7 @@ try {
   await checkScreen(page, SHOTS, 'tender-points');
   await page.keyboard.press('F12');
   await page.waitForSelector('.receipt-screen h1');
-  await waitText('[data-testid=receipt]', /Points redeemed: 72/);
+  await waitFor('[data-testid=receipt]', /Points redeemed: 72/);
   console.log('result 72');
 } finally {
   await browser.close();

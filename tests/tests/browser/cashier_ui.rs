@@ -4,7 +4,7 @@
 //! receives the receipt printer's bytes on a loopback socket, and checks what
 //! reached the hub.
 
-use crate::harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
+use crate::harness::{eventually, Agent, Backend, Hub};
 use crate::wire::typecheck_answers;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
@@ -106,10 +106,7 @@ async fn not_for_sale_on(till: &Agent, code: &str, stopped: bool) {
 async fn a_cashier_shift_in_the_browser() {
     let _turn = crate::ONE_BROWSER_AT_A_TIME.lock().await;
     let mut hub = Hub::start(Backend::Sqlite).await;
-    let hq = system_tests::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = system_tests::seed_demo(&hq, 2).await.unwrap();
+    let (hq, store, codes) = crate::demo_store(&hub, 2).await;
     hq.create_staff(&store, "Asha", "101", "cashier", "4821")
         .await
         .unwrap();

@@ -5,7 +5,7 @@
 //! the dues in cash from the customer dialog; this side starts a real hub
 //! and till and then checks the account's statement at the hub.
 
-use crate::harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
+use crate::harness::{eventually, Agent, Backend, Hub};
 use serde_json::json;
 
 const TEA: &str = "8901234567890";
@@ -15,10 +15,7 @@ const PHONE: &str = "+919876543210";
 async fn a_bill_on_account_and_a_payment_of_dues_in_the_browser() {
     let _turn = crate::ONE_BROWSER_AT_A_TIME.lock().await;
     let hub = Hub::start(Backend::Sqlite).await;
-    let hq = system_tests::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = system_tests::seed_demo(&hq, 1).await.unwrap();
+    let (hq, store, codes) = crate::demo_store(&hub, 1).await;
     hq.create_staff(&store, "Ravi", "101", "cashier", "4821")
         .await
         .unwrap();

@@ -66,6 +66,15 @@ fn run_browser_script(script: &str, env: &[(&str, &str)], log: impl Fn() -> Stri
     }
 }
 
+/// A hub's demo chain: its HQ, the store and `tills` enrollment codes.
+async fn demo_store(hub: &harness::Hub, tills: usize) -> (system_tests::Hq, String, Vec<String>) {
+    let hq = system_tests::create_tenant(&hub.base, harness::ADMIN_TOKEN, "Kirana Chain")
+        .await
+        .unwrap();
+    let (store, codes) = system_tests::seed_demo(&hq, tills).await.unwrap();
+    (hq, store, codes)
+}
+
 /// Waits until `till` knows its catalog (`barcodes`) and lets `code`/`pin`
 /// sign in, then signs out again so the browser starts at the sign-in.
 async fn wait_till_ready(till: &harness::Agent, code: &str, pin: &str, barcodes: &[&str]) {

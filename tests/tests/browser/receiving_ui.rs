@@ -5,7 +5,7 @@
 //! raises the order, and then checks the stock reached the till's ledger
 //! and the hub's, and HQ reads what came short.
 
-use crate::harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
+use crate::harness::{eventually, Agent, Backend, Hub};
 use pos_shared::Qty;
 
 const TEA: &str = "8901234567890";
@@ -15,10 +15,7 @@ const DAL: &str = "8901058000016";
 async fn a_delivery_taken_in_and_posted_in_the_browser() {
     let _turn = crate::ONE_BROWSER_AT_A_TIME.lock().await;
     let hub = Hub::start(Backend::Sqlite).await;
-    let hq = system_tests::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = system_tests::seed_demo(&hq, 1).await.unwrap();
+    let (hq, store, codes) = crate::demo_store(&hub, 1).await;
     hq.create_staff(&store, "Ravi", "101", "cashier", "4821")
         .await
         .unwrap();

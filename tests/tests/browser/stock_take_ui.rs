@@ -4,7 +4,7 @@
 //! a shelf, and approves it; this side starts a real hub and till and then checks that
 //! the approval reached the till's ledger and the hub's.
 
-use crate::harness::{eventually, Agent, Backend, Hub, ADMIN_TOKEN};
+use crate::harness::{eventually, Agent, Backend, Hub};
 
 const TEA: &str = "8901234567890";
 const DAL: &str = "8901058000016";
@@ -15,10 +15,7 @@ const MILK: &str = "8901262010016";
 async fn a_stock_take_counted_and_approved_in_the_browser() {
     let _turn = crate::ONE_BROWSER_AT_A_TIME.lock().await;
     let hub = Hub::start(Backend::Sqlite).await;
-    let hq = system_tests::create_tenant(&hub.base, ADMIN_TOKEN, "Kirana Chain")
-        .await
-        .unwrap();
-    let (store, codes) = system_tests::seed_demo(&hq, 1).await.unwrap();
+    let (hq, store, codes) = crate::demo_store(&hub, 1).await;
     hq.create_staff(&store, "Asha", "101", "cashier", "4821")
         .await
         .unwrap();
