@@ -368,38 +368,15 @@ macro_rules! sql_credit_paths {
 
             /// Stores a till's release: its released total only ever grows.
             async fn insert_credit_release(tx: &mut Tx<'_>, device: &DeviceIdentity, release: &CreditReleased, raw: &str) -> DbResult<FactStored> {
-                let inserted = sqlx::query(
-                    "INSERT INTO credit_releases (id, tenant_id, store_id, terminal_id, phone, released_minor, received_at_ms, envelope) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(release.release_id)
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.store_id.as_uuid())
-                .bind(device.terminal_id.as_uuid())
-                .bind(&release.phone)
-                .bind(release.released.minor())
-                .bind(now_ms())
-                .bind(raw)
-                .execute(&mut **tx)
-                .await?;
-                if inserted.rows_affected() == 0 {
+                let tables = &$crate::storage::sql::escrow::CREDIT_ESCROW;
+                let kept = (release.release_id, release.phone.as_str(), release.released.minor());
+                if !Self::keep_release(tx, device, tables, kept, raw).await? {
                     return Ok(FactStored::Duplicate);
                 }
                 if let Err(refused) = Self::account_for_fact(tx, device.tenant_id, &release.phone, "release").await? {
                     return Ok(refused);
                 }
-                sqlx::query(
-                    "INSERT INTO credit_shares (tenant_id, phone, terminal_id, granted_minor, released_minor, lent_minor, paid_minor) \
-                     VALUES ($1, $2, $3, 0, $4, 0, 0) \
-                     ON CONFLICT (tenant_id, phone, terminal_id) DO UPDATE SET released_minor = \
-                     CASE WHEN excluded.released_minor > credit_shares.released_minor THEN excluded.released_minor ELSE credit_shares.released_minor END",
-                )
-                .bind(device.tenant_id.as_uuid())
-                .bind(&release.phone)
-                .bind(device.terminal_id.as_uuid())
-                .bind(release.released.minor())
-                .execute(&mut **tx)
-                .await?;
+                Self::raise_released(tx, device, tables, &release.phone, release.released.minor()).await?;
                 Self::regrant_credit_when(tx, device.tenant_id, &release.phone, true, Some(device.terminal_id)).await?;
                 Ok(FactStored::Accepted)
             }

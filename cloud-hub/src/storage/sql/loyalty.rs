@@ -320,21 +320,9 @@ macro_rules! sql_loyalty_paths {
 
             /// Stores a till's release: its released total only ever grows.
             async fn insert_loyalty_release(tx: &mut Tx<'_>, device: &DeviceIdentity, release: &LoyaltyReleased, raw: &str) -> DbResult<FactStored> {
-                let inserted = sqlx::query(
-                    "INSERT INTO loyalty_releases (id, tenant_id, store_id, terminal_id, phone, released, received_at_ms, envelope) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(release.release_id)
-                .bind(device.tenant_id.as_uuid())
-                .bind(device.store_id.as_uuid())
-                .bind(device.terminal_id.as_uuid())
-                .bind(&release.phone)
-                .bind(release.released)
-                .bind(now_ms())
-                .bind(raw)
-                .execute(&mut **tx)
-                .await?;
-                if inserted.rows_affected() == 0 {
+                let tables = &$crate::storage::sql::escrow::LOYALTY_ESCROW;
+                let kept = (release.release_id, release.phone.as_str(), release.released);
+                if !Self::keep_release(tx, device, tables, kept, raw).await? {
                     return Ok(FactStored::Duplicate);
                 }
                 if Self::points_report_in(tx, device.tenant_id, &release.phone).await?.is_none() {
@@ -343,18 +331,7 @@ macro_rules! sql_loyalty_paths {
                         release.phone
                     )));
                 }
-                sqlx::query(
-                    "INSERT INTO loyalty_shares (tenant_id, phone, terminal_id, granted, released, earned, redeemed) \
-                     VALUES ($1, $2, $3, 0, $4, 0, 0) \
-                     ON CONFLICT (tenant_id, phone, terminal_id) DO UPDATE SET released = \
-                     CASE WHEN excluded.released > loyalty_shares.released THEN excluded.released ELSE loyalty_shares.released END",
-                )
-                .bind(device.tenant_id.as_uuid())
-                .bind(&release.phone)
-                .bind(device.terminal_id.as_uuid())
-                .bind(release.released)
-                .execute(&mut **tx)
-                .await?;
+                Self::raise_released(tx, device, tables, &release.phone, release.released).await?;
                 Self::regrant_points(tx, device.tenant_id, &release.phone, true, Some(device.terminal_id)).await?;
                 Ok(FactStored::Accepted)
             }

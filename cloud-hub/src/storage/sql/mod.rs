@@ -11,6 +11,7 @@ pub(super) mod credit;
 pub(super) mod customers;
 pub(super) mod delivery;
 pub(super) mod documents;
+pub(super) mod escrow;
 pub(super) mod events;
 pub(super) mod facts;
 pub(super) mod feed;
@@ -157,6 +158,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::purchasing::sql_purchase_paths!($storage);
         $crate::storage::sql::goods_receipts::sql_goods_receipt_paths!($storage);
         $crate::storage::sql::supplier_bills::sql_supplier_bill_paths!($storage);
+        $crate::storage::sql::escrow::sql_escrow_paths!($storage);
         $crate::storage::sql::credit::sql_credit_paths!($storage);
         $crate::storage::sql::customers::sql_customer_paths!($storage);
         $crate::storage::sql::loyalty::sql_loyalty_paths!($storage);

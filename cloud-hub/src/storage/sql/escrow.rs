@@ -1,0 +1,90 @@
+//! The hub's writes of an escrow kept by tills apart (`domain::escrow`),
+//! shared by credit accounts and loyalty points: a till's release fact kept
+//! once by its id, and the till's released total on its share, which only
+//! ever grows. Expanded inside `sql_storage!`.
+
+/// Where one kind of escrow keeps a till's releases and shares.
+pub(crate) struct EscrowTables {
+    /// The release facts as uploaded.
+    pub releases: &'static str,
+    /// Each till's share of an account, by tenant, phone and terminal.
+    pub shares: &'static str,
+    /// The released column, in both tables.
+    pub released: &'static str,
+    /// The share's other figures, each 0 on a new row.
+    pub others: &'static str,
+}
+
+pub(crate) const CREDIT_ESCROW: EscrowTables = EscrowTables {
+    releases: "credit_releases",
+    shares: "credit_shares",
+    released: "released_minor",
+    others: "granted_minor, lent_minor, paid_minor",
+};
+
+pub(crate) const LOYALTY_ESCROW: EscrowTables = EscrowTables {
+    releases: "loyalty_releases",
+    shares: "loyalty_shares",
+    released: "released",
+    others: "granted, earned, redeemed",
+};
+
+/// Implements the escrow's shared writes on `$storage`.
+macro_rules! sql_escrow_paths {
+    ($storage:ty) => {
+        impl $storage {
+            /// Keeps a till's release fact; false when its id is kept already.
+            async fn keep_release(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                tables: &$crate::storage::sql::escrow::EscrowTables,
+                (release_id, phone, released): (Uuid, &str, i64),
+                raw: &str,
+            ) -> DbResult<bool> {
+                let inserted = sqlx::query(&format!(
+                    "INSERT INTO {} (id, tenant_id, store_id, terminal_id, phone, {}, received_at_ms, envelope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                    tables.releases, tables.released
+                ))
+                .bind(release_id)
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .bind(phone)
+                .bind(released)
+                .bind(now_ms())
+                .bind(raw)
+                .execute(&mut **tx)
+                .await?;
+                Ok(inserted.rows_affected() == 1)
+            }
+
+            /// Raises the till's released total on its share to `released`;
+            /// a smaller one (heard late) changes nothing.
+            async fn raise_released(
+                tx: &mut Tx<'_>,
+                device: &DeviceIdentity,
+                tables: &$crate::storage::sql::escrow::EscrowTables,
+                phone: &str,
+                released: i64,
+            ) -> DbResult<()> {
+                let (shares, column) = (tables.shares, tables.released);
+                sqlx::query(&format!(
+                    "INSERT INTO {shares} (tenant_id, phone, terminal_id, {column}, {}) VALUES ($1, $2, $3, $4, 0, 0, 0) \
+                     ON CONFLICT (tenant_id, phone, terminal_id) DO UPDATE SET {column} = \
+                     CASE WHEN excluded.{column} > {shares}.{column} THEN excluded.{column} ELSE {shares}.{column} END",
+                    tables.others
+                ))
+                .bind(device.tenant_id.as_uuid())
+                .bind(phone)
+                .bind(device.terminal_id.as_uuid())
+                .bind(released)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use sql_escrow_paths;
