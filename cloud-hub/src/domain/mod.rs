@@ -33,4 +33,5 @@ pub mod stores;
 pub mod subscriptions;
 pub mod supplier_bills;
 pub mod sync;
+pub mod tally;
 pub mod transfers;

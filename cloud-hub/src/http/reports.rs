@@ -30,6 +30,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(gstr3b))
         .routes(routes!(gst_summary))
         .routes(routes!(sales))
+        .routes(routes!(tally))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -297,18 +298,6 @@ async fn sales(
             format!("by {:?} is not one of {}", p.by, names.join(", ")),
         )
     })?;
-    let from =
-        report::day_number("from", p.from.trim()).map_err(|e| ApiError::invalid("from", e))?;
-    let to = report::day_number("to", p.to.trim()).map_err(|e| ApiError::invalid("to", e))?;
-    if to < from {
-        return Err(ApiError::invalid(
-            "to",
-            format!("to {} is before from {}", p.to, p.from),
-        ));
-    }
-    if to - from > 365 {
-        return Err(ApiError::invalid("to", "a report covers at most 366 days"));
-    }
     let csv = match p.format.as_deref().map(str::trim) {
         None | Some("json") => false,
         Some("csv") => true,
@@ -319,24 +308,7 @@ async fn sales(
             ))
         }
     };
-    match p.store_id {
-        Some(store) => {
-            app.storage.store(hq.tenant, store).await?;
-            hq.check_store(store)?;
-        }
-        None if hq.grant.limited() => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "this credential is limited to some stores: ask for one with store_id",
-            )
-            .with_field("store_id"));
-        }
-        None => {}
-    }
-    let day_ms = 86_400_000i64;
-    let ist_ms = i64::from(gst::IST_OFFSET_SECONDS) * 1000;
-    let (from_ms, to_ms) = (from * day_ms - ist_ms, (to + 1) * day_ms - ist_ms);
+    let (from, to, from_ms, to_ms) = report_range(&app, &hq, &p.from, &p.to, p.store_id).await?;
     let rows = app
         .storage
         .sales_by(hq.tenant, p.store_id, from_ms, to_ms, by)
@@ -364,4 +336,106 @@ async fn sales(
         return Ok(csv_attachment(&name, report::csv(&built)));
     }
     Ok(Json(built).into_response())
+}
+
+/// A report's days, `from` to `to` inclusive (at most 366, Indian time), as
+/// day numbers and the instants that bound them; the store asked for, which
+/// a credential limited to some stores must name and reach.
+async fn report_range(
+    app: &AppState,
+    hq: &Hq,
+    from: &str,
+    to: &str,
+    store: Option<StoreId>,
+) -> Result<(i64, i64, i64, i64), ApiError> {
+    use crate::domain::sales_report as report;
+    let from_day =
+        report::day_number("from", from.trim()).map_err(|e| ApiError::invalid("from", e))?;
+    let to_day = report::day_number("to", to.trim()).map_err(|e| ApiError::invalid("to", e))?;
+    if to_day < from_day {
+        return Err(ApiError::invalid(
+            "to",
+            format!("to {to} is before from {from}"),
+        ));
+    }
+    if to_day - from_day > 365 {
+        return Err(ApiError::invalid("to", "a report covers at most 366 days"));
+    }
+    match store {
+        Some(store) => {
+            app.storage.store(hq.tenant, store).await?;
+            hq.check_store(store)?;
+        }
+        None if hq.grant.limited() => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "this credential is limited to some stores: ask for one with store_id",
+            )
+            .with_field("store_id"));
+        }
+        None => {}
+    }
+    let day_ms = 86_400_000i64;
+    let ist_ms = i64::from(gst::IST_OFFSET_SECONDS) * 1000;
+    Ok((
+        from_day,
+        to_day,
+        from_day * day_ms - ist_ms,
+        (to_day + 1) * day_ms - ist_ms,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct DayBookParams {
+    /// The first day, `YYYY-MM-DD` (Indian time).
+    from: String,
+    /// The last day, included; at most 366 days after `from`.
+    to: String,
+    /// One store only (required for a credential limited to some stores).
+    store_id: Option<StoreId>,
+}
+
+/// The day book as Tally imports it (XML, `Import Data` of vouchers): per
+/// store and day one sales voucher, its tenders debited and its sales by
+/// GST rate and the output CGST, SGST and IGST credited (cash rounding to
+/// round off), and one credit note for the day's returns. From the same
+/// documents as the GST returns and the sales report, to the paisa.
+#[utoipa::path(
+    get, path = "/v1/reports/tally", tag = "reports", security(("hq" = [])),
+    params(DayBookParams),
+    responses((status = 200, description = "Tally's XML import envelope", content_type = "application/xml", body = String), Refused, NotFound)
+)]
+async fn tally(
+    State(app): State<AppState>,
+    hq: Hq,
+    params: Result<Query<DayBookParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(p) = params.map_err(super::query_error)?;
+    let (from, to, from_ms, to_ms) = report_range(&app, &hq, &p.from, &p.to, p.store_id).await?;
+    let days = app
+        .storage
+        .day_book(hq.tenant, p.store_id, from_ms, to_ms)
+        .await?;
+    let name = format!(
+        "day_book_{}_{}.xml",
+        crate::domain::sales_report::day_text(from),
+        crate::domain::sales_report::day_text(to)
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/xml; charset=utf-8".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        crate::domain::tally::xml(&days),
+    )
+        .into_response())
 }

@@ -13,6 +13,7 @@ mod client;
 mod contract;
 mod credit;
 mod customers;
+mod day_book;
 mod dead_stock;
 mod delivery;
 mod documents;

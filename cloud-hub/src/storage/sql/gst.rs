@@ -473,6 +473,77 @@ macro_rules! sql_gst_paths {
                     })
                     .collect())
             }
+
+            async fn day_book(
+                &self,
+                tenant: TenantId,
+                store: Option<StoreId>,
+                from_ms: i64,
+                to_ms: i64,
+            ) -> DbResult<Vec<$crate::domain::tally::DayBook>> {
+                use $crate::domain::tally::{DayBook, RateSums};
+                const IST_MS: i64 = $crate::domain::gst::IST_OFFSET_SECONDS as i64 * 1000;
+                let day = format!("(d.issued_at_ms + {IST_MS}) / 86400000");
+                let within = "d.tenant_id = $1 AND d.issued_at_ms >= $2 AND d.issued_at_ms < $3 AND ($4 IS NULL OR d.store_id = $4)";
+                let mut tx = self.pool.begin().await?;
+                let heads: Vec<(Uuid, i64, String, i64, String, String, String, String)> = sqlx::query_as(&format!(
+                    "SELECT d.store_id, {day}, d.kind, COUNT(*), MIN(d.number), MAX(d.number), s.code, s.name \
+                     FROM gst_documents d JOIN stores s ON s.id = d.store_id WHERE {within} \
+                     GROUP BY d.store_id, {day}, d.kind, s.code, s.name ORDER BY s.code, 2, 3 DESC"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(from_ms)
+                .bind(to_ms)
+                .bind(store.map(|s| s.as_uuid()))
+                .fetch_all(&mut *tx)
+                .await?;
+                let tenders: Vec<(Uuid, i64, String, String, i64)> = sqlx::query_as(&format!(
+                    "SELECT d.store_id, {day}, d.kind, t.method, CAST(SUM(t.amount_minor) AS BIGINT) \
+                     FROM gst_documents d JOIN gst_document_tenders t ON t.document_id = d.id WHERE {within} \
+                     GROUP BY d.store_id, {day}, d.kind, t.method ORDER BY 4"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(from_ms)
+                .bind(to_ms)
+                .bind(store.map(|s| s.as_uuid()))
+                .fetch_all(&mut *tx)
+                .await?;
+                let rates: Vec<(Uuid, i64, String, Option<i32>, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+                    "SELECT d.store_id, {day}, d.kind, l.rate_bp, CAST(SUM(l.taxable_minor) AS BIGINT), CAST(SUM(l.cgst_minor) AS BIGINT), \
+                     CAST(SUM(l.sgst_minor) AS BIGINT), CAST(SUM(l.igst_minor) AS BIGINT) \
+                     FROM gst_documents d JOIN gst_document_lines l ON l.document_id = d.id WHERE {within} \
+                     GROUP BY d.store_id, {day}, d.kind, l.rate_bp ORDER BY 4"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(from_ms)
+                .bind(to_ms)
+                .bind(store.map(|s| s.as_uuid()))
+                .fetch_all(&mut *tx)
+                .await?;
+                let kind_of = |k: &str| if k == "credit_note" { DocKind::CreditNote } else { DocKind::Invoice };
+                Ok(heads
+                    .into_iter()
+                    .map(|(store_id, day, kind, documents, first_number, last_number, store_code, store_name)| {
+                        let same = |s: &Uuid, d: &i64, k: &String| *s == store_id && *d == day && *k == kind;
+                        DayBook {
+                            store_id,
+                            store_code,
+                            store_name,
+                            day,
+                            kind: kind_of(&kind),
+                            documents,
+                            first_number,
+                            last_number,
+                            tenders: tenders.iter().filter(|t| same(&t.0, &t.1, &t.2)).map(|t| (t.3.clone(), t.4)).collect(),
+                            rates: rates
+                                .iter()
+                                .filter(|r| same(&r.0, &r.1, &r.2))
+                                .map(|r| RateSums { rate_bp: r.3, taxable: r.4, cgst: r.5, sgst: r.6, igst: r.7 })
+                                .collect(),
+                        }
+                    })
+                    .collect())
+            }
         }
     };
 }

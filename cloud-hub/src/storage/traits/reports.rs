@@ -40,4 +40,14 @@ pub trait ReportStorage: Send + Sync {
         to_ms: i64,
         by: SalesBy,
     ) -> DbResult<Vec<(SalesKey, String, SalesSums)>>;
+    /// The day book in `[from_ms, to_ms)`, at one store or all: each
+    /// store's bills and returns per day (Indian time), summed by tender and
+    /// by GST rate, in store, day and kind order.
+    async fn day_book(
+        &self,
+        tenant: TenantId,
+        store: Option<StoreId>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> DbResult<Vec<crate::domain::tally::DayBook>>;
 }
