@@ -61,7 +61,7 @@ impl Need {
             Need::Catalog => "changing the catalog (catalog_manager or owner)",
             Need::Store => "changing a store's stock or set-up (store_manager or owner)",
             Need::Owner => {
-                "managing stores, keys, webhook subscriptions and GST registrations (owner)"
+                "managing stores, keys, webhook subscriptions, GST registrations and loyalty rules (owner)"
             }
         }
     }

@@ -145,6 +145,7 @@ async fn points_are_earned_and_redeemed_within_what_the_till_holds() {
     assert_eq!(s, StatusCode::CREATED, "{sale}");
     assert_eq!(sale["customer"]["points_earned"], 14);
     assert_eq!(points(&till).await, (239, 39));
+    let earning = sale["receipt_no"].as_str().unwrap().to_owned();
     assert!(queued(dir.path(), "pos.loyalty.released").is_empty());
 
     // The first bill comes back whole: its 80 points go back as points,
@@ -159,12 +160,24 @@ async fn points_are_earned_and_redeemed_within_what_the_till_holds() {
     assert_eq!(s, StatusCode::CREATED, "{ret}");
     assert_eq!(ret["refunds"][0], tender("points", 8_000, None), "{ret}");
     assert_eq!(ret["refunds"][1]["method"], "cash");
-    assert_eq!(points(&till).await, (319, 119));
+    // ...and the 5 it earned go.
+    assert_eq!(points(&till).await, (314, 114));
+    // Half the earning bill comes back: the 7 points that half earned go at
+    // once, so they cannot be spent after the goods came back.
+    let (s, ret) = post_json(
+        &till,
+        "/v1/returns",
+        json!({"original_receipt_no": earning, "refund_to": "cash", "reason": "changed mind",
+               "lines": [{"sale_line": 0, "qty": "5"}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{ret}");
+    assert_eq!(points(&till).await, (307, 107));
 
     // The hub lowers the keep to 20: the till gives back what it holds past it.
     let lower = LoyaltyAccount {
         phone: PHONE.into(),
-        balance: 319,
+        balance: 307,
         keep: 20,
         grants: vec![PointsGrant {
             terminal_id: credential.terminal_id,
@@ -186,5 +199,5 @@ async fn points_are_earned_and_redeemed_within_what_the_till_holds() {
         .unwrap();
     let released = queued(dir.path(), "pos.loyalty.released");
     assert_eq!(released.len(), 1);
-    assert_eq!(released[0]["data"]["released"], 99, "{released:?}");
+    assert_eq!(released[0]["data"]["released"], 87, "{released:?}");
 }

@@ -65,7 +65,7 @@ pub(super) async fn run(
     println!("enabled     {}", rules["enabled"] == true);
     println!("earn        {} points per ₹100", rules["points_per_100"]);
     println!(
-        "a point     {}",
+        "a point     ₹{}",
         super::credit::rupees(&rules["point_value"])
     );
     println!("at most     {}% of a bill", rules["max_bill_percent"]);

@@ -67,7 +67,7 @@ impl LoyaltyRules {
             return Err(("max_bill_percent", "max_bill_percent is 1 to 100".into()));
         }
         if !(1..=MAX_POINTS).contains(&self.min_redeem) {
-            return Err(("min_redeem", "min_redeem is 1 or more".into()));
+            return Err(("min_redeem", format!("min_redeem is 1 to {MAX_POINTS}")));
         }
         Ok(())
     }
@@ -167,9 +167,33 @@ pub struct LoyaltyTopUp {
     pub need: i64,
 }
 
+/// Points taken back when `returned_minor` of a bill of `value_minor` that
+/// earned `earned` comes back: the same share, rounded up, never more than
+/// the bill earned.
+pub fn taken_back(earned: i64, value_minor: i64, returned_minor: i64) -> i64 {
+    if earned <= 0 || value_minor <= 0 || returned_minor <= 0 {
+        return 0;
+    }
+    let share = (i128::from(earned) * i128::from(returned_minor) + i128::from(value_minor) - 1)
+        / i128::from(value_minor);
+    i64::try_from(share).unwrap_or(earned).min(earned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_return_takes_back_its_share_of_the_points() {
+        assert_eq!(taken_back(10, 100_000, 50_000), 5);
+        assert_eq!(taken_back(10, 100_000, 1), 1, "rounded up");
+        assert_eq!(
+            taken_back(10, 100_000, 200_000),
+            10,
+            "never more than earned"
+        );
+        assert_eq!(taken_back(0, 100_000, 50_000), 0);
+    }
 
     fn rules() -> LoyaltyRules {
         LoyaltyRules {

@@ -116,7 +116,18 @@ async fn points_statement(
             format!("{phone} has no points yet"),
         )
         .with_field("phone")),
-        found => Ok(Json(found?)),
+        found => {
+            let mut statement = found?;
+            // A key limited to some stores reads the balance, and the bills
+            // of its own stores and HQ's adjustments, not other stores' tills.
+            if hq.grant.limited() {
+                statement.account.tills.clear();
+                statement
+                    .entries
+                    .retain(|e| e.store_id.is_none_or(|s| hq.grant.reaches(s)));
+            }
+            Ok(Json(statement))
+        }
     }
 }
 

@@ -130,6 +130,7 @@ async fn points_earned_redeemed_and_granted_across_stores(backend: Backend) {
         ),
         (json!({"max_bill_percent": 101}), "max_bill_percent"),
         (json!({"min_redeem": 0}), "min_redeem"),
+        (json!({"min_redeem": 2_147_483_647}), "min_redeem"),
     ] {
         let mut body = rules();
         body.as_object_mut()
@@ -262,6 +263,13 @@ async fn points_earned_redeemed_and_granted_across_stores(backend: Backend) {
 
     // A return of the whole first line of A's bill takes back its 20.
     accepted(&a, a.return_of(&first, "T1-000002", TenderMethod::Cash)).await;
+    // The same line taken back again, as a second till would while apart:
+    // refused by field, so the points (and the stock) move once.
+    let (_, ack) = a
+        .upload(&[a.return_of(&first, "T1-000005", TenderMethod::Cash)])
+        .await;
+    assert_eq!(Shop::statuses(&ack), ["rejected"], "{ack}");
+    assert!(ack.to_string().contains("lines[0].qty"), "{ack}");
     let s4 = statement(&a).await;
     assert_eq!(s4["account"]["taken_back"], 20, "{s4}");
     assert_eq!(s4["account"]["balance"], 10);
@@ -320,7 +328,51 @@ async fn points_earned_redeemed_and_granted_across_stores(backend: Backend) {
         .await
         .expect("key");
     let manager = manager["api_key"].as_str().unwrap();
-    let (s, _) = hub.put("/v1/loyalty/rules", manager, rules()).await;
+    let (s, p) = hub.put("/v1/loyalty/rules", manager, rules()).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(
+        p["detail"].as_str().unwrap().contains("loyalty rules"),
+        "{p}"
+    );
+
+    // Nothing to take off someone without points, said so.
+    let (s, p) = hub
+        .post(
+            "/v1/customers/9000000002/points/adjustments",
+            &a.api_key,
+            json!({"points": -10, "reason": "x"}),
+        )
+        .await;
+    assert_problem(s, &p, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert!(p["detail"].as_str().unwrap().contains("no points"), "{p}");
+    // A key limited to B reads her balance, B's bills and HQ's adjustments.
+    let (_, limited) = hub
+        .post(
+            "/v1/api-keys",
+            &a.api_key,
+            json!({"label": "hsr", "role": "read_only", "store_ids": [b.store_id]}),
+        )
+        .await;
+    let (s, seen) = hub
+        .get(
+            &format!("/v1/customers/{MEENA}/points"),
+            limited["api_key"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{seen}");
+    assert_eq!(seen["account"]["tills"], json!([]));
+    let stores: Vec<&Value> = seen["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["store_id"])
+        .collect();
+    assert!(
+        stores
+            .iter()
+            .all(|s| s.is_null() || *s == b.store_id.as_str()),
+        "{seen}"
+    );
+    assert!(stores.iter().any(|s| *s == b.store_id.as_str()), "{seen}");
 }
 on_both_backends!(points_earned_redeemed_and_granted_across_stores);

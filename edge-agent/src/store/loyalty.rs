@@ -207,17 +207,18 @@ pub fn record_bill(
     super::escrow::release_excess(conn, &BOOK, device, phone, Timestamp::now())
 }
 
-/// Gives a return's points back to the customer (inside the return's
-/// transaction): this till may let them be redeemed again at once.
+/// A return's points (inside the return's transaction): the points the
+/// bill paid with come back (`back`), redeemable here again at once, and
+/// the points the returned part earned go (`taken`).
 pub fn give_back(
     conn: &Connection,
     device: &DeviceCredential,
     phone: &str,
     return_id: Uuid,
-    points: i64,
+    (back, taken): (i64, i64),
     at: Timestamp,
 ) -> StoreResult<()> {
-    record_bill(conn, device, phone, return_id, 0, -points, at)
+    record_bill(conn, device, phone, return_id, -taken, -back, at)
 }
 
 /// Where loyalty keeps its escrow at the till.

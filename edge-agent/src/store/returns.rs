@@ -397,15 +397,28 @@ pub fn record_return(
             fact.occurred_at,
         )?;
     }
-    if let (true, Some(customer)) = (points_back > 0, &sale.customer) {
-        super::loyalty::give_back(
-            &tx,
-            device,
-            &customer.phone,
-            fact.return_id.as_uuid(),
-            points_back,
-            fact.occurred_at,
-        )?;
+    if let Some(customer) = &sale.customer {
+        // The points the returned part earned go, as the hub takes them
+        // back: this till never lets them be spent after the goods came back.
+        let earlier: i64 = returns_of(&tx, sale.sale_id)?
+            .iter()
+            .filter(|r| r.return_id != fact.return_id)
+            .map(|r| r.total.minor())
+            .sum();
+        let value = sale.total.minor();
+        let taken =
+            pos_shared::loyalty::taken_back(customer.points_earned, value, earlier + total.minor())
+                - pos_shared::loyalty::taken_back(customer.points_earned, value, earlier);
+        if taken > 0 || points_back > 0 {
+            super::loyalty::give_back(
+                &tx,
+                device,
+                &customer.phone,
+                fact.return_id.as_uuid(),
+                (points_back, taken),
+                fact.occurred_at,
+            )?;
+        }
     }
     super::audit::record(
         &tx,

@@ -292,6 +292,18 @@ fn points_of(
         .tenders
         .iter()
         .position(|t| t.method == TenderMethod::Points);
+    if request
+        .tenders
+        .iter()
+        .filter(|t| t.method == TenderMethod::Points)
+        .count()
+        > 1
+    {
+        return Ok(Err(SaleRejection::invalid(
+            "tenders",
+            "a bill is paid in points once",
+        )));
+    }
     let in_points: i64 = request
         .tenders
         .iter()

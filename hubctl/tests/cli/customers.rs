@@ -84,7 +84,7 @@ async fn a_loyalty_desk_sets_the_rules_and_adjusts_points(backend: Backend) {
         "{}",
         set.stdout
     );
-    assert!(set.stdout.contains("a point     0.50"), "{}", set.stdout);
+    assert!(set.stdout.contains("a point     ₹0.50"), "{}", set.stdout);
     let shown = run(&["--json", "loyalty", "show"]).await;
     assert_eq!(shown.json()["max_bill_percent"], 20);
     let bad = run(&["loyalty", "set", "--per-100", "2", "--point-value", "half"]).await;

@@ -56,17 +56,6 @@ pub(crate) fn on_account(sale: &pos_shared::sale::SaleFact) -> bool {
             .is_some_and(|c| c.points_earned > 0 || c.points_redeemed > 0)
 }
 
-/// Whether a return refunds anything to a customer's account: their
-/// credit account, or their points.
-pub(crate) fn back_on_account(ret: &pos_shared::returns::ReturnFact) -> bool {
-    ret.refunds.iter().any(|t| {
-        matches!(
-            t.method,
-            pos_shared::sale::TenderMethod::Credit | pos_shared::sale::TenderMethod::Points
-        )
-    })
-}
-
 /// How much work one transaction of an upload takes on: a fact counts one,
 /// plus one per stock movement it makes. A 1,000-line sale is a commit of its
 /// own; a run of small sales shares one.
@@ -143,8 +132,9 @@ macro_rules! sql_fact_paths {
                         // A sale on account moves the customer's account too.
                         Fact::Sale(sale) if $crate::storage::sql::facts::on_account(sale) => return None,
                         Fact::Sale(sale) => moves.extend(sale.movements().iter().map(|m| (m.store_id, m.variant_id))),
-                        Fact::Return(ret) if $crate::storage::sql::facts::back_on_account(ret) => return None,
-                        Fact::Return(ret) => moves.extend(ret.movements().iter().map(|m| (m.store_id, m.variant_id))),
+                        // A return is weighed against every return of its bill,
+                        // from any till: returns take the tenant alone.
+                        Fact::Return(_) => return None,
                         Fact::StockTakeApproved(take) => moves.extend(take.movements().iter().map(|m| (m.store_id, m.variant_id))),
                         Fact::ShiftClosed(_) | Fact::Audit(_) => {}
                         // A receipt moves its purchase order on too.
@@ -180,7 +170,8 @@ macro_rules! sql_fact_paths {
                         .iter()
                         .take_while(|(e, _)| match &e.data {
                             Fact::Sale(sale) => !$crate::storage::sql::facts::on_account(sale),
-                            Fact::Return(ret) => !$crate::storage::sql::facts::back_on_account(ret),
+                            // Returns go one by one (`insert_return`).
+                            Fact::Return(_) => false,
                             _ => false,
                         })
                         .count();
@@ -355,8 +346,69 @@ macro_rules! sql_fact_paths {
                 if let Some(refused) = $crate::storage::sql::facts::first_write(inserted.map(|d| d.rows_affected()), &ret.receipt_no, "return")? {
                     return Ok(refused);
                 }
+                if let Some(refused) = Self::returned_past_the_bill(tx, device, ret).await? {
+                    return Ok(refused);
+                }
                 let movements = ret.movements();
                 Self::apply_and_announce(tx, device, &movements, ChangeBody::ReturnRecorded(ret.clone())).await
+            }
+
+            /// Refuses a return that, with the bill's earlier returns from any
+            /// till, takes back more of a line than the bill sold: two tills
+            /// taking the same bill back while apart. The till keeps it in
+            /// quarantine for HQ; its stock, money and points move once.
+            async fn returned_past_the_bill(tx: &mut Tx<'_>, device: &DeviceIdentity, ret: &ReturnFact) -> DbResult<Option<FactStored>> {
+                let sale: Option<(String,)> = sqlx::query_as("SELECT envelope FROM sales WHERE tenant_id = $1 AND id = $2")
+                    .bind(device.tenant_id.as_uuid())
+                    .bind(ret.original_sale_id.as_uuid())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                // A bill the hub has not heard of yet cannot be weighed.
+                let Some((sale,)) = sale else {
+                    return Ok(None);
+                };
+                let sale: Envelope<Fact> = serde_json::from_str(&sale).map_err(|e| DbError::Corrupt(format!("sale {}: {e}", ret.original_sale_id)))?;
+                let Fact::Sale(sale) = sale.data else {
+                    return Ok(None);
+                };
+                let earlier: Vec<(String,)> = sqlx::query_as(
+                    "SELECT envelope FROM returns WHERE tenant_id = $1 AND original_sale_id = $2 AND id <> $3",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(ret.original_sale_id.as_uuid())
+                .bind(ret.return_id.as_uuid())
+                .fetch_all(&mut **tx)
+                .await?;
+                let mut returned = vec![0i64; sale.lines.len()];
+                for (raw,) in &earlier {
+                    if let Ok(Envelope { data: Fact::Return(r), .. }) = serde_json::from_str::<Envelope<Fact>>(raw) {
+                        for l in &r.lines {
+                            if let Some(n) = returned.get_mut(l.sale_line) {
+                                *n += l.qty.milli();
+                            }
+                        }
+                    }
+                }
+                for (i, l) in ret.lines.iter().enumerate() {
+                    let Some(sold) = sale.lines.get(l.sale_line) else {
+                        return Ok(Some(FactStored::Rejected(format!(
+                            "lines[{i}].sale_line: bill {} has no line {}",
+                            ret.original_receipt_no, l.sale_line
+                        ))));
+                    };
+                    let before = returned[l.sale_line];
+                    if before + l.qty.milli() > sold.qty.milli() {
+                        return Ok(Some(FactStored::Rejected(format!(
+                            "lines[{i}].qty: bill {} sold {} of {} and {} came back already (at another till); this return takes back more than was sold",
+                            ret.original_receipt_no,
+                            sold.qty,
+                            sold.name,
+                            pos_shared::Qty::from_milli(before),
+                        ))));
+                    }
+                    returned[l.sale_line] += l.qty.milli();
+                }
+                Ok(None)
             }
 
             /// Applies a fact's movements and, when they all went in, tells the

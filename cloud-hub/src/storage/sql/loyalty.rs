@@ -490,6 +490,12 @@ macro_rules! sql_loyalty_paths {
                 // Only points the hub holds free can be taken off: the tills
                 // may already have let the rest be redeemed.
                 let free = report.limit() - $crate::domain::escrow::held(&report.tills);
+                if adjustment.points < 0 && report.earned == 0 && report.adjusted == 0 {
+                    return Err(DbError::InvalidField {
+                        field: "points",
+                        detail: format!("{} has no points to take off", adjustment.phone),
+                    });
+                }
                 if adjustment.points < 0 && free + adjustment.points < 0 {
                     return Err(DbError::InvalidField {
                         field: "points",
