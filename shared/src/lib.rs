@@ -46,6 +46,7 @@ mod openapi;
 pub mod orders;
 pub mod pricing;
 pub mod problem;
+pub mod protocol;
 pub mod purchase;
 pub mod qty;
 pub mod retry;
