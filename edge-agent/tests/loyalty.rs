@@ -134,6 +134,9 @@ async fn points_are_earned_and_redeemed_within_what_the_till_holds() {
     assert_eq!(sale["customer"]["points_redeemed"], 80);
     assert_eq!(sale["customer"]["points_earned"], 5);
     assert_eq!(points(&till).await, (225, 25));
+    // The shift still reads with a bill paid in points in it.
+    let (s, shift) = till.get("/v1/shifts/current").await;
+    assert_eq!(s, StatusCode::OK, "{shift}");
     let receipt = sale["receipt_no"].as_str().unwrap().to_owned();
 
     // A bill without points earns: ₹1,450 earns 14; the till now holds 39,
@@ -161,6 +164,27 @@ async fn points_are_earned_and_redeemed_within_what_the_till_holds() {
     assert_eq!(ret["refunds"][0], tender("points", 8_000, None), "{ret}");
     assert_eq!(ret["refunds"][1]["method"], "cash");
     // ...and the 5 it earned go.
+    assert_eq!(points(&till).await, (314, 114));
+    // Were the hub to refuse that return (another till took the bill back
+    // first), the 80 points it gave back stop counting here; sent again by
+    // HQ, they count again.
+    let return_id: uuid::Uuid = ret["return_id"].as_str().unwrap().parse().unwrap();
+    let store = edge_agent::store::LocalStore::open(&dir.path().join("edge.db")).unwrap();
+    store
+        .with_conn(|c| {
+            edge_agent::store::outbox::settle(
+                c,
+                &[edge_agent::store::outbox::Verdict::Quarantined(
+                    return_id,
+                    "lines[0].qty: returned already".into(),
+                )],
+            )
+        })
+        .unwrap();
+    assert_eq!(points(&till).await, (234, 34));
+    store
+        .with_conn(|c| edge_agent::store::outbox::resend(c, return_id))
+        .unwrap();
     assert_eq!(points(&till).await, (314, 114));
     // Half the earning bill comes back: the 7 points that half earned go at
     // once, so they cannot be spent after the goods came back.

@@ -35,7 +35,11 @@ CREATE TABLE loyalty_entries (
     phone           TEXT NOT NULL,
     earned          INTEGER NOT NULL,
     redeemed        INTEGER NOT NULL,
-    occurred_at_ms  INTEGER NOT NULL
+    occurred_at_ms  INTEGER NOT NULL,
+    -- What a fact the hub refused had given this till (points earned,
+    -- points back), kept aside: it counts again if HQ sends the fact again.
+    aside_earned    INTEGER NOT NULL DEFAULT 0,
+    aside_back      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX loyalty_entries_by_phone ON loyalty_entries (phone);
 

@@ -122,7 +122,7 @@ impl ShiftReport {
         let mut rounding = 0i128;
         let mut change = 0i128;
         let mut discounts = 0i128;
-        let mut tenders: [(u64, i128); 4] = [(0, 0); 4];
+        let mut tenders = [(0u64, 0i128); METHODS.len()];
         let mut tax: std::collections::BTreeMap<u32, [i128; 4]> = Default::default();
         for sale in sales {
             if sale.total.currency() != cur {
@@ -145,7 +145,7 @@ impl ShiftReport {
                 }
             }
         }
-        let mut refunds: [(u64, i128); 4] = [(0, 0); 4];
+        let mut refunds = [(0u64, 0i128); METHODS.len()];
         let mut refunds_total = 0i128;
         for ret in returns {
             if ret.total.currency() != cur {
@@ -163,7 +163,7 @@ impl ShiftReport {
                 add_tax(&mut tax, line_tax, -1);
             }
         }
-        let mut dues_received: [(u64, i128); 4] = [(0, 0); 4];
+        let mut dues_received = [(0u64, 0i128); METHODS.len()];
         for payment in dues {
             if payment.amount.currency() != cur {
                 return Err(MoneyError::CurrencyMismatch(cur, payment.amount.currency()));
@@ -177,20 +177,21 @@ impl ShiftReport {
             + dues_received[0].1
             + i128::from(cash_in.minor())
             - i128::from(cash_out.minor());
-        let by_method = |totals: [(u64, i128); 4]| -> Result<Vec<TenderTotal>, MoneyError> {
-            METHODS
-                .iter()
-                .zip(totals)
-                .filter(|(_, (count, _))| *count > 0)
-                .map(|(method, (count, amount))| {
-                    Ok(TenderTotal {
-                        method: *method,
-                        count,
-                        amount: m(amount)?,
+        let by_method =
+            |totals: [(u64, i128); METHODS.len()]| -> Result<Vec<TenderTotal>, MoneyError> {
+                METHODS
+                    .iter()
+                    .zip(totals)
+                    .filter(|(_, (count, _))| *count > 0)
+                    .map(|(method, (count, amount))| {
+                        Ok(TenderTotal {
+                            method: *method,
+                            count,
+                            amount: m(amount)?,
+                        })
                     })
-                })
-                .collect()
-        };
+                    .collect()
+            };
         let tax = tax
             .into_iter()
             .map(|(rate_bp, [taxable, cgst, sgst, igst])| {

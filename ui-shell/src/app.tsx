@@ -89,6 +89,11 @@ export function App() {
   /** Scans that came while a dialog was open, added when it closes. */
   const waiting = useRef<Scan[]>([]);
   const flashSeq = useRef(0);
+  /** Scans for the screen on show that counts them (stock take, goods in,
+   * transfers), in order: a burst can arrive between two renders, and the
+   * screen takes every one of them, not the last. */
+  const screenScans = useRef<string[]>([]);
+  const drainScans = () => screenScans.current.splice(0);
 
   const maxQty = settings ? Number(settings.max_line_qty) || MAX_LINE_QTY : MAX_LINE_QTY;
   const shiftOpen = !!shift && !shift.closed_at;
@@ -108,8 +113,9 @@ export function App() {
       if (e.type === 'no_open_shift' || e.type === 'not_enrolled') setShift(null);
     });
   const go = (next: Screen) => {
-    // A message belongs to the screen it was said on.
+    // A message belongs to the screen it was said on, and so do its scans.
     setNotice(null);
+    if (next.name !== screenRef.current.name) screenScans.current = [];
     setScreen(next);
   };
 
@@ -257,12 +263,15 @@ export function App() {
         return go({ name: 'returns', scanned: { text: scan.text, seq: ++flashSeq.current } });
       case 'stock':
         // Counted into the take on the screen, never put on a bill.
+        screenScans.current.push(scan.text);
         return go({ name: 'stock', scanned: { text: scan.text, seq: ++flashSeq.current } });
       case 'goods':
         // Taken into the delivery on the screen, never put on a bill.
+        screenScans.current.push(scan.text);
         return go({ name: 'goods', scanned: { text: scan.text, seq: ++flashSeq.current } });
       case 'transfers':
         // Counted into the transfer on the screen, never put on a bill.
+        screenScans.current.push(scan.text);
         return go({ name: 'transfers', scanned: { text: scan.text, seq: ++flashSeq.current } });
       case 'sale':
         break;
@@ -490,16 +499,16 @@ export function App() {
       body = <DevicesScreen onBack={() => go({ name: 'sale' })} />;
       break;
     case 'stock':
-      body = <StockTakeScreen scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
+      body = <StockTakeScreen scanned={screen.scanned} drain={drainScans} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'goods':
-      body = <ReceivingScreen scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
+      body = <ReceivingScreen scanned={screen.scanned} drain={drainScans} onBack={() => go({ name: 'sale' })} />;
       break;
     case 'alerts':
       body = <StockAlertsScreen onBack={() => go({ name: 'sale' })} />;
       break;
     case 'transfers':
-      body = <TransfersScreen scanned={screen.scanned} onBack={() => go({ name: 'sale' })} />;
+      body = <TransfersScreen scanned={screen.scanned} drain={drainScans} onBack={() => go({ name: 'sale' })} />;
       break;
   }
 

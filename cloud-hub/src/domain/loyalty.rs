@@ -66,9 +66,10 @@ pub struct PointsReport {
 
 impl PointsReport {
     /// The escrow's limit: what the hub gives out on its own account, on
-    /// top of what the tills earned (which they hold until they give it back).
+    /// top of what the tills earned, net of what returns took back there
+    /// (which they hold until they give it back).
     pub fn limit(&self) -> i64 {
-        self.adjusted - self.taken_back
+        self.adjusted
     }
 }
 
@@ -85,7 +86,7 @@ pub struct PointsEntry {
     /// Points earned (or HQ's adjustment, which may be negative).
     pub earned: i64,
     pub redeemed: i64,
-    /// Taken back for returns of this bill.
+    /// Taken back by this return of what its bill earned.
     pub taken_back: i64,
     /// The bill's number, or HQ's reason.
     pub reference: String,

@@ -217,6 +217,7 @@ pub fn report(
                 "card" => "Card".to_owned(),
                 "upi" => "UPI".to_owned(),
                 "credit" => "On account".to_owned(),
+                "points" => "Points".to_owned(),
                 other => other.to_owned(),
             },
             _ if label.is_empty() => match by {

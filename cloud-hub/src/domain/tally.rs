@@ -150,9 +150,11 @@ pub fn xml(days: &[DayBook]) -> String {
     );
     for d in days {
         let date = day_text(d.day).replace('-', "");
-        let (kind, tag, what) = match d.kind {
-            DocKind::Invoice => ("Sales", "", "bills"),
-            DocKind::CreditNote => ("Credit Note", "CN/", "returns"),
+        let (kind, tag, what) = match (d.kind, d.documents == 1) {
+            (DocKind::Invoice, true) => ("Sales", "", "bill"),
+            (DocKind::Invoice, false) => ("Sales", "", "bills"),
+            (DocKind::CreditNote, true) => ("Credit Note", "CN/", "return"),
+            (DocKind::CreditNote, false) => ("Credit Note", "CN/", "returns"),
         };
         out.push_str(&format!(
             "<TALLYMESSAGE xmlns:UDF=\"TallyUDF\">\n<VOUCHER VCHTYPE=\"{kind}\" ACTION=\"Create\">\n<DATE>{date}</DATE>\n\

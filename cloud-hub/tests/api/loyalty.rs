@@ -273,7 +273,23 @@ async fn points_earned_redeemed_and_granted_across_stores(backend: Backend) {
     let s4 = statement(&a).await;
     assert_eq!(s4["account"]["taken_back"], 20, "{s4}");
     assert_eq!(s4["account"]["balance"], 10);
-    assert_eq!(s4["entries"][0]["taken_back"], 20);
+    let returned = s4["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "return")
+        .unwrap();
+    assert_eq!(
+        (returned["taken_back"].as_i64(), returned["earned"].as_i64()),
+        (Some(20), Some(0)),
+        "{s4}"
+    );
+    assert_eq!(returned["balance"], 10, "the balance after the return");
+    assert_eq!(
+        till(&s4["account"], &a)["earned"],
+        0,
+        "the take-back is on A's share"
+    );
     let (_, customer) = hub.get(&format!("/v1/customers/{MEENA}"), &a.api_key).await;
     assert_eq!(customer["points"], 10, "{customer}");
 

@@ -249,6 +249,58 @@ fn release_fact(
     }))
 }
 
+/// The hub refused a fact for good: what it gave this till to redeem (the
+/// points a bill earned, the points a return gave back) no longer counts,
+/// so the till never lets points be spent that the hub does not know of.
+/// What it took (points redeemed, points taken back) still counts.
+pub fn set_aside(conn: &Connection, event_id: Uuid) -> StoreResult<()> {
+    let id = event_id.to_string();
+    let gave: Option<(String, i64, i64)> = conn
+        .query_row(
+            "SELECT phone, MAX(earned, 0), -MIN(redeemed, 0) FROM loyalty_entries \
+             WHERE id = ?1 AND aside_earned = 0 AND aside_back = 0",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((phone, earned, back)) = gave.filter(|g| g.1 > 0 || g.2 > 0) else {
+        return Ok(());
+    };
+    conn.execute(
+        "UPDATE loyalty_entries SET earned = earned - ?2, redeemed = redeemed + ?3, aside_earned = ?2, aside_back = ?3 WHERE id = ?1",
+        params![id, earned, back],
+    )?;
+    conn.execute(
+        "UPDATE loyalty_accounts SET balance = balance - ?2 WHERE phone = ?1",
+        params![phone, earned + back],
+    )?;
+    Ok(())
+}
+
+/// HQ sent a refused fact again: what it gave this till counts again.
+pub fn counted_again(conn: &Connection, event_id: Uuid) -> StoreResult<()> {
+    let id = event_id.to_string();
+    let aside: Option<(String, i64, i64)> = conn
+        .query_row(
+            "SELECT phone, aside_earned, aside_back FROM loyalty_entries WHERE id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((phone, earned, back)) = aside.filter(|a| a.1 > 0 || a.2 > 0) else {
+        return Ok(());
+    };
+    conn.execute(
+        "UPDATE loyalty_entries SET earned = earned + ?2, redeemed = redeemed - ?3, aside_earned = 0, aside_back = 0 WHERE id = ?1",
+        params![id, earned, back],
+    )?;
+    conn.execute(
+        "UPDATE loyalty_accounts SET balance = balance + ?2 WHERE phone = ?1",
+        params![phone, earned + back],
+    )?;
+    Ok(())
+}
+
 /// Keeps a top-up the hub granted for a bill being paid now.
 pub fn hold_top_up(conn: &Connection, account: &LoyaltyAccount) -> StoreResult<()> {
     apply_grants(conn, account)?;

@@ -153,6 +153,7 @@ pub fn settle(conn: &mut Connection, verdicts: &[Verdict]) -> StoreResult<()> {
                 }
                 if set_aside == 1 {
                     super::credit::set_aside(&tx, *id)?;
+                    super::loyalty::set_aside(&tx, *id)?;
                 }
                 set_aside
             }
@@ -271,6 +272,7 @@ pub fn resend(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
     )?;
     if done == 1 {
         super::credit::counted_again(&tx, event_id)?;
+        super::loyalty::counted_again(&tx, event_id)?;
     }
     tx.commit()?;
     Ok(done == 1)

@@ -4,7 +4,7 @@
 // recount of a line, and posting it into stock. A scan while this screen is
 // up goes into the delivery open on it (it never lands on a bill).
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import { beep } from '../beep';
 import type { Batch, ReceiptSheet, Receivable } from '../generated';
@@ -27,7 +27,12 @@ function stateWords(state: string): string {
   return t('goods.state.open');
 }
 
-export function ReceivingScreen(props: { onBack: () => void; scanned: { text: string; seq: number } | null }) {
+export function ReceivingScreen(props: {
+  onBack: () => void;
+  scanned: { text: string; seq: number } | null;
+  /** Every scan not yet taken, in order. */
+  drain: () => string[];
+}) {
   const [receivable, setReceivable] = useState<Receivable | null>(null);
   const [receipts, setReceipts] = useState<ReceiptSheet[]>([]);
   const [open, setOpen] = useState<ReceiptSheet | null>(null);
@@ -105,8 +110,11 @@ export function ReceivingScreen(props: { onBack: () => void; scanned: { text: st
       fail(e);
     }
   };
+  // One scan at a time, in the order scanned: each answer is the sheet as
+  // it stands after that scan, so the last one shown is the last counted.
+  const scans = useRef(Promise.resolve());
   useEffect(() => {
-    if (props.scanned) void take(props.scanned.text.trim());
+    for (const text of props.drain()) scans.current = scans.current.then(() => take(text.trim())).catch(() => undefined);
   }, [props.scanned?.seq]);
 
   // A recount: the line's received figure (or, with Damaged ticked, its

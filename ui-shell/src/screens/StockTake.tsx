@@ -3,7 +3,7 @@
 // manager's approval. A scan while this screen is up counts into the open
 // take (it never lands on a bill).
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentError, api } from '../api';
 import { beep } from '../beep';
 import type { Approval, TakeSheet } from '../generated';
@@ -23,7 +23,12 @@ function stateWords(state: string): string {
 type Action = 'start' | 'approve' | 'cancel';
 type Pending = { what: Action } | null;
 
-export function StockTakeScreen(props: { onBack: () => void; scanned: { text: string; seq: number } | null }) {
+export function StockTakeScreen(props: {
+  onBack: () => void;
+  scanned: { text: string; seq: number } | null;
+  /** Every scan not yet taken, in order. */
+  drain: () => string[];
+}) {
   const [takes, setTakes] = useState<TakeSheet[] | null>(null);
   const [open, setOpen] = useState<TakeSheet | null>(null);
   const [name, setName] = useState('');
@@ -100,8 +105,11 @@ export function StockTakeScreen(props: { onBack: () => void; scanned: { text: st
     }
   };
   // A scan while here counts into the take open on the screen.
+  // One scan at a time, in the order scanned: each answer is the sheet as
+  // it stands after that scan, so the last one shown is the last counted.
+  const scans = useRef(Promise.resolve());
   useEffect(() => {
-    if (props.scanned) void count(props.scanned.text.trim());
+    for (const text of props.drain()) scans.current = scans.current.then(() => count(text.trim())).catch(() => undefined);
   }, [props.scanned?.seq]);
 
   // A recount: this till's count of the item in the bin on the screen

@@ -47,7 +47,12 @@ function TransferList(props: { sheets: TransferSheet[]; testid: string; empty: s
   );
 }
 
-export function TransfersScreen(props: { onBack: () => void; scanned: { text: string; seq: number } | null }) {
+export function TransfersScreen(props: {
+  onBack: () => void;
+  scanned: { text: string; seq: number } | null;
+  /** Every scan not yet taken, in order. */
+  drain: () => string[];
+}) {
   const [list, setList] = useState<TransfersAtStore | null>(null);
   const [open, setOpen] = useState<TransferSheet | null>(null);
   const [code, setCode] = useState('');
@@ -106,8 +111,11 @@ export function TransfersScreen(props: { onBack: () => void; scanned: { text: st
     }
     refocus();
   };
+  // One scan at a time, in the order scanned: each answer is the sheet as
+  // it stands after that scan, so the last one shown is the last counted.
+  const scans = useRef(Promise.resolve());
   useEffect(() => {
-    if (props.scanned) void take(props.scanned.text.trim());
+    for (const text of props.drain()) scans.current = scans.current.then(() => take(text.trim())).catch(() => undefined);
   }, [props.scanned?.seq]);
 
   const recount = async (batchCode: string | undefined, name: string) => {

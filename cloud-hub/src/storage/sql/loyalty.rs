@@ -61,12 +61,22 @@ macro_rules! sql_loyalty_paths {
                         redeemed,
                     })
                     .collect();
-                let taken_back: i64 = Self::points_taken_back(tx, tenant, phone).await?.iter().map(|(_, points)| points).sum();
-                let earned: i64 = tills.iter().map(|t| t.earned).sum();
+                // A return's take-back is on its till's share (earned less);
+                // the gross and the take-back are read from the entries.
+                let (taken_back,): (i64,) = sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(-earned), 0) AS BIGINT) FROM loyalty_entries \
+                     WHERE tenant_id = $1 AND phone = $2 AND kind = 'return'",
+                )
+                .bind(tenant.as_uuid())
+                .bind(phone)
+                .fetch_one(&mut **tx)
+                .await?;
+                let net_earned: i64 = tills.iter().map(|t| t.earned).sum();
+                let earned = net_earned + taken_back;
                 let redeemed: i64 = tills.iter().map(|t| t.redeemed).sum();
                 Ok(Some(PointsReport {
                     phone: phone.to_owned(),
-                    balance: earned + adjusted - taken_back - redeemed,
+                    balance: net_earned + adjusted - redeemed,
                     earned,
                     redeemed,
                     adjusted,
@@ -76,24 +86,6 @@ macro_rules! sql_loyalty_paths {
                     created_at: Timestamp::from_unix_millis(created),
                     updated_at: Timestamp::from_unix_millis(updated),
                 }))
-            }
-
-            /// The points returns took back, per bill that earned them.
-            async fn points_taken_back(tx: &mut Tx<'_>, tenant: TenantId, phone: &str) -> DbResult<Vec<(Uuid, i64)>> {
-                let rows: Vec<(Uuid, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT e.id, e.earned, e.value_minor, CAST(SUM(r.total_minor) AS BIGINT) FROM loyalty_entries e \
-                     JOIN returns r ON r.tenant_id = e.tenant_id AND r.original_sale_id = e.id \
-                     WHERE e.tenant_id = $1 AND e.phone = $2 AND e.kind = 'bill' AND e.earned > 0 \
-                     GROUP BY e.id, e.earned, e.value_minor",
-                )
-                .bind(tenant.as_uuid())
-                .bind(phone)
-                .fetch_all(&mut **tx)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, earned, value, returned)| (id, $crate::domain::loyalty::taken_back(earned, value, returned)))
-                    .collect())
             }
 
             /// The enrolled tills of the stores that know the customer: that
@@ -280,32 +272,54 @@ macro_rules! sql_loyalty_paths {
                     .filter(|t| t.method == pos_shared::sale::TenderMethod::Points)
                     .map(|t| t.amount.minor())
                     .sum();
-                if back <= 0 {
-                    return Ok(FactStored::Accepted);
-                }
-                let bill: Option<(String, i64, i64)> = sqlx::query_as(
-                    "SELECT phone, redeemed, redeemed_minor FROM loyalty_entries WHERE tenant_id = $1 AND id = $2 AND kind = 'bill'",
+                let bill: Option<(String, i64, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT phone, earned, redeemed, redeemed_minor, value_minor FROM loyalty_entries \
+                     WHERE tenant_id = $1 AND id = $2 AND kind = 'bill'",
                 )
                 .bind(device.tenant_id.as_uuid())
                 .bind(ret.original_sale_id.as_uuid())
                 .fetch_optional(&mut **tx)
                 .await?;
-                let Some((phone, redeemed, paid)) = bill.filter(|b| b.1 > 0 && b.2 > 0) else {
-                    return Ok(FactStored::Rejected(format!(
+                let refused = || {
+                    Ok(FactStored::Rejected(format!(
                         "refunds: bill {} was not paid in points, so none go back",
                         ret.original_receipt_no
-                    )));
+                    )))
                 };
-                let points = (i128::from(back) * i128::from(redeemed) / i128::from(paid)) as i64;
+                let Some((phone, earned, redeemed, paid, value)) = bill else {
+                    return if back > 0 { refused() } else { Ok(FactStored::Accepted) };
+                };
+                if back > 0 && (redeemed <= 0 || paid <= 0) {
+                    return refused();
+                }
+                let points = if back > 0 { (i128::from(back) * i128::from(redeemed) / i128::from(paid)) as i64 } else { 0 };
+                // What this return takes back of what the bill earned, as its
+                // till did: the share of the bill returned so far, less what
+                // earlier returns took.
+                let (earlier,): (i64,) = sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) FROM returns \
+                     WHERE tenant_id = $1 AND original_sale_id = $2 AND id <> $3",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(ret.original_sale_id.as_uuid())
+                .bind(ret.return_id.as_uuid())
+                .fetch_one(&mut **tx)
+                .await?;
+                let taken = pos_shared::loyalty::taken_back(earned, value, earlier + ret.total.minor())
+                    - pos_shared::loyalty::taken_back(earned, value, earlier);
+                if points == 0 && taken == 0 {
+                    return Ok(FactStored::Accepted);
+                }
                 sqlx::query(
                     "INSERT INTO loyalty_entries (id, tenant_id, phone, kind, store_id, terminal_id, earned, redeemed, value_minor, reference, occurred_at_ms, received_at_ms) \
-                     VALUES ($1, $2, $3, 'return', $4, $5, 0, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+                     VALUES ($1, $2, $3, 'return', $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(ret.return_id.as_uuid())
                 .bind(device.tenant_id.as_uuid())
                 .bind(&phone)
                 .bind(device.store_id.as_uuid())
                 .bind(device.terminal_id.as_uuid())
+                .bind(-taken)
                 .bind(-points)
                 .bind(ret.total.minor())
                 .bind(&ret.receipt_no)
@@ -313,7 +327,7 @@ macro_rules! sql_loyalty_paths {
                 .bind(now_ms())
                 .execute(&mut **tx)
                 .await?;
-                Self::add_to_points_share(tx, device, &phone, 0, -points).await?;
+                Self::add_to_points_share(tx, device, &phone, -taken, -points).await?;
                 Self::regrant_points(tx, device.tenant_id, &phone, true, None).await?;
                 Ok(FactStored::Accepted)
             }
@@ -445,21 +459,21 @@ macro_rules! sql_loyalty_paths {
                 .bind(phone)
                 .fetch_all(&mut *tx)
                 .await?;
-                let taken: std::collections::HashMap<Uuid, i64> = Self::points_taken_back(&mut tx, tenant, phone).await?.into_iter().collect();
                 let mut balance = 0i64;
                 let entries = rows
                     .into_iter()
                     .map(|(id, kind, at, store, earned, redeemed, reference)| {
-                        let taken_back = taken.get(&id).copied().unwrap_or(0);
-                        balance += earned - redeemed - taken_back;
+                        balance += earned - redeemed;
                         PointsEntry {
                             id,
                             kind,
                             occurred_at: Timestamp::from_unix_millis(at),
                             store_id: store.map(StoreId::from_uuid),
-                            earned,
+                            // A return's take-back reads as such, not as
+                            // points earned below zero.
+                            earned: earned.max(0),
                             redeemed,
-                            taken_back,
+                            taken_back: (-earned).max(0),
                             reference,
                             balance,
                         }
