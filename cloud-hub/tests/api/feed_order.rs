@@ -13,31 +13,6 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// Another till at the shop's store, as a `Shop` that uploads as it.
-async fn another_till(shop: &Shop, name: &str, prefix: &str) -> Shop {
-    let terminal = shop
-        .hub
-        .as_(&shop.api_key)
-        .create_terminal(&shop.store_id, name, prefix)
-        .await
-        .expect("create terminal");
-    let credential = shop
-        .hub
-        .hq
-        .enroll(&terminal.enrollment_code, "test")
-        .await
-        .expect("enroll");
-    Shop {
-        hub: shop.hub.clone(),
-        api_key: shop.api_key.clone(),
-        tenant_id: shop.tenant_id.clone(),
-        store_id: shop.store_id.clone(),
-        terminal_id: credential.terminal_id.to_string(),
-        device_token: credential.token,
-        variants: shop.variants.clone(),
-    }
-}
-
 /// `n` items of their own, each with stock at the shop's store.
 async fn own_items(shop: &Shop, n: usize) -> Vec<(String, String, i64)> {
     let hq = shop.hub.as_(&shop.api_key);
@@ -106,7 +81,7 @@ async fn readers_never_skip_a_change_committed_after_they_read(backend: Backend)
         ("Till 5", "t5"),
         ("Till 6", "t6"),
     ] {
-        tills.push(Arc::new(another_till(&shop, name, prefix).await));
+        tills.push(Arc::new(shop.till_at(&shop.store_id, name, prefix).await));
     }
     // Each till also sells an item of its own, so most uploads lock
     // positions no other writer touches and commit side by side.

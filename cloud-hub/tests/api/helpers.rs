@@ -331,13 +331,22 @@ impl Shop {
     /// A consistent cash sale envelope of `(variant index, qty)` lines.
     /// Another store of the chain with its own enrolled till, as a shop.
     pub async fn second_store(&self, code: &str, name: &str) -> Shop {
-        let hq = self.hub.as_(&self.api_key);
-        let store = hq
+        let store = self
+            .hub
+            .as_(&self.api_key)
             .create_store(code, name, "INR")
             .await
             .expect("create store");
-        let terminal = hq
-            .create_terminal(&store.id.to_string(), "Till 1", "h1")
+        self.till_at(&store.id.to_string(), "Till 1", "h1").await
+    }
+
+    /// Another till enrolled at `store` (this shop's or another of the
+    /// chain's), as a shop that uploads as it.
+    pub async fn till_at(&self, store: &str, name: &str, prefix: &str) -> Shop {
+        let terminal = self
+            .hub
+            .as_(&self.api_key)
+            .create_terminal(store, name, prefix)
             .await
             .expect("create terminal");
         let credential = self
@@ -347,7 +356,7 @@ impl Shop {
             .await
             .expect("enroll");
         Shop {
-            store_id: store.id.to_string(),
+            store_id: store.to_owned(),
             terminal_id: credential.terminal_id.to_string(),
             device_token: credential.token,
             ..Shop::clone_of(self)
