@@ -100,6 +100,7 @@ pub(super) async fn points(hub: &Client, phone: &str, json_out: bool) -> Result<
                 e["earned"].to_string(),
                 e["redeemed"].to_string(),
                 e["taken_back"].to_string(),
+                e["adjusted"].to_string(),
                 e["balance"].to_string(),
             ]
         })
@@ -112,10 +113,11 @@ pub(super) async fn points(hub: &Client, phone: &str, json_out: bool) -> Result<
             "EARNED",
             "REDEEMED",
             "TAKEN BACK",
+            "ADJUSTED",
             "BALANCE",
         ],
         rows,
-        &[3, 4, 5, 6],
+        &[3, 4, 5, 6, 7],
     );
     Ok(())
 }

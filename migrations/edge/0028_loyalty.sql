@@ -36,8 +36,9 @@ CREATE TABLE loyalty_entries (
     earned          INTEGER NOT NULL,
     redeemed        INTEGER NOT NULL,
     occurred_at_ms  INTEGER NOT NULL,
-    -- What a fact the hub refused had given this till (points earned,
-    -- points back), kept aside: it counts again if HQ sends the fact again.
+    -- What a fact the hub refused had moved at this till (a bill's points
+    -- earned; a return's points back and take-back), kept aside: it counts
+    -- again if HQ sends the fact again.
     aside_earned    INTEGER NOT NULL DEFAULT 0,
     aside_back      INTEGER NOT NULL DEFAULT 0
 );

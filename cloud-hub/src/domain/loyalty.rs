@@ -86,6 +86,8 @@ pub struct PointsEntry {
     /// Points earned (or HQ's adjustment, which may be negative).
     pub earned: i64,
     pub redeemed: i64,
+    /// HQ's adjustment (either way).
+    pub adjusted: i64,
     /// Taken back by this return of what its bill earned.
     pub taken_back: i64,
     /// The bill's number, or HQ's reason.

@@ -164,7 +164,7 @@ async fn adjust_points(
     JsonBody(body): JsonBody<AdjustmentBody>,
 ) -> Result<(StatusCode, Json<PointsReport>), ApiError> {
     let phone = phone(&raw)?;
-    if body.points == 0 || body.points.abs() > MAX_POINTS {
+    if body.points == 0 || body.points.unsigned_abs() > MAX_POINTS as u64 {
         return Err(ApiError::invalid(
             "points",
             format!("points is not zero and at most {MAX_POINTS} either way"),

@@ -224,6 +224,7 @@ async fn points_earned_redeemed_and_granted_across_stores(backend: Backend) {
     assert!(p["detail"].as_str().unwrap().contains("at most"), "{p}");
     for (body, field) in [
         (json!({"points": 0, "reason": "x"}), "points"),
+        (json!({"points": i64::MIN, "reason": "x"}), "points"),
         (json!({"points": 5, "reason": " "}), "reason"),
         (json!({"points": 5, "reason": "a\u{0}b"}), "reason"),
     ] {
@@ -285,6 +286,17 @@ async fn points_earned_redeemed_and_granted_across_stores(backend: Backend) {
         "{s4}"
     );
     assert_eq!(returned["balance"], 10, "the balance after the return");
+    let welcomed = s4["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "adjustment")
+        .unwrap();
+    assert_eq!(
+        (welcomed["adjusted"].as_i64(), welcomed["earned"].as_i64()),
+        (Some(50), Some(0)),
+        "{s4}"
+    );
     assert_eq!(
         till(&s4["account"], &a)["earned"],
         0,

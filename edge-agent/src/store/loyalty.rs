@@ -249,21 +249,22 @@ fn release_fact(
     }))
 }
 
-/// The hub refused a fact for good: what it gave this till to redeem (the
-/// points a bill earned, the points a return gave back) no longer counts,
-/// so the till never lets points be spent that the hub does not know of.
-/// What it took (points redeemed, points taken back) still counts.
+/// The hub refused a fact for good: this till counts it as the hub does.
+/// A refused return (another till took the bill back first) is undone
+/// here: neither its points back nor its take-back count, as at the hub. A
+/// refused bill no longer gives the points it earned; the points it was
+/// paid with still count, since the customer had them off her bill.
 pub fn set_aside(conn: &Connection, event_id: Uuid) -> StoreResult<()> {
     let id = event_id.to_string();
     let gave: Option<(String, i64, i64)> = conn
         .query_row(
-            "SELECT phone, MAX(earned, 0), -MIN(redeemed, 0) FROM loyalty_entries \
-             WHERE id = ?1 AND aside_earned = 0 AND aside_back = 0",
+            "SELECT phone, CASE WHEN earned < 0 OR redeemed < 0 THEN earned ELSE MAX(earned, 0) END, \
+             -MIN(redeemed, 0) FROM loyalty_entries WHERE id = ?1 AND aside_earned = 0 AND aside_back = 0",
             [&id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let Some((phone, earned, back)) = gave.filter(|g| g.1 > 0 || g.2 > 0) else {
+    let Some((phone, earned, back)) = gave.filter(|g| g.1 != 0 || g.2 > 0) else {
         return Ok(());
     };
     conn.execute(
@@ -287,7 +288,7 @@ pub fn counted_again(conn: &Connection, event_id: Uuid) -> StoreResult<()> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let Some((phone, earned, back)) = aside.filter(|a| a.1 > 0 || a.2 > 0) else {
+    let Some((phone, earned, back)) = aside.filter(|a| a.1 != 0 || a.2 > 0) else {
         return Ok(());
     };
     conn.execute(

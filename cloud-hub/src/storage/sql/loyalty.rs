@@ -464,16 +464,20 @@ macro_rules! sql_loyalty_paths {
                     .into_iter()
                     .map(|(id, kind, at, store, earned, redeemed, reference)| {
                         balance += earned - redeemed;
+                        // A return's take-back reads as such, not as points
+                        // earned below zero; HQ's adjustment as an adjustment
+                        // either way.
+                        let of = |k: &str| if kind == k { earned } else { 0 };
+                        let (earned, taken_back, adjusted) = (of("bill"), -of("return"), of("adjustment"));
                         PointsEntry {
                             id,
                             kind,
                             occurred_at: Timestamp::from_unix_millis(at),
                             store_id: store.map(StoreId::from_uuid),
-                            // A return's take-back reads as such, not as
-                            // points earned below zero.
-                            earned: earned.max(0),
+                            earned,
                             redeemed,
-                            taken_back: (-earned).max(0),
+                            taken_back,
+                            adjusted,
                             reference,
                             balance,
                         }
@@ -504,10 +508,10 @@ macro_rules! sql_loyalty_paths {
                 // Only points the hub holds free can be taken off: the tills
                 // may already have let the rest be redeemed.
                 let free = report.limit() - $crate::domain::escrow::held(&report.tills);
-                if adjustment.points < 0 && report.earned == 0 && report.adjusted == 0 {
+                if adjustment.points < 0 && report.balance <= 0 {
                     return Err(DbError::InvalidField {
                         field: "points",
-                        detail: format!("{} has no points to take off", adjustment.phone),
+                        detail: format!("{} has no points to take off (balance {})", adjustment.phone, report.balance),
                     });
                 }
                 if adjustment.points < 0 && free + adjustment.points < 0 {
