@@ -56,41 +56,17 @@ pub fn apply(conn: &Connection, account: &CreditAccount, seq: u64) -> StoreResul
     apply_grants(conn, account)
 }
 
-/// Raises the grants heard for an account; none is ever lowered.
 fn apply_grants(conn: &Connection, account: &CreditAccount) -> StoreResult<()> {
-    for grant in &account.grants {
-        conn.execute(
-            "INSERT INTO credit_grants (phone, terminal_id, granted_minor) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (phone, terminal_id) DO UPDATE SET granted_minor = \
-             MAX(credit_grants.granted_minor, excluded.granted_minor)",
-            params![
-                account.phone,
-                grant.terminal_id.to_string(),
-                grant.granted.minor()
-            ],
-        )?;
-    }
-    Ok(())
+    let grants = account
+        .grants
+        .iter()
+        .map(|g| (g.terminal_id.to_string(), g.granted.minor()));
+    super::escrow::raise_grants(conn, &BOOK, &account.phone, grants)
 }
 
 /// This till's figures on an account: (granted, released, paid, lent).
 fn figures(conn: &Connection, phone: &str, terminal: &str) -> StoreResult<(i64, i64, i64, i64)> {
-    let granted: i64 = conn
-        .query_row(
-            "SELECT granted_minor FROM credit_grants WHERE phone = ?1 AND terminal_id = ?2",
-            params![phone, terminal],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
-    let released: i64 = conn
-        .query_row(
-            "SELECT released_minor FROM credit_accounts WHERE phone = ?1",
-            [phone],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
+    let (granted, released) = super::escrow::granted_and_released(conn, &BOOK, phone, terminal)?;
     let sum = |kind: &str| -> StoreResult<i64> {
         Ok(conn.query_row(
             "SELECT COALESCE(SUM(amount_minor), 0) FROM credit_entries WHERE phone = ?1 AND kind = ?2",
@@ -364,6 +340,8 @@ const BOOK: super::escrow::Book = super::escrow::Book {
     accounts: "credit_accounts",
     keep: "keep_minor",
     released: "released_minor",
+    grants: "credit_grants",
+    granted: "granted_minor",
     top_ups: "credit_top_ups",
     available,
     release: release_fact,

@@ -23,6 +23,9 @@ pub(super) struct Book {
     pub accounts: &'static str,
     pub keep: &'static str,
     pub released: &'static str,
+    /// Each till's cumulative grant, by phone and terminal.
+    pub grants: &'static str,
+    pub granted: &'static str,
     /// Top-ups held for a sale being made now, by phone.
     pub top_ups: &'static str,
     /// What this till may still use on `phone`'s account.
@@ -30,6 +33,59 @@ pub(super) struct Book {
     /// The release fact for a cumulative `released`.
     pub release:
         fn(&Connection, &DeviceCredential, &str, i64, Uuid, Timestamp) -> StoreResult<Fact>,
+}
+
+/// Raises the grants heard for an account; none is ever lowered, so a
+/// late or repeated message only makes a till more careful.
+pub(super) fn raise_grants(
+    conn: &Connection,
+    book: &Book,
+    phone: &str,
+    grants: impl IntoIterator<Item = (String, i64)>,
+) -> StoreResult<()> {
+    let (table, column) = (book.grants, book.granted);
+    for (terminal, granted) in grants {
+        conn.execute(
+            &format!(
+                "INSERT INTO {table} (phone, terminal_id, {column}) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (phone, terminal_id) DO UPDATE SET {column} = MAX({table}.{column}, excluded.{column})"
+            ),
+            params![phone, terminal, granted],
+        )?;
+    }
+    Ok(())
+}
+
+/// This till's grant and its own cumulative release on `phone`'s account.
+pub(super) fn granted_and_released(
+    conn: &Connection,
+    book: &Book,
+    phone: &str,
+    terminal: &str,
+) -> StoreResult<(i64, i64)> {
+    let granted: i64 = conn
+        .query_row(
+            &format!(
+                "SELECT {} FROM {} WHERE phone = ?1 AND terminal_id = ?2",
+                book.granted, book.grants
+            ),
+            params![phone, terminal],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let released: i64 = conn
+        .query_row(
+            &format!(
+                "SELECT {} FROM {} WHERE phone = ?1",
+                book.released, book.accounts
+            ),
+            [phone],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    Ok((granted, released))
 }
 
 /// Notes a top-up the hub granted for a sale being made now as held.

@@ -70,34 +70,16 @@ pub fn apply(conn: &Connection, account: &LoyaltyAccount, seq: u64) -> StoreResu
 }
 
 fn apply_grants(conn: &Connection, account: &LoyaltyAccount) -> StoreResult<()> {
-    for grant in &account.grants {
-        conn.execute(
-            "INSERT INTO loyalty_grants (phone, terminal_id, granted) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (phone, terminal_id) DO UPDATE SET granted = MAX(loyalty_grants.granted, excluded.granted)",
-            params![account.phone, grant.terminal_id.to_string(), grant.granted],
-        )?;
-    }
-    Ok(())
+    let grants = account
+        .grants
+        .iter()
+        .map(|g| (g.terminal_id.to_string(), g.granted));
+    super::escrow::raise_grants(conn, &BOOK, &account.phone, grants)
 }
 
 /// This till's figures on a customer's points: (granted, released, earned, redeemed).
 fn figures(conn: &Connection, phone: &str, terminal: &str) -> StoreResult<(i64, i64, i64, i64)> {
-    let granted: i64 = conn
-        .query_row(
-            "SELECT granted FROM loyalty_grants WHERE phone = ?1 AND terminal_id = ?2",
-            params![phone, terminal],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
-    let released: i64 = conn
-        .query_row(
-            "SELECT released FROM loyalty_accounts WHERE phone = ?1",
-            [phone],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
+    let (granted, released) = super::escrow::granted_and_released(conn, &BOOK, phone, terminal)?;
     let (earned, redeemed): (i64, i64) = conn.query_row(
         "SELECT COALESCE(SUM(earned), 0), COALESCE(SUM(redeemed), 0) FROM loyalty_entries WHERE phone = ?1",
         [phone],
@@ -226,6 +208,8 @@ const BOOK: super::escrow::Book = super::escrow::Book {
     accounts: "loyalty_accounts",
     keep: "keep",
     released: "released",
+    grants: "loyalty_grants",
+    granted: "granted",
     top_ups: "loyalty_top_ups",
     available,
     release: release_fact,
