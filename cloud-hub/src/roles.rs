@@ -59,7 +59,9 @@ impl Need {
         match self {
             Need::Read => "reading",
             Need::Catalog => "changing the catalog (catalog_manager or owner)",
-            Need::Store => "changing a store's stock or set-up (store_manager or owner)",
+            Need::Store => {
+                "changing a store's stock or set-up, or the chain's customers (store_manager or owner)"
+            }
             Need::Owner => {
                 "managing stores, keys, webhook subscriptions, GST registrations and loyalty rules (owner)"
             }
@@ -101,6 +103,8 @@ pub fn need_for(method: &Method, route: &str) -> Need {
         "/v1/transfers/",
         "/v1/orders",
         "/v1/purchase-orders/",
+        // The chain's customers: their profiles and points.
+        "/v1/customers/",
     ]
     .iter()
     .any(|p| route.starts_with(p))
@@ -216,6 +220,12 @@ mod tests {
             (Method::PUT, "/v1/settings/in-store-barcodes", Need::Catalog),
             (Method::PATCH, "/v1/variants/{variant_id}", Need::Catalog),
             (Method::POST, "/v1/prices/{price_id}/end", Need::Catalog),
+            (Method::PUT, "/v1/customers/{phone}", Need::Store),
+            (
+                Method::POST,
+                "/v1/customers/{phone}/points/adjustments",
+                Need::Store,
+            ),
             (Method::POST, "/v1/stores", Need::Owner),
             (Method::PUT, "/v1/stores/{store_id}/gstin", Need::Owner),
             (Method::GET, "/v1/reports/gstr1", Need::Read),

@@ -1,6 +1,7 @@
 //! `hubctl customers …`: the chain's customers as the tills captured them:
 //! find them by phone digits or part of a name, and show one with every
-//! store that knows them (bills, what they came to, refunds, dues).
+//! store that knows them (bills, what they came to, refunds, dues), and
+//! correct one's profile.
 
 use super::credit::rupees;
 use super::table::print_list;
@@ -20,6 +21,15 @@ pub(super) enum CustomerCommand {
     },
     /// A customer (by mobile number) and every store that knows them.
     Show { phone: String },
+    /// Corrects a customer's profile at HQ; every store whose tills hold
+    /// them hears it. An empty value clears a field.
+    Edit {
+        phone: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        gstin: Option<String>,
+    },
     /// A customer's loyalty points: the balance and every bill, return and
     /// adjustment.
     Points { phone: String },
@@ -47,6 +57,29 @@ pub(super) async fn run(
             points,
             reason,
         } => return super::loyalty::adjust(hub, &phone, points, &reason, json_out).await,
+        CustomerCommand::Edit { phone, name, gstin } => {
+            let mut body = serde_json::Map::new();
+            for (field, value) in [("name", name), ("gstin", gstin)] {
+                if let Some(value) = value {
+                    body.insert(field.to_owned(), Value::String(value));
+                }
+            }
+            let edited: Value = hub
+                .put(
+                    &format!("/v1/customers/{}", url_escape(&phone)),
+                    &Value::Object(body),
+                )
+                .await?;
+            match json_out {
+                true => print_json(&edited),
+                false => println!(
+                    "customer  {}  {}  gstin {}",
+                    text(&edited["phone"]),
+                    text(&edited["name"]),
+                    text(&edited["gstin"])
+                ),
+            }
+        }
         CustomerCommand::Find { q, limit } => {
             let mut path = format!("/v1/customers?limit={limit}");
             if let Some(q) = q {

@@ -7,6 +7,7 @@
 //! `{phone}/{field}`, with `{phone}/phone` recording that the number was
 //! captured even when nothing else was.
 
+use crate::gstin::Gstin;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -23,6 +24,43 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub gstin: Option<String>,
+}
+
+/// A change to a profile; fields left out are left alone, an empty string clears.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub name: Option<String>,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub gstin: Option<String>,
+}
+
+impl CustomerPatch {
+    /// Names the first field that is not acceptable; the GSTIN comes back checked.
+    pub fn validate(&self) -> Result<Option<Gstin>, (&'static str, String)> {
+        if self.name.is_none() && self.gstin.is_none() {
+            return Err((
+                "name",
+                "send a name or a gstin (an empty one clears it)".into(),
+            ));
+        }
+        if self
+            .name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control))
+        {
+            return Err(("name", "a name is at most 100 printable characters".into()));
+        }
+        match self.gstin.as_deref().map(str::trim) {
+            Some(g) if !g.is_empty() => Gstin::parse(g)
+                .map(Some)
+                .map_err(|e| ("gstin", e.to_string())),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// The fields a profile document keeps per customer.

@@ -10,10 +10,11 @@ use crate::auth::{Device, Hq};
 use crate::domain::customers::{CustomerRecord, CustomerReport, MAX_SEARCH};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::credit::normalize_phone;
-use pos_shared::customer::Customer;
-use pos_shared::http::{ApiError, PathIds};
+use pos_shared::customer::{Customer, CustomerPatch};
+use pos_shared::http::{ApiError, JsonBody, PathIds};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,7 +23,7 @@ use utoipa_axum::routes;
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(search))
-        .routes(routes!(one))
+        .routes(routes!(one, edit))
         .routes(routes!(for_till))
 }
 
@@ -103,6 +104,51 @@ async fn one(
             report.stores.retain(|s| hq.grant.reaches(s.store_id));
             Ok(Json(report))
         }
+    }
+}
+
+/// HQ corrects a customer's profile: fields left out are kept, an empty
+/// one clears. The stores whose tills hold the customer hear of it in the
+/// feed and bill with the corrected name and GSTIN. A key limited to some
+/// stores corrects only the customers its stores know.
+#[utoipa::path(
+    put, path = "/v1/customers/{phone}", tag = "customers", security(("hq" = [])),
+    params(("phone" = String, Path, description = "The customer's mobile number: +91 and ten digits, or the ten digits")),
+    request_body = CustomerPatch,
+    responses((status = 200, description = "The customer as the chain now knows them", body = CustomerRecord), Refused, NotFound)
+)]
+async fn edit(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(raw): PathIds<String>,
+    JsonBody(patch): JsonBody<CustomerPatch>,
+) -> Result<Json<CustomerRecord>, ApiError> {
+    let phone = phone(&raw)?;
+    let gstin = patch
+        .validate()
+        .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
+    let patch = CustomerPatch {
+        gstin: patch
+            .gstin
+            .map(|_| gstin.map(|g| g.to_string()).unwrap_or_default()),
+        ..patch
+    };
+    if hq.grant.limited() {
+        let report = match app.storage.customer(hq.tenant, &phone).await {
+            Err(crate::storage::DbError::NotFound(_)) => return Err(unknown(&phone)),
+            found => found?,
+        };
+        if !report.stores.iter().any(|s| hq.grant.reaches(s.store_id)) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("{phone} is known at none of the stores this credential reaches"),
+            ));
+        }
+    }
+    match app.storage.edit_customer(hq.tenant, &phone, &patch).await {
+        Err(crate::storage::DbError::NotFound(_)) => Err(unknown(&phone)),
+        edited => Ok(Json(edited?)),
     }
 }
 

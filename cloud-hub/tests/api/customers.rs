@@ -45,6 +45,21 @@ async fn till_lookup(shop: &Shop, phone: &str) -> (StatusCode, Value) {
         .await
 }
 
+/// The `customer_changed` changes in the feed of the shop's till.
+async fn customer_changes(shop: &Shop) -> Vec<Value> {
+    let (_, page) = shop
+        .hub
+        .get("/v1/sync/feed?since=0&limit=1000", &shop.device_token)
+        .await;
+    page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "customer_changed")
+        .cloned()
+        .collect()
+}
+
 fn at<'a>(report: &'a Value, store: &str) -> &'a Value {
     report["stores"]
         .as_array()
@@ -87,21 +102,7 @@ async fn one_customer_across_two_stores(backend: Backend) {
     assert_eq!(asha["updated_by_store_id"], hsr.store_id.as_str());
     // Koramangala's tills hear the correction, so they bill with it; HSR's,
     // whose edit it was, hear nothing.
-    let told = |shop: &Shop| {
-        let path = "/v1/sync/feed?since=0&limit=1000".to_owned();
-        let token = shop.device_token.clone();
-        let hub = shop.hub.clone();
-        async move {
-            let (_, page) = hub.get(&path, &token).await;
-            page["changes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|c| c["type"] == "customer_changed")
-                .cloned()
-                .collect::<Vec<Value>>()
-        }
-    };
+    let told = customer_changes;
     let heard = told(&koramangala).await;
     assert_eq!(heard.len(), 1, "{heard:?}");
     assert_eq!(
@@ -327,6 +328,145 @@ async fn one_customer_across_two_stores(backend: Backend) {
     assert_eq!(none, json!([]));
 }
 on_both_backends!(one_customer_across_two_stores);
+
+async fn key_of(shop: &Shop, role: &str, stores: &[&str]) -> Shop {
+    let (s, key) = shop
+        .hub
+        .post(
+            "/v1/api-keys",
+            &shop.api_key,
+            json!({"label": role, "role": role, "store_ids": stores}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{key}");
+    Shop {
+        api_key: key["api_key"].as_str().unwrap().to_owned(),
+        ..Shop::clone_of(shop)
+    }
+}
+
+async fn hq_corrects_a_customer_and_every_store_hears(backend: Backend) {
+    let koramangala = shop(backend).await;
+    let hsr = koramangala.second_store("BLR-2", "HSR dark store").await;
+    let indiranagar = koramangala.second_store("BLR-3", "Indiranagar").await;
+    let mut k_doc = AutoCommit::new();
+    capture(&mut k_doc, ASHA, "name", "Asha K");
+    koramangala
+        .push_document("customer_profiles", &mut k_doc)
+        .await;
+    let mut h_doc = AutoCommit::new();
+    capture(&mut h_doc, ASHA, "gstin", GSTIN);
+    hsr.push_document("customer_profiles", &mut h_doc).await;
+    let edit = |shop: &Shop, phone: &str, body: Value| {
+        let (hub, key, path) = (
+            shop.hub.clone(),
+            shop.api_key.clone(),
+            format!("/v1/customers/{phone}"),
+        );
+        async move { hub.put(&path, &key, body).await }
+    };
+
+    // HQ corrects her name: the record is HQ's edit, and both stores'
+    // tills hear it with the GSTIN HSR gave.
+    let (s, asha) = edit(&koramangala, "98765 43210", json!({"name": " Asha Iyer "})).await;
+    assert_eq!(s, StatusCode::OK, "{asha}");
+    assert_eq!(
+        (asha["name"].as_str(), asha["gstin"].as_str()),
+        (Some("Asha Iyer"), Some(GSTIN))
+    );
+    assert!(asha.get("updated_by_store_id").is_none(), "{asha}");
+    for store in [&koramangala, &hsr] {
+        let heard = customer_changes(store).await;
+        let last = heard
+            .last()
+            .expect("the correction reaches every store holding her");
+        assert_eq!(
+            (last["name"].as_str(), last["gstin"].as_str()),
+            (Some("Asha Iyer"), Some(GSTIN))
+        );
+    }
+    assert!(
+        customer_changes(&indiranagar).await.is_empty(),
+        "a store without her hears nothing"
+    );
+    // The same correction again changes nothing and tells no one again.
+    let before = customer_changes(&hsr).await.len();
+    let (s, _) = edit(&koramangala, ASHA, json!({"name": "Asha Iyer"})).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(customer_changes(&hsr).await.len(), before);
+    // Koramangala syncs its old document again: HQ's name stays.
+    capture(&mut k_doc, RAVI, "name", "Ravi");
+    koramangala
+        .push_document("customer_profiles", &mut k_doc)
+        .await;
+    assert_eq!(customer(&koramangala, ASHA).await["name"], "Asha Iyer");
+    // An empty GSTIN clears it; a lowercase one is read as capitals.
+    let (_, cleared) = edit(&koramangala, ASHA, json!({"gstin": ""})).await;
+    assert!(cleared.get("gstin").is_none(), "{cleared}");
+    assert_eq!(cleared["name"], "Asha Iyer");
+    let (s, b) = edit(&koramangala, ASHA, json!({"gstin": GSTIN.to_lowercase()})).await;
+    assert_eq!(
+        (s, b["gstin"].as_str()),
+        (StatusCode::OK, Some(GSTIN)),
+        "{b}"
+    );
+
+    // Refusals, each by field, changing nothing.
+    for (body, field) in [
+        (json!({}), "name"),
+        (json!({"gstin": "29AABCB5678C1ZX"}), "gstin"),
+        (json!({"name": "x".repeat(101)}), "name"),
+        (json!({"name": "Asha\u{7}"}), "name"),
+    ] {
+        let (s, b) = edit(&koramangala, ASHA, body.clone()).await;
+        assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+        assert_eq!(b["field"], field, "{body}: {b}");
+    }
+    let (s, b) = edit(&koramangala, ASHA, json!({"name": "A", "email": "a@b"})).await;
+    assert!(s.is_client_error() && s != StatusCode::NOT_FOUND, "{s} {b}");
+    let (s, b) = edit(&koramangala, "12345", json!({"name": "A"})).await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "phone");
+    let (s, b) = edit(&koramangala, "9000000001", json!({"name": "A"})).await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "unknown_customer");
+    let asha = customer(&koramangala, ASHA).await;
+    assert_eq!(
+        (asha["name"].as_str(), asha["gstin"].as_str()),
+        (Some("Asha Iyer"), Some(GSTIN))
+    );
+
+    // Who may: a store manager of a store that knows her; not one of a
+    // store that does not, nor a catalog manager or a read-only key.
+    let (s, b) = edit(
+        &key_of(&koramangala, "store_manager", &[&hsr.store_id]).await,
+        ASHA,
+        json!({"name": "Asha I"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = edit(
+        &key_of(&koramangala, "store_manager", &[&indiranagar.store_id]).await,
+        ASHA,
+        json!({"name": "X"}),
+    )
+    .await;
+    assert_problem(s, &b, StatusCode::FORBIDDEN, "forbidden");
+    for role in ["catalog_manager", "read_only"] {
+        let (s, b) = edit(
+            &key_of(&koramangala, role, &[]).await,
+            ASHA,
+            json!({"name": "X"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{role}: {b}");
+    }
+    assert_eq!(customer(&koramangala, ASHA).await["name"], "Asha I");
+    // Another tenant cannot reach her.
+    let other = shop_on(koramangala.hub.clone(), "Other Chain").await;
+    let (s, _) = edit(&other, ASHA, json!({"name": "X"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+on_both_backends!(hq_corrects_a_customer_and_every_store_hears);
 
 fn urlencode(q: &str) -> String {
     q.bytes()

@@ -328,8 +328,8 @@ impl Shop {
         }
     }
 
-    /// A consistent cash sale envelope of `(variant index, qty)` lines.
-    /// Another store of the chain with its own enrolled till, as a shop.
+    /// Another store of the chain with its own enrolled till, as a shop;
+    /// the till's receipt prefix is the store code's letters and digits.
     pub async fn second_store(&self, code: &str, name: &str) -> Shop {
         let store = self
             .hub
@@ -337,7 +337,8 @@ impl Shop {
             .create_store(code, name, "INR")
             .await
             .expect("create store");
-        self.till_at(&store.id.to_string(), "Till 1", "h1").await
+        let prefix: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
+        self.till_at(&store.id.to_string(), "Till 1", &prefix).await
     }
 
     /// Another till enrolled at `store` (this shop's or another of the
@@ -436,6 +437,7 @@ impl Shop {
         serde_json::to_value(envelope).expect("json")
     }
 
+    /// A consistent cash sale envelope of `(variant index, qty)` lines.
     pub fn sale(&self, receipt_no: &str, lines: &[(usize, &str)]) -> Value {
         self.sale_with(receipt_no, lines, |_| {})
     }

@@ -9,49 +9,13 @@ use automerge::{ReadDoc, ROOT};
 use pos_shared::gstin::Gstin;
 use pos_shared::sync::DocPurpose;
 use rusqlite::Connection;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
 pub use pos_shared::customer::Customer;
 use pos_shared::customer::{profile_key, profiles_from_entries};
 
-/// A change to a profile; fields left out are left alone, an empty string clears.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CustomerPatch {
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    pub name: Option<String>,
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
-    pub gstin: Option<String>,
-}
-
 pub use pos_shared::credit::normalize_phone;
-
-impl CustomerPatch {
-    /// Names the first field that is not acceptable; the GSTIN comes back checked.
-    pub fn validate(&self) -> Result<Option<Gstin>, (&'static str, String)> {
-        if self.name.is_none() && self.gstin.is_none() {
-            return Err((
-                "name",
-                "send a name or a gstin (an empty one clears it)".into(),
-            ));
-        }
-        if self
-            .name
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control))
-        {
-            return Err(("name", "a name is at most 100 printable characters".into()));
-        }
-        match self.gstin.as_deref().map(str::trim) {
-            Some(g) if !g.is_empty() => Gstin::parse(g)
-                .map(Some)
-                .map_err(|e| ("gstin", e.to_string())),
-            _ => Ok(None),
-        }
-    }
-}
+pub use pos_shared::customer::CustomerPatch;
 
 fn doc_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Document(e.to_string())

@@ -49,6 +49,22 @@ async fn a_customer_desk_finds_and_shows_a_customer(backend: Backend) {
     let json = run(&["--json", "customers", "show", "+919876543210"]).await;
     assert_eq!(json.json()["stores"][0]["bills"], 1);
 
+    let edited = run(&["customers", "edit", "9876543210", "--name", "Meena S Iyer"]).await;
+    assert_eq!(edited.code, 0, "{}", edited.stderr);
+    assert!(edited.stdout.contains("Meena S Iyer"), "{}", edited.stdout);
+    let refused = run(&[
+        "customers",
+        "edit",
+        "9876543210",
+        "--gstin",
+        "29AAAAA0000A1Z0",
+    ])
+    .await;
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("gstin"), "{}", refused.stderr);
+    let shown = run(&["customers", "show", "9876543210"]).await;
+    assert!(shown.stdout.contains("Meena S Iyer"), "{}", shown.stdout);
+
     let unknown = run(&["customers", "show", "9000000001"]).await;
     assert_eq!(unknown.code, 1, "{}", unknown.stdout);
     assert!(unknown.stderr.contains("has not met"), "{}", unknown.stderr);

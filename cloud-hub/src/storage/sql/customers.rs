@@ -110,7 +110,7 @@ macro_rules! sql_customer_paths {
                     .execute(&mut **tx)
                     .await?;
                     if moved {
-                        Self::tell_stores_of_customer(tx, tenant, store, &phone).await?;
+                        Self::tell_stores_of_customer(tx, tenant, Some(store), &phone).await?;
                     }
                     // A store that newly knows a customer with points: its
                     // tills get their share for redeeming offline.
@@ -124,7 +124,7 @@ macro_rules! sql_customer_paths {
             /// Tells the other stores whose tills hold the customer what the
             /// chain's record says now, so they bill with the corrected name
             /// and GSTIN.
-            async fn tell_stores_of_customer(tx: &mut Tx<'_>, tenant: TenantId, editor: StoreId, phone: &str) -> DbResult<()> {
+            async fn tell_stores_of_customer(tx: &mut Tx<'_>, tenant: TenantId, editor: Option<StoreId>, phone: &str) -> DbResult<()> {
                 let (name, gstin): (Option<String>, Option<String>) =
                     sqlx::query_as("SELECT name, gstin FROM customers WHERE tenant_id = $1 AND phone = $2")
                         .bind(tenant.as_uuid())
@@ -136,7 +136,8 @@ macro_rules! sql_customer_paths {
                 )
                 .bind(tenant.as_uuid())
                 .bind(phone)
-                .bind(editor.as_uuid())
+                // HQ edits for every store (no store has the nil id).
+                .bind(editor.map_or(Uuid::nil(), |s| s.as_uuid()))
                 .fetch_all(&mut **tx)
                 .await?;
                 let change = ChangeBody::CustomerChanged(pos_shared::customer::Customer { phone: phone.to_owned(), name, gstin });
@@ -280,6 +281,48 @@ macro_rules! sql_customer_paths {
                     }
                 };
                 Ok(rows.into_iter().map(customer_record_from_row).collect())
+            }
+
+            async fn edit_customer(&self, tenant: TenantId, phone: &str, patch: &pos_shared::customer::CustomerPatch) -> DbResult<CustomerRecord> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                let row: Option<CustomerDbRow> = sqlx::query_as(&format!("{CUSTOMER_SELECT} WHERE tenant_id = $1 AND phone = $2"))
+                    .bind(tenant.as_uuid())
+                    .bind(phone)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let before = customer_record_from_row(row.ok_or(DbError::NotFound("customer"))?);
+                // Left out: kept; empty: cleared.
+                let said = |field: &Option<String>, was: &Option<String>| match field.as_deref().map(str::trim) {
+                    None => was.clone(),
+                    Some("") => None,
+                    Some(text) => Some(text.to_owned()),
+                };
+                let name = said(&patch.name, &before.name);
+                let gstin = said(&patch.gstin, &before.gstin).map(|g| g.to_uppercase());
+                if name == before.name && gstin == before.gstin {
+                    return Ok(before);
+                }
+                sqlx::query(
+                    "UPDATE customers SET name = $3, name_key = $4, gstin = $5, updated_at_ms = $6, updated_by_store_id = NULL \
+                     WHERE tenant_id = $1 AND phone = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(phone)
+                .bind(&name)
+                .bind(name.as_deref().map(str::to_lowercase))
+                .bind(&gstin)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+                Self::tell_stores_of_customer(&mut tx, tenant, None, phone).await?;
+                let row: CustomerDbRow = sqlx::query_as(&format!("{CUSTOMER_SELECT} WHERE tenant_id = $1 AND phone = $2"))
+                    .bind(tenant.as_uuid())
+                    .bind(phone)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Self::commit(tx).await?;
+                Ok(customer_record_from_row(row))
             }
 
             async fn customer_record(&self, tenant: TenantId, phone: &str) -> DbResult<Option<CustomerRecord>> {

@@ -19,6 +19,15 @@ pub trait CustomerStorage: Send + Sync {
     ) -> DbResult<Vec<CustomerRecord>>;
     /// A customer with the stores that know them.
     async fn customer(&self, tenant: TenantId, phone: &str) -> DbResult<CustomerReport>;
+    /// HQ corrects a customer the chain has met (fields left out are kept,
+    /// an empty one clears); the stores whose tills hold the customer hear
+    /// of it. The GSTIN comes checked.
+    async fn edit_customer(
+        &self,
+        tenant: TenantId,
+        phone: &str,
+        patch: &pos_shared::customer::CustomerPatch,
+    ) -> DbResult<CustomerRecord>;
     /// The customer's record alone, none when the chain has not met them.
     async fn customer_record(
         &self,
