@@ -98,6 +98,14 @@ async fn what_goes_on_an_account_comes_back_on_it() {
     let (s, refused) = post_json(&till, &path, pay(json!({"minor": 500, "currency": "USD"}))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["field"], "amount.currency");
+    // Dues are paid in money: not on account, not in points.
+    for method in ["credit", "points"] {
+        let body = json!({"amount": inr(500), "method": method, "reference": "x"});
+        let (s, refused) = post_json(&till, &path, body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{method}: {refused}");
+        assert_eq!(refused["field"], "method", "{refused}");
+    }
+    assert_eq!(available(&till).await, 100_000);
 
     // A payment of ₹50 lets the till lend that much more...
     let (s, paid) = post_json(&till, &path, pay(inr(5_000))).await;

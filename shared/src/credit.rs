@@ -196,9 +196,15 @@ impl DuesPayment {
             ));
         }
         match (self.method, self.reference.as_deref().map(str::trim)) {
-            (TenderMethod::Credit, _) => {
-                Err("method: dues are paid in cash, by card or by UPI, not on account".into())
-            }
+            // Paying dues on account or in points would lower them with
+            // nothing received: neither is money in the drawer or the bank.
+            (TenderMethod::Credit | TenderMethod::Points, _) => Err(format!(
+                "method: dues are paid in cash, by card or by UPI, not {}",
+                match self.method {
+                    TenderMethod::Credit => "on account",
+                    _ => "in points",
+                }
+            )),
             (TenderMethod::Cash, None) => Ok(()),
             (TenderMethod::Cash, Some(_)) => Err("reference: cash takes no reference".into()),
             (m, None | Some("")) => Err(format!(
@@ -322,6 +328,13 @@ mod tests {
         assert!(with(&|p| p.phone = "98765".into()).starts_with("phone"));
         assert!(with(&|p| p.method = TenderMethod::Upi).starts_with("reference"));
         assert!(with(&|p| p.method = TenderMethod::Credit).starts_with("method"));
+        for method in [TenderMethod::Credit, TenderMethod::Points] {
+            let refused = with(&|p| {
+                p.method = method;
+                p.reference = Some("x".into());
+            });
+            assert!(refused.starts_with("method"), "{refused}");
+        }
         assert!(with(&|p| p.reference = Some("X".into())).starts_with("reference"));
     }
 }

@@ -201,6 +201,23 @@ mod tests {
     }
 
     #[test]
+    fn a_till_past_its_grant_is_covered_by_the_limit() {
+        let (a, b) = (TerminalId::new(), TerminalId::new());
+        // b counted a refund of 450 the hub then refused, and gave back 450
+        // of the grant it thought that freed: it lent 100 past what it holds.
+        let mut shares = vec![share(a, 500, 0, 0, 0), share(b, 500, 450, 100, 0)];
+        assert_eq!(shares[1].holds(), -50);
+        // Online, a may take only what leaves the limit whole: 1,000 less
+        // its own 500 and b's 100.
+        assert_eq!(top_up(1_000, &mut shares, a, 1_000), 400);
+        let exposure: i64 = shares
+            .iter()
+            .map(|s| s.holds().max(0) + s.lent.minor())
+            .sum();
+        assert_eq!(exposure, 1_000);
+    }
+
+    #[test]
     fn ageing_settles_the_oldest_first() {
         let now = Timestamp::now();
         let day = 86_400_000;

@@ -81,7 +81,13 @@ pub fn top_up<H: Holding>(limit: i64, shares: &mut [H], till: TerminalId, need: 
     raise
 }
 
-/// What the tills hold of the limit between them: granted less given back.
+/// What the tills hold of the limit between them: each till's grant less
+/// what it gave back, or what it used net where that is more. A till uses
+/// past its grant only when the hub refused something it counted (a return
+/// whose refund it then gave back as excess): the limit covers that too.
 pub fn held<H: Holding>(shares: &[H]) -> i64 {
-    shares.iter().map(|s| s.granted() - s.released()).sum()
+    shares
+        .iter()
+        .map(|s| (s.granted() - s.released()).max(s.used() - s.returned()))
+        .sum()
 }

@@ -1,13 +1,26 @@
 //! The day book for the accountant, as Tally imports it: one sales voucher
 //! per store and day (its tenders debited, its sales by GST rate and the
-//! output tax credited, cash rounding to round off) and one credit note
-//! per store and day for the returns, in Tally's XML import envelope. Read
-//! from the same tax documents as the GST returns and the sales reports, so
-//! the vouchers add up to them to the paisa.
+//! output tax credited, cash rounding to round off), one credit note per
+//! store and day for the returns, and one receipt per store and day for the
+//! payments customers made against their dues, in Tally's XML import
+//! envelope. Sales and credit notes are read from the same tax documents as
+//! the GST returns and the sales reports, so they add up to them to the
+//! paisa; receipts from the credit accounts' statements.
 
-use super::gst::DocKind;
 use super::sales_report::day_text;
 use uuid::Uuid;
+
+/// The kind of voucher a day's documents make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Voucher {
+    /// The day's bills.
+    Sales,
+    /// The day's returns.
+    CreditNote,
+    /// The day's payments against dues: money in, the customers' account
+    /// down.
+    Receipt,
+}
 
 /// A store's documents of one kind on one day, summed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +30,9 @@ pub struct DayBook {
     pub store_name: String,
     /// Days since the epoch, Indian time.
     pub day: i64,
-    pub kind: DocKind,
+    pub kind: Voucher,
     pub documents: i64,
+    /// The first and last bill or return numbers; empty for receipts.
     pub first_number: String,
     pub last_number: String,
     /// What each method took (or refunded), cash net of change.
@@ -44,13 +58,16 @@ pub struct Entry {
     pub amount: i64,
 }
 
+/// The ledger of what customers owe on account.
+const ON_ACCOUNT: &str = "Customers on account";
+
 /// The ledger a tender is posted to.
 fn tender_ledger(method: &str) -> String {
     match method {
         "cash" => "Cash".into(),
         "card" => "Card receipts".into(),
         "upi" => "UPI receipts".into(),
-        "credit" => "Customers on account".into(),
+        "credit" => ON_ACCOUNT.into(),
         "points" => "Loyalty points redeemed".into(),
         other => format!("{other} receipts"),
     }
@@ -66,10 +83,11 @@ impl DayBook {
     /// The voucher's entries: they sum to zero.
     pub fn entries(&self) -> Vec<Entry> {
         // A sale debits what was taken and credits sales and tax; a credit
-        // note the other way round.
+        // note the other way round; a receipt debits what was taken and
+        // credits the customers' account.
         let sign = match self.kind {
-            DocKind::Invoice => 1,
-            DocKind::CreditNote => -1,
+            Voucher::Sales | Voucher::Receipt => 1,
+            Voucher::CreditNote => -1,
         };
         let mut out: Vec<Entry> = self
             .tenders
@@ -110,11 +128,15 @@ impl DayBook {
             }
         }
         let taken: i64 = self.tenders.iter().map(|(_, a)| a).sum();
-        let round = taken - credited;
-        if round != 0 {
+        let rest = taken - credited;
+        if rest != 0 {
             out.push(Entry {
-                ledger: "Round off".into(),
-                amount: sign * round,
+                ledger: match self.kind {
+                    Voucher::Receipt => ON_ACCOUNT,
+                    _ => "Round off",
+                }
+                .into(),
+                amount: sign * rest,
             });
         }
         out
@@ -151,10 +173,16 @@ pub fn xml(days: &[DayBook]) -> String {
     for d in days {
         let date = day_text(d.day).replace('-', "");
         let (kind, tag, what) = match (d.kind, d.documents == 1) {
-            (DocKind::Invoice, true) => ("Sales", "", "bill"),
-            (DocKind::Invoice, false) => ("Sales", "", "bills"),
-            (DocKind::CreditNote, true) => ("Credit Note", "CN/", "return"),
-            (DocKind::CreditNote, false) => ("Credit Note", "CN/", "returns"),
+            (Voucher::Sales, true) => ("Sales", "", "bill"),
+            (Voucher::Sales, false) => ("Sales", "", "bills"),
+            (Voucher::CreditNote, true) => ("Credit Note", "CN/", "return"),
+            (Voucher::CreditNote, false) => ("Credit Note", "CN/", "returns"),
+            (Voucher::Receipt, true) => ("Receipt", "RC/", "payment against dues"),
+            (Voucher::Receipt, false) => ("Receipt", "RC/", "payments against dues"),
+        };
+        let numbers = match d.first_number.is_empty() {
+            true => String::new(),
+            false => format!(", {} to {}", d.first_number, d.last_number),
         };
         out.push_str(&format!(
             "<TALLYMESSAGE xmlns:UDF=\"TallyUDF\">\n<VOUCHER VCHTYPE=\"{kind}\" ACTION=\"Create\">\n<DATE>{date}</DATE>\n\
@@ -162,8 +190,8 @@ pub fn xml(days: &[DayBook]) -> String {
              <NARRATION>{}</NARRATION>\n",
             escape(&format!("{}/{tag}{date}", d.store_code)),
             escape(&format!(
-                "{} {}: {} {what}, {} to {}",
-                d.store_code, d.store_name, d.documents, d.first_number, d.last_number
+                "{} {}: {} {what}{numbers}",
+                d.store_code, d.store_name, d.documents
             )),
         ));
         for e in d.entries() {
@@ -184,7 +212,7 @@ pub fn xml(days: &[DayBook]) -> String {
 mod tests {
     use super::*;
 
-    fn day(kind: DocKind) -> DayBook {
+    fn day(kind: Voucher) -> DayBook {
         DayBook {
             store_id: Uuid::nil(),
             store_code: "BLR-1".into(),
@@ -218,7 +246,7 @@ mod tests {
 
     #[test]
     fn a_day_balances_and_reads_as_tally_imports_it() {
-        for kind in [DocKind::Invoice, DocKind::CreditNote] {
+        for kind in [Voucher::Sales, Voucher::CreditNote] {
             let entries = day(kind).entries();
             assert_eq!(
                 entries.iter().map(|e| e.amount).sum::<i64>(),
@@ -228,7 +256,7 @@ mod tests {
             let round = entries.iter().find(|e| e.ledger == "Round off").unwrap();
             assert_eq!(round.amount.abs(), 50);
         }
-        let sales = day(DocKind::Invoice).entries();
+        let sales = day(Voucher::Sales).entries();
         assert_eq!(
             sales[0],
             Entry {
@@ -244,11 +272,43 @@ mod tests {
             ledger: "Sales exempt or nil rated".into(),
             amount: 6_250
         }));
-        let text = xml(&[day(DocKind::Invoice)]);
+        let text = xml(&[day(Voucher::Sales)]);
         assert!(text.contains("<DATE>20251105</DATE>"), "{text}");
         assert!(text.contains("BLR-1 Indiranagar &amp; Co: 2 bills, T1-000001 to T1-000002"));
         assert!(text.contains("<LEDGERNAME>Cash</LEDGERNAME><ISDEEMEDPOSITIVE>Yes</ISDEEMEDPOSITIVE><AMOUNT>-73.00</AMOUNT>"));
         assert_eq!(percent(25), "0.25");
+
+        // A day's payments against dues: money in, the account down.
+        let receipt = DayBook {
+            kind: Voucher::Receipt,
+            documents: 1,
+            first_number: String::new(),
+            last_number: String::new(),
+            tenders: vec![("upi".into(), 12_000)],
+            rates: vec![],
+            ..day(Voucher::Sales)
+        };
+        assert_eq!(
+            receipt.entries(),
+            [
+                Entry {
+                    ledger: "UPI receipts".into(),
+                    amount: -12_000
+                },
+                Entry {
+                    ledger: ON_ACCOUNT.into(),
+                    amount: 12_000
+                }
+            ]
+        );
+        let text = xml(&[receipt]);
+        assert!(text.contains("VCHTYPE=\"Receipt\""), "{text}");
+        assert!(
+            text.contains(
+                "<NARRATION>BLR-1 Indiranagar &amp; Co: 1 payment against dues</NARRATION>"
+            ),
+            "{text}"
+        );
         assert_eq!(percent(1800), "18");
     }
 }

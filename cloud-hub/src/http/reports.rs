@@ -401,8 +401,9 @@ struct DayBookParams {
 /// The day book as Tally imports it (XML, `Import Data` of vouchers): per
 /// store and day one sales voucher, its tenders debited and its sales by
 /// GST rate and the output CGST, SGST and IGST credited (cash rounding to
-/// round off), and one credit note for the day's returns. From the same
-/// documents as the GST returns and the sales report, to the paisa.
+/// round off), one credit note for the day's returns, and one receipt for
+/// the day's payments against dues. Sales and credit notes come from the
+/// same documents as the GST returns and the sales report, to the paisa.
 #[utoipa::path(
     get, path = "/v1/reports/tally", tag = "reports", security(("hq" = [])),
     params(DayBookParams),

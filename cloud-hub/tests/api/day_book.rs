@@ -1,13 +1,21 @@
 //! The day book for Tally, from the month of `gst_month`: well-formed XML
 //! (read by Python's own parser), one voucher per store, day and kind, each
 //! balancing to the paisa, and the month's output tax in them equal to the
-//! sales report's; a bad range is refused by field.
+//! sales report's; payments against dues as a receipt; a bad range is
+//! refused by field.
 
 use crate::gst_month::*;
 use crate::helpers::*;
 use crate::on_both_backends;
+use pos_shared::credit::DuesPayment;
+use pos_shared::sale::TenderMethod;
+use pos_shared::sync::Fact;
+use pos_shared::Money;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const PHONE: &str = "+919876543210";
 
 /// What Python's XML parser reads of the envelope: each voucher's type,
 /// date, the sum of its amounts in paise and its tax in paise.
@@ -24,7 +32,8 @@ fn read_vouchers(xml: &str) -> Vec<Value> {
         \x20   entries = [(e.findtext('LEDGERNAME'), int(decimal.Decimal(e.findtext('AMOUNT')) * 100), e.findtext('ISDEEMEDPOSITIVE')) for e in v.iter('ALLLEDGERENTRIES.LIST')]\n\
         \x20   signs_right = all((a < 0) == (p == 'Yes') for _, a, p in entries)\n\
         \x20   out.append({'type': v.get('VCHTYPE'), 'date': v.findtext('DATE'), 'sum': sum(a for _, a, _ in entries), 'signs_right': signs_right,\n\
-        \x20               'tax': sum(a for n, a, _ in entries if n.startswith('Output ')), 'narration': v.findtext('NARRATION')})\n\
+        \x20               'tax': sum(a for n, a, _ in entries if n.startswith('Output ')), 'narration': v.findtext('NARRATION'),\n\
+        \x20               'entries': {n: a for n, a, _ in entries}})\n\
         print(json.dumps(out))\n";
     let out = std::process::Command::new(python)
         .args(["-c", script])
@@ -43,6 +52,41 @@ async fn a_months_day_book_balances_and_matches_the_sales_report(backend: Backen
     let shop = shop(backend).await;
     let (month, december) = november(&shop);
     upload_month(&shop, &month, &december).await;
+    // A customer pays ₹70 and ₹50 against her dues on 15 November.
+    let account = format!("/v1/stores/{}/credit-accounts/{PHONE}", shop.store_id);
+    let (s, b) = shop
+        .hub
+        .put(
+            &account,
+            &shop.api_key,
+            json!({"limit": {"minor": 100_000, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let payments: Vec<Value> = [
+        (7_000, TenderMethod::Cash, None),
+        (5_000, TenderMethod::Upi, Some("412345678901")),
+    ]
+    .into_iter()
+    .map(|(minor, method, reference)| {
+        let id = Uuid::now_v7();
+        let at = ist_november(15, 11, 0);
+        let paid = DuesPayment {
+            payment_id: id,
+            store_id: shop.store_id.parse().unwrap(),
+            terminal_id: shop.terminal_id.parse().unwrap(),
+            phone: PHONE.into(),
+            amount: Money::inr(minor),
+            method,
+            reference: reference.map(str::to_owned),
+            occurred_at: at,
+            cashier: None,
+        };
+        envelope(&shop, id, "pos.dues.paid", at, Fact::DuesPaid(paid))
+    })
+    .collect();
+    let (_, ack) = shop.upload(&payments).await;
+    assert_eq!(Shop::statuses(&ack), ["accepted", "accepted"], "{ack}");
     let range = "from=2026-11-01&to=2026-11-30";
     let response = shop
         .hub
@@ -79,6 +123,23 @@ async fn a_months_day_book_balances_and_matches_the_sales_report(backend: Backen
     assert!(
         kinds.contains(&"Sales") && kinds.contains(&"Credit Note"),
         "{kinds:?}"
+    );
+    // The day's payments against dues: one receipt, money in, the
+    // customers' account down by as much.
+    let receipts: Vec<&Value> = vouchers.iter().filter(|v| v["type"] == "Receipt").collect();
+    assert_eq!(receipts.len(), 1, "{vouchers:?}");
+    assert_eq!(receipts[0]["date"], "20261115");
+    assert_eq!(
+        receipts[0]["entries"],
+        json!({"Cash": -7_000, "UPI receipts": -5_000, "Customers on account": 12_000})
+    );
+    assert!(
+        receipts[0]["narration"]
+            .as_str()
+            .unwrap()
+            .ends_with("2 payments against dues"),
+        "{}",
+        receipts[0]
     );
     // Sales credit tax, credit notes debit it: net, the sales report's GST.
     let tax: i64 = vouchers.iter().map(|v| v["tax"].as_i64().unwrap()).sum();

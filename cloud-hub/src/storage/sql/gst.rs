@@ -481,7 +481,7 @@ macro_rules! sql_gst_paths {
                 from_ms: i64,
                 to_ms: i64,
             ) -> DbResult<Vec<$crate::domain::tally::DayBook>> {
-                use $crate::domain::tally::{DayBook, RateSums};
+                use $crate::domain::tally::{DayBook, RateSums, Voucher};
                 const IST_MS: i64 = $crate::domain::gst::IST_OFFSET_SECONDS as i64 * 1000;
                 let day = format!("(d.issued_at_ms + {IST_MS}) / 86400000");
                 let within = "d.tenant_id = $1 AND d.issued_at_ms >= $2 AND d.issued_at_ms < $3 AND ($4 IS NULL OR d.store_id = $4)";
@@ -520,8 +520,20 @@ macro_rules! sql_gst_paths {
                 .bind(store.map(|s| s.as_uuid()))
                 .fetch_all(&mut *tx)
                 .await?;
-                let kind_of = |k: &str| if k == "credit_note" { DocKind::CreditNote } else { DocKind::Invoice };
-                Ok(heads
+                // Payments against dues, by the method each fact names.
+                let credit_day = format!("(c.occurred_at_ms + {IST_MS}) / 86400000");
+                let payments: Vec<(Uuid, i64, Option<String>, String, String)> = sqlx::query_as(&format!(
+                    "SELECT c.store_id, {credit_day}, c.envelope, s.code, s.name FROM credit_entries c JOIN stores s ON s.id = c.store_id \
+                     WHERE c.tenant_id = $1 AND c.kind = 'payment' AND c.occurred_at_ms >= $2 AND c.occurred_at_ms < $3 AND ($4 IS NULL OR c.store_id = $4)"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(from_ms)
+                .bind(to_ms)
+                .bind(store.map(|s| s.as_uuid()))
+                .fetch_all(&mut *tx)
+                .await?;
+                let kind_of = |k: &str| if k == "credit_note" { Voucher::CreditNote } else { Voucher::Sales };
+                let mut books: Vec<DayBook> = heads
                     .into_iter()
                     .map(|(store_id, day, kind, documents, first_number, last_number, store_code, store_name)| {
                         let same = |s: &Uuid, d: &i64, k: &String| *s == store_id && *d == day && *k == kind;
@@ -542,7 +554,38 @@ macro_rules! sql_gst_paths {
                                 .collect(),
                         }
                     })
-                    .collect())
+                    .collect();
+                let mut receipts: std::collections::BTreeMap<(Uuid, i64), DayBook> = Default::default();
+                for (store_id, day, envelope, store_code, store_name) in payments {
+                    let envelope: serde_json::Value = serde_json::from_str(envelope.as_deref().unwrap_or("null"))
+                        .map_err(|e| DbError::Corrupt(format!("a dues payment's fact: {e}")))?;
+                    let paid: pos_shared::credit::DuesPayment = serde_json::from_value(envelope["data"].clone())
+                        .map_err(|e| DbError::Corrupt(format!("a dues payment's fact: {e}")))?;
+                    let book = receipts.entry((store_id, day)).or_insert_with(|| DayBook {
+                        store_id,
+                        store_code,
+                        store_name,
+                        day,
+                        kind: Voucher::Receipt,
+                        documents: 0,
+                        first_number: String::new(),
+                        last_number: String::new(),
+                        tenders: vec![],
+                        rates: vec![],
+                    });
+                    book.documents += 1;
+                    let method = serde_json::to_value(paid.method)
+                        .ok()
+                        .and_then(|m| m.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    match book.tenders.iter_mut().find(|(m, _)| *m == method) {
+                        Some((_, sum)) => *sum += paid.amount.minor(),
+                        None => book.tenders.push((method, paid.amount.minor())),
+                    }
+                }
+                books.extend(receipts.into_values());
+                books.sort_by(|a, b| (&a.store_code, a.day, a.kind).cmp(&(&b.store_code, b.day, b.kind)));
+                Ok(books)
             }
         }
     };
