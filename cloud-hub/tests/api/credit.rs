@@ -538,3 +538,65 @@ async fn a_refused_refund_given_back_is_still_counted_against_the_limit(backend:
     assert_within_limit(&statement["account"]);
 }
 on_both_backends!(a_refused_refund_given_back_is_still_counted_against_the_limit);
+
+/// A revoked till lends no more: what it held of the limit goes back to the
+/// store's other tills, and what it lent stays owed.
+async fn a_revoked_till_gives_back_what_it_held(backend: Backend) {
+    let shop = shop(backend).await;
+    let path = open_account(&shop).await;
+    let other = shop.till_at(&shop.store_id, "Till 2", "t2").await;
+    let (_, ack) = other
+        .upload(&[sale_on_account(&other, "T2-000001", PHONE, 10_000)])
+        .await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"], "{ack}");
+    let (s, b) = shop
+        .hub
+        .post(
+            &format!(
+                "/v1/stores/{}/terminals/{}/revoke",
+                shop.store_id, other.terminal_id
+            ),
+            &shop.api_key,
+            json!({}),
+        )
+        .await;
+    assert!(s.is_success(), "{s} {b}");
+    let (_, statement) = shop.hub.get(&path, &shop.api_key).await;
+    let account = &statement["account"];
+    assert_eq!(account["dues"]["minor"], 10_000, "{statement}");
+    assert_eq!(
+        account["keep"]["minor"], 45_000,
+        "one till keeps half of ₹900"
+    );
+    let holds = |terminal: &str| {
+        let t = account["tills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["terminal_id"] == terminal)
+            .unwrap();
+        let minor = |k: &str| t[k]["minor"].as_i64().unwrap();
+        minor("granted") - minor("released") - minor("lent") + minor("paid")
+    };
+    assert_eq!(holds(&other.terminal_id), 0, "{statement}");
+    assert!(holds(&shop.terminal_id) >= 45_000, "{statement}");
+    assert_within_limit(account);
+    // Online, the till left may lend all the limit but what is owed.
+    let (s, topped) = shop
+        .hub
+        .post(
+            "/v1/sync/credit-top-up",
+            &shop.device_token,
+            json!({"phone": PHONE, "need": {"minor": 200_000, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{topped}");
+    assert_eq!(granted(&topped, &shop.terminal_id), 90_000, "{topped}");
+    // The revoked till is heard no more.
+    let (_, ack) = other
+        .hub
+        .get("/v1/sync/feed?since=0", &other.device_token)
+        .await;
+    assert_eq!(ack["status"], 401, "{ack}");
+}
+on_both_backends!(a_revoked_till_gives_back_what_it_held);

@@ -404,3 +404,50 @@ async fn points_earned_redeemed_and_granted_across_stores(backend: Backend) {
     assert!(stores.iter().any(|s| *s == b.store_id.as_str()), "{seen}");
 }
 on_both_backends!(points_earned_redeemed_and_granted_across_stores);
+
+/// A revoked till redeems no more: the points it held go back to the
+/// chain's other tills.
+async fn a_revoked_till_gives_back_the_points_it_held(backend: Backend) {
+    let a = shop(backend).await;
+    let b = a.second_store("BLR-2", "HSR dark store").await;
+    let (s, set) = a.hub.put("/v1/loyalty/rules", &a.api_key, rules()).await;
+    assert_eq!(s, StatusCode::OK, "{set}");
+    for shop in [&a, &b] {
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, format!("{MEENA}/phone"), MEENA)
+            .unwrap();
+        shop.push_document("customer_profiles", &mut doc).await;
+    }
+    let (s, r) = a
+        .hub
+        .post(
+            &format!("/v1/customers/{MEENA}/points/adjustments"),
+            &a.api_key,
+            json!({"points": 400, "reason": "welcome"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    // 400 × 50% over two tills: each holds 100.
+    let before = statement(&a).await;
+    assert_eq!(till(&before["account"], &b)["granted"], 100, "{before}");
+    let (s, r) = a
+        .hub
+        .post(
+            &format!(
+                "/v1/stores/{}/terminals/{}/revoke",
+                b.store_id, b.terminal_id
+            ),
+            &a.api_key,
+            json!({}),
+        )
+        .await;
+    assert!(s.is_success(), "{s} {r}");
+    let after = statement(&a).await;
+    let account = &after["account"];
+    assert_eq!(till(account, &b)["released"], 100, "{after}");
+    // One till left: it keeps half of all 400.
+    assert_eq!(account["keep"], 200, "{after}");
+    assert_eq!(till(account, &a)["granted"], 200, "{after}");
+    assert_eq!(account["balance"], 400);
+}
+on_both_backends!(a_revoked_till_gives_back_the_points_it_held);

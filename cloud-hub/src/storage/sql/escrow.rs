@@ -1,7 +1,8 @@
 //! The hub's writes of an escrow kept by tills apart (`domain::escrow`),
 //! shared by credit accounts and loyalty points: a till's release fact kept
 //! once by its id, and the till's released total on its share, which only
-//! ever grows. Expanded inside `sql_storage!`.
+//! ever grows; a revoked till's holdings given back. Expanded inside
+//! `sql_storage!`.
 
 /// Where one kind of escrow keeps a till's releases and shares.
 pub(crate) struct EscrowTables {
@@ -33,6 +34,40 @@ pub(crate) const LOYALTY_ESCROW: EscrowTables = EscrowTables {
 macro_rules! sql_escrow_paths {
     ($storage:ty) => {
         impl $storage {
+            /// A revoked till lends and redeems no more (nothing it does
+            /// apart can reach the hub): what it still held of each credit
+            /// limit and points balance counts as given back, and the other
+            /// tills are granted it.
+            async fn give_back_holdings(tx: &mut Tx<'_>, tenant: TenantId, terminal: TerminalId) -> DbResult<()> {
+                let credit: Vec<(String,)> = sqlx::query_as(
+                    "UPDATE credit_shares SET released_minor = granted_minor - lent_minor + paid_minor \
+                     WHERE tenant_id = $1 AND terminal_id = $2 AND released_minor < granted_minor - lent_minor + paid_minor RETURNING phone",
+                )
+                .bind(tenant.as_uuid())
+                .bind(terminal.as_uuid())
+                .fetch_all(&mut **tx)
+                .await?;
+                let points: Vec<(String,)> = sqlx::query_as(
+                    "UPDATE loyalty_shares SET released = granted - redeemed + earned \
+                     WHERE tenant_id = $1 AND terminal_id = $2 AND released < granted - redeemed + earned RETURNING phone",
+                )
+                .bind(tenant.as_uuid())
+                .bind(terminal.as_uuid())
+                .fetch_all(&mut **tx)
+                .await?;
+                let mut credit: Vec<String> = credit.into_iter().map(|(p,)| p).collect();
+                credit.sort();
+                for phone in credit {
+                    Self::regrant_credit_when(tx, tenant, &phone, true, None).await?;
+                }
+                let mut points: Vec<String> = points.into_iter().map(|(p,)| p).collect();
+                points.sort();
+                for phone in points {
+                    Self::regrant_points(tx, tenant, &phone, true, None).await?;
+                }
+                Ok(())
+            }
+
             /// Keeps a till's release fact; false when its id is kept already.
             async fn keep_release(
                 tx: &mut Tx<'_>,

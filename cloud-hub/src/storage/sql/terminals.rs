@@ -82,6 +82,8 @@ macro_rules! sql_terminal_paths {
             }
 
             async fn revoke_terminal(&self, tenant: TenantId, store: StoreId, terminal: TerminalId) -> DbResult<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
                 let done = sqlx::query(
                     "UPDATE terminals SET device_token_hash = NULL, enrollment_code_hash = NULL \
                      WHERE tenant_id = $1 AND store_id = $2 AND id = $3",
@@ -89,12 +91,13 @@ macro_rules! sql_terminal_paths {
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
                 .bind(terminal.as_uuid())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() == 0 {
                     return Err(DbError::NotFound("terminal"));
                 }
-                Ok(())
+                Self::give_back_holdings(&mut tx, tenant, terminal).await?;
+                Self::commit(tx).await
             }
 
             async fn record_terminal_reports(&self, reports: &[SeenReport]) -> DbResult<()> {
