@@ -8,6 +8,16 @@
 //! the hub has read the last row. The bytes are kept per terminal while it
 //! downloads, and served with byte ranges, so a download cut half-way resumes
 //! where it stopped instead of starting again.
+//!
+//! A snapshot leaves out the stock its terminal moved (the till holds those
+//! movements itself). For a terminal that moved none it is the store's:
+//! the tills of a store that bootstrap within [`SHARE_FOR`] (the hub's
+//! `feed.snapshot_share_secs`) of each other
+//! (a store opening, new tills) and have moved no stock are given the same
+//! one, even while it is still being written, and catch up from its
+//! sequence through the feed like any till.
+//! Snapshots are let go [`KEEP_FOR`] after they were taken, and the oldest
+//! sooner when the kept bytes pass [`MAX_KEPT_BYTES`].
 
 use crate::domain::stores::DeviceIdentity;
 use crate::domain::sync::SnapshotPart;
@@ -16,14 +26,27 @@ use axum::body::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use pos_shared::sync::{SnapshotHeader, SnapshotRecord};
-use pos_shared::TerminalId;
+use pos_shared::{StoreId, TenantId, TerminalId};
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Compressed bytes gathered before waking the readers: a few TCP segments.
 const WAKE_EVERY: usize = 32 * 1024;
+
+/// How long a store's snapshot is given to its other tills that bootstrap
+/// unless the hub is told otherwise: short enough that the feed they catch
+/// up through is a few pages.
+pub const SHARE_FOR: Duration = Duration::from_secs(120);
+
+/// How long a snapshot is kept for a cut download to resume.
+pub const KEEP_FOR: Duration = Duration::from_secs(30 * 60);
+
+/// The most snapshot bytes kept at once; past it the oldest are let go
+/// (a terminal resuming one then asks for a new one).
+pub const MAX_KEPT_BYTES: usize = 256 * 1024 * 1024;
 
 /// How far a snapshot's encoding has come.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +63,7 @@ pub enum Progress {
 /// wakes everyone downloading it when more arrive.
 pub struct Snapshot {
     pub seq: u64,
+    taken_at: Instant,
     bytes: Mutex<Vec<u8>>,
     progress: watch::Sender<Progress>,
 }
@@ -48,9 +72,22 @@ impl Snapshot {
     fn new(seq: u64) -> Self {
         Snapshot {
             seq,
+            taken_at: Instant::now(),
             bytes: Mutex::new(Vec::new()),
             progress: watch::Sender::new(Progress::Writing(0)),
         }
+    }
+
+    /// Bytes written so far.
+    fn len(&self) -> usize {
+        match *self.progress.borrow() {
+            Progress::Writing(n) | Progress::Done(n) => n,
+            Progress::Failed => 0,
+        }
+    }
+
+    fn failed(&self) -> bool {
+        *self.progress.borrow() == Progress::Failed
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
@@ -131,34 +168,143 @@ impl Snapshot {
     }
 }
 
-/// The snapshot each terminal is downloading; one per terminal, replaced when
-/// it asks for a new one.
-#[derive(Default)]
+/// Whose snapshot: a store's, read at one protocol version.
+type StoreKey = (TenantId, StoreId, u16);
+
+/// The snapshot each terminal is downloading (one per terminal, replaced
+/// when it asks for a new one), and each store's latest.
 pub struct SnapshotCache {
-    by_terminal: Mutex<HashMap<TerminalId, Arc<Snapshot>>>,
+    share_for: Duration,
+    kept: Mutex<Kept>,
+}
+
+impl Default for SnapshotCache {
+    fn default() -> Self {
+        SnapshotCache::new(SHARE_FOR)
+    }
+}
+
+#[derive(Default)]
+struct Kept {
+    by_terminal: HashMap<TerminalId, Arc<Snapshot>>,
+    by_store: HashMap<StoreKey, Arc<Snapshot>>,
 }
 
 impl SnapshotCache {
-    pub fn get(&self, terminal: TerminalId, seq: u64) -> Option<Arc<Snapshot>> {
-        let map = self.by_terminal.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&terminal).filter(|b| b.seq == seq).cloned()
+    /// Shares a store's snapshot for `share_for` (zero: never).
+    pub fn new(share_for: Duration) -> Self {
+        SnapshotCache {
+            share_for,
+            kept: Mutex::default(),
+        }
     }
 
-    fn put(&self, terminal: TerminalId, snapshot: Arc<Snapshot>) {
-        self.by_terminal
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(terminal, snapshot);
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The snapshot the terminal was given at `seq`, to resume.
+    pub fn get(&self, terminal: TerminalId, seq: u64) -> Option<Arc<Snapshot>> {
+        self.lock()
+            .by_terminal
+            .get(&terminal)
+            .filter(|b| b.seq == seq)
+            .cloned()
+    }
+
+    /// The store's snapshot taken less than the sharing time ago for a
+    /// terminal that had moved no stock, and not failed, now this
+    /// terminal's too (it must have moved none either).
+    pub fn share(&self, device: &DeviceIdentity, protocol: u16) -> Option<Arc<Snapshot>> {
+        let mut kept = self.lock();
+        let key = (device.tenant_id, device.store_id, protocol);
+        let shared = kept
+            .by_store
+            .get(&key)
+            .filter(|s| s.taken_at.elapsed() < self.share_for && !s.failed())
+            .cloned()?;
+        kept.by_terminal.insert(device.terminal_id, shared.clone());
+        Some(shared)
+    }
+
+    /// Keeps the terminal's snapshot; `shareable` when the terminal moved
+    /// no stock, so the snapshot is the store's as any new till sees it.
+    fn put(
+        &self,
+        device: &DeviceIdentity,
+        protocol: u16,
+        snapshot: Arc<Snapshot>,
+        shareable: bool,
+    ) {
+        let mut kept = self.lock();
+        kept.by_terminal
+            .insert(device.terminal_id, snapshot.clone());
+        if shareable {
+            kept.by_store
+                .insert((device.tenant_id, device.store_id, protocol), snapshot);
+        }
+        kept.let_go();
     }
 }
 
-/// Starts taking the device's snapshot: returns once its sequence is known,
-/// with the snapshot kept for the terminal and still being written.
-pub async fn take(
+impl Kept {
+    /// Lets go of what is older than [`KEEP_FOR`] or failed, then of the
+    /// oldest while more than [`MAX_KEPT_BYTES`] are kept.
+    fn let_go(&mut self) {
+        let stale = |s: &Arc<Snapshot>| s.taken_at.elapsed() >= KEEP_FOR || s.failed();
+        self.by_terminal.retain(|_, s| !stale(s));
+        self.by_store.retain(|_, s| !stale(s));
+        loop {
+            let mut distinct: Vec<&Arc<Snapshot>> = self
+                .by_terminal
+                .values()
+                .chain(self.by_store.values())
+                .collect();
+            distinct.sort_by_key(|s| Arc::as_ptr(s));
+            distinct.dedup_by_key(|s| Arc::as_ptr(s));
+            if distinct.iter().map(|s| s.len()).sum::<usize>() <= MAX_KEPT_BYTES
+                || distinct.len() <= 1
+            {
+                return;
+            }
+            let oldest = distinct
+                .iter()
+                .min_by_key(|s| s.taken_at)
+                .map(|s| Arc::as_ptr(s))
+                .unwrap_or(std::ptr::null());
+            self.by_terminal.retain(|_, s| Arc::as_ptr(s) != oldest);
+            self.by_store.retain(|_, s| Arc::as_ptr(s) != oldest);
+        }
+    }
+}
+
+/// The device's snapshot: the store's, when the device moved no stock and
+/// another such till was given one moments ago; else a new one, returned
+/// once its sequence is known, kept for the terminal and still being
+/// written.
+pub async fn for_device(
     storage: DynStorage,
     cache: Arc<SnapshotCache>,
     device: DeviceIdentity,
     protocol_version: u16,
+) -> Result<Arc<Snapshot>, DbError> {
+    let shareable = !storage.terminal_moved_stock(&device).await?;
+    if shareable {
+        if let Some(shared) = cache.share(&device, protocol_version) {
+            return Ok(shared);
+        }
+    }
+    take(storage, cache, device, protocol_version, shareable).await
+}
+
+/// Starts taking the device's snapshot: returns once its sequence is known,
+/// with the snapshot kept for the terminal and still being written.
+async fn take(
+    storage: DynStorage,
+    cache: Arc<SnapshotCache>,
+    device: DeviceIdentity,
+    protocol_version: u16,
+    shareable: bool,
 ) -> Result<Arc<Snapshot>, DbError> {
     let (parts, mut received) = mpsc::channel::<SnapshotPart>(4);
     let (started, start) = oneshot::channel();
@@ -178,7 +324,7 @@ pub async fn take(
             return;
         };
         let snapshot = Arc::new(Snapshot::new(header.seq));
-        cache.put(device.terminal_id, snapshot.clone());
+        cache.put(&device, protocol_version, snapshot.clone(), shareable);
         let _ = started.send(Ok(snapshot.clone()));
         let writer = snapshot.clone();
         let encoding = tokio::task::spawn_blocking(move || {
@@ -357,6 +503,73 @@ mod tests {
         assert!(range_start(Some("bytes=10-"), 10).is_err());
         assert!(range_start(Some("bytes=1-5"), 10).is_err());
         assert!(range_start(Some("items=1-"), 10).is_err());
+    }
+
+    fn till(tenant: TenantId, store: StoreId) -> DeviceIdentity {
+        DeviceIdentity {
+            tenant_id: tenant,
+            store_id: store,
+            terminal_id: TerminalId::new(),
+            terminal_name: "Till".into(),
+            receipt_prefix: "T".into(),
+        }
+    }
+
+    #[test]
+    fn a_stores_tills_share_its_snapshot_and_no_one_else_does() {
+        let cache = SnapshotCache::default();
+        let (tenant, store) = (TenantId::new(), StoreId::new());
+        let first = till(tenant, store);
+        let taken = Arc::new(Snapshot::new(42));
+        cache.put(&first, 13, taken.clone(), true);
+        let second = till(tenant, store);
+        let shared = cache
+            .share(&second, 13)
+            .expect("the store's tills share it");
+        assert!(Arc::ptr_eq(&shared, &taken));
+        assert!(
+            cache.get(second.terminal_id, 42).is_some(),
+            "and may resume it"
+        );
+        assert!(cache.share(&till(tenant, StoreId::new()), 13).is_none());
+        assert!(cache.share(&till(TenantId::new(), store), 13).is_none());
+        assert!(
+            cache.share(&till(tenant, store), 12).is_none(),
+            "another protocol reads differently"
+        );
+        taken.end(false);
+        assert!(
+            cache.share(&till(tenant, store), 13).is_none(),
+            "a failed one is taken again"
+        );
+        // A till that moved stock has a snapshot of its own.
+        let moved = till(tenant, StoreId::new());
+        cache.put(&moved, 13, Arc::new(Snapshot::new(7)), false);
+        assert!(cache.get(moved.terminal_id, 7).is_some());
+        assert!(cache.share(&till(tenant, moved.store_id), 13).is_none());
+    }
+
+    #[test]
+    fn the_oldest_are_let_go_past_the_byte_cap() {
+        let cache = SnapshotCache::default();
+        let tenant = TenantId::new();
+        let big = vec![0u8; MAX_KEPT_BYTES / 2 + 1];
+        let tills: Vec<DeviceIdentity> = (0..3).map(|_| till(tenant, StoreId::new())).collect();
+        for (i, t) in tills.iter().enumerate() {
+            let s = Arc::new(Snapshot::new(i as u64));
+            s.append(&big);
+            s.end(true);
+            cache.put(t, 13, s, true);
+        }
+        assert!(
+            cache.get(tills[0].terminal_id, 0).is_none(),
+            "the oldest went"
+        );
+        assert!(cache.get(tills[1].terminal_id, 1).is_none());
+        assert!(
+            cache.get(tills[2].terminal_id, 2).is_some(),
+            "the newest stays"
+        );
     }
 
     #[tokio::test]

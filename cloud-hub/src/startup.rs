@@ -211,6 +211,7 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
     let admin_token = config.admin_token.as_ref().map(|t| t.expose().to_owned());
     let state = http::AppState::new(storage.clone(), admin_token)
         .with_session_lifetime(config.session_lifetime)
+        .with_snapshot_share(config.snapshot_share)
         .with_limits(config.limits)
         .with_delivery(config.delivery.as_ref().map(|d| http::PartnerCallbacks {
             partner: d.name.clone(),

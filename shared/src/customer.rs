@@ -47,12 +47,25 @@ impl CustomerPatch {
                 "send a name or a gstin (an empty one clears it)".into(),
             ));
         }
-        if self
-            .name
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control))
-        {
-            return Err(("name", "a name is at most 100 printable characters".into()));
+        if let Some(name) = &self.name {
+            if name.chars().count() > 100 {
+                return Err(("name", "a name is at most 100 characters".into()));
+            }
+            // Control characters, and the marks that turn text around
+            // unseen (a name printed backwards on a bill or a reminder).
+            let hidden = |c: char| {
+                c.is_control()
+                    || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            };
+            if let Some(c) = name.chars().find(|c| hidden(*c)) {
+                return Err((
+                    "name",
+                    format!(
+                        "a name holds no control or direction characters (found U+{:04X})",
+                        c as u32
+                    ),
+                ));
+            }
         }
         match self.gstin.as_deref().map(str::trim) {
             Some(g) if !g.is_empty() => Gstin::parse(g)

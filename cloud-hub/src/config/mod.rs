@@ -18,6 +18,7 @@
 //! | `feed.retain` | `HUB_FEED_RETAIN`: newest feed changes kept per tenant; older cursors re-bootstrap | `1000000` |
 //! | `feed.prune_secs` | `HUB_FEED_PRUNE_SECS`: how often the feed is pruned | `300` |
 //! | `feed.report_flush_ms` | `HUB_FEED_REPORT_FLUSH_MS`: how often terminals' reports are written, in one batch (10 to 60000) | `2000` |
+//! | `feed.snapshot_share_secs` | `HUB_FEED_SNAPSHOT_SHARE_SECS`: how long a store's snapshot serves its other new tills (0 to 600; 0: each takes its own) | `120` |
 //! | `reservation_sweep_ms` | `HUB_RESERVATION_SWEEP_MS`: how often expired reservations are settled | `1000` |
 //! | `expiry_warn_days` | `HUB_EXPIRY_WARN_DAYS`: batches expiring within this many days are announced | `3` |
 //! | `expiry_check_secs` | `HUB_EXPIRY_CHECK_SECS`: how often batches are checked for expiry | `300` |
@@ -80,6 +81,8 @@ pub struct HubConfig {
     pub feed_prune_every: Duration,
     /// How often terminals' reports are written in a batch.
     pub report_flush_every: Duration,
+    /// How long a store's snapshot serves its other new tills.
+    pub snapshot_share: Duration,
     /// How often held reservations past their expiry are settled.
     pub reservation_sweep_every: Duration,
     /// Batches expiring within this many days are announced.
@@ -260,6 +263,7 @@ impl HubConfig {
             feed_retain: DEFAULT_FEED_RETAIN,
             feed_prune_every: Duration::from_secs(DEFAULT_FEED_PRUNE_SECS),
             report_flush_every: Duration::from_millis(DEFAULT_REPORT_FLUSH_MS),
+            snapshot_share: Duration::from_secs(DEFAULT_SNAPSHOT_SHARE_SECS),
             reservation_sweep_every: Duration::from_millis(DEFAULT_RESERVATION_SWEEP_MS),
             expiry_warn_days: DEFAULT_EXPIRY_WARN_DAYS,
             expiry_check_every: Duration::from_secs(DEFAULT_EXPIRY_CHECK_SECS),
@@ -333,6 +337,11 @@ impl HubConfig {
             ),
             report_flush_every: Duration::from_millis(
                 s.feed.report_flush_ms.unwrap_or(DEFAULT_REPORT_FLUSH_MS),
+            ),
+            snapshot_share: Duration::from_secs(
+                s.feed
+                    .snapshot_share_secs
+                    .unwrap_or(DEFAULT_SNAPSHOT_SHARE_SECS),
             ),
             reservation_sweep_every: Duration::from_millis(
                 s.reservation_sweep_ms

@@ -16,6 +16,7 @@ pub const DEFAULT_LISTEN: SocketAddr =
 pub const DEFAULT_FEED_RETAIN: u64 = 1_000_000;
 pub const DEFAULT_FEED_PRUNE_SECS: u64 = 300;
 pub const DEFAULT_REPORT_FLUSH_MS: u64 = 2000;
+pub const DEFAULT_SNAPSHOT_SHARE_SECS: u64 = 120;
 pub const DEFAULT_RESERVATION_SWEEP_MS: u64 = 1000;
 pub const DEFAULT_EXPIRY_WARN_DAYS: u32 = 3;
 pub const DEFAULT_EXPIRY_CHECK_SECS: u64 = 300;
@@ -199,6 +200,8 @@ pub struct FeedSettings {
     pub prune_secs: Option<u64>,
     /// How often terminals' reports (cursor, queue, version) are written.
     pub report_flush_ms: Option<u64>,
+    /// How long a store's snapshot serves its other new tills (0: never).
+    pub snapshot_share_secs: Option<u64>,
 }
 
 /// How long an HQ user's sign-in lasts: 1 to 720 hours.
@@ -251,6 +254,7 @@ impl Settings {
                 retain: Some(DEFAULT_FEED_RETAIN),
                 prune_secs: Some(DEFAULT_FEED_PRUNE_SECS),
                 report_flush_ms: Some(DEFAULT_REPORT_FLUSH_MS),
+                snapshot_share_secs: Some(DEFAULT_SNAPSHOT_SHARE_SECS),
             },
             // Off until a partner or gateway is named; their periods default
             // in `HubConfig::from_settings`.
@@ -331,6 +335,7 @@ impl Settings {
                 retain: number("HUB_FEED_RETAIN")?,
                 prune_secs: number("HUB_FEED_PRUNE_SECS")?,
                 report_flush_ms: number("HUB_FEED_REPORT_FLUSH_MS")?,
+                snapshot_share_secs: number("HUB_FEED_SNAPSHOT_SHARE_SECS")?,
             },
             delivery: DeliverySettings {
                 partner: var("HUB_DELIVERY_PARTNER"),
@@ -402,6 +407,10 @@ impl Settings {
                 retain: top.feed.retain.or(self.feed.retain),
                 prune_secs: top.feed.prune_secs.or(self.feed.prune_secs),
                 report_flush_ms: top.feed.report_flush_ms.or(self.feed.report_flush_ms),
+                snapshot_share_secs: top
+                    .feed
+                    .snapshot_share_secs
+                    .or(self.feed.snapshot_share_secs),
             },
             delivery: DeliverySettings {
                 partner: top.delivery.partner.or(self.delivery.partner),
@@ -470,6 +479,7 @@ impl Settings {
     pub fn clamped(mut self) -> Settings {
         self.feed.prune_secs = self.feed.prune_secs.map(|s| s.max(1));
         self.feed.report_flush_ms = self.feed.report_flush_ms.map(|ms| ms.clamp(10, 60_000));
+        self.feed.snapshot_share_secs = self.feed.snapshot_share_secs.map(|s| s.min(600));
         self.reservation_sweep_ms = self.reservation_sweep_ms.map(|ms| ms.max(10));
         self.expiry_check_secs = self.expiry_check_secs.map(|s| s.max(1));
         self.hours_check_secs = self.hours_check_secs.map(|s| s.max(1));

@@ -133,23 +133,32 @@ async fn edit(
             .map(|_| gstin.map(|g| g.to_string()).unwrap_or_default()),
         ..patch
     };
-    if hq.grant.limited() {
-        let report = match app.storage.customer(hq.tenant, &phone).await {
-            Err(crate::storage::DbError::NotFound(_)) => return Err(unknown(&phone)),
-            found => found?,
-        };
-        if !report.stores.iter().any(|s| hq.grant.reaches(s.store_id)) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("{phone} is known at none of the stores this credential reaches"),
-            ));
-        }
-    }
+    reaches_customer(&app, &hq, &phone).await?;
     match app.storage.edit_customer(hq.tenant, &phone, &patch).await {
         Err(crate::storage::DbError::NotFound(_)) => Err(unknown(&phone)),
         edited => Ok(Json(edited?)),
     }
+}
+
+/// A credential limited to some stores changes only the customers those
+/// stores know (whose tills hold them, or where they were billed or have an
+/// account); an unlimited one, any the chain has met.
+pub(super) async fn reaches_customer(app: &AppState, hq: &Hq, phone: &str) -> Result<(), ApiError> {
+    if !hq.grant.limited() {
+        return Ok(());
+    }
+    let report = match app.storage.customer(hq.tenant, phone).await {
+        Err(crate::storage::DbError::NotFound(_)) => return Err(unknown(phone)),
+        found => found?,
+    };
+    if report.stores.iter().any(|s| hq.grant.reaches(s.store_id)) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        format!("{phone} is known at none of the stores this credential reaches"),
+    ))
 }
 
 /// A till looks up a customer its store has not met: the profile as the

@@ -180,13 +180,18 @@ async fn adjust_points(
             format!("a reason is 1 to {MAX_REASON} printable characters"),
         ));
     }
+    super::customers::reaches_customer(&app, &hq, &phone).await?;
     let adjustment = PointsAdjustment {
         adjustment_id: body.adjustment_id.unwrap_or_else(Uuid::now_v7),
         phone,
         points: body.points,
         reason: reason.to_owned(),
     };
-    let (report, made) = app.storage.adjust_points(hq.tenant, &adjustment).await?;
+    let (mut report, made) = app.storage.adjust_points(hq.tenant, &adjustment).await?;
+    // As in the statement: a limited credential sees no other store's tills.
+    if hq.grant.limited() {
+        report.tills.clear();
+    }
     let status = if made {
         StatusCode::CREATED
     } else {

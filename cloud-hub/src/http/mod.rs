@@ -105,6 +105,12 @@ pub struct PartnerCallbacks {
 }
 
 impl AppState {
+    /// How long a store's snapshot serves its other new tills.
+    pub fn with_snapshot_share(mut self, share_for: std::time::Duration) -> Self {
+        self.snapshots = Arc::new(crate::snapshot::SnapshotCache::new(share_for));
+        self
+    }
+
     pub fn new(storage: DynStorage, admin_token: Option<String>) -> Self {
         AppState {
             storage,

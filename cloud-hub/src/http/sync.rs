@@ -513,7 +513,9 @@ struct SnapshotQuery {
 }
 
 /// The store's catalog and stock at one feed sequence, for a terminal to start
-/// from (gzip-compressed JSON lines). Without `seq` a new snapshot is taken and,
+/// from (gzip-compressed JSON lines). Without `seq` a new snapshot is taken (or,
+/// for a till that moved no stock, the one another such till of the store was
+/// given in the last two minutes) and,
 /// from protocol 7, sent as the hub reads it (no Content-Length: the stream's
 /// end is the snapshot's end, and a snapshot that fails midway ends the
 /// download in an error, never short); with `seq` and a `Range: bytes=N-`
@@ -549,7 +551,7 @@ async fn snapshot(
             .with_field("seq")
         })?,
         None => {
-            snapshot::take(
+            snapshot::for_device(
                 app.storage.clone(),
                 app.snapshots.clone(),
                 device.clone(),

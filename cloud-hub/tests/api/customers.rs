@@ -417,6 +417,7 @@ async fn hq_corrects_a_customer_and_every_store_hears(backend: Backend) {
         (json!({"gstin": "29AABCB5678C1ZX"}), "gstin"),
         (json!({"name": "x".repeat(101)}), "name"),
         (json!({"name": "Asha\u{7}"}), "name"),
+        (json!({"name": "Asha\u{202E}K"}), "name"),
     ] {
         let (s, b) = edit(&koramangala, ASHA, body.clone()).await;
         assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
@@ -434,6 +435,51 @@ async fn hq_corrects_a_customer_and_every_store_hears(backend: Backend) {
         (asha["name"].as_str(), asha["gstin"].as_str()),
         (Some("Asha Iyer"), Some(GSTIN))
     );
+    // Not the chain's own registration.
+    let (s, b) = koramangala
+        .hub
+        .put(
+            &format!("/v1/stores/{}/gstin", indiranagar.store_id),
+            &koramangala.api_key,
+            json!({"gstin": "29AAACK1234A1Z6"}),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    let (s, b) = edit(&koramangala, ASHA, json!({"gstin": "29AAACK1234A1Z6"})).await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "gstin", "{b}");
+
+    // Her credit account at Koramangala goes by the name HQ gives her, and
+    // the store's tills hear it.
+    let account = format!("/v1/stores/{}/credit-accounts/{ASHA}", koramangala.store_id);
+    let (s, b) = koramangala
+        .hub
+        .put(
+            &account,
+            &koramangala.api_key,
+            json!({"limit": {"minor": 100_000, "currency": "INR"}, "name": "Asha K"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, _) = edit(&koramangala, ASHA, json!({"name": "Asha Iyer-Rao"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, statement) = koramangala.hub.get(&account, &koramangala.api_key).await;
+    assert_eq!(statement["account"]["name"], "Asha Iyer-Rao", "{statement}");
+    let (_, page) = koramangala
+        .hub
+        .get(
+            "/v1/sync/feed?since=0&limit=1000",
+            &koramangala.device_token,
+        )
+        .await;
+    let heard = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|c| c["type"] == "credit_account_changed")
+        .cloned()
+        .unwrap();
+    assert_eq!(heard["name"], "Asha Iyer-Rao", "{heard}");
 
     // Who may: a store manager of a store that knows her; not one of a
     // store that does not, nor a catalog manager or a read-only key.

@@ -319,6 +319,74 @@ async fn a_snapshot_holds_the_store_at_one_sequence(backend: Backend) {
 }
 on_both_backends!(a_snapshot_holds_the_store_at_one_sequence);
 
+/// The snapshot's sequence and its on-hand figure for a variant.
+async fn snapshot_of(till: &Shop, variant: &str) -> (u64, Value) {
+    let got = snapshot_get(till, "", None).await;
+    assert_eq!(got.status(), StatusCode::OK);
+    let seq = got.headers()["x-snapshot-seq"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let lines = snapshot_lines(&got.bytes().await.unwrap());
+    let on_hand = lines
+        .iter()
+        .find(|l| l["type"] == "position" && l["variant_id"] == variant)
+        .unwrap()["on_hand"]
+        .clone();
+    (seq, on_hand)
+}
+
+async fn new_tills_of_a_store_share_one_snapshot_and_catch_up(backend: Backend) {
+    let shop = shop(backend).await;
+    let tea = shop.variants[0].0.clone();
+    let (_, ack) = shop.upload(&[shop.sale("T1-000001", &[(0, "2")])]).await;
+    assert_eq!(Shop::statuses(&ack), ["accepted"]);
+
+    // A new till: the store as it is, the first till's sale in.
+    let a = shop.till_at(&shop.store_id, "Till 2", "t2").await;
+    let (seq, on_hand) = snapshot_of(&a, &tea).await;
+    assert_eq!(on_hand, "48");
+    // HQ writes a tea off; the next new till is given the same snapshot and
+    // hears the write-off in the feed from its sequence.
+    let (s, _) = shop
+        .hub
+        .post(
+            &format!("/v1/stores/{}/movements", shop.store_id),
+            &shop.api_key,
+            json!({"variant_id": tea, "delta": "-1", "reason": "adjustment"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let b = shop.till_at(&shop.store_id, "Till 3", "t3").await;
+    assert_eq!(snapshot_of(&b, &tea).await, (seq, json!("48")));
+    let (_, page) = shop
+        .hub
+        .get(&format!("/v1/sync/feed?since={seq}"), &b.device_token)
+        .await;
+    assert!(
+        page["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["type"] == "stock_moved"
+                && c["variant_id"] == tea.as_str()
+                && c["delta"] == "-1"),
+        "{page}"
+    );
+    // The till that sold has a snapshot of its own, without its sale; it
+    // is given to no other till.
+    let (own_seq, own) = snapshot_of(&shop, &tea).await;
+    assert!(own_seq > seq);
+    assert_eq!(own, "49", "its own sale is left for it to add");
+    let c = shop.till_at(&shop.store_id, "Till 4", "t4").await;
+    assert_eq!(snapshot_of(&c, &tea).await, (seq, json!("48")));
+    // Each may resume the one it was given.
+    let resumed = snapshot_get(&c, &format!("?seq={seq}"), Some("bytes=1-")).await;
+    assert_eq!(resumed.status(), StatusCode::PARTIAL_CONTENT);
+}
+on_both_backends!(new_tills_of_a_store_share_one_snapshot_and_catch_up);
+
 async fn a_pruned_feed_sends_old_cursors_to_a_snapshot(backend: Backend) {
     let shop = shop(backend).await;
     let (_, page) = shop

@@ -427,9 +427,47 @@ async fn a_revoked_till_gives_back_the_points_it_held(backend: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
-    // 400 × 50% over two tills: each holds 100.
+    // A store manager of a store that does not know her adjusts nothing;
+    // one of a store that does sees no other store's tills in the answer.
+    let c = a.second_store("BLR-3", "Indiranagar").await;
+    let adjust_as = |stores: Vec<String>| {
+        let a = Shop::clone_of(&a);
+        async move {
+            let (_, key) = a
+                .hub
+                .post(
+                    "/v1/api-keys",
+                    &a.api_key,
+                    json!({"label": "floor", "role": "store_manager", "store_ids": stores}),
+                )
+                .await;
+            a.hub
+                .post(
+                    &format!("/v1/customers/{MEENA}/points/adjustments"),
+                    key["api_key"].as_str().unwrap(),
+                    json!({"points": 5, "reason": "floor"}),
+                )
+                .await
+        }
+    };
+    let (s, r) = adjust_as(vec![c.store_id.clone()]).await;
+    assert_problem(s, &r, StatusCode::FORBIDDEN, "forbidden");
+    let (s, r) = adjust_as(vec![b.store_id.clone()]).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["tills"], json!([]), "{r}");
+    let (s, r) = a
+        .hub
+        .post(
+            &format!("/v1/customers/{MEENA}/points/adjustments"),
+            &a.api_key,
+            json!({"points": -5, "reason": "floor"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    // 400 × 50% over two tills: each holds 100 (101, from when she had
+    // 405: a grant is never lowered).
     let before = statement(&a).await;
-    assert_eq!(till(&before["account"], &b)["granted"], 100, "{before}");
+    assert_eq!(till(&before["account"], &b)["granted"], 101, "{before}");
     let (s, r) = a
         .hub
         .post(
@@ -444,7 +482,7 @@ async fn a_revoked_till_gives_back_the_points_it_held(backend: Backend) {
     assert!(s.is_success(), "{s} {r}");
     let after = statement(&a).await;
     let account = &after["account"];
-    assert_eq!(till(account, &b)["released"], 100, "{after}");
+    assert_eq!(till(account, &b)["released"], 101, "{after}");
     // One till left: it keeps half of all 400.
     assert_eq!(account["keep"], 200, "{after}");
     assert_eq!(till(account, &a)["granted"], 200, "{after}");

@@ -9,7 +9,7 @@
 //! worker sends it at once or not at all, and the sale never waits for it.
 
 use super::payment::{PaymentError, PaymentRequest};
-use super::{session, Till, TillError};
+use super::{session, SaleRejection, Till, TillError};
 use crate::pos::pricing::SaleQuote;
 use crate::pos::sale::{fingerprint, precheck, SaleRequest, SaleResult};
 use crate::store::print_jobs::Purpose;
@@ -78,6 +78,18 @@ pub async fn checkout(till: &Till, mut request: SaleRequest) -> Result<Checkout,
         _ => {}
     }
     let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    if let Some(index) = request
+        .tenders
+        .iter()
+        .position(|t| matches!(t.method, TenderMethod::Credit | TenderMethod::Points))
+    {
+        if till.sync.link().revoked {
+            return Err(TillError::Rejected(SaleRejection::invalid(
+                format!("tenders[{index}].method"),
+                super::credit::REVOKED,
+            )));
+        }
+    }
     if till.sale_policy.require_open_shift && !till.store.call(|c| shifts::is_open(c)).await? {
         return Err(TillError::NoOpenShift("selling"));
     }

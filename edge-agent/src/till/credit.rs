@@ -116,6 +116,11 @@ pub(super) async fn drop_top_up(till: &Till, phone: String) -> Result<(), TillEr
     Ok(())
 }
 
+/// Why a till HQ revoked lends nothing and takes no points or payments
+/// against dues: what it held went back to the other tills, and nothing it
+/// records can reach the hub.
+pub(super) const REVOKED: &str = "HQ revoked this till: it can no longer put bills on account, take points or take payments against dues (nothing it records reaches the hub); enroll it again";
+
 /// A payment against dues as the cashier enters it.
 pub struct PaymentEntry {
     pub payment_id: Option<Uuid>,
@@ -133,6 +138,11 @@ pub async fn take_payment(
     entry: PaymentEntry,
 ) -> Result<(DuesPayment, TillAccount, bool), TillError> {
     let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
+    if till.sync.link().revoked {
+        return Err(TillError::Rejected(SaleRejection::invalid(
+            "method", REVOKED,
+        )));
+    }
     let phone = normalize_phone(&entry.phone)
         .map_err(|e| TillError::Rejected(SaleRejection::invalid("phone", e)))?;
     let Some(held) = read_account(till, &device, &phone).await? else {

@@ -303,6 +303,20 @@ macro_rules! sql_customer_paths {
                 if name == before.name && gstin == before.gstin {
                     return Ok(before);
                 }
+                // A bill to the chain's own registration is no B2B supply.
+                if let Some(g) = gstin.as_deref().filter(|g| before.gstin.as_deref() != Some(*g)) {
+                    let (own,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM stores WHERE tenant_id = $1 AND gstin = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(g)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if own > 0 {
+                        return Err(DbError::InvalidField {
+                            field: "gstin",
+                            detail: format!("{g} is this chain's own GST registration, not a customer's"),
+                        });
+                    }
+                }
                 sqlx::query(
                     "UPDATE customers SET name = $3, name_key = $4, gstin = $5, updated_at_ms = $6, updated_by_store_id = NULL \
                      WHERE tenant_id = $1 AND phone = $2",
@@ -316,6 +330,19 @@ macro_rules! sql_customer_paths {
                 .execute(&mut *tx)
                 .await?;
                 Self::tell_stores_of_customer(&mut tx, tenant, None, phone).await?;
+                // Her credit account is kept in the name HQ gives her.
+                if name != before.name {
+                    let held = sqlx::query("UPDATE credit_accounts SET name = $3, updated_at_ms = $4 WHERE tenant_id = $1 AND phone = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(phone)
+                        .bind(&name)
+                        .bind(now_ms())
+                        .execute(&mut *tx)
+                        .await?;
+                    if held.rows_affected() > 0 {
+                        Self::regrant_credit_when(&mut tx, tenant, phone, true, None).await?;
+                    }
+                }
                 let row: CustomerDbRow = sqlx::query_as(&format!("{CUSTOMER_SELECT} WHERE tenant_id = $1 AND phone = $2"))
                     .bind(tenant.as_uuid())
                     .bind(phone)

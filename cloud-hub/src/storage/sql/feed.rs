@@ -131,6 +131,18 @@ macro_rules! sql_feed_paths {
             /// small lists first (held while the variants stream), the
             /// variants and positions a chunk at a time, all in one
             /// consistent view.
+            async fn terminal_moved_stock(&self, device: &DeviceIdentity) -> DbResult<bool> {
+                let moved: Option<(i32,)> = sqlx::query_as(
+                    "SELECT 1 FROM stock_movements WHERE tenant_id = $1 AND store_id = $2 AND terminal_id = $3 LIMIT 1",
+                )
+                .bind(device.tenant_id.as_uuid())
+                .bind(device.store_id.as_uuid())
+                .bind(device.terminal_id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(moved.is_some())
+            }
+
             async fn store_snapshot(&self, device: &DeviceIdentity, out: SnapshotSink) -> DbResult<()> {
                 use futures_util::TryStreamExt;
                 use pos_shared::sync::{SnapshotHeader, SnapshotRecord, PROTOCOL_VERSION};

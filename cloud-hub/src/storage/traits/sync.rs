@@ -52,6 +52,10 @@ pub trait FeedStorage: Send + Sync {
     /// [`crate::domain::sync::SnapshotPart`]). Stops early, without error, when
     /// the receiver is gone.
     async fn store_snapshot(&self, device: &DeviceIdentity, out: SnapshotSink) -> DbResult<()>;
+    /// Whether the terminal moved stock at its store: its snapshot leaves
+    /// those movements out (the till holds them), so it is the terminal's
+    /// own and no other till's.
+    async fn terminal_moved_stock(&self, device: &DeviceIdentity) -> DbResult<bool>;
 }
 
 /// Store documents synced with Automerge; SQL in `sql/documents.rs`.
