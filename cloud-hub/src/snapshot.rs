@@ -10,14 +10,13 @@
 //! where it stopped instead of starting again.
 //!
 //! A snapshot leaves out the stock its terminal moved (the till holds those
-//! movements itself). For a terminal that moved none it is the store's:
-//! the tills of a store that bootstrap within [`SHARE_FOR`] (the hub's
-//! `feed.snapshot_share_secs`) of each other
-//! (a store opening, new tills) and have moved no stock are given the same
-//! one, even while it is still being written, and catch up from its
-//! sequence through the feed like any till.
-//! Snapshots are let go [`KEEP_FOR`] after they were taken, and the oldest
-//! sooner when the kept bytes pass [`MAX_KEPT_BYTES`].
+//! movements itself). For a terminal that moved none it is the store's: the
+//! tills of a store that bootstrap within [`SHARE_FOR`] (the hub's
+//! `feed.snapshot_share_secs`) of each other and have moved no stock (a
+//! store opening, new tills) are given the same one, even while it is still
+//! being written, and catch up from its sequence through the feed like any
+//! till. Snapshots are let go [`KEEP_FOR`] after they were taken, and the
+//! oldest sooner when the kept bytes pass [`MAX_KEPT_BYTES`].
 
 use crate::domain::stores::DeviceIdentity;
 use crate::domain::sync::SnapshotPart;
