@@ -421,3 +421,65 @@ async fn quick_keys_follow_the_category_tree_and_keep_unplaced_items() {
     assert_eq!(names, ["Drinks", "Cold", "Snacks"]);
     till.agent.stop();
 }
+
+/// A cashier's typo still finds the item, offline: a word no item's word
+/// starts with is searched as the words nearest it (one slip in a short
+/// word, two in a long one), the most common first; a word near nothing
+/// finds nothing, and what is typed right is searched as typed.
+#[tokio::test]
+async fn a_typo_finds_the_item_the_cashier_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let credential = seed(dir.path());
+    let item = |name: &str, sku: &str, body: &str| pos_shared::sync::VariantRecord {
+        name: name.into(),
+        sku: sku.into(),
+        variant_id: pos_shared::VariantId::new(),
+        product_id: pos_shared::ProductId::new(),
+        barcode: Gtin::with_check_digit(body).unwrap(),
+        ..soap()
+    };
+    add_items(
+        dir.path(),
+        credential.store_id,
+        10,
+        vec![
+            item("Toor Dal 1 kg", "DAL-1", "890100000001"),
+            item("Moong Dal 500 g", "DAL-2", "890100000002"),
+            item("Basmati Rice 5 kg", "RICE-5", "890100000003"),
+            item("Sugar 1 kg", "SUG-1", "890100000004"),
+            item("Turmeric Powder 100 g", "TUR-1", "890100000005"),
+        ],
+    );
+    let till = start_till(dir.path()).await;
+    assert_eq!(
+        search(&till, "tor dal").await,
+        ["Toor Dal 1 kg"],
+        "a letter missed"
+    );
+    assert_eq!(search(&till, "toor dal").await, ["Toor Dal 1 kg"]);
+    assert_eq!(search(&till, "basmti").await, ["Basmati Rice 5 kg"]);
+    assert_eq!(
+        search(&till, "suagr").await,
+        ["Sugar 1 kg"],
+        "two letters swapped"
+    );
+    assert_eq!(search(&till, "tumeric").await, ["Turmeric Powder 100 g"]);
+    assert_eq!(
+        search(&till, "termeric powdr").await,
+        ["Turmeric Powder 100 g"]
+    );
+    assert_eq!(search(&till, "dal").await.len(), 2, "as typed, a prefix");
+    assert!(search(&till, "zqxv").await.is_empty(), "near nothing");
+    assert!(
+        search(&till, "tor xqzvw").await.is_empty(),
+        "every word must match"
+    );
+    let mut rice = search(&till, "rce").await;
+    rice.sort();
+    assert_eq!(
+        rice,
+        ["Basmati Rice 5 kg", "Rice (kg)"],
+        "a short slip: one edit"
+    );
+    till.agent.stop();
+}

@@ -8,6 +8,8 @@
 //!
 //! - scan to line: the barcode lookup a scan does (primary or second barcode,
 //!   with stock and tax) next to a bare indexed point select;
+//! - type-ahead with a slip: a word typed with a letter missed, corrected to
+//!   the nearest indexed words, against the same words typed right;
 //! - type-ahead: the ranked FTS5 search behind the search box (20 results with
 //!   price and stock) next to the bare FTS5 match of the same query, first
 //!   unranked and then ranked (the part that grows with the matches);
@@ -296,6 +298,57 @@ fn main() {
             .collect(),
     );
     ratio("search / ranked baseline", typeahead, raw_search);
+
+    // A slip: the item's kind typed whole with its second letter missed, so
+    // no indexed word starts with it and the search corrects it.
+    let slips: Vec<(String, String)> = (0..searches)
+        .map(|_| {
+            let words: Vec<String> = item(rng.usize(..items))
+                .name
+                .split(' ')
+                .map(|w| w.to_lowercase())
+                .collect();
+            let kind = words[1].clone();
+            let slip: String = kind
+                .chars()
+                .enumerate()
+                .filter(|(i, _)| *i != 1)
+                .map(|(_, c)| c)
+                .collect();
+            (kind, slip)
+        })
+        .collect();
+    println!(
+        "
+type-ahead with a slip: {searches} item kinds typed whole with a letter missed"
+    );
+    let as_typed = summarize(
+        "baseline: the same words typed right",
+        slips
+            .iter()
+            .map(|(right, _)| time(|| store.with_conn(|c| search(c, right, 20)).expect("search")).1)
+            .collect(),
+    );
+    let mut found = 0;
+    let slipped = summarize(
+        "search with the slip (corrected to the nearest words)",
+        slips
+            .iter()
+            .map(|(right, slip)| {
+                let (hits, took) =
+                    time(|| store.with_conn(|c| search(c, slip, 20)).expect("search"));
+                if hits
+                    .iter()
+                    .any(|p| p.name.to_lowercase().contains(right.as_str()))
+                {
+                    found += 1;
+                }
+                took
+            })
+            .collect(),
+    );
+    println!("  the intended kind among the results: {found} of {searches}");
+    ratio("slip / typed right", slipped, as_typed);
 
     println!("\nsale commit: {sales} sales of 2 lines, WAL + synchronous=FULL");
     store

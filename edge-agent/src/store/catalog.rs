@@ -96,22 +96,96 @@ pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
 }
 
 /// The FTS5 query for what the cashier typed: every word must match the start
-/// of a word in the name, brand, synonyms, SKU or a barcode. Punctuation is dropped, so nothing
-/// typed can be read as query syntax. `None` if nothing searchable is left.
-fn search_query(typed: &str) -> Option<String> {
-    let words: Vec<String> = typed
+/// of a word in the name, brand, synonyms, SKU or a barcode, or, where no
+/// indexed word starts with it, one of the words nearest it (a typo: "tor
+/// dal" finds toor dal). Punctuation is dropped, so nothing typed can be read
+/// as query syntax. `None` if nothing searchable is left or a word is near
+/// nothing the till sells.
+fn search_query(conn: &Connection, typed: &str) -> StoreResult<Option<String>> {
+    let mut terms = Vec::new();
+    for word in typed
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(8)
-        .map(|w| format!("\"{w}\"*"))
+    {
+        let prefix = format!("\"{word}\"*");
+        match typo_candidates(conn, word)? {
+            None => terms.push(prefix),
+            Some(near) if near.is_empty() => return Ok(None),
+            Some(near) => {
+                let alternatives: Vec<String> = near.iter().map(|w| format!("\"{w}\"")).collect();
+                terms.push(format!("({prefix} OR {})", alternatives.join(" OR ")));
+            }
+        }
+    }
+    Ok((!terms.is_empty()).then(|| terms.join(" AND ")))
+}
+
+/// Words shorter than this are taken as typed: too little to guess from.
+const MIN_CORRECTED: usize = 3;
+/// The most alternatives a word that matches nothing is searched as.
+const MAX_ALTERNATIVES: usize = 3;
+
+/// `None` when `word` is searched as typed (an indexed word starts with it,
+/// it holds a digit, or it is short); else the indexed words nearest it,
+/// the most common first (empty: none is near). Near is one edit (a letter
+/// missed, added, changed or two swapped) for a word of up to five letters,
+/// two for longer, against the whole indexed word or its start as long as
+/// the word typed. The first letter is taken as typed: it is rarely the
+/// one mistyped, and it keeps the candidates few.
+fn typo_candidates(conn: &Connection, word: &str) -> StoreResult<Option<Vec<String>>> {
+    let word = word.to_lowercase();
+    let letters = word.chars().count();
+    if letters < MIN_CORRECTED || word.chars().any(|c| c.is_numeric()) {
+        return Ok(None);
+    }
+    let starts: Option<i64> = conn
+        .prepare_cached(
+            "SELECT 1 FROM variant_search_terms WHERE term >= ?1 AND term < ?1 || char(1114111) LIMIT 1",
+        )?
+        .query_row([&word], |r| r.get(0))
+        .optional()?;
+    if starts.is_some() {
+        return Ok(None);
+    }
+    let first: String = word.chars().take(1).collect();
+    let after: String = first
+        .chars()
+        .map(|c| char::from_u32(c as u32 + 1).unwrap_or(c))
         .collect();
-    (!words.is_empty()).then(|| words.join(" AND "))
+    let most = if letters <= 5 { 1 } else { 2 };
+    let mut stmt = conn.prepare_cached(
+        "SELECT term, doc FROM variant_search_terms WHERE term >= ?1 AND term < ?2",
+    )?;
+    let mut near: Vec<(usize, i64, String)> = Vec::new();
+    let rows = stmt.query_map([&first, &after], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (term, docs) = row?;
+        if term.chars().any(|c| c.is_numeric()) {
+            continue;
+        }
+        let whole = strsim::osa_distance(&word, &term);
+        let start: String = term.chars().take(letters).collect();
+        let distance = whole.min(strsim::osa_distance(&word, &start));
+        if distance <= most {
+            near.push((distance, -docs, term));
+        }
+    }
+    near.sort();
+    Ok(Some(
+        near.into_iter()
+            .take(MAX_ALTERNATIVES)
+            .map(|(_, _, term)| term)
+            .collect(),
+    ))
 }
 
 /// Products matching what was typed, best first: name matches weigh most, then
 /// brand, synonyms, SKU and barcode.
 pub fn search(conn: &Connection, typed: &str, limit: u32) -> StoreResult<Vec<ProductView>> {
-    let Some(query) = search_query(typed) else {
+    let Some(query) = search_query(conn, typed)? else {
         return Ok(Vec::new());
     };
     // The best rowids first (ranked inside FTS5 with the table's weights),

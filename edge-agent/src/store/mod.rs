@@ -101,6 +101,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0026_transfers.sql"),
     include_str!("../../../migrations/edge/0027_customer_messages.sql"),
     include_str!("../../../migrations/edge/0028_loyalty.sql"),
+    include_str!("../../../migrations/edge/0029_search_vocabulary.sql"),
 ];
 
 #[derive(Clone)]
