@@ -90,7 +90,22 @@ async fn bills_are_held_and_resumed_once_with_clear_refusals() {
 #[tokio::test]
 async fn customers_are_captured_found_and_named_on_the_bill() {
     let dir = tempfile::tempdir().unwrap();
-    seed(dir.path());
+    let credential = seed(dir.path());
+    // HQ has entered the store's own GSTIN.
+    apply_changes(
+        dir.path(),
+        credential.store_id,
+        10,
+        vec![pos_shared::sync::ChangeBody::StoreProfile(
+            pos_shared::sync::StoreProfile {
+                store_id: credential.store_id,
+                code: "BLR-01".into(),
+                name: "Indiranagar".into(),
+                gstin: Some("29AAACK1234A1Z6".into()),
+                status: "open".into(),
+            },
+        )],
+    );
     let till = start_till(dir.path()).await;
 
     let (status, c) = put_json(
@@ -152,7 +167,19 @@ async fn customers_are_captured_found_and_named_on_the_bill() {
             "/v1/customers/9876543210",
             json!({"name": "line\nbreak"}),
             "name",
-            "printable",
+            "control",
+        ),
+        (
+            "/v1/customers/9876543210",
+            json!({"name": "Mee\u{202E}ra"}),
+            "name",
+            "U+202E",
+        ),
+        (
+            "/v1/customers/9876543210",
+            json!({"gstin": "29aaack1234a1z6"}),
+            "gstin",
+            "own GST registration",
         ),
     ] {
         let (status, problem) = put_json(&till, path, body.clone()).await;

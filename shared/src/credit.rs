@@ -211,7 +211,7 @@ impl DuesPayment {
                 "reference: a {} payment needs its reference",
                 m.label()
             )),
-            (_, Some(r)) if r.chars().count() > 64 || r.chars().any(char::is_control) => {
+            (_, Some(r)) if r.chars().count() > 64 || r.chars().any(crate::text::unseen) => {
                 Err("reference: a reference is 1 to 64 printable characters".into())
             }
             _ => Ok(()),

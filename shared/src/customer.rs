@@ -51,20 +51,8 @@ impl CustomerPatch {
             if name.chars().count() > 100 {
                 return Err(("name", "a name is at most 100 characters".into()));
             }
-            // Control characters, and the marks that turn text around
-            // unseen (a name printed backwards on a bill or a reminder).
-            let hidden = |c: char| {
-                c.is_control()
-                    || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-            };
-            if let Some(c) = name.chars().find(|c| hidden(*c)) {
-                return Err((
-                    "name",
-                    format!(
-                        "a name holds no control or direction characters (found U+{:04X})",
-                        c as u32
-                    ),
-                ));
+            if let Some(why) = crate::text::unseen_in("a name", name) {
+                return Err(("name", why));
             }
         }
         match self.gstin.as_deref().map(str::trim) {

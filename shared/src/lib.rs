@@ -60,6 +60,7 @@ pub mod stock_take;
 pub mod stock_watch;
 pub mod sync;
 pub mod tax;
+pub mod text;
 pub mod time;
 pub mod transfer;
 

@@ -188,7 +188,8 @@ impl GoodsReceived {
         if who.is_empty() || who.chars().count() > 80 {
             return Err("received_by.name: 1 to 80 characters".into());
         }
-        if self.bill_no.chars().count() > MAX_BILL_NO || self.bill_no.chars().any(char::is_control)
+        if self.bill_no.chars().count() > MAX_BILL_NO
+            || self.bill_no.chars().any(crate::text::unseen)
         {
             return Err(format!(
                 "bill_no: at most {MAX_BILL_NO} characters, without control characters"

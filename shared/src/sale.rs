@@ -225,7 +225,7 @@ fn check_reference(t: &Tender) -> Result<(), String> {
         (None, m) => Err(format!("a {} tender needs its reference", m.label())),
         (Some(r), _) => {
             let r = r.trim();
-            if r.is_empty() || r.chars().count() > 64 || r.chars().any(char::is_control) {
+            if r.is_empty() || r.chars().count() > 64 || r.chars().any(crate::text::unseen) {
                 Err("a reference is 1 to 64 printable characters".into())
             } else {
                 Ok(())

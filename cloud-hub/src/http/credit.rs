@@ -88,12 +88,13 @@ async fn set_account(
         .map(str::trim)
         .filter(|n| !n.is_empty());
     if let Some(n) = name {
-        if n.chars().count() > MAX_HOLDER_NAME || n.chars().any(char::is_control) {
+        if n.chars().count() > MAX_HOLDER_NAME {
             return Err(ApiError::invalid(
                 "name",
-                format!("a name is at most {MAX_HOLDER_NAME} printable characters"),
+                format!("a name is at most {MAX_HOLDER_NAME} characters"),
             ));
         }
+        super::visible_text("name", n)?;
     }
     let set = SetCreditAccount {
         phone,

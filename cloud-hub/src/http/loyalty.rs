@@ -171,15 +171,13 @@ async fn adjust_points(
         ));
     }
     let reason = body.reason.trim();
-    if reason.is_empty()
-        || reason.chars().count() > MAX_REASON
-        || reason.chars().any(char::is_control)
-    {
+    if reason.is_empty() || reason.chars().count() > MAX_REASON {
         return Err(ApiError::invalid(
             "reason",
-            format!("a reason is 1 to {MAX_REASON} printable characters"),
+            format!("a reason is 1 to {MAX_REASON} characters"),
         ));
     }
+    super::visible_text("reason", reason)?;
     super::customers::reaches_customer(&app, &hq, &phone).await?;
     let adjustment = PointsAdjustment {
         adjustment_id: body.adjustment_id.unwrap_or_else(Uuid::now_v7),

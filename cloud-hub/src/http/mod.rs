@@ -418,7 +418,17 @@ fn query_field(text: &str) -> Option<String> {
         .then(|| head.to_owned())
 }
 
-/// Requires a non-empty, trimmed text field of at most `max` characters.
+/// Refuses text holding a character that cannot be seen where it stands
+/// (`pos_shared::text`), naming the field and the character.
+pub(crate) fn visible_text(field: &'static str, value: &str) -> Result<(), ApiError> {
+    match pos_shared::text::unseen_in(field, value) {
+        Some(why) => Err(ApiError::invalid(field, why)),
+        None => Ok(()),
+    }
+}
+
+/// Requires a non-empty, trimmed text field of at most `max` characters,
+/// every one of them visible.
 pub(crate) fn required_text(
     field: &'static str,
     value: &str,
@@ -437,6 +447,7 @@ pub(crate) fn required_text(
             format!("{field} must be at most {max} characters"),
         ));
     }
+    visible_text(field, value)?;
     Ok(value.to_owned())
 }
 

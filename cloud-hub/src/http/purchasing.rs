@@ -98,12 +98,7 @@ fn checked_supplier(
             format!("name must be 1 to {MAX_SUPPLIER_NAME} characters"),
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            "name",
-            "name holds a control character (a tab, a line break, …): type it on one line",
-        ));
-    }
+    super::visible_text("name", &name)?;
     let gstin = match gstin.map(str::trim).filter(|g| !g.is_empty()) {
         None => None,
         Some(g) => Some(

@@ -77,15 +77,13 @@ async fn enter(
     JsonBody(body): JsonBody<BillBody>,
 ) -> Result<(StatusCode, Json<SupplierBill>), ApiError> {
     let bill_no = body.bill_no.trim();
-    if bill_no.is_empty()
-        || bill_no.chars().count() > MAX_BILL_NO
-        || bill_no.chars().any(char::is_control)
-    {
+    if bill_no.is_empty() || bill_no.chars().count() > MAX_BILL_NO {
         return Err(ApiError::invalid(
             "bill_no",
             format!("bill_no must be 1 to {MAX_BILL_NO} characters"),
         ));
     }
+    super::visible_text("bill_no", bill_no)?;
     let Some(day) = pos_shared::sync::parse_day(&body.bill_date) else {
         return Err(ApiError::invalid(
             "bill_date",

@@ -93,6 +93,21 @@ fn granted(account: &Value, terminal: &str) -> i64 {
         .map_or(0, |g| g["granted"]["minor"].as_i64().unwrap())
 }
 
+/// Online, the shop's till asks for more of PHONE's limit than there is
+/// (₹2,000): the account as the hub then grants it.
+async fn ask_for_everything(shop: &Shop) -> Value {
+    let (s, topped) = shop
+        .hub
+        .post(
+            "/v1/sync/credit-top-up",
+            &shop.device_token,
+            json!({"phone": PHONE, "need": {"minor": 200_000, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{topped}");
+    topped
+}
+
 /// Opens PHONE's account at the shop's store with a ₹1,000 limit; its path.
 async fn open_account(shop: &Shop) -> String {
     let path = format!("/v1/stores/{}/credit-accounts/{PHONE}", shop.store_id);
@@ -178,15 +193,7 @@ async fn an_account_is_granted_used_paid_and_stated(backend: Backend) {
 
     // Online, the till asks for more than it holds: it gets what is free of
     // the limit, and no more.
-    let (s, topped) = shop
-        .hub
-        .post(
-            "/v1/sync/credit-top-up",
-            &shop.device_token,
-            json!({"phone": PHONE, "need": {"minor": 200_000, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{topped}");
+    let topped = ask_for_everything(&shop).await;
     assert_eq!(
         granted(&topped, &shop.terminal_id),
         100_000,
@@ -520,15 +527,7 @@ async fn a_refused_refund_given_back_is_still_counted_against_the_limit(backend:
 
     // Online, the first till asks for everything: it gets what leaves room
     // for what till 2 lent.
-    let (s, topped) = shop
-        .hub
-        .post(
-            "/v1/sync/credit-top-up",
-            &shop.device_token,
-            json!({"phone": PHONE, "need": {"minor": 200_000, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{topped}");
+    let topped = ask_for_everything(&shop).await;
     assert_eq!(
         granted(&topped, &shop.terminal_id),
         100_000 - 14_500,
@@ -582,15 +581,7 @@ async fn a_revoked_till_gives_back_what_it_held(backend: Backend) {
     assert!(holds(&shop.terminal_id) >= 45_000, "{statement}");
     assert_within_limit(account);
     // Online, the till left may lend all the limit but what is owed.
-    let (s, topped) = shop
-        .hub
-        .post(
-            "/v1/sync/credit-top-up",
-            &shop.device_token,
-            json!({"phone": PHONE, "need": {"minor": 200_000, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{topped}");
+    let topped = ask_for_everything(&shop).await;
     assert_eq!(granted(&topped, &shop.terminal_id), 90_000, "{topped}");
     // The revoked till is heard no more.
     let (_, ack) = other

@@ -448,6 +448,10 @@ async fn hq_corrects_a_customer_and_every_store_hears(backend: Backend) {
     let (s, b) = edit(&koramangala, ASHA, json!({"gstin": "29AAACK1234A1Z6"})).await;
     assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(b["field"], "gstin", "{b}");
+    // Nor from a till: the chain's record keeps what it had.
+    capture(&mut h_doc, ASHA, "gstin", "29AAACK1234A1Z6");
+    hsr.push_document("customer_profiles", &mut h_doc).await;
+    assert_eq!(customer(&koramangala, ASHA).await["gstin"], GSTIN);
 
     // Her credit account at Koramangala goes by the name HQ gives her, and
     // the store's tills hear it.

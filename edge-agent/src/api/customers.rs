@@ -82,6 +82,21 @@ async fn edit(
     let gstin = patch
         .validate()
         .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
+    // A bill to the store's own registration is no B2B supply.
+    if let Some(g) = &gstin {
+        let own = app
+            .till
+            .store
+            .call(|c| crate::store::store_profile::get(c))
+            .await?
+            .and_then(|p| p.gstin);
+        if own.as_deref() == Some(g.as_str()) {
+            return Err(ApiError::invalid(
+                "gstin",
+                format!("{g} is this store's own GST registration, not a customer's"),
+            ));
+        }
+    }
     let customer = app
         .till
         .store

@@ -47,6 +47,34 @@ async fn create(
             "this terminal is not enrolled with the hub yet, so it cannot number returns",
         )
     })?;
+    // A revoked till's return would move the customer's account or points
+    // where the hub never hears of it: such a bill goes back at another till.
+    if app.till.sync.link().revoked {
+        let key = request.original_receipt_no.clone();
+        let sale = app
+            .till
+            .store
+            .call(move |c| returns::by_receipt(c, &key))
+            .await?;
+        let escrowed = sale.is_some_and(|s| {
+            s.sale.tenders.iter().any(|t| {
+                matches!(
+                    t.method,
+                    pos_shared::sale::TenderMethod::Credit | pos_shared::sale::TenderMethod::Points
+                )
+            }) || s
+                .sale
+                .customer
+                .as_ref()
+                .is_some_and(|c| c.points_earned > 0)
+        });
+        if escrowed {
+            return Err(ApiError::invalid(
+                "original_receipt_no",
+                "HQ revoked this till: a bill paid on account or in points, or that earned points, is taken back at another till of the store",
+            ));
+        }
+    }
     let policy = app.till.sale_policy.clone();
     // Cash out of the drawer belongs to a shift, as cash in does; a refund
     // to the card or UPI it was paid by does not touch the drawer.

@@ -35,10 +35,15 @@ async fn read_account(
     phone: &str,
 ) -> Result<Option<TillAccount>, TillError> {
     let (device, phone) = (device.clone(), phone.to_owned());
-    Ok(till
+    let mut account = till
         .store
         .call(move |c| credit::account(c, &device, &phone))
-        .await?)
+        .await?;
+    // A revoked till lends nothing: what it held went back to the others.
+    if let Some(a) = account.as_mut().filter(|_| till.sync.link().revoked) {
+        a.available_here = Money::new(0, a.available_here.currency());
+    }
+    Ok(account)
 }
 
 /// The account of `phone` when it must be there (it was a moment ago).

@@ -168,7 +168,7 @@ pub async fn issue_code(till: &Till, request: ManageRequest) -> Result<IssuedCod
 /// A device's name as the till lists it: 1 to 60 characters, no control characters.
 fn device_name(name: &str) -> Result<String, HandheldError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(pos_shared::text::unseen) {
         return Err(invalid(
             "device_name",
             "a device name is 1 to 60 characters, such as \"Picker phone 3\"",

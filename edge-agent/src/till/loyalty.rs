@@ -26,7 +26,7 @@ pub struct PointsAtTill {
 /// store knows of no points for the customer.
 pub async fn points(till: &Till, phone: String) -> Result<Option<PointsAtTill>, TillError> {
     let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
-    Ok(till
+    let mut found = till
         .store
         .call(move |c| {
             let Some(rules) = loyalty::rules(c)? else {
@@ -34,7 +34,12 @@ pub async fn points(till: &Till, phone: String) -> Result<Option<PointsAtTill>, 
             };
             Ok(loyalty::points(c, &device, &phone)?.map(|points| PointsAtTill { points, rules }))
         })
-        .await?)
+        .await?;
+    // A revoked till redeems nothing: what it held went back to the others.
+    if let Some(at) = found.as_mut().filter(|_| till.sync.link().revoked) {
+        at.points.available_here = 0;
+    }
+    Ok(found)
 }
 
 /// Before a bill paid in points: asks the hub for what this till lacks.

@@ -252,6 +252,18 @@ async fn a_revoked_till_says_so_and_keeps_selling(backend: Backend) {
         || till.log(),
     )
     .await;
+    let inr = |minor: i64| json!({"minor": minor, "currency": "INR"});
+    let (s, on_account) = till
+        .try_post(
+            "/v1/sales",
+            json!({
+                "lines": [{"barcode": TEA, "qty": "1"}],
+                "tenders": [{"method": "credit", "amount": inr(1_000)}, {"method": "cash", "amount": inr(100_000)}],
+                "customer_phone": "9876543210",
+            }),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 201, "{on_account}");
     let terminal = till.status().await["terminal_id"]
         .as_str()
         .unwrap()
@@ -269,7 +281,6 @@ async fn a_revoked_till_says_so_and_keeps_selling(backend: Backend) {
         || till.log(),
     )
     .await;
-    let inr = |minor: i64| json!({"minor": minor, "currency": "INR"});
     let (s, refused) = till
         .try_post(
             "/v1/sales",
@@ -294,5 +305,21 @@ async fn a_revoked_till_says_so_and_keeps_selling(backend: Backend) {
         .await;
     assert_eq!(s.as_u16(), 422, "{refused}");
     assert_eq!(refused["field"], "method", "{refused}");
+    let (_, account) = till.get("/v1/credit-accounts/9876543210").await;
+    assert_eq!(account["available_here"]["minor"], 0, "{account}");
+    // The bill put on account goes back at another till, where the hub hears it.
+    let (s, refused) = till
+        .try_post(
+            "/v1/returns",
+            json!({
+                "original_receipt_no": on_account["receipt_no"],
+                "lines": [{"sale_line": 0, "qty": "1"}],
+                "refund_to": "cash",
+                "reason": "damaged",
+            }),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 422, "{refused}");
+    assert_eq!(refused["field"], "original_receipt_no", "{refused}");
 }
 on_both_backends!(a_revoked_till_says_so_and_keeps_selling);

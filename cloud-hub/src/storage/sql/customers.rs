@@ -49,7 +49,19 @@ macro_rules! sql_customer_paths {
                 let known: std::collections::HashMap<String, (Option<String>, Option<String>)> =
                     known.into_iter().map(|(phone, name, gstin)| (phone, (name, gstin))).collect();
                 let now = now_ms();
-                for (phone, profile) in profiles {
+                // A GSTIN that is the chain's own registration is no
+                // customer's: it does not reach the chain's record.
+                let own: Vec<(String,)> = sqlx::query_as("SELECT gstin FROM stores WHERE tenant_id = $1 AND gstin IS NOT NULL")
+                    .bind(tenant.as_uuid())
+                    .fetch_all(&mut **tx)
+                    .await?;
+                let own: std::collections::HashSet<String> = own.into_iter().map(|(g,)| g).collect();
+                for (phone, mut profile) in profiles {
+                    if profile.gstin.as_ref().is_some_and(|g| own.contains(g)) {
+                        tracing::warn!(%store, %phone, "a till gave a customer the chain's own GSTIN; not taken");
+                        // As if the store had not touched the field.
+                        profile.gstin = known.get(&phone).and_then(|(_, g)| g.clone());
+                    }
                     // The tills write numbers normalised; anything else is no customer's.
                     if pos_shared::credit::normalize_phone(&phone).as_deref() != Ok(phone.as_str()) {
                         continue;

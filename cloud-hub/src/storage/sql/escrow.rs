@@ -14,6 +14,11 @@ pub(crate) struct EscrowTables {
     pub released: &'static str,
     /// The share's other figures, each 0 on a new row.
     pub others: &'static str,
+    /// The share's granted, used (lent, redeemed) and returned (paid,
+    /// earned) columns.
+    pub granted: &'static str,
+    pub used: &'static str,
+    pub returned: &'static str,
 }
 
 pub(crate) const CREDIT_ESCROW: EscrowTables = EscrowTables {
@@ -21,6 +26,9 @@ pub(crate) const CREDIT_ESCROW: EscrowTables = EscrowTables {
     shares: "credit_shares",
     released: "released_minor",
     others: "granted_minor, lent_minor, paid_minor",
+    granted: "granted_minor",
+    used: "lent_minor",
+    returned: "paid_minor",
 };
 
 pub(crate) const LOYALTY_ESCROW: EscrowTables = EscrowTables {
@@ -28,6 +36,9 @@ pub(crate) const LOYALTY_ESCROW: EscrowTables = EscrowTables {
     shares: "loyalty_shares",
     released: "released",
     others: "granted, earned, redeemed",
+    granted: "granted",
+    used: "redeemed",
+    returned: "earned",
 };
 
 /// Implements the escrow's shared writes on `$storage`.
@@ -39,33 +50,37 @@ macro_rules! sql_escrow_paths {
             /// limit and points balance counts as given back, and the other
             /// tills are granted it.
             async fn give_back_holdings(tx: &mut Tx<'_>, tenant: TenantId, terminal: TerminalId) -> DbResult<()> {
-                let credit: Vec<(String,)> = sqlx::query_as(
-                    "UPDATE credit_shares SET released_minor = granted_minor - lent_minor + paid_minor \
-                     WHERE tenant_id = $1 AND terminal_id = $2 AND released_minor < granted_minor - lent_minor + paid_minor RETURNING phone",
-                )
-                .bind(tenant.as_uuid())
-                .bind(terminal.as_uuid())
-                .fetch_all(&mut **tx)
-                .await?;
-                let points: Vec<(String,)> = sqlx::query_as(
-                    "UPDATE loyalty_shares SET released = granted - redeemed + earned \
-                     WHERE tenant_id = $1 AND terminal_id = $2 AND released < granted - redeemed + earned RETURNING phone",
-                )
-                .bind(tenant.as_uuid())
-                .bind(terminal.as_uuid())
-                .fetch_all(&mut **tx)
-                .await?;
-                let mut credit: Vec<String> = credit.into_iter().map(|(p,)| p).collect();
-                credit.sort();
-                for phone in credit {
+                use $crate::storage::sql::escrow::{CREDIT_ESCROW, LOYALTY_ESCROW};
+                for phone in Self::release_all_held(tx, &CREDIT_ESCROW, tenant, terminal).await? {
                     Self::regrant_credit_when(tx, tenant, &phone, true, None).await?;
                 }
-                let mut points: Vec<String> = points.into_iter().map(|(p,)| p).collect();
-                points.sort();
-                for phone in points {
+                for phone in Self::release_all_held(tx, &LOYALTY_ESCROW, tenant, terminal).await? {
                     Self::regrant_points(tx, tenant, &phone, true, None).await?;
                 }
                 Ok(())
+            }
+
+            /// Raises the till's released total on every share where it
+            /// still holds something to what leaves it holding nothing; the
+            /// phones of those accounts, in order.
+            async fn release_all_held(
+                tx: &mut Tx<'_>,
+                tables: &$crate::storage::sql::escrow::EscrowTables,
+                tenant: TenantId,
+                terminal: TerminalId,
+            ) -> DbResult<Vec<String>> {
+                let (released, all) = (tables.released, format!("{} - {} + {}", tables.granted, tables.used, tables.returned));
+                let phones: Vec<(String,)> = sqlx::query_as(&format!(
+                    "UPDATE {} SET {released} = {all} WHERE tenant_id = $1 AND terminal_id = $2 AND {released} < {all} RETURNING phone",
+                    tables.shares
+                ))
+                .bind(tenant.as_uuid())
+                .bind(terminal.as_uuid())
+                .fetch_all(&mut **tx)
+                .await?;
+                let mut phones: Vec<String> = phones.into_iter().map(|(p,)| p).collect();
+                phones.sort();
+                Ok(phones)
             }
 
             /// Keeps a till's release fact; false when its id is kept already.

@@ -126,7 +126,7 @@ pub async fn start(till: &Till, new: NewReceipt) -> Result<ReceiptSheet, TillErr
     let who = signed_in(till)?;
     till.sync.credential().ok_or(TillError::NotEnrolled)?;
     let bill_no = new.bill_no.trim().to_owned();
-    if bill_no.chars().count() > MAX_BILL_NO || bill_no.chars().any(char::is_control) {
+    if bill_no.chars().count() > MAX_BILL_NO || bill_no.chars().any(pos_shared::text::unseen) {
         return Err(invalid(
             "bill_no",
             format!("the bill number must be at most {MAX_BILL_NO} characters"),

@@ -94,7 +94,7 @@ fn invalid(field: &'static str, detail: impl Into<String>) -> TillError {
 /// A bin label as typed: trimmed, at most [`MAX_BIN`] characters.
 pub fn bin_label(raw: &str) -> Result<String, TillError> {
     let bin = raw.trim();
-    if bin.chars().count() > MAX_BIN || bin.chars().any(char::is_control) {
+    if bin.chars().count() > MAX_BIN || bin.chars().any(pos_shared::text::unseen) {
         return Err(invalid(
             "bin",
             format!("bin must be at most {MAX_BIN} characters, without control characters"),

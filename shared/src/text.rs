@@ -1,0 +1,68 @@
+//! Text people type that others will read: a name on a bill, a reason on a
+//! statement. Characters that cannot be seen where they stand (control
+//! characters, direction marks and overrides that turn text around unseen,
+//! zero-width spaces, the byte-order mark, line separators) are refused,
+//! so what is printed is what was meant. The zero-width joiner and
+//! non-joiner stay allowed: Indian scripts shape conjuncts with them.
+
+/// Whether `c` cannot be seen where it stands.
+pub fn unseen(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{0600}'..='\u{0605}'
+                | '\u{061C}'
+                | '\u{06DD}'
+                | '\u{070F}'
+                | '\u{180E}'
+                | '\u{200B}'
+                | '\u{200E}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{E0001}'
+                | '\u{E0020}'..='\u{E007F}'
+        )
+}
+
+/// Why `text` cannot be taken as `what` ("a name"), naming the first
+/// character that cannot be seen; `None` when every one can.
+pub fn unseen_in(what: &str, text: &str) -> Option<String> {
+    let c = text.chars().find(|c| unseen(*c))?;
+    Some(format!(
+        "{what} holds no control, direction or invisible characters (found U+{:04X})",
+        c as u32
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_cannot_be_seen_is_named_and_indian_scripts_pass() {
+        for bad in [
+            "Asha\u{7}",
+            "Mee\u{202E}na",
+            "A\u{200B}B",
+            "\u{FEFF}Ravi",
+            "x\u{2028}y",
+            "a\u{61C}b",
+        ] {
+            let why = unseen_in("a name", bad).expect(bad);
+            assert!(why.starts_with("a name holds no control"), "{why}");
+        }
+        assert_eq!(
+            unseen_in("a name", "Mee\u{202E}na").unwrap(),
+            "a name holds no control, direction or invisible characters (found U+202E)"
+        );
+        // Devanagari and Malayalam with the joiners they shape with.
+        for good in ["मीना अय्यर", "क्\u{200D}ष", "ന്\u{200D}", "Meena O'Brien-Iyer"]
+        {
+            assert_eq!(unseen_in("a name", good), None, "{good}");
+        }
+    }
+}
