@@ -302,3 +302,69 @@ async fn a_credit_account_wakes_its_stores_tills(backend: Backend) {
     }
 }
 on_both_backends!(a_credit_account_wakes_its_stores_tills);
+
+/// HQ correcting a customer, and revoking a till that held some of her
+/// limit, wake the store's waiting tills at once.
+async fn hq_corrections_and_revocations_wake_the_stores_tills(backend: Backend) {
+    let shop = shop(backend).await;
+    let (base, http) = (&shop.hub.base, &shop.hub.http);
+    let mut doc = automerge::AutoCommit::new();
+    automerge::transaction::Transactable::put(
+        &mut doc,
+        automerge::ROOT,
+        "+919876543210/phone",
+        "+919876543210",
+    )
+    .unwrap();
+    shop.push_document("customer_profiles", &mut doc).await;
+    let account = format!("/v1/stores/{}/credit-accounts/9876543210", shop.store_id);
+    let (s, b) = shop
+        .hub
+        .put(
+            &account,
+            &shop.api_key,
+            json!({"limit": {"minor": 100_000, "currency": "INR"}}),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    let other = shop.till_at(&shop.store_id, "Till 2", "t2").await;
+
+    let here = caught_up(base, http, &shop.device_token).await;
+    let waiting = long_poll(base, http, &shop.device_token, here, 30);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (s, b) = shop
+        .hub
+        .put(
+            "/v1/customers/9876543210",
+            &shop.api_key,
+            json!({"name": "Meena Iyer"}),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    let (held, page) = waiting.await.unwrap();
+    assert!(held < Duration::from_secs(30), "woken by the correction");
+    assert!(
+        types(&page).contains(&"customer_changed".to_owned()),
+        "{page}"
+    );
+
+    let here = caught_up(base, http, &shop.device_token).await;
+    let waiting = long_poll(base, http, &shop.device_token, here, 30);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (s, b) = shop
+        .hub
+        .post(
+            &format!(
+                "/v1/stores/{}/terminals/{}/revoke",
+                shop.store_id, other.terminal_id
+            ),
+            &shop.api_key,
+            json!({}),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    let (held, page) = waiting.await.unwrap();
+    assert!(held < Duration::from_secs(30), "woken by the revocation");
+    assert_eq!(types(&page), ["credit_account_changed"], "{page}");
+}
+on_both_backends!(hq_corrections_and_revocations_wake_the_stores_tills);

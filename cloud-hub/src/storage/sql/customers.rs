@@ -361,6 +361,8 @@ macro_rules! sql_customer_paths {
                     .fetch_one(&mut *tx)
                     .await?;
                 Self::commit(tx).await?;
+                // The stores' tills waiting on the feed hear it now.
+                self.feed_changed();
                 Ok(customer_record_from_row(row))
             }
 

@@ -97,7 +97,10 @@ macro_rules! sql_terminal_paths {
                     return Err(DbError::NotFound("terminal"));
                 }
                 Self::give_back_holdings(&mut tx, tenant, terminal).await?;
-                Self::commit(tx).await
+                Self::commit(tx).await?;
+                // The other tills waiting on the feed hear their new grants now.
+                self.feed_changed();
+                Ok(())
             }
 
             async fn record_terminal_reports(&self, reports: &[SeenReport]) -> DbResult<()> {
