@@ -213,7 +213,8 @@ impl SnapshotCache {
 
     /// The store's snapshot taken less than the sharing time ago for a
     /// terminal that had moved no stock, and not failed, now this
-    /// terminal's too (it must have moved none either).
+    /// terminal's too (it must have moved none either, and not have been
+    /// given that one already: asking again, it wants a new one).
     pub fn share(&self, device: &DeviceIdentity, protocol: u16) -> Option<Arc<Snapshot>> {
         let mut kept = self.lock();
         let key = (device.tenant_id, device.store_id, protocol);
@@ -222,6 +223,14 @@ impl SnapshotCache {
             .get(&key)
             .filter(|s| s.taken_at.elapsed() < self.share_for && !s.failed())
             .cloned()?;
+        // A terminal asking again for a new one is not given its own back.
+        if kept
+            .by_terminal
+            .get(&device.terminal_id)
+            .is_some_and(|mine| Arc::ptr_eq(mine, &shared))
+        {
+            return None;
+        }
         kept.by_terminal.insert(device.terminal_id, shared.clone());
         Some(shared)
     }
@@ -526,6 +535,10 @@ mod tests {
             .share(&second, 13)
             .expect("the store's tills share it");
         assert!(Arc::ptr_eq(&shared, &taken));
+        assert!(
+            cache.share(&first, 13).is_none(),
+            "a till asking again gets a new one"
+        );
         assert!(
             cache.get(second.terminal_id, 42).is_some(),
             "and may resume it"
