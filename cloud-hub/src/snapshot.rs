@@ -212,11 +212,12 @@ impl SnapshotCache {
     }
 
     /// The store's snapshot taken less than the sharing time ago for a
-    /// terminal that had moved no stock, and not failed, now this
-    /// terminal's too (it must have moved none either, and not have been
-    /// given that one already: asking again, it wants a new one).
+    /// terminal that had moved no stock, and not failed, for this terminal
+    /// (it must have moved none either, and not have been given that one
+    /// already: asking again, it wants a new one). [`Self::give`] makes it
+    /// the terminal's.
     pub fn share(&self, device: &DeviceIdentity, protocol: u16) -> Option<Arc<Snapshot>> {
-        let mut kept = self.lock();
+        let kept = self.lock();
         let key = (device.tenant_id, device.store_id, protocol);
         let shared = kept
             .by_store
@@ -231,8 +232,12 @@ impl SnapshotCache {
         {
             return None;
         }
-        kept.by_terminal.insert(device.terminal_id, shared.clone());
         Some(shared)
+    }
+
+    /// Keeps `snapshot` as the one the terminal downloads (and may resume).
+    pub fn give(&self, device: &DeviceIdentity, snapshot: Arc<Snapshot>) {
+        self.lock().by_terminal.insert(device.terminal_id, snapshot);
     }
 
     /// Keeps the terminal's snapshot; `shareable` when the terminal moved
@@ -297,9 +302,20 @@ pub async fn for_device(
     protocol_version: u16,
 ) -> Result<Arc<Snapshot>, DbError> {
     let shareable = !storage.terminal_moved_stock(&device).await?;
-    if shareable {
-        if let Some(shared) = cache.share(&device, protocol_version) {
-            return Ok(shared);
+    if let Some(shared) = cache.share(&device, protocol_version).filter(|_| shareable) {
+        // The feed must still hold what followed it: a till given a
+        // snapshot older than the feed keeps would be sent back for a new
+        // one, and given the same again.
+        match storage
+            .feed(device.tenant_id, device.store_id, shared.seq, 1)
+            .await
+        {
+            Ok(_) => {
+                cache.give(&device, shared.clone());
+                return Ok(shared);
+            }
+            Err(DbError::CursorExpired { .. }) => {}
+            Err(e) => return Err(e),
         }
     }
     take(storage, cache, device, protocol_version, shareable).await
@@ -535,6 +551,7 @@ mod tests {
             .share(&second, 13)
             .expect("the store's tills share it");
         assert!(Arc::ptr_eq(&shared, &taken));
+        cache.give(&second, shared);
         assert!(
             cache.share(&first, 13).is_none(),
             "a till asking again gets a new one"

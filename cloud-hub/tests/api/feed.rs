@@ -384,6 +384,29 @@ async fn new_tills_of_a_store_share_one_snapshot_and_catch_up(backend: Backend) 
     // Each may resume the one it was given.
     let resumed = snapshot_get(&c, &format!("?seq={seq}"), Some("bytes=1-")).await;
     assert_eq!(resumed.status(), StatusCode::PARTIAL_CONTENT);
+    // Once the feed no longer holds what followed it, no till is given it:
+    // the next one gets a new snapshot it can catch up from.
+    for _ in 0..2 {
+        let (s, _) = shop
+            .hub
+            .post(
+                &format!("/v1/stores/{}/movements", shop.store_id),
+                &shop.api_key,
+                json!({"variant_id": tea, "delta": "-1", "reason": "adjustment"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    shop.hub.storage.prune_feed(1).await.unwrap();
+    let d = shop.till_at(&shop.store_id, "Till 5", "t5").await;
+    let (fresh, on_hand) = snapshot_of(&d, &tea).await;
+    assert!(fresh > seq, "{fresh} after {seq}");
+    assert_eq!(on_hand, "45");
+    let (s, page) = shop
+        .hub
+        .get(&format!("/v1/sync/feed?since={fresh}"), &d.device_token)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
 }
 on_both_backends!(new_tills_of_a_store_share_one_snapshot_and_catch_up);
 
