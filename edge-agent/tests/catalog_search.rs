@@ -448,6 +448,8 @@ async fn a_typo_finds_the_item_the_cashier_meant() {
             item("Basmati Rice 5 kg", "RICE-5", "890100000003"),
             item("Sugar 1 kg", "SUG-1", "890100000004"),
             item("Turmeric Powder 100 g", "TUR-1", "890100000005"),
+            item("चीनी शक्कर", "SUG-2", "890100000006"),
+            item("ചായപ്പൊടി", "TEA-9", "890100000007"),
         ],
     );
     let till = start_till(dir.path()).await;
@@ -470,6 +472,13 @@ async fn a_typo_finds_the_item_the_cashier_meant() {
     );
     assert_eq!(search(&till, "dal").await.len(), 2, "as typed, a prefix");
     assert!(search(&till, "zqxv").await.is_empty(), "near nothing");
+    // Words of Indian scripts are found as typed, whole or in part.
+    for typed in ["चीनी", "चीनी शक्कर", "शक्कर", "ची"] {
+        assert_eq!(search(&till, typed).await, ["चीनी शक्कर"], "{typed}");
+    }
+    for typed in ["ചായപ്പൊടി", "ചായ"] {
+        assert_eq!(search(&till, typed).await, ["ചായപ്പൊടി"], "{typed}");
+    }
     assert!(
         search(&till, "tor xqzvw").await.is_empty(),
         "every word must match"

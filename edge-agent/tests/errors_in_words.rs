@@ -117,3 +117,52 @@ async fn a_card_or_upi_tender_without_its_reference_asks_for_it() {
     assert_eq!(on_disk(dir.path()), before, "nothing was recorded");
     till.agent.stop();
 }
+
+/// Text the till keeps for others to read (a discount's reason, a void's, a
+/// held bill's note, a stock take's name) holds nothing that cannot be
+/// seen: the refusal names the field and the character, and nothing is
+/// recorded.
+#[tokio::test]
+async fn text_for_others_to_read_holds_nothing_unseen() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let line = json!([{"barcode": TEA, "qty": "1"}]);
+    for (path, body, field) in [
+        (
+            "/v1/sales",
+            json!({"lines": line, "bill_discount": {"percent": "1", "reason": "loyal\u{202E}remotsuc"}, "tenders": [tender("cash", 100_000, None)]}),
+            "bill_discount.reason",
+        ),
+        (
+            "/v1/sales",
+            json!({"lines": [{"barcode": TEA, "qty": "1", "discount": {"percent": "1", "reason": "x\u{200B}y"}}], "tenders": [tender("cash", 100_000, None)]}),
+            "lines[0].discount.reason",
+        ),
+        (
+            "/v1/held-bills",
+            json!({"lines": line, "note": "table\u{0}4"}),
+            "note",
+        ),
+        (
+            "/v1/voids",
+            json!({"kind": "line", "reason": "x\u{2066}y", "description": "tea", "amount": {"minor": 100, "currency": "INR"}}),
+            "reason",
+        ),
+    ] {
+        let (status, problem) = post_json(&till, path, body.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {body}: {problem}"
+        );
+        assert_eq!(problem["field"], field, "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("U+"),
+            "{problem}"
+        );
+    }
+    let (_, held) = till.get("/v1/held-bills").await;
+    assert_eq!(held, json!([]), "nothing was held");
+    till.agent.stop();
+}

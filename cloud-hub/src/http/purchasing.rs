@@ -290,6 +290,7 @@ async fn raise(
             format!("note must be at most {MAX_PURCHASE_NOTE} characters"),
         ));
     }
+    super::visible_text("note", note)?;
     let new = NewPurchaseOrder {
         po_id: body.po_id.unwrap_or_else(Uuid::now_v7),
         store_id: store,

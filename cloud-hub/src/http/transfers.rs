@@ -105,6 +105,7 @@ pub(super) fn checked_transfer(
             ),
         ));
     }
+    super::visible_text("note", note)?;
     Ok(note)
 }
 

@@ -95,12 +95,8 @@ pub fn percent_bp(pct: &str) -> Result<u32, String> {
 
 /// The amount `request` takes off `base`, checked; `field` names it in errors.
 fn amount_off(field: &str, request: &DiscountRequest, base: Money) -> Result<Money, SaleRejection> {
-    let reason = request.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 100 {
-        return Err(SaleRejection::invalid(
-            format!("{field}.reason"),
-            "a discount needs a reason of 1 to 100 characters",
-        ));
+    if let Err(why) = pos_shared::text::line("a discount's reason", &request.reason, 100, false) {
+        return Err(SaleRejection::invalid(format!("{field}.reason"), why));
     }
     let off = match (request.percent, request.amount) {
         (Some(pct), None) => {

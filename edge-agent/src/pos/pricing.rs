@@ -122,13 +122,9 @@ pub fn price_bill(
             reason: "price printed in the barcode".into(),
         });
         if let Some(o) = &request.lines[i].price_override {
-            let reason = o.reason.trim();
-            if reason.is_empty() || reason.chars().count() > 100 {
-                return Err(SaleRejection::invalid(
-                    format!("lines[{i}].price_override.reason"),
-                    "a price override needs a reason of 1 to 100 characters",
-                ));
-            }
+            let field = format!("lines[{i}].price_override.reason");
+            let reason = pos_shared::text::line("a price override's reason", &o.reason, 100, false)
+                .map_err(|why| SaleRejection::invalid(field, why))?;
             if o.price.is_negative() || o.price.currency() != unit_price.currency() {
                 return Err(SaleRejection::invalid(
                     format!("lines[{i}].price_override.price"),
@@ -146,7 +142,7 @@ pub fn price_bill(
             }
             price_override = Some(PriceOverride {
                 catalog_price: unit_price,
-                reason: reason.to_owned(),
+                reason,
             });
             unit_price = o.price;
         } else if let Err(e) = limits::check_price(unit_price) {

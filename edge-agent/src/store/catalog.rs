@@ -101,7 +101,7 @@ pub(crate) fn product_from_row(row: VariantRow) -> StoreResult<ProductView> {
 /// dal" finds toor dal). Punctuation is dropped, so nothing typed can be read
 /// as query syntax. `None` if nothing searchable is left or a word is near
 /// nothing the till sells.
-fn search_query(conn: &Connection, typed: &str) -> StoreResult<Option<String>> {
+fn search_query(conn: &Connection, typed: &str, forgiving: bool) -> StoreResult<Option<String>> {
     let mut terms = Vec::new();
     for word in typed
         .split(|c: char| !c.is_alphanumeric())
@@ -109,6 +109,10 @@ fn search_query(conn: &Connection, typed: &str) -> StoreResult<Option<String>> {
         .take(8)
     {
         let prefix = format!("\"{word}\"*");
+        if !forgiving {
+            terms.push(prefix);
+            continue;
+        }
         match typo_candidates(conn, word)? {
             None => terms.push(prefix),
             Some(near) if near.is_empty() => return Ok(None),
@@ -127,7 +131,7 @@ const MIN_CORRECTED: usize = 3;
 const MAX_ALTERNATIVES: usize = 3;
 
 /// `None` when `word` is searched as typed (an indexed word starts with it,
-/// it holds a digit, or it is short); else the indexed words nearest it,
+/// it is not all Latin letters, or it is short); else the indexed words nearest it,
 /// the most common first (empty: none is near). Near is one edit (a letter
 /// missed, added, changed or two swapped) for a word of up to five letters,
 /// two for longer, against the whole indexed word or its start as long as
@@ -136,7 +140,11 @@ const MAX_ALTERNATIVES: usize = 3;
 fn typo_candidates(conn: &Connection, word: &str) -> StoreResult<Option<Vec<String>>> {
     let word = word.to_lowercase();
     let letters = word.chars().count();
-    if letters < MIN_CORRECTED || word.chars().any(|c| c.is_numeric()) {
+    // Latin letters only: the index splits words of Indian scripts at
+    // their vowel signs, so such a word is no single indexed word to be
+    // near, and the phrase typed already finds what it can.
+    let latin = |c: char| c.is_alphabetic() && (c as u32) < 0x0250;
+    if letters < MIN_CORRECTED || !word.chars().all(latin) {
         return Ok(None);
     }
     let starts: Option<i64> = conn
@@ -185,9 +193,22 @@ fn typo_candidates(conn: &Connection, word: &str) -> StoreResult<Option<Vec<Stri
 /// Products matching what was typed, best first: name matches weigh most, then
 /// brand, synonyms, SKU and barcode.
 pub fn search(conn: &Connection, typed: &str, limit: u32) -> StoreResult<Vec<ProductView>> {
-    let Some(query) = search_query(conn, typed)? else {
-        return Ok(Vec::new());
+    // As typed first; only when that finds nothing are typos forgiven.
+    let found = match search_query(conn, typed, false)? {
+        Some(query) => matching(conn, &query, limit)?,
+        None => return Ok(Vec::new()),
     };
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    match search_query(conn, typed, true)? {
+        Some(query) => matching(conn, &query, limit),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The products an FTS5 query matches, best first.
+fn matching(conn: &Connection, query: &str, limit: u32) -> StoreResult<Vec<ProductView>> {
     // The best rowids first (ranked inside FTS5 with the table's weights),
     // then only those joined to their rows.
     let mut stmt = conn.prepare_cached(&format!(

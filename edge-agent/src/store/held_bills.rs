@@ -191,15 +191,13 @@ pub fn check(request: &HoldRequest) -> Result<(), HoldRejection> {
             detail: "a held bill needs at least one line".into(),
         });
     }
-    if request
-        .note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > 200)
-    {
-        return Err(HoldRejection::Invalid {
-            field: "note".into(),
-            detail: "note must be at most 200 characters".into(),
-        });
+    if let Some(note) = &request.note {
+        if let Err(detail) = pos_shared::text::line("note", note, 200, true) {
+            return Err(HoldRejection::Invalid {
+                field: "note".into(),
+                detail,
+            });
+        }
     }
     Ok(())
 }

@@ -114,14 +114,7 @@ pub fn open_shift_id(conn: &Connection) -> StoreResult<Option<ShiftId>> {
 }
 
 fn text(field: &'static str, value: &str, max: usize) -> Result<String, ShiftRejection> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max || v.chars().any(pos_shared::text::unseen) {
-        return Err(invalid(
-            field,
-            format!("{field} must be 1 to {max} printable characters"),
-        ));
-    }
-    Ok(v.to_owned())
+    pos_shared::text::line(field, value, max, false).map_err(|why| invalid(field, why))
 }
 
 /// Opens a shift with the cash in the drawer.

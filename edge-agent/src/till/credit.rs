@@ -17,10 +17,21 @@ use uuid::Uuid;
 
 pub async fn find(till: &Till, text: String) -> Result<Vec<TillAccount>, TillError> {
     let device = till.sync.credential().ok_or(TillError::NotEnrolled)?;
-    Ok(till
+    let mut found = till
         .store
         .call(move |c| credit::find(c, &device, &text))
-        .await?)
+        .await?;
+    found
+        .iter_mut()
+        .for_each(|a| lends_nothing_if_revoked(till, a));
+    Ok(found)
+}
+
+/// A revoked till lends nothing: what it held went back to the others.
+fn lends_nothing_if_revoked(till: &Till, account: &mut TillAccount) {
+    if till.sync.link().revoked {
+        account.available_here = Money::new(0, account.available_here.currency());
+    }
 }
 
 pub async fn account(till: &Till, phone: String) -> Result<Option<TillAccount>, TillError> {
@@ -39,9 +50,8 @@ async fn read_account(
         .store
         .call(move |c| credit::account(c, &device, &phone))
         .await?;
-    // A revoked till lends nothing: what it held went back to the others.
-    if let Some(a) = account.as_mut().filter(|_| till.sync.link().revoked) {
-        a.available_here = Money::new(0, a.available_here.currency());
+    if let Some(a) = account.as_mut() {
+        lends_nothing_if_revoked(till, a);
     }
     Ok(account)
 }

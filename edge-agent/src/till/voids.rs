@@ -40,12 +40,8 @@ pub async fn record_void(till: &Till, request: VoidRequest) -> Result<AuditEntry
         ("reason", &request.reason, 200),
         ("description", &request.description, 300),
     ] {
-        let t = text.trim();
-        if t.is_empty() || t.chars().count() > max {
-            return Err(TillError::Invalid {
-                field,
-                detail: format!("{field} must be 1 to {max} characters"),
-            });
+        if let Err(detail) = pos_shared::text::line(field, text, max, false) {
+            return Err(TillError::Invalid { field, detail });
         }
     }
     if request.amount.is_negative() {

@@ -307,6 +307,8 @@ async fn a_revoked_till_says_so_and_keeps_selling(backend: Backend) {
     assert_eq!(refused["field"], "method", "{refused}");
     let (_, account) = till.get("/v1/credit-accounts/9876543210").await;
     assert_eq!(account["available_here"]["minor"], 0, "{account}");
+    let (_, found) = till.get("/v1/credit-accounts?q=98765").await;
+    assert_eq!(found[0]["available_here"]["minor"], 0, "{found}");
     // The bill put on account goes back at another till, where the hub hears it.
     let (s, refused) = till
         .try_post(

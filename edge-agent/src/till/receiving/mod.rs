@@ -125,13 +125,8 @@ pub async fn sheet(till: &Till, id: Uuid) -> Result<ReceiptSheet, TillError> {
 pub async fn start(till: &Till, new: NewReceipt) -> Result<ReceiptSheet, TillError> {
     let who = signed_in(till)?;
     till.sync.credential().ok_or(TillError::NotEnrolled)?;
-    let bill_no = new.bill_no.trim().to_owned();
-    if bill_no.chars().count() > MAX_BILL_NO || bill_no.chars().any(pos_shared::text::unseen) {
-        return Err(invalid(
-            "bill_no",
-            format!("the bill number must be at most {MAX_BILL_NO} characters"),
-        ));
-    }
+    let bill_no = pos_shared::text::line("bill_no", &new.bill_no, MAX_BILL_NO, true)
+        .map_err(|why| invalid("bill_no", why))?;
     let note = new.note.trim().to_owned();
     if note.chars().count() > pos_shared::purchase::MAX_PURCHASE_NOTE {
         return Err(invalid(

@@ -93,14 +93,7 @@ fn invalid(field: &'static str, detail: impl Into<String>) -> TillError {
 
 /// A bin label as typed: trimmed, at most [`MAX_BIN`] characters.
 pub fn bin_label(raw: &str) -> Result<String, TillError> {
-    let bin = raw.trim();
-    if bin.chars().count() > MAX_BIN || bin.chars().any(pos_shared::text::unseen) {
-        return Err(invalid(
-            "bin",
-            format!("bin must be at most {MAX_BIN} characters, without control characters"),
-        ));
-    }
-    Ok(bin.to_owned())
+    pos_shared::text::line("bin", raw, MAX_BIN, true).map_err(|why| invalid("bin", why))
 }
 
 /// Tells the sync loop the document changed (and, after an approval, that
@@ -195,13 +188,8 @@ pub async fn start(
     new: NewTake,
     approval: Option<&Approval>,
 ) -> Result<TakeSheet, TillError> {
-    let name = new.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_STOCK_TAKE_NAME {
-        return Err(invalid(
-            "name",
-            format!("name must be 1 to {MAX_STOCK_TAKE_NAME} characters"),
-        ));
-    }
+    let name = pos_shared::text::line("name", &new.name, MAX_STOCK_TAKE_NAME, false)
+        .map_err(|why| invalid("name", why))?;
     let (device, who) = manager(till, approval, "starting a stock take").await?;
     let header = TakeHeader {
         take_id: Uuid::now_v7(),
