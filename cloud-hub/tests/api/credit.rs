@@ -548,18 +548,7 @@ async fn a_revoked_till_gives_back_what_it_held(backend: Backend) {
         .upload(&[sale_on_account(&other, "T2-000001", PHONE, 10_000)])
         .await;
     assert_eq!(Shop::statuses(&ack), ["accepted"], "{ack}");
-    let (s, b) = shop
-        .hub
-        .post(
-            &format!(
-                "/v1/stores/{}/terminals/{}/revoke",
-                shop.store_id, other.terminal_id
-            ),
-            &shop.api_key,
-            json!({}),
-        )
-        .await;
-    assert!(s.is_success(), "{s} {b}");
+    shop.revoke(&other).await;
     let (_, statement) = shop.hub.get(&path, &shop.api_key).await;
     let account = &statement["account"];
     assert_eq!(account["dues"]["minor"], 10_000, "{statement}");

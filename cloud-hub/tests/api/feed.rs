@@ -349,15 +349,7 @@ async fn new_tills_of_a_store_share_one_snapshot_and_catch_up(backend: Backend) 
     assert_eq!(on_hand, "48");
     // HQ writes a tea off; the next new till is given the same snapshot and
     // hears the write-off in the feed from its sequence.
-    let (s, _) = shop
-        .hub
-        .post(
-            &format!("/v1/stores/{}/movements", shop.store_id),
-            &shop.api_key,
-            json!({"variant_id": tea, "delta": "-1", "reason": "adjustment"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    shop.write_off(&tea).await;
     let b = shop.till_at(&shop.store_id, "Till 3", "t3").await;
     assert_eq!(snapshot_of(&b, &tea).await, (seq, json!("48")));
     let (_, page) = shop
@@ -387,15 +379,7 @@ async fn new_tills_of_a_store_share_one_snapshot_and_catch_up(backend: Backend) 
     // Once the feed no longer holds what followed it, no till is given it:
     // the next one gets a new snapshot it can catch up from.
     for _ in 0..2 {
-        let (s, _) = shop
-            .hub
-            .post(
-                &format!("/v1/stores/{}/movements", shop.store_id),
-                &shop.api_key,
-                json!({"variant_id": tea, "delta": "-1", "reason": "adjustment"}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED);
+        shop.write_off(&tea).await;
     }
     shop.hub.storage.prune_feed(1).await.unwrap();
     let d = shop.till_at(&shop.store_id, "Till 5", "t5").await;

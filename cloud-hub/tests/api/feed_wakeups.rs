@@ -351,18 +351,7 @@ async fn hq_corrections_and_revocations_wake_the_stores_tills(backend: Backend) 
     let here = caught_up(base, http, &shop.device_token).await;
     let waiting = long_poll(base, http, &shop.device_token, here, 30);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (s, b) = shop
-        .hub
-        .post(
-            &format!(
-                "/v1/stores/{}/terminals/{}/revoke",
-                shop.store_id, other.terminal_id
-            ),
-            &shop.api_key,
-            json!({}),
-        )
-        .await;
-    assert!(s.is_success(), "{b}");
+    shop.revoke(&other).await;
     let (held, page) = waiting.await.unwrap();
     assert!(held < Duration::from_secs(30), "woken by the revocation");
     assert_eq!(types(&page), ["credit_account_changed"], "{page}");

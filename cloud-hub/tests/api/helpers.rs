@@ -341,6 +341,28 @@ impl Shop {
         self.till_at(&store.id.to_string(), "Till 1", &prefix).await
     }
 
+    /// HQ (this shop's key) revokes `till`'s credential.
+    pub async fn revoke(&self, till: &Shop) {
+        let path = format!(
+            "/v1/stores/{}/terminals/{}/revoke",
+            till.store_id, till.terminal_id
+        );
+        let (s, b) = self
+            .hub
+            .post(&path, &self.api_key, serde_json::json!({}))
+            .await;
+        assert!(s.is_success(), "revoke: {s} {b}");
+    }
+
+    /// HQ writes one of `variant` off at this shop's store.
+    pub async fn write_off(&self, variant: &str) {
+        let path = format!("/v1/stores/{}/movements", self.store_id);
+        let body =
+            serde_json::json!({"variant_id": variant, "delta": "-1", "reason": "adjustment"});
+        let (s, b) = self.hub.post(&path, &self.api_key, body).await;
+        assert_eq!(s, reqwest::StatusCode::CREATED, "write-off: {b}");
+    }
+
     /// Another till enrolled at `store` (this shop's or another of the
     /// chain's), as a shop that uploads as it.
     pub async fn till_at(&self, store: &str, name: &str, prefix: &str) -> Shop {

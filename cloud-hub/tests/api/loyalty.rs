@@ -468,18 +468,7 @@ async fn a_revoked_till_gives_back_the_points_it_held(backend: Backend) {
     // 405: a grant is never lowered).
     let before = statement(&a).await;
     assert_eq!(till(&before["account"], &b)["granted"], 101, "{before}");
-    let (s, r) = a
-        .hub
-        .post(
-            &format!(
-                "/v1/stores/{}/terminals/{}/revoke",
-                b.store_id, b.terminal_id
-            ),
-            &a.api_key,
-            json!({}),
-        )
-        .await;
-    assert!(s.is_success(), "{s} {r}");
+    a.revoke(&b).await;
     let after = statement(&a).await;
     let account = &after["account"];
     assert_eq!(till(account, &b)["released"], 101, "{after}");
