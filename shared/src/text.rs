@@ -54,7 +54,7 @@ pub fn line(field: &str, value: &str, max: usize, may_be_empty: bool) -> Result<
         return Err(format!("{field} must not be empty"));
     }
     if value.chars().count() > max {
-        return Err(format!("{field} is at most {max} characters"));
+        return Err(format!("{field} must be at most {max} characters"));
     }
     match unseen_in(field, value) {
         Some(why) => Err(why),
@@ -91,7 +91,7 @@ mod tests {
         assert_eq!(line("note", "", 10, true), Ok(String::new()));
         assert_eq!(
             line("reason", "x".repeat(11).as_str(), 10, false),
-            Err("reason is at most 10 characters".into())
+            Err("reason must be at most 10 characters".into())
         );
         assert!(line("bill_no", "GB\u{202E}2", 40, false)
             .unwrap_err()
