@@ -153,7 +153,7 @@ async fn wait_for(what: &str, secs: u64, mut check: impl AsyncFnMut() -> bool) {
 /// What the till logs of its bootstrap: (what, the log's key in ms).
 const LOGGED: [(&str, &str); 6] = [
     (
-        "of which: downloaded (streamed as the hub reads it)",
+        "of which, median of all rounds: downloaded (streamed as the hub reads it)",
         "download_ms",
     ),
     ("of which: applied (while downloading)", "ready_ms"),

@@ -12,10 +12,8 @@ pub(crate) struct EscrowTables {
     pub shares: &'static str,
     /// The released column, in both tables.
     pub released: &'static str,
-    /// The share's other figures, each 0 on a new row.
-    pub others: &'static str,
     /// The share's granted, used (lent, redeemed) and returned (paid,
-    /// earned) columns.
+    /// earned) columns, each 0 on a new row.
     pub granted: &'static str,
     pub used: &'static str,
     pub returned: &'static str,
@@ -25,7 +23,6 @@ pub(crate) const CREDIT_ESCROW: EscrowTables = EscrowTables {
     releases: "credit_releases",
     shares: "credit_shares",
     released: "released_minor",
-    others: "granted_minor, lent_minor, paid_minor",
     granted: "granted_minor",
     used: "lent_minor",
     returned: "paid_minor",
@@ -35,7 +32,6 @@ pub(crate) const LOYALTY_ESCROW: EscrowTables = EscrowTables {
     releases: "loyalty_releases",
     shares: "loyalty_shares",
     released: "released",
-    others: "granted, earned, redeemed",
     granted: "granted",
     used: "redeemed",
     returned: "earned",
@@ -119,11 +115,11 @@ macro_rules! sql_escrow_paths {
                 released: i64,
             ) -> DbResult<()> {
                 let (shares, column) = (tables.shares, tables.released);
+                let others = [tables.granted, tables.used, tables.returned].join(", ");
                 sqlx::query(&format!(
-                    "INSERT INTO {shares} (tenant_id, phone, terminal_id, {column}, {}) VALUES ($1, $2, $3, $4, 0, 0, 0) \
+                    "INSERT INTO {shares} (tenant_id, phone, terminal_id, {column}, {others}) VALUES ($1, $2, $3, $4, 0, 0, 0) \
                      ON CONFLICT (tenant_id, phone, terminal_id) DO UPDATE SET {column} = \
-                     CASE WHEN excluded.{column} > {shares}.{column} THEN excluded.{column} ELSE {shares}.{column} END",
-                    tables.others
+                     CASE WHEN excluded.{column} > {shares}.{column} THEN excluded.{column} ELSE {shares}.{column} END"
                 ))
                 .bind(device.tenant_id.as_uuid())
                 .bind(phone)
