@@ -277,27 +277,31 @@ async fn a_commit_on_one_hub_wakes_terminals_waiting_on_another() {
     second.stop().await.unwrap();
 }
 
+/// The page a till of `shop`, caught up and long-polling, is woken with
+/// when `write` is done; woken at once, not at the end of its wait.
+async fn woken_by<F: std::future::Future<Output = (StatusCode, Value)>>(
+    shop: &Shop,
+    write: F,
+) -> Value {
+    let (base, http) = (&shop.hub.base, &shop.hub.http);
+    let here = caught_up(base, http, &shop.device_token).await;
+    let waiting = long_poll(base, http, &shop.device_token, here, 30);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (s, b) = write.await;
+    assert!(s.is_success(), "{b}");
+    let (held, page) = waiting.await.unwrap();
+    assert!(held < Duration::from_secs(30), "woken by the write: {page}");
+    page
+}
+
 /// HQ's writes that reach the tills outside the catalog and the ledger wake
 /// them too: a credit account opened, and one changed.
 async fn a_credit_account_wakes_its_stores_tills(backend: Backend) {
     let shop = shop(backend).await;
-    let (base, http) = (&shop.hub.base, &shop.hub.http);
     let path = format!("/v1/stores/{}/credit-accounts/9876543210", shop.store_id);
     for limit in [100_000, 50_000] {
-        let here = caught_up(base, http, &shop.device_token).await;
-        let waiting = long_poll(base, http, &shop.device_token, here, 30);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let (s, b) = shop
-            .hub
-            .put(
-                &path,
-                &shop.api_key,
-                json!({"limit": {"minor": limit, "currency": "INR"}}),
-            )
-            .await;
-        assert!(s.is_success(), "{b}");
-        let (held, page) = waiting.await.unwrap();
-        assert!(held < Duration::from_secs(30), "woken by the account");
+        let limit = json!({"limit": {"minor": limit, "currency": "INR"}});
+        let page = woken_by(&shop, shop.hub.put(&path, &shop.api_key, limit)).await;
         assert_eq!(types(&page), ["credit_account_changed"], "{page}");
     }
 }
@@ -307,7 +311,6 @@ on_both_backends!(a_credit_account_wakes_its_stores_tills);
 /// limit, wake the store's waiting tills at once.
 async fn hq_corrections_and_revocations_wake_the_stores_tills(backend: Backend) {
     let shop = shop(backend).await;
-    let (base, http) = (&shop.hub.base, &shop.hub.http);
     let mut doc = automerge::AutoCommit::new();
     automerge::transaction::Transactable::put(
         &mut doc,
@@ -329,31 +332,23 @@ async fn hq_corrections_and_revocations_wake_the_stores_tills(backend: Backend) 
     assert!(s.is_success(), "{b}");
     let other = shop.till_at(&shop.store_id, "Till 2", "t2").await;
 
-    let here = caught_up(base, http, &shop.device_token).await;
-    let waiting = long_poll(base, http, &shop.device_token, here, 30);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (s, b) = shop
-        .hub
-        .put(
-            "/v1/customers/9876543210",
-            &shop.api_key,
-            json!({"name": "Meena Iyer"}),
-        )
-        .await;
-    assert!(s.is_success(), "{b}");
-    let (held, page) = waiting.await.unwrap();
-    assert!(held < Duration::from_secs(30), "woken by the correction");
+    let correction = json!({"name": "Meena Iyer"});
+    let page = woken_by(
+        &shop,
+        shop.hub
+            .put("/v1/customers/9876543210", &shop.api_key, correction),
+    )
+    .await;
     assert!(
         types(&page).contains(&"customer_changed".to_owned()),
         "{page}"
     );
 
-    let here = caught_up(base, http, &shop.device_token).await;
-    let waiting = long_poll(base, http, &shop.device_token, here, 30);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    shop.revoke(&other).await;
-    let (held, page) = waiting.await.unwrap();
-    assert!(held < Duration::from_secs(30), "woken by the revocation");
+    let revoke = format!(
+        "/v1/stores/{}/terminals/{}/revoke",
+        shop.store_id, other.terminal_id
+    );
+    let page = woken_by(&shop, shop.hub.post(&revoke, &shop.api_key, json!({}))).await;
     assert_eq!(types(&page), ["credit_account_changed"], "{page}");
 }
 on_both_backends!(hq_corrections_and_revocations_wake_the_stores_tills);
