@@ -204,9 +204,9 @@ async fn a_snapshot_is_searchable_when_it_is_applied_and_the_feed_keeps_it_so() 
     ];
 
     // Half applied: search still answers from the index the replica held.
-    store.with_conn(snapshot::begin).unwrap();
+    let empty = store.with_conn(snapshot::begin).unwrap();
     store
-        .with_conn(|c| snapshot::apply_batch(c, 20, &records))
+        .with_conn(|c| snapshot::apply_batch(c, 20, &records, empty))
         .unwrap();
     assert_eq!(search(&till, "rice").await, ["Rice (kg)"]);
     assert!(search(&till, "masoor").await.is_empty());
@@ -279,9 +279,9 @@ async fn the_search_index_is_rebuilt_in_steps_that_survive_feed_pages_and_restar
         })
         .collect();
     let records: Vec<_> = items.iter().cloned().map(SnapshotRecord::Variant).collect();
-    store.with_conn(snapshot::begin).unwrap();
+    let empty = store.with_conn(snapshot::begin).unwrap();
     store
-        .with_conn(|c| snapshot::apply_batch(c, 20, &records))
+        .with_conn(|c| snapshot::apply_batch(c, 20, &records, empty))
         .unwrap();
     store.with_conn(|c| snapshot::finish(c, 20)).unwrap();
 

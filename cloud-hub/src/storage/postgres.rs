@@ -98,6 +98,7 @@ sql_storage!(
     PgStorage,
     sqlx::Postgres,
     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+    crate::storage::sql::SnapshotRows::Streamed,
     crate::storage::sql::Writers::SideBySide,
     // Well under the protocol's 65,535 parameters a statement.
     20_000

@@ -49,6 +49,22 @@ impl SqliteStorage {
     }
 }
 
+/// A chunk of a tenant's variants after a SKU, as one JSON array of
+/// [`crate::storage::sql::PackedVariant`]s (ids as hex). By SKU, because its
+/// index is the tenant's variants in order: by id each chunk sorted them all.
+const PACKED_VARIANTS: &str = "SELECT json_group_array(json_array(hex(v.id), hex(v.product_id), v.name, v.sku, v.gtin, \
+     v.price_minor, v.currency, v.tax_rate_bp, v.tax_inclusive, v.hsn, v.modifiers, b.name, hex(v.category_id), \
+     v.synonyms, v.extra_barcodes, v.quick_key, v.details)) \
+     FROM (SELECT * FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL AND sku > $2 ORDER BY sku LIMIT $3) v \
+     LEFT JOIN brands b ON b.id = v.brand_id";
+
+/// A chunk of a store's positions after a variant id, less what the
+/// terminal moved itself, as one JSON array of `[variant id (hex), on hand (milli)]`.
+const PACKED_POSITIONS: &str = "SELECT json_group_array(json_array(hex(variant_id), on_hand)) FROM ( \
+     SELECT p.variant_id, p.on_hand_milli - COALESCE((SELECT SUM(m.delta_milli) FROM stock_movements m \
+       WHERE m.tenant_id = p.tenant_id AND m.store_id = p.store_id AND m.terminal_id = $3 AND m.variant_id = p.variant_id), 0) AS on_hand \
+     FROM stock_positions p WHERE p.tenant_id = $1 AND p.store_id = $2 AND p.variant_id > $4 ORDER BY p.variant_id LIMIT $5)";
+
 // One connection, in a transaction: reads are consistent already. A
 // thousand parameters a statement: sqlx binds a numbered parameter by asking
 // SQLite its name, which SQLite finds by walking the statement's list of
@@ -60,6 +76,10 @@ sql_storage!(
     SqliteStorage,
     sqlx::Sqlite,
     "SELECT 1",
+    crate::storage::sql::SnapshotRows::Packed {
+        variants: PACKED_VARIANTS,
+        positions: PACKED_POSITIONS,
+    },
     crate::storage::sql::Writers::OneAtATime,
     1_000
 );

@@ -157,13 +157,20 @@ pub fn apply_feed_page(
 /// Inserts or replaces a variant of the replica, as of feed sequence `seq`,
 /// search entry included.
 pub(crate) fn upsert_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<()> {
-    let rowid = write_variant(conn, v, seq)?;
+    let rowid = write_variant(conn, v, seq, true)?;
     super::search_index::index(conn, rowid, v)
 }
 
 /// Inserts or replaces a variant and its barcodes but not its search entry
 /// (a snapshot rebuilds the index once at its end); returns its rowid.
-pub(crate) fn write_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> StoreResult<i64> {
+/// `replacing`: the replica may hold the variant already, with barcodes to
+/// drop (a snapshot into an empty replica skips looking for them).
+pub(crate) fn write_variant(
+    conn: &Connection,
+    v: &VariantRecord,
+    seq: u64,
+    replacing: bool,
+) -> StoreResult<i64> {
     // Cached statements: a snapshot applies this 100,000 times.
     let rowid = conn.prepare_cached(
         "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq, \
@@ -197,8 +204,10 @@ pub(crate) fn write_variant(conn: &Connection, v: &VariantRecord, seq: u64) -> S
             v.details.unit.as_str(),
         ], |r| r.get(0))?;
     let id = v.variant_id.to_string();
-    conn.prepare_cached("DELETE FROM variant_barcodes WHERE variant_id = ?1")?
-        .execute([&id])?;
+    if replacing {
+        conn.prepare_cached("DELETE FROM variant_barcodes WHERE variant_id = ?1")?
+            .execute([&id])?;
+    }
     for code in &v.placement.extra_barcodes {
         // The hub gives a barcode to one variant at a time; should it move,
         // the variant that holds it last has it.

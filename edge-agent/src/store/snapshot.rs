@@ -76,9 +76,14 @@ pub fn require_snapshot(conn: &Connection) -> StoreResult<()> {
     set_meta(conn, CURSOR_KEY, "0")
 }
 
-/// Resets stock to this terminal's own movements, ready for the hub's positions.
-pub fn begin(conn: &mut Connection) -> StoreResult<()> {
+/// Resets stock to this terminal's own movements, ready for the hub's
+/// positions. Returns whether the replica holds no items yet (a new till),
+/// for [`apply_batch`].
+pub fn begin(conn: &mut Connection) -> StoreResult<bool> {
     let tx = conn.transaction()?;
+    let empty = !tx.query_row("SELECT EXISTS (SELECT 1 FROM variants)", [], |r| {
+        r.get::<_, bool>(0)
+    })?;
     tx.execute("DELETE FROM stock", [])?;
     super::assortment::clear(&tx)?;
     super::receiving::clear_orders(&tx)?;
@@ -89,22 +94,35 @@ pub fn begin(conn: &mut Connection) -> StoreResult<()> {
         [],
     )?;
     tx.commit()?;
-    Ok(())
+    Ok(empty)
 }
 
 /// Applies one batch of records in one transaction, committed without
 /// waiting for the disk: a batch lost to a power cut is applied again, since
 /// the snapshot is marked applied only by [`finish`], which waits.
-pub fn apply_batch(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) -> StoreResult<()> {
-    super::without_waiting_for_disk(conn, |conn| apply_records(conn, seq, records))
+/// `empty`: the replica held no items when the snapshot began ([`begin`]).
+pub fn apply_batch(
+    conn: &mut Connection,
+    seq: u64,
+    records: &[SnapshotRecord],
+    empty: bool,
+) -> StoreResult<()> {
+    super::without_waiting_for_disk(conn, |conn| apply_records(conn, seq, records, empty))
 }
 
-fn apply_records(conn: &mut Connection, seq: u64, records: &[SnapshotRecord]) -> StoreResult<()> {
+fn apply_records(
+    conn: &mut Connection,
+    seq: u64,
+    records: &[SnapshotRecord],
+    empty: bool,
+) -> StoreResult<()> {
     let tx = conn.transaction()?;
     for record in records {
         match record {
             SnapshotRecord::Variant(v) => {
-                write_variant(&tx, v, seq)?;
+                // A snapshot sends each variant once: into an empty replica
+                // it has no barcodes to replace.
+                write_variant(&tx, v, seq, !empty)?;
             }
             SnapshotRecord::Staff(s) => super::staff::upsert(&tx, s)?,
             SnapshotRecord::Category(c) => super::categories::upsert(&tx, c, seq)?,

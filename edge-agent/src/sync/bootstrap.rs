@@ -313,7 +313,7 @@ fn apply(store: &LocalStore, file: Following, seq: u64) -> Result<(), SyncError>
     if header.seq != seq {
         return Err(bad(&format!("taken at {}, expected {seq}", header.seq)));
     }
-    store.with_conn(snapshot_store::begin)?;
+    let empty = store.with_conn(snapshot_store::begin)?;
     // One thread reads, unzips and decodes the next batch while this one
     // writes the last: the two halves of the work overlap.
     let (batches, arriving) =
@@ -350,7 +350,7 @@ fn apply(store: &LocalStore, file: Following, seq: u64) -> Result<(), SyncError>
             reading += read_from.elapsed();
             let batch = batch?;
             let write_from = Instant::now();
-            store.with_conn(|c| snapshot_store::apply_batch(c, seq, &batch))?;
+            store.with_conn(|c| snapshot_store::apply_batch(c, seq, &batch, empty))?;
             writing += write_from.elapsed();
             count += batch.len() as u64;
             read_from = Instant::now();

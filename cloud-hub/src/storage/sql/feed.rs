@@ -5,7 +5,7 @@
 /// Implements [`crate::storage::FeedStorage`] on `$storage`; `$snapshot_isolation`
 /// is the statement that makes a snapshot's reads one consistent view.
 macro_rules! sql_feed_paths {
-    ($storage:ty, $snapshot_isolation:expr) => {
+    ($storage:ty, $snapshot_isolation:expr, $snapshot_rows:expr) => {
         /// The per-tenant logs pruned to a length: tills' feed and HQ's events.
         #[derive(Clone, Copy)]
         enum PrunedLog {
@@ -127,10 +127,6 @@ macro_rules! sql_feed_paths {
                 Ok(dropped)
             }
 
-            /// The store at one feed sequence, handed over as it is read: the
-            /// small lists first (held while the variants stream), the
-            /// variants and positions a chunk at a time, all in one
-            /// consistent view.
             async fn terminal_moved_stock(&self, device: &DeviceIdentity) -> DbResult<bool> {
                 let moved: Option<(i32,)> = sqlx::query_as(
                     "SELECT 1 FROM stock_movements WHERE tenant_id = $1 AND store_id = $2 AND terminal_id = $3 LIMIT 1",
@@ -143,6 +139,10 @@ macro_rules! sql_feed_paths {
                 Ok(moved.is_some())
             }
 
+            /// The store at one feed sequence, handed over as it is read: the
+            /// small lists first (held while the variants stream), the
+            /// variants and positions a chunk at a time, all in one
+            /// consistent view.
             async fn store_snapshot(&self, device: &DeviceIdentity, out: SnapshotSink) -> DbResult<()> {
                 use futures_util::TryStreamExt;
                 use pos_shared::sync::{SnapshotHeader, SnapshotRecord, PROTOCOL_VERSION};
@@ -219,7 +219,31 @@ macro_rules! sql_feed_paths {
                     return Ok(()); // Nobody is waiting for it any more.
                 }
                 let mut chunk = Vec::with_capacity(SNAPSHOT_CHUNK);
-                {
+                if let $crate::storage::sql::SnapshotRows::Packed { variants, .. } = ($snapshot_rows) {
+                    let mut after = String::new();
+                    loop {
+                        let (packed,): (String,) = sqlx::query_as(variants)
+                            .bind(tenant)
+                            .bind(&after)
+                            .bind(SNAPSHOT_CHUNK as i64)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        let rows = $crate::storage::sql::unpack_chunk::<$crate::storage::sql::PackedVariant>(&packed)?;
+                        if rows.is_empty() {
+                            break;
+                        }
+                        for row in rows {
+                            let row = row.unpack()?;
+                            if row.sku() > after.as_str() {
+                                after = row.sku().to_owned();
+                            }
+                            chunk.push(SnapshotRecord::Variant(variant_from_row(row)?));
+                        }
+                        if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
+                            return Ok(()); // Nobody is waiting for it any more.
+                        }
+                    }
+                } else {
                     let sql = format!(
                         "SELECT {VARIANT_COLUMNS} FROM {VARIANT_FROM} WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.id"
                     );
@@ -247,7 +271,34 @@ macro_rules! sql_feed_paths {
                 if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
                     return Ok(());
                 }
-                {
+                if let $crate::storage::sql::SnapshotRows::Packed { positions, .. } = ($snapshot_rows) {
+                    let mut after = Uuid::nil();
+                    loop {
+                        let (packed,): (String,) = sqlx::query_as(positions)
+                            .bind(tenant)
+                            .bind(store)
+                            .bind(device.terminal_id.as_uuid())
+                            .bind(after)
+                            .bind(SNAPSHOT_CHUNK as i64)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        let rows = $crate::storage::sql::unpack_chunk::<$crate::storage::sql::PackedPosition>(&packed)?;
+                        if rows.is_empty() {
+                            break;
+                        }
+                        for row in rows {
+                            let (variant, on_hand) = row.unpack()?;
+                            after = after.max(variant);
+                            chunk.push(SnapshotRecord::Position {
+                                variant_id: VariantId::from_uuid(variant),
+                                on_hand: pos_shared::Qty::from_milli(on_hand),
+                            });
+                        }
+                        if !$crate::storage::sql::feed::hand_over(&out, &mut chunk, true).await {
+                            return Ok(()); // Nobody is waiting for it any more.
+                        }
+                    }
+                } else {
                     let mut rows = sqlx::query_as::<_, (Uuid, i64)>(
                         "SELECT p.variant_id, p.on_hand_milli - CAST(COALESCE((SELECT SUM(m.delta_milli) FROM stock_movements m \
                            WHERE m.tenant_id = p.tenant_id AND m.store_id = p.store_id AND m.terminal_id = $3 AND m.variant_id = p.variant_id), 0) AS BIGINT) \

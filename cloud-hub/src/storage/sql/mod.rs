@@ -57,6 +57,23 @@ pub(crate) fn param_row(offset: usize, n: usize) -> String {
     format!("({})", params.join(", "))
 }
 
+/// How a backend hands a snapshot's big lists (variants, positions) over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SnapshotRows {
+    /// Row by row, as the driver streams them (PostgreSQL).
+    Streamed,
+    /// A chunk of rows as one JSON array the database builds, read by key
+    /// (SQLite: its driver hands each row from its own thread to the
+    /// caller's, copying every value, which cost the hub more than reading
+    /// the rows did). The statements take the tenant, (the store and the
+    /// terminal for positions,) the last key read (a variant's SKU, a
+    /// position's variant id) and the chunk's size.
+    Packed {
+        variants: &'static str,
+        positions: &'static str,
+    },
+}
+
 /// How a backend's writing transactions share a tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Writers {
@@ -78,7 +95,7 @@ pub(crate) enum Writers {
 /// a snapshot's reads one consistent view, `$writers` the backend's
 /// [`Writers`], `$parameters` how many parameters one statement carries.
 macro_rules! sql_storage {
-    ($storage:ty, $db:ty, $snapshot_isolation:expr, $writers:expr, $parameters:expr) => {
+    ($storage:ty, $db:ty, $snapshot_isolation:expr, $snapshot_rows:expr, $writers:expr, $parameters:expr) => {
         use pos_shared::audit::AuditEntry;
         use pos_shared::catalog::{BrandRecord, CategoryRecord};
         use pos_shared::pricing::{PriceSource, PriceWindow};
@@ -138,7 +155,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::bins::sql_bin_paths!($storage);
         $crate::storage::sql::stores::sql_store_paths!($storage);
         $crate::storage::sql::variants::sql_variant_paths!($storage);
-        $crate::storage::sql::feed::sql_feed_paths!($storage, $snapshot_isolation);
+        $crate::storage::sql::feed::sql_feed_paths!($storage, $snapshot_isolation, $snapshot_rows);
         $crate::storage::sql::documents::sql_document_paths!($storage);
         $crate::storage::sql::facts::sql_fact_paths!($storage);
         $crate::storage::sql::sale_runs::sql_sale_run_paths!($storage);

@@ -35,6 +35,12 @@ type VariantBase = (
 /// then its details (JSON), read by position.
 pub(crate) struct VariantRow(VariantBase, Option<String>);
 
+impl VariantRow {
+    pub(crate) fn sku(&self) -> &str {
+        &self.0 .3
+    }
+}
+
 impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for VariantRow
 where
     VariantBase: sqlx::FromRow<'r, R>,
@@ -59,6 +65,106 @@ pub(crate) type MovementRow = (
     Option<String>,
 );
 pub(crate) type SaleRow = (Uuid, Uuid, String, i64, String, i64, i64);
+
+/// A variant as a packed snapshot chunk holds it (`SnapshotRows::Packed`):
+/// the columns of [`VARIANT_COLUMNS`] in order, ids as hex, flags as 0 or 1.
+#[derive(serde::Deserialize)]
+pub(crate) struct PackedVariant(
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<i32>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+    Option<String>,
+);
+
+/// An id packed as hex; `hex(NULL)` is the empty text.
+fn packed_id(hex: &str) -> DbResult<Option<Uuid>> {
+    if hex.is_empty() {
+        return Ok(None);
+    }
+    Uuid::try_parse(hex)
+        .map(Some)
+        .map_err(|e| DbError::Corrupt(format!("packed id {hex:?}: {e}")))
+}
+
+fn packed_key(hex: &str) -> DbResult<Uuid> {
+    packed_id(hex)?.ok_or_else(|| DbError::Corrupt("a packed row without its id".into()))
+}
+
+impl PackedVariant {
+    /// The row as [`VARIANT_COLUMNS`] reads it, for [`variant_from_row`].
+    pub(crate) fn unpack(self) -> DbResult<VariantRow> {
+        let PackedVariant(
+            id,
+            product,
+            name,
+            sku,
+            gtin,
+            price,
+            currency,
+            rate,
+            inclusive,
+            hsn,
+            modifiers,
+            brand,
+            category,
+            synonyms,
+            extra_barcodes,
+            quick_key,
+            details,
+        ) = self;
+        let category = category.as_deref().map(packed_id).transpose()?.flatten();
+        Ok(VariantRow(
+            (
+                packed_key(&id)?,
+                packed_key(&product)?,
+                name,
+                sku,
+                gtin,
+                price,
+                currency,
+                rate,
+                inclusive.map(|flag| flag != 0),
+                hsn,
+                modifiers,
+                brand,
+                category,
+                synonyms,
+                extra_barcodes,
+                quick_key,
+            ),
+            details,
+        ))
+    }
+}
+
+/// A store's position as a packed snapshot chunk holds it: variant id (hex), on hand (milli).
+#[derive(serde::Deserialize)]
+pub(crate) struct PackedPosition(String, i64);
+
+impl PackedPosition {
+    pub(crate) fn unpack(self) -> DbResult<(Uuid, i64)> {
+        Ok((packed_key(&self.0)?, self.1))
+    }
+}
+
+/// A packed chunk's rows.
+pub(crate) fn unpack_chunk<T: serde::de::DeserializeOwned>(json: &str) -> DbResult<Vec<T>> {
+    serde_json::from_str(json)
+        .map_err(|e| DbError::Corrupt(format!("a packed snapshot chunk: {e}")))
+}
 
 /// What a [`VariantRow`] selects, from [`VARIANT_FROM`].
 pub(crate) const VARIANT_COLUMNS: &str =
