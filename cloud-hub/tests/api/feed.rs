@@ -319,17 +319,6 @@ async fn a_snapshot_holds_the_store_at_one_sequence(backend: Backend) {
 }
 on_both_backends!(a_snapshot_holds_the_store_at_one_sequence);
 
-/// A GTIN-13 with its check digit, from a serial number.
-fn gtin13(serial: u64) -> String {
-    let body = format!("20{serial:010}");
-    let sum: u32 = body
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 1 } else { 3 })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
-}
-
 /// A store bigger than a snapshot's chunk of rows, with every field of an
 /// item set on one of them: the snapshot holds each variant exactly as the
 /// feed sent it, and each position once (the hub reads both a chunk at a
@@ -365,7 +354,7 @@ async fn a_snapshot_holds_every_variant_as_the_feed_sent_it(backend: Backend) {
         let variants: Vec<Value> = (range * 1000..((range + 1) * 1000).min(many))
             .map(|i| {
                 json!({"name": format!("Item {i}"), "sku": format!("SKU-{i}"),
-                            "barcode": gtin13(i as u64), "price": inr(1000 + i as i64)})
+                            "barcode": crate::seller_feeds::ean(i as u64), "price": inr(1000 + i as i64)})
             })
             .collect();
         let (s, b) = hub
