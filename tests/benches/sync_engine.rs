@@ -201,9 +201,23 @@ fn main() {
             let vs: Vec<Value> = (chunk * 1000..((chunk + 1) * 1000).min(variants))
                 .map(|i| json!({"name": format!("Item {i}"), "sku": format!("SKU-{i}"), "barcode": gtin13(i as u64), "price": {"minor": 1000, "currency": "INR"}}))
                 .collect();
-            hq.create_product(&json!({"name": format!("Range {chunk}"), "variants": vs}))
+            let product = hq
+                .create_product(&json!({"name": format!("Range {chunk}"), "variants": vs}))
                 .await
                 .unwrap();
+            // Stock at the store for every one: the snapshot carries a
+            // position per variant, as the bulk load below writes a row.
+            let movements: Vec<Value> = product["variants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| json!({"variant_id": v["variant_id"], "delta": "5", "reason": "receipt"}))
+                .collect();
+            let (status, answer) = hq
+                .post_json(&format!("/v1/stores/{store}/movements/bulk"), &json!({"movements": movements}))
+                .await
+                .unwrap();
+            assert!(status.is_success(), "stock: {status} {answer}");
         }
         println!("seeded {variants} variants through the HQ API in {:.1} s", seeding.elapsed().as_secs_f64());
 
