@@ -26,6 +26,7 @@ pub mod orders;
 pub mod purchasing;
 pub mod quarantine;
 pub mod receipt_links;
+pub mod recommendations;
 pub mod reservations;
 pub mod sales_report;
 pub mod stock_takes;

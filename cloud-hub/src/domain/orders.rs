@@ -427,7 +427,9 @@ pub struct LineRefusal {
     pub index: usize,
     #[serde(flatten)]
     pub problem: LineProblem,
-    /// Orderable items of the same category or brand at the candidate store.
+    /// The item's substitutes at the candidate store (those of its
+    /// recommendations: the same category, the same brand first)
+    /// that can be ordered there in the line's quantity.
     pub substitutes: Vec<pos_shared::VariantId>,
 }
 

@@ -23,6 +23,7 @@ mod prices;
 mod purchasing;
 mod quarantine;
 mod receipt_page;
+mod recommendations;
 mod replenishment;
 mod reports;
 mod reservations;
@@ -273,6 +274,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(orders::router())
         .merge(delivery::router())
         .merge(store_view::router())
+        .merge(recommendations::router())
         .merge(variants::router())
         .merge(labels::router())
         .merge(staff::router())

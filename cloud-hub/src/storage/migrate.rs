@@ -73,6 +73,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(53, "hub-postgres/0053_transfer_requests.sql"),
     migration!(54, "hub-postgres/0054_customers.sql"),
     migration!(55, "hub-postgres/0055_loyalty.sql"),
+    migration!(56, "hub-postgres/0056_sales_by_sale.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -131,6 +132,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(53, "hub-sqlite/0053_transfer_requests.sql"),
     migration!(54, "hub-sqlite/0054_customers.sql"),
     migration!(55, "hub-sqlite/0055_loyalty.sql"),
+    migration!(56, "hub-sqlite/0056_sales_by_sale.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

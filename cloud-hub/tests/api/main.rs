@@ -45,6 +45,7 @@ mod pg_ssl;
 mod prices;
 mod purchasing;
 mod receipt_links;
+mod recommendations;
 mod reorder;
 mod reservations;
 mod roles;

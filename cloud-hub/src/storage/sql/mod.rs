@@ -29,6 +29,7 @@ pub(super) mod prices;
 pub(super) mod projection;
 pub(super) mod purchasing;
 pub(super) mod quarantine;
+pub(super) mod recommendations;
 pub(super) mod relay;
 pub(super) mod reservations;
 pub(super) mod rows;
@@ -179,6 +180,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::credit::sql_credit_paths!($storage);
         $crate::storage::sql::customers::sql_customer_paths!($storage);
         $crate::storage::sql::loyalty::sql_loyalty_paths!($storage);
+        $crate::storage::sql::recommendations::sql_recommendation_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

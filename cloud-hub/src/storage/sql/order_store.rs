@@ -38,8 +38,8 @@ macro_rules! sql_order_store_paths {
                 let at = Timestamp::from_unix_millis(now);
                 let mut lines = Vec::with_capacity(order.lines.len());
                 for (index, line) in order.lines.iter().enumerate() {
-                    let (name, category, brand): (String, Option<Uuid>, Option<Uuid>) = sqlx::query_as(
-                        "SELECT name, category_id, brand_id FROM variants WHERE tenant_id = $1 AND id = $2",
+                    let (name,): (String,) = sqlx::query_as(
+                        "SELECT name FROM variants WHERE tenant_id = $1 AND id = $2",
                     )
                     .bind(tenant.as_uuid())
                     .bind(line.variant_id.as_uuid())
@@ -62,7 +62,7 @@ macro_rules! sql_order_store_paths {
                     .fetch_optional(&mut **tx)
                     .await?;
                     let batches = Self::batches_in(tx, tenant, order.store_id, line.variant_id).await?;
-                    let resolved = ResolvedLine { variant: line.variant_id, qty: line.qty, category, brand };
+                    let resolved = ResolvedLine { variant: line.variant_id, qty: line.qty };
                     let mut substitutes = Vec::new();
                     for other in Self::substitutes(tx, tenant, order.store_id, &resolved, now).await? {
                         let (other_name,): (String,) = sqlx::query_as("SELECT name FROM variants WHERE tenant_id = $1 AND id = $2")

@@ -21,12 +21,10 @@ macro_rules! sql_order_paths {
         /// Orders that have not reached delivery count against capacity.
         const OPEN_ORDER_STATES: &str = "('delivered', 'closed', 'cancelled')";
 
-        /// A line resolved to a live variant, with what a substitute shares.
+        /// A line resolved to a live variant.
         struct ResolvedLine {
             variant: VariantId,
             qty: Qty,
-            category: Option<Uuid>,
-            brand: Option<Uuid>,
         }
 
         impl $storage {
@@ -214,9 +212,9 @@ macro_rules! sql_order_paths {
             }
 
             async fn resolve_line(tx: &mut Tx<'_>, tenant: TenantId, line: &orders::LineRequest) -> DbResult<Option<ResolvedLine>> {
-                let row: Option<(Uuid, Option<Uuid>, Option<Uuid>)> = match (&line.variant_id, &line.barcode) {
+                let row: Option<(Uuid,)> = match (&line.variant_id, &line.barcode) {
                     (Some(id), _) => sqlx::query_as(
-                        "SELECT id, category_id, brand_id FROM variants WHERE tenant_id = $1 AND id = $2 AND deleted_at_ms IS NULL",
+                        "SELECT id FROM variants WHERE tenant_id = $1 AND id = $2 AND deleted_at_ms IS NULL",
                     )
                     .bind(tenant.as_uuid())
                     .bind(id.as_uuid())
@@ -225,7 +223,7 @@ macro_rules! sql_order_paths {
                     (None, Some(code)) => match pos_shared::Gtin::parse(code) {
                         Err(_) => None,
                         Ok(code) => sqlx::query_as(
-                        "SELECT id, category_id, brand_id FROM variants WHERE tenant_id = $1 AND gtin = $2 AND deleted_at_ms IS NULL \
+                        "SELECT id FROM variants WHERE tenant_id = $1 AND gtin = $2 AND deleted_at_ms IS NULL \
                          ORDER BY id LIMIT 1",
                     )
                     .bind(tenant.as_uuid())
@@ -235,11 +233,9 @@ macro_rules! sql_order_paths {
                     },
                     (None, None) => None,
                 };
-                Ok(row.map(|(id, category, brand)| ResolvedLine {
+                Ok(row.map(|(id,)| ResolvedLine {
                     variant: VariantId::from_uuid(id),
                     qty: line.qty,
-                    category,
-                    brand,
                 }))
             }
 
@@ -273,8 +269,9 @@ macro_rules! sql_order_paths {
                 Ok((None, cover, state))
             }
 
-            /// Up to five items of the line's category or brand that can be
-            /// ordered at `store` in the line's quantity.
+            /// Up to five of the item's substitutes at `store` (those of its
+            /// recommendations, `sql/recommendations.rs`) that can be ordered
+            /// there in the line's quantity.
             async fn substitutes(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
@@ -282,22 +279,14 @@ macro_rules! sql_order_paths {
                 line: &ResolvedLine,
                 now: i64,
             ) -> DbResult<Vec<VariantId>> {
-                if line.category.is_none() && line.brand.is_none() {
-                    return Ok(Vec::new());
-                }
-                let rows: Vec<(Uuid,)> = sqlx::query_as(
-                    "SELECT id FROM variants WHERE tenant_id = $1 AND id <> $2 AND deleted_at_ms IS NULL \
-                     AND disabled_at_ms IS NULL AND (category_id = $3 OR brand_id = $4) ORDER BY sku LIMIT 50",
-                )
-                .bind(tenant.as_uuid())
-                .bind(line.variant.as_uuid())
-                .bind(line.category)
-                .bind(line.brand)
-                .fetch_all(&mut **tx)
-                .await?;
+                // The same candidates as a store's recommendations, each
+                // checked for the line's quantity.
+                let rows = Self::substitute_candidates(tx, tenant, store, line.variant, 50)
+                    .await?
+                    .unwrap_or_default();
                 let mut found = Vec::new();
-                for (id,) in rows {
-                    let other = ResolvedLine { variant: VariantId::from_uuid(id), qty: line.qty, category: None, brand: None };
+                for (id, ..) in rows {
+                    let other = ResolvedLine { variant: VariantId::from_uuid(id), qty: line.qty };
                     if Self::line_at(tx, tenant, store, &other, now).await?.0.is_none() {
                         found.push(other.variant);
                         if found.len() == 5 {

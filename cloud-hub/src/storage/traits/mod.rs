@@ -13,6 +13,7 @@ mod ingestion;
 mod loyalty;
 mod orders;
 mod purchasing;
+mod recommendations;
 mod relay;
 mod reports;
 mod seller_feeds;
@@ -32,6 +33,7 @@ pub use ingestion::{IngestionStorage, SourceStockStorage};
 pub use loyalty::LoyaltyStorage;
 pub use orders::OrderStorage;
 pub use purchasing::PurchaseStorage;
+pub use recommendations::RecommendationStorage;
 pub use relay::{RelayClaim, RelayStorage};
 pub use reports::ReportStorage;
 pub use seller_feeds::SellerFeedStorage;
@@ -95,4 +97,5 @@ union_of! {
     CreditStorage,
     CustomerStorage,
     LoyaltyStorage,
+    RecommendationStorage,
 }

@@ -1,0 +1,58 @@
+//! What to suggest beside an item at a store: what the store's customers
+//! bought with it, and what can stand in for it. Read from the sales ledger
+//! (each sale's movements) and the catalog; every suggestion is an item the
+//! store can take an order for now, so a picker or a customer offered it is
+//! never offered what cannot be had.
+
+use pos_shared::{Qty, StoreId, VariantId};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The days of sales read back from now, unless asked otherwise.
+pub const DEFAULT_DAYS: u32 = 90;
+/// The most days of sales a request may read.
+pub const MAX_DAYS: u32 = 365;
+/// Suggestions of each kind, unless asked otherwise.
+pub const DEFAULT_LIMIT: usize = 10;
+/// The most suggestions of each kind a request may ask for.
+pub const MAX_LIMIT: usize = 50;
+
+/// One item suggested at the store.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Suggestion {
+    pub variant_id: VariantId,
+    pub name: String,
+    pub sku: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    /// What the store can still promise of it (on hand less what is held).
+    #[schema(value_type = String, example = "12")]
+    pub available: Qty,
+    /// Bought with: how many of the store's sales in the window held both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sales_together: Option<u32>,
+    /// Substitutes: the same brand as the item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_brand: Option<bool>,
+}
+
+/// What goes with an item at a store, and what can stand in for it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Recommendations {
+    pub store_id: StoreId,
+    pub item_id: VariantId,
+    /// Whether the store can take an order for the item itself now.
+    pub item_orderable: bool,
+    /// Why not, when it cannot: the reasons of the catalog view
+    /// (`zero_stock`, `not_in_assortment`, `blocked`, `store_closed`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub why_not: Vec<&'static str>,
+    /// The days of the store's sales read.
+    pub days: u32,
+    /// Items the store's customers bought in the same sale, the most sales
+    /// first; only those the store can take an order for now.
+    pub bought_with: Vec<Suggestion>,
+    /// Items of the same category, the same brand first, then the most on
+    /// hand; only those the store can take an order for now.
+    pub substitutes: Vec<Suggestion>,
+}

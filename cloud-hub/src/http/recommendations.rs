@@ -1,0 +1,92 @@
+//! Recommendations at a store: what its customers buy with an item and what
+//! stands in for it, each orderable there now (`domain::recommendations`).
+
+use super::openapi::{NotFound, Refused};
+use super::{query_error, AppState};
+use crate::auth::Hq;
+use crate::domain::recommendations::{
+    Recommendations, DEFAULT_DAYS, DEFAULT_LIMIT, MAX_DAYS, MAX_LIMIT,
+};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::Json;
+use pos_shared::http::{ApiError, PathIds};
+use pos_shared::{StoreId, VariantId};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(recommendations))
+}
+
+/// Taken as text, so that a bad value is refused naming its parameter.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct RecommendationQuery {
+    /// The item (a variant id) to suggest beside.
+    #[param(value_type = String, format = Uuid)]
+    item_id: Option<String>,
+    /// The days of the store's sales read back from now (1 to 365, 90 by default).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 365)]
+    days: Option<String>,
+    /// Suggestions of each kind (1 to 50, 10 by default).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
+    limit: Option<String>,
+}
+
+/// A whole number from `min` to `max` in parameter `name`, `default` when absent.
+fn bounded<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
+    name: &str,
+    text: Option<&str>,
+    (min, max, default): (T, T, T),
+) -> Result<T, ApiError> {
+    let Some(text) = text else {
+        return Ok(default);
+    };
+    text.parse::<T>()
+        .ok()
+        .filter(|n| *n >= min && *n <= max)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                name,
+                format!("{name} {text:?} must be a whole number from {min} to {max}"),
+            )
+        })
+}
+
+/// What the store's customers bought in the same sales as the item (the most
+/// sales first), and its substitutes (the category's other items, the same
+/// brand first); only items the store can
+/// take an order for now, each with what it can still promise. Also whether
+/// the item itself can be ordered there, and why not.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/recommendations", tag = "stores", security(("hq" = [])),
+    params(("store_id" = StoreId, Path), RecommendationQuery),
+    responses((status = 200, description = "OK", body = Recommendations), Refused, NotFound)
+)]
+async fn recommendations(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+    query: Result<Query<RecommendationQuery>, QueryRejection>,
+) -> Result<Json<Recommendations>, ApiError> {
+    // Another tenant's store is not found, whatever was asked of it.
+    app.storage.store(hq.tenant, store).await?;
+    let Query(q) = query.map_err(query_error)?;
+    let item = match q.item_id.as_deref() {
+        None => return Err(ApiError::invalid("item_id", "say which item: item_id")),
+        Some(text) => text.parse::<VariantId>().map_err(|_| {
+            ApiError::invalid("item_id", format!("item_id {text:?} is not a variant id"))
+        })?,
+    };
+    let days = bounded("days", q.days.as_deref(), (1, MAX_DAYS, DEFAULT_DAYS))?;
+    let limit = bounded("limit", q.limit.as_deref(), (1, MAX_LIMIT, DEFAULT_LIMIT))?;
+    Ok(Json(
+        app.storage
+            .recommendations(hq.tenant, store, item, days, limit)
+            .await?,
+    ))
+}

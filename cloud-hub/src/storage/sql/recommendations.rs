@@ -1,0 +1,167 @@
+//! Recommendations for both backends: what a store's sales bought with an
+//! item (each sale's movements, found by sale: migration 0056) and its
+//! substitutes (the same category), each candidate then checked
+//! as an order would be (`order_state`). Expanded inside `sql_storage!`.
+
+/// Candidates read for each suggestion asked, so that those the store
+/// cannot take an order for now still leave enough.
+pub(crate) const CANDIDATES_PER_SUGGESTION: usize = 4;
+
+/// Implements [`crate::storage::RecommendationStorage`] on `$storage`.
+macro_rules! sql_recommendation_paths {
+    ($storage:ty) => {
+        impl $storage {
+            /// Items that could stand in for `item` at `store`, best first,
+            /// at most `n`: its category's other items with stock there and
+            /// neither delisted, held nor disabled; the same brand first,
+            /// then the most on hand. (Not its product's other variants as
+            /// such: a product may group unlike items, tea and rice under
+            /// "Staples".) An item without a category has none.
+            /// Each is `(id, name, sku, brand, 1 when the same brand)`; the
+            /// caller checks each as an order would. `None`: no such live item.
+            pub(crate) async fn substitute_candidates(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                store: StoreId,
+                item: VariantId,
+                n: usize,
+            ) -> DbResult<Option<Vec<(Uuid, String, String, Option<String>, i64)>>> {
+                let item_row: Option<(Option<Uuid>, Option<Uuid>)> = sqlx::query_as(
+                    "SELECT category_id, brand_id FROM variants WHERE tenant_id = $1 AND id = $2 AND deleted_at_ms IS NULL",
+                )
+                .bind(tenant.as_uuid())
+                .bind(item.as_uuid())
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some((category, brand)) = item_row else {
+                    return Ok(None);
+                };
+                let Some(category) = category else {
+                    return Ok(Some(Vec::new()));
+                };
+                Ok(Some(sqlx::query_as(
+                    "SELECT v.id, v.name, v.sku, b.name, \
+                       CAST(CASE WHEN v.brand_id = $4 THEN 1 ELSE 0 END AS BIGINT) AS same_brand \
+                     FROM variants v \
+                     JOIN stock_positions p ON p.tenant_id = v.tenant_id AND p.store_id = $2 AND p.variant_id = v.id \
+                     LEFT JOIN brands b ON b.id = v.brand_id \
+                     WHERE v.tenant_id = $1 AND v.id <> $3 AND v.category_id = $5 \
+                       AND v.deleted_at_ms IS NULL AND v.disabled_at_ms IS NULL \
+                       AND NOT p.delisted AND NOT p.blocked AND p.on_hand_milli > 0 \
+                     ORDER BY same_brand DESC, p.on_hand_milli DESC, v.sku LIMIT $6",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(item.as_uuid())
+                .bind(brand)
+                .bind(category)
+                .bind(n as i64)
+                .fetch_all(&mut **tx)
+                .await?))
+            }
+
+            /// Keeps the candidates `(id, name, sku, brand, figure)` the store
+            /// can take an order for now, in their order, at most `limit`.
+            async fn orderable_suggestions(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                store: StoreId,
+                candidates: Vec<(Uuid, String, String, Option<String>, i64)>,
+                limit: usize,
+                now: i64,
+                suggest: impl Fn(i64) -> (Option<u32>, Option<bool>),
+            ) -> DbResult<Vec<$crate::domain::recommendations::Suggestion>> {
+                let mut kept = Vec::new();
+                for (id, name, sku, brand, figure) in candidates {
+                    if kept.len() == limit {
+                        break;
+                    }
+                    let variant = VariantId::from_uuid(id);
+                    let Some(state) = Self::order_state(tx, tenant, store, variant, now).await? else {
+                        continue;
+                    };
+                    if !state.reasons().is_empty() {
+                        continue;
+                    }
+                    let (sales_together, same_brand) = suggest(figure);
+                    kept.push($crate::domain::recommendations::Suggestion {
+                        variant_id: variant,
+                        name,
+                        sku,
+                        brand,
+                        available: state.available(),
+                        sales_together,
+                        same_brand,
+                    });
+                }
+                Ok(kept)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl RecommendationStorage for $storage {
+            async fn recommendations(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                item: VariantId,
+                days: u32,
+                limit: usize,
+            ) -> DbResult<$crate::domain::recommendations::Recommendations> {
+                let now = now_ms();
+                let since = now - i64::from(days) * 86_400_000;
+                let candidates = limit * $crate::storage::sql::recommendations::CANDIDATES_PER_SUGGESTION;
+                let mut tx = self.pool.begin().await?;
+                let item_state = Self::order_state(&mut tx, tenant, store, item, now)
+                    .await?
+                    .ok_or(DbError::NotFound("store"))?;
+                // The item first: not found before any suggestion is read.
+                let alike = Self::substitute_candidates(&mut tx, tenant, store, item, candidates)
+                    .await?
+                    .ok_or(DbError::NotFound("variant"))?;
+                let together: Vec<(Uuid, String, String, Option<String>, i64)> = sqlx::query_as(
+                    "SELECT v.id, v.name, v.sku, b.name, t.together FROM ( \
+                       SELECT m2.variant_id AS variant_id, COUNT(DISTINCT m2.sale_id) AS together \
+                       FROM stock_movements m1 JOIN stock_movements m2 \
+                         ON m2.tenant_id = m1.tenant_id AND m2.sale_id = m1.sale_id AND m2.variant_id <> m1.variant_id \
+                       WHERE m1.tenant_id = $1 AND m1.store_id = $2 AND m1.variant_id = $3 AND m1.reason = 'sale' \
+                         AND m1.sale_id IS NOT NULL AND m1.occurred_at_ms >= $4 \
+                         AND m2.store_id = $2 AND m2.reason = 'sale' \
+                       GROUP BY m2.variant_id) t \
+                     JOIN variants v ON v.tenant_id = $1 AND v.id = t.variant_id \
+                     LEFT JOIN brands b ON b.id = v.brand_id \
+                     WHERE v.deleted_at_ms IS NULL \
+                     ORDER BY t.together DESC, v.sku LIMIT $5",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(item.as_uuid())
+                .bind(since)
+                .bind(candidates as i64)
+                .fetch_all(&mut *tx)
+                .await?;
+                let bought_with = Self::orderable_suggestions(&mut tx, tenant, store, together, limit, now, |n| {
+                    (Some(u32::try_from(n).unwrap_or(u32::MAX)), None)
+                })
+                .await?;
+
+                let substitutes = Self::orderable_suggestions(&mut tx, tenant, store, alike, limit, now, |same| {
+                    (None, Some(same != 0))
+                })
+                .await?;
+                tx.commit().await?; // Read only.
+                let why_not = item_state.reasons();
+                Ok($crate::domain::recommendations::Recommendations {
+                    store_id: store,
+                    item_id: item,
+                    item_orderable: why_not.is_empty(),
+                    why_not,
+                    days,
+                    bought_with,
+                    substitutes,
+                })
+            }
+        }
+    };
+}
+pub(crate) use sql_recommendation_paths;

@@ -1,0 +1,311 @@
+//! Recommendations at a store: from a generated ledger whose co-purchases
+//! the test planted, the hub recovers what sells together, counts it as the
+//! test counted it, and suggests only what the store can take an order for;
+//! substitutes come from the same category, the same brand first.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A small deterministic generator: the same ledger every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % below as u64) as usize
+    }
+}
+
+/// Creates a product of one variant in `category` of `brand`; its index in
+/// `shop.variants`.
+async fn item(
+    shop: &mut Shop,
+    name: &str,
+    sku: &str,
+    n: u64,
+    category: &Value,
+    brand: &Value,
+) -> usize {
+    let (s, p) = shop
+        .hub
+        .post(
+            "/v1/products",
+            &shop.api_key,
+            json!({"name": name, "category_id": category["category_id"], "brand_id": brand["brand_id"],
+                   "variants": [{"name": name, "sku": sku, "barcode": crate::seller_feeds::ean(n),
+                                 "price": {"minor": 5000, "currency": "INR"}}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let v = &p["variants"][0];
+    shop.variants.push((
+        v["variant_id"].as_str().unwrap().to_owned(),
+        v["barcode"].as_str().unwrap().to_owned(),
+        5000,
+    ));
+    shop.variants.len() - 1
+}
+
+async fn receive(shop: &Shop, index: usize, qty: &str) {
+    let (s, b) = shop
+        .hub
+        .post(
+            &format!("/v1/stores/{}/movements", shop.store_id),
+            &shop.api_key,
+            json!({"variant_id": shop.variants[index].0, "delta": qty, "reason": "receipt"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+}
+
+async fn recommend(shop: &Shop, query: &str) -> (StatusCode, Value) {
+    shop.hub
+        .get(
+            &format!("/v1/stores/{}/recommendations?{query}", shop.store_id),
+            &shop.api_key,
+        )
+        .await
+}
+
+fn skus(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["sku"].as_str().unwrap())
+        .collect()
+}
+
+async fn what_sells_together_and_what_stands_in(backend: Backend) {
+    let mut shop = shop(backend).await;
+    let key = shop.api_key.clone();
+    let (_, bakery) = shop
+        .hub
+        .post("/v1/categories", &key, json!({"name": "Bakery"}))
+        .await;
+    let (_, dairy) = shop
+        .hub
+        .post("/v1/categories", &key, json!({"name": "Dairy"}))
+        .await;
+    let (_, modern) = shop
+        .hub
+        .post("/v1/brands", &key, json!({"name": "Modern"}))
+        .await;
+    let (_, britannia) = shop
+        .hub
+        .post("/v1/brands", &key, json!({"name": "Britannia"}))
+        .await;
+    let (_, amul) = shop
+        .hub
+        .post("/v1/brands", &key, json!({"name": "Amul"}))
+        .await;
+
+    let bread = item(&mut shop, "White Bread 400 g", "BRD-W", 1, &bakery, &modern).await;
+    let brown = item(&mut shop, "Brown Bread 400 g", "BRD-B", 2, &bakery, &modern).await;
+    let pav = item(&mut shop, "Pav 6 pc", "PAV-6", 3, &bakery, &britannia).await;
+    let bun = item(&mut shop, "Bun", "BUN-1", 4, &bakery, &britannia).await;
+    let rusk = item(&mut shop, "Rusk", "RUSK-1", 5, &bakery, &britannia).await;
+    let _toast = item(&mut shop, "Toast", "TOAST-1", 6, &bakery, &britannia).await;
+    let butter = item(&mut shop, "Butter 100 g", "BUT-100", 7, &dairy, &amul).await;
+    let milk = item(&mut shop, "Milk 500 ml", "MILK-500", 8, &dairy, &amul).await;
+    let curd = item(&mut shop, "Curd 400 g", "CURD-400", 9, &dairy, &amul).await;
+    let cheese = item(&mut shop, "Cheese Slices", "CHS-10", 10, &dairy, &amul).await;
+    let (tea, rice) = (0, 1);
+    for i in [bread, brown, pav, bun, rusk, butter, milk, curd, cheese] {
+        receive(&shop, i, "200").await;
+    }
+    // Toast has no stock; the bun is taken off the store's shelf, the rusk
+    // is on hold.
+    let (s, b) = shop
+        .hub
+        .put(
+            &format!(
+                "/v1/stores/{}/assortment/{}",
+                shop.store_id, shop.variants[bun].0
+            ),
+            &key,
+            json!({"listed": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = shop
+        .hub
+        .put(
+            &format!(
+                "/v1/stores/{}/blocks/{}",
+                shop.store_id, shop.variants[rusk].0
+            ),
+            &key,
+            json!({"blocked": true, "reason": "quality check"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    // The ledger: each sale one planted pair, and half of them one more
+    // item at random. What the hub must find is counted here as it is made.
+    let planted = [(bread, butter), (milk, curd), (tea, rice)];
+    let noise = [brown, pav, cheese, butter, milk, curd, tea, rice, bread];
+    let mut rng = Lcg(7);
+    let mut baskets: Vec<BTreeSet<usize>> = Vec::new();
+    for s in 0..90 {
+        let (a, b) = planted[s % planted.len()];
+        let mut basket = BTreeSet::from([a, b]);
+        if rng.next(2) == 0 {
+            basket.insert(noise[rng.next(noise.len())]);
+        }
+        baskets.push(basket);
+    }
+    let facts: Vec<Value> = baskets
+        .iter()
+        .enumerate()
+        .map(|(n, basket)| {
+            let lines: Vec<(usize, &str)> = basket.iter().map(|i| (*i, "1")).collect();
+            shop.sale(&format!("T1-{:06}", n + 1), &lines)
+        })
+        .collect();
+    for chunk in facts.chunks(30) {
+        let (s, ack) = shop.upload(chunk).await;
+        assert_eq!(s, StatusCode::OK, "{ack}");
+        assert!(
+            Shop::statuses(&ack).iter().all(|s| s == "accepted"),
+            "{ack}"
+        );
+    }
+    let together_with = |of: usize| {
+        let mut counts: BTreeMap<usize, u32> = BTreeMap::new();
+        for basket in baskets.iter().filter(|b| b.contains(&of)) {
+            for other in basket.iter().filter(|o| **o != of) {
+                *counts.entry(*other).or_default() += 1;
+            }
+        }
+        counts
+    };
+
+    for (a, b) in planted {
+        let (s, got) = recommend(&shop, &format!("item_id={}", shop.variants[a].0)).await;
+        assert_eq!(s, StatusCode::OK, "{got}");
+        let counts = together_with(a);
+        let first = &got["bought_with"][0];
+        assert_eq!(
+            first["variant_id"],
+            shop.variants[b].0.as_str(),
+            "the planted partner first: {got}"
+        );
+        assert_eq!(first["sales_together"], counts[&b], "{got}");
+        // Every count as the test counted it.
+        for s in got["bought_with"].as_array().unwrap() {
+            let index = shop
+                .variants
+                .iter()
+                .position(|v| v.0 == s["variant_id"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(s["sales_together"], counts[&index], "{s}");
+        }
+        assert_eq!(
+            got["bought_with"].as_array().unwrap().len(),
+            counts.len(),
+            "{got}"
+        );
+    }
+
+    // White bread: the bakery's brown bread (its brand) first, then pav;
+    // never the delisted bun, the held rusk, the toast with no stock.
+    let (_, got) = recommend(&shop, &format!("item_id={}", shop.variants[bread].0)).await;
+    assert_eq!(got["item_orderable"], true, "{got}");
+    assert_eq!(skus(&got["substitutes"]), ["BRD-B", "PAV-6"], "{got}");
+    assert_eq!(got["substitutes"][0]["same_brand"], true);
+    assert_eq!(got["substitutes"][1]["same_brand"], false);
+    assert_eq!(got["substitutes"][1]["brand"], "Britannia");
+    let sold_pav = baskets.iter().filter(|b| b.contains(&pav)).count();
+    assert_eq!(
+        got["substitutes"][1]["available"],
+        (200 - sold_pav).to_string()
+    );
+
+    // Butter taken off the shelf: still counted, no longer suggested; the
+    // bread's next partner leads.
+    let (s, _) = shop
+        .hub
+        .put(
+            &format!(
+                "/v1/stores/{}/assortment/{}",
+                shop.store_id, shop.variants[butter].0
+            ),
+            &key,
+            json!({"listed": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, got) = recommend(
+        &shop,
+        &format!("item_id={}&limit=2", shop.variants[bread].0),
+    )
+    .await;
+    let suggested = skus(&got["bought_with"]);
+    assert!(!suggested.contains(&"BUT-100"), "{got}");
+    assert!(suggested.len() <= 2, "{got}");
+    // An item out of stock says why, and still has substitutes.
+    let (_, got) = recommend(&shop, &format!("item_id={}", shop.variants[butter].0)).await;
+    assert_eq!(got["item_orderable"], false, "{got}");
+    assert!(
+        got["why_not"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("not_in_assortment")),
+        "{got}"
+    );
+    assert_eq!(
+        skus(&got["substitutes"])[0],
+        "CHS-10",
+        "the dairy items with stock: {got}"
+    );
+    assert!(got["substitutes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["variant_id"] != shop.variants[butter].0.as_str()));
+}
+on_both_backends!(what_sells_together_and_what_stands_in);
+
+async fn bad_requests_name_what_was_wrong(backend: Backend) {
+    let shop = shop(backend).await;
+    let tea = shop.variants[0].0.clone();
+    for (query, field) in [
+        (String::new(), "item_id"),
+        ("item_id=tea".to_owned(), "item_id"),
+        (format!("item_id={tea}&limit=0"), "limit"),
+        (format!("item_id={tea}&limit=51"), "limit"),
+        (format!("item_id={tea}&limit=ten"), "limit"),
+        (format!("item_id={tea}&days=366"), "days"),
+    ] {
+        let (s, b) = recommend(&shop, &query).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {b}");
+        assert_eq!(b["field"], field, "{query}: {b}");
+    }
+    let (s, b) = recommend(&shop, &format!("item_id={tea}&colour=red")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let unknown = pos_shared::VariantId::new();
+    let (s, _) = recommend(&shop, &format!("item_id={unknown}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Another tenant sees neither the store nor the item.
+    let other = shop.hub.tenant("Other").await;
+    let (s, _) = shop
+        .hub
+        .get(
+            &format!("/v1/stores/{}/recommendations?item_id={tea}", shop.store_id),
+            &other,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // With no sales yet there is nothing bought with it, and rice is no tea.
+    let (s, got) = recommend(&shop, &format!("item_id={tea}&days=1")).await;
+    assert_eq!(s, StatusCode::OK, "{got}");
+    assert_eq!(got["bought_with"], json!([]));
+    assert_eq!(got["days"], 1);
+}
+on_both_backends!(bad_requests_name_what_was_wrong);
