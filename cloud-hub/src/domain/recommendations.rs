@@ -1,5 +1,5 @@
-//! What to suggest beside an item at a store: what the store's customers
-//! bought with it, and what can stand in for it. Read from the sales ledger
+//! What to suggest at a store: what its customers bought with an item, what
+//! can stand in for it, and what is selling more than it did. Read from the sales ledger
 //! (each sale's movements) and the catalog; every suggestion is an item the
 //! store can take an order for now, so a picker or a customer offered it is
 //! never offered what cannot be had.
@@ -55,4 +55,36 @@ pub struct Recommendations {
     /// Items of the same category, the same brand first, then the most on
     /// hand; only those the store can take an order for now.
     pub substitutes: Vec<Suggestion>,
+}
+
+/// The days of a trending window, unless asked otherwise.
+pub const DEFAULT_TREND_DAYS: u32 = 7;
+/// The longest trending window: two of them are read.
+pub const MAX_TREND_DAYS: u32 = 90;
+
+/// An item's sales at a store in the window and in the one before it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Trend {
+    pub variant_id: VariantId,
+    pub name: String,
+    pub sku: String,
+    /// Units sold in the window (returns not taken off).
+    #[schema(value_type = String, example = "24")]
+    pub units: Qty,
+    /// Units sold in the window of the same length before it.
+    #[schema(value_type = String, example = "6")]
+    pub units_before: Qty,
+    /// Sales in the window that held it.
+    pub sales: u32,
+    /// Whether the store can take an order for it now.
+    pub orderable: bool,
+}
+
+/// What sells at a store more than it did: the items sold in the last
+/// `days`, the biggest rise over the `days` before first, then the most sold.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Trending {
+    pub store_id: StoreId,
+    pub days: u32,
+    pub items: Vec<Trend>,
 }

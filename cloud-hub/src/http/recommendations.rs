@@ -1,11 +1,13 @@
 //! Recommendations at a store: what its customers buy with an item and what
-//! stands in for it, each orderable there now (`domain::recommendations`).
+//! stands in for it, each orderable there now, and what is selling more
+//! (`domain::recommendations`).
 
 use super::openapi::{NotFound, Refused};
 use super::{query_error, AppState};
 use crate::auth::Hq;
 use crate::domain::recommendations::{
-    Recommendations, DEFAULT_DAYS, DEFAULT_LIMIT, MAX_DAYS, MAX_LIMIT,
+    Recommendations, Trending, DEFAULT_DAYS, DEFAULT_LIMIT, DEFAULT_TREND_DAYS, MAX_DAYS,
+    MAX_LIMIT, MAX_TREND_DAYS,
 };
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -18,7 +20,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(recommendations))
+    OpenApiRouter::new()
+        .routes(routes!(recommendations))
+        .routes(routes!(trending))
 }
 
 /// Taken as text, so that a bad value is refused naming its parameter.
@@ -88,5 +92,47 @@ async fn recommendations(
         app.storage
             .recommendations(hq.tenant, store, item, days, limit)
             .await?,
+    ))
+}
+
+/// Taken as text, so that a bad value is refused naming its parameter.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct TrendingQuery {
+    /// The window in days (1 to 90, 7 by default), set against the same
+    /// number of days before it.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 90)]
+    days: Option<String>,
+    /// At most this many items (1 to 50, 10 by default).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
+    limit: Option<String>,
+}
+
+/// What sells at the store more than it did: the items sold in the last
+/// `days` (by when each sale was made), the biggest rise in units over the
+/// `days` before first, then the most sold; each with its units in both
+/// windows, its sales, and whether the store can take an order for it now.
+#[utoipa::path(
+    get, path = "/v1/stores/{store_id}/trending", tag = "stores", security(("hq" = [])),
+    params(("store_id" = StoreId, Path), TrendingQuery),
+    responses((status = 200, description = "OK", body = Trending), Refused, NotFound)
+)]
+async fn trending(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(store): PathIds<StoreId>,
+    query: Result<Query<TrendingQuery>, QueryRejection>,
+) -> Result<Json<Trending>, ApiError> {
+    app.storage.store(hq.tenant, store).await?;
+    let Query(q) = query.map_err(query_error)?;
+    let days = bounded(
+        "days",
+        q.days.as_deref(),
+        (1, MAX_TREND_DAYS, DEFAULT_TREND_DAYS),
+    )?;
+    let limit = bounded("limit", q.limit.as_deref(), (1, MAX_LIMIT, DEFAULT_LIMIT))?;
+    Ok(Json(
+        app.storage.trending(hq.tenant, store, days, limit).await?,
     ))
 }

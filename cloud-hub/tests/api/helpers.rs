@@ -471,6 +471,21 @@ impl Shop {
         lines: &[(usize, &str)],
         adjust: impl FnOnce(&mut Vec<SaleLine>),
     ) -> Value {
+        self.sale_made(receipt_no, lines, adjust, Timestamp::now())
+    }
+
+    /// [`Shop::sale`], made at `at` (a till that was offline, a past day).
+    pub fn sale_at(&self, receipt_no: &str, lines: &[(usize, &str)], at: Timestamp) -> Value {
+        self.sale_made(receipt_no, lines, |_| {}, at)
+    }
+
+    fn sale_made(
+        &self,
+        receipt_no: &str,
+        lines: &[(usize, &str)],
+        adjust: impl FnOnce(&mut Vec<SaleLine>),
+        at: Timestamp,
+    ) -> Value {
         let lines: Vec<SaleLine> = lines
             .iter()
             .map(|(i, qty)| {
@@ -505,7 +520,7 @@ impl Shop {
             store_id: self.store_id.parse().expect("store id"),
             terminal_id: self.terminal_id.parse().expect("terminal id"),
             receipt_no: receipt_no.into(),
-            occurred_at: Timestamp::now(),
+            occurred_at: at,
             lines,
             total,
             tenders: vec![Tender {

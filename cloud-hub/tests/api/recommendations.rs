@@ -309,3 +309,155 @@ async fn bad_requests_name_what_was_wrong(backend: Backend) {
     assert_eq!(got["days"], 1);
 }
 on_both_backends!(bad_requests_name_what_was_wrong);
+
+async fn trending_sets_the_week_against_the_week_before(backend: Backend) {
+    let mut shop = shop(backend).await;
+    let key = shop.api_key.clone();
+    let (_, snacks) = shop
+        .hub
+        .post("/v1/categories", &key, json!({"name": "Snacks"}))
+        .await;
+    let (_, haldiram) = shop
+        .hub
+        .post("/v1/brands", &key, json!({"name": "Haldiram"}))
+        .await;
+    let bhujia = item(&mut shop, "Bhujia 200 g", "BHU-200", 21, &snacks, &haldiram).await;
+    let chips = item(&mut shop, "Chips 50 g", "CHP-50", 22, &snacks, &haldiram).await;
+    let mixture = item(
+        &mut shop,
+        "Mixture 400 g",
+        "MIX-400",
+        23,
+        &snacks,
+        &haldiram,
+    )
+    .await;
+    for i in [bhujia, chips, mixture] {
+        receive(&shop, i, "500").await;
+    }
+    let (tea, rice) = (0, 1);
+    let now = pos_shared::Timestamp::now().unix_millis();
+    let days_ago =
+        |d: f64| pos_shared::Timestamp::from_unix_millis(now - (d * 86_400_000.0) as i64);
+    // (item, units a sale, sales, days ago)
+    let ledger: [(usize, &str, usize, f64); 7] = [
+        (bhujia, "2", 10, 1.0),   // this week: 20
+        (bhujia, "4", 5, 9.0),    // the week before: 20
+        (chips, "1", 5, 2.0),     // this week: 5, none before
+        (tea, "1", 3, 3.0),       // this week: 3
+        (tea, "2", 5, 10.0),      // the week before: 10
+        (rice, "1", 4, 12.0),     // the week before only: not selling now
+        (mixture, "3", 10, 20.0), // three weeks ago: out of both windows
+    ];
+    let mut facts = Vec::new();
+    for (index, qty, sales, ago) in ledger {
+        for _ in 0..sales {
+            facts.push(shop.sale_at(
+                &format!("T1-{:06}", facts.len() + 1),
+                &[(index, qty)],
+                days_ago(ago),
+            ));
+        }
+    }
+    let (s, ack) = shop.upload(&facts).await;
+    assert_eq!(s, StatusCode::OK, "{ack}");
+    assert!(
+        Shop::statuses(&ack).iter().all(|s| s == "accepted"),
+        "{ack}"
+    );
+
+    let trending = |query: &'static str| {
+        let shop = &shop;
+        async move {
+            shop.hub
+                .get(
+                    &format!("/v1/stores/{}/trending{query}", shop.store_id),
+                    &shop.api_key,
+                )
+                .await
+        }
+    };
+    let (s, got) = trending("").await;
+    assert_eq!(s, StatusCode::OK, "{got}");
+    assert_eq!(got["days"], 7);
+    // Chips rose by 5, bhujia held at 20, tea fell by 7; rice sold only
+    // the week before, the mixture before that.
+    assert_eq!(
+        skus(&got["items"]),
+        ["CHP-50", "BHU-200", "TEA-250"],
+        "{got}"
+    );
+    let row = |sku: &str| {
+        got["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["sku"] == sku)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            row("CHP-50")["units"].clone(),
+            row("CHP-50")["units_before"].clone()
+        ),
+        (json!("5"), json!("0"))
+    );
+    assert_eq!(
+        (
+            row("BHU-200")["units"].clone(),
+            row("BHU-200")["units_before"].clone()
+        ),
+        (json!("20"), json!("20"))
+    );
+    assert_eq!(row("BHU-200")["sales"], 10);
+    assert_eq!(
+        (
+            row("TEA-250")["units"].clone(),
+            row("TEA-250")["units_before"].clone()
+        ),
+        (json!("3"), json!("10"))
+    );
+    assert!(
+        got["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["orderable"] == true),
+        "{got}"
+    );
+
+    // A month's window holds all of bhujia's 40 and the mixture's 30 (none
+    // the month before); the limit cuts the list after them.
+    let (_, got) = trending("?days=30&limit=2").await;
+    assert_eq!(skus(&got["items"]), ["BHU-200", "MIX-400"], "{got}");
+    assert_eq!(got["items"][0]["units"], "40");
+    // Chips off the shelf: still selling, no longer orderable.
+    let (s, _) = shop
+        .hub
+        .put(
+            &format!(
+                "/v1/stores/{}/assortment/{}",
+                shop.store_id, shop.variants[chips].0
+            ),
+            &key,
+            json!({"listed": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, got) = trending("?limit=1").await;
+    assert_eq!(got["items"][0]["sku"], "CHP-50");
+    assert_eq!(got["items"][0]["orderable"], false);
+
+    for (query, field) in [
+        ("?days=0", "days"),
+        ("?days=91", "days"),
+        ("?limit=51", "limit"),
+        ("?days=week", "days"),
+    ] {
+        let (s, b) = trending(query).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {b}");
+        assert_eq!(b["field"], field, "{query}: {b}");
+    }
+}
+on_both_backends!(trending_sets_the_week_against_the_week_before);

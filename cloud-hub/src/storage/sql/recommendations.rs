@@ -1,4 +1,5 @@
-//! Recommendations for both backends: what a store's sales bought with an
+//! Recommendations for both backends: what is selling more at a store (its
+//! sale movements over two windows), what a store's sales bought with an
 //! item (each sale's movements, found by sale: migration 0056) and its
 //! substitutes (the same category), each candidate then checked
 //! as an order would be (`order_state`). Expanded inside `sql_storage!`.
@@ -160,6 +161,58 @@ macro_rules! sql_recommendation_paths {
                     bought_with,
                     substitutes,
                 })
+            }
+
+            async fn trending(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                days: u32,
+                limit: usize,
+            ) -> DbResult<$crate::domain::recommendations::Trending> {
+                let now = now_ms();
+                let window = i64::from(days) * 86_400_000;
+                let mut tx = self.pool.begin().await?;
+                // Sales are negative movements; a sale's lines of one item
+                // count once towards its sales.
+                let rows: Vec<(Uuid, String, String, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT v.id, v.name, v.sku, t.units, t.units_before, t.sales FROM ( \
+                       SELECT variant_id, \
+                         CAST(SUM(CASE WHEN occurred_at_ms >= $3 THEN -delta_milli ELSE 0 END) AS BIGINT) AS units, \
+                         CAST(SUM(CASE WHEN occurred_at_ms < $3 THEN -delta_milli ELSE 0 END) AS BIGINT) AS units_before, \
+                         COUNT(DISTINCT CASE WHEN occurred_at_ms >= $3 THEN sale_id END) AS sales \
+                       FROM stock_movements \
+                       WHERE tenant_id = $1 AND store_id = $2 AND reason = 'sale' AND occurred_at_ms >= $4 \
+                       GROUP BY variant_id) t \
+                     JOIN variants v ON v.tenant_id = $1 AND v.id = t.variant_id \
+                     WHERE v.deleted_at_ms IS NULL AND t.units > 0 \
+                     ORDER BY t.units - t.units_before DESC, t.units DESC, v.sku LIMIT $5",
+                )
+                .bind(tenant.as_uuid())
+                .bind(store.as_uuid())
+                .bind(now - window)
+                .bind(now - 2 * window)
+                .bind(limit as i64)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut items = Vec::with_capacity(rows.len());
+                for (id, name, sku, units, before, sales) in rows {
+                    let variant = VariantId::from_uuid(id);
+                    let orderable = Self::order_state(&mut tx, tenant, store, variant, now)
+                        .await?
+                        .is_some_and(|s| s.reasons().is_empty());
+                    items.push($crate::domain::recommendations::Trend {
+                        variant_id: variant,
+                        name,
+                        sku,
+                        units: pos_shared::Qty::from_milli(units),
+                        units_before: pos_shared::Qty::from_milli(before),
+                        sales: u32::try_from(sales).unwrap_or(u32::MAX),
+                        orderable,
+                    });
+                }
+                tx.commit().await?; // Read only.
+                Ok($crate::domain::recommendations::Trending { store_id: store, days, items })
             }
         }
     };

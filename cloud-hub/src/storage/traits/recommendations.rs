@@ -1,7 +1,7 @@
 //! Recommendations (`domain::recommendations`): what a store's customers buy
-//! with an item and what stands in for it. SQL in `sql/recommendations.rs`.
+//! with an item, what stands in for it, what is selling more. SQL in `sql/recommendations.rs`.
 
-use crate::domain::recommendations::Recommendations;
+use crate::domain::recommendations::{Recommendations, Trending};
 use crate::storage::DbResult;
 use pos_shared::{StoreId, TenantId, VariantId};
 
@@ -18,4 +18,13 @@ pub trait RecommendationStorage: Send + Sync {
         days: u32,
         limit: usize,
     ) -> DbResult<Recommendations>;
+    /// The store's items sold in the last `days`, the biggest rise over the
+    /// `days` before first, at most `limit`. Not found: the store.
+    async fn trending(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        days: u32,
+        limit: usize,
+    ) -> DbResult<Trending>;
 }
