@@ -5,7 +5,7 @@
 //! never offered what cannot be had.
 
 use pos_shared::{Qty, StoreId, VariantId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The days of sales read back from now, unless asked otherwise.
@@ -34,6 +34,9 @@ pub struct Suggestion {
     /// Substitutes: the same brand as the item.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub same_brand: Option<bool>,
+    /// Bought with: HQ pinned it beside the item.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pinned: bool,
 }
 
 /// What goes with an item at a store, and what can stand in for it.
@@ -87,4 +90,55 @@ pub struct Trending {
     pub store_id: StoreId,
     pub days: u32,
     pub items: Vec<Trend>,
+}
+
+/// The most items a rule list may name.
+pub const MAX_RULE_ITEMS: usize = 20;
+
+/// HQ's rules for an item's recommendations, at every store: items pinned
+/// first among what is bought with it (in this order, when the store can
+/// take an order for them), and items never suggested beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationRules {
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub pinned: Vec<VariantId>,
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub excluded: Vec<VariantId>,
+}
+
+impl RecommendationRules {
+    /// Checks the lists for `item`; the error names the field.
+    pub fn validate(&self, item: VariantId) -> Result<(), (String, String)> {
+        for (field, list) in [("pinned", &self.pinned), ("excluded", &self.excluded)] {
+            if list.len() > MAX_RULE_ITEMS {
+                return Err((
+                    field.into(),
+                    format!("{field} names at most {MAX_RULE_ITEMS} items"),
+                ));
+            }
+            for (i, id) in list.iter().enumerate() {
+                if *id == item {
+                    return Err((
+                        format!("{field}[{i}]"),
+                        "an item is not suggested beside itself".into(),
+                    ));
+                }
+                if list[..i].contains(id) {
+                    return Err((format!("{field}[{i}]"), format!("{id} is named twice")));
+                }
+            }
+        }
+        if let Some((i, id)) = self
+            .excluded
+            .iter()
+            .enumerate()
+            .find(|(_, id)| self.pinned.contains(id))
+        {
+            return Err((format!("excluded[{i}]"), format!("{id} is pinned as well")));
+        }
+        Ok(())
+    }
 }

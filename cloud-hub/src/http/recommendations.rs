@@ -6,13 +6,13 @@ use super::openapi::{NotFound, Refused};
 use super::{query_error, AppState};
 use crate::auth::Hq;
 use crate::domain::recommendations::{
-    Recommendations, Trending, DEFAULT_DAYS, DEFAULT_LIMIT, DEFAULT_TREND_DAYS, MAX_DAYS,
-    MAX_LIMIT, MAX_TREND_DAYS,
+    RecommendationRules, Recommendations, Trending, DEFAULT_DAYS, DEFAULT_LIMIT,
+    DEFAULT_TREND_DAYS, MAX_DAYS, MAX_LIMIT, MAX_TREND_DAYS,
 };
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use pos_shared::http::{ApiError, PathIds};
+use pos_shared::http::{ApiError, JsonBody, PathIds};
 use pos_shared::{StoreId, VariantId};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -23,6 +23,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(recommendations))
         .routes(routes!(trending))
+        .routes(routes!(recommendation_rules, set_recommendation_rules))
 }
 
 /// Taken as text, so that a bad value is refused naming its parameter.
@@ -134,5 +135,50 @@ async fn trending(
     let limit = bounded("limit", q.limit.as_deref(), (1, MAX_LIMIT, DEFAULT_LIMIT))?;
     Ok(Json(
         app.storage.trending(hq.tenant, store, days, limit).await?,
+    ))
+}
+
+/// HQ's rules for an item's recommendations at every store: the items
+/// pinned first among what is bought with it, and those never suggested
+/// beside it (empty lists when it has none).
+#[utoipa::path(
+    get, path = "/v1/recommendation-rules/{variant_id}", tag = "catalog", security(("hq" = [])),
+    params(("variant_id" = VariantId, Path)),
+    responses((status = 200, description = "OK", body = RecommendationRules), Refused, NotFound)
+)]
+async fn recommendation_rules(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(item): PathIds<VariantId>,
+) -> Result<Json<RecommendationRules>, ApiError> {
+    Ok(Json(
+        app.storage.recommendation_rules(hq.tenant, item).await?,
+    ))
+}
+
+/// Replaces the item's rules: `pinned` items lead what is bought with it, in
+/// their order, wherever the store can take an order for them; `excluded`
+/// ones are never suggested beside it (nor offered for it when an order is
+/// refused or picked short). Up to 20 each, live items of the chain, not
+/// the item itself, none twice, none in both; empty lists clear them.
+#[utoipa::path(
+    put, path = "/v1/recommendation-rules/{variant_id}", tag = "catalog", security(("hq" = [])),
+    params(("variant_id" = VariantId, Path)),
+    request_body = RecommendationRules,
+    responses((status = 200, description = "The rules as kept", body = RecommendationRules), Refused, NotFound)
+)]
+async fn set_recommendation_rules(
+    State(app): State<AppState>,
+    hq: Hq,
+    PathIds(item): PathIds<VariantId>,
+    JsonBody(rules): JsonBody<RecommendationRules>,
+) -> Result<Json<RecommendationRules>, ApiError> {
+    rules
+        .validate(item)
+        .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
+    Ok(Json(
+        app.storage
+            .set_recommendation_rules(hq.tenant, item, &rules)
+            .await?,
     ))
 }

@@ -74,6 +74,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(54, "hub-postgres/0054_customers.sql"),
     migration!(55, "hub-postgres/0055_loyalty.sql"),
     migration!(56, "hub-postgres/0056_sales_by_sale.sql"),
+    migration!(57, "hub-postgres/0057_recommendation_rules.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -133,6 +134,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(54, "hub-sqlite/0054_customers.sql"),
     migration!(55, "hub-sqlite/0055_loyalty.sql"),
     migration!(56, "hub-sqlite/0056_sales_by_sale.sql"),
+    migration!(57, "hub-sqlite/0057_recommendation_rules.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -461,3 +461,133 @@ async fn trending_sets_the_week_against_the_week_before(backend: Backend) {
     }
 }
 on_both_backends!(trending_sets_the_week_against_the_week_before);
+
+async fn hq_pins_and_excludes_what_is_suggested(backend: Backend) {
+    let mut shop = shop(backend).await;
+    let key = shop.api_key.clone();
+    let (_, bakery) = shop
+        .hub
+        .post("/v1/categories", &key, json!({"name": "Bakery"}))
+        .await;
+    let (_, brand) = shop
+        .hub
+        .post("/v1/brands", &key, json!({"name": "Modern"}))
+        .await;
+    let bread = item(&mut shop, "Bread", "BRD", 31, &bakery, &brand).await;
+    let butter = item(&mut shop, "Butter", "BUT", 32, &bakery, &brand).await;
+    let jam = item(&mut shop, "Jam", "JAM", 33, &bakery, &brand).await;
+    let pav = item(&mut shop, "Pav", "PAV", 34, &bakery, &brand).await;
+    for i in [bread, butter, jam, pav] {
+        receive(&shop, i, "50").await;
+    }
+    let mut facts = Vec::new();
+    for (partner, times) in [(butter, 3), (jam, 2), (0, 1)] {
+        for _ in 0..times {
+            facts.push(shop.sale(
+                &format!("T1-{:06}", facts.len() + 1),
+                &[(bread, "1"), (partner, "1")],
+            ));
+        }
+    }
+    let (s, ack) = shop.upload(&facts).await;
+    assert_eq!(s, StatusCode::OK, "{ack}");
+    let id = |i: usize| shop.variants[i].0.clone();
+    let asked = format!("item_id={}", id(bread));
+    let (_, got) = recommend(&shop, &asked).await;
+    assert_eq!(
+        skus(&got["bought_with"]),
+        ["BUT", "JAM", "TEA-250"],
+        "{got}"
+    );
+
+    // Tea pinned first, butter never beside bread: what is bought with it
+    // and what stands in for it both follow.
+    let rules_path = format!("/v1/recommendation-rules/{}", id(bread));
+    let (s, kept) = shop
+        .hub
+        .put(
+            &rules_path,
+            &key,
+            json!({"pinned": [id(0)], "excluded": [id(butter)]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{kept}");
+    assert_eq!(kept, json!({"pinned": [id(0)], "excluded": [id(butter)]}));
+    assert_eq!(shop.hub.get(&rules_path, &key).await.1, kept);
+    let (_, got) = recommend(&shop, &asked).await;
+    assert_eq!(skus(&got["bought_with"]), ["TEA-250", "JAM"], "{got}");
+    assert_eq!(got["bought_with"][0]["pinned"], true);
+    assert_eq!(got["bought_with"][0]["sales_together"], 1);
+    assert!(got["bought_with"][1].get("pinned").is_none(), "{got}");
+    assert_eq!(
+        skus(&got["substitutes"]),
+        ["PAV", "JAM"],
+        "the most on hand first: {got}"
+    );
+
+    // A pinned item the store cannot sell now is not offered.
+    let (s, _) = shop
+        .hub
+        .put(
+            &format!("/v1/stores/{}/assortment/{}", shop.store_id, id(0)),
+            &key,
+            json!({"listed": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, got) = recommend(&shop, &asked).await;
+    assert_eq!(skus(&got["bought_with"]), ["JAM"], "{got}");
+
+    // Excluding pav: no longer offered for bread (a refused order's lines
+    // and a pick list draw on the same candidates).
+    let (s, _) = shop
+        .hub
+        .put(
+            &rules_path,
+            &key,
+            json!({"excluded": [id(butter), id(pav)]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, got) = recommend(&shop, &asked).await;
+    assert_eq!(skus(&got["substitutes"]), ["JAM"], "{got}");
+
+    let unknown = pos_shared::VariantId::new().to_string();
+    let many: Vec<String> = (0..21)
+        .map(|_| pos_shared::VariantId::new().to_string())
+        .collect();
+    for (body, field) in [
+        (json!({"pinned": [id(bread)]}), "pinned[0]"),
+        (json!({"pinned": [id(jam), id(jam)]}), "pinned[1]"),
+        (
+            json!({"pinned": [id(jam)], "excluded": [id(jam)]}),
+            "excluded[0]",
+        ),
+        (json!({"excluded": many}), "excluded"),
+        (json!({"pinned": [unknown]}), "pinned"),
+    ] {
+        let (s, b) = shop.hub.put(&rules_path, &key, body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {b}");
+        assert_eq!(b["field"], field, "{body}: {b}");
+    }
+    let (s, b) = shop
+        .hub
+        .put(&rules_path, &key, json!({"pinned": [], "colour": "red"}))
+        .await;
+    assert!(s.is_client_error(), "{b}");
+    // Refused rules changed nothing.
+    assert_eq!(
+        shop.hub.get(&rules_path, &key).await.1,
+        json!({"pinned": [], "excluded": [id(butter), id(pav)]})
+    );
+    let (s, _) = shop
+        .hub
+        .put(
+            &format!("/v1/recommendation-rules/{}", pos_shared::VariantId::new()),
+            &key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+on_both_backends!(hq_pins_and_excludes_what_is_suggested);

@@ -15,7 +15,8 @@ macro_rules! sql_recommendation_paths {
             /// Items that could stand in for `item` at `store`, best first,
             /// at most `n`: its category's other items with stock there and
             /// neither delisted, held nor disabled; the same brand first,
-            /// then the most on hand. (Not its product's other variants as
+            /// then the most on hand; never one HQ excluded beside it.
+            /// (Not its product's other variants as
             /// such: a product may group unlike items, tea and rice under
             /// "Staples".) An item without a category has none.
             /// Each is `(id, name, sku, brand, 1 when the same brand)`; the
@@ -49,6 +50,8 @@ macro_rules! sql_recommendation_paths {
                      WHERE v.tenant_id = $1 AND v.id <> $3 AND v.category_id = $5 \
                        AND v.deleted_at_ms IS NULL AND v.disabled_at_ms IS NULL \
                        AND NOT p.delisted AND NOT p.blocked AND p.on_hand_milli > 0 \
+                       AND NOT EXISTS (SELECT 1 FROM recommendation_rules r WHERE r.tenant_id = $1 \
+                         AND r.item_id = $3 AND r.target_id = v.id AND r.kind = 'exclude') \
                      ORDER BY same_brand DESC, p.on_hand_milli DESC, v.sku LIMIT $6",
                 )
                 .bind(tenant.as_uuid())
@@ -59,6 +62,30 @@ macro_rules! sql_recommendation_paths {
                 .bind(n as i64)
                 .fetch_all(&mut **tx)
                 .await?))
+            }
+
+            /// HQ's rules for `item`, each list in its order.
+            async fn rules_in(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                item: VariantId,
+            ) -> DbResult<$crate::domain::recommendations::RecommendationRules> {
+                let rows: Vec<(Uuid, String)> = sqlx::query_as(
+                    "SELECT target_id, kind FROM recommendation_rules WHERE tenant_id = $1 AND item_id = $2 ORDER BY position",
+                )
+                .bind(tenant.as_uuid())
+                .bind(item.as_uuid())
+                .fetch_all(&mut **tx)
+                .await?;
+                let mut rules = $crate::domain::recommendations::RecommendationRules::default();
+                for (target, kind) in rows {
+                    match kind.as_str() {
+                        "pin" => rules.pinned.push(VariantId::from_uuid(target)),
+                        "exclude" => rules.excluded.push(VariantId::from_uuid(target)),
+                        other => return Err(DbError::Corrupt(format!("recommendation rule kind {other:?}"))),
+                    }
+                }
+                Ok(rules)
             }
 
             /// Keeps the candidates `(id, name, sku, brand, figure)` the store
@@ -93,6 +120,7 @@ macro_rules! sql_recommendation_paths {
                         available: state.available(),
                         sales_together,
                         same_brand,
+                        pinned: false,
                     });
                 }
                 Ok(kept)
@@ -141,10 +169,37 @@ macro_rules! sql_recommendation_paths {
                 .bind(candidates as i64)
                 .fetch_all(&mut *tx)
                 .await?;
-                let bought_with = Self::orderable_suggestions(&mut tx, tenant, store, together, limit, now, |n| {
-                    (Some(u32::try_from(n).unwrap_or(u32::MAX)), None)
+                // HQ's rules first: pinned items lead (their count when it
+                // was read, -1 when not), excluded ones are never offered.
+                let rules = Self::rules_in(&mut tx, tenant, item).await?;
+                let ruled = |id: &Uuid| {
+                    let id = VariantId::from_uuid(*id);
+                    rules.pinned.contains(&id) || rules.excluded.contains(&id)
+                };
+                let mut candidates = Vec::with_capacity(rules.pinned.len() + together.len());
+                for pin in &rules.pinned {
+                    let found: Option<(Uuid, String, String, Option<String>)> = sqlx::query_as(
+                        "SELECT v.id, v.name, v.sku, b.name FROM variants v LEFT JOIN brands b ON b.id = v.brand_id \
+                         WHERE v.tenant_id = $1 AND v.id = $2 AND v.deleted_at_ms IS NULL",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(pin.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some((id, name, sku, brand)) = found {
+                        let count = together.iter().find(|c| c.0 == id).map_or(-1, |c| c.4);
+                        candidates.push((id, name, sku, brand, count));
+                    }
+                }
+                candidates.extend(together.into_iter().filter(|c| !ruled(&c.0)));
+                let mut bought_with = Self::orderable_suggestions(&mut tx, tenant, store, candidates, limit, now, |n| {
+                    (u32::try_from(n).ok(), None)
                 })
                 .await?;
+                for suggestion in &mut bought_with {
+                    suggestion.pinned = rules.pinned.contains(&suggestion.variant_id);
+                }
+
 
                 let substitutes = Self::orderable_suggestions(&mut tx, tenant, store, alike, limit, now, |same| {
                     (None, Some(same != 0))
@@ -161,6 +216,65 @@ macro_rules! sql_recommendation_paths {
                     bought_with,
                     substitutes,
                 })
+            }
+
+            async fn set_recommendation_rules(
+                &self,
+                tenant: TenantId,
+                item: VariantId,
+                rules: &$crate::domain::recommendations::RecommendationRules,
+            ) -> DbResult<$crate::domain::recommendations::RecommendationRules> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_tenant(&mut tx, tenant).await?;
+                if !Self::variant_live(&mut tx, tenant, item).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                for (field, list) in [("pinned", &rules.pinned), ("excluded", &rules.excluded)] {
+                    for (i, target) in list.iter().enumerate() {
+                        if !Self::variant_live(&mut tx, tenant, *target).await? {
+                            return Err(DbError::InvalidField {
+                                field,
+                                detail: format!("{field}[{i}] {target} is no live item of this tenant"),
+                            });
+                        }
+                    }
+                }
+                sqlx::query("DELETE FROM recommendation_rules WHERE tenant_id = $1 AND item_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(item.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                for (kind, list) in [("pin", &rules.pinned), ("exclude", &rules.excluded)] {
+                    for (position, target) in list.iter().enumerate() {
+                        sqlx::query(
+                            "INSERT INTO recommendation_rules (tenant_id, item_id, target_id, kind, position) VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(item.as_uuid())
+                        .bind(target.as_uuid())
+                        .bind(kind)
+                        .bind(position as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                let kept = Self::rules_in(&mut tx, tenant, item).await?;
+                Self::commit(tx).await?;
+                Ok(kept)
+            }
+
+            async fn recommendation_rules(
+                &self,
+                tenant: TenantId,
+                item: VariantId,
+            ) -> DbResult<$crate::domain::recommendations::RecommendationRules> {
+                let mut tx = self.pool.begin().await?;
+                if !Self::variant_live(&mut tx, tenant, item).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let rules = Self::rules_in(&mut tx, tenant, item).await?;
+                tx.commit().await?; // Read only.
+                Ok(rules)
             }
 
             async fn trending(

@@ -1,7 +1,7 @@
 //! Recommendations (`domain::recommendations`): what a store's customers buy
 //! with an item, what stands in for it, what is selling more. SQL in `sql/recommendations.rs`.
 
-use crate::domain::recommendations::{Recommendations, Trending};
+use crate::domain::recommendations::{RecommendationRules, Recommendations, Trending};
 use crate::storage::DbResult;
 use pos_shared::{StoreId, TenantId, VariantId};
 
@@ -18,6 +18,21 @@ pub trait RecommendationStorage: Send + Sync {
         days: u32,
         limit: usize,
     ) -> DbResult<Recommendations>;
+    /// Replaces HQ's rules for `item` (checked by the caller with
+    /// `validate`). Not found: the item; an item in a list that is not a
+    /// live item of the tenant is refused naming the list.
+    async fn set_recommendation_rules(
+        &self,
+        tenant: TenantId,
+        item: VariantId,
+        rules: &RecommendationRules,
+    ) -> DbResult<RecommendationRules>;
+    /// HQ's rules for `item` (empty lists when it has none). Not found: the item.
+    async fn recommendation_rules(
+        &self,
+        tenant: TenantId,
+        item: VariantId,
+    ) -> DbResult<RecommendationRules>;
     /// The store's items sold in the last `days`, the biggest rise over the
     /// `days` before first, at most `limit`. Not found: the store.
     async fn trending(
