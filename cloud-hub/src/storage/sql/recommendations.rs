@@ -148,14 +148,17 @@ macro_rules! sql_recommendation_paths {
                 let alike = Self::substitute_candidates(&mut tx, tenant, store, item, candidates)
                     .await?
                     .ok_or(DbError::NotFound("variant"))?;
+                // The item's sales first, then their other lines by sale
+                // (SQLite keeps the order of a CROSS JOIN; without it, and
+                // without statistics, it read the store's every movement).
                 let together: Vec<(Uuid, String, String, Option<String>, i64)> = sqlx::query_as(
                     "SELECT v.id, v.name, v.sku, b.name, t.together FROM ( \
                        SELECT m2.variant_id AS variant_id, COUNT(DISTINCT m2.sale_id) AS together \
-                       FROM stock_movements m1 JOIN stock_movements m2 \
-                         ON m2.tenant_id = m1.tenant_id AND m2.sale_id = m1.sale_id AND m2.variant_id <> m1.variant_id \
+                       FROM stock_movements m1 CROSS JOIN stock_movements m2 \
                        WHERE m1.tenant_id = $1 AND m1.store_id = $2 AND m1.variant_id = $3 AND m1.reason = 'sale' \
                          AND m1.sale_id IS NOT NULL AND m1.occurred_at_ms >= $4 \
-                         AND m2.store_id = $2 AND m2.reason = 'sale' \
+                         AND m2.tenant_id = m1.tenant_id AND m2.sale_id = m1.sale_id \
+                         AND m2.variant_id <> m1.variant_id AND m2.reason = 'sale' \
                        GROUP BY m2.variant_id) t \
                      JOIN variants v ON v.tenant_id = $1 AND v.id = t.variant_id \
                      LEFT JOIN brands b ON b.id = v.brand_id \
@@ -288,7 +291,10 @@ macro_rules! sql_recommendation_paths {
                 let window = i64::from(days) * 86_400_000;
                 let mut tx = self.pool.begin().await?;
                 // Sales are negative movements; a sale's lines of one item
-                // count once towards its sales.
+                // count once towards its sales. The hub records a sale after
+                // it was made: reading from a day before the window by when
+                // it was recorded (an index) misses none but a till's clock
+                // a day ahead.
                 let rows: Vec<(Uuid, String, String, i64, i64, i64)> = sqlx::query_as(
                     "SELECT v.id, v.name, v.sku, t.units, t.units_before, t.sales FROM ( \
                        SELECT variant_id, \
@@ -297,6 +303,7 @@ macro_rules! sql_recommendation_paths {
                          COUNT(DISTINCT CASE WHEN occurred_at_ms >= $3 THEN sale_id END) AS sales \
                        FROM stock_movements \
                        WHERE tenant_id = $1 AND store_id = $2 AND reason = 'sale' AND occurred_at_ms >= $4 \
+                         AND recorded_at_ms >= $6 \
                        GROUP BY variant_id) t \
                      JOIN variants v ON v.tenant_id = $1 AND v.id = t.variant_id \
                      WHERE v.deleted_at_ms IS NULL AND t.units > 0 \
@@ -307,6 +314,7 @@ macro_rules! sql_recommendation_paths {
                 .bind(now - window)
                 .bind(now - 2 * window)
                 .bind(limit as i64)
+                .bind(now - 2 * window - 86_400_000)
                 .fetch_all(&mut *tx)
                 .await?;
                 let mut items = Vec::with_capacity(rows.len());
