@@ -167,6 +167,16 @@ where
                     ApiError::bad_request("unreadable_body", e.body_text())
                 }
             })?;
+        // Every body the API takes is an object; serde would also read an
+        // object's fields from an array, by position, and take `[]` as
+        // "everything left out".
+        if bytes.trim_ascii_start().first() == Some(&b'[') {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                "the body must be a JSON object, not an array",
+            ));
+        }
         parse_json(&bytes).map(JsonBody)
     }
 }

@@ -9,6 +9,7 @@ use crate::domain::recommendations::{
     RecommendationRules, Recommendations, Trending, DEFAULT_DAYS, DEFAULT_LIMIT,
     DEFAULT_TREND_DAYS, MAX_DAYS, MAX_LIMIT, MAX_TREND_DAYS,
 };
+use crate::storage::DbError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
@@ -89,11 +90,18 @@ async fn recommendations(
     };
     let days = bounded("days", q.days.as_deref(), (1, MAX_DAYS, DEFAULT_DAYS))?;
     let limit = bounded("limit", q.limit.as_deref(), (1, MAX_LIMIT, DEFAULT_LIMIT))?;
-    Ok(Json(
-        app.storage
-            .recommendations(hq.tenant, store, item, days, limit)
-            .await?,
-    ))
+    match app
+        .storage
+        .recommendations(hq.tenant, store, item, days, limit)
+        .await
+    {
+        Ok(found) => Ok(Json(found)),
+        // The store was found above: it is the item that is not.
+        Err(DbError::NotFound("variant")) => {
+            Err(ApiError::from(DbError::NotFound("variant")).with_field("item_id"))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Taken as text, so that a bad value is refused naming its parameter.
@@ -176,9 +184,22 @@ async fn set_recommendation_rules(
     rules
         .validate(item)
         .map_err(|(field, detail)| ApiError::invalid(field, detail))?;
-    Ok(Json(
-        app.storage
-            .set_recommendation_rules(hq.tenant, item, &rules)
-            .await?,
-    ))
+    match app
+        .storage
+        .set_recommendation_rules(hq.tenant, item, &rules)
+        .await
+    {
+        Ok(kept) => Ok(Json(kept)),
+        Err(DbError::AtItem { index, .. }) => {
+            let (list, at, ids) = match index.checked_sub(rules.pinned.len()) {
+                None => ("pinned", index, &rules.pinned),
+                Some(at) => ("excluded", at, &rules.excluded),
+            };
+            let field = format!("{list}[{at}]");
+            let id = ids.get(at).map(ToString::to_string).unwrap_or_default();
+            let detail = format!("{field}: {id} is no live item of this chain");
+            Err(ApiError::invalid(field, detail))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

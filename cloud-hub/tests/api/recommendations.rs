@@ -290,8 +290,9 @@ async fn bad_requests_name_what_was_wrong(backend: Backend) {
     let (s, b) = recommend(&shop, &format!("item_id={tea}&colour=red")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     let unknown = pos_shared::VariantId::new();
-    let (s, _) = recommend(&shop, &format!("item_id={unknown}")).await;
+    let (s, b) = recommend(&shop, &format!("item_id={unknown}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(b["field"], "item_id", "{b}");
     // Another tenant sees neither the store nor the item.
     let other = shop.hub.tenant("Other").await;
     let (s, _) = shop
@@ -564,7 +565,7 @@ async fn hq_pins_and_excludes_what_is_suggested(backend: Backend) {
             "excluded[0]",
         ),
         (json!({"excluded": many}), "excluded"),
-        (json!({"pinned": [unknown]}), "pinned"),
+        (json!({"pinned": [unknown]}), "pinned[0]"),
     ] {
         let (s, b) = shop.hub.put(&rules_path, &key, body.clone()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {b}");
@@ -575,6 +576,26 @@ async fn hq_pins_and_excludes_what_is_suggested(backend: Backend) {
         .put(&rules_path, &key, json!({"pinned": [], "colour": "red"}))
         .await;
     assert!(s.is_client_error(), "{b}");
+    // A list where an object belongs is refused, not read by position.
+    for body in [json!([]), json!([[id(jam)], [id(pav)]])] {
+        let (s, b) = shop.hub.put(&rules_path, &key, body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {b}");
+        assert!(
+            b["detail"].as_str().unwrap().contains("not an array"),
+            "{b}"
+        );
+    }
+    // The unknown one is named where it stands.
+    let (s, b) = shop
+        .hub
+        .put(
+            &rules_path,
+            &key,
+            json!({"pinned": [id(jam)], "excluded": [id(pav), pos_shared::VariantId::new()]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["field"], "excluded[1]", "{b}");
     // Refused rules changed nothing.
     assert_eq!(
         shop.hub.get(&rules_path, &key).await.1,
@@ -589,5 +610,23 @@ async fn hq_pins_and_excludes_what_is_suggested(backend: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // An item deleted since it was excluded drops out of the rules read, so
+    // what is read can be written back.
+    let (s, b) = shop
+        .hub
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/variants/{}", id(pav)),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    let (_, read) = shop.hub.get(&rules_path, &key).await;
+    assert_eq!(read, json!({"pinned": [], "excluded": [id(butter)]}));
+    let (s, b) = shop.hub.put(&rules_path, &key, read.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b, read);
 }
 on_both_backends!(hq_pins_and_excludes_what_is_suggested);

@@ -8,7 +8,28 @@ use edge_agent::config::AgentConfig;
 use std::process::ExitCode;
 use std::time::Duration;
 
+const USAGE: &str = "pos-demo: runs a hub and a till on the embedded defaults, with a demo catalog.
+
+Usage: pos-demo            (no arguments; settings come from the environment)
+
+  POS_DEMO_DIR   the directory for the hub's and the till's data (a fresh one by default)
+  HUB_LISTEN     the hub's address (127.0.0.1:8700)
+  EDGE_LISTEN    the till's address (127.0.0.1:8710)
+
+It prints where the till's screen is and the keys it made, and runs until stopped.";
+
 fn main() -> ExitCode {
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("pos-demo: it takes no arguments, not {other:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
     cloud_hub::init_tracing();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

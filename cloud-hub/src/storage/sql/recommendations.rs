@@ -64,14 +64,18 @@ macro_rules! sql_recommendation_paths {
                 .await?))
             }
 
-            /// HQ's rules for `item`, each list in its order.
+            /// HQ's rules for `item`, each list in its order: live items only
+            /// (one deleted since has no say, and the lists read can be
+            /// written back as they are).
             async fn rules_in(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 item: VariantId,
             ) -> DbResult<$crate::domain::recommendations::RecommendationRules> {
                 let rows: Vec<(Uuid, String)> = sqlx::query_as(
-                    "SELECT target_id, kind FROM recommendation_rules WHERE tenant_id = $1 AND item_id = $2 ORDER BY position",
+                    "SELECT r.target_id, r.kind FROM recommendation_rules r \
+                     JOIN variants v ON v.tenant_id = r.tenant_id AND v.id = r.target_id \
+                     WHERE r.tenant_id = $1 AND r.item_id = $2 AND v.deleted_at_ms IS NULL ORDER BY r.position",
                 )
                 .bind(tenant.as_uuid())
                 .bind(item.as_uuid())
@@ -232,14 +236,10 @@ macro_rules! sql_recommendation_paths {
                 if !Self::variant_live(&mut tx, tenant, item).await? {
                     return Err(DbError::NotFound("variant"));
                 }
-                for (field, list) in [("pinned", &rules.pinned), ("excluded", &rules.excluded)] {
-                    for (i, target) in list.iter().enumerate() {
-                        if !Self::variant_live(&mut tx, tenant, *target).await? {
-                            return Err(DbError::InvalidField {
-                                field,
-                                detail: format!("{field}[{i}] {target} is no live item of this tenant"),
-                            });
-                        }
+                // Numbered through both lists, pinned first.
+                for (index, target) in rules.pinned.iter().chain(&rules.excluded).enumerate() {
+                    if !Self::variant_live(&mut tx, tenant, *target).await? {
+                        return Err(DbError::AtItem { index, error: Box::new(DbError::NotFound("variant")) });
                     }
                 }
                 sqlx::query("DELETE FROM recommendation_rules WHERE tenant_id = $1 AND item_id = $2")

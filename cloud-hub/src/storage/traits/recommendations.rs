@@ -19,15 +19,17 @@ pub trait RecommendationStorage: Send + Sync {
         limit: usize,
     ) -> DbResult<Recommendations>;
     /// Replaces HQ's rules for `item` (checked by the caller with
-    /// `validate`). Not found: the item; an item in a list that is not a
-    /// live item of the tenant is refused naming the list.
+    /// `validate`). Not found: the item. An item in a list that is not a
+    /// live item of the tenant: `AtItem`, numbered through `pinned` then
+    /// `excluded`.
     async fn set_recommendation_rules(
         &self,
         tenant: TenantId,
         item: VariantId,
         rules: &RecommendationRules,
     ) -> DbResult<RecommendationRules>;
-    /// HQ's rules for `item` (empty lists when it has none). Not found: the item.
+    /// HQ's rules for `item` (empty lists when it has none), naming live
+    /// items only. Not found: the item.
     async fn recommendation_rules(
         &self,
         tenant: TenantId,
