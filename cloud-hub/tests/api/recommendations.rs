@@ -52,6 +52,16 @@ async fn item(
     shop.variants.len() - 1
 }
 
+/// A category or a brand (`kind`: `categories`, `brands`) named `name`.
+async fn named(shop: &Shop, kind: &str, name: &str) -> Value {
+    let (s, made) = shop
+        .hub
+        .post(&format!("/v1/{kind}"), &shop.api_key, json!({"name": name}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    made
+}
+
 async fn receive(shop: &Shop, index: usize, qty: &str) {
     let (s, b) = shop
         .hub
@@ -84,26 +94,11 @@ fn skus(list: &Value) -> Vec<&str> {
 async fn what_sells_together_and_what_stands_in(backend: Backend) {
     let mut shop = shop(backend).await;
     let key = shop.api_key.clone();
-    let (_, bakery) = shop
-        .hub
-        .post("/v1/categories", &key, json!({"name": "Bakery"}))
-        .await;
-    let (_, dairy) = shop
-        .hub
-        .post("/v1/categories", &key, json!({"name": "Dairy"}))
-        .await;
-    let (_, modern) = shop
-        .hub
-        .post("/v1/brands", &key, json!({"name": "Modern"}))
-        .await;
-    let (_, britannia) = shop
-        .hub
-        .post("/v1/brands", &key, json!({"name": "Britannia"}))
-        .await;
-    let (_, amul) = shop
-        .hub
-        .post("/v1/brands", &key, json!({"name": "Amul"}))
-        .await;
+    let bakery = named(&shop, "categories", "Bakery").await;
+    let dairy = named(&shop, "categories", "Dairy").await;
+    let modern = named(&shop, "brands", "Modern").await;
+    let britannia = named(&shop, "brands", "Britannia").await;
+    let amul = named(&shop, "brands", "Amul").await;
 
     let bread = item(&mut shop, "White Bread 400 g", "BRD-W", 1, &bakery, &modern).await;
     let brown = item(&mut shop, "Brown Bread 400 g", "BRD-B", 2, &bakery, &modern).await;
@@ -314,14 +309,8 @@ on_both_backends!(bad_requests_name_what_was_wrong);
 async fn trending_sets_the_week_against_the_week_before(backend: Backend) {
     let mut shop = shop(backend).await;
     let key = shop.api_key.clone();
-    let (_, snacks) = shop
-        .hub
-        .post("/v1/categories", &key, json!({"name": "Snacks"}))
-        .await;
-    let (_, haldiram) = shop
-        .hub
-        .post("/v1/brands", &key, json!({"name": "Haldiram"}))
-        .await;
+    let snacks = named(&shop, "categories", "Snacks").await;
+    let haldiram = named(&shop, "brands", "Haldiram").await;
     let bhujia = item(&mut shop, "Bhujia 200 g", "BHU-200", 21, &snacks, &haldiram).await;
     let chips = item(&mut shop, "Chips 50 g", "CHP-50", 22, &snacks, &haldiram).await;
     let mixture = item(
@@ -466,14 +455,8 @@ on_both_backends!(trending_sets_the_week_against_the_week_before);
 async fn hq_pins_and_excludes_what_is_suggested(backend: Backend) {
     let mut shop = shop(backend).await;
     let key = shop.api_key.clone();
-    let (_, bakery) = shop
-        .hub
-        .post("/v1/categories", &key, json!({"name": "Bakery"}))
-        .await;
-    let (_, brand) = shop
-        .hub
-        .post("/v1/brands", &key, json!({"name": "Modern"}))
-        .await;
+    let bakery = named(&shop, "categories", "Bakery").await;
+    let brand = named(&shop, "brands", "Modern").await;
     let bread = item(&mut shop, "Bread", "BRD", 31, &bakery, &brand).await;
     let butter = item(&mut shop, "Butter", "BUT", 32, &bakery, &brand).await;
     let jam = item(&mut shop, "Jam", "JAM", 33, &bakery, &brand).await;

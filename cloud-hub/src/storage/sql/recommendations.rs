@@ -15,12 +15,12 @@ macro_rules! sql_recommendation_paths {
             /// Items that could stand in for `item` at `store`, best first,
             /// at most `n`: its category's other items with stock there and
             /// neither delisted, held nor disabled; the same brand first,
-            /// then the most on hand; never one HQ excluded beside it.
-            /// (Not its product's other variants as
-            /// such: a product may group unlike items, tea and rice under
-            /// "Staples".) An item without a category has none.
-            /// Each is `(id, name, sku, brand, 1 when the same brand)`; the
-            /// caller checks each as an order would. `None`: no such live item.
+            /// then the most on hand; never one HQ excluded beside it. Not
+            /// its product's other variants as such: a product may group
+            /// unlike items (tea and rice under "Staples"). An item without
+            /// a category has none. Each is `(id, name, sku, brand, 1 when
+            /// the same brand)`; the caller checks each as an order would.
+            /// `None`: no such live item.
             pub(crate) async fn substitute_candidates(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
@@ -206,8 +206,6 @@ macro_rules! sql_recommendation_paths {
                 for suggestion in &mut bought_with {
                     suggestion.pinned = rules.pinned.contains(&suggestion.variant_id);
                 }
-
-
                 let substitutes = Self::orderable_suggestions(&mut tx, tenant, store, alike, limit, now, |same| {
                     (None, Some(same != 0))
                 })
