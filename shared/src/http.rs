@@ -495,14 +495,27 @@ pub fn limit(given: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError
 /// [`limit`] for a parameter taken as text, so that `limit=ten` gets the same
 /// words as `limit=0`.
 pub fn limit_text(given: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {
-    match given {
-        None => Ok(default),
-        Some(text) => match text.trim().parse::<u32>() {
-            Ok(n) => limit(Some(n), default, max),
-            Err(_) => Err(ApiError::invalid(
-                "limit",
-                format!("limit {text:?} is not a number from 1 to {max}"),
-            )),
-        },
-    }
+    count_text("limit", given, default, max)
+}
+
+/// A count in query parameter `name` taken as text (`days`, `limit`):
+/// `default` when absent, else 1 to `max`, refused naming `name` otherwise.
+pub fn count_text(
+    name: &str,
+    given: Option<&str>,
+    default: u32,
+    max: u32,
+) -> Result<u32, ApiError> {
+    let Some(text) = given else {
+        return Ok(default);
+    };
+    let said = match text.trim().parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => return Ok(n),
+        Ok(n) => n.to_string(),
+        Err(_) => format!("{text:?}"),
+    };
+    Err(ApiError::invalid(
+        name,
+        format!("{name} {said} is not a number from 1 to {max}"),
+    ))
 }

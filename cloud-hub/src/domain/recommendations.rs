@@ -13,9 +13,9 @@ pub const DEFAULT_DAYS: u32 = 90;
 /// The most days of sales a request may read.
 pub const MAX_DAYS: u32 = 365;
 /// Suggestions of each kind, unless asked otherwise.
-pub const DEFAULT_LIMIT: usize = 10;
+pub const DEFAULT_LIMIT: u32 = 10;
 /// The most suggestions of each kind a request may ask for.
-pub const MAX_LIMIT: usize = 50;
+pub const MAX_LIMIT: u32 = 50;
 
 /// One item suggested at the store.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -13,7 +13,7 @@ use crate::storage::DbError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use pos_shared::http::{ApiError, JsonBody, PathIds};
+use pos_shared::http::{count_text, ApiError, JsonBody, PathIds};
 use pos_shared::{StoreId, VariantId};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -43,26 +43,6 @@ struct RecommendationQuery {
     limit: Option<String>,
 }
 
-/// A whole number from `min` to `max` in parameter `name`, `default` when absent.
-fn bounded<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
-    name: &str,
-    text: Option<&str>,
-    (min, max, default): (T, T, T),
-) -> Result<T, ApiError> {
-    let Some(text) = text else {
-        return Ok(default);
-    };
-    text.parse::<T>()
-        .ok()
-        .filter(|n| *n >= min && *n <= max)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                name,
-                format!("{name} {text:?} must be a whole number from {min} to {max}"),
-            )
-        })
-}
-
 /// What the store's customers bought in the same sales as the item (the most
 /// sales first), and its substitutes (the category's other items, the same
 /// brand first); only items the store can
@@ -88,8 +68,8 @@ async fn recommendations(
             ApiError::invalid("item_id", format!("item_id {text:?} is not a variant id"))
         })?,
     };
-    let days = bounded("days", q.days.as_deref(), (1, MAX_DAYS, DEFAULT_DAYS))?;
-    let limit = bounded("limit", q.limit.as_deref(), (1, MAX_LIMIT, DEFAULT_LIMIT))?;
+    let days = count_text("days", q.days.as_deref(), DEFAULT_DAYS, MAX_DAYS)?;
+    let limit = count_text("limit", q.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)? as usize;
     match app
         .storage
         .recommendations(hq.tenant, store, item, days, limit)
@@ -135,12 +115,13 @@ async fn trending(
 ) -> Result<Json<Trending>, ApiError> {
     app.storage.store(hq.tenant, store).await?;
     let Query(q) = query.map_err(query_error)?;
-    let days = bounded(
+    let days = count_text(
         "days",
         q.days.as_deref(),
-        (1, MAX_TREND_DAYS, DEFAULT_TREND_DAYS),
+        DEFAULT_TREND_DAYS,
+        MAX_TREND_DAYS,
     )?;
-    let limit = bounded("limit", q.limit.as_deref(), (1, MAX_LIMIT, DEFAULT_LIMIT))?;
+    let limit = count_text("limit", q.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)? as usize;
     Ok(Json(
         app.storage.trending(hq.tenant, store, days, limit).await?,
     ))

@@ -51,6 +51,7 @@ mod reservations;
 mod roles;
 mod sales_reports;
 mod seller_feeds;
+mod snapshots;
 mod staff;
 mod startup;
 mod stock;
