@@ -24,6 +24,7 @@ pub mod passwords;
 pub mod relay;
 pub mod roles;
 pub mod sealing;
+pub mod search;
 pub mod signatures;
 pub mod snapshot;
 pub mod startup;

@@ -223,6 +223,7 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         .with_feeds(feed_wake, config.feed_max_body)
         .with_terminals(feed_waker, reports.clone())
         .with_metrics_token(config.metrics_token.as_ref().map(|t| t.expose().to_owned()));
+    tasks.spawn(crate::search::run(state.search.clone()));
     let (stop, mut stopped) = tokio::sync::watch::channel(());
     let shutdown = async move {
         // A send or the sender dropped: either way, time to stop.

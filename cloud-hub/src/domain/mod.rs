@@ -29,6 +29,7 @@ pub mod receipt_links;
 pub mod recommendations;
 pub mod reservations;
 pub mod sales_report;
+pub mod search;
 pub mod stock_takes;
 pub mod stores;
 pub mod subscriptions;

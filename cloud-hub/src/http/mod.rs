@@ -28,6 +28,7 @@ mod replenishment;
 mod reports;
 mod reservations;
 mod runs;
+mod search;
 mod sessions;
 mod sources;
 mod staff;
@@ -95,6 +96,8 @@ pub struct AppState {
     pub(crate) metrics_token: Option<String>,
     /// Requests counted per caller, failed guesses per address.
     pub(crate) limits: Arc<limits::Limits>,
+    /// The tenants' store search indexes, kept level by `search::run`.
+    pub search: Arc<crate::search::StoreSearch>,
 }
 
 /// Whose callbacks `POST /v1/delivery/callbacks/{partner}` takes, and the
@@ -114,6 +117,7 @@ impl AppState {
 
     pub fn new(storage: DynStorage, admin_token: Option<String>) -> Self {
         AppState {
+            search: Arc::new(crate::search::StoreSearch::new(storage.clone())),
             storage,
             admin_token,
             closing: Arc::new(watch::Sender::new(false)),
@@ -275,6 +279,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(delivery::router())
         .merge(store_view::router())
         .merge(recommendations::router())
+        .merge(search::router())
         .merge(variants::router())
         .merge(labels::router())
         .merge(staff::router())

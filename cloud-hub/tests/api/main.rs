@@ -50,6 +50,7 @@ mod reorder;
 mod reservations;
 mod roles;
 mod sales_reports;
+mod search;
 mod seller_feeds;
 mod snapshots;
 mod staff;

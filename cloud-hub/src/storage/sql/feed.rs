@@ -50,6 +50,50 @@ macro_rules! sql_feed_paths {
                 Ok(dropped)
             }
 
+            /// A page of the tenant's feed after `since`: one store's view of
+            /// it (its own changes and tenant-wide ones), or with `None` the
+            /// tenant-wide changes alone.
+            async fn feed_for(&self, tenant: TenantId, store: Option<StoreId>, since: u64, limit: u32) -> DbResult<FeedPage> {
+                let since = i64::try_from(since).map_err(|_| DbError::NotFound("feed position"))?;
+                // Read the head first: every change up to it has committed (the
+                // tenant row lock orders commits), so the query below sees them all.
+                let (head, floor): (i64, i64) = sqlx::query_as("SELECT feed_seq, feed_floor FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(DbError::NotFound("tenant"))?;
+                if since < floor {
+                    return Err(DbError::CursorExpired { since: since as u64, floor: floor as u64 });
+                }
+                let mut rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT seq, body FROM feed_changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
+                     AND (store_id IS NULL OR store_id = $4) ORDER BY seq LIMIT $5",
+                )
+                .bind(tenant.as_uuid())
+                .bind(since)
+                .bind(head)
+                // No store: a store id no row has, which leaves the tenant-wide ones.
+                .bind(store.map_or(Uuid::nil(), |s| s.as_uuid()))
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let has_more = rows.len() > limit as usize;
+                rows.truncate(limit as usize);
+                let next_cursor = match (has_more, rows.last()) {
+                    (true, Some((seq, _))) => *seq,
+                    _ => head.max(since),
+                };
+                let changes = rows
+                    .into_iter()
+                    .map(|(seq, body)| {
+                        let body: ChangeBody = serde_json::from_str(&body)
+                            .map_err(|e| DbError::Corrupt(format!("feed change {seq}: {e}")))?;
+                        Ok(pos_shared::sync::Change { seq: seq as u64, body })
+                    })
+                    .collect::<DbResult<Vec<_>>>()?;
+                Ok(FeedPage { protocol_version: PROTOCOL_VERSION, changes, next_cursor: next_cursor as u64, has_more })
+            }
+
         }
 
         #[async_trait::async_trait]
@@ -78,45 +122,12 @@ macro_rules! sql_feed_paths {
             }
 
             async fn feed(&self, tenant: TenantId, store: StoreId, since: u64, limit: u32) -> DbResult<FeedPage> {
-                let since = i64::try_from(since).map_err(|_| DbError::NotFound("feed position"))?;
-                // Read the head first: every change up to it has committed (the
-                // tenant row lock orders commits), so the query below sees them all.
-                let (head, floor): (i64, i64) = sqlx::query_as("SELECT feed_seq, feed_floor FROM tenants WHERE id = $1")
-                    .bind(tenant.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .ok_or(DbError::NotFound("tenant"))?;
-                if since < floor {
-                    return Err(DbError::CursorExpired { since: since as u64, floor: floor as u64 });
-                }
-                let mut rows: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT seq, body FROM feed_changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
-                     AND (store_id IS NULL OR store_id = $4) ORDER BY seq LIMIT $5",
-                )
-                .bind(tenant.as_uuid())
-                .bind(since)
-                .bind(head)
-                .bind(store.as_uuid())
-                .bind(i64::from(limit) + 1)
-                .fetch_all(&self.pool)
-                .await?;
-                let has_more = rows.len() > limit as usize;
-                rows.truncate(limit as usize);
-                let next_cursor = match (has_more, rows.last()) {
-                    (true, Some((seq, _))) => *seq,
-                    _ => head.max(since),
-                };
-                let changes = rows
-                    .into_iter()
-                    .map(|(seq, body)| {
-                        let body: ChangeBody = serde_json::from_str(&body)
-                            .map_err(|e| DbError::Corrupt(format!("feed change {seq}: {e}")))?;
-                        Ok(pos_shared::sync::Change { seq: seq as u64, body })
-                    })
-                    .collect::<DbResult<Vec<_>>>()?;
-                Ok(FeedPage { protocol_version: PROTOCOL_VERSION, changes, next_cursor: next_cursor as u64, has_more })
+                self.feed_for(tenant, Some(store), since, limit).await
             }
 
+            async fn catalog_changes(&self, tenant: TenantId, since: u64, limit: u32) -> DbResult<FeedPage> {
+                self.feed_for(tenant, None, since, limit).await
+            }
             async fn prune_feed(&self, keep: u64) -> DbResult<u64> {
                 let keep = i64::try_from(keep).unwrap_or(i64::MAX);
                 let dropped = self.prune_log(PrunedLog::Feed, keep).await?;

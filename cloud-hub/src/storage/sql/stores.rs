@@ -18,7 +18,84 @@ macro_rules! sql_store_paths {
             Option<String>, Option<String>,
         );
 
+        /// Joins each variant of a catalog read to its position at the store ($2).
+        const CATALOG_POSITION: &str =
+            "LEFT JOIN stock_positions p ON p.tenant_id = v.tenant_id AND p.store_id = $2 AND p.variant_id = v.id";
+
         impl $storage {
+            /// The columns of a [`CatalogRow`], over `variants v` joined to
+            /// its position `p` at the store ($2), on channel $3 at $4.
+            ///
+            /// The effective price is the store's window, else the chain's,
+            /// else the base price, as in `effective_price`. Windows of one
+            /// variant, scope and channel never overlap, so at most one of
+            /// each scope holds. Reservations count until their expiry.
+            ///
+            /// Everything else comes from the item's position, the store's
+            /// read model (`sql/projection.rs`): a store's window is looked
+            /// up only for an item that has one, the chain's likewise, and
+            /// held reservations are summed again only once the earliest of
+            /// them has lapsed at `at`. The whole view joins the store's
+            /// positions once; a page looks up each of its items' position.
+            fn catalog_columns() -> String {
+                format!(
+                    "v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, \
+                     CASE WHEN p.has_store_windows THEN (SELECT ws.price_minor FROM price_windows ws \
+                        WHERE ws.tenant_id = v.tenant_id AND ws.variant_id = v.id AND ws.channel = $3 AND ws.store_id = $2 \
+                        AND ws.effective_from_ms <= $4 AND (ws.effective_to_ms IS NULL OR ws.effective_to_ms > $4) LIMIT 1) END, \
+                     CASE WHEN v.has_chain_windows THEN (SELECT wc.price_minor FROM price_windows wc \
+                        WHERE wc.tenant_id = v.tenant_id AND wc.variant_id = v.id AND wc.channel = $3 AND wc.store_id IS NULL \
+                        AND wc.effective_from_ms <= $4 AND (wc.effective_to_ms IS NULL OR wc.effective_to_ms > $4) LIMIT 1) END, \
+                     COALESCE(p.on_hand_milli, 0), {}, \
+                     CAST(CASE WHEN p.delisted THEN 0 ELSE 1 END AS BIGINT), \
+                     CAST(CASE WHEN v.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
+                     CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
+                     p.bin_code, p.zone",
+                    $crate::storage::sql::projection::held_at("$4")
+                )
+            }
+
+            /// The store's items as its customers see them at `at`, from rows
+            /// of [`Self::catalog_columns`].
+            fn catalog_items(shop: &Store, at: Timestamp, rows: Vec<CatalogRow>) -> DbResult<Vec<CatalogItem>> {
+                let mut items = Vec::with_capacity(rows.len());
+                for (id, sku, name, barcode, base, currency, store_window, chain_window, on_hand, held, listed, disabled, blocked, bin, zone) in rows {
+                    let currency = pos_shared::Currency::parse(&currency)
+                        .map_err(|e| DbError::Corrupt(format!("variant {id}: {e}")))?;
+                    let (price, price_source) = match (store_window, chain_window) {
+                        (Some(p), _) => (p, PriceSource::StoreWindow),
+                        (None, Some(p)) => (p, PriceSource::ChainWindow),
+                        (None, None) => (base, PriceSource::Base),
+                    };
+                    let available = pos_shared::Qty::from_milli(on_hand - held);
+                    let gates = $crate::domain::orderability::Gates {
+                        status: shop.status,
+                        outside_hours: shop.outside_hours(at),
+                        listed: listed != 0,
+                        disabled: disabled != 0,
+                        blocked: blocked != 0,
+                    };
+                    let reasons = $crate::domain::orderability::reasons(gates, available);
+                    items.push(CatalogItem {
+                        variant_id: VariantId::from_uuid(id),
+                        sku,
+                        name,
+                        barcode,
+                        listed: listed != 0,
+                        price: Money::new(price, currency),
+                        price_source,
+                        on_hand: pos_shared::Qty::from_milli(on_hand),
+                        reserved: pos_shared::Qty::from_milli(held),
+                        available,
+                        orderable: reasons.is_empty(),
+                        reasons,
+                        bin,
+                        zone,
+                    });
+                }
+                Ok(items)
+            }
+
             pub(crate) fn store_from_row(
                 (id, code, name, currency, status, hours, kind, lat, lon, radius, capacity, sla, gstin): StoreRow,
             ) -> DbResult<Store> {
@@ -440,33 +517,7 @@ macro_rules! sql_store_paths {
                 let shop = self.store(tenant, store).await?;
                 // Keyset paging on the SKU (unique in a tenant) of the cursor's variant.
                 let after_sku = self.sku_of_cursor(tenant, page.as_ref().and_then(|p| p.after)).await?;
-                // The effective price is the store's window, else the chain's,
-                // else the base price, as in `effective_price`. Windows of one
-                // variant, scope and channel never overlap, so at most one of
-                // each scope holds. Reservations count until their expiry.
-                //
-                // Everything else comes from the item's position, the store's
-                // read model (`sql/projection.rs`): a store's window is looked
-                // up only for an item that has one, the chain's likewise, and
-                // held reservations are summed again only once the earliest of
-                // them has lapsed at `at`. The whole view joins the store's
-                // positions once; a page looks up each of its items' position.
-                let columns = format!(
-                    "v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, \
-                     CASE WHEN p.has_store_windows THEN (SELECT ws.price_minor FROM price_windows ws \
-                        WHERE ws.tenant_id = v.tenant_id AND ws.variant_id = v.id AND ws.channel = $3 AND ws.store_id = $2 \
-                        AND ws.effective_from_ms <= $4 AND (ws.effective_to_ms IS NULL OR ws.effective_to_ms > $4) LIMIT 1) END, \
-                     CASE WHEN v.has_chain_windows THEN (SELECT wc.price_minor FROM price_windows wc \
-                        WHERE wc.tenant_id = v.tenant_id AND wc.variant_id = v.id AND wc.channel = $3 AND wc.store_id IS NULL \
-                        AND wc.effective_from_ms <= $4 AND (wc.effective_to_ms IS NULL OR wc.effective_to_ms > $4) LIMIT 1) END, \
-                     COALESCE(p.on_hand_milli, 0), {}, \
-                     CAST(CASE WHEN p.delisted THEN 0 ELSE 1 END AS BIGINT), \
-                     CAST(CASE WHEN v.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
-                     CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
-                     p.bin_code, p.zone",
-                    $crate::storage::sql::projection::held_at("$4")
-                );
-                let position = "LEFT JOIN stock_positions p ON p.tenant_id = v.tenant_id AND p.store_id = $2 AND p.variant_id = v.id";
+                let (columns, position) = (Self::catalog_columns(), CATALOG_POSITION);
                 let sql = match &page {
                     None => format!(
                         "SELECT {columns} FROM variants v {position} \
@@ -498,42 +549,40 @@ macro_rules! sql_store_paths {
                     (true, Some(last)) => Some(last.0.to_string()),
                     _ => None,
                 };
-                let mut items = Vec::with_capacity(rows.len());
-                for (id, sku, name, barcode, base, currency, store_window, chain_window, on_hand, held, listed, disabled, blocked, bin, zone) in rows {
-                    let currency = pos_shared::Currency::parse(&currency)
-                        .map_err(|e| DbError::Corrupt(format!("variant {id}: {e}")))?;
-                    let (price, price_source) = match (store_window, chain_window) {
-                        (Some(p), _) => (p, PriceSource::StoreWindow),
-                        (None, Some(p)) => (p, PriceSource::ChainWindow),
-                        (None, None) => (base, PriceSource::Base),
-                    };
-                    let available = pos_shared::Qty::from_milli(on_hand - held);
-                    let gates = $crate::domain::orderability::Gates {
-                        status: shop.status,
-                        outside_hours: shop.outside_hours(at),
-                        listed: listed != 0,
-                        disabled: disabled != 0,
-                        blocked: blocked != 0,
-                    };
-                    let reasons = $crate::domain::orderability::reasons(gates, available);
-                    items.push(CatalogItem {
-                        variant_id: VariantId::from_uuid(id),
-                        sku,
-                        name,
-                        barcode,
-                        listed: listed != 0,
-                        price: Money::new(price, currency),
-                        price_source,
-                        on_hand: pos_shared::Qty::from_milli(on_hand),
-                        reserved: pos_shared::Qty::from_milli(held),
-                        available,
-                        orderable: reasons.is_empty(),
-                        reasons,
-                        bin,
-                        zone,
-                    });
-                }
+                let items = Self::catalog_items(&shop, at, rows)?;
                 Ok(CatalogView { store: shop, channel: channel.to_owned(), at, items, next_cursor })
+            }
+
+            async fn items_at_store(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                channel: &str,
+                at: Timestamp,
+                items: &[VariantId],
+            ) -> DbResult<Vec<CatalogItem>> {
+                let shop = self.store(tenant, store).await?;
+                let (columns, position) = (Self::catalog_columns(), CATALOG_POSITION);
+                let mut found = Vec::with_capacity(items.len());
+                // Bounded lists of bound ids, which both backends take as they are.
+                for chunk in items.chunks(500) {
+                    let ids = (0..chunk.len()).map(|i| format!("${}", i + 5)).collect::<Vec<_>>().join(", ");
+                    let sql = format!(
+                        "SELECT {columns} FROM variants v {position} \
+                         WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL AND v.id IN ({ids})"
+                    );
+                    let mut query = sqlx::query_as(&sql)
+                        .bind(tenant.as_uuid())
+                        .bind(store.as_uuid())
+                        .bind(channel)
+                        .bind(at.unix_millis());
+                    for id in chunk {
+                        query = query.bind(id.as_uuid());
+                    }
+                    let rows: Vec<CatalogRow> = query.fetch_all(&self.pool).await?;
+                    found.extend(Self::catalog_items(&shop, at, rows)?);
+                }
+                Ok(found)
             }
 
             async fn catalog_projection_drift(&self, tenant: Option<TenantId>) -> DbResult<Vec<String>> {

@@ -87,6 +87,16 @@ pub trait StoreStorage: Send + Sync {
         at: Timestamp,
         page: Option<crate::domain::ledger::RecordedPage>,
     ) -> DbResult<CatalogView>;
+    /// The catalog view's line of each of `items` at the store, in no
+    /// particular order; deleted items and other tenants' are left out.
+    async fn items_at_store(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        channel: &str,
+        at: Timestamp,
+        items: &[VariantId],
+    ) -> DbResult<Vec<crate::domain::orderability::CatalogItem>>;
     /// Every variant's position at `store`: on hand, reserved, available, and
     /// whether it is orderable now, with every reason when not.
     async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>>;

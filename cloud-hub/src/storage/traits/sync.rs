@@ -44,6 +44,11 @@ pub trait FeedStorage: Send + Sync {
         since: u64,
         limit: u32,
     ) -> DbResult<FeedPage>;
+    /// The tenant-wide changes after `since` (the catalog: items, categories,
+    /// chain-wide prices), in order, for the hub's own read models (store
+    /// search). `CursorExpired` when `since` is behind the pruned floor.
+    async fn catalog_changes(&self, tenant: TenantId, since: u64, limit: u32)
+        -> DbResult<FeedPage>;
     /// Drops each tenant's feed changes beyond the newest `keep`, raising its floor.
     /// Returns how many changes were dropped.
     async fn prune_feed(&self, keep: u64) -> DbResult<u64>;

@@ -1,0 +1,320 @@
+//! The hub's store search: an embedded full-text index per tenant
+//! (tantivy), kept from the tenant's catalog changes, answering a store's
+//! searches with the store's own price and stock.
+//!
+//! A search finds the best [`CANDIDATES`] matches in the tenant's index
+//! (words, typos, synonyms, phrases; the catalog-wide filters), reads their
+//! line of the store's catalog view from the database in one query, keeps
+//! those that pass the store's filters (stock, price, orderable), counts
+//! the facets over them and ranks them: by relevance, then by what the
+//! store can promise, so among equally good matches the one on the shelf
+//! comes first. The database stays the truth for price and stock; the index
+//! only says which items match.
+//!
+//! Indexes are built the first time a tenant is searched and kept level by
+//! [`run`], which hears every feed commit. A search also applies a step of
+//! changes itself when the index is behind, so HQ's edit is found by the
+//! next search; a big import is applied by the task while searches go on
+//! over the index as it stood.
+
+mod index;
+mod query;
+mod synonyms;
+
+use crate::domain::search::{
+    AttributeFacet, CategoryFacet, FacetValue, Facets, SearchHit, SearchResults, StoreQuery,
+    CANDIDATES,
+};
+use crate::storage::{DbError, DbResult, DynStorage};
+use index::TenantIndex;
+use pos_shared::{CategoryId, StoreId, TenantId, Timestamp, VariantId};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use synonyms::Synonyms;
+use tantivy::collector::TopDocs;
+use tantivy::schema::Value;
+use tantivy::TantivyDocument;
+use tokio::sync::OnceCell;
+
+pub use index::spaced;
+
+/// How long a search waits for the index to be free to apply a step of
+/// changes before it answers from the index as it stands.
+const CATCH_UP_WAIT: Duration = Duration::from_millis(250);
+/// How long the task lets commits gather before it applies them.
+const SETTLE: Duration = Duration::from_millis(50);
+/// Facet values listed per facet.
+const FACET_VALUES: usize = 20;
+/// Attributes listed among the facets.
+const FACET_ATTRIBUTES: usize = 10;
+/// Matches whose relevance is within this share of each other rank as
+/// equals, and the store's stock orders them.
+const RELEVANCE_BAND: f32 = 0.05;
+
+/// Every tenant's index in this hub process.
+pub struct StoreSearch {
+    storage: DynStorage,
+    synonyms: Synonyms,
+    indexes: Mutex<HashMap<TenantId, Arc<OnceCell<Arc<TenantIndex>>>>>,
+}
+
+impl StoreSearch {
+    pub fn new(storage: DynStorage) -> Self {
+        StoreSearch {
+            storage,
+            synonyms: Synonyms::shipped(),
+            indexes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The tenant's index, built on first use.
+    async fn index(&self, tenant: TenantId) -> DbResult<Arc<TenantIndex>> {
+        let cell = {
+            let mut indexes = self.indexes.lock().unwrap_or_else(|e| e.into_inner());
+            indexes.entry(tenant).or_default().clone()
+        };
+        cell.get_or_try_init(|| async {
+            let index = TenantIndex::new(tenant)
+                .map_err(|e| DbError::Corrupt(format!("search index: {e}")))?;
+            index.catch_up(&self.storage, None).await?;
+            Ok(Arc::new(index))
+        })
+        .await
+        .cloned()
+    }
+
+    /// Brings every built index level with its tenant's catalog changes.
+    pub async fn catch_up_all(&self) -> DbResult<()> {
+        let built: Vec<Arc<TenantIndex>> = {
+            let indexes = self.indexes.lock().unwrap_or_else(|e| e.into_inner());
+            indexes.values().filter_map(|c| c.get().cloned()).collect()
+        };
+        for index in built {
+            index.catch_up(&self.storage, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Makes sure the tenant's index is built and level with its feed (for
+    /// benchmarks and tools; searches do not wait for a whole catch-up).
+    pub async fn ready(&self, tenant: TenantId) -> DbResult<()> {
+        self.index(tenant)
+            .await?
+            .catch_up(&self.storage, None)
+            .await?;
+        Ok(())
+    }
+
+    /// The store's answer to `q`. Not found: the store.
+    pub async fn search(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        q: &StoreQuery,
+    ) -> DbResult<SearchResults> {
+        let index = self.index(tenant).await?;
+        // The index may lag the catalog by a step; a timeout leaves that to
+        // the task, and a failed step is logged there when it recurs.
+        let _ = tokio::time::timeout(CATCH_UP_WAIT, index.catch_up(&self.storage, Some(1))).await;
+        let candidates = self.candidates(&index, q)?;
+        let ids: Vec<VariantId> = candidates.iter().map(|c| c.id).collect();
+        let lines = self
+            .storage
+            .items_at_store(tenant, store, &q.channel, Timestamp::now(), &ids)
+            .await?;
+        let mut lines: HashMap<VariantId, _> =
+            lines.into_iter().map(|l| (l.variant_id, l)).collect();
+        let mut kept = Vec::new();
+        for c in candidates {
+            // Not in the catalog view: deleted since the index last heard.
+            let Some(line) = lines.remove(&c.id) else {
+                continue;
+            };
+            if (q.in_stock && !line.available.is_positive())
+                || (q.orderable && !line.orderable)
+                || q.min_price.is_some_and(|m| line.price.minor() < m)
+                || q.max_price.is_some_and(|m| line.price.minor() > m)
+            {
+                continue;
+            }
+            let hit = SearchHit {
+                variant_id: line.variant_id,
+                sku: line.sku,
+                name: line.name,
+                barcode: line.barcode,
+                brand: c.brand,
+                category: c.category.and_then(|id| index.category_name(id)),
+                category_id: c.category,
+                price: line.price,
+                price_source: line.price_source,
+                on_hand: line.on_hand,
+                available: line.available,
+                orderable: line.orderable,
+                reasons: line.reasons,
+                relevance: c.relevance,
+            };
+            kept.push((hit, c.attributes));
+        }
+        let facets = facets(&kept);
+        let matched = u32::try_from(kept.len()).unwrap_or(u32::MAX);
+        let mut hits: Vec<SearchHit> = kept.into_iter().map(|(hit, _)| hit).collect();
+        rank(&mut hits);
+        hits.truncate(q.limit);
+        Ok(SearchResults {
+            store_id: store,
+            q: q.text.clone(),
+            matched,
+            hits,
+            facets,
+        })
+    }
+
+    /// The best matches of the words under the catalog-wide filters, with
+    /// what the index keeps of each for hits and facets.
+    fn candidates(&self, index: &TenantIndex, q: &StoreQuery) -> DbResult<Vec<Candidate>> {
+        let filters = query::CatalogFilters {
+            category: q.category,
+            brand: q.brand.as_deref(),
+            attributes: &q.attributes,
+        };
+        let Some(query) = query::build(index, &self.synonyms, &q.text, &filters) else {
+            return Ok(Vec::new());
+        };
+        let broken = |e: tantivy::TantivyError| DbError::Corrupt(format!("search index: {e}"));
+        let searcher = index.reader.searcher();
+        let top = searcher
+            .search(&*query, &TopDocs::with_limit(CANDIDATES))
+            .map_err(broken)?;
+        let f = index.fields;
+        let mut found = Vec::with_capacity(top.len());
+        for (relevance, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(broken)?;
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str().map(str::to_owned))
+            };
+            let Some(id) = text(f.id).and_then(|t| t.parse().ok()) else {
+                continue;
+            };
+            let attributes = doc
+                .get_all(f.attribute)
+                .filter_map(|v| v.as_str())
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            found.push(Candidate {
+                id: VariantId::from_uuid(id),
+                relevance,
+                brand: text(f.brand),
+                category: text(f.category)
+                    .and_then(|t| t.parse().ok())
+                    .map(CategoryId::from_uuid),
+                attributes,
+            });
+        }
+        Ok(found)
+    }
+}
+
+/// A match in the index, before the store's say.
+struct Candidate {
+    id: VariantId,
+    relevance: f32,
+    brand: Option<String>,
+    category: Option<CategoryId>,
+    attributes: Vec<(String, String)>,
+}
+
+/// Relevance first, in bands of [`RELEVANCE_BAND`] of the best; within a
+/// band what the store can take an order for, then the most it can promise.
+fn rank(hits: &mut [SearchHit]) {
+    let best = hits.iter().map(|h| h.relevance).fold(0.0_f32, f32::max);
+    let band = |r: f32| {
+        if best <= 0.0 {
+            0
+        } else {
+            ((best - r) / (best * RELEVANCE_BAND)).floor() as u32
+        }
+    };
+    hits.sort_by(|a, b| {
+        band(a.relevance)
+            .cmp(&band(b.relevance))
+            .then(b.orderable.cmp(&a.orderable))
+            .then(b.available.cmp(&a.available))
+            .then(b.relevance.total_cmp(&a.relevance))
+            .then(a.sku.cmp(&b.sku))
+    });
+}
+
+/// How the kept matches fall by category, brand and attribute; the most
+/// first, ties by name.
+fn facets(kept: &[(SearchHit, Vec<(String, String)>)]) -> Facets {
+    let mut categories: HashMap<CategoryId, (String, u32)> = HashMap::new();
+    let mut brands: HashMap<&str, u32> = HashMap::new();
+    let mut attributes: BTreeMap<&str, HashMap<&str, u32>> = BTreeMap::new();
+    for (hit, attrs) in kept {
+        if let (Some(id), Some(name)) = (hit.category_id, &hit.category) {
+            categories.entry(id).or_insert_with(|| (name.clone(), 0)).1 += 1;
+        }
+        if let Some(brand) = &hit.brand {
+            *brands.entry(brand).or_default() += 1;
+        }
+        for (k, v) in attrs {
+            *attributes.entry(k).or_default().entry(v).or_default() += 1;
+        }
+    }
+    let values = |counts: HashMap<&str, u32>| -> Vec<FacetValue> {
+        let mut list: Vec<FacetValue> = counts
+            .into_iter()
+            .map(|(value, count)| FacetValue {
+                value: value.to_owned(),
+                count,
+            })
+            .collect();
+        list.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+        list.truncate(FACET_VALUES);
+        list
+    };
+    let mut categories: Vec<CategoryFacet> = categories
+        .into_iter()
+        .map(|(category_id, (name, count))| CategoryFacet {
+            category_id,
+            name,
+            count,
+        })
+        .collect();
+    categories.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+    categories.truncate(FACET_VALUES);
+    let mut attributes: Vec<AttributeFacet> = attributes
+        .into_iter()
+        .map(|(key, counts)| AttributeFacet {
+            key: key.to_owned(),
+            values: values(counts),
+        })
+        .collect();
+    attributes.sort_by_key(|a| std::cmp::Reverse(a.values.iter().map(|v| v.count).sum::<u32>()));
+    attributes.truncate(FACET_ATTRIBUTES);
+    Facets {
+        categories,
+        brands: values(brands),
+        attributes,
+    }
+}
+
+/// Keeps every built index level with its tenant's catalog: wakes on each
+/// feed commit (of any hub process on the database), lets a burst settle,
+/// and applies what changed.
+pub async fn run(search: Arc<StoreSearch>) {
+    let mut commits = search.storage.watch_feed();
+    loop {
+        if commits.changed().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(SETTLE).await;
+        commits.borrow_and_update();
+        if let Err(e) = search.catch_up_all().await {
+            tracing::warn!(error = %e, "store search: catching up failed; trying again at the next change");
+        }
+    }
+}
