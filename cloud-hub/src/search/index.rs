@@ -12,6 +12,7 @@ use pos_shared::sync::{ChangeBody, VariantRecord};
 use pos_shared::{CategoryId, TenantId, VariantId};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::schema::{STORED, STRING};
@@ -121,6 +122,9 @@ pub struct TenantIndex {
     /// until it is first built. Held while changes are applied, so they are
     /// applied once and in order.
     through: tokio::sync::Mutex<Option<u64>>,
+    /// `through` as last set, read without waiting for the lock (0 before
+    /// the first build).
+    level: AtomicU64,
 }
 
 /// What a step does to the index.
@@ -155,7 +159,14 @@ impl TenantIndex {
             writer: Arc::new(Mutex::new(writer)),
             categories: RwLock::new(HashMap::new()),
             through: tokio::sync::Mutex::new(None),
+            level: AtomicU64::new(0),
         })
+    }
+
+    /// Every catalog change up to this feed position is in the index (as
+    /// of the last step applied).
+    pub fn level(&self) -> u64 {
+        self.level.load(Ordering::Acquire)
     }
 
     /// The category's name, as of the last change applied.
@@ -192,6 +203,7 @@ impl TenantIndex {
             taken += 1;
             let Some(since) = *through else {
                 *through = Some(self.build(storage).await?);
+                self.level.store(through.unwrap_or(0), Ordering::Release);
                 continue;
             };
             let page = match storage
@@ -201,6 +213,7 @@ impl TenantIndex {
                 Err(DbError::CursorExpired { .. }) => {
                     tracing::info!(tenant = %self.tenant, since, "search index behind the pruned feed: rebuilding");
                     *through = Some(self.build(storage).await?);
+                    self.level.store(through.unwrap_or(0), Ordering::Release);
                     continue;
                 }
                 page => page?,
@@ -210,6 +223,7 @@ impl TenantIndex {
                 self.apply(edits, false).await?;
             }
             *through = Some(page.next_cursor);
+            self.level.store(page.next_cursor, Ordering::Release);
             if !page.has_more {
                 return Ok(true);
             }

@@ -28,7 +28,7 @@ use crate::domain::search::{
 use crate::storage::{DbError, DbResult, DynStorage};
 use index::TenantIndex;
 use pos_shared::{CategoryId, StoreId, TenantId, Timestamp, VariantId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use synonyms::Synonyms;
@@ -84,14 +84,26 @@ impl StoreSearch {
         .cloned()
     }
 
-    /// Brings every built index level with its tenant's catalog changes.
+    /// Brings every built index whose tenant's feed moved level with it:
+    /// one read of every tenant's head, then only the tenants behind.
     pub async fn catch_up_all(&self) -> DbResult<()> {
-        let built: Vec<Arc<TenantIndex>> = {
+        let built: HashMap<TenantId, Arc<TenantIndex>> = {
             let indexes = self.indexes.lock().unwrap_or_else(|e| e.into_inner());
-            indexes.values().filter_map(|c| c.get().cloned()).collect()
+            indexes
+                .iter()
+                .filter_map(|(t, c)| c.get().map(|i| (*t, i.clone())))
+                .collect()
         };
-        for index in built {
-            index.catch_up(&self.storage, None).await?;
+        if built.is_empty() {
+            return Ok(());
+        }
+        for (tenant, head) in self.storage.feed_heads().await? {
+            match built.get(&tenant) {
+                Some(index) if index.level() < head => {
+                    index.catch_up(&self.storage, None).await?;
+                }
+                _ => {}
+            }
         }
         Ok(())
     }
@@ -106,6 +118,14 @@ impl StoreSearch {
         Ok(())
     }
 
+    /// The index's part of a search alone: how many of the best
+    /// [`CANDIDATES`] match, with nothing read from the database. For
+    /// measuring what the store's figures add to a search.
+    pub async fn index_only(&self, tenant: TenantId, q: &StoreQuery) -> DbResult<usize> {
+        let index = self.index(tenant).await?;
+        Ok(self.candidates(&index, q)?.len())
+    }
+
     /// The store's answer to `q`. Not found: the store.
     pub async fn search(
         &self,
@@ -118,15 +138,31 @@ impl StoreSearch {
         // the task, and a failed step is logged there when it recurs.
         let _ = tokio::time::timeout(CATCH_UP_WAIT, index.catch_up(&self.storage, Some(1))).await;
         let candidates = self.candidates(&index, q)?;
-        let ids: Vec<VariantId> = candidates.iter().map(|c| c.id).collect();
+        let best = candidates.first().map_or(0.0, |c| c.relevance);
+        let store_filters =
+            q.in_stock || q.orderable || q.min_price.is_some() || q.max_price.is_some();
+        // Without the store's filters every match stands, and the store's
+        // figures are needed only for the bands the first hits come from.
+        let limit = q.limit.max(1);
+        let read = if store_filters || candidates.len() <= limit {
+            candidates.len()
+        } else {
+            let last = band(best, candidates[limit - 1].relevance);
+            candidates
+                .iter()
+                .take_while(|c| band(best, c.relevance) <= last)
+                .count()
+        };
+        let ids: Vec<VariantId> = candidates[..read].iter().map(|c| c.id).collect();
         let lines = self
             .storage
             .items_at_store(tenant, store, &q.channel, Timestamp::now(), &ids)
             .await?;
         let mut lines: HashMap<VariantId, _> =
             lines.into_iter().map(|l| (l.variant_id, l)).collect();
-        let mut kept = Vec::new();
-        for c in candidates {
+        let mut hits = Vec::new();
+        let mut passed = Vec::new();
+        for c in &candidates[..read] {
             // Not in the catalog view: deleted since the index last heard.
             let Some(line) = lines.remove(&c.id) else {
                 continue;
@@ -138,12 +174,12 @@ impl StoreSearch {
             {
                 continue;
             }
-            let hit = SearchHit {
+            hits.push(SearchHit {
                 variant_id: line.variant_id,
                 sku: line.sku,
                 name: line.name,
                 barcode: line.barcode,
-                brand: c.brand,
+                brand: c.brand.clone(),
                 category: c.category.and_then(|id| index.category_name(id)),
                 category_id: c.category,
                 price: line.price,
@@ -153,18 +189,33 @@ impl StoreSearch {
                 orderable: line.orderable,
                 reasons: line.reasons,
                 relevance: c.relevance,
-            };
-            kept.push((hit, c.attributes));
+            });
+            passed.push(c);
         }
-        let facets = facets(&kept);
-        let matched = u32::try_from(kept.len()).unwrap_or(u32::MAX);
-        let mut hits: Vec<SearchHit> = kept.into_iter().map(|(hit, _)| hit).collect();
-        rank(&mut hits);
-        hits.truncate(q.limit);
+        let (facets, matched) = if store_filters {
+            (facets(&index, passed.iter().copied()), passed.len())
+        } else {
+            let gone = read - hits.len();
+            let stood: HashSet<VariantId> = passed.iter().map(|c| c.id).collect();
+            let standing = candidates[..read]
+                .iter()
+                .filter(|c| stood.contains(&c.id))
+                .chain(&candidates[read..]);
+            (facets(&index, standing), candidates.len() - gone)
+        };
+        hits.sort_by(|a, b| {
+            band(best, a.relevance)
+                .cmp(&band(best, b.relevance))
+                .then(b.orderable.cmp(&a.orderable))
+                .then(b.available.cmp(&a.available))
+                .then(b.relevance.total_cmp(&a.relevance))
+                .then(a.sku.cmp(&b.sku))
+        });
+        hits.truncate(limit);
         Ok(SearchResults {
             store_id: store,
             q: q.text.clone(),
-            matched,
+            matched: u32::try_from(matched).unwrap_or(u32::MAX),
             hits,
             facets,
         })
@@ -226,41 +277,31 @@ struct Candidate {
     attributes: Vec<(String, String)>,
 }
 
-/// Relevance first, in bands of [`RELEVANCE_BAND`] of the best; within a
-/// band what the store can take an order for, then the most it can promise.
-fn rank(hits: &mut [SearchHit]) {
-    let best = hits.iter().map(|h| h.relevance).fold(0.0_f32, f32::max);
-    let band = |r: f32| {
-        if best <= 0.0 {
-            0
-        } else {
-            ((best - r) / (best * RELEVANCE_BAND)).floor() as u32
-        }
-    };
-    hits.sort_by(|a, b| {
-        band(a.relevance)
-            .cmp(&band(b.relevance))
-            .then(b.orderable.cmp(&a.orderable))
-            .then(b.available.cmp(&a.available))
-            .then(b.relevance.total_cmp(&a.relevance))
-            .then(a.sku.cmp(&b.sku))
-    });
+/// Which band of relevance a match falls in, 0 the best: bands are
+/// [`RELEVANCE_BAND`] of the best match wide. Within a band, hits are ranked
+/// by what the store can take an order for, then the most it can promise.
+fn band(best: f32, relevance: f32) -> u32 {
+    if best <= 0.0 {
+        0
+    } else {
+        ((best - relevance) / (best * RELEVANCE_BAND)).floor() as u32
+    }
 }
 
-/// How the kept matches fall by category, brand and attribute; the most
-/// first, ties by name.
-fn facets(kept: &[(SearchHit, Vec<(String, String)>)]) -> Facets {
-    let mut categories: HashMap<CategoryId, (String, u32)> = HashMap::new();
+/// How the matches fall by category, brand and attribute; the most first,
+/// ties by name.
+fn facets<'a>(index: &TenantIndex, matches: impl Iterator<Item = &'a Candidate>) -> Facets {
+    let mut categories: HashMap<CategoryId, u32> = HashMap::new();
     let mut brands: HashMap<&str, u32> = HashMap::new();
     let mut attributes: BTreeMap<&str, HashMap<&str, u32>> = BTreeMap::new();
-    for (hit, attrs) in kept {
-        if let (Some(id), Some(name)) = (hit.category_id, &hit.category) {
-            categories.entry(id).or_insert_with(|| (name.clone(), 0)).1 += 1;
+    for c in matches {
+        if let Some(id) = c.category {
+            *categories.entry(id).or_default() += 1;
         }
-        if let Some(brand) = &hit.brand {
+        if let Some(brand) = &c.brand {
             *brands.entry(brand).or_default() += 1;
         }
-        for (k, v) in attrs {
+        for (k, v) in &c.attributes {
             *attributes.entry(k).or_default().entry(v).or_default() += 1;
         }
     }
@@ -278,10 +319,12 @@ fn facets(kept: &[(SearchHit, Vec<(String, String)>)]) -> Facets {
     };
     let mut categories: Vec<CategoryFacet> = categories
         .into_iter()
-        .map(|(category_id, (name, count))| CategoryFacet {
-            category_id,
-            name,
-            count,
+        .filter_map(|(category_id, count)| {
+            Some(CategoryFacet {
+                category_id,
+                name: index.category_name(category_id)?,
+                count,
+            })
         })
         .collect();
     categories.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));

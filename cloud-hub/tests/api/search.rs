@@ -450,3 +450,58 @@ async fn bad_searches_are_named(backend: Backend) {
     assert_eq!((s, b["matched"].as_u64()), (StatusCode::OK, Some(0)), "{b}");
 }
 on_both_backends!(bad_searches_are_named);
+
+/// An index that fell behind what the feed keeps is built again from the
+/// catalog, not left with a gap.
+async fn an_index_behind_the_pruned_feed_is_built_again(backend: Backend) {
+    let shop = shop(backend).await;
+    let key = &shop.api_key;
+    let pulp = item(&shop, "Kesar Mango Pulp", "PULP-1", 12000, json!({})).await;
+    // An index of its own, so that no hub task catches it up meanwhile.
+    let tenant: pos_shared::TenantId = shop.tenant_id.parse().unwrap();
+    let store: pos_shared::StoreId = shop.store_id.parse().unwrap();
+    let search = cloud_hub::search::StoreSearch::new(shop.hub.storage.clone());
+    search.ready(tenant).await.unwrap();
+    let ask = |text: &str| cloud_hub::domain::search::StoreQuery {
+        text: text.into(),
+        channel: "pos".into(),
+        limit: 10,
+        ..Default::default()
+    };
+    let found = search.search(tenant, store, &ask("kesar")).await.unwrap();
+    assert_eq!(found.hits.len(), 1);
+
+    let (s, b) = shop
+        .hub
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/v1/variants/{pulp}"),
+            Some(key),
+            Some(json!({"name": "Alphonso Mango Pulp"})),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    item(&shop, "Jaggery Cubes", "GUR-1", 9000, json!({})).await;
+    item(&shop, "Rock Salt", "SALT-R", 4000, json!({})).await;
+    // Only the last change is kept: the index stands before the floor.
+    assert!(shop.hub.storage.prune_feed(1).await.unwrap() > 0);
+
+    let names = |found: cloud_hub::domain::search::SearchResults| -> Vec<String> {
+        found.hits.into_iter().map(|h| h.name).collect()
+    };
+    assert_eq!(
+        names(
+            search
+                .search(tenant, store, &ask("alphonso"))
+                .await
+                .unwrap()
+        ),
+        ["Alphonso Mango Pulp"]
+    );
+    assert!(names(search.search(tenant, store, &ask("kesar")).await.unwrap()).is_empty());
+    assert_eq!(
+        names(search.search(tenant, store, &ask("gur")).await.unwrap()),
+        ["Jaggery Cubes"]
+    );
+}
+on_both_backends!(an_index_behind_the_pruned_feed_is_built_again);

@@ -567,9 +567,12 @@ macro_rules! sql_store_paths {
                 // Bounded lists of bound ids, which both backends take as they are.
                 for chunk in items.chunks(500) {
                     let ids = (0..chunk.len()).map(|i| format!("${}", i + 5)).collect::<Vec<_>>().join(", ");
+                    // The tenant is checked, not searched by: given a
+                    // long list SQLite would rather scan the tenant's index
+                    // than look each id up.
                     let sql = format!(
                         "SELECT {columns} FROM variants v {position} \
-                         WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL AND v.id IN ({ids})"
+                         WHERE v.id IN ({ids}) AND COALESCE(v.tenant_id, v.tenant_id) = $1 AND v.deleted_at_ms IS NULL"
                     );
                     let mut query = sqlx::query_as(&sql)
                         .bind(tenant.as_uuid())
