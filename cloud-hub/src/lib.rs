@@ -13,6 +13,7 @@ pub mod acting;
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod enrichment;
 pub mod event_bus;
 pub mod events_out;
 pub mod feed_wake;

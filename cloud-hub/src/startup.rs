@@ -224,6 +224,9 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         .with_terminals(feed_waker, reports.clone())
         .with_metrics_token(config.metrics_token.as_ref().map(|t| t.expose().to_owned()));
     tasks.spawn(crate::search::run(state.search.clone()));
+    if config.enrichment_worker {
+        tasks.spawn(crate::enrichment::run(storage.clone()));
+    }
     let (stop, mut stopped) = tokio::sync::watch::channel(());
     let shutdown = async move {
         // A send or the sender dropped: either way, time to stop.

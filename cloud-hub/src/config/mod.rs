@@ -35,6 +35,7 @@
 //! | `payments.key_id` | `HUB_PAYMENTS_KEY_ID`: basic-auth user | required with `base_url` |
 //! | `payments.key_secret` (secret) | `HUB_PAYMENTS_KEY_SECRET`: basic-auth password | required with `base_url` |
 //! | `payments.timeout_ms` | `HUB_PAYMENTS_TIMEOUT_MS`: each request to the gateway | `10000` |
+//! | `enrichment.worker` | `HUB_ENRICHMENT_WORKER`: run the enrichment worker in this process | `true` |
 //! | `webhooks.allow_private_http` | `HUB_WEBHOOKS_ALLOW_PRIVATE_HTTP`: subscriptions may use `http://` to loopback and private addresses | `false` |
 //! | `webhooks.sweep_ms` | `HUB_WEBHOOKS_SWEEP_MS`: how often the event delivery task looks for work (it also wakes on changes) | `1000` |
 //! | `webhooks.timeout_ms` | `HUB_WEBHOOKS_TIMEOUT_MS`: each request to a subscriber | `10000` |
@@ -101,6 +102,8 @@ pub struct HubConfig {
     pub delivery_sweep_every: Duration,
     /// The longest wait between tries of failing hand-over or payment work.
     pub delivery_retry_max: Duration,
+    /// Run the enrichment worker in this process (`[enrichment] worker`).
+    pub enrichment_worker: bool,
     /// How events go out to HQ's subscriptions.
     pub webhooks: WebhookConfig,
     /// Where the key sealing source systems' secrets comes from.
@@ -273,6 +276,7 @@ impl HubConfig {
             payments: None,
             delivery_sweep_every: Duration::from_millis(DEFAULT_DELIVERY_SWEEP_MS),
             delivery_retry_max: Duration::from_secs(DEFAULT_DELIVERY_RETRY_MAX_SECS),
+            enrichment_worker: true,
             webhooks: webhook_config(&Settings::defaults().webhooks),
             secret_key: SecretKeySource::None,
             ingestion_max_body: DEFAULT_INGESTION_MAX_BODY_BYTES as usize,
@@ -365,6 +369,7 @@ impl HubConfig {
                     .retry_max_secs
                     .unwrap_or(DEFAULT_DELIVERY_RETRY_MAX_SECS),
             ),
+            enrichment_worker: s.enrichment.worker.unwrap_or(true),
             webhooks: webhook_config(&s.webhooks),
             secret_key: match (&s.secret_key, &s.secret_key_file, &key_dir) {
                 (Some(key), _, _) => SecretKeySource::Given(key.clone()),

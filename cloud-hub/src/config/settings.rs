@@ -67,6 +67,7 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub payments: PaymentSettings,
     pub webhooks: WebhookSettings,
+    pub enrichment: EnrichmentWorkerSettings,
     /// Seals source systems' secrets at rest: base64 of 32 random bytes;
     /// never written out.
     #[serde(skip_serializing)]
@@ -134,6 +135,15 @@ pub struct IngestionSettings {
     pub sweep_ms: Option<u64>,
     /// The largest seller feed upload taken, in bytes (larger: 413).
     pub max_feed_bytes: Option<u64>,
+}
+
+/// `[enrichment]`: the worker that suggests better catalog data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnrichmentWorkerSettings {
+    /// Run the worker in this process (off: proposals wait until a hub
+    /// runs it; serving and ingestion are the same either way).
+    pub worker: Option<bool>,
 }
 
 /// `[webhooks]`: how the hub sends its events to HQ's subscriptions.
@@ -260,6 +270,7 @@ impl Settings {
             // in `HubConfig::from_settings`.
             delivery: DeliverySettings::default(),
             payments: PaymentSettings::default(),
+            enrichment: EnrichmentWorkerSettings { worker: Some(true) },
             webhooks: WebhookSettings {
                 allow_private_http: Some(false),
                 sweep_ms: Some(DEFAULT_WEBHOOKS_SWEEP_MS),
@@ -352,6 +363,15 @@ impl Settings {
                 key_secret: var("HUB_PAYMENTS_KEY_SECRET").map(Secret::new),
                 timeout_ms: number("HUB_PAYMENTS_TIMEOUT_MS")?,
             },
+            enrichment: EnrichmentWorkerSettings {
+                worker: var("HUB_ENRICHMENT_WORKER")
+                    .map(|v| match v.trim() {
+                        "true" | "1" => Ok(true),
+                        "false" | "0" => Ok(false),
+                        _ => Err("HUB_ENRICHMENT_WORKER is true or false".to_owned()),
+                    })
+                    .transpose()?,
+            },
             webhooks: WebhookSettings {
                 allow_private_http: var("HUB_WEBHOOKS_ALLOW_PRIVATE_HTTP")
                     .map(|v| match v.trim() {
@@ -426,6 +446,9 @@ impl Settings {
                 key_id: top.payments.key_id.or(self.payments.key_id),
                 key_secret: top.payments.key_secret.or(self.payments.key_secret),
                 timeout_ms: top.payments.timeout_ms.or(self.payments.timeout_ms),
+            },
+            enrichment: EnrichmentWorkerSettings {
+                worker: top.enrichment.worker.or(self.enrichment.worker),
             },
             webhooks: WebhookSettings {
                 allow_private_http: top

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod credit;
 pub mod customers;
 pub mod delivery;
+pub mod enrichment;
 pub mod escrow;
 pub mod events;
 pub mod feeds;

@@ -8,6 +8,7 @@ pub(crate) mod conflicts;
 mod credit;
 mod customers;
 mod delivery;
+mod enrichment;
 mod events;
 mod feeds;
 mod hq;
@@ -280,6 +281,7 @@ fn api_router(max_webhook_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(store_view::router())
         .merge(recommendations::router())
         .merge(search::router())
+        .merge(enrichment::router())
         .merge(variants::router())
         .merge(labels::router())
         .merge(staff::router())

@@ -31,13 +31,13 @@ use pos_shared::{CategoryId, StoreId, TenantId, Timestamp, VariantId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use synonyms::Synonyms;
 use tantivy::collector::TopDocs;
 use tantivy::schema::Value;
 use tantivy::TantivyDocument;
 use tokio::sync::OnceCell;
 
 pub use index::spaced;
+pub use synonyms::Synonyms;
 
 /// How long a search waits for the index to be free to apply a step of
 /// changes before it answers from the index as it stands.

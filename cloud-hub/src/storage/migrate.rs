@@ -75,6 +75,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(55, "hub-postgres/0055_loyalty.sql"),
     migration!(56, "hub-postgres/0056_sales_by_sale.sql"),
     migration!(57, "hub-postgres/0057_recommendation_rules.sql"),
+    migration!(58, "hub-postgres/0058_enrichment.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -135,6 +136,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(55, "hub-sqlite/0055_loyalty.sql"),
     migration!(56, "hub-sqlite/0056_sales_by_sale.sql"),
     migration!(57, "hub-sqlite/0057_recommendation_rules.sql"),
+    migration!(58, "hub-sqlite/0058_enrichment.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -249,8 +249,18 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
         )
         .await;
     created("credit account", s, &account);
+    // The enrichment worker's suggestions for the shop's items (its tea
+    // and rice have words in the synonym table).
+    cloud_hub::enrichment::catch_up(&hub.storage, &cloud_hub::search::Synonyms::shipped())
+        .await
+        .expect("enrichment");
+    let (_, proposals) = hub.get("/v1/enrichment/proposals", key).await;
     let text = |v: &Value| v.as_str().expect("an id").to_owned();
     HashMap::from([
+        (
+            "proposal_id",
+            text(&proposals["proposals"][0]["proposal_id"]),
+        ),
         ("store_id", store),
         ("variant_id", tea),
         ("terminal_id", shop.terminal_id.clone()),

@@ -17,6 +17,7 @@ mod day_book;
 mod dead_stock;
 mod delivery;
 mod documents;
+mod enrichment;
 mod event_bus;
 mod events;
 mod fact_identity;

@@ -59,7 +59,7 @@ pub async fn finished(hq: &HqClient, run: &str, within: Duration) -> Run {
     }
 }
 
-async fn upload(s: &Seller, content_type: &str, body: String) -> Run {
+pub async fn upload(s: &Seller, content_type: &str, body: String) -> Run {
     let receipt =
         s.hq.upload_feed(&s.source, content_type, body)
             .await

@@ -11,6 +11,7 @@ pub(super) mod credit;
 pub(super) mod customers;
 pub(super) mod delivery;
 pub(super) mod documents;
+pub(super) mod enrichment;
 pub(super) mod escrow;
 pub(super) mod events;
 pub(super) mod facts;
@@ -181,6 +182,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::customers::sql_customer_paths!($storage);
         $crate::storage::sql::loyalty::sql_loyalty_paths!($storage);
         $crate::storage::sql::recommendations::sql_recommendation_paths!($storage);
+        $crate::storage::sql::enrichment::sql_enrichment_paths!($storage);
     };
 }
 pub(crate) use sql_storage;

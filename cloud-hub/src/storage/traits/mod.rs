@@ -8,6 +8,7 @@ mod catalog;
 mod credit;
 mod customers;
 mod delivery;
+mod enrichment;
 mod health;
 mod ingestion;
 mod loyalty;
@@ -28,6 +29,7 @@ pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
 pub use credit::CreditStorage;
 pub use customers::CustomerStorage;
 pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
+pub use enrichment::EnrichmentStorage;
 pub use health::{HealthStorage, PoolUse};
 pub use ingestion::{IngestionStorage, SourceStockStorage};
 pub use loyalty::LoyaltyStorage;
@@ -98,4 +100,5 @@ union_of! {
     CustomerStorage,
     LoyaltyStorage,
     RecommendationStorage,
+    EnrichmentStorage,
 }

@@ -1,0 +1,270 @@
+//! Enrichment: better catalog data suggested off the request path.
+//!
+//! A worker per hub process ([`run`]) follows each tenant's catalog feed
+//! from its own place (`enrichment_tenants`), asks the enricher what it
+//! would change about each item upserted (the rule-based one, [`rules`], by
+//! default), and stores every suggestion as a proposal in one transaction
+//! with its new place, so a crash repeats a step, never skips one. HQ takes
+//! or turns down each proposal ([`accept`], [`reject`]); taking one is an
+//! ordinary edit of the item (a version, the feed, the tills), made only if
+//! the field still holds what the proposal saw. A tenant may take proposals
+//! at or above a confidence without HQ (`auto_accept_at`).
+//!
+//! Nothing here is on a request's path: a stopped or failing worker leaves
+//! serving and ingestion as they are, and picks up from its place when it
+//! runs again.
+
+pub mod rules;
+
+use crate::domain::catalog::VariantPatch;
+use crate::domain::enrichment::{NewProposal, Proposal, ProposalState};
+use crate::search::Synonyms;
+use crate::storage::{DbError, DbResult, DynStorage};
+use pos_shared::sync::{ChangeBody, VariantRecord};
+use pos_shared::TenantId;
+use serde_json::Value;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Catalog changes read per step.
+const STEP: u32 = 500;
+/// How long the worker lets commits gather before it reads them.
+const SETTLE: Duration = Duration::from_millis(100);
+/// Who decides an auto-accepted proposal.
+pub const HUB: &str = "hub";
+
+/// One change an enricher would make to an item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// `name`, `pack`, `synonyms` or `attributes.<key>`.
+    pub field: String,
+    pub proposed: Value,
+    /// 0 to 1.
+    pub confidence: f64,
+    pub reason: String,
+}
+
+/// The field of `record` a proposal is about, as JSON (`null`: unset).
+pub fn field_value(record: &VariantRecord, field: &str) -> Option<Value> {
+    let value = match field {
+        "name" => Value::String(record.name.clone()),
+        "pack" => serde_json::to_value(&record.details.pack).ok()?,
+        "synonyms" => serde_json::to_value(&record.placement.synonyms).ok()?,
+        _ => {
+            let key = field.strip_prefix("attributes.")?;
+            record
+                .details
+                .attributes
+                .get(key)
+                .cloned()
+                .unwrap_or(Value::Null)
+        }
+    };
+    Some(value)
+}
+
+/// The edit that gives `record` the proposed value; `None` when the value
+/// does not fit the field.
+fn patch_for(record: &VariantRecord, field: &str, proposed: &Value) -> Option<VariantPatch> {
+    let mut patch = VariantPatch::default();
+    match field {
+        "name" => patch.name = Some(proposed.as_str()?.to_owned()),
+        "synonyms" => patch.synonyms = Some(serde_json::from_value(proposed.clone()).ok()?),
+        "pack" => {
+            let mut details = record.details.clone();
+            details.pack = serde_json::from_value(proposed.clone()).ok()?;
+            patch.details = Some(details);
+        }
+        _ => {
+            let key = field.strip_prefix("attributes.")?;
+            let mut details = record.details.clone();
+            details.attributes.insert(key.to_owned(), proposed.clone());
+            patch.details = Some(details);
+        }
+    }
+    Some(patch)
+}
+
+/// Takes a pending proposal: edits the item as proposed if the field still
+/// holds what the proposal saw (else the proposal is superseded and the
+/// answer is a `State` error on `proposal_id`), and records who took it.
+pub async fn accept(
+    storage: &DynStorage,
+    tenant: TenantId,
+    id: Uuid,
+    by: &str,
+) -> DbResult<Proposal> {
+    let proposal = storage.proposal(tenant, id).await?;
+    if proposal.state != ProposalState::Pending {
+        return Err(DbError::State {
+            field: "proposal_id",
+            detail: format!("the proposal is {}, not pending", proposal.state.as_str()),
+        });
+    }
+    let stale = |detail: &str| DbError::State {
+        field: "proposal_id",
+        detail: detail.to_owned(),
+    };
+    let record = match storage.catalog_item(tenant, proposal.variant_id).await {
+        Ok(record) => record,
+        Err(DbError::NotFound(_)) => {
+            storage
+                .decide_proposal(tenant, id, ProposalState::Superseded, HUB)
+                .await?;
+            return Err(stale(
+                "the item was deleted since: the proposal is superseded",
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let patch = match field_value(&record, &proposal.field) {
+        Some(now) if now == proposal.current => {
+            patch_for(&record, &proposal.field, &proposal.proposed)
+        }
+        _ => None,
+    };
+    let Some(patch) = patch else {
+        storage
+            .decide_proposal(tenant, id, ProposalState::Superseded, HUB)
+            .await?;
+        return Err(stale("the item changed since: the proposal is superseded"));
+    };
+    storage.update_variant(tenant, &record, &patch).await?;
+    storage
+        .decide_proposal(tenant, id, ProposalState::Accepted, by)
+        .await
+}
+
+/// Turns a pending proposal down; the same suggestion is not made again.
+pub async fn reject(
+    storage: &DynStorage,
+    tenant: TenantId,
+    id: Uuid,
+    by: &str,
+) -> DbResult<Proposal> {
+    storage
+        .decide_proposal(tenant, id, ProposalState::Rejected, by)
+        .await
+}
+
+/// What the enricher suggests for an item, as proposals.
+fn proposals_for(record: &VariantRecord, synonyms: &Synonyms) -> Vec<NewProposal> {
+    rules::suggest(record, synonyms)
+        .into_iter()
+        .filter_map(|s| {
+            Some(NewProposal {
+                variant_id: record.variant_id,
+                current: field_value(record, &s.field)?,
+                field: s.field,
+                proposed: s.proposed,
+                confidence: s.confidence,
+                reason: s.reason,
+                source: "rules".into(),
+            })
+        })
+        .collect()
+}
+
+/// Reads every tenant's catalog changes since the worker's place, stores
+/// what the enricher suggests, and takes those the tenant auto-accepts.
+/// Returns the proposals stored.
+pub async fn catch_up(storage: &DynStorage, synonyms: &Synonyms) -> DbResult<usize> {
+    let mut made = 0;
+    for (tenant, head) in storage.feed_heads().await? {
+        let mut since = storage.enrichment_cursor(tenant).await?;
+        while since < head {
+            let (through, proposals) = match storage.catalog_changes(tenant, since, STEP).await {
+                Ok(page) => {
+                    let mut latest: Vec<&VariantRecord> = Vec::new();
+                    for change in &page.changes {
+                        if let ChangeBody::VariantUpserted(record) = &change.body {
+                            latest.retain(|r| r.variant_id != record.variant_id);
+                            latest.push(record);
+                        }
+                    }
+                    let proposals: Vec<NewProposal> = latest
+                        .iter()
+                        .flat_map(|r| proposals_for(r, synonyms))
+                        .collect();
+                    (page.next_cursor, proposals)
+                }
+                // Pruned past the worker's place: the catalog as it stands.
+                Err(DbError::CursorExpired { .. }) => {
+                    (head, whole_catalog(storage, tenant, synonyms).await?)
+                }
+                Err(e) => return Err(e),
+            };
+            let stored = storage
+                .record_proposals(tenant, through, &proposals)
+                .await?;
+            made += stored.len();
+            auto_accept(storage, tenant, &stored).await?;
+            if through <= since {
+                break;
+            }
+            since = through;
+        }
+    }
+    Ok(made)
+}
+
+async fn whole_catalog(
+    storage: &DynStorage,
+    tenant: TenantId,
+    synonyms: &Synonyms,
+) -> DbResult<Vec<NewProposal>> {
+    let mut proposals = Vec::new();
+    let mut after = None;
+    loop {
+        let page = storage
+            .catalog(
+                tenant,
+                &crate::domain::catalog::CatalogQuery {
+                    text: None,
+                    category: None,
+                    brand: None,
+                    sort: crate::domain::catalog::CatalogSort::Sku,
+                    after,
+                    limit: STEP,
+                },
+            )
+            .await?;
+        proposals.extend(page.items.iter().flat_map(|r| proposals_for(r, synonyms)));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(proposals),
+        }
+    }
+}
+
+/// Takes the stored proposals at or above the tenant's auto-accept
+/// confidence; one that no longer fits is left superseded.
+async fn auto_accept(storage: &DynStorage, tenant: TenantId, stored: &[Proposal]) -> DbResult<()> {
+    let Some(at) = storage.enrichment_settings(tenant).await?.auto_accept_at else {
+        return Ok(());
+    };
+    for p in stored.iter().filter(|p| p.confidence >= at) {
+        match accept(storage, tenant, p.proposal_id, HUB).await {
+            Ok(_) | Err(DbError::State { .. }) | Err(DbError::InvalidField { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The worker: wakes on every feed commit, lets a burst settle, and
+/// catches every tenant up.
+pub async fn run(storage: DynStorage) {
+    let synonyms = Synonyms::shipped();
+    let mut commits = storage.watch_feed();
+    loop {
+        if let Err(e) = catch_up(&storage, &synonyms).await {
+            tracing::warn!(error = %e, "enrichment: catching up failed; trying again at the next change");
+        }
+        if commits.changed().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(SETTLE).await;
+        commits.borrow_and_update();
+    }
+}
