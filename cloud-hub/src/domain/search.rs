@@ -103,13 +103,16 @@ pub struct Facets {
 pub struct SearchResults {
     pub store_id: StoreId,
     pub q: String,
-    /// Matches after the filters, of the best [`CANDIDATES`] the words found.
+    /// Matches after the filters, among the best 1,000 the words found
+    /// (10,000 when the store's stock or price filters them).
     pub matched: u32,
     /// The best first: relevance, then what the store can promise.
     pub hits: Vec<SearchHit>,
     pub facets: Facets,
 }
 
-/// The most matches a search ranks, filters by the store's stock and price,
-/// and counts facets over.
+/// The most matches a search ranks and counts facets over.
 pub const CANDIDATES: usize = 1_000;
+/// The most matches a search filtered by the store's stock or price reads
+/// the store's figures of.
+pub const STORE_CANDIDATES: usize = 10_000;

@@ -13,37 +13,11 @@
 //! - Synonyms from the shipped table for words of the name.
 
 use super::Suggestion;
-use crate::search::Synonyms;
+use crate::search::{canonical_unit, Synonyms};
 use pos_shared::item::{Pack, Unit};
 use pos_shared::sync::VariantRecord;
 use pos_shared::Qty;
 use serde_json::{json, Value};
-
-/// A size unit as written, and how the catalog writes it.
-const UNITS: [(&str, &str); 22] = [
-    ("g", "g"),
-    ("gm", "g"),
-    ("gms", "g"),
-    ("gr", "g"),
-    ("gram", "g"),
-    ("grams", "g"),
-    ("kg", "kg"),
-    ("kgs", "kg"),
-    ("kilo", "kg"),
-    ("ml", "ml"),
-    ("mls", "ml"),
-    ("l", "l"),
-    ("lt", "l"),
-    ("ltr", "l"),
-    ("ltrs", "l"),
-    ("litre", "l"),
-    ("litres", "l"),
-    ("liter", "l"),
-    ("liters", "l"),
-    ("pc", "pc"),
-    ("pcs", "pc"),
-    ("pieces", "pc"),
-];
 
 /// Words that make an item non-vegetarian.
 const NON_VEG: [&str; 14] = [
@@ -124,7 +98,7 @@ pub fn suggest(record: &VariantRecord, synonyms: &Synonyms) -> Vec<Suggestion> {
             let run: Vec<&str> = window.iter().map(String::as_str).collect();
             for other in synonyms.of(&run) {
                 let other = other.join(" ");
-                let in_name = other.split(' ').all(|w| has(w));
+                let in_name = other.split(' ').all(&has);
                 if !in_name && !known.contains(&other) && !more.contains(&other) {
                     more.push(other);
                 }
@@ -191,11 +165,6 @@ fn pack_of(words: &[String]) -> Option<Pack> {
         }
     }
     (packs.len() == 1).then(|| packs.remove(0))
-}
-
-fn canonical_unit(word: &str) -> Option<&'static str> {
-    let word = word.to_lowercase();
-    UNITS.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
 }
 
 /// The name with its spacing, sizes and capitals put right.

@@ -32,7 +32,7 @@ struct SearchQuery {
     /// categories, synonyms ("curd" finds "dahi"), with typos forgiven and
     /// the last word taken as a start; in double quotes, a phrase; or a SKU
     /// or barcode.
-    #[param(min_length = 1, max_length = 100)]
+    #[param(required = true, min_length = 1, max_length = 100)]
     q: Option<String>,
     /// Only items of this category or a category under it.
     #[param(value_type = Option<Uuid>)]
@@ -69,7 +69,8 @@ struct SearchQuery {
 /// can promise, and how the matches fall by category, brand and attribute.
 /// Filters on category, brand and attributes narrow the matches; filters on
 /// stock, orderability and price apply the store's own figures. Facets count
-/// the matches that pass every filter, among the best 1,000.
+/// the matches that pass every filter, among the best 1,000 (10,000 with a
+/// filter on the store's figures).
 #[utoipa::path(
     get, path = "/v1/stores/{store_id}/search", tag = "stores", security(("hq" = [])),
     params(("store_id" = StoreId, Path), SearchQuery),

@@ -96,14 +96,19 @@ struct PatchBody {
     name: Option<String>,
     sku: Option<String>,
     barcode: Option<Gtin>,
-    /// Barcodes besides `barcode`, replacing the ones it had.
-    barcodes: Option<Vec<Gtin>>,
+    /// Barcodes besides `barcode`, replacing the ones it had (`null`: none).
+    #[serde(default, deserialize_with = "present")]
+    barcodes: Option<Option<Vec<Gtin>>>,
     #[serde(default, deserialize_with = "present")]
     tax: Option<Option<TaxClass>>,
-    modifiers: Option<Vec<ModifierGroup>>,
+    /// Replaces the groups it had (`null`: none).
+    #[serde(default, deserialize_with = "present")]
+    modifiers: Option<Option<Vec<ModifierGroup>>>,
     #[serde(default, deserialize_with = "present")]
     quick_key: Option<Option<u16>>,
-    synonyms: Option<Vec<String>>,
+    /// Replaces the synonyms it had (`null`: none).
+    #[serde(default, deserialize_with = "present")]
+    synonyms: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
     brand_id: Option<Option<BrandId>>,
     #[serde(default, deserialize_with = "present")]
@@ -111,11 +116,13 @@ struct PatchBody {
     unit: Option<Unit>,
     #[serde(default, deserialize_with = "present")]
     pack: Option<Option<Pack>>,
-    /// Replaces the pictures it had.
-    image_urls: Option<Vec<String>>,
-    /// Replaces the attributes it had.
+    /// Replaces the pictures it had (`null`: none).
+    #[serde(default, deserialize_with = "present")]
+    image_urls: Option<Option<Vec<String>>>,
+    /// Replaces the attributes it had (`null`: none).
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Object>)]
-    attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    attributes: Option<Option<serde_json::Map<String, serde_json::Value>>>,
 }
 
 /// Checks the patch against the variant it will change, naming the field at fault.
@@ -134,7 +141,7 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
         tax.validate()
             .map_err(|(f, m)| ApiError::invalid(format!("tax.{f}"), m))?;
     }
-    if let Some(groups) = &body.modifiers {
+    if let Some(Some(groups)) = &body.modifiers {
         pos_shared::modifiers::validate_groups(groups, current.price)
             .map_err(|(at, detail)| ApiError::invalid(format!("modifiers{at}"), detail))?;
         super::check_modifier_prices("modifiers", groups, current.price.currency())?;
@@ -143,10 +150,12 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
         synonyms: body
             .synonyms
             .clone()
+            .map(Option::unwrap_or_default)
             .unwrap_or_else(|| current.placement.synonyms.clone()),
         extra_barcodes: body
             .barcodes
             .clone()
+            .map(Option::unwrap_or_default)
             .unwrap_or_else(|| current.placement.extra_barcodes.clone()),
         ..Default::default()
     };
@@ -163,10 +172,12 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
         image_urls: body
             .image_urls
             .clone()
+            .map(Option::unwrap_or_default)
             .unwrap_or_else(|| current.details.image_urls.clone()),
         attributes: body
             .attributes
             .clone()
+            .map(Option::unwrap_or_default)
             .unwrap_or_else(|| current.details.attributes.clone()),
     });
     if let Some(details) = &details {
@@ -182,14 +193,14 @@ fn checked_patch(body: &PatchBody, current: &VariantRecord) -> Result<VariantPat
         name,
         sku,
         barcode: body.barcode.clone(),
-        extra_barcodes: body.barcodes.clone(),
+        extra_barcodes: body.barcodes.clone().map(Option::unwrap_or_default),
         tax: body.tax.clone(),
-        modifiers: body.modifiers.clone(),
+        modifiers: body.modifiers.clone().map(Option::unwrap_or_default),
         quick_key: body.quick_key,
         synonyms: body
             .synonyms
             .as_ref()
-            .map(|s| s.iter().map(|s| s.trim().to_owned()).collect()),
+            .map(|s| s.iter().flatten().map(|s| s.trim().to_owned()).collect()),
         brand: body.brand_id,
         category: body.category_id,
         details,

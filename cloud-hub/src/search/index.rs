@@ -99,6 +99,56 @@ pub fn spaced(text: &str) -> String {
     out
 }
 
+/// A size unit as written, and how the catalog writes it.
+const UNITS: [(&str, &str); 23] = [
+    ("g", "g"),
+    ("gm", "g"),
+    ("gms", "g"),
+    ("gr", "g"),
+    ("gram", "g"),
+    ("grams", "g"),
+    ("kg", "kg"),
+    ("kgs", "kg"),
+    ("kilo", "kg"),
+    ("ml", "ml"),
+    ("mls", "ml"),
+    ("l", "l"),
+    ("lt", "l"),
+    ("ltr", "l"),
+    ("ltrs", "l"),
+    ("litre", "l"),
+    ("litres", "l"),
+    ("liter", "l"),
+    ("liters", "l"),
+    ("pc", "pc"),
+    ("pcs", "pc"),
+    ("piece", "pc"),
+    ("pieces", "pc"),
+];
+
+/// How the catalog writes a size unit ("GM", "gms" → "g"; "Ltr" → "l").
+pub fn canonical_unit(word: &str) -> Option<&'static str> {
+    let word = word.to_lowercase();
+    UNITS.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
+}
+
+/// Text as the index reads it: digits apart from letters, and a unit after
+/// a number written one way, so "200gm", "200 GM" and "200 g" are alike.
+pub fn indexed_text(text: &str) -> String {
+    let spaced = spaced(text);
+    let mut out: Vec<&str> = Vec::new();
+    for word in spaced.split_whitespace() {
+        let after_number = out
+            .last()
+            .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit() || c == '.'));
+        match canonical_unit(word).filter(|_| after_number) {
+            Some(unit) => out.push(unit),
+            None => out.push(word),
+        }
+    }
+    out.join(" ")
+}
+
 /// An attribute's value as a filter names it, when it is a scalar.
 pub fn attribute_text(value: &Value) -> Option<String> {
     match value {
@@ -180,8 +230,8 @@ impl TenantIndex {
         let Ok(mut analyzer) = self.index.tokenizers().get(ANALYZER).ok_or(()) else {
             return Vec::new();
         };
-        let spaced = spaced(text);
-        let mut stream = analyzer.token_stream(&spaced);
+        let text = indexed_text(text);
+        let mut stream = analyzer.token_stream(&text);
         let mut words = Vec::new();
         while let Some(token) = stream.next() {
             words.push(token.text.clone());
@@ -365,14 +415,15 @@ impl TenantIndex {
         let f = self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, record.variant_id.to_string());
-        doc.add_text(f.name, spaced(&record.name));
+        doc.add_text(f.name, indexed_text(&record.name));
         doc.add_text(f.code, record.sku.to_lowercase());
-        doc.add_text(f.code, record.barcode.as_str());
-        for code in &record.placement.extra_barcodes {
-            doc.add_text(f.code, code.as_str());
+        for code in std::iter::once(&record.barcode).chain(&record.placement.extra_barcodes) {
+            for form in printed_forms(code.as_str()) {
+                doc.add_text(f.code, form);
+            }
         }
         if let Some(brand) = &record.placement.brand {
-            doc.add_text(f.extra, spaced(brand));
+            doc.add_text(f.extra, indexed_text(brand));
             doc.add_text(f.brand_key, brand.trim().to_lowercase());
             doc.add_text(f.brand, brand);
         }
@@ -382,12 +433,12 @@ impl TenantIndex {
             for c in path(&categories, category) {
                 doc.add_text(f.category_path, c.to_string());
                 if let Some(known) = categories.get(&c) {
-                    doc.add_text(f.extra, spaced(&known.name));
+                    doc.add_text(f.extra, indexed_text(&known.name));
                 }
             }
         }
         for synonym in &record.placement.synonyms {
-            doc.add_text(f.extra, spaced(synonym));
+            doc.add_text(f.extra, indexed_text(synonym));
         }
         for (key, value) in &record.details.attributes {
             let Some(text) = attribute_text(value) else {
@@ -395,14 +446,31 @@ impl TenantIndex {
             };
             doc.add_text(f.attribute, format!("{}={text}", key.trim().to_lowercase()));
             match value {
-                Value::String(s) => doc.add_text(f.extra, spaced(s)),
+                Value::String(s) => doc.add_text(f.extra, indexed_text(s)),
                 // A flag set is a word it is asked for by ("veg", "organic").
-                Value::Bool(true) => doc.add_text(f.extra, spaced(key)),
+                Value::Bool(true) => doc.add_text(f.extra, indexed_text(key)),
                 _ => {}
             }
         }
         doc
     }
+}
+
+/// A barcode as kept (GTIN-14) and as printed on packs: without the
+/// leading zeros that pad an EAN-13, UPC-A or EAN-8 to 14 digits.
+fn printed_forms(code: &str) -> Vec<&str> {
+    let mut forms = vec![code];
+    let mut rest = code;
+    while rest.len() > 8 {
+        match rest.strip_prefix('0') {
+            Some(shorter) => {
+                rest = shorter;
+                forms.push(rest);
+            }
+            None => break,
+        }
+    }
+    forms
 }
 
 /// A category and every one above it, nearest first; stops at a loop.
@@ -429,6 +497,33 @@ mod tests {
         assert_eq!(spaced("500g"), "500 g");
         assert_eq!(spaced("A2 milk"), "A 2 milk");
         assert_eq!(spaced("दाल 1kg"), "दाल 1 kg");
+    }
+
+    #[test]
+    fn sizes_read_alike_however_written() {
+        assert_eq!(indexed_text("Paneer 200gm"), "Paneer 200 g");
+        assert_eq!(indexed_text("Milk 1 LTR"), "Milk 1 l");
+        assert_eq!(indexed_text("milk 1 litre"), "milk 1 l");
+        // Only after a number: "G" alone is a word.
+        assert_eq!(indexed_text("Vitamin G Tablets"), "Vitamin G Tablets");
+    }
+
+    #[test]
+    fn a_barcode_is_found_as_printed() {
+        assert_eq!(
+            printed_forms("08901000000019"),
+            ["08901000000019", "8901000000019"]
+        );
+        assert_eq!(
+            printed_forms("00012345678905"),
+            [
+                "00012345678905",
+                "0012345678905",
+                "012345678905",
+                "12345678905"
+            ]
+        );
+        assert_eq!(printed_forms("12345678901231"), ["12345678901231"]);
     }
 
     #[test]

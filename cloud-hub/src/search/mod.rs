@@ -3,6 +3,7 @@
 //! searches with the store's own price and stock.
 //!
 //! A search finds the best [`CANDIDATES`] matches in the tenant's index
+//! ([`STORE_CANDIDATES`] when it filters by the store's stock or price)
 //! (words, typos, synonyms, phrases; the catalog-wide filters), reads their
 //! line of the store's catalog view from the database in one query, keeps
 //! those that pass the store's filters (stock, price, orderable), counts
@@ -23,7 +24,7 @@ mod synonyms;
 
 use crate::domain::search::{
     AttributeFacet, CategoryFacet, FacetValue, Facets, SearchHit, SearchResults, StoreQuery,
-    CANDIDATES,
+    CANDIDATES, STORE_CANDIDATES,
 };
 use crate::storage::{DbError, DbResult, DynStorage};
 use index::TenantIndex;
@@ -36,7 +37,7 @@ use tantivy::schema::Value;
 use tantivy::TantivyDocument;
 use tokio::sync::OnceCell;
 
-pub use index::spaced;
+pub use index::{canonical_unit, spaced};
 pub use synonyms::Synonyms;
 
 /// How long a search waits for the index to be free to apply a step of
@@ -123,7 +124,7 @@ impl StoreSearch {
     /// measuring what the store's figures add to a search.
     pub async fn index_only(&self, tenant: TenantId, q: &StoreQuery) -> DbResult<usize> {
         let index = self.index(tenant).await?;
-        Ok(self.candidates(&index, q)?.len())
+        Ok(self.candidates(&index, q, CANDIDATES)?.len())
     }
 
     /// The store's answer to `q`. Not found: the store.
@@ -137,10 +138,17 @@ impl StoreSearch {
         // The index may lag the catalog by a step; a timeout leaves that to
         // the task, and a failed step is logged there when it recurs.
         let _ = tokio::time::timeout(CATCH_UP_WAIT, index.catch_up(&self.storage, Some(1))).await;
-        let candidates = self.candidates(&index, q)?;
-        let best = candidates.first().map_or(0.0, |c| c.relevance);
         let store_filters =
             q.in_stock || q.orderable || q.min_price.is_some() || q.max_price.is_some();
+        // The store's filters are met only by reading the store's figures:
+        // they look further down the matches.
+        let wanted = if store_filters {
+            STORE_CANDIDATES
+        } else {
+            CANDIDATES
+        };
+        let candidates = self.candidates(&index, q, wanted)?;
+        let best = candidates.first().map_or(0.0, |c| c.relevance);
         // Without the store's filters every match stands, and the store's
         // figures are needed only for the bands the first hits come from.
         let limit = q.limit.max(1);
@@ -167,7 +175,10 @@ impl StoreSearch {
             let Some(line) = lines.remove(&c.id) else {
                 continue;
             };
-            if (q.in_stock && !line.available.is_positive())
+            // In stock: what it can promise, on its shelf and not on hold.
+            let in_stock =
+                line.available.is_positive() && line.listed && !line.reasons.contains(&"blocked");
+            if (q.in_stock && !in_stock)
                 || (q.orderable && !line.orderable)
                 || q.min_price.is_some_and(|m| line.price.minor() < m)
                 || q.max_price.is_some_and(|m| line.price.minor() > m)
@@ -223,19 +234,24 @@ impl StoreSearch {
 
     /// The best matches of the words under the catalog-wide filters, with
     /// what the index keeps of each for hits and facets.
-    fn candidates(&self, index: &TenantIndex, q: &StoreQuery) -> DbResult<Vec<Candidate>> {
+    fn candidates(
+        &self,
+        index: &TenantIndex,
+        q: &StoreQuery,
+        wanted: usize,
+    ) -> DbResult<Vec<Candidate>> {
         let filters = query::CatalogFilters {
             category: q.category,
             brand: q.brand.as_deref(),
             attributes: &q.attributes,
         };
-        let Some(query) = query::build(index, &self.synonyms, &q.text, &filters) else {
+        let searcher = index.reader.searcher();
+        let Some(query) = query::build(index, &searcher, &self.synonyms, &q.text, &filters) else {
             return Ok(Vec::new());
         };
         let broken = |e: tantivy::TantivyError| DbError::Corrupt(format!("search index: {e}"));
-        let searcher = index.reader.searcher();
         let top = searcher
-            .search(&*query, &TopDocs::with_limit(CANDIDATES))
+            .search(&*query, &TopDocs::with_limit(wanted))
             .map_err(broken)?;
         let f = index.fields;
         let mut found = Vec::with_capacity(top.len());

@@ -2,9 +2,11 @@
 //!
 //! Every word must match, in one of these ways, best first: the word itself
 //! in the name, or in the brand, category, synonyms or attributes; a word
-//! the synonym table gives for it (or for it and the words after it); a word
-//! one or two edits away (a typo: "tor" finds "toor"), or a synonym of a
-//! table word that near ("tor" finds "arhar" too); and, for the last
+//! the synonym table gives for it (or for it and the words after it), scored
+//! flat below the word itself so a rare synonym never outranks the item
+//! named; for a word no item has, a word one or two edits away (a typo:
+//! "tor" finds "toor"), or a synonym of a table word that near ("tor" finds
+//! "arhar" too); and, for the last
 //! word, any word it starts (typing as you go). The whole text as a phrase
 //! in the name ranks higher; in double quotes, the phrase is required. A
 //! single word that is an item's SKU or barcode ranks that item first.
@@ -29,8 +31,8 @@ pub struct CatalogFilters<'a> {
 /// Weights of the ways a word matches.
 const IN_NAME: f32 = 4.0;
 const ELSEWHERE: f32 = 2.0;
-const SYNONYM_IN_NAME: f32 = 3.0;
-const SYNONYM_ELSEWHERE: f32 = 1.5;
+const SYNONYM_IN_NAME: f32 = 2.0;
+const SYNONYM_ELSEWHERE: f32 = 1.0;
 const TYPO_IN_NAME: f32 = 1.0;
 const TYPO_ELSEWHERE: f32 = 0.5;
 const STARTS_NAME: f32 = 1.5;
@@ -41,6 +43,7 @@ const CODE: f32 = 20.0;
 /// The query for `text` under `filters`; `None` when the text has no word.
 pub fn build(
     index: &TenantIndex,
+    searcher: &tantivy::Searcher,
     synonyms: &Synonyms,
     text: &str,
     filters: &CatalogFilters<'_>,
@@ -67,13 +70,23 @@ pub fn build(
             for end in (i + 1)..=(start + Synonyms::LONGEST).min(words.len()) {
                 let run: Vec<&str> = words[start..end].iter().map(String::as_str).collect();
                 for other in synonyms.of(&run) {
-                    ways.push(should(phrase_or_term(f.name, other), SYNONYM_IN_NAME));
-                    ways.push(should(phrase_or_term(f.extra, other), SYNONYM_ELSEWHERE));
+                    for (field, weight) in [(f.name, SYNONYM_IN_NAME), (f.extra, SYNONYM_ELSEWHERE)]
+                    {
+                        let flat = ConstScoreQuery::new(phrase_or_term(field, other), weight);
+                        ways.push((Occur::Should, Box::new(flat)));
+                    }
                 }
             }
         }
         let chars = word.chars().count();
-        if chars >= 3 && !word.chars().all(|c| c.is_ascii_digit()) {
+        // A word some item has is taken as meant: "atta" is not a typo of
+        // "tata", nor "chicken" of "chickpea".
+        let known = [f.name, f.extra].into_iter().any(|field| {
+            searcher
+                .doc_freq(&Term::from_field_text(field, word))
+                .is_ok_and(|n| n > 0)
+        });
+        if !known && chars >= 3 && !word.chars().all(|c| c.is_ascii_digit()) {
             let edits = if chars >= 7 { 2 } else { 1 };
             for (field, weight) in [(f.name, TYPO_IN_NAME), (f.extra, TYPO_ELSEWHERE)] {
                 let typo = FuzzyTermQuery::new(Term::from_field_text(field, word), edits, true);

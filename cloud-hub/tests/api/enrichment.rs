@@ -147,7 +147,7 @@ async fn a_messy_supplier_feed_yields_proposals(backend: Backend) {
     // A clean name with its pack already set: nothing but synonyms.
     assert_eq!(at("SALT-T", "name"), None);
     assert_eq!(at("SALT-T", "pack"), None);
-    assert_eq!(at("SALT-T", "synonyms"), Some(json!(["namak"])));
+    assert_eq!(at("SALT-T", "synonyms"), Some(json!(["namak", "नमक"])));
     // Nothing is suggested twice.
     assert_eq!(
         cloud_hub::enrichment::catch_up(&hub.storage, &synonyms)

@@ -169,6 +169,18 @@ async fn typos_synonyms_phrases_and_codes(backend: Backend) {
     // Hinglish and English both ways, a run of words as one synonym, any case.
     assert_eq!(skus(&search(&shop, "q=curd").await), ["DAHI-400"]);
     assert_eq!(skus(&search(&shop, "q=DAHI").await), ["DAHI-400"]);
+    assert_eq!(
+        skus(&search(&shop, "q=%E0%A4%A6%E0%A4%B9%E0%A5%80").await),
+        ["DAHI-400"]
+    ); // दही
+       // The item named comes before the one its synonym names.
+    assert_eq!(
+        skus(&search(&shop, "q=arhar").await),
+        ["DAL-ARHAR-05", "DAL-TOOR-1"]
+    );
+    // A word some item has is not taken for a typo of another: "atta" is
+    // one swap from "tata", and stays atta.
+    assert_eq!(skus(&search(&shop, "q=atta").await), ["ATTA-5"]);
     assert_eq!(skus(&search(&shop, "q=wheat%20flour").await), ["ATTA-5"]);
     assert_eq!(skus(&search(&shop, "q=pigeon%20pea").await).len(), 2);
     // The item's own synonyms, and its category's name.
@@ -192,6 +204,15 @@ async fn typos_synonyms_phrases_and_codes(backend: Backend) {
         ["DAL-ARHAR-05"]
     );
     assert_eq!(skus(&search(&shop, "q=dal%20500g").await), ["DAL-ARHAR-05"]);
+    assert_eq!(
+        skus(&search(&shop, "q=dal%20500gm").await),
+        ["DAL-ARHAR-05"]
+    );
+    assert_eq!(
+        skus(&search(&shop, "q=dahi%20400%20GMS").await),
+        ["DAHI-400"]
+    );
+    assert_eq!(skus(&search(&shop, "q=atta%205%20kgs").await), ["ATTA-5"]);
 
     // A phrase in quotes must stand in that order.
     assert_eq!(
@@ -208,6 +229,13 @@ async fn typos_synonyms_phrases_and_codes(backend: Backend) {
     let barcode = by_sku["hits"][0]["barcode"].as_str().unwrap().to_owned();
     assert_eq!(
         skus(&search(&shop, &format!("q={barcode}")).await)[0],
+        "DAL-ARHAR-05"
+    );
+    // As printed on the pack: 13 digits, without the GTIN-14's leading 0.
+    assert_eq!(barcode.len(), 14, "{barcode}");
+    let printed = barcode.trim_start_matches('0');
+    assert_eq!(
+        skus(&search(&shop, &format!("q={printed}")).await)[0],
         "DAL-ARHAR-05"
     );
     assert_eq!(found["hits"][1]["variant_id"], g.arhar.as_str());
@@ -268,6 +296,27 @@ async fn filters_facets_and_the_stores_own_figures(backend: Backend) {
     stocked.sort();
     assert_eq!(stocked, ["DAL-TOOR-1", urad]);
     assert_eq!(skus(&search(&shop, "q=dal&orderable=true").await).len(), 2);
+    // Stock on hold is not in stock, whatever the count.
+    let hold = |blocked: bool| {
+        let body = if blocked {
+            json!({"blocked": true, "reason": "quality check"})
+        } else {
+            json!({"blocked": false})
+        };
+        let path = format!("/v1/stores/{}/blocks/{urad_id}", shop.store_id);
+        let hub = shop.hub.clone();
+        let key = shop.api_key.clone();
+        async move {
+            let (s, b) = hub.put(&path, &key, body).await;
+            assert!(s.is_success(), "{b}");
+        }
+    };
+    hold(true).await;
+    assert_eq!(
+        skus(&search(&shop, "q=dal&in_stock=true").await),
+        ["DAL-TOOR-1"]
+    );
+    hold(false).await;
 
     // Price, the store's own: a store window puts toor dal at 99.00 here.
     let (s, b) = shop

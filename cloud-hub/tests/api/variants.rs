@@ -524,3 +524,57 @@ async fn an_items_unit_pack_pictures_and_attributes_are_kept(backend: Backend) {
     assert_eq!(versions().await, before, "nothing refused was written");
 }
 on_both_backends!(an_items_unit_pack_pictures_and_attributes_are_kept);
+
+/// `null` clears a list or map of an item as it clears any optional field,
+/// and the store search stops finding it by what was cleared.
+async fn null_clears_an_items_lists_and_attributes(backend: Backend) {
+    let shop = shop(backend).await;
+    let key = &shop.api_key;
+    let (s, product) = shop
+        .hub
+        .post(
+            "/v1/products",
+            key,
+            json!({"name": "Soya Chunks", "synonyms": ["meal maker"], "variants": [
+                {"name": "Soya Chunks 200 g", "sku": "SOYA-200", "price": {"minor": 4500, "currency": "INR"},
+                 "image_urls": ["https://cdn.example.com/soya.jpg"],
+                 "attributes": {"diet": "veg", "note": "mock meat"}}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{product}");
+    let variant = product["variants"][0]["variant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let search = |q: &'static str| {
+        let hub = shop.hub.clone();
+        let path = format!("/v1/stores/{}/search?q={q}", shop.store_id);
+        let key = key.clone();
+        async move { hub.get(&path, &key).await.1["matched"].as_u64().unwrap() }
+    };
+    assert_eq!(search("meal%20maker").await, 1);
+    assert_eq!(search("mock").await, 1);
+    let (s, b) = patch(
+        &shop,
+        &variant,
+        json!({"attributes": null, "synonyms": null, "image_urls": null, "barcodes": null, "modifiers": null}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    for field in [
+        "attributes",
+        "synonyms",
+        "image_urls",
+        "barcodes",
+        "modifiers",
+    ] {
+        assert!(b.get(field).is_none(), "{field} still set: {b}");
+    }
+    assert_eq!(search("meal%20maker").await, 0);
+    assert_eq!(search("mock").await, 0);
+    // Left out, a field is left as it is.
+    let (s, b) = patch(&shop, &variant, json!({"name": "Soya Chunks 200 g Pack"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["name"], "Soya Chunks 200 g Pack");
+}
+on_both_backends!(null_clears_an_items_lists_and_attributes);
