@@ -225,7 +225,14 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         .with_metrics_token(config.metrics_token.as_ref().map(|t| t.expose().to_owned()));
     tasks.spawn(crate::search::run(state.search.clone()));
     if config.enrichment_worker {
-        tasks.spawn(crate::enrichment::run(storage.clone()));
+        let enricher = match &config.enrichment_model {
+            None => crate::enrichment::Enricher::rules(),
+            Some(model) => crate::enrichment::Enricher::with_model(std::sync::Arc::new(
+                crate::enrichment::model::OpenAiCompatible::new(model.clone())
+                    .map_err(|e| format!("enrichment model: {e}"))?,
+            )),
+        };
+        tasks.spawn(crate::enrichment::run(storage.clone(), enricher));
     }
     let (stop, mut stopped) = tokio::sync::watch::channel(());
     let shutdown = async move {

@@ -36,6 +36,10 @@
 //! | `payments.key_secret` (secret) | `HUB_PAYMENTS_KEY_SECRET`: basic-auth password | required with `base_url` |
 //! | `payments.timeout_ms` | `HUB_PAYMENTS_TIMEOUT_MS`: each request to the gateway | `10000` |
 //! | `enrichment.worker` | `HUB_ENRICHMENT_WORKER`: run the enrichment worker in this process | `true` |
+//! | `enrichment.model_url` | `HUB_ENRICHMENT_MODEL_URL`: an OpenAI-compatible chat completions API asked beside the rules | none (the rules alone) |
+//! | `enrichment.model` | `HUB_ENRICHMENT_MODEL`: the model asked (needed with `model_url`) | none |
+//! | `enrichment.model_key` | `HUB_ENRICHMENT_MODEL_KEY`: its API key, sent as a bearer token | none |
+//! | `enrichment.model_timeout_ms` | `HUB_ENRICHMENT_MODEL_TIMEOUT_MS`: each request to the model | `10000` |
 //! | `webhooks.allow_private_http` | `HUB_WEBHOOKS_ALLOW_PRIVATE_HTTP`: subscriptions may use `http://` to loopback and private addresses | `false` |
 //! | `webhooks.sweep_ms` | `HUB_WEBHOOKS_SWEEP_MS`: how often the event delivery task looks for work (it also wakes on changes) | `1000` |
 //! | `webhooks.timeout_ms` | `HUB_WEBHOOKS_TIMEOUT_MS`: each request to a subscriber | `10000` |
@@ -104,6 +108,8 @@ pub struct HubConfig {
     pub delivery_retry_max: Duration,
     /// Run the enrichment worker in this process (`[enrichment] worker`).
     pub enrichment_worker: bool,
+    /// The language model the worker asks beside the rules; `None`: none.
+    pub enrichment_model: Option<crate::enrichment::model::ModelConfig>,
     /// How events go out to HQ's subscriptions.
     pub webhooks: WebhookConfig,
     /// Where the key sealing source systems' secrets comes from.
@@ -277,6 +283,7 @@ impl HubConfig {
             delivery_sweep_every: Duration::from_millis(DEFAULT_DELIVERY_SWEEP_MS),
             delivery_retry_max: Duration::from_secs(DEFAULT_DELIVERY_RETRY_MAX_SECS),
             enrichment_worker: true,
+            enrichment_model: None,
             webhooks: webhook_config(&Settings::defaults().webhooks),
             secret_key: SecretKeySource::None,
             ingestion_max_body: DEFAULT_INGESTION_MAX_BODY_BYTES as usize,
@@ -370,6 +377,7 @@ impl HubConfig {
                     .unwrap_or(DEFAULT_DELIVERY_RETRY_MAX_SECS),
             ),
             enrichment_worker: s.enrichment.worker.unwrap_or(true),
+            enrichment_model: model_config(&s.enrichment)?,
             webhooks: webhook_config(&s.webhooks),
             secret_key: match (&s.secret_key, &s.secret_key_file, &key_dir) {
                 (Some(key), _, _) => SecretKeySource::Given(key.clone()),
@@ -542,6 +550,29 @@ fn delivery_config(
 }
 
 /// The gateway, when `[payments] base_url` is set.
+fn model_config(
+    e: &settings::EnrichmentWorkerSettings,
+) -> Result<Option<crate::enrichment::model::ModelConfig>, String> {
+    let Some(url) = &e.model_url else {
+        if e.model.is_some() || e.model_key.is_some() {
+            return Err(
+                "enrichment.model_url (HUB_ENRICHMENT_MODEL_URL) is not set, but other model settings are".into(),
+            );
+        }
+        return Ok(None);
+    };
+    Ok(Some(crate::enrichment::model::ModelConfig {
+        url: service_url("enrichment.model_url", url)?.to_string(),
+        model: needed(&e.model, "enrichment.model", "HUB_ENRICHMENT_MODEL")?,
+        key: e.model_key.clone(),
+        timeout: Duration::from_millis(
+            e.model_timeout_ms
+                .unwrap_or(settings::DEFAULT_TIMEOUT_MS)
+                .max(100),
+        ),
+    }))
+}
+
 fn payments_config(
     p: &settings::PaymentSettings,
 ) -> Result<Option<crate::fulfilment::GatewayConfig>, String> {

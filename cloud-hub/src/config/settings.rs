@@ -144,6 +144,15 @@ pub struct EnrichmentWorkerSettings {
     /// Run the worker in this process (off: proposals wait until a hub
     /// runs it; serving and ingestion are the same either way).
     pub worker: Option<bool>,
+    /// An OpenAI-compatible chat completions API's base URL; unset: no
+    /// model, the rules alone.
+    pub model_url: Option<String>,
+    /// The model asked.
+    pub model: Option<String>,
+    /// Its API key. Never written out.
+    #[serde(skip_serializing)]
+    pub model_key: Option<Secret>,
+    pub model_timeout_ms: Option<u64>,
 }
 
 /// `[webhooks]`: how the hub sends its events to HQ's subscriptions.
@@ -270,7 +279,10 @@ impl Settings {
             // in `HubConfig::from_settings`.
             delivery: DeliverySettings::default(),
             payments: PaymentSettings::default(),
-            enrichment: EnrichmentWorkerSettings { worker: Some(true) },
+            enrichment: EnrichmentWorkerSettings {
+                worker: Some(true),
+                ..EnrichmentWorkerSettings::default()
+            },
             webhooks: WebhookSettings {
                 allow_private_http: Some(false),
                 sweep_ms: Some(DEFAULT_WEBHOOKS_SWEEP_MS),
@@ -371,6 +383,10 @@ impl Settings {
                         _ => Err("HUB_ENRICHMENT_WORKER is true or false".to_owned()),
                     })
                     .transpose()?,
+                model_url: var("HUB_ENRICHMENT_MODEL_URL"),
+                model: var("HUB_ENRICHMENT_MODEL"),
+                model_key: var("HUB_ENRICHMENT_MODEL_KEY").map(Secret::new),
+                model_timeout_ms: number("HUB_ENRICHMENT_MODEL_TIMEOUT_MS")?,
             },
             webhooks: WebhookSettings {
                 allow_private_http: var("HUB_WEBHOOKS_ALLOW_PRIVATE_HTTP")
@@ -449,6 +465,13 @@ impl Settings {
             },
             enrichment: EnrichmentWorkerSettings {
                 worker: top.enrichment.worker.or(self.enrichment.worker),
+                model_url: top.enrichment.model_url.or(self.enrichment.model_url),
+                model: top.enrichment.model.or(self.enrichment.model),
+                model_key: top.enrichment.model_key.or(self.enrichment.model_key),
+                model_timeout_ms: top
+                    .enrichment
+                    .model_timeout_ms
+                    .or(self.enrichment.model_timeout_ms),
             },
             webhooks: WebhookSettings {
                 allow_private_http: top
@@ -548,6 +571,7 @@ impl Settings {
                 self.delivery.webhook_secret.is_some(),
             ),
             ("payments.key_secret", self.payments.key_secret.is_some()),
+            ("enrichment.model_key", self.enrichment.model_key.is_some()),
             ("secret_key", self.secret_key.is_some()),
             ("nats.url", self.nats.url.is_some()),
         ] {

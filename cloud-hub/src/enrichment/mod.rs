@@ -14,6 +14,8 @@
 //! serving and ingestion as they are, and picks up from its place when it
 //! runs again.
 
+pub mod duplicates;
+pub mod model;
 pub mod rules;
 
 use crate::domain::catalog::VariantPatch;
@@ -23,6 +25,8 @@ use crate::storage::{DbError, DbResult, DynStorage};
 use pos_shared::sync::{ChangeBody, VariantRecord};
 use pos_shared::TenantId;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -147,50 +151,155 @@ pub async fn reject(
         .await
 }
 
-/// What the enricher suggests for an item, as proposals.
-fn proposals_for(record: &VariantRecord, synonyms: &Synonyms) -> Vec<NewProposal> {
-    rules::suggest(record, synonyms)
-        .into_iter()
-        .filter_map(|s| {
-            Some(NewProposal {
-                variant_id: record.variant_id,
-                current: field_value(record, &s.field)?,
-                field: s.field,
-                proposed: s.proposed,
-                confidence: s.confidence,
-                reason: s.reason,
-                source: "rules".into(),
-            })
-        })
-        .collect()
+/// What makes suggestions: the rules, and a language model if one is set.
+pub struct Enricher {
+    synonyms: Synonyms,
+    model: Option<Arc<dyn model::LanguageModel>>,
+    /// Each tenant's items' name signatures, built from its catalog the
+    /// first time the worker reads the tenant and kept from its feed.
+    near: tokio::sync::Mutex<HashMap<TenantId, duplicates::NearIndex>>,
 }
+
+impl Enricher {
+    /// The rule-based enricher alone (the default).
+    pub fn rules() -> Self {
+        Enricher {
+            synonyms: Synonyms::shipped(),
+            model: None,
+            near: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The rules, and `model` beside them.
+    pub fn with_model(model: Arc<dyn model::LanguageModel>) -> Self {
+        Enricher {
+            model: Some(model),
+            ..Enricher::rules()
+        }
+    }
+
+    /// What the rules and the model suggest for an item, one proposal per
+    /// field (the surer one, the rules' on a tie), each differing from what
+    /// the item has. A model that fails is logged and left out: the rules'
+    /// proposals stand.
+    async fn proposals_for(&self, record: &VariantRecord) -> Vec<NewProposal> {
+        let mut made: Vec<(String, Suggestion)> = rules::suggest(record, &self.synonyms)
+            .into_iter()
+            .map(|s| ("rules".to_owned(), s))
+            .collect();
+        if let Some(model) = &self.model {
+            match model.suggest(record).await {
+                Ok(found) => {
+                    for s in found {
+                        let source = format!("model:{}", model.name());
+                        match made.iter_mut().find(|(_, m)| m.field == s.field) {
+                            Some(slot) if slot.1.confidence < s.confidence => *slot = (source, s),
+                            Some(_) => {}
+                            None => made.push((source, s)),
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(variant = %record.variant_id, error = %e, "enrichment: the model gave nothing")
+                }
+            }
+        }
+        made.into_iter()
+            .filter_map(|(source, s)| {
+                let current = field_value(record, &s.field)?;
+                (current != s.proposed).then(|| NewProposal {
+                    variant_id: record.variant_id,
+                    current,
+                    field: s.field,
+                    proposed: s.proposed,
+                    confidence: s.confidence,
+                    reason: s.reason,
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// The proposal that `record` is a near-identical copy of an item made
+    /// before it (the newer of two is the copy), if there is one.
+    fn duplicate_proposal(
+        near: &duplicates::NearIndex,
+        record: &VariantRecord,
+    ) -> Option<NewProposal> {
+        let (original, likeness, name) = near
+            .near(record)
+            .into_iter()
+            .find(|(other, _, _)| other.as_uuid() < record.variant_id.as_uuid())?;
+        let field = format!("attributes.{DUPLICATE_OF}");
+        let current = field_value(record, &field)?;
+        let proposed = Value::String(original.to_string());
+        (current != proposed).then(|| NewProposal {
+            variant_id: record.variant_id,
+            current,
+            field,
+            proposed,
+            // Two entries are merged by hand: never sure enough to take alone.
+            confidence: (likeness * 0.8).min(0.8),
+            reason: format!(
+                "its name is {:.0}% alike {name:?}, made before it",
+                likeness * 100.0
+            ),
+            source: "rules".into(),
+        })
+    }
+}
+
+/// The attribute a near-identical copy is marked with: the id of the item
+/// it copies.
+pub const DUPLICATE_OF: &str = "duplicate_of";
 
 /// Reads every tenant's catalog changes since the worker's place, stores
 /// what the enricher suggests, and takes those the tenant auto-accepts.
 /// Returns the proposals stored.
-pub async fn catch_up(storage: &DynStorage, synonyms: &Synonyms) -> DbResult<usize> {
+pub async fn catch_up(storage: &DynStorage, enricher: &Enricher) -> DbResult<usize> {
     let mut made = 0;
     for (tenant, head) in storage.feed_heads().await? {
         let mut since = storage.enrichment_cursor(tenant).await?;
+        if since >= head {
+            continue;
+        }
+        let mut near = enricher.near.lock().await;
+        if !near.contains_key(&tenant) {
+            let mut index = duplicates::NearIndex::default();
+            for record in catalog_items(storage, tenant).await? {
+                index.put(&record);
+            }
+            near.insert(tenant, index);
+        }
+        let near = near.get_mut(&tenant).expect("built above");
         while since < head {
             let (through, proposals) = match storage.catalog_changes(tenant, since, STEP).await {
                 Ok(page) => {
                     let mut latest: Vec<&VariantRecord> = Vec::new();
                     for change in &page.changes {
-                        if let ChangeBody::VariantUpserted(record) = &change.body {
-                            latest.retain(|r| r.variant_id != record.variant_id);
-                            latest.push(record);
+                        match &change.body {
+                            ChangeBody::VariantUpserted(record) => {
+                                latest.retain(|r| r.variant_id != record.variant_id);
+                                latest.push(record);
+                                near.put(record);
+                            }
+                            ChangeBody::VariantDeleted { variant_id } => {
+                                latest.retain(|r| r.variant_id != *variant_id);
+                                near.drop_item(*variant_id);
+                            }
+                            _ => {}
                         }
                     }
-                    let proposals: Vec<NewProposal> = latest
-                        .iter()
-                        .flat_map(|r| proposals_for(r, synonyms))
-                        .collect();
+                    let mut proposals = Vec::new();
+                    for record in latest {
+                        proposals.extend(enricher.proposals_for(record).await);
+                        proposals.extend(Enricher::duplicate_proposal(near, record));
+                    }
                     (page.next_cursor, proposals)
                 }
                 // Pruned past the worker's place: the catalog as it stands.
                 Err(DbError::CursorExpired { .. }) => {
-                    (head, whole_catalog(storage, tenant, synonyms).await?)
+                    (head, whole_catalog(storage, tenant, enricher, near).await?)
                 }
                 Err(e) => return Err(e),
             };
@@ -208,12 +317,9 @@ pub async fn catch_up(storage: &DynStorage, synonyms: &Synonyms) -> DbResult<usi
     Ok(made)
 }
 
-async fn whole_catalog(
-    storage: &DynStorage,
-    tenant: TenantId,
-    synonyms: &Synonyms,
-) -> DbResult<Vec<NewProposal>> {
-    let mut proposals = Vec::new();
+/// Every live item of the tenant, a page at a time.
+async fn catalog_items(storage: &DynStorage, tenant: TenantId) -> DbResult<Vec<VariantRecord>> {
+    let mut items = Vec::new();
     let mut after = None;
     loop {
         let page = storage
@@ -229,12 +335,28 @@ async fn whole_catalog(
                 },
             )
             .await?;
-        proposals.extend(page.items.iter().flat_map(|r| proposals_for(r, synonyms)));
+        items.extend(page.items);
         match page.next {
             Some(next) => after = Some(next),
-            None => return Ok(proposals),
+            None => return Ok(items),
         }
     }
+}
+
+/// What the enricher suggests for every live item (the worker's place was
+/// pruned from the feed).
+async fn whole_catalog(
+    storage: &DynStorage,
+    tenant: TenantId,
+    enricher: &Enricher,
+    near: &duplicates::NearIndex,
+) -> DbResult<Vec<NewProposal>> {
+    let mut proposals = Vec::new();
+    for record in catalog_items(storage, tenant).await? {
+        proposals.extend(enricher.proposals_for(&record).await);
+        proposals.extend(Enricher::duplicate_proposal(near, &record));
+    }
+    Ok(proposals)
 }
 
 /// Takes the stored proposals at or above the tenant's auto-accept
@@ -254,11 +376,10 @@ async fn auto_accept(storage: &DynStorage, tenant: TenantId, stored: &[Proposal]
 
 /// The worker: wakes on every feed commit, lets a burst settle, and
 /// catches every tenant up.
-pub async fn run(storage: DynStorage) {
-    let synonyms = Synonyms::shipped();
+pub async fn run(storage: DynStorage, enricher: Enricher) {
     let mut commits = storage.watch_feed();
     loop {
-        if let Err(e) = catch_up(&storage, &synonyms).await {
+        if let Err(e) = catch_up(&storage, &enricher).await {
             tracing::warn!(error = %e, "enrichment: catching up failed; trying again at the next change");
         }
         if commits.changed().await.is_err() {

@@ -37,7 +37,7 @@ use tantivy::schema::Value;
 use tantivy::TantivyDocument;
 use tokio::sync::OnceCell;
 
-pub use index::{canonical_unit, spaced};
+pub use index::{canonical_unit, indexed_text, spaced};
 pub use synonyms::Synonyms;
 
 /// How long a search waits for the index to be free to apply a step of

@@ -6,7 +6,6 @@
 use crate::helpers::*;
 use crate::on_both_backends;
 use crate::seller_feeds::{ean, seller, upload};
-use cloud_hub::search::Synonyms;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -113,7 +112,7 @@ async fn a_messy_supplier_feed_yields_proposals(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{made}");
 
     // The worker runs: it reads the feed from where it stood.
-    let synonyms = Synonyms::shipped();
+    let synonyms = cloud_hub::enrichment::Enricher::rules();
     let made = cloud_hub::enrichment::catch_up(&hub.storage, &synonyms)
         .await
         .unwrap();
@@ -297,6 +296,29 @@ async fn a_messy_supplier_feed_yields_proposals(backend: Backend) {
     );
     assert!(!waiting.contains_key(&("MTN-M".into(), "attributes.diet".into())));
 
+    // Another supplier's entry for toor dal 1 kg is a near-identical copy
+    // of the one made before it; its 500 g pack is another product.
+    let copies = format!(
+        "sku,name,barcode,price,unit,pack,brand,category,stock\n\
+         DAL-T2,TATA SAMPANN TOOR DAL (1KG),{},160,,,,,1\n\
+         DAL-T5,Tata Sampann Toor Dal 500 g,{},85,,,,,1\n",
+        ean(17),
+        ean(18)
+    );
+    upload(&s, "text/csv", copies).await;
+    cloud_hub::enrichment::catch_up(&hub.storage, &synonyms)
+        .await
+        .unwrap();
+    let waiting = pending(&hub, &key).await;
+    let original = item(&hub, &key, "DAL-T").await["variant_id"].clone();
+    assert_eq!(
+        waiting.get(&("DAL-T2".into(), "attributes.duplicate_of".into())),
+        Some(&original),
+        "{waiting:?}"
+    );
+    assert!(!waiting.contains_key(&("DAL-T5".into(), "attributes.duplicate_of".into())));
+    assert!(!waiting.contains_key(&("DAL-T".into(), "attributes.duplicate_of".into())));
+
     // Bad requests are named.
     let (status, b) = hub
         .put(
@@ -350,3 +372,142 @@ async fn the_worker_follows_the_catalog(backend: Backend) {
     }
 }
 on_both_backends!(the_worker_follows_the_catalog);
+
+/// A stand-in for a language model's API: OpenAI's chat completions, as a
+/// local HTTP server. It answers by the item's name: suggestions for soya,
+/// a 500 for "Broken", words that are not JSON for "Garbled".
+async fn model_server(calls: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> String {
+    use axum::http::{HeaderMap, StatusCode as Code};
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(move |headers: HeaderMap, body: axum::Json<Value>| {
+            let calls = calls.clone();
+            async move {
+                calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if headers.get("authorization").and_then(|v| v.to_str().ok())
+                    != Some("Bearer test-model-key")
+                    || body["model"] != "grocer-1"
+                    || body["messages"][0]["role"] != "system"
+                {
+                    return (Code::UNAUTHORIZED, axum::Json(json!({"error": "who?"})));
+                }
+                let item: Value =
+                    serde_json::from_str(body["messages"][1]["content"].as_str().unwrap()).unwrap();
+                let name = item["name"].as_str().unwrap_or_default().to_owned();
+                let content = if name.contains("Broken") {
+                    return (Code::INTERNAL_SERVER_ERROR, axum::Json(json!({"error": "down"})));
+                } else if name.contains("Garbled") {
+                    "I think it is a nice item".to_owned()
+                } else {
+                    json!({"suggestions": [
+                        {"field": "attributes.diet", "value": "veg", "confidence": 0.95, "reason": "soya is a plant"},
+                        {"field": "synonyms", "value": ["meal maker", "nutrela"], "confidence": 0.8, "reason": "what shoppers call it"},
+                        {"field": "price", "value": 1, "confidence": 1.0},
+                        {"field": "attributes.tags", "value": ["a", "list"], "confidence": 0.9}
+                    ]})
+                    .to_string()
+                };
+                let reply = json!({"id": "cmpl-1", "object": "chat.completion", "model": "grocer-1",
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": content}}]});
+                (Code::OK, axum::Json(reply))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/v1")
+}
+
+async fn a_language_model_suggests_beside_the_rules(backend: Backend) {
+    let hub = spawn_hub_with(backend, |c| cloud_hub::config::HubConfig {
+        enrichment_worker: false,
+        ..c
+    })
+    .await;
+    let key = hub.tenant("Model Mart").await;
+    for (name, sku) in [
+        ("Soya Chunks", "SOYA-1"),
+        ("Broken Item", "BRK-1"),
+        ("Garbled Item", "GRB-1"),
+    ] {
+        let (s, b) = hub
+            .post(
+                "/v1/products",
+                &key,
+                json!({"name": name, "variants": [{"name": name, "sku": sku,
+                        "price": {"minor": 4500, "currency": "INR"}}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let url = model_server(calls.clone()).await;
+    let model = cloud_hub::enrichment::model::OpenAiCompatible::new(
+        cloud_hub::enrichment::model::ModelConfig {
+            url,
+            model: "grocer-1".into(),
+            key: Some(pos_shared::Secret::new("test-model-key")),
+            timeout: std::time::Duration::from_secs(5),
+        },
+    )
+    .unwrap();
+    let enricher = cloud_hub::enrichment::Enricher::with_model(std::sync::Arc::new(model));
+    cloud_hub::enrichment::catch_up(&hub.storage, &enricher)
+        .await
+        .unwrap();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+    let (_, page) = hub.get("/v1/enrichment/proposals", &key).await;
+    let by_model: Vec<(&str, &Value, &str)> = page["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["source"] == "model:grocer-1")
+        .map(|p| {
+            (
+                p["field"].as_str().unwrap(),
+                &p["proposed"],
+                p["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // What HQ could not set by hand (a price, a list for an attribute) is dropped.
+    assert_eq!(
+        by_model,
+        [
+            ("attributes.diet", &json!("veg"), "soya is a plant"),
+            (
+                "synonyms",
+                &json!(["meal maker", "nutrela"]),
+                "what shoppers call it"
+            ),
+        ],
+        "{page}"
+    );
+    // A model that failed on two items did not hold the worker back: its
+    // place moved past them, and they are not asked again.
+    cloud_hub::enrichment::catch_up(&hub.storage, &enricher)
+        .await
+        .unwrap();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+    // A wrong key is an error the worker logs, not a stop.
+    let wrong = cloud_hub::enrichment::model::OpenAiCompatible::new(
+        cloud_hub::enrichment::model::ModelConfig {
+            url: model_server(calls.clone()).await,
+            model: "grocer-1".into(),
+            key: Some(pos_shared::Secret::new("not-the-key")),
+            timeout: std::time::Duration::from_secs(5),
+        },
+    )
+    .unwrap();
+    use cloud_hub::enrichment::model::LanguageModel;
+    let (_, item) = hub.get("/v1/catalog?q=SOYA-1", &key).await;
+    let record: pos_shared::sync::VariantRecord =
+        serde_json::from_value(item["items"][0].clone()).unwrap();
+    let refused = wrong.suggest(&record).await.unwrap_err();
+    assert!(refused.to_string().contains("401"), "{refused}");
+}
+on_both_backends!(a_language_model_suggests_beside_the_rules);

@@ -251,7 +251,7 @@ async fn one_of_everything(shop: &Shop) -> HashMap<&'static str, String> {
     created("credit account", s, &account);
     // The enrichment worker's suggestions for the shop's items (its tea
     // and rice have words in the synonym table).
-    cloud_hub::enrichment::catch_up(&hub.storage, &cloud_hub::search::Synonyms::shipped())
+    cloud_hub::enrichment::catch_up(&hub.storage, &cloud_hub::enrichment::Enricher::rules())
         .await
         .expect("enrichment");
     let (_, proposals) = hub.get("/v1/enrichment/proposals", key).await;
