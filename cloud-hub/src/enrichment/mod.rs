@@ -207,7 +207,8 @@ impl Enricher {
         made.into_iter()
             .filter_map(|(source, s)| {
                 let current = field_value(record, &s.field)?;
-                (current != s.proposed).then(|| NewProposal {
+                let differs = current != s.proposed;
+                differs.then_some(NewProposal {
                     variant_id: record.variant_id,
                     current,
                     field: s.field,
@@ -264,14 +265,16 @@ pub async fn catch_up(storage: &DynStorage, enricher: &Enricher) -> DbResult<usi
             continue;
         }
         let mut near = enricher.near.lock().await;
-        if !near.contains_key(&tenant) {
-            let mut index = duplicates::NearIndex::default();
-            for record in catalog_items(storage, tenant).await? {
-                index.put(&record);
+        let near = match near.entry(tenant) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let mut index = duplicates::NearIndex::default();
+                for record in catalog_items(storage, tenant).await? {
+                    index.put(&record);
+                }
+                slot.insert(index)
             }
-            near.insert(tenant, index);
-        }
-        let near = near.get_mut(&tenant).expect("built above");
+        };
         while since < head {
             let (through, proposals) = match storage.catalog_changes(tenant, since, STEP).await {
                 Ok(page) => {
