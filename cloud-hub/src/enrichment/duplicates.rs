@@ -24,7 +24,7 @@ pub const ALIKE: f64 = 0.8;
 
 /// An item's name summed up.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signature([u64; SLOTS]);
+pub struct Signature([u32; SLOTS]);
 
 impl Signature {
     /// The share of slots `self` and `other` agree in: an estimate of the
@@ -63,7 +63,7 @@ pub fn signature(name: &str) -> Option<Signature> {
     if chars.len() < 5 {
         return None;
     }
-    let mut slots = [u64::MAX; SLOTS];
+    let mut slots = [u32::MAX; SLOTS];
     for shingle in chars.windows(3) {
         let mut hasher = DefaultHasher::new();
         shingle.hash(&mut hasher);
@@ -73,7 +73,8 @@ pub fn signature(name: &str) -> Option<Signature> {
             // per slot, over the shingle's hash.
             let a = 0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(2 * i as u64 + 1) | 1;
             let b = 0xC2B2_AE3D_27D4_EB4F_u64.wrapping_mul(i as u64 + 7);
-            *slot = (*slot).min(h.wrapping_mul(a).wrapping_add(b));
+            // The high half: the low bits of a product mix poorly.
+            *slot = (*slot).min((h.wrapping_mul(a).wrapping_add(b) >> 32) as u32);
         }
     }
     Some(Signature(slots))

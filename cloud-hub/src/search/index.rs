@@ -227,7 +227,7 @@ impl TenantIndex {
 
     /// The words a text is indexed as.
     pub fn words(&self, text: &str) -> Vec<String> {
-        let Ok(mut analyzer) = self.index.tokenizers().get(ANALYZER).ok_or(()) else {
+        let Some(mut analyzer) = self.index.tokenizers().get(ANALYZER) else {
             return Vec::new();
         };
         let text = indexed_text(text);

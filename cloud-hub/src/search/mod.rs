@@ -3,8 +3,8 @@
 //! searches with the store's own price and stock.
 //!
 //! A search finds the best [`CANDIDATES`] matches in the tenant's index
-//! ([`STORE_CANDIDATES`] when it filters by the store's stock or price)
-//! (words, typos, synonyms, phrases; the catalog-wide filters), reads their
+//! (words, typos, synonyms, phrases; the catalog-wide filters), or the best
+//! [`STORE_CANDIDATES`] when it filters by the store's stock or price, reads their
 //! line of the store's catalog view from the database in one query, keeps
 //! those that pass the store's filters (stock, price, orderable), counts
 //! the facets over them and ranks them: by relevance, then by what the

@@ -53,6 +53,18 @@ macro_rules! sql_enrichment_paths {
                 proposals: &[$crate::domain::enrichment::NewProposal],
             ) -> DbResult<Vec<$crate::domain::enrichment::Proposal>> {
                 let mut tx = self.pool.begin().await?;
+                // The place first: the transaction is a writer from its start
+                // (SQLite), and a place never moves back (two hubs' workers).
+                sqlx::query(
+                    "INSERT INTO enrichment_tenants (tenant_id, through_seq) VALUES ($1, $2) \
+                     ON CONFLICT (tenant_id) DO UPDATE SET through_seq = CASE \
+                       WHEN excluded.through_seq > enrichment_tenants.through_seq THEN excluded.through_seq \
+                       ELSE enrichment_tenants.through_seq END",
+                )
+                .bind(tenant.as_uuid())
+                .bind(i64::try_from(through).unwrap_or(i64::MAX))
+                .execute(&mut *tx)
+                .await?;
                 let now = now_ms();
                 let mut stored = Vec::new();
                 for p in proposals {
@@ -98,14 +110,6 @@ macro_rules! sql_enrichment_paths {
                     .await?;
                     stored.push(Self::proposal_from_row(row)?);
                 }
-                sqlx::query(
-                    "INSERT INTO enrichment_tenants (tenant_id, through_seq) VALUES ($1, $2) \
-                     ON CONFLICT (tenant_id) DO UPDATE SET through_seq = excluded.through_seq",
-                )
-                .bind(tenant.as_uuid())
-                .bind(i64::try_from(through).unwrap_or(i64::MAX))
-                .execute(&mut *tx)
-                .await?;
                 Self::commit(tx).await?;
                 Ok(stored)
             }

@@ -114,6 +114,9 @@ macro_rules! sql_subscription_paths {
         impl SubscriptionStorage for $storage {
             async fn create_subscription(&self, tenant: TenantId, new: &subs::NewSubscription) -> DbResult<subs::Subscription> {
                 let mut tx = self.pool.begin().await?;
+                // A writer from the start: on SQLite a read that turns into a
+                // write fails at once if another process wrote in between.
+                Self::lock_tenant(&mut tx, tenant).await?;
                 // From the newest event on: a subscriber hears what happens
                 // after it subscribed (an earlier range is a replay away).
                 let (head,): (i64,) = sqlx::query_as("SELECT event_seq FROM tenants WHERE id = $1")
