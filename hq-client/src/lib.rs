@@ -266,11 +266,24 @@ impl HqClient {
         path: &str,
         body: Option<&impl Serialize>,
     ) -> HqResult<T> {
-        let mut request = self.request(method.clone(), path);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.map_err(|e| self.unreachable(e))?;
+        let mut tries = 0;
+        let response = loop {
+            let mut request = self.request(method.clone(), path);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = request.send().await.map_err(|e| self.unreachable(e))?;
+            // Over the hub's rate limit: wait as long as it says, a few
+            // times, so a long run (an import) slows down instead of failing.
+            let wait = retry_after(&response);
+            match wait {
+                Some(wait) if tries < RATE_LIMIT_TRIES => {
+                    tries += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                _ => break response,
+            }
+        };
         let status = response.status();
         if !status.is_success() {
             return Err(refusal(method, path, response).await);
@@ -328,4 +341,23 @@ pub(crate) fn field(answer: &Value, name: &str, method: Method, path: &str) -> H
             status: StatusCode::OK,
             detail: format!("no {name} in {answer}"),
         })
+}
+
+/// How many times a call waits out the hub's rate limit before it gives up.
+const RATE_LIMIT_TRIES: u32 = 8;
+
+/// How long to wait before trying again, when the hub answered 429: its
+/// `Retry-After` (seconds, at most 30), else a second.
+fn retry_after(response: &reqwest::Response) -> Option<std::time::Duration> {
+    if response.status() != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let secs = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1)
+        .clamp(1, 30);
+    Some(std::time::Duration::from_secs(secs))
 }

@@ -281,6 +281,7 @@ impl Settings {
             payments: PaymentSettings::default(),
             enrichment: EnrichmentWorkerSettings {
                 worker: Some(true),
+                model_timeout_ms: Some(DEFAULT_TIMEOUT_MS),
                 ..EnrichmentWorkerSettings::default()
             },
             webhooks: WebhookSettings {

@@ -279,6 +279,7 @@ pub async fn catch_up(storage: &DynStorage, enricher: &Enricher) -> DbResult<usi
             let (through, proposals) = match storage.catalog_changes(tenant, since, STEP).await {
                 Ok(page) => {
                     let mut latest: Vec<&VariantRecord> = Vec::new();
+                    let mut deleted = Vec::new();
                     for change in &page.changes {
                         match &change.body {
                             ChangeBody::VariantUpserted(record) => {
@@ -289,6 +290,7 @@ pub async fn catch_up(storage: &DynStorage, enricher: &Enricher) -> DbResult<usi
                             ChangeBody::VariantDeleted { variant_id } => {
                                 latest.retain(|r| r.variant_id != *variant_id);
                                 near.drop_item(*variant_id);
+                                deleted.push(*variant_id);
                             }
                             _ => {}
                         }
@@ -297,6 +299,10 @@ pub async fn catch_up(storage: &DynStorage, enricher: &Enricher) -> DbResult<usi
                     for record in latest {
                         proposals.extend(enricher.proposals_for(record).await);
                         proposals.extend(Enricher::duplicate_proposal(near, record));
+                    }
+                    // A deleted item's proposals can no longer be taken.
+                    for variant in deleted {
+                        storage.supersede_proposals(tenant, variant).await?;
                     }
                     (page.next_cursor, proposals)
                 }
@@ -368,7 +374,12 @@ async fn auto_accept(storage: &DynStorage, tenant: TenantId, stored: &[Proposal]
     let Some(at) = storage.enrichment_settings(tenant).await?.auto_accept_at else {
         return Ok(());
     };
-    for p in stored.iter().filter(|p| p.confidence >= at) {
+    // A copy is merged by hand, whatever the setting.
+    let copy = format!("attributes.{DUPLICATE_OF}");
+    for p in stored
+        .iter()
+        .filter(|p| p.confidence >= at && p.field != copy)
+    {
         match accept(storage, tenant, p.proposal_id, HUB).await {
             Ok(_) | Err(DbError::State { .. }) | Err(DbError::InvalidField { .. }) => {}
             Err(e) => return Err(e),

@@ -19,6 +19,20 @@ use pos_shared::sync::VariantRecord;
 use pos_shared::Qty;
 use serde_json::{json, Value};
 
+/// Words after which the word before names a flavour, not what the item
+/// is: "chicken masala" is a spice blend, "mango flavour" a drink.
+const FLAVOURS: [&str; 9] = [
+    "masala",
+    "seasoning",
+    "spice",
+    "flavour",
+    "flavor",
+    "flavoured",
+    "flavored",
+    "essence",
+    "style",
+];
+
 /// Words that make an item non-vegetarian.
 const NON_VEG: [&str; 14] = [
     "chicken", "mutton", "fish", "egg", "eggs", "prawn", "prawns", "meat", "keema", "lamb", "pork",
@@ -52,8 +66,20 @@ pub fn suggest(record: &VariantRecord, synonyms: &Synonyms) -> Vec<Suggestion> {
     let attributes = &record.details.attributes;
     let has = |w: &str| words.iter().any(|x| x == w);
     let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
+    // A word the item is made of, not a flavour it has ("chicken masala")
+    // nor what it is free of ("sugar free").
+    let stated = |i: usize| {
+        words
+            .get(i + 1)
+            .is_none_or(|next| !FLAVOURS.contains(&next.as_str()) && next != "free")
+    };
     if !attributes.contains_key("diet") {
-        if let Some(w) = words.iter().find(|w| NON_VEG.contains(&w.as_str())) {
+        let meat = words
+            .iter()
+            .enumerate()
+            .find(|(i, w)| NON_VEG.contains(&w.as_str()) && stated(*i))
+            .map(|(_, w)| w);
+        if let Some(w) = meat {
             found.push(attribute(
                 "diet",
                 json!("non-veg"),
@@ -94,7 +120,10 @@ pub fn suggest(record: &VariantRecord, synonyms: &Synonyms) -> Vec<Suggestion> {
         .collect();
     let mut more: Vec<String> = Vec::new();
     for run in 1..=Synonyms::LONGEST {
-        for window in words.windows(run) {
+        for (at, window) in words.windows(run).enumerate() {
+            if !stated(at + run - 1) {
+                continue;
+            }
             let run: Vec<&str> = window.iter().map(String::as_str).collect();
             for other in synonyms.of(&run) {
                 let other = other.join(" ");
@@ -169,7 +198,12 @@ fn pack_of(words: &[String]) -> Option<Pack> {
 
 /// The name with its spacing, sizes and capitals put right.
 pub fn clean_name(name: &str) -> String {
-    let junk = |c: char| matches!(c, '*' | '-' | '_' | '.' | ',' | '#' | '~' | '|' | '/');
+    let junk = |c: char| {
+        matches!(
+            c,
+            '*' | '-' | '_' | '.' | ',' | '#' | '~' | '|' | '/' | '!' | '?' | ';' | ':'
+        ) || c.is_whitespace()
+    };
     let trimmed = name.trim().trim_matches(junk).trim();
     let spaced = crate::search::spaced(trimmed);
     let mut tokens: Vec<String> = Vec::new();
@@ -263,6 +297,39 @@ mod tests {
         ] {
             assert_eq!(clean_name(clean), clean);
         }
+    }
+
+    #[test]
+    fn a_flavour_or_what_it_is_free_of_is_not_what_it_is() {
+        let table = Synonyms::parse("cheeni, sugar\nmurgi, chicken\n");
+        let record = |name: &str| -> VariantRecord {
+            serde_json::from_value(json!({
+                "variant_id": pos_shared::VariantId::new(), "product_id": pos_shared::ProductId::new(),
+                "name": name, "sku": "X", "barcode": "8901000000019",
+                "price": {"minor": 100, "currency": "INR"}
+            }))
+            .unwrap()
+        };
+        let fields = |name: &str| -> Vec<(String, Value)> {
+            suggest(&record(name), &table)
+                .into_iter()
+                .filter(|s| s.field != "name" && s.field != "pack")
+                .map(|s| (s.field, s.proposed))
+                .collect()
+        };
+        assert!(fields("Chicken Masala 100 g").is_empty());
+        assert_eq!(
+            fields("Sugar Free Atta 5 kg"),
+            [("attributes.sugar_free".to_owned(), json!(true))]
+        );
+        assert_eq!(
+            fields("Chicken Breast 500 g"),
+            [
+                ("attributes.diet".to_owned(), json!("non-veg")),
+                ("synonyms".to_owned(), json!(["murgi"]))
+            ]
+        );
+        assert_eq!(clean_name("Paneer 200gm  !!"), "Paneer 200 g");
     }
 
     #[test]

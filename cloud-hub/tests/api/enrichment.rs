@@ -136,7 +136,9 @@ async fn a_messy_supplier_feed_yields_proposals(backend: Backend) {
         "{dal_words}"
     );
     assert_eq!(at("MSL-C", "name"), Some(json!("Chicken Masala 100 g")));
-    assert_eq!(at("MSL-C", "attributes.diet"), Some(json!("non-veg")));
+    // A chicken masala is a spice blend: no diet, no word for chicken.
+    assert_eq!(at("MSL-C", "attributes.diet"), None);
+    assert_eq!(at("MSL-C", "synonyms"), None);
     assert_eq!(at("ATTA-O", "name"), Some(json!("Organic Atta 5 kg")));
     assert_eq!(at("ATTA-O", "attributes.organic"), Some(json!(true)));
     assert_eq!(
@@ -210,7 +212,7 @@ async fn a_messy_supplier_feed_yields_proposals(backend: Backend) {
     );
 
     // Turned down: not suggested again when the item changes.
-    let words = proposal_id(&hub, &key, "MSL-C", "synonyms").await;
+    let words = proposal_id(&hub, &key, "ATTA-O", "synonyms").await;
     let (status, _) = hub
         .post(
             &format!("/v1/enrichment/proposals/{words}/reject"),
@@ -219,9 +221,9 @@ async fn a_messy_supplier_feed_yields_proposals(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let masala_name = proposal_id(&hub, &key, "MSL-C", "name").await;
+    let atta_name = proposal_id(&hub, &key, "ATTA-O", "name").await;
     hub.post(
-        &format!("/v1/enrichment/proposals/{masala_name}/accept"),
+        &format!("/v1/enrichment/proposals/{atta_name}/accept"),
         &key,
         json!({}),
     )
@@ -231,11 +233,11 @@ async fn a_messy_supplier_feed_yields_proposals(backend: Backend) {
         .unwrap();
     let after = pending(&hub, &key).await;
     assert!(
-        !after.contains_key(&("MSL-C".into(), "synonyms".into())),
+        !after.contains_key(&("ATTA-O".into(), "synonyms".into())),
         "{after:?}"
     );
     assert!(
-        !after.contains_key(&("MSL-C".into(), "name".into())),
+        !after.contains_key(&("ATTA-O".into(), "name".into())),
         "{after:?}"
     );
 
@@ -278,7 +280,7 @@ async fn a_messy_supplier_feed_yields_proposals(backend: Backend) {
         (StatusCode::OK, Some(0.9))
     );
     let more = format!(
-        "sku,name,barcode,price,unit,pack,brand,category,stock\nMTN-M,MUTTON MASALA 50GM,{},70,,,,,1\n",
+        "sku,name,barcode,price,unit,pack,brand,category,stock\nMTN-K,MUTTON KEEMA 500GM,{},70,,,,,1\n",
         ean(16)
     );
     upload(&s, "text/csv", more).await;
@@ -286,18 +288,27 @@ async fn a_messy_supplier_feed_yields_proposals(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        item(&hub, &key, "MTN-M").await["attributes"],
+        item(&hub, &key, "MTN-K").await["attributes"],
         json!({"diet": "non-veg"})
     );
     let waiting = pending(&hub, &key).await;
     assert_eq!(
-        waiting.get(&("MTN-M".into(), "name".into())),
-        Some(&json!("Mutton Masala 50 g"))
+        waiting.get(&("MTN-K".into(), "name".into())),
+        Some(&json!("Mutton Keema 500 g"))
     );
-    assert!(!waiting.contains_key(&("MTN-M".into(), "attributes.diet".into())));
+    assert!(!waiting.contains_key(&("MTN-K".into(), "attributes.diet".into())));
 
     // Another supplier's entry for toor dal 1 kg is a near-identical copy
-    // of the one made before it; its 500 g pack is another product.
+    // of the one made before it; its 500 g pack is another product. A copy
+    // is merged by hand: never taken alone, whatever the setting.
+    let (status, _) = hub
+        .put(
+            "/v1/enrichment/settings",
+            &key,
+            json!({"auto_accept_at": 0.5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let copies = format!(
         "sku,name,barcode,price,unit,pack,brand,category,stock\n\
          DAL-T2,TATA SAMPANN TOOR DAL (1KG),{},160,,,,,1\n\
@@ -318,6 +329,41 @@ async fn a_messy_supplier_feed_yields_proposals(backend: Backend) {
     );
     assert!(!waiting.contains_key(&("DAL-T5".into(), "attributes.duplicate_of".into())));
     assert!(!waiting.contains_key(&("DAL-T".into(), "attributes.duplicate_of".into())));
+    assert!(item(&hub, &key, "DAL-T2").await["attributes"]
+        .get("duplicate_of")
+        .is_none());
+
+    // A deleted item's proposals are superseded: none can be taken.
+    let copy = item(&hub, &key, "DAL-T2").await["variant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = hub
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/variants/{copy}"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert!(status.is_success());
+    cloud_hub::enrichment::catch_up(&hub.storage, &synonyms)
+        .await
+        .unwrap();
+    let (_, left) = hub
+        .get(
+            &format!("/v1/enrichment/proposals?state=pending&variant_id={copy}"),
+            &key,
+        )
+        .await;
+    assert_eq!(left["proposals"], json!([]));
+    let (_, gone) = hub
+        .get(
+            &format!("/v1/enrichment/proposals?state=superseded&variant_id={copy}"),
+            &key,
+        )
+        .await;
+    assert!(!gone["proposals"].as_array().unwrap().is_empty(), "{gone}");
 
     // Bad requests are named.
     let (status, b) = hub

@@ -593,3 +593,40 @@ async fn events_are_listed_and_followed(backend: Backend) {
     assert!(line.contains(TEA) || line.contains(tea), "{line}");
 }
 on_both_backends!(events_are_listed_and_followed);
+
+/// An import bigger than the hub's rate limit allows at once slows down to
+/// it (the hub's `Retry-After`) instead of failing rows.
+async fn an_import_waits_out_the_rate_limit(backend: Backend) {
+    let shop = crate::helpers::shop_with(backend, |mut config| {
+        config.limits.requests_per_second = 20;
+        config.limits.burst = 5;
+        config
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let ean = |n: u64| {
+        let body = format!("89{:010}", 7_000_000 + n);
+        let sum: u32 = body
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 1 } else { 3 })
+            .sum();
+        format!("{body}{}", (10 - sum % 10) % 10)
+    };
+    let mut rows = String::from("sku,name,barcode,price,stock\n");
+    for i in 0..24 {
+        rows += &format!("BULK-{i:03},Bulk item {i},{},10,{}\n", ean(i), i % 3);
+    }
+    let file = write(dir.path(), "bulk.csv", &rows);
+    let run = hubctl(
+        &shop.hub.base,
+        Some(&shop.api_key),
+        &["--json", "import", &file, "--store", "BLR-1"],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = run.json();
+    assert_eq!(summary["created"], 24, "{summary}");
+    assert_eq!(summary["failed"], json!([]), "{summary}");
+}
+on_both_backends!(an_import_waits_out_the_rate_limit);

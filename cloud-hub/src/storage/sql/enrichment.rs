@@ -175,6 +175,19 @@ macro_rules! sql_enrichment_paths {
                 }
             }
 
+            async fn supersede_proposals(&self, tenant: TenantId, variant: VariantId) -> DbResult<()> {
+                sqlx::query(
+                    "UPDATE enrichment_proposals SET state = 'superseded', decided_at_ms = $3, decided_by = 'hub' \
+                     WHERE tenant_id = $1 AND variant_id = $2 AND state = 'pending'",
+                )
+                .bind(tenant.as_uuid())
+                .bind(variant.as_uuid())
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
             async fn enrichment_settings(&self, tenant: TenantId) -> DbResult<$crate::domain::enrichment::EnrichmentSettings> {
                 let row: Option<(Option<f64>,)> =
                     sqlx::query_as("SELECT auto_accept_at FROM enrichment_tenants WHERE tenant_id = $1")

@@ -6,7 +6,7 @@ use crate::domain::enrichment::{
     EnrichmentSettings, NewProposal, Proposal, ProposalFilter, ProposalState,
 };
 use crate::storage::DbResult;
-use pos_shared::TenantId;
+use pos_shared::{TenantId, VariantId};
 use uuid::Uuid;
 
 #[async_trait::async_trait]
@@ -39,6 +39,8 @@ pub trait EnrichmentStorage: Send + Sync {
         state: ProposalState,
         by: &str,
     ) -> DbResult<Proposal>;
+    /// Marks the item's pending proposals superseded (it was deleted).
+    async fn supersede_proposals(&self, tenant: TenantId, variant: VariantId) -> DbResult<()>;
     async fn enrichment_settings(&self, tenant: TenantId) -> DbResult<EnrichmentSettings>;
     async fn set_enrichment_settings(
         &self,
