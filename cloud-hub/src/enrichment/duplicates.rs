@@ -97,15 +97,6 @@ fn band_keys(sig: &Signature) -> impl Iterator<Item = (usize, u64)> + '_ {
 }
 
 impl NearIndex {
-    /// How many items it holds.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     /// Takes an item in (again, as it is now).
     pub fn put(&mut self, record: &VariantRecord) {
         self.drop_item(record.variant_id);
