@@ -158,6 +158,10 @@ pub struct Enricher {
     /// Each tenant's items' name signatures, built from its catalog the
     /// first time the worker reads the tenant and kept from its feed.
     near: tokio::sync::Mutex<HashMap<TenantId, duplicates::NearIndex>>,
+    /// Each tenant's place as this worker last read or wrote it, so that a
+    /// commit reads the places of only the tenants whose feed moved past
+    /// it (another hub's worker can only have moved a place further on).
+    reached: std::sync::Mutex<HashMap<TenantId, u64>>,
 }
 
 impl Enricher {
@@ -167,6 +171,7 @@ impl Enricher {
             synonyms: Synonyms::shipped(),
             model: None,
             near: tokio::sync::Mutex::new(HashMap::new()),
+            reached: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -221,6 +226,17 @@ impl Enricher {
             .collect()
     }
 
+    fn reached(&self, tenant: TenantId) -> u64 {
+        let reached = self.reached.lock().unwrap_or_else(|e| e.into_inner());
+        reached.get(&tenant).copied().unwrap_or(0)
+    }
+
+    fn reach(&self, tenant: TenantId, place: u64) {
+        let mut reached = self.reached.lock().unwrap_or_else(|e| e.into_inner());
+        let known = reached.entry(tenant).or_default();
+        *known = (*known).max(place);
+    }
+
     /// The proposal that `record` is a near-identical copy of an item made
     /// before it (the newer of two is the copy), if there is one.
     fn duplicate_proposal(
@@ -260,7 +276,11 @@ pub const DUPLICATE_OF: &str = "duplicate_of";
 pub async fn catch_up(storage: &DynStorage, enricher: &Enricher) -> DbResult<usize> {
     let mut made = 0;
     for (tenant, head) in storage.feed_heads().await? {
+        if enricher.reached(tenant) >= head {
+            continue;
+        }
         let mut since = storage.enrichment_cursor(tenant).await?;
+        enricher.reach(tenant, since);
         if since >= head {
             continue;
         }
@@ -317,6 +337,7 @@ pub async fn catch_up(storage: &DynStorage, enricher: &Enricher) -> DbResult<usi
                 .await?;
             made += stored.len();
             auto_accept(storage, tenant, &stored).await?;
+            enricher.reach(tenant, through);
             if through <= since {
                 break;
             }
@@ -371,6 +392,9 @@ async fn whole_catalog(
 /// Takes the stored proposals at or above the tenant's auto-accept
 /// confidence; one that no longer fits is left superseded.
 async fn auto_accept(storage: &DynStorage, tenant: TenantId, stored: &[Proposal]) -> DbResult<()> {
+    if stored.is_empty() {
+        return Ok(());
+    }
     let Some(at) = storage.enrichment_settings(tenant).await?.auto_accept_at else {
         return Ok(());
     };
