@@ -11,6 +11,7 @@
 
 pub mod acting;
 pub mod auth;
+pub mod baskets;
 pub mod config;
 pub mod domain;
 pub mod enrichment;

@@ -224,6 +224,10 @@ pub async fn start(config: config::HubConfig) -> Result<RunningHub, String> {
         .with_terminals(feed_waker, reports.clone())
         .with_metrics_token(config.metrics_token.as_ref().map(|t| t.expose().to_owned()));
     tasks.spawn(crate::search::run(state.search.clone()));
+    tasks.spawn(crate::baskets::run(
+        storage.clone(),
+        std::sync::Arc::default(),
+    ));
     if config.enrichment_worker {
         let enricher = match &config.enrichment_model {
             None => crate::enrichment::Enricher::rules(),

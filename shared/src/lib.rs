@@ -13,6 +13,7 @@
 //! assert_eq!(gtin.as_str(), "08901234567890");
 //! ```
 
+pub mod addons;
 pub mod audit;
 pub mod catalog;
 pub mod catalog_row;

@@ -7,6 +7,7 @@
 //! `crate::roles` (roles and grants) and `crate::acting`.
 
 pub mod access;
+pub mod baskets;
 pub mod batches;
 pub mod bins;
 pub mod catalog;

@@ -1,8 +1,9 @@
-//! What to suggest at a store: what its customers bought with an item, what
-//! can stand in for it, and what is selling more than it did. Read from the sales ledger
-//! (each sale's movements) and the catalog; every suggestion is an item the
-//! store can take an order for now, so a picker or a customer offered it is
-//! never offered what cannot be had.
+//! What to suggest: what customers bought with an item (at a store, and
+//! across the chain), what can stand in for it, and what is selling more
+//! than it did. Read from the projection of the sales the basket worker
+//! keeps (`crate::baskets`) and the catalog; every suggestion at a store is
+//! an item the store can take an order for now, so a picker or a customer
+//! offered it is never offered what cannot be had.
 
 use pos_shared::{Qty, StoreId, VariantId};
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,10 @@ pub struct Suggestion {
     /// Bought with: how many of the store's sales in the window held both.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sales_together: Option<u32>,
+    /// Bought with, where the store's own sales have not paired the two
+    /// (yet): how many of the chain's sales in the window held both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain_sales_together: Option<u32>,
     /// Substitutes: the same brand as the item.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub same_brand: Option<bool>,
@@ -52,12 +57,41 @@ pub struct Recommendations {
     pub why_not: Vec<&'static str>,
     /// The days of the store's sales read.
     pub days: u32,
-    /// Items the store's customers bought in the same sale, the most sales
-    /// first; only those the store can take an order for now.
+    /// Items bought in the same sale: HQ's pinned items first, then the
+    /// store's own pairs, the most sales first, then the chain's pairs the
+    /// store's sales have not made; only those the store can take an order
+    /// for now.
     pub bought_with: Vec<Suggestion>,
     /// Items of the same category, the same brand first, then the most on
     /// hand; only those the store can take an order for now.
     pub substitutes: Vec<Suggestion>,
+}
+
+/// An item bought with another across the chain.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ChainSuggestion {
+    pub variant_id: VariantId,
+    pub name: String,
+    pub sku: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    /// The chain's sales in the window that held both; absent for a pinned
+    /// item that sold with it in none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sales_together: Option<u32>,
+    /// HQ pinned it beside the item.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pinned: bool,
+}
+
+/// What the chain's customers bought with an item: HQ's pinned items
+/// first, then the most sales; no store's stock is checked.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ChainRecommendations {
+    pub item_id: VariantId,
+    /// The days of sales read, by the day they were made (UTC).
+    pub days: u32,
+    pub bought_with: Vec<ChainSuggestion>,
 }
 
 /// The days of a trending window, unless asked otherwise.
@@ -77,7 +111,7 @@ pub struct Trend {
     /// Units sold in the window of the same length before it.
     #[schema(value_type = String, example = "6")]
     pub units_before: Qty,
-    /// Sales in the window that held it.
+    /// Sales (and packed orders) in the window that held it.
     pub sales: u32,
     /// Whether the store can take an order for it now.
     pub orderable: bool,

@@ -1,13 +1,14 @@
-//! Recommendations at a store: what its customers buy with an item and what
-//! stands in for it, each orderable there now, and what is selling more
+//! Recommendations: at a store, what its customers buy with an item and what
+//! stands in for it, each orderable there now, and what is selling more;
+//! what the chain's customers buy with an item; a till's add-ons for an item
 //! (`domain::recommendations`).
 
 use super::openapi::{NotFound, Refused};
 use super::{query_error, AppState};
-use crate::auth::Hq;
+use crate::auth::{Device, Hq};
 use crate::domain::recommendations::{
-    RecommendationRules, Recommendations, Trending, DEFAULT_DAYS, DEFAULT_LIMIT,
-    DEFAULT_TREND_DAYS, MAX_DAYS, MAX_LIMIT, MAX_TREND_DAYS,
+    ChainRecommendations, RecommendationRules, Recommendations, Trending, DEFAULT_DAYS,
+    DEFAULT_LIMIT, DEFAULT_TREND_DAYS, MAX_DAYS, MAX_LIMIT, MAX_TREND_DAYS,
 };
 use crate::storage::DbError;
 use axum::extract::rejection::QueryRejection;
@@ -23,6 +24,8 @@ use utoipa_axum::routes;
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(recommendations))
+        .routes(routes!(chain_recommendations))
+        .routes(routes!(add_ons))
         .routes(routes!(trending))
         .routes(routes!(recommendation_rules, set_recommendation_rules))
 }
@@ -35,7 +38,8 @@ struct RecommendationQuery {
     /// The item (a variant id) to suggest beside.
     #[param(value_type = String, format = Uuid)]
     item_id: Option<String>,
-    /// The days of the store's sales read back from now (1 to 365, 90 by default).
+    /// The days of sales read back from today, by the (UTC) day each was
+    /// made (1 to 365, 90 by default).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 365)]
     days: Option<String>,
     /// Suggestions of each kind (1 to 50, 10 by default).
@@ -43,8 +47,9 @@ struct RecommendationQuery {
     limit: Option<String>,
 }
 
-/// What the store's customers bought in the same sales as the item (the most
-/// sales first), and its substitutes (the category's other items, the same
+/// What the store's customers bought in the same sales as the item (HQ's
+/// pins first, then the most sales, then the chain's pairs the store has
+/// not made), and its substitutes (the category's other items, the same
 /// brand first); only items the store can
 /// take an order for now, each with what it can still promise. Also whether
 /// the item itself can be ordered there, and why not.
@@ -62,26 +67,86 @@ async fn recommendations(
     // Another tenant's store is not found, whatever was asked of it.
     app.storage.store(hq.tenant, store).await?;
     let Query(q) = query.map_err(query_error)?;
-    let item = match q.item_id.as_deref() {
-        None => return Err(ApiError::invalid("item_id", "say which item: item_id")),
-        Some(text) => text.parse::<VariantId>().map_err(|_| {
-            ApiError::invalid("item_id", format!("item_id {text:?} is not a variant id"))
-        })?,
-    };
+    let item = item_named(q.item_id.as_deref())?;
     let days = count_text("days", q.days.as_deref(), DEFAULT_DAYS, MAX_DAYS)?;
     let limit = count_text("limit", q.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)? as usize;
-    match app
-        .storage
+    // The store was found above: a variant not found is the item.
+    app.storage
         .recommendations(hq.tenant, store, item, days, limit)
         .await
-    {
-        Ok(found) => Ok(Json(found)),
-        // The store was found above: it is the item that is not.
-        Err(DbError::NotFound("variant")) => {
-            Err(ApiError::from(DbError::NotFound("variant")).with_field("item_id"))
-        }
-        Err(e) => Err(e.into()),
+        .map(Json)
+        .map_err(no_such_item)
+}
+
+/// The item a query names, refused by name when missing or no variant id.
+fn item_named(text: Option<&str>) -> Result<VariantId, ApiError> {
+    match text {
+        None => Err(ApiError::invalid("item_id", "say which item: item_id")),
+        Some(text) => text.parse::<VariantId>().map_err(|_| {
+            ApiError::invalid("item_id", format!("item_id {text:?} is not a variant id"))
+        }),
     }
+}
+
+/// An item not found, named as the parameter that gave it.
+fn no_such_item(e: DbError) -> ApiError {
+    match e {
+        DbError::NotFound("variant") => ApiError::from(e).with_field("item_id"),
+        other => other.into(),
+    }
+}
+
+/// What the chain's customers bought in the same sales as the item, across
+/// every store: HQ's pinned items first, then the most sales. No store's
+/// stock is checked (each store's own list does that).
+#[utoipa::path(
+    get, path = "/v1/recommendations", tag = "catalog", security(("hq" = [])),
+    params(RecommendationQuery),
+    responses((status = 200, description = "OK", body = ChainRecommendations), Refused, NotFound)
+)]
+async fn chain_recommendations(
+    State(app): State<AppState>,
+    hq: Hq,
+    query: Result<Query<RecommendationQuery>, QueryRejection>,
+) -> Result<Json<ChainRecommendations>, ApiError> {
+    let Query(q) = query.map_err(query_error)?;
+    let item = item_named(q.item_id.as_deref())?;
+    let days = count_text("days", q.days.as_deref(), DEFAULT_DAYS, MAX_DAYS)?;
+    let limit = count_text("limit", q.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)? as usize;
+    app.storage
+        .chain_recommendations(hq.tenant, item, days, limit)
+        .await
+        .map(Json)
+        .map_err(no_such_item)
+}
+
+/// A till's add-ons for an item, for the cashier's hint beside the bill:
+/// HQ's pinned items, then what the till's store sold with it in the last
+/// 90 days, then the chain's, at most five. Not checked against stock: the
+/// till shows only what it can sell.
+#[utoipa::path(
+    get, path = "/v1/sync/items/{variant_id}/add-ons", tag = "sync", security(("device_token" = [])),
+    params(("variant_id" = VariantId, Path)),
+    responses((status = 200, description = "The item's add-ons, best first", body = pos_shared::addons::AddOns), Refused, NotFound)
+)]
+async fn add_ons(
+    State(app): State<AppState>,
+    Device(device): Device,
+    PathIds(item): PathIds<VariantId>,
+) -> Result<Json<pos_shared::addons::AddOns>, ApiError> {
+    let add_ons = app
+        .storage
+        .add_ons(
+            device.tenant_id,
+            device.store_id,
+            item,
+            pos_shared::addons::MAX_ADD_ONS,
+        )
+        .await?;
+    Ok(Json(pos_shared::addons::AddOns {
+        variant_id: item,
+        add_ons,
+    }))
 }
 
 /// Taken as text, so that a bad value is refused naming its parameter.

@@ -76,6 +76,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(56, "hub-postgres/0056_sales_by_sale.sql"),
     migration!(57, "hub-postgres/0057_recommendation_rules.sql"),
     migration!(58, "hub-postgres/0058_enrichment.sql"),
+    migration!(59, "hub-postgres/0059_basket_projection.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -137,6 +138,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(56, "hub-sqlite/0056_sales_by_sale.sql"),
     migration!(57, "hub-sqlite/0057_recommendation_rules.sql"),
     migration!(58, "hub-sqlite/0058_enrichment.sql"),
+    migration!(59, "hub-sqlite/0059_basket_projection.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

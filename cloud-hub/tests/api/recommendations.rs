@@ -1,7 +1,10 @@
 //! Recommendations at a store: from a generated ledger whose co-purchases
 //! the test planted, the hub recovers what sells together, counts it as the
 //! test counted it, and suggests only what the store can take an order for;
-//! substitutes come from the same category, the same brand first.
+//! substitutes come from the same category, the same brand first. Across
+//! the chain, and as a till's add-ons: the store's pairs first, the chain's
+//! after; the projection built from the ledger counts as the one kept from
+//! the events.
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -74,7 +77,17 @@ async fn receive(shop: &Shop, index: usize, qty: &str) {
     assert_eq!(s, StatusCode::CREATED, "{b}");
 }
 
+/// Brings the projection up to every sale uploaded (the hub's worker does
+/// the same a moment later; the place it is stored at means a step is
+/// never counted twice).
+async fn projected(shop: &Shop) {
+    cloud_hub::baskets::catch_up(&shop.hub.storage, &Default::default())
+        .await
+        .expect("the basket projection catches up");
+}
+
 async fn recommend(shop: &Shop, query: &str) -> (StatusCode, Value) {
+    projected(shop).await;
     shop.hub
         .get(
             &format!("/v1/stores/{}/recommendations?{query}", shop.store_id),
@@ -359,6 +372,7 @@ async fn trending_sets_the_week_against_the_week_before(backend: Backend) {
     let trending = |query: &'static str| {
         let shop = &shop;
         async move {
+            projected(shop).await;
             shop.hub
                 .get(
                     &format!("/v1/stores/{}/trending{query}", shop.store_id),
@@ -613,3 +627,194 @@ async fn hq_pins_and_excludes_what_is_suggested(backend: Backend) {
     assert_eq!(b, read);
 }
 on_both_backends!(hq_pins_and_excludes_what_is_suggested);
+
+async fn the_chain_and_its_tills_hear_what_sells_together(backend: Backend) {
+    let mut shop = shop(backend).await;
+    let key = shop.api_key.clone();
+    let bakery = named(&shop, "categories", "Bakery").await;
+    let brand = named(&shop, "brands", "Modern").await;
+    let bread = item(&mut shop, "Bread", "BRD", 41, &bakery, &brand).await;
+    let butter = item(&mut shop, "Butter", "BUT", 42, &bakery, &brand).await;
+    let jam = item(&mut shop, "Jam", "JAM", 43, &bakery, &brand).await;
+    for i in [bread, butter, jam] {
+        receive(&shop, i, "100").await;
+    }
+    let mut east = shop.second_store("EAST-1", "East").await;
+    east.variants = shop.variants.clone();
+    // Here bread sells with butter; in the east store with jam, and once
+    // with butter.
+    let here: Vec<Value> = (0..4)
+        .map(|n| shop.sale(&format!("T1-{:06}", n + 1), &[(bread, "1"), (butter, "1")]))
+        .collect();
+    let mut there: Vec<Value> = (0..6)
+        .map(|n| east.sale(&format!("EAST1-{:06}", n + 1), &[(bread, "2"), (jam, "1")]))
+        .collect();
+    there.push(east.sale("EAST1-000007", &[(bread, "1"), (butter, "1")]));
+    for (till, facts) in [(&shop, &here), (&east, &there)] {
+        let (s, ack) = till.upload(facts).await;
+        assert_eq!(s, StatusCode::OK, "{ack}");
+        assert!(
+            Shop::statuses(&ack).iter().all(|s| s == "accepted"),
+            "{ack}"
+        );
+    }
+    projected(&shop).await;
+    let id = |i: usize| shop.variants[i].0.clone();
+
+    // The chain: jam with 6 sales, butter with 5.
+    let chain = |query: String| {
+        let shop = &shop;
+        async move {
+            shop.hub
+                .get(&format!("/v1/recommendations?{query}"), &shop.api_key)
+                .await
+        }
+    };
+    let (s, got) = chain(format!("item_id={}", id(bread))).await;
+    assert_eq!(s, StatusCode::OK, "{got}");
+    assert_eq!(skus(&got["bought_with"]), ["JAM", "BUT"], "{got}");
+    assert_eq!(got["bought_with"][0]["sales_together"], 6);
+    assert_eq!(got["bought_with"][1]["sales_together"], 5);
+    assert_eq!(got["days"], 90);
+
+    // This store: its own butter first, then the chain's jam.
+    let (_, got) = recommend(&shop, &format!("item_id={}", id(bread))).await;
+    assert_eq!(skus(&got["bought_with"]), ["BUT", "JAM"], "{got}");
+    assert_eq!(got["bought_with"][0]["sales_together"], 4);
+    assert!(
+        got["bought_with"][0].get("chain_sales_together").is_none(),
+        "{got}"
+    );
+    assert_eq!(got["bought_with"][1]["chain_sales_together"], 6);
+    assert!(
+        got["bought_with"][1].get("sales_together").is_none(),
+        "{got}"
+    );
+
+    // The till's add-ons: the same order, HQ's pin first.
+    let add_ons = |item: String| {
+        let shop = &shop;
+        async move {
+            shop.hub
+                .get(
+                    &format!("/v1/sync/items/{item}/add-ons"),
+                    &shop.device_token,
+                )
+                .await
+        }
+    };
+    let (s, got) = add_ons(id(bread)).await;
+    assert_eq!(s, StatusCode::OK, "{got}");
+    let ids = |got: &Value| -> Vec<String> {
+        got["add_ons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["variant_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&got), [id(butter), id(jam)], "{got}");
+    assert_eq!(got["add_ons"][0]["sales_together"], 4);
+    assert_eq!(got["add_ons"][1]["chain_sales_together"], 6);
+    let (s, _) = shop
+        .hub
+        .put(
+            &format!("/v1/recommendation-rules/{}", id(bread)),
+            &key,
+            json!({"pinned": [id(0)], "excluded": [id(jam)]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, got) = add_ons(id(bread)).await;
+    assert_eq!(ids(&got), [id(0), id(butter)], "{got}");
+    assert_eq!(got["add_ons"][0]["pinned"], true);
+    let (_, got) = chain(format!("item_id={}", id(bread))).await;
+    assert_eq!(skus(&got["bought_with"]), ["TEA-250", "BUT"], "{got}");
+    assert!(
+        got["bought_with"][0].get("sales_together").is_none(),
+        "{got}"
+    );
+
+    // Catching up again counts nothing twice; the projection built again
+    // from the ledger holds what the events made of it.
+    let before = recommend(&shop, &format!("item_id={}", id(butter))).await.1;
+    projected(&shop).await;
+    let tenant: pos_shared::TenantId = shop.tenant_id.parse().unwrap();
+    let place = shop.hub.storage.basket_place(tenant).await.unwrap();
+    assert!(place.is_some());
+    let since = pos_shared::Timestamp::now().unix_millis() - 400 * 86_400_000;
+    let rebuilt = shop
+        .hub
+        .storage
+        .rebuild_baskets(tenant, place, since)
+        .await
+        .unwrap();
+    assert!(rebuilt >= place, "{rebuilt:?} {place:?}");
+    // A worker whose place was moved under it builds nothing.
+    assert_eq!(
+        shop.hub
+            .storage
+            .rebuild_baskets(tenant, Some(0), since)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        recommend(&shop, &format!("item_id={}", id(butter))).await.1,
+        before
+    );
+    assert_eq!(before["bought_with"][0]["sales_together"], 4, "{before}");
+    let (_, trend) = shop
+        .hub
+        .get(&format!("/v1/stores/{}/trending", east.store_id), &key)
+        .await;
+    assert_eq!(trend["items"][0]["sku"], "BRD", "{trend}");
+    assert_eq!(trend["items"][0]["units"], "13", "{trend}");
+    assert_eq!(trend["items"][0]["sales"], 7, "{trend}");
+
+    // Bad requests and other tenants.
+    for (query, status, field) in [
+        (String::new(), StatusCode::UNPROCESSABLE_ENTITY, "item_id"),
+        (
+            format!("item_id={}&days=0", id(bread)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "days",
+        ),
+        (
+            format!("item_id={}&limit=51", id(bread)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit",
+        ),
+        (
+            format!("item_id={}", pos_shared::VariantId::new()),
+            StatusCode::NOT_FOUND,
+            "item_id",
+        ),
+    ] {
+        let (s, b) = chain(query.clone()).await;
+        assert_eq!(
+            (s, b["field"].as_str()),
+            (status, Some(field)),
+            "{query}: {b}"
+        );
+    }
+    let (s, _) = add_ons(pos_shared::VariantId::new().to_string()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = add_ons("bread".into()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = shop
+        .hub
+        .get(&format!("/v1/sync/items/{}/add-ons", id(bread)), &key)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "HQ's key is no till's");
+    let other = shop.hub.tenant("Other").await;
+    let (s, _) = shop
+        .hub
+        .get(
+            &format!("/v1/recommendations?item_id={}", id(bread)),
+            &other,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+on_both_backends!(the_chain_and_its_tills_hear_what_sells_together);

@@ -4,6 +4,7 @@
 //! `RETURNING`, `ON CONFLICT … DO NOTHING/UPDATE`. Ids bind as `Uuid` (native `uuid`
 //! on PostgreSQL, a 16-byte BLOB on SQLite); times and quantities as `i64`.
 
+pub(super) mod baskets;
 pub(super) mod batches;
 pub(super) mod bins;
 pub(super) mod catalog;
@@ -182,6 +183,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::customers::sql_customer_paths!($storage);
         $crate::storage::sql::loyalty::sql_loyalty_paths!($storage);
         $crate::storage::sql::recommendations::sql_recommendation_paths!($storage);
+        $crate::storage::sql::baskets::sql_basket_paths!($storage);
         $crate::storage::sql::enrichment::sql_enrichment_paths!($storage);
     };
 }

@@ -1,17 +1,175 @@
-//! Recommendations for both backends: what is selling more at a store (its
-//! sale movements over two windows), what a store's sales bought with an
-//! item (each sale's movements, found by sale: migration 0056) and its
-//! substitutes (the same category), each candidate then checked
-//! as an order would be (`order_state`). Expanded inside `sql_storage!`.
+//! Recommendations for both backends: what is selling more at a store and
+//! what sold with an item, at a store or across the chain (both read from
+//! the projection the basket worker keeps, `crate::baskets`), an item's
+//! substitutes (the same category), HQ's pins and exclusions; a store's
+//! suggestions each then checked as an order would be (`order_state`).
+//! Expanded inside `sql_storage!`.
 
 /// Candidates read for each suggestion asked, so that those the store
 /// cannot take an order for now still leave enough.
 pub(crate) const CANDIDATES_PER_SUGGESTION: usize = 4;
 
+/// An item read as a suggestion, before the store's check.
+pub(crate) struct Candidate {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub sku: String,
+    pub brand: Option<String>,
+    /// Sales at the store that held both.
+    pub sales_together: Option<u32>,
+    /// The chain's sales that held both, for an item the store's own sales
+    /// have not paired with it.
+    pub chain_sales_together: Option<u32>,
+    pub same_brand: Option<bool>,
+    pub pinned: bool,
+}
+
+impl Candidate {
+    pub(crate) fn read(
+        (id, name, sku, brand): (uuid::Uuid, String, String, Option<String>),
+    ) -> Self {
+        Candidate {
+            id,
+            name,
+            sku,
+            brand,
+            sales_together: None,
+            chain_sales_together: None,
+            same_brand: None,
+            pinned: false,
+        }
+    }
+
+    pub(crate) fn suggestion(
+        self,
+        available: pos_shared::Qty,
+    ) -> crate::domain::recommendations::Suggestion {
+        crate::domain::recommendations::Suggestion {
+            variant_id: pos_shared::VariantId::from_uuid(self.id),
+            name: self.name,
+            sku: self.sku,
+            brand: self.brand,
+            available,
+            sales_together: self.sales_together,
+            chain_sales_together: self.chain_sales_together,
+            same_brand: self.same_brand,
+            pinned: self.pinned,
+        }
+    }
+}
+
 /// Implements [`crate::storage::RecommendationStorage`] on `$storage`.
 macro_rules! sql_recommendation_paths {
     ($storage:ty) => {
         impl $storage {
+            /// What sold with `item` in the last `days` (the projection's
+            /// days, `crate::baskets`), best first, at most `n`, live items
+            /// only: at `store`, the store's own sales first, then the
+            /// chain's for items they have not paired; without a store, the
+            /// chain's.
+            pub(crate) async fn bought_with_candidates(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                store: Option<StoreId>,
+                item: VariantId,
+                days: u32,
+                n: usize,
+                now: i64,
+            ) -> DbResult<Vec<$crate::storage::sql::recommendations::Candidate>> {
+                use $crate::storage::sql::recommendations::Candidate;
+                let read = |table: &str, at_store: bool| {
+                    format!(
+                        "SELECT v.id, v.name, v.sku, b.name, t.together FROM ( \
+                           SELECT other_id, CAST(SUM(sales) AS BIGINT) AS together FROM {table} \
+                           WHERE tenant_id = $1 AND item_id = $2 AND day >= $3{} GROUP BY other_id) t \
+                         JOIN variants v ON v.tenant_id = $1 AND v.id = t.other_id \
+                         LEFT JOIN brands b ON b.id = v.brand_id \
+                         WHERE v.deleted_at_ms IS NULL \
+                         ORDER BY t.together DESC, v.sku LIMIT $4",
+                        if at_store { " AND store_id = $5" } else { "" }
+                    )
+                };
+                let first_day = $crate::domain::baskets::first_day(now, days);
+                let count = |n: i64| Some(u32::try_from(n).unwrap_or(u32::MAX));
+                let mut found: Vec<Candidate> = Vec::new();
+                if let Some(store) = store {
+                    let rows: Vec<(Uuid, String, String, Option<String>, i64)> = sqlx::query_as(&read("basket_pairs", true))
+                        .bind(tenant.as_uuid())
+                        .bind(item.as_uuid())
+                        .bind(first_day)
+                        .bind(n as i64)
+                        .bind(store.as_uuid())
+                        .fetch_all(&mut **tx)
+                        .await?;
+                    found.extend(rows.into_iter().map(|(id, name, sku, brand, together)| Candidate {
+                        sales_together: count(together),
+                        ..Candidate::read((id, name, sku, brand))
+                    }));
+                }
+                if found.len() < n {
+                    // The chain's repeat the store's: read enough to fill.
+                    let rows: Vec<(Uuid, String, String, Option<String>, i64)> = sqlx::query_as(&read("chain_basket_pairs", false))
+                        .bind(tenant.as_uuid())
+                        .bind(item.as_uuid())
+                        .bind(first_day)
+                        .bind((n + found.len()) as i64)
+                        .fetch_all(&mut **tx)
+                        .await?;
+                    for (id, name, sku, brand, together) in rows {
+                        if found.len() == n {
+                            break;
+                        }
+                        if !found.iter().any(|f| f.id == id) {
+                            let candidate = Candidate::read((id, name, sku, brand));
+                            found.push(match store {
+                                Some(_) => Candidate { chain_sales_together: count(together), ..candidate },
+                                None => Candidate { sales_together: count(together), ..candidate },
+                            });
+                        }
+                    }
+                }
+                Ok(found)
+            }
+
+            /// `together` with HQ's rules for `item` applied: its pinned
+            /// items first (in HQ's order, with their figures when they sold
+            /// with it), its excluded ones left out.
+            async fn ruled_partners(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                item: VariantId,
+                together: Vec<$crate::storage::sql::recommendations::Candidate>,
+            ) -> DbResult<Vec<$crate::storage::sql::recommendations::Candidate>> {
+                use $crate::storage::sql::recommendations::Candidate;
+                let rules = Self::rules_in(tx, tenant, item).await?;
+                let mut partners = Vec::with_capacity(rules.pinned.len() + together.len());
+                for pin in &rules.pinned {
+                    let found: Option<(Uuid, String, String, Option<String>)> = sqlx::query_as(
+                        "SELECT v.id, v.name, v.sku, b.name FROM variants v LEFT JOIN brands b ON b.id = v.brand_id \
+                         WHERE v.tenant_id = $1 AND v.id = $2 AND v.deleted_at_ms IS NULL",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(pin.as_uuid())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    if let Some(row) = found {
+                        let sold = together.iter().find(|c| c.id == row.0);
+                        partners.push(Candidate {
+                            sales_together: sold.and_then(|c| c.sales_together),
+                            chain_sales_together: sold.and_then(|c| c.chain_sales_together),
+                            pinned: true,
+                            ..Candidate::read(row)
+                        });
+                    }
+                }
+                let ruled = |id: &Uuid| {
+                    let id = VariantId::from_uuid(*id);
+                    rules.pinned.contains(&id) || rules.excluded.contains(&id)
+                };
+                partners.extend(together.into_iter().filter(|c| !ruled(&c.id)));
+                Ok(partners)
+            }
+
             /// Items that could stand in for `item` at `store`, best first,
             /// at most `n`: its category's other items with stock there and
             /// neither delisted, held nor disabled; the same brand first,
@@ -92,40 +250,28 @@ macro_rules! sql_recommendation_paths {
                 Ok(rules)
             }
 
-            /// Keeps the candidates `(id, name, sku, brand, figure)` the store
-            /// can take an order for now, in their order, at most `limit`.
+            /// Keeps the candidates the store can take an order for now, in
+            /// their order, at most `limit`.
             async fn orderable_suggestions(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 store: StoreId,
-                candidates: Vec<(Uuid, String, String, Option<String>, i64)>,
+                candidates: Vec<$crate::storage::sql::recommendations::Candidate>,
                 limit: usize,
                 now: i64,
-                suggest: impl Fn(i64) -> (Option<u32>, Option<bool>),
             ) -> DbResult<Vec<$crate::domain::recommendations::Suggestion>> {
                 let mut kept = Vec::new();
-                for (id, name, sku, brand, figure) in candidates {
+                for candidate in candidates {
                     if kept.len() == limit {
                         break;
                     }
-                    let variant = VariantId::from_uuid(id);
+                    let variant = VariantId::from_uuid(candidate.id);
                     let Some(state) = Self::order_state(tx, tenant, store, variant, now).await? else {
                         continue;
                     };
-                    if !state.reasons().is_empty() {
-                        continue;
+                    if state.reasons().is_empty() {
+                        kept.push(candidate.suggestion(state.available()));
                     }
-                    let (sales_together, same_brand) = suggest(figure);
-                    kept.push($crate::domain::recommendations::Suggestion {
-                        variant_id: variant,
-                        name,
-                        sku,
-                        brand,
-                        available: state.available(),
-                        sales_together,
-                        same_brand,
-                        pinned: false,
-                    });
                 }
                 Ok(kept)
             }
@@ -142,7 +288,6 @@ macro_rules! sql_recommendation_paths {
                 limit: usize,
             ) -> DbResult<$crate::domain::recommendations::Recommendations> {
                 let now = now_ms();
-                let since = now - i64::from(days) * 86_400_000;
                 let candidates = limit * $crate::storage::sql::recommendations::CANDIDATES_PER_SUGGESTION;
                 let mut tx = self.pool.begin().await?;
                 let item_state = Self::order_state(&mut tx, tenant, store, item, now)
@@ -152,64 +297,17 @@ macro_rules! sql_recommendation_paths {
                 let alike = Self::substitute_candidates(&mut tx, tenant, store, item, candidates)
                     .await?
                     .ok_or(DbError::NotFound("variant"))?;
-                // The item's sales first, then their other lines by sale
-                // (SQLite keeps the order of a CROSS JOIN; without it, and
-                // without statistics, it read the store's every movement).
-                let together: Vec<(Uuid, String, String, Option<String>, i64)> = sqlx::query_as(
-                    "SELECT v.id, v.name, v.sku, b.name, t.together FROM ( \
-                       SELECT m2.variant_id AS variant_id, COUNT(DISTINCT m2.sale_id) AS together \
-                       FROM stock_movements m1 CROSS JOIN stock_movements m2 \
-                       WHERE m1.tenant_id = $1 AND m1.store_id = $2 AND m1.variant_id = $3 AND m1.reason = 'sale' \
-                         AND m1.sale_id IS NOT NULL AND m1.occurred_at_ms >= $4 \
-                         AND m2.tenant_id = m1.tenant_id AND m2.sale_id = m1.sale_id \
-                         AND m2.variant_id <> m1.variant_id AND m2.reason = 'sale' \
-                       GROUP BY m2.variant_id) t \
-                     JOIN variants v ON v.tenant_id = $1 AND v.id = t.variant_id \
-                     LEFT JOIN brands b ON b.id = v.brand_id \
-                     WHERE v.deleted_at_ms IS NULL \
-                     ORDER BY t.together DESC, v.sku LIMIT $5",
-                )
-                .bind(tenant.as_uuid())
-                .bind(store.as_uuid())
-                .bind(item.as_uuid())
-                .bind(since)
-                .bind(candidates as i64)
-                .fetch_all(&mut *tx)
-                .await?;
-                // HQ's rules first: pinned items lead (their count when it
-                // was read, -1 when not), excluded ones are never offered.
-                let rules = Self::rules_in(&mut tx, tenant, item).await?;
-                let ruled = |id: &Uuid| {
-                    let id = VariantId::from_uuid(*id);
-                    rules.pinned.contains(&id) || rules.excluded.contains(&id)
-                };
-                let mut candidates = Vec::with_capacity(rules.pinned.len() + together.len());
-                for pin in &rules.pinned {
-                    let found: Option<(Uuid, String, String, Option<String>)> = sqlx::query_as(
-                        "SELECT v.id, v.name, v.sku, b.name FROM variants v LEFT JOIN brands b ON b.id = v.brand_id \
-                         WHERE v.tenant_id = $1 AND v.id = $2 AND v.deleted_at_ms IS NULL",
-                    )
-                    .bind(tenant.as_uuid())
-                    .bind(pin.as_uuid())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if let Some((id, name, sku, brand)) = found {
-                        let count = together.iter().find(|c| c.0 == id).map_or(-1, |c| c.4);
-                        candidates.push((id, name, sku, brand, count));
-                    }
-                }
-                candidates.extend(together.into_iter().filter(|c| !ruled(&c.0)));
-                let mut bought_with = Self::orderable_suggestions(&mut tx, tenant, store, candidates, limit, now, |n| {
-                    (u32::try_from(n).ok(), None)
-                })
-                .await?;
-                for suggestion in &mut bought_with {
-                    suggestion.pinned = rules.pinned.contains(&suggestion.variant_id);
-                }
-                let substitutes = Self::orderable_suggestions(&mut tx, tenant, store, alike, limit, now, |same| {
-                    (None, Some(same != 0))
-                })
-                .await?;
+                let together = Self::bought_with_candidates(&mut tx, tenant, Some(store), item, days, candidates, now).await?;
+                let partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;
+                let bought_with = Self::orderable_suggestions(&mut tx, tenant, store, partners, limit, now).await?;
+                let alike = alike
+                    .into_iter()
+                    .map(|(id, name, sku, brand, same)| $crate::storage::sql::recommendations::Candidate {
+                        same_brand: Some(same != 0),
+                        ..$crate::storage::sql::recommendations::Candidate::read((id, name, sku, brand))
+                    })
+                    .collect();
+                let substitutes = Self::orderable_suggestions(&mut tx, tenant, store, alike, limit, now).await?;
                 tx.commit().await?; // Read only.
                 let why_not = item_state.reasons();
                 Ok($crate::domain::recommendations::Recommendations {
@@ -286,22 +384,18 @@ macro_rules! sql_recommendation_paths {
                 limit: usize,
             ) -> DbResult<$crate::domain::recommendations::Trending> {
                 let now = now_ms();
-                let window = i64::from(days) * 86_400_000;
+                self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
-                // Sales are negative movements; a sale's lines of one item
-                // count once towards its sales. The hub records a sale after
-                // it was made: reading from a day before the window by when
-                // it was recorded (an index) misses none but a till's clock
-                // a day ahead.
+                // The projection's days (`crate::baskets`): units sold, returns
+                // not taken off, and the sales or orders that held them.
                 let rows: Vec<(Uuid, String, String, i64, i64, i64)> = sqlx::query_as(
                     "SELECT v.id, v.name, v.sku, t.units, t.units_before, t.sales FROM ( \
                        SELECT variant_id, \
-                         CAST(SUM(CASE WHEN occurred_at_ms >= $3 THEN -delta_milli ELSE 0 END) AS BIGINT) AS units, \
-                         CAST(SUM(CASE WHEN occurred_at_ms < $3 THEN -delta_milli ELSE 0 END) AS BIGINT) AS units_before, \
-                         COUNT(DISTINCT CASE WHEN occurred_at_ms >= $3 THEN sale_id END) AS sales \
-                       FROM stock_movements \
-                       WHERE tenant_id = $1 AND store_id = $2 AND reason = 'sale' AND occurred_at_ms >= $4 \
-                         AND recorded_at_ms >= $6 \
+                         CAST(SUM(CASE WHEN day >= $3 THEN units_milli ELSE 0 END) AS BIGINT) AS units, \
+                         CAST(SUM(CASE WHEN day < $3 THEN units_milli ELSE 0 END) AS BIGINT) AS units_before, \
+                         CAST(SUM(CASE WHEN day >= $3 THEN sales ELSE 0 END) AS BIGINT) AS sales \
+                       FROM item_sales_daily \
+                       WHERE tenant_id = $1 AND store_id = $2 AND day >= $4 \
                        GROUP BY variant_id) t \
                      JOIN variants v ON v.tenant_id = $1 AND v.id = t.variant_id \
                      WHERE v.deleted_at_ms IS NULL AND t.units > 0 \
@@ -309,10 +403,9 @@ macro_rules! sql_recommendation_paths {
                 )
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
-                .bind(now - window)
-                .bind(now - 2 * window)
+                .bind($crate::domain::baskets::first_day(now, days))
+                .bind($crate::domain::baskets::first_day(now, 2 * days))
                 .bind(limit as i64)
-                .bind(now - 2 * window - 86_400_000)
                 .fetch_all(&mut *tx)
                 .await?;
                 let mut items = Vec::with_capacity(rows.len());
@@ -333,6 +426,67 @@ macro_rules! sql_recommendation_paths {
                 }
                 tx.commit().await?; // Read only.
                 Ok($crate::domain::recommendations::Trending { store_id: store, days, items })
+            }
+
+            async fn chain_recommendations(
+                &self,
+                tenant: TenantId,
+                item: VariantId,
+                days: u32,
+                limit: usize,
+            ) -> DbResult<$crate::domain::recommendations::ChainRecommendations> {
+                let now = now_ms();
+                let mut tx = self.pool.begin().await?;
+                if !Self::variant_live(&mut tx, tenant, item).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let together = Self::bought_with_candidates(&mut tx, tenant, None, item, days, limit, now).await?;
+                let mut partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;
+                partners.truncate(limit);
+                tx.commit().await?; // Read only.
+                Ok($crate::domain::recommendations::ChainRecommendations {
+                    item_id: item,
+                    days,
+                    bought_with: partners
+                        .into_iter()
+                        .map(|c| $crate::domain::recommendations::ChainSuggestion {
+                            variant_id: VariantId::from_uuid(c.id),
+                            name: c.name,
+                            sku: c.sku,
+                            brand: c.brand,
+                            sales_together: c.sales_together,
+                            pinned: c.pinned,
+                        })
+                        .collect(),
+                })
+            }
+
+            async fn add_ons(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                item: VariantId,
+                limit: usize,
+            ) -> DbResult<Vec<pos_shared::addons::AddOn>> {
+                let now = now_ms();
+                let mut tx = self.pool.begin().await?;
+                if !Self::variant_live(&mut tx, tenant, item).await? {
+                    return Err(DbError::NotFound("variant"));
+                }
+                let days = $crate::domain::recommendations::DEFAULT_DAYS;
+                let together = Self::bought_with_candidates(&mut tx, tenant, Some(store), item, days, limit, now).await?;
+                let mut partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;
+                partners.truncate(limit);
+                tx.commit().await?; // Read only.
+                Ok(partners
+                    .into_iter()
+                    .map(|c| pos_shared::addons::AddOn {
+                        variant_id: VariantId::from_uuid(c.id),
+                        sales_together: c.sales_together,
+                        chain_sales_together: c.chain_sales_together,
+                        pinned: c.pinned,
+                    })
+                    .collect())
             }
         }
     };

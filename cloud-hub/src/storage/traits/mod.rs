@@ -4,6 +4,7 @@
 //! every trait's methods into scope.
 
 mod access;
+mod baskets;
 mod catalog;
 mod credit;
 mod customers;
@@ -25,6 +26,7 @@ mod subscriptions;
 mod sync;
 
 pub use access::{StaffStorage, TenantStorage, TerminalStorage, UserStorage};
+pub use baskets::BasketStorage;
 pub use catalog::{CatalogStorage, PriceStorage, VariantStorage};
 pub use credit::CreditStorage;
 pub use customers::CustomerStorage;
@@ -74,6 +76,7 @@ union_of! {
     PriceStorage,
     StoreStorage,
     LedgerStorage,
+    BasketStorage,
     TransferStorage,
     TransferRequestStorage,
     ReservationStorage,

@@ -1,7 +1,10 @@
-//! Recommendations (`domain::recommendations`): what a store's customers buy
-//! with an item, what stands in for it, what is selling more. SQL in `sql/recommendations.rs`.
+//! Recommendations (`domain::recommendations`): what customers buy with an
+//! item (at a store, across the chain, as a till's add-ons), what stands in
+//! for it, what is selling more. SQL in `sql/recommendations.rs`.
 
-use crate::domain::recommendations::{RecommendationRules, Recommendations, Trending};
+use crate::domain::recommendations::{
+    ChainRecommendations, RecommendationRules, Recommendations, Trending,
+};
 use crate::storage::DbResult;
 use pos_shared::{StoreId, TenantId, VariantId};
 
@@ -18,6 +21,26 @@ pub trait RecommendationStorage: Send + Sync {
         days: u32,
         limit: usize,
     ) -> DbResult<Recommendations>;
+    /// What the chain's sales of the last `days` bought with `item`, HQ's
+    /// pins first and its exclusions left out, at most `limit`. Not found:
+    /// the item.
+    async fn chain_recommendations(
+        &self,
+        tenant: TenantId,
+        item: VariantId,
+        days: u32,
+        limit: usize,
+    ) -> DbResult<ChainRecommendations>;
+    /// The add-ons a till at `store` shows beside `item`: HQ's pins, the
+    /// store's pairs, then the chain's, at most `limit`, unchecked against
+    /// stock (the till knows its own). Not found: the item.
+    async fn add_ons(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        item: VariantId,
+        limit: usize,
+    ) -> DbResult<Vec<pos_shared::addons::AddOn>>;
     /// Replaces HQ's rules for `item` (checked by the caller with
     /// `validate`). Not found: the item. An item in a list that is not a
     /// live item of the tenant: `AtItem`, numbered through `pinned` then

@@ -1,0 +1,279 @@
+//! The recommendations' projection for both backends: the sales read from a
+//! tenant's events, what a step of them adds (one upsert per row, summed in
+//! memory first), and the build from the sales ledger that a tenant's first
+//! step, or a place the events were pruned past, starts from. Expanded
+//! inside `sql_storage!`.
+
+/// Implements [`crate::storage::BasketStorage`] on `$storage`.
+macro_rules! sql_basket_paths {
+    ($storage:ty) => {
+        impl $storage {
+            /// Upserts `rows` of `columns` values each (the key's, then the
+            /// counts) into `table`, adding the counts to those there.
+            async fn add_basket_rows(
+                tx: &mut Tx<'_>,
+                table: &str,
+                key: &str,
+                counts: &[&str],
+                rows: Vec<Vec<BasketValue>>,
+            ) -> DbResult<()> {
+                let Some(width) = rows.first().map(Vec::len) else { return Ok(()) };
+                let columns = format!("{key}, {}", counts.join(", "));
+                let adds: Vec<String> = counts.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect();
+                for chunk in rows.chunks(Self::rows_per_statement(width)) {
+                    let values: Vec<String> = (0..chunk.len()).map(|i| Self::param_row(i * width, width)).collect();
+                    let sql = format!(
+                        "INSERT INTO {table} ({columns}) VALUES {} ON CONFLICT ({key}) DO UPDATE SET {}",
+                        values.join(", "),
+                        adds.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for value in chunk.iter().flatten() {
+                        query = match value {
+                            BasketValue::Id(id) => query.bind(*id),
+                            BasketValue::Int(n) => query.bind(*n),
+                        };
+                    }
+                    query.execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+        }
+
+        /// One value of a projection row.
+        enum BasketValue {
+            Id(Uuid),
+            Int(i64),
+        }
+
+        #[async_trait::async_trait]
+        impl BasketStorage for $storage {
+            async fn event_heads(&self) -> DbResult<Vec<(TenantId, u64)>> {
+                let rows: Vec<(Uuid, i64)> = sqlx::query_as("SELECT id, event_seq FROM tenants")
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(t, seq)| (TenantId::from_uuid(t), seq.max(0) as u64)).collect())
+            }
+
+            async fn basket_place(&self, tenant: TenantId) -> DbResult<Option<u64>> {
+                let row: Option<(i64,)> = sqlx::query_as("SELECT through_seq FROM basket_places WHERE tenant_id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|(seq,)| seq.max(0) as u64))
+            }
+
+            async fn sold_events(
+                &self,
+                tenant: TenantId,
+                after: u64,
+                upto: u64,
+            ) -> DbResult<Vec<$crate::domain::baskets::SoldEvent>> {
+                use $crate::domain::baskets::SoldEvent;
+                let mut tx = self.pool.begin().await?;
+                let (floor,): (i64,) = sqlx::query_as("SELECT event_floor FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(DbError::NotFound("tenant"))?;
+                let floor = floor.max(0) as u64;
+                if after < floor {
+                    return Err(DbError::CursorExpired { since: after, floor });
+                }
+                let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                    "SELECT seq, event_type, data FROM hub_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
+                     AND event_type IN ('pos.sale.recorded', 'inventory.stock.adjusted') ORDER BY seq",
+                )
+                .bind(tenant.as_uuid())
+                .bind(i64::try_from(after).unwrap_or(i64::MAX))
+                .bind(i64::try_from(upto).unwrap_or(i64::MAX))
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?; // Read only.
+                let mut sold = Vec::new();
+                for (seq, kind, data) in rows {
+                    let corrupt = |e: serde_json::Error| DbError::Corrupt(format!("event {seq} ({kind}): {e}"));
+                    if kind == "pos.sale.recorded" {
+                        sold.push(SoldEvent::Sale(serde_json::from_str(&data).map_err(corrupt)?));
+                        continue;
+                    }
+                    let movement: MovementRecord = serde_json::from_str(&data).map_err(corrupt)?;
+                    // A till sale's lines are read from its sale, as one basket.
+                    if movement.reason == pos_shared::sync::MovementReason::Sale && movement.sale_id.is_none() {
+                        sold.push(SoldEvent::Stock(movement));
+                    }
+                }
+                Ok(sold)
+            }
+
+            async fn record_baskets(
+                &self,
+                tenant: TenantId,
+                from: u64,
+                through: u64,
+                tally: &$crate::domain::baskets::BasketTally,
+            ) -> DbResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                // The place first: a writer from the start (SQLite), and the
+                // row another hub's worker waits on and then finds moved.
+                let moved = sqlx::query("UPDATE basket_places SET through_seq = $3 WHERE tenant_id = $1 AND through_seq = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(i64::try_from(from).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(through).unwrap_or(i64::MAX))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if moved == 0 {
+                    return Ok(false);
+                }
+                let t = tenant.as_uuid();
+                let pairs = tally
+                    .pairs
+                    .iter()
+                    .map(|((store, item, day, other), n)| {
+                        vec![
+                            BasketValue::Id(t),
+                            BasketValue::Id(store.as_uuid()),
+                            BasketValue::Id(item.as_uuid()),
+                            BasketValue::Int(*day),
+                            BasketValue::Id(other.as_uuid()),
+                            BasketValue::Int(*n),
+                        ]
+                    })
+                    .collect();
+                Self::add_basket_rows(&mut tx, "basket_pairs", "tenant_id, store_id, item_id, day, other_id", &["sales"], pairs).await?;
+                let chain = tally
+                    .chain_pairs
+                    .iter()
+                    .map(|((item, day, other), n)| {
+                        vec![
+                            BasketValue::Id(t),
+                            BasketValue::Id(item.as_uuid()),
+                            BasketValue::Int(*day),
+                            BasketValue::Id(other.as_uuid()),
+                            BasketValue::Int(*n),
+                        ]
+                    })
+                    .collect();
+                Self::add_basket_rows(&mut tx, "chain_basket_pairs", "tenant_id, item_id, day, other_id", &["sales"], chain).await?;
+                let sold = tally
+                    .sold
+                    .iter()
+                    .map(|((store, day, item), (units, sales))| {
+                        vec![
+                            BasketValue::Id(t),
+                            BasketValue::Id(store.as_uuid()),
+                            BasketValue::Int(*day),
+                            BasketValue::Id(item.as_uuid()),
+                            BasketValue::Int(*units),
+                            BasketValue::Int(*sales),
+                        ]
+                    })
+                    .collect();
+                Self::add_basket_rows(
+                    &mut tx,
+                    "item_sales_daily",
+                    "tenant_id, store_id, day, variant_id",
+                    &["units_milli", "sales"],
+                    sold,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn rebuild_baskets(&self, tenant: TenantId, was: Option<u64>, since_ms: i64) -> DbResult<Option<u64>> {
+                let mut tx = self.pool.begin().await?;
+                match Self::WRITERS {
+                    // One writer at a time: the ledger and the head cannot move.
+                    $crate::storage::sql::Writers::OneAtATime => Self::lock_tenant(&mut tx, tenant).await?,
+                    // A snapshot sees a commit's movements and its numbered
+                    // events together or not at all, with no lock that would
+                    // hold the tills' uploads back while the ledger is read.
+                    $crate::storage::sql::Writers::SideBySide => {
+                        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
+                    }
+                }
+                let place: Option<(i64,)> = sqlx::query_as("SELECT through_seq FROM basket_places WHERE tenant_id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if place.map(|(p,)| p.max(0) as u64) != was {
+                    return Ok(None);
+                }
+                let (head,): (i64,) = sqlx::query_as("SELECT event_seq FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(DbError::NotFound("tenant"))?;
+                for table in ["basket_pairs", "chain_basket_pairs", "item_sales_daily"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1"))
+                        .bind(tenant.as_uuid())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // A till's sale is its movements with its id; each line of an
+                // order or of HQ's counts as a sale of its own.
+                let sales = "FROM stock_movements WHERE tenant_id = $1 AND reason = 'sale' AND occurred_at_ms >= $2";
+                sqlx::query(&format!(
+                    "INSERT INTO item_sales_daily (tenant_id, store_id, day, variant_id, units_milli, sales) \
+                     SELECT $1, store_id, occurred_at_ms / 86400000, variant_id, CAST(SUM(-delta_milli) AS BIGINT), \
+                       COUNT(DISTINCT COALESCE(sale_id, id)) \
+                     {sales} GROUP BY store_id, occurred_at_ms / 86400000, variant_id"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(since_ms)
+                .execute(&mut *tx)
+                .await?;
+                let lines = format!("(SELECT DISTINCT store_id, sale_id, variant_id, occurred_at_ms / 86400000 AS day {sales} AND sale_id IS NOT NULL)");
+                sqlx::query(&format!(
+                    "INSERT INTO basket_pairs (tenant_id, store_id, item_id, day, other_id, sales) \
+                     SELECT $1, a.store_id, a.variant_id, a.day, b.variant_id, COUNT(*) \
+                     FROM {lines} a JOIN {lines} b ON b.sale_id = a.sale_id AND b.variant_id <> a.variant_id \
+                     WHERE a.sale_id IN (SELECT sale_id {sales} AND sale_id IS NOT NULL \
+                                         GROUP BY sale_id HAVING COUNT(DISTINCT variant_id) <= $3) \
+                     GROUP BY a.store_id, a.variant_id, a.day, b.variant_id"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(since_ms)
+                .bind($crate::domain::baskets::MAX_BASKET_ITEMS as i64)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO chain_basket_pairs (tenant_id, item_id, day, other_id, sales) \
+                     SELECT $1, item_id, day, other_id, CAST(SUM(sales) AS BIGINT) FROM basket_pairs WHERE tenant_id = $1 \
+                     GROUP BY item_id, day, other_id",
+                )
+                .bind(tenant.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO basket_places (tenant_id, through_seq, built_at_ms) VALUES ($1, $2, $3) \
+                     ON CONFLICT (tenant_id) DO UPDATE SET through_seq = excluded.through_seq, built_at_ms = excluded.built_at_ms",
+                )
+                .bind(tenant.as_uuid())
+                .bind(head)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(head.max(0) as u64))
+            }
+
+            async fn prune_baskets(&self, tenant: TenantId, before_day: i64) -> DbResult<()> {
+                let mut tx = self.pool.begin().await?;
+                for table in ["basket_pairs", "chain_basket_pairs", "item_sales_daily"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1 AND day < $2"))
+                        .bind(tenant.as_uuid())
+                        .bind(before_day)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use sql_basket_paths;
