@@ -139,6 +139,8 @@ export const api = {
   status: () => call<SyncStatus>('GET', '/v1/sync/status'),
   byBarcode: (code: string) => call<ScannedProduct>('GET', `/v1/products/by-barcode/${enc(code)}`),
   search: (q: string) => call<ProductView[]>('GET', `/v1/products/search?q=${enc(q)}&limit=12`),
+  /** What sells with an item, to offer beside the bill (none offline before the hub was heard). */
+  addOns: (variantId: string) => call<ProductView[]>('GET', `/v1/products/${enc(variantId)}/add-ons`),
   settings: () => call<TillSettings>('GET', '/v1/till/settings'),
   /** A line taken off the bill, written to the agent's audit log first. */
   voidLine: (description: string, amountPaise: number) =>

@@ -78,6 +78,11 @@ export function App() {
   const [dialog, setDialog] = useState<DialogState>(null);
   const [notice, setNotice] = useState<BillNotice>(null);
   const [flash, setFlash] = useState<ScanFlash | null>(null);
+  /** What sells with the item last put on the bill, as the agent offers it. */
+  const [addOns, setAddOns] = useState<{ name: string; items: ProductView[] } | null>(null);
+  const addOnsAsked = useRef(0);
+  /** Whether the item being put on the bill was taken from the hint. */
+  const fromHint = useRef(false);
   const [multiplier, setMultiplier] = useState<number | null>(null);
   const [catalogVersion, setCatalogVersion] = useState(0);
   const screenRef = useRef(screen);
@@ -193,6 +198,17 @@ export function App() {
     setCart((c) => addProduct(c, p, modifiers, sellExpired, count));
     beep('ok');
     setFlash({ barcode: p.barcode, seq: ++flashSeq.current, text: count > 1 ? `${count} × ${p.name}` : p.name });
+    // An item taken from the hint leaves the hint as it was (less the item).
+    if (!fromHint.current) suggestAddOns(p);
+  };
+
+  /** Asks what goes with `p`; a later item's answer replaces it, an older one is dropped. A hint: no answer is no hint. */
+  const suggestAddOns = (p: ProductView) => {
+    const asked = ++addOnsAsked.current;
+    api
+      .addOns(p.variant_id)
+      .then((items) => asked === addOnsAsked.current && setAddOns(items.length ? { name: p.name, items } : null))
+      .catch(() => asked === addOnsAsked.current && setAddOns(null));
   };
 
   /** The count for the next item: the "3 ×" typed before it, used once. */
@@ -203,7 +219,8 @@ export function App() {
     return n;
   };
 
-  const addWithModifiers = (p: ProductView, count = takeCount()) => {
+  const addWithModifiers = (p: ProductView, count = takeCount(), hinted = false) => {
+    fromHint.current = hinted;
     // HQ took it out of this store's assortment or put its stock on hold.
     if (p.not_for_sale) return refuse(t('error.notForSale', { name: p.name, why: p.not_for_sale }));
     setNotice(null);
@@ -428,10 +445,12 @@ export function App() {
           quickKeys={quickKeys}
           problems={problems}
           flash={flash}
+          addOns={addOns}
           multiplier={multiplier}
           maxQty={maxQty}
           actions={{
             add: (p) => addWithModifiers(p),
+            addOn: (p) => addWithModifiers(p, takeCount(), true),
             setQty: (id, qty) => {
               setNotice(null);
               setCart((c) => setQty(c, id, qty));

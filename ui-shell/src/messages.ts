@@ -38,6 +38,8 @@ const en = {
   'sale.bill': 'Bill',
   'sale.title': 'Sale',
   'sale.added': 'Added: {name}',
+  'sale.addOns': 'Goes with {name}:',
+  'sale.addOn': 'Add {name}, {price}',
   'sale.multiplier': 'Next item × {n} (Esc cancels)',
   'sale.voided': '{name} taken off the bill.',
   'sale.cleared': 'Bill cleared.',

@@ -1,5 +1,6 @@
 //! The catalog as the till sees it: a scanned barcode, a typed search, the
-//! category tree and the quick-key grid, all from the local replica.
+//! category tree and the quick-key grid, all from the local replica; and
+//! the add-ons to offer beside an item on the bill.
 
 use super::AgentState;
 use crate::pos::product::{ProductView, ScannedProduct};
@@ -14,6 +15,7 @@ pub fn routes() -> Router<AgentState> {
     Router::new()
         .route("/v1/products/by-barcode/{barcode}", get(product_by_barcode))
         .route("/v1/products/search", get(search_products))
+        .route("/v1/products/{variant_id}/add-ons", get(add_ons))
         .route("/v1/categories", get(categories))
         .route("/v1/quick-keys", get(quick_keys))
 }
@@ -84,6 +86,19 @@ async fn search_products(
             .call(move |c| catalog::search(c, &typed, limit))
             .await?,
     ))
+}
+
+/// What sells with the item (a variant id), for the hint beside the bill:
+/// at most three products this till may sell and has stock of, best first;
+/// an empty list when there are none or the hub has not been heard.
+async fn add_ons(
+    State(app): State<AgentState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<ProductView>>, ApiError> {
+    let item: pos_shared::VariantId = raw
+        .parse()
+        .map_err(|_| ApiError::invalid("variant_id", format!("{raw:?} is not a variant id")))?;
+    Ok(Json(crate::till::add_ons::for_item(&app.till, item).await?))
 }
 
 /// The category tree, parents before children.

@@ -237,6 +237,17 @@ pub fn product_by_barcode(conn: &Connection, barcode: &Gtin) -> StoreResult<Opti
     row.map(product_from_row).transpose()
 }
 
+/// The product with the variant id `variant`, when the replica has it.
+pub fn product_by_id(conn: &Connection, variant: VariantId) -> StoreResult<Option<ProductView>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PRODUCT_COLUMNS} FROM variants v LEFT JOIN stock s ON s.variant_id = v.id WHERE v.id = ?1"
+    ))?;
+    let row: Option<VariantRow> = stmt
+        .query_row([variant.to_string()], variant_row)
+        .optional()?;
+    row.map(product_from_row).transpose()
+}
+
 /// The product a scan names: its GTIN, else the other reading of the same
 /// digits (an 8-digit code without an identifier).
 pub fn product_for_scan(

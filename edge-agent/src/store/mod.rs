@@ -8,6 +8,7 @@
 //! store's sales, so it and its WAL and shared-memory files are readable only
 //! by the agent's user.
 
+pub mod add_ons;
 pub mod assortment;
 pub mod audit;
 pub mod catalog;
@@ -102,6 +103,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0027_customer_messages.sql"),
     include_str!("../../../migrations/edge/0028_loyalty.sql"),
     include_str!("../../../migrations/edge/0029_search_vocabulary.sql"),
+    include_str!("../../../migrations/edge/0030_add_on_hints.sql"),
 ];
 
 #[derive(Clone)]

@@ -247,6 +247,21 @@ impl HubClient {
         }
     }
 
+    /// What sells with `item`, as the hub ranks it for this till's store.
+    /// Short: it serves a hint beside a bill being rung up.
+    pub async fn add_ons(
+        &self,
+        token: &str,
+        item: pos_shared::VariantId,
+    ) -> Result<pos_shared::addons::AddOns, HubError> {
+        let req = self
+            .http
+            .get(format!("{}/v1/sync/items/{item}/add-ons", self.base))
+            .bearer_auth(token)
+            .timeout(Duration::from_millis(1500));
+        send(req).await
+    }
+
     /// Asks for more of a customer's points than this till holds, for a bill
     /// being paid in points now. Short, like a credit top-up.
     pub async fn loyalty_top_up(

@@ -14,6 +14,7 @@
 //! terminal. It answers in domain terms ([`TillError`]); the API turns that
 //! into HTTP, and nothing here knows about HTTP.
 
+pub mod add_ons;
 pub mod checkout;
 pub mod credit;
 pub mod customers;

@@ -8,6 +8,7 @@
 #[path = "../system/harness.rs"]
 mod harness;
 
+mod add_ons_ui;
 mod cashier_ui;
 mod counter_ui;
 mod credit_ui;

@@ -18,6 +18,8 @@ import { insertText, isTextField } from '../typing';
 
 export interface SaleActions {
   add: (p: ProductView) => void;
+  /** An item taken from the add-on hint. */
+  addOn: (p: ProductView) => void;
   setQty: (lineId: number, qty: string) => void;
   step: (lineId: number, delta: 1 | -1) => void;
   void: (lineId: number) => void;
@@ -182,6 +184,8 @@ export function SaleScreen(props: {
   /** Per line, why its quantity cannot be sold (null when it can). */
   problems: (string | null)[];
   flash: ScanFlash | null;
+  /** What sells with the item last put on the bill. */
+  addOns: { name: string; items: ProductView[] } | null;
   multiplier: number | null;
   maxQty: number;
   actions: SaleActions;
@@ -196,6 +200,8 @@ export function SaleScreen(props: {
   const priced = quote && quote.lines.length === cart.lines.length ? quote : null;
   const total = priced ? priced.total.minor : cart.lines.reduce((s, l) => s + estimatePaise(l), 0);
   const blocked = problems.some((p) => p !== null);
+  // Add-ons not on the bill yet, only while there is a bill.
+  const offered = cart.lines.length ? (props.addOns?.items ?? []).filter((p) => !cart.lines.some((l) => l.barcode === p.barcode)) : [];
 
   // The line a scan changed becomes the selected one.
   useEffect(() => {
@@ -284,6 +290,23 @@ export function SaleScreen(props: {
         <p class={`last-scan ${flash && cart.lines.length ? 'on' : ''}`} data-testid="last-scan" aria-live="polite">
           {flash && cart.lines.length ? t('sale.added', { name: flash.text }) : cart.lines.length ? '' : t('sale.empty')}
         </p>
+        {offered.length > 0 && props.addOns && (
+          <div class="add-ons" data-testid="add-ons" aria-live="polite">
+            <span>{t('sale.addOns', { name: props.addOns.name })}</span>
+            {offered.map((p) => (
+              <button
+                type="button"
+                class="add-on"
+                key={p.variant_id}
+                data-barcode={p.barcode}
+                aria-label={t('sale.addOn', { name: p.name, price: formatPaise(p.price.minor) })}
+                onClick={() => actions.addOn(p)}
+              >
+                {p.name} <small>{formatPaise(p.price.minor)}</small>
+              </button>
+            ))}
+          </div>
+        )}
         <div class="lines-box">
           <table class="lines" aria-label={t('sale.bill')}>
             <thead>

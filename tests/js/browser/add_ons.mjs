@@ -1,0 +1,64 @@
+// The add-on hint on a real till in headless Chromium: the store's
+// customers bought milk with tea three times and rice with it once, so a
+// tea on the bill offers milk first, then rice. Choosing milk puts it on
+// the bill and leaves rice offered; with the hub gone, the next bill's tea
+// still offers them (the till keeps what it heard). Run by the browser test
+// `add_ons_ui`, which makes those sales and stops the hub.
+
+import { existsSync, writeFileSync } from 'node:fs';
+import { launchChromium } from './browser.mjs';
+import { checkScreen } from './layout.mjs';
+import { scan } from './scanner.mjs';
+import { signInAndOpenShift, waitText } from './shift.mjs';
+
+const { TILL, SHOTS, TEA, STOP_HUB, HUB_STOPPED } = process.env;
+const step = (what) => console.log(`- ${what}`);
+const check = (ok, what) => {
+  if (!ok) throw new Error(`failed: ${what}`);
+};
+
+const browser = await launchChromium();
+const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, bypassCSP: true });
+const page = await context.newPage();
+page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+const offered = () => page.$$eval('[data-testid=add-ons] button', (bs) => bs.map((b) => b.getAttribute('aria-label')));
+const lines = () => page.$$eval('[data-testid=lines] tr', (rows) => rows.length);
+
+try {
+  step('the cashier signs in and opens a shift');
+  await signInAndOpenShift(page, TILL);
+
+  step('a tea offers milk, then rice');
+  await scan(page, TEA);
+  await waitText(page, '[data-testid=add-ons]', /Goes with Assam Tea 250 g:/);
+  const first = await offered();
+  check(first.length === 2 && /^Add Milk 500 ml/.test(first[0]) && /^Add .*Rice/.test(first[1]), `milk then rice: ${JSON.stringify(first)}`);
+  await checkScreen(page, SHOTS, 'sale-add-ons');
+
+  step('choosing milk puts it on the bill; rice is still offered');
+  await page.click('[data-testid=add-ons] button:first-of-type');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=lines] tr').length === 2);
+  await waitText(page, '[data-testid=lines]', /Milk/);
+  const after = await offered();
+  check(after.length === 1 && /Rice/.test(after[0]), `only rice left: ${JSON.stringify(after)}`);
+  // The scanner still works after a click on the hint.
+  await scan(page, TEA);
+  await page.waitForFunction(() => document.querySelector('[data-testid=lines]')?.textContent?.includes('2'));
+  check((await lines()) === 2, 'a second tea adds to its line');
+
+  step('the bill is cleared; the hub is stopped; a tea still offers milk');
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=lines] tr').length === 0);
+  check((await page.$('[data-testid=add-ons]')) === null, 'no hint without a bill');
+  // The test side stops the hub when asked, and says when it has.
+  writeFileSync(STOP_HUB, 'now');
+  for (let i = 0; i < 300 && !existsSync(HUB_STOPPED); i++) await new Promise((r) => setTimeout(r, 100));
+  check(existsSync(HUB_STOPPED), 'the hub was stopped');
+  await scan(page, TEA);
+  await waitText(page, '[data-testid=add-ons]', /Goes with Assam Tea 250 g:/);
+  const offline = await offered();
+  check(/^Add Milk 500 ml/.test(offline[0]), `milk offered offline: ${JSON.stringify(offline)}`);
+  console.log('result ok');
+} finally {
+  await browser.close();
+}
