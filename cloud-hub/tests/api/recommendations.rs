@@ -764,6 +764,54 @@ async fn the_chain_and_its_tills_hear_what_sells_together(backend: Backend) {
         before
     );
     assert_eq!(before["bought_with"][0]["sales_together"], 4, "{before}");
+    // Stock an order took (a committed reservation) sells too: its units
+    // and one sale count in what is trending, with no pairs.
+    let (s, held) = shop
+        .hub
+        .post(
+            &format!("/v1/stores/{}/reservations", shop.store_id),
+            &key,
+            json!({"variant_id": id(jam), "qty": "5", "order_ref": "ORD-9"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{held}");
+    let (s, b) = shop
+        .hub
+        .post(
+            &format!(
+                "/v1/reservations/{}/commit",
+                held["reservation_id"].as_str().unwrap()
+            ),
+            &key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    projected(&shop).await;
+    let (_, trend) = shop
+        .hub
+        .get(&format!("/v1/stores/{}/trending", shop.store_id), &key)
+        .await;
+    let jam_row = trend["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["sku"] == "JAM")
+        .cloned();
+    assert_eq!(
+        jam_row.map(|r| (r["units"].clone(), r["sales"].clone())),
+        Some((json!("5"), json!(1))),
+        "{trend}"
+    );
+    let (_, got) = recommend(&shop, &format!("item_id={}", id(jam))).await;
+    assert!(
+        got["bought_with"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s.get("sales_together").is_none()),
+        "{got}"
+    );
     let (_, trend) = shop
         .hub
         .get(&format!("/v1/stores/{}/trending", east.store_id), &key)

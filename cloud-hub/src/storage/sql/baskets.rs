@@ -38,6 +38,86 @@ macro_rules! sql_basket_paths {
                 }
                 Ok(())
             }
+
+            /// [`BasketStorage::rebuild_baskets`], its losing a race with
+            /// another hub's worker an error.
+            async fn build_baskets(&self, tenant: TenantId, was: Option<u64>, since_ms: i64) -> DbResult<Option<u64>> {
+                let mut tx = self.pool.begin().await?;
+                match Self::WRITERS {
+                    // One writer at a time: the ledger and the head cannot move.
+                    $crate::storage::sql::Writers::OneAtATime => Self::lock_tenant(&mut tx, tenant).await?,
+                    // A snapshot sees a commit's movements and its numbered
+                    // events together or not at all, with no lock that would
+                    // hold the tills' uploads back while the ledger is read.
+                    $crate::storage::sql::Writers::SideBySide => {
+                        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
+                    }
+                }
+                let place: Option<(i64,)> = sqlx::query_as("SELECT through_seq FROM basket_places WHERE tenant_id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if place.map(|(p,)| p.max(0) as u64) != was {
+                    return Ok(None);
+                }
+                let (head,): (i64,) = sqlx::query_as("SELECT event_seq FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(DbError::NotFound("tenant"))?;
+                for table in ["basket_pairs", "chain_basket_pairs", "item_sales_daily"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1"))
+                        .bind(tenant.as_uuid())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // A till's sale is its movements with its id; each line of an
+                // order or of HQ's counts as a sale of its own.
+                let sales = "FROM stock_movements WHERE tenant_id = $1 AND reason = 'sale' AND occurred_at_ms >= $2";
+                sqlx::query(&format!(
+                    "INSERT INTO item_sales_daily (tenant_id, store_id, day, variant_id, units_milli, sales) \
+                     SELECT $1, store_id, occurred_at_ms / 86400000, variant_id, CAST(SUM(-delta_milli) AS BIGINT), \
+                       COUNT(DISTINCT COALESCE(sale_id, id)) \
+                     {sales} GROUP BY store_id, occurred_at_ms / 86400000, variant_id"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(since_ms)
+                .execute(&mut *tx)
+                .await?;
+                let lines = format!("(SELECT DISTINCT store_id, sale_id, variant_id, occurred_at_ms / 86400000 AS day {sales} AND sale_id IS NOT NULL)");
+                sqlx::query(&format!(
+                    "INSERT INTO basket_pairs (tenant_id, store_id, item_id, day, other_id, sales) \
+                     SELECT $1, a.store_id, a.variant_id, a.day, b.variant_id, COUNT(*) \
+                     FROM {lines} a JOIN {lines} b ON b.sale_id = a.sale_id AND b.variant_id <> a.variant_id \
+                     WHERE a.sale_id IN (SELECT sale_id {sales} AND sale_id IS NOT NULL \
+                                         GROUP BY sale_id HAVING COUNT(DISTINCT variant_id) <= $3) \
+                     GROUP BY a.store_id, a.variant_id, a.day, b.variant_id"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(since_ms)
+                .bind($crate::domain::baskets::MAX_BASKET_ITEMS as i64)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO chain_basket_pairs (tenant_id, item_id, day, other_id, sales) \
+                     SELECT $1, item_id, day, other_id, CAST(SUM(sales) AS BIGINT) FROM basket_pairs WHERE tenant_id = $1 \
+                     GROUP BY item_id, day, other_id",
+                )
+                .bind(tenant.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO basket_places (tenant_id, through_seq, built_at_ms) VALUES ($1, $2, $3) \
+                     ON CONFLICT (tenant_id) DO UPDATE SET through_seq = excluded.through_seq, built_at_ms = excluded.built_at_ms",
+                )
+                .bind(tenant.as_uuid())
+                .bind(head)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(head.max(0) as u64))
+            }
         }
 
         /// One value of a projection row.
@@ -183,81 +263,16 @@ macro_rules! sql_basket_paths {
             }
 
             async fn rebuild_baskets(&self, tenant: TenantId, was: Option<u64>, since_ms: i64) -> DbResult<Option<u64>> {
-                let mut tx = self.pool.begin().await?;
-                match Self::WRITERS {
-                    // One writer at a time: the ledger and the head cannot move.
-                    $crate::storage::sql::Writers::OneAtATime => Self::lock_tenant(&mut tx, tenant).await?,
-                    // A snapshot sees a commit's movements and its numbered
-                    // events together or not at all, with no lock that would
-                    // hold the tills' uploads back while the ledger is read.
-                    $crate::storage::sql::Writers::SideBySide => {
-                        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
+                match self.build_baskets(tenant, was, since_ms).await {
+                    // Another hub's worker built it or moved on while this
+                    // snapshot read (PostgreSQL): its commit stands.
+                    Err(DbError::Other(sqlx::Error::Database(e)))
+                        if e.is_unique_violation() || e.code().as_deref() == Some("40001") =>
+                    {
+                        Ok(None)
                     }
+                    built => built,
                 }
-                let place: Option<(i64,)> = sqlx::query_as("SELECT through_seq FROM basket_places WHERE tenant_id = $1")
-                    .bind(tenant.as_uuid())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if place.map(|(p,)| p.max(0) as u64) != was {
-                    return Ok(None);
-                }
-                let (head,): (i64,) = sqlx::query_as("SELECT event_seq FROM tenants WHERE id = $1")
-                    .bind(tenant.as_uuid())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(DbError::NotFound("tenant"))?;
-                for table in ["basket_pairs", "chain_basket_pairs", "item_sales_daily"] {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1"))
-                        .bind(tenant.as_uuid())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                // A till's sale is its movements with its id; each line of an
-                // order or of HQ's counts as a sale of its own.
-                let sales = "FROM stock_movements WHERE tenant_id = $1 AND reason = 'sale' AND occurred_at_ms >= $2";
-                sqlx::query(&format!(
-                    "INSERT INTO item_sales_daily (tenant_id, store_id, day, variant_id, units_milli, sales) \
-                     SELECT $1, store_id, occurred_at_ms / 86400000, variant_id, CAST(SUM(-delta_milli) AS BIGINT), \
-                       COUNT(DISTINCT COALESCE(sale_id, id)) \
-                     {sales} GROUP BY store_id, occurred_at_ms / 86400000, variant_id"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(since_ms)
-                .execute(&mut *tx)
-                .await?;
-                let lines = format!("(SELECT DISTINCT store_id, sale_id, variant_id, occurred_at_ms / 86400000 AS day {sales} AND sale_id IS NOT NULL)");
-                sqlx::query(&format!(
-                    "INSERT INTO basket_pairs (tenant_id, store_id, item_id, day, other_id, sales) \
-                     SELECT $1, a.store_id, a.variant_id, a.day, b.variant_id, COUNT(*) \
-                     FROM {lines} a JOIN {lines} b ON b.sale_id = a.sale_id AND b.variant_id <> a.variant_id \
-                     WHERE a.sale_id IN (SELECT sale_id {sales} AND sale_id IS NOT NULL \
-                                         GROUP BY sale_id HAVING COUNT(DISTINCT variant_id) <= $3) \
-                     GROUP BY a.store_id, a.variant_id, a.day, b.variant_id"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(since_ms)
-                .bind($crate::domain::baskets::MAX_BASKET_ITEMS as i64)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO chain_basket_pairs (tenant_id, item_id, day, other_id, sales) \
-                     SELECT $1, item_id, day, other_id, CAST(SUM(sales) AS BIGINT) FROM basket_pairs WHERE tenant_id = $1 \
-                     GROUP BY item_id, day, other_id",
-                )
-                .bind(tenant.as_uuid())
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO basket_places (tenant_id, through_seq, built_at_ms) VALUES ($1, $2, $3) \
-                     ON CONFLICT (tenant_id) DO UPDATE SET through_seq = excluded.through_seq, built_at_ms = excluded.built_at_ms",
-                )
-                .bind(tenant.as_uuid())
-                .bind(head)
-                .bind(now_ms())
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(Some(head.max(0) as u64))
             }
 
             async fn prune_baskets(&self, tenant: TenantId, before_day: i64) -> DbResult<()> {
