@@ -4,6 +4,32 @@
 //! step, or a place the events were pruned past, starts from. Expanded
 //! inside `sql_storage!`.
 
+/// Till sales' lines read a page at a time when the projection is built
+/// from the ledger.
+pub(crate) const REBUILD_PAGE: usize = 20_000;
+
+/// Counts ledger rows `(sale, store, item, occurred at, delta)`, in sale
+/// order, as the worker counts sales' events, leaving out the sale `cut`
+/// (read whole with the next page); the tally and the last sale counted.
+pub(crate) fn tally_sales(
+    rows: &[(uuid::Uuid, uuid::Uuid, uuid::Uuid, i64, i64)],
+    cut: Option<uuid::Uuid>,
+) -> (crate::domain::baskets::BasketTally, Option<uuid::Uuid>) {
+    use pos_shared::{StoreId, VariantId};
+    let mut tally = crate::domain::baskets::BasketTally::default();
+    let mut last = None;
+    let mut kept = rows.iter().filter(|r| Some(r.0) != cut).peekable();
+    while let Some(first) = kept.next() {
+        let mut lines = vec![(VariantId::from_uuid(first.2), -first.4)];
+        while let Some(line) = kept.next_if(|r| r.0 == first.0) {
+            lines.push((VariantId::from_uuid(line.2), -line.4));
+        }
+        tally.add_sale(StoreId::from_uuid(first.1), first.3, &lines);
+        last = Some(first.0);
+    }
+    (tally, last)
+}
+
 /// Implements [`crate::storage::BasketStorage`] on `$storage`.
 macro_rules! sql_basket_paths {
     ($storage:ty) => {
@@ -39,6 +65,63 @@ macro_rules! sql_basket_paths {
                 Ok(())
             }
 
+            /// Adds what `tally` counted to the projection's rows.
+            async fn add_tally(tx: &mut Tx<'_>, tenant: TenantId, tally: &$crate::domain::baskets::BasketTally) -> DbResult<()> {
+                let t = tenant.as_uuid();
+                let pairs = tally
+                    .pairs
+                    .iter()
+                    .map(|((store, item, day, other), n)| {
+                        vec![
+                            BasketValue::Id(t),
+                            BasketValue::Id(store.as_uuid()),
+                            BasketValue::Id(item.as_uuid()),
+                            BasketValue::Int(*day),
+                            BasketValue::Id(other.as_uuid()),
+                            BasketValue::Int(*n),
+                        ]
+                    })
+                    .collect();
+                Self::add_basket_rows(tx, "basket_pairs", "tenant_id, store_id, item_id, day, other_id", &["sales"], pairs).await?;
+                let chain = tally
+                    .chain_pairs
+                    .iter()
+                    .map(|((item, day, other), n)| {
+                        vec![
+                            BasketValue::Id(t),
+                            BasketValue::Id(item.as_uuid()),
+                            BasketValue::Int(*day),
+                            BasketValue::Id(other.as_uuid()),
+                            BasketValue::Int(*n),
+                        ]
+                    })
+                    .collect();
+                Self::add_basket_rows(tx, "chain_basket_pairs", "tenant_id, item_id, day, other_id", &["sales"], chain).await?;
+                let sold = tally
+                    .sold
+                    .iter()
+                    .map(|((store, day, item), (units, sales))| {
+                        vec![
+                            BasketValue::Id(t),
+                            BasketValue::Id(store.as_uuid()),
+                            BasketValue::Int(*day),
+                            BasketValue::Id(item.as_uuid()),
+                            BasketValue::Int(*units),
+                            BasketValue::Int(*sales),
+                        ]
+                    })
+                    .collect();
+                Self::add_basket_rows(
+                    tx,
+                    "item_sales_daily",
+                    "tenant_id, store_id, day, variant_id",
+                    &["units_milli", "sales"],
+                    sold,
+                )
+                .await?;
+                Ok(())
+            }
+
             /// [`BasketStorage::rebuild_baskets`], its losing a race with
             /// another hub's worker an error.
             async fn build_baskets(&self, tenant: TenantId, was: Option<u64>, since_ms: i64) -> DbResult<Option<u64>> {
@@ -71,41 +154,56 @@ macro_rules! sql_basket_paths {
                         .execute(&mut *tx)
                         .await?;
                 }
-                // A till's sale is its movements with its id; each line of an
-                // order or of HQ's counts as a sale of its own.
-                let sales = "FROM stock_movements WHERE tenant_id = $1 AND reason = 'sale' AND occurred_at_ms >= $2";
-                sqlx::query(&format!(
-                    "INSERT INTO item_sales_daily (tenant_id, store_id, day, variant_id, units_milli, sales) \
-                     SELECT $1, store_id, occurred_at_ms / 86400000, variant_id, CAST(SUM(-delta_milli) AS BIGINT), \
-                       COUNT(DISTINCT COALESCE(sale_id, id)) \
-                     {sales} GROUP BY store_id, occurred_at_ms / 86400000, variant_id"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(since_ms)
-                .execute(&mut *tx)
-                .await?;
-                let lines = format!("(SELECT DISTINCT store_id, sale_id, variant_id, occurred_at_ms / 86400000 AS day {sales} AND sale_id IS NOT NULL)");
-                sqlx::query(&format!(
-                    "INSERT INTO basket_pairs (tenant_id, store_id, item_id, day, other_id, sales) \
-                     SELECT $1, a.store_id, a.variant_id, a.day, b.variant_id, COUNT(*) \
-                     FROM {lines} a JOIN {lines} b ON b.sale_id = a.sale_id AND b.variant_id <> a.variant_id \
-                     WHERE a.sale_id IN (SELECT sale_id {sales} AND sale_id IS NOT NULL \
-                                         GROUP BY sale_id HAVING COUNT(DISTINCT variant_id) <= $3) \
-                     GROUP BY a.store_id, a.variant_id, a.day, b.variant_id"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(since_ms)
-                .bind($crate::domain::baskets::MAX_BASKET_ITEMS as i64)
-                .execute(&mut *tx)
-                .await?;
+                // Stock sold outside a till's sale (an order, HQ's): each
+                // movement a sale of its own, no pairs.
                 sqlx::query(
-                    "INSERT INTO chain_basket_pairs (tenant_id, item_id, day, other_id, sales) \
-                     SELECT $1, item_id, day, other_id, CAST(SUM(sales) AS BIGINT) FROM basket_pairs WHERE tenant_id = $1 \
-                     GROUP BY item_id, day, other_id",
+                    "INSERT INTO item_sales_daily (tenant_id, store_id, day, variant_id, units_milli, sales) \
+                     SELECT $1, store_id, occurred_at_ms / 86400000, variant_id, CAST(SUM(-delta_milli) AS BIGINT), COUNT(*) \
+                     FROM stock_movements WHERE tenant_id = $1 AND reason = 'sale' AND sale_id IS NULL AND occurred_at_ms >= $2 \
+                     GROUP BY store_id, occurred_at_ms / 86400000, variant_id",
                 )
                 .bind(tenant.as_uuid())
+                .bind(since_ms)
                 .execute(&mut *tx)
                 .await?;
+                // Till sales a page at a time by sale (the ledger's index),
+                // counted as the worker counts a sale's event.
+                let mut after: Option<Uuid> = None;
+                loop {
+                    // Read on from the last sale by the index's order (a
+                    // range, not a filter, on both backends).
+                    let sql = format!(
+                        "SELECT sale_id, store_id, variant_id, occurred_at_ms, delta_milli FROM stock_movements \
+                         WHERE tenant_id = $1 AND sale_id IS NOT NULL{} \
+                           AND reason = 'sale' AND occurred_at_ms >= $2 \
+                         ORDER BY sale_id LIMIT $3",
+                        if after.is_some() { " AND sale_id > $4" } else { "" }
+                    );
+                    let query = sqlx::query_as::<_, (Uuid, Uuid, Uuid, i64, i64)>(&sql)
+                        .bind(tenant.as_uuid())
+                        .bind(since_ms)
+                        .bind($crate::storage::sql::baskets::REBUILD_PAGE as i64);
+                    let rows = match after {
+                        Some(after) => query.bind(after),
+                        None => query,
+                    }
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let full = rows.len() == $crate::storage::sql::baskets::REBUILD_PAGE;
+                    // A full page may end inside a sale: that sale is read
+                    // whole with the next page.
+                    let last = rows.last().map(|r| r.0);
+                    let complete = match (full, last) {
+                        (true, Some(cut)) if rows.first().is_some_and(|r| r.0 != cut) => Some(cut),
+                        _ => None,
+                    };
+                    let (tally, last_whole) = $crate::storage::sql::baskets::tally_sales(&rows, complete);
+                    after = last_whole.or(after);
+                    Self::add_tally(&mut tx, tenant, &tally).await?;
+                    if !full {
+                        break;
+                    }
+                }
                 sqlx::query(
                     "INSERT INTO basket_places (tenant_id, through_seq, built_at_ms) VALUES ($1, $2, $3) \
                      ON CONFLICT (tenant_id) DO UPDATE SET through_seq = excluded.through_seq, built_at_ms = excluded.built_at_ms",
@@ -206,58 +304,7 @@ macro_rules! sql_basket_paths {
                 if moved == 0 {
                     return Ok(false);
                 }
-                let t = tenant.as_uuid();
-                let pairs = tally
-                    .pairs
-                    .iter()
-                    .map(|((store, item, day, other), n)| {
-                        vec![
-                            BasketValue::Id(t),
-                            BasketValue::Id(store.as_uuid()),
-                            BasketValue::Id(item.as_uuid()),
-                            BasketValue::Int(*day),
-                            BasketValue::Id(other.as_uuid()),
-                            BasketValue::Int(*n),
-                        ]
-                    })
-                    .collect();
-                Self::add_basket_rows(&mut tx, "basket_pairs", "tenant_id, store_id, item_id, day, other_id", &["sales"], pairs).await?;
-                let chain = tally
-                    .chain_pairs
-                    .iter()
-                    .map(|((item, day, other), n)| {
-                        vec![
-                            BasketValue::Id(t),
-                            BasketValue::Id(item.as_uuid()),
-                            BasketValue::Int(*day),
-                            BasketValue::Id(other.as_uuid()),
-                            BasketValue::Int(*n),
-                        ]
-                    })
-                    .collect();
-                Self::add_basket_rows(&mut tx, "chain_basket_pairs", "tenant_id, item_id, day, other_id", &["sales"], chain).await?;
-                let sold = tally
-                    .sold
-                    .iter()
-                    .map(|((store, day, item), (units, sales))| {
-                        vec![
-                            BasketValue::Id(t),
-                            BasketValue::Id(store.as_uuid()),
-                            BasketValue::Int(*day),
-                            BasketValue::Id(item.as_uuid()),
-                            BasketValue::Int(*units),
-                            BasketValue::Int(*sales),
-                        ]
-                    })
-                    .collect();
-                Self::add_basket_rows(
-                    &mut tx,
-                    "item_sales_daily",
-                    "tenant_id, store_id, day, variant_id",
-                    &["units_milli", "sales"],
-                    sold,
-                )
-                .await?;
+                Self::add_tally(&mut tx, tenant, tally).await?;
                 tx.commit().await?;
                 Ok(true)
             }
