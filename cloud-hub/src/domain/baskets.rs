@@ -24,14 +24,17 @@ pub fn first_day(now_ms: i64, days: u32) -> i64 {
     day_of(now_ms) - i64::from(days) + 1
 }
 
-/// A sale among a tenant's events, as the projection reads it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SoldEvent {
-    /// A till's sale: its lines are one basket.
-    Sale(Box<pos_shared::sale::SaleFact>),
-    /// Stock that left as sold outside a till's sale (a packed order, HQ's
-    /// own sale movement).
-    Stock(pos_shared::sync::MovementRecord),
+/// What a sale among a tenant's events sold, as the projection reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoldEvent {
+    pub store_id: StoreId,
+    pub occurred_at_ms: i64,
+    /// (item, quantity in milli) per line.
+    pub lines: Vec<(VariantId, i64)>,
+    /// A till's sale, whose lines are one basket; else stock that left as
+    /// sold outside one (a packed order, a committed reservation): units
+    /// only.
+    pub basket: bool,
 }
 
 /// What a step of sales adds, keyed as the projection's rows are.
@@ -90,21 +93,13 @@ impl BasketTally {
 
     /// Adds what `event` sold.
     pub fn add(&mut self, event: &SoldEvent) {
-        match event {
-            SoldEvent::Sale(sale) => {
-                let lines: Vec<(VariantId, i64)> = sale
-                    .lines
-                    .iter()
-                    .map(|l| (l.variant_id, l.qty.milli()))
-                    .collect();
-                self.add_sale(sale.store_id, sale.occurred_at.unix_millis(), &lines);
+        match event.basket {
+            true => self.add_sale(event.store_id, event.occurred_at_ms, &event.lines),
+            false => {
+                for (item, units) in &event.lines {
+                    self.add_sold_stock(event.store_id, event.occurred_at_ms, *item, *units);
+                }
             }
-            SoldEvent::Stock(m) => self.add_sold_stock(
-                m.store_id,
-                m.occurred_at.unix_millis(),
-                m.variant_id,
-                -m.delta.milli(),
-            ),
         }
     }
 

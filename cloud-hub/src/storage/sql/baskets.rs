@@ -8,6 +8,67 @@
 /// from the ledger.
 pub(crate) const REBUILD_PAGE: usize = 20_000;
 
+/// The parts of a sale's event the projection reads; the rest of its JSON
+/// is skipped, not kept.
+#[derive(serde::Deserialize)]
+struct SaleInEvent {
+    store_id: pos_shared::StoreId,
+    occurred_at: pos_shared::Timestamp,
+    lines: Vec<LineInEvent>,
+}
+
+#[derive(serde::Deserialize)]
+struct LineInEvent {
+    variant_id: pos_shared::VariantId,
+    qty: pos_shared::Qty,
+}
+
+/// The parts of a stock movement's event the projection reads.
+#[derive(serde::Deserialize)]
+struct MovementInEvent {
+    store_id: pos_shared::StoreId,
+    variant_id: pos_shared::VariantId,
+    delta: pos_shared::Qty,
+    reason: pos_shared::sync::MovementReason,
+    #[serde(default)]
+    sale_id: Option<serde::de::IgnoredAny>,
+    occurred_at: pos_shared::Timestamp,
+}
+
+/// What the event `kind` with JSON `data` sold: a till's sale (its lines
+/// one basket), or a sale movement of no till's sale; nothing for other
+/// movements, and for a till sale's own (its sale's event counts them).
+pub(crate) fn sold_in(
+    kind: &str,
+    data: &str,
+) -> Result<Option<crate::domain::baskets::SoldEvent>, serde_json::Error> {
+    use crate::domain::baskets::SoldEvent;
+    if kind == "pos.sale.recorded" {
+        let sale: SaleInEvent = serde_json::from_str(data)?;
+        return Ok(Some(SoldEvent {
+            store_id: sale.store_id,
+            occurred_at_ms: sale.occurred_at.unix_millis(),
+            lines: sale
+                .lines
+                .into_iter()
+                .map(|l| (l.variant_id, l.qty.milli()))
+                .collect(),
+            basket: true,
+        }));
+    }
+    let m: MovementInEvent = serde_json::from_str(data)?;
+    Ok(
+        (m.reason == pos_shared::sync::MovementReason::Sale && m.sale_id.is_none()).then(|| {
+            SoldEvent {
+                store_id: m.store_id,
+                occurred_at_ms: m.occurred_at.unix_millis(),
+                lines: vec![(m.variant_id, -m.delta.milli())],
+                basket: false,
+            }
+        }),
+    )
+}
+
 /// Counts ledger rows `(sale, store, item, occurred at, delta)`, in sale
 /// order, as the worker counts sales' events, leaving out the sale `cut`
 /// (read whole with the next page); the tally and the last sale counted.
@@ -247,7 +308,6 @@ macro_rules! sql_basket_paths {
                 after: u64,
                 upto: u64,
             ) -> DbResult<Vec<$crate::domain::baskets::SoldEvent>> {
-                use $crate::domain::baskets::SoldEvent;
                 let mut tx = self.pool.begin().await?;
                 let (floor,): (i64,) = sqlx::query_as("SELECT event_floor FROM tenants WHERE id = $1")
                     .bind(tenant.as_uuid())
@@ -271,15 +331,7 @@ macro_rules! sql_basket_paths {
                 let mut sold = Vec::new();
                 for (seq, kind, data) in rows {
                     let corrupt = |e: serde_json::Error| DbError::Corrupt(format!("event {seq} ({kind}): {e}"));
-                    if kind == "pos.sale.recorded" {
-                        sold.push(SoldEvent::Sale(serde_json::from_str(&data).map_err(corrupt)?));
-                        continue;
-                    }
-                    let movement: MovementRecord = serde_json::from_str(&data).map_err(corrupt)?;
-                    // A till sale's lines are read from its sale, as one basket.
-                    if movement.reason == pos_shared::sync::MovementReason::Sale && movement.sale_id.is_none() {
-                        sold.push(SoldEvent::Stock(movement));
-                    }
+                    sold.extend($crate::storage::sql::baskets::sold_in(&kind, &data).map_err(corrupt)?);
                 }
                 Ok(sold)
             }
@@ -339,3 +391,47 @@ macro_rules! sql_basket_paths {
 }
 
 pub(crate) use sql_basket_paths;
+
+#[cfg(test)]
+mod tests {
+    use super::sold_in;
+    use serde_json::json;
+
+    #[test]
+    fn a_sale_is_a_basket_and_its_own_movements_count_nothing() {
+        let (store, tea, milk) = (
+            pos_shared::StoreId::new(),
+            pos_shared::VariantId::new(),
+            pos_shared::VariantId::new(),
+        );
+        // The event as the hub stores it, with fields the projection skips.
+        let sale = json!({"sale_id": pos_shared::SaleId::new(), "store_id": store, "receipt_no": "T1-000001",
+            "occurred_at": "2026-12-05T10:00:00Z", "total": {"minor": 100, "currency": "INR"},
+            "lines": [{"variant_id": tea, "qty": "2", "name": "Tea", "barcode": "8901234567890"},
+                      {"variant_id": milk, "qty": "0.5"}]});
+        let sold = sold_in("pos.sale.recorded", &sale.to_string())
+            .unwrap()
+            .unwrap();
+        assert!(sold.basket);
+        assert_eq!(sold.store_id, store);
+        assert_eq!(sold.lines, vec![(tea, 2000), (milk, 500)]);
+        let movement = |sale_id: serde_json::Value, reason: &str| {
+            json!({"movement_id": pos_shared::MovementId::new(), "store_id": store, "variant_id": tea,
+                   "delta": "-3", "reason": reason, "sale_id": sale_id, "occurred_at": "2026-12-05T10:00:00Z"})
+            .to_string()
+        };
+        let till_sales = movement(json!(pos_shared::SaleId::new()), "sale");
+        assert_eq!(
+            sold_in("inventory.stock.adjusted", &till_sales).unwrap(),
+            None
+        );
+        let order = sold_in("inventory.stock.adjusted", &movement(json!(null), "sale"))
+            .unwrap()
+            .unwrap();
+        assert!(!order.basket);
+        assert_eq!(order.lines, vec![(tea, 3000)]);
+        let receipt = movement(json!(null), "receipt");
+        assert_eq!(sold_in("inventory.stock.adjusted", &receipt).unwrap(), None);
+        assert!(sold_in("pos.sale.recorded", "{\"lines\": 3}").is_err());
+    }
+}
