@@ -40,3 +40,6 @@ CREATE TABLE basket_places (
     through_seq    BIGINT NOT NULL,
     built_at_ms    BIGINT NOT NULL
 );
+-- An exclusion parts two items both ways: the rules naming an item as
+-- excluded are read by the item excluded.
+CREATE INDEX recommendation_rules_by_target ON recommendation_rules (tenant_id, target_id);

@@ -231,7 +231,7 @@ fn main() {
         for item in &asked {
             let t = Instant::now();
             let got = runtime
-                .block_on(storage.recommendations(tenant, store, *item, 90, 10))
+                .block_on(storage.recommendations(tenant, store, *item, 90, 10, true))
                 .expect("recommendations");
             at_store.push(t.elapsed());
             assert!(!got.bought_with.is_empty());

@@ -181,16 +181,19 @@ export function App() {
 
   // Keyboard-wedge scanners, caught before any field on the page sees a key.
   const scanned = useRef<(scan: Scan) => void>(() => undefined);
-  // Listening from the first moment; the scanner's programmed prefix and
-  // suffix, once the agent has said them, replace the defaults.
+  const wedge = useRef<TillSettings | null>(null);
+  wedge.current = settings;
+  // One listener from the first moment to the last: the scanner's programmed
+  // prefix and suffix, once the agent has said them, are read at the next
+  // key (a listener started anew would split a scan under way).
   useEffect(
     () =>
-      listenForWedgeScans((text) => scanned.current({ text }), {
-        prefix: settings?.wedge_prefix ?? null,
-        suffix: settings?.wedge_suffix ?? 'Enter',
+      listenForWedgeScans((text) => scanned.current({ text }), () => ({
+        prefix: wedge.current?.wedge_prefix ?? null,
+        suffix: wedge.current?.wedge_suffix ?? 'Enter',
         onBroken: () => refuse(t('error.scanCut')),
-      }),
-    [settings],
+      })),
+    [],
   );
 
   /** Puts `count` of a product on the bill, answering with a tone and a flash of its line. */

@@ -84,20 +84,36 @@ function handOn(target: EventTarget | null, text: string): { field: TextField; b
   return isTextField(now) && now.value.endsWith(text) ? { field: now, before: now.value.slice(0, -text.length) } : null;
 }
 
+/** The options with their defaults filled in. */
+function read(options: WedgeOptions) {
+  const maxGap = options.maxGapMs ?? 40;
+  return {
+    maxGap,
+    // How long held keys wait for the next before they are a person's: longer
+    // than the gap, so a page that handles keys late does not split a scan.
+    patience: Math.max(100, maxGap * 2.5),
+    minLength: options.minLength ?? 6,
+    prefix: options.prefix || null,
+    suffix: options.suffix ?? 'Enter',
+    onBroken: options.onBroken,
+  };
+}
+
 /** Chromium tells whether more input is queued; elsewhere, assume not. */
 function inputPending(): boolean {
   const s = (navigator as { scheduling?: { isInputPending?: () => boolean } }).scheduling;
   return s?.isInputPending?.() ?? false;
 }
 
-export function listenForWedgeScans(onScan: (text: string) => void, options: WedgeOptions = {}): () => void {
-  const maxGap = options.maxGapMs ?? 40;
-  // How long held keys wait for the next before they are a person's: longer
-  // than the gap, so a page that handles keys late does not split a scan.
-  const patience = Math.max(100, maxGap * 2.5);
-  const minLength = options.minLength ?? 6;
-  const prefix = options.prefix || null;
-  const suffix = options.suffix ?? 'Enter';
+/**
+ * Listens until the returned function is called. `options` may be a function,
+ * read at every key: a scanner's prefix and suffix learnt after the page
+ * opened then apply without a new listener, whose start would drop the keys
+ * of a scan under way.
+ */
+export function listenForWedgeScans(onScan: (text: string) => void, options: WedgeOptions | (() => WedgeOptions) = {}): () => void {
+  const current = typeof options === 'function' ? options : () => options;
+  let { maxGap, patience, minLength, prefix, suffix, onBroken } = read(current());
   let held: Held | null = null;
   let handed: HandedOn | null = null;
   /** Inside a prefixed scan: its characters so far. */
@@ -143,7 +159,7 @@ export function listenForWedgeScans(onScan: (text: string) => void, options: Wed
   };
 
   const brokenPrefixed = () => {
-    if (prefixed !== null && prefixed.length) options.onBroken?.(prefixed);
+    if (prefixed !== null && prefixed.length) onBroken?.(prefixed);
     prefixed = null;
   };
 
@@ -154,6 +170,7 @@ export function listenForWedgeScans(onScan: (text: string) => void, options: Wed
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (replaying.has(e) || e.isComposing) return;
+    ({ maxGap, patience, minLength, prefix, suffix, onBroken } = read(current()));
     const at = e.timeStamp;
     const printable = e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey;
 

@@ -13,6 +13,7 @@ use crate::domain::recommendations::{
 use crate::storage::DbError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::http::{count_text, ApiError, JsonBody, PathIds};
 use pos_shared::{StoreId, VariantId};
@@ -49,7 +50,7 @@ struct RecommendationQuery {
 
 /// What the store's customers bought in the same sales as the item (HQ's
 /// pins first, then the most sales, then the chain's pairs the store has
-/// not made), and its substitutes (the category's other items, the same
+/// not made, except for a credential limited to some stores), and its substitutes (the category's other items, the same
 /// brand first); only items the store can
 /// take an order for now, each with what it can still promise. Also whether
 /// the item itself can be ordered there, and why not.
@@ -72,7 +73,7 @@ async fn recommendations(
     let limit = count_text("limit", q.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)? as usize;
     // The store was found above: a variant not found is the item.
     app.storage
-        .recommendations(hq.tenant, store, item, days, limit)
+        .recommendations(hq.tenant, store, item, days, limit, !hq.grant.limited())
         .await
         .map(Json)
         .map_err(no_such_item)
@@ -98,7 +99,8 @@ fn no_such_item(e: DbError) -> ApiError {
 
 /// What the chain's customers bought in the same sales as the item, across
 /// every store: HQ's pinned items first, then the most sales. No store's
-/// stock is checked (each store's own list does that).
+/// stock is checked (each store's own list does that). A credential limited
+/// to some stores is refused (403).
 #[utoipa::path(
     get, path = "/v1/recommendations", tag = "catalog", security(("hq" = [])),
     params(RecommendationQuery),
@@ -109,6 +111,13 @@ async fn chain_recommendations(
     hq: Hq,
     query: Result<Query<RecommendationQuery>, QueryRejection>,
 ) -> Result<Json<ChainRecommendations>, ApiError> {
+    if hq.grant.limited() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the chain's list counts every store's sales; this credential is limited to some stores: ask a store's recommendations",
+        ));
+    }
     let Query(q) = query.map_err(query_error)?;
     let item = item_named(q.item_id.as_deref())?;
     let days = count_text("days", q.days.as_deref(), DEFAULT_DAYS, MAX_DAYS)?;

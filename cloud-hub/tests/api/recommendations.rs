@@ -730,6 +730,11 @@ async fn the_chain_and_its_tills_hear_what_sells_together(backend: Backend) {
     assert_eq!(got["add_ons"][0]["pinned"], true);
     let (_, got) = chain(format!("item_id={}", id(bread))).await;
     assert_eq!(skus(&got["bought_with"]), ["TEA-250", "BUT"], "{got}");
+    // The exclusion parts them both ways: bread is not suggested beside jam.
+    let (_, got) = chain(format!("item_id={}", id(jam))).await;
+    assert!(!skus(&got["bought_with"]).contains(&"BRD"), "{got}");
+    let (_, got) = add_ons(id(jam)).await;
+    assert!(!ids(&got).contains(&id(bread)), "{got}");
     assert!(
         got["bought_with"][0].get("sales_together").is_none(),
         "{got}"
@@ -819,6 +824,40 @@ async fn the_chain_and_its_tills_hear_what_sells_together(backend: Backend) {
     assert_eq!(trend["items"][0]["sku"], "BRD", "{trend}");
     assert_eq!(trend["items"][0]["units"], "13", "{trend}");
     assert_eq!(trend["items"][0]["sales"], 7, "{trend}");
+
+    // A key limited to this store reads its own pairs only: no chain fill,
+    // and the chain's list is refused.
+    let (s, limited) = shop
+        .hub
+        .post(
+            "/v1/api-keys",
+            &key,
+            json!({"label": "floor", "role": "store_manager", "store_ids": [shop.store_id]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{limited}");
+    let floor = Shop {
+        api_key: limited["api_key"].as_str().unwrap().to_owned(),
+        ..Shop::clone_of(&shop)
+    };
+    let (_, got) = recommend(&floor, &format!("item_id={}", id(butter))).await;
+    assert!(
+        got["bought_with"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s.get("chain_sales_together").is_none()),
+        "{got}"
+    );
+    let (s, b) = floor
+        .hub
+        .get(
+            &format!("/v1/recommendations?item_id={}", id(bread)),
+            &floor.api_key,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    assert!(b["detail"].as_str().unwrap().contains("limited"), "{b}");
 
     // Bad requests and other tenants.
     for (query, status, field) in [

@@ -94,7 +94,14 @@ async fn search_products(
 async fn add_ons(
     State(app): State<AgentState>,
     Path(raw): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::BTreeMap<String, String>>,
 ) -> Result<Json<Vec<ProductView>>, ApiError> {
+    if let Some(key) = query.keys().next() {
+        return Err(ApiError::invalid(
+            key.clone(),
+            format!("{key} is not a parameter here: add-ons take none"),
+        ));
+    }
     let item: pos_shared::VariantId = raw
         .parse()
         .map_err(|_| ApiError::invalid("variant_id", format!("{raw:?} is not a variant id")))?;

@@ -140,7 +140,21 @@ fn apply_records(
             SnapshotRecord::Position {
                 variant_id,
                 on_hand,
-            } => super::add_stock(&tx, *variant_id, *on_hand)?,
+            } => {
+                // Into an empty replica a position is new (one write, not a
+                // read and a write); one the till's own sales made is added to.
+                let new = empty
+                    && tx
+                        .prepare_cached(
+                            "INSERT INTO stock (variant_id, on_hand_milli) VALUES (?1, ?2) \
+                             ON CONFLICT (variant_id) DO NOTHING",
+                        )?
+                        .execute(rusqlite::params![variant_id.to_string(), on_hand.milli()])?
+                        == 1;
+                if !new {
+                    super::add_stock(&tx, *variant_id, *on_hand)?;
+                }
+            }
         }
     }
     tx.commit()?;

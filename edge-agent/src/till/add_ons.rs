@@ -1,7 +1,7 @@
 //! The cashier's add-on hint: what sells with an item on the bill, as the
 //! hub ranks it (HQ's pins, this store's sales, the chain's), kept to what
-//! this till can sell now. The hub is asked about an item at most every few
-//! hours, and briefly (the cashier is ringing up), and not while the sync
+//! this till can sell now. The hub is asked about an item at most every 15
+//! minutes, and briefly (the cashier is ringing up), and not while the sync
 //! loop finds it unreachable. Offline, the last answer heard serves; none
 //! is no hint, never an error.
 
@@ -10,8 +10,9 @@ use crate::pos::product::ProductView;
 use crate::store::{add_ons, catalog};
 use pos_shared::{Qty, Timestamp, VariantId};
 
-/// How long an answer serves before the hub is asked again.
-const FRESH_MS: i64 = 6 * 60 * 60 * 1000;
+/// How long an answer serves before the hub is asked again: HQ's pins and
+/// exclusions reach the hint within this while the hub can be reached.
+const FRESH_MS: i64 = 15 * 60 * 1000;
 /// The most add-ons shown beside the bill.
 pub const SHOWN: usize = 3;
 

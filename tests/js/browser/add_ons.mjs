@@ -1,4 +1,5 @@
-// The add-on hint on a real till in headless Chromium: the store's
+// The add-on hint on a real till in headless Chromium (and, first, a scan
+// that straddles the till's settings arriving is still one scan): the store's
 // customers bought milk with tea three times and rice with it once, so a
 // tea on the bill offers milk first, then rice. Choosing milk puts it on
 // the bill and leaves rice offered; with the hub gone, the next bill's tea
@@ -8,7 +9,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { launchChromium } from './browser.mjs';
 import { checkScreen } from './layout.mjs';
-import { scan } from './scanner.mjs';
+import { scan, splitScan } from './scanner.mjs';
 import { signInAndOpenShift, waitText } from './shift.mjs';
 
 const { TILL, SHOTS, TEA, STOP_HUB, HUB_STOPPED } = process.env;
@@ -24,12 +25,31 @@ page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
 const offered = () => page.$$eval('[data-testid=add-ons] button', (bs) => bs.map((b) => b.getAttribute('aria-label')));
 const lines = () => page.$$eval('[data-testid=lines] tr', (rows) => rows.length);
 
+// The till's settings (the scanner's prefix and suffix) held back until the
+// first scan is under way.
+let sendSettings;
+const settingsHeld = new Promise((resolve) => (sendSettings = resolve));
+await page.route('**/v1/till/settings', async (route) => {
+  await settingsHeld;
+  await route.continue();
+});
+
 try {
   step('the cashier signs in and opens a shift');
   await signInAndOpenShift(page, TILL);
 
+  step("a tea scanned while the till's settings arrive is one scan, not split");
+  await splitScan(page, TEA, 7, async () => {
+    const answered = page.waitForResponse('**/v1/till/settings');
+    sendSettings();
+    await answered;
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+  });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=lines] tr').length === 1);
+  check((await page.inputValue('#search')) === '', `nothing of the scan left in the search box: ${await page.inputValue('#search')}`);
+  check(!/not a barcode|check digit|No product/i.test(await page.textContent('body')), 'no refusal of a split scan');
+
   step('a tea offers milk, then rice');
-  await scan(page, TEA);
   await waitText(page, '[data-testid=add-ons]', /Goes with Assam Tea 250 g:/);
   const first = await offered();
   check(first.length === 2 && /^Add Milk 500 ml/.test(first[0]) && /^Add .*Rice/.test(first[1]), `milk then rice: ${JSON.stringify(first)}`);

@@ -65,3 +65,22 @@ export async function burst(page, codes, { gapMs = 4, betweenMs = 30, suffix = '
 
 /** One scan. */
 export const scan = (page, code, options = {}) => burst(page, [code], options);
+
+/**
+ * One scan sent in two parts, `between` awaited after the first `split`
+ * characters (something the page does mid-scan), the time stamps running on
+ * as one scanner's burst. `between` must take less than the 100 ms a held
+ * key waits for the next.
+ */
+export async function splitScan(page, code, split, between, { gapMs = 4, suffix = 'Enter' } = {}) {
+  const cdp = await session(page);
+  let at = Date.now() / 1000;
+  const stamped = [...code, suffix].map((key) => {
+    const events = keyEvents(key, at);
+    at += gapMs / 1000;
+    return events;
+  });
+  await Promise.all(stamped.slice(0, split).flat().map((e) => cdp.send('Input.dispatchKeyEvent', e)));
+  await between();
+  await Promise.all(stamped.slice(split).flat().map((e) => cdp.send('Input.dispatchKeyEvent', e)));
+}

@@ -300,7 +300,11 @@ export function SaleScreen(props: {
                 key={p.variant_id}
                 data-barcode={p.barcode}
                 aria-label={t('sale.addOn', { name: p.name, price: formatPaise(p.price.minor) })}
-                onClick={() => actions.addOn(p)}
+                onClick={() => {
+                  actions.addOn(p);
+                  // Back to the search box, where typing goes.
+                  searchRef.current?.focus();
+                }}
               >
                 {p.name} <small>{formatPaise(p.price.minor)}</small>
               </button>

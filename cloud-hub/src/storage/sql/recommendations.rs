@@ -64,13 +64,14 @@ macro_rules! sql_recommendation_paths {
         impl $storage {
             /// What sold with `item` in the last `days` (the projection's
             /// days, `crate::baskets`), best first, at most `n`, live items
-            /// only: at `store`, the store's own sales first, then the
-            /// chain's for items they have not paired; without a store, the
-            /// chain's.
+            /// only: at `store`, the store's own sales first, then (with
+            /// `chain`) the chain's for items they have not paired; without a
+            /// store, the chain's.
             pub(crate) async fn bought_with_candidates(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 store: Option<StoreId>,
+                chain: bool,
                 item: VariantId,
                 days: u32,
                 n: usize,
@@ -106,7 +107,7 @@ macro_rules! sql_recommendation_paths {
                         ..Candidate::read((id, name, sku, brand))
                     }));
                 }
-                if found.len() < n {
+                if chain && found.len() < n {
                     // The chain's repeat the store's: read enough to fill.
                     let rows: Vec<(Uuid, String, String, Option<String>, i64)> = sqlx::query_as(&read("chain_basket_pairs", false))
                         .bind(tenant.as_uuid())
@@ -133,7 +134,8 @@ macro_rules! sql_recommendation_paths {
 
             /// `together` with HQ's rules for `item` applied: its pinned
             /// items first (in HQ's order, with their figures when they sold
-            /// with it), its excluded ones left out.
+            /// with it), its excluded ones left out, and those whose own
+            /// rules exclude `item`.
             async fn ruled_partners(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
@@ -162,9 +164,18 @@ macro_rules! sql_recommendation_paths {
                         });
                     }
                 }
+                // An exclusion parts the two items both ways: what excludes
+                // `item` is not suggested beside it either.
+                let excluding: Vec<(Uuid,)> = sqlx::query_as(
+                    "SELECT item_id FROM recommendation_rules WHERE tenant_id = $1 AND target_id = $2 AND kind = 'exclude'",
+                )
+                .bind(tenant.as_uuid())
+                .bind(item.as_uuid())
+                .fetch_all(&mut **tx)
+                .await?;
                 let ruled = |id: &Uuid| {
-                    let id = VariantId::from_uuid(*id);
-                    rules.pinned.contains(&id) || rules.excluded.contains(&id)
+                    let variant = VariantId::from_uuid(*id);
+                    rules.pinned.contains(&variant) || rules.excluded.contains(&variant) || excluding.iter().any(|(e,)| e == id)
                 };
                 partners.extend(together.into_iter().filter(|c| !ruled(&c.id)));
                 Ok(partners)
@@ -286,6 +297,7 @@ macro_rules! sql_recommendation_paths {
                 item: VariantId,
                 days: u32,
                 limit: usize,
+                chain: bool,
             ) -> DbResult<$crate::domain::recommendations::Recommendations> {
                 let now = now_ms();
                 let candidates = limit * $crate::storage::sql::recommendations::CANDIDATES_PER_SUGGESTION;
@@ -297,7 +309,8 @@ macro_rules! sql_recommendation_paths {
                 let alike = Self::substitute_candidates(&mut tx, tenant, store, item, candidates)
                     .await?
                     .ok_or(DbError::NotFound("variant"))?;
-                let together = Self::bought_with_candidates(&mut tx, tenant, Some(store), item, days, candidates, now).await?;
+                let together =
+                    Self::bought_with_candidates(&mut tx, tenant, Some(store), chain, item, days, candidates, now).await?;
                 let partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;
                 let bought_with = Self::orderable_suggestions(&mut tx, tenant, store, partners, limit, now).await?;
                 let alike = alike
@@ -440,7 +453,7 @@ macro_rules! sql_recommendation_paths {
                 if !Self::variant_live(&mut tx, tenant, item).await? {
                     return Err(DbError::NotFound("variant"));
                 }
-                let together = Self::bought_with_candidates(&mut tx, tenant, None, item, days, limit, now).await?;
+                let together = Self::bought_with_candidates(&mut tx, tenant, None, true, item, days, limit, now).await?;
                 let mut partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;
                 partners.truncate(limit);
                 tx.commit().await?; // Read only.
@@ -474,7 +487,7 @@ macro_rules! sql_recommendation_paths {
                     return Err(DbError::NotFound("variant"));
                 }
                 let days = $crate::domain::recommendations::DEFAULT_DAYS;
-                let together = Self::bought_with_candidates(&mut tx, tenant, Some(store), item, days, limit, now).await?;
+                let together = Self::bought_with_candidates(&mut tx, tenant, Some(store), true, item, days, limit, now).await?;
                 let mut partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;
                 partners.truncate(limit);
                 tx.commit().await?; // Read only.

@@ -10,9 +10,10 @@ use pos_shared::{StoreId, TenantId, VariantId};
 
 #[async_trait::async_trait]
 pub trait RecommendationStorage: Send + Sync {
-    /// What the store's sales of the last `days` bought with `item`, and its
-    /// substitutes, at most `limit` of each, every one orderable at the store
-    /// now. Not found: the store, or the item (deleted, another tenant's).
+    /// What the store's sales of the last `days` bought with `item` (then,
+    /// with `chain`, the chain's), and its substitutes, at most `limit` of
+    /// each, every one orderable at the store now. Not found: the store, or
+    /// the item (deleted, another tenant's).
     async fn recommendations(
         &self,
         tenant: TenantId,
@@ -20,6 +21,7 @@ pub trait RecommendationStorage: Send + Sync {
         item: VariantId,
         days: u32,
         limit: usize,
+        chain: bool,
     ) -> DbResult<Recommendations>;
     /// What the chain's sales of the last `days` bought with `item`, HQ's
     /// pins first and its exclusions left out, at most `limit`. Not found:
