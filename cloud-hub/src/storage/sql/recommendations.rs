@@ -9,6 +9,17 @@
 /// cannot take an order for now still leave enough.
 pub(crate) const CANDIDATES_PER_SUGGESTION: usize = 4;
 
+/// Whose sales an item's partners are read from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Whose {
+    /// The store's own.
+    Store(pos_shared::StoreId),
+    /// The store's, then the chain's for items the store's have not paired.
+    StoreThenChain(pos_shared::StoreId),
+    /// The chain's.
+    Chain,
+}
+
 /// An item read as a suggestion, before the store's check.
 pub(crate) struct Candidate {
     pub id: uuid::Uuid,
@@ -64,20 +75,23 @@ macro_rules! sql_recommendation_paths {
         impl $storage {
             /// What sold with `item` in the last `days` (the projection's
             /// days, `crate::baskets`), best first, at most `n`, live items
-            /// only: at `store`, the store's own sales first, then (with
-            /// `chain`) the chain's for items they have not paired; without a
-            /// store, the chain's.
+            /// only, from `whose` sales: at a store, the store's own first,
+            /// then (if asked) the chain's for items they have not paired.
             pub(crate) async fn bought_with_candidates(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
-                store: Option<StoreId>,
-                chain: bool,
+                whose: $crate::storage::sql::recommendations::Whose,
                 item: VariantId,
                 days: u32,
                 n: usize,
                 now: i64,
             ) -> DbResult<Vec<$crate::storage::sql::recommendations::Candidate>> {
-                use $crate::storage::sql::recommendations::Candidate;
+                use $crate::storage::sql::recommendations::{Candidate, Whose};
+                let (store, chain) = match whose {
+                    Whose::Store(store) => (Some(store), false),
+                    Whose::StoreThenChain(store) => (Some(store), true),
+                    Whose::Chain => (None, true),
+                };
                 let read = |table: &str, at_store: bool| {
                     format!(
                         "SELECT v.id, v.name, v.sku, b.name, t.together FROM ( \
@@ -309,8 +323,11 @@ macro_rules! sql_recommendation_paths {
                 let alike = Self::substitute_candidates(&mut tx, tenant, store, item, candidates)
                     .await?
                     .ok_or(DbError::NotFound("variant"))?;
-                let together =
-                    Self::bought_with_candidates(&mut tx, tenant, Some(store), chain, item, days, candidates, now).await?;
+                let whose = match chain {
+                    true => $crate::storage::sql::recommendations::Whose::StoreThenChain(store),
+                    false => $crate::storage::sql::recommendations::Whose::Store(store),
+                };
+                let together = Self::bought_with_candidates(&mut tx, tenant, whose, item, days, candidates, now).await?;
                 let partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;
                 let bought_with = Self::orderable_suggestions(&mut tx, tenant, store, partners, limit, now).await?;
                 let alike = alike
@@ -453,7 +470,7 @@ macro_rules! sql_recommendation_paths {
                 if !Self::variant_live(&mut tx, tenant, item).await? {
                     return Err(DbError::NotFound("variant"));
                 }
-                let together = Self::bought_with_candidates(&mut tx, tenant, None, true, item, days, limit, now).await?;
+                let together = Self::bought_with_candidates(&mut tx, tenant, $crate::storage::sql::recommendations::Whose::Chain, item, days, limit, now).await?;
                 let mut partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;
                 partners.truncate(limit);
                 tx.commit().await?; // Read only.
@@ -487,7 +504,7 @@ macro_rules! sql_recommendation_paths {
                     return Err(DbError::NotFound("variant"));
                 }
                 let days = $crate::domain::recommendations::DEFAULT_DAYS;
-                let together = Self::bought_with_candidates(&mut tx, tenant, Some(store), true, item, days, limit, now).await?;
+                let together = Self::bought_with_candidates(&mut tx, tenant, $crate::storage::sql::recommendations::Whose::StoreThenChain(store), item, days, limit, now).await?;
                 let mut partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;
                 partners.truncate(limit);
                 tx.commit().await?; // Read only.
