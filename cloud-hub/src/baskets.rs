@@ -24,27 +24,15 @@ const STEP: u64 = 5_000;
 const SETTLE: Duration = Duration::from_millis(100);
 const DAY_MS: i64 = 86_400_000;
 
-/// The worker's memory: each tenant's place as it last read or wrote it
-/// (another hub's worker can only have moved one further on), and the day
-/// it last dropped days no request reads.
+/// The worker's memory: each tenant's place as it last read or wrote it,
+/// and the day it last dropped days no request reads.
 #[derive(Default)]
 pub struct Baskets {
-    reached: Mutex<HashMap<TenantId, u64>>,
+    reached: crate::followers::Places,
     pruned: Mutex<HashMap<TenantId, i64>>,
 }
 
 impl Baskets {
-    fn reached(&self, tenant: TenantId) -> u64 {
-        let reached = self.reached.lock().unwrap_or_else(|e| e.into_inner());
-        reached.get(&tenant).copied().unwrap_or(0)
-    }
-
-    fn reach(&self, tenant: TenantId, place: u64) {
-        let mut reached = self.reached.lock().unwrap_or_else(|e| e.into_inner());
-        let known = reached.entry(tenant).or_default();
-        *known = (*known).max(place);
-    }
-
     /// Whether `tenant`'s old days are still to be dropped today.
     fn prune_due(&self, tenant: TenantId, today: i64) -> bool {
         let mut pruned = self.pruned.lock().unwrap_or_else(|e| e.into_inner());
@@ -62,7 +50,7 @@ fn kept_since(now_ms: i64) -> i64 {
 /// its head.
 pub async fn catch_up(storage: &DynStorage, baskets: &Baskets) -> DbResult<()> {
     for (tenant, head) in storage.event_heads().await? {
-        if baskets.reached(tenant) >= head {
+        if baskets.reached.get(tenant) >= head {
             continue;
         }
         catch_up_tenant(storage, baskets, tenant, head).await?;
@@ -119,7 +107,7 @@ async fn catch_up_tenant(
             false => storage.basket_place(tenant).await?.unwrap_or(place),
         };
     }
-    baskets.reach(tenant, place);
+    baskets.reached.reach(tenant, place);
     let today = day_of(now);
     if baskets.prune_due(tenant, today) {
         storage
@@ -132,15 +120,9 @@ async fn catch_up_tenant(
 /// The worker: wakes on every feed commit (a sale's commit is one), lets a
 /// burst settle, and catches every tenant up.
 pub async fn run(storage: DynStorage, baskets: std::sync::Arc<Baskets>) {
-    let mut commits = storage.watch_feed();
-    loop {
-        if let Err(e) = catch_up(&storage, &baskets).await {
-            tracing::warn!(error = %e, "baskets: catching up failed; trying again at the next change");
-        }
-        if commits.changed().await.is_err() {
-            return;
-        }
-        tokio::time::sleep(SETTLE).await;
-        commits.borrow_and_update();
-    }
+    let following = storage.clone();
+    crate::followers::on_every_commit(following, "baskets", SETTLE, || {
+        catch_up(&storage, &baskets)
+    })
+    .await
 }

@@ -18,6 +18,7 @@ pub mod enrichment;
 pub mod event_bus;
 pub mod events_out;
 pub mod feed_wake;
+pub mod followers;
 pub mod fulfilment;
 pub mod http;
 pub mod ingest;

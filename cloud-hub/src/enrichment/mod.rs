@@ -158,10 +158,8 @@ pub struct Enricher {
     /// Each tenant's items' name signatures, built from its catalog the
     /// first time the worker reads the tenant and kept from its feed.
     near: tokio::sync::Mutex<HashMap<TenantId, duplicates::NearIndex>>,
-    /// Each tenant's place as this worker last read or wrote it, so that a
-    /// commit reads the places of only the tenants whose feed moved past
-    /// it (another hub's worker can only have moved a place further on).
-    reached: std::sync::Mutex<HashMap<TenantId, u64>>,
+    /// Each tenant's place as this worker last read or wrote it.
+    reached: crate::followers::Places,
 }
 
 impl Enricher {
@@ -171,7 +169,7 @@ impl Enricher {
             synonyms: Synonyms::shipped(),
             model: None,
             near: tokio::sync::Mutex::new(HashMap::new()),
-            reached: std::sync::Mutex::new(HashMap::new()),
+            reached: Default::default(),
         }
     }
 
@@ -226,17 +224,6 @@ impl Enricher {
             .collect()
     }
 
-    fn reached(&self, tenant: TenantId) -> u64 {
-        let reached = self.reached.lock().unwrap_or_else(|e| e.into_inner());
-        reached.get(&tenant).copied().unwrap_or(0)
-    }
-
-    fn reach(&self, tenant: TenantId, place: u64) {
-        let mut reached = self.reached.lock().unwrap_or_else(|e| e.into_inner());
-        let known = reached.entry(tenant).or_default();
-        *known = (*known).max(place);
-    }
-
     /// The proposal that `record` is a near-identical copy of an item made
     /// before it (the newer of two is the copy), if there is one.
     fn duplicate_proposal(
@@ -276,11 +263,11 @@ pub const DUPLICATE_OF: &str = "duplicate_of";
 pub async fn catch_up(storage: &DynStorage, enricher: &Enricher) -> DbResult<usize> {
     let mut made = 0;
     for (tenant, head) in storage.feed_heads().await? {
-        if enricher.reached(tenant) >= head {
+        if enricher.reached.get(tenant) >= head {
             continue;
         }
         let mut since = storage.enrichment_cursor(tenant).await?;
-        enricher.reach(tenant, since);
+        enricher.reached.reach(tenant, since);
         if since >= head {
             continue;
         }
@@ -337,7 +324,7 @@ pub async fn catch_up(storage: &DynStorage, enricher: &Enricher) -> DbResult<usi
                 .await?;
             made += stored.len();
             auto_accept(storage, tenant, &stored).await?;
-            enricher.reach(tenant, through);
+            enricher.reached.reach(tenant, through);
             if through <= since {
                 break;
             }
@@ -415,15 +402,9 @@ async fn auto_accept(storage: &DynStorage, tenant: TenantId, stored: &[Proposal]
 /// The worker: wakes on every feed commit, lets a burst settle, and
 /// catches every tenant up.
 pub async fn run(storage: DynStorage, enricher: Enricher) {
-    let mut commits = storage.watch_feed();
-    loop {
-        if let Err(e) = catch_up(&storage, &enricher).await {
-            tracing::warn!(error = %e, "enrichment: catching up failed; trying again at the next change");
-        }
-        if commits.changed().await.is_err() {
-            return;
-        }
-        tokio::time::sleep(SETTLE).await;
-        commits.borrow_and_update();
-    }
+    let following = storage.clone();
+    crate::followers::on_every_commit(following, "enrichment", SETTLE, || async {
+        catch_up(&storage, &enricher).await.map(|_| ())
+    })
+    .await
 }
