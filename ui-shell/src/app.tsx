@@ -83,6 +83,8 @@ export function App() {
   const addOnsAsked = useRef(0);
   /** Whether the item being put on the bill was taken from the hint. */
   const fromHint = useRef(false);
+  /** A sign-in is on its way to the agent. */
+  const signingIn = useRef(false);
   const [multiplier, setMultiplier] = useState<number | null>(null);
   const [catalogVersion, setCatalogVersion] = useState(0);
   const screenRef = useRef(screen);
@@ -278,6 +280,12 @@ export function App() {
     setNotice(null);
     switch (s.name) {
       case 'login':
+        // Scanned while the sign-in is on its way: it goes on the bill once
+        // the sale screen is up, or is refused with the sign-in.
+        if (signingIn.current) {
+          waiting.current.push(scan);
+          return;
+        }
         return refuse(t('error.signIn'));
       case 'returns':
         return go({ name: 'returns', scanned: { text: scan.text, seq: ++flashSeq.current } });
@@ -433,9 +441,15 @@ export function App() {
       body = (
         <Login
           onSignedIn={(s) => {
+            signingIn.current = false;
             setCashier(s);
             go({ name: 'sale' });
             loadShift();
+          }}
+          onSigningIn={(busy) => {
+            signingIn.current = busy;
+            // Refused: what was scanned meanwhile is refused with it.
+            if (!busy && waiting.current.splice(0).length) refuse(t('error.signIn'));
           }}
         />
       );

@@ -31,8 +31,28 @@ export interface WedgeOptions {
   onBroken?: (text: string) => void;
 }
 
+/** A key as the listener reads it: a keyboard event, or one kept before it started. */
+interface Key {
+  key: string;
+  timeStamp: number;
+  repeat: boolean;
+  ctrlKey: boolean;
+  altKey: boolean;
+  metaKey: boolean;
+  isComposing: boolean;
+  target?: EventTarget | null;
+}
+
+/** What `public/assets/early-keys.js` kept before the page's code ran. */
+interface EarlyKeys {
+  from: number;
+  keys: Key[] | null;
+}
+
 interface Held {
   chars: string;
+  /** Time stamp of the first key. */
+  first: number;
   /** Time stamp of the last key, from the event (see above). */
   last: number;
   /** Where the first key was aimed. */
@@ -44,6 +64,7 @@ interface Held {
 /** Keys handed on, kept until the next key shows whether they began a scan. */
 interface HandedOn {
   chars: string;
+  first: number;
   last: number;
   target: EventTarget | null;
   /** The field they landed in, with its text before and after; null if none. */
@@ -123,10 +144,10 @@ export function listenForWedgeScans(onScan: (text: string) => void, options: Wed
   const release = () => {
     clearTimeout(timer);
     if (!held) return;
-    const { target, chars, last } = held;
+    const { target, chars, first, last } = held;
     held = null;
     const landed = handOn(target, chars);
-    handed = { chars, last, target, field: landed?.field ?? null, before: landed?.before ?? '', after: landed?.field.value ?? '' };
+    handed = { chars, first, last, target, field: landed?.field ?? null, before: landed?.before ?? '', after: landed?.field.value ?? '' };
   };
 
   /**
@@ -163,13 +184,20 @@ export function listenForWedgeScans(onScan: (text: string) => void, options: Wed
     prefixed = null;
   };
 
-  const swallow = (e: KeyboardEvent) => {
+  const swallow = (e: Key) => {
+    if (!(e instanceof Event)) return;
     e.preventDefault();
     e.stopImmediatePropagation();
   };
 
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (replaying.has(e) || e.isComposing) return;
+  // Keys that came before anything listened may have been the start of a
+  // scan: one whose first key came this soon after listening began is
+  // refused as cut, never taken as a shorter code.
+  const early = (window as { __earlyKeys?: EarlyKeys }).__earlyKeys;
+  const listeningFrom = early?.from ?? performance.now();
+
+  const onKeyDown = (e: Key) => {
+    if ((e instanceof Event && replaying.has(e)) || e.isComposing) return;
     ({ maxGap, patience, minLength, prefix, suffix, onBroken } = read(current()));
     const at = e.timeStamp;
     const printable = e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey;
@@ -200,15 +228,16 @@ export function listenForWedgeScans(onScan: (text: string) => void, options: Wed
     if (!held && handed && (printable || e.key === suffix) && !e.repeat) {
       const h = handed;
       const earlier = takeBack(at);
-      if (earlier !== null) held = { chars: earlier, last: h.last, target: h.target, handled: performance.now() };
+      if (earlier !== null) held = { chars: earlier, first: h.first, last: h.last, target: h.target, handled: performance.now() };
     }
     if (e.key === suffix) {
       if (held && held.chars.length >= minLength && at - held.last <= maxGap) {
         swallow(e);
         clearTimeout(timer);
-        const text = held.chars;
+        const { chars: text, first } = held;
         held = null;
-        onScan(text);
+        if (first - listeningFrom < maxGap) onBroken?.(text);
+        else onScan(text);
         return;
       }
       // A person's Enter: what they typed goes first, then the Enter itself.
@@ -227,7 +256,7 @@ export function listenForWedgeScans(onScan: (text: string) => void, options: Wed
       held.handled = performance.now();
     } else {
       release();
-      held = { chars: e.key, last: at, target: e.target, handled: performance.now() };
+      held = { chars: e.key, first: at, last: at, target: e.target ?? null, handled: performance.now() };
     }
     clearTimeout(timer);
     timer = setTimeout(expire, patience);
@@ -235,6 +264,11 @@ export function listenForWedgeScans(onScan: (text: string) => void, options: Wed
 
   // Capturing on the window runs before any handler of any element.
   window.addEventListener('keydown', onKeyDown, true);
+  // Keys typed before this listener was there, in order (the first
+  // listener of the page takes them).
+  const kept = early?.keys ?? [];
+  if (early) early.keys = null;
+  kept.forEach(onKeyDown);
   return () => {
     window.removeEventListener('keydown', onKeyDown, true);
     release();

@@ -1,5 +1,6 @@
-// The add-on hint on a real till in headless Chromium (and, first, a scan
-// that straddles the till's settings arriving is still one scan): the store's
+// The add-on hint on a real till in headless Chromium (and scans at the
+// page's edges: one that straddles the till's settings arriving, one sent
+// as the sign-in goes out, one as the page loads): the store's
 // customers bought milk with tea three times and rice with it once, so a
 // tea on the bill offers milk first, then rice. Choosing milk puts it on
 // the bill and leaves rice offered; with the hub gone, the next bill's tea
@@ -78,6 +79,37 @@ try {
   await waitText(page, '[data-testid=add-ons]', /Goes with Assam Tea 250 g:/);
   const offline = await offered();
   check(/^Add Milk 500 ml/.test(offline[0]), `milk offered offline: ${JSON.stringify(offline)}`);
+
+  step('a scan sent as the sign-in goes out lands on the bill once the sale screen is up');
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=lines] tr').length === 0);
+  await page.evaluate(() => fetch('/v1/session', { method: 'DELETE' }));
+  await page.reload();
+  await page.fill('input[name=code]', '101');
+  await page.fill('input[name=pin]', '4821');
+  await page.keyboard.press('Enter');
+  await scan(page, TEA);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=lines] tr').length === 1);
+  await waitText(page, '[data-testid=lines]', /Assam Tea/);
+
+  step('a scan as the page loads is whole, or refused as cut: never read as a shorter code');
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=lines] tr').length === 0);
+  for (let round = 0; round < 4; round++) {
+    await page.goto(TILL, { waitUntil: round % 2 ? 'domcontentloaded' : 'commit' });
+    await scan(page, TEA);
+    await page.waitForSelector('#search');
+    await new Promise((r) => setTimeout(r, 1500));
+    const text = await page.textContent('body');
+    check(!/No item with barcode|check digit|not a barcode/i.test(text), `no shorter code read (round ${round})`);
+    check((await page.inputValue('#search')) === '', `nothing left in the search box (round ${round})`);
+    const rows = await page.$$eval('[data-testid=lines] tr', (r) => r.map((x) => x.textContent));
+    check(rows.length <= 1 && rows.every((r) => /Assam Tea/.test(r)), `only the tea, if anything: ${JSON.stringify(rows)}`);
+    if (rows.length) {
+      await page.getByRole('button', { name: 'Clear' }).click();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=lines] tr').length === 0);
+    }
+  }
   console.log('result ok');
 } finally {
   await browser.close();

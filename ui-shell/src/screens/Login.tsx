@@ -15,7 +15,11 @@ function triesLeft(n: number): string {
   return t('error.wrongPinTries', { n });
 }
 
-export function Login(props: { onSignedIn: (s: SignedIn) => void }) {
+export function Login(props: {
+  onSignedIn: (s: SignedIn) => void;
+  /** A sign-in was sent (true) or refused (false): scans meanwhile wait for its answer. */
+  onSigningIn?: (busy: boolean) => void;
+}) {
   const [code, setCode] = useState('');
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
@@ -27,9 +31,11 @@ export function Login(props: { onSignedIn: (s: SignedIn) => void }) {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    props.onSigningIn?.(true);
     try {
       props.onSignedIn(await api.signIn(code.trim(), pin));
     } catch (err) {
+      props.onSigningIn?.(false);
       const a = err as AgentError;
       const tries = a.problem.tries_left;
       setError(a.status !== 401 ? a.forCashier : typeof tries === 'number' ? triesLeft(tries) : t('error.wrongPin'));
