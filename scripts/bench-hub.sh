@@ -4,6 +4,8 @@
 # effective-price lookups and stock-movement ingest, each next to the raw
 # operation on the same server. The server runs with fsync off, as in the
 # tests, so write rates are upper bounds; the ratios are what to compare.
+# PG_FSYNC=on runs it durable, as production runs: every commit, the
+# baseline's single-row INSERT included, then waits for the disk.
 # BENCH=gst_reports runs the GST returns benchmark (tests/benches/gst_reports.rs:
 # a month of 1,000,000 sales lines) on the same kind of server instead.
 # Extra arguments go to `cargo bench`.

@@ -1,7 +1,8 @@
 # Sourced by scripts/test.sh and scripts/bench-hub.sh: finds PostgreSQL's server
 # binaries and starts a throwaway server (initdb in a temp dir, as a non-root
 # user, on a free loopback port, fsync off), exporting TEST_DATABASE_URL and
-# stopping it on exit. Needs `log` defined by the caller. With openssl at
+# stopping it on exit. PG_FSYNC=on starts it durable instead (every commit
+# waits for the disk, as in production): for benchmarks of write paths. Needs `log` defined by the caller. With openssl at
 # hand the server also takes TLS, with a certificate from a CA made for the
 # run: TEST_DATABASE_SSL_URL reaches it at sslmode=verify-full (the other
 # tests connect with sslmode=disable, as they always did).
@@ -29,7 +30,8 @@ start_postgres() {
     rm -rf "$PG_DIR"
   }
   trap stop_pg EXIT
-  log "starting PostgreSQL ($PG_BIN) on 127.0.0.1:$PG_PORT"
+  case "${PG_FSYNC:-off}" in on|off) ;; *) log "PG_FSYNC must be on or off, not '$PG_FSYNC'"; exit 1 ;; esac
+  log "starting PostgreSQL ($PG_BIN) on 127.0.0.1:$PG_PORT (fsync ${PG_FSYNC:-off})"
   "${as_pg[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" --username=pos_test --auth=trust --no-sync -E UTF8 >/dev/null
   ssl_opts=""
   if command -v openssl >/dev/null; then
@@ -47,7 +49,7 @@ start_postgres() {
     ssl_opts="-c ssl=on -c ssl_cert_file=$PG_DIR/server.crt -c ssl_key_file=$PG_DIR/server.key"
   fi
   "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c max_connections=300 $ssl_opts" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=${PG_FSYNC:-off} -c max_connections=300 $ssl_opts" start >/dev/null
   export TEST_DATABASE_URL="postgres://pos_test@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
   if [ -n "$ssl_opts" ]; then
     export TEST_DATABASE_SSL_URL="postgres://pos_test@127.0.0.1:$PG_PORT/postgres?sslmode=verify-full&sslrootcert=$PG_DIR/ca.crt"

@@ -69,9 +69,28 @@ impl HqClient {
             .await
     }
 
-    /// The store's stock: on hand, reserved, available and orderability per item.
+    /// The store's stock: on hand, reserved, available and orderability per
+    /// item, every page of it, as `{store_id, positions}` in SKU order.
     pub async fn inventory(&self, store: &str) -> HqResult<Value> {
-        self.get(&format!("/v1/stores/{store}/inventory")).await
+        self.inventory_in_pages(store, 1000).await
+    }
+
+    /// [`Self::inventory`], read `page_size` positions a request.
+    pub async fn inventory_in_pages(&self, store: &str, page_size: u32) -> HqResult<Value> {
+        let base = format!("/v1/stores/{store}/inventory?limit={page_size}");
+        let mut whole: Value = self.get(&base).await?;
+        while let Some(next) = whole["next_cursor"].as_str().map(str::to_owned) {
+            let page: Value = self.get(&format!("{base}&cursor={next}")).await?;
+            let more = page["positions"].as_array().cloned().unwrap_or_default();
+            if let Some(positions) = whole["positions"].as_array_mut() {
+                positions.extend(more);
+            }
+            whole["next_cursor"] = page["next_cursor"].clone();
+        }
+        if let Some(answer) = whole.as_object_mut() {
+            answer.remove("next_cursor");
+        }
+        Ok(whole)
     }
 
     /// Records a stock movement at the store (`variant_id`, `delta`, `reason`, …).

@@ -380,25 +380,42 @@ async fn set_price(
 #[derive(Serialize, ToSchema)]
 struct Inventory {
     store_id: StoreId,
+    /// In SKU order.
     positions: Vec<Position>,
+    /// Pass back as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
 }
 
-/// Every variant's position at the store: on hand, reserved, available,
-/// listing and orderability with its reasons.
+/// Each variant's position at the store, a page at a time in SKU order: on
+/// hand, reserved, available, listing and orderability with its reasons.
 #[utoipa::path(
     get, path = "/v1/stores/{store_id}/inventory", tag = "inventory", security(("hq" = [])),
-    params(("store_id" = StoreId, Path)),
+    params(("store_id" = StoreId, Path), PageParams),
     responses((status = 200, description = "OK", body = Inventory), Refused, NotFound)
 )]
 async fn inventory(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(store): PathIds<StoreId>,
+    params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<Inventory>, ApiError> {
-    let positions = app.storage.inventory(hq.tenant, store).await?;
+    let Query(params) = params.map_err(super::query_error)?;
+    // The stock half of the catalog view, read by the same one query.
+    let view = app
+        .storage
+        .catalog_view(
+            hq.tenant,
+            store,
+            pos_shared::pricing::POS_CHANNEL,
+            pos_shared::Timestamp::now(),
+            params.page()?,
+        )
+        .await?;
     Ok(Json(Inventory {
         store_id: store,
-        positions,
+        positions: view.items.into_iter().map(Position::from).collect(),
+        next_cursor: view.next_cursor,
     }))
 }
 

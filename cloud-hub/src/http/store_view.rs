@@ -282,7 +282,7 @@ async fn catalog_view(
     };
     Ok(Json(
         app.storage
-            .catalog_view(hq.tenant, store, &channel, at, Some(page))
+            .catalog_view(hq.tenant, store, &channel, at, page)
             .await?,
     ))
 }

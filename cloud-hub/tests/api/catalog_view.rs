@@ -273,7 +273,63 @@ async fn the_catalog_view_pages_in_sku_order(backend: Backend) {
             None => break,
         }
     }
-    assert_eq!((paged, pages), (all, 3));
+    assert_eq!((paged, pages), (all.clone(), 3));
+
+    // The inventory is the view's stock half and pages the same way: a
+    // store of 100,000 items is never read in one answer.
+    let (mut stocked, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
+    loop {
+        let path = match &cursor {
+            None => format!("/v1/stores/{store}/inventory?limit=4"),
+            Some(c) => format!("/v1/stores/{store}/inventory?limit=4&cursor={c}"),
+        };
+        let (s, page) = shop.hub.get(&path, &shop.api_key).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert_eq!(page["store_id"], store.as_str());
+        pages += 1;
+        let positions = page["positions"].as_array().unwrap();
+        assert!(positions.len() <= 4, "{page}");
+        stocked.extend(
+            positions
+                .iter()
+                .map(|p| p["sku"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!((&stocked, pages), (&all, 3));
+    let (s, first) = shop
+        .hub
+        .get(&format!("/v1/stores/{store}/inventory"), &shop.api_key)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(
+        first["positions"].as_array().unwrap().len(),
+        9,
+        "500 a page unless asked: {first}"
+    );
+    for (query, field) in [
+        ("?limit=0", "limit"),
+        ("?limit=1001", "limit"),
+        ("?limit=ten", "limit"),
+        ("?cursor=garbage", "cursor"),
+        ("?cursor=0190a8e2-0000-7000-8000-000000000000", "cursor"),
+        ("?colour=red", ""),
+    ] {
+        let (s, b) = shop
+            .hub
+            .get(
+                &format!("/v1/stores/{store}/inventory{query}"),
+                &shop.api_key,
+            )
+            .await;
+        assert!(s.is_client_error(), "{query} → {s} {b}");
+        if !field.is_empty() {
+            assert_eq!(b["field"], field, "{query} → {b}");
+        }
+    }
 }
 on_both_backends!(the_catalog_view_pages_in_sku_order);
 

@@ -27,6 +27,12 @@ async fn typed_calls_and_refusals(backend: Backend) {
         .await
         .unwrap();
     assert_ne!(rest.items[0].variant_id, page.items[0].variant_id);
+    // The inventory gathered a position a page is the one gathered whole.
+    let whole = hq.inventory(&shop.store_id).await.unwrap();
+    let paged = hq.inventory_in_pages(&shop.store_id, 1).await.unwrap();
+    assert_eq!(whole["positions"].as_array().unwrap().len(), 2, "{whole}");
+    assert_eq!(paged, whole);
+    assert!(whole.get("next_cursor").is_none(), "{whole}");
 
     // A refusal: the status and the hub's problem, field included.
     let err = hq

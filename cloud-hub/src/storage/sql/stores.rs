@@ -512,25 +512,19 @@ macro_rules! sql_store_paths {
                 store: StoreId,
                 channel: &str,
                 at: Timestamp,
-                page: Option<$crate::domain::ledger::RecordedPage>,
+                page: $crate::domain::ledger::RecordedPage,
             ) -> DbResult<CatalogView> {
                 let shop = self.store(tenant, store).await?;
                 // Keyset paging on the SKU (unique in a tenant) of the cursor's variant.
-                let after_sku = self.sku_of_cursor(tenant, page.as_ref().and_then(|p| p.after)).await?;
+                let after_sku = self.sku_of_cursor(tenant, page.after).await?;
                 let (columns, position) = (Self::catalog_columns(), CATALOG_POSITION);
-                let sql = match &page {
-                    None => format!(
-                        "SELECT {columns} FROM variants v {position} \
-                         WHERE v.tenant_id = $1 AND v.deleted_at_ms IS NULL ORDER BY v.sku"
-                    ),
-                    Some(p) => format!(
-                        "SELECT {columns} FROM (SELECT * FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL{} \
-                               ORDER BY sku LIMIT {}) v {position} ORDER BY v.sku",
-                        if after_sku.is_some() { " AND sku > $5" } else { "" },
-                        // One more than asked, to tell whether another page follows.
-                        u64::from(p.limit) + 1
-                    ),
-                };
+                let sql = format!(
+                    "SELECT {columns} FROM (SELECT * FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL{} \
+                           ORDER BY sku LIMIT {}) v {position} ORDER BY v.sku",
+                    if after_sku.is_some() { " AND sku > $5" } else { "" },
+                    // One more than asked, to tell whether another page follows.
+                    u64::from(page.limit) + 1
+                );
                 let query = sqlx::query_as(&sql)
                     .bind(tenant.as_uuid())
                     .bind(store.as_uuid())
@@ -541,10 +535,8 @@ macro_rules! sql_store_paths {
                     None => query,
                 };
                 let mut rows: Vec<CatalogRow> = query.fetch_all(&self.pool).await?;
-                let more = page.as_ref().is_some_and(|p| rows.len() > p.limit as usize);
-                if let Some(p) = &page {
-                    rows.truncate(p.limit as usize);
-                }
+                let more = rows.len() > page.limit as usize;
+                rows.truncate(page.limit as usize);
                 let next_cursor = match (more, rows.last()) {
                     (true, Some(last)) => Some(last.0.to_string()),
                     _ => None,
@@ -607,20 +599,6 @@ macro_rules! sql_store_paths {
 
             async fn rebuild_catalog_projection(&self, tenant: TenantId) -> DbResult<()> {
                 self.rebuild_projection(tenant).await
-            }
-
-            async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>> {
-                // The stock half of the catalog view: one query for both.
-                let view = self
-                    .catalog_view(
-                        tenant,
-                        store,
-                        pos_shared::pricing::POS_CHANNEL,
-                        Timestamp::now(),
-                        None,
-                    )
-                    .await?;
-                Ok(view.items.into_iter().map(Position::from).collect())
             }
         }
 

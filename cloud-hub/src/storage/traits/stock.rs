@@ -6,7 +6,7 @@
 use crate::domain::batches::BatchLine;
 use crate::domain::bins::Bin;
 use crate::domain::hours::OpeningHours;
-use crate::domain::ledger::{DeadStock, MovementOutcome, Position, Recorded, RecordedPage};
+use crate::domain::ledger::{DeadStock, MovementOutcome, Recorded, RecordedPage};
 use crate::domain::orderability::{CatalogView, ReorderLine, StoreStatus};
 use crate::domain::reservations::{NewReservation, Reservation, ReservationOutcome, Settlement};
 use crate::domain::stores::{NewStore, Store};
@@ -78,14 +78,16 @@ pub trait StoreStorage: Send + Sync {
     /// The store's status and, per variant in SKU order, assortment,
     /// effective price on `channel` at `at`, stock and orderability: one
     /// query, no per-item calls. A `page` starts after its cursor (a
-    /// variant's id) and holds at most its limit; `None` reads every item.
+    /// variant's id) and holds at most its limit: a store's whole view is
+    /// never read in one go (at 100,000 items it would hold a connection
+    /// and the answer's memory for half a second).
     async fn catalog_view(
         &self,
         tenant: TenantId,
         store: StoreId,
         channel: &str,
         at: Timestamp,
-        page: Option<crate::domain::ledger::RecordedPage>,
+        page: crate::domain::ledger::RecordedPage,
     ) -> DbResult<CatalogView>;
     /// The catalog view's line of each of `items` at the store, in no
     /// particular order; deleted items and other tenants' are left out.
@@ -97,9 +99,6 @@ pub trait StoreStorage: Send + Sync {
         at: Timestamp,
         items: &[VariantId],
     ) -> DbResult<Vec<crate::domain::orderability::CatalogItem>>;
-    /// Every variant's position at `store`: on hand, reserved, available, and
-    /// whether it is orderable now, with every reason when not.
-    async fn inventory(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<Position>>;
     /// Where the catalog's read model (what each position carries of the
     /// store's assortment, holds, bins, reservations and price windows)
     /// disagrees with the tables it is kept from, one line each; empty when
