@@ -197,15 +197,16 @@ async fn run() {
                     store,
                     "pos",
                     Timestamp::now(),
-                    cloud_hub::domain::ledger::RecordedPage { after, limit: PAGE },
+                    cloud_hub::domain::ledger::SkuPage { after, limit: PAGE },
                 )
                 .await
                 .expect("page");
             paged.push(t.elapsed());
             items += page.items.len();
-            match page.next_cursor {
-                Some(c) => after = Some(c.parse().expect("cursor")),
-                None => break,
+            // The storage's cursor is the last SKU (the API wraps it).
+            after = page.next_cursor;
+            if after.is_none() {
+                break;
             }
         }
         sweeps.push(sweep.elapsed());

@@ -81,6 +81,16 @@ pub struct RecordedPage {
     pub limit: u32,
 }
 
+/// A page of a store's list in SKU order (its inventory, catalog view, dead
+/// stock): after the SKU the reader's last page ended on, as it was then, so
+/// an item renamed between pages moves nothing the reader has yet to see
+/// (SKUs are unique in a tenant, deleted items' included); at most `limit`.
+#[derive(Debug, Clone)]
+pub struct SkuPage {
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
 /// One page; `more` when items follow the last one.
 #[derive(Debug, Clone)]
 pub struct Recorded<T> {

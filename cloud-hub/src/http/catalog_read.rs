@@ -64,8 +64,7 @@ struct Page {
 /// `<sort>.<hex of the sort key>.<id>`: opaque to callers, URL-safe, and tied
 /// to the sort it came from.
 fn encode_cursor(sort: CatalogSort, key: &str, id: uuid::Uuid) -> String {
-    let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
-    format!("{}.{hex}.{id}", sort.as_str())
+    format!("{}.{}.{id}", sort.as_str(), super::paging::hex_of(key))
 }
 
 fn decode_cursor(sort: CatalogSort, cursor: &str) -> Result<(String, uuid::Uuid), ApiError> {
@@ -83,15 +82,7 @@ fn decode_cursor(sort: CatalogSort, cursor: &str) -> Result<(String, uuid::Uuid)
             ),
         ));
     }
-    if hex.len() % 2 != 0 {
-        return Err(bad());
-    }
-    let bytes = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| bad())?;
-    let key = String::from_utf8(bytes).map_err(|_| bad())?;
+    let key = super::paging::text_of_hex(hex).ok_or_else(bad)?;
     let id = id.parse().map_err(|_| bad())?;
     Ok((key, id))
 }

@@ -4,7 +4,7 @@
 //! id from another tenant is simply not found.
 
 use super::openapi::{Conflict, NotFound, Refused};
-use super::paging::{PageParams, Paged};
+use super::paging::{PageParams, Paged, SkuList};
 use super::{required_text, AppState};
 use crate::auth::{hash_secret, new_enrollment_code, normalize_code, Hq};
 use crate::domain::catalog::{NewProduct, NewVariant, Product};
@@ -409,13 +409,13 @@ async fn inventory(
             store,
             pos_shared::pricing::POS_CHANNEL,
             pos_shared::Timestamp::now(),
-            params.page()?,
+            params.sku_page(SkuList::Inventory)?,
         )
         .await?;
     Ok(Json(Inventory {
         store_id: store,
         positions: view.items.into_iter().map(Position::from).collect(),
-        next_cursor: view.next_cursor,
+        next_cursor: SkuList::Inventory.cursor(view.next_cursor),
     }))
 }
 

@@ -78,14 +78,16 @@ async fn dead_stock(
                     ),
                 )
             })?;
-    let page = super::paging::page_of(q.limit.as_deref(), q.cursor.as_deref())?;
+    let list = super::paging::SkuList::DeadStock;
+    let page = list.page(q.limit.as_deref(), q.cursor.as_deref())?;
     let since =
         Timestamp::from_unix_millis(Timestamp::now().unix_millis() - i64::from(days) * 86_400_000);
-    Ok(Json(
-        app.storage
-            .dead_stock(hq.tenant, store, since, page)
-            .await?,
-    ))
+    let mut dead = app
+        .storage
+        .dead_stock(hq.tenant, store, since, page)
+        .await?;
+    dead.next_cursor = list.cursor(dead.next_cursor);
+    Ok(Json(dead))
 }
 
 /// The store's batches in stock, soonest to expire first.

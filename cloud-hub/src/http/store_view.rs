@@ -275,14 +275,16 @@ async fn catalog_view(
 ) -> Result<Json<CatalogView>, ApiError> {
     let Query(q) = query.map_err(query_error)?;
     let at = instant_param(q.at)?;
-    let page = super::paging::page_of(q.limit.as_deref(), q.cursor.as_deref())?;
+    let list = super::paging::SkuList::CatalogView;
+    let page = list.page(q.limit.as_deref(), q.cursor.as_deref())?;
     let channel = match q.channel {
         None => POS_CHANNEL.to_owned(),
         Some(c) => required_text("channel", &c, 40)?,
     };
-    Ok(Json(
-        app.storage
-            .catalog_view(hq.tenant, store, &channel, at, page)
-            .await?,
-    ))
+    let mut view = app
+        .storage
+        .catalog_view(hq.tenant, store, &channel, at, page)
+        .await?;
+    view.next_cursor = list.cursor(view.next_cursor);
+    Ok(Json(view))
 }

@@ -10,21 +10,6 @@ macro_rules! sql_ledger_paths {
         const CURSOR_REFUSED: &str = "cursor is not from this list: pass back a next_cursor as it came";
 
         impl $storage {
-            /// The SKU of a cursor's variant, for lists paged by SKU; a
-            /// cursor that is no variant of the tenant is refused by name.
-            pub(crate) async fn sku_of_cursor(&self, tenant: TenantId, cursor: Option<Uuid>) -> DbResult<Option<String>> {
-                let Some(id) = cursor else { return Ok(None) };
-                let found: Option<(String,)> = sqlx::query_as("SELECT sku FROM variants WHERE tenant_id = $1 AND id = $2")
-                    .bind(tenant.as_uuid())
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                match found {
-                    Some((sku,)) => Ok(Some(sku)),
-                    None => Err(DbError::InvalidField { field: "cursor", detail: CURSOR_REFUSED.into() }),
-                }
-            }
-
             /// Refuses a cursor that is not an item of the store's `table`.
             pub(crate) async fn check_cursor(&self, table: &str, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<()> {
                 self.store(tenant, store).await?;
@@ -188,10 +173,10 @@ macro_rules! sql_ledger_paths {
                 tenant: TenantId,
                 store: StoreId,
                 since: Timestamp,
-                page: RecordedPage,
+                page: $crate::domain::ledger::SkuPage,
             ) -> DbResult<$crate::domain::ledger::DeadStock> {
                 self.store(tenant, store).await?;
-                let after_sku = self.sku_of_cursor(tenant, page.after).await?;
+                let after_sku = page.after;
                 // Each item's sales are found by the ledger's (tenant, store,
                 // variant) index, for the positions the page is cut from.
                 let sql = format!(
@@ -235,8 +220,9 @@ macro_rules! sql_ledger_paths {
                         value_at_base_price: Money::new(i64::try_from(value).unwrap_or(i64::MAX), currency),
                     });
                 }
+                // The last SKU; the API wraps it as the list's cursor.
                 let next_cursor = match (more, items.last()) {
-                    (true, Some(last)) => Some(last.variant_id.to_string()),
+                    (true, Some(last)) => Some(last.sku.clone()),
                     _ => None,
                 };
                 Ok($crate::domain::ledger::DeadStock { since, items, next_cursor })

@@ -512,11 +512,11 @@ macro_rules! sql_store_paths {
                 store: StoreId,
                 channel: &str,
                 at: Timestamp,
-                page: $crate::domain::ledger::RecordedPage,
+                page: $crate::domain::ledger::SkuPage,
             ) -> DbResult<CatalogView> {
                 let shop = self.store(tenant, store).await?;
-                // Keyset paging on the SKU (unique in a tenant) of the cursor's variant.
-                let after_sku = self.sku_of_cursor(tenant, page.after).await?;
+                // Keyset paging on the SKU (unique in a tenant).
+                let after_sku = page.after;
                 let (columns, position) = (Self::catalog_columns(), CATALOG_POSITION);
                 let sql = format!(
                     "SELECT {columns} FROM (SELECT * FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL{} \
@@ -538,7 +538,7 @@ macro_rules! sql_store_paths {
                 let more = rows.len() > page.limit as usize;
                 rows.truncate(page.limit as usize);
                 let next_cursor = match (more, rows.last()) {
-                    (true, Some(last)) => Some(last.0.to_string()),
+                    (true, Some(last)) => Some(last.1.clone()),
                     _ => None,
                 };
                 let items = Self::catalog_items(&shop, at, rows)?;

@@ -77,17 +77,17 @@ pub trait StoreStorage: Send + Sync {
     ) -> DbResult<()>;
     /// The store's status and, per variant in SKU order, assortment,
     /// effective price on `channel` at `at`, stock and orderability: one
-    /// query, no per-item calls. A `page` starts after its cursor (a
-    /// variant's id) and holds at most its limit: a store's whole view is
+    /// query, no per-item calls, a page at a time: a store's whole view is
     /// never read in one go (at 100,000 items it would hold a connection
-    /// and the answer's memory for half a second).
+    /// and the answer's memory for half a second). `next_cursor` is the
+    /// last item's SKU when more follow (the API wraps it).
     async fn catalog_view(
         &self,
         tenant: TenantId,
         store: StoreId,
         channel: &str,
         at: Timestamp,
-        page: crate::domain::ledger::RecordedPage,
+        page: crate::domain::ledger::SkuPage,
     ) -> DbResult<CatalogView>;
     /// The catalog view's line of each of `items` at the store, in no
     /// particular order; deleted items and other tenants' are left out.
@@ -143,13 +143,14 @@ pub trait LedgerStorage: Send + Sync {
     ) -> DbResult<Option<ReorderLine>>;
     async fn reorder_points(&self, tenant: TenantId, store: StoreId) -> DbResult<Vec<ReorderLine>>;
     /// What the store holds (on hand above zero) of items it has not sold
-    /// since `since`, by SKU, a page at a time (the cursor is a variant id).
+    /// since `since`, by SKU, a page at a time (`next_cursor` the last SKU,
+    /// which the API wraps).
     async fn dead_stock(
         &self,
         tenant: TenantId,
         store: StoreId,
         since: Timestamp,
-        page: RecordedPage,
+        page: crate::domain::ledger::SkuPage,
     ) -> DbResult<DeadStock>;
 }
 
