@@ -190,6 +190,8 @@ mod tests {
             "sku.zz.x",
             "sku.abc.00000000-0000-0000-0000-000000000000",
             "sku.ff.nope",
+            // Hex cut inside a character: refused, not a panic.
+            "sku.aéa.00000000-0000-0000-0000-000000000000",
         ] {
             assert!(decode_cursor(CatalogSort::Sku, bad).is_err(), "{bad}");
         }
