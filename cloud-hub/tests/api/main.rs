@@ -53,6 +53,7 @@ mod roles;
 mod sales_reports;
 mod search;
 mod seller_feeds;
+mod sku_pages;
 mod snapshots;
 mod staff;
 mod startup;
