@@ -191,6 +191,11 @@ macro_rules! sql_gst_paths {
                         }
                         let mut tx = self.pool.begin().await?;
                         for (tenant, docs) in &by_tenant {
+                            // The tenant first: on SQLite the transaction then
+                            // starts as a writer. A read turned write fails at
+                            // once, without waiting, when another connection
+                            // (a hub already serving the file) wrote meanwhile.
+                            Self::lock_tenant(&mut tx, TenantId::from_uuid(*tenant)).await?;
                             Self::insert_tax_documents(&mut tx, TenantId::from_uuid(*tenant), docs).await?;
                             written += docs.len() as u64;
                         }
