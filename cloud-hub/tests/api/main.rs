@@ -9,6 +9,7 @@ mod bulk;
 mod catalog;
 mod catalog_list;
 mod catalog_view;
+mod chain_baskets;
 mod client;
 mod contract;
 mod credit;
