@@ -55,6 +55,11 @@ struct TerminalLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SettledLabels {
+    path: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     state: &'static str,
 }
@@ -79,6 +84,7 @@ pub struct HubMetrics {
     quarantined: Family<TerminalLabels, Gauge>,
     seen: Family<TerminalLabels, Gauge>,
     pool: Family<PoolLabels, Gauge>,
+    settled: Family<SettledLabels, Counter>,
 }
 
 impl Default for HubMetrics {
@@ -118,6 +124,12 @@ impl Default for HubMetrics {
             "Database connections by state: open, idle, in_use, and the pool's max",
             pool.clone(),
         );
+        let settled = Family::<SettledLabels, Counter>::default();
+        registry.register(
+            "stock_movements_settled",
+            "HQ's single stock movements by how they were settled: alone (one call, PostgreSQL) or in a transaction",
+            settled.clone(),
+        );
         HubMetrics {
             registry,
             http,
@@ -127,6 +139,7 @@ impl Default for HubMetrics {
             quarantined,
             seen,
             pool,
+            settled,
         }
     }
 }
@@ -166,8 +179,16 @@ impl HubMetrics {
             .set(pos_shared::Timestamp::now().unix_millis() / 1000);
     }
 
-    /// The text a scraper reads, with the pool as it is now.
-    pub fn render(&self, pool: PoolUse) -> String {
+    /// The text a scraper reads, with the pool and the storage's counts of
+    /// settled movements (`(alone, in a transaction)`) as they are now.
+    pub fn render(&self, pool: PoolUse, settled: (u64, u64)) -> String {
+        for (path, n) in [("alone", settled.0), ("transaction", settled.1)] {
+            // The storage's count is the truth; concurrent scrapes only raise it to that.
+            self.settled
+                .get_or_create(&SettledLabels { path })
+                .inner()
+                .fetch_max(n, std::sync::atomic::Ordering::Relaxed);
+        }
         for (state, n) in [
             ("open", pool.open),
             ("idle", pool.idle),

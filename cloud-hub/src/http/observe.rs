@@ -77,7 +77,9 @@ async fn ready(State(app): State<AppState>) -> Result<Json<Health>, ApiError> {
     )
 )]
 async fn metrics(State(app): State<AppState>, _: Scraper) -> impl IntoResponse {
-    let text = app.metrics.render(app.storage.pool_use());
+    let text = app
+        .metrics
+        .render(app.storage.pool_use(), app.storage.movements_settled());
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, pos_shared::http_metrics::CONTENT_TYPE)],

@@ -13,6 +13,7 @@ use std::time::Duration;
 pub struct PgStorage {
     pool: PgPool,
     feed_tx: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    settled: crate::storage::MovementsSettled,
     /// Dropped with the storage, which ends its listener.
     _listening: tokio::sync::oneshot::Sender<()>,
 }
@@ -38,6 +39,7 @@ impl PgStorage {
         let storage = PgStorage {
             pool,
             feed_tx,
+            settled: Default::default(),
             _listening: listening,
         };
         storage.run_data_steps().await?;

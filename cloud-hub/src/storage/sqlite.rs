@@ -14,6 +14,7 @@ use std::time::Duration;
 pub struct SqliteStorage {
     pool: SqlitePool,
     feed_tx: tokio::sync::watch::Sender<u64>,
+    settled: crate::storage::MovementsSettled,
 }
 
 impl SqliteStorage {
@@ -34,6 +35,7 @@ impl SqliteStorage {
         let storage = SqliteStorage {
             pool,
             feed_tx: tokio::sync::watch::Sender::new(0),
+            settled: Default::default(),
         };
         storage.run_data_steps().await?;
         Ok(storage)

@@ -37,6 +37,7 @@ mod isolation;
 mod labels;
 mod limits;
 mod loyalty;
+mod movement_contention;
 mod numbers;
 mod observe;
 mod openapi;

@@ -6,9 +6,9 @@ use crate::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::json;
 
-const METRICS_TOKEN: &str = "scrape-me";
+pub(crate) const METRICS_TOKEN: &str = "scrape-me";
 
-async fn scrape(shop: &Shop, token: Option<&str>) -> (StatusCode, String, String) {
+pub(crate) async fn scrape(shop: &Shop, token: Option<&str>) -> (StatusCode, String, String) {
     let mut request = reqwest::Client::new().get(format!("{}/metrics", shop.hub.base));
     if let Some(t) = token {
         request = request.bearer_auth(t);
@@ -26,7 +26,7 @@ async fn scrape(shop: &Shop, token: Option<&str>) -> (StatusCode, String, String
 
 /// The value of the one sample of `series` whose labels include every one of
 /// `labels`, if there is one.
-fn sample(text: &str, series: &str, labels: &[&str]) -> Option<f64> {
+pub(crate) fn sample(text: &str, series: &str, labels: &[&str]) -> Option<f64> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter(|l| l.starts_with(&format!("{series}{{")) || l.starts_with(&format!("{series} ")))

@@ -26,6 +26,14 @@ macro_rules! sql_health_paths {
                     max: self.pool.options().get_max_connections(),
                 }
             }
+
+            fn movements_settled(&self) -> (u64, u64) {
+                use std::sync::atomic::Ordering::Relaxed;
+                (
+                    self.settled.alone.load(Relaxed),
+                    self.settled.in_transaction.load(Relaxed),
+                )
+            }
         }
     };
 }

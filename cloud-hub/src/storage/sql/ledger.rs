@@ -82,6 +82,15 @@ macro_rules! sql_ledger_paths {
             /// them or, if any is refused, none (the error says which). A
             /// replay (the same id and movement) is a duplicate, not an error.
             async fn record_movements(&self, tenant: TenantId, store: StoreId, movements: &[MovementRecord]) -> DbResult<Vec<MovementOutcome>> {
+                if let [alone] = movements {
+                    use std::sync::atomic::Ordering::Relaxed;
+                    if let Some(outcome) = self.record_alone(tenant, store, alone).await? {
+                        self.settled.alone.fetch_add(1, Relaxed);
+                        self.feed_changed();
+                        return Ok(vec![outcome]);
+                    }
+                    self.settled.in_transaction.fetch_add(1, Relaxed);
+                }
                 // No such store is found by the movements' first read.
                 let mut tx = self.pool.begin().await?;
                 // Movements share the tenant and lock only their positions.

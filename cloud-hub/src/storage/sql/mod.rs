@@ -23,6 +23,7 @@ pub(super) mod health;
 pub(super) mod ingestion;
 pub(super) mod ledger;
 pub(super) mod loyalty;
+pub(super) mod movement_alone;
 pub(super) mod movements;
 pub(super) mod order_facts;
 pub(super) mod order_store;
@@ -152,6 +153,7 @@ macro_rules! sql_storage {
         $crate::storage::sql::delivery::sql_delivery_paths!($storage);
         $crate::storage::sql::ledger::sql_ledger_paths!($storage);
         $crate::storage::sql::movements::sql_movement_paths!($storage);
+        $crate::storage::sql::movement_alone::sql_movement_alone_paths!($storage);
         $crate::storage::sql::transfers::sql_transfer_paths!($storage);
         $crate::storage::sql::transfer_requests::sql_transfer_request_paths!($storage);
         $crate::storage::sql::batches::sql_batch_paths!($storage);

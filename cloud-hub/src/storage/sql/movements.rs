@@ -54,6 +54,11 @@ macro_rules! sql_movement_paths {
     ($storage:ty) => {
         use $crate::storage::sql::movements::{MovementRules, Replays};
 
+        /// A row of [`Self::standing_sql`]: the store's status and hours, the
+        /// variant, its details, on hand, disabled, listed, held, reorder
+        /// point, blocked, batched.
+        type StandingRow = (String, Option<String>, Option<Uuid>, Option<String>, i64, i64, i64, i64, Option<i64>, i64, i64);
+
         /// What the ledger knows of an item at the store, read once per set.
         struct Standing {
             /// The variant's details (its unit).
@@ -154,36 +159,15 @@ macro_rules! sql_movement_paths {
                         outcomes.push(MovementOutcome::Duplicate);
                         continue;
                     }
-                    let was = Qty::from_milli(item.on_hand_milli);
-                    let Some(will_be) = was.checked_add(m.delta) else {
-                        return Err(at(DbError::InvalidField {
-                            field: "delta",
-                            detail: format!("{} on top of the {was} on hand is more stock than the ledger can hold", m.delta),
-                        }));
-                    };
-                    let most = pos_shared::limits::MAX_POSITION;
-                    if m.terminal_id.is_none() && will_be.abs_milli() > most.abs_milli() && will_be.abs_milli() > was.abs_milli() {
-                        return Err(at(DbError::InvalidField {
-                            field: "delta",
-                            detail: format!("the store's stock of the item would be {will_be}; a store holds at most {most} either way"),
-                        }));
-                    }
-                    if m.batch.is_some() || item.batched {
+                    let batched = m.batch.is_some() || item.batched;
+                    let (change, effects) = Self::movement_effects(store, m, item).map_err(at)?;
+                    if batched {
                         Self::move_batches(tx, tenant, m).await.map_err(at)?;
                         item.batched |= m.batch.is_some();
                     }
-                    item.on_hand_milli = will_be.milli();
                     *moved.entry(variant).or_insert(0) += m.delta.milli();
-                    let change = ChangeBody::StockMoved(m.clone());
-                    // HQ hears of every change tills hear of, from the same commit.
-                    events.push($crate::domain::events::for_change(Some(store), &change));
+                    events.extend(effects);
                     changes.push((Some(store), change));
-                    if let Some(before) = item.state {
-                        let after = OrderState { on_hand_milli: will_be.milli(), ..before };
-                        events.extend(before.flip(&after, store, m.variant_id));
-                        events.extend(before.stock_alert(&after, store, m.variant_id));
-                        item.state = Some(after);
-                    }
                     outcomes.push(MovementOutcome::Recorded);
                 }
                 for (_, change) in announce {
@@ -194,6 +178,85 @@ macro_rules! sql_movement_paths {
                 Self::insert_changes(tx, tenant, &changes).await?;
                 Self::emit_events(tx, tenant, events).await?;
                 Ok(outcomes)
+            }
+
+            /// What a new movement does to its item's `standing`, which it
+            /// brings up to date: its feed change, and the events HQ hears
+            /// of (the change's, then orderability and low stock), or the
+            /// refusal of a position the ledger cannot hold, or HQ's movement
+            /// past [`pos_shared::limits::MAX_POSITION`] either way (one that
+            /// brings the position back towards zero always may; a till's
+            /// sale or return is a fact and only the first applies).
+            fn movement_effects(
+                store: StoreId,
+                m: &MovementRecord,
+                item: &mut Standing,
+            ) -> DbResult<(ChangeBody, Vec<NewEvent>)> {
+                let was = Qty::from_milli(item.on_hand_milli);
+                let Some(will_be) = was.checked_add(m.delta) else {
+                    return Err(DbError::InvalidField {
+                        field: "delta",
+                        detail: format!("{} on top of the {was} on hand is more stock than the ledger can hold", m.delta),
+                    });
+                };
+                let most = pos_shared::limits::MAX_POSITION;
+                if m.terminal_id.is_none() && will_be.abs_milli() > most.abs_milli() && will_be.abs_milli() > was.abs_milli() {
+                    return Err(DbError::InvalidField {
+                        field: "delta",
+                        detail: format!("the store's stock of the item would be {will_be}; a store holds at most {most} either way"),
+                    });
+                }
+                item.on_hand_milli = will_be.milli();
+                let change = ChangeBody::StockMoved(m.clone());
+                // HQ hears of every change tills hear of, from the same commit.
+                let mut events = vec![$crate::domain::events::for_change(Some(store), &change)];
+                if let Some(before) = item.state {
+                    let after = OrderState { on_hand_milli: will_be.milli(), ..before };
+                    events.extend(before.flip(&after, store, m.variant_id));
+                    events.extend(before.stock_alert(&after, store, m.variant_id));
+                    item.state = Some(after);
+                }
+                Ok((change, events))
+            }
+
+            /// The statement [`Self::standing`] reads `n` items with: the
+            /// tenant, the store and the time as `$1`–`$3`, the variants after.
+            /// The store's row comes back even when no variant matches, so
+            /// "no such store" and "no such items" are told apart.
+            fn standing_sql(n: usize) -> String {
+                let list: Vec<String> = (0..n).map(|i| format!("${}", 4 + i)).collect();
+                format!(
+                    "SELECT s.status, s.hours, va.id, va.details, COALESCE(p.on_hand_milli, 0), \
+                     CAST(CASE WHEN va.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
+                     CAST(CASE WHEN p.delisted THEN 0 ELSE 1 END AS BIGINT), {}, \
+                     (SELECT rp.point_milli FROM reorder_points rp WHERE rp.tenant_id = $1 AND rp.store_id = $2 AND rp.variant_id = va.id), \
+                     CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
+                     CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_batches sb WHERE sb.tenant_id = $1 AND sb.store_id = $2 \
+                          AND sb.variant_id = va.id AND sb.on_hand_milli > 0) THEN 1 ELSE 0 END AS BIGINT) \
+                     FROM stores s \
+                     LEFT JOIN variants va ON va.tenant_id = s.tenant_id AND va.id IN ({}) \
+                     LEFT JOIN stock_positions p ON p.tenant_id = s.tenant_id AND p.store_id = s.id AND p.variant_id = va.id \
+                     WHERE s.tenant_id = $1 AND s.id = $2",
+                    $crate::storage::sql::projection::held_at("$3"),
+                    list.join(", ")
+                )
+            }
+
+            /// An item's [`Standing`] from a row of [`Self::standing_sql`];
+            /// `None` for the store's row when no variant matched.
+            fn standing_from_row(
+                store: StoreId,
+                row: StandingRow,
+                watch: bool,
+                now: i64,
+            ) -> DbResult<Option<(Uuid, Standing)>> {
+                let (status, hours, variant, details, on_hand, disabled, listed, held, point, blocked, batched) = row;
+                let Some(variant) = variant else { return Ok(None) };
+                let state = match watch {
+                    true => Some(Self::order_state_from(store, &status, hours, [listed, on_hand, held, disabled, blocked], point, now)?),
+                    false => None,
+                };
+                Ok(Some((variant, Standing { details, on_hand_milli: on_hand, batched: batched != 0, state })))
             }
 
             /// Reads, in as few statements as the backend allows, what the ledger
@@ -215,28 +278,8 @@ macro_rules! sql_movement_paths {
                 variants.dedup();
                 let mut standing = std::collections::HashMap::with_capacity(variants.len());
                 for chunk in variants.chunks(Self::rows_per_statement(1)) {
-                    let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 4 + i)).collect();
-                    // The store's row comes back even when no variant matches,
-                    // so "no such store" and "no such items" are told apart.
-                    let sql = format!(
-                        "SELECT s.status, s.hours, va.id, va.details, COALESCE(p.on_hand_milli, 0), \
-                         CAST(CASE WHEN va.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
-                         CAST(CASE WHEN p.delisted THEN 0 ELSE 1 END AS BIGINT), {}, \
-                         (SELECT rp.point_milli FROM reorder_points rp WHERE rp.tenant_id = $1 AND rp.store_id = $2 AND rp.variant_id = va.id), \
-                         CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
-                         CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_batches sb WHERE sb.tenant_id = $1 AND sb.store_id = $2 \
-                              AND sb.variant_id = va.id AND sb.on_hand_milli > 0) THEN 1 ELSE 0 END AS BIGINT) \
-                         FROM stores s \
-                         LEFT JOIN variants va ON va.tenant_id = s.tenant_id AND va.id IN ({}) \
-                         LEFT JOIN stock_positions p ON p.tenant_id = s.tenant_id AND p.store_id = s.id AND p.variant_id = va.id \
-                         WHERE s.tenant_id = $1 AND s.id = $2",
-                        $crate::storage::sql::projection::held_at("$3"),
-                        list.join(", ")
-                    );
-                    let mut query = sqlx::query_as::<_, (String, Option<String>, Option<Uuid>, Option<String>, i64, i64, i64, i64, Option<i64>, i64, i64)>(&sql)
-                        .bind(tenant.as_uuid())
-                        .bind(store.as_uuid())
-                        .bind(now);
+                    let sql = Self::standing_sql(chunk.len());
+                    let mut query = sqlx::query_as::<_, StandingRow>(&sql).bind(tenant.as_uuid()).bind(store.as_uuid()).bind(now);
                     for v in chunk {
                         query = query.bind(*v);
                     }
@@ -244,13 +287,8 @@ macro_rules! sql_movement_paths {
                     if rows.is_empty() {
                         return Err(DbError::NotFound("store"));
                     }
-                    for (status, hours, variant, details, on_hand, disabled, listed, held, point, blocked, batched) in rows {
-                        let Some(variant) = variant else { continue };
-                        let state = match watch {
-                            true => Some(Self::order_state_from(store, &status, hours, [listed, on_hand, held, disabled, blocked], point, now)?),
-                            false => None,
-                        };
-                        standing.insert(variant, Standing { details, on_hand_milli: on_hand, batched: batched != 0, state });
+                    for row in rows {
+                        standing.extend(Self::standing_from_row(store, row, watch, now)?);
                     }
                 }
                 Ok(standing)

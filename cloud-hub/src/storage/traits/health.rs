@@ -14,6 +14,18 @@ pub struct PoolUse {
     pub max: u32,
 }
 
+/// How HQ's single stock movements were settled since the storage opened:
+/// in one call on their own (PostgreSQL, `sql/movement_alone.rs`), or in a
+/// transaction (SQLite always; PostgreSQL when the item's standing moved
+/// between the read and the locks, or the movement is refused, replayed or
+/// batch-tracked). Many settled in transactions on PostgreSQL means writers
+/// contend for the same items.
+#[derive(Debug, Default)]
+pub struct MovementsSettled {
+    pub alone: std::sync::atomic::AtomicU64,
+    pub in_transaction: std::sync::atomic::AtomicU64,
+}
+
 #[async_trait::async_trait]
 pub trait HealthStorage: Send + Sync {
     /// A round trip to the database (a connection taken from the pool and a
@@ -21,4 +33,6 @@ pub trait HealthStorage: Send + Sync {
     async fn ping(&self) -> DbResult<()>;
     /// The pool's connections now.
     fn pool_use(&self) -> PoolUse;
+    /// HQ's single movements so far: (settled alone, in a transaction).
+    fn movements_settled(&self) -> (u64, u64);
 }

@@ -32,7 +32,7 @@ pub use credit::CreditStorage;
 pub use customers::CustomerStorage;
 pub use delivery::{DeliveryStorage, PartnerReport, PaymentOutcome, PaymentRecord, ReportOutcome};
 pub use enrichment::EnrichmentStorage;
-pub use health::{HealthStorage, PoolUse};
+pub use health::{HealthStorage, MovementsSettled, PoolUse};
 pub use ingestion::{IngestionStorage, SourceStockStorage};
 pub use loyalty::LoyaltyStorage;
 pub use orders::OrderStorage;
