@@ -77,7 +77,6 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(57, "hub-postgres/0057_recommendation_rules.sql"),
     migration!(58, "hub-postgres/0058_enrichment.sql"),
     migration!(59, "hub-postgres/0059_basket_projection.sql"),
-    migration!(60, "hub-postgres/0060_movement_alone.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[

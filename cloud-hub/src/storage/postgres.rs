@@ -33,6 +33,7 @@ impl PgStorage {
             .connect_with(options)
             .await?;
         run_migrations!(&pool, migrate::POSTGRES)?;
+        crate::storage::sql::movement_alone::define(&pool).await?;
         let feed_tx = std::sync::Arc::new(tokio::sync::watch::Sender::new(0));
         let (listening, stop) = tokio::sync::oneshot::channel();
         tokio::spawn(hear_commits(pool.clone(), feed_tx.clone(), stop));

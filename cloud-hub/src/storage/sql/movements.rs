@@ -49,12 +49,36 @@ pub(crate) fn only_outcome(set: DbResult<Vec<MovementOutcome>>) -> DbResult<Move
     outcomes.pop().ok_or(DbError::NotFound("movement"))
 }
 
+/// The statement that reads what the ledger knows of `n` items at a store
+/// (their standing): the tenant, the store and the time as `$1`–`$3`,
+/// the variants after. The store's row comes back even when no variant
+/// matches, so "no such store" and "no such items" are told apart.
+/// `movement_alone.rs` builds PostgreSQL's functions from it.
+pub(crate) fn standing_sql(n: usize) -> String {
+    let list: Vec<String> = (0..n).map(|i| format!("${}", 4 + i)).collect();
+    format!(
+        "SELECT s.status, s.hours, va.id, va.details, COALESCE(p.on_hand_milli, 0), \
+         CAST(CASE WHEN va.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
+         CAST(CASE WHEN p.delisted THEN 0 ELSE 1 END AS BIGINT), {}, \
+         (SELECT rp.point_milli FROM reorder_points rp WHERE rp.tenant_id = $1 AND rp.store_id = $2 AND rp.variant_id = va.id), \
+         CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_batches sb WHERE sb.tenant_id = $1 AND sb.store_id = $2 \
+              AND sb.variant_id = va.id AND sb.on_hand_milli > 0) THEN 1 ELSE 0 END AS BIGINT) \
+         FROM stores s \
+         LEFT JOIN variants va ON va.tenant_id = s.tenant_id AND va.id IN ({}) \
+         LEFT JOIN stock_positions p ON p.tenant_id = s.tenant_id AND p.store_id = s.id AND p.variant_id = va.id \
+         WHERE s.tenant_id = $1 AND s.id = $2",
+        crate::storage::sql::projection::held_at("$3"),
+        list.join(", ")
+    )
+}
+
 /// Implements `apply_movements` on `$storage`.
 macro_rules! sql_movement_paths {
     ($storage:ty) => {
         use $crate::storage::sql::movements::{MovementRules, Replays};
 
-        /// A row of [`Self::standing_sql`]: the store's status and hours, the
+        /// A row of `standing_sql`: the store's status and hours, the
         /// variant, its details, on hand, disabled, listed, held, reorder
         /// point, blocked, batched.
         type StandingRow = (String, Option<String>, Option<Uuid>, Option<String>, i64, i64, i64, i64, Option<i64>, i64, i64);
@@ -219,30 +243,7 @@ macro_rules! sql_movement_paths {
                 Ok((change, events))
             }
 
-            /// The statement [`Self::standing`] reads `n` items with: the
-            /// tenant, the store and the time as `$1`–`$3`, the variants after.
-            /// The store's row comes back even when no variant matches, so
-            /// "no such store" and "no such items" are told apart.
-            fn standing_sql(n: usize) -> String {
-                let list: Vec<String> = (0..n).map(|i| format!("${}", 4 + i)).collect();
-                format!(
-                    "SELECT s.status, s.hours, va.id, va.details, COALESCE(p.on_hand_milli, 0), \
-                     CAST(CASE WHEN va.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
-                     CAST(CASE WHEN p.delisted THEN 0 ELSE 1 END AS BIGINT), {}, \
-                     (SELECT rp.point_milli FROM reorder_points rp WHERE rp.tenant_id = $1 AND rp.store_id = $2 AND rp.variant_id = va.id), \
-                     CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
-                     CAST(CASE WHEN EXISTS (SELECT 1 FROM stock_batches sb WHERE sb.tenant_id = $1 AND sb.store_id = $2 \
-                          AND sb.variant_id = va.id AND sb.on_hand_milli > 0) THEN 1 ELSE 0 END AS BIGINT) \
-                     FROM stores s \
-                     LEFT JOIN variants va ON va.tenant_id = s.tenant_id AND va.id IN ({}) \
-                     LEFT JOIN stock_positions p ON p.tenant_id = s.tenant_id AND p.store_id = s.id AND p.variant_id = va.id \
-                     WHERE s.tenant_id = $1 AND s.id = $2",
-                    $crate::storage::sql::projection::held_at("$3"),
-                    list.join(", ")
-                )
-            }
-
-            /// An item's [`Standing`] from a row of [`Self::standing_sql`];
+            /// An item's [`Standing`] from a row of `standing_sql`;
             /// `None` for the store's row when no variant matched.
             fn standing_from_row(
                 store: StoreId,
@@ -278,7 +279,7 @@ macro_rules! sql_movement_paths {
                 variants.dedup();
                 let mut standing = std::collections::HashMap::with_capacity(variants.len());
                 for chunk in variants.chunks(Self::rows_per_statement(1)) {
-                    let sql = Self::standing_sql(chunk.len());
+                    let sql = $crate::storage::sql::movements::standing_sql(chunk.len());
                     let mut query = sqlx::query_as::<_, StandingRow>(&sql).bind(tenant.as_uuid()).bind(store.as_uuid()).bind(now);
                     for v in chunk {
                         query = query.bind(*v);
