@@ -336,6 +336,7 @@ async fn run() {
     ratio("effective price / point select", price, point);
 
     // Movements one by one, against single-row INSERTs.
+    let settled_before = hub.movements_settled();
     let t = Instant::now();
     for i in 0..movements {
         let m = MovementRecord {
@@ -375,6 +376,14 @@ async fn run() {
         "  {:<52} {:>9.2}x",
         "ratio movement rate / INSERT rate",
         ingest / raw
+    );
+    // Whether they took the two-round-trip path or the transaction.
+    let settled = hub.movements_settled();
+    println!(
+        "  {:<52} {:>9} alone, {} in a transaction",
+        "how they were settled",
+        settled.0 - settled_before.0,
+        settled.1 - settled_before.1
     );
 
     // In batches, one transaction each, as uploads and ERP deltas arrive.

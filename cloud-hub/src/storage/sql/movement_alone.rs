@@ -45,7 +45,7 @@ fn definitions() -> [(&'static str, String); 2] {
          RETURNS TABLE (r_status TEXT, r_hours TEXT, r_variant UUID, r_details TEXT, r_on_hand BIGINT, \
                         r_disabled BIGINT, r_listed BIGINT, r_held BIGINT, r_point BIGINT, r_blocked BIGINT, \
                         r_batched BIGINT, r_md5 TEXT) \
-         LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $body$\n\
+         LANGUAGE plpgsql STABLE AS $body$\n\
          BEGIN\n    RETURN QUERY SELECT q.*, md5(CAST(q AS TEXT)) FROM ({standing}) AS q;\nEND\n$body$"
     );
     let write = format!(
