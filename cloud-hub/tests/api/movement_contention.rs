@@ -7,7 +7,9 @@
 //! says what the stock was just after the movement it follows in the outbox;
 //! the item turns orderable and back, low and replenished, strictly in turn,
 //! while HQ also takes it out of the store's assortment and puts it back;
-//! and `/metrics` counts how each movement was settled.
+//! and `/metrics` counts how each movement was settled. A hub of another
+//! version that defined the PostgreSQL function its own way costs the
+//! movements the transaction, never their outcome.
 
 use crate::helpers::*;
 use crate::observe::{sample, scrape, METRICS_TOKEN};
@@ -173,3 +175,59 @@ async fn concurrent_single_movements_come_to_what_the_transaction_gives(backend:
 }
 
 on_both_backends!(concurrent_single_movements_come_to_what_the_transaction_gives);
+
+/// PostgreSQL: a hub of another version that defined `pos_move_stock` its
+/// own way (here, checking a standing that never matches) costs the
+/// movements the transaction, never their outcome; a hub connecting to the
+/// database again defines it as its binary reads.
+#[tokio::test]
+async fn a_move_function_of_another_version_costs_the_transaction_not_the_outcome() {
+    let shop = shop_with(Backend::Postgres, |c| cloud_hub::config::HubConfig {
+        metrics_token: Some(pos_shared::Secret::new(METRICS_TOKEN)),
+        ..c
+    })
+    .await;
+    let (tea, barcode) = (shop.variants[0].0.clone(), shop.variants[0].1.clone());
+    let pool = sqlx::PgPool::connect(&shop.hub.database_url)
+        .await
+        .expect("database");
+    let (ours,): (String,) =
+        sqlx::query_as("SELECT pg_get_functiondef(CAST('pos_move_stock' AS REGPROC))")
+            .fetch_one(&pool)
+            .await
+            .expect("definition");
+    let theirs = ours.replace(
+        "SELECT md5(CAST(q AS TEXT)) INTO standing_now FROM (",
+        "SELECT md5('another version') INTO standing_now FROM (",
+    );
+    assert_ne!(theirs, ours, "the check is where this test looks for it");
+    sqlx::raw_sql(&theirs)
+        .execute(&pool)
+        .await
+        .expect("redefine");
+
+    let before = settled(&shop).await;
+    move_tea(&shop, &tea, -5).await;
+    move_tea(&shop, &tea, 2).await;
+    let after = settled(&shop).await;
+    assert_eq!((after.0 - before.0, after.1 - before.1), (0, 2));
+    assert_eq!(
+        shop.on_hand(&barcode).await,
+        (INITIAL_STOCK - 3).to_string()
+    );
+
+    let again = cloud_hub::start(cloud_hub::config::HubConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        ..cloud_hub::config::HubConfig::new(shop.hub.database_url.clone())
+    })
+    .await
+    .expect("another hub");
+    move_tea(&shop, &tea, 1).await;
+    let end = settled(&shop).await;
+    assert_eq!((end.0 - after.0, end.1 - after.1), (1, 0));
+    assert_eq!(
+        shop.on_hand(&barcode).await,
+        (INITIAL_STOCK - 2).to_string()
+    );
+    again.stop().await.expect("stop");
+}
