@@ -343,7 +343,8 @@ pub(crate) async fn find_store(hub: &Client, wanted: &str) -> Result<StoreInfo, 
         .find(|s| s.code.eq_ignore_ascii_case(wanted) || s.id.to_string() == wanted)
         .ok_or_else(|| {
             CliError::Usage(format!(
-                "no store with code or id {wanted:?} (hubctl store list shows them)"
+                "no store with code or id {wanted:?} among the stores this key reaches \
+                 (hubctl store list shows them; a key limited to some stores reaches only those)"
             ))
         })
 }

@@ -152,6 +152,15 @@ async fn set_up_a_chain_from_nothing(backend: Backend) {
     let seen = seen.json();
     assert_eq!(seen.as_array().map(Vec::len), Some(1), "{seen}");
     assert_eq!(seen[0]["code"], "BLR-02");
+    // A store it does not reach is named as out of its reach, not as missing
+    // from the chain.
+    let elsewhere = hubctl(&base, manager["api_key"].as_str(), &["stock", "BLR-01"]).await;
+    assert_eq!(elsewhere.code, 2, "{}", elsewhere.stderr);
+    assert!(
+        elsewhere.stderr.contains("\"BLR-01\"") && elsewhere.stderr.contains("this key reaches"),
+        "{}",
+        elsewhere.stderr
+    );
 
     let bad_role = hubctl(
         &base,
