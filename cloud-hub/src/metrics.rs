@@ -127,7 +127,7 @@ impl Default for HubMetrics {
         let settled = Family::<SettledLabels, Counter>::default();
         registry.register(
             "stock_movements_settled",
-            "HQ's single stock movements by how they were settled: alone (one call, PostgreSQL) or in a transaction",
+            "HQ's new single stock movements by how they were recorded: alone (one call, PostgreSQL) or in a transaction",
             settled.clone(),
         );
         HubMetrics {

@@ -85,9 +85,15 @@ const RULES: &[UniqueRule] = &[
         detail: "a freshly minted secret collided; try again",
     },
     UniqueRule {
-        names: &["reservation_id reused"],
+        names: &["reservation_id reused", "stock_reservations_pkey", "stock_reservations.id"],
         field: "reservation_id",
         detail: "this reservation_id was already used for a different reservation; mint a new id",
+    },
+    UniqueRule {
+        names: &["reservation_id taken by a movement"],
+        field: "reservation_id",
+        detail: "a stock movement already has this reservation's id, so its goods cannot leave the stock under it; \
+                 release the reservation and reserve again with a new id",
     },
     UniqueRule {
         names: &["transfer_id reused"],

@@ -327,3 +327,87 @@ async fn orders_racing_for_the_last_units_never_oversell(backend: Backend) {
     shop.hub.assert_projection_true().await;
 }
 on_both_backends!(orders_racing_for_the_last_units_never_oversell);
+
+/// Ids the caller mints are checked where they could clash: a reservation id
+/// another tenant holds is a 409 naming `reservation_id` (ids are unique
+/// across tenants), and a reservation whose id a stock movement already took
+/// is not committed (its goods would leave it without leaving the stock): a
+/// 409, the reservation still held, the stock as it was; a movement sent
+/// again with another batch is not the same movement.
+async fn ids_that_clash_are_refused_by_name(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let key = &shop.api_key;
+    let tea_id = shop.variants[0].0.clone();
+    let path = format!("/v1/stores/{}/reservations", shop.store_id);
+    let held = uuid::Uuid::now_v7().to_string();
+    let (s, first) = hub
+        .post(
+            &path,
+            key,
+            json!({"reservation_id": held, "variant_id": tea_id, "qty": "2", "order_ref": "ORD-1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+
+    let other = shop_on(shop.hub.clone(), "Other Chain").await;
+    let (s, clash) = other
+        .hub
+        .post(
+            &format!("/v1/stores/{}/reservations", other.store_id),
+            &other.api_key,
+            json!({"reservation_id": held, "variant_id": other.variants[0].0, "qty": "1", "order_ref": "X"}),
+        )
+        .await;
+    assert_problem(s, &clash, StatusCode::CONFLICT, "conflict");
+    assert_eq!(clash["field"], "reservation_id");
+
+    // A movement under the reservation's id, then its commit.
+    let (s, moved) = hub
+        .post(
+            &format!("/v1/stores/{}/movements", shop.store_id),
+            key,
+            json!({"movement_id": held, "variant_id": tea_id, "delta": "1", "reason": "receipt"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{moved}");
+    let (s, refused) = hub
+        .post(&format!("/v1/reservations/{held}/commit"), key, json!({}))
+        .await;
+    assert_problem(s, &refused, StatusCode::CONFLICT, "conflict");
+    assert_eq!(refused["field"], "reservation_id");
+    assert_eq!(
+        tea(&shop).await,
+        ("51".into(), "2".into(), "49".into(), true, json!([]))
+    );
+    let (s, released) = hub
+        .post(&format!("/v1/reservations/{held}/release"), key, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{released}");
+    assert_eq!(
+        tea(&shop).await,
+        ("51".into(), "0".into(), "51".into(), true, json!([]))
+    );
+
+    // The same movement id with another batch is another movement.
+    let movement = uuid::Uuid::now_v7().to_string();
+    let with_batch = |code: &str| {
+        json!({"movement_id": movement, "variant_id": tea_id, "delta": "2", "reason": "receipt",
+               "batch": {"code": code, "expires_on": "2027-01-31"}})
+    };
+    let movements = format!("/v1/stores/{}/movements", shop.store_id);
+    let (s, b) = hub.post(&movements, key, with_batch("LOT-Q")).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, b) = hub.post(&movements, key, with_batch("LOT-Q")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = hub.post(&movements, key, with_batch("LOT-R")).await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "conflict");
+    assert_eq!(b["field"], "movement_id");
+    let mut without = with_batch("LOT-Q");
+    without.as_object_mut().unwrap().remove("batch");
+    let (s, b) = hub.post(&movements, key, without).await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "conflict");
+    assert_eq!(b["field"], "movement_id");
+    assert_eq!(tea(&shop).await.0, "53");
+}
+on_both_backends!(ids_that_clash_are_refused_by_name);

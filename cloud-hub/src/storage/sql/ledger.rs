@@ -82,14 +82,13 @@ macro_rules! sql_ledger_paths {
             /// them or, if any is refused, none (the error says which). A
             /// replay (the same id and movement) is a duplicate, not an error.
             async fn record_movements(&self, tenant: TenantId, store: StoreId, movements: &[MovementRecord]) -> DbResult<Vec<MovementOutcome>> {
+                use std::sync::atomic::Ordering::Relaxed;
                 if let [alone] = movements {
-                    use std::sync::atomic::Ordering::Relaxed;
                     if let Some(outcome) = self.record_alone(tenant, store, alone).await? {
                         self.settled.alone.fetch_add(1, Relaxed);
                         self.feed_changed();
                         return Ok(vec![outcome]);
                     }
-                    self.settled.in_transaction.fetch_add(1, Relaxed);
                 }
                 // No such store is found by the movements' first read.
                 let mut tx = self.pool.begin().await?;
@@ -105,6 +104,11 @@ macro_rules! sql_ledger_paths {
                 let outcomes = Self::apply_movements(&mut tx, tenant, store, movements, rules, Vec::new()).await?;
                 Self::commit(tx).await?;
                 self.feed_changed();
+                // Only new movements count: a replay or a refusal says
+                // nothing of how writers contend.
+                if outcomes == [MovementOutcome::Recorded] {
+                    self.settled.in_transaction.fetch_add(1, Relaxed);
+                }
                 Ok(outcomes)
             }
 

@@ -73,10 +73,36 @@ pub(crate) fn standing_sql(n: usize) -> String {
     )
 }
 
+/// What makes a movement the same movement when its id comes again: where,
+/// what, how much, why, and the batch (code, expiry) it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredMovement {
+    pub store: uuid::Uuid,
+    pub variant: uuid::Uuid,
+    pub delta: i64,
+    pub reason: String,
+    pub batch: Option<(String, String)>,
+}
+
+impl StoredMovement {
+    pub(crate) fn of(m: &pos_shared::sync::MovementRecord) -> Self {
+        StoredMovement {
+            store: m.store_id.as_uuid(),
+            variant: m.variant_id.as_uuid(),
+            delta: m.delta.milli(),
+            reason: m.reason.as_str().to_owned(),
+            batch: m
+                .batch
+                .as_ref()
+                .map(|b| (b.code.clone(), b.expires_on.clone())),
+        }
+    }
+}
+
 /// Implements `apply_movements` on `$storage`.
 macro_rules! sql_movement_paths {
     ($storage:ty) => {
-        use $crate::storage::sql::movements::{MovementRules, Replays};
+        use $crate::storage::sql::movements::{MovementRules, Replays, StoredMovement};
 
         /// A row of `standing_sql`: the store's status and hours, the
         /// variant, its details, on hand, disabled, listed, held, reorder
@@ -162,17 +188,9 @@ macro_rules! sql_movement_paths {
                                 // A replay is the same movement; the same id on
                                 // anything else is a caller's bug that must not
                                 // pass as a replay.
-                                let same = |s: &(Uuid, Uuid, i64, String)| {
-                                    s.0 == m.store_id.as_uuid()
-                                        && s.1 == variant
-                                        && s.2 == m.delta.milli()
-                                        && s.3 == m.reason.as_str()
-                                };
+                                let same = |s: &StoredMovement| *s == StoredMovement::of(m);
                                 let was = match earlier != index {
-                                    true => {
-                                        let e = &movements[earlier];
-                                        Some((e.store_id.as_uuid(), e.variant_id.as_uuid(), e.delta.milli(), e.reason.as_str().to_owned()))
-                                    }
+                                    true => Some(StoredMovement::of(&movements[earlier])),
                                     false => stored.get(&m.movement_id.as_uuid()).cloned(),
                                 };
                                 if !was.as_ref().is_some_and(same) {
@@ -335,13 +353,13 @@ macro_rules! sql_movement_paths {
             }
 
             /// What the ledger holds under the ids of the set it did not
-            /// insert: (store, variant, delta, reason) by id.
+            /// insert, by id.
             async fn stored_replays(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 movements: &[MovementRecord],
                 inserted: &std::collections::HashSet<Uuid>,
-            ) -> DbResult<std::collections::HashMap<Uuid, (Uuid, Uuid, i64, String)>> {
+            ) -> DbResult<std::collections::HashMap<Uuid, StoredMovement>> {
                 let mut replayed: Vec<Uuid> = movements
                     .iter()
                     .map(|m| m.movement_id.as_uuid())
@@ -353,15 +371,18 @@ macro_rules! sql_movement_paths {
                 for chunk in replayed.chunks(Self::rows_per_statement(1)) {
                     let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 2 + i)).collect();
                     let sql = format!(
-                        "SELECT id, store_id, variant_id, delta_milli, reason FROM stock_movements WHERE tenant_id = $1 AND id IN ({})",
+                        "SELECT id, store_id, variant_id, delta_milli, reason, batch_code, batch_expires_on \
+                         FROM stock_movements WHERE tenant_id = $1 AND id IN ({})",
                         list.join(", ")
                     );
-                    let mut query = sqlx::query_as::<_, (Uuid, Uuid, Uuid, i64, String)>(&sql).bind(tenant.as_uuid());
+                    type Row = (Uuid, Uuid, Uuid, i64, String, Option<String>, Option<String>);
+                    let mut query = sqlx::query_as::<_, Row>(&sql).bind(tenant.as_uuid());
                     for id in chunk {
                         query = query.bind(*id);
                     }
-                    for (id, store, variant, delta, reason) in query.fetch_all(&mut **tx).await? {
-                        stored.insert(id, (store, variant, delta, reason));
+                    for (id, store, variant, delta, reason, code, expires_on) in query.fetch_all(&mut **tx).await? {
+                        let batch = code.map(|code| (code, expires_on.unwrap_or_default()));
+                        stored.insert(id, StoredMovement { store, variant, delta, reason, batch });
                     }
                 }
                 Ok(stored)

@@ -66,7 +66,9 @@ macro_rules! sql_reservation_paths {
                 .bind(new.expires_at.unix_millis())
                 .bind(now)
                 .execute(&mut **tx)
-                .await?;
+                .await
+                // Ids are unique across tenants: another's is taken too.
+                .map_err(DbError::from_sqlx)?;
                 Self::refresh_projection(tx, tenant, new.store_id, Touched::Item(new.variant_id)).await?;
                 let created = Self::reservation_in(tx, tenant, new.reservation_id)
                     .await?
@@ -240,7 +242,12 @@ macro_rules! sql_reservation_paths {
                         occurred_at: Timestamp::from_unix_millis(now),
                         batch: None,
                     };
-                    Self::apply_movement_with(&mut tx, tenant, &movement, false).await?;
+                    // Settled once (only a held one is): a movement already
+                    // under its id is another movement, and the goods would
+                    // leave the reservation without leaving the stock.
+                    if Self::apply_movement_with(&mut tx, tenant, &movement, false).await? == MovementOutcome::Duplicate {
+                        return Err(DbError::Conflict("reservation_id taken by a movement".into()));
+                    }
                 }
                 let settled = Self::reservation_in(&mut tx, tenant, id)
                     .await?

@@ -14,12 +14,12 @@ pub struct PoolUse {
     pub max: u32,
 }
 
-/// How HQ's single stock movements were settled since the storage opened:
-/// in one call on their own (PostgreSQL, `sql/movement_alone.rs`), or in a
-/// transaction (SQLite always; PostgreSQL when the item's standing moved
-/// between the read and the locks, or the movement is refused, replayed or
-/// batch-tracked). Many settled in transactions on PostgreSQL means writers
-/// contend for the same items.
+/// How HQ's new single stock movements were recorded since the storage
+/// opened (replays and refusals are not counted): in one call on their own
+/// (PostgreSQL, `sql/movement_alone.rs`), or in a transaction (SQLite
+/// always; PostgreSQL when the item's standing moved between the read and
+/// the locks, or its stock is batch-tracked). Many recorded in transactions
+/// on PostgreSQL means writers contend for the same items.
 #[derive(Debug, Default)]
 pub struct MovementsSettled {
     pub alone: std::sync::atomic::AtomicU64,
