@@ -113,7 +113,10 @@ macro_rules! sql_ledger_paths {
             }
 
             /// The store's ledger in the order the hub recorded it (its clock,
-            /// not the tills'), so a reader paging forward misses nothing new.
+            /// not the tills'). Not commit order where writers work side by
+            /// side (PostgreSQL): a movement recorded while a reader pages the
+            /// live edge can commit behind its cursor (README); the event
+            /// outbox is the commit-ordered way to follow.
             async fn movements(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<MovementRecord>> {
                 self.check_cursor("stock_movements", tenant, store, page).await?;
                 let rows: Vec<MovementRow> = sqlx::query_as(&format!(
