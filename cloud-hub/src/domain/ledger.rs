@@ -1,6 +1,6 @@
 //! A store's stock and records as HQ reads them: a line of its inventory,
 //! what became of a movement HQ recorded, the sales it holds, and the paging
-//! of such records in the order the hub recorded them.
+//! of such records in the order the hub committed them.
 
 use pos_shared::{Money, Qty, SaleId, TerminalId, Timestamp, VariantId};
 use serde::Serialize;
@@ -73,7 +73,7 @@ pub enum MovementOutcome {
     Duplicate,
 }
 
-/// A page of a store's movements or sales, in the order the hub recorded
+/// A page of a store's movements or sales, in the order the hub committed
 /// them: after the item with id `after`, at most `limit`.
 #[derive(Debug, Clone, Copy)]
 pub struct RecordedPage {

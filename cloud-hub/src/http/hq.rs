@@ -419,7 +419,7 @@ async fn inventory(
     }))
 }
 
-/// The store's stock ledger, a page at a time, in the order the hub recorded it.
+/// The store's stock ledger, a page at a time, in the order the hub committed it.
 #[utoipa::path(
     get, path = "/v1/stores/{store_id}/movements", tag = "inventory", security(("hq" = [])),
     params(("store_id" = StoreId, Path), PageParams),

@@ -1,7 +1,7 @@
 //! Cursor pages for the lists HQ reads: `?limit=&cursor=` in, `next_cursor`
-//! out, opaque to callers. Lists in the order the hub recorded them (a
-//! store's movements, sales, shifts, audit entries and transfers) carry the
-//! last item's id, stable while items are added. Lists in SKU order (a
+//! out, opaque to callers. Lists in the order the hub committed them (a
+//! store's movements, sales, shifts, audit entries and stock takes) and
+//! transfers carry the last item's id, stable while items are added. Lists in SKU order (a
 //! store's inventory, catalog view and dead stock) carry the list's name and
 //! the last SKU as it was: an item renamed between pages, or added or
 //! deleted, never makes a reader skip or repeat another.

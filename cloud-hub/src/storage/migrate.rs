@@ -77,6 +77,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(57, "hub-postgres/0057_recommendation_rules.sql"),
     migration!(58, "hub-postgres/0058_enrichment.sql"),
     migration!(59, "hub-postgres/0059_basket_projection.sql"),
+    migration!(60, "hub-postgres/0060_recorded_in_commit_order.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -139,6 +140,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(57, "hub-sqlite/0057_recommendation_rules.sql"),
     migration!(58, "hub-sqlite/0058_enrichment.sql"),
     migration!(59, "hub-sqlite/0059_basket_projection.sql"),
+    migration!(60, "hub-sqlite/0060_recorded_in_commit_order.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

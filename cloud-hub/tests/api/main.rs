@@ -36,6 +36,7 @@ mod ingestion_stock;
 mod isolation;
 mod labels;
 mod limits;
+mod list_order;
 mod loyalty;
 mod movement_contention;
 mod numbers;

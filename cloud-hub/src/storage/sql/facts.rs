@@ -264,14 +264,12 @@ macro_rules! sql_fact_paths {
             }
 
             /// A page of the envelopes a store's tills uploaded to `table`, in
-            /// the order they reached the hub.
+            /// the order they were committed at the hub.
             async fn read_kept_facts(&self, table: &str, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<Envelope<Fact>>> {
                 self.check_cursor(table, tenant, store, page).await?;
                 let rows: Vec<(String,)> = sqlx::query_as(&format!(
-                    "SELECT envelope FROM {table} WHERE tenant_id = $1 AND store_id = $2 \
-                     AND ($3 IS NULL OR (received_at_ms, id) > \
-                          (SELECT received_at_ms, id FROM {table} WHERE tenant_id = $1 AND id = $3)) \
-                     ORDER BY received_at_ms, id LIMIT $4"
+                    "SELECT k.envelope FROM {table} k WHERE k.tenant_id = $1 AND k.store_id = $2 {}",
+                    $crate::storage::sql::ledger::page_in_commit_order(table, "k")
                 ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
@@ -572,16 +570,14 @@ macro_rules! sql_fact_paths {
                 Ok(Recorded { items, more: page.more })
             }
 
-            /// The store's sales in the order they reached the hub.
+            /// The store's sales in the order they were committed at the hub.
             async fn sales(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<SaleSummary>> {
                 self.check_cursor("sales", tenant, store, page).await?;
-                let rows: Vec<SaleRow> = sqlx::query_as(
-                    "SELECT id, terminal_id, receipt_no, total_minor, currency, occurred_at_ms, received_at_ms \
-                     FROM sales WHERE tenant_id = $1 AND store_id = $2 \
-                     AND ($3 IS NULL OR (received_at_ms, id) > \
-                          (SELECT received_at_ms, id FROM sales WHERE tenant_id = $1 AND id = $3)) \
-                     ORDER BY received_at_ms, id LIMIT $4",
-                )
+                let rows: Vec<SaleRow> = sqlx::query_as(&format!(
+                    "SELECT s.id, s.terminal_id, s.receipt_no, s.total_minor, s.currency, s.occurred_at_ms, s.received_at_ms \
+                     FROM sales s WHERE s.tenant_id = $1 AND s.store_id = $2 {}",
+                    $crate::storage::sql::ledger::page_in_commit_order("sales", "s")
+                ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
                 .bind(page.after)

@@ -112,18 +112,12 @@ macro_rules! sql_ledger_paths {
                 Ok(outcomes)
             }
 
-            /// The store's ledger in the order the hub recorded it (its clock,
-            /// not the tills'). Not commit order where writers work side by
-            /// side (PostgreSQL): a movement recorded while a reader pages the
-            /// live edge can commit behind its cursor (README); the event
-            /// outbox is the commit-ordered way to follow.
+            /// The store's ledger in commit order (`page_in_commit_order`).
             async fn movements(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<MovementRecord>> {
                 self.check_cursor("stock_movements", tenant, store, page).await?;
                 let rows: Vec<MovementRow> = sqlx::query_as(&format!(
-                    "SELECT {MOVEMENT_COLUMNS} FROM stock_movements WHERE tenant_id = $1 AND store_id = $2 \
-                     AND ($3 IS NULL OR (recorded_at_ms, id) > \
-                          (SELECT recorded_at_ms, id FROM stock_movements WHERE tenant_id = $1 AND id = $3)) \
-                     ORDER BY recorded_at_ms, id LIMIT $4"
+                    "SELECT {MOVEMENT_COLUMNS} FROM stock_movements m WHERE m.tenant_id = $1 AND m.store_id = $2 {}",
+                    $crate::storage::sql::ledger::page_in_commit_order("stock_movements", "m")
                 ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
@@ -151,7 +145,7 @@ macro_rules! sql_ledger_paths {
                     return Err(DbError::NotFound("variant"));
                 }
                 let now = now_ms();
-                let before = Self::order_state(&mut tx, tenant, store, variant, now).await?;
+                let before = Self::order_state(&mut tx, tenant, store, variant, now, $crate::storage::sql::projection::Held::AsAnnounced).await?;
                 match point {
                     Some(p) => {
                         sqlx::query(
@@ -257,3 +251,16 @@ macro_rules! sql_ledger_paths {
 }
 
 pub(crate) use sql_ledger_paths;
+
+/// The end of a page of one store's `table` (its rows as `alias`) in commit
+/// order: after the cursor row (`$3`, or from the start), by the number each
+/// row took from its tenant's `recorded_seq` as it committed (migration
+/// 0060), `$4` rows. A row committed after a reader read a page always takes
+/// a number after every row of that page, so a forward reader misses
+/// nothing; rows of transactions still in flight have none and wait.
+pub(crate) fn page_in_commit_order(table: &str, alias: &str) -> String {
+    format!(
+        "AND {alias}.recorded_seq > COALESCE((SELECT recorded_seq FROM {table} WHERE tenant_id = $1 AND id = $3), 0) \
+         ORDER BY {alias}.recorded_seq LIMIT $4"
+    )
+}

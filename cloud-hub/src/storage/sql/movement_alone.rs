@@ -10,9 +10,9 @@
 //! again and writes only if the row is the same: each statement of a
 //! volatile PL/pgSQL function reads a snapshot taken when it starts, so the
 //! read after the locks sees every writer that held them before. It numbers
-//! the feed change and the events from the tenant row, locked from there to
-//! the commit, as `pos_number_pending` (migration 0046) does, so numbers
-//! follow commit order.
+//! the ledger row, the feed change and the events from the tenant row,
+//! locked from there to the commit, as `pos_number_pending` (migrations 0046,
+//! 0060) does, so numbers follow commit order.
 //!
 //! Whatever it cannot settle on its own goes the transactional way, which
 //! decides it under its locks, so the outcome is always the one that path
@@ -58,6 +58,7 @@ fn definitions() -> [(&'static str, String); 2] {
              standing_now TEXT;\n\
              feed_head BIGINT;\n\
              event_head BIGINT;\n\
+             recorded_head BIGINT;\n\
              events BIGINT;\n\
          BEGIN\n\
              PERFORM pg_advisory_xact_lock_shared(lock_space, hashtext(CAST(p_tenant AS TEXT)));\n\
@@ -70,16 +71,18 @@ fn definitions() -> [(&'static str, String); 2] {
              IF standing_now IS DISTINCT FROM expected THEN\n\
                  RAISE EXCEPTION 'the item''s standing changed since it was read' USING ERRCODE = 'PSM01';\n\
              END IF;\n\
+             UPDATE stock_positions SET on_hand_milli = on_hand_milli + p_delta, updated_at_ms = p_now\n\
+             WHERE tenant_id = p_tenant AND store_id = p_store AND variant_id = p_variant;\n\
+             SELECT feed_seq, event_seq, recorded_seq INTO feed_head, event_head, recorded_head\n\
+             FROM tenants WHERE id = p_tenant FOR NO KEY UPDATE;\n\
              INSERT INTO stock_movements (id, tenant_id, store_id, variant_id, delta_milli, reason, sale_id, terminal_id,\n\
-                                          occurred_at_ms, recorded_at_ms, batch_code, batch_expires_on)\n\
-             VALUES (p_id, p_tenant, p_store, p_variant, p_delta, p_reason, p_sale, p_terminal, p_occurred, p_now, NULL, NULL)\n\
+                                          occurred_at_ms, recorded_at_ms, batch_code, batch_expires_on, recorded_seq)\n\
+             VALUES (p_id, p_tenant, p_store, p_variant, p_delta, p_reason, p_sale, p_terminal, p_occurred, p_now, NULL, NULL,\n\
+                     recorded_head + 1)\n\
              ON CONFLICT (id) DO NOTHING;\n\
              IF NOT FOUND THEN\n\
                  RAISE EXCEPTION 'movement % is already in the ledger', p_id USING ERRCODE = 'PSM02';\n\
              END IF;\n\
-             UPDATE stock_positions SET on_hand_milli = on_hand_milli + p_delta, updated_at_ms = p_now\n\
-             WHERE tenant_id = p_tenant AND store_id = p_store AND variant_id = p_variant;\n\
-             SELECT feed_seq, event_seq INTO feed_head, event_head FROM tenants WHERE id = p_tenant FOR NO KEY UPDATE;\n\
              INSERT INTO feed_changes (tenant_id, seq, store_id, body, committed_at_ms)\n\
              VALUES (p_tenant, feed_head + 1, p_store, p_change, p_now);\n\
              INSERT INTO hub_events (tenant_id, seq, event_id, event_type, source, store_id, occurred_at_ms,\n\
@@ -89,7 +92,8 @@ fn definitions() -> [(&'static str, String); 2] {
                     p_schema, e.v->>'data', p_now\n\
              FROM json_array_elements(CAST(p_events AS JSON)) WITH ORDINALITY AS e(v, n);\n\
              GET DIAGNOSTICS events = ROW_COUNT;\n\
-             UPDATE tenants SET feed_seq = feed_head + 1, event_seq = event_head + events WHERE id = p_tenant;\n\
+             UPDATE tenants SET feed_seq = feed_head + 1, event_seq = event_head + events, recorded_seq = recorded_head + 1\n\
+                 WHERE id = p_tenant;\n\
              RETURN feed_head + 1;\n\
          END\n$body$"
     );

@@ -81,6 +81,31 @@ pub(crate) fn held_at(at: &str) -> String {
     )
 }
 
+/// Which reservations count as holding an item's stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Held {
+    /// Those still holding at the instant: a lapsed reservation holds
+    /// nothing, swept or not. For deciding what can be ordered now.
+    Now,
+    /// Every reservation still marked held, lapsed or not, until the sweep
+    /// releases it. For judging the orderability and low-stock events: what
+    /// they announce then moves with writes only, never with the clock, so
+    /// the sweep that releases a lapsed reservation announces the turn it
+    /// makes, and no write before it announces a turn twice or misses one.
+    AsAnnounced,
+}
+
+impl Held {
+    /// What held reservations hold of the item whose position is `p`, at the
+    /// instant `at` (an SQL expression).
+    pub(crate) fn sql(self, at: &str) -> String {
+        match self {
+            Held::Now => held_at(at),
+            Held::AsAnnounced => "COALESCE(p.held_milli, 0)".to_owned(),
+        }
+    }
+}
+
 /// `SET` of every derived column from its sources.
 pub(crate) fn derived_assignments() -> &'static str {
     // Written once: every refresh of every write uses it.

@@ -220,10 +220,8 @@ macro_rules! sql_stock_take_paths {
             async fn stock_takes(&self, tenant: TenantId, store: StoreId, page: RecordedPage) -> DbResult<Recorded<StockTakeSummary>> {
                 self.check_cursor("stock_takes", tenant, store, page).await?;
                 let rows: Vec<StockTakeRow> = sqlx::query_as(&format!(
-                    "{STOCK_TAKE_SELECT} WHERE t.tenant_id = $1 AND t.store_id = $2 \
-                     AND ($3 IS NULL OR (t.received_at_ms, t.id) > \
-                          (SELECT received_at_ms, id FROM stock_takes WHERE tenant_id = $1 AND id = $3)) \
-                     ORDER BY t.received_at_ms, t.id LIMIT $4"
+                    "{STOCK_TAKE_SELECT} WHERE t.tenant_id = $1 AND t.store_id = $2 {}",
+                    $crate::storage::sql::ledger::page_in_commit_order("stock_takes", "t")
                 ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
