@@ -224,6 +224,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             if inner.is_syntax() || inner.is_eof() {
                 return Err(malformed(inner));
             }
+            // serde judges a field by its name before the parser reaches the
+            // rest: a body cut off after a key (`{"qty": 2, "no"`) would be
+            // told of an unknown field, not of the JSON that is not all there.
+            if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                return Err(malformed(syntax));
+            }
             let mut field = if path == "." { String::new() } else { path };
             let message = words(&inner.to_string());
             // A missing field is reported at its parent: name the field itself.
@@ -416,6 +422,39 @@ mod tests {
     }
 
     #[test]
+    fn a_body_cut_off_is_told_as_cut_off_whatever_came_before() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        #[serde(deny_unknown_fields)]
+        struct Pin {
+            code: String,
+            tries: u32,
+        }
+        // Cut after a key serde would judge unknown, after a bad value, and
+        // inside a key.
+        for body in [
+            &br#"{"code": "1", "tr"#[..],
+            br#"{"code": "1", "tr""#,
+            br#"{"code": 1, "tries": 2"#,
+            br#"{"code": "1", "tries": 2, "#,
+        ] {
+            let err = parse_json::<Pin>(body).unwrap_err();
+            assert_eq!(err.status, StatusCode::BAD_REQUEST, "{}", err.detail);
+            assert_eq!(err.kind, "malformed_json", "{}", err.detail);
+            assert!(
+                err.detail.contains("the body ends before the JSON does"),
+                "{}",
+                err.detail
+            );
+        }
+        // Whole, the same mistakes are named by field.
+        let err = parse_json::<Pin>(br#"{"code": "1", "tr": 2}"#).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("tr"));
+        let err = parse_json::<Pin>(br#"{"code": 1, "tries": 2}"#).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("code"));
+    }
+
+    #[test]
     fn missing_fields_and_syntax_errors_are_distinguished() {
         let err = parse_json::<Body>(br#"{"lines":[{"qty":"1"}]}"#).unwrap_err();
         assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -509,10 +548,12 @@ pub fn count_text(
     let Some(text) = given else {
         return Ok(default);
     };
-    let said = match text.trim().parse::<u32>() {
-        Ok(n) if (1..=max).contains(&n) => return Ok(n),
-        Ok(n) => n.to_string(),
-        Err(_) => format!("{text:?}"),
+    // Digits only: `+5` is not how a count is written, though Rust reads it.
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    let said = match text.parse::<u32>() {
+        Ok(n) if digits && (1..=max).contains(&n) => return Ok(n),
+        Ok(n) if digits => n.to_string(),
+        _ => format!("{text:?}"),
     };
     Err(ApiError::invalid(
         name,

@@ -102,6 +102,12 @@ impl MovementReason {
         matches!(self, MovementReason::Damage | MovementReason::Expiry)
     }
 
+    /// Whether the reason brings goods into the store (a receipt, a return):
+    /// its delta is never negative; a correction is an adjustment.
+    pub fn brings_stock_in(self) -> bool {
+        matches!(self, MovementReason::Receipt | MovementReason::Return)
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "receipt" => Some(MovementReason::Receipt),

@@ -320,7 +320,17 @@ impl From<DbError> for ApiError {
 /// failures 500.
 fn db_error(err: DbError) -> ApiError {
     match err {
-        DbError::NotFound(what) => ApiError::not_found("not_found", format!("{what} not found")),
+        DbError::NotFound(what) => {
+            let e = ApiError::not_found("not_found", format!("{what} not found"));
+            // The things a caller names by id are named back by that field.
+            match what {
+                "variant" | "store" | "reservation" | "order" | "supplier" | "transfer"
+                | "product" | "terminal" | "customer" | "subscription" | "movement" => {
+                    e.with_field(format!("{what}_id"))
+                }
+                _ => e,
+            }
+        }
         DbError::Conflict(rule) => {
             let (field, detail) = conflicts::describe(&rule);
             ApiError::conflict("conflict", detail).with_field(field)

@@ -78,6 +78,15 @@ impl MovementBody {
                 ),
             ));
         }
+        if self.reason.brings_stock_in() && !self.delta.is_positive() {
+            return Err(ApiError::invalid(
+                "delta",
+                format!(
+                    "a {} brings stock in: delta must be positive (to correct stock, record an adjustment)",
+                    self.reason.as_str()
+                ),
+            ));
+        }
         Ok(MovementRecord {
             movement_id: self.movement_id.unwrap_or_default(),
             store_id: store,

@@ -105,6 +105,17 @@ async fn bad_credentials_and_bodies_get_clear_errors(backend: Backend) {
         .await;
     assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(b["field"], "limit");
+    // A count is digits: not `+5`, not ` 5`.
+    for limit in ["%2B5", "%205", "5.0"] {
+        let (s, b) = hub
+            .get(
+                &format!("/v1/stores/{}/movements?limit={limit}", shop.store_id),
+                &shop.api_key,
+            )
+            .await;
+        assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+        assert_eq!(b["field"], "limit", "{limit}: {b}");
+    }
 
     let before = shop.snapshot().await;
     let (s, b) = hub
@@ -115,6 +126,16 @@ async fn bad_credentials_and_bodies_get_clear_errors(backend: Backend) {
         )
         .await;
     assert_problem(s, &b, StatusCode::BAD_REQUEST, "malformed_json");
+    // Cut off after a key no body has: told as cut off, not as that key.
+    let (s, b) = hub
+        .post_raw(
+            &format!("/v1/stores/{}/movements", shop.store_id),
+            &shop.api_key,
+            &format!("{{\"variant_id\": \"{}\", \"del\"", shop.variants[0].0),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::BAD_REQUEST, "malformed_json");
+    assert!(b["detail"].as_str().unwrap().contains("ends before"), "{b}");
     let (s, b) = hub
         .post(
             "/v1/sync/outbox",

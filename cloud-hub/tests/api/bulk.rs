@@ -185,6 +185,17 @@ async fn a_stock_count_goes_in_at_once_or_not_at_all(backend: Backend) {
             StatusCode::UNPROCESSABLE_ENTITY,
             "movements[1].delta",
         ),
+        // A receipt or a return brings stock in; a correction is an adjustment.
+        (
+            json!([ok, {"variant_id": rice, "delta": "-1", "reason": "receipt"}]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "movements[1].delta",
+        ),
+        (
+            json!([ok, {"variant_id": rice, "delta": "-1", "reason": "return"}]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "movements[1].delta",
+        ),
         (
             json!([ok, {"movement_id": ids[0], "variant_id": rice, "delta": "3", "reason": "receipt"}]),
             StatusCode::CONFLICT,

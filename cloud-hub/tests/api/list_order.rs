@@ -76,7 +76,11 @@ async fn follow(
         }
         match page["next_cursor"].as_str() {
             Some(next) => {
-                assert_eq!(Some(next), seen.last().map(String::as_str), "{list}: the cursor is the last item's id");
+                assert_eq!(
+                    Some(next),
+                    seen.last().map(String::as_str),
+                    "{list}: the cursor is the last item's id"
+                );
                 cursor = Some(next.to_owned());
             }
             None if finished => return seen,

@@ -165,6 +165,12 @@ async fn bad_reorder_points_are_refused(backend: Backend) {
             StatusCode::UNPROCESSABLE_ENTITY,
             "reorder_point",
         ),
+        // The tea is counted in pieces: a point of two and a half of them.
+        (
+            json!({"reorder_point": "2.5"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reorder_point",
+        ),
         (
             json!({"reorder_point": "ten"}),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -184,6 +190,7 @@ async fn bad_reorder_points_are_refused(backend: Backend) {
     let unknown = uuid::Uuid::now_v7();
     let (s, b) = point(&shop, &unknown.to_string(), json!({"reorder_point": "1"})).await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(b["field"], "variant_id", "{b}");
     let (s, b) = shop
         .hub
         .put(
@@ -193,6 +200,7 @@ async fn bad_reorder_points_are_refused(backend: Backend) {
         )
         .await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(b["field"], "store_id", "{b}");
     let (s, b) = point(&shop, "nope", json!({"reorder_point": "1"})).await;
     assert_problem(s, &b, StatusCode::BAD_REQUEST, "invalid_id");
     let intruder = shop.hub.tenant("Other Chain").await;
@@ -311,7 +319,10 @@ async fn turns(shop: &Shop) -> Vec<(String, String)> {
                 "inventory.stock.replenished" => "replenished",
                 _ => return None,
             };
-            Some((turn.to_owned(), e["data"]["available"].as_str().unwrap().to_owned()))
+            Some((
+                turn.to_owned(),
+                e["data"]["available"].as_str().unwrap().to_owned(),
+            ))
         })
         .collect()
 }
@@ -334,13 +345,14 @@ async fn a_lapsed_reservation_is_announced_when_the_sweep_releases_it(backend: B
     let (s, line) = point(&shop, &tea, json!({"reorder_point": "2"})).await;
     assert_eq!(s, StatusCode::OK, "{line}");
     move_stock(&shop, &tea, "-46").await; // 4
-    // The shop's items turned orderable as they were stocked.
+                                          // The shop's items turned orderable as they were stocked.
     let before = turns(&shop).await.len();
-    let reserve = |qty: &str, order: &str| {
-        json!({"variant_id": tea, "qty": qty, "order_ref": order, "ttl_secs": 1})
-    };
+    let reserve = |qty: &str, order: &str| json!({"variant_id": tea, "qty": qty, "order_ref": order, "ttl_secs": 1});
     let path = format!("/v1/stores/{}/reservations", shop.store_id);
-    let (s, r) = shop.hub.post(&path, &shop.api_key, reserve("4", "ORD-1")).await;
+    let (s, r) = shop
+        .hub
+        .post(&path, &shop.api_key, reserve("4", "ORD-1"))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{r}"); // 0 available
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     // Lapsed, not yet swept: 1 more received.
@@ -356,7 +368,10 @@ async fn a_lapsed_reservation_is_announced_when_the_sweep_releases_it(backend: B
 
     // Two lapse together, swept in one go.
     for (qty, order) in [("2", "ORD-2"), ("3", "ORD-3")] {
-        let (s, r) = shop.hub.post(&path, &shop.api_key, reserve(qty, order)).await;
+        let (s, r) = shop
+            .hub
+            .post(&path, &shop.api_key, reserve(qty, order))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{r}");
     } // 3, then 0 available
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;

@@ -144,6 +144,10 @@ macro_rules! sql_ledger_paths {
                 if !Self::variant_live(&mut tx, tenant, variant).await? {
                     return Err(DbError::NotFound("variant"));
                 }
+                // A point for an item counted in pieces is a whole number of them.
+                if let Some(p) = point {
+                    Self::check_unit(&mut tx, tenant, variant, p, "reorder_point").await?;
+                }
                 let now = now_ms();
                 let before = Self::order_state(&mut tx, tenant, store, variant, now, $crate::storage::sql::projection::Held::AsAnnounced).await?;
                 match point {
