@@ -269,7 +269,7 @@ macro_rules! sql_fact_paths {
                 self.check_cursor(table, tenant, store, page).await?;
                 let rows: Vec<(String,)> = sqlx::query_as(&format!(
                     "SELECT k.envelope FROM {table} k WHERE k.tenant_id = $1 AND k.store_id = $2 {}",
-                    $crate::storage::sql::ledger::page_in_commit_order(table, "k")
+                    $crate::storage::sql::ledger::page_in_commit_order(table, "k", Self::WRITERS)
                 ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
@@ -576,7 +576,7 @@ macro_rules! sql_fact_paths {
                 let rows: Vec<SaleRow> = sqlx::query_as(&format!(
                     "SELECT s.id, s.terminal_id, s.receipt_no, s.total_minor, s.currency, s.occurred_at_ms, s.received_at_ms \
                      FROM sales s WHERE s.tenant_id = $1 AND s.store_id = $2 {}",
-                    $crate::storage::sql::ledger::page_in_commit_order("sales", "s")
+                    $crate::storage::sql::ledger::page_in_commit_order("sales", "s", Self::WRITERS)
                 ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())

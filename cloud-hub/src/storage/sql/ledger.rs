@@ -117,7 +117,7 @@ macro_rules! sql_ledger_paths {
                 self.check_cursor("stock_movements", tenant, store, page).await?;
                 let rows: Vec<MovementRow> = sqlx::query_as(&format!(
                     "SELECT {MOVEMENT_COLUMNS} FROM stock_movements m WHERE m.tenant_id = $1 AND m.store_id = $2 {}",
-                    $crate::storage::sql::ledger::page_in_commit_order("stock_movements", "m")
+                    $crate::storage::sql::ledger::page_in_commit_order("stock_movements", "m", Self::WRITERS)
                 ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
@@ -257,14 +257,24 @@ macro_rules! sql_ledger_paths {
 pub(crate) use sql_ledger_paths;
 
 /// The end of a page of one store's `table` (its rows as `alias`) in commit
-/// order: after the cursor row (`$3`, or from the start), by the number each
-/// row took from its tenant's `recorded_seq` as it committed (migration
-/// 0060), `$4` rows. A row committed after a reader read a page always takes
-/// a number after every row of that page, so a forward reader misses
-/// nothing; rows of transactions still in flight have none and wait.
-pub(crate) fn page_in_commit_order(table: &str, alias: &str) -> String {
+/// order: after the cursor row (`$3`, or from the start), `$4` rows. Side by
+/// side (PostgreSQL) by the number each row took from its tenant's
+/// `recorded_seq` as it committed (migration 0060): a row committed after a
+/// reader read a page always takes a number after every row of that page, so
+/// a forward reader misses nothing, and rows of transactions still in flight
+/// have none and wait. One writer at a time (SQLite) rows are written in
+/// commit order, and the rowid, above every rowid the table holds, is it.
+pub(crate) fn page_in_commit_order(
+    table: &str,
+    alias: &str,
+    writers: crate::storage::sql::Writers,
+) -> String {
+    let order = match writers {
+        crate::storage::sql::Writers::SideBySide => "recorded_seq",
+        crate::storage::sql::Writers::OneAtATime => "rowid",
+    };
     format!(
-        "AND {alias}.recorded_seq > COALESCE((SELECT recorded_seq FROM {table} WHERE tenant_id = $1 AND id = $3), 0) \
-         ORDER BY {alias}.recorded_seq LIMIT $4"
+        "AND {alias}.{order} > COALESCE((SELECT {order} FROM {table} WHERE tenant_id = $1 AND id = $3), 0) \
+         ORDER BY {alias}.{order} LIMIT $4"
     )
 }

@@ -221,7 +221,7 @@ macro_rules! sql_stock_take_paths {
                 self.check_cursor("stock_takes", tenant, store, page).await?;
                 let rows: Vec<StockTakeRow> = sqlx::query_as(&format!(
                     "{STOCK_TAKE_SELECT} WHERE t.tenant_id = $1 AND t.store_id = $2 {}",
-                    $crate::storage::sql::ledger::page_in_commit_order("stock_takes", "t")
+                    $crate::storage::sql::ledger::page_in_commit_order("stock_takes", "t", Self::WRITERS)
                 ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
