@@ -196,12 +196,12 @@ impl HqClient {
         self.store_list(store, "movements").await
     }
 
-    /// The store's till audit entries, in the order they reached the hub.
+    /// The store's till audit entries, in the order the hub committed them.
     pub async fn audit(&self, store: &str) -> HqResult<Vec<Value>> {
         self.store_list(store, "audit").await
     }
 
-    /// The store's closed shifts (Z reports), in the order they reached the hub.
+    /// The store's closed shifts (Z reports), in the order the hub committed them.
     pub async fn shifts(&self, store: &str) -> HqResult<Vec<Value>> {
         self.store_list(store, "shifts").await
     }

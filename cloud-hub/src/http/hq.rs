@@ -457,7 +457,7 @@ async fn sales(
 }
 
 /// The store's closed shifts: each terminal's Z report as it uploaded it, a
-/// page at a time, in the order they reached the hub.
+/// page at a time, in the order the hub committed them.
 #[utoipa::path(
     get, path = "/v1/stores/{store_id}/shifts", tag = "sales", security(("hq" = [])),
     params(("store_id" = StoreId, Path), PageParams),

@@ -13,35 +13,6 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// `n` items of their own, each with stock at the shop's store.
-async fn own_items(shop: &Shop, n: usize) -> Vec<(String, String, i64)> {
-    let hq = shop.hub.as_(&shop.api_key);
-    let variants: Vec<Value> = (0..n)
-        .map(|i| {
-            let barcode = pos_shared::Gtin::with_check_digit(&format!("89012340000{i:02}"))
-                .expect("barcode");
-            json!({"name": format!("Item {i}"), "sku": format!("OWN-{i}"), "barcode": barcode.as_str(),
-                   "price": {"minor": 1000, "currency": "INR"}})
-        })
-        .collect();
-    let product = hq
-        .create_product(&json!({"name": "Own items", "variants": variants}))
-        .await
-        .expect("create product");
-    let mut own = Vec::new();
-    for v in product["variants"].as_array().expect("variants") {
-        let id = v["variant_id"].as_str().expect("id").to_owned();
-        hq.post_movement(
-            &shop.store_id,
-            &json!({"variant_id": id, "delta": 100, "reason": "receipt"}),
-        )
-        .await
-        .expect("receive");
-        own.push((id, v["barcode"].as_str().expect("barcode").to_owned(), 1000));
-    }
-    own
-}
-
 /// Follows the feed as `token`'s terminal, a page of 7 at a time, until
 /// `done` and nothing is left; answers every sequence seen, in order.
 async fn follow(shop: Arc<Shop>, token: String, done: Arc<AtomicBool>) -> Vec<u64> {

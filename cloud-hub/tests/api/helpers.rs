@@ -697,3 +697,34 @@ pub async fn assert_cursors_checked(hub: &TestHub, path: &str, token: &str, fore
         assert_eq!(b["field"], field, "{query}: {b}");
     }
 }
+
+/// `n` items of their own (for writers that should not touch each other's
+/// stock positions), each with 100 in stock at the shop's store, as
+/// [`Shop::variants`] holds them.
+pub async fn own_items(shop: &Shop, n: usize) -> Vec<(String, String, i64)> {
+    let hq = shop.hub.as_(&shop.api_key);
+    let variants: Vec<Value> = (0..n)
+        .map(|i| {
+            let barcode = pos_shared::Gtin::with_check_digit(&format!("89012340000{i:02}"))
+                .expect("barcode");
+            json!({"name": format!("Item {i}"), "sku": format!("OWN-{i}"), "barcode": barcode.as_str(),
+                   "price": {"minor": 1000, "currency": "INR"}})
+        })
+        .collect();
+    let product = hq
+        .create_product(&json!({"name": "Own items", "variants": variants}))
+        .await
+        .expect("create product");
+    let mut own = Vec::new();
+    for v in product["variants"].as_array().expect("variants") {
+        let id = v["variant_id"].as_str().expect("id").to_owned();
+        hq.post_movement(
+            &shop.store_id,
+            &json!({"variant_id": id, "delta": 100, "reason": "receipt"}),
+        )
+        .await
+        .expect("receive");
+        own.push((id, v["barcode"].as_str().expect("barcode").to_owned(), 1000));
+    }
+    own
+}

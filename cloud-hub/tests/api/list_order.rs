@@ -15,35 +15,6 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// An item of its own for each of `n` writers, with stock at the store.
-async fn own_items(shop: &Shop, n: usize) -> Vec<(String, String, i64)> {
-    let hq = shop.hub.as_(&shop.api_key);
-    let variants: Vec<Value> = (0..n)
-        .map(|i| {
-            let barcode = pos_shared::Gtin::with_check_digit(&format!("89012350000{i:02}"))
-                .expect("barcode");
-            json!({"name": format!("Listed {i}"), "sku": format!("LIST-{i}"), "barcode": barcode.as_str(),
-                   "price": {"minor": 500, "currency": "INR"}})
-        })
-        .collect();
-    let product = hq
-        .create_product(&json!({"name": "Listed items", "variants": variants}))
-        .await
-        .expect("create product");
-    let mut own = Vec::new();
-    for v in product["variants"].as_array().expect("variants") {
-        let id = v["variant_id"].as_str().expect("id").to_owned();
-        hq.post_movement(
-            &shop.store_id,
-            &json!({"variant_id": id, "delta": 1000, "reason": "receipt"}),
-        )
-        .await
-        .expect("receive");
-        own.push((id, v["barcode"].as_str().expect("barcode").to_owned(), 500));
-    }
-    own
-}
-
 /// Follows the store's `list` a page of `limit` at a time until `done` and
 /// nothing is left, as the README tells a follower to: from each page's
 /// `next_cursor`, and at the end of the list from the id of the last item it

@@ -9,16 +9,23 @@ use crate::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// The stock alerts raised so far: (type, available).
-async fn alerts(shop: &Shop) -> Vec<(String, String)> {
+/// The events whose type starts with `prefix`, oldest first.
+async fn events(shop: &Shop, prefix: &str) -> Vec<Value> {
     let (s, page) = shop
         .hub
-        .get("/v1/events?type=inventory.stock.&limit=1000", &shop.api_key)
+        .get(
+            &format!("/v1/events?type={prefix}&limit=1000"),
+            &shop.api_key,
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{page}");
-    page["events"]
-        .as_array()
-        .unwrap()
+    page["events"].as_array().unwrap().clone()
+}
+
+/// The stock alerts raised so far: (type, available).
+async fn alerts(shop: &Shop) -> Vec<(String, String)> {
+    events(shop, "inventory.stock.")
+        .await
         .iter()
         .filter(|e| {
             e["event_type"] == "inventory.stock.low"
@@ -302,14 +309,8 @@ on_both_backends!(a_till_reads_its_stores_reorder_points_and_expiring_batches);
 /// The item's turns as its events told them, in order: `orderable` or
 /// `unorderable`, `low` or `replenished`, each with what was available.
 async fn turns(shop: &Shop) -> Vec<(String, String)> {
-    let (s, page) = shop
-        .hub
-        .get("/v1/events?type=inventory.&limit=1000", &shop.api_key)
-        .await;
-    assert_eq!(s, StatusCode::OK, "{page}");
-    page["events"]
-        .as_array()
-        .unwrap()
+    events(shop, "inventory.")
+        .await
         .iter()
         .filter_map(|e| {
             let turn = match e["event_type"].as_str().unwrap() {

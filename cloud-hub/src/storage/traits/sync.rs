@@ -98,14 +98,14 @@ pub trait FactStorage: Send + Sync {
         device: &DeviceIdentity,
         facts: &[(Envelope<Fact>, String)],
     ) -> DbResult<Vec<FactStored>>;
-    /// The store's till audit entries in the order they reached the hub.
+    /// The store's till audit entries in the order the hub committed them.
     async fn audit_log(
         &self,
         tenant: TenantId,
         store: StoreId,
         page: RecordedPage,
     ) -> DbResult<Recorded<AuditEntry>>;
-    /// The Z reports of a store's closed shifts in the order they reached the hub.
+    /// The Z reports of a store's closed shifts in the order the hub committed them.
     async fn shift_closes(
         &self,
         tenant: TenantId,
