@@ -329,12 +329,15 @@ async fn turns(shop: &Shop) -> Vec<(String, String)> {
 }
 
 /// A reservation past its expiry that the sweep has not yet released still
-/// counts, for the events, until the sweep releases it: a movement in
-/// between is judged from the stock as last announced, and the sweep
+/// holds its stock until the sweep releases it, for what the hub announces,
+/// answers and decides alike: a movement in between is judged from the stock
+/// as last announced, a reservation is weighed against it, and the sweep
 /// announces the turn the release makes, once, however many lapsed together.
-/// (Judged from what holds at the instant, a receipt after the lapse turned
+/// (Judged from what held at the instant, a receipt after the lapse turned
 /// nothing and the sweep announced nothing: the item stayed unorderable as
-/// far as anyone listening knew.)
+/// far as anyone listening knew; judged so only for what was decided, the
+/// events said unorderable with a negative `available` while a reservation
+/// was accepted against the lapsed stock.)
 async fn a_lapsed_reservation_is_announced_when_the_sweep_releases_it(backend: Backend) {
     // The sweep runs when the test says.
     let shop = crate::helpers::shop_with(backend, |c| cloud_hub::config::HubConfig {
@@ -358,6 +361,25 @@ async fn a_lapsed_reservation_is_announced_when_the_sweep_releases_it(backend: B
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     // Lapsed, not yet swept: 1 more received.
     move_stock(&shop, &tea, "1").await;
+    // Until the sweep releases it, the lapsed reservation holds its 4 for
+    // everything the hub answers and decides, as for what it announces.
+    let line = crate::reservations::tea(&shop).await;
+    assert_eq!(
+        (line.0.as_str(), line.1.as_str(), line.2.as_str(), line.3),
+        ("5", "4", "1", true)
+    );
+    let (s, b) = shop
+        .hub
+        .post(&path, &shop.api_key, reserve("2", "ORD-X"))
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "qty", "{b}");
+    let (s, line) = point(&shop, &tea, json!({"reorder_point": "2"})).await;
+    assert_eq!(s, StatusCode::OK, "{line}");
+    assert_eq!(
+        (&line["available"], &line["low"]),
+        (&json!("1"), &json!(true))
+    );
     let sweep = || async {
         shop.hub
             .storage
@@ -366,6 +388,11 @@ async fn a_lapsed_reservation_is_announced_when_the_sweep_releases_it(backend: B
             .unwrap()
     };
     assert_eq!(sweep().await, 1); // 5 available
+    let line = crate::reservations::tea(&shop).await;
+    assert_eq!(
+        (line.0.as_str(), line.1.as_str(), line.2.as_str()),
+        ("5", "0", "5")
+    );
 
     // Two lapse together, swept in one go.
     for (qty, order) in [("2", "ORD-2"), ("3", "ORD-3")] {

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 /// The tea's position: (on hand, reserved, available, orderable, reasons).
-async fn tea(shop: &Shop) -> (String, String, String, bool, Value) {
+/// The tea's line of the store's inventory: on hand, reserved, available,
+/// orderable, reasons.
+pub(crate) async fn tea(shop: &Shop) -> (String, String, String, bool, Value) {
     let (_, inventory) = shop
         .hub
         .get(

@@ -42,13 +42,12 @@ macro_rules! sql_ledger_paths {
                      JOIN variants v ON v.tenant_id = r.tenant_id AND v.id = r.variant_id AND v.deleted_at_ms IS NULL \
                      LEFT JOIN stock_positions p ON p.tenant_id = r.tenant_id AND p.store_id = r.store_id AND p.variant_id = r.variant_id \
                      LEFT JOIN (SELECT variant_id, CAST(SUM(qty_milli) AS BIGINT) AS held FROM stock_reservations \
-                                WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' AND expires_at_ms > $3 GROUP BY variant_id) h \
+                                WHERE tenant_id = $1 AND store_id = $2 AND state = 'held' GROUP BY variant_id) h \
                             ON h.variant_id = r.variant_id \
-                     WHERE r.tenant_id = $1 AND r.store_id = $2 AND ($4 IS NULL OR r.variant_id = $4) ORDER BY v.sku",
+                     WHERE r.tenant_id = $1 AND r.store_id = $2 AND ($3 IS NULL OR r.variant_id = $3) ORDER BY v.sku",
                 )
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
-                .bind(now_ms())
                 .bind(only.map(|v| v.as_uuid()))
                 .fetch_all(&self.pool)
                 .await?;
@@ -149,7 +148,7 @@ macro_rules! sql_ledger_paths {
                     Self::check_unit(&mut tx, tenant, variant, p, "reorder_point").await?;
                 }
                 let now = now_ms();
-                let before = Self::order_state(&mut tx, tenant, store, variant, now, $crate::storage::sql::projection::Held::AsAnnounced).await?;
+                let before = Self::order_state(&mut tx, tenant, store, variant, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
                 match point {
                     Some(p) => {
                         sqlx::query(

@@ -69,7 +69,7 @@ pub(crate) fn standing_sql(n: usize) -> String {
          LEFT JOIN stock_positions p ON p.tenant_id = s.tenant_id AND p.store_id = s.id AND p.variant_id = va.id \
          WHERE s.tenant_id = $1 AND s.id = $2",
         // Only the movement's events read it.
-        crate::storage::sql::projection::Held::AsAnnounced.sql("$3"),
+        crate::storage::sql::projection::Held::UntilReleased.sql("$3"),
         list.join(", ")
     )
 }

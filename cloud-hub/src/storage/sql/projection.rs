@@ -84,24 +84,37 @@ pub(crate) fn held_at(at: &str) -> String {
 /// Which reservations count as holding an item's stock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Held {
-    /// Those still holding at the instant: a lapsed reservation holds
-    /// nothing, swept or not. For deciding what can be ordered now.
-    Now,
-    /// Every reservation still marked held, lapsed or not, until the sweep
-    /// releases it. For judging the orderability and low-stock events: what
-    /// they announce then moves with writes only, never with the clock, so
-    /// the sweep that releases a lapsed reservation announces the turn it
-    /// makes, and no write before it announces a turn twice or misses one.
-    AsAnnounced,
+    /// Every reservation not yet released: settled by its holder or, once
+    /// past its expiry, by the hub's sweep (within a sweep's interval). What
+    /// the hub decides by now (a reservation, an order, a recommendation),
+    /// answers (the inventory, the catalog view, reorder points) and
+    /// announces (the orderability and low-stock events) all count the same
+    /// reservations, so they never disagree; the figures move with writes
+    /// only, never with the clock, so the sweep that releases a lapsed
+    /// reservation announces the turn it makes, and no write before it
+    /// announces a turn twice or misses one.
+    UntilReleased,
+    /// Those still holding at a later instant `at`: one whose expiry is
+    /// before it counts for nothing. For the catalog view of the future.
+    At,
 }
 
 impl Held {
+    /// The held reservations of a view at `at` (milliseconds): counted until
+    /// released for the present (or the past), until their expiry for later.
+    pub(crate) fn for_view(at: i64) -> Self {
+        match at > crate::storage::sql::rows::now_ms() {
+            true => Held::At,
+            false => Held::UntilReleased,
+        }
+    }
+
     /// What held reservations hold of the item whose position is `p`, at the
     /// instant `at` (an SQL expression).
     pub(crate) fn sql(self, at: &str) -> String {
         match self {
-            Held::Now => held_at(at),
-            Held::AsAnnounced => "COALESCE(p.held_milli, 0)".to_owned(),
+            Held::At => held_at(at),
+            Held::UntilReleased => "COALESCE(p.held_milli, 0)".to_owned(),
         }
     }
 }

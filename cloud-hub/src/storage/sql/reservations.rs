@@ -83,7 +83,7 @@ macro_rules! sql_reservation_paths {
             /// Releases a held reservation inside `tx`, announced with any
             /// orderability flip; the reservation as released.
             async fn release_in(tx: &mut Tx<'_>, tenant: TenantId, r: &Reservation, now: i64) -> DbResult<Reservation> {
-                let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now, $crate::storage::sql::projection::Held::AsAnnounced).await?;
+                let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
                 sqlx::query("UPDATE stock_reservations SET state = 'released', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
                     .bind(now)
                     .bind(tenant.as_uuid())
@@ -101,25 +101,24 @@ macro_rules! sql_reservation_paths {
                 Ok(settled)
             }
 
-            /// On hand less what is held and not yet past its expiry, at `now`.
+            /// On hand less what reservations hold until released
+            /// (`projection::Held::UntilReleased`).
             pub(crate) async fn available_in(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 store: StoreId,
                 variant: VariantId,
-                now: i64,
             ) -> DbResult<i64> {
                 let (available,): (i64,) = sqlx::query_as(
                     "SELECT COALESCE((SELECT on_hand_milli FROM stock_positions \
                                       WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3), 0) \
                           - COALESCE((SELECT CAST(SUM(qty_milli) AS BIGINT) FROM stock_reservations \
                                       WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 \
-                                      AND state = 'held' AND expires_at_ms > $4), 0)",
+                                      AND state = 'held'), 0)",
                 )
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
                 .bind(variant.as_uuid())
-                .bind(now)
                 .fetch_one(&mut **tx)
                 .await?;
                 Ok(available)
@@ -159,7 +158,7 @@ macro_rules! sql_reservation_paths {
                     });
                 }
                 let now = now_ms();
-                let before = Self::order_state(&mut tx, tenant, new.store_id, new.variant_id, now, $crate::storage::sql::projection::Held::AsAnnounced).await?;
+                let before = Self::order_state(&mut tx, tenant, new.store_id, new.variant_id, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
                 let refusal = match before {
                     Some(s) if s.disabled => Some("HQ has stopped orders for the item at every store (item_disabled)"),
                     Some(s) if !s.listed => Some("this store does not sell the item (it is not in its assortment)"),
@@ -169,7 +168,7 @@ macro_rules! sql_reservation_paths {
                 if let Some(detail) = refusal {
                     return Err(DbError::State { field: "variant_id", detail: detail.into() });
                 }
-                let available = Self::available_in(&mut tx, tenant, new.store_id, new.variant_id, now).await?;
+                let available = Self::available_in(&mut tx, tenant, new.store_id, new.variant_id).await?;
                 if new.qty.milli() > available {
                     return Err(DbError::InvalidField {
                         field: "qty",
@@ -220,7 +219,7 @@ macro_rules! sql_reservation_paths {
                         ),
                     });
                 }
-                let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now, $crate::storage::sql::projection::Held::AsAnnounced).await?;
+                let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
                 sqlx::query("UPDATE stock_reservations SET state = $1, settled_at_ms = $2 WHERE tenant_id = $3 AND id = $4")
                     .bind(target.as_str())
                     .bind(now)
@@ -291,7 +290,7 @@ macro_rules! sql_reservation_paths {
                         }
                         // The events still count it as held (`Held`): its
                         // release now announces the turn its lapse made.
-                        let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now, $crate::storage::sql::projection::Held::AsAnnounced).await?;
+                        let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
                         sqlx::query("UPDATE stock_reservations SET state = 'expired', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
                             .bind(now)
                             .bind(tenant.as_uuid())

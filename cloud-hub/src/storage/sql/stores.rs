@@ -37,7 +37,7 @@ macro_rules! sql_store_paths {
             /// held reservations are summed again only once the earliest of
             /// them has lapsed at `at`. The whole view joins the store's
             /// positions once; a page looks up each of its items' position.
-            fn catalog_columns() -> String {
+            fn catalog_columns(held: $crate::storage::sql::projection::Held) -> String {
                 format!(
                     "v.id, v.sku, v.name, v.gtin, v.price_minor, v.currency, \
                      CASE WHEN p.has_store_windows THEN (SELECT ws.price_minor FROM price_windows ws \
@@ -51,7 +51,7 @@ macro_rules! sql_store_paths {
                      CAST(CASE WHEN v.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
                      CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
                      p.bin_code, p.zone",
-                    $crate::storage::sql::projection::held_at("$4")
+                    held.sql("$4")
                 )
             }
 
@@ -360,7 +360,7 @@ macro_rules! sql_store_paths {
                 if !Self::variant_live(&mut tx, tenant, variant).await? {
                     return Err(DbError::NotFound("variant"));
                 }
-                let before = Self::order_state(&mut tx, tenant, store, variant, now_ms(), $crate::storage::sql::projection::Held::AsAnnounced).await?;
+                let before = Self::order_state(&mut tx, tenant, store, variant, now_ms(), $crate::storage::sql::projection::Held::UntilReleased).await?;
                 let blocked = reason.is_some();
                 // What HQ's log and subscribers hear of a hold, a new reason or a release.
                 let hold_event = || {
@@ -439,7 +439,7 @@ macro_rules! sql_store_paths {
                 let mut before = Vec::with_capacity(stores.len());
                 for (store,) in stores {
                     let store = StoreId::from_uuid(store);
-                    before.push((store, Self::order_state(&mut tx, tenant, store, variant, now, $crate::storage::sql::projection::Held::AsAnnounced).await?));
+                    before.push((store, Self::order_state(&mut tx, tenant, store, variant, now, $crate::storage::sql::projection::Held::UntilReleased).await?));
                 }
                 sqlx::query("UPDATE variants SET disabled_at_ms = $3 WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_uuid())
@@ -474,7 +474,7 @@ macro_rules! sql_store_paths {
                 if !Self::variant_live(&mut tx, tenant, variant).await? {
                     return Err(DbError::NotFound("variant"));
                 }
-                let before = Self::order_state(&mut tx, tenant, store, variant, now_ms(), $crate::storage::sql::projection::Held::AsAnnounced).await?;
+                let before = Self::order_state(&mut tx, tenant, store, variant, now_ms(), $crate::storage::sql::projection::Held::UntilReleased).await?;
                 if before.is_some_and(|s| s.listed == listed) {
                     return Ok(());
                 }
@@ -517,7 +517,7 @@ macro_rules! sql_store_paths {
                 let shop = self.store(tenant, store).await?;
                 // Keyset paging on the SKU (unique in a tenant).
                 let after_sku = page.after;
-                let (columns, position) = (Self::catalog_columns(), CATALOG_POSITION);
+                let (columns, position) = (Self::catalog_columns($crate::storage::sql::projection::Held::for_view(at.unix_millis())), CATALOG_POSITION);
                 let sql = format!(
                     "SELECT {columns} FROM (SELECT * FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL{} \
                            ORDER BY sku LIMIT {}) v {position} ORDER BY v.sku",
@@ -554,7 +554,7 @@ macro_rules! sql_store_paths {
                 items: &[VariantId],
             ) -> DbResult<Vec<CatalogItem>> {
                 let shop = self.store(tenant, store).await?;
-                let (columns, position) = (Self::catalog_columns(), CATALOG_POSITION);
+                let (columns, position) = (Self::catalog_columns($crate::storage::sql::projection::Held::for_view(at.unix_millis())), CATALOG_POSITION);
                 let mut found = Vec::with_capacity(items.len());
                 // Bounded lists of bound ids, which both backends take as they are.
                 for chunk in items.chunks(500) {

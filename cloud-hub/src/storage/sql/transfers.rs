@@ -167,7 +167,7 @@ macro_rules! sql_transfer_paths {
                 }
                 Self::check_unit(&mut tx, tenant, new.variant_id, new.qty, "qty").await?;
                 let now = now_ms();
-                let available = Self::available_in(&mut tx, tenant, new.from_store_id, new.variant_id, now).await?;
+                let available = Self::available_in(&mut tx, tenant, new.from_store_id, new.variant_id).await?;
                 if new.qty.milli() > available {
                     return Err(DbError::InvalidField {
                         field: "qty",
