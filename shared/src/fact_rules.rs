@@ -122,7 +122,10 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
     };
     let kind = envelope.data.kind();
     if envelope.event_id != id {
-        return Err(format!("event_id: a {kind}'s event id must be its own id"));
+        return Err(format!(
+            "event_id: {}'s event id must be its own id",
+            crate::text::a_or_an(kind)
+        ));
     }
     if store != origin.store_id || terminal != origin.terminal_id {
         return Err(format!(

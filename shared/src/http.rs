@@ -531,6 +531,24 @@ pub fn limit(given: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError
     }
 }
 
+/// A position in a numbered list in query parameter `name` (`after=`)
+/// taken as text: absent, or digits only, refused naming `name` otherwise
+/// (`-1`, `+5`, `1.0`), as a count is.
+pub fn position_text(name: &str, given: Option<&str>) -> Result<Option<u64>, ApiError> {
+    let Some(text) = given else {
+        return Ok(None);
+    };
+    match text.parse::<u64>() {
+        Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n)),
+        _ => Err(ApiError::invalid(
+            name,
+            format!(
+                "{name} {text:?} is not a position in the list: a whole number of zero or more"
+            ),
+        )),
+    }
+}
+
 /// [`limit`] for a parameter taken as text, so that `limit=ten` gets the same
 /// words as `limit=0`.
 pub fn limit_text(given: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {

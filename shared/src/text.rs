@@ -6,6 +6,15 @@
 //! so what is printed is what was meant. The zero-width joiner and
 //! non-joiner stay allowed: Indian scripts shape conjuncts with them.
 
+/// `noun` after its indefinite article, for messages: "an expiry", "a sale".
+pub fn a_or_an(noun: &str) -> String {
+    let article = match noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        true => "an",
+        false => "a",
+    };
+    format!("{article} {noun}")
+}
+
 /// Whether `c` cannot be seen where it stands.
 pub fn unseen(c: char) -> bool {
     c.is_control()

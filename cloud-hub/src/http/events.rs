@@ -35,11 +35,14 @@ const MAX_LIMIT: u32 = 1000;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct EventParams {
-    /// Events after this `seq`; absent: from the oldest event kept.
-    after: Option<u64>,
-    /// At most this many (1 to 1000, 100 by default).
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<u32>,
+    /// Events after this `seq`; absent: from the oldest event kept. Taken as
+    /// text so that `after=-1` is refused naming `after`.
+    #[param(value_type = Option<u64>)]
+    after: Option<String>,
+    /// At most this many (1 to 1000, 100 by default). Taken as text so that
+    /// `limit=ten` is refused naming `limit`, like `limit=0`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
     /// Only this store's events, and chain-wide ones.
     store_id: Option<StoreId>,
     /// A type or the start of one: `inventory.` for every stock event.
@@ -50,7 +53,8 @@ struct EventParams {
 
 /// Checks the parameters; a store filter must name one of the tenant's stores.
 async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, ApiError> {
-    let limit = pos_shared::http::limit(p.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let limit = pos_shared::http::limit_text(p.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
+    let after = pos_shared::http::position_text("after", p.after.as_deref())?;
     if let Some(t) = &p.event_type {
         let ok = !t.is_empty()
             && t.len() <= 100
@@ -79,7 +83,7 @@ async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, 
         None => {}
     }
     Ok(EventQuery {
-        after: p.after,
+        after,
         limit,
         store: p.store_id,
         type_prefix: p.event_type,
@@ -174,9 +178,8 @@ async fn stream(
     params: Result<Query<EventParams>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let Query(params) = params.map_err(query_error)?;
-    let after = resume_point(&headers, params.after)?;
     let mut query = checked(&app, &hq, params).await?;
-    query.after = after;
+    query.after = resume_point(&headers, query.after)?;
     let changes = app.storage.watch_feed();
     let closing = app.closing.subscribe();
     let tenant = hq.tenant;

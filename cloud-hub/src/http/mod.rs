@@ -328,6 +328,7 @@ fn db_error(err: DbError) -> ApiError {
                 | "product" | "terminal" | "customer" | "subscription" | "movement" => {
                     e.with_field(format!("{what}_id"))
                 }
+                "destination store" => e.with_field("to_store_id"),
                 _ => e,
             }
         }

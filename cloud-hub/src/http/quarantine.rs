@@ -83,9 +83,10 @@ struct ListQuery {
     /// Only this till's facts.
     #[param(value_type = Option<Uuid>)]
     terminal_id: Option<String>,
-    /// At most this many (1 to 1000, 500 by default).
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<u32>,
+    /// At most this many (1 to 1000, 500 by default). Taken as text so that
+    /// `limit=ten` is refused naming `limit`, like `limit=0`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
 }
 
 /// A store's quarantined facts with the till, the reason, the fact itself and
@@ -118,7 +119,7 @@ async fn list(
         .terminal_id
         .map(|t| path_id::<TerminalId>("terminal_id", &t))
         .transpose()?;
-    let limit = pos_shared::http::limit(q.limit, 500, 1000)?;
+    let limit = pos_shared::http::limit_text(q.limit.as_deref(), 500, 1000)?;
     let filter = QuarantineFilter {
         status,
         terminal,

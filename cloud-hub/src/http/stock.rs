@@ -73,8 +73,8 @@ impl MovementBody {
             return Err(ApiError::invalid(
                 "delta",
                 format!(
-                    "a {} write-off takes stock out: delta must be negative",
-                    self.reason.as_str()
+                    "{} write-off takes stock out: delta must be negative",
+                    pos_shared::text::a_or_an(self.reason.as_str())
                 ),
             ));
         }
@@ -82,8 +82,8 @@ impl MovementBody {
             return Err(ApiError::invalid(
                 "delta",
                 format!(
-                    "a {} brings stock in: delta must be positive (to correct stock, record an adjustment)",
-                    self.reason.as_str()
+                    "{} brings stock in: delta must be positive (to correct stock, record an adjustment)",
+                    pos_shared::text::a_or_an(self.reason.as_str())
                 ),
             ));
         }

@@ -106,15 +106,17 @@ async fn bad_credentials_and_bodies_get_clear_errors(backend: Backend) {
     assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(b["field"], "limit");
     // A count is digits: not `+5`, not ` 5`.
-    for limit in ["%2B5", "%205", "5.0"] {
-        let (s, b) = hub
-            .get(
-                &format!("/v1/stores/{}/movements?limit={limit}", shop.store_id),
-                &shop.api_key,
-            )
-            .await;
-        assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
-        assert_eq!(b["field"], "limit", "{limit}: {b}");
+    for list in ["movements", "quarantine"] {
+        for limit in ["%2B5", "%205", "5.0", "ten"] {
+            let (s, b) = hub
+                .get(
+                    &format!("/v1/stores/{}/{list}?limit={limit}", shop.store_id),
+                    &shop.api_key,
+                )
+                .await;
+            assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+            assert_eq!(b["field"], "limit", "{list} {limit}: {b}");
+        }
     }
 
     let before = shop.snapshot().await;

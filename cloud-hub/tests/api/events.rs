@@ -213,7 +213,31 @@ async fn bad_event_queries_are_refused_and_tenants_see_only_their_own(backend: B
             "invalid_field",
             "type",
         ),
-        ("after=-1", StatusCode::BAD_REQUEST, "invalid_query", ""),
+        // Numbers as digits, named like every other list's.
+        (
+            "after=-1",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "after",
+        ),
+        (
+            "after=%2B0",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "after",
+        ),
+        (
+            "limit=%2B5",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "limit",
+        ),
+        (
+            "limit=5.0",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "limit",
+        ),
         (
             "store_id=nope",
             StatusCode::BAD_REQUEST,
