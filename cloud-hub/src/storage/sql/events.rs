@@ -62,15 +62,15 @@ macro_rules! sql_event_paths {
             }
 
             /// What decides whether `variant` can be ordered at `store` at
-            /// `now`, with reservations counted as `held` says, read inside
-            /// `tx`; `None` if there is no such store.
+            /// `now` (reservations held until released:
+            /// `projection::Held::UntilReleased`), read inside `tx`; `None`
+            /// if there is no such store.
             async fn order_state(
                 tx: &mut Tx<'_>,
                 tenant: TenantId,
                 store: StoreId,
                 variant: VariantId,
                 now: i64,
-                held: $crate::storage::sql::projection::Held,
             ) -> DbResult<Option<OrderState>> {
                 // The item's gates come from its position (the catalog's read
                 // model, `sql/projection.rs`); no position, no gates.
@@ -86,7 +86,7 @@ macro_rules! sql_event_paths {
                      s.hours \
                      FROM stores s LEFT JOIN stock_positions p ON p.tenant_id = s.tenant_id AND p.store_id = s.id AND p.variant_id = $3 \
                      WHERE s.tenant_id = $1 AND s.id = $2",
-                    held.sql("$4")
+                    $crate::storage::sql::projection::Held::UntilReleased.sql("$4")
                 ))
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())

@@ -148,7 +148,7 @@ macro_rules! sql_ledger_paths {
                     Self::check_unit(&mut tx, tenant, variant, p, "reorder_point").await?;
                 }
                 let now = now_ms();
-                let before = Self::order_state(&mut tx, tenant, store, variant, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
+                let before = Self::order_state(&mut tx, tenant, store, variant, now).await?;
                 match point {
                     Some(p) => {
                         sqlx::query(

@@ -195,7 +195,7 @@ macro_rules! sql_order_store_paths {
                     if r.state != ReservationState::Held {
                         continue;
                     }
-                    let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
+                    let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now).await?;
                     sqlx::query("UPDATE stock_reservations SET state = 'committed', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
                         .bind(now)
                         .bind(tenant.as_uuid())

@@ -248,7 +248,7 @@ macro_rules! sql_order_paths {
                 line: &ResolvedLine,
                 now: i64,
             ) -> DbResult<(Option<orders::LineProblem>, f64, Option<OrderState>)> {
-                let state = Self::order_state(tx, tenant, store, line.variant, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
+                let state = Self::order_state(tx, tenant, store, line.variant, now).await?;
                 let Some(s) = state else { return Ok((Some(orders::LineProblem::UnknownItem), 0.0, None)) };
                 let item_gates = $crate::domain::orderability::Gates {
                     status: $crate::domain::orderability::StoreStatus::Open,
@@ -425,7 +425,7 @@ macro_rules! sql_order_paths {
                     };
                     // Checked again against this line's predecessors in the
                     // same order (two lines of one item).
-                    let before = Self::order_state(&mut tx, tenant, chosen, line.variant, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
+                    let before = Self::order_state(&mut tx, tenant, chosen, line.variant, now).await?;
                     let available = Self::available_in(&mut tx, tenant, chosen, line.variant).await?;
                     if line.qty.milli() > available {
                         return Err(DbError::InvalidField {

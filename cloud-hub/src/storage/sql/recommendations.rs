@@ -291,7 +291,7 @@ macro_rules! sql_recommendation_paths {
                         break;
                     }
                     let variant = VariantId::from_uuid(candidate.id);
-                    let Some(state) = Self::order_state(tx, tenant, store, variant, now, $crate::storage::sql::projection::Held::UntilReleased).await? else {
+                    let Some(state) = Self::order_state(tx, tenant, store, variant, now).await? else {
                         continue;
                     };
                     if state.reasons().is_empty() {
@@ -316,7 +316,7 @@ macro_rules! sql_recommendation_paths {
                 let now = now_ms();
                 let candidates = limit * $crate::storage::sql::recommendations::CANDIDATES_PER_SUGGESTION;
                 let mut tx = self.pool.begin().await?;
-                let item_state = Self::order_state(&mut tx, tenant, store, item, now, $crate::storage::sql::projection::Held::UntilReleased)
+                let item_state = Self::order_state(&mut tx, tenant, store, item, now)
                     .await?
                     .ok_or(DbError::NotFound("store"))?;
                 // The item first: not found before any suggestion is read.
@@ -441,7 +441,7 @@ macro_rules! sql_recommendation_paths {
                 let mut items = Vec::with_capacity(rows.len());
                 for (id, name, sku, units, before, sales) in rows {
                     let variant = VariantId::from_uuid(id);
-                    let orderable = Self::order_state(&mut tx, tenant, store, variant, now, $crate::storage::sql::projection::Held::UntilReleased)
+                    let orderable = Self::order_state(&mut tx, tenant, store, variant, now)
                         .await?
                         .is_some_and(|s| s.reasons().is_empty());
                     items.push($crate::domain::recommendations::Trend {

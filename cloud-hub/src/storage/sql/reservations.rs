@@ -83,7 +83,7 @@ macro_rules! sql_reservation_paths {
             /// Releases a held reservation inside `tx`, announced with any
             /// orderability flip; the reservation as released.
             async fn release_in(tx: &mut Tx<'_>, tenant: TenantId, r: &Reservation, now: i64) -> DbResult<Reservation> {
-                let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
+                let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now).await?;
                 sqlx::query("UPDATE stock_reservations SET state = 'released', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
                     .bind(now)
                     .bind(tenant.as_uuid())
@@ -158,7 +158,7 @@ macro_rules! sql_reservation_paths {
                     });
                 }
                 let now = now_ms();
-                let before = Self::order_state(&mut tx, tenant, new.store_id, new.variant_id, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
+                let before = Self::order_state(&mut tx, tenant, new.store_id, new.variant_id, now).await?;
                 let refusal = match before {
                     Some(s) if s.disabled => Some("HQ has stopped orders for the item at every store (item_disabled)"),
                     Some(s) if !s.listed => Some("this store does not sell the item (it is not in its assortment)"),
@@ -219,7 +219,7 @@ macro_rules! sql_reservation_paths {
                         ),
                     });
                 }
-                let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
+                let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now).await?;
                 sqlx::query("UPDATE stock_reservations SET state = $1, settled_at_ms = $2 WHERE tenant_id = $3 AND id = $4")
                     .bind(target.as_str())
                     .bind(now)
@@ -290,7 +290,7 @@ macro_rules! sql_reservation_paths {
                         }
                         // The events still count it as held (`Held`): its
                         // release now announces the turn its lapse made.
-                        let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now, $crate::storage::sql::projection::Held::UntilReleased).await?;
+                        let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now).await?;
                         sqlx::query("UPDATE stock_reservations SET state = 'expired', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
                             .bind(now)
                             .bind(tenant.as_uuid())

@@ -360,7 +360,7 @@ macro_rules! sql_store_paths {
                 if !Self::variant_live(&mut tx, tenant, variant).await? {
                     return Err(DbError::NotFound("variant"));
                 }
-                let before = Self::order_state(&mut tx, tenant, store, variant, now_ms(), $crate::storage::sql::projection::Held::UntilReleased).await?;
+                let before = Self::order_state(&mut tx, tenant, store, variant, now_ms()).await?;
                 let blocked = reason.is_some();
                 // What HQ's log and subscribers hear of a hold, a new reason or a release.
                 let hold_event = || {
@@ -439,7 +439,7 @@ macro_rules! sql_store_paths {
                 let mut before = Vec::with_capacity(stores.len());
                 for (store,) in stores {
                     let store = StoreId::from_uuid(store);
-                    before.push((store, Self::order_state(&mut tx, tenant, store, variant, now, $crate::storage::sql::projection::Held::UntilReleased).await?));
+                    before.push((store, Self::order_state(&mut tx, tenant, store, variant, now).await?));
                 }
                 sqlx::query("UPDATE variants SET disabled_at_ms = $3 WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_uuid())
@@ -474,7 +474,7 @@ macro_rules! sql_store_paths {
                 if !Self::variant_live(&mut tx, tenant, variant).await? {
                     return Err(DbError::NotFound("variant"));
                 }
-                let before = Self::order_state(&mut tx, tenant, store, variant, now_ms(), $crate::storage::sql::projection::Held::UntilReleased).await?;
+                let before = Self::order_state(&mut tx, tenant, store, variant, now_ms()).await?;
                 if before.is_some_and(|s| s.listed == listed) {
                     return Ok(());
                 }
