@@ -350,7 +350,7 @@ try {
   await page.waitForSelector('input[name=hold-note]');
   // The dialog focuses its field as it opens, which a busy page may paint a
   // frame after the field appears.
-  await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'hold-note', null, { timeout: 3000 })
+  await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'hold-note', null, { timeout: 10000 })
     .catch(async () => check(false, `the hold dialog puts the cursor in its name, not ${await focused()}`));
   check((await page.inputValue('input[name=hold-note]')) === 'Mrs Rao', 'the held bill is named after its customer');
   await page.keyboard.press('Enter');
