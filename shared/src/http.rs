@@ -151,34 +151,76 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         require_json(req.headers())?;
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        format!(
-                            "the body is larger than this endpoint takes: {}",
-                            e.body_text()
-                        ),
-                    )
-                } else {
-                    ApiError::bad_request("unreadable_body", e.body_text())
-                }
-            })?;
-        // Every body the API takes is an object; serde would also read an
-        // object's fields from an array, by position, and take `[]` as
-        // "everything left out".
-        if bytes.trim_ascii_start().first() == Some(&b'[') {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
-                "the body must be a JSON object, not an array",
-            ));
-        }
-        parse_json(&bytes).map(JsonBody)
+        let bytes = read_body(req, state).await?;
+        parse_object(&bytes).map(JsonBody)
     }
+}
+
+/// The body of an action that takes none (commit, release, disable,
+/// revoke…): nothing, or `{}`. Anything else is refused, not ignored, so a
+/// client that meant to say something, or whose body was cut off, hears
+/// that it was not read.
+#[derive(Debug, Clone, Copy)]
+pub struct NoBody;
+
+impl<S> FromRequest<S> for NoBody
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let bytes = read_body(req, state).await?;
+        if bytes.trim_ascii().is_empty() {
+            return Ok(NoBody);
+        }
+        require_json(&headers)?;
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Nothing {}
+        parse_object::<Nothing>(&bytes).map_err(|mut e| {
+            e.detail = format!(
+                "{}; this action takes no body (send none, or {{}})",
+                e.detail
+            );
+            e
+        })?;
+        Ok(NoBody)
+    }
+}
+
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!(
+                        "the body is larger than this endpoint takes: {}",
+                        e.body_text()
+                    ),
+                )
+            } else {
+                ApiError::bad_request("unreadable_body", e.body_text())
+            }
+        })
+}
+
+/// Every body the API takes is an object; serde would also read an
+/// object's fields from an array, by position, and take `[]` as
+/// "everything left out".
+fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.trim_ascii_start().first() == Some(&b'[') {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "the body must be a JSON object, not an array",
+        ));
+    }
+    parse_json(bytes)
 }
 
 /// A body is JSON only when it says so: 415 otherwise. (A cross-site form

@@ -118,7 +118,8 @@ impl OrderState {
 
     /// `inventory.stock.low` when `self` → `after` takes the item down to its
     /// reorder point, `inventory.stock.replenished` when it climbs back above.
-    /// Clearing the reorder point raises nothing.
+    /// Clearing the reorder point raises neither ([`OrderState::point_change`]
+    /// says so).
     pub fn stock_alert(
         &self,
         after: &OrderState,
@@ -139,6 +140,30 @@ impl OrderState {
                 "available": after.available(), "reorder_point": Qty::from_milli(point),
             }),
         ))
+    }
+
+    /// `inventory.reorder_point.changed` when `self` → `after` sets, moves
+    /// or removes (`reorder_point` null) the item's reorder point: what is
+    /// available against it and whether the item is low now, so a follower
+    /// of the low alerts knows where the item stands (a point removed
+    /// leaves no alert standing).
+    pub fn point_change(
+        &self,
+        after: &OrderState,
+        store: pos_shared::StoreId,
+        variant: VariantId,
+    ) -> Option<super::events::NewEvent> {
+        (self.reorder_point_milli != after.reorder_point_milli).then(|| {
+            super::events::by_hub(
+                "inventory.reorder_point.changed",
+                Some(store),
+                serde_json::json!({
+                    "store_id": store, "variant_id": variant,
+                    "reorder_point": after.reorder_point_milli.map(Qty::from_milli),
+                    "available": after.available(), "low": after.low(),
+                }),
+            )
+        })
     }
 
     /// The `inventory.orderability.changed` event, when `self` → `after`

@@ -51,6 +51,21 @@ pub struct Reservation {
     pub settled_at: Option<Timestamp>,
 }
 
+impl Reservation {
+    /// The reservation as its holder knows it at `now`: past its expiry a
+    /// held one is expired, as committing or releasing it answers, whether
+    /// or not the sweep has marked it yet (its stock stays held until then,
+    /// `storage::sql::projection::Held::UntilReleased`).
+    pub fn as_at(mut self, now: pos_shared::Timestamp) -> Self {
+        if self.state == ReservationState::Held
+            && self.expires_at.unix_millis() <= now.unix_millis()
+        {
+            self.state = ReservationState::Expired;
+        }
+        self
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewReservation {
     /// Lets order systems retry: the same id and request return the same reservation.

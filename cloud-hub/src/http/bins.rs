@@ -9,8 +9,8 @@ use crate::domain::bins::{normalize_bin, Bin};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{NoBody, PathIds};
 use pos_shared::{StoreId, VariantId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -71,6 +71,7 @@ async fn delete_bin(
     State(app): State<AppState>,
     hq: Hq,
     PathIds((store, raw_code)): PathIds<(StoreId, String)>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     let code = bin_code(&raw_code)?;
     app.storage.remove_bin(hq.tenant, store, &code).await?;

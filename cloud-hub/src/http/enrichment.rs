@@ -9,7 +9,7 @@ use crate::domain::enrichment::{EnrichmentSettings, Proposal, ProposalFilter, Pr
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use pos_shared::http::{count_text, ApiError, JsonBody, PathIds};
+use pos_shared::http::{count_text, ApiError, JsonBody, NoBody, PathIds};
 use pos_shared::VariantId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -120,6 +120,7 @@ async fn accept_proposal(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<Proposal>, ApiError> {
     let by = hq.grant.actor.source();
     Ok(Json(
@@ -137,6 +138,7 @@ async fn reject_proposal(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<Proposal>, ApiError> {
     let by = hq.grant.actor.source();
     Ok(Json(

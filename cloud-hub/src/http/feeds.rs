@@ -25,7 +25,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use futures_util::StreamExt;
-use pos_shared::http::{ApiError, JsonBody, PathIds};
+use pos_shared::http::{ApiError, JsonBody, NoBody, PathIds};
 use pos_shared::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -418,6 +418,7 @@ async fn reject(
     State(app): State<AppState>,
     hq: Hq,
     PathIds((source_id, row_id)): PathIds<(Uuid, Uuid)>,
+    _: NoBody,
 ) -> Result<Json<ReviewRow>, ApiError> {
     app.storage.source(hq.tenant, source_id).await?;
     let row = app

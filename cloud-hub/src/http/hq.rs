@@ -14,8 +14,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{NoBody, PathIds};
 use pos_shared::sync::{MovementRecord, VariantRecord};
 use pos_shared::{Currency, Gtin, Money, ProductId, StoreId, TerminalId, VariantId};
 use serde::{Deserialize, Serialize};
@@ -197,6 +197,7 @@ async fn revoke_terminal(
     State(app): State<AppState>,
     hq: Hq,
     PathIds((store, terminal)): PathIds<(StoreId, TerminalId)>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     app.storage
         .revoke_terminal(hq.tenant, store, terminal)

@@ -9,8 +9,8 @@ use crate::roles::Role;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{NoBody, PathIds};
 use pos_shared::StoreId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -112,6 +112,7 @@ async fn revoke(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<ApiKeyInfo>, ApiError> {
     app.storage
         .revoke_api_key(hq.tenant, id)

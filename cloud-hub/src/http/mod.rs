@@ -10,6 +10,7 @@ mod customers;
 mod delivery;
 mod enrichment;
 mod events;
+mod fact_reading;
 mod feeds;
 mod hq;
 mod keys;

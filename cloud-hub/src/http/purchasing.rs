@@ -16,7 +16,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::{ApiError, JsonBody, PathIds};
+use pos_shared::http::{ApiError, JsonBody, NoBody, PathIds};
 use pos_shared::purchase::{PurchaseOrderState, MAX_PURCHASE_LINES, MAX_PURCHASE_NOTE};
 use pos_shared::{Qty, StoreId, VariantId};
 use serde::Deserialize;
@@ -411,6 +411,7 @@ async fn close(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<PurchaseOrderReport>, ApiError> {
     end(&app, &hq, id, PurchaseOrderState::Closed).await
 }
@@ -425,6 +426,7 @@ async fn cancel(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<PurchaseOrderReport>, ApiError> {
     end(&app, &hq, id, PurchaseOrderState::Cancelled).await
 }

@@ -15,7 +15,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use pos_shared::gstin::Gstin;
-use pos_shared::http::{ApiError, JsonBody, PathIds};
+use pos_shared::http::{ApiError, JsonBody, NoBody, PathIds};
 use pos_shared::StoreId;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -79,6 +79,7 @@ async fn clear_gstin(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(store): PathIds<StoreId>,
+    _: NoBody,
 ) -> Result<Json<Store>, ApiError> {
     Ok(Json(
         app.storage.set_store_gstin(hq.tenant, store, None).await?,

@@ -9,8 +9,8 @@ use crate::domain::reservations::{NewReservation, Reservation, ReservationOutcom
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{NoBody, PathIds};
 use pos_shared::{Qty, StoreId, Timestamp, VariantId};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -134,6 +134,7 @@ async fn release(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<Reservation>, ApiError> {
     settle(&app, hq, id, Settlement::Release).await
 }
@@ -148,6 +149,7 @@ async fn commit(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<Reservation>, ApiError> {
     settle(&app, hq, id, Settlement::Commit).await
 }

@@ -18,7 +18,7 @@ use crate::storage::DbError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{ApiError, JsonBody, NoBody};
 use pos_shared::{StoreId, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -303,7 +303,7 @@ async fn me(State(app): State<AppState>, hq: Hq) -> Result<Json<Me>, ApiError> {
     delete, path = "/v1/session", tag = "access", security(("hq" = [])),
     responses((status = 204, description = "Signed out"), Refused)
 )]
-async fn sign_out(State(app): State<AppState>, hq: Hq) -> Result<StatusCode, ApiError> {
+async fn sign_out(State(app): State<AppState>, hq: Hq, _: NoBody) -> Result<StatusCode, ApiError> {
     let (_, session) = session_of(&hq)?;
     app.storage.end_session(session).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -25,7 +25,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use base64::Engine as _;
-use pos_shared::http::{ApiError, JsonBody, PathIds};
+use pos_shared::http::{ApiError, JsonBody, NoBody, PathIds};
 use pos_shared::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -294,6 +294,7 @@ async fn rotate_secret(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<SourceWithSecret>, ApiError> {
     let (secret, text) = sealed(&app)?;
     let until =
@@ -446,6 +447,7 @@ async fn replay(
     State(app): State<AppState>,
     hq: Hq,
     PathIds((source, id)): PathIds<(Uuid, Uuid)>,
+    _: NoBody,
 ) -> Result<(StatusCode, Json<Payload>), ApiError> {
     let raw = app.storage.payload(hq.tenant, id).await?;
     if raw.payload.source_id != source {

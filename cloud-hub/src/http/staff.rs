@@ -10,8 +10,8 @@ use crate::domain::stores::NewStaff;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{NoBody, PathIds};
 use pos_shared::staff::{check_pin, hash_pin, PinScheme, Role, StaffRecord, PIN_SALT_LEN};
 use pos_shared::{StaffId, StoreId};
 use serde::{Deserialize, Serialize};
@@ -174,6 +174,7 @@ async fn deactivate(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(staff): PathIds<StaffId>,
+    _: NoBody,
 ) -> Result<Json<StaffView>, ApiError> {
     set_active(app, hq, staff, false).await
 }
@@ -188,6 +189,7 @@ async fn activate(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(staff): PathIds<StaffId>,
+    _: NoBody,
 ) -> Result<Json<StaffView>, ApiError> {
     set_active(app, hq, staff, true).await
 }

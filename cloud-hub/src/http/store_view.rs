@@ -11,8 +11,8 @@ use crate::domain::stores::{Fulfilment, Store};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{NoBody, PathIds};
 use pos_shared::pricing::POS_CHANNEL;
 use pos_shared::{StoreId, VariantId};
 use serde::{Deserialize, Serialize};
@@ -101,6 +101,7 @@ async fn clear_hours(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(store): PathIds<StoreId>,
+    _: NoBody,
 ) -> Result<Json<Store>, ApiError> {
     Ok(Json(app.storage.set_hours(hq.tenant, store, None).await?))
 }
@@ -140,6 +141,7 @@ async fn clear_fulfilment(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(store): PathIds<StoreId>,
+    _: NoBody,
 ) -> Result<Json<Store>, ApiError> {
     Ok(Json(
         app.storage.set_fulfilment(hq.tenant, store, None).await?,

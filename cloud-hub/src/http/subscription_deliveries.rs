@@ -17,7 +17,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::{ApiError, PathIds};
+use pos_shared::http::{ApiError, NoBody, PathIds};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -170,6 +170,7 @@ async fn replay_dead_letter(
     State(app): State<AppState>,
     hq: Hq,
     PathIds((id, event)): PathIds<(Uuid, Uuid)>,
+    _: NoBody,
 ) -> Result<(StatusCode, Json<Delivery>), ApiError> {
     whole_tenant(&hq)?;
     let queued = app.storage.replay_dead_letter(hq.tenant, id, event).await?;
@@ -193,6 +194,7 @@ async fn replay_range(
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
     params: Result<Query<ReplayParams>, QueryRejection>,
+    _: NoBody,
 ) -> Result<(StatusCode, Json<Subscription>), ApiError> {
     whole_tenant(&hq)?;
     let Query(p) = params.map_err(query_error)?;

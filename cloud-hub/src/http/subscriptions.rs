@@ -23,7 +23,7 @@ use crate::signatures::WebhookSecret;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::{ApiError, JsonBody, PathIds};
+use pos_shared::http::{ApiError, JsonBody, NoBody, PathIds};
 use pos_shared::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -270,6 +270,7 @@ async fn delete(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     whole_tenant(&hq)?;
     app.storage.delete_subscription(hq.tenant, id).await?;
@@ -289,6 +290,7 @@ async fn rotate_secret(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<WithSecret>, ApiError> {
     whole_tenant(&hq)?;
     let (_, secret) = WebhookSecret::generate();

@@ -367,9 +367,8 @@ async fn upload(
                     format!("facts[{i}] has no valid event_id"),
                 )
             })?;
-        let checked = serde_json::from_value::<Envelope<Fact>>(raw)
-            .map_err(|e| format!("the fact does not parse: {e}"))
-            .and_then(|envelope| check_fact(&device, envelope));
+        let checked =
+            super::fact_reading::read_fact(&raw).and_then(|envelope| check_fact(&device, envelope));
         match checked {
             Ok(envelope) => {
                 let raw = serde_json::to_string(&envelope).map_err(ApiError::internal)?;

@@ -11,8 +11,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{NoBody, PathIds};
 use pos_shared::{Qty, StoreId, VariantId};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -127,6 +127,7 @@ async fn cancel(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<TransferRequest>, ApiError> {
     let request = app.storage.transfer_request(hq.tenant, id).await?;
     hq.check_store(request.from_store_id)?;

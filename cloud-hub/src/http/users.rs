@@ -12,8 +12,8 @@ use crate::roles::Role;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{NoBody, PathIds};
 use pos_shared::{StoreId, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -238,6 +238,7 @@ async fn disable(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<UserInfo>, ApiError> {
     set_disabled(app, hq, id, true).await
 }
@@ -252,6 +253,7 @@ async fn enable(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<UserInfo>, ApiError> {
     set_disabled(app, hq, id, false).await
 }
@@ -281,6 +283,7 @@ async fn reinvite(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<(StatusCode, Json<InvitedUser>), ApiError> {
     let (invitation_code, kept) = invitation();
     let user = app.storage.reinvite_user(hq.tenant, id, &kept).await?;

@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::catalog::Placement;
-use pos_shared::http::PathIds;
 use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{NoBody, PathIds};
 use pos_shared::item::{ItemDetails, Pack, Unit};
 use pos_shared::modifiers::ModifierGroup;
 use pos_shared::sync::VariantRecord;
@@ -63,6 +63,7 @@ async fn disable(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(variant): PathIds<VariantId>,
+    _: NoBody,
 ) -> Result<Json<Ordering>, ApiError> {
     set_disabled(app, hq, variant, true).await
 }
@@ -77,6 +78,7 @@ async fn enable(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(variant): PathIds<VariantId>,
+    _: NoBody,
 ) -> Result<Json<Ordering>, ApiError> {
     set_disabled(app, hq, variant, false).await
 }
@@ -249,6 +251,7 @@ async fn delete(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(variant): PathIds<VariantId>,
+    _: NoBody,
 ) -> Result<StatusCode, ApiError> {
     // Deleting twice is not an error: a retried request must not fail.
     app.storage.delete_variant(hq.tenant, variant).await?;
@@ -265,6 +268,7 @@ async fn restore(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(variant): PathIds<VariantId>,
+    _: NoBody,
 ) -> Result<Json<VariantRecord>, ApiError> {
     app.storage
         .restore_variant(hq.tenant, variant)

@@ -317,6 +317,68 @@ async fn a_revoked_terminal_credential_is_refused(backend: Backend) {
 }
 on_both_backends!(a_revoked_terminal_credential_is_refused);
 
+/// An action that takes no body (revoke, commit, delete…) refuses one it
+/// would not read, a cut-off one as cut off, and changes nothing; no body,
+/// or `{}`, is the action.
+async fn an_action_refuses_a_body_it_would_not_read(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let key = shop.api_key.as_str();
+    let revoke = format!(
+        "/v1/stores/{}/terminals/{}/revoke",
+        shop.store_id, shop.terminal_id
+    );
+    let refused = |s: StatusCode, b: &Value| {
+        assert!(
+            b["detail"].as_str().unwrap().contains("takes no body"),
+            "{s} {b}"
+        );
+    };
+    let (s, b) = hub.post_raw(&revoke, key, "{\"reason\": \"lo").await;
+    assert_problem(s, &b, StatusCode::BAD_REQUEST, "malformed_json");
+    refused(s, &b);
+    let (s, b) = hub.post(&revoke, key, json!({"reason": "lost"})).await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    assert_eq!(b["field"], "reason", "{b}");
+    refused(s, &b);
+    let (s, b) = hub.post_raw(&revoke, key, "[]").await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let (s, b) = hub
+        .as_(key)
+        .send_bytes(reqwest::Method::POST, &revoke, "text/plain", "lost")
+        .await
+        .unwrap();
+    assert_problem(
+        s,
+        &b,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    let (s, b) = hub.get("/v1/sync/feed?since=0", &shop.device_token).await;
+    assert_eq!(s, StatusCode::OK, "a refused revoke revokes nothing: {b}");
+
+    let tea = &shop.variants[0].0;
+    let (s, b) = hub
+        .as_(key)
+        .send_bytes(
+            reqwest::Method::DELETE,
+            &format!("/v1/variants/{tea}"),
+            "application/json",
+            "{\"hard\": true}",
+        )
+        .await
+        .unwrap();
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let (s, b) = hub.get(&format!("/v1/catalog/{tea}"), key).await;
+    assert_eq!(s, StatusCode::OK, "a refused delete deletes nothing: {b}");
+
+    let (s, b) = hub.post(&revoke, key, json!({})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    let (s, b) = hub.get("/v1/sync/feed?since=0", &shop.device_token).await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthorized");
+}
+on_both_backends!(an_action_refuses_a_body_it_would_not_read);
+
 async fn hq_sees_each_terminals_sync_status(backend: Backend) {
     let shop = shop(backend).await;
     let path = format!("/v1/stores/{}/terminals", shop.store_id);

@@ -63,25 +63,42 @@ async fn a_bad_fact_is_rejected_alone_and_writes_nothing(backend: Backend) {
     other_store["data"]["store_id"] = json!(uuid::Uuid::now_v7());
     let mut unparseable = shop.sale("T1-000004", &[(0, "1")]);
     unparseable["data"]["lines"] = json!("not a list");
+    let mut no_item = shop.sale("T1-000006", &[(0, "1")]);
+    no_item["data"]["lines"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("variant_id");
     let good = shop.sale("T1-000005", &[(0, "3")]);
     let before = shop.on_hand(TEA).await;
 
     let (status, ack) = shop
-        .upload(&[wrong_total, unknown_variant, other_store, unparseable, good])
+        .upload(&[
+            wrong_total,
+            unknown_variant,
+            other_store,
+            unparseable,
+            no_item,
+            good,
+        ])
         .await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     assert_eq!(
         Shop::statuses(&ack),
-        ["rejected", "rejected", "rejected", "rejected", "accepted"]
+        ["rejected", "rejected", "rejected", "rejected", "rejected", "accepted"]
     );
-    let reasons: Vec<&str> = ack["results"].as_array().unwrap()[..4]
+    let reasons: Vec<&str> = ack["results"].as_array().unwrap()[..5]
         .iter()
         .map(|r| r["reason"].as_str().unwrap())
         .collect();
     assert!(reasons[0].starts_with("total:"), "{reasons:?}");
     assert!(reasons[1].contains("lines[0].variant_id"), "{reasons:?}");
     assert!(reasons[2].starts_with("store_id:"), "{reasons:?}");
-    assert!(reasons[3].contains("does not parse"), "{reasons:?}");
+    assert!(reasons[3].contains("does not parse: lines:"), "{reasons:?}");
+    // A field missing deep in the fact is named by its place in it.
+    assert!(
+        reasons[4].contains("lines[0].variant_id: this field is required"),
+        "{reasons:?}"
+    );
 
     let snapshot = shop.snapshot().await;
     assert_eq!(

@@ -2,7 +2,8 @@
 //! every path that changes what is available (movements, till sales,
 //! reservations, transfers, the point itself) raises `inventory.stock.low`
 //! once when it falls to the point and `inventory.stock.replenished` once
-//! when it climbs back.
+//! when it climbs back; each change of a point is announced with where the
+//! item stands against it.
 
 use crate::helpers::{assert_problem, shop, Backend, Shop};
 use crate::on_both_backends;
@@ -128,7 +129,7 @@ async fn low_stock_is_raised_once_per_crossing(backend: Backend) {
         .map(|(t, a)| (t.to_owned(), a.to_owned()))
     );
 
-    // Raising the point above what is there alerts at once; removing it does not.
+    // Raising the point above what is there alerts at once; removing it raises no alert.
     let (_, line) = point(&shop, &tea, json!({"reorder_point": "60"})).await;
     assert_eq!(line["low"], true);
     let (s, list) = shop
@@ -155,6 +156,39 @@ async fn low_stock_is_raised_once_per_crossing(backend: Backend) {
     assert_eq!(all[4], ("low".to_owned(), "52".to_owned()));
     move_stock(&shop, &tea, "20").await;
     assert_eq!(alerts(&shop).await.len(), 5, "no point, no alert");
+    // Each change of the point is announced, its removal too, with where
+    // the item stands against it: a follower of the alerts knows the low
+    // one no longer stands. Setting the same point again says nothing.
+    let (s, _) = point(&shop, &tea, json!({"reorder_point": "60"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = point(&shop, &tea, json!({"reorder_point": "60"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = point(&shop, &tea, json!({"reorder_point": null})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let changes: Vec<(Value, Value, Value)> = events(&shop, "inventory.reorder_point.")
+        .await
+        .iter()
+        .map(|e| {
+            assert_eq!(e["data"]["variant_id"], tea.as_str(), "{e}");
+            let d = &e["data"];
+            (
+                d["reorder_point"].clone(),
+                d["available"].clone(),
+                d["low"].clone(),
+            )
+        })
+        .collect();
+    let change = |p: Value, a: &str, low: bool| (p, json!(a), json!(low));
+    assert_eq!(
+        changes,
+        [
+            change(json!("45"), "50", false),
+            change(json!("60"), "52", true),
+            change(Value::Null, "52", false),
+            change(json!("60"), "72", false),
+            change(Value::Null, "72", false),
+        ]
+    );
 }
 on_both_backends!(low_stock_is_raised_once_per_crossing);
 
@@ -380,6 +414,20 @@ async fn a_lapsed_reservation_is_announced_when_the_sweep_releases_it(backend: B
         (&line["available"], &line["low"]),
         (&json!("1"), &json!(true))
     );
+    // Its holder reads it as expired, as committing it answers.
+    let lapsed = format!("/v1/reservations/{}", r["reservation_id"].as_str().unwrap());
+    let (s, read) = shop.hub.get(&lapsed, &shop.api_key).await;
+    assert_eq!(
+        (s, &read["state"]),
+        (StatusCode::OK, &json!("expired")),
+        "{read}"
+    );
+    let (s, b) = shop
+        .hub
+        .post(&format!("{lapsed}/commit"), &shop.api_key, json!({}))
+        .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "wrong_state");
+    assert!(b["detail"].as_str().unwrap().contains("is expired"), "{b}");
     let sweep = || async {
         shop.hub
             .storage

@@ -260,9 +260,9 @@ async fn bad_edits_are_refused_by_field_and_change_nothing(backend: Backend) {
         (Method::DELETE, format!("/v1/variants/{tea}")),
         (Method::POST, format!("/v1/variants/{tea}/restore")),
     ] {
-        let (s, b) = hub
-            .send(method, &path, Some(&other), Some(json!({"name": "Stolen"})))
-            .await;
+        // Delete and restore take no body.
+        let body = (method == Method::PATCH).then(|| json!({"name": "Stolen"}));
+        let (s, b) = hub.send(method, &path, Some(&other), body).await;
         assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
     }
 
@@ -334,6 +334,29 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    // HQ can no longer move its stock, alone or in a list (the one path on
+    // PostgreSQL settles a lone movement outside a transaction).
+    let movements = format!("/v1/stores/{store}/movements");
+    let (_, before) = hub.get(&movements, &shop.api_key).await;
+    let receipt = json!({"variant_id": tea, "delta": "5", "reason": "receipt"});
+    let (s, b) = hub.post(&movements, &shop.api_key, receipt.clone()).await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(b["field"], "variant_id", "{b}");
+    let coffee = json!({"variant_id": shop.variants[1].0, "delta": "5", "reason": "receipt"});
+    let (s, b) = hub
+        .post(
+            &format!("{movements}/bulk"),
+            &shop.api_key,
+            json!({"movements": [coffee, receipt]}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(b["field"], "movements[1].variant_id", "{b}");
+    let (_, after) = hub.get(&movements, &shop.api_key).await;
+    assert_eq!(
+        after, before,
+        "a refused movement leaves the ledger as it was"
+    );
     let (s, _) = patch(&shop, &tea, json!({"name": "Ghost"})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // …and a new snapshot leaves it out.

@@ -25,7 +25,7 @@ use pos_shared::sync::{
 use pos_shared::Timestamp;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use upload::UploadBudget;
 
 const FEED_PAGE: u32 = 500;
@@ -71,7 +71,7 @@ impl Syncer {
                 Ok(c) => break c,
                 Err(e) => {
                     failures += 1;
-                    self.record(Channel::Enrollment, Err(&e), failures);
+                    self.record(Channel::Enrollment, Err(&e), failures, Instant::now());
                     tokio::time::sleep(pos_shared::retry::backoff(failures, self.max_backoff))
                         .await;
                 }
@@ -124,7 +124,7 @@ impl Syncer {
     /// sales and feed pages go between them.
     async fn keep_search_indexed(&self) {
         loop {
-            let started = std::time::Instant::now();
+            let started = Instant::now();
             let mut steps = 0u32;
             loop {
                 match self
@@ -162,6 +162,7 @@ impl Syncer {
     async fn keep_documents_synced(&self, credential: &DeviceCredential) {
         let mut failures = 0;
         loop {
+            let started = Instant::now();
             let mut outcome = Ok(());
             for purpose in SYNCED_DOCUMENTS {
                 outcome = self.sync_document(credential, purpose).await;
@@ -172,7 +173,7 @@ impl Syncer {
             match outcome {
                 Ok(()) => {
                     failures = 0;
-                    self.record(Channel::Documents, Ok(()), 0);
+                    self.record(Channel::Documents, Ok(()), 0, started);
                     tokio::select! {
                         _ = tokio::time::sleep(DOCUMENT_RESYNC) => {}
                         _ = self.shared.docs_nudge.notified() => {}
@@ -180,7 +181,7 @@ impl Syncer {
                 }
                 Err(e) => {
                     failures += 1;
-                    self.record(Channel::Documents, Err(&e), failures);
+                    self.record(Channel::Documents, Err(&e), failures, started);
                     tokio::time::sleep(pos_shared::retry::backoff(failures, self.max_backoff))
                         .await;
                 }
@@ -242,14 +243,15 @@ impl Syncer {
     async fn follow_feed(&self, credential: &DeviceCredential) {
         let mut failures = 0;
         loop {
+            let started = Instant::now();
             match self.pull(credential, self.feed_wait).await {
                 Ok(()) => {
                     failures = 0;
-                    self.record(Channel::Feed, Ok(()), 0);
+                    self.record(Channel::Feed, Ok(()), 0, started);
                 }
                 Err(e) => {
                     failures += 1;
-                    self.record(Channel::Feed, Err(&e), failures);
+                    self.record(Channel::Feed, Err(&e), failures, started);
                     tokio::time::sleep(pos_shared::retry::backoff(failures, self.max_backoff))
                         .await;
                 }
@@ -260,8 +262,9 @@ impl Syncer {
     /// Uploads whenever a sale nudges, and every interval in case one was missed.
     async fn keep_uploading(&self, credential: &DeviceCredential) {
         let mut failures = 0;
-        let mut last_report: Option<(std::time::Instant, u64)> = None;
+        let mut last_report: Option<(Instant, u64)> = None;
         loop {
+            let started = Instant::now();
             let round = match self.upload_outbox(credential).await {
                 Ok(sent) => self
                     .report_quarantine(credential, &mut last_report)
@@ -275,7 +278,7 @@ impl Syncer {
                     // An empty queue is no news of the hub: only a delivery
                     // proves the link (the feed's long-poll reports it too).
                     if sent > 0 {
-                        self.record(Channel::Upload, Ok(()), 0);
+                        self.record(Channel::Upload, Ok(()), 0, started);
                     } else {
                         // Nothing was refused this round.
                         self.shared.update_link(|l| l.upload_refused = None);
@@ -287,7 +290,7 @@ impl Syncer {
                 }
                 Err(e) => {
                     failures += 1;
-                    self.record(Channel::Upload, Err(&e), failures);
+                    self.record(Channel::Upload, Err(&e), failures, started);
                     // While failing, sales do not cut the pause short: a store full
                     // of tills must not hammer a hub that is coming back.
                     tokio::time::sleep(pos_shared::retry::backoff(failures, self.max_backoff))
@@ -297,11 +300,18 @@ impl Syncer {
         }
     }
 
-    fn record(&self, channel: Channel, outcome: Result<(), &SyncError>, failures: u32) {
+    /// Records how an exchange that began at `started` ended.
+    fn record(
+        &self,
+        channel: Channel,
+        outcome: Result<(), &SyncError>,
+        failures: u32,
+        started: Instant,
+    ) {
         match outcome {
             Ok(()) => self.shared.update_link(|l| {
                 l.reachable = true;
-                l.revoked = false;
+                l.credential_taken(started);
                 if channel == Channel::Upload {
                     l.upload_refused = None;
                 }
@@ -321,7 +331,7 @@ impl Syncer {
                     match hub {
                         Some(h) if h.is_credential_refused() => {
                             l.reachable = true;
-                            l.revoked = true;
+                            l.credential_refused(Instant::now());
                         }
                         // A hub that answers, even with a refusal or an answer
                         // the till cannot use, is reachable.
@@ -470,7 +480,7 @@ impl Syncer {
     async fn report_quarantine(
         &self,
         credential: &DeviceCredential,
-        last: &mut Option<(std::time::Instant, u64)>,
+        last: &mut Option<(Instant, u64)>,
     ) -> Result<usize, SyncError> {
         let held = self.store.call(|c| outbox::counts(c)).await?.quarantined;
         let due = match *last {
@@ -494,7 +504,7 @@ impl Syncer {
             .client
             .report_quarantine(&credential.token, &QuarantineReport { facts })
             .await?;
-        *last = Some((std::time::Instant::now(), held));
+        *last = Some((Instant::now(), held));
         let mut resent = 0;
         for instruction in answer.instructions {
             let id = instruction.event_id;

@@ -7,7 +7,7 @@ use pos_shared::sync::DeviceCredential;
 use pos_shared::Timestamp;
 use serde::Serialize;
 use std::sync::RwLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 /// The default wait before a till with an answering hub says `stalled`.
@@ -68,9 +68,30 @@ pub struct LinkStatus {
     pub upload_refused: Option<String>,
     /// The hub refused this till's credential.
     pub revoked: bool,
+    /// When it last did: an exchange begun before then says nothing of it.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    credential_refused_at: Option<Instant>,
 }
 
 impl LinkStatus {
+    /// The hub refused this till's credential at `at`.
+    pub(super) fn credential_refused(&mut self, at: Instant) {
+        self.revoked = true;
+        self.credential_refused_at = Some(at);
+    }
+
+    /// The hub took the credential in an exchange begun at `started`. A
+    /// long-poll opened before HQ revoked the till may still answer; only an
+    /// exchange begun after the refusal proves the credential good again
+    /// (a till enrolled anew).
+    pub(super) fn credential_taken(&mut self, started: Instant) {
+        if self.credential_refused_at.is_none_or(|at| started > at) {
+            self.revoked = false;
+            self.credential_refused_at = None;
+        }
+    }
+
     /// The state in words, given the queue: the first that holds of revoked,
     /// offline, degraded, stalled, online.
     pub fn state(&self, oldest_unsent: Option<Timestamp>, stall_after: Duration) -> SyncState {
@@ -205,6 +226,19 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(revoked.state(old, stall), SyncState::Revoked);
+        // A long-poll opened before the refusal answers after it: the till
+        // stays revoked; an exchange begun after it clears it.
+        let mut link = LinkStatus {
+            reachable: true,
+            ..Default::default()
+        };
+        let opened = Instant::now();
+        let refused_at = opened + Duration::from_millis(5);
+        link.credential_refused(refused_at);
+        link.credential_taken(opened);
+        assert_eq!(link.state(None, stall), SyncState::Revoked);
+        link.credential_taken(refused_at + Duration::from_millis(1));
+        assert_eq!(link.state(None, stall), SyncState::Online);
         let down = LinkStatus {
             reachable: false,
             upload_refused: Some("earlier".into()),

@@ -431,7 +431,7 @@ macro_rules! sql_fact_paths {
                 announce: Option<ChangeBody>,
             ) -> DbResult<FactStored> {
                 let rules = $crate::storage::sql::movements::MovementRules {
-                    units: false,
+                    from_hq: false,
                     watch_orderability: true,
                     replays: $crate::storage::sql::movements::Replays::Refused,
                 };

@@ -96,7 +96,7 @@ macro_rules! sql_ledger_paths {
                 let moves: Vec<(StoreId, VariantId)> = movements.iter().map(|m| (m.store_id, m.variant_id)).collect();
                 Self::lock_positions(&mut tx, tenant, &moves).await?;
                 let rules = $crate::storage::sql::movements::MovementRules {
-                    units: true,
+                    from_hq: true,
                     watch_orderability: true,
                     replays: $crate::storage::sql::movements::Replays::MustMatch,
                 };
@@ -173,6 +173,9 @@ macro_rules! sql_ledger_paths {
                     }
                 }
                 let reset = |s: OrderState| OrderState { reorder_point_milli: point.map(|p| p.milli()), ..s };
+                if let Some(event) = before.and_then(|b| b.point_change(&reset(b), store, variant)) {
+                    Self::emit_event(&mut tx, tenant, event).await?;
+                }
                 Self::emit_flip(&mut tx, tenant, before, reset, store, variant).await?;
                 Self::commit(tx).await?;
                 self.feed_changed();

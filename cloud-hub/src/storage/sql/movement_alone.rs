@@ -19,7 +19,8 @@
 //! gives: a standing that changed between the read and the locks (the call
 //! raises `PSM01`), an id already in the ledger (`PSM02`; either rolls the
 //! call back whole, the position row made to lock it included),
-//! batch-tracked stock, a refusal, an unknown store or item. SQLite, one
+//! batch-tracked stock, a refusal, an unknown store, a deleted or unknown
+//! item. SQLite, one
 //! writer at a time, always takes the transaction.
 //!
 //! Both functions are built from `movements::standing_sql`, the statement
@@ -159,14 +160,14 @@ macro_rules! sql_movement_alone_paths {
                     .bind(m.variant_id.as_uuid())
                     .fetch_optional(&self.pool)
                     .await?;
-                let Some((status, hours, variant, details, on_hand, disabled, listed, held, point, blocked, batched, expected)) = row else {
+                let Some((status, hours, variant, details, on_hand, withdrawn, listed, held, point, blocked, batched, expected)) = row else {
                     return Ok(None);
                 };
-                let row = (status, hours, variant, details, on_hand, disabled, listed, held, point, blocked, batched);
+                let row = (status, hours, variant, details, on_hand, withdrawn, listed, held, point, blocked, batched);
                 let Some((_, mut item)) = Self::standing_from_row(store, row, true, now)? else {
                     return Ok(None);
                 };
-                if item.batched || Self::unit_allows(m.variant_id.as_uuid(), item.details.as_deref(), m.delta, "delta").is_err() {
+                if item.batched || item.deleted || Self::unit_allows(m.variant_id.as_uuid(), item.details.as_deref(), m.delta, "delta").is_err() {
                     return Ok(None);
                 }
                 let Ok((change, events)) = Self::movement_effects(store, m, &mut item) else {

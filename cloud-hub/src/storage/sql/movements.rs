@@ -30,9 +30,10 @@ pub(crate) enum Replays {
 /// The rules a set of movements is applied under.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MovementRules {
-    /// Quantities must count in the item's unit (HQ's; a till's sale is
-    /// stored as it was made).
-    pub units: bool,
+    /// HQ's movements: quantities must count in the item's unit and the
+    /// item must not be deleted. A till's sale or return is stored as it was
+    /// made, of an item deleted since too.
+    pub from_hq: bool,
     /// Raise orderability and low-stock events; off where the caller's
     /// transaction as a whole leaves what is available unchanged.
     pub watch_orderability: bool,
@@ -52,13 +53,16 @@ pub(crate) fn only_outcome(set: DbResult<Vec<MovementOutcome>>) -> DbResult<Move
 /// The statement that reads what the ledger knows of `n` items at a store
 /// (their standing): the tenant, the store and the time as `$1`–`$3`,
 /// the variants after. The store's row comes back even when no variant
-/// matches, so "no such store" and "no such items" are told apart.
+/// matches, so "no such store" and "no such items" are told apart. An item
+/// is withdrawn (its sixth column) 1 when disabled and 2 when deleted: one
+/// column, so `pos_item_standing` keeps the row hubs of other versions read,
+/// and a deleted item, which no one can order, counts as disabled.
 /// `movement_alone.rs` builds PostgreSQL's functions from it.
 pub(crate) fn standing_sql(n: usize) -> String {
     let list: Vec<String> = (0..n).map(|i| format!("${}", 4 + i)).collect();
     format!(
         "SELECT s.status, s.hours, va.id, va.details, COALESCE(p.on_hand_milli, 0), \
-         CAST(CASE WHEN va.disabled_at_ms IS NULL THEN 0 ELSE 1 END AS BIGINT), \
+         CAST(CASE WHEN va.deleted_at_ms IS NOT NULL THEN 2 WHEN va.disabled_at_ms IS NOT NULL THEN 1 ELSE 0 END AS BIGINT), \
          CAST(CASE WHEN p.delisted THEN 0 ELSE 1 END AS BIGINT), {}, \
          (SELECT rp.point_milli FROM reorder_points rp WHERE rp.tenant_id = $1 AND rp.store_id = $2 AND rp.variant_id = va.id), \
          CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
@@ -106,7 +110,7 @@ macro_rules! sql_movement_paths {
         use $crate::storage::sql::movements::{MovementRules, Replays, StoredMovement};
 
         /// A row of `standing_sql`: the store's status and hours, the
-        /// variant, its details, on hand, disabled, listed, held, reorder
+        /// variant, its details, on hand, withdrawn, listed, held, reorder
         /// point, blocked, batched.
         type StandingRow = (String, Option<String>, Option<Uuid>, Option<String>, i64, i64, i64, i64, Option<i64>, i64, i64);
 
@@ -119,6 +123,8 @@ macro_rules! sql_movement_paths {
             /// does, stock taken out without a batch named comes from
             /// untracked stock and the batch ledger is not read.
             batched: bool,
+            /// Taken out of the catalog by HQ.
+            deleted: bool,
             /// `None` where orderability is not watched.
             state: Option<OrderState>,
         }
@@ -174,10 +180,10 @@ macro_rules! sql_movement_paths {
                     }
                     let at = |error: DbError| DbError::AtItem { index, error: Box::new(error) };
                     let variant = m.variant_id.as_uuid();
-                    let Some(item) = standing.get_mut(&variant) else {
+                    let Some(item) = standing.get_mut(&variant).filter(|i| !(rules.from_hq && i.deleted)) else {
                         return Err(at(DbError::NotFound("variant")));
                     };
-                    if rules.units {
+                    if rules.from_hq {
                         Self::unit_allows(variant, item.details.as_deref(), m.delta, "delta").map_err(at)?;
                     }
                     let earlier = *first_of.entry(m.movement_id.as_uuid()).or_insert(index);
@@ -270,13 +276,13 @@ macro_rules! sql_movement_paths {
                 watch: bool,
                 now: i64,
             ) -> DbResult<Option<(Uuid, Standing)>> {
-                let (status, hours, variant, details, on_hand, disabled, listed, held, point, blocked, batched) = row;
+                let (status, hours, variant, details, on_hand, withdrawn, listed, held, point, blocked, batched) = row;
                 let Some(variant) = variant else { return Ok(None) };
                 let state = match watch {
-                    true => Some(Self::order_state_from(store, &status, hours, [listed, on_hand, held, disabled, blocked], point, now)?),
+                    true => Some(Self::order_state_from(store, &status, hours, [listed, on_hand, held, withdrawn, blocked], point, now)?),
                     false => None,
                 };
-                Ok(Some((variant, Standing { details, on_hand_milli: on_hand, batched: batched != 0, state })))
+                Ok(Some((variant, Standing { details, on_hand_milli: on_hand, batched: batched != 0, deleted: withdrawn == 2, state })))
             }
 
             /// Reads, in as few statements as the backend allows, what the ledger

@@ -139,7 +139,7 @@ macro_rules! sql_reservation_paths {
                     if !same {
                         return Err(DbError::Conflict("reservation_id reused".into()));
                     }
-                    return Ok(ReservationOutcome::Existing(existing));
+                    return Ok(ReservationOutcome::Existing(existing.as_at(Timestamp::now())));
                 }
                 if !Self::variant_live(&mut tx, tenant, new.variant_id).await? {
                     return Err(DbError::NotFound("variant"));
@@ -188,15 +188,19 @@ macro_rules! sql_reservation_paths {
                 let mut tx = self.pool.begin().await?;
                 let found = Self::reservation_in(&mut tx, tenant, id).await?;
                 Self::commit(tx).await?;
-                found.ok_or(DbError::NotFound("reservation"))
+                Ok(found.ok_or(DbError::NotFound("reservation"))?.as_at(Timestamp::now()))
             }
 
             async fn settle_reservation(&self, tenant: TenantId, id: Uuid, how: Settlement) -> DbResult<Reservation> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
+                let now = now_ms();
+                // Past its expiry it no longer holds stock for its holder,
+                // whether or not the sweep has marked it yet.
                 let r = Self::reservation_in(&mut tx, tenant, id)
                     .await?
-                    .ok_or(DbError::NotFound("reservation"))?;
+                    .ok_or(DbError::NotFound("reservation"))?
+                    .as_at(Timestamp::from_unix_millis(now));
                 let target = match how {
                     Settlement::Release => ReservationState::Released,
                     Settlement::Commit => ReservationState::Committed,
@@ -204,17 +208,12 @@ macro_rules! sql_reservation_paths {
                 if r.state == target {
                     return Ok(r);
                 }
-                let now = now_ms();
-                // Past its expiry it no longer holds stock, whether or not the
-                // sweep has marked it yet.
-                let lapsed = r.state == ReservationState::Expired
-                    || (r.state == ReservationState::Held && r.expires_at.unix_millis() <= now);
-                if lapsed || r.state != ReservationState::Held {
-                    let state = if lapsed { "expired" } else { r.state.as_str() };
+                if r.state != ReservationState::Held {
                     return Err(DbError::State {
                         field: "reservation_id",
                         detail: format!(
-                            "reservation {id} is {state}; only a held reservation can be {}",
+                            "reservation {id} is {}; only a held reservation can be {}",
+                            r.state.as_str(),
                             target.as_str()
                         ),
                     });

@@ -117,7 +117,7 @@ macro_rules! sql_sale_run_paths {
                     }
                 }
                 let rules = $crate::storage::sql::movements::MovementRules {
-                    units: false,
+                    from_hq: false,
                     watch_orderability: true,
                     replays: $crate::storage::sql::movements::Replays::Refused,
                 };

@@ -217,7 +217,7 @@ macro_rules! sql_write_paths {
                 watch_orderability: bool,
             ) -> DbResult<MovementOutcome> {
                 let rules = $crate::storage::sql::movements::MovementRules {
-                    units: false,
+                    from_hq: false,
                     watch_orderability,
                     replays: $crate::storage::sql::movements::Replays::Counted,
                 };
