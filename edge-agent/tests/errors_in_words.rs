@@ -76,6 +76,54 @@ async fn unreadable_bodies_name_the_field_and_what_was_expected() {
     till.agent.stop();
 }
 
+/// An action that takes no body (resuming a held bill, posting a receipt,
+/// dispatching a transfer, signing out…) refuses one it would not read, a
+/// cut-off one as cut off, and does nothing; no body, or `{}`, is the action.
+#[tokio::test]
+async fn an_action_refuses_a_body_it_would_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let till = start_till(dir.path()).await;
+    let (status, bill) = post_json(
+        &till,
+        "/v1/held-bills",
+        json!({"lines": [{"barcode": TEA, "qty": "2"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{bill}");
+    let resume = format!(
+        "/v1/held-bills/{}/resume",
+        bill["bill_id"].as_str().unwrap()
+    );
+    for (body, status, field) in [
+        ("[]", StatusCode::UNPROCESSABLE_ENTITY, None),
+        (
+            "{\"note\": \"x\"}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("note"),
+        ),
+        ("{\"note\": ", StatusCode::BAD_REQUEST, None),
+    ] {
+        let (got, problem) = post_raw(&till, &resume, body).await;
+        assert_eq!(got, status, "{body}: {problem}");
+        assert_eq!(problem["field"].as_str(), field, "{body}: {problem}");
+    }
+    let r = till
+        .http
+        .post(format!("{}{resume}", till.base))
+        .header("content-type", "text/plain")
+        .body("resume it")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (_, held) = till.get("/v1/held-bills").await;
+    assert_eq!(held[0]["resumed_by"], json!([]), "refusals resumed nothing");
+    let (status, resumed) = post_raw(&till, &resume, "{}").await;
+    assert_eq!(status, StatusCode::OK, "{resumed}");
+    till.agent.stop();
+}
+
 #[tokio::test]
 async fn a_card_or_upi_tender_without_its_reference_asks_for_it() {
     let dir = tempfile::tempdir().unwrap();

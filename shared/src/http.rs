@@ -152,7 +152,7 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         require_json(req.headers())?;
         let bytes = read_body(req, state).await?;
-        parse_object(&bytes).map(JsonBody)
+        parse_json(&bytes).map(JsonBody)
     }
 }
 
@@ -179,7 +179,7 @@ where
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Nothing {}
-        parse_object::<Nothing>(&bytes).map_err(|mut e| {
+        parse_json::<Nothing>(&bytes).map_err(|mut e| {
             e.detail = format!(
                 "{}; this action takes no body (send none, or {{}})",
                 e.detail
@@ -209,27 +209,14 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body
         })
 }
 
-/// Every body the API takes is an object; serde would also read an
-/// object's fields from an array, by position, and take `[]` as
-/// "everything left out".
-fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.trim_ascii_start().first() == Some(&b'[') {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            "the body must be a JSON object, not an array",
-        ));
-    }
-    parse_json(bytes)
-}
-
 /// A body is JSON only when it says so: 415 otherwise. (A cross-site form
 /// cannot send `application/json` without the browser asking first.)
 pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -241,8 +228,17 @@ pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
 }
 
 /// Parses JSON, mapping syntax errors to 400 and type/value errors to 422 with the
-/// path of the field (`lines[1].qty`).
+/// path of the field (`lines[1].qty`). Every body the API takes is an
+/// object: an array is refused, where serde would read an object's fields
+/// from it by position and take `[]` as "everything left out".
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.trim_ascii_start().first() == Some(&b'[') {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "the body must be a JSON object, not an array",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let malformed = |e: serde_json::Error| {
         ApiError::bad_request(
@@ -419,6 +415,22 @@ mod tests {
     #[allow(dead_code)]
     struct Body {
         lines: Vec<Line>,
+    }
+
+    #[test]
+    fn json_is_known_by_its_media_type_in_any_case_and_is_an_object() {
+        let with = |ct: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, ct.parse().unwrap());
+            require_json(&headers).is_ok()
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(!with("application/jsonx"));
+        assert!(!with("text/plain"));
+        let err = parse_json::<Body>(b"  [[]]").unwrap_err();
+        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(err.detail.contains("not an array"), "{}", err.detail);
     }
 
     #[test]

@@ -26,10 +26,21 @@ pub(crate) fn read_fact(raw: &Value) -> Result<Envelope<Fact>, String> {
 /// Where and why `raw` fails, in the API's words; `None` if it is not
 /// found again (then serde's own message stands).
 fn explain(raw: &Value) -> Option<String> {
+    if !raw.is_object() {
+        return Some("a fact is a JSON object".to_owned());
+    }
     let bytes = serde_json::to_vec(raw).ok()?;
     if let Err(e) = parse_json::<Envelope<IgnoredAny>>(&bytes) {
         return Some(e.detail);
     }
+    // Else the body, read as the kind its tag names; failing that (no kind,
+    // or one this hub does not know), the whole.
+    in_body(raw).or_else(|| parse_json::<Envelope<Fact>>(&bytes).err().map(|e| e.detail))
+}
+
+/// Why the body of a fact of a kind this hub knows does not read as that
+/// kind, its field first.
+fn in_body(raw: &Value) -> Option<String> {
     let mut body = raw.get("data")?.clone();
     let kind = body.as_object_mut()?.remove("fact");
     let body = serde_json::to_vec(&body).ok()?;
@@ -47,8 +58,7 @@ fn explain(raw: &Value) -> Option<String> {
         Some("transfer_dispatched") => fails::<pos_shared::transfer::TransferDispatched>(&body),
         Some("transfer_received") => fails::<pos_shared::transfer::TransferReceived>(&body),
         Some("loyalty_released") => fails::<pos_shared::loyalty::LoyaltyReleased>(&body),
-        // No kind, or one this hub does not know: the whole says so.
-        _ => parse_json::<Envelope<Fact>>(&bytes).err().map(|e| e.detail),
+        _ => None,
     }
 }
 

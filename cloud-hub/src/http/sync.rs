@@ -357,6 +357,12 @@ async fn upload(
     let mut results: Vec<(Uuid, Option<FactOutcome>)> = Vec::with_capacity(batch.facts.len());
     let mut to_store: Vec<(Envelope<Fact>, String)> = Vec::new();
     for (i, raw) in batch.facts.into_iter().enumerate() {
+        if !raw.is_object() {
+            return Err(ApiError::invalid(
+                format!("facts[{i}]"),
+                format!("facts[{i}] is not a JSON object: each fact is one"),
+            ));
+        }
         let event_id = raw
             .get("event_id")
             .and_then(|v| v.as_str())

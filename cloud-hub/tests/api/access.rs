@@ -128,6 +128,28 @@ async fn bad_credentials_and_bodies_get_clear_errors(backend: Backend) {
         )
         .await;
     assert_problem(s, &b, StatusCode::BAD_REQUEST, "malformed_json");
+    // An upload is an object; serde would read one from an array by position.
+    let (s, b) = hub
+        .post_raw(
+            "/v1/sync/outbox",
+            &shop.device_token,
+            &format!("[{}, []]", pos_shared::sync::PROTOCOL_VERSION),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    assert!(
+        b["detail"].as_str().unwrap().contains("not an array"),
+        "{b}"
+    );
+    let (s, b) = hub
+        .post(
+            "/v1/sync/outbox",
+            &shop.device_token,
+            json!({"protocol_version": pos_shared::sync::PROTOCOL_VERSION, "facts": [1]}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(b["field"], "facts[0]", "{b}");
     // Cut off after a key no body has: told as cut off, not as that key.
     let (s, b) = hub
         .post_raw(

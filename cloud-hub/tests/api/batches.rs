@@ -70,6 +70,23 @@ async fn batches_are_sold_first_to_expire_and_announced_once(backend: Backend) {
         batches(&shop).await,
         owned(&[("LOT-B", "2026-11-28", "5"), ("LOT-A", "2026-12-01", "10")])
     );
+    // A code typed in another case is neither a second batch nor a miss:
+    // HQ is told the code the store holds.
+    for (delta, reason) in [("3", "receipt"), ("-1", "damage")] {
+        let (s, b) = movement(
+            &shop,
+            json!({"variant_id": tea, "delta": delta, "reason": reason,
+                   "batch": {"code": "lot-a", "expires_on": "2026-12-01"}}),
+        )
+        .await;
+        assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+        assert_eq!(b["field"], "batch.code", "{b}");
+        assert!(b["detail"].as_str().unwrap().contains("LOT-A"), "{b}");
+    }
+    assert_eq!(
+        batches(&shop).await,
+        owned(&[("LOT-B", "2026-11-28", "5"), ("LOT-A", "2026-12-01", "10")])
+    );
 
     // A till's sale of 7 names no batch: the one expiring first goes first.
     let (s, ack) = shop.upload(&[shop.sale("T1-000001", &[(0, "7")])]).await;

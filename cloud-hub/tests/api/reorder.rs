@@ -466,6 +466,28 @@ async fn a_lapsed_reservation_is_announced_when_the_sweep_releases_it(backend: B
             turn("replenished", "5"),
         ]
     );
+
+    // Its holder may release a lapsed one before the sweep does: the stock
+    // is free at once, and the sweep finds nothing left to do.
+    let (s, r) = shop
+        .hub
+        .post(&path, &shop.api_key, reserve("1", "ORD-5"))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let release = format!(
+        "/v1/reservations/{}/release",
+        r["reservation_id"].as_str().unwrap()
+    );
+    for _ in 0..2 {
+        let (s, released) = shop.hub.post(&release, &shop.api_key, json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{released}");
+        assert_eq!(released["state"], "expired", "{released}");
+        assert!(released["settled_at"].is_string(), "{released}");
+    }
+    let line = crate::reservations::tea(&shop).await;
+    assert_eq!((line.1.as_str(), line.2.as_str()), ("0", "5"));
+    assert_eq!(sweep().await, 0);
     shop.hub.assert_projection_true().await;
 }
 on_both_backends!(a_lapsed_reservation_is_announced_when_the_sweep_releases_it);

@@ -283,6 +283,11 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     let store = shop.store_id.clone();
     let tea_path = format!("/v1/variants/{tea}");
     let delete = || hub.send(Method::DELETE, &tea_path, Some(&shop.api_key), None);
+    // A receipt recorded before the delete, whose answer HQ may not have had.
+    let movements = format!("/v1/stores/{store}/movements");
+    let earlier = json!({"movement_id": uuid::Uuid::now_v7(), "variant_id": tea, "delta": "5", "reason": "receipt"});
+    let (s, b) = hub.post(&movements, &shop.api_key, earlier.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
     let (s, b) = delete().await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
 
@@ -335,9 +340,19 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
     // HQ can no longer move its stock, alone or in a list (the one path on
-    // PostgreSQL settles a lone movement outside a transaction).
-    let movements = format!("/v1/stores/{store}/movements");
+    // PostgreSQL settles a lone movement outside a transaction), though a
+    // movement recorded before, sent again, is the duplicate it is.
     let (_, before) = hub.get(&movements, &shop.api_key).await;
+    let (s, b) = hub.post(&movements, &shop.api_key, earlier.clone()).await;
+    assert_eq!((s, &b["duplicate"]), (StatusCode::OK, &json!(true)), "{b}");
+    let (s, b) = hub
+        .post(
+            &format!("{movements}/bulk"),
+            &shop.api_key,
+            json!({"movements": [earlier]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
     let receipt = json!({"variant_id": tea, "delta": "5", "reason": "receipt"});
     let (s, b) = hub.post(&movements, &shop.api_key, receipt.clone()).await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
@@ -412,7 +427,7 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     assert_eq!(s, StatusCode::OK, "{restored}");
     assert_eq!(restored["sku"], "TEA-250");
     assert_eq!(catalog_ids(&shop).await.len(), 2);
-    assert_eq!(shop.on_hand(TEA).await, "48");
+    assert_eq!(shop.on_hand(TEA).await, "53"); // 50 + 5 received - 2 sold
     let changes = feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await;
     assert_eq!(changes.last().unwrap()["type"], "variant_upserted");
     assert_eq!(changes.last().unwrap()["variant_id"], tea.as_str());

@@ -19,7 +19,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{ApiError, JsonBody, NoBody};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -170,7 +170,7 @@ async fn sign_in(
     Ok(Json(signed_in))
 }
 
-async fn sign_out(State(app): State<AgentState>, via: Via) -> StatusCode {
+async fn sign_out(State(app): State<AgentState>, via: Via, _: NoBody) -> StatusCode {
     match &via {
         Via::Device(device) => app.till.handhelds.sign_out_picker(device.id),
         Via::Loopback => app.till.session.sign_out(),

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{ApiError, JsonBody, NoBody};
 
 pub fn routes() -> Router<AgentState> {
     Router::new()
@@ -61,6 +61,7 @@ async fn hold(
 async fn resume(
     State(app): State<AgentState>,
     Path(bill): Path<String>,
+    _: NoBody,
 ) -> Result<Json<HeldBill>, ApiError> {
     if uuid::Uuid::parse_str(&bill).is_err() {
         return Err(ApiError::invalid(

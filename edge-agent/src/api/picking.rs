@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{ApiError, JsonBody, NoBody};
 use pos_shared::MovementId;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -69,6 +69,7 @@ async fn claim(
     State(app): State<AgentState>,
     handheld: Handheld,
     Path(raw): Path<String>,
+    _: NoBody,
 ) -> Result<Json<PickSheet>, ApiError> {
     let who = picker(&handheld)?;
     Ok(Json(picking::claim(&app.till, order_id(&raw)?, who).await?))
@@ -124,6 +125,7 @@ async fn undo(
     State(app): State<AgentState>,
     handheld: Handheld,
     Path((raw, movement)): Path<(String, String)>,
+    _: NoBody,
 ) -> Result<Json<PickSheet>, ApiError> {
     let id = order_id(&raw)?;
     let movement: MovementId = movement.parse().map_err(|_| {
@@ -165,6 +167,7 @@ async fn pack(
     State(app): State<AgentState>,
     handheld: Handheld,
     Path(raw): Path<String>,
+    _: NoBody,
 ) -> Result<Json<PickSheet>, ApiError> {
     let id = order_id(&raw)?;
     let who = picker(&handheld)?;

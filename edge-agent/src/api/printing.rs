@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pos_shared::http::ApiError;
-use pos_shared::http::JsonBody;
+use pos_shared::http::{JsonBody, NoBody};
 use pos_shared::sale::SaleFact;
 use pos_shared::SaleId;
 use serde::Deserialize;
@@ -53,6 +53,7 @@ async fn printers(State(app): State<AgentState>) -> Result<Json<Vec<PrinterView>
 async fn test_print(
     State(app): State<AgentState>,
     Path(name): Path<String>,
+    _: NoBody,
 ) -> Result<(StatusCode, Json<PrintJob>), ApiError> {
     let job = app
         .till
@@ -132,6 +133,7 @@ async fn job(
 async fn retry(
     State(app): State<AgentState>,
     Path(raw): Path<String>,
+    _: NoBody,
 ) -> Result<(StatusCode, Json<PrintJob>), ApiError> {
     let id = job_id(&raw)?;
     match app.till.printers.retry(id).await? {

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use pos_shared::http::{ApiError, JsonBody, PathIds};
+use pos_shared::http::{ApiError, JsonBody, NoBody, PathIds};
 use pos_shared::sync::Batch;
 use pos_shared::{Qty, VariantId};
 use serde::Deserialize;
@@ -169,6 +169,7 @@ async fn set_line(
 async fn post_receipt(
     State(app): State<AgentState>,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<ReceiptSheet>, ApiError> {
     Ok(Json(receiving::post(&app.till, id).await?))
 }
@@ -176,6 +177,7 @@ async fn post_receipt(
 async fn cancel(
     State(app): State<AgentState>,
     PathIds(id): PathIds<Uuid>,
+    _: NoBody,
 ) -> Result<Json<ReceiptSheet>, ApiError> {
     Ok(Json(receiving::cancel(&app.till, id).await?))
 }

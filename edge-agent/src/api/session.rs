@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{ApiError, JsonBody, NoBody};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AgentState> {
@@ -38,7 +38,7 @@ async fn current(State(app): State<AgentState>) -> Result<Json<SignedIn>, ApiErr
         .ok_or_else(|| ApiError::not_found("signed_out", "nobody is signed in at this till"))
 }
 
-async fn sign_out(State(app): State<AgentState>) -> StatusCode {
+async fn sign_out(State(app): State<AgentState>, _: NoBody) -> StatusCode {
     app.till.session.sign_out();
     StatusCode::NO_CONTENT
 }

@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use pos_shared::http::{ApiError, JsonBody, PathIds};
+use pos_shared::http::{ApiError, JsonBody, NoBody, PathIds};
 use pos_shared::Qty;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -105,17 +105,11 @@ async fn set_count(
 async fn dispatch(
     State(app): State<AgentState>,
     PathIds(id): PathIds<Uuid>,
-    headers: HeaderMap,
-    body: Bytes,
+    // It dispatches what was counted.
+    _: NoBody,
 ) -> Result<Json<TransferSheet>, ApiError> {
-    // It dispatches what was counted: a body may be empty or `{}`, nothing more.
-    let _: NoFields = super::optional_body(&headers, &body)?;
     Ok(Json(transfers::dispatch(&app.till, id).await?))
 }
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct NoFields {}
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize, Default)]

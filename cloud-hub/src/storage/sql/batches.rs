@@ -13,7 +13,7 @@ macro_rules! sql_batch_paths {
         impl $storage {
             /// Moves the batch stock of `m` inside `tx` (its ledger row and
             /// position are written by the caller).
-            async fn move_batches(tx: &mut Tx<'_>, tenant: TenantId, m: &MovementRecord) -> DbResult<()> {
+            async fn move_batches(tx: &mut Tx<'_>, tenant: TenantId, m: &MovementRecord, from_hq: bool) -> DbResult<()> {
                 let delta = m.delta.milli();
                 let Some(batch) = &m.batch else {
                     if delta < 0 {
@@ -34,6 +34,9 @@ macro_rules! sql_batch_paths {
                 .bind(&batch.code)
                 .fetch_optional(&mut **tx)
                 .await?;
+                if existing.is_none() && from_hq {
+                    Self::refuse_case_twin(tx, tenant, m, &batch.code).await?;
+                }
                 match existing {
                     Some((expires_on, _)) if expires_on != batch.expires_on => Err(DbError::InvalidField {
                         field: "batch.expires_on",
@@ -76,6 +79,32 @@ macro_rules! sql_batch_paths {
                         .await?;
                         Ok(())
                     }
+                }
+            }
+
+            /// Refuses HQ's `code` where the item's batches at the store hold
+            /// one that differs from it only in case: codes are kept as
+            /// printed (GS1's lot codes may hold either case), so `lot-4a`
+            /// typed for `LOT-4A` would otherwise start a second batch of
+            /// the same goods, or miss the one there.
+            async fn refuse_case_twin(tx: &mut Tx<'_>, tenant: TenantId, m: &MovementRecord, code: &str) -> DbResult<()> {
+                let twin: Option<(String,)> = sqlx::query_as(
+                    "SELECT code FROM stock_batches \
+                     WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 AND LOWER(code) = LOWER($4) AND code <> $4 \
+                     ORDER BY code LIMIT 1",
+                )
+                .bind(tenant.as_uuid())
+                .bind(m.store_id.as_uuid())
+                .bind(m.variant_id.as_uuid())
+                .bind(code)
+                .fetch_optional(&mut **tx)
+                .await?;
+                match twin {
+                    Some((twin,)) => Err(DbError::InvalidField {
+                        field: "batch.code",
+                        detail: format!("the store holds this item's batch as {twin}, not {code}: name it as printed, {twin}"),
+                    }),
+                    None => Ok(()),
                 }
             }
 

@@ -180,7 +180,7 @@ macro_rules! sql_movement_paths {
                     }
                     let at = |error: DbError| DbError::AtItem { index, error: Box::new(error) };
                     let variant = m.variant_id.as_uuid();
-                    let Some(item) = standing.get_mut(&variant).filter(|i| !(rules.from_hq && i.deleted)) else {
+                    let Some(item) = standing.get_mut(&variant) else {
                         return Err(at(DbError::NotFound("variant")));
                     };
                     if rules.from_hq {
@@ -208,10 +208,15 @@ macro_rules! sql_movement_paths {
                         outcomes.push(MovementOutcome::Duplicate);
                         continue;
                     }
+                    // A replay of a movement made before the item was
+                    // deleted is still a duplicate; only a new one is refused.
+                    if rules.from_hq && item.deleted {
+                        return Err(at(DbError::NotFound("variant")));
+                    }
                     let batched = m.batch.is_some() || item.batched;
                     let (change, effects) = Self::movement_effects(store, m, item).map_err(at)?;
                     if batched {
-                        Self::move_batches(tx, tenant, m).await.map_err(at)?;
+                        Self::move_batches(tx, tenant, m, rules.from_hq).await.map_err(at)?;
                         item.batched |= m.batch.is_some();
                     }
                     *moved.entry(variant).or_insert(0) += m.delta.milli();

@@ -123,6 +123,31 @@ macro_rules! sql_reservation_paths {
                 .await?;
                 Ok(available)
             }
+
+            /// Settles `r`, held and past its expiry, as expired: the stock
+            /// it held is free again, announced as a release (its state
+            /// `expired`) with the turn that makes, and an order whose stock
+            /// lapsed before picking is cancelled. The sweep's work, and a
+            /// holder's release of a reservation the sweep has not reached.
+            async fn expire_in(tx: &mut Tx<'_>, tenant: TenantId, r: &Reservation, now: i64) -> DbResult<Reservation> {
+                // The events still count it as held (`Held`): its release
+                // now announces the turn its lapse made.
+                let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now).await?;
+                sqlx::query("UPDATE stock_reservations SET state = 'expired', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
+                    .bind(now)
+                    .bind(tenant.as_uuid())
+                    .bind(r.reservation_id)
+                    .execute(&mut **tx)
+                    .await?;
+                Self::refresh_projection(tx, tenant, r.store_id, Touched::Item(r.variant_id)).await?;
+                let expired = Self::reservation_in(tx, tenant, r.reservation_id).await?.ok_or(DbError::NotFound("reservation"))?;
+                let event = $crate::domain::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(expired));
+                Self::emit_event(tx, tenant, event).await?;
+                let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
+                Self::emit_flip(tx, tenant, before, freed, r.store_id, r.variant_id).await?;
+                Self::cancel_order_for_expiry(tx, tenant, &r.order_ref, now).await?;
+                Ok(expired)
+            }
         }
 
         #[async_trait::async_trait]
@@ -185,6 +210,7 @@ macro_rules! sql_reservation_paths {
             }
 
             async fn reservation(&self, tenant: TenantId, id: Uuid) -> DbResult<Reservation> {
+                // (Read as of now: see `Reservation::as_at`.)
                 let mut tx = self.pool.begin().await?;
                 let found = Self::reservation_in(&mut tx, tenant, id).await?;
                 Self::commit(tx).await?;
@@ -195,18 +221,30 @@ macro_rules! sql_reservation_paths {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 let now = now_ms();
-                // Past its expiry it no longer holds stock for its holder,
-                // whether or not the sweep has marked it yet.
-                let r = Self::reservation_in(&mut tx, tenant, id)
+                let stored = Self::reservation_in(&mut tx, tenant, id)
                     .await?
-                    .ok_or(DbError::NotFound("reservation"))?
-                    .as_at(Timestamp::from_unix_millis(now));
+                    .ok_or(DbError::NotFound("reservation"))?;
+                // Past its expiry it is expired for its holder, whether or
+                // not the sweep has marked it yet.
+                let r = stored.clone().as_at(Timestamp::from_unix_millis(now));
                 let target = match how {
                     Settlement::Release => ReservationState::Released,
                     Settlement::Commit => ReservationState::Committed,
                 };
                 if r.state == target {
                     return Ok(r);
+                }
+                // Releasing a lapsed reservation frees its stock, as the
+                // sweep would: the holder need not wait for it, and a
+                // release after the sweep finds it freed already.
+                if how == Settlement::Release && r.state == ReservationState::Expired {
+                    if stored.state == ReservationState::Expired {
+                        return Ok(stored);
+                    }
+                    let expired = Self::expire_in(&mut tx, tenant, &stored, now).await?;
+                    Self::commit(tx).await?;
+                    self.feed_changed();
+                    return Ok(expired);
                 }
                 if r.state != ReservationState::Held {
                     return Err(DbError::State {
@@ -287,23 +325,7 @@ macro_rules! sql_reservation_paths {
                         if r.state != ReservationState::Held {
                             continue;
                         }
-                        // The events still count it as held (`Held`): its
-                        // release now announces the turn its lapse made.
-                        let before = Self::order_state(&mut tx, tenant, r.store_id, r.variant_id, now).await?;
-                        sqlx::query("UPDATE stock_reservations SET state = 'expired', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
-                            .bind(now)
-                            .bind(tenant.as_uuid())
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                        Self::refresh_projection(&mut tx, tenant, r.store_id, Touched::Item(r.variant_id)).await?;
-                        let expired = Self::reservation_in(&mut tx, tenant, *id).await?.ok_or(DbError::NotFound("reservation"))?;
-                        let event = $crate::domain::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(expired));
-                        Self::emit_event(&mut tx, tenant, event).await?;
-                        let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
-                        Self::emit_flip(&mut tx, tenant, before, freed, r.store_id, r.variant_id).await?;
-                        // An order whose stock lapsed before picking is cancelled.
-                        Self::cancel_order_for_expiry(&mut tx, tenant, &r.order_ref, now).await?;
+                        Self::expire_in(&mut tx, tenant, &r, now).await?;
                         done += 1;
                     }
                     Self::commit(tx).await?;

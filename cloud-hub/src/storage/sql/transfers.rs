@@ -108,7 +108,7 @@ macro_rules! sql_transfer_paths {
                         occurred_at: Timestamp::now(),
                         batch: Some(pos_shared::sync::Batch { code: batch.code.clone(), expires_on: batch.expires_on.clone() }),
                     };
-                    Self::move_batches(tx, tenant, &incoming).await?;
+                    Self::move_batches(tx, tenant, &incoming, false).await?;
                 }
                 Ok(())
             }
