@@ -174,9 +174,20 @@ impl FromRequestParts<AppState> for Device {
                 crate::acting::set(format!("terminal:{}", identity.terminal_id));
                 Ok(Device(identity))
             }
-            Err(DbError::NotFound(_)) => Err(ApiError::unauthorized(
-                "the device credential is not recognised; enroll the terminal again",
-            )),
+            Err(DbError::NotFound(_)) => {
+                let revoked = state
+                    .storage
+                    .token_revoked_at(&hash_secret(&token))
+                    .await
+                    .map_err(ApiError::internal)?;
+                Err(ApiError::unauthorized(match revoked {
+                    Some(at) => format!(
+                        "HQ revoked this terminal's credential at {at}; enroll the till again with a new terminal's code"
+                    ),
+                    None => "the device credential is not recognised; enroll the terminal again"
+                        .to_owned(),
+                }))
+            }
             Err(e) => Err(ApiError::internal(e)),
         }
     }

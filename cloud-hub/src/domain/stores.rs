@@ -184,6 +184,9 @@ pub struct TerminalStatus {
     #[serde(flatten)]
     pub terminal: Terminal,
     pub enrolled: bool,
+    /// When HQ revoked it; a terminal never enrolled has neither this nor
+    /// `enrolled`.
+    pub revoked_at: Option<Timestamp>,
     pub last_seen_at: Option<Timestamp>,
     pub feed_cursor: Option<u64>,
     /// Changes of the tenant's feed the terminal has not asked for yet (an upper

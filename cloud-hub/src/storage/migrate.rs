@@ -78,6 +78,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(58, "hub-postgres/0058_enrichment.sql"),
     migration!(59, "hub-postgres/0059_basket_projection.sql"),
     migration!(60, "hub-postgres/0060_recorded_in_commit_order.sql"),
+    migration!(61, "hub-postgres/0061_terminal_revocation.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -141,6 +142,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(58, "hub-sqlite/0058_enrichment.sql"),
     migration!(59, "hub-sqlite/0059_basket_projection.sql"),
     migration!(60, "hub-sqlite/0060_recorded_in_commit_order.sql"),
+    migration!(61, "hub-sqlite/0061_terminal_revocation.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

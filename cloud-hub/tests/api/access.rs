@@ -309,7 +309,21 @@ async fn a_revoked_terminal_credential_is_refused(backend: Backend) {
         .get("/v1/sync/feed?since=0", &shop.device_token)
         .await;
     assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthorized");
-    assert!(b["detail"].as_str().unwrap().contains("enroll"), "{b}");
+    // The till is told HQ revoked it, not that it is unknown.
+    let detail = b["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("HQ revoked") && detail.contains("enroll"),
+        "{b}"
+    );
+    let (s, b) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", "not-a-credential-anyone-had")
+        .await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(
+        b["detail"].as_str().unwrap().contains("not recognised"),
+        "{b}"
+    );
     let (s, b) = shop.upload(&[good]).await;
     assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthorized");
     assert_eq!(
@@ -326,6 +340,44 @@ async fn a_revoked_terminal_credential_is_refused(backend: Backend) {
         )
         .await;
     assert_eq!(terminals[0]["enrolled"], false);
+    // HQ tells a revoked terminal from one never enrolled, and revoking
+    // again keeps the first revocation.
+    let revoked_at = terminals[0]["revoked_at"].clone();
+    assert!(revoked_at.is_string(), "{terminals}");
+    let (s, _) = shop
+        .hub
+        .send(reqwest::Method::POST, &path, Some(&shop.api_key), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, b) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(b["detail"].as_str().unwrap().contains("HQ revoked"), "{b}");
+    let (s, fresh) = shop
+        .hub
+        .post(
+            &format!("/v1/stores/{}/terminals", shop.store_id),
+            &shop.api_key,
+            json!({"name": "Till 9", "receipt_prefix": "T9"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{fresh}");
+    let (_, terminals) = shop
+        .hub
+        .get(
+            &format!("/v1/stores/{}/terminals", shop.store_id),
+            &shop.api_key,
+        )
+        .await;
+    // By receipt prefix: the revoked T1, then the new T9.
+    assert_eq!(terminals[0]["revoked_at"], revoked_at, "{terminals}");
+    assert_eq!(
+        (&terminals[1]["enrolled"], &terminals[1]["revoked_at"]),
+        (&json!(false), &Value::Null),
+        "{terminals}"
+    );
     let unknown = format!(
         "/v1/stores/{}/terminals/{}/revoke",
         shop.store_id,

@@ -323,6 +323,7 @@ pub(crate) type TerminalStatusRow = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
 );
 
 pub(crate) fn terminal_status_from_row(
@@ -330,8 +331,20 @@ pub(crate) fn terminal_status_from_row(
     store: StoreId,
     head: i64,
 ) -> TerminalStatus {
-    let (id, name, prefix, enrolled, seen, cursor, queue, version, protocol, oldest, quarantined) =
-        row;
+    let (
+        id,
+        name,
+        prefix,
+        enrolled,
+        seen,
+        cursor,
+        queue,
+        version,
+        protocol,
+        oldest,
+        quarantined,
+        revoked,
+    ) = row;
     TerminalStatus {
         terminal: Terminal {
             id: TerminalId::from_uuid(id),
@@ -340,6 +353,7 @@ pub(crate) fn terminal_status_from_row(
             receipt_prefix: prefix,
         },
         enrolled,
+        revoked_at: revoked.map(Timestamp::from_unix_millis),
         last_seen_at: seen.map(Timestamp::from_unix_millis),
         feed_cursor: cursor.map(|c| c.max(0) as u64),
         cursor_lag: cursor.map(|c| (head - c).max(0) as u64),

@@ -81,16 +81,29 @@ macro_rules! sql_terminal_paths {
                 row.map(device_from_row).ok_or(DbError::NotFound("device credential"))
             }
 
+            async fn token_revoked_at(&self, token_hash: &str) -> DbResult<Option<Timestamp>> {
+                let row: Option<(Option<i64>,)> =
+                    sqlx::query_as("SELECT revoked_at_ms FROM terminals WHERE revoked_token_hash = $1")
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.and_then(|(at,)| at).map(Timestamp::from_unix_millis))
+            }
+
             async fn revoke_terminal(&self, tenant: TenantId, store: StoreId, terminal: TerminalId) -> DbResult<()> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
+                // Revoking again keeps the first revocation and what it took.
                 let done = sqlx::query(
-                    "UPDATE terminals SET device_token_hash = NULL, enrollment_code_hash = NULL \
+                    "UPDATE terminals SET revoked_token_hash = COALESCE(device_token_hash, revoked_token_hash), \
+                     revoked_at_ms = CASE WHEN device_token_hash IS NULL AND revoked_at_ms IS NOT NULL THEN revoked_at_ms ELSE $4 END, \
+                     device_token_hash = NULL, enrollment_code_hash = NULL \
                      WHERE tenant_id = $1 AND store_id = $2 AND id = $3",
                 )
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
                 .bind(terminal.as_uuid())
+                .bind(now_ms())
                 .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() == 0 {
@@ -135,7 +148,7 @@ macro_rules! sql_terminal_paths {
                     .await?;
                 let rows: Vec<TerminalStatusRow> = sqlx::query_as(
                     "SELECT id, name, receipt_prefix, device_token_hash IS NOT NULL, last_seen_at_ms, feed_cursor, queue_depth, agent_version, protocol_version, \
-                     oldest_unsent_at_ms, quarantined \
+                     oldest_unsent_at_ms, quarantined, revoked_at_ms \
                      FROM terminals WHERE tenant_id = $1 AND store_id = $2 ORDER BY receipt_prefix",
                 )
                 .bind(tenant.as_uuid())

@@ -147,6 +147,8 @@ pub trait TerminalStorage: Send + Sync {
         install_id: Option<uuid::Uuid>,
     ) -> DbResult<DeviceIdentity>;
     async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity>;
+    /// When HQ revoked the terminal whose credential this was, if it did.
+    async fn token_revoked_at(&self, token_hash: &str) -> DbResult<Option<pos_shared::Timestamp>>;
     /// Withdraws a terminal's device credential; its token stops working at once.
     async fn revoke_terminal(
         &self,
