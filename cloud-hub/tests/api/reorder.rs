@@ -189,6 +189,34 @@ async fn low_stock_is_raised_once_per_crossing(backend: Backend) {
             change(Value::Null, "72", false),
         ]
     );
+
+    // Deleted while low, the item leaves the list; HQ may still withdraw
+    // its point, and with it the alert, but set none.
+    let (_, line) = point(&shop, &tea, json!({"reorder_point": "80"})).await;
+    assert_eq!(line["low"], true);
+    let (s, _) = shop
+        .hub
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/variants/{tea}"),
+            Some(&shop.api_key),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, b) = point(&shop, &tea, json!({"reorder_point": "5"})).await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    let (s, _) = point(&shop, &tea, json!({"reorder_point": null})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let last = events(&shop, "inventory.reorder_point.")
+        .await
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (&last["data"]["reorder_point"], &last["data"]["low"]),
+        (&Value::Null, &json!(false)),
+        "{last}"
+    );
 }
 on_both_backends!(low_stock_is_raised_once_per_crossing);
 

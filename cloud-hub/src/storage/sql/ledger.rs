@@ -140,8 +140,12 @@ macro_rules! sql_ledger_paths {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                if !Self::variant_live(&mut tx, tenant, variant).await? {
-                    return Err(DbError::NotFound("variant"));
+                // A deleted item's point may still be removed, so HQ can
+                // withdraw a low alert it left standing; it takes no new one.
+                match Self::variant_deleted(&mut tx, tenant, variant).await? {
+                    Some(false) => {}
+                    Some(true) if point.is_none() => {}
+                    _ => return Err(DbError::NotFound("variant")),
                 }
                 // A point for an item counted in pieces is a whole number of them.
                 if let Some(p) = point {
