@@ -105,20 +105,23 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
     if envelope.tenant_id != origin.tenant_id {
         return Err("tenant_id: the fact belongs to another tenant".into());
     }
-    let (id, store, terminal) = match &envelope.data {
-        Fact::Sale(f) => (f.sale_id.as_uuid(), f.store_id, f.terminal_id),
-        Fact::Return(f) => (f.return_id.as_uuid(), f.store_id, f.terminal_id),
-        Fact::Audit(f) => (f.entry_id.as_uuid(), f.store_id, f.terminal_id),
-        Fact::ShiftClosed(f) => (f.shift_id.as_uuid(), f.store_id, f.terminal_id),
-        Fact::OrderClaimed(f) => (f.claim_id, f.store_id, f.picker.terminal_id),
-        Fact::OrderPacked(f) => (f.pack_id, f.store_id, f.picker.terminal_id),
-        Fact::StockTakeApproved(f) => (f.part_id, f.store_id, f.terminal_id),
-        Fact::GoodsReceived(f) => (f.receipt_id, f.store_id, f.terminal_id),
-        Fact::DuesPaid(f) => (f.payment_id, f.store_id, f.terminal_id),
-        Fact::CreditReleased(f) => (f.release_id, f.store_id, f.terminal_id),
-        Fact::TransferDispatched(f) => (f.transfer_id, f.store_id, f.terminal_id),
-        Fact::TransferReceived(f) => (f.receipt_id, f.store_id, f.terminal_id),
-        Fact::LoyaltyReleased(f) => (f.release_id, f.store_id, f.terminal_id),
+    // Where each kind names the terminal that made it.
+    const TERMINAL: &str = "terminal_id";
+    const PICKER: &str = "picker.terminal_id";
+    let (id, store, (terminal, terminal_field)) = match &envelope.data {
+        Fact::Sale(f) => (f.sale_id.as_uuid(), f.store_id, (f.terminal_id, TERMINAL)),
+        Fact::Return(f) => (f.return_id.as_uuid(), f.store_id, (f.terminal_id, TERMINAL)),
+        Fact::Audit(f) => (f.entry_id.as_uuid(), f.store_id, (f.terminal_id, TERMINAL)),
+        Fact::ShiftClosed(f) => (f.shift_id.as_uuid(), f.store_id, (f.terminal_id, TERMINAL)),
+        Fact::OrderClaimed(f) => (f.claim_id, f.store_id, (f.picker.terminal_id, PICKER)),
+        Fact::OrderPacked(f) => (f.pack_id, f.store_id, (f.picker.terminal_id, PICKER)),
+        Fact::StockTakeApproved(f) => (f.part_id, f.store_id, (f.terminal_id, TERMINAL)),
+        Fact::GoodsReceived(f) => (f.receipt_id, f.store_id, (f.terminal_id, TERMINAL)),
+        Fact::DuesPaid(f) => (f.payment_id, f.store_id, (f.terminal_id, TERMINAL)),
+        Fact::CreditReleased(f) => (f.release_id, f.store_id, (f.terminal_id, TERMINAL)),
+        Fact::TransferDispatched(f) => (f.transfer_id, f.store_id, (f.terminal_id, TERMINAL)),
+        Fact::TransferReceived(f) => (f.receipt_id, f.store_id, (f.terminal_id, TERMINAL)),
+        Fact::LoyaltyReleased(f) => (f.release_id, f.store_id, (f.terminal_id, TERMINAL)),
     };
     let kind = envelope.data.kind();
     if envelope.event_id != id {
@@ -127,9 +130,14 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
             crate::text::a_or_an(kind)
         ));
     }
-    if store != origin.store_id || terminal != origin.terminal_id {
+    if store != origin.store_id {
         return Err(format!(
-            "store_id: the {kind} was not made on this terminal at its store"
+            "store_id: the {kind} was not made at this terminal's store"
+        ));
+    }
+    if terminal != origin.terminal_id {
+        return Err(format!(
+            "{terminal_field}: the {kind} was made on another terminal, not this one"
         ));
     }
     match &envelope.data {
@@ -251,6 +259,12 @@ mod tests {
         };
         let e = check_origin(&envelope(&sale), &elsewhere).unwrap_err();
         assert!(e.starts_with("store_id:"), "{e}");
+        let another_till = Origin {
+            terminal_id: crate::TerminalId::new(),
+            ..origin
+        };
+        let e = check_origin(&envelope(&sale), &another_till).unwrap_err();
+        assert!(e.starts_with("terminal_id:"), "{e}");
         let other_tenant = Origin {
             tenant_id: TenantId::new(),
             ..origin

@@ -284,6 +284,26 @@ impl SaleFact {
                     "a use-by date is YYYY-MM-DD",
                 ));
             }
+            // A line in another currency is named where it is, before any sum
+            // over it fails on the mix.
+            let amounts = [
+                ("unit_price", &line.unit_price),
+                ("line_total", &line.line_total),
+            ]
+            .into_iter()
+            .chain(
+                line.discount
+                    .as_ref()
+                    .map(|d| ("discount.amount", &d.amount)),
+            );
+            for (name, amount) in amounts {
+                if amount.currency() != currency {
+                    return Err(SaleError::new(
+                        format!("lines[{i}].{name}.currency"),
+                        format!("the sale is in {currency}, not {}", amount.currency()),
+                    ));
+                }
+            }
             let field = format!("lines[{i}].line_total");
             if line
                 .price_override
@@ -609,6 +629,12 @@ mod tests {
         let mut s = sale();
         s.lines[1].line_total = Money::inr(6001);
         assert_eq!(s.validate().unwrap_err().field, "lines[1].line_total");
+        let usd = crate::money::Currency::parse("USD").unwrap();
+        let mut s = sale();
+        s.lines[1].unit_price = Money::new(s.lines[1].unit_price.minor(), usd);
+        let e = s.validate().unwrap_err();
+        assert_eq!(e.field, "lines[1].unit_price.currency", "{e}");
+        assert!(e.to_string().contains("USD"), "{e}");
 
         let mut s = sale();
         s.total = Money::inr(1);
