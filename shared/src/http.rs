@@ -157,9 +157,9 @@ where
 }
 
 /// The body of an action that takes none (commit, release, disable,
-/// revoke…): nothing, or `{}`. Anything else is refused, not ignored, so a
-/// client that meant to say something, or whose body was cut off, hears
-/// that it was not read.
+/// revoke…): nothing, `{}` or `null`. Anything else is refused, not
+/// ignored, so a client that meant to say something, or whose body was cut
+/// off, hears that it was not read.
 #[derive(Debug, Clone, Copy)]
 pub struct NoBody;
 
@@ -176,6 +176,9 @@ where
             return Ok(NoBody);
         }
         require_json(&headers)?;
+        if bytes.trim_ascii() == b"null" {
+            return Ok(NoBody);
+        }
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Nothing {}
