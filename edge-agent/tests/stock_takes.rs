@@ -377,3 +377,50 @@ async fn a_blind_count_hides_what_is_expected_from_counters_and_a_spot_check_lea
     assert_eq!(till.available(TEA).await, "1");
     assert_eq!(queued(dir.path(), "pos.stock_take.approved").len(), 1);
 }
+
+/// Two spot checks of the same shelf, counted side by side and approved one
+/// after the other, adjust the item once: the second finds the first's
+/// correction already in the ledger.
+#[tokio::test]
+async fn overlapping_takes_of_one_item_adjust_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let till = start(dir.path()).await;
+    sign_in(&till, MANAGER).await;
+    let before = till.available(TEA).await;
+    let mut takes = Vec::new();
+    for name in ["Shelf A, morning", "Shelf A, again"] {
+        let (s, started) = post_json(
+            &till,
+            "/v1/stock-takes",
+            json!({"name": name, "scope": {"kind": "counted"}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{started}");
+        let take = started["take_id"].as_str().unwrap().to_owned();
+        let (s, b) = scan(&till, &take, json!({"code": TEA, "qty": "2"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        takes.push(take);
+    }
+    let (s, first) = post_json(
+        &till,
+        &format!("/v1/stock-takes/{}/approve", takes[0]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(first["adjusted"], 1, "{first}");
+    assert_eq!(till.available(TEA).await, "2", "was {before}");
+    // The second's sheet already shows nothing left to correct.
+    let (_, sheet) = till.get(&format!("/v1/stock-takes/{}", takes[1])).await;
+    assert_eq!(item(&sheet, "Assam Tea")["variance"], "0", "{sheet}");
+    let (s, second) = post_json(
+        &till,
+        &format!("/v1/stock-takes/{}/approve", takes[1]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{second}");
+    assert_eq!(second["adjusted"], 0, "{second}");
+    assert_eq!(till.available(TEA).await, "2");
+    assert_eq!(queued(dir.path(), "pos.stock_take.approved").len(), 2);
+}

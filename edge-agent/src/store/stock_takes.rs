@@ -23,7 +23,7 @@ use pos_shared::sale::SaleCashier;
 use pos_shared::stock_take::CountScope;
 use pos_shared::sync::DocPurpose;
 use pos_shared::{Qty, TerminalId, Timestamp, VariantId};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -223,6 +223,61 @@ pub fn standing(conn: &Connection, approval_id: Uuid) -> StoreResult<Standing> {
     } else {
         Standing::Unknown
     })
+}
+
+/// What each item `take` counted was expected to be: what the ledger said
+/// when it was first counted, plus the adjustments other takes' approvals
+/// made to it after (found by their movement ids in this till's ledger), so
+/// what the ledger would have said then had those corrections been in. A
+/// take approved in between already set the ledger to what was on the
+/// shelf, so this one corrects only what remains: two spot checks of one
+/// item approved one after the other adjust it once, where each alone
+/// would take the whole difference out. An item counted with no
+/// expectation recorded is expected at what is on hand now.
+pub fn expected_figures(
+    conn: &Connection,
+    take: &TakeState,
+) -> StoreResult<BTreeMap<VariantId, Qty>> {
+    let mut corrections: Vec<(VariantId, pos_shared::MovementId)> = Vec::new();
+    for other in takes(conn)? {
+        if other.header.take_id == take.header.take_id {
+            continue;
+        }
+        for record in other.approvals.values() {
+            corrections.extend(
+                record
+                    .lines
+                    .iter()
+                    .filter(|l| take.expected.contains_key(&l.variant_id))
+                    .filter_map(|l| Some((l.variant_id, l.movement_id?))),
+            );
+        }
+    }
+    let mut moved = conn.prepare_cached(
+        "SELECT delta_milli, occurred_at_ms FROM movements WHERE id = ?1 AND variant_id = ?2",
+    )?;
+    let mut figures = BTreeMap::new();
+    for &variant in take.counts.keys() {
+        let figure = match take.expected.get(&variant) {
+            Some(e) => {
+                let mut milli = e.milli;
+                for (_, id) in corrections.iter().filter(|(v, _)| *v == variant) {
+                    let found: Option<(i64, i64)> = moved
+                        .query_row([id.to_string(), variant.to_string()], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })
+                        .optional()?;
+                    if let Some((delta, _)) = found.filter(|(_, at)| *at >= e.at_ms) {
+                        milli = milli.saturating_add(delta);
+                    }
+                }
+                Qty::from_milli(milli)
+            }
+            None => super::on_hand(conn, variant)?,
+        };
+        figures.insert(variant, figure);
+    }
+    Ok(figures)
 }
 
 /// Every take the document holds, the latest started first.

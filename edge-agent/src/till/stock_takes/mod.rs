@@ -8,7 +8,10 @@
 //! An item's expected figure is what the counting terminal's ledger said when
 //! it first counted the item, so sales after the count do not show as
 //! missing: the approval's adjustment is `counted - expected`, added to the
-//! ledger like any movement, and the sales made since stand.
+//! ledger like any movement, and the sales made since stand. Another take's
+//! approval since counts as part of what was expected (it corrected the
+//! same shelf), so overlapping takes adjust an item once
+//! ([`doc::expected_figures`]).
 //!
 //! Approval writes the adjustments to the local ledger and the approval's
 //! facts (parts of at most 1,000 lines) to the outbox in one transaction.
@@ -396,11 +399,7 @@ pub async fn set_count(
 /// item in scope with stock that nobody counted (as counted zero).
 fn approval_lines(conn: &Connection, take: &TakeState) -> StoreResult<Vec<CountedLine>> {
     let mut lines = Vec::new();
-    for &variant in take.counts.keys() {
-        let expected = match take.expected.get(&variant) {
-            Some(e) => Qty::from_milli(e.milli),
-            None => on_hand(conn, variant)?,
-        };
+    for (variant, expected) in doc::expected_figures(conn, take)? {
         lines.push(CountedLine {
             variant_id: variant,
             counted: take.counted(variant),

@@ -4,7 +4,7 @@
 //! keeps rather than counts that came in after.
 
 use crate::store::stock_takes::{self as doc, Closing, TakeClosed, TakeHeader, TakeState};
-use crate::store::{on_hand, StoreResult};
+use crate::store::StoreResult;
 use pos_shared::stock_take::CountScope;
 use pos_shared::{Qty, VariantId};
 use rusqlite::{Connection, OptionalExtension};
@@ -202,17 +202,10 @@ pub(super) fn sheet_of(
             .iter()
             .map(|l| (l.variant_id, l.counted, l.expected))
             .collect(),
-        None => {
-            let mut figures = Vec::with_capacity(take.counts.len());
-            for &variant in take.counts.keys() {
-                let expected = match take.expected.get(&variant) {
-                    Some(e) => Qty::from_milli(e.milli),
-                    None => on_hand(conn, variant)?,
-                };
-                figures.push((variant, take.counted(variant), expected));
-            }
-            figures
-        }
+        None => doc::expected_figures(conn, &take)?
+            .into_iter()
+            .map(|(variant, expected)| (variant, take.counted(variant), expected))
+            .collect(),
     };
     let approved = !approvals.is_empty();
     let variants: Vec<VariantId> = figures.iter().map(|(v, ..)| *v).collect();
