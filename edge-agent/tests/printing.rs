@@ -144,6 +144,19 @@ async fn a_cash_sale_prints_a_full_receipt_on_a_network_printer() {
     assert_eq!(model["receipt_no"], receipt_no);
     assert_eq!(model["number_label"], "Bill");
 
+    // A reprint's body is an object naming the printer, or nothing: an
+    // array is not read by position, and nothing is queued.
+    for (body, status) in [
+        (json!(["front"]), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({"printer": "front", "copies": 2}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let (got, problem) = post(&till, &format!("/v1/sales/{sale_id}/receipt"), Some(body)).await;
+        assert_eq!(got, status, "{problem}");
+    }
+    assert_eq!(printer.jobs().len(), 1, "a refused reprint queues nothing");
     // A reprint says so and leaves the drawer shut.
     let (status, reprint) = post(&till, &format!("/v1/sales/{sale_id}/receipt"), None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{reprint}");
@@ -488,8 +501,8 @@ async fn test_prints_and_bad_printing_requests_get_clear_answers() {
             "POST",
             format!("/v1/sales/{sale_id}/receipt"),
             Some(json!({"printr": "front"})),
-            StatusCode::BAD_REQUEST,
-            "",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "printr",
         ),
         // Opening the drawer outside a sale is a supervisor's call, with a reason.
         (

@@ -193,6 +193,41 @@ where
     }
 }
 
+/// A body that may be left out (empty or `null`): `T`'s default then, and
+/// otherwise read as [`JsonBody`] reads one.
+#[derive(Debug, Clone)]
+pub struct OptionalBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for OptionalBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Default,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let bytes = read_body(req, state).await?;
+        parse_optional(&headers, &bytes).map(OptionalBody)
+    }
+}
+
+/// Reads a body that may be left out (empty or `null`) as `T`, its default
+/// then; one that is there must say it is JSON and be an object.
+pub fn parse_optional<T: DeserializeOwned + Default>(
+    headers: &axum::http::HeaderMap,
+    bytes: &[u8],
+) -> Result<T, ApiError> {
+    if bytes.trim_ascii().is_empty() {
+        return Ok(T::default());
+    }
+    require_json(headers)?;
+    if bytes.trim_ascii() == b"null" {
+        return Ok(T::default());
+    }
+    parse_json(bytes)
+}
+
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes, ApiError> {
     axum::body::Bytes::from_request(req, state)
         .await

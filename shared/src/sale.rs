@@ -256,7 +256,30 @@ impl SaleFact {
         if self.lines.is_empty() {
             return Err(SaleError::new("lines", "a sale needs at least one line"));
         }
+        // The sale is in its total's currency, unless every line's price is
+        // in another: then the total is the one out of place. Whatever else
+        // is in another currency is named where it is.
         let currency = self.total.currency();
+        let priced = self.lines[0].unit_price.currency();
+        if priced != currency && self.lines.iter().all(|l| l.unit_price.currency() == priced) {
+            return Err(SaleError::new(
+                "total.currency",
+                format!("the lines are priced in {priced}, not {currency}"),
+            ));
+        }
+        if let Some(i) = self
+            .tenders
+            .iter()
+            .position(|t| t.amount.currency() != currency)
+        {
+            return Err(SaleError::new(
+                format!("tenders[{i}].amount.currency"),
+                format!(
+                    "the sale is in {currency}, not {}",
+                    self.tenders[i].amount.currency()
+                ),
+            ));
+        }
         for (i, line) in self.lines.iter().enumerate() {
             if !line.qty.is_positive() {
                 return Err(SaleError::new(
@@ -635,6 +658,15 @@ mod tests {
         let e = s.validate().unwrap_err();
         assert_eq!(e.field, "lines[1].unit_price.currency", "{e}");
         assert!(e.to_string().contains("USD"), "{e}");
+        let mut s = sale();
+        s.total = Money::new(s.total.minor(), usd);
+        assert_eq!(s.validate().unwrap_err().field, "total.currency");
+        let mut s = sale();
+        s.tenders[0].amount = Money::new(s.tenders[0].amount.minor(), usd);
+        assert_eq!(
+            s.validate().unwrap_err().field,
+            "tenders[0].amount.currency"
+        );
 
         let mut s = sale();
         s.total = Money::inr(1);

@@ -125,9 +125,12 @@ async fn record_movement(
     PathIds(store): PathIds<StoreId>,
     JsonBody(body): JsonBody<MovementBody>,
 ) -> Result<(StatusCode, Json<RecordedMovement>), ApiError> {
-    let movement = body.into_record(store)?;
+    let mut movement = body.into_record(store)?;
     let outcome = app.storage.record_movement(hq.tenant, &movement).await?;
     let duplicate = outcome == MovementOutcome::Duplicate;
+    if duplicate {
+        movement = as_recorded(&app, &hq, vec![movement]).await?.remove(0);
+    }
     let status = match duplicate {
         false => StatusCode::CREATED,
         true => StatusCode::OK,
@@ -196,12 +199,20 @@ async fn record_movements(
         .record_movements(hq.tenant, store, &records)
         .await
         .map_err(|e| bulk_error("movements", e))?;
+    let duplicate: Vec<bool> = outcomes
+        .iter()
+        .map(|o| *o == MovementOutcome::Duplicate)
+        .collect();
+    let records = match duplicate.contains(&true) {
+        true => as_recorded(&app, &hq, records).await?,
+        false => records,
+    };
     let movements: Vec<RecordedMovement> = records
         .into_iter()
-        .zip(outcomes)
-        .map(|(movement, outcome)| RecordedMovement {
+        .zip(duplicate)
+        .map(|(movement, duplicate)| RecordedMovement {
             movement,
-            duplicate: outcome == MovementOutcome::Duplicate,
+            duplicate,
         })
         .collect();
     let duplicates = movements.iter().filter(|m| m.duplicate).count();
@@ -210,6 +221,27 @@ async fn record_movements(
         duplicates,
         movements,
     }))
+}
+
+/// `movements` with each one the ledger already held replaced by the
+/// movement as it was recorded (its time, not the repeat's), in order.
+async fn as_recorded(
+    app: &AppState,
+    hq: &Hq,
+    movements: Vec<MovementRecord>,
+) -> Result<Vec<MovementRecord>, ApiError> {
+    let ids: Vec<_> = movements.iter().map(|m| m.movement_id).collect();
+    let mut stored: std::collections::HashMap<_, _> = app
+        .storage
+        .movements_by_id(hq.tenant, &ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.movement_id, m))
+        .collect();
+    Ok(movements
+        .into_iter()
+        .map(|m| stored.remove(&m.movement_id).unwrap_or(m))
+        .collect())
 }
 
 /// Puts an item's error under `movements[i]`.

@@ -328,8 +328,10 @@ struct RawUploadBatch {
 async fn upload(
     State(app): State<AppState>,
     Device(device): Device,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<UploadAck>, ApiError> {
+    pos_shared::http::require_json(&headers)?;
     let body = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -13,7 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use pos_shared::http::PathIds;
-use pos_shared::http::{ApiError, JsonBody};
+use pos_shared::http::{ApiError, JsonBody, OptionalBody};
 use pos_shared::{Qty, StoreId, VariantId};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -168,7 +168,8 @@ async fn receive(
     State(app): State<AppState>,
     hq: Hq,
     PathIds(id): PathIds<Uuid>,
-    JsonBody(body): JsonBody<ReceiveBody>,
+    // Left out, all of it arrived.
+    OptionalBody(body): OptionalBody<ReceiveBody>,
 ) -> Result<Json<Transfer>, ApiError> {
     if body.received_qty.is_some_and(|q| q.milli() < 0) {
         return Err(ApiError::invalid(

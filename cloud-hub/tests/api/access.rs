@@ -128,7 +128,27 @@ async fn bad_credentials_and_bodies_get_clear_errors(backend: Backend) {
         )
         .await;
     assert_problem(s, &b, StatusCode::BAD_REQUEST, "malformed_json");
-    // An upload is an object; serde would read one from an array by position.
+    // An upload says it is JSON, and is an object: serde would read one
+    // from an array by position.
+    let (s, b) = hub
+        .as_(&shop.device_token)
+        .send_bytes(
+            reqwest::Method::POST,
+            "/v1/sync/outbox",
+            "text/plain",
+            format!(
+                "{{\"protocol_version\": {}, \"facts\": []}}",
+                pos_shared::sync::PROTOCOL_VERSION
+            ),
+        )
+        .await
+        .unwrap();
+    assert_problem(
+        s,
+        &b,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
     let (s, b) = hub
         .post_raw(
             "/v1/sync/outbox",

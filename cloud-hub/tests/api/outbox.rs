@@ -127,9 +127,25 @@ async fn hq_movements_are_idempotent_by_id(backend: Backend) {
     let path = format!("/v1/stores/{}/movements", shop.store_id);
     let (s, first) = shop.hub.post(&path, &shop.api_key, body.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{first}");
-    let (s, again) = shop.hub.post(&path, &shop.api_key, body).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let (s, again) = shop.hub.post(&path, &shop.api_key, body.clone()).await;
     assert_eq!(s, StatusCode::OK, "{again}");
     assert_eq!(again["duplicate"], true);
+    // Answered with the movement as it was recorded, not the repeat's time.
+    assert_eq!(again["movement"], first["movement"], "{again}");
+    let (s, bulk) = shop
+        .hub
+        .post(
+            &format!("{path}/bulk"),
+            &shop.api_key,
+            json!({"movements": [body]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{bulk}");
+    assert_eq!(
+        bulk["movements"][0]["movement"], first["movement"],
+        "{bulk}"
+    );
     assert_eq!(shop.on_hand(RICE).await, "47.5");
 }
 on_both_backends!(hq_movements_are_idempotent_by_id);

@@ -122,6 +122,16 @@ async fn stock_is_sent_and_received_once(backend: Backend) {
         .post(&format!("/v1/transfers/{id}/receive"), key, json!({}))
         .await;
     assert_problem(s, &b, StatusCode::CONFLICT, "wrong_state");
+    // The body may be left out (all of it arrived): read as {}.
+    let (s, b) = hub
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/transfers/{id}/receive"),
+            Some(key),
+            None,
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "wrong_state");
     assert_eq!(on_hand(&shop, &to, &tea).await, "18");
 
     assert!(reasons_at(&shop, &from)

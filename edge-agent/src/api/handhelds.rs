@@ -32,11 +32,7 @@ pub(super) fn pairing_routes() -> Router<AgentState> {
 /// The body of a supervisor's request, which may be empty when a supervisor
 /// is signed in at the till (a DELETE rarely carries a body).
 fn manage_request(headers: &HeaderMap, body: &Bytes) -> Result<ManageRequest, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(ManageRequest::default());
-    }
-    pos_shared::http::require_json(headers)?;
-    pos_shared::http::parse_json(body)
+    super::optional_body(headers, body)
 }
 
 async fn issue_code(

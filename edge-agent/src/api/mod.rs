@@ -259,14 +259,10 @@ pub(crate) fn read_scan(
     })
 }
 
-/// A body that may be left empty, read as `T`'s default then.
+/// A body that may be left empty (or `null`), read as `T`'s default then.
 pub(super) fn optional_body<T: serde::de::DeserializeOwned + Default>(
     headers: &axum::http::HeaderMap,
     body: &axum::body::Bytes,
 ) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    pos_shared::http::require_json(headers)?;
-    pos_shared::http::parse_json(body)
+    pos_shared::http::parse_optional(headers, body)
 }

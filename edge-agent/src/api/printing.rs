@@ -221,15 +221,11 @@ struct ReprintRequest {
 async fn reprint(
     State(app): State<AgentState>,
     Path(raw): Path<String>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<PrintJob>), ApiError> {
     // The body is optional: an empty one reprints on the receipt printer.
-    let request: ReprintRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        ReprintRequest::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request("invalid_json", format!("the request body: {e}")))?
-    };
+    let request: ReprintRequest = super::optional_body(&headers, &body)?;
     let sale = load_sale(&app, &raw).await?;
     let job = app
         .till

@@ -128,6 +128,25 @@ macro_rules! sql_ledger_paths {
                 Ok(Recorded::from_overfetch(items, page.limit))
             }
 
+            async fn movements_by_id(&self, tenant: TenantId, ids: &[pos_shared::MovementId]) -> DbResult<Vec<MovementRecord>> {
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(Self::rows_per_statement(1).max(1)) {
+                    let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                    let sql = format!(
+                        "SELECT {MOVEMENT_COLUMNS} FROM stock_movements m WHERE m.tenant_id = $1 AND m.id IN ({})",
+                        list.join(", ")
+                    );
+                    let mut query = sqlx::query_as::<_, MovementRow>(&sql).bind(tenant.as_uuid());
+                    for id in chunk {
+                        query = query.bind(id.as_uuid());
+                    }
+                    for row in query.fetch_all(&self.pool).await? {
+                        found.push(movement_from_row(row)?);
+                    }
+                }
+                Ok(found)
+            }
+
             /// Sets (or with `None` clears) an item's reorder point at a store;
             /// a point at or above what is available raises the alert at once.
             async fn set_reorder_point(

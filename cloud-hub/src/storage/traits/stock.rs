@@ -132,6 +132,13 @@ pub trait LedgerStorage: Send + Sync {
         store: StoreId,
         page: RecordedPage,
     ) -> DbResult<Recorded<MovementRecord>>;
+    /// The movements the ledger holds under `ids`, as they were recorded
+    /// (a duplicate is answered with the movement it repeats).
+    async fn movements_by_id(
+        &self,
+        tenant: TenantId,
+        ids: &[pos_shared::MovementId],
+    ) -> DbResult<Vec<MovementRecord>>;
     /// Sets or clears an item's reorder point at a store; the line as it
     /// stands, or `None` when cleared.
     async fn set_reorder_point(
