@@ -180,7 +180,7 @@ macro_rules! sql_order_paths {
                     for line in &order.lines {
                         if let Some(r) = Self::reservation_in(tx, tenant, line.reservation_id).await? {
                             if r.state == ReservationState::Held {
-                                Self::release_in(tx, tenant, &r, now).await?;
+                                Self::release_in(tx, tenant, &r, now, ReservationState::Released).await?;
                             }
                         }
                     }

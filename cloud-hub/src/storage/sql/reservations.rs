@@ -80,14 +80,18 @@ macro_rules! sql_reservation_paths {
                 Ok(created)
             }
 
-            /// Releases a held reservation inside `tx`, announced with any
-            /// orderability flip; the reservation as released.
-            async fn release_in(tx: &mut Tx<'_>, tenant: TenantId, r: &Reservation, now: i64) -> DbResult<Reservation> {
+            /// Releases a held reservation inside `tx` as `state` (released,
+            /// or expired), announced as a release with any orderability
+            /// flip; the reservation as settled.
+            async fn release_in(tx: &mut Tx<'_>, tenant: TenantId, r: &Reservation, now: i64, state: ReservationState) -> DbResult<Reservation> {
+                // The events still count it as held (`Held`): its release
+                // now announces the turn it makes, a lapse's too.
                 let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now).await?;
-                sqlx::query("UPDATE stock_reservations SET state = 'released', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
+                sqlx::query("UPDATE stock_reservations SET state = $4, settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
                     .bind(now)
                     .bind(tenant.as_uuid())
                     .bind(r.reservation_id)
+                    .bind(state.as_str())
                     .execute(&mut **tx)
                     .await?;
                 Self::refresh_projection(tx, tenant, r.store_id, Touched::Item(r.variant_id)).await?;
@@ -130,21 +134,7 @@ macro_rules! sql_reservation_paths {
             /// lapsed before picking is cancelled. The sweep's work, and a
             /// holder's release of a reservation the sweep has not reached.
             async fn expire_in(tx: &mut Tx<'_>, tenant: TenantId, r: &Reservation, now: i64) -> DbResult<Reservation> {
-                // The events still count it as held (`Held`): its release
-                // now announces the turn its lapse made.
-                let before = Self::order_state(tx, tenant, r.store_id, r.variant_id, now).await?;
-                sqlx::query("UPDATE stock_reservations SET state = 'expired', settled_at_ms = $1 WHERE tenant_id = $2 AND id = $3")
-                    .bind(now)
-                    .bind(tenant.as_uuid())
-                    .bind(r.reservation_id)
-                    .execute(&mut **tx)
-                    .await?;
-                Self::refresh_projection(tx, tenant, r.store_id, Touched::Item(r.variant_id)).await?;
-                let expired = Self::reservation_in(tx, tenant, r.reservation_id).await?.ok_or(DbError::NotFound("reservation"))?;
-                let event = $crate::domain::events::by_hub("inventory.stock.released", Some(r.store_id), serde_json::json!(expired));
-                Self::emit_event(tx, tenant, event).await?;
-                let freed = |s: OrderState| OrderState { held_milli: s.held_milli.saturating_sub(r.qty.milli()), ..s };
-                Self::emit_flip(tx, tenant, before, freed, r.store_id, r.variant_id).await?;
+                let expired = Self::release_in(tx, tenant, r, now, ReservationState::Expired).await?;
                 Self::cancel_order_for_expiry(tx, tenant, &r.order_ref, now).await?;
                 Ok(expired)
             }
