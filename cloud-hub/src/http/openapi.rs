@@ -164,10 +164,10 @@ pub(crate) fn problems_as_problem_json(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// Operations whose JSON body is read as bytes, with no `Content-Type`
-/// check and a limit of their own (documented by each): a till's outbox,
-/// and what source systems and the delivery partner send, signed over the
-/// bytes. Every other JSON body is read by `JsonBody`, which answers 415 to
+/// Operations whose JSON body is read as bytes, with a limit of their own
+/// and any `Content-Type` check documented by each: a till's outbox (which
+/// checks it), and what source systems and the delivery partner send,
+/// signed over the bytes. Every other JSON body is read by `JsonBody`, which answers 415 to
 /// another media type and 413 past axum's default limit (2 MB).
 const READS_RAW_BODY: &[&str] = &[
     "/v1/sync/outbox",

@@ -323,6 +323,7 @@ struct RawUploadBatch {
     responses(
         (status = 200, description = "OK", body = UploadAck), Refused,
         (status = 413, description = "The body is over the upload limit (`MAX_UPLOAD_BYTES`, 4 MiB): send fewer facts at a time", body = pos_shared::problem::Problem),
+        (status = 415, description = "The body was not sent with `Content-Type: application/json`", body = pos_shared::problem::Problem),
     )
 )]
 async fn upload(
