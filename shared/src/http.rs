@@ -170,26 +170,20 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let headers = req.headers().clone();
-        let bytes = read_body(req, state).await?;
-        if bytes.trim_ascii().is_empty() {
-            return Ok(NoBody);
-        }
-        require_json(&headers)?;
-        if bytes.trim_ascii() == b"null" {
-            return Ok(NoBody);
-        }
-        #[derive(serde::Deserialize)]
+        #[derive(serde::Deserialize, Default)]
         #[serde(deny_unknown_fields)]
         struct Nothing {}
-        parse_json::<Nothing>(&bytes).map_err(|mut e| {
-            e.detail = format!(
-                "{}; this action takes no body (send none, or {{}})",
-                e.detail
-            );
-            e
-        })?;
-        Ok(NoBody)
+        let headers = req.headers().clone();
+        let bytes = read_body(req, state).await?;
+        parse_optional::<Nothing>(&headers, &bytes)
+            .map(|_| NoBody)
+            .map_err(|mut e| {
+                e.detail = format!(
+                    "{}; this action takes no body (send none, or {{}})",
+                    e.detail
+                );
+                e
+            })
     }
 }
 
