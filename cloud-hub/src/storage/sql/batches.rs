@@ -24,18 +24,27 @@ macro_rules! sql_batch_paths {
                 if m.reason == MovementReason::Sale && delta < 0 {
                     return Self::take_sold_batch(tx, tenant, m, &batch.code, -delta).await;
                 }
-                let existing: Option<(String, i64)> = sqlx::query_as(
-                    "SELECT expires_on, on_hand_milli FROM stock_batches \
-                     WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 AND code = $4",
+                // The batch, and any the item has under the same code in
+                // another case: codes are kept as printed (GS1's lot codes
+                // may hold either case), so HQ's `lot-4a` typed for `LOT-4A`
+                // would otherwise start a second batch of the same goods, or
+                // miss the one there.
+                let alike: Vec<(String, String, i64)> = sqlx::query_as(
+                    "SELECT code, expires_on, on_hand_milli FROM stock_batches \
+                     WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 AND LOWER(code) = LOWER($4) ORDER BY code",
                 )
                 .bind(tenant.as_uuid())
                 .bind(m.store_id.as_uuid())
                 .bind(m.variant_id.as_uuid())
                 .bind(&batch.code)
-                .fetch_optional(&mut **tx)
+                .fetch_all(&mut **tx)
                 .await?;
-                if existing.is_none() && from_hq {
-                    Self::refuse_case_twin(tx, tenant, m, &batch.code).await?;
+                let existing = alike.iter().find(|(code, ..)| *code == batch.code).map(|(_, e, h)| (e.clone(), *h));
+                if let Some((twin, ..)) = alike.first().filter(|_| existing.is_none() && from_hq) {
+                    return Err(DbError::InvalidField {
+                        field: "batch.code",
+                        detail: format!("the store holds this item's batch as {twin}, not {}: name it as printed, {twin}", batch.code),
+                    });
                 }
                 match existing {
                     Some((expires_on, _)) if expires_on != batch.expires_on => Err(DbError::InvalidField {
@@ -79,32 +88,6 @@ macro_rules! sql_batch_paths {
                         .await?;
                         Ok(())
                     }
-                }
-            }
-
-            /// Refuses HQ's `code` where the item's batches at the store hold
-            /// one that differs from it only in case: codes are kept as
-            /// printed (GS1's lot codes may hold either case), so `lot-4a`
-            /// typed for `LOT-4A` would otherwise start a second batch of
-            /// the same goods, or miss the one there.
-            async fn refuse_case_twin(tx: &mut Tx<'_>, tenant: TenantId, m: &MovementRecord, code: &str) -> DbResult<()> {
-                let twin: Option<(String,)> = sqlx::query_as(
-                    "SELECT code FROM stock_batches \
-                     WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3 AND LOWER(code) = LOWER($4) AND code <> $4 \
-                     ORDER BY code LIMIT 1",
-                )
-                .bind(tenant.as_uuid())
-                .bind(m.store_id.as_uuid())
-                .bind(m.variant_id.as_uuid())
-                .bind(code)
-                .fetch_optional(&mut **tx)
-                .await?;
-                match twin {
-                    Some((twin,)) => Err(DbError::InvalidField {
-                        field: "batch.code",
-                        detail: format!("the store holds this item's batch as {twin}, not {code}: name it as printed, {twin}"),
-                    }),
-                    None => Ok(()),
                 }
             }
 
