@@ -140,6 +140,7 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
             "{terminal_field}: the {kind} was made on another terminal, not this one"
         ));
     }
+    check_envelope(envelope, origin)?;
     match &envelope.data {
         Fact::Sale(sale) => sale.validate().map_err(|e| e.to_string()),
         Fact::Return(ret) => ret.validate().map_err(|e| e.to_string()),
@@ -155,6 +156,36 @@ pub fn check_origin(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), St
         Fact::TransferReceived(receipt) => receipt.validate(),
         Fact::LoyaltyReleased(release) => release.validate(),
     }
+}
+
+/// The envelope says what the fact is and who made it: a receiver that goes
+/// by the fact alone would pass on an envelope that says otherwise, so it
+/// must agree with the fact and the credential.
+fn check_envelope(envelope: &Envelope<Fact>, origin: &Origin) -> Result<(), String> {
+    let kind = envelope.data.kind();
+    let event_type = envelope.data.event_type();
+    if envelope.event_type != event_type {
+        return Err(format!(
+            "event_type: {} travels as {event_type}, not {:?}",
+            crate::text::a_or_an(kind),
+            envelope.event_type
+        ));
+    }
+    let source = format!("terminal:{}", origin.terminal_id);
+    if envelope.source != source {
+        return Err(format!(
+            "source: a fact from this terminal says {source}, not {:?}",
+            envelope.source
+        ));
+    }
+    if envelope.schema_version != crate::event::ENVELOPE_SCHEMA_VERSION {
+        return Err(format!(
+            "schema_version: envelopes are version {}, not {}",
+            crate::event::ENVELOPE_SCHEMA_VERSION,
+            envelope.schema_version
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -246,7 +277,7 @@ mod tests {
             Envelope::new(
                 sale.sale_id.as_uuid(),
                 "pos.sale.completed",
-                "terminal:test",
+                format!("terminal:{}", origin.terminal_id),
                 origin.tenant_id,
                 Timestamp::now(),
                 Fact::Sale(sale.clone()),
@@ -278,5 +309,26 @@ mod tests {
         let mut short = sale.clone();
         short.total = Money::inr(1);
         assert!(check_origin(&envelope(&short), &origin).is_err());
+
+        // The envelope must say what the fact is, who sent it, in the
+        // envelope version there is.
+        let mut mislabelled = envelope(&sale);
+        mislabelled.event_type = "pos.return.completed".into();
+        let e = check_origin(&mislabelled, &origin).unwrap_err();
+        assert!(
+            e.starts_with("event_type:") && e.contains("pos.sale.completed"),
+            "{e}"
+        );
+        let mut someone_else = envelope(&sale);
+        someone_else.source = "terminal:test".into();
+        let e = check_origin(&someone_else, &origin).unwrap_err();
+        assert!(
+            e.starts_with("source:") && e.contains(&origin.terminal_id.to_string()),
+            "{e}"
+        );
+        let mut newer = envelope(&sale);
+        newer.schema_version = 2;
+        let e = check_origin(&newer, &origin).unwrap_err();
+        assert!(e.starts_with("schema_version:"), "{e}");
     }
 }

@@ -37,7 +37,7 @@ fn fact(shop: &Shop, id: Uuid, event_type: &str, data: Fact) -> Value {
     let envelope = Envelope::new(
         id,
         event_type,
-        "terminal:test",
+        crate::helpers::source_of(&data),
         shop.tenant_id.parse().unwrap(),
         Timestamp::now(),
         data,

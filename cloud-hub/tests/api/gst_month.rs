@@ -185,7 +185,7 @@ pub(crate) fn envelope(
     serde_json::to_value(Envelope::new(
         id,
         kind,
-        "terminal:test",
+        crate::helpers::source_of(&fact),
         shop.tenant_id.parse().unwrap(),
         at,
         fact,

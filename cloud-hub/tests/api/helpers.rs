@@ -210,6 +210,18 @@ impl TestHub {
 }
 
 /// A new tenant's store with one terminal not enrolled yet; returns the
+/// An envelope's `source` for `fact`: the terminal that made it (the
+/// picker's, for a picker's fact), as the till that uploads it says.
+pub fn source_of(fact: &Fact) -> String {
+    let data = serde_json::to_value(fact).expect("fact");
+    let terminal = data
+        .get("terminal_id")
+        .or_else(|| data["picker"].get("terminal_id"))
+        .and_then(Value::as_str)
+        .expect("a fact names its terminal");
+    format!("terminal:{terminal}")
+}
+
 /// terminal as HQ got it (with its one-time `enrollment_code`).
 pub async fn unenrolled_terminal(hub: &TestHub) -> Value {
     let key = hub.tenant("T").await;
@@ -451,7 +463,7 @@ impl Shop {
         let envelope = Envelope::new(
             ret.return_id.as_uuid(),
             "pos.return.completed",
-            "terminal:test",
+            format!("terminal:{}", self.terminal_id),
             self.tenant_id.parse().expect("tenant id"),
             ret.occurred_at,
             Fact::Return(ret),
@@ -538,7 +550,7 @@ impl Shop {
         let envelope = Envelope::new(
             sale.sale_id.as_uuid(),
             "pos.sale.completed",
-            "terminal:test",
+            format!("terminal:{}", self.terminal_id),
             self.tenant_id.parse().expect("tenant id"),
             sale.occurred_at,
             Fact::Sale(sale),

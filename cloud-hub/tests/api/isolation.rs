@@ -468,7 +468,7 @@ async fn one_stock_take(shop: &Shop) -> String {
     let envelope = pos_shared::Envelope::new(
         part.part_id,
         "pos.stock_take.approved",
-        "terminal:test",
+        format!("terminal:{}", shop.terminal_id),
         shop.tenant_id.parse().unwrap(),
         now,
         pos_shared::sync::Fact::StockTakeApproved(part),
@@ -535,7 +535,7 @@ async fn one_delivery(shop: &Shop) -> (String, String, String) {
     let envelope = pos_shared::Envelope::new(
         receipt.receipt_id,
         "pos.goods.received",
-        "terminal:test",
+        format!("terminal:{}", shop.terminal_id),
         shop.tenant_id.parse().unwrap(),
         now,
         pos_shared::sync::Fact::GoodsReceived(receipt),

@@ -56,7 +56,7 @@ fn release(shop: &Shop, released: i64) -> Value {
     let e = Envelope::new(
         r.release_id,
         "pos.loyalty.released",
-        "terminal:test",
+        format!("terminal:{}", shop.terminal_id),
         shop.tenant_id.parse().unwrap(),
         r.occurred_at,
         Fact::LoyaltyReleased(r),

@@ -38,7 +38,7 @@ pub(crate) fn envelope(shop: &Shop, id: uuid::Uuid, fact: Fact) -> Value {
     serde_json::to_value(Envelope::new(
         id,
         event_type,
-        "terminal:test",
+        crate::helpers::source_of(&fact),
         shop.tenant_id.parse().unwrap(),
         Timestamp::now(),
         fact,

@@ -68,6 +68,14 @@ async fn a_bad_fact_is_rejected_alone_and_writes_nothing(backend: Backend) {
         .as_object_mut()
         .unwrap()
         .remove("variant_id");
+    // An envelope that says another kind, another sender or a version
+    // there is not.
+    let mut mislabelled = shop.sale("T1-000007", &[(0, "1")]);
+    mislabelled["event_type"] = json!("pos.return.completed");
+    let mut other_sender = shop.sale("T1-000008", &[(0, "1")]);
+    other_sender["source"] = json!("terminal:somewhere-else");
+    let mut newer_envelope = shop.sale("T1-000009", &[(0, "1")]);
+    newer_envelope["schema_version"] = json!(2);
     let good = shop.sale("T1-000005", &[(0, "3")]);
     let before = shop.on_hand(TEA).await;
 
@@ -78,15 +86,21 @@ async fn a_bad_fact_is_rejected_alone_and_writes_nothing(backend: Backend) {
             other_store,
             unparseable,
             no_item,
+            mislabelled,
+            other_sender,
+            newer_envelope,
             good,
         ])
         .await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     assert_eq!(
         Shop::statuses(&ack),
-        ["rejected", "rejected", "rejected", "rejected", "rejected", "accepted"]
+        [
+            "rejected", "rejected", "rejected", "rejected", "rejected", "rejected", "rejected",
+            "rejected", "accepted"
+        ]
     );
-    let reasons: Vec<&str> = ack["results"].as_array().unwrap()[..5]
+    let reasons: Vec<&str> = ack["results"].as_array().unwrap()[..8]
         .iter()
         .map(|r| r["reason"].as_str().unwrap())
         .collect();
@@ -99,6 +113,18 @@ async fn a_bad_fact_is_rejected_alone_and_writes_nothing(backend: Backend) {
         reasons[4].contains("lines[0].variant_id: this field is required"),
         "{reasons:?}"
     );
+    assert!(
+        reasons[5].starts_with("event_type: a sale travels as pos.sale.completed"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[6].starts_with(&format!(
+            "source: a fact from this terminal says terminal:{}",
+            shop.terminal_id
+        )),
+        "{reasons:?}"
+    );
+    assert!(reasons[7].starts_with("schema_version:"), "{reasons:?}");
 
     let snapshot = shop.snapshot().await;
     assert_eq!(
@@ -227,7 +253,7 @@ async fn z_reports_are_checked_kept_once_and_listed_for_hq(backend: Backend) {
         serde_json::to_value(Envelope::new(
             report.shift_id.as_uuid(),
             "pos.shift.closed",
-            "terminal:test",
+            format!("terminal:{}", shop.terminal_id),
             shop.tenant_id.parse().unwrap(),
             Timestamp::now(),
             pos_shared::sync::Fact::ShiftClosed(report.clone()),
@@ -353,7 +379,7 @@ async fn returns_put_stock_back_once_and_must_add_up(backend: Backend) {
         serde_json::to_value(Envelope::new(
             r.return_id.as_uuid(),
             "pos.return.completed",
-            "terminal:test",
+            format!("terminal:{}", shop.terminal_id),
             shop.tenant_id.parse().unwrap(),
             r.occurred_at,
             pos_shared::sync::Fact::Return(r.clone()),
@@ -449,7 +475,7 @@ async fn hq_pages_through_a_stores_audit_log(backend: Backend) {
             serde_json::to_value(Envelope::new(
                 e.entry_id.as_uuid(),
                 "pos.audit.recorded",
-                "terminal:test",
+                format!("terminal:{}", shop.terminal_id),
                 shop.tenant_id.parse().unwrap(),
                 Timestamp::now(),
                 pos_shared::sync::Fact::Audit(e.clone()),

@@ -98,7 +98,7 @@ pub(crate) fn envelope(shop: &Shop, r: GoodsReceived) -> Value {
     let e = Envelope::new(
         r.receipt_id,
         "pos.goods.received",
-        "terminal:test",
+        format!("terminal:{}", shop.terminal_id),
         shop.tenant_id.parse().unwrap(),
         r.received_at,
         Fact::GoodsReceived(r),

@@ -70,7 +70,7 @@ fn envelope(shop: &Shop, part: StockTakeApproved) -> Value {
     let e = Envelope::new(
         part.part_id,
         "pos.stock_take.approved",
-        "terminal:test",
+        format!("terminal:{}", shop.terminal_id),
         shop.tenant_id.parse().unwrap(),
         part.approved_at,
         Fact::StockTakeApproved(part),

@@ -26,7 +26,7 @@ fn envelope(shop: &Shop, id: Uuid, fact: Fact) -> Value {
     let envelope = Envelope::new(
         id,
         fact.event_type(),
-        "terminal:test",
+        crate::helpers::source_of(&fact),
         shop.tenant_id.parse().unwrap(),
         Timestamp::now(),
         fact,

@@ -38,7 +38,7 @@ fn bill(shop: &Shop, number: &str, buyer: Option<&str>) -> serde_json::Value {
     serde_json::to_value(Envelope::new(
         sale.sale_id.as_uuid(),
         "pos.sale.completed",
-        "terminal:test",
+        format!("terminal:{}", shop.terminal_id),
         shop.tenant_id.parse().unwrap(),
         sale.occurred_at,
         pos_shared::sync::Fact::Sale(sale),
