@@ -321,8 +321,8 @@ impl From<DbError> for ApiError {
 /// failures 500.
 fn db_error(err: DbError) -> ApiError {
     match err {
-        DbError::NotFound(what) => {
-            let e = ApiError::not_found("not_found", format!("{what} not found"));
+        e @ (DbError::NotFound(what) | DbError::Deleted(what)) => {
+            let e = ApiError::not_found("not_found", e.to_string());
             // The things a caller names by id are named back by that field.
             match what {
                 "variant" | "store" | "reservation" | "order" | "supplier" | "transfer"
@@ -370,7 +370,7 @@ pub(crate) fn bulk_error(list: &str, err: DbError) -> ApiError {
     };
     // A missing thing is named by its id field: `variant` → `variant_id`.
     let missing = match &*error {
-        DbError::NotFound(what) => Some(format!("{what}_id")),
+        DbError::NotFound(what) | DbError::Deleted(what) => Some(format!("{what}_id")),
         _ => None,
     };
     let mut api = db_error(*error);

@@ -92,7 +92,9 @@ fn item_named(text: Option<&str>) -> Result<VariantId, ApiError> {
 /// An item not found, named as the parameter that gave it.
 fn no_such_item(e: DbError) -> ApiError {
     match e {
-        DbError::NotFound("variant") => ApiError::from(e).with_field("item_id"),
+        DbError::NotFound("variant") | DbError::Deleted("variant") => {
+            ApiError::from(e).with_field("item_id")
+        }
         other => other.into(),
     }
 }

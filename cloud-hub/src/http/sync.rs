@@ -55,7 +55,10 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(
     post, path = "/v1/enroll", tag = "sync",
     request_body = EnrollRequest,
-    responses((status = 200, description = "OK", body = DeviceCredential), Refused, NotFound)
+    responses(
+        (status = 200, description = "OK", body = DeviceCredential), Refused, NotFound,
+        (status = 410, description = "HQ revoked the code's terminal: ask for a new terminal's code", body = pos_shared::problem::Problem),
+    )
 )]
 async fn enroll(
     State(app): State<AppState>,
@@ -78,6 +81,11 @@ async fn enroll(
                 "the enrollment code is unknown or was already used; ask HQ for a new one",
             )
             .with_field("code"))
+        }
+        Err(DbError::State { field, detail }) => {
+            return Err(
+                ApiError::new(StatusCode::GONE, "terminal_revoked", detail).with_field(field)
+            )
         }
         Err(e) => return Err(e.into()),
     };

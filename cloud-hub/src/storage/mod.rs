@@ -31,6 +31,10 @@ pub enum DbError {
     /// The named thing does not exist for this tenant.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The named thing was deleted: it is kept for the records but takes
+    /// nothing new.
+    #[error("{0} was deleted")]
+    Deleted(&'static str),
     /// A uniqueness rule was broken; the string names the rule.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -398,6 +398,33 @@ async fn a_revoked_terminal_credential_is_refused(backend: Backend) {
         (&json!(false), &Value::Null),
         "{terminals}"
     );
+    // A terminal revoked before it enrolled: its code is refused as revoked,
+    // not as unknown, with the same install id or none.
+    let t9 = fresh["id"].as_str().unwrap();
+    let (s, _) = shop
+        .hub
+        .send(
+            reqwest::Method::POST,
+            &format!("/v1/stores/{}/terminals/{t9}/revoke", shop.store_id),
+            Some(&shop.api_key),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    for install in [Value::Null, json!(uuid::Uuid::now_v7())] {
+        let (s, b) = shop
+            .hub
+            .send(
+                reqwest::Method::POST,
+                "/v1/enroll",
+                None,
+                Some(json!({"code": fresh["enrollment_code"], "agent_version": "t", "install_id": install})),
+            )
+            .await;
+        assert_problem(s, &b, StatusCode::GONE, "terminal_revoked");
+        assert_eq!(b["field"], "code", "{b}");
+        assert!(b["detail"].as_str().unwrap().contains("HQ revoked"), "{b}");
+    }
     let unknown = format!(
         "/v1/stores/{}/terminals/{}/revoke",
         shop.store_id,

@@ -323,7 +323,11 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = hub
+    // …each refusal saying it was deleted, not that there is no such item.
+    let deleted = |b: &serde_json::Value| {
+        assert_eq!(b["detail"], "variant was deleted", "{b}");
+    };
+    let (s, b) = hub
         .put(
             &format!("/v1/stores/{store}/assortment/{tea}"),
             &shop.api_key,
@@ -331,6 +335,7 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    deleted(&b);
     let (s, b) = hub
         .post(
             &format!("/v1/stores/{store}/reservations"),
@@ -339,6 +344,7 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    deleted(&b);
     // HQ can no longer move its stock, alone or in a list (the one path on
     // PostgreSQL settles a lone movement outside a transaction), though a
     // movement recorded before, sent again, is the duplicate it is.
@@ -357,6 +363,7 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     let (s, b) = hub.post(&movements, &shop.api_key, receipt.clone()).await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
     assert_eq!(b["field"], "variant_id", "{b}");
+    deleted(&b);
     let coffee = json!({"variant_id": shop.variants[1].0, "delta": "5", "reason": "receipt"});
     let (s, b) = hub
         .post(
@@ -367,6 +374,7 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
         .await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
     assert_eq!(b["field"], "movements[1].variant_id", "{b}");
+    assert_eq!(b["detail"], "movements[1]: variant was deleted", "{b}");
     let (_, after) = hub.get(&movements, &shop.api_key).await;
     assert_eq!(
         after, before,

@@ -88,9 +88,7 @@ macro_rules! sql_bin_paths {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                if !Self::variant_live(&mut tx, tenant, variant).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(&mut tx, tenant, variant).await?;
                 sqlx::query("DELETE FROM bin_slots WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3")
                     .bind(tenant.as_uuid())
                     .bind(store.as_uuid())

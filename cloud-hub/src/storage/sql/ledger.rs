@@ -164,7 +164,8 @@ macro_rules! sql_ledger_paths {
                 match Self::variant_deleted(&mut tx, tenant, variant).await? {
                     Some(false) => {}
                     Some(true) if point.is_none() => {}
-                    _ => return Err(DbError::NotFound("variant")),
+                    Some(true) => return Err(DbError::Deleted("variant")),
+                    None => return Err(DbError::NotFound("variant")),
                 }
                 // A point for an item counted in pieces is a whole number of them.
                 if let Some(p) = point {

@@ -211,7 +211,7 @@ macro_rules! sql_movement_paths {
                     // A replay of a movement made before the item was
                     // deleted is still a duplicate; only a new one is refused.
                     if rules.from_hq && item.deleted {
-                        return Err(at(DbError::NotFound("variant")));
+                        return Err(at(DbError::Deleted("variant")));
                     }
                     let batched = m.batch.is_some() || item.batched;
                     let (change, effects) = Self::movement_effects(store, m, item).map_err(at)?;

@@ -434,9 +434,7 @@ macro_rules! sql_purchase_paths {
                 }
                 for (index, line) in new.lines.iter().enumerate() {
                     let at = |error: DbError| DbError::AtItem { index, error: Box::new(error) };
-                    if !Self::variant_live(&mut tx, tenant, line.variant_id).await? {
-                        return Err(at(DbError::NotFound("variant")));
-                    }
+                    Self::require_live(&mut tx, tenant, line.variant_id).await.map_err(at)?;
                     Self::check_unit(&mut tx, tenant, line.variant_id, line.ordered, "qty").await.map_err(at)?;
                 }
                 let (seq,): (i64,) = sqlx::query_as("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM purchase_orders WHERE tenant_id = $1")

@@ -359,14 +359,10 @@ macro_rules! sql_recommendation_paths {
             ) -> DbResult<$crate::domain::recommendations::RecommendationRules> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                if !Self::variant_live(&mut tx, tenant, item).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(&mut tx, tenant, item).await?;
                 // Numbered through both lists, pinned first.
                 for (index, target) in rules.pinned.iter().chain(&rules.excluded).enumerate() {
-                    if !Self::variant_live(&mut tx, tenant, *target).await? {
-                        return Err(DbError::AtItem { index, error: Box::new(DbError::NotFound("variant")) });
-                    }
+                    Self::require_live(&mut tx, tenant, *target).await.map_err(|error| DbError::AtItem { index, error: Box::new(error) })?;
                 }
                 sqlx::query("DELETE FROM recommendation_rules WHERE tenant_id = $1 AND item_id = $2")
                     .bind(tenant.as_uuid())
@@ -398,9 +394,7 @@ macro_rules! sql_recommendation_paths {
                 item: VariantId,
             ) -> DbResult<$crate::domain::recommendations::RecommendationRules> {
                 let mut tx = self.pool.begin().await?;
-                if !Self::variant_live(&mut tx, tenant, item).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(&mut tx, tenant, item).await?;
                 let rules = Self::rules_in(&mut tx, tenant, item).await?;
                 tx.commit().await?; // Read only.
                 Ok(rules)
@@ -467,9 +461,7 @@ macro_rules! sql_recommendation_paths {
             ) -> DbResult<$crate::domain::recommendations::ChainRecommendations> {
                 let now = now_ms();
                 let mut tx = self.pool.begin().await?;
-                if !Self::variant_live(&mut tx, tenant, item).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(&mut tx, tenant, item).await?;
                 let together = Self::bought_with_candidates(&mut tx, tenant, $crate::storage::sql::recommendations::Whose::Chain, item, days, limit, now).await?;
                 let mut partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;
                 partners.truncate(limit);
@@ -500,9 +492,7 @@ macro_rules! sql_recommendation_paths {
             ) -> DbResult<Vec<pos_shared::addons::AddOn>> {
                 let now = now_ms();
                 let mut tx = self.pool.begin().await?;
-                if !Self::variant_live(&mut tx, tenant, item).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(&mut tx, tenant, item).await?;
                 let days = $crate::domain::recommendations::DEFAULT_DAYS;
                 let together = Self::bought_with_candidates(&mut tx, tenant, $crate::storage::sql::recommendations::Whose::StoreThenChain(store), item, days, limit, now).await?;
                 let mut partners = Self::ruled_partners(&mut tx, tenant, item, together).await?;

@@ -156,9 +156,7 @@ macro_rules! sql_reservation_paths {
                     }
                     return Ok(ReservationOutcome::Existing(existing.as_at(Timestamp::now())));
                 }
-                if !Self::variant_live(&mut tx, tenant, new.variant_id).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(&mut tx, tenant, new.variant_id).await?;
                 Self::check_unit(&mut tx, tenant, new.variant_id, new.qty, "qty").await?;
                 if shop.status != $crate::domain::orderability::StoreStatus::Open {
                     return Err(DbError::State {

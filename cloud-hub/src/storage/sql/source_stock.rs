@@ -31,9 +31,7 @@ macro_rules! sql_source_stock_paths {
                 delta: Qty,
                 on_hand: Qty,
             ) -> DbResult<()> {
-                if !Self::variant_live(tx, tenant, variant).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(tx, tenant, variant).await?;
                 let movement = MovementRecord {
                     movement_id: pos_shared::MovementId::new(),
                     store_id: store,

@@ -357,9 +357,7 @@ macro_rules! sql_store_paths {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                if !Self::variant_live(&mut tx, tenant, variant).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(&mut tx, tenant, variant).await?;
                 let before = Self::order_state(&mut tx, tenant, store, variant, now_ms()).await?;
                 let blocked = reason.is_some();
                 // What HQ's log and subscribers hear of a hold, a new reason or a release.
@@ -471,9 +469,7 @@ macro_rules! sql_store_paths {
                 self.store(tenant, store).await?;
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
-                if !Self::variant_live(&mut tx, tenant, variant).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(&mut tx, tenant, variant).await?;
                 let before = Self::order_state(&mut tx, tenant, store, variant, now_ms()).await?;
                 if before.is_some_and(|s| s.listed == listed) {
                     return Ok(());

@@ -55,7 +55,7 @@ macro_rules! sql_terminal_paths {
                 }
                 // The same installation asking again: its answer was lost.
                 let Some(install_id) = install_id else {
-                    return Err(DbError::NotFound("enrollment code"));
+                    return Err(self.code_refusal(code_hash).await?);
                 };
                 let row: Option<DeviceRow> = sqlx::query_as(&format!(
                     "UPDATE terminals SET device_token_hash = $2 \
@@ -68,7 +68,10 @@ macro_rules! sql_terminal_paths {
                 .bind(now_ms() - 24 * 3600 * 1000)
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(device_from_row).ok_or(DbError::NotFound("enrollment code"))
+                match row {
+                    Some(row) => Ok(device_from_row(row)),
+                    None => Err(self.code_refusal(code_hash).await?),
+                }
             }
 
             async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity> {
@@ -97,6 +100,7 @@ macro_rules! sql_terminal_paths {
                 let done = sqlx::query(
                     "UPDATE terminals SET revoked_token_hash = COALESCE(device_token_hash, revoked_token_hash), \
                      revoked_at_ms = CASE WHEN device_token_hash IS NULL AND revoked_at_ms IS NOT NULL THEN revoked_at_ms ELSE $4 END, \
+                     used_code_hash = COALESCE(enrollment_code_hash, used_code_hash), \
                      device_token_hash = NULL, enrollment_code_hash = NULL \
                      WHERE tenant_id = $1 AND store_id = $2 AND id = $3",
                 )
@@ -156,6 +160,30 @@ macro_rules! sql_terminal_paths {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(|row| terminal_status_from_row(row, store, head)).collect())
+            }
+        }
+
+        impl $storage {
+            /// Why an enrollment code was not taken: its terminal was revoked
+            /// (before or after it enrolled), or the code is unknown or used.
+            async fn code_refusal(&self, code_hash: &str) -> DbResult<DbError> {
+                let revoked: Option<(Option<i64>,)> = sqlx::query_as(
+                    "SELECT revoked_at_ms FROM terminals \
+                     WHERE used_code_hash = $1 AND device_token_hash IS NULL AND revoked_at_ms IS NOT NULL",
+                )
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(match revoked.and_then(|(at,)| at) {
+                    Some(at) => DbError::State {
+                        field: "code",
+                        detail: format!(
+                            "HQ revoked this code's terminal at {}; ask HQ for a new terminal's code",
+                            Timestamp::from_unix_millis(at)
+                        ),
+                    },
+                    None => DbError::NotFound("enrollment code"),
+                })
             }
         }
     };

@@ -319,9 +319,7 @@ macro_rules! sql_transfer_request_paths {
                 if Self::transfer_in(&mut tx, tenant, new.request_id).await?.is_some() {
                     return Err(DbError::Conflict("request_id reused".into()));
                 }
-                if !Self::variant_live(&mut tx, tenant, new.variant_id).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(&mut tx, tenant, new.variant_id).await?;
                 Self::check_unit(&mut tx, tenant, new.variant_id, new.qty, "qty").await?;
                 let now = now_ms();
                 sqlx::query(

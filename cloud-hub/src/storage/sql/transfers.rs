@@ -162,9 +162,7 @@ macro_rules! sql_transfer_paths {
                 if request.is_some() {
                     return Err(DbError::Conflict("transfer_id reused".into()));
                 }
-                if !Self::variant_live(&mut tx, tenant, new.variant_id).await? {
-                    return Err(DbError::NotFound("variant"));
-                }
+                Self::require_live(&mut tx, tenant, new.variant_id).await?;
                 Self::check_unit(&mut tx, tenant, new.variant_id, new.qty, "qty").await?;
                 let now = now_ms();
                 let available = Self::available_in(&mut tx, tenant, new.from_store_id, new.variant_id).await?;

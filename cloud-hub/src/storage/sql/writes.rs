@@ -277,10 +277,15 @@ macro_rules! sql_write_paths {
                 Ok(true)
             }
 
-            /// Whether the variant is in the catalog (not deleted): only such
-            /// can be reserved, listed, priced or edited.
-            async fn variant_live(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<bool> {
-                Ok(Self::variant_deleted(tx, tenant, variant).await? == Some(false))
+            /// That the variant is in the catalog (not deleted): only such
+            /// can be reserved, listed, priced or edited. A deleted one is
+            /// refused as deleted, so HQ can tell it from a wrong id.
+            async fn require_live(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<()> {
+                match Self::variant_deleted(tx, tenant, variant).await? {
+                    Some(false) => Ok(()),
+                    Some(true) => Err(DbError::Deleted("variant")),
+                    None => Err(DbError::NotFound("variant")),
+                }
             }
 
             /// `None` when the tenant has no such variant, else whether it is deleted.
