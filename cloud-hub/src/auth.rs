@@ -180,17 +180,23 @@ impl FromRequestParts<AppState> for Device {
                     .token_revoked_at(&hash_secret(&token))
                     .await
                     .map_err(ApiError::internal)?;
-                Err(ApiError::unauthorized(match revoked {
-                    Some(at) => format!(
-                        "HQ revoked this terminal's credential at {at}; enroll the till again with a new terminal's code"
+                Err(match revoked {
+                    Some(at) => revoked_credential(at),
+                    None => ApiError::unauthorized(
+                        "the device credential is not recognised; enroll the terminal again",
                     ),
-                    None => "the device credential is not recognised; enroll the terminal again"
-                        .to_owned(),
-                }))
+                })
             }
             Err(e) => Err(ApiError::internal(e)),
         }
     }
+}
+
+/// The answer to a terminal whose credential HQ revoked at `at`.
+pub(crate) fn revoked_credential(at: pos_shared::Timestamp) -> ApiError {
+    ApiError::unauthorized(format!(
+        "HQ revoked this terminal's credential at {at}; enroll the till again with a new terminal's code"
+    ))
 }
 
 /// Checks the bearer token against one the operator configured: a 404

@@ -19,10 +19,16 @@
 //! No wake-up is missed: a waiter subscribes before its first read, and the
 //! task takes the signal (`borrow_and_update`) before it reads the heads, so
 //! a commit after that read signals again.
+//!
+//! A terminal HQ revokes while its request waits is answered 401 then, not
+//! when its wait runs out: the process that revoked it tells the store's
+//! watch at once ([`FeedWaker::revoked`]), and every process's task looks
+//! for terminals revoked lately every [`REVOCATIONS_EVERY`] (one read for
+//! all tenants), so a terminal waiting on another process hears within that.
 
 use crate::storage::{DbResult, DynStorage};
 use pos_shared::sync::FeedPage;
-use pos_shared::{StoreId, TenantId};
+use pos_shared::{StoreId, TenantId, TerminalId, Timestamp};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::watch;
@@ -45,6 +51,8 @@ struct TenantWatches {
 pub struct StoreWatch {
     head: watch::Sender<u64>,
     page: tokio::sync::Mutex<Option<SharedPage>>,
+    /// The store's terminals revoked while this watch was held, and when.
+    revoked: watch::Sender<HashMap<TerminalId, Timestamp>>,
 }
 
 /// A page read after the store's watch reached `announced`, for a request
@@ -64,6 +72,14 @@ pub const SHARED_FOR: std::time::Duration = std::time::Duration::from_secs(2);
 /// How often watches nobody holds and pages past [`SHARED_FOR`] are dropped.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How often each process looks for terminals revoked lately (by any
+/// process) while terminals wait on it.
+pub const REVOCATIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How far back before the last look a look reaches: processes stamp a
+/// revocation by their own clocks, which may be this far apart.
+const CLOCK_SKEW_MS: i64 = 60_000;
+
 impl FeedWaker {
     /// The watch of `store`, made if nobody holds it. Subscribe to it
     /// ([`StoreWatch::subscribe`]) before reading the feed.
@@ -79,6 +95,7 @@ impl FeedWaker {
         let made = Arc::new(StoreWatch {
             head: watch::Sender::new(0),
             page: tokio::sync::Mutex::new(None),
+            revoked: watch::Sender::new(HashMap::new()),
         });
         watches.stores.insert(store, Arc::downgrade(&made));
         made
@@ -144,6 +161,22 @@ impl FeedWaker {
         }
     }
 
+    /// HQ revoked `terminal` of `store` at `at`: its waiting request, if
+    /// any here, ends.
+    pub fn revoked(&self, tenant: TenantId, store: StoreId, terminal: TerminalId, at: Timestamp) {
+        let tenants = self.tenants.lock().expect("feed waker lock");
+        let Some(watch) = tenants
+            .get(&tenant)
+            .and_then(|t| t.stores.get(&store))
+            .and_then(Weak::upgrade)
+        else {
+            return;
+        };
+        watch
+            .revoked
+            .send_if_modified(|revoked| revoked.insert(terminal, at).is_none());
+    }
+
     /// A terminal found nothing after `head` and is about to wait: changes
     /// after `head` are looked up from there at the latest. (Never raised: a
     /// terminal that read before another must still hear what came between.)
@@ -159,6 +192,12 @@ impl StoreWatch {
     /// A receiver that changes when the store's feed moves.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.head.subscribe()
+    }
+
+    /// A receiver that changes when one of the store's terminals is
+    /// revoked: the terminals revoked while the watch was held, and when.
+    pub fn revocations(&self) -> watch::Receiver<HashMap<TerminalId, Timestamp>> {
+        self.revoked.subscribe()
     }
 
     /// The page after `since` (at most `limit` changes) as it stood once the
@@ -213,6 +252,9 @@ pub async fn run(storage: DynStorage, waker: Arc<FeedWaker>) {
     let mut commits = storage.watch_feed();
     let mut sweeps = tokio::time::interval(SWEEP_EVERY);
     sweeps.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut revocations = tokio::time::interval(REVOCATIONS_EVERY);
+    revocations.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut revocations_from = Timestamp::now();
     loop {
         commits.borrow_and_update();
         if let Err(e) = announce_once(&storage, &waker).await {
@@ -231,9 +273,35 @@ pub async fn run(storage: DynStorage, waker: Arc<FeedWaker>) {
                     break;
                 }
                 _ = sweeps.tick() => waker.sweep(),
+                _ = revocations.tick() => {
+                    match look_for_revocations(&storage, &waker, revocations_from).await {
+                        Ok(looked) => revocations_from = looked,
+                        Err(e) => tracing::warn!(error = %e, "looking for revoked terminals failed; looking again later"),
+                    }
+                }
             }
         }
     }
+}
+
+/// Ends the waiting requests of terminals revoked since the look that
+/// began at `from` (by this process or another), and answers when this
+/// look began. A terminal revoked before its request began waiting was
+/// refused by it, so the first look reaches back no further than the rest.
+async fn look_for_revocations(
+    storage: &DynStorage,
+    waker: &FeedWaker,
+    from: Timestamp,
+) -> DbResult<Timestamp> {
+    let now = Timestamp::now();
+    if waker.watched().is_empty() {
+        return Ok(now);
+    }
+    let since = Timestamp::from_unix_millis(from.unix_millis().saturating_sub(CLOCK_SKEW_MS));
+    for (tenant, store, terminal, at) in storage.terminals_revoked_since(since).await? {
+        waker.revoked(tenant, store, terminal, at);
+    }
+    Ok(now)
 }
 
 async fn announce_once(storage: &DynStorage, waker: &FeedWaker) -> DbResult<()> {

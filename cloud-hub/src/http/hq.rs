@@ -199,9 +199,12 @@ async fn revoke_terminal(
     PathIds((store, terminal)): PathIds<(StoreId, TerminalId)>,
     _: NoBody,
 ) -> Result<StatusCode, ApiError> {
-    app.storage
+    let at = app
+        .storage
         .revoke_terminal(hq.tenant, store, terminal)
         .await?;
+    // Its feed request waiting here ends now; elsewhere, at the next look.
+    app.feed_waker.revoked(hq.tenant, store, terminal, at);
     tracing::info!(%terminal, "terminal credential revoked");
     Ok(StatusCode::NO_CONTENT)
 }

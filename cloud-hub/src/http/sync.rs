@@ -206,6 +206,12 @@ async fn feed(
     let store_feed = app.feed_waker.watch(device.tenant_id, device.store_id);
     let mut moved = store_feed.subscribe();
     moved.borrow_and_update();
+    // HQ revoking this terminal while it waits ends the wait with a 401.
+    let mut revocations = store_feed.revocations();
+    let revoked_at = |r: &mut tokio::sync::watch::Receiver<_>| {
+        let revoked: &std::collections::HashMap<_, _> = &r.borrow_and_update();
+        revoked.get(&device.terminal_id).copied()
+    };
     let mut closing = app.closing.subscribe();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(q.wait);
     let mut page = std::sync::Arc::new(
@@ -225,6 +231,9 @@ async fn feed(
         if !page.changes.is_empty() || *closing.borrow_and_update() {
             break;
         }
+        if let Some(at) = revoked_at(&mut revocations) {
+            return Err(crate::auth::revoked_credential(at));
+        }
         app.feed_waker
             .waiting_from(device.tenant_id, page.next_cursor);
         tokio::select! {
@@ -234,6 +243,8 @@ async fn feed(
                 }
             }
             _ = closing.changed() => break,
+            // Another of the store's terminals, or this one: looked at above.
+            Ok(()) = revocations.changed() => continue,
         }
         // The store's terminals woke together: one of them reads, the rest
         // are served its page.

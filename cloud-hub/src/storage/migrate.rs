@@ -79,6 +79,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(59, "hub-postgres/0059_basket_projection.sql"),
     migration!(60, "hub-postgres/0060_recorded_in_commit_order.sql"),
     migration!(61, "hub-postgres/0061_terminal_revocation.sql"),
+    migration!(62, "hub-postgres/0062_revocations_by_time.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -143,6 +144,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(59, "hub-sqlite/0059_basket_projection.sql"),
     migration!(60, "hub-sqlite/0060_recorded_in_commit_order.sql"),
     migration!(61, "hub-sqlite/0061_terminal_revocation.sql"),
+    migration!(62, "hub-sqlite/0062_revocations_by_time.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

@@ -56,14 +56,34 @@ fn long_poll(
     since: u64,
     wait: u64,
 ) -> JoinHandle<(Duration, Value)> {
+    let answer = long_poll_answer(base, http, token, since, wait);
+    tokio::spawn(async move {
+        let (held, status, page) = answer.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{page}");
+        (held, page)
+    })
+}
+
+/// A long-poll as [`long_poll`], answering its status too.
+fn long_poll_answer(
+    base: &str,
+    http: &reqwest::Client,
+    token: &str,
+    since: u64,
+    wait: u64,
+) -> JoinHandle<(Duration, StatusCode, Value)> {
     let request = http
         .get(format!("{base}/v1/sync/feed?since={since}&wait={wait}"))
         .bearer_auth(token);
     tokio::spawn(async move {
         let started = Instant::now();
         let response = request.send().await.expect("feed request");
-        assert_eq!(response.status(), StatusCode::OK);
-        (started.elapsed(), response.json().await.expect("page"))
+        let status = response.status();
+        (
+            started.elapsed(),
+            status,
+            response.json().await.expect("body"),
+        )
     })
 }
 
@@ -352,3 +372,56 @@ async fn hq_corrections_and_revocations_wake_the_stores_tills(backend: Backend) 
     assert_eq!(types(&page), ["credit_account_changed"], "{page}");
 }
 on_both_backends!(hq_corrections_and_revocations_wake_the_stores_tills);
+
+/// A till waiting on the feed when HQ revokes it is answered 401 then, not
+/// when its wait runs out: at once on the hub that revoked it, and within a
+/// look for revocations on another hub of the same database. The store's
+/// other till keeps waiting.
+async fn a_till_waiting_when_revoked_is_told_then(backend: Backend) {
+    let shop = shop(backend).await;
+    let other = shop.till_at(&shop.store_id, "Till 2", "t2").await;
+    let second = match backend {
+        Backend::Postgres => Some(
+            cloud_hub::start(HubConfig {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                ..HubConfig::new(shop.hub.database_url.clone())
+            })
+            .await
+            .expect("a second hub on the same database"),
+        ),
+        Backend::Sqlite => None,
+    };
+    let http = &shop.hub.http;
+    let mut bases = vec![shop.hub.base.clone()];
+    bases.extend(second.as_ref().map(|h| h.base_url()));
+    let mut tills = vec![(shop.device_token.clone(), shop.terminal_id.clone())];
+    tills.push((other.device_token.clone(), other.terminal_id.clone()));
+    let third = shop.till_at(&shop.store_id, "Till 3", "t3").await;
+    tills.push((third.device_token.clone(), third.terminal_id.clone()));
+    // Each hub in turn: a till waiting on it is revoked through the first.
+    for (base, (token, terminal)) in bases.iter().zip(tills.iter().skip(1)) {
+        let here = caught_up(base, http, token).await;
+        let bystander = long_poll(base, http, &shop.device_token, here, 6);
+        let waiting = long_poll_answer(base, http, token, here, 30);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let path = format!("/v1/stores/{}/terminals/{terminal}/revoke", shop.store_id);
+        let (s, b) = shop.hub.post(&path, &shop.api_key, json!({})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+        let (held, status, b) = waiting.await.unwrap();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{b}");
+        assert!(b["detail"].as_str().unwrap().contains("HQ revoked"), "{b}");
+        assert!(
+            held < Duration::from_secs(20),
+            "told, not timed out: {held:?}"
+        );
+        let (held, _) = bystander.await.unwrap();
+        assert!(
+            held >= Duration::from_secs(5),
+            "another till of the store waits on: {held:?}"
+        );
+    }
+    if let Some(second) = second {
+        second.stop().await.unwrap();
+    }
+}
+on_both_backends!(a_till_waiting_when_revoked_is_told_then);

@@ -93,31 +93,46 @@ macro_rules! sql_terminal_paths {
                 Ok(row.and_then(|(at,)| at).map(Timestamp::from_unix_millis))
             }
 
-            async fn revoke_terminal(&self, tenant: TenantId, store: StoreId, terminal: TerminalId) -> DbResult<()> {
+            async fn terminals_revoked_since(&self, since: Timestamp) -> DbResult<Vec<(TenantId, StoreId, TerminalId, Timestamp)>> {
+                let rows: Vec<(Uuid, Uuid, Uuid, i64)> = sqlx::query_as(
+                    "SELECT tenant_id, store_id, id, revoked_at_ms FROM terminals WHERE revoked_at_ms >= $1",
+                )
+                .bind(since.unix_millis())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(tenant, store, terminal, at)| {
+                        (TenantId::from_uuid(tenant), StoreId::from_uuid(store), TerminalId::from_uuid(terminal), Timestamp::from_unix_millis(at))
+                    })
+                    .collect())
+            }
+
+            async fn revoke_terminal(&self, tenant: TenantId, store: StoreId, terminal: TerminalId) -> DbResult<Timestamp> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_tenant(&mut tx, tenant).await?;
                 // Revoking again keeps the first revocation and what it took.
-                let done = sqlx::query(
+                let revoked: Option<(i64,)> = sqlx::query_as(
                     "UPDATE terminals SET revoked_token_hash = COALESCE(device_token_hash, revoked_token_hash), \
                      revoked_at_ms = CASE WHEN device_token_hash IS NULL AND revoked_at_ms IS NOT NULL THEN revoked_at_ms ELSE $4 END, \
                      used_code_hash = COALESCE(enrollment_code_hash, used_code_hash), \
                      device_token_hash = NULL, enrollment_code_hash = NULL \
-                     WHERE tenant_id = $1 AND store_id = $2 AND id = $3",
+                     WHERE tenant_id = $1 AND store_id = $2 AND id = $3 RETURNING revoked_at_ms",
                 )
                 .bind(tenant.as_uuid())
                 .bind(store.as_uuid())
                 .bind(terminal.as_uuid())
                 .bind(now_ms())
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
-                if done.rows_affected() == 0 {
+                let Some((revoked_at,)) = revoked else {
                     return Err(DbError::NotFound("terminal"));
-                }
+                };
                 Self::give_back_holdings(&mut tx, tenant, terminal).await?;
                 Self::commit(tx).await?;
                 // The other tills waiting on the feed hear their new grants now.
                 self.feed_changed();
-                Ok(())
+                Ok(Timestamp::from_unix_millis(revoked_at))
             }
 
             async fn record_terminal_reports(&self, reports: &[SeenReport]) -> DbResult<()> {

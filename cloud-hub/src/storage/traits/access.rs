@@ -149,13 +149,20 @@ pub trait TerminalStorage: Send + Sync {
     async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity>;
     /// When HQ revoked the terminal whose credential this was, if it did.
     async fn token_revoked_at(&self, token_hash: &str) -> DbResult<Option<pos_shared::Timestamp>>;
-    /// Withdraws a terminal's device credential; its token stops working at once.
+    /// Every tenant's terminals HQ revoked at `since` or after, with their
+    /// store and when, so requests they have waiting can be ended.
+    async fn terminals_revoked_since(
+        &self,
+        since: pos_shared::Timestamp,
+    ) -> DbResult<Vec<(TenantId, StoreId, TerminalId, pos_shared::Timestamp)>>;
+    /// Withdraws a terminal's device credential; its token stops working at
+    /// once. Answers when it was revoked (the first time, if again).
     async fn revoke_terminal(
         &self,
         tenant: TenantId,
         store: StoreId,
         terminal: TerminalId,
-    ) -> DbResult<()>;
+    ) -> DbResult<pos_shared::Timestamp>;
     /// Records that the devices were seen, with what each reported, in one
     /// transaction (a terminal revoked or gone meanwhile is skipped).
     async fn record_terminal_reports(&self, reports: &[SeenReport]) -> DbResult<()>;
