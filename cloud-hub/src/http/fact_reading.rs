@@ -17,10 +17,42 @@ use serde_json::Value;
 
 /// The fact in `raw`, or why it does not read.
 pub(crate) fn read_fact(raw: &Value) -> Result<Envelope<Fact>, String> {
-    Envelope::<Fact>::deserialize(raw).map_err(|whole| {
+    let envelope = Envelope::<Fact>::deserialize(raw).map_err(|whole| {
         let why = explain(raw).unwrap_or_else(|| whole.to_string());
         format!("the fact does not parse: {why}")
-    })
+    })?;
+    // Serde reads a struct from a list of its fields in order; a fact names
+    // its fields, so a list where an object belongs is refused, not read by
+    // position.
+    let read = serde_json::to_value(&envelope.data).map_err(|e| e.to_string())?;
+    if let Some(data) = raw.get("data") {
+        if let Some(path) = list_for_object(data, &read, String::new()) {
+            return Err(format!(
+                "the fact does not parse: {path}: must be an object naming its fields, not a list"
+            ));
+        }
+    }
+    Ok(envelope)
+}
+
+/// The place in `sent` of the first list where `read` has an object.
+fn list_for_object(sent: &Value, read: &Value, at: String) -> Option<String> {
+    match (sent, read) {
+        (Value::Array(_), Value::Object(_)) => Some(at),
+        (Value::Object(sent), Value::Object(read)) => read.iter().find_map(|(key, read)| {
+            let place = match at.is_empty() {
+                true => key.clone(),
+                false => format!("{at}.{key}"),
+            };
+            list_for_object(sent.get(key)?, read, place)
+        }),
+        (Value::Array(sent), Value::Array(read)) => sent
+            .iter()
+            .zip(read)
+            .enumerate()
+            .find_map(|(i, (sent, read))| list_for_object(sent, read, format!("{at}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// Where and why `raw` fails, in the API's words; `None` if it is not
@@ -90,6 +122,18 @@ mod tests {
         let why = read_fact(&sale()).unwrap_err();
         assert!(why.contains("lines[0]."), "{why}");
         assert!(why.contains("required"), "{why}");
+    }
+
+    #[test]
+    fn a_list_where_an_object_belongs_is_refused_by_its_place() {
+        let sent =
+            json!({"lines": [{"qty": "1", "unit_price": [1000, "INR"]}], "total": {"minor": 1}});
+        let read = json!({"lines": [{"qty": "1", "unit_price": {"minor": 1000, "currency": "INR"}}], "total": {"minor": 1}});
+        assert_eq!(
+            list_for_object(&sent, &read, String::new()).as_deref(),
+            Some("lines[0].unit_price")
+        );
+        assert_eq!(list_for_object(&read, &read, String::new()), None);
     }
 
     #[test]

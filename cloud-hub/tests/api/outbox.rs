@@ -76,6 +76,10 @@ async fn a_bad_fact_is_rejected_alone_and_writes_nothing(backend: Backend) {
     other_sender["source"] = json!("terminal:somewhere-else");
     let mut newer_envelope = shop.sale("T1-000009", &[(0, "1")]);
     newer_envelope["schema_version"] = json!(2);
+    // An amount given as a list of its fields is not read by position.
+    let mut positional = shop.sale("T1-000010", &[(0, "1")]);
+    let total = positional["data"]["total"].clone();
+    positional["data"]["total"] = json!([total["minor"], total["currency"]]);
     let good = shop.sale("T1-000005", &[(0, "3")]);
     let before = shop.on_hand(TEA).await;
 
@@ -89,6 +93,7 @@ async fn a_bad_fact_is_rejected_alone_and_writes_nothing(backend: Backend) {
             mislabelled,
             other_sender,
             newer_envelope,
+            positional,
             good,
         ])
         .await;
@@ -97,10 +102,10 @@ async fn a_bad_fact_is_rejected_alone_and_writes_nothing(backend: Backend) {
         Shop::statuses(&ack),
         [
             "rejected", "rejected", "rejected", "rejected", "rejected", "rejected", "rejected",
-            "rejected", "accepted"
+            "rejected", "rejected", "accepted"
         ]
     );
-    let reasons: Vec<&str> = ack["results"].as_array().unwrap()[..8]
+    let reasons: Vec<&str> = ack["results"].as_array().unwrap()[..9]
         .iter()
         .map(|r| r["reason"].as_str().unwrap())
         .collect();
@@ -125,6 +130,10 @@ async fn a_bad_fact_is_rejected_alone_and_writes_nothing(backend: Backend) {
         "{reasons:?}"
     );
     assert!(reasons[7].starts_with("schema_version:"), "{reasons:?}");
+    assert!(
+        reasons[8].contains("total: must be an object naming its fields, not a list"),
+        "{reasons:?}"
+    );
 
     let snapshot = shop.snapshot().await;
     assert_eq!(
