@@ -25,6 +25,9 @@
 //! watch at once ([`FeedWaker::revoked`]), and every process's task looks
 //! for terminals revoked lately every [`REVOCATIONS_EVERY`] (one read for
 //! all tenants), so a terminal waiting on another process hears within that.
+//! The task also looks before it announces new changes, and a waiter looks
+//! at its store's revocations before it is served a page, so a revoked
+//! terminal is never served a change committed after its revocation.
 
 use crate::storage::{DbResult, DynStorage};
 use pos_shared::sync::FeedPage;
@@ -257,7 +260,7 @@ pub async fn run(storage: DynStorage, waker: Arc<FeedWaker>) {
     let mut revocations_from = Timestamp::now();
     loop {
         commits.borrow_and_update();
-        if let Err(e) = announce_once(&storage, &waker).await {
+        if let Err(e) = announce_once(&storage, &waker, &mut revocations_from).await {
             tracing::warn!(error = %e, "announcing feed changes failed; trying again");
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             // Something may have committed since: look again.
@@ -304,21 +307,38 @@ async fn look_for_revocations(
     Ok(now)
 }
 
-async fn announce_once(storage: &DynStorage, waker: &FeedWaker) -> DbResult<()> {
+/// Announces what committed since the last announcement; `revocations_from`
+/// is where the last look for revocations began.
+async fn announce_once(
+    storage: &DynStorage,
+    waker: &FeedWaker,
+    revocations_from: &mut Timestamp,
+) -> DbResult<()> {
     let watched = waker.watched();
     if watched.is_empty() {
         return Ok(());
     }
     let heads: HashMap<TenantId, u64> = storage.feed_heads().await?.into_iter().collect();
-    for (tenant, announced) in watched {
-        let Some(&head) = heads.get(&tenant) else {
-            continue;
-        };
-        // `None`: nobody has waited yet, so there is nothing to announce.
-        if let Some(from) = announced.filter(|&from| head > from) {
-            let stores = storage.feed_stores_moved(tenant, from, head).await?;
-            waker.announce(tenant, head, &stores);
-        }
+    // `None`: nobody has waited yet, so there is nothing to announce.
+    let moved: Vec<(TenantId, u64, u64)> = watched
+        .into_iter()
+        .filter_map(|(tenant, announced)| {
+            let head = *heads.get(&tenant)?;
+            announced
+                .filter(|&from| head > from)
+                .map(|from| (tenant, from, head))
+        })
+        .collect();
+    if moved.is_empty() {
+        return Ok(());
+    }
+    // A terminal HQ revoked before these changes committed hears of that
+    // first, so it is never served them: its watch has the revocation
+    // before the new head.
+    *revocations_from = look_for_revocations(storage, waker, *revocations_from).await?;
+    for (tenant, from, head) in moved {
+        let stores = storage.feed_stores_moved(tenant, from, head).await?;
+        waker.announce(tenant, head, &stores);
     }
     Ok(())
 }

@@ -228,11 +228,13 @@ async fn feed(
         },
     );
     loop {
-        if !page.changes.is_empty() || *closing.borrow_and_update() {
-            break;
-        }
+        // Looked at before any page is served: a change that woke this
+        // terminal after HQ revoked it is not its to read.
         if let Some(at) = revoked_at(&mut revocations) {
             return Err(crate::auth::revoked_credential(at));
+        }
+        if !page.changes.is_empty() || *closing.borrow_and_update() {
+            break;
         }
         app.feed_waker
             .waiting_from(device.tenant_id, page.next_cursor);
