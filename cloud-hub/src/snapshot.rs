@@ -314,7 +314,7 @@ pub async fn for_device(
                 cache.give(&device, shared.clone());
                 return Ok(shared);
             }
-            Err(DbError::CursorExpired { .. }) => {}
+            Err(DbError::CursorExpired { .. } | DbError::CursorAhead { .. }) => {}
             Err(e) => return Err(e),
         }
     }

@@ -313,8 +313,9 @@ pub async fn catch_up(storage: &DynStorage, enricher: &Enricher) -> DbResult<usi
                     }
                     (page.next_cursor, proposals)
                 }
-                // Pruned past the worker's place: the catalog as it stands.
-                Err(DbError::CursorExpired { .. }) => {
+                // Pruned past the worker's place, or the worker's place past
+                // the head (restored from a copy): the catalog as it stands.
+                Err(DbError::CursorExpired { .. } | DbError::CursorAhead { .. }) => {
                     (head, whole_catalog(storage, tenant, enricher, near).await?)
                 }
                 Err(e) => return Err(e),

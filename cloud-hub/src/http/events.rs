@@ -97,7 +97,7 @@ async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, 
     responses(
         (status = 200, description = "OK", body = EventPage),
         Refused, NotFound,
-        (status = 409, description = "`after` is before the oldest event kept", body = pos_shared::problem::Problem),
+        (status = 409, description = "`after` is before the oldest event kept, or past the newest (the hub's database is older than what was read)", body = pos_shared::problem::Problem),
     )
 )]
 async fn list(
@@ -168,7 +168,7 @@ struct StreamedEvent {
     responses(
         (status = 200, description = "`text/event-stream`: one event per hub event, its data the event as JSON", content_type = "text/event-stream", body = StreamedEvent),
         Refused, NotFound,
-        (status = 409, description = "`after` is before the oldest event kept", body = pos_shared::problem::Problem),
+        (status = 409, description = "`after` is before the oldest event kept, or past the newest (the hub's database is older than what was read)", body = pos_shared::problem::Problem),
     )
 )]
 async fn stream(
@@ -179,11 +179,23 @@ async fn stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let Query(params) = params.map_err(query_error)?;
     let mut query = checked(&app, &hq, params).await?;
+    let resumed = headers.contains_key("last-event-id");
     query.after = resume_point(&headers, query.after)?;
     let changes = app.storage.watch_feed();
     let closing = app.closing.subscribe();
     let tenant = hq.tenant;
-    let state = (app, query, changes, closing, VecDeque::<HubEvent>::new());
+    // The first page is read before the stream opens, so a resume point the
+    // hub cannot serve (pruned, or past its newest event) is refused, not
+    // answered with a stream that never sends.
+    let first = app.storage.events(tenant, &query).await.map_err(|e| {
+        let e = ApiError::from(e);
+        match resumed {
+            true => e.with_field("Last-Event-ID"),
+            false => e,
+        }
+    })?;
+    query.after = Some(first.next_after);
+    let state = (app, query, changes, closing, VecDeque::from(first.events));
     let events = futures_util::stream::unfold(
         state,
         move |(app, mut query, mut changes, mut closing, mut pending)| async move {

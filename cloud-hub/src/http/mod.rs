@@ -343,6 +343,10 @@ fn db_error(err: DbError) -> ApiError {
             e.to_string(),
         )
         .with_field("since"),
+        e @ DbError::CursorAhead { .. } => {
+            ApiError::new(axum::http::StatusCode::GONE, "cursor_ahead", e.to_string())
+                .with_field("since")
+        }
         DbError::Invalid(detail) => ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",

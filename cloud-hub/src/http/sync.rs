@@ -142,7 +142,7 @@ fn current_protocol() -> u16 {
     params(FeedQuery),
     responses(
         (status = 200, description = "OK", body = FeedPage), Refused,
-        (status = 410, description = "`since` is older than the feed keeps: bootstrap from a snapshot", body = pos_shared::problem::Problem),
+        (status = 410, description = "`since` is older than the feed keeps (`cursor_expired`), or past its head because the hub's database is older than the till's (`cursor_ahead`): bootstrap from a snapshot", body = pos_shared::problem::Problem),
     )
 )]
 async fn feed(

@@ -260,8 +260,10 @@ impl TenantIndex {
                 .catalog_changes(self.tenant, since, CHANGES_PER_STEP)
                 .await
             {
-                Err(DbError::CursorExpired { .. }) => {
-                    tracing::info!(tenant = %self.tenant, since, "search index behind the pruned feed: rebuilding");
+                // Behind the pruned feed, or past its head (the database was
+                // restored from an earlier copy): built again.
+                Err(DbError::CursorExpired { .. } | DbError::CursorAhead { .. }) => {
+                    tracing::info!(tenant = %self.tenant, since, "search index outside the feed kept: rebuilding");
                     *through = Some(self.build(storage).await?);
                     self.level.store(through.unwrap_or(0), Ordering::Release);
                     continue;

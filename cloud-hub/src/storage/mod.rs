@@ -45,6 +45,10 @@ pub enum DbError {
     /// The feed no longer holds changes after this cursor: bootstrap again.
     #[error("changes after {since} have been pruned (the feed starts after {floor}); take a new snapshot")]
     CursorExpired { since: u64, floor: u64 },
+    /// The cursor is past every change this hub has: its database is older
+    /// than what the terminal applied (restored from a copy). Bootstrap again.
+    #[error("the feed ends at {head}, before {since}: this hub's data is older than the till's (restored from an earlier copy?); take a new snapshot")]
+    CursorAhead { since: u64, head: u64 },
     /// The caller's input cannot be applied; the string says why.
     #[error("{0}")]
     Invalid(String),

@@ -161,6 +161,25 @@ async fn every_change_is_an_enveloped_event_in_order(backend: Backend) {
     let (_, none) = hub.get("/v1/events?type=nothing.here", key).await;
     assert_eq!(none["events"], json!([]));
     assert_eq!(none["next_after"], events.len() as u64);
+    // A place past the newest event (a hub restored from an older copy)
+    // is refused, as a list and as a stream resumed there, never served as
+    // an empty page or a stream that waits for numbers given again.
+    let past = events.len() + 5;
+    let (s, b) = hub.get(&format!("/v1/events?after={past}"), key).await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "wrong_state");
+    assert_eq!(b["field"], "after", "{b}");
+    assert!(b["detail"].as_str().unwrap().contains("restored"), "{b}");
+    let streamed = hub
+        .http
+        .get(format!("{}/v1/events/stream", hub.base))
+        .bearer_auth(key)
+        .header("Last-Event-ID", past.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streamed.status(), StatusCode::CONFLICT);
+    let b: serde_json::Value = streamed.json().await.unwrap();
+    assert_eq!(b["field"], "Last-Event-ID", "{b}");
 
     // Another store's filter leaves out this store's events, not the chain's.
     let (_, other_store) = hub

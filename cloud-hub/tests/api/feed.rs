@@ -410,6 +410,17 @@ async fn a_pruned_feed_sends_old_cursors_to_a_snapshot(backend: Backend) {
         .await;
     assert_problem(s, &b, StatusCode::GONE, "cursor_expired");
     assert_eq!(b["field"], "since");
+    // A cursor past the head (the hub's database older than the till's) is
+    // sent to a snapshot too, never served pages that skip what follows.
+    let (s, b) = shop
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since={}&wait=5", head + 1),
+            &shop.device_token,
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::GONE, "cursor_ahead");
+    assert_eq!(b["field"], "since");
     let (s, page) = shop
         .hub
         .get(

@@ -332,3 +332,72 @@ async fn what_hq_stops_a_store_selling_the_till_refuses(backend: Backend) {
     assert_eq!(sale["lines"].as_array().unwrap().len(), 2, "{sale}");
 }
 on_both_backends!(what_hq_stops_a_store_selling_the_till_refuses);
+
+/// The hub's database restored from a copy older than what its till has
+/// applied: the till's cursor is past the hub's head, and the numbers it
+/// holds are given again to new changes. The hub refuses the cursor
+/// (`cursor_ahead`), the till takes a new snapshot, and a price changed
+/// after the restore reaches it rather than being skipped for good.
+#[tokio::test]
+async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly() {
+    let mut hub = Hub::start(Backend::Sqlite).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+    let (tea, milk) = (variant_id(&till, TEA).await, variant_id(&till, MILK).await);
+    let money = pos_shared::Money::inr;
+    let milk_in_copy = price_on_till(&till, MILK).await;
+
+    hub.stop();
+    let copy = tempfile::tempdir().unwrap();
+    let files = ["hub.db", "hub.db-wal", "hub.db-shm"];
+    for f in files {
+        let from = hub.dir().join(f);
+        if from.exists() {
+            std::fs::copy(&from, copy.path().join(f)).unwrap();
+        }
+    }
+    hub.restart().await;
+    // Changes the till applies, which the copy does not have.
+    for minor in 2_001..=2_020 {
+        hq.set_price(&milk, money(minor)).await.unwrap();
+    }
+    eventually(
+        "the last milk price on the till",
+        30,
+        || {
+            let till = &till;
+            async move { price_on_till(till, MILK).await == 2_020 }
+        },
+        || till.log(),
+    )
+    .await;
+
+    hub.stop();
+    for f in files {
+        let (from, to) = (copy.path().join(f), hub.dir().join(f));
+        match from.exists() {
+            true => std::fs::copy(&from, &to).map(|_| ()).unwrap(),
+            false => std::fs::remove_file(&to)
+                .or_else(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(e),
+                })
+                .unwrap(),
+        }
+    }
+    hub.restart().await;
+    hq.set_price(&tea, money(4_444)).await.unwrap();
+    eventually(
+        "the price set after the restore on the till",
+        60,
+        || {
+            let till = &till;
+            async move { price_on_till(till, TEA).await == 4_444 }
+        },
+        || format!("{}\n{}", till.log(), hub.log()),
+    )
+    .await;
+    // The new snapshot is the restored hub's: milk as the copy had it.
+    assert_eq!(price_on_till(&till, MILK).await, milk_in_copy);
+}

@@ -182,6 +182,12 @@ impl Hub {
     pub fn log(&self) -> String {
         tail(&self.dir.path().join("hub.log"))
     }
+
+    /// The folder of the hub's own files: its SQLite database (`hub.db`
+    /// with its `-wal` and `-shm`) and its log.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
 }
 
 pub struct Agent {

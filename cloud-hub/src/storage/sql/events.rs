@@ -171,6 +171,17 @@ macro_rules! sql_event_paths {
                         detail: format!("events up to {floor} have been pruned; read on from after={floor}"),
                     });
                 }
+                // Past the head: this database is older than what the reader
+                // saw (restored from a copy), and the numbers it holds will
+                // be given to other events.
+                if i64::try_from(after).map_or(true, |a| a > head) {
+                    return Err(DbError::State {
+                        field: "after",
+                        detail: format!(
+                            "the events end at {head}, before after={after}: this hub's data is older than what you read (restored from an earlier copy?); read again from after={head} or earlier, taking events by event_id once"
+                        ),
+                    });
+                }
                 let pattern = query
                     .type_prefix
                     .as_ref()

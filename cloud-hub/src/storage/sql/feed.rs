@@ -65,6 +65,12 @@ macro_rules! sql_feed_paths {
                 if since < floor {
                     return Err(DbError::CursorExpired { since: since as u64, floor: floor as u64 });
                 }
+                // Past the head: the till applied changes this database does
+                // not have, and the numbers it holds will be given again to
+                // other changes, so it would skip them without a word.
+                if since > head {
+                    return Err(DbError::CursorAhead { since: since as u64, head: head.max(0) as u64 });
+                }
                 let mut rows: Vec<(i64, String)> = sqlx::query_as(
                     "SELECT seq, body FROM feed_changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
                      AND (store_id IS NULL OR store_id = $4) ORDER BY seq LIMIT $5",
