@@ -26,8 +26,12 @@ use std::time::Duration;
 
 /// The relay's name in `event_relays`.
 pub const RELAY: &str = "nats";
-/// How long a tenant is the relaying hub's; renewed with every batch.
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a tenant is the relaying hub's; renewed with every batch. A
+/// batch is published together and its acknowledgements awaited for at
+/// most [`ACK_TIMEOUT`], so this is three of those: a hub that dies holding
+/// the lease (say while the broker is away) leaves its tenants to the
+/// others this soon.
+const LEASE: Duration = Duration::from_secs(15);
 /// Tenants relayed per run.
 const TENANTS: u32 = 50;
 /// Events read and published before their acknowledgements are awaited.
