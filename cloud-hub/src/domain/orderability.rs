@@ -45,6 +45,8 @@ pub struct Gates {
     pub listed: bool,
     /// HQ has stopped orders for the item at every store.
     pub disabled: bool,
+    /// HQ has taken the item out of the catalog.
+    pub deleted: bool,
     /// The item's stock at this store is on hold (a quality check, a recall).
     pub blocked: bool,
 }
@@ -59,6 +61,9 @@ pub fn reasons(gates: Gates, available: Qty) -> Vec<&'static str> {
     }
     if gates.outside_hours {
         why.push("outside_hours");
+    }
+    if gates.deleted {
+        why.push("item_deleted");
     }
     if gates.disabled {
         why.push("item_disabled");
@@ -83,6 +88,7 @@ pub struct OrderState {
     pub outside_hours: bool,
     pub listed: bool,
     pub disabled: bool,
+    pub deleted: bool,
     pub blocked: bool,
     pub on_hand_milli: i64,
     /// Held by reservations not past their expiry.
@@ -106,6 +112,7 @@ impl OrderState {
             outside_hours: self.outside_hours,
             listed: self.listed,
             disabled: self.disabled,
+            deleted: self.deleted,
             blocked: self.blocked,
         }
     }
@@ -266,6 +273,7 @@ mod tests {
             outside_hours: false,
             listed: true,
             disabled: false,
+            deleted: false,
             blocked: false,
             on_hand_milli: 2_000,
             held_milli: 1_000,
@@ -305,6 +313,7 @@ mod tests {
             outside_hours: false,
             listed: true,
             disabled: false,
+            deleted: false,
             blocked: false,
         };
         assert!(reasons(open, Qty::units(1)).is_empty());
@@ -313,6 +322,7 @@ mod tests {
             outside_hours: true,
             listed: false,
             disabled: true,
+            deleted: true,
             blocked: true,
         };
         assert_eq!(
@@ -320,6 +330,7 @@ mod tests {
             [
                 "store_closed",
                 "outside_hours",
+                "item_deleted",
                 "item_disabled",
                 "not_in_assortment",
                 "blocked",

@@ -111,7 +111,7 @@ pub async fn accept(
     };
     let record = match storage.catalog_item(tenant, proposal.variant_id).await {
         Ok(record) => record,
-        Err(DbError::NotFound(_)) => {
+        Err(DbError::NotFound(_) | DbError::Deleted(_)) => {
             storage
                 .decide_proposal(tenant, id, ProposalState::Superseded, HUB)
                 .await?;

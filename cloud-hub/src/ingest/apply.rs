@@ -380,7 +380,7 @@ impl<'a> Applier<'a> {
                 .await
             {
                 Ok(found) => return Ok((Some(found), mapped)),
-                Err(DbError::NotFound(_)) => {}
+                Err(DbError::NotFound(_) | DbError::Deleted(_)) => {}
                 Err(e) => return Err(e.into()),
             }
         }

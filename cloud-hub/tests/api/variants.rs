@@ -288,12 +288,43 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     let earlier = json!({"movement_id": uuid::Uuid::now_v7(), "variant_id": tea, "delta": "5", "reason": "receipt"});
     let (s, b) = hub.post(&movements, &shop.api_key, earlier.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
+    // Where the item stands for orders at the store, by the events HQ hears.
+    let orderable = || async {
+        let (_, page) = hub
+            .get(
+                "/v1/events?type=inventory.orderability.changed&limit=1000",
+                &shop.api_key,
+            )
+            .await;
+        page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|e| e["data"]["variant_id"] == tea.as_str())
+            .map(|e| e["data"].clone())
+    };
+    let (_, view) = hub
+        .get(&format!("/v1/stores/{store}/catalog-view"), &shop.api_key)
+        .await;
+    let tea_in_view = view["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["variant_id"] == tea.as_str())
+        .cloned();
+    assert_eq!(tea_in_view.unwrap()["orderable"], true, "{view}");
     let (s, b) = delete().await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    // The store's order takers hear it can no longer be ordered.
+    let flipped = orderable().await.expect("an orderability event");
+    assert_eq!(flipped["orderable"], false, "{flipped}");
+    assert_eq!(flipped["reasons"], json!(["item_deleted"]), "{flipped}");
 
     assert_eq!(catalog_ids(&shop).await, vec![shop.variants[1].0.clone()]);
     let (s, b) = hub.get(&format!("/v1/catalog/{tea}"), &shop.api_key).await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(b["detail"], "variant was deleted", "{b}");
     let (_, view) = hub
         .get(&format!("/v1/stores/{store}/catalog-view"), &shop.api_key)
         .await;
@@ -314,8 +345,12 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
         head
     );
 
-    // It can no longer be priced, listed or reserved…
-    let (s, _) = hub
+    // It can no longer be priced, listed or reserved, each refusal saying
+    // it was deleted, not that there is no such item.
+    let deleted = |b: &serde_json::Value| {
+        assert_eq!(b["detail"], "variant was deleted", "{b}");
+    };
+    let (s, b) = hub
         .put(
             &format!("/v1/variants/{tea}/price"),
             &shop.api_key,
@@ -323,10 +358,34 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    // …each refusal saying it was deleted, not that there is no such item.
-    let deleted = |b: &serde_json::Value| {
-        assert_eq!(b["detail"], "variant was deleted", "{b}");
-    };
+    deleted(&b);
+    let (s, b) = hub
+        .post(
+            &format!("/v1/variants/{tea}/prices"),
+            &shop.api_key,
+            json!({"price": {"minor": 1000, "currency": "INR"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    deleted(&b);
+    let (s, b) = hub
+        .post(
+            "/v1/prices/bulk",
+            &shop.api_key,
+            json!({"prices": [{"variant_id": tea, "price": {"minor": 1000, "currency": "INR"}}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(b["detail"], "prices[0]: variant was deleted", "{b}");
+    let (s, b) = hub
+        .post(
+            &format!("/v1/variants/{tea}/disable"),
+            &shop.api_key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    deleted(&b);
     let (s, b) = hub
         .put(
             &format!("/v1/stores/{store}/assortment/{tea}"),
@@ -380,8 +439,9 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
         after, before,
         "a refused movement leaves the ledger as it was"
     );
-    let (s, _) = patch(&shop, &tea, json!({"name": "Ghost"})).await;
+    let (s, b) = patch(&shop, &tea, json!({"name": "Ghost"})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    deleted(&b);
     // …and a new snapshot leaves it out.
     let (s, snap) = hub
         .http
@@ -439,6 +499,8 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     let changes = feed(&shop, pos_shared::sync::PROTOCOL_VERSION).await;
     assert_eq!(changes.last().unwrap()["type"], "variant_upserted");
     assert_eq!(changes.last().unwrap()["variant_id"], tea.as_str());
+    let flipped = orderable().await.expect("an orderability event");
+    assert_eq!(flipped["orderable"], true, "orderable again: {flipped}");
     let (s, b) = hub
         .post(
             &format!("/v1/variants/{}/restore", uuid::Uuid::now_v7()),

@@ -350,7 +350,10 @@ macro_rules! sql_catalog_paths {
                 .bind(variant.as_uuid())
                 .fetch_optional(&self.pool)
                 .await?;
-                variant_from_row(row.ok_or(DbError::NotFound("variant"))?)
+                match row {
+                    Some(row) => variant_from_row(row),
+                    None => Err(Self::variant_gone(&mut self.pool.begin().await?, tenant, variant).await?),
+                }
             }
 
             async fn item_versions(

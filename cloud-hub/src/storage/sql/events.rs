@@ -80,8 +80,8 @@ macro_rules! sql_event_paths {
                      COALESCE(p.on_hand_milli, 0), \
                      COALESCE({}, 0), \
                      (SELECT point_milli FROM reorder_points WHERE tenant_id = $1 AND store_id = $2 AND variant_id = $3), \
-                     CAST(CASE WHEN EXISTS (SELECT 1 FROM variants v WHERE v.tenant_id = $1 AND v.id = $3 \
-                          AND v.disabled_at_ms IS NOT NULL) THEN 1 ELSE 0 END AS BIGINT), \
+                     COALESCE((SELECT CAST(CASE WHEN v.deleted_at_ms IS NOT NULL THEN 2 WHEN v.disabled_at_ms IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) \
+                          FROM variants v WHERE v.tenant_id = $1 AND v.id = $3), 0), \
                      CAST(CASE WHEN p.blocked THEN 1 ELSE 0 END AS BIGINT), \
                      s.hours \
                      FROM stores s LEFT JOIN stock_positions p ON p.tenant_id = s.tenant_id AND p.store_id = s.id AND p.variant_id = $3 \
@@ -94,20 +94,21 @@ macro_rules! sql_event_paths {
                 .bind(now)
                 .fetch_optional(&mut **tx)
                 .await?;
-                row.map(|(status, listed, on_hand, held, reorder_point, disabled, blocked, hours)| {
-                    Self::order_state_from(store, &status, hours, [listed, on_hand, held, disabled, blocked], reorder_point, now)
+                row.map(|(status, listed, on_hand, held, reorder_point, withdrawn, blocked, hours)| {
+                    Self::order_state_from(store, &status, hours, [listed, on_hand, held, withdrawn, blocked], reorder_point, now)
                 })
                 .transpose()
             }
 
             /// The [`OrderState`] of an item at `store` from what the store's
             /// row holds (`status`, `hours`) and `[listed, on_hand_milli,
-            /// held_milli, disabled, blocked]` (flags as 0 or 1), at `now`.
+            /// held_milli, withdrawn, blocked]` (flags as 0 or 1; withdrawn 1
+            /// for disabled, 2 for deleted), at `now`.
             fn order_state_from(
                 store: StoreId,
                 status: &str,
                 hours: Option<String>,
-                [listed, on_hand, held, disabled, blocked]: [i64; 5],
+                [listed, on_hand, held, withdrawn, blocked]: [i64; 5],
                 reorder_point: Option<i64>,
                 now: i64,
             ) -> DbResult<OrderState> {
@@ -123,7 +124,8 @@ macro_rules! sql_event_paths {
                     status,
                     outside_hours,
                     listed: listed != 0,
-                    disabled: disabled != 0,
+                    disabled: withdrawn == 1,
+                    deleted: withdrawn == 2,
                     blocked: blocked != 0,
                     on_hand_milli: on_hand,
                     held_milli: held,

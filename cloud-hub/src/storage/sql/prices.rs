@@ -152,7 +152,9 @@ macro_rules! sql_price_paths {
                         .bind(window.variant_id.as_uuid())
                         .fetch_optional(&mut *tx)
                         .await?;
-                let (currency,) = currency.ok_or(DbError::NotFound("variant"))?;
+                let Some((currency,)) = currency else {
+                    return Err(Self::variant_gone(&mut tx, tenant, window.variant_id).await?);
+                };
                 if currency != window.price.currency().as_str() {
                     return Err(DbError::InvalidField {
                         field: "price",

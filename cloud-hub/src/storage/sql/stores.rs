@@ -73,6 +73,8 @@ macro_rules! sql_store_paths {
                         outside_hours: shop.outside_hours(at),
                         listed: listed != 0,
                         disabled: disabled != 0,
+                        // The catalog view lists items in the catalog only.
+                        deleted: false,
                         blocked: blocked != 0,
                     };
                     let reasons = $crate::domain::orderability::reasons(gates, available);
@@ -425,7 +427,9 @@ macro_rules! sql_store_paths {
                 .bind(variant.as_uuid())
                 .fetch_optional(&mut *tx)
                 .await?;
-                let (was,) = row.ok_or(DbError::NotFound("variant"))?;
+                let Some((was,)) = row else {
+                    return Err(Self::variant_gone(&mut tx, tenant, variant).await?);
+                };
                 if was.is_some() == disabled {
                     return Ok(false);
                 }

@@ -22,7 +22,10 @@ macro_rules! sql_variant_paths {
                 .bind(variant.as_uuid())
                 .fetch_optional(&mut **tx)
                 .await?;
-                let record = variant_from_row(row.ok_or(DbError::NotFound("variant"))?)?;
+                let Some(row) = row else {
+                    return Err(Self::variant_gone(tx, tenant, variant).await?);
+                };
+                let record = variant_from_row(row)?;
                 let (brand,): (Option<Uuid>,) =
                     sqlx::query_as("SELECT brand_id FROM variants WHERE tenant_id = $1 AND id = $2")
                         .bind(tenant.as_uuid())
@@ -94,7 +97,7 @@ macro_rules! sql_variant_paths {
                     let current = match Self::live_variant(&mut tx, tenant, VariantId::from_uuid(variant)).await {
                         Ok((current, _)) => current,
                         // Deleted since: out of the catalog and of every till.
-                        Err(DbError::NotFound(_)) => continue,
+                        Err(DbError::NotFound(_) | DbError::Deleted(_)) => continue,
                         Err(e) => return Err(e),
                     };
                     if current.details.unit.is_measured() {
@@ -245,13 +248,28 @@ macro_rules! sql_variant_paths {
                 if deleted == delete {
                     return Ok(None);
                 }
+                // Each store where the item could be ordered (or can be again,
+                // restored) hears it flip, as with disabling it.
+                let now = now_ms();
+                let stores: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 ORDER BY code")
+                    .bind(tenant.as_uuid())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut before = Vec::with_capacity(stores.len());
+                for (store,) in stores {
+                    let store = StoreId::from_uuid(store);
+                    before.push((store, Self::order_state(&mut tx, tenant, store, variant, now).await?));
+                }
                 sqlx::query("UPDATE variants SET deleted_at_ms = $3, updated_at_ms = $4 WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_uuid())
                     .bind(variant.as_uuid())
-                    .bind(delete.then(now_ms))
-                    .bind(now_ms())
+                    .bind(delete.then_some(now))
+                    .bind(now)
                     .execute(&mut *tx)
                     .await?;
+                for (store, state) in before {
+                    Self::emit_flip(&mut tx, tenant, state, |s| OrderState { deleted: delete, ..s }, store, variant).await?;
+                }
                 let change = if delete {
                     ChangeBody::VariantDeleted { variant_id: variant }
                 } else {

@@ -288,6 +288,15 @@ macro_rules! sql_write_paths {
                 }
             }
 
+            /// Why a variant the caller named is not in the catalog: it was
+            /// deleted, or the tenant never had it.
+            async fn variant_gone(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<DbError> {
+                Ok(match Self::variant_deleted(tx, tenant, variant).await? {
+                    Some(true) => DbError::Deleted("variant"),
+                    _ => DbError::NotFound("variant"),
+                })
+            }
+
             /// `None` when the tenant has no such variant, else whether it is deleted.
             async fn variant_deleted(tx: &mut Tx<'_>, tenant: TenantId, variant: VariantId) -> DbResult<Option<bool>> {
                 let found: Option<(Option<i64>,)> =
