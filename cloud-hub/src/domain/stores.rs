@@ -183,6 +183,9 @@ pub struct SeenReport {
 pub struct TerminalStatus {
     #[serde(flatten)]
     pub terminal: Terminal,
+    /// Where the terminal stands, in one word: a revoked terminal is told
+    /// from one that never enrolled.
+    pub state: TerminalState,
     pub enrolled: bool,
     /// When HQ revoked it; a terminal never enrolled has neither this nor
     /// `enrolled`.
@@ -201,6 +204,28 @@ pub struct TerminalStatus {
     pub quarantined: Option<u64>,
     pub agent_version: Option<String>,
     pub protocol_version: Option<u16>,
+}
+
+/// Where a terminal stands with the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalState {
+    /// Made, its one-time code not used yet.
+    AwaitingEnrollment,
+    /// Enrolled, its credential working.
+    Enrolled,
+    /// HQ revoked it (before or after it enrolled); it reaches the hub no more.
+    Revoked,
+}
+
+impl TerminalState {
+    pub fn of(enrolled: bool, revoked: bool) -> Self {
+        match (enrolled, revoked) {
+            (true, _) => TerminalState::Enrolled,
+            (false, true) => TerminalState::Revoked,
+            (false, false) => TerminalState::AwaitingEnrollment,
+        }
+    }
 }
 
 /// A member of staff as HQ creates them: the PIN arrives hashed.

@@ -360,6 +360,7 @@ async fn a_revoked_terminal_credential_is_refused(backend: Backend) {
         )
         .await;
     assert_eq!(terminals[0]["enrolled"], false);
+    assert_eq!(terminals[0]["state"], "revoked", "{terminals}");
     // HQ tells a revoked terminal from one never enrolled, and revoking
     // again keeps the first revocation.
     let revoked_at = terminals[0]["revoked_at"].clone();
@@ -398,6 +399,7 @@ async fn a_revoked_terminal_credential_is_refused(backend: Backend) {
         (&json!(false), &Value::Null),
         "{terminals}"
     );
+    assert_eq!(terminals[1]["state"], "awaiting_enrollment", "{terminals}");
     // A terminal revoked before it enrolled: its code is refused as revoked,
     // not as unknown, with the same install id or none.
     let t9 = fresh["id"].as_str().unwrap();
@@ -506,6 +508,7 @@ async fn hq_sees_each_terminals_sync_status(backend: Backend) {
     let (s, terminals) = shop.hub.get(&path, &shop.api_key).await;
     assert_eq!(s, StatusCode::OK, "{terminals}");
     assert_eq!(terminals[0]["enrolled"], true);
+    assert_eq!(terminals[0]["state"], "enrolled", "{terminals}");
     assert_eq!(
         terminals[0]["last_seen_at"],
         Value::Null,

@@ -352,6 +352,7 @@ pub(crate) fn terminal_status_from_row(
             name,
             receipt_prefix: prefix,
         },
+        state: crate::domain::stores::TerminalState::of(enrolled, revoked.is_some()),
         enrolled,
         revoked_at: revoked.map(Timestamp::from_unix_millis),
         last_seen_at: seen.map(Timestamp::from_unix_millis),
