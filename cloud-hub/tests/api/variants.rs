@@ -350,42 +350,42 @@ async fn a_deleted_item_leaves_the_catalog_as_a_tombstone_and_can_be_restored(ba
     let deleted = |b: &serde_json::Value| {
         assert_eq!(b["detail"], "variant was deleted", "{b}");
     };
-    let (s, b) = hub
-        .put(
-            &format!("/v1/variants/{tea}/price"),
-            &shop.api_key,
-            json!({"price": {"minor": 1000, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
-    deleted(&b);
-    let (s, b) = hub
-        .post(
-            &format!("/v1/variants/{tea}/prices"),
-            &shop.api_key,
-            json!({"price": {"minor": 1000, "currency": "INR"}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
-    deleted(&b);
-    let (s, b) = hub
-        .post(
-            "/v1/prices/bulk",
-            &shop.api_key,
-            json!({"prices": [{"variant_id": tea, "price": {"minor": 1000, "currency": "INR"}}]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
-    assert_eq!(b["detail"], "prices[0]: variant was deleted", "{b}");
-    let (s, b) = hub
-        .post(
-            &format!("/v1/variants/{tea}/disable"),
-            &shop.api_key,
+    let price = json!({"price": {"minor": 1000, "currency": "INR"}});
+    for (method, path, body, detail) in [
+        (
+            Method::PUT,
+            format!("/v1/variants/{tea}/price"),
+            price.clone(),
+            "variant was deleted",
+        ),
+        (
+            Method::POST,
+            format!("/v1/variants/{tea}/prices"),
+            price.clone(),
+            "variant was deleted",
+        ),
+        (
+            Method::POST,
+            "/v1/prices/bulk".to_owned(),
+            json!({"prices": [{"variant_id": tea, "price": price["price"]}]}),
+            "prices[0]: variant was deleted",
+        ),
+        (
+            Method::POST,
+            format!("/v1/variants/{tea}/disable"),
             json!({}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
-    deleted(&b);
+            "variant was deleted",
+        ),
+    ] {
+        let (s, b) = hub
+            .send(method, &path, Some(&shop.api_key), Some(body))
+            .await;
+        assert_eq!(
+            (s, b["detail"].as_str()),
+            (StatusCode::NOT_FOUND, Some(detail)),
+            "{path}: {b}"
+        );
+    }
     let (s, b) = hub
         .put(
             &format!("/v1/stores/{store}/assortment/{tea}"),

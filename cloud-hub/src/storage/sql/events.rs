@@ -100,6 +100,27 @@ macro_rules! sql_event_paths {
                 .transpose()
             }
 
+            /// The item's [`OrderState`] at each of the tenant's stores, read
+            /// before a chain-wide change to it (disabling, deleting), so each
+            /// store where it flips can say so.
+            async fn order_states_everywhere(
+                tx: &mut Tx<'_>,
+                tenant: TenantId,
+                variant: VariantId,
+                now: i64,
+            ) -> DbResult<Vec<(StoreId, Option<OrderState>)>> {
+                let stores: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 ORDER BY code")
+                    .bind(tenant.as_uuid())
+                    .fetch_all(&mut **tx)
+                    .await?;
+                let mut states = Vec::with_capacity(stores.len());
+                for (store,) in stores {
+                    let store = StoreId::from_uuid(store);
+                    states.push((store, Self::order_state(tx, tenant, store, variant, now).await?));
+                }
+                Ok(states)
+            }
+
             /// The [`OrderState`] of an item at `store` from what the store's
             /// row holds (`status`, `hours`) and `[listed, on_hand_milli,
             /// held_milli, withdrawn, blocked]` (flags as 0 or 1; withdrawn 1

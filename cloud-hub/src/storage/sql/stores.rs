@@ -434,15 +434,7 @@ macro_rules! sql_store_paths {
                     return Ok(false);
                 }
                 let now = now_ms();
-                let stores: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 ORDER BY code")
-                    .bind(tenant.as_uuid())
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let mut before = Vec::with_capacity(stores.len());
-                for (store,) in stores {
-                    let store = StoreId::from_uuid(store);
-                    before.push((store, Self::order_state(&mut tx, tenant, store, variant, now).await?));
-                }
+                let before = Self::order_states_everywhere(&mut tx, tenant, variant, now).await?;
                 sqlx::query("UPDATE variants SET disabled_at_ms = $3 WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_uuid())
                     .bind(variant.as_uuid())

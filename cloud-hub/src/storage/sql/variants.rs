@@ -251,15 +251,7 @@ macro_rules! sql_variant_paths {
                 // Each store where the item could be ordered (or can be again,
                 // restored) hears it flip, as with disabling it.
                 let now = now_ms();
-                let stores: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM stores WHERE tenant_id = $1 ORDER BY code")
-                    .bind(tenant.as_uuid())
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let mut before = Vec::with_capacity(stores.len());
-                for (store,) in stores {
-                    let store = StoreId::from_uuid(store);
-                    before.push((store, Self::order_state(&mut tx, tenant, store, variant, now).await?));
-                }
+                let before = Self::order_states_everywhere(&mut tx, tenant, variant, now).await?;
                 sqlx::query("UPDATE variants SET deleted_at_ms = $3, updated_at_ms = $4 WHERE tenant_id = $1 AND id = $2")
                     .bind(tenant.as_uuid())
                     .bind(variant.as_uuid())
