@@ -354,6 +354,7 @@ mod tests {
             changes: Vec::new(),
             next_cursor,
             has_more: false,
+            cursor_mark: None,
         }
     }
 

@@ -78,6 +78,7 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
         }],
         next_cursor: 5,
         has_more: false,
+        cursor_mark: None,
     };
     store
         .with_conn(|c| feed::apply_feed_page(c, credential.store_id, &page))
@@ -107,6 +108,7 @@ async fn type_ahead_search_works_offline_and_follows_the_feed() {
             }],
             next_cursor: seq,
             has_more: false,
+            cursor_mark: None,
         }
     };
     store

@@ -136,6 +136,7 @@ async fn weighed_and_priced_labels_from_the_store_scales() {
         ],
         next_cursor: 6,
         has_more: false,
+        cursor_mark: None,
     };
     store
         .with_conn(|c| feed::apply_feed_page(c, credential.store_id, &page))

@@ -277,6 +277,7 @@ async fn another_stores_movement_in_the_feed_changes_nothing() {
         }],
         next_cursor: 5,
         has_more: false,
+        cursor_mark: None,
     };
     let applied = store
         .with_conn(|c| feed::apply_feed_page(c, credential.store_id, &page))

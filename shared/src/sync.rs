@@ -314,6 +314,14 @@ pub struct FeedPage {
     pub next_cursor: u64,
     /// More changes are waiting beyond this page.
     pub has_more: bool,
+    /// The mark of the change at `next_cursor` (when the hub committed it,
+    /// in Unix milliseconds): sent back as `mark` with `since`, it lets the
+    /// hub tell that its history is the one the till followed, and refuse
+    /// (`feed_diverged`) when its database was restored from an older copy
+    /// and gave those numbers to other changes. Absent when no change is
+    /// there (a new tenant, a pruned place) and from hubs before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor_mark: Option<i64>,
 }
 
 /// The first line of a store snapshot (`GET /v1/sync/snapshot`): gzip-compressed

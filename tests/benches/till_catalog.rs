@@ -187,6 +187,7 @@ fn main() {
                 changes,
                 next_cursor: seq,
                 has_more: false,
+                cursor_mark: None,
             };
             store
                 .with_conn(|c| apply_feed_page(c, store_id, &page))

@@ -347,6 +347,10 @@ fn db_error(err: DbError) -> ApiError {
             ApiError::new(axum::http::StatusCode::GONE, "cursor_ahead", e.to_string())
                 .with_field("since")
         }
+        e @ DbError::FeedDiverged { .. } => {
+            ApiError::new(axum::http::StatusCode::GONE, "feed_diverged", e.to_string())
+                .with_field("mark")
+        }
         DbError::Invalid(detail) => ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",

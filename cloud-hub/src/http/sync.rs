@@ -107,6 +107,9 @@ struct FeedQuery {
     /// The last sequence the terminal applied.
     #[param(maximum = 9223372036854775807_u64)]
     since: u64,
+    /// The `cursor_mark` of the page that gave `since`: the hub answers 410
+    /// `feed_diverged` when the change at `since` is no longer that one.
+    mark: Option<i64>,
     /// At most this many changes (1 to 5000, 500 by default).
     #[param(minimum = 1, maximum = 5000)]
     limit: Option<u32>,
@@ -142,7 +145,7 @@ fn current_protocol() -> u16 {
     params(FeedQuery),
     responses(
         (status = 200, description = "OK", body = FeedPage), Refused,
-        (status = 410, description = "`since` is older than the feed keeps (`cursor_expired`), or past its head because the hub's database is older than the till's (`cursor_ahead`): bootstrap from a snapshot", body = pos_shared::problem::Problem),
+        (status = 410, description = "`since` is older than the feed keeps (`cursor_expired`), past its head because the hub's database is older than the till's (`cursor_ahead`), or its change is not the one `mark` names (`feed_diverged`, restored and written on since): bootstrap from a snapshot", body = pos_shared::problem::Problem),
     )
 )]
 async fn feed(
@@ -214,9 +217,11 @@ async fn feed(
     };
     let mut closing = app.closing.subscribe();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(q.wait);
+    // The terminal's place is checked once, here: the history cannot
+    // change under a waiting request, short of the hub being restored.
     let mut page = std::sync::Arc::new(
         app.storage
-            .feed(device.tenant_id, device.store_id, q.since, limit)
+            .feed_after_mark(device.tenant_id, device.store_id, q.since, q.mark, limit)
             .await?,
     );
     app.metrics.terminal(

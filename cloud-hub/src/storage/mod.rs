@@ -49,6 +49,11 @@ pub enum DbError {
     /// than what the terminal applied (restored from a copy). Bootstrap again.
     #[error("the feed ends at {head}, before {since}: this hub's data is older than the till's (restored from an earlier copy?); take a new snapshot")]
     CursorAhead { since: u64, head: u64 },
+    /// The change at the cursor is not the one the terminal applied: this
+    /// database was restored from an older copy and has given that number to
+    /// another change since. Bootstrap again.
+    #[error("the change at {since} is not the one this till applied: this hub's data is not the history the till followed (restored from an earlier copy?); take a new snapshot")]
+    FeedDiverged { since: u64 },
     /// The caller's input cannot be applied; the string says why.
     #[error("{0}")]
     Invalid(String),

@@ -438,6 +438,49 @@ async fn a_pruned_feed_sends_old_cursors_to_a_snapshot(backend: Backend) {
 }
 on_both_backends!(a_pruned_feed_sends_old_cursors_to_a_snapshot);
 
+/// Each page marks the change at its cursor; a terminal that sends the mark
+/// back with the cursor is refused (`feed_diverged`) when the change there
+/// is another (a hub restored from an older copy and written on since), and
+/// served as before when it is the same or when it sends none.
+async fn a_cursor_whose_change_is_another_is_refused_by_its_mark(backend: Backend) {
+    let shop = shop(backend).await;
+    let (_, page) = shop
+        .hub
+        .get("/v1/sync/feed?since=0", &shop.device_token)
+        .await;
+    let head = page["next_cursor"].as_u64().unwrap();
+    let mark = page["cursor_mark"].as_i64().expect("a mark at the head");
+    let ask = |mark: Option<i64>| {
+        let path = match mark {
+            Some(m) => format!("/v1/sync/feed?since={head}&mark={m}"),
+            None => format!("/v1/sync/feed?since={head}"),
+        };
+        async move { shop.hub.get(&path, &shop.device_token).await }
+    };
+    let (s, b) = ask(Some(mark)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["cursor_mark"], mark, "the same change, the same mark");
+    let (s, b) = ask(None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = ask(Some(mark - 1)).await;
+    assert_problem(s, &b, StatusCode::GONE, "feed_diverged");
+    assert_eq!(b["field"], "mark");
+    // A page cut short marks its last change, the place to ask from next.
+    let (_, first) = shop
+        .hub
+        .get("/v1/sync/feed?since=0&limit=1", &shop.device_token)
+        .await;
+    assert_eq!(first["has_more"], true, "{first}");
+    let next = first["next_cursor"].as_u64().unwrap();
+    let path = format!(
+        "/v1/sync/feed?since={next}&mark={}",
+        first["cursor_mark"].as_i64().unwrap()
+    );
+    let (s, b) = shop.hub.get(&path, &shop.device_token).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+on_both_backends!(a_cursor_whose_change_is_another_is_refused_by_its_mark);
+
 async fn tax_classes_travel_with_the_variant(backend: Backend) {
     let shop = shop(backend).await;
     let hub = &shop.hub;

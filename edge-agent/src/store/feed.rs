@@ -9,6 +9,9 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 pub(crate) const CURSOR_KEY: &str = "feed_cursor";
+/// The hub's mark of the change at the cursor (its page's `cursor_mark`),
+/// sent back with it so a hub restored from an older copy is noticed.
+const CURSOR_MARK_KEY: &str = "feed_cursor_mark";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedPage {
@@ -30,6 +33,29 @@ pub fn cursor(conn: &Connection) -> StoreResult<u64> {
             .parse()
             .map_err(|_| StoreError::Corrupt(format!("feed cursor {v:?} is not a number"))),
         None => Ok(0),
+    }
+}
+
+/// The hub's mark of the change at the cursor, when it gave one.
+pub fn cursor_mark(conn: &Connection) -> StoreResult<Option<i64>> {
+    get_meta(conn, CURSOR_MARK_KEY)?
+        .map(|v| {
+            v.parse()
+                .map_err(|_| StoreError::Corrupt(format!("feed cursor mark {v:?} is not a number")))
+        })
+        .transpose()
+}
+
+/// Moves the cursor to `seq`, with the hub's mark of the change there (none
+/// after a snapshot, which starts a new place).
+pub(crate) fn set_cursor(conn: &Connection, seq: u64, mark: Option<i64>) -> StoreResult<()> {
+    set_meta(conn, CURSOR_KEY, &seq.to_string())?;
+    match mark {
+        Some(m) => set_meta(conn, CURSOR_MARK_KEY, &m.to_string()),
+        None => {
+            conn.execute("DELETE FROM meta WHERE key = ?1", [CURSOR_MARK_KEY])?;
+            Ok(())
+        }
     }
 }
 
@@ -143,7 +169,13 @@ pub fn apply_feed_page(
         applied += 1;
     }
     let next = current.max(page.next_cursor);
-    set_meta(&tx, CURSOR_KEY, &next.to_string())?;
+    if next != current || page.cursor_mark.is_some() {
+        let mark = match next == page.next_cursor {
+            true => page.cursor_mark,
+            false => cursor_mark(&tx)?,
+        };
+        set_cursor(&tx, next, mark)?;
+    }
     tx.commit()?;
     Ok(AppliedPage {
         changes: applied,

@@ -262,6 +262,19 @@ pub fn quarantine_report(
     Ok(report)
 }
 
+/// The hub's data turned out older than this till's (its database restored
+/// from a copy), so what it acknowledged at `since` or after may be lost
+/// there: those facts go back in the queue, in their places, and the hub
+/// takes again those it lost and answers the rest as duplicates. Answers
+/// how many.
+pub fn send_again(conn: &Connection, since: Timestamp) -> StoreResult<usize> {
+    Ok(conn.execute(
+        "UPDATE outbox SET acked_at_ms = NULL \
+         WHERE acked_at_ms >= ?1 AND quarantined_at_ms IS NULL AND written_off_at_ms IS NULL",
+        [since.unix_millis()],
+    )?)
+}
+
 /// HQ asked for the fact again: back in the queue, in its original place.
 pub fn resend(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
     let tx = conn.transaction()?;

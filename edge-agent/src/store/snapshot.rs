@@ -8,7 +8,7 @@
 //! see `search_index`); a crash midway simply applies the snapshot again from
 //! the start.
 
-use super::feed::{upsert_price, write_variant, CURSOR_KEY};
+use super::feed::{set_cursor, upsert_price, write_variant, CURSOR_KEY};
 use super::{get_meta, set_meta, StoreError, StoreResult};
 use pos_shared::sync::SnapshotRecord;
 use rusqlite::Connection;
@@ -73,7 +73,7 @@ pub fn set_pending(conn: &Connection, pending: Option<Pending>) -> StoreResult<(
 /// feed past this replica's cursor).
 pub fn require_snapshot(conn: &Connection) -> StoreResult<()> {
     conn.execute("DELETE FROM meta WHERE key = ?1", [APPLIED_SEQ])?;
-    set_meta(conn, CURSOR_KEY, "0")
+    set_cursor(conn, 0, None)
 }
 
 /// Resets stock to this terminal's own movements, ready for the hub's
@@ -167,7 +167,7 @@ fn apply_records(
 pub fn finish(conn: &mut Connection, seq: u64) -> StoreResult<()> {
     let tx = conn.transaction()?;
     super::search_index::rebuild_later(&tx)?;
-    set_meta(&tx, CURSOR_KEY, &seq.to_string())?;
+    set_cursor(&tx, seq, None)?;
     set_meta(&tx, APPLIED_SEQ, &seq.to_string())?;
     set_pending(&tx, None)?;
     tx.commit()?;

@@ -144,7 +144,7 @@ impl HubClient {
     pub async fn feed(
         &self,
         token: &str,
-        since: u64,
+        (since, mark): (u64, Option<i64>),
         limit: u32,
         wait: u64,
         queue: &crate::store::outbox::OutboxCounts,
@@ -158,6 +158,11 @@ impl HubClient {
         ];
         if let Some(age) = oldest {
             report.push(("oldest", age.to_string()));
+        }
+        // The hub's mark of the change at `since`, so a hub restored from
+        // an older copy says so instead of serving a history with gaps.
+        if let Some(mark) = mark {
+            report.push(("mark", mark.to_string()));
         }
         let req = self
             .http

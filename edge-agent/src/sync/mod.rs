@@ -29,6 +29,10 @@ use std::time::{Duration, Instant};
 use upload::UploadBudget;
 
 const FEED_PAGE: u32 = 500;
+/// How far back the facts a hub acknowledged are sent again when it turns
+/// out older than this till (restored from a copy): backups are taken more
+/// often than this, and the duplicates cost the hub a lookup each.
+const SEND_AGAIN_AFTER_RESTORE: Duration = Duration::from_secs(14 * 24 * 3600);
 /// How often a till with facts in quarantine reminds the hub of them (and so
 /// hears HQ's decisions).
 const QUARANTINE_REPORT: Duration = Duration::from_secs(10);
@@ -544,12 +548,42 @@ impl Syncer {
             self.shared.search_nudge.notify_one();
         }
         loop {
-            let counts = self.store.call(|c| outbox::counts(c)).await?;
+            let (counts, mark) = self
+                .store
+                .call(|c| Ok((outbox::counts(c)?, feed::cursor_mark(c)?)))
+                .await?;
             let page = match self
                 .client
-                .feed(&credential.token, counts.cursor, FEED_PAGE, wait, &counts)
+                .feed(&credential.token, (counts.cursor, mark), FEED_PAGE, wait, &counts)
                 .await
             {
+                // The hub's database is older than what this till followed
+                // (restored from a copy): what it acknowledged since may be
+                // lost there, so it is sent again (the hub answers the facts
+                // it kept as duplicates), and the catalog taken anew.
+                Err(HubError::Refused { status: 410, kind, .. })
+                    if kind == "cursor_ahead" || kind == "feed_diverged" =>
+                {
+                    let since = Timestamp::from_unix_millis(
+                        Timestamp::now().unix_millis() - SEND_AGAIN_AFTER_RESTORE.as_millis() as i64,
+                    );
+                    let again = self
+                        .store
+                        .call(move |c| {
+                            let again = outbox::send_again(c, since)?;
+                            snapshot_store::require_snapshot(c)?;
+                            Ok(again)
+                        })
+                        .await?;
+                    tracing::warn!(
+                        cursor = counts.cursor, %kind, facts_sent_again = again,
+                        "the hub's data is older than this till's (restored from a copy?): sending again what it acknowledged lately, and taking a new snapshot"
+                    );
+                    bootstrap::run(&self.store, &self.client, credential, &self.data_dir).await?;
+                    self.shared.search_nudge.notify_one();
+                    self.shared.nudge.notify_one();
+                    continue;
+                }
                 // The hub pruned the feed past our cursor: start again from a snapshot.
                 Err(HubError::Refused { status: 410, .. }) => {
                     tracing::warn!(

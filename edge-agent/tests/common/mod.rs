@@ -93,6 +93,7 @@ pub fn seed(dir: &Path) -> DeviceCredential {
             .collect(),
         next_cursor: 4,
         has_more: false,
+        cursor_mark: None,
     };
     let store = LocalStore::open(&dir.join("edge.db")).unwrap();
     store
@@ -309,6 +310,7 @@ pub fn apply_changes(dir: &Path, store_id: StoreId, first_seq: u64, bodies: Vec<
         next_cursor: first_seq + changes.len() as u64 - 1,
         changes,
         has_more: false,
+        cursor_mark: None,
     };
     store
         .with_conn(|c| feed::apply_feed_page(c, store_id, &page))

@@ -334,17 +334,20 @@ async fn what_hq_stops_a_store_selling_the_till_refuses(backend: Backend) {
 on_both_backends!(what_hq_stops_a_store_selling_the_till_refuses);
 
 /// The hub's database restored from a copy older than what its till has
-/// applied: the till's cursor is past the hub's head, and the numbers it
-/// holds are given again to new changes. The hub refuses the cursor
-/// (`cursor_ahead`), the till takes a new snapshot, and a price changed
-/// after the restore reaches it rather than being skipped for good.
-#[tokio::test]
-async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly() {
+/// applied and sent. Case one, the till asks first: its cursor is past the
+/// hub's head (`cursor_ahead`). Case two, HQ writes before the till asks, so
+/// the numbers it holds are given to other changes: the hub tells by the
+/// mark the till sends with its cursor (`feed_diverged`). Either way the
+/// till takes a new snapshot, so the change made after the restore reaches
+/// it rather than being skipped for good, and sends again the sales the
+/// hub had acknowledged and lost, which HQ then has, each once.
+async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bool) {
     let mut hub = Hub::start(Backend::Sqlite).await;
     let (hq, store, codes) = demo_chain(&hub, 1).await;
-    let till = Agent::start(&hub, &codes[0]).await;
+    let mut till = Agent::start(&hub, &codes[0]).await;
     wait_synced(&till, &hq, &store).await;
     let (tea, milk) = (variant_id(&till, TEA).await, variant_id(&till, MILK).await);
+    let dal = variant_id(&till, DAL).await;
     let money = pos_shared::Money::inr;
     let milk_in_copy = price_on_till(&till, MILK).await;
 
@@ -358,21 +361,28 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly() {
         }
     }
     hub.restart().await;
-    // Changes the till applies, which the copy does not have.
+    // What the till follows and sends after the copy was taken.
     for minor in 2_001..=2_020 {
         hq.set_price(&milk, money(minor)).await.unwrap();
     }
+    let sold = [till.sell(&[(TEA, "2")]).await, till.sell(&[(DAL, "1")]).await];
     eventually(
-        "the last milk price on the till",
+        "the sales acknowledged and the last milk price on the till",
         30,
         || {
             let till = &till;
-            async move { price_on_till(till, MILK).await == 2_020 }
+            async move {
+                till.status().await["queued"] == 0 && price_on_till(till, MILK).await == 2_020
+            }
         },
         || till.log(),
     )
     .await;
+    assert_eq!(hq.sales(&store).await.unwrap().len(), 2);
 
+    if !ask_first {
+        till.kill();
+    }
     hub.stop();
     for f in files {
         let (from, to) = (copy.path().join(f), hub.dir().join(f));
@@ -387,6 +397,15 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly() {
         }
     }
     hub.restart().await;
+    if !ask_first {
+        assert!(hq.sales(&store).await.unwrap().is_empty(), "the copy had none");
+        // HQ writes on before the till comes back: the numbers it holds
+        // now belong to other changes.
+        for minor in 3_001..=3_040 {
+            hq.set_price(&dal, money(minor)).await.unwrap();
+        }
+        till.restart().await;
+    }
     hq.set_price(&tea, money(4_444)).await.unwrap();
     eventually(
         "the price set after the restore on the till",
@@ -400,4 +419,39 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly() {
     .await;
     // The new snapshot is the restored hub's: milk as the copy had it.
     assert_eq!(price_on_till(&till, MILK).await, milk_in_copy);
+    // The sales the hub lost came back from the till, once each, and the
+    // stock they moved with them.
+    eventually(
+        "the lost sales at HQ",
+        60,
+        || {
+            let (hq, store) = (&hq, &store);
+            async move { hq.sales(store).await.unwrap().len() == 2 }
+        },
+        || format!("{}\n{}", till.log(), hub.log()),
+    )
+    .await;
+    let ids: std::collections::BTreeSet<String> = hq
+        .sales(&store)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s["sale_id"].as_str().unwrap().to_owned())
+        .collect();
+    let sent: std::collections::BTreeSet<String> = sold
+        .iter()
+        .map(|s| s["sale_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, sent);
+    wait_synced(&till, &hq, &store).await;
+}
+
+#[tokio::test]
+async fn a_restored_hub_is_noticed_when_the_till_asks_first() {
+    a_hub_restored_from_an_older_copy_is_not_followed_blindly(true).await;
+}
+
+#[tokio::test]
+async fn a_restored_hub_written_on_is_noticed_by_its_mark() {
+    a_hub_restored_from_an_older_copy_is_not_followed_blindly(false).await;
 }

@@ -52,16 +52,31 @@ macro_rules! sql_feed_paths {
 
             /// A page of the tenant's feed after `since`: one store's view of
             /// it (its own changes and tenant-wide ones), or with `None` the
-            /// tenant-wide changes alone.
-            async fn feed_for(&self, tenant: TenantId, store: Option<StoreId>, since: u64, limit: u32) -> DbResult<FeedPage> {
+            /// tenant-wide changes alone. With `since_mark`, the change at
+            /// `since` must bear it (`FeedDiverged` if another does).
+            async fn feed_for(
+                &self,
+                tenant: TenantId,
+                store: Option<StoreId>,
+                since: u64,
+                since_mark: Option<i64>,
+                limit: u32,
+            ) -> DbResult<FeedPage> {
                 let since = i64::try_from(since).map_err(|_| DbError::NotFound("feed position"))?;
                 // Read the head first: every change up to it has committed (the
                 // tenant row lock orders commits), so the query below sees them all.
-                let (head, floor): (i64, i64) = sqlx::query_as("SELECT feed_seq, feed_floor FROM tenants WHERE id = $1")
-                    .bind(tenant.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .ok_or(DbError::NotFound("tenant"))?;
+                // With it, the marks of the changes at `since` and at the head.
+                let (head, floor, mark_at_since, mark_at_head): (i64, i64, Option<i64>, Option<i64>) = sqlx::query_as(
+                    "SELECT t.feed_seq, t.feed_floor, \
+                     (SELECT c.committed_at_ms FROM feed_changes c WHERE c.tenant_id = t.id AND c.seq = $2), \
+                     (SELECT c.committed_at_ms FROM feed_changes c WHERE c.tenant_id = t.id AND c.seq = t.feed_seq) \
+                     FROM tenants t WHERE t.id = $1",
+                )
+                .bind(tenant.as_uuid())
+                .bind(since)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(DbError::NotFound("tenant"))?;
                 if since < floor {
                     return Err(DbError::CursorExpired { since: since as u64, floor: floor as u64 });
                 }
@@ -71,8 +86,16 @@ macro_rules! sql_feed_paths {
                 if since > head {
                     return Err(DbError::CursorAhead { since: since as u64, head: head.max(0) as u64 });
                 }
-                let mut rows: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT seq, body FROM feed_changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
+                // The same number on another change: this history is not the
+                // one the till followed (restored, then written on). A place
+                // no longer kept cannot be told, and is taken on trust.
+                if let (Some(want), Some(have)) = (since_mark, mark_at_since) {
+                    if want != have {
+                        return Err(DbError::FeedDiverged { since: since as u64 });
+                    }
+                }
+                let mut rows: Vec<(i64, String, i64)> = sqlx::query_as(
+                    "SELECT seq, body, committed_at_ms FROM feed_changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
                      AND (store_id IS NULL OR store_id = $4) ORDER BY seq LIMIT $5",
                 )
                 .bind(tenant.as_uuid())
@@ -85,19 +108,19 @@ macro_rules! sql_feed_paths {
                 .await?;
                 let has_more = rows.len() > limit as usize;
                 rows.truncate(limit as usize);
-                let next_cursor = match (has_more, rows.last()) {
-                    (true, Some((seq, _))) => *seq,
-                    _ => head.max(since),
+                let (next_cursor, cursor_mark) = match (has_more, rows.last()) {
+                    (true, Some((seq, _, mark))) => (*seq, Some(*mark)),
+                    _ => (head, mark_at_head),
                 };
                 let changes = rows
                     .into_iter()
-                    .map(|(seq, body)| {
+                    .map(|(seq, body, _)| {
                         let body: ChangeBody = serde_json::from_str(&body)
                             .map_err(|e| DbError::Corrupt(format!("feed change {seq}: {e}")))?;
                         Ok(pos_shared::sync::Change { seq: seq as u64, body })
                     })
                     .collect::<DbResult<Vec<_>>>()?;
-                Ok(FeedPage { protocol_version: PROTOCOL_VERSION, changes, next_cursor: next_cursor as u64, has_more })
+                Ok(FeedPage { protocol_version: PROTOCOL_VERSION, changes, next_cursor: next_cursor as u64, has_more, cursor_mark })
             }
 
         }
@@ -128,11 +151,22 @@ macro_rules! sql_feed_paths {
             }
 
             async fn feed(&self, tenant: TenantId, store: StoreId, since: u64, limit: u32) -> DbResult<FeedPage> {
-                self.feed_for(tenant, Some(store), since, limit).await
+                self.feed_for(tenant, Some(store), since, None, limit).await
+            }
+
+            async fn feed_after_mark(
+                &self,
+                tenant: TenantId,
+                store: StoreId,
+                since: u64,
+                mark: Option<i64>,
+                limit: u32,
+            ) -> DbResult<FeedPage> {
+                self.feed_for(tenant, Some(store), since, mark, limit).await
             }
 
             async fn catalog_changes(&self, tenant: TenantId, since: u64, limit: u32) -> DbResult<FeedPage> {
-                self.feed_for(tenant, None, since, limit).await
+                self.feed_for(tenant, None, since, None, limit).await
             }
             async fn prune_feed(&self, keep: u64) -> DbResult<u64> {
                 let keep = i64::try_from(keep).unwrap_or(i64::MAX);

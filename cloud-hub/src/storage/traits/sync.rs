@@ -44,6 +44,18 @@ pub trait FeedStorage: Send + Sync {
         since: u64,
         limit: u32,
     ) -> DbResult<FeedPage>;
+    /// As [`FeedStorage::feed`], for a terminal that applied the change at
+    /// `since` with `mark` (its page's `cursor_mark`): `FeedDiverged` when
+    /// the change there now bears another mark (the database restored from
+    /// an older copy, then written on).
+    async fn feed_after_mark(
+        &self,
+        tenant: TenantId,
+        store: StoreId,
+        since: u64,
+        mark: Option<i64>,
+        limit: u32,
+    ) -> DbResult<FeedPage>;
     /// The tenant-wide changes after `since` (the catalog: items, categories,
     /// chain-wide prices), in order, for the hub's own read models (store
     /// search). `CursorExpired` when `since` is behind the pruned floor.
