@@ -32,7 +32,18 @@ impl PgStorage {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        run_migrations!(&pool, migrate::POSTGRES)?;
+        // Hub processes started together (a service manager bringing up
+        // several) take turns: one migrates, the others find it done.
+        let mut turn = pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock(hashtext('pos_hub_migrations'))")
+            .execute(&mut *turn)
+            .await?;
+        let migrated = run_migrations!(&pool, migrate::POSTGRES);
+        sqlx::query("SELECT pg_advisory_unlock(hashtext('pos_hub_migrations'))")
+            .execute(&mut *turn)
+            .await?;
+        drop(turn);
+        migrated?;
         crate::storage::sql::movement_alone::define(&pool).await?;
         let feed_tx = std::sync::Arc::new(tokio::sync::watch::Sender::new(0));
         let (listening, stop) = tokio::sync::oneshot::channel();

@@ -69,3 +69,25 @@ async fn a_stopped_hub_no_longer_answers() {
     hub.stop().await.unwrap();
     assert!(http.get(&health).send().await.is_err());
 }
+
+/// Hub processes started at the same moment on a new PostgreSQL database (a
+/// service manager bringing several up) all start: they take turns at the
+/// migrations, and each finds the schema whole.
+#[tokio::test]
+async fn hubs_started_together_on_a_new_database_all_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(Backend::Postgres, dir.path()).await;
+    let start = || {
+        cloud_hub::start(HubConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..HubConfig::new(url.clone())
+        })
+    };
+    let (a, b, c) = tokio::join!(start(), start(), start());
+    for hub in [a, b, c] {
+        let hub = hub.expect("every hub starts");
+        let health = format!("{}/health", hub.base_url());
+        assert!(reqwest::get(&health).await.unwrap().status().is_success());
+        hub.stop().await.unwrap();
+    }
+}
