@@ -254,7 +254,7 @@ pub(crate) fn write_variant(
 /// Takes a variant HQ deleted out of the replica, so it can be neither
 /// scanned nor found. Sales already made of it keep their own lines, and its
 /// stock row stays with the ledger.
-fn remove_variant(conn: &Connection, variant: VariantId) -> StoreResult<()> {
+pub(crate) fn remove_variant(conn: &Connection, variant: VariantId) -> StoreResult<()> {
     let id = variant.to_string();
     conn.execute("DELETE FROM variant_barcodes WHERE variant_id = ?1", [&id])?;
     let rowid: Option<i64> = conn

@@ -161,11 +161,39 @@ fn apply_records(
     Ok(())
 }
 
+/// What a snapshot taken again did not send is no longer the hub's: items
+/// and price windows the replica held from before it (deleted while the feed
+/// was pruned past them, or written by a hub since restored from an older
+/// copy) leave it, so the till sells only what HQ has. The snapshot wrote
+/// every one it sent at its own sequence.
+fn drop_what_was_not_sent(tx: &Connection, seq: u64) -> StoreResult<()> {
+    let stale: Vec<String> = tx
+        .prepare("SELECT id FROM variants WHERE feed_seq <> ?1")?
+        .query_map([seq as i64], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in &stale {
+        let variant = id
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("variant id {id:?}")))?;
+        super::feed::remove_variant(tx, variant)?;
+    }
+    let windows = tx.execute("DELETE FROM price_windows WHERE feed_seq <> ?1", [seq as i64])?;
+    if !stale.is_empty() || windows > 0 {
+        tracing::info!(
+            items = stale.len(),
+            price_windows = windows,
+            "the new snapshot left out items and prices this till held: they are gone from it"
+        );
+    }
+    Ok(())
+}
+
 /// Moves the cursor to the snapshot's sequence and marks the search index
 /// for its rebuild, in one transaction: from here the feed takes over, and
 /// the till sells while the index is rebuilt.
 pub fn finish(conn: &mut Connection, seq: u64) -> StoreResult<()> {
     let tx = conn.transaction()?;
+    drop_what_was_not_sent(&tx, seq)?;
     super::search_index::rebuild_later(&tx)?;
     set_cursor(&tx, seq, None)?;
     set_meta(&tx, APPLIED_SEQ, &seq.to_string())?;

@@ -361,18 +361,26 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         }
     }
     hub.restart().await;
-    // What the till follows and sends after the copy was taken.
+    // What the till follows and sends after the copy was taken: prices, an
+    // item the copy does not have, sales.
     for minor in 2_001..=2_020 {
         hq.set_price(&milk, money(minor)).await.unwrap();
     }
+    let after_copy = gtin("8901234000090");
+    hq.create_simple_product("Made After The Copy", "AFTER-1", &after_copy, 4_242)
+        .await
+        .unwrap();
     let sold = [till.sell(&[(TEA, "2")]).await, till.sell(&[(DAL, "1")]).await];
     eventually(
         "the sales acknowledged and the last milk price on the till",
         30,
         || {
             let till = &till;
+            let after_copy = after_copy.clone();
             async move {
-                till.status().await["queued"] == 0 && price_on_till(till, MILK).await == 2_020
+                till.status().await["queued"] == 0
+                    && price_on_till(till, MILK).await == 2_020
+                    && till.get(&format!("/v1/products/by-barcode/{after_copy}")).await.0.is_success()
             }
         },
         || till.log(),
@@ -417,8 +425,13 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         || format!("{}\n{}", till.log(), hub.log()),
     )
     .await;
-    // The new snapshot is the restored hub's: milk as the copy had it.
+    // The new snapshot is the restored hub's: milk as the copy had it, and
+    // no item the copy does not have.
     assert_eq!(price_on_till(&till, MILK).await, milk_in_copy);
+    let (s, b) = till
+        .get(&format!("/v1/products/by-barcode/{after_copy}"))
+        .await;
+    assert_eq!(s, reqwest::StatusCode::NOT_FOUND, "{b}");
     // The sales the hub lost came back from the till, once each, and the
     // stock they moved with them.
     eventually(
