@@ -27,6 +27,11 @@ pub(crate) fn read_fact(raw: &Value) -> Result<Envelope<Fact>, String> {
     let read = serde_json::to_value(&envelope.data).map_err(|e| e.to_string())?;
     if let Some(data) = raw.get("data") {
         if let Some(path) = list_for_object(data, &read, String::new()) {
+            // The body itself: named as the envelope names it.
+            let path = match path.is_empty() {
+                true => "data".to_owned(),
+                false => path,
+            };
             return Err(format!(
                 "the fact does not parse: {path}: must be an object naming its fields, not a list"
             ));

@@ -328,7 +328,7 @@ macro_rules! sql_price_paths {
                     Some(price) => Ok(price),
                     None => {
                         self.store(tenant, store).await?;
-                        Err(DbError::NotFound("variant"))
+                        Err(Self::variant_gone(&mut self.pool.begin().await?, tenant, variant).await?)
                     }
                 }
             }
