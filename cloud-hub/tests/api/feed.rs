@@ -450,6 +450,7 @@ async fn a_cursor_whose_change_is_another_is_refused_by_its_mark(backend: Backen
         .await;
     let head = page["next_cursor"].as_u64().unwrap();
     let mark = page["cursor_mark"].as_i64().expect("a mark at the head");
+    let shop = &shop;
     let ask = |mark: Option<i64>| {
         let path = match mark {
             Some(m) => format!("/v1/sync/feed?since={head}&mark={m}"),

@@ -177,7 +177,10 @@ fn drop_what_was_not_sent(tx: &Connection, seq: u64) -> StoreResult<()> {
             .map_err(|_| StoreError::Corrupt(format!("variant id {id:?}")))?;
         super::feed::remove_variant(tx, variant)?;
     }
-    let windows = tx.execute("DELETE FROM price_windows WHERE feed_seq <> ?1", [seq as i64])?;
+    let windows = tx.execute(
+        "DELETE FROM price_windows WHERE feed_seq <> ?1",
+        [seq as i64],
+    )?;
     if !stale.is_empty() || windows > 0 {
         tracing::info!(
             items = stale.len(),

@@ -554,18 +554,25 @@ impl Syncer {
                 .await?;
             let page = match self
                 .client
-                .feed(&credential.token, (counts.cursor, mark), FEED_PAGE, wait, &counts)
+                .feed(
+                    &credential.token,
+                    (counts.cursor, mark),
+                    FEED_PAGE,
+                    wait,
+                    &counts,
+                )
                 .await
             {
                 // The hub's database is older than what this till followed
                 // (restored from a copy): what it acknowledged since may be
                 // lost there, so it is sent again (the hub answers the facts
                 // it kept as duplicates), and the catalog taken anew.
-                Err(HubError::Refused { status: 410, kind, .. })
-                    if kind == "cursor_ahead" || kind == "feed_diverged" =>
-                {
+                Err(HubError::Refused {
+                    status: 410, kind, ..
+                }) if kind == "cursor_ahead" || kind == "feed_diverged" => {
                     let since = Timestamp::from_unix_millis(
-                        Timestamp::now().unix_millis() - SEND_AGAIN_AFTER_RESTORE.as_millis() as i64,
+                        Timestamp::now().unix_millis()
+                            - SEND_AGAIN_AFTER_RESTORE.as_millis() as i64,
                     );
                     let again = self
                         .store

@@ -370,7 +370,10 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
     hq.create_simple_product("Made After The Copy", "AFTER-1", &after_copy, 4_242)
         .await
         .unwrap();
-    let sold = [till.sell(&[(TEA, "2")]).await, till.sell(&[(DAL, "1")]).await];
+    let sold = [
+        till.sell(&[(TEA, "2")]).await,
+        till.sell(&[(DAL, "1")]).await,
+    ];
     eventually(
         "the sales acknowledged and the last milk price on the till",
         30,
@@ -380,7 +383,11 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
             async move {
                 till.status().await["queued"] == 0
                     && price_on_till(till, MILK).await == 2_020
-                    && till.get(&format!("/v1/products/by-barcode/{after_copy}")).await.0.is_success()
+                    && till
+                        .get(&format!("/v1/products/by-barcode/{after_copy}"))
+                        .await
+                        .0
+                        .is_success()
             }
         },
         || till.log(),
@@ -406,7 +413,10 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
     }
     hub.restart().await;
     if !ask_first {
-        assert!(hq.sales(&store).await.unwrap().is_empty(), "the copy had none");
+        assert!(
+            hq.sales(&store).await.unwrap().is_empty(),
+            "the copy had none"
+        );
         // HQ writes on before the till comes back: the numbers it holds
         // now belong to other changes.
         for minor in 3_001..=3_040 {
