@@ -82,9 +82,14 @@ async fn enroll(
             )
             .with_field("code"))
         }
-        Err(DbError::State { field, detail }) => {
+        // The one refusal of the code itself that is not "unknown": its
+        // terminal was revoked.
+        Err(DbError::State {
+            field: "code",
+            detail,
+        }) => {
             return Err(
-                ApiError::new(StatusCode::GONE, "terminal_revoked", detail).with_field(field)
+                ApiError::new(StatusCode::GONE, "terminal_revoked", detail).with_field("code")
             )
         }
         Err(e) => return Err(e.into()),
