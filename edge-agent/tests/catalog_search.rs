@@ -215,7 +215,7 @@ async fn a_snapshot_is_searchable_when_it_is_applied_and_the_feed_keeps_it_so() 
 
     // Applied: the till sells at once, and the search index is rebuilt
     // after, in steps; until a step reaches a row, search answers as before.
-    store.with_conn(|c| snapshot::finish(c, 20)).unwrap();
+    store.with_conn(|c| snapshot::finish(c, 20, None)).unwrap();
     let (_, status) = till.get("/v1/sync/status").await;
     assert_eq!(status["search_indexing"], true, "{status}");
     assert!(search(&till, "masoor").await.is_empty(), "not indexed yet");
@@ -286,7 +286,7 @@ async fn the_search_index_is_rebuilt_in_steps_that_survive_feed_pages_and_restar
     store
         .with_conn(|c| snapshot::apply_batch(c, 20, &records, empty))
         .unwrap();
-    store.with_conn(|c| snapshot::finish(c, 20)).unwrap();
+    store.with_conn(|c| snapshot::finish(c, 20, None)).unwrap();
 
     // Two steps of two, then a feed page renames an item not reached yet and
     // one already indexed.

@@ -332,6 +332,11 @@ pub struct SnapshotHeader {
     pub protocol_version: u16,
     /// The feed sequence the snapshot was taken at: follow the feed from here.
     pub seq: u64,
+    /// The mark of the change at `seq`, as a feed page's `cursor_mark`: the
+    /// till sends it back with its first feed request, so a hub restored
+    /// while the snapshot was on its way is noticed too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq_mark: Option<i64>,
     pub variants: u64,
     pub positions: u64,
     #[serde(default)]

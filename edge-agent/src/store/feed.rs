@@ -203,6 +203,23 @@ pub(crate) fn write_variant(
     seq: u64,
     replacing: bool,
 ) -> StoreResult<i64> {
+    // The hub gives a barcode to one live item: one here that still holds
+    // it is one the hub no longer has (deleted while this replica did not
+    // hear, or lost with a restored hub), and makes way.
+    if replacing {
+        let holder: Option<String> = conn
+            .prepare_cached("SELECT id FROM variants WHERE gtin = ?1 AND id <> ?2")?
+            .query_row([v.barcode.as_str(), &v.variant_id.to_string()], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(other) = holder {
+            let other = other
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("variant id {other:?}")))?;
+            remove_variant(conn, other)?;
+        }
+    }
     // Cached statements: a snapshot applies this 100,000 times.
     let rowid = conn.prepare_cached(
         "INSERT INTO variants (id, product_id, name, sku, gtin, price_minor, currency, feed_seq, \

@@ -69,6 +69,15 @@ pub fn set_pending(conn: &Connection, pending: Option<Pending>) -> StoreResult<(
     Ok(())
 }
 
+/// The hub's history is not the one this replica followed (its database
+/// restored from an older copy): the stock movements the feed brought are
+/// forgotten with it, since the snapshot's positions count what the restored
+/// hub has, and the other tills' sales it lost come again under the same
+/// movement ids, to be counted then.
+pub fn forget_the_hubs_movements(conn: &Connection) -> StoreResult<usize> {
+    Ok(conn.execute("DELETE FROM movements WHERE origin = 'hub'", [])?)
+}
+
 /// Forgets applied state so the next sync takes a snapshot (the hub pruned the
 /// feed past this replica's cursor).
 pub fn require_snapshot(conn: &Connection) -> StoreResult<()> {
@@ -194,11 +203,11 @@ fn drop_what_was_not_sent(tx: &Connection, seq: u64) -> StoreResult<()> {
 /// Moves the cursor to the snapshot's sequence and marks the search index
 /// for its rebuild, in one transaction: from here the feed takes over, and
 /// the till sells while the index is rebuilt.
-pub fn finish(conn: &mut Connection, seq: u64) -> StoreResult<()> {
+pub fn finish(conn: &mut Connection, seq: u64, mark: Option<i64>) -> StoreResult<()> {
     let tx = conn.transaction()?;
     drop_what_was_not_sent(&tx, seq)?;
     super::search_index::rebuild_later(&tx)?;
-    set_cursor(&tx, seq, None)?;
+    set_cursor(&tx, seq, mark)?;
     set_meta(&tx, APPLIED_SEQ, &seq.to_string())?;
     set_pending(&tx, None)?;
     tx.commit()?;

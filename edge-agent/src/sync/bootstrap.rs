@@ -364,7 +364,7 @@ fn apply(store: &LocalStore, file: Following, seq: u64) -> Result<(), SyncError>
         )));
     }
     let finish_from = Instant::now();
-    store.with_conn(|c| snapshot_store::finish(c, seq))?;
+    store.with_conn(|c| snapshot_store::finish(c, seq, header.seq_mark))?;
     tracing::info!(
         seq,
         records = count,

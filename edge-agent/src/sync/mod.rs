@@ -578,6 +578,7 @@ impl Syncer {
                         .store
                         .call(move |c| {
                             let again = outbox::send_again(c, since)?;
+                            snapshot_store::forget_the_hubs_movements(c)?;
                             snapshot_store::require_snapshot(c)?;
                             Ok(again)
                         })

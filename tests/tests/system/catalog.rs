@@ -343,9 +343,11 @@ on_both_backends!(what_hq_stops_a_store_selling_the_till_refuses);
 /// hub had acknowledged and lost, which HQ then has, each once.
 async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bool) {
     let mut hub = Hub::start(Backend::Sqlite).await;
-    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
     let mut till = Agent::start(&hub, &codes[0]).await;
+    let mut sibling = Agent::start(&hub, &codes[1]).await;
     wait_synced(&till, &hq, &store).await;
+    wait_synced(&sibling, &hq, &store).await;
     let (tea, milk) = (variant_id(&till, TEA).await, variant_id(&till, MILK).await);
     let dal = variant_id(&till, DAL).await;
     let money = pos_shared::Money::inr;
@@ -373,6 +375,7 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
     let sold = [
         till.sell(&[(TEA, "2")]).await,
         till.sell(&[(DAL, "1")]).await,
+        sibling.sell(&[(TEA, "3")]).await,
     ];
     eventually(
         "the sales acknowledged and the last milk price on the till",
@@ -380,8 +383,10 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         || {
             let till = &till;
             let after_copy = after_copy.clone();
+            let sibling = &sibling;
             async move {
                 till.status().await["queued"] == 0
+                    && sibling.status().await["queued"] == 0
                     && price_on_till(till, MILK).await == 2_020
                     && till
                         .get(&format!("/v1/products/by-barcode/{after_copy}"))
@@ -393,10 +398,28 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         || till.log(),
     )
     .await;
-    assert_eq!(hq.sales(&store).await.unwrap().len(), 2);
+    assert_eq!(hq.sales(&store).await.unwrap().len(), 3);
+    // The till has counted its sibling's sale, from the feed.
+    eventually(
+        "the sibling's sale counted on the till",
+        30,
+        || {
+            let (till, hq, store) = (&till, &hq, &store);
+            async move {
+                let at_hub = crate::hub_positions(hq, store)
+                    .await
+                    .get(&gtin(TEA))
+                    .cloned();
+                till.available(TEA).await == at_hub
+            }
+        },
+        || till.log(),
+    )
+    .await;
 
     if !ask_first {
         till.kill();
+        sibling.kill();
     }
     hub.stop();
     for f in files {
@@ -425,6 +448,11 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         till.restart().await;
     }
     hq.set_price(&tea, money(4_444)).await.unwrap();
+    // HQ makes again an item the restore lost, under its barcode: the till
+    // holds the lost one under it, which makes way.
+    hq.create_simple_product("Made Again", "AGAIN-1", &after_copy, 5_151)
+        .await
+        .unwrap();
     eventually(
         "the price set after the restore on the till",
         60,
@@ -435,13 +463,28 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         || format!("{}\n{}", till.log(), hub.log()),
     )
     .await;
+    if !ask_first {
+        // The sibling comes back only now, after the till's new snapshot.
+        sibling.restart().await;
+    }
     // The new snapshot is the restored hub's: milk as the copy had it, and
-    // no item the copy does not have.
+    // under the lost item's barcode the item HQ made again.
     assert_eq!(price_on_till(&till, MILK).await, milk_in_copy);
-    let (s, b) = till
-        .get(&format!("/v1/products/by-barcode/{after_copy}"))
-        .await;
-    assert_eq!(s, reqwest::StatusCode::NOT_FOUND, "{b}");
+    eventually(
+        "the item made again on the till",
+        30,
+        || {
+            let (till, after_copy) = (&till, &after_copy);
+            async move {
+                let (_, b) = till
+                    .get(&format!("/v1/products/by-barcode/{after_copy}"))
+                    .await;
+                b["name"] == "Made Again" && b["price"]["minor"] == 5_151
+            }
+        },
+        || till.log(),
+    )
+    .await;
     // The sales the hub lost came back from the till, once each, and the
     // stock they moved with them.
     eventually(
@@ -449,7 +492,7 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         60,
         || {
             let (hq, store) = (&hq, &store);
-            async move { hq.sales(store).await.unwrap().len() == 2 }
+            async move { hq.sales(store).await.unwrap().len() == 3 }
         },
         || format!("{}\n{}", till.log(), hub.log()),
     )
@@ -466,7 +509,28 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         .map(|s| s["sale_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(ids, sent);
-    wait_synced(&till, &hq, &store).await;
+    // The sibling's sale came back after the till's new snapshot: counted
+    // again there, under the movement ids it had before. Both tills agree
+    // with the hub on the stock the sales moved.
+    for agent in [&till, &sibling] {
+        eventually(
+            "the till's stock of what was sold to equal the hub's",
+            60,
+            || {
+                let (hq, store) = (&hq, &store);
+                async move {
+                    let at_hub = crate::hub_positions(hq, store).await;
+                    let mut same = true;
+                    for item in [TEA, DAL] {
+                        same &= agent.available(item).await == at_hub.get(&gtin(item)).cloned();
+                    }
+                    same
+                }
+            },
+            || agent.log(),
+        )
+        .await;
+    }
 }
 
 #[tokio::test]

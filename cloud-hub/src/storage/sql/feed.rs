@@ -201,10 +201,15 @@ macro_rules! sql_feed_paths {
                 // One consistent view for the head and every row below it.
                 sqlx::query($snapshot_isolation).execute(&mut *tx).await?;
                 let (tenant, store) = (device.tenant_id.as_uuid(), device.store_id.as_uuid());
-                let (head,): (i64,) = sqlx::query_as("SELECT feed_seq FROM tenants WHERE id = $1")
-                    .bind(tenant)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                // With the head, the mark of the change there: the till keeps
+                // it with its cursor, as it would from a feed page.
+                let (head, seq_mark): (i64, Option<i64>) = sqlx::query_as(
+                    "SELECT t.feed_seq, (SELECT c.committed_at_ms FROM feed_changes c WHERE c.tenant_id = t.id AND c.seq = t.feed_seq) \
+                     FROM tenants t WHERE t.id = $1",
+                )
+                .bind(tenant)
+                .fetch_one(&mut *tx)
+                .await?;
                 let (variants,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM variants WHERE tenant_id = $1 AND deleted_at_ms IS NULL",
                 )
@@ -253,6 +258,7 @@ macro_rules! sql_feed_paths {
                 let header = SnapshotHeader {
                     protocol_version: PROTOCOL_VERSION,
                     seq: head.max(0) as u64,
+                    seq_mark,
                     variants: variants.max(0) as u64,
                     positions: positions.max(0) as u64,
                     staff: staff.len() as u64,
