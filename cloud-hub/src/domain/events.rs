@@ -6,6 +6,8 @@ use pos_shared::sync::ChangeBody;
 use pos_shared::{Envelope, StoreId, Timestamp};
 use serde::Serialize;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 /// One event of the outbox, in order.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -48,6 +50,33 @@ pub struct NewEvent {
     pub store: Option<StoreId>,
     pub occurred_at: Timestamp,
     pub data: Value,
+    /// The id of what the event tells of, when that happens once only (a
+    /// sale, a return, a stock movement): the event's id is derived from it
+    /// ([`NewEvent::id`]), so the same sale recorded again (a till sending
+    /// its facts again to a hub restored from a backup) is the same event
+    /// to readers that take events once by `event_id`.
+    pub once_for: Option<Uuid>,
+}
+
+impl NewEvent {
+    /// The event's id: derived from [`NewEvent::once_for`] and its type
+    /// (UUIDv8 of their SHA-256), or a new UUIDv7.
+    pub fn id(&self) -> Uuid {
+        match self.once_for {
+            Some(of) => {
+                let mut hash = Sha256::new();
+                hash.update(b"pos-event\0");
+                hash.update(self.event_type.as_bytes());
+                hash.update(b"\0");
+                hash.update(of.as_bytes());
+                let digest = hash.finalize();
+                let mut bytes = [0u8; 16];
+                bytes.copy_from_slice(&digest[..16]);
+                uuid::Builder::from_custom_bytes(bytes).into_uuid()
+            }
+            None => Uuid::now_v7(),
+        }
+    }
 }
 
 const HUB: &str = "hub";
@@ -167,12 +196,19 @@ pub fn for_change(store: Option<StoreId>, body: &ChangeBody) -> NewEvent {
             json!(r),
         ),
     };
+    let once_for = match body {
+        ChangeBody::StockMoved(m) => Some(m.movement_id.as_uuid()),
+        ChangeBody::SaleRecorded(s) => Some(s.sale_id.as_uuid()),
+        ChangeBody::ReturnRecorded(r) => Some(r.return_id.as_uuid()),
+        _ => None,
+    };
     NewEvent {
         event_type,
         source,
         store,
         occurred_at,
         data,
+        once_for,
     }
 }
 
@@ -184,5 +220,6 @@ pub fn by_hub(event_type: &'static str, store: Option<StoreId>, data: Value) -> 
         store,
         occurred_at: Timestamp::now(),
         data,
+        once_for: None,
     }
 }

@@ -136,6 +136,14 @@ struct FeedQuery {
     /// The agent's version, for HQ's sync status: at most 40 printable characters.
     #[param(pattern = "^[!-~]{0,40}$")]
     agent: Option<String>,
+    /// The last fact the hub acknowledged to this terminal (with
+    /// `acked_type`, its type): the hub answers 410 `facts_lost` when it no
+    /// longer holds it, its database restored from a copy older than the
+    /// acknowledgement, and the till sends again what it acknowledged lately.
+    acked: Option<Uuid>,
+    /// The type of the `acked` fact (`pos.sale.completed`, …).
+    #[param(pattern = "^[a-z._]{1,100}$")]
+    acked_type: Option<String>,
 }
 
 fn current_protocol() -> u16 {
@@ -150,7 +158,7 @@ fn current_protocol() -> u16 {
     params(FeedQuery),
     responses(
         (status = 200, description = "OK", body = FeedPage), Refused,
-        (status = 410, description = "`since` is older than the feed keeps (`cursor_expired`), past its head because the hub's database is older than the till's (`cursor_ahead`), or its change is not the one `mark` names (`feed_diverged`, restored and written on since): bootstrap from a snapshot", body = pos_shared::problem::Problem),
+        (status = 410, description = "`since` is older than the feed keeps (`cursor_expired`), past its head because the hub's database is older than the till's (`cursor_ahead`), or its change is not the one `mark` names (`feed_diverged`, restored and written on since): bootstrap from a snapshot; the hub does not hold the `acked` fact (`facts_lost`): send again what it acknowledged lately", body = pos_shared::problem::Problem),
     )
 )]
 async fn feed(
@@ -208,6 +216,7 @@ async fn feed(
     app.terminal_reports
         .record(&app.storage, &device, report)
         .await?;
+    check_acked(&app, &device, q.acked, q.acked_type.as_deref()).await?;
 
     // Subscribe before the first read, so a commit between the read and the wait
     // still wakes us.
@@ -273,6 +282,52 @@ async fn feed(
     }
     let page = std::sync::Arc::unwrap_or_clone(page);
     Ok(Json(for_version(page, q.v)))
+}
+
+/// Refuses the feed to a terminal whose last acknowledged fact the hub no
+/// longer holds: what it acknowledged since that fact's copy was taken is
+/// lost here, and only the till can send it again. Its feed cursor may
+/// still be sound (a till that sold and uploaded while its long-poll was
+/// down), so this is the one sign it gets.
+async fn check_acked(
+    app: &AppState,
+    device: &DeviceIdentity,
+    acked: Option<Uuid>,
+    acked_type: Option<&str>,
+) -> Result<(), ApiError> {
+    let (acked, kind) = match (acked, acked_type) {
+        (None, None) => return Ok(()),
+        (Some(acked), Some(kind)) => (acked, kind),
+        (Some(_), None) => {
+            return Err(ApiError::invalid(
+                "acked_type",
+                "acked_type names the type of the acked fact (pos.sale.completed, …)",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::invalid(
+                "acked",
+                "acked_type goes with acked, the id of the fact",
+            ))
+        }
+    };
+    match app.storage.holds_fact(device, kind, acked).await? {
+        None => Err(ApiError::invalid(
+            "acked_type",
+            format!("{kind} is not the type of a fact tills upload"),
+        )),
+        Some(false) => Err(ApiError::new(
+            StatusCode::GONE,
+            "facts_lost",
+            format!(
+                "this hub does not hold fact {acked} ({kind}), which it acknowledged to this \
+                 terminal: its data is older than the till's (restored from an earlier copy?); \
+                 send again what it acknowledged lately"
+            ),
+        )
+        .with_field("acked")),
+        Some(true) => Ok(()),
+    }
 }
 
 /// A feed page as a terminal speaking protocol `v` can read it: older

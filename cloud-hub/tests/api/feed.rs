@@ -482,6 +482,65 @@ async fn a_cursor_whose_change_is_another_is_refused_by_its_mark(backend: Backen
 }
 on_both_backends!(a_cursor_whose_change_is_another_is_refused_by_its_mark);
 
+/// A till asks, with its feed request, whether the hub holds the fact it
+/// acknowledged last; a fact the hub does not hold (a database restored
+/// from a copy older than the acknowledgement) is a 410 `facts_lost`.
+async fn a_fact_acknowledged_and_lost_is_told_with_the_feed(backend: Backend) {
+    let shop = shop(backend).await;
+    let sale = shop.sale("T1-000001", &[(0, "1")]);
+    let (s, ack) = shop.upload(std::slice::from_ref(&sale)).await;
+    assert_eq!(s, StatusCode::OK, "{ack}");
+    let held = sale["event_id"].as_str().unwrap().to_owned();
+    let shop = &shop;
+    let ask = |query: String| async move {
+        shop.hub
+            .get(
+                &format!("/v1/sync/feed?since=0&{query}"),
+                &shop.device_token,
+            )
+            .await
+    };
+    let (s, b) = ask(format!("acked={held}&acked_type=pos.sale.completed")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let lost = uuid::Uuid::now_v7();
+    let (s, b) = ask(format!("acked={lost}&acked_type=pos.sale.completed")).await;
+    assert_problem(s, &b, StatusCode::GONE, "facts_lost");
+    assert_eq!(b["field"], "acked");
+    assert!(
+        b["detail"].as_str().unwrap().contains(&lost.to_string()),
+        "{b}"
+    );
+    // Held, but as a sale: another kind of fact under its id is not held.
+    let (s, b) = ask(format!("acked={held}&acked_type=pos.shift.closed")).await;
+    assert_problem(s, &b, StatusCode::GONE, "facts_lost");
+    // Another tenant's terminal is not told of this tenant's facts.
+    let other = shop_on(shop.hub.clone(), "Other Chain").await;
+    let (s, b) = other
+        .hub
+        .get(
+            &format!("/v1/sync/feed?since=0&acked={held}&acked_type=pos.sale.completed"),
+            &other.device_token,
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::GONE, "facts_lost");
+    // What cannot be asked is named.
+    for (query, field) in [
+        (format!("acked={held}"), "acked_type"),
+        ("acked_type=pos.sale.completed".to_owned(), "acked"),
+        (
+            format!("acked={held}&acked_type=pos.sale.made"),
+            "acked_type",
+        ),
+    ] {
+        let (s, b) = ask(query.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {b}");
+        assert_eq!(b["field"], field, "{query}: {b}");
+    }
+    let (s, b) = ask("acked=not-an-id&acked_type=pos.sale.completed".to_owned()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+}
+on_both_backends!(a_fact_acknowledged_and_lost_is_told_with_the_feed);
+
 async fn tax_classes_travel_with_the_variant(backend: Backend) {
     let shop = shop(backend).await;
     let hub = &shop.hub;

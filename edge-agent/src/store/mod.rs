@@ -104,6 +104,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/edge/0028_loyalty.sql"),
     include_str!("../../../migrations/edge/0029_search_vocabulary.sql"),
     include_str!("../../../migrations/edge/0030_add_on_hints.sql"),
+    include_str!("../../../migrations/edge/0031_acked_order.sql"),
 ];
 
 #[derive(Clone)]

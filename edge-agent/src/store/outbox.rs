@@ -275,6 +275,38 @@ pub fn send_again(conn: &Connection, since: Timestamp) -> StoreResult<usize> {
     )?)
 }
 
+/// The fact the hub acknowledged last: the one a hub restored from an
+/// older copy lacks first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckedFact {
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub acked_at: Timestamp,
+}
+
+/// The fact the hub acknowledged last (written-off ones aside: the hub
+/// never held those).
+pub fn last_acked(conn: &Connection) -> StoreResult<Option<AckedFact>> {
+    let row: Option<(String, String, i64)> = conn
+        .query_row(
+            "SELECT event_id, event_type, acked_at_ms FROM outbox \
+             WHERE acked_at_ms IS NOT NULL AND written_off_at_ms IS NULL \
+             ORDER BY acked_at_ms DESC, seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    row.map(|(id, event_type, at)| {
+        Ok(AckedFact {
+            event_id: Uuid::parse_str(&id)
+                .map_err(|e| StoreError::Corrupt(format!("outbox event id {id}: {e}")))?,
+            event_type,
+            acked_at: Timestamp::from_unix_millis(at),
+        })
+    })
+    .transpose()
+}
+
 /// HQ asked for the fact again: back in the queue, in its original place.
 pub fn resend(conn: &mut Connection, event_id: Uuid) -> StoreResult<bool> {
     let tx = conn.transaction()?;

@@ -148,6 +148,7 @@ impl HubClient {
         limit: u32,
         wait: u64,
         queue: &crate::store::outbox::OutboxCounts,
+        acked: Option<&crate::store::outbox::AckedFact>,
     ) -> Result<FeedPage, HubError> {
         let oldest = queue
             .oldest_unsent_at
@@ -163,6 +164,12 @@ impl HubClient {
         // an older copy says so instead of serving a history with gaps.
         if let Some(mark) = mark {
             report.push(("mark", mark.to_string()));
+        }
+        // The fact it acknowledged last, so a hub restored from a copy older
+        // than that says so even where the cursor cannot tell.
+        if let Some(fact) = acked {
+            report.push(("acked", fact.event_id.to_string()));
+            report.push(("acked_type", fact.event_type.clone()));
         }
         let req = self
             .http

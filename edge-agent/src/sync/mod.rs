@@ -24,6 +24,7 @@ use pos_shared::sync::{
 };
 use pos_shared::Timestamp;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use upload::UploadBudget;
@@ -33,6 +34,10 @@ const FEED_PAGE: u32 = 500;
 /// out older than this till (restored from a copy): backups are taken more
 /// often than this, and the duplicates cost the hub a lookup each.
 const SEND_AGAIN_AFTER_RESTORE: Duration = Duration::from_secs(14 * 24 * 3600);
+/// How often, at least, the feed asks the hub whether it still holds the
+/// fact it acknowledged last (a database restored while the till's link
+/// stayed up).
+const ACKED_CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
 /// How often a till with facts in quarantine reminds the hub of them (and so
 /// hears HQ's decisions).
 const QUARANTINE_REPORT: Duration = Duration::from_secs(10);
@@ -246,8 +251,14 @@ impl Syncer {
     /// Holds a long-poll on the feed, so hub changes arrive as they commit.
     async fn follow_feed(&self, credential: &DeviceCredential) {
         let mut failures = 0;
+        let mut acked_checked = Instant::now();
+        self.shared.ask_for_acked.store(true, Ordering::Relaxed);
         loop {
             let started = Instant::now();
+            if acked_checked.elapsed() >= ACKED_CHECK_EVERY {
+                acked_checked = started;
+                self.shared.ask_for_acked.store(true, Ordering::Relaxed);
+            }
             match self.pull(credential, self.feed_wait).await {
                 Ok(()) => {
                     failures = 0;
@@ -327,6 +338,8 @@ impl Syncer {
             }),
             Err(e) => {
                 tracing::warn!(error = %e, failures, ?channel, "sync failed");
+                // The hub may come back from an older copy of its data.
+                self.shared.ask_for_acked.store(true, Ordering::Relaxed);
                 let hub = match e {
                     SyncError::Hub(h) => Some(h),
                     _ => None,
@@ -469,9 +482,13 @@ impl Syncer {
                     "the hub acknowledged none of the uploaded facts".into(),
                 )));
             }
+            let acked = verdicts.iter().any(|v| matches!(v, Verdict::Acked(_)));
             self.store
                 .call(move |c| outbox::settle(c, &verdicts))
                 .await?;
+            if acked {
+                self.shared.ask_for_acked.store(true, Ordering::Relaxed);
+            }
             self.shared.notify_changed();
             budget = budget.grow();
         }
@@ -548,10 +565,20 @@ impl Syncer {
             self.shared.search_nudge.notify_one();
         }
         loop {
-            let (counts, mark) = self
+            let ask = self.shared.ask_for_acked.swap(false, Ordering::Relaxed);
+            let read = self
                 .store
-                .call(|c| Ok((outbox::counts(c)?, feed::cursor_mark(c)?)))
-                .await?;
+                .call(move |c| {
+                    let acked = match ask {
+                        true => outbox::last_acked(c)?,
+                        false => None,
+                    };
+                    Ok((outbox::counts(c)?, feed::cursor_mark(c)?, acked))
+                })
+                .await;
+            let (counts, mark, acked) = read.inspect_err(|_| {
+                self.shared.ask_for_acked.store(ask, Ordering::Relaxed);
+            })?;
             let page = match self
                 .client
                 .feed(
@@ -560,9 +587,34 @@ impl Syncer {
                     FEED_PAGE,
                     wait,
                     &counts,
+                    acked.as_ref(),
                 )
                 .await
             {
+                // The hub lost what it acknowledged last (its database
+                // restored from an older copy) though this till's place in
+                // its feed still holds: the facts go again, back to the
+                // lost one, and the hub answers those it kept as duplicates.
+                Err(HubError::Refused {
+                    status: 410, kind, ..
+                }) if kind == "facts_lost" => {
+                    let lately = Timestamp::now().unix_millis()
+                        - SEND_AGAIN_AFTER_RESTORE.as_millis() as i64;
+                    let from = acked
+                        .as_ref()
+                        .map_or(lately, |f| f.acked_at.unix_millis().min(lately));
+                    let again = self
+                        .store
+                        .call(move |c| outbox::send_again(c, Timestamp::from_unix_millis(from)))
+                        .await?;
+                    tracing::warn!(
+                        lost = ?acked.as_ref().map(|f| f.event_id), facts_sent_again = again,
+                        "the hub no longer holds a fact it acknowledged (restored from a copy?): sending again what it acknowledged lately"
+                    );
+                    self.shared.ask_for_acked.store(true, Ordering::Relaxed);
+                    self.shared.nudge.notify_one();
+                    continue;
+                }
                 // The hub's database is older than what this till followed
                 // (restored from a copy): what it acknowledged since may be
                 // lost there, so it is sent again (the hub answers the facts

@@ -134,6 +134,11 @@ pub struct SyncShared {
     /// The hub, for what the till asks of it at a sale (a credit top-up);
     /// set when the sync loop starts.
     pub hub: std::sync::OnceLock<super::hub_client::HubClient>,
+    /// The next feed request asks the hub whether it still holds the fact it
+    /// acknowledged last: set when the loop starts, after an exchange
+    /// failed (the hub may come back from a copy), after facts were
+    /// acknowledged, and every [`super::ACKED_CHECK_EVERY`].
+    pub(super) ask_for_acked: std::sync::atomic::AtomicBool,
 }
 
 impl SyncShared {

@@ -417,6 +417,13 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
     )
     .await;
 
+    let told_before = told_of_once(&hq).await;
+    for sale in &sold {
+        assert!(
+            told_before.contains_key(sale["sale_id"].as_str().unwrap()),
+            "{told_before:?}"
+        );
+    }
     if !ask_first {
         till.kill();
         sibling.kill();
@@ -494,7 +501,7 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
             let (hq, store) = (&hq, &store);
             async move { hq.sales(store).await.unwrap().len() == 3 }
         },
-        || format!("{}\n{}", till.log(), hub.log()),
+        || format!("{}\n{}\n{}", till.log(), sibling.log(), hub.log()),
     )
     .await;
     let ids: std::collections::BTreeSet<String> = hq
@@ -509,6 +516,18 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         .map(|s| s["sale_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(ids, sent);
+    // HQ hears of them again as the same events: a reader that took the
+    // first ones, taking events once by id, counts each sale once.
+    eventually(
+        "the lost sales' events again, under their first ids",
+        30,
+        || {
+            let (hq, told_before) = (&hq, &told_before);
+            async move { told_of_once(hq).await == *told_before }
+        },
+        || hub.log(),
+    )
+    .await;
     // The sibling's sale came back after the till's new snapshot: counted
     // again there, under the movement ids it had before. Both tills agree
     // with the hub on the stock the sales moved.
@@ -531,6 +550,107 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         )
         .await;
     }
+}
+
+/// The hub's database restored from a copy older than a fact it
+/// acknowledged, while the till's place in its feed still holds: a shift
+/// closed after the copy changes nothing tills follow, so neither the
+/// cursor nor its mark can tell. The till asks, with its next feed
+/// request, whether the hub holds the fact it acknowledged last, is told
+/// `facts_lost`, and sends its facts again: HQ has the Z report.
+#[tokio::test]
+async fn a_restored_hub_that_lost_only_facts_gets_them_again() {
+    let mut hub = Hub::start(Backend::Sqlite).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    let till = Agent::start(&hub, &codes[0]).await;
+    wait_synced(&till, &hq, &store).await;
+    let inr = |minor: i64| serde_json::json!({"minor": minor, "currency": "INR"});
+    till.post(
+        "/v1/shifts",
+        serde_json::json!({"cashier": "Asha", "opening_float": inr(50_000)}),
+    )
+    .await;
+    crate::wait_drained(&till, &hub).await;
+
+    hub.stop();
+    let copy = tempfile::tempdir().unwrap();
+    let files = ["hub.db", "hub.db-wal", "hub.db-shm"];
+    for f in files {
+        let from = hub.dir().join(f);
+        if from.exists() {
+            std::fs::copy(&from, copy.path().join(f)).unwrap();
+        }
+    }
+    hub.restart().await;
+    crate::wait_drained(&till, &hub).await;
+    let cursor = till.status().await["cursor"].clone();
+    let z = till
+        .post(
+            "/v1/shifts/current/close",
+            serde_json::json!({"counted_cash": inr(50_000)}),
+        )
+        .await;
+    crate::wait_drained(&till, &hub).await;
+    assert_eq!(hq.shifts(&store).await.unwrap().len(), 1);
+
+    hub.stop();
+    for f in files {
+        let (from, to) = (copy.path().join(f), hub.dir().join(f));
+        match from.exists() {
+            true => std::fs::copy(&from, &to).map(|_| ()).unwrap(),
+            false => std::fs::remove_file(&to)
+                .or_else(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(e),
+                })
+                .unwrap(),
+        }
+    }
+    hub.restart().await;
+    assert!(
+        hq.shifts(&store).await.unwrap().is_empty(),
+        "the copy had none"
+    );
+    eventually(
+        "the Z report at HQ again",
+        60,
+        || {
+            let (hq, store, z) = (&hq, &store, &z);
+            async move {
+                let shifts = hq.shifts(store).await.unwrap();
+                shifts.len() == 1 && shifts[0]["shift_id"] == z["shift_id"]
+            }
+        },
+        || format!("{}\n{}", till.log(), hub.log()),
+    )
+    .await;
+    assert!(
+        till.log()
+            .contains("no longer holds a fact it acknowledged"),
+        "told by the acknowledged fact, not the feed"
+    );
+    assert_eq!(
+        till.status().await["cursor"],
+        cursor,
+        "nothing the till follows changed: only the facts could tell"
+    );
+}
+
+/// The event ids HQ's events give the sales and stock movements they tell
+/// of, by the sale's or the movement's id.
+async fn told_of_once(hq: &system_tests::Hq) -> std::collections::BTreeMap<String, String> {
+    let mut told = std::collections::BTreeMap::new();
+    for (kind, id) in [
+        ("pos.sale.recorded", "sale_id"),
+        ("inventory.stock.adjusted", "movement_id"),
+    ] {
+        let page = hq.events(&format!("type={kind}&limit=1000")).await.unwrap();
+        for e in page.events {
+            let of = e["data"][id].as_str().unwrap().to_owned();
+            told.insert(of, e["event_id"].as_str().unwrap().to_owned());
+        }
+    }
+    told
 }
 
 #[tokio::test]

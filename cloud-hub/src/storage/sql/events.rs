@@ -46,7 +46,7 @@ macro_rules! sql_event_paths {
                             query = query.bind(first + i as i64);
                         }
                         query = query
-                            .bind(Uuid::now_v7())
+                            .bind(event.id())
                             .bind(event.event_type)
                             .bind(event.source.clone())
                             .bind(event.store.map(|s| s.as_uuid()))

@@ -44,6 +44,25 @@ pub(crate) fn fact_table(fact: &Fact) -> &'static str {
     }
 }
 
+/// [`fact_table`] by the fact's type ([`Fact::event_type`], kept in step
+/// with it): `None` for no fact's type.
+pub(crate) fn fact_table_named(event_type: &str) -> Option<&'static str> {
+    Some(match event_type {
+        "pos.sale.completed" => "sales",
+        "pos.return.completed" => "returns",
+        "pos.shift.closed" => "shift_closes",
+        "pos.audit.recorded" => "audit_log",
+        "order.pick.claimed" | "order.pick.packed" => "order_facts",
+        "pos.stock_take.approved" => "stock_take_parts",
+        "pos.goods.received" => "goods_receipts",
+        "pos.dues.paid" => "credit_entries",
+        "pos.credit.released" => "credit_releases",
+        "pos.loyalty.released" => "loyalty_releases",
+        "pos.transfer.dispatched" | "pos.transfer.received" => "transfer_facts",
+        _ => return None,
+    })
+}
+
 /// Whether a sale moves a customer's account: puts anything on their
 /// credit account, or earns or redeems points.
 pub(crate) fn on_account(sale: &pos_shared::sale::SaleFact) -> bool {
@@ -586,6 +605,20 @@ macro_rules! sql_fact_paths {
                 .await?;
                 let items = rows.into_iter().map(sale_from_row).collect::<DbResult<Vec<_>>>()?;
                 Ok(Recorded::from_overfetch(items, page.limit))
+            }
+
+            async fn holds_fact(&self, device: &DeviceIdentity, event_type: &str, event_id: Uuid) -> DbResult<Option<bool>> {
+                let Some(table) = $crate::storage::sql::facts::fact_table_named(event_type) else {
+                    return Ok(None);
+                };
+                let held: Option<(i64,)> = sqlx::query_as(&format!(
+                    "SELECT CAST(1 AS BIGINT) FROM {table} WHERE id = $1 AND tenant_id = $2"
+                ))
+                .bind(event_id)
+                .bind(device.tenant_id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(Some(held.is_some()))
             }
 
             async fn receipt_by_link(&self, key_hash: &str) -> DbResult<Option<$crate::domain::receipt_links::LinkedReceipt>> {

@@ -177,7 +177,7 @@ macro_rules! sql_movement_alone_paths {
                 let mut rows = Vec::with_capacity(events.len());
                 for event in events {
                     rows.push(serde_json::json!({
-                        "event_id": Uuid::now_v7(),
+                        "event_id": event.id(),
                         "event_type": event.event_type,
                         "source": event.source,
                         "store_id": event.store,

@@ -207,6 +207,7 @@ macro_rules! sql_quarantine_paths {
                         "reason": entry.reason,
                         "note": note,
                     }),
+                    once_for: None,
                 })
                 .await?;
                 let decided = Self::read_quarantined(&mut tx, tenant, terminal, event_id)

@@ -130,6 +130,16 @@ pub trait FactStorage: Send + Sync {
         store: StoreId,
         page: RecordedPage,
     ) -> DbResult<Recorded<SaleSummary>>;
+    /// Whether the hub holds the fact `event_id` of `event_type` that it
+    /// acknowledged to the device's tenant: a hub whose database was
+    /// restored from an older copy may not. `None` when `event_type` is no
+    /// fact's.
+    async fn holds_fact(
+        &self,
+        device: &DeviceIdentity,
+        event_type: &str,
+        event_id: Uuid,
+    ) -> DbResult<Option<bool>>;
     /// The sale whose receipt link key hashes to `key_hash`
     /// ([`crate::domain::receipt_links::key_hash`]), of whichever tenant:
     /// the key is the capability. `None` when no sale, or more than one,
