@@ -327,12 +327,15 @@ impl Syncer {
             Ok(()) => self.shared.update_link(|l| {
                 l.reachable = true;
                 l.credential_taken(started);
-                if channel == Channel::Upload {
-                    l.upload_refused = None;
+                match channel {
+                    Channel::Upload => l.upload_refused = None,
+                    Channel::Feed => l.feed_failing = None,
+                    _ => {}
                 }
                 l.last_sync_at = Some(Timestamp::now());
-                l.last_error = l.upload_refused.clone();
-                if l.upload_refused.is_none() {
+                // Another channel's success does not hide a failing one.
+                l.last_error = l.upload_refused.clone().or_else(|| l.feed_failing.clone());
+                if l.last_error.is_none() {
                     l.consecutive_failures = 0;
                 }
             }),
@@ -360,6 +363,12 @@ impl Syncer {
                         }
                         Some(_) => l.reachable = false,
                         None => {}
+                    }
+                    // The feed failed for something other than the link (the
+                    // hub refused it, or the snapshot would not apply here):
+                    // retrying alone may not mend it.
+                    if channel == Channel::Feed && !matches!(hub, Some(HubError::Unreachable(_))) {
+                        l.feed_failing = Some(e.to_string());
                     }
                     l.last_error = Some(e.to_string());
                     l.consecutive_failures = failures;

@@ -23,7 +23,8 @@ pub enum SyncState {
     /// The hub cannot be reached; sales queue up and go when it can.
     #[default]
     Offline,
-    /// The hub answers but refuses the uploads (the error says why).
+    /// The hub answers but refuses the uploads, or the till cannot follow
+    /// its changes (`upload_refused` or `feed_failing` says why).
     Degraded,
     /// The hub answers, yet the oldest unsent fact has waited past the limit.
     Stalled,
@@ -66,6 +67,11 @@ pub struct LinkStatus {
     pub reachable: bool,
     /// What the hub said when it last refused an upload, until one goes through.
     pub upload_refused: Option<String>,
+    /// Why the till cannot follow the hub's changes (a snapshot it cannot
+    /// take or apply, a feed page refused) while the hub answers, until a
+    /// feed round goes through: the catalog, prices and stock here are
+    /// growing old.
+    pub feed_failing: Option<String>,
     /// The hub refused this till's credential.
     pub revoked: bool,
     /// When it last did: an exchange begun before then says nothing of it.
@@ -104,7 +110,7 @@ impl LinkStatus {
             // The hub answers but sales have waited too long, whatever the
             // reason (refusals included): the one word a supervisor must act on.
             SyncState::Stalled
-        } else if self.upload_refused.is_some() {
+        } else if self.upload_refused.is_some() || self.feed_failing.is_some() {
             SyncState::Degraded
         } else {
             SyncState::Online
@@ -159,6 +165,7 @@ impl SyncShared {
                 l.reachable,
                 l.revoked,
                 l.upload_refused.clone(),
+                l.feed_failing.clone(),
                 l.last_error.clone(),
                 l.consecutive_failures,
             )
@@ -219,6 +226,16 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(refused.state(fresh, stall), SyncState::Degraded);
+        let behind = LinkStatus {
+            reachable: true,
+            feed_failing: Some("snapshot: UNIQUE constraint failed".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            behind.state(fresh, stall),
+            SyncState::Degraded,
+            "taking the facts is not enough: a till that cannot follow the catalog says so"
+        );
         assert_eq!(
             refused.state(old, stall),
             SyncState::Stalled,

@@ -325,3 +325,93 @@ async fn a_revoked_till_says_so_and_keeps_selling(backend: Backend) {
     assert_eq!(refused["field"], "original_receipt_no", "{refused}");
 }
 on_both_backends!(a_revoked_till_says_so_and_keeps_selling);
+
+/// A till that cannot apply what the hub sends (here its database refuses
+/// new items, as a full disk or a bug in applying would) says `degraded`
+/// with the reason, and its uploads going through do not hide it: the
+/// catalog, prices and stock on it are growing old. Once it can apply
+/// again it catches up and says `online`.
+#[tokio::test]
+async fn a_till_that_cannot_follow_the_hub_says_so() {
+    let hub = Hub::start(Backend::Sqlite).await;
+    let (hq, store, codes) = demo_chain(&hub, 1).await;
+    // Retries back off as in a store (up to 30 s), so the feed's next try
+    // is seconds away when the sale below goes through.
+    let till = Agent::start_with(
+        &hub.base,
+        &codes[0],
+        &[("EDGE_SYNC_MAX_BACKOFF_MS", "30000")],
+    )
+    .await;
+    wait_synced(&till, &hq, &store).await;
+    let db = till.data_dir.join("edge.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER test_refuses_items BEFORE INSERT ON variants \
+             BEGIN SELECT RAISE(ABORT, 'the till cannot take this item'); END;",
+        )
+        .unwrap();
+    }
+    let barcode = crate::gtin("8901234000991");
+    hq.create_simple_product("Jaggery 1kg", "JAG-1", &barcode, 9_900)
+        .await
+        .unwrap();
+    let degraded = || async {
+        let s = till.status().await;
+        s["state"] == "degraded"
+            && s["online"] == false
+            && s["feed_failing"]
+                .as_str()
+                .is_some_and(|e| e.contains("the till cannot take this item"))
+    };
+    eventually("the till to say it cannot follow", 30, degraded, || {
+        till.log()
+    })
+    .await;
+    eventually(
+        "the feed to have failed four times (its next try seconds away)",
+        30,
+        || async { till.status().await["consecutive_failures"].as_u64() >= Some(4) },
+        || till.log(),
+    )
+    .await;
+    // A sale goes through to the hub; the till still says it is behind.
+    till.sell(&[(TEA, "1")]).await;
+    eventually(
+        "the sale taken by the hub",
+        30,
+        || async { till.status().await["queued"] == 0 },
+        || till.log(),
+    )
+    .await;
+    let s = till.status().await;
+    assert!(degraded().await, "an upload does not hide the feed: {s}");
+    assert!(
+        s["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("the till cannot take this item")),
+        "{s}"
+    );
+
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("DROP TRIGGER test_refuses_items")
+        .unwrap();
+    eventually(
+        "the till caught up and online",
+        60,
+        || async {
+            let s = till.status().await;
+            s["state"] == "online"
+                && s["feed_failing"].is_null()
+                && till
+                    .get(&format!("/v1/products/by-barcode/{barcode}"))
+                    .await
+                    .0
+                    .is_success()
+        },
+        || till.log(),
+    )
+    .await;
+}

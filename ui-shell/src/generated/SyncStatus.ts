@@ -40,6 +40,13 @@ reachable: boolean,
  */
 upload_refused: string | null, 
 /**
+ * Why the till cannot follow the hub's changes (a snapshot it cannot
+ * take or apply, a feed page refused) while the hub answers, until a
+ * feed round goes through: the catalog, prices and stock here are
+ * growing old.
+ */
+feed_failing: string | null, 
+/**
  * The hub refused this till's credential.
  */
 revoked: boolean, 
