@@ -409,7 +409,8 @@ pub fn first_id_at(at: pos_shared::Timestamp) -> uuid::Uuid {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum LineProblem {
-    /// No live variant with that id or barcode.
+    /// No variant with that id or barcode (a deleted one is `not_orderable`
+    /// with `item_deleted`).
     UnknownItem,
     /// Not orderable there, with the orderability reasons.
     NotOrderable { reasons: Vec<String> },

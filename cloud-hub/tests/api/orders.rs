@@ -390,6 +390,62 @@ async fn refusals_name_each_line_and_offer_substitutes(backend: Backend) {
 }
 on_both_backends!(refusals_name_each_line_and_offer_substitutes);
 
+/// A line for a deleted item is refused as deleted, by id and by barcode,
+/// not as an item nobody knows; nothing is held.
+async fn a_deleted_items_line_is_refused_as_deleted(backend: Backend) {
+    let shop = shop(backend).await;
+    let hub = &shop.hub;
+    let store = dark_store(&shop, "DS-1", (12.9784, 77.6325), 3000, 10, 4).await;
+    let rice = shop.variants[1].0.clone();
+    let (s, b) = hub
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/variants/{rice}"),
+            Some(&shop.api_key),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    for (key, line) in [
+        ("by-id", json!({"variant_id": rice, "qty": "1"})),
+        (
+            "by-barcode",
+            json!({"barcode": crate::helpers::RICE, "qty": "1"}),
+        ),
+    ] {
+        let (s, refused) = hub
+            .post(
+                "/v1/orders",
+                &shop.api_key,
+                order(
+                    key,
+                    HOME,
+                    json!([{"variant_id": shop.variants[0].0, "qty": "1"}, line]),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{key}: {refused}");
+        assert_eq!(refused["reason"], "lines_not_available", "{key}: {refused}");
+        let lines = refused["lines"].as_array().unwrap();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{key}: only the deleted item's line: {refused}"
+        );
+        assert_eq!(lines[0]["index"], 1);
+        assert_eq!(lines[0]["reason"], "not_orderable", "{key}: {refused}");
+        assert!(
+            lines[0]["reasons"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("item_deleted")),
+            "{key}: {refused}"
+        );
+    }
+    assert_eq!(held_at(&shop, &store).await, ("4".into(), "0".into()));
+}
+on_both_backends!(a_deleted_items_line_is_refused_as_deleted);
+
 async fn bad_orders_are_refused_by_field(backend: Backend) {
     let shop = shop(backend).await;
     let hub = &shop.hub;

@@ -212,9 +212,12 @@ macro_rules! sql_order_paths {
             }
 
             async fn resolve_line(tx: &mut Tx<'_>, tenant: TenantId, line: &orders::LineRequest) -> DbResult<Option<ResolvedLine>> {
+                // A deleted item resolves, and is refused as deleted (its
+                // orderability gate), not as an id nobody knows; by barcode a
+                // live item under it comes first.
                 let row: Option<(Uuid,)> = match (&line.variant_id, &line.barcode) {
                     (Some(id), _) => sqlx::query_as(
-                        "SELECT id FROM variants WHERE tenant_id = $1 AND id = $2 AND deleted_at_ms IS NULL",
+                        "SELECT id FROM variants WHERE tenant_id = $1 AND id = $2",
                     )
                     .bind(tenant.as_uuid())
                     .bind(id.as_uuid())
@@ -223,8 +226,8 @@ macro_rules! sql_order_paths {
                     (None, Some(code)) => match pos_shared::Gtin::parse(code) {
                         Err(_) => None,
                         Ok(code) => sqlx::query_as(
-                        "SELECT id FROM variants WHERE tenant_id = $1 AND gtin = $2 AND deleted_at_ms IS NULL \
-                         ORDER BY id LIMIT 1",
+                        "SELECT id FROM variants WHERE tenant_id = $1 AND gtin = $2 \
+                         ORDER BY CASE WHEN deleted_at_ms IS NULL THEN 0 ELSE 1 END, deleted_at_ms DESC, id LIMIT 1",
                     )
                     .bind(tenant.as_uuid())
                     .bind(code.as_str())
