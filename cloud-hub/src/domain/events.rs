@@ -26,6 +26,10 @@ pub struct HubEvent {
 #[derive(Debug, Clone)]
 pub struct EventQuery {
     pub after: Option<u64>,
+    /// The `event_id` of the event at `after`, as the reader saw it: a hub
+    /// whose event there is another (restored from an older copy, then
+    /// written on) refuses rather than serve a history with gaps.
+    pub mark: Option<Uuid>,
     pub limit: u32,
     pub store: Option<StoreId>,
     pub type_prefix: Option<String>,
@@ -36,6 +40,10 @@ pub struct EventPage {
     pub events: Vec<HubEvent>,
     /// Pass back as `after` for the next page (the last event read, or `after`).
     pub next_after: u64,
+    /// The `event_id` of the event at `next_after`: pass it back as `mark`
+    /// (absent when there is none, before the first event).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_mark: Option<Uuid>,
     pub has_more: bool,
     /// The newest event's sequence number: how far the reader has to go.
     pub head: u64,

@@ -21,6 +21,7 @@ use std::convert::Infallible;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -39,6 +40,10 @@ struct EventParams {
     /// text so that `after=-1` is refused naming `after`.
     #[param(value_type = Option<u64>)]
     after: Option<String>,
+    /// The `event_id` of the event at `after` as read (the page's
+    /// `next_mark`): a hub whose event there is another (restored from an
+    /// older copy, then written on) answers 409 on `mark`.
+    mark: Option<Uuid>,
     /// At most this many (1 to 1000, 100 by default). Taken as text so that
     /// `limit=ten` is refused naming `limit`, like `limit=0`.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
@@ -82,8 +87,15 @@ async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, 
         }
         None => {}
     }
+    if p.mark.is_some() && after.is_none() {
+        return Err(ApiError::invalid(
+            "mark",
+            "mark goes with after, the place it marks",
+        ));
+    }
     Ok(EventQuery {
         after,
+        mark: p.mark,
         limit,
         store: p.store_id,
         type_prefix: p.event_type,
@@ -97,7 +109,7 @@ async fn checked(app: &AppState, hq: &Hq, p: EventParams) -> Result<EventQuery, 
     responses(
         (status = 200, description = "OK", body = EventPage),
         Refused, NotFound,
-        (status = 409, description = "`after` is before the oldest event kept, or past the newest (the hub's database is older than what was read)", body = pos_shared::problem::Problem),
+        (status = 409, description = "`after` is before the oldest event kept, or past the newest, or its event is not the one `mark` names (the hub's database is older than what was read)", body = pos_shared::problem::Problem),
     )
 )]
 async fn list(
@@ -114,29 +126,32 @@ async fn list(
         .map_err(ApiError::from)
 }
 
-/// Where a stream starts: after `Last-Event-ID` when the client reconnects,
-/// else after `after`.
-fn resume_point(headers: &HeaderMap, after: Option<u64>) -> Result<Option<u64>, ApiError> {
-    match headers.get("last-event-id") {
-        None => Ok(after),
-        Some(v) => v
-            .to_str()
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .map(Some)
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_header",
-                    "Last-Event-ID must be the sequence number of an event",
-                )
-                .with_field("Last-Event-ID")
-            }),
-    }
+/// Where a stream starts: after `Last-Event-ID` (`<seq>:<event_id>`, or a
+/// bare `seq`) when the client reconnects, else after `after` (and its `mark`).
+fn resume_point(headers: &HeaderMap, query: &mut EventQuery) -> Result<(), ApiError> {
+    let Some(v) = headers.get("last-event-id") else {
+        return Ok(());
+    };
+    let refused = || {
+        ApiError::bad_request(
+            "invalid_header",
+            "Last-Event-ID must be the id of an event of this stream (`<seq>:<event_id>`) or its seq",
+        )
+        .with_field("Last-Event-ID")
+    };
+    let text = v.to_str().map_err(|_| refused())?;
+    let (seq, mark) = match text.split_once(':') {
+        Some((seq, id)) => (seq, Some(Uuid::parse_str(id).map_err(|_| refused())?)),
+        None => (text, None),
+    };
+    query.after = Some(seq.parse().map_err(|_| refused())?);
+    query.mark = mark;
+    Ok(())
 }
 
 fn sse_event(e: &HubEvent) -> Event {
     Event::default()
-        .id(e.seq.to_string())
+        .id(format!("{}:{}", e.seq, e.envelope.event_id))
         .event(e.envelope.event_type.clone())
         .json_data(e)
         .unwrap_or_else(|err| Event::default().event("error").data(err.to_string()))
@@ -147,8 +162,10 @@ fn sse_event(e: &HubEvent) -> Event {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 struct StreamedEvent {
-    /// The event's `seq`: a reconnecting client sends the last as `Last-Event-ID`.
-    #[schema(pattern = "^[0-9]+$")]
+    /// `<seq>:<event_id>`: a reconnecting client sends the last as
+    /// `Last-Event-ID`, and a hub whose event at that `seq` is another
+    /// (restored from an older copy) refuses it.
+    #[schema(pattern = "^[0-9]+:[0-9a-f-]{36}$")]
     id: String,
     /// The event's `event_type`.
     #[schema(min_length = 1)]
@@ -158,17 +175,18 @@ struct StreamedEvent {
     data: String,
 }
 
-/// The same events as server-sent events, live; each event's SSE id is its `seq`.
+/// The same events as server-sent events, live; each event's SSE id is
+/// `<seq>:<event_id>`.
 #[utoipa::path(
     get, path = "/v1/events/stream", tag = "events", security(("hq" = [])),
     params(
         EventParams,
-        ("Last-Event-ID" = Option<String>, Header, pattern = "^[0-9]{1,19}$", description = "Resume after this `seq` (sent by reconnecting clients)"),
+        ("Last-Event-ID" = Option<String>, Header, pattern = "^[0-9]{1,19}(:[0-9a-f-]{36})?$", description = "Resume after this event (`<seq>:<event_id>`, or a bare `seq`), sent by reconnecting clients"),
     ),
     responses(
         (status = 200, description = "`text/event-stream`: one event per hub event, its data the event as JSON", content_type = "text/event-stream", body = StreamedEvent),
         Refused, NotFound,
-        (status = 409, description = "`after` is before the oldest event kept, or past the newest (the hub's database is older than what was read)", body = pos_shared::problem::Problem),
+        (status = 409, description = "`after` is before the oldest event kept, or past the newest, or its event is not the one `mark` names (the hub's database is older than what was read)", body = pos_shared::problem::Problem),
     )
 )]
 async fn stream(
@@ -180,7 +198,7 @@ async fn stream(
     let Query(params) = params.map_err(query_error)?;
     let mut query = checked(&app, &hq, params).await?;
     let resumed = headers.contains_key("last-event-id");
-    query.after = resume_point(&headers, query.after)?;
+    resume_point(&headers, &mut query)?;
     let changes = app.storage.watch_feed();
     let closing = app.closing.subscribe();
     let tenant = hq.tenant;
@@ -195,6 +213,7 @@ async fn stream(
         }
     })?;
     query.after = Some(first.next_after);
+    query.mark = first.next_mark;
     let state = (app, query, changes, closing, VecDeque::from(first.events));
     let events = futures_util::stream::unfold(
         state,
@@ -218,6 +237,7 @@ async fn stream(
                     }
                 };
                 query.after = Some(page.next_after);
+                query.mark = page.next_mark;
                 pending.extend(page.events);
                 if pending.is_empty() && !page.has_more {
                     tokio::select! {

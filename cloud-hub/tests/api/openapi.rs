@@ -179,7 +179,10 @@ async fn the_document_covers_every_endpoint_and_is_valid(backend: Backend) {
         .and_then(|r| r.strip_prefix("#/components/schemas/"))
         .map(|name| &schemas[name])
         .expect("the stream's event schema");
-    assert_eq!(event["properties"]["id"]["pattern"], "^[0-9]+$", "{event}");
+    assert_eq!(
+        event["properties"]["id"]["pattern"], "^[0-9]+:[0-9a-f-]{36}$",
+        "{event}"
+    );
 
     // What the server checks, the document says: a page size's range, an
     // instant's format, a name that is not empty, a staff code's digits,

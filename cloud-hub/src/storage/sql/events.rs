@@ -182,11 +182,19 @@ macro_rules! sql_event_paths {
                 // Everything up to the head has committed (numbers are taken
                 // under the tenant lock, held to commit), so a filtered reader
                 // may move its cursor to the head and skip what it filtered out.
-                let (head, floor): (i64, i64) = sqlx::query_as("SELECT event_seq, event_floor FROM tenants WHERE id = $1")
-                    .bind(tenant.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .ok_or(DbError::NotFound("tenant"))?;
+                // With the head, the ids of the events at the head and at
+                // `after` (the reader's mark is checked against the latter).
+                let (head, floor, head_id, at_after): (i64, i64, Option<Uuid>, Option<Uuid>) = sqlx::query_as(
+                    "SELECT t.event_seq, t.event_floor, \
+                     (SELECT e.event_id FROM hub_events e WHERE e.tenant_id = t.id AND e.seq = t.event_seq), \
+                     (SELECT e.event_id FROM hub_events e WHERE e.tenant_id = t.id AND e.seq = $2) \
+                     FROM tenants t WHERE t.id = $1",
+                )
+                .bind(tenant.as_uuid())
+                .bind(query.after.and_then(|a| i64::try_from(a).ok()).unwrap_or(-1))
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(DbError::NotFound("tenant"))?;
                 let after = query.after.unwrap_or(floor.max(0) as u64);
                 if i64::try_from(after).is_ok_and(|a| a < floor) {
                     return Err(DbError::State {
@@ -204,6 +212,20 @@ macro_rules! sql_event_paths {
                             "the events end at {head}, before after={after}: this hub's data is older than what you read (restored from an earlier copy?); read again from after={head} or earlier, taking events by event_id once"
                         ),
                     });
+                }
+                // The event at `after` is not the one the reader took there:
+                // this database was restored from an older copy and has given
+                // that number to another event since. (One pruned since cannot
+                // be checked, nor can a place before the first event.)
+                if let (Some(mark), Some(there)) = (query.mark, at_after) {
+                    if mark != there {
+                        return Err(DbError::State {
+                            field: "mark",
+                            detail: format!(
+                                "the event at after={after} is {there}, not {mark}: this hub's data is not the history you read (restored from an earlier copy?); read again from an earlier place, taking events by event_id once"
+                            ),
+                        });
+                    }
                 }
                 let pattern = query
                     .type_prefix
@@ -244,11 +266,12 @@ macro_rules! sql_event_paths {
                 }
                 let has_more = events.len() > query.limit as usize;
                 events.truncate(query.limit as usize);
-                let next_after = match events.last() {
-                    Some(last) if has_more => last.seq,
-                    _ => after.max(head.max(0) as u64),
+                let (next_after, next_mark) = match events.last() {
+                    Some(last) if has_more => (last.seq, Some(last.envelope.event_id)),
+                    // `after` is at the head or before it (refused above when past).
+                    _ => (head.max(0) as u64, head_id),
                 };
-                Ok(EventPage { events, next_after, has_more, head: head.max(0) as u64, floor: floor.max(0) as u64 })
+                Ok(EventPage { events, next_after, next_mark, has_more, head: head.max(0) as u64, floor: floor.max(0) as u64 })
             }
         }
 
