@@ -110,6 +110,7 @@ mod tests {
                 detail: "must not be empty".into(),
                 field: field.map(str::to_owned),
                 tries_left: None,
+                resume_after: None,
             }),
         }))
     }

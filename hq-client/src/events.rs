@@ -10,9 +10,10 @@ pub struct EventPage {
     pub events: Vec<Value>,
     /// Where the next page starts (`after=`).
     pub next_after: u64,
-    /// The id of the event at `next_after`, to send back as `mark=`.
+    /// The mark of the event at `next_after`, to send back as `mark=` with
+    /// `after=`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_mark: Option<String>,
+    pub next_mark: Option<i64>,
     pub has_more: bool,
     /// The newest event's number.
     pub head: u64,

@@ -23,6 +23,8 @@ pub struct ApiError {
     pub tries_left: Option<u32>,
     /// Seconds until the refusal lifts, sent as `Retry-After` (a lock-out).
     pub retry_after_secs: Option<u64>,
+    /// Where a refused reader of a sequence reads on from.
+    pub resume_after: Option<u64>,
 }
 
 impl ApiError {
@@ -34,6 +36,7 @@ impl ApiError {
             field: None,
             tries_left: None,
             retry_after_secs: None,
+            resume_after: None,
         }
     }
 
@@ -94,6 +97,12 @@ impl ApiError {
         self
     }
 
+    /// Says where a refused reader of a sequence reads on from.
+    pub fn with_resume_after(mut self, after: u64) -> Self {
+        self.resume_after = Some(after);
+        self
+    }
+
     /// Says how many wrong PINs are left before the code locks.
     pub fn with_tries_left(mut self, left: u32) -> Self {
         self.tries_left = Some(left);
@@ -108,6 +117,7 @@ impl ApiError {
             detail: self.detail.clone(),
             field: self.field.clone(),
             tries_left: self.tries_left,
+            resume_after: self.resume_after,
         }
     }
 }

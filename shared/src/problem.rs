@@ -23,4 +23,10 @@ pub struct Problem {
     /// may take before it is locked (an RFC 9457 extension member).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tries_left: Option<u32>,
+    /// A reader refused its place in a sequence that is not the one it
+    /// read (the hub's database restored from an older copy): where to read
+    /// on from, taking what it already has once by id (an RFC 9457
+    /// extension member).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_after: Option<u64>,
 }

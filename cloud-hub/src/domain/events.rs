@@ -18,6 +18,10 @@ pub struct HubEvent {
     pub store_id: Option<StoreId>,
     #[serde(flatten)]
     pub envelope: Envelope<Value>,
+    /// When the hub committed it (Unix milliseconds): its mark, which the
+    /// stream's SSE id carries and a page's `next_mark` gives.
+    #[serde(skip)]
+    pub mark: i64,
 }
 
 /// Which events to read: those after `after` (or from the oldest kept when
@@ -26,10 +30,11 @@ pub struct HubEvent {
 #[derive(Debug, Clone)]
 pub struct EventQuery {
     pub after: Option<u64>,
-    /// The `event_id` of the event at `after`, as the reader saw it: a hub
-    /// whose event there is another (restored from an older copy, then
-    /// written on) refuses rather than serve a history with gaps.
-    pub mark: Option<Uuid>,
+    /// The mark of the event at `after` as the reader read it (the page's
+    /// `next_mark`, when the hub committed it): a hub whose event there bears
+    /// another (restored from an older copy, then written on) refuses rather
+    /// than serve a history with gaps, and says where to read on.
+    pub mark: Option<i64>,
     pub limit: u32,
     pub store: Option<StoreId>,
     pub type_prefix: Option<String>,
@@ -40,10 +45,11 @@ pub struct EventPage {
     pub events: Vec<HubEvent>,
     /// Pass back as `after` for the next page (the last event read, or `after`).
     pub next_after: u64,
-    /// The `event_id` of the event at `next_after`: pass it back as `mark`
-    /// (absent when there is none, before the first event).
+    /// The mark of the event at `next_after` (when the hub committed it, in
+    /// Unix milliseconds): pass it back as `mark` with `after` (absent
+    /// before the first event).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_mark: Option<Uuid>,
+    pub next_mark: Option<i64>,
     pub has_more: bool,
     /// The newest event's sequence number: how far the reader has to go.
     pub head: u64,

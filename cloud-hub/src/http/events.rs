@@ -21,7 +21,6 @@ use std::convert::Infallible;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -40,10 +39,11 @@ struct EventParams {
     /// text so that `after=-1` is refused naming `after`.
     #[param(value_type = Option<u64>)]
     after: Option<String>,
-    /// The `event_id` of the event at `after` as read (the page's
-    /// `next_mark`): a hub whose event there is another (restored from an
-    /// older copy, then written on) answers 409 on `mark`.
-    mark: Option<Uuid>,
+    /// The mark of the event at `after` as read (the page's `next_mark`): a
+    /// hub whose event there bears another, or whose events end before
+    /// `after` (restored from an older copy), answers 409
+    /// `events_diverged` with `resume_after`, where to read on.
+    mark: Option<i64>,
     /// At most this many (1 to 1000, 100 by default). Taken as text so that
     /// `limit=ten` is refused naming `limit`, like `limit=0`.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
@@ -126,8 +126,8 @@ async fn list(
         .map_err(ApiError::from)
 }
 
-/// Where a stream starts: after `Last-Event-ID` (`<seq>:<event_id>`, or a
-/// bare `seq`) when the client reconnects, else after `after` (and its `mark`).
+/// Where a stream starts: after `Last-Event-ID` (`<seq>:<mark>`, or a bare
+/// `seq`) when the client reconnects, else after `after` (and its `mark`).
 fn resume_point(headers: &HeaderMap, query: &mut EventQuery) -> Result<(), ApiError> {
     let Some(v) = headers.get("last-event-id") else {
         return Ok(());
@@ -135,13 +135,13 @@ fn resume_point(headers: &HeaderMap, query: &mut EventQuery) -> Result<(), ApiEr
     let refused = || {
         ApiError::bad_request(
             "invalid_header",
-            "Last-Event-ID must be the id of an event of this stream (`<seq>:<event_id>`) or its seq",
+            "Last-Event-ID must be the id of an event of this stream (`<seq>:<mark>`) or its seq",
         )
         .with_field("Last-Event-ID")
     };
     let text = v.to_str().map_err(|_| refused())?;
     let (seq, mark) = match text.split_once(':') {
-        Some((seq, id)) => (seq, Some(Uuid::parse_str(id).map_err(|_| refused())?)),
+        Some((seq, mark)) => (seq, Some(mark.parse::<i64>().map_err(|_| refused())?)),
         None => (text, None),
     };
     query.after = Some(seq.parse().map_err(|_| refused())?);
@@ -151,7 +151,7 @@ fn resume_point(headers: &HeaderMap, query: &mut EventQuery) -> Result<(), ApiEr
 
 fn sse_event(e: &HubEvent) -> Event {
     Event::default()
-        .id(format!("{}:{}", e.seq, e.envelope.event_id))
+        .id(format!("{}:{}", e.seq, e.mark))
         .event(e.envelope.event_type.clone())
         .json_data(e)
         .unwrap_or_else(|err| Event::default().event("error").data(err.to_string()))
@@ -162,10 +162,11 @@ fn sse_event(e: &HubEvent) -> Event {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 struct StreamedEvent {
-    /// `<seq>:<event_id>`: a reconnecting client sends the last as
-    /// `Last-Event-ID`, and a hub whose event at that `seq` is another
-    /// (restored from an older copy) refuses it.
-    #[schema(pattern = "^[0-9]+:[0-9a-f-]{36}$")]
+    /// `<seq>:<mark>` (the mark: when the hub committed the event): a
+    /// reconnecting client sends the last as `Last-Event-ID`, and a hub whose
+    /// event at that `seq` bears another mark (restored from an older copy)
+    /// refuses it, saying where to read on.
+    #[schema(pattern = "^[0-9]+:[0-9]+$")]
     id: String,
     /// The event's `event_type`.
     #[schema(min_length = 1)]
@@ -176,12 +177,12 @@ struct StreamedEvent {
 }
 
 /// The same events as server-sent events, live; each event's SSE id is
-/// `<seq>:<event_id>`.
+/// `<seq>:<mark>`.
 #[utoipa::path(
     get, path = "/v1/events/stream", tag = "events", security(("hq" = [])),
     params(
         EventParams,
-        ("Last-Event-ID" = Option<String>, Header, pattern = "^[0-9]{1,19}(:[0-9a-f-]{36})?$", description = "Resume after this event (`<seq>:<event_id>`, or a bare `seq`), sent by reconnecting clients"),
+        ("Last-Event-ID" = Option<String>, Header, pattern = "^[0-9]{1,19}(:[0-9]{1,19})?$", description = "Resume after this event (`<seq>:<mark>`, or a bare `seq`), sent by reconnecting clients"),
     ),
     responses(
         (status = 200, description = "`text/event-stream`: one event per hub event, its data the event as JSON", content_type = "text/event-stream", body = StreamedEvent),

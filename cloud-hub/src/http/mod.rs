@@ -351,6 +351,17 @@ fn db_error(err: DbError) -> ApiError {
             ApiError::new(axum::http::StatusCode::GONE, "feed_diverged", e.to_string())
                 .with_field("mark")
         }
+        DbError::EventsDiverged {
+            field,
+            detail,
+            resume_after,
+        } => {
+            let e = ApiError::conflict("events_diverged", detail).with_field(field);
+            match resume_after {
+                Some(at) => e.with_resume_after(at),
+                None => e,
+            }
+        }
         DbError::Invalid(detail) => ApiError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",

@@ -54,6 +54,16 @@ pub enum DbError {
     /// another change since. Bootstrap again.
     #[error("the change at {since} is not the one this till applied: this hub's data is not the history the till followed (restored from an earlier copy?); take a new snapshot")]
     FeedDiverged { since: u64 },
+    /// An event reader's place is not in the history it read: this
+    /// database was restored from an older copy (its events end before the
+    /// place, or the event there bears another mark). `resume_after` is the
+    /// last event from before what the reader read, when its mark tells.
+    #[error("{detail}")]
+    EventsDiverged {
+        field: &'static str,
+        detail: String,
+        resume_after: Option<u64>,
+    },
     /// The caller's input cannot be applied; the string says why.
     #[error("{0}")]
     Invalid(String),

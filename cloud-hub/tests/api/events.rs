@@ -166,9 +166,13 @@ async fn every_change_is_an_enveloped_event_in_order(backend: Backend) {
     // an empty page or a stream that waits for numbers given again.
     let past = events.len() + 5;
     let (s, b) = hub.get(&format!("/v1/events?after={past}"), key).await;
-    assert_problem(s, &b, StatusCode::CONFLICT, "wrong_state");
+    assert_problem(s, &b, StatusCode::CONFLICT, "events_diverged");
     assert_eq!(b["field"], "after", "{b}");
     assert!(b["detail"].as_str().unwrap().contains("restored"), "{b}");
+    assert!(
+        b.get("resume_after").is_none(),
+        "without a mark the hub cannot tell: {b}"
+    );
     let streamed = hub
         .http
         .get(format!("{}/v1/events/stream", hub.base))
@@ -180,44 +184,59 @@ async fn every_change_is_an_enveloped_event_in_order(backend: Backend) {
     assert_eq!(streamed.status(), StatusCode::CONFLICT);
     let b: serde_json::Value = streamed.json().await.unwrap();
     assert_eq!(b["field"], "Last-Event-ID", "{b}");
-    // A place whose event is another than the reader took there (a hub
-    // restored from an older copy and written on since, so its numbers
-    // reach past the place again) is refused by its mark.
+    // Each page marks its place: when the hub committed the event at
+    // next_after. A reader sends it back with after; a place past the head
+    // or whose event bears another mark (a hub restored from an older copy,
+    // written on since) is refused, saying where to read on: before the
+    // first event committed after the reader's mark.
     let (_, page) = hub.get("/v1/events?limit=2", key).await;
     let (at, mark) = (
         page["next_after"].as_u64().unwrap(),
-        page["next_mark"].clone(),
+        page["next_mark"].as_i64().unwrap(),
     );
-    assert_eq!(
-        mark, events[1]["event_id"],
-        "the mark is the id of the event at next_after"
-    );
+    assert_eq!(at, 2);
     let (s, b) = hub
-        .get(
-            &format!("/v1/events?after={at}&mark={}", mark.as_str().unwrap()),
-            key,
-        )
+        .get(&format!("/v1/events?after={at}&mark={mark}"), key)
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (_, whole) = hub.get("/v1/events?type=nothing.here", key).await;
-    assert_eq!(
-        whole["next_mark"],
-        events.last().unwrap()["event_id"],
-        "a filtered page marks the head"
-    );
-    let another = uuid::Uuid::now_v7();
+    let head = whole["next_after"].as_u64().unwrap();
+    let head_mark = whole["next_mark"]
+        .as_i64()
+        .expect("a filtered page marks the head");
+    assert!(head_mark >= mark);
     let (s, b) = hub
-        .get(&format!("/v1/events?after={at}&mark={another}"), key)
+        .get(&format!("/v1/events?after={past}&mark={head_mark}"), key)
         .await;
-    assert_problem(s, &b, StatusCode::CONFLICT, "wrong_state");
+    assert_problem(s, &b, StatusCode::CONFLICT, "events_diverged");
+    assert_eq!(b["field"], "after", "{b}");
+    assert_eq!(
+        b["resume_after"], head,
+        "everything here was committed by the reader's mark: {b}"
+    );
+    let (s, b) = hub
+        .get(&format!("/v1/events?after={at}&mark={}", mark - 1), key)
+        .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "events_diverged");
     assert_eq!(b["field"], "mark", "{b}");
-    assert!(b["detail"].as_str().unwrap().contains("restored"), "{b}");
-    let (s, b) = hub.get(&format!("/v1/events?mark={another}"), key).await;
+    let resume = b["resume_after"].as_u64().expect("where to read on");
+    assert!(
+        resume < at,
+        "before the first event committed after the mark: {b}"
+    );
+    assert!(
+        b["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("after={resume}")),
+        "{b}"
+    );
+    let (s, b) = hub.get(&format!("/v1/events?mark={mark}"), key).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert_eq!(b["field"], "mark", "{b}");
-    for last_id in [
-        format!("{at}:{another}"),
-        format!("{at}:{}", mark.as_str().unwrap()),
+    for (last_id, ok) in [
+        (format!("{at}:{}", mark - 1), false),
+        (format!("{at}:{mark}"), true),
     ] {
         let streamed = hub
             .http
@@ -227,13 +246,14 @@ async fn every_change_is_an_enveloped_event_in_order(backend: Backend) {
             .send()
             .await
             .unwrap();
-        match last_id.ends_with(&another.to_string()) {
-            true => {
+        match ok {
+            false => {
                 assert_eq!(streamed.status(), StatusCode::CONFLICT, "{last_id}");
                 let b: serde_json::Value = streamed.json().await.unwrap();
                 assert_eq!(b["field"], "Last-Event-ID", "{b}");
+                assert!(b["resume_after"].as_u64().is_some(), "{b}");
             }
-            false => assert_eq!(streamed.status(), StatusCode::OK, "{last_id}"),
+            true => assert_eq!(streamed.status(), StatusCode::OK, "{last_id}"),
         }
     }
 
@@ -422,10 +442,10 @@ impl SseReader {
                 else {
                     continue;
                 };
-                // `<seq>:<event_id>`
-                let (seq, event_id) = id.split_once(':').expect("seq:event_id");
+                // `<seq>:<mark>`
+                let (seq, mark) = id.split_once(':').expect("seq:mark");
+                assert!(mark.parse::<i64>().is_ok(), "{id}");
                 let body: Value = serde_json::from_str(&data).unwrap();
-                assert_eq!(body["event_id"], event_id, "the id names the event");
                 return (seq.parse().unwrap(), kind, body);
             }
             let chunk = tokio::time::timeout(Duration::from_secs(10), self.resp.chunk())

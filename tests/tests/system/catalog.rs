@@ -352,6 +352,7 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
     let dal = variant_id(&till, DAL).await;
     let money = pos_shared::Money::inr;
     let milk_in_copy = price_on_till(&till, MILK).await;
+    let head_in_copy = hq.events("type=nothing.here").await.unwrap().next_after;
 
     hub.stop();
     let copy = tempfile::tempdir().unwrap();
@@ -418,6 +419,10 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
     .await;
 
     let told_before = told_of_once(&hq).await;
+    // An HQ reader following the events, at the head as it stands.
+    let reader = hq.events("type=nothing.here").await.unwrap();
+    let (reader_at, reader_mark) = (reader.next_after, reader.next_mark.unwrap());
+    assert!(reader_at > head_in_copy);
     for sale in &sold {
         assert!(
             told_before.contains_key(sale["sale_id"].as_str().unwrap()),
@@ -528,6 +533,15 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         || hub.log(),
     )
     .await;
+    // The reader's place is not in the restored history: it is told so, and
+    // where to read on, the copy's last event, whatever was written since.
+    let refused = hq
+        .events(&format!("after={reader_at}&mark={reader_mark}"))
+        .await
+        .expect_err("a reader of the lost history is told");
+    let problem = refused.problem().expect("a problem");
+    assert_eq!(problem.kind, "events_diverged", "{problem:?}");
+    assert_eq!(problem.resume_after, Some(head_in_copy), "{problem:?}");
     // The sibling's sale came back after the till's new snapshot: counted
     // again there, under the movement ids it had before. Both tills agree
     // with the hub on the stock the sales moved.

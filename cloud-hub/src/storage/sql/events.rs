@@ -9,7 +9,7 @@ macro_rules! sql_event_paths {
         use $crate::domain::events::{EventPage, EventQuery, HubEvent, NewEvent};
         use $crate::domain::orderability::OrderState;
 
-        type EventRow = (i64, Uuid, String, String, Option<Uuid>, i64, Uuid, i32, String);
+        type EventRow = (i64, Uuid, String, String, Option<Uuid>, i64, Uuid, i32, String, i64);
 
         impl $storage {
             /// Writes `event` to the tenant's outbox inside `tx`: numbered at
@@ -59,6 +59,21 @@ macro_rules! sql_event_paths {
                     query.execute(&mut **tx).await?;
                 }
                 Ok(())
+            }
+
+            /// Where a reader whose place bears `mark` reads on in this
+            /// history: before the first event committed after the mark.
+            /// Every event from before a restored copy was committed before
+            /// the reader read its place, every event since after, so this
+            /// is the copy's last event, whatever was written on since.
+            async fn events_before_mark(&self, tenant: TenantId, mark: i64, head: i64) -> DbResult<u64> {
+                let (first_after,): (Option<i64>,) =
+                    sqlx::query_as("SELECT MIN(seq) FROM hub_events WHERE tenant_id = $1 AND committed_at_ms > $2")
+                        .bind(tenant.as_uuid())
+                        .bind(mark)
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(first_after.map_or(head, |seq| seq - 1).max(0) as u64)
             }
 
             /// What decides whether `variant` can be ordered at `store` at
@@ -182,12 +197,12 @@ macro_rules! sql_event_paths {
                 // Everything up to the head has committed (numbers are taken
                 // under the tenant lock, held to commit), so a filtered reader
                 // may move its cursor to the head and skip what it filtered out.
-                // With the head, the ids of the events at the head and at
+                // With the head, the marks of the events at the head and at
                 // `after` (the reader's mark is checked against the latter).
-                let (head, floor, head_id, at_after): (i64, i64, Option<Uuid>, Option<Uuid>) = sqlx::query_as(
+                let (head, floor, head_mark, at_after): (i64, i64, Option<i64>, Option<i64>) = sqlx::query_as(
                     "SELECT t.event_seq, t.event_floor, \
-                     (SELECT e.event_id FROM hub_events e WHERE e.tenant_id = t.id AND e.seq = t.event_seq), \
-                     (SELECT e.event_id FROM hub_events e WHERE e.tenant_id = t.id AND e.seq = $2) \
+                     (SELECT e.committed_at_ms FROM hub_events e WHERE e.tenant_id = t.id AND e.seq = t.event_seq), \
+                     (SELECT e.committed_at_ms FROM hub_events e WHERE e.tenant_id = t.id AND e.seq = $2) \
                      FROM tenants t WHERE t.id = $1",
                 )
                 .bind(tenant.as_uuid())
@@ -202,30 +217,33 @@ macro_rules! sql_event_paths {
                         detail: format!("events up to {floor} have been pruned; read on from after={floor}"),
                     });
                 }
-                // Past the head: this database is older than what the reader
-                // saw (restored from a copy), and the numbers it holds will
-                // be given to other events.
-                if i64::try_from(after).map_or(true, |a| a > head) {
-                    return Err(DbError::State {
-                        field: "after",
+                // Past the head, or its event bears another mark than the
+                // reader's: this database is not the history the reader read
+                // (restored from an older copy, and written on since in the
+                // second case), and the numbers it holds are given to other
+                // events. With its mark the reader is told where to read on.
+                let past_head = i64::try_from(after).map_or(true, |a| a > head);
+                let diverged = matches!((query.mark, at_after), (Some(mark), Some(there)) if mark != there);
+                if past_head || diverged {
+                    let resume_after = match query.mark {
+                        Some(mark) => Some(self.events_before_mark(tenant, mark, head).await?.max(floor.max(0) as u64)),
+                        None => None,
+                    };
+                    let seen = match past_head {
+                        true => format!("the events end at {head}, before after={after}"),
+                        false => format!("the event at after={after} is not the one you read there"),
+                    };
+                    let read_on = match resume_after {
+                        Some(at) => format!("read on from after={at} (resume_after), the last event from before what you read"),
+                        None => format!("send the mark of your place (next_mark) to be told where to read on, or read again from after={}", floor.max(0)),
+                    };
+                    return Err(DbError::EventsDiverged {
+                        field: if diverged { "mark" } else { "after" },
                         detail: format!(
-                            "the events end at {head}, before after={after}: this hub's data is older than what you read (restored from an earlier copy?); read again from after={head} or earlier, taking events by event_id once"
+                            "{seen}: this hub's data is not the history you read (restored from an earlier copy?); {read_on}, taking events by event_id once"
                         ),
+                        resume_after,
                     });
-                }
-                // The event at `after` is not the one the reader took there:
-                // this database was restored from an older copy and has given
-                // that number to another event since. (One pruned since cannot
-                // be checked, nor can a place before the first event.)
-                if let (Some(mark), Some(there)) = (query.mark, at_after) {
-                    if mark != there {
-                        return Err(DbError::State {
-                            field: "mark",
-                            detail: format!(
-                                "the event at after={after} is {there}, not {mark}: this hub's data is not the history you read (restored from an earlier copy?); read again from an earlier place, taking events by event_id once"
-                            ),
-                        });
-                    }
                 }
                 let pattern = query
                     .type_prefix
@@ -233,7 +251,7 @@ macro_rules! sql_event_paths {
                     // `_` is in event names (`claim_lost`): matched literally.
                     .map(|p| format!("{}%", p.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
                 let rows: Vec<EventRow> = sqlx::query_as(
-                    "SELECT seq, event_id, event_type, source, store_id, occurred_at_ms, trace_id, schema_version, data \
+                    "SELECT seq, event_id, event_type, source, store_id, occurred_at_ms, trace_id, schema_version, data, committed_at_ms \
                      FROM hub_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $6 \
                      AND ($3 IS NULL OR store_id IS NULL OR store_id = $3) AND ($4 IS NULL OR event_type LIKE $4 ESCAPE '\\') \
                      ORDER BY seq LIMIT $5",
@@ -247,7 +265,7 @@ macro_rules! sql_event_paths {
                 .fetch_all(&self.pool)
                 .await?;
                 let mut events = Vec::with_capacity(rows.len());
-                for (seq, id, event_type, source, store, occurred, trace, version, data) in rows {
+                for (seq, id, event_type, source, store, occurred, trace, version, data, mark) in rows {
                     events.push(HubEvent {
                         seq: seq as u64,
                         store_id: store.map(StoreId::from_uuid),
@@ -262,14 +280,15 @@ macro_rules! sql_event_paths {
                             data: serde_json::from_str(&data)
                                 .map_err(|e| DbError::Corrupt(format!("event {seq}: {e}")))?,
                         },
+                        mark,
                     });
                 }
                 let has_more = events.len() > query.limit as usize;
                 events.truncate(query.limit as usize);
                 let (next_after, next_mark) = match events.last() {
-                    Some(last) if has_more => (last.seq, Some(last.envelope.event_id)),
+                    Some(last) if has_more => (last.seq, Some(last.mark)),
                     // `after` is at the head or before it (refused above when past).
-                    _ => (head.max(0) as u64, head_id),
+                    _ => (head.max(0) as u64, head_mark),
                 };
                 Ok(EventPage { events, next_after, next_mark, has_more, head: head.max(0) as u64, floor: floor.max(0) as u64 })
             }
