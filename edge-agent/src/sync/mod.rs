@@ -330,11 +330,16 @@ impl Syncer {
                 match channel {
                     Channel::Upload => l.upload_refused = None,
                     Channel::Feed => l.feed_failing = None,
-                    _ => {}
+                    Channel::Documents => l.documents_failing = None,
+                    Channel::Enrollment => {}
                 }
                 l.last_sync_at = Some(Timestamp::now());
                 // Another channel's success does not hide a failing one.
-                l.last_error = l.upload_refused.clone().or_else(|| l.feed_failing.clone());
+                l.last_error = l
+                    .upload_refused
+                    .clone()
+                    .or_else(|| l.feed_failing.clone())
+                    .or_else(|| l.documents_failing.clone());
                 if l.last_error.is_none() {
                     l.consecutive_failures = 0;
                 }
@@ -364,11 +369,15 @@ impl Syncer {
                         Some(_) => l.reachable = false,
                         None => {}
                     }
-                    // The feed failed for something other than the link (the
-                    // hub refused it, or the snapshot would not apply here):
-                    // retrying alone may not mend it.
-                    if channel == Channel::Feed && !matches!(hub, Some(HubError::Unreachable(_))) {
-                        l.feed_failing = Some(e.to_string());
+                    // The feed or the documents failed for something other
+                    // than the link (the hub refused them, or what it sent
+                    // would not apply here): retrying alone may not mend it.
+                    if !matches!(hub, Some(HubError::Unreachable(_))) {
+                        match channel {
+                            Channel::Feed => l.feed_failing = Some(e.to_string()),
+                            Channel::Documents => l.documents_failing = Some(e.to_string()),
+                            Channel::Upload | Channel::Enrollment => {}
+                        }
                     }
                     l.last_error = Some(e.to_string());
                     l.consecutive_failures = failures;

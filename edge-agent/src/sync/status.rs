@@ -24,7 +24,8 @@ pub enum SyncState {
     #[default]
     Offline,
     /// The hub answers but refuses the uploads, or the till cannot follow
-    /// its changes (`upload_refused` or `feed_failing` says why).
+    /// its changes or the store's documents (`upload_refused`,
+    /// `feed_failing` or `documents_failing` says why).
     Degraded,
     /// The hub answers, yet the oldest unsent fact has waited past the limit.
     Stalled,
@@ -72,6 +73,11 @@ pub struct LinkStatus {
     /// feed round goes through: the catalog, prices and stock here are
     /// growing old.
     pub feed_failing: Option<String>,
+    /// Why the store's shared documents (item state, held bills, customer
+    /// profiles, pick progress, stock takes) do not sync while the hub
+    /// answers, until a document round goes through: the other tills'
+    /// edits are not reaching this one.
+    pub documents_failing: Option<String>,
     /// The hub refused this till's credential.
     pub revoked: bool,
     /// When it last did: an exchange begun before then says nothing of it.
@@ -110,7 +116,10 @@ impl LinkStatus {
             // The hub answers but sales have waited too long, whatever the
             // reason (refusals included): the one word a supervisor must act on.
             SyncState::Stalled
-        } else if self.upload_refused.is_some() || self.feed_failing.is_some() {
+        } else if self.upload_refused.is_some()
+            || self.feed_failing.is_some()
+            || self.documents_failing.is_some()
+        {
             SyncState::Degraded
         } else {
             SyncState::Online
@@ -166,6 +175,7 @@ impl SyncShared {
                 l.revoked,
                 l.upload_refused.clone(),
                 l.feed_failing.clone(),
+                l.documents_failing.clone(),
                 l.last_error.clone(),
                 l.consecutive_failures,
             )

@@ -415,3 +415,65 @@ async fn a_till_that_cannot_follow_the_hub_says_so() {
     )
     .await;
 }
+
+/// A till whose store documents will not sync while the hub answers (here
+/// its database refuses the merged document, as a full disk would) says
+/// `degraded` with `documents_failing`: the other tills' item states, held
+/// bills and customer profiles are not reaching it. Once it can save them
+/// it catches up and says `online`.
+#[tokio::test]
+async fn a_till_whose_store_documents_do_not_sync_says_so() {
+    let hub = Hub::start(Backend::Sqlite).await;
+    let (hq, store, codes) = demo_chain(&hub, 2).await;
+    let till = Agent::start(&hub, &codes[0]).await;
+    let other = Agent::start(&hub, &codes[1]).await;
+    wait_synced(&till, &hq, &store).await;
+    wait_synced(&other, &hq, &store).await;
+    let db = till.data_dir.join("edge.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER test_refuses_documents BEFORE UPDATE OF doc ON documents \
+             BEGIN SELECT RAISE(ABORT, 'the till cannot save this document'); END; \
+             CREATE TRIGGER test_refuses_new_documents BEFORE INSERT ON documents \
+             BEGIN SELECT RAISE(ABORT, 'the till cannot save this document'); END;",
+        )
+        .unwrap();
+    }
+    other.edit_item(TEA, json!({"shelf": "C3"})).await;
+    eventually(
+        "the till to say the documents do not sync",
+        30,
+        || async {
+            let s = till.status().await;
+            s["state"] == "degraded"
+                && s["documents_failing"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("the till cannot save this document"))
+        },
+        || till.log(),
+    )
+    .await;
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "DROP TRIGGER test_refuses_documents; DROP TRIGGER test_refuses_new_documents;",
+        )
+        .unwrap();
+    let tea = crate::gtin(TEA);
+    eventually(
+        "the other till's edit here, and online",
+        60,
+        || {
+            let (till, tea) = (&till, &tea);
+            async move {
+                let s = till.status().await;
+                s["state"] == "online"
+                    && s["documents_failing"].is_null()
+                    && till.get("/v1/item-state").await.1[tea]["shelf"] == "C3"
+            }
+        },
+        || till.log(),
+    )
+    .await;
+}

@@ -53,9 +53,11 @@ export function StatusBar(props: {
   const quarantined = status?.quarantined ?? 0;
   const writtenOff = status?.written_off ?? 0;
   const queued = status?.queued ?? 0;
-  // Why the link is not online: the hub's refusal of uploads or why the
-  // till cannot follow the hub's changes when degraded, else the last error.
-  const why = status?.upload_refused ?? status?.feed_failing ?? status?.last_error ?? '';
+  // Why the link is not online: the hub's refusal of uploads, or why the
+  // till cannot follow the hub's changes or the store's documents, when
+  // degraded; else the last error.
+  const why =
+    status?.upload_refused ?? status?.feed_failing ?? status?.documents_failing ?? status?.last_error ?? '';
   return (
     <header class="status-bar">
       <span class="terminal" data-testid="terminal">

@@ -47,6 +47,13 @@ upload_refused: string | null,
  */
 feed_failing: string | null, 
 /**
+ * Why the store's shared documents (item state, held bills, customer
+ * profiles, pick progress, stock takes) do not sync while the hub
+ * answers, until a document round goes through: the other tills'
+ * edits are not reaching this one.
+ */
+documents_failing: string | null, 
+/**
  * The hub refused this till's credential.
  */
 revoked: boolean, 
