@@ -117,6 +117,22 @@ impl HqClient {
             .await
     }
 
+    /// Makes again, under its id, a terminal the hub lost (its database
+    /// restored from a copy older than the terminal): the till enrolled as
+    /// it enrolls again with the new code and keeps its identity.
+    pub async fn recreate_terminal(
+        &self,
+        store: &str,
+        terminal_id: &str,
+        name: &str,
+        receipt_prefix: &str,
+    ) -> HqResult<NewTerminal> {
+        let body =
+            json!({ "name": name, "receipt_prefix": receipt_prefix, "terminal_id": terminal_id });
+        self.post(&format!("/v1/stores/{store}/terminals"), &body)
+            .await
+    }
+
     /// Exchanges a one-time enrollment code for a device credential, as a
     /// till does (needs no credential).
     pub async fn enroll(&self, code: &str, agent_version: &str) -> HqResult<DeviceCredential> {

@@ -80,6 +80,7 @@ async fn run() {
                     &NewTerminal {
                         name: format!("Till {t}"),
                         receipt_prefix: format!("S{s}T{t}"),
+                        id: None,
                     },
                     &format!("code-{s}-{t}"),
                 )

@@ -136,6 +136,10 @@ impl Store {
 pub struct NewTerminal {
     pub name: String,
     pub receipt_prefix: String,
+    /// The id of a terminal the hub lost (its database restored from a copy
+    /// older than the terminal), made again under it so the till enrolled
+    /// as it enrolls again and its facts are its own; `None` for a new one.
+    pub id: Option<TerminalId>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -117,6 +117,11 @@ struct NewTerminalBody {
     /// number may be at most 16 characters.
     #[schema(pattern = "^\\s*[A-Za-z0-9]{1,9}\\s*$")]
     receipt_prefix: String,
+    /// Only to make again a terminal this hub lost (its database restored
+    /// from a copy older than the terminal): its id, so the till enrolled
+    /// as it enrolls again with the new code and keeps its identity, its
+    /// receipts and its queued sales. A terminal the hub knows is a 409.
+    terminal_id: Option<TerminalId>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -150,6 +155,7 @@ async fn create_terminal(
     let terminal = NewTerminal {
         name: required_text("name", &body.name, 100)?,
         receipt_prefix: prefix.to_ascii_uppercase(),
+        id: body.terminal_id,
     };
     let code = new_enrollment_code();
     let terminal = app

@@ -6,6 +6,7 @@
 
 pub mod bootstrap;
 pub mod credential;
+mod enrollment;
 mod error;
 pub mod hub_client;
 mod status;
@@ -99,9 +100,10 @@ impl Syncer {
     /// little fresh, so the till's stock alerts stand on something even if
     /// the hub goes away before anyone opened them: at start, then every
     /// half hour. Opening the alerts online asks again.
-    async fn keep_stock_watch(&self, credential: &DeviceCredential) {
+    async fn keep_stock_watch(&self, first: &DeviceCredential) {
         let mut failures = 0;
         loop {
+            let credential = &self.credential_now(first);
             let wait = match self
                 .client
                 .stock_watch(&credential.token, pos_shared::stock_watch::MAX_WATCH_DAYS)
@@ -168,9 +170,10 @@ impl Syncer {
     /// Syncs the store documents at start, whenever one is edited here or the
     /// hub announces a change, and every so often in case an announcement was
     /// missed while offline.
-    async fn keep_documents_synced(&self, credential: &DeviceCredential) {
+    async fn keep_documents_synced(&self, first: &DeviceCredential) {
         let mut failures = 0;
         loop {
+            let credential = &self.credential_now(first);
             let started = Instant::now();
             let mut outcome = Ok(());
             for purpose in SYNCED_DOCUMENTS {
@@ -249,11 +252,12 @@ impl Syncer {
     }
 
     /// Holds a long-poll on the feed, so hub changes arrive as they commit.
-    async fn follow_feed(&self, credential: &DeviceCredential) {
+    async fn follow_feed(&self, first: &DeviceCredential) {
         let mut failures = 0;
         let mut acked_checked = Instant::now();
         self.shared.ask_for_acked.store(true, Ordering::Relaxed);
         loop {
+            let credential = &self.credential_now(first);
             let started = Instant::now();
             if acked_checked.elapsed() >= ACKED_CHECK_EVERY {
                 acked_checked = started;
@@ -267,6 +271,13 @@ impl Syncer {
                 Err(e) => {
                     failures += 1;
                     self.record(Channel::Feed, Err(&e), failures, started);
+                    // Refused credential: a code HQ made for this terminal
+                    // again (after a restore) may give it back.
+                    let refused = matches!(&e, SyncError::Hub(h) if h.is_credential_refused());
+                    if refused && matches!(self.enroll_again().await, Ok(true)) {
+                        failures = 0;
+                        continue;
+                    }
                     tokio::time::sleep(pos_shared::retry::backoff(failures, self.max_backoff))
                         .await;
                 }
@@ -275,10 +286,11 @@ impl Syncer {
     }
 
     /// Uploads whenever a sale nudges, and every interval in case one was missed.
-    async fn keep_uploading(&self, credential: &DeviceCredential) {
+    async fn keep_uploading(&self, first: &DeviceCredential) {
         let mut failures = 0;
         let mut last_report: Option<(Instant, u64)> = None;
         loop {
+            let credential = &self.credential_now(first);
             let started = Instant::now();
             let round = match self.upload_outbox(credential).await {
                 Ok(sent) => self
@@ -391,27 +403,6 @@ impl Syncer {
         let credential = self.ensure_enrolled().await?;
         self.upload_outbox(&credential).await?;
         self.pull(&credential, 0).await
-    }
-
-    async fn ensure_enrolled(&self) -> Result<DeviceCredential, SyncError> {
-        if let Some(c) = self.shared.credential() {
-            return Ok(c);
-        }
-        let code = self.enroll_code.as_deref().ok_or_else(|| {
-            SyncError::Setup(
-                "this terminal is not enrolled: start it with EDGE_ENROLL_CODE set".into(),
-            )
-        })?;
-        let install_id = self.store.call(|c| crate::store::install_id(c)).await?;
-        let credential = self.client.enroll(code, install_id).await?;
-        credential::save(&self.data_dir, &credential).map_err(SyncError::Setup)?;
-        tracing::info!(terminal = %credential.terminal_id, "enrolled with the hub");
-        *self
-            .shared
-            .credential
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(credential.clone());
-        Ok(credential)
     }
 
     /// Sends the outbox in order until it is empty; returns how many facts

@@ -650,6 +650,104 @@ async fn a_restored_hub_that_lost_only_facts_gets_them_again() {
     );
 }
 
+/// A till enrolled after the copy the hub is restored from: the restored
+/// hub does not know it and refuses its credential. HQ makes its terminal
+/// again under its id, the till is started with the new code and takes its
+/// credential back as the same terminal: its sales before the restore and
+/// the one made while it was refused reach HQ, under its own receipts.
+#[tokio::test]
+async fn a_till_enrolled_after_the_copy_is_made_again_under_its_id() {
+    let mut hub = Hub::start(Backend::Sqlite).await;
+    let (hq, store, _) = demo_chain(&hub, 1).await;
+    hub.stop();
+    let copy = tempfile::tempdir().unwrap();
+    let files = ["hub.db", "hub.db-wal", "hub.db-shm"];
+    for f in files {
+        let from = hub.dir().join(f);
+        if from.exists() {
+            std::fs::copy(&from, copy.path().join(f)).unwrap();
+        }
+    }
+    hub.restart().await;
+    let made = hq.create_terminal(&store, "Till 9", "T9").await.unwrap();
+    let mut till = Agent::start(&hub, &made.enrollment_code).await;
+    wait_synced(&till, &hq, &store).await;
+    let terminal = till.status().await["terminal_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut sold = vec![
+        till.sell(&[(TEA, "1")]).await,
+        till.sell(&[(DAL, "1")]).await,
+    ];
+    crate::wait_drained(&till, &hub).await;
+
+    hub.stop();
+    for f in files {
+        let (from, to) = (copy.path().join(f), hub.dir().join(f));
+        match from.exists() {
+            true => std::fs::copy(&from, &to).map(|_| ()).unwrap(),
+            false => std::fs::remove_file(&to)
+                .or_else(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(e),
+                })
+                .unwrap(),
+        }
+    }
+    hub.restart().await;
+    eventually(
+        "the till to hear the hub does not take its credential",
+        30,
+        || async { till.status().await["state"] == "revoked" },
+        || till.log(),
+    )
+    .await;
+    // It sells on for money meanwhile.
+    sold.push(till.sell(&[(TEA, "2")]).await);
+    // A terminal the hub knows is not made again.
+    let known = hq.terminals(&store).await.unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = hq
+        .recreate_terminal(&store, &known, "Till 1", "T1")
+        .await
+        .expect_err("a known terminal");
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(409), "{refused}");
+    let again = hq
+        .recreate_terminal(&store, &terminal, "Till 9", "T9")
+        .await
+        .unwrap();
+    till.set_enroll_code(&again.enrollment_code);
+    till.restart().await;
+    eventually(
+        "every sale of the till at HQ, once, and the till online as itself",
+        60,
+        || {
+            let (till, hq, store, sold, terminal) = (&till, &hq, &store, &sold, &terminal);
+            async move {
+                let s = till.status().await;
+                let at_hq: std::collections::BTreeSet<String> = hq
+                    .sales(store)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|s| s["receipt_no"].as_str().unwrap().to_owned())
+                    .collect();
+                let made: std::collections::BTreeSet<String> = sold
+                    .iter()
+                    .map(|s| s["receipt_no"].as_str().unwrap().to_owned())
+                    .collect();
+                s["state"] == "online" && s["terminal_id"] == terminal.as_str() && at_hq == made
+            }
+        },
+        || format!("{}\n{}", till.log(), hub.log()),
+    )
+    .await;
+    assert_eq!(hq.sales(&store).await.unwrap().len(), 3);
+}
+
 /// The event ids HQ's events give the sales and stock movements they tell
 /// of, by the sale's or the movement's id.
 async fn told_of_once(hq: &system_tests::Hq) -> std::collections::BTreeMap<String, String> {

@@ -253,6 +253,11 @@ impl Agent {
         wait_healthy(&self.base, &log).await;
     }
 
+    /// The enrollment code the agent is started with from its next start.
+    pub fn set_enroll_code(&mut self, code: &str) {
+        self.enroll_code = code.to_owned();
+    }
+
     /// SIGKILL, at whatever instant the agent is in.
     pub fn kill(&mut self) {
         if let Some(mut p) = self.process.take() {

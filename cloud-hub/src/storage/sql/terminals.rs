@@ -16,7 +16,24 @@ macro_rules! sql_terminal_paths {
                 code_hash: &str,
             ) -> DbResult<Terminal> {
                 self.store(tenant, store).await?;
-                let id = TerminalId::new();
+                let id = match terminal.id {
+                    Some(id) => {
+                        let known: Option<(i64,)> = sqlx::query_as("SELECT CAST(1 AS BIGINT) FROM terminals WHERE id = $1")
+                            .bind(id.as_uuid())
+                            .fetch_optional(&self.pool)
+                            .await?;
+                        if known.is_some() {
+                            return Err(DbError::State {
+                                field: "terminal_id",
+                                detail: format!(
+                                    "terminal {id} is known to this hub: only a terminal it lost (restored from an older copy) is made again under its id"
+                                ),
+                            });
+                        }
+                        id
+                    }
+                    None => TerminalId::new(),
+                };
                 sqlx::query(
                     "INSERT INTO terminals (id, tenant_id, store_id, name, receipt_prefix, enrollment_code_hash, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
