@@ -183,7 +183,7 @@ impl FromRequestParts<AppState> for Device {
                 Err(match revoked {
                     Some(at) => revoked_credential(at),
                     None => ApiError::unauthorized(
-                        "this hub does not know the device credential (a hub restored from a copy older than the till's enrollment, or another hub): HQ makes the terminal again under its id (terminal_id) and the till is started with the new enrollment code",
+                        "the device credential is not recognised by this hub (one restored from a copy older than the till's enrollment, or another hub): HQ makes the terminal again under its id (terminal_id) and the till is started with the new enrollment code",
                     ),
                 })
             }
