@@ -195,7 +195,7 @@ impl FromRequestParts<AppState> for Device {
 /// The answer to a terminal whose credential HQ revoked at `at`.
 pub(crate) fn revoked_credential(at: pos_shared::Timestamp) -> ApiError {
     ApiError::unauthorized(format!(
-        "HQ revoked this terminal's credential at {at}; enroll the till again with a new terminal's code"
+        "HQ revoked this terminal's credential at {at}: it syncs no more; to use the machine as a till again, enroll it as a new terminal from an empty data directory with a new terminal's code"
     ))
 }
 

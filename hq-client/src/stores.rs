@@ -140,6 +140,7 @@ impl HqClient {
             code: code.to_owned(),
             agent_version: agent_version.to_owned(),
             install_id: None,
+            was: None,
         };
         self.post("/v1/enroll", &body).await
     }

@@ -601,6 +601,19 @@ pub struct EnrollRequest {
     /// use its code again for a day if the hub's answer was lost.
     #[serde(default)]
     pub install_id: Option<Uuid>,
+    /// The terminal this till was, and its store, when it enrolls again with
+    /// the code of a terminal HQ made again under its id (a hub restored
+    /// from an older copy): such a code enrolls only that till.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub was: Option<FormerTerminal>,
+}
+
+/// Who an enrolling till was, by its former credential.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormerTerminal {
+    pub terminal_id: TerminalId,
+    pub store_id: StoreId,
 }
 
 /// What a terminal receives once, in exchange for its one-time code.

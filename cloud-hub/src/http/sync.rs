@@ -71,7 +71,12 @@ async fn enroll(
     let token = new_secret("dev");
     let device = match app
         .storage
-        .enroll_terminal(&hash_secret(&code), &hash_secret(&token), body.install_id)
+        .enroll_terminal(
+            &hash_secret(&code),
+            &hash_secret(&token),
+            body.install_id,
+            body.was,
+        )
         .await
     {
         Ok(device) => device,

@@ -80,6 +80,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!(60, "hub-postgres/0060_recorded_in_commit_order.sql"),
     migration!(61, "hub-postgres/0061_terminal_revocation.sql"),
     migration!(62, "hub-postgres/0062_revocations_by_time.sql"),
+    migration!(63, "hub-postgres/0063_terminals_made_again.sql"),
 ];
 
 pub(crate) const SQLITE: &[Migration] = &[
@@ -145,6 +146,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!(60, "hub-sqlite/0060_recorded_in_commit_order.sql"),
     migration!(61, "hub-sqlite/0061_terminal_revocation.sql"),
     migration!(62, "hub-sqlite/0062_revocations_by_time.sql"),
+    migration!(63, "hub-sqlite/0063_terminals_made_again.sql"),
 ];
 
 /// Applies the migrations of `$list` not yet recorded, on a pool of either backend.

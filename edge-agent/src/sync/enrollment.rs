@@ -39,7 +39,7 @@ impl Syncer {
             )
         })?;
         let install_id = self.store.call(|c| crate::store::install_id(c)).await?;
-        let credential = self.client.enroll(code, install_id).await?;
+        let credential = self.client.enroll(code, install_id, None).await?;
         self.keep(&credential, code).await?;
         tracing::info!(terminal = %credential.terminal_id, "enrolled with the hub");
         Ok(credential)
@@ -53,8 +53,9 @@ impl Syncer {
     /// The hub refused this till's credential. A configured code the till has
     /// not used nor tried is tried once: if the hub gives a credential for
     /// this same terminal (made again by HQ after a restore), the till takes
-    /// it and goes on as before. A code for another terminal leaves the till
-    /// as it is (its sales are this terminal's), and says so. Answers
+    /// it and goes on as before. A code for another terminal, or for this
+    /// terminal made again at another store, leaves the till as it is (its
+    /// sales are this terminal's, at its store), and says so. Answers
     /// whether the till enrolled again.
     pub(super) async fn enroll_again(&self) -> Result<bool, SyncError> {
         let (Some(code), Some(current)) = (self.enroll_code.clone(), self.shared.credential())
@@ -67,14 +68,24 @@ impl Syncer {
             return Ok(false);
         }
         let install_id = self.store.call(|c| crate::store::install_id(c)).await?;
-        let answer = self.client.enroll(&code, install_id).await;
+        let was = pos_shared::sync::FormerTerminal {
+            terminal_id: current.terminal_id,
+            store_id: current.store_id,
+        };
+        let answer = self.client.enroll(&code, install_id, Some(was)).await;
         let mark_tried = |print: String| async move {
             self.store
                 .call(move |c| set_meta(c, CODE_TRIED, &print))
                 .await
         };
         match answer {
-            Ok(credential) if credential.terminal_id == current.terminal_id => {
+            // The same terminal at the same store: its sales are this
+            // store's, so a terminal made again at another store is not it.
+            Ok(credential)
+                if credential.terminal_id == current.terminal_id
+                    && credential.store_id == current.store_id
+                    && credential.tenant_id == current.tenant_id =>
+            {
                 self.keep(&credential, &code).await?;
                 tracing::warn!(
                     terminal = %credential.terminal_id,
@@ -85,9 +96,11 @@ impl Syncer {
             Ok(other) => {
                 mark_tried(print).await?;
                 tracing::error!(
-                    code_for = %other.terminal_id, this_till = %current.terminal_id,
-                    "the enrollment code is for another terminal: this till keeps its identity (its sales are its own); \
-                     ask HQ to make this terminal again under its id (terminal_id) and to revoke the other"
+                    code_for = %other.terminal_id, code_store = %other.store_id,
+                    this_till = %current.terminal_id, this_store = %current.store_id,
+                    "the enrollment code is for another terminal or store: this till keeps its identity (its sales are its \
+                     store's and its own); ask HQ to revoke that terminal and to make this one again under its id \
+                     (terminal_id) at its store"
                 );
                 Ok(false)
             }

@@ -33,14 +33,14 @@ impl HubError {
     }
 
     /// The hub no longer accepts this terminal's credential (HQ revoked the
-    /// till, or its token is unknown): retrying cannot help until it enrolls again.
+    /// till, or its token is unknown): retrying cannot help until it enrolls
+    /// again. Only the hub's own refusal counts: a 401 or 403 from a proxy
+    /// or gateway in front of one path says nothing of the credential, and
+    /// taking it for a revocation would stop the till's sales on account.
     pub fn is_credential_refused(&self) -> bool {
         matches!(
             self,
-            HubError::Refused {
-                status: 401 | 403,
-                ..
-            }
+            HubError::Refused { status: 401, kind, .. } if kind == "unauthorized"
         )
     }
 
@@ -52,13 +52,22 @@ impl HubError {
     /// says nothing about the facts, and splitting on it would quarantine good
     /// sales; that refusal is retried and shown as the link's error instead.
     pub fn blames_the_content(&self) -> bool {
+        const CONTENT_REFUSALS: [&str; 5] = [
+            "invalid_field",
+            "invalid_body",
+            "malformed_json",
+            "unreadable_body",
+            "payload_too_large",
+        ];
         match self {
             HubError::Refused { status: 413, .. } => true,
+            // The hub's words for a body it cannot take; anything else (a
+            // proxy's own problem, the protocol) is not the facts' fault.
             HubError::Refused {
                 status: 400 | 422,
                 kind,
                 ..
-            } => !kind.is_empty() && kind != "unsupported_protocol",
+            } => CONTENT_REFUSALS.contains(&kind.as_str()),
             _ => false,
         }
     }
@@ -126,11 +135,13 @@ impl HubClient {
         &self,
         code: &str,
         install_id: uuid::Uuid,
+        was: Option<pos_shared::sync::FormerTerminal>,
     ) -> Result<DeviceCredential, HubError> {
         let body = EnrollRequest {
             code: code.to_owned(),
             agent_version: env!("CARGO_PKG_VERSION").to_owned(),
             install_id: Some(install_id),
+            was,
         };
         let req = self
             .http
@@ -431,7 +442,21 @@ mod tests {
             !refused(400, "<html>Bad Request</html>").blames_the_content(),
             "a proxy's 400 page says nothing about the facts"
         );
+        assert!(
+            !refused(400, &problem("proxy")).blames_the_content(),
+            "a proxy's own problem body says nothing about the facts either"
+        );
         assert!(!refused(401, &problem("unauthorized")).blames_the_content());
         assert!(!HubError::Unreachable("reset".into()).blames_the_content());
+    }
+
+    #[test]
+    fn only_the_hubs_own_401_refuses_the_credential() {
+        let problem =
+            |kind: &str| format!(r#"{{"type":"{kind}","title":"x","status":401,"detail":"d"}}"#);
+        assert!(refused(401, &problem("unauthorized")).is_credential_refused());
+        assert!(!refused(401, "<html>Unauthorized</html>").is_credential_refused());
+        assert!(!refused(403, &problem("forbidden")).is_credential_refused());
+        assert!(!refused(401, &problem("proxy")).is_credential_refused());
     }
 }

@@ -715,10 +715,43 @@ async fn a_till_enrolled_after_the_copy_is_made_again_under_its_id() {
         .await
         .expect_err("a known terminal");
     assert_eq!(refused.status().map(|s| s.as_u16()), Some(409), "{refused}");
+    // Made again at the wrong store first: the till does not take that
+    // code (its sales are its store's), and the hub keeps it unused.
+    let elsewhere = hq.create_store("BLR-09", "Elsewhere", "INR").await.unwrap();
+    let wrong = hq
+        .recreate_terminal(&elsewhere.id.to_string(), &terminal, "Till 9", "T9")
+        .await
+        .unwrap();
+    till.set_enroll_code(&wrong.enrollment_code);
+    till.restart().await;
+    eventually(
+        "the till to turn down the code for its terminal at another store",
+        30,
+        || async { till.log().contains("this code makes terminal") },
+        || till.log(),
+    )
+    .await;
+    assert_eq!(till.status().await["state"], "revoked");
+    assert_eq!(till.status().await["store_id"], store.as_str());
+    // Made again at its store: no till had taken the wrong one, so it may be.
     let again = hq
         .recreate_terminal(&store, &terminal, "Till 9", "T9")
         .await
         .unwrap();
+    // A new machine given that code is not the till that was the terminal.
+    let stranger = Agent::start(&hub, &again.enrollment_code).await;
+    eventually(
+        "the new machine turned away, the code kept",
+        30,
+        || async {
+            stranger.status().await["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("for the till that was that terminal"))
+        },
+        || stranger.log(),
+    )
+    .await;
+    assert_eq!(stranger.status().await["enrolled"], false);
     till.set_enroll_code(&again.enrollment_code);
     till.restart().await;
     eventually(

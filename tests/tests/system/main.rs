@@ -494,7 +494,7 @@ async fn a_cut_snapshot_download_resumes(backend: Backend) {
 
     let client = HubClient::new(&hub.base).unwrap();
     let credential = client
-        .enroll(&codes[0], uuid::Uuid::now_v7())
+        .enroll(&codes[0], uuid::Uuid::now_v7(), None)
         .await
         .unwrap();
     let proxy = proxy::FaultProxy::start(hub.addr(), 7).await;

@@ -18,24 +18,48 @@ macro_rules! sql_terminal_paths {
                 self.store(tenant, store).await?;
                 let id = match terminal.id {
                     Some(id) => {
-                        let known: Option<(i64,)> = sqlx::query_as("SELECT CAST(1 AS BIGINT) FROM terminals WHERE id = $1")
-                            .bind(id.as_uuid())
-                            .fetch_optional(&self.pool)
-                            .await?;
-                        if known.is_some() {
-                            return Err(DbError::State {
-                                field: "terminal_id",
-                                detail: format!(
-                                    "terminal {id} is known to this hub: only a terminal it lost (restored from an older copy) is made again under its id"
-                                ),
-                            });
+                        let known: Option<(Uuid, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+                            "SELECT tenant_id, remade_at_ms, enrolled_at_ms, revoked_at_ms FROM terminals WHERE id = $1",
+                        )
+                        .bind(id.as_uuid())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                        match known {
+                            None => {}
+                            // Made again, and no till has taken it yet (at the
+                            // wrong store, say): made again once more, its old
+                            // code void.
+                            Some((t, Some(_), None, None)) if t == tenant.as_uuid() => {
+                                sqlx::query(
+                                    "UPDATE terminals SET store_id = $2, name = $3, receipt_prefix = $4, enrollment_code_hash = $5, \
+                                     remade_at_ms = $6 WHERE id = $1",
+                                )
+                                .bind(id.as_uuid())
+                                .bind(store.as_uuid())
+                                .bind(&terminal.name)
+                                .bind(&terminal.receipt_prefix)
+                                .bind(code_hash)
+                                .bind(now_ms())
+                                .execute(&self.pool)
+                                .await?;
+                                return Ok(Terminal { id, store_id: store, name: terminal.name.clone(), receipt_prefix: terminal.receipt_prefix.clone() });
+                            }
+                            Some(_) => {
+                                return Err(DbError::State {
+                                    field: "terminal_id",
+                                    detail: format!(
+                                        "terminal {id} is known to this hub: only a terminal it lost (restored from an older copy), or one made again that no till has taken yet, is made again under its id"
+                                    ),
+                                });
+                            }
                         }
                         id
                     }
                     None => TerminalId::new(),
                 };
                 sqlx::query(
-                    "INSERT INTO terminals (id, tenant_id, store_id, name, receipt_prefix, enrollment_code_hash, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO terminals (id, tenant_id, store_id, name, receipt_prefix, enrollment_code_hash, created_at_ms, remade_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(id.as_uuid())
                 .bind(tenant.as_uuid())
@@ -44,24 +68,52 @@ macro_rules! sql_terminal_paths {
                 .bind(&terminal.receipt_prefix)
                 .bind(code_hash)
                 .bind(now_ms())
+                .bind(terminal.id.map(|_| now_ms()))
                 .execute(&self.pool)
                 .await
                 .map_err(DbError::from_sqlx)?;
                 Ok(Terminal { id, store_id: store, name: terminal.name.clone(), receipt_prefix: terminal.receipt_prefix.clone() })
             }
 
-            async fn enroll_terminal(&self, code_hash: &str, token_hash: &str, install_id: Option<Uuid>) -> DbResult<DeviceIdentity> {
-                // One statement: the code is consumed atomically, so it works once.
+            async fn enroll_terminal(
+                &self,
+                code_hash: &str,
+                token_hash: &str,
+                install_id: Option<Uuid>,
+                was: Option<pos_shared::sync::FormerTerminal>,
+            ) -> DbResult<DeviceIdentity> {
+                // One statement: the code is consumed atomically, so it works
+                // once, and a made-again terminal's only by the till it was.
                 let row: Option<DeviceRow> = sqlx::query_as(&format!(
                     "UPDATE terminals SET device_token_hash = $2, enrolled_at_ms = $3, enrollment_code_hash = NULL, \
-                     used_code_hash = $1, install_id = $4 WHERE enrollment_code_hash = $1 RETURNING {DEVICE_COLUMNS}"
+                     used_code_hash = $1, install_id = $4 WHERE enrollment_code_hash = $1 \
+                     AND (remade_at_ms IS NULL OR (id = $5 AND store_id = $6)) RETURNING {DEVICE_COLUMNS}"
                 ))
                 .bind(code_hash)
                 .bind(token_hash)
                 .bind(now_ms())
                 .bind(install_id)
+                .bind(was.map(|w| w.terminal_id.as_uuid()))
+                .bind(was.map(|w| w.store_id.as_uuid()))
                 .fetch_optional(&self.pool)
                 .await?;
+                if row.is_none() {
+                    let remade: Option<(Uuid, Uuid)> = sqlx::query_as(
+                        "SELECT id, store_id FROM terminals WHERE enrollment_code_hash = $1 AND remade_at_ms IS NOT NULL",
+                    )
+                    .bind(code_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    if let Some((id, store)) = remade {
+                        return Err(DbError::State {
+                            field: "terminal_id",
+                            detail: format!(
+                                "this code makes terminal {id} of store {store} again, for the till that was that terminal there; \
+                                 a new till needs a new terminal's code (the code is kept)"
+                            ),
+                        });
+                    }
+                }
                 if let Some(row) = row {
                     let device = device_from_row(row);
                     // The new till's share of the store's credit accounts.

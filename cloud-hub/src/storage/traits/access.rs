@@ -139,12 +139,16 @@ pub trait TerminalStorage: Send + Sync {
     ) -> DbResult<Terminal>;
     /// Consumes a one-time code, binding the device token hash to the terminal.
     /// The installation that consumed it may repeat the exchange for a day (its
-    /// answer may have been lost); each repeat issues a new token.
+    /// answer may have been lost); each repeat issues a new token. The code
+    /// of a terminal made again under its id enrolls only the till that
+    /// `was` that terminal at its store (`State` on `terminal_id`, the code
+    /// kept, otherwise).
     async fn enroll_terminal(
         &self,
         code_hash: &str,
         token_hash: &str,
         install_id: Option<uuid::Uuid>,
+        was: Option<pos_shared::sync::FormerTerminal>,
     ) -> DbResult<DeviceIdentity>;
     async fn device_for_token(&self, token_hash: &str) -> DbResult<DeviceIdentity>;
     /// When HQ revoked the terminal whose credential this was, if it did.
