@@ -333,6 +333,37 @@ async fn what_hq_stops_a_store_selling_the_till_refuses(backend: Backend) {
 }
 on_both_backends!(what_hq_stops_a_store_selling_the_till_refuses);
 
+/// The files of a stopped SQLite hub's database.
+const HUB_FILES: [&str; 3] = ["hub.db", "hub.db-wal", "hub.db-shm"];
+
+/// A copy of a stopped SQLite hub's database, as a backup is taken.
+fn copy_of(hub: &Hub) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    for f in HUB_FILES {
+        let from = hub.dir().join(f);
+        if from.exists() {
+            std::fs::copy(&from, copy.path().join(f)).unwrap();
+        }
+    }
+    copy
+}
+
+/// Puts `copy` back as the stopped hub's database, as a restore does.
+fn restore(hub: &Hub, copy: &tempfile::TempDir) {
+    for f in HUB_FILES {
+        let (from, to) = (copy.path().join(f), hub.dir().join(f));
+        match from.exists() {
+            true => std::fs::copy(&from, &to).map(|_| ()).unwrap(),
+            false => std::fs::remove_file(&to)
+                .or_else(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(e),
+                })
+                .unwrap(),
+        }
+    }
+}
+
 /// The hub's database restored from a copy older than what its till has
 /// applied and sent. Case one, the till asks first: its cursor is past the
 /// hub's head (`cursor_ahead`). Case two, HQ writes before the till asks, so
@@ -355,14 +386,7 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
     let head_in_copy = hq.events("type=nothing.here").await.unwrap().next_after;
 
     hub.stop();
-    let copy = tempfile::tempdir().unwrap();
-    let files = ["hub.db", "hub.db-wal", "hub.db-shm"];
-    for f in files {
-        let from = hub.dir().join(f);
-        if from.exists() {
-            std::fs::copy(&from, copy.path().join(f)).unwrap();
-        }
-    }
+    let copy = copy_of(&hub);
     hub.restart().await;
     // What the till follows and sends after the copy was taken: prices, an
     // item the copy does not have, sales.
@@ -434,18 +458,7 @@ async fn a_hub_restored_from_an_older_copy_is_not_followed_blindly(ask_first: bo
         sibling.kill();
     }
     hub.stop();
-    for f in files {
-        let (from, to) = (copy.path().join(f), hub.dir().join(f));
-        match from.exists() {
-            true => std::fs::copy(&from, &to).map(|_| ()).unwrap(),
-            false => std::fs::remove_file(&to)
-                .or_else(|e| match e.kind() {
-                    std::io::ErrorKind::NotFound => Ok(()),
-                    _ => Err(e),
-                })
-                .unwrap(),
-        }
-    }
+    restore(&hub, &copy);
     hub.restart().await;
     if !ask_first {
         assert!(
@@ -587,14 +600,7 @@ async fn a_restored_hub_that_lost_only_facts_gets_them_again() {
     crate::wait_drained(&till, &hub).await;
 
     hub.stop();
-    let copy = tempfile::tempdir().unwrap();
-    let files = ["hub.db", "hub.db-wal", "hub.db-shm"];
-    for f in files {
-        let from = hub.dir().join(f);
-        if from.exists() {
-            std::fs::copy(&from, copy.path().join(f)).unwrap();
-        }
-    }
+    let copy = copy_of(&hub);
     hub.restart().await;
     crate::wait_drained(&till, &hub).await;
     let cursor = till.status().await["cursor"].clone();
@@ -608,18 +614,7 @@ async fn a_restored_hub_that_lost_only_facts_gets_them_again() {
     assert_eq!(hq.shifts(&store).await.unwrap().len(), 1);
 
     hub.stop();
-    for f in files {
-        let (from, to) = (copy.path().join(f), hub.dir().join(f));
-        match from.exists() {
-            true => std::fs::copy(&from, &to).map(|_| ()).unwrap(),
-            false => std::fs::remove_file(&to)
-                .or_else(|e| match e.kind() {
-                    std::io::ErrorKind::NotFound => Ok(()),
-                    _ => Err(e),
-                })
-                .unwrap(),
-        }
-    }
+    restore(&hub, &copy);
     hub.restart().await;
     assert!(
         hq.shifts(&store).await.unwrap().is_empty(),
@@ -660,14 +655,7 @@ async fn a_till_enrolled_after_the_copy_is_made_again_under_its_id() {
     let mut hub = Hub::start(Backend::Sqlite).await;
     let (hq, store, _) = demo_chain(&hub, 1).await;
     hub.stop();
-    let copy = tempfile::tempdir().unwrap();
-    let files = ["hub.db", "hub.db-wal", "hub.db-shm"];
-    for f in files {
-        let from = hub.dir().join(f);
-        if from.exists() {
-            std::fs::copy(&from, copy.path().join(f)).unwrap();
-        }
-    }
+    let copy = copy_of(&hub);
     hub.restart().await;
     let made = hq.create_terminal(&store, "Till 9", "T9").await.unwrap();
     let mut till = Agent::start(&hub, &made.enrollment_code).await;
@@ -683,18 +671,7 @@ async fn a_till_enrolled_after_the_copy_is_made_again_under_its_id() {
     crate::wait_drained(&till, &hub).await;
 
     hub.stop();
-    for f in files {
-        let (from, to) = (copy.path().join(f), hub.dir().join(f));
-        match from.exists() {
-            true => std::fs::copy(&from, &to).map(|_| ()).unwrap(),
-            false => std::fs::remove_file(&to)
-                .or_else(|e| match e.kind() {
-                    std::io::ErrorKind::NotFound => Ok(()),
-                    _ => Err(e),
-                })
-                .unwrap(),
-        }
-    }
+    restore(&hub, &copy);
     hub.restart().await;
     eventually(
         "the till to hear the hub does not take its credential",
