@@ -14,6 +14,7 @@ mod loyalty;
 mod nothing_silent;
 mod proxy;
 mod purchasing;
+mod restores;
 mod stock_alerts;
 mod stock_takes;
 mod store_documents;
